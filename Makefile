@@ -1,0 +1,75 @@
+# Tracker: every command a developer or CI needs. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CACHE ?= $(HOME)/.cache/tracker
+export TRACKER_CACHE := $(CACHE)
+# npm scripts run on the Node 24 that the `node` devDependency installs; so does everything here.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+STAMP := node_modules/.package-lock.stamp
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n",$$1,$$2}'
+
+$(STAMP): package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 bootstraps the pinned Node 24)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: $(STAMP) ## Install npm dependencies when the lock file changed
+
+.PHONY: tools
+tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, helm, kwok, nats-server from Go modules
+	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
+	bash e2e/env/tools/build.sh >/dev/null
+
+.PHONY: run
+run: deps ## Start the ingest on the embedded ClickHouse engine (chdb), http://localhost:8080
+	node ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
+
+.PHONY: typecheck
+typecheck: deps ## tsc --noEmit
+	tsc --noEmit -p tsconfig.json
+
+.PHONY: lint
+lint: deps ## Biome lint + format check
+	biome check .
+
+.PHONY: check-generated
+check-generated: deps ## Fail when a generated file differs from a fresh generation
+	@if [ -f scripts/generate.ts ]; then node scripts/generate.ts --check; fi
+
+.PHONY: test-unit
+test-unit: deps ## Unit tests (no services)
+	vitest run --project unit
+
+.PHONY: test-integration
+test-integration: deps tools ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb
+	vitest run --project integration
+
+.PHONY: test
+test: deps tools typecheck lint check-generated ## Everything: install what is missing, typecheck, lint, all tests
+	vitest run
+
+.PHONY: bench
+bench: deps ## Benchmarks (numbers are printed, never asserted)
+	@if ls bench/*.bench.ts >/dev/null 2>&1; then for f in bench/*.bench.ts; do node "$$f"; done; else echo "no benchmarks yet"; fi
+
+.PHONY: env-up
+env-up: deps tools ## Start the test services by hand (state in .env-state/, prints a kubeconfig path)
+	node e2e/env/cli.ts up
+
+.PHONY: env-down
+env-down: ## Stop the services started by env-up
+	node e2e/env/cli.ts down
+
+.PHONY: clean
+clean: ## Remove local build output and data (keeps the tool cache; `make clean-cache` drops it)
+	rm -rf dist coverage data .env-state node_modules/.package-lock.stamp
+
+.PHONY: clean-cache
+clean-cache: ## Remove the cached Go builds
+	rm -rf $(CACHE)

@@ -1,0 +1,91 @@
+// Data-path section of the ingest configuration: stores, spool and per-table batching.
+// Single source of truth: the ingest validates its config file against these schemas and the operator's
+// TrackerCluster CRD embeds them under spec.ingest, so the two cannot drift.
+import Type, { type Static } from 'typebox';
+
+/** The seed's six batching strategies (SPEC 3.4). */
+export const BatchStrategy = Type.Union(
+  [
+    Type.Literal('immediate'),
+    Type.Literal('time'),
+    Type.Literal('size'),
+    Type.Literal('hybrid'),
+    Type.Literal('memory'),
+    Type.Literal('adaptive'),
+  ],
+  { description: 'How a table queue decides when to flush.' },
+);
+export type BatchStrategy = Static<typeof BatchStrategy>;
+
+/** Per-table batching; every field is optional and falls back to the table's built-in default. */
+export const TableBatching = Type.Object(
+  {
+    strategy: Type.Optional(BatchStrategy),
+    maxRows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Flush at this many rows.' })),
+    maxDelayMs: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 600_000, description: 'Flush when the oldest row is this old.' }),
+    ),
+    maxBytes: Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 1_073_741_824, description: 'Flush at this many queued bytes.' }),
+    ),
+    priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: '1 flushes first.' })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    backoffMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+  },
+  { additionalProperties: false },
+);
+export type TableBatching = Static<typeof TableBatching>;
+
+export const Batching = Type.Object(
+  {
+    tables: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TableBatching, {
+        description: 'Overrides per table name; unknown table names are rejected when the config is loaded.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Batching = Static<typeof Batching>;
+
+export const EmbeddedStore = Type.Object(
+  {
+    kind: Type.Literal('embedded'),
+    path: Type.String({ minLength: 1, default: './data/chdb', description: 'Directory of the chdb session.' }),
+    database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ClickHouseStore = Type.Object(
+  {
+    kind: Type.Literal('clickhouse'),
+    url: Type.String({ pattern: '^https?://', description: 'HTTP(S) endpoint of a server or a load balancer.' }),
+    database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
+    username: Type.String({ default: 'default' }),
+    passwordFile: Type.Optional(Type.String({ description: 'File holding the password (a mounted Secret).' })),
+    cluster: Type.Optional(Type.String({ description: 'Cluster name: selects the cluster schema rendering.' })),
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Store = Type.Union([EmbeddedStore, ClickHouseStore]);
+export type Store = Static<typeof Store>;
+
+export const Spool = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('disk'), Type.Literal('nats')], { default: 'disk' }),
+    dir: Type.String({ minLength: 1, default: './data/spool' }),
+    maxBytes: Type.Integer({ minimum: 1_048_576, default: 1_073_741_824, description: 'Full above this: 503.' }),
+    segmentBytes: Type.Integer({ minimum: 65_536, default: 16_777_216 }),
+    fsyncIntervalMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 2,
+      description: 'Group-commit window; acknowledgements wait for the fsync that follows.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Spool = Static<typeof Spool>;

@@ -1,0 +1,2 @@
+export * from './datapath.ts';
+export * from './ingest.ts';

@@ -1,0 +1,126 @@
+// The ingest configuration schema (SPEC 3.5): the one definition of what a config file may say.
+// The ingest loads and validates files against it; the operator embeds it in the CRD under spec.ingest
+// and renders the ConfigMap from it. Unknown keys are errors everywhere (additionalProperties: false).
+import Type, { type Static } from 'typebox';
+import { Batching, Spool, Store } from './datapath.ts';
+
+const strict = { additionalProperties: false } as const;
+
+export const Tls = Type.Object(
+  {
+    certFile: Type.String({ minLength: 1, description: 'PEM certificate chain; reloaded when it changes.' }),
+    keyFile: Type.String({ minLength: 1, description: 'PEM private key; reloaded when it changes.' }),
+  },
+  strict,
+);
+
+export const Server = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    tls: Type.Optional(Tls),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
+    trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), { default: [] }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 25_000 }),
+  },
+  strict,
+);
+
+export const Cors = Type.Object(
+  {
+    origins: Type.Array(Type.String(), { default: [], description: 'Allowed origins; "*" only without credentials.' }),
+    credentials: Type.Boolean({ default: false }),
+  },
+  strict,
+);
+
+export const Domains = Type.Object(
+  {
+    cookieDomain: Type.Optional(Type.String()),
+    shortLinkHosts: Type.Array(Type.String(), { default: [] }),
+    redirectAllowList: Type.Array(Type.String(), { default: [], description: 'Hosts rdr/xrdr may redirect to.' }),
+    websocketOrigins: Type.Array(Type.String(), { default: [] }),
+  },
+  strict,
+);
+
+export const RateLimits = Type.Object(
+  {
+    perIpPerDay: Type.Integer({ minimum: 0, default: 0, description: '0 disables the daily limit.' }),
+    burst: Type.Integer({ minimum: 0, default: 0, description: 'Requests per second per IP; 0 disables.' }),
+    shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], { default: 'local' }),
+  },
+  strict,
+);
+
+export const IpMode = Type.Union([Type.Literal('keep'), Type.Literal('truncate'), Type.Literal('drop')]);
+
+export const Privacy = Type.Object(
+  {
+    consentBits: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Integer({ minimum: 0, maximum: 62 }), {
+      default: { necessary: 0, analytics: 1, marketing: 2 },
+    }),
+    analyticsBit: Type.String({ default: 'analytics', description: 'Without this consent: cookieless.' }),
+    ipMode: Type.Union([IpMode], { default: 'truncate' }),
+    hashKeyFile: Type.Optional(
+      Type.String({ description: 'HMAC key for email/cell/uname and cookieless ids (a mounted Secret).' }),
+    ),
+    clockSkewMs: Type.Integer({ minimum: 0, default: 86_400_000, description: 'Accepted client clock skew.' }),
+  },
+  strict,
+);
+
+export const Retention = Type.Object(
+  {
+    defaultDays: Type.Integer({ minimum: 0, default: 0, description: '0 keeps forever.' }),
+    tables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0 }), {
+      default: {},
+    }),
+  },
+  strict,
+);
+
+export const GeoIp = Type.Object(
+  {
+    file: Type.Optional(Type.String({ description: 'IP2Location BIN file.' })),
+    cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
+  },
+  strict,
+);
+
+export const Nats = Type.Object(
+  {
+    url: Type.Optional(Type.String({ description: 'nats://host:port; NATS features are off without it.' })),
+    publishSubjectPrefix: Type.String({ default: 'tracker.events' }),
+    publish: Type.Boolean({ default: false }),
+    consume: Type.Boolean({ default: false, description: 'Consume the seed log/count/update subjects.' }),
+  },
+  strict,
+);
+
+export const ApiKeys = Type.Object(
+  {
+    file: Type.Optional(Type.String({ description: 'JSON file of {org, hash} entries (hashed keys only).' })),
+    allowPathCredentials: Type.Boolean({ default: false, description: "The seed's credentials-in-path form." }),
+  },
+  strict,
+);
+
+export const IngestConfig = Type.Object(
+  {
+    server: Type.Optional(Server),
+    cors: Type.Optional(Cors),
+    domains: Type.Optional(Domains),
+    store: Type.Optional(Store),
+    spool: Type.Optional(Spool),
+    batching: Type.Optional(Batching),
+    rateLimits: Type.Optional(RateLimits),
+    privacy: Type.Optional(Privacy),
+    retention: Type.Optional(Retention),
+    geoip: Type.Optional(GeoIp),
+    nats: Type.Optional(Nats),
+    apiKeys: Type.Optional(ApiKeys),
+  },
+  { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
+);
+export type IngestConfig = Static<typeof IngestConfig>;

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the real control-plane and messaging binaries used by the tests from their Go modules.
+# Idempotent: a binary whose <name>-<version> is already cached is not rebuilt.
+# Usage: build.sh [name ...]   (default: all). Prints the cache directory of the binaries on the last line.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+cache=${TRACKER_CACHE:-$HOME/.cache/tracker}
+bin=$cache/bin
+work=$cache/build
+mkdir -p "$bin" "$work"
+export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+# have NAME VERSION -> true when the cached binary exists
+have() { [ -x "$bin/$1-$2" ]; }
+
+# link NAME VERSION -> stable symlink bin/NAME pointing at the pinned build
+link() { ln -sfn "$1-$2" "$bin/$1"; }
+
+# newmod DIR MODULE -> fresh wrapper module (go get needs a main module)
+newmod() {
+  rm -rf "$1" && mkdir -p "$1"
+  (cd "$1" && go mod init "$2" >/dev/null 2>&1)
+}
+
+build_kubernetes() {
+  local v=$KUBERNETES_VERSION names=(kube-apiserver kube-controller-manager kube-scheduler) n missing=0
+  for n in "${names[@]}"; do have "$n" "$v" || missing=1; done
+  if [ $missing = 0 ]; then for n in "${names[@]}"; do link "$n" "$v"; done; return; fi
+  log "building ${names[*]} $v (first build takes a while)"
+  local d=$work/kubernetes-$v staging minor=${v#v1.}
+  newmod "$d" tracker.local/kubernetes
+  # k8s.io/kubernetes refers to its staging modules as v0.0.0 + replace ./staging/...; a consumer must
+  # pin each to the published v0.<minor>.<patch> instead. The list comes from k8s' own go.mod.
+  staging=$(curl -fsS "$(go env GOPROXY | cut -d, -f1)/k8s.io/kubernetes/@v/$v.mod" |
+    sed -nE 's#^[[:space:]]*(k8s\.io/[a-z0-9-]+) => \./staging/.*#\1#p')
+  [ -n "$staging" ] || { log "could not read the staging module list of k8s.io/kubernetes $v"; exit 1; }
+  (
+    cd "$d"
+    local args=() m
+    for m in $staging; do args+=("-replace=$m=$m@v0.$minor"); done
+    go mod edit "${args[@]}"
+    # Each package needs the explicit version: a bare `go get pkg` would upgrade k8s.io/kubernetes to latest.
+    go get "k8s.io/kubernetes/cmd/kube-apiserver@$v" "k8s.io/kubernetes/cmd/kube-controller-manager@$v" \
+      "k8s.io/kubernetes/cmd/kube-scheduler@$v"
+    local pkg=k8s.io/component-base/version major=${v#v}; major=${major%%.*}
+    local ld="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
+    mkdir -p out
+    go build -trimpath -ldflags "$ld" -o out/ k8s.io/kubernetes/cmd/kube-apiserver \
+      k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+    for n in "${names[@]}"; do mv "out/$n" "$bin/$n-$v"; done
+  )
+  for n in "${names[@]}"; do link "$n" "$v"; done
+}
+
+build_etcd() {
+  local v=$ETCD_VERSION
+  if ! have etcd "$v"; then
+    log "building etcd $v"
+    local d=$work/etcd-$v
+    newmod "$d" tracker.local/etcd
+    # etcd's own main package lives in the root module; etcdmain.Main is the same entry point.
+    cat >"$d/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+    (cd "$d" && go get "go.etcd.io/etcd/server/v3/etcdmain@$v" &&
+      go build -trimpath -ldflags "-s -w" -o "$bin/etcd-$v" .)
+  fi
+  link etcd "$v"
+}
+
+# simple NAME VERSION MODULE PKG: a tool whose module builds without replace lines
+simple() {
+  local name=$1 v=$2 mod=$3 pkg=$4
+  if ! have "$name" "$v"; then
+    log "building $name $v"
+    local d=$work/$name-$v
+    newmod "$d" "tracker.local/$name"
+    (cd "$d" && go get "$pkg@$v" && go build -trimpath -ldflags "-s -w" -o "$bin/$name-$v" "$pkg")
+  fi
+  link "$name" "$v"
+}
+
+build_helm() { simple helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm; }
+build_kwok() { simple kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; }
+build_nats() { simple nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2; }
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(etcd nats kubernetes helm kwok)
+for t in "${targets[@]}"; do "build_$t"; done
+echo "$bin"
