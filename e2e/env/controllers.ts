@@ -1,0 +1,90 @@
+// kube-controller-manager (garbage collector, Deployment → ReplicaSet → Pod, StatefulSet → Pod,
+// service accounts, ...) and kube-scheduler against the test apiserver, both with the admin kubeconfig.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApiServer } from './apiserver.ts';
+import { httpsGet } from './https.ts';
+import { freePort } from './ports.ts';
+import { ManagedProcess } from './process.ts';
+import { toolPath } from './tools.ts';
+import { waitFor } from './wait.ts';
+
+async function secureServing(): Promise<string[]> {
+  return [`--secure-port=${await freePort()}`, '--bind-address=127.0.0.1'];
+}
+
+export async function startControllerManager(dir: string, api: ApiServer, detached = false) {
+  const proc = new ManagedProcess({
+    name: 'kube-controller-manager',
+    command: toolPath('kube-controller-manager'),
+    args: [
+      `--kubeconfig=${api.kubeconfig}`,
+      `--authentication-kubeconfig=${api.kubeconfig}`,
+      `--authorization-kubeconfig=${api.kubeconfig}`,
+      ...(await secureServing()),
+      '--leader-elect=false',
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${api.saPrivateKeyFile}`,
+      `--root-ca-file=${api.caFile}`,
+      // No cloud, no real nodes: controllers that need them are off; GC and workloads are what tests use.
+      '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
+      // Tests must see GC and rollouts promptly.
+      '--concurrent-gc-syncs=5',
+      '--v=1',
+    ],
+    logFile: join(dir, 'kube-controller-manager.log'),
+    detached,
+  });
+  // Ready when the service-account controller has populated the default namespace (proves it runs).
+  const caPem = await readFile(api.caFile, 'utf8');
+  await waitFor(
+    async () =>
+      (await httpsGet(`${api.url}/api/v1/namespaces/default/serviceaccounts/default`, caPem, api.adminToken))
+        .status === 200,
+    {
+      what: 'kube-controller-manager to create the default ServiceAccount',
+      timeoutMs: 90_000,
+      abortIf: () => proc.exited(),
+    },
+  );
+  return proc;
+}
+
+export async function startScheduler(dir: string, api: ApiServer, detached = false) {
+  return new ManagedProcess({
+    name: 'kube-scheduler',
+    command: toolPath('kube-scheduler'),
+    args: [
+      `--kubeconfig=${api.kubeconfig}`,
+      `--authentication-kubeconfig=${api.kubeconfig}`,
+      `--authorization-kubeconfig=${api.kubeconfig}`,
+      ...(await secureServing()),
+      '--leader-elect=false',
+      '--v=1',
+    ],
+    logFile: join(dir, 'kube-scheduler.log'),
+    detached,
+  });
+}
+
+/**
+ * kwok: a fake kubelet (named as such): it keeps fake Nodes Ready and moves Pods bound to them to
+ * Running/Ready without containers. Stands in for the kubelet, which cannot run here.
+ */
+export async function startKwok(dir: string, api: ApiServer, detached = false) {
+  return new ManagedProcess({
+    name: 'kwok',
+    command: toolPath('kwok'),
+    args: [
+      `--kubeconfig=${api.kubeconfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+      '--cidr=10.244.0.0/16',
+      '--node-ip=10.0.0.1',
+      `--server-address=127.0.0.1:${await freePort()}`,
+    ],
+    logFile: join(dir, 'kwok.log'),
+    detached,
+  });
+}

@@ -1,0 +1,43 @@
+// A real etcd 3.6 (built from go.etcd.io/etcd/server/v3) on random loopback ports, data in a temp dir.
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+import { ManagedProcess } from './process.ts';
+import { toolPath } from './tools.ts';
+import { waitFor } from './wait.ts';
+
+export interface Etcd {
+  readonly endpoint: string;
+  readonly process: ManagedProcess;
+}
+
+export async function startEtcd(dir: string, detached = false): Promise<Etcd> {
+  const [client, peer] = [await freePort(), await freePort()];
+  const endpoint = `http://127.0.0.1:${client}`;
+  const proc = new ManagedProcess({
+    name: 'etcd',
+    command: toolPath('etcd'),
+    args: [
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${endpoint}`,
+      `--advertise-client-urls=${endpoint}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+      `--initial-cluster=default=http://127.0.0.1:${peer}`,
+      // Tests churn many objects; the defaults (100 ms heartbeat, fsync per write) are tuned for disks
+      // that matter. unsafe-no-fsync is acceptable here only because the data dir is thrown away.
+      '--unsafe-no-fsync',
+      '--quota-backend-bytes=4294967296',
+      '--log-level=warn',
+    ],
+    logFile: join(dir, 'etcd.log'),
+    detached,
+  });
+  await waitFor(
+    async () => {
+      const res = await fetch(`${endpoint}/health`);
+      return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+    },
+    { what: 'etcd /health', timeoutMs: 30_000, abortIf: () => proc.exited() },
+  );
+  return { endpoint, process: proc };
+}

@@ -1,0 +1,76 @@
+// A child process of the test environment: output to a log file (the first place to look when a start
+// fails), readiness awaited by the caller, stop = SIGTERM then SIGKILL after a grace period.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+
+export interface ProcessSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly logFile: string;
+  /** Detached processes outlive the starter (used by `make env-up`). */
+  readonly detached?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export class ManagedProcess {
+  readonly name: string;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  #exit: string | undefined;
+
+  constructor(spec: ProcessSpec) {
+    this.name = spec.name;
+    this.logFile = spec.logFile;
+    const fd = openSync(spec.logFile, 'a');
+    this.child = spawn(spec.command, [...spec.args], {
+      stdio: ['ignore', fd, fd],
+      detached: spec.detached ?? false,
+      env: spec.env ?? process.env,
+    });
+    closeSync(fd);
+    if (spec.detached) this.child.unref();
+    this.child.on('exit', (code, signal) => {
+      this.#exit = `${this.name} exited (${signal ?? `code ${code}`}); last log lines:\n${this.tail()}`;
+    });
+    this.child.on('error', (err) => {
+      this.#exit = `${this.name} could not start: ${err.message}`;
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Why the process is gone, or undefined while it runs: feeds waitFor's abortIf. */
+  exited(): string | undefined {
+    return this.#exit;
+  }
+
+  tail(lines = 15): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  async stop(graceMs = 5_000): Promise<void> {
+    if (this.#exit !== undefined || this.child.exitCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Stop a process known only by pid (state file of `make env-up`). */
+export function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}

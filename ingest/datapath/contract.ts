@@ -1,0 +1,42 @@
+// The contracts between the HTTP layer, the data path and the stores. Small on purpose: the API only
+// appends rows and reads; the data path owns durability, batching, retries and delivery.
+
+/** One row for one table: column name → JSON-serialisable value. Validated before it is queued. */
+export type Row = Record<string, unknown>;
+
+/** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
+export interface Store {
+  readonly kind: 'embedded' | 'clickhouse';
+  /** Insert rows; the same dedupToken for the same rows never creates a second copy. */
+  insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void>;
+  /** Run a SELECT (or any statement returning rows) and return rows as objects. */
+  query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Run a statement that returns nothing (DDL, ALTER ... DELETE, etc.). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** What the API layer writes through. */
+export interface DataPath {
+  /**
+   * Validate and durably append rows. Resolves only once the rows are durable (spooled with fsync or
+   * inserted). Rejects with a coded error: ROW_INVALID (400, nothing queued) or OVERLOADED (503 + Retry-After).
+   */
+  append(table: string, rows: readonly Row[]): Promise<void>;
+  /** Reads go straight to the store (e.g. latest consent, short links). */
+  readonly store: Store;
+  /** Snapshot for /status and /ready. */
+  status(): DataPathStatus;
+  /** Stop accepting, drain queues and spool within the deadline, close the store. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export interface DataPathStatus {
+  readonly ready: boolean;
+  readonly draining: boolean;
+  readonly breaker: 'closed' | 'open' | 'half-open';
+  readonly spoolBytes: number;
+  readonly queues: Record<string, { rows: number; bytes: number }>;
+  readonly deadLetters: number;
+}
