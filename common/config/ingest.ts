@@ -22,13 +22,27 @@ export const Server = Type.Object(
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
     trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), { default: [] }),
     shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 25_000 }),
+    maxBatchEvents: Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      default: 1000,
+      description: 'Most events one batch request (JSON array) may carry.',
+    }),
+    stateDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Local state, e.g. the generated hash key when privacy.hashKeyFile is not set.',
+    }),
   },
   strict,
 );
 
 export const Cors = Type.Object(
   {
-    origins: Type.Array(Type.String(), { default: [], description: 'Allowed origins; "*" only without credentials.' }),
+    origins: Type.Array(Type.String(), {
+      default: [],
+      description: 'Allowed origins; "*" only without credentials.',
+    }),
     credentials: Type.Boolean({ default: false }),
   },
   strict,
@@ -38,8 +52,29 @@ export const Domains = Type.Object(
   {
     cookieDomain: Type.Optional(Type.String()),
     shortLinkHosts: Type.Array(Type.String(), { default: [] }),
-    redirectAllowList: Type.Array(Type.String(), { default: [], description: 'Hosts rdr/xrdr may redirect to.' }),
+    redirectAllowList: Type.Array(Type.String(), {
+      default: [],
+      description: 'Hosts rdr/xrdr may redirect to.',
+    }),
     websocketOrigins: Type.Array(Type.String(), { default: [] }),
+    defaultRedirect: Type.Optional(
+      Type.String({ pattern: '^https?://', description: 'rdr/xrdr destination when no url is given.' }),
+    ),
+    shortLinkCacheSize: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
+  },
+  strict,
+);
+
+export const WebSocket = Type.Object(
+  {
+    maxFrameBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
+    maxDecompressedBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 67_108_864,
+      default: 1_048_576,
+      description: 'Largest declared LZ4 size accepted; checked before allocating.',
+    }),
+    idleTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
   },
   strict,
 );
@@ -49,6 +84,7 @@ export const RateLimits = Type.Object(
     perIpPerDay: Type.Integer({ minimum: 0, default: 0, description: '0 disables the daily limit.' }),
     burst: Type.Integer({ minimum: 0, default: 0, description: 'Requests per second per IP; 0 disables.' }),
     shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], { default: 'local' }),
+    kvBucket: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'tracker_rate_limits' }),
   },
   strict,
 );
@@ -57,15 +93,23 @@ export const IpMode = Type.Union([Type.Literal('keep'), Type.Literal('truncate')
 
 export const Privacy = Type.Object(
   {
-    consentBits: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Integer({ minimum: 0, maximum: 62 }), {
-      default: { necessary: 0, analytics: 1, marketing: 2 },
-    }),
+    consentBits: Type.Record(
+      Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
+      Type.Integer({ minimum: 0, maximum: 62 }),
+      {
+        default: { necessary: 0, analytics: 1, marketing: 2 },
+      },
+    ),
     analyticsBit: Type.String({ default: 'analytics', description: 'Without this consent: cookieless.' }),
     ipMode: Type.Union([IpMode], { default: 'truncate' }),
     hashKeyFile: Type.Optional(
       Type.String({ description: 'HMAC key for email/cell/uname and cookieless ids (a mounted Secret).' }),
     ),
-    clockSkewMs: Type.Integer({ minimum: 0, default: 86_400_000, description: 'Accepted client clock skew.' }),
+    clockSkewMs: Type.Integer({
+      minimum: 0,
+      default: 86_400_000,
+      description: 'Accepted client clock skew.',
+    }),
   },
   strict,
 );
@@ -94,6 +138,28 @@ export const Nats = Type.Object(
     publishSubjectPrefix: Type.String({ default: 'tracker.events' }),
     publish: Type.Boolean({ default: false }),
     consume: Type.Boolean({ default: false, description: 'Consume the seed log/count/update subjects.' }),
+    subjects: Type.Object(
+      {
+        log: Type.String({ default: 'tic.log.>' }),
+        count: Type.String({ default: 'tic.count.>' }),
+        update: Type.String({ default: 'tic.update.>' }),
+      },
+      { ...strict, default: {} },
+    ),
+    queueGroup: Type.String({ default: 'tracker' }),
+  },
+  strict,
+);
+
+export const ApiKey = Type.Object(
+  {
+    id: Type.String({ minLength: 1, description: 'Key name, shown as the updater of the rows it writes.' }),
+    oid: Type.String({
+      pattern: '^[0-9a-fA-F-]{36}$',
+      description: 'Organisation UUID the key is scoped to.',
+    }),
+    org: Type.String({ default: '' }),
+    hash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$<salt b64url>$<hash b64url>' }),
   },
   strict,
 );
@@ -101,7 +167,14 @@ export const Nats = Type.Object(
 export const ApiKeys = Type.Object(
   {
     file: Type.Optional(Type.String({ description: 'JSON file of {org, hash} entries (hashed keys only).' })),
-    allowPathCredentials: Type.Boolean({ default: false, description: "The seed's credentials-in-path form." }),
+    allowPathCredentials: Type.Boolean({
+      default: false,
+      description: "The seed's credentials-in-path form.",
+    }),
+    keys: Type.Array(ApiKey, {
+      default: [],
+      description: 'Inline hashed keys (same shape as the file entries).',
+    }),
   },
   strict,
 );
@@ -114,6 +187,7 @@ export const IngestConfig = Type.Object(
     store: Type.Optional(Store),
     spool: Type.Optional(Spool),
     batching: Type.Optional(Batching),
+    websocket: Type.Optional(WebSocket),
     rateLimits: Type.Optional(RateLimits),
     privacy: Type.Optional(Privacy),
     retention: Type.Optional(Retention),

@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, validCidr } from './config.ts';
+
+const problemsOf = (fn: () => unknown): readonly string[] => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('config', () => {
+  it('no file and no env gives sane defaults on the embedded store', () => {
+    const c = loadConfig(undefined, {});
+    expect(c.store.kind).toBe('embedded');
+    expect(c.server.port).toBe(8080);
+    expect(c.privacy.ipMode).toBe('truncate');
+    expect(c.rateLimits.shared).toBe('local');
+    expect(Object.isFrozen(c.server)).toBe(true);
+  });
+
+  it('reports every problem at once, each naming its key path', () => {
+    const problems = problemsOf(() =>
+      parseConfig({ server: { port: 'x', bogus: 1 }, privacy: { ipMode: 'nope' }, zzz: true }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'zzz: unknown key',
+        'server.bogus: unknown key',
+        'server.port: must be integer',
+        'privacy.ipMode: must be one of keep, truncate, drop',
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+  });
+
+  it('names the discriminant of a union instead of every branch', () => {
+    expect(problemsOf(() => parseConfig({ store: { kind: 'mysql' } }))).toEqual([
+      'store.kind: must be one of embedded, clickhouse',
+    ]);
+    expect(problemsOf(() => parseConfig({ store: { kind: 'embedded', extra: 1 } }))).toEqual([
+      'store.extra: unknown key',
+    ]);
+  });
+
+  it('rejects "*" with credentials (seed bug 25: CORS * with credentials)', () => {
+    expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
+      /^cors\.origins:/,
+    );
+  });
+
+  it('rejects bad trusted proxy CIDRs and nats sharing without a url', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        server: { trustedProxies: ['10.0.0.0/8', 'nope', '10.0.0.0/33'] },
+        rateLimits: { shared: 'nats' },
+      }),
+    );
+    expect(problems).toEqual([
+      'server.trustedProxies.1: "nope" is not an IP or CIDR',
+      'server.trustedProxies.2: "10.0.0.0/33" is not an IP or CIDR',
+      'rateLimits.shared: "nats" needs nats.url',
+    ]);
+  });
+
+  it('reads YAML and JSON files and lets env override them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const yaml = join(dir, 'c.yaml');
+    writeFileSync(yaml, 'server:\n  port: 9000\ncors:\n  origins: [https://a.example]\n');
+    const json = join(dir, 'c.json');
+    writeFileSync(json, JSON.stringify({ server: { port: 9001 } }));
+    expect(loadConfig(yaml, {}).cors.origins).toEqual(['https://a.example']);
+    expect(loadConfig(json, {}).server.port).toBe(9001);
+    const env = { TRACKER_SERVER__PORT: '9100', TRACKER_RATELIMITS__PERIPPERDAY: '50' };
+    const c = loadConfig(yaml, env);
+    expect(c.server.port).toBe(9100);
+    expect(c.rateLimits.perIpPerDay).toBe(50);
+  });
+
+  it('TRACKER_CONFIG names the file; unknown env keys and unreadable files are problems', () => {
+    expect(problemsOf(() => loadConfig(undefined, { TRACKER_SERVER__PROT: '1' }))).toEqual([
+      'TRACKER_SERVER__PROT: no configuration key server.prot',
+    ]);
+    expect(problemsOf(() => loadConfig('/nonexistent/x.yaml', {}))[0]).toMatch(/cannot read/);
+    expect(problemsOf(() => loadConfig(undefined, { TRACKER_CONFIG: '/nonexistent.json' }))[0]).toMatch(
+      /cannot read/,
+    );
+  });
+
+  it.each([
+    ['10.0.0.0/8', true],
+    ['::1', true],
+    ['2001:db8::/32', true],
+    ['10.0.0.0/', false],
+    ['1.2.3.4/a', false],
+    ['fe80::/129', false],
+  ])('validCidr(%s) = %s', (cidr, ok) => expect(validCidr(cidr)).toBe(ok));
+});

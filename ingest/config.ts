@@ -1,0 +1,175 @@
+// Load the ingest configuration: file (JSON or YAML) + environment overrides, validated strictly against
+// the shared schema (common/config/ingest.ts). Every problem is reported at once with its key path; unknown
+// keys are errors. The result is deep-frozen: nothing may change configuration after start.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import YAML from 'yaml';
+import { IngestConfig } from '../common/config/ingest.ts';
+import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
+
+/** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
+export type Config = {
+  readonly [K in keyof IngestConfig]-?: Readonly<NonNullable<IngestConfig[K]>>;
+};
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export const ENV_PREFIX = 'TRACKER_';
+// Sections whose absence means "defaults" (store defaults to the embedded engine).
+const SECTION_DEFAULTS: Record<string, unknown> = { store: { kind: 'embedded' } };
+
+function readFile(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function schemaKeys(schema: unknown): string[] {
+  if (!isObj(schema)) return [];
+  const props = isObj(schema.properties) ? Object.keys(schema.properties) : [];
+  const branches = Array.isArray(schema.anyOf) ? schema.anyOf.flatMap(schemaKeys) : [];
+  return [...new Set([...props, ...branches])];
+}
+
+function childSchema(schema: unknown, key: string): unknown {
+  if (!isObj(schema)) return undefined;
+  if (isObj(schema.properties) && key in schema.properties) return schema.properties[key];
+  if (Array.isArray(schema.anyOf))
+    return schema.anyOf.map((s) => childSchema(s, key)).find((s) => s !== undefined);
+  return undefined;
+}
+
+function parseEnvValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Environment overrides: TRACKER_<SECTION>__<KEY>[__<KEY>…]=value, matched case-insensitively against the
+ * schema (TRACKER_SERVER__PORT=9090, TRACKER_RATELIMITS__PERIPPERDAY=1000). Values are JSON when they
+ * parse as JSON (numbers, booleans, arrays), strings otherwise. An unknown path is a problem, not ignored.
+ */
+export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]): Obj {
+  const out = structuredClone(base);
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === 'TRACKER_CONFIG') continue;
+    const parts = name.slice(ENV_PREFIX.length).split('__');
+    let schema: unknown = IngestConfig;
+    let target: Obj = out;
+    const path: string[] = [];
+    for (const [i, part] of parts.entries()) {
+      const key = schemaKeys(schema).find((k) => k.toLowerCase() === part.toLowerCase());
+      if (key === undefined) {
+        problems.push(`${name}: no configuration key ${[...path, part.toLowerCase()].join('.')}`);
+        break;
+      }
+      path.push(key);
+      schema = childSchema(schema, key);
+      if (i === parts.length - 1) target[key] = parseEnvValue(raw);
+      else {
+        if (!isObj(target[key])) target[key] = {};
+        target = target[key] as Obj;
+      }
+    }
+  }
+  return out;
+}
+
+function semanticProblems(c: Config): string[] {
+  const p: string[] = [];
+  if (c.cors.credentials && c.cors.origins.includes('*')) {
+    p.push(
+      'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
+    );
+  }
+  for (const [i, cidr] of c.server.trustedProxies.entries()) {
+    if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
+  }
+  if (c.rateLimits.shared === 'nats' && c.nats.url === undefined) {
+    p.push('rateLimits.shared: "nats" needs nats.url');
+  }
+  if ((c.nats.publish || c.nats.consume) && c.nats.url === undefined)
+    p.push('nats.url: required by publish/consume');
+  if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
+    p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
+  }
+  return p;
+}
+
+export function validCidr(s: string): boolean {
+  const [addr, bits, ...rest] = s.split('/');
+  if (rest.length > 0 || addr === undefined) return false;
+  const v = isIP(addr);
+  if (v === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
+}
+
+// TypeBox applies a union's defaults only when a branch already validates; pick the branch by its `kind`
+// literal first so a typo elsewhere in the section does not also report every defaulted key as missing.
+function defaultBranch(schema: unknown, value: unknown): unknown {
+  if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
+  const branch = schema.anyOf.find(
+    (b) =>
+      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
+  );
+  return branch === undefined ? value : Value.Default(branch as TSchema, value);
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const child of Object.values(v)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
+export function parseConfig(raw: unknown, source = 'inline', preProblems: string[] = []): Config {
+  if (!isObj(raw)) throw new ConfigError(source, ['(root): must be an object']);
+  const filled: Obj = { ...raw };
+  for (const key of schemaKeys(IngestConfig)) {
+    filled[key] ??= structuredClone(SECTION_DEFAULTS[key] ?? {});
+    filled[key] = defaultBranch(childSchema(IngestConfig, key), filled[key]);
+  }
+  const withDefaults = Value.Default(IngestConfig as TSchema, filled);
+  const schemaErrors = [...Value.Errors(IngestConfig as TSchema, withDefaults)] as unknown as SchemaError[];
+  const problems = [...preProblems, ...formatSchemaErrors(schemaErrors)];
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  const config = withDefaults as Config;
+  const semantic = semanticProblems(config);
+  if (semantic.length > 0) throw new ConfigError(source, semantic);
+  return deepFreeze(config);
+}
+
+/** Load from an optional file and the environment. No file and no env → every default (embedded store). */
+export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = file ?? env.TRACKER_CONFIG;
+  let raw: unknown = {};
+  if (path !== undefined && path !== '') {
+    try {
+      raw = readFile(path) ?? {};
+    } catch (err) {
+      throw new ConfigError(path, [`cannot read: ${(err as Error).message}`]);
+    }
+  }
+  if (!isObj(raw)) throw new ConfigError(path ?? 'env', ['(root): must be an object']);
+  const problems: string[] = [];
+  const merged = applyEnv(raw, env, problems);
+  return parseConfig(merged, path ?? 'defaults + env', problems);
+}
