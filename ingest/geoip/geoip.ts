@@ -1,0 +1,100 @@
+// GeoIP through IP2Location BIN files (the seed's provider) with a bounded LRU in front. The library reads
+// the file with a syscall per probe and has no in-memory mode (SPEC 10), so: the async API (reads happen on
+// the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
+import { IP2Location } from 'ip2location-nodejs';
+import { LRUCache } from 'lru-cache';
+
+export interface GeoInfo {
+  country?: string;
+  countryName?: string;
+  region?: string;
+  city?: string;
+  zip?: string;
+  lat?: number;
+  lon?: number;
+  tz?: string;
+}
+
+export interface GeoIp {
+  readonly enabled: boolean;
+  lookup(ip: string): Promise<GeoInfo | undefined>;
+  close(): Promise<void>;
+}
+
+export const disabledGeoIp: GeoIp = {
+  enabled: false,
+  lookup: async () => undefined,
+  close: async () => {},
+};
+
+// The library fills unavailable fields with a message ("-", "INVALID_IP_ADDRESS", "This parameter is …").
+const usable = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' && v !== '-' && !/unavailable|INVALID|MISSING|UNSUPPORTED/i.test(v)
+    ? v
+    : undefined;
+
+interface RawRecord {
+  countryShort?: unknown;
+  countryLong?: unknown;
+  region?: unknown;
+  city?: unknown;
+  zipCode?: unknown;
+  latitude?: unknown;
+  longitude?: unknown;
+  timeZone?: unknown;
+}
+
+export function toGeoInfo(r: RawRecord): GeoInfo | undefined {
+  const country = usable(r.countryShort);
+  if (country === undefined || !/^[A-Z]{2}$/.test(country)) return undefined;
+  const info: GeoInfo = { country };
+  const fields: [keyof GeoInfo, unknown][] = [
+    ['countryName', r.countryLong],
+    ['region', r.region],
+    ['city', r.city],
+    ['zip', r.zipCode],
+    ['tz', r.timeZone],
+  ];
+  for (const [k, v] of fields) {
+    const s = usable(v);
+    if (s !== undefined) (info as Record<string, unknown>)[k] = s;
+  }
+  if (typeof r.latitude === 'number' && typeof r.longitude === 'number') {
+    info.lat = r.latitude;
+    info.lon = r.longitude;
+  }
+  return info;
+}
+
+export async function openGeoIp(file: string | undefined, cacheSize: number): Promise<GeoIp> {
+  if (file === undefined) return disabledGeoIp;
+  const db = new IP2Location();
+  await db.openAsync(file);
+  // null marks "looked up, nothing there" so unknown IPs are cached too
+  const cache = new LRUCache<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
+  const inflight = new Map<string, Promise<GeoInfo | undefined>>();
+  const probe = async (ip: string) => {
+    try {
+      const info = toGeoInfo((await db.getAllAsync(ip)) as RawRecord);
+      if (cacheSize > 0) cache.set(ip, info ?? 'none');
+      return info;
+    } catch {
+      return undefined;
+    } finally {
+      inflight.delete(ip);
+    }
+  };
+  return {
+    enabled: true,
+    lookup(ip) {
+      const hit = cache.get(ip);
+      if (hit !== undefined) return Promise.resolve(hit === 'none' ? undefined : hit);
+      const running = inflight.get(ip) ?? probe(ip);
+      inflight.set(ip, running);
+      return running;
+    },
+    close: async () => {
+      await db.closeAsync();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// Per-kind value coercion for event columns. Each returns undefined when the value does not fit the column;
+// the caller then keeps the original value in params (lossless) instead of storing a zero or a guess.
+import type { FieldKind } from './fields.ts';
+import { asUuid } from './ids.ts';
+
+const MAX_ENUM = 256;
+const MAX_TEXT = 8192;
+
+function toInt(v: unknown): number | undefined {
+  const n = typeof v === 'string' && /^-?\d{1,18}$/.test(v.trim()) ? Number(v.trim()) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
+}
+
+function toFloat(v: unknown): number | undefined {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+function toJson(v: unknown): unknown {
+  if (typeof v === 'object' && v !== null) return v;
+  if (typeof v !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toEnum(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+  const s = String(v).trim().toLowerCase();
+  return s.length <= MAX_ENUM ? s : undefined;
+}
+
+function toText(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+  const s = String(v);
+  return s.length <= MAX_TEXT ? s : undefined;
+}
+
+function toCountry(v: unknown): string | undefined {
+  return typeof v === 'string' && /^[a-z]{2}$/i.test(v.trim()) ? v.trim().toUpperCase() : undefined;
+}
+
+const COERCE: Record<FieldKind, (v: unknown) => unknown> = {
+  uuid: asUuid,
+  enum: toEnum,
+  text: toText,
+  int: toInt,
+  float: toFloat,
+  json: toJson,
+  country: toCountry,
+};
+
+export const coerce = (kind: FieldKind, v: unknown): unknown => COERCE[kind](v);
+export { toFloat, toInt };

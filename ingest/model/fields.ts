@@ -1,0 +1,92 @@
+// The events row shape (SPEC 3.2, seed behaviour 4.3) and how each input key is treated. One table drives
+// normalisation so the rules the seed got wrong (bug 3: lower-casing everything, bug 4: dropping keys) are
+// explicit: only ENUM fields are lower-cased; URLs, messages, ids and dates keep their case; every key that
+// is not a column goes losslessly into params.
+
+export type FieldKind = 'uuid' | 'enum' | 'text' | 'int' | 'float' | 'json' | 'country';
+
+export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
+  // identities (UUID columns; an invalid value is kept in params under its own key instead)
+  vid: 'uuid',
+  sid: 'uuid',
+  uid: 'uuid',
+  oid: 'uuid',
+  tid: 'uuid',
+  auth_id: 'uuid',
+  invoice_id: 'uuid',
+  rid: 'uuid',
+  // enum-like: trimmed and lower-cased
+  app: 'enum',
+  rel: 'enum',
+  ptyp: 'enum',
+  ename: 'enum',
+  etyp: 'enum',
+  sink: 'enum',
+  source: 'enum',
+  medium: 'enum',
+  campaign: 'enum',
+  content: 'enum',
+  term: 'enum',
+  split: 'enum',
+  relation: 'enum',
+  device: 'enum',
+  os: 'enum',
+  aff: 'enum',
+  rcode: 'enum',
+  // free text: kept exactly as sent
+  org: 'text',
+  last: 'text',
+  url: 'text',
+  xid: 'text',
+  region: 'text',
+  city: 'text',
+  zip: 'text',
+  arm_id: 'text',
+  mcid: 'text',
+  culture: 'text',
+  tz: 'text',
+  gaid: 'text',
+  idfa: 'text',
+  msid: 'text',
+  fbid: 'text',
+  ref: 'text',
+  // numbers
+  cflags: 'int',
+  duration: 'int',
+  ver: 'int',
+  vp_w: 'int',
+  vp_h: 'int',
+  lat: 'float',
+  lon: 'float',
+  score: 'float',
+  // structured
+  targets: 'json',
+  country: 'country',
+};
+
+/** Keys that are never copied to params: server-derived columns, raw PII and transport noise. */
+export const NEVER_IN_PARAMS = new Set([
+  'eid',
+  'params',
+  'hhash',
+  'iphash',
+  'bhash',
+  'ip',
+  'ja4h',
+  'browser',
+  'created_at',
+  'email',
+  'cell',
+  'uname',
+  'igqp',
+  'ack',
+]);
+
+/** Input aliases the seed's clients send (w/h for the viewport, utm_content-as-ename is handled separately). */
+export const ALIASES: Readonly<Record<string, string>> = { w: 'vp_w', h: 'vp_h', first: 'first' };
+
+/** Keys a client may use for its own timestamp (ISO 8601 string or epoch milliseconds). */
+export const CLIENT_TIME_KEYS = ['created_at', 'created', 'time', 'ts'] as const;
+
+/** PII keys hashed with the keyed HMAC, and the hash key each lands under (in params). */
+export const PII_HASHES: Readonly<Record<string, string>> = { email: 'ehash', cell: 'chash', uname: 'uhash' };

@@ -1,0 +1,52 @@
+// JA4H HTTP client fingerprint (FoxIO JA4+ spec), kept from the seed (it used go-ja4h):
+//   a = method(2) + version(2) + cookie c/n + referer r/n + header count(2) + accept-language(4)
+//   b = sha256(header names in order, excluding Cookie and Referer)[:12]
+//   c = sha256(sorted cookie names)[:12]      d = sha256(sorted cookie name=value)[:12]
+import { createHash } from 'node:crypto';
+
+const ZERO = '000000000000';
+const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function version(httpVersion: string): string {
+  if (httpVersion.startsWith('2')) return '20';
+  if (httpVersion.startsWith('3')) return '30';
+  return httpVersion === '1.0' ? '10' : '11';
+}
+
+function language(value: string | undefined): string {
+  const first = (value ?? '').split(',')[0]?.split(';')[0] ?? '';
+  return `${first.replaceAll('-', '').toLowerCase().slice(0, 4)}0000`.slice(0, 4);
+}
+
+/** rawHeaders is Node's flat [name, value, name, value, …] list in arrival order. */
+export function ja4h(method: string, httpVersion: string, rawHeaders: readonly string[]): string {
+  const names: string[] = [];
+  const cookies: string[] = [];
+  let referer = false;
+  let acceptLanguage: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const lower = name.toLowerCase();
+    const value = rawHeaders[i + 1] ?? '';
+    if (lower === 'cookie')
+      cookies.push(
+        ...value
+          .split(';')
+          .map((c) => c.trim())
+          .filter((c) => c !== ''),
+      );
+    else if (lower === 'referer') referer = true;
+    else {
+      if (lower === 'accept-language') acceptLanguage ??= value;
+      names.push(name);
+    }
+  }
+  const a = `${method.toLowerCase().padEnd(2, '0').slice(0, 2)}${version(httpVersion)}${cookies.length > 0 ? 'c' : 'n'}${
+    referer ? 'r' : 'n'
+  }${String(Math.min(names.length, 99)).padStart(2, '0')}${language(acceptLanguage)}`;
+  const sortedNames = cookies.map((c) => c.split('=')[0] ?? '').sort();
+  const sortedPairs = [...cookies].sort();
+  const c = cookies.length > 0 ? sha12(sortedNames.join(',')) : ZERO;
+  const d = cookies.length > 0 ? sha12(sortedPairs.join(',')) : ZERO;
+  return `${a}_${sha12(names.join(','))}_${c}_${d}`;
+}

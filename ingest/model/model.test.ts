@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import { disabledGeoIp, type GeoIp } from '../geoip/geoip.ts';
+import { createHasher } from '../privacy/hash.ts';
+import { createMemorySaltStore } from '../privacy/salts.ts';
+import { isUuid, stableId, ZERO_UUID } from './ids.ts';
+import { ja4h } from './ja4h.ts';
+import { normaliseEvent } from './normalise.ts';
+import { parseClientTime, withinSkew } from './time.ts';
+import type { EventDeps, RequestContext } from './types.ts';
+
+const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
+const VID = '11111111-2222-4333-8444-555555555555';
+const deps = (over: Partial<EventDeps> = {}): EventDeps => ({
+  hasher: createHasher(Buffer.alloc(32, 7)),
+  salts: createMemorySaltStore(),
+  geo: disabledGeoIp,
+  consentBits: { necessary: 0, analytics: 1, marketing: 2 },
+  analyticsBit: 'analytics',
+  ipMode: 'truncate',
+  clockSkewMs: 60_000,
+  ...over,
+});
+const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
+  kind: 'client',
+  now: NOW,
+  ip: '203.0.113.77',
+  host: 'shop.example',
+  userAgent: 'Mozilla/5.0 Test',
+  acceptLanguage: 'en-GB,en;q=0.9',
+  ja4h: 'ge11nn05enus_x_y_z',
+  ...over,
+});
+const CONSENT = 0b11; // necessary + analytics
+
+describe('normaliseEvent', () => {
+  it('generates ids first and uses them everywhere (seed bug 2: zero UUID vid for new visitors)', async () => {
+    const e = await normaliseEvent({ ename: 'view', cflags: CONSENT }, ctx(), deps());
+    expect(isUuid(e.eid) && isUuid(e.vid) && isUuid(e.sid)).toBe(true);
+    expect(e.row.vid).toBe(e.vid);
+    expect(e.row.sid).toBe(e.vid); // a new visitor's first session id is its vid
+    expect(e.row.vid).not.toBe(ZERO_UUID);
+    expect(e.newVisitor).toBe(true);
+    expect(e.cookies).toBe(true);
+  });
+
+  it('keeps a valid client eid (idempotent retries) and vid', async () => {
+    const eid = '99999999-2222-4333-8444-555555555555';
+    const e = await normaliseEvent({ eid, vid: VID, cflags: CONSENT }, ctx(), deps());
+    expect(e.eid).toBe(eid);
+    expect(e.vid).toBe(VID);
+    expect(e.newVisitor).toBe(false);
+  });
+
+  it('lower-cases only enum-like fields (seed bug 3: URLs, messages and dates were lower-cased)', async () => {
+    const e = await normaliseEvent(
+      {
+        ename: ' Sign_Up ',
+        etyp: 'CLICK',
+        url: 'https://Shop.example/Path?Q=A',
+        msg: 'Hello World',
+        xid: 'AbC',
+      },
+      ctx(),
+      deps(),
+    );
+    expect(e.row).toMatchObject({
+      ename: 'sign_up',
+      etyp: 'click',
+      url: 'https://Shop.example/Path?Q=A',
+      xid: 'AbC',
+    });
+    expect(e.row.params).toMatchObject({ msg: 'Hello World' });
+  });
+
+  it('keeps every unknown key losslessly in params (seed bug 4: custom POST keys dropped)', async () => {
+    const e = await normaliseEvent(
+      { ename: 'x', plan: 'Pro', qty: 3, nested: { a: [1, 2] }, params: { from_params: true } },
+      ctx(),
+      deps(),
+    );
+    expect(e.row.params).toEqual({ from_params: true, plan: 'Pro', qty: 3, nested: { a: [1, 2] } });
+  });
+
+  it('stores tz, culture, gaid, vp_w/vp_h instead of dropping them (seed bug 4)', async () => {
+    const e = await normaliseEvent({ tz: 'Europe/Berlin', gaid: 'G-1', w: '1280', h: 720 }, ctx(), deps());
+    expect(e.row).toMatchObject({
+      tz: 'Europe/Berlin',
+      gaid: 'G-1',
+      vp_w: 1280,
+      vp_h: 720,
+      culture: 'en-GB',
+    });
+  });
+
+  it('does not guess epoch seconds (seed bug 4: 10-digit numbers multiplied by 1000)', async () => {
+    const e = await normaliseEvent({ phone_id: '1234567890', order_ref: 1234567890 }, ctx(), deps());
+    expect(e.row.params).toEqual({ phone_id: '1234567890', order_ref: 1234567890 });
+  });
+
+  it('accepts a client timestamp within the skew window and always keeps server time', async () => {
+    const near = new Date(NOW - 30_000).toISOString();
+    const e = await normaliseEvent({ time: near }, ctx(), deps());
+    expect(e.row.created_at).toBe('2025-05-01 11:59:30.000');
+    expect(e.row.received_at).toBe('2025-05-01 12:00:00.000');
+    const far = await normaliseEvent({ time: NOW - 3_600_000 }, ctx(), deps());
+    expect(far.row.created_at).toBe('2025-05-01 12:00:00.000');
+    expect(far.row.params).toEqual({ time: NOW - 3_600_000 });
+  });
+
+  it('hashes email/cell/uname with the keyed HMAC and never stores them raw', async () => {
+    const e = await normaliseEvent(
+      { email: ' A@Example.com', cell: '+15550100', uname: 'bob' },
+      ctx(),
+      deps(),
+    );
+    const json = JSON.stringify(e.row);
+    expect(json).not.toMatch(/example\.com|15550100|bob/i);
+    const p = e.row.params as Record<string, string>;
+    const same = await normaliseEvent({ email: 'a@example.com' }, ctx(), deps());
+    expect(p.ehash).toBe((same.row.params as Record<string, string>).ehash);
+    const otherKey = await normaliseEvent(
+      { email: 'a@example.com' },
+      ctx(),
+      deps({ hasher: createHasher(Buffer.alloc(32, 8)) }),
+    );
+    expect((otherKey.row.params as Record<string, string>).ehash).not.toBe(p.ehash);
+    expect(p.chash).toBeTypeOf('string');
+    expect(p.uhash).toBeTypeOf('string');
+  });
+
+  it('accepts cflags from query/path strings (seed bug 6)', async () => {
+    const e = await normaliseEvent({ cflags: '3' }, ctx(), deps());
+    expect(e.row.cflags).toBe(3);
+    expect(e.cookies).toBe(true);
+  });
+
+  it('keeps an invalid vid in params and does not store it (seed make test-functional-batch)', async () => {
+    const e = await normaliseEvent(
+      { vid: 'batch-test-7', etyp: 'batch_test' },
+      ctx({ kind: 'server' }),
+      deps(),
+    );
+    expect(isUuid(e.vid)).toBe(true);
+    expect(e.row.params).toMatchObject({ vid: 'batch-test-7' });
+  });
+
+  it('maps utm_content to ename when ename is absent (tracked-URL generator)', async () => {
+    const e = await normaliseEvent({ content: 'Promo_Click' }, ctx(), deps());
+    expect(e.row.ename).toBe('promo_click');
+    expect(e.row.content).toBeUndefined();
+  });
+
+  it('derives country from the time zone; explicit values win over tz and GeoIP', async () => {
+    const geo: GeoIp = {
+      enabled: true,
+      lookup: async () => ({ country: 'US', region: 'CA', city: 'SF' }),
+      close: async () => {},
+    };
+    const tz = await normaliseEvent({ tz: 'Europe/Paris' }, ctx(), deps({ geo }));
+    expect(tz.row).toMatchObject({ country: 'FR', region: 'CA', city: 'SF' });
+    const explicit = await normaliseEvent(
+      { tz: 'Europe/Paris', country: 'de', city: 'Köln' },
+      ctx(),
+      deps({ geo }),
+    );
+    expect(explicit.row).toMatchObject({ country: 'DE', city: 'Köln' });
+    const geoOnly = await normaliseEvent({}, ctx(), deps({ geo }));
+    expect(geoOnly.row.country).toBe('US');
+  });
+
+  describe('consent and cookieless ids', () => {
+    it('without analytics consent the vid is a keyed hash of (daily salt, site, IP, UA), no cookie', async () => {
+      const d = deps();
+      const a = await normaliseEvent({ ename: 'x' }, ctx(), d);
+      const b = await normaliseEvent({ ename: 'y' }, ctx(), d);
+      expect(a.cookies).toBe(false);
+      expect(a.vid).toBe(b.vid);
+      const otherSite = await normaliseEvent({}, ctx({ host: 'other.example' }), d);
+      expect(otherSite.vid).not.toBe(a.vid);
+      const nextDay = await normaliseEvent({}, ctx({ now: NOW + 86_400_000 }), d);
+      expect(nextDay.vid).not.toBe(a.vid);
+    });
+
+    it('without consent the vid cookie is ignored', async () => {
+      const e = await normaliseEvent({ vid: VID }, ctx({ cookieVid: VID }), deps());
+      expect(e.vid).not.toBe(VID);
+    });
+  });
+
+  it.each([
+    ['keep', '203.0.113.77'],
+    ['truncate', '203.0.113.0'],
+    ['drop', ''],
+  ] as const)('IP mode %s stores ip=%s', async (ipMode, stored) => {
+    const e = await normaliseEvent({}, ctx(), deps({ ipMode }));
+    expect(e.row.ip).toBe(stored);
+    expect(e.row.iphash === '').toBe(ipMode === 'drop');
+  });
+
+  it('a request without Host does not crash (seed bug 21: nil hhash panic)', async () => {
+    const e = await normaliseEvent({}, ctx({ host: '' }), deps());
+    expect(e.row.hhash).toBe('');
+  });
+
+  it('server events carry no browser data', async () => {
+    const e = await normaliseEvent({}, ctx({ kind: 'server' }), deps());
+    expect(e.row.browser).toBeUndefined();
+    expect(e.row.bhash).toBeUndefined();
+    expect(e.row.culture).toBeUndefined();
+  });
+});
+
+describe('time', () => {
+  it.each([
+    ['2025-05-01T12:00:00Z', NOW],
+    ['2025-05-01T14:00:00+02:00', NOW],
+    [NOW, NOW],
+    [String(NOW), NOW],
+    ['yesterday', undefined],
+    [1.5, undefined],
+    [-1, undefined],
+  ])('parseClientTime(%s)', (v, expected) => expect(parseClientTime(v)).toBe(expected));
+  it('withinSkew', () => {
+    expect(withinSkew(NOW - 10, NOW, 100)).toBe(NOW - 10);
+    expect(withinSkew(NOW - 1000, NOW, 100)).toBeUndefined();
+  });
+});
+
+describe('ids', () => {
+  it('stableId is deterministic and a UUID', () => {
+    expect(stableId('a', 'b')).toBe(stableId('a', 'b'));
+    expect(stableId('a', 'b')).not.toBe(stableId('ab', ''));
+    expect(isUuid(stableId('x'))).toBe(true);
+  });
+});
+
+describe('ja4h', () => {
+  it('follows the JA4H layout', () => {
+    const fp = ja4h('GET', '1.1', [
+      'Host',
+      'x',
+      'User-Agent',
+      'ua',
+      'Accept-Language',
+      'en-US,en;q=0.9',
+      'Cookie',
+      'b=2; a=1',
+      'Referer',
+      'https://r',
+    ]);
+    const [a, b, c, d] = fp.split('_');
+    expect(a).toBe('ge11cr03enus');
+    expect(b).toHaveLength(12);
+    expect(c).toHaveLength(12);
+    expect(d).not.toBe('000000000000');
+    expect(ja4h('POST', '2.0', ['Host', 'x'])).toMatch(/^po20nn010000_[0-9a-f]{12}_0{12}_0{12}$/);
+  });
+});

@@ -1,0 +1,173 @@
+// Event normalisation (SPEC 3.2): raw input map (path pairs, query, body, cookies, WS message) + request
+// context → one `events` row. Order matters and is the fix for seed bug 2: ids are decided first, then every
+// later step (cookie, messaging rows, NATS) uses the same ids.
+import type { GeoInfo } from '../geoip/geoip.ts';
+import { hasConsent } from '../privacy/consent.ts';
+import { fnv1a36, normalisePii } from '../privacy/hash.ts';
+import { applyIpMode } from '../privacy/ip.ts';
+import { coerce } from './coerce.ts';
+import { ALIASES, CLIENT_TIME_KEYS, EVENT_FIELDS, NEVER_IN_PARAMS, PII_HASHES } from './fields.ts';
+import { asUuid, newId, uuidFromBytes } from './ids.ts';
+import { chTime, parseClientTime, withinSkew } from './time.ts';
+import type { EventDeps, RequestContext } from './types.ts';
+import { TZ_COUNTRY } from './tz-country.gen.ts';
+
+export type Row = Record<string, unknown>;
+
+export interface NormalisedEvent {
+  readonly row: Row;
+  readonly eid: string;
+  readonly vid: string;
+  readonly sid: string;
+  /** A fresh visitor id was generated (no usable vid in the input). */
+  readonly newVisitor: boolean;
+  /** Analytics consent present: the caller may set the vid cookie. False → cookieless. */
+  readonly cookies: boolean;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function parseParams(v: unknown): Obj {
+  if (isObj(v)) return { ...v };
+  if (typeof v === 'string') {
+    try {
+      const p: unknown = JSON.parse(v);
+      if (isObj(p)) return p;
+    } catch {
+      // not JSON: kept verbatim below
+    }
+    return { params: v };
+  }
+  return v === undefined ? {} : { params: v };
+}
+
+interface Split {
+  cols: Obj;
+  params: Obj;
+  clientTime?: number;
+}
+
+const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).includes(k);
+
+/** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
+function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
+  const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  const pii = PII_HASHES[lk];
+  if (pii !== undefined) {
+    if (typeof value === 'string' && value.trim() !== '')
+      out.params[pii] = deps.hasher.hash(lk, normalisePii(value));
+    return;
+  }
+  if (isTimeKey(lk)) out.clientTime ??= parseClientTime(value);
+  const kind = EVENT_FIELDS[lk];
+  const coerced = kind === undefined ? undefined : coerce(kind, value);
+  if (coerced !== undefined && !(lk in out.cols)) out.cols[lk] = coerced;
+  else if (!NEVER_IN_PARAMS.has(lk) || isTimeKey(lk)) out.params[key] = value;
+}
+
+/** Split raw input into typed columns and lossless params. */
+function splitFields(raw: Obj, deps: EventDeps): Split {
+  const out: Split = { cols: {}, params: parseParams(raw.params) };
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
+  }
+  return out;
+}
+
+/** The seed's tracked-URL generator sends utm_content=<ename>: content becomes ename when ename is absent. */
+function contentAsEname(cols: Obj): void {
+  if (cols.ename === undefined && typeof cols.content === 'string') {
+    cols.ename = cols.content;
+    delete cols.content;
+  }
+}
+
+async function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
+  const salt = await deps.salts.forDay(ctx.now);
+  return uuidFromBytes(
+    deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent),
+  );
+}
+
+async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
+  const eid = asUuid(raw.eid) ?? newId();
+  const cookies =
+    ctx.kind === 'client' &&
+    hasConsent(cols.cflags as number | undefined, deps.consentBits, deps.analyticsBit);
+  const given = asUuid(cols.vid);
+  // Without consent a client event never uses the cookie's id: the visitor is the cookieless hash.
+  const fromCookieOnly = ctx.kind === 'client' && !cookies && given !== undefined && ctx.cookieVid === given;
+  const vid =
+    given !== undefined && !fromCookieOnly
+      ? given
+      : cookies || ctx.kind === 'server'
+        ? newId()
+        : await cookielessVid(ctx, deps);
+  const newVisitor = vid !== given;
+  const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
+  return { eid, vid, sid, newVisitor, cookies };
+}
+
+function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
+  // precedence: explicit payload value > timezone → country > GeoIP
+  const tzCountry = typeof cols.tz === 'string' ? TZ_COUNTRY[cols.tz.toLowerCase()] : undefined;
+  cols.country ??= tzCountry || geo?.country || undefined;
+  if (geo === undefined) return;
+  cols.region ??= geo.region;
+  cols.city ??= geo.city;
+  cols.zip ??= geo.zip;
+  if (cols.lat === undefined && cols.lon === undefined && (geo.lat || geo.lon)) {
+    cols.lat = geo.lat;
+    cols.lon = geo.lon;
+  }
+}
+
+function serverColumns(ctx: RequestContext, deps: EventDeps): Obj {
+  const server: Obj = {
+    hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
+    ip: applyIpMode(ctx.ip, deps.ipMode),
+    iphash: deps.ipMode === 'drop' || ctx.ip === '' ? '' : deps.hasher.hash('ip', ctx.ip),
+    ja4h: ctx.ja4h,
+  };
+  if (ctx.kind === 'client' && ctx.userAgent !== '') {
+    server.browser = ctx.userAgent.slice(0, 1024);
+    server.bhash = fnv1a36(ctx.userAgent.toLowerCase());
+  }
+  return server;
+}
+
+function culture(acceptLanguage: string): string | undefined {
+  const first = acceptLanguage.split(',')[0]?.split(';')[0]?.trim();
+  return first === undefined || first === '' || first === '*' ? undefined : first.slice(0, 35);
+}
+
+function needsGeo(cols: Obj): boolean {
+  return cols.country === undefined || cols.region === undefined || cols.city === undefined;
+}
+
+export async function normaliseEvent(
+  raw: Obj,
+  ctx: RequestContext,
+  deps: EventDeps,
+): Promise<NormalisedEvent> {
+  const { cols, params, clientTime } = splitFields(raw, deps);
+  const ids = await decideIds(cols, raw, ctx, deps);
+  contentAsEname(cols);
+  if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
+  const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
+  geoFill(cols, geo);
+  if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
+  const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
+  const row: Row = {
+    ...cols,
+    ...serverColumns(ctx, deps),
+    eid: ids.eid,
+    vid: ids.vid,
+    sid: ids.sid,
+    created_at: chTime(created),
+    received_at: chTime(ctx.now),
+    params,
+  };
+  return { row, ...ids };
+}

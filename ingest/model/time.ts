@@ -1,0 +1,23 @@
+// Client timestamps (SPEC 3.2). The seed ignored them and guessed "epoch seconds" for any 10-digit number
+// (seed bug 4). Here a client time is accepted only as ISO 8601 or epoch *milliseconds*, and only within the
+// configured skew of server time; the server receive time is always kept as well.
+
+/** Parse an ISO 8601 string or an epoch-millisecond number/string. No seconds heuristic. */
+export function parseClientTime(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && Number.isInteger(v) && v > 0 ? v : undefined;
+  if (typeof v !== 'string' || v === '' || v.length > 64) return undefined;
+  if (/^\d{1,16}$/.test(v)) return Number(v);
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(v)) return undefined;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The client time if it is within ±skewMs of now, else undefined (the caller falls back to server time). */
+export function withinSkew(clientMs: number | undefined, nowMs: number, skewMs: number): number | undefined {
+  if (clientMs === undefined) return undefined;
+  return Math.abs(clientMs - nowMs) <= skewMs ? clientMs : undefined;
+}
+
+/** ClickHouse DateTime64(3) text in UTC: 2024-05-01 12:00:00.123 */
+export const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+export const chDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);

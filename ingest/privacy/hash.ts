@@ -1,0 +1,50 @@
+// Keyed hashing (SPEC 3.2/3.3). The seed used unsalted SHA-1 for email/cell/uname and a reversible FNV chain
+// for IPs (seed bug 27); here every personal value is hashed with HMAC-SHA256 under a secret key, so a
+// leaked table cannot be reversed by brute force without the key.
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface Hasher {
+  /** base64url(HMAC-SHA256(key, domain ‖ 0 ‖ value)); the domain separates email hashes from IP hashes. */
+  hash(domain: string, value: string): string;
+  /** Raw HMAC bytes, for deriving ids. */
+  bytes(domain: string, ...parts: string[]): Buffer;
+}
+
+export function createHasher(key: Buffer): Hasher {
+  if (key.length < 16) throw new Error('hash key: must be at least 16 bytes');
+  const bytes = (domain: string, ...parts: string[]) => {
+    const h = createHmac('sha256', key).update(domain).update('\0');
+    for (const p of parts) h.update(p).update('\0');
+    return h.digest();
+  };
+  return { bytes, hash: (domain, value) => bytes(domain, value).toString('base64url') };
+}
+
+/**
+ * The key comes from a mounted Secret file when configured. Otherwise (local `make run`) one is generated
+ * once into the state directory so hashes stay stable across restarts; it is never committed anywhere.
+ */
+export function loadHashKey(keyFile: string | undefined, stateDir: string): Buffer {
+  if (keyFile !== undefined) return readFileSync(keyFile);
+  const generated = join(stateDir, 'hash.key');
+  if (!existsSync(generated)) {
+    mkdirSync(dirname(generated), { recursive: true });
+    writeFileSync(generated, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(generated);
+}
+
+/** Lower-case and trim before hashing so "A@x.com " and "a@x.com" match (the seed did the same). */
+export const normalisePii = (v: string) => v.trim().toLowerCase();
+
+/** base36(FNV-1a 32) — the seed's hhash/bhash; not secret, kept so existing queries by hhash still work. */
+export function fnv1a36(s: string): string {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(s, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(36);
+}

@@ -1,0 +1,50 @@
+// IP handling mode (SPEC 3.3): keep, truncate (IPv4 /24, IPv6 /48) or drop. One function, applied to every
+// table that has an ip column (events, agreements, logs …), not only events (seed bug 27).
+import { isIP } from 'node:net';
+
+export type IpMode = 'keep' | 'truncate' | 'drop';
+
+export function applyIpMode(ip: string, mode: IpMode): string {
+  if (mode === 'drop' || ip === '') return '';
+  if (mode === 'keep') return ip;
+  return truncateIp(ip);
+}
+
+/** Zero the host part: IPv4 to /24, IPv6 to /48. IPv4-mapped IPv6 is treated as IPv4. Non-IPs → ''. */
+export function truncateIp(ip: string): string {
+  const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const kind = isIP(v4);
+  if (kind === 4) return `${v4.split('.').slice(0, 3).join('.')}.0`;
+  if (kind !== 6) return '';
+  const groups = expandV6(v4);
+  return compressV6([...groups.slice(0, 3), 0, 0, 0, 0, 0]);
+}
+
+export function expandV6(ip: string): number[] {
+  const [head = '', tail = ''] = ip.split('::');
+  const parse = (s: string) => (s === '' ? [] : s.split(':'));
+  let h = parse(head);
+  let t = parse(ip.includes('::') ? tail : '');
+  // an embedded IPv4 tail (::ffff:1.2.3.4) counts as two groups
+  const lift = (parts: string[]) =>
+    parts.flatMap((p) => {
+      if (!p.includes('.')) return [p];
+      const [a = 0, b = 0, c = 0, d = 0] = p.split('.').map(Number);
+      return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+    });
+  h = lift(h);
+  t = lift(t);
+  const zeros = ip.includes('::') ? new Array(8 - h.length - t.length).fill('0') : [];
+  return [...h, ...zeros, ...t].map((g) => Number.parseInt(g, 16));
+}
+
+function compressV6(groups: number[]): string {
+  // the truncated form always ends in zeros: print the kept prefix, then '::'
+  let last = groups.length;
+  while (last > 0 && groups[last - 1] === 0) last--;
+  if (last === groups.length) return groups.map((g) => g.toString(16)).join(':');
+  return `${groups
+    .slice(0, last)
+    .map((g) => g.toString(16))
+    .join(':')}::`;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { grantedNames, hasConsent } from './consent.ts';
+import { createHasher, fnv1a36 } from './hash.ts';
+import { applyIpMode, truncateIp } from './ip.ts';
+import { createMemorySaltStore, dayKey } from './salts.ts';
+
+describe('IP modes (seed bug 27: raw IPs kept everywhere)', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0'],
+    ['::ffff:203.0.113.77', '203.0.113.0'],
+    ['2001:db8:abcd:12:34::1', '2001:db8:abcd::'],
+    ['2001:db8::1', '2001:db8::'],
+    ['::1', '::'],
+    ['fe80:1:2:3:4:5:6:7', 'fe80:1:2::'],
+    ['not-an-ip', ''],
+  ])('truncate %s → %s', (ip, out) => expect(truncateIp(ip)).toBe(out));
+
+  it('keep and drop', () => {
+    expect(applyIpMode('1.2.3.4', 'keep')).toBe('1.2.3.4');
+    expect(applyIpMode('1.2.3.4', 'drop')).toBe('');
+    expect(applyIpMode('', 'truncate')).toBe('');
+  });
+});
+
+describe('consent bits', () => {
+  const bits = { necessary: 0, analytics: 1, marketing: 2, ads: 40 };
+  it.each([
+    [0b010, 'analytics', true],
+    [0b101, 'analytics', false],
+    [2 ** 40, 'ads', true],
+    [-1, 'analytics', false],
+  ])('hasConsent(%i, %s) = %s', (cflags, name, ok) => expect(hasConsent(cflags, bits, name)).toBe(ok));
+  it('undefined or unknown → no consent', () => {
+    expect(hasConsent(undefined, bits, 'analytics')).toBe(false);
+    expect(hasConsent(7, bits, 'nope')).toBe(false);
+  });
+  it('grantedNames', () => expect(grantedNames(0b101, bits)).toEqual(['necessary', 'marketing']));
+});
+
+describe('daily salts', () => {
+  const DAY = 86_400_000;
+  const t0 = Date.UTC(2025, 0, 10, 8);
+  it('one salt per UTC day, stable within the day', async () => {
+    const s = createMemorySaltStore();
+    const a = await s.forDay(t0);
+    expect(await s.forDay(t0 + 3600_000)).toBe(a);
+    expect(await s.forDay(t0 + DAY)).not.toEqual(a);
+    expect(s.days()).toEqual([dayKey(t0), dayKey(t0 + DAY)]);
+  });
+  it('salts are deleted 48 h after their day began', async () => {
+    const s = createMemorySaltStore();
+    const first = await s.forDay(t0);
+    await s.forDay(t0 + 2 * DAY);
+    expect(s.days()).toEqual([dayKey(t0 + 2 * DAY)]);
+    expect(await s.forDay(t0)).not.toEqual(first); // the old day's ids can never be recomputed
+  });
+});
+
+describe('hashing', () => {
+  it('HMAC is keyed and domain-separated', () => {
+    const h = createHasher(Buffer.alloc(32, 1));
+    expect(h.hash('email', 'a')).not.toBe(h.hash('ip', 'a'));
+    expect(h.hash('email', 'a')).not.toBe(createHasher(Buffer.alloc(32, 2)).hash('email', 'a'));
+    expect(() => createHasher(Buffer.alloc(4))).toThrow(/16 bytes/);
+  });
+  it('fnv1a36 matches the seed', () => {
+    expect(fnv1a36('')).toBe((0x811c9dc5).toString(36));
+    expect(fnv1a36('a')).toBe((0xe40c292c).toString(36));
+  });
+});
