@@ -1,0 +1,51 @@
+// Condition types and reasons of TrackerCluster.status.conditions: the one list the operator, the CRD's
+// printer columns and the docs refer to (STYLE habit 3). Reasons are CamelCase as Kubernetes requires.
+
+export const ConditionType = {
+  KeeperReady: 'KeeperReady',
+  ClickHouseReady: 'ClickHouseReady',
+  SchemaReady: 'SchemaReady',
+  IngestReady: 'IngestReady',
+  /** True only when every other condition is True and the spec was reconciled (observedGeneration). */
+  Ready: 'Ready',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Every condition type in the order the operator gates on them (SPEC 7: Keeper → ClickHouse → schema → ingest). */
+export const conditionTypes: readonly ConditionType[] = [
+  ConditionType.KeeperReady,
+  ConditionType.ClickHouseReady,
+  ConditionType.SchemaReady,
+  ConditionType.IngestReady,
+  ConditionType.Ready,
+];
+
+export const ConditionReason = {
+  // Generic progress.
+  Reconciling: 'Reconciling',
+  Available: 'Available',
+  Paused: 'Paused',
+  SpecInvalid: 'SpecInvalid',
+  ApplyFailed: 'ApplyFailed',
+  // Keeper.
+  QuorumPending: 'QuorumPending',
+  QuorumLost: 'QuorumLost',
+  // ClickHouse.
+  WaitingForKeeper: 'WaitingForKeeper',
+  ReplicasNotReady: 'ReplicasNotReady',
+  RestartInProgress: 'RestartInProgress',
+  ShardDecreaseRefused: 'ShardDecreaseRefused',
+  // Schema.
+  WaitingForClickHouse: 'WaitingForClickHouse',
+  MigrationsPending: 'MigrationsPending',
+  MigrationFailed: 'MigrationFailed',
+  // Ingest.
+  WaitingForSchema: 'WaitingForSchema',
+  RolloutInProgress: 'RolloutInProgress',
+  // Ready.
+  ComponentsNotReady: 'ComponentsNotReady',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
+export type ConditionStatus = (typeof ConditionStatus)[keyof typeof ConditionStatus];

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { staleTargets } from '../scripts/generate.ts';
+import { conditionTypes } from './conditions.ts';
+import { crdGeneratedPath, trackerClusterCrd, trackerClusterCrdYaml } from './crd.ts';
+import { rules } from './rules.ts';
+
+describe('TrackerCluster CRD', () => {
+  const crd = trackerClusterCrd();
+  const v = crd.spec.versions[0]!;
+
+  it('committed YAML equals a fresh generation (run `node scripts/generate.ts` when this fails)', () => {
+    expect(readFileSync(crdGeneratedPath, 'utf8')).toBe(trackerClusterCrdYaml());
+    expect(staleTargets()).toEqual([]);
+  });
+
+  it('detects a stale file', () => {
+    expect(staleTargets([{ path: crdGeneratedPath, render: () => 'different' }])).toEqual([crdGeneratedPath]);
+  });
+
+  it('parses back to the same object', () => {
+    expect(parse(trackerClusterCrdYaml())).toEqual(JSON.parse(JSON.stringify(crd)));
+  });
+
+  it('names, scope, short name, status subresource', () => {
+    expect(crd.metadata?.name).toBe('trackerclusters.tracker.dev');
+    expect(crd.spec.scope).toBe('Namespaced');
+    expect(crd.spec.names.shortNames).toEqual(['tc']);
+    expect(v.name).toBe('v1alpha1');
+    expect(v.subresources?.status).toEqual({});
+  });
+
+  it('printer columns Ready, Shards, Replicas, Ingest, Age', () => {
+    expect(v.additionalPrinterColumns?.map((c) => c.name)).toEqual([
+      'Ready',
+      'Shards',
+      'Replicas',
+      'Ingest',
+      'Age',
+    ]);
+  });
+
+  it.each(Object.entries(rules))('places CEL rule %s in the schema', (_name, rule) => {
+    expect(JSON.stringify(v.schema?.openAPIV3Schema)).toContain(JSON.stringify(rule.rule));
+  });
+
+  it('documents every condition type', () => {
+    const status = v.schema?.openAPIV3Schema?.properties?.status;
+    const description = status?.properties?.conditions?.items?.properties?.type?.description ?? '';
+    for (const t of conditionTypes) expect(description).toContain(t);
+  });
+
+  it('bounds strings and lists that CEL rules read (cost budget)', () => {
+    const spec = v.schema?.openAPIV3Schema?.properties?.spec;
+    expect(spec?.properties?.schema?.properties?.database?.maxLength).toBe(63);
+    expect(spec?.properties?.ingest?.properties?.tls?.properties?.dnsNames?.maxItems).toBe(32);
+  });
+});

@@ -1,0 +1,68 @@
+// The CEL rules (x-kubernetes-validations) of the TrackerCluster CRD, with the messages users see.
+// The schema in spec.ts attaches each rule where it applies; `semanticErrors` in validate.ts checks the
+// non-transition rules the same way for `tracker render` (no API server there), reusing these messages.
+// The integration test feeds the same invalid specs to both and expects the same message.
+
+export type CelRule = {
+  readonly rule: string;
+  readonly message: string;
+  /** JSON path (from the rule's node) the apiserver reports the error against. */
+  readonly fieldPath?: string;
+  readonly reason?:
+    | 'FieldValueInvalid'
+    | 'FieldValueForbidden'
+    | 'FieldValueRequired'
+    | 'FieldValueDuplicate';
+};
+
+export const rules = {
+  nameIsShortLabel: {
+    rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$')",
+    message:
+      'metadata.name must be a DNS label of at most 40 characters (lower-case letters, digits and "-", ' +
+      'starting with a letter): Services and StatefulSets are named after it',
+  },
+  keeperReplicas: {
+    rule: 'self in [1, 3, 5]',
+    message: 'keeper.replicas must be 1, 3 or 5: a Keeper quorum needs an odd number of members',
+  },
+  natsReplicas: {
+    rule: 'self in [1, 3, 5]',
+    message: 'nats.replicas must be 1, 3 or 5: a JetStream cluster needs an odd number of servers',
+  },
+  databaseImmutable: {
+    rule: 'self == oldSelf',
+    message:
+      'schema.database is immutable: the data lives in the first database; create a new TrackerCluster',
+  },
+  shardsMayNotDecrease: {
+    rule: 'self.allowDataLoss || !has(oldSelf.clickhouse) || self.clickhouse.shards >= oldSelf.clickhouse.shards',
+    message:
+      'clickhouse.shards may not decrease: ClickHouse cannot move data off a removed shard; ' +
+      'set spec.allowDataLoss: true to drop those shards and their data',
+    fieldPath: '.clickhouse.shards',
+  },
+  autoscalingBounds: {
+    rule: 'self.minReplicas <= self.maxReplicas',
+    message: 'ingest.autoscaling.minReplicas must be less than or equal to maxReplicas',
+    fieldPath: '.minReplicas',
+  },
+  replicasOrAutoscaling: {
+    rule: '!(has(self.replicas) && has(self.autoscaling))',
+    message: 'set either ingest.replicas or ingest.autoscaling, not both: the HPA owns the replica count',
+  },
+  tlsOneSource: {
+    rule: 'has(self.secretName) != has(self.issuerRef)',
+    message: 'ingest.tls needs exactly one of secretName (an existing Secret) or issuerRef (cert-manager)',
+  },
+  tlsFromSpec: {
+    rule: '!has(self.config) || !has(self.config.server) || !has(self.config.server.tls)',
+    message: 'leave ingest.config.server.tls out: the operator sets it from ingest.tls (the mounted Secret)',
+    fieldPath: '.config.server.tls',
+  },
+} as const satisfies Record<string, CelRule>;
+
+/** The `x-kubernetes-validations` schema option for the given rules. */
+export function cel(...list: readonly CelRule[]): { 'x-kubernetes-validations': CelRule[] } {
+  return { 'x-kubernetes-validations': list.map((r) => ({ ...r })) };
+}

@@ -1,0 +1,229 @@
+// TrackerCluster spec: the source of truth for the CRD's OpenAPI schema (crd.ts converts it) and for the
+// TypeScript types the renderer and the operator use. Every field states its default; the CEL rules come
+// from rules.ts. spec.ingest.config reuses the ingest configuration schema (common/config) so the two
+// cannot drift.
+import Type, { type Static, type TSchemaOptions } from 'typebox';
+import { IngestConfig, Retention } from '../common/config/ingest.ts';
+import { cel, rules } from './rules.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** Default images; pinned so a TrackerCluster without images renders the same on every operator start. */
+export const defaultImages = {
+  clickhouse: 'clickhouse/clickhouse-server:25.8',
+  keeper: 'clickhouse/clickhouse-keeper:25.8',
+  ingest: 'ghcr.io/tracker-dev/tracker-ingest:0.1.0',
+  nats: 'nats:2.11-alpine',
+} as const;
+
+/** A Kubernetes quantity (e.g. 500m, 2Gi, 1); integers are allowed as in core resources. */
+export const quantity = (options: TSchemaOptions = {}) =>
+  Type.Union(
+    [
+      Type.Integer({ minimum: 0 }),
+      Type.String({
+        maxLength: 64,
+        pattern:
+          '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+      }),
+    ],
+    {
+      'x-kubernetes-int-or-string': true,
+      description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
+      ...options,
+    },
+  );
+
+const ResourceList = Type.Object(
+  {
+    cpu: Type.Optional(quantity()),
+    memory: Type.Optional(quantity()),
+    'ephemeral-storage': Type.Optional(quantity()),
+  },
+  strict,
+);
+
+export const Resources = (requests: { cpu: string; memory: string }, memoryLimit: string) =>
+  Type.Object(
+    { requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) },
+    {
+      ...strict,
+      default: { requests, limits: { memory: memoryLimit } },
+      description: 'Container resources; requests are always set (the scheduler and the HPA need them).',
+    },
+  );
+export type Resources = {
+  requests?: Record<string, string | number>;
+  limits?: Record<string, string | number>;
+};
+
+const Image = (image: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 512,
+    default: image,
+    description: `Container image (default ${image}).`,
+  });
+
+export const Storage = (size: string) =>
+  Type.Object(
+    {
+      size: quantity({ default: size, description: `PVC size (default ${size}).` }),
+      storageClassName: Type.Optional(
+        Type.String({ maxLength: 253, description: 'StorageClass; the cluster default when unset.' }),
+      ),
+    },
+    { ...strict, default: {} },
+  );
+
+const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' });
+
+export const SecretKeyRef = Type.Object(
+  { name: Name, key: Type.String({ minLength: 1, maxLength: 253, default: 'password' }) },
+  strict,
+);
+
+export const ClickHouseSpec = Type.Object(
+  {
+    image: Image(defaultImages.clickhouse),
+    shards: Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Shards; never decrease.' }),
+    replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: 'Replicas per shard.' }),
+    storage: Storage('10Gi'),
+    resources: Resources({ cpu: '500m', memory: '2Gi' }, '4Gi'),
+    passwordSecretRef: Type.Optional(
+      Type.With(SecretKeyRef, {
+        description: 'Password of the default user; the operator generates <name>-credentials when unset.',
+      }),
+    ),
+    extraConfig: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        'x-kubernetes-preserve-unknown-fields': true,
+        description: 'ClickHouse server settings (YAML form of config.xml) merged last; changes restart.',
+      }),
+    ),
+  },
+  { ...strict, default: {} },
+);
+export type ClickHouseSpec = Static<typeof ClickHouseSpec>;
+
+export const KeeperSpec = Type.Object(
+  {
+    replicas: Type.Integer({ minimum: 1, maximum: 5, default: 1, ...cel(rules.keeperReplicas) }),
+    image: Image(defaultImages.keeper),
+    storage: Storage('2Gi'),
+    resources: Resources({ cpu: '100m', memory: '256Mi' }, '1Gi'),
+  },
+  { ...strict, default: {} },
+);
+export type KeeperSpec = Static<typeof KeeperSpec>;
+
+export const SchemaSpec = Type.Object(
+  {
+    database: Type.String({
+      pattern: '^[a-z_][a-z0-9_]{0,62}$',
+      maxLength: 63,
+      default: 'tracker',
+      ...cel(rules.databaseImmutable),
+    }),
+    retention: Type.With(Retention, {
+      default: {},
+      description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
+    }),
+  },
+  { ...strict, default: {} },
+);
+export type SchemaSpec = Static<typeof SchemaSpec>;
+
+export const Autoscaling = Type.Object(
+  {
+    minReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 2 }),
+    maxReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+    targetCPUUtilizationPercentage: Type.Integer({ minimum: 1, maximum: 100, default: 70 }),
+  },
+  { ...strict, ...cel(rules.autoscalingBounds) },
+);
+
+export const IssuerRef = Type.Object(
+  {
+    name: Name,
+    kind: Type.Union([Type.Literal('Issuer'), Type.Literal('ClusterIssuer')], { default: 'Issuer' }),
+    group: Type.String({ maxLength: 253, default: 'cert-manager.io' }),
+  },
+  strict,
+);
+
+export const IngestTls = Type.Object(
+  {
+    secretName: Type.Optional(Type.With(Name, { description: 'Existing kubernetes.io/tls Secret.' })),
+    issuerRef: Type.Optional(IssuerRef),
+    dnsNames: Type.Array(Type.String({ maxLength: 253 }), {
+      maxItems: 32,
+      default: [],
+      description: 'Extra DNS names of the cert-manager Certificate (the Service names are always included).',
+    }),
+  },
+  { ...strict, ...cel(rules.tlsOneSource) },
+);
+export type IngestTls = Static<typeof IngestTls>;
+
+/**
+ * The ingest configuration embedded in the CRD. `store` and `retention` are omitted: the operator points the
+ * store at the cluster's ClickHouse and renders retention from spec.schema.retention (one place each).
+ */
+export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention'], {
+  additionalProperties: false,
+  default: {},
+  description: 'Ingest configuration (common/config/ingest.ts) without store and retention.',
+});
+export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
+
+export const IngestSpec = Type.Object(
+  {
+    image: Image(defaultImages.ingest),
+    replicas: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1000, description: 'Fixed replicas (2 when neither is set).' }),
+    ),
+    autoscaling: Type.Optional(Autoscaling),
+    resources: Resources({ cpu: '250m', memory: '256Mi' }, '512Mi'),
+    serviceType: Type.Union(
+      [Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')],
+      {
+        default: 'ClusterIP',
+      },
+    ),
+    tls: Type.Optional(IngestTls),
+    config: IngestSpecConfig,
+  },
+  { ...strict, default: {}, ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec) },
+);
+export type IngestSpec = Static<typeof IngestSpec>;
+
+export const NatsSpec = Type.Object(
+  {
+    replicas: Type.Integer({ minimum: 1, maximum: 5, default: 3, ...cel(rules.natsReplicas) }),
+    image: Image(defaultImages.nats),
+    storage: Storage('10Gi'),
+    resources: Resources({ cpu: '100m', memory: '256Mi' }, '1Gi'),
+  },
+  { ...strict, description: 'In-cluster NATS JetStream (spool and real-time fan-out); absent = none.' },
+);
+export type NatsSpec = Static<typeof NatsSpec>;
+
+export const TrackerClusterSpec = Type.Object(
+  {
+    clickhouse: ClickHouseSpec,
+    keeper: KeeperSpec,
+    schema: SchemaSpec,
+    ingest: IngestSpec,
+    nats: Type.Optional(NatsSpec),
+    clusterDomain: Type.String({
+      maxLength: 253,
+      default: 'cluster.local',
+      description: 'DNS suffix of Services.',
+    }),
+    paused: Type.Boolean({ default: false, description: 'Stop reconciling (objects stay as they are).' }),
+    allowDataLoss: Type.Boolean({ default: false, description: 'Allow removing shards and their data.' }),
+  },
+  { ...strict, ...cel(rules.shardsMayNotDecrease) },
+);
+export type TrackerClusterSpec = Static<typeof TrackerClusterSpec>;

@@ -1,0 +1,53 @@
+// TrackerCluster status: small on purpose (SPEC 5; Altinity #1444 shows what a rendered spec in status does).
+// Written only by the operator, once per reconcile, through the status subresource.
+import Type, { type Static } from 'typebox';
+import { conditionTypes } from './conditions.ts';
+
+const strict = { additionalProperties: false } as const;
+
+/** The shape of metav1.Condition, so kubectl, kstatus and Argo CD read it without custom health checks. */
+export const Condition = Type.Object(
+  {
+    type: Type.String({ maxLength: 316, description: `One of ${conditionTypes.join(', ')}.` }),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
+    reason: Type.String({ maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
+    message: Type.String({ maxLength: 32_768 }),
+    lastTransitionTime: Type.String({ format: 'date-time' }),
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+export type Condition = Static<typeof Condition>;
+
+export const ComponentStatus = Type.Object(
+  {
+    replicas: Type.Integer({ minimum: 0, description: 'Desired pods.' }),
+    readyReplicas: Type.Integer({ minimum: 0, description: 'Pods passing readiness.' }),
+  },
+  strict,
+);
+export type ComponentStatus = Static<typeof ComponentStatus>;
+
+export const TrackerClusterStatus = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    conditions: Type.Optional(
+      Type.Array(Condition, {
+        maxItems: 16,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['type'],
+      }),
+    ),
+    keeper: Type.Optional(ComponentStatus),
+    clickhouse: Type.Optional(ComponentStatus),
+    ingest: Type.Optional(ComponentStatus),
+    appliedSchemaVersion: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Highest migration applied and verified on every replica.' }),
+    ),
+    ingestEndpoint: Type.Optional(
+      Type.String({ maxLength: 2048, description: 'URL of the ingest Service.' }),
+    ),
+  },
+  strict,
+);
+export type TrackerClusterStatus = Static<typeof TrackerClusterStatus>;

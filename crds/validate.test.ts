@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { rules } from './rules.ts';
+import { defaultImages } from './spec.ts';
+import { defaultSpec, parseTrackerCluster, TrackerClusterInvalid, transitionErrors } from './validate.ts';
+
+const tc = (spec: unknown, name = 'demo') => ({
+  apiVersion: 'tracker.dev/v1alpha1',
+  kind: 'TrackerCluster',
+  metadata: { name, namespace: 'ns' },
+  spec,
+});
+
+describe('defaulting', () => {
+  const { spec, problems } = defaultSpec({});
+
+  it('an empty spec is valid', () => expect(problems).toEqual([]));
+
+  it.each([
+    ['clickhouse.image', spec.clickhouse.image, defaultImages.clickhouse],
+    ['clickhouse.shards', spec.clickhouse.shards, 1],
+    ['clickhouse.replicas', spec.clickhouse.replicas, 1],
+    ['clickhouse.storage.size', spec.clickhouse.storage.size, '10Gi'],
+    ['keeper.replicas', spec.keeper.replicas, 1],
+    ['keeper.storage.size', spec.keeper.storage.size, '2Gi'],
+    ['schema.database', spec.schema.database, 'tracker'],
+    ['ingest.image', spec.ingest.image, defaultImages.ingest],
+    ['ingest.replicas (unset: the renderer uses 2)', spec.ingest.replicas, undefined],
+    ['ingest.serviceType', spec.ingest.serviceType, 'ClusterIP'],
+    ['ingest.config', spec.ingest.config, {}],
+    ['nats (absent: none)', spec.nats, undefined],
+    ['clusterDomain', spec.clusterDomain, 'cluster.local'],
+    ['paused', spec.paused, false],
+    ['allowDataLoss', spec.allowDataLoss, false],
+  ])('%s', (_field, actual, expected) => expect(actual).toEqual(expected));
+
+  it('fills defaults inside given objects without overwriting given values', () => {
+    const { spec: s } = defaultSpec({ ingest: { autoscaling: { maxReplicas: 4 } }, nats: {} });
+    expect(s.ingest.autoscaling).toEqual({
+      minReplicas: 2,
+      maxReplicas: 4,
+      targetCPUUtilizationPercentage: 70,
+    });
+    expect(s.nats?.replicas).toBe(3);
+  });
+
+  it('does not modify its input', () => {
+    const input = { keeper: {} };
+    defaultSpec(input);
+    expect(input).toEqual({ keeper: {} });
+  });
+});
+
+describe('validation (same messages as the CEL rules)', () => {
+  it.each([
+    ['even Keeper count', { keeper: { replicas: 2 } }, rules.keeperReplicas.message],
+    ['even NATS count', { nats: { replicas: 4 } }, rules.natsReplicas.message],
+    [
+      'autoscaling min > max',
+      { ingest: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } },
+      rules.autoscalingBounds.message,
+    ],
+    [
+      'replicas and autoscaling',
+      { ingest: { replicas: 2, autoscaling: {} } },
+      rules.replicasOrAutoscaling.message,
+    ],
+    ['TLS with no source', { ingest: { tls: {} } }, rules.tlsOneSource.message],
+    [
+      'TLS with two sources',
+      { ingest: { tls: { secretName: 's', issuerRef: { name: 'i' } } } },
+      rules.tlsOneSource.message,
+    ],
+    [
+      'config.server.tls',
+      { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
+      rules.tlsFromSpec.message,
+    ],
+    ['bad enum', { ingest: { serviceType: 'Foo' } }, 'spec.ingest.serviceType'],
+    ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
+    ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],
+    ['out of bounds', { clickhouse: { shards: 0 } }, 'spec.clickhouse.shards'],
+    ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
+    ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
+  ])('rejects %s', (_name, spec, message) => {
+    expect(() => parseTrackerCluster(tc(spec))).toThrow(TrackerClusterInvalid);
+    expect(() => parseTrackerCluster(tc(spec))).toThrow(message);
+  });
+
+  it.each([['Bad'], ['a'.repeat(41)], ['1abc'], ['a.b']])('rejects the name %s', (name) => {
+    expect(() => parseTrackerCluster(tc({}, name))).toThrow(rules.nameIsShortLabel.message);
+  });
+
+  it('reports every problem at once', () => {
+    const err = (() => {
+      try {
+        parseTrackerCluster({
+          kind: 'Other',
+          metadata: {},
+          spec: { clickhouse: { shards: 0, replicas: 0 } },
+        });
+      } catch (e) {
+        return e as TrackerClusterInvalid;
+      }
+    })();
+    expect(err?.problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each([
+    [
+      'shard decrease',
+      { clickhouse: { shards: 3 } },
+      { clickhouse: { shards: 2 } },
+      [rules.shardsMayNotDecrease.message],
+    ],
+    [
+      'shard decrease with allowDataLoss',
+      { clickhouse: { shards: 3 } },
+      { clickhouse: { shards: 2 }, allowDataLoss: true },
+      [],
+    ],
+    ['shard increase', { clickhouse: { shards: 1 } }, { clickhouse: { shards: 2 } }, []],
+    ['database rename', {}, { schema: { database: 'other' } }, [rules.databaseImmutable.message]],
+  ])('transition: %s', (_name, before, after, messages) => {
+    const errors = transitionErrors(defaultSpec(before).spec, defaultSpec(after).spec);
+    expect(errors.map((e) => e.replace(/^[^:]+: /, ''))).toEqual(messages);
+  });
+});

@@ -1,0 +1,86 @@
+// Parse and default a TrackerCluster the way the apiserver would (OpenAPI defaults, schema, non-transition CEL
+// rules), for `tracker render` and the renderer's own input check. All problems are reported at once.
+import Value from 'typebox/value';
+import { rules } from './rules.ts';
+import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
+import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
+
+export class TrackerClusterInvalid extends Error {
+  override readonly name = 'TrackerClusterInvalid';
+  readonly problems: readonly string[];
+  constructor(name: string, problems: readonly string[]) {
+    super(`invalid TrackerCluster ${name}:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Default the spec (a copy) and return it with every schema and rule violation. */
+export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
+  const spec = Value.Default(SpecSchema, structuredClone(input ?? {})) as TrackerClusterSpec;
+  const schemaProblems = [...Value.Errors(SpecSchema, spec)]
+    // An anyOf failure repeats each alternative's error; the summary line is the one a user can act on.
+    .filter((e) => !e.schemaPath.includes('/anyOf/'))
+    .map((e) => `spec${e.instancePath.replaceAll('/', '.')}: ${e.message}`);
+  const problems = [...new Set(schemaProblems)];
+  if (problems.length === 0) problems.push(...semanticErrors(spec));
+  return { spec, problems };
+}
+
+/** The non-transition CEL rules of rules.ts, evaluated in TypeScript with the same messages. */
+export function semanticErrors(spec: TrackerClusterSpec): string[] {
+  const { keeper, ingest, nats } = spec;
+  const checks: [boolean, string][] = [
+    [[1, 3, 5].includes(keeper.replicas), `spec.keeper.replicas: ${rules.keeperReplicas.message}`],
+    [!nats || [1, 3, 5].includes(nats.replicas), `spec.nats.replicas: ${rules.natsReplicas.message}`],
+    [
+      !ingest.autoscaling || ingest.autoscaling.minReplicas <= ingest.autoscaling.maxReplicas,
+      `spec.ingest.autoscaling.minReplicas: ${rules.autoscalingBounds.message}`,
+    ],
+    [
+      ingest.replicas === undefined || ingest.autoscaling === undefined,
+      `spec.ingest: ${rules.replicasOrAutoscaling.message}`,
+    ],
+    [
+      !ingest.tls || (ingest.tls.secretName === undefined) !== (ingest.tls.issuerRef === undefined),
+      `spec.ingest.tls: ${rules.tlsOneSource.message}`,
+    ],
+    [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
+  ];
+  return checks.filter(([ok]) => !ok).map(([, message]) => message);
+}
+
+/** The transition rules: what an update from `old` to `next` may not do. */
+export function transitionErrors(old: TrackerClusterSpec, next: TrackerClusterSpec): string[] {
+  const problems: string[] = [];
+  if (!next.allowDataLoss && next.clickhouse.shards < old.clickhouse.shards) {
+    problems.push(`spec.clickhouse.shards: ${rules.shardsMayNotDecrease.message}`);
+  }
+  if (next.schema.database !== old.schema.database) {
+    problems.push(`spec.schema.database: ${rules.databaseImmutable.message}`);
+  }
+  return problems;
+}
+
+/** A TrackerCluster object (as read from YAML or the apiserver) → a defaulted, valid TrackerCluster. */
+export function parseTrackerCluster(input: unknown): TrackerCluster {
+  const obj = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const metadata = (obj.metadata ?? {}) as TrackerCluster['metadata'];
+  const name = typeof metadata.name === 'string' ? metadata.name : '<unnamed>';
+  const problems: string[] = [];
+  if (obj.apiVersion !== apiVersion) problems.push(`apiVersion: must be ${apiVersion}`);
+  if (obj.kind !== kind) problems.push(`kind: must be ${kind}`);
+  if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(metadata.name ?? '')) {
+    // Same pattern as the CEL rule nameIsShortLabel.
+    problems.push(rules.nameIsShortLabel.message);
+  }
+  const { spec, problems: specProblems } = defaultSpec(obj.spec);
+  problems.push(...specProblems);
+  if (problems.length > 0) throw new TrackerClusterInvalid(name, problems);
+  return {
+    apiVersion,
+    kind,
+    metadata,
+    spec,
+    ...(obj.status ? { status: obj.status as TrackerCluster['status'] } : {}),
+  };
+}
