@@ -9,6 +9,11 @@ export interface Store {
   readonly kind: 'embedded' | 'clickhouse';
   /** Insert rows; the same dedupToken for the same rows never creates a second copy. */
   insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void>;
+  /**
+   * Insert rows already serialised as JSONEachRow lines (what the spool holds), so a flush does not
+   * parse and re-serialise them. Same dedup semantics as insert.
+   */
+  insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void>;
   /** Run a SELECT (or any statement returning rows) and return rows as objects. */
   query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Run a statement that returns nothing (DDL, ALTER ... DELETE, etc.). */

@@ -1,0 +1,191 @@
+// TEST DOUBLE of the ClickHouse HTTP server (network layer only). It speaks enough of ClickHouse's HTTP
+// interface for @clickhouse/client to run unmodified against it (queries with FORMAT, query_params,
+// settings as URL parameters, inserts as `query` parameter + body, /ping, X-ClickHouse-* headers and
+// the exception format), and executes every statement on the REAL engine: an in-process chdb Session.
+// What it does not model: users/grants, sessions, compression, progress headers, clusters (Keeper).
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Session } from 'chdb';
+import { classify, type ParsedRequest, parseRequest } from './protocol.ts';
+
+export interface ClickHouseHttpOptions {
+  /** chdb data directory (one per process: chdb binds a single directory per process). */
+  readonly dir: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** When set, requests must authenticate as `default` with this password. */
+  readonly password?: string;
+  /** Server keep-alive timeout; ClickHouse's default is 10 s. */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+export interface ClickHouseHttp {
+  readonly url: string;
+  readonly port: number;
+  /** Stops listening and drops every connection (simulates the server going away). */
+  close(): Promise<void>;
+}
+
+const VERSION = '26.7 (chdb test double)';
+
+export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<ClickHouseHttp> {
+  mkdirSync(opts.dir, { recursive: true });
+  const session = new Session(opts.dir);
+  // One statement at a time: `USE` and `SET` are session state shared by every request.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serialize = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  const server = createServer((req, res) => {
+    void handle(req, res, { session, serialize, password: opts.password });
+  });
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 10_000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await chain;
+      session.close();
+    },
+  };
+}
+
+interface Context {
+  readonly session: Session;
+  readonly serialize: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly password: string | undefined;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  try {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (
+      url.pathname === '/ping' ||
+      (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'))
+    ) {
+      return reply(res, 200, 'Ok.\n', { 'Content-Type': 'text/plain; charset=UTF-8' });
+    }
+    if (ctx.password !== undefined && !authorised(req, ctx.password)) {
+      return fail(res, 516, 'default: Authentication failed: password is incorrect', 'AUTHENTICATION_FAILED');
+    }
+    const request = parseRequest(url, body);
+    const output = await ctx.serialize(() => execute(ctx.session, request));
+    reply(res, 200, output.body, {
+      'Content-Type': output.format ? contentType(output.format) : 'text/plain; charset=UTF-8',
+      ...(output.format ? { 'X-ClickHouse-Format': output.format } : {}),
+      'X-ClickHouse-Query-Id': request.queryId,
+      'X-ClickHouse-Timezone': 'UTC',
+      'X-ClickHouse-Summary': JSON.stringify(output.summary),
+    });
+  } catch (err) {
+    const e = err as { clickhouseCode?: number; message?: string };
+    const code = e.clickhouseCode ?? 1002;
+    const message = (e.message ?? String(err)).replace(/^Code: \d+\. DB::Exception: /, '');
+    const type = /\(([A-Z0-9_]+)\)\s*$/.exec(message)?.[1];
+    fail(
+      res,
+      code,
+      type ? message.replace(/\s*\([A-Z0-9_]+\)\s*$/, '') : message,
+      type ?? 'UNKNOWN_EXCEPTION',
+    );
+  }
+}
+
+interface Output {
+  readonly body: string;
+  readonly format: string | undefined;
+  readonly summary: Record<string, string>;
+}
+
+async function execute(session: Session, request: ParsedRequest): Promise<Output> {
+  if (request.database) await session.queryAsync(`USE \`${request.database.replaceAll('`', '')}\``);
+  const statement = classify(request);
+  if (statement.kind === 'insert') {
+    const summary = await session.insert({
+      table: statement.table,
+      values: request.body,
+      format: statement.format,
+      ...(statement.columns ? { columns: statement.columns } : {}),
+      settings: request.settings,
+    });
+    return { body: '', format: undefined, summary: counters(0, summary.rowsWritten, summary.bytesWritten) };
+  }
+  return withSettings(session, request.settings, async () => {
+    const opts = { format: statement.format };
+    const result = Object.keys(request.params).length
+      ? await session.queryBindAsync(statement.sql, request.params, opts)
+      : await session.queryAsync(statement.sql, opts);
+    return { body: result.text(), format: statement.format, summary: counters(result.rowsRead, 0, 0) };
+  });
+}
+
+/** Applies per-request settings as session SETs and resets them afterwards (requests are serialised). */
+async function withSettings<T>(
+  session: Session,
+  settings: Record<string, string>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const names = Object.keys(settings);
+  for (const name of names) await session.queryBindAsync(`SET ${name} = {v:String}`, { v: settings[name] });
+  try {
+    return await fn();
+  } finally {
+    for (const name of names) await session.queryAsync(`SET ${name} = DEFAULT`).catch(() => undefined);
+  }
+}
+
+function counters(readRows: number, writtenRows: number, writtenBytes: number): Record<string, string> {
+  return {
+    read_rows: String(readRows),
+    read_bytes: '0',
+    written_rows: String(writtenRows),
+    written_bytes: String(writtenBytes),
+    total_rows_to_read: '0',
+    result_rows: String(writtenRows),
+    result_bytes: String(writtenBytes),
+    elapsed_ns: '0',
+  };
+}
+
+function authorised(req: IncomingMessage, password: string): boolean {
+  const header = req.headers.authorization ?? '';
+  const basic = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
+  const viaHeaders = req.headers['x-clickhouse-key'];
+  return basic === `default:${password}` || viaHeaders === password;
+}
+
+/** The exception format @clickhouse/client parses: "Code: N. DB::Exception: message (TYPE) (version V)". */
+function fail(res: ServerResponse, code: number, message: string, type: string): void {
+  const status = code === 62 ? 400 : code === 60 || code === 81 ? 404 : code === 516 ? 401 : 500;
+  reply(res, status, `Code: ${code}. DB::Exception: ${message} (${type}) (version ${VERSION})\n`, {
+    'Content-Type': 'text/plain; charset=UTF-8',
+    'X-ClickHouse-Exception-Code': String(code),
+  });
+}
+
+function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { ...headers, 'X-ClickHouse-Server-Display-Name': 'chdb-test-double' });
+  res.end(body);
+}
+
+function contentType(format: string): string {
+  if (/EachRow/.test(format)) return 'application/x-ndjson; charset=UTF-8';
+  if (/^JSON/.test(format)) return 'application/json; charset=UTF-8';
+  return 'text/plain; charset=UTF-8';
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

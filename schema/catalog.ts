@@ -1,0 +1,61 @@
+// The column catalog derived from the migration sources: which tables the data path may write and
+// what each column's type is. Derived, never hand-written, so the validator cannot drift from the
+// schema; an integration test compares it with system.columns of the applied schema.
+import { loadMigrations, type Migration, splitStatements } from './render.ts';
+
+export interface Column {
+  readonly name: string;
+  /** The ClickHouse type as written in the migration, e.g. DateTime64(3, 'UTC'). */
+  readonly type: string;
+  /** Has a DEFAULT (or is filled by the engine), so a row may omit it. */
+  readonly hasDefault: boolean;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly columns: readonly Column[];
+  /** Filled by a materialized view: the data path refuses direct writes (one derivation path). */
+  readonly derived: boolean;
+}
+
+export type Catalog = ReadonlyMap<string, TableInfo>;
+
+const CREATE_TABLE =
+  /CREATE TABLE IF NOT EXISTS \{\{table (\w+)\}\}\s*(?:AS \{\{ref (\w+)\}\}|\(([\s\S]*?)\n\)\s*ENGINE)/;
+const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
+const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
+
+export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
+  const tables = new Map<string, TableInfo>();
+  const derived = new Set<string>();
+  for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
+    const mv = MV_TARGET.exec(statement);
+    if (mv?.[1]) derived.add(mv[1]);
+    const create = CREATE_TABLE.exec(statement);
+    if (!create?.[1]) continue;
+    const [, name, likeTable, body] = create;
+    const columns = likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name);
+    tables.set(name, { name, columns, derived: false });
+  }
+  for (const name of derived) {
+    const info = tables.get(name);
+    if (info) tables.set(name, { ...info, derived: true });
+  }
+  return tables;
+}
+
+function parseColumns(body: string, table: string): Column[] {
+  return body
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, '').trim().replace(/,$/, ''))
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = COLUMN.exec(line);
+      if (!match?.[1] || !match[2]) throw new Error(`catalog ${table}: cannot parse column "${line}"`);
+      const kind = match[3];
+      if (kind === 'MATERIALIZED' || kind === 'ALIAS' || kind === 'EPHEMERAL') {
+        throw new Error(`catalog ${table}.${match[1]}: ${kind} columns are not supported by the data path`);
+      }
+      return { name: match[1], type: match[2], hasDefault: kind === 'DEFAULT' };
+    });
+}

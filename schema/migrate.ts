@@ -1,0 +1,83 @@
+// The migration runner, shared by the ingest (embedded engine at start-up) and the operator (cluster).
+// Applying is idempotent: a version recorded in schema_migrations with the same checksum is skipped,
+// and every statement is IF NOT EXISTS, so a run interrupted half-way can simply run again.
+import {
+  createDatabase,
+  loadMigrations,
+  type Migration,
+  migrationsTable,
+  type RenderOptions,
+  renderMigration,
+} from './render.ts';
+
+/** The part of a store the runner needs (ingest/datapath Store satisfies it). */
+export interface SqlRunner {
+  command(sql: string): Promise<void>;
+  query<T>(sql: string): Promise<T[]>;
+}
+
+export interface MigrateOptions extends RenderOptions {
+  /** Defaults to schema/migrations. */
+  readonly migrations?: readonly Migration[];
+}
+
+export interface MigrateResult {
+  readonly applied: readonly number[];
+  readonly skipped: readonly number[];
+  /** The highest version now recorded (the TrackerCluster status reports it). */
+  readonly version: number;
+}
+
+export async function applyMigrations(store: SqlRunner, opts: MigrateOptions): Promise<MigrateResult> {
+  const migrations = opts.migrations ?? loadMigrations();
+  await store.command(createDatabase(opts));
+  await store.command(migrationsTable(opts));
+  const recorded = await appliedVersions(store, opts.database);
+  const applied: number[] = [];
+  const skipped: number[] = [];
+  for (const migration of migrations) {
+    const checksum = recorded.get(migration.version);
+    if (checksum === migration.checksum) {
+      skipped.push(migration.version);
+      continue;
+    }
+    if (checksum !== undefined) {
+      throw new Error(
+        `apply migration ${migration.name}: its checksum differs from the applied one; add a new migration instead of editing an applied one`,
+      );
+    }
+    await applyOne(store, migration, opts);
+    applied.push(migration.version);
+  }
+  const version = Math.max(0, ...migrations.map((m) => m.version));
+  return { applied, skipped, version };
+}
+
+async function applyOne(store: SqlRunner, migration: Migration, opts: RenderOptions): Promise<void> {
+  for (const statement of renderMigration(migration, opts)) {
+    try {
+      await store.command(statement);
+    } catch (err) {
+      throw new Error(`apply migration ${migration.name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  // Names and checksums are [0-9a-z_] only (checked when loading), so inlining them is safe.
+  await store.command(
+    `INSERT INTO \`${opts.database}\`.schema_migrations (version, name, checksum) VALUES (${migration.version}, '${migration.name}', '${migration.checksum}')`,
+  );
+}
+
+async function appliedVersions(store: SqlRunner, database: string): Promise<Map<number, string>> {
+  const rows = await store.query<{ version: number | string; checksum: string }>(
+    `SELECT version, argMax(checksum, applied_at) AS checksum FROM \`${database}\`.schema_migrations GROUP BY version`,
+  );
+  return new Map(rows.map((r) => [Number(r.version), r.checksum]));
+}
+
+/** The applied version per the migrations table (0 when none): what the operator verifies per replica. */
+export async function appliedVersion(store: SqlRunner, database: string): Promise<number> {
+  const rows = await store.query<{ v: number | string }>(
+    `SELECT max(version) AS v FROM \`${database}\`.schema_migrations`,
+  );
+  return Number(rows[0]?.v ?? 0);
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { buildCatalog } from './catalog.ts';
+import {
+  loadMigrations,
+  migrationsTable,
+  renderMigration,
+  renderStatement,
+  splitStatements,
+} from './render.ts';
+
+const source = `CREATE TABLE IF NOT EXISTS {{table hits}} (
+  url String,
+  date Date,
+  total UInt64
+) ENGINE = {{engine SummingMergeTree(total)}}
+ORDER BY (url, date)
+{{ttl date}}
+{{settings}}
+{{distribute cityHash64(url)}}`;
+
+describe('renderStatement', () => {
+  it('renders the single-node MergeTree family with a dedup window and no TTL by default', () => {
+    const [sql, ...rest] = renderStatement(source, { database: 'tr' });
+    expect(rest).toEqual([]);
+    expect(sql).toContain('CREATE TABLE IF NOT EXISTS `tr`.`hits` (');
+    expect(sql).toContain('ENGINE = SummingMergeTree(total)');
+    expect(sql).toContain('SETTINGS non_replicated_deduplication_window = 10000');
+    expect(sql).not.toContain('TTL');
+    expect(sql).not.toContain('{{');
+  });
+
+  it('renders Replicated* local tables plus a Distributed table on a cluster', () => {
+    const [local, dist] = renderStatement(source, {
+      database: 'tr',
+      cluster: 'main',
+      retention: { defaultDays: 30 },
+    });
+    expect(local).toContain("`tr`.`hits_local` ON CLUSTER 'main'");
+    expect(local).toContain(
+      "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/tr/hits_local', '{replica}', total)",
+    );
+    expect(local).toContain('TTL toDateTime(date) + INTERVAL 30 DAY');
+    expect(local).toContain('replicated_deduplication_window = 10000');
+    expect(dist).toBe(
+      "CREATE TABLE IF NOT EXISTS `tr`.`hits` ON CLUSTER 'main' AS `tr`.`hits_local`\nENGINE = Distributed('main', 'tr', 'hits_local', cityHash64(url))",
+    );
+  });
+
+  it.each([
+    [{ defaultDays: 10 }, 'INTERVAL 10 DAY'],
+    [{ defaultDays: 10, tables: { hits: 400 } }, 'INTERVAL 400 DAY'],
+    [{ defaultDays: 10, tables: { hits: 0 } }, undefined],
+  ])('takes the TTL from retention %j', (retention, expected) => {
+    const [sql] = renderStatement(source, { database: 'tr', retention });
+    if (expected) expect(sql).toContain(expected);
+    else expect(sql).not.toContain('TTL');
+  });
+
+  it('refuses a data table without a sharding key', () => {
+    expect(() =>
+      renderStatement(source.replace('{{distribute cityHash64(url)}}', ''), { database: 'tr' }),
+    ).toThrow(/missing \{\{distribute\}\}/);
+  });
+
+  it('refuses unsafe names', () => {
+    expect(() => renderStatement(source, { database: 'x; DROP' })).toThrow(/invalid database/);
+    expect(() => renderStatement(source, { database: 'tr', cluster: "a'b" })).toThrow(/invalid cluster/);
+  });
+
+  it('records migrations cluster-wide on a cluster', () => {
+    expect(migrationsTable({ database: 'tr', cluster: 'c' })).toContain("'{shard}-{replica}'");
+  });
+});
+
+describe('the migration sources', () => {
+  const migrations = loadMigrations();
+
+  it('are numbered without gaps and leave no marker unrendered', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_m, i) => i + 1));
+    for (const m of migrations) {
+      for (const cluster of [undefined, 'c']) {
+        for (const sql of renderMigration(m, { database: 'tr', cluster }))
+          expect(sql).not.toMatch(/\{\{|\}\}/);
+      }
+    }
+  });
+
+  it('split into statements without empty or comment-only ones', () => {
+    expect(splitStatements('-- a\nSELECT 1;\n-- only a comment\n;\nSELECT 2;\n')).toEqual([
+      '-- a\nSELECT 1',
+      'SELECT 2',
+    ]);
+  });
+
+  it('cover every table SPEC 4 names', () => {
+    const catalog = buildCatalog(migrations);
+    const spec = [
+      'events',
+      'visitors',
+      'sessions',
+      'ltv',
+      'payments',
+      'redirects',
+      'redirect_history',
+      'agreements',
+      'agreed',
+      'jurisdictions',
+      'hits',
+      'ips',
+      'reqs',
+      'browsers',
+      'referrers',
+      'dailies',
+      'outcomes',
+      'hosts',
+      'counters',
+      'updates',
+      'logs',
+      'mthreads',
+      'mstore',
+      'mtriage',
+      'impression_daily',
+      'accounts',
+      'api_keys',
+      'orgs',
+    ];
+    expect([...catalog.keys()]).toEqual(expect.arrayContaining(spec));
+  });
+});
+
+describe('buildCatalog', () => {
+  const catalog = buildCatalog();
+
+  it('lists the columns with their types and defaults', () => {
+    const events = catalog.get('events');
+    expect(events?.columns.find((c) => c.name === 'created_at')).toEqual({
+      name: 'created_at',
+      type: "DateTime64(3, 'UTC')",
+      hasDefault: false,
+    });
+    expect(events?.columns.find((c) => c.name === 'received_at')?.hasDefault).toBe(true);
+    expect(events?.columns).toHaveLength(62);
+    expect(catalog.get('mthreads')?.columns).toHaveLength(135);
+    expect(catalog.get('mstore')?.columns).toHaveLength(50);
+    expect(catalog.get('mtriage')?.columns).toHaveLength(41);
+  });
+
+  it('marks the tables filled by materialized views as derived', () => {
+    expect(catalog.get('hits')?.derived).toBe(true);
+    expect(catalog.get('agreements')?.derived).toBe(true);
+    expect(catalog.get('agreed')?.derived).toBe(false);
+    expect(catalog.get('events')?.derived).toBe(false);
+  });
+
+  it('copies the columns of a table declared AS another', () => {
+    expect(catalog.get('agreements')?.columns).toEqual(catalog.get('agreed')?.columns);
+  });
+});

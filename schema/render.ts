@@ -1,0 +1,210 @@
+// Renders the migration sources (schema/migrations/NNNN_<what>.sql) for a single node or a cluster.
+// One source, two renderings (ADR 0002): the sources say what a table is with a few markers, and this
+// module decides how it is spelled for the MergeTree family or for Replicated* + Distributed tables.
+//
+// Markers (everything else is plain ClickHouse SQL):
+//   {{db}}                the database
+//   {{table X}}           a data table; cluster: X_local ON CLUSTER c, plus a Distributed X
+//   {{object X}}          another object (a materialized view): db.X [ON CLUSTER c]
+//   {{ref X}}             a reference to table X's storage: db.X (cluster: db.X_local)
+//   {{engine E(args)}}    a MergeTree-family engine; cluster: ReplicatedE(path, replica, args)
+//   {{ttl column}}        TTL from the retention config (nothing when the table keeps forever)
+//   {{settings}}          the insert deduplication window (required on every data table)
+//   {{distribute expr}}   sharding key of the Distributed table (required on every data table)
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Retention {
+  /** Days to keep rows of tables that declare a TTL column; 0 keeps forever. */
+  readonly defaultDays?: number;
+  /** Per-table overrides, in days (0 keeps forever). */
+  readonly tables?: Readonly<Record<string, number>>;
+}
+
+export interface RenderOptions {
+  readonly database: string;
+  /** Cluster name (remote_servers): selects the cluster rendering. Absent: single node. */
+  readonly cluster?: string;
+  readonly retention?: Retention;
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly source: string;
+  /** sha256 of the source; the rendering options do not change it. */
+  readonly checksum: string;
+}
+
+/**
+ * How many recent insert blocks a table remembers for insert_deduplication_token. A spool replay
+ * after a crash or outage must land inside this window to be deduplicated, so it is generous.
+ */
+export const DEDUP_WINDOW_BLOCKS = 10_000;
+/** Time bound of the replicated window; an outage longer than this could duplicate a retried batch. */
+export const DEDUP_WINDOW_SECONDS = 7 * 24 * 3600;
+
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const CLUSTER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const MARKER = /\{\{(\w+)(?:\s+(.*?))?\}\}/g;
+
+export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
+  return files.map((file, index) => {
+    const match = FILE_NAME.exec(file);
+    if (!match) throw new Error(`load migration ${file}: the name must be NNNN_<what>.sql`);
+    const version = Number(match[1]);
+    if (version !== index + 1) throw new Error(`load migration ${file}: expected version ${index + 1}`);
+    const source = readFileSync(join(dir, file), 'utf8');
+    return { version, name: `${match[1]}_${match[2]}`, source, checksum: sha256(source) };
+  });
+}
+
+/** Statements are separated by a semicolon at the end of a line; comment-only chunks are dropped. */
+export function splitStatements(source: string): string[] {
+  return source
+    .split(/;[ \t]*(?:\r?\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
+}
+
+export function renderMigration(migration: Migration, opts: RenderOptions): string[] {
+  return splitStatements(migration.source).flatMap((s) => renderStatement(s, opts));
+}
+
+/** Renders one source statement into one statement (single node) or two (cluster: + Distributed). */
+export function renderStatement(statement: string, opts: RenderOptions): string[] {
+  checkOptions(opts);
+  const table = markerArg(statement, 'table');
+  const ctx = { ...opts, table };
+  if (table !== undefined) requireMarkers(statement, table);
+  let distributeBy: string | undefined;
+  const body = statement.replace(MARKER, (_m, name: string, arg: string | undefined) => {
+    if (name === 'distribute') {
+      distributeBy = arg;
+      return '';
+    }
+    return renderMarker(name, arg ?? '', ctx);
+  });
+  const rendered = tidy(body);
+  if (opts.cluster === undefined || table === undefined) return [rendered];
+  return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
+}
+
+/** The bootstrap table recording applied migrations (not itself a migration). */
+export function migrationsTable(opts: RenderOptions): string {
+  checkOptions(opts);
+  const db = quoteIdent(opts.database);
+  // Cluster: one Keeper path for the whole cluster, so every replica of every shard sees the record.
+  const engine = opts.cluster
+    ? `ReplicatedReplacingMergeTree('/clickhouse/tables/all/${opts.database}/schema_migrations', '{shard}-{replica}', applied_at)`
+    : 'ReplacingMergeTree(applied_at)';
+  return tidy(`CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster(opts)} (
+  version UInt32,
+  name String,
+  checksum String,
+  applied_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')
+) ENGINE = ${engine}
+ORDER BY version`);
+}
+
+export function createDatabase(opts: RenderOptions): string {
+  checkOptions(opts);
+  return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(opts.database)}${onCluster(opts)}`;
+}
+
+interface MarkerContext extends RenderOptions {
+  readonly table: string | undefined;
+}
+
+function renderMarker(name: string, arg: string, ctx: MarkerContext): string {
+  const db = quoteIdent(ctx.database);
+  switch (name) {
+    case 'db':
+      return db;
+    case 'table':
+      return ctx.cluster
+        ? `${db}.${quoteIdent(`${arg}_local`)}${onCluster(ctx)}`
+        : `${db}.${quoteIdent(arg)}`;
+    case 'object':
+      return `${db}.${quoteIdent(arg)}${onCluster(ctx)}`;
+    case 'ref':
+      return ctx.cluster ? `${db}.${quoteIdent(`${arg}_local`)}` : `${db}.${quoteIdent(arg)}`;
+    case 'engine':
+      return renderEngine(arg, ctx);
+    case 'ttl':
+      return renderTtl(arg, ctx);
+    case 'settings':
+      return ctx.cluster
+        ? `SETTINGS replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}, replicated_deduplication_window_seconds = ${DEDUP_WINDOW_SECONDS}`
+        : `SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW_BLOCKS}`;
+    default:
+      throw new Error(`render: unknown marker {{${name}}}`);
+  }
+}
+
+function renderEngine(engine: string, ctx: MarkerContext): string {
+  const match = /^(\w*MergeTree)(?:\((.*)\))?$/s.exec(engine.trim());
+  if (!match) throw new Error(`render engine ${engine}: not a MergeTree-family engine`);
+  const [, name, args] = match;
+  if (!ctx.cluster) return args === undefined ? `${name}` : `${name}(${args})`;
+  if (ctx.table === undefined) throw new Error(`render engine ${engine}: only inside {{table X}}`);
+  const path = `'/clickhouse/tables/{shard}/${ctx.database}/${ctx.table}_local'`;
+  const all = [path, "'{replica}'", ...(args ? [args] : [])].join(', ');
+  return `Replicated${name}(${all})`;
+}
+
+function renderTtl(column: string, ctx: MarkerContext): string {
+  const days = retentionDays(ctx.table ?? '', ctx.retention);
+  return days > 0 ? `TTL toDateTime(${column}) + INTERVAL ${days} DAY` : '';
+}
+
+export function retentionDays(table: string, retention: Retention | undefined): number {
+  return retention?.tables?.[table] ?? retention?.defaultDays ?? 0;
+}
+
+function distributedTable(table: string, shardingKey: string, opts: RenderOptions): string {
+  const db = quoteIdent(opts.database);
+  const cluster = quoteString(opts.cluster ?? '');
+  return (
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdent(table)}${onCluster(opts)} AS ${db}.${quoteIdent(`${table}_local`)}\n` +
+    `ENGINE = Distributed(${cluster}, ${quoteString(opts.database)}, ${quoteString(`${table}_local`)}, ${shardingKey})`
+  );
+}
+
+/** Every data table must say how it deduplicates retries and how it is sharded. */
+function requireMarkers(statement: string, table: string): void {
+  for (const marker of ['engine', 'settings', 'distribute']) {
+    if (!statement.includes(`{{${marker}`)) throw new Error(`render table ${table}: missing {{${marker}}}`);
+  }
+}
+
+function markerArg(statement: string, name: string): string | undefined {
+  for (const m of statement.matchAll(MARKER)) if (m[1] === name) return m[2];
+  return undefined;
+}
+
+function checkOptions(opts: RenderOptions): void {
+  if (!IDENTIFIER.test(opts.database)) throw new Error(`render: invalid database name ${opts.database}`);
+  if (opts.cluster !== undefined && !CLUSTER_NAME.test(opts.cluster)) {
+    throw new Error(`render: invalid cluster name ${opts.cluster}`);
+  }
+}
+
+const onCluster = (opts: RenderOptions): string =>
+  opts.cluster ? ` ON CLUSTER ${quoteString(opts.cluster)}` : '';
+const quoteIdent = (name: string): string => `\`${name}\``;
+const quoteString = (value: string): string => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+/** Drops the blank lines left by markers that render to nothing. */
+const tidy = (sql: string): string =>
+  sql
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .join('\n');
