@@ -1,0 +1,125 @@
+// ClickHouse server configuration of one replica, as config.d / users.d YAML files, split by what a change
+// needs (operator-peers §6.4, Altinity's restart rules): remote_servers, macros, the Keeper section, users and
+// profiles are reloaded by the running server; everything else (ports, paths, interserver, extraConfig) needs
+// a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
+import { stringify } from 'yaml';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { raftMembers } from './keeper.ts';
+import { hashOf } from './meta.ts';
+import { clickhouseClusterName, type Names, ports } from './names.ts';
+import type { ConfigHashes } from './types.ts';
+
+/** Environment variables the pod sets from Secrets; the config only names them (from_env). */
+export const clickhouseEnv = {
+  password: 'TRACKER_CLICKHOUSE_PASSWORD',
+  interserver: 'TRACKER_INTERSERVER_SECRET',
+};
+export const clickhouseDataDir = '/var/lib/clickhouse';
+const fromEnv = (name: string) => ({ '@from_env': name });
+
+export type ReplicaId = { shard: number; replica: number };
+
+/** Keys of the per-replica ConfigMap; `configFiles` maps them to config.d/ or users.d/. */
+export const configFiles = {
+  server: { key: 'server.yaml', dir: 'config.d', path: '00-tracker-server.yaml', restart: true },
+  cluster: { key: 'cluster.yaml', dir: 'config.d', path: '10-tracker-cluster.yaml', restart: false },
+  extra: { key: 'extra.yaml', dir: 'config.d', path: '90-extra-config.yaml', restart: true },
+  users: { key: 'users.yaml', dir: 'users.d', path: '10-tracker-users.yaml', restart: false },
+} as const;
+
+function serverConfig(names: Names, id: ReplicaId) {
+  return {
+    listen_host: '0.0.0.0',
+    http_port: ports.clickhouseHttp,
+    tcp_port: ports.clickhouseNative,
+    interserver_http_port: ports.clickhouseInterserver,
+    // Other replicas fetch parts from this name; it must be the pod's stable DNS name.
+    interserver_http_host: names.replicaHost(id.shard, id.replica),
+    interserver_http_credentials: { user: 'interserver', password: fromEnv(clickhouseEnv.interserver) },
+    path: `${clickhouseDataDir}/`,
+    tmp_path: `${clickhouseDataDir}/tmp/`,
+    user_files_path: `${clickhouseDataDir}/user_files/`,
+    format_schema_path: `${clickhouseDataDir}/format_schemas/`,
+    logger: { level: 'information', console: 1 },
+    prometheus: {
+      endpoint: '/metrics',
+      port: ports.metrics,
+      metrics: true,
+      events: true,
+      asynchronous_metrics: true,
+    },
+    distributed_ddl: { path: '/clickhouse/task_queue/ddl' },
+    default_replica_path: '/clickhouse/tables/{uuid}/{shard}',
+    default_replica_name: '{replica}',
+  };
+}
+
+/** Every host of every shard: all are listed before the first one starts (newer ClickHouse checks at boot). */
+export function remoteServers(tc: TrackerCluster, names: Names) {
+  const { shards, replicas } = tc.spec.clickhouse;
+  return {
+    [clickhouseClusterName]: {
+      secret: fromEnv(clickhouseEnv.interserver),
+      shard: Array.from({ length: shards }, (_, s) => ({
+        internal_replication: true,
+        replica: Array.from({ length: replicas }, (_, r) => ({
+          host: names.replicaHost(s, r),
+          port: ports.clickhouseNative,
+        })),
+      })),
+    },
+  };
+}
+
+export function macros(names: Names, id: ReplicaId) {
+  return {
+    cluster: clickhouseClusterName,
+    shard: String(id.shard),
+    replica: names.replica(id.shard, id.replica),
+  };
+}
+
+function clusterConfig(tc: TrackerCluster, names: Names, id: ReplicaId) {
+  return {
+    remote_servers: remoteServers(tc, names),
+    macros: macros(names, id),
+    zookeeper: {
+      node: raftMembers(tc, names).map((_, i) => ({ host: names.keeperHost(i), port: ports.keeperClient })),
+      session_timeout_ms: 30_000,
+      operation_timeout_ms: 10_000,
+    },
+  };
+}
+
+function usersConfig() {
+  return {
+    users: {
+      default: {
+        password: fromEnv(clickhouseEnv.password),
+        networks: { ip: ['::/0'] },
+        profile: 'default',
+        quota: 'default',
+        access_management: 1,
+      },
+    },
+    profiles: { default: { distributed_ddl_output_mode: 'null_status_on_timeout', insert_deduplicate: 1 } },
+  };
+}
+
+export function clickhouseConfig(tc: TrackerCluster, names: Names, id: ReplicaId) {
+  const text = (v: unknown) => stringify(v, { lineWidth: 0 });
+  const extra = tc.spec.clickhouse.extraConfig;
+  const files: Record<string, string> = {
+    [configFiles.server.key]: text(serverConfig(names, id)),
+    [configFiles.cluster.key]: text(clusterConfig(tc, names, id)),
+    // Only when given: an empty YAML document is not a valid ClickHouse config file.
+    ...(extra && Object.keys(extra).length > 0 ? { [configFiles.extra.key]: text(extra) } : {}),
+    [configFiles.users.key]: text(usersConfig()),
+  };
+  const part = (restart: boolean) =>
+    Object.values(configFiles)
+      .filter((f) => f.restart === restart)
+      .map((f) => files[f.key] ?? '');
+  const hashes: ConfigHashes = { restart: hashOf(part(true)), hot: hashOf(part(false)) };
+  return { files, hashes };
+}

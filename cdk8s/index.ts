@@ -1,0 +1,71 @@
+// renderCluster: a TrackerCluster → every Kubernetes object it needs, plus the config hashes the operator
+// compares to decide on restarts. Pure: no I/O, no clock, no randomness (Secrets with random values are the
+// operator's job; `generatedSecrets` says which). One cdk8s Chart per component synthesizes the objects
+// (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
+import { ApiObject, App, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { parseTrackerCluster } from '../crds/validate.ts';
+import { clickhouseObjects } from './clickhouse.ts';
+import { ingestObjects } from './ingest.ts';
+import { keeperObjects } from './keeper.ts';
+import { credentialKeys, namesOf } from './names.ts';
+import { natsObjects } from './nats.ts';
+import { dataNetworkPolicies } from './network.ts';
+import type { ConfigHashes, KubeObject } from './types.ts';
+
+export { annotations, labelKeys } from './meta.ts';
+export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
+export type { ConfigHashes, KubeObject } from './types.ts';
+
+export type RenderHashes = {
+  keeper: ConfigHashes;
+  /** Per ClickHouse StatefulSet name (`<name>-ch-<shard>-<replica>`). */
+  clickhouse: Record<string, ConfigHashes>;
+  ingest: string;
+};
+
+export type GeneratedSecret = { name: string; keys: string[] };
+
+export type Rendered = {
+  objects: KubeObject[];
+  hashes: RenderHashes;
+  /** Secrets the objects reference that nobody renders: the operator creates them with random values. */
+  secrets: GeneratedSecret[];
+};
+
+/** A cdk8s Chart holding already-built objects of one component. */
+class ComponentChart extends Chart {
+  constructor(scope: Construct, id: string, namespace: string, objects: readonly KubeObject[]) {
+    super(scope, id, { namespace, disableResourceNameHashes: true });
+    for (const obj of objects) new ApiObject(this, `${obj.kind}-${obj.metadata.name}`, obj);
+  }
+}
+
+export function renderCluster(tc: TrackerCluster): Rendered {
+  const names = namesOf(tc);
+  const keeper = keeperObjects(tc, names);
+  const clickhouse = clickhouseObjects(tc, names);
+  const ingest = ingestObjects(tc, names);
+  const app = new App();
+  const charts = [
+    new ComponentChart(app, 'keeper', names.namespace, keeper.objects),
+    new ComponentChart(app, 'clickhouse', names.namespace, clickhouse.objects),
+    new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names)),
+    new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
+    new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
+  ];
+  const keys = tc.spec.clickhouse.passwordSecretRef
+    ? [credentialKeys.interserver]
+    : [credentialKeys.password, credentialKeys.interserver];
+  return {
+    objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
+    hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
+    secrets: [{ name: names.credentials, keys }],
+  };
+}
+
+/** Parse (default + validate) any TrackerCluster object, then render it. */
+export function renderFrom(input: unknown): Rendered {
+  return renderCluster(parseTrackerCluster(input));
+}

@@ -1,0 +1,58 @@
+// The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
+// schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
+// retention (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
+// The result is checked against the same schema the ingest validates with, so a drift fails here first.
+import Value from 'typebox/value';
+import { IngestConfig } from '../common/config/ingest.ts';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { clickhouseClusterName, type Names } from './names.ts';
+
+/** Paths inside the ingest container; the Deployment mounts a volume at each directory. */
+export const ingestPaths = {
+  configDir: '/etc/tracker/config',
+  configFile: '/etc/tracker/config/config.json',
+  passwordDir: '/etc/tracker/clickhouse',
+  passwordFile: '/etc/tracker/clickhouse/password',
+  tlsDir: '/etc/tracker/tls',
+  spoolDir: '/var/lib/tracker/spool',
+  stateDir: '/var/lib/tracker/state',
+} as const;
+
+export class IngestConfigInvalid extends Error {
+  override readonly name = 'IngestConfigInvalid';
+}
+
+export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
+  const user = structuredClone(tc.spec.ingest.config);
+  const config = {
+    ...user,
+    server: {
+      ...user.server,
+      stateDir: ingestPaths.stateDir,
+      ...(tc.spec.ingest.tls
+        ? { tls: { certFile: `${ingestPaths.tlsDir}/tls.crt`, keyFile: `${ingestPaths.tlsDir}/tls.key` } }
+        : {}),
+    },
+    store: {
+      kind: 'clickhouse' as const,
+      url: names.clickhouseUrl,
+      database: tc.spec.schema.database,
+      username: 'default',
+      passwordFile: ingestPaths.passwordFile,
+      cluster: clickhouseClusterName,
+    },
+    spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    retention: tc.spec.schema.retention,
+    ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
+  };
+  const defaulted = Value.Default(IngestConfig, config);
+  const problems = [...Value.Errors(IngestConfig, defaulted)].map(
+    (e) => `${e.instancePath || '/'}: ${e.message}`,
+  );
+  if (problems.length > 0) {
+    throw new IngestConfigInvalid(
+      `rendered ingest config does not match the ingest schema: ${problems.join('; ')}`,
+    );
+  }
+  return defaulted as IngestConfig;
+}

@@ -1,0 +1,117 @@
+import Value from 'typebox/value';
+import { describe, expect, it } from 'vitest';
+import { IngestConfig } from '../common/config/ingest.ts';
+import { annotations, renderCluster } from './index.ts';
+import { cluster, find, json } from './testing.ts';
+
+const render = (ingest: unknown, extra: Record<string, unknown> = {}) =>
+  renderCluster(cluster({ ingest, ...extra }));
+const deploymentSpec = (ingest: unknown) =>
+  json(find(render(ingest).objects, 'Deployment', 'demo-ingest')).spec;
+const config = (ingest: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.parse(json(find(render(ingest, extra).objects, 'ConfigMap', 'demo-ingest')).data['config.json']);
+
+describe('ingest: replicas vs HPA', () => {
+  it.each([
+    ['neither: 2 replicas, no HPA', {}, 2, false],
+    ['fixed replicas', { replicas: 4 }, 4, false],
+    [
+      'autoscaling: no replicas field at all',
+      { autoscaling: { minReplicas: 3, maxReplicas: 9 } },
+      undefined,
+      true,
+    ],
+  ])('%s', (_name, ingest, replicas, hasHpa) => {
+    const { objects } = render(ingest);
+    const spec = json(find(objects, 'Deployment', 'demo-ingest')).spec;
+    expect(spec.replicas).toBe(replicas);
+    expect('replicas' in spec).toBe(replicas !== undefined);
+    expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(hasHpa);
+  });
+
+  it('HPA targets the Deployment with the CPU target', () => {
+    const hpa = json(
+      find(
+        render({ autoscaling: { minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 55 } })
+          .objects,
+        'HorizontalPodAutoscaler',
+        'demo-ingest',
+      ),
+    );
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'demo-ingest' },
+      minReplicas: 3,
+      maxReplicas: 9,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 55 } },
+        },
+      ],
+    });
+  });
+});
+
+describe('ingest config', () => {
+  it('passes the ingest schema and points the store at this cluster', () => {
+    const c = config({}, { schema: { database: 'analytics', retention: { defaultDays: 30 } } });
+    expect(Value.Check(IngestConfig, c)).toBe(true);
+    expect(c.store).toEqual({
+      kind: 'clickhouse',
+      url: 'http://demo-clickhouse.ns.svc.cluster.local:8123',
+      database: 'analytics',
+      username: 'default',
+      passwordFile: '/etc/tracker/clickhouse/password',
+      cluster: 'tracker',
+      requestTimeoutMs: 30_000,
+    });
+    expect(c.retention).toEqual({ defaultDays: 30, tables: {} });
+  });
+
+  it('keeps user settings and overrides container paths', () => {
+    const c = config({ config: { rateLimits: { burst: 20 }, spool: { dir: '/elsewhere' } } });
+    expect(c.rateLimits.burst).toBe(20);
+    expect(c.spool.dir).toBe('/var/lib/tracker/spool');
+  });
+
+  it.each([
+    ['secretName', { secretName: 'my-tls' }, 'my-tls', false],
+    ['issuerRef', { issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } }, 'demo-ingest-tls', true],
+  ])('TLS from %s: mounted Secret, config paths, HTTPS probes', (_name, tls, secretName, hasCertificate) => {
+    const { objects } = render({ tls });
+    const pod = json(find(objects, 'Deployment', 'demo-ingest')).spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName } });
+    expect(pod.containers[0].readinessProbe.httpGet.scheme).toBe('HTTPS');
+    expect(config({ tls }).server.tls).toEqual({
+      certFile: '/etc/tracker/tls/tls.crt',
+      keyFile: '/etc/tracker/tls/tls.key',
+    });
+    expect(objects.some((o) => o.kind === 'Certificate')).toBe(hasCertificate);
+    expect(json(find(objects, 'Service', 'demo-ingest')).spec.ports[0].port).toBe(443);
+  });
+
+  it('uses the in-cluster NATS when spec.nats is set', () => {
+    expect(config({}, { nats: {} }).nats.url).toBe('nats://demo-nats.ns.svc.cluster.local:4222');
+  });
+
+  it('the config-hash annotation follows the config, nothing else', () => {
+    const hash = (ingest: unknown) =>
+      deploymentSpec(ingest).template.metadata.annotations[annotations.configHash];
+    expect(hash({ config: { rateLimits: { burst: 5 } } })).not.toBe(hash({}));
+    expect(hash({ replicas: 7 })).toBe(hash({}));
+  });
+
+  it('sets only TRACKER_CONFIG in the environment (other TRACKER_* are config overrides)', () => {
+    expect(deploymentSpec({}).template.spec.containers[0].env).toEqual([
+      { name: 'TRACKER_CONFIG', value: '/etc/tracker/config/config.json' },
+    ]);
+  });
+
+  it('NetworkPolicy admits only the HTTP port', () => {
+    const np = json(
+      find(render({ config: { server: { port: 9090 } } }).objects, 'NetworkPolicy', 'demo-ingest'),
+    );
+    expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 9090 }] }]);
+  });
+});

@@ -1,0 +1,193 @@
+// The ingest tier: Deployment (no `replicas` when an HPA owns the count, else the HPA and every apply fight),
+// Service, HPA (autoscaling/v2), PDB, ConfigMap + config-hash annotation (a config change rolls the pods),
+// NetworkPolicy, and a cert-manager Certificate when TLS comes from an issuer.
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1NetworkPolicy,
+  V1PodDisruptionBudget,
+  V1Service,
+  V1Volume,
+  V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { ingestConfig, ingestPaths } from './ingest-config.ts';
+import { annotations, type Component, hashOf, labels, metadata, selectorLabels } from './meta.ts';
+import { credentialKeys, type Names } from './names.ts';
+import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
+import { type KubeObject, kube } from './types.ts';
+
+const component: Component = 'ingest';
+/** uid of the `node` user in the official Node images. */
+const uid = 1000;
+/** Without a replica count or autoscaling: two, so one pod can roll or be evicted without an outage. */
+export const defaultIngestReplicas = 2;
+
+export function ingestObjects(tc: TrackerCluster, names: Names) {
+  const config = ingestConfig(tc, names);
+  const json = `${JSON.stringify(config, null, 2)}\n`;
+  const hash = hashOf(json);
+  const port = config.server?.port ?? 8080;
+  const objects: KubeObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: metadata(tc, names.ingest, component),
+      data: { 'config.json': json },
+    } satisfies V1ConfigMap as KubeObject,
+    deployment(tc, names, hash, port) as KubeObject,
+    service(tc, names) as KubeObject,
+    pdb(tc, names) as KubeObject,
+    networkPolicy(tc, names, port) as KubeObject,
+  ];
+  if (tc.spec.ingest.autoscaling) objects.push(kube(hpa(tc, names)));
+  if (tc.spec.ingest.tls?.issuerRef) objects.push(certificate(tc, names));
+  return { objects, hash };
+}
+
+function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
+  const password = tc.spec.clickhouse.passwordSecretRef ?? {
+    name: names.credentials,
+    key: credentialKeys.password,
+  };
+  const tls = tc.spec.ingest.tls;
+  const tlsSecret = tls?.secretName ?? names.ingestTlsSecret;
+  return [
+    { name: 'config', configMap: { name: names.ingest } },
+    {
+      name: 'clickhouse-password',
+      secret: { secretName: password.name, items: [{ key: password.key, path: 'password' }] },
+    },
+    ...(tls ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
+  ];
+}
+
+function deployment(tc: TrackerCluster, names: Names, hash: string, port: number): V1Deployment {
+  const { ingest } = tc.spec;
+  const selector = selectorLabels(tc, component);
+  // The spool is an emptyDir: it survives container restarts; across pods the NATS spool is the durable one.
+  const scratch = scratchVolumes({ spool: ingestPaths.spoolDir, state: ingestPaths.stateDir, tmp: '/tmp' });
+  const grace = Math.ceil((ingest.config.server?.shutdownGraceMs ?? 25_000) / 1000) + 5;
+  const container = secureContainer(
+    {
+      name: 'ingest',
+      image: ingest.image,
+      // Only TRACKER_CONFIG: every other TRACKER_* variable is a config override to the ingest.
+      env: [{ name: 'TRACKER_CONFIG', value: ingestPaths.configFile }],
+      ports: [{ name: 'http', containerPort: port }],
+      readinessProbe: {
+        httpGet: { path: '/ready', port: 'http', scheme: ingest.tls ? 'HTTPS' : 'HTTP' },
+        periodSeconds: 5,
+      },
+      livenessProbe: {
+        httpGet: { path: '/health', port: 'http', scheme: ingest.tls ? 'HTTPS' : 'HTTP' },
+        periodSeconds: 10,
+        failureThreshold: 6,
+      },
+      volumeMounts: [
+        { name: 'config', mountPath: ingestPaths.configDir, readOnly: true },
+        { name: 'clickhouse-password', mountPath: ingestPaths.passwordDir, readOnly: true },
+        ...(ingest.tls ? [{ name: 'tls', mountPath: ingestPaths.tlsDir, readOnly: true }] : []),
+        ...scratch.mounts,
+      ],
+    },
+    ingest.resources,
+  );
+  const replicas = ingest.autoscaling ? {} : { replicas: ingest.replicas ?? defaultIngestReplicas };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(tc, names.ingest, component),
+    spec: {
+      ...replicas,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels(tc, component), annotations: { [annotations.configHash]: hash } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext(uid),
+          terminationGracePeriodSeconds: grace,
+          topologySpreadConstraints: topologySpread(selector),
+          containers: [container],
+          volumes: [...volumes(tc, names), ...scratch.volumes],
+        },
+      },
+    },
+  };
+}
+
+function service(tc: TrackerCluster, names: Names): V1Service {
+  const tls = tc.spec.ingest.tls !== undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: metadata(tc, names.ingest, component),
+    spec: {
+      type: tc.spec.ingest.serviceType,
+      selector: selectorLabels(tc, component),
+      ports: [{ name: tls ? 'https' : 'http', port: tls ? 443 : 80, targetPort: 'http' }],
+    },
+  };
+}
+
+function hpa(tc: TrackerCluster, names: Names): V2HorizontalPodAutoscaler {
+  const a = tc.spec.ingest.autoscaling!;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: metadata(tc, names.ingest, component),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: names.ingest },
+      minReplicas: a.minReplicas,
+      maxReplicas: a.maxReplicas,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage },
+          },
+        },
+      ],
+    },
+  };
+}
+
+function pdb(tc: TrackerCluster, names: Names): V1PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: metadata(tc, names.ingest, component),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(tc, component) } },
+  };
+}
+
+/** The ingest is the public entry point: any source may reach its HTTP port, and nothing else. */
+function networkPolicy(tc: TrackerCluster, names: Names, port: number): V1NetworkPolicy {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: metadata(tc, names.ingest, component),
+    spec: {
+      podSelector: { matchLabels: selectorLabels(tc, component) },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port }] }],
+    },
+  };
+}
+
+/** cert-manager writes the key pair into `<name>-ingest-tls`; the ingest reloads it when it changes. */
+function certificate(tc: TrackerCluster, names: Names): KubeObject {
+  const tls = tc.spec.ingest.tls!;
+  return {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: metadata(tc, names.ingestTlsSecret, component),
+    spec: {
+      secretName: names.ingestTlsSecret,
+      issuerRef: tls.issuerRef,
+      dnsNames: [...new Set([...tls.dnsNames, names.ingest, names.ingestHost])],
+    },
+  };
+}

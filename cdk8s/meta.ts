@@ -1,0 +1,86 @@
+// Labels, owner references and hashes shared by every builder.
+import { createHash } from 'node:crypto';
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+
+export type Component = 'keeper' | 'clickhouse' | 'ingest' | 'nats';
+
+/** Annotation keys the operator reads (restart decisions) and sets. */
+export const annotations = {
+  /** On ClickHouse/Keeper pod templates: changes only when restart-relevant config changes. */
+  restartHash: 'tracker.dev/config-restart-hash',
+  /** On ConfigMaps and StatefulSets (never on pod templates): hot-reloadable config, reloaded in place. */
+  hotHash: 'tracker.dev/config-hot-hash',
+  /** On the ingest pod template: any ingest config change rolls the Deployment. */
+  configHash: 'tracker.dev/config-hash',
+} as const;
+
+export const labelKeys = {
+  shard: 'tracker.dev/shard',
+  replica: 'tracker.dev/replica',
+} as const;
+
+/** The immutable subset used in selectors (a selector can never change after creation). */
+export function selectorLabels(tc: TrackerCluster, component: Component): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'tracker',
+    'app.kubernetes.io/instance': tc.metadata.name,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+export function labels(tc: TrackerCluster, component: Component, extra: Record<string, string> = {}) {
+  return {
+    ...selectorLabels(tc, component),
+    'app.kubernetes.io/part-of': 'tracker',
+    'app.kubernetes.io/managed-by': 'tracker',
+    ...extra,
+  };
+}
+
+/** Children are garbage-collected with their TrackerCluster; `tracker render` (no uid) renders none. */
+export function ownerReferences(tc: TrackerCluster): V1OwnerReference[] | undefined {
+  const uid = tc.metadata.uid;
+  if (!uid) return undefined;
+  return [
+    {
+      apiVersion: tc.apiVersion,
+      kind: tc.kind,
+      name: tc.metadata.name,
+      uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ];
+}
+
+export function metadata(
+  tc: TrackerCluster,
+  name: string,
+  component: Component,
+  extra: Partial<V1ObjectMeta> = {},
+): V1ObjectMeta & { name: string } {
+  const owners = ownerReferences(tc);
+  return {
+    name,
+    ...extra,
+    labels: { ...labels(tc, component), ...extra.labels },
+    ...(owners ? { ownerReferences: owners } : {}),
+  };
+}
+
+/** A short, stable hash of any JSON value (keys sorted, so property order never changes it). */
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

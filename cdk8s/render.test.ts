@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { annotations, renderCluster } from './index.ts';
+import { cluster, find, json } from './testing.ts';
+
+function kinds(spec: unknown): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of renderCluster(cluster(spec)).objects) counts[o.kind] = (counts[o.kind] ?? 0) + 1;
+  return counts;
+}
+
+describe('renderCluster', () => {
+  it.each([
+    ['1x1, keeper 1', {}, { StatefulSet: 2, ConfigMap: 3, PodDisruptionBudget: 3, Service: 5 }],
+    [
+      '2x2, keeper 3',
+      { clickhouse: { shards: 2, replicas: 2 }, keeper: { replicas: 3 } },
+      { StatefulSet: 5, ConfigMap: 6, PodDisruptionBudget: 4 },
+    ],
+    [
+      '3x1, keeper 5',
+      { clickhouse: { shards: 3 }, keeper: { replicas: 5 } },
+      { StatefulSet: 4, PodDisruptionBudget: 5 },
+    ],
+    ['with NATS', { nats: {} }, { StatefulSet: 3, ConfigMap: 4, Service: 7 }],
+  ])('%s renders one StatefulSet per replica plus Keeper', (_name, spec, expected) => {
+    expect(kinds(spec)).toMatchObject({ Deployment: 1, NetworkPolicy: 3, ...expected });
+  });
+
+  it('names every object uniquely per kind and puts it in the cluster namespace', () => {
+    const { objects } = renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 }, nats: {} }));
+    const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const o of objects) expect(o.metadata.namespace).toBe('ns');
+  });
+
+  it.each([
+    ['StatefulSet', 'demo-keeper'],
+    ['StatefulSet', 'demo-ch-0-0'],
+    ['Service', 'demo-keeper-headless'],
+    ['Service', 'demo-ch-headless'],
+    ['Service', 'demo-clickhouse'],
+    ['Deployment', 'demo-ingest'],
+    ['ConfigMap', 'demo-ingest'],
+    ['PodDisruptionBudget', 'demo-ch-0'],
+  ])('%s/%s exists with app.kubernetes.io labels', (kind, name) => {
+    const o = find(renderCluster(cluster()).objects, kind, name);
+    expect(o.metadata.labels).toMatchObject({
+      'app.kubernetes.io/name': 'tracker',
+      'app.kubernetes.io/instance': 'demo',
+      'app.kubernetes.io/part-of': 'tracker',
+    });
+  });
+
+  it('sets controller owner references from metadata.uid, and none without a uid', () => {
+    const owned = renderCluster(cluster({}, { uid: 'uid-1' })).objects;
+    for (const o of owned) {
+      expect(o.metadata.ownerReferences).toEqual([
+        {
+          apiVersion: 'tracker.dev/v1alpha1',
+          kind: 'TrackerCluster',
+          name: 'demo',
+          uid: 'uid-1',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+    }
+    for (const o of renderCluster(cluster()).objects) expect(o.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it.each([
+    ['StatefulSet', 'demo-keeper'],
+    ['StatefulSet', 'demo-ch-0-0'],
+    ['Deployment', 'demo-ingest'],
+    ['StatefulSet', 'demo-nats'],
+  ])('%s/%s runs with secure pod defaults', (kind, name) => {
+    const pod = json(find(renderCluster(cluster({ nats: {} })).objects, kind, name)).spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey)).toEqual([
+      'topology.kubernetes.io/zone',
+      'kubernetes.io/hostname',
+    ]);
+    for (const c of pod.containers) {
+      expect(c.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(c.resources.requests.cpu).toBeDefined();
+      expect(c.resources.requests.memory).toBeDefined();
+    }
+  });
+
+  it('headless Services publish not-ready addresses (peers resolve before they are ready)', () => {
+    const { objects } = renderCluster(cluster({ nats: {} }));
+    for (const name of ['demo-keeper-headless', 'demo-ch-headless', 'demo-nats-headless']) {
+      expect(json(find(objects, 'Service', name)).spec).toMatchObject({
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+      });
+    }
+  });
+
+  it('is deterministic: the same input renders identical output', () => {
+    const spec = { clickhouse: { shards: 2, replicas: 2 }, keeper: { replicas: 3 }, nats: {} };
+    expect(renderCluster(cluster(spec))).toEqual(renderCluster(cluster(spec)));
+  });
+
+  it('lists the Secret the operator must generate', () => {
+    expect(renderCluster(cluster()).secrets).toEqual([
+      { name: 'demo-credentials', keys: ['password', 'interserver-secret'] },
+    ]);
+    const withRef = renderCluster(cluster({ clickhouse: { passwordSecretRef: { name: 'mine' } } }));
+    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }]);
+  });
+
+  it('puts only the restart hash on ClickHouse and Keeper pod templates', () => {
+    const r = renderCluster(cluster());
+    const sts = json(find(r.objects, 'StatefulSet', 'demo-ch-0-0'));
+    expect(sts.spec.template.metadata.annotations).toEqual({
+      [annotations.restartHash]: r.hashes.clickhouse['demo-ch-0-0']?.restart,
+    });
+    const keeper = json(find(r.objects, 'StatefulSet', 'demo-keeper'));
+    expect(keeper.spec.template.metadata.annotations).toEqual({
+      [annotations.restartHash]: r.hashes.keeper.restart,
+    });
+  });
+
+  it('renders valid YAML for every ClickHouse config file', () => {
+    const cm = json(
+      find(
+        renderCluster(cluster({ clickhouse: { extraConfig: { max_concurrent_queries: 50 } } })).objects,
+        'ConfigMap',
+        'demo-ch-0-0',
+      ),
+    );
+    for (const text of Object.values(cm.data)) expect(() => parse(text as string)).not.toThrow();
+    expect(parse(cm.data['extra.yaml'])).toEqual({ max_concurrent_queries: 50 });
+  });
+});
