@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { renderText } from './render.ts';
+
+const example = (name: string) => readFileSync(`examples/${name}.yaml`, 'utf8');
+const docs = (text: string) =>
+  parseAllDocuments(text).map(
+    (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
+  );
+
+describe('tracker render', () => {
+  it.each([
+    ['minimal', 'minimal', 2],
+    ['production', 'analytics', 6],
+  ])('renders examples/%s.yaml as multi-document YAML', (file, name, statefulSets) => {
+    const objects = docs(renderText(example(file)));
+    expect(objects.filter((o) => o.kind === 'StatefulSet')).toHaveLength(statefulSets);
+    expect(objects.find((o) => o.kind === 'Deployment')?.metadata.name).toBe(`${name}-ingest`);
+    for (const o of objects) expect(o.metadata.namespace).toBe('default');
+  });
+
+  it('production example: autoscaled ingest without replicas, TLS, NATS, 2x2 + 3 Keepers', () => {
+    const objects = docs(renderText(example('production'))) as Array<Record<string, never>>;
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: Record<string, unknown>;
+    };
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true);
+    const names = objects
+      .filter((o) => o.kind === 'StatefulSet')
+      .map((o) => (o as { metadata: { name: string } }).metadata.name);
+    expect(names.sort()).toEqual([
+      'analytics-ch-0-0',
+      'analytics-ch-0-1',
+      'analytics-ch-1-0',
+      'analytics-ch-1-1',
+      'analytics-keeper',
+      'analytics-nats',
+    ]);
+  });
+
+  it('--namespace overrides metadata.namespace; --with-crd prints the CRD first', () => {
+    const objects = docs(renderText(example('minimal'), { namespace: 'prod', withCrd: true }));
+    expect(objects[0]?.kind).toBe('CustomResourceDefinition');
+    for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe('prod');
+  });
+
+  it('-o json prints a v1 List', () => {
+    const list = JSON.parse(renderText(example('minimal'), { output: 'json' }));
+    expect(list.kind).toBe('List');
+    expect(list.items.length).toBeGreaterThan(10);
+  });
+
+  it.each([
+    ['no TrackerCluster', 'kind: ConfigMap\napiVersion: v1\n', /no TrackerCluster/],
+    ['broken YAML', 'kind: [', /cannot parse YAML/],
+    [
+      'an invalid spec, with the rule message',
+      'apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: x}\nspec: {keeper: {replicas: 4}}\n',
+      /keeper.replicas must be 1, 3 or 5/,
+    ],
+  ])('fails on %s', (_name, text, message) => {
+    expect(() => renderText(text)).toThrow(message);
+  });
+});
