@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderCluster } from '../cdk8s/index.ts';
-import type { KubeObject } from '../cdk8s/types.ts';
+import { type KubeObject, kube } from '../cdk8s/types.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
@@ -29,7 +29,7 @@ function withNamespace(obj: Record<string, unknown>, namespace?: string): Record
 
 export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {}): string {
   const objects: KubeObject[] = [];
-  if (opts.withCrd) objects.push(trackerClusterCrd() as KubeObject);
+  if (opts.withCrd) objects.push(kube(trackerClusterCrd()));
   for (const input of readClusters(text, opts.namespace))
     objects.push(...renderCluster(parseTrackerCluster(input)).objects);
   if (opts.output === 'json')
