@@ -71,12 +71,14 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 // The data path rejects with coded errors too (ingest/datapath/errors.ts); these are the codes it documents.
+// STORE_ERROR (a statement the store refused) is a 503 to clients too: the event was not accepted and a
+// retry may succeed; TABLE_UNKNOWN/TABLE_DERIVED are our own bugs and stay 500s.
 const DATAPATH_CODES: Record<string, ErrorCode> = {
   ROW_INVALID: 'INVALID_EVENT',
   OVERLOADED: 'OVERLOADED',
-  SPOOL_FULL: 'OVERLOADED',
   DRAINING: 'NOT_READY',
-  BREAKER_OPEN: 'OVERLOADED',
+  STORE_UNAVAILABLE: 'OVERLOADED',
+  STORE_ERROR: 'OVERLOADED',
 };
 
 interface LooseError {
@@ -84,12 +86,14 @@ interface LooseError {
   statusCode?: unknown;
   message?: unknown;
   retryAfterS?: unknown;
+  retryAfterSeconds?: unknown;
   retryAfterMs?: unknown;
   validation?: unknown;
 }
 
 function retryOf(e: LooseError, fallback: number | undefined): number | undefined {
   if (typeof e.retryAfterS === 'number') return Math.max(1, Math.ceil(e.retryAfterS));
+  if (typeof e.retryAfterSeconds === 'number') return Math.max(1, Math.ceil(e.retryAfterSeconds));
   if (typeof e.retryAfterMs === 'number') return Math.max(1, Math.ceil(e.retryAfterMs / 1000));
   return fallback;
 }

@@ -15,6 +15,7 @@ export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
   auth_id: 'uuid',
   invoice_id: 'uuid',
   rid: 'uuid',
+  ref: 'uuid',
   // enum-like: trimmed and lower-cased
   app: 'enum',
   rel: 'enum',
@@ -49,7 +50,6 @@ export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
   idfa: 'text',
   msid: 'text',
   fbid: 'text',
-  ref: 'text',
   // numbers
   cflags: 'int',
   duration: 'int',

@@ -1,0 +1,89 @@
+// buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
+// HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
+import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppDeps } from './deps.ts';
+import { registerCors } from './plugins/cors.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { createMetrics, type Metrics } from './plugins/metrics.ts';
+import { rateLimitHook } from './plugins/rate-limit/hook.ts';
+import { ltvRoutes } from './routes/ltv/index.ts';
+import { opsRoutes } from './routes/ops/index.ts';
+import { ppiRoutes } from './routes/ppi/index.ts';
+import { redirectRoutes } from './routes/redirect/index.ts';
+import { shortLinkRoutes } from './routes/shortlinks/index.ts';
+import { trackRoutes } from './routes/track/index.ts';
+import { wsRoutes } from './routes/ws/index.ts';
+import { createTracking } from './tracking.ts';
+
+export interface BuildOptions {
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions {
+  const { server } = deps.config;
+  return {
+    logger: opts.logger ?? false,
+    bodyLimit: server.bodyLimitBytes,
+    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host (seed bug 26)
+    trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 65_000,
+    maxParamLength: 4096,
+    return503OnClosing: true,
+    ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
+  } as FastifyServerOptions;
+}
+
+// The seed's browser client posts JSON as text/plain to avoid a CORS preflight: accept it as JSON.
+function textAsJson(app: FastifyInstance): void {
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(
+        Object.assign(new Error('body is not valid JSON'), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+      );
+    }
+  });
+}
+
+function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+  });
+}
+
+export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
+  const metrics = createMetrics();
+  registerErrorHandling(app, metrics);
+  requestMetrics(app, metrics);
+  textAsJson(app);
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: deps.config.websocket.maxFrameBytes } });
+  await registerCors(app, deps.config);
+
+  const tracking = createTracking(deps, metrics);
+  const { rateLimits } = deps.config;
+  const limited = rateLimits.perIpPerDay > 0 || rateLimits.burst > 0;
+  const limit = limited ? { onRequest: rateLimitHook(deps.limiter, metrics, deps.now ?? Date.now) } : {};
+
+  trackRoutes(app, deps, tracking, limit);
+  redirectRoutes(app, deps, tracking, limit);
+  const wsOpen = wsRoutes(app, deps, tracking, metrics, limit);
+  ltvRoutes(app, deps, tracking, limit);
+  ppiRoutes(app, deps, tracking, limit);
+  shortLinkRoutes(app, deps, tracking, limit);
+  opsRoutes(app, deps, metrics, wsOpen);
+  return app;
+}

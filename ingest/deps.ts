@@ -1,0 +1,26 @@
+// Everything buildApp needs, injected so tests can swap any part (a test-double data path, a fixed clock,
+// a real NATS connection). server.ts builds the production set in one place.
+import type { Config } from './config.ts';
+import type { DataPath } from './datapath/contract.ts';
+import type { GeoIp } from './geoip/geoip.ts';
+import type { EventPublisher } from './nats/publisher.ts';
+import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
+import type { Hasher } from './privacy/hash.ts';
+import type { SaltStore } from './privacy/salts.ts';
+import type { ApiKeyStore } from './routes/shortlinks/api-keys.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly dataPath: DataPath;
+  readonly geo: GeoIp;
+  readonly hasher: Hasher;
+  readonly salts: SaltStore;
+  readonly limiter: RateLimiter;
+  readonly apiKeys: ApiKeyStore;
+  /** NATS fan-out of accepted events; absent when NATS publishing is off. */
+  readonly publisher?: EventPublisher;
+  readonly now?: () => number;
+  readonly build?: { readonly version: string; readonly commit?: string };
+  /** TLS material for HTTPS; the server reloads it on file change through the returned app.server. */
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer };
+}

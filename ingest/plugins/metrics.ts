@@ -1,0 +1,58 @@
+// Prometheus metrics (prom-client), one registry per app so tests and multiple apps do not collide.
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly duration: Histogram<'route'>;
+  readonly rows: Counter<'table'>;
+  readonly errors: Counter<'code'>;
+  readonly rateLimited: Counter<'reason'>;
+  readonly wsFrames: Counter<'kind' | 'outcome'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tracker_ingest_' });
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'tracker_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'tracker_http_request_duration_seconds',
+      help: 'HTTP request duration (includes the durable append)',
+      labelNames: ['route'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    rows: new Counter({
+      name: 'tracker_rows_accepted_total',
+      help: 'Rows made durable',
+      labelNames: ['table'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'tracker_errors_total',
+      help: 'Error responses by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'tracker_rate_limited_total',
+      help: 'Requests refused by rate limits',
+      labelNames: ['reason'],
+      registers,
+    }),
+    wsFrames: new Counter({
+      name: 'tracker_ws_frames_total',
+      help: 'WebSocket frames by kind and outcome',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,38 @@
+// Per-request facts the event model needs: client IP (Fastify's trustProxy already resolved forwarding
+// headers, and only for peers in server.trustedProxies — seed bug 26 trusted every X-Forwarded-For),
+// host, user agent, language and the JA4H fingerprint. Probes never reach this.
+import type { FastifyRequest } from 'fastify';
+import { ja4h } from '../model/ja4h.ts';
+import type { RequestContext } from '../model/types.ts';
+
+const header = (req: FastifyRequest, name: string): string => {
+  const v = req.headers[name];
+  return (Array.isArray(v) ? v[0] : v) ?? '';
+};
+
+export function clientIp(req: FastifyRequest): string {
+  const ip = req.ip ?? '';
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+}
+
+export function hostOf(req: FastifyRequest): string {
+  try {
+    return (req.hostname ?? '').toLowerCase().slice(0, 255);
+  } catch {
+    return '';
+  }
+}
+
+export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {
+  const cookieVid = req.cookies?.vid;
+  const ctx: RequestContext = {
+    kind,
+    now,
+    ip: clientIp(req),
+    host: hostOf(req),
+    userAgent: kind === 'client' ? header(req, 'user-agent').slice(0, 1024) : '',
+    acceptLanguage: kind === 'client' ? header(req, 'accept-language').slice(0, 256) : '',
+    ja4h: ja4h(req.method, req.raw.httpVersion, req.raw.rawHeaders),
+  };
+  return cookieVid === undefined ? ctx : { ...ctx, cookieVid };
+}

@@ -1,0 +1,144 @@
+// POST /tr/v1/ltv/: payments (SPEC 3.1, seed 1.8 / bug 12). One line or `payments: [...]` with shared
+// top-level ids. Each line's `payments.id` derives from (oid, order/invoice, line) so a resend replaces
+// instead of adding; refunds are lines with a negative amount (the seed ignored them). One `ltv` row per
+// (uid | vid | invoice) and line carries the amount; lifetime value = sum over FINAL rows.
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError } from '../../errors.ts';
+import { toFloat } from '../../model/coerce.ts';
+import { asUuid, newId, stableId } from '../../model/ids.ts';
+import { chTime, parseClientTime } from '../../model/time.ts';
+import { hostOf } from '../../plugins/request-context.ts';
+import { fnv1a36 } from '../../privacy/hash.ts';
+import type { Tracking } from '../../tracking.ts';
+
+type Obj = Record<string, unknown>;
+const SHARED = [
+  'uid',
+  'oid',
+  'tid',
+  'invid',
+  'orid',
+  'vid',
+  'sid',
+  'org',
+  'owner',
+  'updater',
+  'currency',
+] as const;
+const UUIDS = ['oid', 'tid', 'uid', 'vid', 'sid', 'invid', 'orid', 'product_id'] as const;
+const TEXT = ['org', 'product', 'pcat', 'man', 'model', 'country', 'rcode', 'region', 'campaign_id'] as const;
+const FLOATS = [
+  'qty',
+  'price',
+  'discount',
+  'revenue',
+  'margin',
+  'cost',
+  'tax',
+  'tax_rate',
+  'commission',
+  'referral',
+  'fees',
+  'subtotal',
+  'total',
+  'payment',
+] as const;
+const DATES = ['invoiced_at', 'starts', 'ends', 'paid_at'] as const;
+
+const Line = Type.Object({}, { additionalProperties: true, maxProperties: 128 });
+export const LtvBody = Type.Object(
+  { payments: Type.Optional(Type.Array(Line, { minItems: 1, maxItems: 1000 })) },
+  { additionalProperties: true, maxProperties: 256 },
+);
+
+function bad(msg: string): never {
+  throw new IngestError('INVALID_EVENT', msg);
+}
+
+function amountOf(line: Obj, i: number): number {
+  const amount = toFloat(line.revenue ?? line.amt ?? line.total);
+  if (amount === undefined) bad(`payments[${i}]: revenue (or amt) must be a number`);
+  return amount;
+}
+
+function currencyOf(v: unknown, i: number): string {
+  if (v === undefined) return 'USD';
+  if (typeof v !== 'string' || !/^[a-z]{3}$/i.test(v))
+    bad(`payments[${i}]: currency must be a 3-letter code`);
+  return v.toUpperCase();
+}
+
+function copyTyped(line: Obj, row: Obj): void {
+  for (const k of UUIDS) if (asUuid(line[k]) !== undefined) row[k] = asUuid(line[k]);
+  for (const k of TEXT) if (typeof line[k] === 'string') row[k] = line[k];
+  for (const k of FLOATS) if (k !== 'revenue' && toFloat(line[k]) !== undefined) row[k] = toFloat(line[k]);
+  for (const k of DATES) {
+    const t = parseClientTime(line[k]);
+    if (t !== undefined) row[k] = chTime(t);
+  }
+  if (typeof line.duration === 'number' && Number.isSafeInteger(line.duration)) row.duration = line.duration;
+}
+
+function lineId(line: Obj, row: Obj, i: number): string {
+  const order =
+    asUuid(line.orid) ?? asUuid(line.invid) ?? (typeof line.order === 'string' ? line.order : undefined);
+  const lineKey = line.id ?? line.line ?? line.product_id ?? line.product ?? i;
+  return (
+    asUuid(line.id) ??
+    (order === undefined ? newId() : stableId(String(row.oid ?? ''), order, String(lineKey)))
+  );
+}
+
+/** The payment row; the id is stable for (oid, order, line) so retries replace. */
+export function paymentRow(line: Obj, i: number, now: number): Obj {
+  const row: Obj = { revenue: amountOf(line, i), currency: currencyOf(line.currency, i) };
+  copyTyped(line, row);
+  row.id = lineId(line, row, i);
+  row.created_at = chTime(now);
+  row.updated_at = chTime(now);
+  return row;
+}
+
+function ltvRows(p: Obj, hhash: string, now: number): Obj[] {
+  const ids: [string, unknown][] = [
+    ['uid', p.uid],
+    ['vid', p.vid],
+    ['orid', p.invid ?? p.orid],
+  ];
+  return ids
+    .filter(([, id]) => typeof id === 'string')
+    .map(([idType, id]) => ({
+      hhash,
+      id,
+      id_type: idType,
+      payment_id: p.id,
+      paid: p.revenue,
+      currency: p.currency,
+      ...(p.oid === undefined ? {} : { oid: p.oid }),
+      ...(p.org === undefined ? {} : { org: p.org }),
+      updated_at: chTime(now),
+    }));
+}
+
+export function ltvRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+  const now = deps.now ?? Date.now;
+  app.post('/tr/v1/ltv/*', { schema: { body: LtvBody }, ...limit }, async (req, reply) => {
+    const body = req.body as Obj;
+    const shared: Obj = {};
+    for (const k of SHARED) if (body[k] !== undefined) shared[k] = body[k];
+    const lines = Array.isArray(body.payments)
+      ? (body.payments as Obj[]).map((l) => ({ ...shared, ...l }))
+      : [body];
+    const t = now();
+    const payments = lines.map((l, i) => paymentRow(l, i, t));
+    const hhash = fnv1a36(hostOf(req));
+    await tracking.append('payments', payments);
+    await tracking.append(
+      'ltv',
+      payments.flatMap((p) => ltvRows(p, hhash, t)),
+    );
+    return reply.send({ ok: true, ids: payments.map((p) => p.id) });
+  });
+}

@@ -1,0 +1,36 @@
+// Operational endpoints. Probes never record events (seed bug 18 wrote a short_rdr row per /health).
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../deps.ts';
+import type { Metrics } from '../../plugins/metrics.ts';
+
+const started = Date.now();
+
+export function opsRoutes(app: FastifyInstance, deps: AppDeps, metrics: Metrics, wsOpen: () => number): void {
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/ready', async (_req, reply) => {
+    const s = deps.dataPath.status();
+    const ready = s.ready && !s.draining;
+    return reply.status(ready ? 200 : 503).send({ ready, draining: s.draining, breaker: s.breaker });
+  });
+
+  app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
+
+  app.get('/status', async (req) => ({
+    build: deps.build ?? { version: 'dev' },
+    client: req.ip,
+    uptimeS: Math.round((Date.now() - started) / 1000),
+    dataPath: deps.dataPath.status(),
+    websockets: wsOpen(),
+    geoip: deps.geo.enabled,
+    nats: deps.publisher?.stats() ?? null,
+  }));
+
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  app.get('/clear', async (_req, reply) =>
+    reply.header('clear-site-data', '"*"').type('text/plain').send('OK'),
+  );
+}

@@ -1,0 +1,91 @@
+// POST /tr/v1/ppi/forget: erase a visitor (vid), user (uid) or email (hashed with the same keyed HMAC as
+// events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
+// Who may ask: an API key (erases within its org) or the visitor itself (vid equal to its vid cookie).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import Type from 'typebox';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError } from '../../errors.ts';
+import { asUuid, newId } from '../../model/ids.ts';
+import { chTime } from '../../model/time.ts';
+import { normalisePii } from '../../privacy/hash.ts';
+import type { Tracking } from '../../tracking.ts';
+import { type EraseTarget, eraseStatements, runErase } from './erase.ts';
+
+const ForgetBody = Type.Object(
+  {
+    vid: Type.Optional(Type.String({ maxLength: 64 })),
+    uid: Type.Optional(Type.String({ maxLength: 64 })),
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    ehash: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+const SECOND_PASS_MS = 15_000;
+
+async function authorise(
+  req: FastifyRequest,
+  deps: AppDeps,
+  vid: string | undefined,
+): Promise<string | undefined> {
+  const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (auth !== undefined) {
+    const who = await deps.apiKeys.verify(auth);
+    if (who === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
+    return who.oid;
+  }
+  if (vid !== undefined && asUuid(req.cookies?.vid) === vid) return undefined;
+  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor’s own vid cookie, is required');
+}
+
+export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+  const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
+  const now = deps.now ?? Date.now;
+  const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
+    statuses.set(id, { status, detail });
+    const at = chTime(now());
+    const ids = { vid: t.vid, uid: t.uid, oid: t.oid, ehash: t.ehash ?? '' };
+    await tracking
+      .append('erasures', [{ request_id: id, ...ids, status, detail, updated_at: at }])
+      .catch(() => {});
+  };
+
+  app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
+    const b = req.body as { vid?: string; uid?: string; email?: string; ehash?: string };
+    const vid = asUuid(b.vid);
+    const uid = asUuid(b.uid);
+    const ehash =
+      b.ehash ?? (b.email === undefined ? undefined : deps.hasher.hash('email', normalisePii(b.email)));
+    if (vid === undefined && uid === undefined && ehash === undefined) {
+      throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
+    }
+    const oid = await authorise(req, deps, vid);
+    const target: EraseTarget = Object.fromEntries(
+      Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
+    );
+    const id = newId();
+    await record(id, target, 'pending');
+    const statements = eraseStatements(target);
+    void (async () => {
+      const failed = await runErase(deps.dataPath.store, statements);
+      await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
+      setTimeout(() => void runErase(deps.dataPath.store, statements), SECOND_PASS_MS).unref();
+    })();
+    return reply
+      .status(202)
+      .send({ request_id: id, status: 'pending', tables: statements.map((s) => s.table) });
+  });
+
+  app.get('/tr/v1/ppi/forget/:id', async (req) => {
+    const id = asUuid((req.params as { id: string }).id);
+    if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
+    const known = statuses.get(id);
+    if (known !== undefined) return { request_id: id, ...known };
+    const rows = await deps.dataPath.store.query<{ status: string; detail: string }>(
+      'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
+      { id },
+    );
+    if (rows[0] === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
+    return { request_id: id, ...rows[0] };
+  });
+}

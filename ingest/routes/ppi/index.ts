@@ -1,0 +1,36 @@
+// Privacy routes: agree (agree.ts), jurisdictions, GeoIP lookup, erase-by-visitor (forget.ts).
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError } from '../../errors.ts';
+import { clientIp } from '../../plugins/request-context.ts';
+import type { Tracking } from '../../tracking.ts';
+import { agreeRoutes } from './agree.ts';
+import { forgetRoutes } from './forget.ts';
+
+const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 })) });
+
+export function ppiRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+  agreeRoutes(app, deps, tracking, limit);
+  forgetRoutes(app, deps, tracking, limit);
+
+  app.get('/tr/v1/ppi/jds', { ...limit }, async () =>
+    deps.dataPath.store.query(
+      'SELECT regulation, compliance, seq, rules, locs, updated_at FROM jurisdictions FINAL ORDER BY regulation, compliance, seq',
+    ),
+  );
+
+  app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
+    const ip = (req.query as { ip?: string }).ip ?? clientIp(req);
+    if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', 'ip is not an IP address');
+    if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
+    const info = await deps.geo.lookup(ip);
+    if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
+    return { ip, ...info };
+  });
+
+  app.all('/tr/v1/ppi/*', async () => {
+    throw new IngestError('NOT_FOUND', 'unknown privacy action');
+  });
+}

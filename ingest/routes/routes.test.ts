@@ -1,0 +1,278 @@
+// Route behaviour through inject() on the DATA PATH TEST DOUBLE (ingest/testing/datapath-double.ts).
+// What the real store holds is asserted by the functional tests (ingest/functional.int.test.ts).
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.ts';
+import { DataPathError } from '../datapath/errors.ts';
+import { isUuid, ZERO_UUID } from '../model/ids.ts';
+import { createDataPathDouble, type DataPathDouble } from '../testing/datapath-double.ts';
+import { testDeps } from '../testing/deps.ts';
+
+let dp: DataPathDouble;
+let app: FastifyInstance;
+const CONSENT = 'CookieConsent=3';
+
+async function start(config: Record<string, unknown> = {}) {
+  dp = createDataPathDouble();
+  app = await buildApp(await testDeps(dp, config));
+}
+beforeEach(() => start());
+afterEach(() => app.close());
+
+describe('tr / str / img', () => {
+  it('GET /tr/v1/tr with path pairs and utm query stores one client event (seed bug 5: no v1=tr)', async () => {
+    const res = await app.inject({
+      url: '/tr/v1/tr/ename/Page_View/etyp/View?utm_source=News&utm_campaign=Spring&plan=Pro',
+      headers: { 'user-agent': 'UA/1', cookie: CONSENT },
+    });
+    expect(res.statusCode).toBe(200);
+    const [row] = dp.table('events');
+    expect(row).toMatchObject({
+      ename: 'page_view',
+      etyp: 'view',
+      source: 'news',
+      campaign: 'spring',
+      browser: 'UA/1',
+    });
+    expect(row?.params).toEqual({ plan: 'Pro' });
+    expect(res.cookies.find((c) => c.name === 'vid')).toMatchObject({
+      value: row?.vid,
+      secure: true,
+      sameSite: 'Lax',
+    });
+  });
+
+  it('/tr is a client event: it sets the vid cookie with consent (seed bug 1: /tr was a server event)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x', cflags: 3 } });
+    const cookie = res.cookies.find((c) => c.name === 'vid');
+    expect(cookie?.value).toBe(dp.table('events')[0]?.vid);
+    expect(cookie?.value).not.toBe(ZERO_UUID);
+  });
+
+  it('without consent no cookie is set (cookieless)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x' } });
+    expect(res.cookies).toHaveLength(0);
+    expect(isUuid(dp.table('events')[0]?.vid)).toBe(true);
+  });
+
+  it('POST /tr/v1/str returns {eid} as JSON (seed: Content-Type not sent), no UA captured', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      headers: { 'user-agent': 'UA/1' },
+      payload: { ename: 'signup', Custom_Key: 'Keep Case' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const { eid } = res.json() as { eid: string };
+    const [row] = dp.table('events');
+    expect(row?.eid).toBe(eid);
+    expect(row?.browser).toBeUndefined();
+    expect(row?.params).toEqual({ Custom_Key: 'Keep Case' });
+  });
+
+  it('accepts the batch form (JSON array) and returns every eid', async () => {
+    const payload = Array.from({ length: 100 }, (_, i) => ({ etyp: 'batch_test', n: i }));
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/str/', payload });
+    expect((res.json() as { eids: string[] }).eids).toHaveLength(100);
+    expect(dp.table('events')).toHaveLength(100);
+  });
+
+  it('accepts JSON sent as text/plain (the seed browser client)', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/tr/',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"ename":"a"}',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(dp.table('events')[0]?.ename).toBe('a');
+  });
+
+  it('GET /tr/v1/img answers a 1x1 GIF', async () => {
+    const res = await app.inject({ url: '/tr/v1/img/ename/pixel' });
+    expect(res.headers['content-type']).toBe('image/gif');
+    expect(res.rawPayload.subarray(0, 6).toString()).toBe('GIF89a');
+    expect(dp.table('events')[0]?.ename).toBe('pixel');
+  });
+
+  it('messaging side effects: one mthreads, mstore and mtriage row per tid event (seed bug 11: two each)', async () => {
+    const tid = '7e57e57e-0000-4000-8000-000000000001';
+    await app.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      payload: { tid, ename: 'opened', subject: 'Hi There' },
+    });
+    expect(dp.table('mthreads')).toHaveLength(1);
+    expect(dp.table('mstore')).toHaveLength(1);
+    expect(dp.table('mtriage')).toHaveLength(1);
+    expect(dp.table('mstore')[0]).toMatchObject({
+      tid,
+      mid: dp.table('events')[0]?.eid,
+      subject: 'Hi There',
+    });
+  });
+});
+
+describe('errors and overload', () => {
+  it.each([
+    ['malformed JSON', { 'content-type': 'application/json' }, '{"a":', 400, 'BAD_REQUEST'],
+    ['a JSON string body', { 'content-type': 'application/json' }, '"x"', 400, 'BAD_REQUEST'],
+    ['unsupported media type', { 'content-type': 'application/xml' }, '<a/>', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('%s → %i', async (_n, headers, payload, status, code) => {
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', headers, payload });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toMatchObject({ error: code });
+  });
+
+  it('a body over the limit → 413', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/tr/',
+      payload: { big: 'x'.repeat(1_100_000) },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'BODY_TOO_LARGE' });
+  });
+
+  it('spool full → 503 with Retry-After; the answer reflects persistence (seed bug 15: always 200)', async () => {
+    dp.failWith(new DataPathError('OVERLOADED', { retryAfterSeconds: 2 }));
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(res.json()).toMatchObject({ error: 'OVERLOADED' });
+  });
+
+  it('a row the data path rejects → 400 INVALID_EVENT', async () => {
+    dp.failWith(new DataPathError('ROW_INVALID', { message: 'events.lat: not a number' }));
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/str/', payload: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'INVALID_EVENT', message: 'events.lat: not a number' });
+  });
+});
+
+describe('redirects', () => {
+  it.each([
+    ['https://example.com/landing?x=1', 302],
+    ['https://shop.example.org/a', 302],
+    ['/local/path', 302],
+    ['https://evil.test/phish', 400],
+    ['//evil.test/x', 400],
+    ['javascript:alert(1)', 400],
+  ])('rdr to %s → %i (seed bug 24: open redirect)', async (url, status) => {
+    const res = await app.inject({ url: `/tr/v1/rdr/?url=${encodeURIComponent(url)}` });
+    expect(res.statusCode).toBe(status);
+    if (status === 302) expect(res.headers.location).toBeTruthy();
+    expect(dp.table('events')).toHaveLength(status === 302 ? 1 : 0);
+  });
+
+  it('xrdr is a client event and sets the cookie with consent', async () => {
+    const res = await app.inject({ url: '/tr/v1/xrdr/?url=https://example.com/&cflags=3' });
+    expect(res.statusCode).toBe(302);
+    expect(res.cookies.find((c) => c.name === 'vid')).toBeDefined();
+  });
+});
+
+describe('ltv', () => {
+  const uid = '5e55e55e-0000-4000-8000-000000000001';
+  const orid = '0a0a0a0a-0000-4000-8000-000000000001';
+  it('single payment writes payments and ltv rows; a resend has the same ids (idempotent)', async () => {
+    const payload = { uid, orid, amt: 99.99, currency: 'usd', product: 'Pro Plan' };
+    const a = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload });
+    const b = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload });
+    expect((a.json() as { ids: string[] }).ids).toEqual((b.json() as { ids: string[] }).ids);
+    expect(dp.table('payments')[0]).toMatchObject({ revenue: 99.99, currency: 'USD', product: 'Pro Plan' });
+    expect(dp.table('ltv').map((r) => r.id_type)).toEqual(['uid', 'orid', 'uid', 'orid']);
+  });
+  it('batch with a refund (seed bug 12: refunds ignored)', async () => {
+    const payload = {
+      uid,
+      orid,
+      payments: [
+        { id: 1, revenue: 50 },
+        { id: 'r1', revenue: -20 },
+      ],
+    };
+    await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload });
+    expect(dp.table('ltv').map((r) => [r.id_type, r.paid])).toEqual([
+      ['uid', 50],
+      ['orid', 50],
+      ['uid', -20],
+      ['orid', -20],
+    ]);
+  });
+  it('a non-numeric amount is a 400 with a reason', async () => {
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, revenue: 'lots' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'INVALID_EVENT' });
+  });
+});
+
+describe('ops', () => {
+  it('probes answer and never record events (seed bug 18)', async () => {
+    for (const url of ['/health', '/ready', '/ping', '/status', '/metrics']) {
+      expect((await app.inject({ url })).statusCode).toBe(200);
+    }
+    expect((await app.inject({ url: '/ping' })).body).toBe('pong');
+    expect((await app.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
+    expect(dp.rows.size).toBe(0);
+  });
+  it('/clear sends Clear-Site-Data', async () => {
+    expect((await app.inject({ url: '/clear' })).headers['clear-site-data']).toBe('"*"');
+  });
+  it('unknown paths on non short-link hosts → 404 JSON, no event', async () => {
+    const res = await app.inject({ url: '/favicon.ico' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'NOT_FOUND' });
+    expect(dp.rows.size).toBe(0);
+  });
+});
+
+describe('client IP and rate limits', () => {
+  it('forwarding headers count only from trusted proxies (seed bug 26)', async () => {
+    await app.close();
+    await start({ server: { trustedProxies: ['10.0.0.0/8'] }, privacy: { ipMode: 'keep' } });
+    await app.inject({
+      url: '/tr/v1/str/',
+      remoteAddress: '10.1.2.3',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    await app.inject({
+      url: '/tr/v1/str/',
+      remoteAddress: '198.51.100.7',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(dp.table('events').map((r) => r.ip)).toEqual(['203.0.113.9', '198.51.100.7']);
+  });
+
+  it('burst and daily limits → 429 with Retry-After; probes are not limited', async () => {
+    await app.close();
+    await start({ rateLimits: { burst: 2, perIpPerDay: 3 } });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await app.inject({ url: '/tr/v1/str/' })).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+    const res = await app.inject({ url: '/tr/v1/str/' });
+    expect(res.headers['retry-after']).toBeDefined();
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('CORS (seed bug 25)', () => {
+  it('allows Content-Type in preflight and echoes only configured origins', async () => {
+    await app.close();
+    await start({ cors: { origins: ['https://app.example'], credentials: true } });
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: '/tr/v1/str/',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(String(res.headers['access-control-allow-headers'])).toMatch(/Content-Type/);
+    const other = await app.inject({ method: 'GET', url: '/ping', headers: { origin: 'https://evil.test' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -1,0 +1,21 @@
+// Small helpers shared by route modules.
+import type { FastifyReply } from 'fastify';
+import type { Config } from '../config.ts';
+import type { NormalisedEvent } from '../model/normalise.ts';
+
+const COOKIE_MAX_AGE_S = 365 * 86_400;
+
+/** The vid cookie (seed 1.2 step 9, fixed): Secure, SameSite=Lax, configured domain; only with consent. */
+export function setVisitorCookie(reply: FastifyReply, config: Config, e: NormalisedEvent): void {
+  if (!e.cookies) return;
+  reply.setCookie('vid', e.vid, {
+    path: '/',
+    secure: true,
+    sameSite: 'lax',
+    maxAge: COOKIE_MAX_AGE_S,
+    ...(config.domains.cookieDomain === undefined ? {} : { domain: config.domains.cookieDomain }),
+  });
+}
+
+/** 1x1 transparent GIF (43 bytes). */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');

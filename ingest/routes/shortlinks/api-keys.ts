@@ -1,0 +1,108 @@
+// API keys for the short-link admin API (SPEC 3.1, seed bug 23: credentials in the URL path checked
+// against unsalted SHA-1). A key is `<key_id>.<secret>` sent as `Authorization: Bearer <key>`; only
+// `scrypt$<salt>$<hash>` of the whole key is stored (config, key file, or the api_keys table), scoped to
+// one org. Verified keys are cached briefly by a SHA-256 of the key so scrypt does not run per request.
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { LRUCache } from 'lru-cache';
+import type { Store } from '../../datapath/contract.ts';
+
+const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+const KEY_LEN = 32;
+
+export interface Principal {
+  readonly keyId: string;
+  readonly oid: string;
+  readonly org: string;
+}
+
+export interface KeyEntry extends Principal {
+  readonly hash: string;
+}
+
+export interface ApiKeyStore {
+  /** The principal for a bearer key, or undefined (unknown, revoked, expired or wrong secret). */
+  verify(key: string): Promise<Principal | undefined>;
+}
+
+export async function hashApiKey(key: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scryptAsync(key, salt, KEY_LEN);
+  return `scrypt$${salt.toString('base64url')}$${hash.toString('base64url')}`;
+}
+
+export async function checkHash(key: string, stored: string): Promise<boolean> {
+  const [scheme, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  if (expected.length !== KEY_LEN) return false;
+  return timingSafeEqual(await scryptAsync(key, Buffer.from(salt, 'base64url'), KEY_LEN), expected);
+}
+
+/** New random key for an org: returns the key (shown once) and the entry to store. */
+export async function newApiKey(oid: string, org = ''): Promise<{ key: string; entry: KeyEntry }> {
+  const keyId = randomBytes(6).toString('hex');
+  const key = `${keyId}.${randomBytes(24).toString('base64url')}`;
+  return { key, entry: { keyId, oid, org, hash: await hashApiKey(key) } };
+}
+
+type Lookup = (keyId: string) => Promise<KeyEntry | undefined>;
+
+function tableLookup(store: Store): Lookup {
+  return async (keyId) => {
+    const rows = await store.query<{ oid: string; hash: string; name: string }>(
+      `SELECT oid, hash, name FROM api_keys FINAL
+       WHERE key_id = {keyId:String} AND revoked = 0
+         AND (expires_at = toDateTime64(0, 3, 'UTC') OR expires_at > now64(3, 'UTC'))
+       LIMIT 1`,
+      { keyId },
+    );
+    const r = rows[0];
+    return r === undefined ? undefined : { keyId, oid: r.oid, org: r.name, hash: r.hash };
+  };
+}
+
+export function loadKeyFile(file: string | undefined): KeyEntry[] {
+  if (file === undefined) return [];
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(parsed)) throw new Error(`api key file ${file}: must be a JSON array`);
+  return parsed.map((e: { id?: string; keyId?: string; oid: string; org?: string; hash: string }) => ({
+    keyId: e.keyId ?? e.id ?? '',
+    oid: e.oid,
+    org: e.org ?? '',
+    hash: e.hash,
+  }));
+}
+
+export function createApiKeyStore(entries: readonly KeyEntry[], store?: Store): ApiKeyStore {
+  const byId = new Map(entries.map((e) => [e.keyId, e]));
+  const fromTable = store === undefined ? undefined : tableLookup(store);
+  const cache = new LRUCache<string, Principal | 'denied'>({ max: 10_000, ttl: 60_000 });
+  return {
+    async verify(key) {
+      const digest = createHash('sha256').update(key).digest('base64url');
+      const hit = cache.get(digest);
+      if (hit !== undefined) return hit === 'denied' ? undefined : hit;
+      const keyId = key.split('.')[0] ?? '';
+      const entry = byId.get(keyId) ?? (await fromTable?.(keyId).catch(() => undefined));
+      const ok = entry !== undefined && (await checkHash(key, entry.hash));
+      const principal = ok ? { keyId: entry.keyId, oid: entry.oid.toLowerCase(), org: entry.org } : undefined;
+      cache.set(digest, principal ?? 'denied');
+      return principal;
+    },
+  };
+}
+
+// `node ingest/routes/shortlinks/api-keys.ts <oid> [org]` prints a new key and its config entry.
+if (import.meta.main) {
+  const [oid, org] = process.argv.slice(2);
+  if (oid === undefined) {
+    console.error('usage: api-keys.ts <oid> [org]');
+    process.exit(2);
+  }
+  const { key, entry } = await newApiKey(oid, org);
+  console.log(
+    JSON.stringify({ key, entry: { id: entry.keyId, oid: entry.oid, org: entry.org, hash: entry.hash } }),
+  );
+}

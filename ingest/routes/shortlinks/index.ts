@@ -1,0 +1,158 @@
+// Short-link admin API (Authorization: Bearer <api key>, org-scoped) and resolution on short-link hosts.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError } from '../../errors.ts';
+import { requestInput } from '../../model/collect.ts';
+import { chTime } from '../../model/time.ts';
+import { hostOf, requestContext } from '../../plugins/request-context.ts';
+import { fnv1a36 } from '../../privacy/hash.ts';
+import type { Tracking } from '../../tracking.ts';
+import { setVisitorCookie } from '../shared.ts';
+import type { Principal } from './api-keys.ts';
+import { createLinkCache, type LinkCache, linkKey } from './links.ts';
+
+const CreateBody = Type.Object(
+  {
+    urlfrom: Type.String({ minLength: 3, maxLength: 2048 }),
+    urlto: Type.String({ minLength: 8, maxLength: 8192, pattern: '^https?://' }),
+    searchto: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: true },
+);
+const HostParams = Type.Object({ host: Type.String({ maxLength: 255 }), '*': Type.Optional(Type.String()) });
+
+async function authenticate(req: FastifyRequest, deps: AppDeps): Promise<Principal> {
+  const auth = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
+  if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
+  const principal = await deps.apiKeys.verify(m[1]);
+  if (principal === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
+  return principal;
+}
+
+function parseFrom(urlfrom: string): { host: string; slug: string } {
+  let u: URL;
+  try {
+    u = new URL(/^https?:\/\//i.test(urlfrom) ? urlfrom : `https://${urlfrom}`);
+  } catch {
+    throw new IngestError('BAD_REQUEST', 'urlfrom is not a host/path');
+  }
+  if (u.pathname.length < 2)
+    throw new IngestError('BAD_REQUEST', 'urlfrom needs a path of at least one character');
+  return { host: u.hostname.toLowerCase(), slug: u.pathname.toLowerCase() };
+}
+
+async function ownerOf(deps: AppDeps, key: string, host: string): Promise<string | undefined> {
+  const rows = await deps.dataPath.store.query<{ oid: string }>(
+    `SELECT toString(oid) AS oid FROM redirects FINAL WHERE hhash = {h:String} AND urlfrom = {k:String} AND deleted = 0`,
+    { h: fnv1a36(host), k: key },
+  );
+  return rows[0]?.oid;
+}
+
+function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, links: LinkCache) {
+  const now = deps.now ?? Date.now;
+  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, async (req, reply) => {
+    const who = await authenticate(req, deps);
+    const body = req.body as { urlfrom: string; urlto: string; searchto?: string };
+    const { host, slug } = parseFrom(body.urlfrom);
+    const to = new URL(body.urlto);
+    if (
+      deps.config.domains.shortLinkHosts.includes(to.hostname.toLowerCase()) &&
+      !to.pathname.includes('/rdr/')
+    ) {
+      throw new IngestError('BAD_REQUEST', 'urlto may not point at a short-link host (redirect loop)');
+    }
+    const key = linkKey(host, slug);
+    const owner = await ownerOf(deps, key, host);
+    if (owner !== undefined && owner !== who.oid)
+      throw new IngestError('FORBIDDEN', 'link belongs to another org');
+    const at = chTime(now());
+    const link = { urlfrom: key, urlto: body.urlto, oid: who.oid, org: who.org };
+    await tracking.append('redirects', [
+      { hhash: fnv1a36(host), ...link, updated_at: at, created_at: at, deleted: 0 },
+    ]);
+    await tracking.append('redirect_history', [
+      {
+        ...link,
+        urlfrom: key,
+        hostfrom: host,
+        slugfrom: slug,
+        hostto: to.hostname,
+        pathto: to.pathname, // seed bug 13 filled this from urlfrom
+        searchto: body.searchto ?? to.search,
+        updated_at: at,
+        action: 'create',
+      },
+    ]);
+    links.put(link);
+    return reply.status(201).send({ urlfrom: key, urlto: body.urlto });
+  });
+
+  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) => {
+    const who = await authenticate(req, deps);
+    const host = (req.params as { host: string }).host.toLowerCase();
+    // scoped to the caller's org and to {host} (seed bug 14 returned every org's links for any host)
+    const results = await deps.dataPath.store.query(
+      `SELECT urlfrom, urlto, org, updated_at FROM redirects FINAL
+       WHERE hhash = {h:String} AND oid = {oid:UUID} AND deleted = 0 ORDER BY urlfrom LIMIT 10000`,
+      { h: fnv1a36(host), oid: who.oid },
+    );
+    return { results };
+  });
+
+  app.delete('/tr/v1/rpi/redirects/:host/*', { schema: { params: HostParams } }, async (req, reply) => {
+    const who = await authenticate(req, deps);
+    const p = req.params as { host: string; '*'?: string };
+    const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
+    const key = linkKey(host, slug);
+    const owner = await ownerOf(deps, key, host);
+    if (owner === undefined) throw new IngestError('NOT_FOUND', 'no such link');
+    if (owner !== who.oid) throw new IngestError('FORBIDDEN', 'link belongs to another org');
+    const at = chTime(now());
+    await tracking.append('redirects', [
+      {
+        hhash: fnv1a36(host),
+        urlfrom: key,
+        urlto: '',
+        oid: who.oid,
+        org: who.org,
+        updated_at: at,
+        deleted: 1,
+      },
+    ]);
+    links.remove(key);
+    return reply.status(204).send();
+  });
+}
+
+export function shortLinkRoutes(
+  app: FastifyInstance,
+  deps: AppDeps,
+  tracking: Tracking,
+  limit: object,
+): void {
+  const links = createLinkCache(deps.dataPath.store, deps.config.domains.shortLinkCacheSize);
+  const hosts = new Set(deps.config.domains.shortLinkHosts.map((h) => h.toLowerCase()));
+  adminRoutes(app, deps, tracking, links);
+  app.get('/*', { ...limit }, async (req, reply) => {
+    const host = hostOf(req);
+    if (!hosts.has(host)) throw new IngestError('NOT_FOUND', 'not found');
+    const path = req.url.split('?')[0] ?? '/';
+    const link = await links.resolve(host, path);
+    if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
+    const raw = {
+      ...requestInput(req),
+      etyp: 'redirect',
+      ename: 'short_rdr',
+      last: path,
+      url: link.urlto,
+      oid: link.oid,
+    };
+    const [event] = await tracking.track([raw], requestContext(req, 'client', (deps.now ?? Date.now)()));
+    // the cookie is set before the redirect is written (the seed lost it by redirecting first)
+    if (event !== undefined) setVisitorCookie(reply, deps.config, event);
+    return reply.redirect(link.urlto, 302);
+  });
+}

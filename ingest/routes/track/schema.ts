@@ -1,0 +1,13 @@
+// Route schemas for tr / str / img. Bodies are one event object or an array of them (the batch form);
+// event objects are open (unknown keys are kept in params), but bounded by the body limit and maxItems.
+import Type from 'typebox';
+
+export const EventObject = Type.Object({}, { additionalProperties: true, maxProperties: 512 });
+
+export const trackBody = (maxItems: number) =>
+  Type.Union([EventObject, Type.Array(EventObject, { minItems: 1, maxItems })]);
+
+export const TrackParams = Type.Object({ '*': Type.Optional(Type.String({ maxLength: 4096 })) });
+
+export const StrReply = Type.Object({ eid: Type.String() });
+export const StrBatchReply = Type.Object({ eids: Type.Array(Type.String()) });

@@ -1,0 +1,104 @@
+// GET /tr/v1/ws: WebSocket event stream. Every message is a client event built from the upgrade request
+// (IP, cookies, path, query) plus the message. Origins are checked against domains.websocketOrigins
+// (the seed accepted any origin), frames are size-limited by the ws server itself (maxPayload), and a
+// message carrying `ack` gets `{ack, eid}` back once durable — or `{ack, error, message}`.
+import type { WebSocket } from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError, mapError } from '../../errors.ts';
+import { bodyEvents, requestInput } from '../../model/collect.ts';
+import type { Metrics } from '../../plugins/metrics.ts';
+import { requestContext } from '../../plugins/request-context.ts';
+import type { Tracking } from '../../tracking.ts';
+import { decodeFrame } from './frames.ts';
+
+const MAX_PENDING = 256;
+
+export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
+  if (allowed.length === 0 || allowed.includes('*')) return true;
+  return origin !== undefined && allowed.includes(origin);
+}
+
+interface Session {
+  readonly req: FastifyRequest;
+  readonly base: Record<string, unknown>;
+  readonly socket: WebSocket;
+}
+
+function reply(socket: WebSocket, body: object): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(body));
+}
+
+async function onMessage(
+  s: Session,
+  data: Buffer,
+  isBinary: boolean,
+  deps: AppDeps,
+  tracking: Tracking,
+  m: Metrics,
+) {
+  const kind = isBinary ? 'lz4' : 'json';
+  let ack: unknown;
+  try {
+    const parsed = decodeFrame(data, isBinary, deps.config.websocket.maxDecompressedBytes);
+    const events = bodyEvents(parsed);
+    if (events === undefined || events.length > deps.config.server.maxBatchEvents) {
+      throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
+    }
+    ack = events[0]?.ack;
+    const stored = await tracking.track(
+      events.map((e) => ({ ...s.base, ...e })),
+      requestContext(s.req, 'client', (deps.now ?? Date.now)()),
+    );
+    m.wsFrames.inc({ kind, outcome: 'stored' });
+    if (ack !== undefined) reply(s.socket, { ack, eids: stored.map((e) => e.eid) });
+  } catch (err) {
+    const mapped = mapError(err);
+    m.wsFrames.inc({ kind, outcome: mapped.body.error });
+    if (ack !== undefined || mapped.status >= 500) reply(s.socket, { ack, ...mapped.body });
+    if (mapped.body.error === 'BODY_TOO_LARGE') s.socket.close(1009, 'frame too large');
+  }
+}
+
+/** Registers the route; returns a gauge of open connections for /status. */
+export function wsRoutes(
+  app: FastifyInstance,
+  deps: AppDeps,
+  tracking: Tracking,
+  metrics: Metrics,
+  limit: object,
+): () => number {
+  let open = 0;
+  app.get(
+    '/tr/v1/ws',
+    {
+      websocket: true,
+      ...limit,
+      preValidation: async (req) => {
+        if (!originAllowed(req.headers.origin, deps.config.domains.websocketOrigins)) {
+          throw new IngestError('FORBIDDEN', 'origin not allowed');
+        }
+      },
+    },
+    (socket: WebSocket, req: FastifyRequest) => {
+      open++;
+      const session: Session = { req, socket, base: requestInput(req) };
+      // Messages are handled in order per connection so acks arrive in send order; a client that sends
+      // faster than the data path accepts is disconnected instead of queueing without bound.
+      let chain = Promise.resolve();
+      let pending = 0;
+      socket.on('message', (data: Buffer, isBinary: boolean) => {
+        if (++pending > MAX_PENDING) {
+          socket.close(1013, 'too many unacknowledged messages');
+          return;
+        }
+        chain = chain
+          .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
+          .finally(() => pending--);
+      });
+      socket.on('close', () => open--);
+      socket.on('error', () => socket.terminate());
+    },
+  );
+  return () => open;
+}

@@ -1,0 +1,47 @@
+// TEST DOUBLE of the data path (ingest/datapath/contract.ts) for fast route tests through inject().
+// It records appended rows in memory and can be told to fail; its store answers every query with [].
+// Functional tests that assert stored data use the real data path and chdb instead (*.int.test.ts).
+import type { DataPath, DataPathStatus, Row, Store } from '../datapath/contract.ts';
+
+export interface DataPathDouble extends DataPath {
+  readonly rows: Map<string, Row[]>;
+  /** Make the next appends reject with this error (e.g. an OVERLOADED DataPathError). */
+  failWith(err: unknown): void;
+  table(name: string): Row[];
+}
+
+export function createDataPathDouble(): DataPathDouble {
+  const rows = new Map<string, Row[]>();
+  let failure: unknown;
+  const store: Store = {
+    kind: 'embedded',
+    insert: async () => {},
+    insertJsonLines: async () => {},
+    query: async () => [],
+    command: async () => {},
+    ping: async () => true,
+    close: async () => {},
+  };
+  const status: DataPathStatus = {
+    ready: true,
+    draining: false,
+    breaker: 'closed',
+    spoolBytes: 0,
+    queues: {},
+    deadLetters: 0,
+  };
+  return {
+    rows,
+    store,
+    failWith: (err) => {
+      failure = err;
+    },
+    table: (name) => rows.get(name) ?? [],
+    async append(table, newRows) {
+      if (failure !== undefined) throw failure;
+      rows.set(table, [...(rows.get(table) ?? []), ...structuredClone(newRows)]);
+    },
+    status: () => status,
+    close: async () => {},
+  };
+}

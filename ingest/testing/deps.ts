@@ -1,0 +1,35 @@
+// Dependencies for tests: real config parsing, real hashing/salts/limiter, the GeoIP BIN fixture, and a
+// data path passed in (the test double for route tests, the real one for functional tests).
+import { writeTestBin } from '../../e2e/support/ip2location-bin/fixture.ts';
+import { type Config, parseConfig } from '../config.ts';
+import type { DataPath } from '../datapath/contract.ts';
+import type { AppDeps } from '../deps.ts';
+import { openGeoIp } from '../geoip/geoip.ts';
+import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
+import { createHasher } from '../privacy/hash.ts';
+import { createMemorySaltStore } from '../privacy/salts.ts';
+import { createApiKeyStore, type KeyEntry } from '../routes/shortlinks/api-keys.ts';
+
+export const TEST_OID = '0b6b1b6e-0000-4000-8000-000000000001';
+export const OTHER_OID = '0b6b1b6e-0000-4000-8000-000000000002';
+
+export async function testDeps(
+  dataPath: DataPath,
+  config: Record<string, unknown> = {},
+  extra: Partial<AppDeps> & { keys?: KeyEntry[] } = {},
+): Promise<AppDeps> {
+  const cfg: Config = parseConfig({
+    domains: { redirectAllowList: ['example.com', '.example.org'], shortLinkHosts: ['go.example'] },
+    ...config,
+  });
+  return {
+    config: cfg,
+    dataPath,
+    geo: await openGeoIp(writeTestBin(), 100),
+    hasher: createHasher(Buffer.alloc(32, 3)),
+    salts: createMemorySaltStore(),
+    limiter: createRateLimiter({ perDay: cfg.rateLimits.perIpPerDay, burst: cfg.rateLimits.burst }),
+    apiKeys: createApiKeyStore(extra.keys ?? [], dataPath.store),
+    ...extra,
+  };
+}

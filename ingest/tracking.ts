@@ -1,0 +1,94 @@
+// The write side shared by every tracking route: normalise → durable append → messaging side effects →
+// NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored (seed bug 15).
+import type { DataPath, Row } from './datapath/contract.ts';
+import type { AppDeps } from './deps.ts';
+import { newId } from './model/ids.ts';
+import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
+import type { EventDeps, RequestContext } from './model/types.ts';
+import type { Metrics } from './plugins/metrics.ts';
+
+export interface Tracking {
+  readonly eventDeps: EventDeps;
+  /** Normalise and store events (one request); resolves once every row is durable. */
+  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
+  /** Durable append of rows for any table, counted and published. */
+  append(table: string, rows: readonly Row[]): Promise<void>;
+}
+
+// Messaging side effects (seed 1.10, bug 11): an event with a thread id updates its thread once, and
+// records one mstore and one mtriage row keyed by the event id — not two of each.
+const COPY_TO_THREAD = ['oid', 'org', 'uid', 'vid', 'app', 'rel', 'ver', 'ptyp', 'etyp', 'ename'] as const;
+const COPY_TO_THREAD_2 = ['source', 'medium', 'campaign', 'term', 'aff', 'xid', 'ref'] as const;
+
+function pick(row: Row, keys: readonly string[]): Row {
+  const out: Row = {};
+  for (const k of keys) if (row[k] !== undefined) out[k] = row[k];
+  return out;
+}
+
+export function messagingRows(
+  e: NormalisedEvent,
+): Record<'mthreads' | 'mstore' | 'mtriage', Row> | undefined {
+  const r = e.row;
+  if (typeof r.tid !== 'string') return undefined;
+  const at = r.created_at;
+  const params = (r.params ?? {}) as Row;
+  const text = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : '');
+  const message: Row = {
+    tid: r.tid,
+    mid: e.eid,
+    ...pick(r, ['oid', 'org', 'uid', 'vid', 'xid', 'split', 'relation', 'rid']),
+    subject: text('subject'),
+    msg: text('msg'),
+    created_at: at,
+    updated_at: at,
+  };
+  return {
+    mthreads: { tid: r.tid, ...pick(r, [...COPY_TO_THREAD, ...COPY_TO_THREAD_2]), updated_at: at },
+    mstore: message,
+    mtriage: { ...message, urgency: 8, keep: true },
+  };
+}
+
+export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
+  const dataPath: DataPath = deps.dataPath;
+  const { config } = deps;
+  const eventDeps: EventDeps = {
+    hasher: deps.hasher,
+    salts: deps.salts,
+    geo: deps.geo,
+    consentBits: config.privacy.consentBits,
+    analyticsBit: config.privacy.analyticsBit,
+    ipMode: config.privacy.ipMode,
+    clockSkewMs: config.privacy.clockSkewMs,
+  };
+  const append = async (table: string, rows: readonly Row[]) => {
+    if (rows.length === 0) return;
+    await dataPath.append(table, rows);
+    metrics.rows.inc({ table }, rows.length);
+    deps.publisher?.publish(table, rows);
+  };
+  return {
+    eventDeps,
+    append,
+    async track(raws, ctx) {
+      const events = await Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
+      await append(
+        'events',
+        events.map((e) => e.row),
+      );
+      const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+      await Promise.all(
+        (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+          append(
+            t,
+            messaging.map((m) => m[t]),
+          ),
+        ),
+      );
+      return events;
+    },
+  };
+}
+
+export { newId };
