@@ -6,7 +6,7 @@ import type { ApiServer } from './apiserver.ts';
 import { httpsGet } from './https.ts';
 import { freePort } from './ports.ts';
 import { ManagedProcess } from './process.ts';
-import { toolPath } from './tools.ts';
+import { kwokStages, toolPath } from './tools.ts';
 import { waitFor } from './wait.ts';
 
 async function secureServing(): Promise<string[]> {
@@ -26,8 +26,9 @@ export async function startControllerManager(dir: string, api: ApiServer, detach
       '--use-service-account-credentials=true',
       `--service-account-private-key-file=${api.saPrivateKeyFile}`,
       `--root-ca-file=${api.caFile}`,
-      // No cloud, no real nodes: controllers that need them are off; GC and workloads are what tests use.
-      '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
+      // No cloud: controllers that need one are off. The node lifecycle controller stays on: it lifts the
+      // not-ready taint once kwok reports the fake Node Ready.
+      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
       // Tests must see GC and rollouts promptly.
       '--concurrent-gc-syncs=5',
       '--v=1',
@@ -79,7 +80,8 @@ export async function startKwok(dir: string, api: ApiServer, detached = false) {
       `--kubeconfig=${api.kubeconfig}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+      `--config=${kwokStages()}`,
+      '--node-lease-duration-seconds=40',
       '--cidr=10.244.0.0/16',
       '--node-ip=10.0.0.1',
       `--server-address=127.0.0.1:${await freePort()}`,

@@ -48,3 +48,8 @@ export function toolPath(tool: Tool): string {
   }
   return path;
 }
+
+/** The upstream kwok "fast" Stage objects collected by tools/build.sh next to the kwok binary. */
+export function kwokStages(): string {
+  return `${toolPath('kwok')}-stages.yaml`;
+}

@@ -94,7 +94,23 @@ simple() {
 }
 
 build_helm() { simple helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm; }
-build_kwok() { simple kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok; }
+build_kwok() {
+  simple kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok
+  # kwok needs Stage objects to act; its module ships the upstream "fast" stages. Collect them (not copied
+  # into the repo) into one config file next to the binary: nodes become Ready and keep a lease heartbeat,
+  # pods become Ready, complete or are deleted.
+  local stages=$bin/kwok-$KWOK_VERSION-stages.yaml
+  [ -s "$stages" ] && return
+  local dir
+  dir=$(cd "$work/kwok-$KWOK_VERSION" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  local f out=""
+  for f in "$dir"/kustomize/stage/node/fast/*.yaml "$dir"/kustomize/stage/node/heartbeat-with-lease/*.yaml \
+    "$dir"/kustomize/stage/pod/fast/*.yaml; do
+    grep -q '^kind: Stage' "$f" || continue
+    out+=$'---\n'"$(cat "$f")"$'\n'
+  done
+  printf '%s' "$out" >"$stages.tmp" && mv "$stages.tmp" "$stages"
+}
 build_nats() { simple nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2; }
 
 targets=("$@")
