@@ -1,0 +1,212 @@
+// The TrackerCluster CRD on the real kube-apiserver: accepted, defaults like the TypeScript code, serves the
+// examples, and rejects invalid objects with the messages of rules.ts (and the same ones `tracker render` gives).
+import { readFileSync } from 'node:fs';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { kubectlOk } from '../common/k8s/kubectl.ts';
+import { rules } from './rules.ts';
+import { createNamespace, installCrd } from './testing-kube.ts';
+import { apiVersion, group, kind, plural, version } from './trackercluster.ts';
+import { defaultSpec } from './validate.ts';
+
+const kubeconfig = inject('kubeconfig');
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const api = kc.makeApiClient(CustomObjectsApi);
+let namespace = '';
+
+type Tc = { metadata: { name: string; resourceVersion?: string }; spec: Record<string, unknown> };
+const target = () => ({ group, version, plural, namespace });
+const tc = (name: string, spec: unknown) => ({ apiVersion, kind, metadata: { name }, spec });
+
+const create = (body: unknown) =>
+  api.createNamespacedCustomObject({ ...target(), body, fieldValidation: 'Strict' }) as Promise<Tc>;
+const get = (name: string) => api.getNamespacedCustomObject({ ...target(), name }) as Promise<Tc>;
+const update = async (name: string, change: (spec: Record<string, unknown>) => void) => {
+  const current = await get(name);
+  change(current.spec);
+  return api.replaceNamespacedCustomObject({ ...target(), name, body: current }) as Promise<Tc>;
+};
+
+/** The apiserver's error message of a rejected request ('' when it was accepted). */
+async function rejection(request: Promise<unknown>): Promise<string> {
+  try {
+    await request;
+    return '';
+  } catch (err) {
+    const body = (err as { body?: unknown }).body;
+    if (typeof body !== 'string') return String(err);
+    try {
+      return String((JSON.parse(body) as { message?: unknown }).message);
+    } catch {
+      return body;
+    }
+  }
+}
+
+beforeAll(() => {
+  installCrd(kubeconfig);
+  namespace = createNamespace(kubeconfig, 'crd-it');
+});
+
+describe('TrackerCluster CRD on the real apiserver', () => {
+  it.each(['minimal', 'production'])(
+    'accepts examples/%s.yaml and defaults it exactly like defaultSpec()',
+    async (file) => {
+      const example = parse(readFileSync(`examples/${file}.yaml`, 'utf8'));
+      const created = await create(example);
+      expect(created.spec).toEqual(JSON.parse(JSON.stringify(defaultSpec(example.spec).spec)));
+    },
+  );
+
+  it('accepts an empty spec and fills every default', async () => {
+    const created = await create({ apiVersion, kind, metadata: { name: 'empty' } });
+    expect(created.spec).toEqual(JSON.parse(JSON.stringify(defaultSpec({}).spec)));
+  });
+
+  it.each([
+    ['an even Keeper count', { keeper: { replicas: 2 } }, rules.keeperReplicas.message],
+    ['an even NATS count', { nats: { replicas: 4 } }, rules.natsReplicas.message],
+    [
+      'autoscaling min > max',
+      { ingest: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } },
+      rules.autoscalingBounds.message,
+    ],
+    [
+      'replicas and autoscaling',
+      { ingest: { replicas: 3, autoscaling: {} } },
+      rules.replicasOrAutoscaling.message,
+    ],
+    ['TLS without a source', { ingest: { tls: {} } }, rules.tlsOneSource.message],
+    [
+      'TLS in the ingest config',
+      { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
+      rules.tlsFromSpec.message,
+    ],
+  ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
+    const text = await rejection(create(tc('invalid', spec)));
+    expect(text).toContain(message);
+    expect(defaultSpec(spec).problems.join('\n')).toContain(message);
+  });
+
+  it.each([
+    [
+      'a bad enum',
+      { ingest: { serviceType: 'Foo' } },
+      'spec.ingest.serviceType: Unsupported value: "Foo"',
+      'spec.ingest.serviceType',
+    ],
+    [
+      'a bad enum in the ingest config',
+      { ingest: { config: { privacy: { ipMode: 'scramble' } } } },
+      'spec.ingest.config.privacy.ipMode: Unsupported value: "scramble"',
+      'spec.ingest.config.privacy.ipMode',
+    ],
+    [
+      'zero shards',
+      { clickhouse: { shards: 0 } },
+      'spec.clickhouse.shards: Invalid value: 0',
+      'spec.clickhouse.shards',
+    ],
+    [
+      'a bad quantity',
+      { clickhouse: { storage: { size: '10 GB' } } },
+      'spec.clickhouse.storage.size',
+      'spec.clickhouse.storage.size',
+    ],
+    [
+      'an unknown field',
+      { clickhouse: { shard: 2 } },
+      'unknown field "spec.clickhouse.shard"',
+      'spec.clickhouse',
+    ],
+    [
+      'an unknown ingest config key',
+      { ingest: { config: { nope: 1 } } },
+      'unknown field "spec.ingest.config.nope"',
+      'spec.ingest.config',
+    ],
+  ])('rejects %s naming the field', async (_name, spec, serverText, tsPath) => {
+    expect(await rejection(create(tc('invalid', spec)))).toContain(serverText);
+    expect(defaultSpec(spec).problems.join('\n')).toContain(tsPath);
+  });
+
+  it('rejects a name that children cannot be named after', async () => {
+    expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(rules.nameIsShortLabel.message);
+  });
+
+  describe('updates', () => {
+    beforeAll(async () => {
+      await create(tc('grow', { clickhouse: { shards: 2 } }));
+    });
+
+    it('allows adding shards', async () => {
+      const updated = await update('grow', (s) => {
+        (s.clickhouse as { shards: number }).shards = 3;
+      });
+      expect((updated.spec.clickhouse as { shards: number }).shards).toBe(3);
+    });
+
+    it('refuses fewer shards without allowDataLoss', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.clickhouse as { shards: number }).shards = 1;
+        }),
+      );
+      expect(text).toContain(`spec.clickhouse.shards: Invalid value`);
+      expect(text).toContain(rules.shardsMayNotDecrease.message);
+    });
+
+    it('refuses renaming the database', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.schema as { database: string }).database = 'other';
+        }),
+      );
+      expect(text).toContain(rules.databaseImmutable.message);
+    });
+
+    it('allows fewer shards with allowDataLoss', async () => {
+      const updated = await update('grow', (s) => {
+        (s.clickhouse as { shards: number }).shards = 1;
+        s.allowDataLoss = true;
+      });
+      expect((updated.spec.clickhouse as { shards: number }).shards).toBe(1);
+    });
+  });
+
+  it('has a status subresource and printer columns Ready, Shards, Replicas, Ingest, Age', async () => {
+    await create(tc('status', { clickhouse: { shards: 2, replicas: 3 } }));
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const status = {
+      observedGeneration: 1,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Available',
+          message: 'all components ready',
+          lastTransitionTime: now,
+        },
+      ],
+      ingest: { replicas: 2, readyReplicas: 2 },
+    };
+    const patch = JSON.stringify({ status });
+    kubectlOk(kubeconfig, [
+      'patch',
+      'tc',
+      'status',
+      '-n',
+      namespace,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      patch,
+    ]);
+    const table = kubectlOk(kubeconfig, ['get', 'tc', 'status', '-n', namespace]);
+    const [header, row] = table.trim().split('\n');
+    expect(header?.split(/\s+/)).toEqual(['NAME', 'READY', 'SHARDS', 'REPLICAS', 'INGEST', 'AGE']);
+    expect(row?.split(/\s+/).slice(0, 5)).toEqual(['status', 'True', '2', '3', '2']);
+  });
+});
