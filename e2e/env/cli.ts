@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEnvironment } from './environment.ts';
-import { killPid } from './process.ts';
+import { stopPid } from './process.ts';
 
 const stateDir = resolve(import.meta.dirname, '..', '..', '.env-state');
 const stateFile = join(stateDir, 'env.json');
@@ -33,20 +33,20 @@ async function up(): Promise<void> {
   if (env.natsUrl) console.log(`NATS: ${env.natsUrl}`);
 }
 
-function down(): void {
+async function down(): Promise<void> {
   if (!existsSync(stateFile)) {
     console.log('no environment is up');
     return;
   }
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as State;
-  for (const pid of [...state.pids].reverse()) killPid(pid);
+  for (const pid of [...state.pids].reverse()) await stopPid(pid);
   rmSync(stateDir, { recursive: true, force: true });
   console.log(`stopped ${state.pids.length} processes`);
 }
 
 const cmd = process.argv[2];
 if (cmd === 'up') await up();
-else if (cmd === 'down') down();
+else if (cmd === 'down') await down();
 else {
   console.error('usage: node e2e/env/cli.ts up|down');
   process.exitCode = 2;

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { waitFor } from './wait.ts';
 
 export interface ProcessSpec {
   readonly name: string;
@@ -66,11 +67,22 @@ export class ManagedProcess {
   }
 }
 
-/** Stop a process known only by pid (state file of `make env-up`). */
-export function killPid(pid: number): void {
+function alive(pid: number): boolean {
   try {
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, 0);
+    return true;
   } catch {
-    // already gone
+    return false;
+  }
+}
+
+/** Stop a process known only by pid (state file of `make env-up`): SIGTERM, then SIGKILL after the grace. */
+export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  try {
+    await waitFor(async () => !alive(pid), { what: `pid ${pid} to exit`, timeoutMs: graceMs });
+  } catch {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 }
