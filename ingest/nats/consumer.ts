@@ -1,0 +1,96 @@
+// Consume the seed's NATS subjects (seed 1.11) into their tables: `log` → logs, `count` → counters,
+// `update` → updates, in queue group `tracker` so replicas share the work. Unlike the seed: messages that
+// are not JSON objects are counted and skipped (never crash), the IP mode applies to logs.ip, and rows go
+// through the data path (durable, batched, validated).
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Row } from '../datapath/contract.ts';
+import { newId } from '../model/ids.ts';
+import { chDate, chTime } from '../model/time.ts';
+import type { Hasher } from '../privacy/hash.ts';
+import { applyIpMode, type IpMode } from '../privacy/ip.ts';
+
+export type Alias = 'log' | 'count' | 'update';
+
+export interface ConsumerOptions {
+  readonly subjects: Readonly<Record<Alias, string>>;
+  readonly queueGroup: string;
+  readonly ipMode: IpMode;
+  readonly hasher: Hasher;
+  readonly append: (table: string, rows: readonly Row[]) => Promise<void>;
+  readonly now?: () => number;
+  readonly onError?: (err: unknown) => void;
+}
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+function nanosToTime(v: unknown, fallbackMs: number): string {
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) {
+    const ns = BigInt(v);
+    const ms = Number(ns / 1_000_000n);
+    const rest = (ns % 1_000_000_000n).toString().padStart(9, '0');
+    return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${rest}`;
+  }
+  return chTime(fallbackMs);
+}
+
+export function rowFor(
+  alias: Alias,
+  subject: string,
+  body: Obj,
+  now: number,
+  o: ConsumerOptions,
+): [string, Row] {
+  const id = str(body.id) || subject;
+  if (alias === 'count') return ['counters', { id, date: chDate(now), total: 1 }];
+  if (alias === 'update') {
+    const updated =
+      typeof body.updated === 'string' && /^\d{1,16}$/.test(body.updated) ? Number(body.updated) : now;
+    return ['updates', { id, updated_at: chTime(updated), msg: str(body.msg) }];
+  }
+  const ip = str(body.ip);
+  return [
+    'logs',
+    {
+      id: newId(),
+      ldate: chDate(now),
+      created_at: chTime(now),
+      ltime: nanosToTime(body.ltimenss, now),
+      topic: str(body.topic) || id,
+      name: str(body.name),
+      host: str(body.host),
+      hostname: str(body.hostname),
+      ip: applyIpMode(ip, o.ipMode),
+      iphash: ip === '' || o.ipMode === 'drop' ? '' : o.hasher.hash('ip', ip),
+      level: Number.isSafeInteger(body.level) ? body.level : 0,
+      msg: str(body.msg),
+      params: typeof body.params === 'object' && body.params !== null ? body.params : {},
+    },
+  ];
+}
+
+export function startConsumer(nc: NatsConnection, o: ConsumerOptions): { stop(): Promise<void> } {
+  const subs: Subscription[] = [];
+  const now = o.now ?? Date.now;
+  for (const alias of ['log', 'count', 'update'] as const) {
+    const sub = nc.subscribe(o.subjects[alias], { queue: o.queueGroup });
+    subs.push(sub);
+    void (async () => {
+      for await (const m of sub) {
+        try {
+          const body: unknown = m.json();
+          if (typeof body !== 'object' || body === null || Array.isArray(body)) continue;
+          const [table, row] = rowFor(alias, m.subject, body as Obj, now(), o);
+          await o.append(table, [row]);
+        } catch (err) {
+          o.onError?.(err);
+        }
+      }
+    })();
+  }
+  return {
+    stop: async () => {
+      for (const s of subs) s.unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// NATS against the real nats-server of the integration environment: shared daily rate-limit counters in
+// JetStream KV, fan-out of accepted events, and the seed's log/count/update subjects consumed into tables.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Row } from '../datapath/contract.ts';
+import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
+import { createHasher } from '../privacy/hash.ts';
+import { startConsumer } from './consumer.ts';
+import { createKvDailyCounter } from './kv-counter.ts';
+import { createPublisher } from './publisher.ts';
+
+const hasher = createHasher(Buffer.alloc(32, 5));
+let nc: NatsConnection;
+beforeAll(async () => {
+  nc = await connect({ servers: inject('natsUrl') });
+});
+afterAll(() => nc.drain());
+
+describe('rate limits shared through NATS KV', () => {
+  it('two replicas count one daily quota together; concurrent increments are not lost', async () => {
+    const bucket = `rl_${Date.now()}`;
+    const a = createRateLimiter({ perDay: 10, burst: 0 }, await createKvDailyCounter(nc, bucket, hasher));
+    const b = createRateLimiter({ perDay: 10, burst: 0 }, await createKvDailyCounter(nc, bucket, hasher));
+    const now = Date.UTC(2025, 5, 1, 12);
+    const verdicts = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).hit('198.51.100.4', now)),
+    );
+    expect(verdicts.filter((v) => v.ok)).toHaveLength(10);
+    const refused = verdicts.find((v) => !v.ok);
+    expect(refused).toMatchObject({ ok: false, reason: 'daily' });
+    expect((await a.hit('198.51.100.5', now)).ok).toBe(true); // another IP has its own quota
+  });
+});
+
+describe('publish and consume', () => {
+  it('publishes accepted rows on <prefix>.<table>', async () => {
+    const sub = nc.subscribe('test_pub.events', { max: 2 });
+    const got: unknown[] = [];
+    const done = (async () => {
+      for await (const m of sub) got.push(m.json());
+    })();
+    createPublisher(nc, 'test_pub').publish('events', [{ eid: 'a' }, { eid: 'b' }]);
+    await done;
+    expect(got).toEqual([{ eid: 'a' }, { eid: 'b' }]);
+  });
+
+  it('consumes log/count/update subjects into rows; junk is skipped without stopping the consumer', async () => {
+    const rows: [string, Row][] = [];
+    const errors: unknown[] = [];
+    const consumer = startConsumer(nc, {
+      subjects: { log: 'it.log.>', count: 'it.count.>', update: 'it.update.>' },
+      queueGroup: 'tracker',
+      ipMode: 'truncate',
+      hasher,
+      append: async (t, r) => {
+        for (const row of r) rows.push([t, row]);
+      },
+      onError: (e) => errors.push(e),
+    });
+    await nc.flush();
+    nc.publish('it.log.app', 'not json');
+    nc.publish(
+      'it.log.app',
+      JSON.stringify({ msg: 'Boot OK', ip: '203.0.113.50', level: 3, ltimenss: '1700000000123456789' }),
+    );
+    nc.publish('it.count.signup', JSON.stringify({}));
+    nc.publish('it.update.cfg', JSON.stringify({ id: 'cfg', msg: 'v2', updated: '1700000000000' }));
+    await expect.poll(() => rows.length, { timeout: 5000 }).toBe(3);
+    await consumer.stop();
+    const byTable = Object.fromEntries(rows);
+    expect(byTable.logs).toMatchObject({ topic: 'it.log.app', msg: 'Boot OK', ip: '203.0.113.0', level: 3 });
+    expect(byTable.logs?.ltime).toBe('2023-11-14 22:13:20.123456789');
+    expect(byTable.counters).toMatchObject({ id: 'it.count.signup', total: 1 });
+    expect(byTable.updates).toMatchObject({ id: 'cfg', msg: 'v2', updated_at: '2023-11-14 22:13:20.000' });
+    expect(errors).toHaveLength(1);
+  });
+});

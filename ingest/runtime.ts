@@ -1,0 +1,98 @@
+// Production wiring: config → every dependency buildApp needs, and how to close them in order.
+// Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Config } from './config.ts';
+import type { DataPath } from './datapath/contract.ts';
+import type { AppDeps } from './deps.ts';
+import { openGeoIp } from './geoip/geoip.ts';
+import { startConsumer } from './nats/consumer.ts';
+import { createKvDailyCounter } from './nats/kv-counter.ts';
+import { createPublisher } from './nats/publisher.ts';
+import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
+import { createHasher, loadHashKey } from './privacy/hash.ts';
+import { createMemorySaltStore } from './privacy/salts.ts';
+import { createApiKeyStore, loadKeyFile } from './routes/shortlinks/api-keys.ts';
+import { readTls } from './tls/reload.ts';
+
+export interface Runtime {
+  readonly deps: AppDeps;
+  /** Stop consumers, drain the data path within the deadline, close NATS and GeoIP. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+type DataPathFactory = (config: Config) => Promise<DataPath> | DataPath;
+
+// The data path is its own module (ingest/datapath/index.ts, createDataPath(config)); loaded here so the
+// HTTP layer depends only on its contract.
+async function loadDataPath(config: Config): Promise<DataPath> {
+  const mod = (await import(new URL('./datapath/index.ts', import.meta.url).href)) as {
+    createDataPath: DataPathFactory;
+  };
+  return mod.createDataPath(config);
+}
+
+async function connectNats(config: Config): Promise<NatsConnection | undefined> {
+  const { nats, rateLimits } = config;
+  const needed = nats.publish || nats.consume || rateLimits.shared === 'nats';
+  return needed && nats.url !== undefined
+    ? connect({ servers: nats.url, name: 'tracker-ingest' })
+    : undefined;
+}
+
+export async function createRuntime(
+  config: Config,
+  opts: { dataPath?: DataPath; log?: (msg: string, err?: unknown) => void } = {},
+): Promise<Runtime> {
+  const log = opts.log ?? (() => {});
+  const dataPath = opts.dataPath ?? (await loadDataPath(config));
+  const hasher = createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir));
+  const nc = await connectNats(config);
+  const shared =
+    nc !== undefined && config.rateLimits.shared === 'nats'
+      ? await createKvDailyCounter(nc, config.rateLimits.kvBucket, hasher)
+      : undefined;
+  const keys = [
+    ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
+    ...loadKeyFile(config.apiKeys.file),
+  ];
+  const publisher =
+    nc !== undefined && config.nats.publish
+      ? createPublisher(nc, config.nats.publishSubjectPrefix)
+      : undefined;
+  const deps: AppDeps = {
+    config,
+    dataPath,
+    hasher,
+    geo: await openGeoIp(config.geoip.file, config.geoip.cacheSize),
+    salts: createMemorySaltStore(),
+    limiter: createRateLimiter(
+      { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
+      shared,
+    ),
+    apiKeys: createApiKeyStore(keys, dataPath.store),
+    ...(publisher === undefined ? {} : { publisher }),
+    ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
+    build: { version: process.env.TRACKER_VERSION ?? 'dev' },
+  };
+  const consumer =
+    nc !== undefined && config.nats.consume
+      ? startConsumer(nc, {
+          subjects: config.nats.subjects,
+          queueGroup: config.nats.queueGroup,
+          ipMode: config.privacy.ipMode,
+          hasher,
+          append: (t, rows) => dataPath.append(t, rows),
+          onError: (err) => log('nats message skipped', err),
+        })
+      : undefined;
+  return {
+    deps,
+    async close(deadlineMs) {
+      await consumer?.stop();
+      await dataPath.close(deadlineMs);
+      await nc?.drain().catch(() => {});
+      await deps.limiter.close();
+      await deps.geo.close();
+    },
+  };
+}
