@@ -58,6 +58,10 @@ test: deps tools typecheck lint check-generated ## Everything: install what is m
 bench: deps ## Benchmarks (numbers are printed, never asserted)
 	@if ls bench/*.bench.ts >/dev/null 2>&1; then for f in bench/*.bench.ts; do node "$$f"; done; else echo "no benchmarks yet"; fi
 
+.PHONY: e2e-kind
+e2e-kind: deps ## End-to-end on a kind cluster (needs a Docker engine; skips loudly without one)
+	bash e2e/kind/run.sh
+
 .PHONY: env-up
 env-up: deps tools ## Start the test services by hand (state in .env-state/, prints a kubeconfig path)
 	node e2e/env/cli.ts up
