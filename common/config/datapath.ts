@@ -21,12 +21,18 @@ export type BatchStrategy = Static<typeof BatchStrategy>;
 export const TableBatching = Type.Object(
   {
     strategy: Type.Optional(BatchStrategy),
-    maxRows: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Flush at this many rows.' })),
+    maxRows: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Flush at this many rows.' }),
+    ),
     maxDelayMs: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 600_000, description: 'Flush when the oldest row is this old.' }),
     ),
     maxBytes: Type.Optional(
-      Type.Integer({ minimum: 1024, maximum: 1_073_741_824, description: 'Flush at this many queued bytes.' }),
+      Type.Integer({
+        minimum: 1024,
+        maximum: 1_073_741_824,
+        description: 'Flush at this many queued bytes.',
+      }),
     ),
     priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: '1 flushes first.' })),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
@@ -36,8 +42,36 @@ export const TableBatching = Type.Object(
 );
 export type TableBatching = Static<typeof TableBatching>;
 
+/** The circuit breaker around the store (SPEC 3.4). */
+export const Breaker = Type.Object(
+  {
+    failureThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 5,
+      description: 'Consecutive failures that open it.',
+    }),
+    openMs: Type.Integer({
+      minimum: 10,
+      maximum: 600_000,
+      default: 1_000,
+      description: 'First open period; doubles per failed probe.',
+    }),
+    maxOpenMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+  },
+  { additionalProperties: false },
+);
+export type Breaker = Static<typeof Breaker>;
+
 export const Batching = Type.Object(
   {
+    maxConcurrentFlushes: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 4,
+      description: 'Bulk flushes running at once across tables; immediate tables never wait for a slot.',
+    }),
+    breaker: Type.Optional(Breaker),
     tables: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TableBatching, {
         description: 'Overrides per table name; unknown table names are rejected when the config is loaded.',
@@ -51,7 +85,11 @@ export type Batching = Static<typeof Batching>;
 export const EmbeddedStore = Type.Object(
   {
     kind: Type.Literal('embedded'),
-    path: Type.String({ minLength: 1, default: './data/chdb', description: 'Directory of the chdb session.' }),
+    path: Type.String({
+      minLength: 1,
+      default: './data/chdb',
+      description: 'Directory of the chdb session.',
+    }),
     database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
   },
   { additionalProperties: false },
@@ -60,11 +98,18 @@ export const EmbeddedStore = Type.Object(
 export const ClickHouseStore = Type.Object(
   {
     kind: Type.Literal('clickhouse'),
-    url: Type.String({ pattern: '^https?://', description: 'HTTP(S) endpoint of a server or a load balancer.' }),
+    url: Type.String({
+      pattern: '^https?://',
+      description: 'HTTP(S) endpoint of a server or a load balancer.',
+    }),
     database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
     username: Type.String({ default: 'default' }),
-    passwordFile: Type.Optional(Type.String({ description: 'File holding the password (a mounted Secret).' })),
-    cluster: Type.Optional(Type.String({ description: 'Cluster name: selects the cluster schema rendering.' })),
+    passwordFile: Type.Optional(
+      Type.String({ description: 'File holding the password (a mounted Secret).' }),
+    ),
+    cluster: Type.Optional(
+      Type.String({ description: 'Cluster name: selects the cluster schema rendering.' }),
+    ),
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
   },
   { additionalProperties: false },
@@ -77,7 +122,11 @@ export const Spool = Type.Object(
   {
     kind: Type.Union([Type.Literal('disk'), Type.Literal('nats')], { default: 'disk' }),
     dir: Type.String({ minLength: 1, default: './data/spool' }),
-    maxBytes: Type.Integer({ minimum: 1_048_576, default: 1_073_741_824, description: 'Full above this: 503.' }),
+    maxBytes: Type.Integer({
+      minimum: 1_048_576,
+      default: 1_073_741_824,
+      description: 'Full above this: 503.',
+    }),
     segmentBytes: Type.Integer({ minimum: 65_536, default: 16_777_216 }),
     fsyncIntervalMs: Type.Integer({
       minimum: 0,
@@ -85,6 +134,23 @@ export const Spool = Type.Object(
       default: 2,
       description: 'Group-commit window; acknowledgements wait for the fsync that follows.',
     }),
+    memoryBytes: Type.Integer({
+      minimum: 65_536,
+      default: 67_108_864,
+      description: 'Rows kept in memory across tables; beyond it pending rows are read back from disk.',
+    }),
+    retryAfterSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 5,
+      description: 'Retry-After when full.',
+    }),
+    deadLetterFile: Type.Optional(
+      Type.String({
+        description:
+          'JSON lines of rows the store refused, with the reason. Default: <dir>/dead-letters.jsonl.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

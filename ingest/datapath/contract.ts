@@ -45,3 +45,48 @@ export interface DataPathStatus {
   readonly queues: Record<string, { rows: number; bytes: number }>;
   readonly deadLetters: number;
 }
+
+/** Limits of one batch cut from a table log. */
+export interface TakeLimits {
+  readonly maxRows: number;
+  readonly maxBytes: number;
+}
+
+/** A batch cut from the spool: a contiguous range of one table's log with a deterministic token. */
+export interface SpoolBatch {
+  readonly table: string;
+  /** insert_deduplication_token: the same range always gets the same token, across restarts. */
+  readonly token: string;
+  readonly from: number;
+  readonly to: number;
+  readonly rows: number;
+  /** JSONEachRow lines, one per row. */
+  readonly lines: Buffer;
+}
+
+/**
+ * One table's durable log. The disk spool implements it with a write-ahead log; a NATS JetStream
+ * spool (cluster mode) can implement it with a stream per table: append = publish + PubAck,
+ * take = fetch a range (its boundary recorded before delivery), commit = ack up to `to`.
+ */
+export interface TableLog {
+  readonly table: string;
+  /** Resolves once the rows are durable; rejects with OVERLOADED when full or unwritable. */
+  append(lines: Buffer, rows: number): Promise<void>;
+  readonly pending: { rows: number; bytes: number; oldestAt: number | undefined };
+  /** Cuts the next batch from the head (replaying a pre-crash boundary first), or undefined if empty. */
+  take(limits: TakeLimits): Promise<SpoolBatch | undefined>;
+  /** The batch is in the store: it will not be delivered again; its space can be reclaimed. */
+  commit(batch: SpoolBatch): Promise<void>;
+}
+
+export interface Spool {
+  readonly kind: 'disk' | 'nats';
+  /** The log of a table, created on first use. */
+  log(table: string): Promise<TableLog>;
+  /** Tables with a log, including those recovered at start (they may hold undelivered rows). */
+  tables(): string[];
+  /** Bytes held on disk (or in the stream). */
+  readonly bytes: number;
+  close(): Promise<void>;
+}

@@ -1,0 +1,224 @@
+// createDataPath: validation → durable spool → per-table queues → delivery to the store.
+//
+//   append(table, rows) ─ validate ─ spool.append (fsync) ─ ack
+//                                        │
+//                     TableQueue (strategy) ─ take batch (durable boundary) ─ deliver (breaker,
+//                     retries, poison isolation, dead letters) ─ commit ─ segments deleted
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { Value } from 'typebox/value';
+import {
+  type Batching,
+  type Spool as SpoolConfig,
+  Spool as SpoolSchema,
+  type Store as StoreConfig,
+  Store as StoreSchema,
+} from '../../common/config/datapath.ts';
+import { buildCatalog, type Catalog } from '../../schema/catalog.ts';
+import { applyMigrations } from '../../schema/migrate.ts';
+import type { Retention } from '../../schema/render.ts';
+import { CircuitBreaker } from './batching/breaker.ts';
+import { resolveSettings } from './batching/defaults.ts';
+import { FlushGate } from './batching/gate.ts';
+import { TableQueue } from './batching/table-queue.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { DataPath, DataPathStatus, Row, Spool, Store } from './contract.ts';
+import { DeadLetterFile } from './deadletter.ts';
+import { Deliverer } from './delivery.ts';
+import { DataPathError, isDataPathError } from './errors.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { DiskSpool } from './spool/disk.ts';
+import { createStore } from './store/index.ts';
+import { compileValidators, type TableValidator } from './validate.ts';
+
+/** The data-path sections of the ingest configuration; omitted fields take the schema's defaults. */
+export interface DataPathConfig {
+  readonly store: Partial<StoreConfig> & Pick<StoreConfig, 'kind'>;
+  readonly spool: Partial<SpoolConfig>;
+  readonly batching?: Batching;
+  readonly retention?: Retention;
+}
+
+interface ResolvedConfig {
+  readonly store: StoreConfig;
+  readonly spool: SpoolConfig;
+  readonly batching?: Batching;
+  readonly retention?: Retention;
+}
+
+function withDefaults(config: DataPathConfig): ResolvedConfig {
+  return {
+    ...config,
+    store: Value.Default(StoreSchema, structuredClone(config.store)) as StoreConfig,
+    spool: Value.Default(SpoolSchema, structuredClone(config.spool)) as SpoolConfig,
+  };
+}
+
+export interface DataPathOptions {
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+  /** Use this store instead of creating one from the config (tests, shared stores). */
+  readonly store?: Store;
+  /** Apply the schema migrations at start. Default: yes for the embedded store (the operator does it on a cluster). */
+  readonly migrate?: boolean;
+  readonly onError?: (err: unknown) => void;
+}
+
+export async function createDataPath(input: DataPathConfig, opts: DataPathOptions = {}): Promise<DataPath> {
+  const config = withDefaults(input);
+  const clock = opts.clock ?? systemClock;
+  const store = opts.store ?? (await createStore(config.store));
+  if (opts.migrate ?? config.store.kind === 'embedded') {
+    const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
+    await applyMigrations(store, { database: config.store.database, cluster, retention: config.retention });
+  }
+  const spool = await DiskSpool.open({ ...config.spool, now: () => clock.now() });
+  const path = new Pipeline(config, { ...opts, clock, store, spool });
+  // Rows recovered from a previous run are delivered without waiting for new appends.
+  for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
+  return path;
+}
+
+interface PipelineDeps extends DataPathOptions {
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly spool: DiskSpool;
+}
+
+class Pipeline implements DataPath {
+  readonly store: Store;
+  readonly #config: ResolvedConfig;
+  readonly #deps: PipelineDeps;
+  readonly #catalog: Catalog = buildCatalog();
+  readonly #validators: Map<string, TableValidator>;
+  readonly #metrics: Metrics;
+  readonly #breaker: CircuitBreaker;
+  readonly #deliverer: Deliverer;
+  readonly #deadLetters: DeadLetterFile;
+  readonly #gate: FlushGate;
+  readonly #queues = new Map<string, Promise<TableQueue>>();
+  #draining = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(config: ResolvedConfig, deps: PipelineDeps) {
+    this.store = deps.store;
+    this.#config = config;
+    this.#deps = deps;
+    this.#validators = compileValidators(this.#catalog);
+    this.#metrics = createMetrics(deps.registry);
+    const breaker = { failureThreshold: 5, openMs: 1_000, maxOpenMs: 30_000, ...config.batching?.breaker };
+    this.#breaker = new CircuitBreaker({
+      ...breaker,
+      clock: deps.clock,
+      onChange: (state) => this.#metrics.breakerTransitions.inc({ state }),
+    });
+    this.#deadLetters = new DeadLetterFile(
+      config.spool.deadLetterFile ?? join(config.spool.dir, 'dead-letters.jsonl'),
+    );
+    this.#deliverer = new Deliverer({
+      store: deps.store,
+      breaker: this.#breaker,
+      clock: deps.clock,
+      deadLetters: this.#deadLetters,
+      metrics: this.#metrics,
+      maxBackoffMs: breaker.maxOpenMs,
+    });
+    this.#gate = new FlushGate(config.batching?.maxConcurrentFlushes ?? 4);
+    this.#metrics.bind({
+      queues: () => this.status().queues,
+      spoolBytes: () => deps.spool.bytes,
+      memoryBytes: () => deps.spool.memoryBytes,
+      breakerState: () => this.#breaker.state,
+    });
+  }
+
+  get spool(): Spool {
+    return this.#deps.spool;
+  }
+
+  async append(table: string, rows: readonly Row[]): Promise<void> {
+    try {
+      if (this.#draining) throw new DataPathError('DRAINING', { retryAfterSeconds: 1 });
+      const lines = this.#validate(table, rows);
+      if (rows.length === 0) return;
+      const queue = await this.queue(table);
+      const log = await this.#deps.spool.log(table);
+      await log.append(lines, rows.length);
+      this.#metrics.appendedRows.inc({ table }, rows.length);
+      queue.notify(rows.length);
+    } catch (err) {
+      this.#metrics.rejected.inc({ code: isDataPathError(err) ? err.code : 'INTERNAL' });
+      throw err;
+    }
+  }
+
+  status(): DataPathStatus {
+    const queues: Record<string, { rows: number; bytes: number }> = {};
+    for (const table of this.#deps.spool.tables()) {
+      const log = this.#deps.spool.peek(table);
+      if (log) queues[table] = { rows: log.pending.rows, bytes: log.pending.bytes };
+    }
+    return {
+      ready: !this.#draining,
+      draining: this.#draining,
+      breaker: this.#breaker.state,
+      spoolBytes: this.#deps.spool.bytes,
+      queues,
+      deadLetters: this.#deadLetters.count,
+    };
+  }
+
+  close(deadlineMs: number): Promise<void> {
+    this.#closed ??= this.#close(deadlineMs);
+    return this.#closed;
+  }
+
+  async #close(deadlineMs: number): Promise<void> {
+    this.#draining = true;
+    const queues = await Promise.all(this.#queues.values());
+    const drained = Promise.all(queues.map((q) => q.drain()));
+    let timer: unknown;
+    const deadline = new Promise<void>((resolve) => {
+      timer = this.#deps.clock.setTimeout(resolve, deadlineMs);
+    });
+    await Promise.race([drained, deadline]);
+    this.#deps.clock.clearTimeout(timer);
+    // Whatever is left stays in the spool and is delivered at the next start.
+    this.#deliverer.abort();
+    await Promise.all(queues.map((q) => q.stop()));
+    await this.#deps.spool.close();
+    await this.store.close();
+  }
+
+  queue(table: string): Promise<TableQueue> {
+    let queue = this.#queues.get(table);
+    if (!queue) {
+      queue = this.#createQueue(table);
+      this.#queues.set(table, queue);
+    }
+    return queue;
+  }
+
+  async #createQueue(table: string): Promise<TableQueue> {
+    const log = await this.#deps.spool.log(table);
+    const settings = resolveSettings(table, this.#config.batching?.tables?.[table]);
+    return new TableQueue({
+      log,
+      settings,
+      clock: this.#deps.clock,
+      gate: this.#gate,
+      metrics: this.#metrics,
+      deliver: (batch) => this.#deliverer.deliver(batch, settings),
+      onError: this.#deps.onError,
+    });
+  }
+
+  #validate(table: string, rows: readonly Row[]): Buffer {
+    const info = this.#catalog.get(table);
+    if (!info) throw new DataPathError('TABLE_UNKNOWN', { message: `no table ${table} in the schema` });
+    if (info.derived) {
+      throw new DataPathError('TABLE_DERIVED', { message: `${table} is filled by a materialized view` });
+    }
+    return (this.#validators.get(table) as TableValidator)(rows);
+  }
+}

@@ -1,0 +1,117 @@
+// The disk spool: a directory with one write-ahead log per table (ADR 0001).
+//   <dir>/spool.id            random id of this spool, part of every dedup token
+//   <dir>/<table>/NNNN.wal    segments of the table's log
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Spool, TableLog } from '../contract.ts';
+import { SpaceAccount, syncDir } from './segments.ts';
+import { DiskTableLog, MemoryBudget } from './table-log.ts';
+
+export interface DiskSpoolOptions {
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly segmentBytes: number;
+  readonly fsyncIntervalMs: number;
+  /** Rows cached in memory across all tables; beyond it pending rows are read back from disk. */
+  readonly memoryBytes: number;
+  readonly retryAfterSeconds?: number;
+  readonly now?: () => number;
+}
+
+const TABLE_DIR = /^[a-z][a-z0-9_]{0,62}$/;
+
+export class DiskSpool implements Spool {
+  readonly kind = 'disk' as const;
+  readonly #opts: DiskSpoolOptions;
+  readonly #id: string;
+  readonly #space: SpaceAccount;
+  readonly #budget: MemoryBudget;
+  readonly #logs = new Map<string, Promise<DiskTableLog>>();
+  readonly #open = new Map<string, DiskTableLog>();
+
+  private constructor(opts: DiskSpoolOptions, id: string) {
+    this.#opts = opts;
+    this.#id = id;
+    this.#space = new SpaceAccount(opts.maxBytes);
+    this.#budget = new MemoryBudget(opts.memoryBytes);
+  }
+
+  /** Opens (or creates) the spool and recovers the log of every table found in it. */
+  static async open(opts: DiskSpoolOptions): Promise<DiskSpool> {
+    await mkdir(opts.dir, { recursive: true });
+    const spool = new DiskSpool(opts, await spoolId(opts.dir));
+    const entries = await readdir(opts.dir, { withFileTypes: true });
+    for (const e of entries) if (e.isDirectory() && TABLE_DIR.test(e.name)) await spool.log(e.name);
+    return spool;
+  }
+
+  get id(): string {
+    return this.#id;
+  }
+
+  get bytes(): number {
+    return this.#space.used;
+  }
+
+  /** Bytes of rows cached in memory. */
+  get memoryBytes(): number {
+    return this.#budget.used;
+  }
+
+  log(table: string): Promise<TableLog> {
+    if (!TABLE_DIR.test(table)) return Promise.reject(new Error(`spool: invalid table name ${table}`));
+    let log = this.#logs.get(table);
+    if (!log) {
+      log = this.#openLog(table).then((opened) => {
+        this.#open.set(table, opened);
+        return opened;
+      });
+      this.#logs.set(table, log);
+      log.catch(() => this.#logs.delete(table));
+    }
+    return log;
+  }
+
+  /** The log of a table if it is already open (for synchronous status snapshots). */
+  peek(table: string): TableLog | undefined {
+    return this.#open.get(table);
+  }
+
+  tables(): string[] {
+    return [...this.#logs.keys()];
+  }
+
+  async close(): Promise<void> {
+    for (const log of this.#logs.values()) await (await log.catch(() => undefined))?.close();
+  }
+
+  async #openLog(table: string): Promise<DiskTableLog> {
+    const dir = join(this.#opts.dir, table);
+    await mkdir(dir, { recursive: true });
+    return DiskTableLog.open(dir, table, {
+      segmentBytes: this.#opts.segmentBytes,
+      fsyncIntervalMs: this.#opts.fsyncIntervalMs,
+      space: this.#space,
+      retryAfterSeconds: this.#opts.retryAfterSeconds ?? 5,
+      spoolId: this.#id,
+      budget: this.#budget,
+      now: this.#opts.now ?? Date.now,
+    });
+  }
+}
+
+/**
+ * The spool's identity is part of every dedup token, so a wiped or second spool never produces a
+ * token that an earlier spool already used (which the store would silently treat as a duplicate).
+ */
+async function spoolId(dir: string): Promise<string> {
+  const path = join(dir, 'spool.id');
+  const existing = await readFile(path, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const id = randomUUID().replaceAll('-', '').slice(0, 16);
+  await writeFile(`${path}.tmp`, id, { flush: true });
+  await rename(`${path}.tmp`, path);
+  await syncDir(dir);
+  return id;
+}

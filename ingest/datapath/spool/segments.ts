@@ -1,0 +1,277 @@
+// Segment files of one table's write-ahead log, with group commit: appends queue up for at most
+// `fsyncIntervalMs`, are written together and made durable by one fdatasync, and only then resolved.
+// Sequence numbers and offsets are assigned when a group is written, so a failed write can be rolled
+// back (file truncated to its last durable size) without leaving holes or torn records behind.
+import { type FileHandle, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataPathError } from '../errors.ts';
+import { decodeRecords, encodeRecord, HEADER_BYTES, RecordType } from './record.ts';
+
+export interface Segment {
+  /** The seq of its first record; also its file name. */
+  readonly id: number;
+  size: number;
+  durable: number;
+  /** Highest Data seq in the segment (0: none); the segment can go once that is committed. */
+  lastDataSeq: number;
+}
+
+export interface Written {
+  readonly seq: number;
+  readonly segment: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Bytes on disk across every table of the spool, against the configured maximum. */
+export class SpaceAccount {
+  used = 0;
+  /** Data records queued but not yet written: counted so concurrent appends cannot overshoot. */
+  reserved = 0;
+  readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+}
+
+export interface WriterOptions {
+  readonly segmentBytes: number;
+  readonly fsyncIntervalMs: number;
+  readonly space: SpaceAccount;
+  /** Seconds a caller should wait before retrying when the spool is full. */
+  readonly retryAfterSeconds: number;
+}
+
+interface Item {
+  readonly type: RecordType;
+  readonly payload: Buffer;
+  readonly onDurable: ((w: Written) => void) | undefined;
+  readonly resolve: (w: Written) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export const segmentFile = (id: number): string => `${String(id).padStart(16, '0')}.wal`;
+
+export async function listSegments(dir: string): Promise<number[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^\d{16}\.wal$/.test(n))
+    .map((n) => Number(n.slice(0, 16)))
+    .sort((a, b) => a - b);
+}
+
+export class SegmentWriter {
+  readonly #dir: string;
+  readonly #opts: WriterOptions;
+  readonly #segments: Segment[];
+  readonly #handles = new Map<number, FileHandle>();
+  #nextSeq: number;
+  #queue: Item[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #broken: unknown;
+
+  constructor(dir: string, segments: Segment[], nextSeq: number, opts: WriterOptions) {
+    this.#dir = dir;
+    this.#segments = segments;
+    this.#nextSeq = nextSeq;
+    this.#opts = opts;
+  }
+
+  get segments(): readonly Segment[] {
+    return this.#segments;
+  }
+
+  /**
+   * Queues a record; resolves once it is durable. Data records count against the spool's size and are
+   * refused (OVERLOADED) when it is full or the log cannot be written; markers are never refused.
+   * `onDurable` runs synchronously in write order, before any promise callback.
+   */
+  write(type: RecordType, payload: Buffer, onDurable?: (w: Written) => void): Promise<Written> {
+    if (this.#broken !== undefined)
+      return Promise.reject(this.#overloaded('the spool is unwritable', this.#broken));
+    if (type === RecordType.Data) {
+      const size = payload.length + HEADER_BYTES;
+      const space = this.#opts.space;
+      if (space.used + space.reserved + size > space.max)
+        return Promise.reject(this.#overloaded('the spool is full'));
+      space.reserved += size;
+    }
+    return new Promise<Written>((resolve, reject) => {
+      this.#queue.push({ type, payload, onDurable, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  async read(segment: number, offset: number, maxBytes: number): Promise<Buffer> {
+    const fh = await open(join(this.#dir, segmentFile(segment)), 'r');
+    try {
+      const buf = Buffer.allocUnsafe(maxBytes);
+      const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Deletes every segment whose data is all committed. */
+  async deleteThrough(committed: number): Promise<void> {
+    const active = this.#segments.at(-1);
+    if (active && active.size > 0 && active.lastDataSeq <= committed && this.#idle) {
+      // Everything is delivered: start an empty segment so the old one can go too. The new file is
+      // named after the next seq, which keeps seqs (and so dedup tokens) increasing across restarts.
+      this.#segments.push({ id: this.#nextSeq, size: 0, durable: 0, lastDataSeq: 0 });
+      await this.#handle(this.#nextSeq);
+    }
+    while (this.#segments.length > 1 && (this.#segments[0]?.lastDataSeq ?? 0) <= committed) {
+      const segment = this.#segments.shift() as Segment;
+      await this.#closeHandle(segment.id);
+      await rm(join(this.#dir, segmentFile(segment.id)), { force: true });
+      this.#opts.space.used -= segment.size;
+    }
+  }
+
+  get #idle(): boolean {
+    return this.#queue.length === 0 && this.#flushing === undefined;
+  }
+
+  /** Writes what is queued and closes the files. */
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#flushing || this.#queue.length > 0) await (this.#flushing ?? this.#flush());
+    for (const id of [...this.#handles.keys()]) await this.#closeHandle(id);
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#flushing) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#flush();
+    }, this.#opts.fsyncIntervalMs);
+  }
+
+  #flush(): Promise<void> {
+    const items = this.#queue;
+    this.#queue = [];
+    this.#flushing = this.#writeGroup(items).finally(() => {
+      this.#flushing = undefined;
+      // Appends that arrived during the write have already waited one group: write them right away.
+      if (this.#queue.length > 0) void this.#flush();
+    });
+    return this.#flushing;
+  }
+
+  async #writeGroup(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    const firstSeq = this.#nextSeq;
+    const before = this.#segments.map((s) => s.size);
+    const segmentCount = this.#segments.length;
+    const { written, groups } = this.#layout(items);
+    for (const item of items) {
+      if (item.type === RecordType.Data) this.#opts.space.reserved -= item.payload.length + HEADER_BYTES;
+    }
+    try {
+      for (const [id, buffers] of groups) {
+        const fh = await this.#handle(id);
+        await fh.write(Buffer.concat(buffers));
+        await fh.datasync();
+      }
+    } catch (err) {
+      await this.#rollback(firstSeq, before, segmentCount);
+      for (const item of items) item.reject(this.#overloaded('the spool could not be written', err));
+      return;
+    }
+    for (const s of this.#segments) s.durable = s.size;
+    for (const [i, item] of items.entries()) item.onDurable?.(written[i] as Written);
+    for (const [i, item] of items.entries()) item.resolve(written[i] as Written);
+  }
+
+  /** Assigns seqs, segments and offsets; rotates to a new segment when the active one is full. */
+  #layout(items: Item[]): { written: Written[]; groups: Map<number, Buffer[]> } {
+    const written: Written[] = [];
+    const groups = new Map<number, Buffer[]>();
+    for (const item of items) {
+      const seq = this.#nextSeq++;
+      const buf = encodeRecord(item.type, seq, item.payload);
+      let segment = this.#segments.at(-1);
+      if (!segment || (segment.size > 0 && segment.size + buf.length > this.#opts.segmentBytes)) {
+        segment = { id: seq, size: 0, durable: 0, lastDataSeq: 0 };
+        this.#segments.push(segment);
+      }
+      written.push({ seq, segment: segment.id, offset: segment.size, size: buf.length });
+      segment.size += buf.length;
+      this.#opts.space.used += buf.length;
+      if (item.type === RecordType.Data) segment.lastDataSeq = seq;
+      const group = groups.get(segment.id) ?? [];
+      group.push(buf);
+      groups.set(segment.id, group);
+    }
+    return { written, groups };
+  }
+
+  /** Undoes a failed group: truncate each file to its durable size. If even that fails, stop for good. */
+  async #rollback(firstSeq: number, before: number[], segmentCount: number): Promise<void> {
+    this.#nextSeq = firstSeq;
+    const touched = this.#segments.splice(segmentCount);
+    for (const s of touched) this.#opts.space.used -= s.size;
+    for (const [i, s] of this.#segments.entries()) {
+      this.#opts.space.used -= s.size - (before[i] ?? s.size);
+      s.size = before[i] ?? s.size;
+    }
+    try {
+      for (const s of [...this.#segments, ...touched]) {
+        await this.#closeHandle(s.id);
+        if (touched.includes(s)) await rm(join(this.#dir, segmentFile(s.id)), { force: true });
+        else await truncate(join(this.#dir, segmentFile(s.id)), s.durable);
+      }
+    } catch (err) {
+      // The tail of the log is in an unknown state: appending after it could bury good records
+      // behind a torn one. Refuse further writes; a restart recovers the log up to the last good record.
+      this.#broken = err;
+    }
+  }
+
+  async #handle(id: number): Promise<FileHandle> {
+    let fh = this.#handles.get(id);
+    if (!fh) {
+      fh = await open(join(this.#dir, segmentFile(id)), 'a');
+      this.#handles.set(id, fh);
+      await syncDir(this.#dir);
+    }
+    return fh;
+  }
+
+  async #closeHandle(id: number): Promise<void> {
+    const fh = this.#handles.get(id);
+    this.#handles.delete(id);
+    await fh?.close();
+  }
+
+  #overloaded(message: string, cause?: unknown): DataPathError {
+    return new DataPathError('OVERLOADED', {
+      message: cause ? `${message}: ${(cause as Error).message ?? cause}` : message,
+      retryAfterSeconds: this.#opts.retryAfterSeconds,
+      cause,
+    });
+  }
+}
+
+/** A new file's directory entry is durable only once the directory itself is synced. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a whole segment for recovery, truncating a torn tail when it is the last segment. */
+export async function readSegment(dir: string, id: number, isLast: boolean) {
+  const path = join(dir, segmentFile(id));
+  const buf = await readFile(path);
+  const decoded = decodeRecords(buf);
+  if (!decoded.clean && isLast) await truncate(path, decoded.validBytes);
+  return { ...decoded, size: isLast ? decoded.validBytes : buf.length };
+}

@@ -1,0 +1,163 @@
+import { appendFile, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { isDataPathError } from '../errors.ts';
+import { DiskSpool, type DiskSpoolOptions } from './disk.ts';
+
+const lines = (...rows: object[]) => Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+const open = (dir: string, more: Partial<DiskSpoolOptions> = {}) =>
+  DiskSpool.open({
+    dir,
+    maxBytes: 1 << 20,
+    segmentBytes: 64 * 1024,
+    fsyncIntervalMs: 1,
+    memoryBytes: 1 << 20,
+    ...more,
+  });
+const fresh = () => mkdtempSync(join(tmpdir(), 'spool-'));
+
+describe('DiskSpool', () => {
+  it('cuts batches in order within the limits and commits them', async () => {
+    const spool = await open(fresh());
+    const log = await spool.log('events');
+    for (let i = 0; i < 5; i++) await log.append(lines({ i }), 1);
+    expect(log.pending.rows).toBe(5);
+    const a = await log.take({ maxRows: 2, maxBytes: 1 << 20 });
+    expect(a?.rows).toBe(2);
+    expect(a?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    await log.commit(a!);
+    const b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
+    expect(b?.lines.toString()).toBe('{"i":2}\n{"i":3}\n{"i":4}\n');
+    expect(b?.token).toMatch(new RegExp(`^${spool.id}\\.events\\.\\d+-\\d+$`));
+    await log.commit(b!);
+    expect(log.pending.rows).toBe(0);
+    expect(await log.take({ maxRows: 1, maxBytes: 1 })).toBeUndefined();
+    await spool.close();
+  });
+
+  it('replays an uncommitted batch after a restart with the same range and token', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    const log = await first.log('events');
+    for (let i = 0; i < 4; i++) await log.append(lines({ i }), 1);
+    const cut = await log.take({ maxRows: 3, maxBytes: 1 << 20 });
+    await log.append(lines({ i: 4 }), 1);
+    await first.close(); // no commit: as if the process died while inserting
+
+    const second = await open(dir);
+    expect(second.tables()).toEqual(['events']);
+    const again = await second.log('events');
+    expect(again.pending.rows).toBe(5);
+    const replay = await again.take({ maxRows: 1, maxBytes: 1 });
+    expect(replay?.token).toBe(cut?.token);
+    expect(replay?.lines).toEqual(cut?.lines);
+    await again.commit(replay!);
+    const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect(rest?.lines.toString()).toBe('{"i":3}\n{"i":4}\n');
+    await second.close();
+  });
+
+  it('does not redeliver what was committed before a restart', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    const log = await first.log('events');
+    await log.append(lines({ i: 0 }, { i: 1 }), 2);
+    await log.commit((await log.take({ maxRows: 10, maxBytes: 1 << 20 }))!);
+    await log.append(lines({ i: 2 }), 1);
+    await first.close();
+    const second = await open(dir);
+    const batch = await (await second.log('events')).take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect(batch?.lines.toString()).toBe('{"i":2}\n');
+    await second.close();
+  });
+
+  it('recovers up to a torn tail and keeps appending after it', async () => {
+    const dir = fresh();
+    const first = await open(dir);
+    const log = await first.log('events');
+    await log.append(lines({ i: 0 }), 1);
+    await first.close();
+    const [segment] = readdirSync(join(dir, 'events'));
+    await promisify(appendFile)(join(dir, 'events', segment!), Buffer.from([42, 0, 0, 0, 1, 2, 3]));
+    const second = await open(dir);
+    const again = await second.log('events');
+    await again.append(lines({ i: 1 }), 1);
+    const batch = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    await second.close();
+  });
+
+  it('refuses appends with OVERLOADED and a retry-after when full, and accepts again once drained', async () => {
+    const spool = await open(fresh(), { maxBytes: 2048, retryAfterSeconds: 7 });
+    const log = await spool.log('events');
+    const row = lines({ pad: 'x'.repeat(400) });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => log.append(row, 1)));
+    const refused = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r as PromiseRejectedResult).reason);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(isDataPathError(refused[0], 'OVERLOADED')).toBe(true);
+    expect(refused[0].retryAfterSeconds).toBe(7);
+    for (
+      let b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
+      b;
+      b = await log.take({ maxRows: 100, maxBytes: 1 << 20 })
+    ) {
+      await log.commit(b);
+    }
+    await expect(log.append(row, 1)).resolves.toBeUndefined();
+    await spool.close();
+  });
+
+  it('keeps rows beyond the memory budget on disk only and reads them back in order', async () => {
+    const spool = await open(fresh(), { memoryBytes: 100, segmentBytes: 300 });
+    const log = await spool.log('events');
+    for (let i = 0; i < 40; i++) await log.append(lines({ i, pad: 'abcdefghij' }), 1);
+    expect(spool.memoryBytes).toBeLessThanOrEqual(100);
+    const seen: number[] = [];
+    for (
+      let b = await log.take({ maxRows: 7, maxBytes: 1 << 20 });
+      b;
+      b = await log.take({ maxRows: 7, maxBytes: 1 << 20 })
+    ) {
+      expect(b.rows).toBeLessThanOrEqual(7);
+      for (const line of b.lines.toString().trim().split('\n')) seen.push(JSON.parse(line).i);
+      await log.commit(b);
+    }
+    expect(seen).toEqual(Array.from({ length: 40 }, (_v, i) => i));
+    // Every segment but the active one is gone once delivered.
+    expect(readdirSync(join(spool.tables().length ? '' : '', ''))).toBeDefined();
+    await spool.close();
+  });
+
+  it('deletes delivered segments and gives their space back', async () => {
+    const dir = fresh();
+    const spool = await open(dir, { segmentBytes: 200 });
+    const log = await spool.log('events');
+    for (let i = 0; i < 30; i++) await log.append(lines({ i }), 1);
+    expect(readdirSync(join(dir, 'events')).length).toBeGreaterThan(3);
+    const full = spool.bytes;
+    for (
+      let b = await log.take({ maxRows: 5, maxBytes: 1 << 20 });
+      b;
+      b = await log.take({ maxRows: 5, maxBytes: 1 << 20 })
+    ) {
+      await log.commit(b);
+    }
+    expect(readdirSync(join(dir, 'events')).length).toBe(1);
+    expect(spool.bytes).toBeLessThan(full / 3);
+    await spool.close();
+  });
+
+  it('keeps its identity across restarts (it is part of every token)', async () => {
+    const dir = fresh();
+    const a = await open(dir);
+    await a.close();
+    const b = await open(dir);
+    expect(b.id).toBe(a.id);
+    writeFileSync(join(fresh(), 'x'), '');
+    await b.close();
+  });
+});

@@ -1,0 +1,110 @@
+// Row validation against the schema catalog, before anything is queued: a bad row is refused with
+// ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
+import type { Catalog, TableInfo } from '../../schema/catalog.ts';
+import type { Row } from './contract.ts';
+import { DataPathError } from './errors.ts';
+
+type Check = (value: unknown) => string | undefined;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  Int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  Int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  Int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  Int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  UInt8: [0n, 2n ** 8n - 1n],
+  UInt16: [0n, 2n ** 16n - 1n],
+  UInt32: [0n, 2n ** 32n - 1n],
+  UInt64: [0n, 2n ** 64n - 1n],
+};
+
+/** Largest accepted row, serialised (a runaway row is refused instead of stalling a batch). */
+export const MAX_ROW_BYTES = 1024 * 1024;
+
+export function compileCheck(type: string): Check {
+  const inner = /^(LowCardinality|Nullable|Array)\((.*)\)$/.exec(type);
+  if (inner?.[1] === 'LowCardinality') return compileCheck(inner[2] ?? '');
+  if (inner?.[1] === 'Nullable') {
+    const check = compileCheck(inner[2] ?? '');
+    return (v) => (v === null ? undefined : check(v));
+  }
+  if (inner?.[1] === 'Array') {
+    const check = compileCheck(inner[2] ?? '');
+    return (v) => (Array.isArray(v) ? v.map(check).find((e) => e !== undefined) : 'expected an array');
+  }
+  const base = type.replace(/\(.*$/, '');
+  const range = INT_RANGES[base];
+  if (range) return (v) => checkInt(v, range);
+  return SCALARS[base] ?? (() => undefined);
+}
+
+const SCALARS: Record<string, Check> = {
+  String: (v) => (typeof v === 'string' ? undefined : 'expected a string'),
+  UUID: (v) => (typeof v === 'string' && UUID.test(v) ? undefined : 'expected a UUID'),
+  Float32: finite,
+  Float64: finite,
+  Bool: (v) => (typeof v === 'boolean' ? undefined : 'expected a boolean'),
+  Date: (v) => (typeof v === 'string' && DATE.test(v) ? undefined : 'expected a date YYYY-MM-DD'),
+  DateTime: dateTime,
+  DateTime64: dateTime,
+  JSON: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'expected an object'),
+};
+
+function finite(v: unknown): string | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? undefined : 'expected a finite number';
+}
+
+/** Strings only (ISO 8601 or ClickHouse text) or Date objects; numbers are ambiguous (s or ms?). */
+function dateTime(v: unknown): string | undefined {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'invalid date' : undefined;
+  return typeof v === 'string' && DATETIME.test(v) ? undefined : 'expected an ISO 8601 date-time';
+}
+
+function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
+  let n: bigint;
+  if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+  else if (typeof v === 'bigint') n = v;
+  else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) n = BigInt(v);
+  else return 'expected an integer';
+  return n < lo || n > hi ? `out of range [${lo}, ${hi}]` : undefined;
+}
+
+export type TableValidator = (rows: readonly Row[]) => Buffer;
+
+/** Compiles a validator that checks rows and returns them as JSONEachRow lines. */
+export function compileValidator(info: TableInfo): TableValidator {
+  const checks = new Map(info.columns.map((c) => [c.name, compileCheck(c.type)]));
+  return (rows) => {
+    const out: string[] = [];
+    rows.forEach((row, index) => {
+      for (const [column, value] of Object.entries(row)) {
+        if (value === undefined) continue;
+        const check = checks.get(column);
+        const problem = check ? check(value) : 'unknown column';
+        if (problem) throw invalid(info.name, index, column, problem);
+      }
+      const line = JSON.stringify(row, bigintAsString);
+      if (line.length > MAX_ROW_BYTES)
+        throw invalid(info.name, index, undefined, `larger than ${MAX_ROW_BYTES} bytes`);
+      out.push(line);
+    });
+    return Buffer.from(`${out.join('\n')}\n`);
+  };
+}
+
+export function compileValidators(catalog: Catalog): Map<string, TableValidator> {
+  return new Map([...catalog].map(([name, info]) => [name, compileValidator(info)]));
+}
+
+function invalid(table: string, row: number, column: string | undefined, problem: string): DataPathError {
+  const where = column ? `${table}.${column}` : table;
+  return new DataPathError('ROW_INVALID', {
+    message: `row ${row}: ${where}: ${problem}`,
+    details: { table, row, ...(column ? { column } : {}), problem },
+  });
+}
+
+const bigintAsString = (_key: string, value: unknown): unknown =>
+  typeof value === 'bigint' ? value.toString() : value;
