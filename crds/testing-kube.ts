@@ -1,19 +1,17 @@
-// Integration-test helpers: install the generated CRD and make a namespace on the test apiserver.
+// Integration-test helpers: install the CRD and make a namespace on the test apiserver.
 import { randomBytes } from 'node:crypto';
 import { kubectlOk } from '../common/k8s/kubectl.ts';
-import { crdGeneratedPath } from './crd.ts';
+import { trackerClusterCrdYaml } from './crd.ts';
 import { crdName } from './trackercluster.ts';
 
-/** Server-side apply of the committed CRD YAML (what users run), then wait until it is served. */
+/**
+ * Server-side apply of a fresh generation of the CRD, then wait until it is served. Fresh, not the committed
+ * file: these tests check the source of truth against the apiserver; crd.test.ts and `generate.ts --check`
+ * check that the committed file is current.
+ */
 export function installCrd(kubeconfig: string): void {
-  kubectlOk(kubeconfig, [
-    'apply',
-    '--server-side',
-    '--force-conflicts',
-    '--field-manager=tracker-tests',
-    '-f',
-    crdGeneratedPath,
-  ]);
+  const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=tracker-tests', '-f', '-'];
+  kubectlOk(kubeconfig, args, trackerClusterCrdYaml());
   kubectlOk(kubeconfig, ['wait', '--for=condition=Established', `crd/${crdName}`, '--timeout=60s']);
 }
 
