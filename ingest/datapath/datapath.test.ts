@@ -1,0 +1,163 @@
+// The data path with a scripted store (no engine): poison rows, overload, draining, bounded memory.
+// The same behaviours against the real engine are in datapath.int.test.ts.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { DataPath, Row, Store } from './contract.ts';
+import { createDataPath, type DataPathConfig } from './datapath.ts';
+import { isDataPathError } from './errors.ts';
+
+/** Inserts into memory; rows containing "poison" fail as ClickHouse parse errors do; `down` fails everything. */
+class ScriptedStore implements Store {
+  readonly kind = 'embedded' as const;
+  readonly rows: Row[] = [];
+  readonly tokens = new Set<string>();
+  down = false;
+  inserts = 0;
+  async insert(): Promise<void> {}
+  async insertJsonLines(_table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void> {
+    this.inserts++;
+    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const text = lines.toString();
+    if (text.includes('poison'))
+      throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
+    if (this.tokens.has(opts.dedupToken)) return;
+    this.tokens.add(opts.dedupToken);
+    for (const line of text.trim().split('\n')) this.rows.push(JSON.parse(line));
+  }
+  async query<T>(): Promise<T[]> {
+    return [];
+  }
+  async command(): Promise<void> {}
+  async ping(): Promise<boolean> {
+    return !this.down;
+  }
+  async close(): Promise<void> {}
+}
+
+const config = (dir: string, more: Partial<DataPathConfig> = {}): DataPathConfig => ({
+  store: { kind: 'embedded', path: join(dir, 'db') },
+  batching: { maxConcurrentFlushes: 2, breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 } },
+  ...more,
+  // Always inside the test's own directory (the schema default is ./data/spool).
+  spool: { fsyncIntervalMs: 1, ...more.spool, dir: join(dir, 'spool') },
+});
+const open = (store: Store, more: Partial<DataPathConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
+  createDataPath(config(dir, more), { store, migrate: false });
+const event = (i: number, extra: Row = {}): Row => ({
+  eid: `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+  ename: 'view',
+  ...extra,
+});
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('createDataPath (scripted store)', () => {
+  it('delivers appended rows and drains on close', async () => {
+    const store = new ScriptedStore();
+    const dp = await open(store, {
+      batching: { maxConcurrentFlushes: 1, tables: { events: { strategy: 'time', maxDelayMs: 60_000 } } },
+    });
+    for (let i = 0; i < 10; i++) await dp.append('events', [event(i)]);
+    expect(store.rows).toHaveLength(0); // held back by the time strategy
+    await dp.close(5_000);
+    expect(store.rows).toHaveLength(10);
+    await expect(dp.append('events', [event(11)])).rejects.toMatchObject({
+      code: 'DRAINING',
+      httpStatus: 503,
+    });
+  });
+
+  it('refuses invalid rows and derived tables before queueing anything', async () => {
+    const dp = await open(new ScriptedStore());
+    await expect(dp.append('events', [event(1), { vid: 'nope' }])).rejects.toMatchObject({
+      code: 'ROW_INVALID',
+    });
+    await expect(dp.append('hits', [{ url: '/' }])).rejects.toMatchObject({ code: 'TABLE_DERIVED' });
+    await expect(dp.append('nope', [{}])).rejects.toMatchObject({ code: 'TABLE_UNKNOWN' });
+    expect(dp.status().queues.events?.rows ?? 0).toBe(0);
+    await dp.close(1000);
+  });
+
+  it('isolates a poison row: the rest of its batch is delivered, the row is dead-lettered with the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const store = new ScriptedStore();
+    const dp = await open(store, { batching: { tables: { events: { strategy: 'size', maxRows: 8 } } } }, dir);
+    const rows = Array.from({ length: 8 }, (_v, i) => event(i, i === 5 ? { ename: 'poison' } : {}));
+    await dp.append('events', rows);
+    await until(
+      () => store.rows.length === 7 && dp.status().deadLetters === 1,
+      'the batch minus the poison row',
+    );
+    const [letter] = readFileSync(join(dir, 'spool', 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(letter).toMatchObject({ table: 'events', reason: expect.stringMatching(/Cannot parse input/) });
+    expect(JSON.parse(letter.row).ename).toBe('poison');
+    await dp.close(1000);
+  });
+
+  it('keeps accepting into the spool while the store is down (breaker open), then delivers everything once', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp = await open(store, {
+      batching: {
+        breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 20 },
+        tables: { events: { strategy: 'immediate' } },
+      },
+    });
+    for (let i = 0; i < 50; i++) await dp.append('events', [event(i)]);
+    await until(() => dp.status().breaker === 'open', 'the breaker to open');
+    store.down = false;
+    await until(() => store.rows.length === 50, 'delivery after the outage');
+    expect(new Set(store.rows.map((r) => r.eid)).size).toBe(50);
+    await dp.close(1000);
+  });
+
+  it('answers OVERLOADED with a retry-after when the spool is full', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp = await open(store, { spool: { maxBytes: 1_048_576, retryAfterSeconds: 3 } });
+    const big = 'x'.repeat(10_000);
+    let err: unknown;
+    for (let i = 0; i < 200 && !err; i++)
+      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+    expect(isDataPathError(err, 'OVERLOADED')).toBe(true);
+    expect(err).toMatchObject({ httpStatus: 503, retryAfterSeconds: 3 });
+    await dp.close(100);
+  });
+
+  it('keeps memory bounded under a flood while the store is down', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp: DataPath = await open(store, {
+      spool: { fsyncIntervalMs: 2, maxBytes: 96 * 1024 * 1024, memoryBytes: 4 * 1024 * 1024 },
+    });
+    gc();
+    const before = process.memoryUsage();
+    const payload = 'y'.repeat(2_000);
+    let accepted = 0;
+    for (let i = 0; i < 2_000; i++) {
+      // 25 rows x 2 KB per append, 50 appends in flight: ~100 MB offered in total.
+      const batch = Array.from({ length: 25 }, (_v, j) => event(i * 25 + j, { url: payload }));
+      const results = await Promise.allSettled([dp.append('events', batch)]);
+      if (results[0]?.status === 'fulfilled') accepted += 25;
+      else break;
+    }
+    gc();
+    const after = process.memoryUsage();
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    expect(accepted * 2_000).toBeGreaterThan(80 * 1024 * 1024); // most of the flood was accepted...
+    expect(grown).toBeLessThan(32 * 1024 * 1024); // ...but stayed on disk, not in memory
+    await dp.close(100);
+  }, 120_000);
+});
