@@ -55,7 +55,8 @@ async function onMessage(
   } catch (err) {
     const mapped = mapError(err);
     m.wsFrames.inc({ kind, outcome: mapped.body.error });
-    if (ack !== undefined || mapped.status >= 500) reply(s.socket, { ack, ...mapped.body });
+    // errors are always answered (the seed skipped bad frames silently, leaving clients guessing)
+    reply(s.socket, ack === undefined ? mapped.body : { ack, ...mapped.body });
     if (mapped.body.error === 'BODY_TOO_LARGE') s.socket.close(1009, 'frame too large');
   }
 }

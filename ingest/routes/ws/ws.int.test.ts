@@ -1,0 +1,98 @@
+// WebSocket with a real client over a real listener (data path TEST DOUBLE here; the functional suite
+// repeats the JSON + LZ4 path against the real data path and asserts the store). Covers seed bug 22:
+// an oversized or lying LZ4 frame is refused before anything large is allocated.
+import type { FastifyInstance } from 'fastify';
+import { compressSync } from 'lz4-napi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { buildApp } from '../../app.ts';
+import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
+import { testDeps } from '../../testing/deps.ts';
+
+let app: FastifyInstance;
+let dp: DataPathDouble;
+let url = '';
+
+beforeAll(async () => {
+  dp = createDataPathDouble();
+  app = await buildApp(
+    await testDeps(dp, {
+      domains: { websocketOrigins: ['https://app.example'] },
+      websocket: { maxFrameBytes: 64 * 1024, maxDecompressedBytes: 64 * 1024 },
+    }),
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  url = `ws://127.0.0.1:${(app.server.address() as { port: number }).port}/tr/v1/ws?app=web`;
+});
+afterAll(() => app.close());
+
+function open(origin = 'https://app.example'): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { origin });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+}
+
+const next = (ws: WebSocket) =>
+  new Promise<Record<string, unknown>>((resolve) =>
+    ws.once('message', (d) => resolve(JSON.parse(String(d)))),
+  );
+const closed = (ws: WebSocket) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+
+function lz4Frame(obj: unknown): Buffer {
+  return compressSync(Buffer.from(JSON.stringify(obj)));
+}
+
+describe('WebSocket', () => {
+  it('stores a JSON text frame and acks it with the event id', async () => {
+    const ws = await open();
+    ws.send(JSON.stringify({ ename: 'Click', ack: 1 }));
+    const reply = await next(ws);
+    expect(reply.ack).toBe(1);
+    const row = dp.table('events').at(-1);
+    expect(reply.eids).toEqual([row?.eid]);
+    expect(row).toMatchObject({ ename: 'click', app: 'web' });
+    ws.close();
+  });
+
+  it('stores an LZ4 binary frame (4-byte LE size + block, the seed client format)', async () => {
+    const ws = await open();
+    ws.send(lz4Frame({ ename: 'scroll', depth: 80, ack: 'b' }));
+    expect(await next(ws)).toMatchObject({ ack: 'b' });
+    expect(dp.table('events').at(-1)).toMatchObject({ ename: 'scroll', params: { depth: 80 } });
+    ws.close();
+  });
+
+  it('refuses a frame that declares a huge size before allocating (seed bug 22) and closes 1009', async () => {
+    const ws = await open();
+    const lie = Buffer.alloc(16);
+    lie.writeUInt32LE(0x7e000000, 0); // ~2.1 GB declared by a 16-byte frame
+    const before = process.memoryUsage().arrayBuffers;
+    ws.send(lie);
+    expect(await closed(ws)).toBe(1009);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('answers a lying frame (declared size too small) with INVALID_FRAME and keeps the connection', async () => {
+    const ws = await open();
+    const frame = lz4Frame({ ename: 'x'.repeat(200) });
+    frame.writeUInt32LE(10, 0);
+    ws.send(frame);
+    expect(await next(ws)).toMatchObject({ error: 'INVALID_FRAME' });
+    ws.send(JSON.stringify({ ename: 'after', ack: 2 }));
+    expect(await next(ws)).toMatchObject({ ack: 2 });
+    ws.close();
+  });
+
+  it('closes a connection whose frame exceeds maxFrameBytes', async () => {
+    const ws = await open();
+    ws.send('x'.repeat(100 * 1024));
+    expect(await closed(ws)).toBe(1009);
+  });
+
+  it('refuses origins not on the allow-list (seed: CheckOrigin always true)', async () => {
+    await expect(open('https://evil.test')).rejects.toThrow(/403/);
+  });
+});
