@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { Value } from 'typebox/value';
 import {
   type Batching,
+  type Breaker,
   type Spool as SpoolConfig,
   Spool as SpoolSchema,
   type Store as StoreConfig,
@@ -35,14 +36,16 @@ import { compileValidators, type TableValidator } from './validate.ts';
 export interface DataPathConfig {
   readonly store: Partial<StoreConfig> & Pick<StoreConfig, 'kind'>;
   readonly spool: Partial<SpoolConfig>;
-  readonly batching?: Batching;
+  readonly batching?: BatchingInput;
   readonly retention?: Retention;
 }
+
+type BatchingInput = Partial<Omit<Batching, 'breaker'>> & { readonly breaker?: Partial<Breaker> };
 
 interface ResolvedConfig {
   readonly store: StoreConfig;
   readonly spool: SpoolConfig;
-  readonly batching?: Batching;
+  readonly batching?: BatchingInput;
   readonly retention?: Retention;
 }
 

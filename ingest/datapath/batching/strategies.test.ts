@@ -216,7 +216,12 @@ describe('FlushGate', () => {
     const gate = new FlushGate(1);
     const order: number[] = [];
     const release = await gate.acquire(5);
-    const waiting = [4, 1, 3].map((p) => gate.acquire(p).then((r) => (order.push(p), r())));
+    const waiting = [4, 1, 3].map((p) =>
+      gate.acquire(p).then((release) => {
+        order.push(p);
+        release();
+      }),
+    );
     release();
     await Promise.all(waiting);
     expect(order).toEqual([1, 3, 4]);
