@@ -1,0 +1,102 @@
+// A child process for the crash and SIGTERM tests: it runs the real data path (durable spool +
+// embedded chdb) and reports progress on stdout, one JSON object per line.
+//   node child.ts ingest <dir> <total>   resume after what is already stored, append the rest in
+//                                        groups of 10 (each awaited: the durable set is a prefix)
+//   node child.ts hold <dir> <total>     append <total> rows that the time strategy holds back, print
+//                                        "ready", and on SIGTERM close (drain) before exiting
+//   node child.ts count <dir>            print {count, uniq, max} of the events table
+import { join } from 'node:path';
+import { createDataPath } from '../datapath.ts';
+import { EmbeddedStore } from '../store/embedded.ts';
+
+const [mode, dir = '', totalArg = '0'] = process.argv.slice(2);
+const total = Number(totalArg);
+const say = (msg: object): void => {
+  process.stdout.write(`${JSON.stringify(msg)}\n`);
+};
+const eid = (i: number): string => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
+const row = (i: number) => ({
+  eid: eid(i),
+  vid: eid(i % 7),
+  ename: 'crash_test',
+  duration: i,
+  created_at: new Date().toISOString(),
+});
+
+function open(delayMs: number) {
+  return createDataPath({
+    store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+    spool: { dir: join(dir, 'spool'), fsyncIntervalMs: 1 },
+    batching: {
+      tables: {
+        events:
+          delayMs > 1000
+            ? { strategy: 'time', maxDelayMs: delayMs }
+            : { strategy: 'hybrid', maxRows: 50, maxDelayMs: delayMs },
+      },
+    },
+  });
+}
+
+async function stored(store: EmbeddedStore | { query: EmbeddedStore['query'] }) {
+  const [r] = await store.query<{ count: string; uniq: string; max: string }>(
+    "SELECT count() AS count, uniqExact(eid) AS uniq, max(duration) AS max FROM events WHERE ename = 'crash_test'",
+  );
+  const count = Number(r?.count ?? 0);
+  return { count, uniq: Number(r?.uniq ?? 0), max: count === 0 ? -1 : Number(r?.max) };
+}
+
+async function ingest(): Promise<void> {
+  const dp = await open(20);
+  // Rows recovered from the spool are replayed first; wait for them before looking at the store.
+  while (Object.values(dp.status().queues).some((q) => q.rows > 0))
+    await new Promise((r) => setTimeout(r, 10));
+  const { max } = await stored(dp.store);
+  say({ resume: max });
+  for (let i = max + 1; i < total; i += 10) {
+    const group = Array.from({ length: Math.min(10, total - i) }, (_v, k) => row(i + k));
+    await dp.append('events', group);
+    say({ ack: i + group.length - 1 });
+  }
+  await dp.close(30_000);
+  say({ done: true });
+}
+
+async function hold(): Promise<void> {
+  const dp = await open(600_000);
+  process.once('SIGTERM', () => {
+    void dp.close(20_000).then(() => {
+      say({ closed: true });
+      process.exit(0);
+    });
+  });
+  for (let i = 0; i < total; i += 10)
+    await dp.append(
+      'events',
+      Array.from({ length: 10 }, (_v, k) => row(i + k)),
+    );
+  say({ ready: dp.status().queues.events?.rows });
+  // Stands in for the HTTP server that keeps a real ingest process alive until it is told to stop.
+  setInterval(() => undefined, 60_000);
+}
+
+async function count(): Promise<void> {
+  const store = await EmbeddedStore.open({ path: join(dir, 'chdb'), database: 'tracker' });
+  const summary = await stored(store);
+  say(summary);
+  if (summary.count !== summary.max + 1 || summary.uniq !== summary.count) {
+    // Diagnostics for a failing run: which indices are missing or doubled.
+    const rows = await store.query<{ d: number }>(
+      "SELECT duration AS d FROM events WHERE ename = 'crash_test'",
+    );
+    const seen = new Map<number, number>();
+    for (const r of rows) seen.set(Number(r.d), (seen.get(Number(r.d)) ?? 0) + 1);
+    const missing = [...Array(summary.max + 1).keys()].filter((i) => !seen.has(i));
+    const doubled = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
+    process.stderr.write(`${JSON.stringify({ missing, doubled })}\n`);
+  }
+  await store.close();
+}
+
+const modes: Record<string, () => Promise<void>> = { ingest, hold, count };
+await (modes[mode ?? ''] ?? (() => Promise.reject(new Error(`unknown mode ${mode}`))))();
