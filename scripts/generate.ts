@@ -7,7 +7,13 @@ import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
 
 type Target = { path: string; render: () => string };
 
-export const targets: readonly Target[] = [{ path: crdGeneratedPath, render: trackerClusterCrdYaml }];
+/** The Helm chart ships the same CRD (Helm installs crds/ on first install only; see charts/README.md). */
+export const chartCrdPath = 'charts/tracker-operator/crds/tracker.dev_trackerclusters.yaml';
+
+export const targets: readonly Target[] = [
+  { path: crdGeneratedPath, render: trackerClusterCrdYaml },
+  { path: chartCrdPath, render: trackerClusterCrdYaml },
+];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
