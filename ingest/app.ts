@@ -65,7 +65,7 @@ function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
 
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
   requestMetrics(app, metrics);
   textAsJson(app);

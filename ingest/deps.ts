@@ -1,5 +1,6 @@
 // Everything buildApp needs, injected so tests can swap any part (a test-double data path, a fixed clock,
 // a real NATS connection). server.ts builds the production set in one place.
+import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/contract.ts';
 import type { GeoIp } from './geoip/geoip.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;
+  /** Prometheus registry shared with the data path, so /metrics shows both. */
+  readonly registry?: Registry;
   readonly build?: { readonly version: string; readonly commit?: string };
   /** TLS material for HTTPS; the server reloads it on file change through the returned app.server. */
   readonly https?: { readonly key: Buffer; readonly cert: Buffer };

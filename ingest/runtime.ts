@@ -1,8 +1,10 @@
 // Production wiring: config → every dependency buildApp needs, and how to close them in order.
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/contract.ts';
+import { createDataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -20,15 +22,15 @@ export interface Runtime {
   close(deadlineMs: number): Promise<void>;
 }
 
-type DataPathFactory = (config: Config) => Promise<DataPath> | DataPath;
-
-// The data path is its own module (ingest/datapath/index.ts, createDataPath(config)); loaded here so the
-// HTTP layer depends only on its contract.
-async function loadDataPath(config: Config): Promise<DataPath> {
-  const mod = (await import(new URL('./datapath/index.ts', import.meta.url).href)) as {
-    createDataPath: DataPathFactory;
+/** The real data path for this configuration (migrations applied on the embedded store). */
+export function openDataPath(config: Config, registry?: Registry): Promise<DataPath> {
+  const input = {
+    store: config.store,
+    spool: config.spool,
+    batching: config.batching,
+    retention: config.retention,
   };
-  return mod.createDataPath(config);
+  return createDataPath(input, registry === undefined ? {} : { registry });
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -44,7 +46,8 @@ export async function createRuntime(
   opts: { dataPath?: DataPath; log?: (msg: string, err?: unknown) => void } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
-  const dataPath = opts.dataPath ?? (await loadDataPath(config));
+  const registry = new Registry();
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
   const hasher = createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir));
   const nc = await connectNats(config);
   const shared =
@@ -73,6 +76,7 @@ export async function createRuntime(
     ...(publisher === undefined ? {} : { publisher }),
     ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
+    registry,
   };
   const consumer =
     nc !== undefined && config.nats.consume

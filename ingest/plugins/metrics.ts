@@ -11,8 +11,7 @@ export interface Metrics {
   readonly wsFrames: Counter<'kind' | 'outcome'>;
 }
 
-export function createMetrics(): Metrics {
-  const registry = new Registry();
+export function createMetrics(registry: Registry = new Registry()): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'tracker_ingest_' });
   const registers = [registry];
   return {

@@ -1,0 +1,62 @@
+// Start the real ingest in-process for functional tests: real config parsing, the REAL data path (spool
+// + batching) on the embedded chdb engine in a temp directory, a real HTTP listener on a free port.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.ts';
+import { parseConfig } from '../config.ts';
+import type { Row, Store } from '../datapath/contract.ts';
+import { createRuntime, type Runtime } from '../runtime.ts';
+
+const FAST_TABLES = [
+  'payments',
+  'ltv',
+  'agreed',
+  'redirects',
+  'redirect_history',
+  'mthreads',
+  'mstore',
+  'mtriage',
+  'erasures',
+  'logs',
+  'counters',
+  'updates',
+];
+
+export interface Live {
+  readonly url: string;
+  readonly store: Store;
+  readonly app: FastifyInstance;
+  readonly runtime: Runtime;
+  rows<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function startLive(config: Record<string, unknown> = {}): Promise<Live> {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-live-'));
+  const tables = Object.fromEntries(FAST_TABLES.map((t) => [t, { strategy: 'immediate' }]));
+  const cfg = parseConfig({
+    server: { host: '127.0.0.1', port: 0, stateDir: join(dir, 'state'), trustedProxies: ['127.0.0.1'] },
+    store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+    spool: { dir: join(dir, 'spool') },
+    batching: { tables: { events: { strategy: 'time', maxDelayMs: 25 }, ...tables } },
+    ...config,
+  });
+  const runtime = await createRuntime(cfg);
+  const app = await buildApp(runtime.deps);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const store = runtime.deps.dataPath.store;
+  return {
+    url,
+    store,
+    app,
+    runtime,
+    rows: (sql, params) => store.query(sql, params),
+    async close() {
+      await app.close();
+      await runtime.close(5000);
+    },
+  };
+}
