@@ -260,12 +260,12 @@ export class DiskTableLog implements TableLog {
     }
   }
 
+  /** Recovered rows are due at once (their age is unknown and at least a restart long): at = 0. */
   #pushRun(run: Run): void {
-    run.at = this.#opts.now();
     this.#pending.push(run);
     this.#rows += run.rows;
     this.#bytes += run.bytes;
-    this.#oldestAt ??= this.#opts.now();
+    this.#oldestAt ??= run.at;
   }
 }
 

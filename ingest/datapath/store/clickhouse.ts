@@ -25,24 +25,27 @@ export interface ClickHouseStoreOptions {
 export class ClickHouseStore implements Store {
   readonly kind = 'clickhouse' as const;
   readonly #client: ClickHouseClient;
+  /** Bound to `default`: CREATE DATABASE cannot run on a connection bound to the missing database. */
+  readonly #bootstrap: ClickHouseClient;
   readonly #database: string;
   readonly #cluster: boolean;
 
   constructor(opts: ClickHouseStoreOptions) {
     this.#database = opts.database;
     this.#cluster = opts.cluster !== undefined;
-    this.#client = createClient({
+    const common = {
       url: opts.url,
       username: opts.username ?? 'default',
       password: opts.password ?? (opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : ''),
-      database: opts.database,
       request_timeout: opts.requestTimeoutMs ?? 30_000,
       keep_alive: { enabled: true, idle_socket_ttl: opts.idleSocketTtlMs ?? 2_000 },
       application: 'tracker-ingest',
       // Failures are handled (retried, dead-lettered, counted) by the data path; the client's own
       // error log would print every retry of an outage.
       log: { level: ClickHouseLogLevel.OFF },
-    });
+    };
+    this.#client = createClient({ ...common, database: opts.database });
+    this.#bootstrap = createClient({ ...common, database: 'default' });
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -73,7 +76,8 @@ export class ClickHouseStore implements Store {
   }
 
   async command(sql: string, params?: Record<string, unknown>): Promise<void> {
-    await this.#client.command({ query: sql, query_params: params });
+    const client = /^\s*CREATE\s+DATABASE\b/i.test(sql) ? this.#bootstrap : this.#client;
+    await client.command({ query: sql, query_params: params });
   }
 
   async ping(): Promise<boolean> {
@@ -83,5 +87,6 @@ export class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await this.#client.close();
+    await this.#bootstrap.close();
   }
 }
