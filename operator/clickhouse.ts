@@ -1,0 +1,117 @@
+// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests (issue 6, item 5)
+// is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
+// its stable StatefulSet DNS name on the HTTP port); tests map each replica to its own ClickHouse-HTTP test
+// double on loopback, so "verified on every replica" queries as many servers as there are replicas.
+import { replicaIds } from '../cdk8s/clickhouse.ts';
+import { clickhouseClusterName, namesOf, ports } from '../cdk8s/names.ts';
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
+import { appliedVersion, applyMigrations, loadMigrations, type SqlRunner } from '../schema/index.ts';
+import type { OperatorConfig } from './config.ts';
+
+export type Replica = { shard: number; replica: number; host: string; url: string };
+
+export interface ClickHouseAccess {
+  replicas(tc: TrackerCluster, shards: number): Replica[];
+  /** A SQL connection to one replica; closed by the caller. */
+  connect(replica: Replica, password: string): SqlRunner & { close(): Promise<void> };
+  readonly schemaMode: OperatorConfig['clickhouse']['schemaMode'];
+}
+
+export function clickhouseAccess(config: OperatorConfig['clickhouse']): ClickHouseAccess {
+  return {
+    schemaMode: config.schemaMode,
+    replicas(tc, shards) {
+      const names = namesOf(tc);
+      return replicaIds({ ...tc, spec: { ...tc.spec, clickhouse: { ...tc.spec.clickhouse, shards } } }).map(
+        ({ shard, replica }) => {
+          const host = names.replicaHost(shard, replica);
+          const url = config.endpoints[host] ?? `http://${host}:${ports.clickhouseHttp}`;
+          return { shard, replica, host, url };
+        },
+      );
+    },
+    connect(replica, password) {
+      // `default` database: the tracker database may not exist yet; every statement is fully qualified.
+      return new ClickHouseStore({
+        url: replica.url,
+        database: 'default',
+        password,
+        requestTimeoutMs: config.requestTimeoutMs,
+      });
+    },
+  };
+}
+
+export const latestSchemaVersion = (): number => Math.max(0, ...loadMigrations().map((m) => m.version));
+
+/** The applied version on one replica; 0 when the database or the migrations table does not exist yet. */
+export async function replicaVersion(sql: SqlRunner, database: string): Promise<number> {
+  try {
+    return await appliedVersion(sql, database);
+  } catch (err) {
+    if (/UNKNOWN_DATABASE|UNKNOWN_TABLE|does not exist/i.test((err as Error).message)) return 0;
+    throw err;
+  }
+}
+
+export type SchemaTarget = { tc: TrackerCluster; replicas: Replica[]; password: string };
+
+/**
+ * Bring every replica to the latest version and return the verified version per replica host.
+ * cluster mode: one ON CLUSTER run on the first replica (replication does the rest), then verify each.
+ * per-replica mode: the single-node rendering on each replica that is behind.
+ */
+export async function ensureSchema(
+  access: ClickHouseAccess,
+  target: SchemaTarget,
+): Promise<Map<string, number>> {
+  const { database, retention } = target.tc.spec.schema;
+  const latest = latestSchemaVersion();
+  const versions = await readVersions(access, target, database);
+  const behind = target.replicas.filter((r) => (versions.get(r.host) ?? 0) < latest);
+  if (behind.length === 0) return versions;
+  const runOn = access.schemaMode === 'cluster' ? target.replicas.slice(0, 1) : behind;
+  const cluster = access.schemaMode === 'cluster' ? clickhouseClusterName : undefined;
+  for (const replica of runOn) {
+    await withConnection(access, replica, target.password, async (sql) => {
+      try {
+        await applyMigrations(sql, { database, retention, ...(cluster ? { cluster } : {}) });
+      } catch (err) {
+        throw new Error(`apply schema on ${replica.host}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  }
+  return readVersions(access, target, database);
+}
+
+async function readVersions(access: ClickHouseAccess, target: SchemaTarget, database: string) {
+  const entries = await Promise.all(
+    target.replicas.map(async (r) => {
+      const version = await withConnection(access, r, target.password, (sql) =>
+        replicaVersion(sql, database),
+      );
+      return [r.host, version] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+async function withConnection<T>(
+  access: ClickHouseAccess,
+  replica: Replica,
+  password: string,
+  fn: (sql: SqlRunner) => Promise<T>,
+): Promise<T> {
+  const conn = access.connect(replica, password);
+  try {
+    return await fn(conn);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(message.includes(replica.host) ? message : `query ${replica.host}: ${message}`, {
+      cause: err,
+    });
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,237 @@
+// List + watch of one resource type into an in-memory store, written over client-node's `Watch` because its
+// own informer stops on any error other than 410/timeout (operator-peers §4.2). This one never stops until
+// asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
+// relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
+// activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import { collectionPath, type ResourceType } from '../kube/resources.ts';
+import type { KubeRest } from '../kube/rest.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+
+export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
+export type StopReason = 'closed' | 'gone' | 'watchdog' | 'relist' | 'error' | 'stopped';
+
+export interface InformerOptions {
+  readonly kc: KubeConfig;
+  readonly rest: KubeRest;
+  readonly type: ResourceType;
+  /** Undefined: all namespaces. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly watchdogMs: number;
+  readonly relistIntervalMs: number;
+  readonly reconnectMaxMs: number;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly onEvent: (event: InformerEvent, obj: KubeObject) => void;
+}
+
+type List = { metadata?: { resourceVersion?: string; continue?: string }; items?: KubeObject[] };
+type RawEvent = { type: string; object: KubeObject & { code?: number } };
+
+export const objectKey = (namespace: string | undefined, name: string): string =>
+  namespace ? `${namespace}/${name}` : name;
+
+export class Informer {
+  readonly #o: InformerOptions;
+  readonly #store = new Map<string, KubeObject>();
+  #rv: string | undefined;
+  #stopped = false;
+  #synced = false;
+  #lastActivity = Date.now();
+  #lastList = 0;
+  #failures = 0;
+  #abortCurrent: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #firstSync: { promise: Promise<void>; resolve: () => void };
+
+  constructor(options: InformerOptions) {
+    this.#o = options;
+    let resolve = () => undefined as void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#firstSync = { promise, resolve };
+  }
+
+  get resource(): string {
+    return this.#o.type.plural;
+  }
+  get synced(): boolean {
+    return this.#synced;
+  }
+  /** Milliseconds since the last event, bookmark or list: the liveness probe's input. */
+  get silentForMs(): number {
+    return Date.now() - this.#lastActivity;
+  }
+
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#store.get(objectKey(namespace, name));
+  }
+  list(): KubeObject[] {
+    return [...this.#store.values()];
+  }
+
+  /** Starts the loop; resolves after the first complete list. */
+  start(): Promise<void> {
+    this.#loop ??= this.#run();
+    return this.#firstSync.promise;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#abortCurrent?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        if (this.#rv === undefined) await this.#relist();
+        const reason = await this.#watchOnce();
+        this.#afterWatch(reason);
+      } catch (err) {
+        this.#o.log.warn('List failed', { resource: this.resource, error: err });
+        this.#failures++;
+      }
+      if (this.#failures > 0 && !this.#stopped) await this.#sleep(this.#backoffMs());
+    }
+  }
+
+  #afterWatch(reason: StopReason): void {
+    if (reason === 'stopped') return;
+    this.#o.metrics.watchRestarts.inc({ resource: this.resource, reason });
+    if (reason === 'gone' || reason === 'relist') this.#rv = undefined;
+    if (reason === 'error') this.#failures++;
+    else this.#failures = 0;
+    this.#o.log.debug('Watch ended', { resource: this.resource, reason });
+  }
+
+  #backoffMs(): number {
+    return Math.min(this.#o.reconnectMaxMs, 100 * 2 ** Math.min(this.#failures - 1, 16));
+  }
+
+  /** Full (paginated) list, diffed against the store so consumers see only real changes and deletions. */
+  async #relist(): Promise<void> {
+    const seen = new Map<string, KubeObject>();
+    let token: string | undefined;
+    let rv: string | undefined;
+    do {
+      const page = await this.#o.rest.request<List>('list', collectionPath(this.#o.type, this.#o.namespace), {
+        query: { labelSelector: this.#o.labelSelector, limit: '500', continue: token },
+      });
+      for (const item of page.items ?? []) {
+        // List items carry no apiVersion/kind (watch events do); consumers rely on both.
+        const obj = { ...item, apiVersion: this.#o.type.apiVersion, kind: this.#o.type.kind };
+        seen.set(objectKey(item.metadata.namespace, item.metadata.name), obj);
+      }
+      token = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion;
+    } while (token);
+    this.#replace(seen);
+    this.#rv = rv;
+    this.#lastList = Date.now();
+    this.#lastActivity = Date.now();
+    this.#failures = 0;
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#firstSync.resolve();
+    }
+  }
+
+  #replace(next: Map<string, KubeObject>): void {
+    for (const [key, old] of this.#store) {
+      if (!next.has(key)) {
+        this.#store.delete(key);
+        this.#o.onEvent('DELETED', old);
+      }
+    }
+    for (const [key, obj] of next) {
+      const old = this.#store.get(key);
+      this.#store.set(key, obj);
+      if (!old) this.#o.onEvent('ADDED', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion)
+        this.#o.onEvent('MODIFIED', obj);
+    }
+  }
+
+  /** One watch stream from the last resourceVersion; resolves with why it ended. */
+  #watchOnce(): Promise<StopReason> {
+    if (this.#stopped) return Promise.resolve('stopped');
+    const watch = new Watch(this.#o.kc);
+    // client-node's own inactivity timer doubles as the first watchdog; ours below is the guard.
+    // (`private` in its .d.ts only; the field is public at runtime and the only way to set the timer.)
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#o.watchdogMs;
+    return new Promise<StopReason>((resolve) => {
+      let settled = false;
+      const finish = (reason: StopReason) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        this.#abortCurrent = undefined;
+        void started.then((c) => c.abort()).catch(() => undefined);
+        resolve(reason);
+      };
+      const timer = setInterval(() => this.#checkTimers(finish), Math.min(1000, this.#o.watchdogMs / 4));
+      this.#abortCurrent = () => finish('stopped');
+      const started = watch.watch(
+        collectionPath(this.#o.type, this.#o.namespace),
+        this.#watchQuery(),
+        (type, obj) => this.#onWatchEvent({ type, object: obj }, finish),
+        (err) => finish(classify(err)),
+      );
+      started.catch(() => finish('error'));
+    });
+  }
+
+  #watchQuery(): Record<string, string | boolean | number | undefined> {
+    return {
+      resourceVersion: this.#rv,
+      allowWatchBookmarks: true,
+      labelSelector: this.#o.labelSelector,
+      // The apiserver ends the stream normally after this long (randomised like client-go's 5-10 min).
+      timeoutSeconds: Math.floor(300 + Math.random() * 300),
+    };
+  }
+
+  #checkTimers(finish: (r: StopReason) => void): void {
+    if (this.silentForMs > this.#o.watchdogMs) finish('watchdog');
+    else if (Date.now() - this.#lastList > this.#o.relistIntervalMs) finish('relist');
+  }
+
+  #onWatchEvent(event: RawEvent, finish: (r: StopReason) => void): void {
+    this.#lastActivity = Date.now();
+    const obj = event.object;
+    if (event.type === 'ERROR') {
+      finish(obj.code === 410 ? 'gone' : 'error');
+      return;
+    }
+    const rv = obj.metadata?.resourceVersion;
+    if (rv) this.#rv = rv;
+    if (event.type === 'BOOKMARK') return;
+    const key = objectKey(obj.metadata.namespace, obj.metadata.name);
+    if (event.type === 'DELETED') this.#store.delete(key);
+    else this.#store.set(key, obj);
+    this.#o.onEvent(event.type as InformerEvent, obj);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.#abortCurrent = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}
+
+function classify(err: unknown): StopReason {
+  if (!err) return 'closed';
+  const e = err as { statusCode?: number; name?: string };
+  if (e.statusCode === 410) return 'gone';
+  if (e.name === 'TimeoutError') return 'watchdog';
+  return 'error';
+}

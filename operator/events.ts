@@ -1,0 +1,59 @@
+// Kubernetes Events on the TrackerCluster for transitions a user should see in `kubectl describe`
+// (conditions changing status, refused shard decreases, restarts, prunes, PVC growth). Event reasons are
+// the condition reasons of crds/conditions.ts plus the few operator actions below; nothing else.
+import { randomBytes } from 'node:crypto';
+import type { KubeObject } from '../cdk8s/types.ts';
+import { collectionPath, resourceType } from './kube/resources.ts';
+import type { KubeRest } from './kube/rest.ts';
+import type { Logger } from './log.ts';
+
+/** Reasons of events that are actions, not condition transitions. */
+export const EventReason = {
+  Pruned: 'Pruned',
+  RestartingReplica: 'RestartingReplica',
+  VolumeExpanded: 'VolumeExpanded',
+  SecretCreated: 'SecretCreated',
+  SchemaApplied: 'SchemaApplied',
+} as const;
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void>;
+}
+
+const eventType = resourceType('v1', 'Event');
+
+export function eventRecorder(rest: KubeRest, component: string, log: Logger): EventRecorder {
+  return {
+    async record(obj, type, reason, message) {
+      const ns = obj.metadata.namespace ?? 'default';
+      const now = new Date().toISOString();
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${obj.metadata.name}.${randomBytes(6).toString('hex')}`, namespace: ns },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: ns,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+        },
+        type,
+        reason,
+        message: message.slice(0, 1024),
+        source: { component },
+        reportingComponent: component,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      };
+      // An event that cannot be written is not worth failing a reconcile for.
+      await rest
+        .request('create', collectionPath(eventType, ns), { body })
+        .catch((err) => log.warn('Record event failed', { reason, error: err }));
+    },
+  };
+}

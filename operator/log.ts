@@ -1,0 +1,40 @@
+// Structured JSON logs, one object per line on stdout (what log collectors parse). Kubernetes logging
+// conventions: capitalised message, no trailing period, the object named in fields (kind, key).
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export function createLogger(
+  level: LogLevel,
+  base: Fields = {},
+  write: (line: string) => void = (l) => process.stdout.write(l),
+): Logger {
+  const emit = (at: LogLevel, msg: string, fields: Fields = {}) => {
+    if (order[at] < order[level]) return;
+    const entry = { time: new Date().toISOString(), level: at, msg, ...base, ...fields };
+    write(`${JSON.stringify(entry, errorReplacer)}\n`);
+  };
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(level, { ...base, ...fields }, write),
+  };
+}
+
+/** Errors serialise as their message (JSON.stringify would give `{}`). */
+function errorReplacer(_key: string, value: unknown): unknown {
+  return value instanceof Error ? value.message : value;
+}
+
+export const silentLogger: Logger = createLogger('error', {}, () => undefined);

@@ -1,0 +1,98 @@
+// The operator as a value: leader election decides when a Controller runs; HTTP probes and metrics run
+// always. main.ts builds one from the environment; tests build them in-process with their own config.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { clickhouseAccess } from './clickhouse.ts';
+import type { OperatorConfig } from './config.ts';
+import { Controller } from './controller/controller.ts';
+import { LeaderElector } from './controller/leader.ts';
+import { eventRecorder } from './events.ts';
+import { startHttp } from './http.ts';
+import { KubeRest } from './kube/rest.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { Step } from './reconcile/state.ts';
+import { steps as defaultSteps } from './steps/index.ts';
+
+export interface OperatorOptions {
+  readonly config: Readonly<OperatorConfig>;
+  readonly kc: KubeConfig;
+  readonly log?: Logger;
+  readonly steps?: readonly Step[];
+}
+
+export interface Operator {
+  readonly metrics: Metrics;
+  readonly httpPort: number;
+  readonly isLeader: () => boolean;
+  /** The running controller (undefined while standing by). */
+  readonly controller: () => Controller | undefined;
+  /** Graceful stop; `release: false` keeps the lease held, as a crash would. */
+  stop(opts?: { release?: boolean }): Promise<void>;
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<Operator> {
+  const { config, kc } = opts;
+  const log =
+    opts.log ?? createLogger(config.logLevel, { component: 'tracker-operator', identity: config.identity });
+  const metrics = createMetrics();
+  const rest = new KubeRest(kc, metrics);
+  const build = () =>
+    new Controller({
+      kc,
+      rest,
+      config,
+      log,
+      metrics,
+      events: eventRecorder(rest, 'tracker-operator', log),
+      clickhouse: clickhouseAccess(config.clickhouse),
+      steps: opts.steps ?? defaultSteps,
+    });
+  let controller: Controller | undefined;
+  // Starting and stopping are chained, so a lost-then-regained lease never runs two controllers.
+  let transition: Promise<void> = Promise.resolve();
+  const lead = (on: boolean) => {
+    transition = transition.then(async () => {
+      if (on && !controller) {
+        controller = build();
+        await controller.start().catch((err) => log.error('Start controller failed', { error: err }));
+      } else if (!on && controller) {
+        const c = controller;
+        controller = undefined;
+        await c.stop();
+      }
+    });
+  };
+  const le = config.leaderElection;
+  const elector = le.enabled
+    ? new LeaderElector({
+        rest,
+        ...le,
+        identity: config.identity,
+        log,
+        metrics,
+        onStartedLeading: () => lead(true),
+        onStoppedLeading: () => lead(false),
+      })
+    : undefined;
+  if (elector) elector.start();
+  else lead(true);
+  const http = await startHttp(config.http.host, config.http.port, {
+    registry: metrics.registry,
+    healthy: () => !controller || controller.maxSilenceMs < 2 * config.watch.watchdogMs,
+    ready: () => !controller || controller.synced,
+  });
+  return {
+    metrics,
+    httpPort: http.port,
+    isLeader: () => (elector ? elector.isLeader : true),
+    controller: () => controller,
+    async stop({ release = true } = {}) {
+      if (elector) await elector.stop(release);
+      lead(false);
+      await transition;
+      await http.close();
+      await rest.close();
+      log.info('Operator stopped');
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// THE apply helper: every object the operator writes goes through `applyObject` (server-side apply, field
+// manager `tracker-operator`, force: the operator owns these fields). A reconcile with nothing to change
+// must not write, so each applied object carries a hash of what was applied; an object whose live hash
+// matches is skipped without a request. `pruneObjects` deletes owned objects no longer rendered.
+import { hashOf } from '../../cdk8s/meta.ts';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import { objectPath, resourceType } from '../kube/resources.ts';
+import type { Deps, ReconcileState } from './state.ts';
+
+export const fieldManager = 'tracker-operator';
+/** Hash of the object as the operator last applied it (set by applyObject, compared before applying). */
+export const appliedHashAnnotation = 'tracker.dev/applied-hash';
+
+export type ApplyResult = 'unchanged' | 'applied';
+
+/** The object plus its applied-hash annotation (the hash excludes the annotation itself). */
+export function withAppliedHash(obj: KubeObject): KubeObject {
+  const hash = hashOf(obj);
+  const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hash };
+  return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
+
+/** Live object from the informer cache, or from the apiserver for kinds without an informer. */
+export async function liveObject(obj: KubeObject, deps: Deps): Promise<KubeObject | undefined> {
+  const ns = obj.metadata.namespace ?? 'default';
+  const cached = deps.cache.list(obj.apiVersion, obj.kind, ns);
+  if (cached) return deps.cache.get(obj.apiVersion, obj.kind, ns, obj.metadata.name);
+  const type = resourceType(obj.apiVersion, obj.kind);
+  return deps.rest.getOrUndefined<KubeObject>(objectPath(type, ns, obj.metadata.name));
+}
+
+export function upToDate(desired: KubeObject, live: KubeObject | undefined): boolean {
+  if (!live || live.metadata.deletionTimestamp) return false;
+  return (
+    live.metadata.annotations?.[appliedHashAnnotation] ===
+    desired.metadata.annotations?.[appliedHashAnnotation]
+  );
+}
+
+/**
+ * Fields the apiserver refuses to change keep their live value. StatefulSet volumeClaimTemplates are
+ * immutable: storage growth is done on the PVCs themselves (steps/volumes.ts), never by recreating the set.
+ */
+export function keepImmutable(obj: KubeObject, live: KubeObject | undefined): KubeObject {
+  if (!live || obj.kind !== 'StatefulSet') return obj;
+  const liveTemplates = (live.spec as { volumeClaimTemplates?: unknown } | undefined)?.volumeClaimTemplates;
+  if (liveTemplates === undefined) return obj;
+  return { ...obj, spec: { ...(obj.spec as object), volumeClaimTemplates: liveTemplates } };
+}
+
+export async function applyObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<ApplyResult> {
+  const live = await liveObject(obj, deps);
+  const desired = withAppliedHash(keepImmutable(obj, live));
+  if (upToDate(desired, live)) return 'unchanged';
+  const type = resourceType(desired.apiVersion, desired.kind);
+  const path = objectPath(type, desired.metadata.namespace ?? 'default', desired.metadata.name);
+  state.applied++;
+  try {
+    await deps.rest.request('apply', path, { query: { fieldManager, force: 'true' }, body: desired });
+  } catch (err) {
+    throw new Error(`apply ${desired.kind} ${desired.metadata.name}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  deps.log.debug('Applied object', { kind: desired.kind, name: desired.metadata.name });
+  return 'applied';
+}
+
+export async function applyAll(
+  objs: readonly KubeObject[],
+  state: ReconcileState,
+  deps: Deps,
+): Promise<number> {
+  let applied = 0;
+  for (const obj of objs) if ((await applyObject(obj, state, deps)) === 'applied') applied++;
+  return applied;
+}
+
+/** Owned = controller ownerReference to this TrackerCluster's uid (labels can be copied; uids cannot). */
+export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
+  return !!uid && (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
+}
+
+export async function deleteObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
+  const type = resourceType(obj.apiVersion, obj.kind);
+  state.applied++;
+  try {
+    await deps.rest.request(
+      'delete',
+      objectPath(type, obj.metadata.namespace ?? 'default', obj.metadata.name),
+      {
+        body: { propagationPolicy: 'Background' },
+      },
+    );
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return;
+    throw new Error(`delete ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,145 @@
+// The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
+// ONCE through the status subresource, and only when it differs from what is stored. Conflicts become a
+// short requeue; any other error marks the failing step in the Ready condition and goes to the queue's
+// backoff. Conditions that changed status produce one Event each.
+import { hashOf } from '../../cdk8s/meta.ts';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import {
+  type ConditionReason,
+  conditionTypes,
+  ConditionReason as Reason,
+  ConditionStatus as Status,
+  ConditionType as Type,
+} from '../../crds/conditions.ts';
+import type { Condition, TrackerClusterStatus } from '../../crds/status.ts';
+import { objectPath, resourceType } from '../kube/resources.ts';
+import { isConflict } from '../kube/rest.ts';
+import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
+
+export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };
+
+const conflictRequeueMs = 200;
+const warningReasons = new Set<ConditionReason>([
+  Reason.ShardDecreaseRefused,
+  Reason.MigrationFailed,
+  Reason.ApplyFailed,
+  Reason.QuorumLost,
+  Reason.SpecInvalid,
+]);
+
+export function newState(live: KubeObject): ReconcileState {
+  const state: ReconcileState = { live, conditions: new Map(), status: {}, applied: 0 };
+  // Until a step says otherwise, each component waits for the one before it (the gate order).
+  setCondition(state, Type.KeeperReady, Status.Unknown, Reason.Reconciling, 'Keeper not reconciled yet');
+  setCondition(
+    state,
+    Type.ClickHouseReady,
+    Status.False,
+    Reason.WaitingForKeeper,
+    'Waiting for a Keeper quorum',
+  );
+  setCondition(
+    state,
+    Type.SchemaReady,
+    Status.False,
+    Reason.WaitingForClickHouse,
+    'Waiting for every ClickHouse host',
+  );
+  setCondition(state, Type.IngestReady, Status.False, Reason.WaitingForSchema, 'Waiting for the schema');
+  return state;
+}
+
+export async function runSteps(
+  live: KubeObject,
+  steps: readonly Step[],
+  deps: Deps,
+): Promise<ReconcileOutcome> {
+  const state = newState(live);
+  let failure: Error | undefined;
+  for (const step of steps) {
+    try {
+      if ((await step.run(state, deps)) === 'stop') break;
+    } catch (err) {
+      if (isConflict(err)) requeue(state, conflictRequeueMs);
+      else failure = stepFailed(state, step.name, err);
+      break;
+    }
+  }
+  finishReady(state);
+  await writeStatus(state, deps);
+  if (failure) throw failure;
+  return { requeueAfterMs: state.requeueAfterMs, writes: state.applied };
+}
+
+function stepFailed(state: ReconcileState, step: string, err: unknown): Error {
+  const message = `${step}: ${(err as Error).message}`;
+  setCondition(state, Type.Ready, Status.False, Reason.ApplyFailed, message);
+  return new Error(`reconcile ${state.live.metadata.namespace}/${state.live.metadata.name}: ${message}`, {
+    cause: err,
+  });
+}
+
+/** Ready is True only when every component is; a step may already have set it (paused, invalid, failed). */
+function finishReady(state: ReconcileState): void {
+  if (state.conditions.has(Type.Ready)) return;
+  const notReady = conditionTypes.filter(
+    (t) => t !== Type.Ready && state.conditions.get(t)?.status !== Status.True,
+  );
+  if (notReady.length === 0)
+    setCondition(state, Type.Ready, Status.True, Reason.Available, 'All components are ready');
+  else
+    setCondition(
+      state,
+      Type.Ready,
+      Status.False,
+      Reason.ComponentsNotReady,
+      `Not ready: ${notReady.join(', ')}`,
+    );
+}
+
+export function buildStatus(state: ReconcileState, now: string): TrackerClusterStatus {
+  const previous = (state.live.status ?? {}) as TrackerClusterStatus;
+  const generation = state.live.metadata.generation;
+  const conditions: Condition[] = conditionTypes.flatMap((type) => {
+    const value = state.conditions.get(type);
+    if (!value) return [];
+    const before = previous.conditions?.find((c) => c.type === type);
+    const lastTransitionTime = before && before.status === value.status ? before.lastTransitionTime : now;
+    return [
+      { type, ...value, lastTransitionTime, ...(generation ? { observedGeneration: generation } : {}) },
+    ];
+  });
+  // Fields a gated-off step did not compute keep their last value instead of flapping.
+  return {
+    ...previous,
+    ...state.status,
+    conditions,
+    ...(generation ? { observedGeneration: generation } : {}),
+  };
+}
+
+async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
+  const status = buildStatus(state, new Date().toISOString());
+  if (hashOf(status) === hashOf(state.live.status ?? {})) return;
+  const { namespace = 'default', name } = state.live.metadata;
+  const path = `${objectPath(resourceType(state.live.apiVersion, state.live.kind), namespace, name)}/status`;
+  state.applied++;
+  await deps.rest.request('patch', path, { body: { status } });
+  await recordTransitions(state, status, deps);
+}
+
+async function recordTransitions(
+  state: ReconcileState,
+  status: TrackerClusterStatus,
+  deps: Deps,
+): Promise<void> {
+  const before = ((state.live.status ?? {}) as TrackerClusterStatus).conditions ?? [];
+  for (const c of status.conditions ?? []) {
+    const prev = before.find((b) => b.type === c.type);
+    if ((prev?.status ?? Status.Unknown) === c.status || c.status === Status.Unknown) continue;
+    const type =
+      c.status === Status.False && warningReasons.has(c.reason as ConditionReason) ? 'Warning' : 'Normal';
+    state.applied++;
+    await deps.events.record(state.live, type, c.reason, `${c.type}=${c.status}: ${c.message}`);
+  }
+}

@@ -1,0 +1,84 @@
+// What one reconcile knows and produces. A fresh ReconcileState per reconcile (nothing carried over in
+// memory: the cluster is the source of truth); steps read the TrackerCluster and the informer caches,
+// write through the one apply helper, and record conditions and status fields here. The runner writes
+// status ONCE from this state at the end.
+import type { Rendered } from '../../cdk8s/index.ts';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import type { ConditionReason, ConditionStatus, ConditionType } from '../../crds/conditions.ts';
+import type { TrackerClusterStatus } from '../../crds/status.ts';
+import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import type { ClickHouseAccess } from '../clickhouse.ts';
+import type { OperatorConfig } from '../config.ts';
+import type { EventRecorder } from '../events.ts';
+import type { KubeRest } from '../kube/rest.ts';
+import type { Logger } from '../log.ts';
+
+/** Read access to the informer caches (every kind the operator owns, plus TrackerClusters). */
+export interface Cache {
+  get(apiVersion: string, kind: string, namespace: string, name: string): KubeObject | undefined;
+  /** Objects of a kind in a namespace; undefined when the kind has no informer. */
+  list(apiVersion: string, kind: string, namespace: string): KubeObject[] | undefined;
+}
+
+export interface Deps {
+  readonly rest: KubeRest;
+  readonly cache: Cache;
+  readonly config: Readonly<OperatorConfig>;
+  readonly log: Logger;
+  readonly events: EventRecorder;
+  readonly clickhouse: ClickHouseAccess;
+}
+
+export type ConditionValue = { status: ConditionStatus; reason: ConditionReason; message: string };
+
+export interface ReconcileState {
+  /** The TrackerCluster as stored (status included), for comparison when writing status. */
+  readonly live: KubeObject;
+  /** Set by the `parse` step: the defaulted, validated TrackerCluster (uid and generation kept). */
+  tc?: TrackerCluster;
+  /** Set by `render`: everything the cluster should consist of, with hashes. */
+  rendered?: Rendered;
+  /** Set by `render`: the shard count actually rendered (the live one when a decrease was refused). */
+  renderedShards?: number;
+  /** Set by `render` when spec.clickhouse.shards went below the live count without allowDataLoss. */
+  shardDecreaseRefused?: { from: number; to: number } | undefined;
+  /** Set by `clickhouse`: some replica still waits for (or is in) its restart. */
+  rolloutPending?: boolean;
+  readonly conditions: Map<ConditionType, ConditionValue>;
+  readonly status: Partial<TrackerClusterStatus>;
+  /** The smallest requeue delay any step asked for. */
+  requeueAfterMs?: number;
+  /** Write requests this reconcile made (apply, patch, create, delete); the zero-write test reads it. */
+  applied: number;
+}
+
+export type StepOutcome = 'continue' | 'stop';
+export interface Step {
+  readonly name: string;
+  run(state: ReconcileState, deps: Deps): Promise<StepOutcome>;
+}
+
+export function requeue(state: ReconcileState, ms: number): void {
+  state.requeueAfterMs = Math.min(state.requeueAfterMs ?? ms, ms);
+}
+
+export function setCondition(
+  state: ReconcileState,
+  type: ConditionType,
+  status: ConditionStatus,
+  reason: ConditionReason,
+  message: string,
+): void {
+  state.conditions.set(type, { status, reason, message });
+}
+
+/** The parsed TrackerCluster; steps after `parse` may rely on it. */
+export function tcOf(state: ReconcileState): TrackerCluster {
+  if (!state.tc) throw new Error('reconcile: step order broken, the TrackerCluster was not parsed');
+  return state.tc;
+}
+
+export function renderedOf(state: ReconcileState): Rendered {
+  if (!state.rendered) throw new Error('reconcile: step order broken, nothing was rendered');
+  return state.rendered;
+}

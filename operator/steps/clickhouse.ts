@@ -1,0 +1,88 @@
+// clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
+// rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
+import { labelKeys } from '../../cdk8s/meta.ts';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import {
+  ConditionReason as Reason,
+  ConditionStatus as Status,
+  ConditionType as Type,
+} from '../../crds/conditions.ts';
+import { EventReason } from '../events.ts';
+import { applyAll, applyObject } from '../reconcile/apply.ts';
+import {
+  type Deps,
+  type ReconcileState,
+  renderedOf,
+  requeue,
+  type Step,
+  setCondition,
+  tcOf,
+} from '../reconcile/state.ts';
+import { componentObjects, workloadStatus } from './objects.ts';
+import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
+
+const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
+
+function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
+  const { name, namespace = 'default', labels } = desired.metadata;
+  const live = deps.cache.get('apps/v1', 'StatefulSet', namespace, name);
+  const want = desired.metadata.annotations?.[templateHashAnnotation];
+  return {
+    name,
+    shard: Number(labels?.[labelKeys.shard] ?? 0),
+    exists: live !== undefined,
+    templateChanged: live?.metadata.annotations?.[templateHashAnnotation] !== want,
+    ready: workloadStatus(live)?.rolledOut ?? false,
+  };
+}
+
+export const clickhouse: Step = {
+  name: 'clickhouse',
+  async run(state: ReconcileState, deps: Deps) {
+    const objects = componentObjects(renderedOf(state).objects, 'clickhouse');
+    await applyAll(
+      objects.filter((o) => !isReplicaSet(o)),
+      state,
+      deps,
+    );
+    const sets = objects.filter(isReplicaSet).map(withTemplateHash);
+    const plan = planRollout(sets.map((s) => replicaState(s, deps)));
+    for (const sts of sets) {
+      const action = plan.get(sts.metadata.name);
+      if (action === 'hold') continue;
+      const result = await applyObject(sts, state, deps);
+      if (action === 'restart' && result === 'applied') {
+        const message = `Restarting ${sts.metadata.name}: restart-relevant configuration or pod template changed`;
+        await deps.events.record(state.live, 'Normal', EventReason.RestartingReplica, message);
+      }
+    }
+    state.rolloutPending = [...plan.values()].some((a) => a === 'hold' || a === 'restart');
+    return 'continue';
+  },
+};
+
+export const clickhouseReady: Step = {
+  name: 'clickhouseReady',
+  async run(state: ReconcileState, deps: Deps) {
+    const tc = tcOf(state);
+    const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);
+    const ns = tc.metadata.namespace ?? 'default';
+    const ready = sets.filter(
+      (s) => workloadStatus(deps.cache.get('apps/v1', 'StatefulSet', ns, s.metadata.name))?.rolledOut,
+    ).length;
+    state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
+    const message = `${ready}/${sets.length} ClickHouse hosts ready`;
+    const refused = state.shardDecreaseRefused;
+    if (ready === sets.length && !state.rolloutPending) {
+      if (refused) {
+        const why = `spec.clickhouse.shards is ${refused.to} but ${refused.from} shards exist and spec.allowDataLoss is false: keeping ${refused.from} shards`;
+        setCondition(state, Type.ClickHouseReady, Status.False, Reason.ShardDecreaseRefused, why);
+      } else setCondition(state, Type.ClickHouseReady, Status.True, Reason.Available, message);
+      return 'continue';
+    }
+    const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
+    setCondition(state, Type.ClickHouseReady, Status.False, reason, message);
+    requeue(state, deps.config.queue.progressRequeueMs);
+    return 'stop';
+  },
+};

@@ -1,0 +1,50 @@
+// credentials: the Secrets the renderer references but cannot render (random values; cdk8s/ is pure).
+// Created once when missing and never updated: rotating them would lock ClickHouse replicas out of each
+// other. Owned by the TrackerCluster, so they are garbage-collected with it.
+import { randomBytes } from 'node:crypto';
+import { labels, ownerReferences } from '../../cdk8s/meta.ts';
+import { EventReason } from '../events.ts';
+import { collectionPath, resourceType } from '../kube/resources.ts';
+import { isConflict } from '../kube/rest.ts';
+import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+
+const secretType = resourceType('v1', 'Secret');
+
+export const credentials: Step = {
+  name: 'credentials',
+  async run(state: ReconcileState, deps: Deps) {
+    const tc = tcOf(state);
+    const ns = tc.metadata.namespace ?? 'default';
+    for (const secret of renderedOf(state).secrets) {
+      if (deps.cache.get('v1', 'Secret', ns, secret.name)) continue;
+      const data = Object.fromEntries(secret.keys.map((k) => [k, randomBytes(24).toString('base64url')]));
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: secret.name,
+          namespace: ns,
+          labels: labels(tc, 'clickhouse'),
+          ownerReferences: ownerReferences(tc),
+        },
+        type: 'Opaque',
+        stringData: data,
+      };
+      state.applied++;
+      try {
+        await deps.rest.request('create', collectionPath(secretType, ns), { body });
+      } catch (err) {
+        // Created by an earlier reconcile the cache has not seen yet: keep the existing values.
+        if (isConflict(err)) continue;
+        throw new Error(`create Secret ${secret.name}: ${(err as Error).message}`, { cause: err });
+      }
+      await deps.events.record(
+        state.live,
+        'Normal',
+        EventReason.SecretCreated,
+        `Created Secret ${secret.name}`,
+      );
+    }
+    return 'continue';
+  },
+};

@@ -1,0 +1,27 @@
+// The reconcile, in order (SPEC 7): parse → paused → render → credentials → prune → Keeper (gate: quorum) →
+// ClickHouse objects → volumes → gate: every host ready → schema (gate: verified on every replica) → ingest.
+// A step that returns 'stop' ends the list at its gate; the runner then writes status once.
+import type { Step } from '../reconcile/state.ts';
+import { clickhouse, clickhouseReady } from './clickhouse.ts';
+import { credentials } from './credentials.ts';
+import { ingest } from './ingest.ts';
+import { keeper } from './keeper.ts';
+import { parse, paused } from './parse.ts';
+import { prune } from './prune.ts';
+import { render } from './render.ts';
+import { schema } from './schema.ts';
+import { volumes } from './volumes.ts';
+
+export const steps: readonly Step[] = [
+  parse,
+  paused,
+  render,
+  credentials,
+  prune,
+  keeper,
+  clickhouse,
+  volumes,
+  clickhouseReady,
+  schema,
+  ingest,
+];

@@ -1,0 +1,87 @@
+// ingest: after SchemaReady, the NATS and ingest objects. A config change changes the config-hash annotation
+// on the pod template (cdk8s/ingest.ts), so the Deployment rolls. With autoscaling the rendered Deployment
+// has no `replicas`; before the operator stops applying that field, its current value is handed to a second
+// field manager, so dropping it does not reset the Deployment to 1 replica (the HPA then owns it).
+import { namesOf } from '../../cdk8s/names.ts';
+import type { KubeObject } from '../../cdk8s/types.ts';
+import {
+  ConditionReason as Reason,
+  ConditionStatus as Status,
+  ConditionType as Type,
+} from '../../crds/conditions.ts';
+import { objectPath, resourceType } from '../kube/resources.ts';
+import { applyAll, fieldManager } from '../reconcile/apply.ts';
+import {
+  type Deps,
+  type ReconcileState,
+  renderedOf,
+  requeue,
+  type Step,
+  setCondition,
+  tcOf,
+} from '../reconcile/state.ts';
+import { componentObjects, workloadStatus } from './objects.ts';
+
+export const handoverManager = 'tracker-operator-hpa-handover';
+const deploymentType = resourceType('apps/v1', 'Deployment');
+
+type ManagedField = {
+  manager?: string;
+  operation?: string;
+  fieldsV1?: { 'f:spec'?: Record<string, unknown> };
+};
+
+/** True when our apply still owns spec.replicas of the live Deployment. */
+export function ownsReplicas(live: KubeObject): boolean {
+  const fields = (live.metadata.managedFields ?? []) as ManagedField[];
+  return fields.some(
+    (f) =>
+      f.manager === fieldManager &&
+      f.operation === 'Apply' &&
+      f.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined,
+  );
+}
+
+async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
+  if ((desired.spec as { replicas?: number }).replicas !== undefined) return;
+  const ns = desired.metadata.namespace ?? 'default';
+  const live = deps.cache.get('apps/v1', 'Deployment', ns, desired.metadata.name);
+  if (!live || !ownsReplicas(live)) return;
+  const replicas = (live.spec as { replicas?: number }).replicas;
+  const body = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: desired.metadata.name, namespace: ns },
+    spec: { replicas },
+  };
+  state.applied++;
+  await deps.rest.request('apply', objectPath(deploymentType, ns, desired.metadata.name), {
+    query: { fieldManager: handoverManager, force: 'true' },
+    body,
+  });
+}
+
+export const ingest: Step = {
+  name: 'ingest',
+  async run(state: ReconcileState, deps: Deps) {
+    const tc = tcOf(state);
+    const names = namesOf(tc);
+    const objects = renderedOf(state).objects;
+    await applyAll(componentObjects(objects, 'nats'), state, deps);
+    const own = componentObjects(objects, 'ingest');
+    const deployment = own.find((o) => o.kind === 'Deployment');
+    if (deployment) await handOverReplicas(deployment, state, deps);
+    await applyAll(own, state, deps);
+    const live = workloadStatus(deps.cache.get('apps/v1', 'Deployment', names.namespace, names.ingest));
+    state.status.ingest = { replicas: live?.replicas ?? 0, readyReplicas: live?.readyReplicas ?? 0 };
+    state.status.ingestEndpoint = `${tc.spec.ingest.tls ? 'https' : 'http'}://${names.ingestHost}`;
+    const message = `${live?.readyReplicas ?? 0}/${live?.replicas ?? 0} ingest pods ready and up to date`;
+    if (live?.rolledOut) {
+      setCondition(state, Type.IngestReady, Status.True, Reason.Available, message);
+      return 'continue';
+    }
+    setCondition(state, Type.IngestReady, Status.False, Reason.RolloutInProgress, message);
+    requeue(state, deps.config.queue.progressRequeueMs);
+    return 'continue';
+  },
+};

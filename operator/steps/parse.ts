@@ -1,0 +1,44 @@
+// parse: default and validate the TrackerCluster as the apiserver would. An invalid spec is a condition,
+// not an error: retrying cannot fix it, so there is no hot retry loop (the next edit triggers a reconcile).
+// paused: `spec.paused` stops every write to children; only the Paused condition is recorded.
+import {
+  ConditionReason as Reason,
+  ConditionStatus as Status,
+  ConditionType as Type,
+} from '../../crds/conditions.ts';
+import { parseTrackerCluster, TrackerClusterInvalid } from '../../crds/validate.ts';
+import { type ReconcileState, type Step, setCondition, tcOf } from '../reconcile/state.ts';
+
+export const parse: Step = {
+  name: 'parse',
+  async run(state: ReconcileState) {
+    try {
+      state.tc = parseTrackerCluster(state.live);
+      return 'continue';
+    } catch (err) {
+      if (!(err instanceof TrackerClusterInvalid)) throw err;
+      setCondition(state, Type.Ready, Status.False, Reason.SpecInvalid, err.problems.join('; '));
+      return 'stop';
+    }
+  },
+};
+
+export const paused: Step = {
+  name: 'paused',
+  async run(state: ReconcileState) {
+    if (!tcOf(state).spec.paused) return 'continue';
+    const message = 'spec.paused is true: the operator changes nothing until it is false';
+    // Component conditions keep their last stored value: nothing was observed while paused.
+    const previous =
+      (
+        state.live.status as
+          | { conditions?: { type: string; status: string; reason: string; message: string }[] }
+          | undefined
+      )?.conditions ?? [];
+    for (const c of previous) {
+      if (c.type !== Type.Ready) state.conditions.set(c.type as Type, c as never);
+    }
+    setCondition(state, Type.Ready, Status.False, Reason.Paused, message);
+    return 'stop';
+  },
+};

@@ -1,0 +1,75 @@
+// TEST HARNESS: a counting HTTP proxy in front of the real apiserver. The operator under test gets a
+// kubeconfig pointing here (plain HTTP on loopback; the proxy speaks TLS to the apiserver), so the tests
+// count the operator's requests by method and path without trusting the operator's own counters.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+
+export type Recorded = { method: string; path: string; at: number };
+
+export interface CountingProxy {
+  readonly url: string;
+  /** A kubeconfig for the proxy with the given bearer token. */
+  kubeconfig(path: string, token: string): string;
+  readonly requests: Recorded[];
+  /** Write requests (anything but GET) since `since`, optionally excluding paths matching `ignore`. */
+  writes(since?: number, ignore?: RegExp): Recorded[];
+  close(): Promise<void>;
+}
+
+export async function startCountingProxy(target: string, caFile: string): Promise<CountingProxy> {
+  const ca = readFileSync(caFile);
+  const upstream = new URL(target);
+  const requests: Recorded[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now() });
+    const out = httpsRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        ca,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    out.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    res.on('close', () => out.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    kubeconfig(path, token) {
+      const config = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'proxy', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'operator', user: { token } }],
+        contexts: [{ name: 'proxy', context: { cluster: 'proxy', user: 'operator' } }],
+        'current-context': 'proxy',
+      };
+      writeFileSync(path, stringify(config), { mode: 0o600 });
+      return path;
+    },
+    writes(since = 0, ignore) {
+      return requests.filter((r) => r.at >= since && r.method !== 'GET' && !(ignore && ignore.test(r.path)));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
