@@ -19,6 +19,7 @@ import {
   getTc,
   list,
   type ProxiedOperator,
+  patchTc,
   restFor,
   startProxiedOperator,
   stsPath,
@@ -61,7 +62,9 @@ beforeAll(async () => {
     })
     .catch(() => undefined);
   binder = startVolumeBinder(rest, ns);
-  doubles = await startDoubles([names.replicaHost(0, 0), names.replicaHost(0, 1)]);
+  // Four replicas: 1 shard x 2 now, 2 x 2 after the scale-out scenario.
+  const hosts = [0, 1].flatMap((s) => [0, 1].map((r) => names.replicaHost(s, r)));
+  doubles = await startDoubles(hosts);
   op = await startProxiedOperator(
     { apiserverUrl: inject('apiserverUrl'), caFile: inject('apiserverCaFile'), token: inject('adminToken') },
     testConfig({ namespace: ns, clickhouse: { endpoints: doubles.endpoints } }),
@@ -126,7 +129,7 @@ describe('TrackerCluster lifecycle', () => {
   });
 
   it('created the schema tables on the chdb engine of EVERY replica', async () => {
-    for (const d of doubles.doubles) {
+    for (const d of doubles.doubles.slice(0, 2)) {
       const store = new ClickHouseStore({ url: d.url, database: 'default' });
       const rows = await store.query<{ name: string }>(
         "SELECT name FROM system.tables WHERE database = 'tracker'",
@@ -149,6 +152,207 @@ describe('TrackerCluster lifecycle', () => {
     expect(op.proxy.writes(since)).toEqual([]);
   });
 });
+
+describe('TrackerCluster changes', () => {
+  it('recreates an owned object that someone deleted', async () => {
+    const svc = `/api/v1/namespaces/${ns}/services/${names.ingest}`;
+    const before = await rest.request<KubeObject>('get', svc);
+    await rest.request('delete', svc);
+    const after = await waitFor(
+      async () => {
+        const now = await rest.getOrUndefined<KubeObject>(svc);
+        return now && now.metadata.uid !== before.metadata.uid ? now : undefined;
+      },
+      { what: 'the operator to recreate the ingest Service' },
+    );
+    expect(after.metadata.labels?.['app.kubernetes.io/instance']).toBe(name);
+  });
+
+  it('rolls the ingest Deployment when its batching config changes (new config hash)', async () => {
+    const before = await deployment();
+    await patchTc(rest, ns, name, {
+      spec: { ingest: { config: { batching: { maxConcurrentFlushes: 3 } } } },
+    });
+    const rolled = await waitFor(
+      async () => {
+        const d = await deployment();
+        return configHash(d) !== configHash(before) ? d : undefined;
+      },
+      { what: 'a new config hash on the ingest pod template' },
+    );
+    expect(rolled.metadata.generation).toBeGreaterThan(before.metadata.generation ?? 0);
+    const cm = await rest.request<{ data: Record<string, string> }>(
+      'get',
+      `/api/v1/namespaces/${ns}/configmaps/${names.ingest}`,
+    );
+    expect(JSON.parse(cm.data['config.json'] ?? '{}').batching.maxConcurrentFlushes).toBe(3);
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    const sets = await list(
+      rest,
+      `/apis/apps/v1/namespaces/${ns}/replicasets`,
+      'app.kubernetes.io/component=ingest',
+    );
+    expect(sets.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('creates an HPA when autoscaling is enabled and stops setting Deployment replicas', async () => {
+    await patchTc(rest, ns, name, {
+      spec: { ingest: { replicas: null, autoscaling: { minReplicas: 2, maxReplicas: 4 } } },
+    });
+    await waitFor(
+      async () =>
+        rest.getOrUndefined(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${names.ingest}`),
+      {
+        what: 'the HPA',
+      },
+    );
+    // The HPA controller (kube-controller-manager) raises replicas to minReplicas; the operator leaves it.
+    await waitFor(async () => (await deployment()).spec.replicas === 2, { what: 'the HPA to scale to 2' });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    const d = await deployment();
+    const ours = (d.metadata.managedFields ?? []).filter((f) => f.manager === fieldManager);
+    expect(ours.length).toBeGreaterThan(0);
+    for (const f of ours) expect(JSON.stringify(f.fieldsV1)).not.toContain('"f:replicas"');
+    op.operator.controller()?.enqueueAll();
+    await quiesce();
+    expect((await deployment()).spec.replicas).toBe(2);
+  });
+
+  it('restarts ClickHouse on a restart-relevant change, one replica per shard at a time', async () => {
+    const before = await chSets();
+    const watch = watchRollout();
+    await patchTc(rest, ns, name, { spec: { clickhouse: { extraConfig: { max_concurrent_queries: 150 } } } });
+    await waitFor(
+      async () => {
+        const now = await chSets();
+        return now.every((s, i) => restartHash(s) !== restartHash(before[i]!) && rolledOut(s))
+          ? now
+          : undefined;
+      },
+      { what: 'both replicas restarted with the new config', timeoutMs: 60_000 },
+    );
+    await watch.stop();
+    expect(watch.maxBusyPerShard).toBe(1);
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+  });
+
+  it('grows PVCs when storage grows and never shrinks them', async () => {
+    await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '2Gi' } } } });
+    await waitFor(async () => (await chClaims()).every((c) => claimSize(c) === '2Gi'), {
+      what: 'PVCs grown to 2Gi',
+    });
+    await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '1Gi' } } } });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    await quiesce();
+    expect((await chClaims()).map(claimSize)).toEqual(['2Gi', '2Gi']);
+  });
+});
+
+describe('TrackerCluster shards', () => {
+  it('scales out to a second shard and verifies the schema on all four replicas', async () => {
+    await patchTc(rest, ns, name, { spec: { clickhouse: { shards: 2 } } });
+    const tc = await waitForCondition(rest, ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
+    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({ replicas: 4, readyReplicas: 4 });
+    expect(condition(tc, 'SchemaReady')?.message).toContain('4 replicas');
+  });
+
+  it('the CRD rejects a shard decrease without allowDataLoss (CEL)', async () => {
+    await expect(patchTc(rest, ns, name, { spec: { clickhouse: { shards: 1 } } })).rejects.toThrow(
+      /may not decrease/,
+    );
+  });
+
+  it('refuses a shard decrease the CEL rule cannot see, and paused stops all writes', async () => {
+    // Paused: decrease with allowDataLoss, then withdraw allowDataLoss (each update passes CEL on its own).
+    await patchTc(rest, ns, name, { spec: { paused: true } });
+    await waitForCondition(rest, ns, name, 'Ready', 'False', { reason: 'Paused' });
+    await quiesce();
+    const since = Date.now();
+    await patchTc(rest, ns, name, { spec: { allowDataLoss: true, clickhouse: { shards: 1 } } });
+    await patchTc(rest, ns, name, { spec: { allowDataLoss: false } });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(op.proxy.writes(since)).toEqual([]);
+    await patchTc(rest, ns, name, { spec: { paused: false } });
+    const tc = await waitForCondition(rest, ns, name, 'ClickHouseReady', 'False', {
+      reason: 'ShardDecreaseRefused',
+    });
+    expect(condition(tc, 'Ready')?.status).toBe('False');
+    expect(await chSets()).toHaveLength(4);
+    const events = await list(rest, `/api/v1/namespaces/${ns}/events`);
+    expect(events.map((e) => (e as { reason?: string }).reason)).toContain('ShardDecreaseRefused');
+  });
+
+  it('garbage-collects every child when the TrackerCluster is deleted', async () => {
+    await rest.request('delete', `/apis/tracker.dev/v1alpha1/namespaces/${ns}/trackerclusters/${name}`);
+    const children = async () =>
+      [
+        ...(await list(rest, stsPath(ns))),
+        ...(await list(rest, deployPath(ns))),
+        ...(await list(rest, `/api/v1/namespaces/${ns}/configmaps`, `app.kubernetes.io/instance=${name}`)),
+        ...(await list(rest, `/api/v1/namespaces/${ns}/services`, `app.kubernetes.io/instance=${name}`)),
+      ].length;
+    await waitFor(async () => (await children()) === 0, {
+      what: 'the garbage collector to delete every child',
+      timeoutMs: 60_000,
+    });
+  });
+});
+
+type Workload = KubeObject & {
+  spec: { replicas?: number; template?: { metadata?: { annotations?: Record<string, string> } } };
+};
+const deployment = () => rest.request<Workload>('get', deployPath(ns, names.ingest));
+const configHash = (d: Workload) => d.spec.template?.metadata?.annotations?.['tracker.dev/config-hash'];
+const restartHash = (s: Workload) =>
+  s.spec.template?.metadata?.annotations?.['tracker.dev/config-restart-hash'];
+const chSets = async () =>
+  (await list(rest, stsPath(ns), 'app.kubernetes.io/component=clickhouse')).sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  ) as Workload[];
+type Claim = KubeObject & { spec: { resources: { requests: { storage: string } } } };
+const claimSize = (c: Claim) => c.spec.resources.requests.storage;
+const chClaims = async () =>
+  (await list(
+    rest,
+    `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+    'app.kubernetes.io/component=clickhouse',
+  )) as Claim[];
+
+function rolledOut(s: KubeObject): boolean {
+  const st = (s.status ?? {}) as Record<string, unknown>;
+  return (
+    st.observedGeneration === s.metadata.generation &&
+    st.currentRevision === st.updateRevision &&
+    st.readyReplicas === 1 &&
+    st.updatedReplicas === 1
+  );
+}
+
+/** Samples the ClickHouse StatefulSets and records the most replicas of one shard ever mid-rollout. */
+function watchRollout() {
+  let stop = false;
+  let maxBusyPerShard = 0;
+  const loop = (async () => {
+    while (!stop) {
+      const busy = new Map<string, number>();
+      for (const s of await chSets()) {
+        const shard = s.metadata.labels?.['tracker.dev/shard'] ?? '';
+        if (!rolledOut(s)) busy.set(shard, (busy.get(shard) ?? 0) + 1);
+      }
+      maxBusyPerShard = Math.max(maxBusyPerShard, ...busy.values());
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  return {
+    get maxBusyPerShard() {
+      return maxBusyPerShard;
+    },
+    stop: async () => {
+      stop = true;
+      await loop;
+    },
+  };
+}
 
 function reconcileCount(): number {
   const metric = (op.operator.metrics.reconciles as unknown as { hashMap: Record<string, { value: number }> })

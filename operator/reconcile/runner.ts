@@ -119,6 +119,7 @@ export function buildStatus(state: ReconcileState, now: string): TrackerClusterS
 }
 
 async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
+  if (state.skipStatus) return;
   const status = buildStatus(state, new Date().toISOString());
   if (hashOf(status) === hashOf(state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;

@@ -48,6 +48,8 @@ export interface ReconcileState {
   readonly status: Partial<TrackerClusterStatus>;
   /** The smallest requeue delay any step asked for. */
   requeueAfterMs?: number;
+  /** Set by `paused` once the Paused condition is stored: the runner then writes no status either. */
+  skipStatus?: boolean;
   /** Write requests this reconcile made (apply, patch, create, delete); the zero-write test reads it. */
   applied: number;
 }

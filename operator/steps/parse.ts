@@ -39,6 +39,9 @@ export const paused: Step = {
       if (c.type !== Type.Ready) state.conditions.set(c.type as Type, c as never);
     }
     setCondition(state, Type.Ready, Status.False, Reason.Paused, message);
+    // Paused means no writes at all: once Paused is recorded, not even observedGeneration moves.
+    const ready = previous.find((c) => c.type === Type.Ready);
+    state.skipStatus = ready?.reason === Reason.Paused;
     return 'stop';
   },
 };

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { OperatorConfigError, parseConfig } from './config.ts';
+
+describe('operator config', () => {
+  it('defaults every section and freezes the result', () => {
+    const config = parseConfig({});
+    expect(config.leaderElection.enabled).toBe(true);
+    expect(config.clickhouse.schemaMode).toBe('cluster');
+    expect(config.clickhouse.endpoints).toEqual({});
+    expect(Object.isFrozen(config.queue)).toBe(true);
+  });
+
+  it('reports every problem at once, unknown keys included', () => {
+    try {
+      parseConfig({ bogus: 1, queue: { workers: 0 }, clickhouse: { endpoints: { h: 'ftp://x' } } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(OperatorConfigError);
+      const problems = (err as OperatorConfigError).problems.join('\n');
+      expect(problems).toContain('/queue/workers');
+      expect(problems).toContain('/clickhouse/endpoints/h');
+      expect(problems).toMatch(/bogus|additional/i);
+    }
+  });
+
+  it('rejects a renew deadline not shorter than the lease', () => {
+    expect(() => parseConfig({ leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 2000 } })).toThrow(
+      'renewDeadlineMs',
+    );
+  });
+});
