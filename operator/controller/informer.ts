@@ -49,7 +49,7 @@ export class Informer {
 
   constructor(options: InformerOptions) {
     this.#o = options;
-    let resolve = () => undefined as void;
+    let resolve: () => void = () => undefined;
     const promise = new Promise<void>((r) => {
       resolve = r;
     });
@@ -160,6 +160,8 @@ export class Informer {
   /** One watch stream from the last resourceVersion; resolves with why it ended. */
   #watchOnce(): Promise<StopReason> {
     if (this.#stopped) return Promise.resolve('stopped');
+    // A new stream starts the watchdog afresh (else one silent period would restart every new watch at once).
+    this.#lastActivity = Date.now();
     const watch = new Watch(this.#o.kc);
     // client-node's own inactivity timer doubles as the first watchdog; ours below is the guard.
     // (`private` in its .d.ts only; the field is public at runtime and the only way to set the timer.)

@@ -5,7 +5,7 @@ import { type Handler, WorkQueue } from './queue.ts';
 const options = { workers: 2, backoffBaseMs: 10, backoffMaxMs: 40 };
 
 function deferred() {
-  let resolve = () => undefined as void;
+  let resolve: () => void = () => undefined;
   const promise = new Promise<void>((r) => {
     resolve = r;
   });

@@ -64,7 +64,7 @@ export async function startCountingProxy(target: string, caFile: string): Promis
       return path;
     },
     writes(since = 0, ignore) {
-      return requests.filter((r) => r.at >= since && r.method !== 'GET' && !(ignore && ignore.test(r.path)));
+      return requests.filter((r) => r.at >= since && r.method !== 'GET' && !ignore?.test(r.path));
     },
     close: () =>
       new Promise<void>((resolve) => {
