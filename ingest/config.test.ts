@@ -24,7 +24,7 @@ describe('config', () => {
     expect(Object.isFrozen(c.server)).toBe(true);
   });
 
-  it('reports every problem at once, each naming its key path', () => {
+  it('reports every problem at once, each naming its key path (seed bug 19: bad config → silent zero values)', () => {
     const problems = problemsOf(() =>
       parseConfig({ server: { port: 'x', bogus: 1 }, privacy: { ipMode: 'nope' }, zzz: true }),
     );

@@ -89,6 +89,17 @@ describe('tr / str / img', () => {
     expect(dp.table('events')[0]?.ename).toBe('a');
   });
 
+  it('reads the user cookie and the User header (seed bug 7: the user cookie was never read)', async () => {
+    const uid = '5e55e55e-0000-4000-8000-0000000000aa';
+    await app.inject({ url: '/tr/v1/str/', cookies: { user: JSON.stringify({ uid }) } });
+    await app.inject({
+      url: '/tr/v1/str/',
+      headers: { user: JSON.stringify({ uid, ename: 'from_header' }) },
+    });
+    expect(dp.table('events').map((r) => r.uid)).toEqual([uid, uid]);
+    expect(dp.table('events')[1]?.ename).toBe('from_header');
+  });
+
   it('GET /tr/v1/img answers a 1x1 GIF', async () => {
     const res = await app.inject({ url: '/tr/v1/img/ename/pixel' });
     expect(res.headers['content-type']).toBe('image/gif');
@@ -205,6 +216,21 @@ describe('ltv', () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, revenue: 'lots' } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'INVALID_EVENT' });
+  });
+});
+
+describe('short-link admin input (seed bug 21: missing urlfrom panicked)', () => {
+  it.each([{}, { urlto: 'https://example.com/' }, { urlfrom: 'go.example/x', urlto: 'ftp://x' }])(
+    'rejects %j with 400 before authentication is even needed',
+    async (payload) => {
+      const res = await app.inject({ method: 'POST', url: '/tr/v1/rpi/redirect', payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST' });
+    },
+  );
+  it('a valid body without a key is 401', async () => {
+    const payload = { urlfrom: 'go.example/x', urlto: 'https://example.com/' };
+    expect((await app.inject({ method: 'POST', url: '/tr/v1/rpi/redirect', payload })).statusCode).toBe(401);
   });
 });
 
