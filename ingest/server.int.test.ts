@@ -1,0 +1,73 @@
+// The real process as `make run` starts it: `node ingest/server.ts` with no config file in an empty
+// directory (embedded chdb under ./data), events over HTTP, then SIGTERM: it drains and exits 0, and
+// the store holds every acknowledged event. A bad config exits 2 naming each bad key.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createStore } from './datapath/index.ts';
+
+const SERVER = new URL('./server.ts', import.meta.url).pathname;
+
+function start(cwd: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [SERVER], { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  return { child, output: () => out };
+}
+
+const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+
+describe('ingest/server.ts', () => {
+  it('starts on the embedded store with no config, and SIGTERM drains acknowledged events into it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'make-run-'));
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { child, output } = start(cwd, {
+      TRACKER_SERVER__PORT: String(port),
+      TRACKER_SERVER__HOST: '127.0.0.1',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await expect
+      .poll(
+        () =>
+          fetch(`${base}/ready`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 60_000, interval: 200 },
+      )
+      .toBe(200);
+    const sent = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`${base}/tr/v1/str/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ename: 'drain_me', n: i }),
+        }),
+      ),
+    );
+    expect(sent.every((r) => r.status === 200)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited(child), output()).toBe(0);
+    const store = await createStore({ kind: 'embedded', path: join(cwd, 'data/chdb'), database: 'tracker' });
+    const [row] = await store.query<{ n: string }>(
+      "SELECT count() AS n FROM events WHERE ename = 'drain_me'",
+    );
+    await store.close();
+    expect(Number(row?.n)).toBe(20);
+  });
+
+  it('exits 2 and names every bad key when the configuration is invalid', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'bad-config-'));
+    const { child, output } = start(cwd, { TRACKER_SERVER__PORT: '"x"', TRACKER_PRIVACY__IPMODE: 'nope' });
+    expect(await exited(child)).toBe(2);
+    expect(output()).toMatch(/server\.port: must be integer/);
+    expect(output()).toMatch(/privacy\.ipMode: must be one of keep, truncate, drop/);
+  });
+});
