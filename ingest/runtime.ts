@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
+import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
@@ -35,7 +36,8 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
   const { nats, rateLimits } = config;
-  const needed = nats.publish || nats.consume || rateLimits.shared === 'nats';
+  const needed =
+    nats.publish || nats.consume || rateLimits.shared === 'nats' || config.privacy.salts === 'nats';
   return needed && nats.url !== undefined
     ? connect({ servers: nats.url, name: 'tracker-ingest' })
     : undefined;
@@ -67,7 +69,10 @@ export async function createRuntime(
     dataPath,
     hasher,
     geo: await openGeoIp(config.geoip.file, config.geoip.cacheSize),
-    salts: createMemorySaltStore(),
+    salts:
+      nc !== undefined && config.privacy.salts === 'nats'
+        ? await createKvSaltStore(nc, config.privacy.saltBucket)
+        : createMemorySaltStore(),
     limiter: createRateLimiter(
       { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
       shared,

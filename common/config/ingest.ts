@@ -110,6 +110,11 @@ export const Privacy = Type.Object(
       default: 86_400_000,
       description: 'Accepted client clock skew.',
     }),
+    salts: Type.Union([Type.Literal('memory'), Type.Literal('nats')], {
+      default: 'memory',
+      description: 'Where daily cookieless salts live: per process, or shared by all replicas in NATS KV.',
+    }),
+    saltBucket: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'tracker_salts' }),
   },
   strict,
 );

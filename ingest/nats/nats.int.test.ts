@@ -7,6 +7,7 @@ import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { startConsumer } from './consumer.ts';
 import { createKvDailyCounter } from './kv-counter.ts';
+import { createKvSaltStore } from './kv-salts.ts';
 import { createPublisher } from './publisher.ts';
 
 const hasher = createHasher(Buffer.alloc(32, 5));
@@ -29,6 +30,17 @@ describe('rate limits shared through NATS KV', () => {
     const refused = verdicts.find((v) => !v.ok);
     expect(refused).toMatchObject({ ok: false, reason: 'daily' });
     expect((await a.hit('198.51.100.5', now)).ok).toBe(true); // another IP has its own quota
+  });
+});
+
+describe('cookieless salts shared through NATS KV', () => {
+  it('two replicas get the same salt for a day, a different one the next day', async () => {
+    const bucket = `salts_${Date.now()}`;
+    const [a, b] = await Promise.all([createKvSaltStore(nc, bucket), createKvSaltStore(nc, bucket)]);
+    const now = Date.UTC(2025, 5, 1, 9);
+    const [sa, sb] = await Promise.all([a.forDay(now), b.forDay(now)]);
+    expect(sa.equals(sb)).toBe(true);
+    expect((await b.forDay(now + 86_400_000)).equals(sa)).toBe(false);
   });
 });
 

@@ -228,6 +228,12 @@ describe('short-link admin input (seed bug 21: missing urlfrom panicked)', () =>
       expect(res.json()).toMatchObject({ error: 'BAD_REQUEST' });
     },
   );
+  it('the seed credentials-in-path form is off unless apiKeys.allowPathCredentials is set', async () => {
+    const payload = { urlfrom: 'go.example/x', urlto: 'https://example.com/' };
+    const url = '/tr/v1/rpi/redirect/14fb0860-b4bf-11e9-8971-7b80435315ac/password';
+    expect((await app.inject({ method: 'POST', url, payload })).statusCode).toBe(404);
+  });
+
   it('a valid body without a key is 401', async () => {
     const payload = { urlfrom: 'go.example/x', urlto: 'https://example.com/' };
     expect((await app.inject({ method: 'POST', url: '/tr/v1/rpi/redirect', payload })).statusCode).toBe(401);

@@ -1,5 +1,5 @@
 // Short-link admin API (Authorization: Bearer <api key>, org-scoped) and resolution on short-link hosts.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -11,6 +11,7 @@ import type { Tracking } from '../../tracking.ts';
 import { setVisitorCookie } from '../shared.ts';
 import type { Principal } from './api-keys.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
+import { pathPrincipal } from './path-credentials.ts';
 
 const CreateBody = Type.Object(
   {
@@ -23,6 +24,7 @@ const CreateBody = Type.Object(
 const HostParams = Type.Object({ host: Type.String({ maxLength: 255 }), '*': Type.Optional(Type.String()) });
 
 async function authenticate(req: FastifyRequest, deps: AppDeps): Promise<Principal> {
+  if ((req.params as { password?: string }).password !== undefined) return pathPrincipal(req, deps);
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
   if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
@@ -53,7 +55,7 @@ async function ownerOf(deps: AppDeps, key: string, host: string): Promise<string
 
 function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, links: LinkCache) {
   const now = deps.now ?? Date.now;
-  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, async (req, reply) => {
+  const create = async (req: FastifyRequest, reply: FastifyReply) => {
     const who = await authenticate(req, deps);
     const body = req.body as { urlfrom: string; urlto: string; searchto?: string };
     const { host, slug } = parseFrom(body.urlfrom);
@@ -88,9 +90,11 @@ function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, li
     ]);
     links.put(link);
     return reply.status(201).send({ urlfrom: key, urlto: body.urlto });
-  });
+  };
+  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, create);
+  app.post('/tr/v1/rpi/redirect/:uid/:password', { schema: { body: CreateBody } }, create);
 
-  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) => {
+  const list = async (req: FastifyRequest) => {
     const who = await authenticate(req, deps);
     const host = (req.params as { host: string }).host.toLowerCase();
     // scoped to the caller's org and to {host} (seed bug 14 returned every org's links for any host)
@@ -100,7 +104,9 @@ function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, li
       { h: fnv1a36(host), oid: who.oid },
     );
     return { results };
-  });
+  };
+  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, list);
+  app.get('/tr/v1/rpi/redirects/:uid/:password/:host', list);
 
   app.delete('/tr/v1/rpi/redirects/:host/*', { schema: { params: HostParams } }, async (req, reply) => {
     const who = await authenticate(req, deps);

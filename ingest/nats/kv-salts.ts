@@ -1,0 +1,38 @@
+// Cookieless-id salts shared by every replica through NATS JetStream KV (privacy.salts: nats), so one
+// visitor gets the same daily id whichever replica serves it. The bucket's TTL deletes each salt 48 h
+// after it was created; the first replica to need a day's salt creates it (KV create is atomic), the
+// others read it. Salts are cached in process until their own 48 h are up.
+import { randomBytes } from 'node:crypto';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { dayKey, SALT_TTL_MS, type SaltStore } from '../privacy/salts.ts';
+
+export async function createKvSaltStore(nc: NatsConnection, bucket: string): Promise<SaltStore> {
+  const kv = await new Kvm(nc).create(bucket, { ttl: SALT_TTL_MS, history: 1 });
+  const local = new Map<string, { salt: Buffer; at: number }>();
+  const load = async (day: string): Promise<Buffer> => {
+    const existing = await kv.get(day);
+    if (existing !== null && existing.operation === 'PUT') return Buffer.from(existing.value);
+    try {
+      const salt = randomBytes(16);
+      await kv.create(day, salt);
+      return salt;
+    } catch {
+      const winner = await kv.get(day); // another replica created it first
+      if (winner === null) throw new Error(`salt ${day}: not readable after a create conflict`);
+      return Buffer.from(winner.value);
+    }
+  };
+  return {
+    async forDay(now) {
+      for (const [d, s] of local) if (now - s.at >= SALT_TTL_MS) local.delete(d);
+      const day = dayKey(now);
+      const cached = local.get(day);
+      if (cached !== undefined) return cached.salt;
+      const salt = await load(day);
+      local.set(day, { salt, at: now });
+      return salt;
+    },
+    days: () => [...local.keys()],
+  };
+}
