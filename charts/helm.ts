@@ -13,9 +13,13 @@ export function helm(args: readonly string[]): HelmResult {
 export const chartDir = new URL('./tracker-operator/', import.meta.url).pathname;
 
 /** `helm template` of the chart with --set overrides; throws with helm's message on failure. */
-export function renderChart(namespace: string, set: Record<string, string> = {}): string {
+export function renderChart(
+  namespace: string,
+  set: Record<string, string> = {},
+  release = 'tracker',
+): string {
   const sets = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-  const res = helm(['template', 'tracker', chartDir, '--namespace', namespace, '--include-crds', ...sets]);
+  const res = helm(['template', release, chartDir, '--namespace', namespace, '--include-crds', ...sets]);
   if (res.code !== 0) throw new Error(`helm template: ${res.stderr.trim()}`);
   return res.stdout;
 }

@@ -7,7 +7,8 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 
-export type Recorded = { method: string; path: string; at: number };
+/** One proxied request; `status` is the apiserver's answer (0 until it arrives). */
+export type Recorded = { method: string; path: string; at: number; status: number };
 
 export interface CountingProxy {
   readonly url: string;
@@ -24,7 +25,8 @@ export async function startCountingProxy(target: string, caFile: string): Promis
   const upstream = new URL(target);
   const requests: Recorded[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now() });
+    const record: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now(), status: 0 };
+    requests.push(record);
     const out = httpsRequest(
       {
         host: upstream.hostname,
@@ -35,7 +37,8 @@ export async function startCountingProxy(target: string, caFile: string): Promis
         ca,
       },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
+        record.status = up.statusCode ?? 502;
+        res.writeHead(record.status, up.headers);
         up.pipe(res);
       },
     );
