@@ -29,8 +29,9 @@ export async function startControllerManager(dir: string, api: ApiServer, detach
       // No cloud: controllers that need one are off. The node lifecycle controller stays on: it lifts the
       // not-ready taint once kwok reports the fake Node Ready.
       '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander',
-      // Tests must see GC and rollouts promptly.
+      // Tests must see GC, rollouts and HPA decisions promptly (the HPA default is a 15 s sync period).
       '--concurrent-gc-syncs=5',
+      '--horizontal-pod-autoscaler-sync-period=1s',
       '--v=1',
     ],
     logFile: join(dir, 'kube-controller-manager.log'),

@@ -61,7 +61,7 @@ kubectl patch trackercluster e2e -n "$ns" --type merge \
 kubectl wait trackercluster/e2e -n "$ns" --for=condition=Ready --timeout=15m
 
 step "send events through the ingest Service"
-kubectl port-forward -n "$ns" svc/e2e-ingest 18080:8080 >/dev/null 2>&1 &
+kubectl port-forward -n "$ns" svc/e2e-ingest 18080:80 >/dev/null 2>&1 &
 pf=$!
 trap 'kill $pf 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 50); do curl -fsS http://127.0.0.1:18080/health >/dev/null 2>&1 && break; sleep 1; done
@@ -73,8 +73,10 @@ done
 step "query the events in ClickHouse"
 count=0
 for _ in $(seq 1 60); do
-  count=$(kubectl exec -n "$ns" e2e-ch-0-0-0 -c clickhouse -- clickhouse-client -q \
-    "SELECT count() FROM tracker.events WHERE ename = 'e2e'" 2>/dev/null || echo 0)
+  # The default user's password is in the pod's environment (from the <name>-credentials Secret).
+  count=$(kubectl exec -n "$ns" e2e-ch-0-0-0 -c clickhouse -- sh -c \
+    'clickhouse-client --password "$TRACKER_CLICKHOUSE_PASSWORD" -q "SELECT count() FROM tracker.events WHERE ename = '"'"'e2e'"'"'"' \
+    2>/dev/null || echo 0)
   [ "$count" -ge 20 ] && break
   sleep 2
 done
