@@ -15,7 +15,10 @@ help: ## List the targets
 
 $(STAMP): package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 bootstraps the pinned Node 24)"; exit 1; }
-	npm ci --no-audit --no-fund
+	@# Not `npm ci`: the registry this project uses serves only chdb's linux-x64 engine package, and npm ci
+	@# refuses a lock whose optional platform packages (darwin, arm64) it cannot resolve. `npm install` with
+	@# the committed lock installs the same pinned versions and skips the missing optional ones.
+	npm install --no-audit --no-fund
 	@touch $@
 
 .PHONY: deps
@@ -24,7 +27,7 @@ deps: $(STAMP) ## Install npm dependencies when the lock file changed
 .PHONY: tools
 tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, helm, kwok, nats-server from Go modules
 	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
-	bash e2e/env/tools/build.sh >/dev/null
+	bash e2e/env/tools/build.sh
 
 .PHONY: run
 run: deps ## Start the ingest on the embedded ClickHouse engine (chdb), http://localhost:8080

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../e2e/env/ports.ts';
 import { createStore } from './datapath/index.ts';
 
 const SERVER = new URL('./server.ts', import.meta.url).pathname;
@@ -27,22 +28,21 @@ const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('ex
 describe('ingest/server.ts', () => {
   it('starts on the embedded store with no config, and SIGTERM drains acknowledged events into it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'make-run-'));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const { child, output } = start(cwd, {
       TRACKER_SERVER__PORT: String(port),
       TRACKER_SERVER__HOST: '127.0.0.1',
     });
     const base = `http://127.0.0.1:${port}`;
-    await expect
-      .poll(
-        () =>
-          fetch(`${base}/ready`).then(
-            (r) => r.status,
-            () => 0,
-          ),
-        { timeout: 60_000, interval: 200 },
-      )
-      .toBe(200);
+    // A process that died will never be ready: fail at once with its output instead of polling on.
+    const ready = () => {
+      if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}:\n${output()}`);
+      return fetch(`${base}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    };
+    await expect.poll(ready, { timeout: 60_000, interval: 200 }).toBe(200);
     const sent = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         fetch(`${base}/tr/v1/str/`, {
