@@ -1,5 +1,6 @@
-// Condition types and reasons of TrackerCluster.status.conditions: the one list the operator, the CRD's
-// printer columns and the docs refer to (STYLE habit 3). Reasons are CamelCase as Kubernetes requires.
+// Condition types and reasons of TrackerCluster.status.conditions, and the reasons of the operator's
+// Kubernetes Events: the one list the operator, the CRD's printer columns and the docs refer to (STYLE
+// habit 3). Reasons are CamelCase as Kubernetes requires.
 
 export const ConditionType = {
   KeeperReady: 'KeeperReady',
@@ -49,3 +50,16 @@ export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionRea
 
 export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
 export type ConditionStatus = (typeof ConditionStatus)[keyof typeof ConditionStatus];
+
+/**
+ * Reasons of Events that record an operator action rather than a condition transition. A transition's
+ * Event uses the condition's reason (ConditionReason); these are the only other reasons the operator emits.
+ */
+export const EventReason = {
+  Pruned: 'Pruned',
+  RestartingReplica: 'RestartingReplica',
+  VolumeExpanded: 'VolumeExpanded',
+  SecretCreated: 'SecretCreated',
+  SchemaApplied: 'SchemaApplied',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];

@@ -1,25 +1,22 @@
 // Kubernetes Events on the TrackerCluster for transitions a user should see in `kubectl describe`
 // (conditions changing status, refused shard decreases, restarts, prunes, PVC growth). Event reasons are
-// the condition reasons of crds/conditions.ts plus the few operator actions below; nothing else.
+// constants of crds/conditions.ts (STYLE habit 3): ConditionReason for transitions, EventReason for actions.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from '../cdk8s/types.ts';
+import type { ConditionReason, EventReason } from '../crds/conditions.ts';
 import { collectionPath, resourceType } from './kube/resources.ts';
 import type { KubeRest } from './kube/rest.ts';
 import type { Logger } from './log.ts';
 
-/** Reasons of events that are actions, not condition transitions. */
-export const EventReason = {
-  Pruned: 'Pruned',
-  RestartingReplica: 'RestartingReplica',
-  VolumeExpanded: 'VolumeExpanded',
-  SecretCreated: 'SecretCreated',
-  SchemaApplied: 'SchemaApplied',
-} as const;
-
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventRecorder {
-  record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void>;
+  record(
+    obj: KubeObject,
+    type: EventType,
+    reason: ConditionReason | EventReason,
+    message: string,
+  ): Promise<void>;
 }
 
 const eventType = resourceType('v1', 'Event');

@@ -141,6 +141,11 @@ async function recordTransitions(
     const type =
       c.status === Status.False && warningReasons.has(c.reason as ConditionReason) ? 'Warning' : 'Normal';
     state.applied++;
-    await deps.events.record(state.live, type, c.reason, `${c.type}=${c.status}: ${c.message}`);
+    await deps.events.record(
+      state.live,
+      type,
+      c.reason as ConditionReason,
+      `${c.type}=${c.status}: ${c.message}`,
+    );
   }
 }

@@ -3,11 +3,11 @@
 import { labelKeys } from '../../cdk8s/meta.ts';
 import type { KubeObject } from '../../cdk8s/types.ts';
 import {
+  EventReason,
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
-import { EventReason } from '../events.ts';
 import { applyAll, applyObject } from '../reconcile/apply.ts';
 import {
   type Deps,

@@ -3,7 +3,7 @@
 // other. Owned by the TrackerCluster, so they are garbage-collected with it.
 import { randomBytes } from 'node:crypto';
 import { labels, ownerReferences } from '../../cdk8s/meta.ts';
-import { EventReason } from '../events.ts';
+import { EventReason } from '../../crds/conditions.ts';
 import { collectionPath, resourceType } from '../kube/resources.ts';
 import { isConflict } from '../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';

@@ -3,7 +3,7 @@
 // says so otherwise). A smaller size is never applied. PVCs are listed only while the spec size differs
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
 import type { KubeObject } from '../../cdk8s/types.ts';
-import { EventReason } from '../events.ts';
+import { EventReason } from '../../crds/conditions.ts';
 import { collectionPath, objectPath, resourceType } from '../kube/resources.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 import { quantityBytes } from './quantity.ts';
