@@ -13,6 +13,7 @@ export {
   loadMigrations,
   type Migration,
   migrationsTable,
+  mutationTarget,
   type RenderOptions,
   type Retention,
   renderMigration,

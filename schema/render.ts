@@ -119,6 +119,16 @@ export function createDatabase(opts: RenderOptions): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteIdent(opts.database)}${onCluster(opts)}`;
 }
 
+/**
+ * The storage a mutation (ALTER TABLE … DELETE/UPDATE) of data table X must target: db.X on a single node;
+ * db.X_local ON CLUSTER c on a cluster, because the Distributed X has no storage to mutate.
+ */
+export function mutationTarget(table: string, opts: Pick<RenderOptions, 'database' | 'cluster'>): string {
+  checkOptions(opts);
+  if (!IDENTIFIER.test(table)) throw new Error(`render: invalid table name ${table}`);
+  return renderMarker('table', table, { ...opts, table });
+}
+
 interface MarkerContext extends RenderOptions {
   readonly table: string | undefined;
 }

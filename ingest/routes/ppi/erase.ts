@@ -2,7 +2,10 @@
 // from the schema catalog, so a new table with a vid/uid column is covered without touching this file.
 // Rows still in flight in the spool when the first pass runs are caught by a second pass after the
 // longest batching delay.
-import { buildCatalog, type Catalog } from '../../../schema/index.ts';
+// On a cluster the mutation must target the Replicated `X_local` tables ON CLUSTER: an ALTER … DELETE on
+// the Distributed `X` fails (schema/README.md, ADR 0002). eraseStatements is pure; runErase does the I/O.
+import { buildCatalog, type Catalog, mutationTarget } from '../../../schema/index.ts';
+import type { Config } from '../../config.ts';
 import type { Store } from '../../datapath/contract.ts';
 
 export interface EraseTarget {
@@ -11,6 +14,19 @@ export interface EraseTarget {
   readonly ehash?: string;
   /** Restrict to one org (API-key callers); self-service erasure covers every org. */
   readonly oid?: string;
+}
+
+/** Which schema rendering the statements target (schema/render.ts). */
+export interface EraseRendering {
+  readonly database: string;
+  /** Cluster name: target `<db>.<t>_local ON CLUSTER '<cluster>'`. Absent: single node. */
+  readonly cluster?: string;
+}
+
+/** The rendering of the configured store: a cluster only for a clickhouse store with store.cluster. */
+export function eraseRendering(store: Config['store']): EraseRendering {
+  const cluster = store.kind === 'clickhouse' ? store.cluster : undefined;
+  return cluster === undefined ? { database: store.database } : { database: store.database, cluster };
 }
 
 export interface EraseStatement {
@@ -33,15 +49,25 @@ function predicate(cols: Set<string>, t: EraseTarget, table: string): string | u
   return `(${or.join(' OR ')})${scope}`;
 }
 
-export function eraseStatements(target: EraseTarget, catalog: Catalog = buildCatalog()): EraseStatement[] {
+/**
+ * One `ALTER TABLE … DELETE` per table holding the target's ids. mutations_sync waits for the mutation:
+ * on this server (1), or on every replica (2) so the request's status means erased everywhere.
+ */
+export function eraseStatements(
+  target: EraseTarget,
+  rendering: EraseRendering,
+  catalog: Catalog = buildCatalog(),
+): EraseStatement[] {
   const params: Record<string, unknown> = {};
   for (const k of ['vid', 'uid', 'ehash', 'oid'] as const) if (target[k] !== undefined) params[k] = target[k];
+  const sync = rendering.cluster === undefined ? 1 : 2;
   const out: EraseStatement[] = [];
   for (const info of catalog.values()) {
     const where = predicate(new Set(info.columns.map((c) => c.name)), target, info.name);
-    if (where !== undefined) {
-      out.push({ table: info.name, sql: `ALTER TABLE ${info.name} DELETE WHERE ${where}`, params });
-    }
+    if (where === undefined) continue;
+    const table = mutationTarget(info.name, rendering);
+    const sql = `ALTER TABLE ${table} DELETE WHERE ${where} SETTINGS mutations_sync = ${sync}`;
+    out.push({ table: info.name, sql, params });
   }
   return out;
 }
@@ -50,7 +76,7 @@ export async function runErase(store: Store, statements: readonly EraseStatement
   const failed: string[] = [];
   for (const s of statements) {
     try {
-      await store.command(`${s.sql} SETTINGS mutations_sync = 1`, s.params);
+      await store.command(s.sql, s.params);
     } catch {
       failed.push(s.table);
     }

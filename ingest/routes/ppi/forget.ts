@@ -10,7 +10,7 @@ import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
-import { type EraseTarget, eraseStatements, runErase } from './erase.ts';
+import { type EraseTarget, eraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const ForgetBody = Type.Object(
   {
@@ -41,6 +41,7 @@ async function authorise(
 export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
+  const rendering = eraseRendering(deps.config.store);
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
     statuses.set(id, { status, detail });
     const at = chTime(now());
@@ -65,7 +66,7 @@ export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Trac
     );
     const id = newId();
     await record(id, target, 'pending');
-    const statements = eraseStatements(target);
+    const statements = eraseStatements(target, rendering);
     void (async () => {
       const failed = await runErase(deps.dataPath.store, statements);
       await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
