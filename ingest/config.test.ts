@@ -92,6 +92,18 @@ describe('config', () => {
     );
   });
 
+  it('ignores the reserved non-config TRACKER_* names (regression: make run exported TRACKER_CACHE → exit 2)', () => {
+    const env = {
+      TRACKER_CACHE: '/root/.cache/tracker',
+      TRACKER_KEEP_ENV: '1',
+      TRACKER_OPERATOR_LOG: 'info',
+    };
+    expect(loadConfig(undefined, env).server.port).toBe(8080);
+    expect(problemsOf(() => loadConfig(undefined, { ...env, TRACKER_CACHES: 'x' }))).toEqual([
+      'TRACKER_CACHES: no configuration key caches',
+    ]);
+  });
+
   it.each([
     ['10.0.0.0/8', true],
     ['::1', true],

@@ -59,6 +59,18 @@ function parseEnvValue(raw: string): unknown {
 }
 
 /**
+ * TRACKER_* names that are not configuration overrides: the config file path, the operator's own settings,
+ * and the development tooling's (the Makefile exports TRACKER_CACHE to every recipe, `make run` included).
+ * Everything else under the prefix must name a configuration key.
+ */
+const RESERVED_ENV = new Set(['TRACKER_CONFIG', 'TRACKER_CACHE', 'TRACKER_KEEP_ENV']);
+const RESERVED_ENV_PREFIXES = ['TRACKER_OPERATOR_'];
+
+export function isReservedEnv(name: string): boolean {
+  return RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
  * Environment overrides: TRACKER_<SECTION>__<KEY>[__<KEY>…]=value, matched case-insensitively against the
  * schema (TRACKER_SERVER__PORT=9090, TRACKER_RATELIMITS__PERIPPERDAY=1000). Values are JSON when they
  * parse as JSON (numbers, booleans, arrays), strings otherwise. An unknown path is a problem, not ignored.
@@ -66,7 +78,7 @@ function parseEnvValue(raw: string): unknown {
 export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]): Obj {
   const out = structuredClone(base);
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined || name === 'TRACKER_CONFIG') continue;
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined || isReservedEnv(name)) continue;
     const parts = name.slice(ENV_PREFIX.length).split('__');
     let schema: unknown = IngestConfig;
     let target: Obj = out;
