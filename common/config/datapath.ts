@@ -118,15 +118,60 @@ export const ClickHouseStore = Type.Object(
 export const Store = Type.Union([EmbeddedStore, ClickHouseStore]);
 export type Store = Static<typeof Store>;
 
+/** The JetStream spool (spool.kind: nats, cluster mode; ADR 0001): one stream, a subject per table. */
+export const NatsSpool = Type.Object(
+  {
+    url: Type.String({
+      pattern: '^(nats|tls)://',
+      description: 'nats://host:port of the JetStream cluster (comma-separated for several seeds).',
+    }),
+    stream: Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      default: 'TRACKER_SPOOL',
+      description: 'Stream holding the spooled rows; its cut bucket is <stream>_cuts.',
+    }),
+    subjectPrefix: Type.String({
+      pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$',
+      default: 'tracker.spool',
+      description: 'Rows of table T are published on <subjectPrefix>.T.',
+    }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description: 'Stream and cut-bucket replicas: 3 on a cluster of 3+ NATS servers.',
+    }),
+    publishTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 60_000,
+      default: 5_000,
+      description: 'Wait this long for the PubAck before answering 503.',
+    }),
+    duplicateWindowMs: Type.Integer({
+      minimum: 1_000,
+      maximum: 86_400_000,
+      default: 120_000,
+      description: 'Stream dedup window for a re-published append (same Nats-Msg-Id).',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type NatsSpool = Static<typeof NatsSpool>;
+
 export const Spool = Type.Object(
   {
     kind: Type.Union([Type.Literal('disk'), Type.Literal('nats')], { default: 'disk' }),
-    dir: Type.String({ minLength: 1, default: './data/spool' }),
+    dir: Type.String({
+      minLength: 1,
+      default: './data/spool',
+      description: 'Disk spool directory; with kind nats it still holds the dead-letter file.',
+    }),
     maxBytes: Type.Integer({
       minimum: 1_048_576,
       default: 1_073_741_824,
-      description: 'Full above this: 503.',
+      description: 'Full above this: 503. With kind nats, the stream max_bytes.',
     }),
+    nats: Type.Optional(NatsSpool),
     segmentBytes: Type.Integer({ minimum: 65_536, default: 16_777_216 }),
     fsyncIntervalMs: Type.Integer({
       minimum: 0,

@@ -10,6 +10,7 @@ import { Value } from 'typebox/value';
 import {
   type Batching,
   type Breaker,
+  type NatsSpool as NatsSpoolConfig,
   type Spool as SpoolConfig,
   Spool as SpoolSchema,
   type Store as StoreConfig,
@@ -28,17 +29,21 @@ import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { DataPathError, isDataPathError } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { DiskSpool } from './spool/disk.ts';
+import { type OpenedSpool, openSpool } from './spool/open.ts';
 import { createStore } from './store/index.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
 
 /** The data-path sections of the ingest configuration; omitted fields take the schema's defaults. */
 export interface DataPathConfig {
   readonly store: Partial<StoreConfig> & Pick<StoreConfig, 'kind'>;
-  readonly spool: Partial<SpoolConfig>;
+  readonly spool: SpoolInput;
   readonly batching?: BatchingInput;
   readonly retention?: Retention;
 }
+
+type SpoolInput = Partial<Omit<SpoolConfig, 'nats'>> & {
+  readonly nats?: Partial<NatsSpoolConfig> & Pick<NatsSpoolConfig, 'url'>;
+};
 
 type BatchingInput = Partial<Omit<Batching, 'breaker'>> & { readonly breaker?: Partial<Breaker> };
 
@@ -75,7 +80,7 @@ export async function createDataPath(input: DataPathConfig, opts: DataPathOption
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
     await applyMigrations(store, { database: config.store.database, cluster, retention: config.retention });
   }
-  const spool = await DiskSpool.open({ ...config.spool, now: () => clock.now() });
+  const spool = await openSpool(config.spool, () => clock.now());
   const path = new Pipeline(config, { ...opts, clock, store, spool });
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
@@ -85,7 +90,7 @@ export async function createDataPath(input: DataPathConfig, opts: DataPathOption
 interface PipelineDeps extends DataPathOptions {
   readonly clock: Clock;
   readonly store: Store;
-  readonly spool: DiskSpool;
+  readonly spool: OpenedSpool;
 }
 
 class Pipeline implements DataPath {

@@ -1,0 +1,201 @@
+// One table's log in the JetStream spool: the subject <subjectPrefix>.<table> of the spool stream.
+//
+//   append = publish + PubAck (file storage, R replicas): acknowledged once JetStream stored it. The
+//            Nats-Msg-Id makes a re-publish after a lost PubAck a no-op (stream duplicate window).
+//   take   = read the next range of the subject by direct get; its boundary {epoch, from, to} is
+//            written to the cut bucket (compare-and-set on the key's revision) before it is returned.
+//            A cut whose messages are still in the stream is replayed first, exactly as it was.
+//   commit = purge the subject through `to`: delivered rows leave the stream.
+// The dedup token is <stream>.<epoch>.<table>.<from>-<to> (stream sequences), so a replay after a crash,
+// by this or another instance, carries the same token and the store drops what it already has.
+import { headers } from '@nats-io/transport-node';
+import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
+import { DataPathError } from '../errors.ts';
+import type { NatsContext } from './nats.ts';
+import { countLines } from './table-log.ts';
+
+const ROWS_HEADER = 'Tracker-Rows';
+/** Messages asked per direct-get request (the server caps a batch too). */
+const PAGE = 256;
+/** Attempts of take when another instance cut the same range first (compare-and-set conflicts). */
+const TAKE_ATTEMPTS = 3;
+
+interface Cut {
+  readonly epoch: string;
+  readonly from: number;
+  readonly to: number;
+}
+interface Stored {
+  readonly seq: number;
+  readonly rows: number;
+  readonly lines: Buffer;
+}
+/** An acknowledged append (or the recovered backlog) not yet cut into a batch. */
+interface Pending {
+  readonly seq: number;
+  readonly at: number;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export class NatsTableLog implements TableLog {
+  readonly table: string;
+  readonly #ctx: NatsContext;
+  readonly #subject: string;
+  readonly #pending: Pending[] = [];
+  #rows = 0;
+  #bytes = 0;
+  #published = 0;
+
+  constructor(table: string, ctx: NatsContext, recovered?: { messages: number; lastSeq: number }) {
+    this.table = table;
+    this.#ctx = ctx;
+    this.#subject = `${ctx.opts.subjectPrefix}.${table}`;
+    // Rows left by an earlier run are due at once (at = 0); a message holds at least one row.
+    if (recovered) this.#push({ seq: recovered.lastSeq, at: 0, rows: recovered.messages, bytes: 0 });
+  }
+
+  get pending(): { rows: number; bytes: number; oldestAt: number | undefined } {
+    return { rows: this.#rows, bytes: this.#bytes, oldestAt: this.#pending[0]?.at };
+  }
+
+  async append(lines: Buffer, rows: number): Promise<void> {
+    if (!this.#ctx.connected()) throw this.#overloaded('NATS is unreachable');
+    const h = headers();
+    h.set(ROWS_HEADER, String(rows));
+    const msgID = `${this.#ctx.instance}.${this.table}.${++this.#published}`;
+    const opts = { msgID, headers: h, timeout: this.#ctx.opts.publishTimeoutMs };
+    let ack: { seq: number } | undefined;
+    // One re-publish on a lost PubAck: the same Nats-Msg-Id makes it a duplicate if the first landed.
+    for (let attempt = 0; ack === undefined; attempt++) {
+      try {
+        ack = await this.#ctx.js.publish(this.#subject, lines, opts);
+      } catch (err) {
+        if (attempt > 0 || !isTimeout(err) || !this.#ctx.connected()) throw this.#overloaded(err);
+      }
+    }
+    this.#push({ seq: ack.seq, at: (this.#ctx.opts.now ?? Date.now)(), rows, bytes: lines.length });
+  }
+
+  async take(limits: TakeLimits): Promise<SpoolBatch | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#take(limits);
+      } catch (err) {
+        if (!isCasConflict(err) || attempt >= TAKE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  async commit(batch: SpoolBatch): Promise<void> {
+    await this.#ctx.jsm.streams.purge(this.#ctx.stream, { filter: this.#subject, seq: batch.to + 1 });
+  }
+
+  async #take(limits: TakeLimits): Promise<SpoolBatch | undefined> {
+    const entry = await this.#ctx.cuts.get(this.table);
+    const last = entry && entry.operation === 'PUT' ? (entry.json<Cut>() as Cut | undefined) : undefined;
+    const cut = last?.epoch === this.#ctx.epoch ? last : undefined;
+    if (cut) {
+      // Its messages still in the stream: not committed (a crash, or another instance delivering it).
+      const replay = await this.#read(cut.from, { maxRows: Infinity, maxBytes: Infinity }, cut.to);
+      if (replay.length > 0) return this.#batch(cut, replay);
+    }
+    const taken = await this.#read(cut ? cut.to + 1 : 1, limits);
+    const first = taken[0];
+    const lastTaken = taken.at(-1);
+    if (!first || !lastTaken) {
+      this.#consume(Infinity); // delivered elsewhere (another instance), or nothing left
+      return undefined;
+    }
+    const next: Cut = { epoch: this.#ctx.epoch, from: first.seq, to: lastTaken.seq };
+    // The boundary must be durable before the insert leaves: a replay must cut the very same batch.
+    const value = JSON.stringify(next);
+    if (entry) await this.#ctx.cuts.update(this.table, value, entry.revision);
+    else await this.#ctx.cuts.create(this.table, value);
+    return this.#batch(next, taken);
+  }
+
+  /** Messages of the subject from `from` on, within the limits (at least one) or through `through`. */
+  async #read(from: number, limits: TakeLimits, through?: number): Promise<Stored[]> {
+    const out: Stored[] = [];
+    let rows = 0;
+    let bytes = 0;
+    for (let seq = from; ; ) {
+      const page = await this.#page(seq);
+      for (const m of page) {
+        const full =
+          out.length > 0 && (rows + m.rows > limits.maxRows || bytes + m.lines.length > limits.maxBytes);
+        if ((through !== undefined && m.seq > through) || full) return out;
+        out.push(m);
+        rows += m.rows;
+        bytes += m.lines.length;
+      }
+      const tail = page.at(-1);
+      // A replay reads on until `through` (a short page is not the end); a new cut may stop early.
+      if (!tail || (through === undefined ? page.length < PAGE : tail.seq >= through)) return out;
+      seq = tail.seq + 1;
+    }
+  }
+
+  async #page(seq: number): Promise<Stored[]> {
+    const out: Stored[] = [];
+    try {
+      const iter = await this.#ctx.jsm.direct.getBatch(this.#ctx.stream, {
+        seq,
+        batch: PAGE,
+        next_by_subj: this.#subject,
+      });
+      for await (const m of iter) {
+        const lines = Buffer.from(m.data);
+        const rows = Number(m.header?.get(ROWS_HEADER)) || countLines(lines);
+        out.push({ seq: m.seq, rows, lines });
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return out;
+  }
+
+  #batch(cut: Cut, taken: Stored[]): SpoolBatch {
+    this.#consume(cut.to);
+    return {
+      table: this.table,
+      token: `${this.#ctx.stream}.${this.#ctx.epoch}.${this.table}.${cut.from}-${cut.to}`,
+      from: cut.from,
+      to: cut.to,
+      rows: taken.reduce((n, t) => n + t.rows, 0),
+      lines: Buffer.concat(taken.map((t) => t.lines)),
+    };
+  }
+
+  #push(p: Pending): void {
+    this.#pending.push(p);
+    this.#rows += p.rows;
+    this.#bytes += p.bytes;
+  }
+
+  /** Forgets the local accounting of appends through `seq` (they are cut into a batch). */
+  #consume(seq: number): void {
+    while (this.#pending.length > 0 && (this.#pending[0] as Pending).seq <= seq) {
+      const p = this.#pending.shift() as Pending;
+      this.#rows -= p.rows;
+      this.#bytes -= p.bytes;
+    }
+  }
+
+  #overloaded(cause: unknown): DataPathError {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return new DataPathError('OVERLOADED', {
+      message: `The NATS spool refused the rows (${why}); retry later.`,
+      retryAfterSeconds: this.#ctx.opts.retryAfterSeconds ?? 5,
+      cause,
+    });
+  }
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const isTimeout = (err: unknown): boolean => /timeout|timed out/i.test(message(err));
+const isNotFound = (err: unknown): boolean =>
+  (err as { code?: unknown }).code === 404 || /not found/i.test(message(err));
+/** KV create on an existing key, or update with a stale revision: another instance cut first. */
+const isCasConflict = (err: unknown): boolean => /wrong last sequence|key exists/i.test(message(err));

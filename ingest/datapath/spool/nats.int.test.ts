@@ -1,0 +1,201 @@
+// The JetStream spool (spool.kind: nats) through createDataPath on the embedded engine, against a real
+// nats-server: exactly-once delivery, a crash between insert and commit, a full stream, NATS down.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { NatsSpool } from '../../../common/config/datapath.ts';
+import { startNats } from '../../../e2e/env/nats.ts';
+import { ManagedProcess } from '../../../e2e/env/process.ts';
+import { toolPath } from '../../../e2e/env/tools.ts';
+import { waitFor } from '../../../e2e/env/wait.ts';
+import type { DataPath, Row, Store } from '../contract.ts';
+import { createDataPath, type DataPathConfig } from '../datapath.ts';
+import { isDataPathError } from '../errors.ts';
+import { createStore } from '../store/index.ts';
+
+// chdb binds one data directory per process: every store in this file shares it (databases differ).
+const chdbDir = mkdtempSync(join(tmpdir(), 'nats-spool-int-'));
+const opened: DataPath[] = [];
+const stops: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const dp of opened) await dp.close(1000);
+  for (const stop of stops) await stop();
+});
+
+let unique = 0;
+/** A stream, subject prefix and database of its own for each test. */
+function names(what: string) {
+  const id = `${what}${Date.now().toString(36)}${unique++}`;
+  return { stream: `SPOOL_${id}`, subjectPrefix: `spool.${id}`, database: `nats_${id}` };
+}
+
+const eid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
+const event = (i: number, extra: Row = {}): Row => ({
+  eid: eid(i),
+  vid: eid(i % 3),
+  oid: eid(0),
+  ename: 'view',
+  url: `/p/${i % 5}`,
+  created_at: new Date().toISOString(),
+  ...extra,
+});
+const group = (from: number, n: number, extra: Row = {}) =>
+  Array.from({ length: n }, (_v, k) => event(from + k, extra));
+
+function config(n: ReturnType<typeof names>, nats: Partial<NatsSpool> & { url: string }): DataPathConfig {
+  return {
+    store: { kind: 'embedded', path: chdbDir, database: n.database },
+    spool: {
+      kind: 'nats',
+      dir: mkdtempSync(join(tmpdir(), 'nats-spool-dl-')),
+      nats: { stream: n.stream, subjectPrefix: n.subjectPrefix, ...nats },
+    },
+    batching: {
+      breaker: { failureThreshold: 3, openMs: 20, maxOpenMs: 100 },
+      tables: { events: { strategy: 'hybrid', maxRows: 40, maxDelayMs: 20, backoffMs: 10 } },
+    },
+  };
+}
+
+async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
+  await waitFor(async () => await check(), { what, timeoutMs: ms, intervalMs: 20 });
+}
+
+const counts = async (store: Store) => {
+  const [r] = await store.query<{ n: number; u: number }>(
+    'SELECT count() AS n, uniqExact(eid) AS u FROM events',
+  );
+  return { n: Number(r?.n), u: Number(r?.u) };
+};
+
+async function streamMessages(url: string, stream: string): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    return (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+describe('the NATS JetStream spool', () => {
+  it('delivers every appended event exactly once and removes delivered messages', async () => {
+    const url = inject('natsUrl');
+    const n = names('once');
+    const dp = await createDataPath(config(n, { url }));
+    for (let i = 0; i < 200; i += 10) await dp.append('events', group(i, 10));
+    await dp.append('payments', [{ id: eid(1), revenue: 9.5, currency: 'EUR' }]);
+    await dp.close(10_000);
+
+    const again = await createDataPath(config(n, { url }));
+    opened.push(again);
+    expect(await counts(again.store)).toEqual({ n: 200, u: 200 });
+    expect(await again.store.query('SELECT revenue FROM payments')).toEqual([{ revenue: 9.5 }]);
+    expect(await streamMessages(url, n.stream)).toBe(0);
+  });
+
+  it('does not duplicate after a crash between the insert and the commit', async () => {
+    const url = inject('natsUrl');
+    const n = names('crash');
+    const real = await createStore({ kind: 'embedded', path: chdbDir, database: n.database });
+    let inserts = 0;
+    // Every insert reaches the store, then the "process" dies before it hears back: no commit ever.
+    const crashing: Store = {
+      ...real,
+      kind: real.kind,
+      insert: real.insert.bind(real),
+      query: real.query.bind(real),
+      command: real.command.bind(real),
+      ping: real.ping.bind(real),
+      async insertJsonLines(table, lines, opts) {
+        await real.insertJsonLines(table, lines, opts);
+        inserts++;
+        throw new Error('simulated crash after the insert');
+      },
+      close: async () => undefined,
+    };
+    const first = await createDataPath(config(n, { url }), { store: crashing, migrate: true });
+    for (let i = 0; i < 100; i += 10) await first.append('events', group(i, 10));
+    await until(() => inserts >= 3, 'a batch inserted (and retried) without a commit');
+    await first.close(50);
+    const before = await counts(real);
+    expect(before.n).toBeGreaterThan(0);
+    expect(before.n).toBeLessThan(100);
+    expect(before.u).toBe(before.n);
+    expect(await streamMessages(url, n.stream)).toBeGreaterThan(0);
+
+    // A second instance replays the same cut with the same token; the store drops the copy.
+    const second = await createDataPath(config(n, { url }));
+    opened.push(second);
+    await until(() => second.status().queues.events?.rows === 0, 'the stream to drain');
+    await until(async () => (await counts(second.store)).n >= 100, 'all 100 events');
+    expect(await counts(second.store)).toEqual({ n: 100, u: 100 });
+    expect(await streamMessages(url, n.stream)).toBe(0);
+    await real.close();
+  });
+
+  it('answers OVERLOADED with Retry-After when the stream is full', async () => {
+    const url = inject('natsUrl');
+    const n = names('full');
+    const c = config(n, { url });
+    const dp = await createDataPath({
+      ...c,
+      spool: { ...c.spool, maxBytes: 1_048_576, retryAfterSeconds: 7 },
+      // Nothing flushes while we fill it.
+      batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000, maxRows: 1_000_000 } } },
+    });
+    opened.push(dp);
+    const big = { url: `/p/${'x'.repeat(1000)}` };
+    let refused: unknown;
+    for (let i = 0; i < 10_000 && refused === undefined; i += 100)
+      await dp.append('events', group(i, 100, big)).catch((err: unknown) => {
+        refused = err;
+      });
+    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ httpStatus: 503, retryAfterSeconds: 7 });
+  });
+
+  it('answers OVERLOADED while NATS is down, then recovers and delivers everything once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nats-down-'));
+    const nats = await startNats(dir);
+    let proc = nats.process;
+    stops.push(() => proc.stop());
+    const n = names('down');
+    const dp = await createDataPath(config(n, { url: nats.url, publishTimeoutMs: 1000 }));
+    opened.push(dp);
+    for (let i = 0; i < 50; i += 10) await dp.append('events', group(i, 10));
+
+    await proc.stop();
+    const refused = await dp.append('events', group(50, 10)).catch((err: unknown) => err);
+    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ retryAfterSeconds: 5 });
+
+    // The same server (port and JetStream store) comes back; the client reconnects by itself.
+    proc = restartNats(dir, Number(new URL(nats.url).port));
+    let accepted = 50;
+    await until(
+      () =>
+        dp.append('events', group(accepted, 10)).then(
+          () => true,
+          () => false,
+        ),
+      'appends to be accepted again',
+    );
+    accepted += 10;
+    for (; accepted < 100; accepted += 10) await dp.append('events', group(accepted, 10));
+    await until(async () => (await counts(dp.store)).n >= 100, 'all 100 events');
+    await until(() => dp.status().queues.events?.rows === 0, 'the stream to drain');
+    expect(await counts(dp.store)).toEqual({ n: 100, u: 100 });
+  });
+});
+
+function restartNats(dir: string, port: number): ManagedProcess {
+  return new ManagedProcess({
+    name: 'nats-server',
+    command: toolPath('nats-server'),
+    args: ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'jetstream')],
+    logFile: join(dir, 'nats-restarted.log'),
+  });
+}

@@ -1,0 +1,186 @@
+// The JetStream spool (spool.kind: nats, cluster mode; ADR 0001): the same TableLog/Spool seam as the
+// disk WAL, backed by one stream (a subject per table) and a KV bucket of batch boundaries ("cuts").
+//   stream <stream>         subjects <subjectPrefix>.>, file storage, limits retention, discard new,
+//                           max_bytes = spool.maxBytes, allow_direct (batches are read by direct get)
+//   bucket <stream>_cuts    key = table → the last batch range cut from it (history 1)
+// A full stream or an unreachable server is OVERLOADED with Retry-After, like a full disk spool.
+import { randomUUID } from 'node:crypto';
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { NatsSpool as NatsSpoolConfig } from '../../../common/config/datapath.ts';
+import type { Spool, TableLog } from '../contract.ts';
+import { NatsTableLog } from './nats-table-log.ts';
+
+export interface NatsSpoolOptions extends NatsSpoolConfig {
+  readonly maxBytes: number;
+  readonly retryAfterSeconds?: number;
+  readonly now?: () => number;
+}
+
+const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** What a table log needs from its spool (shared connection, stream identity, health). */
+export interface NatsContext {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly cuts: KV;
+  readonly stream: string;
+  /** The stream's creation time: part of every dedup token, so a recreated stream never reuses one. */
+  readonly epoch: string;
+  /** Unique per process: the prefix of this instance's Nats-Msg-Ids. */
+  readonly instance: string;
+  readonly opts: NatsSpoolOptions;
+  connected(): boolean;
+}
+
+export class NatsSpool implements Spool {
+  readonly kind = 'nats' as const;
+  readonly #nc: NatsConnection;
+  readonly #ctx: NatsContext;
+  readonly #logs = new Map<string, NatsTableLog>();
+
+  private constructor(nc: NatsConnection, ctx: NatsContext) {
+    this.#nc = nc;
+    this.#ctx = ctx;
+  }
+
+  /** Connects, creates (or updates) the stream and the cut bucket, and recovers tables with rows. */
+  static async open(opts: NatsSpoolOptions): Promise<NatsSpool> {
+    const nc = await connect({
+      servers: opts.url.split(','),
+      name: 'tracker-spool',
+      // Never give up: while disconnected appends answer 503 and the server may come back.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    try {
+      return await NatsSpool.#init(nc, opts);
+    } catch (err) {
+      await nc.close();
+      throw new Error(`open the NATS spool ${opts.stream}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  static async #init(nc: NatsConnection, opts: NatsSpoolOptions): Promise<NatsSpool> {
+    const jsm = await jetstreamManager(nc, { timeout: opts.publishTimeoutMs });
+    const info = await ensureStream(jsm, opts);
+    const cuts = await new Kvm(nc).create(`${opts.stream}_cuts`, {
+      history: 1,
+      replicas: opts.replicas,
+      storage: StorageType.File,
+    });
+    let up = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') up = false;
+        else if (s.type === 'reconnect') up = true;
+      }
+    })();
+    const ctx: NatsContext = {
+      js: jetstream(nc, { timeout: opts.publishTimeoutMs }),
+      jsm,
+      cuts,
+      stream: opts.stream,
+      epoch: String(Date.parse(info.created)),
+      instance: randomUUID().replaceAll('-', '').slice(0, 16),
+      opts,
+      connected: () => up && !nc.isClosed(),
+    };
+    const spool = new NatsSpool(nc, ctx);
+    await spool.#recover(info.config.subjects[0] as string);
+    return spool;
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const log of this.#logs.values()) n += log.pending.bytes;
+    return n;
+  }
+
+  /** Rows are not cached in memory: a batch is read back from the stream when it is cut. */
+  get memoryBytes(): number {
+    return 0;
+  }
+
+  log(table: string): Promise<TableLog> {
+    if (!TABLE.test(table)) return Promise.reject(new Error(`spool: invalid table name ${table}`));
+    return Promise.resolve(this.#log(table));
+  }
+
+  peek(table: string): TableLog | undefined {
+    return this.#logs.get(table);
+  }
+
+  tables(): string[] {
+    return [...this.#logs.keys()];
+  }
+
+  async close(): Promise<void> {
+    if (!this.#nc.isClosed()) await this.#nc.close();
+  }
+
+  #log(table: string, recovered?: { messages: number; lastSeq: number }): NatsTableLog {
+    let log = this.#logs.get(table);
+    if (!log) {
+      log = new NatsTableLog(table, this.#ctx, recovered);
+      this.#logs.set(table, log);
+    }
+    return log;
+  }
+
+  /** Tables with rows still in the stream (from this or another instance) are delivered at start. */
+  async #recover(wildcard: string): Promise<void> {
+    const info = await this.#ctx.jsm.streams.info(this.#ctx.stream, { subjects_filter: wildcard });
+    const prefix = `${this.#ctx.opts.subjectPrefix}.`;
+    for (const [subject, messages] of Object.entries(info.state.subjects ?? {})) {
+      const table = subject.slice(prefix.length);
+      if (subject.startsWith(prefix) && TABLE.test(table) && messages > 0)
+        this.#log(table, { messages, lastSeq: info.state.last_seq });
+    }
+  }
+}
+
+function streamConfig(opts: NatsSpoolOptions): Partial<StreamConfig> & { name: string } {
+  return {
+    name: opts.stream,
+    subjects: [`${opts.subjectPrefix}.>`],
+    storage: StorageType.File,
+    // Rows leave the stream by an explicit purge once their batch is in the store (commit).
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.New,
+    max_bytes: opts.maxBytes,
+    num_replicas: opts.replicas,
+    duplicate_window: nanos(opts.duplicateWindowMs),
+    allow_direct: true,
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, opts: NatsSpoolOptions): Promise<StreamInfo> {
+  const wanted = streamConfig(opts);
+  const existing = await jsm.streams.info(opts.stream).catch((err: unknown) => {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    throw err;
+  });
+  if (!existing) return jsm.streams.add(wanted);
+  const c = existing.config;
+  const same =
+    c.max_bytes === wanted.max_bytes &&
+    c.num_replicas === wanted.num_replicas &&
+    c.duplicate_window === wanted.duplicate_window &&
+    c.allow_direct === true &&
+    c.subjects.includes(wanted.subjects?.[0] as string);
+  return same ? existing : jsm.streams.update(opts.stream, { ...c, ...wanted });
+}

@@ -1,0 +1,24 @@
+// Opens the spool the configuration names: the disk write-ahead log (default) or the JetStream
+// spool (cluster mode). Both implement the Spool seam of contract.ts (ADR 0001).
+import type { Spool as SpoolConfig } from '../../../common/config/datapath.ts';
+import type { Spool, TableLog } from '../contract.ts';
+import { DiskSpool } from './disk.ts';
+import { NatsSpool } from './nats.ts';
+
+/** A spool plus what the pipeline reads synchronously for status snapshots and metrics. */
+export interface OpenedSpool extends Spool {
+  peek(table: string): TableLog | undefined;
+  readonly memoryBytes: number;
+}
+
+export function openSpool(config: SpoolConfig, now: () => number): Promise<OpenedSpool> {
+  if (config.kind === 'disk') return DiskSpool.open({ ...config, now });
+  if (config.nats === undefined)
+    return Promise.reject(new Error('spool.nats (with spool.nats.url) is required when spool.kind is nats'));
+  return NatsSpool.open({
+    ...config.nats,
+    maxBytes: config.maxBytes,
+    retryAfterSeconds: config.retryAfterSeconds,
+    now,
+  });
+}
