@@ -7,18 +7,25 @@ import { clickhouseClusterName, namesOf, ports } from '../cdk8s/names.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
 import { appliedVersion, applyMigrations, loadMigrations, type SqlRunner } from '../schema/index.ts';
+import { ClientCache, type ClientCacheOptions } from './clickhouse-clients.ts';
 import type { OperatorConfig } from './config.ts';
 
 export type Replica = { shard: number; replica: number; host: string; url: string };
 
 export interface ClickHouseAccess {
   replicas(tc: TrackerCluster, shards: number): Replica[];
-  /** A SQL connection to one replica; closed by the caller. */
-  connect(replica: Replica, password: string): SqlRunner & { close(): Promise<void> };
+  /** Runs `fn` on one replica through its cached client (clickhouse-clients.ts); never closed by callers. */
+  use<T>(replica: Replica, password: string, fn: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  /** Closes every cached client (controller stop, after its reconciles drained). */
+  close(): Promise<void>;
   readonly schemaMode: OperatorConfig['clickhouse']['schemaMode'];
 }
 
-export function clickhouseAccess(config: OperatorConfig['clickhouse']): ClickHouseAccess {
+export function clickhouseAccess(
+  config: OperatorConfig['clickhouse'],
+  create: ClientCacheOptions['create'] = storeFor(config),
+): ClickHouseAccess {
+  const clients = new ClientCache({ create });
   return {
     schemaMode: config.schemaMode,
     replicas(tc, shards) {
@@ -31,17 +38,16 @@ export function clickhouseAccess(config: OperatorConfig['clickhouse']): ClickHou
         },
       );
     },
-    connect(replica, password) {
-      // `default` database: the tracker database may not exist yet; every statement is fully qualified.
-      return new ClickHouseStore({
-        url: replica.url,
-        database: 'default',
-        password,
-        requestTimeoutMs: config.requestTimeoutMs,
-      });
-    },
+    use: (replica, password, fn) => clients.use(replica.url, password, fn),
+    close: () => clients.close(),
   };
 }
+
+const storeFor =
+  (config: OperatorConfig['clickhouse']): ClientCacheOptions['create'] =>
+  (url, password) =>
+    // `default` database: the tracker database may not exist yet; every statement is fully qualified.
+    new ClickHouseStore({ url, database: 'default', password, requestTimeoutMs: config.requestTimeoutMs });
 
 export const latestSchemaVersion = (): number => Math.max(0, ...loadMigrations().map((m) => m.version));
 
@@ -103,15 +109,12 @@ async function withConnection<T>(
   password: string,
   fn: (sql: SqlRunner) => Promise<T>,
 ): Promise<T> {
-  const conn = access.connect(replica, password);
   try {
-    return await fn(conn);
+    return await access.use(replica, password, fn);
   } catch (err) {
     const message = (err as Error).message;
     throw new Error(message.includes(replica.host) ? message : `query ${replica.host}: ${message}`, {
       cause: err,
     });
-  } finally {
-    await conn.close();
   }
 }

@@ -95,6 +95,8 @@ export class Controller {
     clearInterval(this.#resync);
     const drained = await this.#queue.shutdown(this.#o.config.queue.shutdownTimeoutMs);
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+    // After the drain: no reconcile uses a ClickHouse client any more.
+    await this.#o.clickhouse.close();
     this.#o.log.info('Controller stopped', { drained });
   }
 
