@@ -220,6 +220,44 @@ describe('TrackerCluster changes', () => {
     expect((await deployment()).spec.replicas).toBe(2);
   });
 
+  // The contrast to the next test: growing Keeper changes only the `zookeeper` section (cluster.yaml, a file
+  // ClickHouse reloads), so the renderer's hot hash changes and the restart hash on the pod template does not.
+  it('does not restart ClickHouse on a hot-reloadable change (Keeper grows: zookeeper section only)', async () => {
+    await quiesce();
+    const before = await chSets();
+    const mapsBefore = await chConfigMaps();
+    const restartsBefore = await restartEvents();
+    await patchTc(rest, ns, name, { spec: { keeper: { replicas: 3 } } });
+    const maps = await waitFor(
+      async () => {
+        const now = await chConfigMaps();
+        return now.every((m, i) => m.data['cluster.yaml'] !== mapsBefore[i]!.data['cluster.yaml'])
+          ? now
+          : undefined;
+      },
+      { what: 'every ClickHouse ConfigMap to list three Keeper nodes' },
+    );
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    await quiesce();
+    const after = await chSets();
+    for (const [i, m] of maps.entries()) {
+      expect(m.data['cluster.yaml']).toContain(names.keeperHost(2));
+      expect(m.data['server.yaml']).toBe(mapsBefore[i]!.data['server.yaml']);
+      const sts = after[i]!;
+      const was = before[i]!;
+      expect(sts.metadata.annotations?.['tracker.dev/config-hot-hash']).not.toBe(
+        was.metadata.annotations?.['tracker.dev/config-hot-hash'],
+      );
+      expect(restartHash(sts)).toBe(restartHash(was));
+      expect(sts.spec.template).toEqual(was.spec.template);
+      expect(sts.metadata.generation).toBe(was.metadata.generation);
+      expect((sts.status as { updateRevision?: string }).updateRevision).toBe(
+        (was.status as { updateRevision?: string }).updateRevision,
+      );
+    }
+    expect(await restartEvents()).toBe(restartsBefore);
+  });
+
   it('restarts ClickHouse on a restart-relevant change, one replica per shard at a time', async () => {
     const before = await chSets();
     const watch = watchRollout();
@@ -311,6 +349,19 @@ const chSets = async () =>
   (await list(rest, stsPath(ns), 'app.kubernetes.io/component=clickhouse')).sort((a, b) =>
     a.metadata.name.localeCompare(b.metadata.name),
   ) as Workload[];
+type ConfigMap = KubeObject & { data: Record<string, string> };
+const chConfigMaps = async () =>
+  (
+    (await list(
+      rest,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      `app.kubernetes.io/instance=${name},app.kubernetes.io/component=clickhouse`,
+    )) as ConfigMap[]
+  ).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+const restartEvents = async () =>
+  (await list(rest, `/api/v1/namespaces/${ns}/events`)).filter(
+    (e) => (e as { reason?: string }).reason === 'RestartingReplica',
+  ).length;
 type Claim = KubeObject & { spec: { resources: { requests: { storage: string } } } };
 const claimSize = (c: Claim) => c.spec.resources.requests.storage;
 const chClaims = async () =>
