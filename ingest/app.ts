@@ -1,6 +1,7 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
 import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
@@ -74,16 +75,18 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   await registerCors(app, deps.config);
 
   const tracking = createTracking(deps, metrics);
+  // Validation stays Fastify's (Ajv, JSON Schema); the provider only derives handler types from the schemas.
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const { rateLimits } = deps.config;
   const limited = rateLimits.perIpPerDay > 0 || rateLimits.burst > 0;
   const limit = limited ? { onRequest: rateLimitHook(deps.limiter, metrics, deps.now ?? Date.now) } : {};
 
-  trackRoutes(app, deps, tracking, limit);
-  redirectRoutes(app, deps, tracking, limit);
-  const wsOpen = wsRoutes(app, deps, tracking, metrics, limit);
-  ltvRoutes(app, deps, tracking, limit);
-  ppiRoutes(app, deps, tracking, limit);
-  shortLinkRoutes(app, deps, tracking, limit);
-  opsRoutes(app, deps, metrics, wsOpen);
+  trackRoutes(routes, deps, tracking, limit);
+  redirectRoutes(routes, deps, tracking, limit);
+  const wsOpen = wsRoutes(routes, deps, tracking, metrics, limit);
+  ltvRoutes(routes, deps, tracking, limit);
+  ppiRoutes(routes, deps, tracking, limit);
+  shortLinkRoutes(routes, deps, tracking, limit);
+  opsRoutes(routes, deps, metrics, wsOpen);
   return app;
 }

@@ -2,7 +2,6 @@
 // top-level ids. Each line's `payments.id` derives from (oid, order/invoice, line) so a resend replaces
 // instead of adding; refunds are lines with a negative amount (the seed ignored them). One `ltv` row per
 // (uid | vid | invoice) and line carries the amount; lifetime value = sum over FINAL rows.
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -12,6 +11,7 @@ import { chTime, parseClientTime } from '../../model/time.ts';
 import { hostOf } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
+import type { RouteApp } from '../shared.ts';
 
 type Obj = Record<string, unknown>;
 const SHARED = [
@@ -122,15 +122,13 @@ function ltvRows(p: Obj, hhash: string, now: number): Obj[] {
     }));
 }
 
-export function ltvRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function ltvRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   app.post('/tr/v1/ltv/*', { schema: { body: LtvBody }, ...limit }, async (req, reply) => {
-    const body = req.body as Obj;
+    const body: Obj = req.body;
     const shared: Obj = {};
     for (const k of SHARED) if (body[k] !== undefined) shared[k] = body[k];
-    const lines = Array.isArray(body.payments)
-      ? (body.payments as Obj[]).map((l) => ({ ...shared, ...l }))
-      : [body];
+    const lines: Obj[] = req.body.payments?.map((l) => ({ ...shared, ...l })) ?? [body];
     const t = now();
     const payments = lines.map((l, i) => paymentRow(l, i, t));
     const hhash = fnv1a36(hostOf(req));

@@ -1,11 +1,11 @@
 // Operational endpoints. Probes never record events (seed bug 18 wrote a short_rdr row per /health).
-import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
+import type { RouteApp } from '../shared.ts';
 
 const started = Date.now();
 
-export function opsRoutes(app: FastifyInstance, deps: AppDeps, metrics: Metrics, wsOpen: () => number): void {
+export function opsRoutes(app: RouteApp, deps: AppDeps, metrics: Metrics, wsOpen: () => number): void {
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (_req, reply) => {

@@ -1,7 +1,7 @@
 // Consent records (SPEC 3.1/3.3, seed 1.7): POST writes one `agreed` row (history; `agreements` keeps the
 // latest per visitor through a view), GET returns the latest record of a visitor (the seed always
 // answered null). IP handling follows the configured mode like every other table.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -15,6 +15,7 @@ import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import { applyIpMode } from '../../privacy/ip.ts';
 import type { Tracking } from '../../tracking.ts';
+import type { RouteApp } from '../shared.ts';
 
 const AGREED_FIELDS = [
   'sid',
@@ -87,11 +88,11 @@ function agreedRow(
   return row;
 }
 
-export function agreeRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object) {
+export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object) {
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
   app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
-    const body = req.body as Record<string, unknown>;
+    const body: Record<string, unknown> = req.body;
     const cflags = Number(body.cflags);
     const vid = asUuid(body.vid) ?? asUuid(req.cookies?.vid) ?? newId();
     const row = agreedRow(req, body, deps, { vid, cflags, at: chTime(now()) });
@@ -103,7 +104,7 @@ export function agreeRoutes(app: FastifyInstance, deps: AppDeps, tracking: Track
   });
 
   app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
-    const vid = asUuid((req.query as { vid: string }).vid);
+    const vid = asUuid(req.query.vid);
     if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
     const rows = await deps.dataPath.store.query(
       `SELECT * FROM agreed WHERE vid = {vid:UUID} ORDER BY updated_at DESC LIMIT 1`,

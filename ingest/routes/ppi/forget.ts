@@ -1,7 +1,7 @@
 // POST /tr/v1/ppi/forget: erase a visitor (vid), user (uid) or email (hashed with the same keyed HMAC as
 // events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
 // Who may ask: an API key (erases within its org) or the visitor itself (vid equal to its vid cookie).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
@@ -10,6 +10,7 @@ import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
+import type { RouteApp } from '../shared.ts';
 import { type EraseTarget, eraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const ForgetBody = Type.Object(
@@ -21,6 +22,7 @@ const ForgetBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const SECOND_PASS_MS = 15_000;
 
 async function authorise(
@@ -38,7 +40,7 @@ async function authorise(
   throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor’s own vid cookie, is required');
 }
 
-export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
   const rendering = eraseRendering(deps.config.store);
@@ -52,7 +54,7 @@ export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Trac
   };
 
   app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
-    const b = req.body as { vid?: string; uid?: string; email?: string; ehash?: string };
+    const b = req.body;
     const vid = asUuid(b.vid);
     const uid = asUuid(b.uid);
     const ehash =
@@ -77,8 +79,8 @@ export function forgetRoutes(app: FastifyInstance, deps: AppDeps, tracking: Trac
       .send({ request_id: id, status: 'pending', tables: statements.map((s) => s.table) });
   });
 
-  app.get('/tr/v1/ppi/forget/:id', async (req) => {
-    const id = asUuid((req.params as { id: string }).id);
+  app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
+    const id = asUuid(req.params.id);
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
     const known = statuses.get(id);
     if (known !== undefined) return { request_id: id, ...known };

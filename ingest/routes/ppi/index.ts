@@ -1,17 +1,17 @@
 // Privacy routes: agree (agree.ts), jurisdictions, GeoIP lookup, erase-by-visitor (forget.ts).
 import { isIP } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
+import type { RouteApp } from '../shared.ts';
 import { agreeRoutes } from './agree.ts';
 import { forgetRoutes } from './forget.ts';
 
 const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 })) });
 
-export function ppiRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   agreeRoutes(app, deps, tracking, limit);
   forgetRoutes(app, deps, tracking, limit);
 
@@ -22,7 +22,7 @@ export function ppiRoutes(app: FastifyInstance, deps: AppDeps, tracking: Trackin
   );
 
   app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
-    const ip = (req.query as { ip?: string }).ip ?? clientIp(req);
+    const ip = req.query.ip ?? clientIp(req);
     if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', 'ip is not an IP address');
     if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
     const info = await deps.geo.lookup(ip);

@@ -1,6 +1,5 @@
 // Tracked redirects (SPEC 3.1): /rdr records a server event, /xrdr a client event (cookie with consent),
 // then 302. The destination host must be on domains.redirectAllowList (seed bug 24: open redirect).
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Config } from '../../config.ts';
 import type { AppDeps } from '../../deps.ts';
@@ -8,7 +7,8 @@ import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
 import { requestContext } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
-import { setVisitorCookie } from '../shared.ts';
+import { type RouteApp, setVisitorCookie } from '../shared.ts';
+import { TrackParams } from '../track/schema.ts';
 
 /** Exact host, or any subdomain of an entry written as ".example.com". Relative paths stay on this host. */
 export function allowedDestination(url: string, config: Config): string {
@@ -35,17 +35,17 @@ const Query = Type.Object(
   { additionalProperties: true },
 );
 
-export function redirectRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function redirectRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   for (const [path, kind] of [
     ['/tr/v1/rdr/*', 'server'],
     ['/tr/v1/xrdr/*', 'client'],
   ] as const) {
-    app.get(path, { schema: { querystring: Query }, ...limit }, async (req, reply) => {
-      const url = (req.query as { url?: string }).url ?? deps.config.domains.defaultRedirect;
+    app.get(path, { schema: { querystring: Query, params: TrackParams }, ...limit }, async (req, reply) => {
+      const url = req.query.url ?? deps.config.domains.defaultRedirect;
       if (url === undefined || url === '') throw new IngestError('BAD_REQUEST', 'url is required');
       const destination = allowedDestination(url, deps.config);
-      const raw = { etyp: 'redirect', ...requestInput(req, (req.params as { '*'?: string })['*']) };
+      const raw = { etyp: 'redirect', ...requestInput(req, req.params['*']) };
       const [event] = await tracking.track([raw], requestContext(req, kind, now()));
       if (event !== undefined) setVisitorCookie(reply, deps.config, event);
       return reply.redirect(destination, 302);

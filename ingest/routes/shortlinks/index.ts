@@ -1,6 +1,6 @@
 // Short-link admin API (Authorization: Bearer <api key>, org-scoped) and resolution on short-link hosts.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
@@ -8,10 +8,10 @@ import { chTime } from '../../model/time.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
-import { setVisitorCookie } from '../shared.ts';
+import { type RouteApp, setVisitorCookie } from '../shared.ts';
 import type { Principal } from './api-keys.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
-import { pathPrincipal } from './path-credentials.ts';
+import { type PathCredentials, pathPrincipal } from './path-credentials.ts';
 
 const CreateBody = Type.Object(
   {
@@ -21,10 +21,16 @@ const CreateBody = Type.Object(
   },
   { additionalProperties: true },
 );
+type CreateBody = Static<typeof CreateBody>;
 const HostParams = Type.Object({ host: Type.String({ maxLength: 255 }), '*': Type.Optional(Type.String()) });
+// the seed's credentials-in-path forms (path-credentials.ts)
+const Credentials = { uid: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1024 }) };
+const CredentialParams = Type.Object(Credentials);
+const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ maxLength: 255 }) });
 
-async function authenticate(req: FastifyRequest, deps: AppDeps): Promise<Principal> {
-  if ((req.params as { password?: string }).password !== undefined) return pathPrincipal(req, deps);
+/** Bearer API key, or (only with `creds`, the seed's path form) an account's uid/password. */
+async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
+  if (creds !== undefined) return pathPrincipal(creds, deps);
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
   if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
@@ -53,11 +59,9 @@ async function ownerOf(deps: AppDeps, key: string, host: string): Promise<string
   return rows[0]?.oid;
 }
 
-function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, links: LinkCache) {
+function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: LinkCache) {
   const now = deps.now ?? Date.now;
-  const create = async (req: FastifyRequest, reply: FastifyReply) => {
-    const who = await authenticate(req, deps);
-    const body = req.body as { urlfrom: string; urlto: string; searchto?: string };
+  const create = async (who: Principal, body: CreateBody) => {
     const { host, slug } = parseFrom(body.urlfrom);
     const to = new URL(body.urlto);
     if (
@@ -89,14 +93,20 @@ function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, li
       },
     ]);
     links.put(link);
-    return reply.status(201).send({ urlfrom: key, urlto: body.urlto });
+    return { urlfrom: key, urlto: body.urlto };
   };
-  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, create);
-  app.post('/tr/v1/rpi/redirect/:uid/:password', { schema: { body: CreateBody } }, create);
+  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, async (req, reply) =>
+    reply.status(201).send(await create(await authenticate(req, deps), req.body)),
+  );
+  app.post(
+    '/tr/v1/rpi/redirect/:uid/:password',
+    { schema: { params: CredentialParams, body: CreateBody } },
+    async (req, reply) =>
+      reply.status(201).send(await create(await authenticate(req, deps, req.params), req.body)),
+  );
 
-  const list = async (req: FastifyRequest) => {
-    const who = await authenticate(req, deps);
-    const host = (req.params as { host: string }).host.toLowerCase();
+  const list = async (who: Principal, hostParam: string) => {
+    const host = hostParam.toLowerCase();
     // scoped to the caller's org and to {host} (seed bug 14 returned every org's links for any host)
     const results = await deps.dataPath.store.query(
       `SELECT urlfrom, urlto, org, updated_at FROM redirects FINAL
@@ -105,12 +115,18 @@ function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, li
     );
     return { results };
   };
-  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, list);
-  app.get('/tr/v1/rpi/redirects/:uid/:password/:host', list);
+  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) =>
+    list(await authenticate(req, deps), req.params.host),
+  );
+  app.get(
+    '/tr/v1/rpi/redirects/:uid/:password/:host',
+    { schema: { params: CredentialHostParams } },
+    async (req) => list(await authenticate(req, deps, req.params), req.params.host),
+  );
 
   app.delete('/tr/v1/rpi/redirects/:host/*', { schema: { params: HostParams } }, async (req, reply) => {
     const who = await authenticate(req, deps);
-    const p = req.params as { host: string; '*'?: string };
+    const p = req.params;
     const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
     const key = linkKey(host, slug);
     const owner = await ownerOf(deps, key, host);
@@ -133,12 +149,7 @@ function adminRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, li
   });
 }
 
-export function shortLinkRoutes(
-  app: FastifyInstance,
-  deps: AppDeps,
-  tracking: Tracking,
-  limit: object,
-): void {
+export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const links = createLinkCache(deps.dataPath.store, deps.config.domains.shortLinkCacheSize);
   const hosts = new Set(deps.config.domains.shortLinkHosts.map((h) => h.toLowerCase()));
   adminRoutes(app, deps, tracking, links);

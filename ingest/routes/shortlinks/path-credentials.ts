@@ -2,7 +2,6 @@
 // apiKeys.allowPathCredentials is set (SPEC 3.1) so old clients keep working during a migration. The
 // account's `pwd` must be a scrypt string (never the seed's unsalted SHA-1) and `expires` is enforced.
 // Credentials in URLs end up in access logs: prefer Bearer keys.
-import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
@@ -14,13 +13,18 @@ interface Account {
   expired: number;
 }
 
-export async function pathPrincipal(req: FastifyRequest, deps: AppDeps): Promise<Principal> {
+/** The `{uid}/{password}` path segments of the seed's admin routes. */
+export interface PathCredentials {
+  readonly uid: string;
+  readonly password: string;
+}
+
+export async function pathPrincipal(creds: PathCredentials, deps: AppDeps): Promise<Principal> {
   if (!deps.config.apiKeys.allowPathCredentials)
     throw new IngestError('NOT_FOUND', 'path credentials are disabled');
-  const { uid, password } = req.params as { uid?: string; password?: string };
-  const id = asUuid(uid);
-  if (id === undefined || password === undefined)
-    throw new IngestError('UNAUTHORIZED', 'invalid credentials');
+  const { password } = creds;
+  const id = asUuid(creds.uid);
+  if (id === undefined) throw new IngestError('UNAUTHORIZED', 'invalid credentials');
   const rows = await deps.dataPath.store.query<Account>(
     `SELECT pwd, toString(oid) AS oid,
             expires > toDateTime64(0, 3, 'UTC') AND expires < now64(3, 'UTC') AS expired

@@ -1,36 +1,43 @@
 // Client and server events (SPEC 3.1): /tr (client, sets the vid cookie with consent), /img (client,
 // answers a pixel), /str (server, answers {eid}). Seed bug 1 made /tr a server event; here /tr, /img and
 // WebSocket are client events, /str and /rdr server events. A JSON array body is the batch form.
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { NormalisedEvent } from '../../model/normalise.ts';
 import { requestContext } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
-import { PIXEL_GIF, setVisitorCookie } from '../shared.ts';
+import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
 
 type Kind = 'client' | 'server';
 
+/** What one tracking request carries once its schema validated it: the path rest and the body. */
+interface TrackInput {
+  readonly rest: string | undefined;
+  readonly body: unknown;
+}
+
 export async function handleTrack(
   req: FastifyRequest,
+  input: TrackInput,
   tracking: Tracking,
-  kind: Kind,
-  now: number,
+  ctx: { kind: Kind; now: number },
 ): Promise<NormalisedEvent[]> {
-  const rest = (req.params as { '*'?: string })['*'];
-  const base = requestInput(req, rest);
-  const bodies = bodyEvents(req.method === 'GET' ? undefined : req.body);
+  const base = requestInput(req, input.rest);
+  const bodies = bodyEvents(input.body);
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
     bodies.map((b) => ({ ...base, ...b })),
-    requestContext(req, kind, now),
+    requestContext(req, ctx.kind, ctx.now),
   );
 }
 
-export function trackRoutes(app: FastifyInstance, deps: AppDeps, tracking: Tracking, limit: object): void {
+type Respond = (reply: FastifyReply, events: NormalisedEvent[], batch: boolean) => FastifyReply;
+
+export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   const schema = { params: TrackParams, body: trackBody(deps.config.server.maxBatchEvents) };
   const cookieFor = (reply: FastifyReply, events: NormalisedEvent[]) => {
@@ -38,20 +45,39 @@ export function trackRoutes(app: FastifyInstance, deps: AppDeps, tracking: Track
     if (first !== undefined) setVisitorCookie(reply, deps.config, first);
   };
 
-  // GET cannot carry a body schema in Fastify, so each path is registered twice: GET, and POST(/PUT).
-  const both = (url: string, bodyMethods: ('POST' | 'PUT')[], handler: RouteHandlerMethod) => {
-    app.route({ method: 'GET', url, schema: { params: TrackParams }, ...limit, handler });
-    app.route({ method: bodyMethods, url, schema, ...limit, handler });
+  // GET cannot carry a body schema in Fastify, so each path is registered twice: GET, and POST(/PUT);
+  // each handler reads its own schema-typed params and body, then both answer the same way.
+  const both = (url: string, bodyMethods: ('POST' | 'PUT')[], kind: Kind, respond: Respond) => {
+    app.route({
+      method: 'GET',
+      url,
+      schema: { params: TrackParams },
+      ...limit,
+      handler: async (req, reply) => {
+        const input = { rest: req.params['*'], body: undefined };
+        return respond(reply, await handleTrack(req, input, tracking, { kind, now: now() }), false);
+      },
+    });
+    app.route({
+      method: bodyMethods,
+      url,
+      schema,
+      ...limit,
+      handler: async (req, reply) => {
+        const input = { rest: req.params['*'], body: req.body };
+        const events = await handleTrack(req, input, tracking, { kind, now: now() });
+        return respond(reply, events, Array.isArray(req.body));
+      },
+    });
   };
 
-  both('/tr/v1/tr/*', ['POST', 'PUT'], async (req, reply) => {
-    cookieFor(reply, await handleTrack(req, tracking, 'client', now()));
+  both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', (reply, events) => {
+    cookieFor(reply, events);
     return reply.status(200).send({ ok: true });
   });
 
-  both('/tr/v1/str/*', ['POST'], async (req, reply) => {
-    const events = await handleTrack(req, tracking, 'server', now());
-    const body = Array.isArray(req.body) ? { eids: events.map((e) => e.eid) } : { eid: events[0]?.eid ?? '' };
+  both('/tr/v1/str/*', ['POST'], 'server', (reply, events, batch) => {
+    const body = batch ? { eids: events.map((e) => e.eid) } : { eid: events[0]?.eid ?? '' };
     return reply.status(200).type('application/json').send(body);
   });
 
@@ -61,7 +87,8 @@ export function trackRoutes(app: FastifyInstance, deps: AppDeps, tracking: Track
     schema: { params: TrackParams },
     ...limit,
     handler: async (req, reply) => {
-      cookieFor(reply, await handleTrack(req, tracking, 'client', now()));
+      const input = { rest: req.params['*'], body: undefined };
+      cookieFor(reply, await handleTrack(req, input, tracking, { kind: 'client', now: now() }));
       return reply.status(200).header('cache-control', 'no-store').type('image/gif').send(PIXEL_GIF);
     },
   });

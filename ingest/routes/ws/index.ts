@@ -3,13 +3,14 @@
 // (the seed accepted any origin), frames are size-limited by the ws server itself (maxPayload), and a
 // message carrying `ack` gets `{ack, eid}` back once durable — or `{ack, error, message}`.
 import type { WebSocket } from '@fastify/websocket';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError, mapError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
 import { requestContext } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
+import type { RouteApp } from '../shared.ts';
 import { decodeFrame } from './frames.ts';
 
 const MAX_PENDING = 256;
@@ -63,7 +64,7 @@ async function onMessage(
 
 /** Registers the route; returns a gauge of open connections for /status. */
 export function wsRoutes(
-  app: FastifyInstance,
+  app: RouteApp,
   deps: AppDeps,
   tracking: Tracking,
   metrics: Metrics,
