@@ -19,6 +19,8 @@ const ROWS_HEADER = 'Tracker-Rows';
 const PAGE = 256;
 /** Attempts of take when another instance cut the same range first (compare-and-set conflicts). */
 const TAKE_ATTEMPTS = 3;
+/** Bytes of a message besides its payload (headers, subject) counted against max_payload. */
+const HEADROOM = 512;
 
 interface Cut {
   readonly epoch: string;
@@ -61,6 +63,12 @@ export class NatsTableLog implements TableLog {
 
   async append(lines: Buffer, rows: number): Promise<void> {
     if (!this.#ctx.connected()) throw this.#overloaded('NATS is unreachable');
+    // Retrying would never help: refuse it like a bad request (nothing was queued).
+    if (lines.length + HEADROOM > this.#ctx.maxPayload())
+      throw new DataPathError('ROW_INVALID', {
+        message: `${rows} rows (${lines.length} bytes) exceed the NATS max_payload; send fewer at a time`,
+        details: { bytes: lines.length, maxPayload: this.#ctx.maxPayload() },
+      });
     const h = headers();
     h.set(ROWS_HEADER, String(rows));
     const msgID = `${this.#ctx.instance}.${this.table}.${++this.#published}`;

@@ -136,6 +136,32 @@ describe('the NATS JetStream spool', () => {
     await real.close();
   });
 
+  it('two instances sharing one stream deliver every event exactly once', async () => {
+    const url = inject('natsUrl');
+    const n = names('shared');
+    const [a, b] = [await createDataPath(config(n, { url })), await createDataPath(config(n, { url }))];
+    opened.push(a, b);
+    const fill = (dp: DataPath, from: number) =>
+      (async () => {
+        for (let i = from; i < from + 300; i += 10) await dp.append('events', group(i, 10));
+      })();
+    await Promise.all([fill(a, 0), fill(b, 300)]);
+    await until(async () => (await counts(a.store)).n >= 600, 'all 600 events');
+    await until(
+      () => a.status().queues.events?.rows === 0 && b.status().queues.events?.rows === 0,
+      'both instances to drain',
+    );
+    expect(await counts(b.store)).toEqual({ n: 600, u: 600 });
+    expect(await streamMessages(url, n.stream)).toBe(0);
+  });
+
+  it('refuses an append larger than the NATS max_payload as ROW_INVALID (a retry would never help)', async () => {
+    const dp = await createDataPath(config(names('payload'), { url: inject('natsUrl') }));
+    opened.push(dp);
+    const huge = group(0, 300, { url: `/p/${'x'.repeat(4000)}` });
+    await expect(dp.append('events', huge)).rejects.toMatchObject({ code: 'ROW_INVALID' });
+  });
+
   it('answers OVERLOADED with Retry-After when the stream is full', async () => {
     const url = inject('natsUrl');
     const n = names('full');

@@ -44,6 +44,8 @@ export interface NatsContext {
   readonly instance: string;
   readonly opts: NatsSpoolOptions;
   connected(): boolean;
+  /** The server's max_payload: the largest append one message can carry. */
+  maxPayload(): number;
 }
 
 export class NatsSpool implements Spool {
@@ -98,6 +100,7 @@ export class NatsSpool implements Spool {
       instance: randomUUID().replaceAll('-', '').slice(0, 16),
       opts,
       connected: () => up && !nc.isClosed(),
+      maxPayload: () => nc.info?.max_payload ?? 1_048_576,
     };
     const spool = new NatsSpool(nc, ctx);
     await spool.#recover(info.config.subjects[0] as string);
