@@ -6,7 +6,8 @@ SHELL := bash
 CACHE ?= $(HOME)/.cache/tracker
 export TRACKER_CACHE := $(CACHE)
 # npm scripts run on the Node 24 that the `node` devDependency installs; so does everything here.
-export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# The cache's bin/ comes last: it provides kubectl (built with the control plane) where none is installed.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH):$(CACHE)/bin
 STAMP := node_modules/.package-lock.stamp
 
 .PHONY: help
@@ -25,7 +26,7 @@ $(STAMP): package-lock.json
 deps: $(STAMP) ## Install npm dependencies when the lock file changed
 
 .PHONY: tools
-tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, helm, kwok, nats-server from Go modules
+tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, kubectl, helm, kwok, nats-server from Go modules
 	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
 	bash e2e/env/tools/build.sh
 

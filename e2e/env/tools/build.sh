@@ -28,11 +28,23 @@ newmod() {
 }
 
 build_kubernetes() {
-  local v=$KUBERNETES_VERSION names=(kube-apiserver kube-controller-manager kube-scheduler) n missing=0
-  for n in "${names[@]}"; do have "$n" "$v" || missing=1; done
-  if [ $missing = 0 ]; then for n in "${names[@]}"; do link "$n" "$v"; done; return; fi
-  log "building ${names[*]} $v (first build takes a while)"
-  local d=$work/kubernetes-$v staging minor=${v#v1.}
+  # kubectl too: the tests and documented workflows pipe manifests into it; a machine without one uses this
+  # build (the Makefile appends the cache's bin/ to PATH, so an installed kubectl still wins).
+  local v=$KUBERNETES_VERSION all=(kube-apiserver kube-controller-manager kube-scheduler kubectl) names=() n
+  for n in "${all[@]}"; do have "$n" "$v" || names+=("$n"); done
+  if [ ${#names[@]} -gt 0 ]; then
+    log "building ${names[*]} $v (the first build takes a while)"
+    build_kubernetes_cmds "$v" "${names[@]}"
+  fi
+  for n in "${all[@]}"; do link "$n" "$v"; done
+}
+
+# build_kubernetes_cmds VERSION NAME... -> builds k8s.io/kubernetes/cmd/NAME into the cache
+build_kubernetes_cmds() {
+  local v=$1 d=$work/kubernetes-$1 staging minor=${1#v1.}
+  shift
+  local names=("$@") pkgs=() n
+  for n in "${names[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$n"); done
   newmod "$d" tracker.local/kubernetes
   # k8s.io/kubernetes refers to its staging modules as v0.0.0 + replace ./staging/...; a consumer must
   # pin each to the published v0.<minor>.<patch> instead. The list comes from k8s' own go.mod.
@@ -41,20 +53,18 @@ build_kubernetes() {
   [ -n "$staging" ] || { log "could not read the staging module list of k8s.io/kubernetes $v"; exit 1; }
   (
     cd "$d"
-    local args=() m
+    local args=() m p
     for m in $staging; do args+=("-replace=$m=$m@v0.$minor"); done
     go mod edit "${args[@]}"
     # Each package needs the explicit version: a bare `go get pkg` would upgrade k8s.io/kubernetes to latest.
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$v" "k8s.io/kubernetes/cmd/kube-controller-manager@$v" \
-      "k8s.io/kubernetes/cmd/kube-scheduler@$v"
+    for p in "${pkgs[@]}"; do args=("$p@$v"); go get "${args[@]}"; done
     local pkg=k8s.io/component-base/version major=${v#v}; major=${major%%.*}
     local ld="-s -w -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=${minor%%.*} -X $pkg.gitTreeState=clean"
+    ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$v"
     mkdir -p out
-    go build -trimpath -ldflags "$ld" -o out/ k8s.io/kubernetes/cmd/kube-apiserver \
-      k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+    go build -trimpath -ldflags "$ld" -o out/ "${pkgs[@]}"
     for n in "${names[@]}"; do mv "out/$n" "$bin/$n-$v"; done
   )
-  for n in "${names[@]}"; do link "$n" "$v"; done
 }
 
 build_etcd() {
