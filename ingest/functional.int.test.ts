@@ -22,7 +22,11 @@ beforeAll(async () => {
   keyA = a.key;
   keyB = b.key;
   live = await startLive({
-    domains: { shortLinkHosts: ['go.example'], redirectAllowList: ['example.com'] },
+    domains: {
+      shortLinkHosts: ['go.example'],
+      trackerHosts: ['t.example'],
+      redirectAllowList: ['example.com'],
+    },
     geoip: { file: writeTestBin() },
     apiKeys: { keys: [a.entry, b.entry].map((e) => ({ id: e.keyId, oid: e.oid, org: e.org, hash: e.hash })) },
   });
@@ -238,6 +242,25 @@ describe('short links (make test-functional-redirects)', () => {
     });
     expect(del.status).toBe(204);
     expect((await get('/test-short', { 'x-forwarded-host': 'go.example' })).status).toBe(404);
+  });
+
+  it('a link to a tracked redirect on our host resolves in one hop and records one event (seed 1.6)', async () => {
+    const urlto =
+      'https://t.example/tr/v1/rdr/ename/hop_click?url=https%3A%2F%2Fexample.com%2Ffinal&utm_campaign=Hop';
+    const auth = { authorization: `Bearer ${keyA}` };
+    expect((await post('/tr/v1/rpi/redirect', { urlfrom: 'go.example/one-hop', urlto }, auth)).status).toBe(
+      201,
+    );
+    const hit = await get('/one-hop', { 'x-forwarded-host': 'go.example' });
+    expect(hit.status).toBe(302);
+    expect(hit.headers.get('location')).toBe('https://example.com/final');
+    await eventually("SELECT count() AS n FROM events WHERE last = '/one-hop'").toBe(1);
+    const rows = await live.rows(
+      "SELECT ename, etyp, campaign, url, toString(oid) AS oid FROM events WHERE last = '/one-hop'",
+    );
+    expect(rows).toEqual([
+      { ename: 'hop_click', etyp: 'redirect', campaign: 'hop', url: 'https://example.com/final', oid: ORG_A },
+    ]);
   });
 
   it('rejects missing or wrong API keys; unknown slugs are 404 without internal text', async () => {

@@ -52,6 +52,11 @@ export const Domains = Type.Object(
   {
     cookieDomain: Type.Optional(Type.String()),
     shortLinkHosts: Type.Array(Type.String(), { default: [] }),
+    trackerHosts: Type.Array(Type.String(), {
+      default: [],
+      description:
+        "Hosts serving this tracker's /tr/v1 API. A short link to a tracked redirect (/tr/v1/rdr/?url=) on one of them, or on a short-link host, resolves in one hop.",
+    }),
     redirectAllowList: Type.Array(Type.String(), {
       default: [],
       description: 'Hosts rdr/xrdr may redirect to.',

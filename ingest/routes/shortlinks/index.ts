@@ -12,6 +12,7 @@ import { type RouteApp, setVisitorCookie } from '../shared.ts';
 import type { Principal } from './api-keys.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
 import { type PathCredentials, pathPrincipal } from './path-credentials.ts';
+import { finalDestination, trackedTarget } from './tracked-target.ts';
 
 const CreateBody = Type.Object(
   {
@@ -150,8 +151,11 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
 }
 
 export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
-  const links = createLinkCache(deps.dataPath.store, deps.config.domains.shortLinkCacheSize);
-  const hosts = new Set(deps.config.domains.shortLinkHosts.map((h) => h.toLowerCase()));
+  const { domains } = deps.config;
+  const now = deps.now ?? Date.now;
+  const links = createLinkCache(deps.dataPath.store, domains.shortLinkCacheSize);
+  const hosts = new Set(domains.shortLinkHosts.map((h) => h.toLowerCase()));
+  const ours = new Set([...hosts, ...domains.trackerHosts.map((h) => h.toLowerCase())]);
   adminRoutes(app, deps, tracking, links);
   app.get('/*', { ...limit }, async (req, reply) => {
     const host = hostOf(req);
@@ -159,15 +163,17 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     const path = req.url.split('?')[0] ?? '/';
     const link = await links.resolve(host, path);
     if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
-    const raw = {
-      ...requestInput(req),
-      etyp: 'redirect',
-      ename: 'short_rdr',
-      last: path,
-      url: link.urlto,
-      oid: link.oid,
-    };
-    const [event] = await tracking.track([raw], requestContext(req, 'client', (deps.now ?? Date.now)()));
+    const base = { ...requestInput(req), etyp: 'redirect', ename: 'short_rdr', last: path };
+    const tracked = trackedTarget(link.urlto, ours);
+    if (tracked !== undefined) {
+      // one hop to the final destination, one server event like /tr/v1/rdr's (seed 1.6: IsServer=true)
+      const destination = finalDestination(tracked, deps.config);
+      const raw = { ...base, ...tracked.values, url: destination, oid: link.oid };
+      await tracking.track([raw], requestContext(req, 'server', now()));
+      return reply.redirect(destination, 302);
+    }
+    const raw = { ...base, url: link.urlto, oid: link.oid };
+    const [event] = await tracking.track([raw], requestContext(req, 'client', now()));
     // the cookie is set before the redirect is written (the seed lost it by redirecting first)
     if (event !== undefined) setVisitorCookie(reply, deps.config, event);
     return reply.redirect(link.urlto, 302);
