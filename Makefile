@@ -56,7 +56,8 @@ test-integration: deps tools ## Integration tests against real etcd, kube-apiser
 
 .PHONY: test
 test: deps tools typecheck lint check-generated ## Everything: install what is missing, typecheck, lint, all tests
-	vitest run
+	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.
+	vitest run --reporter=default --reporter=hanging-process
 
 .PHONY: bench
 bench: deps ## Benchmarks (numbers are printed, never asserted)

@@ -86,3 +86,16 @@ export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 }
+
+/**
+ * Stop a child this process spawned: the signal, then SIGKILL when it has not exited within the grace, so a
+ * test's cleanup can never wait forever on a stuck child.
+ */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

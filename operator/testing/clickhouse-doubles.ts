@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../../e2e/env/process.ts';
 
 const main = fileURLToPath(new URL('../../e2e/support/clickhouse-http/main.ts', import.meta.url));
 
@@ -30,11 +31,7 @@ export async function startClickHouseDouble(): Promise<ClickHouseDouble> {
     url,
     dir,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../../e2e/env/process.ts';
 import type { OperatorConfig } from '../config.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 
@@ -41,11 +42,7 @@ export async function startOperatorProcess(
     identity: config.identity,
     proxy,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill(signal);
-        await exited;
-      }
+      await stopChild(child, signal);
       await proxy.close();
     },
   };
