@@ -103,11 +103,7 @@ export class NatsTableLog implements TableLog {
     const entry = await this.#ctx.cuts.get(this.table);
     const last = entry && entry.operation === 'PUT' ? (entry.json<Cut>() as Cut | undefined) : undefined;
     const cut = last?.epoch === this.#ctx.epoch ? last : undefined;
-    if (cut) {
-      // Its messages still in the stream: not committed (a crash, or another instance delivering it).
-      const replay = await this.#read(cut.from, { maxRows: Infinity, maxBytes: Infinity }, cut.to);
-      if (replay.length > 0) return this.#batch(cut, replay);
-    }
+    if (cut && (await this.#uncommitted(cut))) return this.#batch(cut, await this.#replay(cut));
     const taken = await this.#read(cut ? cut.to + 1 : 1, limits);
     const first = taken[0];
     const lastTaken = taken.at(-1);
@@ -121,6 +117,23 @@ export class NatsTableLog implements TableLog {
     if (entry) await this.#ctx.cuts.update(this.table, value, entry.revision);
     else await this.#ctx.cuts.create(this.table, value);
     return this.#batch(next, taken);
+  }
+
+  /**
+   * Whether the cut's last message is still stored: then it was not committed (a crash, or another
+   * instance is delivering it). Asked of the stream leader: a direct get may be answered by a lagging
+   * replica that has not stored the cut's messages yet, which would look like "committed" and skip them.
+   */
+  async #uncommitted(cut: Cut): Promise<boolean> {
+    return (await this.#ctx.jsm.streams.getMessage(this.#ctx.stream, { seq: cut.to })) !== null;
+  }
+
+  /** Exactly the cut's messages; a short read (a lagging replica) must not go out under its token. */
+  async #replay(cut: Cut): Promise<Stored[]> {
+    const replay = await this.#read(cut.from, { maxRows: Infinity, maxBytes: Infinity }, cut.to);
+    if (replay[0]?.seq !== cut.from || replay.at(-1)?.seq !== cut.to)
+      throw new Error(`spool: incomplete read of ${this.table} ${cut.from}-${cut.to}; retrying`);
+    return replay;
   }
 
   /** Messages of the subject from `from` on, within the limits (at least one) or through `through`. */
