@@ -61,7 +61,19 @@ async function ingest(): Promise<void> {
 
 async function count(): Promise<void> {
   const store = await EmbeddedStore.open({ path: join(dir, 'chdb'), database: 'tracker' });
-  say(await stored(store));
+  const summary = await stored(store);
+  say(summary);
+  if (summary.count !== summary.max + 1 || summary.uniq !== summary.count) {
+    // Diagnostics for a failing run: which indices are missing or doubled.
+    const rows = await store.query<{ d: number }>(
+      "SELECT duration AS d FROM events WHERE ename = 'crash_test'",
+    );
+    const seen = new Map<number, number>();
+    for (const r of rows) seen.set(Number(r.d), (seen.get(Number(r.d)) ?? 0) + 1);
+    const missing = [...Array(summary.max + 1).keys()].filter((i) => !seen.has(i));
+    const doubled = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
+    process.stderr.write(`${JSON.stringify({ missing, doubled })}\n`);
+  }
   await store.close();
 }
 

@@ -23,13 +23,21 @@ function run(args: string[]) {
   });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   lines.on('line', (line) => messages.push(JSON.parse(line) as Msg));
+  // Its stdout fully read (not merely exited: lines may still be buffered when 'exit' fires).
+  let ended = false;
+  lines.on('close', () => {
+    ended = true;
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const stderrRead = new Promise<void>((resolve) => proc.stderr?.once('close', () => resolve()));
   const next = async (predicate: (m: Msg) => boolean): Promise<Msg> => {
     for (;;) {
       const found = messages.find(predicate);
       if (found) return found;
-      if (proc.exitCode !== null || proc.signalCode !== null)
+      if (ended) {
+        await stderrRead;
         throw new Error(`child exited before the message; stderr:\n${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   };
