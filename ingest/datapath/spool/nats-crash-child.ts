@@ -6,28 +6,9 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createDataPath } from '../datapath.ts';
-import { EmbeddedStore } from '../store/embedded.ts';
+import { reportStored, row, say, stored } from '../testing/crash-rows.ts';
 
 const [mode, dir = '', url = '', stream = '', totalArg = '0'] = process.argv.slice(2);
-const say = (msg: object): void => {
-  process.stdout.write(`${JSON.stringify(msg)}\n`);
-};
-const eid = (i: number): string => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-const row = (i: number) => ({
-  eid: eid(i),
-  vid: eid(i % 7),
-  ename: 'crash_test',
-  duration: i,
-  created_at: new Date().toISOString(),
-});
-const QUERY =
-  "SELECT count() AS count, uniqExact(eid) AS uniq, max(duration) AS max FROM events WHERE ename = 'crash_test'";
-
-async function stored(store: Pick<EmbeddedStore, 'query'>) {
-  const [r] = await store.query<{ count: string; uniq: string; max: string }>(QUERY);
-  const count = Number(r?.count ?? 0);
-  return { count, uniq: Number(r?.uniq ?? 0), max: count === 0 ? -1 : Number(r?.max) };
-}
 
 /** Waits until the stream is empty: every row a previous run left (acknowledged or not) is stored. */
 async function drained(): Promise<void> {
@@ -59,22 +40,4 @@ async function ingest(): Promise<void> {
   say({ done: true });
 }
 
-async function count(): Promise<void> {
-  const store = await EmbeddedStore.open({ path: join(dir, 'chdb'), database: 'tracker' });
-  const summary = await stored(store);
-  say(summary);
-  if (summary.count !== summary.max + 1 || summary.uniq !== summary.count) {
-    // Diagnostics for a failing run: which indices are missing or doubled.
-    const rows = await store.query<{ d: number }>(
-      "SELECT duration AS d FROM events WHERE ename = 'crash_test'",
-    );
-    const seen = new Map<number, number>();
-    for (const r of rows) seen.set(Number(r.d), (seen.get(Number(r.d)) ?? 0) + 1);
-    const missing = [...Array(summary.max + 1).keys()].filter((i) => !seen.has(i));
-    const doubled = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
-    process.stderr.write(`${JSON.stringify({ missing, doubled })}\n`);
-  }
-  await store.close();
-}
-
-await (mode === 'ingest' ? ingest() : count());
+await (mode === 'ingest' ? ingest() : reportStored(dir));

@@ -7,21 +7,10 @@
 //   node child.ts count <dir>            print {count, uniq, max} of the events table
 import { join } from 'node:path';
 import { createDataPath } from '../datapath.ts';
-import { EmbeddedStore } from '../store/embedded.ts';
+import { reportStored, row, say, stored } from './crash-rows.ts';
 
 const [mode, dir = '', totalArg = '0'] = process.argv.slice(2);
 const total = Number(totalArg);
-const say = (msg: object): void => {
-  process.stdout.write(`${JSON.stringify(msg)}\n`);
-};
-const eid = (i: number): string => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-const row = (i: number) => ({
-  eid: eid(i),
-  vid: eid(i % 7),
-  ename: 'crash_test',
-  duration: i,
-  created_at: new Date().toISOString(),
-});
 
 function open(delayMs: number) {
   return createDataPath({
@@ -36,14 +25,6 @@ function open(delayMs: number) {
       },
     },
   });
-}
-
-async function stored(store: EmbeddedStore | { query: EmbeddedStore['query'] }) {
-  const [r] = await store.query<{ count: string; uniq: string; max: string }>(
-    "SELECT count() AS count, uniqExact(eid) AS uniq, max(duration) AS max FROM events WHERE ename = 'crash_test'",
-  );
-  const count = Number(r?.count ?? 0);
-  return { count, uniq: Number(r?.uniq ?? 0), max: count === 0 ? -1 : Number(r?.max) };
 }
 
 async function ingest(): Promise<void> {
@@ -80,23 +61,5 @@ async function hold(): Promise<void> {
   setInterval(() => undefined, 60_000);
 }
 
-async function count(): Promise<void> {
-  const store = await EmbeddedStore.open({ path: join(dir, 'chdb'), database: 'tracker' });
-  const summary = await stored(store);
-  say(summary);
-  if (summary.count !== summary.max + 1 || summary.uniq !== summary.count) {
-    // Diagnostics for a failing run: which indices are missing or doubled.
-    const rows = await store.query<{ d: number }>(
-      "SELECT duration AS d FROM events WHERE ename = 'crash_test'",
-    );
-    const seen = new Map<number, number>();
-    for (const r of rows) seen.set(Number(r.d), (seen.get(Number(r.d)) ?? 0) + 1);
-    const missing = [...Array(summary.max + 1).keys()].filter((i) => !seen.has(i));
-    const doubled = [...seen].filter(([, n]) => n > 1).map(([i]) => i);
-    process.stderr.write(`${JSON.stringify({ missing, doubled })}\n`);
-  }
-  await store.close();
-}
-
-const modes: Record<string, () => Promise<void>> = { ingest, hold, count };
+const modes: Record<string, () => Promise<void>> = { ingest, hold, count: () => reportStored(dir) };
 await (modes[mode ?? ''] ?? (() => Promise.reject(new Error(`unknown mode ${mode}`))))();
