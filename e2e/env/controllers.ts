@@ -9,8 +9,17 @@ import { ManagedProcess } from './process.ts';
 import { kwokStages, toolPath } from './tools.ts';
 import { waitFor } from './wait.ts';
 
-async function secureServing(): Promise<string[]> {
-  return [`--secure-port=${await freePort()}`, '--bind-address=127.0.0.1'];
+/** Flags both control-plane components share: the admin kubeconfig for everything, secure serving on a
+ * random loopback port, no leader election (one instance each). */
+async function componentArgs(api: ApiServer): Promise<string[]> {
+  return [
+    `--kubeconfig=${api.kubeconfig}`,
+    `--authentication-kubeconfig=${api.kubeconfig}`,
+    `--authorization-kubeconfig=${api.kubeconfig}`,
+    `--secure-port=${await freePort()}`,
+    '--bind-address=127.0.0.1',
+    '--leader-elect=false',
+  ];
 }
 
 export async function startControllerManager(dir: string, api: ApiServer, detached = false) {
@@ -18,11 +27,7 @@ export async function startControllerManager(dir: string, api: ApiServer, detach
     name: 'kube-controller-manager',
     command: toolPath('kube-controller-manager'),
     args: [
-      `--kubeconfig=${api.kubeconfig}`,
-      `--authentication-kubeconfig=${api.kubeconfig}`,
-      `--authorization-kubeconfig=${api.kubeconfig}`,
-      ...(await secureServing()),
-      '--leader-elect=false',
+      ...(await componentArgs(api)),
       '--use-service-account-credentials=true',
       `--service-account-private-key-file=${api.saPrivateKeyFile}`,
       `--root-ca-file=${api.caFile}`,
@@ -56,14 +61,7 @@ export async function startScheduler(dir: string, api: ApiServer, detached = fal
   return new ManagedProcess({
     name: 'kube-scheduler',
     command: toolPath('kube-scheduler'),
-    args: [
-      `--kubeconfig=${api.kubeconfig}`,
-      `--authentication-kubeconfig=${api.kubeconfig}`,
-      `--authorization-kubeconfig=${api.kubeconfig}`,
-      ...(await secureServing()),
-      '--leader-elect=false',
-      '--v=1',
-    ],
+    args: [...(await componentArgs(api)), '--v=1'],
     logFile: join(dir, 'kube-scheduler.log'),
     detached,
   });
