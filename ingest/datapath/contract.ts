@@ -88,5 +88,7 @@ export interface Spool {
   tables(): string[];
   /** Bytes held on disk (or in the stream). */
   readonly bytes: number;
+  /** Whether appends can currently succeed (a JetStream spool is not while NATS is unreachable): /ready. */
+  usable(): boolean;
   close(): Promise<void>;
 }

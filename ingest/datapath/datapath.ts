@@ -167,7 +167,7 @@ class Pipeline implements DataPath {
       if (log) queues[table] = { rows: log.pending.rows, bytes: log.pending.bytes };
     }
     return {
-      ready: !this.#draining,
+      ready: !this.#draining && this.#deps.spool.usable(),
       draining: this.#draining,
       breaker: this.#breaker.state,
       spoolBytes: this.#deps.spool.bytes,

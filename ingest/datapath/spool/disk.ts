@@ -50,6 +50,11 @@ export class DiskSpool implements Spool {
     return this.#id;
   }
 
+  /** A local directory is always there to try: a failing write answers OVERLOADED for that append. */
+  usable(): boolean {
+    return true;
+  }
+
   get bytes(): number {
     return this.#space.used;
   }

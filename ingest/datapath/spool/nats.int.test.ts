@@ -197,6 +197,8 @@ describe('the NATS JetStream spool', () => {
     const refused = await dp.append('events', group(50, 10)).catch((err: unknown) => err);
     expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
     expect(refused).toMatchObject({ retryAfterSeconds: 5 });
+    // /ready reflects it: a pod whose spool cannot take appends leaves the Service until NATS returns.
+    expect(dp.status().ready).toBe(false);
 
     // The same server (port and JetStream store) comes back; the client reconnects by itself.
     proc = restartNats(dir, Number(new URL(nats.url).port));
@@ -210,6 +212,7 @@ describe('the NATS JetStream spool', () => {
       'appends to be accepted again',
     );
     accepted += 10;
+    expect(dp.status().ready).toBe(true);
     for (; accepted < 100; accepted += 10) await dp.append('events', group(accepted, 10));
     await until(async () => (await counts(dp.store)).n >= 100, 'all 100 events');
     await until(() => dp.status().queues.events?.rows === 0, 'the stream to drain');

@@ -113,6 +113,10 @@ export class NatsSpool implements Spool {
     return n;
   }
 
+  usable(): boolean {
+    return this.#ctx.connected();
+  }
+
   /** Rows are not cached in memory: a batch is read back from the stream when it is cut. */
   get memoryBytes(): number {
     return 0;
