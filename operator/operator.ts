@@ -50,9 +50,10 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   let controller: Controller | undefined;
   // Starting and stopping are chained, so a lost-then-regained lease never runs two controllers.
   let transition: Promise<void> = Promise.resolve();
+  let stopping = false;
   const lead = (on: boolean) => {
     transition = transition.then(async () => {
-      if (on && !controller) {
+      if (on && !controller && !stopping) {
         controller = build();
         await controller.start().catch((err) => log.error('Start controller failed', { error: err }));
       } else if (!on && controller) {
@@ -87,9 +88,12 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     isLeader: () => (elector ? elector.isLeader : true),
     controller: () => controller,
     async stop({ release = true } = {}) {
-      if (elector) await elector.stop(release);
+      // Drain the controller while the lease is still held (and renewed), and only then give it up: an
+      // in-flight reconcile of the old leader must never write after a new leader has taken over.
+      stopping = true;
       lead(false);
       await transition;
+      if (elector) await elector.stop(release);
       await http.close();
       await rest.close();
       log.info('Operator stopped');
