@@ -44,7 +44,7 @@ lint: deps ## Biome lint + format check
 
 .PHONY: check-generated
 check-generated: deps ## Fail when a generated file differs from a fresh generation
-	@if [ -f scripts/generate.ts ]; then node scripts/generate.ts --check; fi
+	node scripts/generate.ts --check
 
 .PHONY: test-unit
 test-unit: deps ## Unit tests (no services)
@@ -60,8 +60,8 @@ test: deps tools typecheck lint check-generated ## Everything: install what is m
 	vitest run --reporter=default --reporter=hanging-process
 
 .PHONY: bench
-bench: deps ## Benchmarks (numbers are printed, never asserted)
-	@if ls bench/*.bench.ts >/dev/null 2>&1; then for f in bench/*.bench.ts; do node "$$f"; done; else echo "no benchmarks yet"; fi
+bench: deps tools ## Benchmarks: data path, HTTP, operator (numbers are printed, never asserted)
+	for f in bench/*.bench.ts; do node "$$f"; done
 
 .PHONY: e2e-kind
 e2e-kind: deps ## End-to-end on a kind cluster (needs a Docker engine; skips loudly without one)
