@@ -16,10 +16,9 @@ help: ## List the targets
 
 $(STAMP): package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 bootstraps the pinned Node 24)"; exit 1; }
-	@# Not `npm ci`: the registry this project uses serves only chdb's linux-x64 engine package, and npm ci
-	@# refuses a lock whose optional platform packages (darwin, arm64) it cannot resolve. `npm install` with
-	@# the committed lock installs the same pinned versions and skips the missing optional ones.
-	npm install --no-audit --no-fund
+	@# The lock records every optional platform package (check-generated fails when one is missing), so
+	@# `npm ci` installs exactly it on any registry and never rewrites it.
+	npm ci --no-audit --no-fund
 	@touch $@
 
 .PHONY: deps

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
+import { imageTargets, packageProblems } from '../images/targets.ts';
 
 type Target = { path: string; render: () => string };
 
@@ -13,6 +14,7 @@ export const chartCrdPath = 'charts/tracker-operator/crds/tracker.dev_trackerclu
 export const targets: readonly Target[] = [
   { path: crdGeneratedPath, render: trackerClusterCrdYaml },
   { path: chartCrdPath, render: trackerClusterCrdYaml },
+  ...imageTargets(),
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,12 +33,16 @@ export function staleTargets(list: readonly Target[] = targets): string[] {
 }
 
 function main(args: readonly string[]): number {
+  // The image manifests are cut from the root lock: it must be complete and hold only what is used.
+  const problems = packageProblems();
+  for (const p of problems) console.error(p);
   if (args.includes('--check')) {
     const stale = staleTargets();
     for (const path of stale)
       console.error(`stale: ${path} differs from a fresh generation; run node scripts/generate.ts`);
-    return stale.length > 0 ? 1 : 0;
+    return stale.length > 0 || problems.length > 0 ? 1 : 0;
   }
+  if (problems.length > 0) return 1;
   for (const t of targets) {
     writeFileSync(join(root, t.path), t.render());
     console.log(`wrote ${t.path}`);

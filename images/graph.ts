@@ -1,0 +1,71 @@
+// The runtime import graph of an entry point: which source files a process loads and which npm packages it
+// imports, as Node runs them. Type-only imports and exports are erased before Node sees them, so they are
+// not edges; dynamic `import('x')` with a literal specifier is (a lazily loaded store is still loaded).
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, normalize, relative } from 'node:path';
+import ts from 'typescript';
+
+export interface ImportGraph {
+  /** Repository-relative source files, sorted. */
+  readonly files: readonly string[];
+  /** npm package names imported by those files, sorted. */
+  readonly packages: readonly string[];
+}
+
+const builtins = new Set(builtinModules);
+
+/** `@scope/name/sub` → `@scope/name`, `typebox/value` → `typebox`; undefined for node builtins. */
+export function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith('node:') || builtins.has(specifier.split('/')[0] ?? '')) return undefined;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
+  return node.importClause?.isTypeOnly === true;
+}
+
+/** Module specifiers a file loads at runtime. */
+export function runtimeSpecifiers(file: string, source: string): string[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && !isTypeOnlyImport(node)) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      out.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** Follows runtime imports from `entries` (repository-relative) under `root`. */
+export function importGraph(root: string, entries: readonly string[]): ImportGraph {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [...entries.map((e) => normalize(e))];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (files.has(file)) continue;
+    files.add(file);
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const spec of runtimeSpecifiers(file, source)) {
+      if (spec.startsWith('.')) queue.push(relative(root, join(root, dirname(file), spec)));
+      else {
+        const pkg = packageOf(spec);
+        if (pkg !== undefined) packages.add(pkg);
+      }
+    }
+  }
+  return { files: [...files].sort(), packages: [...packages].sort() };
+}
