@@ -21,7 +21,11 @@ export const images: Readonly<Record<string, ImageDef>> = {
   // clusters on machines where no registry serves the real images (e2e/kind/README.md).
   'clickhouse-standin': {
     name: 'tracker-clickhouse-standin',
-    entries: ['e2e/kind/standin/clickhouse-server.ts', 'e2e/kind/standin/clickhouse-keeper.ts'],
+    entries: [
+      'e2e/kind/standin/clickhouse-server.ts',
+      'e2e/kind/standin/clickhouse-keeper.ts',
+      'e2e/kind/standin/clickhouse-client.ts',
+    ],
   },
 };
 

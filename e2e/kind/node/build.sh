@@ -8,7 +8,7 @@
 #      local-path provisioner with its helper (kind's default StorageClass),
 #   3. the node: kind's base image layout (Dockerfile beside this script), then the images above imported
 #      into its containerd, committed as the image.
-# Prints NODE_IMAGE=<tag> and ETCD_IMAGE_TAG=<tag> (kubeadm must be told which etcd tag it got).
+# Prints KIND_NODE_IMAGE=<tag> and ETCD_IMAGE_TAG=<tag> (kubeadm must be told which etcd tag it got).
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../../.."
@@ -28,7 +28,7 @@ eval "$(bash e2e/env/docker/base-images.sh | grep '^DEBIAN_IMAGE=')"
 inputs=$( (cat e2e/env/tools/versions.env e2e/kind/node/*; docker image inspect -f '{{.Id}}' "$DEBIAN_IMAGE") | sha256sum | cut -c1-12)
 node=tracker.local/kind-node:$k-$inputs
 if have "$node"; then
-  printf 'NODE_IMAGE=%s\nETCD_IMAGE_TAG=%s\n' "$node" "$etcd_tag"
+  printf 'KIND_NODE_IMAGE=%s\nETCD_IMAGE_TAG=%s\n' "$node" "$etcd_tag"
   exit 0
 fi
 
@@ -112,4 +112,4 @@ docker commit --change 'ENTRYPOINT ["/usr/local/bin/tracker-entrypoint", "/sbin/
 docker rm -f -v "$build" >/dev/null
 docker rmi "$node-base" >/dev/null # only the tag: its layers are the committed image's
 log "built $node"
-printf 'NODE_IMAGE=%s\nETCD_IMAGE_TAG=%s\n' "$node" "$etcd_tag"
+printf 'KIND_NODE_IMAGE=%s\nETCD_IMAGE_TAG=%s\n' "$node" "$etcd_tag"
