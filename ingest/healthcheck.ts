@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
 
 /** --config of the server process (pid 1 in a container), when it was started with one. */
-function serverConfigFile(cmdline = '/proc/1/cmdline'): string | undefined {
+export function serverConfigFile(cmdline = '/proc/1/cmdline'): string | undefined {
   let argv: string[];
   try {
     argv = readFileSync(cmdline, 'utf8').split('\0').filter(Boolean);

@@ -189,6 +189,8 @@ function fromFiles(files: readonly string[], what: string): KubeConfig {
  * The operator's cluster credentials, in kubectl's order: --kubeconfig, $KUBECONFIG, ~/.kube/config, then
  * the pod's service account. client-node's loadFromDefault would fall back to http://localhost:8080 when
  * there is none, and the operator would then report healthy while every request fails; this throws instead.
+ * `env` is the process environment: for the service account, client-node reads KUBERNETES_SERVICE_HOST and
+ * _PORT from process.env itself.
  */
 export function loadKubeConfig(
   flag: string | undefined,
