@@ -17,6 +17,8 @@ set -euo pipefail
 cache=${TRACKER_CACHE:-$HOME/.cache/tracker}
 dir=$cache/docker
 sock=$dir/docker.sock
+# Runtime state in /run (short socket paths), one directory per cache, so two caches never share a daemon.
+exec_root=/run/tracker-docker-$(printf '%s' "$dir" | sha256sum | cut -c1-8)
 private_host=unix://$sock
 log() { printf '[engine] %s\n' "$*" >&2; }
 
@@ -51,9 +53,8 @@ start_private() {
   mkdir -p "$dir/data"
   rm -f "$sock"
   log "starting a private dockerd (data root $dir/data, log $dir/dockerd.log)"
-  # --exec-root: its own runtime state, so it never meets another daemon's /var/run/docker.
   ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' >"$dir/links.before"
-  nohup dockerd --data-root "$dir/data" --exec-root /run/tracker-docker --pidfile "$dir/dockerd.pid" \
+  nohup dockerd --data-root "$dir/data" --exec-root "$exec_root" --pidfile "$dir/dockerd.pid" \
     -H "$private_host" --iptables=false --ip-forward=false --ip-masq=false --bridge=none \
     >"$dir/dockerd.log" 2>&1 </dev/null 9>&- &
   local i
