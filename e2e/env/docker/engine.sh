@@ -86,6 +86,13 @@ stop_private() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# A stopped dockerd leaves its runtime state behind: the default network namespace stays bind-mounted.
+remove_exec_root() {
+  local m
+  for m in $(awk -v r="$exec_root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do umount "$m" || true; done
+  rm -rf "$exec_root"
+}
+
 # Bridges of networks it created (kind's) stay behind a stopped dockerd: delete those that were not there.
 remove_new_links() {
   [ -f "$dir/links.before" ] || return 0
@@ -112,7 +119,7 @@ case ${1:-} in
     [ -d "$dir/holders" ] || exit 0
     locked
     rm -f "$dir/holders/$holder"
-    [ "$(live_holders)" -gt 0 ] || { stop_private && remove_new_links; }
+    [ "$(live_holders)" -gt 0 ] || { stop_private && remove_exec_root && remove_new_links; }
     ;;
   status)
     if host=$(existing); then echo "engine: $host (already running)"
