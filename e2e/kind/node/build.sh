@@ -111,5 +111,7 @@ docker exec "$build" bash -c "echo -n $k >/kind/version && pkill containerd; whi
 docker commit --change 'ENTRYPOINT ["/usr/local/bin/tracker-entrypoint", "/sbin/init"]' "$build" "$node" >/dev/null
 docker rm -f -v "$build" >/dev/null
 docker rmi "$node-base" >/dev/null # only the tag: its layers are the committed image's
+# Node images of earlier inputs are never used again; each holds a gigabyte.
+docker images --format '{{.Repository}}:{{.Tag}}' tracker.local/kind-node | grep -vxF "$node" | xargs -r docker rmi >/dev/null || true
 log "built $node"
 printf 'KIND_NODE_IMAGE=%s\nETCD_IMAGE_TAG=%s\n' "$node" "$etcd_tag"
