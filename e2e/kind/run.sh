@@ -15,6 +15,12 @@ export DOCKER_BUILDKIT=0
 start=$SECONDS
 log() { printf '[kind] %s\n' "$*" >&2; }
 took() { log "$(printf '%-34s %4d s' "$1" $((SECONDS - $2)))"; }
+# Assigns the KEY=VALUE lines a command prints; unlike eval "$(cmd)", a failing command stops the script.
+setvars() {
+  local out
+  out=$("$@") || return
+  eval "$out"
+}
 
 holder=$$
 state=$(mktemp -d)
@@ -37,12 +43,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-eval "$(bash e2e/env/docker/engine.sh up "$holder")"
+setvars bash e2e/env/docker/engine.sh up "$holder"
 export DOCKER_HOST
 
 t=$SECONDS
 bash e2e/env/tools/build.sh helm kubernetes kind >/dev/null
-eval "$(bash e2e/env/docker/images.sh ingest operator)"
+setvars bash e2e/env/docker/images.sh ingest operator
 took "project images" "$t"
 
 # ClickHouse and Keeper: the images a TrackerCluster uses by default, where a registry serves them.
@@ -56,7 +62,7 @@ for c in clickhouse keeper; do
   if pulled "${!var}"; then
     printf -v "${c}_image" '%s' "${!var}"
   else
-    [ -n "$standin" ] || eval "$(bash e2e/env/docker/images.sh clickhouse-standin | grep '^CLICKHOUSE_STANDIN_IMAGE=')"
+    [ -n "$standin" ] || setvars bash e2e/env/docker/images.sh clickhouse-standin
     standin=$CLICKHOUSE_STANDIN_IMAGE
     printf -v "${c}_image" '%s' "$standin"
   fi
@@ -74,7 +80,7 @@ if pulled "kindest/node:$KUBERNETES_VERSION"; then
   node_image=kindest/node:$KUBERNETES_VERSION
   networking=''
 else
-  eval "$(bash e2e/kind/node/build.sh)"
+  setvars bash e2e/kind/node/build.sh
   node_image=$KIND_NODE_IMAGE
   # The node built here has a bridge CNI instead of kindnetd (whose pinned dependency the module proxy does
   # not serve), kube-proxy on nftables, and the etcd it was given.

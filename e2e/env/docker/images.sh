@@ -10,8 +10,14 @@ shopt -s inherit_errexit
 cd "$(dirname "$0")/../../.."
 export DOCKER_BUILDKIT=0
 log() { printf '[images] %s\n' "$*" >&2; }
+# Assigns the KEY=VALUE lines a command prints; unlike eval "$(cmd)", a failing command stops the script.
+setvars() {
+  local out
+  out=$("$@") || return
+  eval "$out"
+}
 
-eval "$(bash e2e/env/docker/base-images.sh | grep '^NODE_IMAGE=')"
+setvars bash e2e/env/docker/base-images.sh
 echo "NODE_IMAGE=$NODE_IMAGE"
 
 # build VAR TAG DOCKERFILE [ARG=VALUE ...]

@@ -18,13 +18,19 @@ cache=${TRACKER_CACHE:-$HOME/.cache/tracker}
 bin=$cache/bin nodebin=$cache/kind-node
 log() { printf '[kind-node] %s\n' "$*" >&2; }
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+# Assigns the KEY=VALUE lines a command prints; unlike eval "$(cmd)", a failing command stops the script.
+setvars() {
+  local out
+  out=$("$@") || return
+  eval "$out"
+}
 
 k=$KUBERNETES_VERSION
 etcd_tag=${ETCD_VERSION#v}-0
 pause=registry.k8s.io/pause:$PAUSE_VERSION
 provisioner=tracker.local/local-path-provisioner:$LOCAL_PATH_PROVISIONER_VERSION
 
-eval "$(bash e2e/env/docker/base-images.sh | grep '^DEBIAN_IMAGE=')"
+setvars bash e2e/env/docker/base-images.sh
 inputs=$( (cat e2e/env/tools/versions.env e2e/kind/node/*; docker image inspect -f '{{.Id}}' "$DEBIAN_IMAGE") | sha256sum | cut -c1-12)
 node=tracker.local/kind-node:$k-$inputs
 if have "$node"; then
