@@ -1,6 +1,6 @@
 // The image's health check as a process: it probes /health where the configuration puts the server (port
 // from the environment, or HTTPS from the config file of the server's command line) and says why when not.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeSelfSignedCert } from '../e2e/support/tls-cert.ts';
 import { probeHost, serverConfigFile } from './healthcheck.ts';
 
 const script = new URL('./healthcheck.ts', import.meta.url).pathname;
@@ -54,28 +55,7 @@ describe('the health check', () => {
 
   it('speaks HTTPS when the configuration turns TLS on (a self-signed certificate is fine)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'healthcheck-'));
-    const [cert, key] = [join(dir, 'tls.crt'), join(dir, 'tls.key')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=public.example',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certFile: cert, keyFile: key } = writeSelfSignedCert(dir, 'public.example');
     const server = createHttps({ cert: readFileSync(cert), key: readFileSync(key) }, (_req, res) =>
       res.writeHead(200).end(),
     );

@@ -3,7 +3,6 @@
 // the cluster image, against ClickHouse over HTTP (the ClickHouse-HTTP test double on the real chdb engine,
 // with TLS on a non-default port): events are acknowledged and counted, the image's own health check
 // reports healthy, and `docker stop` drains every acknowledged event before the process exits 0.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { applyMigrations } from '../../schema/migrate.ts';
 import { freePort } from '../env/ports.ts';
 import { waitFor } from '../env/wait.ts';
 import { startClickHouseHttp } from '../support/clickhouse-http/server.ts';
+import { writeSelfSignedCert } from '../support/tls-cert.ts';
 import { type Container, docker, dockerOk, runDetached, runOnce, uniqueName } from './docker.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -67,34 +67,6 @@ async function send(url: string, ename: string, n: number): Promise<string[]> {
   return replies.sort();
 }
 
-/** tls.crt and tls.key in `dir`, as a TLS Secret volume holds them. */
-function selfSignedCert(dir: string): void {
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=ingest.test',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  chmodSync(key, 0o644); // the container's uid 1000 reads it, as from a Secret volume
-}
-
 describe('the embedded ingest image (EMBEDDED=true)', () => {
   it('runs read-only as uid 1000 on a volume: acknowledged events are stored, healthy, drained on docker stop', async () => {
     const image = inject('images').ingestEmbedded;
@@ -129,7 +101,7 @@ describe('the cluster ingest image against ClickHouse over HTTP', () => {
     cleanups.push(() => clickhouse.close());
     const store = new ClickHouseStore({ url: clickhouse.url, database: 'default', password: 'secret' });
     await applyMigrations(store, { database: 'tracker' });
-    selfSignedCert(dir);
+    writeSelfSignedCert(dir, 'ingest.test');
     writeFileSync(join(dir, 'password'), 'secret', { mode: 0o644 });
     const port = await freePort();
     const config = {
