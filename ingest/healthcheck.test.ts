@@ -34,7 +34,8 @@ function check(env: Record<string, string>): Promise<{ code: number | null; stde
   });
 }
 
-describe('the health check', () => {
+// Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
+describe('the health check', { timeout: 90_000 }, () => {
   it('is healthy when /health on the configured port answers 200', async () => {
     const port = await listen(
       createHttp((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end()),

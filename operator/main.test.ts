@@ -25,7 +25,8 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string; std
   });
 }
 
-describe('operator/main.ts startup errors', () => {
+// Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
+describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
   it.each([
     [[], /^tracker-operator cannot start: no cluster credentials: pass --kubeconfig FILE/],
     [
