@@ -64,8 +64,9 @@ test: deps tools typecheck lint check-generated ## Everything: typecheck, lint, 
 	@# The kind node's Go builds (kubelet, containerd, ...: tens of minutes on a cold machine, nothing once
 	@# cached) run niced in the background during the unit and integration tests; the kind suite needs them.
 	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.
-	nice -n 10 bash e2e/env/tools/build.sh kind node >$(NODE_BUILD_LOG) 2>&1 & build=$$!; \
-	  trap 'kill $$build 2>/dev/null || true' EXIT; \
+	@# Its own process group (setsid), so that a failed test run stops the whole build, subshells included.
+	setsid nice -n 10 bash e2e/env/tools/build.sh kind node >$(NODE_BUILD_LOG) 2>&1 & build=$$!; \
+	  trap 'kill -- -$$build 2>/dev/null || true' EXIT; \
 	  vitest run --project unit --project integration --reporter=default --reporter=hanging-process; \
 	  wait $$build || { tail -30 $(NODE_BUILD_LOG); echo "kind node build failed ($(NODE_BUILD_LOG))"; exit 1; }
 	vitest run --project containers
