@@ -9,7 +9,7 @@ import { namesOf } from '../cdk8s/names.ts';
 import { cluster } from '../cdk8s/testing.ts';
 import { createNamespace, installCrd } from '../crds/testing-kube.ts';
 import { startEnvironment } from '../e2e/env/environment.ts';
-import type { KubeRest } from '../operator/kube/rest.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import type { Metrics } from '../operator/metrics.ts';
 import { startOperator } from '../operator/operator.ts';
 import { startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';

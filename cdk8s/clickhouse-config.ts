@@ -4,10 +4,10 @@
 // a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
 import { stringify } from 'yaml';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { hashOf } from '../kube/hash.ts';
 import { raftMembers } from './keeper.ts';
-import { hashOf } from './meta.ts';
+import type { ConfigHashes } from './meta.ts';
 import { clickhouseClusterName, type Names, ports } from './names.ts';
-import type { ConfigHashes } from './types.ts';
 
 /** Environment variables the pod sets from Secrets; the config only names them (from_env). */
 export const clickhouseEnv = {

@@ -6,17 +6,19 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
+import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
-import type { ConfigHashes, KubeObject } from './types.ts';
 
+export type { KubeObject } from '../kube/object.ts';
+export type { ConfigHashes } from './meta.ts';
 export { annotations, labelKeys } from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
-export type { ConfigHashes, KubeObject } from './types.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;

@@ -2,7 +2,7 @@
 
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
-import type { KubeObject } from './types.ts';
+import type { KubeObject } from '../kube/object.ts';
 
 export function cluster(spec: unknown = {}, metadata: Record<string, unknown> = {}): TrackerCluster {
   return parseTrackerCluster({

@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, kubectlOk } from '../common/k8s/kubectl.ts';
 import { createNamespace } from '../crds/testing-kube.ts';
-import { table as managedKinds } from '../operator/kube/resources.ts';
+import { table as managedKinds } from '../kube/kinds.ts';
 import { chartDir, helm, renderChart } from './helm.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };

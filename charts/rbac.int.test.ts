@@ -10,7 +10,7 @@ import { namesOf } from '../cdk8s/names.ts';
 import { cluster } from '../cdk8s/testing.ts';
 import { kubectlOk } from '../common/k8s/kubectl.ts';
 import { createNamespace, installCrd } from '../crds/testing-kube.ts';
-import type { KubeRest } from '../operator/kube/rest.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { startDoubles } from '../operator/testing/clickhouse-doubles.ts';
 import {
   condition,

@@ -2,10 +2,10 @@
 // (conditions changing status, refused shard decreases, restarts, prunes, PVC growth). Event reasons are
 // constants of crds/conditions.ts (STYLE habit 3): ConditionReason for transitions, EventReason for actions.
 import { randomBytes } from 'node:crypto';
-import type { KubeObject } from '../cdk8s/types.ts';
 import type { ConditionReason, EventReason } from '../crds/conditions.ts';
-import { collectionPath, resourceType } from './kube/resources.ts';
-import type { KubeRest } from './kube/rest.ts';
+import { collectionPath, resourceType } from '../kube/kinds.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from './log.ts';
 
 export type EventType = 'Normal' | 'Warning';

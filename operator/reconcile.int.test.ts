@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
 import { cluster } from '../cdk8s/testing.ts';
-import type { KubeObject } from '../cdk8s/types.ts';
 import { createNamespace, installCrd } from '../crds/testing-kube.ts';
 import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { latestSchemaVersion, replicaVersion } from './clickhouse.ts';
-import type { KubeRest } from './kube/rest.ts';
 import { fieldManager } from './reconcile/apply.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
 import {

@@ -3,13 +3,13 @@
 // the owning TrackerCluster. A periodic resync enqueues every TrackerCluster (level-triggered: a reconcile
 // with nothing to do writes nothing).
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import { kind as tcKind } from '../../crds/trackercluster.ts';
+import { resourceType, typeKey } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { EventRecorder } from '../events.ts';
-import { resourceType, typeKey } from '../kube/resources.ts';
-import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { runSteps } from '../reconcile/runner.ts';

@@ -2,10 +2,10 @@
 // delivering, and the periodic relist runs (diffing, so it re-emits nothing unchanged).
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import { createNamespace } from '../../crds/testing-kube.ts';
-import { resourceType } from '../kube/resources.ts';
-import { KubeRest } from '../kube/rest.ts';
+import { resourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { KubeRest } from '../../kube/rest.ts';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { waitFor } from '../testing/harness.ts';

@@ -4,9 +4,9 @@
 // relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
 // activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { collectionPath, type ResourceType } from '../kube/resources.ts';
-import type { KubeRest } from '../kube/rest.ts';
+import { collectionPath, type ResourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 

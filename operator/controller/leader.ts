@@ -3,8 +3,8 @@
 // on OUR clock (no cross-node clock comparison); the leader steps down when it cannot renew within
 // renewDeadline; a graceful stop releases the lease (empty holder) so the next candidate takes over at once.
 
-import { collectionPath, objectPath, resourceType } from '../kube/resources.ts';
-import { isConflict, isNotFound, type KubeRest } from '../kube/rest.ts';
+import { collectionPath, objectPath, resourceType } from '../../kube/kinds.ts';
+import { isConflict, isNotFound, type KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 

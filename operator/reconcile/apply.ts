@@ -2,9 +2,9 @@
 // manager `tracker-operator`, force: the operator owns these fields). A reconcile with nothing to change
 // must not write, so each applied object carries a hash of what was applied; an object whose live hash
 // matches is skipped without a request. `pruneObjects` deletes owned objects no longer rendered.
-import { hashOf } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
+import { hashOf } from '../../kube/hash.ts';
+import { objectPath, resourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { Deps, ReconcileState } from './state.ts';
 
 export const fieldManager = 'tracker-operator';

@@ -2,8 +2,7 @@
 // ONCE through the status subresource, and only when it differs from what is stored. Conflicts become a
 // short requeue; any other error marks the failing step in the Ready condition and goes to the queue's
 // backoff. Conditions that changed status produce one Event each.
-import { hashOf } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+
 import {
   type ConditionReason,
   conditionTypes,
@@ -12,8 +11,10 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import type { Condition, TrackerClusterStatus } from '../../crds/status.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
-import { isConflict } from '../kube/rest.ts';
+import { hashOf } from '../../kube/hash.ts';
+import { objectPath, resourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
 
 export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };

@@ -3,14 +3,14 @@
 // write through the one apply helper, and record conditions and status fields here. The runner writes
 // status ONCE from this state at the end.
 import type { Rendered } from '../../cdk8s/index.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import type { ConditionReason, ConditionStatus, ConditionType } from '../../crds/conditions.ts';
 import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { EventRecorder } from '../events.ts';
-import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from '../log.ts';
 
 /** Read access to the informer caches (every kind the operator owns, plus TrackerClusters). */

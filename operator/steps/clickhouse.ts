@@ -1,13 +1,13 @@
 // clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
 // rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
 import { labelKeys } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import {
   EventReason,
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { applyAll, applyObject } from '../reconcile/apply.ts';
 import {
   type Deps,

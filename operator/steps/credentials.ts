@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { labels, ownerReferences } from '../../cdk8s/meta.ts';
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, resourceType } from '../kube/resources.ts';
-import { isConflict } from '../kube/rest.ts';
+import { collectionPath, resourceType } from '../../kube/kinds.ts';
+import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 
 const secretType = resourceType('v1', 'Secret');

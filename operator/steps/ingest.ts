@@ -3,13 +3,13 @@
 // has no `replicas`; before the operator stops applying that field, its current value is handed to a second
 // field manager, so dropping it does not reset the Deployment to 1 replica (the HPA then owns it).
 import { namesOf } from '../../cdk8s/names.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
+import { objectPath, resourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { applyAll, fieldManager } from '../reconcile/apply.ts';
 import {
   type Deps,

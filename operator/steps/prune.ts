@@ -1,8 +1,9 @@
 // prune: delete objects this TrackerCluster owns that the current spec no longer renders (a removed shard's
 // StatefulSet when allowDataLoss allows it, the HPA after autoscaling is switched off, ...). Ownership is the
 // controller ownerReference's uid; PVCs are never touched (StatefulSets leave them; data is retained).
-import type { KubeObject } from '../../cdk8s/types.ts';
+
 import { EventReason } from '../../crds/conditions.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { deleteObject, ownedBy } from '../reconcile/apply.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 

@@ -7,8 +7,8 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { objectPath, resourceType } from '../../kube/kinds.ts';
 import { ensureSchema, latestSchemaVersion } from '../clickhouse.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
 import {
   type Deps,
   type ReconcileState,

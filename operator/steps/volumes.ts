@@ -2,9 +2,10 @@
 // larger spec size is patched onto each existing PVC (the StorageClass must allow expansion; the apiserver
 // says so otherwise). A smaller size is never applied. PVCs are listed only while the spec size differs
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
-import type { KubeObject } from '../../cdk8s/types.ts';
+
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, objectPath, resourceType } from '../kube/resources.ts';
+import { collectionPath, objectPath, resourceType } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 import { quantityBytes } from './quantity.ts';
 

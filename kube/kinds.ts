@@ -1,6 +1,6 @@
 // REST paths of the kinds the operator reads and writes. A fixed table instead of API discovery: the
 // operator only ever touches these kinds, and a typo fails loudly here rather than as a 404 at runtime.
-import { apiVersion as tcApiVersion, kind as tcKind, plural as tcPlural } from '../../crds/trackercluster.ts';
+import { apiVersion as tcApiVersion, kind as tcKind, plural as tcPlural } from '../crds/trackercluster.ts';
 
 export type ResourceType = { apiVersion: string; kind: string; plural: string; namespaced: boolean };
 

@@ -1,4 +1,4 @@
-// The renderer's output types: plain Kubernetes objects (what server-side apply sends) and config hashes.
+// A Kubernetes object as plain wire JSON: what the renderer builds, server-side apply sends, informers cache.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 export type KubeObject = {
@@ -7,9 +7,6 @@ export type KubeObject = {
   metadata: V1ObjectMeta & { name: string };
   [field: string]: unknown;
 };
-
-/** Restart-relevant and hot-reloadable config, hashed separately: the operator restarts only on `restart`. */
-export type ConfigHashes = { restart: string; hot: string };
 
 /** A typed client-node object as a KubeObject: the builders always set apiVersion, kind and metadata.name. */
 export const kube = (obj: object): KubeObject => obj as KubeObject;

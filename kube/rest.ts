@@ -1,10 +1,9 @@
-// The operator's one HTTP path to the apiserver for non-watch calls: authentication and TLS come from
-// client-node's KubeConfig (token files, exec plugins, certificates), requests go through ONE pooled undici
-// Agent (client-node 2.0.1 builds a new dispatcher per request, i.e. a TLS handshake per call). Every request
-// is counted by verb, so the zero-write guarantee and the bench have a number to read.
+// The one HTTP path to the apiserver for non-watch calls: authentication and TLS come from client-node's
+// KubeConfig (token files, exec plugins, certificates), requests go through ONE pooled undici Agent
+// (client-node 2.0.1 builds a new dispatcher per request, i.e. a TLS handshake per call). Every request is
+// reported by verb to `onRequest`, so the operator's zero-write guarantee and the bench have a number to read.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, fetch } from 'undici';
-import type { Metrics } from '../metrics.ts';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -43,15 +42,15 @@ export type RequestOptions = { query?: Record<string, string | undefined>; body?
 export class KubeRest {
   readonly server: string;
   readonly #kc: KubeConfig;
-  readonly #metrics: Metrics | undefined;
+  readonly #onRequest: ((verb: Verb) => void) | undefined;
   #agent: Agent | undefined;
 
-  constructor(kc: KubeConfig, metrics?: Metrics) {
+  constructor(kc: KubeConfig, onRequest?: (verb: Verb) => void) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('create kube client: the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
     this.#kc = kc;
-    this.#metrics = metrics;
+    this.#onRequest = onRequest;
   }
 
   async request<T>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -60,7 +59,7 @@ export class KubeRest {
     const headers = await this.#headers();
     const type = contentTypes[verb];
     if (type && opts.body !== undefined) headers['content-type'] = type;
-    this.#metrics?.apiRequests.inc({ verb });
+    this.#onRequest?.(verb);
     const res = await fetch(url, {
       method: methods[verb],
       headers,
