@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Row } from '../ingest/datapath/contract.ts';
 import { createDataPath } from '../ingest/datapath/datapath.ts';
+import type { Row } from '../store/index.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '64' } },

@@ -5,8 +5,8 @@
 import { replicaIds } from '../cdk8s/clickhouse.ts';
 import { clickhouseClusterName, namesOf, ports } from '../cdk8s/names.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
-import { appliedVersion, applyMigrations, loadMigrations, type SqlRunner } from '../schema/index.ts';
+import { appliedVersion, applyMigrations, loadMigrations } from '../schema/index.ts';
+import { ClickHouseStore, type SqlRunner } from '../store/index.ts';
 import { ClientCache, type ClientCacheOptions } from './clickhouse-clients.ts';
 import type { OperatorConfig } from './config.ts';
 

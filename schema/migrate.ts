@@ -1,6 +1,7 @@
 // The migration runner, shared by the ingest (embedded engine at start-up) and the operator (cluster).
 // Applying is idempotent: a version recorded in schema_migrations with the same checksum is skipped,
 // and every statement is IF NOT EXISTS, so a run interrupted half-way can simply run again.
+import type { SqlRunner } from '../store/index.ts';
 import {
   createDatabase,
   loadMigrations,
@@ -9,12 +10,6 @@ import {
   type RenderOptions,
   renderMigration,
 } from './render.ts';
-
-/** The part of a store the runner needs (ingest/datapath Store satisfies it). */
-export interface SqlRunner {
-  command(sql: string): Promise<void>;
-  query<T>(sql: string): Promise<T[]>;
-}
 
 export interface MigrateOptions extends RenderOptions {
   /** Defaults to schema/migrations. */

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedStore } from '../ingest/datapath/store/embedded.ts';
+import { EmbeddedStore } from '../store/index.ts';
 import { buildCatalog } from './catalog.ts';
 import { appliedVersion, applyMigrations } from './migrate.ts';
 import { createDatabase, loadMigrations, migrationsTable, renderMigration } from './render.ts';

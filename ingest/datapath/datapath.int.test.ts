@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttp } from '../../e2e/support/clickhouse-http/server.ts';
-import type { DataPath, Row } from './contract.ts';
+import type { Row } from '../../store/index.ts';
+import type { DataPath } from './contract.ts';
 import { createDataPath } from './datapath.ts';
 import { DiskSpool } from './spool/disk.ts';
 

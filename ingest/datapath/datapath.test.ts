@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { DataPath, Row, Store } from './contract.ts';
+import type { Row, Store } from '../../store/index.ts';
+import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
 import { isDataPathError } from './errors.ts';
 

@@ -19,18 +19,18 @@ import {
 import { buildCatalog, type Catalog } from '../../schema/catalog.ts';
 import { applyMigrations } from '../../schema/migrate.ts';
 import type { Retention } from '../../schema/render.ts';
+import { createStore, type Row, type Store } from '../../store/index.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
 import { TableQueue } from './batching/table-queue.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { DataPath, DataPathStatus, Row, Spool, Store } from './contract.ts';
+import type { DataPath, DataPathStatus, Spool } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { DataPathError, isDataPathError } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
-import { createStore } from './store/index.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
 
 /** The data-path sections of the ingest configuration; omitted fields take the schema's defaults. */

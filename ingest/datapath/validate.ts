@@ -1,7 +1,7 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
 // ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
 import type { Catalog, TableInfo } from '../../schema/catalog.ts';
-import type { Row } from './contract.ts';
+import type { Row } from '../../store/index.ts';
 import { DataPathError } from './errors.ts';
 
 type Check = (value: unknown) => string | undefined;

@@ -1,6 +1,7 @@
 // Event normalisation (SPEC 3.2): raw input map (path pairs, query, body, cookies, WS message) + request
 // context → one `events` row. Order matters and is the fix for seed bug 2: ids are decided first, then every
 // later step (cookie, messaging rows, NATS) uses the same ids.
+import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { fnv1a36, normalisePii } from '../privacy/hash.ts';
@@ -11,8 +12,6 @@ import { asUuid, newId, uuidFromBytes } from './ids.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 import { TZ_COUNTRY } from './tz-country.gen.ts';
-
-export type Row = Record<string, unknown>;
 
 export interface NormalisedEvent {
   readonly row: Row;

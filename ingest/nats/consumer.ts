@@ -3,7 +3,7 @@
 // are not JSON objects are counted and skipped (never crash), the IP mode applies to logs.ip, and rows go
 // through the data path (durable, batched, validated).
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Row } from '../datapath/contract.ts';
+import type { Row } from '../../store/index.ts';
 import { newId } from '../model/ids.ts';
 import { chDate, chTime } from '../model/time.ts';
 import type { Hasher } from '../privacy/hash.ts';

@@ -2,7 +2,7 @@
 // on `<prefix>.<table>`. Publishing is best-effort and never fails a request: the store is the record;
 // NATS is for real-time consumers. The seed printed "not implemented" here.
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Row } from '../datapath/contract.ts';
+import type { Row } from '../../store/index.ts';
 
 export interface EventPublisher {
   publish(table: string, rows: readonly Row[]): void;

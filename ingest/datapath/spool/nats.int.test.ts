@@ -11,10 +11,10 @@ import { startNats } from '../../../e2e/env/nats.ts';
 import { ManagedProcess } from '../../../e2e/env/process.ts';
 import { toolPath } from '../../../e2e/env/tools.ts';
 import { waitFor } from '../../../e2e/env/wait.ts';
-import type { DataPath, Row, Store } from '../contract.ts';
+import { createStore, type Row, type Store } from '../../../store/index.ts';
+import type { DataPath } from '../contract.ts';
 import { createDataPath, type DataPathConfig } from '../datapath.ts';
 import { isDataPathError } from '../errors.ts';
-import { createStore } from '../store/index.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'nats-spool-int-'));

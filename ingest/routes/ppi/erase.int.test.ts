@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../../schema/index.ts';
-import { EmbeddedStore } from '../../datapath/store/embedded.ts';
+import { EmbeddedStore } from '../../../store/index.ts';
 import { type EraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const target = {

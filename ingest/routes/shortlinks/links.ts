@@ -3,7 +3,7 @@
 // once (new links resolve immediately; the seed served 404 for ~5 s and stale links for 5 min), and
 // misses are cached briefly so scanners cannot turn every unknown path into a store query.
 import { LRUCache } from 'lru-cache';
-import type { Store } from '../../datapath/contract.ts';
+import type { Store } from '../../../store/index.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 
 export interface Link {

@@ -4,11 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClickHouseHttp, startClickHouseHttp } from '../../../e2e/support/clickhouse-http/server.ts';
-import type { Store } from '../contract.ts';
-import { isDataError } from '../errors.ts';
+import { type ClickHouseHttp, startClickHouseHttp } from '../e2e/support/clickhouse-http/server.ts';
 import { ClickHouseStore } from './clickhouse.ts';
+import type { Store } from './contract.ts';
 import { EmbeddedStore } from './embedded.ts';
+import { isDataError } from './errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stores-'));
 let server: ClickHouseHttp;

@@ -2,7 +2,7 @@
 // through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
 import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
-import type { Row, Store } from '../contract.ts';
+import type { Row, Store } from './contract.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
 
 export interface EmbeddedStoreOptions {

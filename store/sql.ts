@@ -1,5 +1,5 @@
 // Small helpers shared by both stores.
-import type { Row } from '../contract.ts';
+import type { Row } from './contract.ts';
 
 /**
  * Settings of every data-path insert. Unknown keys are an error, not silently dropped (the engine's

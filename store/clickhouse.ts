@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { Row, Store } from '../contract.ts';
+import type { Row, Store } from './contract.ts';
 import { INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
 
 export interface ClickHouseStoreOptions {
