@@ -6,8 +6,8 @@
 // Numbers are printed, never asserted.
 import { KubeConfig } from '@kubernetes/client-node';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { startEnvironment } from '../e2e/env/environment.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import type { Metrics } from '../operator/metrics.ts';

@@ -2,10 +2,10 @@
 
 import { describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { kubectl, kubectlOk } from '../common/k8s/kubectl.ts';
-import { createNamespace } from '../crds/testing-kube.ts';
+import { createNamespace } from '../crds/testing/kube.ts';
+import { kubectl, kubectlOk } from '../e2e/env/kubectl.ts';
 import { table as managedKinds } from '../kube/kinds.ts';
-import { chartDir, helm, renderChart } from './helm.ts';
+import { chartDir, helm, renderChart } from './testing/helm.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Doc = { kind: string; metadata: { name: string }; rules?: Rule[] };

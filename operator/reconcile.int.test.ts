@@ -5,8 +5,8 @@
 // One TrackerCluster goes through its life: empty → Ready → steady state → changes → deletion.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import { ClickHouseStore } from '../store/index.ts';

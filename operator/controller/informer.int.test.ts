@@ -2,7 +2,7 @@
 // delivering, and the periodic relist runs (diffing, so it re-emits nothing unchanged).
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace } from '../../crds/testing-kube.ts';
+import { createNamespace } from '../../crds/testing/kube.ts';
 import { resourceType } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { KubeRest } from '../../kube/rest.ts';

@@ -1,5 +1,5 @@
-// Shared by the crash-test child processes (testing/child.ts for the disk spool, spool/nats-crash-child.ts
-// for JetStream): the rows they append, their JSON-lines progress channel, and the final count report.
+// Shared by the crash-test child processes (disk-child.ts for the disk spool, nats-child.ts for
+// JetStream): the rows they append, their JSON-lines progress channel, and the final count report.
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../../store/index.ts';
 

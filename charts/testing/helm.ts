@@ -1,6 +1,6 @@
-// The Go-built helm binary (e2e/env/tools) for chart tests and scripts.
+// The Go-built helm binary (e2e/env/tools) for the chart tests.
 import { spawnSync } from 'node:child_process';
-import { toolPath } from '../e2e/env/tools.ts';
+import { toolPath } from '../../e2e/env/tools.ts';
 
 export type HelmResult = { code: number; stdout: string; stderr: string };
 
@@ -10,7 +10,7 @@ export function helm(args: readonly string[]): HelmResult {
   return { code: res.status ?? 1, stdout: res.stdout, stderr: res.stderr };
 }
 
-export const chartDir = new URL('./tracker-operator/', import.meta.url).pathname;
+export const chartDir = new URL('../tracker-operator/', import.meta.url).pathname;
 
 /** `helm template` of the chart with --set overrides; throws with helm's message on failure. */
 export function renderChart(

@@ -1,12 +1,12 @@
-// Child process of nats-crash.int.test.ts: the real data path with the JetStream spool and the
-// embedded store, reporting progress on stdout as JSON lines (like testing/child.ts for the disk spool).
-//   node nats-crash-child.ts ingest <dir> <natsUrl> <stream> <total>
-//   node nats-crash-child.ts count <dir>
+// Child process of spool/nats-crash.int.test.ts: the real data path with the JetStream spool and the
+// embedded store, reporting progress on stdout as JSON lines (like disk-child.ts for the disk spool).
+//   node nats-child.ts ingest <dir> <natsUrl> <stream> <total>
+//   node nats-child.ts count <dir>
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createDataPath } from '../datapath.ts';
-import { reportStored, row, say, stored } from '../testing/crash-rows.ts';
+import { reportStored, row, say, stored } from './crash-rows.ts';
 
 const [mode, dir = '', url = '', stream = '', totalArg = '0'] = process.argv.slice(2);
 

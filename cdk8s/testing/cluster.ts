@@ -1,8 +1,8 @@
 // Test helpers: a TrackerCluster from a partial spec, and lookups in rendered output.
 
-import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { parseTrackerCluster } from '../crds/validate.ts';
-import type { KubeObject } from '../kube/object.ts';
+import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { parseTrackerCluster } from '../../crds/validate.ts';
+import type { KubeObject } from '../../kube/object.ts';
 
 export function cluster(spec: unknown = {}, metadata: Record<string, unknown> = {}): TrackerCluster {
   return parseTrackerCluster({

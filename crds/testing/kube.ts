@@ -1,8 +1,8 @@
 // Integration-test helpers: install the CRD and make a namespace on the test apiserver.
 import { randomBytes } from 'node:crypto';
-import { kubectlOk } from '../common/k8s/kubectl.ts';
-import { trackerClusterCrdYaml } from './crd.ts';
-import { crdName } from './trackercluster.ts';
+import { kubectlOk } from '../../e2e/env/kubectl.ts';
+import { trackerClusterCrdYaml } from '../crd.ts';
+import { crdName } from '../trackercluster.ts';
 
 /**
  * Server-side apply of a fresh generation of the CRD, then wait until it is served. Fresh, not the committed

@@ -1,10 +1,10 @@
 // A child process for the crash and SIGTERM tests: it runs the real data path (durable spool +
 // embedded chdb) and reports progress on stdout, one JSON object per line.
-//   node child.ts ingest <dir> <total>   resume after what is already stored, append the rest in
-//                                        groups of 10 (each awaited: the durable set is a prefix)
-//   node child.ts hold <dir> <total>     append <total> rows that the time strategy holds back, print
-//                                        "ready", and on SIGTERM close (drain) before exiting
-//   node child.ts count <dir>            print {count, uniq, max} of the events table
+//   node disk-child.ts ingest <dir> <total>   resume after what is already stored, append the rest in
+//                                             groups of 10 (each awaited: the durable set is a prefix)
+//   node disk-child.ts hold <dir> <total>     append <total> rows that the time strategy holds back,
+//                                             print "ready", and on SIGTERM close (drain) before exiting
+//   node disk-child.ts count <dir>            print {count, uniq, max} of the events table
 import { join } from 'node:path';
 import { createDataPath } from '../datapath.ts';
 import { reportStored, row, say, stored } from './crash-rows.ts';
