@@ -1,6 +1,7 @@
 // Everything buildApp needs, injected so tests can swap any part (a test-double data path, a fixed clock,
 // a real NATS connection). server.ts builds the production set in one place.
 import type { Registry } from 'prom-client';
+import type { ApiKeyStore } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/contract.ts';
 import type { GeoIp } from './geoip/geoip.ts';
@@ -8,7 +9,6 @@ import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
 import type { Hasher } from './privacy/hash.ts';
 import type { SaltStore } from './privacy/salts.ts';
-import type { ApiKeyStore } from './routes/shortlinks/api-keys.ts';
 
 export interface AppDeps {
   readonly config: Config;

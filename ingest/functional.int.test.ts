@@ -6,8 +6,8 @@ import { compressSync } from 'lz4-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { writeTestBin } from '../e2e/support/ip2location-bin/fixture.ts';
+import { newApiKey } from './auth/api-keys.ts';
 import { isUuid, ZERO_UUID } from './model/ids.ts';
-import { newApiKey } from './routes/shortlinks/api-keys.ts';
 import { type Live, startLive } from './testing/live.ts';
 
 const ORG_A = '0a000000-0000-4000-8000-00000000000a';

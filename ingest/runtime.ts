@@ -2,6 +2,7 @@
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
+import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/contract.ts';
 import { createDataPath } from './datapath/index.ts';
@@ -14,7 +15,6 @@ import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
-import { createApiKeyStore, loadKeyFile } from './routes/shortlinks/api-keys.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {

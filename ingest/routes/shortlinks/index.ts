@@ -1,6 +1,8 @@
 // Short-link admin API (Authorization: Bearer <api key>, org-scoped) and resolution on short-link hosts.
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { Principal } from '../../auth/api-keys.ts';
+import { type PathCredentials, pathPrincipal } from '../../auth/path-credentials.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
@@ -9,9 +11,7 @@ import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
-import type { Principal } from './api-keys.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
-import { type PathCredentials, pathPrincipal } from './path-credentials.ts';
 import { finalDestination, trackedTarget } from './tracked-target.ts';
 
 const CreateBody = Type.Object(

@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
+import { newApiKey } from '../../auth/api-keys.ts';
 import { parseConfig } from '../../config.ts';
 import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
 import { TEST_OID, testDeps } from '../../testing/deps.ts';
-import { newApiKey } from './api-keys.ts';
 import { finalDestination, trackedTarget } from './tracked-target.ts';
 
 const OURS = new Set(['t.example', 'go.example']);

@@ -6,7 +6,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { LRUCache } from 'lru-cache';
-import type { Store } from '../../../store/index.ts';
+import type { Store } from '../../store/index.ts';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 const KEY_LEN = 32;
@@ -94,7 +94,7 @@ export function createApiKeyStore(entries: readonly KeyEntry[], store?: Store): 
   };
 }
 
-// `node ingest/routes/shortlinks/api-keys.ts <oid> [org]` prints a new key and its config entry.
+// `node ingest/auth/api-keys.ts <oid> [org]` prints a new key and its config entry.
 if (import.meta.main) {
   const [oid, org] = process.argv.slice(2);
   if (oid === undefined) {

@@ -1,6 +1,6 @@
 // The seed's credentials-in-path form, behind apiKeys.allowPathCredentials, on the real data path + chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Live, startLive } from '../../testing/live.ts';
+import { type Live, startLive } from '../testing/live.ts';
 import { hashApiKey } from './api-keys.ts';
 
 const UID = '14fb0860-b4bf-41e9-8971-7b80435315ac';

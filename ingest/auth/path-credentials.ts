@@ -2,9 +2,9 @@
 // apiKeys.allowPathCredentials is set (SPEC 3.1) so old clients keep working during a migration. The
 // account's `pwd` must be a scrypt string (never the seed's unsalted SHA-1) and `expires` is enforced.
 // Credentials in URLs end up in access logs: prefer Bearer keys.
-import type { AppDeps } from '../../deps.ts';
-import { IngestError } from '../../errors.ts';
-import { asUuid } from '../../model/ids.ts';
+import type { AppDeps } from '../deps.ts';
+import { IngestError } from '../errors.ts';
+import { asUuid } from '../model/ids.ts';
 import { checkHash, type Principal } from './api-keys.ts';
 
 interface Account {
