@@ -7,7 +7,7 @@ import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
 import { IngestConfig } from '../common/config/ingest.ts';
-import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
+import { formatSchemaErrors, type SchemaError } from '../common/config/problems.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {

@@ -9,9 +9,9 @@ import { IngestError } from '../../errors.ts';
 import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
+import { type EraseTarget, eraseRendering, eraseStatements, runErase } from '../../repositories/erasures.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
-import { type EraseTarget, eraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const ForgetBody = Type.Object(
   {

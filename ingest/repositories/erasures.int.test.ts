@@ -5,9 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations } from '../../../schema/index.ts';
-import { EmbeddedStore } from '../../../store/index.ts';
-import { type EraseRendering, eraseStatements, runErase } from './erase.ts';
+import { applyMigrations } from '../../schema/index.ts';
+import { EmbeddedStore } from '../../store/index.ts';
+import { type EraseRendering, eraseStatements, runErase } from './erasures.ts';
 
 const target = {
   vid: '1d2c3b4a-0000-4000-8000-000000000001',

@@ -4,9 +4,9 @@
 // longest batching delay.
 // On a cluster the mutation must target the Replicated `X_local` tables ON CLUSTER: an ALTER … DELETE on
 // the Distributed `X` fails (schema/README.md, ADR 0002). eraseStatements is pure; runErase does the I/O.
-import { buildCatalog, type Catalog, mutationTarget } from '../../../schema/index.ts';
-import type { Store } from '../../../store/index.ts';
-import type { Config } from '../../config.ts';
+import { buildCatalog, type Catalog, mutationTarget } from '../../schema/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { Config } from '../config.ts';
 
 export interface EraseTarget {
   readonly vid?: string;

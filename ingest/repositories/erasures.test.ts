@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config.ts';
-import { eraseRendering, eraseStatements } from './erase.ts';
+import { parseConfig } from '../config.ts';
+import { eraseRendering, eraseStatements } from './erasures.ts';
 
 const vid = '1d2c3b4a-0000-4000-8000-000000000001';
 const oid = '0a000000-0000-4000-8000-00000000000a';
