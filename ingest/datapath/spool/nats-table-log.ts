@@ -11,7 +11,7 @@
 import { headers } from '@nats-io/transport-node';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { DataPathError } from '../errors.ts';
-import type { NatsContext } from './nats.ts';
+import type { NatsContext } from './nats-context.ts';
 import { countLines } from './table-log.ts';
 
 const ROWS_HEADER = 'Tracker-Rows';
