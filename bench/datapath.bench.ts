@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDataPath } from '../ingest/datapath/datapath.ts';
+import { createDataPath } from '../ingest/datapath/index.ts';
 import type { Row } from '../store/index.ts';
 
 const { values } = parseArgs({

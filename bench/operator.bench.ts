@@ -5,7 +5,7 @@
 // mapped to ONE ClickHouse-HTTP test double (chdb): this measures the operator, not ClickHouse.
 // Numbers are printed, never asserted.
 import { KubeConfig } from '@kubernetes/client-node';
-import { namesOf } from '../cdk8s/names.ts';
+import { namesOf } from '../cdk8s/index.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { startEnvironment } from '../e2e/env/environment.ts';

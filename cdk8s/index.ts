@@ -1,6 +1,6 @@
 // renderCluster: a TrackerCluster → every Kubernetes object it needs, plus the config hashes the operator
 // compares to decide on restarts. Pure: no I/O, no clock, no randomness (Secrets with random values are the
-// operator's job; `generatedSecrets` says which). One cdk8s Chart per component synthesizes the objects
+// operator's job; `secrets` says which). One cdk8s Chart per component synthesizes the objects
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
@@ -15,9 +15,16 @@ import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
 
-export type { KubeObject } from '../kube/object.ts';
-export type { ConfigHashes } from './meta.ts';
-export { annotations, labelKeys } from './meta.ts';
+// The renderer's public surface: everything outside cdk8s/ imports from here.
+export { replicaIds } from './clickhouse.ts';
+export {
+  annotations,
+  type Component,
+  type ConfigHashes,
+  labelKeys,
+  labels,
+  ownerReferences,
+} from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
 
 export type RenderHashes = {

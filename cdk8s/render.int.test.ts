@@ -8,7 +8,8 @@ import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { group, plural, type TrackerCluster, version } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import { kubectlOk } from '../e2e/env/kubectl.ts';
-import { type KubeObject, renderCluster } from './index.ts';
+import type { KubeObject } from '../kube/object.ts';
+import { renderCluster } from './index.ts';
 
 const kubeconfig = inject('kubeconfig');
 let namespace = '';

@@ -2,8 +2,7 @@
 // is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
 // its stable StatefulSet DNS name on the HTTP port); tests map each replica to its own ClickHouse-HTTP test
 // double on loopback, so "verified on every replica" queries as many servers as there are replicas.
-import { replicaIds } from '../cdk8s/clickhouse.ts';
-import { clickhouseClusterName, namesOf, ports } from '../cdk8s/names.ts';
+import { clickhouseClusterName, namesOf, ports, replicaIds } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { appliedVersion, applyMigrations, loadMigrations } from '../schema/index.ts';
 import { ClickHouseStore, type SqlRunner } from '../store/index.ts';

@@ -16,9 +16,7 @@ import {
   type Store as StoreConfig,
   Store as StoreSchema,
 } from '../../common/config/datapath.ts';
-import { buildCatalog, type Catalog } from '../../schema/catalog.ts';
-import { applyMigrations } from '../../schema/migrate.ts';
-import type { Retention } from '../../schema/render.ts';
+import { applyMigrations, buildCatalog, type Catalog, type Retention } from '../../schema/index.ts';
 import { createStore, type Row, type Store } from '../../store/index.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';

@@ -1,6 +1,6 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
 // ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
-import type { Catalog, TableInfo } from '../../schema/catalog.ts';
+import type { Catalog, TableInfo } from '../../schema/index.ts';
 import type { Row } from '../../store/index.ts';
 import { DataPathError } from './errors.ts';
 

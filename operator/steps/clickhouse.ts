@@ -1,6 +1,6 @@
 // clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
 // rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
-import { labelKeys } from '../../cdk8s/meta.ts';
+import { labelKeys } from '../../cdk8s/index.ts';
 import {
   EventReason,
   ConditionReason as Reason,

@@ -2,7 +2,7 @@
 // Created once when missing and never updated: rotating them would lock ClickHouse replicas out of each
 // other. Owned by the TrackerCluster, so they are garbage-collected with it.
 import { randomBytes } from 'node:crypto';
-import { labels, ownerReferences } from '../../cdk8s/meta.ts';
+import { labels, ownerReferences } from '../../cdk8s/index.ts';
 import { EventReason } from '../../crds/conditions.ts';
 import { collectionPath, resourceType } from '../../kube/kinds.ts';
 import { isConflict } from '../../kube/rest.ts';

@@ -2,7 +2,7 @@
 // on the pod template (cdk8s/ingest.ts), so the Deployment rolls. With autoscaling the rendered Deployment
 // has no `replicas`; before the operator stops applying that field, its current value is handed to a second
 // field manager, so dropping it does not reset the Deployment to 1 replica (the HPA then owns it).
-import { namesOf } from '../../cdk8s/names.ts';
+import { namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,

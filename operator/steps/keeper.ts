@@ -1,6 +1,6 @@
 // keeper: apply the Keeper objects, then GATE on a quorum (more than half of the members Ready). Nothing of
 // ClickHouse is created before that: ClickHouse needs Keeper for replicated tables and ON CLUSTER DDL.
-import { namesOf } from '../../cdk8s/names.ts';
+import { namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,

@@ -1,5 +1,5 @@
 // Which rendered objects each step applies, and the small readers of live workload status the gates use.
-import type { Component } from '../../cdk8s/meta.ts';
+import type { Component } from '../../cdk8s/index.ts';
 import type { KubeObject } from '../../kube/object.ts';
 
 export function componentObjects(objects: readonly KubeObject[], component: Component): KubeObject[] {

@@ -1,6 +1,6 @@
 // schema: GATE 3. Migrations applied through the `clickhouse` store (schema/ runner) and the applied version
 // verified on EVERY replica before the ingest may start writing. Reads only when every replica is current.
-import { credentialKeys, namesOf } from '../../cdk8s/names.ts';
+import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
