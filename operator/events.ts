@@ -3,8 +3,9 @@
 // constants of crds/conditions.ts (STYLE habit 3): ConditionReason for transitions, EventReason for actions.
 import { randomBytes } from 'node:crypto';
 import type { ConditionReason, EventReason } from '../crds/conditions.ts';
-import { collectionPath, resourceType } from '../kube/kinds.ts';
+import { kinds } from '../kube/kinds.ts';
 import type { KubeObject } from '../kube/object.ts';
+import { collectionPath } from '../kube/paths.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from './log.ts';
 
@@ -18,8 +19,6 @@ export interface EventRecorder {
     message: string,
   ): Promise<void>;
 }
-
-const eventType = resourceType('v1', 'Event');
 
 export function eventRecorder(rest: KubeRest, component: string, log: Logger): EventRecorder {
   return {
@@ -49,7 +48,7 @@ export function eventRecorder(rest: KubeRest, component: string, log: Logger): E
       };
       // An event that cannot be written is not worth failing a reconcile for.
       await rest
-        .request('create', collectionPath(eventType, ns), { body })
+        .request('create', collectionPath(kinds.Event, ns), { body })
         .catch((err) => log.warn('Record event failed', { reason, error: err }));
     },
   };

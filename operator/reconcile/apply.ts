@@ -3,8 +3,9 @@
 // must not write, so each applied object carries a hash of what was applied; an object whose live hash
 // matches is skipped without a request. `pruneObjects` deletes owned objects no longer rendered.
 import { hashOf } from '../../kube/hash.ts';
-import { objectPath, resourceType } from '../../kube/kinds.ts';
+import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
 import type { Deps, ReconcileState } from './state.ts';
 
 export const fieldManager = 'tracker-operator';
@@ -23,9 +24,8 @@ export function withAppliedHash(obj: KubeObject): KubeObject {
 /** Live object from the informer cache, or from the apiserver for kinds without an informer. */
 export async function liveObject(obj: KubeObject, deps: Deps): Promise<KubeObject | undefined> {
   const ns = obj.metadata.namespace ?? 'default';
-  const cached = deps.cache.list(obj.apiVersion, obj.kind, ns);
-  if (cached) return deps.cache.get(obj.apiVersion, obj.kind, ns, obj.metadata.name);
-  const type = resourceType(obj.apiVersion, obj.kind);
+  const type = kindOf(obj.apiVersion, obj.kind);
+  if (type.watched) return deps.cache.get(type, ns, obj.metadata.name);
   return deps.rest.getOrUndefined<KubeObject>(objectPath(type, ns, obj.metadata.name));
 }
 
@@ -52,7 +52,7 @@ export async function applyObject(obj: KubeObject, state: ReconcileState, deps: 
   const live = await liveObject(obj, deps);
   const desired = withAppliedHash(keepImmutable(obj, live));
   if (upToDate(desired, live)) return 'unchanged';
-  const type = resourceType(desired.apiVersion, desired.kind);
+  const type = kindOf(desired.apiVersion, desired.kind);
   const path = objectPath(type, desired.metadata.namespace ?? 'default', desired.metadata.name);
   state.applied++;
   try {
@@ -82,7 +82,7 @@ export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
 }
 
 export async function deleteObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
-  const type = resourceType(obj.apiVersion, obj.kind);
+  const type = kindOf(obj.apiVersion, obj.kind);
   state.applied++;
   try {
     await deps.rest.request(

@@ -12,8 +12,9 @@ import {
 } from '../../crds/conditions.ts';
 import type { Condition, TrackerClusterStatus } from '../../crds/status.ts';
 import { hashOf } from '../../kube/hash.ts';
-import { objectPath, resourceType } from '../../kube/kinds.ts';
+import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
 
@@ -124,7 +125,7 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   const status = buildStatus(state, new Date().toISOString());
   if (hashOf(status) === hashOf(state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
-  const path = `${objectPath(resourceType(state.live.apiVersion, state.live.kind), namespace, name)}/status`;
+  const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
   state.applied++;
   await deps.rest.request('patch', path, { body: { status } });
   await recordTransitions(state, status, deps);

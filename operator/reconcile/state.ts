@@ -6,6 +6,7 @@ import type { Rendered } from '../../cdk8s/index.ts';
 import type { ConditionReason, ConditionStatus, ConditionType } from '../../crds/conditions.ts';
 import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import type { ManagedKind } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
@@ -13,11 +14,11 @@ import type { OperatorConfig } from '../config.ts';
 import type { EventRecorder } from '../events.ts';
 import type { Logger } from '../log.ts';
 
-/** Read access to the informer caches (every kind the operator owns, plus TrackerClusters). */
+/** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
-  get(apiVersion: string, kind: string, namespace: string, name: string): KubeObject | undefined;
-  /** Objects of a kind in a namespace; undefined when the kind has no informer. */
-  list(apiVersion: string, kind: string, namespace: string): KubeObject[] | undefined;
+  get(kind: ManagedKind, namespace: string, name: string): KubeObject | undefined;
+  /** Objects of a kind in a namespace; throws for a kind that is not watched (a programming error). */
+  list(kind: ManagedKind, namespace: string): KubeObject[];
 }
 
 export interface Deps {

@@ -7,6 +7,7 @@ import {
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { applyAll, applyObject } from '../reconcile/apply.ts';
 import {
@@ -25,7 +26,7 @@ const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
 function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
   const { name, namespace = 'default', labels } = desired.metadata;
-  const live = deps.cache.get('apps/v1', 'StatefulSet', namespace, name);
+  const live = deps.cache.get(kinds.StatefulSet, namespace, name);
   const want = desired.metadata.annotations?.[templateHashAnnotation];
   return {
     name,
@@ -68,7 +69,7 @@ export const clickhouseReady: Step = {
     const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);
     const ns = tc.metadata.namespace ?? 'default';
     const ready = sets.filter(
-      (s) => workloadStatus(deps.cache.get('apps/v1', 'StatefulSet', ns, s.metadata.name))?.rolledOut,
+      (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
     ).length;
     state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
     const message = `${ready}/${sets.length} ClickHouse hosts ready`;

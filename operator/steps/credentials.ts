@@ -4,11 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { labels, ownerReferences } from '../../cdk8s/index.ts';
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, resourceType } from '../../kube/kinds.ts';
+import { kinds } from '../../kube/kinds.ts';
+import { collectionPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
-
-const secretType = resourceType('v1', 'Secret');
 
 export const credentials: Step = {
   name: 'credentials',
@@ -16,7 +15,7 @@ export const credentials: Step = {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
     for (const secret of renderedOf(state).secrets) {
-      if (deps.cache.get('v1', 'Secret', ns, secret.name)) continue;
+      if (deps.cache.get(kinds.Secret, ns, secret.name)) continue;
       const data = Object.fromEntries(secret.keys.map((k) => [k, randomBytes(24).toString('base64url')]));
       const body = {
         apiVersion: 'v1',
@@ -32,7 +31,7 @@ export const credentials: Step = {
       };
       state.applied++;
       try {
-        await deps.rest.request('create', collectionPath(secretType, ns), { body });
+        await deps.rest.request('create', collectionPath(kinds.Secret, ns), { body });
       } catch (err) {
         // Created by an earlier reconcile the cache has not seen yet: keep the existing values.
         if (isConflict(err)) continue;

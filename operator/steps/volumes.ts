@@ -4,15 +4,16 @@
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
 
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, objectPath, resourceType } from '../../kube/kinds.ts';
+import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
+import { collectionPath, objectPath } from '../../kube/paths.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 import { quantityBytes } from './quantity.ts';
 
 type Claim = { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } } } };
 type Pvc = KubeObject & Claim;
 
-const pvcType = resourceType('v1', 'PersistentVolumeClaim');
+const pvcType = kinds.PersistentVolumeClaim;
 const claimSize = (c: Claim | undefined): string | undefined => c?.spec?.resources?.requests?.storage;
 
 /** PVC names of a StatefulSet: `<claim>-<set>-<ordinal>`. */
@@ -35,7 +36,7 @@ export function pvcsToGrow(desiredSize: string, pvcs: readonly Pvc[]): Pvc[] {
 async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
   const ns = sts.metadata.namespace ?? 'default';
   const desired = claimSize((sts.spec as { volumeClaimTemplates?: Claim[] }).volumeClaimTemplates?.[0]);
-  const live = deps.cache.get('apps/v1', 'StatefulSet', ns, sts.metadata.name);
+  const live = deps.cache.get(kinds.StatefulSet, ns, sts.metadata.name);
   const seeded = claimSize(
     (live?.spec as { volumeClaimTemplates?: Claim[] } | undefined)?.volumeClaimTemplates?.[0],
   );
