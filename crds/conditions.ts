@@ -60,6 +60,7 @@ export const EventReason = {
   RestartingReplica: 'RestartingReplica',
   VolumeExpanded: 'VolumeExpanded',
   SecretCreated: 'SecretCreated',
-  SchemaApplied: 'SchemaApplied',
+  /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */
+  WriteFailed: 'WriteFailed',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

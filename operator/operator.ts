@@ -6,7 +6,6 @@ import { clickhouseAccess } from './clickhouse.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './controller/leader.ts';
-import { eventRecorder } from './events.ts';
 import { startHttp } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -43,7 +42,6 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       config,
       log,
       metrics,
-      events: eventRecorder(rest, 'tracker-operator', log),
       clickhouse: clickhouseAccess(config.clickhouse),
       steps: opts.steps ?? defaultSteps,
     });

@@ -8,10 +8,9 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
-import type { EventRecorder } from '../events.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { runSteps } from '../reconcile/runner.ts';
+import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
@@ -25,7 +24,6 @@ export interface ControllerOptions {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly metrics: Metrics;
-  readonly events: EventRecorder;
   readonly clickhouse: ClickHouseAccess;
   readonly steps: readonly Step[];
 }
@@ -51,7 +49,7 @@ export class Controller {
       backoffMaxMs: q.backoffMaxMs,
       handler: (key) => this.#reconcile(key),
       onDepth: (d) => options.metrics.queueDepth.set(d),
-      onError: (key, err) => options.log.error('Reconcile failed', { key, error: err }),
+      onError: (key, err) => options.log.error('Reconcile failed', { key, step: stepOf(err), error: err }),
     });
   }
 
@@ -149,12 +147,13 @@ export class Controller {
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     } catch (err) {
       this.#o.metrics.reconciles.inc({ result: 'error' });
-      this.#o.metrics.reconcileErrors.inc({
-        step: /: ([a-zA-Z]+): /.exec((err as Error).message)?.[1] ?? 'unknown',
-      });
+      this.#o.metrics.reconcileErrors.inc({ step: stepOf(err) });
       throw err;
     } finally {
       end();
     }
   }
 }
+
+/** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */
+const stepOf = (err: unknown): string => (err instanceof StepError ? err.step : 'unknown');

@@ -19,6 +19,7 @@ import {
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
+import { recordEvent } from '../reconcile/write.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 
@@ -54,7 +55,7 @@ export const clickhouse: Step = {
       const result = await applyObject(sts, state, deps);
       if (action === 'restart' && result === 'applied') {
         const message = `Restarting ${sts.metadata.name}: restart-relevant configuration or pod template changed`;
-        await deps.events.record(state.live, 'Normal', EventReason.RestartingReplica, message);
+        await recordEvent(state, deps, 'Normal', EventReason.RestartingReplica, message);
       }
     }
     state.rolloutPending = [...plan.values()].some((a) => a === 'hold' || a === 'restart');

@@ -8,6 +8,7 @@ import { kinds } from '../../kube/kinds.ts';
 import { collectionPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import { recordEvent, write } from '../reconcile/write.ts';
 
 export const credentials: Step = {
   name: 'credentials',
@@ -29,20 +30,16 @@ export const credentials: Step = {
         type: 'Opaque',
         stringData: data,
       };
-      state.applied++;
-      try {
-        await deps.rest.request('create', collectionPath(kinds.Secret, ns), { body });
-      } catch (err) {
+      const created = await write(state, deps, {
+        verb: 'create',
+        path: collectionPath(kinds.Secret, ns),
+        target: `Secret ${secret.name}`,
+        body,
         // Created by an earlier reconcile the cache has not seen yet: keep the existing values.
-        if (isConflict(err)) continue;
-        throw new Error(`create Secret ${secret.name}: ${(err as Error).message}`, { cause: err });
-      }
-      await deps.events.record(
-        state.live,
-        'Normal',
-        EventReason.SecretCreated,
-        `Created Secret ${secret.name}`,
-      );
+        accept: isConflict,
+      });
+      if (created)
+        await recordEvent(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
     }
     return 'continue';
   },

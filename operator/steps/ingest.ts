@@ -21,6 +21,7 @@ import {
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
+import { write } from '../reconcile/write.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 
 export const handoverManager = 'tracker-operator-hpa-handover';
@@ -54,8 +55,10 @@ async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps
     metadata: { name: desired.metadata.name, namespace: ns },
     spec: { replicas },
   };
-  state.applied++;
-  await deps.rest.request('apply', objectPath(kinds.Deployment, ns, desired.metadata.name), {
+  await write(state, deps, {
+    verb: 'apply',
+    path: objectPath(kinds.Deployment, ns, desired.metadata.name),
+    target: `Deployment ${desired.metadata.name} replicas`,
     query: { fieldManager: handoverManager, force: 'true' },
     body,
   });

@@ -9,6 +9,7 @@ import { prunedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { deleteObject, ownedBy } from '../reconcile/apply.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import { recordEvent } from '../reconcile/write.ts';
 
 const id = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 
@@ -28,12 +29,7 @@ export const prune: Step = {
     for (const obj of staleObjects(owned, renderedOf(state).objects)) {
       await deleteObject(obj, state, deps);
       deps.log.info('Pruned object', { kind: obj.kind, name: obj.metadata.name });
-      await deps.events.record(
-        state.live,
-        'Normal',
-        EventReason.Pruned,
-        `Deleted ${id(obj)}: no longer rendered`,
-      );
+      await recordEvent(state, deps, 'Normal', EventReason.Pruned, `Deleted ${id(obj)}: no longer rendered`);
     }
     return 'continue';
   },

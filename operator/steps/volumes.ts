@@ -8,6 +8,7 @@ import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath, objectPath } from '../../kube/paths.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import { recordEvent, write } from '../reconcile/write.ts';
 import { quantityBytes } from './quantity.ts';
 
 type Claim = { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } } } };
@@ -49,17 +50,14 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
     desired,
     list.items.filter((p) => wanted.has(p.metadata.name)),
   )) {
-    state.applied++;
-    const body = { spec: { resources: { requests: { storage: desired } } } };
-    try {
-      await deps.rest.request('patch', objectPath(pvcType, ns, pvc.metadata.name), { body });
-    } catch (err) {
-      throw new Error(`grow PersistentVolumeClaim ${pvc.metadata.name}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    await write(state, deps, {
+      verb: 'patch',
+      path: objectPath(pvcType, ns, pvc.metadata.name),
+      target: `PersistentVolumeClaim ${pvc.metadata.name}`,
+      body: { spec: { resources: { requests: { storage: desired } } } },
+    });
     const message = `Grew ${pvc.metadata.name} from ${claimSize(pvc)} to ${desired}`;
-    await deps.events.record(state.live, 'Normal', EventReason.VolumeExpanded, message);
+    await recordEvent(state, deps, 'Normal', EventReason.VolumeExpanded, message);
   }
 }
 
