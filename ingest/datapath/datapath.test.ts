@@ -7,9 +7,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Row, Store } from '../../store/index.ts';
+import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
-import { isDataPathError } from './errors.ts';
 
 /** Inserts into memory; rows containing "poison" fail as ClickHouse parse errors do; `down` fails everything. */
 class ScriptedStore implements Store {
@@ -70,18 +70,24 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(5_000);
     expect(store.rows).toHaveLength(10);
     await expect(dp.append('events', [event(11)])).rejects.toMatchObject({
-      code: 'DRAINING',
-      httpStatus: 503,
+      code: 'NOT_READY',
+      statusCode: 503,
     });
   });
 
   it('refuses invalid rows and derived tables before queueing anything', async () => {
     const dp = await open(new ScriptedStore());
     await expect(dp.append('events', [event(1), { vid: 'nope' }])).rejects.toMatchObject({
-      code: 'ROW_INVALID',
+      code: 'INVALID_EVENT',
     });
-    await expect(dp.append('hits', [{ url: '/' }])).rejects.toMatchObject({ code: 'TABLE_DERIVED' });
-    await expect(dp.append('nope', [{}])).rejects.toMatchObject({ code: 'TABLE_UNKNOWN' });
+    await expect(dp.append('hits', [{ url: '/' }])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'hits is filled by a materialized view',
+    });
+    await expect(dp.append('nope', [{}])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'no table nope in the schema',
+    });
     expect(dp.status().queues.events?.rows ?? 0).toBe(0);
     await dp.close(1000);
   });
@@ -130,8 +136,8 @@ describe('createDataPath (scripted store)', () => {
     let err: unknown;
     for (let i = 0; i < 200 && !err; i++)
       err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
-    expect(isDataPathError(err, 'OVERLOADED')).toBe(true);
-    expect(err).toMatchObject({ httpStatus: 503, retryAfterSeconds: 3 });
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    expect(err).toMatchObject({ statusCode: 503, retryAfterS: 3 });
     await dp.close(100);
   });
 

@@ -18,6 +18,7 @@ import {
 } from '../../common/config/datapath.ts';
 import { applyMigrations, buildCatalog, type Catalog, type Retention } from '../../schema/index.ts';
 import { createStore, type Row, type Store } from '../../store/index.ts';
+import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
@@ -26,7 +27,6 @@ import { type Clock, systemClock } from './clock.ts';
 import type { DataPath, DataPathStatus, Spool } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
-import { DataPathError, isDataPathError } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
@@ -144,7 +144,7 @@ class Pipeline implements DataPath {
 
   async append(table: string, rows: readonly Row[]): Promise<void> {
     try {
-      if (this.#draining) throw new DataPathError('DRAINING', { retryAfterSeconds: 1 });
+      if (this.#draining) throw new IngestError('NOT_READY');
       const lines = this.#validate(table, rows);
       if (rows.length === 0) return;
       const queue = await this.queue(table);
@@ -153,7 +153,7 @@ class Pipeline implements DataPath {
       this.#metrics.appendedRows.inc({ table }, rows.length);
       queue.notify(rows.length);
     } catch (err) {
-      this.#metrics.rejected.inc({ code: isDataPathError(err) ? err.code : 'INTERNAL' });
+      this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
       throw err;
     }
   }
@@ -221,10 +221,9 @@ class Pipeline implements DataPath {
 
   #validate(table: string, rows: readonly Row[]): Buffer {
     const info = this.#catalog.get(table);
-    if (!info) throw new DataPathError('TABLE_UNKNOWN', { message: `no table ${table} in the schema` });
-    if (info.derived) {
-      throw new DataPathError('TABLE_DERIVED', { message: `${table} is filled by a materialized view` });
-    }
+    // Both are bugs of the caller (a route), never of the client: a 500 that names nothing.
+    if (!info) throw new IngestError('INTERNAL', `no table ${table} in the schema`);
+    if (info.derived) throw new IngestError('INTERNAL', `${table} is filled by a materialized view`);
     return (this.#validators.get(table) as TableValidator)(rows);
   }
 }

@@ -2,4 +2,3 @@
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export type { DataPath, DataPathStatus, Spool, SpoolBatch, TableLog } from './contract.ts';
 export { createDataPath, type DataPathConfig, type DataPathOptions } from './datapath.ts';
-export { DataPathError, type DataPathErrorCode, DataPathErrors, isDataPathError } from './errors.ts';

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
-import { DataPathError } from '../datapath/errors.ts';
+import { IngestError } from '../errors.ts';
 import { isUuid, ZERO_UUID } from '../model/ids.ts';
 import { createDataPathDouble, type DataPathDouble } from '../testing/datapath-double.ts';
 import { testDeps } from '../testing/deps.ts';
@@ -147,7 +147,7 @@ describe('errors and overload', () => {
   });
 
   it('spool full → 503 with Retry-After; the answer reflects persistence (seed bug 15: always 200)', async () => {
-    dp.failWith(new DataPathError('OVERLOADED', { retryAfterSeconds: 2 }));
+    dp.failWith(new IngestError('OVERLOADED', undefined, { retryAfterS: 2 }));
     const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x' } });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('2');
@@ -155,7 +155,7 @@ describe('errors and overload', () => {
   });
 
   it('a row the data path rejects → 400 INVALID_EVENT', async () => {
-    dp.failWith(new DataPathError('ROW_INVALID', { message: 'events.lat: not a number' }));
+    dp.failWith(new IngestError('INVALID_EVENT', 'events.lat: not a number'));
     const res = await app.inject({ method: 'POST', url: '/tr/v1/str/', payload: {} });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'INVALID_EVENT', message: 'events.lat: not a number' });

@@ -6,7 +6,7 @@ import type { DataPath, DataPathStatus } from '../datapath/contract.ts';
 
 export interface DataPathDouble extends DataPath {
   readonly rows: Map<string, Row[]>;
-  /** Make the next appends reject with this error (e.g. an OVERLOADED DataPathError). */
+  /** Make the next appends reject with this error (e.g. an OVERLOADED IngestError). */
   failWith(err: unknown): void;
   table(name: string): Row[];
 }

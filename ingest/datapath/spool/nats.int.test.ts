@@ -12,9 +12,9 @@ import { ManagedProcess } from '../../../e2e/env/process.ts';
 import { toolPath } from '../../../e2e/env/tools.ts';
 import { waitFor } from '../../../e2e/env/wait.ts';
 import { createStore, type Row, type Store } from '../../../store/index.ts';
+import { isIngestError } from '../../errors.ts';
 import type { DataPath } from '../contract.ts';
 import { createDataPath, type DataPathConfig } from '../datapath.ts';
-import { isDataPathError } from '../errors.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'nats-spool-int-'));
@@ -155,11 +155,11 @@ describe('the NATS JetStream spool', () => {
     expect(await streamMessages(url, n.stream)).toBe(0);
   });
 
-  it('refuses an append larger than the NATS max_payload as ROW_INVALID (a retry would never help)', async () => {
+  it('refuses an append larger than the NATS max_payload as INVALID_EVENT (a retry would never help)', async () => {
     const dp = await createDataPath(config(names('payload'), { url: inject('natsUrl') }));
     opened.push(dp);
     const huge = group(0, 300, { url: `/p/${'x'.repeat(4000)}` });
-    await expect(dp.append('events', huge)).rejects.toMatchObject({ code: 'ROW_INVALID' });
+    await expect(dp.append('events', huge)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
   });
 
   it('answers OVERLOADED with Retry-After when the stream is full', async () => {
@@ -179,8 +179,8 @@ describe('the NATS JetStream spool', () => {
       await dp.append('events', group(i, 100, big)).catch((err: unknown) => {
         refused = err;
       });
-    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
-    expect(refused).toMatchObject({ httpStatus: 503, retryAfterSeconds: 7 });
+    expect(isIngestError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ statusCode: 503, retryAfterS: 7 });
   });
 
   it('answers OVERLOADED while NATS is down, then recovers and delivers everything once', async () => {
@@ -195,8 +195,8 @@ describe('the NATS JetStream spool', () => {
 
     await proc.stop();
     const refused = await dp.append('events', group(50, 10)).catch((err: unknown) => err);
-    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
-    expect(refused).toMatchObject({ retryAfterSeconds: 5 });
+    expect(isIngestError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ retryAfterS: 5 });
     // /ready reflects it: a pod whose spool cannot take appends leaves the Service until NATS returns.
     expect(dp.status().ready).toBe(false);
 
