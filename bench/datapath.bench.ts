@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseConfig } from '../ingest/config.ts';
 import { createDataPath } from '../ingest/datapath/index.ts';
 import type { Row } from '../store/index.ts';
 
@@ -42,10 +43,12 @@ function event(): Row {
 
 async function run(batchSize: number): Promise<void> {
   const name = `b${batchSize}`;
-  const dp = await createDataPath({
-    store: { kind: 'embedded', path: join(root, 'chdb'), database: `bench_${name}` },
-    spool: { dir: join(root, `spool_${name}`) },
-  });
+  const dp = await createDataPath(
+    parseConfig({
+      store: { kind: 'embedded', path: join(root, 'chdb'), database: `bench_${name}` },
+      spool: { dir: join(root, `spool_${name}`) },
+    }),
+  );
   const latencies: number[] = [];
   let rows = 0;
   const end = performance.now() + seconds * 1000;

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, validCidr } from './config.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { loadConfig, parseConfig, validCidr } from './config.ts';
 
 const problemsOf = (fn: () => unknown): readonly string[] => {
   try {

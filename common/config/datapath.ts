@@ -115,7 +115,8 @@ export const ClickHouseStore = Type.Object(
   { additionalProperties: false },
 );
 
-export const Store = Type.Union([EmbeddedStore, ClickHouseStore]);
+/** The embedded engine unless configured otherwise (the CRD leaves the store out: the operator sets it). */
+export const Store = Type.Union([EmbeddedStore, ClickHouseStore], { default: { kind: 'embedded' } });
 export type Store = Static<typeof Store>;
 
 /** The JetStream spool (spool.kind: nats, cluster mode; ADR 0001): one stream, a subject per table. */

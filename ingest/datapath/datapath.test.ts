@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Row, Store } from '../../store/index.ts';
+import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
@@ -39,14 +40,18 @@ class ScriptedStore implements Store {
   async close(): Promise<void> {}
 }
 
-const config = (dir: string, more: Partial<DataPathConfig> = {}): DataPathConfig => ({
-  store: { kind: 'embedded', path: join(dir, 'db') },
-  batching: { maxConcurrentFlushes: 2, breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 } },
-  ...more,
-  // Always inside the test's own directory (the schema default is ./data/spool).
-  spool: { fsyncIntervalMs: 1, ...more.spool, dir: join(dir, 'spool') },
-});
-const open = (store: Store, more: Partial<DataPathConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
+/** Sections of the ingest configuration given in part; the one loader fills in the rest. */
+type Sections = { store?: object; spool?: object; batching?: object };
+
+const config = (dir: string, more: Sections = {}): DataPathConfig =>
+  parseConfig({
+    store: { kind: 'embedded', path: join(dir, 'db') },
+    batching: { maxConcurrentFlushes: 2, breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 } },
+    ...more,
+    // Always inside the test's own directory (the schema default is ./data/spool).
+    spool: { fsyncIntervalMs: 1, ...more.spool, dir: join(dir, 'spool') },
+  });
+const open = (store: Store, more: Sections = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
   createDataPath(config(dir, more), { store, migrate: false });
 const event = (i: number, extra: Row = {}): Row => ({
   eid: `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`,

@@ -7,7 +7,7 @@ import type { NatsSpool as NatsSpoolConfig } from '../../../common/config/datapa
 
 export interface NatsSpoolOptions extends NatsSpoolConfig {
   readonly maxBytes: number;
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds: number;
   readonly now?: () => number;
 }
 

@@ -208,7 +208,7 @@ export class NatsTableLog implements TableLog {
   #overloaded(cause: unknown): IngestError {
     const why = cause instanceof Error ? cause.message : String(cause);
     return new IngestError('OVERLOADED', `The NATS spool refused the rows (${why}); retry later.`, {
-      retryAfterS: this.#ctx.opts.retryAfterSeconds ?? 5,
+      retryAfterS: this.#ctx.opts.retryAfterSeconds,
       cause,
     });
   }

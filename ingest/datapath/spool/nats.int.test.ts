@@ -12,6 +12,7 @@ import { ManagedProcess } from '../../../e2e/env/process.ts';
 import { toolPath } from '../../../e2e/env/tools.ts';
 import { waitFor } from '../../../e2e/env/wait.ts';
 import { createStore, type Row, type Store } from '../../../store/index.ts';
+import { parseConfig } from '../../config.ts';
 import { isIngestError } from '../../errors.ts';
 import type { DataPath } from '../contract.ts';
 import { createDataPath, type DataPathConfig } from '../datapath.ts';
@@ -46,7 +47,7 @@ const group = (from: number, n: number, extra: Row = {}) =>
   Array.from({ length: n }, (_v, k) => event(from + k, extra));
 
 function config(n: ReturnType<typeof names>, nats: Partial<NatsSpool> & { url: string }): DataPathConfig {
-  return {
+  return parseConfig({
     store: { kind: 'embedded', path: chdbDir, database: n.database },
     spool: {
       kind: 'nats',
@@ -57,7 +58,7 @@ function config(n: ReturnType<typeof names>, nats: Partial<NatsSpool> & { url: s
       breaker: { failureThreshold: 3, openMs: 20, maxOpenMs: 100 },
       tables: { events: { strategy: 'hybrid', maxRows: 40, maxDelayMs: 20, backoffMs: 10 } },
     },
-  };
+  });
 }
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
@@ -166,12 +167,14 @@ describe('the NATS JetStream spool', () => {
     const url = inject('natsUrl');
     const n = names('full');
     const c = config(n, { url });
-    const dp = await createDataPath({
-      ...c,
-      spool: { ...c.spool, maxBytes: 1_048_576, retryAfterSeconds: 7 },
-      // Nothing flushes while we fill it.
-      batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000, maxRows: 1_000_000 } } },
-    });
+    const dp = await createDataPath(
+      parseConfig({
+        ...c,
+        spool: { ...c.spool, maxBytes: 1_048_576, retryAfterSeconds: 7 },
+        // Nothing flushes while we fill it.
+        batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000, maxRows: 1_000_000 } } },
+      }),
+    );
     opened.push(dp);
     const big = { url: `/p/${'x'.repeat(1000)}` };
     let refused: unknown;

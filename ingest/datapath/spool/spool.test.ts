@@ -14,6 +14,7 @@ const open = (dir: string, more: Partial<DiskSpoolOptions> = {}) =>
     segmentBytes: 64 * 1024,
     fsyncIntervalMs: 1,
     memoryBytes: 1 << 20,
+    retryAfterSeconds: 5,
     ...more,
   });
 const fresh = () => mkdtempSync(join(tmpdir(), 'spool-'));

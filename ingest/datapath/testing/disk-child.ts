@@ -6,6 +6,7 @@
 //                                             print "ready", and on SIGTERM close (drain) before exiting
 //   node disk-child.ts count <dir>            print {count, uniq, max} of the events table
 import { join } from 'node:path';
+import { parseConfig } from '../../config.ts';
 import { createDataPath } from '../datapath.ts';
 import { reportStored, row, say, stored } from './crash-rows.ts';
 
@@ -13,18 +14,20 @@ const [mode, dir = '', totalArg = '0'] = process.argv.slice(2);
 const total = Number(totalArg);
 
 function open(delayMs: number) {
-  return createDataPath({
-    store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
-    spool: { dir: join(dir, 'spool'), fsyncIntervalMs: 1 },
-    batching: {
-      tables: {
-        events:
-          delayMs > 1000
-            ? { strategy: 'time', maxDelayMs: delayMs }
-            : { strategy: 'hybrid', maxRows: 50, maxDelayMs: delayMs },
+  return createDataPath(
+    parseConfig({
+      store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+      spool: { dir: join(dir, 'spool'), fsyncIntervalMs: 1 },
+      batching: {
+        tables: {
+          events:
+            delayMs > 1000
+              ? { strategy: 'time', maxDelayMs: delayMs }
+              : { strategy: 'hybrid', maxRows: 50, maxDelayMs: delayMs },
+        },
       },
-    },
-  });
+    }),
+  );
 }
 
 async function ingest(): Promise<void> {

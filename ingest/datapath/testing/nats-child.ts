@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { parseConfig } from '../../config.ts';
 import { createDataPath } from '../datapath.ts';
 import { reportStored, row, say, stored } from './crash-rows.ts';
 
@@ -21,11 +22,17 @@ async function drained(): Promise<void> {
 
 async function ingest(): Promise<void> {
   const total = Number(totalArg);
-  const dp = await createDataPath({
-    store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
-    spool: { kind: 'nats', dir: join(dir, 'spool'), nats: { url, stream, subjectPrefix: `crash.${stream}` } },
-    batching: { tables: { events: { strategy: 'hybrid', maxRows: 50, maxDelayMs: 20 } } },
-  });
+  const dp = await createDataPath(
+    parseConfig({
+      store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+      spool: {
+        kind: 'nats',
+        dir: join(dir, 'spool'),
+        nats: { url, stream, subjectPrefix: `crash.${stream}` },
+      },
+      batching: { tables: { events: { strategy: 'hybrid', maxRows: 50, maxDelayMs: 20 } } },
+    }),
+  );
   await drained();
   const { max } = await stored(dp.store);
   say({ resume: max });
