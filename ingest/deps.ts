@@ -9,6 +9,7 @@ import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
 import type { Hasher } from './privacy/hash.ts';
 import type { SaltStore } from './privacy/salts.ts';
+import type { Repositories } from './repositories/index.ts';
 
 export interface AppDeps {
   readonly config: Config;
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly salts: SaltStore;
   readonly limiter: RateLimiter;
   readonly apiKeys: ApiKeyStore;
+  /** Every read a request makes (SQL lives there, never in a route). */
+  readonly repositories: Repositories;
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;

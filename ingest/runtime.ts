@@ -15,6 +15,7 @@ import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
+import { createRepositories } from './repositories/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
@@ -60,6 +61,7 @@ export async function createRuntime(
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...loadKeyFile(config.apiKeys.file),
   ];
+  const repositories = createRepositories(dataPath.store, config.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -77,7 +79,8 @@ export async function createRuntime(
       { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
       shared,
     ),
-    apiKeys: createApiKeyStore(keys, dataPath.store),
+    apiKeys: createApiKeyStore(keys, repositories.apiKeys),
+    repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },

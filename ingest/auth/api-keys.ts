@@ -6,7 +6,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { LRUCache } from 'lru-cache';
-import type { Store } from '../../store/index.ts';
+import type { ApiKeyRepository, KeyEntry } from '../repositories/index.ts';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 const KEY_LEN = 32;
@@ -15,10 +15,6 @@ export interface Principal {
   readonly keyId: string;
   readonly oid: string;
   readonly org: string;
-}
-
-export interface KeyEntry extends Principal {
-  readonly hash: string;
 }
 
 export interface ApiKeyStore {
@@ -47,22 +43,6 @@ export async function newApiKey(oid: string, org = ''): Promise<{ key: string; e
   return { key, entry: { keyId, oid, org, hash: await hashApiKey(key) } };
 }
 
-type Lookup = (keyId: string) => Promise<KeyEntry | undefined>;
-
-function tableLookup(store: Store): Lookup {
-  return async (keyId) => {
-    const rows = await store.query<{ oid: string; hash: string; name: string }>(
-      `SELECT oid, hash, name FROM api_keys FINAL
-       WHERE key_id = {keyId:String} AND revoked = 0
-         AND (expires_at = toDateTime64(0, 3, 'UTC') OR expires_at > now64(3, 'UTC'))
-       LIMIT 1`,
-      { keyId },
-    );
-    const r = rows[0];
-    return r === undefined ? undefined : { keyId, oid: r.oid, org: r.name, hash: r.hash };
-  };
-}
-
 export function loadKeyFile(file: string | undefined): KeyEntry[] {
   if (file === undefined) return [];
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -75,9 +55,9 @@ export function loadKeyFile(file: string | undefined): KeyEntry[] {
   }));
 }
 
-export function createApiKeyStore(entries: readonly KeyEntry[], store?: Store): ApiKeyStore {
+/** Keys from the configuration first, then the api_keys table (when a repository is given). */
+export function createApiKeyStore(entries: readonly KeyEntry[], stored?: ApiKeyRepository): ApiKeyStore {
   const byId = new Map(entries.map((e) => [e.keyId, e]));
-  const fromTable = store === undefined ? undefined : tableLookup(store);
   const cache = new LRUCache<string, Principal | 'denied'>({ max: 10_000, ttl: 60_000 });
   return {
     async verify(key) {
@@ -85,7 +65,7 @@ export function createApiKeyStore(entries: readonly KeyEntry[], store?: Store): 
       const hit = cache.get(digest);
       if (hit !== undefined) return hit === 'denied' ? undefined : hit;
       const keyId = key.split('.')[0] ?? '';
-      const entry = byId.get(keyId) ?? (await fromTable?.(keyId).catch(() => undefined));
+      const entry = byId.get(keyId) ?? (await stored?.find(keyId).catch(() => undefined));
       const ok = entry !== undefined && (await checkHash(key, entry.hash));
       const principal = ok ? { keyId: entry.keyId, oid: entry.oid.toLowerCase(), org: entry.org } : undefined;
       cache.set(digest, principal ?? 'denied');

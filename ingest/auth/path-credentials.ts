@@ -2,16 +2,10 @@
 // apiKeys.allowPathCredentials is set (SPEC 3.1) so old clients keep working during a migration. The
 // account's `pwd` must be a scrypt string (never the seed's unsalted SHA-1) and `expires` is enforced.
 // Credentials in URLs end up in access logs: prefer Bearer keys.
-import type { AppDeps } from '../deps.ts';
 import { IngestError } from '../errors.ts';
 import { asUuid } from '../model/ids.ts';
+import type { AccountRepository } from '../repositories/index.ts';
 import { checkHash, type Principal } from './api-keys.ts';
-
-interface Account {
-  pwd: string;
-  oid: string;
-  expired: number;
-}
 
 /** The `{uid}/{password}` path segments of the seed's admin routes. */
 export interface PathCredentials {
@@ -19,21 +13,18 @@ export interface PathCredentials {
   readonly password: string;
 }
 
-export async function pathPrincipal(creds: PathCredentials, deps: AppDeps): Promise<Principal> {
-  if (!deps.config.apiKeys.allowPathCredentials)
-    throw new IngestError('NOT_FOUND', 'path credentials are disabled');
+/** The account's principal; `allowed` is apiKeys.allowPathCredentials (off: the form does not exist). */
+export async function pathPrincipal(
+  creds: PathCredentials,
+  accounts: AccountRepository,
+  allowed: boolean,
+): Promise<Principal> {
+  if (!allowed) throw new IngestError('NOT_FOUND', 'path credentials are disabled');
   const { password } = creds;
   const id = asUuid(creds.uid);
   if (id === undefined) throw new IngestError('UNAUTHORIZED', 'invalid credentials');
-  const rows = await deps.dataPath.store.query<Account>(
-    `SELECT pwd, toString(oid) AS oid,
-            expires > toDateTime64(0, 3, 'UTC') AND expires < now64(3, 'UTC') AS expired
-     FROM accounts FINAL WHERE uid = {uid:UUID} LIMIT 1`,
-    { uid: id },
-  );
-  const account = rows[0];
-  const ok =
-    account !== undefined && Number(account.expired) === 0 && (await checkHash(password, account.pwd));
+  const account = await accounts.find(id);
+  const ok = account !== undefined && !account.expired && (await checkHash(password, account.pwd));
   if (!ok) throw new IngestError('UNAUTHORIZED', 'invalid credentials');
   return { keyId: id, oid: account.oid, org: '' };
 }

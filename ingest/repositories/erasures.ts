@@ -1,9 +1,8 @@
-// Erase a visitor/user everywhere (SPEC 3.1/3.3, seed bug 27 had no erase at all). The table list comes
-// from the schema catalog, so a new table with a vid/uid column is covered without touching this file.
-// Rows still in flight in the spool when the first pass runs are caught by a second pass after the
-// longest batching delay.
-// On a cluster the mutation must target the Replicated `X_local` tables ON CLUSTER: an ALTER … DELETE on
-// the Distributed `X` fails (schema/README.md, ADR 0002). eraseStatements is pure; runErase does the I/O.
+// Erasing a visitor/user (vid, uid or hashed email) from every table, and the status of erase requests. The
+// table list comes from the schema catalog, so a new table with a vid/uid column is covered without touching
+// this file. On a cluster the mutation must target the Replicated `X_local` tables ON CLUSTER: an
+// ALTER … DELETE on the Distributed `X` fails (schema/README.md, ADR 0002). eraseStatements is pure; the
+// repository runs them.
 import { buildCatalog, type Catalog, mutationTarget } from '../../schema/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Config } from '../config.ts';
@@ -82,4 +81,32 @@ export async function runErase(store: Store, statements: readonly EraseStatement
     }
   }
   return failed;
+}
+
+export interface ErasureStatus {
+  readonly status: string;
+  readonly detail: string;
+}
+
+export interface ErasureRepository {
+  /** The statements erasing the target from every table holding one of its ids. */
+  plan(target: EraseTarget): EraseStatement[];
+  /** Runs them all; answers the tables whose statement failed. */
+  run(statements: readonly EraseStatement[]): Promise<string[]>;
+  /** The recorded status of an erase request (written through the data path as `erasures` rows). */
+  status(requestId: string): Promise<ErasureStatus | undefined>;
+}
+
+export function erasureRepository(store: Store, rendering: EraseRendering): ErasureRepository {
+  return {
+    plan: (target) => eraseStatements(target, rendering),
+    run: (statements) => runErase(store, statements),
+    async status(requestId) {
+      const rows = await store.query<ErasureStatus>(
+        'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
+        { id: requestId },
+      );
+      return rows[0];
+    },
+  };
 }

@@ -31,7 +31,8 @@ const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ m
 
 /** Bearer API key, or (only with `creds`, the seed's path form) an account's uid/password. */
 async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
-  if (creds !== undefined) return pathPrincipal(creds, deps);
+  if (creds !== undefined)
+    return pathPrincipal(creds, deps.repositories.accounts, deps.config.apiKeys.allowPathCredentials);
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
   if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
@@ -52,14 +53,6 @@ function parseFrom(urlfrom: string): { host: string; slug: string } {
   return { host: u.hostname.toLowerCase(), slug: u.pathname.toLowerCase() };
 }
 
-async function ownerOf(deps: AppDeps, key: string, host: string): Promise<string | undefined> {
-  const rows = await deps.dataPath.store.query<{ oid: string }>(
-    `SELECT toString(oid) AS oid FROM redirects FINAL WHERE hhash = {h:String} AND urlfrom = {k:String} AND deleted = 0`,
-    { h: fnv1a36(host), k: key },
-  );
-  return rows[0]?.oid;
-}
-
 function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: LinkCache) {
   const now = deps.now ?? Date.now;
   const create = async (who: Principal, body: CreateBody) => {
@@ -72,7 +65,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
       throw new IngestError('BAD_REQUEST', 'urlto may not point at a short-link host (redirect loop)');
     }
     const key = linkKey(host, slug);
-    const owner = await ownerOf(deps, key, host);
+    const owner = await deps.repositories.links.ownerOf(host, key);
     if (owner !== undefined && owner !== who.oid)
       throw new IngestError('FORBIDDEN', 'link belongs to another org');
     const at = chTime(now());
@@ -107,13 +100,8 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
   );
 
   const list = async (who: Principal, hostParam: string) => {
-    const host = hostParam.toLowerCase();
-    // scoped to the caller's org and to {host} (seed bug 14 returned every org's links for any host)
-    const results = await deps.dataPath.store.query(
-      `SELECT urlfrom, urlto, org, updated_at FROM redirects FINAL
-       WHERE hhash = {h:String} AND oid = {oid:UUID} AND deleted = 0 ORDER BY urlfrom LIMIT 10000`,
-      { h: fnv1a36(host), oid: who.oid },
-    );
+    // Scoped to the caller's org and to {host}: never another org's links, never another host's.
+    const results = await deps.repositories.links.list(hostParam.toLowerCase(), who.oid);
     return { results };
   };
   app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) =>
@@ -130,7 +118,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     const p = req.params;
     const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
     const key = linkKey(host, slug);
-    const owner = await ownerOf(deps, key, host);
+    const owner = await deps.repositories.links.ownerOf(host, key);
     if (owner === undefined) throw new IngestError('NOT_FOUND', 'no such link');
     if (owner !== who.oid) throw new IngestError('FORBIDDEN', 'link belongs to another org');
     const at = chTime(now());
@@ -153,7 +141,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
 export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const { domains } = deps.config;
   const now = deps.now ?? Date.now;
-  const links = createLinkCache(deps.dataPath.store, domains.shortLinkCacheSize);
+  const links = createLinkCache(deps.repositories.links, domains.shortLinkCacheSize);
   const hosts = new Set(domains.shortLinkHosts.map((h) => h.toLowerCase()));
   const ours = new Set([...hosts, ...domains.trackerHosts.map((h) => h.toLowerCase())]);
   adminRoutes(app, deps, tracking, links);
