@@ -3,7 +3,7 @@
 import type { Registry } from 'prom-client';
 import type { ApiKeyStore } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
-import type { DataPath } from './datapath/contract.ts';
+import type { DataPath } from './datapath/index.ts';
 import type { GeoIp } from './geoip/geoip.ts';
 import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';

@@ -1,7 +1,7 @@
 // The write side shared by every tracking route: normalise → durable append → messaging side effects →
 // NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored (seed bug 15).
 import type { Row } from '../store/index.ts';
-import type { DataPath } from './datapath/contract.ts';
+import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';

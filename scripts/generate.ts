@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
 import { type PolicyRule, rbacRules } from '../kube/rbac.ts';
+import { withLayersSection } from './architecture/diagram.ts';
+import { importGraph } from './architecture/graph.ts';
 
 type Target = { path: string; render: () => string };
 
@@ -32,13 +34,18 @@ export function chartRulesTemplate(): string {
   ].join('\n');
 }
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** docs/architecture.md, its layer tables redrawn from the layering and the real import graph. */
+export const architecturePath = 'docs/architecture.md';
+const architecture = () => withLayersSection(read(architecturePath) ?? '', importGraph());
+
 export const targets: readonly Target[] = [
   { path: crdGeneratedPath, render: trackerClusterCrdYaml },
   { path: chartCrdPath, render: trackerClusterCrdYaml },
   { path: chartRulesPath, render: chartRulesTemplate },
+  { path: architecturePath, render: architecture },
 ];
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function read(path: string): string | undefined {
   try {
