@@ -25,7 +25,7 @@ describe('config', () => {
     expect(Object.isFrozen(c.server)).toBe(true);
   });
 
-  it('reports every problem at once, each naming its key path (seed bug 19: bad config → silent zero values)', () => {
+  it('reports every problem at once, each naming its key path (a bad config never means silent zero values)', () => {
     const problems = problemsOf(() =>
       parseConfig({ server: { port: 'x', bogus: 1 }, privacy: { ipMode: 'nope' }, zzz: true }),
     );
@@ -49,7 +49,7 @@ describe('config', () => {
     ]);
   });
 
-  it('rejects "*" with credentials (seed bug 25: CORS * with credentials)', () => {
+  it('rejects CORS "*" with credentials (browsers refuse the combination)', () => {
     expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
       /^cors\.origins:/,
     );

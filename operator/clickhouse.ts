@@ -1,5 +1,4 @@
-// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests (issue 6, item 5)
-// is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
+// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
 // its stable StatefulSet DNS name on the HTTP port); tests map each replica to its own ClickHouse-HTTP test
 // double on loopback, so "verified on every replica" queries as many servers as there are replicas.
 import { clickhouseClusterName, namesOf, ports, replicaIds } from '../cdk8s/index.ts';

@@ -56,7 +56,7 @@ export const OperatorConfigSchema = Type.Object(
     clickhouse: Type.Object(
       {
         /**
-         * THE test seam (issue 6, item 5): replica DNS name → HTTP URL. In a cluster this stays empty and
+         * THE test seam: replica DNS name → HTTP URL. In a cluster this stays empty and
          * replicas are reached through their Service DNS; tests map every replica to a loopback server.
          */
         endpoints: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), { default: {} }),

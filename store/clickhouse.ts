@@ -17,7 +17,7 @@ export interface ClickHouseStoreOptions {
   readonly requestTimeoutMs?: number;
   /**
    * Idle sockets are dropped after this long. It must stay below the server's keep_alive_timeout
-   * (10 s self-hosted, 3 s Cloud) or a reused socket meets "socket hang up" (SPEC 10).
+   * (10 s self-hosted, 3 s Cloud) or a reused socket meets "socket hang up".
    */
   readonly idleSocketTtlMs?: number;
 }

@@ -1,4 +1,4 @@
-// The embedded store: a chdb Session on a local directory (SPEC 3.4, the default). Everything goes
+// The embedded store (the default): a chdb Session on a local directory. Everything goes
 // through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
 import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';

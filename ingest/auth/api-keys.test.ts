@@ -3,7 +3,7 @@ import { checkHash, createApiKeyStore, hashApiKey, newApiKey } from './api-keys.
 
 const OID = '0a000000-0000-4000-8000-00000000000a';
 
-describe('API keys (seed bug 23: credentials in the path, unsalted SHA-1)', () => {
+describe('API keys: salted scrypt hashes, never the key itself', () => {
   it('stores only a salted scrypt hash and verifies the key against it', async () => {
     const h1 = await hashApiKey('k1.secret');
     const h2 = await hashApiKey('k1.secret');

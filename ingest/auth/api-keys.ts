@@ -1,7 +1,7 @@
-// API keys for the short-link admin API (SPEC 3.1, seed bug 23: credentials in the URL path checked
-// against unsalted SHA-1). A key is `<key_id>.<secret>` sent as `Authorization: Bearer <key>`; only
+// API keys for the short-link admin API, sent as a header (never in the URL, where access logs keep it). A
+// key is `<key_id>.<secret>` sent as `Authorization: Bearer <key>`; only
 // `scrypt$<salt>$<hash>` of the whole key is stored (config, key file, or the api_keys table), scoped to
-// one org. Verified keys are cached briefly by a SHA-256 of the key so scrypt does not run per request.
+// one org; scrypt makes a leaked hash useless without the key. Verified keys are cached briefly by a SHA-256 of the key so scrypt does not run per request.
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';

@@ -1,4 +1,4 @@
-// The seed's credentials-in-path form, behind apiKeys.allowPathCredentials, on the real data path + chdb.
+// The credentials-in-path admin form, behind apiKeys.allowPathCredentials, on the real data path + chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Live, startLive } from '../testing/live.ts';
 import { hashApiKey } from './api-keys.ts';
@@ -27,7 +27,7 @@ const create = (password: string) =>
     body: JSON.stringify({ urlfrom: 'go.example/legacy', urlto: 'https://example.com/old-client' }),
   });
 
-describe('path credentials (seed bug 23, behind a flag)', () => {
+describe('path credentials (behind a flag, scrypt passwords)', () => {
   it('accepts the scrypt-hashed account password and scopes the link to its org', async () => {
     expect((await create('correct horse')).status).toBe(201);
     const res = await fetch(

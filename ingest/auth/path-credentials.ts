@@ -1,13 +1,13 @@
-// The seed's credentials-in-path admin form (`/tr/v1/rpi/redirect/{uid}/{password}`), accepted only when
-// apiKeys.allowPathCredentials is set (SPEC 3.1) so old clients keep working during a migration. The
-// account's `pwd` must be a scrypt string (never the seed's unsalted SHA-1) and `expires` is enforced.
-// Credentials in URLs end up in access logs: prefer Bearer keys.
+// The Go tracker's credentials-in-path admin form (`/tr/v1/rpi/redirect/{uid}/{password}`), accepted only
+// when apiKeys.allowPathCredentials is set, so its old clients keep working during a migration. The
+// account's `pwd` must be a scrypt string (an unsalted SHA-1 falls to a dictionary at once) and `expires` is
+// enforced. Credentials in URLs end up in access logs: prefer Bearer keys.
 import { IngestError } from '../errors.ts';
 import { asUuid } from '../model/ids.ts';
 import type { AccountRepository } from '../repositories/index.ts';
 import { checkHash, type Principal } from './api-keys.ts';
 
-/** The `{uid}/{password}` path segments of the seed's admin routes. */
+/** The `{uid}/{password}` path segments of the credentials-in-path admin routes. */
 export interface PathCredentials {
   readonly uid: string;
   readonly password: string;

@@ -1,6 +1,6 @@
-// Event normalisation (SPEC 3.2): raw input map (path pairs, query, body, cookies, WS message) + request
-// context → one `events` row. Order matters and is the fix for seed bug 2: ids are decided first, then every
-// later step (cookie, messaging rows, NATS) uses the same ids.
+// Event normalisation: raw input map (path pairs, query, body, cookies, WS message) + request context → one
+// `events` row. Order matters: ids are decided first, then every later step (cookie, messaging rows, NATS)
+// uses the same ids.
 import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
@@ -74,7 +74,7 @@ function splitFields(raw: Obj, deps: EventDeps): Split {
   return out;
 }
 
-/** The seed's tracked-URL generator sends utm_content=<ename>: content becomes ename when ename is absent. */
+/** The Go tracker's tracked-URL generator sends utm_content=<ename>: content becomes ename when ename is absent. */
 function contentAsEname(cols: Obj): void {
   if (cols.ename === undefined && typeof cols.content === 'string') {
     cols.ename = cols.content;

@@ -1,5 +1,5 @@
 // NATS against the real nats-server of the integration environment: shared daily rate-limit counters in
-// JetStream KV, fan-out of accepted events, and the seed's log/count/update subjects consumed into tables.
+// JetStream KV, fan-out of accepted events, and the Go tracker's log/count/update subjects consumed into tables.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Row } from '../../store/index.ts';

@@ -1,5 +1,5 @@
 // List + watch of one resource type into an in-memory store, written over client-node's `Watch` because its
-// own informer stops on any error other than 410/timeout (operator-peers §4.2). This one never stops until
+// own informer stops for good on any error other than 410/timeout. This one never stops until
 // asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
 // relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
 // activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).

@@ -1,6 +1,6 @@
-// Consent records (SPEC 3.1/3.3, seed 1.7): POST writes one `agreed` row (history; `agreements` keeps the
-// latest per visitor through a view), GET returns the latest record of a visitor (the seed always
-// answered null). IP handling follows the configured mode like every other table.
+// Consent records: POST writes one `agreed` row (history; `agreements` keeps the latest per visitor
+// through a view), GET returns the latest record of a visitor. IP handling follows the configured mode like
+// every other table.
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';

@@ -24,12 +24,12 @@ const CreateBody = Type.Object(
 );
 type CreateBody = Static<typeof CreateBody>;
 const HostParams = Type.Object({ host: Type.String({ maxLength: 255 }), '*': Type.Optional(Type.String()) });
-// the seed's credentials-in-path forms (path-credentials.ts)
+// the credentials-in-path forms (auth/path-credentials.ts)
 const Credentials = { uid: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1024 }) };
 const CredentialParams = Type.Object(Credentials);
 const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ maxLength: 255 }) });
 
-/** Bearer API key, or (only with `creds`, the seed's path form) an account's uid/password. */
+/** Bearer API key, or (only with `creds`, the credentials-in-path form) an account's uid/password. */
 async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
   if (creds !== undefined)
     return pathPrincipal(creds, deps.repositories.accounts, deps.config.apiKeys.allowPathCredentials);
@@ -80,7 +80,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
         hostfrom: host,
         slugfrom: slug,
         hostto: to.hostname,
-        pathto: to.pathname, // seed bug 13 filled this from urlfrom
+        pathto: to.pathname, // the target's path, not the short link's
         searchto: body.searchto ?? to.search,
         updated_at: at,
         action: 'create',
@@ -154,7 +154,7 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     const base = { ...requestInput(req), etyp: 'redirect', ename: 'short_rdr', last: path };
     const tracked = trackedTarget(link.urlto, ours);
     if (tracked !== undefined) {
-      // one hop to the final destination, one server event like /tr/v1/rdr's (seed 1.6: IsServer=true)
+      // one hop to the final destination, one server event like the /tr/v1/rdr hop would have recorded
       const destination = finalDestination(tracked, deps.config);
       const raw = { ...base, ...tracked.values, url: destination, oid: link.oid };
       await tracking.track([raw], requestContext(req, 'server', now()));
@@ -162,7 +162,7 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     }
     const raw = { ...base, url: link.urlto, oid: link.oid };
     const [event] = await tracking.track([raw], requestContext(req, 'client', now()));
-    // the cookie is set before the redirect is written (the seed lost it by redirecting first)
+    // the cookie is set before the redirect is written: a redirect sent first would go out without it
     if (event !== undefined) setVisitorCookie(reply, deps.config, event);
     return reply.redirect(link.urlto, 302);
   });
