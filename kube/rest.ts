@@ -30,11 +30,14 @@ const methods: Record<Verb, string> = {
   apply: 'PATCH',
   delete: 'DELETE',
 };
+// A DELETE body is DeleteOptions: the apiserver takes one without a content type for built-in kinds but
+// answers 415 for custom resources (a cert-manager Certificate), so it is always labelled.
 const contentTypes: Partial<Record<Verb, string>> = {
   create: 'application/json',
   update: 'application/json',
   patch: 'application/merge-patch+json',
   apply: 'application/apply-patch+yaml',
+  delete: 'application/json',
 };
 
 export type RequestOptions = { query?: Record<string, string | undefined>; body?: unknown };
