@@ -28,7 +28,8 @@ async function ingest(): Promise<void> {
       spool: {
         kind: 'nats',
         dir: join(dir, 'spool'),
-        nats: { url, stream, subjectPrefix: `crash.${stream}` },
+        // Subjects are lower case (the configuration schema's pattern); stream names need not be.
+        nats: { url, stream, subjectPrefix: `crash.${stream.toLowerCase()}` },
       },
       batching: { tables: { events: { strategy: 'hybrid', maxRows: 50, maxDelayMs: 20 } } },
     }),
