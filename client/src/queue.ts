@@ -31,6 +31,8 @@ export interface Queue {
   persist(): void;
   /** Takes over the queues of pages that are gone. */
   adopt(): Promise<void>;
+  /** Lets a later page adopt what is left. */
+  close(): void;
 }
 
 const KEY = 'q.';
@@ -48,8 +50,10 @@ const locks = (): Locks | undefined => (navigator as Navigator & { locks?: Locks
 
 export function createQueue(store: Storage, max: number, onFull: (ev: Ev) => void, now: () => number): Queue {
   const page = uuid();
-  // held until the page is gone: tells other pages this queue is alive
-  void locks()?.request(LOCK + page, () => new Promise<void>(() => {}));
+  // held until the page is gone (or the tracker stopped): tells other pages this queue is alive
+  let closed = false;
+  let release = () => {};
+  void locks()?.request(LOCK + page, () => new Promise<void>((r) => (closed ? r() : (release = r))));
   let items: Item[] = [];
   const q: Queue = {
     add(ev) {
@@ -107,6 +111,10 @@ export function createQueue(store: Storage, max: number, onFull: (ev: Ev) => voi
       // one page at a time, so two pages opened together do not both adopt the same queue
       const l = locks();
       await (l ? l.request(`${LOCK}adopt`, run) : run());
+    },
+    close() {
+      closed = true;
+      release();
     },
   };
   return q;

@@ -59,7 +59,7 @@ export function createSender(queue: Queue, transport: Transport, o: SenderOption
     queue.release(evs, false);
     failures++;
     const backoff = Math.min(o.retryMaxMs, o.retryMs * 2 ** (failures - 1));
-    retryAt = Date.now() + Math.max(r.retryMs ?? 0, backoff * (0.5 + Math.random() / 2));
+    retryAt = Date.now() + Math.ceil(Math.max(r.retryMs ?? 0, backoff * (0.5 + Math.random() / 2)));
     return false;
   }
 
@@ -70,7 +70,8 @@ export function createSender(queue: Queue, transport: Transport, o: SenderOption
       } finally {
         running = undefined;
       }
-      if (queue.ready() > 0) arm(Math.max(o.flushMs, retryAt - Date.now()));
+      const wait = retryAt - Date.now();
+      if (queue.ready() > 0) arm(wait > 0 ? wait : o.flushMs);
     })();
     return running;
   }

@@ -100,6 +100,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       for (const u of undo) u();
       sender.stop();
       transport.close();
+      queue.close();
     },
   };
 }

@@ -30,9 +30,12 @@ export function wsTransport(endpoint: string, http: Transport): Transport {
     } catch {
       return;
     }
-    const done = msg.ack === undefined ? undefined : waiting.get(msg.ack);
+    // The ingest handles a connection's frames in order and answers each, so a refusal it could not tie
+    // to an ack (a frame refused before its ack was read) belongs to the oldest frame still waiting.
+    const ack = msg.ack ?? (msg.error === undefined ? undefined : waiting.keys().next().value);
+    const done = ack === undefined ? undefined : waiting.get(ack);
     if (!done) return;
-    waiting.delete(msg.ack!);
+    waiting.delete(ack!);
     const e = msg.error;
     done(e === undefined ? { ok: true } : { ok: false, error: e, final: !RETRYABLE.includes(e) });
   };
