@@ -53,7 +53,11 @@ export function createQueue(store: Storage, max: number, onFull: (ev: Ev) => voi
   // held until the page is gone (or the tracker stopped): tells other pages this queue is alive
   let closed = false;
   let release = () => {};
-  void locks()?.request(LOCK + page, () => new Promise<void>((r) => (closed ? r() : (release = r))));
+  const hold = (r: () => void) => {
+    if (closed) r();
+    else release = r;
+  };
+  void locks()?.request(LOCK + page, () => new Promise<void>(hold));
   let items: Item[] = [];
   const q: Queue = {
     add(ev) {
