@@ -31,6 +31,8 @@ const given: Record<string, unknown> = {
   consent: num(d.consent),
   batchSize: num(d.batchSize),
   flushMs: num(d.flushMs),
+  retryMs: num(d.retryMs),
+  retryMaxMs: num(d.retryMaxMs),
 };
 const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 const queued = (window.tracker as { q?: Call[] } | undefined)?.q ?? [];

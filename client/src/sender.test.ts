@@ -71,6 +71,18 @@ describe('sender', () => {
     expect(queue.size()).toBe(0);
   });
 
+  it('retries on its backoff even when a partial batch is waiting for a longer flushMs', async () => {
+    // regression: the retry timer was not armed while the flushMs timer of a queued event was pending
+    const { transport, sender, add } = setup((_evs, attempt) => (attempt === 1 ? DOWN : OK), {
+      flushMs: 60_000,
+    });
+    add(1);
+    await sender.flush();
+    add(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(eids(transport.sent)).toEqual([['e1'], ['e1', 'e2']]);
+  });
+
   it('waits at least the Retry-After the ingest asked for', async () => {
     const { transport, add } = setup((_evs, attempt) =>
       attempt === 1 ? { ok: false, retryMs: 5000, error: 'OVERLOADED' } : OK,

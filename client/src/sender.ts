@@ -27,12 +27,17 @@ export interface Sender {
 
 export function createSender(queue: Queue, transport: Transport, o: SenderOptions): Sender {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = 0;
   let running: Promise<void> | undefined;
   let failures = 0;
   let retryAt = 0;
 
+  /** Runs the loop in `ms`, unless it is due sooner already. */
   const arm = (ms: number) => {
-    timer ??= setTimeout(() => {
+    if (timer !== undefined && timerAt <= Date.now() + ms) return;
+    clearTimeout(timer);
+    timerAt = Date.now() + ms;
+    timer = setTimeout(() => {
       timer = undefined;
       void run();
     }, ms);
