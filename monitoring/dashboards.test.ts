@@ -42,9 +42,11 @@ describe.each(all)('%s', (_file, d) => {
     expect(variable).toMatchObject({ name: 'datasource' });
     const type = variable?.query as string;
     expect([PROMETHEUS_TYPE, CLICKHOUSE_TYPE]).toContain(type);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana variable reference, not a JS template
+    const bound = { type, uid: '${datasource}' };
     for (const p of panelsOf(d)) {
-      expect(p.datasource).toEqual({ type, uid: '${datasource}' });
-      for (const t of targetsOf(p)) expect(t.datasource).toEqual({ type, uid: '${datasource}' });
+      expect(p.datasource).toEqual(bound);
+      for (const t of targetsOf(p)) expect(t.datasource).toEqual(bound);
     }
   });
 
