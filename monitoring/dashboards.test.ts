@@ -6,7 +6,7 @@ import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard
 import { describe, expect, it } from 'vitest';
 import { DASHBOARDS } from './dashboards/index.ts';
 import { CLICKHOUSE_TYPE, PROMETHEUS_TYPE } from './grafana.ts';
-import { metricNames } from './promql.ts';
+import { exposedFamilies, isExported, metricNames } from './promql.ts';
 
 const PANEL_TYPES = new Set(['timeseries', 'stat', 'table']);
 const all = Object.entries(DASHBOARDS).map(([file, build]) => [file, build()] as const);
@@ -74,5 +74,24 @@ describe('metricNames', () => {
 
   it('refuses an expression Prometheus would not parse', () => {
     expect(() => metricNames('sum by (route (rate(x[5m]))')).toThrow(/not valid PromQL/);
+  });
+});
+
+describe('isExported', () => {
+  const families = exposedFamilies(
+    ['# HELP a_total x', '# TYPE a_total counter', '# TYPE d_seconds histogram', '# TYPE s summary'].join(
+      '\n',
+    ),
+  );
+  it.each([
+    ['a_total', true],
+    ['d_seconds_bucket', true],
+    ['d_seconds_count', true],
+    ['s_sum', true],
+    ['s_bucket', false],
+    ['a', false],
+    ['tracker_missing_total', false],
+  ])('%s → %s', (name, exported) => {
+    expect(isExported(name, families)).toBe(exported);
   });
 });
