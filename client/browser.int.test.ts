@@ -96,6 +96,13 @@ const tracker = (page: Page) => ({
   pending: () => page.evaluate(() => (window as unknown as { tracker: Tracker }).tracker.pending()),
 });
 
+/** Events the running ingest acknowledged since it started (a beacon is sent without waiting for it). */
+async function acknowledged(): Promise<number> {
+  const text = await (await fetch(`${ingest.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('tracker_rows_accepted_total{table="events"}'));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
 const storageKeys = (page: Page) =>
   page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('_trk_')));
 
@@ -128,6 +135,7 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     // page-hide beacon.
     await Promise.all([page.waitForURL(/\/elsewhere$/), page.click('#out')]);
     await context.close();
+    await expect.poll(acknowledged, { timeout: 20_000 }).toBe(9);
 
     const rows = await storedEvents(oid);
     expect(rows.map((r) => [r.ename, r.etyp, path(r.url), path(r.last)])).toEqual([
@@ -158,6 +166,7 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     expect(await tracker(page).pending()).toBe(1);
     await page.close({ runBeforeUnload: true });
     await context.close();
+    await expect.poll(acknowledged, { timeout: 20_000 }).toBe(2);
     const rows = await storedEvents(oid);
     expect(rows.map((r) => r.ename)).toEqual(['page_view', 'click']);
   });
