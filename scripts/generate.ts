@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
+import { DASHBOARD_DIR, DASHBOARDS, dashboardJson } from '../monitoring/dashboards/index.ts';
 
 type Target = { path: string; render: () => string };
 
@@ -13,6 +14,11 @@ export const chartCrdPath = 'charts/tracker-operator/crds/tracker.dev_trackerclu
 export const targets: readonly Target[] = [
   { path: crdGeneratedPath, render: trackerClusterCrdYaml },
   { path: chartCrdPath, render: trackerClusterCrdYaml },
+  // Grafana dashboards: built from monitoring/dashboards/, shipped by the chart as ConfigMaps
+  ...Object.entries(DASHBOARDS).map(([file, build]) => ({
+    path: `${DASHBOARD_DIR}/${file}`,
+    render: () => dashboardJson(build),
+  })),
 ];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
