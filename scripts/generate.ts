@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
 import { type PolicyRule, rbacRules } from '../kube/rbac.ts';
+import { DASHBOARD_DIR, DASHBOARDS, dashboardJson } from '../monitoring/dashboards/index.ts';
 import { withLayersSection } from './architecture/diagram.ts';
 import { importGraph } from './architecture/graph.ts';
 
@@ -45,6 +46,11 @@ export const targets: readonly Target[] = [
   { path: chartCrdPath, render: trackerClusterCrdYaml },
   { path: chartRulesPath, render: chartRulesTemplate },
   { path: architecturePath, render: architecture },
+  // Grafana dashboards: built from monitoring/dashboards/, shipped by the chart as ConfigMaps
+  ...Object.entries(DASHBOARDS).map(([file, build]) => ({
+    path: `${DASHBOARD_DIR}/${file}`,
+    render: () => dashboardJson(build),
+  })),
 ];
 
 function read(path: string): string | undefined {
