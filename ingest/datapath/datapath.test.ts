@@ -151,15 +151,23 @@ describe('createDataPath (scripted store)', () => {
     const gc = runInNewContext('gc') as () => void;
     const store = new ScriptedStore();
     store.down = true;
+    // A cut batch is read back into memory and held while the store is down, so memory is bounded by the
+    // spool's memory budget plus one batch (maxBytes), not by the flood. The events table's own batch is
+    // 100 MB and its 10 s delay would cut one mid-flood on a slow machine: an 8 MB batch and no delay
+    // trigger make the bound the test asserts independent of how fast the machine runs it.
     const dp: DataPath = await open(store, {
       spool: { fsyncIntervalMs: 2, maxBytes: 96 * 1024 * 1024, memoryBytes: 4 * 1024 * 1024 },
+      batching: {
+        breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 },
+        tables: { events: { strategy: 'size', maxBytes: 8 * 1024 * 1024 } },
+      },
     });
     gc();
     const before = process.memoryUsage();
     const payload = 'y'.repeat(2_000);
     let accepted = 0;
     for (let i = 0; i < 2_000; i++) {
-      // 25 rows x 2 KB per append, 50 appends in flight: ~100 MB offered in total.
+      // 25 rows x 2 KB per append, one append at a time: ~100 MB offered in total.
       const batch = Array.from({ length: 25 }, (_v, j) => event(i * 25 + j, { url: payload }));
       const results = await Promise.allSettled([dp.append('events', batch)]);
       if (results[0]?.status === 'fulfilled') accepted += 25;
