@@ -36,11 +36,12 @@ export interface ManagedKind {
   readonly grants: readonly Grant[];
 }
 
-type Row = Pick<ManagedKind, 'group' | 'version' | 'kind' | 'plural'> & Partial<ManagedKind>;
+/** A registry entry as written below: its identity, and whatever differs from the defaults of row(). */
+type Entry = Pick<ManagedKind, 'group' | 'version' | 'kind' | 'plural'> & Partial<ManagedKind>;
 
 const readWrite: readonly Verb[] = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 
-function row(r: Row): ManagedKind {
+function row(r: Entry): ManagedKind {
   return {
     apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`,
     namespaced: true,
@@ -56,7 +57,7 @@ function row(r: Row): ManagedKind {
 }
 
 /** An object the operator renders: owned, watched, pruned when no longer rendered. */
-const rendered = (r: Row): ManagedKind =>
+const rendered = (r: Entry): ManagedKind =>
   row({ owned: true, watched: true, pruned: true, verbs: readWrite, ...r });
 
 export const kinds = {

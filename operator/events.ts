@@ -9,7 +9,7 @@ import type { KubeObject } from '../kube/object.ts';
 export type EventType = 'Normal' | 'Warning';
 
 /** The component name Events carry (`source.component`, `reportingComponent`). */
-export const eventComponent = 'tracker-operator';
+const eventComponent = 'tracker-operator';
 
 export function eventBody(
   obj: KubeObject,

@@ -9,9 +9,9 @@ import { type ErasureRepository, eraseRendering, erasureRepository } from './era
 import { type JurisdictionRepository, jurisdictionRepository } from './jurisdictions.ts';
 import { type LinkRepository, linkRepository } from './links.ts';
 
-export type { Account, AccountRepository } from './accounts.ts';
+export type { AccountRepository } from './accounts.ts';
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
-export type { EraseTarget, ErasureRepository } from './erasures.ts';
+export type { EraseTarget } from './erasures.ts';
 export type { Link, LinkRepository } from './links.ts';
 
 export interface Repositories {

@@ -93,7 +93,7 @@ export async function deleteObject(obj: KubeObject, state: ReconcileState, deps:
 }
 
 /** `Kind name`: how logs, errors and Events name an object. */
-export const targetOf = (obj: KubeObject): string => `${obj.kind} ${obj.metadata.name}`;
+const targetOf = (obj: KubeObject): string => `${obj.kind} ${obj.metadata.name}`;
 
 const pathOf = (obj: KubeObject): string =>
   objectPath(kindOf(obj.apiVersion, obj.kind), obj.metadata.namespace ?? 'default', obj.metadata.name);
