@@ -27,7 +27,7 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   return {
     logger: opts.logger ?? false,
     bodyLimit: server.bodyLimitBytes,
-    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host (seed bug 26)
+    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -38,7 +38,7 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   } as FastifyServerOptions;
 }
 
-// The seed's browser client posts JSON as text/plain to avoid a CORS preflight: accept it as JSON.
+// The Go tracker's browser client posts JSON as text/plain to avoid a CORS preflight: accept it as JSON.
 function textAsJson(app: FastifyInstance): void {
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);

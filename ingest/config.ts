@@ -1,37 +1,18 @@
-// Load the ingest configuration: file (JSON or YAML) + environment overrides, validated strictly against
-// the shared schema (common/config/ingest.ts). Every problem is reported at once with its key path; unknown
-// keys are errors. The result is deep-frozen: nothing may change configuration after start.
-import { readFileSync } from 'node:fs';
+// Load the ingest configuration: file (JSON or YAML) + environment overrides, through the one loader
+// (common/config/loader.ts) against the shared schema (common/config/ingest.ts). Every problem is reported at
+// once with its key path; unknown keys are errors. The result is deep-frozen: nothing may change
+// configuration after start.
 import { isIP } from 'node:net';
-import type { TSchema } from 'typebox';
-import Value from 'typebox/value';
-import YAML from 'yaml';
 import { IngestConfig } from '../common/config/ingest.ts';
-import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
+import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
+import { ConfigError } from '../common/config/problems.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
   readonly [K in keyof IngestConfig]-?: Readonly<NonNullable<IngestConfig[K]>>;
 };
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
-    super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
 export const ENV_PREFIX = 'TRACKER_';
-// Sections whose absence means "defaults" (store defaults to the embedded engine).
-const SECTION_DEFAULTS: Record<string, unknown> = { store: { kind: 'embedded' } };
-
-function readFile(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -132,56 +113,23 @@ export function validCidr(s: string): boolean {
   return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
 }
 
-// TypeBox applies a union's defaults only when a branch already validates; pick the branch by its `kind`
-// literal first so a typo elsewhere in the section does not also report every defaulted key as missing.
-function defaultBranch(schema: unknown, value: unknown): unknown {
-  if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
-  const branch = schema.anyOf.find(
-    (b) =>
-      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
-  );
-  return branch === undefined ? value : Value.Default(branch as TSchema, value);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
-export function parseConfig(raw: unknown, source = 'inline', preProblems: string[] = []): Config {
-  if (!isObj(raw)) throw new ConfigError(source, ['(root): must be an object']);
-  const filled: Obj = { ...raw };
-  for (const key of schemaKeys(IngestConfig)) {
-    filled[key] ??= structuredClone(SECTION_DEFAULTS[key] ?? {});
-    filled[key] = defaultBranch(childSchema(IngestConfig, key), filled[key]);
-  }
-  const withDefaults = Value.Default(IngestConfig as TSchema, filled);
-  const schemaErrors = [...Value.Errors(IngestConfig as TSchema, withDefaults)] as unknown as SchemaError[];
-  const problems = [...preProblems, ...formatSchemaErrors(schemaErrors)];
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  const config = withDefaults as Config;
-  const semantic = semanticProblems(config);
-  if (semantic.length > 0) throw new ConfigError(source, semantic);
-  return deepFreeze(config);
+export function parseConfig(raw: unknown, source = 'inline', preProblems: readonly string[] = []): Config {
+  return parseWithSchema<Config>(IngestConfig, raw, {
+    subject: `configuration (${source})`,
+    emptySections: true,
+    problems: preProblems,
+    check: semanticProblems,
+  });
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
   const path = file ?? env.TRACKER_CONFIG;
-  let raw: unknown = {};
-  if (path !== undefined && path !== '') {
-    try {
-      raw = readFile(path) ?? {};
-    } catch (err) {
-      throw new ConfigError(path, [`cannot read: ${(err as Error).message}`]);
-    }
-  }
-  if (!isObj(raw)) throw new ConfigError(path ?? 'env', ['(root): must be an object']);
+  const source = path !== undefined && path !== '' ? path : undefined;
+  const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
+  if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
   const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, path ?? 'defaults + env', problems);
+  return parseConfig(merged, source ?? 'defaults + env', problems);
 }

@@ -2,9 +2,9 @@
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
+import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
-import type { DataPath } from './datapath/contract.ts';
-import { createDataPath } from './datapath/index.ts';
+import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -14,7 +14,7 @@ import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
-import { createApiKeyStore, loadKeyFile } from './routes/shortlinks/api-keys.ts';
+import { createRepositories } from './repositories/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
@@ -60,6 +60,7 @@ export async function createRuntime(
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...loadKeyFile(config.apiKeys.file),
   ];
+  const repositories = createRepositories(dataPath.store, config.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -77,7 +78,8 @@ export async function createRuntime(
       { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
       shared,
     ),
-    apiKeys: createApiKeyStore(keys, dataPath.store),
+    apiKeys: createApiKeyStore(keys, repositories.apiKeys),
+    repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },

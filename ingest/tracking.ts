@@ -1,6 +1,7 @@
 // The write side shared by every tracking route: normalise → durable append → messaging side effects →
-// NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored (seed bug 15).
-import type { DataPath, Row } from './datapath/contract.ts';
+// NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored.
+import type { Row } from '../store/index.ts';
+import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
@@ -15,8 +16,8 @@ export interface Tracking {
   append(table: string, rows: readonly Row[]): Promise<void>;
 }
 
-// Messaging side effects (seed 1.10, bug 11): an event with a thread id updates its thread once, and
-// records one mstore and one mtriage row keyed by the event id — not two of each.
+// Messaging side effects: an event with a thread id updates its thread once, and records one mstore and
+// one mtriage row keyed by the event id, so a thread's message count is its events' count.
 const COPY_TO_THREAD = ['oid', 'org', 'uid', 'vid', 'app', 'rel', 'ver', 'ptyp', 'etyp', 'ename'] as const;
 const COPY_TO_THREAD_2 = ['source', 'medium', 'campaign', 'term', 'aff', 'xid', 'ref'] as const;
 

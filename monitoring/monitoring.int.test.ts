@@ -5,8 +5,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { chartDir, helm, renderChart } from '../charts/helm.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { chartDir, helm, renderChart } from '../charts/testing/helm.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { type Operator, startOperator } from '../operator/operator.ts';

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore } from '../../ingest/datapath/index.ts';
+import { createStore } from '../../store/index.ts';
 import { freePort } from '../env/ports.ts';
 
 const SERVER = new URL('../../ingest/server.ts', import.meta.url).pathname;

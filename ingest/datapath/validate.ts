@@ -1,8 +1,8 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
 // ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
-import type { Catalog, TableInfo } from '../../schema/catalog.ts';
-import type { Row } from './contract.ts';
-import { DataPathError } from './errors.ts';
+import type { Catalog, TableInfo } from '../../schema/index.ts';
+import type { Row } from '../../store/index.ts';
+import { IngestError } from '../errors.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -98,10 +98,9 @@ export function compileValidators(catalog: Catalog): Map<string, TableValidator>
   return new Map([...catalog].map(([name, info]) => [name, compileValidator(info)]));
 }
 
-function invalid(table: string, row: number, column: string | undefined, problem: string): DataPathError {
+function invalid(table: string, row: number, column: string | undefined, problem: string): IngestError {
   const where = column ? `${table}.${column}` : table;
-  return new DataPathError('ROW_INVALID', {
-    message: `row ${row}: ${where}: ${problem}`,
+  return new IngestError('INVALID_EVENT', `row ${row}: ${where}: ${problem}`, {
     details: { table, row, ...(column ? { column } : {}), problem },
   });
 }

@@ -1,6 +1,6 @@
-// Consent records (SPEC 3.1/3.3, seed 1.7): POST writes one `agreed` row (history; `agreements` keeps the
-// latest per visitor through a view), GET returns the latest record of a visitor (the seed always
-// answered null). IP handling follows the configured mode like every other table.
+// Consent records: POST writes one `agreed` row (history; `agreements` keeps the latest per visitor
+// through a view), GET returns the latest record of a visitor. IP handling follows the configured mode like
+// every other table.
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
@@ -106,11 +106,8 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
     const vid = asUuid(req.query.vid);
     if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
-    const rows = await deps.dataPath.store.query(
-      `SELECT * FROM agreed WHERE vid = {vid:UUID} ORDER BY updated_at DESC LIMIT 1`,
-      { vid },
-    );
-    if (rows[0] === undefined) throw new IngestError('NOT_FOUND', 'no consent recorded for this visitor');
-    return rows[0];
+    const latest = await deps.repositories.consent.latest(vid);
+    if (latest === undefined) throw new IngestError('NOT_FOUND', 'no consent recorded for this visitor');
+    return latest;
   });
 }
