@@ -1,6 +1,6 @@
 // The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
 // schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
-// retention (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
+// retention and rollups (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
@@ -43,6 +43,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
     },
     spool: { ...user.spool, dir: ingestPaths.spoolDir },
     retention: tc.spec.schema.retention,
+    rollups: tc.spec.schema.rollups,
     ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
   };
   const defaulted = Value.Default(IngestConfig, config);

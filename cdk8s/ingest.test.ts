@@ -69,6 +69,20 @@ describe('ingest config', () => {
     expect(c.retention).toEqual({ defaultDays: 30, tables: {} });
   });
 
+  it('renders the rollup rules from spec.schema.rollups, with their defaults', () => {
+    expect(config({}).rollups).toEqual({
+      impressionDaily: {
+        impressionEtyps: ['impression'],
+        impressionEnames: [],
+        conversionEnames: ['conversion'],
+      },
+    });
+    const rollups = { impressionDaily: { impressionEnames: ['promo_view'] } };
+    expect(config({}, { schema: { rollups } }).rollups?.impressionDaily.impressionEnames).toEqual([
+      'promo_view',
+    ]);
+  });
+
   it('keeps user settings and overrides container paths', () => {
     const c = config({ config: { rateLimits: { burst: 20 }, spool: { dir: '/elsewhere' } } });
     expect(c.rateLimits.burst).toBe(20);

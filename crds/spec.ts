@@ -3,7 +3,7 @@
 // from rules.ts. spec.ingest.config reuses the ingest configuration schema (common/config) so the two
 // cannot drift.
 import Type, { type Static, type TSchemaOptions } from 'typebox';
-import { IngestConfig, Retention } from '../common/config/ingest.ts';
+import { IngestConfig, Retention, Rollups } from '../common/config/ingest.ts';
 import { cel, rules } from './rules.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -129,6 +129,11 @@ export const SchemaSpec = Type.Object(
       default: {},
       description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
     }),
+    rollups: Type.With(Rollups, {
+      default: {},
+      description:
+        'What the derived rollups count (impression_daily); written where their views read it, and rendered into the ingest configuration.',
+    }),
   },
   { ...strict, default: {} },
 );
@@ -167,13 +172,14 @@ export const IngestTls = Type.Object(
 export type IngestTls = Static<typeof IngestTls>;
 
 /**
- * The ingest configuration embedded in the CRD. `store` and `retention` are omitted: the operator points the
- * store at the cluster's ClickHouse and renders retention from spec.schema.retention (one place each).
+ * The ingest configuration embedded in the CRD. `store`, `retention` and `rollups` are omitted: the operator
+ * points the store at the cluster's ClickHouse and renders retention and rollups from spec.schema (one
+ * place each; the schema is the operator's to apply).
  */
-export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention'], {
+export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'rollups'], {
   additionalProperties: false,
   default: {},
-  description: 'Ingest configuration (common/config/ingest.ts) without store and retention.',
+  description: 'Ingest configuration (common/config/ingest.ts) without store, retention and rollups.',
 });
 export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
 

@@ -30,6 +30,7 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     spool: config.spool,
     batching: config.batching,
     retention: config.retention,
+    rollups: config.rollups,
   };
   return createDataPath(input, registry === undefined ? {} : { registry });
 }

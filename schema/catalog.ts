@@ -23,12 +23,19 @@ export type Catalog = ReadonlyMap<string, TableInfo>;
 const CREATE_TABLE =
   /CREATE TABLE IF NOT EXISTS \{\{table (\w+)\}\}\s*(?:AS \{\{ref (\w+)\}\}|\(([\s\S]*?)\n\)\s*ENGINE)/;
 const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
+const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
   const tables = new Map<string, TableInfo>();
   const derived = new Set<string>();
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
+    const dropped = DROP_TABLE.exec(statement)?.[1];
+    if (dropped !== undefined) {
+      tables.delete(dropped);
+      derived.delete(dropped);
+      continue;
+    }
     const mv = MV_TARGET.exec(statement);
     if (mv?.[1]) derived.add(mv[1]);
     const create = CREATE_TABLE.exec(statement);

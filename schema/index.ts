@@ -20,3 +20,10 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
+export {
+  ensureRollupSettings,
+  type ImpressionRules,
+  type RollupRules,
+  type SettingRow,
+  settingRows,
+} from './rollups.ts';

@@ -11,6 +11,10 @@
 //   {{ttl column}}        TTL from the retention config (nothing when the table keeps forever)
 //   {{settings}}          the insert deduplication window (required on every data table)
 //   {{distribute expr}}   sharding key of the Distributed table (required on every data table)
+//   {{everywhere X}}      a small table every node holds in full (settings a materialized view reads):
+//                         db.X; cluster: db.X ON CLUSTER c with one Keeper path for all shards, no Distributed
+//   {{drop X}}            the table a DROP TABLE removes: db.X; cluster: the Distributed db.X ON CLUSTER c,
+//                         then db.X_local ON CLUSTER c
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -95,9 +99,13 @@ export function renderMigration(migration: Migration, opts: RenderOptions): stri
 /** Renders one source statement into one statement (single node) or two (cluster: + Distributed). */
 export function renderStatement(statement: string, opts: RenderOptions): string[] {
   checkOptions(opts);
-  const table = markerArg(statement, 'table');
-  const ctx = { ...opts, table };
-  if (table !== undefined) requireMarkers(statement, table);
+  const dropped = markerArg(statement, 'drop');
+  if (dropped !== undefined) return renderDrop(statement, dropped, opts);
+  const everywhere = markerArg(statement, 'everywhere');
+  const table = markerArg(statement, 'table') ?? everywhere;
+  const ctx = { ...opts, table, everywhere: everywhere !== undefined };
+  // Every node holds an `everywhere` table in full: nothing to shard, and its writer replaces rows itself.
+  if (table !== undefined && !ctx.everywhere) requireMarkers(statement, table);
   let distributeBy: string | undefined;
   const body = statement.replace(MARKER, (_m, name: string, arg: string | undefined) => {
     if (name === 'distribute') {
@@ -107,8 +115,23 @@ export function renderStatement(statement: string, opts: RenderOptions): string[
     return renderMarker(name, arg ?? '', ctx);
   });
   const rendered = tidy(body);
-  if (opts.cluster === undefined || table === undefined) return [rendered];
+  if (opts.cluster === undefined || table === undefined || ctx.everywhere) return [rendered];
   return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
+}
+
+/** A DROP TABLE of data table X: on a cluster the Distributed table first (it reads the local one). */
+function renderDrop(statement: string, table: string, opts: RenderOptions): string[] {
+  if (!IDENTIFIER.test(table)) throw new Error(`render: invalid table name ${table}`);
+  const db = quoteIdent(opts.database);
+  const targets = opts.cluster
+    ? [
+        `${db}.${quoteIdent(table)}${onCluster(opts)}`,
+        `${db}.${quoteIdent(`${table}_local`)}${onCluster(opts)}`,
+      ]
+    : [`${db}.${quoteIdent(table)}`];
+  return targets.map((target) =>
+    tidy(statement.replace(MARKER, (m, name: string) => (name === 'drop' ? target : m))),
+  );
 }
 
 /** The bootstrap table recording applied migrations (not itself a migration). */
@@ -145,6 +168,8 @@ export function mutationTarget(table: string, opts: Pick<RenderOptions, 'databas
 
 interface MarkerContext extends RenderOptions {
   readonly table: string | undefined;
+  /** Inside {{everywhere X}}: one replica set spanning every shard. */
+  readonly everywhere?: boolean;
 }
 
 function renderMarker(name: string, arg: string, ctx: MarkerContext): string {
@@ -157,6 +182,7 @@ function renderMarker(name: string, arg: string, ctx: MarkerContext): string {
         ? `${db}.${quoteIdent(`${arg}_local`)}${onCluster(ctx)}`
         : `${db}.${quoteIdent(arg)}`;
     case 'object':
+    case 'everywhere':
       return `${db}.${quoteIdent(arg)}${onCluster(ctx)}`;
     case 'ref':
       return ctx.cluster ? `${db}.${quoteIdent(`${arg}_local`)}` : `${db}.${quoteIdent(arg)}`;
@@ -179,8 +205,12 @@ function renderEngine(engine: string, ctx: MarkerContext): string {
   const [, name, args] = match;
   if (!ctx.cluster) return args === undefined ? `${name}` : `${name}(${args})`;
   if (ctx.table === undefined) throw new Error(`render engine ${engine}: only inside {{table X}}`);
-  const path = `'/clickhouse/tables/{shard}/${ctx.database}/${ctx.table}_local'`;
-  const all = [path, "'{replica}'", ...(args ? [args] : [])].join(', ');
+  // A table every node holds: one Keeper path for the whole cluster and a replica name unique across shards
+  // (as schema_migrations), so a row written on any node reaches every shard.
+  const [path, replica] = ctx.everywhere
+    ? [`'/clickhouse/tables/all/${ctx.database}/${ctx.table}'`, "'{shard}-{replica}'"]
+    : [`'/clickhouse/tables/{shard}/${ctx.database}/${ctx.table}_local'`, "'{replica}'"];
+  const all = [path, replica, ...(args ? [args] : [])].join(', ');
   return `Replicated${name}(${all})`;
 }
 
