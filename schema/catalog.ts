@@ -16,6 +16,8 @@ export interface TableInfo {
   readonly columns: readonly Column[];
   /** Filled by a materialized view: the data path refuses direct writes (one derivation path). */
   readonly derived: boolean;
+  /** The column retention ages rows by (its TTL column); absent: the table keeps rows until erased. */
+  readonly ageColumn?: string;
 }
 
 export type Catalog = ReadonlyMap<string, TableInfo>;
@@ -23,6 +25,7 @@ export type Catalog = ReadonlyMap<string, TableInfo>;
 const CREATE_TABLE =
   /CREATE TABLE IF NOT EXISTS \{\{table (\w+)\}\}\s*(?:AS \{\{ref (\w+)\}\}|\(([\s\S]*?)\n\)\s*ENGINE)/;
 const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
+const TTL = /\{\{ttl (\w+)\}\}/;
 const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
@@ -42,7 +45,8 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
     if (!create?.[1]) continue;
     const [, name, likeTable, body] = create;
     const columns = likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name);
-    tables.set(name, { name, columns, derived: false });
+    const ageColumn = TTL.exec(statement)?.[1];
+    tables.set(name, { name, columns, derived: false, ...(ageColumn === undefined ? {} : { ageColumn }) });
   }
   for (const name of derived) {
     const info = tables.get(name);

@@ -7,6 +7,18 @@ export {
   type MigrateResult,
 } from './migrate.ts';
 export {
+  deleteMutation,
+  type MutationScope,
+  type Rendering,
+  readTarget,
+  storageName,
+  updateMutation,
+  type VisitorIds,
+  visitorParams,
+  visitorPredicate,
+} from './mutations.ts';
+export { type Anonymisation, anonymisation, PERSONAL_COLUMNS, PERSONAL_PARAMS } from './personal.ts';
+export {
   createDatabase,
   DEDUP_WINDOW_BLOCKS,
   loadMigrations,
