@@ -14,6 +14,7 @@ import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
+import { pruneObjects } from './prune.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
 export { replicaIds } from './clickhouse.ts';
@@ -63,6 +64,7 @@ export function renderCluster(tc: TrackerCluster): Rendered {
     new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names)),
     new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
+    new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),
   ];
   const keys = tc.spec.clickhouse.passwordSecretRef
     ? [credentialKeys.interserver]

@@ -8,6 +8,7 @@ import type {
   V1PodDisruptionBudget,
   V1Service,
   V1Volume,
+  V1VolumeMount,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
@@ -46,19 +47,35 @@ export function ingestObjects(tc: TrackerCluster, names: Names) {
   return { objects, hash };
 }
 
-function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
+/** The ingest configuration and the ClickHouse password: what every process of the ingest image reads. */
+export function configVolumes(
+  tc: TrackerCluster,
+  names: Names,
+): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const password = tc.spec.clickhouse.passwordSecretRef ?? {
     name: names.credentials,
     key: credentialKeys.password,
   };
+  return {
+    volumes: [
+      { name: 'config', configMap: { name: names.ingest } },
+      {
+        name: 'clickhouse-password',
+        secret: { secretName: password.name, items: [{ key: password.key, path: 'password' }] },
+      },
+    ],
+    mounts: [
+      { name: 'config', mountPath: ingestPaths.configDir, readOnly: true },
+      { name: 'clickhouse-password', mountPath: ingestPaths.passwordDir, readOnly: true },
+    ],
+  };
+}
+
+function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
   const tls = tc.spec.ingest.tls;
   const tlsSecret = tls?.secretName ?? names.ingestTlsSecret;
   return [
-    { name: 'config', configMap: { name: names.ingest } },
-    {
-      name: 'clickhouse-password',
-      secret: { secretName: password.name, items: [{ key: password.key, path: 'password' }] },
-    },
+    ...configVolumes(tc, names).volumes,
     ...(tls ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
   ];
 }
@@ -86,8 +103,7 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
         failureThreshold: 6,
       },
       volumeMounts: [
-        { name: 'config', mountPath: ingestPaths.configDir, readOnly: true },
-        { name: 'clickhouse-password', mountPath: ingestPaths.passwordDir, readOnly: true },
+        ...configVolumes(tc, names).mounts,
         ...(ingest.tls ? [{ name: 'tls', mountPath: ingestPaths.tlsDir, readOnly: true }] : []),
         ...scratch.mounts,
       ],

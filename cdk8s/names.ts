@@ -47,6 +47,8 @@ export function namesOf(tc: TrackerCluster) {
     ingest: `${base}-ingest`,
     ingestHost: `${base}-ingest.${svcDomain}`,
     ingestTlsSecret: `${base}-ingest-tls`,
+    /** The CronJob running tracker prune (spec.schema.prune). */
+    prune: `${base}-prune`,
     nats: `${base}-nats`,
     natsHeadless,
     natsHost: (i: number) => `${base}-nats-${i}.${natsHeadless}.${svcDomain}`,

@@ -26,7 +26,7 @@ export function program(io: Io = defaultIo): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .action(
       async (opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
-        const { render } = await import('./render.ts');
+        const { render } = await optional(() => import('./render.ts'), 'render');
         io.out(render(opts));
       },
     );
@@ -35,12 +35,25 @@ export function program(io: Io = defaultIo): Command {
     .command('crd')
     .description('print the TrackerCluster CustomResourceDefinition')
     .action(async () => {
-      const { trackerClusterCrdYaml } = await import('../crds/crd.ts');
+      const { trackerClusterCrdYaml } = await optional(() => import('../crds/crd.ts'), 'crd');
       io.out(trackerClusterCrdYaml());
     });
 
   cmd.addCommand(pruneCommand(io.out, io.exit));
   return cmd;
+}
+
+/** A subcommand's module, or an error that says this installation (the ingest image) leaves it out. */
+async function optional<T>(load: () => Promise<T>, command: string): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      `${command}: not in this installation (the ingest image carries only tracker prune); run it from the repository or the npm package`,
+      { cause: err },
+    );
+  }
 }
 
 /** Runs the CLI; errors print as one message (with every problem of an invalid spec) and exit 1. */

@@ -117,6 +117,37 @@ export const KeeperSpec = Type.Object(
 );
 export type KeeperSpec = Static<typeof KeeperSpec>;
 
+/** A CronJob running `tracker prune --apply` in the ingest image, with the ingest's configuration. */
+export const PruneSpec = Type.Object(
+  {
+    schedule: Type.String({
+      maxLength: 128,
+      pattern: '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\S+(\\s+\\S+){4})$',
+      description: 'Cron schedule of the CronJob, e.g. "17 3 * * *" (or @daily).',
+    }),
+    timeZone: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'IANA time zone of the schedule; the controller-manager one when unset.',
+      }),
+    ),
+    mode: Type.Union([Type.Literal('delete'), Type.Literal('anonymise')], {
+      default: 'delete',
+      description: 'Delete the rows, or clear what identifies a person in them (tracker prune --mode).',
+    }),
+    retention: Type.Optional(
+      Type.With(Retention, {
+        description:
+          'Ages for this job (e.g. anonymise after 30 days while TTLs delete after a year); default: spec.schema.retention.',
+      }),
+    ),
+    suspend: Type.Boolean({ default: false, description: 'Keep the CronJob but start no run.' }),
+    resources: Resources({ cpu: '50m', memory: '128Mi' }, '256Mi'),
+  },
+  strict,
+);
+export type PruneSpec = Static<typeof PruneSpec>;
+
 export const SchemaSpec = Type.Object(
   {
     database: Type.String({
@@ -129,6 +160,12 @@ export const SchemaSpec = Type.Object(
       default: {},
       description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
     }),
+    prune: Type.Optional(
+      Type.With(PruneSpec, {
+        description:
+          'Run tracker prune on a schedule (delete or anonymise rows older than their retention); absent: no CronJob.',
+      }),
+    ),
     rollups: Type.With(Rollups, {
       default: {},
       description:

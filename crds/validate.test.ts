@@ -88,6 +88,11 @@ describe('validation (same messages as the CEL rules)', () => {
     ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
     [
+      'a prune schedule that is not cron',
+      { schema: { prune: { schedule: 'daily' } } },
+      'spec.schema.prune.schedule',
+    ],
+    [
       'rollup rules in the ingest config (spec.schema owns them)',
       { ingest: { config: { rollups: {} } } },
       'spec.ingest.config',
