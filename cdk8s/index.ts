@@ -72,7 +72,12 @@ export function renderCluster(tc: TrackerCluster): Rendered {
   return {
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
-    secrets: [{ name: names.credentials, keys }],
+    // The hash key is a Secret of its own: the credentials Secret is never updated once created, and
+    // clusters made before the key existed get it this way too.
+    secrets: [
+      { name: names.credentials, keys },
+      { name: names.hashKey, keys: [credentialKeys.hashKey] },
+    ],
   };
 }
 

@@ -14,6 +14,8 @@ export const ingestPaths = {
   passwordDir: '/etc/tracker/clickhouse',
   passwordFile: '/etc/tracker/clickhouse/password',
   tlsDir: '/etc/tracker/tls',
+  hashKeyDir: '/etc/tracker/hash-key',
+  hashKeyFile: '/etc/tracker/hash-key/key',
   spoolDir: '/var/lib/tracker/spool',
   stateDir: '/var/lib/tracker/state',
 } as const;
@@ -42,6 +44,9 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
       cluster: clickhouseClusterName,
     },
     spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
+    // ids and the shared rate-limit keys must be the same whichever pod computes them.
+    privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
     rollups: tc.spec.schema.rollups,
     ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),

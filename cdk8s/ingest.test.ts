@@ -105,6 +105,22 @@ describe('ingest config', () => {
     expect(json(find(objects, 'Service', 'demo-ingest')).spec.ports[0].port).toBe(443);
   });
 
+  // Each pod generated its own key into its emptyDir: hashed emails, cookieless visitor ids and the keys of
+  // the shared rate limits differed from pod to pod, so nothing keyed by them was shared.
+  it('every replica reads one hash key: the generated <name>-hash-key Secret, mounted', () => {
+    expect(config({}).privacy.hashKeyFile).toBe('/etc/tracker/hash-key/key');
+    const pod = deploymentSpec({}).template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'hash-key',
+      secret: { secretName: 'demo-hash-key', items: [{ key: 'hash-key', path: 'key' }] },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'hash-key',
+      mountPath: '/etc/tracker/hash-key',
+      readOnly: true,
+    });
+  });
+
   it('uses the in-cluster NATS when spec.nats is set', () => {
     expect(config({}, { nats: {} }).nats.url).toBe('nats://demo-nats.ns.svc.cluster.local:4222');
   });

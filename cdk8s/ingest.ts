@@ -76,6 +76,10 @@ function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
   const tlsSecret = tls?.secretName ?? names.ingestTlsSecret;
   return [
     ...configVolumes(tc, names).volumes,
+    {
+      name: 'hash-key',
+      secret: { secretName: names.hashKey, items: [{ key: credentialKeys.hashKey, path: 'key' }] },
+    },
     ...(tls ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
   ];
 }
@@ -104,6 +108,7 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
       },
       volumeMounts: [
         ...configVolumes(tc, names).mounts,
+        { name: 'hash-key', mountPath: ingestPaths.hashKeyDir, readOnly: true },
         ...(ingest.tls ? [{ name: 'tls', mountPath: ingestPaths.tlsDir, readOnly: true }] : []),
         ...scratch.mounts,
       ],

@@ -237,7 +237,11 @@ export const IngestSpec = Type.Object(
     tls: Type.Optional(IngestTls),
     config: IngestSpecConfig,
   },
-  { ...strict, default: {}, ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec) },
+  {
+    ...strict,
+    default: {},
+    ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec, rules.hashKeyFromOperator),
+  },
 );
 export type IngestSpec = Static<typeof IngestSpec>;
 

@@ -81,6 +81,11 @@ describe('validation (same messages as the CEL rules)', () => {
       { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
       rules.tlsFromSpec.message,
     ],
+    [
+      'config.privacy.hashKeyFile',
+      { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
+      rules.hashKeyFromOperator.message,
+    ],
     ['bad enum', { ingest: { serviceType: 'Foo' } }, 'spec.ingest.serviceType'],
     ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],

@@ -8,6 +8,7 @@ import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
+import { createKvBurstBucket } from './nats/kv-burst.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
 import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
@@ -53,10 +54,15 @@ export async function createRuntime(
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
   const hasher = createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir));
   const nc = await connectNats(config);
+  const { rateLimits } = config;
   const shared =
-    nc !== undefined && config.rateLimits.shared === 'nats'
-      ? await createKvDailyCounter(nc, config.rateLimits.kvBucket, hasher)
-      : undefined;
+    nc !== undefined && rateLimits.shared === 'nats'
+      ? {
+          daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
+          burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+          onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+        }
+      : {};
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...loadKeyFile(config.apiKeys.file),
@@ -75,10 +81,7 @@ export async function createRuntime(
       nc !== undefined && config.privacy.salts === 'nats'
         ? await createKvSaltStore(nc, config.privacy.saltBucket)
         : createMemorySaltStore(),
-    limiter: createRateLimiter(
-      { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
-      shared,
-    ),
+    limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
