@@ -2,6 +2,7 @@
 // the caller then keeps the original value in params (lossless) instead of storing a zero or a guess.
 import type { FieldKind } from './fields.ts';
 import { asUuid } from './ids.ts';
+import { tryParseJson } from './json-text.ts';
 
 const MAX_ENUM = 256;
 const MAX_TEXT = 8192;
@@ -19,12 +20,8 @@ function toFloat(v: unknown): number | undefined {
 function toJson(v: unknown): unknown {
   if (typeof v === 'object' && v !== null) return v;
   if (typeof v !== 'string') return undefined;
-  try {
-    const parsed: unknown = JSON.parse(v);
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = tryParseJson(v);
+  return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
 }
 
 function toEnum(v: unknown): string | undefined {

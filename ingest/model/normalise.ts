@@ -8,6 +8,7 @@ import { applyIpMode } from '../privacy/ip.ts';
 import { coerce } from './coerce.ts';
 import { ALIASES, CLIENT_TIME_KEYS, EVENT_FIELDS, NEVER_IN_PARAMS, PII_HASHES } from './fields.ts';
 import { asUuid, newId, uuidFromBytes } from './ids.ts';
+import { tryParseJson } from './json-text.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 import { TZ_COUNTRY } from './tz-country.gen.ts';
@@ -31,13 +32,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 function parseParams(v: unknown): Obj {
   if (isObj(v)) return { ...v };
   if (typeof v === 'string') {
-    try {
-      const p: unknown = JSON.parse(v);
-      if (isObj(p)) return p;
-    } catch {
-      // not JSON: kept verbatim below
-    }
-    return { params: v };
+    // not JSON (or nested too deep to walk): kept verbatim as a string
+    const p = tryParseJson(v);
+    return isObj(p) ? p : { params: v };
   }
   return v === undefined ? {} : { params: v };
 }
