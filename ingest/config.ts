@@ -8,6 +8,7 @@ import Value from 'typebox/value';
 import YAML from 'yaml';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
+import { referenceProblems } from './config-references.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -119,7 +120,7 @@ function semanticProblems(c: Config): string[] {
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
-  return p;
+  return [...p, ...referenceProblems(c)];
 }
 
 export function validCidr(s: string): boolean {
