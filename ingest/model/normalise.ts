@@ -5,6 +5,7 @@ import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { fnv1a36, normalisePii } from '../privacy/hash.ts';
 import { applyIpMode } from '../privacy/ip.ts';
+import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
 import { ALIASES, CLIENT_TIME_KEYS, EVENT_FIELDS, NEVER_IN_PARAMS, PII_HASHES } from './fields.ts';
 import { asUuid, newId, uuidFromBytes } from './ids.ts';
@@ -24,6 +25,8 @@ export interface NormalisedEvent {
   readonly newVisitor: boolean;
   /** Analytics consent present: the caller may set the vid cookie. False → cookieless. */
   readonly cookies: boolean;
+  /** Proof of this visitor id, when this event's vid was generated here and may be set as a cookie. */
+  readonly token?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -166,5 +169,6 @@ export async function normaliseEvent(
     received_at: chTime(ctx.now),
     params,
   };
-  return { row, ...ids };
+  const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
+  return { row, ...ids, ...(token === undefined ? {} : { token }) };
 }
