@@ -23,6 +23,8 @@ export type Catalog = ReadonlyMap<string, TableInfo>;
 const CREATE_TABLE =
   /CREATE TABLE IF NOT EXISTS \{\{table (\w+)\}\}\s*(?:AS \{\{ref (\w+)\}\}|\(([\s\S]*?)\n\)\s*ENGINE)/;
 const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
+const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
+const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
@@ -31,6 +33,11 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
     const mv = MV_TARGET.exec(statement);
     if (mv?.[1]) derived.add(mv[1]);
+    const alter = ALTER_TABLE.exec(withoutComments(statement));
+    if (alter?.[1]) {
+      addColumns(tables, alter[1], alter[2] ?? '');
+      continue;
+    }
     const create = CREATE_TABLE.exec(statement);
     if (!create?.[1]) continue;
     const [, name, likeTable, body] = create;
@@ -42,6 +49,26 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
     if (info) tables.set(name, { ...info, derived: true });
   }
   return tables;
+}
+
+const withoutComments = (statement: string): string =>
+  statement
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .trim();
+
+/** `ADD COLUMN IF NOT EXISTS <column definition>` lines, one per line (the only ALTER migrations use). */
+function addColumns(tables: Map<string, TableInfo>, name: string, body: string): void {
+  const info = tables.get(name);
+  if (!info) throw new Error(`catalog: ALTER TABLE ${name} before its CREATE TABLE`);
+  const lines = body.split('\n').map((l) => l.replace(/--.*$/, '').trim());
+  for (const line of lines.filter((l) => l !== '')) {
+    if (!ADD_COLUMN.test(line))
+      throw new Error(`catalog ${name}: only ADD COLUMN IF NOT EXISTS is supported: "${line}"`);
+  }
+  const added = parseColumns(lines.map((l) => l.replace(ADD_COLUMN, '')).join('\n'), name);
+  tables.set(name, { ...info, columns: [...info.columns, ...added] });
 }
 
 function parseColumns(body: string, table: string): Column[] {
