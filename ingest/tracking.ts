@@ -1,14 +1,22 @@
-// The write side shared by every tracking route: normalise → durable append → messaging side effects →
-// NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored (seed bug 15).
+// The write side shared by every tracking route: normalise → drop retries of stored client eids → durable
+// append → messaging side effects → NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx
+// always means stored; a retried client eid is answered the same way without being stored twice.
 import type { DataPath, Row } from './datapath/contract.ts';
 import type { AppDeps } from './deps.ts';
+import { EidWindow, type Seen } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
+import { createSiteBinder, type SiteBinder } from './model/site-keys.ts';
 import type { EventDeps, RequestContext } from './model/types.ts';
+import { createUserAgentParser } from './model/user-agent.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
 export interface Tracking {
   readonly eventDeps: EventDeps;
+  /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
+  readonly bindSite: SiteBinder;
+  /** Resolves once the client-eid window has been reloaded after a restart (or could not be). */
+  readonly ready: Promise<void>;
   /** Normalise and store events (one request); resolves once every row is durable. */
   track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
   /** Durable append of rows for any table, counted and published. */
@@ -61,34 +69,62 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     analyticsBit: config.privacy.analyticsBit,
     ipMode: config.privacy.ipMode,
     clockSkewMs: config.privacy.clockSkewMs,
+    userAgent: createUserAgentParser(config.userAgent),
   };
+  const window = new EidWindow(config.dedup);
+  const ready = window
+    .seed(dataPath.recovered('events'), (windowMs, max) => recentClientEids(dataPath, windowMs, max))
+    .catch(() => undefined);
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;
     await dataPath.append(table, rows);
     metrics.rows.inc({ table }, rows.length);
     deps.publisher?.publish(table, rows);
   };
+  const store = async (events: readonly NormalisedEvent[]) => {
+    await append(
+      'events',
+      events.map((e) => e.row),
+    );
+    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+    await Promise.all(
+      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+        append(
+          t,
+          messaging.map((m) => m[t]),
+        ),
+      ),
+    );
+  };
   return {
     eventDeps,
+    bindSite: createSiteBinder(config.sites),
+    ready,
     append,
     async track(raws, ctx) {
       const events = await Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
-      await append(
-        'events',
-        events.map((e) => e.row),
-      );
-      const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-      await Promise.all(
-        (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
-          append(
-            t,
-            messaging.map((m) => m[t]),
-          ),
-        ),
-      );
+      const admission = await window.admit(events);
+      try {
+        await store(admission.fresh);
+        admission.settle(true);
+      } catch (err) {
+        admission.settle(false);
+        throw err;
+      }
       return events;
     },
   };
+}
+
+/** Client eids received within the window, newest first: what the window reloads after a restart. */
+async function recentClientEids(dataPath: DataPath, windowMs: number, max: number): Promise<Seen[]> {
+  const rows = await dataPath.store.query<{ eid: string; age: string | number }>(
+    `SELECT toString(eid) AS eid, dateDiff('millisecond', received_at, now64(3, 'UTC')) AS age FROM events
+     WHERE client_eid AND received_at >= now64(3, 'UTC') - toIntervalMillisecond({w:UInt64})
+     ORDER BY received_at DESC LIMIT {n:UInt32}`,
+    { w: windowMs, n: max },
+  );
+  return rows.map((r) => ({ eid: r.eid, ageMs: Number(r.age) }));
 }
 
 export { newId };

@@ -31,6 +31,11 @@ export interface DataPath {
   append(table: string, rows: readonly Row[]): Promise<void>;
   /** Reads go straight to the store (e.g. latest consent, short links). */
   readonly store: Store;
+  /**
+   * Resolves once the rows of `table` that were in the spool when the data path opened (left by a
+   * previous run) are in the store: from then on the store holds everything acknowledged before.
+   */
+  recovered(table: string): Promise<void>;
   /** Snapshot for /status and /ready. */
   status(): DataPathStatus;
   /** Stop accepting, drain queues and spool within the deadline, close the store. */

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { NormalisedEvent } from '../../model/normalise.ts';
-import { requestContext } from '../../plugins/request-context.ts';
+import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
@@ -30,7 +30,10 @@ export async function handleTrack(
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
-    bodies.map((b) => ({ ...base, ...b })),
+    tracking.bindSite(
+      bodies.map((b) => ({ ...base, ...b })),
+      siteRequest(req),
+    ),
     requestContext(req, ctx.kind, ctx.now),
   );
 }

@@ -8,7 +8,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError, mapError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
-import { requestContext } from '../../plugins/request-context.ts';
+import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
 import { decodeFrame } from './frames.ts';
@@ -51,7 +51,10 @@ async function onMessage(
     }
     ack = events[0]?.ack;
     const stored = await tracking.track(
-      events.map((e) => ({ ...s.base, ...e })),
+      tracking.bindSite(
+        events.map((e) => ({ ...s.base, ...e })),
+        siteRequest(s.req),
+      ),
       requestContext(s.req, 'client', (deps.now ?? Date.now)()),
     );
     m.wsFrames.inc({ kind, outcome: 'stored' });
