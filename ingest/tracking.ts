@@ -15,8 +15,6 @@ export interface Tracking {
   readonly eventDeps: EventDeps;
   /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
   readonly bindSite: SiteBinder;
-  /** Resolves once the client-eid window has been reloaded after a restart (or could not be). */
-  readonly ready: Promise<void>;
   /** Normalise and store events (one request); resolves once every row is durable. */
   track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
   /** Durable append of rows for any table, counted and published. */
@@ -72,7 +70,8 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     userAgent: createUserAgentParser(config.userAgent),
   };
   const window = new EidWindow(config.dedup);
-  const ready = window
+  // a store that cannot be read at start leaves the window empty (events still flow: see eid-window.ts)
+  window
     .seed(dataPath.recovered('events'), (windowMs, max) => recentClientEids(dataPath, windowMs, max))
     .catch(() => undefined);
   const append = async (table: string, rows: readonly Row[]) => {
@@ -99,7 +98,6 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   return {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
-    ready,
     append,
     async track(raws, ctx) {
       const events = await Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
