@@ -305,8 +305,8 @@ describe('privacy (make test-functional-privacy, -jurisdictions)', () => {
     );
     const jds = (await (await get('/tr/v1/ppi/jds')).json()) as { regulation: string }[];
     expect(jds.map((j) => j.regulation)).toEqual(['gdpr']);
-    const geo = (await (await get('/tr/v1/ppi/geoip?ip=8.8.8.8')).json()) as { country: string };
-    expect(geo.country).toBe('US');
+    const geo = (await (await get('/tr/v1/ppi/geoip?ip=8.8.8.8')).json()) as { iso2: string };
+    expect(geo.iso2).toBe('US');
   });
 });
 

@@ -25,7 +25,9 @@ const send = (to: Live, body: unknown) =>
     body: JSON.stringify(body),
   });
 const count = async (on: Live, eid: string) =>
-  Number((await on.rows<{ n: string }>('SELECT count() AS n FROM events WHERE eid = {eid:UUID}', { eid }))[0]?.n);
+  Number(
+    (await on.rows<{ n: string }>('SELECT count() AS n FROM events WHERE eid = {eid:UUID}', { eid }))[0]?.n,
+  );
 /** Waits until a later marker event is stored: rows reach the store in append order. */
 async function settled(on: Live): Promise<void> {
   const { eid } = (await (await send(on, { ename: 'marker' })).json()) as { eid: string };
@@ -41,7 +43,9 @@ describe('a retried client eid is stored once', () => {
       expect(await res.json()).toEqual({ eid: a });
     }
     const b = 'e1d00000-0000-4000-8000-000000000002';
-    const answers = await Promise.all([0, 1, 2].map((i) => send(live, { eid: b, ename: 'retry', attempt: i })));
+    const answers = await Promise.all(
+      [0, 1, 2].map((i) => send(live, { eid: b, ename: 'retry', attempt: i })),
+    );
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
     await settled(live);
     expect(await count(live, a)).toBe(1);
