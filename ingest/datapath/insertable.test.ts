@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { insertableValue, jsonColumn, MAX_JSON_DEPTH, TooDeepError } from './insertable.ts';
+import { insertableValue, jsonColumn, MAX_ROW_DEPTH, TooDeepError } from './insertable.ts';
 
 const text = (v: unknown) => JSON.stringify(insertableValue(v));
 
@@ -23,12 +23,16 @@ describe('insertable values', () => {
     );
   });
 
-  it(`refuses nesting deeper than ${MAX_JSON_DEPTH}`, () => {
-    let deep: unknown = 1;
-    for (let i = 0; i < MAX_JSON_DEPTH + 1; i++) deep = { a: deep };
-    expect(() => insertableValue(deep)).toThrow(TooDeepError);
-    let ok: unknown = 1;
-    for (let i = 0; i < MAX_JSON_DEPTH - 1; i++) ok = [ok];
-    expect(() => insertableValue(ok)).not.toThrow();
+  it(`refuses a row nested deeper than ${MAX_ROW_DEPTH} (the row is level 1, its columns level 2)`, () => {
+    const nest = (levels: number, wrap: (v: unknown) => unknown) => {
+      let v: unknown = 1;
+      for (let i = 0; i < levels; i++) v = wrap(v);
+      return v;
+    };
+    // n wrappers around a leaf in a column: the wrappers are levels 2..n+1, the leaf level n+2
+    expect(() => insertableValue(nest(MAX_ROW_DEPTH - 1, (v) => ({ a: v })))).toThrow(TooDeepError);
+    expect(() => insertableValue(nest(MAX_ROW_DEPTH - 2, (v) => ({ a: v })))).not.toThrow();
+    expect(() => insertableValue(nest(MAX_ROW_DEPTH - 2, (v) => [v]))).not.toThrow();
+    expect(() => insertableValue(nest(MAX_ROW_DEPTH / 2, (v) => [{ a: v }]))).toThrow(TooDeepError);
   });
 });

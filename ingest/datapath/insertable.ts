@@ -10,15 +10,20 @@
 //   Values are written back as flat dotted paths, which the engine stores exactly like the nested form.
 // - Integers the engine cannot type (beyond Int64/UInt64 once JavaScript printed them) are written in
 //   exponent form, which the engine reads as Float64: JavaScript numbers are doubles anyway.
-// - Nesting deeper than MAX_JSON_DEPTH is refused (the engine's own limit is higher; ours is what the
-//   HTTP and WebSocket parsers enforce, so a row from any other producer meets the same bound).
+// - Nesting deeper than MAX_ROW_DEPTH is refused. The engine reads 1000 levels; request bodies and
+//   WebSocket frames are bounded at MAX_JSON_DEPTH when parsed, and a row may nest a few levels deeper
+//   than the body it came from (an event's top-level keys move into its params column), so the row bound
+//   is a little higher: whatever passed the parser passes here, and a row from any other producer (the
+//   NATS consumer) is still bounded.
 
-/** Deepest nesting accepted anywhere: request bodies, WebSocket frames, JSON columns. */
+/** Deepest nesting of a request body or WebSocket frame. */
 export const MAX_JSON_DEPTH = 64;
+/** Deepest nesting of a row (the row object is level 1). */
+export const MAX_ROW_DEPTH = MAX_JSON_DEPTH + 8;
 
 export class TooDeepError extends Error {
   constructor() {
-    super(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+    super(`nested deeper than ${MAX_ROW_DEPTH} levels`);
     this.name = 'TooDeepError';
   }
 }
@@ -38,33 +43,36 @@ function number(n: number): unknown {
   return rawJSON(n.toExponential());
 }
 
-/** A value of any non-JSON column: strings made well-formed, arrays walked, numbers made typeable. */
-export function insertableValue(v: unknown, depth = 0): unknown {
-  if (depth > MAX_JSON_DEPTH) throw new TooDeepError();
+/**
+ * A column value made insertable: strings well-formed, numbers typeable, objects (JSON columns) one flat
+ * dotted key per leaf path. `level` is the value's nesting level (a column of the row: 2).
+ */
+export function insertableValue(v: unknown, level = 2): unknown {
+  if (level > MAX_ROW_DEPTH) throw new TooDeepError();
   if (typeof v === 'string') return v.toWellFormed();
   if (typeof v === 'number') return number(v);
-  if (Array.isArray(v)) return v.map((x) => insertableValue(x, depth + 1));
-  if (isPlainObject(v)) return jsonColumn(v, depth);
+  if (Array.isArray(v)) return v.map((x) => insertableValue(x, level + 1));
+  if (isPlainObject(v)) return jsonColumn(v, level);
   return v;
 }
 
 /** A JSON column value: one flat dotted key per leaf path, the later spelling of a path winning. */
-export function jsonColumn(obj: Obj, depth = 0): Obj {
+export function jsonColumn(obj: Obj, level = 2): Obj {
   const paths = new Map<string, unknown>();
-  collect(obj, '', depth + 1, paths);
+  collect(obj, '', level, paths);
   return Object.fromEntries(paths);
 }
 
-function collect(obj: Obj, prefix: string, depth: number, into: Map<string, unknown>): void {
-  if (depth > MAX_JSON_DEPTH) throw new TooDeepError();
+function collect(obj: Obj, prefix: string, level: number, into: Map<string, unknown>): void {
+  if (level > MAX_ROW_DEPTH) throw new TooDeepError();
   for (const [rawKey, value] of Object.entries(obj)) {
     const path = prefix + rawKey.toWellFormed();
     if (isPlainObject(value) && Object.keys(value).length > 0) {
-      collect(value, `${path}.`, depth + 1, into);
+      collect(value, `${path}.`, level + 1, into);
       continue;
     }
     // delete first: a re-set path moves to the end, so the written order is the winning order
     into.delete(path);
-    into.set(path, isPlainObject(value) ? {} : insertableValue(value, depth + 1));
+    into.set(path, isPlainObject(value) ? {} : insertableValue(value, level + 1));
   }
 }

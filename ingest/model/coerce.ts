@@ -17,11 +17,10 @@ function toFloat(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
+/** JSON columns hold objects; an array (or anything else) is kept in params instead of refused. */
 function toJson(v: unknown): unknown {
-  if (typeof v === 'object' && v !== null) return v;
-  if (typeof v !== 'string') return undefined;
-  const parsed = tryParseJson(v);
-  return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  const parsed = typeof v === 'string' ? tryParseJson(v) : v;
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
 }
 
 function toEnum(v: unknown): string | undefined {

@@ -16,8 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const request = (method: string, path: string, headers: Record<string, string> = {}, body?: BodyInit) =>
-  fetch(live.url + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+const request = (
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string | Buffer,
+) => fetch(live.url + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
 const stored = (ename: string) => async () =>
   Number(
     (
