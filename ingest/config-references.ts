@@ -1,5 +1,5 @@
 // Configuration that names something outside itself: table names in batching overrides and files on
-// disk. A mistake in either used to start the process silently (an override for a misspelt table is
+// disk (plus the few value checks the schema cannot express). A mistake in either used to start the process silently (an override for a misspelt table is
 // never used; a missing GeoIP file left every lookup empty) or die with a stack trace. Each becomes one
 // problem line naming the key, like any other configuration error.
 import { accessSync, constants } from 'node:fs';
@@ -48,6 +48,24 @@ function fileProblems(c: Config): string[] {
   return out;
 }
 
+/** What the schema cannot say: patterns that compile, site keys that are unique. */
+function valueProblems(c: Config): string[] {
+  const out: string[] = [];
+  for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const [i, site] of c.sites.keys.entries()) {
+    if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
+    seen.add(site.key);
+  }
+  return out;
+}
+
 export function referenceProblems(c: Config): string[] {
-  return [...tableProblems(c), ...fileProblems(c)];
+  return [...tableProblems(c), ...fileProblems(c), ...valueProblems(c)];
 }
