@@ -21,7 +21,14 @@ const request = (
   path: string,
   headers: Record<string, string> = {},
   body?: string | Buffer,
-) => fetch(live.url + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
+) =>
+  // a Buffer body: fetch adds no Content-Type of its own (a string body would get text/plain)
+  fetch(live.url + path, {
+    method,
+    headers,
+    redirect: 'manual',
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? Buffer.from(body) : body }),
+  });
 const stored = (ename: string) => async () =>
   Number(
     (
