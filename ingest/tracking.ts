@@ -72,7 +72,7 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const window = new EidWindow(config.dedup);
   // a store that cannot be read at start leaves the window empty (events still flow: see eid-window.ts)
   window
-    .seed(dataPath.recovered('events'), (windowMs, max) => recentClientEids(dataPath, windowMs, max))
+    .reload(dataPath.recovered('events'), (windowMs, max) => recentClientEids(dataPath, windowMs, max))
     .catch(() => undefined);
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;

@@ -34,7 +34,7 @@ describe('EidWindow', () => {
 
   it('reloads the ids received within the window, after the given precondition', async () => {
     const w = new EidWindow({ windowMs: 60_000, maxIds: 1000 });
-    await w.seed(Promise.resolve(), async () => [
+    await w.reload(Promise.resolve(), async () => [
       { eid: 'recent', ageMs: 1000 },
       { eid: 'expired', ageMs: 120_000 },
     ]);

@@ -45,7 +45,7 @@ export class EidWindow {
   }
 
   /** Reload from the store (after `before`, e.g. the spool's recovered rows delivered); bounded wait. */
-  seed(before: Promise<void>, load: (windowMs: number, max: number) => Promise<Seen[]>): Promise<void> {
+  reload(before: Promise<void>, load: (windowMs: number, max: number) => Promise<Seen[]>): Promise<void> {
     if (!this.#enabled) return Promise.resolve();
     const loaded = before
       .then(() => load(this.#windowMs, this.#seen.max))

@@ -16,7 +16,7 @@ const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 }))
  * The Go tracker's field names: iso2 is the country code, country its name. Its ips/ipe (the address
  * range of the record) are not given: the BIN reader does not expose ranges.
  */
-function seedGeoFields(ip: string, g: GeoInfo): Record<string, unknown> {
+function goTrackerGeoFields(ip: string, g: GeoInfo): Record<string, unknown> {
   const fields = { ip, iso2: g.country, country: g.countryName, region: g.region, city: g.city };
   const rest = { lat: g.lat, lon: g.lon, zip: g.zip, tz: g.tz };
   return Object.fromEntries(Object.entries({ ...fields, ...rest }).filter(([, v]) => v !== undefined));
@@ -38,7 +38,7 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
     if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
     const info = await deps.geo.lookup(ip);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
-    return seedGeoFields(ip, info);
+    return goTrackerGeoFields(ip, info);
   });
 
   app.all('/tr/v1/ppi/*', async () => {
