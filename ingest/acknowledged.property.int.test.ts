@@ -105,6 +105,7 @@ const event = fc
     ...(shape === undefined ? {} : { shape }),
   }));
 
+// fast-check prints the seed of a failing run; SEED=<n> replays it.
 const BATCHES = 60;
 const PER_BATCH = 50;
 
@@ -125,7 +126,11 @@ describe('acknowledged means stored (property)', () => {
           for (const eid of ((await res.json()) as { eids: string[] }).eids) acknowledged.add(eid);
         else expect(res.status).toBe(400);
       }),
-      { numRuns: BATCHES, endOnFailure: true },
+      {
+        numRuns: BATCHES,
+        endOnFailure: true,
+        ...(process.env.SEED ? { seed: Number(process.env.SEED) } : {}),
+      },
     );
     expect(acknowledged.size).toBeGreaterThan(BATCHES * PER_BATCH * 0.5); // most batches are accepted
     const eids = [...acknowledged];

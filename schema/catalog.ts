@@ -25,6 +25,7 @@ const CREATE_TABLE =
 const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
 const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
 const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
+const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
@@ -58,17 +59,29 @@ const withoutComments = (statement: string): string =>
     .join('\n')
     .trim();
 
-/** `ADD COLUMN IF NOT EXISTS <column definition>` lines, one per line (the only ALTER migrations use). */
+/**
+ * The ALTERs migrations use, one clause per line: `ADD COLUMN IF NOT EXISTS <column definition>` and
+ * `MODIFY COLUMN IF EXISTS <name> <type>` (a new type, same position).
+ */
 function addColumns(tables: Map<string, TableInfo>, name: string, body: string): void {
   const info = tables.get(name);
   if (!info) throw new Error(`catalog: ALTER TABLE ${name} before its CREATE TABLE`);
-  const lines = body.split('\n').map((l) => l.replace(/--.*$/, '').trim());
-  for (const line of lines.filter((l) => l !== '')) {
-    if (!ADD_COLUMN.test(line))
-      throw new Error(`catalog ${name}: only ADD COLUMN IF NOT EXISTS is supported: "${line}"`);
+  let columns = [...info.columns];
+  for (const line of body.split('\n').map((l) => l.replace(/--.*$/, '').trim())) {
+    if (line === '') continue;
+    const modify = MODIFY_COLUMN.exec(line);
+    if (modify?.[1] !== undefined && modify[2] !== undefined) {
+      const [, column, type] = modify;
+      columns = columns.map((c) => (c.name === column ? { ...c, type } : c));
+    } else if (ADD_COLUMN.test(line)) {
+      columns.push(...parseColumns(line.replace(ADD_COLUMN, ''), name));
+    } else {
+      throw new Error(
+        `catalog ${name}: only ADD COLUMN IF NOT EXISTS and MODIFY COLUMN IF EXISTS: "${line}"`,
+      );
+    }
   }
-  const added = parseColumns(lines.map((l) => l.replace(ADD_COLUMN, '')).join('\n'), name);
-  tables.set(name, { ...info, columns: [...info.columns, ...added] });
+  tables.set(name, { ...info, columns });
 }
 
 function parseColumns(body: string, table: string): Column[] {
