@@ -93,7 +93,13 @@ describe('referrer, UTM and click ids', () => {
       { ename: 'ref_explicit', referrer: 'https://search.example/?q=x' },
       { referer: 'https://ignored.example/' },
     );
+    await post(
+      '/tr/v1/tr/',
+      { ename: 'ref_self', url: 'https://shop.example/a' },
+      { referer: 'https://shop.example/a' },
+    );
     expect((await stored('ref_header')).referrer).toBe('https://news.example/story');
+    expect((await stored('ref_self')).referrer).toBe(''); // the page's own request: no referrer
     expect((await stored('ref_explicit')).referrer).toBe('https://search.example/?q=x');
   });
 

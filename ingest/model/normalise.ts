@@ -192,7 +192,9 @@ export async function normaliseEvent(
   contentAsEname(cols);
   fromPageUrl(cols);
   userAgentColumns(cols, ctx, deps);
-  if (ctx.kind === 'client') cols.referrer ??= ctx.referer?.toWellFormed();
+  // the Referer of a request sent by the page itself is that page: not a referrer of it
+  if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
+    cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
   geoFill(cols, geo);
