@@ -1,22 +1,31 @@
 // renderCluster: a TrackerCluster → every Kubernetes object it needs, plus the config hashes the operator
 // compares to decide on restarts. Pure: no I/O, no clock, no randomness (Secrets with random values are the
-// operator's job; `generatedSecrets` says which). One cdk8s Chart per component synthesizes the objects
+// operator's job; `secrets` says which). One cdk8s Chart per component synthesizes the objects
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
+import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
-import type { ConfigHashes, KubeObject } from './types.ts';
 
-export { annotations, labelKeys } from './meta.ts';
+// The renderer's public surface: everything outside cdk8s/ imports from here.
+export { replicaIds } from './clickhouse.ts';
+export {
+  annotations,
+  type Component,
+  type ConfigHashes,
+  labelKeys,
+  labels,
+  ownerReferences,
+} from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
-export type { ConfigHashes, KubeObject } from './types.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;

@@ -2,7 +2,7 @@ import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { annotations, renderCluster } from './index.ts';
-import { cluster, find, json } from './testing.ts';
+import { cluster, find, json } from './testing/cluster.ts';
 
 const render = (ingest: unknown, extra: Record<string, unknown> = {}) =>
   renderCluster(cluster({ ingest, ...extra }));

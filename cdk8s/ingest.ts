@@ -11,11 +11,12 @@ import type {
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { hashOf } from '../kube/hash.ts';
+import { type KubeObject, kube } from '../kube/object.ts';
 import { ingestConfig, ingestPaths } from './ingest-config.ts';
-import { annotations, type Component, hashOf, labels, metadata, selectorLabels } from './meta.ts';
+import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
-import { type KubeObject, kube } from './types.ts';
 
 const component: Component = 'ingest';
 /** uid of the `node` user in the official Node images. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { annotations, renderCluster } from './index.ts';
-import { cluster, find, json } from './testing.ts';
+import { cluster, find, json } from './testing/cluster.ts';
 
 function kinds(spec: unknown): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { kubectlOk } from '../common/k8s/kubectl.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
-import type { KubeRest } from '../operator/kube/rest.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import { kubectlOk } from '../e2e/env/kubectl.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { startDoubles } from '../operator/testing/clickhouse-doubles.ts';
 import {
   condition,
@@ -22,7 +22,7 @@ import {
 } from '../operator/testing/harness.ts';
 import { type OperatorProcess, startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder, type VolumeBinder } from '../operator/testing/volume-binder.ts';
-import { renderChart } from './helm.ts';
+import { renderChart } from './testing/helm.ts';
 
 type Doc = {
   kind: string;

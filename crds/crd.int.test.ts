@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { kubectlOk } from '../common/k8s/kubectl.ts';
+import { kubectlOk } from '../e2e/env/kubectl.ts';
 import { rules } from './rules.ts';
-import { createNamespace, installCrd } from './testing-kube.ts';
+import { createNamespace, installCrd } from './testing/kube.ts';
 import { apiVersion, group, kind, plural, version } from './trackercluster.ts';
 import { defaultSpec } from './validate.ts';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../common/config/problems.ts';
 import { rules } from './rules.ts';
 import { defaultImages } from './spec.ts';
-import { defaultSpec, parseTrackerCluster, TrackerClusterInvalid, transitionErrors } from './validate.ts';
+import { defaultSpec, parseTrackerCluster, transitionErrors } from './validate.ts';
 
 const tc = (spec: unknown, name = 'demo') => ({
   apiVersion: 'tracker.dev/v1alpha1',
@@ -82,7 +83,7 @@ describe('validation (same messages as the CEL rules)', () => {
     ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
   ])('rejects %s', (_name, spec, message) => {
-    expect(() => parseTrackerCluster(tc(spec))).toThrow(TrackerClusterInvalid);
+    expect(() => parseTrackerCluster(tc(spec))).toThrow(ConfigError);
     expect(() => parseTrackerCluster(tc(spec))).toThrow(message);
   });
 
@@ -99,7 +100,7 @@ describe('validation (same messages as the CEL rules)', () => {
           spec: { clickhouse: { shards: 0, replicas: 0 } },
         });
       } catch (e) {
-        return e as TrackerClusterInvalid;
+        return e as ConfigError;
       }
     })();
     expect(err?.problems.length).toBeGreaterThanOrEqual(5);

@@ -5,7 +5,7 @@
 // 64 bits, NUL bytes, plus arbitrary keys that hit typed columns.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from './datapath/insertable.ts';
+import { MAX_JSON_DEPTH } from './datapath/index.ts';
 import { type Live, startLive } from './testing/live.ts';
 
 let live: Live;

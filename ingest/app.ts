@@ -29,7 +29,7 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   return {
     logger: opts.logger ?? false,
     bodyLimit: server.bodyLimitBytes,
-    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host (seed bug 26)
+    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,

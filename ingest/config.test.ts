@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, validCidr } from './config.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { loadConfig, parseConfig, validCidr } from './config.ts';
 
 const problemsOf = (fn: () => unknown): readonly string[] => {
   try {
@@ -24,7 +25,7 @@ describe('config', () => {
     expect(Object.isFrozen(c.server)).toBe(true);
   });
 
-  it('reports every problem at once, each naming its key path (seed bug 19: bad config → silent zero values)', () => {
+  it('reports every problem at once, each naming its key path (a bad config never means silent zero values)', () => {
     const problems = problemsOf(() =>
       parseConfig({ server: { port: 'x', bogus: 1 }, privacy: { ipMode: 'nope' }, zzz: true }),
     );
@@ -48,7 +49,7 @@ describe('config', () => {
     ]);
   });
 
-  it('rejects "*" with credentials (seed bug 25: CORS * with credentials)', () => {
+  it('rejects CORS "*" with credentials (browsers refuse the combination)', () => {
     expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
       /^cors\.origins:/,
     );

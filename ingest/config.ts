@@ -1,38 +1,20 @@
-// Load the ingest configuration: file (JSON or YAML) + environment overrides, validated strictly against
-// the shared schema (common/config/ingest.ts). Every problem is reported at once with its key path; unknown
-// keys are errors. The result is deep-frozen: nothing may change configuration after start.
-import { readFileSync } from 'node:fs';
+// Load the ingest configuration: file (JSON or YAML) + environment overrides, through the one loader
+// (common/config/loader.ts) against the shared schema (common/config/ingest.ts). Every problem is reported at
+// once with its key path; unknown keys are errors. The result is deep-frozen: nothing may change
+// configuration after start.
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
-import type { TSchema } from 'typebox';
-import Value from 'typebox/value';
-import YAML from 'yaml';
 import { IngestConfig } from '../common/config/ingest.ts';
-import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
-import { referenceProblems } from './config-references.ts';
+import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { buildCatalog } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
   readonly [K in keyof IngestConfig]-?: Readonly<NonNullable<IngestConfig[K]>>;
 };
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
-    super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
 export const ENV_PREFIX = 'TRACKER_';
-// Sections whose absence means "defaults" (store defaults to the embedded engine).
-const SECTION_DEFAULTS: Record<string, unknown> = { store: { kind: 'embedded' } };
-
-function readFile(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -123,6 +105,75 @@ function semanticProblems(c: Config): string[] {
   return [...p, ...referenceProblems(c)];
 }
 
+// Configuration that names something outside itself: table names in batching overrides and files on disk,
+// plus the few value checks the schema cannot express. A mistake in either would otherwise start the process
+// silently (an override for a misspelt table is never used; a missing GeoIP file leaves every lookup empty)
+// or end it with a stack trace; each is one problem line naming the key, like any other.
+
+/** Tables the data path writes (derived rollups are filled by materialized views, never batched by us). */
+function writableTables(): Set<string> {
+  return new Set([...buildCatalog().values()].filter((t) => !t.derived).map((t) => t.name));
+}
+
+function tableProblems(c: Config): string[] {
+  const tables = writableTables();
+  return Object.keys(c.batching.tables ?? {})
+    .filter((name) => !tables.has(name))
+    .map((name) => `batching.tables.${name}: no such table (one of ${[...tables].sort().join(', ')})`);
+}
+
+function readable(file: string): string | undefined {
+  try {
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+  }
+}
+
+/** Every configured file, by key. */
+function files(c: Config): [string, string | undefined][] {
+  return [
+    ['geoip.file', c.geoip.file],
+    ['server.tls.certFile', c.server.tls?.certFile],
+    ['server.tls.keyFile', c.server.tls?.keyFile],
+    ['privacy.hashKeyFile', c.privacy.hashKeyFile],
+    ['apiKeys.file', c.apiKeys.file],
+    ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+  ];
+}
+
+function fileProblems(c: Config): string[] {
+  const out: string[] = [];
+  for (const [key, file] of files(c)) {
+    const problem = file === undefined ? undefined : readable(file);
+    if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
+  }
+  return out;
+}
+
+/** What the schema cannot say: patterns that compile, site keys that are unique. */
+function valueProblems(c: Config): string[] {
+  const out: string[] = [];
+  for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const [i, site] of c.sites.keys.entries()) {
+    if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
+    seen.add(site.key);
+  }
+  return out;
+}
+
+function referenceProblems(c: Config): string[] {
+  return [...tableProblems(c), ...fileProblems(c), ...valueProblems(c)];
+}
+
 export function validCidr(s: string): boolean {
   const [addr, bits, ...rest] = s.split('/');
   if (rest.length > 0 || addr === undefined) return false;
@@ -133,56 +184,23 @@ export function validCidr(s: string): boolean {
   return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
 }
 
-// TypeBox applies a union's defaults only when a branch already validates; pick the branch by its `kind`
-// literal first so a typo elsewhere in the section does not also report every defaulted key as missing.
-function defaultBranch(schema: unknown, value: unknown): unknown {
-  if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
-  const branch = schema.anyOf.find(
-    (b) =>
-      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
-  );
-  return branch === undefined ? value : Value.Default(branch as TSchema, value);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
-export function parseConfig(raw: unknown, source = 'inline', preProblems: string[] = []): Config {
-  if (!isObj(raw)) throw new ConfigError(source, ['(root): must be an object']);
-  const filled: Obj = { ...raw };
-  for (const key of schemaKeys(IngestConfig)) {
-    filled[key] ??= structuredClone(SECTION_DEFAULTS[key] ?? {});
-    filled[key] = defaultBranch(childSchema(IngestConfig, key), filled[key]);
-  }
-  const withDefaults = Value.Default(IngestConfig as TSchema, filled);
-  const schemaErrors = [...Value.Errors(IngestConfig as TSchema, withDefaults)] as unknown as SchemaError[];
-  const problems = [...preProblems, ...formatSchemaErrors(schemaErrors)];
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  const config = withDefaults as Config;
-  const semantic = semanticProblems(config);
-  if (semantic.length > 0) throw new ConfigError(source, semantic);
-  return deepFreeze(config);
+export function parseConfig(raw: unknown, source = 'inline', preProblems: readonly string[] = []): Config {
+  return parseWithSchema<Config>(IngestConfig, raw, {
+    subject: `configuration (${source})`,
+    emptySections: true,
+    problems: preProblems,
+    check: semanticProblems,
+  });
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
 export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
   const path = file ?? env.TRACKER_CONFIG;
-  let raw: unknown = {};
-  if (path !== undefined && path !== '') {
-    try {
-      raw = readFile(path) ?? {};
-    } catch (err) {
-      throw new ConfigError(path, [`cannot read: ${(err as Error).message}`]);
-    }
-  }
-  if (!isObj(raw)) throw new ConfigError(path ?? 'env', ['(root): must be an object']);
+  const source = path !== undefined && path !== '' ? path : undefined;
+  const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
+  if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
   const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, path ?? 'defaults + env', problems);
+  return parseConfig(merged, source ?? 'defaults + env', problems);
 }

@@ -2,9 +2,10 @@
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
-import { type Config, ConfigError } from './config.ts';
-import type { DataPath } from './datapath/contract.ts';
-import { createDataPath } from './datapath/index.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
+import type { Config } from './config.ts';
+import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -14,7 +15,7 @@ import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
-import { createApiKeyStore, loadKeyFile } from './routes/shortlinks/api-keys.ts';
+import { createRepositories } from './repositories/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
@@ -51,7 +52,7 @@ async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> 
   try {
     return await load();
   } catch (err) {
-    throw new ConfigError('start-up', [`${key}: ${(err as Error).message}`]);
+    throw new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
   }
 }
 
@@ -79,6 +80,7 @@ export async function createRuntime(
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
   ];
+  const repositories = createRepositories(dataPath.store, config.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -96,7 +98,8 @@ export async function createRuntime(
       { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
       shared,
     ),
-    apiKeys: createApiKeyStore(keys, dataPath.store),
+    apiKeys: createApiKeyStore(keys, repositories.apiKeys),
+    repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },

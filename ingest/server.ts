@@ -3,8 +3,9 @@
 // and on SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { ConfigError } from '../common/config/problems.ts';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
 import { watchTls } from './tls/reload.ts';
 

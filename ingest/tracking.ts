@@ -1,7 +1,8 @@
 // The write side shared by every tracking route: normalise → drop retries of stored client eids → durable
 // append → messaging side effects → NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx
 // always means stored; a retried client eid is answered the same way without being stored twice.
-import type { DataPath, Row } from './datapath/contract.ts';
+import type { Row } from '../store/index.ts';
+import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { EidWindow, type Seen } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
@@ -21,8 +22,8 @@ export interface Tracking {
   append(table: string, rows: readonly Row[]): Promise<void>;
 }
 
-// Messaging side effects (seed 1.10, bug 11): an event with a thread id updates its thread once, and
-// records one mstore and one mtriage row keyed by the event id — not two of each.
+// Messaging side effects: an event with a thread id updates its thread once, and records one mstore and
+// one mtriage row keyed by the event id, so a thread's message count is its events' count.
 const COPY_TO_THREAD = ['oid', 'org', 'uid', 'vid', 'app', 'rel', 'ver', 'ptyp', 'etyp', 'ename'] as const;
 const COPY_TO_THREAD_2 = ['source', 'medium', 'campaign', 'term', 'aff', 'xid', 'ref'] as const;
 

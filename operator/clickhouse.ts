@@ -1,12 +1,10 @@
-// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests (issue 6, item 5)
-// is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
+// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
 // its stable StatefulSet DNS name on the HTTP port); tests map each replica to its own ClickHouse-HTTP test
 // double on loopback, so "verified on every replica" queries as many servers as there are replicas.
-import { replicaIds } from '../cdk8s/clickhouse.ts';
-import { clickhouseClusterName, namesOf, ports } from '../cdk8s/names.ts';
+import { clickhouseClusterName, namesOf, ports, replicaIds } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
-import { appliedVersion, applyMigrations, loadMigrations, type SqlRunner } from '../schema/index.ts';
+import { appliedVersion, applyMigrations, loadMigrations } from '../schema/index.ts';
+import { ClickHouseStore, type SqlRunner } from '../store/index.ts';
 import { ClientCache, type ClientCacheOptions } from './clickhouse-clients.ts';
 import type { OperatorConfig } from './config.ts';
 

@@ -1,11 +1,10 @@
 // Operator configuration: one strict schema (unknown keys are errors, every problem reported at once),
-// from an optional JSON/YAML file plus a few environment overrides. Frozen after load. Timings are
-// configurable so tests can use short leases and backoffs; the defaults are production values.
-import { readFileSync } from 'node:fs';
+// from an optional JSON/YAML file plus a few environment overrides, through the one loader
+// (common/config/loader.ts). Frozen after load. Timings are configurable so tests can use short leases and
+// backoffs; the defaults are production values.
 import { hostname } from 'node:os';
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
-import YAML from 'yaml';
+import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 
 const strict = { additionalProperties: false } as const;
 const ms = (def: number, min: number, description: string) =>
@@ -57,7 +56,7 @@ export const OperatorConfigSchema = Type.Object(
     clickhouse: Type.Object(
       {
         /**
-         * THE test seam (issue 6, item 5): replica DNS name → HTTP URL. In a cluster this stays empty and
+         * THE test seam: replica DNS name → HTTP URL. In a cluster this stays empty and
          * replicas are reached through their Service DNS; tests map every replica to a loopback server.
          */
         endpoints: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), { default: {} }),
@@ -82,15 +81,6 @@ export const OperatorConfigSchema = Type.Object(
 );
 export type OperatorConfig = Static<typeof OperatorConfigSchema>;
 
-export class OperatorConfigError extends Error {
-  override readonly name = 'OperatorConfigError';
-  readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
-    super(`load operator config (${source}):\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
-
 /** Environment overrides: the few settings a Deployment sets per pod. */
 const envKeys: Record<string, (c: Record<string, unknown>, v: string) => void> = {
   TRACKER_OPERATOR_NAMESPACE: (c, v) => {
@@ -106,41 +96,23 @@ const envKeys: Record<string, (c: Record<string, unknown>, v: string) => void> =
 
 /** Validate, default and freeze a config object. */
 export function parseConfig(input: unknown, source = 'object'): Readonly<OperatorConfig> {
-  const value = Value.Default(OperatorConfigSchema, structuredClone(input ?? {}));
-  const problems = [...Value.Errors(OperatorConfigSchema, value)].map(
-    (e) => `${e.instancePath || '/'}: ${e.message}`,
-  );
-  const config = value as OperatorConfig;
-  const le = config.leaderElection;
-  if (problems.length === 0 && le.renewDeadlineMs >= le.leaseDurationMs) {
-    problems.push('/leaderElection/renewDeadlineMs: must be less than leaseDurationMs');
-  }
-  if (problems.length > 0) throw new OperatorConfigError(source, [...new Set(problems)]);
-  return deepFreeze(config);
+  return parseWithSchema<OperatorConfig>(OperatorConfigSchema, input ?? {}, {
+    subject: `operator configuration (${source})`,
+    check: (c) =>
+      c.leaderElection.renewDeadlineMs >= c.leaderElection.leaseDurationMs
+        ? ['leaderElection.renewDeadlineMs: must be less than leaseDurationMs']
+        : [],
+  });
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Readonly<OperatorConfig> {
-  const raw = (file ? readFileAny(file) : {}) as Record<string, unknown>;
+  const raw = (file ? readConfigFile(file, `operator configuration (${file})`) : {}) as Record<
+    string,
+    unknown
+  >;
   for (const [key, set] of Object.entries(envKeys)) {
     const v = env[key];
     if (v !== undefined && v !== '') set(raw, v);
   }
   return parseConfig(raw, file ?? 'environment');
-}
-
-function readFileAny(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  try {
-    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new OperatorConfigError(file, [`parse: ${(err as Error).message}`]);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -5,7 +5,6 @@ export {
   applyMigrations,
   type MigrateOptions,
   type MigrateResult,
-  type SqlRunner,
 } from './migrate.ts';
 export {
   createDatabase,

@@ -36,7 +36,10 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly source: string;
-  /** sha256 of the source; the rendering options do not change it. */
+  /**
+   * sha256 of the statements without their comment lines: what the migration does. Neither the rendering
+   * options nor a reworded comment change it; a changed statement does.
+   */
   readonly checksum: string;
 }
 
@@ -64,7 +67,7 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     const version = Number(match[1]);
     if (version !== index + 1) throw new Error(`load migration ${file}: expected version ${index + 1}`);
     const source = readFileSync(join(dir, file), 'utf8');
-    return { version, name: `${match[1]}_${match[2]}`, source, checksum: sha256(source) };
+    return { version, name: `${match[1]}_${match[2]}`, source, checksum: checksumOf(source) };
   });
 }
 
@@ -74,6 +77,17 @@ export function splitStatements(source: string): string[] {
     .split(/;[ \t]*(?:\r?\n|$)/)
     .map((s) => s.trim())
     .filter((s) => s.split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('--')));
+}
+
+/** The checksum of a migration source: its statements, comment lines and blank lines left out. */
+export function checksumOf(source: string): string {
+  const code = (statement: string) =>
+    statement
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('--'))
+      .join('\n');
+  return sha256(splitStatements(source).map(code).join(';\n'));
 }
 
 export function renderMigration(migration: Migration, opts: RenderOptions): string[] {

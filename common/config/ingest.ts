@@ -1,4 +1,4 @@
-// The ingest configuration schema (SPEC 3.5): the one definition of what a config file may say.
+// The ingest configuration schema: the one definition of what a config file may say.
 // The ingest loads and validates files against it; the operator embeds it in the CRD under spec.ingest
 // and renders the ConfigMap from it. Unknown keys are errors everywhere (additionalProperties: false).
 import Type, { type Static } from 'typebox';
@@ -148,7 +148,10 @@ export const Nats = Type.Object(
     url: Type.Optional(Type.String({ description: 'nats://host:port; NATS features are off without it.' })),
     publishSubjectPrefix: Type.String({ default: 'tracker.events' }),
     publish: Type.Boolean({ default: false }),
-    consume: Type.Boolean({ default: false, description: 'Consume the seed log/count/update subjects.' }),
+    consume: Type.Boolean({
+      default: false,
+      description: "Consume the Go tracker's log/count/update subjects into their tables.",
+    }),
     subjects: Type.Object(
       {
         log: Type.String({ default: 'tic.log.>' }),
@@ -180,7 +183,8 @@ export const ApiKeys = Type.Object(
     file: Type.Optional(Type.String({ description: 'JSON file of {org, hash} entries (hashed keys only).' })),
     allowPathCredentials: Type.Boolean({
       default: false,
-      description: "The seed's credentials-in-path form.",
+      description:
+        "Accept the Go tracker's credentials-in-path admin form (credentials end up in access logs).",
     }),
     keys: Type.Array(ApiKey, {
       default: [],

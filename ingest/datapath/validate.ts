@@ -1,8 +1,8 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
-// ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
-import type { Catalog, TableInfo } from '../../schema/catalog.ts';
-import type { Row } from './contract.ts';
-import { DataPathError } from './errors.ts';
+// INVALID_EVENT naming the row and column, and so never reaches (or poisons) a batch.
+import type { Catalog, TableInfo } from '../../schema/index.ts';
+import type { Row } from '../../store/index.ts';
+import { IngestError } from '../errors.ts';
 import { insertableValue, TooDeepError } from './insertable.ts';
 
 type Check = (value: unknown) => string | undefined;
@@ -74,7 +74,7 @@ function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
 
 export type TableValidator = (rows: readonly Row[]) => Buffer;
 
-/** A copy of the row as the store will accept it (insertable.ts), or ROW_INVALID naming the column. */
+/** A copy of the row as the store will accept it (insertable.ts), or INVALID_EVENT naming the column. */
 function insertable(table: string, row: Row, index: number): Row {
   const out: Row = {};
   for (const [column, value] of Object.entries(row)) {
@@ -116,10 +116,9 @@ export function compileValidators(catalog: Catalog): Map<string, TableValidator>
   return new Map([...catalog].map(([name, info]) => [name, compileValidator(info)]));
 }
 
-function invalid(table: string, row: number, column: string | undefined, problem: string): DataPathError {
+function invalid(table: string, row: number, column: string | undefined, problem: string): IngestError {
   const where = column ? `${table}.${column}` : table;
-  return new DataPathError('ROW_INVALID', {
-    message: `row ${row}: ${where}: ${problem}`,
+  return new IngestError('INVALID_EVENT', `row ${row}: ${where}: ${problem}`, {
     details: { table, row, ...(column ? { column } : {}), problem },
   });
 }

@@ -1,5 +1,5 @@
-// GeoIP through IP2Location BIN files (the seed's provider) with a bounded LRU in front. The library reads
-// the file with a syscall per probe and has no in-memory mode (SPEC 10), so: the async API (reads happen on
+// GeoIP through IP2Location BIN files (the Go tracker's provider, so its users' files keep working) with a
+// bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 import { IP2Location } from 'ip2location-nodejs';
 import { LRUCache } from 'lru-cache';

@@ -1,6 +1,5 @@
-// The events row shape (SPEC 3.2, seed behaviour 4.3) and how each input key is treated. One table drives
-// normalisation so the rules the seed got wrong (bug 3: lower-casing everything, bug 4: dropping keys) are
-// explicit: only ENUM fields are lower-cased; URLs, messages, ids and dates keep their case; every key that
+// The events row shape (the Go tracker's events columns) and how each input key is treated. One table drives
+// normalisation so the rules are explicit and reviewable in one place: only ENUM fields are lower-cased; URLs, messages, ids and dates keep their case; every key that
 // is not a column goes losslessly into params.
 
 export type FieldKind = 'uuid' | 'enum' | 'text' | 'int' | 'float' | 'json' | 'country';
@@ -92,7 +91,7 @@ export const NEVER_IN_PARAMS = new Set([
   'client_eid',
 ]);
 
-/** Input aliases the seed's clients send (w/h for the viewport, utm_content-as-ename is handled separately). */
+/** Input aliases the Go tracker's clients send (w/h for the viewport; utm_content-as-ename is handled separately). */
 export const ALIASES: Readonly<Record<string, string>> = {
   w: 'vp_w',
   h: 'vp_h',

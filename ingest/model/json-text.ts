@@ -2,7 +2,7 @@
 // everything after it (schema validation, normalisation, serialisation, the store) walks the value
 // recursively: a 30 KB body nested 5,000 levels deep overflowed the call stack and answered 500. The
 // depth is measured on the text, before anything is built, so an over-deep body costs one linear scan.
-import { MAX_JSON_DEPTH } from '../datapath/insertable.ts';
+import { MAX_JSON_DEPTH } from '../datapath/index.ts';
 
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;

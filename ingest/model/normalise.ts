@@ -1,6 +1,7 @@
-// Event normalisation (SPEC 3.2): raw input map (path pairs, query, body, cookies, WS message) + request
-// context → one `events` row. Order matters and is the fix for seed bug 2: ids are decided first, then every
-// later step (cookie, messaging rows, NATS) uses the same ids.
+// Event normalisation: raw input map (path pairs, query, body, cookies, WS message) + request context → one
+// `events` row. Order matters: ids are decided first, then every later step (cookie, messaging rows, NATS)
+// uses the same ids.
+import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { fnv1a36, normalisePii } from '../privacy/hash.ts';
@@ -20,8 +21,6 @@ import { tryParseJson } from './json-text.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 import { TZ_COUNTRY } from './tz-country.gen.ts';
-
-export type Row = Record<string, unknown>;
 
 export interface NormalisedEvent {
   readonly row: Row;
@@ -84,7 +83,7 @@ function splitFields(raw: Obj, deps: EventDeps): Split {
   return out;
 }
 
-/** The seed's tracked-URL generator sends utm_content=<ename>: content becomes ename when ename is absent. */
+/** The Go tracker's tracked-URL generator sends utm_content=<ename>: content becomes ename when ename is absent. */
 function contentAsEname(cols: Obj): void {
   if (cols.ename === undefined && typeof cols.content === 'string') {
     cols.ename = cols.content;

@@ -1,8 +1,8 @@
 // NATS against the real nats-server of the integration environment: shared daily rate-limit counters in
-// JetStream KV, fan-out of accepted events, and the seed's log/count/update subjects consumed into tables.
+// JetStream KV, fan-out of accepted events, and the Go tracker's log/count/update subjects consumed into tables.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Row } from '../datapath/contract.ts';
+import type { Row } from '../../store/index.ts';
 import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { startConsumer } from './consumer.ts';

@@ -1,5 +1,5 @@
 // Per-request facts the event model needs: client IP (Fastify's trustProxy already resolved forwarding
-// headers, and only for peers in server.trustedProxies — seed bug 26 trusted every X-Forwarded-For),
+// headers, and only for peers in server.trustedProxies: anyone else could forge X-Forwarded-For),
 // host, user agent, language and the JA4H fingerprint. Probes never reach this.
 import type { FastifyRequest } from 'fastify';
 import { ja4h } from '../model/ja4h.ts';

@@ -4,7 +4,7 @@
 // with the first attempt still in the spool. Real HTTP, real data path, chdb.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../datapath/index.ts';
+import { createStore } from '../../store/index.ts';
 import { type Live, startLive } from '../testing/live.ts';
 
 // one embedded engine per process at a time: each restart closes the instance before the next opens

@@ -1,7 +1,7 @@
 // HEAD requests (link checkers, mail scanners) on tracking URLs answered like GET AND recorded events,
 // inflating counts. HEAD answers like GET and records nothing. Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newApiKey } from '../routes/shortlinks/api-keys.ts';
+import { newApiKey } from '../auth/api-keys.ts';
 import { type Live, startLive } from '../testing/live.ts';
 
 const ORG = '0a000000-0000-4000-8000-00000000000a';

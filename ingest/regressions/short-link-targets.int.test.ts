@@ -2,8 +2,8 @@
 // recording an event. Targets are checked on create (an absolute http(s) URL without control characters)
 // and again on read, for links stored before the check existed. Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newApiKey } from '../auth/api-keys.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
-import { newApiKey } from '../routes/shortlinks/api-keys.ts';
 import { type Live, startLive } from '../testing/live.ts';
 
 const ORG = '0a000000-0000-4000-8000-00000000000a';

@@ -14,7 +14,8 @@ import { TOKEN_COOKIE } from '../privacy/visitor-token.ts';
 
 /**
  * The instance route modules register on: the TypeBox type provider types `req.body` / `req.query` /
- * `req.params` from each route's schema, so the schemas are also the handlers' TypeScript types (STYLE).
+ * `req.params` from each route's schema, so the schemas are also the handlers' TypeScript types (one
+ * source for validation and types).
  */
 export type RouteApp = FastifyInstance<
   RawServerDefault,
@@ -26,7 +27,10 @@ export type RouteApp = FastifyInstance<
 
 const COOKIE_MAX_AGE_S = 365 * 86_400;
 
-/** The vid cookie (seed 1.2 step 9, fixed): Secure, SameSite=Lax, configured domain; only with consent. */
+/**
+ * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With a visitor token (a
+ * vid generated here), the token goes in its own HttpOnly cookie next to it.
+ */
 export function setVisitorCookie(
   reply: FastifyReply,
   config: Config,

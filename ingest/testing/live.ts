@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Row, Store } from '../../store/index.ts';
 import { buildApp } from '../app.ts';
 import { parseConfig } from '../config.ts';
-import type { Row, Store } from '../datapath/contract.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 
 const FAST_TABLES = [

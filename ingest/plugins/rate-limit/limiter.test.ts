@@ -4,7 +4,7 @@ import { createRateLimiter } from './limiter.ts';
 const T0 = Date.UTC(2025, 0, 1, 23, 59, 0);
 
 describe('rate limiter', () => {
-  it('an IP never seen before is allowed (seed bug 28: no row today → blocked)', async () => {
+  it('an IP never seen before is allowed (no count today is not over the limit)', async () => {
     const l = createRateLimiter({ perDay: 5, burst: 5 });
     expect(await l.hit('203.0.113.1', T0)).toEqual({ ok: true });
   });

@@ -1,5 +1,5 @@
-// Rate limits (SPEC 3.5, seed bug 28): a per-IP token bucket for bursts and a per-IP daily quota.
-// The seed's only limit blocked every IP with no row today; here an unknown IP simply starts at zero.
+// Rate limits: a per-IP token bucket for bursts and a per-IP daily quota. An IP not seen today simply starts
+// at zero (it must never count as over the limit).
 // Counters are bounded (LRU), so a flood of distinct IPs cannot grow memory without limit.
 import { LRUCache } from 'lru-cache';
 

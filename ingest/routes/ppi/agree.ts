@@ -143,16 +143,12 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
     const vid = asUuid(req.query.vid);
     if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
-    const rows = await deps.dataPath.store.query<{ cflags: number | string; updated_at: string }>(
-      `SELECT cflags, updated_at FROM agreed WHERE vid = {vid:UUID} ORDER BY updated_at DESC LIMIT 1`,
-      { vid },
-    );
-    const stored = rows[0];
+    const stored = await deps.repositories.consent.latest(vid);
     const recent = accepted.get(vid);
     if (recent !== undefined && (stored === undefined || recent.updated_at >= stored.updated_at))
       return recent;
     if (stored === undefined) throw new IngestError('NOT_FOUND', 'no consent recorded for this visitor');
-    const cflags = Number(stored.cflags);
-    return { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: stored.updated_at };
+    const { cflags, updated_at } = stored;
+    return { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at };
   });
 }

@@ -12,9 +12,9 @@ import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
+import type { EraseTarget } from '../../repositories/index.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
-import { type EraseTarget, eraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const ForgetBody = Type.Object(
   {
@@ -49,7 +49,7 @@ async function authorise(
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
-  const rendering = eraseRendering(deps.config.store);
+  const { erasures } = deps.repositories;
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
     statuses.set(id, { status, detail });
     const at = chTime(now());
@@ -74,11 +74,11 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     );
     const id = newId();
     await record(id, target, 'pending');
-    const statements = eraseStatements(target, rendering);
+    const statements = erasures.plan(target);
     void (async () => {
-      const failed = await runErase(deps.dataPath.store, statements);
+      const failed = await erasures.run(statements);
       await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
-      setTimeout(() => void runErase(deps.dataPath.store, statements), SECOND_PASS_MS).unref();
+      setTimeout(() => void erasures.run(statements), SECOND_PASS_MS).unref();
     })();
     return reply
       .status(202)
@@ -90,11 +90,8 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
     const known = statuses.get(id);
     if (known !== undefined) return { request_id: id, ...known };
-    const rows = await deps.dataPath.store.query<{ status: string; detail: string }>(
-      'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
-      { id },
-    );
-    if (rows[0] === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
-    return { request_id: id, ...rows[0] };
+    const stored = await erasures.status(id);
+    if (stored === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
+    return { request_id: id, ...stored };
   });
 }

@@ -26,11 +26,7 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
   agreeRoutes(app, deps, tracking, limit);
   forgetRoutes(app, deps, tracking, limit);
 
-  app.get('/tr/v1/ppi/jds', { ...limit }, async () =>
-    deps.dataPath.store.query(
-      'SELECT regulation, compliance, seq, rules, locs, updated_at FROM jurisdictions FINAL ORDER BY regulation, compliance, seq',
-    ),
-  );
+  app.get('/tr/v1/ppi/jds', { ...limit }, async () => deps.repositories.jurisdictions.all());
 
   app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
     const ip = req.query.ip ?? clientIp(req);

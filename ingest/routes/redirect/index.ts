@@ -1,5 +1,5 @@
-// Tracked redirects (SPEC 3.1): /rdr records a server event, /xrdr a client event (cookie with consent),
-// then 302. The destination host must be on domains.redirectAllowList (seed bug 24: open redirect).
+// Tracked redirects: /rdr records a server event, /xrdr a client event (cookie with consent), then 302. The
+// destination host must be on domains.redirectAllowList: without one this would be an open redirect.
 import Type from 'typebox';
 import type { Config } from '../../config.ts';
 import type { AppDeps } from '../../deps.ts';

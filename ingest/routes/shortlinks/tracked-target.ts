@@ -1,8 +1,8 @@
 // Short links whose target is this tracker's own tracked redirect (`https://<our host>/tr/v1/rdr/…?url=D`)
-// resolve in one hop (seed 1.6): the visitor goes straight to D, and ONE redirect event is recorded with
+// resolve in one hop: the visitor goes straight to D, and ONE redirect event is recorded with
 // the values the rdr hop would have recorded, instead of a short_rdr event here plus an rdr event on the
 // next hop. D passes the same allow-list as /tr/v1/rdr; a relative D stays on the rdr URL's host, as it
-// would after two hops. (The seed also prefixed relative D with the org's default_destination_host.)
+// would after two hops. (The Go tracker also prefixed a relative D with the org's default_destination_host.)
 import type { Config } from '../../config.ts';
 import { IngestError } from '../../errors.ts';
 import { pathPairs, queryInput, type Raw } from '../../model/collect.ts';

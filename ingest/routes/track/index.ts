@@ -1,6 +1,6 @@
-// Client and server events (SPEC 3.1): /tr (client, sets the vid cookie with consent), /img (client,
-// answers a pixel), /str (server, answers {eid}). Seed bug 1 made /tr a server event; here /tr, /img and
-// WebSocket are client events, /str and /rdr server events. A JSON array body is the batch form.
+// Client and server events: /tr (client, sets the vid cookie with consent), /img (client, answers a pixel),
+// /str (server, answers {eid}). /tr, /img and WebSocket come from browsers and are client events; /str and
+// /rdr are server events. A JSON array body is the batch form.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';

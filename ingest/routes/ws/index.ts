@@ -1,6 +1,6 @@
 // GET /tr/v1/ws: WebSocket event stream. Every message is a client event built from the upgrade request
-// (IP, cookies, path, query) plus the message. Origins are checked against domains.websocketOrigins
-// (the seed accepted any origin), frames are size-limited by the ws server itself (maxPayload), and a
+// (IP, cookies, path, query) plus the message. Origins are checked against domains.websocketOrigins (a
+// browser sends any page's cookies along), frames are size-limited by the ws server itself (maxPayload), and a
 // message carrying `ack` gets `{ack, eid}` back once durable — or `{ack, error, message}`.
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
@@ -62,7 +62,7 @@ async function onMessage(
   } catch (err) {
     const mapped = mapError(err);
     m.wsFrames.inc({ kind, outcome: mapped.body.error });
-    // errors are always answered (the seed skipped bad frames silently, leaving clients guessing)
+    // errors are always answered: a frame skipped in silence would leave the client guessing
     reply(s.socket, ack === undefined ? mapped.body : { ack, ...mapped.body });
     if (mapped.body.error === 'BODY_TOO_LARGE') s.socket.close(1009, 'frame too large');
   }
