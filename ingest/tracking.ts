@@ -4,7 +4,7 @@
 import type { Row } from '../store/index.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
-import { EidWindow, type Seen } from './model/eid-window.ts';
+import { EidWindow } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
 import { createSiteBinder, type SiteBinder } from './model/site-keys.ts';
@@ -72,8 +72,9 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   };
   const window = new EidWindow(config.dedup);
   // a store that cannot be read at start leaves the window empty (events still flow: see eid-window.ts)
+  const recent = deps.repositories.events;
   window
-    .reload(dataPath.recovered('events'), (windowMs, max) => recentClientEids(dataPath, windowMs, max))
+    .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;
@@ -113,17 +114,6 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
       return events;
     },
   };
-}
-
-/** Client eids received within the window, newest first: what the window reloads after a restart. */
-async function recentClientEids(dataPath: DataPath, windowMs: number, max: number): Promise<Seen[]> {
-  const rows = await dataPath.store.query<{ eid: string; age: string | number }>(
-    `SELECT toString(eid) AS eid, dateDiff('millisecond', received_at, now64(3, 'UTC')) AS age FROM events
-     WHERE client_eid AND received_at >= now64(3, 'UTC') - toIntervalMillisecond({w:UInt64})
-     ORDER BY received_at DESC LIMIT {n:UInt32}`,
-    { w: windowMs, n: max },
-  );
-  return rows.map((r) => ({ eid: r.eid, ageMs: Number(r.age) }));
 }
 
 export { newId };

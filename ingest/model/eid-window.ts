@@ -7,11 +7,11 @@
 // The window is in this process's memory: at most `maxIds` ids for at most `windowMs` each, oldest
 // forgotten first. At start it is reloaded from the events table (rows marked client_eid, received within
 // the window) once the rows recovered from the spool have been delivered, so it survives a restart;
-// events wait for that reload for at most SEED_WAIT_MS (a store that is down at start cannot delay
+// events wait for that reload for at most RELOAD_WAIT_MS (a store that is down at start cannot delay
 // ingestion longer). Server-generated eids are unique and never enter the window.
 import { LRUCache } from 'lru-cache';
 
-export const SEED_WAIT_MS = 10_000;
+export const RELOAD_WAIT_MS = 10_000;
 
 export interface WindowOptions {
   readonly windowMs: number;
@@ -57,7 +57,7 @@ export class EidWindow {
       });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, SEED_WAIT_MS);
+      timer = setTimeout(resolve, RELOAD_WAIT_MS);
       timer.unref();
     });
     this.#ready = Promise.race([loaded.catch(() => undefined), waited]).finally(() => clearTimeout(timer));
