@@ -114,3 +114,41 @@ describe('config', () => {
     ['fe80::/129', false],
   ])('validCidr(%s) = %s', (cidr, ok) => expect(validCidr(cidr)).toBe(ok));
 });
+
+describe('checks beyond the schema', () => {
+  it.each([
+    [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],
+    [{ batching: { tables: { hits: {} } } }, /batching\.tables\.hits: no such table/], // filled by a view
+    [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
+    [
+      { userAgent: { extraBotPatterns: ['('] } },
+      /userAgent\.extraBotPatterns\.0: not a valid regular expression/,
+    ],
+    [
+      {
+        sites: {
+          keys: [1, 2].map(() => ({ key: 'same_key_1', oid: '0a000000-0000-4000-8000-0000000000a1' })),
+        },
+      },
+      /sites\.keys\.1\.key: used by an earlier entry/,
+    ],
+  ])('%j', (raw, problem) => {
+    expect(() => parseConfig(raw)).toThrow(problem);
+  });
+});
+
+describe('a tool on the ingest configuration', () => {
+  // The prune CronJob mounts the configuration and the store password only: the TLS files and the hash key the
+  // ingest pods mount are not there, and checking them stopped prune before it did anything.
+  it('checks only the files it names', () => {
+    const raw = {
+      server: { tls: { certFile: '/nonexistent/tls.crt', keyFile: '/nonexistent/tls.key' } },
+      privacy: { hashKeyFile: '/nonexistent/hash.key' },
+      store: { kind: 'clickhouse', url: 'http://ch:8123', passwordFile: '/nonexistent/password' },
+    };
+    expect(problemsOf(() => parseConfig(raw, 'inline', [], { files: ['store.passwordFile'] }))).toEqual([
+      'store.passwordFile: no such file: /nonexistent/password',
+    ]);
+    expect(problemsOf(() => parseConfig(raw))).toHaveLength(4);
+  });
+});

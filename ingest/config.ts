@@ -2,10 +2,12 @@
 // (common/config/loader.ts) against the shared schema (common/config/ingest.ts). Every problem is reported at
 // once with its key path; unknown keys are errors. The result is deep-frozen: nothing may change
 // configuration after start.
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { ConfigError } from '../common/config/problems.ts';
+import { buildCatalog } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -82,7 +84,24 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
   return out;
 }
 
-function semanticProblems(c: Config): string[] {
+/** The keys of configured files, each checked to be readable when the configuration is loaded. */
+export type FileKey =
+  | 'geoip.file'
+  | 'server.tls.certFile'
+  | 'server.tls.keyFile'
+  | 'privacy.hashKeyFile'
+  | 'apiKeys.file'
+  | 'store.passwordFile';
+
+export interface LoadOptions {
+  /**
+   * The configured files this process reads: only these must be readable (default: every one, as the ingest
+   * reads them all). A tool on the same configuration names its own (`tracker prune`: the store password).
+   */
+  readonly files?: readonly FileKey[];
+}
+
+function semanticProblems(c: Config, opts: LoadOptions): string[] {
   const p: string[] = [];
   if (c.cors.credentials && c.cors.origins.includes('*')) {
     p.push(
@@ -100,7 +119,76 @@ function semanticProblems(c: Config): string[] {
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
-  return p;
+  return [...p, ...referenceProblems(c, opts)];
+}
+
+// Configuration that names something outside itself: table names in batching overrides and files on disk,
+// plus the few value checks the schema cannot express. A mistake in either would otherwise start the process
+// silently (an override for a misspelt table is never used; a missing GeoIP file leaves every lookup empty)
+// or end it with a stack trace; each is one problem line naming the key, like any other.
+
+/** Tables the data path writes (derived rollups are filled by materialized views, never batched by us). */
+function writableTables(): Set<string> {
+  return new Set([...buildCatalog().values()].filter((t) => !t.derived).map((t) => t.name));
+}
+
+function tableProblems(c: Config): string[] {
+  const tables = writableTables();
+  return Object.keys(c.batching.tables ?? {})
+    .filter((name) => !tables.has(name))
+    .map((name) => `batching.tables.${name}: no such table (one of ${[...tables].sort().join(', ')})`);
+}
+
+function readable(file: string): string | undefined {
+  try {
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+  }
+}
+
+/** Every configured file, by key. */
+function files(c: Config): [FileKey, string | undefined][] {
+  return [
+    ['geoip.file', c.geoip.file],
+    ['server.tls.certFile', c.server.tls?.certFile],
+    ['server.tls.keyFile', c.server.tls?.keyFile],
+    ['privacy.hashKeyFile', c.privacy.hashKeyFile],
+    ['apiKeys.file', c.apiKeys.file],
+    ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+  ];
+}
+
+function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, file] of files(c).filter(([k]) => only === undefined || only.includes(k))) {
+    const problem = file === undefined ? undefined : readable(file);
+    if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
+  }
+  return out;
+}
+
+/** What the schema cannot say: patterns that compile, site keys that are unique. */
+function valueProblems(c: Config): string[] {
+  const out: string[] = [];
+  for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const [i, site] of c.sites.keys.entries()) {
+    if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
+    seen.add(site.key);
+  }
+  return out;
+}
+
+function referenceProblems(c: Config, opts: LoadOptions): string[] {
+  return [...tableProblems(c), ...fileProblems(c, opts.files), ...valueProblems(c)];
 }
 
 export function validCidr(s: string): boolean {
@@ -114,22 +202,31 @@ export function validCidr(s: string): boolean {
 }
 
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
-export function parseConfig(raw: unknown, source = 'inline', preProblems: readonly string[] = []): Config {
+export function parseConfig(
+  raw: unknown,
+  source = 'inline',
+  preProblems: readonly string[] = [],
+  opts: LoadOptions = {},
+): Config {
   return parseWithSchema<Config>(IngestConfig, raw, {
     subject: `configuration (${source})`,
     emptySections: true,
     problems: preProblems,
-    check: semanticProblems,
+    check: (c) => semanticProblems(c, opts),
   });
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
-export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadOptions = {},
+): Config {
   const path = file ?? env.TRACKER_CONFIG;
   const source = path !== undefined && path !== '' ? path : undefined;
   const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
   if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
   const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, source ?? 'defaults + env', problems);
+  return parseConfig(merged, source ?? 'defaults + env', problems, opts);
 }

@@ -11,6 +11,8 @@
 //   {{ttl column}}        TTL from the retention config (nothing when the table keeps forever)
 //   {{settings}}          the insert deduplication window (required on every data table)
 //   {{distribute expr}}   sharding key of the Distributed table (required on every data table)
+//   {{alter X}}           the table an ALTER TABLE changes: db.X; cluster: db.X_local ON CLUSTER c, and the
+//                         same statement again for the Distributed db.X ON CLUSTER c (its columns must match)
 //   {{everywhere X}}      a small table every node holds in full (settings a materialized view reads):
 //                         db.X; cluster: db.X ON CLUSTER c with one Keeper path for all shards, no Distributed
 //   {{drop X}}            the table a DROP TABLE removes: db.X; cluster: the Distributed db.X ON CLUSTER c,
@@ -99,8 +101,10 @@ export function renderMigration(migration: Migration, opts: RenderOptions): stri
 /** Renders one source statement into one statement (single node) or two (cluster: + Distributed). */
 export function renderStatement(statement: string, opts: RenderOptions): string[] {
   checkOptions(opts);
+  const altered = markerArg(statement, 'alter');
+  if (altered !== undefined) return renderOnTargets(statement, 'alter', alterTargets(altered, opts));
   const dropped = markerArg(statement, 'drop');
-  if (dropped !== undefined) return renderDrop(statement, dropped, opts);
+  if (dropped !== undefined) return renderOnTargets(statement, 'drop', dropTargets(dropped, opts));
   const everywhere = markerArg(statement, 'everywhere');
   const table = markerArg(statement, 'table') ?? everywhere;
   const ctx = { ...opts, table, everywhere: everywhere !== undefined };
@@ -119,18 +123,28 @@ export function renderStatement(statement: string, opts: RenderOptions): string[
   return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
 }
 
-/** A DROP TABLE of data table X: on a cluster the Distributed table first (it reads the local one). */
-function renderDrop(statement: string, table: string, opts: RenderOptions): string[] {
+/** ALTER TABLE of data table X: on a cluster the local table first, then the Distributed one over it. */
+function alterTargets(table: string, opts: RenderOptions): string[] {
+  return clusterTargets(table, opts, ['local', 'distributed']);
+}
+
+/** DROP TABLE of data table X: on a cluster the Distributed table first (it reads the local one). */
+function dropTargets(table: string, opts: RenderOptions): string[] {
+  return clusterTargets(table, opts, ['distributed', 'local']);
+}
+
+function clusterTargets(table: string, opts: RenderOptions, order: readonly ('local' | 'distributed')[]) {
   if (!IDENTIFIER.test(table)) throw new Error(`render: invalid table name ${table}`);
   const db = quoteIdent(opts.database);
-  const targets = opts.cluster
-    ? [
-        `${db}.${quoteIdent(table)}${onCluster(opts)}`,
-        `${db}.${quoteIdent(`${table}_local`)}${onCluster(opts)}`,
-      ]
-    : [`${db}.${quoteIdent(table)}`];
+  if (!opts.cluster) return [`${db}.${quoteIdent(table)}`];
+  const name = (which: 'local' | 'distributed') => (which === 'local' ? `${table}_local` : table);
+  return order.map((which) => `${db}.${quoteIdent(name(which))}${onCluster(opts)}`);
+}
+
+/** The statement once per target, its `{{marker X}}` replaced by that target. */
+function renderOnTargets(statement: string, marker: string, targets: readonly string[]): string[] {
   return targets.map((target) =>
-    tidy(statement.replace(MARKER, (m, name: string) => (name === 'drop' ? target : m))),
+    tidy(statement.replace(MARKER, (m, name: string) => (name === marker ? target : m))),
   );
 }
 

@@ -31,7 +31,9 @@ export function pruneCommand(out: (text: string) => void, setExit: (code: number
     .option('--users <file>', 'prune the rows of these uids (one UUID per line), any age')
     .option('--batch-size <n>', 'visitors per statement with --visitors/--users', '1000')
     .action(async (flags: Flags) => {
-      const config = loadConfig(flags.config);
+      // Prune reads the store's password and nothing else the ingest reads (TLS, hash key, GeoIP): its
+      // CronJob mounts only the configuration and the password.
+      const config = loadConfig(flags.config, process.env, { files: ['store.passwordFile'] });
       const request = pruneRequest(flags, config.retention);
       const rendering: Rendering =
         config.store.kind === 'clickhouse' && config.store.cluster !== undefined
