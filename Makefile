@@ -29,13 +29,22 @@ tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, kubectl, helm, kwok
 	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
 	bash e2e/env/tools/build.sh
 
+.PHONY: browser
+browser: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
+	bash e2e/browser/install.sh
+
+.PHONY: client
+client: deps ## Build the browser client into client/dist (ESM, script tag, types; prints gzipped sizes)
+	node client/build.ts
+
 .PHONY: run
 run: deps ## Start the ingest on the embedded ClickHouse engine (chdb), http://localhost:8080
 	node ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
 
 .PHONY: typecheck
-typecheck: deps ## tsc --noEmit
+typecheck: deps ## tsc --noEmit (the browser client has its own tsconfig: DOM types)
 	tsc --noEmit -p tsconfig.json
+	tsc --noEmit -p client/tsconfig.json
 
 .PHONY: lint
 lint: deps ## Biome lint + format check
@@ -50,7 +59,7 @@ test-unit: deps ## Unit tests (no services)
 	vitest run --project unit
 
 .PHONY: test-integration
-test-integration: deps tools ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb
+test-integration: deps tools browser ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb, Chromium
 	vitest run --project integration
 
 .PHONY: test-containers
@@ -60,7 +69,7 @@ test-containers: deps tools ## The images, built from the Dockerfiles, run on a 
 NODE_BUILD_LOG := $(CACHE)/kind-node-build.log
 
 .PHONY: test
-test: deps tools typecheck lint check-generated ## Everything: typecheck, lint, unit, integration, container and kind tests
+test: deps tools browser typecheck lint check-generated ## Everything: typecheck, lint, unit, integration, container and kind tests
 	@# The kind node's Go builds (kubelet, containerd, ...: tens of minutes on a cold machine, nothing once
 	@# cached) run niced in the background during the unit and integration tests; the kind suite needs them.
 	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.

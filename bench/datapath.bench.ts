@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Row } from '../ingest/datapath/contract.ts';
-import { createDataPath } from '../ingest/datapath/datapath.ts';
+import { parseConfig } from '../ingest/config.ts';
+import { createDataPath } from '../ingest/datapath/index.ts';
+import type { Row } from '../store/index.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '64' } },
@@ -42,10 +43,12 @@ function event(): Row {
 
 async function run(batchSize: number): Promise<void> {
   const name = `b${batchSize}`;
-  const dp = await createDataPath({
-    store: { kind: 'embedded', path: join(root, 'chdb'), database: `bench_${name}` },
-    spool: { dir: join(root, `spool_${name}`) },
-  });
+  const dp = await createDataPath(
+    parseConfig({
+      store: { kind: 'embedded', path: join(root, 'chdb'), database: `bench_${name}` },
+      spool: { dir: join(root, `spool_${name}`) },
+    }),
+  );
   const latencies: number[] = [];
   let rows = 0;
   const end = performance.now() + seconds * 1000;

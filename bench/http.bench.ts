@@ -1,4 +1,4 @@
-// `make bench` (HTTP level, issue 4): requests/s and p50/p99 for a single-event POST /tr/v1/tr/ and a
+// `make bench` (HTTP level): requests/s and p50/p99 for a single-event POST /tr/v1/tr/ and a
 // 100-event batch (HTTP JSON array and WebSocket frame with ack) — all acknowledged only once durable on
 // the real data path + embedded chdb — next to a bare Fastify hello-world measured in the same run on
 // the same machine, plus the ratio and each server's peak RSS. Numbers are printed, never asserted.

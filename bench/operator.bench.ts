@@ -5,11 +5,11 @@
 // mapped to ONE ClickHouse-HTTP test double (chdb): this measures the operator, not ClickHouse.
 // Numbers are printed, never asserted.
 import { KubeConfig } from '@kubernetes/client-node';
-import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { namesOf } from '../cdk8s/index.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { startEnvironment } from '../e2e/env/environment.ts';
-import type { KubeRest } from '../operator/kube/rest.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import type { Metrics } from '../operator/metrics.ts';
 import { startOperator } from '../operator/operator.ts';
 import { startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';

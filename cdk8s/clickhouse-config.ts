@@ -1,13 +1,13 @@
 // ClickHouse server configuration of one replica, as config.d / users.d YAML files, split by what a change
-// needs (operator-peers §6.4, Altinity's restart rules): remote_servers, macros, the Keeper section, users and
-// profiles are reloaded by the running server; everything else (ports, paths, interserver, extraConfig) needs
-// a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
+// needs: remote_servers, macros, the Keeper section, users and profiles are reloaded by the running server
+// (ClickHouse watches those files); everything else (ports, paths, interserver, extraConfig) is read only at
+// start and needs a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
 import { stringify } from 'yaml';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { hashOf } from '../kube/hash.ts';
 import { raftMembers } from './keeper.ts';
-import { hashOf } from './meta.ts';
+import type { ConfigHashes } from './meta.ts';
 import { clickhouseClusterName, type Names, ports } from './names.ts';
-import type { ConfigHashes } from './types.ts';
 
 /** Environment variables the pod sets from Secrets; the config only names them (from_env). */
 export const clickhouseEnv = {

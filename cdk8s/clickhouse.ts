@@ -10,6 +10,7 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
+import type { KubeObject } from '../kube/object.ts';
 import {
   clickhouseConfig,
   clickhouseDataDir,
@@ -17,10 +18,10 @@ import {
   configFiles,
   type ReplicaId,
 } from './clickhouse-config.ts';
+import type { ConfigHashes } from './meta.ts';
 import { annotations, type Component, labelKeys, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names, ports } from './names.ts';
 import { dataClaim, podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
-import type { ConfigHashes, KubeObject } from './types.ts';
 
 const component: Component = 'clickhouse';
 const uid = 101;

@@ -1,7 +1,7 @@
 // The two ClickHouse config hashes: the operator restarts a replica only when the restart hash changes.
 import { describe, expect, it } from 'vitest';
 import { renderCluster } from './index.ts';
-import { cluster } from './testing.ts';
+import { cluster } from './testing/cluster.ts';
 
 const hashes = (spec: unknown) => renderCluster(cluster(spec)).hashes;
 const base = { clickhouse: { shards: 1, replicas: 2 }, keeper: { replicas: 1 } };

@@ -1,22 +1,32 @@
 // renderCluster: a TrackerCluster → every Kubernetes object it needs, plus the config hashes the operator
 // compares to decide on restarts. Pure: no I/O, no clock, no randomness (Secrets with random values are the
-// operator's job; `generatedSecrets` says which). One cdk8s Chart per component synthesizes the objects
+// operator's job; `secrets` says which). One cdk8s Chart per component synthesizes the objects
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
+import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
-import type { ConfigHashes, KubeObject } from './types.ts';
+import { pruneObjects } from './prune.ts';
 
-export { annotations, labelKeys } from './meta.ts';
+// The renderer's public surface: everything outside cdk8s/ imports from here.
+export { replicaIds } from './clickhouse.ts';
+export {
+  annotations,
+  type Component,
+  type ConfigHashes,
+  labelKeys,
+  labels,
+  ownerReferences,
+} from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
-export type { ConfigHashes, KubeObject } from './types.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;
@@ -54,6 +64,7 @@ export function renderCluster(tc: TrackerCluster): Rendered {
     new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names)),
     new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
+    new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),
   ];
   const keys = tc.spec.clickhouse.passwordSecretRef
     ? [credentialKeys.interserver]
@@ -61,7 +72,12 @@ export function renderCluster(tc: TrackerCluster): Rendered {
   return {
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
-    secrets: [{ name: names.credentials, keys }],
+    // The hash key is a Secret of its own: the credentials Secret is never updated once created, and
+    // clusters made before the key existed get it this way too.
+    secrets: [
+      { name: names.credentials, keys },
+      { name: names.hashKey, keys: [credentialKeys.hashKey] },
+    ],
   };
 }
 

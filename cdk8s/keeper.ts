@@ -4,10 +4,12 @@
 import type { V1ConfigMap, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { annotations, type Component, hashOf, labels, metadata, selectorLabels } from './meta.ts';
+import { hashOf } from '../kube/hash.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { ConfigHashes } from './meta.ts';
+import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { type Names, ports } from './names.ts';
 import { dataClaim, podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
-import type { ConfigHashes, KubeObject } from './types.ts';
 
 const component: Component = 'keeper';
 const configDir = '/etc/clickhouse-keeper';

@@ -1,9 +1,11 @@
-// Labels, owner references and hashes shared by every builder.
-import { createHash } from 'node:crypto';
+// Labels, owner references and hash annotations shared by every builder.
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 
-export type Component = 'keeper' | 'clickhouse' | 'ingest' | 'nats';
+export type Component = 'keeper' | 'clickhouse' | 'ingest' | 'nats' | 'prune';
+
+/** Restart-relevant and hot-reloadable config, hashed separately: the operator restarts only on `restart`. */
+export type ConfigHashes = { restart: string; hot: string };
 
 /** Annotation keys the operator reads (restart decisions) and sets. */
 export const annotations = {
@@ -67,20 +69,4 @@ export function metadata(
     labels: { ...labels(tc, component), ...extra.labels },
     ...(owners ? { ownerReferences: owners } : {}),
   };
-}
-
-/** A short, stable hash of any JSON value (keys sorted, so property order never changes it). */
-export function hashOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { namesOf } from './names.ts';
-import { cluster } from './testing.ts';
+import { cluster } from './testing/cluster.ts';
 
 describe('namesOf', () => {
   const n = namesOf(cluster({}, { name: 'web', namespace: 'prod' }));

@@ -4,10 +4,11 @@
 import type { V1ConfigMap, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { NatsSpec } from '../crds/spec.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { annotations, type Component, hashOf, labels, metadata, selectorLabels } from './meta.ts';
+import { hashOf } from '../kube/hash.ts';
+import type { KubeObject } from '../kube/object.ts';
+import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { type Names, ports } from './names.ts';
 import { dataClaim, podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
-import type { KubeObject } from './types.ts';
 
 const component: Component = 'nats';
 const uid = 1000;

@@ -7,9 +7,9 @@ import type {
   V1NetworkPolicyPeer,
 } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { type Component, metadata, selectorLabels } from './meta.ts';
 import { type Names, ports } from './names.ts';
-import type { KubeObject } from './types.ts';
 
 /** Label of the operator's pods (charts/ sets it); they may run in any namespace. */
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'tracker-operator' };

@@ -4,11 +4,12 @@ import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { kubectlOk } from '../common/k8s/kubectl.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { group, plural, type TrackerCluster, version } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
-import { type KubeObject, renderCluster } from './index.ts';
+import { kubectlOk } from '../e2e/env/kubectl.ts';
+import type { KubeObject } from '../kube/object.ts';
+import { renderCluster } from './index.ts';
 
 const kubeconfig = inject('kubeconfig');
 let namespace = '';
@@ -84,5 +85,11 @@ describe.each(['minimal', 'production'])('examples/%s.yaml rendered', (file) => 
       spec: { ingress: Array<{ from?: unknown[] }> };
     };
     expect(np.spec.ingress[0]?.from).toHaveLength(2);
+    if (file === 'production') {
+      const prune = get('CronJob', `${base}-prune`) as {
+        spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: unknown } } };
+      };
+      expect(prune.spec).toMatchObject({ schedule: '17 3 * * *', concurrencyPolicy: 'Forbid' });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { annotations, renderCluster } from './index.ts';
-import { cluster, find, json } from './testing.ts';
+import { cluster, find, json } from './testing/cluster.ts';
 
 function kinds(spec: unknown): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -112,12 +112,14 @@ describe('renderCluster', () => {
     expect(renderCluster(cluster(spec))).toEqual(renderCluster(cluster(spec)));
   });
 
-  it('lists the Secret the operator must generate', () => {
+  it('lists the Secrets the operator must generate', () => {
+    const hashKey = { name: 'demo-hash-key', keys: ['hash-key'] };
     expect(renderCluster(cluster()).secrets).toEqual([
       { name: 'demo-credentials', keys: ['password', 'interserver-secret'] },
+      hashKey,
     ]);
     const withRef = renderCluster(cluster({ clickhouse: { passwordSecretRef: { name: 'mine' } } }));
-    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }]);
+    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }, hashKey]);
   });
 
   it('puts only the restart hash on ClickHouse and Keeper pod templates', () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderCluster } from './index.ts';
-import { cluster, find, json } from './testing.ts';
+import { cluster, find, json } from './testing/cluster.ts';
 
 const host = (s: number, r: number) => `demo-ch-${s}-${r}-0.demo-ch-headless.ns.svc.cluster.local`;
 const keeperHost = (i: number) => `demo-keeper-${i}.demo-keeper-headless.ns.svc.cluster.local`;

@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { startDoubles } from '../operator/testing/clickhouse-doubles.ts';
 import {
   condition,

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { kubectlPath } from '../common/k8s/kubectl.ts';
-import { createNamespace } from '../crds/testing-kube.ts';
+import { createNamespace } from '../crds/testing/kube.ts';
+import { kubectlPath } from '../e2e/env/kubectl.ts';
 
 const kubeconfig = inject('kubeconfig');
 let namespace = '';

@@ -21,15 +21,13 @@ describe('tracker render', () => {
   });
 
   it('production example: autoscaled ingest without replicas, TLS, NATS, 2x2 + 3 Keepers', () => {
-    const objects = docs(renderText(example('production'))) as Array<Record<string, never>>;
+    const objects = docs(renderText(example('production')));
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
       spec: Record<string, unknown>;
     };
     expect(deployment.spec.replicas).toBeUndefined();
     expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(true);
-    const names = objects
-      .filter((o) => o.kind === 'StatefulSet')
-      .map((o) => (o as { metadata: { name: string } }).metadata.name);
+    const names = objects.filter((o) => o.kind === 'StatefulSet').map((o) => o.metadata.name);
     expect(names.sort()).toEqual([
       'analytics-ch-0-0',
       'analytics-ch-0-1',

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderCluster } from '../cdk8s/index.ts';
-import { type KubeObject, kube } from '../cdk8s/types.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
+import { type KubeObject, kube } from '../kube/object.ts';
 
 export type RenderOptions = { file: string; namespace?: string; withCrd?: boolean; output?: 'yaml' | 'json' };
 

@@ -1,6 +1,6 @@
 // Condition types and reasons of TrackerCluster.status.conditions, and the reasons of the operator's
-// Kubernetes Events: the one list the operator, the CRD's printer columns and the docs refer to (STYLE
-// habit 3). Reasons are CamelCase as Kubernetes requires.
+// Kubernetes Events: the one list the operator, the CRD's printer columns and the docs refer to, so a reason
+// is never spelled twice. Reasons are CamelCase as Kubernetes requires.
 
 export const ConditionType = {
   KeeperReady: 'KeeperReady',
@@ -12,7 +12,7 @@ export const ConditionType = {
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
-/** Every condition type in the order the operator gates on them (SPEC 7: Keeper → ClickHouse → schema → ingest). */
+/** Every condition type in the order the operator gates on them (Keeper → ClickHouse → schema → ingest). */
 export const conditionTypes: readonly ConditionType[] = [
   ConditionType.KeeperReady,
   ConditionType.ClickHouseReady,
@@ -60,6 +60,7 @@ export const EventReason = {
   RestartingReplica: 'RestartingReplica',
   VolumeExpanded: 'VolumeExpanded',
   SecretCreated: 'SecretCreated',
-  SchemaApplied: 'SchemaApplied',
+  /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */
+  WriteFailed: 'WriteFailed',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

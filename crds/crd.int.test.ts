@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { kubectlOk } from '../common/k8s/kubectl.ts';
+import { kubectlOk } from '../e2e/env/kubectl.ts';
 import { rules } from './rules.ts';
-import { createNamespace, installCrd } from './testing-kube.ts';
+import { createNamespace, installCrd } from './testing/kube.ts';
 import { apiVersion, group, kind, plural, version } from './trackercluster.ts';
 import { defaultSpec } from './validate.ts';
 
@@ -83,6 +83,11 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       'TLS in the ingest config',
       { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
       rules.tlsFromSpec.message,
+    ],
+    [
+      'a hash key file in the ingest config',
+      { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
+      rules.hashKeyFromOperator.message,
     ],
   ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
     const text = await rejection(create(tc('invalid', spec)));

@@ -1,4 +1,5 @@
-// TrackerCluster status: small on purpose (SPEC 5; Altinity #1444 shows what a rendered spec in status does).
+// TrackerCluster status: small on purpose (a rendered spec in status makes every object large and every
+// status write expensive, and watchers of the resource pay for it).
 // Written only by the operator, once per reconcile, through the status subresource.
 import Type, { type Static } from 'typebox';
 import { conditionTypes } from './conditions.ts';

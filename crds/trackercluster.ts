@@ -1,13 +1,11 @@
 // The TrackerCluster API: group/version/kind constants and the object type the renderer and operator use.
+// Group, version, kind and plural are the registry's (kube/kinds.ts), which every managed kind shares.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { kinds } from '../kube/kinds.ts';
 import type { TrackerClusterSpec } from './spec.ts';
 import type { TrackerClusterStatus } from './status.ts';
 
-export const group = 'tracker.dev';
-export const version = 'v1alpha1';
-export const apiVersion = `${group}/${version}`;
-export const kind = 'TrackerCluster';
-export const plural = 'trackerclusters';
+export const { group, version, apiVersion, kind, plural } = kinds.TrackerCluster;
 export const singular = 'trackercluster';
 export const shortNames = ['tc'] as const;
 export const crdName = `${plural}.${group}`;

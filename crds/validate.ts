@@ -1,27 +1,15 @@
 // Parse and default a TrackerCluster the way the apiserver would (OpenAPI defaults, schema, non-transition CEL
-// rules), for `tracker render` and the renderer's own input check. All problems are reported at once.
-import Value from 'typebox/value';
+// rules), for `tracker render` and the renderer's own input check, through the one loader of configuration
+// and specs (common/config/loader.ts). All problems are reported at once, as one ConfigError.
+import { validate } from '../common/config/loader.ts';
+import { ConfigError } from '../common/config/problems.ts';
 import { rules } from './rules.ts';
 import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 
-export class TrackerClusterInvalid extends Error {
-  override readonly name = 'TrackerClusterInvalid';
-  readonly problems: readonly string[];
-  constructor(name: string, problems: readonly string[]) {
-    super(`invalid TrackerCluster ${name}:\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
-
 /** Default the spec (a copy) and return it with every schema and rule violation. */
 export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
-  const spec = Value.Default(SpecSchema, structuredClone(input ?? {})) as TrackerClusterSpec;
-  const schemaProblems = [...Value.Errors(SpecSchema, spec)]
-    // An anyOf failure repeats each alternative's error; the summary line is the one a user can act on.
-    .filter((e) => !e.schemaPath.includes('/anyOf/'))
-    .map((e) => `spec${e.instancePath.replaceAll('/', '.')}: ${e.message}`);
-  const problems = [...new Set(schemaProblems)];
+  const { value: spec, problems } = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
   if (problems.length === 0) problems.push(...semanticErrors(spec));
   return { spec, problems };
 }
@@ -45,6 +33,10 @@ export function semanticErrors(spec: TrackerClusterSpec): string[] {
       `spec.ingest.tls: ${rules.tlsOneSource.message}`,
     ],
     [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
+    [
+      ingest.config.privacy?.hashKeyFile === undefined,
+      `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
+    ],
   ];
   return checks.filter(([ok]) => !ok).map(([, message]) => message);
 }
@@ -75,7 +67,7 @@ export function parseTrackerCluster(input: unknown): TrackerCluster {
   }
   const { spec, problems: specProblems } = defaultSpec(obj.spec);
   problems.push(...specProblems);
-  if (problems.length > 0) throw new TrackerClusterInvalid(name, problems);
+  if (problems.length > 0) throw new ConfigError(`TrackerCluster ${name}`, problems);
   return {
     apiVersion,
     kind,

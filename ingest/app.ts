@@ -1,10 +1,12 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
+import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
@@ -27,7 +29,7 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   return {
     logger: opts.logger ?? false,
     bodyLimit: server.bodyLimitBytes,
-    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host (seed bug 26)
+    // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
@@ -36,24 +38,6 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     return503OnClosing: true,
     ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
   } as FastifyServerOptions;
-}
-
-// The seed's browser client posts JSON as text/plain to avoid a CORS preflight: accept it as JSON.
-function textAsJson(app: FastifyInstance): void {
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        Object.assign(new Error('body is not valid JSON'), {
-          statusCode: 400,
-          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
-        }),
-      );
-    }
-  });
 }
 
 function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
@@ -69,7 +53,13 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
   requestMetrics(app, metrics);
-  textAsJson(app);
+  registerBodyParsers(app);
+  // gzip/deflate request bodies (replies are never compressed); the body limit applies after inflating
+  await app.register(compress, {
+    globalCompression: false,
+    globalDecompression: true,
+    requestEncodings: ['gzip', 'deflate'],
+  });
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: deps.config.websocket.maxFrameBytes } });
   await registerCors(app, deps.config);

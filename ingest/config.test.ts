@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig, validCidr } from './config.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { loadConfig, parseConfig, validCidr } from './config.ts';
 
 const problemsOf = (fn: () => unknown): readonly string[] => {
   try {
@@ -24,7 +25,7 @@ describe('config', () => {
     expect(Object.isFrozen(c.server)).toBe(true);
   });
 
-  it('reports every problem at once, each naming its key path (seed bug 19: bad config → silent zero values)', () => {
+  it('reports every problem at once, each naming its key path (a bad config never means silent zero values)', () => {
     const problems = problemsOf(() =>
       parseConfig({ server: { port: 'x', bogus: 1 }, privacy: { ipMode: 'nope' }, zzz: true }),
     );
@@ -48,7 +49,7 @@ describe('config', () => {
     ]);
   });
 
-  it('rejects "*" with credentials (seed bug 25: CORS * with credentials)', () => {
+  it('rejects CORS "*" with credentials (browsers refuse the combination)', () => {
     expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
       /^cors\.origins:/,
     );
@@ -112,4 +113,42 @@ describe('config', () => {
     ['1.2.3.4/a', false],
     ['fe80::/129', false],
   ])('validCidr(%s) = %s', (cidr, ok) => expect(validCidr(cidr)).toBe(ok));
+});
+
+describe('checks beyond the schema', () => {
+  it.each([
+    [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],
+    [{ batching: { tables: { hits: {} } } }, /batching\.tables\.hits: no such table/], // filled by a view
+    [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
+    [
+      { userAgent: { extraBotPatterns: ['('] } },
+      /userAgent\.extraBotPatterns\.0: not a valid regular expression/,
+    ],
+    [
+      {
+        sites: {
+          keys: [1, 2].map(() => ({ key: 'same_key_1', oid: '0a000000-0000-4000-8000-0000000000a1' })),
+        },
+      },
+      /sites\.keys\.1\.key: used by an earlier entry/,
+    ],
+  ])('%j', (raw, problem) => {
+    expect(() => parseConfig(raw)).toThrow(problem);
+  });
+});
+
+describe('a tool on the ingest configuration', () => {
+  // The prune CronJob mounts the configuration and the store password only: the TLS files and the hash key the
+  // ingest pods mount are not there, and checking them stopped prune before it did anything.
+  it('checks only the files it names', () => {
+    const raw = {
+      server: { tls: { certFile: '/nonexistent/tls.crt', keyFile: '/nonexistent/tls.key' } },
+      privacy: { hashKeyFile: '/nonexistent/hash.key' },
+      store: { kind: 'clickhouse', url: 'http://ch:8123', passwordFile: '/nonexistent/password' },
+    };
+    expect(problemsOf(() => parseConfig(raw, 'inline', [], { files: ['store.passwordFile'] }))).toEqual([
+      'store.passwordFile: no such file: /nonexistent/password',
+    ]);
+    expect(problemsOf(() => parseConfig(raw))).toHaveLength(4);
+  });
 });

@@ -1,37 +1,20 @@
-// Load the ingest configuration: file (JSON or YAML) + environment overrides, validated strictly against
-// the shared schema (common/config/ingest.ts). Every problem is reported at once with its key path; unknown
-// keys are errors. The result is deep-frozen: nothing may change configuration after start.
-import { readFileSync } from 'node:fs';
+// Load the ingest configuration: file (JSON or YAML) + environment overrides, through the one loader
+// (common/config/loader.ts) against the shared schema (common/config/ingest.ts). Every problem is reported at
+// once with its key path; unknown keys are errors. The result is deep-frozen: nothing may change
+// configuration after start.
+import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
-import type { TSchema } from 'typebox';
-import Value from 'typebox/value';
-import YAML from 'yaml';
 import { IngestConfig } from '../common/config/ingest.ts';
-import { formatSchemaErrors, type SchemaError } from './config-errors.ts';
+import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { buildCatalog } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
   readonly [K in keyof IngestConfig]-?: Readonly<NonNullable<IngestConfig[K]>>;
 };
 
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
-    super(`invalid configuration (${source}):\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
 export const ENV_PREFIX = 'TRACKER_';
-// Sections whose absence means "defaults" (store defaults to the embedded engine).
-const SECTION_DEFAULTS: Record<string, unknown> = { store: { kind: 'embedded' } };
-
-function readFile(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-}
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -101,7 +84,24 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
   return out;
 }
 
-function semanticProblems(c: Config): string[] {
+/** The keys of configured files, each checked to be readable when the configuration is loaded. */
+export type FileKey =
+  | 'geoip.file'
+  | 'server.tls.certFile'
+  | 'server.tls.keyFile'
+  | 'privacy.hashKeyFile'
+  | 'apiKeys.file'
+  | 'store.passwordFile';
+
+export interface LoadOptions {
+  /**
+   * The configured files this process reads: only these must be readable (default: every one, as the ingest
+   * reads them all). A tool on the same configuration names its own (`tracker prune`: the store password).
+   */
+  readonly files?: readonly FileKey[];
+}
+
+function semanticProblems(c: Config, opts: LoadOptions): string[] {
   const p: string[] = [];
   if (c.cors.credentials && c.cors.origins.includes('*')) {
     p.push(
@@ -119,7 +119,76 @@ function semanticProblems(c: Config): string[] {
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
-  return p;
+  return [...p, ...referenceProblems(c, opts)];
+}
+
+// Configuration that names something outside itself: table names in batching overrides and files on disk,
+// plus the few value checks the schema cannot express. A mistake in either would otherwise start the process
+// silently (an override for a misspelt table is never used; a missing GeoIP file leaves every lookup empty)
+// or end it with a stack trace; each is one problem line naming the key, like any other.
+
+/** Tables the data path writes (derived rollups are filled by materialized views, never batched by us). */
+function writableTables(): Set<string> {
+  return new Set([...buildCatalog().values()].filter((t) => !t.derived).map((t) => t.name));
+}
+
+function tableProblems(c: Config): string[] {
+  const tables = writableTables();
+  return Object.keys(c.batching.tables ?? {})
+    .filter((name) => !tables.has(name))
+    .map((name) => `batching.tables.${name}: no such table (one of ${[...tables].sort().join(', ')})`);
+}
+
+function readable(file: string): string | undefined {
+  try {
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+  }
+}
+
+/** Every configured file, by key. */
+function files(c: Config): [FileKey, string | undefined][] {
+  return [
+    ['geoip.file', c.geoip.file],
+    ['server.tls.certFile', c.server.tls?.certFile],
+    ['server.tls.keyFile', c.server.tls?.keyFile],
+    ['privacy.hashKeyFile', c.privacy.hashKeyFile],
+    ['apiKeys.file', c.apiKeys.file],
+    ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+  ];
+}
+
+function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, file] of files(c).filter(([k]) => only === undefined || only.includes(k))) {
+    const problem = file === undefined ? undefined : readable(file);
+    if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
+  }
+  return out;
+}
+
+/** What the schema cannot say: patterns that compile, site keys that are unique. */
+function valueProblems(c: Config): string[] {
+  const out: string[] = [];
+  for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch {
+      out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const [i, site] of c.sites.keys.entries()) {
+    if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
+    seen.add(site.key);
+  }
+  return out;
+}
+
+function referenceProblems(c: Config, opts: LoadOptions): string[] {
+  return [...tableProblems(c), ...fileProblems(c, opts.files), ...valueProblems(c)];
 }
 
 export function validCidr(s: string): boolean {
@@ -132,56 +201,32 @@ export function validCidr(s: string): boolean {
   return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
 }
 
-// TypeBox applies a union's defaults only when a branch already validates; pick the branch by its `kind`
-// literal first so a typo elsewhere in the section does not also report every defaulted key as missing.
-function defaultBranch(schema: unknown, value: unknown): unknown {
-  if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
-  const branch = schema.anyOf.find(
-    (b) =>
-      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
-  );
-  return branch === undefined ? value : Value.Default(branch as TSchema, value);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
-export function parseConfig(raw: unknown, source = 'inline', preProblems: string[] = []): Config {
-  if (!isObj(raw)) throw new ConfigError(source, ['(root): must be an object']);
-  const filled: Obj = { ...raw };
-  for (const key of schemaKeys(IngestConfig)) {
-    filled[key] ??= structuredClone(SECTION_DEFAULTS[key] ?? {});
-    filled[key] = defaultBranch(childSchema(IngestConfig, key), filled[key]);
-  }
-  const withDefaults = Value.Default(IngestConfig as TSchema, filled);
-  const schemaErrors = [...Value.Errors(IngestConfig as TSchema, withDefaults)] as unknown as SchemaError[];
-  const problems = [...preProblems, ...formatSchemaErrors(schemaErrors)];
-  if (problems.length > 0) throw new ConfigError(source, problems);
-  const config = withDefaults as Config;
-  const semantic = semanticProblems(config);
-  if (semantic.length > 0) throw new ConfigError(source, semantic);
-  return deepFreeze(config);
+export function parseConfig(
+  raw: unknown,
+  source = 'inline',
+  preProblems: readonly string[] = [],
+  opts: LoadOptions = {},
+): Config {
+  return parseWithSchema<Config>(IngestConfig, raw, {
+    subject: `configuration (${source})`,
+    emptySections: true,
+    problems: preProblems,
+    check: (c) => semanticProblems(c, opts),
+  });
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
-export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadOptions = {},
+): Config {
   const path = file ?? env.TRACKER_CONFIG;
-  let raw: unknown = {};
-  if (path !== undefined && path !== '') {
-    try {
-      raw = readFile(path) ?? {};
-    } catch (err) {
-      throw new ConfigError(path, [`cannot read: ${(err as Error).message}`]);
-    }
-  }
-  if (!isObj(raw)) throw new ConfigError(path ?? 'env', ['(root): must be an object']);
+  const source = path !== undefined && path !== '' ? path : undefined;
+  const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
+  if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
   const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, path ?? 'defaults + env', problems);
+  return parseConfig(merged, source ?? 'defaults + env', problems, opts);
 }

@@ -1,14 +1,15 @@
 // Everything buildApp needs, injected so tests can swap any part (a test-double data path, a fixed clock,
 // a real NATS connection). server.ts builds the production set in one place.
 import type { Registry } from 'prom-client';
+import type { ApiKeyStore } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
-import type { DataPath } from './datapath/contract.ts';
+import type { DataPath } from './datapath/index.ts';
 import type { GeoIp } from './geoip/geoip.ts';
 import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
 import type { Hasher } from './privacy/hash.ts';
 import type { SaltStore } from './privacy/salts.ts';
-import type { ApiKeyStore } from './routes/shortlinks/api-keys.ts';
+import type { Repositories } from './repositories/index.ts';
 
 export interface AppDeps {
   readonly config: Config;
@@ -18,6 +19,8 @@ export interface AppDeps {
   readonly salts: SaltStore;
   readonly limiter: RateLimiter;
   readonly apiKeys: ApiKeyStore;
+  /** Every read a request makes (SQL lives there, never in a route). */
+  readonly repositories: Repositories;
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;

@@ -1,55 +1,65 @@
-// The ingest's catalog of coded errors. Handlers throw these; one error handler (plugins/error-handler.ts)
-// maps every error — ours, Fastify's, the data path's — to JSON `{error, message}` with the right status.
-// Codes are stable API: clients and dashboards match on them, so never rename one.
+// The ingest's one catalogue of coded errors. Routes, the WebSocket and the data path all throw IngestError
+// with a code from it; one mapping (mapError, used by plugins/errors.ts and the WebSocket) turns any thrown
+// value into a response: JSON `{error, message}`, the code's status and, where the catalogue gives one,
+// Retry-After. Codes are stable API: clients and dashboards match on them, so never rename one.
 
 export interface ErrorSpec {
   readonly status: number;
-  /** Seconds for Retry-After, for 429/503. */
+  /** What the code means; the message when a thrower gives none. */
+  readonly message: string;
+  /** Seconds for Retry-After (429 and 503), unless the thrower knows better (the spool's configured delay). */
   readonly retryAfterS?: number;
 }
 
-export const ERRORS = {
-  BAD_REQUEST: { status: 400 },
-  INVALID_EVENT: { status: 400 },
-  INVALID_FRAME: { status: 400 },
-  REDIRECT_NOT_ALLOWED: { status: 400 },
-  UNAUTHORIZED: { status: 401 },
-  FORBIDDEN: { status: 403 },
-  NOT_FOUND: { status: 404 },
-  BODY_TOO_LARGE: { status: 413 },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415 },
-  RATE_LIMITED: { status: 429, retryAfterS: 1 },
-  INTERNAL: { status: 500 },
-  NOT_READY: { status: 503, retryAfterS: 1 },
-  OVERLOADED: { status: 503, retryAfterS: 1 },
+export const errors = {
+  BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  INVALID_EVENT: { status: 400, message: 'An event does not match its table; nothing was stored.' },
+  INVALID_FRAME: { status: 400, message: 'The WebSocket frame is not an event.' },
+  REDIRECT_NOT_ALLOWED: { status: 400, message: 'The destination host is not on the redirect allow-list.' },
+  UNAUTHORIZED: { status: 401, message: 'Credentials are missing or invalid.' },
+  FORBIDDEN: { status: 403, message: 'Not allowed.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The body is larger than allowed.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.', retryAfterS: 1 },
+  /** A bug on our side (e.g. a write to a table the schema does not have); the response never says more. */
+  INTERNAL: { status: 500, message: 'internal error' },
+  NOT_READY: { status: 503, message: 'Shutting down; retry on another instance.', retryAfterS: 1 },
+  OVERLOADED: { status: 503, message: 'The spool is full or unwritable; retry later.', retryAfterS: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERRORS;
+export type ErrorCode = keyof typeof errors;
+
+export interface IngestErrorOptions {
+  readonly retryAfterS?: number;
+  /** Machine-readable specifics, e.g. the offending row and column of an INVALID_EVENT. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
 
 export class IngestError extends Error {
+  override readonly name = 'IngestError';
   readonly code: ErrorCode;
   readonly statusCode: number;
   readonly retryAfterS: number | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { retryAfterS?: number; cause?: unknown } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'IngestError';
+  constructor(code: ErrorCode, message?: string, opts: IngestErrorOptions = {}) {
+    super(message ?? errors[code].message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    const spec: ErrorSpec = errors[code];
     this.code = code;
-    const spec: ErrorSpec = ERRORS[code];
     this.statusCode = spec.status;
     this.retryAfterS = opts.retryAfterS ?? spec.retryAfterS;
+    this.details = opts.details;
   }
 }
 
-export const ingestError = (
-  code: ErrorCode,
-  message: string,
-  opts?: { retryAfterS?: number; cause?: unknown },
-) => new IngestError(code, message, opts);
+export const isIngestError = (err: unknown, code?: ErrorCode): err is IngestError =>
+  err instanceof IngestError && (code === undefined || err.code === code);
 
 /** JSON body every error response carries. */
 export interface ErrorBody {
-  error: string;
+  error: ErrorCode;
   message: string;
 }
 
@@ -59,7 +69,7 @@ export interface MappedError {
   retryAfterS?: number;
 }
 
-// Fastify's own error codes (body parsing, limits, content types) → our catalog.
+// Fastify's own error codes (body parsing, limits, content types) → the catalogue.
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -68,74 +78,43 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
-};
-
-// The data path rejects with coded errors too (ingest/datapath/errors.ts); these are the codes it documents.
-// STORE_ERROR (a statement the store refused) is a 503 to clients too: the event was not accepted and a
-// retry may succeed; TABLE_UNKNOWN/TABLE_DERIVED are our own bugs and stay 500s.
-const DATAPATH_CODES: Record<string, ErrorCode> = {
-  ROW_INVALID: 'INVALID_EVENT',
-  OVERLOADED: 'OVERLOADED',
-  DRAINING: 'NOT_READY',
-  STORE_UNAVAILABLE: 'OVERLOADED',
-  STORE_ERROR: 'OVERLOADED',
+  // request decompression (@fastify/compress): a body that does not inflate, an encoding we do not take
+  FST_CP_ERR_INVALID_CONTENT: 'BAD_REQUEST',
+  FST_CP_ERR_INVALID_CONTENT_ENCODING: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 interface LooseError {
   code?: unknown;
   statusCode?: unknown;
   message?: unknown;
-  retryAfterS?: unknown;
-  retryAfterSeconds?: unknown;
-  retryAfterMs?: unknown;
   validation?: unknown;
 }
 
-function retryOf(e: LooseError, fallback: number | undefined): number | undefined {
-  if (typeof e.retryAfterS === 'number') return Math.max(1, Math.ceil(e.retryAfterS));
-  if (typeof e.retryAfterSeconds === 'number') return Math.max(1, Math.ceil(e.retryAfterSeconds));
-  if (typeof e.retryAfterMs === 'number') return Math.max(1, Math.ceil(e.retryAfterMs / 1000));
-  return fallback;
-}
-
-/** Map any thrown value to a response. Unknown errors become a 500 whose message leaks nothing internal. */
-export function mapError(err: unknown): MappedError {
-  const e: LooseError = typeof err === 'object' && err !== null ? (err as LooseError) : {};
+/**
+ * Fastify's and its plugins' errors: a known code or a schema validation failure becomes its catalogue
+ * entry; any other 4xx keeps its status under the closest code.
+ */
+function fastifyError(e: LooseError): MappedError | undefined {
   const message = typeof e.message === 'string' ? e.message : 'error';
-  const rawCode = typeof e.code === 'string' ? e.code : undefined;
-  const ours: ErrorCode | undefined =
-    err instanceof IngestError
-      ? err.code
-      : rawCode !== undefined
-        ? (FASTIFY_CODES[rawCode] ??
-          DATAPATH_CODES[rawCode] ??
-          (rawCode in ERRORS ? (rawCode as ErrorCode) : undefined))
-        : e.validation !== undefined
-          ? 'BAD_REQUEST'
-          : undefined;
-  if (ours !== undefined) {
-    const spec: ErrorSpec = ERRORS[ours];
-    return withRetry(spec.status, ours, message, retryOf(e, spec.retryAfterS));
-  }
-  // Other 4xx from Fastify or plugins keep their status; everything else is an internal error.
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return withRetry(
-      e.statusCode,
-      e.statusCode === 413 ? 'BODY_TOO_LARGE' : 'BAD_REQUEST',
-      message,
-      undefined,
-    );
-  }
-  return { status: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+  const known = typeof e.code === 'string' ? FASTIFY_CODES[e.code] : undefined;
+  if (known !== undefined) return respond(known, message);
+  if (e.validation !== undefined) return respond('BAD_REQUEST', message);
+  if (typeof e.statusCode !== 'number' || e.statusCode < 400 || e.statusCode >= 500) return undefined;
+  const code = e.statusCode === 413 ? 'BODY_TOO_LARGE' : 'BAD_REQUEST';
+  return { status: e.statusCode, body: { error: code, message } };
 }
 
-function withRetry(
-  status: number,
-  error: string,
-  message: string,
-  retryAfterS: number | undefined,
-): MappedError {
-  return retryAfterS === undefined
-    ? { status, body: { error, message } }
-    : { status, body: { error, message }, retryAfterS };
+function respond(code: ErrorCode, message: string, retryAfterS?: number): MappedError {
+  const spec: ErrorSpec = errors[code];
+  // A 500 says nothing about its cause (a stack, a statement, a path): the log has it.
+  const body = { error: code, message: code === 'INTERNAL' ? spec.message : message };
+  if (retryAfterS === undefined) return { status: spec.status, body };
+  return { status: spec.status, body, retryAfterS: Math.max(1, Math.ceil(retryAfterS)) };
+}
+
+/** Map any thrown value to a response. Anything not in the catalogue is a 500 that leaks nothing. */
+export function mapError(err: unknown): MappedError {
+  if (err instanceof IngestError) return respond(err.code, err.message, err.retryAfterS);
+  const loose = typeof err === 'object' && err !== null ? (err as LooseError) : {};
+  return fastifyError(loose) ?? respond('INTERNAL', errors.INTERNAL.message);
 }

@@ -49,7 +49,8 @@ function probe(url: URL, timeoutMs: number): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const config = loadConfig(serverConfigFile());
+  // Only where the server listens matters here: none of the files the configuration names is read.
+  const config = loadConfig(serverConfigFile(), process.env, { files: [] });
   const { host, port, tls } = config.server;
   const h = probeHost(host);
   const url = new URL(`${tls ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${port}/health`);

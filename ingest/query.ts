@@ -3,8 +3,9 @@
 // the default embedded store stop the server first (Ctrl-C drains everything into the store); a
 // clickhouse store can be queried while the server runs.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
-import { createStore } from './datapath/index.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { createStore } from '../store/index.ts';
+import { loadConfig } from './config.ts';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({

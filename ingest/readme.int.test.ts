@@ -1,4 +1,4 @@
-// The README's curl examples work as written (issue 4 "done when"): every `curl … localhost:8080 …`
+// The README's curl examples work as written: every `curl … localhost:8080 …`
 // command of ingest/README.md that needs no API key runs against the real service (real data path,
 // chdb), must exit 0 without an error body, and the events it sent must be queryable afterwards.
 import { execFile } from 'node:child_process';

@@ -2,19 +2,21 @@
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
+import { ConfigError } from '../common/config/problems.ts';
+import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
-import type { DataPath } from './datapath/contract.ts';
-import { createDataPath } from './datapath/index.ts';
+import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
+import { createKvBurstBucket } from './nats/kv-burst.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
 import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
-import { createApiKeyStore, loadKeyFile } from './routes/shortlinks/api-keys.ts';
+import { createRepositories } from './repositories/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
@@ -30,6 +32,7 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     spool: config.spool,
     batching: config.batching,
     retention: config.retention,
+    rollups: config.rollups,
   };
   return createDataPath(input, registry === undefined ? {} : { registry });
 }
@@ -43,23 +46,48 @@ async function connectNats(config: Config): Promise<NatsConnection | undefined> 
     : undefined;
 }
 
+/**
+ * Runs a start-up step that reads a configured file; a failure (a GeoIP file that is not a BIN file, a
+ * certificate that does not match its key, a short hash key) is a configuration error naming the key.
+ */
+async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
+  }
+}
+
 export async function createRuntime(
   config: Config,
   opts: { dataPath?: DataPath; log?: (msg: string, err?: unknown) => void } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
+  // configured files first: a mistake in one is reported before the store is opened
+  const hasher = await fromFile('privacy.hashKeyFile', () =>
+    createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir)),
+  );
+  const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
+  const tls = config.server.tls;
+  const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
+  const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
-  const hasher = createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir));
   const nc = await connectNats(config);
+  const { rateLimits } = config;
   const shared =
-    nc !== undefined && config.rateLimits.shared === 'nats'
-      ? await createKvDailyCounter(nc, config.rateLimits.kvBucket, hasher)
-      : undefined;
+    nc !== undefined && rateLimits.shared === 'nats'
+      ? {
+          daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
+          burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+          onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+        }
+      : {};
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
-    ...loadKeyFile(config.apiKeys.file),
+    ...fileKeys,
   ];
+  const repositories = createRepositories(dataPath.store, config.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -68,18 +96,16 @@ export async function createRuntime(
     config,
     dataPath,
     hasher,
-    geo: await openGeoIp(config.geoip.file, config.geoip.cacheSize),
+    geo,
     salts:
       nc !== undefined && config.privacy.salts === 'nats'
         ? await createKvSaltStore(nc, config.privacy.saltBucket)
         : createMemorySaltStore(),
-    limiter: createRateLimiter(
-      { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
-      shared,
-    ),
-    apiKeys: createApiKeyStore(keys, dataPath.store),
+    limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
+    apiKeys: createApiKeyStore(keys, repositories.apiKeys),
+    repositories,
     ...(publisher === undefined ? {} : { publisher }),
-    ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
+    ...(https === undefined ? {} : { https }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../e2e/env/ports.ts';
-import { createStore } from './datapath/index.ts';
+import { createStore } from '../store/index.ts';
 
 const SERVER = new URL('./server.ts', import.meta.url).pathname;
 

@@ -3,9 +3,10 @@
 // and on SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { ConfigError } from '../common/config/problems.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { buildApp } from './app.ts';
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
 import { watchTls } from './tls/reload.ts';
 

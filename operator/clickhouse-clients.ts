@@ -3,7 +3,7 @@
 // socket and a TLS handshake per replica per reconcile. Bounded: beyond `max` URLs the least recently used
 // IDLE client is closed (a client in use by another worker is never closed under it). A password change for
 // a URL replaces its client; a client whose query failed is not reused (fresh sockets on the next try).
-import type { SqlRunner } from '../schema/index.ts';
+import type { SqlRunner } from '../store/index.ts';
 
 export type SqlClient = SqlRunner & { close(): Promise<void> };
 

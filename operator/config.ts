@@ -1,13 +1,10 @@
 // Operator configuration: one strict schema (unknown keys are errors, every problem reported at once),
-// from an optional JSON/YAML file plus a few environment overrides. Frozen after load. Timings are
-// configurable so tests can use short leases and backoffs; the defaults are production values.
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+// from an optional JSON/YAML file plus a few environment overrides, through the one loader
+// (common/config/loader.ts). Frozen after load. Timings are configurable so tests can use short leases and
+// backoffs; the defaults are production values.
+import { hostname } from 'node:os';
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
-import YAML from 'yaml';
+import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 
 const strict = { additionalProperties: false } as const;
 const ms = (def: number, min: number, description: string) =>
@@ -59,7 +56,7 @@ export const OperatorConfigSchema = Type.Object(
     clickhouse: Type.Object(
       {
         /**
-         * THE test seam (issue 6, item 5): replica DNS name → HTTP URL. In a cluster this stays empty and
+         * THE test seam: replica DNS name → HTTP URL. In a cluster this stays empty and
          * replicas are reached through their Service DNS; tests map every replica to a loopback server.
          */
         endpoints: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), { default: {} }),
@@ -84,15 +81,6 @@ export const OperatorConfigSchema = Type.Object(
 );
 export type OperatorConfig = Static<typeof OperatorConfigSchema>;
 
-export class OperatorConfigError extends Error {
-  override readonly name = 'OperatorConfigError';
-  readonly problems: readonly string[];
-  constructor(source: string, problems: readonly string[]) {
-    super(`load operator config (${source}):\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
-
 /** Environment overrides: the few settings a Deployment sets per pod. */
 const envKeys: Record<string, (c: Record<string, unknown>, v: string) => void> = {
   TRACKER_OPERATOR_NAMESPACE: (c, v) => {
@@ -108,125 +96,23 @@ const envKeys: Record<string, (c: Record<string, unknown>, v: string) => void> =
 
 /** Validate, default and freeze a config object. */
 export function parseConfig(input: unknown, source = 'object'): Readonly<OperatorConfig> {
-  const value = Value.Default(OperatorConfigSchema, structuredClone(input ?? {}));
-  const problems = [...Value.Errors(OperatorConfigSchema, value)].map(
-    (e) => `${e.instancePath || '/'}: ${e.message}`,
-  );
-  const config = value as OperatorConfig;
-  const le = config.leaderElection;
-  if (problems.length === 0 && le.renewDeadlineMs >= le.leaseDurationMs) {
-    problems.push('/leaderElection/renewDeadlineMs: must be less than leaseDurationMs');
-  }
-  if (problems.length > 0) throw new OperatorConfigError(source, [...new Set(problems)]);
-  return deepFreeze(config);
+  return parseWithSchema<OperatorConfig>(OperatorConfigSchema, input ?? {}, {
+    subject: `operator configuration (${source})`,
+    check: (c) =>
+      c.leaderElection.renewDeadlineMs >= c.leaderElection.leaseDurationMs
+        ? ['leaderElection.renewDeadlineMs: must be less than leaseDurationMs']
+        : [],
+  });
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv): Readonly<OperatorConfig> {
-  const raw = (file ? readFileAny(file) : {}) as Record<string, unknown>;
+  const raw = (file ? readConfigFile(file, `operator configuration (${file})`) : {}) as Record<
+    string,
+    unknown
+  >;
   for (const [key, set] of Object.entries(envKeys)) {
     const v = env[key];
     if (v !== undefined && v !== '') set(raw, v);
   }
   return parseConfig(raw, file ?? 'environment');
-}
-
-function readFileAny(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new OperatorConfigError(file, [`cannot read: ${(err as Error).message}`]);
-  }
-  try {
-    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new OperatorConfigError(file, [`parse: ${(err as Error).message}`]);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-/** No usable cluster credentials; the message says which sources were tried and how to provide one. */
-export class KubeConfigError extends Error {
-  override readonly name = 'KubeConfigError';
-}
-
-/** Where a pod's service account credentials are mounted (client-node's in-cluster paths). */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-function readable(file: string, what: string): void {
-  try {
-    accessSync(file, constants.R_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable';
-    throw new KubeConfigError(`${what} ${file}: ${code}`);
-  }
-}
-
-function fromFiles(files: readonly string[], what: string): KubeConfig {
-  const kc = new KubeConfig();
-  for (const [i, file] of files.entries()) {
-    readable(file, what);
-    const one = i === 0 ? kc : new KubeConfig();
-    try {
-      one.loadFromFile(file);
-    } catch (err) {
-      // The first line names the problem; YAML errors go on with a source excerpt.
-      throw new KubeConfigError(`${what} ${file}: ${(err as Error).message.split('\n')[0]}`);
-    }
-    if (one !== kc) kc.mergeConfig(one);
-  }
-  return kc;
-}
-
-/**
- * The operator's cluster credentials, in kubectl's order: --kubeconfig, $KUBECONFIG, ~/.kube/config, then
- * the pod's service account. client-node's loadFromDefault would fall back to http://localhost:8080 when
- * there is none, and the operator would then report healthy while every request fails; this throws instead.
- * `env` is the process environment: for the service account, client-node reads KUBERNETES_SERVICE_HOST and
- * _PORT from process.env itself.
- */
-export function loadKubeConfig(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv,
-  /** `root`: a prefix for the service account path (tests mount one under a temporary directory). */
-  opts: { home?: string; root?: string } = {},
-): KubeConfig {
-  if (flag !== undefined && flag !== '') return fromFiles([flag], '--kubeconfig');
-  const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
-  if (listed.length > 0) return fromFiles(listed, 'KUBECONFIG');
-  const home = join(opts.home ?? homedir(), '.kube', 'config');
-  try {
-    accessSync(home);
-    return fromFiles([home], 'kubeconfig');
-  } catch (err) {
-    if (err instanceof KubeConfigError) throw err;
-  }
-  const root = opts.root ?? '';
-  const sa = `${root}${SERVICE_ACCOUNT_DIR}`;
-  if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') {
-    throw new KubeConfigError(
-      'no cluster credentials: pass --kubeconfig FILE or set KUBECONFIG, or run in a pod with a service ' +
-        'account token (KUBERNETES_SERVICE_HOST is not set)',
-    );
-  }
-  for (const f of ['token', 'ca.crt']) {
-    try {
-      accessSync(join(sa, f), constants.R_OK);
-    } catch {
-      throw new KubeConfigError(
-        `running in a pod without a service account token (${join(sa, f)} is missing): set ` +
-          'automountServiceAccountToken: true on the pod or its ServiceAccount',
-      );
-    }
-  }
-  const kc = new KubeConfig();
-  kc.loadFromCluster(root);
-  return kc;
 }

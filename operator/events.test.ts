@@ -1,5 +1,5 @@
-// Event reasons come from ONE module (crds/conditions.ts, STYLE habit 3): transitions use condition
-// reasons, actions use EventReason; the two sets must not overlap and both follow Kubernetes' CamelCase.
+// Event reasons come from ONE module (crds/conditions.ts), so none is spelled twice: transitions use
+// condition reasons, actions use EventReason; the two sets must not overlap and both are CamelCase.
 import { describe, expect, it } from 'vitest';
 import { ConditionReason, EventReason } from '../crds/conditions.ts';
 import * as events from './events.ts';

@@ -1,56 +1,44 @@
-// Kubernetes Events on the TrackerCluster for transitions a user should see in `kubectl describe`
-// (conditions changing status, refused shard decreases, restarts, prunes, PVC growth). Event reasons are
-// constants of crds/conditions.ts (STYLE habit 3): ConditionReason for transitions, EventReason for actions.
+// Kubernetes Events on the TrackerCluster for what a user should see in `kubectl describe`: conditions
+// changing status, refused shard decreases, restarts, prunes, PVC growth, failed writes. Event reasons are
+// constants of crds/conditions.ts (one list): ConditionReason for transitions, EventReason for actions.
+// This module only builds the Event; reconcile/write.ts sends it, like every other write.
 import { randomBytes } from 'node:crypto';
-import type { KubeObject } from '../cdk8s/types.ts';
 import type { ConditionReason, EventReason } from '../crds/conditions.ts';
-import { collectionPath, resourceType } from './kube/resources.ts';
-import type { KubeRest } from './kube/rest.ts';
-import type { Logger } from './log.ts';
+import type { KubeObject } from '../kube/object.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
-export interface EventRecorder {
-  record(
-    obj: KubeObject,
-    type: EventType,
-    reason: ConditionReason | EventReason,
-    message: string,
-  ): Promise<void>;
-}
+/** The component name Events carry (`source.component`, `reportingComponent`). */
+const eventComponent = 'tracker-operator';
 
-const eventType = resourceType('v1', 'Event');
-
-export function eventRecorder(rest: KubeRest, component: string, log: Logger): EventRecorder {
+export function eventBody(
+  obj: KubeObject,
+  type: EventType,
+  reason: ConditionReason | EventReason,
+  message: string,
+  now: Date = new Date(),
+): KubeObject {
+  const ns = obj.metadata.namespace ?? 'default';
+  const at = now.toISOString();
   return {
-    async record(obj, type, reason, message) {
-      const ns = obj.metadata.namespace ?? 'default';
-      const now = new Date().toISOString();
-      const body = {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${obj.metadata.name}.${randomBytes(6).toString('hex')}`, namespace: ns },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: obj.metadata.name,
-          namespace: ns,
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
-        },
-        type,
-        reason,
-        message: message.slice(0, 1024),
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      };
-      // An event that cannot be written is not worth failing a reconcile for.
-      await rest
-        .request('create', collectionPath(eventType, ns), { body })
-        .catch((err) => log.warn('Record event failed', { reason, error: err }));
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: `${obj.metadata.name}.${randomBytes(6).toString('hex')}`, namespace: ns },
+    involvedObject: {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      namespace: ns,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
     },
+    type,
+    reason,
+    message: message.slice(0, 1024),
+    source: { component: eventComponent },
+    reportingComponent: eventComponent,
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
   };
 }

@@ -3,9 +3,9 @@
 // released) and by a crash (SIGKILL: the lease must expire). Pods simulated by kwok, ClickHouse by a test double.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
-import type { KubeRest } from './kube/rest.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
 import { createTc, deployPath, patchTc, restFor, waitFor, waitForCondition } from './testing/harness.ts';
 import { type OperatorProcess, startOperatorProcess } from './testing/process.ts';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { KubeConfigError, loadKubeConfig, SERVICE_ACCOUNT_DIR } from './config.ts';
+import { KubeConfigError, loadKubeConfig, SERVICE_ACCOUNT_DIR } from './kubeconfig.ts';
 
 const kubeconfigYaml = (server: string) => `apiVersion: v1
 kind: Config

@@ -35,7 +35,7 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
     ],
     [
       ['--config', '/nonexistent.yaml'],
-      /^tracker-operator cannot start: load operator config \(\/nonexistent\.yaml\): cannot read/,
+      /^tracker-operator cannot start: invalid operator configuration \(\/nonexistent\.yaml\): cannot read/,
     ],
     [['--bogus'], /^tracker-operator cannot start: Unknown option '--bogus' \(usage: /],
   ])('%j: exit 2 with one line', async (args, line) => {

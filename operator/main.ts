@@ -2,8 +2,10 @@
 // service account), signals. Wiring only. A startup problem is one line on stderr and a non-zero exit.
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../common/config/problems.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
-import { KubeConfigError, loadConfig, loadKubeConfig, OperatorConfigError } from './config.ts';
+import { loadConfig } from './config.ts';
+import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
 import { type Operator, startOperator } from './operator.ts';
 
 const usage = 'usage: main.ts [--config FILE] [--kubeconfig FILE]';
@@ -24,8 +26,7 @@ async function start(): Promise<Operator> {
     return await startOperator({ config, kc });
   } catch (err) {
     // Problems the user fixes (exit 2); the config error lists every problem, joined into the line.
-    if (err instanceof KubeConfigError || err instanceof OperatorConfigError)
-      throw new StartupError(err.message);
+    if (err instanceof KubeConfigError || err instanceof ConfigError) throw new StartupError(err.message);
     throw err;
   }
 }

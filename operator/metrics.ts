@@ -1,4 +1,4 @@
-// The operator's Prometheus metrics (SPEC 7): reconcile count/duration/errors, queue depth, watch restarts,
+// The operator's Prometheus metrics: reconcile count/duration/errors, queue depth, watch restarts,
 // plus API requests by verb (the bench and the zero-write test read them). One registry per operator
 // instance, so two operators in one test process do not share counters.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';

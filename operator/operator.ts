@@ -1,13 +1,12 @@
 // The operator as a value: leader election decides when a Controller runs; HTTP probes and metrics run
 // always. main.ts builds one from the environment; tests build them in-process with their own config.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeRest } from '../kube/rest.ts';
 import { clickhouseAccess } from './clickhouse.ts';
 import type { OperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { LeaderElector } from './controller/leader.ts';
-import { eventRecorder } from './events.ts';
 import { startHttp } from './http.ts';
-import { KubeRest } from './kube/rest.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { Step } from './reconcile/state.ts';
@@ -35,7 +34,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const log =
     opts.log ?? createLogger(config.logLevel, { component: 'tracker-operator', identity: config.identity });
   const metrics = createMetrics();
-  const rest = new KubeRest(kc, metrics);
+  const rest = new KubeRest(kc, (verb) => metrics.apiRequests.inc({ verb }));
   const build = () =>
     new Controller({
       kc,
@@ -43,7 +42,6 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       config,
       log,
       metrics,
-      events: eventRecorder(rest, 'tracker-operator', log),
       clickhouse: clickhouseAccess(config.clickhouse),
       steps: opts.steps ?? defaultSteps,
     });

@@ -5,12 +5,13 @@
 // One TrackerCluster goes through its life: empty → Ready → steady state → changes → deletion.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import type { KubeObject } from '../cdk8s/types.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
-import { ClickHouseStore } from '../ingest/datapath/store/clickhouse.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd, installStandInCrd } from '../crds/testing/kube.ts';
+import { kinds } from '../kube/kinds.ts';
+import type { KubeObject } from '../kube/object.ts';
+import type { KubeRest } from '../kube/rest.ts';
+import { ClickHouseStore } from '../store/index.ts';
 import { latestSchemaVersion, replicaVersion } from './clickhouse.ts';
-import type { KubeRest } from './kube/rest.ts';
 import { fieldManager } from './reconcile/apply.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
 import {
@@ -47,6 +48,8 @@ let names: ReturnType<typeof namesOf>;
 beforeAll(async () => {
   const kubeconfig = inject('kubeconfig');
   installCrd(kubeconfig);
+  // cert-manager's Certificate API without cert-manager: the operator renders Certificates for TLS issuers.
+  installStandInCrd(kubeconfig, kinds.Certificate);
   rest = restFor(kubeconfig);
   ns = createNamespace(kubeconfig, 'op-life');
   names = namesOf(cluster(spec, { name, namespace: ns }));
@@ -274,6 +277,73 @@ describe('TrackerCluster changes', () => {
     await watch.stop();
     expect(watch.maxBusyPerShard).toBe(1);
     await waitForCondition(rest, ns, name, 'Ready', 'True');
+  });
+
+  // The Certificate was rendered but neither watched nor pruned, so it stayed behind after this switch.
+  it('prunes the cert-manager Certificate when TLS moves from an issuer to a Secret', async () => {
+    const certificate = `/apis/cert-manager.io/v1/namespaces/${ns}/certificates/${names.ingestTlsSecret}`;
+    await patchTc(rest, ns, name, { spec: { ingest: { tls: { issuerRef: { name: 'letsencrypt' } } } } });
+    const created = await waitFor(async () => rest.getOrUndefined<KubeObject>(certificate), {
+      what: 'the Certificate for the issuer',
+    });
+    expect(created.metadata.ownerReferences?.[0]?.kind).toBe('TrackerCluster');
+    await patchTc(rest, ns, name, {
+      spec: { ingest: { tls: { issuerRef: null, secretName: names.ingestTlsSecret } } },
+    });
+    await waitFor(async () => (await rest.getOrUndefined(certificate)) === undefined, {
+      what: 'the Certificate to be pruned',
+    });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    const events = await list(rest, `/api/v1/namespaces/${ns}/events`);
+    expect(events.map((e) => (e as { message?: string }).message)).toContain(
+      `Deleted Certificate/${names.ingestTlsSecret}: no longer rendered`,
+    );
+  });
+
+  it('creates the prune CronJob for spec.schema.prune, and prunes it when the schedule is removed', async () => {
+    const path = `/apis/batch/v1/namespaces/${ns}/cronjobs/${names.prune}`;
+    const prune = { schedule: '17 3 * * *', suspend: true, mode: 'anonymise' };
+    await patchTc(rest, ns, name, { spec: { schema: { prune } } });
+    const created = await waitFor(async () => rest.getOrUndefined<KubeObject>(path), {
+      what: 'the prune CronJob',
+    });
+    expect(created.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'TrackerCluster', name });
+    const spec = created.spec as {
+      schedule: string;
+      suspend: boolean;
+      jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    };
+    expect(spec).toMatchObject({ schedule: '17 3 * * *', suspend: true });
+    expect(spec.jobTemplate.spec.template.spec.containers[0]?.args).toEqual(
+      expect.arrayContaining(['prune', '--apply', 'anonymise']),
+    );
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    await patchTc(rest, ns, name, { spec: { schema: { prune: null } } });
+    await waitFor(async () => (await rest.getOrUndefined(path)) === undefined, {
+      what: 'the CronJob to be pruned',
+    });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+  });
+
+  it('writes changed rollup rules (spec.schema.rollups) to every replica', async () => {
+    const rules = async (url: string) => {
+      const store = new ClickHouseStore({ url, database: 'default' });
+      const [row] = await store.query<{ values: string[] }>(
+        "SELECT argMax(values, updated_at) AS values FROM tracker.rollup_settings WHERE name = 'impression_daily.impression_enames'",
+      );
+      await store.close();
+      return row?.values;
+    };
+    const replicas = doubles.doubles.slice(0, 2);
+    for (const d of replicas) expect(await rules(d.url)).toEqual([]);
+    await patchTc(rest, ns, name, {
+      spec: { schema: { rollups: { impressionDaily: { impressionEnames: ['promo_view'] } } } },
+    });
+    for (const d of replicas) {
+      await waitFor(async () => JSON.stringify(await rules(d.url)) === '["promo_view"]', {
+        what: `the new rules on ${d.url}`,
+      });
+    }
   });
 
   it('grows PVCs when storage grows and never shrinks them', async () => {

@@ -5,10 +5,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
-import { cluster } from '../cdk8s/testing.ts';
-import { createNamespace, installCrd } from '../crds/testing-kube.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { type Environment, startEnvironment } from '../e2e/env/environment.ts';
-import type { KubeRest } from './kube/rest.ts';
+import type { KubeRest } from '../kube/rest.ts';
 import { type Operator, startOperator } from './operator.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
 import {

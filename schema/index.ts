@@ -5,8 +5,19 @@ export {
   applyMigrations,
   type MigrateOptions,
   type MigrateResult,
-  type SqlRunner,
 } from './migrate.ts';
+export {
+  deleteMutation,
+  type MutationScope,
+  type Rendering,
+  readTarget,
+  storageName,
+  updateMutation,
+  type VisitorIds,
+  visitorParams,
+  visitorPredicate,
+} from './mutations.ts';
+export { type Anonymisation, anonymisation, PERSONAL_COLUMNS, PERSONAL_PARAMS } from './personal.ts';
 export {
   createDatabase,
   DEDUP_WINDOW_BLOCKS,
@@ -21,3 +32,10 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
+export {
+  ensureRollupSettings,
+  type ImpressionRules,
+  type RollupRules,
+  type SettingRow,
+  settingRows,
+} from './rollups.ts';

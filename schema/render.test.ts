@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog } from './catalog.ts';
 import {
+  checksumOf,
   loadMigrations,
   migrationsTable,
   renderMigration,
@@ -67,6 +68,37 @@ describe('renderStatement', () => {
     expect(() => renderStatement(source, { database: 'tr', cluster: "a'b" })).toThrow(/invalid cluster/);
   });
 
+  const settings = `CREATE TABLE IF NOT EXISTS {{everywhere rules}} (
+  name String,
+  updated_at DateTime
+) ENGINE = {{engine ReplacingMergeTree(updated_at)}}
+ORDER BY name`;
+
+  it('renders an everywhere table as one table, on a cluster one Keeper path for every shard', () => {
+    const single = renderStatement(settings, { database: 'tr' });
+    expect(single).toHaveLength(1);
+    expect(single[0]).toContain('`tr`.`rules` (');
+    expect(single[0]).toContain('ENGINE = ReplacingMergeTree(updated_at)');
+    const [sql, ...rest] = renderStatement(settings, { database: 'tr', cluster: 'main' });
+    expect(rest).toEqual([]);
+    expect(sql).toContain("`tr`.`rules` ON CLUSTER 'main'");
+    expect(sql).toContain(
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/all/tr/rules', '{shard}-{replica}', updated_at)",
+    );
+  });
+
+  it('drops the Distributed table before its local table on a cluster', () => {
+    const drop = 'DROP TABLE IF EXISTS {{drop hits}} SYNC';
+    expect(renderStatement(drop, { database: 'tr' })).toEqual(['DROP TABLE IF EXISTS `tr`.`hits` SYNC']);
+    expect(renderStatement(drop, { database: 'tr', cluster: 'main' })).toEqual([
+      "DROP TABLE IF EXISTS `tr`.`hits` ON CLUSTER 'main' SYNC",
+      "DROP TABLE IF EXISTS `tr`.`hits_local` ON CLUSTER 'main' SYNC",
+    ]);
+    expect(() => renderStatement('DROP TABLE IF EXISTS {{drop a-b}}', { database: 'tr' })).toThrow(
+      /invalid table name/,
+    );
+  });
+
   it('records migrations cluster-wide on a cluster', () => {
     expect(migrationsTable({ database: 'tr', cluster: 'c' })).toContain("'{shard}-{replica}'");
   });
@@ -92,7 +124,7 @@ describe('the migration sources', () => {
     ]);
   });
 
-  it('cover every table SPEC 4 names', () => {
+  it('cover every table the tracker reads or writes', () => {
     const catalog = buildCatalog(migrations);
     const spec = [
       'events',
@@ -128,6 +160,20 @@ describe('the migration sources', () => {
   });
 });
 
+describe('checksumOf', () => {
+  const original = `-- Raw events.\nCREATE TABLE t (\n  a UInt8 -- kept\n) ENGINE = MergeTree ORDER BY a;\n`;
+
+  it('leaves comment lines and blank lines out: rewording a comment does not edit a migration', () => {
+    const reworded = `-- Raw events, one row per event.\n\nCREATE TABLE t (\n  a UInt8 -- kept\n) ENGINE = MergeTree ORDER BY a;\n`;
+    expect(checksumOf(reworded)).toBe(checksumOf(original));
+  });
+
+  it('changes with any statement', () => {
+    expect(checksumOf(original.replace('UInt8', 'UInt16'))).not.toBe(checksumOf(original));
+    expect(checksumOf(`${original}CREATE TABLE u (b UInt8) ENGINE = Log;\n`)).not.toBe(checksumOf(original));
+  });
+});
+
 describe('buildCatalog', () => {
   const catalog = buildCatalog();
 
@@ -139,7 +185,9 @@ describe('buildCatalog', () => {
       hasDefault: false,
     });
     expect(events?.columns.find((c) => c.name === 'received_at')?.hasDefault).toBe(true);
-    expect(events?.columns).toHaveLength(62);
+    expect(events?.columns).toHaveLength(70);
+    // columns added by a later ALTER migration follow the CREATE's, as in system.columns
+    expect(events?.columns.at(-1)).toEqual({ name: 'client_eid', type: 'Bool', hasDefault: true });
     expect(catalog.get('mthreads')?.columns).toHaveLength(135);
     expect(catalog.get('mstore')?.columns).toHaveLength(50);
     expect(catalog.get('mtriage')?.columns).toHaveLength(41);
@@ -152,7 +200,42 @@ describe('buildCatalog', () => {
     expect(catalog.get('events')?.derived).toBe(false);
   });
 
+  it('follows a dropped and re-created table: impression_daily is the rollup, not the first table', () => {
+    const info = catalog.get('impression_daily');
+    expect(info?.derived).toBe(true);
+    expect(info?.columns.map((c) => c.name)).toEqual([
+      'oid',
+      'day',
+      'campaign',
+      'xid',
+      'impressions',
+      'anonymous_impressions',
+      'identified_impressions',
+      'conversions',
+      'unique_visitors',
+    ]);
+    // Written by the schema runner only: not a table the data path may write.
+    expect(catalog.has('rollup_settings')).toBe(false);
+  });
+
   it('copies the columns of a table declared AS another', () => {
     expect(catalog.get('agreements')?.columns).toEqual(catalog.get('agreed')?.columns);
+  });
+});
+
+describe('ALTER TABLE migrations', () => {
+  const statement = 'ALTER TABLE {{alter events}}\n  ADD COLUMN IF NOT EXISTS referrer String';
+
+  it('single node: one statement on db.X', () => {
+    expect(renderStatement(statement, { database: 'tracker' })).toEqual([
+      'ALTER TABLE `tracker`.`events`\n  ADD COLUMN IF NOT EXISTS referrer String',
+    ]);
+  });
+
+  it('cluster: the local tables first, then the Distributed table, both ON CLUSTER', () => {
+    expect(renderStatement(statement, { database: 'tracker', cluster: 'c' })).toEqual([
+      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'c'\n  ADD COLUMN IF NOT EXISTS referrer String",
+      "ALTER TABLE `tracker`.`events` ON CLUSTER 'c'\n  ADD COLUMN IF NOT EXISTS referrer String",
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedStore } from '../ingest/datapath/store/embedded.ts';
+import { EmbeddedStore } from '../store/index.ts';
 import { buildCatalog } from './catalog.ts';
 import { appliedVersion, applyMigrations } from './migrate.ts';
 import { createDatabase, loadMigrations, migrationsTable, renderMigration } from './render.ts';
@@ -39,7 +39,7 @@ describe.each(renderings)('the %s rendering', (_name, opts) => {
   it('parses with the real ClickHouse parser, statement by statement', async () => {
     for (const sql of statements) {
       const [row] = await store.query<{ f: string }>('SELECT formatQuery({sql:String}) AS f', { sql });
-      expect(row?.f, sql).toMatch(/^CREATE /);
+      expect(row?.f, sql).toMatch(/^(CREATE|ALTER TABLE|DROP TABLE) /);
     }
   });
 });
@@ -61,12 +61,27 @@ describe('applyMigrations on the embedded engine', () => {
     expect(Number(row?.n)).toBe(first.applied.length);
   });
 
-  it('refuses an applied migration whose source changed', async () => {
+  it('refuses an applied migration whose statements changed', async () => {
     const [m1, ...rest] = loadMigrations();
     const edited = { ...m1!, source: `${m1!.source}\n-- edited`, checksum: 'x' };
     await expect(applyMigrations(store, { database, migrations: [edited, ...rest] })).rejects.toThrow(
       /checksum differs/,
     );
+  });
+
+  // Databases migrated while the checksum covered the whole file (comments included) recorded those.
+  it('accepts the whole-file checksums recorded before comments were left out', async () => {
+    const legacy = { database: 'legacy_checksums', retention };
+    await applyMigrations(store, legacy);
+    const record = (version: number, checksum: string) =>
+      store.command(
+        `INSERT INTO legacy_checksums.schema_migrations (version, name, checksum) VALUES (${version}, 'old', '${checksum}')`,
+      );
+    await record(1, '0b2581f8647e5ba91ad078d17e93bdd0f477dd82a071434c7c27d9a309ce3509');
+    await record(7, '9fa7878da24f686a9e306396399e912cfd8fa3f3c3657f8222190b2502439995');
+    expect((await applyMigrations(store, legacy)).applied).toEqual([]);
+    await record(2, '0b2581f8647e5ba91ad078d17e93bdd0f477dd82a071434c7c27d9a309ce3509');
+    await expect(applyMigrations(store, legacy)).rejects.toThrow(/0002_rollups: its checksum differs/);
   });
 
   it('creates exactly the columns the derived catalog lists', async () => {

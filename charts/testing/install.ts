@@ -1,9 +1,9 @@
 // TEST SUPPORT: the chart applied for real to a test apiserver (without its CRD, which tests install
 // themselves), and credentials of its ServiceAccount, as a pod of the chart would get them.
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { kubectlOk } from '../../common/k8s/kubectl.ts';
-import type { KubeRest } from '../../operator/kube/rest.ts';
-import { renderChart } from '../helm.ts';
+import { kubectlOk } from '../../e2e/env/kubectl.ts';
+import type { KubeRest } from '../../kube/rest.ts';
+import { renderChart } from './helm.ts';
 
 export type ChartDoc = {
   kind: string;

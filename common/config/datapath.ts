@@ -3,7 +3,7 @@
 // TrackerCluster CRD embeds them under spec.ingest, so the two cannot drift.
 import Type, { type Static } from 'typebox';
 
-/** The seed's six batching strategies (SPEC 3.4). */
+/** The six batching strategies (the Go tracker's, so its per-table settings carry over). */
 export const BatchStrategy = Type.Union(
   [
     Type.Literal('immediate'),
@@ -42,7 +42,7 @@ export const TableBatching = Type.Object(
 );
 export type TableBatching = Static<typeof TableBatching>;
 
-/** The circuit breaker around the store (SPEC 3.4). */
+/** The circuit breaker around the store. */
 export const Breaker = Type.Object(
   {
     failureThreshold: Type.Integer({
@@ -115,7 +115,8 @@ export const ClickHouseStore = Type.Object(
   { additionalProperties: false },
 );
 
-export const Store = Type.Union([EmbeddedStore, ClickHouseStore]);
+/** The embedded engine unless configured otherwise (the CRD leaves the store out: the operator sets it). */
+export const Store = Type.Union([EmbeddedStore, ClickHouseStore], { default: { kind: 'embedded' } });
 export type Store = Static<typeof Store>;
 
 /** The JetStream spool (spool.kind: nats, cluster mode; ADR 0001): one stream, a subject per table. */

@@ -1,4 +1,4 @@
-// The ingest configuration schema (SPEC 3.5): the one definition of what a config file may say.
+// The ingest configuration schema: the one definition of what a config file may say.
 // The ingest loads and validates files against it; the operator embeds it in the CRD under spec.ingest
 // and renders the ConfigMap from it. Unknown keys are errors everywhere (additionalProperties: false).
 import Type, { type Static } from 'typebox';
@@ -40,8 +40,9 @@ export const Server = Type.Object(
 export const Cors = Type.Object(
   {
     origins: Type.Array(Type.String(), {
-      default: [],
-      description: 'Allowed origins; "*" only without credentials.',
+      default: ['*'],
+      description:
+        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off.',
     }),
     credentials: Type.Boolean({ default: false }),
   },
@@ -134,6 +135,35 @@ export const Retention = Type.Object(
   strict,
 );
 
+/** An ename or etyp as stored: the ingest lower-cases both, so an upper-case rule could never match. */
+const StoredName = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[^A-Z]+$',
+  description: 'Lower case, as the ingest stores ename and etyp.',
+});
+const names = (defaults: string[], description: string) =>
+  Type.Array(StoredName, { maxItems: 64, default: defaults, description });
+
+/** What impression_daily counts; its materialized view reads these rules at every insert. */
+export const ImpressionRules = Type.Object(
+  {
+    impressionEtyps: names(['impression'], 'Events with one of these etyps are impressions.'),
+    impressionEnames: names([], 'Events with one of these enames are impressions too.'),
+    conversionEnames: names(['conversion'], 'Events with one of these enames are conversions.'),
+  },
+  { ...strict, default: {} },
+);
+
+export const Rollups = Type.Object(
+  { impressionDaily: ImpressionRules },
+  {
+    ...strict,
+    description:
+      'Rules of the rollups derived from events; a change applies to events inserted after it (counted rows stay as they are).',
+  },
+);
+
 export const GeoIp = Type.Object(
   {
     file: Type.Optional(Type.String({ description: 'IP2Location BIN file.' })),
@@ -147,7 +177,10 @@ export const Nats = Type.Object(
     url: Type.Optional(Type.String({ description: 'nats://host:port; NATS features are off without it.' })),
     publishSubjectPrefix: Type.String({ default: 'tracker.events' }),
     publish: Type.Boolean({ default: false }),
-    consume: Type.Boolean({ default: false, description: 'Consume the seed log/count/update subjects.' }),
+    consume: Type.Boolean({
+      default: false,
+      description: "Consume the Go tracker's log/count/update subjects into their tables.",
+    }),
     subjects: Type.Object(
       {
         log: Type.String({ default: 'tic.log.>' }),
@@ -179,12 +212,78 @@ export const ApiKeys = Type.Object(
     file: Type.Optional(Type.String({ description: 'JSON file of {org, hash} entries (hashed keys only).' })),
     allowPathCredentials: Type.Boolean({
       default: false,
-      description: "The seed's credentials-in-path form.",
+      description:
+        "Accept the Go tracker's credentials-in-path admin form (credentials end up in access logs).",
     }),
     keys: Type.Array(ApiKey, {
       default: [],
       description: 'Inline hashed keys (same shape as the file entries).',
     }),
+  },
+  strict,
+);
+
+export const Dedup = Type.Object(
+  {
+    windowMs: Type.Integer({
+      minimum: 0,
+      maximum: 604_800_000,
+      default: 86_400_000,
+      description:
+        'An event whose client-supplied eid was acknowledged this recently is acknowledged again without being stored twice; 0 turns it off.',
+    }),
+    maxIds: Type.Integer({
+      minimum: 1000,
+      maximum: 10_000_000,
+      default: 200_000,
+      description: 'Client eids remembered (about 150 bytes each); the oldest are forgotten first.',
+    }),
+  },
+  strict,
+);
+
+export const UserAgent = Type.Object(
+  {
+    parse: Type.Boolean({
+      default: true,
+      description: 'Fill browser, browser_version, os, os_version and device from the User-Agent.',
+    }),
+    bots: Type.Union([Type.Literal('flag'), Type.Literal('off')], {
+      default: 'flag',
+      description:
+        'flag: set the bot column for user agents on the maintained bot list (isbot); rows are kept.',
+    }),
+    extraBotPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      default: [],
+      description: 'More bot patterns (regular expressions, case-insensitive) added to the list.',
+    }),
+  },
+  strict,
+);
+
+export const SiteKey = Type.Object(
+  {
+    key: Type.String({
+      pattern: '^[A-Za-z0-9_-]{8,128}$',
+      description: 'Public write key, sent as site_key (path, query or body) or the X-Site-Key header.',
+    }),
+    oid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'Organisation the events are bound to.' }),
+    org: Type.String({ default: '' }),
+    origins: Type.Array(Type.String(), {
+      default: [],
+      description: 'Origins allowed to use the key (browser requests); empty: any.',
+    }),
+  },
+  strict,
+);
+
+export const Sites = Type.Object(
+  {
+    required: Type.Boolean({
+      default: false,
+      description: 'Refuse tracking requests without a valid site key (401).',
+    }),
+    keys: Type.Array(SiteKey, { default: [] }),
   },
   strict,
 );
@@ -201,9 +300,13 @@ export const IngestConfig = Type.Object(
     rateLimits: Type.Optional(RateLimits),
     privacy: Type.Optional(Privacy),
     retention: Type.Optional(Retention),
+    rollups: Type.Optional(Rollups),
     geoip: Type.Optional(GeoIp),
     nats: Type.Optional(Nats),
     apiKeys: Type.Optional(ApiKeys),
+    dedup: Type.Optional(Dedup),
+    userAgent: Type.Optional(UserAgent),
+    sites: Type.Optional(Sites),
   },
   { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
 );

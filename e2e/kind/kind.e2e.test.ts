@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { namesOf } from '../../cdk8s/names.ts';
-import { chartDir, helm } from '../../charts/helm.ts';
-import { kubectl, kubectlOk, kubectlPath } from '../../common/k8s/kubectl.ts';
+import { chartDir, helm } from '../../charts/testing/helm.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { kubectl, kubectlOk, kubectlPath } from '../env/kubectl.ts';
 import { waitFor } from '../env/wait.ts';
 
 const env = (name: string): string => {

@@ -1,36 +1,22 @@
-// The contracts between the HTTP layer, the data path and the stores. Small on purpose: the API only
-// appends rows and reads; the data path owns durability, batching, retries and delivery.
-
-/** One row for one table: column name → JSON-serialisable value. Validated before it is queued. */
-export type Row = Record<string, unknown>;
-
-/** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
-export interface Store {
-  readonly kind: 'embedded' | 'clickhouse';
-  /** Insert rows; the same dedupToken for the same rows never creates a second copy. */
-  insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void>;
-  /**
-   * Insert rows already serialised as JSONEachRow lines (what the spool holds), so a flush does not
-   * parse and re-serialise them. Same dedup semantics as insert.
-   */
-  insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void>;
-  /** Run a SELECT (or any statement returning rows) and return rows as objects. */
-  query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
-  /** Run a statement that returns nothing (DDL, ALTER ... DELETE, etc.). */
-  command(sql: string, params?: Record<string, unknown>): Promise<void>;
-  ping(): Promise<boolean>;
-  close(): Promise<void>;
-}
+// The contracts between the HTTP layer, the data path and the spools. Small on purpose: the API only
+// appends rows and reads; the data path owns durability, batching, retries and delivery. The store it
+// delivers to is the shared `store/` package.
+import type { Row, Store } from '../../store/index.ts';
 
 /** What the API layer writes through. */
 export interface DataPath {
   /**
    * Validate and durably append rows. Resolves only once the rows are durable (spooled with fsync or
-   * inserted). Rejects with a coded error: ROW_INVALID (400, nothing queued) or OVERLOADED (503 + Retry-After).
+   * inserted). Rejects with a coded error: INVALID_EVENT (400, nothing queued) or OVERLOADED (503 + Retry-After).
    */
   append(table: string, rows: readonly Row[]): Promise<void>;
   /** Reads go straight to the store (e.g. latest consent, short links). */
   readonly store: Store;
+  /**
+   * Resolves once the rows of `table` that were in the spool when the data path opened (left by a
+   * previous run) are in the store: from then on the store holds everything acknowledged before.
+   */
+  recovered(table: string): Promise<void>;
   /** Snapshot for /status and /ready. */
   status(): DataPathStatus;
   /** Stop accepting, drain queues and spool within the deadline, close the store. */

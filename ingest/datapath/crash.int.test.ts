@@ -1,4 +1,4 @@
-// Crash test (issue 3): a child ingests N events through the real data path and is SIGKILLed at
+// Crash test: a child ingests N events through the real data path and is SIGKILLed at
 // random moments, several times, then restarted. No acknowledged event may be lost and none may be
 // stored twice: in the end exactly N rows and uniqExact(eid) = N.
 import { mkdtempSync } from 'node:fs';

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startClickHouseHttp } from '../../e2e/support/clickhouse-http/server.ts';
-import type { DataPath, Row } from './contract.ts';
+import type { Row } from '../../store/index.ts';
+import { parseConfig } from '../config.ts';
+import type { DataPath } from './contract.ts';
 import { createDataPath } from './datapath.ts';
 import { DiskSpool } from './spool/disk.ts';
 
@@ -45,11 +47,13 @@ const counts = async (dp: DataPath) => {
 describe('the data path on the embedded engine', () => {
   it('delivers events and keeps the rollups exact', async () => {
     const spool = mkdtempSync(join(tmpdir(), 'spool-'));
-    const dp = await createDataPath({
-      store: { kind: 'embedded', path: chdbDir, database: 'dp_embedded' },
-      spool: { dir: spool },
-      batching: { tables: { events: { maxRows: 40, maxDelayMs: 50 } } },
-    });
+    const dp = await createDataPath(
+      parseConfig({
+        store: { kind: 'embedded', path: chdbDir, database: 'dp_embedded' },
+        spool: { dir: spool },
+        batching: { tables: { events: { maxRows: 40, maxDelayMs: 50 } } },
+      }),
+    );
     for (let i = 0; i < 200; i += 10)
       await dp.append(
         'events',
@@ -57,10 +61,12 @@ describe('the data path on the embedded engine', () => {
       );
     await dp.append('payments', [{ id: eid(1), revenue: 9.5, currency: 'EUR' }]);
     await dp.close(10_000);
-    const again = await createDataPath({
-      store: { kind: 'embedded', path: chdbDir, database: 'dp_embedded' },
-      spool: { dir: spool },
-    });
+    const again = await createDataPath(
+      parseConfig({
+        store: { kind: 'embedded', path: chdbDir, database: 'dp_embedded' },
+        spool: { dir: spool },
+      }),
+    );
     opened.push(again);
     expect(await counts(again)).toEqual({ n: 200, u: 200 });
     const [hits] = await again.store.query<{ n: number }>('SELECT sum(total) AS n FROM hits');
@@ -77,6 +83,7 @@ describe('the data path on the embedded engine', () => {
       segmentBytes: 1 << 20,
       fsyncIntervalMs: 1,
       memoryBytes: 1 << 20,
+      retryAfterSeconds: 5,
     });
     const rows = Array.from({ length: 10 }, (_v, i) => event(i, i === 6 ? { vid: 'not-a-uuid' } : {}));
     await (await spool.log('events')).append(
@@ -85,10 +92,12 @@ describe('the data path on the embedded engine', () => {
     );
     await spool.close();
 
-    const dp = await createDataPath({
-      store: { kind: 'embedded', path: chdbDir, database: 'dp_poison' },
-      spool: { dir: spoolDir },
-    });
+    const dp = await createDataPath(
+      parseConfig({
+        store: { kind: 'embedded', path: chdbDir, database: 'dp_poison' },
+        spool: { dir: spoolDir },
+      }),
+    );
     opened.push(dp);
     await until(() => dp.status().deadLetters === 1, 'the dead letter');
     expect(await counts(dp)).toEqual({ n: 9, u: 9 });
@@ -101,15 +110,18 @@ describe('the data path on the embedded engine', () => {
 describe('an outage of the ClickHouse server', () => {
   it('keeps accepting into the spool while the breaker is open, then delivers everything exactly once', async () => {
     let server = await startClickHouseHttp({ dir: chdbDir });
+    // The store keeps its default request timeout: a stopped server refuses connections at once, so the
+    // outage needs no short timeout to be seen, and a short one failed the migrations and the reads below
+    // whenever a statement queued behind others for longer on a busy machine.
     const dp = await createDataPath(
-      {
-        store: { kind: 'clickhouse', url: server.url, database: 'dp_outage', requestTimeoutMs: 2_000 },
+      parseConfig({
+        store: { kind: 'clickhouse', url: server.url, database: 'dp_outage' },
         spool: { dir: mkdtempSync(join(tmpdir(), 'spool-')) },
         batching: {
           breaker: { failureThreshold: 3, openMs: 50, maxOpenMs: 200 },
           tables: { events: { strategy: 'hybrid', maxRows: 25, maxDelayMs: 20, backoffMs: 10 } },
         },
-      },
+      }),
       { migrate: true },
     );
     opened.push(dp);

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { DataPath, Row, Store } from './contract.ts';
+import type { Row, Store } from '../../store/index.ts';
+import { parseConfig } from '../config.ts';
+import { isIngestError } from '../errors.ts';
+import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
-import { isDataPathError } from './errors.ts';
 
 /** Inserts into memory; rows containing "poison" fail as ClickHouse parse errors do; `down` fails everything. */
 class ScriptedStore implements Store {
@@ -38,14 +40,18 @@ class ScriptedStore implements Store {
   async close(): Promise<void> {}
 }
 
-const config = (dir: string, more: Partial<DataPathConfig> = {}): DataPathConfig => ({
-  store: { kind: 'embedded', path: join(dir, 'db') },
-  batching: { maxConcurrentFlushes: 2, breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 } },
-  ...more,
-  // Always inside the test's own directory (the schema default is ./data/spool).
-  spool: { fsyncIntervalMs: 1, ...more.spool, dir: join(dir, 'spool') },
-});
-const open = (store: Store, more: Partial<DataPathConfig> = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
+/** Sections of the ingest configuration given in part; the one loader fills in the rest. */
+type Sections = { store?: object; spool?: object; batching?: object };
+
+const config = (dir: string, more: Sections = {}): DataPathConfig =>
+  parseConfig({
+    store: { kind: 'embedded', path: join(dir, 'db') },
+    batching: { maxConcurrentFlushes: 2, breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 } },
+    ...more,
+    // Always inside the test's own directory (the schema default is ./data/spool).
+    spool: { fsyncIntervalMs: 1, ...more.spool, dir: join(dir, 'spool') },
+  });
+const open = (store: Store, more: Sections = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
   createDataPath(config(dir, more), { store, migrate: false });
 const event = (i: number, extra: Row = {}): Row => ({
   eid: `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`,
@@ -69,18 +75,24 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(5_000);
     expect(store.rows).toHaveLength(10);
     await expect(dp.append('events', [event(11)])).rejects.toMatchObject({
-      code: 'DRAINING',
-      httpStatus: 503,
+      code: 'NOT_READY',
+      statusCode: 503,
     });
   });
 
   it('refuses invalid rows and derived tables before queueing anything', async () => {
     const dp = await open(new ScriptedStore());
     await expect(dp.append('events', [event(1), { vid: 'nope' }])).rejects.toMatchObject({
-      code: 'ROW_INVALID',
+      code: 'INVALID_EVENT',
     });
-    await expect(dp.append('hits', [{ url: '/' }])).rejects.toMatchObject({ code: 'TABLE_DERIVED' });
-    await expect(dp.append('nope', [{}])).rejects.toMatchObject({ code: 'TABLE_UNKNOWN' });
+    await expect(dp.append('hits', [{ url: '/' }])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'hits is filled by a materialized view',
+    });
+    await expect(dp.append('nope', [{}])).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'no table nope in the schema',
+    });
     expect(dp.status().queues.events?.rows ?? 0).toBe(0);
     await dp.close(1000);
   });
@@ -129,8 +141,8 @@ describe('createDataPath (scripted store)', () => {
     let err: unknown;
     for (let i = 0; i < 200 && !err; i++)
       err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
-    expect(isDataPathError(err, 'OVERLOADED')).toBe(true);
-    expect(err).toMatchObject({ httpStatus: 503, retryAfterSeconds: 3 });
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    expect(err).toMatchObject({ statusCode: 503, retryAfterS: 3 });
     await dp.close(100);
   });
 
@@ -139,15 +151,23 @@ describe('createDataPath (scripted store)', () => {
     const gc = runInNewContext('gc') as () => void;
     const store = new ScriptedStore();
     store.down = true;
+    // A cut batch is read back into memory and held while the store is down, so memory is bounded by the
+    // spool's memory budget plus one batch (maxBytes), not by the flood. The events table's own batch is
+    // 100 MB and its 10 s delay would cut one mid-flood on a slow machine: an 8 MB batch and no delay
+    // trigger make the bound the test asserts independent of how fast the machine runs it.
     const dp: DataPath = await open(store, {
       spool: { fsyncIntervalMs: 2, maxBytes: 96 * 1024 * 1024, memoryBytes: 4 * 1024 * 1024 },
+      batching: {
+        breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 50 },
+        tables: { events: { strategy: 'size', maxBytes: 8 * 1024 * 1024 } },
+      },
     });
     gc();
     const before = process.memoryUsage();
     const payload = 'y'.repeat(2_000);
     let accepted = 0;
     for (let i = 0; i < 2_000; i++) {
-      // 25 rows x 2 KB per append, 50 appends in flight: ~100 MB offered in total.
+      // 25 rows x 2 KB per append, one append at a time: ~100 MB offered in total.
       const batch = Array.from({ length: 25 }, (_v, j) => event(i * 25 + j, { url: payload }));
       const results = await Promise.allSettled([dp.append('events', batch)]);
       if (results[0]?.status === 'fulfilled') accepted += 25;

@@ -6,60 +6,46 @@
 //                     retries, poison isolation, dead letters) ─ commit ─ segments deleted
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { Value } from 'typebox/value';
 import {
   type Batching,
   type Breaker,
-  type NatsSpool as NatsSpoolConfig,
+  Breaker as BreakerSchema,
   type Spool as SpoolConfig,
-  Spool as SpoolSchema,
   type Store as StoreConfig,
-  Store as StoreSchema,
 } from '../../common/config/datapath.ts';
-import { buildCatalog, type Catalog } from '../../schema/catalog.ts';
-import { applyMigrations } from '../../schema/migrate.ts';
-import type { Retention } from '../../schema/render.ts';
+import { defaultsOf } from '../../common/config/loader.ts';
+import {
+  applyMigrations,
+  buildCatalog,
+  type Catalog,
+  type Retention,
+  type RollupRules,
+} from '../../schema/index.ts';
+import { createStore, type Row, type Store } from '../../store/index.ts';
+import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
 import { TableQueue } from './batching/table-queue.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { DataPath, DataPathStatus, Row, Spool, Store } from './contract.ts';
+import type { DataPath, DataPathStatus, Spool } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
-import { DataPathError, isDataPathError } from './errors.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
-import { createStore } from './store/index.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
 
-/** The data-path sections of the ingest configuration; omitted fields take the schema's defaults. */
+/**
+ * The data-path sections of the ingest configuration as the one loader returns them (ingest/config.ts:
+ * validated, every default applied). Nothing here applies defaults again.
+ */
 export interface DataPathConfig {
-  readonly store: Partial<StoreConfig> & Pick<StoreConfig, 'kind'>;
-  readonly spool: SpoolInput;
-  readonly batching?: BatchingInput;
-  readonly retention?: Retention;
-}
-
-type SpoolInput = Partial<Omit<SpoolConfig, 'nats'>> & {
-  readonly nats?: Partial<NatsSpoolConfig> & Pick<NatsSpoolConfig, 'url'>;
-};
-
-type BatchingInput = Partial<Omit<Batching, 'breaker'>> & { readonly breaker?: Partial<Breaker> };
-
-interface ResolvedConfig {
   readonly store: StoreConfig;
   readonly spool: SpoolConfig;
-  readonly batching?: BatchingInput;
-  readonly retention?: Retention;
-}
-
-function withDefaults(config: DataPathConfig): ResolvedConfig {
-  return {
-    ...config,
-    store: Value.Default(StoreSchema, structuredClone(config.store)) as StoreConfig,
-    spool: Value.Default(SpoolSchema, structuredClone(config.spool)) as SpoolConfig,
-  };
+  readonly batching: Batching;
+  readonly retention: Retention;
+  /** What the configurable rollups count; written with the schema (embedded store). */
+  readonly rollups?: RollupRules;
 }
 
 export interface DataPathOptions {
@@ -72,16 +58,22 @@ export interface DataPathOptions {
   readonly onError?: (err: unknown) => void;
 }
 
-export async function createDataPath(input: DataPathConfig, opts: DataPathOptions = {}): Promise<DataPath> {
-  const config = withDefaults(input);
+export async function createDataPath(config: DataPathConfig, opts: DataPathOptions = {}): Promise<DataPath> {
   const clock = opts.clock ?? systemClock;
   const store = opts.store ?? (await createStore(config.store));
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
-    await applyMigrations(store, { database: config.store.database, cluster, retention: config.retention });
+    const { retention, rollups } = config;
+    await applyMigrations(store, {
+      database: config.store.database,
+      cluster,
+      retention,
+      ...(rollups === undefined ? {} : { rollups }),
+    });
   }
   const spool = await openSpool(config.spool, () => clock.now());
   const path = new Pipeline(config, { ...opts, clock, store, spool });
+  for (const table of spool.tables()) path.expectRecovered(table, spool.peek(table)?.pending.rows ?? 0);
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
   return path;
@@ -95,7 +87,7 @@ interface PipelineDeps extends DataPathOptions {
 
 class Pipeline implements DataPath {
   readonly store: Store;
-  readonly #config: ResolvedConfig;
+  readonly #config: DataPathConfig;
   readonly #deps: PipelineDeps;
   readonly #catalog: Catalog = buildCatalog();
   readonly #validators: Map<string, TableValidator>;
@@ -105,16 +97,19 @@ class Pipeline implements DataPath {
   readonly #deadLetters: DeadLetterFile;
   readonly #gate: FlushGate;
   readonly #queues = new Map<string, Promise<TableQueue>>();
+  /** Per table: rows delivered since open, and the waiters for the rows recovered at open. */
+  readonly #delivered = new Map<string, number>();
+  readonly #recovery = new Map<string, { rows: number; done: Promise<void>; resolve: () => void }>();
   #draining = false;
   #closed: Promise<void> | undefined;
 
-  constructor(config: ResolvedConfig, deps: PipelineDeps) {
+  constructor(config: DataPathConfig, deps: PipelineDeps) {
     this.store = deps.store;
     this.#config = config;
     this.#deps = deps;
     this.#validators = compileValidators(this.#catalog);
     this.#metrics = createMetrics(deps.registry);
-    const breaker = { failureThreshold: 5, openMs: 1_000, maxOpenMs: 30_000, ...config.batching?.breaker };
+    const breaker = config.batching.breaker ?? defaultsOf<Breaker>(BreakerSchema);
     this.#breaker = new CircuitBreaker({
       ...breaker,
       clock: deps.clock,
@@ -131,7 +126,7 @@ class Pipeline implements DataPath {
       metrics: this.#metrics,
       maxBackoffMs: breaker.maxOpenMs,
     });
-    this.#gate = new FlushGate(config.batching?.maxConcurrentFlushes ?? 4);
+    this.#gate = new FlushGate(config.batching.maxConcurrentFlushes);
     this.#metrics.bind({
       queues: () => this.status().queues,
       spoolBytes: () => deps.spool.bytes,
@@ -146,7 +141,7 @@ class Pipeline implements DataPath {
 
   async append(table: string, rows: readonly Row[]): Promise<void> {
     try {
-      if (this.#draining) throw new DataPathError('DRAINING', { retryAfterSeconds: 1 });
+      if (this.#draining) throw new IngestError('NOT_READY');
       const lines = this.#validate(table, rows);
       if (rows.length === 0) return;
       const queue = await this.queue(table);
@@ -155,7 +150,7 @@ class Pipeline implements DataPath {
       this.#metrics.appendedRows.inc({ table }, rows.length);
       queue.notify(rows.length);
     } catch (err) {
-      this.#metrics.rejected.inc({ code: isDataPathError(err) ? err.code : 'INTERNAL' });
+      this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
       throw err;
     }
   }
@@ -198,6 +193,28 @@ class Pipeline implements DataPath {
     await this.store.close();
   }
 
+  /** Rows of `table` left in the spool by a previous run: recovered() waits for this many deliveries. */
+  expectRecovered(table: string, rows: number): void {
+    if (rows <= 0) return;
+    let resolve: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#recovery.set(table, { rows, done, resolve });
+  }
+
+  recovered(table: string): Promise<void> {
+    return this.#recovery.get(table)?.done ?? Promise.resolve();
+  }
+
+  /** Batches are cut from the head of the log, so the first `rows` delivered are the recovered ones. */
+  #countDelivered(table: string, rows: number): void {
+    const total = (this.#delivered.get(table) ?? 0) + rows;
+    this.#delivered.set(table, total);
+    const waiting = this.#recovery.get(table);
+    if (waiting !== undefined && total >= waiting.rows) waiting.resolve();
+  }
+
   queue(table: string): Promise<TableQueue> {
     let queue = this.#queues.get(table);
     if (!queue) {
@@ -209,24 +226,26 @@ class Pipeline implements DataPath {
 
   async #createQueue(table: string): Promise<TableQueue> {
     const log = await this.#deps.spool.log(table);
-    const settings = resolveSettings(table, this.#config.batching?.tables?.[table]);
+    const settings = resolveSettings(table, this.#config.batching.tables?.[table]);
     return new TableQueue({
       log,
       settings,
       clock: this.#deps.clock,
       gate: this.#gate,
       metrics: this.#metrics,
-      deliver: (batch) => this.#deliverer.deliver(batch, settings),
+      deliver: async (batch) => {
+        await this.#deliverer.deliver(batch, settings);
+        this.#countDelivered(table, batch.rows);
+      },
       onError: this.#deps.onError,
     });
   }
 
   #validate(table: string, rows: readonly Row[]): Buffer {
     const info = this.#catalog.get(table);
-    if (!info) throw new DataPathError('TABLE_UNKNOWN', { message: `no table ${table} in the schema` });
-    if (info.derived) {
-      throw new DataPathError('TABLE_DERIVED', { message: `${table} is filled by a materialized view` });
-    }
+    // Both are bugs of the caller (a route), never of the client: a 500 that names nothing.
+    if (!info) throw new IngestError('INTERNAL', `no table ${table} in the schema`);
+    if (info.derived) throw new IngestError('INTERNAL', `${table} is filled by a materialized view`);
     return (this.#validators.get(table) as TableValidator)(rows);
   }
 }

@@ -1,5 +1,5 @@
 // Rows the store refused even alone go here, one JSON object per line with the reason, and are
-// counted; nothing is silently dropped (SPEC 3.4). Written and fsynced before the batch is committed.
+// counted; nothing is silently dropped. Written and fsynced before the batch is committed.
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 

@@ -2,12 +2,13 @@
 // circuit breaker, and poison-row isolation. A batch that fails with a data error is split in halves
 // (each with its own deterministic token, so a replay after a crash deduplicates the halves already
 // inserted) until the offending rows stand alone; those go to the dead-letter file.
+
+import { isDataError, type Store } from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
 import type { TableSettings } from './batching/defaults.ts';
 import { type Clock, sleep } from './clock.ts';
-import type { SpoolBatch, Store } from './contract.ts';
+import type { SpoolBatch } from './contract.ts';
 import type { DeadLetterFile } from './deadletter.ts';
-import { isDataError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 
 export class DeliveryAborted extends Error {

@@ -1,4 +1,4 @@
-// SIGTERM with queued events (issue 3): the process drains its queues to the store before it exits.
+// SIGTERM with queued events: the process drains its queues to the store before it exits.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

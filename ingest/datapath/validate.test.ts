@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../schema/catalog.ts';
-import { isDataPathError } from './errors.ts';
+import { isIngestError } from '../errors.ts';
 import { compileCheck, compileValidator } from './validate.ts';
 
 describe('compileCheck', () => {
@@ -55,7 +55,7 @@ describe('compileValidator', () => {
         return e;
       }
     })();
-    expect(isDataPathError(err, 'ROW_INVALID')).toBe(true);
+    expect(isIngestError(err, 'INVALID_EVENT')).toBe(true);
     expect((err as Error).message).toMatch(message);
     expect((err as { details: unknown }).details).toMatchObject({ table: 'events', row: 1, column });
   });

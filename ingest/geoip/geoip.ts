@@ -1,5 +1,5 @@
-// GeoIP through IP2Location BIN files (the seed's provider) with a bounded LRU in front. The library reads
-// the file with a syscall per probe and has no in-memory mode (SPEC 10), so: the async API (reads happen on
+// GeoIP through IP2Location BIN files (the Go tracker's provider, so its users' files keep working) with a
+// bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 import { IP2Location } from 'ip2location-nodejs';
 import { LRUCache } from 'lru-cache';
@@ -70,6 +70,13 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
   if (file === undefined) return disabledGeoIp;
   const db = new IP2Location();
   await db.openAsync(file);
+  // The library opens any file and answers "INVALID_IP_ADDRESS" for every lookup of a wrong one; its
+  // first header byte is the database type, DB1 to DB26.
+  const type = Number(db.getPackageVersion());
+  if (!(type >= 1 && type <= 26)) {
+    await db.closeAsync();
+    throw new Error(`${file} is not an IP2Location BIN file`);
+  }
   // null marks "looked up, nothing there" so unknown IPs are cached too
   const cache = new LRUCache<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
   const inflight = new Map<string, Promise<GeoInfo | undefined>>();

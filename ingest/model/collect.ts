@@ -1,8 +1,9 @@
-// Assemble the raw input of one event from a request (seed 1.2, fixed): the `User` header (JSON), cookies,
-// path pairs, query string and body, later sources overriding earlier ones. Path pairs start *after* the
-// route segment (seed bug 5 injected v1=tr), cflags from any source counts (bug 6), the `user` cookie is
-// read (bug 7), and nothing is lower-cased here: normalisation decides per field.
+// Assemble the raw input of one event from a request: the `User` header (JSON), cookies, path pairs, query
+// string and body, later sources overriding earlier ones. Path pairs start *after* the route segment (the
+// route's own name is not an event value), cflags from any source counts, the `user` cookie is read, and
+// nothing is lower-cased here: normalisation decides per field.
 import type { FastifyRequest } from 'fastify';
+import { tryParseJson } from './json-text.ts';
 
 export type Raw = Record<string, unknown>;
 const MAX_KEYS = 256;
@@ -18,12 +19,8 @@ function safeDecode(s: string): string {
 
 function parseJsonObject(text: string | undefined): Raw {
   if (text === undefined || text === '') return {};
-  try {
-    const v: unknown = JSON.parse(text);
-    return isObj(v) ? v : {};
-  } catch {
-    return {};
-  }
+  const v = tryParseJson(text);
+  return isObj(v) ? v : {};
 }
 
 /** `/vid/X/ename/Y` → {vid: X, ename: Y}; a trailing key without a value is ignored. */

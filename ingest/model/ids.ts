@@ -1,5 +1,5 @@
-// Identifiers. Ids are generated before anything else and then used everywhere (seed bug 2 wrote the zero
-// UUID to events while the cookie got the new id).
+// Identifiers. Ids are generated before anything else and then used everywhere, so the cookie, the events
+// row and every side effect of one event carry the same ids (never a zero UUID next to a new one).
 import { createHash, randomUUID } from 'node:crypto';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,4 +1,4 @@
-// JA4H HTTP client fingerprint (FoxIO JA4+ spec), kept from the seed (it used go-ja4h):
+// JA4H HTTP client fingerprint (FoxIO JA4+ spec), the same value the Go tracker stored (it used go-ja4h):
 //   a = method(2) + version(2) + cookie c/n + referer r/n + header count(2) + accept-language(4)
 //   b = sha256(header names in order, excluding Cookie and Referer)[:12]
 //   c = sha256(sorted cookie names)[:12]      d = sha256(sorted cookie name=value)[:12]

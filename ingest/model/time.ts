@@ -1,6 +1,6 @@
-// Client timestamps (SPEC 3.2). The seed ignored them and guessed "epoch seconds" for any 10-digit number
-// (seed bug 4). Here a client time is accepted only as ISO 8601 or epoch *milliseconds*, and only within the
-// configured skew of server time; the server receive time is always kept as well.
+// Client timestamps. A client time is accepted only as ISO 8601 or epoch *milliseconds* (guessing "seconds"
+// from a 10-digit number misreads real values), and only within the configured skew of server time, so a
+// wrong client clock cannot move events; the server receive time is always kept as well.
 
 /** Parse an ISO 8601 string or an epoch-millisecond number/string. No seconds heuristic. */
 export function parseClientTime(v: unknown): number | undefined {

@@ -1,9 +1,9 @@
-// Consume the seed's NATS subjects (seed 1.11) into their tables: `log` → logs, `count` → counters,
-// `update` → updates, in queue group `tracker` so replicas share the work. Unlike the seed: messages that
-// are not JSON objects are counted and skipped (never crash), the IP mode applies to logs.ip, and rows go
-// through the data path (durable, batched, validated).
+// Consume the Go tracker's NATS subjects into their tables: `log` → logs, `count` → counters, `update` →
+// updates, in queue group `tracker` so replicas share the work. Messages that are not JSON objects are
+// counted and skipped (a bad publisher must not stop the consumer), the IP mode applies to logs.ip, and rows
+// go through the data path (durable, batched, validated).
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Row } from '../datapath/contract.ts';
+import type { Row } from '../../store/index.ts';
 import { newId } from '../model/ids.ts';
 import { chDate, chTime } from '../model/time.ts';
 import type { Hasher } from '../privacy/hash.ts';

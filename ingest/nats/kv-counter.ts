@@ -1,4 +1,4 @@
-// Daily rate-limit counters shared by every ingest replica through a NATS JetStream KV bucket (SPEC 3.5).
+// Daily rate-limit counters shared by every ingest replica through a NATS JetStream KV bucket.
 // Keys are `<day>.<hashed ip>` (the IP is HMAC-hashed: raw IPs never leave the process); increments use
 // optimistic concurrency (create, else update at the read revision, retried on conflict), so concurrent
 // replicas never lose a count. Entries expire with the bucket TTL (2 days).

@@ -1,8 +1,8 @@
-// Fan-out of accepted events to NATS (SPEC 3.4): after the data path made rows durable, publish each row
-// on `<prefix>.<table>`. Publishing is best-effort and never fails a request: the store is the record;
-// NATS is for real-time consumers. The seed printed "not implemented" here.
+// Fan-out of accepted events to NATS: after the data path made rows durable, publish each row on
+// `<prefix>.<table>`. Publishing is best-effort and never fails a request: the store is the record; NATS is
+// for real-time consumers.
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Row } from '../datapath/contract.ts';
+import type { Row } from '../../store/index.ts';
 
 export interface EventPublisher {
   publish(table: string, rows: readonly Row[]): void;

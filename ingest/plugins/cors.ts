@@ -1,5 +1,5 @@
-// CORS from configuration (seed bug 25): never "*" together with credentials (config rejects it), and
-// Content-Type is an allowed header so browsers can POST JSON (the seed's clients had to fake text/plain).
+// CORS from configuration: never "*" together with credentials (browsers refuse it, and the config loader
+// rejects it), and Content-Type is an allowed header so browsers can POST JSON without faking text/plain.
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';

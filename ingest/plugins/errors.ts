@@ -1,7 +1,8 @@
-// The one error handler (STYLE habit 4): every thrown error — ours, Fastify's, the data path's — becomes
-// JSON {error, message} with its status and, for 429/503, Retry-After. 5xx are logged; 4xx are not noise.
+// The one error handler: every thrown error (ours, Fastify's, the data path's) becomes JSON {error, message}
+// through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged;
+// 4xx are the client's and would only be noise.
 import type { FastifyInstance } from 'fastify';
-import { mapError } from '../errors.ts';
+import { IngestError, mapError } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
 
 export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): void {
@@ -12,9 +13,8 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): v
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
     return reply.status(mapped.status).type('application/json').send(mapped.body);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const mapped = mapError(new IngestError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+    return reply.status(mapped.status).send(mapped.body);
+  });
 }

@@ -1,5 +1,5 @@
-// Named consent bits (SPEC 3.3). The seed stored cflags but never enforced it and never defined the bits
-// (seed section 3); here configuration names them and the analytics bit decides cookie vs cookieless.
+// Named consent bits: configuration names the bits of cflags, and the analytics bit decides cookie vs
+// cookieless, so consent is enforced at ingest rather than only stored.
 
 export type ConsentBits = Readonly<Record<string, number>>;
 

@@ -1,6 +1,6 @@
-// Keyed hashing (SPEC 3.2/3.3). The seed used unsalted SHA-1 for email/cell/uname and a reversible FNV chain
-// for IPs (seed bug 27); here every personal value is hashed with HMAC-SHA256 under a secret key, so a
-// leaked table cannot be reversed by brute force without the key.
+// Keyed hashing: every personal value (email, cell, uname, IP) is hashed with HMAC-SHA256 under a secret
+// key, so a leaked table cannot be reversed by brute force without the key (unsalted or unkeyed hashes of
+// such small spaces can).
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,10 +36,10 @@ export function loadHashKey(keyFile: string | undefined, stateDir: string): Buff
   return readFileSync(generated);
 }
 
-/** Lower-case and trim before hashing so "A@x.com " and "a@x.com" match (the seed did the same). */
+/** Lower-case and trim before hashing so "A@x.com " and "a@x.com" match (as the Go tracker's did). */
 export const normalisePii = (v: string) => v.trim().toLowerCase();
 
-/** base36(FNV-1a 32) — the seed's hhash/bhash; not secret, kept so existing queries by hhash still work. */
+/** base36(FNV-1a 32): the Go tracker's hhash/bhash; not secret, kept so existing queries by hhash still work. */
 export function fnv1a36(s: string): string {
   let h = 0x811c9dc5;
   for (const byte of Buffer.from(s, 'utf8')) {

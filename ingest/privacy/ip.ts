@@ -1,5 +1,5 @@
-// IP handling mode (SPEC 3.3): keep, truncate (IPv4 /24, IPv6 /48) or drop. One function, applied to every
-// table that has an ip column (events, agreements, logs …), not only events (seed bug 27).
+// IP handling mode: keep, truncate (IPv4 /24, IPv6 /48) or drop. One function, applied to every table that
+// has an ip column (events, agreements, logs …), so no table keeps what the mode removes.
 import { isIP } from 'node:net';
 
 export type IpMode = 'keep' | 'truncate' | 'drop';

@@ -4,7 +4,7 @@ import { createHasher, fnv1a36 } from './hash.ts';
 import { applyIpMode, truncateIp } from './ip.ts';
 import { createMemorySaltStore, dayKey } from './salts.ts';
 
-describe('IP modes (seed bug 27: raw IPs kept everywhere)', () => {
+describe('IP modes (applied to every table with an IP)', () => {
   it.each([
     ['203.0.113.77', '203.0.113.0'],
     ['::ffff:203.0.113.77', '203.0.113.0'],
@@ -63,7 +63,7 @@ describe('hashing', () => {
     expect(h.hash('email', 'a')).not.toBe(createHasher(Buffer.alloc(32, 2)).hash('email', 'a'));
     expect(() => createHasher(Buffer.alloc(4))).toThrow(/16 bytes/);
   });
-  it('fnv1a36 matches the seed', () => {
+  it('fnv1a36 matches the Go tracker', () => {
     expect(fnv1a36('')).toBe((0x811c9dc5).toString(36));
     expect(fnv1a36('a')).toBe((0xe40c292c).toString(36));
   });

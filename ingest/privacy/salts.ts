@@ -1,4 +1,4 @@
-// Daily random salts for cookieless visitor ids (SPEC 3.3, as Plausible does): one 16-byte salt per UTC day,
+// Daily random salts for cookieless visitor ids (as Plausible does): one 16-byte salt per UTC day,
 // created on first use, and deleted once older than 48 h so yesterday's ids can never be recomputed after
 // that. Salts live only in memory unless a shared store (NATS KV with a 48 h TTL) is plugged in, so a
 // restart simply starts a fresh salt, which is the privacy-preserving failure.

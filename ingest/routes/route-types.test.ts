@@ -1,4 +1,4 @@
-// Route schemas are also the handlers' TypeScript types (STYLE; TypeBox type provider). tsc checks the
+// Route schemas are also the handlers' TypeScript types (TypeBox type provider: one source for both). tsc checks the
 // expectTypeOf lines (tsconfig includes tests), inject() checks that the runtime values match the types.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';

@@ -1,11 +1,12 @@
 // TEST DOUBLE of the data path (ingest/datapath/contract.ts) for fast route tests through inject().
 // It records appended rows in memory and can be told to fail; its store answers every query with [].
 // Functional tests that assert stored data use the real data path and chdb instead (*.int.test.ts).
-import type { DataPath, DataPathStatus, Row, Store } from '../datapath/contract.ts';
+import type { Row, Store } from '../../store/index.ts';
+import type { DataPath, DataPathStatus } from '../datapath/contract.ts';
 
 export interface DataPathDouble extends DataPath {
   readonly rows: Map<string, Row[]>;
-  /** Make the next appends reject with this error (e.g. an OVERLOADED DataPathError). */
+  /** Make the next appends reject with this error (e.g. an OVERLOADED IngestError). */
   failWith(err: unknown): void;
   table(name: string): Row[];
 }
@@ -42,6 +43,7 @@ export function createDataPathDouble(): DataPathDouble {
       rows.set(table, [...(rows.get(table) ?? []), ...structuredClone(newRows)]);
     },
     status: () => status,
+    recovered: async () => {},
     close: async () => {},
   };
 }

@@ -1,4 +1,4 @@
-// TLS hot reload (SPEC 3.5): the cert/key files come from a mounted Secret, which Kubernetes updates by
+// TLS hot reload: the cert/key files come from a mounted Secret, which Kubernetes updates by
 // swapping a symlink. Watch the directories (fs.watch sees the swap) and poll as a fallback; on change,
 // load both files, validate them with createSecureContext, and only then swap the server's context.
 // New handshakes get the new certificate; nothing restarts. A bad pair is logged and the old one kept.

@@ -1,33 +1,21 @@
-// One shared informer per kind → one keyed work queue → the step runner. TrackerCluster events map to their
-// own key; events of owned objects (label-selected, then matched by the controller ownerReference) map to
-// the owning TrackerCluster. A periodic resync enqueues every TrackerCluster (level-triggered: a reconcile
-// with nothing to do writes nothing).
+// One shared informer per watched kind of the registry (kube/kinds.ts) → one keyed work queue → the step
+// runner. TrackerCluster events map to their own key; events of owned objects (label-selected, then matched
+// by the controller ownerReference) map to the owning TrackerCluster. A periodic resync enqueues every
+// TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { kind as tcKind } from '../../crds/trackercluster.ts';
+import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
-import type { EventRecorder } from '../events.ts';
-import { resourceType, typeKey } from '../kube/resources.ts';
-import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { runSteps } from '../reconcile/runner.ts';
+import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 
-/** Kinds the operator renders (and so watches); Secrets for the generated credentials. */
-export const ownedKinds: readonly [string, string][] = [
-  ['v1', 'ConfigMap'],
-  ['v1', 'Secret'],
-  ['v1', 'Service'],
-  ['apps/v1', 'StatefulSet'],
-  ['apps/v1', 'Deployment'],
-  ['policy/v1', 'PodDisruptionBudget'],
-  ['networking.k8s.io/v1', 'NetworkPolicy'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
-];
+/** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
 export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
 
 export interface ControllerOptions {
@@ -36,24 +24,24 @@ export interface ControllerOptions {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly metrics: Metrics;
-  readonly events: EventRecorder;
   readonly clickhouse: ClickHouseAccess;
   readonly steps: readonly Step[];
 }
 
 export class Controller {
   readonly #o: ControllerOptions;
-  readonly #informers = new Map<string, Informer>();
+  readonly #informers = new Map<ManagedKind, Informer>();
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
-    const tcType = resourceType('tracker.dev/v1alpha1', tcKind);
-    this.#tc = this.#informer(tcType.apiVersion, tcType.kind, undefined, (_e, obj) => this.enqueue(obj));
-    for (const [v, k] of ownedKinds)
-      this.#informer(v, k, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
+    for (const kind of watchedKinds) {
+      if (kind === kinds.TrackerCluster) this.#informer(kind, undefined, (_e, obj) => this.enqueue(obj));
+      else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
+    }
+    this.#tc = this.#informers.get(kinds.TrackerCluster) as Informer;
     const q = options.config.queue;
     this.#queue = new WorkQueue({
       workers: q.workers,
@@ -61,7 +49,7 @@ export class Controller {
       backoffMaxMs: q.backoffMaxMs,
       handler: (key) => this.#reconcile(key),
       onDepth: (d) => options.metrics.queueDepth.set(d),
-      onError: (key, err) => options.log.error('Reconcile failed', { key, error: err }),
+      onError: (key, err) => options.log.error('Reconcile failed', { key, step: stepOf(err), error: err }),
     });
   }
 
@@ -75,13 +63,18 @@ export class Controller {
   }
 
   readonly cache: Cache = {
-    get: (v, k, ns, name) => this.#informers.get(typeKey(v, k))?.get(ns, name),
-    list: (v, k, ns) =>
-      this.#informers
-        .get(typeKey(v, k))
-        ?.list()
+    get: (kind, ns, name) => this.#informerOf(kind).get(ns, name),
+    list: (kind, ns) =>
+      this.#informerOf(kind)
+        .list()
         .filter((o) => o.metadata.namespace === ns),
   };
+
+  #informerOf(kind: ManagedKind): Informer {
+    const informer = this.#informers.get(kind);
+    if (!informer) throw new Error(`read cache of ${kind.kind}: the kind is not watched (kube/kinds.ts)`);
+    return informer;
+  }
 
   async start(): Promise<void> {
     await Promise.all([...this.#informers.values()].map((i) => i.start()));
@@ -109,16 +102,15 @@ export class Controller {
   }
 
   #informer(
-    apiVersion: string,
-    kind: string,
+    kind: ManagedKind,
     labelSelector: string | undefined,
     onEvent: (e: InformerEvent, o: KubeObject) => void,
-  ) {
+  ): void {
     const { config, kc, rest, metrics, log } = this.#o;
     const informer = new Informer({
       kc,
       rest,
-      type: resourceType(apiVersion, kind),
+      type: kind,
       namespace: config.namespace || undefined,
       labelSelector,
       watchdogMs: config.watch.watchdogMs,
@@ -128,12 +120,13 @@ export class Controller {
       log,
       onEvent,
     });
-    this.#informers.set(typeKey(apiVersion, kind), informer);
-    return informer;
+    this.#informers.set(kind, informer);
   }
 
   #enqueueOwner(obj: KubeObject): void {
-    const owner = (obj.metadata.ownerReferences ?? []).find((r) => r.controller && r.kind === tcKind);
+    const owner = (obj.metadata.ownerReferences ?? []).find(
+      (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
+    );
     if (owner) this.#queue.add(objectKey(obj.metadata.namespace, owner.name));
   }
 
@@ -154,12 +147,13 @@ export class Controller {
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     } catch (err) {
       this.#o.metrics.reconciles.inc({ result: 'error' });
-      this.#o.metrics.reconcileErrors.inc({
-        step: /: ([a-zA-Z]+): /.exec((err as Error).message)?.[1] ?? 'unknown',
-      });
+      this.#o.metrics.reconcileErrors.inc({ step: stepOf(err) });
       throw err;
     } finally {
       end();
     }
   }
 }
+
+/** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */
+const stepOf = (err: unknown): string => (err instanceof StepError ? err.step : 'unknown');

@@ -1,11 +1,14 @@
 // The informer on the real apiserver: events arrive, a silent watch is restarted by the watchdog and keeps
-// delivering, and the periodic relist runs (diffing, so it re-emits nothing unchanged).
+// delivering, and the periodic relist runs (diffing, so it re-emits nothing unchanged). An optional kind
+// whose API is not served yet is an empty, synced cache that fills once its CRD is installed.
+
+import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { createNamespace } from '../../crds/testing-kube.ts';
-import { resourceType } from '../kube/resources.ts';
-import { KubeRest } from '../kube/rest.ts';
+import { createNamespace, installStandInCrd } from '../../crds/testing/kube.ts';
+import { kinds, type ManagedKind } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { KubeRest } from '../../kube/rest.ts';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { waitFor } from '../testing/harness.ts';
@@ -45,7 +48,7 @@ describe('Informer', () => {
     const informer = new Informer({
       kc,
       rest,
-      type: resourceType('v1', 'ConfigMap'),
+      type: kinds.ConfigMap,
       namespace: ns,
       labelSelector: undefined,
       watchdogMs: 800,
@@ -70,5 +73,39 @@ describe('Informer', () => {
     const added = events.filter(([e]) => e === 'ADDED').map(([, n]) => n);
     expect(added.filter((n) => n === 'before')).toHaveLength(1);
     expect(added.filter((n) => n === 'after')).toHaveLength(1);
+  });
+
+  it('treats an optional kind whose API is not served as empty and synced, and fills once it is served', async () => {
+    const group = `optional-${randomBytes(3).toString('hex')}.tracker.test`;
+    const widget: ManagedKind = {
+      ...kinds.Certificate,
+      group,
+      version: 'v1',
+      apiVersion: `${group}/v1`,
+      kind: 'Widget',
+      plural: 'widgets',
+    };
+    const events: [InformerEvent, string][] = [];
+    const informer = new Informer({
+      kc,
+      rest,
+      type: widget,
+      namespace: ns,
+      watchdogMs: 20_000,
+      relistIntervalMs: 60_000,
+      reconnectMaxMs: 300,
+      metrics: createMetrics(),
+      log: silentLogger,
+      onEvent: (e, o: KubeObject) => events.push([e, o.metadata.name]),
+    });
+    await informer.start();
+    expect(informer.synced).toBe(true);
+    expect(informer.list()).toEqual([]);
+    installStandInCrd(inject('kubeconfig'), widget);
+    const body = { apiVersion: widget.apiVersion, kind: 'Widget', metadata: { name: 'w1', namespace: ns } };
+    await rest.request('create', `/apis/${widget.apiVersion}/namespaces/${ns}/widgets`, { body });
+    await waitFor(async () => informer.get(ns, 'w1'), { what: 'the widget once its API is served' });
+    await informer.stop();
+    expect(events).toEqual([['ADDED', 'w1']]);
   });
 });

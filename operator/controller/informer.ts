@@ -1,12 +1,16 @@
 // List + watch of one resource type into an in-memory store, written over client-node's `Watch` because its
-// own informer stops on any error other than 410/timeout (operator-peers §4.2). This one never stops until
+// own informer stops for good on any error other than 410/timeout. This one never stops until
 // asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
 // relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
 // activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).
+// An optional kind (another project's CRD, e.g. cert-manager's Certificate) whose API is not served is an
+// empty, synced cache: nothing of that kind can exist. The informer keeps asking with the reconnect
+// backoff and fills the cache once the API appears.
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { collectionPath, type ResourceType } from '../kube/resources.ts';
-import type { KubeRest } from '../kube/rest.ts';
+import type { ManagedKind } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { collectionPath } from '../../kube/paths.ts';
+import { isNotFound, type KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -16,7 +20,7 @@ export type StopReason = 'closed' | 'gone' | 'watchdog' | 'relist' | 'error' | '
 export interface InformerOptions {
   readonly kc: KubeConfig;
   readonly rest: KubeRest;
-  readonly type: ResourceType;
+  readonly type: ManagedKind;
   /** Undefined: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
@@ -40,6 +44,8 @@ export class Informer {
   #rv: string | undefined;
   #stopped = false;
   #synced = false;
+  /** Known once listed: false while an optional kind's API is not served. */
+  #served: boolean | undefined;
   #lastActivity = Date.now();
   #lastList = 0;
   #failures = 0;
@@ -93,7 +99,8 @@ export class Informer {
         const reason = await this.#watchOnce();
         this.#afterWatch(reason);
       } catch (err) {
-        this.#o.log.warn('List failed', { resource: this.resource, error: err });
+        if (this.#o.type.optional && isNotFound(err)) this.#notServed();
+        else this.#o.log.warn('List failed', { resource: this.resource, error: err });
         this.#failures++;
       }
       if (this.#failures > 0 && !this.#stopped) await this.#sleep(this.#backoffMs());
@@ -135,10 +142,25 @@ export class Informer {
     this.#lastList = Date.now();
     this.#lastActivity = Date.now();
     this.#failures = 0;
-    if (!this.#synced) {
-      this.#synced = true;
-      this.#firstSync.resolve();
-    }
+    if (this.#served === false) this.#o.log.info('API served', { resource: this.resource });
+    this.#served = true;
+    this.#markSynced();
+  }
+
+  /** The API of an optional kind is not served (its CRD is not installed): nothing of it can exist. */
+  #notServed(): void {
+    if (this.#served !== false) this.#o.log.info('API not served', { resource: this.resource });
+    this.#served = false;
+    this.#replace(new Map());
+    this.#rv = undefined;
+    this.#lastActivity = Date.now();
+    this.#markSynced();
+  }
+
+  #markSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    this.#firstSync.resolve();
   }
 
   #replace(next: Map<string, KubeObject>): void {

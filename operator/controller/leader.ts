@@ -3,8 +3,9 @@
 // on OUR clock (no cross-node clock comparison); the leader steps down when it cannot renew within
 // renewDeadline; a graceful stop releases the lease (empty holder) so the next candidate takes over at once.
 
-import { collectionPath, objectPath, resourceType } from '../kube/resources.ts';
-import { isConflict, isNotFound, type KubeRest } from '../kube/rest.ts';
+import { kinds } from '../../kube/kinds.ts';
+import { collectionPath, objectPath } from '../../kube/paths.ts';
+import { isConflict, isNotFound, type KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -31,7 +32,7 @@ type LeaseSpec = {
 };
 type Lease = { metadata: { name: string; resourceVersion?: string }; spec?: LeaseSpec };
 
-const leaseType = resourceType('coordination.k8s.io/v1', 'Lease');
+const leaseType = kinds.Lease;
 /** MicroTime as the apiserver wants it (RFC 3339 with microseconds). */
 const microTime = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 

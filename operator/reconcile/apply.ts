@@ -1,11 +1,15 @@
-// THE apply helper: every object the operator writes goes through `applyObject` (server-side apply, field
-// manager `tracker-operator`, force: the operator owns these fields). A reconcile with nothing to change
-// must not write, so each applied object carries a hash of what was applied; an object whose live hash
-// matches is skipped without a request. `pruneObjects` deletes owned objects no longer rendered.
-import { hashOf } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
+// The apply helper: every rendered object goes through `applyObject` (server-side apply, field manager
+// `tracker-operator`, force: the operator owns these fields), and the request itself through the one write
+// path (write.ts). A reconcile with nothing to change must not write, so each applied object carries a hash
+// of what was applied; an object whose live hash matches is skipped without a request. `deleteObject`
+// removes an owned object prune found no longer rendered.
+import { hashOf } from '../../kube/hash.ts';
+import { kindOf } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
+import { isNotFound } from '../../kube/rest.ts';
 import type { Deps, ReconcileState } from './state.ts';
+import { write } from './write.ts';
 
 export const fieldManager = 'tracker-operator';
 /** Hash of the object as the operator last applied it (set by applyObject, compared before applying). */
@@ -23,9 +27,8 @@ export function withAppliedHash(obj: KubeObject): KubeObject {
 /** Live object from the informer cache, or from the apiserver for kinds without an informer. */
 export async function liveObject(obj: KubeObject, deps: Deps): Promise<KubeObject | undefined> {
   const ns = obj.metadata.namespace ?? 'default';
-  const cached = deps.cache.list(obj.apiVersion, obj.kind, ns);
-  if (cached) return deps.cache.get(obj.apiVersion, obj.kind, ns, obj.metadata.name);
-  const type = resourceType(obj.apiVersion, obj.kind);
+  const type = kindOf(obj.apiVersion, obj.kind);
+  if (type.watched) return deps.cache.get(type, ns, obj.metadata.name);
   return deps.rest.getOrUndefined<KubeObject>(objectPath(type, ns, obj.metadata.name));
 }
 
@@ -52,17 +55,13 @@ export async function applyObject(obj: KubeObject, state: ReconcileState, deps: 
   const live = await liveObject(obj, deps);
   const desired = withAppliedHash(keepImmutable(obj, live));
   if (upToDate(desired, live)) return 'unchanged';
-  const type = resourceType(desired.apiVersion, desired.kind);
-  const path = objectPath(type, desired.metadata.namespace ?? 'default', desired.metadata.name);
-  state.applied++;
-  try {
-    await deps.rest.request('apply', path, { query: { fieldManager, force: 'true' }, body: desired });
-  } catch (err) {
-    throw new Error(`apply ${desired.kind} ${desired.metadata.name}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  deps.log.debug('Applied object', { kind: desired.kind, name: desired.metadata.name });
+  await write(state, deps, {
+    verb: 'apply',
+    path: pathOf(desired),
+    target: targetOf(desired),
+    query: { fieldManager, force: 'true' },
+    body: desired,
+  });
   return 'applied';
 }
 
@@ -81,19 +80,20 @@ export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
   return !!uid && (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
 }
 
+/** Deletes an object (its dependents in the background); one already gone counts as deleted. */
 export async function deleteObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
-  const type = resourceType(obj.apiVersion, obj.kind);
-  state.applied++;
-  try {
-    await deps.rest.request(
-      'delete',
-      objectPath(type, obj.metadata.namespace ?? 'default', obj.metadata.name),
-      {
-        body: { propagationPolicy: 'Background' },
-      },
-    );
-  } catch (err) {
-    if ((err as { status?: number }).status === 404) return;
-    throw new Error(`delete ${obj.kind} ${obj.metadata.name}: ${(err as Error).message}`, { cause: err });
-  }
+  const body = { propagationPolicy: 'Background' };
+  await write(state, deps, {
+    verb: 'delete',
+    path: pathOf(obj),
+    target: targetOf(obj),
+    body,
+    accept: isNotFound,
+  });
 }
+
+/** `Kind name`: how logs, errors and Events name an object. */
+const targetOf = (obj: KubeObject): string => `${obj.kind} ${obj.metadata.name}`;
+
+const pathOf = (obj: KubeObject): string =>
+  objectPath(kindOf(obj.apiVersion, obj.kind), obj.metadata.namespace ?? 'default', obj.metadata.name);

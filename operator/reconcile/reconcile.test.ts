@@ -1,6 +1,6 @@
 // The runner's pure parts and the apply helper's skip decision.
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { appliedHashAnnotation, keepImmutable, upToDate, withAppliedHash } from './apply.ts';
 import { buildStatus, newState } from './runner.ts';
 import { setCondition } from './state.ts';

@@ -1,9 +1,9 @@
 // The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
 // ONCE through the status subresource, and only when it differs from what is stored. Conflicts become a
 // short requeue; any other error marks the failing step in the Ready condition and goes to the queue's
-// backoff. Conditions that changed status produce one Event each.
-import { hashOf } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+// backoff as a StepError that names the step (a field, for metrics and logs). Conditions that changed
+// status produce one Event each. Every write goes through write.ts.
+
 import {
   type ConditionReason,
   conditionTypes,
@@ -12,11 +12,25 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import type { Condition, TrackerClusterStatus } from '../../crds/status.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
-import { isConflict } from '../kube/rest.ts';
+import { hashOf } from '../../kube/hash.ts';
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
+import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
+import { recordEvent, write } from './write.ts';
 
 export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };
+
+/** A reconcile that failed in `step` (the name of a step, or `status` for the final status write). */
+export class StepError extends Error {
+  override readonly name = 'StepError';
+  readonly step: string;
+  constructor(message: string, step: string, cause: unknown) {
+    super(message, { cause });
+    this.step = step;
+  }
+}
 
 const conflictRequeueMs = 200;
 const warningReasons = new Set<ConditionReason>([
@@ -28,7 +42,7 @@ const warningReasons = new Set<ConditionReason>([
 ]);
 
 export function newState(live: KubeObject): ReconcileState {
-  const state: ReconcileState = { live, conditions: new Map(), status: {}, applied: 0 };
+  const state: ReconcileState = { live, conditions: new Map(), status: {}, step: '', writes: 0 };
   // Until a step says otherwise, each component waits for the one before it (the gate order).
   setCondition(state, Type.KeeperReady, Status.Unknown, Reason.Reconciling, 'Keeper not reconciled yet');
   setCondition(
@@ -55,28 +69,38 @@ export async function runSteps(
   deps: Deps,
 ): Promise<ReconcileOutcome> {
   const state = newState(live);
-  let failure: Error | undefined;
+  let failure: StepError | undefined;
   for (const step of steps) {
+    state.step = step.name;
     try {
       if ((await step.run(state, deps)) === 'stop') break;
     } catch (err) {
-      if (isConflict(err)) requeue(state, conflictRequeueMs);
+      if (conflict(err)) requeue(state, conflictRequeueMs);
       else failure = stepFailed(state, step.name, err);
       break;
     }
   }
   finishReady(state);
-  await writeStatus(state, deps);
+  state.step = 'status';
+  try {
+    await writeStatus(state, deps);
+  } catch (err) {
+    throw failure ?? new StepError(`reconcile ${keyOf(state)}: ${(err as Error).message}`, 'status', err);
+  }
   if (failure) throw failure;
-  return { requeueAfterMs: state.requeueAfterMs, writes: state.applied };
+  return { requeueAfterMs: state.requeueAfterMs, writes: state.writes };
 }
 
-function stepFailed(state: ReconcileState, step: string, err: unknown): Error {
+/** A 409, thrown by the apiserver or wrapped by the write path: someone wrote first; retry shortly. */
+const conflict = (err: unknown): boolean => isConflict(err) || isConflict((err as Error | undefined)?.cause);
+
+const keyOf = (state: ReconcileState): string =>
+  `${state.live.metadata.namespace}/${state.live.metadata.name}`;
+
+function stepFailed(state: ReconcileState, step: string, err: unknown): StepError {
   const message = `${step}: ${(err as Error).message}`;
   setCondition(state, Type.Ready, Status.False, Reason.ApplyFailed, message);
-  return new Error(`reconcile ${state.live.metadata.namespace}/${state.live.metadata.name}: ${message}`, {
-    cause: err,
-  });
+  return new StepError(`reconcile ${keyOf(state)}: ${message}`, step, err);
 }
 
 /** Ready is True only when every component is; a step may already have set it (paused, invalid, failed). */
@@ -123,9 +147,13 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   const status = buildStatus(state, new Date().toISOString());
   if (hashOf(status) === hashOf(state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
-  const path = `${objectPath(resourceType(state.live.apiVersion, state.live.kind), namespace, name)}/status`;
-  state.applied++;
-  await deps.rest.request('patch', path, { body: { status } });
+  const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
+  await write(state, deps, {
+    verb: 'patch',
+    path,
+    target: `TrackerCluster ${name} status`,
+    body: { status },
+  });
   await recordTransitions(state, status, deps);
 }
 
@@ -140,12 +168,6 @@ async function recordTransitions(
     if ((prev?.status ?? Status.Unknown) === c.status || c.status === Status.Unknown) continue;
     const type =
       c.status === Status.False && warningReasons.has(c.reason as ConditionReason) ? 'Warning' : 'Normal';
-    state.applied++;
-    await deps.events.record(
-      state.live,
-      type,
-      c.reason as ConditionReason,
-      `${c.type}=${c.status}: ${c.message}`,
-    );
+    await recordEvent(state, deps, type, c.reason as ConditionReason, `${c.type}=${c.status}: ${c.message}`);
   }
 }

@@ -1,23 +1,23 @@
 // What one reconcile knows and produces. A fresh ReconcileState per reconcile (nothing carried over in
 // memory: the cluster is the source of truth); steps read the TrackerCluster and the informer caches,
-// write through the one apply helper, and record conditions and status fields here. The runner writes
-// status ONCE from this state at the end.
+// write through the one write path (write.ts), and record conditions and status fields here. The runner
+// writes status ONCE from this state at the end.
 import type { Rendered } from '../../cdk8s/index.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
 import type { ConditionReason, ConditionStatus, ConditionType } from '../../crds/conditions.ts';
 import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import type { ManagedKind } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
-import type { EventRecorder } from '../events.ts';
-import type { KubeRest } from '../kube/rest.ts';
 import type { Logger } from '../log.ts';
 
-/** Read access to the informer caches (every kind the operator owns, plus TrackerClusters). */
+/** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
-  get(apiVersion: string, kind: string, namespace: string, name: string): KubeObject | undefined;
-  /** Objects of a kind in a namespace; undefined when the kind has no informer. */
-  list(apiVersion: string, kind: string, namespace: string): KubeObject[] | undefined;
+  get(kind: ManagedKind, namespace: string, name: string): KubeObject | undefined;
+  /** Objects of a kind in a namespace; throws for a kind that is not watched (a programming error). */
+  list(kind: ManagedKind, namespace: string): KubeObject[];
 }
 
 export interface Deps {
@@ -25,7 +25,6 @@ export interface Deps {
   readonly cache: Cache;
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
-  readonly events: EventRecorder;
   readonly clickhouse: ClickHouseAccess;
 }
 
@@ -50,8 +49,10 @@ export interface ReconcileState {
   requeueAfterMs?: number;
   /** Set by `paused` once the Paused condition is stored: the runner then writes no status either. */
   skipStatus?: boolean;
-  /** Write requests this reconcile made (apply, patch, create, delete); the zero-write test reads it. */
-  applied: number;
+  /** The step running now: the write path logs it with every write. */
+  step: string;
+  /** Write requests this reconcile made (apply, create, patch, delete, Events), counted by write.ts. */
+  writes: number;
 }
 
 export type StepOutcome = 'continue' | 'stop';

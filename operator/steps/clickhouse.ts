@@ -1,13 +1,14 @@
 // clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
 // rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
-import { labelKeys } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import { labelKeys } from '../../cdk8s/index.ts';
 import {
   EventReason,
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { applyAll, applyObject } from '../reconcile/apply.ts';
 import {
   type Deps,
@@ -18,6 +19,7 @@ import {
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
+import { recordEvent } from '../reconcile/write.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 
@@ -25,7 +27,7 @@ const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
 function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
   const { name, namespace = 'default', labels } = desired.metadata;
-  const live = deps.cache.get('apps/v1', 'StatefulSet', namespace, name);
+  const live = deps.cache.get(kinds.StatefulSet, namespace, name);
   const want = desired.metadata.annotations?.[templateHashAnnotation];
   return {
     name,
@@ -53,7 +55,7 @@ export const clickhouse: Step = {
       const result = await applyObject(sts, state, deps);
       if (action === 'restart' && result === 'applied') {
         const message = `Restarting ${sts.metadata.name}: restart-relevant configuration or pod template changed`;
-        await deps.events.record(state.live, 'Normal', EventReason.RestartingReplica, message);
+        await recordEvent(state, deps, 'Normal', EventReason.RestartingReplica, message);
       }
     }
     state.rolloutPending = [...plan.values()].some((a) => a === 'hold' || a === 'restart');
@@ -68,7 +70,7 @@ export const clickhouseReady: Step = {
     const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);
     const ns = tc.metadata.namespace ?? 'default';
     const ready = sets.filter(
-      (s) => workloadStatus(deps.cache.get('apps/v1', 'StatefulSet', ns, s.metadata.name))?.rolledOut,
+      (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
     ).length;
     state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
     const message = `${ready}/${sets.length} ClickHouse hosts ready`;

@@ -2,13 +2,13 @@
 // Created once when missing and never updated: rotating them would lock ClickHouse replicas out of each
 // other. Owned by the TrackerCluster, so they are garbage-collected with it.
 import { randomBytes } from 'node:crypto';
-import { labels, ownerReferences } from '../../cdk8s/meta.ts';
+import { labels, ownerReferences } from '../../cdk8s/index.ts';
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, resourceType } from '../kube/resources.ts';
-import { isConflict } from '../kube/rest.ts';
+import { kinds } from '../../kube/kinds.ts';
+import { collectionPath } from '../../kube/paths.ts';
+import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
-
-const secretType = resourceType('v1', 'Secret');
+import { recordEvent, write } from '../reconcile/write.ts';
 
 export const credentials: Step = {
   name: 'credentials',
@@ -16,7 +16,7 @@ export const credentials: Step = {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
     for (const secret of renderedOf(state).secrets) {
-      if (deps.cache.get('v1', 'Secret', ns, secret.name)) continue;
+      if (deps.cache.get(kinds.Secret, ns, secret.name)) continue;
       const data = Object.fromEntries(secret.keys.map((k) => [k, randomBytes(24).toString('base64url')]));
       const body = {
         apiVersion: 'v1',
@@ -30,20 +30,16 @@ export const credentials: Step = {
         type: 'Opaque',
         stringData: data,
       };
-      state.applied++;
-      try {
-        await deps.rest.request('create', collectionPath(secretType, ns), { body });
-      } catch (err) {
+      const created = await write(state, deps, {
+        verb: 'create',
+        path: collectionPath(kinds.Secret, ns),
+        target: `Secret ${secret.name}`,
+        body,
         // Created by an earlier reconcile the cache has not seen yet: keep the existing values.
-        if (isConflict(err)) continue;
-        throw new Error(`create Secret ${secret.name}: ${(err as Error).message}`, { cause: err });
-      }
-      await deps.events.record(
-        state.live,
-        'Normal',
-        EventReason.SecretCreated,
-        `Created Secret ${secret.name}`,
-      );
+        accept: isConflict,
+      });
+      if (created)
+        await recordEvent(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
     }
     return 'continue';
   },

@@ -1,4 +1,4 @@
-// The reconcile, in order (SPEC 7): parse → paused → render → credentials → prune → Keeper (gate: quorum) →
+// The reconcile, in order: parse → paused → render → credentials → prune → Keeper (gate: quorum) →
 // ClickHouse objects → volumes → gate: every host ready → schema (gate: verified on every replica) → ingest.
 // A step that returns 'stop' ends the list at its gate; the runner then writes status once.
 import type { Step } from '../reconcile/state.ts';

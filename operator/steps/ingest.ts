@@ -1,15 +1,17 @@
-// ingest: after SchemaReady, the NATS and ingest objects. A config change changes the config-hash annotation
+// ingest: after SchemaReady, the NATS and ingest objects, and the prune CronJob (it runs the ingest image
+// against the schema, so it waits for the same gate). A config change changes the config-hash annotation
 // on the pod template (cdk8s/ingest.ts), so the Deployment rolls. With autoscaling the rendered Deployment
 // has no `replicas`; before the operator stops applying that field, its current value is handed to a second
 // field manager, so dropping it does not reset the Deployment to 1 replica (the HPA then owns it).
-import { namesOf } from '../../cdk8s/names.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import { namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
 import { applyAll, fieldManager } from '../reconcile/apply.ts';
 import {
   type Deps,
@@ -20,10 +22,10 @@ import {
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
+import { write } from '../reconcile/write.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 
 export const handoverManager = 'tracker-operator-hpa-handover';
-const deploymentType = resourceType('apps/v1', 'Deployment');
 
 type ManagedField = {
   manager?: string;
@@ -45,7 +47,7 @@ export function ownsReplicas(live: KubeObject): boolean {
 async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
   if ((desired.spec as { replicas?: number }).replicas !== undefined) return;
   const ns = desired.metadata.namespace ?? 'default';
-  const live = deps.cache.get('apps/v1', 'Deployment', ns, desired.metadata.name);
+  const live = deps.cache.get(kinds.Deployment, ns, desired.metadata.name);
   if (!live || !ownsReplicas(live)) return;
   const replicas = (live.spec as { replicas?: number }).replicas;
   const body = {
@@ -54,8 +56,10 @@ async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps
     metadata: { name: desired.metadata.name, namespace: ns },
     spec: { replicas },
   };
-  state.applied++;
-  await deps.rest.request('apply', objectPath(deploymentType, ns, desired.metadata.name), {
+  await write(state, deps, {
+    verb: 'apply',
+    path: objectPath(kinds.Deployment, ns, desired.metadata.name),
+    target: `Deployment ${desired.metadata.name} replicas`,
     query: { fieldManager: handoverManager, force: 'true' },
     body,
   });
@@ -72,7 +76,8 @@ export const ingest: Step = {
     const deployment = own.find((o) => o.kind === 'Deployment');
     if (deployment) await handOverReplicas(deployment, state, deps);
     await applyAll(own, state, deps);
-    const live = workloadStatus(deps.cache.get('apps/v1', 'Deployment', names.namespace, names.ingest));
+    await applyAll(componentObjects(objects, 'prune'), state, deps);
+    const live = workloadStatus(deps.cache.get(kinds.Deployment, names.namespace, names.ingest));
     state.status.ingest = { replicas: live?.replicas ?? 0, readyReplicas: live?.readyReplicas ?? 0 };
     state.status.ingestEndpoint = `${tc.spec.ingest.tls ? 'https' : 'http'}://${names.ingestHost}`;
     const message = `${live?.readyReplicas ?? 0}/${live?.replicas ?? 0} ingest pods ready and up to date`;

@@ -1,11 +1,12 @@
 // keeper: apply the Keeper objects, then GATE on a quorum (more than half of the members Ready). Nothing of
 // ClickHouse is created before that: ClickHouse needs Keeper for replicated tables and ON CLUSTER DDL.
-import { namesOf } from '../../cdk8s/names.ts';
+import { namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import { kinds } from '../../kube/kinds.ts';
 import { applyAll } from '../reconcile/apply.ts';
 import {
   type Deps,
@@ -26,7 +27,7 @@ export const keeper: Step = {
     const tc = tcOf(state);
     await applyAll(componentObjects(renderedOf(state).objects, 'keeper'), state, deps);
     const names = namesOf(tc);
-    const live = workloadStatus(deps.cache.get('apps/v1', 'StatefulSet', names.namespace, names.keeper));
+    const live = workloadStatus(deps.cache.get(kinds.StatefulSet, names.namespace, names.keeper));
     const members = tc.spec.keeper.replicas;
     const ready = live?.readyReplicas ?? 0;
     state.status.keeper = { replicas: members, readyReplicas: ready };

@@ -1,6 +1,6 @@
 // Which rendered objects each step applies, and the small readers of live workload status the gates use.
-import type { Component } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import type { Component } from '../../cdk8s/index.ts';
+import type { KubeObject } from '../../kube/object.ts';
 
 export function componentObjects(objects: readonly KubeObject[], component: Component): KubeObject[] {
   return objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === component);

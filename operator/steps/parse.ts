@@ -1,12 +1,14 @@
 // parse: default and validate the TrackerCluster as the apiserver would. An invalid spec is a condition,
 // not an error: retrying cannot fix it, so there is no hot retry loop (the next edit triggers a reconcile).
 // paused: `spec.paused` stops every write to children; only the Paused condition is recorded.
+
+import { ConfigError } from '../../common/config/problems.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
-import { parseTrackerCluster, TrackerClusterInvalid } from '../../crds/validate.ts';
+import { parseTrackerCluster } from '../../crds/validate.ts';
 import { type ReconcileState, type Step, setCondition, tcOf } from '../reconcile/state.ts';
 
 export const parse: Step = {
@@ -16,7 +18,7 @@ export const parse: Step = {
       state.tc = parseTrackerCluster(state.live);
       return 'continue';
     } catch (err) {
-      if (!(err instanceof TrackerClusterInvalid)) throw err;
+      if (!(err instanceof ConfigError)) throw err;
       setCondition(state, Type.Ready, Status.False, Reason.SpecInvalid, err.problems.join('; '));
       return 'stop';
     }

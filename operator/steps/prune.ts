@@ -1,21 +1,15 @@
 // prune: delete objects this TrackerCluster owns that the current spec no longer renders (a removed shard's
-// StatefulSet when allowDataLoss allows it, the HPA after autoscaling is switched off, ...). Ownership is the
-// controller ownerReference's uid; PVCs are never touched (StatefulSets leave them; data is retained).
-import type { KubeObject } from '../../cdk8s/types.ts';
+// StatefulSet when allowDataLoss allows it, the HPA after autoscaling is switched off, the cert-manager
+// Certificate after TLS moves from an issuer to a Secret, ...). Candidates are the kinds the registry marks
+// pruned (kube/kinds.ts); ownership is the controller ownerReference's uid. PVCs are never touched
+// (StatefulSets leave them; data is retained).
+
 import { EventReason } from '../../crds/conditions.ts';
+import { prunedKinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { deleteObject, ownedBy } from '../reconcile/apply.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
-
-/** Kinds the operator renders and watches; only these are candidates for pruning. */
-export const prunableKinds: readonly [string, string][] = [
-  ['v1', 'ConfigMap'],
-  ['v1', 'Service'],
-  ['apps/v1', 'StatefulSet'],
-  ['apps/v1', 'Deployment'],
-  ['policy/v1', 'PodDisruptionBudget'],
-  ['networking.k8s.io/v1', 'NetworkPolicy'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
-];
+import { recordEvent } from '../reconcile/write.ts';
 
 const id = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 
@@ -29,18 +23,13 @@ export const prune: Step = {
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
-    const owned = prunableKinds.flatMap(([v, k]) =>
-      (deps.cache.list(v, k, ns) ?? []).filter((o) => ownedBy(o, tc.metadata.uid)),
+    const owned = prunedKinds.flatMap((k) =>
+      deps.cache.list(k, ns).filter((o) => ownedBy(o, tc.metadata.uid)),
     );
     for (const obj of staleObjects(owned, renderedOf(state).objects)) {
       await deleteObject(obj, state, deps);
       deps.log.info('Pruned object', { kind: obj.kind, name: obj.metadata.name });
-      await deps.events.record(
-        state.live,
-        'Normal',
-        EventReason.Pruned,
-        `Deleted ${id(obj)}: no longer rendered`,
-      );
+      await recordEvent(state, deps, 'Normal', EventReason.Pruned, `Deleted ${id(obj)}: no longer rendered`);
     }
     return 'continue';
   },

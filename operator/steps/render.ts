@@ -4,6 +4,7 @@
 // count is rendered instead and ClickHouseReady says why.
 import { labelKeys, renderCluster } from '../../cdk8s/index.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { kinds } from '../../kube/kinds.ts';
 import { ownedBy } from '../reconcile/apply.ts';
 import type { Deps, ReconcileState, Step } from '../reconcile/state.ts';
 import { tcOf } from '../reconcile/state.ts';
@@ -11,7 +12,7 @@ import { tcOf } from '../reconcile/state.ts';
 /** Highest live shard index + 1 among this cluster's ClickHouse StatefulSets (0 when none exist). */
 export function liveShards(tc: TrackerCluster, deps: Deps): number {
   const ns = tc.metadata.namespace ?? 'default';
-  const sets = deps.cache.list('apps/v1', 'StatefulSet', ns) ?? [];
+  const sets = deps.cache.list(kinds.StatefulSet, ns);
   const shards = sets
     .filter((s) => ownedBy(s, tc.metadata.uid) && s.metadata.labels?.[labelKeys.shard] !== undefined)
     .map((s) => Number(s.metadata.labels?.[labelKeys.shard]) + 1);

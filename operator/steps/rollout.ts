@@ -3,8 +3,8 @@
 // shard keeps serving; the PDB allows one down). Missing replicas are all created at once: remote_servers
 // lists every host before the first one starts. Changes that leave the template alone (hot-reloadable
 // config, metadata) apply everywhere immediately.
-import { hashOf } from '../../cdk8s/meta.ts';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import { hashOf } from '../../kube/hash.ts';
+import type { KubeObject } from '../../kube/object.ts';
 
 export const templateHashAnnotation = 'tracker.dev/template-hash';
 

@@ -1,14 +1,15 @@
 // schema: GATE 3. Migrations applied through the `clickhouse` store (schema/ runner) and the applied version
 // verified on EVERY replica before the ingest may start writing. Reads only when every replica is current.
-import { credentialKeys, namesOf } from '../../cdk8s/names.ts';
+import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { kinds } from '../../kube/kinds.ts';
+import { objectPath } from '../../kube/paths.ts';
 import { ensureSchema, latestSchemaVersion } from '../clickhouse.ts';
-import { objectPath, resourceType } from '../kube/resources.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -19,7 +20,6 @@ import {
 } from '../reconcile/state.ts';
 
 type Secret = { data?: Record<string, string> };
-const secretType = resourceType('v1', 'Secret');
 
 /** The default user's password: spec.clickhouse.passwordSecretRef, else the generated credentials Secret. */
 export async function clickhousePassword(tc: TrackerCluster, deps: Deps): Promise<string> {
@@ -29,8 +29,8 @@ export async function clickhousePassword(tc: TrackerCluster, deps: Deps): Promis
     key: credentialKeys.password,
   };
   const secret =
-    (deps.cache.get('v1', 'Secret', names.namespace, ref.name) as Secret | undefined) ??
-    (await deps.rest.getOrUndefined<Secret>(objectPath(secretType, names.namespace, ref.name)));
+    (deps.cache.get(kinds.Secret, names.namespace, ref.name) as Secret | undefined) ??
+    (await deps.rest.getOrUndefined<Secret>(objectPath(kinds.Secret, names.namespace, ref.name)));
   const value = secret?.data?.[ref.key];
   if (value === undefined) throw new Error(`read Secret ${ref.name}: no key ${ref.key}`);
   return Buffer.from(value, 'base64').toString('utf8');

@@ -1,6 +1,6 @@
 // Pure parts of the steps, table-driven: rollout planning, quantities, PVC growth, pruning.
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../cdk8s/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { ownsReplicas } from './ingest.ts';
 import { staleObjects } from './prune.ts';
 import { quantityBytes } from './quantity.ts';

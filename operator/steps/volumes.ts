@@ -2,16 +2,19 @@
 // larger spec size is patched onto each existing PVC (the StorageClass must allow expansion; the apiserver
 // says so otherwise). A smaller size is never applied. PVCs are listed only while the spec size differs
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
-import type { KubeObject } from '../../cdk8s/types.ts';
+
 import { EventReason } from '../../crds/conditions.ts';
-import { collectionPath, objectPath, resourceType } from '../kube/resources.ts';
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { collectionPath, objectPath } from '../../kube/paths.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import { recordEvent, write } from '../reconcile/write.ts';
 import { quantityBytes } from './quantity.ts';
 
 type Claim = { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } } } };
 type Pvc = KubeObject & Claim;
 
-const pvcType = resourceType('v1', 'PersistentVolumeClaim');
+const pvcType = kinds.PersistentVolumeClaim;
 const claimSize = (c: Claim | undefined): string | undefined => c?.spec?.resources?.requests?.storage;
 
 /** PVC names of a StatefulSet: `<claim>-<set>-<ordinal>`. */
@@ -34,7 +37,7 @@ export function pvcsToGrow(desiredSize: string, pvcs: readonly Pvc[]): Pvc[] {
 async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
   const ns = sts.metadata.namespace ?? 'default';
   const desired = claimSize((sts.spec as { volumeClaimTemplates?: Claim[] }).volumeClaimTemplates?.[0]);
-  const live = deps.cache.get('apps/v1', 'StatefulSet', ns, sts.metadata.name);
+  const live = deps.cache.get(kinds.StatefulSet, ns, sts.metadata.name);
   const seeded = claimSize(
     (live?.spec as { volumeClaimTemplates?: Claim[] } | undefined)?.volumeClaimTemplates?.[0],
   );
@@ -47,17 +50,14 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
     desired,
     list.items.filter((p) => wanted.has(p.metadata.name)),
   )) {
-    state.applied++;
-    const body = { spec: { resources: { requests: { storage: desired } } } };
-    try {
-      await deps.rest.request('patch', objectPath(pvcType, ns, pvc.metadata.name), { body });
-    } catch (err) {
-      throw new Error(`grow PersistentVolumeClaim ${pvc.metadata.name}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    await write(state, deps, {
+      verb: 'patch',
+      path: objectPath(pvcType, ns, pvc.metadata.name),
+      target: `PersistentVolumeClaim ${pvc.metadata.name}`,
+      body: { spec: { resources: { requests: { storage: desired } } } },
+    });
     const message = `Grew ${pvc.metadata.name} from ${claimSize(pvc)} to ${desired}`;
-    await deps.events.record(state.live, 'Normal', EventReason.VolumeExpanded, message);
+    await recordEvent(state, deps, 'Normal', EventReason.VolumeExpanded, message);
   }
 }
 

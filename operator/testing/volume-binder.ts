@@ -3,7 +3,7 @@
 // the scheduler never places them on the kwok node. For each Pending claim in the namespace it creates a
 // PersistentVolume (hostPath, never used: kwok runs no containers) and binds both the way the real
 // controller does (claimRef + volumeName + bind-completed, status Bound), so PVC expansion works as well.
-import type { KubeRest } from '../kube/rest.ts';
+import type { KubeRest } from '../../kube/rest.ts';
 
 type Pvc = {
   metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string> };

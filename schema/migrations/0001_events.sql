@@ -1,4 +1,4 @@
--- Raw events: one row per tracked event (SPEC 3.2). The only table the API writes for tracking;
+-- Raw events: one row per tracked event. The only table the API writes for tracking;
 -- the per-visitor, per-session and per-day rollups in 0002 are derived from it by materialized views.
 -- Retries are deduplicated by insert_deduplication_token (see {{settings}}), not by a Replacing engine,
 -- so counts are exact without FINAL.

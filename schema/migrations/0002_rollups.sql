@@ -1,8 +1,8 @@
 -- Rollups derived from events by materialized views. This is the ONE derivation path for them
--- (SPEC 4): the API never writes these tables, so nothing is counted twice (seed bug 7.8).
+-- as well: the API never writes these tables, so nothing is counted twice.
 -- A deduplicated events insert is skipped before its views run, so retries never double-count.
 
--- First and last seen per visitor, kept current on every insert (not a full-scan view; seed bug 7.9).
+-- First and last seen per visitor, kept current on every insert (a view over events would scan them all).
 CREATE TABLE IF NOT EXISTS {{table visitors}} (
   oid UUID,
   vid UUID,
@@ -85,7 +85,7 @@ ORDER BY (hhash, ip, date)
 {{distribute cityHash64(ip)}};
 
 -- Reads events.ip, which the ingest has already truncated or dropped per the IP mode, so the mode
--- applies here too (SPEC 3.3; the seed stored raw IPs here regardless).
+-- applies here too: no raw IP reaches a rollup the mode meant to strip.
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{object ips_mv}} TO {{ref ips}} AS
 SELECT hhash, ip, toDate(created_at) AS date, toUInt64(count()) AS total
 FROM {{ref events}} WHERE ip != ''

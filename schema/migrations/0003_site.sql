@@ -24,7 +24,7 @@ ORDER BY (hhash, outcome, sink, url, created)
 {{settings}}
 {{distribute cityHash64(hhash, outcome)}};
 
--- The seed keyed counters by id only, so daily totals merged into one row per partition (7.10).
+-- Keyed by (id, date): keyed by id alone, daily totals would merge into one row per partition.
 CREATE TABLE IF NOT EXISTS {{table counters}} (
   id String,
   date Date,

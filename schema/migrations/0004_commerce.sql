@@ -1,5 +1,5 @@
--- Payments and lifetime value (SPEC 3.1 /ltv). Both are idempotent per payment line: the API derives
--- `payments.id` from the order/line id, so a resent payment replaces instead of adding (seed 7.12).
+-- Payments and lifetime value (/tr/v1/ltv). Both are idempotent per payment line: the API derives
+-- `payments.id` from the order/line id, so a resent payment replaces instead of adding.
 
 CREATE TABLE IF NOT EXISTS {{table payments}} (
   id UUID,
@@ -51,7 +51,7 @@ ORDER BY (oid, org, id)
 
 -- One contribution per (id, payment line). Lifetime value = sum(paid) over FINAL rows, so a resent
 -- payment replaces its contribution instead of adding to it, and refunds (negative paid) subtract.
--- (The seed's SummingMergeTree(paid) double-counted every retry and ignored refunds.)
+-- (A SummingMergeTree(paid) would count every retry again.)
 CREATE TABLE IF NOT EXISTS {{table ltv}} (
   hhash String,
   id UUID,

@@ -52,7 +52,7 @@ ORDER BY (oid, vid, created_at)
 {{distribute cityHash64(vid)}};
 
 -- Latest consent per visitor: keyed by (oid, vid), versioned by updated_at, so the newest row wins
--- (the seed keyed by (vid, created_at, updated_at) and kept every row; 7.10). Derived from agreed.
+-- (keyed by time as well, every row would stay and no row would be the latest). Derived from agreed.
 CREATE TABLE IF NOT EXISTS {{table agreements}} AS {{ref agreed}}
 ENGINE = {{engine ReplacingMergeTree(updated_at)}}
 ORDER BY (oid, vid)

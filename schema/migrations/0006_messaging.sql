@@ -1,6 +1,6 @@
--- Messaging tables (seed 1.10 / 4.3) with their full column lists and the seed's key mistakes fixed:
--- mthreads and mstore/mtriage are "latest state" tables keyed by their ids (the seed keyed mthreads by
--- created_at = now, so it never replaced), and impression_daily sums its counts (the seed replaced them).
+-- Messaging tables with their full column lists: mthreads and mstore/mtriage are "latest state" tables
+-- keyed by their ids (keyed by insert time, a thread would never be replaced), and impression_daily sums
+-- its counts (a Replacing engine would keep only the last).
 
 CREATE TABLE IF NOT EXISTS {{table mthreads}} (
   tid UUID,

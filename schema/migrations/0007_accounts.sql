@@ -1,6 +1,6 @@
 -- Organisations, accounts, API keys and erase requests.
 
--- `ddata` holds per-org settings such as tracker_host and default_destination_host (seed 1.6).
+-- `ddata` holds per-org settings such as tracker_host and default_destination_host.
 CREATE TABLE IF NOT EXISTS {{table orgs}} (
   oid UUID,
   org LowCardinality(String),
@@ -35,7 +35,7 @@ ORDER BY (oid, org)
 {{settings}}
 {{distribute cityHash64(oid)}};
 
--- The seed's accounts table; `pwd` is never an unsalted SHA-1 here (the API stores a scrypt/argon2
+-- The accounts of the credentials-in-path admin form; `pwd` is never an unsalted SHA-1 here (the API stores a scrypt/argon2
 -- string) and `expires` is enforced by the API.
 CREATE TABLE IF NOT EXISTS {{table accounts}} (
   uid UUID,

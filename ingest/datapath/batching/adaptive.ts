@@ -3,7 +3,7 @@
 //   interval = clamp(latency × DUTY, MIN_INTERVAL, maxDelayMs)
 //   rows     = clamp(rate × interval, 1, maxRows)
 // Slow flushes make batches bigger and rarer; fast ones make them small and fresh. Both outputs are
-// bounded by the table's configuration (the seed's optimiser drove every table to 10 rows; 7.16).
+// bounded by the table's configuration, so the controller can never drive a table to tiny batches.
 
 const ALPHA = 0.2;
 const DUTY = 10;

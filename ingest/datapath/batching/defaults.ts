@@ -1,5 +1,5 @@
-// Per-table batching defaults, after the seed's table (seed notes section 2), overridable per table
-// by configuration and the TrackerCluster spec. Deviations from the seed are marked.
+// Per-table batching defaults, after the Go tracker's per-table table (so migrating users see the same
+// timing), overridable per table by configuration and the TrackerCluster spec. Deviations are marked.
 import type { BatchStrategy, TableBatching } from '../../../common/config/datapath.ts';
 
 export interface TableSettings {
@@ -45,9 +45,8 @@ export const TABLE_DEFAULTS: Readonly<Record<string, TableSettings>> = {
   mtriage: hybrid(50, 2, 2, 1, 5, 50),
   payments: immediate(5, 100),
   ltv: immediate(5, 50),
-  impression_daily: hybrid(250, 4, 6, 3, 3, 200),
   agreed: hybrid(100, 3, 2, 3),
-  // Deviation: the seed batched redirects for 2 s, so new short links 404'd; SPEC 3.1 wants them live.
+  // Deviation: batched for 2 s, a new short link would answer 404 until its batch flushed; it must resolve at once.
   redirects: immediate(3, 100),
   redirect_history: hybrid(500, 5, 5, 4, 2, 150),
   counters: hybrid(300, 3, 3, 3),
@@ -55,7 +54,7 @@ export const TABLE_DEFAULTS: Readonly<Record<string, TableSettings>> = {
   logs: hybrid(1000, 5, 8, 4, 2, 200),
   hosts: hybrid(200, 5, 3, 4, 3, 150),
   outcomes: hybrid(300, 3, 4, 2),
-  // Not in the seed's table; administrative writes that readers expect to see at once.
+  // Not in the Go tracker's table; administrative writes that readers expect to see at once.
   orgs: immediate(3, 100),
   accounts: immediate(3, 100),
   api_keys: immediate(3, 100),

@@ -1,6 +1,6 @@
 // A priority semaphore for bulk flushes: at most N run at once; when a slot frees, the waiting table
 // with the best (lowest) priority goes first. Immediate tables do not use it, so they never queue
-// behind bulk flushes (SPEC 3.4).
+// behind bulk flushes (their rows are the ones a client waits to see).
 
 export class FlushGate {
   readonly #slots: number;

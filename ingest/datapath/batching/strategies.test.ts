@@ -72,7 +72,7 @@ describe('decide', () => {
     );
   });
 
-  it('adaptive never drives a table to the seed’s 10-row floor or past its maximum', () => {
+  it('adaptive never drives a table to a 10-row floor or past its maximum', () => {
     const c = new AdaptiveController();
     for (let t = 0; t < 1000; t++) c.observeArrival(1000, t); // a flood: 1M rows/s
     c.observeFlush(10_000);
@@ -81,7 +81,7 @@ describe('decide', () => {
 });
 
 describe('resolveSettings', () => {
-  it('takes the seed defaults per table and applies overrides field by field', () => {
+  it('takes the built-in defaults per table and applies overrides field by field', () => {
     expect(resolveSettings('events', undefined)).toMatchObject({
       strategy: 'hybrid',
       maxRows: 100_000,

@@ -34,7 +34,7 @@ export function decide(
       return NOW;
     case 'size':
     case 'memory':
-      // Only the thresholds above trigger these two (as in the seed); close() drains what is left.
+      // Only the thresholds above trigger these two (that is what they mean); close() drains what is left.
       return WAIT;
     case 'time':
     case 'hybrid':

@@ -15,7 +15,7 @@ export interface DiskSpoolOptions {
   readonly fsyncIntervalMs: number;
   /** Rows cached in memory across all tables; beyond it pending rows are read back from disk. */
   readonly memoryBytes: number;
-  readonly retryAfterSeconds?: number;
+  readonly retryAfterSeconds: number;
   readonly now?: () => number;
 }
 
@@ -98,7 +98,7 @@ export class DiskSpool implements Spool {
       segmentBytes: this.#opts.segmentBytes,
       fsyncIntervalMs: this.#opts.fsyncIntervalMs,
       space: this.#space,
-      retryAfterSeconds: this.#opts.retryAfterSeconds ?? 5,
+      retryAfterSeconds: this.#opts.retryAfterSeconds,
       spoolId: this.#id,
       budget: this.#budget,
       now: this.#opts.now ?? Date.now,

@@ -9,7 +9,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { crashRounds } from '../testing/crash-rounds.ts';
 import { runChild } from '../testing/spawn.ts';
 
-const CHILD = fileURLToPath(new URL('./nats-crash-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../testing/nats-child.ts', import.meta.url));
 const N = 2000;
 const KILLS = 4;
 

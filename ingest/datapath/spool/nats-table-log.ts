@@ -9,9 +9,9 @@
 // The dedup token is <stream>.<epoch>.<table>.<from>-<to> (stream sequences), so a replay after a crash,
 // by this or another instance, carries the same token and the store drops what it already has.
 import { headers } from '@nats-io/transport-node';
+import { IngestError } from '../../errors.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
-import { DataPathError } from '../errors.ts';
-import type { NatsContext } from './nats.ts';
+import type { NatsContext } from './nats-context.ts';
 import { countLines } from './table-log.ts';
 
 const ROWS_HEADER = 'Tracker-Rows';
@@ -65,10 +65,11 @@ export class NatsTableLog implements TableLog {
     if (!this.#ctx.connected()) throw this.#overloaded('NATS is unreachable');
     // Retrying would never help: refuse it like a bad request (nothing was queued).
     if (lines.length + HEADROOM > this.#ctx.maxPayload())
-      throw new DataPathError('ROW_INVALID', {
-        message: `${rows} rows (${lines.length} bytes) exceed the NATS max_payload; send fewer at a time`,
-        details: { bytes: lines.length, maxPayload: this.#ctx.maxPayload() },
-      });
+      throw new IngestError(
+        'INVALID_EVENT',
+        `${rows} rows (${lines.length} bytes) exceed the NATS max_payload; send fewer at a time`,
+        { details: { bytes: lines.length, maxPayload: this.#ctx.maxPayload() } },
+      );
     const h = headers();
     h.set(ROWS_HEADER, String(rows));
     const msgID = `${this.#ctx.instance}.${this.table}.${++this.#published}`;
@@ -204,11 +205,10 @@ export class NatsTableLog implements TableLog {
     }
   }
 
-  #overloaded(cause: unknown): DataPathError {
+  #overloaded(cause: unknown): IngestError {
     const why = cause instanceof Error ? cause.message : String(cause);
-    return new DataPathError('OVERLOADED', {
-      message: `The NATS spool refused the rows (${why}); retry later.`,
-      retryAfterSeconds: this.#ctx.opts.retryAfterSeconds ?? 5,
+    return new IngestError('OVERLOADED', `The NATS spool refused the rows (${why}); retry later.`, {
+      retryAfterS: this.#ctx.opts.retryAfterSeconds,
       cause,
     });
   }

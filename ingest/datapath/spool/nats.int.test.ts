@@ -11,10 +11,11 @@ import { startNats } from '../../../e2e/env/nats.ts';
 import { ManagedProcess } from '../../../e2e/env/process.ts';
 import { toolPath } from '../../../e2e/env/tools.ts';
 import { waitFor } from '../../../e2e/env/wait.ts';
-import type { DataPath, Row, Store } from '../contract.ts';
+import { createStore, type Row, type Store } from '../../../store/index.ts';
+import { parseConfig } from '../../config.ts';
+import { isIngestError } from '../../errors.ts';
+import type { DataPath } from '../contract.ts';
 import { createDataPath, type DataPathConfig } from '../datapath.ts';
-import { isDataPathError } from '../errors.ts';
-import { createStore } from '../store/index.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'nats-spool-int-'));
@@ -46,7 +47,7 @@ const group = (from: number, n: number, extra: Row = {}) =>
   Array.from({ length: n }, (_v, k) => event(from + k, extra));
 
 function config(n: ReturnType<typeof names>, nats: Partial<NatsSpool> & { url: string }): DataPathConfig {
-  return {
+  return parseConfig({
     store: { kind: 'embedded', path: chdbDir, database: n.database },
     spool: {
       kind: 'nats',
@@ -57,7 +58,7 @@ function config(n: ReturnType<typeof names>, nats: Partial<NatsSpool> & { url: s
       breaker: { failureThreshold: 3, openMs: 20, maxOpenMs: 100 },
       tables: { events: { strategy: 'hybrid', maxRows: 40, maxDelayMs: 20, backoffMs: 10 } },
     },
-  };
+  });
 }
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
@@ -155,23 +156,25 @@ describe('the NATS JetStream spool', () => {
     expect(await streamMessages(url, n.stream)).toBe(0);
   });
 
-  it('refuses an append larger than the NATS max_payload as ROW_INVALID (a retry would never help)', async () => {
+  it('refuses an append larger than the NATS max_payload as INVALID_EVENT (a retry would never help)', async () => {
     const dp = await createDataPath(config(names('payload'), { url: inject('natsUrl') }));
     opened.push(dp);
     const huge = group(0, 300, { url: `/p/${'x'.repeat(4000)}` });
-    await expect(dp.append('events', huge)).rejects.toMatchObject({ code: 'ROW_INVALID' });
+    await expect(dp.append('events', huge)).rejects.toMatchObject({ code: 'INVALID_EVENT' });
   });
 
   it('answers OVERLOADED with Retry-After when the stream is full', async () => {
     const url = inject('natsUrl');
     const n = names('full');
     const c = config(n, { url });
-    const dp = await createDataPath({
-      ...c,
-      spool: { ...c.spool, maxBytes: 1_048_576, retryAfterSeconds: 7 },
-      // Nothing flushes while we fill it.
-      batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000, maxRows: 1_000_000 } } },
-    });
+    const dp = await createDataPath(
+      parseConfig({
+        ...c,
+        spool: { ...c.spool, maxBytes: 1_048_576, retryAfterSeconds: 7 },
+        // Nothing flushes while we fill it.
+        batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000, maxRows: 1_000_000 } } },
+      }),
+    );
     opened.push(dp);
     const big = { url: `/p/${'x'.repeat(1000)}` };
     let refused: unknown;
@@ -179,8 +182,8 @@ describe('the NATS JetStream spool', () => {
       await dp.append('events', group(i, 100, big)).catch((err: unknown) => {
         refused = err;
       });
-    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
-    expect(refused).toMatchObject({ httpStatus: 503, retryAfterSeconds: 7 });
+    expect(isIngestError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ statusCode: 503, retryAfterS: 7 });
   });
 
   it('answers OVERLOADED while NATS is down, then recovers and delivers everything once', async () => {
@@ -195,8 +198,8 @@ describe('the NATS JetStream spool', () => {
 
     await proc.stop();
     const refused = await dp.append('events', group(50, 10)).catch((err: unknown) => err);
-    expect(isDataPathError(refused, 'OVERLOADED')).toBe(true);
-    expect(refused).toMatchObject({ retryAfterSeconds: 5 });
+    expect(isIngestError(refused, 'OVERLOADED')).toBe(true);
+    expect(refused).toMatchObject({ retryAfterS: 5 });
     // /ready reflects it: a pod whose spool cannot take appends leaves the Service until NATS returns.
     expect(dp.status().ready).toBe(false);
 

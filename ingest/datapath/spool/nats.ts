@@ -9,7 +9,6 @@ import {
   DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
-  type JetStreamClient,
   type JetStreamManager,
   jetstream,
   jetstreamManager,
@@ -18,35 +17,13 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
-import type { NatsSpool as NatsSpoolConfig } from '../../../common/config/datapath.ts';
 import type { Spool, TableLog } from '../contract.ts';
+import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
-export interface NatsSpoolOptions extends NatsSpoolConfig {
-  readonly maxBytes: number;
-  readonly retryAfterSeconds?: number;
-  readonly now?: () => number;
-}
-
 const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
-
-/** What a table log needs from its spool (shared connection, stream identity, health). */
-export interface NatsContext {
-  readonly js: JetStreamClient;
-  readonly jsm: JetStreamManager;
-  readonly cuts: KV;
-  readonly stream: string;
-  /** The stream's creation time: part of every dedup token, so a recreated stream never reuses one. */
-  readonly epoch: string;
-  /** Unique per process: the prefix of this instance's Nats-Msg-Ids. */
-  readonly instance: string;
-  readonly opts: NatsSpoolOptions;
-  connected(): boolean;
-  /** The server's max_payload: the largest append one message can carry. */
-  maxPayload(): number;
-}
 
 export class NatsSpool implements Spool {
   readonly kind = 'nats' as const;

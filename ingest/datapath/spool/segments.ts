@@ -4,7 +4,7 @@
 // back (file truncated to its last durable size) without leaving holes or torn records behind.
 import { type FileHandle, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataPathError } from '../errors.ts';
+import { IngestError } from '../../errors.ts';
 import { decodeRecords, encodeRecord, HEADER_BYTES, RecordType } from './record.ts';
 
 export interface Segment {
@@ -248,12 +248,9 @@ export class SegmentWriter {
     await fh?.close();
   }
 
-  #overloaded(message: string, cause?: unknown): DataPathError {
-    return new DataPathError('OVERLOADED', {
-      message: cause ? `${message}: ${(cause as Error).message ?? cause}` : message,
-      retryAfterSeconds: this.#opts.retryAfterSeconds,
-      cause,
-    });
+  #overloaded(message: string, cause?: unknown): IngestError {
+    const text = cause ? `${message}: ${(cause as Error).message ?? cause}` : message;
+    return new IngestError('OVERLOADED', text, { retryAfterS: this.#opts.retryAfterSeconds, cause });
   }
 }
 

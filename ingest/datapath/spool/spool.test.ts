@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isDataPathError } from '../errors.ts';
+import { isIngestError } from '../../errors.ts';
 import { DiskSpool, type DiskSpoolOptions } from './disk.ts';
 
 const lines = (...rows: object[]) => Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
@@ -14,6 +14,7 @@ const open = (dir: string, more: Partial<DiskSpoolOptions> = {}) =>
     segmentBytes: 64 * 1024,
     fsyncIntervalMs: 1,
     memoryBytes: 1 << 20,
+    retryAfterSeconds: 5,
     ...more,
   });
 const fresh = () => mkdtempSync(join(tmpdir(), 'spool-'));
@@ -98,8 +99,8 @@ describe('DiskSpool', () => {
       .filter((r) => r.status === 'rejected')
       .map((r) => (r as PromiseRejectedResult).reason);
     expect(refused.length).toBeGreaterThan(0);
-    expect(isDataPathError(refused[0], 'OVERLOADED')).toBe(true);
-    expect(refused[0].retryAfterSeconds).toBe(7);
+    expect(isIngestError(refused[0], 'OVERLOADED')).toBe(true);
+    expect(refused[0].retryAfterS).toBe(7);
     for (
       let b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
       b;

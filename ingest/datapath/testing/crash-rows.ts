@@ -1,7 +1,7 @@
-// Shared by the crash-test child processes (testing/child.ts for the disk spool, spool/nats-crash-child.ts
-// for JetStream): the rows they append, their JSON-lines progress channel, and the final count report.
+// Shared by the crash-test child processes (disk-child.ts for the disk spool, nats-child.ts for
+// JetStream): the rows they append, their JSON-lines progress channel, and the final count report.
 import { join } from 'node:path';
-import { EmbeddedStore } from '../store/embedded.ts';
+import { EmbeddedStore } from '../../../store/index.ts';
 
 export const say = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);

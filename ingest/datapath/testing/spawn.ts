@@ -1,9 +1,9 @@
-// Test helper: run a data-path child script (testing/child.ts by default) and read its JSON lines.
+// Test helper: run a data-path child script (disk-child.ts by default) and read its JSON lines.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./disk-child.ts', import.meta.url));
 
 export type Msg = Record<string, unknown>;
 

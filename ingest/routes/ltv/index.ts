@@ -1,6 +1,6 @@
-// POST /tr/v1/ltv/: payments (SPEC 3.1, seed 1.8 / bug 12). One line or `payments: [...]` with shared
-// top-level ids. Each line's `payments.id` derives from (oid, order/invoice, line) so a resend replaces
-// instead of adding; refunds are lines with a negative amount (the seed ignored them). One `ltv` row per
+// POST /tr/v1/ltv/: payments. One line or `payments: [...]` with shared top-level ids. Each line's
+// `payments.id` derives from (oid, order/invoice, line) so a resend replaces instead of adding; refunds are
+// lines with a negative amount and subtract. One `ltv` row per
 // (uid | vid | invoice) and line carries the amount; lifetime value = sum over FINAL rows.
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';

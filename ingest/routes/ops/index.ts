@@ -1,4 +1,4 @@
-// Operational endpoints. Probes never record events (seed bug 18 wrote a short_rdr row per /health).
+// Operational endpoints. Probes never record events: a probe every few seconds would flood the tables.
 import type { AppDeps } from '../../deps.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
 import type { RouteApp } from '../shared.ts';

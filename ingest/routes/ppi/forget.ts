@@ -1,6 +1,8 @@
 // POST /tr/v1/ppi/forget: erase a visitor (vid), user (uid) or email (hashed with the same keyed HMAC as
 // events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
-// Who may ask: an API key (erases within its org) or the visitor itself (vid equal to its vid cookie).
+// Who may ask: an API key (erases within its org), or the visitor itself, proven by the token this service
+// issued with its vid (the vtok cookie, or `token` in the body). The vid cookie alone proves nothing:
+// anyone can send a cookie header naming someone else's visitor id.
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
@@ -9,9 +11,10 @@ import { IngestError } from '../../errors.ts';
 import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
+import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
+import type { EraseTarget } from '../../repositories/index.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
-import { type EraseTarget, eraseRendering, eraseStatements, runErase } from './erase.ts';
 
 const ForgetBody = Type.Object(
   {
@@ -19,6 +22,7 @@ const ForgetBody = Type.Object(
     uid: Type.Optional(Type.String({ maxLength: 64 })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     ehash: Type.Optional(Type.String({ maxLength: 128 })),
+    token: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );
@@ -29,6 +33,7 @@ async function authorise(
   req: FastifyRequest,
   deps: AppDeps,
   vid: string | undefined,
+  token: string | undefined,
 ): Promise<string | undefined> {
   const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (auth !== undefined) {
@@ -36,14 +41,15 @@ async function authorise(
     if (who === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
     return who.oid;
   }
-  if (vid !== undefined && asUuid(req.cookies?.vid) === vid) return undefined;
-  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor’s own vid cookie, is required');
+  const proof = token ?? req.cookies?.[TOKEN_COOKIE];
+  if (vid !== undefined && validVisitorToken(deps.hasher, vid, proof)) return undefined;
+  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
 }
 
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
-  const rendering = eraseRendering(deps.config.store);
+  const { erasures } = deps.repositories;
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
     statuses.set(id, { status, detail });
     const at = chTime(now());
@@ -62,17 +68,17 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     if (vid === undefined && uid === undefined && ehash === undefined) {
       throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
     }
-    const oid = await authorise(req, deps, vid);
+    const oid = await authorise(req, deps, vid, b.token);
     const target: EraseTarget = Object.fromEntries(
       Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
     );
     const id = newId();
     await record(id, target, 'pending');
-    const statements = eraseStatements(target, rendering);
+    const statements = erasures.plan(target);
     void (async () => {
-      const failed = await runErase(deps.dataPath.store, statements);
+      const failed = await erasures.run(statements);
       await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
-      setTimeout(() => void runErase(deps.dataPath.store, statements), SECOND_PASS_MS).unref();
+      setTimeout(() => void erasures.run(statements), SECOND_PASS_MS).unref();
     })();
     return reply
       .status(202)
@@ -84,11 +90,8 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
     const known = statuses.get(id);
     if (known !== undefined) return { request_id: id, ...known };
-    const rows = await deps.dataPath.store.query<{ status: string; detail: string }>(
-      'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
-      { id },
-    );
-    if (rows[0] === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
-    return { request_id: id, ...rows[0] };
+    const stored = await erasures.status(id);
+    if (stored === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
+    return { request_id: id, ...stored };
   });
 }

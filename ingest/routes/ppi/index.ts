@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
+import type { GeoInfo } from '../../geoip/geoip.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
@@ -11,15 +12,21 @@ import { forgetRoutes } from './forget.ts';
 
 const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 })) });
 
+/**
+ * The Go tracker's field names: iso2 is the country code, country its name. Its ips/ipe (the address
+ * range of the record) are not given: the BIN reader does not expose ranges.
+ */
+function goTrackerGeoFields(ip: string, g: GeoInfo): Record<string, unknown> {
+  const fields = { ip, iso2: g.country, country: g.countryName, region: g.region, city: g.city };
+  const rest = { lat: g.lat, lon: g.lon, zip: g.zip, tz: g.tz };
+  return Object.fromEntries(Object.entries({ ...fields, ...rest }).filter(([, v]) => v !== undefined));
+}
+
 export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   agreeRoutes(app, deps, tracking, limit);
   forgetRoutes(app, deps, tracking, limit);
 
-  app.get('/tr/v1/ppi/jds', { ...limit }, async () =>
-    deps.dataPath.store.query(
-      'SELECT regulation, compliance, seq, rules, locs, updated_at FROM jurisdictions FINAL ORDER BY regulation, compliance, seq',
-    ),
-  );
+  app.get('/tr/v1/ppi/jds', { ...limit }, async () => deps.repositories.jurisdictions.all());
 
   app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
     const ip = req.query.ip ?? clientIp(req);
@@ -27,7 +34,7 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
     if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
     const info = await deps.geo.lookup(ip);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
-    return { ip, ...info };
+    return goTrackerGeoFields(ip, info);
   });
 
   app.all('/tr/v1/ppi/*', async () => {

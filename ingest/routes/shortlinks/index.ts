@@ -1,6 +1,8 @@
 // Short-link admin API (Authorization: Bearer <api key>, org-scoped) and resolution on short-link hosts.
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { Principal } from '../../auth/api-keys.ts';
+import { type PathCredentials, pathPrincipal } from '../../auth/path-credentials.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
@@ -8,11 +10,10 @@ import { chTime } from '../../model/time.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
+import { CONTROL } from '../redirect/index.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
-import type { Principal } from './api-keys.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
-import { type PathCredentials, pathPrincipal } from './path-credentials.ts';
-import { finalDestination, trackedTarget } from './tracked-target.ts';
+import { finalDestination, linkTarget, trackedTarget } from './tracked-target.ts';
 
 const CreateBody = Type.Object(
   {
@@ -24,14 +25,15 @@ const CreateBody = Type.Object(
 );
 type CreateBody = Static<typeof CreateBody>;
 const HostParams = Type.Object({ host: Type.String({ maxLength: 255 }), '*': Type.Optional(Type.String()) });
-// the seed's credentials-in-path forms (path-credentials.ts)
+// the credentials-in-path forms (auth/path-credentials.ts)
 const Credentials = { uid: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1024 }) };
 const CredentialParams = Type.Object(Credentials);
 const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ maxLength: 255 }) });
 
-/** Bearer API key, or (only with `creds`, the seed's path form) an account's uid/password. */
+/** Bearer API key, or (only with `creds`, the credentials-in-path form) an account's uid/password. */
 async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
-  if (creds !== undefined) return pathPrincipal(creds, deps);
+  if (creds !== undefined)
+    return pathPrincipal(creds, deps.repositories.accounts, deps.config.apiKeys.allowPathCredentials);
   const auth = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
   if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
@@ -41,6 +43,7 @@ async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCred
 }
 
 function parseFrom(urlfrom: string): { host: string; slug: string } {
+  if (CONTROL.test(urlfrom)) throw new IngestError('BAD_REQUEST', 'urlfrom contains control characters');
   let u: URL;
   try {
     u = new URL(/^https?:\/\//i.test(urlfrom) ? urlfrom : `https://${urlfrom}`);
@@ -52,19 +55,17 @@ function parseFrom(urlfrom: string): { host: string; slug: string } {
   return { host: u.hostname.toLowerCase(), slug: u.pathname.toLowerCase() };
 }
 
-async function ownerOf(deps: AppDeps, key: string, host: string): Promise<string | undefined> {
-  const rows = await deps.dataPath.store.query<{ oid: string }>(
-    `SELECT toString(oid) AS oid FROM redirects FINAL WHERE hhash = {h:String} AND urlfrom = {k:String} AND deleted = 0`,
-    { h: fnv1a36(host), k: key },
-  );
-  return rows[0]?.oid;
-}
-
 function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: LinkCache) {
   const now = deps.now ?? Date.now;
   const create = async (who: Principal, body: CreateBody) => {
     const { host, slug } = parseFrom(body.urlfrom);
-    const to = new URL(body.urlto);
+    const to = linkTarget(body.urlto);
+    if (to === undefined) {
+      throw new IngestError(
+        'BAD_REQUEST',
+        'urlto must be an absolute http(s) URL without control characters',
+      );
+    }
     if (
       deps.config.domains.shortLinkHosts.includes(to.hostname.toLowerCase()) &&
       !to.pathname.includes('/rdr/')
@@ -72,7 +73,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
       throw new IngestError('BAD_REQUEST', 'urlto may not point at a short-link host (redirect loop)');
     }
     const key = linkKey(host, slug);
-    const owner = await ownerOf(deps, key, host);
+    const owner = await deps.repositories.links.ownerOf(host, key);
     if (owner !== undefined && owner !== who.oid)
       throw new IngestError('FORBIDDEN', 'link belongs to another org');
     const at = chTime(now());
@@ -87,7 +88,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
         hostfrom: host,
         slugfrom: slug,
         hostto: to.hostname,
-        pathto: to.pathname, // seed bug 13 filled this from urlfrom
+        pathto: to.pathname, // the target's path, not the short link's
         searchto: body.searchto ?? to.search,
         updated_at: at,
         action: 'create',
@@ -107,13 +108,8 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
   );
 
   const list = async (who: Principal, hostParam: string) => {
-    const host = hostParam.toLowerCase();
-    // scoped to the caller's org and to {host} (seed bug 14 returned every org's links for any host)
-    const results = await deps.dataPath.store.query(
-      `SELECT urlfrom, urlto, org, updated_at FROM redirects FINAL
-       WHERE hhash = {h:String} AND oid = {oid:UUID} AND deleted = 0 ORDER BY urlfrom LIMIT 10000`,
-      { h: fnv1a36(host), oid: who.oid },
-    );
+    // Scoped to the caller's org and to {host}: never another org's links, never another host's.
+    const results = await deps.repositories.links.list(hostParam.toLowerCase(), who.oid);
     return { results };
   };
   app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) =>
@@ -130,7 +126,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     const p = req.params;
     const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
     const key = linkKey(host, slug);
-    const owner = await ownerOf(deps, key, host);
+    const owner = await deps.repositories.links.ownerOf(host, key);
     if (owner === undefined) throw new IngestError('NOT_FOUND', 'no such link');
     if (owner !== who.oid) throw new IngestError('FORBIDDEN', 'link belongs to another org');
     const at = chTime(now());
@@ -153,7 +149,7 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
 export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const { domains } = deps.config;
   const now = deps.now ?? Date.now;
-  const links = createLinkCache(deps.dataPath.store, domains.shortLinkCacheSize);
+  const links = createLinkCache(deps.repositories.links, domains.shortLinkCacheSize);
   const hosts = new Set(domains.shortLinkHosts.map((h) => h.toLowerCase()));
   const ours = new Set([...hosts, ...domains.trackerHosts.map((h) => h.toLowerCase())]);
   adminRoutes(app, deps, tracking, links);
@@ -163,18 +159,25 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     const path = req.url.split('?')[0] ?? '/';
     const link = await links.resolve(host, path);
     if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
+    // links stored before targets were checked on create may hold one that cannot be sent as a Location
+    if (linkTarget(link.urlto) === undefined)
+      throw new IngestError('NOT_FOUND', 'the link has no valid target');
     const base = { ...requestInput(req), etyp: 'redirect', ename: 'short_rdr', last: path };
     const tracked = trackedTarget(link.urlto, ours);
+    // HEAD (link checkers, mail scanners) answers like GET and records nothing
+    const probe = req.method === 'HEAD';
     if (tracked !== undefined) {
-      // one hop to the final destination, one server event like /tr/v1/rdr's (seed 1.6: IsServer=true)
+      // one hop to the final destination, one server event like the /tr/v1/rdr hop would have recorded
       const destination = finalDestination(tracked, deps.config);
+      if (probe) return reply.redirect(destination, 302);
       const raw = { ...base, ...tracked.values, url: destination, oid: link.oid };
       await tracking.track([raw], requestContext(req, 'server', now()));
       return reply.redirect(destination, 302);
     }
+    if (probe) return reply.redirect(link.urlto, 302);
     const raw = { ...base, url: link.urlto, oid: link.oid };
     const [event] = await tracking.track([raw], requestContext(req, 'client', now()));
-    // the cookie is set before the redirect is written (the seed lost it by redirecting first)
+    // the cookie is set before the redirect is written: a redirect sent first would go out without it
     if (event !== undefined) setVisitorCookie(reply, deps.config, event);
     return reply.redirect(link.urlto, 302);
   });

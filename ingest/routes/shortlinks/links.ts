@@ -1,17 +1,10 @@
-// Short-link storage and resolution (seed 1.6, bugs 13/14). Keys are `host + lower(path)` on both write
-// and read (the seed lower-cased only on write), the cache is a bounded LRU that create/delete update at
-// once (new links resolve immediately; the seed served 404 for ~5 s and stale links for 5 min), and
-// misses are cached briefly so scanners cannot turn every unknown path into a store query.
+// Short-link resolution. Keys are `host + lower(path)` on both write and read (the Go tracker lower-cased
+// only on write, so mixed-case links never resolved). The cache is a bounded LRU that create and delete
+// update at once, so a new link resolves immediately and a deleted one stops at once (the Go tracker served
+// 404 for about 5 s after a create and stale links for 5 min). Misses are cached briefly, so scanners
+// cannot turn every unknown path into a store query. The reads themselves are the link repository's.
 import { LRUCache } from 'lru-cache';
-import type { Store } from '../../datapath/contract.ts';
-import { fnv1a36 } from '../../privacy/hash.ts';
-
-export interface Link {
-  readonly urlfrom: string;
-  readonly urlto: string;
-  readonly oid: string;
-  readonly org: string;
-}
+import type { Link, LinkRepository } from '../../repositories/index.ts';
 
 export const linkKey = (host: string, path: string) => `${host.toLowerCase()}${path.toLowerCase()}`;
 
@@ -23,24 +16,14 @@ export interface LinkCache {
 
 const MISS_TTL_MS = 5000;
 
-export function createLinkCache(store: Store, max: number): LinkCache {
+export function createLinkCache(links: LinkRepository, max: number): LinkCache {
   const cache = new LRUCache<string, Link | 'missing'>({ max: Math.max(1, max) });
-  const load = async (key: string): Promise<Link | undefined> => {
-    const host = key.split('/')[0] ?? '';
-    const rows = await store.query<Link & { deleted: number }>(
-      `SELECT urlfrom, urlto, toString(oid) AS oid, org, deleted FROM redirects FINAL
-       WHERE hhash = {hhash:String} AND urlfrom = {key:String} LIMIT 1`,
-      { hhash: fnv1a36(host), key },
-    );
-    const r = rows[0];
-    return r === undefined || Number(r.deleted) === 1 ? undefined : r;
-  };
   return {
     async resolve(host, path) {
       const key = linkKey(host, path);
       const hit = cache.get(key);
       if (hit !== undefined) return hit === 'missing' ? undefined : hit;
-      const link = await load(key);
+      const link = await links.find(key.split('/')[0] ?? '', key);
       cache.set(key, link ?? 'missing', link === undefined ? { ttl: MISS_TTL_MS } : {});
       return link;
     },

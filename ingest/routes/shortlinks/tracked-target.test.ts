@@ -1,12 +1,12 @@
-// Short links to a tracked redirect on our hosts resolve in one hop (seed 1.6): the pure parts table-driven,
+// Short links to a tracked redirect on our hosts resolve in one hop: the pure parts table-driven,
 // then the route through inject() on the data-path test double (the real store: functional.int.test.ts).
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.ts';
+import { newApiKey } from '../../auth/api-keys.ts';
 import { parseConfig } from '../../config.ts';
 import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
 import { TEST_OID, testDeps } from '../../testing/deps.ts';
-import { newApiKey } from './api-keys.ts';
 import { finalDestination, trackedTarget } from './tracked-target.ts';
 
 const OURS = new Set(['t.example', 'go.example']);
@@ -42,7 +42,7 @@ describe('finalDestination', () => {
   ])('%s → %s', (url, expected) => {
     expect(finalDestination(target(url), config)).toBe(expected);
   });
-  it('refuses a destination off the allow-list (seed bug 24 applies to the one hop too)', () => {
+  it('refuses a destination off the allow-list (the one hop is no open redirect either)', () => {
     expect(() => finalDestination(target('https://evil.test/'), config)).toThrow(/allow-list/);
   });
 });

@@ -1,12 +1,12 @@
 // Short links whose target is this tracker's own tracked redirect (`https://<our host>/tr/v1/rdr/…?url=D`)
-// resolve in one hop (seed 1.6): the visitor goes straight to D, and ONE redirect event is recorded with
+// resolve in one hop: the visitor goes straight to D, and ONE redirect event is recorded with
 // the values the rdr hop would have recorded, instead of a short_rdr event here plus an rdr event on the
 // next hop. D passes the same allow-list as /tr/v1/rdr; a relative D stays on the rdr URL's host, as it
-// would after two hops. (The seed also prefixed relative D with the org's default_destination_host.)
+// would after two hops. (The Go tracker also prefixed a relative D with the org's default_destination_host.)
 import type { Config } from '../../config.ts';
 import { IngestError } from '../../errors.ts';
 import { pathPairs, queryInput, type Raw } from '../../model/collect.ts';
-import { allowedDestination } from '../redirect/index.ts';
+import { allowedDestination, CONTROL } from '../redirect/index.ts';
 
 export interface TrackedTarget {
   /** Origin of the rdr URL: a relative destination resolves against it. */
@@ -18,6 +18,20 @@ export interface TrackedTarget {
 }
 
 const RDR = '/tr/v1/rdr';
+
+/**
+ * A link target that can be sent as a Location header: an absolute http(s) URL with no control
+ * characters (the URL parser silently drops CR/LF/TAB, so they are checked on the raw text first).
+ */
+export function linkTarget(urlto: string): URL | undefined {
+  if (CONTROL.test(urlto)) return undefined;
+  try {
+    const u = new URL(urlto);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function firstValues(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,16 +1,17 @@
-// WebSocket frame decoding (SPEC 3.1, seed 1.9). Text frame = JSON event; binary frame = 4-byte
-// little-endian uncompressed size + LZ4 block (the seed browser client's format). The declared size is
-// checked against the limit BEFORE anything is allocated: the seed's decoder allocated whatever the header
-// claimed, up to ~2 GB from a 5-byte frame (seed bug 22).
+// WebSocket frame decoding. Text frame = JSON event; binary frame = 4-byte little-endian uncompressed size
+// + LZ4 block (the Go tracker's browser client's format). The declared size is checked against the limit
+// BEFORE anything is allocated: trusting it, a 5-byte frame could make the process allocate ~2 GB.
 import { uncompressSync } from 'lz4-napi';
 import { IngestError } from '../../errors.ts';
+import { JsonTextError, parseJsonText } from '../../model/json-text.ts';
 
 export function decodeFrame(data: Buffer, isBinary: boolean, maxDecompressed: number): unknown {
   const text = isBinary ? inflate(data, maxDecompressed) : data.toString('utf8');
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new IngestError('INVALID_FRAME', 'frame is not valid JSON');
+    return parseJsonText(text);
+  } catch (err) {
+    const tooDeep = err instanceof JsonTextError && err.reason === 'depth';
+    throw new IngestError('INVALID_FRAME', tooDeep ? err.message : 'frame is not valid JSON');
   }
 }
 

@@ -1,6 +1,6 @@
 // WebSocket with a real client over a real listener (data path TEST DOUBLE here; the functional suite
-// repeats the JSON + LZ4 path against the real data path and asserts the store). Covers seed bug 22:
-// an oversized or lying LZ4 frame is refused before anything large is allocated.
+// repeats the JSON + LZ4 path against the real data path and asserts the store). An oversized or lying
+// LZ4 frame is refused before anything large is allocated.
 import type { FastifyInstance } from 'fastify';
 import { compressSync } from 'lz4-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +57,7 @@ describe('WebSocket', () => {
     ws.close();
   });
 
-  it('stores an LZ4 binary frame (4-byte LE size + block, the seed client format)', async () => {
+  it('stores an LZ4 binary frame (4-byte LE size + block, the Go tracker client format)', async () => {
     const ws = await open();
     ws.send(lz4Frame({ ename: 'scroll', depth: 80, ack: 'b' }));
     expect(await next(ws)).toMatchObject({ ack: 'b' });
@@ -65,7 +65,7 @@ describe('WebSocket', () => {
     ws.close();
   });
 
-  it('refuses a frame that declares a huge size before allocating (seed bug 22) and closes 1009', async () => {
+  it('refuses a frame that declares a huge size before allocating, and closes 1009', async () => {
     const ws = await open();
     const lie = Buffer.alloc(16);
     lie.writeUInt32LE(0x7e000000, 0); // ~2.1 GB declared by a 16-byte frame
@@ -92,7 +92,7 @@ describe('WebSocket', () => {
     expect(await closed(ws)).toBe(1009);
   });
 
-  it('refuses origins not on the allow-list (seed: CheckOrigin always true)', async () => {
+  it('refuses origins not on the allow-list', async () => {
     await expect(open('https://evil.test')).rejects.toThrow(/403/);
   });
 });

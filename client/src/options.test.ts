@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { resolveOptions } from './options.ts';
+import type { TrackerOptions } from './types.ts';
+
+describe('resolveOptions', () => {
+  it('fills the documented defaults and trims the endpoint', () => {
+    const o = resolveOptions({ endpoint: 'https://t.example.com/', oid: 'x' });
+    expect(o).toMatchObject({
+      endpoint: 'https://t.example.com',
+      site: { oid: 'x' },
+      transport: 'http',
+      pageviews: true,
+      clicks: false,
+      outbound: false,
+      respectDnt: false,
+      credentials: false,
+      analyticsBit: 1,
+      consent: 0,
+      batchSize: 20,
+      flushMs: 1000,
+      maxQueue: 500,
+      retryMs: 1000,
+      retryMaxMs: 30_000,
+      sessionMs: 1_800_000,
+    });
+  });
+
+  it('resolves consent names through custom bits', () => {
+    const o = resolveOptions({
+      endpoint: 'http://localhost:8080',
+      consentBits: { essential: 0, stats: 4 },
+      analyticsBit: 'stats',
+      consent: { stats: true },
+    });
+    expect(o.analyticsBit).toBe(4);
+    expect(o.consent).toBe(16);
+  });
+
+  it('names every problem at once, unknown keys included', () => {
+    const bad = {
+      endpoint: 'tracker.example.com',
+      click: true,
+      batchSize: 0,
+      transport: 'udp',
+      analyticsBit: 'stats',
+      pageviews: 'yes',
+    } as unknown as TrackerOptions;
+    expect(() => resolveOptions(bad)).toThrow(
+      new TypeError(
+        'tracker options: click: unknown option; analyticsBit: "stats" is not in consentBits; ' +
+          'endpoint: must be an http(s) URL; transport: must be "http" or "websocket"; ' +
+          'pageviews: must be true or false; batchSize: must be a positive integer',
+      ),
+    );
+  });
+});

@@ -1,0 +1,111 @@
+// createTracker: wires options, consent, identity, the queue, a transport and the page hooks.
+import { watchClicks } from './clicks.ts';
+import { hasBit, toFlags } from './consent.ts';
+import { pageContext, privacySignal } from './context.ts';
+import { createIdentity } from './identity.ts';
+import { uuid } from './ids.ts';
+import { pageKey, watchNavigation } from './navigation.ts';
+import { resolveOptions } from './options.ts';
+import { createQueue, type Ev } from './queue.ts';
+import { createSender } from './sender.ts';
+import { createStorage, readConsentCookie, writeConsentCookie } from './storage.ts';
+import { httpTransport } from './transport.ts';
+import type { Consent, Props, Tracker, TrackerOptions } from './types.ts';
+import { wsTransport } from './ws.ts';
+
+const IDS = ['vid', 'sid', 'uid'];
+const withoutIds = (ev: Ev): Ev => Object.fromEntries(Object.entries(ev).filter(([k]) => !IDS.includes(k)));
+
+export function createTracker(options: TrackerOptions): Tracker {
+  const o = resolveOptions(options);
+  // Do-Not-Track / GPC with respectDnt: the tracker exists (calls are safe) but records and stores nothing
+  const off = o.respectDnt && privacySignal();
+  const store = createStorage();
+  let flags = readConsentCookie() ?? o.consent;
+  store.allowed = !off && hasBit(flags, o.analyticsBit);
+  // consent withdrawn since a visit that stored something (or DNT turned on): nothing of it may remain
+  if (!store.allowed) store.clear();
+  const ids = createIdentity(store, o.sessionMs);
+  const queue = createQueue(store, o.maxQueue, (ev) => o.onDrop(ev, 'QUEUE_FULL'), Date.now);
+  const http = httpTransport(o.endpoint, o.credentials);
+  const transport = o.transport === 'websocket' ? wsTransport(o.endpoint, http) : http;
+  const sender = createSender(queue, transport, { ...o, persistent: () => store.allowed });
+
+  const emit = (props: Props): string | undefined => {
+    if (off) return undefined;
+    const now = Date.now();
+    const eid = uuid();
+    queue.add({ ...o.site, ...pageContext(), ...props, ...ids.stamp(now), eid, time: now, cflags: flags });
+    sender.schedule();
+    return eid;
+  };
+
+  let last = document.referrer;
+  let key = pageKey(location);
+  const page = (props?: Props) => {
+    const eid = emit({ ename: 'page_view', etyp: 'view', ...(last ? { last } : {}), ...props });
+    last = location.href;
+    key = pageKey(location);
+    return eid;
+  };
+  const onNavigate = () => {
+    if (pageKey(location) !== key) page();
+  };
+
+  const hide = () => sender.hide();
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') hide();
+  };
+  const online = () => void sender.flush();
+  const undo = off
+    ? []
+    : [
+        o.pageviews ? watchNavigation(onNavigate) : () => {},
+        watchClicks(o, emit),
+        listen(window, 'pagehide', hide),
+        listen(document, 'visibilitychange', onVisibility),
+        listen(window, 'online', online),
+      ];
+  if (!off) void queue.adopt().then(() => queue.size() > 0 && sender.schedule());
+  if (o.pageviews) page();
+
+  return {
+    page,
+    track(ename, props) {
+      if (typeof ename !== 'string' || ename === '') throw new TypeError('track: ename must be a string');
+      return emit({ ...props, ename });
+    },
+    identify(uid) {
+      ids.setUid(uid ?? undefined);
+    },
+    consent(value: Consent) {
+      flags = toFlags(value, o.consentBits);
+      if (off) return;
+      writeConsentCookie(flags);
+      const was = store.allowed;
+      store.allowed = hasBit(flags, o.analyticsBit);
+      if (was && !store.allowed) {
+        ids.forget();
+        store.clear();
+        // events not yet sent were made under the old consent: they go out without identifiers
+        queue.rewrite((ev) => ({ ...withoutIds(ev), cflags: flags }));
+      } else queue.persist();
+    },
+    get cflags() {
+      return flags;
+    },
+    pending: () => queue.size(),
+    flush: () => sender.flush(),
+    stop() {
+      for (const u of undo) u();
+      sender.stop();
+      transport.close();
+      queue.close();
+    },
+  };
+}
+
+function listen(target: EventTarget, type: string, fn: () => void): () => void {
+  target.addEventListener(type, fn);
+  return () => target.removeEventListener(type, fn);
+}

@@ -1,0 +1,58 @@
+// How batches reach the ingest. A transport answers whether the ingest took a batch, and whether a
+// refusal is worth retrying: network failures, 408, 429 and 5xx are; any other 4xx is final for that
+// input (retrying the same bytes cannot succeed).
+import type { Ev } from './queue.ts';
+
+export type Result =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly retryMs?: number; readonly error?: string; readonly final?: boolean };
+
+export interface Transport {
+  send(evs: readonly Ev[]): Promise<Result>;
+  /** Hands events to the browser to deliver after the page is gone; false when it refused them. */
+  beacon(evs: readonly Ev[]): boolean;
+  close(): void;
+}
+
+// Browsers cap the bodies of keepalive requests (fetch keepalive and sendBeacon) at 64 KiB in flight.
+export const KEEPALIVE_MAX_BYTES = 60_000;
+
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
+
+function retryAfterMs(h: string | null): number | undefined {
+  const s = Number(h);
+  return h !== null && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
+}
+
+/** Batches POSTed as a JSON array, as text/plain so no CORS preflight is needed. */
+export function httpTransport(endpoint: string, credentials: boolean): Transport {
+  const url = `${endpoint}/tr/v1/tr/`;
+  return {
+    async send(evs) {
+      const body = JSON.stringify(evs);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          body,
+          // keepalive lets a request sent just before the page goes away finish
+          keepalive: new TextEncoder().encode(body).length < KEEPALIVE_MAX_BYTES,
+          credentials: credentials ? 'include' : 'omit',
+        });
+      } catch {
+        return { ok: false };
+      }
+      if (res.ok) return { ok: true };
+      const error = await res.json().then(
+        (b: { error?: string }) => b.error ?? `HTTP_${res.status}`,
+        () => `HTTP_${res.status}`,
+      );
+      const retryMs = retryAfterMs(res.headers.get('retry-after'));
+      return retryable(res.status)
+        ? { ok: false, error, ...(retryMs === undefined ? {} : { retryMs }) }
+        : { ok: false, error, final: true };
+    },
+    beacon: (evs) => navigator.sendBeacon?.(url, JSON.stringify(evs)) ?? false,
+    close() {},
+  };
+}

@@ -1,0 +1,92 @@
+// WebSocket transport: each batch is one binary frame (u32 LE size + LZ4 block of the JSON array) whose
+// first event carries an `ack` id; the ingest answers `{ack, eids}` once the batch is durable, or
+// `{ack, error}`. Until a frame is acknowledged its events stay queued. When the socket cannot be opened
+// the batch goes over HTTP instead, and the socket is not retried for a while.
+import { lz4Frame } from './lz4.ts';
+import type { Result, Transport } from './transport.ts';
+
+// Codes of refusals that a later retry may get past (backpressure, rate limit, not ready, crash).
+const RETRYABLE = ['RATE_LIMITED', 'NOT_READY', 'OVERLOADED', 'INTERNAL'];
+const ACK_TIMEOUT_MS = 10_000;
+const DOWN_MS = 30_000;
+
+interface Reply {
+  ack?: number;
+  error?: string;
+}
+
+export function wsTransport(endpoint: string, http: Transport): Transport {
+  const url = `${endpoint.replace(/^http/, 'ws')}/tr/v1/ws`;
+  let sock: WebSocket | undefined;
+  let opening: Promise<WebSocket | undefined> | undefined;
+  let downUntil = 0;
+  let seq = 0;
+  const waiting = new Map<number, (r: Result) => void>();
+
+  const onReply = (data: unknown) => {
+    let msg: Reply;
+    try {
+      msg = JSON.parse(String(data)) as Reply;
+    } catch {
+      return;
+    }
+    // The ingest handles a connection's frames in order and answers each, so a refusal it could not tie
+    // to an ack (a frame refused before its ack was read) belongs to the oldest frame still waiting.
+    const ack = msg.ack ?? (msg.error === undefined ? undefined : waiting.keys().next().value);
+    const done = ack === undefined ? undefined : waiting.get(ack);
+    if (!done) return;
+    waiting.delete(ack!);
+    const e = msg.error;
+    done(e === undefined ? { ok: true } : { ok: false, error: e, final: !RETRYABLE.includes(e) });
+  };
+
+  const open = (): Promise<WebSocket | undefined> => {
+    if (sock?.readyState === WebSocket.OPEN) return Promise.resolve(sock);
+    if (Date.now() < downUntil) return Promise.resolve(undefined);
+    opening ??= new Promise((resolve) => {
+      const s = new WebSocket(url);
+      s.binaryType = 'arraybuffer';
+      s.onopen = () => {
+        sock = s;
+        opening = undefined;
+        resolve(s);
+      };
+      s.onmessage = (m) => onReply(m.data);
+      s.onclose = () => {
+        if (sock === s) sock = undefined;
+        else {
+          downUntil = Date.now() + DOWN_MS;
+          opening = undefined;
+          resolve(undefined);
+        }
+        // frames without an answer may or may not be stored: retried with the same eids
+        for (const done of waiting.values()) done({ ok: false });
+        waiting.clear();
+      };
+    });
+    return opening;
+  };
+
+  return {
+    async send(evs) {
+      const s = await open();
+      if (s === undefined) return http.send(evs);
+      const ack = ++seq;
+      const text = JSON.stringify([{ ...evs[0], ack }, ...evs.slice(1)]);
+      return new Promise<Result>((resolve) => {
+        const timer = setTimeout(() => {
+          waiting.delete(ack);
+          resolve({ ok: false });
+          s.close();
+        }, ACK_TIMEOUT_MS);
+        waiting.set(ack, (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+        s.send(lz4Frame(new TextEncoder().encode(text)));
+      });
+    },
+    beacon: (evs) => http.beacon(evs),
+    close: () => sock?.close(),
+  };
+}

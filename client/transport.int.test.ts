@@ -1,0 +1,122 @@
+// The client's HTTP and WebSocket transports against the real ingest (real HTTP, the real data path on
+// the embedded engine): what the client sends is what the ingest accepts and stores, with the client's
+// eids; refusals come back final or retryable as the ingest meant them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../e2e/env/ports.ts';
+import { type Live, startLive } from '../ingest/testing/live.ts';
+import { uuid } from './src/ids.ts';
+import type { Ev } from './src/queue.ts';
+import { httpTransport } from './src/transport.ts';
+import { wsTransport } from './src/ws.ts';
+
+const VID = '5d7c0a4e-1111-4aaa-8bbb-000000000001';
+
+const event = (ename: string, extra: Ev = {}): Ev => ({
+  eid: uuid(),
+  ename,
+  url: 'https://Shop.example/Pricing?plan=Pro',
+  source: 'newsletter',
+  cflags: 3,
+  vid: VID,
+  time: Date.now(),
+  ...extra,
+});
+
+async function stored(live: Live, evs: readonly Ev[]) {
+  const ids = evs.map((e) => String(e.eid));
+  const query = () =>
+    live.rows<{ id: string; ename: string; url: string; source: string; cflags: string; visitor: string }>(
+      'SELECT toString(eid) AS id, ename, url, source, cflags, toString(vid) AS visitor FROM events ' +
+        'WHERE eid IN {ids:Array(UUID)} ORDER BY id',
+      { ids },
+    );
+  await expect.poll(async () => (await query()).length, { timeout: 20_000 }).toBe(ids.length);
+  return query();
+}
+
+async function wsFrames(live: Live, kind: string): Promise<number> {
+  const text = await (await fetch(`${live.url}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`tracker_ws_frames_total{kind="${kind}",outcome="stored"}`));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+describe('client transports against the real ingest', () => {
+  let live: Live;
+  beforeAll(async () => {
+    live = await startLive({ server: { maxBatchEvents: 5 } });
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it('HTTP: a batch is stored once per event, with the client eids, cflags and untouched URLs', async () => {
+    const evs = [event('page_view'), event('signup', { plan: 'pro' }), event('click')];
+    expect(await httpTransport(live.url, false).send(evs)).toEqual({ ok: true });
+    const rows = await stored(live, evs);
+    expect(rows.map((r) => r.id).sort()).toEqual(evs.map((e) => e.eid).sort());
+    for (const r of rows) {
+      expect(r).toMatchObject({
+        url: 'https://Shop.example/Pricing?plan=Pro',
+        source: 'newsletter',
+        visitor: VID,
+      });
+      expect(Number(r.cflags)).toBe(3);
+    }
+  });
+
+  it('HTTP: a batch the ingest refuses as bad input is final, with its error code', async () => {
+    const tooMany = Array.from({ length: 6 }, () => event('x'));
+    expect(await httpTransport(live.url, false).send(tooMany)).toEqual({
+      ok: false,
+      final: true,
+      error: 'BAD_REQUEST',
+    });
+  });
+
+  it('HTTP: nothing listening is a retryable failure', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    expect(await httpTransport(dead, false).send([event('x')])).toEqual({ ok: false });
+  });
+
+  it('WebSocket: LZ4 frames are acknowledged once durable and stored with the client eids', async () => {
+    const before = await wsFrames(live, 'lz4');
+    const t = wsTransport(live.url, httpTransport(live.url, false));
+    const first = [event('ws_a'), event('ws_b')];
+    const second = [event('ws_c')];
+    expect(await Promise.all([t.send(first), t.send(second)])).toEqual([{ ok: true }, { ok: true }]);
+    t.close();
+    const rows = await stored(live, [...first, ...second]);
+    expect(rows.map((r) => r.ename).sort()).toEqual(['ws_a', 'ws_b', 'ws_c']);
+    expect((await wsFrames(live, 'lz4')) - before).toBe(2);
+  });
+
+  it('WebSocket: a frame the ingest refuses is final, with its error code', async () => {
+    // the ingest refuses an oversized batch before it reads the ack: its answer carries no ack id and
+    // belongs to the oldest frame waiting (frames are answered in order)
+    const t = wsTransport(live.url, httpTransport(live.url, false));
+    const tooMany = Array.from({ length: 6 }, () => event('x'));
+    expect(await t.send(tooMany)).toEqual({ ok: false, final: true, error: 'INVALID_FRAME' });
+    t.close();
+  });
+});
+
+describe('client WebSocket transport when the socket is refused', () => {
+  let live: Live;
+  beforeAll(async () => {
+    live = await startLive({ domains: { websocketOrigins: ['https://only.example'] } });
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  it('falls back to HTTP: the batch is stored all the same, and no frame was used', async () => {
+    const t = wsTransport(live.url, httpTransport(live.url, false));
+    const evs = [event('fallback')];
+    expect(await t.send(evs)).toEqual({ ok: true });
+    await stored(live, evs);
+    expect(await wsFrames(live, 'lz4')).toBe(0);
+    t.close();
+  });
+});

@@ -1,2 +1,0 @@
-export * from './datapath.ts';
-export * from './ingest.ts';

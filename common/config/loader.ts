@@ -1,0 +1,109 @@
+// The one loader of configuration and specs: read a file (JSON or YAML), apply the schema's defaults, check
+// the result against the schema (unknown keys are errors) and report every problem at once as a ConfigError
+// with `key.path: problem` lines. The ingest configuration, the operator's configuration and the
+// TrackerCluster spec (crds/validate.ts) all go through it. Defaults live in the schemas only.
+import { readFileSync } from 'node:fs';
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import YAML from 'yaml';
+import { ConfigError, formatSchemaErrors, type SchemaError } from './problems.ts';
+
+export interface ValidateOptions {
+  /** Prefix of every key path in messages (`spec` for a TrackerCluster spec); none for a config file. */
+  readonly root?: string;
+  /**
+   * The input's top-level sections are optional and carry no default of their own (the ingest
+   * configuration: its sections are optional in the CRD too); a missing one is filled in as `{}` and then
+   * defaulted, so an absent section means "all of its defaults".
+   */
+  readonly emptySections?: boolean;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The schema's defaults for an empty object (for an optional section a consumer needs in full). */
+export const defaultsOf = <T>(schema: TSchema): T => Value.Default(schema, {}) as T;
+
+/** The input (copied, never modified) with the schema's defaults, and every way it breaks the schema. */
+export function validate<T>(
+  schema: TSchema,
+  input: unknown,
+  opts: ValidateOptions = {},
+): { value: T; problems: string[] } {
+  const root = opts.root ?? '';
+  if (!isObj(input)) return { value: input as T, problems: [`${root || '(root)'}: must be an object`] };
+  const filled = withSections(schema, structuredClone(input), opts.emptySections ?? false);
+  const value = Value.Default(schema, filled) as T;
+  const errors = [...Value.Errors(schema, value)] as unknown as SchemaError[];
+  return { value, problems: formatSchemaErrors(errors, root) };
+}
+
+/**
+ * The properties of an object schema, each started from `{}` (or the property's own default) when absent if
+ * `emptySections`, and a union property defaulted by its `kind` branch: TypeBox applies a union's defaults
+ * only once a branch already validates, so a typo elsewhere in the section would also report every defaulted
+ * key of it as missing.
+ */
+function withSections(schema: TSchema, input: Obj, emptySections: boolean): Obj {
+  const properties = isObj((schema as Obj).properties) ? ((schema as Obj).properties as Obj) : {};
+  for (const [key, prop] of Object.entries(properties)) {
+    if (emptySections && input[key] === undefined && isSection(prop))
+      input[key] = structuredClone(prop.default ?? {});
+    input[key] = defaultKindBranch(prop, input[key]);
+  }
+  return input;
+}
+
+/** An object, or a union of objects: a section of settings. */
+const isSection = (schema: unknown): schema is Obj =>
+  isObj(schema) &&
+  (schema.type === 'object' ||
+    (Array.isArray(schema.anyOf) && schema.anyOf.every((b) => isObj(b) && b.type === 'object')));
+
+function defaultKindBranch(schema: unknown, value: unknown): unknown {
+  if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
+  const branch = schema.anyOf.find(
+    (b) =>
+      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
+  );
+  return branch === undefined ? value : Value.Default(branch as TSchema, value);
+}
+
+export interface ParseOptions<T> extends ValidateOptions {
+  /** What is parsed, as the error names it: `configuration (ingest.yaml)`. */
+  readonly subject: string;
+  /** Problems found before validation (e.g. environment overrides that name no key); reported with the rest. */
+  readonly problems?: readonly string[];
+  /** Rules across fields, checked once the schema holds (they may rely on defaults). */
+  readonly check?: (value: T) => string[];
+}
+
+/** Validate, default and deep-freeze a configuration; throws one ConfigError listing every problem. */
+export function parseConfig<T>(schema: TSchema, input: unknown, opts: ParseOptions<T>): Readonly<T> {
+  const { value, problems } = validate<T>(schema, input, opts);
+  const all = [...(opts.problems ?? []), ...problems];
+  if (all.length > 0) throw new ConfigError(opts.subject, all);
+  const semantic = opts.check?.(value) ?? [];
+  if (semantic.length > 0) throw new ConfigError(opts.subject, semantic);
+  return deepFreeze(value);
+}
+
+/** A JSON (`.json`) or YAML file's content; an unreadable or unparsable file is a ConfigError. */
+export function readConfigFile(file: string, subject: string): unknown {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) ?? {};
+  } catch (err) {
+    throw new ConfigError(subject, [`cannot read: ${(err as Error).message}`]);
+  }
+}
+
+/** Nothing may change configuration after start. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

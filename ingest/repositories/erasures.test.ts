@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config.ts';
+import { eraseRendering, eraseStatements } from './erasures.ts';
+
+const vid = '1d2c3b4a-0000-4000-8000-000000000001';
+const oid = '0a000000-0000-4000-8000-00000000000a';
+
+describe('eraseStatements', () => {
+  it('single node: ALTER TABLE db.<t> DELETE, waiting on this server', () => {
+    const statements = eraseStatements({ vid }, { database: 'tracker' });
+    const events = statements.find((s) => s.table === 'events');
+    expect(events?.sql).toBe(
+      'ALTER TABLE `tracker`.`events` DELETE WHERE (vid IN {vids:Array(UUID)}) SETTINGS mutations_sync = 1',
+    );
+    expect(events?.params).toEqual({ vids: [vid] });
+    for (const s of statements) expect(s.sql).not.toMatch(/_local|ON CLUSTER/);
+  });
+
+  it('cluster: every statement targets <t>_local ON CLUSTER, waiting on every replica', () => {
+    const statements = eraseStatements({ vid, oid }, { database: 'tracker', cluster: 'tracker_cluster' });
+    const events = statements.find((s) => s.table === 'events');
+    expect(events?.sql).toBe(
+      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'tracker_cluster' DELETE WHERE (vid IN {vids:Array(UUID)}) AND oid = {oid:UUID} SETTINGS mutations_sync = 2",
+    );
+    for (const s of statements) {
+      expect(s.sql).toContain(`\`tracker\`.\`${s.table}_local\` ON CLUSTER 'tracker_cluster' DELETE`);
+    }
+  });
+
+  it('covers the same tables in both renderings (by logical name)', () => {
+    const single = eraseStatements({ uid: vid }, { database: 'tracker' }).map((s) => s.table);
+    const cluster = eraseStatements({ uid: vid }, { database: 'tracker', cluster: 'c' }).map((s) => s.table);
+    expect(cluster).toEqual(single);
+    expect(single).toEqual(expect.arrayContaining(['events', 'ltv', 'agreed']));
+  });
+
+  it('refuses a cluster name that cannot be quoted safely', () => {
+    expect(() => eraseStatements({ vid }, { database: 'tracker', cluster: "x' OR 1" })).toThrow(
+      /invalid cluster name/,
+    );
+  });
+});
+
+describe('eraseRendering', () => {
+  it.each([
+    ['embedded store', { store: { kind: 'embedded' } }, { database: 'tracker' }],
+    [
+      'clickhouse store without a cluster',
+      { store: { kind: 'clickhouse', url: 'http://ch:8123', database: 'db1' } },
+      { database: 'db1' },
+    ],
+    [
+      'clickhouse store on a cluster',
+      { store: { kind: 'clickhouse', url: 'http://ch:8123', cluster: 'main' } },
+      { database: 'tracker', cluster: 'main' },
+    ],
+  ])('%s', (_name, raw, expected) => {
+    expect(eraseRendering(parseConfig(raw).store)).toEqual(expected);
+  });
+});

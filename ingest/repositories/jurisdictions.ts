@@ -1,0 +1,13 @@
+// Jurisdictions: the privacy regions and their rules, latest version of each.
+import type { Row, Store } from '../../store/index.ts';
+
+export interface JurisdictionRepository {
+  all(): Promise<Row[]>;
+}
+
+export const jurisdictionRepository = (store: Store): JurisdictionRepository => ({
+  all: () =>
+    store.query(
+      'SELECT regulation, compliance, seq, rules, locs, updated_at FROM jurisdictions FINAL ORDER BY regulation, compliance, seq',
+    ),
+});

@@ -1,0 +1,211 @@
+// The monitoring the chart ships, checked against the real things: the dashboards and alert rules as
+// Helm renders them, every metric they use against the /metrics of a live ingest and a live operator
+// (real kube-apiserver), and the analytics dashboard's SQL run on the real engine over events sent
+// through the real ingest, its numbers compared with counts of the same rows.
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { chartDir, helm, renderChart } from '../charts/testing/helm.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import { waitFor } from '../e2e/env/wait.ts';
+import { type Live, startLive } from '../ingest/testing/live.ts';
+import { type Operator, startOperator } from '../operator/operator.ts';
+import { testConfig } from '../operator/testing/harness.ts';
+import { ANALYTICS_PANELS } from './dashboards/analytics.ts';
+import { DASHBOARDS, dashboardJson } from './dashboards/index.ts';
+import { exposedFamilies, isExported, metricNames } from './promql.ts';
+import { ALL, expandMacros } from './testing/grafana-macros.ts';
+
+type Doc = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: unknown;
+};
+type Rules = { groups: { name: string; rules: { alert: string; expr: string }[] }[] };
+type Target = { expr?: string };
+type JsonDashboard = { panels: { targets: Target[] }[] };
+
+const ENABLED = {
+  'monitoring.dashboards.enabled': 'true',
+  'monitoring.ingestPodMonitor.enabled': 'true',
+  'monitoring.prometheusRule.enabled': 'true',
+};
+const docs = (yaml: string) =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+
+const rendered = docs(renderChart('monitoring', ENABLED));
+const shipped: Record<string, JsonDashboard> = Object.fromEntries(
+  rendered
+    .filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.grafana_dashboard === '1')
+    .flatMap((d) => Object.entries(d.data ?? {}).map(([file, json]) => [file, JSON.parse(json)])),
+);
+const rules = rendered.find((d) => d.kind === 'PrometheusRule')?.spec as Rules;
+const dashboardExprs = (file: string) =>
+  (shipped[file]?.panels ?? []).flatMap((p) => p.targets.flatMap((t) => (t.expr ? [t.expr] : [])));
+const ruleExprs = (group: string) =>
+  rules.groups.find((g) => g.name === group)?.rules.map((r) => r.expr) ?? [];
+
+describe('the monitoring objects of the chart', () => {
+  it('ship every generated dashboard unchanged, as a ConfigMap the Grafana sidecar picks up', () => {
+    expect(Object.keys(shipped).sort()).toEqual(Object.keys(DASHBOARDS).sort());
+    for (const [file, build] of Object.entries(DASHBOARDS)) {
+      expect(shipped[file]).toEqual(JSON.parse(dashboardJson(build)));
+    }
+  });
+
+  it('render the alerts that matter and the ingest PodMonitor', () => {
+    expect(rules.groups.flatMap((g) => g.rules.map((r) => r.alert))).toEqual([
+      'TrackerIngestSpoolFilling',
+      'TrackerIngestDeadLetters',
+      'TrackerIngestBreakerOpen',
+      'TrackerOperatorReconcileErrors',
+    ]);
+    const pm = rendered.find((d) => d.kind === 'PodMonitor');
+    expect(pm?.spec).toMatchObject({
+      namespaceSelector: { any: true },
+      selector: { matchLabels: { 'app.kubernetes.io/component': 'ingest' } },
+      podMetricsEndpoints: [{ port: 'http', path: '/metrics' }],
+    });
+  });
+
+  it('render none of them by default', () => {
+    const kinds = docs(renderChart('monitoring')).map((d) => `${d.kind}/${d.metadata.name}`);
+    expect(kinds.filter((k) => /PodMonitor|PrometheusRule|dashboard/.test(k))).toEqual([]);
+  });
+
+  it('refuse an unknown monitoring value', () => {
+    const res = helm(['lint', chartDir, '--set', 'monitoring.grafana.enabled=true']);
+    expect(res.code).not.toBe(0);
+    expect(res.stdout + res.stderr).toMatch(/values don't meet the specifications of the schema/);
+  });
+});
+
+describe('every metric a dashboard or an alert uses is exported', () => {
+  let live: Live;
+  let operator: Operator;
+  const families: Record<'ingest' | 'operator', Map<string, string>> = {
+    ingest: new Map(),
+    operator: new Map(),
+  };
+
+  beforeAll(async () => {
+    live = await startLive();
+    const kubeconfig = inject('kubeconfig');
+    installCrd(kubeconfig);
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    operator = await startOperator({
+      config: testConfig({ namespace: createNamespace(kubeconfig, 'mon') }),
+      kc,
+    });
+    families.ingest = exposedFamilies(await (await fetch(`${live.url}/metrics`)).text());
+    families.operator = exposedFamilies(
+      await (await fetch(`http://127.0.0.1:${operator.httpPort}/metrics`)).text(),
+    );
+  });
+  afterAll(async () => {
+    await operator?.stop();
+    await live?.close();
+  });
+
+  it.each([
+    ['the ingest dashboard', 'ingest', () => dashboardExprs('tracker-ingest.json')],
+    ['the ingest alerts', 'ingest', () => ruleExprs('tracker-ingest')],
+    ['the operator dashboard', 'operator', () => dashboardExprs('tracker-operator.json')],
+    ['the operator alerts', 'operator', () => ruleExprs('tracker-operator')],
+  ] as const)('%s: by the live %s', (_what, source, exprs) => {
+    const names = [...new Set(exprs().flatMap(metricNames))];
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((n) => !isExported(n, families[source]))).toEqual([]);
+  });
+});
+
+describe('the analytics dashboard on the real engine', () => {
+  const SITE = '0a000000-0000-4000-8000-00000000000a';
+  const OTHER = '0b000000-0000-4000-8000-00000000000b';
+  let live: Live;
+
+  const send = (events: Record<string, unknown>[]) =>
+    fetch(`${live.url}/tr/v1/tr/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    }).then((r) => {
+      if (r.status !== 200) throw new Error(`POST /tr/v1/tr/ answered ${r.status}`);
+    });
+
+  beforeAll(async () => {
+    live = await startLive();
+    const view = (path: string, extra: Record<string, unknown> = {}) => ({
+      ename: 'page_view',
+      oid: SITE,
+      url: `https://shop.example${path}`,
+      ...extra,
+    });
+    await send([
+      view('/pricing', {
+        last: 'https://news.example/story',
+        source: 'newsletter',
+        country: 'DE',
+        cflags: 3,
+      }),
+      view('/pricing', { last: 'https://news.example/other', country: 'DE', cflags: 3 }),
+      view('/pricing', { last: 'https://shop.example/', country: 'US', cflags: 1 }),
+      view('/docs', { country: 'US', cflags: 7 }),
+      { ename: 'signup', oid: SITE, url: 'https://shop.example/pricing', country: 'DE' },
+      { ename: 'page_view', oid: OTHER, url: 'https://other.example/', country: 'FR' },
+    ]);
+    await waitFor(async () => (await live.rows('SELECT eid FROM events')).length === 6, {
+      what: 'the six events in the store',
+      timeoutMs: 20_000,
+    });
+  });
+  afterAll(async () => {
+    await live?.close();
+  });
+
+  const now = Math.floor(Date.now() / 1000);
+  const run = <T>(title: string, oid: string) => {
+    const panel = ANALYTICS_PANELS.find((p) => p.title === title);
+    const sql = expandMacros(panel!.queries[0]!.expr, {
+      from: now - 3600,
+      to: now + 3600,
+      intervalS: 60,
+      vars: { oid, analytics_bit: '1', marketing_bit: '2' },
+    });
+    return live.rows<T>(sql);
+  };
+
+  it('runs every panel query, for one site and for all', async () => {
+    for (const p of ANALYTICS_PANELS) {
+      for (const oid of [SITE, ALL]) await expect(run(p.title, oid), p.title).resolves.toBeInstanceOf(Array);
+    }
+  });
+
+  it('shows the numbers the store holds', async () => {
+    const perMinute = await run<{ events: string }>('Events per minute', SITE);
+    expect(perMinute.reduce((n, r) => n + Number(r.events), 0)).toBe(5);
+    const [totals] = await run<{ page_views: string; events: string }>('Totals', ALL);
+    expect([Number(totals?.page_views), Number(totals?.events)]).toEqual([5, 6]);
+    const pages = await run<{ page: string; views: string }>('Top pages', SITE);
+    expect(pages.map((r) => [r.page, Number(r.views)])).toEqual([
+      ['/pricing', 3],
+      ['/docs', 1],
+    ]);
+    const referrers = await run<{ referrer: string; views: string }>('Referrers', SITE);
+    expect(referrers.map((r) => [r.referrer, Number(r.views)])).toEqual([['news.example', 2]]);
+    const campaigns = await run<{ source: string; events: string }>('Campaigns (UTM)', SITE);
+    expect(campaigns.map((r) => [r.source, Number(r.events)])).toEqual([['newsletter', 1]]);
+    const countries = await run<{ country: string; events: string }>('Countries', SITE);
+    expect(countries.map((r) => [r.country, Number(r.events)]).sort()).toEqual([
+      ['DE', 3],
+      ['US', 2],
+    ]);
+    const [consent] = await run<{ analytics: number; marketing: number }>('Consent', SITE);
+    // cflags 3, 3, 1, 7 on the four page views: analytics (bit 1) on three, marketing (bit 2) on one
+    expect([Number(consent?.analytics), Number(consent?.marketing)]).toEqual([75, 25]);
+  });
+});

@@ -1,0 +1,92 @@
+// The clickhouse store: @clickhouse/client over HTTP(S) to one server or to a cluster's Distributed
+// tables. Inserts send the spool's JSONEachRow lines as the request body (no parse/re-serialise).
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import type { Row, Store } from './contract.ts';
+import { INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
+
+export interface ClickHouseStoreOptions {
+  readonly url: string;
+  readonly database: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly passwordFile?: string;
+  /** Set for a cluster: inserts then wait for every shard, so a retried batch is deduplicated there. */
+  readonly cluster?: string;
+  readonly requestTimeoutMs?: number;
+  /**
+   * Idle sockets are dropped after this long. It must stay below the server's keep_alive_timeout
+   * (10 s self-hosted, 3 s Cloud) or a reused socket meets "socket hang up".
+   */
+  readonly idleSocketTtlMs?: number;
+}
+
+export class ClickHouseStore implements Store {
+  readonly kind = 'clickhouse' as const;
+  readonly #client: ClickHouseClient;
+  /** Bound to `default`: CREATE DATABASE cannot run on a connection bound to the missing database. */
+  readonly #bootstrap: ClickHouseClient;
+  readonly #database: string;
+  readonly #cluster: boolean;
+
+  constructor(opts: ClickHouseStoreOptions) {
+    this.#database = opts.database;
+    this.#cluster = opts.cluster !== undefined;
+    const common = {
+      url: opts.url,
+      username: opts.username ?? 'default',
+      password: opts.password ?? (opts.passwordFile ? readFileSync(opts.passwordFile, 'utf8').trim() : ''),
+      request_timeout: opts.requestTimeoutMs ?? 30_000,
+      keep_alive: { enabled: true, idle_socket_ttl: opts.idleSocketTtlMs ?? 2_000 },
+      application: 'tracker-ingest',
+      // Failures are handled (retried, dead-lettered, counted) by the data path; the client's own
+      // error log would print every retry of an outage.
+      log: { level: ClickHouseLogLevel.OFF },
+    };
+    this.#client = createClient({ ...common, database: opts.database });
+    this.#bootstrap = createClient({ ...common, database: 'default' });
+  }
+
+  async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
+    if (rows.length === 0) return;
+    await this.insertJsonLines(table, rowsToJsonLines(rows), opts);
+  }
+
+  async insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void> {
+    const result = await this.#client.exec({
+      query: `INSERT INTO ${qualified(this.#database, table)} FORMAT JSONEachRow`,
+      values: Readable.from([lines]),
+      clickhouse_settings: {
+        ...INSERT_SETTINGS,
+        insert_deduplication_token: opts.dedupToken,
+        // Synchronous Distributed inserts: the token reaches each shard with the same sub-block on a
+        // retry (the sharding keys are deterministic), so the shard deduplicates it.
+        ...(this.#cluster ? { distributed_foreground_insert: 1 } : {}),
+      },
+    });
+    // An unread response body keeps the socket busy (clickhouse-js: socket hang up); drain it.
+    result.stream.resume();
+    await new Promise<void>((resolve) => result.stream.once('close', resolve).once('end', resolve));
+  }
+
+  async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    const result = await this.#client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    return result.json<T>();
+  }
+
+  async command(sql: string, params?: Record<string, unknown>): Promise<void> {
+    const client = /^\s*CREATE\s+DATABASE\b/i.test(sql) ? this.#bootstrap : this.#client;
+    await client.command({ query: sql, query_params: params });
+  }
+
+  async ping(): Promise<boolean> {
+    const result = await this.#client.ping();
+    return result.success;
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+    await this.#bootstrap.close();
+  }
+}

@@ -1,0 +1,26 @@
+// The store contract: what the data path delivers to, the schema runner migrates and the operator verifies.
+// Two implementations (embedded.ts: chdb in process; clickhouse.ts: a server over HTTP), one interface.
+
+/** One row for one table: column name → JSON-serialisable value. Validated before it is queued. */
+export type Row = Record<string, unknown>;
+
+/** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
+export interface Store {
+  readonly kind: 'embedded' | 'clickhouse';
+  /** Insert rows; the same dedupToken for the same rows never creates a second copy. */
+  insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void>;
+  /**
+   * Insert rows already serialised as JSONEachRow lines (what the spool holds), so a flush does not
+   * parse and re-serialise them. Same dedup semantics as insert.
+   */
+  insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void>;
+  /** Run a SELECT (or any statement returning rows) and return rows as objects. */
+  query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Run a statement that returns nothing (DDL, ALTER ... DELETE, etc.). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The part of a store the schema runner needs: statements and reads, nothing else. */
+export type SqlRunner = Pick<Store, 'command' | 'query'>;

@@ -1,0 +1,107 @@
+// The embedded store (the default): a chdb Session on a local directory. Everything goes
+// through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Session } from 'chdb';
+import type { Row, Store } from './contract.ts';
+import { INSERT_SETTINGS, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
+
+export interface EmbeddedStoreOptions {
+  readonly path: string;
+  readonly database: string;
+}
+
+/**
+ * The data directory is held by another process: chdb (like a ClickHouse server) locks it for as long as a
+ * session is open, so a running ingest keeps every other process out until it stops.
+ */
+export class EmbeddedStoreLocked extends Error {
+  override readonly name = 'EmbeddedStoreLocked';
+}
+
+/** chdb's error for a directory another process holds; anything else passes through unchanged. */
+function lockedOr(err: unknown, path: string): unknown {
+  if (!/Failed to create connection/.test((err as Error).message ?? '')) return err;
+  let holder = '';
+  try {
+    // The lock holder writes its pid into <path>/status while it runs.
+    const pid = /PID:\s*(\d+)/.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1];
+    if (pid !== undefined) holder = ` (pid ${pid})`;
+  } catch {
+    // No status file to name the holder by: the message stands without it.
+  }
+  return new EmbeddedStoreLocked(
+    `open the embedded engine at ${path}: another process${holder} holds it; one process at a time may use a data directory, and a running ingest holds its directory until it stops`,
+    { cause: err },
+  );
+}
+
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded' as const;
+  readonly #session: Session;
+  readonly #database: string;
+
+  private constructor(session: Session, database: string) {
+    this.#session = session;
+    this.#database = database;
+  }
+
+  /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
+  static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
+    const { Session } = await import('chdb');
+    mkdirSync(opts.path, { recursive: true });
+    // chdb binds one data directory per process (its README): a second path throws here, and a directory
+    // another process holds throws EmbeddedStoreLocked.
+    let session: Session;
+    try {
+      session = new Session(opts.path);
+    } catch (err) {
+      throw lockedOr(err, opts.path);
+    }
+    // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
+    await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
+    await session.queryAsync(`USE \`${opts.database}\``);
+    return new EmbeddedStore(session, opts.database);
+  }
+
+  async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
+    if (rows.length === 0) return;
+    await this.insertJsonLines(table, rowsToJsonLines(rows), opts);
+  }
+
+  async insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void> {
+    await this.#session.insert({
+      // chdb validates identifiers itself and wants them unquoted.
+      table: `${this.#database}.${table}`,
+      values: lines,
+      format: 'JSONEachRow',
+      settings: { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken },
+    });
+  }
+
+  async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    const opts = { format: 'JSONEachRow' };
+    const result = params
+      ? await this.#session.queryBindAsync(sql, params, opts)
+      : await this.#session.queryAsync(sql, opts);
+    return parseJsonEachRow<T>(result.text());
+  }
+
+  async command(sql: string, params?: Record<string, unknown>): Promise<void> {
+    if (params) await this.#session.queryBindAsync(sql, params);
+    else await this.#session.queryAsync(sql);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#session.queryAsync('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#session.close();
+  }
+}
