@@ -1,6 +1,8 @@
 // The runtime import graph of an entry point: which source files a process loads and which npm packages it
 // imports, as Node runs them. Type-only imports and exports are erased before Node sees them, so they are
 // not edges; dynamic `import('x')` with a literal specifier is (a lazily loaded store is still loaded).
+// scripts/architecture/graph.ts reads the repository for the layering, where a type-only import is an
+// arrow like any other and packages are not; an image needs the opposite, hence this reading of its own.
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
