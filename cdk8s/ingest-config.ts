@@ -42,6 +42,9 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
       cluster: clickhouseClusterName,
     },
     spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
+    // cluster's view), and it then asks for the read credential.
+    dashboard: { enabled: false, ...user.dashboard },
     retention: tc.spec.schema.retention,
     ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
   };

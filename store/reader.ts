@@ -157,28 +157,61 @@ class Reader implements SqlReader {
   }
 
   async #run(sql: string, request: ReadRequest): Promise<ReadResult> {
-    await this.#use(request.database ?? this.#opts.database);
-    // A read-only connection accepts a SET only when it changes nothing, so nothing needs resetting.
-    for (const [name, value] of Object.entries(request.settings ?? {})) {
-      if (!SETTING_NAME.test(name))
-        throw new ReaderError(115, 'UNKNOWN_SETTING', `Unknown setting '${name}'`);
-      await this.#session.queryBindAsync(`SET ${quoteIdentifier(name)} = {v:String}`, { v: value });
+    try {
+      await this.#singleStatement(sql);
+      await this.#use(request.database ?? this.#opts.database);
+      // A read-only connection accepts a SET only when it changes nothing, so nothing needs resetting.
+      for (const [name, value] of Object.entries(request.settings ?? {})) {
+        if (!SETTING_NAME.test(name))
+          throw new ReaderError(115, 'UNKNOWN_SETTING', `Unknown setting '${name}'`);
+        await this.#session.queryBindAsync(`SET ${quoteIdentifier(name)} = {v:String}`, { v: value });
+      }
+      const opts = {
+        format: request.format,
+        ...(request.timeoutMs === undefined ? {} : { timeout: request.timeoutMs }),
+      };
+      const params = request.params ?? {};
+      const result =
+        Object.keys(params).length > 0
+          ? await this.#session.queryBindAsync(sql, params, opts)
+          : await this.#session.queryAsync(sql, opts);
+      return {
+        body: result.bytes(),
+        rowsRead: result.rowsRead,
+        bytesRead: result.bytesRead,
+        elapsedS: result.elapsed,
+      };
+    } catch (err) {
+      await this.#drain();
+      throw err;
     }
-    const opts = {
-      format: request.format,
-      ...(request.timeoutMs === undefined ? {} : { timeout: request.timeoutMs }),
-    };
-    const params = request.params ?? {};
-    const result =
-      Object.keys(params).length > 0
-        ? await this.#session.queryBindAsync(sql, params, opts)
-        : await this.#session.queryAsync(sql, opts);
-    return {
-      body: result.bytes(),
-      rowsRead: result.rowsRead,
-      bytesRead: result.bytesRead,
-      elapsedS: result.elapsed,
-    };
+  }
+
+  /**
+   * One statement per request, as ClickHouse's HTTP interface allows: the engine's own parser says whether
+   * the text holds more than one (chdb would otherwise run them all, one after another).
+   */
+  async #singleStatement(sql: string): Promise<void> {
+    try {
+      await this.#session.queryBindAsync(
+        'SELECT formatQuerySingleLine({q:String})',
+        { q: sql },
+        { format: 'Null' },
+      );
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!message.includes('Multi-statements are not allowed')) return; // the statement's own run reports it
+      const detail = /Syntax error \(Multi-statements are not allowed\)[^:]*:[^:]*/.exec(message)?.[0];
+      throw new ReaderError(62, 'SYNTAX_ERROR', detail ?? 'Syntax error: Multi-statements are not allowed');
+    }
+  }
+
+  /**
+   * chdb keeps the output a failed statement had produced so far and hands it out at the front of the
+   * connection's next result; a throwaway read takes it, so the next request never sees another's rows.
+   */
+  async #drain(): Promise<void> {
+    await this.#session.queryAsync('SELECT 1', { format: 'Null' }).catch(() => undefined);
   }
 
   async #use(database: string): Promise<void> {

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { SqlReader } from '../../store/index.ts';
 import type { ReadCredential } from '../auth/credential.ts';
 import { ClickHouseError, errorResponse } from './errors.ts';
-import { contentType, outputFormat, parseSqlRequest } from './protocol.ts';
+import { contentType, outputFormat, parseSqlRequest, refuseUrlCredentials } from './protocol.ts';
 
 export interface SqlAppDeps {
   readonly reader: SqlReader;
@@ -49,8 +49,9 @@ function encode(body: Buffer, req: FastifyRequest, asked: boolean): { body: Buff
 }
 
 async function run(req: FastifyRequest, reply: FastifyReply, deps: SqlAppDeps): Promise<FastifyReply> {
-  authorise(req, deps.credential);
   const url = new URL(req.url, 'http://sql');
+  refuseUrlCredentials(url);
+  authorise(req, deps.credential);
   const request = parseSqlRequest(url, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers);
   const format = outputFormat(request);
   const result = await deps.reader.read(request.sql, {

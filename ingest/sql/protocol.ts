@@ -40,15 +40,19 @@ const header = (h: RequestHeaders, name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-export function parseSqlRequest(url: URL, body: Buffer, headers: RequestHeaders): SqlRequest {
-  const search = url.searchParams;
-  if (search.has('password') || search.has('user')) {
+/** A password in a URL ends up in access logs and shell history: refused before anything else. */
+export function refuseUrlCredentials(url: URL): void {
+  if (url.searchParams.has('password') || url.searchParams.has('user')) {
     throw new ClickHouseError(
       516,
       'AUTHENTICATION_FAILED',
       'Credentials in the URL are not accepted (they end up in logs): use HTTP Basic auth or the X-ClickHouse-User and X-ClickHouse-Key headers',
     );
   }
+}
+
+export function parseSqlRequest(url: URL, body: Buffer, headers: RequestHeaders): SqlRequest {
+  const search = url.searchParams;
   if (search.get('compress') === '1' || search.get('decompress') === '1') {
     throw new ClickHouseError(
       48,
