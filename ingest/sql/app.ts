@@ -96,7 +96,11 @@ export async function buildSqlApp(deps: SqlAppDeps): Promise<FastifyInstance> {
     const fastify = (err as { code?: string }).code;
     const known =
       fastify === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new ClickHouseError(393, 'QUERY_IS_TOO_LARGE', `Max query size exceeded (${maxQueryBytes} bytes)`)
+        ? new ClickHouseError(
+            62,
+            'SYNTAX_ERROR',
+            `Max query size exceeded: the statement is longer than ${maxQueryBytes} bytes`,
+          )
         : err;
     const res = errorResponse(known, deps.reader.version);
     if (res.status >= 500 && res.code === 1001) req.log.error({ err }, 'sql endpoint: unexpected error');

@@ -22,14 +22,18 @@ export interface ErrorResponse {
   readonly headers: Record<string, string>;
 }
 
+/**
+ * ClickHouse's own mapping from error code to HTTP status (its HTTP handler), so clients that look at the
+ * status behave as against a server: a refused write (READONLY) is a 500 there too. One addition: a full
+ * queue (TOO_MANY_SIMULTANEOUS_QUERIES) is 503 with Retry-After, since waiting a moment is the remedy.
+ */
 const STATUS: ReadonlyArray<readonly [number, readonly number[]]> = [
-  [400, [6, 27, 36, 38, 41, 53, 62, 72, 115, 117, 456, 457]],
+  [400, [6, 25, 26, 27, 38, 41, 53, 62, 72, 117, 456, 457]], // parse errors, SYNTAX_ERROR, TYPE_MISMATCH, parameters
   [401, [194]], // REQUIRED_PASSWORD
-  [403, [164, 497, 516]], // READONLY, ACCESS_DENIED, AUTHENTICATION_FAILED
-  [404, [46, 47, 50, 60, 73, 81]], // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/TABLE/FORMAT/DATABASE
-  [413, [393]], // QUERY_IS_TOO_LARGE
+  [403, [192, 193, 516]], // UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
+  [404, [46, 47, 50, 56, 60, 63, 73, 81, 115]], // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/STORAGE/TABLE/…/SETTING
   [501, [48]], // NOT_IMPLEMENTED
-  [503, [202]], // TOO_MANY_SIMULTANEOUS_QUERIES
+  [503, [76, 202, 209]], // CANNOT_OPEN_FILE, TOO_MANY_SIMULTANEOUS_QUERIES, SOCKET_TIMEOUT
 ];
 
 export function httpStatus(code: number): number {

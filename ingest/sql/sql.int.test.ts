@@ -120,7 +120,7 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     );
     expect(err).toMatchObject({ code: '164', type: 'READONLY' });
     const res = await raw(query);
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(500); // ClickHouse's status for READONLY
     expect(res.headers.get('x-clickhouse-exception-code')).toBe('164');
     expect(await res.text()).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
     const rows = await (
