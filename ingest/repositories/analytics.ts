@@ -134,7 +134,7 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
          FROM events
          WHERE received_at > fromUnixTimestamp64Milli({afterMs:Int64}, 'UTC')
            AND ({oid:String} = '' OR oid = toUUIDOrZero({oid:String}))
-         ORDER BY received_at DESC, eid LIMIT {limit:UInt32}`,
+         ORDER BY received_at DESC, created_at DESC, eid LIMIT {limit:UInt32}`,
         { oid, afterMs, limit },
       ),
   };
