@@ -58,6 +58,7 @@ export interface AnalyticsRepository {
 }
 
 const PAGE_VIEW = "(ename = 'page_view' OR etyp = 'view')";
+const CAME_FROM = "if(last != '', last, referrer)";
 const IN_RANGE = `created_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
   AND created_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
   AND ({oid:String} = '' OR oid = toUUIDOrZero({oid:String}))`;
@@ -100,14 +101,11 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
       return rows.map((row) => ({ t: Number(row.t) * 1000, n: Number(row.n) }));
     },
     topPages: (r, limit) => top(topSql("if(path(url) = '', '(none)', path(url))", PAGE_VIEW), r, limit),
-    // The page a visitor came from when it is another site's ('' is a direct visit); a single-page app's
-    // own navigations carry the previous page of the same host and are not referrals.
+    // The page a visitor came from when it is another site's ('' is a direct visit): the browser client's
+    // `last` (the document's referrer, then a single-page app's previous page), else the referrer column.
+    // A single-page app's own navigations come from the same host and are not referrals.
     referrers: (r, limit) =>
-      top(
-        topSql("if(last = '', '(direct)', domain(last))", `${PAGE_VIEW} AND domain(last) != domain(url)`),
-        r,
-        limit,
-      ),
+      top(topSql(`if(${CAME_FROM} = '', '(direct)', domain(${CAME_FROM}))`, `${PAGE_VIEW} AND domain(${CAME_FROM}) != domain(url)`), r, limit),
     sources: (r, limit) => top(topSql('source', "source != ''"), r, limit),
     countries: (r, limit) => top(topSql("if(country = '', '(unknown)', country)"), r, limit),
     devices: (r, limit) => top(topSql("if(device = '', '(unknown)', device)"), r, limit),
