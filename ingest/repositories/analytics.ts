@@ -105,7 +105,14 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
     // `last` (the document's referrer, then a single-page app's previous page), else the referrer column.
     // A single-page app's own navigations come from the same host and are not referrals.
     referrers: (r, limit) =>
-      top(topSql(`if(${CAME_FROM} = '', '(direct)', domain(${CAME_FROM}))`, `${PAGE_VIEW} AND domain(${CAME_FROM}) != domain(url)`), r, limit),
+      top(
+        topSql(
+          `if(${CAME_FROM} = '', '(direct)', domain(${CAME_FROM}))`,
+          `${PAGE_VIEW} AND domain(${CAME_FROM}) != domain(url)`,
+        ),
+        r,
+        limit,
+      ),
     sources: (r, limit) => top(topSql('source', "source != ''"), r, limit),
     countries: (r, limit) => top(topSql("if(country = '', '(unknown)', country)"), r, limit),
     devices: (r, limit) => top(topSql("if(device = '', '(unknown)', device)"), r, limit),
