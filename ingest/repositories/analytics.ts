@@ -58,7 +58,9 @@ export interface AnalyticsRepository {
 }
 
 const PAGE_VIEW = "(ename = 'page_view' OR etyp = 'view')";
-const CAME_FROM = "if(last != '', last, referrer)";
+// The browser client's `last` (the document's referrer, then a single-page app's previous page), else the
+// referrer column unless it names the page's own host (the Referer of a page's own request is the page).
+const CAME_FROM = "if(last != '', last, if(domain(referrer) = domain(url), '', referrer))";
 const IN_RANGE = `created_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
   AND created_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
   AND ({oid:String} = '' OR oid = toUUIDOrZero({oid:String}))`;
@@ -101,9 +103,8 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
       return rows.map((row) => ({ t: Number(row.t) * 1000, n: Number(row.n) }));
     },
     topPages: (r, limit) => top(topSql("if(path(url) = '', '(none)', path(url))", PAGE_VIEW), r, limit),
-    // The page a visitor came from when it is another site's ('' is a direct visit): the browser client's
-    // `last` (the document's referrer, then a single-page app's previous page), else the referrer column.
-    // A single-page app's own navigations come from the same host and are not referrals.
+    // The site a visitor came from when it is another one ('' is a direct visit); a single-page app's own
+    // navigations come from the same host and are not referrals.
     referrers: (r, limit) =>
       top(
         topSql(

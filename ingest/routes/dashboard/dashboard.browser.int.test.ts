@@ -121,6 +121,8 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
       analytics: (await top("'x'", 'bitTest(cflags, 1)')).x ?? 0,
       marketing: (await top("'x'", 'bitTest(cflags, 2)')).x ?? 0,
     });
+    // the visit began by opening the URL (no referrer); the single-page app's navigations are no referrals
+    expect(await shown(page, 'referrers')).toEqual({ '(direct)': 1 });
     // the landing URL's utm_source, on the events sent before the first navigation changed the URL
     expect(Object.keys(await shown(page, 'sources'))).toEqual(['newsletter']);
     expect(await page.locator('#events tbody tr').count()).toBe(sent);
