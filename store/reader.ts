@@ -19,7 +19,7 @@ export interface ReadLimits {
   readonly maxMemoryBytes: number;
   /** Threads one read may use: the rest of the machine stays with the data path. */
   readonly maxThreads: number;
-  /** Reads waiting for the connection beyond which a new one is refused (TOO_MANY_SIMULTANEOUS_QUERIES). */
+  /** Reads that may wait behind the running one; more are refused (TOO_MANY_SIMULTANEOUS_QUERIES). */
   readonly maxQueued: number;
 }
 
@@ -115,7 +115,8 @@ class Reader implements SqlReader {
   readonly #opts: ReaderOptions;
   #current: string | undefined;
   #chain: Promise<unknown> = Promise.resolve();
-  #waiting = 0;
+  /** Reads running or waiting. */
+  #pending = 0;
   #closed = false;
 
   constructor(session: Session, opts: ReaderOptions, timezone: string, version: string) {
@@ -140,17 +141,19 @@ class Reader implements SqlReader {
     this.#session.close();
   }
 
-  /** One read at a time: `USE` is connection state, and a queue bounds what waits for the connection. */
+  /**
+   * One read at a time (`USE` is connection state, and chdb runs a connection's statements one after
+   * another anyway); at most `maxQueued` wait behind the running one, the rest are refused at once.
+   */
   #serialised<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ReaderError(210, 'NETWORK_ERROR', 'the reader is closed'));
-    if (this.#waiting >= this.#opts.limits.maxQueued) {
-      const msg = `Too many simultaneous queries: ${this.#waiting} are waiting (maxQueued)`;
+    if (this.#pending > this.#opts.limits.maxQueued) {
+      const msg = `Too many simultaneous queries: ${this.#pending - 1} are waiting (maxQueued)`;
       return Promise.reject(new ReaderError(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', msg));
     }
-    this.#waiting++;
-    const next = this.#chain.then(() => {
-      this.#waiting--;
-      return fn();
+    this.#pending++;
+    const next = this.#chain.then(fn).finally(() => {
+      this.#pending--;
     });
     this.#chain = next.catch(() => undefined);
     return next;

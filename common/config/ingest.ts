@@ -289,7 +289,12 @@ export const Sql = Type.Object(
       default: 1,
       description: 'Threads one read may use; the other cores stay with the data path.',
     }),
-    maxQueued: Type.Integer({ minimum: 0, maximum: 1000, default: 16, description: 'Reads that may wait.' }),
+    maxQueued: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 16,
+      description: 'Reads that may wait behind the running one; more are refused.',
+    }),
   },
   strict,
 );

@@ -3,7 +3,8 @@
 // its own port, over the embedded engine's read-only connection (store/reader.ts). `GET /ping` and
 // `GET /` answer `Ok.` without credentials, as ClickHouse does (health checks); every statement needs
 // the read credential. The engine, not this file, decides what is a write: the connection is read-only.
-import { constants, deflateSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, deflate, gzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { SqlReader } from '../../store/index.ts';
 import type { ReadCredential } from '../auth/credential.ts';
@@ -38,13 +39,23 @@ function authorise(req: FastifyRequest, credential: ReadCredential): void {
   }
 }
 
-/** gzip or deflate when the client asked for compression and accepts one of them. */
-function encode(body: Buffer, req: FastifyRequest, asked: boolean): { body: Buffer; encoding?: string } {
+const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflate);
+
+/**
+ * gzip or deflate when the client asked for compression and accepts one of them; on the libuv pool, since a
+ * result can be tens of megabytes and the event loop is the data path's too.
+ */
+async function encode(
+  body: Buffer,
+  req: FastifyRequest,
+  asked: boolean,
+): Promise<{ body: Buffer; encoding?: string }> {
   const accept = String(req.headers['accept-encoding'] ?? '');
+  const fast = { level: constants.Z_BEST_SPEED };
   if (!asked) return { body };
-  if (/\bgzip\b/.test(accept))
-    return { body: gzipSync(body, { level: constants.Z_BEST_SPEED }), encoding: 'gzip' };
-  if (/\bdeflate\b/.test(accept)) return { body: deflateSync(body), encoding: 'deflate' };
+  if (/\bgzip\b/.test(accept)) return { body: await gzipAsync(body, fast), encoding: 'gzip' };
+  if (/\bdeflate\b/.test(accept)) return { body: await deflateAsync(body, fast), encoding: 'deflate' };
   return { body };
 }
 
@@ -62,7 +73,7 @@ async function run(req: FastifyRequest, reply: FastifyReply, deps: SqlAppDeps): 
     ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
   });
   const raw = Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
-  const out = encode(raw, req, request.compressResponse);
+  const out = await encode(raw, req, request.compressResponse);
   const summary = {
     read_rows: String(result.rowsRead),
     read_bytes: String(result.bytesRead),

@@ -47,7 +47,7 @@ const raw = (query: string, init: RequestInit = {}, search = '') =>
 beforeAll(async () => {
   ingest = await ingestProcess({
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 20 } } },
-    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6 },
+    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1 },
   });
   await ingest.start();
   client = createClient({ url: ingest.sqlUrl, password: ingest.password(), ...quiet });
@@ -194,6 +194,37 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     ).rejects.toMatchObject({
       code: '159',
     });
+  });
+
+  it('compresses the response when asked (enable_http_compression, gzip)', async () => {
+    const gz = createClient({
+      url: ingest.sqlUrl,
+      password: ingest.password(),
+      compression: { response: true },
+      ...quiet,
+    });
+    const rows = await (
+      await gz.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+    ).json();
+    await gz.close();
+    expect(rows).toEqual([{ n: 3 }]);
+    const res = await raw(
+      'SELECT 1',
+      { headers: { 'accept-encoding': 'gzip' } },
+      'enable_http_compression=1',
+    );
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(await res.text()).toBe('1\n'); // fetch decompresses
+  });
+
+  it('refuses reads beyond the one running and maxQueued waiting (TOO_MANY_SIMULTANEOUS_QUERIES, 503)', async () => {
+    const scan = 'SELECT count() FROM numbers(50000000) WHERE sipHash64(number) % 7 = 3';
+    const results = await Promise.all([1, 2, 3, 4].map(() => raw(scan)));
+    const codes = results.map((r) => r.headers.get('x-clickhouse-exception-code') ?? String(r.status));
+    expect(codes.filter((c) => c === '200')).toHaveLength(2);
+    expect(codes.filter((c) => c === '202')).toHaveLength(2);
+    const refused = results.find((r) => r.status === 503);
+    expect(refused?.headers.get('retry-after')).toBe('1');
   });
 
   it('a read occupying the endpoint does not hold up the data path: events are stored before it ends', async () => {

@@ -17,6 +17,13 @@
 
   const api = (path, query) => `/dashboard/api/${path}?${new URLSearchParams(query)}`;
   const millis = (ts) => Date.parse(`${ts.replace(' ', 'T')}Z`);
+  const pathOf = (url) => {
+    try {
+      return url ? new URL(url).pathname : '';
+    } catch {
+      return url; // not a URL: shown as it was stored
+    }
+  };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -132,7 +139,7 @@
       if (seen.has(e.eid)) continue;
       seen.add(e.eid);
       state.newest = Math.max(state.newest, millis(e.received));
-      const page = e.url ? new URL(e.url, location.href).pathname : '';
+      const page = pathOf(e.url);
       const cells = [e.received.slice(11, 19), e.ename, e.etyp, page, e.country, e.device, e.browser];
       body.prepend(
         el(
