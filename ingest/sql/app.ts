@@ -1,6 +1,5 @@
-// The read-only SQL endpoint: the part of ClickHouse's HTTP interface that @clickhouse/client, Grafana's
-// ClickHouse data source (clickhouse-go over HTTP, Native format) and the JDBC driver use for reads, on
-// its own port, over the embedded engine's read-only connection (store/reader.ts). `GET /ping` and
+// The read-only SQL endpoint: the part of ClickHouse's HTTP interface that @clickhouse/client, the JDBC
+// driver and curl use for reads, on its own port, over the embedded engine's read-only connection (store/reader.ts). `GET /ping` and
 // `GET /` answer `Ok.` without credentials, as ClickHouse does (health checks); every statement needs
 // the read credential. The engine, not this file, decides what is a write: the connection is read-only.
 import { promisify } from 'node:util';
