@@ -60,6 +60,8 @@ export const EventReason = {
   RestartingReplica: 'RestartingReplica',
   VolumeExpanded: 'VolumeExpanded',
   SecretCreated: 'SecretCreated',
+  /** Someone else changed a field the operator applies; the operator applied it again. */
+  DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */
   WriteFailed: 'WriteFailed',
 } as const;

@@ -9,7 +9,8 @@ import {
 } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { applyAll, applyObject } from '../reconcile/apply.ts';
+import { applyAll, applyObject, fieldManager } from '../reconcile/apply.ts';
+import { driftedFields } from '../reconcile/drift.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -25,15 +26,24 @@ import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHas
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
+/**
+ * A replica's pod template changed when the rendered one did (its hash) or when someone else edited the
+ * live one (drift): either way applying restarts the pod, so both follow the one-restart-per-shard plan.
+ */
+function templateChanged(desired: KubeObject, live: KubeObject): boolean {
+  const want = desired.metadata.annotations?.[templateHashAnnotation];
+  if (live.metadata.annotations?.[templateHashAnnotation] !== want) return true;
+  return driftedFields(desired, live, fieldManager).some((d) => d.path.startsWith('spec.template'));
+}
+
 function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
   const { name, namespace = 'default', labels } = desired.metadata;
   const live = deps.cache.get(kinds.StatefulSet, namespace, name);
-  const want = desired.metadata.annotations?.[templateHashAnnotation];
   return {
     name,
     shard: Number(labels?.[labelKeys.shard] ?? 0),
     exists: live !== undefined,
-    templateChanged: live?.metadata.annotations?.[templateHashAnnotation] !== want,
+    templateChanged: live !== undefined && templateChanged(desired, live),
     ready: workloadStatus(live)?.rolledOut ?? false,
   };
 }
