@@ -36,6 +36,10 @@ export const ConditionReason = {
   ReplicasNotReady: 'ReplicasNotReady',
   RestartInProgress: 'RestartInProgress',
   ShardDecreaseRefused: 'ShardDecreaseRefused',
+  /** A removed replica is kept until its shard's survivor has fetched its parts (SYSTEM SYNC REPLICA). */
+  ReplicaSyncPending: 'ReplicaSyncPending',
+  /** A replica is not recreated on a volume whose Keeper metadata was dropped; the user deletes the PVC. */
+  StaleReplicaVolume: 'StaleReplicaVolume',
   // Schema.
   WaitingForClickHouse: 'WaitingForClickHouse',
   MigrationsPending: 'MigrationsPending',
@@ -60,6 +64,10 @@ export const EventReason = {
   RestartingReplica: 'RestartingReplica',
   VolumeExpanded: 'VolumeExpanded',
   SecretCreated: 'SecretCreated',
+  /** A removed replica's StatefulSet was deleted after its shard's survivor fetched its parts. */
+  ReplicaRetired: 'ReplicaRetired',
+  /** A removed replica's Keeper metadata was dropped (SYSTEM DROP REPLICA) and its volume marked. */
+  ReplicaDropped: 'ReplicaDropped',
   /** Someone else changed a field the operator applies; the operator applied it again. */
   DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */

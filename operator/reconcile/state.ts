@@ -43,6 +43,8 @@ export interface ReconcileState {
   shardDecreaseRefused?: { from: number; to: number } | undefined;
   /** Set by `clickhouse`: some replica still waits for (or is in) its restart. */
   rolloutPending?: boolean;
+  /** Set by `clickhouse`: why a replica is held back (the ClickHouseReady gate reports it). */
+  clickhouseHeld?: { reason: ConditionReason; message: string };
   readonly conditions: Map<ConditionType, ConditionValue>;
   readonly status: Partial<TrackerClusterStatus>;
   /** The smallest requeue delay any step asked for. */

@@ -21,6 +21,7 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
+import { claimNames, droppedClaim } from './claims.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 
@@ -62,6 +63,7 @@ export const clickhouse: Step = {
     for (const sts of sets) {
       const action = plan.get(sts.metadata.name);
       if (action === 'hold') continue;
+      if (action === 'create' && (await staleVolume(sts, state, deps))) continue;
       const result = await applyObject(sts, state, deps);
       if (action === 'restart' && result === 'applied') {
         const message = `Restarting ${sts.metadata.name}: restart-relevant configuration or pod template changed`;
@@ -72,6 +74,18 @@ export const clickhouse: Step = {
     return 'continue';
   },
 };
+
+/** A replica is not recreated on a volume whose Keeper metadata was dropped at scale-down (claims.ts). */
+async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): Promise<boolean> {
+  const ns = sts.metadata.namespace ?? 'default';
+  const claim = await droppedClaim(claimNames(renderedOf(state), sts.metadata.name), ns, deps);
+  if (!claim) return false;
+  state.clickhouseHeld = {
+    reason: Reason.StaleReplicaVolume,
+    message: `Not recreating ${sts.metadata.name}: PersistentVolumeClaim ${claim} holds the data of a replica whose Keeper metadata was dropped when it was removed; delete that PVC to recreate the replica empty (it fetches its data from its shard)`,
+  };
+  return true;
+}
 
 export const clickhouseReady: Step = {
   name: 'clickhouseReady',
@@ -85,6 +99,12 @@ export const clickhouseReady: Step = {
     state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
     const message = `${ready}/${sets.length} ClickHouse hosts ready`;
     const refused = state.shardDecreaseRefused;
+    const held = state.clickhouseHeld;
+    if (held) {
+      setCondition(state, Type.ClickHouseReady, Status.False, held.reason, held.message);
+      requeue(state, deps.config.queue.progressRequeueMs);
+      return 'stop';
+    }
     if (ready === sets.length && !state.rolloutPending) {
       if (refused) {
         const why = `spec.clickhouse.shards is ${refused.to} but ${refused.from} shards exist and spec.allowDataLoss is false: keeping ${refused.from} shards`;
