@@ -35,6 +35,10 @@ export const ConditionReason = {
   WaitingForKeeper: 'WaitingForKeeper',
   ReplicasNotReady: 'ReplicasNotReady',
   RestartInProgress: 'RestartInProgress',
+  /** ClickHouse restarts wait until the Keeper StatefulSet has rolled out (Keeper before ClickHouse). */
+  WaitingForKeeperRollout: 'WaitingForKeeperRollout',
+  /** A restarted replica stayed unhealthy past clickhouse.restartTimeoutMs: no other replica restarts. */
+  RolloutFailed: 'RolloutFailed',
   ShardDecreaseRefused: 'ShardDecreaseRefused',
   /** A removed replica is kept until its shard's survivor has fetched its parts (SYSTEM SYNC REPLICA). */
   ReplicaSyncPending: 'ReplicaSyncPending',
@@ -47,8 +51,6 @@ export const ConditionReason = {
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
-  // Ready.
-  ComponentsNotReady: 'ComponentsNotReady',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 

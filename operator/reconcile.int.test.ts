@@ -129,7 +129,7 @@ describe('TrackerCluster lifecycle', () => {
       expect(condition(ready, type)?.status).toBe('True');
     }
     const status = ready.status as Record<string, unknown>;
-    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2 });
+    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2, summary: '1x2 2/2' });
     expect(status.appliedSchemaVersion).toBeGreaterThan(0);
   });
 
@@ -316,7 +316,11 @@ describe('TrackerCluster shards', () => {
   it('scales out to a second shard and verifies the schema on all four replicas', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { shards: 2 } } });
     const tc = await waitForCondition(rest, ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
-    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({ replicas: 4, readyReplicas: 4 });
+    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({
+      replicas: 4,
+      readyReplicas: 4,
+      summary: '2x2 4/4',
+    });
     expect(condition(tc, 'SchemaReady')?.message).toContain('4 replicas');
   });
 

@@ -44,6 +44,11 @@ export function upToDate(desired: KubeObject, live: KubeObject | undefined): boo
   );
 }
 
+/** The live object is what applyObject would apply now (hash-wise), e.g. the cache caught up with an apply. */
+export function appliedAsRendered(obj: KubeObject, live: KubeObject | undefined): boolean {
+  return upToDate(withAppliedHash(keepImmutable(obj, live)), live);
+}
+
 /** Fields of an up-to-date object that someone else changed since the operator applied them. */
 export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drift[] {
   return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];

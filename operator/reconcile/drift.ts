@@ -13,18 +13,31 @@ type FieldSet = { readonly [key: string]: FieldSet };
 
 type ManagedFieldsEntry = {
   manager?: string;
+  time?: string;
   operation?: string;
   subresource?: string;
   fieldsV1?: FieldSet;
 };
 
-/** The field set `manager` owns through server-side apply on the object itself (not a subresource). */
-export function appliedFields(live: KubeObject, manager: string): FieldSet | undefined {
+function applyEntry(live: KubeObject, manager: string): ManagedFieldsEntry | undefined {
   const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];
-  const ours = entries.find(
+  return entries.find(
     (e) => e.manager === manager && e.operation === 'Apply' && (e.subresource ?? '') === '',
   );
-  return ours?.fieldsV1;
+}
+
+/** The field set `manager` owns through server-side apply on the object itself (not a subresource). */
+export function appliedFields(live: KubeObject, manager: string): FieldSet | undefined {
+  return applyEntry(live, manager)?.fieldsV1;
+}
+
+/**
+ * When `manager`'s apply last changed the object (its managedFields entry's time moves whenever a field
+ * it owns is added, changed or removed; an apply that changes nothing leaves it), in epoch ms.
+ */
+export function appliedAt(live: KubeObject | undefined, manager: string): number | undefined {
+  const time = live && applyEntry(live, manager)?.time;
+  return time ? Date.parse(time) : undefined;
 }
 
 /** One drifted field: printed for logs and Events, and the steps that locate it in any field set. */

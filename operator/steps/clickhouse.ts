@@ -1,5 +1,7 @@
 // clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
-// rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
+// rollout plan allows (rollout.ts: one restart per shard; rollout-gate.ts: Keeper first, the next restart
+// only after the last one is healthy and caught up, a failed replica stops it). clickhouseReady: GATE on
+// every host rolled out and Ready.
 import { labelKeys } from '../../cdk8s/index.ts';
 import {
   EventReason,
@@ -24,6 +26,7 @@ import { recordEvent } from '../reconcile/write.ts';
 import { claimNames, droppedClaim } from './claims.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
+import { rolloutGate } from './rollout-gate.ts';
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
@@ -59,7 +62,7 @@ export const clickhouse: Step = {
       deps,
     );
     const sets = objects.filter(isReplicaSet).map(withTemplateHash);
-    const plan = planRollout(sets.map((s) => replicaState(s, deps)));
+    const plan = await planReplicas(sets, state, deps);
     for (const sts of sets) {
       const action = plan.get(sts.metadata.name);
       if (action === 'hold') continue;
@@ -74,6 +77,16 @@ export const clickhouse: Step = {
     return 'continue';
   },
 };
+
+/** The rollout plan; during a rollout it also waits for Keeper and for healthy, caught-up replicas. */
+async function planReplicas(sets: readonly KubeObject[], state: ReconcileState, deps: Deps) {
+  const replicas = sets.map((s) => replicaState(s, deps));
+  if (!replicas.some((r) => r.exists && r.templateChanged)) return planRollout(replicas);
+  const gate = await rolloutGate(replicas, state, deps);
+  if (gate.held) state.clickhouseHeld = gate.held;
+  state.rolloutWaiting = gate.waiting;
+  return planRollout(gate.replicas, { holdRestarts: gate.held !== undefined });
+}
 
 /** A replica is not recreated on a volume whose Keeper metadata was dropped at scale-down (claims.ts). */
 async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): Promise<boolean> {
@@ -96,7 +109,9 @@ export const clickhouseReady: Step = {
     const ready = sets.filter(
       (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
     ).length;
-    state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
+    const { replicas } = tc.spec.clickhouse;
+    const summary = `${state.renderedShards ?? tc.spec.clickhouse.shards}x${replicas} ${ready}/${sets.length}`;
+    state.status.clickhouse = { replicas: sets.length, readyReplicas: ready, summary };
     const message = `${ready}/${sets.length} ClickHouse hosts ready`;
     const refused = state.shardDecreaseRefused;
     const held = state.clickhouseHeld;
@@ -113,7 +128,8 @@ export const clickhouseReady: Step = {
       return 'continue';
     }
     const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
-    setCondition(state, Type.ClickHouseReady, Status.False, reason, message);
+    const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
+    setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);
     requeue(state, deps.config.queue.progressRequeueMs);
     return 'stop';
   },
