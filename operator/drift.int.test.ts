@@ -87,11 +87,11 @@ describe('drift', () => {
       },
       { what: 'Keeper replicas back to 1, owned by the operator again', timeoutMs: resyncMs },
     );
-    expect(await revertEvents()).toContainEqual(
-      expect.stringMatching(
-        /^Reverted StatefulSet drift-keeper: spec\.replicas \(changed by kubectl-patch\)/,
-      ),
-    );
+    // The Event is written right after the apply it reports.
+    const reverted = /^Reverted StatefulSet drift-keeper: spec\.replicas \(changed by kubectl-patch\)/;
+    await waitFor(async () => (await revertEvents()).some((m) => reverted.test(m)), {
+      what: 'a DriftReverted Event naming spec.replicas and kubectl-patch',
+    });
   });
 
   it('reverts an ingest environment variable someone set', async () => {

@@ -110,10 +110,16 @@ describe('replica scale-down', () => {
     );
     const pvc = await f.rest.request<KubeObject>('get', claim());
     expect(pvc.metadata.annotations?.[replicaDroppedAnnotation]).toBeDefined();
-    const reasons = (await list(f.rest, `/api/v1/namespaces/${f.ns}/events`)).map(
-      (e) => (e as { reason?: string }).reason,
+    // Events are written right after what they report.
+    await waitFor(
+      async () => {
+        const reasons = (await list(f.rest, `/api/v1/namespaces/${f.ns}/events`)).map(
+          (e) => (e as { reason?: string }).reason,
+        );
+        return reasons.includes('ReplicaRetired') && reasons.includes('ReplicaDropped');
+      },
+      { what: 'the ReplicaRetired and ReplicaDropped Events' },
     );
-    expect(reasons).toEqual(expect.arrayContaining(['ReplicaRetired', 'ReplicaDropped']));
   });
 
   it('then makes no write and runs no drop again', async () => {

@@ -9,6 +9,7 @@ import { type Fixture, startFixture } from './testing/fixture.ts';
 import {
   condition,
   createTc,
+  getTc,
   list,
   patchTc,
   reconcileOnce,
@@ -66,17 +67,14 @@ describe('ClickHouse upgrade', () => {
     const timeline = await watchStatefulSets(f.kubeconfig, f.rest, f.ns);
     await patchTc(f.rest, f.ns, name, { spec: images('25.9') });
     // The first replica restarts; the second waits while the first still has entries to replicate.
-    const waiting = await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', {
-      reason: 'RestartInProgress',
-    });
+    await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', { reason: 'RestartInProgress' });
     await waitFor(
       async () =>
-        (condition(await getTc(), 'ClickHouseReady')?.message ?? '').includes(
+        (condition(await getTc(f.rest, f.ns, name), 'ClickHouseReady')?.message ?? '').includes(
           `${f.names.replica(0, 0)}: replication queue: 2 entries`,
         ),
       { what: 'the condition to say the next restart waits for the replication queue' },
     );
-    expect(waiting).toBeDefined();
     await reconcileOnce(f.op);
     expect(await chImage(0)).toBe('clickhouse/clickhouse-server:25.9');
     expect(await chImage(1)).not.toBe('clickhouse/clickhouse-server:25.9');
@@ -101,18 +99,20 @@ describe('ClickHouse upgrade', () => {
     expect(await chImage(0)).toBe('clickhouse/clickhouse-server:25.10');
     await reconcileOnce(f.op);
     expect(await chImage(1)).toBe('clickhouse/clickhouse-server:25.9');
-    const warnings = (await list(f.rest, `/api/v1/namespaces/${f.ns}/events`)).filter(
-      (e) => (e as { type?: string; reason?: string }).reason === 'RolloutFailed',
+    // The Event is written right after the status it reports.
+    await waitFor(
+      async () =>
+        (await list(f.rest, `/api/v1/namespaces/${f.ns}/events`)).some((e) => {
+          const event = e as { type?: string; reason?: string };
+          return event.reason === 'RolloutFailed' && event.type === 'Warning';
+        }),
+      { what: 'a Warning Event RolloutFailed' },
     );
-    expect(warnings.map((e) => (e as { type?: string }).type)).toContain('Warning');
     await f.double(0, 0).start();
     await waitForCondition(f.rest, f.ns, name, 'Ready', 'True');
     expect(await chImage(1)).toBe('clickhouse/clickhouse-server:25.10');
   });
 });
-
-const getTc = () =>
-  f.rest.request<KubeObject>('get', `/apis/tracker.dev/v1alpha1/namespaces/${f.ns}/trackerclusters/${name}`);
 
 /** From the timeline: was Keeper rolled out on the new image when the first ClickHouse template changed, in
  * which order did replicas change, and how many of one shard were ever mid-restart at once. */
