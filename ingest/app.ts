@@ -1,10 +1,12 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppDeps } from './deps.ts';
+import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
@@ -38,24 +40,6 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   } as FastifyServerOptions;
 }
 
-// The Go tracker's browser client posts JSON as text/plain to avoid a CORS preflight: accept it as JSON.
-function textAsJson(app: FastifyInstance): void {
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(
-        Object.assign(new Error('body is not valid JSON'), {
-          statusCode: 400,
-          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
-        }),
-      );
-    }
-  });
-}
-
 function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';
@@ -69,7 +53,13 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
   requestMetrics(app, metrics);
-  textAsJson(app);
+  registerBodyParsers(app);
+  // gzip/deflate request bodies (replies are never compressed); the body limit applies after inflating
+  await app.register(compress, {
+    globalCompression: false,
+    globalDecompression: true,
+    requestEncodings: ['gzip', 'deflate'],
+  });
   await app.register(cookie);
   await app.register(websocket, { options: { maxPayload: deps.config.websocket.maxFrameBytes } });
   await registerCors(app, deps.config);

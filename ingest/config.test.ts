@@ -114,3 +114,25 @@ describe('config', () => {
     ['fe80::/129', false],
   ])('validCidr(%s) = %s', (cidr, ok) => expect(validCidr(cidr)).toBe(ok));
 });
+
+describe('checks beyond the schema', () => {
+  it.each([
+    [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],
+    [{ batching: { tables: { hits: {} } } }, /batching\.tables\.hits: no such table/], // filled by a view
+    [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
+    [
+      { userAgent: { extraBotPatterns: ['('] } },
+      /userAgent\.extraBotPatterns\.0: not a valid regular expression/,
+    ],
+    [
+      {
+        sites: {
+          keys: [1, 2].map(() => ({ key: 'same_key_1', oid: '0a000000-0000-4000-8000-0000000000a1' })),
+        },
+      },
+      /sites\.keys\.1\.key: used by an earlier entry/,
+    ],
+  ])('%j', (raw, problem) => {
+    expect(() => parseConfig(raw)).toThrow(problem);
+  });
+});

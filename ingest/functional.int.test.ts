@@ -84,7 +84,7 @@ describe('events', () => {
       country: 'GB',
       city: 'London',
       ip: '81.2.69.0',
-      browser: 'Mozilla/5.0 Functional',
+      bhash: expect.stringMatching(/^[0-9a-z]+$/), // the raw user agent is hashed, not stored
       cflags: 3,
     });
     expect(row?.sid).toBe(vid);
@@ -305,8 +305,8 @@ describe('privacy (make test-functional-privacy, -jurisdictions)', () => {
     );
     const jds = (await (await get('/tr/v1/ppi/jds')).json()) as { regulation: string }[];
     expect(jds.map((j) => j.regulation)).toEqual(['gdpr']);
-    const geo = (await (await get('/tr/v1/ppi/geoip?ip=8.8.8.8')).json()) as { country: string };
-    expect(geo.country).toBe('US');
+    const geo = (await (await get('/tr/v1/ppi/geoip?ip=8.8.8.8')).json()) as { iso2: string };
+    expect(geo.iso2).toBe('US');
   });
 });
 
@@ -314,7 +314,9 @@ describe('end to end (make test-functional-e2e) and erase', () => {
   it('page view → signup → purchase → consent, then forget erases the visitor everywhere', async () => {
     const view = await get('/tr/v1/tr/ename/page_view', { cookie: 'CookieConsent=3' });
     const vid = vidCookie(view) ?? '';
-    const cookie = `vid=${vid}; CookieConsent=3`;
+    // the erase proof issued with the vid (an HttpOnly cookie)
+    const vtok = /vtok=([^;]+)/.exec(view.headers.getSetCookie().join('\n'))?.[1];
+    const cookie = `vid=${vid}; vtok=${vtok}; CookieConsent=3`;
     await post('/tr/v1/str/', { vid, ename: 'signup' });
     await post('/tr/v1/ltv/', { vid, amt: 49, orid: 'e2e00000-0000-4000-8000-000000000001' });
     await post('/tr/v1/ppi/agree', { vid, cflags: 3 }, { cookie });
@@ -322,7 +324,8 @@ describe('end to end (make test-functional-e2e) and erase', () => {
     await eventually('SELECT count() AS n FROM ltv WHERE id = {vid:UUID}', { vid }).toBe(1);
     await eventually('SELECT count() AS n FROM agreed WHERE vid = {vid:UUID}', { vid }).toBe(1);
 
-    expect((await post('/tr/v1/ppi/forget', { vid })).status).toBe(401); // not the visitor, no key
+    expect((await post('/tr/v1/ppi/forget', { vid })).status).toBe(401); // no key, no token
+    expect((await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}` })).status).toBe(401);
     const res = await post('/tr/v1/ppi/forget', { vid }, { cookie });
     expect(res.status).toBe(202);
     const { request_id } = (await res.json()) as { request_id: string };

@@ -2,6 +2,7 @@
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
+import { ConfigError } from '../common/config/problems.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
 import { createDataPath, type DataPath } from './datapath/index.ts';
@@ -43,14 +44,33 @@ async function connectNats(config: Config): Promise<NatsConnection | undefined> 
     : undefined;
 }
 
+/**
+ * Runs a start-up step that reads a configured file; a failure (a GeoIP file that is not a BIN file, a
+ * certificate that does not match its key, a short hash key) is a configuration error naming the key.
+ */
+async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    throw new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
+  }
+}
+
 export async function createRuntime(
   config: Config,
   opts: { dataPath?: DataPath; log?: (msg: string, err?: unknown) => void } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
+  // configured files first: a mistake in one is reported before the store is opened
+  const hasher = await fromFile('privacy.hashKeyFile', () =>
+    createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir)),
+  );
+  const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
+  const tls = config.server.tls;
+  const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
+  const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
-  const hasher = createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir));
   const nc = await connectNats(config);
   const shared =
     nc !== undefined && config.rateLimits.shared === 'nats'
@@ -58,7 +78,7 @@ export async function createRuntime(
       : undefined;
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
-    ...loadKeyFile(config.apiKeys.file),
+    ...fileKeys,
   ];
   const repositories = createRepositories(dataPath.store, config.store);
   const publisher =
@@ -69,7 +89,7 @@ export async function createRuntime(
     config,
     dataPath,
     hasher,
-    geo: await openGeoIp(config.geoip.file, config.geoip.cacheSize),
+    geo,
     salts:
       nc !== undefined && config.privacy.salts === 'nats'
         ? await createKvSaltStore(nc, config.privacy.saltBucket)
@@ -81,7 +101,7 @@ export async function createRuntime(
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
-    ...(config.server.tls === undefined ? {} : { https: readTls(config.server.tls) }),
+    ...(https === undefined ? {} : { https }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };

@@ -1,15 +1,21 @@
-// The write side shared by every tracking route: normalise → durable append → messaging side effects →
-// NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx always means stored.
+// The write side shared by every tracking route: normalise → drop retries of stored client eids → durable
+// append → messaging side effects → NATS fan-out. The HTTP answer waits for `append` (durable), so a 2xx
+// always means stored; a retried client eid is answered the same way without being stored twice.
 import type { Row } from '../store/index.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
+import { EidWindow } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
+import { createSiteBinder, type SiteBinder } from './model/site-keys.ts';
 import type { EventDeps, RequestContext } from './model/types.ts';
+import { createUserAgentParser } from './model/user-agent.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
 export interface Tracking {
   readonly eventDeps: EventDeps;
+  /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
+  readonly bindSite: SiteBinder;
   /** Normalise and store events (one request); resolves once every row is durable. */
   track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
   /** Durable append of rows for any table, counted and published. */
@@ -62,31 +68,49 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     analyticsBit: config.privacy.analyticsBit,
     ipMode: config.privacy.ipMode,
     clockSkewMs: config.privacy.clockSkewMs,
+    userAgent: createUserAgentParser(config.userAgent),
   };
+  const window = new EidWindow(config.dedup);
+  // a store that cannot be read at start leaves the window empty (events still flow: see eid-window.ts)
+  const recent = deps.repositories.events;
+  window
+    .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
+    .catch(() => undefined);
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;
     await dataPath.append(table, rows);
     metrics.rows.inc({ table }, rows.length);
     deps.publisher?.publish(table, rows);
   };
+  const store = async (events: readonly NormalisedEvent[]) => {
+    await append(
+      'events',
+      events.map((e) => e.row),
+    );
+    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+    await Promise.all(
+      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+        append(
+          t,
+          messaging.map((m) => m[t]),
+        ),
+      ),
+    );
+  };
   return {
     eventDeps,
+    bindSite: createSiteBinder(config.sites),
     append,
     async track(raws, ctx) {
       const events = await Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
-      await append(
-        'events',
-        events.map((e) => e.row),
-      );
-      const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-      await Promise.all(
-        (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
-          append(
-            t,
-            messaging.map((m) => m[t]),
-          ),
-        ),
-      );
+      const admission = await window.admit(events);
+      try {
+        await store(admission.fresh);
+        admission.settle(true);
+      } catch (err) {
+        admission.settle(false);
+        throw err;
+      }
       return events;
     },
   };

@@ -23,6 +23,9 @@ export type Catalog = ReadonlyMap<string, TableInfo>;
 const CREATE_TABLE =
   /CREATE TABLE IF NOT EXISTS \{\{table (\w+)\}\}\s*(?:AS \{\{ref (\w+)\}\}|\(([\s\S]*?)\n\)\s*ENGINE)/;
 const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
+const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
+const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
+const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
@@ -31,6 +34,11 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
     const mv = MV_TARGET.exec(statement);
     if (mv?.[1]) derived.add(mv[1]);
+    const alter = ALTER_TABLE.exec(withoutComments(statement));
+    if (alter?.[1]) {
+      addColumns(tables, alter[1], alter[2] ?? '');
+      continue;
+    }
     const create = CREATE_TABLE.exec(statement);
     if (!create?.[1]) continue;
     const [, name, likeTable, body] = create;
@@ -42,6 +50,38 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
     if (info) tables.set(name, { ...info, derived: true });
   }
   return tables;
+}
+
+const withoutComments = (statement: string): string =>
+  statement
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .trim();
+
+/**
+ * The ALTERs migrations use, one clause per line: `ADD COLUMN IF NOT EXISTS <column definition>` and
+ * `MODIFY COLUMN IF EXISTS <name> <type>` (a new type, same position).
+ */
+function addColumns(tables: Map<string, TableInfo>, name: string, body: string): void {
+  const info = tables.get(name);
+  if (!info) throw new Error(`catalog: ALTER TABLE ${name} before its CREATE TABLE`);
+  let columns = [...info.columns];
+  for (const line of body.split('\n').map((l) => l.replace(/--.*$/, '').trim())) {
+    if (line === '') continue;
+    const modify = MODIFY_COLUMN.exec(line);
+    if (modify?.[1] !== undefined && modify[2] !== undefined) {
+      const [, column, type] = modify;
+      columns = columns.map((c) => (c.name === column ? { ...c, type } : c));
+    } else if (ADD_COLUMN.test(line)) {
+      columns.push(...parseColumns(line.replace(ADD_COLUMN, ''), name));
+    } else {
+      throw new Error(
+        `catalog ${name}: only ADD COLUMN IF NOT EXISTS and MODIFY COLUMN IF EXISTS: "${line}"`,
+      );
+    }
+  }
+  tables.set(name, { ...info, columns });
 }
 
 function parseColumns(body: string, table: string): Column[] {

@@ -154,7 +154,9 @@ describe('buildCatalog', () => {
       hasDefault: false,
     });
     expect(events?.columns.find((c) => c.name === 'received_at')?.hasDefault).toBe(true);
-    expect(events?.columns).toHaveLength(62);
+    expect(events?.columns).toHaveLength(70);
+    // columns added by a later ALTER migration follow the CREATE's, as in system.columns
+    expect(events?.columns.at(-1)).toEqual({ name: 'client_eid', type: 'Bool', hasDefault: true });
     expect(catalog.get('mthreads')?.columns).toHaveLength(135);
     expect(catalog.get('mstore')?.columns).toHaveLength(50);
     expect(catalog.get('mtriage')?.columns).toHaveLength(41);
@@ -169,5 +171,22 @@ describe('buildCatalog', () => {
 
   it('copies the columns of a table declared AS another', () => {
     expect(catalog.get('agreements')?.columns).toEqual(catalog.get('agreed')?.columns);
+  });
+});
+
+describe('ALTER TABLE migrations', () => {
+  const statement = 'ALTER TABLE {{alter events}}\n  ADD COLUMN IF NOT EXISTS referrer String';
+
+  it('single node: one statement on db.X', () => {
+    expect(renderStatement(statement, { database: 'tracker' })).toEqual([
+      'ALTER TABLE `tracker`.`events`\n  ADD COLUMN IF NOT EXISTS referrer String',
+    ]);
+  });
+
+  it('cluster: the local tables first, then the Distributed table, both ON CLUSTER', () => {
+    expect(renderStatement(statement, { database: 'tracker', cluster: 'c' })).toEqual([
+      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'c'\n  ADD COLUMN IF NOT EXISTS referrer String",
+      "ALTER TABLE `tracker`.`events` ON CLUSTER 'c'\n  ADD COLUMN IF NOT EXISTS referrer String",
+    ]);
   });
 });

@@ -11,6 +11,8 @@
 //   {{ttl column}}        TTL from the retention config (nothing when the table keeps forever)
 //   {{settings}}          the insert deduplication window (required on every data table)
 //   {{distribute expr}}   sharding key of the Distributed table (required on every data table)
+//   {{alter X}}           the table an ALTER TABLE changes: db.X; cluster: db.X_local ON CLUSTER c, and the
+//                         same statement again for the Distributed db.X ON CLUSTER c (its columns must match)
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -95,6 +97,8 @@ export function renderMigration(migration: Migration, opts: RenderOptions): stri
 /** Renders one source statement into one statement (single node) or two (cluster: + Distributed). */
 export function renderStatement(statement: string, opts: RenderOptions): string[] {
   checkOptions(opts);
+  const altered = markerArg(statement, 'alter');
+  if (altered !== undefined) return renderAlter(statement, altered, opts);
   const table = markerArg(statement, 'table');
   const ctx = { ...opts, table };
   if (table !== undefined) requireMarkers(statement, table);
@@ -109,6 +113,20 @@ export function renderStatement(statement: string, opts: RenderOptions): string[
   const rendered = tidy(body);
   if (opts.cluster === undefined || table === undefined) return [rendered];
   return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
+}
+
+function renderAlter(statement: string, table: string, opts: RenderOptions): string[] {
+  if (!IDENTIFIER.test(table)) throw new Error(`render: invalid table name ${table}`);
+  const db = quoteIdent(opts.database);
+  const targets = opts.cluster
+    ? [
+        `${db}.${quoteIdent(`${table}_local`)}${onCluster(opts)}`,
+        `${db}.${quoteIdent(table)}${onCluster(opts)}`,
+      ]
+    : [`${db}.${quoteIdent(table)}`];
+  return targets.map((target) =>
+    tidy(statement.replace(MARKER, (m, name: string) => (name === 'alter' ? target : m))),
+  );
 }
 
 /** The bootstrap table recording applied migrations (not itself a migration). */

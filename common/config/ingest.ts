@@ -40,8 +40,9 @@ export const Server = Type.Object(
 export const Cors = Type.Object(
   {
     origins: Type.Array(Type.String(), {
-      default: [],
-      description: 'Allowed origins; "*" only without credentials.',
+      default: ['*'],
+      description:
+        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off.',
     }),
     credentials: Type.Boolean({ default: false }),
   },
@@ -193,6 +194,71 @@ export const ApiKeys = Type.Object(
   strict,
 );
 
+export const Dedup = Type.Object(
+  {
+    windowMs: Type.Integer({
+      minimum: 0,
+      maximum: 604_800_000,
+      default: 86_400_000,
+      description:
+        'An event whose client-supplied eid was acknowledged this recently is acknowledged again without being stored twice; 0 turns it off.',
+    }),
+    maxIds: Type.Integer({
+      minimum: 1000,
+      maximum: 10_000_000,
+      default: 200_000,
+      description: 'Client eids remembered (about 150 bytes each); the oldest are forgotten first.',
+    }),
+  },
+  strict,
+);
+
+export const UserAgent = Type.Object(
+  {
+    parse: Type.Boolean({
+      default: true,
+      description: 'Fill browser, browser_version, os, os_version and device from the User-Agent.',
+    }),
+    bots: Type.Union([Type.Literal('flag'), Type.Literal('off')], {
+      default: 'flag',
+      description:
+        'flag: set the bot column for user agents on the maintained bot list (isbot); rows are kept.',
+    }),
+    extraBotPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      default: [],
+      description: 'More bot patterns (regular expressions, case-insensitive) added to the list.',
+    }),
+  },
+  strict,
+);
+
+export const SiteKey = Type.Object(
+  {
+    key: Type.String({
+      pattern: '^[A-Za-z0-9_-]{8,128}$',
+      description: 'Public write key, sent as site_key (path, query or body) or the X-Site-Key header.',
+    }),
+    oid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'Organisation the events are bound to.' }),
+    org: Type.String({ default: '' }),
+    origins: Type.Array(Type.String(), {
+      default: [],
+      description: 'Origins allowed to use the key (browser requests); empty: any.',
+    }),
+  },
+  strict,
+);
+
+export const Sites = Type.Object(
+  {
+    required: Type.Boolean({
+      default: false,
+      description: 'Refuse tracking requests without a valid site key (401).',
+    }),
+    keys: Type.Array(SiteKey, { default: [] }),
+  },
+  strict,
+);
+
 export const IngestConfig = Type.Object(
   {
     server: Type.Optional(Server),
@@ -208,6 +274,9 @@ export const IngestConfig = Type.Object(
     geoip: Type.Optional(GeoIp),
     nats: Type.Optional(Nats),
     apiKeys: Type.Optional(ApiKeys),
+    dedup: Type.Optional(Dedup),
+    userAgent: Type.Optional(UserAgent),
+    sites: Type.Optional(Sites),
   },
   { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
 );

@@ -7,11 +7,16 @@ import type { Row, Store } from '../../store/index.ts';
 export interface DataPath {
   /**
    * Validate and durably append rows. Resolves only once the rows are durable (spooled with fsync or
-   * inserted). Rejects with a coded error: ROW_INVALID (400, nothing queued) or OVERLOADED (503 + Retry-After).
+   * inserted). Rejects with a coded error: INVALID_EVENT (400, nothing queued) or OVERLOADED (503 + Retry-After).
    */
   append(table: string, rows: readonly Row[]): Promise<void>;
   /** Reads go straight to the store (e.g. latest consent, short links). */
   readonly store: Store;
+  /**
+   * Resolves once the rows of `table` that were in the spool when the data path opened (left by a
+   * previous run) are in the store: from then on the store holds everything acknowledged before.
+   */
+  recovered(table: string): Promise<void>;
   /** Snapshot for /status and /ready. */
   status(): DataPathStatus;
   /** Stop accepting, drain queues and spool within the deadline, close the store. */

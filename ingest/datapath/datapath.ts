@@ -59,6 +59,7 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   }
   const spool = await openSpool(config.spool, () => clock.now());
   const path = new Pipeline(config, { ...opts, clock, store, spool });
+  for (const table of spool.tables()) path.expectRecovered(table, spool.peek(table)?.pending.rows ?? 0);
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
   return path;
@@ -82,6 +83,9 @@ class Pipeline implements DataPath {
   readonly #deadLetters: DeadLetterFile;
   readonly #gate: FlushGate;
   readonly #queues = new Map<string, Promise<TableQueue>>();
+  /** Per table: rows delivered since open, and the waiters for the rows recovered at open. */
+  readonly #delivered = new Map<string, number>();
+  readonly #recovery = new Map<string, { rows: number; done: Promise<void>; resolve: () => void }>();
   #draining = false;
   #closed: Promise<void> | undefined;
 
@@ -175,6 +179,28 @@ class Pipeline implements DataPath {
     await this.store.close();
   }
 
+  /** Rows of `table` left in the spool by a previous run: recovered() waits for this many deliveries. */
+  expectRecovered(table: string, rows: number): void {
+    if (rows <= 0) return;
+    let resolve: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#recovery.set(table, { rows, done, resolve });
+  }
+
+  recovered(table: string): Promise<void> {
+    return this.#recovery.get(table)?.done ?? Promise.resolve();
+  }
+
+  /** Batches are cut from the head of the log, so the first `rows` delivered are the recovered ones. */
+  #countDelivered(table: string, rows: number): void {
+    const total = (this.#delivered.get(table) ?? 0) + rows;
+    this.#delivered.set(table, total);
+    const waiting = this.#recovery.get(table);
+    if (waiting !== undefined && total >= waiting.rows) waiting.resolve();
+  }
+
   queue(table: string): Promise<TableQueue> {
     let queue = this.#queues.get(table);
     if (!queue) {
@@ -193,7 +219,10 @@ class Pipeline implements DataPath {
       clock: this.#deps.clock,
       gate: this.#gate,
       metrics: this.#metrics,
-      deliver: (batch) => this.#deliverer.deliver(batch, settings),
+      deliver: async (batch) => {
+        await this.#deliverer.deliver(batch, settings);
+        this.#countDelivered(table, batch.rows);
+      },
       onError: this.#deps.onError,
     });
   }

@@ -2,3 +2,4 @@
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export type { DataPath, DataPathStatus, Spool, SpoolBatch, TableLog } from './contract.ts';
 export { createDataPath, type DataPathConfig, type DataPathOptions } from './datapath.ts';
+export { MAX_JSON_DEPTH } from './insertable.ts';

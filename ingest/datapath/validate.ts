@@ -1,8 +1,9 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
-// ROW_INVALID naming the row and column, and so never reaches (or poisons) a batch.
+// INVALID_EVENT naming the row and column, and so never reaches (or poisons) a batch.
 import type { Catalog, TableInfo } from '../../schema/index.ts';
 import type { Row } from '../../store/index.ts';
 import { IngestError } from '../errors.ts';
+import { insertableValue, TooDeepError } from './insertable.ts';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -73,7 +74,24 @@ function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
 
 export type TableValidator = (rows: readonly Row[]) => Buffer;
 
-/** Compiles a validator that checks rows and returns them as JSONEachRow lines. */
+/** A copy of the row as the store will accept it (insertable.ts), or INVALID_EVENT naming the column. */
+function insertable(table: string, row: Row, index: number): Row {
+  const out: Row = {};
+  for (const [column, value] of Object.entries(row)) {
+    try {
+      out[column] = insertableValue(value);
+    } catch (err) {
+      if (err instanceof TooDeepError) throw invalid(table, index, column, err.message);
+      throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Compiles a validator that checks rows and returns them as JSONEachRow lines, normalised so that the
+ * store accepts every row this returns (an acknowledged row never becomes a dead letter for its content).
+ */
 export function compileValidator(info: TableInfo): TableValidator {
   const checks = new Map(info.columns.map((c) => [c.name, compileCheck(c.type)]));
   return (rows) => {
@@ -85,7 +103,7 @@ export function compileValidator(info: TableInfo): TableValidator {
         const problem = check ? check(value) : 'unknown column';
         if (problem) throw invalid(info.name, index, column, problem);
       }
-      const line = JSON.stringify(row, bigintAsString);
+      const line = JSON.stringify(insertable(info.name, row, index), bigintAsString);
       if (line.length > MAX_ROW_BYTES)
         throw invalid(info.name, index, undefined, `larger than ${MAX_ROW_BYTES} bytes`);
       out.push(line);

@@ -70,6 +70,13 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
   if (file === undefined) return disabledGeoIp;
   const db = new IP2Location();
   await db.openAsync(file);
+  // The library opens any file and answers "INVALID_IP_ADDRESS" for every lookup of a wrong one; its
+  // first header byte is the database type, DB1 to DB26.
+  const type = Number(db.getPackageVersion());
+  if (!(type >= 1 && type <= 26)) {
+    await db.closeAsync();
+    throw new Error(`${file} is not an IP2Location BIN file`);
+  }
   // null marks "looked up, nothing there" so unknown IPs are cached too
   const cache = new LRUCache<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
   const inflight = new Map<string, Promise<GeoInfo | undefined>>();

@@ -2,6 +2,7 @@
 // the caller then keeps the original value in params (lossless) instead of storing a zero or a guess.
 import type { FieldKind } from './fields.ts';
 import { asUuid } from './ids.ts';
+import { tryParseJson } from './json-text.ts';
 
 const MAX_ENUM = 256;
 const MAX_TEXT = 8192;
@@ -16,15 +17,10 @@ function toFloat(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
+/** JSON columns hold objects; an array (or anything else) is kept in params instead of refused. */
 function toJson(v: unknown): unknown {
-  if (typeof v === 'object' && v !== null) return v;
-  if (typeof v !== 'string') return undefined;
-  try {
-    const parsed: unknown = JSON.parse(v);
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = typeof v === 'string' ? tryParseJson(v) : v;
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
 }
 
 function toEnum(v: unknown): string | undefined {

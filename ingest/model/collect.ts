@@ -3,6 +3,7 @@
 // route's own name is not an event value), cflags from any source counts, the `user` cookie is read, and
 // nothing is lower-cased here: normalisation decides per field.
 import type { FastifyRequest } from 'fastify';
+import { tryParseJson } from './json-text.ts';
 
 export type Raw = Record<string, unknown>;
 const MAX_KEYS = 256;
@@ -18,12 +19,8 @@ function safeDecode(s: string): string {
 
 function parseJsonObject(text: string | undefined): Raw {
   if (text === undefined || text === '') return {};
-  try {
-    const v: unknown = JSON.parse(text);
-    return isObj(v) ? v : {};
-  } catch {
-    return {};
-  }
+  const v = tryParseJson(text);
+  return isObj(v) ? v : {};
 }
 
 /** `/vid/X/ename/Y` → {vid: X, ename: Y}; a trailing key without a value is ignored. */

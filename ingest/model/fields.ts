@@ -49,6 +49,11 @@ export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
   idfa: 'text',
   msid: 'text',
   fbid: 'text',
+  referrer: 'text',
+  // ad click ids, from the event or from its page url's query string
+  gclid: 'text',
+  fbclid: 'text',
+  msclkid: 'text',
   // numbers
   cflags: 'int',
   duration: 'int',
@@ -79,10 +84,38 @@ export const NEVER_IN_PARAMS = new Set([
   'uname',
   'igqp',
   'ack',
+  'site_key',
+  'browser_version',
+  'os_version',
+  'bot',
+  'client_eid',
 ]);
 
 /** Input aliases the Go tracker's clients send (w/h for the viewport; utm_content-as-ename is handled separately). */
-export const ALIASES: Readonly<Record<string, string>> = { w: 'vp_w', h: 'vp_h', first: 'first' };
+export const ALIASES: Readonly<Record<string, string>> = {
+  w: 'vp_w',
+  h: 'vp_h',
+  first: 'first',
+  referer: 'referrer',
+  // UTM parameters sent as body keys (the query string strips the utm_ prefix before this)
+  utm_source: 'source',
+  utm_medium: 'medium',
+  utm_campaign: 'campaign',
+  utm_content: 'content',
+  utm_term: 'term',
+};
+
+/** Columns read from the page url's query string when the event does not carry them itself. */
+export const FROM_PAGE_URL: Readonly<Record<string, string>> = {
+  utm_source: 'source',
+  utm_medium: 'medium',
+  utm_campaign: 'campaign',
+  utm_content: 'content',
+  utm_term: 'term',
+  gclid: 'gclid',
+  fbclid: 'fbclid',
+  msclkid: 'msclkid',
+};
 
 /** Keys a client may use for its own timestamp (ISO 8601 string or epoch milliseconds). */
 export const CLIENT_TIME_KEYS = ['created_at', 'created', 'time', 'ts'] as const;

@@ -7,6 +7,7 @@ import { ja4h } from './ja4h.ts';
 import { normaliseEvent } from './normalise.ts';
 import { parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
+import { createUserAgentParser } from './user-agent.ts';
 
 const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
 const VID = '11111111-2222-4333-8444-555555555555';
@@ -18,6 +19,7 @@ const deps = (over: Partial<EventDeps> = {}): EventDeps => ({
   analyticsBit: 'analytics',
   ipMode: 'truncate',
   clockSkewMs: 60_000,
+  userAgent: createUserAgentParser({ parse: true, bots: 'flag', extraBotPatterns: [] }),
   ...over,
 });
 const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({

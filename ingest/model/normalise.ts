@@ -6,9 +6,18 @@ import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { fnv1a36, normalisePii } from '../privacy/hash.ts';
 import { applyIpMode } from '../privacy/ip.ts';
+import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
-import { ALIASES, CLIENT_TIME_KEYS, EVENT_FIELDS, NEVER_IN_PARAMS, PII_HASHES } from './fields.ts';
+import {
+  ALIASES,
+  CLIENT_TIME_KEYS,
+  EVENT_FIELDS,
+  FROM_PAGE_URL,
+  NEVER_IN_PARAMS,
+  PII_HASHES,
+} from './fields.ts';
 import { asUuid, newId, uuidFromBytes } from './ids.ts';
+import { tryParseJson } from './json-text.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 import { TZ_COUNTRY } from './tz-country.gen.ts';
@@ -18,10 +27,14 @@ export interface NormalisedEvent {
   readonly eid: string;
   readonly vid: string;
   readonly sid: string;
+  /** The eid came from the client (a retry of it must not be stored twice). */
+  readonly clientEid: boolean;
   /** A fresh visitor id was generated (no usable vid in the input). */
   readonly newVisitor: boolean;
   /** Analytics consent present: the caller may set the vid cookie. False → cookieless. */
   readonly cookies: boolean;
+  /** Proof of this visitor id, when this event's vid was generated here and may be set as a cookie. */
+  readonly token?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -30,13 +43,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 function parseParams(v: unknown): Obj {
   if (isObj(v)) return { ...v };
   if (typeof v === 'string') {
-    try {
-      const p: unknown = JSON.parse(v);
-      if (isObj(p)) return p;
-    } catch {
-      // not JSON: kept verbatim below
-    }
-    return { params: v };
+    // not JSON (or nested too deep to walk): kept verbatim as a string
+    const p = tryParseJson(v);
+    return isObj(p) ? p : { params: v };
   }
   return v === undefined ? {} : { params: v };
 }
@@ -90,7 +99,8 @@ async function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<stri
 }
 
 async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
-  const eid = asUuid(raw.eid) ?? newId();
+  const clientEid = asUuid(raw.eid);
+  const eid = clientEid ?? newId();
   const cookies =
     ctx.kind === 'client' &&
     hasConsent(cols.cflags as number | undefined, deps.consentBits, deps.analyticsBit);
@@ -105,7 +115,7 @@ async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDe
         : await cookielessVid(ctx, deps);
   const newVisitor = vid !== given;
   const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
-  return { eid, vid, sid, newVisitor, cookies };
+  return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
 }
 
 function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
@@ -129,11 +139,37 @@ function serverColumns(ctx: RequestContext, deps: EventDeps): Obj {
     iphash: deps.ipMode === 'drop' || ctx.ip === '' ? '' : deps.hasher.hash('ip', ctx.ip),
     ja4h: ctx.ja4h,
   };
-  if (ctx.kind === 'client' && ctx.userAgent !== '') {
-    server.browser = ctx.userAgent.slice(0, 1024);
-    server.bhash = fnv1a36(ctx.userAgent.toLowerCase());
-  }
+  if (ctx.kind === 'client' && ctx.userAgent !== '') server.bhash = fnv1a36(ctx.userAgent.toLowerCase());
   return server;
+}
+
+/** Parsed user agent: browser and versions always from the header, os and device unless the event says. */
+function userAgentColumns(cols: Obj, ctx: RequestContext, deps: EventDeps): void {
+  const ua = ctx.kind === 'client' ? deps.userAgent(ctx.userAgent) : undefined;
+  if (ua === undefined) return;
+  cols.bot = ua.bot;
+  if (ua.browser !== '') cols.browser = ua.browser;
+  if (ua.browser_version !== '') cols.browser_version = ua.browser_version;
+  if (ua.os !== '') cols.os ??= ua.os;
+  if (ua.os_version !== '') cols.os_version ??= ua.os_version;
+  if (ua.device !== '') cols.device ??= ua.device;
+}
+
+/** UTM parameters and click ids of the page url, for the columns the event did not set itself. */
+function fromPageUrl(cols: Obj): void {
+  if (typeof cols.url !== 'string' || !cols.url.includes('?')) return;
+  let query: URLSearchParams;
+  try {
+    query = new URL(cols.url).searchParams;
+  } catch {
+    return;
+  }
+  for (const [param, column] of Object.entries(FROM_PAGE_URL)) {
+    const value = query.get(param);
+    const kind = EVENT_FIELDS[column];
+    if (value !== null && value !== '' && cols[column] === undefined && kind !== undefined)
+      cols[column] = coerce(kind, value);
+  }
 }
 
 function culture(acceptLanguage: string): string | undefined {
@@ -153,6 +189,11 @@ export async function normaliseEvent(
   const { cols, params, clientTime } = splitFields(raw, deps);
   const ids = await decideIds(cols, raw, ctx, deps);
   contentAsEname(cols);
+  fromPageUrl(cols);
+  userAgentColumns(cols, ctx, deps);
+  // the Referer of a request sent by the page itself is that page: not a referrer of it
+  if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
+    cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
   geoFill(cols, geo);
@@ -162,11 +203,13 @@ export async function normaliseEvent(
     ...cols,
     ...serverColumns(ctx, deps),
     eid: ids.eid,
+    client_eid: ids.clientEid,
     vid: ids.vid,
     sid: ids.sid,
     created_at: chTime(created),
     received_at: chTime(ctx.now),
     params,
   };
-  return { row, ...ids };
+  const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
+  return { row, ...ids, ...(token === undefined ? {} : { token }) };
 }

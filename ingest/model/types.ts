@@ -4,6 +4,7 @@ import type { ConsentBits } from '../privacy/consent.ts';
 import type { Hasher } from '../privacy/hash.ts';
 import type { IpMode } from '../privacy/ip.ts';
 import type { SaltStore } from '../privacy/salts.ts';
+import type { UserAgentParser } from './user-agent.ts';
 
 export interface RequestContext {
   /** client: browser-originated (tr, img, ws, xrdr, short links); server: str, rdr, ltv. */
@@ -17,6 +18,8 @@ export interface RequestContext {
   readonly ja4h: string;
   /** The vid cookie value, if any: without consent it must not identify the visitor. */
   readonly cookieVid?: string;
+  /** The Referer header: the referrer of a client event that sends none. */
+  readonly referer?: string;
 }
 
 export interface EventDeps {
@@ -27,4 +30,5 @@ export interface EventDeps {
   readonly analyticsBit: string;
   readonly ipMode: IpMode;
   readonly clockSkewMs: number;
+  readonly userAgent: UserAgentParser;
 }

@@ -3,6 +3,7 @@
 // host, user agent, language and the JA4H fingerprint. Probes never reach this.
 import type { FastifyRequest } from 'fastify';
 import { ja4h } from '../model/ja4h.ts';
+import type { SiteRequest } from '../model/site-keys.ts';
 import type { RequestContext } from '../model/types.ts';
 
 const header = (req: FastifyRequest, name: string): string => {
@@ -23,6 +24,13 @@ export function hostOf(req: FastifyRequest): string {
   }
 }
 
+/** What a site key is checked against: the X-Site-Key header and the browser's Origin. */
+export function siteRequest(req: FastifyRequest): SiteRequest {
+  const key = header(req, 'x-site-key');
+  const origin = header(req, 'origin');
+  return { ...(key === '' ? {} : { headerKey: key }), ...(origin === '' ? {} : { origin }) };
+}
+
 export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {
   const cookieVid = req.cookies?.vid;
   const ctx: RequestContext = {
@@ -34,5 +42,10 @@ export function requestContext(req: FastifyRequest, kind: 'client' | 'server', n
     acceptLanguage: kind === 'client' ? header(req, 'accept-language').slice(0, 256) : '',
     ja4h: ja4h(req.method, req.raw.httpVersion, req.raw.rawHeaders),
   };
-  return cookieVid === undefined ? ctx : { ...ctx, cookieVid };
+  const referer = kind === 'client' ? header(req, 'referer').slice(0, 8192) : '';
+  return {
+    ...ctx,
+    ...(cookieVid === undefined ? {} : { cookieVid }),
+    ...(referer === '' ? {} : { referer }),
+  };
 }

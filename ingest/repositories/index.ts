@@ -1,17 +1,21 @@
-// The ingest's read side: every SQL statement a request needs lives in a repository, one per table family,
-// so route handlers never hold SQL. Writes go through the data path (tracking.ts), never through here.
+// The ingest's read side: every SQL statement a request (or the ingest itself, e.g. reloading the client-eid
+// window at start) reads with lives in a repository, one per table family, so neither route handlers nor
+// tracking.ts hold SQL. Writes go through the data path (tracking.ts), never through here.
 import type { Store } from '../../store/index.ts';
 import type { Config } from '../config.ts';
 import { type AccountRepository, accountRepository } from './accounts.ts';
 import { type ApiKeyRepository, apiKeyRepository } from './api-keys.ts';
 import { type ConsentRepository, consentRepository } from './consent.ts';
 import { type ErasureRepository, eraseRendering, erasureRepository } from './erasures.ts';
+import { type EventRepository, eventRepository } from './events.ts';
 import { type JurisdictionRepository, jurisdictionRepository } from './jurisdictions.ts';
 import { type LinkRepository, linkRepository } from './links.ts';
 
 export type { AccountRepository } from './accounts.ts';
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
+export type { StoredConsent } from './consent.ts';
 export type { EraseTarget } from './erasures.ts';
+export type { EventRepository, RecentEid } from './events.ts';
 export type { Link, LinkRepository } from './links.ts';
 
 export interface Repositories {
@@ -19,6 +23,7 @@ export interface Repositories {
   readonly apiKeys: ApiKeyRepository;
   readonly consent: ConsentRepository;
   readonly erasures: ErasureRepository;
+  readonly events: EventRepository;
   readonly jurisdictions: JurisdictionRepository;
   readonly links: LinkRepository;
 }
@@ -30,6 +35,7 @@ export function createRepositories(store: Store, storeConfig: Config['store']): 
     apiKeys: apiKeyRepository(store),
     consent: consentRepository(store),
     erasures: erasureRepository(store, eraseRendering(storeConfig)),
+    events: eventRepository(store),
     jurisdictions: jurisdictionRepository(store),
     links: linkRepository(store),
   };

@@ -10,6 +10,7 @@ import type {
 } from 'fastify';
 import type { Config } from '../config.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
+import { TOKEN_COOKIE } from '../privacy/visitor-token.ts';
 
 /**
  * The instance route modules register on: the TypeBox type provider types `req.body` / `req.query` /
@@ -26,16 +27,26 @@ export type RouteApp = FastifyInstance<
 
 const COOKIE_MAX_AGE_S = 365 * 86_400;
 
-/** The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. */
-export function setVisitorCookie(reply: FastifyReply, config: Config, e: NormalisedEvent): void {
+/**
+ * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With a visitor token (a
+ * vid generated here), the token goes in its own HttpOnly cookie next to it.
+ */
+export function setVisitorCookie(
+  reply: FastifyReply,
+  config: Config,
+  e: Pick<NormalisedEvent, 'vid' | 'cookies' | 'token'>,
+): void {
   if (!e.cookies) return;
-  reply.setCookie('vid', e.vid, {
+  const options = {
     path: '/',
     secure: true,
     sameSite: 'lax',
     maxAge: COOKIE_MAX_AGE_S,
     ...(config.domains.cookieDomain === undefined ? {} : { domain: config.domains.cookieDomain }),
-  });
+  } as const;
+  reply.setCookie('vid', e.vid, options);
+  // the erase proof: HttpOnly, so page scripts (and whatever is injected into them) cannot read it
+  if (e.token !== undefined) reply.setCookie(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
 }
 
 /** 1x1 transparent GIF (43 bytes). */

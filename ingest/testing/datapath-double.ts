@@ -43,6 +43,7 @@ export function createDataPathDouble(): DataPathDouble {
       rows.set(table, [...(rows.get(table) ?? []), ...structuredClone(newRows)]);
     },
     status: () => status,
+    recovered: async () => {},
     close: async () => {},
   };
 }

@@ -5,11 +5,19 @@ import { createApiKeyStore } from '../auth/api-keys.ts';
 import { type Config, parseConfig } from '../config.ts';
 import type { DataPath } from '../datapath/contract.ts';
 import type { AppDeps } from '../deps.ts';
-import { openGeoIp } from '../geoip/geoip.ts';
+import { type GeoIp, openGeoIp } from '../geoip/geoip.ts';
 import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { createMemorySaltStore } from '../privacy/salts.ts';
 import { createRepositories, type KeyEntry } from '../repositories/index.ts';
+
+// One GeoIP reader per test process: it only reads the fixture, and nothing closes a test's dependencies,
+// so a reader per call left an open file handle for the garbage collector to close (a Node warning).
+let geo: Promise<GeoIp> | undefined;
+const sharedGeo = (): Promise<GeoIp> => {
+  geo ??= openGeoIp(writeTestBin(), 100);
+  return geo;
+};
 
 export const TEST_OID = '0b6b1b6e-0000-4000-8000-000000000001';
 export const OTHER_OID = '0b6b1b6e-0000-4000-8000-000000000002';
@@ -27,7 +35,7 @@ export async function testDeps(
   return {
     config: cfg,
     dataPath,
-    geo: await openGeoIp(writeTestBin(), 100),
+    geo: await sharedGeo(),
     hasher: createHasher(Buffer.alloc(32, 3)),
     salts: createMemorySaltStore(),
     limiter: createRateLimiter({ perDay: cfg.rateLimits.perIpPerDay, burst: cfg.rateLimits.burst }),

@@ -29,12 +29,18 @@ export interface Live {
   readonly store: Store;
   readonly app: FastifyInstance;
   readonly runtime: Runtime;
+  /** The directory holding the store, spool and state: pass it to startLive to restart. */
+  readonly dir: string;
   rows<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
-  close(): Promise<void>;
+  /** Stops the server, then the data path: what is not delivered within the deadline stays spooled. */
+  close(deadlineMs?: number): Promise<void>;
 }
 
-export async function startLive(config: Record<string, unknown> = {}): Promise<Live> {
-  const dir = mkdtempSync(join(tmpdir(), 'ingest-live-'));
+/** `dir` reuses the state of an earlier instance (a restart); by default a fresh temp directory. */
+export async function startLive(
+  config: Record<string, unknown> = {},
+  dir: string = mkdtempSync(join(tmpdir(), 'ingest-live-')),
+): Promise<Live> {
   const tables = Object.fromEntries(FAST_TABLES.map((t) => [t, { strategy: 'immediate' }]));
   const cfg = parseConfig({
     server: { host: '127.0.0.1', port: 0, stateDir: join(dir, 'state'), trustedProxies: ['127.0.0.1'] },
@@ -53,10 +59,11 @@ export async function startLive(config: Record<string, unknown> = {}): Promise<L
     store,
     app,
     runtime,
+    dir,
     rows: (sql, params) => store.query(sql, params),
-    async close() {
+    async close(deadlineMs = 5000) {
       await app.close();
-      await runtime.close(5000);
+      await runtime.close(deadlineMs);
     },
   };
 }

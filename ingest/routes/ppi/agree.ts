@@ -1,7 +1,12 @@
 // Consent records: POST writes one `agreed` row (history; `agreements` keeps the latest per visitor
-// through a view), GET returns the latest record of a visitor. IP handling follows the configured mode like
-// every other table.
+// through a view), GET returns the latest consent of a visitor. IP handling follows the configured mode
+// like every other table; the country falls back to time zone then GeoIP, as for events.
+// GET answers from what was accepted, not only from what was flushed: a consent POSTed a moment ago is
+// still in its batch, so the answer comes from a bounded cache of the consents this process accepted,
+// then from the store. It returns only what a visitor needs (the consent), never the row's IP, IP hash
+// or user agent: the route is unauthenticated and a visitor id is not a secret.
 import type { FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -14,8 +19,9 @@ import { clientIp, hostOf } from '../../plugins/request-context.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import { applyIpMode } from '../../privacy/ip.ts';
+import { visitorToken } from '../../privacy/visitor-token.ts';
 import type { Tracking } from '../../tracking.ts';
-import type { RouteApp } from '../shared.ts';
+import { type RouteApp, setVisitorCookie } from '../shared.ts';
 
 const AGREED_FIELDS = [
   'sid',
@@ -55,15 +61,41 @@ const AgreeBody = Type.Object(
   { additionalProperties: true, maxProperties: 128 },
 );
 const AgreeQuery = Type.Object({ vid: Type.String({ maxLength: 64 }) });
+/** Consents remembered for read-your-write: far more than can be in flight in the agreed batches. */
+const RECENT_CONSENTS = 100_000;
 
-function agreedRow(
+/** The consent a visitor may read back. */
+interface Consent {
+  readonly vid: string;
+  readonly cflags: number;
+  readonly granted: readonly string[];
+  readonly updated_at: string;
+}
+
+async function geoFill(row: Record<string, unknown>, ip: string, deps: AppDeps): Promise<void> {
+  if (row.country === undefined && typeof row.tz === 'string')
+    row.country = TZ_COUNTRY[row.tz.toLowerCase()] || undefined;
+  if ((row.country !== undefined && row.region !== undefined) || ip === '') return;
+  const geo = await deps.geo.lookup(ip);
+  if (geo === undefined) return;
+  row.country ??= geo.country;
+  row.region ??= geo.region;
+  row.zip ??= geo.zip;
+  if (row.lat === undefined && row.lon === undefined && (geo.lat || geo.lon)) {
+    row.lat = geo.lat;
+    row.lon = geo.lon;
+  }
+}
+
+async function agreedRow(
   req: FastifyRequest,
   body: Record<string, unknown>,
   deps: AppDeps,
   base: { vid: string; cflags: number; at: string },
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const { privacy } = deps.config;
   const ip = clientIp(req);
+  const ua = (req.headers['user-agent'] ?? '').slice(0, 1024);
   const compliances =
     typeof body.compliances === 'object' && body.compliances !== null ? body.compliances : undefined;
   const row: Record<string, unknown> = {
@@ -75,7 +107,8 @@ function agreedRow(
     hhash: fnv1a36(hostOf(req)),
     ip: applyIpMode(ip, privacy.ipMode),
     iphash: privacy.ipMode === 'drop' || ip === '' ? '' : deps.hasher.hash('ip', ip),
-    browser: (req.headers['user-agent'] ?? '').slice(0, 1024),
+    browser: ua,
+    bhash: ua === '' ? '' : fnv1a36(ua.toLowerCase()),
   };
   for (const k of AGREED_FIELDS) {
     const kind = EVENT_FIELDS[k];
@@ -83,31 +116,39 @@ function agreedRow(
     if (v !== undefined) row[k] = v;
   }
   for (const k of EXTRA_UUIDS) if (asUuid(body[k]) !== undefined) row[k] = asUuid(body[k]);
-  if (row.country === undefined && typeof row.tz === 'string')
-    row.country = TZ_COUNTRY[row.tz.toLowerCase()] || undefined;
+  await geoFill(row, ip, deps);
   return row;
 }
 
 export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object) {
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
+  const accepted = new LRUCache<string, Consent>({ max: RECENT_CONSENTS });
   app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
     const body: Record<string, unknown> = req.body;
     const cflags = Number(body.cflags);
-    const vid = asUuid(body.vid) ?? asUuid(req.cookies?.vid) ?? newId();
-    const row = agreedRow(req, body, deps, { vid, cflags, at: chTime(now()) });
-    await tracking.append('agreed', [row]);
-    if (hasConsent(cflags, privacy.consentBits, privacy.analyticsBit)) {
-      reply.setCookie('vid', vid, { path: '/', secure: true, sameSite: 'lax', maxAge: 365 * 86_400 });
-    }
-    return reply.send({ vid, cflags, granted: grantedNames(cflags, privacy.consentBits) });
+    const given = asUuid(body.vid) ?? asUuid(req.cookies?.vid);
+    const vid = given ?? newId();
+    const at = chTime(now());
+    await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
+    const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
+    accepted.set(vid, consent);
+    const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
+    // a token only for an id generated here: nobody can obtain one for an id they merely know
+    const token = given === undefined ? visitorToken(deps.hasher, vid) : undefined;
+    setVisitorCookie(reply, deps.config, { vid, cookies, ...(token === undefined ? {} : { token }) });
+    return reply.send({ ...consent, ...(token === undefined ? {} : { token }) });
   });
 
   app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
     const vid = asUuid(req.query.vid);
     if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
-    const latest = await deps.repositories.consent.latest(vid);
-    if (latest === undefined) throw new IngestError('NOT_FOUND', 'no consent recorded for this visitor');
-    return latest;
+    const stored = await deps.repositories.consent.latest(vid);
+    const recent = accepted.get(vid);
+    if (recent !== undefined && (stored === undefined || recent.updated_at >= stored.updated_at))
+      return recent;
+    if (stored === undefined) throw new IngestError('NOT_FOUND', 'no consent recorded for this visitor');
+    const { cflags, updated_at } = stored;
+    return { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at };
   });
 }

@@ -1,6 +1,8 @@
 // POST /tr/v1/ppi/forget: erase a visitor (vid), user (uid) or email (hashed with the same keyed HMAC as
 // events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
-// Who may ask: an API key (erases within its org) or the visitor itself (vid equal to its vid cookie).
+// Who may ask: an API key (erases within its org), or the visitor itself, proven by the token this service
+// issued with its vid (the vtok cookie, or `token` in the body). The vid cookie alone proves nothing:
+// anyone can send a cookie header naming someone else's visitor id.
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
@@ -9,6 +11,7 @@ import { IngestError } from '../../errors.ts';
 import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
+import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
@@ -19,6 +22,7 @@ const ForgetBody = Type.Object(
     uid: Type.Optional(Type.String({ maxLength: 64 })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
     ehash: Type.Optional(Type.String({ maxLength: 128 })),
+    token: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );
@@ -29,6 +33,7 @@ async function authorise(
   req: FastifyRequest,
   deps: AppDeps,
   vid: string | undefined,
+  token: string | undefined,
 ): Promise<string | undefined> {
   const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (auth !== undefined) {
@@ -36,8 +41,9 @@ async function authorise(
     if (who === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
     return who.oid;
   }
-  if (vid !== undefined && asUuid(req.cookies?.vid) === vid) return undefined;
-  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor’s own vid cookie, is required');
+  const proof = token ?? req.cookies?.[TOKEN_COOKIE];
+  if (vid !== undefined && validVisitorToken(deps.hasher, vid, proof)) return undefined;
+  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
 }
 
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
@@ -62,7 +68,7 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     if (vid === undefined && uid === undefined && ehash === undefined) {
       throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
     }
-    const oid = await authorise(req, deps, vid);
+    const oid = await authorise(req, deps, vid, b.token);
     const target: EraseTarget = Object.fromEntries(
       Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
     );

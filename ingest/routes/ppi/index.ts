@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
+import type { GeoInfo } from '../../geoip/geoip.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
@@ -10,6 +11,16 @@ import { agreeRoutes } from './agree.ts';
 import { forgetRoutes } from './forget.ts';
 
 const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 })) });
+
+/**
+ * The Go tracker's field names: iso2 is the country code, country its name. Its ips/ipe (the address
+ * range of the record) are not given: the BIN reader does not expose ranges.
+ */
+function goTrackerGeoFields(ip: string, g: GeoInfo): Record<string, unknown> {
+  const fields = { ip, iso2: g.country, country: g.countryName, region: g.region, city: g.city };
+  const rest = { lat: g.lat, lon: g.lon, zip: g.zip, tz: g.tz };
+  return Object.fromEntries(Object.entries({ ...fields, ...rest }).filter(([, v]) => v !== undefined));
+}
 
 export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   agreeRoutes(app, deps, tracking, limit);
@@ -23,7 +34,7 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
     if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
     const info = await deps.geo.lookup(ip);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
-    return { ip, ...info };
+    return goTrackerGeoFields(ip, info);
   });
 
   app.all('/tr/v1/ppi/*', async () => {

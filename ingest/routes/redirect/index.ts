@@ -8,10 +8,16 @@ import { requestInput } from '../../model/collect.ts';
 import { requestContext } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
+import { withoutSlash } from '../track/index.ts';
 import { TrackParams } from '../track/schema.ts';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Exact host, or any subdomain of an entry written as ".example.com". Relative paths stay on this host. */
 export function allowedDestination(url: string, config: Config): string {
+  // a control character would be sent as-is in the Location header (header injection, or a 500)
+  if (CONTROL.test(url)) throw new IngestError('BAD_REQUEST', 'url contains control characters');
   if (url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/\\')) return url;
   let parsed: URL;
   try {
@@ -37,14 +43,17 @@ const Query = Type.Object(
 
 export function redirectRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
-  for (const [path, kind] of [
+  const routes = [
     ['/tr/v1/rdr/*', 'server'],
     ['/tr/v1/xrdr/*', 'client'],
-  ] as const) {
+  ] as const;
+  for (const [path, kind] of routes.flatMap(([p, k]) => withoutSlash(p).map((u) => [u, k] as const))) {
     app.get(path, { schema: { querystring: Query, params: TrackParams }, ...limit }, async (req, reply) => {
       const url = req.query.url ?? deps.config.domains.defaultRedirect;
       if (url === undefined || url === '') throw new IngestError('BAD_REQUEST', 'url is required');
       const destination = allowedDestination(url, deps.config);
+      // HEAD (link checkers, mail scanners) answers like GET and records nothing
+      if (req.method === 'HEAD') return reply.redirect(destination, 302);
       const raw = { etyp: 'redirect', ...requestInput(req, req.params['*']) };
       const [event] = await tracking.track([raw], requestContext(req, kind, now()));
       if (event !== undefined) setVisitorCookie(reply, deps.config, event);

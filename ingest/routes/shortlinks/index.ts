@@ -10,9 +10,10 @@ import { chTime } from '../../model/time.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
+import { CONTROL } from '../redirect/index.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
-import { finalDestination, trackedTarget } from './tracked-target.ts';
+import { finalDestination, linkTarget, trackedTarget } from './tracked-target.ts';
 
 const CreateBody = Type.Object(
   {
@@ -42,6 +43,7 @@ async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCred
 }
 
 function parseFrom(urlfrom: string): { host: string; slug: string } {
+  if (CONTROL.test(urlfrom)) throw new IngestError('BAD_REQUEST', 'urlfrom contains control characters');
   let u: URL;
   try {
     u = new URL(/^https?:\/\//i.test(urlfrom) ? urlfrom : `https://${urlfrom}`);
@@ -57,7 +59,13 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
   const now = deps.now ?? Date.now;
   const create = async (who: Principal, body: CreateBody) => {
     const { host, slug } = parseFrom(body.urlfrom);
-    const to = new URL(body.urlto);
+    const to = linkTarget(body.urlto);
+    if (to === undefined) {
+      throw new IngestError(
+        'BAD_REQUEST',
+        'urlto must be an absolute http(s) URL without control characters',
+      );
+    }
     if (
       deps.config.domains.shortLinkHosts.includes(to.hostname.toLowerCase()) &&
       !to.pathname.includes('/rdr/')
@@ -151,15 +159,22 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     const path = req.url.split('?')[0] ?? '/';
     const link = await links.resolve(host, path);
     if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
+    // links stored before targets were checked on create may hold one that cannot be sent as a Location
+    if (linkTarget(link.urlto) === undefined)
+      throw new IngestError('NOT_FOUND', 'the link has no valid target');
     const base = { ...requestInput(req), etyp: 'redirect', ename: 'short_rdr', last: path };
     const tracked = trackedTarget(link.urlto, ours);
+    // HEAD (link checkers, mail scanners) answers like GET and records nothing
+    const probe = req.method === 'HEAD';
     if (tracked !== undefined) {
       // one hop to the final destination, one server event like the /tr/v1/rdr hop would have recorded
       const destination = finalDestination(tracked, deps.config);
+      if (probe) return reply.redirect(destination, 302);
       const raw = { ...base, ...tracked.values, url: destination, oid: link.oid };
       await tracking.track([raw], requestContext(req, 'server', now()));
       return reply.redirect(destination, 302);
     }
+    if (probe) return reply.redirect(link.urlto, 302);
     const raw = { ...base, url: link.urlto, oid: link.oid };
     const [event] = await tracking.track([raw], requestContext(req, 'client', now()));
     // the cookie is set before the redirect is written: a redirect sent first would go out without it

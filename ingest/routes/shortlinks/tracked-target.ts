@@ -6,7 +6,7 @@
 import type { Config } from '../../config.ts';
 import { IngestError } from '../../errors.ts';
 import { pathPairs, queryInput, type Raw } from '../../model/collect.ts';
-import { allowedDestination } from '../redirect/index.ts';
+import { allowedDestination, CONTROL } from '../redirect/index.ts';
 
 export interface TrackedTarget {
   /** Origin of the rdr URL: a relative destination resolves against it. */
@@ -18,6 +18,20 @@ export interface TrackedTarget {
 }
 
 const RDR = '/tr/v1/rdr';
+
+/**
+ * A link target that can be sent as a Location header: an absolute http(s) URL with no control
+ * characters (the URL parser silently drops CR/LF/TAB, so they are checked on the raw text first).
+ */
+export function linkTarget(urlto: string): URL | undefined {
+  if (CONTROL.test(urlto)) return undefined;
+  try {
+    const u = new URL(urlto);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function firstValues(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};

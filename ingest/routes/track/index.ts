@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { NormalisedEvent } from '../../model/normalise.ts';
-import { requestContext } from '../../plugins/request-context.ts';
+import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
@@ -30,7 +30,10 @@ export async function handleTrack(
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
-    bodies.map((b) => ({ ...base, ...b })),
+    tracking.bindSite(
+      bodies.map((b) => ({ ...base, ...b })),
+      siteRequest(req),
+    ),
     requestContext(req, ctx.kind, ctx.now),
   );
 }
@@ -46,29 +49,34 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   };
 
   // GET cannot carry a body schema in Fastify, so each path is registered twice: GET, and POST(/PUT);
-  // each handler reads its own schema-typed params and body, then both answer the same way.
+  // each handler reads its own schema-typed params and body, then both answer the same way. Each path
+  // also answers without its trailing slash (`/tr/v1/tr`), which the Go tracker's router accepted.
+  // HEAD (link checkers, mail scanners) answers like GET and records nothing.
   const both = (url: string, bodyMethods: ('POST' | 'PUT')[], kind: Kind, respond: Respond) => {
-    app.route({
-      method: 'GET',
-      url,
-      schema: { params: TrackParams },
-      ...limit,
-      handler: async (req, reply) => {
-        const input = { rest: req.params['*'], body: undefined };
-        return respond(reply, await handleTrack(req, input, tracking, { kind, now: now() }), false);
-      },
-    });
-    app.route({
-      method: bodyMethods,
-      url,
-      schema,
-      ...limit,
-      handler: async (req, reply) => {
-        const input = { rest: req.params['*'], body: req.body };
-        const events = await handleTrack(req, input, tracking, { kind, now: now() });
-        return respond(reply, events, Array.isArray(req.body));
-      },
-    });
+    for (const path of withoutSlash(url)) {
+      app.route({
+        method: 'GET',
+        url: path,
+        schema: { params: TrackParams },
+        ...limit,
+        handler: async (req, reply) => {
+          if (req.method === 'HEAD') return respond(reply, [], false);
+          const input = { rest: req.params['*'], body: undefined };
+          return respond(reply, await handleTrack(req, input, tracking, { kind, now: now() }), false);
+        },
+      });
+      app.route({
+        method: bodyMethods,
+        url: path,
+        schema,
+        ...limit,
+        handler: async (req, reply) => {
+          const input = { rest: req.params['*'], body: req.body };
+          const events = await handleTrack(req, input, tracking, { kind, now: now() });
+          return respond(reply, events, Array.isArray(req.body));
+        },
+      });
+    }
   };
 
   both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', (reply, events) => {
@@ -77,19 +85,27 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   });
 
   both('/tr/v1/str/*', ['POST'], 'server', (reply, events, batch) => {
+    if (events.length === 0) return reply.status(200).type('application/json').send();
     const body = batch ? { eids: events.map((e) => e.eid) } : { eid: events[0]?.eid ?? '' };
     return reply.status(200).type('application/json').send(body);
   });
 
-  app.route({
-    method: 'GET',
-    url: '/tr/v1/img/*',
-    schema: { params: TrackParams },
-    ...limit,
-    handler: async (req, reply) => {
-      const input = { rest: req.params['*'], body: undefined };
-      cookieFor(reply, await handleTrack(req, input, tracking, { kind: 'client', now: now() }));
-      return reply.status(200).header('cache-control', 'no-store').type('image/gif').send(PIXEL_GIF);
-    },
-  });
+  for (const url of withoutSlash('/tr/v1/img/*')) {
+    app.route({
+      method: 'GET',
+      url,
+      schema: { params: TrackParams },
+      ...limit,
+      handler: async (req, reply) => {
+        if (req.method !== 'HEAD') {
+          const input = { rest: req.params['*'], body: undefined };
+          cookieFor(reply, await handleTrack(req, input, tracking, { kind: 'client', now: now() }));
+        }
+        return reply.status(200).header('cache-control', 'no-store').type('image/gif').send(PIXEL_GIF);
+      },
+    });
+  }
 }
+
+/** `/tr/v1/tr/*` and `/tr/v1/tr`: the wildcard route does not match the path without its slash. */
+export const withoutSlash = (url: string): string[] => [url, url.replace(/\/\*$/, '')];

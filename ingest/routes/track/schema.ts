@@ -4,8 +4,9 @@ import Type from 'typebox';
 
 export const EventObject = Type.Object({}, { additionalProperties: true, maxProperties: 512 });
 
+// No body at all is allowed too: the Go tracker's PUT read none and wrote the event from its path pairs.
 export const trackBody = (maxItems: number) =>
-  Type.Union([EventObject, Type.Array(EventObject, { minItems: 1, maxItems })]);
+  Type.Union([EventObject, Type.Array(EventObject, { minItems: 1, maxItems }), Type.Null()]);
 
 export const TrackParams = Type.Object({ '*': Type.Optional(Type.String({ maxLength: 4096 })) });
 

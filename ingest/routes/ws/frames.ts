@@ -3,13 +3,15 @@
 // BEFORE anything is allocated: trusting it, a 5-byte frame could make the process allocate ~2 GB.
 import { uncompressSync } from 'lz4-napi';
 import { IngestError } from '../../errors.ts';
+import { JsonTextError, parseJsonText } from '../../model/json-text.ts';
 
 export function decodeFrame(data: Buffer, isBinary: boolean, maxDecompressed: number): unknown {
   const text = isBinary ? inflate(data, maxDecompressed) : data.toString('utf8');
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new IngestError('INVALID_FRAME', 'frame is not valid JSON');
+    return parseJsonText(text);
+  } catch (err) {
+    const tooDeep = err instanceof JsonTextError && err.reason === 'depth';
+    throw new IngestError('INVALID_FRAME', tooDeep ? err.message : 'frame is not valid JSON');
   }
 }
 

@@ -8,12 +8,15 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError, mapError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
-import { requestContext } from '../../plugins/request-context.ts';
+import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
 import { decodeFrame } from './frames.ts';
 
-const MAX_PENDING = 256;
+// Frames read but not yet stored. Above HIGH the socket stops reading (TCP then pushes back on the
+// client); below LOW it reads again. A frame that was read is always processed, never dropped.
+const HIGH_WATER = 64;
+const LOW_WATER = 16;
 
 export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
   if (allowed.length === 0 || allowed.includes('*')) return true;
@@ -48,7 +51,10 @@ async function onMessage(
     }
     ack = events[0]?.ack;
     const stored = await tracking.track(
-      events.map((e) => ({ ...s.base, ...e })),
+      tracking.bindSite(
+        events.map((e) => ({ ...s.base, ...e })),
+        siteRequest(s.req),
+      ),
       requestContext(s.req, 'client', (deps.now ?? Date.now)()),
     );
     m.wsFrames.inc({ kind, outcome: 'stored' });
@@ -85,18 +91,18 @@ export function wsRoutes(
     (socket: WebSocket, req: FastifyRequest) => {
       open++;
       const session: Session = { req, socket, base: requestInput(req) };
-      // Messages are handled in order per connection so acks arrive in send order; a client that sends
-      // faster than the data path accepts is disconnected instead of queueing without bound.
+      // Messages are handled in order per connection so acks arrive in send order. A client that sends
+      // faster than the data path stores is slowed down by pausing the socket's reads (backpressure), not
+      // disconnected: the Go tracker's browser client never asks for acks and sends in bursts.
       let chain = Promise.resolve();
       let pending = 0;
       socket.on('message', (data: Buffer, isBinary: boolean) => {
-        if (++pending > MAX_PENDING) {
-          socket.close(1013, 'too many unacknowledged messages');
-          return;
-        }
+        if (++pending >= HIGH_WATER && !socket.isPaused) socket.pause();
         chain = chain
           .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
-          .finally(() => pending--);
+          .finally(() => {
+            if (--pending <= LOW_WATER && socket.isPaused) socket.resume();
+          });
       });
       socket.on('close', () => open--);
       socket.on('error', () => socket.terminate());

@@ -1,0 +1,36 @@
+// Optional per-site write keys: one ingest serves several sites without anyone writing into another's
+// org. A key is public (it ships in a page), so it binds events to its org and, when the key lists
+// origins, only browser requests from those origins may use it; it is not a secret credential.
+// With `sites.required`, client and server tracking requests without a valid key are refused.
+import type { Config } from '../config.ts';
+import { IngestError } from '../errors.ts';
+
+type Raw = Record<string, unknown>;
+
+export interface SiteRequest {
+  /** X-Site-Key header. */
+  readonly headerKey?: string;
+  readonly origin?: string;
+}
+
+export type SiteBinder = (raws: readonly Raw[], req: SiteRequest) => Raw[];
+
+export function createSiteBinder(sites: Config['sites']): SiteBinder {
+  const byKey = new Map(sites.keys.map((k) => [k.key, k]));
+  const bind = (raw: Raw, req: SiteRequest): Raw => {
+    const given = typeof raw.site_key === 'string' ? raw.site_key : req.headerKey;
+    if (given === undefined) {
+      if (sites.required)
+        throw new IngestError('UNAUTHORIZED', 'a site key is required (site_key or X-Site-Key)');
+      return raw;
+    }
+    const site = byKey.get(given);
+    if (site === undefined) throw new IngestError('UNAUTHORIZED', 'unknown site key');
+    if (site.origins.length > 0 && req.origin !== undefined && !site.origins.includes(req.origin)) {
+      throw new IngestError('FORBIDDEN', `origin ${req.origin} may not use this site key`);
+    }
+    const { site_key: _key, ...rest } = raw;
+    return { ...rest, oid: site.oid.toLowerCase(), org: site.org };
+  };
+  return (raws, req) => (byKey.size === 0 && !sites.required ? [...raws] : raws.map((r) => bind(r, req)));
+}

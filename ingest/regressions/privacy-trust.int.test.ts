@@ -1,0 +1,63 @@
+// What each privacy route trusts. Erasure by a visitor needs the token this service issued with its vid:
+// a `Cookie: vid=<victim>` header is something anyone can send, and it used to erase the victim. Reading
+// a consent is unauthenticated, so it returns the consent only, not the row's IP, IP hash or user agent.
+// Real HTTP, real data path, chdb.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Live, startLive } from '../testing/live.ts';
+
+let live: Live;
+beforeAll(async () => {
+  live = await startLive();
+});
+afterAll(() => live.close());
+
+const post = (path: string, body: object, headers: Record<string, string> = {}) =>
+  fetch(live.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+const cookies = (res: Response): Record<string, string> =>
+  Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]?.split('=') ?? []));
+
+describe('POST /ppi/forget', () => {
+  it('refuses a visitor cookie set by the caller (erasing someone else by their vid)', async () => {
+    const victim = await post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid } = cookies(victim);
+    expect(vid).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}` });
+    expect(res.status).toBe(401);
+    const forged = await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=forged` });
+    expect(forged.status).toBe(401);
+  });
+
+  it('accepts the visitor holding the token issued with its vid (HttpOnly cookie)', async () => {
+    const visit = await post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid, vtok } = cookies(visit);
+    expect(vtok).toBeDefined();
+    expect(visit.headers.getSetCookie().find((c) => c.startsWith('vtok='))).toMatch(/HttpOnly/i);
+    const res = await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=${vtok}` });
+    expect(res.status).toBe(202);
+  });
+
+  it('issues no token for a vid the caller supplied (knowing an id is not owning it)', async () => {
+    const someone = 'a9000000-0000-4000-8000-0000000000aa';
+    const res = await post('/tr/v1/tr/', { ename: 'x', vid: someone }, { cookie: 'CookieConsent=3' });
+    expect(cookies(res).vtok).toBeUndefined();
+    const agreed = await post('/tr/v1/ppi/agree', { vid: someone, cflags: 3 });
+    expect(cookies(agreed).vtok).toBeUndefined();
+    expect(await agreed.json()).not.toHaveProperty('token');
+  });
+});
+
+describe('GET /ppi/agree', () => {
+  it('returns the consent only: no IP, IP hash or user agent', async () => {
+    const vid = 'a9000000-0000-4000-8000-0000000000bb';
+    const row = { vid, cflags: 3, ip: '81.2.69.160', iphash: 'h', browser: 'Mozilla/5.0 Private' };
+    await live.store.insert('agreed', [row], { dedupToken: 'privacy-trust-agreed' });
+    const res = await fetch(`${live.url}/tr/v1/ppi/agree?vid=${vid}`);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['cflags', 'granted', 'updated_at', 'vid']);
+    expect(body.cflags).toBe(3);
+  });
+});
