@@ -95,7 +95,7 @@ async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): 
   if (!claim) return false;
   state.clickhouseHeld = {
     reason: Reason.StaleReplicaVolume,
-    message: `Not recreating ${sts.metadata.name}: PersistentVolumeClaim ${claim} holds the data of a replica whose Keeper metadata was dropped when it was removed; delete that PVC to recreate the replica empty (it fetches its data from its shard)`,
+    message: `Not recreating ${sts.metadata.name}: PersistentVolumeClaim ${claim} holds the data of a replica whose Keeper metadata was dropped when it was removed; delete that PVC to recreate the replica on an empty volume (its parts are on the replicas that stayed)`,
   };
   return true;
 }
