@@ -4,6 +4,7 @@
 // configuration after start.
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve, sep } from 'node:path';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { ConfigError } from '../common/config/problems.ts';
@@ -140,6 +141,12 @@ function files(c: Config): [string, string | undefined][] {
     ['privacy.hashKeyFile', c.privacy.hashKeyFile],
     ['apiKeys.file', c.apiKeys.file],
     ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+    ...c.destinations.facebook.map(
+      (d, i) => [`destinations.facebook.${i}.accessTokenFile`, d.accessTokenFile] as [string, string],
+    ),
+    ...c.destinations.webhooks.map(
+      (d, i) => [`destinations.webhooks.${i}.signingSecretFile`, d.signingSecretFile] as [string, string],
+    ),
   ];
 }
 
@@ -170,8 +177,30 @@ function valueProblems(c: Config): string[] {
   return out;
 }
 
+/** Destination names are unique, their consent bits exist, their backlogs live outside the spool. */
+function destinationProblems(c: Config): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const all = [
+    ...c.destinations.facebook.map((d, i) => ({ d, key: `destinations.facebook.${i}` })),
+    ...c.destinations.webhooks.map((d, i) => ({ d, key: `destinations.webhooks.${i}` })),
+  ];
+  for (const { d, key } of all) {
+    if (seen.has(d.name)) out.push(`${key}.name: "${d.name}" is used by another destination`);
+    seen.add(d.name);
+    for (const [j, bit] of d.consent.entries())
+      if (!(bit in c.privacy.consentBits))
+        out.push(`${key}.consent.${j}: "${bit}" is not a key of privacy.consentBits`);
+  }
+  const spool = resolve(c.spool.dir);
+  const dir = resolve(c.destinations.dir);
+  if (all.length > 0 && (dir === spool || dir.startsWith(`${spool}${sep}`)))
+    out.push('destinations.dir: must not be inside spool.dir (its folders would be read as tables)');
+  return out;
+}
+
 function referenceProblems(c: Config): string[] {
-  return [...tableProblems(c), ...fileProblems(c), ...valueProblems(c)];
+  return [...tableProblems(c), ...fileProblems(c), ...valueProblems(c), ...destinationProblems(c)];
 }
 
 export function validCidr(s: string): boolean {

@@ -5,8 +5,9 @@ import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import type { Config } from './config.ts';
-import { createDataPath, type DataPath } from './datapath/index.ts';
+import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
+import { createDestinations } from './destinations/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
@@ -25,14 +26,21 @@ export interface Runtime {
 }
 
 /** The real data path for this configuration (migrations applied on the embedded store). */
-export function openDataPath(config: Config, registry?: Registry): Promise<DataPath> {
+export function openDataPath(
+  config: Config,
+  registry?: Registry,
+  consumer?: BatchConsumer,
+): Promise<DataPath> {
   const input = {
     store: config.store,
     spool: config.spool,
     batching: config.batching,
     retention: config.retention,
   };
-  return createDataPath(input, registry === undefined ? {} : { registry });
+  return createDataPath(input, {
+    ...(registry === undefined ? {} : { registry }),
+    ...(consumer === undefined ? {} : { consumer }),
+  });
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -70,7 +78,15 @@ export async function createRuntime(
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
+  // Destinations are fed by the data path this runtime opens (an injected one feeds none).
+  const destinations =
+    opts.dataPath === undefined
+      ? await createDestinations(
+          { destinations: config.destinations, spool: config.spool, consentBits: config.privacy.consentBits },
+          { registry, log },
+        )
+      : undefined;
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
   const nc = await connectNats(config);
   const shared =
     nc !== undefined && config.rateLimits.shared === 'nats'
@@ -102,6 +118,7 @@ export async function createRuntime(
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),
+    ...(destinations === undefined ? {} : { destinations }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };
@@ -119,8 +136,11 @@ export async function createRuntime(
   return {
     deps,
     async close(deadlineMs) {
+      const started = Date.now();
       await consumer?.stop();
       await dataPath.close(deadlineMs);
+      // What the spool delivered was fed to the backlogs; forward what the rest of the grace allows.
+      await destinations?.close(Math.max(0, deadlineMs - (Date.now() - started)));
       await nc?.drain().catch(() => {});
       await deps.limiter.close();
       await deps.geo.close();

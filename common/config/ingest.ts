@@ -3,6 +3,7 @@
 // and renders the ConfigMap from it. Unknown keys are errors everywhere (additionalProperties: false).
 import Type, { type Static } from 'typebox';
 import { Batching, Spool, Store } from './datapath.ts';
+import { Destinations } from './destinations.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -277,6 +278,7 @@ export const IngestConfig = Type.Object(
     dedup: Type.Optional(Dedup),
     userAgent: Type.Optional(UserAgent),
     sites: Type.Optional(Sites),
+    destinations: Type.Optional(Destinations),
   },
   { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
 );

@@ -89,7 +89,14 @@ export const NEVER_IN_PARAMS = new Set([
   'os_version',
   'bot',
   'client_eid',
+  // match keys for ad platforms: captured only with consent (params.ad_match), never stored as sent
+  'fbp',
+  'fbc',
+  'ad_match',
 ]);
+
+/** Inputs the match keys for ad platforms are made of (destinations/capture.ts decides if they are kept). */
+export const MATCH_INPUTS = new Set(['email', 'cell', 'fbp', 'fbc']);
 
 /** Input aliases the Go tracker's clients send (w/h for the viewport; utm_content-as-ename is handled separately). */
 export const ALIASES: Readonly<Record<string, string>> = {
