@@ -81,11 +81,13 @@ function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): voi
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
   const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
-  // Only the ingest writes the match keys (with consent): a client's own ad_match is not kept.
-  delete out.params.ad_match;
   for (const [key, value] of Object.entries(raw)) {
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }
+  // Only the ingest writes the match keys (with consent): a client's own ad_match, in any spelling of
+  // its paths, is not kept.
+  for (const key of Object.keys(out.params))
+    if (key === 'ad_match' || key.startsWith('ad_match.')) delete out.params[key];
   return out;
 }
 

@@ -28,6 +28,7 @@ const ACTION_SOURCES = new Set([
   'business_messaging',
   'other',
 ]);
+const MATCH_PREFIX = 'ad_match.';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Facebook refuses a whole request when one event_time is more than seven days old. */
 export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
@@ -35,8 +36,16 @@ export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** params.ad_match as spooled: a JSON column's paths are flat dotted keys (ad_match.em, ...). */
+export function matchKeys(params: Obj): Obj {
+  const out: Obj = isObj(params.ad_match) ? { ...params.ad_match } : {};
+  for (const [k, v] of Object.entries(params))
+    if (k.startsWith(MATCH_PREFIX)) out[k.slice(MATCH_PREFIX.length)] = v;
+  return out;
+}
+
 function userData(row: StoredEvent, params: Obj, atMs: number): Obj {
-  const match = isObj(params.ad_match) ? params.ad_match : {};
+  const match = matchKeys(params);
   const country = text(row.country);
   const uid = text(row.uid);
   const out: Obj = {

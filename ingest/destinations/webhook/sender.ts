@@ -16,11 +16,12 @@ export function webhookBody(name: string, events: readonly StoredEvent[]): strin
   });
 }
 
+/** params without ad_match (spooled as flat dotted paths: ad_match.em, ...). */
 function withoutMatchKeys(row: StoredEvent): StoredEvent {
   const params = row.params;
-  if (typeof params !== 'object' || params === null || !('ad_match' in params)) return row;
-  const { ad_match: _kept, ...rest } = params as Record<string, unknown>;
-  return { ...row, params: rest };
+  if (typeof params !== 'object' || params === null) return row;
+  const kept = Object.entries(params).filter(([k]) => k !== 'ad_match' && !k.startsWith('ad_match.'));
+  return { ...row, params: Object.fromEntries(kept) };
 }
 
 export function webhookSender(d: WebhookDestination, now: () => number = Date.now): Sender {
