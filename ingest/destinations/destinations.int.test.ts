@@ -126,7 +126,7 @@ describe('Facebook Conversions API destination', () => {
       client_ip_address: expect.any(String),
       external_id: expect.stringMatching(/^[a-f0-9]{64}$/),
     });
-    expect((first?.user_data as { fbc: string }).fbc).toMatch(/^fb\.1\.\d{13}\.IwAR0click$/);
+    expect((first?.user_data as { fbc?: string } | undefined)?.fbc).toMatch(/^fb\.1\.\d{13}\.IwAR0click$/);
     expect(first).toMatchObject({
       action_source: 'website',
       event_source_url: url,
@@ -187,7 +187,7 @@ describe('Facebook Conversions API destination', () => {
     await expect.poll(() => letters().length, POLL).toBe(1);
     const [letter] = letters();
     expect(letter).toMatchObject({ destination: 'fb', reason: expect.stringContaining('Invalid parameter') });
-    expect((letter?.event as { url: string }).url).toBe('https://shop.example/poison');
+    expect((letter?.event as { url?: string } | undefined)?.url).toBe('https://shop.example/poison');
     expect(JSON.stringify(letter)).not.toContain(TOKEN);
     graph.behaviour.refuse = undefined;
   });
