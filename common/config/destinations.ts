@@ -203,7 +203,7 @@ export const DestinationsNats = Type.Object(
       description: 'Events for destination N are published on <subjectPrefix>.N.',
     }),
     ackWaitMs: Type.Integer({
-      minimum: 30_000,
+      minimum: 1_000,
       maximum: 3_600_000,
       default: 60_000,
       description: 'A batch taken by an ingest that died is handed to another after this long.',

@@ -53,6 +53,8 @@ export interface Backlog {
   done(taken: Taken): Promise<void>;
   /** The slice is still being worked on (long retries): do not hand it to another instance. */
   keepAlive(taken: Taken): void;
+  /** How often keepAlive must be called while a slice waits (none: the backlog has no deadline). */
+  readonly keepAliveMs?: number;
   /** The last batch fed for `table`, and recording it. */
   fed(table: string): Promise<FedMark | undefined>;
   markFed(table: string, mark: FedMark): Promise<void>;

@@ -58,13 +58,20 @@ const track = async (body: unknown, cookie = 'CookieConsent=7') => {
 };
 const stored = async (ename: string) =>
   Number(
-    (await live.rows<{ n: string }>('SELECT count() AS n FROM events WHERE ename = {e:String}', { e: ename }))[0]?.n,
+    (
+      await live.rows<{ n: string }>('SELECT count() AS n FROM events WHERE ename = {e:String}', { e: ename })
+    )[0]?.n,
   );
-const sent = (name: string) => graph.accepted.flatMap((r) => r.json.data ?? []).filter((e) => e.event_name === name);
+const sent = (name: string) =>
+  graph.accepted.flatMap((r) => r.json.data ?? []).filter((e) => e.event_name === name);
 
 describe('destinations on the JetStream spool', () => {
   it('sends events with the marketing bit once each and nothing else', async () => {
-    for (let i = 0; i < 10; i++) await track({ ename: 'lead', n: i, email: `u${i}@example.com` }, i < 7 ? 'CookieConsent=7' : 'CookieConsent=3');
+    for (let i = 0; i < 10; i++)
+      await track(
+        { ename: 'lead', n: i, email: `u${i}@example.com` },
+        i < 7 ? 'CookieConsent=7' : 'CookieConsent=3',
+      );
     await expect.poll(() => stored('lead'), POLL).toBe(10);
     await expect.poll(() => sent('Lead').length, POLL).toBe(7);
     expect(new Set(sent('Lead').map((e) => e.event_id)).size).toBe(7);

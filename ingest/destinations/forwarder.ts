@@ -32,7 +32,7 @@ export interface ForwarderDeps {
 
 /** Longest sleep while the backlog is empty (a JetStream backlog may be fed by another replica). */
 const IDLE_MS = 1_000;
-/** A slice under retry is kept alive at least this often (a JetStream ack wait is at least 30 s). */
+/** How long one wait lasts when the backlog sets no keep-alive deadline. */
 const KEEP_ALIVE_MS = 10_000;
 /** Bytes of one slice: a request carries at most maxEventsPerRequest of them anyway. */
 const SLICE_BYTES = 8 * 1024 * 1024;
@@ -46,6 +46,7 @@ export class Forwarder implements BacklogSource {
   #wake: () => void = () => undefined;
   #draining = false;
   #lastEventAt: number | undefined;
+  #keptAliveAt = 0;
   #running: Promise<void> = Promise.resolve();
 
   constructor(deps: ForwarderDeps) {
@@ -152,6 +153,7 @@ export class Forwarder implements BacklogSource {
     for (let attempt = 0; ; attempt++) {
       await this.#bucket.take(this.#stop.signal);
       if (this.#stop.signal.aborted) throw new Stopped();
+      this.#keepAlive(taken);
       const end = metrics.requestSeconds.startTimer({ destination: name });
       const outcome = await this.#d.sender.send(events, this.#stop.signal);
       end();
@@ -169,9 +171,18 @@ export class Forwarder implements BacklogSource {
 
   /** Waits while telling the backlog the slice is still being worked on. */
   async #wait(ms: number, taken: Taken): Promise<void> {
-    for (let left = ms; left > 0 && !this.#stop.signal.aborted; left -= KEEP_ALIVE_MS) {
-      this.#d.backlog.keepAlive(taken);
-      await pause(Math.min(left, KEEP_ALIVE_MS), this.#stop.signal);
+    const step = this.#d.backlog.keepAliveMs ?? KEEP_ALIVE_MS;
+    for (let left = ms; left > 0 && !this.#stop.signal.aborted; left -= step) {
+      this.#keepAlive(taken);
+      await pause(Math.min(left, step), this.#stop.signal);
     }
+  }
+
+  /** At most once per keep-alive period: a slice sent in many requests stays ours between them too. */
+  #keepAlive(taken: Taken): void {
+    const every = this.#d.backlog.keepAliveMs;
+    if (every === undefined || Date.now() - this.#keptAliveAt < every) return;
+    this.#keptAliveAt = Date.now();
+    this.#d.backlog.keepAlive(taken);
   }
 }

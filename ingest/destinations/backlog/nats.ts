@@ -42,7 +42,7 @@ const ROWS_HEADER = 'Tracker-Rows';
 /** Bytes of rows per message: far below the default max_payload (1 MiB), whole lines only. */
 const CHUNK_BYTES = 256 * 1024;
 /** Messages fetched per pull; the ones not yet sent are kept alive while they wait. */
-const PULL = 256;
+const PULL = 64;
 /** How long a pull waits for messages when the backlog is empty. */
 const PULL_WAIT_MS = 1_000;
 
@@ -81,6 +81,7 @@ export async function openNatsBacklog(o: NatsBacklogOptions): Promise<Backlog> {
     async done(taken) {
       await Promise.all((taken as Slice).msgs.map((m) => m.ackAck()));
     },
+    keepAliveMs: Math.floor(o.ackWaitMs / 3),
     keepAlive(taken) {
       for (const m of [...(taken as Slice).msgs, ...held]) m.working();
     },
