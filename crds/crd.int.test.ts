@@ -84,6 +84,11 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
       rules.tlsFromSpec.message,
     ],
+    [
+      'a hash key file in the ingest config',
+      { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
+      rules.hashKeyFromOperator.message,
+    ],
   ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
     const text = await rejection(create(tc('invalid', spec)));
     expect(text).toContain(message);

@@ -4,7 +4,7 @@
 // cannot drift.
 import Type, { type Static, type TSchemaOptions } from 'typebox';
 import { DestinationsNats, facebookDestination, webhookDestination } from '../common/config/destinations.ts';
-import { IngestConfig, Retention } from '../common/config/ingest.ts';
+import { IngestConfig, Retention, Rollups } from '../common/config/ingest.ts';
 import { cel, rules } from './rules.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -118,6 +118,37 @@ export const KeeperSpec = Type.Object(
 );
 export type KeeperSpec = Static<typeof KeeperSpec>;
 
+/** A CronJob running `tracker prune --apply` in the ingest image, with the ingest's configuration. */
+export const PruneSpec = Type.Object(
+  {
+    schedule: Type.String({
+      maxLength: 128,
+      pattern: '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\S+(\\s+\\S+){4})$',
+      description: 'Cron schedule of the CronJob, e.g. "17 3 * * *" (or @daily).',
+    }),
+    timeZone: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'IANA time zone of the schedule; the controller-manager one when unset.',
+      }),
+    ),
+    mode: Type.Union([Type.Literal('delete'), Type.Literal('anonymise')], {
+      default: 'delete',
+      description: 'Delete the rows, or clear what identifies a person in them (tracker prune --mode).',
+    }),
+    retention: Type.Optional(
+      Type.With(Retention, {
+        description:
+          'Ages for this job (e.g. anonymise after 30 days while TTLs delete after a year); default: spec.schema.retention.',
+      }),
+    ),
+    suspend: Type.Boolean({ default: false, description: 'Keep the CronJob but start no run.' }),
+    resources: Resources({ cpu: '50m', memory: '128Mi' }, '256Mi'),
+  },
+  strict,
+);
+export type PruneSpec = Static<typeof PruneSpec>;
+
 export const SchemaSpec = Type.Object(
   {
     database: Type.String({
@@ -129,6 +160,17 @@ export const SchemaSpec = Type.Object(
     retention: Type.With(Retention, {
       default: {},
       description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
+    }),
+    prune: Type.Optional(
+      Type.With(PruneSpec, {
+        description:
+          'Run tracker prune on a schedule (delete or anonymise rows older than their retention); absent: no CronJob.',
+      }),
+    ),
+    rollups: Type.With(Rollups, {
+      default: {},
+      description:
+        'What the derived rollups count (impression_daily); written where their views read it, and rendered into the ingest configuration.',
     }),
   },
   { ...strict, default: {} },
@@ -168,14 +210,16 @@ export const IngestTls = Type.Object(
 export type IngestTls = Static<typeof IngestTls>;
 
 /**
- * The ingest configuration embedded in the CRD. `store` and `retention` are omitted: the operator points the
- * store at the cluster's ClickHouse and renders retention from spec.schema.retention (one place each).
- * `destinations` is spec.ingest.destinations: credentials there are Secret references, not files.
+ * The ingest configuration embedded in the CRD. `store`, `retention` and `rollups` are omitted: the operator
+ * points the store at the cluster's ClickHouse and renders retention and rollups from spec.schema (one
+ * place each; the schema is the operator's to apply). `destinations` is spec.ingest.destinations:
+ * credentials there are Secret references, not files.
  */
-export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'destinations'], {
+export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'rollups', 'destinations'], {
   additionalProperties: false,
   default: {},
-  description: 'Ingest configuration (common/config/ingest.ts) without store, retention and destinations.',
+  description:
+    'Ingest configuration (common/config/ingest.ts) without store, retention, rollups and destinations.',
 });
 export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
 
@@ -232,7 +276,11 @@ export const IngestSpec = Type.Object(
     config: IngestSpecConfig,
     destinations: DestinationsSpec,
   },
-  { ...strict, default: {}, ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec) },
+  {
+    ...strict,
+    default: {},
+    ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec, rules.hashKeyFromOperator),
+  },
 );
 export type IngestSpec = Static<typeof IngestSpec>;
 

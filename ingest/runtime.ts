@@ -10,6 +10,7 @@ import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
+import { createKvBurstBucket } from './nats/kv-burst.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
 import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
@@ -36,6 +37,7 @@ export function openDataPath(
     spool: config.spool,
     batching: config.batching,
     retention: config.retention,
+    rollups: config.rollups,
   };
   return createDataPath(input, {
     ...(registry === undefined ? {} : { registry }),
@@ -88,10 +90,15 @@ export async function createRuntime(
       : undefined;
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
   const nc = await connectNats(config);
+  const { rateLimits } = config;
   const shared =
-    nc !== undefined && config.rateLimits.shared === 'nats'
-      ? await createKvDailyCounter(nc, config.rateLimits.kvBucket, hasher)
-      : undefined;
+    nc !== undefined && rateLimits.shared === 'nats'
+      ? {
+          daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
+          burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+          onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+        }
+      : {};
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
@@ -110,10 +117,7 @@ export async function createRuntime(
       nc !== undefined && config.privacy.salts === 'nats'
         ? await createKvSaltStore(nc, config.privacy.saltBucket)
         : createMemorySaltStore(),
-    limiter: createRateLimiter(
-      { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
-      shared,
-    ),
+    limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
     repositories,
     ...(publisher === undefined ? {} : { publisher }),

@@ -300,6 +300,52 @@ describe('TrackerCluster changes', () => {
     );
   });
 
+  it('creates the prune CronJob for spec.schema.prune, and prunes it when the schedule is removed', async () => {
+    const path = `/apis/batch/v1/namespaces/${ns}/cronjobs/${names.prune}`;
+    const prune = { schedule: '17 3 * * *', suspend: true, mode: 'anonymise' };
+    await patchTc(rest, ns, name, { spec: { schema: { prune } } });
+    const created = await waitFor(async () => rest.getOrUndefined<KubeObject>(path), {
+      what: 'the prune CronJob',
+    });
+    expect(created.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'TrackerCluster', name });
+    const spec = created.spec as {
+      schedule: string;
+      suspend: boolean;
+      jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    };
+    expect(spec).toMatchObject({ schedule: '17 3 * * *', suspend: true });
+    expect(spec.jobTemplate.spec.template.spec.containers[0]?.args).toEqual(
+      expect.arrayContaining(['prune', '--apply', 'anonymise']),
+    );
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    await patchTc(rest, ns, name, { spec: { schema: { prune: null } } });
+    await waitFor(async () => (await rest.getOrUndefined(path)) === undefined, {
+      what: 'the CronJob to be pruned',
+    });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+  });
+
+  it('writes changed rollup rules (spec.schema.rollups) to every replica', async () => {
+    const rules = async (url: string) => {
+      const store = new ClickHouseStore({ url, database: 'default' });
+      const [row] = await store.query<{ values: string[] }>(
+        "SELECT argMax(values, updated_at) AS values FROM tracker.rollup_settings WHERE name = 'impression_daily.impression_enames'",
+      );
+      await store.close();
+      return row?.values;
+    };
+    const replicas = doubles.doubles.slice(0, 2);
+    for (const d of replicas) expect(await rules(d.url)).toEqual([]);
+    await patchTc(rest, ns, name, {
+      spec: { schema: { rollups: { impressionDaily: { impressionEnames: ['promo_view'] } } } },
+    });
+    for (const d of replicas) {
+      await waitFor(async () => JSON.stringify(await rules(d.url)) === '["promo_view"]', {
+        what: `the new rules on ${d.url}`,
+      });
+    }
+  });
+
   it('grows PVCs when storage grows and never shrinks them', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '2Gi' } } } });
     await waitFor(async () => (await chClaims()).every((c) => claimSize(c) === '2Gi'), {
