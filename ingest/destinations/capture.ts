@@ -1,5 +1,5 @@
-// What the ingest keeps, at request time, for the ad platforms it forwards to (`params.ad_match` of the
-// events row, a key only the ingest writes; ADR 0020). Facebook matches on values the ingest otherwise never stores: the email
+// What the ingest keeps, at request time, for the ad platforms it forwards to (the `ad_match` column of
+// `events`, which only the ingest writes; ADR 0020). Facebook matches on values the ingest otherwise never stores: the email
 // and phone (kept only as keyed hashes, useless to Facebook), the _fbp/_fbc cookies and the raw user agent.
 //   kept only when a Facebook destination is configured AND the event's cflags carries every consent
 //   bit of one of them; otherwise nothing is captured and the column stays empty

@@ -89,10 +89,9 @@ export const NEVER_IN_PARAMS = new Set([
   'os_version',
   'bot',
   'client_eid',
-  // match keys for ad platforms: captured only with consent (params.ad_match), never stored as sent
+  // Facebook's browser and click ids: kept only as match keys (the ad_match column), only with consent
   'fbp',
   'fbc',
-  'ad_match',
 ]);
 
 /** Inputs the match keys for ad platforms are made of (destinations/capture.ts decides if they are kept). */

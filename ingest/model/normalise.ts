@@ -84,10 +84,6 @@ function splitFields(raw: Obj, deps: EventDeps): Split {
   for (const [key, value] of Object.entries(raw)) {
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }
-  // Only the ingest writes the match keys (with consent): a client's own ad_match, in any spelling of
-  // its paths, is not kept.
-  for (const key of Object.keys(out.params))
-    if (key === 'ad_match' || key.startsWith('ad_match.')) delete out.params[key];
   return out;
 }
 
@@ -207,7 +203,6 @@ export async function normaliseEvent(
   geoFill(cols, geo);
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
   const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
-  if (adMatch !== undefined) params.ad_match = adMatch;
   const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
   const row: Row = {
     ...cols,
@@ -219,6 +214,7 @@ export async function normaliseEvent(
     created_at: chTime(created),
     received_at: chTime(ctx.now),
     params,
+    ...(adMatch === undefined ? {} : { ad_match: adMatch }),
   };
   const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
   return { row, ...ids, ...(token === undefined ? {} : { token }) };

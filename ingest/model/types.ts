@@ -32,6 +32,6 @@ export interface EventDeps {
   readonly ipMode: IpMode;
   readonly clockSkewMs: number;
   readonly userAgent: UserAgentParser;
-  /** Match keys for ad platforms (params.ad_match), when a destination needs them and consent allows. */
+  /** Match keys for ad platforms (the ad_match column), when a destination needs them and consent allows. */
   readonly matchCapture?: MatchCapture;
 }

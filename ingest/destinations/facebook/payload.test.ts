@@ -31,7 +31,8 @@ const row = {
   country: 'US',
   fbclid: 'ABC',
   cflags: 7,
-  params: { value: 12.5, currency: 'EUR', plan: 'pro', 'ad_match.em': 'e'.repeat(64), 'ad_match.ua': 'UA/1' },
+  params: { value: 12.5, currency: 'EUR', plan: 'pro' },
+  ad_match: { em: 'e'.repeat(64), ua: 'UA/1' },
 };
 
 describe('serverEvent', () => {
@@ -77,7 +78,7 @@ describe('serverEvent', () => {
 
   it('prefers the _fbc cookie to an fbclid, and ignores an invalid action source', () => {
     const e = serverEvent(
-      { ...row, params: { 'ad_match.fbc': 'fb.1.1.COOKIE', action_source: 'telepathy' } },
+      { ...row, ad_match: { fbc: 'fb.1.1.COOKIE' }, params: { action_source: 'telepathy' } },
       destination(),
     );
     expect((e.user_data as { fbc: string }).fbc).toBe('fb.1.1.COOKIE');

@@ -4,7 +4,7 @@
 //   event_time        created_at in Unix seconds          event_id  the eid (Facebook's dedup key)
 //   action_source     params.action_source when valid, else the destination's
 //   event_source_url  url        referrer_url  referrer
-//   user_data         em, ph, fbp, fbc, client_user_agent from params.ad_match (captured at ingest,
+//   user_data         em, ph, fbp, fbc, client_user_agent from the ad_match column (captured at ingest,
 //                     only with consent); ct, st, zp, country, external_id (uid, else vid) hashed here;
 //                     client_ip_address as stored (after privacy.ipMode); fbc built from fbclid when
 //                     no _fbc cookie came: fb.1.<event time in ms>.<fbclid>
@@ -28,7 +28,6 @@ const ACTION_SOURCES = new Set([
   'business_messaging',
   'other',
 ]);
-const MATCH_PREFIX = 'ad_match.';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Facebook refuses a whole request when one event_time is more than seven days old. */
 export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
@@ -36,16 +35,8 @@ export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** params.ad_match as spooled: a JSON column's paths are flat dotted keys (ad_match.em, ...). */
-export function matchKeys(params: Obj): Obj {
-  const out: Obj = isObj(params.ad_match) ? { ...params.ad_match } : {};
-  for (const [k, v] of Object.entries(params))
-    if (k.startsWith(MATCH_PREFIX)) out[k.slice(MATCH_PREFIX.length)] = v;
-  return out;
-}
-
-function userData(row: StoredEvent, params: Obj, atMs: number): Obj {
-  const match = matchKeys(params);
+function userData(row: StoredEvent, atMs: number): Obj {
+  const match = isObj(row.ad_match) ? row.ad_match : {};
   const country = text(row.country);
   const uid = text(row.uid);
   const out: Obj = {
@@ -79,7 +70,7 @@ export function serverEvent(row: StoredEvent, d: FacebookDestination): ServerEve
     event_time: Math.floor(atMs / 1000),
     event_id: row.eid,
     action_source: ACTION_SOURCES.has(source) ? source : d.actionSource,
-    user_data: userData(row, params, atMs),
+    user_data: userData(row, atMs),
   };
   if (text(row.url) !== '') event.event_source_url = row.url;
   if (text(row.referrer) !== '') event.referrer_url = row.referrer;

@@ -1,6 +1,6 @@
 // POST {"destination": "<name>", "events": [<row>, ...]} to the webhook's URL, signed (signature.ts).
 // Each event is the `events` row as stored (eid, ename, etyp, created_at, url, params, ...; the receiver
-// deduplicates by eid: delivery is at least once), without params.ad_match, the match keys kept for ad
+// deduplicates by eid: delivery is at least once), without `ad_match`, the match keys kept for ad
 // platforms. The signing secret is the file's content without surrounding whitespace, read for every
 // request (rotation needs no restart).
 import { readFile } from 'node:fs/promises';
@@ -16,12 +16,8 @@ export function webhookBody(name: string, events: readonly StoredEvent[]): strin
   });
 }
 
-/** params without ad_match (spooled as flat dotted paths: ad_match.em, ...). */
-function withoutMatchKeys(row: StoredEvent): StoredEvent {
-  const params = row.params;
-  if (typeof params !== 'object' || params === null) return row;
-  const kept = Object.entries(params).filter(([k]) => k !== 'ad_match' && !k.startsWith('ad_match.'));
-  return { ...row, params: Object.fromEntries(kept) };
+function withoutMatchKeys({ ad_match: _kept, ...row }: StoredEvent): StoredEvent {
+  return row;
 }
 
 export function webhookSender(d: WebhookDestination, now: () => number = Date.now): Sender {

@@ -30,7 +30,8 @@ describe('the webhook body', () => {
     const row = {
       eid: 'e1',
       ename: 'signup',
-      params: { plan: 'pro', 'ad_match.em': 'x', 'ad_match.ua': 'y' },
+      params: { plan: 'pro' },
+      ad_match: { em: 'x', ua: 'y' },
     };
     expect(JSON.parse(webhookBody('crm', [row]))).toEqual({
       destination: 'crm',
