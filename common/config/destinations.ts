@@ -16,16 +16,18 @@ export const DestinationName = Type.String({
 
 const ConsentName = Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 63 });
 const EventName = Type.String({ minLength: 1, maxLength: 128 });
+/** ename and etyp are stored lower case: a route value with a capital would never match. */
+const RouteValue = Type.String({ pattern: '^[^A-Z]{1,128}$', maxLength: 128 });
 
 /** Which events go to a destination: both lists must match (an empty list matches everything). */
 export const Route = Type.Object(
   {
-    enames: Type.Array(EventName, {
+    enames: Type.Array(RouteValue, {
       maxItems: 256,
       default: [],
       description: 'Event names (ename, lower case) forwarded; empty: every name.',
     }),
-    etyps: Type.Array(EventName, {
+    etyps: Type.Array(RouteValue, {
       maxItems: 256,
       default: [],
       description: 'Event types (etyp, lower case) forwarded; empty: every type.',

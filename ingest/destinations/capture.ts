@@ -4,7 +4,7 @@
 //   kept only when a Facebook destination is configured AND the event's cflags carries every consent
 //   bit of one of them; otherwise nothing is captured and the column stays empty
 //   em, ph   Facebook-normalised SHA-256 (the raw values never reach the spool or the store)
-//   fbp, fbc the cookies (or the same keys in the event), when they have Facebook's format
+//   fbp, fbc the event's fbp/fbc, else the _fbp/_fbc cookies, when they have Facebook's format
 //   ua       the User-Agent header, which Facebook requires for website events
 import type { Destinations } from '../../common/config/destinations.ts';
 import type { ConsentBits } from '../privacy/consent.ts';
@@ -16,6 +16,8 @@ export interface MatchInput {
   readonly cell?: unknown;
   readonly fbp?: unknown;
   readonly fbc?: unknown;
+  readonly _fbp?: unknown;
+  readonly _fbc?: unknown;
   readonly userAgent: string;
 }
 
@@ -34,8 +36,8 @@ export function matchCapture(config: Destinations, bits: ConsentBits): MatchCapt
     const out: Record<string, string | undefined> = {
       em: hashUserData('em', input.email),
       ph: hashUserData('ph', input.cell),
-      fbp: cookie(input.fbp),
-      fbc: cookie(input.fbc),
+      fbp: cookie(input.fbp) ?? cookie(input._fbp),
+      fbc: cookie(input.fbc) ?? cookie(input._fbc),
       ua: input.userAgent === '' ? undefined : input.userAgent,
     };
     const kept = Object.entries(out).filter((e): e is [string, string] => e[1] !== undefined);

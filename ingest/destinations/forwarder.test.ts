@@ -38,6 +38,7 @@ function senderDouble(answer: (events: readonly StoredEvent[]) => SendOutcome) {
   };
   return { sender, requests };
 }
+const POLL = { timeout: 10_000, interval: 10 };
 /** The answer given to each request, in order. */
 const outcomes: string[] = [];
 
@@ -94,8 +95,8 @@ describe('the forwarder', () => {
     const events = Array.from({ length: 10 }, (_v, i) => event(i));
     await f.backlog.append(lines(events), 10, 'batch-1');
     f.forwarder.notify();
-    await expect.poll(() => f.letterLines().length).toBe(1);
-    await expect.poll(async () => (await f.backlog.pending()).rows).toBe(0);
+    await expect.poll(() => f.letterLines().length, POLL).toBe(1);
+    await expect.poll(() => f.sent().length, POLL).toBe(9);
     expect(f.sent().sort()).toEqual(
       events
         .map((e) => String(e.eid))
@@ -117,7 +118,7 @@ describe('the forwarder', () => {
     const f = await setup(() => (failures-- > 0 ? { kind: 'retry', reason: 'HTTP 503' } : { kind: 'sent' }));
     await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');
     f.forwarder.notify();
-    await expect.poll(() => f.sent()).toEqual(['e1', 'e2']);
+    await expect.poll(() => f.sent(), POLL).toEqual(['e1', 'e2']);
     expect(f.requests).toEqual([
       ['e1', 'e2'],
       ['e1', 'e2'],
@@ -134,8 +135,8 @@ describe('the forwarder', () => {
     const old = new Date(Date.now() - 120_000).toISOString();
     await f.backlog.append(lines([event(1, old), event(2)]), 2, 'batch-1');
     f.forwarder.notify();
-    await expect.poll(() => f.sent()).toEqual(['e2']);
-    await expect.poll(() => f.letterLines().map((l) => l.event.eid)).toEqual(['e1']);
+    await expect.poll(() => f.sent(), POLL).toEqual(['e2']);
+    await expect.poll(() => f.letterLines().map((l) => l.event.eid), POLL).toEqual(['e1']);
     expect(f.letterLines()[0].reason).toMatch(/^expired/);
   });
 
@@ -143,7 +144,7 @@ describe('the forwarder', () => {
     const f = await setup(() => ({ kind: 'retry', reason: 'no answer' }));
     await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');
     f.forwarder.notify();
-    await expect.poll(() => f.requests.length).toBeGreaterThan(1);
+    await expect.poll(() => f.requests.length, POLL).toBeGreaterThan(1);
     await f.forwarder.close(0);
     await f.backlog.close();
     const reopened = await openDiskBacklog({ dir: f.dir, maxBytes: 1 << 22, fsyncIntervalMs: 1 });

@@ -44,8 +44,10 @@ export class Forwarder implements BacklogSource {
   readonly #bucket: TokenBucket;
   readonly #stop = new AbortController();
   #wake: () => void = () => undefined;
+  /** A notify that came while the loop was busy: the next idle returns at once. */
+  #notified = false;
   #draining = false;
-  #lastEventAt: number | undefined;
+  #lagSeconds: number | undefined;
   #keptAliveAt = 0;
   #running: Promise<void> = Promise.resolve();
 
@@ -64,6 +66,7 @@ export class Forwarder implements BacklogSource {
 
   /** New events were queued: stop idling. */
   notify(): void {
+    this.#notified = true;
     this.#wake();
   }
 
@@ -72,7 +75,7 @@ export class Forwarder implements BacklogSource {
   }
 
   lagSeconds(): number | undefined {
-    return this.#lastEventAt === undefined ? undefined : (Date.now() - this.#lastEventAt) / 1000;
+    return this.#lagSeconds;
   }
 
   /** Forwards what the backlog holds until it is empty or the deadline passes; the rest stays queued. */
@@ -89,6 +92,7 @@ export class Forwarder implements BacklogSource {
     const limits = { maxRows: this.#d.delivery.maxEventsPerRequest, maxBytes: SLICE_BYTES };
     while (!this.#stop.signal.aborted) {
       try {
+        this.#notified = false;
         const taken = await this.#d.backlog.next(limits);
         if (taken === undefined) {
           if (this.#draining) return;
@@ -106,6 +110,10 @@ export class Forwarder implements BacklogSource {
   }
 
   #idle(): Promise<void> {
+    if (this.#notified) {
+      this.#notified = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       this.#wake = resolve;
       void pause(IDLE_MS, this.#stop.signal).then(resolve);
@@ -134,7 +142,7 @@ export class Forwarder implements BacklogSource {
       const outcome = await this.#sendUntilAnswered(piece, taken);
       if (outcome.kind === 'sent') {
         this.#d.metrics.sent.inc({ destination: this.#d.name }, piece.length);
-        this.#lastEventAt = Math.max(...piece.map(this.#d.eventTime));
+        this.#lagSeconds = (Date.now() - Math.max(...piece.map(this.#d.eventTime))) / 1000;
       } else if (piece.length === 1) {
         await this.#d.letters.refused(piece, outcome.reason);
         this.#d.metrics.failed.inc({ destination: this.#d.name, reason: 'refused' });

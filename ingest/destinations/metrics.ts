@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface BacklogSource {
   readonly name: string;
   pending(): Promise<{ bytes: number; rows?: number }>;
-  /** Seconds between now and the event time of the last event sent (how far behind forwarding is). */
+  /** Age of the newest event of the last request sent, when it was sent (how far behind forwarding is). */
   lagSeconds(): number | undefined;
 }
 
@@ -38,7 +38,7 @@ export function createDestinationMetrics(registry: Registry, sources: () => read
   });
   new Gauge({
     name: 'tracker_destination_lag_seconds',
-    help: 'Age of the last event sent to a destination when it was sent.',
+    help: 'Age, when it was sent, of the newest event of the last request a destination accepted.',
     labelNames,
     registers,
     collect() {

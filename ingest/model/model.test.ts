@@ -270,7 +270,7 @@ describe('match keys for ad platforms (the ad_match column)', () => {
     ename: 'lead',
     email: ' John_Smith@gmail.com',
     cell: '+1 (650) 555-1212',
-    fbp: 'fb.1.1700000000000.42',
+    _fbp: 'fb.1.1700000000000.42', // the cookie, as collect.ts reads it
   };
 
   it('are kept with the marketing bit: hashed email and phone, cookies, user agent; never the raw values', async () => {
@@ -297,10 +297,14 @@ describe('match keys for ad platforms (the ad_match column)', () => {
     }
   });
 
-  it("are written by the ingest only: a client's own ad_match is an ordinary param", async () => {
-    const e = await normaliseEvent({ ename: 'x', cflags: 3, ad_match: { em: 'f' } }, ctx(), withCapture());
+  it("are written by the ingest only: a client's own ad_match or fbp is an ordinary param", async () => {
+    const input = { ename: 'x', cflags: 3, ad_match: { em: 'f' }, fbp: 'fb.1.1.body' };
+    const e = await normaliseEvent(input, ctx(), withCapture());
     expect(e.row.ad_match).toBeUndefined();
-    expect((e.row.params as Record<string, unknown>).ad_match).toEqual({ em: 'f' });
+    expect(e.row.params).toMatchObject({ ad_match: { em: 'f' }, fbp: 'fb.1.1.body' });
+    // with consent, the event's own fbp wins over the cookie
+    const c = await normaliseEvent({ ...raw, cflags: 4, fbp: 'fb.1.2.body' }, ctx(), withCapture());
+    expect((c.row.ad_match as Record<string, unknown>).fbp).toBe('fb.1.2.body');
   });
 
   it('ignore a cookie value that is not in Facebook’s format', () => {
