@@ -129,6 +129,6 @@ try {
   }
   await rest.close();
 } finally {
-  await double.stop();
+  await double.remove();
   await env.stop();
 }
