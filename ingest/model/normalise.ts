@@ -13,6 +13,7 @@ import {
   CLIENT_TIME_KEYS,
   EVENT_FIELDS,
   FROM_PAGE_URL,
+  MATCH_INPUTS,
   NEVER_IN_PARAMS,
   PII_HASHES,
 } from './fields.ts';
@@ -53,6 +54,8 @@ function parseParams(v: unknown): Obj {
 interface Split {
   cols: Obj;
   params: Obj;
+  /** Raw inputs of the match keys; kept only in memory (see capture in normaliseEvent). */
+  match: Obj;
   clientTime?: number;
 }
 
@@ -61,6 +64,7 @@ const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).include
 /** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
 function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
   const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  if (MATCH_INPUTS.has(lk)) out.match[lk] = value;
   const pii = PII_HASHES[lk];
   if (pii !== undefined) {
     if (typeof value === 'string' && value.trim() !== '')
@@ -76,7 +80,7 @@ function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): voi
 
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
-  const out: Split = { cols: {}, params: parseParams(raw.params) };
+  const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
   for (const [key, value] of Object.entries(raw)) {
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }
@@ -186,7 +190,7 @@ export async function normaliseEvent(
   ctx: RequestContext,
   deps: EventDeps,
 ): Promise<NormalisedEvent> {
-  const { cols, params, clientTime } = splitFields(raw, deps);
+  const { cols, params, match, clientTime } = splitFields(raw, deps);
   const ids = await decideIds(cols, raw, ctx, deps);
   contentAsEname(cols);
   fromPageUrl(cols);
@@ -198,6 +202,7 @@ export async function normaliseEvent(
   const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
   geoFill(cols, geo);
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
+  const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
   const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
   const row: Row = {
     ...cols,
@@ -209,6 +214,7 @@ export async function normaliseEvent(
     created_at: chTime(created),
     received_at: chTime(ctx.now),
     params,
+    ...(adMatch === undefined ? {} : { ad_match: adMatch }),
   };
   const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
   return { row, ...ids, ...(token === undefined ? {} : { token }) };
