@@ -23,6 +23,11 @@ process.on('SIGUSR2', () => {
   void session.post('Profiler.stop').then(({ profile }) => {
     const file = join(dir, `${label}-${++n}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
-    process.stderr.write(`profile written: ${file}\n`);
+    const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `profile written: ${file}; rss ${mib(m.rss)}, V8 heap ${mib(m.heapUsed)} of ${mib(m.heapTotal)}, ` +
+        `external ${mib(m.external)} (array buffers ${mib(m.arrayBuffers)})\n`,
+    );
   });
 });
