@@ -69,8 +69,9 @@ test: deps tools browser typecheck lint check-generated ## Everything: install w
 	vitest run --reporter=default --reporter=hanging-process
 
 .PHONY: bench
-bench: deps tools ## Benchmarks: data path, HTTP, operator (numbers are printed, never asserted)
-	for f in bench/*.bench.ts; do node "$$f"; done
+bench: deps tools ## One table: ingest vs bare Fastify under external load (wrk), operator with 1/10/50 clusters
+	bash bench/install.sh
+	node bench/run.ts
 
 .PHONY: e2e-kind
 e2e-kind: deps ## End-to-end on a kind cluster (needs a Docker engine; skips loudly without one)
