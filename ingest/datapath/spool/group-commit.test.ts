@@ -81,3 +81,23 @@ describe('adaptive group commit', () => {
     expect(await readBack(dir)).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
   });
 });
+
+describe('a batch of many single-row appends', () => {
+  it('is cut whole and in order, leaving the rest pending (one splice, not a shift per record)', async () => {
+    const spool = await open(fresh(), { maxBytes: 64 << 20, memoryBytes: 64 << 20, segmentBytes: 4 << 20 });
+    const log = await spool.log('events');
+    await Promise.all(Array.from({ length: 20_000 }, (_, i) => log.append(line(i), 1)));
+    const first = await log.take({ maxRows: 15_000, maxBytes: 64 << 20 });
+    expect(first?.rows).toBe(15_000);
+    expect(log.pending.rows).toBe(5_000);
+    const rows = (first?.lines.toString() ?? '').trimEnd().split('\n');
+    expect(rows[0]).toBe('{"i":0}');
+    expect(rows.at(-1)).toBe('{"i":14999}');
+    await log.commit(first!);
+    const rest = await log.take({ maxRows: 100_000, maxBytes: 64 << 20 });
+    expect(rest?.rows).toBe(5_000);
+    expect(rest?.lines.toString().startsWith('{"i":15000}\n')).toBe(true);
+    expect(log.pending.rows).toBe(0);
+    await spool.close();
+  });
+});
