@@ -104,10 +104,7 @@ export function compileValidator(info: TableInfo): TableValidator {
       const column = columns[i] as string;
       const value = row[column];
       if (value === undefined) continue;
-      const check = checks[column];
-      const problem = check ? check(value) : 'unknown column';
-      if (problem) throw invalid(info.name, index, column, problem);
-      const fixed = insertable(info.name, index, column, value);
+      const fixed = checked(info.name, checks[column], index, column, value);
       if (fixed !== value && out === undefined) out = copyKeys(row, columns, i);
       if (out !== undefined) out[column] = fixed;
     }
@@ -123,7 +120,10 @@ export function compileValidator(info: TableInfo): TableValidator {
   };
 }
 
-function insertable(table: string, index: number, column: string, value: unknown): unknown {
+/** The value as the store will accept it, or INVALID_EVENT naming the row and column. */
+function checked(table: string, check: Check | undefined, index: number, column: string, value: unknown) {
+  const problem = check ? check(value) : 'unknown column';
+  if (problem) throw invalid(table, index, column, problem);
   try {
     return insertableValue(value);
   } catch (err) {
