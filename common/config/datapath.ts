@@ -188,7 +188,9 @@ export const Spool = Type.Object(
     }),
     memoryBytes: Type.Integer({
       minimum: 65_536,
-      default: 67_108_864,
+      // 16 MiB: a batch's rows beyond it are read back from the segment files, which the page cache
+      // usually still holds; more only moves memory from the kernel's cache into the process.
+      default: 16_777_216,
       description: 'Rows kept in memory across tables; beyond it pending rows are read back from disk.',
     }),
     retryAfterSeconds: Type.Integer({
