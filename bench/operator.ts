@@ -186,7 +186,7 @@ export async function operatorRows(counts = CLUSTER_COUNTS): Promise<OperatorRow
     }
     return rows;
   } finally {
-    await double.stop();
+    await double.remove();
     await env.stop();
   }
 }

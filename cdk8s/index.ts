@@ -14,6 +14,7 @@ import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
+import { pruneObjects } from './prune.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
 export { replicaIds } from './clickhouse.ts';
@@ -63,6 +64,7 @@ export function renderCluster(tc: TrackerCluster): Rendered {
     new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names)),
     new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
+    new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),
   ];
   const keys = tc.spec.clickhouse.passwordSecretRef
     ? [credentialKeys.interserver]
@@ -70,7 +72,12 @@ export function renderCluster(tc: TrackerCluster): Rendered {
   return {
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
-    secrets: [{ name: names.credentials, keys }],
+    // The hash key is a Secret of its own: the credentials Secret is never updated once created, and
+    // clusters made before the key existed get it this way too.
+    secrets: [
+      { name: names.credentials, keys },
+      { name: names.hashKey, keys: [credentialKeys.hashKey] },
+    ],
   };
 }
 

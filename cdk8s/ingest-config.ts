@@ -1,6 +1,6 @@
 // The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
 // schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
-// retention (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
+// retention and rollups (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
@@ -14,6 +14,8 @@ export const ingestPaths = {
   passwordDir: '/etc/tracker/clickhouse',
   passwordFile: '/etc/tracker/clickhouse/password',
   tlsDir: '/etc/tracker/tls',
+  hashKeyDir: '/etc/tracker/hash-key',
+  hashKeyFile: '/etc/tracker/hash-key/key',
   spoolDir: '/var/lib/tracker/spool',
   stateDir: '/var/lib/tracker/state',
 } as const;
@@ -42,7 +44,11 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
       cluster: clickhouseClusterName,
     },
     spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
+    // ids and the shared rate-limit keys must be the same whichever pod computes them.
+    privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
+    rollups: tc.spec.schema.rollups,
     ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
   };
   const defaulted = Value.Default(IngestConfig, config);

@@ -69,6 +69,20 @@ describe('ingest config', () => {
     expect(c.retention).toEqual({ defaultDays: 30, tables: {} });
   });
 
+  it('renders the rollup rules from spec.schema.rollups, with their defaults', () => {
+    expect(config({}).rollups).toEqual({
+      impressionDaily: {
+        impressionEtyps: ['impression'],
+        impressionEnames: [],
+        conversionEnames: ['conversion'],
+      },
+    });
+    const rollups = { impressionDaily: { impressionEnames: ['promo_view'] } };
+    expect(config({}, { schema: { rollups } }).rollups?.impressionDaily.impressionEnames).toEqual([
+      'promo_view',
+    ]);
+  });
+
   it('keeps user settings and overrides container paths', () => {
     const c = config({ config: { rateLimits: { burst: 20 }, spool: { dir: '/elsewhere' } } });
     expect(c.rateLimits.burst).toBe(20);
@@ -89,6 +103,22 @@ describe('ingest config', () => {
     });
     expect(objects.some((o) => o.kind === 'Certificate')).toBe(hasCertificate);
     expect(json(find(objects, 'Service', 'demo-ingest')).spec.ports[0].port).toBe(443);
+  });
+
+  // Each pod generated its own key into its emptyDir: hashed emails, cookieless visitor ids and the keys of
+  // the shared rate limits differed from pod to pod, so nothing keyed by them was shared.
+  it('every replica reads one hash key: the generated <name>-hash-key Secret, mounted', () => {
+    expect(config({}).privacy.hashKeyFile).toBe('/etc/tracker/hash-key/key');
+    const pod = deploymentSpec({}).template.spec;
+    expect(pod.volumes).toContainEqual({
+      name: 'hash-key',
+      secret: { secretName: 'demo-hash-key', items: [{ key: 'hash-key', path: 'key' }] },
+    });
+    expect(pod.containers[0].volumeMounts).toContainEqual({
+      name: 'hash-key',
+      mountPath: '/etc/tracker/hash-key',
+      readOnly: true,
+    });
   });
 
   it('uses the in-cluster NATS when spec.nats is set', () => {

@@ -8,6 +8,7 @@ import type {
   V1PodDisruptionBudget,
   V1Service,
   V1Volume,
+  V1VolumeMount,
   V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
@@ -46,18 +47,38 @@ export function ingestObjects(tc: TrackerCluster, names: Names) {
   return { objects, hash };
 }
 
-function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
+/** The ingest configuration and the ClickHouse password: what every process of the ingest image reads. */
+export function configVolumes(
+  tc: TrackerCluster,
+  names: Names,
+): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const password = tc.spec.clickhouse.passwordSecretRef ?? {
     name: names.credentials,
     key: credentialKeys.password,
   };
+  return {
+    volumes: [
+      { name: 'config', configMap: { name: names.ingest } },
+      {
+        name: 'clickhouse-password',
+        secret: { secretName: password.name, items: [{ key: password.key, path: 'password' }] },
+      },
+    ],
+    mounts: [
+      { name: 'config', mountPath: ingestPaths.configDir, readOnly: true },
+      { name: 'clickhouse-password', mountPath: ingestPaths.passwordDir, readOnly: true },
+    ],
+  };
+}
+
+function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
   const tls = tc.spec.ingest.tls;
   const tlsSecret = tls?.secretName ?? names.ingestTlsSecret;
   return [
-    { name: 'config', configMap: { name: names.ingest } },
+    ...configVolumes(tc, names).volumes,
     {
-      name: 'clickhouse-password',
-      secret: { secretName: password.name, items: [{ key: password.key, path: 'password' }] },
+      name: 'hash-key',
+      secret: { secretName: names.hashKey, items: [{ key: credentialKeys.hashKey, path: 'key' }] },
     },
     ...(tls ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
   ];
@@ -86,8 +107,8 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
         failureThreshold: 6,
       },
       volumeMounts: [
-        { name: 'config', mountPath: ingestPaths.configDir, readOnly: true },
-        { name: 'clickhouse-password', mountPath: ingestPaths.passwordDir, readOnly: true },
+        ...configVolumes(tc, names).mounts,
+        { name: 'hash-key', mountPath: ingestPaths.hashKeyDir, readOnly: true },
         ...(ingest.tls ? [{ name: 'tls', mountPath: ingestPaths.tlsDir, readOnly: true }] : []),
         ...scratch.mounts,
       ],

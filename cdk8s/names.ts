@@ -32,6 +32,8 @@ export function namesOf(tc: TrackerCluster) {
     namespace,
     /** Secret the operator creates when missing (keys in credentialKeys). */
     credentials: `${base}-credentials`,
+    /** Secret the operator creates when missing: the ingest's HMAC key, one for every replica. */
+    hashKey: `${base}-hash-key`,
     keeper,
     keeperHeadless,
     /** DNS of Keeper member `i`, stable across restarts (the headless Service publishes not-ready pods). */
@@ -47,6 +49,8 @@ export function namesOf(tc: TrackerCluster) {
     ingest: `${base}-ingest`,
     ingestHost: `${base}-ingest.${svcDomain}`,
     ingestTlsSecret: `${base}-ingest-tls`,
+    /** The CronJob running tracker prune (spec.schema.prune). */
+    prune: `${base}-prune`,
     nats: `${base}-nats`,
     natsHeadless,
     natsHost: (i: number) => `${base}-nats-${i}.${natsHeadless}.${svcDomain}`,
@@ -60,4 +64,6 @@ export const credentialKeys = {
   password: 'password',
   /** Shared secret of remote_servers and the interserver HTTP credentials. */
   interserver: 'interserver-secret',
+  /** Key of the `<name>-hash-key` Secret: the ingest's HMAC key (privacy.hashKeyFile). */
+  hashKey: 'hash-key',
 } as const;

@@ -85,5 +85,11 @@ describe.each(['minimal', 'production'])('examples/%s.yaml rendered', (file) => 
       spec: { ingress: Array<{ from?: unknown[] }> };
     };
     expect(np.spec.ingress[0]?.from).toHaveLength(2);
+    if (file === 'production') {
+      const prune = get('CronJob', `${base}-prune`) as {
+        spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: unknown } } };
+      };
+      expect(prune.spec).toMatchObject({ schedule: '17 3 * * *', concurrencyPolicy: 'Forbid' });
+    }
   });
 });

@@ -112,12 +112,14 @@ describe('renderCluster', () => {
     expect(renderCluster(cluster(spec))).toEqual(renderCluster(cluster(spec)));
   });
 
-  it('lists the Secret the operator must generate', () => {
+  it('lists the Secrets the operator must generate', () => {
+    const hashKey = { name: 'demo-hash-key', keys: ['hash-key'] };
     expect(renderCluster(cluster()).secrets).toEqual([
       { name: 'demo-credentials', keys: ['password', 'interserver-secret'] },
+      hashKey,
     ]);
     const withRef = renderCluster(cluster({ clickhouse: { passwordSecretRef: { name: 'mine' } } }));
-    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }]);
+    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }, hashKey]);
   });
 
   it('puts only the restart hash on ClickHouse and Keeper pod templates', () => {

@@ -1,9 +1,18 @@
-// The `tracker` command line. Each subcommand lives in its own module; this file only wires them.
+// The `tracker` command line. Each subcommand lives in its own module; this file only wires them. `render`
+// and `crd` import the renderer and the CRD when they run: the ingest image carries `tracker prune` (store,
+// schema, ingest configuration) for the prune CronJob, but neither of those.
 import { Command, Option } from 'commander';
-import { trackerClusterCrdYaml } from '../crds/crd.ts';
-import { render } from './render.ts';
+import { pruneCommand } from './prune/command.ts';
 
-export function program(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+export interface Io {
+  readonly out: (text: string) => void;
+  /** Records the exit code a subcommand ends with when it did not throw (prune: 1 when a table failed). */
+  readonly exit: (code: number) => void;
+}
+
+const defaultIo: Io = { out: (t) => process.stdout.write(t), exit: () => {} };
+
+export function program(io: Io = defaultIo): Command {
   const cmd = new Command('tracker')
     .description('Tracker: privacy-first product telemetry on ClickHouse')
     .version('0.1.0');
@@ -15,23 +24,44 @@ export function program(out: (text: string) => void = (t) => process.stdout.writ
     .option('-n, --namespace <ns>', 'namespace of the objects (default: metadata.namespace, else "default")')
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .action((opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
-      out(render(opts));
-    });
+    .action(
+      async (opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
+        const { render } = await optional(() => import('./render.ts'), 'render');
+        io.out(render(opts));
+      },
+    );
 
   cmd
     .command('crd')
     .description('print the TrackerCluster CustomResourceDefinition')
-    .action(() => out(trackerClusterCrdYaml()));
+    .action(async () => {
+      const { trackerClusterCrdYaml } = await optional(() => import('../crds/crd.ts'), 'crd');
+      io.out(trackerClusterCrdYaml());
+    });
 
+  cmd.addCommand(pruneCommand(io.out, io.exit));
   return cmd;
+}
+
+/** A subcommand's module, or an error that says this installation (the ingest image) leaves it out. */
+async function optional<T>(load: () => Promise<T>, command: string): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      `${command}: not in this installation (the ingest image carries only tracker prune); run it from the repository or the npm package`,
+      { cause: err },
+    );
+  }
 }
 
 /** Runs the CLI; errors print as one message (with every problem of an invalid spec) and exit 1. */
 export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
   try {
-    await program().parseAsync([...argv]);
-    return 0;
+    await program({ ...defaultIo, exit: (c) => (code = c) }).parseAsync([...argv]);
+    return code;
   } catch (err) {
     process.stderr.write(`tracker: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

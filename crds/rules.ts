@@ -60,6 +60,12 @@ export const rules = {
     message: 'leave ingest.config.server.tls out: the operator sets it from ingest.tls (the mounted Secret)',
     fieldPath: '.config.server.tls',
   },
+  hashKeyFromOperator: {
+    rule: '!has(self.config) || !has(self.config.privacy) || !has(self.config.privacy.hashKeyFile)',
+    message:
+      'leave ingest.config.privacy.hashKeyFile out: the operator generates one key for every replica (Secret <name>-hash-key) and mounts it',
+    fieldPath: '.config.privacy.hashKeyFile',
+  },
 } as const satisfies Record<string, CelRule>;
 
 /** The `x-kubernetes-validations` schema option for the given rules. */

@@ -3,7 +3,7 @@
 // from rules.ts. spec.ingest.config reuses the ingest configuration schema (common/config) so the two
 // cannot drift.
 import Type, { type Static, type TSchemaOptions } from 'typebox';
-import { IngestConfig, Retention } from '../common/config/ingest.ts';
+import { IngestConfig, Retention, Rollups } from '../common/config/ingest.ts';
 import { cel, rules } from './rules.ts';
 
 const strict = { additionalProperties: false } as const;
@@ -117,6 +117,37 @@ export const KeeperSpec = Type.Object(
 );
 export type KeeperSpec = Static<typeof KeeperSpec>;
 
+/** A CronJob running `tracker prune --apply` in the ingest image, with the ingest's configuration. */
+export const PruneSpec = Type.Object(
+  {
+    schedule: Type.String({
+      maxLength: 128,
+      pattern: '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\\S+(\\s+\\S+){4})$',
+      description: 'Cron schedule of the CronJob, e.g. "17 3 * * *" (or @daily).',
+    }),
+    timeZone: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'IANA time zone of the schedule; the controller-manager one when unset.',
+      }),
+    ),
+    mode: Type.Union([Type.Literal('delete'), Type.Literal('anonymise')], {
+      default: 'delete',
+      description: 'Delete the rows, or clear what identifies a person in them (tracker prune --mode).',
+    }),
+    retention: Type.Optional(
+      Type.With(Retention, {
+        description:
+          'Ages for this job (e.g. anonymise after 30 days while TTLs delete after a year); default: spec.schema.retention.',
+      }),
+    ),
+    suspend: Type.Boolean({ default: false, description: 'Keep the CronJob but start no run.' }),
+    resources: Resources({ cpu: '50m', memory: '128Mi' }, '256Mi'),
+  },
+  strict,
+);
+export type PruneSpec = Static<typeof PruneSpec>;
+
 export const SchemaSpec = Type.Object(
   {
     database: Type.String({
@@ -128,6 +159,17 @@ export const SchemaSpec = Type.Object(
     retention: Type.With(Retention, {
       default: {},
       description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
+    }),
+    prune: Type.Optional(
+      Type.With(PruneSpec, {
+        description:
+          'Run tracker prune on a schedule (delete or anonymise rows older than their retention); absent: no CronJob.',
+      }),
+    ),
+    rollups: Type.With(Rollups, {
+      default: {},
+      description:
+        'What the derived rollups count (impression_daily); written where their views read it, and rendered into the ingest configuration.',
     }),
   },
   { ...strict, default: {} },
@@ -167,13 +209,14 @@ export const IngestTls = Type.Object(
 export type IngestTls = Static<typeof IngestTls>;
 
 /**
- * The ingest configuration embedded in the CRD. `store` and `retention` are omitted: the operator points the
- * store at the cluster's ClickHouse and renders retention from spec.schema.retention (one place each).
+ * The ingest configuration embedded in the CRD. `store`, `retention` and `rollups` are omitted: the operator
+ * points the store at the cluster's ClickHouse and renders retention and rollups from spec.schema (one
+ * place each; the schema is the operator's to apply).
  */
-export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention'], {
+export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'rollups'], {
   additionalProperties: false,
   default: {},
-  description: 'Ingest configuration (common/config/ingest.ts) without store and retention.',
+  description: 'Ingest configuration (common/config/ingest.ts) without store, retention and rollups.',
 });
 export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
 
@@ -194,7 +237,11 @@ export const IngestSpec = Type.Object(
     tls: Type.Optional(IngestTls),
     config: IngestSpecConfig,
   },
-  { ...strict, default: {}, ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec) },
+  {
+    ...strict,
+    default: {},
+    ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec, rules.hashKeyFromOperator),
+  },
 );
 export type IngestSpec = Static<typeof IngestSpec>;
 

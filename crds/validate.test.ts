@@ -24,6 +24,11 @@ describe('defaulting', () => {
     ['keeper.replicas', spec.keeper.replicas, 1],
     ['keeper.storage.size', spec.keeper.storage.size, '2Gi'],
     ['schema.database', spec.schema.database, 'tracker'],
+    [
+      'schema.rollups',
+      spec.schema.rollups.impressionDaily,
+      { impressionEtyps: ['impression'], impressionEnames: [], conversionEnames: ['conversion'] },
+    ],
     ['ingest.image', spec.ingest.image, defaultImages.ingest],
     ['ingest.replicas (unset: the renderer uses 2)', spec.ingest.replicas, undefined],
     ['ingest.serviceType', spec.ingest.serviceType, 'ClusterIP'],
@@ -76,12 +81,32 @@ describe('validation (same messages as the CEL rules)', () => {
       { ingest: { config: { server: { tls: { certFile: 'a', keyFile: 'b' } } } } },
       rules.tlsFromSpec.message,
     ],
+    [
+      'config.privacy.hashKeyFile',
+      { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
+      rules.hashKeyFromOperator.message,
+    ],
     ['bad enum', { ingest: { serviceType: 'Foo' } }, 'spec.ingest.serviceType'],
     ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],
     ['out of bounds', { clickhouse: { shards: 0 } }, 'spec.clickhouse.shards'],
     ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
+    [
+      'a prune schedule that is not cron',
+      { schema: { prune: { schedule: 'daily' } } },
+      'spec.schema.prune.schedule',
+    ],
+    [
+      'rollup rules in the ingest config (spec.schema owns them)',
+      { ingest: { config: { rollups: {} } } },
+      'spec.ingest.config',
+    ],
+    [
+      'an upper-case ename rule (stored enames are lower case)',
+      { schema: { rollups: { impressionDaily: { impressionEnames: ['Promo'] } } } },
+      'spec.schema.rollups.impressionDaily.impressionEnames',
+    ],
   ])('rejects %s', (_name, spec, message) => {
     expect(() => parseTrackerCluster(tc(spec))).toThrow(ConfigError);
     expect(() => parseTrackerCluster(tc(spec))).toThrow(message);

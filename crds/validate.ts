@@ -33,6 +33,10 @@ export function semanticErrors(spec: TrackerClusterSpec): string[] {
       `spec.ingest.tls: ${rules.tlsOneSource.message}`,
     ],
     [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
+    [
+      ingest.config.privacy?.hashKeyFile === undefined,
+      `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
+    ],
   ];
   return checks.filter(([ok]) => !ok).map(([, message]) => message);
 }

@@ -136,3 +136,19 @@ describe('checks beyond the schema', () => {
     expect(() => parseConfig(raw)).toThrow(problem);
   });
 });
+
+describe('a tool on the ingest configuration', () => {
+  // The prune CronJob mounts the configuration and the store password only: the TLS files and the hash key the
+  // ingest pods mount are not there, and checking them stopped prune before it did anything.
+  it('checks only the files it names', () => {
+    const raw = {
+      server: { tls: { certFile: '/nonexistent/tls.crt', keyFile: '/nonexistent/tls.key' } },
+      privacy: { hashKeyFile: '/nonexistent/hash.key' },
+      store: { kind: 'clickhouse', url: 'http://ch:8123', passwordFile: '/nonexistent/password' },
+    };
+    expect(problemsOf(() => parseConfig(raw, 'inline', [], { files: ['store.passwordFile'] }))).toEqual([
+      'store.passwordFile: no such file: /nonexistent/password',
+    ]);
+    expect(problemsOf(() => parseConfig(raw))).toHaveLength(4);
+  });
+});

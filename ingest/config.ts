@@ -84,7 +84,24 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
   return out;
 }
 
-function semanticProblems(c: Config): string[] {
+/** The keys of configured files, each checked to be readable when the configuration is loaded. */
+export type FileKey =
+  | 'geoip.file'
+  | 'server.tls.certFile'
+  | 'server.tls.keyFile'
+  | 'privacy.hashKeyFile'
+  | 'apiKeys.file'
+  | 'store.passwordFile';
+
+export interface LoadOptions {
+  /**
+   * The configured files this process reads: only these must be readable (default: every one, as the ingest
+   * reads them all). A tool on the same configuration names its own (`tracker prune`: the store password).
+   */
+  readonly files?: readonly FileKey[];
+}
+
+function semanticProblems(c: Config, opts: LoadOptions): string[] {
   const p: string[] = [];
   if (c.cors.credentials && c.cors.origins.includes('*')) {
     p.push(
@@ -102,7 +119,7 @@ function semanticProblems(c: Config): string[] {
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
-  return [...p, ...referenceProblems(c)];
+  return [...p, ...referenceProblems(c, opts)];
 }
 
 // Configuration that names something outside itself: table names in batching overrides and files on disk,
@@ -132,7 +149,7 @@ function readable(file: string): string | undefined {
 }
 
 /** Every configured file, by key. */
-function files(c: Config): [string, string | undefined][] {
+function files(c: Config): [FileKey, string | undefined][] {
   return [
     ['geoip.file', c.geoip.file],
     ['server.tls.certFile', c.server.tls?.certFile],
@@ -143,9 +160,9 @@ function files(c: Config): [string, string | undefined][] {
   ];
 }
 
-function fileProblems(c: Config): string[] {
+function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[] {
   const out: string[] = [];
-  for (const [key, file] of files(c)) {
+  for (const [key, file] of files(c).filter(([k]) => only === undefined || only.includes(k))) {
     const problem = file === undefined ? undefined : readable(file);
     if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
   }
@@ -170,8 +187,8 @@ function valueProblems(c: Config): string[] {
   return out;
 }
 
-function referenceProblems(c: Config): string[] {
-  return [...tableProblems(c), ...fileProblems(c), ...valueProblems(c)];
+function referenceProblems(c: Config, opts: LoadOptions): string[] {
+  return [...tableProblems(c), ...fileProblems(c, opts.files), ...valueProblems(c)];
 }
 
 export function validCidr(s: string): boolean {
@@ -185,22 +202,31 @@ export function validCidr(s: string): boolean {
 }
 
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
-export function parseConfig(raw: unknown, source = 'inline', preProblems: readonly string[] = []): Config {
+export function parseConfig(
+  raw: unknown,
+  source = 'inline',
+  preProblems: readonly string[] = [],
+  opts: LoadOptions = {},
+): Config {
   return parseWithSchema<Config>(IngestConfig, raw, {
     subject: `configuration (${source})`,
     emptySections: true,
     problems: preProblems,
-    check: semanticProblems,
+    check: (c) => semanticProblems(c, opts),
   });
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
-export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: LoadOptions = {},
+): Config {
   const path = file ?? env.TRACKER_CONFIG;
   const source = path !== undefined && path !== '' ? path : undefined;
   const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
   if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
   const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, source ?? 'defaults + env', problems);
+  return parseConfig(merged, source ?? 'defaults + env', problems, opts);
 }

@@ -9,6 +9,7 @@ import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
+import { createKvBurstBucket } from './nats/kv-burst.ts';
 import { createKvDailyCounter } from './nats/kv-counter.ts';
 import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
@@ -31,6 +32,7 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     spool: config.spool,
     batching: config.batching,
     retention: config.retention,
+    rollups: config.rollups,
   };
   return createDataPath(input, registry === undefined ? {} : { registry });
 }
@@ -72,10 +74,15 @@ export async function createRuntime(
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
   const nc = await connectNats(config);
+  const { rateLimits } = config;
   const shared =
-    nc !== undefined && config.rateLimits.shared === 'nats'
-      ? await createKvDailyCounter(nc, config.rateLimits.kvBucket, hasher)
-      : undefined;
+    nc !== undefined && rateLimits.shared === 'nats'
+      ? {
+          daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
+          burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+          onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+        }
+      : {};
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
@@ -94,10 +101,7 @@ export async function createRuntime(
       nc !== undefined && config.privacy.salts === 'nats'
         ? await createKvSaltStore(nc, config.privacy.saltBucket)
         : createMemorySaltStore(),
-    limiter: createRateLimiter(
-      { perDay: config.rateLimits.perIpPerDay, burst: config.rateLimits.burst },
-      shared,
-    ),
+    limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
     repositories,
     ...(publisher === undefined ? {} : { publisher }),

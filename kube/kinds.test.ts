@@ -22,6 +22,7 @@ describe('the registry of managed kinds', () => {
       'PodDisruptionBudget',
       'NetworkPolicy',
       'HorizontalPodAutoscaler',
+      'CronJob',
       'Certificate',
     ]);
   });
@@ -35,6 +36,7 @@ describe('the registry of managed kinds', () => {
       'PodDisruptionBudget',
       'NetworkPolicy',
       'HorizontalPodAutoscaler',
+      'CronJob',
       'Certificate',
     ]);
   });
@@ -51,9 +53,11 @@ describe('the registry of managed kinds', () => {
         tls: { issuerRef: { name: 'letsencrypt' }, dnsNames: ['t.example.com'] },
       },
       nats: { replicas: 3 },
+      schema: { prune: { schedule: '@daily' } },
     });
     const rendered = new Set(renderCluster(everything).objects.map((o) => `${o.apiVersion} ${o.kind}`));
     expect(rendered).toContain('cert-manager.io/v1 Certificate');
+    expect(rendered).toContain('batch/v1 CronJob');
     for (const id of rendered) {
       const [apiVersion = '', kind = ''] = id.split(' ');
       expect(kindOf(apiVersion, kind), id).toMatchObject({ owned: true, watched: true, pruned: true });

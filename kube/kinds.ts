@@ -96,6 +96,8 @@ export const kinds = {
     kind: 'HorizontalPodAutoscaler',
     plural: 'horizontalpodautoscalers',
   }),
+  // Rendered only for spec.schema.prune: the scheduled `tracker prune`.
+  CronJob: rendered({ group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs' }),
   // Rendered only for spec.ingest.tls.issuerRef.
   Certificate: rendered({
     group: 'cert-manager.io',

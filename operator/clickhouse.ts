@@ -3,7 +3,13 @@
 // double on loopback, so "verified on every replica" queries as many servers as there are replicas.
 import { clickhouseClusterName, namesOf, ports, replicaIds } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { appliedVersion, applyMigrations, loadMigrations } from '../schema/index.ts';
+import {
+  appliedVersion,
+  applyMigrations,
+  ensureRollupSettings,
+  loadMigrations,
+  type RollupRules,
+} from '../schema/index.ts';
 import { ClickHouseStore, type SqlRunner } from '../store/index.ts';
 import { ClientCache, type ClientCacheOptions } from './clickhouse-clients.ts';
 import type { OperatorConfig } from './config.ts';
@@ -62,7 +68,8 @@ export async function replicaVersion(sql: SqlRunner, database: string): Promise<
 export type SchemaTarget = { tc: TrackerCluster; replicas: Replica[]; password: string };
 
 /**
- * Bring every replica to the latest version and return the verified version per replica host.
+ * Bring every replica to the latest version and return the verified version per replica host; once every
+ * replica is current, make the rollup rules there match spec.schema.rollups (one read when they do).
  * cluster mode: one ON CLUSTER run on the first replica (replication does the rest), then verify each.
  * per-replica mode: the single-node rendering on each replica that is behind.
  */
@@ -70,23 +77,42 @@ export async function ensureSchema(
   access: ClickHouseAccess,
   target: SchemaTarget,
 ): Promise<Map<string, number>> {
-  const { database, retention } = target.tc.spec.schema;
+  const { database, retention, rollups } = target.tc.spec.schema;
   const latest = latestSchemaVersion();
-  const versions = await readVersions(access, target, database);
+  let versions = await readVersions(access, target, database);
   const behind = target.replicas.filter((r) => (versions.get(r.host) ?? 0) < latest);
-  if (behind.length === 0) return versions;
-  const runOn = access.schemaMode === 'cluster' ? target.replicas.slice(0, 1) : behind;
   const cluster = access.schemaMode === 'cluster' ? clickhouseClusterName : undefined;
+  // The rendering the replicas hold decides who stores the rules: one replicated table, or one per replica.
+  const writers = cluster ? target.replicas.slice(0, 1) : target.replicas;
+  const runOn = behind.length === 0 ? [] : cluster ? writers : behind;
   for (const replica of runOn) {
     await withConnection(access, replica, target.password, async (sql) => {
       try {
-        await applyMigrations(sql, { database, retention, ...(cluster ? { cluster } : {}) });
+        await applyMigrations(sql, { database, retention, rollups, ...(cluster ? { cluster } : {}) });
       } catch (err) {
         throw new Error(`apply schema on ${replica.host}: ${(err as Error).message}`, { cause: err });
       }
     });
   }
-  return readVersions(access, target, database);
+  if (behind.length > 0) versions = await readVersions(access, target, database);
+  if (target.replicas.every((r) => (versions.get(r.host) ?? 0) >= latest)) {
+    await ensureRules(access, target, writers, rollups);
+  }
+  return versions;
+}
+
+async function ensureRules(
+  access: ClickHouseAccess,
+  target: SchemaTarget,
+  writers: readonly Replica[],
+  rollups: RollupRules,
+): Promise<void> {
+  const { database } = target.tc.spec.schema;
+  for (const replica of writers) {
+    await withConnection(access, replica, target.password, (sql) =>
+      ensureRollupSettings(sql, database, rollups),
+    );
+  }
 }
 
 async function readVersions(access: ClickHouseAccess, target: SchemaTarget, database: string) {

@@ -71,6 +71,11 @@ export const OperatorConfigSchema = Type.Object(
           default: 'cluster',
         }),
         requestTimeoutMs: ms(30_000, 100, 'Timeout of one SQL request.'),
+        restartTimeoutMs: ms(
+          600_000,
+          100,
+          'A restarted replica not healthy and caught up this long after the restart stops the rollout.',
+        ),
       },
       { ...strict, default: {} },
     ),

@@ -21,6 +21,8 @@ import {
   list,
   type ProxiedOperator,
   patchTc,
+  quiesce,
+  reconcileCount,
   restFor,
   startProxiedOperator,
   stsPath,
@@ -129,7 +131,7 @@ describe('TrackerCluster lifecycle', () => {
       expect(condition(ready, type)?.status).toBe('True');
     }
     const status = ready.status as Record<string, unknown>;
-    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2 });
+    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2, summary: '1x2 2/2' });
     expect(status.appliedSchemaVersion).toBeGreaterThan(0);
   });
 
@@ -148,11 +150,11 @@ describe('TrackerCluster lifecycle', () => {
   });
 
   it('makes zero write requests in a steady-state reconcile', async () => {
-    await quiesce();
-    const before = reconcileCount();
+    await quiesce(op);
+    const before = reconcileCount(op);
     const since = Date.now();
     op.operator.controller()?.enqueueAll();
-    await waitFor(async () => reconcileCount() > before, { what: 'another reconcile' });
+    await waitFor(async () => reconcileCount(op) > before, { what: 'another reconcile' });
     await new Promise((r) => setTimeout(r, 300));
     expect(op.proxy.writes(since)).toEqual([]);
   });
@@ -219,14 +221,14 @@ describe('TrackerCluster changes', () => {
     expect(ours.length).toBeGreaterThan(0);
     for (const f of ours) expect(JSON.stringify(f.fieldsV1)).not.toContain('"f:replicas"');
     op.operator.controller()?.enqueueAll();
-    await quiesce();
+    await quiesce(op);
     expect((await deployment()).spec.replicas).toBe(2);
   });
 
   // The contrast to the next test: growing Keeper changes only the `zookeeper` section (cluster.yaml, a file
   // ClickHouse reloads), so the renderer's hot hash changes and the restart hash on the pod template does not.
   it('does not restart ClickHouse on a hot-reloadable change (Keeper grows: zookeeper section only)', async () => {
-    await quiesce();
+    await quiesce(op);
     const before = await chSets();
     const mapsBefore = await chConfigMaps();
     const restartsBefore = await restartEvents();
@@ -241,7 +243,7 @@ describe('TrackerCluster changes', () => {
       { what: 'every ClickHouse ConfigMap to list three Keeper nodes' },
     );
     await waitForCondition(rest, ns, name, 'Ready', 'True');
-    await quiesce();
+    await quiesce(op);
     const after = await chSets();
     for (const [i, m] of maps.entries()) {
       expect(m.data['cluster.yaml']).toContain(names.keeperHost(2));
@@ -300,6 +302,52 @@ describe('TrackerCluster changes', () => {
     );
   });
 
+  it('creates the prune CronJob for spec.schema.prune, and prunes it when the schedule is removed', async () => {
+    const path = `/apis/batch/v1/namespaces/${ns}/cronjobs/${names.prune}`;
+    const prune = { schedule: '17 3 * * *', suspend: true, mode: 'anonymise' };
+    await patchTc(rest, ns, name, { spec: { schema: { prune } } });
+    const created = await waitFor(async () => rest.getOrUndefined<KubeObject>(path), {
+      what: 'the prune CronJob',
+    });
+    expect(created.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'TrackerCluster', name });
+    const spec = created.spec as {
+      schedule: string;
+      suspend: boolean;
+      jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+    };
+    expect(spec).toMatchObject({ schedule: '17 3 * * *', suspend: true });
+    expect(spec.jobTemplate.spec.template.spec.containers[0]?.args).toEqual(
+      expect.arrayContaining(['prune', '--apply', 'anonymise']),
+    );
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    await patchTc(rest, ns, name, { spec: { schema: { prune: null } } });
+    await waitFor(async () => (await rest.getOrUndefined(path)) === undefined, {
+      what: 'the CronJob to be pruned',
+    });
+    await waitForCondition(rest, ns, name, 'Ready', 'True');
+  });
+
+  it('writes changed rollup rules (spec.schema.rollups) to every replica', async () => {
+    const rules = async (url: string) => {
+      const store = new ClickHouseStore({ url, database: 'default' });
+      const [row] = await store.query<{ values: string[] }>(
+        "SELECT argMax(values, updated_at) AS values FROM tracker.rollup_settings WHERE name = 'impression_daily.impression_enames'",
+      );
+      await store.close();
+      return row?.values;
+    };
+    const replicas = doubles.doubles.slice(0, 2);
+    for (const d of replicas) expect(await rules(d.url)).toEqual([]);
+    await patchTc(rest, ns, name, {
+      spec: { schema: { rollups: { impressionDaily: { impressionEnames: ['promo_view'] } } } },
+    });
+    for (const d of replicas) {
+      await waitFor(async () => JSON.stringify(await rules(d.url)) === '["promo_view"]', {
+        what: `the new rules on ${d.url}`,
+      });
+    }
+  });
+
   it('grows PVCs when storage grows and never shrinks them', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '2Gi' } } } });
     await waitFor(async () => (await chClaims()).every((c) => claimSize(c) === '2Gi'), {
@@ -307,7 +355,7 @@ describe('TrackerCluster changes', () => {
     });
     await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '1Gi' } } } });
     await waitForCondition(rest, ns, name, 'Ready', 'True');
-    await quiesce();
+    await quiesce(op);
     expect((await chClaims()).map(claimSize)).toEqual(['2Gi', '2Gi']);
   });
 });
@@ -316,7 +364,11 @@ describe('TrackerCluster shards', () => {
   it('scales out to a second shard and verifies the schema on all four replicas', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { shards: 2 } } });
     const tc = await waitForCondition(rest, ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
-    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({ replicas: 4, readyReplicas: 4 });
+    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({
+      replicas: 4,
+      readyReplicas: 4,
+      summary: '2x2 4/4',
+    });
     expect(condition(tc, 'SchemaReady')?.message).toContain('4 replicas');
   });
 
@@ -330,7 +382,7 @@ describe('TrackerCluster shards', () => {
     // Paused: decrease with allowDataLoss, then withdraw allowDataLoss (each update passes CEL on its own).
     await patchTc(rest, ns, name, { spec: { paused: true } });
     await waitForCondition(rest, ns, name, 'Ready', 'False', { reason: 'Paused' });
-    await quiesce();
+    await quiesce(op);
     const since = Date.now();
     await patchTc(rest, ns, name, { spec: { allowDataLoss: true, clickhouse: { shards: 1 } } });
     await patchTc(rest, ns, name, { spec: { allowDataLoss: false } });
@@ -441,22 +493,5 @@ async function schemaVersions(list: readonly { url: string }[]): Promise<number[
         await store.close();
       }
     }),
-  );
-}
-
-function reconcileCount(): number {
-  const metric = (op.operator.metrics.reconciles as unknown as { hashMap: Record<string, { value: number }> })
-    .hashMap;
-  return Object.values(metric).reduce((sum, v) => sum + v.value, 0);
-}
-
-/** Waits until the operator has made no write for a while (pods settled, status written). */
-async function quiesce(quietMs = 1500): Promise<void> {
-  await waitFor(
-    async () => {
-      const last = op.proxy.writes().at(-1)?.at ?? 0;
-      return Date.now() - last > quietMs;
-    },
-    { what: 'the operator to stop writing', timeoutMs: 30_000 },
   );
 }

@@ -16,6 +16,8 @@ export interface TableInfo {
   readonly columns: readonly Column[];
   /** Filled by a materialized view: the data path refuses direct writes (one derivation path). */
   readonly derived: boolean;
+  /** The column retention ages rows by (its TTL column); absent: the table keeps rows until erased. */
+  readonly ageColumn?: string;
 }
 
 export type Catalog = ReadonlyMap<string, TableInfo>;
@@ -26,12 +28,20 @@ const MV_TARGET = /CREATE MATERIALIZED VIEW[\s\S]*?\bTO \{\{ref (\w+)\}\}/;
 const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
 const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
 const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
+const TTL = /\{\{ttl (\w+)\}\}/;
+const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
   const tables = new Map<string, TableInfo>();
   const derived = new Set<string>();
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
+    const dropped = DROP_TABLE.exec(statement)?.[1];
+    if (dropped !== undefined) {
+      tables.delete(dropped);
+      derived.delete(dropped);
+      continue;
+    }
     const mv = MV_TARGET.exec(statement);
     if (mv?.[1]) derived.add(mv[1]);
     const alter = ALTER_TABLE.exec(withoutComments(statement));
@@ -43,7 +53,8 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
     if (!create?.[1]) continue;
     const [, name, likeTable, body] = create;
     const columns = likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name);
-    tables.set(name, { name, columns, derived: false });
+    const ageColumn = TTL.exec(statement)?.[1];
+    tables.set(name, { name, columns, derived: false, ...(ageColumn === undefined ? {} : { ageColumn }) });
   }
   for (const name of derived) {
     const info = tables.get(name);

@@ -7,6 +7,18 @@ export {
   type MigrateResult,
 } from './migrate.ts';
 export {
+  deleteMutation,
+  type MutationScope,
+  type Rendering,
+  readTarget,
+  storageName,
+  updateMutation,
+  type VisitorIds,
+  visitorParams,
+  visitorPredicate,
+} from './mutations.ts';
+export { type Anonymisation, anonymisation, PERSONAL_COLUMNS, PERSONAL_PARAMS } from './personal.ts';
+export {
   createDatabase,
   DEDUP_WINDOW_BLOCKS,
   loadMigrations,
@@ -20,3 +32,10 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
+export {
+  ensureRollupSettings,
+  type ImpressionRules,
+  type RollupRules,
+  type SettingRow,
+  settingRows,
+} from './rollups.ts';

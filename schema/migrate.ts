@@ -10,10 +10,16 @@ import {
   type RenderOptions,
   renderMigration,
 } from './render.ts';
+import { ensureRollupSettings, type RollupRules } from './rollups.ts';
 
 export interface MigrateOptions extends RenderOptions {
   /** Defaults to schema/migrations. */
   readonly migrations?: readonly Migration[];
+  /**
+   * The rules configurable rollups count by, written to rollup_settings after the migrations when they
+   * differ. Absent: the table is left as it is (callers pass the configuration's, which has the defaults).
+   */
+  readonly rollups?: RollupRules;
 }
 
 export interface MigrateResult {
@@ -61,6 +67,7 @@ export async function applyMigrations(store: SqlRunner, opts: MigrateOptions): P
     await applyOne(store, migration, opts);
     applied.push(migration.version);
   }
+  if (opts.rollups !== undefined) await ensureRollupSettings(store, opts.database, opts.rollups);
   const version = Math.max(0, ...migrations.map((m) => m.version));
   return { applied, skipped, version };
 }

@@ -68,6 +68,37 @@ describe('renderStatement', () => {
     expect(() => renderStatement(source, { database: 'tr', cluster: "a'b" })).toThrow(/invalid cluster/);
   });
 
+  const settings = `CREATE TABLE IF NOT EXISTS {{everywhere rules}} (
+  name String,
+  updated_at DateTime
+) ENGINE = {{engine ReplacingMergeTree(updated_at)}}
+ORDER BY name`;
+
+  it('renders an everywhere table as one table, on a cluster one Keeper path for every shard', () => {
+    const single = renderStatement(settings, { database: 'tr' });
+    expect(single).toHaveLength(1);
+    expect(single[0]).toContain('`tr`.`rules` (');
+    expect(single[0]).toContain('ENGINE = ReplacingMergeTree(updated_at)');
+    const [sql, ...rest] = renderStatement(settings, { database: 'tr', cluster: 'main' });
+    expect(rest).toEqual([]);
+    expect(sql).toContain("`tr`.`rules` ON CLUSTER 'main'");
+    expect(sql).toContain(
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/all/tr/rules', '{shard}-{replica}', updated_at)",
+    );
+  });
+
+  it('drops the Distributed table before its local table on a cluster', () => {
+    const drop = 'DROP TABLE IF EXISTS {{drop hits}} SYNC';
+    expect(renderStatement(drop, { database: 'tr' })).toEqual(['DROP TABLE IF EXISTS `tr`.`hits` SYNC']);
+    expect(renderStatement(drop, { database: 'tr', cluster: 'main' })).toEqual([
+      "DROP TABLE IF EXISTS `tr`.`hits` ON CLUSTER 'main' SYNC",
+      "DROP TABLE IF EXISTS `tr`.`hits_local` ON CLUSTER 'main' SYNC",
+    ]);
+    expect(() => renderStatement('DROP TABLE IF EXISTS {{drop a-b}}', { database: 'tr' })).toThrow(
+      /invalid table name/,
+    );
+  });
+
   it('records migrations cluster-wide on a cluster', () => {
     expect(migrationsTable({ database: 'tr', cluster: 'c' })).toContain("'{shard}-{replica}'");
   });
@@ -167,6 +198,24 @@ describe('buildCatalog', () => {
     expect(catalog.get('agreements')?.derived).toBe(true);
     expect(catalog.get('agreed')?.derived).toBe(false);
     expect(catalog.get('events')?.derived).toBe(false);
+  });
+
+  it('follows a dropped and re-created table: impression_daily is the rollup, not the first table', () => {
+    const info = catalog.get('impression_daily');
+    expect(info?.derived).toBe(true);
+    expect(info?.columns.map((c) => c.name)).toEqual([
+      'oid',
+      'day',
+      'campaign',
+      'xid',
+      'impressions',
+      'anonymous_impressions',
+      'identified_impressions',
+      'conversions',
+      'unique_visitors',
+    ]);
+    // Written by the schema runner only: not a table the data path may write.
+    expect(catalog.has('rollup_settings')).toBe(false);
   });
 
   it('copies the columns of a table declared AS another', () => {

@@ -13,6 +13,10 @@
 //   {{distribute expr}}   sharding key of the Distributed table (required on every data table)
 //   {{alter X}}           the table an ALTER TABLE changes: db.X; cluster: db.X_local ON CLUSTER c, and the
 //                         same statement again for the Distributed db.X ON CLUSTER c (its columns must match)
+//   {{everywhere X}}      a small table every node holds in full (settings a materialized view reads):
+//                         db.X; cluster: db.X ON CLUSTER c with one Keeper path for all shards, no Distributed
+//   {{drop X}}            the table a DROP TABLE removes: db.X; cluster: the Distributed db.X ON CLUSTER c,
+//                         then db.X_local ON CLUSTER c
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -98,10 +102,14 @@ export function renderMigration(migration: Migration, opts: RenderOptions): stri
 export function renderStatement(statement: string, opts: RenderOptions): string[] {
   checkOptions(opts);
   const altered = markerArg(statement, 'alter');
-  if (altered !== undefined) return renderAlter(statement, altered, opts);
-  const table = markerArg(statement, 'table');
-  const ctx = { ...opts, table };
-  if (table !== undefined) requireMarkers(statement, table);
+  if (altered !== undefined) return renderOnTargets(statement, 'alter', alterTargets(altered, opts));
+  const dropped = markerArg(statement, 'drop');
+  if (dropped !== undefined) return renderOnTargets(statement, 'drop', dropTargets(dropped, opts));
+  const everywhere = markerArg(statement, 'everywhere');
+  const table = markerArg(statement, 'table') ?? everywhere;
+  const ctx = { ...opts, table, everywhere: everywhere !== undefined };
+  // Every node holds an `everywhere` table in full: nothing to shard, and its writer replaces rows itself.
+  if (table !== undefined && !ctx.everywhere) requireMarkers(statement, table);
   let distributeBy: string | undefined;
   const body = statement.replace(MARKER, (_m, name: string, arg: string | undefined) => {
     if (name === 'distribute') {
@@ -111,21 +119,32 @@ export function renderStatement(statement: string, opts: RenderOptions): string[
     return renderMarker(name, arg ?? '', ctx);
   });
   const rendered = tidy(body);
-  if (opts.cluster === undefined || table === undefined) return [rendered];
+  if (opts.cluster === undefined || table === undefined || ctx.everywhere) return [rendered];
   return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
 }
 
-function renderAlter(statement: string, table: string, opts: RenderOptions): string[] {
+/** ALTER TABLE of data table X: on a cluster the local table first, then the Distributed one over it. */
+function alterTargets(table: string, opts: RenderOptions): string[] {
+  return clusterTargets(table, opts, ['local', 'distributed']);
+}
+
+/** DROP TABLE of data table X: on a cluster the Distributed table first (it reads the local one). */
+function dropTargets(table: string, opts: RenderOptions): string[] {
+  return clusterTargets(table, opts, ['distributed', 'local']);
+}
+
+function clusterTargets(table: string, opts: RenderOptions, order: readonly ('local' | 'distributed')[]) {
   if (!IDENTIFIER.test(table)) throw new Error(`render: invalid table name ${table}`);
   const db = quoteIdent(opts.database);
-  const targets = opts.cluster
-    ? [
-        `${db}.${quoteIdent(`${table}_local`)}${onCluster(opts)}`,
-        `${db}.${quoteIdent(table)}${onCluster(opts)}`,
-      ]
-    : [`${db}.${quoteIdent(table)}`];
+  if (!opts.cluster) return [`${db}.${quoteIdent(table)}`];
+  const name = (which: 'local' | 'distributed') => (which === 'local' ? `${table}_local` : table);
+  return order.map((which) => `${db}.${quoteIdent(name(which))}${onCluster(opts)}`);
+}
+
+/** The statement once per target, its `{{marker X}}` replaced by that target. */
+function renderOnTargets(statement: string, marker: string, targets: readonly string[]): string[] {
   return targets.map((target) =>
-    tidy(statement.replace(MARKER, (m, name: string) => (name === 'alter' ? target : m))),
+    tidy(statement.replace(MARKER, (m, name: string) => (name === marker ? target : m))),
   );
 }
 
@@ -163,6 +182,8 @@ export function mutationTarget(table: string, opts: Pick<RenderOptions, 'databas
 
 interface MarkerContext extends RenderOptions {
   readonly table: string | undefined;
+  /** Inside {{everywhere X}}: one replica set spanning every shard. */
+  readonly everywhere?: boolean;
 }
 
 function renderMarker(name: string, arg: string, ctx: MarkerContext): string {
@@ -175,6 +196,7 @@ function renderMarker(name: string, arg: string, ctx: MarkerContext): string {
         ? `${db}.${quoteIdent(`${arg}_local`)}${onCluster(ctx)}`
         : `${db}.${quoteIdent(arg)}`;
     case 'object':
+    case 'everywhere':
       return `${db}.${quoteIdent(arg)}${onCluster(ctx)}`;
     case 'ref':
       return ctx.cluster ? `${db}.${quoteIdent(`${arg}_local`)}` : `${db}.${quoteIdent(arg)}`;
@@ -197,8 +219,12 @@ function renderEngine(engine: string, ctx: MarkerContext): string {
   const [, name, args] = match;
   if (!ctx.cluster) return args === undefined ? `${name}` : `${name}(${args})`;
   if (ctx.table === undefined) throw new Error(`render engine ${engine}: only inside {{table X}}`);
-  const path = `'/clickhouse/tables/{shard}/${ctx.database}/${ctx.table}_local'`;
-  const all = [path, "'{replica}'", ...(args ? [args] : [])].join(', ');
+  // A table every node holds: one Keeper path for the whole cluster and a replica name unique across shards
+  // (as schema_migrations), so a row written on any node reaches every shard.
+  const [path, replica] = ctx.everywhere
+    ? [`'/clickhouse/tables/all/${ctx.database}/${ctx.table}'`, "'{shard}-{replica}'"]
+    : [`'/clickhouse/tables/{shard}/${ctx.database}/${ctx.table}_local'`, "'{replica}'"];
+  const all = [path, replica, ...(args ? [args] : [])].join(', ');
   return `Replicated${name}(${all})`;
 }
 

@@ -1,6 +1,7 @@
 // The embedded store (the default): a chdb Session on a local directory. Everything goes
 // through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Session } from 'chdb';
 import type { Row, Store } from './contract.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
@@ -33,6 +34,31 @@ export interface EmbeddedStoreOptions {
   readonly database: string;
 }
 
+/**
+ * The data directory is held by another process: chdb (like a ClickHouse server) locks it for as long as a
+ * session is open, so a running ingest keeps every other process out until it stops.
+ */
+export class EmbeddedStoreLocked extends Error {
+  override readonly name = 'EmbeddedStoreLocked';
+}
+
+/** chdb's error for a directory another process holds; anything else passes through unchanged. */
+function lockedOr(err: unknown, path: string): unknown {
+  if (!/Failed to create connection/.test((err as Error).message ?? '')) return err;
+  let holder = '';
+  try {
+    // The lock holder writes its pid into <path>/status while it runs.
+    const pid = /PID:\s*(\d+)/.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1];
+    if (pid !== undefined) holder = ` (pid ${pid})`;
+  } catch {
+    // No status file to name the holder by: the message stands without it.
+  }
+  return new EmbeddedStoreLocked(
+    `open the embedded engine at ${path}: another process${holder} holds it; one process at a time may use a data directory, and a running ingest holds its directory until it stops`,
+    { cause: err },
+  );
+}
+
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly #session: Session;
@@ -49,8 +75,14 @@ export class EmbeddedStore implements Store {
     process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
     const { Session } = await import('chdb');
     mkdirSync(opts.path, { recursive: true });
-    // chdb binds one data directory per process (its README): a second path throws here.
-    const session = new Session(opts.path, { connectionArgs: [...ENGINE_ARGS] });
+    // chdb binds one data directory per process (its README): a second path throws here, and a directory
+    // another process holds throws EmbeddedStoreLocked.
+    let session: Session;
+    try {
+      session = new Session(opts.path, { connectionArgs: [...ENGINE_ARGS] });
+    } catch (err) {
+      throw lockedOr(err, opts.path);
+    }
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);

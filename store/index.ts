@@ -13,5 +13,5 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
 export type { Row, SqlRunner, Store } from './contract.ts';
-export { EmbeddedStore, type EmbeddedStoreOptions } from './embedded.ts';
+export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
 export { clickhouseCode, isDataError } from './errors.ts';

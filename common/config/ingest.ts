@@ -135,6 +135,35 @@ export const Retention = Type.Object(
   strict,
 );
 
+/** An ename or etyp as stored: the ingest lower-cases both, so an upper-case rule could never match. */
+const StoredName = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[^A-Z]+$',
+  description: 'Lower case, as the ingest stores ename and etyp.',
+});
+const names = (defaults: string[], description: string) =>
+  Type.Array(StoredName, { maxItems: 64, default: defaults, description });
+
+/** What impression_daily counts; its materialized view reads these rules at every insert. */
+export const ImpressionRules = Type.Object(
+  {
+    impressionEtyps: names(['impression'], 'Events with one of these etyps are impressions.'),
+    impressionEnames: names([], 'Events with one of these enames are impressions too.'),
+    conversionEnames: names(['conversion'], 'Events with one of these enames are conversions.'),
+  },
+  { ...strict, default: {} },
+);
+
+export const Rollups = Type.Object(
+  { impressionDaily: ImpressionRules },
+  {
+    ...strict,
+    description:
+      'Rules of the rollups derived from events; a change applies to events inserted after it (counted rows stay as they are).',
+  },
+);
+
 export const GeoIp = Type.Object(
   {
     file: Type.Optional(Type.String({ description: 'IP2Location BIN file.' })),
@@ -271,6 +300,7 @@ export const IngestConfig = Type.Object(
     rateLimits: Type.Optional(RateLimits),
     privacy: Type.Optional(Privacy),
     retention: Type.Optional(Retention),
+    rollups: Type.Optional(Rollups),
     geoip: Type.Optional(GeoIp),
     nats: Type.Optional(Nats),
     apiKeys: Type.Optional(ApiKeys),

@@ -14,7 +14,13 @@ import {
   type Store as StoreConfig,
 } from '../../common/config/datapath.ts';
 import { defaultsOf } from '../../common/config/loader.ts';
-import { applyMigrations, buildCatalog, type Catalog, type Retention } from '../../schema/index.ts';
+import {
+  applyMigrations,
+  buildCatalog,
+  type Catalog,
+  type Retention,
+  type RollupRules,
+} from '../../schema/index.ts';
 import { createStore, type Row, type Store } from '../../store/index.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
@@ -38,6 +44,8 @@ export interface DataPathConfig {
   readonly spool: SpoolConfig;
   readonly batching: Batching;
   readonly retention: Retention;
+  /** What the configurable rollups count; written with the schema (embedded store). */
+  readonly rollups?: RollupRules;
 }
 
 export interface DataPathOptions {
@@ -55,7 +63,13 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   const store = opts.store ?? (await createStore(config.store));
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
-    await applyMigrations(store, { database: config.store.database, cluster, retention: config.retention });
+    const { retention, rollups } = config;
+    await applyMigrations(store, {
+      database: config.store.database,
+      cluster,
+      retention,
+      ...(rollups === undefined ? {} : { rollups }),
+    });
   }
   const spool = await openSpool(config.spool, () => clock.now());
   const path = new Pipeline(config, { ...opts, clock, store, spool });

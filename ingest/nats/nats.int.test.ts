@@ -6,6 +6,7 @@ import type { Row } from '../../store/index.ts';
 import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { startConsumer } from './consumer.ts';
+import { createKvBurstBucket } from './kv-burst.ts';
 import { createKvDailyCounter } from './kv-counter.ts';
 import { createKvSaltStore } from './kv-salts.ts';
 import { createPublisher } from './publisher.ts';
@@ -20,8 +21,14 @@ afterAll(() => nc.drain());
 describe('rate limits shared through NATS KV', () => {
   it('two replicas count one daily quota together; concurrent increments are not lost', async () => {
     const bucket = `rl_${Date.now()}`;
-    const a = createRateLimiter({ perDay: 10, burst: 0 }, await createKvDailyCounter(nc, bucket, hasher));
-    const b = createRateLimiter({ perDay: 10, burst: 0 }, await createKvDailyCounter(nc, bucket, hasher));
+    const a = createRateLimiter(
+      { perDay: 10, burst: 0 },
+      { daily: await createKvDailyCounter(nc, bucket, hasher) },
+    );
+    const b = createRateLimiter(
+      { perDay: 10, burst: 0 },
+      { daily: await createKvDailyCounter(nc, bucket, hasher) },
+    );
     const now = Date.UTC(2025, 5, 1, 12);
     const verdicts = await Promise.all(
       Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).hit('198.51.100.4', now)),
@@ -30,6 +37,26 @@ describe('rate limits shared through NATS KV', () => {
     const refused = verdicts.find((v) => !v.ok);
     expect(refused).toMatchObject({ ok: false, reason: 'daily' });
     expect((await a.hit('198.51.100.5', now)).ok).toBe(true); // another IP has its own quota
+  });
+});
+
+describe('the burst bucket shared through NATS KV', () => {
+  it('two replicas draw from one bucket per IP, and its refill is shared too', async () => {
+    const bucket = `burst_${Date.now()}`;
+    const limiter = async () =>
+      createRateLimiter({ perDay: 0, burst: 4 }, { burst: await createKvBurstBucket(nc, bucket, hasher) });
+    const [a, b] = [await limiter(), await limiter()];
+    const t0 = Date.UTC(2025, 5, 1, 12);
+    const hits = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).hit('198.51.100.8', t0)),
+    );
+    expect(hits.filter((v) => v.ok)).toHaveLength(4);
+    expect(hits.find((v) => !v.ok)).toEqual({ ok: false, reason: 'burst', retryAfterS: 1 });
+    // Half a second later two tokens are back, for both replicas together.
+    const later = [await a.hit('198.51.100.8', t0 + 500), await b.hit('198.51.100.8', t0 + 500)];
+    expect(later.map((v) => v.ok)).toEqual([true, true]);
+    expect((await a.hit('198.51.100.8', t0 + 500)).ok).toBe(false);
+    expect((await b.hit('198.51.100.9', t0 + 500)).ok).toBe(true); // another IP has its own bucket
   });
 });
 

@@ -10,9 +10,9 @@ describe('eraseStatements', () => {
     const statements = eraseStatements({ vid }, { database: 'tracker' });
     const events = statements.find((s) => s.table === 'events');
     expect(events?.sql).toBe(
-      'ALTER TABLE `tracker`.`events` DELETE WHERE (vid = {vid:UUID}) SETTINGS mutations_sync = 1',
+      'ALTER TABLE `tracker`.`events` DELETE WHERE (vid IN {vids:Array(UUID)}) SETTINGS mutations_sync = 1',
     );
-    expect(events?.params).toEqual({ vid });
+    expect(events?.params).toEqual({ vids: [vid] });
     for (const s of statements) expect(s.sql).not.toMatch(/_local|ON CLUSTER/);
   });
 
@@ -20,7 +20,7 @@ describe('eraseStatements', () => {
     const statements = eraseStatements({ vid, oid }, { database: 'tracker', cluster: 'tracker_cluster' });
     const events = statements.find((s) => s.table === 'events');
     expect(events?.sql).toBe(
-      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'tracker_cluster' DELETE WHERE (vid = {vid:UUID}) AND oid = {oid:UUID} SETTINGS mutations_sync = 2",
+      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'tracker_cluster' DELETE WHERE (vid IN {vids:Array(UUID)}) AND oid = {oid:UUID} SETTINGS mutations_sync = 2",
     );
     for (const s of statements) {
       expect(s.sql).toContain(`\`tracker\`.\`${s.table}_local\` ON CLUSTER 'tracker_cluster' DELETE`);

@@ -1,9 +1,16 @@
 // Erasing a visitor/user (vid, uid or hashed email) from every table, and the status of erase requests. The
 // table list comes from the schema catalog, so a new table with a vid/uid column is covered without touching
-// this file. On a cluster the mutation must target the Replicated `X_local` tables ON CLUSTER: an
-// ALTER … DELETE on the Distributed `X` fails (schema/README.md, ADR 0002). eraseStatements is pure; the
-// repository runs them.
-import { buildCatalog, type Catalog, mutationTarget } from '../../schema/index.ts';
+// this file. Which rows are the visitor's, and how a mutation targets each rendering (on a cluster the
+// `X_local` tables ON CLUSTER), is schema/mutations.ts, shared with `tracker prune`. eraseStatements is
+// pure; the repository runs them.
+import {
+  buildCatalog,
+  type Catalog,
+  deleteMutation,
+  type Rendering,
+  visitorParams,
+  visitorPredicate,
+} from '../../schema/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { Config } from '../config.ts';
 
@@ -16,11 +23,7 @@ export interface EraseTarget {
 }
 
 /** Which schema rendering the statements target (schema/render.ts). */
-export interface EraseRendering {
-  readonly database: string;
-  /** Cluster name: target `<db>.<t>_local ON CLUSTER '<cluster>'`. Absent: single node. */
-  readonly cluster?: string;
-}
+export type EraseRendering = Rendering;
 
 /** The rendering of the configured store: a cluster only for a clickhouse store with store.cluster. */
 export function eraseRendering(store: Config['store']): EraseRendering {
@@ -34,39 +37,26 @@ export interface EraseStatement {
   readonly params: Record<string, unknown>;
 }
 
-function predicate(cols: Set<string>, t: EraseTarget, table: string): string | undefined {
-  const or: string[] = [];
-  if (t.vid !== undefined && cols.has('vid')) or.push('vid = {vid:UUID}');
-  if (t.uid !== undefined && cols.has('uid')) or.push('uid = {uid:UUID}');
-  if (table === 'ltv') {
-    if (t.vid !== undefined) or.push("(id_type = 'vid' AND id = {vid:UUID})");
-    if (t.uid !== undefined) or.push("(id_type = 'uid' AND id = {uid:UUID})");
-  }
-  if (t.ehash !== undefined && table === 'events') or.push('toString(params.ehash) = {ehash:String}');
-  if (or.length === 0) return undefined;
-  const scope = t.oid !== undefined && cols.has('oid') ? ' AND oid = {oid:UUID}' : '';
-  return `(${or.join(' OR ')})${scope}`;
-}
+const one = (id: string | undefined): string[] | undefined => (id === undefined ? undefined : [id]);
 
-/**
- * One `ALTER TABLE … DELETE` per table holding the target's ids. mutations_sync waits for the mutation:
- * on this server (1), or on every replica (2) so the request's status means erased everywhere.
- */
+/** One `ALTER TABLE … DELETE` per table holding the target's ids, waiting until it is done everywhere. */
 export function eraseStatements(
   target: EraseTarget,
   rendering: EraseRendering,
   catalog: Catalog = buildCatalog(),
 ): EraseStatement[] {
-  const params: Record<string, unknown> = {};
-  for (const k of ['vid', 'uid', 'ehash', 'oid'] as const) if (target[k] !== undefined) params[k] = target[k];
-  const sync = rendering.cluster === undefined ? 1 : 2;
+  const ids = {
+    vids: one(target.vid),
+    uids: one(target.uid),
+    ehashes: one(target.ehash),
+    ...(target.oid === undefined ? {} : { oid: target.oid }),
+  };
+  const params = visitorParams(ids);
   const out: EraseStatement[] = [];
   for (const info of catalog.values()) {
-    const where = predicate(new Set(info.columns.map((c) => c.name)), target, info.name);
+    const where = visitorPredicate(info, ids);
     if (where === undefined) continue;
-    const table = mutationTarget(info.name, rendering);
-    const sql = `ALTER TABLE ${table} DELETE WHERE ${where} SETTINGS mutations_sync = ${sync}`;
-    out.push({ table: info.name, sql, params });
+    out.push({ table: info.name, sql: deleteMutation(info.name, where, rendering), params });
   }
   return out;
 }

@@ -260,6 +260,19 @@ describe('ops', () => {
     expect(res.json()).toMatchObject({ error: 'NOT_FOUND' });
     expect(dp.rows.size).toBe(0);
   });
+  // The Go tracker's /api reverse proxy and /tr/v1/pub file server are left to the Ingress (docs/go-tracker.md):
+  // the ingest neither forwards a request nor reads a file for them.
+  it.each([
+    ['GET', '/api/v2/users?id=1'],
+    ['POST', '/api/orders'],
+    ['GET', '/tr/v1/pub/tracker.js'],
+    ['GET', '/tr/v1/pub/../../etc/passwd'],
+  ])('%s %s → 404 JSON, no event (no proxy, no static files)', async (method, url) => {
+    const res = await app.inject({ method: method as 'GET' | 'POST', url });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'NOT_FOUND' });
+    expect(dp.rows.size).toBe(0);
+  });
 });
 
 describe('client IP and rate limits', () => {

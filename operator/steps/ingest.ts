@@ -1,4 +1,5 @@
-// ingest: after SchemaReady, the NATS and ingest objects. A config change changes the config-hash annotation
+// ingest: after SchemaReady, the NATS and ingest objects, and the prune CronJob (it runs the ingest image
+// against the schema, so it waits for the same gate). A config change changes the config-hash annotation
 // on the pod template (cdk8s/ingest.ts), so the Deployment rolls. With autoscaling the rendered Deployment
 // has no `replicas`; before the operator stops applying that field, its current value is handed to a second
 // field manager, so dropping it does not reset the Deployment to 1 replica (the HPA then owns it).
@@ -75,8 +76,10 @@ export const ingest: Step = {
     const deployment = own.find((o) => o.kind === 'Deployment');
     if (deployment) await handOverReplicas(deployment, state, deps);
     await applyAll(own, state, deps);
+    await applyAll(componentObjects(objects, 'prune'), state, deps);
     const live = workloadStatus(deps.cache.get(kinds.Deployment, names.namespace, names.ingest));
-    state.status.ingest = { replicas: live?.replicas ?? 0, readyReplicas: live?.readyReplicas ?? 0 };
+    const [desired, ready] = [live?.replicas ?? 0, live?.readyReplicas ?? 0];
+    state.status.ingest = { replicas: desired, readyReplicas: ready, summary: `${ready}/${desired}` };
     state.status.ingestEndpoint = `${tc.spec.ingest.tls ? 'https' : 'http'}://${names.ingestHost}`;
     const message = `${live?.readyReplicas ?? 0}/${live?.replicas ?? 0} ingest pods ready and up to date`;
     if (live?.rolledOut) {

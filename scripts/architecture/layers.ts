@@ -44,6 +44,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ],
     ['operator/clickhouse-clients.ts'],
     ['operator/clickhouse.ts'],
+    ['operator/replication.ts'],
     ['operator/reconcile/'],
     ['operator/steps/'],
     ['operator/controller/'],

@@ -45,7 +45,6 @@ export const TABLE_DEFAULTS: Readonly<Record<string, TableSettings>> = {
   mtriage: hybrid(50, 2, 2, 1, 5, 50),
   payments: immediate(5, 100),
   ltv: immediate(5, 50),
-  impression_daily: hybrid(250, 4, 6, 3, 3, 200),
   agreed: hybrid(100, 3, 2, 3),
   // Deviation: batched for 2 s, a new short link would answer 404 until its batch flushed; it must resolve at once.
   redirects: immediate(3, 100),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from './limiter.ts';
+import { createRateLimiter, drawToken } from './limiter.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 23, 59, 0);
 
@@ -34,5 +34,30 @@ describe('rate limiter', () => {
   it('0 disables both limits', async () => {
     const l = createRateLimiter({ perDay: 0, burst: 0 });
     for (let i = 0; i < 100; i++) expect((await l.hit('a', T0)).ok).toBe(true);
+  });
+
+  it('a failing shared store does not fail the request: this process counts it, and says so', async () => {
+    const errors: unknown[] = [];
+    const down = async () => {
+      throw new Error('nats: connection closed');
+    };
+    const l = createRateLimiter(
+      { perDay: 3, burst: 2 },
+      {
+        burst: { take: down },
+        daily: { increment: down, close: async () => {} },
+        onSharedError: (e) => errors.push(e),
+      },
+    );
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await l.hit('a', T0));
+    expect(verdicts.map((v) => v.ok)).toEqual([true, true, false]);
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a bucket never refills for time going backwards (a replica whose clock is behind)', () => {
+    const { next } = drawToken({ tokens: 0, at: T0 }, T0 - 5000, 10);
+    expect(next).toEqual({ tokens: 0, at: T0 });
+    expect(drawToken({ tokens: 0, at: T0 }, T0 + 100, 10).verdict).toEqual({ ok: true });
   });
 });

@@ -1,6 +1,9 @@
 // Rate limits: a per-IP token bucket for bursts and a per-IP daily quota. An IP not seen today simply starts
 // at zero (it must never count as over the limit).
-// Counters are bounded (LRU), so a flood of distinct IPs cannot grow memory without limit.
+// Both are kept in this process (bounded LRUs, so a flood of distinct IPs cannot grow memory without limit)
+// or, with `rateLimits.shared: nats`, in NATS KV so every replica draws from the same bucket and quota.
+// When the shared store fails, the request is counted by this process's own limits instead: a limiter
+// outage must not become an ingest outage (the same choice as @fastify/rate-limit's skipOnError).
 import { LRUCache } from 'lru-cache';
 
 export type Verdict = { ok: true } | { ok: false; reason: 'burst' | 'daily'; retryAfterS: number };
@@ -26,23 +29,53 @@ export interface DailyCounter {
   close(): Promise<void>;
 }
 
+/** A token bucket per key: capacity `rate`, refilled at `rate` tokens per second; a hit takes one. */
+export interface BurstBucket {
+  take(key: string, now: number, rate: number): Promise<Verdict>;
+}
+
+/** Stores shared by every replica; each one that is absent is kept in this process. */
+export interface SharedLimits {
+  readonly daily?: DailyCounter;
+  readonly burst?: BurstBucket;
+  /** A shared store failed and this request was counted locally instead. */
+  readonly onSharedError?: (err: unknown) => void;
+}
+
 const DAY_MS = 86_400_000;
 export const utcDay = (now: number) => new Date(now).toISOString().slice(0, 10);
 const secondsToMidnight = (now: number) => Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
 
-function createBucket(settings: LimitSettings) {
-  const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: settings.maxKeys ?? 100_000 });
-  return (key: string, now: number): Verdict => {
-    const rate = settings.burst;
-    const b = buckets.get(key) ?? { tokens: rate, at: now };
-    b.tokens = Math.min(rate, b.tokens + ((now - b.at) / 1000) * rate);
-    b.at = now;
-    buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, reason: 'burst', retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / rate)) };
+export interface BucketState {
+  readonly tokens: number;
+  readonly at: number;
+}
+
+/**
+ * One hit on a bucket: refill for the time since `state.at` (never for time going backwards, which a
+ * replica with a slower clock would otherwise cause), then take a token if there is one.
+ */
+export function drawToken(
+  state: BucketState | undefined,
+  now: number,
+  rate: number,
+): { next: BucketState; verdict: Verdict } {
+  const prev = state ?? { tokens: rate, at: now };
+  const at = Math.max(prev.at, now);
+  const tokens = Math.min(rate, prev.tokens + ((at - prev.at) / 1000) * rate);
+  if (tokens >= 1) return { next: { tokens: tokens - 1, at }, verdict: { ok: true } };
+  const retryAfterS = Math.max(1, Math.ceil((1 - tokens) / rate));
+  return { next: { tokens, at }, verdict: { ok: false, reason: 'burst', retryAfterS } };
+}
+
+export function createLocalBucket(maxKeys: number): BurstBucket {
+  const buckets = new LRUCache<string, BucketState>({ max: maxKeys });
+  return {
+    take: async (key, now, rate) => {
+      const { next, verdict } = drawToken(buckets.get(key), now, rate);
+      buckets.set(key, next);
+      return verdict;
+    },
   };
 }
 
@@ -59,23 +92,46 @@ function createLocalDaily(maxKeys: number): DailyCounter {
   };
 }
 
-/**
- * Burst limits are always local (a second is too short to share usefully); the daily quota uses the
- * shared counter when one is given (NATS KV across replicas), an in-process one otherwise.
- */
-export function createRateLimiter(settings: LimitSettings, shared?: DailyCounter): RateLimiter {
-  const bucket = settings.burst > 0 ? createBucket(settings) : undefined;
-  const daily = settings.perDay > 0 ? (shared ?? createLocalDaily(settings.maxKeys ?? 100_000)) : undefined;
+/** The shared call, or the local one when the shared store throws. */
+async function sharedOrLocal<T>(
+  shared: (() => Promise<T>) | undefined,
+  local: () => Promise<T>,
+  onError: (err: unknown) => void,
+): Promise<T> {
+  if (shared === undefined) return local();
+  try {
+    return await shared();
+  } catch (err) {
+    onError(err);
+    return local();
+  }
+}
+
+export function createRateLimiter(settings: LimitSettings, shared: SharedLimits = {}): RateLimiter {
+  const maxKeys = settings.maxKeys ?? 100_000;
+  const onError = shared.onSharedError ?? (() => {});
+  const localBucket = createLocalBucket(maxKeys);
+  const localDaily = createLocalDaily(maxKeys);
+  const { burst: sharedBurst, daily: sharedDaily } = shared;
+  const take = async (key: string, now: number): Promise<Verdict> => {
+    if (settings.burst === 0) return { ok: true };
+    const viaShared = sharedBurst && (() => sharedBurst.take(key, now, settings.burst));
+    return sharedOrLocal(viaShared, () => localBucket.take(key, now, settings.burst), onError);
+  };
+  const count = (key: string, day: string): Promise<number> => {
+    const viaShared = sharedDaily && (() => sharedDaily.increment(key, day));
+    return sharedOrLocal(viaShared, () => localDaily.increment(key, day), onError);
+  };
   return {
     async hit(key, now) {
-      const burst = bucket?.(key, now);
-      if (burst !== undefined && !burst.ok) return burst;
-      if (daily === undefined) return { ok: true };
-      const n = await daily.increment(key, utcDay(now));
+      const burst = await take(key, now);
+      if (!burst.ok) return burst;
+      if (settings.perDay === 0) return { ok: true };
+      const n = await count(key, utcDay(now));
       return n > settings.perDay
         ? { ok: false, reason: 'daily', retryAfterS: secondsToMidnight(now) }
         : { ok: true };
     },
-    close: async () => daily?.close(),
+    close: async () => sharedDaily?.close(),
   };
 }
