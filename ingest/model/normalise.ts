@@ -95,11 +95,32 @@ function contentAsEname(cols: Obj): void {
   }
 }
 
-async function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
-  const salt = await deps.salts.forDay(ctx.now);
-  return uuidFromBytes(
-    deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent),
-  );
+// Per request, not per event: every event of a batch shares its request's context, so what derives from
+// the context alone (the cookieless id, the server columns) is computed once per request.
+const cookielessIds = new WeakMap<RequestContext, Promise<string>>();
+const serverColumnsOf = new WeakMap<RequestContext, Obj>();
+const geoOf = new WeakMap<RequestContext, Promise<GeoInfo | undefined>>();
+
+function geoLookup(ctx: RequestContext, deps: EventDeps): Promise<GeoInfo | undefined> {
+  let geo = geoOf.get(ctx);
+  if (geo === undefined) {
+    geo = deps.geo.lookup(ctx.ip);
+    geoOf.set(ctx, geo);
+  }
+  return geo;
+}
+
+function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
+  let vid = cookielessIds.get(ctx);
+  if (vid === undefined) {
+    vid = deps.salts
+      .forDay(ctx.now)
+      .then((salt) =>
+        uuidFromBytes(deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent)),
+      );
+    cookielessIds.set(ctx, vid);
+  }
+  return vid;
 }
 
 async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
@@ -137,6 +158,15 @@ function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
 }
 
 function serverColumns(ctx: RequestContext, deps: EventDeps): Obj {
+  let server = serverColumnsOf.get(ctx);
+  if (server === undefined) {
+    server = computeServerColumns(ctx, deps);
+    serverColumnsOf.set(ctx, server);
+  }
+  return server;
+}
+
+function computeServerColumns(ctx: RequestContext, deps: EventDeps): Obj {
   const server: Obj = {
     hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
     ip: applyIpMode(ctx.ip, deps.ipMode),
@@ -199,7 +229,7 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
+  const geo = needsGeo(cols) && ctx.ip !== '' ? await geoLookup(ctx, deps) : undefined;
   geoFill(cols, geo);
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
   const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
