@@ -35,7 +35,15 @@ export const ConditionReason = {
   WaitingForKeeper: 'WaitingForKeeper',
   ReplicasNotReady: 'ReplicasNotReady',
   RestartInProgress: 'RestartInProgress',
+  /** ClickHouse restarts wait until the Keeper StatefulSet has rolled out (Keeper before ClickHouse). */
+  WaitingForKeeperRollout: 'WaitingForKeeperRollout',
+  /** A restarted replica stayed unhealthy past clickhouse.restartTimeoutMs: no other replica restarts. */
+  RolloutFailed: 'RolloutFailed',
   ShardDecreaseRefused: 'ShardDecreaseRefused',
+  /** A removed replica is kept until its shard's survivor has fetched its parts (SYSTEM SYNC REPLICA). */
+  ReplicaSyncPending: 'ReplicaSyncPending',
+  /** A replica is not recreated on a volume whose Keeper metadata was dropped; the user deletes the PVC. */
+  StaleReplicaVolume: 'StaleReplicaVolume',
   // Schema.
   WaitingForClickHouse: 'WaitingForClickHouse',
   MigrationsPending: 'MigrationsPending',
@@ -43,8 +51,6 @@ export const ConditionReason = {
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
-  // Ready.
-  ComponentsNotReady: 'ComponentsNotReady',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
@@ -60,6 +66,12 @@ export const EventReason = {
   RestartingReplica: 'RestartingReplica',
   VolumeExpanded: 'VolumeExpanded',
   SecretCreated: 'SecretCreated',
+  /** A removed replica's StatefulSet was deleted after its shard's survivor fetched its parts. */
+  ReplicaRetired: 'ReplicaRetired',
+  /** A removed replica's Keeper metadata was dropped (SYSTEM DROP REPLICA) and its volume marked. */
+  ReplicaDropped: 'ReplicaDropped',
+  /** Someone else changed a field the operator applies; the operator applied it again. */
+  DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */
   WriteFailed: 'WriteFailed',
 } as const;

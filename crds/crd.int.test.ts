@@ -181,7 +181,7 @@ describe('TrackerCluster CRD on the real apiserver', () => {
     });
   });
 
-  it('has a status subresource and printer columns Ready, Shards, Replicas, Ingest, Age', async () => {
+  it('has a status subresource and printer columns Ready, Reason, ClickHouse, Ingest, Schema, Age', async () => {
     await create(tc('status', { clickhouse: { shards: 2, replicas: 3 } }));
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const status = {
@@ -195,7 +195,9 @@ describe('TrackerCluster CRD on the real apiserver', () => {
           lastTransitionTime: now,
         },
       ],
-      ingest: { replicas: 2, readyReplicas: 2 },
+      clickhouse: { replicas: 6, readyReplicas: 5, summary: '2x3 5/6' },
+      ingest: { replicas: 2, readyReplicas: 2, summary: '2/2' },
+      appliedSchemaVersion: 7,
     };
     const patch = JSON.stringify({ status });
     kubectlOk(kubeconfig, [
@@ -211,7 +213,15 @@ describe('TrackerCluster CRD on the real apiserver', () => {
     ]);
     const table = kubectlOk(kubeconfig, ['get', 'tc', 'status', '-n', namespace]);
     const [header, row] = table.trim().split('\n');
-    expect(header?.split(/\s+/)).toEqual(['NAME', 'READY', 'SHARDS', 'REPLICAS', 'INGEST', 'AGE']);
-    expect(row?.split(/\s+/).slice(0, 5)).toEqual(['status', 'True', '2', '3', '2']);
+    expect(header?.split(/\s+/)).toEqual([
+      'NAME',
+      'READY',
+      'REASON',
+      'CLICKHOUSE',
+      'INGEST',
+      'SCHEMA',
+      'AGE',
+    ]);
+    expect(row?.split(/\s+/).slice(0, 7)).toEqual(['status', 'True', 'Available', '2x3', '5/6', '2/2', '7']);
   });
 });

@@ -31,14 +31,17 @@ describe('TrackerCluster CRD', () => {
     expect(v.subresources?.status).toEqual({});
   });
 
-  it('printer columns Ready, Shards, Replicas, Ingest, Age', () => {
-    expect(v.additionalPrinterColumns?.map((c) => c.name)).toEqual([
+  it('printer columns answer "is it working"; Keeper and the message only with -o wide', () => {
+    const columns = v.additionalPrinterColumns ?? [];
+    expect(columns.filter((c) => !c.priority).map((c) => c.name)).toEqual([
       'Ready',
-      'Shards',
-      'Replicas',
+      'Reason',
+      'ClickHouse',
       'Ingest',
+      'Schema',
       'Age',
     ]);
+    expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Keeper', 'Message']);
   });
 
   it.each(Object.entries(rules))('places CEL rule %s in the schema', (_name, rule) => {

@@ -27,21 +27,44 @@ function openApiSchema(): JsonSchema {
   };
 }
 
+const ready = `.status.conditions[?(@.type=="${ConditionType.Ready}")]`;
+
+/** What `kubectl get trackerclusters` shows: is it working, and if not, what the operator waits for. */
 const printerColumns = [
+  { name: 'Ready', type: 'string', jsonPath: `${ready}.status` },
   {
-    name: 'Ready',
+    name: 'Reason',
     type: 'string',
-    jsonPath: `.status.conditions[?(@.type=="${ConditionType.Ready}")].status`,
+    jsonPath: `${ready}.reason`,
+    description: 'Available when ready; otherwise what the operator waits for (the first gate not passed).',
   },
-  { name: 'Shards', type: 'integer', jsonPath: '.spec.clickhouse.shards' },
-  { name: 'Replicas', type: 'integer', jsonPath: '.spec.clickhouse.replicas', description: 'Per shard.' },
+  {
+    name: 'ClickHouse',
+    type: 'string',
+    jsonPath: '.status.clickhouse.summary',
+    description: 'Shards x replicas per shard, then ready/total hosts.',
+  },
   {
     name: 'Ingest',
+    type: 'string',
+    jsonPath: '.status.ingest.summary',
+    description: 'Ready/desired ingest pods.',
+  },
+  {
+    name: 'Schema',
     type: 'integer',
-    jsonPath: '.status.ingest.readyReplicas',
-    description: 'Ready ingest pods.',
+    jsonPath: '.status.appliedSchemaVersion',
+    description: 'Migration version verified on every replica.',
   },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  {
+    name: 'Keeper',
+    type: 'string',
+    jsonPath: '.status.keeper.summary',
+    description: 'Ready/desired Keeper members.',
+    priority: 1,
+  },
+  { name: 'Message', type: 'string', jsonPath: `${ready}.message`, priority: 1 },
 ];
 
 export function trackerClusterCrd(): V1CustomResourceDefinition {

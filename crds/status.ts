@@ -24,6 +24,13 @@ export const ComponentStatus = Type.Object(
   {
     replicas: Type.Integer({ minimum: 0, description: 'Desired pods.' }),
     readyReplicas: Type.Integer({ minimum: 0, description: 'Pods passing readiness.' }),
+    summary: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'For kubectl get: ready/desired pods; for ClickHouse, shards x replicas per shard first (2x2 4/4).',
+      }),
+    ),
   },
   strict,
 );

@@ -1,6 +1,7 @@
 // The runtime import graph of an entry point: which source files a process loads and which npm packages it
 // imports, as Node runs them. Type-only imports and exports are erased before Node sees them, so they are
-// not edges; dynamic `import('x')` with a literal specifier is (a lazily loaded store is still loaded).
+// not edges; dynamic `import('x')` with a literal specifier is (a lazily loaded store is still loaded), and so
+// is `require.resolve('x/file')` or `import.meta.resolve('x')` (a package whose files a module reads).
 // scripts/architecture/graph.ts reads the repository for the layering, where a type-only import is an
 // arrow like any other and packages are not; an image needs the opposite, hence this reading of its own.
 import { readFileSync } from 'node:fs';
@@ -28,6 +29,16 @@ function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
   return node.importClause?.isTypeOnly === true;
 }
 
+/** `require.resolve(...)` or `import.meta.resolve(...)`. */
+function isResolveCall(callee: ts.Expression): boolean {
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'resolve') return false;
+  const target = callee.expression;
+  return (
+    (ts.isIdentifier(target) && target.text === 'require') ||
+    (ts.isMetaProperty(target) && target.keywordToken === ts.SyntaxKind.ImportKeyword)
+  );
+}
+
 /** Module specifiers a file loads at runtime. */
 export function runtimeSpecifiers(file: string, source: string): string[] {
   const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
@@ -39,7 +50,7 @@ export function runtimeSpecifiers(file: string, source: string): string[] {
       if (ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
     } else if (
       ts.isCallExpression(node) &&
-      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || isResolveCall(node.expression)) &&
       node.arguments[0] !== undefined &&
       ts.isStringLiteralLike(node.arguments[0])
     ) {
@@ -51,8 +62,15 @@ export function runtimeSpecifiers(file: string, source: string): string[] {
   return out;
 }
 
-/** Follows runtime imports from `entries` (repository-relative) under `root`. */
-export function importGraph(root: string, entries: readonly string[]): ImportGraph {
+/**
+ * Follows runtime imports from `entries` (repository-relative) under `root`. `leaveOut` names files and
+ * packages not followed: what an entry can reach only through a lazy `import()` the caller never takes.
+ */
+export function importGraph(
+  root: string,
+  entries: readonly string[],
+  leaveOut: readonly string[] = [],
+): ImportGraph {
   const files = new Set<string>();
   const packages = new Set<string>();
   const queue = [...entries.map((e) => normalize(e))];
@@ -62,10 +80,12 @@ export function importGraph(root: string, entries: readonly string[]): ImportGra
     files.add(file);
     const source = readFileSync(join(root, file), 'utf8');
     for (const spec of runtimeSpecifiers(file, source)) {
-      if (spec.startsWith('.')) queue.push(relative(root, join(root, dirname(file), spec)));
-      else {
+      if (spec.startsWith('.')) {
+        const target = relative(root, join(root, dirname(file), spec));
+        if (!leaveOut.includes(target)) queue.push(target);
+      } else {
         const pkg = packageOf(spec);
-        if (pkg !== undefined) packages.add(pkg);
+        if (pkg !== undefined && !leaveOut.includes(pkg)) packages.add(pkg);
       }
     }
   }

@@ -13,14 +13,20 @@ export interface ImageDef {
   /** Processes the image runs (the entry point, its health check). */
   readonly entries: readonly string[];
   /**
-   * Packages the entry points can reach only through a lazy `import()` that this image never takes: left
-   * out of its manifest (and so out of the image).
+   * Packages and source files the entry points can reach only through a lazy `import()` that this image
+   * never takes: left out of its manifest and file list (and so out of the image).
    */
   readonly omit?: readonly string[];
 }
 
 export const images: Readonly<Record<string, ImageDef>> = {
-  ingest: { name: 'tracker-ingest', entries: ['ingest/server.ts', 'ingest/healthcheck.ts'] },
+  // `tracker prune` runs in this image (the prune CronJob); `tracker render` and `crd` need the renderer and
+  // the CRD, which it leaves out (the CLI says so when asked).
+  ingest: {
+    name: 'tracker-ingest',
+    entries: ['ingest/server.ts', 'ingest/healthcheck.ts', 'bin/tracker.ts'],
+    omit: ['cli/render.ts', 'crds/crd.ts'],
+  },
   // The operator reaches ClickHouse over HTTP through store/; only the embedded store, which it never opens,
   // loads chdb (a 540 MB engine).
   operator: { name: 'tracker-operator', entries: ['operator/main.ts'], omit: ['chdb'] },
@@ -42,6 +48,7 @@ export const images: Readonly<Record<string, ImageDef>> = {
  */
 const assets: Readonly<Record<string, readonly string[]>> = {
   'schema/render.ts': ['schema/migrations'],
+  'ingest/routes/dashboard/assets.ts': ['ingest/routes/dashboard/static'],
 };
 
 interface RootManifest {
@@ -72,8 +79,8 @@ export interface ImageManifest {
 export function imageManifest(root: string, image: ImageDef): ImageManifest {
   const pkg = readJson<RootManifest>(root, 'package.json');
   const lock = readJson<Lock>(root, 'package-lock.json');
-  const graph = importGraph(root, image.entries);
-  const packages = graph.packages.filter((p) => !image.omit?.includes(p));
+  const graph = importGraph(root, image.entries, image.omit);
+  const packages = graph.packages;
   const missing = packages.filter((p) => pkg.dependencies[p] === undefined);
   if (missing.length > 0)
     throw new Error(`${image.name} imports ${missing.join(', ')}: not in package.json dependencies`);

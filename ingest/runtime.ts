@@ -3,10 +3,13 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
+import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
-import type { Config } from './config.ts';
-import { createDataPath, type DataPath } from './datapath/index.ts';
+import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
+import { type Config, sqlEnabled } from './config.ts';
+import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
+import { createDestinations } from './destinations/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createKvBurstBucket } from './nats/kv-burst.ts';
@@ -17,16 +20,23 @@ import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
+import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
   readonly deps: AppDeps;
+  /** The embedded engine's read-only connection (the SQL endpoint and the dashboard read through it). */
+  readonly reader?: SqlReader;
   /** Stop consumers, drain the data path within the deadline, close NATS and GeoIP. */
   close(deadlineMs: number): Promise<void>;
 }
 
 /** The real data path for this configuration (migrations applied on the embedded store). */
-export function openDataPath(config: Config, registry?: Registry): Promise<DataPath> {
+export function openDataPath(
+  config: Config,
+  registry?: Registry,
+  consumer?: BatchConsumer,
+): Promise<DataPath> {
   const input = {
     store: config.store,
     spool: config.spool,
@@ -34,7 +44,27 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     retention: config.retention,
     rollups: config.rollups,
   };
-  return createDataPath(input, registry === undefined ? {} : { registry });
+  return createDataPath(input, {
+    ...(registry === undefined ? {} : { registry }),
+    ...(consumer === undefined ? {} : { consumer }),
+  });
+}
+
+/**
+ * The embedded engine's read-only connection, when something reads through it: the SQL endpoint, or the
+ * dashboard (whose reads then never wait behind the data path's inserts on the writing connection).
+ */
+async function openEngineReader(config: Config): Promise<SqlReader | undefined> {
+  const { store } = config;
+  if (store.kind !== 'embedded' || !(sqlEnabled(config) || config.dashboard.enabled)) return undefined;
+  return openReader({ path: store.path, database: store.database, limits: config.sql });
+}
+
+/** The read credential, when the SQL endpoint runs or the dashboard asks for it. */
+function readCredential(config: Config): ReadCredential | undefined {
+  const needed = sqlEnabled(config) || (config.dashboard.enabled && dashboardNeedsCredential(config));
+  const { username, passwordFile } = config.sql;
+  return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -72,7 +102,15 @@ export async function createRuntime(
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
+  // Destinations are fed by the data path this runtime opens (an injected one feeds none).
+  const destinations =
+    opts.dataPath === undefined
+      ? await createDestinations(
+          { destinations: config.destinations, spool: config.spool, consentBits: config.privacy.consentBits },
+          { registry, log },
+        )
+      : undefined;
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared =
@@ -87,7 +125,9 @@ export async function createRuntime(
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
   ];
-  const repositories = createRepositories(dataPath.store, config.store);
+  const reader = await openEngineReader(config);
+  const credential = readCredential(config);
+  const repositories = createRepositories(dataPath.store, config.store, reader ?? dataPath.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -106,6 +146,8 @@ export async function createRuntime(
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),
+    ...(credential === undefined ? {} : { readCredential: credential }),
+    ...(destinations === undefined ? {} : { destinations }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };
@@ -122,9 +164,14 @@ export async function createRuntime(
       : undefined;
   return {
     deps,
+    ...(reader === undefined ? {} : { reader }),
     async close(deadlineMs) {
+      const started = Date.now();
       await consumer?.stop();
+      await reader?.close();
       await dataPath.close(deadlineMs);
+      // What the spool delivered was fed to the backlogs; forward what the rest of the grace allows.
+      await destinations?.close(Math.max(0, deadlineMs - (Date.now() - started)));
       await nc?.drain().catch(() => {});
       await deps.limiter.close();
       await deps.geo.close();

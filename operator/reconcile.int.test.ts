@@ -21,6 +21,8 @@ import {
   list,
   type ProxiedOperator,
   patchTc,
+  quiesce,
+  reconcileCount,
   restFor,
   startProxiedOperator,
   stsPath,
@@ -129,7 +131,7 @@ describe('TrackerCluster lifecycle', () => {
       expect(condition(ready, type)?.status).toBe('True');
     }
     const status = ready.status as Record<string, unknown>;
-    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2 });
+    expect(status.clickhouse).toEqual({ replicas: 2, readyReplicas: 2, summary: '1x2 2/2' });
     expect(status.appliedSchemaVersion).toBeGreaterThan(0);
   });
 
@@ -148,11 +150,11 @@ describe('TrackerCluster lifecycle', () => {
   });
 
   it('makes zero write requests in a steady-state reconcile', async () => {
-    await quiesce();
-    const before = reconcileCount();
+    await quiesce(op);
+    const before = reconcileCount(op);
     const since = Date.now();
     op.operator.controller()?.enqueueAll();
-    await waitFor(async () => reconcileCount() > before, { what: 'another reconcile' });
+    await waitFor(async () => reconcileCount(op) > before, { what: 'another reconcile' });
     await new Promise((r) => setTimeout(r, 300));
     expect(op.proxy.writes(since)).toEqual([]);
   });
@@ -219,14 +221,14 @@ describe('TrackerCluster changes', () => {
     expect(ours.length).toBeGreaterThan(0);
     for (const f of ours) expect(JSON.stringify(f.fieldsV1)).not.toContain('"f:replicas"');
     op.operator.controller()?.enqueueAll();
-    await quiesce();
+    await quiesce(op);
     expect((await deployment()).spec.replicas).toBe(2);
   });
 
   // The contrast to the next test: growing Keeper changes only the `zookeeper` section (cluster.yaml, a file
   // ClickHouse reloads), so the renderer's hot hash changes and the restart hash on the pod template does not.
   it('does not restart ClickHouse on a hot-reloadable change (Keeper grows: zookeeper section only)', async () => {
-    await quiesce();
+    await quiesce(op);
     const before = await chSets();
     const mapsBefore = await chConfigMaps();
     const restartsBefore = await restartEvents();
@@ -241,7 +243,7 @@ describe('TrackerCluster changes', () => {
       { what: 'every ClickHouse ConfigMap to list three Keeper nodes' },
     );
     await waitForCondition(rest, ns, name, 'Ready', 'True');
-    await quiesce();
+    await quiesce(op);
     const after = await chSets();
     for (const [i, m] of maps.entries()) {
       expect(m.data['cluster.yaml']).toContain(names.keeperHost(2));
@@ -353,7 +355,7 @@ describe('TrackerCluster changes', () => {
     });
     await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '1Gi' } } } });
     await waitForCondition(rest, ns, name, 'Ready', 'True');
-    await quiesce();
+    await quiesce(op);
     expect((await chClaims()).map(claimSize)).toEqual(['2Gi', '2Gi']);
   });
 });
@@ -362,7 +364,11 @@ describe('TrackerCluster shards', () => {
   it('scales out to a second shard and verifies the schema on all four replicas', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { shards: 2 } } });
     const tc = await waitForCondition(rest, ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
-    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({ replicas: 4, readyReplicas: 4 });
+    expect((tc.status as Record<string, unknown>).clickhouse).toEqual({
+      replicas: 4,
+      readyReplicas: 4,
+      summary: '2x2 4/4',
+    });
     expect(condition(tc, 'SchemaReady')?.message).toContain('4 replicas');
   });
 
@@ -376,7 +382,7 @@ describe('TrackerCluster shards', () => {
     // Paused: decrease with allowDataLoss, then withdraw allowDataLoss (each update passes CEL on its own).
     await patchTc(rest, ns, name, { spec: { paused: true } });
     await waitForCondition(rest, ns, name, 'Ready', 'False', { reason: 'Paused' });
-    await quiesce();
+    await quiesce(op);
     const since = Date.now();
     await patchTc(rest, ns, name, { spec: { allowDataLoss: true, clickhouse: { shards: 1 } } });
     await patchTc(rest, ns, name, { spec: { allowDataLoss: false } });
@@ -487,22 +493,5 @@ async function schemaVersions(list: readonly { url: string }[]): Promise<number[
         await store.close();
       }
     }),
-  );
-}
-
-function reconcileCount(): number {
-  const metric = (op.operator.metrics.reconciles as unknown as { hashMap: Record<string, { value: number }> })
-    .hashMap;
-  return Object.values(metric).reduce((sum, v) => sum + v.value, 0);
-}
-
-/** Waits until the operator has made no write for a while (pods settled, status written). */
-async function quiesce(quietMs = 1500): Promise<void> {
-  await waitFor(
-    async () => {
-      const last = op.proxy.writes().at(-1)?.at ?? 0;
-      return Date.now() - last > quietMs;
-    },
-    { what: 'the operator to stop writing', timeoutMs: 30_000 },
   );
 }

@@ -1,15 +1,19 @@
 // The apply helper: every rendered object goes through `applyObject` (server-side apply, field manager
 // `tracker-operator`, force: the operator owns these fields), and the request itself through the one write
 // path (write.ts). A reconcile with nothing to change must not write, so each applied object carries a hash
-// of what was applied; an object whose live hash matches is skipped without a request. `deleteObject`
-// removes an owned object prune found no longer rendered.
+// of what was applied, and an object is applied only when (a) it is missing, (b) its live hash differs
+// (the rendering changed), or (c) someone else changed a field the operator applies (drift.ts: the field
+// left the operator's managed field set). Both checks read the informer cache only. `deleteObject` removes
+// an owned object prune found no longer rendered.
+import { EventReason } from '../../crds/conditions.ts';
 import { hashOf } from '../../kube/hash.ts';
 import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { isNotFound } from '../../kube/rest.ts';
+import { type Drift, driftedFields, ownersOf } from './drift.ts';
 import type { Deps, ReconcileState } from './state.ts';
-import { write } from './write.ts';
+import { recordEvent, write } from './write.ts';
 
 export const fieldManager = 'tracker-operator';
 /** Hash of the object as the operator last applied it (set by applyObject, compared before applying). */
@@ -40,6 +44,16 @@ export function upToDate(desired: KubeObject, live: KubeObject | undefined): boo
   );
 }
 
+/** The live object is what applyObject would apply now (hash-wise), e.g. the cache caught up with an apply. */
+export function appliedAsRendered(obj: KubeObject, live: KubeObject | undefined): boolean {
+  return upToDate(withAppliedHash(keepImmutable(obj, live)), live);
+}
+
+/** Fields of an up-to-date object that someone else changed since the operator applied them. */
+export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drift[] {
+  return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];
+}
+
 /**
  * Fields the apiserver refuses to change keep their live value. StatefulSet volumeClaimTemplates are
  * immutable: storage growth is done on the PVCs themselves (steps/volumes.ts), never by recreating the set.
@@ -54,7 +68,8 @@ export function keepImmutable(obj: KubeObject, live: KubeObject | undefined): Ku
 export async function applyObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<ApplyResult> {
   const live = await liveObject(obj, deps);
   const desired = withAppliedHash(keepImmutable(obj, live));
-  if (upToDate(desired, live)) return 'unchanged';
+  const drift = driftOf(desired, live);
+  if (upToDate(desired, live) && drift.length === 0) return 'unchanged';
   await write(state, deps, {
     verb: 'apply',
     path: pathOf(desired),
@@ -62,16 +77,50 @@ export async function applyObject(obj: KubeObject, state: ReconcileState, deps: 
     query: { fieldManager, force: 'true' },
     body: desired,
   });
+  if (live && drift.length > 0) await recordDrift(desired, live, drift, state, deps);
   return 'applied';
 }
 
+/** Says what was taken back and who had changed it (`kubectl describe` on the TrackerCluster shows it). */
+async function recordDrift(
+  desired: KubeObject,
+  live: KubeObject,
+  drift: readonly Drift[],
+  state: ReconcileState,
+  deps: Deps,
+): Promise<void> {
+  const fields = drift.slice(0, 5).map((d) => {
+    const owners = ownersOf(live, d);
+    return owners.length > 0 ? `${d.path} (changed by ${owners.join(', ')})` : `${d.path} (removed)`;
+  });
+  const more = drift.length > 5 ? ` and ${drift.length - 5} more` : '';
+  const message = `Reverted ${targetOf(desired)}: ${fields.join('; ')}${more}`;
+  deps.log.info('Reverted drift', { target: targetOf(desired), fields: drift.map((d) => d.path) });
+  await recordEvent(state, deps, 'Normal', EventReason.DriftReverted, message);
+}
+
+/** Kinds whose pods read the other objects of their component (ConfigMaps, Secrets, Services). */
+const WORKLOADS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']);
+
+/**
+ * Applies a component's objects: every apply is a round trip to the apiserver, so they are sent
+ * concurrently, in two waves: first what the workloads reference (configuration, services, budgets), then
+ * the workloads, so no pod starts before the configuration it mounts exists. Every write of a wave
+ * settles before the first failure is thrown.
+ */
 export async function applyAll(
   objs: readonly KubeObject[],
   state: ReconcileState,
   deps: Deps,
 ): Promise<number> {
+  const waves = [objs.filter((o) => !WORKLOADS.has(o.kind)), objs.filter((o) => WORKLOADS.has(o.kind))];
   let applied = 0;
-  for (const obj of objs) if ((await applyObject(obj, state, deps)) === 'applied') applied++;
+  for (const wave of waves) {
+    const results = await Promise.allSettled(wave.map((obj) => applyObject(obj, state, deps)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    applied += results.filter((r) => r.status === 'fulfilled' && r.value === 'applied').length;
+  }
   return applied;
 }
 

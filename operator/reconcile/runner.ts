@@ -39,6 +39,9 @@ const warningReasons = new Set<ConditionReason>([
   Reason.ApplyFailed,
   Reason.QuorumLost,
   Reason.SpecInvalid,
+  Reason.RolloutFailed,
+  Reason.ReplicaSyncPending,
+  Reason.StaleReplicaVolume,
 ]);
 
 export function newState(live: KubeObject): ReconcileState {
@@ -72,8 +75,11 @@ export async function runSteps(
   let failure: StepError | undefined;
   for (const step of steps) {
     state.step = step.name;
+    const started = performance.now();
     try {
-      if ((await step.run(state, deps)) === 'stop') break;
+      const outcome = await step.run(state, deps);
+      deps.onStepDone?.(step.name, (performance.now() - started) / 1000);
+      if (outcome === 'stop') break;
     } catch (err) {
       if (conflict(err)) requeue(state, conflictRequeueMs);
       else failure = stepFailed(state, step.name, err);
@@ -103,22 +109,20 @@ function stepFailed(state: ReconcileState, step: string, err: unknown): StepErro
   return new StepError(`reconcile ${keyOf(state)}: ${message}`, step, err);
 }
 
-/** Ready is True only when every component is; a step may already have set it (paused, invalid, failed). */
+/**
+ * Ready is True only when every component is; a step may already have set it (paused, invalid, failed).
+ * Otherwise it carries the reason of the first gate in order that is not passed, so `kubectl get` and
+ * `kubectl wait` show what the operator waits for, not only that it waits.
+ */
 function finishReady(state: ReconcileState): void {
   if (state.conditions.has(Type.Ready)) return;
-  const notReady = conditionTypes.filter(
+  const waiting = conditionTypes.find(
     (t) => t !== Type.Ready && state.conditions.get(t)?.status !== Status.True,
   );
-  if (notReady.length === 0)
+  const gate = waiting && state.conditions.get(waiting);
+  if (!waiting || !gate)
     setCondition(state, Type.Ready, Status.True, Reason.Available, 'All components are ready');
-  else
-    setCondition(
-      state,
-      Type.Ready,
-      Status.False,
-      Reason.ComponentsNotReady,
-      `Not ready: ${notReady.join(', ')}`,
-    );
+  else setCondition(state, Type.Ready, Status.False, gate.reason, `${waiting}: ${gate.message}`);
 }
 
 export function buildStatus(state: ReconcileState, now: string): TrackerClusterStatus {
@@ -157,6 +161,12 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   await recordTransitions(state, status, deps);
 }
 
+/**
+ * One Event per condition that changed status, and per gate that now waits for something else (a False
+ * component condition whose reason changed), so `kubectl describe` tells the story of what the operator
+ * waited for. Ready's reason repeats a gate's, so Ready speaks only when its status changes. Called only
+ * when status changed: a reconcile with nothing new writes no Event.
+ */
 async function recordTransitions(
   state: ReconcileState,
   status: TrackerClusterStatus,
@@ -165,7 +175,10 @@ async function recordTransitions(
   const before = ((state.live.status ?? {}) as TrackerClusterStatus).conditions ?? [];
   for (const c of status.conditions ?? []) {
     const prev = before.find((b) => b.type === c.type);
-    if ((prev?.status ?? Status.Unknown) === c.status || c.status === Status.Unknown) continue;
+    const statusChanged = (prev?.status ?? Status.Unknown) !== c.status;
+    const gateMoved =
+      c.type !== Type.Ready && c.status === Status.False && prev !== undefined && prev.reason !== c.reason;
+    if ((!statusChanged && !gateMoved) || c.status === Status.Unknown) continue;
     const type =
       c.status === Status.False && warningReasons.has(c.reason as ConditionReason) ? 'Warning' : 'Normal';
     await recordEvent(state, deps, type, c.reason as ConditionReason, `${c.type}=${c.status}: ${c.message}`);

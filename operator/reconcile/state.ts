@@ -26,6 +26,10 @@ export interface Deps {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
+  /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
+  readonly onFirstWrite?: () => void;
+  /** Called after each step with its duration in seconds (the step-duration metric). */
+  readonly onStepDone?: (step: string, seconds: number) => void;
 }
 
 export type ConditionValue = { status: ConditionStatus; reason: ConditionReason; message: string };
@@ -41,8 +45,14 @@ export interface ReconcileState {
   renderedShards?: number;
   /** Set by `render` when spec.clickhouse.shards went below the live count without allowDataLoss. */
   shardDecreaseRefused?: { from: number; to: number } | undefined;
+  /** Set by `keeper`: the Keeper StatefulSet runs what was last applied on every member (ClickHouse waits). */
+  keeperRolledOut?: boolean;
   /** Set by `clickhouse`: some replica still waits for (or is in) its restart. */
   rolloutPending?: boolean;
+  /** Set by `clickhouse`: why a replica is held back (the ClickHouseReady gate reports it). */
+  clickhouseHeld?: { reason: ConditionReason; message: string };
+  /** Set by `clickhouse` during a rollout: what the next restarts wait for (replica: why). */
+  rolloutWaiting?: string[];
   readonly conditions: Map<ConditionType, ConditionValue>;
   readonly status: Partial<TrackerClusterStatus>;
   /** The smallest requeue delay any step asked for. */

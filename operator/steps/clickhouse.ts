@@ -1,5 +1,7 @@
 // clickhouse: apply Services, ConfigMaps and PDBs of ClickHouse, then the per-replica StatefulSets as the
-// rollout plan allows (steps/rollout.ts). clickhouseReady: GATE on every host rolled out and Ready.
+// rollout plan allows (rollout.ts: one restart per shard; rollout-gate.ts: Keeper first, the next restart
+// only after the last one is healthy and caught up, a failed replica stops it). clickhouseReady: GATE on
+// every host rolled out and Ready.
 import { labelKeys } from '../../cdk8s/index.ts';
 import {
   EventReason,
@@ -9,7 +11,8 @@ import {
 } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { applyAll, applyObject } from '../reconcile/apply.ts';
+import { applyAll, applyObject, fieldManager } from '../reconcile/apply.ts';
+import { driftedFields } from '../reconcile/drift.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -20,20 +23,31 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
+import { claimNames, droppedClaim } from './claims.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
+import { rolloutGate } from './rollout-gate.ts';
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
+
+/**
+ * A replica's pod template changed when the rendered one did (its hash) or when someone else edited the
+ * live one (drift): either way applying restarts the pod, so both follow the one-restart-per-shard plan.
+ */
+function templateChanged(desired: KubeObject, live: KubeObject): boolean {
+  const want = desired.metadata.annotations?.[templateHashAnnotation];
+  if (live.metadata.annotations?.[templateHashAnnotation] !== want) return true;
+  return driftedFields(desired, live, fieldManager).some((d) => d.path.startsWith('spec.template'));
+}
 
 function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
   const { name, namespace = 'default', labels } = desired.metadata;
   const live = deps.cache.get(kinds.StatefulSet, namespace, name);
-  const want = desired.metadata.annotations?.[templateHashAnnotation];
   return {
     name,
     shard: Number(labels?.[labelKeys.shard] ?? 0),
     exists: live !== undefined,
-    templateChanged: live?.metadata.annotations?.[templateHashAnnotation] !== want,
+    templateChanged: live !== undefined && templateChanged(desired, live),
     ready: workloadStatus(live)?.rolledOut ?? false,
   };
 }
@@ -48,10 +62,11 @@ export const clickhouse: Step = {
       deps,
     );
     const sets = objects.filter(isReplicaSet).map(withTemplateHash);
-    const plan = planRollout(sets.map((s) => replicaState(s, deps)));
+    const plan = await planReplicas(sets, state, deps);
     for (const sts of sets) {
       const action = plan.get(sts.metadata.name);
       if (action === 'hold') continue;
+      if (action === 'create' && (await staleVolume(sts, state, deps))) continue;
       const result = await applyObject(sts, state, deps);
       if (action === 'restart' && result === 'applied') {
         const message = `Restarting ${sts.metadata.name}: restart-relevant configuration or pod template changed`;
@@ -63,6 +78,28 @@ export const clickhouse: Step = {
   },
 };
 
+/** The rollout plan; during a rollout it also waits for Keeper and for healthy, caught-up replicas. */
+async function planReplicas(sets: readonly KubeObject[], state: ReconcileState, deps: Deps) {
+  const replicas = sets.map((s) => replicaState(s, deps));
+  if (!replicas.some((r) => r.exists && r.templateChanged)) return planRollout(replicas);
+  const gate = await rolloutGate(replicas, state, deps);
+  if (gate.held) state.clickhouseHeld = gate.held;
+  state.rolloutWaiting = gate.waiting;
+  return planRollout(gate.replicas, { holdRestarts: gate.held !== undefined });
+}
+
+/** A replica is not recreated on a volume whose Keeper metadata was dropped at scale-down (claims.ts). */
+async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): Promise<boolean> {
+  const ns = sts.metadata.namespace ?? 'default';
+  const claim = await droppedClaim(claimNames(renderedOf(state), sts.metadata.name), ns, deps);
+  if (!claim) return false;
+  state.clickhouseHeld = {
+    reason: Reason.StaleReplicaVolume,
+    message: `Not recreating ${sts.metadata.name}: PersistentVolumeClaim ${claim} holds the data of a replica whose Keeper metadata was dropped when it was removed; delete that PVC to recreate the replica on an empty volume (its parts are on the replicas that stayed)`,
+  };
+  return true;
+}
+
 export const clickhouseReady: Step = {
   name: 'clickhouseReady',
   async run(state: ReconcileState, deps: Deps) {
@@ -72,9 +109,17 @@ export const clickhouseReady: Step = {
     const ready = sets.filter(
       (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
     ).length;
-    state.status.clickhouse = { replicas: sets.length, readyReplicas: ready };
+    const { replicas } = tc.spec.clickhouse;
+    const summary = `${state.renderedShards ?? tc.spec.clickhouse.shards}x${replicas} ${ready}/${sets.length}`;
+    state.status.clickhouse = { replicas: sets.length, readyReplicas: ready, summary };
     const message = `${ready}/${sets.length} ClickHouse hosts ready`;
     const refused = state.shardDecreaseRefused;
+    const held = state.clickhouseHeld;
+    if (held) {
+      setCondition(state, Type.ClickHouseReady, Status.False, held.reason, held.message);
+      requeue(state, deps.config.queue.progressRequeueMs);
+      return 'stop';
+    }
     if (ready === sets.length && !state.rolloutPending) {
       if (refused) {
         const why = `spec.clickhouse.shards is ${refused.to} but ${refused.from} shards exist and spec.allowDataLoss is false: keeping ${refused.from} shards`;
@@ -83,7 +128,8 @@ export const clickhouseReady: Step = {
       return 'continue';
     }
     const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
-    setCondition(state, Type.ClickHouseReady, Status.False, reason, message);
+    const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
+    setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);
     requeue(state, deps.config.queue.progressRequeueMs);
     return 'stop';
   },

@@ -1,5 +1,6 @@
 // The reconcile, in order: parse → paused → render → credentials → prune → Keeper (gate: quorum) →
-// ClickHouse objects → volumes → gate: every host ready → schema (gate: verified on every replica) → ingest.
+// ClickHouse objects → volumes → gate: every host ready → schema (gate: verified on every replica) →
+// retire (removed replicas: sync, delete, drop their Keeper metadata) → ingest.
 // A step that returns 'stop' ends the list at its gate; the runner then writes status once.
 import type { Step } from '../reconcile/state.ts';
 import { clickhouse, clickhouseReady } from './clickhouse.ts';
@@ -9,6 +10,7 @@ import { keeper } from './keeper.ts';
 import { parse, paused } from './parse.ts';
 import { prune } from './prune.ts';
 import { render } from './render.ts';
+import { retire } from './retire.ts';
 import { schema } from './schema.ts';
 import { volumes } from './volumes.ts';
 
@@ -23,5 +25,6 @@ export const steps: readonly Step[] = [
   volumes,
   clickhouseReady,
   schema,
+  retire,
   ingest,
 ];

@@ -78,7 +78,8 @@ export const ingest: Step = {
     await applyAll(own, state, deps);
     await applyAll(componentObjects(objects, 'prune'), state, deps);
     const live = workloadStatus(deps.cache.get(kinds.Deployment, names.namespace, names.ingest));
-    state.status.ingest = { replicas: live?.replicas ?? 0, readyReplicas: live?.readyReplicas ?? 0 };
+    const [desired, ready] = [live?.replicas ?? 0, live?.readyReplicas ?? 0];
+    state.status.ingest = { replicas: desired, readyReplicas: ready, summary: `${ready}/${desired}` };
     state.status.ingestEndpoint = `${tc.spec.ingest.tls ? 'https' : 'http'}://${names.ingestHost}`;
     const message = `${live?.readyReplicas ?? 0}/${live?.replicas ?? 0} ingest pods ready and up to date`;
     if (live?.rolledOut) {

@@ -1,5 +1,6 @@
 // keeper: apply the Keeper objects, then GATE on a quorum (more than half of the members Ready). Nothing of
 // ClickHouse is created before that: ClickHouse needs Keeper for replicated tables and ON CLUSTER DDL.
+// Whether Keeper has fully rolled out is recorded too: ClickHouse replicas restart only after it has.
 import { namesOf } from '../../cdk8s/index.ts';
 import {
   ConditionReason as Reason,
@@ -7,7 +8,7 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
-import { applyAll } from '../reconcile/apply.ts';
+import { appliedAsRendered, applyAll } from '../reconcile/apply.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -25,12 +26,17 @@ export const keeper: Step = {
   name: 'keeper',
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
-    await applyAll(componentObjects(renderedOf(state).objects, 'keeper'), state, deps);
+    const objects = componentObjects(renderedOf(state).objects, 'keeper');
+    await applyAll(objects, state, deps);
     const names = namesOf(tc);
-    const live = workloadStatus(deps.cache.get(kinds.StatefulSet, names.namespace, names.keeper));
+    const liveSet = deps.cache.get(kinds.StatefulSet, names.namespace, names.keeper);
+    const live = workloadStatus(liveSet);
+    // Rolled out = the cache shows what was just applied (not an older object) and every member runs it.
+    const desired = objects.find((o) => o.kind === 'StatefulSet');
+    state.keeperRolledOut = !!desired && appliedAsRendered(desired, liveSet) && (live?.rolledOut ?? false);
     const members = tc.spec.keeper.replicas;
     const ready = live?.readyReplicas ?? 0;
-    state.status.keeper = { replicas: members, readyReplicas: ready };
+    state.status.keeper = { replicas: members, readyReplicas: ready, summary: `${ready}/${members}` };
     const message = `${ready}/${members} Keeper members ready (quorum ${quorum(members)})`;
     if (ready >= quorum(members)) {
       setCondition(state, Type.KeeperReady, Status.True, Reason.Available, message);

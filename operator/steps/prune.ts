@@ -2,7 +2,8 @@
 // StatefulSet when allowDataLoss allows it, the HPA after autoscaling is switched off, the cert-manager
 // Certificate after TLS moves from an issuer to a Secret, ...). Candidates are the kinds the registry marks
 // pruned (kube/kinds.ts); ownership is the controller ownerReference's uid. PVCs are never touched
-// (StatefulSets leave them; data is retained).
+// (StatefulSets leave them; data is retained). A ClickHouse replica removed from a shard that stays is not
+// pruned here: retire.ts removes it once the shard's survivor has fetched its parts.
 
 import { EventReason } from '../../crds/conditions.ts';
 import { prunedKinds } from '../../kube/kinds.ts';
@@ -10,6 +11,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import { deleteObject, ownedBy } from '../reconcile/apply.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
+import { isLeavingReplica } from './retire.ts';
 
 const id = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 
@@ -26,7 +28,9 @@ export const prune: Step = {
     const owned = prunedKinds.flatMap((k) =>
       deps.cache.list(k, ns).filter((o) => ownedBy(o, tc.metadata.uid)),
     );
-    for (const obj of staleObjects(owned, renderedOf(state).objects)) {
+    const shards = state.renderedShards ?? tc.spec.clickhouse.shards;
+    const stale = staleObjects(owned, renderedOf(state).objects).filter((o) => !isLeavingReplica(o, shards));
+    for (const obj of stale) {
       await deleteObject(obj, state, deps);
       deps.log.info('Pruned object', { kind: obj.kind, name: obj.metadata.name });
       await recordEvent(state, deps, 'Normal', EventReason.Pruned, `Deleted ${id(obj)}: no longer rendered`);

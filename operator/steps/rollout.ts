@@ -18,7 +18,11 @@ export type ReplicaState = {
 };
 export type RolloutAction = 'create' | 'update' | 'restart' | 'hold';
 
-export function planRollout(replicas: readonly ReplicaState[]): Map<string, RolloutAction> {
+/** `holdRestarts`: no replica restarts this pass (rollout-gate.ts: Keeper rolling out, a failed replica). */
+export function planRollout(
+  replicas: readonly ReplicaState[],
+  opts: { holdRestarts?: boolean } = {},
+): Map<string, RolloutAction> {
   const plan = new Map<string, RolloutAction>();
   const restarting = new Set<number>();
   for (const r of replicas) {
@@ -28,7 +32,7 @@ export function planRollout(replicas: readonly ReplicaState[]): Map<string, Roll
   for (const r of replicas) {
     if (plan.has(r.name)) continue;
     const othersBusy = replicas.some((o) => o.shard === r.shard && o.name !== r.name && !o.ready);
-    if (othersBusy || restarting.has(r.shard)) plan.set(r.name, 'hold');
+    if (opts.holdRestarts || othersBusy || restarting.has(r.shard)) plan.set(r.name, 'hold');
     else {
       plan.set(r.name, 'restart');
       restarting.add(r.shard);

@@ -46,6 +46,15 @@ describe('planRollout', () => {
   ])('%s', (_name, replicas, expected) => {
     expect(Object.fromEntries(planRollout(replicas))).toEqual(expected);
   });
+
+  it('holds every restart when told to (Keeper rolling out, a failed replica), still creating and updating', () => {
+    const replicas = [r('a', 0, { templateChanged: true }), r('b', 1, { exists: false }), r('c', 1)];
+    expect(Object.fromEntries(planRollout(replicas, { holdRestarts: true }))).toEqual({
+      a: 'hold',
+      b: 'create',
+      c: 'update',
+    });
+  });
 });
 
 describe('quantityBytes', () => {

@@ -1,6 +1,8 @@
 // TEST HARNESS: one ClickHouse-HTTP test double PROCESS per ClickHouse replica (e2e/support/clickhouse-http,
 // real chdb engine; chdb binds one data directory per process, hence processes). The operator reaches them
 // through its endpoint map (config clickhouse.endpoints), so "verified on every replica" queries each one.
+// Optionally each double records the statements it received and carries the replication stand-in (what
+// system.replicas / system.replication_queue show, set by the test; SYSTEM DROP|SYNC REPLICA act on it).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,38 +10,88 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../e2e/env/process.ts';
+import type { ReplicationState } from '../../e2e/support/clickhouse-http/replication.ts';
 
 const main = fileURLToPath(new URL('../../e2e/support/clickhouse-http/main.ts', import.meta.url));
+
+export type DoubleOptions = {
+  /** Record every statement (`statements()`). */
+  readonly record?: boolean;
+  /** The replication stand-in (`replication()`, `setReplication()`). */
+  readonly replication?: boolean;
+};
 
 export interface ClickHouseDouble {
   readonly url: string;
   readonly dir: string;
+  /** Statements received so far, in order. */
+  statements(): Promise<string[]>;
+  replication(): Promise<ReplicationState>;
+  setReplication(state: ReplicationState): Promise<void>;
+  /** Stops the process (the server is gone, its data stays); `start()` brings it back on the same URL. */
   stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its data directory. */
+  remove(): Promise<void>;
 }
 
-export async function startClickHouseDouble(): Promise<ClickHouseDouble> {
-  const dir = mkdtempSync(join(tmpdir(), 'tracker-op-ch-'));
-  const child: ChildProcess = spawn(process.execPath, [main, '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
+async function spawnDouble(dir: string, port: number, opts: DoubleOptions) {
+  const args = [main, '--dir', dir, '--port', String(port)];
+  if (opts.record) args.push('--record');
+  if (opts.replication) args.push('--replication');
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    lines.once('line', (line) => resolve(JSON.parse(line) as { url: string; port: number }));
     child.once('exit', (code) => reject(new Error(`start clickhouse double: exited with ${code}`)));
   });
+  return { child, ...started };
+}
+
+export async function startClickHouseDouble(opts: DoubleOptions = {}): Promise<ClickHouseDouble> {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-op-ch-'));
+  let current: ChildProcess | undefined;
+  const first = await spawnDouble(dir, 0, opts);
+  current = first.child;
+  const { url, port } = first;
+  const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url}/_double/${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path} on the ClickHouse double: ${res.status}`);
+    return (await res.json()) as T;
+  };
+  const stop = async () => {
+    if (current) await stopChild(current);
+    current = undefined;
+  };
   return {
     url,
     dir,
-    async stop() {
-      await stopChild(child);
+    statements: async () => (await control<{ sql: string }[]>('GET', 'statements')).map((s) => s.sql),
+    replication: () => control<ReplicationState>('GET', 'replication'),
+    setReplication: async (state) => {
+      await control('PUT', 'replication', state);
+    },
+    stop,
+    async start() {
+      if (!current) current = (await spawnDouble(dir, port, opts)).child;
+    },
+    async remove() {
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
 /** Doubles for the given replica hosts, and the endpoint map for the operator's config. */
-export async function startDoubles(hosts: readonly string[]) {
-  const doubles = await Promise.all(hosts.map(() => startClickHouseDouble()));
+export async function startDoubles(hosts: readonly string[], opts: DoubleOptions = {}) {
+  const doubles = await Promise.all(hosts.map(() => startClickHouseDouble(opts)));
   const endpoints = Object.fromEntries(hosts.map((h, i) => [h, doubles[i]!.url]));
-  return { doubles, endpoints, stop: () => Promise.all(doubles.map((d) => d.stop())).then(() => undefined) };
+  return {
+    doubles,
+    endpoints,
+    stop: () => Promise.all(doubles.map((d) => d.remove())).then(() => undefined),
+  };
 }

@@ -22,7 +22,7 @@ export function restFor(kubeconfig: string): KubeRest {
   return new KubeRest(kc);
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** Short timings so gates and handovers take seconds, not minutes. */
 export function testConfig(overrides: DeepPartial<OperatorConfig> = {}): Readonly<OperatorConfig> {
@@ -121,4 +121,26 @@ export const deployPath = (ns: string, name?: string) =>
 
 export async function list(rest: KubeRest, path: string, labelSelector?: string): Promise<KubeObject[]> {
   return (await rest.request<{ items: KubeObject[] }>('list', path, { query: { labelSelector } })).items;
+}
+
+/** Reconciles the operator has finished (any result), from its metrics. */
+export function reconcileCount(op: ProxiedOperator): number {
+  const metric = (op.operator.metrics.reconciles as unknown as { hashMap: Record<string, { value: number }> })
+    .hashMap;
+  return Object.values(metric).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Waits until the operator has made no write for `quietMs` (pods settled, status written). */
+export async function quiesce(op: ProxiedOperator, quietMs = 1500): Promise<void> {
+  await waitFor(async () => Date.now() - (op.proxy.writes().at(-1)?.at ?? 0) > quietMs, {
+    what: 'the operator to stop writing',
+    timeoutMs: 30_000,
+  });
+}
+
+/** Enqueues every TrackerCluster and resolves once one more reconcile has finished. */
+export async function reconcileOnce(op: ProxiedOperator): Promise<void> {
+  const before = reconcileCount(op);
+  op.operator.controller()?.enqueueAll();
+  await waitFor(async () => reconcileCount(op) > before, { what: 'another reconcile' });
 }

@@ -27,11 +27,12 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
   ingest: [
     ['ingest/errors.ts', 'ingest/config.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
+    ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],
     ['ingest/plugins/', 'ingest/auth/'],
     ['ingest/nats/'],
     ['ingest/deps.ts', 'ingest/tracking.ts'],
-    ['ingest/routes/'],
+    ['ingest/routes/', 'ingest/sql/'],
     ['ingest/app.ts', 'ingest/runtime.ts'],
     ['ingest/server.ts', 'ingest/query.ts', 'ingest/healthcheck.ts'],
   ],
@@ -46,6 +47,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ],
     ['operator/clickhouse-clients.ts'],
     ['operator/clickhouse.ts'],
+    ['operator/replication.ts'],
     ['operator/reconcile/'],
     ['operator/steps/'],
     ['operator/controller/'],
@@ -63,6 +65,7 @@ export const doors: readonly string[] = [
   'schema/',
   'cdk8s/',
   'ingest/datapath/',
+  'ingest/destinations/',
   'ingest/repositories/',
 ];
 

@@ -2,12 +2,16 @@
 // interface for @clickhouse/client to run unmodified against it (queries with FORMAT, query_params,
 // settings as URL parameters, inserts as `query` parameter + body, /ping, X-ClickHouse-* headers and
 // the exception format), and executes every statement on the REAL engine: an in-process chdb Session.
-// What it does not model: users/grants, sessions, compression, progress headers, clusters (Keeper).
+// What it does not model: users/grants, sessions, compression, progress headers, clusters (Keeper); the
+// optional replication stand-in (replication.ts) shows what Keeper-backed replication would, as a test sets.
+// Test control routes (control.ts) live under /_double/.
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'chdb';
+import { controlRoute, type StatementLog } from './control.ts';
 import { classify, type ParsedRequest, parseRequest } from './protocol.ts';
+import { ReplicationStandIn } from './replication.ts';
 
 export interface ClickHouseHttpOptions {
   /** chdb data directory (one per process: chdb binds a single directory per process). */
@@ -19,6 +23,10 @@ export interface ClickHouseHttpOptions {
   readonly password?: string;
   /** Server keep-alive timeout; ClickHouse's default is 10 s. */
   readonly keepAliveTimeoutMs?: number;
+  /** Keep every statement received (GET /_double/statements); for tests that assert what was sent. */
+  readonly record?: boolean;
+  /** Answer system.replicas / system.replication_queue and SYSTEM DROP|SYNC REPLICA from the stand-in. */
+  readonly replication?: boolean;
 }
 
 export interface ClickHouseHttp {
@@ -40,8 +48,15 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     chain = next.catch(() => undefined);
     return next;
   };
+  const ctx: Context = {
+    session,
+    serialize,
+    password: opts.password,
+    log: opts.record ? [] : undefined,
+    replication: opts.replication ? new ReplicationStandIn() : undefined,
+  };
   const server = createServer((req, res) => {
-    void handle(req, res, { session, serialize, password: opts.password });
+    void handle(req, res, ctx);
   });
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 10_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
@@ -62,6 +77,8 @@ interface Context {
   readonly session: Session;
   readonly serialize: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly password: string | undefined;
+  readonly log: StatementLog | undefined;
+  readonly replication: ReplicationStandIn | undefined;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
@@ -74,11 +91,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     ) {
       return reply(res, 200, 'Ok.\n', { 'Content-Type': 'text/plain; charset=UTF-8' });
     }
+    const control = controlRoute(req.method ?? 'GET', url.pathname, body, ctx);
+    if (control) return reply(res, control.status, control.body, { 'Content-Type': 'application/json' });
     if (ctx.password !== undefined && !authorised(req, ctx.password)) {
       return fail(res, 516, 'default: Authentication failed: password is incorrect', 'AUTHENTICATION_FAILED');
     }
     const request = parseRequest(url, body);
-    const output = await ctx.serialize(() => execute(ctx.session, request));
+    ctx.log?.push({ sql: request.sql, at: Date.now() });
+    const output = await ctx.serialize(() => execute(ctx, request));
     reply(res, 200, output.body, {
       'Content-Type': output.format ? contentType(output.format) : 'text/plain; charset=UTF-8',
       ...(output.format ? { 'X-ClickHouse-Format': output.format } : {}),
@@ -106,8 +126,12 @@ interface Output {
   readonly summary: Record<string, string>;
 }
 
-async function execute(session: Session, request: ParsedRequest): Promise<Output> {
-  if (request.database) await session.queryAsync(`USE \`${request.database.replaceAll('`', '')}\``);
+async function execute(ctx: Context, parsed: ParsedRequest): Promise<Output> {
+  const { session } = ctx;
+  if (parsed.database) await session.queryAsync(`USE \`${parsed.database.replaceAll('`', '')}\``);
+  const intercepted = ctx.replication ? await ctx.replication.intercept(session, parsed.sql) : parsed;
+  if ('handled' in intercepted) return { body: '', format: undefined, summary: counters(0, 0, 0) };
+  const request = { ...parsed, sql: intercepted.sql };
   const statement = classify(request);
   if (statement.kind === 'insert') {
     const summary = await session.insert({

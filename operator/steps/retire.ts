@@ -1,0 +1,178 @@
+// retire: removing ClickHouse replicas without losing data or leaving Keeper metadata behind, when
+// spec.clickhouse.replicas goes down. Level-triggered, in two parts, and only after the schema gate (every
+// rendered host Ready and current), so a shard is never reduced while it is degraded:
+// 1. A replica StatefulSet the spec no longer renders (its shard stays) is deleted only after the shard's
+//    surviving replica has fetched every part the replication log announced (SYSTEM SYNC REPLICA on each
+//    replicated table), including parts only the leaving replica had. prune leaves these objects to this
+//    step; until the sync succeeds the replica stays and ClickHouseReady says why.
+// 2. Once it is gone, Keeper still lists it under every replicated table. A survivor's system.replicas
+//    says which replicas Keeper knows; a name this TrackerCluster renders no more, that is inactive and
+//    whose StatefulSet no longer exists, is dropped (SYSTEM DROP REPLICA ... FROM TABLE). Its retained
+//    volume is marked first: a replica started again on that data would find its metadata gone, so the
+//    clickhouse step refuses to recreate it until the volume is deleted (the data is on the survivors).
+import { labelKeys, namesOf } from '../../cdk8s/index.ts';
+import {
+  EventReason,
+  ConditionReason as Reason,
+  ConditionStatus as Status,
+  ConditionType as Type,
+} from '../../crds/conditions.ts';
+import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import type { Replica } from '../clickhouse.ts';
+import { deleteObject, ownedBy } from '../reconcile/apply.ts';
+import {
+  type Deps,
+  type ReconcileState,
+  renderedOf,
+  requeue,
+  type Step,
+  setCondition,
+  tcOf,
+} from '../reconcile/state.ts';
+import { recordEvent } from '../reconcile/write.ts';
+import { dropReplica, type ReplicatedTable, replicatedTables, syncReplica } from '../replication.ts';
+import { claimNames, markDropped } from './claims.ts';
+import { clickhousePassword } from './schema.ts';
+
+/**
+ * A ClickHouse replica's object (StatefulSet or ConfigMap) in a shard that stays: when the spec no longer
+ * renders it, it is this step's to remove, not prune's.
+ */
+export function isLeavingReplica(obj: KubeObject, renderedShards: number): boolean {
+  const shard = obj.metadata.labels?.[labelKeys.shard];
+  return (
+    (obj.kind === 'StatefulSet' || obj.kind === 'ConfigMap') &&
+    obj.metadata.labels?.['app.kubernetes.io/component'] === 'clickhouse' &&
+    obj.metadata.labels?.[labelKeys.replica] !== undefined &&
+    shard !== undefined &&
+    Number(shard) < renderedShards
+  );
+}
+
+/** The shard and replica a Keeper replica name of this cluster stands for (`<name>-ch-<s>-<r>`, or with a
+ * `<s>-` prefix as in the cluster-wide schema_migrations table); undefined for anyone else's name. */
+export function replicaOfName(
+  tc: TrackerCluster,
+  name: string,
+): { shard: number; replica: number } | undefined {
+  const base = tc.metadata.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^(?:\\d+-)?${base}-ch-(\\d+)-(\\d+)$`).exec(name);
+  return match ? { shard: Number(match[1]), replica: Number(match[2]) } : undefined;
+}
+
+type Context = {
+  readonly tc: TrackerCluster;
+  readonly shards: number;
+  readonly database: string;
+  readonly password: string;
+  /** The replica each shard is served by in this step: its first rendered one. */
+  readonly survivors: ReadonlyMap<number, Replica>;
+};
+
+export const retire: Step = {
+  name: 'retire',
+  async run(state: ReconcileState, deps: Deps) {
+    const tc = tcOf(state);
+    const shards = state.renderedShards ?? tc.spec.clickhouse.shards;
+    const survivors = new Map<number, Replica>();
+    for (const r of deps.clickhouse.replicas(tc, shards))
+      if (!survivors.has(r.shard)) survivors.set(r.shard, r);
+    const ctx: Context = {
+      tc,
+      shards,
+      database: tc.spec.schema.database,
+      password: await clickhousePassword(tc, deps),
+      survivors,
+    };
+    for (const sts of leavingSets(state, deps, shards)) await retireSet(sts, ctx, state, deps);
+    for (const [shard, survivor] of survivors) await dropGone(shard, survivor, ctx, state, deps);
+    return 'continue';
+  },
+};
+
+function leavingSets(state: ReconcileState, deps: Deps, shards: number): KubeObject[] {
+  const tc = tcOf(state);
+  const rendered = new Set(renderedOf(state).objects.map((o) => `${o.kind}/${o.metadata.name}`));
+  return deps.cache
+    .list(kinds.StatefulSet, tc.metadata.namespace ?? 'default')
+    .filter(
+      (s) =>
+        ownedBy(s, tc.metadata.uid) &&
+        isLeavingReplica(s, shards) &&
+        !rendered.has(`StatefulSet/${s.metadata.name}`) &&
+        !s.metadata.deletionTimestamp,
+    );
+}
+
+async function retireSet(sts: KubeObject, ctx: Context, state: ReconcileState, deps: Deps): Promise<void> {
+  const name = sts.metadata.name;
+  const survivor = ctx.survivors.get(Number(sts.metadata.labels?.[labelKeys.shard]));
+  if (!survivor) return;
+  let synced: number;
+  try {
+    synced = await deps.clickhouse.use(survivor, ctx.password, async (sql) => {
+      const tables = await replicatedTables(sql, ctx.database);
+      for (const t of tables) await syncReplica(sql, ctx.database, t.table);
+      return tables.length;
+    });
+  } catch (err) {
+    const message = `Keeping ${name} until ${survivor.host} has fetched its parts: ${(err as Error).message}`;
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicaSyncPending, message);
+    requeue(state, deps.config.queue.progressRequeueMs);
+    return;
+  }
+  const configMap = deps.cache.get(kinds.ConfigMap, sts.metadata.namespace ?? 'default', name);
+  await deleteObject(sts, state, deps);
+  if (configMap) await deleteObject(configMap, state, deps);
+  const message = `Deleted StatefulSet/${name} after ${survivor.host} fetched its parts (${synced} replicated tables synced)`;
+  await recordEvent(state, deps, 'Normal', EventReason.ReplicaRetired, message);
+  // Its Keeper metadata can only be dropped once the pod has stopped.
+  requeue(state, deps.config.queue.progressRequeueMs);
+}
+
+type Drop = { readonly table: string; readonly name: string };
+
+/**
+ * Keeper replicas to drop, by the replica's object name: names of this cluster it renders no more, that
+ * are inactive, and whose StatefulSet no longer exists (`exists`). Anyone else's names are never touched.
+ */
+export function goneReplicas(
+  tables: readonly ReplicatedTable[],
+  tc: TrackerCluster,
+  shards: number,
+  exists: (object: string) => boolean,
+): Map<string, Drop[]> {
+  const names = namesOf(tc);
+  const gone = new Map<string, Drop[]>();
+  for (const t of tables) {
+    for (const [name, active] of Object.entries(t.replicas)) {
+      const id = replicaOfName(tc, name);
+      if (!id || active || (id.shard < shards && id.replica < tc.spec.clickhouse.replicas)) continue;
+      const object = names.replica(id.shard, id.replica);
+      if (!exists(object)) gone.set(object, [...(gone.get(object) ?? []), { table: t.table, name }]);
+    }
+  }
+  return gone;
+}
+
+async function dropGone(
+  shard: number,
+  survivor: Replica,
+  ctx: Context,
+  state: ReconcileState,
+  deps: Deps,
+): Promise<void> {
+  const ns = namesOf(ctx.tc).namespace;
+  const exists = (object: string) => deps.cache.get(kinds.StatefulSet, ns, object) !== undefined;
+  await deps.clickhouse.use(survivor, ctx.password, async (sql) => {
+    const tables = await replicatedTables(sql, ctx.database);
+    for (const [object, drops] of goneReplicas(tables, ctx.tc, ctx.shards, exists)) {
+      await markDropped(claimNames(renderedOf(state), object), ns, state, deps);
+      for (const d of drops) await dropReplica(sql, ctx.database, d.table, d.name);
+      const message = `Dropped the Keeper metadata of replica ${object} from ${drops.length} tables through ${survivor.host} (shard ${shard}); its volume is kept and marked`;
+      await recordEvent(state, deps, 'Normal', EventReason.ReplicaDropped, message);
+    }
+  });
+}
