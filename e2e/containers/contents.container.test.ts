@@ -1,6 +1,7 @@
 // What the images carry: exactly the source files their entry points load (images/<image>/files.txt, from
 // the import graph), no tests or test support, only their own dependency set (the ingest no Kubernetes
-// client or renderer, the operator no chdb), and no npm or shell at runtime.
+// client or renderer, the operator no chdb), what their image builds (the ingest's browser client), and no
+// npm or shell at runtime.
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { runOnce } from './docker.ts';
@@ -38,13 +39,21 @@ const packagesIn = (files: readonly string[]) =>
   );
 
 describe.each([
-  ['ingest', () => inject('images').ingest, ['@kubernetes/client-node', 'cdk8s', 'constructs', 'chdb']],
-  ['operator', () => inject('images').operator, ['chdb', '@chdb/lib-linux-x64-gnu', 'fastify']],
-])('the %s image', (name, image, absent) => {
-  it('holds exactly the sources its entry points load, and no test or test support', async () => {
+  [
+    'ingest',
+    () => inject('images').ingest,
+    ['@kubernetes/client-node', 'cdk8s', 'constructs', 'chdb'],
+    ['/app/client/dist/tracker.js', '/app/client/dist/tracker.mjs'],
+  ],
+  ['operator', () => inject('images').operator, ['chdb', '@chdb/lib-linux-x64-gnu', 'fastify'], []],
+])('the %s image', (name, image, absent, built) => {
+  it('holds exactly the sources its entry points load, what it builds, and no test or test support', async () => {
     const files = await filesOf(image(), ['/app']);
-    const sources = files.filter((f) => !f.startsWith('/app/node_modules/'));
+    const sources = files.filter(
+      (f) => !f.startsWith('/app/node_modules/') && !f.startsWith('/app/client/dist/'),
+    );
     expect(sources.sort()).toEqual([...expectedSources(name), '/app/data', '/app/package.json'].sort());
+    for (const f of built) expect(files, f).toContain(f);
     expect(sources.filter((f) => /\.test\.ts$|\/testing\/|testing\.ts$|-child\.ts$/.test(f))).toEqual([]);
   });
 
@@ -58,5 +67,24 @@ describe.each([
   it('has node and nothing to install or run shell commands with', async () => {
     const files = await filesOf(image(), ['/bin', '/usr/bin', '/usr/local/bin', '/usr/local/lib', '/sbin']);
     expect(files).toEqual(['/usr/local/bin/node']);
+  });
+});
+
+describe('the tracker command in the ingest image', () => {
+  const tracker = (args: readonly string[]) =>
+    runOnce(
+      inject('images').ingest,
+      ['--network', 'none', '--read-only', '--entrypoint', '/usr/local/bin/node'],
+      ['/app/bin/tracker.ts', ...args],
+    );
+
+  it('runs prune (the prune CronJob runs it here) and says render is not in this installation', async () => {
+    const help = await tracker(['prune', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/prune/);
+    const render = await tracker(['render', '-f', '-']);
+    expect(render.code).toBe(1);
+    expect(render.stderr.trim().split('\n')).toHaveLength(1);
+    expect(render.stderr).toMatch(/render: not in this installation/);
   });
 });

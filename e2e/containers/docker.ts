@@ -57,6 +57,11 @@ export class Container {
     return r.stdout + r.stderr;
   }
 
+  /** `docker exec` of a command inside the running container. */
+  exec(args: readonly string[]): Promise<string> {
+    return dockerOk(['exec', this.name, ...args]);
+  }
+
   /** Resolves when the health check reports `status`; fails at once when the container stops. */
   async waitHealth(status: 'healthy' | 'unhealthy', timeoutMs = 90_000): Promise<void> {
     let stopped: string | undefined;

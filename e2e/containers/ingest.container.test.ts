@@ -76,6 +76,27 @@ describe('the embedded ingest image (EMBEDDED=true)', () => {
     const c = await start(image, ['-v', `${data}:/data`, '-e', `TRACKER_SERVER__PORT=${port}`]);
     const url = `http://127.0.0.1:${port}`;
     await ready(c, url);
+    // What the image builds and reads beside its sources: the browser client and the dashboard's files.
+    const client = await fetch(`${url}/tr/v1/client.js`);
+    expect(client.status).toBe(200);
+    expect(client.headers.get('content-type')).toMatch(/javascript/);
+    expect((await client.text()).length).toBeGreaterThan(1000);
+    // Listening on every interface, the dashboard asks for the read credential the server announced.
+    expect((await fetch(`${url}/dashboard`)).status).toBe(401);
+    const login = /\(user (\S+), password in (\S+)\)/.exec(await c.logs());
+    expect(login, await c.logs()).not.toBeNull();
+    const [, user, file] = login as RegExpExecArray;
+    const password = await c.exec([
+      '/usr/local/bin/node',
+      '-e',
+      `process.stdout.write(require('node:fs').readFileSync(${JSON.stringify(file)}, 'utf8').trim())`,
+    ]);
+    const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const page = await fetch(`${url}/dashboard`, { headers: { authorization } });
+    expect(page.status).toBe(200);
+    const asset = /\/dashboard\/assets\/uplot\.[0-9a-f]+\.js/.exec(await page.text())?.[0];
+    expect(asset).toBeDefined();
+    expect((await fetch(`${url}${asset}`, { headers: { authorization } })).status).toBe(200);
     const acked = await send(url, 'container_embedded', 40);
     await c.waitHealth('healthy');
     expect(await c.stop()).toBe(0);
