@@ -34,13 +34,20 @@ tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, kubectl, helm, kwok
 browser: ## Install Debian's chromium for the browser tests when missing (apt-get, as root)
 	bash e2e/browser/install.sh
 
+.PHONY: jdbc
+jdbc: ## Install a JDK and Maven for the JDBC test of the SQL endpoint when missing (apt-get, as root)
+	bash e2e/jdbc/install.sh
+
 .PHONY: client
 client: deps ## Build the browser client into client/dist (ESM, script tag, types; prints gzipped sizes)
 	node client/build.ts
 
 .PHONY: run
-run: deps ## Start the ingest on the embedded ClickHouse engine (chdb), http://localhost:8080
-	node ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
+# HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
+# password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read
+# credential). With CONFIG, the file's server.host applies unless HOST is given too.
+run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard
+	$(if $(or $(HOST),$(if $(CONFIG),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) node ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
 
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit (the browser client has its own tsconfig: DOM types)
@@ -60,11 +67,11 @@ test-unit: deps ## Unit tests (no services)
 	vitest run --project unit
 
 .PHONY: test-integration
-test-integration: deps tools browser ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb, Chromium
+test-integration: deps tools browser jdbc ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb, Chromium, JDBC
 	vitest run --project integration
 
 .PHONY: test
-test: deps tools browser typecheck lint check-generated ## Everything: install what is missing, typecheck, lint, all tests
+test: deps tools browser jdbc typecheck lint check-generated ## Everything: install what is missing, typecheck, lint, all tests
 	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.
 	vitest run --reporter=default --reporter=hanging-process
 

@@ -44,6 +44,9 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
       cluster: clickhouseClusterName,
     },
     spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
+    // cluster's view), and it then asks for the read credential.
+    dashboard: { enabled: false, ...user.dashboard },
     // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
     // ids and the shared rate-limit keys must be the same whichever pod computes them.
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },

@@ -11,6 +11,8 @@ import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
+import { clientRoutes } from './routes/client/index.ts';
+import { dashboardRoutes } from './routes/dashboard/index.ts';
 import { ltvRoutes } from './routes/ltv/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
 import { ppiRoutes } from './routes/ppi/index.ts';
@@ -78,5 +80,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   ppiRoutes(routes, deps, tracking, limit);
   shortLinkRoutes(routes, deps, tracking, limit);
   opsRoutes(routes, deps, metrics, wsOpen);
+  clientRoutes(routes);
+  if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
   return app;
 }

@@ -116,6 +116,9 @@ function semanticProblems(c: Config, opts: LoadOptions): string[] {
   }
   if ((c.nats.publish || c.nats.consume) && c.nats.url === undefined)
     p.push('nats.url: required by publish/consume');
+  if (c.sql.enabled === true && c.store.kind !== 'embedded') {
+    p.push('sql.enabled: serves the embedded engine only; with a clickhouse store query the server itself');
+  }
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
@@ -190,6 +193,9 @@ function valueProblems(c: Config): string[] {
 function referenceProblems(c: Config, opts: LoadOptions): string[] {
   return [...tableProblems(c), ...fileProblems(c, opts.files), ...valueProblems(c)];
 }
+
+/** Whether the read-only SQL endpoint runs: on by default with the embedded store, which nothing else can read. */
+export const sqlEnabled = (c: Config): boolean => c.store.kind === 'embedded' && c.sql.enabled !== false;
 
 export function validCidr(s: string): boolean {
   const [addr, bits, ...rest] = s.split('/');

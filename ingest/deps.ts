@@ -2,6 +2,7 @@
 // a real NATS connection). server.ts builds the production set in one place.
 import type { Registry } from 'prom-client';
 import type { ApiKeyStore } from './auth/api-keys.ts';
+import type { ReadCredential } from './auth/credential.ts';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { GeoIp } from './geoip/geoip.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Prometheus registry shared with the data path, so /metrics shows both. */
   readonly registry?: Registry;
   readonly build?: { readonly version: string; readonly commit?: string };
+  /** The read credential the dashboard asks for (and the SQL endpoint); absent when nothing needs it. */
+  readonly readCredential?: ReadCredential;
   /** TLS material for HTTPS; the server reloads it on file change through the returned app.server. */
   readonly https?: { readonly key: Buffer; readonly cert: Buffer };
 }

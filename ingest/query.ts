@@ -1,11 +1,44 @@
-// Query what the ingest stored: `node ingest/query.ts [--config file] "SELECT …"`. Uses the same
-// configuration as the server. The embedded engine (chdb) allows one process per data directory, so for
-// the default embedded store stop the server first (Ctrl-C drains everything into the store); a
-// clickhouse store can be queried while the server runs.
+// Query what the ingest stored: `node ingest/query.ts [--config file] [--json] "SELECT …"`. Uses the same
+// configuration as the server. The embedded engine admits one process per data directory, so while the
+// server runs this reads through the server's read-only SQL endpoint (its credential is read from the
+// same password file); when no server answers there, it opens the data directory itself. A clickhouse
+// store is queried directly either way.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
-import { createStore } from '../store/index.ts';
-import { loadConfig } from './config.ts';
+import { createStore, type Row } from '../store/index.ts';
+import { passwordFileOf } from './auth/credential.ts';
+import { type Config, loadConfig, sqlEnabled } from './config.ts';
+
+type Run = (sql: string) => Promise<Row[]>;
+
+/** The running server's SQL endpoint, or undefined when none answers (or none is configured). */
+async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<void> } | undefined> {
+  if (!sqlEnabled(config)) return undefined;
+  let password: string;
+  try {
+    password = readFileSync(passwordFileOf(config.sql.passwordFile, config.server.stateDir), 'utf8').trim();
+  } catch {
+    return undefined; // no password yet: no server has run with this configuration
+  }
+  const host = ['0.0.0.0', '::'].includes(config.sql.host) ? '127.0.0.1' : config.sql.host;
+  const client = createClient({
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${config.sql.port}`,
+    username: config.sql.username,
+    password,
+    // Errors are the answer here, printed once below; the client would log them a second time.
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  if (!(await client.ping()).success) {
+    await client.close();
+    return undefined;
+  }
+  return {
+    run: async (sql) => (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>(),
+    close: () => client.close(),
+  };
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -16,13 +49,15 @@ async function main(): Promise<void> {
     positionals.join(' ').trim() ||
     'SELECT created_at, ename, etyp, vid, url FROM events ORDER BY created_at DESC LIMIT 20';
   const config = loadConfig(values.config);
-  const store = await createStore(config.store);
+  const server = await viaServer(config);
+  const store = server === undefined ? await createStore(config.store) : undefined;
   try {
-    const rows = await store.query(sql);
+    const rows = server !== undefined ? await server.run(sql) : await (store?.query(sql) ?? []);
     if (values.json) for (const r of rows) console.log(JSON.stringify(r));
     else console.table(rows);
   } finally {
-    await store.close();
+    await server?.close();
+    await store?.close();
   }
 }
 

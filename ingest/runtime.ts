@@ -3,8 +3,10 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
+import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
-import type { Config } from './config.ts';
+import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
+import { type Config, sqlEnabled } from './config.ts';
 import { createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { openGeoIp } from './geoip/geoip.ts';
@@ -17,10 +19,13 @@ import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
+import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { readTls } from './tls/reload.ts';
 
 export interface Runtime {
   readonly deps: AppDeps;
+  /** The embedded engine's read-only connection (the SQL endpoint and the dashboard read through it). */
+  readonly reader?: SqlReader;
   /** Stop consumers, drain the data path within the deadline, close NATS and GeoIP. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -35,6 +40,23 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     rollups: config.rollups,
   };
   return createDataPath(input, registry === undefined ? {} : { registry });
+}
+
+/**
+ * The embedded engine's read-only connection, when something reads through it: the SQL endpoint, or the
+ * dashboard (whose reads then never wait behind the data path's inserts on the writing connection).
+ */
+async function openEngineReader(config: Config): Promise<SqlReader | undefined> {
+  const { store } = config;
+  if (store.kind !== 'embedded' || !(sqlEnabled(config) || config.dashboard.enabled)) return undefined;
+  return openReader({ path: store.path, database: store.database, limits: config.sql });
+}
+
+/** The read credential, when the SQL endpoint runs or the dashboard asks for it. */
+function readCredential(config: Config): ReadCredential | undefined {
+  const needed = sqlEnabled(config) || (config.dashboard.enabled && dashboardNeedsCredential(config));
+  const { username, passwordFile } = config.sql;
+  return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -87,7 +109,9 @@ export async function createRuntime(
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
   ];
-  const repositories = createRepositories(dataPath.store, config.store);
+  const reader = await openEngineReader(config);
+  const credential = readCredential(config);
+  const repositories = createRepositories(dataPath.store, config.store, reader ?? dataPath.store);
   const publisher =
     nc !== undefined && config.nats.publish
       ? createPublisher(nc, config.nats.publishSubjectPrefix)
@@ -106,6 +130,7 @@ export async function createRuntime(
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),
+    ...(credential === undefined ? {} : { readCredential: credential }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };
@@ -122,8 +147,10 @@ export async function createRuntime(
       : undefined;
   return {
     deps,
+    ...(reader === undefined ? {} : { reader }),
     async close(deadlineMs) {
       await consumer?.stop();
+      await reader?.close();
       await dataPath.close(deadlineMs);
       await nc?.drain().catch(() => {});
       await deps.limiter.close();

@@ -1,12 +1,16 @@
 // The ingest process: `node ingest/server.ts [--config file]`. Loads and validates configuration (every
 // problem printed, exit 2), wires the runtime, listens (HTTPS when server.tls is set, with hot reload),
-// and on SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
+// starts the read-only SQL endpoint on its own port (embedded store), prints where the dashboard and the
+// SQL endpoint are, and on SIGTERM/SIGINT stops accepting, drains the data path within
+// server.shutdownGraceMs, then exits.
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
 import { buildApp } from './app.ts';
-import { loadConfig } from './config.ts';
-import { createRuntime } from './runtime.ts';
+import { type Config, loadConfig, sqlEnabled } from './config.ts';
+import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
 function configFile(): string | undefined {
@@ -26,11 +30,48 @@ function enableTlsReload(app: FastifyInstance, files: { certFile: string; keyFil
   );
 }
 
+async function startSql(config: Config, runtime: Runtime): Promise<FastifyInstance | undefined> {
+  const credential = runtime.deps.readCredential;
+  if (!sqlEnabled(config) || runtime.reader === undefined || credential === undefined) return undefined;
+  const sql = await buildSqlApp({
+    reader: runtime.reader,
+    credential,
+    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  });
+  await sql.listen({ host: config.sql.host, port: config.sql.port });
+  return sql;
+}
+
+const hostOf = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+
+const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
+
+/** Where to look, once listening: the dashboard, the SQL endpoint, and where the password is. */
+function announce(
+  config: Config,
+  app: FastifyInstance,
+  sql: FastifyInstance | undefined,
+  runtime: Runtime,
+): void {
+  const credential = runtime.deps.readCredential;
+  const login = credential && ` (user ${credential.username}, password in ${credential.passwordFile})`;
+  if (config.dashboard.enabled) {
+    const scheme = config.server.tls === undefined ? 'http' : 'https';
+    const url = `${scheme}://${hostOf(config.server.host)}:${portOf(app)}/dashboard`;
+    app.log.info(`dashboard: ${url}${dashboardNeedsCredential(config) ? login : ''}`);
+  }
+  if (sql !== undefined) {
+    app.log.info(`read-only SQL (ClickHouse HTTP): http://${hostOf(config.sql.host)}:${portOf(sql)}${login}`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig(configFile());
   const runtime = await createRuntime(config, { log: (msg, err) => console.error(msg, err) });
   const app = await buildApp(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);
+  let sql: FastifyInstance | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -38,6 +79,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'draining');
     const deadline = Date.now() + config.server.shutdownGraceMs;
     tls?.stop();
+    await sql?.close();
     await app.close(); // stop accepting; in-flight requests finish (their appends are durable)
     await runtime.close(Math.max(0, deadline - Date.now()));
     process.exit(0);
@@ -45,6 +87,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   await app.listen({ host: config.server.host, port: config.server.port });
+  sql = await startSql(config, runtime);
+  announce(config, app, sql, runtime);
 }
 
 main().catch((err: unknown) => {

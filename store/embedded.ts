@@ -81,15 +81,29 @@ export class EmbeddedStore implements Store {
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
     const opts = { format: 'JSONEachRow' };
-    const result = params
-      ? await this.#session.queryBindAsync(sql, params, opts)
-      : await this.#session.queryAsync(sql, opts);
+    const result = await this.#drainOnError(() =>
+      params ? this.#session.queryBindAsync(sql, params, opts) : this.#session.queryAsync(sql, opts),
+    );
     return parseJsonEachRow<T>(result.text());
   }
 
   async command(sql: string, params?: Record<string, unknown>): Promise<void> {
-    if (params) await this.#session.queryBindAsync(sql, params);
-    else await this.#session.queryAsync(sql);
+    await this.#drainOnError(() =>
+      params ? this.#session.queryBindAsync(sql, params) : this.#session.queryAsync(sql),
+    );
+  }
+
+  /**
+   * chdb keeps the output a failed statement had produced so far and hands it out at the front of the
+   * session's next result; a throwaway read takes it, so the next query parses only its own rows.
+   */
+  async #drainOnError<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      await this.#session.queryAsync('SELECT 1', { format: 'Null' }).catch(() => undefined);
+      throw err;
+    }
   }
 
   async ping(): Promise<boolean> {

@@ -15,3 +15,12 @@ export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
 export type { Row, SqlRunner, Store } from './contract.ts';
 export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
 export { clickhouseCode, isDataError } from './errors.ts';
+export {
+  openReader,
+  ReaderError,
+  type ReaderOptions,
+  type ReadLimits,
+  type ReadRequest,
+  type ReadResult,
+  type SqlReader,
+} from './reader.ts';

@@ -288,6 +288,64 @@ export const Sites = Type.Object(
   strict,
 );
 
+export const Sql = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({
+        description:
+          'Serve read-only SQL over the ClickHouse HTTP interface on its own port. Default: on with the embedded store (a ClickHouse server has its own).',
+      }),
+    ),
+    host: Type.String({
+      default: '127.0.0.1',
+      description: 'Listen address; loopback keeps it on this machine.',
+    }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8123 }),
+    username: Type.String({ minLength: 1, pattern: '^[^:]+$', default: 'default' }),
+    passwordFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The password (a mounted Secret); without it one is generated into server.stateDir/sql.password.',
+      }),
+    ),
+    maxExecutionTimeS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+    maxResultBytes: Type.Integer({ minimum: 1024, maximum: 4_294_967_296, default: 67_108_864 }),
+    maxMemoryBytes: Type.Integer({ minimum: 16_777_216, maximum: 68_719_476_736, default: 1_073_741_824 }),
+    maxThreads: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description: 'Threads one read may use; the other cores stay with the data path.',
+    }),
+    maxQueued: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 16,
+      description: 'Reads that may wait behind the running one; more are refused.',
+    }),
+  },
+  strict,
+);
+
+export const Dashboard = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Serve the live dashboard at /dashboard.' }),
+    auth: Type.Union([Type.Literal('auto'), Type.Literal('always')], {
+      default: 'auto',
+      description:
+        'auto: ask for the sql credential unless the server listens on loopback only; always: ask every time (e.g. behind a reverse proxy on this host).',
+    }),
+    liveIntervalMs: Type.Integer({
+      minimum: 250,
+      maximum: 60_000,
+      default: 1000,
+      description: 'How often the store is asked for new events while a dashboard is open.',
+    }),
+  },
+  strict,
+);
+
 export const IngestConfig = Type.Object(
   {
     server: Type.Optional(Server),
@@ -307,6 +365,8 @@ export const IngestConfig = Type.Object(
     dedup: Type.Optional(Dedup),
     userAgent: Type.Optional(UserAgent),
     sites: Type.Optional(Sites),
+    sql: Type.Optional(Sql),
+    dashboard: Type.Optional(Dashboard),
   },
   { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
 );

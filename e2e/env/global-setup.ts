@@ -1,6 +1,7 @@
 // Vitest global setup of the integration project: one real environment per run, shared by all files.
 // Tests read what they need with `inject('kubeconfig')`, `inject('natsUrl')`, ...
 import type { TestProject } from 'vitest/node';
+import { buildClient } from '../../client/build.ts';
 import { startEnvironment } from './environment.ts';
 
 declare module 'vitest' {
@@ -20,6 +21,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const t0 = performance.now();
+  // The ingest serves the browser client from client/dist (/tr/v1/client.js): build it once per run.
+  await buildClient();
   const env = await startEnvironment({ keep: process.env.TRACKER_KEEP_ENV === '1' });
   const total = Math.round(performance.now() - t0);
   const parts = Object.entries(env.timings)

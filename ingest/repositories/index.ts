@@ -4,6 +4,7 @@
 import type { Store } from '../../store/index.ts';
 import type { Config } from '../config.ts';
 import { type AccountRepository, accountRepository } from './accounts.ts';
+import { type AnalyticsRepository, type AnalyticsSource, analyticsRepository } from './analytics.ts';
 import { type ApiKeyRepository, apiKeyRepository } from './api-keys.ts';
 import { type ConsentRepository, consentRepository } from './consent.ts';
 import { type ErasureRepository, eraseRendering, erasureRepository } from './erasures.ts';
@@ -12,6 +13,14 @@ import { type JurisdictionRepository, jurisdictionRepository } from './jurisdict
 import { type LinkRepository, linkRepository } from './links.ts';
 
 export type { AccountRepository } from './accounts.ts';
+export type {
+  AnalyticsRepository,
+  AnalyticsSource,
+  Count,
+  Range,
+  RecentEvent,
+  Totals,
+} from './analytics.ts';
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
 export type { StoredConsent } from './consent.ts';
 export type { EraseTarget } from './erasures.ts';
@@ -20,6 +29,8 @@ export type { Link, LinkRepository } from './links.ts';
 
 export interface Repositories {
   readonly accounts: AccountRepository;
+  /** What the dashboard shows; reads through the read-only reader when the store is embedded. */
+  readonly analytics: AnalyticsRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly consent: ConsentRepository;
   readonly erasures: ErasureRepository;
@@ -28,10 +39,19 @@ export interface Repositories {
   readonly links: LinkRepository;
 }
 
-/** The repositories over the ingest's store; erasures follow the configured store's schema rendering. */
-export function createRepositories(store: Store, storeConfig: Config['store']): Repositories {
+/**
+ * The repositories over the ingest's store; erasures follow the configured store's schema rendering. The
+ * analytics read through `analyticsSource` when given (the embedded engine's read-only connection, whose
+ * reads never wait behind the data path's inserts), else through the store.
+ */
+export function createRepositories(
+  store: Store,
+  storeConfig: Config['store'],
+  analyticsSource: AnalyticsSource = store,
+): Repositories {
   return {
     accounts: accountRepository(store),
+    analytics: analyticsRepository(analyticsSource),
     apiKeys: apiKeyRepository(store),
     consent: consentRepository(store),
     erasures: erasureRepository(store, eraseRendering(storeConfig)),

@@ -30,7 +30,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ['ingest/plugins/', 'ingest/auth/'],
     ['ingest/nats/'],
     ['ingest/deps.ts', 'ingest/tracking.ts'],
-    ['ingest/routes/'],
+    ['ingest/routes/', 'ingest/sql/'],
     ['ingest/app.ts', 'ingest/runtime.ts'],
     ['ingest/server.ts', 'ingest/query.ts'],
   ],

@@ -1,0 +1,177 @@
+// The dashboard over real HTTP on the real ingest (in process, embedded engine): cache headers (the page
+// revalidated, hashed assets immutable), the numbers of api/overview against what was sent, the live feed
+// delivering a stored event, the credential when the dashboard asks for one, and the client bundle.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../e2e/env/wait.ts';
+import { type Live, startLive } from '../../testing/live.ts';
+import { loadDashboardAssets } from './assets.ts';
+import type { Overview } from './overview.ts';
+
+const OID = 'da5b0a2d-0000-4000-8000-000000000001';
+let live: Live;
+
+async function send(events: Record<string, unknown>[]): Promise<void> {
+  const res = await fetch(`${live.url}/tr/v1/str/`, { method: 'POST', body: JSON.stringify(events) });
+  expect(res.status).toBe(200);
+}
+
+const count = async () => Number((await live.rows<{ n: string }>('SELECT count() AS n FROM events'))[0]?.n);
+
+beforeAll(async () => {
+  live = await startLive({ dashboard: { liveIntervalMs: 250 } });
+  await send([
+    {
+      ename: 'page_view',
+      etyp: 'view',
+      oid: OID,
+      url: 'https://shop.example/pricing?x=1',
+      source: 'newsletter',
+      cflags: 3,
+    },
+    {
+      ename: 'page_view',
+      etyp: 'view',
+      oid: OID,
+      url: 'https://shop.example/pricing',
+      last: 'https://news.example/a',
+      cflags: 1,
+    },
+    {
+      ename: 'page_view',
+      etyp: 'view',
+      oid: OID,
+      url: 'https://shop.example/',
+      last: 'https://shop.example/pricing',
+    },
+    { ename: 'signup', oid: OID, url: 'https://shop.example/', source: 'ads', cflags: 3 },
+    { ename: 'elsewhere', oid: 'da5b0a2d-0000-4000-8000-000000000002' },
+  ]);
+  await waitFor(async () => (await count()) === 5, { what: 'five events stored', timeoutMs: 20_000 });
+});
+
+let closed = false;
+const closeLive = async () => {
+  if (closed) return;
+  closed = true;
+  await live?.close();
+};
+afterAll(closeLive);
+
+describe('dashboard over HTTP (real ingest, embedded engine)', () => {
+  it('serves the page revalidated (ETag, no-cache) and its assets hashed and immutable', async () => {
+    const page = await fetch(`${live.url}/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const etag = page.headers.get('etag') ?? '';
+    const html = await page.text();
+    expect((await fetch(`${live.url}/dashboard`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const assets = [...html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toHaveLength(4);
+    for (const path of assets) {
+      expect(path).toMatch(/\.[0-9a-f]{16}\.(js|css)$/);
+      const res = await fetch(`${live.url}${path}`);
+      expect([res.status, res.headers.get('cache-control')]).toEqual([
+        200,
+        'public, max-age=31536000, immutable',
+      ]);
+    }
+    expect((await fetch(`${live.url}/dashboard/assets/dashboard.0000000000000000.js`)).status).toBe(404);
+    // Nothing is loaded from another origin (no CDN): every script and stylesheet is ours.
+    expect(html).not.toMatch(/(?:src|href)="https?:/);
+  });
+
+  it('api/overview: the numbers of the range and site, each as sent', async () => {
+    const res = await fetch(`${live.url}/dashboard/api/overview?range=1h&oid=${OID}`);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const o = (await res.json()) as Overview;
+    expect(o.totals).toEqual({ events: 4, pageviews: 3, visitors: expect.any(Number) });
+    expect(o.pages).toEqual([
+      { key: '/pricing', n: 2 },
+      { key: '/', n: 1 },
+    ]);
+    expect(o.referrers).toEqual([
+      { key: '(direct)', n: 1 },
+      { key: 'news.example', n: 1 },
+    ]);
+    expect(o.sources).toEqual([
+      { key: 'ads', n: 1 },
+      { key: 'newsletter', n: 1 },
+    ]);
+    expect(o.consent).toEqual({
+      total: 4,
+      bits: [
+        { name: 'necessary', bit: 0, n: 3 },
+        { name: 'analytics', bit: 1, n: 2 },
+        { name: 'marketing', bit: 2, n: 0 },
+      ],
+    });
+    expect(o.series.n.reduce((a, b) => a + b, 0)).toBe(4);
+    const all = (await (await fetch(`${live.url}/dashboard/api/overview?range=15m`)).json()) as Overview;
+    expect(all.totals.events).toBe(5);
+    expect(all.sites.map((s) => s.key)).toContain(OID);
+    expect((await fetch(`${live.url}/dashboard/api/overview?range=2y`)).status).toBe(400);
+  });
+
+  it('api/live: a stored event arrives on the event stream', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${live.url}/dashboard/api/live?oid=${OID}&after=${Date.now()}`, {
+      signal: ac.signal,
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await send([{ ename: 'arrives_live', oid: OID }]);
+    let text = '';
+    while (!text.includes('arrives_live')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    ac.abort();
+    expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_live"/);
+  });
+
+  it('serves the browser client at /tr/v1/client.js with an ETag', async () => {
+    const res = await fetch(`${live.url}/tr/v1/client.js`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(await res.text()).toContain('/tr/v1/tr/');
+    const etag = res.headers.get('etag') ?? '';
+    expect((await fetch(`${live.url}/tr/v1/client.js`, { headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    );
+  });
+
+  it('the first visit downloads a small page (gzip sizes of page and assets under 40 KiB)', () => {
+    const assets = loadDashboardAssets();
+    const gz = [assets.page, ...[...assets.byPath.values()].map((a) => a.body)].map(
+      (b) => gzipSync(b, { level: 9 }).length,
+    );
+    expect(gz.reduce((a, b) => a + b, 0)).toBeLessThan(40 * 1024);
+  });
+});
+
+describe('dashboard credential', () => {
+  let guarded: Live;
+  beforeAll(async () => {
+    await closeLive(); // one embedded data directory per process at a time
+    guarded = await startLive({ dashboard: { auth: 'always' } });
+  });
+  afterAll(() => guarded?.close());
+
+  it('asks for the read credential (HTTP Basic) and accepts it', async () => {
+    const denied = await fetch(`${guarded.url}/dashboard/api/overview`);
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('www-authenticate')).toMatch(/^Basic realm="Tracker dashboard"/);
+    expect((await fetch(`${guarded.url}/dashboard`)).status).toBe(401);
+    const credential = guarded.runtime.deps.readCredential;
+    const password = readFileSync(credential?.passwordFile ?? '', 'utf8').trim();
+    const basic = `Basic ${btoa(`${credential?.username}:${password}`)}`;
+    expect(
+      (await fetch(`${guarded.url}/dashboard/api/overview`, { headers: { authorization: basic } })).status,
+    ).toBe(200);
+    const wrong = `Basic ${btoa(`${credential?.username}:nope`)}`;
+    expect((await fetch(`${guarded.url}/dashboard`, { headers: { authorization: wrong } })).status).toBe(401);
+  });
+});

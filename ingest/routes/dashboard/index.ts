@@ -1,0 +1,105 @@
+// The live dashboard at /dashboard: a page, its hashed assets, the numbers of a time range and site
+// (api/overview), the newest events (api/events) and the live feed of events as they are stored
+// (api/live, server-sent events). It asks for the read credential (HTTP Basic) unless the server
+// listens on loopback only; `dashboard.auth: always` asks every time.
+import Type from 'typebox';
+import type { ReadCredential } from '../../auth/credential.ts';
+import type { AppDeps } from '../../deps.ts';
+import { IngestError } from '../../errors.ts';
+import type { RouteApp } from '../shared.ts';
+import { IMMUTABLE, loadDashboardAssets, REVALIDATE } from './assets.ts';
+import { createLiveFeed } from './live.ts';
+import { overview, RANGE_KEYS, type RangeKey } from './overview.ts';
+import { streamLive } from './sse.ts';
+
+const Oid = Type.String({ pattern: '^$|^[0-9a-fA-F-]{36}$', default: '' });
+const OverviewQuery = Type.Object({
+  range: Type.Union(
+    RANGE_KEYS.map((k) => Type.Literal(k)),
+    { default: '1h' },
+  ),
+  oid: Oid,
+});
+const EventsQuery = Type.Object({
+  oid: Oid,
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+});
+const LiveQuery = Type.Object({ oid: Oid, after: Type.Integer({ minimum: 0, default: 0 }) });
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** Whether the dashboard asks for the credential (anything but a loopback-only listener, or always). */
+export function dashboardNeedsCredential(config: AppDeps['config']): boolean {
+  return config.dashboard.auth === 'always' || !LOOPBACK.test(config.server.host);
+}
+
+/** Fails closed: when the credential is needed but missing, nobody gets in. */
+function guard(needed: boolean, credential: ReadCredential | undefined) {
+  return async (
+    req: { headers: Record<string, unknown> },
+    reply: { header(k: string, v: string): unknown },
+  ) => {
+    if (!needed) return;
+    if (credential?.check(req.headers as Parameters<ReadCredential['check']>[0]) === 'ok') return;
+    reply.header('www-authenticate', 'Basic realm="Tracker dashboard", charset="UTF-8"');
+    throw new IngestError(
+      'UNAUTHORIZED',
+      'the dashboard needs the read credential (sql.username and its password)',
+    );
+  };
+}
+
+export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
+  const { config } = deps;
+  const assets = loadDashboardAssets();
+  const analytics = deps.repositories.analytics;
+  const feed = createLiveFeed(analytics, config.dashboard.liveIntervalMs, (err) =>
+    app.log.warn({ err }, 'dashboard live feed: read failed'),
+  );
+  const streams = new Set<() => void>();
+  // Open event streams would hold a graceful shutdown forever: end them first.
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+    feed.close();
+  });
+  const onRequest = guard(dashboardNeedsCredential(config), deps.readCredential);
+
+  app.get('/dashboard', { onRequest }, async (req, reply) => {
+    reply.header('cache-control', REVALIDATE).header('etag', assets.pageEtag);
+    if (req.headers['if-none-match'] === assets.pageEtag) return reply.status(304).send();
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+      .header('x-content-type-options', 'nosniff')
+      .send(assets.page);
+  });
+
+  app.get('/dashboard/assets/:file', { onRequest }, async (req, reply) => {
+    const asset = assets.byPath.get(req.url.split('?')[0] ?? '');
+    if (asset === undefined) throw new IngestError('NOT_FOUND', 'no such dashboard asset');
+    return reply.type(asset.type).header('cache-control', IMMUTABLE).send(asset.body);
+  });
+
+  app.get(
+    '/dashboard/api/overview',
+    { onRequest, schema: { querystring: OverviewQuery } },
+    async (req, reply) => {
+      const now = deps.now?.() ?? Date.now();
+      const body = await overview(analytics, config.privacy, req.query.range as RangeKey, req.query.oid, now);
+      return reply.header('cache-control', 'no-store').send(body);
+    },
+  );
+
+  app.get(
+    '/dashboard/api/events',
+    { onRequest, schema: { querystring: EventsQuery } },
+    async (req, reply) => {
+      const events = await analytics.recent({ oid: req.query.oid, afterMs: 0, limit: req.query.limit });
+      return reply.header('cache-control', 'no-store').send({ events });
+    },
+  );
+
+  app.get('/dashboard/api/live', { onRequest, schema: { querystring: LiveQuery } }, async (req, reply) => {
+    streamLive(req, reply, { feed, streams, oid: req.query.oid, afterMs: req.query.after });
+  });
+}

@@ -1,0 +1,196 @@
+// The dashboard page: asks /dashboard/api/overview for the numbers of the chosen range and site (every one
+// a query on the store), refreshes them every few seconds and whenever new events arrive, and shows the
+// last events from the live feed (server-sent events). Plain browser JavaScript, no build step; the chart
+// is uPlot (loaded before this file). The range and site live in the URL, so a view can be shared.
+/* global uPlot */
+(() => {
+  const REFRESH_MS = 5000;
+  const KEEP_EVENTS = 50;
+  const params = new URLSearchParams(location.search);
+  const state = { range: params.get('range') || '1h', oid: params.get('oid') || '', newest: 0 };
+  const seen = new Set();
+  const $ = (sel) => document.querySelector(sel);
+  const number = new Intl.NumberFormat();
+  let plot;
+  let source;
+  let pending;
+
+  const api = (path, query) => `/dashboard/api/${path}?${new URLSearchParams(query)}`;
+  const millis = (ts) => Date.parse(`${ts.replace(' ', 'T')}Z`);
+  const pathOf = (url) => {
+    try {
+      return url ? new URL(url).pathname : '';
+    } catch {
+      return url; // not a URL: shown as it was stored
+    }
+  };
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    for (const c of children) node.append(c);
+    return node;
+  }
+
+  function renderList(name, rows, total) {
+    const list = $(`[data-list="${name}"]`);
+    const max = Math.max(1, ...rows.map((r) => r.n));
+    list.replaceChildren(
+      ...(rows.length === 0
+        ? [el('li', { class: 'empty' }, 'no data')]
+        : rows.map((r) => {
+            const share = total === undefined ? r.n / max : r.n / Math.max(1, total);
+            const shown = total === undefined ? number.format(r.n) : `${Math.round(share * 100)}%`;
+            const fill = el('span', { class: 'fill', style: `width:${(share * 100).toFixed(1)}%` });
+            return el(
+              'li',
+              { 'data-key': r.key, 'data-n': String(r.n) },
+              fill,
+              el('span', { class: 'k', title: r.key }, r.key),
+              el('span', { class: 'n' }, shown),
+            );
+          })),
+    );
+  }
+
+  function renderChart(series, stepS) {
+    const minutes = stepS / 60;
+    $('#series-title').textContent =
+      minutes === 1
+        ? 'Events per minute'
+        : minutes < 60
+          ? `Events per ${minutes} minutes`
+          : `Events per ${minutes / 60} hours`;
+    const data = [series.t, series.n];
+    const width = $('#chart').clientWidth || 800;
+    if (plot) {
+      plot.setData(data);
+      return;
+    }
+    plot = new uPlot(
+      {
+        width,
+        height: 220,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        series: [
+          {},
+          {
+            label: 'events',
+            stroke: '#2f6fde',
+            fill: 'rgba(47,111,222,0.12)',
+            width: 2,
+            points: { show: false },
+          },
+        ],
+        axes: [{}, { size: 50 }],
+      },
+      data,
+      $('#chart'),
+    );
+    addEventListener('resize', () => plot.setSize({ width: $('#chart').clientWidth, height: 220 }));
+  }
+
+  function renderSites(sites) {
+    const select = $('#site');
+    const known = new Set([...select.options].map((o) => o.value));
+    for (const s of sites) if (!known.has(s.key)) select.append(el('option', { value: s.key }, s.key));
+    select.value = state.oid;
+  }
+
+  function render(o) {
+    for (const [k, v] of Object.entries(o.totals)) $(`[data-metric="${k}"]`).textContent = number.format(v);
+    renderChart(o.series, o.range.stepS);
+    for (const name of ['pages', 'referrers', 'sources', 'countries', 'devices', 'browsers'])
+      renderList(name, o[name]);
+    renderList(
+      'consent',
+      o.consent.bits.map((b) => ({ key: b.name, n: b.n })),
+      o.consent.total,
+    );
+    renderSites(o.sites);
+    document.body.dataset.from = String(o.range.fromMs);
+    document.body.dataset.to = String(o.range.toMs);
+    document.body.dataset.loaded = String(Date.now());
+  }
+
+  async function refresh() {
+    try {
+      const res = await fetch(api('overview', { range: state.range, oid: state.oid }), { cache: 'no-store' });
+      if (!res.ok) throw new Error(`${res.status}`);
+      render(await res.json());
+    } catch (err) {
+      $('#status').textContent = `could not load (${err.message})`;
+    }
+  }
+
+  function refreshSoon() {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      void refresh();
+    }, 1000);
+  }
+
+  function addEvents(events, fresh) {
+    const body = $('#events tbody');
+    for (const e of [...events].reverse()) {
+      if (seen.has(e.eid)) continue;
+      seen.add(e.eid);
+      state.newest = Math.max(state.newest, millis(e.received));
+      const page = pathOf(e.url);
+      const cells = [e.received.slice(11, 19), e.ename, e.etyp, page, e.country, e.device, e.browser];
+      body.prepend(
+        el(
+          'tr',
+          { 'data-eid': e.eid, class: fresh ? 'fresh' : '' },
+          ...cells.map((c) => el('td', { title: c }, c)),
+        ),
+      );
+    }
+    while (body.rows.length > KEEP_EVENTS) body.lastElementChild.remove();
+  }
+
+  async function startLive() {
+    source?.close();
+    seen.clear();
+    state.newest = 0;
+    $('#events tbody').replaceChildren();
+    const res = await fetch(api('events', { oid: state.oid, limit: 20 }), { cache: 'no-store' });
+    if (res.ok) addEvents((await res.json()).events, false);
+    source = new EventSource(api('live', { oid: state.oid, after: state.newest }));
+    source.addEventListener('open', () => {
+      $('#status').textContent = 'live';
+      $('#status').className = 'status live';
+    });
+    source.addEventListener('error', () => {
+      $('#status').textContent = 'reconnecting…';
+      $('#status').className = 'status';
+    });
+    source.addEventListener('events', (m) => {
+      addEvents(JSON.parse(m.data), true);
+      refreshSoon();
+    });
+  }
+
+  function choose(change) {
+    Object.assign(state, change);
+    const q = new URLSearchParams({ range: state.range, ...(state.oid ? { oid: state.oid } : {}) });
+    history.replaceState(null, '', `?${q}`);
+    for (const b of document.querySelectorAll('#ranges button'))
+      b.setAttribute('aria-pressed', String(b.dataset.range === state.range));
+    void refresh();
+    if ('oid' in change) void startLive();
+  }
+
+  addEventListener('DOMContentLoaded', () => {
+    for (const b of document.querySelectorAll('#ranges button'))
+      b.addEventListener('click', () => choose({ range: b.dataset.range }));
+    $('#site').addEventListener('change', (e) => choose({ oid: e.target.value }));
+    choose({ range: state.range, oid: state.oid });
+    setInterval(() => {
+      if (document.visibilityState === 'visible') void refresh();
+    }, REFRESH_MS);
+  });
+})();

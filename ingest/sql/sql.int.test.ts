@@ -1,0 +1,246 @@
+// The read-only SQL endpoint of a running ingest process (what `make run` starts), read with the real
+// @clickhouse/client: events sent to the ingest are read back while it runs; query parameters, formats,
+// `database` and both ways of authenticating work; every kind of write is refused by the engine with
+// READONLY and changes nothing; the read limits hold; errors arrive in ClickHouse's shape; and a read
+// occupying the endpoint does not hold up the data path's inserts.
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type IngestProcess, ingestProcess } from '../../e2e/browser/ingest-process.ts';
+import { waitFor } from '../../e2e/env/wait.ts';
+
+const OID = '5a1e0000-0000-4000-8000-000000000001';
+let ingest: IngestProcess;
+let client: ClickHouseClient;
+
+const quiet = { log: { level: ClickHouseLogLevel.OFF } };
+
+async function send(events: Record<string, unknown>[]): Promise<void> {
+  const res = await fetch(`${ingest.url}/tr/v1/str/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  });
+  expect(res.status).toBe(200);
+}
+
+async function metric(line: string): Promise<number> {
+  const text = await (await fetch(`${ingest.url}/metrics`)).text();
+  return Number(
+    text
+      .split('\n')
+      .find((l) => l.startsWith(line))
+      ?.split(' ')
+      .pop() ?? 0,
+  );
+}
+
+const stored = () => metric('tracker_datapath_batch_rows_sum{table="events"}');
+
+/** A read that takes longer than the engine's limit (6 s here) without using a core: sleeps, 3 s each. */
+const SLOW = 'SELECT sum(s) FROM (SELECT sleep(3) AS s UNION ALL SELECT sleep(3) UNION ALL SELECT sleep(3))';
+
+const raw = (query: string, init: RequestInit = {}, search = '') =>
+  fetch(`${ingest.sqlUrl}/?${search}`, {
+    method: 'POST',
+    body: query,
+    ...init,
+    headers: { authorization: `Basic ${btoa(`default:${ingest.password()}`)}`, ...init.headers },
+  });
+
+beforeAll(async () => {
+  ingest = await ingestProcess({
+    batching: { tables: { events: { strategy: 'time', maxDelayMs: 20 } } },
+    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1 },
+  });
+  await ingest.start();
+  client = createClient({ url: ingest.sqlUrl, password: ingest.password(), ...quiet });
+  await send([1, 2, 3].map((n) => ({ ename: 'step', oid: OID, n, url: `https://shop.example/p${n}` })));
+  await waitFor(async () => (await stored()) === 3, { what: 'three events stored', timeoutMs: 20_000 });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await ingest?.stop();
+});
+
+describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () => {
+  it('reads what the ingest stored while it runs, with query parameters', async () => {
+    expect((await client.ping()).success).toBe(true);
+    const rs = await client.query({
+      query: 'SELECT ename, toUInt32(params.n) AS n FROM events WHERE oid = {oid:UUID} ORDER BY n',
+      query_params: { oid: OID },
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      { ename: 'step', n: 1 },
+      { ename: 'step', n: 2 },
+      { ename: 'step', n: 3 },
+    ]);
+    expect(rs.query_id).not.toBe('');
+  });
+
+  it('answers in the format asked: FORMAT clause over default_format; database; JSON with meta', async () => {
+    const json = await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSON' });
+    const body = await json.json<{ n: number }>();
+    expect(body.data).toEqual([{ n: 3 }]);
+    expect(body.meta).toEqual([{ name: 'n', type: 'UInt64' }]);
+    const tsv = await raw('SELECT 1 AS x', {}, 'default_format=JSONCompact');
+    expect(tsv.headers.get('x-clickhouse-format')).toBe('JSONCompact');
+    expect(JSON.parse(await tsv.text()).data).toEqual([[1]]);
+    const clause = await raw('SELECT 1 AS x FORMAT CSVWithNames', {}, 'default_format=JSONCompact');
+    expect(await clause.text()).toBe('"x"\n1\n');
+    const db = await client.query({ query: 'SELECT currentDatabase() AS d', format: 'JSONEachRow' });
+    expect(await db.json()).toEqual([{ d: 'tracker' }]);
+    const other = createClient({
+      url: ingest.sqlUrl,
+      password: ingest.password(),
+      database: 'system',
+      ...quiet,
+    });
+    const rows = await (
+      await other.query({ query: 'SELECT currentDatabase() AS d', format: 'JSONEachRow' })
+    ).json();
+    await other.close();
+    expect(rows).toEqual([{ d: 'system' }]);
+  });
+
+  it.each([
+    ['INSERT', "INSERT INTO events (ename) VALUES ('forged')"],
+    ['INSERT … SELECT', 'INSERT INTO events SELECT * FROM events'],
+    ['ALTER … DELETE', 'ALTER TABLE events DELETE WHERE 1'],
+    ['TRUNCATE', 'TRUNCATE TABLE events'],
+    ['DROP', 'DROP TABLE events'],
+    ['CREATE', 'CREATE TABLE forged (x UInt8) ENGINE = Memory'],
+    ['OPTIMIZE', 'OPTIMIZE TABLE events FINAL'],
+    ['a setting lifting read-only', 'SET readonly = 0'],
+    ['a query-level setting lifting it', 'SELECT 1 SETTINGS readonly = 0'],
+    ['a table function reading files', "SELECT * FROM file('/etc/passwd', 'LineAsString')"],
+    ['a write to a file', "INSERT INTO FUNCTION file('/tmp/forged.csv', 'CSV', 'x UInt8') VALUES (1)"],
+  ])('refuses %s with READONLY (the engine decides) and stores nothing', async (_name, query) => {
+    const err = await client.command({ query }).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; type: string; message: string },
+    );
+    expect(err).toMatchObject({ code: '164', type: 'READONLY' });
+    const res = await raw(query);
+    expect(res.status).toBe(500); // ClickHouse's status for READONLY
+    expect(res.headers.get('x-clickhouse-exception-code')).toBe('164');
+    expect(await res.text()).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
+    const rows = await (
+      await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+    ).json();
+    expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it('runs one statement per request, as ClickHouse does: a second one is a syntax error, nothing runs', async () => {
+    const res = await raw("SELECT 1; INSERT INTO events (ename) VALUES ('forged')");
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([400, '62']);
+    expect(await res.text()).toMatch(/Multi-statements are not allowed.*\(SYNTAX_ERROR\)/);
+  });
+
+  it("regression: a failed read's partial output never reaches the next read (chdb keeps it on the connection)", async () => {
+    const failing = await raw('SELECT number, throwIf(number = 70000) FROM numbers(100000)');
+    expect(failing.headers.get('x-clickhouse-exception-code')).toBe('395');
+    expect(await (await raw('SELECT 2')).text()).toBe('2\n');
+  });
+
+  it('refuses an insert through the client API too', async () => {
+    await expect(
+      client.insert({ table: 'events', values: [{ ename: 'forged' }], format: 'JSONEachRow' }),
+    ).rejects.toMatchObject({
+      code: '164',
+    });
+  });
+
+  it('asks for the credential: missing, wrong, in the URL; and accepts the X-ClickHouse headers', async () => {
+    const missing = await fetch(`${ingest.sqlUrl}/`, { method: 'POST', body: 'SELECT 1' });
+    expect([missing.status, missing.headers.get('x-clickhouse-exception-code')]).toEqual([401, '194']);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Basic /);
+    const wrong = createClient({ url: ingest.sqlUrl, password: 'not-it', ...quiet });
+    await expect(wrong.query({ query: 'SELECT 1' })).rejects.toMatchObject({
+      code: '516',
+      type: 'AUTHENTICATION_FAILED',
+    });
+    await wrong.close();
+    const inUrl = await fetch(`${ingest.sqlUrl}/?user=default&password=${ingest.password()}&query=SELECT+1`);
+    expect([inUrl.status, inUrl.headers.get('x-clickhouse-exception-code')]).toEqual([403, '516']);
+    const headers = await fetch(`${ingest.sqlUrl}/?query=SELECT+41%2B1`, {
+      headers: { 'x-clickhouse-user': 'default', 'x-clickhouse-key': ingest.password() },
+    });
+    expect(await headers.text()).toBe('42\n');
+    expect((await fetch(`${ingest.sqlUrl}/ping`)).status).toBe(200);
+  });
+
+  it('errors in ClickHouse shape with their codes: syntax, unknown table, unknown parameter', async () => {
+    await expect(client.query({ query: 'SELEC 1' })).rejects.toMatchObject({
+      code: '62',
+      type: 'SYNTAX_ERROR',
+    });
+    await expect(client.query({ query: 'SELECT * FROM nope' })).rejects.toMatchObject({ code: '60' });
+    const res = await raw('SELECT {x:UInt8}');
+    expect(res.headers.get('x-clickhouse-exception-code')).toBe('456');
+  });
+
+  it('bounds a read: the result size, a setting it may not change, the client deadline, the engine limit', async () => {
+    await expect(
+      client.query({ query: 'SELECT * FROM numbers(10000000)', format: 'JSONEachRow' }),
+    ).rejects.toMatchObject({
+      code: '396',
+      type: 'TOO_MANY_ROWS_OR_BYTES',
+    });
+    await expect(
+      client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_bytes: '0' } }),
+    ).rejects.toMatchObject({ code: '164' });
+    await expect(
+      client.query({ query: SLOW, clickhouse_settings: { max_execution_time: 1 } }),
+    ).rejects.toMatchObject({
+      code: '159',
+    });
+  });
+
+  it('compresses the response when asked (enable_http_compression, gzip)', async () => {
+    const gz = createClient({
+      url: ingest.sqlUrl,
+      password: ingest.password(),
+      compression: { response: true },
+      ...quiet,
+    });
+    const rows = await (
+      await gz.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
+    ).json();
+    await gz.close();
+    expect(rows).toEqual([{ n: 3 }]);
+    const res = await raw(
+      'SELECT 1',
+      { headers: { 'accept-encoding': 'gzip' } },
+      'enable_http_compression=1',
+    );
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    expect(await res.text()).toBe('1\n'); // fetch decompresses
+  });
+
+  it('refuses reads beyond the one running and maxQueued waiting (TOO_MANY_SIMULTANEOUS_QUERIES, 503)', async () => {
+    const results = await Promise.all([1, 2, 3, 4].map(() => raw('SELECT sleep(1)')));
+    const codes = results.map((r) => r.headers.get('x-clickhouse-exception-code') ?? String(r.status));
+    expect(codes.filter((c) => c === '200')).toHaveLength(2);
+    expect(codes.filter((c) => c === '202')).toHaveLength(2);
+    const refused = results.find((r) => r.status === 503);
+    expect(refused?.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a read occupying the endpoint does not hold up the data path: events are stored before it ends', async () => {
+    const before = await stored();
+    let readDone = false;
+    // Runs until the engine's limit (maxExecutionTimeS) stops it.
+    const long = client
+      .query({ query: SLOW })
+      .catch((e: unknown) => e)
+      .finally(() => {
+        readDone = true;
+      });
+    await send([{ ename: 'during_read', oid: OID }]);
+    await expect.poll(stored, { timeout: 20_000 }).toBe(before + 1);
+    expect(readDone).toBe(false);
+    expect(await long).toMatchObject({ code: '159', type: 'TIMEOUT_EXCEEDED' }); // the engine's own limit
+  });
+});
