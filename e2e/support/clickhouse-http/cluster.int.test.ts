@@ -51,8 +51,9 @@ const ddl = async (i: number) => (await doubles[i]!.statements()).filter((s) => 
 describe('cluster stand-in', () => {
   it('runs ON CLUSTER on every host remote_servers lists and on no other', async () => {
     await stores[0]!.command("CREATE DATABASE IF NOT EXISTS db ON CLUSTER 'c'");
+    // Comments are no clauses: the leading line names another cluster and engine.
     await stores[0]!.command(
-      `${local('k UInt32, v UInt32').replace('db.t_local', "db.t_local ON CLUSTER 'c'")}`,
+      `-- not ON CLUSTER 'other', ENGINE = ReplicatedMergeTree('x', 'y')\n${local('k UInt32, v UInt32').replace('db.t_local', "db.t_local ON CLUSTER 'c'")}`,
     );
     expect(await tables(0)).toEqual(['t_local']);
     expect(await tables(2)).toEqual(['t_local']);

@@ -15,15 +15,14 @@
 // - system.tables shows such a table with its Replicated engine and unexpanded macros, as ClickHouse does.
 // Distributed tables are created on the real engine over a cluster of that name whose only host is
 // unreachable: their definitions are real, reading or writing through them is not modelled.
-import type { Session } from 'chdb';
 import {
   expandMacros,
   onCluster,
   replicatedEngine,
-  replicatedForm,
   type TableName,
   targetOf,
   unquoteLiteral,
+  withoutComments,
 } from './ddl.ts';
 import { onHost } from './peers.ts';
 import type { Output, ParsedRequest } from './protocol.ts';
@@ -34,7 +33,9 @@ import {
   exists,
   internal,
   parse,
+  type Shown,
   type Structure,
+  shownAs,
   structure,
 } from './structure.ts';
 
@@ -54,9 +55,12 @@ export type ReplicaEntry = Structure & {
   readonly replicaName: string;
   readonly pathLiteral: string;
   readonly replicaLiteral: string;
+  /** What system.tables shows for it (kept current: read once when created and after each ALTER). */
+  readonly shown: Shown;
 };
 
-const standIn = '_cluster_stand_in';
+const SYSTEM_TABLES = /\bsystem\.tables\b/gi;
+const SHOWN = ['engine', 'engine_full', 'create_table_query'] as const;
 const empty: Output = { body: Buffer.alloc(0), format: undefined, summary: {} };
 const keyOf = (n: TableName) => `${n.database}.${n.table}`;
 const quote = (id: string) => `\`${id.replaceAll('`', '')}\``;
@@ -85,7 +89,8 @@ export class ClusterStandIn {
   }
 
   /** A client's statement: ON CLUSTER runs on every host of the cluster; anything else on this one. */
-  async statement(request: ParsedRequest, exec: Exec): Promise<Output> {
+  async statement(client: ParsedRequest, exec: Exec): Promise<Output> {
+    const request = { ...client, sql: withoutComments(client.sql) };
     const distributed = onCluster(request.sql);
     if (!distributed) return this.local(request, exec);
     await parse(request.sql, exec);
@@ -103,7 +108,8 @@ export class ClusterStandIn {
   }
 
   /** A statement for this host alone: a client's, or one the ON CLUSTER fan-out hands over. */
-  async local(request: ParsedRequest, exec: Exec): Promise<Output> {
+  async local(handed: ParsedRequest, exec: Exec): Promise<Output> {
+    const request = { ...handed, sql: withoutComments(handed.sql) };
     const target = targetOf(request.sql, request.database ?? 'default');
     const replicated = target?.verb === 'create' ? replicatedEngine(request.sql) : undefined;
     if (target && replicated) return this.#create(request, target.name, replicated, exec);
@@ -114,7 +120,8 @@ export class ClusterStandIn {
       for (const peer of await this.#replicasAt(entry.zookeeperPath))
         await onHost(peer.url, 'replicate', request);
     } else if (target.verb === 'alter') {
-      this.#replicated.set(keyOf(target.name), { ...entry, ...(await structure(target.name, exec)) });
+      const [changed, shown] = [await structure(target.name, exec), await shownAs(entry, exec)];
+      this.#replicated.set(keyOf(target.name), { ...entry, ...changed, shown });
     } else if (target.verb === 'drop') {
       this.#replicated.delete(keyOf(target.name));
     }
@@ -150,13 +157,13 @@ export class ClusterStandIn {
       throw mismatch;
     }
     const { pathLiteral, replicaLiteral } = replicated;
+    const literals = { ...name, pathLiteral, replicaLiteral };
     this.#replicated.set(keyOf(name), {
-      ...name,
+      ...literals,
       zookeeperPath,
       replicaName,
-      pathLiteral,
-      replicaLiteral,
       ...created,
+      shown: await shownAs(literals, exec),
     });
     if (source) {
       const rows = `${source.url}/_double/cluster/rows?database=${encodeURIComponent(name.database)}&table=${encodeURIComponent(name.table)}`;
@@ -181,41 +188,21 @@ export class ClusterStandIn {
     return found;
   }
 
-  /** Engine-level: a query reading system.tables reads it with Replicated engines shown as ClickHouse does. */
-  async interceptTables(session: Session, sql: string): Promise<string> {
-    const keys = [...this.#replicated.keys()];
-    if (keys.length === 0 || !/\bsystem\.tables\b/i.test(sql)) return sql;
-    await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${standIn}`);
-    await session.queryBindAsync(
-      `CREATE OR REPLACE TABLE ${standIn}.tables ENGINE = Memory AS SELECT * FROM system.tables
-       WHERE database != '${standIn}' AND concat(database, '.', name) NOT IN {keys:Array(String)}`,
-      { keys },
+  /**
+   * A query reading system.tables reads it with the Replicated tables shown as ClickHouse shows them: the
+   * table is replaced by a subquery over it, with parameters for the values shown (none without such a table).
+   */
+  shownTables(sql: string): { sql: string; params: Record<string, string[]> } | undefined {
+    const entries = [...this.#replicated.entries()];
+    if (entries.length === 0 || !/\bsystem\.tables\b/i.test(sql)) return undefined;
+    const param = (column: string) => `_stand_in_${column}`;
+    const columns = SHOWN.map(
+      (c) =>
+        `transform(concat(database, '.', name), {${param('keys')}:Array(String)}, {${param(c)}:Array(String)}, ${c}) AS ${c}`,
     );
-    for (const entry of this.#replicated.values()) {
-      const where = { db: entry.database, t: entry.table };
-      const result = await session.queryBindAsync(
-        'SELECT engine, engine_full, create_table_query FROM system.tables WHERE database = {db:String} AND name = {t:String}',
-        where,
-        { format: 'JSONEachRow' },
-      );
-      const row = JSON.parse(result.text()) as {
-        engine: string;
-        engine_full: string;
-        create_table_query: string;
-      };
-      const query = row.create_table_query;
-      const at = query.indexOf('ENGINE = ') + 'ENGINE = '.length;
-      const shown = {
-        engine: `Replicated${row.engine}`,
-        full: replicatedForm(row.engine_full, 0, entry.pathLiteral, entry.replicaLiteral),
-        query: replicatedForm(query, at, entry.pathLiteral, entry.replicaLiteral),
-      };
-      await session.queryBindAsync(
-        `INSERT INTO ${standIn}.tables SELECT * REPLACE ({engine:String} AS engine, {full:String} AS engine_full,
-         {query:String} AS create_table_query) FROM system.tables WHERE database = {db:String} AND name = {t:String}`,
-        { ...where, ...shown },
-      );
-    }
-    return sql.replace(/\bsystem\.tables\b/gi, `${standIn}.tables`);
+    const view = `(SELECT * REPLACE (${columns.join(', ')}) FROM system.tables)`;
+    const params: Record<string, string[]> = { [param('keys')]: entries.map(([key]) => key) };
+    for (const c of SHOWN) params[param(c)] = entries.map(([, entry]) => entry.shown[c]);
+    return { sql: sql.replace(SYSTEM_TABLES, view), params };
   }
 }

@@ -10,9 +10,25 @@ const TARGET = new RegExp(
   `^\\s*(CREATE\\s+TABLE|ALTER\\s+TABLE|DROP\\s+TABLE|INSERT\\s+INTO)\\s+(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?${NAME}`,
   'i',
 );
+// A string literal or quoted identifier (kept whole, so a `--` inside one is no comment), or a comment.
+const LITERAL_OR_COMMENT = /'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"|--[^\n]*|\/\*[\s\S]*?\*\//g;
 const REPLICATED = /\bENGINE\s*=\s*Replicated(\w*MergeTree)\s*\(/i;
 
 const unquoteIdent = (id: string): string => (id.startsWith('`') ? id.slice(1, -1) : id);
+
+/**
+ * The statement without its comments (`-- …` to the end of the line, `/* … *\/`), string literals and
+ * quoted identifiers left as they are: ClickHouse ignores comments, and the stand-in's patterns must not
+ * find a clause in one (a migration's leading comment lines, say).
+ */
+export function withoutComments(sql: string): string {
+  return sql
+    .replace(LITERAL_OR_COMMENT, (token) => {
+      if (token.startsWith('--')) return '';
+      return token.startsWith('/*') ? ' ' : token;
+    })
+    .trim();
+}
 
 /** `… ON CLUSTER c …` → the cluster and the statement without the clause; undefined without one. */
 export function onCluster(sql: string): { cluster: string; local: string } | undefined {

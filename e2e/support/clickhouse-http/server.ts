@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { ClusterStandIn } from './cluster.ts';
+import { ClusterStandIn, type Exec } from './cluster.ts';
 import { clusterRoute, controlRoute, type StatementLog } from './control.ts';
 import { classify, type Output, type ParsedRequest, parseRequest } from './protocol.ts';
 import { ReplicationStandIn } from './replication.ts';
@@ -116,7 +116,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     ) {
       return reply(res, 200, 'Ok.\n', { 'Content-Type': 'text/plain; charset=UTF-8' });
     }
-    const exec = (request: ParsedRequest) => ctx.serialize(() => execute(ctx, request));
+    const exec: Exec = (request, opts) => ctx.serialize(() => execute(ctx, request, opts?.raw));
     const handedOver =
       ctx.cluster && (await clusterRoute(req.method ?? 'GET', url, body, ctx.cluster, exec, ctx.log));
     if (handedOver) return answer(res, handedOver, undefined);
@@ -153,14 +153,15 @@ function answer(res: ServerResponse, output: Output, queryId: string | undefined
   });
 }
 
-async function execute(ctx: Context, parsed: ParsedRequest): Promise<Output> {
+async function execute(ctx: Context, parsed: ParsedRequest, raw = false): Promise<Output> {
   const { session } = ctx;
   if (parsed.database) await session.queryAsync(`USE \`${parsed.database.replaceAll('`', '')}\``);
   const intercepted = ctx.replication ? await ctx.replication.intercept(session, parsed.sql) : parsed;
   if ('handled' in intercepted)
     return { body: Buffer.alloc(0), format: undefined, summary: counters(0, 0, 0) };
-  const sql = ctx.cluster ? await ctx.cluster.interceptTables(session, intercepted.sql) : intercepted.sql;
-  const request = { ...parsed, sql };
+  const shown = ctx.cluster && !raw ? ctx.cluster.shownTables(intercepted.sql) : undefined;
+  const request = { ...parsed, sql: shown?.sql ?? intercepted.sql };
+  const params: Record<string, unknown> = { ...request.params, ...shown?.params };
   const statement = classify(request);
   if (statement.kind === 'insert') {
     const summary = await session.insert({
@@ -178,8 +179,8 @@ async function execute(ctx: Context, parsed: ParsedRequest): Promise<Output> {
   }
   return withSettings(session, request.settings, async () => {
     const opts = { format: statement.format };
-    const result = Object.keys(request.params).length
-      ? await session.queryBindAsync(statement.sql, request.params, opts)
+    const result = Object.keys(params).length
+      ? await session.queryBindAsync(statement.sql, params, opts)
       : await session.queryAsync(statement.sql, opts);
     const body = Buffer.from(result.bytes());
     return { body, format: statement.format, summary: counters(result.rowsRead, 0, 0) };

@@ -1,11 +1,41 @@
 // Engine-side helpers of the ClickHouse-HTTP test double's CLUSTER STAND-IN (cluster.ts): what ClickHouse
 // compares when a replica joins a Keeper path (a table's structure), the refusals it answers with, and
 // statements the stand-in runs on its own engine. Separate from the stand-in so that file stays about DDL.
-import type { TableName } from './ddl.ts';
+import { replicatedForm, type TableName } from './ddl.ts';
 import type { Output, ParsedRequest } from './protocol.ts';
 
-/** Runs a request on this server's real engine (serialised with every other request). */
-export type Exec = (request: ParsedRequest) => Promise<Output>;
+/**
+ * Runs a request on this server's real engine (serialised with every other request). `raw`: system.tables
+ * as the engine holds it (the stand-in's own reads), not as the stand-in shows it to clients.
+ */
+export type Exec = (request: ParsedRequest, opts?: { readonly raw?: boolean }) => Promise<Output>;
+
+/** What system.tables shows for a Replicated table: its engine, macros unexpanded, as ClickHouse does. */
+export type Shown = {
+  readonly engine: string;
+  readonly engine_full: string;
+  readonly create_table_query: string;
+};
+
+/** The Replicated form of a table the engine holds as its MergeTree-family counterpart. */
+export async function shownAs(
+  table: TableName & { readonly pathLiteral: string; readonly replicaLiteral: string },
+  exec: Exec,
+): Promise<Shown> {
+  const [row] = await rows<Shown>(
+    exec,
+    'SELECT engine, engine_full, create_table_query FROM system.tables WHERE database = {db:String} AND name = {t:String}',
+    { db: table.database, t: table.table },
+  );
+  const { engine = '', engine_full = '', create_table_query: query = '' } = row ?? {};
+  const at = query.indexOf('ENGINE = ') + 'ENGINE = '.length;
+  const { pathLiteral, replicaLiteral } = table;
+  return {
+    engine: `Replicated${engine}`,
+    engine_full: replicatedForm(engine_full, 0, pathLiteral, replicaLiteral),
+    create_table_query: replicatedForm(query, at, pathLiteral, replicaLiteral),
+  };
+}
 
 export type Structure = {
   readonly columns: readonly {
@@ -79,7 +109,7 @@ export async function parse(sql: string, exec: Exec): Promise<void> {
 }
 
 export async function rows<T>(exec: Exec, sql: string, params: Record<string, string>): Promise<T[]> {
-  const output = await exec(internal(`${sql} FORMAT JSONEachRow`, params));
+  const output = await exec(internal(`${sql} FORMAT JSONEachRow`, params), { raw: true });
   return output.body
     .toString('utf8')
     .split('\n')
