@@ -48,6 +48,8 @@ export const ConditionReason = {
   WaitingForClickHouse: 'WaitingForClickHouse',
   MigrationsPending: 'MigrationsPending',
   MigrationFailed: 'MigrationFailed',
+  /** A host lacks tables its migration record says it has, and they could not be created from another host. */
+  TableCopyFailed: 'TableCopyFailed',
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SchemaObject } from '../schema/index.ts';
 import type { Replica } from './clickhouse.ts';
-import { type HostSchema, planCopies } from './host-schema.ts';
+import { CopyError, type HostSchema, planCopies } from './host-schema.ts';
 
 const replica = (shard: number, r: number): Replica => ({
   shard,
@@ -86,15 +86,16 @@ describe('planCopies', () => {
     expect(copies.map((c) => c.from)).toEqual(['h-0-1']);
   });
 
-  it('refuses when no host holds every table the record says', () => {
-    expect(() =>
+  it('refuses when no host holds every table the record says, with the error the schema step reports as TableCopyFailed', () => {
+    const refused = () =>
       plan([
         [h00, host(2, ['schema_migrations', 'a_local'])],
         [h01, host(2, ['schema_migrations'])],
-      ]),
-    ).toThrow(
+      ]);
+    expect(refused).toThrow(
       /copy tables to h-0-0: no host holds every table of schema version 2 \(missing here: a, b_local\)/,
     );
+    expect(refused).toThrow(CopyError);
   });
 
   it('per-replica: a host is held to its own record; a new host runs the migrations instead', () => {

@@ -7,7 +7,7 @@
 // (ADR 0023).
 import { copyStatements, type SchemaObject } from '../schema/index.ts';
 import type { SqlRunner } from '../store/index.ts';
-import { type ClickHouseAccess, type Replica, replicaVersion, withConnection } from './clickhouse.ts';
+import { type ClickHouseAccess, type Replica, replicaVersion } from './clickhouse.ts';
 
 export type HostSchema = {
   /** The highest migration version the host's schema_migrations records (0 without that table). */
@@ -25,6 +25,14 @@ export async function readHostSchema(sql: SqlRunner, database: string): Promise<
   const tables = new Set(rows.map((r) => r.name));
   const version = tables.has('schema_migrations') ? await replicaVersion(sql, database) : 0;
   return { version, tables };
+}
+
+/**
+ * A host lacks tables and they cannot be created from another host's definitions (no host holds them all,
+ * or ClickHouse refused one on that host). The schema step reports it as its own condition reason.
+ */
+export class CopyError extends Error {
+  override readonly name = 'CopyError';
 }
 
 /** A host that lacks objects of the version it should hold, and the host whose definitions it gets. */
@@ -71,7 +79,7 @@ export function planCopies(input: PlanInput): Copy[] {
       return state?.version === version && missingOn(state, objects).length === 0;
     });
     if (!from) {
-      throw new Error(
+      throw new CopyError(
         `copy tables to ${host.host}: no host holds every table of schema version ${version} (missing here: ${missing.join(', ')})`,
       );
     }
@@ -106,19 +114,13 @@ export async function copyTables(
   definitions: ReadonlyMap<string, string>,
   present: ReadonlySet<string>,
 ): Promise<void> {
-  const statements = copyStatements(target.database, expected, present, definitions);
-  await withConnection(target.access, copy.host, target.password, async (sql) => {
-    for (const statement of statements) {
-      try {
-        await sql.command(statement);
-      } catch (err) {
-        throw new Error(
-          `copy tables to ${copy.host.host} from ${copy.from.host}: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
-      }
-    }
-  });
+  try {
+    const statements = copyStatements(target.database, expected, present, definitions);
+    await target.access.use(copy.host, target.password, async (sql) => {
+      for (const statement of statements) await sql.command(statement);
+    });
+  } catch (err) {
+    const message = `copy tables to ${copy.host.host} from ${copy.from.host}: ${(err as Error).message}`;
+    throw new CopyError(message, { cause: err });
+  }
 }

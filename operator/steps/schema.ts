@@ -14,6 +14,7 @@ import { kinds } from '../../kube/kinds.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { latestSchemaVersion } from '../clickhouse.ts';
 import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
+import { CopyError } from '../host-schema.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -55,7 +56,8 @@ export const schema: Step = {
         password: await clickhousePassword(tc, deps),
       });
     } catch (err) {
-      setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationFailed, (err as Error).message);
+      const reason = err instanceof CopyError ? Reason.TableCopyFailed : Reason.MigrationFailed;
+      setCondition(state, Type.SchemaReady, Status.False, reason, (err as Error).message);
       requeue(state, deps.config.queue.progressRequeueMs);
       return 'stop';
     }
