@@ -76,7 +76,9 @@ test: deps tools browser jdbc typecheck lint check-generated ## Everything: inst
 	vitest run --reporter=default --reporter=hanging-process
 
 .PHONY: bench
-bench: deps tools ## Benchmarks: data path, HTTP, operator (numbers are printed, never asserted)
+bench: deps tools ## One table (ingest vs bare Fastify under wrk, operator with 1/10/50 clusters), then the scenario scripts
+	bash bench/install.sh
+	node bench/run.ts
 	for f in bench/*.bench.ts; do node "$$f"; done
 
 .PHONY: e2e-kind

@@ -1,6 +1,7 @@
 // The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
 // schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
-// retention and rollups (spec.schema), TLS and spool paths (volumes mounted by the Deployment), and the NATS URL.
+// retention and rollups (spec.schema), TLS, spool and destination paths (volumes mounted by the Deployment;
+// each destination's credential is a Secret key mounted as a file), and the NATS URL.
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
@@ -18,7 +19,31 @@ export const ingestPaths = {
   hashKeyFile: '/etc/tracker/hash-key/key',
   spoolDir: '/var/lib/tracker/spool',
   stateDir: '/var/lib/tracker/state',
+  destinationsDir: '/var/lib/tracker/destinations',
+  /** <destinationSecretsDir>/<name>/{token,secret}: one Secret volume per destination. */
+  destinationSecretsDir: '/etc/tracker/destinations',
 } as const;
+
+/** Where the Secret key of destination `name` is mounted (its volume is named by destinationVolume). */
+export const destinationSecretFile = (name: string, file: 'token' | 'secret') =>
+  `${ingestPaths.destinationSecretsDir}/${name}/${file}`;
+
+/** Destinations with their Secret references turned into the files the Deployment mounts. */
+function destinations(tc: TrackerCluster) {
+  const { facebook, webhooks, nats } = tc.spec.ingest.destinations;
+  return {
+    dir: ingestPaths.destinationsDir,
+    facebook: facebook.map(({ accessTokenSecretRef: _ref, ...d }) => ({
+      ...d,
+      accessTokenFile: destinationSecretFile(d.name, 'token'),
+    })),
+    webhooks: webhooks.map(({ signingSecretRef: _ref, ...d }) => ({
+      ...d,
+      signingSecretFile: destinationSecretFile(d.name, 'secret'),
+    })),
+    nats,
+  };
+}
 
 export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
@@ -47,6 +72,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
     // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
     // cluster's view), and it then asks for the read credential.
     dashboard: { enabled: false, ...user.dashboard },
+    destinations: destinations(tc),
     // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
     // ids and the shared rate-limit keys must be the same whichever pod computes them.
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },

@@ -145,3 +145,53 @@ describe('ingest config', () => {
     expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 9090 }] }]);
   });
 });
+
+describe('ingest destinations', () => {
+  const destinations = {
+    facebook: [{ name: 'shop_fb', pixelId: '123', accessTokenSecretRef: { name: 'fb-capi' } }],
+    webhooks: [
+      {
+        name: 'crm',
+        url: 'https://crm.example/in',
+        signingSecretRef: { name: 'hooks', key: 'crm' },
+        consent: [],
+      },
+    ],
+  };
+
+  it('mounts each credential from its Secret and renders its file into the config', () => {
+    const c = config({ destinations });
+    expect(Value.Check(IngestConfig, c)).toBe(true);
+    expect(c.destinations.dir).toBe('/var/lib/tracker/destinations');
+    expect(c.destinations.facebook[0]).toMatchObject({
+      name: 'shop_fb',
+      accessTokenFile: '/etc/tracker/destinations/shop_fb/token',
+      graphApiVersion: 'v27.0',
+    });
+    expect(c.destinations.facebook[0].accessTokenSecretRef).toBeUndefined();
+    expect(c.destinations.webhooks[0].signingSecretFile).toBe('/etc/tracker/destinations/crm/secret');
+    const spec = deploymentSpec({ destinations }).template.spec;
+    expect(spec.volumes).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'destination-shop-fb',
+          secret: { secretName: 'fb-capi', items: [{ key: 'token', path: 'token' }] },
+        },
+        { name: 'destination-crm', secret: { secretName: 'hooks', items: [{ key: 'crm', path: 'secret' }] } },
+        { name: 'destinations', emptyDir: {} },
+      ]),
+    );
+    expect(spec.containers[0].volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'destination-shop-fb', mountPath: '/etc/tracker/destinations/shop_fb', readOnly: true },
+        { name: 'destination-crm', mountPath: '/etc/tracker/destinations/crm', readOnly: true },
+        { name: 'destinations', mountPath: '/var/lib/tracker/destinations' },
+      ]),
+    );
+  });
+
+  it('never puts a credential into the ConfigMap', () => {
+    const text = json(find(render({ destinations }).objects, 'ConfigMap', 'demo-ingest')).data['config.json'];
+    expect(text).not.toMatch(/SecretRef|"fb-capi"|"hooks"/);
+  });
+});

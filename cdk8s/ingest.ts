@@ -81,14 +81,33 @@ function volumes(tc: TrackerCluster, names: Names): V1Volume[] {
       secret: { secretName: names.hashKey, items: [{ key: credentialKeys.hashKey, path: 'key' }] },
     },
     ...(tls ? [{ name: 'tls', secret: { secretName: tlsSecret } }] : []),
+    ...destinationSecrets(tc).map((d) => ({
+      name: d.volume,
+      secret: { secretName: d.ref.name, items: [{ key: d.ref.key, path: d.file }] },
+    })),
   ];
+}
+
+/** One Secret volume per destination, holding its one credential (a destination name is a DNS label once `_` is `-`). */
+function destinationSecrets(tc: TrackerCluster) {
+  const { facebook, webhooks } = tc.spec.ingest.destinations;
+  return [
+    ...facebook.map((d) => ({ name: d.name, ref: d.accessTokenSecretRef, file: 'token' })),
+    ...webhooks.map((d) => ({ name: d.name, ref: d.signingSecretRef, file: 'secret' })),
+  ].map((d) => ({ ...d, volume: `destination-${d.name.replaceAll('_', '-')}` }));
 }
 
 function deployment(tc: TrackerCluster, names: Names, hash: string, port: number): V1Deployment {
   const { ingest } = tc.spec;
   const selector = selectorLabels(tc, component);
-  // The spool is an emptyDir: it survives container restarts; across pods the NATS spool is the durable one.
-  const scratch = scratchVolumes({ spool: ingestPaths.spoolDir, state: ingestPaths.stateDir, tmp: '/tmp' });
+  // The spool and the destination backlogs are emptyDirs: they survive container restarts; across pods the
+  // NATS spool (and with it the destination streams) is the durable one.
+  const scratch = scratchVolumes({
+    spool: ingestPaths.spoolDir,
+    state: ingestPaths.stateDir,
+    destinations: ingestPaths.destinationsDir,
+    tmp: '/tmp',
+  });
   const grace = Math.ceil((ingest.config.server?.shutdownGraceMs ?? 25_000) / 1000) + 5;
   const container = secureContainer(
     {
@@ -110,6 +129,11 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
         ...configVolumes(tc, names).mounts,
         { name: 'hash-key', mountPath: ingestPaths.hashKeyDir, readOnly: true },
         ...(ingest.tls ? [{ name: 'tls', mountPath: ingestPaths.tlsDir, readOnly: true }] : []),
+        ...destinationSecrets(tc).map((d) => ({
+          name: d.volume,
+          mountPath: `${ingestPaths.destinationSecretsDir}/${d.name}`,
+          readOnly: true,
+        })),
         ...scratch.mounts,
       ],
     },

@@ -3,6 +3,7 @@
 // from rules.ts. spec.ingest.config reuses the ingest configuration schema (common/config) so the two
 // cannot drift.
 import Type, { type Static, type TSchemaOptions } from 'typebox';
+import { DestinationsNats, facebookDestination, webhookDestination } from '../common/config/destinations.ts';
 import { IngestConfig, Retention, Rollups } from '../common/config/ingest.ts';
 import { cel, rules } from './rules.ts';
 
@@ -211,14 +212,51 @@ export type IngestTls = Static<typeof IngestTls>;
 /**
  * The ingest configuration embedded in the CRD. `store`, `retention` and `rollups` are omitted: the operator
  * points the store at the cluster's ClickHouse and renders retention and rollups from spec.schema (one
- * place each; the schema is the operator's to apply).
+ * place each; the schema is the operator's to apply). `destinations` is spec.ingest.destinations:
+ * credentials there are Secret references, not files.
  */
-export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'rollups'], {
+export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', 'rollups', 'destinations'], {
   additionalProperties: false,
   default: {},
-  description: 'Ingest configuration (common/config/ingest.ts) without store, retention and rollups.',
+  description:
+    'Ingest configuration (common/config/ingest.ts) without store, retention, rollups and destinations.',
 });
 export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
+
+/** A key of a Secret in the TrackerCluster's namespace, mounted into the ingest pods as a file. */
+const SecretFile = (defaultKey: string, description: string) =>
+  Type.Object(
+    { name: Name, key: Type.String({ minLength: 1, maxLength: 253, default: defaultKey }) },
+    { ...strict, description },
+  );
+
+/**
+ * The ingest's destinations (common/config/destinations.ts, the same schema) with each credential a
+ * Secret reference: the operator mounts the key as a file and renders the file's path into the config.
+ */
+export const DestinationsSpec = Type.Object(
+  {
+    facebook: Type.Array(
+      facebookDestination({
+        accessTokenSecretRef: SecretFile('token', 'Secret key holding the Conversions API access token.'),
+      }),
+      { maxItems: 16, default: [] },
+    ),
+    webhooks: Type.Array(
+      webhookDestination({
+        signingSecretRef: SecretFile('secret', 'Secret key holding the HMAC-SHA256 signing secret.'),
+      }),
+      { maxItems: 16, default: [] },
+    ),
+    nats: DestinationsNats,
+  },
+  {
+    ...strict,
+    default: {},
+    description: 'Where stored events are forwarded (Facebook Conversions API, signed webhooks).',
+  },
+);
+export type DestinationsSpec = Static<typeof DestinationsSpec>;
 
 export const IngestSpec = Type.Object(
   {
@@ -236,6 +274,7 @@ export const IngestSpec = Type.Object(
     ),
     tls: Type.Optional(IngestTls),
     config: IngestSpecConfig,
+    destinations: DestinationsSpec,
   },
   {
     ...strict,

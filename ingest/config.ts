@@ -4,6 +4,7 @@
 // configuration after start.
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
+import { resolve, sep } from 'node:path';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { ConfigError } from '../common/config/problems.ts';
@@ -91,7 +92,9 @@ export type FileKey =
   | 'server.tls.keyFile'
   | 'privacy.hashKeyFile'
   | 'apiKeys.file'
-  | 'store.passwordFile';
+  | 'store.passwordFile'
+  | `destinations.facebook.${number}.accessTokenFile`
+  | `destinations.webhooks.${number}.signingSecretFile`;
 
 export interface LoadOptions {
   /**
@@ -160,6 +163,12 @@ function files(c: Config): [FileKey, string | undefined][] {
     ['privacy.hashKeyFile', c.privacy.hashKeyFile],
     ['apiKeys.file', c.apiKeys.file],
     ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+    ...c.destinations.facebook.map(
+      (d, i) => [`destinations.facebook.${i}.accessTokenFile`, d.accessTokenFile] as [FileKey, string],
+    ),
+    ...c.destinations.webhooks.map(
+      (d, i) => [`destinations.webhooks.${i}.signingSecretFile`, d.signingSecretFile] as [FileKey, string],
+    ),
   ];
 }
 
@@ -190,8 +199,35 @@ function valueProblems(c: Config): string[] {
   return out;
 }
 
+/** Destination names are unique, their consent bits exist, their backlogs live outside the spool. */
+function destinationProblems(c: Config): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const all = [
+    ...c.destinations.facebook.map((d, i) => ({ d, key: `destinations.facebook.${i}` })),
+    ...c.destinations.webhooks.map((d, i) => ({ d, key: `destinations.webhooks.${i}` })),
+  ];
+  for (const { d, key } of all) {
+    if (seen.has(d.name)) out.push(`${key}.name: "${d.name}" is used by another destination`);
+    seen.add(d.name);
+    for (const [j, bit] of d.consent.entries())
+      if (!(bit in c.privacy.consentBits))
+        out.push(`${key}.consent.${j}: "${bit}" is not a key of privacy.consentBits`);
+  }
+  const spool = resolve(c.spool.dir);
+  const dir = resolve(c.destinations.dir);
+  if (all.length > 0 && (dir === spool || dir.startsWith(`${spool}${sep}`)))
+    out.push('destinations.dir: must not be inside spool.dir (its folders would be read as tables)');
+  return out;
+}
+
 function referenceProblems(c: Config, opts: LoadOptions): string[] {
-  return [...tableProblems(c), ...fileProblems(c, opts.files), ...valueProblems(c)];
+  return [
+    ...tableProblems(c),
+    ...fileProblems(c, opts.files),
+    ...valueProblems(c),
+    ...destinationProblems(c),
+  ];
 }
 
 /** Whether the read-only SQL endpoint runs: on by default with the embedded store, which nothing else can read. */

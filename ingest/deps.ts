@@ -5,6 +5,7 @@ import type { ApiKeyStore } from './auth/api-keys.ts';
 import type { ReadCredential } from './auth/credential.ts';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/index.ts';
+import type { DestinationsStage } from './destinations/index.ts';
 import type { GeoIp } from './geoip/geoip.ts';
 import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   readonly apiKeys: ApiKeyStore;
   /** Every read a request makes (SQL lives there, never in a route). */
   readonly repositories: Repositories;
+  /** Forwarding of stored events to destinations; absent when none is configured. */
+  readonly destinations?: Pick<DestinationsStage, 'status'>;
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;

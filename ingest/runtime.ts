@@ -7,8 +7,9 @@ import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { type Config, sqlEnabled } from './config.ts';
-import { createDataPath, type DataPath } from './datapath/index.ts';
+import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
+import { createDestinations } from './destinations/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createKvBurstBucket } from './nats/kv-burst.ts';
@@ -31,7 +32,11 @@ export interface Runtime {
 }
 
 /** The real data path for this configuration (migrations applied on the embedded store). */
-export function openDataPath(config: Config, registry?: Registry): Promise<DataPath> {
+export function openDataPath(
+  config: Config,
+  registry?: Registry,
+  consumer?: BatchConsumer,
+): Promise<DataPath> {
   const input = {
     store: config.store,
     spool: config.spool,
@@ -39,7 +44,10 @@ export function openDataPath(config: Config, registry?: Registry): Promise<DataP
     retention: config.retention,
     rollups: config.rollups,
   };
-  return createDataPath(input, registry === undefined ? {} : { registry });
+  return createDataPath(input, {
+    ...(registry === undefined ? {} : { registry }),
+    ...(consumer === undefined ? {} : { consumer }),
+  });
 }
 
 /**
@@ -94,7 +102,15 @@ export async function createRuntime(
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry));
+  // Destinations are fed by the data path this runtime opens (an injected one feeds none).
+  const destinations =
+    opts.dataPath === undefined
+      ? await createDestinations(
+          { destinations: config.destinations, spool: config.spool, consentBits: config.privacy.consentBits },
+          { registry, log },
+        )
+      : undefined;
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared =
@@ -131,6 +147,7 @@ export async function createRuntime(
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),
     ...(credential === undefined ? {} : { readCredential: credential }),
+    ...(destinations === undefined ? {} : { destinations }),
     build: { version: process.env.TRACKER_VERSION ?? 'dev' },
     registry,
   };
@@ -149,9 +166,12 @@ export async function createRuntime(
     deps,
     ...(reader === undefined ? {} : { reader }),
     async close(deadlineMs) {
+      const started = Date.now();
       await consumer?.stop();
       await reader?.close();
       await dataPath.close(deadlineMs);
+      // What the spool delivered was fed to the backlogs; forward what the rest of the grace allows.
+      await destinations?.close(Math.max(0, deadlineMs - (Date.now() - started)));
       await nc?.drain().catch(() => {});
       await deps.limiter.close();
       await deps.geo.close();

@@ -4,6 +4,7 @@
 import type { Row } from '../store/index.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
+import { matchCapture } from './destinations/index.ts';
 import { EidWindow } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
@@ -60,6 +61,7 @@ export function messagingRows(
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const dataPath: DataPath = deps.dataPath;
   const { config } = deps;
+  const capture = matchCapture(config.destinations, config.privacy.consentBits);
   const eventDeps: EventDeps = {
     hasher: deps.hasher,
     salts: deps.salts,
@@ -69,6 +71,7 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     ipMode: config.privacy.ipMode,
     clockSkewMs: config.privacy.clockSkewMs,
     userAgent: createUserAgentParser(config.userAgent),
+    ...(capture === undefined ? {} : { matchCapture: capture }),
   };
   const window = new EidWindow(config.dedup);
   // a store that cannot be read at start leaves the window empty (events still flow: see eid-window.ts)

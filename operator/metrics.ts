@@ -28,6 +28,19 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    stepDuration: new Histogram({
+      name: 'tracker_operator_step_duration_seconds',
+      help: 'Duration of one reconcile step, by step (where a reconcile spends its time).',
+      labelNames: ['step'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    reaction: new Histogram({
+      name: 'tracker_operator_reaction_seconds',
+      help: 'From a watch event to the first write of the reconcile it caused (reconciles that wrote).',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'tracker_operator_queue_depth',
       help: 'Keys waiting in the work queue (not counting in-flight or delayed ones).',

@@ -21,6 +21,8 @@ export const PERSONAL_COLUMNS: readonly string[] = [
   'idfa',
   'msid',
   'fbid',
+  // match keys for ad platforms: hashed email and phone, Facebook's cookies, the user agent
+  'ad_match',
 ];
 
 /** Top-level keys of the params JSON holding keyed hashes of email, phone number and user name. */

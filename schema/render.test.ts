@@ -185,9 +185,14 @@ describe('buildCatalog', () => {
       hasDefault: false,
     });
     expect(events?.columns.find((c) => c.name === 'received_at')?.hasDefault).toBe(true);
-    expect(events?.columns).toHaveLength(70);
+    expect(events?.columns).toHaveLength(71);
     // columns added by a later ALTER migration follow the CREATE's, as in system.columns
-    expect(events?.columns.at(-1)).toEqual({ name: 'client_eid', type: 'Bool', hasDefault: true });
+    expect(events?.columns.at(-2)).toEqual({ name: 'client_eid', type: 'Bool', hasDefault: true });
+    expect(events?.columns.at(-1)).toEqual({
+      name: 'ad_match',
+      type: 'JSON(max_dynamic_paths = 16)',
+      hasDefault: false,
+    });
     expect(catalog.get('mthreads')?.columns).toHaveLength(135);
     expect(catalog.get('mstore')?.columns).toHaveLength(50);
     expect(catalog.get('mtriage')?.columns).toHaveLength(41);

@@ -52,6 +52,7 @@ async function seeded(visitors = [1, 2]): Promise<string> {
       url: `https://shop.example/${age}`,
       ename: 'page_view',
       params: { plan: 'pro', ehash: 'secret' },
+      ad_match: { em: 'a'.repeat(64), ua: 'UA-1' },
     })),
   );
   await own.insert('events', events, { dedupToken: `seed-${database}` });
@@ -125,7 +126,7 @@ describe('tracker prune by age', () => {
     expect(tableOf(report.tables, 'events')).toMatchObject({ action: 'anonymise', rows: 6 });
     const rows = await store.query<Record<string, string>>(
       `SELECT toString(vid) AS vid, toString(uid) AS uid, ip, city, country, url, toJSONString(params) AS params,
-         created_at < toDateTime64('${at(90)}', 3, 'UTC') AS old FROM ${database}.events ORDER BY created_at`,
+         toJSONString(ad_match) AS ad_match, created_at < toDateTime64('${at(90)}', 3, 'UTC') AS old FROM ${database}.events ORDER BY created_at`,
     );
     for (const r of rows.filter((r) => Number(r.old) === 1)) {
       expect(r).toMatchObject({
@@ -135,10 +136,12 @@ describe('tracker prune by age', () => {
         city: '',
         country: 'FR',
         params: '{"plan":"pro"}',
+        ad_match: '{}', // the match keys for ad platforms are personal too
       });
     }
     for (const r of rows.filter((r) => Number(r.old) === 0)) {
       expect(r).toMatchObject({ ip: '203.0.113.0', city: 'Lyon', params: '{"ehash":"secret","plan":"pro"}' });
+      expect(r.ad_match).toContain('"ua":"UA-1"');
       expect(r.vid).not.toBe(ZERO);
     }
     expect(rows).toHaveLength(12);

@@ -177,12 +177,20 @@ export const Spool = Type.Object(
     fsyncIntervalMs: Type.Integer({
       minimum: 0,
       maximum: 1000,
-      default: 2,
-      description: 'Group-commit window; acknowledgements wait for the fsync that follows.',
+      default: 0,
+      description:
+        'Group-commit window. 0: adaptive (a lone append is synced at once; appends arriving during a sync share the next one).',
+    }),
+    fsync: Type.Boolean({
+      default: true,
+      description:
+        'false: acknowledge once written to the page cache, without fdatasync; a machine crash can lose acknowledged events.',
     }),
     memoryBytes: Type.Integer({
       minimum: 65_536,
-      default: 67_108_864,
+      // 16 MiB: a batch's rows beyond it are read back from the segment files, which the page cache
+      // usually still holds; more only moves memory from the kernel's cache into the process.
+      default: 16_777_216,
       description: 'Rows kept in memory across tables; beyond it pending rows are read back from disk.',
     }),
     retryAfterSeconds: Type.Integer({

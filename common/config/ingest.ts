@@ -3,6 +3,7 @@
 // and renders the ConfigMap from it. Unknown keys are errors everywhere (additionalProperties: false).
 import Type, { type Static } from 'typebox';
 import { Batching, Spool, Store } from './datapath.ts';
+import { Destinations } from './destinations.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -367,6 +368,7 @@ export const IngestConfig = Type.Object(
     sites: Type.Optional(Sites),
     sql: Type.Optional(Sql),
     dashboard: Type.Optional(Dashboard),
+    destinations: Type.Optional(Destinations),
   },
   { ...strict, $id: 'IngestConfig', description: 'Tracker ingest configuration.' },
 );

@@ -66,6 +66,20 @@ export interface TableLog {
   commit(batch: SpoolBatch): Promise<void>;
 }
 
+/** A batch as a consumer sees it: `source` names the log its range belongs to (ranges of one source never repeat). */
+export interface ConsumedBatch extends SpoolBatch {
+  readonly source: string;
+}
+
+/**
+ * Reads every batch taken from the spool once its boundary is durable, before it is delivered to the
+ * store: what is fed from here was acknowledged, and is fed again if a crash replays the batch (same
+ * source and range). The store delivery waits for it, so it must return soon and never throw.
+ */
+export interface BatchConsumer {
+  consume(batch: ConsumedBatch): Promise<void>;
+}
+
 export interface Spool {
   readonly kind: 'disk' | 'nats';
   /** The log of a table, created on first use. */

@@ -28,7 +28,7 @@ import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
 import { TableQueue } from './batching/table-queue.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { DataPath, DataPathStatus, Spool } from './contract.ts';
+import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -56,6 +56,8 @@ export interface DataPathOptions {
   /** Apply the schema migrations at start. Default: yes for the embedded store (the operator does it on a cluster). */
   readonly migrate?: boolean;
   readonly onError?: (err: unknown) => void;
+  /** Offered every batch before it is delivered (the destinations stage). */
+  readonly consumer?: BatchConsumer;
 }
 
 export async function createDataPath(config: DataPathConfig, opts: DataPathOptions = {}): Promise<DataPath> {
@@ -234,11 +236,20 @@ class Pipeline implements DataPath {
       gate: this.#gate,
       metrics: this.#metrics,
       deliver: async (batch) => {
+        await this.#offer(batch);
         await this.#deliverer.deliver(batch, settings);
         this.#countDelivered(table, batch.rows);
       },
       onError: this.#deps.onError,
     });
+  }
+
+  /** The consumer's failure must not hold up the store: it is reported, and the batch goes on. */
+  async #offer(batch: SpoolBatch): Promise<void> {
+    const consumer = this.#deps.consumer;
+    if (consumer === undefined) return;
+    const source = batch.token.slice(0, batch.token.length - `.${batch.from}-${batch.to}`.length);
+    await consumer.consume({ ...batch, source }).catch((err: unknown) => this.#deps.onError?.(err));
   }
 
   #validate(table: string, rows: readonly Row[]): Buffer {

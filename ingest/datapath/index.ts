@@ -1,5 +1,14 @@
 // The data path's public surface: what the rest of the ingest imports.
 export { type Clock, ManualClock, systemClock } from './clock.ts';
-export type { DataPath, DataPathStatus, Spool, SpoolBatch, TableLog } from './contract.ts';
+export type {
+  BatchConsumer,
+  ConsumedBatch,
+  DataPath,
+  DataPathStatus,
+  Spool,
+  SpoolBatch,
+  TableLog,
+} from './contract.ts';
 export { createDataPath, type DataPathConfig, type DataPathOptions } from './datapath.ts';
 export { MAX_JSON_DEPTH } from './insertable.ts';
+export { openSpool } from './spool/open.ts';

@@ -45,12 +45,15 @@ function number(n: number): unknown {
 
 /**
  * A column value made insertable: strings well-formed, numbers typeable, objects (JSON columns) one flat
- * dotted key per leaf path. `level` is the value's nesting level (a column of the row: 2).
+ * dotted key per leaf path. `level` is the value's nesting level (a column of the row: 2). A value that
+ * needs no change is returned as it is (the same reference), so the caller can tell that nothing changed.
  */
 export function insertableValue(v: unknown, level = 2): unknown {
   if (level > MAX_ROW_DEPTH) throw new TooDeepError();
-  if (typeof v === 'string') return v.toWellFormed();
+  if (typeof v === 'string') return v.isWellFormed() ? v : v.toWellFormed();
   if (typeof v === 'number') return number(v);
+  // JSON has no bigint: its decimal text, which the engine reads into any integer column
+  if (typeof v === 'bigint') return v.toString();
   if (Array.isArray(v)) return v.map((x) => insertableValue(x, level + 1));
   if (isPlainObject(v)) return jsonColumn(v, level);
   return v;
@@ -58,6 +61,39 @@ export function insertableValue(v: unknown, level = 2): unknown {
 
 /** A JSON column value: one flat dotted key per leaf path, the later spelling of a path winning. */
 export function jsonColumn(obj: Obj, level = 2): Obj {
+  return flatAlready(obj, level) ?? jsonPaths(obj, level);
+}
+
+/**
+ * The common case, cheaply: no dotted or ill-formed key and no nested object means every key is already
+ * its own leaf path. Then the object itself is the answer when no value changes, else a shallow copy with
+ * the changed values. Otherwise undefined (the general path below).
+ */
+function flatAlready(obj: Obj, level: number): Obj | undefined {
+  if (level + 1 > MAX_ROW_DEPTH) return undefined;
+  const keys = Object.keys(obj);
+  let copy: Obj | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = obj[key];
+    // __proto__ too: assigning it would set the copy's prototype instead of keeping the key
+    if (isPlainObject(value) || key.includes('.') || key === '__proto__' || !key.isWellFormed())
+      return undefined;
+    const fixed = insertableValue(value, level + 1);
+    if (fixed !== value && copy === undefined) copy = copyKeys(obj, keys, i);
+    if (copy !== undefined) copy[key] = fixed;
+  }
+  return copy ?? obj;
+}
+
+/** A new object with the first `n` keys of `obj`. */
+export function copyKeys(obj: Obj, keys: readonly string[], n: number): Obj {
+  const out: Obj = {};
+  for (let j = 0; j < n; j++) out[keys[j] as string] = obj[keys[j] as string];
+  return out;
+}
+
+function jsonPaths(obj: Obj, level: number): Obj {
   const paths = new Map<string, unknown>();
   collect(obj, '', level, paths);
   return Object.fromEntries(paths);

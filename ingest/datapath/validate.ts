@@ -3,11 +3,10 @@
 import type { Catalog, TableInfo } from '../../schema/index.ts';
 import type { Row } from '../../store/index.ts';
 import { IngestError } from '../errors.ts';
-import { insertableValue, TooDeepError } from './insertable.ts';
+import { copyKeys, insertableValue, TooDeepError } from './insertable.ts';
 
 type Check = (value: unknown) => string | undefined;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 const INT_RANGES: Record<string, [bigint, bigint]> = {
@@ -43,7 +42,7 @@ export function compileCheck(type: string): Check {
 
 const SCALARS: Record<string, Check> = {
   String: (v) => (typeof v === 'string' ? undefined : 'expected a string'),
-  UUID: (v) => (typeof v === 'string' && UUID.test(v) ? undefined : 'expected a UUID'),
+  UUID: (v) => (typeof v === 'string' && isUuidText(v) ? undefined : 'expected a UUID'),
   Float32: finite,
   Float64: finite,
   Bool: (v) => (typeof v === 'boolean' ? undefined : 'expected a boolean'),
@@ -52,6 +51,21 @@ const SCALARS: Record<string, Check> = {
   DateTime64: dateTime,
   JSON: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'expected an object'),
 };
+
+const HEX = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/** 8-4-4-4-12 hex digits (either case): every row carries several, so no regular expression. */
+function isUuidText(v: string): boolean {
+  if (v.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = v.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (c >= 128 || HEX[c] !== 1) return false;
+  }
+  return true;
+}
 
 function finite(v: unknown): string | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? undefined : 'expected a finite number';
@@ -74,42 +88,48 @@ function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
 
 export type TableValidator = (rows: readonly Row[]) => Buffer;
 
-/** A copy of the row as the store will accept it (insertable.ts), or INVALID_EVENT naming the column. */
-function insertable(table: string, row: Row, index: number): Row {
-  const out: Row = {};
-  for (const [column, value] of Object.entries(row)) {
-    try {
-      out[column] = insertableValue(value);
-    } catch (err) {
-      if (err instanceof TooDeepError) throw invalid(table, index, column, err.message);
-      throw err;
-    }
-  }
-  return out;
-}
-
 /**
  * Compiles a validator that checks rows and returns them as JSONEachRow lines, normalised so that the
  * store accepts every row this returns (an acknowledged row never becomes a dead letter for its content).
+ * Each row is walked once: its columns are checked and copied as the store will accept them (insertable.ts).
  */
 export function compileValidator(info: TableInfo): TableValidator {
-  const checks = new Map(info.columns.map((c) => [c.name, compileCheck(c.type)]));
-  return (rows) => {
-    const out: string[] = [];
-    rows.forEach((row, index) => {
-      for (const [column, value] of Object.entries(row)) {
-        if (value === undefined) continue;
-        const check = checks.get(column);
-        const problem = check ? check(value) : 'unknown column';
-        if (problem) throw invalid(info.name, index, column, problem);
-      }
-      const line = JSON.stringify(insertable(info.name, row, index), bigintAsString);
-      if (line.length > MAX_ROW_BYTES)
-        throw invalid(info.name, index, undefined, `larger than ${MAX_ROW_BYTES} bytes`);
-      out.push(line);
-    });
-    return Buffer.from(`${out.join('\n')}\n`);
+  const checks: Record<string, Check> = Object.create(null);
+  for (const c of info.columns) checks[c.name] = compileCheck(c.type);
+  const line = (row: Row, index: number): string => {
+    const columns = Object.keys(row);
+    // the row itself is serialised unless a value must change: most rows need no copy
+    let out: Row | undefined;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as string;
+      const value = row[column];
+      if (value === undefined) continue;
+      const fixed = checked(info.name, checks[column], index, column, value);
+      if (fixed !== value && out === undefined) out = copyKeys(row, columns, i);
+      if (out !== undefined) out[column] = fixed;
+    }
+    const text = JSON.stringify(out ?? row);
+    if (text.length > MAX_ROW_BYTES)
+      throw invalid(info.name, index, undefined, `larger than ${MAX_ROW_BYTES} bytes`);
+    return text;
   };
+  return (rows) => {
+    let text = '';
+    for (let i = 0; i < rows.length; i++) text += `${line(rows[i] as Row, i)}\n`;
+    return Buffer.from(text);
+  };
+}
+
+/** The value as the store will accept it, or INVALID_EVENT naming the row and column. */
+function checked(table: string, check: Check | undefined, index: number, column: string, value: unknown) {
+  const problem = check ? check(value) : 'unknown column';
+  if (problem) throw invalid(table, index, column, problem);
+  try {
+    return insertableValue(value);
+  } catch (err) {
+    if (err instanceof TooDeepError) throw invalid(table, index, column, err.message);
+    throw err;
+  }
 }
 
 export function compileValidators(catalog: Catalog): Map<string, TableValidator> {
@@ -122,6 +142,3 @@ function invalid(table: string, row: number, column: string | undefined, problem
     details: { table, row, ...(column ? { column } : {}), problem },
   });
 }
-
-const bigintAsString = (_key: string, value: unknown): unknown =>
-  typeof value === 'bigint' ? value.toString() : value;

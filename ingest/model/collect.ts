@@ -51,6 +51,9 @@ function cookieInput(cookies: Record<string, string | undefined> | undefined): R
   const out: Raw = { ...parseJsonObject(cookies.user) };
   for (const name of ['vid', 'sid', 'ehash'] as const)
     if (cookies[name] !== undefined) out[name] = cookies[name];
+  // Facebook's browser and click ids: kept only as match keys (the ad_match column), only with consent
+  if (cookies._fbp !== undefined) out._fbp = cookies._fbp;
+  if (cookies._fbc !== undefined) out._fbc = cookies._fbc;
   const consent = cookies.CookieConsent;
   if (consent !== undefined && /^\d{1,18}$/.test(consent)) out.cflags = Number(consent);
   return out;

@@ -89,7 +89,13 @@ export const NEVER_IN_PARAMS = new Set([
   'os_version',
   'bot',
   'client_eid',
+  // the _fbp/_fbc cookies: kept only as match keys (the ad_match column), and only with consent
+  '_fbp',
+  '_fbc',
 ]);
+
+/** Inputs the match keys for ad platforms are made of (destinations/capture.ts decides if they are kept). */
+export const MATCH_INPUTS = new Set(['email', 'cell', 'fbp', 'fbc', '_fbp', '_fbc']);
 
 /** Input aliases the Go tracker's clients send (w/h for the viewport; utm_content-as-ename is handled separately). */
 export const ALIASES: Readonly<Record<string, string>> = {

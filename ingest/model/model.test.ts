@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Destinations } from '../../common/config/destinations.ts';
+import { matchCapture } from '../destinations/index.ts';
 import { disabledGeoIp, type GeoIp } from '../geoip/geoip.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { createMemorySaltStore } from '../privacy/salts.ts';
@@ -256,5 +258,59 @@ describe('ja4h', () => {
     expect(c).toHaveLength(12);
     expect(d).not.toBe('000000000000');
     expect(ja4h('POST', '2.0', ['Host', 'x'])).toMatch(/^po20nn010000_[0-9a-f]{12}_0{12}_0{12}$/);
+  });
+});
+
+describe('match keys for ad platforms (the ad_match column)', () => {
+  const BITS = { necessary: 0, analytics: 1, marketing: 2 };
+  const destinations = { facebook: [{ consent: ['marketing'] }] } as unknown as Destinations;
+  const capture = matchCapture(destinations, BITS);
+  const withCapture = () => deps(capture === undefined ? {} : { matchCapture: capture });
+  const raw = {
+    ename: 'lead',
+    email: ' John_Smith@gmail.com',
+    cell: '+1 (650) 555-1212',
+    _fbp: 'fb.1.1700000000000.42', // the cookie, as collect.ts reads it
+  };
+
+  it('are kept with the marketing bit: hashed email and phone, cookies, user agent; never the raw values', async () => {
+    const e = await normaliseEvent({ ...raw, cflags: 7 }, ctx(), withCapture());
+    expect(e.row.ad_match).toEqual({
+      em: '62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f',
+      ph: 'e323ec626319ca94ee8bff2e4c87cf613be6ea19919ed1364124e16807ab3176',
+      fbp: 'fb.1.1700000000000.42',
+      ua: 'Mozilla/5.0 Test',
+    });
+    expect(JSON.stringify(e.row)).not.toMatch(/John_Smith|650/);
+  });
+
+  it('are not kept without it, nor without consent data, nor when no destination needs them', async () => {
+    for (const [cflags, d] of [
+      [3, withCapture()],
+      [undefined, withCapture()],
+      [7, deps()],
+    ] as const) {
+      const e = await normaliseEvent({ ...raw, ...(cflags === undefined ? {} : { cflags }) }, ctx(), d);
+      expect(e.row.ad_match).toBeUndefined();
+      // the _fbp cookie is kept nowhere else either
+      expect(JSON.stringify(e.row)).not.toContain('fb.1.1700000000000.42');
+    }
+  });
+
+  it("are written by the ingest only: a client's own ad_match or fbp is an ordinary param", async () => {
+    const input = { ename: 'x', cflags: 3, ad_match: { em: 'f' }, fbp: 'fb.1.1.body' };
+    const e = await normaliseEvent(input, ctx(), withCapture());
+    expect(e.row.ad_match).toBeUndefined();
+    expect(e.row.params).toMatchObject({ ad_match: { em: 'f' }, fbp: 'fb.1.1.body' });
+    // with consent, the event's own fbp wins over the cookie
+    const c = await normaliseEvent({ ...raw, cflags: 4, fbp: 'fb.1.2.body' }, ctx(), withCapture());
+    expect((c.row.ad_match as Record<string, unknown>).fbp).toBe('fb.1.2.body');
+  });
+
+  it('ignore a cookie value that is not in Facebook’s format', () => {
+    expect(capture?.(4, { fbp: 'fb.1.123.abc', fbc: '<script>', userAgent: '' })).toEqual({
+      fbp: 'fb.1.123.abc',
+    });
+    expect(capture?.(4, { userAgent: '' })).toBeUndefined();
   });
 });

@@ -13,6 +13,7 @@ import {
   CLIENT_TIME_KEYS,
   EVENT_FIELDS,
   FROM_PAGE_URL,
+  MATCH_INPUTS,
   NEVER_IN_PARAMS,
   PII_HASHES,
 } from './fields.ts';
@@ -53,6 +54,8 @@ function parseParams(v: unknown): Obj {
 interface Split {
   cols: Obj;
   params: Obj;
+  /** Raw inputs of the match keys; kept only in memory (see capture in normaliseEvent). */
+  match: Obj;
   clientTime?: number;
 }
 
@@ -61,6 +64,7 @@ const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).include
 /** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
 function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
   const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  if (MATCH_INPUTS.has(lk)) out.match[lk] = value;
   const pii = PII_HASHES[lk];
   if (pii !== undefined) {
     if (typeof value === 'string' && value.trim() !== '')
@@ -76,7 +80,7 @@ function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): voi
 
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
-  const out: Split = { cols: {}, params: parseParams(raw.params) };
+  const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
   for (const [key, value] of Object.entries(raw)) {
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }
@@ -91,11 +95,32 @@ function contentAsEname(cols: Obj): void {
   }
 }
 
-async function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
-  const salt = await deps.salts.forDay(ctx.now);
-  return uuidFromBytes(
-    deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent),
-  );
+// Per request, not per event: every event of a batch shares its request's context, so what derives from
+// the context alone (the cookieless id, the server columns) is computed once per request.
+const cookielessIds = new WeakMap<RequestContext, Promise<string>>();
+const serverColumnsOf = new WeakMap<RequestContext, Obj>();
+const geoOf = new WeakMap<RequestContext, Promise<GeoInfo | undefined>>();
+
+function geoLookup(ctx: RequestContext, deps: EventDeps): Promise<GeoInfo | undefined> {
+  let geo = geoOf.get(ctx);
+  if (geo === undefined) {
+    geo = deps.geo.lookup(ctx.ip);
+    geoOf.set(ctx, geo);
+  }
+  return geo;
+}
+
+function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
+  let vid = cookielessIds.get(ctx);
+  if (vid === undefined) {
+    vid = deps.salts
+      .forDay(ctx.now)
+      .then((salt) =>
+        uuidFromBytes(deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent)),
+      );
+    cookielessIds.set(ctx, vid);
+  }
+  return vid;
 }
 
 async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
@@ -133,6 +158,15 @@ function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
 }
 
 function serverColumns(ctx: RequestContext, deps: EventDeps): Obj {
+  let server = serverColumnsOf.get(ctx);
+  if (server === undefined) {
+    server = computeServerColumns(ctx, deps);
+    serverColumnsOf.set(ctx, server);
+  }
+  return server;
+}
+
+function computeServerColumns(ctx: RequestContext, deps: EventDeps): Obj {
   const server: Obj = {
     hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
     ip: applyIpMode(ctx.ip, deps.ipMode),
@@ -186,7 +220,7 @@ export async function normaliseEvent(
   ctx: RequestContext,
   deps: EventDeps,
 ): Promise<NormalisedEvent> {
-  const { cols, params, clientTime } = splitFields(raw, deps);
+  const { cols, params, match, clientTime } = splitFields(raw, deps);
   const ids = await decideIds(cols, raw, ctx, deps);
   contentAsEname(cols);
   fromPageUrl(cols);
@@ -195,9 +229,10 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  const geo = needsGeo(cols) && ctx.ip !== '' ? await deps.geo.lookup(ctx.ip) : undefined;
+  const geo = needsGeo(cols) && ctx.ip !== '' ? await geoLookup(ctx, deps) : undefined;
   geoFill(cols, geo);
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
+  const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
   const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
   const row: Row = {
     ...cols,
@@ -209,6 +244,7 @@ export async function normaliseEvent(
     created_at: chTime(created),
     received_at: chTime(ctx.now),
     params,
+    ...(adMatch === undefined ? {} : { ad_match: adMatch }),
   };
   const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
   return { row, ...ids, ...(token === undefined ? {} : { token }) };

@@ -18,6 +18,16 @@ export function withinSkew(clientMs: number | undefined, nowMs: number, skewMs: 
   return Math.abs(clientMs - nowMs) <= skewMs ? clientMs : undefined;
 }
 
+let lastMs = Number.NaN;
+let lastText = '';
+
 /** ClickHouse DateTime64(3) text in UTC: 2024-05-01 12:00:00.123 */
-export const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+export function chTime(ms: number): string {
+  // Every event of a request, and most events of a busy millisecond, share one timestamp: format it once.
+  if (ms !== lastMs) {
+    lastText = new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+    lastMs = ms;
+  }
+  return lastText;
+}
 export const chDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);

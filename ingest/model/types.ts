@@ -1,4 +1,5 @@
 // What normalisation needs from the request and from the process (injected, so it is testable without HTTP).
+import type { MatchCapture } from '../destinations/index.ts';
 import type { GeoIp } from '../geoip/geoip.ts';
 import type { ConsentBits } from '../privacy/consent.ts';
 import type { Hasher } from '../privacy/hash.ts';
@@ -31,4 +32,6 @@ export interface EventDeps {
   readonly ipMode: IpMode;
   readonly clockSkewMs: number;
   readonly userAgent: UserAgentParser;
+  /** Match keys for ad platforms (the ad_match column), when a destination needs them and consent allows. */
+  readonly matchCapture?: MatchCapture;
 }

@@ -1,7 +1,7 @@
 // Keyed hashing: every personal value (email, cell, uname, IP) is hashed with HMAC-SHA256 under a secret
 // key, so a leaked table cannot be reversed by brute force without the key (unsalted or unkeyed hashes of
 // such small spaces can).
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -12,12 +12,35 @@ export interface Hasher {
   bytes(domain: string, ...parts: string[]): Buffer;
 }
 
+/** Distinct (domain, parts) results remembered; a batch from one client hashes the same IP 100 times. */
+export const HASH_MEMO_ENTRIES = 4096;
+// Only the network identity is remembered (the IP, and the cookieless id derived from IP and user
+// agent): raw emails, phone numbers and user names are not kept in memory beyond their request.
+const MEMO_DOMAINS: ReadonlySet<string> = new Set(['ip', 'cookieless']);
+
 export function createHasher(key: Buffer): Hasher {
   if (key.length < 16) throw new Error('hash key: must be at least 16 bytes');
-  const bytes = (domain: string, ...parts: string[]) => {
-    const h = createHmac('sha256', key).update(domain).update('\0');
+  // A KeyObject made once: given the raw Buffer, createHmac builds a new key object per call, which
+  // costs several times the hashing itself.
+  const secret: KeyObject = createSecretKey(key);
+  const memo = new Map<string, Buffer>();
+  const compute = (domain: string, parts: readonly string[]) => {
+    const h = createHmac('sha256', secret).update(domain).update('\0');
     for (const p of parts) h.update(p).update('\0');
     return h.digest();
+  };
+  const bytes = (domain: string, ...parts: string[]) => {
+    if (!MEMO_DOMAINS.has(domain)) return compute(domain, parts);
+    // The memo key is the hashed input itself (NUL-separated), so equal keys always mean equal digests.
+    const id = `${domain}\0${parts.join('\0')}`;
+    let digest = memo.get(id);
+    if (digest === undefined) {
+      digest = compute(domain, parts);
+      // Oldest first out: a Map iterates in insertion order, so its first key is the oldest.
+      if (memo.size >= HASH_MEMO_ENTRIES) memo.delete(memo.keys().next().value as string);
+      memo.set(id, digest);
+    }
+    return Buffer.from(digest);
   };
   return { bytes, hash: (domain, value) => bytes(domain, value).toString('base64url') };
 }

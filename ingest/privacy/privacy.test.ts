@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { grantedNames, hasConsent } from './consent.ts';
-import { createHasher, fnv1a36 } from './hash.ts';
+import { createHasher, fnv1a36, HASH_MEMO_ENTRIES } from './hash.ts';
 import { applyIpMode, truncateIp } from './ip.ts';
 import { createMemorySaltStore, dayKey } from './salts.ts';
 
@@ -62,6 +63,26 @@ describe('hashing', () => {
     expect(h.hash('email', 'a')).not.toBe(h.hash('ip', 'a'));
     expect(h.hash('email', 'a')).not.toBe(createHasher(Buffer.alloc(32, 2)).hash('email', 'a'));
     expect(() => createHasher(Buffer.alloc(4))).toThrow(/16 bytes/);
+  });
+  it('remembered hashes equal fresh HMACs, past the memo bound too, and callers cannot alter them', () => {
+    const key = Buffer.alloc(32, 7);
+    const h = createHasher(key);
+    const hmac = (domain: string, ...parts: string[]) => {
+      const m = createHmac('sha256', key).update(domain).update('\0');
+      for (const p of parts) m.update(p).update('\0');
+      return m.digest();
+    };
+    for (let i = 0; i <= HASH_MEMO_ENTRIES + 10; i++) h.hash('ip', `10.0.${i >> 8}.${i & 255}`);
+    for (const ip of ['10.0.0.0', '10.0.16.10', '198.51.100.1']) {
+      expect(h.hash('ip', ip)).toBe(hmac('ip', ip).toString('base64url'));
+      expect(h.hash('ip', ip)).toBe(hmac('ip', ip).toString('base64url'));
+    }
+    const first = h.bytes('cookieless', 'salt', 'host', '10.0.0.1', 'ua');
+    first.fill(0);
+    expect(h.bytes('cookieless', 'salt', 'host', '10.0.0.1', 'ua')).toEqual(
+      hmac('cookieless', 'salt', 'host', '10.0.0.1', 'ua'),
+    );
+    expect(h.hash('email', 'a@x.com')).toBe(hmac('email', 'a@x.com').toString('base64url'));
   });
   it('fnv1a36 matches the Go tracker', () => {
     expect(fnv1a36('')).toBe((0x811c9dc5).toString(36));

@@ -33,12 +33,17 @@ export class Controller {
   readonly #informers = new Map<ManagedKind, Informer>();
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
+  /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
+  readonly #eventAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
     for (const kind of watchedKinds) {
-      if (kind === kinds.TrackerCluster) this.#informer(kind, undefined, (_e, obj) => this.enqueue(obj));
+      if (kind === kinds.TrackerCluster)
+        this.#informer(kind, undefined, (_e, obj) =>
+          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name)),
+        );
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
     this.#tc = this.#informers.get(kinds.TrackerCluster) as Informer;
@@ -127,17 +132,33 @@ export class Controller {
     const owner = (obj.metadata.ownerReferences ?? []).find(
       (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
     );
-    if (owner) this.#queue.add(objectKey(obj.metadata.namespace, owner.name));
+    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name));
+  }
+
+  #onEvent(key: string): void {
+    if (!this.#eventAt.has(key)) this.#eventAt.set(key, performance.now());
+    this.#queue.add(key);
+  }
+
+  /** Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to. */
+  #reaction(key: string): (() => void) | undefined {
+    const at = this.#eventAt.get(key);
+    this.#eventAt.delete(key);
+    if (at === undefined) return undefined;
+    return () => this.#o.metrics.reaction.observe((performance.now() - at) / 1000);
   }
 
   async #reconcile(key: string) {
     const [ns, name] = key.split('/') as [string, string];
+    const onFirstWrite = this.#reaction(key);
     const live = this.#tc.get(ns, name);
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
     if (!live || live.metadata.deletionTimestamp) return undefined;
     const end = this.#o.metrics.reconcileDuration.startTimer();
     const log = this.#o.log.child({ trackercluster: key });
-    const deps: Deps = { ...this.#o, cache: this.cache, log };
+    const onStepDone = (step: string, seconds: number) =>
+      this.#o.metrics.stepDuration.observe({ step }, seconds);
+    const deps: Deps = { ...this.#o, cache: this.cache, log, onFirstWrite, onStepDone };
     try {
       const outcome = await runSteps(live, this.#o.steps, deps);
       this.#o.metrics.reconciles.inc({

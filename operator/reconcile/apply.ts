@@ -99,13 +99,28 @@ async function recordDrift(
   await recordEvent(state, deps, 'Normal', EventReason.DriftReverted, message);
 }
 
+/** Kinds whose pods read the other objects of their component (ConfigMaps, Secrets, Services). */
+const WORKLOADS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'Job']);
+
+/**
+ * Applies a component's objects: every apply is a round trip to the apiserver, so they are sent
+ * concurrently, in two waves: first what the workloads reference (configuration, services, budgets), then
+ * the workloads, so no pod starts before the configuration it mounts exists. Every write of a wave
+ * settles before the first failure is thrown.
+ */
 export async function applyAll(
   objs: readonly KubeObject[],
   state: ReconcileState,
   deps: Deps,
 ): Promise<number> {
+  const waves = [objs.filter((o) => !WORKLOADS.has(o.kind)), objs.filter((o) => WORKLOADS.has(o.kind))];
   let applied = 0;
-  for (const obj of objs) if ((await applyObject(obj, state, deps)) === 'applied') applied++;
+  for (const wave of waves) {
+    const results = await Promise.allSettled(wave.map((obj) => applyObject(obj, state, deps)));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    applied += results.filter((r) => r.status === 'fulfilled' && r.value === 'applied').length;
+  }
   return applied;
 }
 

@@ -76,8 +76,11 @@ export async function runSteps(
   let failure: StepError | undefined;
   for (const step of steps) {
     state.step = step.name;
+    const started = performance.now();
     try {
-      if ((await step.run(state, deps)) === 'stop') break;
+      const outcome = await step.run(state, deps);
+      deps.onStepDone?.(step.name, (performance.now() - started) / 1000);
+      if (outcome === 'stop') break;
     } catch (err) {
       if (conflict(err)) requeue(state, conflictRequeueMs);
       else failure = stepFailed(state, step.name, err);

@@ -26,6 +26,10 @@ export interface Deps {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
+  /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
+  readonly onFirstWrite?: () => void;
+  /** Called after each step with its duration in seconds (the step-duration metric). */
+  readonly onStepDone?: (step: string, seconds: number) => void;
 }
 
 export type ConditionValue = { status: ConditionStatus; reason: ConditionReason; message: string };

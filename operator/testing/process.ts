@@ -13,6 +13,7 @@ const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 
 export interface OperatorProcess {
   readonly identity: string;
+  readonly pid: number;
   readonly proxy: CountingProxy;
   /** SIGTERM (graceful: releases the lease) or SIGKILL (a crash: the lease must expire). */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
@@ -40,6 +41,7 @@ export async function startOperatorProcess(
   });
   return {
     identity: config.identity,
+    pid: child.pid as number,
     proxy,
     async stop(signal = 'SIGTERM') {
       await stopChild(child, signal);

@@ -26,6 +26,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
   ingest: [
     ['ingest/errors.ts', 'ingest/config.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
+    ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],
     ['ingest/plugins/', 'ingest/auth/'],
     ['ingest/nats/'],
@@ -63,6 +64,7 @@ export const doors: readonly string[] = [
   'schema/',
   'cdk8s/',
   'ingest/datapath/',
+  'ingest/destinations/',
   'ingest/repositories/',
 ];
 

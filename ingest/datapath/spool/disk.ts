@@ -13,6 +13,8 @@ export interface DiskSpoolOptions {
   readonly maxBytes: number;
   readonly segmentBytes: number;
   readonly fsyncIntervalMs: number;
+  /** false: acknowledge once written, without fdatasync (see WriterOptions.fsync). Default true. */
+  readonly fsync?: boolean;
   /** Rows cached in memory across all tables; beyond it pending rows are read back from disk. */
   readonly memoryBytes: number;
   readonly retryAfterSeconds: number;
@@ -97,6 +99,7 @@ export class DiskSpool implements Spool {
     return DiskTableLog.open(dir, table, {
       segmentBytes: this.#opts.segmentBytes,
       fsyncIntervalMs: this.#opts.fsyncIntervalMs,
+      fsync: this.#opts.fsync ?? true,
       space: this.#space,
       retryAfterSeconds: this.#opts.retryAfterSeconds,
       spoolId: this.#id,

@@ -25,14 +25,21 @@ export interface WalRecord {
   readonly size: number;
 }
 
-export function encodeRecord(type: RecordType, seq: number, payload: Buffer): Buffer {
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+/**
+ * The record's header; the record on disk is this header followed by `payload` unchanged, so a writer
+ * hands both to one vectored write instead of copying the payload.
+ */
+export function encodeHeader(type: RecordType, seq: number, payload: Buffer): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER_BYTES);
   buf.writeUInt32LE(payload.length, 0);
   buf.writeUInt8(type, 8);
   buf.writeBigUInt64LE(BigInt(seq), 9);
-  payload.copy(buf, HEADER_BYTES);
-  buf.writeUInt32LE(crc32(buf.subarray(8)), 4);
+  buf.writeUInt32LE(crc32(payload, crc32(buf.subarray(8))), 4);
   return buf;
+}
+
+export function encodeRecord(type: RecordType, seq: number, payload: Buffer): Buffer {
+  return Buffer.concat([encodeHeader(type, seq, payload), payload]);
 }
 
 export interface DecodeResult {

@@ -1,11 +1,13 @@
-// Segment files of one table's write-ahead log, with group commit: appends queue up for at most
-// `fsyncIntervalMs`, are written together and made durable by one fdatasync, and only then resolved.
+// Segment files of one table's write-ahead log, with adaptive group commit: a lone append is written and
+// made durable (fdatasync) at once; appends that arrive while a write is in flight queue up and share the
+// next write and fdatasync. Nothing waits for a window unless `fsyncIntervalMs` asks for one. Appends
+// resolve only once durable.
 // Sequence numbers and offsets are assigned when a group is written, so a failed write can be rolled
 // back (file truncated to its last durable size) without leaving holes or torn records behind.
 import { type FileHandle, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../errors.ts';
-import { decodeRecords, encodeRecord, HEADER_BYTES, RecordType } from './record.ts';
+import { decodeRecords, encodeHeader, HEADER_BYTES, RecordType } from './record.ts';
 
 export interface Segment {
   /** The seq of its first record; also its file name. */
@@ -36,7 +38,13 @@ export class SpaceAccount {
 
 export interface WriterOptions {
   readonly segmentBytes: number;
+  /** 0: adaptive (write at once when idle). Above 0: every group waits this long for more appends. */
   readonly fsyncIntervalMs: number;
+  /**
+   * false: a group is acknowledged once written, without fdatasync. A process crash loses nothing (the
+   * page cache has it); a machine crash or power loss can lose acknowledged rows.
+   */
+  readonly fsync: boolean;
   readonly space: SpaceAccount;
   /** Seconds a caller should wait before retrying when the spool is full. */
   readonly retryAfterSeconds: number;
@@ -67,7 +75,8 @@ export class SegmentWriter {
   readonly #handles = new Map<number, FileHandle>();
   #nextSeq: number;
   #queue: Item[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled write of the queued group, when one is scheduled. */
+  #scheduled: (() => void) | undefined;
   #flushing: Promise<void> | undefined;
   #broken: unknown;
 
@@ -137,18 +146,27 @@ export class SegmentWriter {
 
   /** Writes what is queued and closes the files. */
   async close(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#scheduled?.();
+    this.#scheduled = undefined;
     while (this.#flushing || this.#queue.length > 0) await (this.#flushing ?? this.#flush());
     for (const id of [...this.#handles.keys()]) await this.#closeHandle(id);
   }
 
   #schedule(): void {
-    if (this.#timer || this.#flushing) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+    if (this.#scheduled || this.#flushing) return;
+    const run = () => {
+      this.#scheduled = undefined;
       void this.#flush();
-    }, this.#opts.fsyncIntervalMs);
+    };
+    // Adaptive: setImmediate still gathers every append made while handling the current batch of I/O
+    // (requests that arrived together share one write) but never waits for more to come.
+    if (this.#opts.fsyncIntervalMs === 0) {
+      const immediate = setImmediate(run);
+      this.#scheduled = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(run, this.#opts.fsyncIntervalMs);
+      this.#scheduled = () => clearTimeout(timer);
+    }
   }
 
   #flush(): Promise<void> {
@@ -174,8 +192,8 @@ export class SegmentWriter {
     try {
       for (const [id, buffers] of groups) {
         const fh = await this.#handle(id);
-        await fh.write(Buffer.concat(buffers));
-        await fh.datasync();
+        await fh.writev(buffers);
+        if (this.#opts.fsync) await fh.datasync();
       }
     } catch (err) {
       await this.#rollback(firstSeq, before, segmentCount);
@@ -193,18 +211,19 @@ export class SegmentWriter {
     const groups = new Map<number, Buffer[]>();
     for (const item of items) {
       const seq = this.#nextSeq++;
-      const buf = encodeRecord(item.type, seq, item.payload);
+      const header = encodeHeader(item.type, seq, item.payload);
+      const size = header.length + item.payload.length;
       let segment = this.#segments.at(-1);
-      if (!segment || (segment.size > 0 && segment.size + buf.length > this.#opts.segmentBytes)) {
+      if (!segment || (segment.size > 0 && segment.size + size > this.#opts.segmentBytes)) {
         segment = { id: seq, size: 0, durable: 0, lastDataSeq: 0 };
         this.#segments.push(segment);
       }
-      written.push({ seq, segment: segment.id, offset: segment.size, size: buf.length });
-      segment.size += buf.length;
-      this.#opts.space.used += buf.length;
+      written.push({ seq, segment: segment.id, offset: segment.size, size });
+      segment.size += size;
+      this.#opts.space.used += size;
       if (item.type === RecordType.Data) segment.lastDataSeq = seq;
       const group = groups.get(segment.id) ?? [];
-      group.push(buf);
+      group.push(header, item.payload);
       groups.set(segment.id, group);
     }
     return { written, groups };

@@ -204,30 +204,36 @@ export class DiskTableLog implements TableLog {
     return decodeData(await this.#writer.read(run.segment, run.offset, extent), run);
   }
 
-  /** Removes what `take` consumed from the head (appends may have extended the tail run meanwhile). */
+  /**
+   * Removes what `take` consumed from the head (appends may have extended the tail run meanwhile). The
+   * consumed entries are dropped with ONE splice: shifting a long array one entry at a time copies it
+   * each time (a batch of 100,000 single-row appends took seconds).
+   */
   #consume(taken: Taken[]): void {
     let i = 0;
-    while (i < taken.length) {
-      const head = this.#pending[0];
-      if (!head) break;
-      if (head.kind === 'cached') {
-        this.#pending.shift();
-        this.#opts.budget.release(head.lines.length);
-        this.#account(head.rows, head.lines.length);
+    let head = 0;
+    while (i < taken.length && head < this.#pending.length) {
+      const p = this.#pending[head] as Pending;
+      if (p.kind === 'cached') {
+        this.#opts.budget.release(p.lines.length);
+        this.#account(p.rows, p.lines.length);
+        head++;
         i++;
         continue;
       }
-      while (i < taken.length && head.count > 0 && (taken[i]?.seq ?? Infinity) <= head.lastSeq) {
+      while (i < taken.length && p.count > 0 && (taken[i]?.seq ?? Infinity) <= p.lastSeq) {
         const t = taken[i] as Taken & { next?: number };
-        head.count--;
-        head.rows -= t.rows;
-        head.bytes -= t.lines.length;
-        head.offset = t.next ?? head.offset;
+        p.count--;
+        p.rows -= t.rows;
+        p.bytes -= t.lines.length;
+        p.offset = t.next ?? p.offset;
         this.#account(t.rows, t.lines.length);
         i++;
       }
-      if (head.count === 0) this.#pending.shift();
+      if (p.count > 0) break;
+      head++;
     }
+    this.#pending.splice(0, head);
     this.#oldestAt = this.#pending[0]?.at;
   }
 

@@ -17,7 +17,8 @@ function open(delayMs: number) {
   return createDataPath(
     parseConfig({
       store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
-      spool: { dir: join(dir, 'spool'), fsyncIntervalMs: 1 },
+      // the default group commit (adaptive): the mode every deployment runs
+      spool: { dir: join(dir, 'spool') },
       batching: {
         tables: {
           events:

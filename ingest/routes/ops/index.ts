@@ -21,6 +21,7 @@ export function opsRoutes(app: RouteApp, deps: AppDeps, metrics: Metrics, wsOpen
     client: req.ip,
     uptimeS: Math.round((Date.now() - started) / 1000),
     dataPath: deps.dataPath.status(),
+    destinations: deps.destinations?.status() ?? [],
     websockets: wsOpen(),
     geoip: deps.geo.enabled,
     nats: deps.publisher?.stats() ?? null,

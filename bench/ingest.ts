@@ -1,0 +1,173 @@
+// The ingest half of `make bench`: the real ingest process (ingest/server.ts) and a bare Fastify POST
+// server, each alone on core 1, under an external load generator alone on core 0. Every row is one load
+// phase; its peak RSS is the server's highest resident size sampled during that phase (native engine
+// threads included).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBareFastify, startClickHouseStand, startIngest } from './lib/ingest-server.ts';
+import type { Running } from './lib/server.ts';
+import { type LoadResult, nodeGenerator, wrk } from './lib/wrk.ts';
+
+export const SERVER_CPU = 1;
+export const LOAD_CPU = 0;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+export interface BenchRow {
+  readonly scenario: string;
+  readonly server: string;
+  readonly conc: number;
+  readonly result: LoadResult;
+  readonly eventsPerRequest: number;
+  readonly peakRssMiB: number;
+  /** req/s as a fraction of the bare Fastify POST at the same concurrency, where there is one. */
+  ratio?: number;
+}
+
+const single = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });
+const batch = JSON.stringify(
+  Array.from({ length: 100 }, (_, i) => ({ ename: 'bench_batch', n: i, url: 'https://x.example/p' })),
+);
+const bodyFile = (body: string) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-body-')), 'body.json');
+  writeFileSync(file, body);
+  return file;
+};
+
+/** Runs `load` while sampling the server's RSS; the row's peak is the highest sample. */
+async function phase(
+  server: Running,
+  row: Omit<BenchRow, 'result' | 'peakRssMiB'>,
+  load: () => Promise<LoadResult>,
+): Promise<BenchRow> {
+  let peak = server.rssMiB();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, server.rssMiB());
+  }, 100);
+  try {
+    const result = await server.profiled(load);
+    if (result.errors > 0) process.stderr.write(`${row.scenario}: ${result.errors} failed requests\n`);
+    return { ...row, result, peakRssMiB: Math.max(peak, server.rssMiB()) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const post =
+  (server: Running, path: string, body: string, connections: number, seconds = SECONDS) =>
+  () =>
+    wrk({
+      url: `http://127.0.0.1:${server.port}${path}`,
+      method: 'POST',
+      body,
+      connections,
+      seconds,
+      cpu: LOAD_CPU,
+    });
+
+async function withServer<T>(server: Promise<Running>, run: (s: Running) => Promise<T>): Promise<T> {
+  const s = await server;
+  try {
+    // Unmeasured warm-up: compiled code, open segments and the first batch insert are not part of a row.
+    await post(s, '/tr/v1/tr/', single, 16, 2)();
+    return await run(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+async function httpSuite(s: Running, server: string, concs: readonly number[], batches: readonly number[]) {
+  const rows: BenchRow[] = [];
+  for (const conc of concs)
+    rows.push(
+      await phase(
+        s,
+        { scenario: 'POST 1 event', server, conc, eventsPerRequest: 1 },
+        post(s, '/tr/v1/tr/', single, conc),
+      ),
+    );
+  for (const conc of batches)
+    rows.push(
+      await phase(
+        s,
+        { scenario: 'POST 100 events', server, conc, eventsPerRequest: 100 },
+        post(s, '/tr/v1/str/', batch, conc),
+      ),
+    );
+  return rows;
+}
+
+/** Open-loop single events at half the rate the same server sustained closed-loop at 64 connections. */
+async function halfLoad(s: Running, server: string, full: BenchRow | undefined): Promise<BenchRow[]> {
+  if (full === undefined) return [];
+  const rate = Math.max(1, Math.round(full.result.rps / 2));
+  const args = [
+    `http://127.0.0.1:${s.port}/tr/v1/tr/`,
+    String(rate),
+    String(SECONDS),
+    '64',
+    bodyFile(single),
+  ];
+  return [
+    await phase(
+      s,
+      { scenario: `POST 1 event at ${rate}/s (half)`, server, conc: 64, eventsPerRequest: 1 },
+      () => nodeGenerator(LOAD_CPU, './paced.ts', args),
+    ),
+  ];
+}
+
+async function webSocket(s: Running, server: string, conc: number): Promise<BenchRow> {
+  const args = [`ws://127.0.0.1:${s.port}/tr/v1/ws`, String(conc), String(SECONDS), '100'];
+  return phase(s, { scenario: 'WebSocket 100-event frame', server, conc, eventsPerRequest: 100 }, () =>
+    nodeGenerator(LOAD_CPU, './ws-load.ts', args),
+  );
+}
+
+export async function ingestRows(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  rows.push(
+    ...(await withServer(startBareFastify(SERVER_CPU), (s) =>
+      httpSuite(s, 'bare Fastify', [1, 16, 64], [64]),
+    )),
+  );
+  rows.push(
+    ...(await withServer(startIngest('durable', SERVER_CPU), async (s) => {
+      const http = await httpSuite(s, 'ingest, durable', [1, 16, 64], [16, 64]);
+      const full = http.find((r) => r.conc === 64 && r.eventsPerRequest === 1);
+      return [
+        ...http,
+        ...(await halfLoad(s, 'ingest, durable', full)),
+        await webSocket(s, 'ingest, durable', 16),
+      ];
+    })),
+  );
+  const noSync = { spool: { fsync: false } };
+  rows.push(
+    ...(await withServer(startIngest('no-fsync', SERVER_CPU, noSync), (s) =>
+      httpSuite(s, 'ingest, spool fsync off', [1, 64], [64]),
+    )),
+  );
+  rows.push(...(await clickhouseStore()));
+  for (const r of rows) {
+    const bare = rows.find(
+      (b) => b.server === 'bare Fastify' && b.conc === r.conc && b.eventsPerRequest === r.eventsPerRequest,
+    );
+    if (bare && r.server !== 'bare Fastify' && !r.scenario.includes('half'))
+      r.ratio = r.result.rps / bare.result.rps;
+  }
+  return rows;
+}
+
+/** The same ingest on the clickhouse store: a ClickHouse HTTP stand-in process on the load core. */
+async function clickhouseStore(): Promise<BenchRow[]> {
+  const stand = await startClickHouseStand(LOAD_CPU);
+  try {
+    const store = { store: { kind: 'clickhouse', url: stand.url, database: 'tracker' } };
+    return await withServer(startIngest('clickhouse', SERVER_CPU, store), (s) =>
+      httpSuite(s, 'ingest, clickhouse store', [64], [64]),
+    );
+  } finally {
+    await stand.stop();
+  }
+}

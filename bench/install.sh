@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The bench's external HTTP load generator: wrk, from Debian's packages, installed when missing.
+set -euo pipefail
+command -v wrk >/dev/null && exit 0
+command -v apt-get >/dev/null || { echo "make bench needs wrk (install it with your package manager)"; exit 1; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq wrk

@@ -1,0 +1,88 @@
+// The real ingest process (ingest/server.ts) on a fresh temporary state directory, pinned to one core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stopChild } from '../../e2e/env/process.ts';
+import { applyMigrations } from '../../schema/index.ts';
+import { createStore } from '../../store/index.ts';
+import { answers, freePort, type Running, start } from './server.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+export async function startIngest(
+  label: string,
+  cpu: number,
+  config: Record<string, unknown> = {},
+): Promise<Running & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${label}-`));
+  const port = await freePort();
+  const file = join(dir, 'config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      server: { host: '127.0.0.1', port, stateDir: join(dir, 'state') },
+      store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+      spool: { dir: join(dir, 'spool') },
+      ...config,
+    }),
+  );
+  const running = await start({
+    label,
+    script: join(root, 'ingest/server.ts'),
+    args: ['--config', file],
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    cpu,
+    port,
+    ready: (p) => answers(`http://127.0.0.1:${p}/ready`),
+  });
+  return { ...running, dir };
+}
+
+export async function startBareFastify(cpu: number): Promise<Running> {
+  const port = await freePort();
+  return start({
+    label: 'bare-fastify',
+    script: join(root, 'bench/lib/bare-fastify.ts'),
+    args: [String(port)],
+    cpu,
+    port,
+    ready: (p) => answers(`http://127.0.0.1:${p}/ready`),
+  });
+}
+
+/**
+ * A ClickHouse HTTP server for the `clickhouse` store: the project's stand-in (the real engine, chdb,
+ * behind ClickHouse's HTTP interface) in its own process, with the schema applied as the operator would.
+ */
+export async function startClickHouseStand(cpu: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-clickhouse-'));
+  const child = spawn(
+    'taskset',
+    ['-c', String(cpu), process.execPath, join(root, 'e2e/support/clickhouse-http/main.ts'), '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (l) =>
+      resolve((JSON.parse(l) as { url: string }).url),
+    );
+    child.once('exit', (code) => reject(new Error(`clickhouse stand-in exited with ${code}`)));
+  });
+  const store = await createStore({
+    kind: 'clickhouse',
+    url,
+    database: 'tracker',
+    username: 'default',
+    requestTimeoutMs: 60_000,
+  });
+  await applyMigrations(store, { database: 'tracker' });
+  await store.close();
+  return {
+    url,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

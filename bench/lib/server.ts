@@ -1,0 +1,92 @@
+// A server under test in its own process, pinned to one core with taskset; its peak RSS is read from
+// /proc. With PROFILE_DIR set it preloads profiler.ts: profile(phase) brackets a load phase with a CPU
+// profile.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export interface Running {
+  readonly pid: number;
+  readonly port: number;
+  /** RSS high-water mark so far (MiB), threads of native engines included. */
+  peakRssMiB(): number;
+  rssMiB(): number;
+  /** Runs `load` inside a CPU profile of the server when PROFILE_DIR is set. */
+  profiled<T>(load: () => Promise<T>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const status = (pid: number, field: string): number => {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+export interface StartOptions {
+  readonly script: string;
+  readonly args?: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly cpu: number;
+  readonly port: number;
+  /** Resolves once the server answers. */
+  readonly ready: (port: number) => Promise<void>;
+  readonly label: string;
+}
+
+export async function start(o: StartOptions): Promise<Running> {
+  const profiling = process.env.PROFILE_DIR !== undefined;
+  const nodeArgs = profiling ? ['--import', new URL('./profiler.ts', import.meta.url).pathname] : [];
+  const child: ChildProcess = spawn(
+    'taskset',
+    ['-c', String(o.cpu), process.execPath, ...nodeArgs, o.script, ...(o.args ?? [])],
+    { env: { ...process.env, PROFILE_LABEL: o.label, ...o.env }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid as number;
+  await o.ready(o.port);
+  return {
+    pid,
+    port: o.port,
+    peakRssMiB: () => status(pid, 'VmHWM'),
+    rssMiB: () => status(pid, 'VmRSS'),
+    async profiled(load) {
+      if (!profiling) return load();
+      child.kill('SIGUSR2');
+      try {
+        return await load();
+      } finally {
+        child.kill('SIGUSR2');
+        // the profile is written asynchronously by the server: give it a moment before anything stops it
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls `url` until it answers 2xx (at most `ms`). */
+export async function answers(url: string, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}

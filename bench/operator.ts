@@ -1,0 +1,192 @@
+// The operator half of `make bench`: on a private real control plane (etcd, kube-apiserver,
+// controller-manager, scheduler; kwok simulates the kubelet) the operator runs as its own process, as the
+// chart runs it (operator/main.ts), behind a counting proxy. For 1, 10 and 50 TrackerClusters it reports:
+// create → every object applied and → all Ready; the operator's own share of that time (its CPU time and
+// the time spent inside reconciles) apart from the wait for the simulated pods; the reaction latency
+// (from a watch event to the first write it caused, the operator's own histogram); the writes in steady
+// state; and the operator's resident memory. Every ClickHouse replica is ONE ClickHouse-HTTP stand-in.
+import { readFileSync } from 'node:fs';
+import { namesOf } from '../cdk8s/index.ts';
+import { cluster } from '../cdk8s/testing/cluster.ts';
+import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import { startEnvironment } from '../e2e/env/environment.ts';
+import type { KubeRest } from '../kube/rest.ts';
+import { startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';
+import { condition, createTc, deployPath, list, restFor, waitFor } from '../operator/testing/harness.ts';
+import { startOperatorProcess } from '../operator/testing/process.ts';
+import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
+import { freePort } from './lib/server.ts';
+
+export const CLUSTER_COUNTS = [1, 10, 50];
+// Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
+const small = { requests: { cpu: '10m', memory: '32Mi' } };
+const spec = {
+  clickhouse: { shards: 1, replicas: 1, resources: small },
+  keeper: { replicas: 1, resources: small },
+  ingest: { replicas: 0, resources: small },
+};
+/** Long enough to hold one periodic resync (relistIntervalMs below): every cluster is reconciled in it. */
+const STEADY_WINDOW_MS = 12_000;
+
+export interface OperatorRow {
+  readonly clusters: number;
+  readonly appliedMs: number;
+  readonly readyMs: number;
+  /** CPU seconds the operator process used from create to all Ready. */
+  readonly cpuMs: number;
+  /** Summed duration of its reconciles in that time (they overlap: 4 workers). */
+  readonly reconcileMs: number;
+  readonly reconciles: number;
+  readonly reaction: { count: number; p50: string; p99: string; max: string };
+  /** Summed time per reconcile step, the largest first. */
+  readonly steps: string;
+  readonly steadyWrites: number;
+  readonly rssMiB: number;
+  readonly peakRssMiB: number;
+}
+
+const procStatus = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const cpuMsOf = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+};
+
+async function metrics(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** Quantiles of a Prometheus histogram as the bucket bound they fall under ("≤ 25 ms"). */
+export function histogramQuantiles(text: string, name: string) {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
+    (m) => ({ le: m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), n: Number(m[2]) }),
+  );
+  const count = buckets.at(-1)?.n ?? 0;
+  const at = (q: number) => {
+    const b = buckets.find((x) => x.n >= q * count);
+    if (count === 0 || b === undefined) return '-';
+    return Number.isFinite(b.le) ? `≤ ${b.le * 1000} ms` : `> ${(buckets.at(-2)?.le ?? 0) * 1000} ms`;
+  };
+  return { count, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+const sample = (text: string, metric: string) =>
+  [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+-]+)`, 'gm'))].reduce(
+    (s, m) => s + Number(m[1]),
+    0,
+  );
+
+function stepTimes(text: string): string {
+  const sums = [
+    ...text.matchAll(/^tracker_operator_step_duration_seconds_sum\{step="([^"]+)"\} ([0-9.e+-]+)/gm),
+  ];
+  return sums
+    .map((m) => ({ step: m[1], ms: Math.round(Number(m[2]) * 1000) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 4)
+    .map((s) => `${s.step} ${s.ms}`)
+    .join(', ');
+}
+
+async function allApplied(rest: KubeRest, ns: string, n: number): Promise<boolean> {
+  // The ingest Deployment is the last object the gates allow: once n exist, everything was applied.
+  return (await list(rest, deployPath(ns), 'app.kubernetes.io/component=ingest')).length === n;
+}
+
+async function allReady(rest: KubeRest, ns: string, n: number): Promise<boolean> {
+  const items = await list(rest, `/apis/tracker.dev/v1alpha1/namespaces/${ns}/trackerclusters`);
+  return items.length === n && items.every((tc) => condition(tc, 'Ready')?.status === 'True');
+}
+
+async function since(t0: number, what: string, probe: () => Promise<boolean>): Promise<number> {
+  await waitFor(async () => probe(), { what, timeoutMs: 600_000, intervalMs: 100 });
+  return Math.round(performance.now() - t0);
+}
+
+type Env = { kubeconfig: string; rest: KubeRest; api: { url: string; caFile: string; adminToken: string } };
+
+async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
+  const ns = createNamespace(env.kubeconfig, `bench-${n}`);
+  const binder = startVolumeBinder(env.rest, ns, 100);
+  const endpoints = Object.fromEntries(
+    Array.from({ length: n }, (_, i) => [
+      namesOf(cluster(spec, { name: `b${i}`, namespace: ns })).replicaHost(0, 0),
+      chUrl,
+    ]),
+  );
+  const port = await freePort();
+  const op = await startOperatorProcess(
+    { apiserverUrl: env.api.url, caFile: env.api.caFile, token: env.api.adminToken },
+    {
+      identity: `bench-${n}`,
+      namespace: ns,
+      logLevel: 'error',
+      http: { port, host: '127.0.0.1' },
+      leaderElection: { enabled: false },
+      // Production requeue while a gate waits (10 s): watch events, not polling, must drive progress.
+      queue: { progressRequeueMs: 10_000 },
+      watch: { relistIntervalMs: 10_000 },
+      clickhouse: { schemaMode: 'per-replica', endpoints },
+    },
+  );
+  try {
+    const cpu0 = cpuMsOf(op.pid);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await createTc(env.rest, ns, `b${i}`, spec);
+    const appliedMs = await since(t0, 'all objects applied', () => allApplied(env.rest, ns, n));
+    const readyMs = await since(t0, 'all Ready', () => allReady(env.rest, ns, n));
+    const cpuMs = cpuMsOf(op.pid) - cpu0;
+    const converged = await metrics(port);
+    // Steady state: once nothing has been written for 3 s, count what a window with a resync writes.
+    await waitFor(async () => op.proxy.writes(Date.now() - 3000).length === 0, {
+      what: 'quiet',
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
+    const from = Date.now();
+    await new Promise((r) => setTimeout(r, STEADY_WINDOW_MS));
+    return {
+      clusters: n,
+      appliedMs,
+      readyMs,
+      cpuMs: Math.round(cpuMs),
+      reconcileMs: Math.round(sample(converged, 'tracker_operator_reconcile_duration_seconds_sum') * 1000),
+      reconciles: sample(converged, 'tracker_operator_reconcile_total'),
+      reaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds'),
+      steps: stepTimes(converged),
+      steadyWrites: op.proxy.writes(from).length,
+      rssMiB: Math.round(procStatus(op.pid, 'VmRSS')),
+      peakRssMiB: Math.round(procStatus(op.pid, 'VmHWM')),
+    };
+  } finally {
+    await op.stop();
+    await binder.stop();
+    await env.rest.request('delete', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+    // The fake node holds 110 pods: the next round starts once this one's are gone.
+    await waitFor(async () => (await list(env.rest, `/api/v1/namespaces/${ns}/pods`)).length === 0, {
+      what: 'pods deleted',
+      timeoutMs: 300_000,
+      intervalMs: 500,
+    });
+  }
+}
+
+export async function operatorRows(counts = CLUSTER_COUNTS): Promise<OperatorRow[]> {
+  const env = await startEnvironment({ nats: false });
+  const double = await startClickHouseDouble();
+  try {
+    installCrd(env.kubeconfig);
+    const rest = restFor(env.kubeconfig);
+    const rows: OperatorRow[] = [];
+    try {
+      for (const n of counts)
+        rows.push(await round(n, { kubeconfig: env.kubeconfig, rest, api: env.api }, double.url));
+    } finally {
+      await rest.close();
+    }
+    return rows;
+  } finally {
+    await double.remove();
+    await env.stop();
+  }
+}

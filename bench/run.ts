@@ -1,0 +1,63 @@
+// `make bench`: ONE table. The ingest's HTTP and WebSocket paths under an external load generator (server
+// alone on one core, generator alone on the other), next to a bare Fastify POST with the same body; the
+// ingest durable, with the spool's fsync off (the price of durability) and on the clickhouse store; then
+// the operator with 1, 10 and 50 TrackerClusters. Numbers are printed, never asserted. The machine's load
+// average is printed before and after: numbers taken on a busy machine say little in absolute terms.
+//   node bench/run.ts [--only ingest|operator]     BENCH_SECONDS=5 per load phase; PROFILE_DIR=dir profiles
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { type BenchRow, ingestRows, LOAD_CPU, SERVER_CPU } from './ingest.ts';
+import { CLUSTER_COUNTS, type OperatorRow, operatorRows } from './operator.ts';
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const ms = (n: number) => n.toFixed(2);
+
+function ingestLine(r: BenchRow) {
+  return {
+    scenario: `${r.server}: ${r.scenario}`,
+    conc: r.conc,
+    'req/s': Math.round(r.result.rps),
+    'events/s': Math.round(r.result.rps * r.eventsPerRequest),
+    'p50 ms': ms(r.result.p50),
+    'p99 ms': ms(r.result.p99),
+    'p999 ms': ms(r.result.p999),
+    'peak RSS MiB': Math.round(r.peakRssMiB),
+    notes: [
+      r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× bare Fastify`,
+      r.result.errors > 0 ? `${r.result.errors} failed` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  };
+}
+
+function operatorLine(r: OperatorRow) {
+  return {
+    scenario: `operator: ${r.clusters} TrackerCluster${r.clusters === 1 ? '' : 's'}, reaction latency`,
+    conc: r.clusters,
+    'req/s': '',
+    'events/s': `${r.reaction.count} reactions`,
+    'p50 ms': r.reaction.p50,
+    'p99 ms': r.reaction.p99,
+    'p999 ms': `max ${r.reaction.max}`,
+    'peak RSS MiB': r.peakRssMiB,
+    notes:
+      `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
+      `operator CPU ${(r.cpuMs / 1000).toFixed(1)} s, in reconciles ${(r.reconcileMs / 1000).toFixed(1)} s ` +
+      `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}`,
+  };
+}
+
+console.log(
+  `bench: node ${process.version}; pinned with taskset: servers on cpu ${SERVER_CPU}, load generators on ` +
+    `cpu ${LOAD_CPU}; load average at start ${load()}`,
+);
+const rows: object[] = [];
+if (values.only !== 'operator') rows.push(...(await ingestRows()).map(ingestLine));
+if (values.only !== 'ingest') rows.push(...(await operatorRows(CLUSTER_COUNTS)).map(operatorLine));
+console.table(rows);
+console.log(`load average at end ${load()}`);

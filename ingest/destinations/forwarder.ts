@@ -1,0 +1,196 @@
+// One destination's forwarding loop: take a slice of its backlog → send it in requests of at most
+// maxEventsPerRequest (rate-limited) → mark the slice done. Independent of the ingest's requests and
+// of the ClickHouse delivery: a slow or dead destination only grows its own backlog.
+//   transient failure      the same events again, after an exponential backoff with full jitter (or
+//                          the destination's Retry-After), for as long as it takes
+//   refused for good       the request is split in halves until the refused events stand alone
+//                          (every other event is delivered); those go to the dead letters with the reason
+//   too old (Facebook)     dead-lettered unsent: Facebook refuses a whole request for one event > 7 days
+// A slice is marked done only once every event in it is delivered or dead-lettered, so a crash at any
+// point sends it again after restart (at least once; destinations deduplicate by the event id).
+import type { Delivery } from '../../common/config/destinations.ts';
+import type { Backlog, Sender, SendOutcome, StoredEvent, Taken } from './contract.ts';
+import type { DeadLetters } from './letters.ts';
+import type { BacklogSource, DestinationMetrics } from './metrics.ts';
+import { backoffMs, pause, TokenBucket } from './pace.ts';
+import { parseLines } from './select.ts';
+
+export interface ForwarderDeps {
+  readonly name: string;
+  readonly backlog: Backlog;
+  readonly sender: Sender;
+  readonly letters: DeadLetters;
+  readonly metrics: DestinationMetrics;
+  readonly delivery: Delivery;
+  /** Events older than this are dead-lettered instead of sent. */
+  readonly maxAgeMs?: number;
+  /** Event time in epoch ms (for the age rule and the lag metric). */
+  readonly eventTime: (row: StoredEvent) => number;
+  readonly log: (msg: string, err?: unknown) => void;
+  readonly random?: () => number;
+}
+
+/** Longest sleep while the backlog is empty (a JetStream backlog may be fed by another replica). */
+const IDLE_MS = 1_000;
+/** How long one wait lasts when the backlog sets no keep-alive deadline. */
+const KEEP_ALIVE_MS = 10_000;
+/** Bytes of one slice: a request carries at most maxEventsPerRequest of them anyway. */
+const SLICE_BYTES = 8 * 1024 * 1024;
+
+class Stopped extends Error {}
+
+export class Forwarder implements BacklogSource {
+  readonly #d: ForwarderDeps;
+  readonly #bucket: TokenBucket;
+  readonly #stop = new AbortController();
+  #wake: () => void = () => undefined;
+  /** A notify that came while the loop was busy: the next idle returns at once. */
+  #notified = false;
+  #draining = false;
+  #lagSeconds: number | undefined;
+  #keptAliveAt = 0;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(deps: ForwarderDeps) {
+    this.#d = deps;
+    this.#bucket = new TokenBucket(deps.delivery.requestsPerSecond);
+  }
+
+  get name(): string {
+    return this.#d.name;
+  }
+
+  start(): void {
+    this.#running = this.#loop();
+  }
+
+  /** New events were queued: stop idling. */
+  notify(): void {
+    this.#notified = true;
+    this.#wake();
+  }
+
+  pending(): Promise<{ bytes: number; rows?: number }> {
+    return this.#d.backlog.pending();
+  }
+
+  lagSeconds(): number | undefined {
+    return this.#lagSeconds;
+  }
+
+  /** Forwards what the backlog holds until it is empty or the deadline passes; the rest stays queued. */
+  async close(deadlineMs: number): Promise<void> {
+    this.#draining = true;
+    this.#wake();
+    const deadline = setTimeout(() => this.#stop.abort(), deadlineMs);
+    await this.#running;
+    clearTimeout(deadline);
+    this.#stop.abort();
+  }
+
+  async #loop(): Promise<void> {
+    const limits = { maxRows: this.#d.delivery.maxEventsPerRequest, maxBytes: SLICE_BYTES };
+    while (!this.#stop.signal.aborted) {
+      try {
+        this.#notified = false;
+        const taken = await this.#d.backlog.next(limits);
+        if (taken === undefined) {
+          if (this.#draining) return;
+          await this.#idle();
+          continue;
+        }
+        await this.#forward(taken);
+        await this.#d.backlog.done(taken);
+      } catch (err) {
+        if (this.#stop.signal.aborted) return;
+        this.#d.log(`destination ${this.#d.name}: forwarding failed; retrying`, err);
+        await pause(IDLE_MS, this.#stop.signal);
+      }
+    }
+  }
+
+  #idle(): Promise<void> {
+    if (this.#notified) {
+      this.#notified = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+      void pause(IDLE_MS, this.#stop.signal).then(resolve);
+    });
+  }
+
+  async #forward(taken: Taken): Promise<void> {
+    const rows = parseLines(taken.lines).map((p) => p.row);
+    const now = Date.now();
+    const maxAge = this.#d.maxAgeMs;
+    const expired = maxAge === undefined ? [] : rows.filter((r) => now - this.#d.eventTime(r) > maxAge);
+    if (expired.length > 0) {
+      await this.#d.letters.refused(expired, `expired: event_time more than ${maxAge} ms before sending`);
+      this.#d.metrics.failed.inc({ destination: this.#d.name, reason: 'expired' }, expired.length);
+    }
+    const fresh = expired.length === 0 ? rows : rows.filter((r) => !expired.includes(r));
+    const size = this.#d.delivery.maxEventsPerRequest;
+    for (let i = 0; i < fresh.length; i += size) await this.#deliver(fresh.slice(i, i + size), taken);
+  }
+
+  /** Sends the events; refused requests are halved until each refused event stands alone. */
+  async #deliver(events: StoredEvent[], taken: Taken): Promise<void> {
+    const pieces = [events];
+    while (pieces.length > 0) {
+      const piece = pieces.pop() as StoredEvent[];
+      const outcome = await this.#sendUntilAnswered(piece, taken);
+      if (outcome.kind === 'sent') {
+        this.#d.metrics.sent.inc({ destination: this.#d.name }, piece.length);
+        this.#lagSeconds = (Date.now() - Math.max(...piece.map(this.#d.eventTime))) / 1000;
+      } else if (piece.length === 1) {
+        await this.#d.letters.refused(piece, outcome.reason);
+        this.#d.metrics.failed.inc({ destination: this.#d.name, reason: 'refused' });
+      } else {
+        const mid = Math.ceil(piece.length / 2);
+        pieces.push(piece.slice(mid), piece.slice(0, mid));
+      }
+    }
+  }
+
+  async #sendUntilAnswered(
+    events: StoredEvent[],
+    taken: Taken,
+  ): Promise<Exclude<SendOutcome, { kind: 'retry' }>> {
+    const { delivery, metrics, name } = this.#d;
+    for (let attempt = 0; ; attempt++) {
+      await this.#bucket.take(this.#stop.signal);
+      if (this.#stop.signal.aborted) throw new Stopped();
+      this.#keepAlive(taken);
+      const end = metrics.requestSeconds.startTimer({ destination: name });
+      const outcome = await this.#d.sender.send(events, this.#stop.signal);
+      end();
+      if (outcome.kind !== 'retry') return outcome;
+      if (this.#stop.signal.aborted) throw new Stopped();
+      metrics.retries.inc({ destination: name });
+      if (attempt % 10 === 0)
+        this.#d.log(
+          `destination ${name}: ${events.length} events not accepted (${outcome.reason}); retrying`,
+        );
+      const backoff = backoffMs(attempt, delivery.backoffMs, delivery.maxBackoffMs, this.#d.random);
+      await this.#wait(Math.min(delivery.maxBackoffMs, Math.max(outcome.retryAfterMs ?? 0, backoff)), taken);
+    }
+  }
+
+  /** Waits while telling the backlog the slice is still being worked on. */
+  async #wait(ms: number, taken: Taken): Promise<void> {
+    const step = this.#d.backlog.keepAliveMs ?? KEEP_ALIVE_MS;
+    for (let left = ms; left > 0 && !this.#stop.signal.aborted; left -= step) {
+      this.#keepAlive(taken);
+      await pause(Math.min(left, step), this.#stop.signal);
+    }
+  }
+
+  /** At most once per keep-alive period: a slice sent in many requests stays ours between them too. */
+  #keepAlive(taken: Taken): void {
+    const every = this.#d.backlog.keepAliveMs;
+    if (every === undefined || Date.now() - this.#keptAliveAt < every) return;
+    this.#keptAliveAt = Date.now();
+    this.#d.backlog.keepAlive(taken);
+  }
+}

@@ -1,0 +1,227 @@
+// The destinations stage: fed by the data path with every batch it takes from the spool (stored and
+// acknowledged events, never the request path), it queues the events each destination should get in
+// that destination's own durable backlog, and runs one forwarding loop per destination (ADR 0019).
+//
+//   spool batch (events) ─ select: route + consent ─ backlog.append (durable) ─┐
+//                                                                             forwarder ─ destination
+// Feeding never waits for a destination: a full backlog refuses at once, and the events it could not
+// take are counted and recorded in the destination's dead letters (they stay in ClickHouse).
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
+import type { Spool as SpoolConfig } from '../../common/config/datapath.ts';
+import type { Delivery, Destinations as DestinationsConfig } from '../../common/config/destinations.ts';
+import type { BatchConsumer, ConsumedBatch } from '../datapath/index.ts';
+import type { ConsentBits } from '../privacy/consent.ts';
+import { openDiskBacklog } from './backlog/disk.ts';
+import { openNatsBacklog } from './backlog/nats.ts';
+import type { Backlog, Sender } from './contract.ts';
+import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
+import { facebookSender } from './facebook/sender.ts';
+import { Forwarder } from './forwarder.ts';
+import { DeadLetters } from './letters.ts';
+import { createDestinationMetrics, type DestinationMetrics } from './metrics.ts';
+import { pause } from './pace.ts';
+import { eventTimeMs, type Parsed, parseLines, type Selection, select } from './select.ts';
+import { webhookSender } from './webhook/sender.ts';
+
+export interface StageConfig {
+  readonly destinations: DestinationsConfig;
+  readonly spool: SpoolConfig;
+  readonly consentBits: ConsentBits;
+}
+
+export interface StageOptions {
+  readonly registry: Registry;
+  readonly log?: (msg: string, err?: unknown) => void;
+}
+
+export interface DestinationStatus {
+  readonly name: string;
+  readonly kind: 'facebook' | 'webhook';
+  readonly deadLetters: number;
+}
+
+/** What the ingest holds: the data path's batch consumer, plus status and shutdown. */
+export interface DestinationsStage extends BatchConsumer {
+  status(): DestinationStatus[];
+  /** Forwards what is queued until the deadline, then stops; the rest stays in the backlogs. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+interface Plan {
+  readonly kind: DestinationStatus['kind'];
+  readonly name: string;
+  readonly selection: Selection;
+  readonly delivery: Delivery;
+  readonly sender: Sender;
+  readonly maxAgeMs?: number;
+}
+
+interface Destination extends Plan {
+  readonly backlog: Backlog;
+  readonly letters: DeadLetters;
+  readonly forwarder: Forwarder;
+}
+
+function plans(config: DestinationsConfig): Plan[] {
+  return [
+    ...config.facebook.map((d) => ({
+      kind: 'facebook' as const,
+      name: d.name,
+      selection: d,
+      delivery: d.delivery,
+      sender: facebookSender(d),
+      maxAgeMs: MAX_EVENT_AGE_MS,
+    })),
+    ...config.webhooks.map((d) => ({
+      kind: 'webhook' as const,
+      name: d.name,
+      selection: d,
+      delivery: d.delivery,
+      sender: webhookSender(d),
+    })),
+  ];
+}
+
+/** The stage for this configuration; undefined when no destination is configured. */
+export async function createDestinations(
+  config: StageConfig,
+  opts: StageOptions,
+): Promise<DestinationsStage | undefined> {
+  const planned = plans(config.destinations);
+  if (planned.length === 0) return undefined;
+  const log = opts.log ?? (() => undefined);
+  const nc = config.spool.kind === 'nats' ? await connectNats(config.spool) : undefined;
+  const openBacklog = nc === undefined ? diskBacklogs(config) : await natsBacklogs(config, nc);
+  const destinations: Destination[] = [];
+  const metrics = createDestinationMetrics(opts.registry, () => destinations.map((d) => d.forwarder));
+  for (const plan of planned) {
+    const backlog = await openBacklog(plan);
+    const letters = new DeadLetters(
+      join(config.destinations.dir, plan.name, 'dead-letters.jsonl'),
+      plan.name,
+    );
+    const forwarder = new Forwarder({ ...plan, backlog, letters, metrics, eventTime: eventTimeMs, log });
+    destinations.push({ ...plan, backlog, letters, forwarder });
+  }
+  for (const d of destinations) d.forwarder.start();
+  return new Stage(destinations, config.consentBits, metrics, log, nc);
+}
+
+function diskBacklogs(config: StageConfig) {
+  return (plan: Plan) =>
+    openDiskBacklog({
+      dir: join(config.destinations.dir, plan.name),
+      maxBytes: plan.delivery.backlogBytes,
+      fsyncIntervalMs: config.spool.fsyncIntervalMs,
+    });
+}
+
+async function natsBacklogs(config: StageConfig, nc: NatsConnection) {
+  const spool = config.spool.nats as NonNullable<SpoolConfig['nats']>;
+  const { streamPrefix, subjectPrefix, ackWaitMs } = config.destinations.nats;
+  const marks = await new Kvm(nc).create(`${streamPrefix}_fed`, { history: 1, replicas: spool.replicas });
+  return (plan: Plan) =>
+    openNatsBacklog({
+      nc,
+      marks,
+      name: plan.name,
+      stream: `${streamPrefix}_${plan.name.toUpperCase()}`,
+      subject: `${subjectPrefix}.${plan.name}`,
+      maxBytes: plan.delivery.backlogBytes,
+      replicas: spool.replicas,
+      duplicateWindowMs: spool.duplicateWindowMs,
+      ackWaitMs,
+      publishTimeoutMs: spool.publishTimeoutMs,
+    });
+}
+
+function connectNats(spool: SpoolConfig): Promise<NatsConnection> {
+  const url = spool.nats?.url;
+  if (url === undefined) throw new Error('destinations: spool.nats.url is required when spool.kind is nats');
+  return connect({
+    servers: url.split(','),
+    name: 'tracker-destinations',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+}
+
+/** Attempts of a feed that failed for another reason than a full backlog (a hiccup of the disk or NATS). */
+const FEED_ATTEMPTS = 3;
+
+class Stage implements DestinationsStage {
+  readonly #destinations: readonly Destination[];
+  readonly #bits: ConsentBits;
+  readonly #metrics: DestinationMetrics;
+  readonly #log: (msg: string, err?: unknown) => void;
+  readonly #nc: NatsConnection | undefined;
+
+  constructor(
+    destinations: readonly Destination[],
+    bits: ConsentBits,
+    metrics: DestinationMetrics,
+    log: (msg: string, err?: unknown) => void,
+    nc: NatsConnection | undefined,
+  ) {
+    this.#destinations = destinations;
+    this.#bits = bits;
+    this.#metrics = metrics;
+    this.#log = log;
+    this.#nc = nc;
+  }
+
+  async consume(batch: ConsumedBatch): Promise<void> {
+    if (batch.table !== 'events') return;
+    let rows: Parsed[] | undefined;
+    for (const d of this.#destinations) {
+      const mark = await d.backlog.fed(batch.table).catch(() => undefined);
+      if (mark !== undefined && mark.source === batch.source && batch.to <= mark.to) continue;
+      rows ??= parseLines(batch.lines);
+      await this.#feed(d, batch, rows);
+    }
+  }
+
+  async #feed(d: Destination, batch: ConsumedBatch, rows: readonly Parsed[]): Promise<void> {
+    const { picked, notRouted, noConsent } = select(rows, d.selection, this.#bits);
+    this.#metrics.skipped.inc({ destination: d.name, reason: 'not_routed' }, notRouted);
+    this.#metrics.skipped.inc({ destination: d.name, reason: 'no_consent' }, noConsent);
+    if (picked.length === 0) return;
+    const lines = Buffer.concat(picked.map((p) => p.line));
+    const id = `${batch.source}.${batch.table}.${batch.from}-${batch.to}`;
+    let result = await d.backlog.append(lines, picked.length, id).catch(failed);
+    for (let attempt = 1; !result.stored && !result.full && attempt < FEED_ATTEMPTS; attempt++) {
+      await pause(250 * attempt, AbortSignal.timeout(60_000));
+      result = await d.backlog.append(lines, picked.length, id).catch(failed);
+    }
+    if (result.stored) {
+      this.#metrics.queued.inc({ destination: d.name }, picked.length);
+      d.forwarder.notify();
+    } else {
+      const reason = result.full ? 'backlog_full' : 'backlog_error';
+      this.#metrics.failed.inc({ destination: d.name, reason }, picked.length);
+      this.#log(`destination ${d.name}: ${picked.length} events not queued (${result.reason})`);
+      await d.letters
+        .dropped(
+          picked.map((p) => p.row),
+          `not queued: ${result.reason}`,
+        )
+        .catch((err) => this.#log(`destination ${d.name}: dead letters unwritable`, err));
+    }
+    await d.backlog.markFed(batch.table, { source: batch.source, to: batch.to }).catch(() => undefined);
+  }
+
+  status(): DestinationStatus[] {
+    return this.#destinations.map((d) => ({ name: d.name, kind: d.kind, deadLetters: d.letters.count }));
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    await Promise.all(this.#destinations.map((d) => d.forwarder.close(deadlineMs)));
+    for (const d of this.#destinations) await d.backlog.close().catch(() => undefined);
+    if (this.#nc !== undefined && !this.#nc.isClosed()) await this.#nc.close();
+  }
+}
+
+const failed = (err: unknown) => ({ stored: false as const, full: false, reason: (err as Error).message });
