@@ -2,7 +2,9 @@
 // the import graph), no tests or test support, only their own dependency set (the ingest no Kubernetes
 // client or renderer, the operator no chdb), what their image builds (the ingest's browser client), and no
 // npm or shell at runtime.
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { runOnce } from './docker.ts';
 
@@ -71,20 +73,48 @@ describe.each([
 });
 
 describe('the tracker command in the ingest image', () => {
-  const tracker = (args: readonly string[]) =>
+  const tracker = (image: string, flags: readonly string[], args: readonly string[]) =>
     runOnce(
-      inject('images').ingest,
-      ['--network', 'none', '--read-only', '--entrypoint', '/usr/local/bin/node'],
+      image,
+      [
+        '--network',
+        'none',
+        '--read-only',
+        '--user',
+        '1000:1000',
+        ...flags,
+        '--entrypoint',
+        '/usr/local/bin/node',
+      ],
       ['/app/bin/tracker.ts', ...args],
     );
 
-  it('runs prune (the prune CronJob runs it here) and says render is not in this installation', async () => {
-    const help = await tracker(['prune', '--help']);
-    expect(help.code, help.stderr).toBe(0);
-    expect(help.stdout).toMatch(/prune/);
-    const render = await tracker(['render', '-f', '-']);
+  it('runs tracker prune (the prune CronJob runs it in this image)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracker-prune-'));
+    try {
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({ store: { kind: 'embedded', path: '/tmp/chdb' } }),
+      );
+      chmodSync(dir, 0o755);
+      const prune = await tracker(
+        inject('images').ingestEmbedded,
+        ['--tmpfs', '/tmp', '-v', `${dir}:/config:ro`],
+        ['prune', '--config', '/config/config.json'],
+      );
+      expect(prune.stderr).toBe('');
+      expect(prune.code).toBe(0);
+      expect(prune.stdout).toMatch(/^Dry run: nothing was changed\./m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line that render is not in this installation', async () => {
+    const render = await tracker(inject('images').ingest, [], ['render', '-f', '-']);
     expect(render.code).toBe(1);
-    expect(render.stderr.trim().split('\n')).toHaveLength(1);
-    expect(render.stderr).toMatch(/render: not in this installation/);
+    expect(render.stderr).toBe(
+      'tracker: render: not in this installation (the ingest image carries only tracker prune); run it from the repository or the npm package\n',
+    );
   });
 });
