@@ -12,14 +12,13 @@ STAMP := node_modules/.package-lock.stamp
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n",$$1,$$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n",$$1,$$2}'
 
 $(STAMP): package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 bootstraps the pinned Node 24)"; exit 1; }
-	@# Not `npm ci`: the registry this project uses serves only chdb's linux-x64 engine package, and npm ci
-	@# refuses a lock whose optional platform packages (darwin, arm64) it cannot resolve. `npm install` with
-	@# the committed lock installs the same pinned versions and skips the missing optional ones.
-	npm install --no-audit --no-fund
+	@# The lock records every optional platform package (check-generated fails when one is missing), so
+	@# `npm ci` installs exactly it on any registry and never rewrites it.
+	npm ci --no-audit --no-fund
 	@touch $@
 
 .PHONY: deps
@@ -70,10 +69,24 @@ test-unit: deps ## Unit tests (no services)
 test-integration: deps tools browser jdbc ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb, Chromium, JDBC
 	vitest run --project integration
 
+.PHONY: test-containers
+test-containers: deps tools ## The images, built from the Dockerfiles, run on a Docker engine (see e2e/README.md)
+	vitest run --project containers
+
+NODE_BUILD_LOG := $(CACHE)/kind-node-build.log
+
 .PHONY: test
-test: deps tools browser jdbc typecheck lint check-generated ## Everything: install what is missing, typecheck, lint, all tests
+test: deps tools browser jdbc typecheck lint check-generated ## Everything: typecheck, lint, unit, integration, container and kind tests
+	@# The kind node's Go builds (kubelet, containerd, ...: tens of minutes on a cold machine, nothing once
+	@# cached) run niced in the background during the unit and integration tests; the kind suite needs them.
 	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.
-	vitest run --reporter=default --reporter=hanging-process
+	@# Its own process group (setsid), so that a failed test run stops the whole build, subshells included.
+	setsid nice -n 10 bash e2e/env/tools/build.sh kind node >$(NODE_BUILD_LOG) 2>&1 & build=$$!; \
+	  trap 'kill -- -$$build 2>/dev/null || true' EXIT; \
+	  vitest run --project unit --project integration --reporter=default --reporter=hanging-process; \
+	  wait $$build || { tail -30 $(NODE_BUILD_LOG); echo "kind node build failed ($(NODE_BUILD_LOG))"; exit 1; }
+	vitest run --project containers
+	bash e2e/kind/run.sh
 
 .PHONY: bench
 bench: deps tools ## One table (ingest vs bare Fastify under wrk, operator with 1/10/50 clusters), then the scenario scripts
@@ -82,7 +95,7 @@ bench: deps tools ## One table (ingest vs bare Fastify under wrk, operator with 
 	for f in bench/*.bench.ts; do node "$$f"; done
 
 .PHONY: e2e-kind
-e2e-kind: deps ## End-to-end on a kind cluster (needs a Docker engine; skips loudly without one)
+e2e-kind: deps tools ## End-to-end on a kind cluster (node image built offline when no registry serves one)
 	bash e2e/kind/run.sh
 
 .PHONY: env-up
@@ -98,5 +111,7 @@ clean: ## Remove local build output and data (keeps the tool cache; `make clean-
 	rm -rf dist coverage data .env-state node_modules/.package-lock.stamp
 
 .PHONY: clean-cache
-clean-cache: ## Remove the cached Go builds
+clean-cache: ## Remove the cached Go builds, base images and the private Docker engine's data
+	@if [ -S $(CACHE)/docker/docker.sock ]; then bash e2e/env/docker/engine.sh status; \
+	  echo "stop the private dockerd first (it holds $(CACHE)/docker)"; exit 1; fi
 	rm -rf $(CACHE)

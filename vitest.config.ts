@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and fast (no services); `integration` talks to the real services that
-// e2e/env/global-setup.ts starts once per run (etcd + kube-apiserver + controller-manager, nats-server).
+// Projects: `unit` is pure and fast (no services); `integration` talks to the real services that
+// e2e/env/global-setup.ts starts once per run (etcd + kube-apiserver + controller-manager, nats-server);
+// `containers` runs the images built from the Dockerfiles on a Docker engine (e2e/containers/), with the
+// same services; `kind` asserts on a kind cluster that e2e/kind/run.sh creates (it is run from there).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.int.test.ts', '**/*.container.test.ts', '**/*.e2e.test.ts'],
           testTimeout: 20_000,
         },
       },
@@ -23,6 +25,26 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Two cores: integration files share one control plane; run them one file at a time per worker.
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'containers',
+          include: ['e2e/containers/**/*.container.test.ts'],
+          globalSetup: ['e2e/env/global-setup.ts', 'e2e/containers/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'kind',
+          include: ['e2e/kind/**/*.e2e.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          // One cluster, one suite, steps in order.
+          maxWorkers: 1,
         },
       },
     ],

@@ -5,11 +5,9 @@
 // Pods are simulated by kwok + the real scheduler; volumes and ClickHouse by the operator's named test doubles.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { parse, parseAllDocuments, stringify } from 'yaml';
 import { namesOf } from '../cdk8s/names.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
-import { kubectlOk } from '../e2e/env/kubectl.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import { startDoubles } from '../operator/testing/clickhouse-doubles.ts';
 import {
@@ -22,14 +20,7 @@ import {
 } from '../operator/testing/harness.ts';
 import { type OperatorProcess, startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder, type VolumeBinder } from '../operator/testing/volume-binder.ts';
-import { renderChart } from './testing/helm.ts';
-
-type Doc = {
-  kind: string;
-  metadata: { name: string };
-  data?: Record<string, string>;
-  rules?: { resources: string[] }[];
-};
+import { type ChartDoc, chartOperatorConfig, installChart, serviceAccountToken } from './testing/install.ts';
 
 const spec = { clickhouse: { shards: 1, replicas: 1 }, keeper: { replicas: 1 }, ingest: { replicas: 1 } };
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -38,25 +29,6 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
-/** Apply the rendered chart for real (optionally edited) and return its documents. */
-function installChart(kubeconfig: string, release: string, ns: string, edit?: (docs: Doc[]) => void): Doc[] {
-  const docs = parseAllDocuments(renderChart(ns, {}, release))
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null && d.kind !== 'CustomResourceDefinition');
-  edit?.(docs);
-  const args = ['apply', '--server-side', '--field-manager=helm-test', '-n', ns, '-f', '-'];
-  kubectlOk(kubeconfig, args, docs.map((d) => stringify(d)).join('---\n'));
-  return docs;
-}
-
-async function serviceAccountToken(rest: KubeRest, ns: string, sa: string): Promise<string> {
-  const path = `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`;
-  const res = await rest.request<{ status: { token: string } }>('create', path, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  return res.status.token;
-}
-
 interface Setup {
   readonly rest: KubeRest;
   readonly appNs: string;
@@ -64,7 +36,7 @@ interface Setup {
 }
 
 /** Chart installed as `release`, operator running as its ServiceAccount, watching a fresh namespace. */
-async function runAsChart(edit?: (docs: Doc[]) => void): Promise<Setup> {
+async function runAsChart(edit?: (docs: ChartDoc[]) => void): Promise<Setup> {
   const kubeconfig = inject('kubeconfig');
   installCrd(kubeconfig);
   const rest = restFor(kubeconfig);
@@ -73,10 +45,7 @@ async function runAsChart(edit?: (docs: Doc[]) => void): Promise<Setup> {
   const appNs = createNamespace(kubeconfig, 'rbac-apps');
   const docs = installChart(kubeconfig, release, sysNs, edit);
   const fullname = `${release}-tracker-operator`;
-  const chartConfig = parse(docs.find((d) => d.kind === 'ConfigMap')!.data!['config.yaml']!) as Record<
-    string,
-    unknown
-  >;
+  const chartConfig = chartOperatorConfig(docs);
   const binder: VolumeBinder = startVolumeBinder(rest, appNs);
   const doubles = await startDoubles([
     namesOf(cluster(spec, { name: 'rbac', namespace: appNs })).replicaHost(0, 0),

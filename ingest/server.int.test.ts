@@ -63,6 +63,21 @@ describe('ingest/server.ts', () => {
     expect(Number(row?.n)).toBe(20);
   });
 
+  it('exits 2 with one line naming a configuration file it cannot read', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'no-config-'));
+    const child = spawn(process.execPath, [SERVER, '--config', '/nonexistent.yaml'], { cwd, stdio: 'pipe' });
+    let err = '';
+    child.stderr?.on('data', (d) => {
+      err += String(d);
+    });
+    expect(await exited(child)).toBe(2);
+    expect(err.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^ingest cannot start: invalid configuration \(\/nonexistent\.yaml\): cannot read: ENOENT/,
+      ),
+    ]);
+  });
+
   it('exits 2 and names every bad key when the configuration is invalid', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'bad-config-'));
     const { child, output } = start(cwd, { TRACKER_SERVER__PORT: '"x"', TRACKER_PRIVACY__IPMODE: 'nope' });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
+import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
@@ -14,8 +15,12 @@ import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
 function configFile(): string | undefined {
-  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
-  return values.config;
+  try {
+    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
+    return values.config;
+  } catch (err) {
+    throw new StartupError(`${(err as Error).message} (usage: server.ts [--config FILE])`);
+  }
 }
 
 function enableTlsReload(app: FastifyInstance, files: { certFile: string; keyFile: string }) {
@@ -28,6 +33,19 @@ function enableTlsReload(app: FastifyInstance, files: { certFile: string; keyFil
     },
     (err) => app.log.warn({ err }, 'TLS reload skipped: the new files do not form a valid pair'),
   );
+}
+
+/** The embedded engine is an optional package: an image built without it must say what to configure. */
+function requireEmbeddedEngine(config: Config): void {
+  if (config.store.kind !== 'embedded') return;
+  try {
+    import.meta.resolve('chdb');
+  } catch {
+    throw new StartupError(
+      'store.kind is "embedded" (the default) but the embedded engine (the chdb package) is not installed ' +
+        'here: configure store.kind "clickhouse" with store.url, or use an image built with EMBEDDED=true',
+    );
+  }
 }
 
 async function startSql(config: Config, runtime: Runtime): Promise<FastifyInstance | undefined> {
@@ -68,6 +86,7 @@ function announce(
 
 async function main(): Promise<void> {
   const config = loadConfig(configFile());
+  requireEmbeddedEngine(config);
   const runtime = await createRuntime(config, { log: (msg, err) => console.error(msg, err) });
   const app = await buildApp(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);
@@ -92,10 +111,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error('ingest failed to start:', err);
-  process.exit(1);
+  // A configuration problem is the user's to fix like any other (exit 2), every problem on the one line.
+  exitOnStartupError('ingest', err instanceof ConfigError ? new StartupError(err.message) : err);
 });

@@ -1,16 +1,37 @@
-// The operator process: configuration, kubeconfig (in-cluster or $KUBECONFIG), signals. Wiring only.
+// The operator process: configuration, kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config or the pod's
+// service account), signals. Wiring only. A startup problem is one line on stderr and a non-zero exit.
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
 import { parseArgs } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError } from '../common/config/problems.ts';
+import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
-import { startOperator } from './operator.ts';
+import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
+import { type Operator, startOperator } from './operator.ts';
 
-const { values } = parseArgs({ options: { config: { type: 'string' }, kubeconfig: { type: 'string' } } });
-const config = loadConfig(values.config, process.env);
-const kc = new KubeConfig();
-if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
-else kc.loadFromDefault();
-const operator = await startOperator({ config, kc });
+const usage = 'usage: main.ts [--config FILE] [--kubeconfig FILE]';
+
+function args(): { config?: string; kubeconfig?: string } {
+  try {
+    return parseArgs({ options: { config: { type: 'string' }, kubeconfig: { type: 'string' } } }).values;
+  } catch (err) {
+    throw new StartupError(`${(err as Error).message} (${usage})`);
+  }
+}
+
+async function start(): Promise<Operator> {
+  try {
+    const values = args();
+    const config = loadConfig(values.config, process.env);
+    const kc = loadKubeConfig(values.kubeconfig, process.env);
+    return await startOperator({ config, kc });
+  } catch (err) {
+    // Problems the user fixes (exit 2); the config error lists every problem, joined into the line.
+    if (err instanceof KubeConfigError || err instanceof ConfigError) throw new StartupError(err.message);
+    throw err;
+  }
+}
+
+const operator = await start().catch((err: unknown) => exitOnStartupError('tracker-operator', err));
 console.log(JSON.stringify({ level: 'info', msg: 'Operator listening', port: operator.httpPort }));
 
 let stopping = false;

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crdGeneratedPath, trackerClusterCrdYaml } from '../crds/crd.ts';
+import { imageTargets, packageProblems } from '../images/targets.ts';
 import { type PolicyRule, rbacRules } from '../kube/rbac.ts';
 import { DASHBOARD_DIR, DASHBOARDS, dashboardJson } from '../monitoring/dashboards/index.ts';
 import { withLayersSection } from './architecture/diagram.ts';
@@ -51,6 +52,7 @@ export const targets: readonly Target[] = [
     path: `${DASHBOARD_DIR}/${file}`,
     render: () => dashboardJson(build),
   })),
+  ...imageTargets(),
 ];
 
 function read(path: string): string | undefined {
@@ -67,12 +69,16 @@ export function staleTargets(list: readonly Target[] = targets): string[] {
 }
 
 function main(args: readonly string[]): number {
+  // The image manifests are cut from the root lock: it must be complete and hold only what is used.
+  const problems = packageProblems();
+  for (const p of problems) console.error(p);
   if (args.includes('--check')) {
     const stale = staleTargets();
     for (const path of stale)
       console.error(`stale: ${path} differs from a fresh generation; run node scripts/generate.ts`);
-    return stale.length > 0 ? 1 : 0;
+    return stale.length > 0 || problems.length > 0 ? 1 : 0;
   }
+  if (problems.length > 0) return 1;
   for (const t of targets) {
     writeFileSync(join(root, t.path), t.render());
     console.log(`wrote ${t.path}`);

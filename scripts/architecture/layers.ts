@@ -6,10 +6,11 @@
  * Top-level areas, bottom up. Areas on one line are peers and never import each other (the operator and
  * the ingest share only what lies below them: store, schema, common). The browser client and the
  * dashboards stand on their own: they import nothing of the rest (a browser bundle must not pull in server
- * code), and only scripts/generate.ts builds the dashboards.
+ * code), and only scripts/generate.ts builds the dashboards. So do the image manifests (images/): they read
+ * the sources as files, never import them, and only scripts/generate.ts writes them.
  */
 export const areas: readonly (readonly string[])[] = [
-  ['common', 'client', 'monitoring'],
+  ['common', 'client', 'monitoring', 'images'],
   ['kube', 'store'],
   ['schema', 'crds'],
   ['cdk8s'],
@@ -33,13 +34,14 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ['ingest/deps.ts', 'ingest/tracking.ts'],
     ['ingest/routes/', 'ingest/sql/'],
     ['ingest/app.ts', 'ingest/runtime.ts'],
-    ['ingest/server.ts', 'ingest/query.ts'],
+    ['ingest/server.ts', 'ingest/query.ts', 'ingest/healthcheck.ts'],
   ],
   operator: [
     [
       'operator/log.ts',
       'operator/metrics.ts',
       'operator/config.ts',
+      'operator/kubeconfig.ts',
       'operator/http.ts',
       'operator/events.ts',
     ],

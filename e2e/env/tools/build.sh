@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the real control-plane and messaging binaries used by the tests from their Go modules.
 # Idempotent: a binary whose <name>-<version> is already cached is not rebuilt.
-# Usage: build.sh [name ...]   (default: all). Prints the cache directory of the binaries on the last line.
+# Usage: build.sh [name ...]   (default: the test control plane). Prints the cache directory of the binaries
+# on the last line. `build.sh kind node` builds kind and the components of the offline kind node image
+# (e2e/kind/node/) into <cache>/kind-node, which is never on PATH (a kubelet or containerd there would shadow
+# the host's).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +30,10 @@ newmod() {
   (cd "$1" && go mod init "$2" >/dev/null 2>&1)
 }
 
+# node binaries live apart from bin/ (see the header)
+nodebin=$cache/kind-node
+mkdir -p "$nodebin"
+
 build_kubernetes() {
   # kubectl too: the tests and documented workflows pipe manifests into it; a machine without one uses this
   # build (the Makefile appends the cache's bin/ to PATH, so an installed kubectl still wins).
@@ -34,15 +41,15 @@ build_kubernetes() {
   for n in "${all[@]}"; do have "$n" "$v" || names+=("$n"); done
   if [ ${#names[@]} -gt 0 ]; then
     log "building ${names[*]} $v (the first build takes a while)"
-    build_kubernetes_cmds "$v" "${names[@]}"
+    build_kubernetes_cmds "$v" "$work/kubernetes-$v" "$bin" "${names[@]}"
   fi
   for n in "${all[@]}"; do link "$n" "$v"; done
 }
 
-# build_kubernetes_cmds VERSION NAME... -> builds k8s.io/kubernetes/cmd/NAME into the cache
+# build_kubernetes_cmds VERSION WORKDIR DEST NAME... -> builds k8s.io/kubernetes/cmd/NAME into DEST
 build_kubernetes_cmds() {
-  local v=$1 d=$work/kubernetes-$1 staging minor=${1#v1.}
-  shift
+  local v=$1 d=$2 dest=$3 staging minor=${1#v1.}
+  shift 3
   local names=("$@") pkgs=() n
   for n in "${names[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$n"); done
   newmod "$d" tracker.local/kubernetes
@@ -63,7 +70,7 @@ build_kubernetes_cmds() {
     ld+=" -X k8s.io/client-go/pkg/version.gitVersion=$v"
     mkdir -p out
     go build -trimpath -ldflags "$ld" -o out/ "${pkgs[@]}"
-    for n in "${names[@]}"; do mv "out/$n" "$bin/$n-$v"; done
+    for n in "${names[@]}"; do mv "out/$n" "$dest/$n-$v"; done
   )
 }
 
@@ -122,6 +129,67 @@ build_kwok() {
   printf '%s' "$out" >"$stages.tmp" && mv "$stages.tmp" "$stages"
 }
 build_nats() { simple nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2; }
+
+# gomod DEST NAME VERSION PKG... : a tool whose module builds without replace lines, into DEST
+# (CGO_ENABLED=0 and GOFLAGS -tags=... come from the caller's environment). Every PKG lands as its base name.
+gomod() {
+  local dest=$1 name=$2 v=$3
+  shift 3
+  local p missing=0
+  for p in "$@"; do [ -x "$dest/$(basename "$p")-$v" ] || missing=1; done
+  [ $missing = 1 ] || return 0
+  log "building $name $v"
+  local d=$work/$name-$v
+  newmod "$d" "tracker.local/$name"
+  (
+    cd "$d"
+    # Each package by itself: `go get MODULE@v` alone does not record the packages' own dependencies.
+    for p in "$@"; do go get "$p@$v"; done
+    mkdir -p out
+    go build -trimpath -ldflags "-s -w ${LDFLAGS_EXTRA:-}" -o out/ "$@"
+    for p in "$@"; do mv "out/$(basename "$p")" "$dest/$(basename "$p")-$v"; done
+  )
+}
+
+build_kind() { simple kind "$KIND_VERSION" sigs.k8s.io/kind sigs.k8s.io/kind; }
+
+# The offline kind node image's components (e2e/kind/node/build.sh assembles the image from them).
+build_node() {
+  local cv=$CONTAINERD_VERSION cm=github.com/containerd/containerd/v2
+  CGO_ENABLED=0 GOFLAGS="$GOFLAGS -tags=no_aufs,no_zfs,no_btrfs,no_devmapper" \
+    LDFLAGS_EXTRA="-X $cm/version.Version=$cv" \
+    gomod "$nodebin" containerd "$cv" "$cm/cmd/containerd" "$cm/cmd/ctr" "$cm/cmd/containerd-shim-runc-v2"
+  # runc needs cgo for seccomp (libseccomp-dev at build time, libseccomp2 in the node image).
+  CGO_ENABLED=1 GOFLAGS="$GOFLAGS -tags=seccomp" LDFLAGS_EXTRA="-X main.version=${RUNC_VERSION#v}" \
+    gomod "$nodebin" runc "$RUNC_VERSION" github.com/opencontainers/runc
+  CGO_ENABLED=0 gomod "$nodebin" crictl "$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
+  local pm=github.com/containernetworking/plugins/plugins
+  CGO_ENABLED=0 gomod "$nodebin" cni-plugins "$CNI_PLUGINS_VERSION" \
+    "$pm/main/bridge" "$pm/main/loopback" "$pm/ipam/host-local" "$pm/meta/portmap"
+  CGO_ENABLED=0 gomod "$nodebin" coredns "$COREDNS_VERSION" github.com/coredns/coredns
+  CGO_ENABLED=0 gomod "$nodebin" local-path-provisioner "$LOCAL_PATH_PROVISIONER_VERSION" \
+    github.com/rancher/local-path-provisioner
+  # Last: it shares most packages with the control plane, whose build may still be filling the Go cache.
+  local v=$KUBERNETES_VERSION names=() n
+  for n in kubelet kubeadm kube-proxy; do [ -x "$nodebin/$n-$v" ] || names+=("$n"); done
+  if [ ${#names[@]} -gt 0 ]; then
+    log "building ${names[*]} $v (kubelet takes the longest)"
+    build_kubernetes_cmds "$v" "$work/kubernetes-node-$v" "$nodebin" "${names[@]}"
+  fi
+  build_pause
+}
+
+# pause: the sandbox container's process, a small C program in the kubernetes module; static, like upstream.
+build_pause() {
+  local out=$nodebin/pause-$PAUSE_VERSION
+  [ -x "$out" ] && return
+  local src
+  src=$(cd "$work/kubernetes-node-$KUBERNETES_VERSION" 2>/dev/null && go list -m -f '{{.Dir}}' k8s.io/kubernetes) ||
+    src=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -nE 's/.*"Dir": "(.*)",/\1/p')
+  log "building pause $PAUSE_VERSION"
+  gcc -Os -static -DVERSION="v$PAUSE_VERSION" -o "$out.tmp" "$src/build/pause/linux/pause.c" && strip "$out.tmp"
+  mv "$out.tmp" "$out"
+}
 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(etcd nats kubernetes helm kwok)

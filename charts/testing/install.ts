@@ -1,0 +1,44 @@
+// TEST SUPPORT: the chart applied for real to a test apiserver (without its CRD, which tests install
+// themselves), and credentials of its ServiceAccount, as a pod of the chart would get them.
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { kubectlOk } from '../../e2e/env/kubectl.ts';
+import type { KubeRest } from '../../kube/rest.ts';
+import { renderChart } from './helm.ts';
+
+export type ChartDoc = {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  rules?: { resources: string[] }[];
+};
+
+/** Apply the rendered chart for real (optionally edited) and return its documents. */
+export function installChart(
+  kubeconfig: string,
+  release: string,
+  ns: string,
+  edit?: (docs: ChartDoc[]) => void,
+): ChartDoc[] {
+  const docs = parseAllDocuments(renderChart(ns, {}, release))
+    .map((d) => d.toJS() as ChartDoc | null)
+    .filter((d): d is ChartDoc => d !== null && d.kind !== 'CustomResourceDefinition');
+  edit?.(docs);
+  const args = ['apply', '--server-side', '--field-manager=helm-test', '-n', ns, '-f', '-'];
+  kubectlOk(kubeconfig, args, docs.map((d) => stringify(d)).join('---\n'));
+  return docs;
+}
+
+/** The operator configuration the chart's ConfigMap carries. */
+export function chartOperatorConfig(docs: readonly ChartDoc[]): Record<string, unknown> {
+  const cm = docs.find((d) => d.kind === 'ConfigMap');
+  return parse(cm?.data?.['config.yaml'] ?? '{}') as Record<string, unknown>;
+}
+
+/** A token of the ServiceAccount (TokenRequest API), as the kubelet would mount it. */
+export async function serviceAccountToken(rest: KubeRest, ns: string, sa: string): Promise<string> {
+  const path = `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`;
+  const res = await rest.request<{ status: { token: string } }>('create', path, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+  });
+  return res.status.token;
+}

@@ -1,0 +1,45 @@
+// What a process prints when it cannot start: one line that says what is wrong and what to change, never
+// a stack trace (an operator reads it in `kubectl logs` or `docker logs`). LOG_LEVEL=debug adds the stack
+// for the cases nobody anticipated.
+
+/** A problem the user fixes by changing configuration or files; its message is the whole story. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+interface SystemError extends Error {
+  code?: string;
+  path?: string;
+  syscall?: string;
+}
+
+const reasons: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a parent is not a directory',
+};
+
+/** One line for `err`: `<process> cannot start: <what>`. */
+export function startupLine(processName: string, err: unknown): string {
+  const e = err as SystemError;
+  let what: string;
+  if (e instanceof StartupError) what = e.message;
+  else if (e?.path !== undefined && e.code !== undefined)
+    what = `cannot ${e.syscall === 'open' || e.syscall === undefined ? 'read' : e.syscall} ${e.path}: ${reasons[e.code] ?? e.code}`;
+  else what = e instanceof Error ? e.message : String(err);
+  // Multi-line messages (a list of problems under a heading) become one line.
+  const line = what.replace(/:\s*\n\s*-\s*/g, ': ').replace(/\s*\n\s*(-\s*)?/g, '; ');
+  return `${processName} cannot start: ${line}`;
+}
+
+/**
+ * Print the line (plus the stack with LOG_LEVEL=debug) and exit: 2 for what the user fixes (a StartupError,
+ * a file that cannot be read), 1 otherwise.
+ */
+export function exitOnStartupError(processName: string, err: unknown, env = process.env): never {
+  console.error(startupLine(processName, err));
+  if (env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack) console.error(err.stack);
+  const userFixes = err instanceof StartupError || (err as SystemError)?.path !== undefined;
+  process.exit(userFixes ? 2 : 1);
+}

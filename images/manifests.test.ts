@@ -1,0 +1,39 @@
+// The per-image manifests computed from this repository: what each image carries follows from what its
+// entry points import.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { imageManifest, images, unusedDependencies } from './manifests.ts';
+
+const root = join(import.meta.dirname, '..');
+const manifest = (name: string) => imageManifest(root, images[name] as (typeof images)[string]);
+const deps = (name: string) => Object.keys(JSON.parse(manifest(name).packageJson).dependencies);
+const files = (name: string) => manifest(name).files.trim().split('\n');
+
+describe('image manifests', () => {
+  it('the ingest carries no Kubernetes client or renderer', () => {
+    for (const d of ['@kubernetes/client-node', 'cdk8s', 'constructs'])
+      expect(deps('ingest')).not.toContain(d);
+    expect(deps('ingest')).toContain('chdb'); // loaded lazily by the embedded store; EMBEDDED=false removes it
+  });
+
+  it('the operator carries no embedded engine and no HTTP server framework', () => {
+    for (const d of ['chdb', 'fastify', 'lz4-napi']) expect(deps('operator')).not.toContain(d);
+    expect(deps('operator')).toContain('@kubernetes/client-node');
+  });
+
+  it('copies sources and the files they read, never tests or test support', () => {
+    for (const name of Object.keys(images)) {
+      expect(
+        files(name).filter((f) => /\.test\.ts$|\/testing\/|testing\.ts$/.test(f)),
+        name,
+      ).toEqual([]);
+    }
+    expect(files('ingest')).toEqual(
+      expect.arrayContaining(['ingest/server.ts', 'schema/migrations/0001_events.sql']),
+    );
+  });
+
+  it('every root dependency is used by an image or the CLI', () => {
+    expect(unusedDependencies(root, ['bin/tracker.ts'])).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+// The operator process refuses to start, with one line and exit 2, where it cannot work: no credentials, an
+// unreadable kubeconfig or configuration file, an unknown argument. Before, it fell back to
+// http://localhost:8080, reported healthy and logged a failed lease update every 2 s.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const main = new URL('./main.ts', import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'operator-home-'));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, HOME: home } });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.once('exit', (code) => resolve({ code, stderr, stdout }));
+  });
+}
+
+// Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
+describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
+  it.each([
+    [[], /^tracker-operator cannot start: no cluster credentials: pass --kubeconfig FILE/],
+    [
+      ['--kubeconfig', '/nonexistent'],
+      /^tracker-operator cannot start: --kubeconfig \/nonexistent: no such file$/,
+    ],
+    [
+      ['--config', '/nonexistent.yaml'],
+      /^tracker-operator cannot start: invalid operator configuration \(\/nonexistent\.yaml\): cannot read/,
+    ],
+    [['--bogus'], /^tracker-operator cannot start: Unknown option '--bogus' \(usage: /],
+  ])('%j: exit 2 with one line', async (args, line) => {
+    const out = await run(args);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+  });
+});
