@@ -5,7 +5,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { chartDir, helm, renderChart } from '../charts/testing/helm.ts';
+import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
@@ -36,7 +36,8 @@ const docs = (yaml: string) =>
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
 
-const rendered = docs(renderChart('monitoring', ENABLED));
+// as on a cluster with the Prometheus Operator (charts/prometheus-operator-crds.int.test.ts: without it)
+const rendered = docs(renderChart('monitoring', ENABLED, 'tracker', MONITORING_APIS));
 const shipped: Record<string, JsonDashboard> = Object.fromEntries(
   rendered
     .filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.grafana_dashboard === '1')
@@ -75,7 +76,15 @@ describe('the monitoring objects of the chart', () => {
   // whose spool.maxBytes was not the default; it is a ratio of the limit each ingest exports.
   it('alert on the spool filling as a share of each ingest’s own spool limit', () => {
     const spoolRule = (extra: string[] = []) => {
-      const args = ['template', 'tracker', chartDir, '--set', 'monitoring.prometheusRule.enabled=true'];
+      const apis = MONITORING_APIS.flatMap((v) => ['--api-versions', v]);
+      const args = [
+        'template',
+        'tracker',
+        chartDir,
+        '--set',
+        'monitoring.prometheusRule.enabled=true',
+        ...apis,
+      ];
       const out = helm([...args, ...extra]);
       if (out.code !== 0) throw new Error(out.stderr);
       const spec = docs(out.stdout).find((d) => d.kind === 'PrometheusRule')?.spec as Rules;
@@ -99,9 +108,11 @@ describe('the monitoring objects of the chart', () => {
     expect(tooMuch.stdout + tooMuch.stderr).toMatch(/spoolFullRatio': maximum/);
   });
 
-  it('render none of them by default', () => {
-    const kinds = docs(renderChart('monitoring')).map((d) => `${d.kind}/${d.metadata.name}`);
-    expect(kinds.filter((k) => /PodMonitor|PrometheusRule|dashboard/.test(k))).toEqual([]);
+  it('render none of them by default, even where the Prometheus Operator is installed', () => {
+    const kinds = docs(renderChart('monitoring', {}, 'tracker', MONITORING_APIS)).map(
+      (d) => `${d.kind}/${d.metadata.name}`,
+    );
+    expect(kinds.filter((k) => /PodMonitor|ServiceMonitor|PrometheusRule|dashboard/.test(k))).toEqual([]);
   });
 
   it('refuse an unknown monitoring value', () => {
