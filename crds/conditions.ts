@@ -48,6 +48,8 @@ export const ConditionReason = {
   WaitingForClickHouse: 'WaitingForClickHouse',
   MigrationsPending: 'MigrationsPending',
   MigrationFailed: 'MigrationFailed',
+  /** A host lacks tables its migration record says it has, and they could not be created from another host. */
+  TableCopyFailed: 'TableCopyFailed',
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
@@ -70,6 +72,8 @@ export const EventReason = {
   ReplicaRetired: 'ReplicaRetired',
   /** A removed replica's Keeper metadata was dropped (SYSTEM DROP REPLICA) and its volume marked. */
   ReplicaDropped: 'ReplicaDropped',
+  /** A host lacked tables the migration record says it has; they were created from another host's definitions. */
+  TablesCopied: 'TablesCopied',
   /** Someone else changed a field the operator applies; the operator applied it again. */
   DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */

@@ -1,15 +1,10 @@
-// How the operator reaches ClickHouse, and the schema it applies there. The seam for tests is ONE map in the config: replica DNS name → URL. Empty in a cluster (every replica is reached through
-// its stable StatefulSet DNS name on the HTTP port); tests map each replica to its own ClickHouse-HTTP test
-// double on loopback, so "verified on every replica" queries as many servers as there are replicas.
-import { clickhouseClusterName, namesOf, ports, replicaIds } from '../cdk8s/index.ts';
+// How the operator reaches ClickHouse. The seam for tests is ONE map in the config: replica DNS name → URL.
+// Empty in a cluster (every replica is reached through its stable StatefulSet DNS name on the HTTP port);
+// tests map each replica to its own ClickHouse-HTTP test double on loopback, so "verified on every replica"
+// queries as many servers as there are replicas. The schema applied there: ensure-schema.ts.
+import { namesOf, ports, replicaIds } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import {
-  appliedVersion,
-  applyMigrations,
-  ensureRollupSettings,
-  loadMigrations,
-  type RollupRules,
-} from '../schema/index.ts';
+import { appliedVersion, loadMigrations, type Migration } from '../schema/index.ts';
 import { ClickHouseStore, type SqlRunner } from '../store/index.ts';
 import { ClientCache, type ClientCacheOptions } from './clickhouse-clients.ts';
 import type { OperatorConfig } from './config.ts';
@@ -53,7 +48,14 @@ const storeFor =
     // `default` database: the tracker database may not exist yet; every statement is fully qualified.
     new ClickHouseStore({ url, database: 'default', password, requestTimeoutMs: config.requestTimeoutMs });
 
-export const latestSchemaVersion = (): number => Math.max(0, ...loadMigrations().map((m) => m.version));
+let loaded: readonly Migration[] | undefined;
+/** The migrations this operator carries (read from disk once: they ship with it and never change). */
+export const migrations = (): readonly Migration[] => {
+  loaded ??= loadMigrations();
+  return loaded;
+};
+
+export const latestSchemaVersion = (): number => Math.max(0, ...migrations().map((m) => m.version));
 
 /** The applied version on one replica; 0 when the database or the migrations table does not exist yet. */
 export async function replicaVersion(sql: SqlRunner, database: string): Promise<number> {
@@ -65,69 +67,8 @@ export async function replicaVersion(sql: SqlRunner, database: string): Promise<
   }
 }
 
-export type SchemaTarget = { tc: TrackerCluster; replicas: Replica[]; password: string };
-
-/**
- * Bring every replica to the latest version and return the verified version per replica host; once every
- * replica is current, make the rollup rules there match spec.schema.rollups (one read when they do).
- * cluster mode: one ON CLUSTER run on the first replica (replication does the rest), then verify each.
- * per-replica mode: the single-node rendering on each replica that is behind.
- */
-export async function ensureSchema(
-  access: ClickHouseAccess,
-  target: SchemaTarget,
-): Promise<Map<string, number>> {
-  const { database, retention, rollups } = target.tc.spec.schema;
-  const latest = latestSchemaVersion();
-  let versions = await readVersions(access, target, database);
-  const behind = target.replicas.filter((r) => (versions.get(r.host) ?? 0) < latest);
-  const cluster = access.schemaMode === 'cluster' ? clickhouseClusterName : undefined;
-  // The rendering the replicas hold decides who stores the rules: one replicated table, or one per replica.
-  const writers = cluster ? target.replicas.slice(0, 1) : target.replicas;
-  const runOn = behind.length === 0 ? [] : cluster ? writers : behind;
-  for (const replica of runOn) {
-    await withConnection(access, replica, target.password, async (sql) => {
-      try {
-        await applyMigrations(sql, { database, retention, rollups, ...(cluster ? { cluster } : {}) });
-      } catch (err) {
-        throw new Error(`apply schema on ${replica.host}: ${(err as Error).message}`, { cause: err });
-      }
-    });
-  }
-  if (behind.length > 0) versions = await readVersions(access, target, database);
-  if (target.replicas.every((r) => (versions.get(r.host) ?? 0) >= latest)) {
-    await ensureRules(access, target, writers, rollups);
-  }
-  return versions;
-}
-
-async function ensureRules(
-  access: ClickHouseAccess,
-  target: SchemaTarget,
-  writers: readonly Replica[],
-  rollups: RollupRules,
-): Promise<void> {
-  const { database } = target.tc.spec.schema;
-  for (const replica of writers) {
-    await withConnection(access, replica, target.password, (sql) =>
-      ensureRollupSettings(sql, database, rollups),
-    );
-  }
-}
-
-async function readVersions(access: ClickHouseAccess, target: SchemaTarget, database: string) {
-  const entries = await Promise.all(
-    target.replicas.map(async (r) => {
-      const version = await withConnection(access, r, target.password, (sql) =>
-        replicaVersion(sql, database),
-      );
-      return [r.host, version] as const;
-    }),
-  );
-  return new Map(entries);
-}
-
-async function withConnection<T>(
+/** Runs `fn` on one replica; an error names the replica it happened on. */
+export async function withConnection<T>(
   access: ClickHouseAccess,
   replica: Replica,
   password: string,

@@ -1,5 +1,6 @@
 // Public surface of the schema package: the renderer, the derived column catalog and the runner.
 export { buildCatalog, type Catalog, type Column, type TableInfo } from './catalog.ts';
+export { copyStatements, ifNotExists } from './copy.ts';
 export {
   appliedVersion,
   applyMigrations,
@@ -17,6 +18,7 @@ export {
   visitorParams,
   visitorPredicate,
 } from './mutations.ts';
+export { creationOrder, type ObjectKind, type SchemaObject, schemaObjects } from './objects.ts';
 export { type Anonymisation, anonymisation, PERSONAL_COLUMNS, PERSONAL_PARAMS } from './personal.ts';
 export {
   createDatabase,

@@ -36,6 +36,7 @@ const conflictRequeueMs = 200;
 const warningReasons = new Set<ConditionReason>([
   Reason.ShardDecreaseRefused,
   Reason.MigrationFailed,
+  Reason.TableCopyFailed,
   Reason.ApplyFailed,
   Reason.QuorumLost,
   Reason.SpecInvalid,

@@ -1,7 +1,10 @@
-// schema: GATE 3. Migrations applied through the `clickhouse` store (schema/ runner) and the applied version
-// verified on EVERY replica before the ingest may start writing. Reads only when every replica is current.
+// schema: GATE 3. Hosts lacking tables are brought up from a host that holds them, migrations are applied
+// through the `clickhouse` store (schema/ runner), and every replica is verified (its migration record at
+// the latest version and every table of it present) before the ingest may start writing. Reads only when
+// every replica is current (ensure-schema.ts).
 import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
+  EventReason,
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
@@ -9,7 +12,9 @@ import {
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import { objectPath } from '../../kube/paths.ts';
-import { ensureSchema, latestSchemaVersion } from '../clickhouse.ts';
+import { latestSchemaVersion } from '../clickhouse.ts';
+import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
+import { CopyError } from '../host-schema.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -18,6 +23,7 @@ import {
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
+import { recordEvent } from '../reconcile/write.ts';
 
 type Secret = { data?: Record<string, string> };
 
@@ -42,21 +48,26 @@ export const schema: Step = {
     const tc = tcOf(state);
     const replicas = deps.clickhouse.replicas(tc, state.renderedShards ?? tc.spec.clickhouse.shards);
     const latest = latestSchemaVersion();
-    let versions: Map<string, number>;
+    let report: SchemaReport;
     try {
-      versions = await ensureSchema(deps.clickhouse, {
+      report = await ensureSchema(deps.clickhouse, {
         tc,
         replicas,
         password: await clickhousePassword(tc, deps),
       });
     } catch (err) {
-      setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationFailed, (err as Error).message);
+      const reason = err instanceof CopyError ? Reason.TableCopyFailed : Reason.MigrationFailed;
+      setCondition(state, Type.SchemaReady, Status.False, reason, (err as Error).message);
       requeue(state, deps.config.queue.progressRequeueMs);
       return 'stop';
     }
-    const behind = replicas.filter((r) => (versions.get(r.host) ?? 0) < latest);
+    for (const c of report.copies) {
+      const message = `Created ${c.missing.length} tables on ${c.host.host} from their definitions on ${c.from.host} (schema version ${c.version})`;
+      await recordEvent(state, deps, 'Normal', EventReason.TablesCopied, message);
+    }
+    const behind = replicas.filter((r) => !isCurrent(report.hosts.get(r.host), latest));
     if (behind.length > 0) {
-      const message = `Version ${latest} not yet on ${behind.map((r) => r.host).join(', ')}`;
+      const message = `Version ${latest} not yet on ${behind.map((r) => describe(r.host, report.hosts.get(r.host))).join(', ')}`;
       setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsPending, message);
       requeue(state, deps.config.queue.progressRequeueMs);
       return 'stop';
@@ -67,3 +78,11 @@ export const schema: Step = {
     return 'continue';
   },
 };
+
+/** A host that is behind, and why when its record is current but tables are missing. */
+function describe(host: string, report: HostReport | undefined): string {
+  const missing = report?.missing ?? [];
+  if (missing.length === 0) return host;
+  const some = missing.slice(0, 3).join(', ');
+  return `${host} (lacks ${missing.length} tables: ${some}${missing.length > 3 ? ', …' : ''})`;
+}

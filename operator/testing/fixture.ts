@@ -2,7 +2,8 @@
 // ClickHouse-HTTP test double process per replica host the file will need, and an in-process operator behind
 // the counting proxy, on the shared real control plane. The file creates its TrackerCluster itself.
 import { inject } from 'vitest';
-import { namesOf } from '../../cdk8s/names.ts';
+import { macros } from '../../cdk8s/clickhouse-config.ts';
+import { clickhouseClusterName, namesOf } from '../../cdk8s/names.ts';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../../crds/testing/kube.ts';
 import type { KubeRest } from '../../kube/rest.ts';
@@ -23,7 +24,12 @@ export type FixtureOptions = {
   readonly name: string;
   /** Shards and replicas per shard to start ClickHouse test doubles for (the most the file scales to). */
   readonly hosts: { readonly shards: number; readonly replicas: number };
-  readonly doubles?: DoubleOptions;
+  /**
+   * `cluster`: each double plays its host of the TrackerCluster's ClickHouse cluster, with the macros the
+   * real configuration renders for it; every double shares the Keeper stand-in, and `remoteServers()` says
+   * which of them ON CLUSTER reaches (none until called).
+   */
+  readonly doubles?: Omit<DoubleOptions, 'cluster'> & { readonly cluster?: boolean };
   /** Operator configuration on top of testConfig(); `clickhouse.endpoints` is filled in. */
   readonly config?: DeepPartial<OperatorConfig>;
 };
@@ -37,10 +43,22 @@ export async function startFixture(opts: FixtureOptions) {
   const ns = createNamespace(kubeconfig, opts.prefix);
   const names = namesOf(cluster({}, { name: opts.name, namespace: ns }));
   const binder = startVolumeBinder(rest, ns);
-  const hosts = Array.from({ length: opts.hosts.shards }, (_, s) =>
-    Array.from({ length: opts.hosts.replicas }, (_, r) => names.replicaHost(s, r)),
+  const ids = Array.from({ length: opts.hosts.shards }, (_, shard) =>
+    Array.from({ length: opts.hosts.replicas }, (_, replica) => ({ shard, replica })),
   ).flat();
-  const doubles = await startDoubles(hosts, opts.doubles);
+  const hosts = ids.map((id) => names.replicaHost(id.shard, id.replica));
+  const { cluster: playCluster, ...doubleOptions } = opts.doubles ?? {};
+  const doubles = await startDoubles(hosts, (i) => ({
+    ...doubleOptions,
+    ...(playCluster ? { cluster: { name: clickhouseClusterName, macros: macros(names, ids[i]!) } } : {}),
+  }));
+  const urls = doubles.doubles.map((d) => d.url);
+  /** What remote_servers lists for this topology: the doubles ON CLUSTER runs on from now on. */
+  const remoteServers = async (shards: number, replicas: number) => {
+    const listed = ids.flatMap((id, i) => (id.shard < shards && id.replica < replicas ? [urls[i]!] : []));
+    await Promise.all(doubles.doubles.map((d) => d.setTopology({ hosts: listed, peers: urls })));
+  };
+  if (playCluster) await remoteServers(0, 0);
   const config = opts.config ?? {};
   const op: ProxiedOperator = await startProxiedOperator(
     { apiserverUrl: inject('apiserverUrl'), caFile: inject('apiserverCaFile'), token: inject('adminToken') },
@@ -60,6 +78,7 @@ export async function startFixture(opts: FixtureOptions) {
     names,
     op,
     double,
+    remoteServers,
     async stop() {
       await op.operator.stop();
       await op.proxy.close();

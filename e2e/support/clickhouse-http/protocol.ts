@@ -14,6 +14,13 @@ export interface ParsedRequest {
   readonly defaultFormat: string;
 }
 
+/** What a statement answers: the body as the engine wrote it (binary formats included). */
+export interface Output {
+  readonly body: Buffer;
+  readonly format: string | undefined;
+  readonly summary: Record<string, string>;
+}
+
 export type Statement =
   | { kind: 'insert'; table: string; columns?: string[]; format: RawInsertFormat }
   | { kind: 'query'; sql: string; format: string };

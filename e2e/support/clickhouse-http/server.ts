@@ -3,14 +3,17 @@
 // settings as URL parameters, inserts as `query` parameter + body, /ping, X-ClickHouse-* headers and
 // the exception format), and executes every statement on the REAL engine: an in-process chdb Session.
 // What it does not model: users/grants, sessions, compression, progress headers, clusters (Keeper); the
-// optional replication stand-in (replication.ts) shows what Keeper-backed replication would, as a test sets.
+// optional replication stand-in (replication.ts) shows what Keeper-backed replication would, as a test sets,
+// and the optional cluster stand-in (cluster.ts) lets several doubles play one cluster's hosts.
 // Test control routes (control.ts) live under /_double/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Session } from 'chdb';
-import { controlRoute, type StatementLog } from './control.ts';
-import { classify, type ParsedRequest, parseRequest } from './protocol.ts';
+import { ClusterStandIn, type Exec } from './cluster.ts';
+import { clusterRoute, controlRoute, type StatementLog } from './control.ts';
+import { classify, type Output, type ParsedRequest, parseRequest } from './protocol.ts';
 import { ReplicationStandIn } from './replication.ts';
 
 export interface ClickHouseHttpOptions {
@@ -27,6 +30,8 @@ export interface ClickHouseHttpOptions {
   readonly record?: boolean;
   /** Answer system.replicas / system.replication_queue and SYSTEM DROP|SYNC REPLICA from the stand-in. */
   readonly replication?: boolean;
+  /** Play one host of this cluster (cluster.ts): its name and this host's macros ({shard}, {replica}). */
+  readonly cluster?: { readonly name: string; readonly macros: Readonly<Record<string, string>> };
 }
 
 export interface ClickHouseHttp {
@@ -40,7 +45,9 @@ const VERSION = '26.7 (chdb test double)';
 
 export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<ClickHouseHttp> {
   mkdirSync(opts.dir, { recursive: true });
-  const session = new Session(opts.dir);
+  const session = new Session(opts.dir, {
+    connectionArgs: opts.cluster ? [`--config-file=${clusterConfig(opts.dir, opts.cluster)}`] : [],
+  });
   // One statement at a time: `USE` and `SET` are session state shared by every request.
   let chain: Promise<unknown> = Promise.resolve();
   const serialize = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -54,6 +61,7 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
     password: opts.password,
     log: opts.record ? [] : undefined,
     replication: opts.replication ? new ReplicationStandIn() : undefined,
+    cluster: opts.cluster ? new ClusterStandIn(opts.cluster.name, opts.cluster.macros) : undefined,
   };
   const server = createServer((req, res) => {
     void handle(req, res, ctx);
@@ -61,6 +69,7 @@ export async function startClickHouseHttp(opts: ClickHouseHttpOptions): Promise<
   server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 10_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  if (ctx.cluster) ctx.cluster.self = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
@@ -79,6 +88,22 @@ interface Context {
   readonly password: string | undefined;
   readonly log: StatementLog | undefined;
   readonly replication: ReplicationStandIn | undefined;
+  readonly cluster: ClusterStandIn | undefined;
+}
+
+/**
+ * The server configuration the cluster stand-in needs from the engine: this host's macros, and the cluster
+ * by name so Distributed tables over it can be created (its one host is unreachable: nothing is sent there).
+ */
+function clusterConfig(dir: string, cluster: NonNullable<ClickHouseHttpOptions['cluster']>): string {
+  const xml = (tag: string, inner: string) => `<${tag}>${inner}</${tag}>`;
+  const macros = Object.entries(cluster.macros)
+    .map(([k, v]) => xml(k, v))
+    .join('');
+  const remote = xml(cluster.name, xml('shard', xml('replica', xml('host', '127.0.0.1') + xml('port', '1'))));
+  const file = join(dir, 'cluster-stand-in.xml');
+  writeFileSync(file, xml('clickhouse', xml('macros', macros) + xml('remote_servers', remote)));
+  return file;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
@@ -91,6 +116,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     ) {
       return reply(res, 200, 'Ok.\n', { 'Content-Type': 'text/plain; charset=UTF-8' });
     }
+    const exec: Exec = (request, opts) => ctx.serialize(() => execute(ctx, request, opts?.raw));
+    const handedOver =
+      ctx.cluster && (await clusterRoute(req.method ?? 'GET', url, body, ctx.cluster, exec, ctx.log));
+    if (handedOver) return answer(res, handedOver, undefined);
     const control = controlRoute(req.method ?? 'GET', url.pathname, body, ctx);
     if (control) return reply(res, control.status, control.body, { 'Content-Type': 'application/json' });
     if (ctx.password !== undefined && !authorised(req, ctx.password)) {
@@ -98,14 +127,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     }
     const request = parseRequest(url, body);
     ctx.log?.push({ sql: request.sql, at: Date.now() });
-    const output = await ctx.serialize(() => execute(ctx, request));
-    reply(res, 200, output.body, {
-      'Content-Type': output.format ? contentType(output.format) : 'text/plain; charset=UTF-8',
-      ...(output.format ? { 'X-ClickHouse-Format': output.format } : {}),
-      'X-ClickHouse-Query-Id': request.queryId,
-      'X-ClickHouse-Timezone': 'UTC',
-      'X-ClickHouse-Summary': JSON.stringify(output.summary),
-    });
+    const output = ctx.cluster ? await ctx.cluster.statement(request, exec) : await exec(request);
+    answer(res, output, request.queryId);
   } catch (err) {
     const e = err as { clickhouseCode?: number; message?: string };
     const code = e.clickhouseCode ?? 1002;
@@ -120,18 +143,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
   }
 }
 
-interface Output {
-  readonly body: string;
-  readonly format: string | undefined;
-  readonly summary: Record<string, string>;
+function answer(res: ServerResponse, output: Output, queryId: string | undefined): void {
+  reply(res, 200, output.body, {
+    'Content-Type': output.format ? contentType(output.format) : 'text/plain; charset=UTF-8',
+    ...(output.format ? { 'X-ClickHouse-Format': output.format } : {}),
+    'X-ClickHouse-Query-Id': queryId ?? crypto.randomUUID(),
+    'X-ClickHouse-Timezone': 'UTC',
+    'X-ClickHouse-Summary': JSON.stringify(output.summary),
+  });
 }
 
-async function execute(ctx: Context, parsed: ParsedRequest): Promise<Output> {
+async function execute(ctx: Context, parsed: ParsedRequest, raw = false): Promise<Output> {
   const { session } = ctx;
   if (parsed.database) await session.queryAsync(`USE \`${parsed.database.replaceAll('`', '')}\``);
   const intercepted = ctx.replication ? await ctx.replication.intercept(session, parsed.sql) : parsed;
-  if ('handled' in intercepted) return { body: '', format: undefined, summary: counters(0, 0, 0) };
-  const request = { ...parsed, sql: intercepted.sql };
+  if ('handled' in intercepted)
+    return { body: Buffer.alloc(0), format: undefined, summary: counters(0, 0, 0) };
+  const shown = ctx.cluster && !raw ? ctx.cluster.shownTables(intercepted.sql) : undefined;
+  const request = { ...parsed, sql: shown?.sql ?? intercepted.sql };
+  const params: Record<string, unknown> = { ...request.params, ...shown?.params };
   const statement = classify(request);
   if (statement.kind === 'insert') {
     const summary = await session.insert({
@@ -141,14 +171,19 @@ async function execute(ctx: Context, parsed: ParsedRequest): Promise<Output> {
       ...(statement.columns ? { columns: statement.columns } : {}),
       settings: request.settings,
     });
-    return { body: '', format: undefined, summary: counters(0, summary.rowsWritten, summary.bytesWritten) };
+    return {
+      body: Buffer.alloc(0),
+      format: undefined,
+      summary: counters(0, summary.rowsWritten, summary.bytesWritten),
+    };
   }
   return withSettings(session, request.settings, async () => {
     const opts = { format: statement.format };
-    const result = Object.keys(request.params).length
-      ? await session.queryBindAsync(statement.sql, request.params, opts)
+    const result = Object.keys(params).length
+      ? await session.queryBindAsync(statement.sql, params, opts)
       : await session.queryAsync(statement.sql, opts);
-    return { body: result.text(), format: statement.format, summary: counters(result.rowsRead, 0, 0) };
+    const body = Buffer.from(result.bytes());
+    return { body, format: statement.format, summary: counters(result.rowsRead, 0, 0) };
   });
 }
 
@@ -196,7 +231,12 @@ function fail(res: ServerResponse, code: number, message: string, type: string):
   });
 }
 
-function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string>,
+): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { ...headers, 'X-ClickHouse-Server-Display-Name': 'chdb-test-double' });
   res.end(body);
