@@ -92,13 +92,17 @@ describe('client transports against the real ingest', () => {
     expect((await wsFrames(live, 'lz4')) - before).toBe(2);
   });
 
-  it('WebSocket: a frame the ingest refuses is final, with its error code', async () => {
-    // the ingest refuses an oversized batch before it reads the ack: its answer carries no ack id and
-    // belongs to the oldest frame waiting (frames are answered in order)
+  it('WebSocket: a frame the ingest refuses is final, with its error code, and only that frame', async () => {
+    // the refusal of an oversized batch carries the frame's ack id, like every answer to a readable frame
     const t = wsTransport(live.url, httpTransport(live.url, false));
     const tooMany = Array.from({ length: 6 }, () => event('x'));
-    expect(await t.send(tooMany)).toEqual({ ok: false, final: true, error: 'INVALID_FRAME' });
+    const fine = [event('ws_after_refusal')];
+    expect(await Promise.all([t.send(tooMany), t.send(fine)])).toEqual([
+      { ok: false, final: true, error: 'INVALID_FRAME' },
+      { ok: true },
+    ]);
     t.close();
+    await stored(live, fine);
   });
 });
 

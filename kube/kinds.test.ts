@@ -84,9 +84,8 @@ describe('the registry of managed kinds', () => {
 });
 
 describe('rbacRules', () => {
-  it('grants leader election its Lease and Events in the release namespace only', () => {
+  it('grants leader election its Lease in the release namespace, and nothing else there', () => {
     expect(rbacRules('release')).toEqual([
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
     ]);
   });
@@ -100,9 +99,25 @@ describe('rbacRules', () => {
     ]);
     expect(rules).toContainEqual({
       apiGroups: [''],
-      resources: ['configmaps', 'secrets', 'services'],
-      verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+      resources: ['configmaps', 'services'],
+      verbs: ['list', 'watch', 'create', 'patch', 'delete'],
     });
     expect(rules.flatMap((r) => r.resources)).not.toContain('leases');
+  });
+
+  // Least privilege: what the operator does not do is not granted. Reads of watched kinds come from the
+  // informer caches, the TrackerCluster is never written but its status, generated Secrets are never
+  // applied or deleted, PVCs are not watched, Events are never patched. charts/rbac.int.test.ts proves
+  // the remaining grants are each used by the operator running as the chart's ServiceAccount.
+  it.each([
+    ['trackerclusters', ['list', 'watch']],
+    ['trackerclusters/status', ['patch']],
+    ['secrets', ['get', 'list', 'watch', 'create']],
+    ['configmaps', ['list', 'watch', 'create', 'patch', 'delete']],
+    ['persistentvolumeclaims', ['get', 'list', 'patch']],
+    ['events', ['create']],
+  ])('grants %s exactly %j', (resource, verbs) => {
+    const rule = rbacRules('watched').find((r) => r.resources.includes(resource));
+    expect(rule?.verbs).toEqual(verbs);
   });
 });

@@ -29,7 +29,10 @@ export interface ManagedKind {
    * an empty cache and keeps asking, so the operator neither needs cert-manager nor misses it arriving later.
    */
   readonly optional: boolean;
-  /** Verbs the operator uses: the chart grants exactly these. */
+  /**
+   * Verbs the operator uses: the chart grants exactly these, and charts/rbac.int.test.ts fails on a grant
+   * the operator, run as the chart's ServiceAccount, never needed.
+   */
   readonly verbs: readonly Verb[];
   /** Verbs on subresources (`status`, `finalizers`). */
   readonly subresources: Readonly<Record<string, readonly Verb[]>>;
@@ -39,7 +42,9 @@ export interface ManagedKind {
 /** A registry entry as written below: its identity, and whatever differs from the defaults of row(). */
 type Entry = Pick<ManagedKind, 'group' | 'version' | 'kind' | 'plural'> & Partial<ManagedKind>;
 
-const readWrite: readonly Verb[] = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
+// An informer lists and watches (reads come from its cache, never a GET); server-side apply is a PATCH,
+// which the apiserver also authorises as a create when the object does not exist yet; prune deletes.
+const renderedVerbs: readonly Verb[] = ['list', 'watch', 'create', 'patch', 'delete'];
 
 function row(r: Entry): ManagedKind {
   return {
@@ -58,23 +63,34 @@ function row(r: Entry): ManagedKind {
 
 /** An object the operator renders: owned, watched, pruned when no longer rendered. */
 const rendered = (r: Entry): ManagedKind =>
-  row({ owned: true, watched: true, pruned: true, verbs: readWrite, ...r });
+  row({ owned: true, watched: true, pruned: true, verbs: renderedVerbs, ...r });
 
 export const kinds = {
-  /** The custom resource: read and watched; status through its subresource. */
+  /** The custom resource: watched (never written); status is a merge patch of its subresource. */
   TrackerCluster: row({
     group: 'tracker.dev',
     version: 'v1alpha1',
     kind: 'TrackerCluster',
     plural: 'trackerclusters',
     watched: true,
-    verbs: ['get', 'list', 'watch', 'patch', 'update'],
-    // ownerReferences with blockOwnerDeletion need update on the owner's finalizers subresource.
-    subresources: { status: ['get', 'patch', 'update'], finalizers: ['update'] },
+    verbs: ['list', 'watch'],
+    // Not a request the operator sends: where the OwnerReferencesPermissionEnforcement admission plugin
+    // runs (OpenShift, hardened clusters), setting an ownerReference with blockOwnerDeletion, as every
+    // owned object has, needs update on the owner's finalizers subresource.
+    subresources: { status: ['patch'], finalizers: ['update'] },
   }),
   ConfigMap: rendered({ group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps' }),
-  // The generated credentials: created once and never deleted while their TrackerCluster lives.
-  Secret: rendered({ group: '', version: 'v1', kind: 'Secret', plural: 'secrets', pruned: false }),
+  // The generated credentials: created once, never applied or deleted (the garbage collector removes them
+  // with their TrackerCluster). get: a password Secret the user names (spec.clickhouse.passwordSecretRef)
+  // carries no operator label, so no informer caches it.
+  Secret: rendered({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    pruned: false,
+    verbs: ['get', 'list', 'watch', 'create'],
+  }),
   Service: rendered({ group: '', version: 'v1', kind: 'Service', plural: 'services' }),
   StatefulSet: rendered({ group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets' }),
   Deployment: rendered({ group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments' }),
@@ -106,21 +122,22 @@ export const kinds = {
     plural: 'certificates',
     optional: true,
   }),
-  // ClickHouse data volumes only ever grow: read and patched, never created or deleted.
+  // ClickHouse data volumes only ever grow, and are not watched: a GET before a replica is created (is its
+  // volume marked as dropped?), a list and patches when storage grows or a replica is retired.
   PersistentVolumeClaim: row({
     group: '',
     version: 'v1',
     kind: 'PersistentVolumeClaim',
     plural: 'persistentvolumeclaims',
-    verbs: ['get', 'list', 'watch', 'patch'],
+    verbs: ['get', 'list', 'patch'],
   }),
+  // Events on TrackerClusters, so in the watched namespaces; each is a new Event (never patched).
   Event: row({
     group: '',
     version: 'v1',
     kind: 'Event',
     plural: 'events',
-    verbs: ['create', 'patch'],
-    grants: ['watched', 'release'],
+    verbs: ['create'],
   }),
   // Leader election: one Lease in the operator's own namespace.
   Lease: row({

@@ -5,7 +5,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { chartDir, helm, renderChart } from '../charts/testing/helm.ts';
+import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
@@ -36,7 +36,8 @@ const docs = (yaml: string) =>
     .map((d) => d.toJS() as Doc | null)
     .filter((d): d is Doc => d !== null);
 
-const rendered = docs(renderChart('monitoring', ENABLED));
+// as on a cluster with the Prometheus Operator (charts/prometheus-operator-crds.int.test.ts: without it)
+const rendered = docs(renderChart('monitoring', ENABLED, 'tracker', MONITORING_APIS));
 const shipped: Record<string, JsonDashboard> = Object.fromEntries(
   rendered
     .filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.grafana_dashboard === '1')
@@ -71,9 +72,47 @@ describe('the monitoring objects of the chart', () => {
     });
   });
 
-  it('render none of them by default', () => {
-    const kinds = docs(renderChart('monitoring')).map((d) => `${d.kind}/${d.metadata.name}`);
-    expect(kinds.filter((k) => /PodMonitor|PrometheusRule|dashboard/.test(k))).toEqual([]);
+  // The alert compared spool bytes with a fixed byte count, which fired too late or never for an ingest
+  // whose spool.maxBytes was not the default; it is a ratio of the limit each ingest exports.
+  it('alert on the spool filling as a share of each ingest’s own spool limit', () => {
+    const spoolRule = (extra: string[] = []) => {
+      const apis = MONITORING_APIS.flatMap((v) => ['--api-versions', v]);
+      const args = [
+        'template',
+        'tracker',
+        chartDir,
+        '--set',
+        'monitoring.prometheusRule.enabled=true',
+        ...apis,
+      ];
+      const out = helm([...args, ...extra]);
+      if (out.code !== 0) throw new Error(out.stderr);
+      const spec = docs(out.stdout).find((d) => d.kind === 'PrometheusRule')?.spec as Rules;
+      return spec.groups
+        .flatMap((g) => g.rules as { alert: string; expr: string; for?: string }[])
+        .find((r) => r.alert === 'TrackerIngestSpoolFilling');
+    };
+    const byDefault = spoolRule();
+    expect(byDefault).toMatchObject({ for: '5m' });
+    expect(byDefault?.expr).toBe(
+      'max by (namespace, pod) (tracker_datapath_spool_bytes / tracker_datapath_spool_max_bytes) > 0.8',
+    );
+    expect(metricNames(byDefault?.expr ?? '')).toEqual([
+      'tracker_datapath_spool_bytes',
+      'tracker_datapath_spool_max_bytes',
+    ]);
+    const ratio = (v: number) => ['--set-json', `monitoring.prometheusRule.spoolFullRatio=${v}`];
+    expect(spoolRule(ratio(0.95))?.expr).toMatch(/ > 0\.95$/);
+    const tooMuch = helm(['lint', chartDir, ...ratio(1.5)]);
+    expect(tooMuch.code).not.toBe(0);
+    expect(tooMuch.stdout + tooMuch.stderr).toMatch(/spoolFullRatio': maximum/);
+  });
+
+  it('render none of them by default, even where the Prometheus Operator is installed', () => {
+    const kinds = docs(renderChart('monitoring', {}, 'tracker', MONITORING_APIS)).map(
+      (d) => `${d.kind}/${d.metadata.name}`,
+    );
+    expect(kinds.filter((k) => /PodMonitor|ServiceMonitor|PrometheusRule|dashboard/.test(k))).toEqual([]);
   });
 
   it('refuse an unknown monitoring value', () => {
@@ -109,6 +148,11 @@ describe('every metric a dashboard or an alert uses is exported', () => {
   afterAll(async () => {
     await operator?.stop();
     await live?.close();
+  });
+
+  it('the live ingest exports its spool limit as configured (spool.maxBytes, by default 1 GiB)', async () => {
+    const text = await (await fetch(`${live.url}/metrics`)).text();
+    expect(text).toMatch(/^tracker_datapath_spool_max_bytes 1073741824$/m);
   });
 
   it.each([

@@ -12,14 +12,25 @@ export function helm(args: readonly string[]): HelmResult {
 
 export const chartDir = new URL('../tracker-operator/', import.meta.url).pathname;
 
-/** `helm template` of the chart with --set overrides; throws with helm's message on failure. */
+/** The Prometheus Operator's kinds the chart can render, as `--api-versions` names them. */
+export const MONITORING_APIS = ['PodMonitor', 'ServiceMonitor', 'PrometheusRule'].map(
+  (kind) => `monitoring.coreos.com/v1/${kind}`,
+);
+
+/**
+ * `helm template` of the chart with --set overrides, as for a cluster that also serves `apiVersions`
+ * (`group/version/Kind`); throws with helm's message on failure.
+ */
 export function renderChart(
   namespace: string,
   set: Record<string, string> = {},
   release = 'tracker',
+  apiVersions: readonly string[] = [],
 ): string {
   const sets = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-  const res = helm(['template', release, chartDir, '--namespace', namespace, '--include-crds', ...sets]);
+  const apis = apiVersions.flatMap((v) => ['--api-versions', v]);
+  const args = ['template', release, chartDir, '--namespace', namespace, '--include-crds', ...sets, ...apis];
+  const res = helm(args);
   if (res.code !== 0) throw new Error(`helm template: ${res.stderr.trim()}`);
   return res.stdout;
 }

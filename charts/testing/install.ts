@@ -7,30 +7,38 @@ import { renderChart } from './helm.ts';
 
 export type ChartDoc = {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   data?: Record<string, string>;
-  rules?: { resources: string[] }[];
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
 };
 
-/** Apply the rendered chart for real (optionally edited) and return its documents. */
+export interface InstallOptions {
+  /** Chart values (--set). */
+  readonly values?: Record<string, string>;
+  /** Edits the rendered documents before they are applied (a rule removed, ...). */
+  readonly edit?: (docs: ChartDoc[]) => void;
+}
+
+/** Apply the rendered chart for real (optionally edited) as `release` in `ns`; returns its documents. */
 export function installChart(
   kubeconfig: string,
   release: string,
   ns: string,
-  edit?: (docs: ChartDoc[]) => void,
+  o: InstallOptions = {},
 ): ChartDoc[] {
-  const docs = parseAllDocuments(renderChart(ns, {}, release))
+  const docs = parseAllDocuments(renderChart(ns, o.values ?? {}, release))
     .map((d) => d.toJS() as ChartDoc | null)
     .filter((d): d is ChartDoc => d !== null && d.kind !== 'CustomResourceDefinition');
-  edit?.(docs);
-  const args = ['apply', '--server-side', '--field-manager=helm-test', '-n', ns, '-f', '-'];
+  o.edit?.(docs);
+  // Every namespaced template names its namespace (the release's, or the watched one for its Role).
+  const args = ['apply', '--server-side', '--field-manager=helm-test', '-f', '-'];
   kubectlOk(kubeconfig, args, docs.map((d) => stringify(d)).join('---\n'));
   return docs;
 }
 
 /** The operator configuration the chart's ConfigMap carries. */
 export function chartOperatorConfig(docs: readonly ChartDoc[]): Record<string, unknown> {
-  const cm = docs.find((d) => d.kind === 'ConfigMap');
+  const cm = docs.find((d) => d.kind === 'ConfigMap' && d.data?.['config.yaml'] !== undefined);
   return parse(cm?.data?.['config.yaml'] ?? '{}') as Record<string, unknown>;
 }
 

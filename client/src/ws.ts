@@ -1,6 +1,6 @@
 // WebSocket transport: each batch is one binary frame (u32 LE size + LZ4 block of the JSON array) whose
 // first event carries an `ack` id; the ingest answers `{ack, eids}` once the batch is durable, or
-// `{ack, error}`. Until a frame is acknowledged its events stay queued. When the socket cannot be opened
+// `{ack, error, message}` when it refuses the frame. Until a frame is acknowledged its events stay queued. When the socket cannot be opened
 // the batch goes over HTTP instead, and the socket is not retried for a while.
 import { lz4Frame } from './lz4.ts';
 import type { Result, Transport } from './transport.ts';
@@ -30,8 +30,9 @@ export function wsTransport(endpoint: string, http: Transport): Transport {
     } catch {
       return;
     }
-    // The ingest handles a connection's frames in order and answers each, so a refusal it could not tie
-    // to an ack (a frame refused before its ack was read) belongs to the oldest frame still waiting.
+    // Every answer carries its frame's ack id, refusals too, except for a frame the ingest could not read
+    // at all (not JSON, not LZ4): it answers a connection's frames in order, so that one belongs to the
+    // oldest frame still waiting.
     const ack = msg.ack ?? (msg.error === undefined ? undefined : waiting.keys().next().value);
     const done = ack === undefined ? undefined : waiting.get(ack);
     if (!done) return;

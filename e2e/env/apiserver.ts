@@ -61,7 +61,9 @@ function apiserverArgs(
     `--service-account-signing-key-file=${keys.key}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     '--allow-privileged=true',
-    '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,ResourceQuota',
+    // OwnerReferencesPermissionEnforcement, as hardened clusters (OpenShift) run it: setting an
+    // ownerReference with blockOwnerDeletion needs update on the owner's finalizers, which the chart grants.
+    '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,ResourceQuota,OwnerReferencesPermissionEnforcement',
     '--v=1',
   ];
 }

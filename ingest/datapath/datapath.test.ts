@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { Row, Store } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
@@ -143,6 +144,28 @@ describe('createDataPath (scripted store)', () => {
       err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
     expect(isIngestError(err, 'OVERLOADED')).toBe(true);
     expect(err).toMatchObject({ statusCode: 503, retryAfterS: 3 });
+    await dp.close(100);
+  });
+
+  // The spool-filling alert had to compare spool bytes with a fixed byte count, because nothing said what
+  // the spool's limit was; it is exported next to the bytes so the alert is a ratio of it.
+  it('exports the configured spool limit next to the spool bytes, so their ratio says how full it is', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const registry = new Registry();
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const dp = await createDataPath(config(dir, { spool: { maxBytes: 2_097_152 } }), {
+      store,
+      migrate: false,
+      registry,
+    });
+    await dp.append('events', [event(1, { url: 'x'.repeat(100_000) })]);
+    const value = async (name: string) =>
+      (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? Number.NaN;
+    expect(await value('tracker_datapath_spool_max_bytes')).toBe(2_097_152);
+    const ratio = (await value('tracker_datapath_spool_bytes')) / 2_097_152;
+    expect(ratio).toBeGreaterThan(0.04);
+    expect(ratio).toBeLessThan(1);
     await dp.close(100);
   });
 

@@ -132,6 +132,7 @@ class Pipeline implements DataPath {
     this.#metrics.bind({
       queues: () => this.status().queues,
       spoolBytes: () => deps.spool.bytes,
+      spoolMaxBytes: () => config.spool.maxBytes,
       memoryBytes: () => deps.spool.memoryBytes,
       breakerState: () => this.#breaker.state,
     });

@@ -6,6 +6,8 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export interface MetricSources {
   queues(): Record<string, { rows: number; bytes: number }>;
   spoolBytes(): number;
+  /** The configured spool limit (spool.maxBytes): appends above it are refused with 503. */
+  spoolMaxBytes(): number;
   memoryBytes(): number;
   breakerState(): 'closed' | 'open' | 'half-open';
 }
@@ -91,6 +93,16 @@ export function createMetrics(registry: Registry = new Registry()) {
     registers,
     collect() {
       this.set(sources?.spoolBytes() ?? 0);
+    },
+  });
+  // Exported so that an alert can say how FULL the spool is (bytes / max bytes): a byte threshold in the
+  // alert would have to be kept in step with each ingest's spool.maxBytes by hand.
+  new Gauge({
+    name: 'tracker_datapath_spool_max_bytes',
+    help: 'The spool limit (spool.maxBytes): above it appends are refused with 503.',
+    registers,
+    collect() {
+      this.set(sources?.spoolMaxBytes() ?? 0);
     },
   });
   new Gauge({

@@ -68,10 +68,14 @@ export function ingestDashboard(): Dashboard {
       },
       {
         title: 'Spool bytes',
-        description: 'Bytes held by the spool, per pod. It grows while the store is slow or down.',
+        description:
+          'Bytes held by the spool, per pod, and its limit (spool.maxBytes; above it the ingest answers 503). It grows while the store is slow or down.',
         kind: 'timeseries',
         unit: 'bytes',
-        queries: [{ expr: `sum by (pod) (tracker_datapath_spool_bytes{${NS}})`, legend: '{{pod}}' }],
+        queries: [
+          { expr: `sum by (pod) (tracker_datapath_spool_bytes{${NS}})`, legend: '{{pod}}' },
+          { expr: `max by (pod) (tracker_datapath_spool_max_bytes{${NS}})`, legend: '{{pod}} limit' },
+        ],
       },
       {
         title: 'Queue depth',

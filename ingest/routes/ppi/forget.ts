@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
+import { bearerKey } from '../../auth/bearer.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { asUuid, newId } from '../../model/ids.ts';
@@ -35,9 +36,9 @@ async function authorise(
   vid: string | undefined,
   token: string | undefined,
 ): Promise<string | undefined> {
-  const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (auth !== undefined) {
-    const who = await deps.apiKeys.verify(auth);
+  const key = bearerKey(req.headers.authorization);
+  if (key !== undefined) {
+    const who = await deps.apiKeys.verify(key);
     if (who === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
     return who.oid;
   }

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Principal } from '../../auth/api-keys.ts';
+import { bearerKey } from '../../auth/bearer.ts';
 import { type PathCredentials, pathPrincipal } from '../../auth/path-credentials.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -34,10 +35,9 @@ const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ m
 async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
   if (creds !== undefined)
     return pathPrincipal(creds, deps.repositories.accounts, deps.config.apiKeys.allowPathCredentials);
-  const auth = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S{8,512})$/i.exec(auth);
-  if (m?.[1] === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
-  const principal = await deps.apiKeys.verify(m[1]);
+  const key = bearerKey(req.headers.authorization);
+  if (key === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
+  const principal = await deps.apiKeys.verify(key);
   if (principal === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
   return principal;
 }

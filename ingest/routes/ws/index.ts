@@ -1,7 +1,7 @@
 // GET /tr/v1/ws: WebSocket event stream. Every message is a client event built from the upgrade request
 // (IP, cookies, path, query) plus the message. Origins are checked against domains.websocketOrigins (a
 // browser sends any page's cookies along), frames are size-limited by the ws server itself (maxPayload), and a
-// message carrying `ack` gets `{ack, eid}` back once durable — or `{ack, error, message}`.
+// message carrying `ack` gets `{ack, eids}` back once durable, or `{ack, error, message}` when refused.
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
@@ -29,6 +29,17 @@ interface Session {
   readonly socket: WebSocket;
 }
 
+/**
+ * The ack id a frame asks for: on its event, or on the first event of an array. Read before the frame's
+ * shape is checked, so that a frame refused for its shape (too many events, an element that is not an
+ * event) is answered with it too; only a frame that is not JSON at all is answered without one.
+ */
+function ackOf(parsed: unknown): unknown {
+  const first: unknown = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) return undefined;
+  return (first as Record<string, unknown>).ack;
+}
+
 function reply(socket: WebSocket, body: object): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(body));
 }
@@ -45,11 +56,11 @@ async function onMessage(
   let ack: unknown;
   try {
     const parsed = decodeFrame(data, isBinary, deps.config.websocket.maxDecompressedBytes);
+    ack = ackOf(parsed);
     const events = bodyEvents(parsed);
     if (events === undefined || events.length > deps.config.server.maxBatchEvents) {
       throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
     }
-    ack = events[0]?.ack;
     const stored = await tracking.track(
       tracking.bindSite(
         events.map((e) => ({ ...s.base, ...e })),

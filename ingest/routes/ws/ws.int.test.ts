@@ -6,6 +6,7 @@ import { compressSync } from 'lz4-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../app.ts';
+import { IngestError } from '../../errors.ts';
 import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
 import { testDeps } from '../../testing/deps.ts';
 
@@ -19,6 +20,8 @@ beforeAll(async () => {
     await testDeps(dp, {
       domains: { websocketOrigins: ['https://app.example'] },
       websocket: { maxFrameBytes: 64 * 1024, maxDecompressedBytes: 64 * 1024 },
+      server: { maxBatchEvents: 3 },
+      sites: { keys: [{ key: 'ws_site_key', oid: '0a000000-0000-4000-8000-0000000000d4' }] },
     }),
   );
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -83,6 +86,48 @@ describe('WebSocket', () => {
     expect(await next(ws)).toMatchObject({ error: 'INVALID_FRAME' });
     ws.send(JSON.stringify({ ename: 'after', ack: 2 }));
     expect(await next(ws)).toMatchObject({ ack: 2 });
+    ws.close();
+  });
+
+  // A client that asked for acks matches each answer to its frame by the ack id. Refusals of a frame's
+  // shape were answered without it (the ack was read only once the shape was accepted), so the client
+  // had to guess which frame an error belonged to.
+  it.each([
+    [
+      'more events than server.maxBatchEvents',
+      [{ ename: 'a', ack: 'many' }, {}, {}, {}],
+      'many',
+      'INVALID_FRAME',
+    ],
+    [
+      'an array holding something that is not an event',
+      [{ ename: 'a', ack: 'mixed' }, 'x'],
+      'mixed',
+      'INVALID_FRAME',
+    ],
+    ['an unknown site key', { ename: 'a', site_key: 'not_a_known_key', ack: 'key' }, 'key', 'UNAUTHORIZED'],
+    ['a full spool', { ename: 'a', ack: 'full' }, 'full', 'OVERLOADED'],
+  ])('answers a frame refused for %s with the ack id it was sent with', async (_why, frame, ack, error) => {
+    if (error === 'OVERLOADED') dp.failWith(new IngestError('OVERLOADED', 'spool full'));
+    const ws = await open();
+    try {
+      ws.send(lz4Frame(frame));
+      expect(await next(ws)).toMatchObject({ ack, error });
+    } finally {
+      dp.failWith(undefined);
+      ws.close();
+    }
+  });
+
+  it('answers a frame that is not JSON without an ack id (there is none to read), in order', async () => {
+    const ws = await open();
+    const replies: unknown[] = [];
+    ws.on('message', (d) => replies.push(JSON.parse(String(d))));
+    ws.send('{"ename": "cut", "ack": 7');
+    ws.send(JSON.stringify({ ename: 'after', ack: 8 }));
+    await expect.poll(() => replies.length).toBe(2);
+    expect(replies[0]).toEqual({ error: 'INVALID_FRAME', message: 'frame is not valid JSON' });
+    expect(replies[1]).toMatchObject({ ack: 8 });
     ws.close();
   });
 
