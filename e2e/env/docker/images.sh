@@ -35,6 +35,15 @@ build() {
   echo "${var}_IMAGE=$tag"
 }
 
+# Every rebuild leaves the previous build's stage images behind, untagged (the legacy builder's cache): on
+# the test environment's private engine, those a day old are removed, so the cache keeps what today's
+# builds reuse (npm installs of an unchanged lock, the runtime stage) without growing by an image set per
+# change. An engine that was already answering is someone else's: its images are left alone.
+prune_stale() {
+  [ "${DOCKER_HOST:-}" = "unix://${TRACKER_CACHE:-$HOME/.cache/tracker}/docker/docker.sock" ] || return 0
+  docker image prune -f --filter until=24h >/dev/null || log "could not remove stale build images (ignored)"
+}
+
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(ingest ingest-embedded operator clickhouse-standin)
 for t in "${targets[@]}"; do
@@ -47,3 +56,4 @@ for t in "${targets[@]}"; do
     *) log "unknown image $t" && exit 2 ;;
   esac
 done
+prune_stale
