@@ -10,6 +10,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiverDouble } from '../ingest/destinations/testing/receiver-double.ts';
+import { percentile } from './lib/stats.ts';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -37,9 +38,6 @@ async function serve(scenario: Scenario, graphUrl: string): Promise<void> {
   const live = await startLive({ batching, destinations }, dir);
   process.send?.({ port: Number(new URL(live.url).port) });
 }
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 async function load(port: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -76,7 +74,7 @@ async function load(port: number) {
   const ms = performance.now() - t0;
   agent.destroy();
   const sorted = latencies.sort((a, b) => a - b);
-  return { rps: (latencies.length / ms) * 1000, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99) };
+  return { rps: (latencies.length / ms) * 1000, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
 }
 
 async function metric(port: number, pattern: RegExp): Promise<number> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EmbeddedStore, openReader, type SqlReader } from '../store/index.ts';
+import { percentile } from './lib/stats.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '15' }, 'read-threads': { type: 'string', default: '1' } },
@@ -62,9 +63,8 @@ async function readLoop(read: () => Promise<unknown>): Promise<number> {
   return n;
 }
 
-const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor((a.length * p) / 100))] ?? 0;
 function line(name: string, ms: number[], reads?: number): void {
-  const lat = `p50 ${pct(ms, 50).toFixed(1)} ms, p99 ${pct(ms, 99).toFixed(1)} ms, max ${(ms.at(-1) ?? 0).toFixed(1)} ms`;
+  const lat = `p50 ${percentile(ms, 0.5).toFixed(1)} ms, p99 ${percentile(ms, 0.99).toFixed(1)} ms, max ${(ms.at(-1) ?? 0).toFixed(1)} ms`;
   const during = reads === undefined ? '' : `; ${reads} heavy reads ran meanwhile`;
   console.log(
     `${name.padEnd(34)} ${String(ms.length).padStart(5)} inserts of 100 rows in ${seconds} s: ${lat}${during}`,

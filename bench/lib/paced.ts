@@ -4,6 +4,7 @@
 //   node bench/lib/paced.ts <url> <rate/s> <seconds> <max connections> <body file>  → one JSON line
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { loadResult } from './stats.ts';
 
 const [url = '', rateText = '100', secondsText = '5', connText = '64', bodyFile] = process.argv.slice(2);
 const rate = Number(rateText);
@@ -53,16 +54,5 @@ while (performance.now() < end) {
 }
 await Promise.all(inflight);
 agent.destroy();
-latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 const seconds = (performance.now() - start) / 1000;
-console.log(
-  JSON.stringify({
-    requests: latencies.length,
-    rps: latencies.length / seconds,
-    p50: pct(0.5),
-    p99: pct(0.99),
-    p999: pct(0.999),
-    errors,
-  }),
-);
+console.log(JSON.stringify(loadResult(latencies, seconds, errors)));

@@ -2,6 +2,7 @@
 // 100-event frame with an `ack` and wait for the ack (sent once the events are durable) before the next.
 //   node bench/lib/ws-load.ts <ws url> <connections> <seconds> <events per frame>  → one JSON line
 import WebSocket from 'ws';
+import { loadResult } from './stats.ts';
 
 const [url = '', connText = '16', secondsText = '5', eventsText = '100'] = process.argv.slice(2);
 const events = Number(eventsText);
@@ -32,15 +33,4 @@ async function connection(): Promise<void> {
 const t0 = performance.now();
 await Promise.all(Array.from({ length: Number(connText) }, connection));
 const seconds = (performance.now() - t0) / 1000;
-latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-console.log(
-  JSON.stringify({
-    requests: latencies.length,
-    rps: latencies.length / seconds,
-    p50: pct(0.5),
-    p99: pct(0.99),
-    p999: pct(0.999),
-    errors,
-  }),
-);
+console.log(JSON.stringify(loadResult(latencies, seconds, errors)));

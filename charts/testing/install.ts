@@ -42,6 +42,29 @@ export function chartOperatorConfig(docs: readonly ChartDoc[]): Record<string, u
   return parse(cm?.data?.['config.yaml'] ?? '{}') as Record<string, unknown>;
 }
 
+/**
+ * The chart's operator configuration as a test runs it: short leader-election and queue timings, the test
+ * seam (replica DNS → ClickHouse test double) and the given HTTP address; everything else is the chart's.
+ */
+export function testOperatorConfig(
+  chart: Record<string, unknown>,
+  endpoints: Record<string, string>,
+  http: { port: number; host: string },
+): Record<string, unknown> {
+  return {
+    ...chart,
+    http,
+    leaderElection: {
+      ...(chart.leaderElection as object),
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: 250,
+    },
+    queue: { backoffBaseMs: 100, backoffMaxMs: 2000, progressRequeueMs: 500 },
+    clickhouse: { schemaMode: 'per-replica', endpoints },
+  };
+}
+
 /** A token of the ServiceAccount (TokenRequest API), as the kubelet would mount it. */
 export async function serviceAccountToken(rest: KubeRest, ns: string, sa: string): Promise<string> {
   const path = `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`;

@@ -12,7 +12,13 @@ import { startDoubles } from '../../operator/testing/clickhouse-doubles.ts';
 import { restFor } from '../../operator/testing/harness.ts';
 import { type OperatorProcess, startOperatorProcess } from '../../operator/testing/process.ts';
 import { startVolumeBinder } from '../../operator/testing/volume-binder.ts';
-import { type ChartDoc, chartOperatorConfig, installChart, serviceAccountToken } from './install.ts';
+import {
+  type ChartDoc,
+  chartOperatorConfig,
+  installChart,
+  serviceAccountToken,
+  testOperatorConfig,
+} from './install.ts';
 
 export interface AsChartOptions {
   /** Chart values (--set); `watchNamespace` is set to the app namespace when `namespaced`. */
@@ -57,19 +63,9 @@ export async function operatorAsChart(o: AsChartOptions): Promise<AsChart> {
   const token = await serviceAccountToken(rest, sysNs, fullname);
   const env = { apiserverUrl: inject('apiserverUrl'), caFile: inject('apiserverCaFile'), token };
   const op = await startOperatorProcess(env, {
-    ...chartConfig,
+    ...testOperatorConfig(chartConfig, doubles.endpoints, { port: 0, host: '127.0.0.1' }),
     identity: `${release}-0`,
     logLevel: 'error',
-    http: { port: 0, host: '127.0.0.1' },
-    // Test timings and the test seam (replica DNS → test double); everything else is the chart's config.
-    leaderElection: {
-      ...(chartConfig.leaderElection as object),
-      leaseDurationMs: 3000,
-      renewDeadlineMs: 2000,
-      retryPeriodMs: 250,
-    },
-    queue: { backoffBaseMs: 100, backoffMaxMs: 2000, progressRequeueMs: 500 },
-    clickhouse: { schemaMode: 'per-replica', endpoints: doubles.endpoints },
   });
   return {
     rest,

@@ -68,19 +68,20 @@ export function delivery(maxEvents: number, defaultEvents: number) {
 
 export type Delivery = Static<ReturnType<typeof delivery>>;
 
-const ActionSource = Type.Union(
-  [
-    'website',
-    'app',
-    'email',
-    'phone_call',
-    'chat',
-    'physical_store',
-    'system_generated',
-    'business_messaging',
-    'other',
-  ].map((s) => Type.Literal(s)),
-);
+/** The action_source values Facebook's Conversions API accepts. */
+export const ACTION_SOURCES: readonly string[] = [
+  'website',
+  'app',
+  'email',
+  'phone_call',
+  'chat',
+  'physical_store',
+  'system_generated',
+  'business_messaging',
+  'other',
+];
+
+const ActionSource = Type.Union(ACTION_SOURCES.map((s) => Type.Literal(s)));
 
 /** Tracker event names (lower case) → Facebook standard events; other names are sent as they are. */
 const STANDARD_EVENTS: Record<string, string> = {

@@ -12,7 +12,12 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { namesOf } from '../../cdk8s/names.ts';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
-import { chartOperatorConfig, installChart, serviceAccountToken } from '../../charts/testing/install.ts';
+import {
+  chartOperatorConfig,
+  installChart,
+  serviceAccountToken,
+  testOperatorConfig,
+} from '../../charts/testing/install.ts';
 import { createNamespace, installCrd } from '../../crds/testing/kube.ts';
 import { startDoubles } from '../../operator/testing/clickhouse-doubles.ts';
 import { createTc, restFor, waitForCondition } from '../../operator/testing/harness.ts';
@@ -58,21 +63,9 @@ describe('the operator image', () => {
       await serviceAccountToken(rest, sysNs, `${release}-tracker-operator`),
       sysNs,
     );
-    const chart = chartOperatorConfig(docs);
-    // The chart's configuration, plus the test seam (replica DNS → test double), test timings and a free
-    // port (the container shares the host's network with everything else here).
-    const config = {
-      ...chart,
-      http: { port: await freePort(), host: '127.0.0.1' },
-      leaderElection: {
-        ...(chart.leaderElection as object),
-        leaseDurationMs: 3000,
-        renewDeadlineMs: 2000,
-        retryPeriodMs: 250,
-      },
-      queue: { backoffBaseMs: 100, backoffMaxMs: 2000, progressRequeueMs: 500 },
-      clickhouse: { schemaMode: 'per-replica', endpoints: doubles.endpoints },
-    };
+    // A free port: the container shares the host's network with everything else here.
+    const http = { port: await freePort(), host: '127.0.0.1' };
+    const config = testOperatorConfig(chartOperatorConfig(docs), doubles.endpoints, http);
     const configFile = join(sa, '..', 'config.yaml');
     writeFileSync(configFile, stringify(config));
     const apiserver = new URL(inject('apiserverUrl'));

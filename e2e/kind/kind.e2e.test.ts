@@ -23,6 +23,9 @@ const kubeconfig = env('KUBECONFIG');
 const ns = 'tracker-e2e';
 const name = 'e2e';
 const k = (...args: string[]) => kubectlOk(kubeconfig, args);
+/** A merge patch of the TrackerCluster's spec, as a user would apply it. */
+const patchSpec = (spec: object) =>
+  k('patch', 'trackercluster', name, '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec }));
 const timings: Record<string, number> = {};
 
 afterAll(() => {
@@ -249,17 +252,7 @@ describe('Tracker on a kind cluster', () => {
     const before = ingestPods();
     const send = background(sender('kind_roll', 100_000, 4));
     // Any change of spec.ingest.config changes the ConfigMap hash on the pod template: a rolling update.
-    k(
-      'patch',
-      'trackercluster',
-      name,
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { ingest: { config: { rateLimits: { burst: 5000 } } } } }),
-    );
+    patchSpec({ ingest: { config: { rateLimits: { burst: 5000 } } } });
     await eventually('a new ingest pod', () => ingestPods().some((p) => !before.includes(p)));
     await until('the rollout', ['rollout', 'status', `deployment/${names.ingest}`, '-n', ns]);
     await eventually('the old ingest pods to be gone', () => ingestPods().every((p) => !before.includes(p)));
@@ -275,17 +268,7 @@ describe('Tracker on a kind cluster', () => {
   });
 
   it('scales the ingest to 2 replicas', async () => {
-    k(
-      'patch',
-      'trackercluster',
-      name,
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"ingest":{"replicas":2}}}',
-    );
+    patchSpec({ ingest: { replicas: 2 } });
     await eventually(
       'the Deployment to want 2',
       () => k('get', 'deployment', names.ingest, '-n', ns, '-o', 'jsonpath={.spec.replicas}') === '2',

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSelfSignedCert } from '../../e2e/support/tls-cert.ts';
 import { buildApp } from '../app.ts';
 import { createDataPathDouble } from '../testing/datapath-double.ts';
 import { testDeps } from '../testing/deps.ts';
@@ -17,31 +18,9 @@ const files = { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') };
 
 function makeCert(cn: string): void {
   // written aside, then renamed into place, as a Secret volume update swaps whole files
-  const crt = join(dir, `${cn}.crt`);
-  const key = join(dir, `${cn}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      key,
-      '-out',
-      crt,
-    ],
-    { stdio: 'ignore' },
-  );
-  renameSync(key, files.keyFile);
-  renameSync(crt, files.certFile);
+  const aside = writeSelfSignedCert(mkdtempSync(join(dir, `${cn}-`)), cn);
+  renameSync(aside.keyFile, files.keyFile);
+  renameSync(aside.certFile, files.certFile);
 }
 
 function peerCn(port: number): Promise<string> {

@@ -9,7 +9,10 @@
 //                     client_ip_address as stored (after privacy.ipMode); fbc built from fbclid when
 //                     no _fbc cookie came: fb.1.<event time in ms>.<fbclid>
 //   custom_data       the destination's customData keys of params
-import type { FacebookDestination } from '../../../common/config/destinations.ts';
+import {
+  ACTION_SOURCES as actionSources,
+  type FacebookDestination,
+} from '../../../common/config/destinations.ts';
 import type { StoredEvent } from '../contract.ts';
 import { eventTimeMs } from '../select.ts';
 import { hashUserData } from './user-data.ts';
@@ -17,17 +20,7 @@ import { hashUserData } from './user-data.ts';
 export type ServerEvent = Record<string, unknown>;
 type Obj = Record<string, unknown>;
 
-const ACTION_SOURCES = new Set([
-  'website',
-  'app',
-  'email',
-  'phone_call',
-  'chat',
-  'physical_store',
-  'system_generated',
-  'business_messaging',
-  'other',
-]);
+const ACTION_SOURCES = new Set(actionSources);
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Facebook refuses a whole request when one event_time is more than seven days old. */
 export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
