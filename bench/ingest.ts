@@ -13,6 +13,19 @@ export const SERVER_CPU = 1;
 export const LOAD_CPU = 0;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
+/**
+ * BENCH_PHASES runs only the named load phases (comma-separated), so one phase can be measured or profiled
+ * on its own: `<server>:<what>` with server bare, durable, nofsync or clickhouse and what a concurrency
+ * (single events: `durable:64`), `b<conc>` (100-event batches: `durable:b64`), `half` (the open-loop row; it
+ * needs the durable c64 row, which then runs too) or `ws`. Unset: every phase. A server runs only when one
+ * of its phases does.
+ */
+const PHASES = process.env.BENCH_PHASES?.split(',').map((p) => p.trim());
+const wanted = (id: string): boolean =>
+  PHASES === undefined || PHASES.includes(id) || (id === 'durable:64' && PHASES.includes('durable:half'));
+const serverWanted = (server: string): boolean =>
+  PHASES === undefined || PHASES.some((p) => p.startsWith(`${server}:`));
+
 export interface BenchRow {
   readonly scenario: string;
   readonly server: string;
@@ -76,9 +89,15 @@ async function withServer<T>(server: Promise<Running>, run: (s: Running) => Prom
   }
 }
 
-async function httpSuite(s: Running, server: string, concs: readonly number[], batches: readonly number[]) {
+async function httpSuite(
+  s: Running,
+  server: string,
+  key: string,
+  concs: readonly number[],
+  batches: readonly number[],
+) {
   const rows: BenchRow[] = [];
-  for (const conc of concs)
+  for (const conc of concs.filter((c) => wanted(`${key}:${c}`)))
     rows.push(
       await phase(
         s,
@@ -86,7 +105,7 @@ async function httpSuite(s: Running, server: string, concs: readonly number[], b
         post(s, '/tr/v1/tr/', single, conc),
       ),
     );
-  for (const conc of batches)
+  for (const conc of batches.filter((c) => wanted(`${key}:b${c}`)))
     rows.push(
       await phase(
         s,
@@ -126,29 +145,32 @@ async function webSocket(s: Running, server: string, conc: number): Promise<Benc
 
 export async function ingestRows(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  rows.push(
-    ...(await withServer(startBareFastify(SERVER_CPU), (s) =>
-      httpSuite(s, 'bare Fastify', [1, 16, 64], [64]),
-    )),
-  );
-  rows.push(
-    ...(await withServer(startIngest('durable', SERVER_CPU), async (s) => {
-      const http = await httpSuite(s, 'ingest, durable', [1, 16, 64], [16, 64]);
-      const full = http.find((r) => r.conc === 64 && r.eventsPerRequest === 1);
-      return [
-        ...http,
-        ...(await halfLoad(s, 'ingest, durable', full)),
-        await webSocket(s, 'ingest, durable', 16),
-      ];
-    })),
-  );
+  if (serverWanted('bare'))
+    rows.push(
+      ...(await withServer(startBareFastify(SERVER_CPU), (s) =>
+        httpSuite(s, 'bare Fastify', 'bare', [1, 16, 64], [64]),
+      )),
+    );
+  if (serverWanted('durable'))
+    rows.push(
+      ...(await withServer(startIngest('durable', SERVER_CPU), async (s) => {
+        const http = await httpSuite(s, 'ingest, durable', 'durable', [1, 16, 64], [16, 64]);
+        const full = http.find((r) => r.conc === 64 && r.eventsPerRequest === 1);
+        return [
+          ...http,
+          ...(wanted('durable:half') ? await halfLoad(s, 'ingest, durable', full) : []),
+          ...(wanted('durable:ws') ? [await webSocket(s, 'ingest, durable', 16)] : []),
+        ];
+      })),
+    );
   const noSync = { spool: { fsync: false } };
-  rows.push(
-    ...(await withServer(startIngest('no-fsync', SERVER_CPU, noSync), (s) =>
-      httpSuite(s, 'ingest, spool fsync off', [1, 64], [64]),
-    )),
-  );
-  rows.push(...(await clickhouseStore()));
+  if (serverWanted('nofsync'))
+    rows.push(
+      ...(await withServer(startIngest('no-fsync', SERVER_CPU, noSync), (s) =>
+        httpSuite(s, 'ingest, spool fsync off', 'nofsync', [1, 64], [64]),
+      )),
+    );
+  if (serverWanted('clickhouse')) rows.push(...(await clickhouseStore()));
   for (const r of rows) {
     const bare = rows.find(
       (b) => b.server === 'bare Fastify' && b.conc === r.conc && b.eventsPerRequest === r.eventsPerRequest,
@@ -165,7 +187,7 @@ async function clickhouseStore(): Promise<BenchRow[]> {
   try {
     const store = { store: { kind: 'clickhouse', url: stand.url, database: 'tracker' } };
     return await withServer(startIngest('clickhouse', SERVER_CPU, store), (s) =>
-      httpSuite(s, 'ingest, clickhouse store', [64], [64]),
+      httpSuite(s, 'ingest, clickhouse store', 'clickhouse', [64], [64]),
     );
   } finally {
     await stand.stop();

@@ -4,11 +4,12 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { lazyChildLogger } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { clientRoutes } from './routes/client/index.ts';
@@ -30,6 +31,10 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   const { server } = deps.config;
   return {
     logger: opts.logger ?? false,
+    // Requests are counted and timed by metrics, and failures logged by the error handler: a log line
+    // per request (two, at info) would cost a busy ingest more than handling the event itself.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: server.bodyLimitBytes,
     // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
@@ -43,10 +48,12 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
 }
 
 function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (req, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown';
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    done();
   });
 }
 

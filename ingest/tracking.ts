@@ -91,6 +91,7 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
       events.map((e) => e.row),
     );
     const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+    if (messaging.length === 0) return;
     await Promise.all(
       (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
         append(

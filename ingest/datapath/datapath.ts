@@ -99,6 +99,8 @@ class Pipeline implements DataPath {
   readonly #deadLetters: DeadLetterFile;
   readonly #gate: FlushGate;
   readonly #queues = new Map<string, Promise<TableQueue>>();
+  /** The queues already opened, so an append to one waits for nothing but its own write. */
+  readonly #openQueues = new Map<string, TableQueue>();
   /** Per table: rows delivered since open, and the waiters for the rows recovered at open. */
   readonly #delivered = new Map<string, number>();
   readonly #recovery = new Map<string, { rows: number; done: Promise<void>; resolve: () => void }>();
@@ -147,8 +149,8 @@ class Pipeline implements DataPath {
       if (this.#draining) throw new IngestError('NOT_READY');
       const lines = this.#validate(table, rows);
       if (rows.length === 0) return;
-      const queue = await this.queue(table);
-      const log = await this.#deps.spool.log(table);
+      const queue = this.#openQueues.get(table) ?? (await this.queue(table));
+      const log = this.#deps.spool.peek(table) ?? (await this.#deps.spool.log(table));
       await log.append(lines, rows.length);
       this.#metrics.appendedRows.inc({ table }, rows.length);
       queue.notify(rows.length);
@@ -230,7 +232,7 @@ class Pipeline implements DataPath {
   async #createQueue(table: string): Promise<TableQueue> {
     const log = await this.#deps.spool.log(table);
     const settings = resolveSettings(table, this.#config.batching.tables?.[table]);
-    return new TableQueue({
+    const queue = new TableQueue({
       log,
       settings,
       clock: this.#deps.clock,
@@ -243,6 +245,8 @@ class Pipeline implements DataPath {
       },
       onError: this.#deps.onError,
     });
+    this.#openQueues.set(table, queue);
+    return queue;
   }
 
   /** The consumer's failure must not hold up the store: it is reported, and the batch goes on. */

@@ -3,9 +3,25 @@
 //   b = sha256(header names in order, excluding Cookie and Referer)[:12]
 //   c = sha256(sorted cookie names)[:12]      d = sha256(sorted cookie name=value)[:12]
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 const ZERO = '000000000000';
 const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+// A client sends the same header names (and cookie names) in every request: their hashes are remembered
+// for the last 1,024 lists (lists longer than 1 KiB are hashed each time, so the memo stays small). Cookie
+// values are never remembered.
+const NAMES_MEMO_MAX_CHARS = 1024;
+const namesMemo = new LRUCache<string, string>({ max: 1024 });
+function namesHash(names: string): string {
+  if (names.length > NAMES_MEMO_MAX_CHARS) return sha12(names);
+  let hash = namesMemo.get(names);
+  if (hash === undefined) {
+    hash = sha12(names);
+    namesMemo.set(names, hash);
+  }
+  return hash;
+}
 
 function version(httpVersion: string): string {
   if (httpVersion.startsWith('2')) return '20';
@@ -46,7 +62,7 @@ export function ja4h(method: string, httpVersion: string, rawHeaders: readonly s
   }${String(Math.min(names.length, 99)).padStart(2, '0')}${language(acceptLanguage)}`;
   const sortedNames = cookies.map((c) => c.split('=')[0] ?? '').sort();
   const sortedPairs = [...cookies].sort();
-  const c = cookies.length > 0 ? sha12(sortedNames.join(',')) : ZERO;
+  const c = cookies.length > 0 ? namesHash(sortedNames.join(',')) : ZERO;
   const d = cookies.length > 0 ? sha12(sortedPairs.join(',')) : ZERO;
-  return `${a}_${sha12(names.join(','))}_${c}_${d}`;
+  return `${a}_${namesHash(names.join(','))}_${c}_${d}`;
 }

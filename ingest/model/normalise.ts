@@ -4,8 +4,7 @@
 import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
-import { fnv1a36, normalisePii } from '../privacy/hash.ts';
-import { applyIpMode } from '../privacy/ip.ts';
+import { normalisePii } from '../privacy/hash.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
 import {
@@ -17,8 +16,9 @@ import {
   NEVER_IN_PARAMS,
   PII_HASHES,
 } from './fields.ts';
-import { asUuid, newId, uuidFromBytes } from './ids.ts';
+import { asUuid, newId } from './ids.ts';
 import { tryParseJson } from './json-text.ts';
+import { cookielessVid, geoLookup, serverColumns } from './request-columns.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 import { TZ_COUNTRY } from './tz-country.gen.ts';
@@ -95,34 +95,6 @@ function contentAsEname(cols: Obj): void {
   }
 }
 
-// Per request, not per event: every event of a batch shares its request's context, so what derives from
-// the context alone (the cookieless id, the server columns) is computed once per request.
-const cookielessIds = new WeakMap<RequestContext, Promise<string>>();
-const serverColumnsOf = new WeakMap<RequestContext, Obj>();
-const geoOf = new WeakMap<RequestContext, Promise<GeoInfo | undefined>>();
-
-function geoLookup(ctx: RequestContext, deps: EventDeps): Promise<GeoInfo | undefined> {
-  let geo = geoOf.get(ctx);
-  if (geo === undefined) {
-    geo = deps.geo.lookup(ctx.ip);
-    geoOf.set(ctx, geo);
-  }
-  return geo;
-}
-
-function cookielessVid(ctx: RequestContext, deps: EventDeps): Promise<string> {
-  let vid = cookielessIds.get(ctx);
-  if (vid === undefined) {
-    vid = deps.salts
-      .forDay(ctx.now)
-      .then((salt) =>
-        uuidFromBytes(deps.hasher.bytes('cookieless', salt.toString('hex'), ctx.host, ctx.ip, ctx.userAgent)),
-      );
-    cookielessIds.set(ctx, vid);
-  }
-  return vid;
-}
-
 async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
   const clientEid = asUuid(raw.eid);
   const eid = clientEid ?? newId();
@@ -155,26 +127,6 @@ function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
     cols.lat = geo.lat;
     cols.lon = geo.lon;
   }
-}
-
-function serverColumns(ctx: RequestContext, deps: EventDeps): Obj {
-  let server = serverColumnsOf.get(ctx);
-  if (server === undefined) {
-    server = computeServerColumns(ctx, deps);
-    serverColumnsOf.set(ctx, server);
-  }
-  return server;
-}
-
-function computeServerColumns(ctx: RequestContext, deps: EventDeps): Obj {
-  const server: Obj = {
-    hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
-    ip: applyIpMode(ctx.ip, deps.ipMode),
-    iphash: deps.ipMode === 'drop' || ctx.ip === '' ? '' : deps.hasher.hash('ip', ctx.ip),
-    ja4h: ctx.ja4h,
-  };
-  if (ctx.kind === 'client' && ctx.userAgent !== '') server.bhash = fnv1a36(ctx.userAgent.toLowerCase());
-  return server;
 }
 
 /** Parsed user agent: browser and versions always from the header, os and device unless the event says. */
@@ -229,7 +181,7 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  const geo = needsGeo(cols) && ctx.ip !== '' ? await geoLookup(ctx, deps) : undefined;
+  const geo = needsGeo(cols) ? await geoLookup(ctx, deps) : undefined;
   geoFill(cols, geo);
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
   const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
@@ -237,6 +189,7 @@ export async function normaliseEvent(
   const row: Row = {
     ...cols,
     ...serverColumns(ctx, deps),
+    ja4h: ctx.ja4h,
     eid: ids.eid,
     client_eid: ids.clientEid,
     vid: ids.vid,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 
 export const SALT_TTL_MS = 48 * 3600_000;
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface SaltStore {
   /** The salt for the UTC day containing `now` (created if missing). */
@@ -14,7 +14,18 @@ export interface SaltStore {
   days(): string[];
 }
 
-export const dayKey = (now: number) => new Date(Math.floor(now / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+let keyDay = Number.NaN;
+let keyText = '';
+
+/** The UTC day of `now` as YYYY-MM-DD (formatted once per day: every request of a day asks for it). */
+export function dayKey(now: number): string {
+  const day = Math.floor(now / DAY_MS);
+  if (day !== keyDay) {
+    keyText = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    keyDay = day;
+  }
+  return keyText;
+}
 
 export function createMemorySaltStore(): SaltStore {
   const salts = new Map<string, { salt: Buffer; createdAt: number }>();

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { disabledGeoIp } from '../geoip/geoip.ts';
+import { createHasher } from '../privacy/hash.ts';
+import { createMemorySaltStore, type SaltStore } from '../privacy/salts.ts';
+import { cookielessVid, geoLookup, serverColumns } from './request-columns.ts';
+import type { EventDeps, RequestContext } from './types.ts';
+import { createUserAgentParser } from './user-agent.ts';
+
+const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
+const DAY = 86_400_000;
+const deps = (over: Partial<EventDeps> = {}): EventDeps => ({
+  hasher: createHasher(Buffer.alloc(32, 7)),
+  salts: createMemorySaltStore(),
+  geo: disabledGeoIp,
+  consentBits: { necessary: 0, analytics: 1, marketing: 2 },
+  analyticsBit: 'analytics',
+  ipMode: 'truncate',
+  clockSkewMs: 60_000,
+  userAgent: createUserAgentParser({ parse: true, bots: 'flag', extraBotPatterns: [] }),
+  ...over,
+});
+const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
+  kind: 'client',
+  now: NOW,
+  ip: '203.0.113.77',
+  host: 'shop.example',
+  userAgent: 'Mozilla/5.0 Test',
+  acceptLanguage: '',
+  ja4h: '',
+  ...over,
+});
+
+/** A salt store that counts how often it is asked (a shared store fetches over the network). */
+function countingSalts(): SaltStore & { calls: number } {
+  const inner = createMemorySaltStore();
+  const counted = {
+    calls: 0,
+    forDay: (now: number) => {
+      counted.calls++;
+      return inner.forDay(now);
+    },
+    days: () => inner.days(),
+  };
+  return counted;
+}
+
+describe('request columns', () => {
+  it('remembered server columns equal freshly computed ones, per IP mode and hash key', () => {
+    const d = deps();
+    const first = serverColumns(ctx(), d);
+    expect(serverColumns(ctx(), d)).toEqual(first);
+    expect(serverColumns(ctx(), deps())).toEqual(first);
+    expect(first).toMatchObject({ ip: '203.0.113.0', hhash: expect.any(String), bhash: expect.any(String) });
+    expect(serverColumns(ctx(), deps({ ipMode: 'keep' })).ip).toBe('203.0.113.77');
+    expect(serverColumns(ctx(), deps({ ipMode: 'drop' }))).toMatchObject({ ip: '', iphash: '' });
+    const otherKey = serverColumns(ctx(), deps({ hasher: createHasher(Buffer.alloc(32, 8)) }));
+    expect(otherKey.iphash).not.toBe(first.iphash);
+    expect(serverColumns(ctx({ kind: 'server', userAgent: '' }), d).bhash).toBeUndefined();
+  });
+
+  it('the cookieless id asks the salt store once per day and changes with the day', async () => {
+    const salts = countingSalts();
+    const d = deps({ salts });
+    const a = await cookielessVid(ctx(), d);
+    expect(await cookielessVid(ctx({ now: NOW + 3600_000 }), d)).toBe(a);
+    expect(salts.calls).toBe(1);
+    expect(await cookielessVid(ctx({ userAgent: 'Other/1.0' }), d)).not.toBe(a);
+    expect(await cookielessVid(ctx({ ip: '198.51.100.1' }), d)).not.toBe(a);
+    const tomorrow = await cookielessVid(ctx({ now: NOW + DAY }), d);
+    expect(tomorrow).not.toBe(a);
+    expect(salts.calls).toBe(2);
+  });
+
+  it('the cookieless id is the same whether remembered or computed by another process with the salt', async () => {
+    const salts = createMemorySaltStore();
+    const a = await cookielessVid(ctx(), deps({ salts }));
+    expect(await cookielessVid(ctx(), deps({ salts }))).toBe(a);
+  });
+
+  it('without GeoIP no lookup is made', () => {
+    expect(geoLookup(ctx(), deps())).toBeUndefined();
+  });
+});

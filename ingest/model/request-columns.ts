@@ -1,0 +1,122 @@
+// What a request gives every event it carries, derived from the request alone: the server columns (host
+// hash, stored IP, IP hash, browser hash), the cookieless visitor id and the GeoIP lookup. Each is
+// computed once per request, and the first two are remembered per network identity (host, IP, user
+// agent) for the last REQUEST_MEMO_ENTRIES identities: a visitor sends many requests from one address
+// and one browser, and recomputing them cost more than the rest of a small event. Only what the keyed
+// hasher already remembers is kept (the IP and the cookieless id), never an event's contents.
+import { LRUCache } from 'lru-cache';
+import type { GeoInfo } from '../geoip/geoip.ts';
+import { fnv1a36 } from '../privacy/hash.ts';
+import { applyIpMode } from '../privacy/ip.ts';
+import { DAY_MS } from '../privacy/salts.ts';
+import { uuidFromBytes } from './ids.ts';
+import type { EventDeps, RequestContext } from './types.ts';
+
+export const REQUEST_MEMO_ENTRIES = 4096;
+
+/** The columns every event of a request shares (besides ja4h, which depends on the whole header list). */
+export interface ServerColumns {
+  readonly hhash: string;
+  readonly ip: string;
+  readonly iphash: string;
+  readonly bhash?: string;
+}
+
+interface Memo {
+  readonly server: LRUCache<string, ServerColumns>;
+  /** Cookieless ids under the salt of `day`; emptied when the day (and so the salt) changes. */
+  readonly vids: LRUCache<string, string>;
+  day: number;
+  saltHex: string;
+}
+
+// One memo per set of dependencies: the hash key, the IP mode and the salt store all shape the results.
+const memos = new WeakMap<EventDeps, Memo>();
+
+function memoOf(deps: EventDeps): Memo {
+  let memo = memos.get(deps);
+  if (memo === undefined) {
+    memo = {
+      server: new LRUCache({ max: REQUEST_MEMO_ENTRIES }),
+      vids: new LRUCache({ max: REQUEST_MEMO_ENTRIES }),
+      day: Number.NaN,
+      saltHex: '',
+    };
+    memos.set(deps, memo);
+  }
+  return memo;
+}
+
+const identity = (ctx: RequestContext) => `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}`;
+
+// Every event of a batch shares its request's context: found per context first, by identity second.
+const serverOf = new WeakMap<RequestContext, ServerColumns>();
+const vidOf = new WeakMap<RequestContext, string>();
+
+export function serverColumns(ctx: RequestContext, deps: EventDeps): ServerColumns {
+  let columns = serverOf.get(ctx);
+  if (columns !== undefined) return columns;
+  const memo = memoOf(deps);
+  const key = identity(ctx);
+  columns = memo.server.get(key);
+  if (columns === undefined) {
+    columns = computeServerColumns(ctx, deps);
+    memo.server.set(key, columns);
+  }
+  serverOf.set(ctx, columns);
+  return columns;
+}
+
+function computeServerColumns(ctx: RequestContext, deps: EventDeps): ServerColumns {
+  const columns = {
+    hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
+    ip: applyIpMode(ctx.ip, deps.ipMode),
+    iphash: deps.ipMode === 'drop' || ctx.ip === '' ? '' : deps.hasher.hash('ip', ctx.ip),
+  };
+  return ctx.kind === 'client' && ctx.userAgent !== ''
+    ? { ...columns, bhash: fnv1a36(ctx.userAgent.toLowerCase()) }
+    : columns;
+}
+
+/**
+ * HMAC(daily salt, site, IP, user agent) as a UUID: synchronous once the day's salt is known (a salt store
+ * may have to fetch it, e.g. from NATS KV, on the first request of a day).
+ */
+export function cookielessVid(ctx: RequestContext, deps: EventDeps): string | Promise<string> {
+  const memo = memoOf(deps);
+  const day = Math.floor(ctx.now / DAY_MS);
+  if (day === memo.day) return vidUnderSalt(memo, ctx, deps);
+  return deps.salts.forDay(ctx.now).then((salt) => {
+    const hex = salt.toString('hex');
+    if (hex !== memo.saltHex) memo.vids.clear();
+    memo.day = day;
+    memo.saltHex = hex;
+    return vidUnderSalt(memo, ctx, deps);
+  });
+}
+
+function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string {
+  let vid = vidOf.get(ctx);
+  if (vid !== undefined) return vid;
+  const key = identity(ctx);
+  vid = memo.vids.get(key);
+  if (vid === undefined) {
+    vid = uuidFromBytes(deps.hasher.bytes('cookieless', memo.saltHex, ctx.host, ctx.ip, ctx.userAgent));
+    memo.vids.set(key, vid);
+  }
+  vidOf.set(ctx, vid);
+  return vid;
+}
+
+const geoOf = new WeakMap<RequestContext, Promise<GeoInfo | undefined>>();
+
+/** The request's GeoIP lookup (one per request, shared by its events); undefined at once without GeoIP. */
+export function geoLookup(ctx: RequestContext, deps: EventDeps): Promise<GeoInfo | undefined> | undefined {
+  if (!deps.geo.enabled || ctx.ip === '') return undefined;
+  let geo = geoOf.get(ctx);
+  if (geo === undefined) {
+    geo = deps.geo.lookup(ctx.ip);
+    geoOf.set(ctx, geo);
+  }
+  return geo;
+}
