@@ -41,15 +41,19 @@ function load(s: Running, phase: string): () => Promise<LoadResult> {
     });
 }
 
-/** CPU seconds per thread name (utime + stime from /proc), to split the main thread from the engine's. */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * CPU seconds per thread (utime + stime from /proc), keyed by thread id with its current name: the
+ * engine renames pool threads as they pick up work, so the difference is taken per thread, then summed
+ * per name.
+ */
+function threadCpu(pid: number): Map<string, { name: string; s: number }> {
+  const out = new Map<string, { name: string; s: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+      out.set(tid, { name, s: (Number(f[11]) + Number(f[12])) / 100 });
     } catch {
       // the thread ended between the listing and the read
     }
@@ -57,13 +61,19 @@ function threadCpu(pid: number): Map<string, number> {
   return out;
 }
 
-function cpuDiff(a: Map<string, number>, b: Map<string, number>): string {
-  return [...b]
-    .map(([k, v]) => [k, v - (a.get(k) ?? 0)] as const)
+function cpuDiff(a: Map<string, { s: number }>, b: Map<string, { name: string; s: number }>): string {
+  const byName = new Map<string, number>();
+  let total = 0;
+  for (const [tid, { name, s }] of b) {
+    const d = s - (a.get(tid)?.s ?? 0);
+    total += d;
+    byName.set(name, (byName.get(name) ?? 0) + d);
+  }
+  const parts = [...byName]
     .filter(([, v]) => v >= 0.05)
     .sort((x, y) => y[1] - x[1])
-    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-    .join(', ');
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`);
+  return `total ${total.toFixed(2)}: ${parts.join(', ')}`;
 }
 
 async function run(label: string, server: Running & { dir: string }): Promise<void> {
