@@ -1,7 +1,8 @@
 // The batched half of the ingest bench on its own, one phase at a time (for profiling and
 // before/after comparisons of the 100-event paths without the whole `make bench`):
 //   node bench/batch.ts [embedded|clickhouse|all] [phase...]
-// phases: post16, post64 (100-event POST /tr/v1/str/), ws16 (100-event WebSocket frames). Prints one
+// phases: post16, post64 (100-event POST /tr/v1/str/), one64 (single-event POST /tr/v1/tr/), ws16
+// (100-event WebSocket frames). Prints one
 // line per phase: events/s, latency percentiles, the server's RSS before and its peak during the phase.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { startClickHouseStand, startIngest } from './lib/ingest-server.ts';
@@ -20,6 +21,11 @@ const batch = JSON.stringify(
   Array.from({ length: 100 }, (_, i) => ({ ename: 'bench_batch', n: i, url: 'https://x.example/p' })),
 );
 
+const single = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });
+
+/** Events per request of a phase: one for `one*`, 100 otherwise. */
+const eventsPer = (phase: string) => (phase.startsWith('one') ? 1 : 100);
+
 function load(s: Running, phase: string): () => Promise<LoadResult> {
   const conc = Number(phase.replace(/^\D+/, ''));
   if (phase.startsWith('ws'))
@@ -30,11 +36,12 @@ function load(s: Running, phase: string): () => Promise<LoadResult> {
         String(SECONDS),
         '100',
       ]);
+  const one = phase.startsWith('one');
   return () =>
     wrk({
-      url: `http://127.0.0.1:${s.port}/tr/v1/str/`,
+      url: `http://127.0.0.1:${s.port}/tr/v1/${one ? 'tr' : 'str'}/`,
       method: 'POST',
-      body: batch,
+      body: one ? single : batch,
       connections: conc,
       seconds: SECONDS,
       cpu: LOAD_CPU,
@@ -78,6 +85,7 @@ function cpuDiff(a: Map<string, { s: number }>, b: Map<string, { name: string; s
 
 async function run(label: string, server: Running & { dir: string }): Promise<void> {
   try {
+    console.log(`${label} idle (started, no load yet): RSS ${Math.round(server.rssMiB())} MiB`);
     await load(server, 'post16')().catch(() => undefined); // warm-up, unmeasured
     for (const phase of phases) {
       const before = server.rssMiB();
@@ -87,7 +95,7 @@ async function run(label: string, server: Running & { dir: string }): Promise<vo
         peak = Math.max(peak, server.rssMiB());
       }, 100);
       const r = await server.profiled(load(server, phase)).finally(() => clearInterval(sampler));
-      const eps = Math.round(r.rps * 100);
+      const eps = Math.round(r.rps * eventsPer(phase));
       console.log(
         `${label} ${phase}: ${eps} events/s p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} p999 ${r.p999.toFixed(1)} ms` +
           ` errors ${r.errors}; RSS before ${Math.round(before)} peak ${Math.round(Math.max(peak, server.rssMiB()))} MiB (hwm ${Math.round(server.peakRssMiB())})`,

@@ -1,0 +1,8 @@
+// The flags the ingest's Node process runs with: the image's ENTRYPOINT (Dockerfile.ingest), `make run`
+// and the bench harness (bench/lib/ingest-server.ts) use these; node-flags.test.ts keeps the image's
+// ENTRYPOINT and the Makefile equal to this list.
+//
+// V8 sizes the young generation for throughput: under load it grows to 32 MiB semi-spaces (64 MiB of new
+// space, resident from the first burst on) while the live heap is ~30-60 MiB. Small semi-spaces cost more
+// frequent minor collections (measured in bench/README.md, "Where the memory went").
+export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4'];
