@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopChild } from '../../e2e/env/process.ts';
+import { ingestNodeFlags } from '../../ingest/node-flags.ts';
 import { applyMigrations } from '../../schema/index.ts';
 import { createStore } from '../../store/index.ts';
 import { answers, freePort, type Running, start } from './server.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
+// INGEST_NODE_OPTIONS (space-separated) replaces the ingest's own flags, to compare others side by side.
+const nodeArgs = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean) ?? ingestNodeFlags;
 
 export async function startIngest(
   label: string,
@@ -31,6 +34,7 @@ export async function startIngest(
   const running = await start({
     label,
     script: join(root, 'ingest/server.ts'),
+    nodeArgs,
     args: ['--config', file],
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     cpu,

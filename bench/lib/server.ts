@@ -35,6 +35,8 @@ const status = (pid: number, field: string): number => {
 export interface StartOptions {
   readonly script: string;
   readonly args?: readonly string[];
+  /** Node flags before the script (e.g. V8 heap sizes). */
+  readonly nodeArgs?: readonly string[];
   readonly env?: Record<string, string>;
   readonly cpu: number;
   readonly port: number;
@@ -45,7 +47,10 @@ export interface StartOptions {
 
 export async function start(o: StartOptions): Promise<Running> {
   const profiling = process.env.PROFILE_DIR !== undefined;
-  const nodeArgs = profiling ? ['--import', new URL('./profiler.ts', import.meta.url).pathname] : [];
+  const nodeArgs = [
+    ...(o.nodeArgs ?? []),
+    ...(profiling ? ['--import', new URL('./profiler.ts', import.meta.url).pathname] : []),
+  ];
   const child: ChildProcess = spawn(
     'taskset',
     ['-c', String(o.cpu), process.execPath, ...nodeArgs, o.script, ...(o.args ?? [])],

@@ -35,6 +35,7 @@ export function compileCheck(type: string): Check {
     return (v) => (Array.isArray(v) ? v.map(check).find((e) => e !== undefined) : 'expected an array');
   }
   const base = type.replace(/\(.*$/, '');
+  if (base === 'UUID') return uuidCheck();
   const range = INT_RANGES[base];
   if (range) return (v) => checkInt(v, range);
   return SCALARS[base] ?? (() => undefined);
@@ -42,7 +43,6 @@ export function compileCheck(type: string): Check {
 
 const SCALARS: Record<string, Check> = {
   String: (v) => (typeof v === 'string' ? undefined : 'expected a string'),
-  UUID: (v) => (typeof v === 'string' && isUuidText(v) ? undefined : 'expected a UUID'),
   Float32: finite,
   Float64: finite,
   Bool: (v) => (typeof v === 'boolean' ? undefined : 'expected a boolean'),
@@ -54,6 +54,20 @@ const SCALARS: Record<string, Check> = {
 
 const HEX = new Uint8Array(128);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/**
+ * One UUID column's check. It remembers the last value it accepted: the events of one request share
+ * their visitor and session ids, so most values of a batch were checked a row before.
+ */
+function uuidCheck(): Check {
+  let accepted = '';
+  return (v) => {
+    if (v === accepted) return undefined;
+    if (typeof v !== 'string' || !isUuidText(v)) return 'expected a UUID';
+    accepted = v;
+    return undefined;
+  };
+}
 
 /** 8-4-4-4-12 hex digits (either case): every row carries several, so no regular expression. */
 function isUuidText(v: string): boolean {

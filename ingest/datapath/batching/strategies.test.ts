@@ -84,7 +84,7 @@ describe('resolveSettings', () => {
   it('takes the built-in defaults per table and applies overrides field by field', () => {
     expect(resolveSettings('events', undefined)).toMatchObject({
       strategy: 'hybrid',
-      maxRows: 100_000,
+      maxRows: 50_000,
       maxDelayMs: 10_000,
     });
     expect(resolveSettings('payments', undefined).strategy).toBe('immediate');
