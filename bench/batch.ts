@@ -109,7 +109,7 @@ async function run(label: string, server: Running & { dir: string }): Promise<vo
 }
 
 if (which === 'embedded' || which === 'all')
-  await run('embedded', await startIngest('batch', SERVER_CPU, { sql: { port: 0 }, ...overrides }));
+  await run('embedded', await startIngest('batch', SERVER_CPU, overrides));
 if (which === 'clickhouse' || which === 'all') {
   const stand = await startClickHouseStand(LOAD_CPU);
   try {

@@ -2,7 +2,7 @@
 // server, each alone on core 1, under an external load generator alone on core 0. Every row is one load
 // phase; its peak RSS is the server's highest resident size sampled during that phase (native engine
 // threads included).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify, startClickHouseStand, startIngest } from './lib/ingest-server.ts';
@@ -41,11 +41,17 @@ const single = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p
 const batch = JSON.stringify(
   Array.from({ length: 100 }, (_, i) => ({ ename: 'bench_batch', n: i, url: 'https://x.example/p' })),
 );
-const bodyFile = (body: string) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'bench-body-')), 'body.json');
-  writeFileSync(file, body);
-  return file;
-};
+/** Runs `use` with `body` in a temporary file, removed afterwards. */
+async function withBodyFile<T>(body: string, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-body-'));
+  try {
+    const file = join(dir, 'body.json');
+    writeFileSync(file, body);
+    return await use(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Runs `load` while sampling the server's RSS; the row's peak is the highest sample. */
 async function phase(
@@ -120,20 +126,13 @@ async function httpSuite(
 async function halfLoad(s: Running, server: string, full: BenchRow | undefined): Promise<BenchRow[]> {
   if (full === undefined) return [];
   const rate = Math.max(1, Math.round(full.result.rps / 2));
-  const args = [
-    `http://127.0.0.1:${s.port}/tr/v1/tr/`,
-    String(rate),
-    String(SECONDS),
-    '64',
-    bodyFile(single),
-  ];
-  return [
-    await phase(
-      s,
-      { scenario: `POST 1 event at ${rate}/s (half)`, server, conc: 64, eventsPerRequest: 1 },
-      () => nodeGenerator(LOAD_CPU, './paced.ts', args),
+  const url = `http://127.0.0.1:${s.port}/tr/v1/tr/`;
+  const row = await withBodyFile(single, (file) =>
+    phase(s, { scenario: `POST 1 event at ${rate}/s (half)`, server, conc: 64, eventsPerRequest: 1 }, () =>
+      nodeGenerator(LOAD_CPU, './paced.ts', [url, String(rate), String(SECONDS), '64', file]),
     ),
-  ];
+  );
+  return [row];
 }
 
 async function webSocket(s: Running, server: string, conc: number): Promise<BenchRow> {

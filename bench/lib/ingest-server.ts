@@ -28,6 +28,8 @@ export async function startIngest(
       server: { host: '127.0.0.1', port, stateDir: join(dir, 'state') },
       store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
       spool: { dir: join(dir, 'spool') },
+      // the read endpoint on a port of its own choosing: its default may be taken on a shared machine
+      sql: { port: 0 },
       ...config,
     }),
   );
@@ -41,7 +43,14 @@ export async function startIngest(
     port,
     ready: (p) => answers(`http://127.0.0.1:${p}/ready`),
   });
-  return { ...running, dir };
+  return {
+    ...running,
+    dir,
+    async stop() {
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startBareFastify(cpu: number): Promise<Running> {
