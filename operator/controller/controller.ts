@@ -2,7 +2,6 @@
 // runner. TrackerCluster events map to their own key; events of owned objects (label-selected, then matched
 // by the controller ownerReference) map to the owning TrackerCluster. A periodic resync enqueues every
 // TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
-import type { KubeConfig } from '@kubernetes/client-node';
 import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
@@ -19,7 +18,6 @@ import { WorkQueue } from './queue.ts';
 export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
   readonly rest: KubeRest;
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
@@ -111,9 +109,8 @@ export class Controller {
     labelSelector: string | undefined,
     onEvent: (e: InformerEvent, o: KubeObject) => void,
   ): void {
-    const { config, kc, rest, metrics, log } = this.#o;
+    const { config, rest, metrics, log } = this.#o;
     const informer = new Informer({
-      kc,
       rest,
       type: kind,
       namespace: config.namespace || undefined,
