@@ -17,7 +17,13 @@ import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
 import { freePort } from './lib/server.ts';
 
-export const CLUSTER_COUNTS = [1, 10, 50];
+/** `BENCH_CLUSTERS=50` runs one round. */
+export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number) ?? [1, 10, 50];
+/**
+ * `HEAP_SNAPSHOT_DIR=dir`: the operator writes a heap snapshot there at the start of the steady window.
+ * `OPERATOR_NODE_OPTIONS`: flags for the operator process (e.g. V8 heap sizing to compare).
+ */
+const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
 const small = { requests: { cpu: '10m', memory: '32Mi' } };
 const spec = {
@@ -41,7 +47,9 @@ export interface OperatorRow {
   /** Summed time per reconcile step, the largest first. */
   readonly steps: string;
   readonly steadyWrites: number;
+  /** Resident at rest (converged, before the steady window), and its anonymous part (heap, buffers). */
   readonly rssMiB: number;
+  readonly rssAnonMiB: number;
   readonly peakRssMiB: number;
 }
 
@@ -115,6 +123,12 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
     ]),
   );
   const port = await freePort();
+  // Inherited by the operator process only (the bench's own flags are fixed at its start).
+  const nodeOptions = [
+    process.env.OPERATOR_NODE_OPTIONS,
+    SNAPSHOT_DIR && `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${SNAPSHOT_DIR}`,
+  ].filter(Boolean);
+  if (nodeOptions.length > 0) process.env.NODE_OPTIONS = nodeOptions.join(' ');
   const op = await startOperatorProcess(
     { apiserverUrl: env.api.url, caFile: env.api.caFile, token: env.api.adminToken },
     {
@@ -144,6 +158,8 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       intervalMs: 250,
     });
     const from = Date.now();
+    const rss = { rssMiB: procStatus(op.pid, 'VmRSS'), rssAnonMiB: procStatus(op.pid, 'RssAnon') };
+    if (SNAPSHOT_DIR) process.kill(op.pid, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, STEADY_WINDOW_MS));
     return {
       clusters: n,
@@ -155,7 +171,8 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       reaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds'),
       steps: stepTimes(converged),
       steadyWrites: op.proxy.writes(from).length,
-      rssMiB: Math.round(procStatus(op.pid, 'VmRSS')),
+      rssMiB: Math.round(rss.rssMiB),
+      rssAnonMiB: Math.round(rss.rssAnonMiB),
       peakRssMiB: Math.round(procStatus(op.pid, 'VmHWM')),
     };
   } finally {

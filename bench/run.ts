@@ -48,7 +48,8 @@ function operatorLine(r: OperatorRow) {
     notes:
       `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
       `operator CPU ${(r.cpuMs / 1000).toFixed(1)} s, in reconciles ${(r.reconcileMs / 1000).toFixed(1)} s ` +
-      `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}`,
+      `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}; ` +
+      `RSS at rest ${r.rssMiB} MiB (anonymous ${r.rssAnonMiB})`,
   };
 }
 
