@@ -138,11 +138,12 @@ export class Controller {
   }
 
   /** Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to. */
-  #reaction(key: string): (() => void) | undefined {
+  #reaction(key: string): ((step: string) => void) | undefined {
     const at = this.#eventAt.get(key);
     this.#eventAt.delete(key);
     if (at === undefined) return undefined;
-    return () => this.#o.metrics.reaction.observe((performance.now() - at) / 1000);
+    this.#o.metrics.queueWait.observe((performance.now() - at) / 1000);
+    return (step) => this.#o.metrics.reaction.observe({ step }, (performance.now() - at) / 1000);
   }
 
   async #reconcile(key: string) {
