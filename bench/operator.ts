@@ -171,7 +171,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       http: { port, host: '127.0.0.1' },
       leaderElection: { enabled: false },
       // Production requeue while a gate waits (10 s): watch events, not polling, must drive progress.
-      queue: { progressRequeueMs: 10_000, workers: Number(process.env.BENCH_WORKERS ?? 16) },
+      queue: { progressRequeueMs: 10_000 },
       watch: { relistIntervalMs: 10_000 },
       clickhouse: { schemaMode: 'per-replica', endpoints },
     },
