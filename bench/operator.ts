@@ -17,7 +17,13 @@ import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
 import { freePort } from './lib/server.ts';
 
-export const CLUSTER_COUNTS = [1, 10, 50];
+/** `BENCH_CLUSTERS=50` runs one round. */
+export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number) ?? [1, 10, 50];
+/**
+ * `HEAP_SNAPSHOT_DIR=dir`: the operator writes a heap snapshot there at the start of the steady window.
+ * `OPERATOR_NODE_OPTIONS`: flags for the operator process (e.g. V8 heap sizing to compare).
+ */
+const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
 const small = { requests: { cpu: '10m', memory: '32Mi' } };
 const spec = {
@@ -38,10 +44,22 @@ export interface OperatorRow {
   readonly reconcileMs: number;
   readonly reconciles: number;
   readonly reaction: { count: number; p50: string; p99: string; max: string };
+  /** Per step that made the first write: count, p50/p99. */
+  readonly reactionBySteps: string;
+  /** The part of the reaction spent waiting for a worker (watch event → reconcile start). */
+  readonly queueWait: { count: number; p50: string; p99: string; max: string };
+  /**
+   * The operator's share of create → applied, per cluster: the summed reaction latencies divided by the
+   * clusters (each gate of one cluster waits for one reaction in sequence; the rest of the time is the
+   * control plane, kwok and the ClickHouse stand-in bringing up what was applied).
+   */
+  readonly operatorShareMs: number;
   /** Summed time per reconcile step, the largest first. */
   readonly steps: string;
   readonly steadyWrites: number;
+  /** Resident at rest (converged, before the steady window), and its anonymous part (heap, buffers). */
   readonly rssMiB: number;
+  readonly rssAnonMiB: number;
   readonly peakRssMiB: number;
 }
 
@@ -57,10 +75,18 @@ async function metrics(port: number): Promise<string> {
 }
 
 /** Quantiles of a Prometheus histogram as the bucket bound they fall under ("≤ 25 ms"). */
-export function histogramQuantiles(text: string, name: string) {
-  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))].map(
-    (m) => ({ le: m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), n: Number(m[2]) }),
-  );
+export function histogramQuantiles(text: string, name: string, only?: Record<string, string>) {
+  // Buckets summed over every label set (or only the one matching `only`), by bound.
+  const byLe = new Map<number, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\d+)`, 'gm'))) {
+    const labels = Object.fromEntries(
+      [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]),
+    );
+    if (only && Object.entries(only).some(([k, v]) => labels[k] !== v)) continue;
+    const le = labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + Number(m[2]));
+  }
+  const buckets = [...byLe].sort((a, b) => a[0] - b[0]).map(([le, n]) => ({ le, n }));
   const count = buckets.at(-1)?.n ?? 0;
   const at = (q: number) => {
     const b = buckets.find((x) => x.n >= q * count);
@@ -68,6 +94,21 @@ export function histogramQuantiles(text: string, name: string) {
     return Number.isFinite(b.le) ? `≤ ${b.le * 1000} ms` : `> ${(buckets.at(-2)?.le ?? 0) * 1000} ms`;
   };
   return { count, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+/** Reaction percentiles per step that made the first write: `keeper 50: ≤ 25 ms/≤ 100 ms`. */
+function reactionBySteps(text: string): string {
+  const steps = new Set(
+    [...text.matchAll(/^tracker_operator_reaction_seconds_count\{step="([^"]+)"\}/gm)].map(
+      (m) => m[1] as string,
+    ),
+  );
+  return [...steps]
+    .map((step) => {
+      const q = histogramQuantiles(text, 'tracker_operator_reaction_seconds', { step });
+      return `${step} ${q.count}: ${q.p50}/${q.p99}`;
+    })
+    .join(', ');
 }
 
 const sample = (text: string, metric: string) =>
@@ -115,6 +156,12 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
     ]),
   );
   const port = await freePort();
+  // Inherited by the operator process only (the bench's own flags are fixed at its start).
+  const nodeOptions = [
+    process.env.OPERATOR_NODE_OPTIONS,
+    SNAPSHOT_DIR && `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${SNAPSHOT_DIR}`,
+  ].filter(Boolean);
+  if (nodeOptions.length > 0) process.env.NODE_OPTIONS = nodeOptions.join(' ');
   const op = await startOperatorProcess(
     { apiserverUrl: env.api.url, caFile: env.api.caFile, token: env.api.adminToken },
     {
@@ -144,6 +191,8 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       intervalMs: 250,
     });
     const from = Date.now();
+    const rss = { rssMiB: procStatus(op.pid, 'VmRSS'), rssAnonMiB: procStatus(op.pid, 'RssAnon') };
+    if (SNAPSHOT_DIR) process.kill(op.pid, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, STEADY_WINDOW_MS));
     return {
       clusters: n,
@@ -153,9 +202,13 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       reconcileMs: Math.round(sample(converged, 'tracker_operator_reconcile_duration_seconds_sum') * 1000),
       reconciles: sample(converged, 'tracker_operator_reconcile_total'),
       reaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds'),
+      reactionBySteps: reactionBySteps(converged),
+      queueWait: histogramQuantiles(converged, 'tracker_operator_queue_wait_seconds'),
+      operatorShareMs: Math.round((sample(converged, 'tracker_operator_reaction_seconds_sum') * 1000) / n),
       steps: stepTimes(converged),
       steadyWrites: op.proxy.writes(from).length,
-      rssMiB: Math.round(procStatus(op.pid, 'VmRSS')),
+      rssMiB: Math.round(rss.rssMiB),
+      rssAnonMiB: Math.round(rss.rssAnonMiB),
       peakRssMiB: Math.round(procStatus(op.pid, 'VmHWM')),
     };
   } finally {

@@ -1,8 +1,8 @@
 // The REST client's wire format, against a local HTTP server that records what it receives.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeAccess } from './access.ts';
 import { KubeRest, type Verb } from './rest.ts';
 
 type Seen = { method?: string; url?: string; headers: IncomingHttpHeaders; body: string };
@@ -22,20 +22,12 @@ const verbs: Verb[] = [];
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  rest = new KubeRest(kc, (verb) => verbs.push(verb));
+  const access: KubeAccess = {
+    server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tls: { rejectUnauthorized: false },
+    authHeaders: () => ({ authorization: 'Bearer t' }),
+  };
+  rest = new KubeRest(access, (verb) => verbs.push(verb));
 });
 afterAll(async () => {
   await rest.close();
@@ -65,5 +57,56 @@ describe('KubeRest', () => {
     expect(last?.headers['content-type']).toBe(type);
     expect(last?.headers.authorization).toBe('Bearer t');
     expect(verbs.at(-1)).toBe(verb);
+  });
+});
+
+describe('KubeRest.watch', () => {
+  // A watch stream as the apiserver sends it: JSON lines, chunked anywhere (inside an object, two in one).
+  const stream = createServer((req, res) => {
+    if (req.url?.includes('resourceVersion=old')) {
+      res
+        .writeHead(410, { 'content-type': 'application/json' })
+        .end('{"reason":"Expired","message":"too old"}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const lines =
+      '{"type":"ADDED","object":{"metadata":{"name":"a"}}}\n{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"7"}}}\n{"type":"DELETED","object":{"metadata":{"name":"a"}}}';
+    res.write(lines.slice(0, 20));
+    setImmediate(() => res.end(lines.slice(20)));
+  });
+  let watcher: KubeRest;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => stream.listen(0, '127.0.0.1', resolve));
+    watcher = new KubeRest({
+      server: `http://127.0.0.1:${(stream.address() as AddressInfo).port}`,
+      tls: { rejectUnauthorized: false },
+      authHeaders: () => ({}),
+    });
+  });
+  afterAll(async () => {
+    await watcher.close();
+    stream.close();
+  });
+
+  it('hands over every line, however the stream is chunked, and resolves when the server ends it', async () => {
+    const events: string[] = [];
+    await watcher.watch<{ metadata: { name?: string } }>(
+      '/api/v1/configmaps',
+      { resourceVersion: '1' },
+      (e) => events.push(`${e.type} ${e.object.metadata.name ?? ''}`.trim()),
+      new AbortController().signal,
+    );
+    expect(events).toEqual(['ADDED a', 'BOOKMARK', 'DELETED a']);
+  });
+
+  it('rejects with the status when the apiserver refuses the watch (410: relist)', async () => {
+    const watching = watcher.watch(
+      '/api/v1/configmaps',
+      { resourceVersion: 'old' },
+      () => undefined,
+      new AbortController().signal,
+    );
+    await expect(watching).rejects.toMatchObject({ name: 'ApiError', status: 410 });
   });
 });

@@ -1,9 +1,10 @@
-// The one HTTP path to the apiserver for non-watch calls: authentication and TLS come from client-node's
-// KubeConfig (token files, exec plugins, certificates), requests go through ONE pooled undici Agent
-// (client-node 2.0.1 builds a new dispatcher per request, i.e. a TLS handshake per call). Every request is
-// reported by verb to `onRequest`, so the operator's zero-write guarantee and the bench have a number to read.
-import type { KubeConfig } from '@kubernetes/client-node';
+// The one HTTP path to the apiserver: authentication and TLS come from a KubeAccess (kube/access.ts);
+// requests go through ONE pooled undici Agent, watch streams through a second one (a watch holds its
+// connection for minutes and must not take a request's place). Every request is reported by verb to
+// `onRequest`, so the operator's zero-write guarantee and the bench have a number to read; watch streams
+// are not requests in that sense and are not reported.
 import { Agent, fetch } from 'undici';
+import type { KubeAccess } from './access.ts';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -42,24 +43,39 @@ const contentTypes: Partial<Record<Verb, string>> = {
 
 export type RequestOptions = { query?: Record<string, string | undefined>; body?: unknown };
 
+/** One line of a watch stream. */
+export type WatchEvent<T> = { type: string; object: T };
+
 export class KubeRest {
   readonly server: string;
-  readonly #kc: KubeConfig;
+  readonly #access: KubeAccess;
   readonly #onRequest: ((verb: Verb) => void) | undefined;
-  #agent: Agent | undefined;
+  readonly #agent: Agent;
+  readonly #watchAgent: Agent;
 
-  constructor(kc: KubeConfig, onRequest?: (verb: Verb) => void) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('create kube client: the kubeconfig has no current cluster');
-    this.server = cluster.server.replace(/\/$/, '');
-    this.#kc = kc;
+  constructor(access: KubeAccess, onRequest?: (verb: Verb) => void) {
+    this.server = access.server;
+    this.#access = access;
     this.#onRequest = onRequest;
+    const { ca, cert, key, rejectUnauthorized, servername } = access.tls;
+    const connect = {
+      ca,
+      cert,
+      key,
+      rejectUnauthorized,
+      servername,
+      keepAlive: true,
+      keepAliveInitialDelay: 30_000,
+    };
+    this.#agent = new Agent({ connect, connections: 16 });
+    // A watch is silent between events for as long as nothing changes: its liveness is the caller's
+    // watchdog (bookmarks), not a body timeout.
+    this.#watchAgent = new Agent({ connect, bodyTimeout: 0 });
   }
 
   async request<T>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
-    const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const headers = await this.#headers();
+    const url = this.#url(path, opts.query);
+    const headers = this.#headers();
     const type = contentTypes[verb];
     if (type && opts.body !== undefined) headers['content-type'] = type;
     this.#onRequest?.(verb);
@@ -67,7 +83,7 @@ export class KubeRest {
       method: methods[verb],
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      dispatcher: await this.#dispatcher(),
+      dispatcher: this.#agent,
     });
     const text = await res.text();
     if (!res.ok) throw new ApiError(`${verb} ${url.pathname}`, res.status, text);
@@ -84,31 +100,50 @@ export class KubeRest {
     }
   }
 
+  /**
+   * A watch stream (`?watch=1`): every JSON line is handed to `onEvent` as it arrives; resolves when the
+   * server ends the stream, rejects with an ApiError when it refuses the watch (e.g. 410 Gone) and with an
+   * AbortError once `signal` aborts.
+   */
+  async watch<T>(
+    path: string,
+    query: Record<string, string | undefined>,
+    onEvent: (event: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const url = this.#url(path, { ...query, watch: '1' });
+    const res = await fetch(url, { headers: this.#headers(), dispatcher: this.#watchAgent, signal });
+    if (!res.ok) throw new ApiError(`watch ${url.pathname}`, res.status, await res.text());
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of res.body) {
+      buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+      let nl = buffered.indexOf('\n');
+      while (nl >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+        nl = buffered.indexOf('\n');
+      }
+    }
+    const rest = (buffered + decoder.decode()).trim();
+    if (rest) onEvent(JSON.parse(rest) as WatchEvent<T>);
+  }
+
   async close(): Promise<void> {
-    await this.#agent?.close();
+    // A watch still open would hold close() until its stream ends: watches are cut, requests finish.
+    await Promise.all([this.#agent.close(), this.#watchAgent.destroy()]);
   }
 
-  async #headers(): Promise<Record<string, string>> {
-    const opts: { headers?: Record<string, string> } = {};
-    await this.#kc.applyToHTTPSOptions(opts);
-    return { accept: 'application/json', ...opts.headers };
+  #url(path: string, query: Record<string, string | undefined> = {}): URL {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    return url;
   }
 
-  async #dispatcher(): Promise<Agent> {
-    if (this.#agent) return this.#agent;
-    const tls: Record<string, unknown> = {};
-    await this.#kc.applyToHTTPSOptions(tls);
-    const connect = {
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      rejectUnauthorized: tls.rejectUnauthorized,
-      servername: tls.servername,
-      keepAlive: true,
-      keepAliveInitialDelay: 30_000,
-    } as Agent.Options['connect'];
-    this.#agent = new Agent({ connect, connections: 16 });
-    return this.#agent;
+  #headers(): Record<string, string> {
+    return { accept: 'application/json', ...this.#access.authHeaders() };
   }
 }
 

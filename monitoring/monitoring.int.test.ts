@@ -2,13 +2,13 @@
 // Helm renders them, every metric they use against the /metrics of a live ingest and a live operator
 // (real kube-apiserver), and the analytics dashboard's SQL run on the real engine over events sent
 // through the real ingest, its numbers compared with counts of the same rows.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
+import { kubeconfigAccess } from '../kube/access.ts';
 import { type Operator, startOperator } from '../operator/operator.ts';
 import { testConfig } from '../operator/testing/harness.ts';
 import { ANALYTICS_PANELS } from './dashboards/analytics.ts';
@@ -134,11 +134,9 @@ describe('every metric a dashboard or an alert uses is exported', () => {
     live = await startLive();
     const kubeconfig = inject('kubeconfig');
     installCrd(kubeconfig);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
     operator = await startOperator({
       config: testConfig({ namespace: createNamespace(kubeconfig, 'mon') }),
-      kc,
+      access: kubeconfigAccess([kubeconfig]),
     });
     families.ingest = exposedFamilies(await (await fetch(`${live.url}/metrics`)).text());
     families.operator = exposedFamilies(

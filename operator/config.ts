@@ -45,8 +45,9 @@ export const OperatorConfigSchema = Type.Object(
     queue: Type.Object(
       {
         // Reconciles wait on the apiserver and ClickHouse far more than they compute: enough workers that a
-        // key whose gate just opened is not queued behind other clusters' round trips.
-        workers: Type.Integer({ minimum: 1, maximum: 64, default: 16 }),
+        // key whose gate just opened is not queued behind other clusters' round trips (with 16, 50 clusters
+        // waiting on migrations kept a gate-opening event queued for seconds). A worker is a slot, not a thread.
+        workers: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
         backoffBaseMs: ms(500, 1, 'First retry delay after a failed reconcile; doubles per failure.'),
         backoffMaxMs: ms(300_000, 10, 'Upper bound of the per-key retry delay.'),
         /** Requeue while waiting for a gate (pods starting); watches usually wake the key sooner. */

@@ -3,14 +3,14 @@
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { inClusterAccess, type KubeAccess, kubeconfigAccess } from '../kube/access.ts';
 
 /** No usable cluster credentials; the message says which sources were tried and how to provide one. */
 export class KubeConfigError extends Error {
   override readonly name = 'KubeConfigError';
 }
 
-/** Where a pod's service account credentials are mounted (client-node's in-cluster paths). */
+/** Where a pod's service account credentials are mounted. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 function readable(file: string, what: string): void {
@@ -22,35 +22,28 @@ function readable(file: string, what: string): void {
   }
 }
 
-function fromFiles(files: readonly string[], what: string): KubeConfig {
-  const kc = new KubeConfig();
-  for (const [i, file] of files.entries()) {
-    readable(file, what);
-    const one = i === 0 ? kc : new KubeConfig();
-    try {
-      one.loadFromFile(file);
-    } catch (err) {
-      // The first line names the problem; YAML errors go on with a source excerpt.
-      throw new KubeConfigError(`${what} ${file}: ${(err as Error).message.split('\n')[0]}`);
-    }
-    if (one !== kc) kc.mergeConfig(one);
+function fromFiles(files: readonly string[], what: string): KubeAccess {
+  for (const file of files) readable(file, what);
+  try {
+    return kubeconfigAccess(files);
+  } catch (err) {
+    // The first line names the problem (a YAML error goes on with a source excerpt).
+    throw new KubeConfigError(`${what} ${files.join(delimiter)}: ${(err as Error).message.split('\n')[0]}`);
   }
-  return kc;
 }
 
 /**
  * The operator's cluster credentials, in kubectl's order: --kubeconfig, $KUBECONFIG, ~/.kube/config, then
- * the pod's service account. client-node's loadFromDefault would fall back to http://localhost:8080 when
- * there is none, and the operator would then report healthy while every request fails; this throws instead.
- * `env` is the process environment: for the service account, client-node reads KUBERNETES_SERVICE_HOST and
- * _PORT from process.env itself.
+ * the pod's service account. With none it throws: a client falling back to http://localhost:8080 (as
+ * client-node's loadFromDefault does) lets the operator report healthy while every request fails.
+ * `env` is the process environment (KUBECONFIG, KUBERNETES_SERVICE_HOST and _PORT).
  */
 export function loadKubeConfig(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
   /** `root`: a prefix for the service account path (tests mount one under a temporary directory). */
   opts: { home?: string; root?: string } = {},
-): KubeConfig {
+): KubeAccess {
   if (flag !== undefined && flag !== '') return fromFiles([flag], '--kubeconfig');
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   if (listed.length > 0) return fromFiles(listed, 'KUBECONFIG');
@@ -79,7 +72,9 @@ export function loadKubeConfig(
       );
     }
   }
-  const kc = new KubeConfig();
-  kc.loadFromCluster(root);
-  return kc;
+  try {
+    return inClusterAccess(env, sa);
+  } catch (err) {
+    throw new KubeConfigError(`service account ${sa}: ${(err as Error).message.split('\n')[0]}`);
+  }
 }

@@ -22,8 +22,8 @@ async function start(): Promise<Operator> {
   try {
     const values = args();
     const config = loadConfig(values.config, process.env);
-    const kc = loadKubeConfig(values.kubeconfig, process.env);
-    return await startOperator({ config, kc });
+    const access = loadKubeConfig(values.kubeconfig, process.env);
+    return await startOperator({ config, access });
   } catch (err) {
     // Problems the user fixes (exit 2); the config error lists every problem, joined into the line.
     if (err instanceof KubeConfigError || err instanceof ConfigError) throw new StartupError(err.message);

@@ -37,7 +37,14 @@ export function createMetrics() {
     }),
     reaction: new Histogram({
       name: 'tracker_operator_reaction_seconds',
-      help: 'From a watch event to the first write of the reconcile it caused (reconciles that wrote).',
+      help: 'From a watch event to the first write of the reconcile it caused (reconciles that wrote), by the step that wrote.',
+      labelNames: ['step'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    queueWait: new Histogram({
+      name: 'tracker_operator_queue_wait_seconds',
+      help: 'From a watch event to the start of the reconcile it caused (time spent waiting for a worker).',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),

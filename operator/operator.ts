@@ -1,6 +1,6 @@
 // The operator as a value: leader election decides when a Controller runs; HTTP probes and metrics run
 // always. main.ts builds one from the environment; tests build them in-process with their own config.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from '../kube/access.ts';
 import { KubeRest } from '../kube/rest.ts';
 import { clickhouseAccess } from './clickhouse.ts';
 import type { OperatorConfig } from './config.ts';
@@ -14,7 +14,8 @@ import { steps as defaultSteps } from './steps/index.ts';
 
 export interface OperatorOptions {
   readonly config: Readonly<OperatorConfig>;
-  readonly kc: KubeConfig;
+  /** The apiserver and credentials (operator/kubeconfig.ts). */
+  readonly access: KubeAccess;
   readonly log?: Logger;
   readonly steps?: readonly Step[];
 }
@@ -30,14 +31,13 @@ export interface Operator {
 }
 
 export async function startOperator(opts: OperatorOptions): Promise<Operator> {
-  const { config, kc } = opts;
+  const { config, access } = opts;
   const log =
     opts.log ?? createLogger(config.logLevel, { component: 'tracker-operator', identity: config.identity });
   const metrics = createMetrics();
-  const rest = new KubeRest(kc, (verb) => metrics.apiRequests.inc({ verb }));
+  const rest = new KubeRest(access, (verb) => metrics.apiRequests.inc({ verb }));
   const build = () =>
     new Controller({
-      kc,
       rest,
       config,
       log,

@@ -2,12 +2,12 @@
 // Watches end with errors, the informers resume from their resourceVersion (or relist), and spec edits and
 // deleted children made AFTER the restart are reconciled promptly: the relist interval is set far beyond the
 // test's timeouts, so only recovered watches can explain convergence. Pods simulated by kwok + scheduler.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namesOf } from '../cdk8s/names.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { type Environment, startEnvironment } from '../e2e/env/environment.ts';
+import { kubeconfigAccess } from '../kube/access.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import { type Operator, startOperator } from './operator.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
@@ -39,14 +39,12 @@ beforeAll(async () => {
   ns = createNamespace(env.kubeconfig, 'op-restart');
   binder = startVolumeBinder(rest, ns);
   doubles = await startDoubles([namesOf(cluster(spec, { name, namespace: ns })).replicaHost(0, 0)]);
-  const kc = new KubeConfig();
-  kc.loadFromFile(env.kubeconfig);
   const config = testConfig({
     namespace: ns,
     watch: { watchdogMs: 10_000, relistIntervalMs: 3_600_000, reconnectMaxMs: 500 },
     clickhouse: { endpoints: doubles.endpoints },
   });
-  operator = await startOperator({ config, kc });
+  operator = await startOperator({ config, access: kubeconfigAccess([env.kubeconfig]) });
 });
 
 afterAll(async () => {

@@ -64,7 +64,7 @@ describe('ClickHouse upgrade', () => {
   it('rolls Keeper out first, then one replica at a time, each caught up before the next', async () => {
     await queue(0, 2);
     await queue(1, 0);
-    const timeline = await watchStatefulSets(f.kubeconfig, f.rest, f.ns);
+    const timeline = await watchStatefulSets(f.rest, f.ns);
     await patchTc(f.rest, f.ns, name, { spec: images('25.9') });
     // The first replica restarts; the second waits while the first still has entries to replicate.
     await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', { reason: 'RestartInProgress' });

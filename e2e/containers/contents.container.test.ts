@@ -47,7 +47,12 @@ describe.each([
     ['@kubernetes/client-node', 'cdk8s', 'constructs', 'chdb'],
     ['/app/client/dist/tracker.js', '/app/client/dist/tracker.mjs'],
   ],
-  ['operator', () => inject('images').operator, ['chdb', '@chdb/lib-linux-x64-gnu', 'fastify'], []],
+  [
+    'operator',
+    () => inject('images').operator,
+    ['chdb', '@chdb/lib-linux-x64-gnu', 'fastify', '@kubernetes/client-node'],
+    [],
+  ],
 ])('the %s image', (name, image, absent, built) => {
   it('holds exactly the sources its entry points load, what it builds, and no test or test support', async () => {
     const files = await filesOf(image(), ['/app']);

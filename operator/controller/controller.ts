@@ -2,7 +2,6 @@
 // runner. TrackerCluster events map to their own key; events of owned objects (label-selected, then matched
 // by the controller ownerReference) map to the owning TrackerCluster. A periodic resync enqueues every
 // TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
-import type { KubeConfig } from '@kubernetes/client-node';
 import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
@@ -19,7 +18,6 @@ import { WorkQueue } from './queue.ts';
 export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
   readonly rest: KubeRest;
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
@@ -111,9 +109,8 @@ export class Controller {
     labelSelector: string | undefined,
     onEvent: (e: InformerEvent, o: KubeObject) => void,
   ): void {
-    const { config, kc, rest, metrics, log } = this.#o;
+    const { config, rest, metrics, log } = this.#o;
     const informer = new Informer({
-      kc,
       rest,
       type: kind,
       namespace: config.namespace || undefined,
@@ -141,11 +138,12 @@ export class Controller {
   }
 
   /** Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to. */
-  #reaction(key: string): (() => void) | undefined {
+  #reaction(key: string): ((step: string) => void) | undefined {
     const at = this.#eventAt.get(key);
     this.#eventAt.delete(key);
     if (at === undefined) return undefined;
-    return () => this.#o.metrics.reaction.observe((performance.now() - at) / 1000);
+    this.#o.metrics.queueWait.observe((performance.now() - at) / 1000);
+    return (step) => this.#o.metrics.reaction.observe({ step }, (performance.now() - at) / 1000);
   }
 
   async #reconcile(key: string) {

@@ -3,9 +3,9 @@
 // whose API is not served yet is an empty, synced cache that fills once its CRD is installed.
 
 import { randomBytes } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNamespace, installStandInCrd } from '../../crds/testing/kube.ts';
+import { kubeconfigAccess } from '../../kube/access.ts';
 import { kinds, type ManagedKind } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { KubeRest } from '../../kube/rest.ts';
@@ -14,14 +14,11 @@ import { createMetrics } from '../metrics.ts';
 import { waitFor } from '../testing/harness.ts';
 import { Informer, type InformerEvent } from './informer.ts';
 
-let kc: KubeConfig;
 let rest: KubeRest;
 let ns: string;
 
 beforeAll(() => {
-  kc = new KubeConfig();
-  kc.loadFromFile(inject('kubeconfig'));
-  rest = new KubeRest(kc);
+  rest = new KubeRest(kubeconfigAccess([inject('kubeconfig')]));
   ns = createNamespace(inject('kubeconfig'), 'op-informer');
 });
 afterAll(() => rest.close());
@@ -46,7 +43,6 @@ describe('Informer', () => {
     const metrics = createMetrics();
     const events: [InformerEvent, string][] = [];
     const informer = new Informer({
-      kc,
       rest,
       type: kinds.ConfigMap,
       namespace: ns,
@@ -87,7 +83,6 @@ describe('Informer', () => {
     };
     const events: [InformerEvent, string][] = [];
     const informer = new Informer({
-      kc,
       rest,
       type: widget,
       namespace: ns,

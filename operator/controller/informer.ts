@@ -1,16 +1,14 @@
-// List + watch of one resource type into an in-memory store, written over client-node's `Watch` because its
-// own informer stops for good on any error other than 410/timeout. This one never stops until
-// asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
+// List + watch of one resource type into an in-memory store (the watch stream is KubeRest.watch). It never
+// stops until asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
 // relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
 // activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).
 // An optional kind (another project's CRD, e.g. cert-manager's Certificate) whose API is not served is an
 // empty, synced cache: nothing of that kind can exist. The informer keeps asking with the reconnect
 // backoff and fills the cache once the API appears.
-import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { ManagedKind } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath } from '../../kube/paths.ts';
-import { isNotFound, type KubeRest } from '../../kube/rest.ts';
+import { ApiError, isNotFound, type KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -18,7 +16,6 @@ export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type StopReason = 'closed' | 'gone' | 'watchdog' | 'relist' | 'error' | 'stopped';
 
 export interface InformerOptions {
-  readonly kc: KubeConfig;
   readonly rest: KubeRest;
   readonly type: ManagedKind;
   /** Undefined: all namespaces. */
@@ -184,10 +181,7 @@ export class Informer {
     if (this.#stopped) return Promise.resolve('stopped');
     // A new stream starts the watchdog afresh (else one silent period would restart every new watch at once).
     this.#lastActivity = Date.now();
-    const watch = new Watch(this.#o.kc);
-    // client-node's own inactivity timer doubles as the first watchdog; ours below is the guard.
-    // (`private` in its .d.ts only; the field is public at runtime and the only way to set the timer.)
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#o.watchdogMs;
+    const abort = new AbortController();
     return new Promise<StopReason>((resolve) => {
       let settled = false;
       const finish = (reason: StopReason) => {
@@ -195,28 +189,33 @@ export class Informer {
         settled = true;
         clearInterval(timer);
         this.#abortCurrent = undefined;
-        void started.then((c) => c.abort()).catch(() => undefined);
+        abort.abort();
         resolve(reason);
       };
+      // The watchdog: a stream (or a connect) silent for watchdogMs is cut and started again.
       const timer = setInterval(() => this.#checkTimers(finish), Math.min(1000, this.#o.watchdogMs / 4));
       this.#abortCurrent = () => finish('stopped');
-      const started = watch.watch(
-        collectionPath(this.#o.type, this.#o.namespace),
-        this.#watchQuery(),
-        (type, obj) => this.#onWatchEvent({ type, object: obj }, finish),
-        (err) => finish(classify(err)),
-      );
-      started.catch(() => finish('error'));
+      this.#o.rest
+        .watch<KubeObject & { code?: number }>(
+          collectionPath(this.#o.type, this.#o.namespace),
+          this.#watchQuery(),
+          (event) => this.#onWatchEvent(event, finish),
+          abort.signal,
+        )
+        .then(
+          () => finish('closed'),
+          (err: unknown) => finish(classify(err)),
+        );
     });
   }
 
-  #watchQuery(): Record<string, string | boolean | number | undefined> {
+  #watchQuery(): Record<string, string | undefined> {
     return {
       resourceVersion: this.#rv,
-      allowWatchBookmarks: true,
+      allowWatchBookmarks: 'true',
       labelSelector: this.#o.labelSelector,
       // The apiserver ends the stream normally after this long (randomised like client-go's 5-10 min).
-      timeoutSeconds: Math.floor(300 + Math.random() * 300),
+      timeoutSeconds: String(Math.floor(300 + Math.random() * 300)),
     };
   }
 
@@ -252,10 +251,8 @@ export class Informer {
   }
 }
 
+/** Why a watch stream failed: 410 Gone (resourceVersion too old) means relist; anything else is retried. */
 function classify(err: unknown): StopReason {
-  if (!err) return 'closed';
-  const e = err as { statusCode?: number; name?: string };
-  if (e.statusCode === 410) return 'gone';
-  if (e.name === 'TimeoutError') return 'watchdog';
+  if (err instanceof ApiError && err.status === 410) return 'gone';
   return 'error';
 }

@@ -27,7 +27,8 @@ export interface Deps {
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
-  readonly onFirstWrite?: () => void;
+  /** Called with the step that makes the reconcile's first write. */
+  readonly onFirstWrite?: (step: string) => void;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;
 }

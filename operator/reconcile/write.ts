@@ -26,7 +26,7 @@ export interface WriteRequest {
 type Sent = { ok: true } | { ok: false; accepted: boolean; error: unknown };
 
 async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promise<Sent> {
-  if (state.writes === 0) deps.onFirstWrite?.();
+  if (state.writes === 0) deps.onFirstWrite?.(state.step);
   state.writes++;
   const fields = { step: state.step, verb: req.verb, target: req.target };
   try {

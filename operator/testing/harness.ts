@@ -4,9 +4,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Condition } from '../../crds/status.ts';
 import { waitFor } from '../../e2e/env/wait.ts';
+import { kubeconfigAccess } from '../../kube/access.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { KubeRest } from '../../kube/rest.ts';
 import { type OperatorConfig, parseConfig } from '../config.ts';
@@ -17,9 +17,7 @@ import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 export { waitFor };
 
 export function restFor(kubeconfig: string): KubeRest {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  return new KubeRest(kc);
+  return new KubeRest(kubeconfigAccess([kubeconfig]));
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -58,12 +56,11 @@ export async function startProxiedOperator(
   config: Readonly<OperatorConfig>,
 ): Promise<ProxiedOperator> {
   const proxy = await startCountingProxy(env.apiserverUrl, env.caFile);
-  const kc = new KubeConfig();
-  kc.loadFromFile(
+  const access = kubeconfigAccess([
     proxy.kubeconfig(join(mkdtempSync(join(tmpdir(), 'tracker-op-')), 'kubeconfig'), env.token),
-  );
+  ]);
   const log = createLogger(config.logLevel, { identity: config.identity });
-  return { operator: await startOperator({ config, kc, log }), proxy };
+  return { operator: await startOperator({ config, access, log }), proxy };
 }
 
 export const tcPath = (ns: string, name?: string) =>

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../e2e/env/process.ts';
 import type { OperatorConfig } from '../config.ts';
+import { operatorNodeFlags } from '../node-flags.ts';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.ts';
 
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
@@ -28,9 +29,13 @@ export async function startOperatorProcess(
   const kubeconfig = proxy.kubeconfig(join(dir, 'kubeconfig'), env.token);
   const file = join(dir, 'operator.json');
   writeFileSync(file, JSON.stringify(config));
-  const child: ChildProcess = spawn(process.execPath, [main, '--config', file, '--kubeconfig', kubeconfig], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...operatorNodeFlags, main, '--config', file, '--kubeconfig', kubeconfig],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const log = process.env.TRACKER_OPERATOR_LOG ? process.stdout : undefined;
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -1,7 +1,6 @@
 // TEST HELPER: the StatefulSets of a namespace as a timeline, from one watch. Watch events of one resource
 // type arrive in etcd's order, so "what did Keeper look like when the first ClickHouse pod template
 // changed" is answered exactly, with no polling window in which a transition can slip by.
-import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
 import { stsPath } from './harness.ts';
@@ -9,29 +8,30 @@ import { stsPath } from './harness.ts';
 /** Every StatefulSet as it was right after each event (name → object), in event order. */
 export type Snapshot = ReadonlyMap<string, KubeObject>;
 
-export async function watchStatefulSets(kubeconfig: string, rest: KubeRest, ns: string) {
+export async function watchStatefulSets(rest: KubeRest, ns: string) {
   const list = await rest.request<{ metadata: { resourceVersion: string }; items: KubeObject[] }>(
     'list',
     stsPath(ns),
   );
   const current = new Map(list.items.map((s) => [s.metadata.name, s]));
   const snapshots: Snapshot[] = [new Map(current)];
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const request = await new Watch(kc).watch(
-    stsPath(ns),
-    { resourceVersion: list.metadata.resourceVersion },
-    (type, obj: KubeObject) => {
-      if (type === 'DELETED') current.delete(obj.metadata.name);
-      else if (type === 'ADDED' || type === 'MODIFIED') current.set(obj.metadata.name, obj);
-      else return;
-      snapshots.push(new Map(current));
-    },
-    () => undefined,
-  );
+  const abort = new AbortController();
+  rest
+    .watch<KubeObject>(
+      stsPath(ns),
+      { resourceVersion: list.metadata.resourceVersion },
+      ({ type, object: obj }) => {
+        if (type === 'DELETED') current.delete(obj.metadata.name);
+        else if (type === 'ADDED' || type === 'MODIFIED') current.set(obj.metadata.name, obj);
+        else return;
+        snapshots.push(new Map(current));
+      },
+      abort.signal,
+    )
+    .catch(() => undefined);
   return {
     snapshots,
-    stop: () => request.abort(),
+    stop: () => abort.abort(),
   };
 }
 

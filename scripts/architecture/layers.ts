@@ -44,6 +44,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'operator/kubeconfig.ts',
       'operator/http.ts',
       'operator/events.ts',
+      'operator/node-flags.ts',
     ],
     ['operator/clickhouse-clients.ts'],
     ['operator/clickhouse.ts'],
