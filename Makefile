@@ -70,6 +70,7 @@ test-unit: deps ## Unit tests (no services)
 .PHONY: test-integration
 test-integration: deps tools browser jdbc ## Integration tests against real etcd, kube-apiserver, controller-manager, NATS, chdb, Chromium, JDBC
 	vitest run --project integration
+	vitest run --project integration-cluster-wide
 
 .PHONY: test-containers
 test-containers: deps tools ## The images, built from the Dockerfiles, run on a Docker engine (see e2e/README.md)
@@ -86,6 +87,7 @@ test: deps tools browser jdbc typecheck lint check-generated ## Everything: type
 	setsid nice -n 10 bash e2e/env/tools/build.sh kind node >$(NODE_BUILD_LOG) 2>&1 & build=$$!; \
 	  trap 'kill -- -$$build 2>/dev/null || true' EXIT; \
 	  vitest run --project unit --project integration --reporter=default --reporter=hanging-process; \
+	  vitest run --project integration-cluster-wide --reporter=default --reporter=hanging-process; \
 	  wait $$build || { tail -30 $(NODE_BUILD_LOG); echo "kind node build failed ($(NODE_BUILD_LOG))"; exit 1; }
 	vitest run --project containers
 	bash e2e/kind/run.sh

@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // e2e/env/global-setup.ts starts once per run (etcd + kube-apiserver + controller-manager, nats-server);
 // `containers` runs the images built from the Dockerfiles on a Docker engine (e2e/containers/), with the
 // same services; `kind` asserts on a kind cluster that e2e/kind/run.sh creates (it is run from there).
+// Files that run an operator watching every namespace: it would reconcile the TrackerClusters other files
+// create in their own namespaces (and overwrite statuses they set by hand), so these run alone, after them.
+const clusterWide = ['charts/rbac.int.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -19,12 +23,22 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', ...clusterWide],
           globalSetup: ['e2e/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Two cores: integration files share one control plane; run them one file at a time per worker.
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'integration-cluster-wide',
+          include: clusterWide,
+          globalSetup: ['e2e/env/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 1,
         },
       },
       {
