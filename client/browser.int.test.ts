@@ -164,9 +164,13 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     await tracker(page).settle();
     await page.click('#plain');
     expect(await tracker(page).pending()).toBe(1);
+    // With runBeforeUnload, close() does not wait for the page to go; closing the context before the page
+    // went (or before the beacon reached the ingest) could cancel the beacon on a busy machine.
+    const closed = new Promise((resolve) => page.once('close', resolve));
     await page.close({ runBeforeUnload: true });
-    await context.close();
+    await closed;
     await expect.poll(acknowledged, { timeout: 20_000 }).toBe(2);
+    await context.close();
     const rows = await storedEvents(oid);
     expect(rows.map((r) => r.ename)).toEqual(['page_view', 'click']);
   });
