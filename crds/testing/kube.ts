@@ -1,7 +1,7 @@
 // Integration-test helpers: install the CRD (ours, or a stand-in of another project's) and make a namespace
 // on the test apiserver.
 import { randomBytes } from 'node:crypto';
-import { kubectlOk } from '../../e2e/env/kubectl.ts';
+import { kubectl, kubectlOk } from '../../e2e/env/kubectl.ts';
 import { trackerClusterCrdYaml } from '../crd.ts';
 import { crdName } from '../trackercluster.ts';
 
@@ -13,7 +13,22 @@ import { crdName } from '../trackercluster.ts';
 export function installCrd(kubeconfig: string): void {
   const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=tracker-tests', '-f', '-'];
   kubectlOk(kubeconfig, args, trackerClusterCrdYaml());
-  kubectlOk(kubeconfig, ['wait', '--for=condition=Established', `crd/${crdName}`, '--timeout=60s']);
+  waitEstablished(kubeconfig, `crd/${crdName}`);
+}
+
+/**
+ * `kubectl wait --for=condition=Established`. A CRD created a moment ago (by this or another test file)
+ * has no conditions yet, and kubectl wait reports that as an error instead of waiting: ask again then.
+ */
+function waitEstablished(kubeconfig: string, name: string): void {
+  const args = ['wait', '--for=condition=Established', name, '--timeout=60s'];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const res = kubectl(kubeconfig, args);
+    if (res.code === 0) return;
+    if (!res.stderr.includes('.status.conditions accessor error') || Date.now() > deadline)
+      throw new Error(`kubectl ${args.join(' ')}: ${res.stderr.trim()}`);
+  }
 }
 
 export function createNamespace(kubeconfig: string, prefix: string): string {
@@ -50,6 +65,5 @@ export function installStandInCrd(
   };
   const args = ['apply', '--server-side', '--force-conflicts', '--field-manager=tracker-tests', '-f', '-'];
   kubectlOk(kubeconfig, args, JSON.stringify(crd));
-  const name = `crd/${k.plural}.${k.group}`;
-  kubectlOk(kubeconfig, ['wait', '--for=condition=Established', name, '--timeout=60s']);
+  waitEstablished(kubeconfig, `crd/${k.plural}.${k.group}`);
 }
