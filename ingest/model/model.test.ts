@@ -1,39 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Destinations } from '../../common/config/destinations.ts';
 import { matchCapture } from '../destinations/index.ts';
-import { disabledGeoIp, type GeoIp } from '../geoip/geoip.ts';
+import type { GeoIp } from '../geoip/geoip.ts';
 import { createHasher } from '../privacy/hash.ts';
-import { createMemorySaltStore } from '../privacy/salts.ts';
 import { isUuid, stableId, ZERO_UUID } from './ids.ts';
 import { ja4h } from './ja4h.ts';
 import { normaliseEvent } from './normalise.ts';
+import { TEST_NOW, testEventDeps, testRequestContext } from './testing/fixtures.ts';
 import { parseClientTime, withinSkew } from './time.ts';
-import type { EventDeps, RequestContext } from './types.ts';
-import { createUserAgentParser } from './user-agent.ts';
 
-const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
+const NOW = TEST_NOW;
 const VID = '11111111-2222-4333-8444-555555555555';
-const deps = (over: Partial<EventDeps> = {}): EventDeps => ({
-  hasher: createHasher(Buffer.alloc(32, 7)),
-  salts: createMemorySaltStore(),
-  geo: disabledGeoIp,
-  consentBits: { necessary: 0, analytics: 1, marketing: 2 },
-  analyticsBit: 'analytics',
-  ipMode: 'truncate',
-  clockSkewMs: 60_000,
-  userAgent: createUserAgentParser({ parse: true, bots: 'flag', extraBotPatterns: [] }),
-  ...over,
-});
-const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
-  kind: 'client',
-  now: NOW,
-  ip: '203.0.113.77',
-  host: 'shop.example',
-  userAgent: 'Mozilla/5.0 Test',
-  acceptLanguage: 'en-GB,en;q=0.9',
-  ja4h: 'ge11nn05enus_x_y_z',
-  ...over,
-});
+const deps = testEventDeps;
+const ctx = testRequestContext;
 const CONSENT = 0b11; // necessary + analytics
 
 describe('normaliseEvent', () => {

@@ -1,34 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { disabledGeoIp } from '../geoip/geoip.ts';
 import { createHasher } from '../privacy/hash.ts';
-import { createMemorySaltStore, type SaltStore } from '../privacy/salts.ts';
+import { createMemorySaltStore, DAY_MS, type SaltStore } from '../privacy/salts.ts';
 import { cookielessVid, geoLookup, serverColumns } from './request-columns.ts';
-import type { EventDeps, RequestContext } from './types.ts';
-import { createUserAgentParser } from './user-agent.ts';
+import { TEST_NOW, testEventDeps, testRequestContext } from './testing/fixtures.ts';
+import type { RequestContext } from './types.ts';
 
-const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
-const DAY = 86_400_000;
-const deps = (over: Partial<EventDeps> = {}): EventDeps => ({
-  hasher: createHasher(Buffer.alloc(32, 7)),
-  salts: createMemorySaltStore(),
-  geo: disabledGeoIp,
-  consentBits: { necessary: 0, analytics: 1, marketing: 2 },
-  analyticsBit: 'analytics',
-  ipMode: 'truncate',
-  clockSkewMs: 60_000,
-  userAgent: createUserAgentParser({ parse: true, bots: 'flag', extraBotPatterns: [] }),
-  ...over,
-});
-const ctx = (over: Partial<RequestContext> = {}): RequestContext => ({
-  kind: 'client',
-  now: NOW,
-  ip: '203.0.113.77',
-  host: 'shop.example',
-  userAgent: 'Mozilla/5.0 Test',
-  acceptLanguage: '',
-  ja4h: '',
-  ...over,
-});
+const NOW = TEST_NOW;
+const deps = testEventDeps;
+const ctx = (over: Partial<RequestContext> = {}) =>
+  testRequestContext({ acceptLanguage: '', ja4h: '', ...over });
 
 /** A salt store that counts how often it is asked (a shared store fetches over the network). */
 function countingSalts(): SaltStore & { calls: number } {
@@ -66,7 +46,7 @@ describe('request columns', () => {
     expect(salts.calls).toBe(1);
     expect(await cookielessVid(ctx({ userAgent: 'Other/1.0' }), d)).not.toBe(a);
     expect(await cookielessVid(ctx({ ip: '198.51.100.1' }), d)).not.toBe(a);
-    const tomorrow = await cookielessVid(ctx({ now: NOW + DAY }), d);
+    const tomorrow = await cookielessVid(ctx({ now: NOW + DAY_MS }), d);
     expect(tomorrow).not.toBe(a);
     expect(salts.calls).toBe(2);
   });
