@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
 import { growingLru } from './lru.ts';
 
@@ -33,6 +34,21 @@ describe('growingLru', () => {
     c.set('a', 1);
     expect(c.getRemainingTTL('a')).toBeGreaterThan(0);
     expect(growingLru<string, number>({ max: 5 }).ttl).toBe(0);
+  });
+
+  it('allocates nothing for its bound up front, where lru-cache given max does', () => {
+    const heapGrowth = (make: () => unknown) => {
+      const before = process.memoryUsage().heapUsed;
+      const kept = make();
+      const grown = process.memoryUsage().heapUsed - before;
+      expect(kept).toBeDefined();
+      return grown;
+    };
+    const MiB = 1024 * 1024;
+    expect(heapGrowth(() => new LRUCache<string, number>({ max: 1_000_000, ttl: 1000 }))).toBeGreaterThan(
+      8 * MiB,
+    );
+    expect(heapGrowth(() => growingLru<string, number>({ max: 1_000_000, ttl: 1000 }))).toBeLessThan(MiB);
   });
 
   it('refuses a bound that is not a positive integer', () => {
