@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { startClickHouseStand, startIngest } from './lib/ingest-server.ts';
 import type { Running } from './lib/server.ts';
+import { runsWhat } from './lib/shipped.ts';
 import { type LoadResult, nodeGenerator, wrk } from './lib/wrk.ts';
 
 const SERVER_CPU = 1;
@@ -108,6 +109,7 @@ async function run(label: string, server: Running & { dir: string }): Promise<vo
   }
 }
 
+console.log(`running ${runsWhat()}`);
 if (which === 'embedded' || which === 'all')
   await run('embedded', await startIngest('batch', SERVER_CPU, overrides));
 if (which === 'clickhouse' || which === 'all') {

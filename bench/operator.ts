@@ -16,6 +16,7 @@ import { condition, createTc, deployPath, list, restFor, waitFor } from '../oper
 import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
 import { freePort } from './lib/server.ts';
+import { shippedScript } from './lib/shipped.ts';
 
 /** `BENCH_CLUSTERS=50` runs one round. */
 export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number) ?? [1, 10, 50];
@@ -175,6 +176,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       watch: { relistIntervalMs: 10_000 },
       clickhouse: { schemaMode: 'per-replica', endpoints },
     },
+    shippedScript('operator', 'operator/main.ts'),
   );
   try {
     const cpu0 = cpuMsOf(op.pid);

@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchRow, ingestRows, LOAD_CPU, SERVER_CPU } from './ingest.ts';
+import { runsWhat } from './lib/shipped.ts';
 import { CLUSTER_COUNTS, type OperatorRow, operatorRows } from './operator.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -58,7 +59,7 @@ function operatorLine(r: OperatorRow) {
 
 console.log(
   `bench: node ${process.version}; pinned with taskset: servers on cpu ${SERVER_CPU}, load generators on ` +
-    `cpu ${LOAD_CPU}; load average at start ${load()}`,
+    `cpu ${LOAD_CPU}; running ${runsWhat()}; load average at start ${load()}`,
 );
 const rows: object[] = [];
 if (values.only !== 'operator') rows.push(...(await ingestRows()).map(ingestLine));

@@ -75,6 +75,8 @@ describe('serverConfigFile: the --config of the container main process', () => {
     ],
     [['/usr/local/bin/node', '/app/ingest/server.ts', '-c', '/c.json'], '/c.json'],
     [['/usr/local/bin/node', '/app/ingest/server.ts'], undefined],
+    // the image runs the ahead-of-time JavaScript
+    [['/usr/local/bin/node', '--max-semi-space-size=4', '/app/ingest/server.js', '-c', '/c.json'], '/c.json'],
     [['/usr/local/bin/node', 'other.ts', '--config', '/x'], undefined],
   ])('%j → %s', (argv, file) => {
     const cmdline = join(mkdtempSync(join(tmpdir(), 'cmdline-')), 'cmdline');

@@ -17,7 +17,8 @@ export function serverConfigFile(cmdline = '/proc/1/cmdline'): string | undefine
   } catch {
     return undefined;
   }
-  const at = argv.findIndex((a) => a.endsWith('server.ts'));
+  // the image runs server.js (its ahead-of-time JavaScript); `make run` runs server.ts
+  const at = argv.findIndex((a) => /server\.[jt]s$/.test(a));
   if (at === -1) return undefined;
   const { values } = parseArgs({
     args: argv.slice(at + 1),

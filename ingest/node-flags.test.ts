@@ -13,7 +13,7 @@ describe('ingestNodeFlags', () => {
     expect(JSON.parse(entrypoint ?? '[]')).toEqual([
       '/usr/local/bin/node',
       ...ingestNodeFlags,
-      '/app/ingest/server.ts',
+      '/app/ingest/server.js',
     ]);
   });
 

@@ -1,6 +1,6 @@
 // Production wiring: config → every dependency buildApp needs, and how to close them in order.
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
@@ -12,16 +12,15 @@ import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
-import { createKvBurstBucket } from './nats/kv-burst.ts';
-import { createKvDailyCounter } from './nats/kv-counter.ts';
-import { createKvSaltStore } from './nats/kv-salts.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
-import { createHasher, loadHashKey } from './privacy/hash.ts';
+import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { readTls } from './tls/reload.ts';
+
+type Log = (msg: string, err?: unknown) => void;
 
 export interface Runtime {
   readonly deps: AppDeps;
@@ -71,9 +70,33 @@ async function connectNats(config: Config): Promise<NatsConnection | undefined> 
   const { nats, rateLimits } = config;
   const needed =
     nats.publish || nats.consume || rateLimits.shared === 'nats' || config.privacy.salts === 'nats';
-  return needed && nats.url !== undefined
-    ? connect({ servers: nats.url, name: 'tracker-ingest' })
-    : undefined;
+  if (!needed || nats.url === undefined) return undefined;
+  // The NATS client and its KV modules are imported only when NATS is configured: an ingest without it
+  // never loads them (~10 MiB of a process).
+  const { connect } = await import('@nats-io/transport-node');
+  return connect({ servers: nats.url, name: 'tracker-ingest' });
+}
+
+/** The rate limits shared through NATS KV, when configured. */
+async function sharedLimits(config: Config, nc: NatsConnection | undefined, hasher: Hasher, log: Log) {
+  const { rateLimits } = config;
+  if (nc === undefined || rateLimits.shared !== 'nats') return {};
+  const [{ createKvDailyCounter }, { createKvBurstBucket }] = await Promise.all([
+    import('./nats/kv-counter.ts'),
+    import('./nats/kv-burst.ts'),
+  ]);
+  return {
+    daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
+    burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+    onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+  };
+}
+
+/** The daily salts: shared through NATS KV when configured, else this process's own. */
+async function saltStore(config: Config, nc: NatsConnection | undefined): Promise<AppDeps['salts']> {
+  if (nc === undefined || config.privacy.salts !== 'nats') return createMemorySaltStore();
+  const { createKvSaltStore } = await import('./nats/kv-salts.ts');
+  return createKvSaltStore(nc, config.privacy.saltBucket);
 }
 
 /**
@@ -90,7 +113,7 @@ async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> 
 
 export async function createRuntime(
   config: Config,
-  opts: { dataPath?: DataPath; log?: (msg: string, err?: unknown) => void } = {},
+  opts: { dataPath?: DataPath; log?: Log } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
@@ -113,14 +136,7 @@ export async function createRuntime(
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
   const nc = await connectNats(config);
   const { rateLimits } = config;
-  const shared =
-    nc !== undefined && rateLimits.shared === 'nats'
-      ? {
-          daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
-          burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
-          onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
-        }
-      : {};
+  const shared = await sharedLimits(config, nc, hasher, log);
   const keys = [
     ...config.apiKeys.keys.map((k) => ({ keyId: k.id, oid: k.oid, org: k.org, hash: k.hash })),
     ...fileKeys,
@@ -137,10 +153,7 @@ export async function createRuntime(
     dataPath,
     hasher,
     geo,
-    salts:
-      nc !== undefined && config.privacy.salts === 'nats'
-        ? await createKvSaltStore(nc, config.privacy.saltBucket)
-        : createMemorySaltStore(),
+    salts: await saltStore(config, nc),
     limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
     repositories,

@@ -11,7 +11,7 @@ describe('operatorNodeFlags', () => {
     expect(JSON.parse(entrypoint ?? '[]')).toEqual([
       '/usr/local/bin/node',
       ...operatorNodeFlags,
-      '/app/operator/main.ts',
+      '/app/operator/main.js',
     ]);
   });
 });

@@ -1,10 +1,11 @@
 // The clickhouse store: @clickhouse/client over HTTP(S) to one server or to a cluster's Distributed
-// tables. Inserts send the spool's JSONEachRow lines as the request body (no parse/re-serialise).
+// tables. Inserts stream the spool's JSONEachRow lines as the request body (no parse/re-serialise, no
+// joined copy of the batch).
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { Row, Store } from './contract.ts';
-import { INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
+import type { JsonLines, Row, Store } from './contract.ts';
+import { bodyPieces, INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
 
 export interface ClickHouseStoreOptions {
   readonly url: string;
@@ -53,10 +54,11 @@ export class ClickHouseStore implements Store {
     await this.insertJsonLines(table, rowsToJsonLines(rows), opts);
   }
 
-  async insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void> {
+  async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
     const result = await this.#client.exec({
       query: `INSERT INTO ${qualified(this.#database, table)} FORMAT JSONEachRow`,
-      values: Readable.from([lines]),
+      // The spool's pieces streamed as they are: a batch (up to its maxBytes) is never joined in memory.
+      values: Readable.from(bodyPieces(lines)),
       clickhouse_settings: {
         ...INSERT_SETTINGS,
         insert_deduplication_token: opts.dedupToken,

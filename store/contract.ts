@@ -4,6 +4,9 @@
 /** One row for one table: column name → JSON-serialisable value. Validated before it is queued. */
 export type Row = Record<string, unknown>;
 
+/** JSONEachRow lines: one buffer, or pieces of whole lines in order. */
+export type JsonLines = Buffer | readonly Buffer[];
+
 /** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
 export interface Store {
   readonly kind: 'embedded' | 'clickhouse';
@@ -11,9 +14,10 @@ export interface Store {
   insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void>;
   /**
    * Insert rows already serialised as JSONEachRow lines (what the spool holds), so a flush does not
-   * parse and re-serialise them. Same dedup semantics as insert.
+   * parse and re-serialise them: one buffer, or pieces of whole lines in order (sent as they are where
+   * the store can stream them). Same dedup semantics as insert.
    */
-  insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void>;
+  insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void>;
   /** Run a SELECT (or any statement returning rows) and return rows as objects. */
   query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Run a statement that returns nothing (DDL, ALTER ... DELETE, etc.). */

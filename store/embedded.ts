@@ -3,8 +3,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from 'chdb';
-import type { Row, Store } from './contract.ts';
-import { INSERT_SETTINGS, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
+import type { JsonLines, Row, Store } from './contract.ts';
+import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
 
 /**
  * The engine's server settings (its defaults are sized for a dedicated analytics server, not for a
@@ -98,11 +98,12 @@ export class EmbeddedStore implements Store {
     await this.insertJsonLines(table, rowsToJsonLines(rows), opts);
   }
 
-  async insertJsonLines(table: string, lines: Buffer, opts: { dedupToken: string }): Promise<void> {
+  async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
     await this.#session.insert({
       // chdb validates identifiers itself and wants them unquoted.
       table: `${this.#database}.${table}`,
-      values: lines,
+      // the engine takes one buffer
+      values: joinedLines(lines),
       format: 'JSONEachRow',
       settings: { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken },
     });

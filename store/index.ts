@@ -12,7 +12,7 @@ export async function createStore(config: StoreConfig): Promise<Store> {
 }
 
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
-export type { Row, SqlRunner, Store } from './contract.ts';
+export type { JsonLines, Row, SqlRunner, Store } from './contract.ts';
 export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
 export { clickhouseCode, isDataError } from './errors.ts';
 export {

@@ -1,5 +1,5 @@
 // Small helpers shared by both stores.
-import type { Row } from './contract.ts';
+import type { JsonLines, Row } from './contract.ts';
 
 /**
  * Settings of every data-path insert. Unknown keys are an error, not silently dropped (the engine's
@@ -15,6 +15,37 @@ export const qualified = (database: string, table: string): string => `\`${datab
 
 export function rowsToJsonLines(rows: readonly Row[]): Buffer {
   return Buffer.from(`${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+}
+
+/** The lines as one buffer (a store that takes one body whole). */
+export function joinedLines(lines: JsonLines): Buffer {
+  if (Buffer.isBuffer(lines)) return lines;
+  const pieces = lines as readonly Buffer[];
+  return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+}
+
+/**
+ * The lines as a request body of pieces of about `size` bytes: many small pieces (a batch of single-event
+ * appends is tens of thousands) are joined a few at a time, large ones pass as they are, so the whole
+ * batch is never copied into one buffer.
+ */
+export function* bodyPieces(lines: JsonLines, size = 256 * 1024): Generator<Buffer> {
+  if (Buffer.isBuffer(lines)) {
+    yield lines;
+    return;
+  }
+  let group: Buffer[] = [];
+  let bytes = 0;
+  for (const piece of lines as readonly Buffer[]) {
+    if (bytes > 0 && bytes + piece.length > size) {
+      yield group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group, bytes);
+      group = [];
+      bytes = 0;
+    }
+    group.push(piece);
+    bytes += piece.length;
+  }
+  if (bytes > 0) yield group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group, bytes);
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {

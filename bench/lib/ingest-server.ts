@@ -9,6 +9,7 @@ import { ingestNodeFlags } from '../../ingest/node-flags.ts';
 import { applyMigrations } from '../../schema/index.ts';
 import { createStore } from '../../store/index.ts';
 import { answers, freePort, type Running, start } from './server.ts';
+import { shippedScript } from './shipped.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 // INGEST_NODE_OPTIONS (space-separated) replaces the ingest's own flags, to compare others side by side.
@@ -35,7 +36,7 @@ export async function startIngest(
   );
   const running = await start({
     label,
-    script: join(root, 'ingest/server.ts'),
+    script: shippedScript('ingest', 'ingest/server.ts'),
     nodeArgs,
     args: ['--config', file],
     env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },

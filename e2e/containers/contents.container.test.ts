@@ -26,10 +26,12 @@ async function filesOf(image: string, dirs: readonly string[]): Promise<string[]
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/** The files of files.txt, and beside each .ts the .js the image runs (images/emit-js.ts). */
 const expectedSources = (image: string) =>
   readFileSync(new URL(`../../images/${image}/files.txt`, import.meta.url), 'utf8')
     .split('\n')
     .filter(Boolean)
+    .flatMap((f) => (f.endsWith('.ts') ? [f, f.replace(/\.ts$/, '.js')] : [f]))
     .map((f) => `/app/${f}`);
 
 const packagesIn = (files: readonly string[]) =>

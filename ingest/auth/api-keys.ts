@@ -5,7 +5,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../lru.ts';
 import type { ApiKeyRepository, KeyEntry } from '../repositories/index.ts';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
@@ -58,7 +58,7 @@ export function loadKeyFile(file: string | undefined): KeyEntry[] {
 /** Keys from the configuration first, then the api_keys table (when a repository is given). */
 export function createApiKeyStore(entries: readonly KeyEntry[], stored?: ApiKeyRepository): ApiKeyStore {
   const byId = new Map(entries.map((e) => [e.keyId, e]));
-  const cache = new LRUCache<string, Principal | 'denied'>({ max: 10_000, ttl: 60_000 });
+  const cache = growingLru<string, Principal | 'denied'>({ max: 10_000, ttl: 60_000 });
   return {
     async verify(key) {
       const digest = createHash('sha256').update(key).digest('base64url');

@@ -46,7 +46,13 @@ export interface SpoolBatch {
   readonly from: number;
   readonly to: number;
   readonly rows: number;
-  /** JSONEachRow lines, one per row. */
+  /**
+   * JSONEachRow lines, one per row, as the spool holds them: one piece per appended record, each whole
+   * lines. Delivery sends the pieces as they are, so a batch is never copied into one buffer on its way
+   * to a ClickHouse server.
+   */
+  readonly chunks: readonly Buffer[];
+  /** The same lines joined into one buffer, made on each read (for readers that parse them). */
   readonly lines: Buffer;
 }
 

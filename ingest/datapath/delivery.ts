@@ -51,9 +51,9 @@ export class Deliverer {
   }
 
   async deliver(batch: SpoolBatch, settings: TableSettings): Promise<void> {
-    const outcome = await this.#attempt(batch.table, batch.lines, batch.token, settings);
+    const outcome = await this.#attempt(batch.table, batch.chunks, batch.token, settings);
     if (outcome.ok) return;
-    await this.#isolate(batch, splitLines(batch.lines), settings, outcome.error);
+    await this.#isolate(batch, batch.chunks.flatMap(splitLines), settings, outcome.error);
   }
 
   async #isolate(
@@ -79,7 +79,7 @@ export class Deliverer {
       ] as const) {
         const outcome = await this.#attempt(
           batch.table,
-          Buffer.concat(rows.slice(a, b)),
+          rows.slice(a, b),
           `${batch.token}/${a}-${b}`,
           settings,
         );
@@ -97,7 +97,12 @@ export class Deliverer {
   }
 
   /** Inserts until it succeeds or the store calls the data bad; transient failures are retried. */
-  async #attempt(table: string, lines: Buffer, token: string, settings: TableSettings): Promise<Outcome> {
+  async #attempt(
+    table: string,
+    lines: readonly Buffer[],
+    token: string,
+    settings: TableSettings,
+  ): Promise<Outcome> {
     for (let attempt = 0; ; ) {
       if (this.#isAborted) throw new DeliveryAborted();
       try {

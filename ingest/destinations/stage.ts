@@ -7,15 +7,13 @@
 // Feeding never waits for a destination: a full backlog refuses at once, and the events it could not
 // take are counted and recorded in the destination's dead letters (they stay in ClickHouse).
 import { join } from 'node:path';
-import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
 import type { Spool as SpoolConfig } from '../../common/config/datapath.ts';
 import type { Delivery, Destinations as DestinationsConfig } from '../../common/config/destinations.ts';
 import type { BatchConsumer, ConsumedBatch } from '../datapath/index.ts';
 import type { ConsentBits } from '../privacy/consent.ts';
 import { openDiskBacklog } from './backlog/disk.ts';
-import { openNatsBacklog } from './backlog/nats.ts';
 import type { Backlog, Sender } from './contract.ts';
 import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
 import { facebookSender } from './facebook/sender.ts';
@@ -93,8 +91,16 @@ export async function createDestinations(
   const planned = plans(config.destinations);
   if (planned.length === 0) return undefined;
   const log = opts.log ?? (() => undefined);
-  const nc = config.spool.kind === 'nats' ? await connectNats(config.spool) : undefined;
-  const openBacklog = nc === undefined ? diskBacklogs(config) : await natsBacklogs(config, nc);
+  // The NATS client is imported only for a NATS spool (a disk-spool ingest never loads it).
+  const onNats =
+    config.spool.kind === 'nats'
+      ? await (await import('./backlog/nats-backlogs.ts')).natsBacklogs(config.spool, config.destinations)
+      : undefined;
+  const nc = onNats?.nc;
+  const openBacklog =
+    onNats === undefined
+      ? diskBacklogs(config)
+      : (plan: Plan) => onNats.open({ name: plan.name, backlogBytes: plan.delivery.backlogBytes });
   const destinations: Destination[] = [];
   const metrics = createDestinationMetrics(opts.registry, () => destinations.map((d) => d.forwarder));
   for (const plan of planned) {
@@ -117,36 +123,6 @@ function diskBacklogs(config: StageConfig) {
       maxBytes: plan.delivery.backlogBytes,
       fsyncIntervalMs: config.spool.fsyncIntervalMs,
     });
-}
-
-async function natsBacklogs(config: StageConfig, nc: NatsConnection) {
-  const spool = config.spool.nats as NonNullable<SpoolConfig['nats']>;
-  const { streamPrefix, subjectPrefix, ackWaitMs } = config.destinations.nats;
-  const marks = await new Kvm(nc).create(`${streamPrefix}_fed`, { history: 1, replicas: spool.replicas });
-  return (plan: Plan) =>
-    openNatsBacklog({
-      nc,
-      marks,
-      name: plan.name,
-      stream: `${streamPrefix}_${plan.name.toUpperCase()}`,
-      subject: `${subjectPrefix}.${plan.name}`,
-      maxBytes: plan.delivery.backlogBytes,
-      replicas: spool.replicas,
-      duplicateWindowMs: spool.duplicateWindowMs,
-      ackWaitMs,
-      publishTimeoutMs: spool.publishTimeoutMs,
-    });
-}
-
-function connectNats(spool: SpoolConfig): Promise<NatsConnection> {
-  const url = spool.nats?.url;
-  if (url === undefined) throw new Error('destinations: spool.nats.url is required when spool.kind is nats');
-  return connect({
-    servers: url.split(','),
-    name: 'tracker-destinations',
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
 }
 
 /** Attempts of a feed that failed for another reason than a full backlog (a hiccup of the disk or NATS). */

@@ -2,7 +2,7 @@
 // bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 import { IP2Location } from 'ip2location-nodejs';
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../lru.ts';
 
 export interface GeoInfo {
   country?: string;
@@ -78,7 +78,7 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
     throw new Error(`${file} is not an IP2Location BIN file`);
   }
   // null marks "looked up, nothing there" so unknown IPs are cached too
-  const cache = new LRUCache<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
+  const cache = growingLru<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
   const inflight = new Map<string, Promise<GeoInfo | undefined>>();
   const probe = async (ip: string) => {
     try {

@@ -9,7 +9,8 @@
 // the window) once the rows recovered from the spool have been delivered, so it survives a restart;
 // events wait for that reload for at most RELOAD_WAIT_MS (a store that is down at start cannot delay
 // ingestion longer). Server-generated eids are unique and never enter the window.
-import { LRUCache } from 'lru-cache';
+import type { LRUCache } from 'lru-cache';
+import { growingLru } from '../lru.ts';
 
 export const RELOAD_WAIT_MS = 10_000;
 
@@ -41,14 +42,14 @@ export class EidWindow {
   constructor(opts: WindowOptions) {
     this.#enabled = opts.windowMs > 0;
     this.#windowMs = opts.windowMs;
-    this.#seen = new LRUCache({ max: opts.maxIds, ttl: Math.max(1, opts.windowMs) });
+    this.#seen = growingLru({ max: opts.maxIds, ttl: Math.max(1, opts.windowMs) });
   }
 
   /** Reload from the store (after `before`, e.g. the spool's recovered rows delivered); bounded wait. */
   reload(before: Promise<void>, load: (windowMs: number, max: number) => Promise<Seen[]>): Promise<void> {
     if (!this.#enabled) return Promise.resolve();
     const loaded = before
-      .then(() => load(this.#windowMs, this.#seen.max))
+      .then(() => load(this.#windowMs, this.#seen.maxSize))
       .then((rows) => {
         for (const r of [...rows].sort((a, b) => b.ageMs - a.ageMs)) {
           const ttl = this.#windowMs - r.ageMs;

@@ -23,6 +23,8 @@ export interface OperatorProcess {
 export async function startOperatorProcess(
   env: { apiserverUrl: string; caFile: string; token: string },
   config: Partial<Record<keyof OperatorConfig, unknown>> & { identity: string },
+  /** The entry point to run (the bench runs the image's ahead-of-time .js); operator/main.ts by default. */
+  script = main,
 ): Promise<OperatorProcess> {
   const dir = mkdtempSync(join(tmpdir(), `tracker-op-${config.identity}-`));
   const proxy = await startCountingProxy(env.apiserverUrl, env.caFile);
@@ -31,7 +33,7 @@ export async function startOperatorProcess(
   writeFileSync(file, JSON.stringify(config));
   const child: ChildProcess = spawn(
     process.execPath,
-    [...operatorNodeFlags, main, '--config', file, '--kubeconfig', kubeconfig],
+    [...operatorNodeFlags, script, '--config', file, '--kubeconfig', kubeconfig],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

@@ -121,6 +121,7 @@ class FakeLog implements TableLog {
       from: 0,
       to: 0,
       rows: n,
+      chunks: [],
       lines: Buffer.alloc(0),
     };
   }

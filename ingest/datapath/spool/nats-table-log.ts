@@ -11,6 +11,7 @@
 import { headers } from '@nats-io/transport-node';
 import { IngestError } from '../../errors.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
+import { spoolBatch } from './batch.ts';
 import type { NatsContext } from './nats-context.ts';
 import { countLines } from './table-log.ts';
 
@@ -180,14 +181,16 @@ export class NatsTableLog implements TableLog {
 
   #batch(cut: Cut, taken: Stored[]): SpoolBatch {
     this.#consume(cut.to);
-    return {
-      table: this.table,
-      token: `${this.#ctx.stream}.${this.#ctx.epoch}.${this.table}.${cut.from}-${cut.to}`,
-      from: cut.from,
-      to: cut.to,
-      rows: taken.reduce((n, t) => n + t.rows, 0),
-      lines: Buffer.concat(taken.map((t) => t.lines)),
-    };
+    return spoolBatch(
+      {
+        table: this.table,
+        token: `${this.#ctx.stream}.${this.#ctx.epoch}.${this.table}.${cut.from}-${cut.to}`,
+        from: cut.from,
+        to: cut.to,
+        rows: taken.reduce((n, t) => n + t.rows, 0),
+      },
+      taken.map((t) => t.lines),
+    );
   }
 
   #push(p: Pending): void {

@@ -3,7 +3,6 @@
 import type { Spool as SpoolConfig } from '../../../common/config/datapath.ts';
 import type { Spool, TableLog } from '../contract.ts';
 import { DiskSpool } from './disk.ts';
-import { NatsSpool } from './nats.ts';
 
 /** A spool plus what the pipeline reads synchronously for status snapshots and metrics. */
 export interface OpenedSpool extends Spool {
@@ -11,10 +10,12 @@ export interface OpenedSpool extends Spool {
   readonly memoryBytes: number;
 }
 
-export function openSpool(config: SpoolConfig, now: () => number): Promise<OpenedSpool> {
+export async function openSpool(config: SpoolConfig, now: () => number): Promise<OpenedSpool> {
   if (config.kind === 'disk') return DiskSpool.open({ ...config, now });
   if (config.nats === undefined)
-    return Promise.reject(new Error('spool.nats (with spool.nats.url) is required when spool.kind is nats'));
+    throw new Error('spool.nats (with spool.nats.url) is required when spool.kind is nats');
+  // Imported only for a NATS spool: a disk-spool ingest never loads the NATS client (~10 MiB).
+  const { NatsSpool } = await import('./nats.ts');
   return NatsSpool.open({
     ...config.nats,
     maxBytes: config.maxBytes,

@@ -60,6 +60,20 @@ describe('DiskSpool', () => {
     await second.close();
   });
 
+  it('hands a batch over as the appended records, not joined: from memory and read back from disk', async () => {
+    const appended = [lines({ i: 0 }), lines({ i: 1 }, { i: 2 }), lines({ i: 3 })];
+    // a 10-byte row cache: the first record (8 bytes) is cached, the rest are read back from the segment
+    const spool = await open(fresh(), { memoryBytes: 10 });
+    const log = await spool.log('events');
+    for (const a of appended) await log.append(a, a.toString().split('\n').length - 1);
+    const batch = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
+    expect(batch?.chunks.map((c) => c.toString())).toEqual(appended.map((a) => a.toString()));
+    expect(batch?.chunks[0]).toBe(appended[0]); // the cached record itself, not a copy
+    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
+    expect(batch?.rows).toBe(4);
+    await spool.close();
+  });
+
   it('does not redeliver what was committed before a restart', async () => {
     const dir = fresh();
     const first = await open(dir);

@@ -7,6 +7,7 @@
 // Bounded memory: rows stay cached in memory only while the shared budget allows; beyond it pending
 // rows are "runs" (a segment offset and a seq range) read back from disk when their batch is cut.
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
+import { spoolBatch } from './batch.ts';
 import { decodeRecords, jsonPayload, parsePayload, RecordType, type WalRecord } from './record.ts';
 import {
   listSegments,
@@ -146,14 +147,16 @@ export class DiskTableLog implements TableLog {
     if (!replay) await this.#writer.write(RecordType.Cut, jsonPayload(range));
     this.#consume(taken);
     const rows = taken.reduce((n, t) => n + t.rows, 0);
-    return {
-      table: this.table,
-      token: `${this.#opts.spoolId}.${this.table}.${range.from}-${range.to}`,
-      from: range.from,
-      to: range.to,
-      rows,
-      lines: Buffer.concat(taken.map((t) => t.lines)),
-    };
+    return spoolBatch(
+      {
+        table: this.table,
+        token: `${this.#opts.spoolId}.${this.table}.${range.from}-${range.to}`,
+        from: range.from,
+        to: range.to,
+        rows,
+      },
+      taken.map((t) => t.lines),
+    );
   }
 
   async commit(batch: SpoolBatch): Promise<void> {
@@ -284,7 +287,9 @@ function decodeData(buf: Buffer, run: Run): (Taken & { next: number })[] {
     out.push({
       seq: r.seq,
       rows: countLines(r.payload),
-      lines: Buffer.from(r.payload),
+      // A view of the buffer read (about one batch in size, so keeping it while the batch lives costs
+      // no more than a copy would).
+      lines: r.payload,
       next: r.offset + r.size,
     });
   }

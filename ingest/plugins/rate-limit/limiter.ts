@@ -4,7 +4,7 @@
 // or, with `rateLimits.shared: nats`, in NATS KV so every replica draws from the same bucket and quota.
 // When the shared store fails, the request is counted by this process's own limits instead: a limiter
 // outage must not become an ingest outage (the same choice as @fastify/rate-limit's skipOnError).
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../../lru.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: 'burst' | 'daily'; retryAfterS: number };
 
@@ -69,7 +69,7 @@ export function drawToken(
 }
 
 export function createLocalBucket(maxKeys: number): BurstBucket {
-  const buckets = new LRUCache<string, BucketState>({ max: maxKeys });
+  const buckets = growingLru<string, BucketState>({ max: maxKeys });
   return {
     take: async (key, now, rate) => {
       const { next, verdict } = drawToken(buckets.get(key), now, rate);
@@ -80,7 +80,7 @@ export function createLocalBucket(maxKeys: number): BurstBucket {
 }
 
 function createLocalDaily(maxKeys: number): DailyCounter {
-  const counts = new LRUCache<string, number>({ max: maxKeys });
+  const counts = growingLru<string, number>({ max: maxKeys });
   return {
     increment: async (key, day) => {
       const k = `${day}|${key}`;

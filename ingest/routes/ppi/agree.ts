@@ -6,10 +6,10 @@
 // then from the store. It returns only what a visitor needs (the consent), never the row's IP, IP hash
 // or user agent: the route is unauthenticated and a visitor id is not a secret.
 import type { FastifyRequest } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
+import { growingLru } from '../../lru.ts';
 import { coerce } from '../../model/coerce.ts';
 import { EVENT_FIELDS } from '../../model/fields.ts';
 import { asUuid, newId } from '../../model/ids.ts';
@@ -123,7 +123,7 @@ async function agreedRow(
 export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object) {
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
-  const accepted = new LRUCache<string, Consent>({ max: RECENT_CONSENTS });
+  const accepted = growingLru<string, Consent>({ max: RECENT_CONSENTS });
   app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
     const body: Record<string, unknown> = req.body;
     const cflags = Number(body.cflags);

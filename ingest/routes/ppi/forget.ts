@@ -4,11 +4,11 @@
 // issued with its vid (the vtok cookie, or `token` in the body). The vid cookie alone proves nothing:
 // anyone can send a cookie header naming someone else's visitor id.
 import type { FastifyRequest } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import Type from 'typebox';
 import { bearerKey } from '../../auth/bearer.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
+import { growingLru } from '../../lru.ts';
 import { asUuid, newId } from '../../model/ids.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
@@ -48,7 +48,7 @@ async function authorise(
 }
 
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
-  const statuses = new LRUCache<string, { status: string; detail: string }>({ max: 10_000 });
+  const statuses = growingLru<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
   const { erasures } = deps.repositories;
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {

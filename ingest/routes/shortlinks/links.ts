@@ -3,7 +3,7 @@
 // update at once, so a new link resolves immediately and a deleted one stops at once (the Go tracker served
 // 404 for about 5 s after a create and stale links for 5 min). Misses are cached briefly, so scanners
 // cannot turn every unknown path into a store query. The reads themselves are the link repository's.
-import { LRUCache } from 'lru-cache';
+import { growingLru } from '../../lru.ts';
 import type { Link, LinkRepository } from '../../repositories/index.ts';
 
 export const linkKey = (host: string, path: string) => `${host.toLowerCase()}${path.toLowerCase()}`;
@@ -17,7 +17,7 @@ export interface LinkCache {
 const MISS_TTL_MS = 5000;
 
 export function createLinkCache(links: LinkRepository, max: number): LinkCache {
-  const cache = new LRUCache<string, Link | 'missing'>({ max: Math.max(1, max) });
+  const cache = growingLru<string, Link | 'missing'>({ max: Math.max(1, max) });
   return {
     async resolve(host, path) {
       const key = linkKey(host, path);

@@ -1,0 +1,53 @@
+// The destinations' backlogs on JetStream (cluster mode): one NATS connection and the fed-marks bucket
+// for all of them. Its own module so that the stage imports it, and with it the NATS client, only when the
+// spool is NATS: a disk-spool ingest never loads that client (~10 MiB of a process).
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Spool as SpoolConfig } from '../../../common/config/datapath.ts';
+import type { Destinations as DestinationsConfig } from '../../../common/config/destinations.ts';
+import type { Backlog } from '../contract.ts';
+import { openNatsBacklog } from './nats.ts';
+
+/** What a destination's backlog is opened for: its name and its size bound. */
+export interface BacklogPlan {
+  readonly name: string;
+  readonly backlogBytes: number;
+}
+
+export interface NatsBacklogs {
+  readonly nc: NatsConnection;
+  open(plan: BacklogPlan): Promise<Backlog>;
+}
+
+export async function natsBacklogs(
+  spool: SpoolConfig,
+  destinations: DestinationsConfig,
+): Promise<NatsBacklogs> {
+  const nats = spool.nats;
+  if (nats?.url === undefined)
+    throw new Error('destinations: spool.nats.url is required when spool.kind is nats');
+  const nc = await connect({
+    servers: nats.url.split(','),
+    name: 'tracker-destinations',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  });
+  const { streamPrefix, subjectPrefix, ackWaitMs } = destinations.nats;
+  const marks = await new Kvm(nc).create(`${streamPrefix}_fed`, { history: 1, replicas: nats.replicas });
+  return {
+    nc,
+    open: (plan) =>
+      openNatsBacklog({
+        nc,
+        marks,
+        name: plan.name,
+        stream: `${streamPrefix}_${plan.name.toUpperCase()}`,
+        subject: `${subjectPrefix}.${plan.name}`,
+        maxBytes: plan.backlogBytes,
+        replicas: nats.replicas,
+        duplicateWindowMs: nats.duplicateWindowMs,
+        ackWaitMs,
+        publishTimeoutMs: nats.publishTimeoutMs,
+      }),
+  };
+}
