@@ -11,6 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
+import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 
@@ -31,6 +32,7 @@ export class Controller {
   readonly #informers = new Map<ManagedKind, Informer>();
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
+  readonly #schemaTasks: SchemaTasks;
   /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
   readonly #eventAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
@@ -45,6 +47,14 @@ export class Controller {
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
     this.#tc = this.#informers.get(kinds.TrackerCluster) as Informer;
+    // A finished schema pass is an internal event for its cluster: the reaction to it is measured from the
+    // completion (the pass itself is ClickHouse's time, in its own histogram). A re-verification that
+    // found everything as before needs no reconcile.
+    this.#schemaTasks = schemaTasks((key, result, changed) => {
+      options.metrics.schemaTask.observe({ result: result.ok ? 'ok' : 'error' }, result.seconds);
+      if (!result.ok) options.log.warn('Schema pass failed', { trackercluster: key, error: result.error });
+      if (changed) this.#onEvent(key);
+    });
     const q = options.config.queue;
     this.#queue = new WorkQueue({
       workers: q.workers,
@@ -89,9 +99,10 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearInterval(this.#resync);
-    const drained = await this.#queue.shutdown(this.#o.config.queue.shutdownTimeoutMs);
+    const timeout = this.#o.config.queue.shutdownTimeoutMs;
+    const drained = (await this.#queue.shutdown(timeout)) && (await this.#schemaTasks.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
-    // After the drain: no reconcile uses a ClickHouse client any more.
+    // After the drain: no reconcile or schema pass uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
     this.#o.log.info('Controller stopped', { drained });
   }
@@ -151,12 +162,22 @@ export class Controller {
     const onFirstWrite = this.#reaction(key);
     const live = this.#tc.get(ns, name);
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
-    if (!live || live.metadata.deletionTimestamp) return undefined;
+    if (!live || live.metadata.deletionTimestamp) {
+      this.#schemaTasks.forget(key);
+      return undefined;
+    }
     const end = this.#o.metrics.reconcileDuration.startTimer();
     const log = this.#o.log.child({ trackercluster: key });
     const onStepDone = (step: string, seconds: number) =>
       this.#o.metrics.stepDuration.observe({ step }, seconds);
-    const deps: Deps = { ...this.#o, cache: this.cache, log, onFirstWrite, onStepDone };
+    const deps: Deps = {
+      ...this.#o,
+      cache: this.cache,
+      schemaTasks: this.#schemaTasks,
+      log,
+      onFirstWrite,
+      onStepDone,
+    };
     try {
       const outcome = await runSteps(live, this.#o.steps, deps);
       this.#o.metrics.reconciles.inc({

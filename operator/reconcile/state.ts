@@ -12,6 +12,7 @@ import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { SchemaTasks } from '../steps/schema-task.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
@@ -26,6 +27,8 @@ export interface Deps {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
+  /** The schema passes running or done in the background, per TrackerCluster (steps/schema.ts). */
+  readonly schemaTasks: SchemaTasks;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
   /** Called with the step that makes the reconcile's first write. */
   readonly onFirstWrite?: (step: string) => void;
