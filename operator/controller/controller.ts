@@ -9,6 +9,7 @@ import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
@@ -33,6 +34,7 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
   readonly #schemaTasks: SchemaTasks;
+  readonly #recent = new RecentApplies();
   /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
   readonly #eventAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
@@ -81,6 +83,7 @@ export class Controller {
       this.#informerOf(kind)
         .list()
         .filter((o) => o.metadata.namespace === ns),
+    resourceVersion: (kind) => this.#informerOf(kind).resourceVersion,
   };
 
   #informerOf(kind: ManagedKind): Informer {
@@ -174,6 +177,7 @@ export class Controller {
       ...this.#o,
       cache: this.cache,
       schemaTasks: this.#schemaTasks,
+      recent: this.#recent,
       log,
       onFirstWrite,
       onStepDone,

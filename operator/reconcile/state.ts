@@ -13,12 +13,15 @@ import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { SchemaTasks } from '../steps/schema-task.ts';
+import type { RecentApplies } from './recent.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
   get(kind: ManagedKind, namespace: string, name: string): KubeObject | undefined;
   /** Objects of a kind in a namespace; throws for a kind that is not watched (a programming error). */
   list(kind: ManagedKind, namespace: string): KubeObject[];
+  /** The newest resourceVersion the kind's cache reflects (undefined while it relists). */
+  resourceVersion(kind: ManagedKind): string | undefined;
 }
 
 export interface Deps {
@@ -29,6 +32,8 @@ export interface Deps {
   readonly clickhouse: ClickHouseAccess;
   /** The schema passes running or done in the background, per TrackerCluster (steps/schema.ts). */
   readonly schemaTasks: SchemaTasks;
+  /** Applies the caches have not seen yet (reconcile/recent.ts). */
+  readonly recent: RecentApplies;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
   /** Called with the step that makes the reconcile's first write. */
   readonly onFirstWrite?: (step: string) => void;
