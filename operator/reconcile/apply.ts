@@ -46,12 +46,21 @@ export function upToDate(desired: KubeObject, live: KubeObject | undefined): boo
 
 /** The live object is what applyObject would apply now (hash-wise), e.g. the cache caught up with an apply. */
 export function appliedAsRendered(obj: KubeObject, live: KubeObject | undefined): boolean {
-  return upToDate(withAppliedHash(keepImmutable(obj, live)), live);
+  return upToDate(desiredOf(obj, live), live);
 }
 
 /** Fields of an up-to-date object that someone else changed since the operator applied them. */
 export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drift[] {
   return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];
+}
+
+/**
+ * What is applied: the rendered object with its applied-hash, and immutable fields as they are live. The
+ * hash is of the RENDERING: taken after keeping the live fields, it would change once the apiserver had
+ * defaulted them (a StatefulSet's claim templates gain volumeMode, status) and apply every new set twice.
+ */
+export function desiredOf(obj: KubeObject, live: KubeObject | undefined): KubeObject {
+  return keepImmutable(withAppliedHash(obj), live);
 }
 
 /**
@@ -67,7 +76,7 @@ export function keepImmutable(obj: KubeObject, live: KubeObject | undefined): Ku
 
 export async function applyObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<ApplyResult> {
   const live = await liveObject(obj, deps);
-  const desired = withAppliedHash(keepImmutable(obj, live));
+  const desired = desiredOf(obj, live);
   const path = pathOf(desired);
   const hash = desired.metadata.annotations?.[appliedHashAnnotation];
   const type = kindOf(desired.apiVersion, desired.kind);
