@@ -14,6 +14,7 @@ import {
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import { objectPath } from '../../kube/paths.ts';
@@ -66,9 +67,11 @@ export const schema: Step = {
       tasks.start(owner, key, () => ensureSchema(deps.clickhouse, { tc, replicas, password }));
     const last = tasks.last(owner);
     const retryMs = deps.config.queue.progressRequeueMs;
-    // Nothing known for these replicas and this version yet: the gate waits for the task.
+    // Nothing known for these replicas and this version yet: the gate waits for the task, unless this
+    // is the first look since the operator started and the stored status already says verified.
     if (!last || gateOf(last.key) !== gateOf(key)) {
       start();
+      if (!last && verifiedBefore(state, latest)) return verifiedGate(state, replicas.length, latest);
       const message = `Applying and verifying schema version ${latest} on ${replicas.length} replicas`;
       setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsRunning, message);
       requeue(state, retryMs);
@@ -96,12 +99,31 @@ export const schema: Step = {
       requeue(state, started ? retryMs : Math.max(1, retryMs - age));
       return 'stop';
     }
-    state.status.appliedSchemaVersion = latest;
-    const message = `Schema version ${latest} verified on ${replicas.length} replicas`;
-    setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
-    return 'continue';
+    return verifiedGate(state, replicas.length, latest);
   },
 };
+
+function verifiedGate(state: ReconcileState, replicas: number, latest: number): 'continue' {
+  state.status.appliedSchemaVersion = latest;
+  const message = `Schema version ${latest} verified on ${replicas} replicas`;
+  setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
+  return 'continue';
+}
+
+/**
+ * The stored status says this generation's schema was verified at the latest version (by this operator
+ * before a restart, or by the leader before it): a new leader does not close an open gate while its own
+ * first pass runs. A host that was not ready since has reset SchemaReady in the status, so it never counts.
+ */
+function verifiedBefore(state: ReconcileState, latest: number): boolean {
+  const status = (state.live.status ?? {}) as TrackerClusterStatus;
+  const schemaReady = status.conditions?.find((c) => c.type === Type.SchemaReady);
+  return (
+    schemaReady?.status === Status.True &&
+    schemaReady.observedGeneration === state.live.metadata.generation &&
+    status.appliedSchemaVersion === latest
+  );
+}
 
 const allCurrent = (report: SchemaReport | undefined, replicas: readonly Replica[], latest: number) =>
   report !== undefined && replicas.every((r) => isCurrent(report.hosts.get(r.host), latest));
