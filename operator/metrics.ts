@@ -72,6 +72,13 @@ export function createMetrics() {
       labelNames: ['verb'] as const,
       registers,
     }),
+    apiRequestDuration: new Histogram({
+      name: 'tracker_operator_api_request_seconds',
+      help: 'Kubernetes API requests by verb, from sending to the answer read (time a reconcile waits on the apiserver).',
+      labelNames: ['verb'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     leader: new Gauge({
       name: 'tracker_operator_leader',
       help: '1 while this instance holds the leader Lease.',
