@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics.ts';
 import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
+import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
@@ -34,6 +35,7 @@ export class Controller {
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
   readonly #schemaTasks: SchemaTasks;
+  readonly #replicaScans: ReplicaScans;
   readonly #recent = new RecentApplies();
   /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
   readonly #eventAt = new Map<string, number>();
@@ -56,6 +58,9 @@ export class Controller {
       options.metrics.schemaTask.observe({ result: result.ok ? 'ok' : 'error' }, result.seconds);
       if (!result.ok) options.log.warn('Schema pass failed', { trackercluster: key, error: result.error });
       if (changed) this.#onEvent(key);
+    });
+    this.#replicaScans = replicaScans((owner, _result, changed) => {
+      if (changed) this.#onEvent(clusterOf(owner));
     });
     const q = options.config.queue;
     this.#queue = new WorkQueue({
@@ -103,7 +108,10 @@ export class Controller {
   async stop(): Promise<void> {
     clearInterval(this.#resync);
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
-    const drained = (await this.#queue.shutdown(timeout)) && (await this.#schemaTasks.drain(timeout));
+    const drained =
+      (await this.#queue.shutdown(timeout)) &&
+      (await this.#schemaTasks.drain(timeout)) &&
+      (await this.#replicaScans.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
     // After the drain: no reconcile or schema pass uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
@@ -167,6 +175,7 @@ export class Controller {
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
+      this.#replicaScans.forget(scanOwner(key));
       return undefined;
     }
     const end = this.#o.metrics.reconcileDuration.startTimer();
@@ -177,6 +186,7 @@ export class Controller {
       ...this.#o,
       cache: this.cache,
       schemaTasks: this.#schemaTasks,
+      replicaScans: this.#replicaScans,
       recent: this.#recent,
       log,
       onFirstWrite,

@@ -12,6 +12,7 @@ import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { ReplicaScans } from '../steps/replica-scan.ts';
 import type { SchemaTasks } from '../steps/schema-task.ts';
 import type { RecentApplies } from './recent.ts';
 
@@ -32,6 +33,8 @@ export interface Deps {
   readonly clickhouse: ClickHouseAccess;
   /** The schema passes running or done in the background, per TrackerCluster (steps/schema.ts). */
   readonly schemaTasks: SchemaTasks;
+  /** What Keeper knows of each cluster's replicas, read in the background (steps/replica-scan.ts). */
+  readonly replicaScans: ReplicaScans;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
