@@ -37,6 +37,8 @@ export class Controller {
   readonly #schemaTasks: SchemaTasks;
   readonly #replicaScans: ReplicaScans;
   readonly #recent = new RecentApplies();
+  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
+  readonly #detached = new Set<Promise<unknown>>();
   /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
   readonly #eventAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
@@ -110,6 +112,7 @@ export class Controller {
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
     const drained =
       (await this.#queue.shutdown(timeout)) &&
+      (await settledWithin([...this.#detached], timeout)) &&
       (await this.#schemaTasks.drain(timeout)) &&
       (await this.#replicaScans.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
@@ -188,6 +191,10 @@ export class Controller {
       schemaTasks: this.#schemaTasks,
       replicaScans: this.#replicaScans,
       recent: this.#recent,
+      detach: (work) => {
+        const tracked = work.catch(() => undefined).finally(() => this.#detached.delete(tracked));
+        this.#detached.add(tracked);
+      },
       log,
       onFirstWrite,
       onStepDone,
@@ -207,6 +214,17 @@ export class Controller {
       end();
     }
   }
+}
+
+/** Waits for `work` to settle, at most `timeoutMs`; true when it did. */
+async function settledWithin(work: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), timeoutMs);
+  });
+  const drained = await Promise.race([Promise.allSettled(work).then(() => true), timeout]);
+  clearTimeout(timer);
+  return drained;
 }
 
 /** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */

@@ -37,6 +37,11 @@ export interface Deps {
   readonly replicaScans: ReplicaScans;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
+  /**
+   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order);
+   * the controller waits for it before it stops. Without it, the reconcile waits.
+   */
+  readonly detach?: (work: Promise<unknown>) => void;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
   /** Called with the step that makes the reconcile's first write. */
   readonly onFirstWrite?: (step: string) => void;
