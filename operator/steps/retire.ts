@@ -96,6 +96,8 @@ export const retire: Step = {
     const known = currentScan({ ...ctx, sets }, deps, (s) => unrendered(s, ctx));
     if (known && !known.ok) throw known.error ?? new Error('read system.replicas failed');
     if (!known?.value) return 'continue';
+    // Keeper lists a replica this cluster renders no more: look again until it can be dropped.
+    if (unrendered(known.value, ctx)) requeue(state, deps.config.queue.progressRequeueMs);
     let dropped = false;
     for (const [shard, survivor] of survivors) {
       const tables = known.value.get(shard) ?? [];
