@@ -11,9 +11,10 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
+import type { SchemaReport } from '../ensure-schema.ts';
 import type { Logger } from '../log.ts';
-import type { ReplicaScans } from '../steps/replica-scan.ts';
-import type { SchemaTasks } from '../steps/schema-task.ts';
+import type { ReplicatedTable } from '../replication.ts';
+import type { BackgroundTasks } from './background.ts';
 import type { RecentApplies } from './recent.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
@@ -32,9 +33,9 @@ export interface Deps {
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
   /** The schema passes running or done in the background, per TrackerCluster (steps/schema.ts). */
-  readonly schemaTasks: SchemaTasks;
+  readonly schemaTasks: BackgroundTasks<SchemaReport>;
   /** What Keeper knows of each cluster's replicas, read in the background (steps/replica-scan.ts). */
-  readonly replicaScans: ReplicaScans;
+  readonly replicaScans: BackgroundTasks<ReadonlyMap<number, readonly ReplicatedTable[]>>;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
   /**
