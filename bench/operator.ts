@@ -49,6 +49,10 @@ export interface OperatorRow {
   readonly reactionBySteps: string;
   /** The part of the reaction spent waiting for a worker (watch event → reconcile start). */
   readonly queueWait: { count: number; p50: string; p99: string; max: string };
+  /** The background schema passes (copy, migrate, verify): ClickHouse's time, outside any reconcile. */
+  readonly schemaPasses: { count: number; p50: string; p99: string; max: string };
+  /** The operator's apiserver requests (reads and writes, not watches): what its reconciles wait on. */
+  readonly apiRequests: { count: number; p50: string; p99: string; max: string };
   /**
    * The operator's share of create → applied, per cluster: the summed reaction latencies divided by the
    * clusters (each gate of one cluster waits for one reaction in sequence; the rest of the time is the
@@ -206,6 +210,8 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       reaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds'),
       reactionBySteps: reactionBySteps(converged),
       queueWait: histogramQuantiles(converged, 'tracker_operator_queue_wait_seconds'),
+      schemaPasses: histogramQuantiles(converged, 'tracker_operator_schema_task_seconds'),
+      apiRequests: histogramQuantiles(converged, 'tracker_operator_api_request_seconds'),
       operatorShareMs: Math.round((sample(converged, 'tracker_operator_reaction_seconds_sum') * 1000) / n),
       steps: stepTimes(converged),
       steadyWrites: op.proxy.writes(from).length,

@@ -51,6 +51,8 @@ function operatorLine(r: OperatorRow) {
       `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
       `reaction by step (count: p50/p99) ${r.reactionBySteps}; ` +
       `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
+      `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +
+      `schema passes ${r.schemaPasses.count} (ClickHouse's time) p50 ${r.schemaPasses.p50}, p99 ${r.schemaPasses.p99}; ` +
       `operator CPU ${(r.cpuMs / 1000).toFixed(1)} s, in reconciles ${(r.reconcileMs / 1000).toFixed(1)} s ` +
       `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}; ` +
       `RSS at rest ${r.rssMiB} MiB (anonymous ${r.rssAnonMiB})`,

@@ -46,6 +46,8 @@ export const ConditionReason = {
   StaleReplicaVolume: 'StaleReplicaVolume',
   // Schema.
   WaitingForClickHouse: 'WaitingForClickHouse',
+  /** The schema is being applied and verified in the background; the gate opens when that pass is done. */
+  MigrationsRunning: 'MigrationsRunning',
   MigrationsPending: 'MigrationsPending',
   MigrationFailed: 'MigrationFailed',
   /** A host lacks tables its migration record says it has, and they could not be created from another host. */

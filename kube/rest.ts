@@ -50,13 +50,20 @@ export class KubeRest {
   readonly server: string;
   readonly #access: KubeAccess;
   readonly #onRequest: ((verb: Verb) => void) | undefined;
+  readonly #onAnswer: ((verb: Verb, seconds: number) => void) | undefined;
   readonly #agent: Agent;
   readonly #watchAgent: Agent;
 
-  constructor(access: KubeAccess, onRequest?: (verb: Verb) => void) {
+  /** `onAnswer`: each request's duration until its answer was read (failed ones included). */
+  constructor(
+    access: KubeAccess,
+    onRequest?: (verb: Verb) => void,
+    onAnswer?: (verb: Verb, seconds: number) => void,
+  ) {
     this.server = access.server;
     this.#access = access;
     this.#onRequest = onRequest;
+    this.#onAnswer = onAnswer;
     const { ca, cert, key, rejectUnauthorized, servername } = access.tls;
     const connect = {
       ca,
@@ -79,13 +86,20 @@ export class KubeRest {
     const type = contentTypes[verb];
     if (type && opts.body !== undefined) headers['content-type'] = type;
     this.#onRequest?.(verb);
-    const res = await fetch(url, {
-      method: methods[verb],
-      headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      dispatcher: this.#agent,
-    });
-    const text = await res.text();
+    const started = performance.now();
+    let res: Awaited<ReturnType<typeof fetch>>;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method: methods[verb],
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        dispatcher: this.#agent,
+      });
+      text = await res.text();
+    } finally {
+      this.#onAnswer?.(verb, (performance.now() - started) / 1000);
+    }
     if (!res.ok) throw new ApiError(`${verb} ${url.pathname}`, res.status, text);
     return (text ? JSON.parse(text) : {}) as T;
   }

@@ -42,6 +42,13 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    schemaTask: new Histogram({
+      name: 'tracker_operator_schema_task_seconds',
+      help: 'Duration of one background schema pass (copy, migrate, verify every replica), by result: the time ClickHouse spends, outside any reconcile.',
+      labelNames: ['result'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     queueWait: new Histogram({
       name: 'tracker_operator_queue_wait_seconds',
       help: 'From a watch event to the start of the reconcile it caused (time spent waiting for a worker).',
@@ -63,6 +70,13 @@ export function createMetrics() {
       name: 'tracker_operator_api_requests_total',
       help: 'Kubernetes API requests by verb (watch streams not included).',
       labelNames: ['verb'] as const,
+      registers,
+    }),
+    apiRequestDuration: new Histogram({
+      name: 'tracker_operator_api_request_seconds',
+      help: 'Kubernetes API requests by verb, from sending to the answer read (time a reconcile waits on the apiserver).',
+      labelNames: ['verb'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     leader: new Gauge({

@@ -35,7 +35,11 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const log =
     opts.log ?? createLogger(config.logLevel, { component: 'tracker-operator', identity: config.identity });
   const metrics = createMetrics();
-  const rest = new KubeRest(access, (verb) => metrics.apiRequests.inc({ verb }));
+  const rest = new KubeRest(
+    access,
+    (verb) => metrics.apiRequests.inc({ verb }),
+    (verb, seconds) => metrics.apiRequestDuration.observe({ verb }, seconds),
+  );
   const build = () =>
     new Controller({
       rest,

@@ -9,8 +9,11 @@ import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
+import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
+import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 
@@ -31,6 +34,11 @@ export class Controller {
   readonly #informers = new Map<ManagedKind, Informer>();
   readonly #queue: WorkQueue;
   readonly #tc: Informer;
+  readonly #schemaTasks: SchemaTasks;
+  readonly #replicaScans: ReplicaScans;
+  readonly #recent = new RecentApplies();
+  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
+  readonly #detached = new Set<Promise<unknown>>();
   /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
   readonly #eventAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
@@ -45,6 +53,17 @@ export class Controller {
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
     this.#tc = this.#informers.get(kinds.TrackerCluster) as Informer;
+    // A finished schema pass is an internal event for its cluster: the reaction to it is measured from the
+    // completion (the pass itself is ClickHouse's time, in its own histogram). A re-verification that
+    // found everything as before needs no reconcile.
+    this.#schemaTasks = schemaTasks((key, result, changed) => {
+      options.metrics.schemaTask.observe({ result: result.ok ? 'ok' : 'error' }, result.seconds);
+      if (!result.ok) options.log.warn('Schema pass failed', { trackercluster: key, error: result.error });
+      if (changed) this.#onEvent(key);
+    });
+    this.#replicaScans = replicaScans((owner, _result, changed) => {
+      if (changed) this.#onEvent(clusterOf(owner));
+    });
     const q = options.config.queue;
     this.#queue = new WorkQueue({
       workers: q.workers,
@@ -71,6 +90,7 @@ export class Controller {
       this.#informerOf(kind)
         .list()
         .filter((o) => o.metadata.namespace === ns),
+    resourceVersion: (kind) => this.#informerOf(kind).resourceVersion,
   };
 
   #informerOf(kind: ManagedKind): Informer {
@@ -89,9 +109,14 @@ export class Controller {
 
   async stop(): Promise<void> {
     clearInterval(this.#resync);
-    const drained = await this.#queue.shutdown(this.#o.config.queue.shutdownTimeoutMs);
+    const timeout = this.#o.config.queue.shutdownTimeoutMs;
+    const drained =
+      (await this.#queue.shutdown(timeout)) &&
+      (await settledWithin([...this.#detached], timeout)) &&
+      (await this.#schemaTasks.drain(timeout)) &&
+      (await this.#replicaScans.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
-    // After the drain: no reconcile uses a ClickHouse client any more.
+    // After the drain: no reconcile or schema pass uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
     this.#o.log.info('Controller stopped', { drained });
   }
@@ -151,12 +176,29 @@ export class Controller {
     const onFirstWrite = this.#reaction(key);
     const live = this.#tc.get(ns, name);
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
-    if (!live || live.metadata.deletionTimestamp) return undefined;
+    if (!live || live.metadata.deletionTimestamp) {
+      this.#schemaTasks.forget(key);
+      this.#replicaScans.forget(scanOwner(key));
+      return undefined;
+    }
     const end = this.#o.metrics.reconcileDuration.startTimer();
     const log = this.#o.log.child({ trackercluster: key });
     const onStepDone = (step: string, seconds: number) =>
       this.#o.metrics.stepDuration.observe({ step }, seconds);
-    const deps: Deps = { ...this.#o, cache: this.cache, log, onFirstWrite, onStepDone };
+    const deps: Deps = {
+      ...this.#o,
+      cache: this.cache,
+      schemaTasks: this.#schemaTasks,
+      replicaScans: this.#replicaScans,
+      recent: this.#recent,
+      detach: (work) => {
+        const tracked = work.catch(() => undefined).finally(() => this.#detached.delete(tracked));
+        this.#detached.add(tracked);
+      },
+      log,
+      onFirstWrite,
+      onStepDone,
+    };
     try {
       const outcome = await runSteps(live, this.#o.steps, deps);
       this.#o.metrics.reconciles.inc({
@@ -172,6 +214,17 @@ export class Controller {
       end();
     }
   }
+}
+
+/** Waits for `work` to settle, at most `timeoutMs`; true when it did. */
+async function settledWithin(work: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), timeoutMs);
+  });
+  const drained = await Promise.race([Promise.allSettled(work).then(() => true), timeout]);
+  clearTimeout(timer);
+  return drained;
 }
 
 /** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */

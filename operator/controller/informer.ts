@@ -70,6 +70,14 @@ export class Informer {
     return Date.now() - this.#lastActivity;
   }
 
+  /**
+   * The newest resourceVersion the cache reflects (the last list, event or bookmark); undefined while it
+   * relists. A write that returned an older or equal one is in the cache (or was overwritten since).
+   */
+  get resourceVersion(): string | undefined {
+    return this.#rv;
+  }
+
   get(namespace: string | undefined, name: string): KubeObject | undefined {
     return this.#store.get(objectKey(namespace, name));
   }

@@ -46,12 +46,21 @@ export function upToDate(desired: KubeObject, live: KubeObject | undefined): boo
 
 /** The live object is what applyObject would apply now (hash-wise), e.g. the cache caught up with an apply. */
 export function appliedAsRendered(obj: KubeObject, live: KubeObject | undefined): boolean {
-  return upToDate(withAppliedHash(keepImmutable(obj, live)), live);
+  return upToDate(desiredOf(obj, live), live);
 }
 
 /** Fields of an up-to-date object that someone else changed since the operator applied them. */
 export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drift[] {
   return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];
+}
+
+/**
+ * What is applied: the rendered object with its applied-hash, and immutable fields as they are live. The
+ * hash is of the RENDERING: taken after keeping the live fields, it would change once the apiserver had
+ * defaulted them (a StatefulSet's claim templates gain volumeMode, status) and apply every new set twice.
+ */
+export function desiredOf(obj: KubeObject, live: KubeObject | undefined): KubeObject {
+  return keepImmutable(withAppliedHash(obj), live);
 }
 
 /**
@@ -67,15 +76,26 @@ export function keepImmutable(obj: KubeObject, live: KubeObject | undefined): Ku
 
 export async function applyObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<ApplyResult> {
   const live = await liveObject(obj, deps);
-  const desired = withAppliedHash(keepImmutable(obj, live));
+  const desired = desiredOf(obj, live);
+  const path = pathOf(desired);
+  const hash = desired.metadata.annotations?.[appliedHashAnnotation];
+  const type = kindOf(desired.apiVersion, desired.kind);
+  // This very object was just applied and the cache has not seen that write yet (recent.ts).
+  if (type.watched && hash && deps.recent.covers(path, hash, deps.cache.resourceVersion(type)))
+    return 'unchanged';
   const drift = driftOf(desired, live);
   if (upToDate(desired, live) && drift.length === 0) return 'unchanged';
+  const remember = (answer: unknown) => {
+    const rv = (answer as KubeObject | undefined)?.metadata?.resourceVersion;
+    if (type.watched && hash) deps.recent.remember(path, type, hash, rv, deps.cache.resourceVersion);
+  };
   await write(state, deps, {
     verb: 'apply',
-    path: pathOf(desired),
+    path,
     target: targetOf(desired),
     query: { fieldManager, force: 'true' },
     body: desired,
+    onWritten: remember,
   });
   if (live && drift.length > 0) await recordDrift(desired, live, drift, state, deps);
   return 'applied';
@@ -132,6 +152,7 @@ export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
 /** Deletes an object (its dependents in the background); one already gone counts as deleted. */
 export async function deleteObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
   const body = { propagationPolicy: 'Background' };
+  deps.recent.forget(pathOf(obj));
   await write(state, deps, {
     verb: 'delete',
     path: pathOf(obj),

@@ -1,7 +1,7 @@
 // The runner's pure parts and the apply helper's skip decision.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/object.ts';
-import { appliedHashAnnotation, keepImmutable, upToDate, withAppliedHash } from './apply.ts';
+import { appliedHashAnnotation, desiredOf, keepImmutable, upToDate, withAppliedHash } from './apply.ts';
 import { buildStatus, newState } from './runner.ts';
 import { setCondition } from './state.ts';
 
@@ -40,6 +40,32 @@ describe('apply helper', () => {
       }) as KubeObject;
     expect(keepImmutable(sts('2Gi'), sts('1Gi')).spec).toEqual({ volumeClaimTemplates: [{ size: '1Gi' }] });
     expect(keepImmutable(sts('2Gi'), undefined).spec).toEqual({ volumeClaimTemplates: [{ size: '2Gi' }] });
+  });
+});
+
+describe('a StatefulSet applied once', () => {
+  it('is up to date once the apiserver defaulted its claim templates (regression: every new StatefulSet was applied twice)', () => {
+    const claim = { metadata: { name: 'data' }, spec: { resources: { requests: { storage: '1Gi' } } } };
+    const rendered = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { replicas: 1, volumeClaimTemplates: [claim] },
+    } as KubeObject;
+    const applied = desiredOf(rendered, undefined);
+    // As stored: the claim template defaulted (apiVersion, kind, volumeMode, status).
+    const defaulted = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      ...claim,
+      spec: { ...claim.spec, volumeMode: 'Filesystem' },
+      status: { phase: 'Pending' },
+    };
+    const live = { ...applied, spec: { replicas: 1, volumeClaimTemplates: [defaulted] } } as KubeObject;
+    expect(upToDate(desiredOf(rendered, live), live)).toBe(true);
+    // A changed rendering still differs.
+    const more = { ...rendered, spec: { replicas: 2, volumeClaimTemplates: [claim] } } as KubeObject;
+    expect(upToDate(desiredOf(more, live), live)).toBe(false);
   });
 });
 

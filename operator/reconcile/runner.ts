@@ -159,7 +159,10 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
     target: `TrackerCluster ${name} status`,
     body: { status },
   });
-  await recordTransitions(state, status, deps);
+  // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
+  const events = recordTransitions(state, status, deps);
+  if (deps.detach) deps.detach(events);
+  else await events;
 }
 
 /**

@@ -11,13 +11,19 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
+import type { SchemaReport } from '../ensure-schema.ts';
 import type { Logger } from '../log.ts';
+import type { ReplicatedTable } from '../replication.ts';
+import type { BackgroundTasks } from './background.ts';
+import type { RecentApplies } from './recent.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
   get(kind: ManagedKind, namespace: string, name: string): KubeObject | undefined;
   /** Objects of a kind in a namespace; throws for a kind that is not watched (a programming error). */
   list(kind: ManagedKind, namespace: string): KubeObject[];
+  /** The newest resourceVersion the kind's cache reflects (undefined while it relists). */
+  resourceVersion(kind: ManagedKind): string | undefined;
 }
 
 export interface Deps {
@@ -26,6 +32,17 @@ export interface Deps {
   readonly config: Readonly<OperatorConfig>;
   readonly log: Logger;
   readonly clickhouse: ClickHouseAccess;
+  /** The schema passes running or done in the background, per TrackerCluster (steps/schema.ts). */
+  readonly schemaTasks: BackgroundTasks<SchemaReport>;
+  /** What Keeper knows of each cluster's replicas, read in the background (steps/replica-scan.ts). */
+  readonly replicaScans: BackgroundTasks<ReadonlyMap<number, readonly ReplicatedTable[]>>;
+  /** Applies the caches have not seen yet (reconcile/recent.ts). */
+  readonly recent: RecentApplies;
+  /**
+   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order);
+   * the controller waits for it before it stops. Without it, the reconcile waits.
+   */
+  readonly detach?: (work: Promise<unknown>) => void;
   /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
   /** Called with the step that makes the reconcile's first write. */
   readonly onFirstWrite?: (step: string) => void;

@@ -20,6 +20,8 @@ export interface WriteRequest {
   readonly query?: Record<string, string>;
   /** An answer that means "nothing to do" rather than failure (a Secret that exists, an object already gone). */
   readonly accept?: (err: unknown) => boolean;
+  /** Called with the apiserver's answer to a write that happened (the object as stored, for an apply). */
+  readonly onWritten?: (answer: unknown) => void;
 }
 
 /** True when the write happened; false when the apiserver's answer was accepted as "nothing to do". */
@@ -30,8 +32,9 @@ async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promi
   state.writes++;
   const fields = { step: state.step, verb: req.verb, target: req.target };
   try {
-    await deps.rest.request(req.verb, req.path, { query: req.query, body: req.body });
+    const answer = await deps.rest.request(req.verb, req.path, { query: req.query, body: req.body });
     deps.log.debug('Wrote', fields);
+    req.onWritten?.(answer);
     return { ok: true };
   } catch (error) {
     const accepted = req.accept?.(error) ?? false;

@@ -27,6 +27,7 @@ import { claimNames, droppedClaim } from './claims.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 import { rolloutGate } from './rollout-gate.ts';
+import { schemaOwner } from './schema-task.ts';
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
@@ -127,6 +128,8 @@ export const clickhouseReady: Step = {
       } else setCondition(state, Type.ClickHouseReady, Status.True, Reason.Available, message);
       return 'continue';
     }
+    // A host that is not ready may come back on an empty volume: its schema is verified again afterwards.
+    deps.schemaTasks.forget(schemaOwner(tc));
     const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
     const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
     setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);

@@ -15,8 +15,9 @@ export const credentials: Step = {
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
-    for (const secret of renderedOf(state).secrets) {
-      if (deps.cache.get(kinds.Secret, ns, secret.name)) continue;
+    // Created concurrently: each is one round trip, and a new cluster's first reconcile waits for them.
+    const missing = renderedOf(state).secrets.filter((s) => !deps.cache.get(kinds.Secret, ns, s.name));
+    const create = async (secret: (typeof missing)[number]) => {
       const data = Object.fromEntries(secret.keys.map((k) => [k, randomBytes(24).toString('base64url')]));
       const body = {
         apiVersion: 'v1',
@@ -40,7 +41,10 @@ export const credentials: Step = {
       });
       if (created)
         await recordEvent(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
-    }
+    };
+    const results = await Promise.allSettled(missing.map(create));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return 'continue';
   },
 };

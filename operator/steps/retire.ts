@@ -6,7 +6,7 @@
 //    replicated table), including parts only the leaving replica had. prune leaves these objects to this
 //    step; until the sync succeeds the replica stays and ClickHouseReady says why.
 // 2. Once it is gone, Keeper still lists it under every replicated table. A survivor's system.replicas
-//    says which replicas Keeper knows; a name this TrackerCluster renders no more, that is inactive and
+//    (read in the background, replica-scan.ts) says which replicas Keeper knows; a name this TrackerCluster renders no more, that is inactive and
 //    whose StatefulSet no longer exists, is dropped (SYSTEM DROP REPLICA ... FROM TABLE). Its retained
 //    volume is marked first: a replica started again on that data would find its metadata gone, so the
 //    clickhouse step refuses to recreate it until the volume is deleted (the data is on the survivors).
@@ -34,6 +34,7 @@ import {
 import { recordEvent } from '../reconcile/write.ts';
 import { dropReplica, type ReplicatedTable, replicatedTables, syncReplica } from '../replication.ts';
 import { claimNames, markDropped } from './claims.ts';
+import { currentScan, type ReplicaScan, rescan } from './replica-scan.ts';
 import { clickhousePassword } from './schema.ts';
 
 /**
@@ -87,7 +88,22 @@ export const retire: Step = {
       survivors,
     };
     for (const sts of leavingSets(state, deps, shards)) await retireSet(sts, ctx, state, deps);
-    for (const [shard, survivor] of survivors) await dropGone(shard, survivor, ctx, state, deps);
+    const ns = namesOf(tc).namespace;
+    const sets = deps.cache
+      .list(kinds.StatefulSet, ns)
+      .filter((s) => ownedBy(s, tc.metadata.uid) && s.metadata.labels?.[labelKeys.replica] !== undefined)
+      .map((s) => s.metadata.name);
+    const known = currentScan({ ...ctx, sets }, deps, (s) => unrendered(s, ctx));
+    if (known && !known.ok) throw known.error ?? new Error('read system.replicas failed');
+    if (!known?.value) return 'continue';
+    // Keeper lists a replica this cluster renders no more: look again until it can be dropped.
+    if (unrendered(known.value, ctx)) requeue(state, deps.config.queue.progressRequeueMs);
+    let dropped = false;
+    for (const [shard, survivor] of survivors) {
+      const tables = known.value.get(shard) ?? [];
+      dropped = (await dropGone(shard, survivor, tables, ctx, state, deps)) || dropped;
+    }
+    if (dropped) rescan(tc, deps);
     return 'continue';
   },
 };
@@ -157,22 +173,40 @@ export function goneReplicas(
   return gone;
 }
 
+/** Keeper still lists a name of this cluster it renders no more (active or not): worth reading again soon. */
+function unrendered(scan: ReplicaScan, ctx: Context): boolean {
+  const rendered = (id: { shard: number; replica: number }) =>
+    id.shard < ctx.shards && id.replica < ctx.tc.spec.clickhouse.replicas;
+  return [...scan.values()].some((tables) =>
+    tables.some((t) =>
+      Object.keys(t.replicas).some((name) => {
+        const id = replicaOfName(ctx.tc, name);
+        return id !== undefined && !rendered(id);
+      }),
+    ),
+  );
+}
+
+/** Drops what `tables` (the last scan of the survivor) shows gone; true when anything was dropped. */
 async function dropGone(
   shard: number,
   survivor: Replica,
+  tables: readonly ReplicatedTable[],
   ctx: Context,
   state: ReconcileState,
   deps: Deps,
-): Promise<void> {
+): Promise<boolean> {
   const ns = namesOf(ctx.tc).namespace;
   const exists = (object: string) => deps.cache.get(kinds.StatefulSet, ns, object) !== undefined;
+  const gone = goneReplicas(tables, ctx.tc, ctx.shards, exists);
+  if (gone.size === 0) return false;
   await deps.clickhouse.use(survivor, ctx.password, async (sql) => {
-    const tables = await replicatedTables(sql, ctx.database);
-    for (const [object, drops] of goneReplicas(tables, ctx.tc, ctx.shards, exists)) {
+    for (const [object, drops] of gone) {
       await markDropped(claimNames(renderedOf(state), object), ns, state, deps);
       for (const d of drops) await dropReplica(sql, ctx.database, d.table, d.name);
       const message = `Dropped the Keeper metadata of replica ${object} from ${drops.length} tables through ${survivor.host} (shard ${shard}); its volume is kept and marked`;
       await recordEvent(state, deps, 'Normal', EventReason.ReplicaDropped, message);
     }
   });
+  return true;
 }

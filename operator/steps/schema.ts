@@ -1,7 +1,12 @@
 // schema: GATE 3. Hosts lacking tables are brought up from a host that holds them, migrations are applied
 // through the `clickhouse` store (schema/ runner), and every replica is verified (its migration record at
-// the latest version and every table of it present) before the ingest may start writing. Reads only when
-// every replica is current (ensure-schema.ts).
+// the latest version and every table of it present) before the ingest may start writing (ensure-schema.ts).
+// That work takes ClickHouse seconds, so it runs as a background task (schema-task.ts) and never inside a
+// reconcile: the step starts it, stops at the gate (MigrationsRunning) until its result is in, and the
+// task's completion enqueues the cluster. A result holds for the replicas and schema version it was
+// obtained for; it is verified again when they change, after a host was not ready (a restarted replica may
+// have come back on an empty volume), and at the periodic resync while the gate stays open (a table dropped
+// by hand is brought back). A failed or incomplete pass is retried after queue.progressRequeueMs.
 import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   EventReason,
@@ -9,12 +14,14 @@ import {
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import { objectPath } from '../../kube/paths.ts';
-import { latestSchemaVersion } from '../clickhouse.ts';
+import { latestSchemaVersion, type Replica } from '../clickhouse.ts';
 import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
 import { CopyError } from '../host-schema.ts';
+import type { TaskResult } from '../reconcile/background.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -24,6 +31,7 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
+import { gateOf, schemaOwner, schemaTaskKey } from './schema-task.ts';
 
 type Secret = { data?: Record<string, string> };
 
@@ -42,42 +50,92 @@ export async function clickhousePassword(tc: TrackerCluster, deps: Deps): Promis
   return Buffer.from(value, 'base64').toString('utf8');
 }
 
+/** Results whose TablesCopied Events were recorded (each copy is told once, by the first reconcile that reads it). */
+const told = new WeakSet<TaskResult<SchemaReport>>();
+
 export const schema: Step = {
   name: 'schema',
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const replicas = deps.clickhouse.replicas(tc, state.renderedShards ?? tc.spec.clickhouse.shards);
     const latest = latestSchemaVersion();
-    let report: SchemaReport;
-    try {
-      report = await ensureSchema(deps.clickhouse, {
-        tc,
-        replicas,
-        password: await clickhousePassword(tc, deps),
-      });
-    } catch (err) {
-      const reason = err instanceof CopyError ? Reason.TableCopyFailed : Reason.MigrationFailed;
-      setCondition(state, Type.SchemaReady, Status.False, reason, (err as Error).message);
-      requeue(state, deps.config.queue.progressRequeueMs);
+    const password = await clickhousePassword(tc, deps);
+    const owner = schemaOwner(tc);
+    const key = schemaTaskKey(tc, replicas, latest, deps.clickhouse.schemaMode, password);
+    const tasks = deps.schemaTasks;
+    const start = () =>
+      tasks.start(owner, key, () => ensureSchema(deps.clickhouse, { tc, replicas, password }));
+    const last = tasks.last(owner);
+    const retryMs = deps.config.queue.progressRequeueMs;
+    // Nothing known for these replicas and this version yet: the gate waits for the task, unless this
+    // is the first look since the operator started and the stored status already says verified.
+    if (!last || gateOf(last.key) !== gateOf(key)) {
+      start();
+      if (!last && verifiedBefore(state, latest)) return verifiedGate(state, replicas.length, latest);
+      const message = `Applying and verifying schema version ${latest} on ${replicas.length} replicas`;
+      setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsRunning, message);
+      requeue(state, retryMs);
       return 'stop';
     }
-    for (const c of report.copies) {
-      const message = `Created ${c.missing.length} tables on ${c.host.host} from their definitions on ${c.from.host} (schema version ${c.version})`;
-      await recordEvent(state, deps, 'Normal', EventReason.TablesCopied, message);
+    const age = performance.now() - last.at;
+    const verified = last.ok && allCurrent(last.value, replicas, latest);
+    // Settings (rollups, retention, password) changed, a failure or an incomplete pass is old enough to
+    // retry, or a verified result is as old as the periodic resync: run again, read the result next time.
+    const dueAfter = verified ? deps.config.watch.relistIntervalMs / 2 : retryMs;
+    const started = (last.key !== key || age >= dueAfter) && start();
+    if (!last.ok || !last.value) {
+      const error = last.error ?? new Error('schema task failed');
+      const reason = error instanceof CopyError ? Reason.TableCopyFailed : Reason.MigrationFailed;
+      setCondition(state, Type.SchemaReady, Status.False, reason, error.message);
+      requeue(state, started ? retryMs : Math.max(1, retryMs - age));
+      return 'stop';
     }
+    await tellCopies(last, state, deps);
+    const report = last.value;
     const behind = replicas.filter((r) => !isCurrent(report.hosts.get(r.host), latest));
     if (behind.length > 0) {
       const message = `Version ${latest} not yet on ${behind.map((r) => describe(r.host, report.hosts.get(r.host))).join(', ')}`;
       setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsPending, message);
-      requeue(state, deps.config.queue.progressRequeueMs);
+      requeue(state, started ? retryMs : Math.max(1, retryMs - age));
       return 'stop';
     }
-    state.status.appliedSchemaVersion = latest;
-    const message = `Schema version ${latest} verified on ${replicas.length} replicas`;
-    setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
-    return 'continue';
+    return verifiedGate(state, replicas.length, latest);
   },
 };
+
+function verifiedGate(state: ReconcileState, replicas: number, latest: number): 'continue' {
+  state.status.appliedSchemaVersion = latest;
+  const message = `Schema version ${latest} verified on ${replicas} replicas`;
+  setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
+  return 'continue';
+}
+
+/**
+ * The stored status says this generation's schema was verified at the latest version (by this operator
+ * before a restart, or by the leader before it): a new leader does not close an open gate while its own
+ * first pass runs. A host that was not ready since has reset SchemaReady in the status, so it never counts.
+ */
+function verifiedBefore(state: ReconcileState, latest: number): boolean {
+  const status = (state.live.status ?? {}) as TrackerClusterStatus;
+  const schemaReady = status.conditions?.find((c) => c.type === Type.SchemaReady);
+  return (
+    schemaReady?.status === Status.True &&
+    schemaReady.observedGeneration === state.live.metadata.generation &&
+    status.appliedSchemaVersion === latest
+  );
+}
+
+const allCurrent = (report: SchemaReport | undefined, replicas: readonly Replica[], latest: number) =>
+  report !== undefined && replicas.every((r) => isCurrent(report.hosts.get(r.host), latest));
+
+async function tellCopies(result: TaskResult<SchemaReport>, state: ReconcileState, deps: Deps) {
+  if (told.has(result)) return;
+  told.add(result);
+  for (const c of result.value?.copies ?? []) {
+    const message = `Created ${c.missing.length} tables on ${c.host.host} from their definitions on ${c.from.host} (schema version ${c.version})`;
+    await recordEvent(state, deps, 'Normal', EventReason.TablesCopied, message);
+  }
+}
 
 /** A host that is behind, and why when its record is current but tables are missing. */
 function describe(host: string, report: HostReport | undefined): string {
