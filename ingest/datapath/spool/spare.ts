@@ -22,6 +22,8 @@ export class Spare {
   #ready = false;
   #preparing: Promise<void> | undefined;
   #closed = false;
+  /** The preparation under way is to stop: a recycled file took its place. */
+  #cancelled = false;
   /** takeAs and recycle run one at a time: both move the spare file. */
   #serial: Promise<unknown> = Promise.resolve();
 
@@ -63,14 +65,16 @@ export class Spare {
 
   /**
    * Keeps a delivered segment's file as the spare instead of deleting it, when it has the full size
-   * and no spare is there or on its way; otherwise deletes it.
+   * and no spare is there (one being zero-filled stops: the recycled file costs no writes); otherwise
+   * deletes it.
    */
   recycle(path: string): Promise<void> {
     return this.#oneAtATime(() => this.#recycle(path));
   }
 
   async #recycle(path: string): Promise<void> {
-    if (!this.#ready && !this.#preparing && !this.#closed && (await fileSize(path)) >= this.#bytes) {
+    if (!this.#ready && !this.#closed && (await fileSize(path)) >= this.#bytes) {
+      this.#cancelled = true;
       try {
         await rename(path, join(this.#dir, SPARE_FILE));
         this.#ready = true;
@@ -85,10 +89,11 @@ export class Spare {
   /** Writes a spare full of zeroes in the background unless one is ready or on its way. */
   prepare(): void {
     if (this.#ready || this.#preparing || this.#closed) return;
+    this.#cancelled = false;
     this.#preparing = this.#zeroFill()
       .then(async (done) => {
-        this.#ready = done;
-        if (!done) await rm(join(this.#dir, TMP_FILE), { force: true });
+        if (done) this.#ready = true;
+        else await rm(join(this.#dir, TMP_FILE), { force: true });
       })
       .catch(() => rm(join(this.#dir, TMP_FILE), { force: true }).catch(() => undefined))
       .finally(() => {
@@ -100,6 +105,10 @@ export class Spare {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#preparing;
+  }
+
+  get #stopped(): boolean {
+    return this.#closed || this.#cancelled;
   }
 
   #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
@@ -114,14 +123,16 @@ export class Spare {
     try {
       const zeroes = Buffer.alloc(Math.min(CHUNK, this.#bytes));
       for (let at = 0; at < this.#bytes; at += zeroes.length) {
-        if (this.#closed) return false;
+        if (this.#stopped) return false;
         await fh.write(zeroes, 0, Math.min(zeroes.length, this.#bytes - at), at);
+        // A chunk at a time: allocating the whole file in one journal commit would hold up the log's
+        // own fdatasyncs queued behind that commit for as long as the whole file takes to write.
+        await fh.datasync();
       }
-      await fh.datasync();
     } finally {
       await fh.close();
     }
-    if (this.#closed) return false;
+    if (this.#stopped) return false;
     await rename(tmp, join(this.#dir, SPARE_FILE));
     return true;
   }
