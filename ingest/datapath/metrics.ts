@@ -89,7 +89,7 @@ export function createMetrics(registry: Registry = new Registry()) {
   });
   new Gauge({
     name: 'tracker_datapath_spool_bytes',
-    help: 'Bytes held by the spool on disk.',
+    help: 'Bytes of records held by the spool on disk (preallocated segment space not counted).',
     registers,
     collect() {
       this.set(sources?.spoolBytes() ?? 0);
