@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   ltvRoutes(routes, deps, tracking, limit);
   ppiRoutes(routes, deps, tracking, limit);
   shortLinkRoutes(routes, deps, tracking, limit);
-  opsRoutes(routes, deps, metrics, wsOpen);
+  opsRoutes(routes, deps, metrics, () => wsOpen());
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
   return app;
