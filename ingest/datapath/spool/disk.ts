@@ -20,6 +20,8 @@ export interface DiskSpoolOptions {
   readonly memoryBytes: number;
   readonly retryAfterSeconds: number;
   readonly now?: () => number;
+  /** Told how long each fdatasync took (seconds). */
+  readonly onSync?: (seconds: number) => void;
 }
 
 const TABLE_DIR = /^[a-z][a-z0-9_]{0,62}$/;
@@ -106,6 +108,7 @@ export class DiskSpool implements Spool {
       spoolId: this.#id,
       budget: this.#budget,
       now: this.#opts.now ?? Date.now,
+      onSync: this.#opts.onSync,
     });
   }
 }

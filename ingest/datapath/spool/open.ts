@@ -11,8 +11,12 @@ export interface OpenedSpool extends Spool {
   readonly memoryBytes: number;
 }
 
-export function openSpool(config: SpoolConfig, now: () => number): Promise<OpenedSpool> {
-  if (config.kind === 'disk') return DiskSpool.open({ ...config, now });
+export function openSpool(
+  config: SpoolConfig,
+  now: () => number,
+  onSync?: (seconds: number) => void,
+): Promise<OpenedSpool> {
+  if (config.kind === 'disk') return DiskSpool.open({ ...config, now, ...(onSync ? { onSync } : {}) });
   if (config.nats === undefined)
     return Promise.reject(new Error('spool.nats (with spool.nats.url) is required when spool.kind is nats'));
   return NatsSpool.open({

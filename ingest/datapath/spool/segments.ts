@@ -52,6 +52,8 @@ export interface WriterOptions {
    */
   readonly fsync: boolean;
   readonly space: SpaceAccount;
+  /** Told how long each fdatasync took (seconds). */
+  readonly onSync?: ((seconds: number) => void) | undefined;
   /** Seconds a caller should wait before retrying when the spool is full. */
   readonly retryAfterSeconds: number;
 }
@@ -204,7 +206,7 @@ export class SegmentWriter {
       for (const [id, { position, buffers }] of groups) {
         const fh = await this.#handle(id);
         await fh.writev(buffers, position);
-        if (this.#opts.fsync) await fh.datasync();
+        if (this.#opts.fsync) await this.#sync(fh);
       }
     } catch (err) {
       await this.#rollback(firstSeq, before, segmentCount);
@@ -264,6 +266,12 @@ export class SegmentWriter {
       // behind a torn one. Refuse further writes; a restart recovers the log up to the last good record.
       this.#broken = err;
     }
+  }
+
+  async #sync(fh: FileHandle): Promise<void> {
+    const started = performance.now();
+    await fh.datasync();
+    this.#opts.onSync?.((performance.now() - started) / 1000);
   }
 
   async #handle(id: number): Promise<FileHandle> {
