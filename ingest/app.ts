@@ -3,7 +3,6 @@
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
@@ -12,6 +11,7 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
+import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
 import { ltvRoutes } from './routes/ltv/index.ts';
@@ -20,7 +20,7 @@ import { ppiRoutes } from './routes/ppi/index.ts';
 import { redirectRoutes } from './routes/redirect/index.ts';
 import { shortLinkRoutes } from './routes/shortlinks/index.ts';
 import { trackRoutes } from './routes/track/index.ts';
-import { wsRoutes } from './routes/ws/index.ts';
+import { WS_PATH, wsRoutes } from './routes/ws/index.ts';
 import { createTracking } from './tracking.ts';
 
 export interface BuildOptions {
@@ -70,7 +70,6 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     requestEncodings: ['gzip', 'deflate'],
   });
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: deps.config.websocket.maxFrameBytes } });
   await registerCors(app, deps.config);
 
   const tracking = createTracking(deps, metrics);
@@ -82,11 +81,15 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
 
   trackRoutes(routes, deps, tracking, limit);
   redirectRoutes(routes, deps, tracking, limit);
-  const wsOpen = wsRoutes(routes, deps, tracking, metrics, limit);
+  let wsOpen: () => number = () => 0;
+  const ws = { maxPayload: deps.config.websocket.maxFrameBytes, paths: [WS_PATH] };
+  await registerWebSocket(app, ws, (child) => {
+    wsOpen = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
+  });
   ltvRoutes(routes, deps, tracking, limit);
   ppiRoutes(routes, deps, tracking, limit);
   shortLinkRoutes(routes, deps, tracking, limit);
-  opsRoutes(routes, deps, metrics, wsOpen);
+  opsRoutes(routes, deps, metrics, () => wsOpen());
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
   return app;

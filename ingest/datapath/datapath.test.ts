@@ -169,6 +169,25 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(100);
   });
 
+  it('times every fdatasync of the spool, and counts none with the spool fsync off', async () => {
+    const syncs = async (fsync: boolean) => {
+      const store = new ScriptedStore();
+      store.down = true;
+      const registry = new Registry();
+      const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+      const dp = await createDataPath(config(dir, { spool: { fsync } }), { store, migrate: false, registry });
+      await dp.append('events', [event(1)]);
+      await dp.append('events', [event(2)]);
+      const metric = await registry.getSingleMetric('tracker_datapath_spool_sync_seconds')?.get();
+      await dp.close(100);
+      const count = (v: object) =>
+        'metricName' in v && v.metricName === 'tracker_datapath_spool_sync_seconds_count';
+      return metric?.values.find(count)?.value;
+    };
+    expect(await syncs(true)).toBeGreaterThanOrEqual(2);
+    expect(await syncs(false)).toBe(0);
+  });
+
   it('keeps memory bounded under a flood while the store is down', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

@@ -73,8 +73,13 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
       ...(rollups === undefined ? {} : { rollups }),
     });
   }
-  const spool = await openSpool(config.spool, () => clock.now());
-  const path = new Pipeline(config, { ...opts, clock, store, spool });
+  const metrics = createMetrics(opts.registry);
+  const spool = await openSpool(
+    config.spool,
+    () => clock.now(),
+    (s) => metrics.spoolSyncSeconds.observe(s),
+  );
+  const path = new Pipeline(config, { ...opts, clock, store, spool, metrics });
   for (const table of spool.tables()) path.expectRecovered(table, spool.peek(table)?.pending.rows ?? 0);
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
@@ -85,6 +90,7 @@ interface PipelineDeps extends DataPathOptions {
   readonly clock: Clock;
   readonly store: Store;
   readonly spool: OpenedSpool;
+  readonly metrics: Metrics;
 }
 
 class Pipeline implements DataPath {
@@ -112,7 +118,7 @@ class Pipeline implements DataPath {
     this.#config = config;
     this.#deps = deps;
     this.#validators = compileValidators(this.#catalog);
-    this.#metrics = createMetrics(deps.registry);
+    this.#metrics = deps.metrics;
     const breaker = config.batching.breaker ?? defaultsOf<Breaker>(BreakerSchema);
     this.#breaker = new CircuitBreaker({
       ...breaker,

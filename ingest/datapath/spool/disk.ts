@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Spool, TableLog } from '../contract.ts';
-import { SpaceAccount, syncDir } from './segments.ts';
+import { syncDir } from './segment-files.ts';
+import { SpaceAccount } from './segments.ts';
 import { DiskTableLog, MemoryBudget } from './table-log.ts';
 
 export interface DiskSpoolOptions {
@@ -19,6 +20,8 @@ export interface DiskSpoolOptions {
   readonly memoryBytes: number;
   readonly retryAfterSeconds: number;
   readonly now?: () => number;
+  /** Told how long each fdatasync took (seconds). */
+  readonly onSync?: (seconds: number) => void;
 }
 
 const TABLE_DIR = /^[a-z][a-z0-9_]{0,62}$/;
@@ -105,6 +108,7 @@ export class DiskSpool implements Spool {
       spoolId: this.#id,
       budget: this.#budget,
       now: this.#opts.now ?? Date.now,
+      onSync: this.#opts.onSync,
     });
   }
 }

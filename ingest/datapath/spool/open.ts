@@ -10,8 +10,12 @@ export interface OpenedSpool extends Spool {
   readonly memoryBytes: number;
 }
 
-export async function openSpool(config: SpoolConfig, now: () => number): Promise<OpenedSpool> {
-  if (config.kind === 'disk') return DiskSpool.open({ ...config, now });
+export async function openSpool(
+  config: SpoolConfig,
+  now: () => number,
+  onSync?: (seconds: number) => void,
+): Promise<OpenedSpool> {
+  if (config.kind === 'disk') return DiskSpool.open({ ...config, now, ...(onSync ? { onSync } : {}) });
   if (config.nats === undefined)
     throw new Error('spool.nats (with spool.nats.url) is required when spool.kind is nats');
   // Imported only for a NATS spool: a disk-spool ingest never loads the NATS client (~10 MiB).

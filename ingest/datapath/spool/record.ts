@@ -2,6 +2,10 @@
 //   u32 payload length | u32 crc32(type, seq, payload) | u8 type | u64 seq | payload
 // A record whose length runs past the end of the data or whose CRC does not match ends the readable
 // log: at the tail that is a torn write (truncated on recovery); anywhere else it is corruption.
+// Segment files are preallocated (segments.ts, spare.ts): the end of the data is usually followed by
+// zeroes, which never decode (a zero header's CRC does not match), or by the records of the segment
+// this file held before it was recycled, which carry seqs below the segment's first and so end the
+// readable log as well.
 import { crc32 } from 'node:zlib';
 
 export const HEADER_BYTES = 17;
@@ -49,8 +53,12 @@ export interface DecodeResult {
   readonly clean: boolean;
 }
 
-/** Decodes records from `buf` (which starts at segment offset `base`). */
-export function decodeRecords(buf: Buffer, base = 0): DecodeResult {
+/**
+ * Decodes records from `buf` (which starts at segment offset `base`). With `minSeq` (the segment's
+ * id, when reading a whole segment) a record with a lower seq ends the log: it is left over from the
+ * file's previous life as another, older segment.
+ */
+export function decodeRecords(buf: Buffer, base = 0, minSeq = 0): DecodeResult {
   const records: WalRecord[] = [];
   let at = 0;
   while (at + HEADER_BYTES <= buf.length) {
@@ -60,6 +68,7 @@ export function decodeRecords(buf: Buffer, base = 0): DecodeResult {
     if (crc32(buf.subarray(at + 8, end)) !== buf.readUInt32LE(at + 4)) break;
     const type = buf.readUInt8(at + 8) as RecordType;
     const seq = Number(buf.readBigUInt64LE(at + 9));
+    if (seq < minSeq) break;
     records.push({
       type,
       seq,
@@ -71,6 +80,16 @@ export function decodeRecords(buf: Buffer, base = 0): DecodeResult {
   }
   return { records, validBytes: at, clean: at === buf.length };
 }
+
+/** True when every byte of `buf` from `from` on is zero (a preallocated tail nothing was written to). */
+export function zeroFrom(buf: Buffer, from: number): boolean {
+  for (let at = from; at < buf.length; at += 65_536) {
+    const end = Math.min(buf.length, at + 65_536);
+    if (!buf.subarray(at, end).equals(ZEROES.subarray(0, end - at))) return false;
+  }
+  return true;
+}
+const ZEROES = Buffer.alloc(65_536);
 
 export const jsonPayload = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 export const parsePayload = <T>(payload: Buffer): T => JSON.parse(payload.toString('utf8')) as T;

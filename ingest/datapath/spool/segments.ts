@@ -4,14 +4,20 @@
 // resolve only once durable.
 // Sequence numbers and offsets are assigned when a group is written, so a failed write can be rolled
 // back (file truncated to its last durable size) without leaving holes or torn records behind.
-import { type FileHandle, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
+// Records are written at their offset into files that usually already have their full size (spare.ts),
+// so a commit's fdatasync flushes data without changing the file's size.
+import { constants } from 'node:fs';
+import { type FileHandle, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../errors.ts';
-import { decodeRecords, encodeHeader, HEADER_BYTES, RecordType } from './record.ts';
+import { encodeHeader, HEADER_BYTES, RecordType } from './record.ts';
+import { segmentFile, syncDir } from './segment-files.ts';
+import type { Spare } from './spare.ts';
 
 export interface Segment {
   /** The seq of its first record; also its file name. */
   readonly id: number;
+  /** Bytes of records in it (the file itself may be longer: preallocated). */
   size: number;
   durable: number;
   /** Highest Data seq in the segment (0: none); the segment can go once that is committed. */
@@ -46,6 +52,8 @@ export interface WriterOptions {
    */
   readonly fsync: boolean;
   readonly space: SpaceAccount;
+  /** Told how long each fdatasync took (seconds). */
+  readonly onSync?: ((seconds: number) => void) | undefined;
   /** Seconds a caller should wait before retrying when the spool is full. */
   readonly retryAfterSeconds: number;
 }
@@ -58,14 +66,10 @@ interface Item {
   readonly reject: (err: unknown) => void;
 }
 
-export const segmentFile = (id: number): string => `${String(id).padStart(16, '0')}.wal`;
-
-export async function listSegments(dir: string): Promise<number[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names
-    .filter((n) => /^\d{16}\.wal$/.test(n))
-    .map((n) => Number(n.slice(0, 16)))
-    .sort((a, b) => a - b);
+interface Group {
+  /** Offset in the segment where the group's first record goes. */
+  readonly position: number;
+  readonly buffers: Buffer[];
 }
 
 export class SegmentWriter {
@@ -73,6 +77,9 @@ export class SegmentWriter {
   readonly #opts: WriterOptions;
   readonly #segments: Segment[];
   readonly #handles = new Map<number, FileHandle>();
+  readonly #spare: Spare;
+  /** Segments whose file does not exist yet: it is made from the spare when one is ready. */
+  readonly #unborn = new Set<number>();
   #nextSeq: number;
   #queue: Item[] = [];
   /** Cancels the scheduled write of the queued group, when one is scheduled. */
@@ -80,8 +87,9 @@ export class SegmentWriter {
   #flushing: Promise<void> | undefined;
   #broken: unknown;
 
-  constructor(dir: string, segments: Segment[], nextSeq: number, opts: WriterOptions) {
+  constructor(dir: string, segments: Segment[], nextSeq: number, opts: WriterOptions, spare: Spare) {
     this.#dir = dir;
+    this.#spare = spare;
     this.#segments = segments;
     this.#nextSeq = nextSeq;
     this.#opts = opts;
@@ -126,18 +134,22 @@ export class SegmentWriter {
   /** Deletes every segment whose data is all committed. */
   async deleteThrough(committed: number): Promise<void> {
     const active = this.#segments.at(-1);
-    if (active && active.size > 0 && active.lastDataSeq <= committed && this.#idle) {
+    const rotate = active !== undefined && active.size > 0 && active.lastDataSeq <= committed && this.#idle;
+    if (rotate) {
       // Everything is delivered: start an empty segment so the old one can go too. The new file is
       // named after the next seq, which keeps seqs (and so dedup tokens) increasing across restarts.
       this.#segments.push({ id: this.#nextSeq, size: 0, durable: 0, lastDataSeq: 0 });
+      this.#unborn.add(this.#nextSeq);
       await this.#handle(this.#nextSeq);
     }
     while (this.#segments.length > 1 && (this.#segments[0]?.lastDataSeq ?? 0) <= committed) {
       const segment = this.#segments.shift() as Segment;
       await this.#closeHandle(segment.id);
-      await rm(join(this.#dir, segmentFile(segment.id)), { force: true });
+      await this.#spare.recycle(join(this.#dir, segmentFile(segment.id)));
       this.#opts.space.used -= segment.size;
     }
+    // Only now: one of the segments just deleted may have become the spare, which writes nothing.
+    if (rotate) this.#spare.prepare();
   }
 
   get #idle(): boolean {
@@ -150,6 +162,7 @@ export class SegmentWriter {
     this.#scheduled = undefined;
     while (this.#flushing || this.#queue.length > 0) await (this.#flushing ?? this.#flush());
     for (const id of [...this.#handles.keys()]) await this.#closeHandle(id);
+    await this.#spare.close();
   }
 
   #schedule(): void {
@@ -190,10 +203,10 @@ export class SegmentWriter {
       if (item.type === RecordType.Data) this.#opts.space.reserved -= item.payload.length + HEADER_BYTES;
     }
     try {
-      for (const [id, buffers] of groups) {
+      for (const [id, { position, buffers }] of groups) {
         const fh = await this.#handle(id);
-        await fh.writev(buffers);
-        if (this.#opts.fsync) await fh.datasync();
+        await fh.writev(buffers, position);
+        if (this.#opts.fsync) await this.#sync(fh);
       }
     } catch (err) {
       await this.#rollback(firstSeq, before, segmentCount);
@@ -201,14 +214,16 @@ export class SegmentWriter {
       return;
     }
     for (const s of this.#segments) s.durable = s.size;
+    // A segment was started: have the next one's file ready before it is needed.
+    if (this.#segments.length > segmentCount) this.#spare.prepare();
     for (const [i, item] of items.entries()) item.onDurable?.(written[i] as Written);
     for (const [i, item] of items.entries()) item.resolve(written[i] as Written);
   }
 
   /** Assigns seqs, segments and offsets; rotates to a new segment when the active one is full. */
-  #layout(items: Item[]): { written: Written[]; groups: Map<number, Buffer[]> } {
+  #layout(items: Item[]): { written: Written[]; groups: Map<number, Group> } {
     const written: Written[] = [];
-    const groups = new Map<number, Buffer[]>();
+    const groups = new Map<number, Group>();
     for (const item of items) {
       const seq = this.#nextSeq++;
       const header = encodeHeader(item.type, seq, item.payload);
@@ -217,13 +232,14 @@ export class SegmentWriter {
       if (!segment || (segment.size > 0 && segment.size + size > this.#opts.segmentBytes)) {
         segment = { id: seq, size: 0, durable: 0, lastDataSeq: 0 };
         this.#segments.push(segment);
+        this.#unborn.add(seq);
       }
+      const group = groups.get(segment.id) ?? { position: segment.size, buffers: [] };
       written.push({ seq, segment: segment.id, offset: segment.size, size });
       segment.size += size;
       this.#opts.space.used += size;
       if (item.type === RecordType.Data) segment.lastDataSeq = seq;
-      const group = groups.get(segment.id) ?? [];
-      group.push(header, item.payload);
+      group.buffers.push(header, item.payload);
       groups.set(segment.id, group);
     }
     return { written, groups };
@@ -233,6 +249,7 @@ export class SegmentWriter {
   async #rollback(firstSeq: number, before: number[], segmentCount: number): Promise<void> {
     this.#nextSeq = firstSeq;
     const touched = this.#segments.splice(segmentCount);
+    for (const s of touched) this.#unborn.delete(s.id);
     for (const s of touched) this.#opts.space.used -= s.size;
     for (const [i, s] of this.#segments.entries()) {
       this.#opts.space.used -= s.size - (before[i] ?? s.size);
@@ -251,10 +268,20 @@ export class SegmentWriter {
     }
   }
 
+  async #sync(fh: FileHandle): Promise<void> {
+    const started = performance.now();
+    await fh.datasync();
+    this.#opts.onSync?.((performance.now() - started) / 1000);
+  }
+
   async #handle(id: number): Promise<FileHandle> {
     let fh = this.#handles.get(id);
     if (!fh) {
-      fh = await open(join(this.#dir, segmentFile(id)), 'a');
+      const path = join(this.#dir, segmentFile(id));
+      // A new segment takes the spare's place (full size already); without one its file grows.
+      if (this.#unborn.delete(id)) await this.#spare.takeAs(path);
+      // Positioned writes (never O_APPEND): records go to their offset inside the preallocated file.
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT);
       this.#handles.set(id, fh);
       await syncDir(this.#dir);
     }
@@ -271,23 +298,4 @@ export class SegmentWriter {
     const text = cause ? `${message}: ${(cause as Error).message ?? cause}` : message;
     return new IngestError('OVERLOADED', text, { retryAfterS: this.#opts.retryAfterSeconds, cause });
   }
-}
-
-/** A new file's directory entry is durable only once the directory itself is synced. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Reads a whole segment for recovery, truncating a torn tail when it is the last segment. */
-export async function readSegment(dir: string, id: number, isLast: boolean) {
-  const path = join(dir, segmentFile(id));
-  const buf = await readFile(path);
-  const decoded = decodeRecords(buf);
-  if (!decoded.clean && isLast) await truncate(path, decoded.validBytes);
-  return { ...decoded, size: isLast ? decoded.validBytes : buf.length };
 }

@@ -150,7 +150,7 @@ describe('DiskSpool', () => {
     const spool = await open(dir, { segmentBytes: 200 });
     const log = await spool.log('events');
     for (let i = 0; i < 30; i++) await log.append(lines({ i }), 1);
-    expect(readdirSync(join(dir, 'events')).length).toBeGreaterThan(3);
+    expect(readdirSync(join(dir, 'events')).filter((n) => n.endsWith('.wal')).length).toBeGreaterThan(3);
     const full = spool.bytes;
     for (
       let b = await log.take({ maxRows: 5, maxBytes: 1 << 20 });
@@ -159,7 +159,8 @@ describe('DiskSpool', () => {
     ) {
       await log.commit(b);
     }
-    expect(readdirSync(join(dir, 'events')).length).toBe(1);
+    // One segment left; beside it at most the preallocated file kept for the next segment.
+    expect(readdirSync(join(dir, 'events')).filter((n) => n.endsWith('.wal')).length).toBe(1);
     expect(spool.bytes).toBeLessThan(full / 3);
     await spool.close();
   });

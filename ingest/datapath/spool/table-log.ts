@@ -9,14 +9,9 @@
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { spoolBatch } from './batch.ts';
 import { decodeRecords, jsonPayload, parsePayload, RecordType, type WalRecord } from './record.ts';
-import {
-  listSegments,
-  readSegment,
-  type Segment,
-  SegmentWriter,
-  type WriterOptions,
-  type Written,
-} from './segments.ts';
+import { listSegments, readSegment } from './segment-files.ts';
+import { type Segment, SegmentWriter, type WriterOptions, type Written } from './segments.ts';
+import { Spare } from './spare.ts';
 
 export class MemoryBudget {
   used = 0;
@@ -109,7 +104,13 @@ export class DiskTableLog implements TableLog {
     opts.space.used += scan.segments.reduce((n, s) => n + s.size, 0);
     // An empty last segment is named after the next seq (see deleteThrough).
     const nextSeq = Math.max(scan.lastSeq + 1, ids.at(-1) ?? 1);
-    const writer = new SegmentWriter(dir, scan.segments, nextSeq, opts);
+    const writer = new SegmentWriter(
+      dir,
+      scan.segments,
+      nextSeq,
+      opts,
+      await Spare.open(dir, opts.segmentBytes),
+    );
     const cuts = scan.cuts.filter((c) => c.to > scan.committed).sort((a, b) => a.from - b.from);
     const log = new DiskTableLog(table, writer, opts, scan.committed, cuts);
     for (const run of scan.runs) log.#pushRun(run);

@@ -79,6 +79,8 @@ async function onMessage(
   }
 }
 
+export const WS_PATH = '/tr/v1/ws';
+
 /** Registers the route; returns a gauge of open connections for /status. */
 export function wsRoutes(
   app: RouteApp,
@@ -89,7 +91,7 @@ export function wsRoutes(
 ): () => number {
   let open = 0;
   app.get(
-    '/tr/v1/ws',
+    WS_PATH,
     {
       websocket: true,
       ...limit,

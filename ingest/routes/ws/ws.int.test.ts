@@ -1,6 +1,7 @@
 // WebSocket with a real client over a real listener (data path TEST DOUBLE here; the functional suite
 // repeats the JSON + LZ4 path against the real data path and asserts the store). An oversized or lying
 // LZ4 frame is refused before anything large is allocated.
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { compressSync } from 'lz4-napi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,5 +140,22 @@ describe('WebSocket', () => {
 
   it('refuses origins not on the allow-list', async () => {
     await expect(open('https://evil.test')).rejects.toThrow(/403/);
+  });
+
+  it('answers an upgrade for any other path 404 and closes it, without running that route', async () => {
+    const before = dp.table('events').length;
+    const port = (app.server.address() as { port: number }).port;
+    const socket = connect(port, '127.0.0.1');
+    socket.write(
+      'GET /tr/v1/tr/?ename=upgraded HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += String(d);
+    });
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    expect(dp.table('events').length).toBe(before);
   });
 });

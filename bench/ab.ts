@@ -1,0 +1,69 @@
+// Two checkouts side by side: the ingest of each (and a bare Fastify POST) started together on the
+// server core and loaded in turn, round after round, with single-event POSTs at 64 connections. On a
+// shared machine the load of the moment moves every number; taking both builds in the same minutes, in
+// alternation, leaves the difference between them. Prints, per server, req/s and whole-process CPU per
+// request (every thread, /proc) for each round, then the best and the median. Nothing is asserted.
+//   node bench/ab.ts BEFORE_ROOT AFTER_ROOT [ROUNDS]   BENCH_SECONDS (3), BENCH_CONFIG (JSON merged into
+//   both ingests' configuration, e.g. '{"spool":{"fsync":false}}')
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startBareFastify } from './lib/ingest-server.ts';
+import type { Running } from './lib/server.ts';
+import { wrk } from './lib/wrk.ts';
+
+const [before, after, rounds = '4'] = process.argv.slice(2);
+if (before === undefined || after === undefined)
+  throw new Error('usage: node bench/ab.ts BEFORE AFTER [ROUNDS]');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
+const body = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });
+
+type StartIngest = (label: string, cpu: number, config?: Record<string, unknown>) => Promise<Running>;
+const ingestOf = async (root: string): Promise<StartIngest> =>
+  ((await import(join(resolve(root), 'bench/lib/ingest-server.ts'))) as { startIngest: StartIngest })
+    .startIngest;
+
+/** utime + stime of every thread of the process, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+async function round(s: Running) {
+  const cpu0 = cpuSeconds(s.pid);
+  const url = `http://127.0.0.1:${s.port}/tr/v1/tr/`;
+  const r = await wrk({ url, method: 'POST', body, connections: 64, seconds: SECONDS, cpu: 0 });
+  return { rps: r.rps, p99: r.p99, usPerRequest: ((cpuSeconds(s.pid) - cpu0) * 1e6) / r.requests };
+}
+
+const servers: [string, Running][] = [
+  ['bare Fastify', await startBareFastify(1)],
+  [`before (${before})`, await (await ingestOf(before))('ab-before', 1, config)],
+  [`after (${after})`, await (await ingestOf(after))('ab-after', 1, config)],
+];
+const results = new Map<string, { rps: number; p99: number; usPerRequest: number }[]>();
+try {
+  for (const [, s] of servers) await round(s); // warm-up
+  for (let i = 0; i < Number(rounds); i++) {
+    for (const [name, s] of servers) {
+      const r = await round(s);
+      results.set(name, [...(results.get(name) ?? []), r]);
+      console.log(
+        `round ${i + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(1)} ms, ` +
+          `${r.usPerRequest.toFixed(1)} µs CPU/request`,
+      );
+    }
+  }
+} finally {
+  for (const [, s] of servers) await s.stop();
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+for (const [name, rs] of results) {
+  const rps = rs.map((r) => r.rps);
+  const us = rs.map((r) => r.usPerRequest);
+  console.log(
+    `${name}: req/s best ${Math.round(Math.max(...rps))} median ${Math.round(median(rps))}; ` +
+      `µs CPU/request best ${Math.min(...us).toFixed(1)} median ${median(us).toFixed(1)}`,
+  );
+}

@@ -1,0 +1,42 @@
+// The WebSocket plugin in a context of its own. Registered on the whole app it adds an onRequest and an
+// onResponse hook and wraps the handler of every route, so every tracking request paid for WebSocket
+// bookkeeping it never uses; here only the routes `register` adds get them.
+//
+// The plugin routes every HTTP upgrade through the app's router. An upgrade for a path outside this
+// context would reach a plain HTTP handler (a tracking GET would record an event) and leave the socket
+// open afterwards, so upgrades for other paths are answered 404 and closed before any route sees them.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+
+type Upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+export async function registerWebSocket(
+  app: FastifyInstance,
+  options: { maxPayload: number; paths: readonly string[] },
+  register: (child: FastifyInstance) => void,
+): Promise<void> {
+  await app.register(async (child) => {
+    await child.register(websocket, { options: { maxPayload: options.maxPayload } });
+    onlyUpgradesFor(child.server, new Set(options.paths));
+    // `injectWS` (upgrades without a socket, in tests) is decorated on this context: offer it on the app.
+    app.decorate('injectWS', child.injectWS);
+    register(child);
+  });
+}
+
+/** Wraps the plugin's upgrade listener: upgrades for other paths never reach the router. */
+function onlyUpgradesFor(server: Server, paths: ReadonlySet<string>): void {
+  for (const listener of server.listeners('upgrade') as Upgrade[]) {
+    server.removeListener('upgrade', listener);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (paths.has(pathOf(req.url))) listener(req, socket, head);
+      else socket.end(NOT_FOUND);
+    });
+  }
+}
+
+const pathOf = (url: string | undefined): string => (url ?? '').split('?', 1)[0] ?? '';
