@@ -5,6 +5,18 @@ import { buildDashboard, PROMETHEUS_TYPE } from '../grafana.ts';
 
 const rate = (metric: string, by: string) => `sum by (${by}) (rate(${metric}[$__rate_interval]))`;
 
+/** p50 and p99 of a histogram, over every series or per label value of `by`. */
+function quantiles(histogram: string, by?: string) {
+  const labels = by ? `le, ${by}` : 'le';
+  const q = (p: string) =>
+    `histogram_quantile(${p}, sum by (${labels}) (rate(${histogram}_bucket[$__rate_interval])))`;
+  const legend = (p: string) => (by ? `${p} {{${by}}}` : p);
+  return [
+    { expr: q('0.5'), legend: legend('p50') },
+    { expr: q('0.99'), legend: legend('p99') },
+  ];
+}
+
 export function operatorDashboard(): Dashboard {
   return buildDashboard({
     uid: 'tracker-operator',
@@ -31,16 +43,23 @@ export function operatorDashboard(): Dashboard {
         description: 'p50 and p99 duration of one reconcile.',
         kind: 'timeseries',
         unit: 's',
-        queries: [
-          {
-            expr: 'histogram_quantile(0.5, sum by (le) (rate(tracker_operator_reconcile_duration_seconds_bucket[$__rate_interval])))',
-            legend: 'p50',
-          },
-          {
-            expr: 'histogram_quantile(0.99, sum by (le) (rate(tracker_operator_reconcile_duration_seconds_bucket[$__rate_interval])))',
-            legend: 'p99',
-          },
-        ],
+        queries: quantiles('tracker_operator_reconcile_duration_seconds'),
+      },
+      {
+        title: 'Reaction latency by step',
+        description:
+          'From the watch event that queued a TrackerCluster to the first write of the reconcile it caused, by the step that wrote (status: only the status changed).',
+        kind: 'timeseries',
+        unit: 's',
+        queries: quantiles('tracker_operator_reaction_seconds', 'step'),
+      },
+      {
+        title: 'Schema passes',
+        description:
+          "Duration of the background schema passes (copy missing tables, migrate, verify every replica): ClickHouse's time, outside any reconcile.",
+        kind: 'timeseries',
+        unit: 's',
+        queries: quantiles('tracker_operator_schema_task_seconds'),
       },
       {
         title: 'Work queue depth',
@@ -67,6 +86,13 @@ export function operatorDashboard(): Dashboard {
         kind: 'timeseries',
         unit: 'reqps',
         queries: [{ expr: rate('tracker_operator_api_requests_total', 'verb'), legend: '{{verb}}' }],
+      },
+      {
+        title: 'Kubernetes API request duration',
+        description: 'p50 and p99 of the API requests a reconcile waits on, by verb.',
+        kind: 'timeseries',
+        unit: 's',
+        queries: quantiles('tracker_operator_api_request_seconds', 'verb'),
       },
       {
         title: 'Leader',
