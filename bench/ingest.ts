@@ -17,7 +17,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
  * BENCH_PHASES runs only the named load phases (comma-separated), so one phase can be measured or profiled
  * on its own: `<server>:<what>` with server bare, durable, nofsync or clickhouse and what a concurrency
  * (single events: `durable:64`), `b<conc>` (100-event batches: `durable:b64`), `half` (the open-loop row; it
- * needs the durable c64 row, which then runs too) or `ws`. Unset: every phase. A server runs only when one
+ * needs the durable c64 row, which then runs too; `bare:half` loads bare Fastify at that rate, after the
+ * durable rows, and needs `durable:half` named too) or `ws`. Unset: every phase. A server runs only when one
  * of its phases does.
  */
 const PHASES = process.env.BENCH_PHASES?.split(',').map((p) => p.trim());
@@ -122,17 +123,19 @@ async function httpSuite(
   return rows;
 }
 
-/** Open-loop single events at half the rate the same server sustained closed-loop at 64 connections. */
+/** Open-loop single events at half the rate the durable ingest sustained closed-loop at 64 connections. */
 async function halfLoad(s: Running, server: string, full: BenchRow | undefined): Promise<BenchRow[]> {
   if (full === undefined) return [];
-  const rate = Math.max(1, Math.round(full.result.rps / 2));
+  return [await openLoop(s, server, Math.max(1, Math.round(full.result.rps / 2)))];
+}
+
+async function openLoop(s: Running, server: string, rate: number): Promise<BenchRow> {
   const url = `http://127.0.0.1:${s.port}/tr/v1/tr/`;
-  const row = await withBodyFile(single, (file) =>
+  return withBodyFile(single, (file) =>
     phase(s, { scenario: `POST 1 event at ${rate}/s (half)`, server, conc: 64, eventsPerRequest: 1 }, () =>
       nodeGenerator(LOAD_CPU, './paced.ts', [url, String(rate), String(SECONDS), '64', file]),
     ),
   );
-  return [row];
 }
 
 async function webSocket(s: Running, server: string, conc: number): Promise<BenchRow> {
@@ -165,6 +168,14 @@ export async function ingestRows(): Promise<BenchRow[]> {
           ...(wanted('durable:ws') ? [await webSocket(s, 'ingest, durable', 16)] : []),
         ];
       })),
+    );
+  // Bare Fastify at the half-load rate: the floor of the open-loop generator's own latency.
+  const half = rows.find((r) => r.scenario.endsWith('(half)'));
+  if (half && wanted('bare:half'))
+    rows.push(
+      await withServer(startBareFastify(SERVER_CPU), (s) =>
+        openLoop(s, 'bare Fastify', Number(/at (\d+)\/s/.exec(half.scenario)?.[1])),
+      ),
     );
   const noSync = { spool: { fsync: false } };
   if (serverWanted('nofsync'))
