@@ -77,6 +77,8 @@ export class SegmentWriter {
   readonly #opts: WriterOptions;
   readonly #segments: Segment[];
   readonly #handles = new Map<number, FileHandle>();
+  /** Segment files being made and opened, by id (see #handle). */
+  readonly #opening = new Map<number, Promise<FileHandle>>();
   readonly #spare: Spare;
   /** Segments whose file does not exist yet: it is made from the spare when one is ready. */
   readonly #unborn = new Set<number>();
@@ -274,17 +276,37 @@ export class SegmentWriter {
     this.#opts.onSync?.((performance.now() - started) / 1000);
   }
 
-  async #handle(id: number): Promise<FileHandle> {
-    let fh = this.#handles.get(id);
-    if (!fh) {
-      const path = join(this.#dir, segmentFile(id));
-      // A new segment takes the spare's place (full size already); without one its file grows.
-      if (this.#unborn.delete(id)) await this.#spare.takeAs(path);
-      // Positioned writes (never O_APPEND): records go to their offset inside the preallocated file.
-      fh = await open(path, constants.O_RDWR | constants.O_CREAT);
-      this.#handles.set(id, fh);
-      await syncDir(this.#dir);
+  /**
+   * The open file of segment `id`, made (from the spare) and its directory entry synced on first use.
+   * Callers that ask while that is under way (a rotation and an append's group) share it: a second open
+   * of the name the spare is being renamed to would create a file the rename then replaces, its records
+   * acknowledged and lost; and a handle handed out before the directory sync would acknowledge records
+   * in a file whose name a crash could still take away.
+   */
+  #handle(id: number): Promise<FileHandle> {
+    const fh = this.#handles.get(id);
+    if (fh) return Promise.resolve(fh);
+    let opening = this.#opening.get(id);
+    if (!opening) {
+      opening = this.#openSegment(id).finally(() => this.#opening.delete(id));
+      this.#opening.set(id, opening);
     }
+    return opening;
+  }
+
+  async #openSegment(id: number): Promise<FileHandle> {
+    const path = join(this.#dir, segmentFile(id));
+    // A new segment takes the spare's place (full size already); without one its file grows.
+    if (this.#unborn.delete(id)) await this.#spare.takeAs(path);
+    // Positioned writes (never O_APPEND): records go to their offset inside the preallocated file.
+    const fh = await open(path, constants.O_RDWR | constants.O_CREAT);
+    try {
+      await syncDir(this.#dir);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    this.#handles.set(id, fh);
     return fh;
   }
 
