@@ -24,3 +24,4 @@ export {
   type ReadResult,
   type SqlReader,
 } from './reader.ts';
+export { joinedLines } from './sql.ts';

@@ -9,6 +9,7 @@ import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { settledWithin } from '../reconcile/background.ts';
 import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
@@ -214,17 +215,6 @@ export class Controller {
       end();
     }
   }
-}
-
-/** Waits for `work` to settle, at most `timeoutMs`; true when it did. */
-async function settledWithin(work: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((r) => {
-    timer = setTimeout(() => r(false), timeoutMs);
-  });
-  const drained = await Promise.race([Promise.allSettled(work).then(() => true), timeout]);
-  clearTimeout(timer);
-  return drained;
 }
 
 /** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */

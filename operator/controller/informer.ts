@@ -1,7 +1,8 @@
-// List + watch of one resource type into an in-memory store (the watch stream is KubeRest.watch). It never
-// stops until asked: it resumes from the last resourceVersion after a closed or failed watch (exponential backoff),
-// relists after 410 Gone, restarts a watch that has been silent for `watchdogMs` (bookmarks count as
-// activity), and relists everything every `relistIntervalMs` (diffing, so a missed delete is healed).
+// List + watch of one resource type into an in-memory store (the watch stream is KubeRest.watch). It
+// never stops until asked: it resumes from the last resourceVersion after a closed or failed watch
+// (exponential backoff), relists after 410 Gone, restarts a watch that has been silent for `watchdogMs`
+// (bookmarks count as activity), and relists everything every `relistIntervalMs` (diffing, so a missed
+// delete is healed).
 // An optional kind (another project's CRD, e.g. cert-manager's Certificate) whose API is not served is an
 // empty, synced cache: nothing of that kind can exist. The informer keeps asking with the reconnect
 // backoff and fills the cache once the API appears.

@@ -80,15 +80,8 @@ export class BackgroundTasks<R> {
   }
 
   /** Waits for every running task, at most `timeoutMs`; true when all settled. */
-  async drain(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), timeoutMs);
-    });
-    const all = Promise.all([...this.#all]).then(() => true);
-    const drained = await Promise.race([all, timeout]);
-    clearTimeout(timer);
-    return drained;
+  drain(timeoutMs: number): Promise<boolean> {
+    return settledWithin([...this.#all], timeoutMs);
   }
 
   async #run(owner: string, entry: Entry<R>, key: string, epoch: number, run: () => Promise<R>) {
@@ -117,4 +110,15 @@ export class BackgroundTasks<R> {
     if (!before?.ok || !after.ok || before.key !== after.key) return false;
     return this.#o.same?.(before.value as R, after.value as R) ?? false;
   }
+}
+
+/** Waits for `work` to settle, at most `timeoutMs`; true when it did. */
+export async function settledWithin(work: readonly Promise<unknown>[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), timeoutMs);
+  });
+  const drained = await Promise.race([Promise.allSettled(work).then(() => true), timeout]);
+  clearTimeout(timer);
+  return drained;
 }

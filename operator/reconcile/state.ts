@@ -43,8 +43,10 @@ export interface Deps {
    * the controller waits for it before it stops. Without it, the reconcile waits.
    */
   readonly detach?: (work: Promise<unknown>) => void;
-  /** Called once, before the first write of the reconcile is sent (the reaction-latency metric). */
-  /** Called with the step that makes the reconcile's first write. */
+  /**
+   * Called once, before the first write of the reconcile is sent, with the step that makes it (the
+   * reaction-latency metric).
+   */
   readonly onFirstWrite?: (step: string) => void;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;

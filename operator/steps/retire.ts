@@ -6,8 +6,9 @@
 //    replicated table), including parts only the leaving replica had. prune leaves these objects to this
 //    step; until the sync succeeds the replica stays and ClickHouseReady says why.
 // 2. Once it is gone, Keeper still lists it under every replicated table. A survivor's system.replicas
-//    (read in the background, replica-scan.ts) says which replicas Keeper knows; a name this TrackerCluster renders no more, that is inactive and
-//    whose StatefulSet no longer exists, is dropped (SYSTEM DROP REPLICA ... FROM TABLE). Its retained
+//    (read in the background, replica-scan.ts) says which replicas Keeper knows; a name this
+//    TrackerCluster renders no more, that is inactive and whose StatefulSet no longer exists, is
+//    dropped (SYSTEM DROP REPLICA ... FROM TABLE). Its retained
 //    volume is marked first: a replica started again on that data would find its metadata gone, so the
 //    clickhouse step refuses to recreate it until the volume is deleted (the data is on the survivors).
 import { labelKeys, namesOf } from '../../cdk8s/index.ts';

@@ -1,5 +1,6 @@
 // A SpoolBatch from the records a log cut: the pieces are kept as they are (never joined on the way to
 // the store); `lines`, for the readers that parse the batch, joins them when read.
+import { joinedLines } from '../../../store/index.ts';
 import type { SpoolBatch } from '../contract.ts';
 
 export function spoolBatch(
@@ -10,7 +11,7 @@ export function spoolBatch(
     ...fields,
     chunks,
     get lines() {
-      return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      return joinedLines(chunks);
     },
   };
 }
