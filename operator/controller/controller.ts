@@ -10,7 +10,9 @@ import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { settledWithin } from '../reconcile/background.ts';
+import { Echoes } from '../reconcile/echoes.ts';
 import { RecentApplies } from '../reconcile/recent.ts';
+import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
@@ -38,10 +40,16 @@ export class Controller {
   readonly #schemaTasks: SchemaTasks;
   readonly #replicaScans: ReplicaScans;
   readonly #recent = new RecentApplies();
+  readonly #statuses = new WrittenStatuses();
+  readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
   /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
   readonly #detached = new Set<Promise<unknown>>();
-  /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
+  /**
+   * Per key: when the oldest watch event that no reconcile has started after yet arrived, apart for the
+   * events that are news and for the echoes of the operator's own writes (reconcile/echoes.ts).
+   */
   readonly #eventAt = new Map<string, number>();
+  readonly #echoAt = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -49,7 +57,7 @@ export class Controller {
     for (const kind of watchedKinds) {
       if (kind === kinds.TrackerCluster)
         this.#informer(kind, undefined, (_e, obj) =>
-          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name)),
+          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name), this.#echoes.isEcho(obj)),
         );
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
@@ -155,21 +163,32 @@ export class Controller {
     const owner = (obj.metadata.ownerReferences ?? []).find(
       (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
     );
-    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name));
+    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name), this.#echoes.isEcho(obj));
   }
 
-  #onEvent(key: string): void {
-    if (!this.#eventAt.has(key)) this.#eventAt.set(key, performance.now());
+  #onEvent(key: string, echo = false): void {
+    const since = echo ? this.#echoAt : this.#eventAt;
+    if (!since.has(key)) since.set(key, performance.now());
     this.#queue.add(key);
   }
 
-  /** Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to. */
+  /**
+   * Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to that
+   * is news; from the oldest echo when only the operator's own writes came back since the last reconcile.
+   */
   #reaction(key: string): ((step: string) => void) | undefined {
-    const at = this.#eventAt.get(key);
+    const at = this.#eventAt.get(key) ?? this.#echoAt.get(key);
     this.#eventAt.delete(key);
+    this.#echoAt.delete(key);
     if (at === undefined) return undefined;
-    this.#o.metrics.queueWait.observe((performance.now() - at) / 1000);
-    return (step) => this.#o.metrics.reaction.observe({ step }, (performance.now() - at) / 1000);
+    const waited = performance.now() - at;
+    this.#o.metrics.queueWait.observe(waited / 1000);
+    this.#o.log.debug('Reconcile started', { trackercluster: key, waitedMs: Math.round(waited) });
+    return (step) => {
+      const seconds = (performance.now() - at) / 1000;
+      this.#o.metrics.reaction.observe({ step }, seconds);
+      this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(seconds * 1000) });
+    };
   }
 
   async #reconcile(key: string) {
@@ -179,10 +198,12 @@ export class Controller {
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
+      this.#statuses.forget(ns, name);
       this.#replicaScans.forget(scanOwner(key));
       return undefined;
     }
     const end = this.#o.metrics.reconcileDuration.startTimer();
+    const started = performance.now();
     const log = this.#o.log.child({ trackercluster: key });
     const onStepDone = (step: string, seconds: number) =>
       this.#o.metrics.stepDuration.observe({ step }, seconds);
@@ -192,6 +213,8 @@ export class Controller {
       schemaTasks: this.#schemaTasks,
       replicaScans: this.#replicaScans,
       recent: this.#recent,
+      statuses: this.#statuses,
+      echoes: this.#echoes,
       detach: (work) => {
         const tracked = work.catch(() => undefined).finally(() => this.#detached.delete(tracked));
         this.#detached.add(tracked);
@@ -205,7 +228,11 @@ export class Controller {
       this.#o.metrics.reconciles.inc({
         result: outcome.requeueAfterMs === undefined ? 'success' : 'requeue',
       });
-      log.debug('Reconciled', { writes: outcome.writes, requeueAfterMs: outcome.requeueAfterMs });
+      log.debug('Reconciled', {
+        writes: outcome.writes,
+        requeueAfterMs: outcome.requeueAfterMs,
+        ms: Math.round(performance.now() - started),
+      });
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     } catch (err) {
       this.#o.metrics.reconciles.inc({ result: 'error' });

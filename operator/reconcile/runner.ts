@@ -72,7 +72,8 @@ export async function runSteps(
   steps: readonly Step[],
   deps: Deps,
 ): Promise<ReconcileOutcome> {
-  const state = newState(live);
+  // The status this cluster's previous reconcile wrote, if the cache has not caught up with it yet.
+  const state = newState(deps.statuses?.overlay(live) ?? live);
   let failure: StepError | undefined;
   for (const step of steps) {
     state.step = step.name;
@@ -158,6 +159,7 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
     path,
     target: `TrackerCluster ${name} status`,
     body: { status },
+    onWritten: (answer) => deps.statuses?.remember(answer as KubeObject),
   });
   // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
   const events = recordTransitions(state, status, deps);

@@ -15,7 +15,9 @@ import type { SchemaReport } from '../ensure-schema.ts';
 import type { Logger } from '../log.ts';
 import type { ReplicatedTable } from '../replication.ts';
 import type { BackgroundTasks } from './background.ts';
+import type { Echoes } from './echoes.ts';
 import type { RecentApplies } from './recent.ts';
+import type { WrittenStatuses } from './written-status.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
@@ -38,6 +40,10 @@ export interface Deps {
   readonly replicaScans: BackgroundTasks<ReadonlyMap<number, readonly ReplicatedTable[]>>;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
+  /** Every answered write, so its watch event is known as the operator's own (reconcile/echoes.ts). */
+  readonly echoes?: Echoes;
+  /** Status writes the TrackerCluster cache has not seen yet (reconcile/written-status.ts). */
+  readonly statuses?: WrittenStatuses;
   /**
    * Hands over work the reconcile does not wait for (the Events after its status write, sent in order);
    * the controller waits for it before it stops. Without it, the reconcile waits.
