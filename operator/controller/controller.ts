@@ -18,6 +18,7 @@ import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
+import { ReactionClocks } from './reaction-clock.ts';
 import { WorkQueue } from './queue.ts';
 
 /** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
@@ -44,12 +45,8 @@ export class Controller {
   readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
   /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
   readonly #detached = new Set<Promise<unknown>>();
-  /**
-   * Per key: when the oldest watch event that no reconcile has started after yet arrived, apart for the
-   * events that are news and for the echoes of the operator's own writes (reconcile/echoes.ts).
-   */
-  readonly #eventAt = new Map<string, number>();
-  readonly #echoAt = new Map<string, number>();
+  /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
+  readonly #clocks = new ReactionClocks(this.#echoes);
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -57,7 +54,7 @@ export class Controller {
     for (const kind of watchedKinds) {
       if (kind === kinds.TrackerCluster)
         this.#informer(kind, undefined, (_e, obj) =>
-          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name), this.#echoes.isEcho(obj)),
+          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name), obj),
         );
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
@@ -163,12 +160,11 @@ export class Controller {
     const owner = (obj.metadata.ownerReferences ?? []).find(
       (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
     );
-    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name), this.#echoes.isEcho(obj));
+    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name), obj);
   }
 
-  #onEvent(key: string, echo = false): void {
-    const since = echo ? this.#echoAt : this.#eventAt;
-    if (!since.has(key)) since.set(key, performance.now());
+  #onEvent(key: string, obj?: KubeObject): void {
+    this.#clocks.event(key, obj);
     this.#queue.add(key);
   }
 
@@ -177,9 +173,7 @@ export class Controller {
    * is news; from the oldest echo when only the operator's own writes came back since the last reconcile.
    */
   #reaction(key: string): ((step: string) => void) | undefined {
-    const at = this.#eventAt.get(key) ?? this.#echoAt.get(key);
-    this.#eventAt.delete(key);
-    this.#echoAt.delete(key);
+    const at = this.#clocks.start(key);
     if (at === undefined) return undefined;
     const waited = performance.now() - at;
     this.#o.metrics.queueWait.observe(waited / 1000);

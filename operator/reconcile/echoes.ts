@@ -1,17 +1,20 @@
 // Echoes: the watch events that carry the operator's own writes back. Every write the apiserver answers
 // with an object (an apply, a create, a status patch) is remembered by the object's kind, namespace, name
-// and the resourceVersion of the answer; the watch event with that very resourceVersion is the write
-// coming back, not a change anyone else made. It still triggers a reconcile (the caches now hold the
-// object, and what a step derives from it may have changed), but it is no news the operator has to react
-// to: the reaction-latency clock starts at the first event that is not an echo (controller/controller.ts). An event
-// that arrives before the write's answer is not recognised and counts as news (the clock only ever starts
-// earlier, never later, than it should).
+// and the resourceVersion of the answer; a watch event with that very resourceVersion is the write coming
+// back, not a change anyone else made. It still triggers a reconcile (the caches now hold the object, and
+// what a step derives from it may have changed), but it is no news the operator has to react to: the
+// reaction-latency clock starts at the first event that is not an echo (controller/reaction-clock.ts).
+// The event may arrive before the write's answer (the watch stream and the request are separate
+// connections), so the question is asked when the next reconcile starts, after the previous one has
+// collected all its answers. Only the newest write of an object is remembered: the echo of an older one
+// then counts as news (the clock only ever starts earlier than it should, never later).
 import type { KubeObject } from '../../kube/object.ts';
 
 /** An entry whose event never came (an apply that changed nothing is not sent back) goes after this long. */
 const maxAgeMs = 60_000;
 
-const keyOf = (obj: KubeObject): string =>
+/** Kind, namespace and name: how an object is told apart from every other one here. */
+export const identityOf = (obj: KubeObject): string =>
   `${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 
 export class Echoes {
@@ -33,16 +36,12 @@ export class Echoes {
     const version = answer?.metadata?.resourceVersion;
     if (!answer?.kind || !this.#watched.has(answer.kind) || !answer.metadata.name || !version) return;
     this.#sweep();
-    this.#written.set(keyOf(answer), { version, at: performance.now() });
+    this.#written.set(identityOf(answer), { version, at: performance.now() });
   }
 
-  /** True when the event's object is exactly what one of the operator's writes stored (consumed once). */
-  isEcho(obj: KubeObject): boolean {
-    const key = keyOf(obj);
-    const entry = this.#written.get(key);
-    if (!entry || entry.version !== obj.metadata.resourceVersion) return false;
-    this.#written.delete(key);
-    return true;
+  /** True when `version` of the object `identity` is what the operator's newest write to it stored. */
+  wrote(identity: string, version: string | undefined): boolean {
+    return version !== undefined && this.#written.get(identity)?.version === version;
   }
 
   #sweep(): void {
