@@ -17,9 +17,13 @@ import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
+import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { ReactionClocks } from './reaction-clock.ts';
 import { WorkQueue } from './queue.ts';
+
+/** Events in flight at once (controller/event-lane.ts); the connection pool to the apiserver has 16. */
+const eventSlots = 4;
 
 /** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
 export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
@@ -43,8 +47,8 @@ export class Controller {
   readonly #recent = new RecentApplies();
   readonly #statuses = new WrittenStatuses();
   readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
-  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
-  readonly #detached = new Set<Promise<unknown>>();
+  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`): their Events. */
+  readonly #events = new EventLane(eventSlots);
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks = new ReactionClocks(this.#echoes);
   #resync: NodeJS.Timeout | undefined;
@@ -118,7 +122,7 @@ export class Controller {
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
     const drained =
       (await this.#queue.shutdown(timeout)) &&
-      (await settledWithin([...this.#detached], timeout)) &&
+      (await settledWithin(this.#events.pending, timeout)) &&
       (await this.#schemaTasks.drain(timeout)) &&
       (await this.#replicaScans.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
@@ -209,10 +213,7 @@ export class Controller {
       recent: this.#recent,
       statuses: this.#statuses,
       echoes: this.#echoes,
-      detach: (work) => {
-        const tracked = work.catch(() => undefined).finally(() => this.#detached.delete(tracked));
-        this.#detached.add(tracked);
-      },
+      detach: (work) => this.#events.add(work),
       log,
       onFirstWrite,
       onStepDone,

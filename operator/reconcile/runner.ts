@@ -162,9 +162,8 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
     onWritten: (answer) => deps.statuses?.remember(answer as KubeObject),
   });
   // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
-  const events = recordTransitions(state, status, deps);
-  if (deps.detach) deps.detach(events);
-  else await events;
+  if (deps.detach) deps.detach(() => recordTransitions(state, status, deps));
+  else await recordTransitions(state, status, deps);
 }
 
 /**

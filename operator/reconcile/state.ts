@@ -45,10 +45,11 @@ export interface Deps {
   /** Status writes the TrackerCluster cache has not seen yet (reconcile/written-status.ts). */
   readonly statuses?: WrittenStatuses;
   /**
-   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order);
-   * the controller waits for it before it stops. Without it, the reconcile waits.
+   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order):
+   * the controller starts it when one of its few Event slots is free (controller/event-lane.ts) and
+   * waits for it before it stops. Without it, the reconcile does the work and waits.
    */
-  readonly detach?: (work: Promise<unknown>) => void;
+  readonly detach?: (work: () => Promise<unknown>) => void;
   /**
    * Called once, before the first write of the reconcile is sent, with the step that makes it (the
    * reaction-latency metric).

@@ -85,7 +85,8 @@ export async function tell(
   reason: ConditionReason | EventReason,
   message: string,
 ): Promise<void> {
-  const sent = recordEvent(state, deps, type, reason, message);
-  if (deps.detach) deps.detach(sent);
-  else await sent;
+  if (!deps.detach) return recordEvent(state, deps, type, reason, message);
+  // Sent later: logged with the step that told it, not the one running by then.
+  const told = { ...state, step: state.step };
+  deps.detach(() => recordEvent(told, deps, type, reason, message));
 }
