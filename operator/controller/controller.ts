@@ -51,8 +51,6 @@ export class Controller {
   readonly #events = new EventLane(eventSlots);
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks = new ReactionClocks(this.#echoes);
-  /** Keys whose last reconcile left its status to the next one (never two in a row). */
-  readonly #skipped = new Set<string>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -199,7 +197,6 @@ export class Controller {
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
       this.#statuses.forget(ns, name);
-      this.#skipped.delete(key);
       this.#replicaScans.forget(scanOwner(key));
       return undefined;
     }
@@ -217,15 +214,12 @@ export class Controller {
       statuses: this.#statuses,
       echoes: this.#echoes,
       detach: (work) => this.#events.add(work),
-      superseded: () => !this.#skipped.has(key) && this.#clocks.hasNews(key),
       log,
       onFirstWrite,
       onStepDone,
     };
     try {
       const outcome = await runSteps(live, this.#o.steps, deps);
-      if (outcome.statusSkipped) this.#skipped.add(key);
-      else this.#skipped.delete(key);
       this.#o.metrics.reconciles.inc({
         result: outcome.requeueAfterMs === undefined ? 'success' : 'requeue',
       });

@@ -38,16 +38,4 @@ describe('the reaction clock', () => {
     clocks.event('ns/demo');
     expect(clocks.start('ns/demo')).toBeGreaterThanOrEqual(internal);
   });
-
-  it('tells whether news came since the last start', () => {
-    const echoes = new Echoes(['ConfigMap']);
-    const clocks = new ReactionClocks(echoes);
-    clocks.event('ns/demo', cm('5'));
-    echoes.written(cm('5'));
-    expect(clocks.hasNews('ns/demo')).toBe(false);
-    clocks.event('ns/demo', cm('6', 'other'));
-    expect(clocks.hasNews('ns/demo')).toBe(true);
-    clocks.start('ns/demo');
-    expect(clocks.hasNews('ns/demo')).toBe(false);
-  });
 });

@@ -30,21 +30,12 @@ export class ReactionClocks {
     seen.push(obj ? { at, identity: identityOf(obj), version: obj.metadata.resourceVersion } : { at });
   }
 
-  /** True when an event that is news (not an echo) for `key` arrived since its last reconcile started. */
-  hasNews(key: string): boolean {
-    return (this.#seen.get(key) ?? []).some((s) => this.#isNews(s));
-  }
-
   /** A reconcile of `key` starts: when its clock started (undefined: no event since the last one). */
   start(key: string): number | undefined {
     const seen = this.#seen.get(key);
     this.#seen.delete(key);
     if (!seen) return undefined;
-    const news = seen.find((s) => this.#isNews(s));
+    const news = seen.find((s) => s.identity === undefined || !this.#echoes.wrote(s.identity, s.version));
     return (news ?? seen[0])?.at;
-  }
-
-  #isNews(s: Seen): boolean {
-    return s.identity === undefined || !this.#echoes.wrote(s.identity, s.version);
   }
 }

@@ -60,38 +60,3 @@ describe('the Events after the status write', () => {
     ]);
   });
 });
-
-describe('a reconcile superseded by news', () => {
-  it('leaves its status write to the next reconcile, unless it failed', async () => {
-    const sent: string[] = [];
-    const rest = {
-      async request(_verb: Verb, path: string) {
-        sent.push(path);
-        return {};
-      },
-    } as unknown as KubeRest;
-    const deps = {
-      rest,
-      log: createLogger('error', {}, () => undefined),
-      superseded: () => true,
-    } as unknown as Deps;
-    const live: KubeObject = {
-      apiVersion: 'tracker.dev/v1alpha1',
-      kind: 'TrackerCluster',
-      metadata: { name: 'demo', namespace: 'ns', uid: 'u1', generation: 1 },
-    };
-    const noop: Step = { name: 'keeper', run: async () => 'continue' };
-    const outcome = await runSteps(live, [noop], deps);
-    expect(outcome.statusSkipped).toBe(true);
-    expect(sent).toEqual([]);
-    // A failure is written at once: the next reconcile may not come before the backoff.
-    const failing: Step = {
-      name: 'keeper',
-      run: async () => {
-        throw new Error('apiserver down');
-      },
-    };
-    await expect(runSteps(live, [failing], deps)).rejects.toThrow('apiserver down');
-    expect(sent.filter((p) => p.endsWith('/status'))).toHaveLength(1);
-  });
-});

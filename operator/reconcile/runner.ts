@@ -20,12 +20,7 @@ import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
 import { recordEvent, write } from './write.ts';
 
-export type ReconcileOutcome = {
-  requeueAfterMs?: number;
-  writes: number;
-  /** The status was not written: news arrived meanwhile and the next reconcile writes it (Deps `superseded`). */
-  statusSkipped?: boolean;
-};
+export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };
 
 /** A reconcile that failed in `step` (the name of a step, or `status` for the final status write). */
 export class StepError extends Error {
@@ -95,10 +90,6 @@ export async function runSteps(
   }
   finishReady(state);
   state.step = 'status';
-  // News came while this reconcile ran and the cluster's next reconcile starts at once: its status, from
-  // the newer state, is the one to write (this one's would be outdated before it was stored).
-  if (!failure && !state.skipStatus && deps.superseded?.())
-    return { requeueAfterMs: state.requeueAfterMs, writes: state.writes, statusSkipped: true };
   try {
     await writeStatus(state, deps);
   } catch (err) {

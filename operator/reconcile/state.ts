@@ -55,12 +55,6 @@ export interface Deps {
    * reaction-latency metric).
    */
   readonly onFirstWrite?: (step: string) => void;
-  /**
-   * True when an event that is news arrived for this TrackerCluster while the reconcile ran, so another
-   * reconcile follows at once, and the one before did not skip its status already: the runner then leaves
-   * the status write to the next reconcile (controller/controller.ts). Never two skips in a row.
-   */
-  readonly superseded?: () => boolean;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;
 }
