@@ -12,15 +12,15 @@ import type { Metrics } from '../metrics.ts';
 import { settledWithin } from '../reconcile/background.ts';
 import { Echoes } from '../reconcile/echoes.ts';
 import { RecentApplies } from '../reconcile/recent.ts';
-import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
+import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
-import { ReactionClocks } from './reaction-clock.ts';
 import { WorkQueue } from './queue.ts';
+import { ReactionClocks } from './reaction-clock.ts';
 
 /** Events in flight at once (controller/event-lane.ts); the connection pool to the apiserver has 16. */
 const eventSlots = 4;

@@ -39,7 +39,8 @@ export const credentials: Step = {
         // Created by an earlier reconcile the cache has not seen yet: keep the existing values.
         accept: isConflict,
       });
-      if (created) await tell(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
+      if (created)
+        await tell(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
     };
     const results = await Promise.allSettled(missing.map(create));
     const failed = results.find((r) => r.status === 'rejected');
