@@ -4,7 +4,7 @@
 // TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
 import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import type { KubeRest } from '../../kube/rest.ts';
+import { isConflict, type KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -21,6 +21,9 @@ import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 import { ReactionClocks } from './reaction-clock.ts';
+
+/** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
+const conflictRequeueMs = 200;
 
 /** Events in flight at once (controller/event-lane.ts); the connection pool to the apiserver has 16. */
 const eventSlots = 4;
@@ -49,6 +52,8 @@ export class Controller {
   readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
   /** Work reconciles handed over without waiting (reconcile/state.ts `detach`): their Events. */
   readonly #events = new EventLane(eventSlots);
+  /** Per key: the status write on its way (reconcile/state.ts `sendStatus`); the next one waits for it. */
+  readonly #statusWrites = new Map<string, Promise<void>>();
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks = new ReactionClocks(this.#echoes);
   #resync: NodeJS.Timeout | undefined;
@@ -122,6 +127,7 @@ export class Controller {
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
     const drained =
       (await this.#queue.shutdown(timeout)) &&
+      (await settledWithin([...this.#statusWrites.values()], timeout)) &&
       (await settledWithin(this.#events.pending, timeout)) &&
       (await this.#schemaTasks.drain(timeout)) &&
       (await this.#replicaScans.drain(timeout));
@@ -189,6 +195,31 @@ export class Controller {
     };
   }
 
+  /**
+   * Sends a status write once the cluster's previous one was answered (so they are stored in the order
+   * they were computed) and returns without waiting for its answer: the cluster's next reconcile can
+   * start meanwhile. A failed write is requeued, as a failed reconcile would be.
+   */
+  async #sendStatus(key: string, send: () => Promise<void>): Promise<void> {
+    const before = this.#statusWrites.get(key);
+    if (before) await before;
+    const written: Promise<void> = send()
+      .catch((err: unknown) => this.#statusFailed(key, err))
+      .finally(() => {
+        if (this.#statusWrites.get(key) === written) this.#statusWrites.delete(key);
+      });
+    this.#statusWrites.set(key, written);
+  }
+
+  #statusFailed(key: string, err: unknown): void {
+    const [ns, name] = key.split('/') as [string, string];
+    this.#statuses.forget(ns, name);
+    this.#o.metrics.reconcileErrors.inc({ step: 'status' });
+    this.#o.log.error('Status write failed', { key, error: err });
+    const { backoffBaseMs } = this.#o.config.queue;
+    this.#queue.addAfter(key, isConflict((err as Error).cause) ? conflictRequeueMs : backoffBaseMs);
+  }
+
   async #reconcile(key: string) {
     const [ns, name] = key.split('/') as [string, string];
     const onFirstWrite = this.#reaction(key);
@@ -214,6 +245,7 @@ export class Controller {
       statuses: this.#statuses,
       echoes: this.#echoes,
       detach: (work) => this.#events.add(work),
+      sendStatus: (send) => this.#sendStatus(key, send),
       log,
       onFirstWrite,
       onStepDone,

@@ -154,16 +154,22 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   if (hashOf(status) === hashOf(state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
   const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
-  await write(state, deps, {
-    verb: 'patch',
-    path,
-    target: `TrackerCluster ${name} status`,
-    body: { status },
-    onWritten: (answer) => deps.statuses?.remember(answer as KubeObject),
-  });
-  // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
-  if (deps.detach) deps.detach(() => recordTransitions(state, status, deps));
-  else await recordTransitions(state, status, deps);
+  const send = async () => {
+    await write(state, deps, {
+      verb: 'patch',
+      path,
+      target: `TrackerCluster ${name} status`,
+      body: { status },
+      onWritten: (answer) => deps.statuses?.remember(answer as KubeObject, status),
+    });
+    // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
+    if (deps.detach) deps.detach(() => recordTransitions(state, status, deps));
+    else await recordTransitions(state, status, deps);
+  };
+  if (!deps.sendStatus) return send();
+  // Sent, not answered: the status is what the next reconcile compares with meanwhile.
+  deps.statuses?.sending(state.live, status);
+  await deps.sendStatus(send);
 }
 
 /**

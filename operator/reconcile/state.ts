@@ -55,6 +55,12 @@ export interface Deps {
    * reaction-latency metric).
    */
   readonly onFirstWrite?: (step: string) => void;
+  /**
+   * Sends the reconcile's status write (`send`) after the cluster's previous status write was answered,
+   * and resolves once it is SENT, not answered: the cluster's next reconcile may start while it is on its
+   * way. The controller handles its failure (requeue). Without it, the runner sends and waits.
+   */
+  readonly sendStatus?: (send: () => Promise<void>) => Promise<void>;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;
 }

@@ -69,3 +69,45 @@ describe('the status a reconcile wrote', () => {
     expect(statuses.overlay(tc('10'))).toEqual(tc('10'));
   });
 });
+
+describe('a status on its way', () => {
+  it('is what the next reconcile compares with before its answer, and an older answer does not replace a newer one on its way', () => {
+    const statuses = new WrittenStatuses();
+    const first = { conditions: [{ type: 'Ready', status: 'False' }] };
+    const second = { conditions: [{ type: 'Ready', status: 'True' }] };
+    statuses.sending(tc('10'), first);
+    expect(statuses.overlay(tc('10')).status).toBe(first);
+    statuses.sending(tc('10'), second);
+    statuses.remember(tc('11', first), first);
+    expect(statuses.overlay(tc('11')).status).toBe(second);
+    statuses.remember(tc('12', second), second);
+    expect(statuses.overlay(tc('11')).status).toBe(second);
+    expect(statuses.overlay(tc('12')).status).toBeUndefined();
+  });
+
+  it('lets the reconcile return before the apiserver answered it', async () => {
+    let answer: (() => void) | undefined;
+    const rest = {
+      request: (_verb: Verb, path: string) =>
+        path.endsWith('/status')
+          ? new Promise((resolve) => {
+              answer = () => resolve(tc('11'));
+            })
+          : Promise.resolve({}),
+    } as unknown as KubeRest;
+    const inFlight: Promise<void>[] = [];
+    const deps = {
+      rest,
+      log: createLogger('error', {}, () => undefined),
+      statuses: new WrittenStatuses(),
+      sendStatus: async (send: () => Promise<void>) => {
+        inFlight.push(send());
+      },
+    } as unknown as Deps;
+    const outcome = await runSteps(tc('10'), [noop], deps);
+    expect(outcome.writes).toBe(1);
+    expect(answer).toBeDefined();
+    answer?.();
+    await Promise.all(inFlight);
+  });
+});

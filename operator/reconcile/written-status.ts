@@ -11,7 +11,8 @@
 // one that is not a number is never remembered.
 import type { KubeObject } from '../../kube/object.ts';
 
-type Entry = { readonly status: unknown; readonly version: bigint; readonly at: number };
+/** A status on its way (no version yet) or answered (the version the apiserver stored it at). */
+type Entry = { readonly status: unknown; readonly version?: bigint; readonly at: number };
 
 /** A remembered status is dropped after this long even if the cache never caught up (a relist, a gap). */
 const maxAgeMs = 60_000;
@@ -28,12 +29,26 @@ export class WrittenStatuses {
     return this.#entries.size;
   }
 
-  /** Remembers the TrackerCluster the apiserver answered a status write with (its status and version). */
-  remember(answer: KubeObject | undefined): void {
+  /**
+   * A status write was sent and not answered yet: until it is, it is what the next reconcile compares
+   * with (the writes of one cluster are sent one after another, so it will be stored unless it fails).
+   */
+  sending(live: KubeObject, status: unknown): void {
+    this.#entries.set(keyOf(live), { status, at: performance.now() });
+  }
+
+  /**
+   * Remembers the TrackerCluster the apiserver answered the write of `sent` with (its status and version);
+   * ignored when a newer status of the cluster is already on its way.
+   */
+  remember(answer: KubeObject | undefined, sent?: unknown): void {
     if (!answer?.metadata?.name) return;
+    const key = keyOf(answer);
+    const entry = this.#entries.get(key);
+    if (sent !== undefined && entry && entry.version === undefined && entry.status !== sent) return;
     const version = asVersion(answer.metadata.resourceVersion);
-    if (version === undefined) this.#entries.delete(keyOf(answer));
-    else this.#entries.set(keyOf(answer), { status: answer.status, version, at: performance.now() });
+    if (version === undefined) this.#entries.delete(key);
+    else this.#entries.set(key, { status: sent ?? answer.status, version, at: performance.now() });
   }
 
   /** The cached TrackerCluster, with the status the operator last wrote while the cache is older than it. */
@@ -41,6 +56,7 @@ export class WrittenStatuses {
     const key = keyOf(cached);
     const entry = this.#entries.get(key);
     if (!entry) return cached;
+    if (entry.version === undefined) return { ...cached, status: entry.status };
     const version = asVersion(cached.metadata.resourceVersion);
     const caughtUp = version === undefined || version >= entry.version;
     if (caughtUp || performance.now() - entry.at > maxAgeMs) {
