@@ -1,8 +1,10 @@
 // The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
-// ONCE through the status subresource, and only when it differs from what is stored. Conflicts become a
-// short requeue; any other error marks the failing step in the Ready condition and goes to the queue's
-// backoff as a StepError that names the step (a field, for metrics and logs). Conditions that changed
-// status produce one Event each. Every write goes through write.ts.
+// ONCE through the status subresource, and only when it differs from what is stored (or on its way). With
+// the controller's `sendStatus` the reconcile returns once the status write is sent, and the controller
+// handles its answer (ADR 0030). Conflicts become a short requeue; any other error marks the failing step
+// in the Ready condition and goes to the queue's backoff as a StepError that names the step (a field, for
+// metrics and logs). Conditions that changed status produce one Event each. Every write goes through
+// write.ts.
 
 import {
   type ConditionReason,
