@@ -54,6 +54,8 @@ export class Controller {
   readonly #events = new EventLane(eventSlots);
   /** Per key: the status write on its way (reconcile/state.ts `sendStatus`); the next one waits for it. */
   readonly #statusWrites = new Map<string, Promise<void>>();
+  /** Per key: status writes that failed in a row (their retry backs off as a failed reconcile does). */
+  readonly #statusFailures = new Map<string, number>();
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks = new ReactionClocks(this.#echoes);
   #resync: NodeJS.Timeout | undefined;
@@ -204,6 +206,7 @@ export class Controller {
     const before = this.#statusWrites.get(key);
     if (before) await before;
     const written: Promise<void> = send()
+      .then(() => void this.#statusFailures.delete(key))
       .catch((err: unknown) => this.#statusFailed(key, err))
       .finally(() => {
         if (this.#statusWrites.get(key) === written) this.#statusWrites.delete(key);
@@ -216,8 +219,13 @@ export class Controller {
     this.#statuses.forget(ns, name);
     this.#o.metrics.reconcileErrors.inc({ step: 'status' });
     this.#o.log.error('Status write failed', { key, error: err });
-    const { backoffBaseMs } = this.#o.config.queue;
-    this.#queue.addAfter(key, isConflict((err as Error).cause) ? conflictRequeueMs : backoffBaseMs);
+    if (isConflict((err as Error).cause)) {
+      this.#queue.addAfter(key, conflictRequeueMs);
+      return;
+    }
+    const failures = (this.#statusFailures.get(key) ?? 0) + 1;
+    this.#statusFailures.set(key, failures);
+    this.#queue.addAfter(key, this.#queue.backoffMs(failures));
   }
 
   async #reconcile(key: string) {
@@ -228,6 +236,7 @@ export class Controller {
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
       this.#statuses.forget(ns, name);
+      this.#statusFailures.delete(key);
       this.#replicaScans.forget(scanOwner(key));
       return undefined;
     }
