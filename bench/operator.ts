@@ -172,7 +172,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
     {
       identity: `bench-${n}`,
       namespace: ns,
-      logLevel: 'error',
+      logLevel: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'error',
       http: { port, host: '127.0.0.1' },
       leaderElection: { enabled: false },
       // Production requeue while a gate waits (10 s): watch events, not polling, must drive progress.

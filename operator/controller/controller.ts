@@ -4,19 +4,29 @@
 // TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
 import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import type { KubeRest } from '../../kube/rest.ts';
+import { isConflict, type KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
 import type { OperatorConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { settledWithin } from '../reconcile/background.ts';
+import { Echoes } from '../reconcile/echoes.ts';
 import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
+import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
+import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
+import { ReactionClocks } from './reaction-clock.ts';
+
+/** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
+const conflictRequeueMs = 200;
+
+/** Events in flight at once (controller/event-lane.ts); the connection pool to the apiserver has 16. */
+const eventSlots = 4;
 
 /** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
 export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
@@ -38,10 +48,16 @@ export class Controller {
   readonly #schemaTasks: SchemaTasks;
   readonly #replicaScans: ReplicaScans;
   readonly #recent = new RecentApplies();
-  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`). */
-  readonly #detached = new Set<Promise<unknown>>();
-  /** Per key: when the oldest watch event that no reconcile has started after yet arrived. */
-  readonly #eventAt = new Map<string, number>();
+  readonly #statuses = new WrittenStatuses();
+  readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
+  /** Work reconciles handed over without waiting (reconcile/state.ts `detach`): their Events. */
+  readonly #events = new EventLane(eventSlots);
+  /** Per key: the status write on its way (reconcile/state.ts `sendStatus`); the next one waits for it. */
+  readonly #statusWrites = new Map<string, Promise<void>>();
+  /** Per key: status writes that failed in a row (their retry backs off as a failed reconcile does). */
+  readonly #statusFailures = new Map<string, number>();
+  /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
+  readonly #clocks = new ReactionClocks(this.#echoes);
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
@@ -49,7 +65,7 @@ export class Controller {
     for (const kind of watchedKinds) {
       if (kind === kinds.TrackerCluster)
         this.#informer(kind, undefined, (_e, obj) =>
-          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name)),
+          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name), obj),
         );
       else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
     }
@@ -113,7 +129,8 @@ export class Controller {
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
     const drained =
       (await this.#queue.shutdown(timeout)) &&
-      (await settledWithin([...this.#detached], timeout)) &&
+      (await settledWithin([...this.#statusWrites.values()], timeout)) &&
+      (await settledWithin(this.#events.pending, timeout)) &&
       (await this.#schemaTasks.drain(timeout)) &&
       (await this.#replicaScans.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
@@ -155,21 +172,60 @@ export class Controller {
     const owner = (obj.metadata.ownerReferences ?? []).find(
       (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
     );
-    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name));
+    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name), obj);
   }
 
-  #onEvent(key: string): void {
-    if (!this.#eventAt.has(key)) this.#eventAt.set(key, performance.now());
+  #onEvent(key: string, obj?: KubeObject): void {
+    this.#clocks.event(key, obj);
     this.#queue.add(key);
   }
 
-  /** Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to. */
+  /**
+   * Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to that
+   * is news; from the oldest echo when only the operator's own writes came back since the last reconcile.
+   */
   #reaction(key: string): ((step: string) => void) | undefined {
-    const at = this.#eventAt.get(key);
-    this.#eventAt.delete(key);
+    const at = this.#clocks.start(key);
     if (at === undefined) return undefined;
-    this.#o.metrics.queueWait.observe((performance.now() - at) / 1000);
-    return (step) => this.#o.metrics.reaction.observe({ step }, (performance.now() - at) / 1000);
+    const waited = performance.now() - at;
+    this.#o.metrics.queueWait.observe(waited / 1000);
+    this.#o.log.debug('Reconcile started', { trackercluster: key, waitedMs: Math.round(waited) });
+    return (step) => {
+      const seconds = (performance.now() - at) / 1000;
+      this.#o.metrics.reaction.observe({ step }, seconds);
+      this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(seconds * 1000) });
+    };
+  }
+
+  /**
+   * Sends a status write once the cluster's previous one was answered (so they are stored in the order
+   * they were computed) and returns without waiting for its answer: the cluster's next reconcile can
+   * start meanwhile. A failed write is requeued, as a failed reconcile would be.
+   */
+  async #sendStatus(key: string, send: () => Promise<void>): Promise<void> {
+    const before = this.#statusWrites.get(key);
+    if (before) await before;
+    const written: Promise<void> = send()
+      .then(() => void this.#statusFailures.delete(key))
+      .catch((err: unknown) => this.#statusFailed(key, err))
+      .finally(() => {
+        if (this.#statusWrites.get(key) === written) this.#statusWrites.delete(key);
+      });
+    this.#statusWrites.set(key, written);
+  }
+
+  #statusFailed(key: string, err: unknown): void {
+    const [ns, name] = key.split('/') as [string, string];
+    this.#statuses.forget(ns, name);
+    this.#o.metrics.reconcileErrors.inc({ step: 'status' });
+    this.#o.log.error('Status write failed', { key, error: err });
+    if (isConflict((err as Error).cause)) {
+      this.#queue.addAfter(key, conflictRequeueMs);
+      return;
+    }
+    const failures = (this.#statusFailures.get(key) ?? 0) + 1;
+    this.#statusFailures.set(key, failures);
+    this.#queue.addAfter(key, this.#queue.backoffMs(failures));
   }
 
   async #reconcile(key: string) {
@@ -179,10 +235,13 @@ export class Controller {
     // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
+      this.#statuses.forget(ns, name);
+      this.#statusFailures.delete(key);
       this.#replicaScans.forget(scanOwner(key));
       return undefined;
     }
     const end = this.#o.metrics.reconcileDuration.startTimer();
+    const started = performance.now();
     const log = this.#o.log.child({ trackercluster: key });
     const onStepDone = (step: string, seconds: number) =>
       this.#o.metrics.stepDuration.observe({ step }, seconds);
@@ -192,10 +251,10 @@ export class Controller {
       schemaTasks: this.#schemaTasks,
       replicaScans: this.#replicaScans,
       recent: this.#recent,
-      detach: (work) => {
-        const tracked = work.catch(() => undefined).finally(() => this.#detached.delete(tracked));
-        this.#detached.add(tracked);
-      },
+      statuses: this.#statuses,
+      echoes: this.#echoes,
+      detach: (work) => this.#events.add(work),
+      sendStatus: (send) => this.#sendStatus(key, send),
       log,
       onFirstWrite,
       onStepDone,
@@ -205,7 +264,11 @@ export class Controller {
       this.#o.metrics.reconciles.inc({
         result: outcome.requeueAfterMs === undefined ? 'success' : 'requeue',
       });
-      log.debug('Reconciled', { writes: outcome.writes, requeueAfterMs: outcome.requeueAfterMs });
+      log.debug('Reconciled', {
+        writes: outcome.writes,
+        requeueAfterMs: outcome.requeueAfterMs,
+        ms: Math.round(performance.now() - started),
+      });
       return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
     } catch (err) {
       this.#o.metrics.reconciles.inc({ result: 'error' });

@@ -24,7 +24,7 @@ describe('the Events after the status write', () => {
     const deps = {
       rest,
       log: createLogger('error', {}, () => undefined),
-      detach: (work: Promise<unknown>) => detached.push(work),
+      detach: (work: () => Promise<unknown>) => detached.push(work()),
     } as unknown as Deps;
     const live: KubeObject = {
       apiVersion: 'tracker.dev/v1alpha1',

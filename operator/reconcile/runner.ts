@@ -1,8 +1,10 @@
 // The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
-// ONCE through the status subresource, and only when it differs from what is stored. Conflicts become a
-// short requeue; any other error marks the failing step in the Ready condition and goes to the queue's
-// backoff as a StepError that names the step (a field, for metrics and logs). Conditions that changed
-// status produce one Event each. Every write goes through write.ts.
+// ONCE through the status subresource, and only when it differs from what is stored (or on its way). With
+// the controller's `sendStatus` the reconcile returns once the status write is sent, and the controller
+// handles its answer (ADR 0030). Conflicts become a short requeue; any other error marks the failing step
+// in the Ready condition and goes to the queue's backoff as a StepError that names the step (a field, for
+// metrics and logs). Conditions that changed status produce one Event each. Every write goes through
+// write.ts.
 
 import {
   type ConditionReason,
@@ -72,7 +74,8 @@ export async function runSteps(
   steps: readonly Step[],
   deps: Deps,
 ): Promise<ReconcileOutcome> {
-  const state = newState(live);
+  // The status this cluster's previous reconcile wrote, if the cache has not caught up with it yet.
+  const state = newState(deps.statuses?.overlay(live) ?? live);
   let failure: StepError | undefined;
   for (const step of steps) {
     state.step = step.name;
@@ -153,16 +156,22 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   if (hashOf(status) === hashOf(state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
   const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
-  await write(state, deps, {
-    verb: 'patch',
-    path,
-    target: `TrackerCluster ${name} status`,
-    body: { status },
-  });
-  // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
-  const events = recordTransitions(state, status, deps);
-  if (deps.detach) deps.detach(events);
-  else await events;
+  const send = async () => {
+    await write(state, deps, {
+      verb: 'patch',
+      path,
+      target: `TrackerCluster ${name} status`,
+      body: { status },
+      onWritten: (answer) => deps.statuses?.remember(answer as KubeObject, status),
+    });
+    // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
+    if (deps.detach) deps.detach(() => recordTransitions(state, status, deps));
+    else await recordTransitions(state, status, deps);
+  };
+  if (!deps.sendStatus) return send();
+  // Sent, not answered: the status is what the next reconcile compares with meanwhile.
+  deps.statuses?.sending(state.live, status);
+  await deps.sendStatus(send);
 }
 
 /**

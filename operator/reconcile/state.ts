@@ -15,7 +15,9 @@ import type { SchemaReport } from '../ensure-schema.ts';
 import type { Logger } from '../log.ts';
 import type { ReplicatedTable } from '../replication.ts';
 import type { BackgroundTasks } from './background.ts';
+import type { Echoes } from './echoes.ts';
 import type { RecentApplies } from './recent.ts';
+import type { WrittenStatuses } from './written-status.ts';
 
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
@@ -38,16 +40,27 @@ export interface Deps {
   readonly replicaScans: BackgroundTasks<ReadonlyMap<number, readonly ReplicatedTable[]>>;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
+  /** Every answered write, so its watch event is known as the operator's own (reconcile/echoes.ts). */
+  readonly echoes?: Echoes;
+  /** Status writes the TrackerCluster cache has not seen yet (reconcile/written-status.ts). */
+  readonly statuses?: WrittenStatuses;
   /**
-   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order);
-   * the controller waits for it before it stops. Without it, the reconcile waits.
+   * Hands over work the reconcile does not wait for (the Events after its status write, sent in order):
+   * the controller starts it when one of its few Event slots is free (controller/event-lane.ts) and
+   * waits for it before it stops. Without it, the reconcile does the work and waits.
    */
-  readonly detach?: (work: Promise<unknown>) => void;
+  readonly detach?: (work: () => Promise<unknown>) => void;
   /**
    * Called once, before the first write of the reconcile is sent, with the step that makes it (the
    * reaction-latency metric).
    */
   readonly onFirstWrite?: (step: string) => void;
+  /**
+   * Sends the reconcile's status write (`send`) after the cluster's previous status write was answered,
+   * and resolves once it is SENT, not answered: the cluster's next reconcile may start while it is on its
+   * way. The controller handles its failure (requeue). Without it, the runner sends and waits.
+   */
+  readonly sendStatus?: (send: () => Promise<void>) => Promise<void>;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;
 }

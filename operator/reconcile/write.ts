@@ -31,9 +31,11 @@ async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promi
   if (state.writes === 0) deps.onFirstWrite?.(state.step);
   state.writes++;
   const fields = { step: state.step, verb: req.verb, target: req.target };
+  const started = performance.now();
   try {
     const answer = await deps.rest.request(req.verb, req.path, { query: req.query, body: req.body });
-    deps.log.debug('Wrote', fields);
+    deps.log.debug('Wrote', { ...fields, ms: Math.round(performance.now() - started) });
+    deps.echoes?.written(answer as KubeObject);
     req.onWritten?.(answer);
     return { ok: true };
   } catch (error) {
@@ -70,4 +72,21 @@ export async function recordEvent(
   const body: KubeObject = eventBody(state.live, type, reason, message);
   const path = collectionPath(kinds.Event, body.metadata.namespace);
   await send(state, deps, { verb: 'create', path, target: `Event ${reason}`, body });
+}
+
+/**
+ * An informational Event the reconcile need not wait for (one round trip each): handed over to `detach`
+ * when the controller provides it, so the cluster's next reconcile does not queue behind it.
+ */
+export async function tell(
+  state: ReconcileState,
+  deps: Deps,
+  type: EventType,
+  reason: ConditionReason | EventReason,
+  message: string,
+): Promise<void> {
+  if (!deps.detach) return recordEvent(state, deps, type, reason, message);
+  // Sent later: logged with the step that told it, not the one running by then.
+  const told = { ...state, step: state.step };
+  deps.detach(() => recordEvent(told, deps, type, reason, message));
 }

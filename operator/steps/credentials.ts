@@ -8,7 +8,7 @@ import { kinds } from '../../kube/kinds.ts';
 import { collectionPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
-import { recordEvent, write } from '../reconcile/write.ts';
+import { tell, write } from '../reconcile/write.ts';
 
 export const credentials: Step = {
   name: 'credentials',
@@ -40,7 +40,7 @@ export const credentials: Step = {
         accept: isConflict,
       });
       if (created)
-        await recordEvent(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
+        await tell(state, deps, 'Normal', EventReason.SecretCreated, `Created Secret ${secret.name}`);
     };
     const results = await Promise.allSettled(missing.map(create));
     const failed = results.find((r) => r.status === 'rejected');
