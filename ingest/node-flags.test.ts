@@ -37,6 +37,8 @@ describe('ingestEnv', () => {
     const tunables = /^INGEST_GLIBC_TUNABLES := (.*)$/m.exec(makefile())?.[1];
     expect(tunables).toBe(ingestEnv.GLIBC_TUNABLES);
     expect(Object.keys(ingestEnv)).toEqual(['GLIBC_TUNABLES']);
-    expect(makefile()).toContain('GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts');
+    expect(makefile()).toContain(
+      'GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts',
+    );
   });
 });

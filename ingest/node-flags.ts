@@ -21,6 +21,6 @@ export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '-
  * when freed; two arenas instead of eight per core keep the threads' small allocations together. The
  * embedded engine's own allocator (jemalloc, JE_MALLOC_CONF) is not affected.
  */
-export const ingestEnv: Readonly<Record<string, string>> = {
+export const ingestEnv: { readonly GLIBC_TUNABLES: string } = {
   GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2',
 };
