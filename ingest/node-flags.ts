@@ -10,7 +10,9 @@
 // V8 lets the old generation grow up to four times its live size before the next full collection; under
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
 // with ~25 MiB live. Doubling at most (--heap-growing-percent=100) held the old space at 60-80 MiB
-// committed instead of 90-115, for more full collections, on V8's helper threads mostly (ADR 0031).
+// committed instead of 90-115, for more full collections, on V8's helper threads mostly (+0.2-0.3 s per 4 s
+// of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost 20-35% more CPU per
+// event (ADR 0031).
 export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
 
 /**
@@ -19,7 +21,8 @@ export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '-
  * its heap, and freed pages there are returned only from the top, so after a burst 100-200 MiB stayed
  * resident that nothing used. A fixed 32 KiB threshold maps every larger block on its own and unmaps it
  * when freed; two arenas instead of eight per core keep the threads' small allocations together. The
- * embedded engine's own allocator (jemalloc, JE_MALLOC_CONF) is not affected.
+ * embedded engine's own allocator (jemalloc, JE_MALLOC_CONF) is not affected. The price is an mmap and a
+ * munmap (and fresh page faults) per larger buffer; CPU per event stayed within the run-to-run noise.
  */
 export const ingestEnv: { readonly GLIBC_TUNABLES: string } = {
   GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2',
