@@ -11,8 +11,8 @@
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
 // with ~25 MiB live. Doubling at most (--heap-growing-percent=100) held the old space at 60-80 MiB
 // committed instead of 90-115, for more full collections, on V8's helper threads mostly (+0.2-0.3 s per 4 s
-// of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost 20-35% more CPU per
-// event (ADR 0031).
+// of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost ~30% and ~20% more
+// CPU per event (ADR 0031).
 export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
 
 /**
