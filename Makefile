@@ -42,13 +42,15 @@ client: deps ## Build the browser client into client/dist (ESM, script tag, type
 	node client/build.ts
 
 .PHONY: run
-# INGEST_NODE_FLAGS: the ingest's Node flags, the list in ingest/node-flags.ts (node-flags.test.ts checks it).
-INGEST_NODE_FLAGS := --max-semi-space-size=4
+# INGEST_NODE_FLAGS, INGEST_GLIBC_TUNABLES: the ingest's Node flags and malloc settings, as in
+# ingest/node-flags.ts (node-flags.test.ts checks them).
+INGEST_NODE_FLAGS := --max-semi-space-size=4 --heap-growing-percent=100
+INGEST_GLIBC_TUNABLES := glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2
 # HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
 # password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read
 # credential). With CONFIG, the file's server.host applies unless HOST is given too.
 run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard
-	$(if $(or $(HOST),$(if $(CONFIG),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) node $(INGEST_NODE_FLAGS) ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
+	$(if $(or $(HOST),$(if $(CONFIG),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
 
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit (the browser client has its own tsconfig: DOM types)

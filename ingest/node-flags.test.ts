@@ -1,15 +1,16 @@
-// The ingest's image and `make run` start Node with the same flags the bench measures.
+// The ingest's image and `make run` start Node with the same flags and malloc settings the bench measures.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestNodeFlags } from './node-flags.ts';
+import { ingestEnv, ingestNodeFlags } from './node-flags.ts';
 
 const root = join(import.meta.dirname, '..');
+const dockerfile = () => readFileSync(join(root, 'Dockerfile.ingest'), 'utf8');
+const makefile = () => readFileSync(join(root, 'Makefile'), 'utf8');
 
 describe('ingestNodeFlags', () => {
   it("are the image's ENTRYPOINT flags", () => {
-    const dockerfile = readFileSync(join(root, 'Dockerfile.ingest'), 'utf8');
-    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile())?.[1];
     expect(JSON.parse(entrypoint ?? '[]')).toEqual([
       '/usr/local/bin/node',
       ...ingestNodeFlags,
@@ -18,9 +19,26 @@ describe('ingestNodeFlags', () => {
   });
 
   it('are the flags `make run` starts the ingest with', () => {
-    const makefile = readFileSync(join(root, 'Makefile'), 'utf8');
-    const flags = /^INGEST_NODE_FLAGS := (.*)$/m.exec(makefile)?.[1];
+    const flags = /^INGEST_NODE_FLAGS := (.*)$/m.exec(makefile())?.[1];
     expect(flags?.split(' ')).toEqual([...ingestNodeFlags]);
-    expect(makefile).toContain('node $(INGEST_NODE_FLAGS) ingest/server.ts');
+    expect(makefile()).toContain('node $(INGEST_NODE_FLAGS) ingest/server.ts');
+  });
+});
+
+describe('ingestEnv', () => {
+  it("is the image's ENV", () => {
+    const env = Object.fromEntries(
+      [...dockerfile().matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]),
+    );
+    for (const [name, value] of Object.entries(ingestEnv)) expect(env[name]).toBe(value);
+  });
+
+  it('is the environment `make run` starts the ingest with', () => {
+    const tunables = /^INGEST_GLIBC_TUNABLES := (.*)$/m.exec(makefile())?.[1];
+    expect(tunables).toBe(ingestEnv.GLIBC_TUNABLES);
+    expect(Object.keys(ingestEnv)).toEqual(['GLIBC_TUNABLES']);
+    expect(makefile()).toContain(
+      'GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts',
+    );
   });
 });

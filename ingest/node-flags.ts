@@ -1,9 +1,29 @@
-// The flags the ingest's Node process runs with: the image's ENTRYPOINT (Dockerfile.ingest), `make run`
-// and the bench harness (bench/lib/ingest-server.ts) use these; node-flags.test.ts keeps the image's
-// ENTRYPOINT and the Makefile equal to this list.
+// The flags and environment the ingest's Node process runs with: the image's ENTRYPOINT and ENV
+// (Dockerfile.ingest), `make run` and the bench harness (bench/lib/ingest-server.ts) use these;
+// node-flags.test.ts keeps the image and the Makefile equal to this file.
 //
 // V8 sizes the young generation for throughput: under load it grows to 32 MiB semi-spaces (64 MiB of new
 // space reserved, resident after the first bursts) while the live heap is ~30-60 MiB. 4 MiB semi-spaces
 // held the clickhouse-store ingest ~15 MiB lower idle and 20-80 MiB lower at peak under 100-event POSTs,
 // at the price of more frequent minor collections (bench/README.md, "Where the memory went").
-export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4'];
+//
+// V8 lets the old generation grow up to four times its live size before the next full collection; under
+// 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
+// with ~25 MiB live. Doubling at most (--heap-growing-percent=100) held the old space at 60-80 MiB
+// committed instead of 90-115, for more full collections, on V8's helper threads mostly (+0.2-0.3 s per 4 s
+// of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost ~30% and ~20% more
+// CPU per event (ADR 0031).
+export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
+
+/**
+ * glibc's malloc, which holds Node's buffers (request bodies, spool records, batches): by default it raises
+ * its mmap threshold to the largest block freed (up to 32 MiB), after which batches and bodies come from
+ * its heap, and freed pages there are returned only from the top, so after a burst 100-200 MiB stayed
+ * resident that nothing used. A fixed 32 KiB threshold maps every larger block on its own and unmaps it
+ * when freed; two arenas instead of eight per core keep the threads' small allocations together. The
+ * embedded engine's own allocator (jemalloc, JE_MALLOC_CONF) is not affected. The price is an mmap and a
+ * munmap (and fresh page faults) per larger buffer; CPU per event stayed within the run-to-run noise.
+ */
+export const ingestEnv: { readonly GLIBC_TUNABLES: string } = {
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2',
+};

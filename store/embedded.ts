@@ -13,6 +13,11 @@ import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from 
  *   64 MiB cache reads them from disk again; the ingest's reads (consent, short links, eid reload) touch
  *   few parts.
  * - query condition cache (100 MiB): repeated filtered reads re-evaluate their conditions.
+ * Measured under 100-event POSTs and WebSocket frames and left at the engine's defaults: background pools
+ * of 2 (merges, common, schedule) and 4 idle global-pool threads lowered no peak (the engine's memory is
+ * its inserts' and merges' working set, not its threads); a max_server_memory_usage of 384 MiB made every
+ * 50,000-row `events` insert fail (retried until the breaker opened); one jemalloc arena, or one parsing
+ * and insert thread, changed nothing measurable (bench/README.md, "Where the memory went").
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopChild } from '../../e2e/env/process.ts';
-import { ingestNodeFlags } from '../../ingest/node-flags.ts';
+import { ingestEnv, ingestNodeFlags } from '../../ingest/node-flags.ts';
 import { applyMigrations } from '../../schema/index.ts';
 import { createStore } from '../../store/index.ts';
 import { answers, freePort, type Running, start } from './server.ts';
@@ -14,6 +14,8 @@ import { shippedScript } from './shipped.ts';
 const root = new URL('../..', import.meta.url).pathname;
 // INGEST_NODE_OPTIONS (space-separated) replaces the ingest's own flags, to compare others side by side.
 const nodeArgs = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean) ?? ingestNodeFlags;
+// INGEST_GLIBC_TUNABLES replaces the ingest's malloc settings (empty: glibc's defaults).
+const env = { ...ingestEnv, GLIBC_TUNABLES: process.env.INGEST_GLIBC_TUNABLES ?? ingestEnv.GLIBC_TUNABLES };
 
 export async function startIngest(
   label: string,
@@ -39,7 +41,7 @@ export async function startIngest(
     script: shippedScript('ingest', 'ingest/server.ts'),
     nodeArgs,
     args: ['--config', file],
-    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     cpu,
     port,
     ready: (p) => answers(`http://127.0.0.1:${p}/ready`),
