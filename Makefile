@@ -82,6 +82,14 @@ NODE_BUILD_LOG := $(CACHE)/kind-node-build.log
 
 .PHONY: test
 test: deps tools browser jdbc typecheck lint check-generated ## Everything: typecheck, lint, unit, integration, container and kind tests
+	@# Every temporary file of the run (the tests', and those of the processes and builds they start) goes
+	@# under one directory that is removed when the run ends: temporary directories no test removed used to
+	@# add up in /tmp, run after run, until a disk filled and the tests that write failed.
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/tracker-test.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
+	  TMPDIR=$$tmp $(MAKE) --no-print-directory test-stages
+
+.PHONY: test-stages
+test-stages: ## (used by test, which runs its prerequisites first) the unit, integration, container and kind stages
 	@# The kind node's Go builds (kubelet, containerd, ...: tens of minutes on a cold machine, nothing once
 	@# cached) run niced in the background during the unit and integration tests; the kind suite needs them.
 	@# hanging-process names whatever keeps the run alive after the tests, should that ever happen.
