@@ -105,8 +105,10 @@ test-stages: ## (used by test, which runs its prerequisites first) the unit, int
 .PHONY: bench
 bench: deps tools ## One table (ingest vs bare Fastify under wrk, operator with 1/10/50 clusters), then the scenario scripts
 	bash bench/install.sh
-	node bench/run.ts
-	for f in bench/*.bench.ts; do node "$$f"; done
+	@# The run's temporary files under one directory, removed when it ends (as for test).
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/tracker-bench.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; export TMPDIR=$$tmp; \
+	  node bench/run.ts; \
+	  for f in bench/*.bench.ts; do node "$$f"; done
 
 .PHONY: e2e-kind
 e2e-kind: deps tools ## End-to-end on a kind cluster (node image built offline when no registry serves one)
