@@ -66,19 +66,28 @@ export function renderCluster(tc: TrackerCluster): Rendered {
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
     new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),
   ];
-  const keys = tc.spec.clickhouse.passwordSecretRef
-    ? [credentialKeys.interserver]
-    : [credentialKeys.password, credentialKeys.interserver];
   return {
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
-    // The hash key is a Secret of its own: the credentials Secret is never updated once created, and
-    // clusters made before the key existed get it this way too.
-    secrets: [
-      { name: names.credentials, keys },
-      { name: names.hashKey, keys: [credentialKeys.hashKey] },
-    ],
+    secrets: generatedSecrets(tc),
   };
+}
+
+/**
+ * The Secrets a cluster's objects reference that nobody renders, from the spec alone: the operator creates
+ * them before it renders anything, so a new cluster's first write does not wait for its rendering.
+ */
+export function generatedSecrets(tc: TrackerCluster): GeneratedSecret[] {
+  const names = namesOf(tc);
+  const keys = tc.spec.clickhouse.passwordSecretRef
+    ? [credentialKeys.interserver]
+    : [credentialKeys.password, credentialKeys.interserver];
+  // The hash key is a Secret of its own: the credentials Secret is never updated once created, and
+  // clusters made before the key existed get it this way too.
+  return [
+    { name: names.credentials, keys },
+    { name: names.hashKey, keys: [credentialKeys.hashKey] },
+  ];
 }
 
 /** Parse (default + validate) any TrackerCluster object, then render it. */

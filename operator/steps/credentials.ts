@@ -1,13 +1,14 @@
 // credentials: the Secrets the renderer references but cannot render (random values; cdk8s/ is pure).
 // Created once when missing and never updated: rotating them would lock ClickHouse replicas out of each
-// other. Owned by the TrackerCluster, so they are garbage-collected with it.
+// other. Owned by the TrackerCluster, so they are garbage-collected with it. Their names come from the
+// spec alone, so this step runs before the rendering: a new cluster's first write does not wait for it.
 import { randomBytes } from 'node:crypto';
-import { labels, ownerReferences } from '../../cdk8s/index.ts';
+import { generatedSecrets, labels, ownerReferences } from '../../cdk8s/index.ts';
 import { EventReason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import { collectionPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
-import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import { type Deps, type ReconcileState, type Step, tcOf } from '../reconcile/state.ts';
 import { tell, write } from '../reconcile/write.ts';
 
 export const credentials: Step = {
@@ -16,7 +17,7 @@ export const credentials: Step = {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
     // Created concurrently: each is one round trip, and a new cluster's first reconcile waits for them.
-    const missing = renderedOf(state).secrets.filter((s) => !deps.cache.get(kinds.Secret, ns, s.name));
+    const missing = generatedSecrets(tc).filter((s) => !deps.cache.get(kinds.Secret, ns, s.name));
     const create = async (secret: (typeof missing)[number]) => {
       const data = Object.fromEntries(secret.keys.map((k) => [k, randomBytes(24).toString('base64url')]));
       const body = {

@@ -1,4 +1,4 @@
-// The reconcile, in order: parse → paused → render → credentials → prune → Keeper (gate: quorum) →
+// The reconcile, in order: parse → paused → credentials → render → prune → Keeper (gate: quorum) →
 // ClickHouse objects → volumes → gate: every host ready → schema (gate: verified on every replica) →
 // retire (removed replicas: sync, delete, drop their Keeper metadata) → ingest.
 // A step that returns 'stop' ends the list at its gate; the runner then writes status once.
@@ -17,8 +17,8 @@ import { volumes } from './volumes.ts';
 export const steps: readonly Step[] = [
   parse,
   paused,
-  render,
   credentials,
+  render,
   prune,
   keeper,
   clickhouse,
