@@ -33,9 +33,14 @@ function open(delayMs: number) {
 
 async function ingest(): Promise<void> {
   const dp = await open(20);
-  // Rows recovered from the spool are replayed first; wait for them before looking at the store.
-  while (Object.values(dp.status().queues).some((q) => q.rows > 0))
-    await new Promise((r) => setTimeout(r, 10));
+  // Rows recovered from the spool are replayed first; wait until they are in the store before looking at
+  // it. A queue's rows drop to 0 when the last batch is cut, while its insert may still be running; the
+  // spool's bytes drop to 0 only once every batch is committed and its segments deleted.
+  const replaying = () => {
+    const s = dp.status();
+    return s.spoolBytes > 0 || Object.values(s.queues).some((q) => q.rows > 0);
+  };
+  while (replaying()) await new Promise((r) => setTimeout(r, 10));
   const { max } = await stored(dp.store);
   say({ resume: max });
   for (let i = max + 1; i < total; i += 10) {
