@@ -86,7 +86,7 @@ export async function tell(
   message: string,
 ): Promise<void> {
   if (!deps.detach) return recordEvent(state, deps, type, reason, message);
-  // Sent later: logged with the step that told it, not the one running by then.
-  const told = { ...state, step: state.step };
+  // Sent later: a copy of the state keeps the step that told it, not the one running by then.
+  const told = { ...state };
   deps.detach(() => recordEvent(told, deps, type, reason, message));
 }
