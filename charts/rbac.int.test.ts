@@ -34,6 +34,10 @@ import { type AsChart, operatorAsChart } from './testing/operator-as-chart.ts';
 import { unusedGrants, usesOf } from './testing/rbac-usage.ts';
 
 const forbidden = (op: OperatorProcess) => op.proxy.requests.filter((r) => r.status === 403);
+const answered = (op: OperatorProcess, method: string, path: string) =>
+  op.proxy.requests.some(
+    (r) => r.method === method && r.status !== 0 && new URL(r.path, 'http://apiserver').pathname === path,
+  );
 
 const NAME = 'every';
 const STORAGE_CLASS = 'tracker-test-expandable';
@@ -149,6 +153,12 @@ describe("the chart's RBAC as installed by default (a ClusterRole)", () => {
       await waitFor(async () => (await rest.request('get', path).then(() => false, isNotFound)) === true, {
         what: `${obj.kind} ${obj.metadata.name} to be pruned`,
         timeoutMs: 60_000,
+      });
+      // The object is gone once the apiserver committed the delete, which can be before its answer
+      // reached the proxy: the rule counts as used only with that answer recorded.
+      await waitFor(async () => answered(chart.op, 'DELETE', path), {
+        what: `the operator's delete of ${obj.kind} ${obj.metadata.name} to be answered`,
+        timeoutMs: 10_000,
       });
     }
   });
