@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
 // Files that run an operator watching every namespace: it would reconcile the TrackerClusters other files
 // create in their own namespaces (and overwrite statuses they set by hand), so these run alone, after them.
 const clusterWide = ['charts/rbac.int.test.ts'];
+// Listed first so that it is torn down last: every temporary file of a run under one directory, removed
+// when the run ends (the kind suite runs from e2e/kind/run.sh, which cleans up after itself).
+const TMPDIR = 'e2e/env/tmpdir-setup.ts';
 
 export default defineConfig({
   test: {
@@ -16,6 +19,7 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts', '**/*.container.test.ts', '**/*.e2e.test.ts'],
+          globalSetup: [TMPDIR],
           testTimeout: 20_000,
         },
       },
@@ -24,7 +28,7 @@ export default defineConfig({
           name: 'integration',
           include: ['**/*.int.test.ts'],
           exclude: ['**/node_modules/**', ...clusterWide],
-          globalSetup: ['e2e/env/global-setup.ts'],
+          globalSetup: [TMPDIR, 'e2e/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Two cores: integration files share one control plane; run them one file at a time per worker.
@@ -35,7 +39,7 @@ export default defineConfig({
         test: {
           name: 'integration-cluster-wide',
           include: clusterWide,
-          globalSetup: ['e2e/env/global-setup.ts'],
+          globalSetup: [TMPDIR, 'e2e/env/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           maxWorkers: 1,
@@ -45,7 +49,7 @@ export default defineConfig({
         test: {
           name: 'containers',
           include: ['e2e/containers/**/*.container.test.ts'],
-          globalSetup: ['e2e/env/global-setup.ts', 'e2e/containers/global-setup.ts'],
+          globalSetup: [TMPDIR, 'e2e/env/global-setup.ts', 'e2e/containers/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           maxWorkers: 2,
