@@ -39,7 +39,8 @@ export function createMetrics() {
       name: 'tracker_operator_reaction_seconds',
       help: 'From a watch event to the first write of the reconcile it caused (reconciles that wrote), by the step that wrote.',
       labelNames: ['step'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      // 75 ms: the goal is a p99 under 100 ms, which a bucket ending at 100 cannot tell from one at it.
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     schemaTask: new Histogram({
