@@ -86,7 +86,7 @@ test: deps tools browser jdbc typecheck lint check-generated ## Everything: type
 	@# under one directory that is removed when the run ends: temporary directories no test removed used to
 	@# add up in /tmp, run after run, until a disk filled and the tests that write failed.
 	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/tracker-test.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
-	  TMPDIR=$$tmp $(MAKE) --no-print-directory test-stages
+	  TMPDIR=$$tmp RUN_TMPDIR=$$tmp $(MAKE) --no-print-directory test-stages
 
 .PHONY: test-stages
 test-stages: ## (used by test, which runs its prerequisites first) the unit, integration, container and kind stages
