@@ -6,7 +6,7 @@
 // back (file truncated to its last durable size) without leaving holes or torn records behind.
 // Records are written at their offset into files that usually already have their full size (spare.ts),
 // so a commit's fdatasync flushes data without changing the file's size.
-import { constants, writevSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { type FileHandle, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../errors.ts';
@@ -207,7 +207,7 @@ export class SegmentWriter {
     try {
       for (const [id, { position, buffers }] of groups) {
         const fh = await this.#handle(id);
-        writeAt(fh, buffers, position);
+        await fh.writev(buffers, position);
         if (this.#opts.fsync) await this.#sync(fh);
       }
     } catch (err) {
@@ -320,19 +320,4 @@ export class SegmentWriter {
     const text = cause ? `${message}: ${(cause as Error).message ?? cause}` : message;
     return new IngestError('OVERLOADED', text, { retryAfterS: this.#opts.retryAfterSeconds, cause });
   }
-}
-
-/**
- * Writes a group into the page cache from the calling thread. The records land in a preallocated file,
- * so the write allocates nothing and takes a few microseconds, where handing it to libuv's thread pool
- * costs the event loop 10–20 µs per group (a request, a wake-up and a completion); the fdatasync that
- * makes the group durable, the part that waits on the disk, stays on the pool.
- */
-function writeAt(fh: FileHandle, buffers: Buffer[], position: number): void {
-  let expected = 0;
-  for (const b of buffers) expected += b.length;
-  const wrote = writevSync(fh.fd, buffers, position);
-  // A regular file takes a whole positioned write unless the disk is full or failing: a short write
-  // is an error, and the group is rolled back like any other failed write.
-  if (wrote !== expected) throw new Error(`short write: ${wrote} of ${expected} bytes`);
 }
