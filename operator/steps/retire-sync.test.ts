@@ -3,7 +3,8 @@
 // apiserver that records the writes. The rendering, the background tasks and the step are the real ones.
 // What is shown: the step returns while the sync runs (it never waits for it), the StatefulSet is deleted
 // only once a successful result for exactly the current leaving replicas and generation is in, and a
-// failed sync keeps the replica, says why and is retried after the requeue delay.
+// failed sync keeps the replica, says why (before another shard that is still syncing) and is retried
+// after the requeue delay.
 import { describe, expect, it } from 'vitest';
 import { credentialKeys, namesOf, renderCluster } from '../../cdk8s/index.ts';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
@@ -20,27 +21,29 @@ import { replicaScans } from './replica-scan.ts';
 import { replicaSyncs, syncOwner } from './replica-sync.ts';
 import { retire } from './retire.ts';
 
-type Sync = { statement: string; resolve: () => void; reject: (err: Error) => void };
+type Sync = { host: string; statement: string; resolve: () => void; reject: (err: Error) => void };
 
-const at = (generation: number, replicas = 2): TrackerCluster =>
-  cluster({ clickhouse: { shards: 1, replicas } }, { name: 'demo', namespace: 'ns', uid: 'u1', generation });
-
-function setup(retryMs: number) {
+function setup(retryMs: number, shards = 1) {
+  /** The cluster at a generation: replicas lowered from three to two (or, with 3, before that). */
+  const at = (generation: number, replicas = 2): TrackerCluster =>
+    cluster({ clickhouse: { shards, replicas } }, { name: 'demo', namespace: 'ns', uid: 'u1', generation });
   const names = namesOf(at(1));
-  const leavingName = names.replica(0, 2);
-  // The leaving replica's objects as they were applied when the spec still rendered three replicas.
+  const shardIds = [...Array(shards).keys()];
+  const leavingNames = shardIds.map((s) => names.replica(s, 2));
+  const leavingName = leavingNames[0] as string;
+  // The leaving replicas' objects as they were applied when the spec still rendered three replicas.
   const before = renderCluster(at(1, 3)).objects;
-  const leaving = (kind: string) =>
-    before.find((o) => o.kind === kind && o.metadata.name === leavingName) as KubeObject;
+  const leaving = (kind: string, name: string) =>
+    before.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
   const secret = { data: { [credentialKeys.password]: Buffer.from('pw').toString('base64') } };
   const sets = () => [
     ...renderCluster(at(1)).objects.filter((o) => o.kind === 'StatefulSet'),
-    ...(deleted(leavingName) ? [] : [leaving('StatefulSet')]),
+    ...leavingNames.filter((n) => !deleted(n)).map((n) => leaving('StatefulSet', n)),
   ];
   const cache = {
     get: (kind: { kind: string }, _ns: string, name: string) => {
       if (kind === kinds.Secret && name === names.credentials) return secret;
-      if (kind === kinds.ConfigMap && name === leavingName) return leaving('ConfigMap');
+      if (kind === kinds.ConfigMap && leavingNames.includes(name)) return leaving('ConfigMap', name);
       return undefined;
     },
     list: (kind: { kind: string }) => (kind === kinds.StatefulSet ? sets() : []),
@@ -62,8 +65,10 @@ function setup(retryMs: number) {
   const clickhouse = {
     schemaMode: 'per-replica',
     replicas: (_tc: TrackerCluster, _shards: number): Replica[] =>
-      [0, 1].map((r) => ({ shard: 0, replica: r, host: names.replicaHost(0, r), url: `http://double-${r}` })),
-    use: async (_r: Replica, _p: string, fn: (sql: unknown) => Promise<unknown>) =>
+      shardIds.flatMap((s) =>
+        [0, 1].map((r) => ({ shard: s, replica: r, host: names.replicaHost(s, r), url: `http://${s}-${r}` })),
+      ),
+    use: async (r: Replica, _p: string, fn: (sql: unknown) => Promise<unknown>) =>
       fn({
         query: async () => [
           {
@@ -74,7 +79,7 @@ function setup(retryMs: number) {
         ],
         command: (statement: string) =>
           new Promise<void>((resolve, reject) => {
-            syncs.push({ statement, resolve, reject });
+            syncs.push({ host: r.host, statement, resolve, reject });
             syncStarted();
           }),
       }),
@@ -82,7 +87,17 @@ function setup(retryMs: number) {
   } as unknown as ClickHouseAccess;
 
   const enqueued: string[] = [];
-  const tasks = replicaSyncs((owner) => enqueued.push(owner));
+  let onEnqueued: () => unknown = () => undefined;
+  const tasks = replicaSyncs((owner) => {
+    enqueued.push(owner);
+    onEnqueued();
+  });
+  /** Resolves once a sync of `owner` has settled (the controller would enqueue the cluster then). */
+  const settled = (owner: string) =>
+    new Promise<void>((resolve) => {
+      onEnqueued = () => enqueued.includes(owner) && resolve();
+      onEnqueued();
+    });
   const deps = {
     rest,
     cache,
@@ -96,7 +111,7 @@ function setup(retryMs: number) {
 
   const run = async (tc: TrackerCluster = at(1)) => {
     const state = { ...newState({ ...tc } as unknown as KubeObject), tc, rendered: renderCluster(tc) };
-    state.renderedShards = 1;
+    state.renderedShards = shards;
     const outcome = await retire.run(state, deps);
     return { outcome, state, condition: state.conditions.get(Type.ClickHouseReady) };
   };
@@ -109,7 +124,20 @@ function setup(retryMs: number) {
       syncStarted = check;
       check();
     });
-  return { run, tasks, writes, syncs, nthSync, enqueued, deleted: () => deleted(leavingName), leavingName };
+  return {
+    run,
+    tasks,
+    writes,
+    syncs,
+    nthSync,
+    enqueued,
+    deleted: () => deleted(leavingName),
+    leavingName,
+    names,
+    deletedAny: (name: string) => deleted(name),
+    settled,
+    at,
+  };
 }
 
 const owner = syncOwner('ns/demo', 0);
@@ -155,16 +183,16 @@ describe('the retire step with the sync in the background', () => {
 
   it('does not count a sync from before the spec changed again (another generation)', async () => {
     const s = setup(60_000);
-    await s.run(at(1));
+    await s.run(s.at(1));
     (await s.nthSync(1)).resolve();
     await s.tasks.drain(10_000);
     // Replicas were raised and lowered again since: the replica may hold parts written in between.
-    const later = await s.run(at(3));
+    const later = await s.run(s.at(3));
     expect(s.deleted()).toBe(false);
     expect(later.condition?.reason).toBe(Reason.ReplicaSyncRunning);
     (await s.nthSync(2)).resolve();
     await s.tasks.drain(10_000);
-    await s.run(at(3));
+    await s.run(s.at(3));
     expect(s.deleted()).toBe(true);
   });
 
@@ -196,5 +224,23 @@ describe('the retire step with the sync in the background', () => {
     await fast.run();
     expect(fast.deleted()).toBe(true);
     expect(retired(fast.writes)).toHaveLength(1);
+  });
+
+  it('reports a failed shard before one still syncing, and deletes each shard on its own success', async () => {
+    const s = setup(60_000, 2);
+    await s.run();
+    await s.nthSync(2);
+    const on = (shard: number) => s.syncs.find((x) => x.host === s.names.replicaHost(shard, 0)) as Sync;
+    on(0).reject(new Error('Timeout exceeded while syncing'));
+    await s.settled(syncOwner('ns/demo', 0));
+    const mixed = await s.run();
+    expect(mixed.condition).toMatchObject({ status: 'False', reason: Reason.ReplicaSyncPending });
+    expect(mixed.condition?.message).toContain('Timeout exceeded while syncing');
+    expect(mixed.condition?.message).not.toContain(s.names.replica(1, 2));
+    on(1).resolve();
+    await s.tasks.drain(10_000);
+    await s.run();
+    expect(s.deletedAny(s.names.replica(1, 2))).toBe(true);
+    expect(s.deletedAny(s.names.replica(0, 2))).toBe(false);
   });
 });

@@ -92,8 +92,12 @@ export const retire: Step = {
       password: await clickhousePassword(tc, deps),
       survivors,
     };
-    for (const [shard, sets] of byShard(leavingSets(state, deps, shards)))
-      await retireShard(shard, sets, ctx, state, deps);
+    const kept: Kept[] = [];
+    for (const [shard, sets] of byShard(leavingSets(state, deps, shards))) {
+      const k = await retireShard(shard, sets, ctx, state, deps);
+      if (k) kept.push(k);
+    }
+    reportKept(kept, state);
     const ns = namesOf(tc).namespace;
     const sets = deps.cache
       .list(kinds.StatefulSet, ns)
@@ -138,9 +142,12 @@ function byShard(sets: readonly KubeObject[]): Map<number, KubeObject[]> {
   return shards;
 }
 
+/** Why a shard's leaving replicas are kept: its sync runs, or its last one failed. */
+type Kept = { readonly failed: boolean; readonly message: string };
+
 /**
  * Deletes a shard's leaving StatefulSets (and ConfigMaps) once the background sync for exactly them on the
- * shard's survivor has succeeded; until then starts or retries it and says so in ClickHouseReady.
+ * shard's survivor has succeeded; until then starts or retries it and says why they are kept.
  */
 async function retireShard(
   shard: number,
@@ -148,27 +155,25 @@ async function retireShard(
   ctx: Context,
   state: ReconcileState,
   deps: Deps,
-): Promise<void> {
+): Promise<Kept | undefined> {
   const survivor = ctx.survivors.get(shard);
-  if (!survivor) return;
+  if (!survivor) return undefined;
   const leaving = sets.map((s) => s.metadata.name).sort();
   const target = { tc: ctx.tc, shard, survivor, leaving, database: ctx.database, password: ctx.password };
   const sync = currentSync(target, deps);
   const retryMs = deps.config.queue.progressRequeueMs;
   const which = leaving.join(', ');
   if (sync.phase === 'running') {
-    const message = `Keeping ${which} while ${survivor.host} fetches its parts (SYSTEM SYNC REPLICA running)`;
-    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicaSyncRunning, message);
     // The sync's completion enqueues the cluster; this only bounds the wait should that be lost.
     requeue(state, retryMs);
-    return;
+    const message = `Keeping ${which} while ${survivor.host} fetches its parts (SYSTEM SYNC REPLICA running)`;
+    return { failed: false, message };
   }
   if (sync.phase === 'failed') {
     // While a retry runs the last failure stays the message: the condition does not flap.
-    const message = `Keeping ${which} until ${survivor.host} has fetched its parts: ${sync.error.message}`;
-    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicaSyncPending, message);
     requeue(state, sync.retryInMs > 0 ? sync.retryInMs : retryMs);
-    return;
+    const message = `Keeping ${which} until ${survivor.host} has fetched its parts: ${sync.error.message}`;
+    return { failed: true, message };
   }
   for (const sts of sets) {
     const name = sts.metadata.name;
@@ -180,6 +185,20 @@ async function retireShard(
   }
   // Its Keeper metadata can only be dropped once the pod has stopped.
   requeue(state, retryMs);
+  return undefined;
+}
+
+/**
+ * ClickHouseReady says why replicas are kept, every shard's reason in one message. A failed sync is the
+ * reason when any shard has one, so a shard still syncing does not hide another's failure.
+ */
+function reportKept(kept: readonly Kept[], state: ReconcileState): void {
+  const failed = kept.filter((k) => k.failed);
+  const shown = failed.length > 0 ? failed : kept;
+  if (shown.length === 0) return;
+  const reason = failed.length > 0 ? Reason.ReplicaSyncPending : Reason.ReplicaSyncRunning;
+  const message = shown.map((k) => k.message).join('; ');
+  setCondition(state, Type.ClickHouseReady, Status.False, reason, message);
 }
 
 type Drop = { readonly table: string; readonly name: string };
