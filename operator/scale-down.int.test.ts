@@ -78,13 +78,16 @@ describe('replica scale-down', () => {
     for (const r of [0, 1, 2]) await f.double(0, r).setReplication({ tables: tables(r, {}) });
     await survivor().setReplication({ tables: tables(0, {}), syncHeld: true });
     await patchTc(f.rest, f.ns, name, { spec: { clickhouse: { replicas: 2 } } });
-    // A status written while the sync waits: the reconcile that started it has ended without it.
-    const tc = await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', {
-      reason: 'ReplicaSyncRunning',
+    const running = { reason: 'ReplicaSyncRunning' };
+    await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', running);
+    const sync = 'SYSTEM SYNC REPLICA `tracker`.`events_local` LIGHTWEIGHT';
+    await waitFor(async () => (await systemStatements()).includes(sync), {
+      what: 'the sync to reach the survivor',
     });
-    expect(JSON.stringify(tc.status)).toContain(f.names.replica(0, 2));
-    expect(await systemStatements()).toContain('SYSTEM SYNC REPLICA `tracker`.`events_local` LIGHTWEIGHT');
+    // The sync is held on the survivor now: reconciles still complete, and keep the replica.
     await reconcileOnce(f.op);
+    const tc = await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', running);
+    expect(JSON.stringify(tc.status)).toContain(f.names.replica(0, 2));
     expect(await f.rest.getOrUndefined(leaving())).toBeDefined();
   });
 
