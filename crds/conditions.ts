@@ -40,7 +40,9 @@ export const ConditionReason = {
   /** A restarted replica stayed unhealthy past clickhouse.restartTimeoutMs: no other replica restarts. */
   RolloutFailed: 'RolloutFailed',
   ShardDecreaseRefused: 'ShardDecreaseRefused',
-  /** A removed replica is kept until its shard's survivor has fetched its parts (SYSTEM SYNC REPLICA). */
+  /** A removed replica is kept while its shard's survivor fetches its parts (SYSTEM SYNC REPLICA, in the background). */
+  ReplicaSyncRunning: 'ReplicaSyncRunning',
+  /** The survivor's last sync failed: the removed replica is kept until a retry succeeds. */
   ReplicaSyncPending: 'ReplicaSyncPending',
   /** A replica is not recreated on a volume whose Keeper metadata was dropped; the user deletes the PVC. */
   StaleReplicaVolume: 'StaleReplicaVolume',

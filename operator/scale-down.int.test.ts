@@ -31,6 +31,8 @@ beforeAll(async () => {
     name,
     hosts: { shards: 1, replicas: 3 },
     doubles: { record: true, replication: true },
+    // A held sync must not run into the client's timeout while the test looks at the cluster.
+    config: { clickhouse: { requestTimeoutMs: 120_000 } },
   });
   await createTc(f.rest, f.ns, name, spec);
   await waitForCondition(f.rest, f.ns, name, 'Ready', 'True', { timeoutMs: 90_000 });
@@ -72,10 +74,26 @@ const leaving = () => stsPath(f.ns, f.names.replica(0, 2));
 const claim = () => `/api/v1/namespaces/${f.ns}/persistentvolumeclaims/data-${f.names.replica(0, 2)}-0`;
 
 describe('replica scale-down', () => {
-  it('keeps the leaving replica until the survivor has fetched its parts', async () => {
+  it('reconciles while the sync on the survivor still runs, and keeps the leaving replica', async () => {
     for (const r of [0, 1, 2]) await f.double(0, r).setReplication({ tables: tables(r, {}) });
-    await survivor().setReplication({ tables: tables(0, {}), syncFails: 'Timeout exceeded while syncing' });
+    await survivor().setReplication({ tables: tables(0, {}), syncHeld: true });
     await patchTc(f.rest, f.ns, name, { spec: { clickhouse: { replicas: 2 } } });
+    const running = { reason: 'ReplicaSyncRunning' };
+    await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', running);
+    const sync = 'SYSTEM SYNC REPLICA `tracker`.`events_local` LIGHTWEIGHT';
+    await waitFor(async () => (await systemStatements()).includes(sync), {
+      what: 'the sync to reach the survivor',
+    });
+    // The sync is held on the survivor now: reconciles still complete, and keep the replica.
+    await reconcileOnce(f.op);
+    const tc = await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', running);
+    expect(JSON.stringify(tc.status)).toContain(f.names.replica(0, 2));
+    expect(await f.rest.getOrUndefined(leaving())).toBeDefined();
+  });
+
+  it('keeps the leaving replica until the survivor has fetched its parts', async () => {
+    // The held sync is released and fails, as a stuck fetch would.
+    await survivor().setReplication({ tables: tables(0, {}), syncFails: 'Timeout exceeded while syncing' });
     const tc = await waitForCondition(f.rest, f.ns, name, 'ClickHouseReady', 'False', {
       reason: 'ReplicaSyncPending',
     });

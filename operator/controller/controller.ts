@@ -16,6 +16,7 @@ import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
+import { type ReplicaSyncs, replicaSyncs } from '../steps/replica-sync.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
@@ -47,6 +48,7 @@ export class Controller {
   readonly #tc: Informer;
   readonly #schemaTasks: SchemaTasks;
   readonly #replicaScans: ReplicaScans;
+  readonly #replicaSyncs: ReplicaSyncs;
   readonly #recent = new RecentApplies();
   readonly #statuses = new WrittenStatuses();
   readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
@@ -80,6 +82,11 @@ export class Controller {
     });
     this.#replicaScans = replicaScans((owner, _result, changed) => {
       if (changed) this.#onEvent(clusterOf(owner));
+    });
+    // A settled sync lets the retire step delete the leaving replica, or report why it cannot.
+    this.#replicaSyncs = replicaSyncs((owner, result) => {
+      if (!result.ok) options.log.warn('Replica sync failed', { owner, error: result.error });
+      this.#onEvent(clusterOf(owner));
     });
     const q = options.config.queue;
     this.#queue = new WorkQueue({
@@ -132,9 +139,10 @@ export class Controller {
       (await settledWithin([...this.#statusWrites.values()], timeout)) &&
       (await settledWithin(this.#events.pending, timeout)) &&
       (await this.#schemaTasks.drain(timeout)) &&
-      (await this.#replicaScans.drain(timeout));
+      (await this.#replicaScans.drain(timeout)) &&
+      (await this.#replicaSyncs.drain(timeout));
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
-    // After the drain: no reconcile or schema pass uses a ClickHouse client any more.
+    // After the drain: no reconcile or background task uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
     this.#o.log.info('Controller stopped', { drained });
   }
@@ -238,6 +246,8 @@ export class Controller {
       this.#statuses.forget(ns, name);
       this.#statusFailures.delete(key);
       this.#replicaScans.forget(scanOwner(key));
+      for (const owner of this.#replicaSyncs.owners())
+        if (clusterOf(owner) === key) this.#replicaSyncs.forget(owner);
       return undefined;
     }
     const end = this.#o.metrics.reconcileDuration.startTimer();
@@ -250,6 +260,7 @@ export class Controller {
       cache: this.cache,
       schemaTasks: this.#schemaTasks,
       replicaScans: this.#replicaScans,
+      replicaSyncs: this.#replicaSyncs,
       recent: this.#recent,
       statuses: this.#statuses,
       echoes: this.#echoes,

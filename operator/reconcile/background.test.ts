@@ -103,6 +103,16 @@ describe('background tasks', () => {
     expect(settled.at(-1)).toMatchObject({ owner: 'ns/a', changed: true });
   });
 
+  it('lists the owners with a task or a result; a forgotten owner without a running task is gone', async () => {
+    const { tasks } = setup();
+    tasks.start('ns/a#sync-0', 'k', async () => 1);
+    tasks.start('ns/a#sync-1', 'k', async () => 2);
+    await tasks.drain(1000);
+    expect(tasks.owners().sort()).toEqual(['ns/a#sync-0', 'ns/a#sync-1']);
+    tasks.forget('ns/a#sync-0');
+    expect(tasks.owners()).toEqual(['ns/a#sync-1']);
+  });
+
   it('owners are independent', async () => {
     const { tasks } = setup();
     const g = gate<number>();

@@ -53,6 +53,11 @@ export class BackgroundTasks<R> {
     return this.#entries.get(owner)?.last;
   }
 
+  /** Every owner with a task or a result (a deleted cluster's are forgotten by owner). */
+  owners(): string[] {
+    return [...this.#entries.keys()];
+  }
+
   /** Starts `run` for `key` unless a task for that key already runs; false when nothing was started. */
   start(owner: string, key: string, run: () => Promise<R>): boolean {
     const entry = this.#entries.get(owner) ?? { epoch: 0 };

@@ -38,6 +38,8 @@ export interface Deps {
   readonly schemaTasks: BackgroundTasks<SchemaReport>;
   /** What Keeper knows of each cluster's replicas, read in the background (steps/replica-scan.ts). */
   readonly replicaScans: BackgroundTasks<ReadonlyMap<number, readonly ReplicatedTable[]>>;
+  /** The survivors' syncs before leaving replicas are deleted, per cluster and shard (steps/replica-sync.ts). */
+  readonly replicaSyncs: BackgroundTasks<{ readonly tables: number }>;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
   /** Every answered write, so its watch event is known as the operator's own (reconcile/echoes.ts). */

@@ -3,8 +3,11 @@
 // rendered host Ready and current), so a shard is never reduced while it is degraded:
 // 1. A replica StatefulSet the spec no longer renders (its shard stays) is deleted only after the shard's
 //    surviving replica has fetched every part the replication log announced (SYSTEM SYNC REPLICA on each
-//    replicated table), including parts only the leaving replica had. prune leaves these objects to this
-//    step; until the sync succeeds the replica stays and ClickHouseReady says why.
+//    replicated table), including parts only the leaving replica had. That sync waits for ClickHouse's
+//    fetches, so it runs in the background (replica-sync.ts), one task per shard for its survivor and its
+//    leaving replicas; the step starts it and deletes only on a successful result for exactly those
+//    replicas. prune leaves these objects to this step; until then the replica stays and ClickHouseReady
+//    says why (the sync running, or its last failure until the retry succeeds).
 // 2. Once it is gone, Keeper still lists it under every replicated table. A survivor's system.replicas
 //    (read in the background, replica-scan.ts) says which replicas Keeper knows; a name this
 //    TrackerCluster renders no more, that is inactive and whose StatefulSet no longer exists, is
@@ -33,9 +36,10 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
-import { dropReplica, type ReplicatedTable, replicatedTables, syncReplica } from '../replication.ts';
+import { dropReplica, type ReplicatedTable } from '../replication.ts';
 import { claimNames, markDropped } from './claims.ts';
 import { currentScan, type ReplicaScan, rescan } from './replica-scan.ts';
+import { currentSync } from './replica-sync.ts';
 import { clickhousePassword } from './schema.ts';
 
 /**
@@ -88,7 +92,12 @@ export const retire: Step = {
       password: await clickhousePassword(tc, deps),
       survivors,
     };
-    for (const sts of leavingSets(state, deps, shards)) await retireSet(sts, ctx, state, deps);
+    const kept: Kept[] = [];
+    for (const [shard, sets] of byShard(leavingSets(state, deps, shards))) {
+      const k = await retireShard(shard, sets, ctx, state, deps);
+      if (k) kept.push(k);
+    }
+    reportKept(kept, state);
     const ns = namesOf(tc).namespace;
     const sets = deps.cache
       .list(kinds.StatefulSet, ns)
@@ -123,30 +132,73 @@ function leavingSets(state: ReconcileState, deps: Deps, shards: number): KubeObj
     );
 }
 
-async function retireSet(sts: KubeObject, ctx: Context, state: ReconcileState, deps: Deps): Promise<void> {
-  const name = sts.metadata.name;
-  const survivor = ctx.survivors.get(Number(sts.metadata.labels?.[labelKeys.shard]));
-  if (!survivor) return;
-  let synced: number;
-  try {
-    synced = await deps.clickhouse.use(survivor, ctx.password, async (sql) => {
-      const tables = await replicatedTables(sql, ctx.database);
-      for (const t of tables) await syncReplica(sql, ctx.database, t.table);
-      return tables.length;
-    });
-  } catch (err) {
-    const message = `Keeping ${name} until ${survivor.host} has fetched its parts: ${(err as Error).message}`;
-    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicaSyncPending, message);
-    requeue(state, deps.config.queue.progressRequeueMs);
-    return;
+/** The leaving StatefulSets by the shard they leave. */
+function byShard(sets: readonly KubeObject[]): Map<number, KubeObject[]> {
+  const shards = new Map<number, KubeObject[]>();
+  for (const s of sets) {
+    const shard = Number(s.metadata.labels?.[labelKeys.shard]);
+    shards.set(shard, [...(shards.get(shard) ?? []), s]);
   }
-  const configMap = deps.cache.get(kinds.ConfigMap, sts.metadata.namespace ?? 'default', name);
-  await deleteObject(sts, state, deps);
-  if (configMap) await deleteObject(configMap, state, deps);
-  const message = `Deleted StatefulSet/${name} after ${survivor.host} fetched its parts (${synced} replicated tables synced)`;
-  await recordEvent(state, deps, 'Normal', EventReason.ReplicaRetired, message);
+  return shards;
+}
+
+/** Why a shard's leaving replicas are kept: its sync runs, or its last one failed. */
+type Kept = { readonly failed: boolean; readonly message: string };
+
+/**
+ * Deletes a shard's leaving StatefulSets (and ConfigMaps) once the background sync for exactly them on the
+ * shard's survivor has succeeded; until then starts or retries it and says why they are kept.
+ */
+async function retireShard(
+  shard: number,
+  sets: readonly KubeObject[],
+  ctx: Context,
+  state: ReconcileState,
+  deps: Deps,
+): Promise<Kept | undefined> {
+  const survivor = ctx.survivors.get(shard);
+  if (!survivor) return undefined;
+  const leaving = sets.map((s) => s.metadata.name).sort();
+  const target = { tc: ctx.tc, shard, survivor, leaving, database: ctx.database, password: ctx.password };
+  const sync = currentSync(target, deps);
+  const retryMs = deps.config.queue.progressRequeueMs;
+  const which = leaving.join(', ');
+  if (sync.phase === 'running') {
+    // The sync's completion enqueues the cluster; this only bounds the wait should that be lost.
+    requeue(state, retryMs);
+    const message = `Keeping ${which} while ${survivor.host} fetches its parts (SYSTEM SYNC REPLICA running)`;
+    return { failed: false, message };
+  }
+  if (sync.phase === 'failed') {
+    // While a retry runs the last failure stays the message: the condition does not flap.
+    requeue(state, sync.retryInMs > 0 ? sync.retryInMs : retryMs);
+    const message = `Keeping ${which} until ${survivor.host} has fetched its parts: ${sync.error.message}`;
+    return { failed: true, message };
+  }
+  for (const sts of sets) {
+    const name = sts.metadata.name;
+    const configMap = deps.cache.get(kinds.ConfigMap, sts.metadata.namespace ?? 'default', name);
+    await deleteObject(sts, state, deps);
+    if (configMap) await deleteObject(configMap, state, deps);
+    const message = `Deleted StatefulSet/${name} after ${survivor.host} fetched its parts (${sync.done.tables} replicated tables synced)`;
+    await recordEvent(state, deps, 'Normal', EventReason.ReplicaRetired, message);
+  }
   // Its Keeper metadata can only be dropped once the pod has stopped.
-  requeue(state, deps.config.queue.progressRequeueMs);
+  requeue(state, retryMs);
+  return undefined;
+}
+
+/**
+ * ClickHouseReady says why replicas are kept, every shard's reason in one message. A failed sync is the
+ * reason when any shard has one, so a shard still syncing does not hide another's failure.
+ */
+function reportKept(kept: readonly Kept[], state: ReconcileState): void {
+  const failed = kept.filter((k) => k.failed);
+  const shown = failed.length > 0 ? failed : kept;
+  if (shown.length === 0) return;
+  const reason = failed.length > 0 ? Reason.ReplicaSyncPending : Reason.ReplicaSyncRunning;
+  const message = shown.map((k) => k.message).join('; ');
+  setCondition(state, Type.ClickHouseReady, Status.False, reason, message);
 }
 
 type Drop = { readonly table: string; readonly name: string };

@@ -8,6 +8,7 @@ import {
   startClickHouseDouble,
 } from '../../../operator/testing/clickhouse-doubles.ts';
 import { ClickHouseStore } from '../../../store/index.ts';
+import { waitFor } from '../../env/wait.ts';
 
 let double: ClickHouseDouble;
 let store: ClickHouseStore;
@@ -66,6 +67,25 @@ describe('replication stand-in', () => {
     expect((await double.replication()).tables[0]?.queue).toBe(0);
   });
 
+  it('holds a sync while told, answering other statements meanwhile, and runs it once released', async () => {
+    const state = await double.replication();
+    await double.setReplication({ ...state, syncHeld: true });
+    let settled = false;
+    const sync = store.command('SYSTEM SYNC REPLICA db.t_local').finally(() => {
+      settled = true;
+    });
+    // The statement log is written when a statement arrives, before it runs.
+    await waitFor(async () => (await double.statements()).includes('SYSTEM SYNC REPLICA db.t_local'), {
+      what: 'the held sync to reach the double',
+    });
+    const [row] = await store.query<{ n: string }>('SELECT count() AS n FROM system.replicas');
+    expect(Number(row?.n)).toBe(1);
+    expect(settled).toBe(false);
+    await double.setReplication({ ...state, syncHeld: false });
+    await sync;
+    expect(settled).toBe(true);
+  });
+
   it('recorded every statement in order', async () => {
     const statements = (await double.statements()).filter((s) => s.startsWith('SYSTEM'));
     expect(statements).toEqual([
@@ -74,6 +94,7 @@ describe('replication stand-in', () => {
       "SYSTEM DROP REPLICA 'r2' FROM TABLE `db`.`t_local`",
       'SYSTEM SYNC REPLICA db.t_local LIGHTWEIGHT',
       'SYSTEM SYNC REPLICA db.t_local LIGHTWEIGHT',
+      'SYSTEM SYNC REPLICA db.t_local',
     ]);
   });
 });

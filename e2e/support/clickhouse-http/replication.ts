@@ -4,7 +4,10 @@
 // each and whether they are active, how long this replica's queue is), and the SYSTEM statements that act
 // on replication change that state with ClickHouse's rules:
 //   SYSTEM DROP REPLICA 'r' FROM TABLE db.t | FROM DATABASE db   refused for the local or an active replica
-//   SYSTEM SYNC REPLICA db.t [modifier]                            empties the queue, or fails as told
+//   SYSTEM SYNC REPLICA db.t [modifier]                            empties the queue, or fails as told;
+//                                                                  while held, it waits (other statements
+//                                                                  are answered meanwhile, as ClickHouse
+//                                                                  does while a sync waits for fetches)
 // Queries that read the two system tables run on the REAL engine over tables holding the stand-in's rows.
 import type { Session } from 'chdb';
 
@@ -24,6 +27,8 @@ export type ReplicationState = {
   tables: ReplicatedTable[];
   /** When set, SYSTEM SYNC REPLICA fails with this message (TIMEOUT_EXCEEDED), as a stuck fetch would. */
   syncFails?: string;
+  /** When true, SYSTEM SYNC REPLICA waits until a state without it is set, as a slow fetch would. */
+  syncHeld?: boolean;
 };
 
 const SYSTEM_TABLE = /\bsystem\.(replicas|replication_queue)\b/gi;
@@ -32,7 +37,27 @@ const SYNC = /^\s*SYSTEM\s+SYNC\s+REPLICA\s+([`\w.]+)(?:\s+(?:STRICT|LIGHTWEIGHT
 const standIn = '_replication_stand_in';
 
 export class ReplicationStandIn {
-  state: ReplicationState = { tables: [] };
+  #state: ReplicationState = { tables: [] };
+  /** SYSTEM SYNC REPLICA statements waiting for `syncHeld` to be lifted. */
+  #held: (() => void)[] = [];
+
+  get state(): ReplicationState {
+    return this.#state;
+  }
+
+  set state(state: ReplicationState) {
+    this.#state = state;
+    if (!state.syncHeld) for (const release of this.#held.splice(0)) release();
+  }
+
+  /**
+   * Waits while a SYSTEM SYNC REPLICA is held. The server calls it before a statement joins its one-at-a-time
+   * chain, so a held sync does not hold up the statements sent meanwhile.
+   */
+  async held(sql: string): Promise<void> {
+    if (!SYNC.test(sql)) return;
+    while (this.#state.syncHeld) await new Promise<void>((release) => this.#held.push(release));
+  }
 
   /** Handles a statement the stand-in owns; undefined for one the engine runs (maybe rewritten). */
   async intercept(session: Session, sql: string): Promise<{ handled: true } | { sql: string }> {

@@ -127,6 +127,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Context): 
     }
     const request = parseRequest(url, body);
     ctx.log?.push({ sql: request.sql, at: Date.now() });
+    await ctx.replication?.held(request.sql);
     const output = ctx.cluster ? await ctx.cluster.statement(request, exec) : await exec(request);
     answer(res, output, request.queryId);
   } catch (err) {
