@@ -2,7 +2,7 @@
 // connection is refused): the pass runs in the background and only once however often the step runs, the
 // step stops at its gate while it runs, the completion is reported (the controller enqueues the cluster
 // then), and the failure surfaces as the MigrationFailed condition, retried only after the requeue delay.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
 import { ConditionReason as Reason, ConditionType as Type } from '../../crds/conditions.ts';
@@ -14,7 +14,7 @@ import type { Deps } from '../reconcile/state.ts';
 import { schema } from './schema.ts';
 import { schemaOwner, schemaTasks } from './schema-task.ts';
 
-function setup(retryMs: number, status: unknown = {}) {
+function setup(retryMs: number, status: unknown = {}, opts: { retryHangs?: boolean } = {}) {
   const tc = cluster({}, { uid: 'u1', generation: 1 });
   const names = namesOf(tc);
   const password = { data: { [credentialKeys.password]: Buffer.from('pw').toString('base64') } };
@@ -25,6 +25,8 @@ function setup(retryMs: number, status: unknown = {}) {
     replicas: (t, shards) => real.replicas(t, shards),
     use: async () => {
       connections++;
+      // A retry that never answers: a pass that is still running when the step looks again.
+      if (opts.retryHangs && connections > 1) return new Promise<never>(() => undefined);
       throw new Error(`connect ECONNREFUSED ${names.replicaHost(0, 0)}:8123`);
     },
     close: async () => undefined,
@@ -84,6 +86,26 @@ describe('the schema step', () => {
     expect(fast.tasks.running(schemaOwner(fast.tc))).toBeDefined();
     await fast.tasks.drain(10_000);
     expect(fast.connections()).toBe(2);
+  });
+
+  it('while the retry of a failed pass runs, looks again after the requeue delay, not at once', async () => {
+    const retryMs = 200;
+    const { tc, tasks, run } = setup(retryMs, {}, { retryHangs: true });
+    await run();
+    await tasks.drain(10_000);
+    const failedAt = tasks.last(schemaOwner(tc))?.at ?? 0;
+    await vi.waitFor(() => expect(performance.now() - failedAt).toBeGreaterThanOrEqual(retryMs), {
+      timeout: 5_000,
+    });
+    const retrying = await run();
+    expect(tasks.running(schemaOwner(tc))).toBeDefined();
+    // The failure is older than the delay and its retry has not answered: the retry's completion
+    // enqueues the cluster, so the step must not ask to be run again within a millisecond.
+    const again = await run();
+    for (const r of [retrying, again]) {
+      expect(r.condition).toMatchObject({ reason: Reason.MigrationFailed });
+      expect(r.state.requeueAfterMs).toBe(retryMs);
+    }
   });
 
   it('keeps an open gate of this generation open while the first pass after a restart runs', async () => {

@@ -83,11 +83,15 @@ export const schema: Step = {
     // retry, or a verified result is as old as the periodic resync: run again, read the result next time.
     const dueAfter = verified ? deps.config.watch.relistIntervalMs / 2 : retryMs;
     const started = (last.key !== key || age >= dueAfter) && start();
+    // When the pass for this key runs (started now or by an earlier look), its completion enqueues the
+    // cluster: look again after the delay. Otherwise when the last result is old enough to run again.
+    // Without the running check a failure older than the delay, its retry running, asked for 1 ms.
+    const lookAgain = started || tasks.running(owner) === key ? retryMs : Math.max(1, retryMs - age);
     if (!last.ok || !last.value) {
       const error = last.error ?? new Error('schema task failed');
       const reason = error instanceof CopyError ? Reason.TableCopyFailed : Reason.MigrationFailed;
       setCondition(state, Type.SchemaReady, Status.False, reason, error.message);
-      requeue(state, started ? retryMs : Math.max(1, retryMs - age));
+      requeue(state, lookAgain);
       return 'stop';
     }
     await tellCopies(last, state, deps);
@@ -96,7 +100,7 @@ export const schema: Step = {
     if (behind.length > 0) {
       const message = `Version ${latest} not yet on ${behind.map((r) => describe(r.host, report.hosts.get(r.host))).join(', ')}`;
       setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsPending, message);
-      requeue(state, started ? retryMs : Math.max(1, retryMs - age));
+      requeue(state, lookAgain);
       return 'stop';
     }
     return verifiedGate(state, replicas.length, latest);
