@@ -23,7 +23,9 @@ setvars() {
 }
 
 holder=$$
-state=$(mktemp -d)
+# A kept cluster's kubeconfig and host record must outlive the run: not under make test's TMPDIR, which
+# is removed when the run ends.
+if [ "${KEEP_KIND:-0}" = 1 ]; then state=$(mktemp -d /tmp/tracker-kind.XXXXXX); else state=$(mktemp -d); fi
 cluster=tracker-e2e-$$
 kind=$cache/bin/kind-$KIND_VERSION
 cleanup() {
