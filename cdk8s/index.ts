@@ -40,8 +40,6 @@ export type GeneratedSecret = { name: string; keys: string[] };
 export type Rendered = {
   objects: KubeObject[];
   hashes: RenderHashes;
-  /** Secrets the objects reference that nobody renders: the operator creates them with random values. */
-  secrets: GeneratedSecret[];
 };
 
 /** A cdk8s Chart holding already-built objects of one component. */
@@ -69,13 +67,13 @@ export function renderCluster(tc: TrackerCluster): Rendered {
   return {
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
-    secrets: generatedSecrets(tc),
   };
 }
 
 /**
- * The Secrets a cluster's objects reference that nobody renders, from the spec alone: the operator creates
- * them before it renders anything, so a new cluster's first write does not wait for its rendering.
+ * The Secrets a cluster's objects reference that nobody renders (the operator creates them with random
+ * values), from the spec alone: the operator creates them before it renders anything, so a new cluster's
+ * first write does not wait for its rendering.
  */
 export function generatedSecrets(tc: TrackerCluster): GeneratedSecret[] {
   const names = namesOf(tc);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { annotations, renderCluster } from './index.ts';
+import { annotations, generatedSecrets, renderCluster } from './index.ts';
 import { cluster, find, json } from './testing/cluster.ts';
 
 function kinds(spec: unknown): Record<string, number> {
@@ -114,12 +114,12 @@ describe('renderCluster', () => {
 
   it('lists the Secrets the operator must generate', () => {
     const hashKey = { name: 'demo-hash-key', keys: ['hash-key'] };
-    expect(renderCluster(cluster()).secrets).toEqual([
+    expect(generatedSecrets(cluster())).toEqual([
       { name: 'demo-credentials', keys: ['password', 'interserver-secret'] },
       hashKey,
     ]);
-    const withRef = renderCluster(cluster({ clickhouse: { passwordSecretRef: { name: 'mine' } } }));
-    expect(withRef.secrets).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }, hashKey]);
+    const withRef = generatedSecrets(cluster({ clickhouse: { passwordSecretRef: { name: 'mine' } } }));
+    expect(withRef).toEqual([{ name: 'demo-credentials', keys: ['interserver-secret'] }, hashKey]);
   });
 
   it('puts only the restart hash on ClickHouse and Keeper pod templates', () => {
