@@ -190,7 +190,9 @@ class Pipeline implements DataPath {
   async #close(deadlineMs: number): Promise<void> {
     this.#draining = true;
     const queues = await Promise.all(this.#queues.values());
-    const drained = Promise.all(queues.map((q) => q.drain()));
+    // No grace, no new delivery: a flush started now would be waited for below (an insert in flight is
+    // never torn), so it would only run the close past its deadline.
+    const drained = deadlineMs > 0 ? Promise.all(queues.map((q) => q.drain())) : Promise.resolve([]);
     let timer: unknown;
     const deadline = new Promise<void>((resolve) => {
       timer = this.#deps.clock.setTimeout(resolve, deadlineMs);
