@@ -14,9 +14,10 @@ import type { Running } from './lib/server.ts';
 import { wrk } from './lib/wrk.ts';
 
 const [before, after, rounds = '4'] = process.argv.slice(2);
-if (Number(rounds) % 2 !== 0) throw new Error('ROUNDS must be even: the two ingests swap places every round');
 if (before === undefined || after === undefined)
   throw new Error('usage: node bench/ab.ts BEFORE AFTER [ROUNDS]');
+if (!Number.isInteger(Number(rounds)) || Number(rounds) < 2 || Number(rounds) % 2 !== 0)
+  throw new Error('ROUNDS must be an even number ≥ 2: the two ingests swap places every round');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const config = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 const body = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });

@@ -1,7 +1,7 @@
 // TEST HARNESS: the operator as a separate PROCESS (operator/main.ts), as the chart runs it, talking to the
 // apiserver through its own counting proxy so each process's writes are attributable.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,9 @@ export async function startOperatorProcess(
     async stop(signal = 'SIGTERM') {
       await stopChild(child, signal);
       await proxy.close();
+      // its kubeconfig and configuration: a run outside the test environment's temporary directory
+      // (the bench) would otherwise leave one directory per operator behind
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
