@@ -153,8 +153,29 @@ gomod() {
 
 build_kind() { simple kind "$KIND_VERSION" sigs.k8s.io/kind sigs.k8s.io/kind; }
 
+# need_build_deps: what runc's cgo build needs (a C compiler, pkg-config, libseccomp's headers). A fresh
+# Debian has libseccomp2 but not its -dev package, and without it the build fails deep inside `go build`;
+# installed with apt-get when missing and we are root (as on CI), otherwise named.
+need_build_deps() {
+  local pkgs=()
+  command -v gcc >/dev/null || pkgs+=(gcc libc6-dev)
+  command -v pkg-config >/dev/null || pkgs+=(pkg-config)
+  if ! command -v pkg-config >/dev/null || ! pkg-config --exists libseccomp; then pkgs+=(libseccomp-dev); fi
+  [ ${#pkgs[@]} -gt 0 ] || return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    log "runc's build needs ${pkgs[*]}: install them (Debian: sudo apt-get install -y ${pkgs[*]})"
+    exit 1
+  fi
+  log "installing ${pkgs[*]} (runc's build needs them)"
+  local apt_log=$work/apt-build-deps.log
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}"; }; } \
+    >"$apt_log" 2>&1 || { log "apt-get install ${pkgs[*]} failed ($apt_log)"; exit 1; }
+}
+
 # The offline kind node image's components (e2e/kind/node/build.sh assembles the image from them).
 build_node() {
+  [ -x "$nodebin/runc-$RUNC_VERSION" ] && [ -x "$nodebin/pause-$PAUSE_VERSION" ] || need_build_deps
   local cv=$CONTAINERD_VERSION cm=github.com/containerd/containerd/v2
   CGO_ENABLED=0 GOFLAGS="$GOFLAGS -tags=no_aufs,no_zfs,no_btrfs,no_devmapper" \
     LDFLAGS_EXTRA="-X $cm/version.Version=$cv" \
