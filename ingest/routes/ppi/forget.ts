@@ -51,12 +51,14 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
   const statuses = growingLru<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
   const { erasures } = deps.repositories;
+  // The record of a request names its org scope, never the person: a row holding their vid, uid or email
+  // hash would be erased by the erasure itself (and its status with it), and would keep the id of someone
+  // who asked to be forgotten.
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
     statuses.set(id, { status, detail });
     const at = chTime(now());
-    const ids = { vid: t.vid, uid: t.uid, oid: t.oid, ehash: t.ehash ?? '' };
     await tracking
-      .append('erasures', [{ request_id: id, ...ids, status, detail, updated_at: at }])
+      .append('erasures', [{ request_id: id, oid: t.oid, status, detail, updated_at: at }])
       .catch(() => {});
   };
 
