@@ -251,6 +251,17 @@ describe('ops', () => {
     expect((await app.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
     expect(dp.rows.size).toBe(0);
   });
+  // It answered a bare 404 with no body, as if the endpoint did not exist.
+  it('a plain GET of the WebSocket path → 426 JSON naming the upgrade, no event', async () => {
+    const res = await app.inject({ url: '/tr/v1/ws' });
+    expect(res.statusCode).toBe(426);
+    expect(res.headers.upgrade).toBe('websocket');
+    expect(res.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: expect.stringMatching(/Upgrade: websocket/),
+    });
+    expect(dp.rows.size).toBe(0);
+  });
   it('/clear sends Clear-Site-Data', async () => {
     expect((await app.inject({ url: '/clear' })).headers['clear-site-data']).toBe('"*"');
   });
