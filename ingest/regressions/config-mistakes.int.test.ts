@@ -2,7 +2,7 @@
 // silently (a batching override for a misspelt table, a GeoIP file that does not exist) or die with a
 // stack trace (missing TLS, hash-key or API-key files). A port another process holds used to print its line
 // and then hang (the main port) or crash with SIGSEGV (the SQL port): the embedded engine was left open
-// when the process exited. The real `node ingest/server.ts`.
+// when the process exited. An unreachable NATS server is named by nats.url. The real `node ingest/server.ts`.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -80,5 +80,19 @@ describe('a port another process listens on stops the process naming the key', (
     const { code, output } = await run(config());
     expect(code, output).toBe(2);
     expect(output).toContain(`${key}: 127.0.0.1:${port} is in use`);
+  });
+});
+
+describe('a NATS server that does not answer', () => {
+  // The line used to be "ingest cannot start: connection refused", naming no server.
+  it('stops the process naming nats.url', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const url = `nats://127.0.0.1:${port}`;
+    const { code, output } = await run({ nats: { url, publish: true } });
+    expect(code, output).toBe(1);
+    expect(output).toContain(`ingest cannot start: nats.url ${url}: `);
   });
 });
