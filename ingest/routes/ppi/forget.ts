@@ -47,6 +47,14 @@ async function authorise(
   throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
 }
 
+/** The id as a UUID; one that is given but is not a UUID is refused (it used to be ignored in silence). */
+function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const id = asUuid(value);
+  if (id === undefined) throw new IngestError('BAD_REQUEST', `${key} must be a UUID`);
+  return id;
+}
+
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = growingLru<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
@@ -64,8 +72,8 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
 
   app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
     const b = req.body;
-    const vid = asUuid(b.vid);
-    const uid = asUuid(b.uid);
+    const vid = givenUuid('vid', b.vid);
+    const uid = givenUuid('uid', b.uid);
     const ehash =
       b.ehash ?? (b.email === undefined ? undefined : deps.hasher.hash('email', normalisePii(b.email)));
     if (vid === undefined && uid === undefined && ehash === undefined) {
