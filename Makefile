@@ -12,7 +12,7 @@ STAMP := node_modules/.package-lock.stamp
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-14s %s\n",$$1,$$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-17s %s\n",$$1,$$2}'
 
 $(STAMP): package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (any Node >= 18 bootstraps the pinned Node 24)"; exit 1; }
@@ -25,7 +25,7 @@ $(STAMP): package-lock.json
 deps: $(STAMP) ## Install npm dependencies when the lock file changed
 
 .PHONY: tools
-tools: ## Build (once, cached in $(CACHE)/bin) etcd, kube-*, kubectl, helm, kwok, nats-server from Go modules
+tools: ## Build (once, cached in ~/.cache/tracker/bin; make CACHE=dir moves it) etcd, kube-*, kubectl, helm, kwok, nats-server from Go modules
 	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
 	bash e2e/env/tools/build.sh
 

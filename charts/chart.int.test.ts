@@ -34,6 +34,22 @@ describe('helm lint', () => {
   });
 });
 
+describe('values the operator would refuse at start fail the install instead', () => {
+  // The operator stops at start when the leader may not give up its lease before it expires; the chart
+  // rendered such values and the pods crash-looped.
+  it.each([
+    ['longer than', '20'],
+    ['equal to', '15'],
+  ])('a renew deadline %s the lease', (_what, renew) => {
+    expect(() => renderChart('tracker-system', { 'leaderElection.renewDeadlineSeconds': renew })).toThrow(
+      /leaderElection\.renewDeadlineSeconds \(\d+\) must be less than leaderElection\.leaseDurationSeconds \(15\)/,
+    );
+    expect(renderChart('tracker-system', { 'leaderElection.renewDeadlineSeconds': '14' })).toMatch(
+      /renewDeadlineMs: 14000/,
+    );
+  });
+});
+
 describe('RBAC is least privilege', () => {
   const rendered = docs(renderChart('tracker-system'));
   const rules = rendered

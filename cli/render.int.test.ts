@@ -1,7 +1,7 @@
 // The documented GitOps path: `tracker render -f examples/<x>.yaml | kubectl apply --dry-run=server -f -`
 // against the real kube-apiserver, exactly as a user types it.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,7 +27,11 @@ function sh(script: string) {
 }
 
 describe('tracker render | kubectl apply --dry-run=server -f -', () => {
-  it.each(['minimal', 'production'])('examples/%s.yaml', (file) => {
+  // every file in examples/: a new one is held to the documented path as soon as it is added
+  const examples = readdirSync('examples')
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.replace(/\.yaml$/, ''));
+  it.each(examples)('examples/%s.yaml', (file) => {
     const res = sh(
       `node bin/tracker.ts render -f examples/${file}.yaml -n ${namespace} | ${kubectlPath()} apply --dry-run=server -f -`,
     );

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCors } from './plugins/cors.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
@@ -43,6 +43,7 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 4096 },
     return503OnClosing: true,
+    clientErrorHandler,
     ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
   } as FastifyServerOptions;
 }

@@ -3,7 +3,7 @@
 // server runs this reads through the server's read-only SQL endpoint (its credential is read from the
 // same password file); when no server answers there, it opens the data directory itself. A clickhouse
 // store is queried directly either way.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
@@ -40,6 +40,17 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   };
 }
 
+/**
+ * Opening an embedded data directory that does not exist would create an empty one here and answer
+ * "Unknown table events": the command was run somewhere the ingest never ran.
+ */
+function noDataHere(config: Config): void {
+  if (config.store.kind !== 'embedded' || existsSync(config.store.path)) return;
+  throw new Error(
+    `no data at ${config.store.path}: run this where the ingest ran (make run's directory), or give its --config`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
@@ -50,6 +61,7 @@ async function main(): Promise<void> {
     'SELECT created_at, ename, etyp, vid, url FROM events ORDER BY created_at DESC LIMIT 20';
   const config = loadConfig(values.config);
   const server = await viaServer(config);
+  if (server === undefined) noDataHere(config);
   const store = server === undefined ? await createStore(config.store) : undefined;
   try {
     const rows = server !== undefined ? await server.run(sql) : await (store?.query(sql) ?? []);

@@ -74,7 +74,12 @@ async function connectNats(config: Config): Promise<NatsConnection | undefined> 
   // The NATS client and its KV modules are imported only when NATS is configured: an ingest without it
   // never loads them (~10 MiB of a process).
   const { connect } = await import('@nats-io/transport-node');
-  return connect({ servers: nats.url, name: 'tracker-ingest' });
+  try {
+    return await connect({ servers: nats.url, name: 'tracker-ingest' });
+  } catch (err) {
+    // the client's own message ("connection refused") does not say which server
+    throw new Error(`nats.url ${nats.url}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** The rate limits shared through NATS KV, when configured. */

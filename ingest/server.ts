@@ -3,6 +3,7 @@
 // starts the read-only SQL endpoint on its own port (embedded store), prints where the dashboard and the
 // SQL endpoint are, and on SIGTERM/SIGINT stops accepting, drains the data path within
 // server.shutdownGraceMs, then exits.
+import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
@@ -87,6 +88,10 @@ function announce(
 async function main(): Promise<void> {
   const config = loadConfig(configFile());
   requireEmbeddedEngine(config);
+  // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
+  // its teardown, so a port another process holds is found while nothing is open yet.
+  await listenOn('server', config.server, () => canListen(config.server));
+  if (sqlEnabled(config)) await listenOn('sql', config.sql, () => canListen(config.sql));
   const runtime = await createRuntime(config, { log: (msg, err) => console.error(msg, err) });
   const app = await buildApp(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);
@@ -105,9 +110,49 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  await app.listen({ host: config.server.host, port: config.server.port });
-  sql = await startSql(config, runtime);
+  try {
+    await listenOn('server', config.server, () =>
+      app.listen({ host: config.server.host, port: config.server.port }),
+    );
+    sql = await listenOn('sql', config.sql, () => startSql(config, runtime));
+  } catch (err) {
+    // the address was taken after the probe: close what was opened before the process exits
+    await sql?.close();
+    await app.close();
+    await runtime.close(0);
+    throw err;
+  }
   announce(config, app, sql, runtime);
+}
+
+/** Binds the address and lets it go again (port 0 always binds). */
+function canListen(at: { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host: at.host, port: at.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+/** Listens; an address that cannot be bound is the user's to change, named by its key. */
+async function listenOn<T>(
+  key: 'server' | 'sql',
+  at: { host: string; port: number },
+  listen: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const where = `${at.host}:${at.port}`;
+    if (code === 'EADDRINUSE')
+      throw new StartupError(
+        `${key}.port: ${where} is in use by another process; choose another ${key}.port`,
+      );
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new StartupError(`${key}.host/${key}.port: cannot listen on ${where} (${code})`);
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {

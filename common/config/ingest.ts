@@ -210,7 +210,12 @@ export const ApiKey = Type.Object(
 
 export const ApiKeys = Type.Object(
   {
-    file: Type.Optional(Type.String({ description: 'JSON file of {org, hash} entries (hashed keys only).' })),
+    file: Type.Optional(
+      Type.String({
+        description:
+          'JSON array of entries shaped like apiKeys.keys ({id, oid, org, hash}; hashed keys only).',
+      }),
+    ),
     allowPathCredentials: Type.Boolean({
       default: false,
       description:

@@ -5,6 +5,10 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { Static } from 'typebox';
+import Value from 'typebox/value';
+import { ApiKey } from '../../common/config/ingest.ts';
+import { validate } from '../../common/config/loader.ts';
 import { growingLru } from '../lru.ts';
 import type { ApiKeyRepository, KeyEntry } from '../repositories/index.ts';
 
@@ -43,16 +47,16 @@ export async function newApiKey(oid: string, org = ''): Promise<{ key: string; e
   return { key, entry: { keyId, oid, org, hash: await hashApiKey(key) } };
 }
 
+// The file's entries are held to the schema of apiKeys.keys: an entry without its org used to load, and then
+// every request presenting its key failed.
 export function loadKeyFile(file: string | undefined): KeyEntry[] {
   if (file === undefined) return [];
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (!Array.isArray(parsed)) throw new Error(`api key file ${file}: must be a JSON array`);
-  return parsed.map((e: { id?: string; keyId?: string; oid: string; org?: string; hash: string }) => ({
-    keyId: e.keyId ?? e.id ?? '',
-    oid: e.oid,
-    org: e.org ?? '',
-    hash: e.hash,
-  }));
+  if (!Array.isArray(parsed)) throw new Error(`${file}: must be a JSON array of key entries`);
+  const checked = parsed.map((e, i) => validate<Static<typeof ApiKey>>(ApiKey, e, { root: `[${i}]` }));
+  const problems = checked.flatMap((c) => c.problems);
+  if (problems.length > 0) throw new Error(`${file}: ${problems.join('; ')}`);
+  return checked.map(({ value: e }) => ({ keyId: e.id, oid: e.oid, org: e.org, hash: e.hash }));
 }
 
 /** Keys from the configuration first, then the api_keys table (when a repository is given). */
@@ -74,14 +78,31 @@ export function createApiKeyStore(entries: readonly KeyEntry[], stored?: ApiKeyR
   };
 }
 
+const USAGE = 'usage: api-keys.ts <oid> [org]   (oid: the organisation UUID the key is scoped to)';
+
+/** The arguments of the command line, or the line saying what is wrong with them. */
+export function keyArgs(argv: readonly string[]): { oid: string; org?: string } | { error: string } {
+  const [oid, org, ...rest] = argv;
+  if (oid === undefined || rest.length > 0) return { error: USAGE };
+  // the pattern apiKeys.keys enforces: an entry printed here must be accepted by the configuration
+  if (!Value.Check(ApiKey.properties.oid, oid))
+    return { error: `oid ${JSON.stringify(oid)} is not a UUID; ${USAGE}` };
+  return org === undefined ? { oid } : { oid, org };
+}
+
 // `node ingest/auth/api-keys.ts <oid> [org]` prints a new key and its config entry.
 if (import.meta.main) {
-  const [oid, org] = process.argv.slice(2);
-  if (oid === undefined) {
-    console.error('usage: api-keys.ts <oid> [org]');
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const args = keyArgs(argv);
+  if ('error' in args) {
+    console.error(args.error);
     process.exit(2);
   }
-  const { key, entry } = await newApiKey(oid, org);
+  const { key, entry } = await newApiKey(args.oid, args.org);
   console.log(
     JSON.stringify({ key, entry: { id: entry.keyId, oid: entry.oid, org: entry.org, hash: entry.hash } }),
   );

@@ -127,6 +127,14 @@ describe('normaliseEvent', () => {
     expect(e.row.params).toMatchObject({ vid: 'batch-test-7' });
   });
 
+  // A non-UUID eid used to vanish: neither the row's id nor in params, so the client's id was lost unseen.
+  it('keeps an eid that is not a UUID in params and stores the event under a server eid', async () => {
+    const e = await normaliseEvent({ eid: 'order-17', ename: 'x' }, ctx({ kind: 'server' }), deps());
+    expect(isUuid(e.eid)).toBe(true);
+    expect(e.clientEid).toBe(false);
+    expect(e.row.params).toMatchObject({ eid: 'order-17' });
+  });
+
   it('maps utm_content to ename when ename is absent (tracked-URL generator)', async () => {
     const e = await normaliseEvent({ content: 'Promo_Click' }, ctx(), deps());
     expect(e.row.ename).toBe('promo_click');

@@ -183,7 +183,9 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) ? await geoLookup(ctx, deps) : undefined;
   geoFill(cols, geo);
+  // ids that are not UUIDs cannot be the row's ids; kept as sent, like any value that fits no column
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
+  if (raw.eid !== undefined && raw.eid !== null && !ids.clientEid) params.eid = raw.eid;
   const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
   const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
   const row: Row = {

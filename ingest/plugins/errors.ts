@@ -1,8 +1,10 @@
 // The one error handler: every thrown error (ours, Fastify's, the data path's) becomes JSON {error, message}
 // through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged;
 // 4xx are the client's and would only be noise.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { IngestError, mapError } from '../errors.ts';
+import { type ErrorBody, IngestError, mapError } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
 
 export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): void {
@@ -17,4 +19,31 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): v
     const mapped = mapError(new IngestError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
     return reply.status(mapped.status).send(mapped.body);
   });
+}
+
+/** Node's HTTP parser refusals, answered before any route: their status, and what to tell the client. */
+const PARSER_ERRORS: Record<string, { status: number; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, message: 'the request line and headers are larger than allowed' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
+};
+const NOT_HTTP = { status: 400, message: 'the request is not valid HTTP' };
+
+/**
+ * Fastify's clientErrorHandler: a request Node's HTTP parser refuses (headers too large, a malformed
+ * request line or Content-Length, a timeout) gets the same JSON `{error, message}` as every other refusal
+ * (Fastify's default wrote `{"error":"Request Header Fields Too Large",…,"statusCode":431}`). Like any 4xx
+ * outside the catalogue it keeps its status under BAD_REQUEST. The connection is closed: the parser cannot
+ * tell where the next request would start.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
+  const body = JSON.stringify({ error: 'BAD_REQUEST', message } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -242,6 +242,21 @@ describe('short-link admin input (a missing urlfrom is a 400, never a crash)', (
   });
 });
 
+describe('erase requests', () => {
+  // A malformed id was ignored: with a key or the visitor token, {vid, uid: "nope"} erased the vid alone
+  // and answered 202.
+  it.each([
+    [{ uid: 'nope' }, 'uid must be a UUID'],
+    [{ vid: '5d7c0a4e-1111-4aaa-8bbb-00000000000b', uid: 'nope' }, 'uid must be a UUID'],
+    [{ vid: 'nope' }, 'vid must be a UUID'],
+  ])('%j → 400 naming the id, nothing erased', async (payload, message) => {
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/ppi/forget', payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
+    expect(dp.rows.size).toBe(0);
+  });
+});
+
 describe('ops', () => {
   it('probes answer and never record events', async () => {
     for (const url of ['/health', '/ready', '/ping', '/status', '/metrics']) {
@@ -249,6 +264,17 @@ describe('ops', () => {
     }
     expect((await app.inject({ url: '/ping' })).body).toBe('pong');
     expect((await app.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
+    expect(dp.rows.size).toBe(0);
+  });
+  // It answered a bare 404 with no body, as if the endpoint did not exist.
+  it('a plain GET of the WebSocket path → 426 JSON naming the upgrade, no event', async () => {
+    const res = await app.inject({ url: '/tr/v1/ws' });
+    expect(res.statusCode).toBe(426);
+    expect(res.headers.upgrade).toBe('websocket');
+    expect(res.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: expect.stringMatching(/Upgrade: websocket/),
+    });
     expect(dp.rows.size).toBe(0);
   });
   it('/clear sends Clear-Site-Data', async () => {

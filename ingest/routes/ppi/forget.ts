@@ -47,23 +47,33 @@ async function authorise(
   throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
 }
 
+/** The id as a UUID; one that is given but is not a UUID is refused (it used to be ignored in silence). */
+function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const id = asUuid(value);
+  if (id === undefined) throw new IngestError('BAD_REQUEST', `${key} must be a UUID`);
+  return id;
+}
+
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const statuses = growingLru<string, { status: string; detail: string }>({ max: 10_000 });
   const now = deps.now ?? Date.now;
   const { erasures } = deps.repositories;
+  // The record of a request names its org scope, never the person: a row holding their vid, uid or email
+  // hash would be erased by the erasure itself (and its status with it), and would keep the id of someone
+  // who asked to be forgotten.
   const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
     statuses.set(id, { status, detail });
     const at = chTime(now());
-    const ids = { vid: t.vid, uid: t.uid, oid: t.oid, ehash: t.ehash ?? '' };
     await tracking
-      .append('erasures', [{ request_id: id, ...ids, status, detail, updated_at: at }])
+      .append('erasures', [{ request_id: id, oid: t.oid, status, detail, updated_at: at }])
       .catch(() => {});
   };
 
   app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
     const b = req.body;
-    const vid = asUuid(b.vid);
-    const uid = asUuid(b.uid);
+    const vid = givenUuid('vid', b.vid);
+    const uid = givenUuid('uid', b.uid);
     const ehash =
       b.ehash ?? (b.email === undefined ? undefined : deps.hasher.hash('email', normalisePii(b.email)));
     if (vid === undefined && uid === undefined && ehash === undefined) {

@@ -3,7 +3,7 @@
 // browser sends any page's cookies along), frames are size-limited by the ws server itself (maxPayload), and a
 // message carrying `ack` gets `{ack, eids}` back once durable, or `{ack, error, message}` when refused.
 import type { WebSocket } from '@fastify/websocket';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError, mapError } from '../../errors.ts';
 import { bodyEvents, requestInput } from '../../model/collect.ts';
@@ -81,6 +81,17 @@ async function onMessage(
 
 export const WS_PATH = '/tr/v1/ws';
 
+/**
+ * A plain GET (or HEAD) of the WebSocket path: 426 naming the upgrade it needs, in the catalogue's JSON
+ * (the plugin's default was a bare 404, as if the endpoint did not exist).
+ */
+async function notUpgraded(_req: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .status(426)
+    .header('upgrade', 'websocket')
+    .send({ error: 'BAD_REQUEST', message: `${WS_PATH} is a WebSocket endpoint: send Upgrade: websocket` });
+}
+
 /** Registers the route; returns a gauge of open connections for /status. */
 export function wsRoutes(
   app: RouteApp,
@@ -90,36 +101,37 @@ export function wsRoutes(
   limit: object,
 ): () => number {
   let open = 0;
-  app.get(
-    WS_PATH,
-    {
-      websocket: true,
-      ...limit,
-      preValidation: async (req) => {
-        if (!originAllowed(req.headers.origin, deps.config.domains.websocketOrigins)) {
-          throw new IngestError('FORBIDDEN', 'origin not allowed');
-        }
-      },
+  const onSocket = (socket: WebSocket, req: FastifyRequest) => {
+    open++;
+    const session: Session = { req, socket, base: requestInput(req) };
+    // Messages are handled in order per connection so acks arrive in send order. A client that sends
+    // faster than the data path stores is slowed down by pausing the socket's reads (backpressure), not
+    // disconnected: the Go tracker's browser client never asks for acks and sends in bursts.
+    let chain = Promise.resolve();
+    let pending = 0;
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      if (++pending >= HIGH_WATER && !socket.isPaused) socket.pause();
+      chain = chain
+        .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
+        .finally(() => {
+          if (--pending <= LOW_WATER && socket.isPaused) socket.resume();
+        });
+    });
+    socket.on('close', () => open--);
+    socket.on('error', () => socket.terminate());
+  };
+  // an upgrade goes to the socket handler, a plain request to the HTTP one
+  app.route({
+    method: 'GET',
+    url: WS_PATH,
+    ...limit,
+    preValidation: async (req) => {
+      if (!originAllowed(req.headers.origin, deps.config.domains.websocketOrigins)) {
+        throw new IngestError('FORBIDDEN', 'origin not allowed');
+      }
     },
-    (socket: WebSocket, req: FastifyRequest) => {
-      open++;
-      const session: Session = { req, socket, base: requestInput(req) };
-      // Messages are handled in order per connection so acks arrive in send order. A client that sends
-      // faster than the data path stores is slowed down by pausing the socket's reads (backpressure), not
-      // disconnected: the Go tracker's browser client never asks for acks and sends in bursts.
-      let chain = Promise.resolve();
-      let pending = 0;
-      socket.on('message', (data: Buffer, isBinary: boolean) => {
-        if (++pending >= HIGH_WATER && !socket.isPaused) socket.pause();
-        chain = chain
-          .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
-          .finally(() => {
-            if (--pending <= LOW_WATER && socket.isPaused) socket.resume();
-          });
-      });
-      socket.on('close', () => open--);
-      socket.on('error', () => socket.terminate());
-    },
-  );
+    wsHandler: onSocket,
+    handler: notUpgraded,
+  });
   return () => open;
 }
