@@ -42,7 +42,11 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 4096 },
-    return503OnClosing: true,
+    // A request that still reaches a route while the ingest closes (one already sent on a busy keep-alive
+    // connection) is handled and stored like any other, its connection then closed: the data path accepts
+    // appends until the drain after close(), and Fastify's own 503 would carry neither the catalogue's
+    // body nor Retry-After.
+    return503OnClosing: false,
     clientErrorHandler,
     ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
   } as FastifyServerOptions;
@@ -58,8 +62,24 @@ function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
+/**
+ * Node's server.close() drops the connections idle at that moment; a keep-alive connection busy then is kept
+ * after its answer until the client's keep-alive ends, and close() waits for it: on SIGTERM under load the
+ * drain's deadline ran out before the data path could deliver. While closing, connections are dropped as
+ * soon as they are idle (Node has no event for "a connection became idle"; the check is cheap).
+ */
+function closeConnectionsOnceIdle(app: FastifyInstance): void {
+  app.addHook('preClose', (done) => {
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
+    reaper.unref();
+    app.server.once('close', () => clearInterval(reaper));
+    done();
+  });
+}
+
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
+  closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
   requestMetrics(app, metrics);
