@@ -17,6 +17,12 @@ export interface DataPath {
    * previous run) are in the store: from then on the store holds everything acknowledged before.
    */
   recovered(table: string): Promise<void>;
+  /**
+   * Resolves once every row of `tables` (all by default) acknowledged before the call is in the store
+   * (delivered, or set aside as a dead letter): an erasure waits for it, or rows still in the spool would
+   * land after it. Waits as long as the store is unreachable; rejects NOT_READY once the data path drains.
+   */
+  settled(tables?: readonly string[]): Promise<void>;
   /** Snapshot for /status and /ready. */
   status(): DataPathStatus;
   /** Stop accepting, drain queues and spool within the deadline, close the store. */

@@ -134,6 +134,53 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(1000);
   });
 
+  // What an erasure waits for: a row acknowledged before it that is still in the spool would land after the
+  // erasure's delete.
+  it('settled() resolves once the rows acknowledged before it are stored, not the ones after', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp = await open(store, {
+      batching: {
+        breaker: { failureThreshold: 2, openMs: 10, maxOpenMs: 20 },
+        tables: { events: { strategy: 'immediate' }, ltv: { strategy: 'time', maxDelayMs: 60_000 } },
+      },
+    });
+    for (let i = 0; i < 5; i++) await dp.append('events', [event(i)]);
+    let settled = false;
+    const waiting = dp.settled(['events']).then(() => {
+      settled = true;
+    });
+    await until(() => dp.status().breaker === 'open', 'the breaker to open');
+    expect(settled).toBe(false); // the store is down: the rows are only in the spool
+    store.down = false;
+    await waiting;
+    expect(store.rows.map((r) => r.eid)).toHaveLength(5);
+    // a row of another table is waited for only when that table is asked for
+    await dp.append('ltv', [{ id: '018f0000-0000-7000-8000-000000000001', paid: 1 }]);
+    let all = false;
+    void dp.settled().then(
+      () => {
+        all = true;
+      },
+      () => {},
+    );
+    await dp.append('events', [event(6)]);
+    await dp.settled(['events']);
+    expect(store.rows).toHaveLength(6);
+    expect(all).toBe(false); // the ltv row is held back by its 60 s delay
+    await dp.close(1000);
+  });
+
+  it('settled() gives up with NOT_READY once the data path drains', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp = await open(store, { batching: { tables: { events: { strategy: 'immediate' } } } });
+    await dp.append('events', [event(1)]);
+    const waiting = dp.settled();
+    await dp.close(0);
+    await expect(waiting).rejects.toMatchObject({ code: 'NOT_READY' });
+  });
+
   it('answers OVERLOADED with a retry-after when the spool is full', async () => {
     const store = new ScriptedStore();
     store.down = true;

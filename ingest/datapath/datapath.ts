@@ -93,6 +93,9 @@ interface PipelineDeps extends DataPathOptions {
   readonly metrics: Metrics;
 }
 
+/** How often settled() looks at the tables' oldest uncommitted rows. */
+const SETTLE_CHECK_MS = 100;
+
 class Pipeline implements DataPath {
   readonly store: Store;
   readonly #config: DataPathConfig;
@@ -180,6 +183,28 @@ class Pipeline implements DataPath {
       queues,
       deadLetters: this.#deadLetters.count,
     };
+  }
+
+  async settled(tables?: readonly string[]): Promise<void> {
+    const since = this.#deps.clock.now();
+    for (;;) {
+      // first: once draining, what the spool still holds is the next start's, and its logs close
+      if (this.#draining) throw new IngestError('NOT_READY');
+      if (this.#settledSince(since, tables)) return;
+      // a commit has no event to wait on; what is checked is cheap (a field per table)
+      await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, SETTLE_CHECK_MS));
+    }
+  }
+
+  /** No table holds an uncommitted row appended at or before `since` (the spool stamps appends with our clock). */
+  #settledSince(since: number, tables: readonly string[] | undefined): boolean {
+    for (const table of this.#deps.spool.tables()) {
+      if (tables !== undefined && !tables.includes(table)) continue;
+      const pending = this.#deps.spool.peek(table)?.pending;
+      if (pending === undefined || pending.rows === 0) continue;
+      if (pending.oldestAt === undefined || pending.oldestAt <= since) return false;
+    }
+    return true;
   }
 
   close(deadlineMs: number): Promise<void> {

@@ -44,6 +44,8 @@ export function createDataPathDouble(): DataPathDouble {
     },
     status: () => status,
     recovered: async () => {},
+    // appends are "in the store" the moment they are recorded
+    settled: async () => {},
     close: async () => {},
   };
 }

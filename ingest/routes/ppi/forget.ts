@@ -87,8 +87,19 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     await record(id, target, 'pending');
     const statements = erasures.plan(target);
     void (async () => {
+      // Rows acknowledged before the request may still be in the spool: erased only once they are stored,
+      // or they would land after the erasure while its status said done. The request stays pending while
+      // the store is unreachable, and if the process stops first.
+      const tables = statements.map((s) => s.table);
+      const settled = await deps.dataPath.settled(tables).then(
+        () => true,
+        () => false,
+      );
+      if (!settled) return;
       const failed = await erasures.run(statements);
       await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
+      // another replica's spool is not this process's to wait for: one more pass once its batches are
+      // likely stored
       setTimeout(() => void erasures.run(statements), SECOND_PASS_MS).unref();
     })();
     return reply
