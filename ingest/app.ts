@@ -1,11 +1,11 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
 import compress from '@fastify/compress';
-import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
+import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
@@ -69,7 +69,7 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
     globalDecompression: true,
     requestEncodings: ['gzip', 'deflate'],
   });
-  await app.register(cookie);
+  await registerCookies(app);
   await registerCors(app, deps.config);
 
   const tracking = createTracking(deps, metrics);

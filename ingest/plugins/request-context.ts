@@ -3,6 +3,7 @@
 // host, user agent, language and the JA4H fingerprint. Probes never reach this.
 import type { FastifyRequest } from 'fastify';
 import { ja4h } from '../model/ja4h.ts';
+import { requestCookies } from '../model/request-cookies.ts';
 import type { SiteRequest } from '../model/site-keys.ts';
 import type { RequestContext } from '../model/types.ts';
 
@@ -32,7 +33,7 @@ export function siteRequest(req: FastifyRequest): SiteRequest {
 }
 
 export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {
-  const cookieVid = req.cookies?.vid;
+  const cookieVid = requestCookies(req).vid;
   const ctx: RequestContext = {
     kind,
     now,

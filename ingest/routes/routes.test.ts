@@ -49,6 +49,18 @@ describe('tr / str / img', () => {
     expect(cookie?.value).not.toBe(ZERO_UUID);
   });
 
+  it('reads the cookies a returning visitor sends: its vid is kept and set again', async () => {
+    const vid = '0b6b1b6e-1111-4000-8000-000000000abc';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/tr/',
+      headers: { cookie: `other=1; vid=${vid}; ${CONSENT}` },
+      payload: { ename: 'x' },
+    });
+    expect(dp.table('events')[0]?.vid).toBe(vid);
+    expect(res.headers['set-cookie']).toBe(`vid=${vid}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`);
+  });
+
   it('without consent no cookie is set (cookieless)', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x' } });
     expect(res.cookies).toHaveLength(0);
