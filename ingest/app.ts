@@ -9,8 +9,9 @@ import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
-import { createMetrics, type Metrics } from './plugins/metrics.ts';
+import { createMetrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
+import { registerRequestMetrics } from './plugins/request-metrics.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
@@ -25,6 +26,21 @@ import { createTracking } from './tracking.ts';
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * gzip/deflate request bodies; the body limit applies after inflating. Replies are never compressed, so no
+ * route takes the plugin's hook that gives every reply a `compress` method (one more hook per request).
+ */
+async function registerDecompression(app: FastifyInstance): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    route.compress ??= false;
+  });
+  await app.register(compress, {
+    globalCompression: false,
+    globalDecompression: true,
+    requestEncodings: ['gzip', 'deflate'],
+  });
 }
 
 function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions {
@@ -47,28 +63,13 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   } as FastifyServerOptions;
 }
 
-function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  // A callback hook, not an async one: no promise per request.
-  app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unknown';
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
-    done();
-  });
-}
-
 export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
-  requestMetrics(app, metrics);
+  registerRequestMetrics(app, metrics);
   registerBodyParsers(app);
-  // gzip/deflate request bodies (replies are never compressed); the body limit applies after inflating
-  await app.register(compress, {
-    globalCompression: false,
-    globalDecompression: true,
-    requestEncodings: ['gzip', 'deflate'],
-  });
+  await registerDecompression(app);
   await registerCookies(app);
   await registerCors(app, deps.config);
 

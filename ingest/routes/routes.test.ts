@@ -1,5 +1,6 @@
 // Route behaviour through inject() on the DATA PATH TEST DOUBLE (ingest/testing/datapath-double.ts).
 // What the real store holds is asserted by the functional tests (ingest/functional.int.test.ts).
+import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
@@ -150,6 +151,22 @@ describe('errors and overload', () => {
     expect(res.json()).toMatchObject({ error: code });
   });
 
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+  ])('a %s body is inflated; the reply is never compressed', async (encoding, deflate) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      headers: { 'content-encoding': encoding, 'accept-encoding': 'gzip, deflate' },
+      payload: deflate(JSON.stringify({ ename: `packed_${encoding}` })),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.json()).toEqual({ eid: dp.table('events')[0]?.eid });
+    expect(dp.table('events')[0]?.ename).toBe(`packed_${encoding}`);
+  });
+
   it('a body over the limit → 413', async () => {
     const res = await app.inject({
       method: 'POST',
@@ -262,6 +279,26 @@ describe('ops', () => {
     expect((await app.inject({ url: '/ping' })).body).toBe('pong');
     expect((await app.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
     expect(dp.rows.size).toBe(0);
+  });
+  it('counts every request by route, method and status, and times it by route', async () => {
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'a' } });
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'b' } });
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: '[1]' });
+    await app.inject({ method: 'HEAD', url: '/tr/v1/img/' });
+    await app.inject({ method: 'PATCH', url: '/tr/v1/tr/' }); // no route takes PATCH
+    const text = (await app.inject({ url: '/metrics' })).body;
+    const count = (labels: string) =>
+      text.match(new RegExp(`^tracker_http_requests_total\\{${labels}\\} (\\d+)$`, 'm'))?.[1];
+    expect(count('route="/tr/v1/tr/\\*",method="POST",status="200"')).toBe('2');
+    expect(count('route="/tr/v1/tr/\\*",method="POST",status="400"')).toBe('1');
+    expect(count('route="/tr/v1/img/\\*",method="HEAD",status="200"')).toBe('1');
+    expect(count('route="unknown",method="PATCH",status="404"')).toBe('1');
+    const timed = (route: string) =>
+      text.match(
+        new RegExp(`^tracker_http_request_duration_seconds_count\\{route="${route}"\\} (\\d+)$`, 'm'),
+      )?.[1];
+    expect(timed('/tr/v1/tr/\\*')).toBe('3');
+    expect(timed('unknown')).toBe('1');
   });
   it('/clear sends Clear-Site-Data', async () => {
     expect((await app.inject({ url: '/clear' })).headers['clear-site-data']).toBe('"*"');
