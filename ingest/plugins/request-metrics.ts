@@ -13,8 +13,8 @@ function routeRecorder(metrics: Metrics, route: string): Record {
   const duration = metrics.duration.labels({ route });
   const counters = new Map<string, Map<number, { inc(): void }>>();
   const counter = (method: string, status: number) => {
-    let byStatus = counters.get(method);
-    if (byStatus === undefined) counters.set(method, (byStatus = new Map()));
+    const byStatus = counters.get(method) ?? new Map<number, { inc(): void }>();
+    if (byStatus.size === 0) counters.set(method, byStatus);
     let child = byStatus.get(status);
     if (child === undefined) {
       child = metrics.requests.labels({ route, method, status: String(status) });
