@@ -45,6 +45,8 @@ describe('tr / str / img', () => {
 
   it('/tr is a client event: it sets the vid cookie with consent', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x', cflags: 3 } });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe('{"ok":true}');
     const cookie = res.cookies.find((c) => c.name === 'vid');
     expect(cookie?.value).toBe(dp.table('events')[0]?.vid);
     expect(cookie?.value).not.toBe(ZERO_UUID);
