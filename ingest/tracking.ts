@@ -79,10 +79,11 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   window
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
+  const countRows = metrics.rows.by('table');
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;
     await dataPath.append(table, rows);
-    metrics.rows.inc({ table }, rows.length);
+    countRows(table, rows.length);
     deps.publisher?.publish(table, rows);
   };
   const store = async (events: readonly NormalisedEvent[]) => {

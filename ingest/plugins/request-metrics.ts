@@ -1,29 +1,31 @@
 // Every request counted by route, method and status, and timed by route. A global onResponse hook would
 // have to ask each request for its route (Fastify builds a fresh route-options object per access) and hand
-// prom-client fresh label objects, for two label sets that hardly ever change: so each route gets a hook
-// of its own that knows its URL and keeps the prom-client children of its label sets, and one global hook
-// counts only the requests that matched no route (as route "unknown").
+// prom-client fresh label objects to hash, for label sets that hardly ever change: so each route gets a
+// hook of its own that knows its URL and keeps a tally cell per label set (ingest/tally.ts) and the
+// prom-client child of its duration, and one global hook counts only the requests that matched no route
+// (as route "unknown").
 import type { FastifyInstance, FastifyReply, onResponseHookHandler, RouteOptions } from 'fastify';
+import type { TallyCell } from '../tally.ts';
 import type { Metrics } from './metrics.ts';
 
 type Record = (method: string, reply: FastifyReply) => void;
 
-/** The recorder of one route: prom-client children per method and status, made on first use. */
+/** The recorder of one route: a tally cell per method and status, made on first use. */
 function routeRecorder(metrics: Metrics, route: string): Record {
   const duration = metrics.duration.labels({ route });
-  const counters = new Map<string, Map<number, { inc(): void }>>();
-  const counter = (method: string, status: number) => {
-    const byStatus = counters.get(method) ?? new Map<number, { inc(): void }>();
-    if (byStatus.size === 0) counters.set(method, byStatus);
-    let child = byStatus.get(status);
-    if (child === undefined) {
-      child = metrics.requests.labels({ route, method, status: String(status) });
-      byStatus.set(status, child);
+  const cells = new Map<string, Map<number, TallyCell>>();
+  const cell = (method: string, status: number) => {
+    const byStatus = cells.get(method) ?? new Map<number, TallyCell>();
+    if (byStatus.size === 0) cells.set(method, byStatus);
+    let counted = byStatus.get(status);
+    if (counted === undefined) {
+      counted = metrics.requests.cell({ route, method, status: String(status) });
+      byStatus.set(status, counted);
     }
-    return child;
+    return counted;
   };
   return (method, reply) => {
-    counter(method, reply.statusCode).inc();
+    cell(method, reply.statusCode).n++;
     duration.observe(reply.elapsedTime / 1000);
   };
 }

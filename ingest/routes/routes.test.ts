@@ -301,6 +301,7 @@ describe('ops', () => {
       )?.[1];
     expect(timed('/tr/v1/tr/\\*')).toBe('3');
     expect(timed('unknown')).toBe('1');
+    expect(text).toMatch(/^tracker_rows_accepted_total\{table="events"\} 2$/m);
   });
   it('/clear sends Clear-Site-Data', async () => {
     expect((await app.inject({ url: '/clear' })).headers['clear-site-data']).toBe('"*"');
