@@ -34,7 +34,9 @@ export function siteRequest(req: FastifyRequest): SiteRequest {
 
 export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {
   const cookieVid = requestCookies(req).vid;
-  const ctx: RequestContext = {
+  const referer = kind === 'client' ? header(req, 'referer').slice(0, 8192) : '';
+  // one object per request, built in place (the optional fields only when present)
+  const ctx: { -readonly [K in keyof RequestContext]: RequestContext[K] } = {
     kind,
     now,
     ip: clientIp(req),
@@ -43,10 +45,7 @@ export function requestContext(req: FastifyRequest, kind: 'client' | 'server', n
     acceptLanguage: kind === 'client' ? header(req, 'accept-language').slice(0, 256) : '',
     ja4h: ja4h(req.method, req.raw.httpVersion, req.raw.rawHeaders),
   };
-  const referer = kind === 'client' ? header(req, 'referer').slice(0, 8192) : '';
-  return {
-    ...ctx,
-    ...(cookieVid === undefined ? {} : { cookieVid }),
-    ...(referer === '' ? {} : { referer }),
-  };
+  if (cookieVid !== undefined) ctx.cookieVid = cookieVid;
+  if (referer !== '') ctx.referer = referer;
+  return ctx;
 }
