@@ -1,16 +1,17 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
 import compress from '@fastify/compress';
-import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
+import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
-import { createMetrics, type Metrics } from './plugins/metrics.ts';
+import { createMetrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
+import { registerRequestMetrics } from './plugins/request-metrics.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
@@ -25,6 +26,21 @@ import { createTracking } from './tracking.ts';
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * gzip/deflate request bodies; the body limit applies after inflating. Replies are never compressed, so no
+ * route takes the plugin's hook that gives every reply a `compress` method (one more hook per request).
+ */
+async function registerDecompression(app: FastifyInstance): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    route.compress ??= false;
+  });
+  await app.register(compress, {
+    globalCompression: false,
+    globalDecompression: true,
+    requestEncodings: ['gzip', 'deflate'],
+  });
 }
 
 function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions {
@@ -52,16 +68,6 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
   } as FastifyServerOptions;
 }
 
-function requestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  // A callback hook, not an async one: no promise per request.
-  app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unknown';
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
-    done();
-  });
-}
-
 /**
  * Node's server.close() drops the connections idle at that moment; a keep-alive connection busy then is kept
  * after its answer until the client's keep-alive ends, and close() waits for it: on SIGTERM under load the
@@ -82,15 +88,10 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
-  requestMetrics(app, metrics);
+  registerRequestMetrics(app, metrics);
   registerBodyParsers(app);
-  // gzip/deflate request bodies (replies are never compressed); the body limit applies after inflating
-  await app.register(compress, {
-    globalCompression: false,
-    globalDecompression: true,
-    requestEncodings: ['gzip', 'deflate'],
-  });
-  await app.register(cookie);
+  await registerDecompression(app);
+  await registerCookies(app);
   await registerCors(app, deps.config);
 
   const tracking = createTracking(deps, metrics);

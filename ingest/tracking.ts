@@ -58,6 +58,17 @@ export function messagingRows(
   };
 }
 
+/** Every raw event normalised; a lone event (most requests) without Promise.all's bookkeeping. */
+async function normaliseAll(
+  raws: readonly Record<string, unknown>[],
+  ctx: RequestContext,
+  eventDeps: EventDeps,
+): Promise<NormalisedEvent[]> {
+  const [only] = raws;
+  if (raws.length === 1 && only !== undefined) return [await normaliseEvent(only, ctx, eventDeps)];
+  return Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
+}
+
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const dataPath: DataPath = deps.dataPath;
   const { config } = deps;
@@ -79,10 +90,11 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   window
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
+  const countRows = metrics.rows.by('table');
   const append = async (table: string, rows: readonly Row[]) => {
     if (rows.length === 0) return;
     await dataPath.append(table, rows);
-    metrics.rows.inc({ table }, rows.length);
+    countRows(table, rows.length);
     deps.publisher?.publish(table, rows);
   };
   const store = async (events: readonly NormalisedEvent[]) => {
@@ -106,7 +118,7 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     bindSite: createSiteBinder(config.sites),
     append,
     async track(raws, ctx) {
-      const events = await Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
+      const events = await normaliseAll(raws, ctx, eventDeps);
       const admission = await window.admit(events);
       try {
         await store(admission.fresh);

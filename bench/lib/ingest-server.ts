@@ -17,6 +17,28 @@ const nodeArgs = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean) ?? 
 // INGEST_GLIBC_TUNABLES replaces the ingest's malloc settings (empty: glibc's defaults).
 const env = { ...ingestEnv, GLIBC_TUNABLES: process.env.INGEST_GLIBC_TUNABLES ?? ingestEnv.GLIBC_TUNABLES };
 
+/**
+ * The caller's configuration over the bench's own, section by section: `{ spool: { fsync: false } }` keeps
+ * the spool in the run's temporary directory (a plain spread replaced the whole section, so the spool went
+ * to `data/spool` under the working directory, kept from run to run and shared by both ingests of
+ * `bench/ab.ts`). A section that names its own `kind` replaces the bench's (its fields depend on the kind).
+ */
+function mergeSections(
+  own: Record<string, unknown>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...own };
+  for (const [key, value] of Object.entries(extra)) {
+    const base = out[key];
+    const merge = isSection(base) && isSection(value) && value.kind === undefined;
+    out[key] = merge ? { ...base, ...value } : value;
+  }
+  return out;
+}
+
+const isSection = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export async function startIngest(
   label: string,
   cpu: number,
@@ -25,17 +47,14 @@ export async function startIngest(
   const dir = mkdtempSync(join(tmpdir(), `bench-${label}-`));
   const port = await freePort();
   const file = join(dir, 'config.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      server: { host: '127.0.0.1', port, stateDir: join(dir, 'state') },
-      store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
-      spool: { dir: join(dir, 'spool') },
-      // the read endpoint on a port of its own choosing: its default may be taken on a shared machine
-      sql: { port: 0 },
-      ...config,
-    }),
-  );
+  const own: Record<string, unknown> = {
+    server: { host: '127.0.0.1', port, stateDir: join(dir, 'state') },
+    store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
+    spool: { dir: join(dir, 'spool') },
+    // the read endpoint on a port of its own choosing: its default may be taken on a shared machine
+    sql: { port: 0 },
+  };
+  writeFileSync(file, JSON.stringify(mergeSections(own, config)));
   const running = await start({
     label,
     script: shippedScript('ingest', 'ingest/server.ts'),

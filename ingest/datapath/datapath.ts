@@ -103,6 +103,7 @@ class Pipeline implements DataPath {
   readonly #catalog: Catalog = buildCatalog();
   readonly #validators: Map<string, TableValidator>;
   readonly #metrics: Metrics;
+  readonly #countAppended: (table: string, rows: number) => void;
   readonly #breaker: CircuitBreaker;
   readonly #deliverer: Deliverer;
   readonly #deadLetters: DeadLetterFile;
@@ -122,6 +123,7 @@ class Pipeline implements DataPath {
     this.#deps = deps;
     this.#validators = compileValidators(this.#catalog);
     this.#metrics = deps.metrics;
+    this.#countAppended = deps.metrics.appendedRows.by('table');
     const breaker = config.batching.breaker ?? defaultsOf<Breaker>(BreakerSchema);
     this.#breaker = new CircuitBreaker({
       ...breaker,
@@ -161,7 +163,7 @@ class Pipeline implements DataPath {
       const queue = this.#openQueues.get(table) ?? (await this.queue(table));
       const log = this.#deps.spool.peek(table) ?? (await this.#deps.spool.log(table));
       await log.append(lines, rows.length);
-      this.#metrics.appendedRows.inc({ table }, rows.length);
+      this.#countAppended(table, rows.length);
       queue.notify(rows.length);
     } catch (err) {
       this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });

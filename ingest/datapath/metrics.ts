@@ -1,5 +1,6 @@
 // Prometheus metrics of the data path, registered in the registry the ingest exposes on /metrics.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Tally } from '../tally.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -19,7 +20,7 @@ export function createMetrics(registry: Registry = new Registry()) {
   let sources: MetricSources | undefined;
   const metrics = {
     registry,
-    appendedRows: new Counter({
+    appendedRows: new Tally({
       name: 'tracker_datapath_appended_rows_total',
       help: 'Rows accepted (durably spooled) per table.',
       labelNames: ['table'],

@@ -4,6 +4,7 @@
 // nothing is lower-cased here: normalisation decides per field.
 import type { FastifyRequest } from 'fastify';
 import { tryParseJson } from './json-text.ts';
+import { requestCookies } from './request-cookies.ts';
 
 export type Raw = Record<string, unknown>;
 const MAX_KEYS = 256;
@@ -68,7 +69,7 @@ function headerInput(req: FastifyRequest): Raw {
 export function requestInput(req: FastifyRequest, rest?: string): Raw {
   return {
     ...headerInput(req),
-    ...cookieInput(req.cookies),
+    ...cookieInput(requestCookies(req)),
     ...pathPairs(rest),
     ...queryInput(req.query),
   };

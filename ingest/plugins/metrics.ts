@@ -1,11 +1,12 @@
 // Prometheus metrics (prom-client), one registry per app so tests and multiple apps do not collide.
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Tally } from '../tally.ts';
 
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'route' | 'method' | 'status'>;
+  readonly requests: Tally<'route' | 'method' | 'status'>;
   readonly duration: Histogram<'route'>;
-  readonly rows: Counter<'table'>;
+  readonly rows: Tally<'table'>;
   readonly errors: Counter<'code'>;
   readonly rateLimited: Counter<'reason'>;
   readonly wsFrames: Counter<'kind' | 'outcome'>;
@@ -16,7 +17,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({
+    requests: new Tally({
       name: 'tracker_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['route', 'method', 'status'],
@@ -29,7 +30,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    rows: new Counter({
+    rows: new Tally({
       name: 'tracker_rows_accepted_total',
       help: 'Rows made durable',
       labelNames: ['table'],

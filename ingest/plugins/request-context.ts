@@ -3,6 +3,7 @@
 // host, user agent, language and the JA4H fingerprint. Probes never reach this.
 import type { FastifyRequest } from 'fastify';
 import { ja4h } from '../model/ja4h.ts';
+import { requestCookies } from '../model/request-cookies.ts';
 import type { SiteRequest } from '../model/site-keys.ts';
 import type { RequestContext } from '../model/types.ts';
 
@@ -32,8 +33,10 @@ export function siteRequest(req: FastifyRequest): SiteRequest {
 }
 
 export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {
-  const cookieVid = req.cookies?.vid;
-  const ctx: RequestContext = {
+  const cookieVid = requestCookies(req).vid;
+  const referer = kind === 'client' ? header(req, 'referer').slice(0, 8192) : '';
+  // one object per request, built in place (the optional fields only when present)
+  const ctx: { -readonly [K in keyof RequestContext]: RequestContext[K] } = {
     kind,
     now,
     ip: clientIp(req),
@@ -42,10 +45,7 @@ export function requestContext(req: FastifyRequest, kind: 'client' | 'server', n
     acceptLanguage: kind === 'client' ? header(req, 'accept-language').slice(0, 256) : '',
     ja4h: ja4h(req.method, req.raw.httpVersion, req.raw.rawHeaders),
   };
-  const referer = kind === 'client' ? header(req, 'referer').slice(0, 8192) : '';
-  return {
-    ...ctx,
-    ...(cookieVid === undefined ? {} : { cookieVid }),
-    ...(referer === '' ? {} : { referer }),
-  };
+  if (cookieVid !== undefined) ctx.cookieVid = cookieVid;
+  if (referer !== '') ctx.referer = referer;
+  return ctx;
 }

@@ -1,5 +1,6 @@
 // Route behaviour through inject() on the DATA PATH TEST DOUBLE (ingest/testing/datapath-double.ts).
 // What the real store holds is asserted by the functional tests (ingest/functional.int.test.ts).
+import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
@@ -44,9 +45,23 @@ describe('tr / str / img', () => {
 
   it('/tr is a client event: it sets the vid cookie with consent', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'x', cflags: 3 } });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe('{"ok":true}');
     const cookie = res.cookies.find((c) => c.name === 'vid');
     expect(cookie?.value).toBe(dp.table('events')[0]?.vid);
     expect(cookie?.value).not.toBe(ZERO_UUID);
+  });
+
+  it('reads the cookies a returning visitor sends: its vid is kept and set again', async () => {
+    const vid = '0b6b1b6e-1111-4000-8000-000000000abc';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/tr/',
+      headers: { cookie: `other=1; vid=${vid}; ${CONSENT}` },
+      payload: { ename: 'x' },
+    });
+    expect(dp.table('events')[0]?.vid).toBe(vid);
+    expect(res.headers['set-cookie']).toBe(`vid=${vid}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`);
   });
 
   it('without consent no cookie is set (cookieless)', async () => {
@@ -136,6 +151,22 @@ describe('errors and overload', () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', headers, payload });
     expect(res.statusCode).toBe(status);
     expect(res.json()).toMatchObject({ error: code });
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+  ])('a %s body is inflated; the reply is never compressed', async (encoding, deflate) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      headers: { 'content-encoding': encoding, 'accept-encoding': 'gzip, deflate' },
+      payload: deflate(JSON.stringify({ ename: `packed_${encoding}` })),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.json()).toEqual({ eid: dp.table('events')[0]?.eid });
+    expect(dp.table('events')[0]?.ename).toBe(`packed_${encoding}`);
   });
 
   it('a body over the limit → 413', async () => {
@@ -276,6 +307,27 @@ describe('ops', () => {
       message: expect.stringMatching(/Upgrade: websocket/),
     });
     expect(dp.rows.size).toBe(0);
+  });
+  it('counts every request by route, method and status, and times it by route', async () => {
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'a' } });
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'b' } });
+    await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: '[1]' });
+    await app.inject({ method: 'HEAD', url: '/tr/v1/img/' });
+    await app.inject({ method: 'PATCH', url: '/tr/v1/tr/' }); // no route takes PATCH
+    const text = (await app.inject({ url: '/metrics' })).body;
+    const count = (labels: string) =>
+      text.match(new RegExp(`^tracker_http_requests_total\\{${labels}\\} (\\d+)$`, 'm'))?.[1];
+    expect(count('route="/tr/v1/tr/\\*",method="POST",status="200"')).toBe('2');
+    expect(count('route="/tr/v1/tr/\\*",method="POST",status="400"')).toBe('1');
+    expect(count('route="/tr/v1/img/\\*",method="HEAD",status="200"')).toBe('1');
+    expect(count('route="unknown",method="PATCH",status="404"')).toBe('1');
+    const timed = (route: string) =>
+      text.match(
+        new RegExp(`^tracker_http_request_duration_seconds_count\\{route="${route}"\\} (\\d+)$`, 'm'),
+      )?.[1];
+    expect(timed('/tr/v1/tr/\\*')).toBe('3');
+    expect(timed('unknown')).toBe('1');
+    expect(text).toMatch(/^tracker_rows_accepted_total\{table="events"\} 2$/m);
   });
   it('/clear sends Clear-Site-Data', async () => {
     expect((await app.inject({ url: '/clear' })).headers['clear-site-data']).toBe('"*"');

@@ -13,6 +13,7 @@ import { growingLru } from '../../lru.ts';
 import { coerce } from '../../model/coerce.ts';
 import { EVENT_FIELDS } from '../../model/fields.ts';
 import { asUuid, newId } from '../../model/ids.ts';
+import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
 import { clientIp, hostOf } from '../../plugins/request-context.ts';
@@ -127,7 +128,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
     const body: Record<string, unknown> = req.body;
     const cflags = Number(body.cflags);
-    const given = asUuid(body.vid) ?? asUuid(req.cookies?.vid);
+    const given = asUuid(body.vid) ?? asUuid(requestCookies(req).vid);
     const vid = given ?? newId();
     const at = chTime(now());
     await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);

@@ -10,6 +10,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { growingLru } from '../../lru.ts';
 import { asUuid, newId } from '../../model/ids.ts';
+import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
@@ -42,7 +43,7 @@ async function authorise(
     if (who === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
     return who.oid;
   }
-  const proof = token ?? req.cookies?.[TOKEN_COOKIE];
+  const proof = token ?? requestCookies(req)[TOKEN_COOKIE];
   if (vid !== undefined && validVisitorToken(deps.hasher, vid, proof)) return undefined;
   throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
 }

@@ -13,6 +13,11 @@ import { TrackParams, trackBody } from './schema.ts';
 
 type Kind = 'client' | 'server';
 
+// The client routes' answer, serialised once: Fastify would otherwise stringify `{ ok: true }` per request
+// (with the Content-Type it gives any object it serialises).
+const OK_BODY = JSON.stringify({ ok: true });
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** What one tracking request carries once its schema validated it: the path rest and the body. */
 interface TrackInput {
   readonly rest: string | undefined;
@@ -81,7 +86,7 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
 
   both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', (reply, events) => {
     cookieFor(reply, events);
-    return reply.status(200).send({ ok: true });
+    return reply.status(200).type(JSON_TYPE).send(OK_BODY);
   });
 
   both('/tr/v1/str/*', ['POST'], 'server', (reply, events, batch) => {
