@@ -93,7 +93,7 @@ interface PipelineDeps extends DataPathOptions {
   readonly metrics: Metrics;
 }
 
-/** How often settled() looks at the tables' oldest uncommitted rows. */
+/** How often settled() looks at the tables' oldest pending rows. */
 const SETTLE_CHECK_MS = 100;
 
 class Pipeline implements DataPath {
@@ -114,6 +114,8 @@ class Pipeline implements DataPath {
   /** Per table: rows delivered since open, and the waiters for the rows recovered at open. */
   readonly #delivered = new Map<string, number>();
   readonly #recovery = new Map<string, { rows: number; done: Promise<void>; resolve: () => void }>();
+  /** Per table: the deliveries of batches cut from the spool and not yet in the store (settled()). */
+  readonly #deliveries = new Map<string, Set<Promise<void>>>();
   #draining = false;
   #closed: Promise<void> | undefined;
 
@@ -189,24 +191,46 @@ class Pipeline implements DataPath {
 
   async settled(tables?: readonly string[]): Promise<void> {
     const since = this.#deps.clock.now();
+    const asked = (table: string) => tables === undefined || tables.includes(table);
+    // First every row appended by then leaves the spool's pending rows (committed, or cut into a batch);
+    // then the batches in flight at that moment, which hold whatever of them is not committed yet, end.
     for (;;) {
-      // first: once draining, what the spool still holds is the next start's, and its logs close
+      // once draining, what the spool still holds is the next start's, and its logs close
       if (this.#draining) throw new IngestError('NOT_READY');
-      if (this.#settledSince(since, tables)) return;
+      if (this.#noPendingSince(since, asked)) break;
       // a commit has no event to wait on; what is checked is cheap (a field per table)
       await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, SETTLE_CHECK_MS));
     }
+    const inFlight = [...this.#deliveries].filter(([table]) => asked(table)).flatMap(([, d]) => [...d]);
+    const ended = await Promise.allSettled(inFlight);
+    // a delivery ends unsuccessfully only when it is aborted: the data path is draining
+    if (ended.some((e) => e.status === 'rejected')) throw new IngestError('NOT_READY');
   }
 
-  /** No table holds an uncommitted row appended at or before `since` (the spool stamps appends with our clock). */
-  #settledSince(since: number, tables: readonly string[] | undefined): boolean {
+  /** No table holds a pending row appended at or before `since` (the spool stamps appends with our clock). */
+  #noPendingSince(since: number, asked: (table: string) => boolean): boolean {
     for (const table of this.#deps.spool.tables()) {
-      if (tables !== undefined && !tables.includes(table)) continue;
+      if (!asked(table)) continue;
       const pending = this.#deps.spool.peek(table)?.pending;
       if (pending === undefined || pending.rows === 0) continue;
       if (pending.oldestAt === undefined || pending.oldestAt <= since) return false;
     }
     return true;
+  }
+
+  /** Runs one batch's delivery, known to settled() while it runs. */
+  #tracked(table: string, deliver: () => Promise<void>): Promise<void> {
+    const running = deliver();
+    let set = this.#deliveries.get(table);
+    if (set === undefined) {
+      set = new Set();
+      this.#deliveries.set(table, set);
+    }
+    const deliveries = set;
+    deliveries.add(running);
+    const forget = () => deliveries.delete(running);
+    running.then(forget, forget);
+    return running;
   }
 
   close(deadlineMs: number): Promise<void> {
@@ -273,11 +297,12 @@ class Pipeline implements DataPath {
       clock: this.#deps.clock,
       gate: this.#gate,
       metrics: this.#metrics,
-      deliver: async (batch) => {
-        await this.#offer(batch);
-        await this.#deliverer.deliver(batch, settings);
-        this.#countDelivered(table, batch.rows);
-      },
+      deliver: (batch) =>
+        this.#tracked(table, async () => {
+          await this.#offer(batch);
+          await this.#deliverer.deliver(batch, settings);
+          this.#countDelivered(table, batch.rows);
+        }),
       onError: this.#deps.onError,
     });
     this.#openQueues.set(table, queue);
