@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { allPieces } from '../../../store/index.ts';
 import { isIngestError } from '../../errors.ts';
 import { DiskSpool, type DiskSpoolOptions } from './disk.ts';
 
@@ -27,10 +28,10 @@ describe('DiskSpool', () => {
     expect(log.pending.rows).toBe(5);
     const a = await log.take({ maxRows: 2, maxBytes: 1 << 20 });
     expect(a?.rows).toBe(2);
-    expect(a?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    expect((await a?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
     await log.commit(a!);
     const b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
-    expect(b?.lines.toString()).toBe('{"i":2}\n{"i":3}\n{"i":4}\n');
+    expect((await b?.lines())?.toString()).toBe('{"i":2}\n{"i":3}\n{"i":4}\n');
     expect(b?.token).toMatch(new RegExp(`^${spool.id}\\.events\\.\\d+-\\d+$`));
     await log.commit(b!);
     expect(log.pending.rows).toBe(0);
@@ -53,10 +54,10 @@ describe('DiskSpool', () => {
     expect(again.pending.rows).toBe(5);
     const replay = await again.take({ maxRows: 1, maxBytes: 1 });
     expect(replay?.token).toBe(cut?.token);
-    expect(replay?.lines).toEqual(cut?.lines);
+    expect(await replay?.lines()).toEqual(await cut?.lines());
     await again.commit(replay!);
     const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(rest?.lines.toString()).toBe('{"i":3}\n{"i":4}\n');
+    expect((await rest?.lines())?.toString()).toBe('{"i":3}\n{"i":4}\n');
     await second.close();
   });
 
@@ -67,9 +68,10 @@ describe('DiskSpool', () => {
     const log = await spool.log('events');
     for (const a of appended) await log.append(a, a.toString().split('\n').length - 1);
     const batch = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
-    expect(batch?.chunks.map((c) => c.toString())).toEqual(appended.map((a) => a.toString()));
-    expect(batch?.chunks[0]).toBe(appended[0]); // the cached record itself, not a copy
-    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
+    const pieces = await allPieces(batch?.pieces() ?? []);
+    expect(pieces.map((c) => c.toString())).toEqual(appended.map((a) => a.toString()));
+    expect(pieces[0]).toBe(appended[0]); // the cached record itself, not a copy
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
     expect(batch?.rows).toBe(4);
     await spool.close();
   });
@@ -84,7 +86,7 @@ describe('DiskSpool', () => {
     await first.close();
     const second = await open(dir);
     const batch = await (await second.log('events')).take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(batch?.lines.toString()).toBe('{"i":2}\n');
+    expect((await batch?.lines())?.toString()).toBe('{"i":2}\n');
     await second.close();
   });
 
@@ -100,7 +102,7 @@ describe('DiskSpool', () => {
     const again = await second.log('events');
     await again.append(lines({ i: 1 }), 1);
     const batch = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
     await second.close();
   });
 
@@ -138,7 +140,7 @@ describe('DiskSpool', () => {
       b = await log.take({ maxRows: 7, maxBytes: 1 << 20 })
     ) {
       expect(b.rows).toBeLessThanOrEqual(7);
-      for (const line of b.lines.toString().trim().split('\n')) seen.push(JSON.parse(line).i);
+      for (const line of (await b.lines()).toString().trim().split('\n')) seen.push(JSON.parse(line).i);
       await log.commit(b);
     }
     expect(seen).toEqual(Array.from({ length: 40 }, (_v, i) => i));
