@@ -24,14 +24,26 @@ export async function* recordsIn(
   x: Omit<Extent, 'lastSeq'>,
   chunkBytes = READ_CHUNK,
 ): AsyncGenerator<WalRecord> {
+  for await (const { records } of chunksIn(read, x, chunkBytes)) yield* records;
+}
+
+/** The extent a chunk at a time: each read with the whole records it holds (views of it). */
+async function* chunksIn(
+  read: SegmentRead,
+  x: Omit<Extent, 'lastSeq'>,
+  chunkBytes: number,
+): AsyncGenerator<{ chunk: Buffer; records: WalRecord[] }> {
   for (let at = x.from; at < x.end; ) {
-    const chunk = await read(x.segment, at, Math.min(chunkBytes, x.end - at));
+    let chunk = await read(x.segment, at, Math.min(chunkBytes, x.end - at));
     let records = decodeRecords(chunk, at).records;
-    if (records.length === 0) records = decodeRecords(await readWhole(read, x.segment, at, chunk), at).records;
+    if (records.length === 0) {
+      chunk = await readWhole(read, x.segment, at, chunk);
+      records = decodeRecords(chunk, at).records;
+    }
     const last = records.at(-1);
     // Everything in the extent was written and decoded before; a record that no longer decodes is damage.
     if (!last) throw new Error(`spool: unreadable record in segment ${x.segment} at offset ${at}`);
-    yield* records;
+    yield { chunk, records };
     at = last.offset + last.size;
   }
 }
@@ -42,12 +54,27 @@ async function readWhole(read: SegmentRead, segment: number, at: number, chunk: 
   return read(segment, at, HEADER_BYTES + chunk.readUInt32LE(0));
 }
 
-/** The rows' lines of an extent, one piece per appended record (views of the chunk read). */
+/**
+ * The rows' lines of an extent, one piece per chunk read: the Data payloads are moved together inside
+ * the chunk (over the record headers and batch markers between them), so what goes to the store is the
+ * read itself, neither copied again nor cut into a piece per record.
+ */
 export async function* extentLines(read: SegmentRead, x: Extent): AsyncGenerator<Buffer> {
-  for await (const r of recordsIn(read, x)) {
-    if (r.type !== RecordType.Data) continue;
-    if (r.seq > x.lastSeq) return;
-    yield r.payload;
+  for await (const { chunk, records } of chunksIn(read, x, READ_CHUNK)) {
+    let used = 0;
+    let past = false;
+    for (const r of records) {
+      if (r.type !== RecordType.Data) continue;
+      if (r.seq > x.lastSeq) {
+        past = true;
+        break;
+      }
+      const start = r.payload.byteOffset - chunk.byteOffset;
+      chunk.copyWithin(used, start, start + r.payload.length);
+      used += r.payload.length;
+    }
+    if (used > 0) yield chunk.subarray(0, used);
+    if (past) return;
   }
 }
 
