@@ -34,7 +34,9 @@ describe('JSONEachRow lines in pieces', () => {
       for (let i = 0; i < 300; i++) yield line(i);
     }
     const pieces = await allPieces(bodyPieces(arriving(), 1024));
-    expect(Buffer.concat(pieces).equals(Buffer.concat(Array.from({ length: 300 }, (_, i) => line(i))))).toBe(true);
+    expect(Buffer.concat(pieces).equals(Buffer.concat(Array.from({ length: 300 }, (_, i) => line(i))))).toBe(
+      true,
+    );
     expect((await joinedLines(arriving())).toString().split('\n')).toHaveLength(301);
   });
 });

@@ -10,7 +10,10 @@ const MiB = 1024 * 1024;
 /** One record of `rows` JSON lines of about 1 KiB each, numbered from `first`. */
 const record = (first: number, rows: number) =>
   Buffer.from(
-    Array.from({ length: rows }, (_, k) => `${JSON.stringify({ i: first + k, pad: 'x'.repeat(1000) })}\n`).join(''),
+    Array.from(
+      { length: rows },
+      (_, k) => `${JSON.stringify({ i: first + k, pad: 'x'.repeat(1000) })}\n`,
+    ).join(''),
   );
 
 async function spoolOnDisk() {

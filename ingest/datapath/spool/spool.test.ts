@@ -44,27 +44,30 @@ describe('DiskSpool', () => {
   it.each([
     ['cached', 1 << 20],
     ['read back from disk', 0],
-  ])('replays an uncommitted batch after a restart with the same range and token (%s)', async (_what, memoryBytes) => {
-    const dir = fresh();
-    const first = await open(dir, { memoryBytes });
-    const log = await first.log('events');
-    for (let i = 0; i < 4; i++) await log.append(lines({ i }), 1);
-    const cut = await log.take({ maxRows: 3, maxBytes: 1 << 20 });
-    await log.append(lines({ i: 4 }), 1);
-    await first.close(); // no commit: as if the process died while inserting
+  ])(
+    'replays an uncommitted batch after a restart with the same range and token (%s)',
+    async (_what, memoryBytes) => {
+      const dir = fresh();
+      const first = await open(dir, { memoryBytes });
+      const log = await first.log('events');
+      for (let i = 0; i < 4; i++) await log.append(lines({ i }), 1);
+      const cut = await log.take({ maxRows: 3, maxBytes: 1 << 20 });
+      await log.append(lines({ i: 4 }), 1);
+      await first.close(); // no commit: as if the process died while inserting
 
-    const second = await open(dir);
-    expect(second.tables()).toEqual(['events']);
-    const again = await second.log('events');
-    expect(again.pending.rows).toBe(5);
-    const replay = await again.take({ maxRows: 1, maxBytes: 1 });
-    expect(replay?.token).toBe(cut?.token);
-    expect(await replay?.lines()).toEqual(await cut?.lines());
-    await again.commit(replay!);
-    const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect((await rest?.lines())?.toString()).toBe('{"i":3}\n{"i":4}\n');
-    await second.close();
-  });
+      const second = await open(dir);
+      expect(second.tables()).toEqual(['events']);
+      const again = await second.log('events');
+      expect(again.pending.rows).toBe(5);
+      const replay = await again.take({ maxRows: 1, maxBytes: 1 });
+      expect(replay?.token).toBe(cut?.token);
+      expect(await replay?.lines()).toEqual(await cut?.lines());
+      await again.commit(replay!);
+      const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
+      expect((await rest?.lines())?.toString()).toBe('{"i":3}\n{"i":4}\n');
+      await second.close();
+    },
+  );
 
   it('hands a batch over without joining it: cached records as they are, the rest as read back from disk', async () => {
     const appended = [lines({ i: 0 }), lines({ i: 1 }, { i: 2 }), lines({ i: 3 })];
@@ -217,4 +220,3 @@ describe('DiskSpool', () => {
     await spool.close();
   });
 });
-
