@@ -14,6 +14,15 @@ describe('JSONEachRow lines in pieces', () => {
     const mixed = await allPieces(bodyPieces([line(0), big, line(2)], 1024));
     expect(mixed).toHaveLength(3);
     expect(mixed[1]).toBe(big); // passed on as it is, not copied
+    // an eighth of the piece size or more is not joined with its neighbours either (no copy of it)
+    const medium = line(2, 200);
+    const around = await allPieces(bodyPieces([line(0), line(1), medium, line(3)], 1024));
+    expect(around.map((p) => p.toString())).toEqual([
+      Buffer.concat([line(0), line(1)]).toString(),
+      medium.toString(),
+      line(3).toString(),
+    ]);
+    expect(around[1]).toBe(medium);
   });
 
   it('passes one buffer on as it is, and yields nothing for no lines', async () => {
