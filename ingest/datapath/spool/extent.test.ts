@@ -72,4 +72,23 @@ describe('a batch read back from the segment files', () => {
     );
     await spool.close();
   });
+
+  it('counts what it sent when appends extend the rows on disk while a batch is being cut', async () => {
+    const { spool, log } = await spoolOnDisk();
+    for (let n = 0; n < 5; n++) await log.append(record(n * 10, 10), 10);
+    const cutting = log.take({ maxRows: 100_000, maxBytes: 64 * MiB });
+    const appending = Promise.all(
+      Array.from({ length: 5 }, (_, k) => log.append(record(50 + k * 10, 10), 10)),
+    );
+    const [first] = await Promise.all([cutting, appending]);
+    const second = await log.take({ maxRows: 100_000, maxBytes: 64 * MiB });
+    const ids = (b: Buffer | undefined) =>
+      (b?.toString().trim().split('\n') ?? []).filter(Boolean).map((l) => (JSON.parse(l) as { i: number }).i);
+    const a = ids(await first?.lines());
+    const b = ids(await second?.lines());
+    expect(first?.rows).toBe(a.length);
+    expect(second?.rows ?? 0).toBe(b.length);
+    expect([...a, ...b]).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await spool.close();
+  });
 });

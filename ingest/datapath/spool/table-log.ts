@@ -224,17 +224,22 @@ export class DiskTableLog implements TableLog {
         if (!c.accepts(p.seq, p.rows, p.lines.length)) break;
         add(c, p, 1, p.lines.length);
       } else if (p.count > 0 && fitsWhole(p)) {
-        add(c, await this.#wholeRun(p, c.records === 0), p.count, p.bytes);
+        const whole = await this.#wholeRun(p, c.records === 0);
+        add(c, whole, whole.count, whole.bytes);
       } else if (!(await this.#leadingPart(p, c))) break;
     }
     return c.taken;
   }
 
-  /** A run taken whole; its first Data seq is read only when it starts the batch (the batch's `from`). */
-  async #wholeRun(p: Run, first: boolean): Promise<Taken> {
+  /**
+   * A run taken whole as it stands now (appends may extend it while its first Data seq is read, which
+   * happens only when it starts the batch: the batch's `from`).
+   */
+  async #wholeRun(p: Run, first: boolean): Promise<Taken & { kind: 'run' }> {
     const extent = { segment: p.segment, from: p.offset, end: p.end, lastSeq: p.lastSeq };
+    const { rows, bytes, count } = p;
     const firstSeq = first ? await firstDataSeq(this.#read, extent) : 0;
-    return { kind: 'run', firstSeq, seq: p.lastSeq, rows: p.rows, bytes: p.bytes, count: p.count, extent };
+    return { kind: 'run', firstSeq, seq: extent.lastSeq, rows, bytes, count, extent };
   }
 
   /**
