@@ -4,8 +4,11 @@
 /** One row for one table: column name → JSON-serialisable value. Validated before it is queued. */
 export type Row = Record<string, unknown>;
 
-/** JSONEachRow lines: one buffer, or pieces of whole lines in order. */
-export type JsonLines = Buffer | readonly Buffer[];
+/**
+ * JSONEachRow lines: one buffer, or pieces of whole lines in order, in memory or read as they are sent
+ * (a spooled batch read from disk a chunk at a time).
+ */
+export type JsonLines = Buffer | readonly Buffer[] | AsyncIterable<Buffer>;
 
 /** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
 export interface Store {
@@ -15,7 +18,7 @@ export interface Store {
   /**
    * Insert rows already serialised as JSONEachRow lines (what the spool holds), so a flush does not
    * parse and re-serialise them: one buffer, or pieces of whole lines in order (sent as they are where
-   * the store can stream them). Same dedup semantics as insert.
+   * the store can stream them; an iterable is read once). Same dedup semantics as insert.
    */
   insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void>;
   /** Run a SELECT (or any statement returning rows) and return rows as objects. */

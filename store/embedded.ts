@@ -108,7 +108,7 @@ export class EmbeddedStore implements Store {
       // chdb validates identifiers itself and wants them unquoted.
       table: `${this.#database}.${table}`,
       // the engine takes one buffer
-      values: joinedLines(lines),
+      values: await joinedLines(lines),
       format: 'JSONEachRow',
       settings: { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken },
     });

@@ -24,4 +24,4 @@ export {
   type ReadResult,
   type SqlReader,
 } from './reader.ts';
-export { joinedLines } from './sql.ts';
+export { allPieces, joinedLines } from './sql.ts';

@@ -18,34 +18,49 @@ export function rowsToJsonLines(rows: readonly Row[]): Buffer {
 }
 
 /** The lines as one buffer (a store that takes one body whole). */
-export function joinedLines(lines: JsonLines): Buffer {
+export async function joinedLines(lines: JsonLines): Promise<Buffer> {
   if (Buffer.isBuffer(lines)) return lines;
-  const pieces = lines as readonly Buffer[];
+  const pieces = Array.isArray(lines) ? (lines as readonly Buffer[]) : await allPieces(lines);
   return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
 }
 
+/** Every piece of an iterable of them, in order. */
+export async function allPieces(pieces: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const piece of pieces) out.push(piece);
+  return out;
+}
+
 /**
- * The lines as a request body of pieces of about `size` bytes: many small pieces (a batch of single-event
- * appends is tens of thousands) are joined a few at a time, large ones pass as they are, so the whole
- * batch is never copied into one buffer.
+ * The lines as a request body of pieces: small pieces (a batch of single-event appends is tens of
+ * thousands) are joined a few at a time into about `size` bytes, pieces of `size / 8` or more (a
+ * 100-event append, a chunk read back from the spool's files) pass as they are: the batch is never
+ * copied into one buffer, and what is already large is not copied at all (every copy is a fresh buffer
+ * that stays resident until V8 next collects).
  */
-export function* bodyPieces(lines: JsonLines, size = 256 * 1024): Generator<Buffer> {
+export async function* bodyPieces(lines: JsonLines, size = 256 * 1024): AsyncGenerator<Buffer> {
   if (Buffer.isBuffer(lines)) {
     yield lines;
     return;
   }
   let group: Buffer[] = [];
   let bytes = 0;
-  for (const piece of lines as readonly Buffer[]) {
-    if (bytes > 0 && bytes + piece.length > size) {
-      yield group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group, bytes);
-      group = [];
-      bytes = 0;
+  const flush = () => {
+    const joined = group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group, bytes);
+    group = [];
+    bytes = 0;
+    return joined;
+  };
+  for await (const piece of lines) {
+    const large = piece.length >= size / 8;
+    if (bytes > 0 && (large || bytes + piece.length > size)) yield flush();
+    if (large) yield piece;
+    else {
+      group.push(piece);
+      bytes += piece.length;
     }
-    group.push(piece);
-    bytes += piece.length;
   }
-  if (bytes > 0) yield group.length === 1 ? (group[0] as Buffer) : Buffer.concat(group, bytes);
+  if (bytes > 0) yield flush();
 }
 
 export function parseJsonEachRow<T>(text: string): T[] {

@@ -188,10 +188,12 @@ export const Spool = Type.Object(
     }),
     memoryBytes: Type.Integer({
       minimum: 65_536,
-      // 16 MiB: a batch's rows beyond it are read back from the segment files, which the page cache
-      // usually still holds; more only moves memory from the kernel's cache into the process.
+      // 16 MiB: a batch's rows beyond it are read back from the segment files (a chunk at a time, as the
+      // batch is sent), which the page cache usually still holds; more only moves memory from the
+      // kernel's cache into the process.
       default: 16_777_216,
-      description: 'Rows kept in memory across tables; beyond it pending rows are read back from disk.',
+      description:
+        'Rows kept in memory across tables, those of batches being delivered included; beyond it pending rows are read back from disk as their batch is sent.',
     }),
     retryAfterSeconds: Type.Integer({
       minimum: 1,

@@ -53,13 +53,13 @@ export interface SpoolBatch {
   readonly to: number;
   readonly rows: number;
   /**
-   * JSONEachRow lines, one per row, as the spool holds them: one piece per appended record, each whole
-   * lines. Delivery sends the pieces as they are, so a batch is never copied into one buffer on its way
-   * to a ClickHouse server.
+   * The JSONEachRow lines, one per row, in pieces of whole lines, read anew on every call: from memory
+   * where the spool still holds them, otherwise from its files a bounded chunk at a time, so a batch being
+   * sent (up to its maxBytes) is never held in memory whole. The same range yields the same bytes.
    */
-  readonly chunks: readonly Buffer[];
-  /** The same lines joined into one buffer, made on each read (for readers that parse them). */
-  readonly lines: Buffer;
+  pieces(): AsyncIterable<Buffer>;
+  /** The same lines joined into one buffer (for readers that parse the whole batch). */
+  lines(): Promise<Buffer>;
 }
 
 /**

@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { JsonLines, Row, Store } from '../../store/index.ts';
+import { type JsonLines, joinedLines, type Row, type Store } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
@@ -24,7 +24,7 @@ class ScriptedStore implements Store {
   async insertJsonLines(_table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
     this.inserts++;
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    const text = Buffer.concat([lines].flat()).toString();
+    const text = (await joinedLines(lines)).toString();
     if (text.includes('poison'))
       throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
     if (this.tokens.has(opts.dedupToken)) return;

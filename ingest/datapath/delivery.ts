@@ -3,7 +3,7 @@
 // (each with its own deterministic token, so a replay after a crash deduplicates the halves already
 // inserted) until the offending rows stand alone; those go to the dead-letter file.
 
-import { isDataError, type Store } from '../../store/index.ts';
+import { isDataError, type JsonLines, type Store } from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
 import type { TableSettings } from './batching/defaults.ts';
 import { type Clock, sleep } from './clock.ts';
@@ -51,9 +51,11 @@ export class Deliverer {
   }
 
   async deliver(batch: SpoolBatch, settings: TableSettings): Promise<void> {
-    const outcome = await this.#attempt(batch.table, batch.chunks, batch.token, settings);
+    // Every attempt reads the batch anew (from the spool's files where it is not cached): a retry during an
+    // outage holds none of it in memory while it waits.
+    const outcome = await this.#attempt(batch.table, () => batch.pieces(), batch.token, settings);
     if (outcome.ok) return;
-    await this.#isolate(batch, batch.chunks.flatMap(splitLines), settings, outcome.error);
+    await this.#isolate(batch, splitLines(await batch.lines()), settings, outcome.error);
   }
 
   async #isolate(
@@ -79,7 +81,7 @@ export class Deliverer {
       ] as const) {
         const outcome = await this.#attempt(
           batch.table,
-          rows.slice(a, b),
+          () => rows.slice(a, b),
           `${batch.token}/${a}-${b}`,
           settings,
         );
@@ -99,7 +101,7 @@ export class Deliverer {
   /** Inserts until it succeeds or the store calls the data bad; transient failures are retried. */
   async #attempt(
     table: string,
-    lines: readonly Buffer[],
+    lines: () => JsonLines,
     token: string,
     settings: TableSettings,
   ): Promise<Outcome> {
@@ -108,7 +110,7 @@ export class Deliverer {
       try {
         // A data error is the store answering normally: it must not count against the breaker.
         const outcome = await this.#deps.breaker.call(() =>
-          this.#deps.store.insertJsonLines(table, lines, { dedupToken: token }).then(
+          this.#deps.store.insertJsonLines(table, lines(), { dedupToken: token }).then(
             (): Outcome => ({ ok: true }),
             (error: unknown): Outcome => {
               if (isDataError(error)) return { ok: false, error };

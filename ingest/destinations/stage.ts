@@ -155,7 +155,7 @@ class Stage implements DestinationsStage {
     for (const d of this.#destinations) {
       const mark = await d.backlog.fed(batch.table).catch(() => undefined);
       if (mark !== undefined && mark.source === batch.source && batch.to <= mark.to) continue;
-      rows ??= parseLines(batch.lines);
+      rows ??= parseLines(await batch.lines());
       await this.#feed(d, batch, rows);
     }
   }

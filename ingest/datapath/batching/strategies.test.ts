@@ -121,8 +121,8 @@ class FakeLog implements TableLog {
       from: 0,
       to: 0,
       rows: n,
-      chunks: [],
-      lines: Buffer.alloc(0),
+      pieces: async function* () {},
+      lines: async () => Buffer.alloc(0),
     };
   }
   async commit(batch: SpoolBatch): Promise<void> {

@@ -1,17 +1,18 @@
-// A SpoolBatch from the records a log cut: the pieces are kept as they are (never joined on the way to
-// the store); `lines`, for the readers that parse the batch, joins them when read.
+// A SpoolBatch from the pieces a log cut: `pieces` reads them anew on every call (a retry sends the same
+// bytes again), `lines`, for the readers that parse the batch, joins them.
 import { joinedLines } from '../../../store/index.ts';
 import type { SpoolBatch } from '../contract.ts';
 
 export function spoolBatch(
-  fields: Omit<SpoolBatch, 'chunks' | 'lines'>,
-  chunks: readonly Buffer[],
+  fields: Omit<SpoolBatch, 'pieces' | 'lines'>,
+  pieces: () => AsyncIterable<Buffer>,
 ): SpoolBatch {
-  return {
-    ...fields,
-    chunks,
-    get lines() {
-      return joinedLines(chunks);
-    },
+  return { ...fields, pieces, lines: () => joinedLines(pieces()) };
+}
+
+/** Pieces held in memory (a NATS fetch, records the disk log still caches). */
+export function piecesOf(chunks: readonly Buffer[]): () => AsyncIterable<Buffer> {
+  return async function* () {
+    yield* chunks;
   };
 }

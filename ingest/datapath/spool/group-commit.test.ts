@@ -23,7 +23,7 @@ async function readBack(dir: string): Promise<string> {
   const log = await spool.log('events');
   const batch = await log.take({ maxRows: 1000, maxBytes: 1 << 20 });
   await spool.close();
-  return batch?.lines.toString() ?? '';
+  return (await batch?.lines())?.toString() ?? '';
 }
 
 describe('adaptive group commit', () => {
@@ -90,13 +90,13 @@ describe('a batch of many single-row appends', () => {
     const first = await log.take({ maxRows: 15_000, maxBytes: 64 << 20 });
     expect(first?.rows).toBe(15_000);
     expect(log.pending.rows).toBe(5_000);
-    const rows = (first?.lines.toString() ?? '').trimEnd().split('\n');
+    const rows = ((await first?.lines())?.toString() ?? '').trimEnd().split('\n');
     expect(rows[0]).toBe('{"i":0}');
     expect(rows.at(-1)).toBe('{"i":14999}');
     await log.commit(first!);
     const rest = await log.take({ maxRows: 100_000, maxBytes: 64 << 20 });
     expect(rest?.rows).toBe(5_000);
-    expect(rest?.lines.toString().startsWith('{"i":15000}\n')).toBe(true);
+    expect((await rest?.lines())?.toString().startsWith('{"i":15000}\n')).toBe(true);
     expect(log.pending.rows).toBe(0);
     await spool.close();
   });

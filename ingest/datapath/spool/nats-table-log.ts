@@ -11,7 +11,7 @@
 import { headers } from '@nats-io/transport-node';
 import { IngestError } from '../../errors.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
-import { spoolBatch } from './batch.ts';
+import { piecesOf, spoolBatch } from './batch.ts';
 import type { NatsContext } from './nats-context.ts';
 import { countLines } from './table-log.ts';
 
@@ -189,7 +189,7 @@ export class NatsTableLog implements TableLog {
         to: cut.to,
         rows: taken.reduce((n, t) => n + t.rows, 0),
       },
-      taken.map((t) => t.lines),
+      piecesOf(taken.map((t) => t.lines)),
     );
   }
 

@@ -51,7 +51,7 @@ async function readAll(dir: string): Promise<{ seen: number[]; bytes: number }> 
   const bytes = spool.bytes;
   const batch = await log.take({ maxRows: 10_000, maxBytes: 1 << 20 });
   await spool.close();
-  const seen = (batch?.lines.toString().trim().split('\n') ?? []).map(
+  const seen = ((await batch?.lines())?.toString().trim().split('\n') ?? []).map(
     (l) => (JSON.parse(l) as { i: number }).i,
   );
   return { seen, bytes };

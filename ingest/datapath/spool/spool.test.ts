@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { allPieces } from '../../../store/index.ts';
 import { isIngestError } from '../../errors.ts';
 import { DiskSpool, type DiskSpoolOptions } from './disk.ts';
 
@@ -27,10 +28,10 @@ describe('DiskSpool', () => {
     expect(log.pending.rows).toBe(5);
     const a = await log.take({ maxRows: 2, maxBytes: 1 << 20 });
     expect(a?.rows).toBe(2);
-    expect(a?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    expect((await a?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
     await log.commit(a!);
     const b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
-    expect(b?.lines.toString()).toBe('{"i":2}\n{"i":3}\n{"i":4}\n');
+    expect((await b?.lines())?.toString()).toBe('{"i":2}\n{"i":3}\n{"i":4}\n');
     expect(b?.token).toMatch(new RegExp(`^${spool.id}\\.events\\.\\d+-\\d+$`));
     await log.commit(b!);
     expect(log.pending.rows).toBe(0);
@@ -38,38 +39,48 @@ describe('DiskSpool', () => {
     await spool.close();
   });
 
-  it('replays an uncommitted batch after a restart with the same range and token', async () => {
-    const dir = fresh();
-    const first = await open(dir);
-    const log = await first.log('events');
-    for (let i = 0; i < 4; i++) await log.append(lines({ i }), 1);
-    const cut = await log.take({ maxRows: 3, maxBytes: 1 << 20 });
-    await log.append(lines({ i: 4 }), 1);
-    await first.close(); // no commit: as if the process died while inserting
+  // A row cache of 0 bytes keeps every row on disk: the batch is then cut in the middle of a run read back
+  // from the segment file, and the rest starts with a run taken whole.
+  it.each([
+    ['cached', 1 << 20],
+    ['read back from disk', 0],
+  ])(
+    'replays an uncommitted batch after a restart with the same range and token (%s)',
+    async (_what, memoryBytes) => {
+      const dir = fresh();
+      const first = await open(dir, { memoryBytes });
+      const log = await first.log('events');
+      for (let i = 0; i < 4; i++) await log.append(lines({ i }), 1);
+      const cut = await log.take({ maxRows: 3, maxBytes: 1 << 20 });
+      await log.append(lines({ i: 4 }), 1);
+      await first.close(); // no commit: as if the process died while inserting
 
-    const second = await open(dir);
-    expect(second.tables()).toEqual(['events']);
-    const again = await second.log('events');
-    expect(again.pending.rows).toBe(5);
-    const replay = await again.take({ maxRows: 1, maxBytes: 1 });
-    expect(replay?.token).toBe(cut?.token);
-    expect(replay?.lines).toEqual(cut?.lines);
-    await again.commit(replay!);
-    const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(rest?.lines.toString()).toBe('{"i":3}\n{"i":4}\n');
-    await second.close();
-  });
+      const second = await open(dir);
+      expect(second.tables()).toEqual(['events']);
+      const again = await second.log('events');
+      expect(again.pending.rows).toBe(5);
+      const replay = await again.take({ maxRows: 1, maxBytes: 1 });
+      expect(replay?.token).toBe(cut?.token);
+      expect(await replay?.lines()).toEqual(await cut?.lines());
+      await again.commit(replay!);
+      const rest = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
+      expect((await rest?.lines())?.toString()).toBe('{"i":3}\n{"i":4}\n');
+      await second.close();
+    },
+  );
 
-  it('hands a batch over as the appended records, not joined: from memory and read back from disk', async () => {
+  it('hands a batch over without joining it: cached records as they are, the rest as read back from disk', async () => {
     const appended = [lines({ i: 0 }), lines({ i: 1 }, { i: 2 }), lines({ i: 3 })];
     // a 10-byte row cache: the first record (8 bytes) is cached, the rest are read back from the segment
     const spool = await open(fresh(), { memoryBytes: 10 });
     const log = await spool.log('events');
     for (const a of appended) await log.append(a, a.toString().split('\n').length - 1);
     const batch = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
-    expect(batch?.chunks.map((c) => c.toString())).toEqual(appended.map((a) => a.toString()));
-    expect(batch?.chunks[0]).toBe(appended[0]); // the cached record itself, not a copy
-    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
+    const pieces = await allPieces(batch?.pieces() ?? []);
+    expect(pieces[0]).toBe(appended[0]); // the cached record itself, not a copy
+    // the records on disk arrive as one read, their headers taken out
+    expect(pieces.slice(1).map((c) => c.toString())).toEqual(['{"i":1}\n{"i":2}\n{"i":3}\n']);
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
     expect(batch?.rows).toBe(4);
     await spool.close();
   });
@@ -84,7 +95,7 @@ describe('DiskSpool', () => {
     await first.close();
     const second = await open(dir);
     const batch = await (await second.log('events')).take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(batch?.lines.toString()).toBe('{"i":2}\n');
+    expect((await batch?.lines())?.toString()).toBe('{"i":2}\n');
     await second.close();
   });
 
@@ -100,7 +111,7 @@ describe('DiskSpool', () => {
     const again = await second.log('events');
     await again.append(lines({ i: 1 }), 1);
     const batch = await again.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect(batch?.lines.toString()).toBe('{"i":0}\n{"i":1}\n');
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
     await second.close();
   });
 
@@ -138,7 +149,7 @@ describe('DiskSpool', () => {
       b = await log.take({ maxRows: 7, maxBytes: 1 << 20 })
     ) {
       expect(b.rows).toBeLessThanOrEqual(7);
-      for (const line of b.lines.toString().trim().split('\n')) seen.push(JSON.parse(line).i);
+      for (const line of (await b.lines()).toString().trim().split('\n')) seen.push(JSON.parse(line).i);
       await log.commit(b);
     }
     expect(seen).toEqual(Array.from({ length: 40 }, (_v, i) => i));
@@ -190,5 +201,22 @@ describe('DiskSpool', () => {
     expect(b.id).toBe(a.id);
     writeFileSync(join(fresh(), 'x'), '');
     await b.close();
+  });
+
+  it("keeps a batch's cached rows in the memory budget until it is committed", async () => {
+    const row = lines({ i: 0 });
+    const spool = await open(fresh(), { memoryBytes: 2 * row.length });
+    const log = await spool.log('events');
+    await log.append(row, 1);
+    await log.append(row, 1);
+    const batch = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect(spool.memoryBytes).toBe(2 * row.length);
+    await log.append(lines({ i: 1 }), 1); // the budget is still taken: this row goes to disk only
+    expect(spool.memoryBytes).toBe(2 * row.length);
+    await log.commit(batch!);
+    expect(spool.memoryBytes).toBe(0);
+    const rest = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect((await rest?.lines())?.toString()).toBe('{"i":1}\n');
+    await spool.close();
   });
 });

@@ -4,11 +4,14 @@
 // before the insert is sent, and its dedup token is derived from that range. After a crash the same
 // ranges are replayed with the same tokens, so ClickHouse drops what it already has.
 //
-// Bounded memory: rows stay cached in memory only while the shared budget allows; beyond it pending
-// rows are "runs" (a segment offset and a seq range) read back from disk when their batch is cut.
+// Bounded memory: rows stay cached in memory only while the shared budget allows, and a batch's cached
+// rows count against it until the batch is committed; beyond it pending rows are "runs" (a segment offset
+// and a seq range), read back from disk a chunk at a time when their batch is cut and again as it is sent
+// (extent.ts), so neither the cache nor a batch in flight grows with the load.
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { spoolBatch } from './batch.ts';
-import { decodeRecords, jsonPayload, parsePayload, RecordType, type WalRecord } from './record.ts';
+import { type Extent, extentLines, firstDataSeq, recordsIn } from './extent.ts';
+import { jsonPayload, parsePayload, RecordType, type WalRecord } from './record.ts';
 import { listSegments, readSegment } from './segment-files.ts';
 import { type Segment, SegmentWriter, type WriterOptions, type Written } from './segments.ts';
 import { Spare } from './spare.ts';
@@ -53,16 +56,33 @@ interface Run {
 }
 
 type Pending = Cached | Run;
-/** Extra bytes read past the wanted amount, for record headers and interleaved batch markers. */
-const READ_SLACK = 256 * 1024;
 interface Range {
   readonly from: number;
   readonly to: number;
 }
-interface Taken {
-  readonly seq: number;
-  readonly rows: number;
-  readonly lines: Buffer;
+/**
+ * What a take picked from the head: a cached record, or the leading `count` records of a run (its first
+ * Data seq `firstSeq`, its last `seq`), which stay on disk and are read as the batch is sent.
+ */
+type Taken =
+  | Cached
+  | {
+      readonly kind: 'run';
+      readonly firstSeq: number;
+      readonly seq: number;
+      readonly rows: number;
+      readonly bytes: number;
+      readonly count: number;
+      readonly extent: Extent;
+    };
+/** Running totals of a take, and the test a next record must pass (limits, or a replayed boundary). */
+interface Collecting {
+  readonly taken: Taken[];
+  records: number;
+  rows: number;
+  bytes: number;
+  /** Whether the next record (`rows`, `bytes`, after `before` records not yet added) joins the batch. */
+  readonly accepts: (seq: number, rows: number, bytes: number, before?: number) => boolean;
 }
 
 export interface TableLogOptions extends WriterOptions {
@@ -82,6 +102,8 @@ export class DiskTableLog implements TableLog {
   #bytes = 0;
   #oldestAt: number | undefined;
   #committed: number;
+  /** Bytes of cached rows each batch in flight holds (by its last seq), released when it is committed. */
+  readonly #held = new Map<number, number>();
 
   private constructor(
     table: string,
@@ -143,10 +165,11 @@ export class DiskTableLog implements TableLog {
     const first = taken[0];
     const last = taken.at(-1);
     if (!first || !last) return undefined;
-    const range = { from: first.seq, to: last.seq };
+    const range = { from: first.kind === 'run' ? first.firstSeq : first.seq, to: last.seq };
     // The boundary must be durable before the insert leaves: a replay must cut the very same batch.
     if (!replay) await this.#writer.write(RecordType.Cut, jsonPayload(range));
     this.#consume(taken);
+    this.#hold(range.to, taken);
     const rows = taken.reduce((n, t) => n + t.rows, 0);
     return spoolBatch(
       {
@@ -156,11 +179,13 @@ export class DiskTableLog implements TableLog {
         to: range.to,
         rows,
       },
-      taken.map((t) => t.lines),
+      this.#pieces(taken),
     );
   }
 
   async commit(batch: SpoolBatch): Promise<void> {
+    this.#opts.budget.release(this.#held.get(batch.to) ?? 0);
+    this.#held.delete(batch.to);
     this.#committed = Math.max(this.#committed, batch.to);
     if (this.#cuts[0]?.to === batch.to) this.#cuts.shift();
     // Not awaited for correctness: if this record is lost, the batch is replayed with its token and
@@ -173,39 +198,94 @@ export class DiskTableLog implements TableLog {
     await this.#writer.close();
   }
 
-  /** Picks records from the head within the limits (always at least one record). Does not mutate. */
+  /**
+   * Picks records from the head within the limits (always at least one record), or through a replayed
+   * boundary. A run that fits whole is taken as it stands; one that does not is read up to where the
+   * batch ends (a chunk at a time, nothing kept). Does not mutate.
+   */
   async #collect(limits: TakeLimits & { through?: number }): Promise<Taken[]> {
-    const taken: Taken[] = [];
-    let rows = 0;
-    let bytes = 0;
-    const fits = (r: number, b: number) =>
-      taken.length === 0 || (rows + r <= limits.maxRows && bytes + b <= limits.maxBytes);
+    const c: Collecting = {
+      taken: [],
+      records: 0,
+      rows: 0,
+      bytes: 0,
+      accepts: (seq, rows, bytes, before = 0) =>
+        limits.through !== undefined
+          ? seq <= limits.through
+          : c.records + before === 0 ||
+            (c.rows + rows <= limits.maxRows && c.bytes + bytes <= limits.maxBytes),
+    };
+    const fitsWhole = (p: Run) =>
+      limits.through !== undefined
+        ? p.lastSeq <= limits.through
+        : c.rows + p.rows <= limits.maxRows && c.bytes + p.bytes <= limits.maxBytes;
     for (const p of this.#pending) {
-      const before = taken.length;
-      const records =
-        p.kind === 'cached' ? [p] : await this.#readRun(p, Math.min(limits.maxBytes - bytes, 1 << 30));
-      for (const r of records) {
-        if (limits.through !== undefined ? r.seq > limits.through : !fits(r.rows, r.lines.length))
-          return taken;
-        taken.push(r);
-        rows += r.rows;
-        bytes += r.lines.length;
-      }
-      if (p.kind === 'run' && taken.length - before < p.count) return taken;
+      if (p.kind === 'cached') {
+        if (!c.accepts(p.seq, p.rows, p.lines.length)) break;
+        add(c, p, 1, p.lines.length);
+      } else if (p.count > 0 && fitsWhole(p)) {
+        const whole = await this.#wholeRun(p, c.records === 0);
+        add(c, whole, whole.count, whole.bytes);
+      } else if (!(await this.#leadingPart(p, c))) break;
     }
-    return taken;
+    return c.taken;
   }
 
-  /** Reads about `wantBytes` of the run (whole records only; at least one). */
-  async #readRun(run: Run, wantBytes: number): Promise<Taken[]> {
-    const extent = run.end - run.offset;
-    const decoded = decodeData(
-      await this.#writer.read(run.segment, run.offset, Math.min(extent, wantBytes + READ_SLACK)),
-      run,
-    );
-    if (decoded.length > 0 || extent <= wantBytes + READ_SLACK) return decoded;
-    // The first record alone is larger than the slack: read the whole run once.
-    return decodeData(await this.#writer.read(run.segment, run.offset, extent), run);
+  /**
+   * A run taken whole as it stands now (appends may extend it while its first Data seq is read, which
+   * happens only when it starts the batch: the batch's `from`).
+   */
+  async #wholeRun(p: Run, first: boolean): Promise<Taken & { kind: 'run' }> {
+    const extent = { segment: p.segment, from: p.offset, end: p.end, lastSeq: p.lastSeq };
+    const { rows, bytes, count } = p;
+    const firstSeq = first ? await firstDataSeq(this.#read, extent) : 0;
+    return { kind: 'run', firstSeq, seq: extent.lastSeq, rows, bytes, count, extent };
+  }
+
+  /**
+   * Adds the leading records of a run that the batch accepts, read from disk; true when that was the
+   * whole run (the batch may go on with the next pending entry).
+   */
+  async #leadingPart(p: Run, c: Collecting): Promise<boolean> {
+    const part = { firstSeq: 0, seq: 0, rows: 0, bytes: 0, count: 0, end: p.offset };
+    for await (const r of recordsIn(this.#read, { segment: p.segment, from: p.offset, end: p.end })) {
+      if (r.type !== RecordType.Data) continue;
+      const rows = countLines(r.payload);
+      const bytes = part.bytes + r.payload.length;
+      if (r.seq > p.lastSeq || !c.accepts(r.seq, part.rows + rows, bytes, part.count)) break;
+      part.firstSeq ||= r.seq;
+      part.seq = r.seq;
+      part.rows += rows;
+      part.bytes += r.payload.length;
+      part.count++;
+      part.end = r.offset + r.size;
+    }
+    if (part.count > 0) {
+      const extent = { segment: p.segment, from: p.offset, end: part.end, lastSeq: part.seq };
+      add(c, { kind: 'run', ...part, extent }, part.count, part.bytes);
+    }
+    return part.count === p.count;
+  }
+
+  readonly #read = (segment: number, offset: number, maxBytes: number): Promise<Buffer> =>
+    this.#writer.read(segment, offset, maxBytes);
+
+  /** The batch's lines in order: cached records as they are, runs read from disk as they are sent. */
+  #pieces(taken: readonly Taken[]): () => AsyncIterable<Buffer> {
+    const read = this.#read;
+    const sources = taken.map((t) => (t.kind === 'cached' ? t.lines : t.extent));
+    return async function* () {
+      for (const source of sources)
+        if (Buffer.isBuffer(source)) yield source;
+        else yield* extentLines(read, source);
+    };
+  }
+
+  /** The batch's cached rows stay in the memory budget until it is committed. */
+  #hold(to: number, taken: readonly Taken[]): void {
+    let bytes = 0;
+    for (const t of taken) if (t.kind === 'cached') bytes += t.lines.length;
+    if (bytes > 0) this.#held.set(to, bytes);
   }
 
   /**
@@ -214,28 +294,21 @@ export class DiskTableLog implements TableLog {
    * each time (a batch of 100,000 single-row appends took seconds).
    */
   #consume(taken: Taken[]): void {
-    let i = 0;
     let head = 0;
-    while (i < taken.length && head < this.#pending.length) {
+    for (const t of taken) {
       const p = this.#pending[head] as Pending;
-      if (p.kind === 'cached') {
-        this.#opts.budget.release(p.lines.length);
-        this.#account(p.rows, p.lines.length);
+      if (t.kind === 'cached') {
+        this.#account(t.rows, t.lines.length);
         head++;
-        i++;
         continue;
       }
-      while (i < taken.length && p.count > 0 && (taken[i]?.seq ?? Infinity) <= p.lastSeq) {
-        const t = taken[i] as Taken & { next?: number };
-        p.count--;
-        p.rows -= t.rows;
-        p.bytes -= t.lines.length;
-        p.offset = t.next ?? p.offset;
-        this.#account(t.rows, t.lines.length);
-        i++;
-      }
-      if (p.count > 0) break;
-      head++;
+      const run = p as Run;
+      run.count -= t.count;
+      run.rows -= t.rows;
+      run.bytes -= t.bytes;
+      run.offset = t.extent.end;
+      this.#account(t.rows, t.bytes);
+      if (run.count === 0) head++;
     }
     this.#pending.splice(0, head);
     this.#oldestAt = this.#pending[0]?.at;
@@ -279,25 +352,12 @@ export class DiskTableLog implements TableLog {
   }
 }
 
-/** Data records of a run from a buffer read at run.offset; `next` is the offset after each record. */
-function decodeData(buf: Buffer, run: Run): (Taken & { next: number })[] {
-  const out: (Taken & { next: number })[] = [];
-  for (const r of decodeRecordsAt(buf, run.offset)) {
-    if (r.type !== RecordType.Data) continue;
-    if (r.seq > run.lastSeq) break;
-    out.push({
-      seq: r.seq,
-      rows: countLines(r.payload),
-      // A view of the buffer read (about one batch in size, so keeping it while the batch lives costs
-      // no more than a copy would).
-      lines: r.payload,
-      next: r.offset + r.size,
-    });
-  }
-  return out;
+function add(c: Collecting, t: Taken, records: number, bytes: number): void {
+  c.taken.push(t);
+  c.records += records;
+  c.rows += t.rows;
+  c.bytes += bytes;
 }
-
-const decodeRecordsAt = (buf: Buffer, base: number) => decodeRecords(buf, base).records;
 
 export function countLines(lines: Buffer): number {
   let n = 0;

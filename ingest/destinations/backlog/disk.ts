@@ -59,7 +59,9 @@ export async function openDiskBacklog(o: DiskBacklogOptions): Promise<Backlog> {
     },
     async next(limits: TakeLimits) {
       const batch = await log.take(limits);
-      return batch === undefined ? undefined : ({ lines: batch.lines, rows: batch.rows, batch } as Slice);
+      return batch === undefined
+        ? undefined
+        : ({ lines: await batch.lines(), rows: batch.rows, batch } as Slice);
     },
     done: (taken) => log.commit((taken as Slice).batch),
     keepAlive: () => undefined,

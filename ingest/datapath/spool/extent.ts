@@ -1,0 +1,85 @@
+// Pending rows of a table log that are not held in memory: a stretch of one segment file, read a bounded
+// chunk at a time, both when a batch is cut (to find where it ends and count its rows) and when it is
+// sent (the pieces go to the store as they are read). Nothing reads more than a chunk (or one record
+// larger than that) at once, so a batch of up to its maxBytes never sits in memory whole.
+import { decodeRecords, HEADER_BYTES, RecordType, type WalRecord } from './record.ts';
+
+/** Bytes read at once; a larger record is read whole on its own. */
+export const READ_CHUNK = 1024 * 1024;
+
+/** Reads `maxBytes` of a segment from `offset` (fewer at the end of the file). */
+export type SegmentRead = (segment: number, offset: number, maxBytes: number) => Promise<Buffer>;
+
+/** Data records of `segment` in [from, end) up to `lastSeq`; markers of batches in between are skipped. */
+export interface Extent {
+  readonly segment: number;
+  readonly from: number;
+  readonly end: number;
+  readonly lastSeq: number;
+}
+
+/** Every record of [from, end), in order, read `chunkBytes` at a time. */
+export async function* recordsIn(
+  read: SegmentRead,
+  x: Omit<Extent, 'lastSeq'>,
+  chunkBytes = READ_CHUNK,
+): AsyncGenerator<WalRecord> {
+  for await (const { records } of chunksIn(read, x, chunkBytes)) yield* records;
+}
+
+/** The extent a chunk at a time: each read with the whole records it holds (views of it). */
+async function* chunksIn(
+  read: SegmentRead,
+  x: Omit<Extent, 'lastSeq'>,
+  chunkBytes: number,
+): AsyncGenerator<{ chunk: Buffer; records: WalRecord[] }> {
+  for (let at = x.from; at < x.end; ) {
+    let chunk = await read(x.segment, at, Math.min(chunkBytes, x.end - at));
+    let records = decodeRecords(chunk, at).records;
+    if (records.length === 0) {
+      chunk = await readWhole(read, x.segment, at, chunk);
+      records = decodeRecords(chunk, at).records;
+    }
+    const last = records.at(-1);
+    // Everything in the extent was written and decoded before; a record that no longer decodes is damage.
+    if (!last) throw new Error(`spool: unreadable record in segment ${x.segment} at offset ${at}`);
+    yield { chunk, records };
+    at = last.offset + last.size;
+  }
+}
+
+/** The one record at `at` that is larger than the chunk read: its header says how large. */
+async function readWhole(read: SegmentRead, segment: number, at: number, chunk: Buffer): Promise<Buffer> {
+  if (chunk.length < HEADER_BYTES) return chunk;
+  return read(segment, at, HEADER_BYTES + chunk.readUInt32LE(0));
+}
+
+/**
+ * The rows' lines of an extent, one piece per chunk read: the Data payloads are moved together inside
+ * the chunk (over the record headers and batch markers between them), so what goes to the store is the
+ * read itself, neither copied again nor cut into a piece per record.
+ */
+export async function* extentLines(read: SegmentRead, x: Extent): AsyncGenerator<Buffer> {
+  for await (const { chunk, records } of chunksIn(read, x, READ_CHUNK)) {
+    let used = 0;
+    let past = false;
+    for (const r of records) {
+      if (r.type !== RecordType.Data) continue;
+      if (r.seq > x.lastSeq) {
+        past = true;
+        break;
+      }
+      const start = r.payload.byteOffset - chunk.byteOffset;
+      chunk.copyWithin(used, start, start + r.payload.length);
+      used += r.payload.length;
+    }
+    if (used > 0) yield chunk.subarray(0, used);
+    if (past) return;
+  }
+}
+
+/** The seq of the extent's first Data record (a batch's `from`), read with a small read. */
+export async function firstDataSeq(read: SegmentRead, x: Extent): Promise<number> {
+  for await (const r of recordsIn(read, x, 64 * 1024)) if (r.type === RecordType.Data) return r.seq;
+  throw new Error(`spool: no data record in segment ${x.segment} from offset ${x.from}`);
+}
