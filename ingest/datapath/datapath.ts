@@ -192,16 +192,18 @@ class Pipeline implements DataPath {
   async settled(tables?: readonly string[]): Promise<void> {
     const since = this.#deps.clock.now();
     const asked = (table: string) => tables === undefined || tables.includes(table);
-    // First every row appended by then leaves the spool's pending rows (committed, or cut into a batch);
-    // then the batches in flight at that moment, which hold whatever of them is not committed yet, end.
-    for (;;) {
+    // First every row appended by then leaves the spool's pending rows (a take cuts them into a batch);
+    // then the batches in flight at that moment, which hold whatever of them is not stored yet, end.
+    // Each look starts a task of its own: a batch whose take has returned is then already in delivery.
+    let inFlight: Promise<void>[] | undefined;
+    for (let wait = 0; inFlight === undefined; wait = SETTLE_CHECK_MS) {
+      // a commit has no event to wait on; what is looked at is cheap (a field per table)
+      await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, wait));
       // once draining, what the spool still holds is the next start's, and its logs close
       if (this.#draining) throw new IngestError('NOT_READY');
-      if (this.#noPendingSince(since, asked)) break;
-      // a commit has no event to wait on; what is checked is cheap (a field per table)
-      await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, SETTLE_CHECK_MS));
+      if (this.#noPendingSince(since, asked))
+        inFlight = [...this.#deliveries].filter(([table]) => asked(table)).flatMap(([, d]) => [...d]);
     }
-    const inFlight = [...this.#deliveries].filter(([table]) => asked(table)).flatMap(([, d]) => [...d]);
     const ended = await Promise.allSettled(inFlight);
     // a delivery ends unsuccessfully only when it is aborted: the data path is draining
     if (ended.some((e) => e.status === 'rejected')) throw new IngestError('NOT_READY');
