@@ -57,8 +57,17 @@ function parseFrom(urlfrom: string): { host: string; slug: string } {
 
 function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: LinkCache) {
   const now = deps.now ?? Date.now;
+  const hosts = deps.config.domains.shortLinkHosts.map((h) => h.toLowerCase());
   const create = async (who: Principal, body: CreateBody) => {
     const { host, slug } = parseFrom(body.urlfrom);
+    // links resolve only on the configured hosts: one elsewhere would be stored and never answered
+    if (!hosts.includes(host)) {
+      const configured = hosts.length === 0 ? 'none is configured' : `configured: ${hosts.join(', ')}`;
+      throw new IngestError(
+        'BAD_REQUEST',
+        `urlfrom's host ${host} is not a short-link host (domains.shortLinkHosts; ${configured})`,
+      );
+    }
     const to = linkTarget(body.urlto);
     if (to === undefined) {
       throw new IngestError(

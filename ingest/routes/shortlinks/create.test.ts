@@ -1,0 +1,45 @@
+// Creating a short link: its host must be one the ingest answers short links on, or the link would be
+// stored and never resolve. Through inject() on the data path TEST DOUBLE.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../app.ts';
+import { newApiKey } from '../../auth/api-keys.ts';
+import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
+import { TEST_OID, testDeps } from '../../testing/deps.ts';
+
+let app: FastifyInstance;
+let dp: DataPathDouble;
+let authorization = '';
+beforeAll(async () => {
+  const k = await newApiKey(TEST_OID, 'acme');
+  authorization = `Bearer ${k.key}`;
+  dp = createDataPathDouble();
+  // testDeps configures go.example as the short-link host
+  app = await buildApp(await testDeps(dp, {}, { keys: [k.entry] }));
+});
+afterAll(() => app.close());
+
+const create = (urlfrom: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/tr/v1/rpi/redirect',
+    headers: { authorization },
+    payload: { urlfrom, urlto: 'https://example.com/landing' },
+  });
+
+describe('POST /tr/v1/rpi/redirect', () => {
+  it('creates a link on a short-link host, in any case', async () => {
+    expect((await create('GO.example/spring')).statusCode).toBe(201);
+    expect(dp.table('redirects').map((r) => r.urlfrom)).toEqual(['go.example/spring']);
+  });
+
+  it('refuses a host the ingest does not answer short links on, naming the setting', async () => {
+    const res = await create('elsewhere.example/spring');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: expect.stringMatching(/elsewhere\.example .*domains\.shortLinkHosts; configured: go\.example/),
+    });
+    expect(dp.table('redirects')).toHaveLength(1);
+  });
+});
