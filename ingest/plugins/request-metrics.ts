@@ -8,10 +8,10 @@ import type { FastifyInstance, FastifyReply, onResponseHookHandler, RouteOptions
 import type { TallyCell } from '../tally.ts';
 import type { Metrics } from './metrics.ts';
 
-type Record = (method: string, reply: FastifyReply) => void;
+type Recorder = (method: string, reply: FastifyReply) => void;
 
 /** The recorder of one route: a tally cell per method and status, made on first use. */
-function routeRecorder(metrics: Metrics, route: string): Record {
+function routeRecorder(metrics: Metrics, route: string): Recorder {
   const duration = metrics.duration.labels({ route });
   const cells = new Map<string, Map<number, TallyCell>>();
   const cell = (method: string, status: number) => {
