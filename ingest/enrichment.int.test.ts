@@ -25,12 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(live.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  live.post(path, body, headers);
 const row = (ename: string) => async () =>
   (
     await live.rows<Record<string, unknown>>('SELECT * FROM events WHERE ename = {e:String}', { e: ename })

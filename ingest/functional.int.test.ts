@@ -34,12 +34,7 @@ beforeAll(async () => {
 afterAll(() => live.close());
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(live.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    redirect: 'manual',
-  });
+  live.post(path, body, headers);
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(live.url + path, { headers, redirect: 'manual' });
 const count = async (sql: string, params?: Record<string, unknown>) =>

@@ -3,7 +3,7 @@
 // landed after it (until a later pass, if the store was back by then). It is done only once the rows
 // acknowledged before it are stored and erased. Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Live, startLive } from '../testing/live.ts';
+import { type Live, setCookies, startLive } from '../testing/live.ts';
 
 let live: Live;
 beforeAll(async () => {
@@ -12,23 +12,15 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(live.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-const cookies = (res: Response): Record<string, string> =>
-  Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]?.split('=') ?? []));
 const status = async (id: string) =>
   ((await (await fetch(`${live.url}/tr/v1/ppi/forget/${id}`)).json()) as { status: string }).status;
 
 describe('an erase request while the visitor’s events are still spooled', () => {
   it('is done only after those events are stored, and erases them', async () => {
-    const visit = await post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
-    const { vid, vtok } = cookies(visit);
+    const visit = await live.post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid, vtok } = setCookies(visit);
     expect(vid).toMatch(/^[0-9a-f-]{36}$/);
-    const res = await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=${vtok}` });
+    const res = await live.post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=${vtok}` });
     expect(res.status).toBe(202);
     const { request_id } = (await res.json()) as { request_id: string };
     expect(await status(request_id)).toBe('pending');

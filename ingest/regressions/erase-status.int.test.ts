@@ -3,22 +3,13 @@
 // replica answering the GET) `GET /ppi/forget/<id>` said "no such erase request", and until then the log of
 // requests kept the id of the person who asked to be forgotten. Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Live, startLive } from '../testing/live.ts';
+import { type Live, setCookies, startLive } from '../testing/live.ts';
 
 let live: Live;
 beforeAll(async () => {
   live = await startLive();
 });
 afterAll(() => live.close());
-
-const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(live.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-const cookies = (res: Response): Record<string, string> =>
-  Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]?.split('=') ?? []));
 
 /** The status as stored (what a restarted process or another replica answers), or undefined. */
 const storedStatus = async (id: string) =>
@@ -29,7 +20,7 @@ const storedStatus = async (id: string) =>
   )[0]?.status;
 
 async function forget(vid: string, vtok: string): Promise<string> {
-  const res = await post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=${vtok}` });
+  const res = await live.post('/tr/v1/ppi/forget', { vid }, { cookie: `vid=${vid}; vtok=${vtok}` });
   expect(res.status).toBe(202);
   const { request_id } = (await res.json()) as { request_id: string };
   await expect.poll(() => storedStatus(request_id), { timeout: 20_000 }).toBe('done');
@@ -38,8 +29,8 @@ async function forget(vid: string, vtok: string): Promise<string> {
 
 describe('an erase request and its status', () => {
   it('keep the stored status after the visitor is erased again, and never name the visitor', async () => {
-    const visit = await post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
-    const { vid, vtok } = cookies(visit);
+    const visit = await live.post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid, vtok } = setCookies(visit);
     expect(vid).toMatch(/^[0-9a-f-]{36}$/);
     const first = await forget(vid ?? '', vtok ?? '');
     // a second erasure of the same visitor (or the later pass that catches rows still in flight) erases

@@ -3,7 +3,7 @@
 // a consent is unauthenticated, so it returns the consent only, not the row's IP, IP hash or user agent.
 // Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Live, startLive } from '../testing/live.ts';
+import { type Live, setCookies, startLive } from '../testing/live.ts';
 
 let live: Live;
 beforeAll(async () => {
@@ -11,14 +11,9 @@ beforeAll(async () => {
 });
 afterAll(() => live.close());
 
-const post = (path: string, body: object, headers: Record<string, string> = {}) =>
-  fetch(live.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-const cookies = (res: Response): Record<string, string> =>
-  Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]?.split('=') ?? []));
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  live.post(path, body, headers);
+const cookies = setCookies;
 
 describe('POST /ppi/forget', () => {
   it('refuses a visitor cookie set by the caller (erasing someone else by their vid)', async () => {

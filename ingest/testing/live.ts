@@ -32,6 +32,8 @@ export interface Live {
   /** The directory holding the store, spool and state: pass it to startLive to restart. */
   readonly dir: string;
   rows<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** POSTs `body` as JSON to `path` over real HTTP (redirects are answered, not followed). */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Stops the server, then the data path: what is not delivered within the deadline stays spooled. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -61,9 +63,20 @@ export async function startLive(
     runtime,
     dir,
     rows: (sql, params) => store.query(sql, params),
+    post: (path, body, headers = {}) =>
+      fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+      }),
     async close(deadlineMs = 5000) {
       await app.close();
       await runtime.close(deadlineMs);
     },
   };
 }
+
+/** The cookies a response sets, by name (their values only). */
+export const setCookies = (res: Response): Record<string, string> =>
+  Object.fromEntries(res.headers.getSetCookie().map((c) => c.split(';')[0]?.split('=') ?? []));
