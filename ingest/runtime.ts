@@ -35,6 +35,7 @@ export function openDataPath(
   config: Config,
   registry?: Registry,
   consumer?: BatchConsumer,
+  log?: Log,
 ): Promise<DataPath> {
   const input = {
     store: config.store,
@@ -46,6 +47,8 @@ export function openDataPath(
   return createDataPath(input, {
     ...(registry === undefined ? {} : { registry }),
     ...(consumer === undefined ? {} : { consumer }),
+    // a failed insert (retried) or a failed batch cut: without this only metrics would tell why
+    ...(log === undefined ? {} : { onError: (err: unknown) => log('data path', err) }),
   });
 }
 
@@ -138,7 +141,7 @@ export async function createRuntime(
           { registry, log },
         )
       : undefined;
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations));
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log));
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);

@@ -187,6 +187,24 @@ describe('createDataPath (scripted store)', () => {
     await refused;
   });
 
+  it('tells onError why an insert failed each time it is retried (a metric alone says only how often)', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const errors: string[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const dp = await createDataPath(
+      config(dir, { batching: { tables: { events: { strategy: 'immediate' } } } }),
+      { store, migrate: false, onError: (err) => errors.push((err as Error).message) },
+    );
+    await dp.append('events', [event(1)]);
+    await until(() => errors.length >= 2, 'two failed attempts');
+    expect(errors[0]).toBe('insert into events failed (attempt 1), retried: connect ECONNREFUSED');
+    expect(errors[1]).toMatch(/^insert into events failed \(attempt 2\)/);
+    store.down = false;
+    await until(() => store.rows.length === 1, 'delivery after the outage');
+    await dp.close(1000);
+  });
+
   it('answers OVERLOADED with a retry-after when the spool is full', async () => {
     const store = new ScriptedStore();
     store.down = true;

@@ -142,6 +142,7 @@ class Pipeline implements DataPath {
       deadLetters: this.#deadLetters,
       metrics: this.#metrics,
       maxBackoffMs: breaker.maxOpenMs,
+      ...(deps.onError === undefined ? {} : { onError: deps.onError }),
     });
     this.#gate = new FlushGate(config.batching.maxConcurrentFlushes);
     this.#metrics.bind({

@@ -27,6 +27,8 @@ export interface DelivererDeps {
   readonly random?: () => number;
   /** The longest wait between two attempts of the same batch (the breaker's longest open period). */
   readonly maxBackoffMs: number;
+  /** Told of every failed attempt that is retried: its reason is otherwise only a metric's count. */
+  readonly onError?: (err: unknown) => void;
 }
 
 type Outcome = { ok: true } | { ok: false; error: unknown };
@@ -125,6 +127,11 @@ export class Deliverer {
           continue;
         }
         this.#deps.metrics.storeErrors.inc({ table });
+        this.#deps.onError?.(
+          new Error(`insert into ${table} failed (attempt ${attempt + 1}), retried: ${reason(err)}`, {
+            cause: err,
+          }),
+        );
         await this.#wait(this.#backoff(attempt++, settings));
       }
     }
@@ -142,6 +149,8 @@ export class Deliverer {
     if (this.#isAborted) throw new DeliveryAborted();
   }
 }
+
+const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** JSONEachRow lines (each ends with \n; JSON text never contains a raw newline). */
 export function splitLines(lines: Buffer): Buffer[] {

@@ -42,6 +42,8 @@ export interface Live {
 export async function startLive(
   config: Record<string, unknown> = {},
   dir: string = mkdtempSync(join(tmpdir(), 'ingest-live-')),
+  /** What the runtime reports (a failed insert, retried); nothing by default. */
+  log?: (msg: string, err?: unknown) => void,
 ): Promise<Live> {
   const tables = Object.fromEntries(FAST_TABLES.map((t) => [t, { strategy: 'immediate' }]));
   const cfg = parseConfig({
@@ -51,7 +53,7 @@ export async function startLive(
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 25 }, ...tables } },
     ...config,
   });
-  const runtime = await createRuntime(cfg);
+  const runtime = await createRuntime(cfg, log === undefined ? {} : { log });
   const app = await buildApp(runtime.deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
