@@ -224,13 +224,8 @@ class Pipeline implements DataPath {
   /** Runs one batch's delivery, known to settled() while it runs. */
   #tracked(table: string, deliver: () => Promise<void>): Promise<void> {
     const running = deliver();
-    let set = this.#deliveries.get(table);
-    if (set === undefined) {
-      set = new Set();
-      this.#deliveries.set(table, set);
-    }
-    const deliveries = set;
-    deliveries.add(running);
+    const deliveries = this.#deliveries.get(table) ?? new Set<Promise<void>>();
+    this.#deliveries.set(table, deliveries.add(running));
     const forget = () => deliveries.delete(running);
     running.then(forget, forget);
     return running;
