@@ -1,10 +1,11 @@
 // The embedded store (the default): a chdb Session on a local directory. Everything goes
 // through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
+import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
 /**
  * The engine's server settings (its defaults are sized for a dedicated analytics server, not for a
@@ -68,34 +69,57 @@ function lockedOr(err: unknown, path: string): unknown {
   );
 }
 
+/**
+ * Data directories this process's engine has opened: the engine stays bound to its directory after a
+ * session closes, so its status file names this process, and its files are never repaired under it.
+ */
+const bound = new Set<string>();
+
+/**
+ * A chdb session on `path` (the store's, or the reader's second connection). The first in this process
+ * first forgets the inserts a killed process left torn: the engine reads its deduplication records once,
+ * when it loads the tables.
+ */
+export async function openEngineSession(
+  path: string,
+  connectionArgs: readonly string[],
+): Promise<{ session: Session; torn: readonly TornInsert[] }> {
+  // read when the engine loads, so set before its first import
+  process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
+  const { Session } = await import('chdb');
+  mkdirSync(path, { recursive: true });
+  const torn = bound.has(resolve(path)) ? [] : forgetTornInserts(path);
+  // chdb binds one data directory per process (its README): a second path throws here, and a directory
+  // another process holds throws EmbeddedStoreLocked.
+  try {
+    const session = new Session(path, { connectionArgs: [...connectionArgs] });
+    bound.add(resolve(path));
+    return { session, torn };
+  } catch (err) {
+    throw lockedOr(err, path);
+  }
+}
+
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
+  /** Inserts a killed process left half-committed, forgotten before the engine opened (torn-inserts.ts). */
+  readonly tornInserts: readonly TornInsert[];
   readonly #session: Session;
   readonly #database: string;
 
-  private constructor(session: Session, database: string) {
+  private constructor(session: Session, database: string, tornInserts: readonly TornInsert[]) {
     this.#session = session;
     this.#database = database;
+    this.tornInserts = tornInserts;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    // read when the engine loads, so set before its first import
-    process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
-    const { Session } = await import('chdb');
-    mkdirSync(opts.path, { recursive: true });
-    // chdb binds one data directory per process (its README): a second path throws here, and a directory
-    // another process holds throws EmbeddedStoreLocked.
-    let session: Session;
-    try {
-      session = new Session(opts.path, { connectionArgs: [...ENGINE_ARGS] });
-    } catch (err) {
-      throw lockedOr(err, opts.path);
-    }
+    const { session, torn } = await openEngineSession(opts.path, ENGINE_ARGS);
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);
-    return new EmbeddedStore(session, opts.database);
+    return new EmbeddedStore(session, opts.database, torn);
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {

@@ -5,9 +5,9 @@
 // the limits cannot be raised from a query. chdb runs each connection's statements one after another, so
 // reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
 // connection runs one read at a time and refuses more than `maxQueued` waiting.
-import { mkdirSync } from 'node:fs';
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
+import { openEngineSession } from './embedded.ts';
 import { parseJsonEachRow } from './sql.ts';
 
 export interface ReadLimits {
@@ -100,9 +100,7 @@ function connectionArgs(limits: ReadLimits): string[] {
 
 /** Opens the read-only connection; the writer (the data path's store) has created the database. */
 export async function openReader(opts: ReaderOptions): Promise<SqlReader> {
-  const { Session } = await import('chdb');
-  mkdirSync(opts.path, { recursive: true });
-  const session = new Session(opts.path, { connectionArgs: connectionArgs(opts.limits) });
+  const { session } = await openEngineSession(opts.path, connectionArgs(opts.limits));
   const info = await session.queryAsync('SELECT timezone() AS tz, version() AS v', { format: 'JSONEachRow' });
   const [about] = parseJsonEachRow<{ tz: string; v: string }>(info.text());
   return new Reader(session, opts, about?.tz ?? 'UTC', about?.v ?? 'unknown');
