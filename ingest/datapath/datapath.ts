@@ -21,7 +21,7 @@ import {
   type Retention,
   type RollupRules,
 } from '../../schema/index.ts';
-import { createStore, type Row, type Store } from '../../store/index.ts';
+import { createStore, EmbeddedStore, type Row, type Store } from '../../store/index.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
@@ -63,6 +63,7 @@ export interface DataPathOptions {
 export async function createDataPath(config: DataPathConfig, opts: DataPathOptions = {}): Promise<DataPath> {
   const clock = opts.clock ?? systemClock;
   const store = opts.store ?? (await createStore(config.store));
+  reportTornInserts(store, opts.onError);
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
     const { retention, rollups } = config;
@@ -84,6 +85,17 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
   return path;
+}
+
+/** Said once at start: a killed run left inserts half-committed; the spool's replay now stores them. */
+function reportTornInserts(store: Store, onError: ((err: unknown) => void) | undefined): void {
+  if (!(store instanceof EmbeddedStore) || store.tornInserts.length === 0) return;
+  const parts = store.tornInserts.map((t) => `${t.table} ${t.part}`).join(', ');
+  onError?.(
+    new Error(
+      `the previous run was killed while the embedded engine committed ${parts}: its deduplication records of them were dropped, so the batches the spool replays are stored`,
+    ),
+  );
 }
 
 interface PipelineDeps extends DataPathOptions {

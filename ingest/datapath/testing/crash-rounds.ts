@@ -18,6 +18,9 @@ export interface CrashRounds {
 
 export async function crashRounds(o: CrashRounds): Promise<{ count: number; uniq: number; max: number }> {
   let acked = -1;
+  // What each round did, printed with the missing and doubled rows when the count is wrong: a rare
+  // failure must explain itself from the one run that showed it.
+  const rounds: { resumed: number; killedAfterAck: number }[] = [];
   for (let round = 0; round < o.kills; round++) {
     const child = o.ingest();
     const resumed = Number((await child.next((m) => 'resume' in m)).resume);
@@ -33,13 +36,16 @@ export async function crashRounds(o: CrashRounds): Promise<{ count: number; uniq
     await child.exited;
     const acks = child.messages.filter((m) => typeof m.ack === 'number').map((m) => Number(m.ack));
     acked = Math.max(acked, ...acks);
+    rounds.push({ resumed, killedAfterAck: Math.max(-1, ...acks) });
   }
   const last = o.ingest();
   expect(Number((await last.next((m) => 'resume' in m)).resume)).toBeGreaterThanOrEqual(acked);
   await last.next((m) => m.done === true);
   await last.exited;
   const count = runChild(['count', o.dir], o.script);
-  const result = await count.next((m) => 'count' in m);
+  const result = (await count.next((m) => 'count' in m)) as { count: number; uniq: number; max: number };
   await count.exited;
-  return result as { count: number; uniq: number; max: number };
+  if (result.count !== o.n || result.uniq !== o.n)
+    console.error(`crash rounds ${JSON.stringify(rounds)}; stored rows: ${count.stderr().trim()}`);
+  return result;
 }
