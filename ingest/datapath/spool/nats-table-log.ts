@@ -35,6 +35,8 @@ interface Stored {
 }
 /** An acknowledged append (or the recovered backlog) not yet cut into a batch. */
 interface Pending {
+  /** Counts the entries ever pushed: which of them a read that began after them must have seen. */
+  readonly n: number;
   readonly seq: number;
   readonly at: number;
   readonly rows: number;
@@ -49,6 +51,7 @@ export class NatsTableLog implements TableLog {
   #rows = 0;
   #bytes = 0;
   #published = 0;
+  #pushed = 0;
 
   constructor(table: string, ctx: NatsContext, recovered?: { messages: number; lastSeq: number }) {
     this.table = table;
@@ -106,11 +109,15 @@ export class NatsTableLog implements TableLog {
     const last = entry && entry.operation === 'PUT' ? (entry.json<Cut>() as Cut | undefined) : undefined;
     const cut = last?.epoch === this.#ctx.epoch ? last : undefined;
     if (cut && (await this.#uncommitted(cut))) return this.#batch(cut, await this.#replay(cut));
+    const before = this.#pushed;
     const taken = await this.#read(cut ? cut.to + 1 : 1, limits);
     const first = taken[0];
     const lastTaken = taken.at(-1);
     if (!first || !lastTaken) {
-      this.#consume(Infinity); // delivered elsewhere (another instance), or nothing left
+      // What was acknowledged before the read began was stored before it: a batch holds it (another
+      // instance's, or ours, acknowledged late), or it is gone. An append acknowledged while the read ran
+      // may have been stored after it looked: it stays pending, or a drain would stop short of it.
+      this.#forgetPushedThrough(before);
       return undefined;
     }
     const next: Cut = { epoch: this.#ctx.epoch, from: first.seq, to: lastTaken.seq };
@@ -193,19 +200,26 @@ export class NatsTableLog implements TableLog {
     );
   }
 
-  #push(p: Pending): void {
-    this.#pending.push(p);
+  #push(p: Omit<Pending, 'n'>): void {
+    this.#pending.push({ ...p, n: ++this.#pushed });
     this.#rows += p.rows;
     this.#bytes += p.bytes;
   }
 
   /** Forgets the local accounting of appends through `seq` (they are cut into a batch). */
   #consume(seq: number): void {
-    while (this.#pending.length > 0 && (this.#pending[0] as Pending).seq <= seq) {
-      const p = this.#pending.shift() as Pending;
-      this.#rows -= p.rows;
-      this.#bytes -= p.bytes;
-    }
+    while (this.#pending.length > 0 && (this.#pending[0] as Pending).seq <= seq) this.#forgetFirst();
+  }
+
+  /** Forgets the entries pushed up to the `n`th. */
+  #forgetPushedThrough(n: number): void {
+    while (this.#pending.length > 0 && (this.#pending[0] as Pending).n <= n) this.#forgetFirst();
+  }
+
+  #forgetFirst(): void {
+    const p = this.#pending.shift() as Pending;
+    this.#rows -= p.rows;
+    this.#bytes -= p.bytes;
   }
 
   #overloaded(cause: unknown): IngestError {

@@ -1,0 +1,146 @@
+// One table's log of the JetStream spool against a real nats-server, its reads of the stream and its
+// publish acknowledgements held at chosen moments (the real clients, wrapped): what the log counts as
+// pending must be what the stream holds and no batch does, whatever an append does while a batch is cut.
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
+import { NatsSpool } from './nats.ts';
+import { NatsTableLog } from './nats-table-log.ts';
+
+const connections: NatsConnection[] = [];
+afterAll(async () => {
+  for (const nc of connections) await nc.close();
+});
+
+const LIMITS = { maxRows: 1000, maxBytes: 1_048_576 };
+const line = (i: number) => Buffer.from(`{"eid":"${i}"}\n`);
+
+interface Pauses {
+  /** Called by a batch read once it has the stream's answer, before the log sees it. */
+  readonly duringRead?: () => Promise<void>;
+  /** Called by a publish once the stream has stored the message, before the log hears of it. */
+  readonly afterStored?: () => Promise<void>;
+}
+
+const none = async () => undefined;
+
+/** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
+async function logWith(pauses: Pauses): Promise<NatsTableLog> {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const opts: NatsSpoolOptions = {
+    url: inject('natsUrl'),
+    stream: `LOG_${id}`,
+    subjectPrefix: `log.${id}`,
+    replicas: 1,
+    publishTimeoutMs: 5000,
+    duplicateWindowMs: 120_000,
+    maxBytes: 64 * 1_048_576,
+    retryAfterSeconds: 5,
+  };
+  // the stream and the cut bucket as the spool makes them
+  await (await NatsSpool.open(opts)).close();
+  const nc = await connect({ servers: opts.url });
+  connections.push(nc);
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(opts.stream);
+  const ctx: NatsContext = {
+    js: pausingAcks(jetstream(nc), pauses.afterStored ?? none),
+    jsm: pausingReads(jsm, pauses.duringRead ?? none),
+    cuts: await new Kvm(nc).open(`${opts.stream}_cuts`),
+    stream: opts.stream,
+    epoch: String(Date.parse(info.created)),
+    instance: id,
+    opts,
+    connected: () => true,
+    maxPayload: () => 1_048_576,
+  };
+  return new NatsTableLog('events', ctx);
+}
+
+function pausingReads(jsm: JetStreamManager, duringRead: () => Promise<void>): JetStreamManager {
+  const direct = new Proxy(jsm.direct, {
+    get(target, key, receiver) {
+      if (key !== 'getBatch') return Reflect.get(target, key, receiver);
+      return async (...args: Parameters<typeof target.getBatch>) => {
+        const answered: unknown[] = [];
+        let failed: unknown;
+        try {
+          for await (const m of await target.getBatch(...args)) answered.push(m);
+        } catch (err) {
+          failed = err;
+        }
+        await duringRead();
+        if (failed !== undefined) throw failed;
+        return (async function* () {
+          yield* answered;
+        })();
+      };
+    },
+  });
+  return new Proxy(jsm, { get: (target, key) => (key === 'direct' ? direct : Reflect.get(target, key)) });
+}
+
+function pausingAcks(js: JetStreamClient, afterStored: () => Promise<void>): JetStreamClient {
+  return new Proxy(js, {
+    get(target, key) {
+      if (key !== 'publish') return Reflect.get(target, key);
+      return async (...args: Parameters<typeof target.publish>) => {
+        const ack = await target.publish(...args);
+        await afterStored();
+        return ack;
+      };
+    },
+  });
+}
+
+describe('a JetStream table log', () => {
+  it('keeps counting an append acknowledged while a batch read found nothing', async () => {
+    let appendDuringRead = false;
+    const log: NatsTableLog = await logWith({
+      duringRead: async () => {
+        if (!appendDuringRead) return;
+        appendDuringRead = false;
+        await log.append(line(1), 1);
+      },
+    });
+
+    appendDuringRead = true;
+    expect(await log.take(LIMITS)).toBeUndefined();
+    // the row is in the stream and no batch holds it: the queue must still see it (a drain, settled())
+    expect(log.pending.rows).toBe(1);
+    const batch = await log.take(LIMITS);
+    expect(batch?.rows).toBe(1);
+    expect(log.pending.rows).toBe(0);
+  });
+
+  it('forgets an append whose message a batch took before its acknowledgement arrived', async () => {
+    let stored = () => {};
+    const isStored = new Promise<void>((resolve) => {
+      stored = resolve;
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log = await logWith({
+      afterStored: async () => {
+        stored();
+        await held;
+      },
+    });
+    const appended = log.append(line(1), 1);
+    await isStored;
+    const batch = await log.take(LIMITS);
+    expect(batch?.rows).toBe(1);
+    release();
+    await appended;
+    // counted once its acknowledgement arrived, though a batch holds it
+    expect(log.pending.rows).toBe(1);
+    await log.commit(batch as NonNullable<typeof batch>);
+    // the next look at the stream finds nothing after that batch: the count is right again
+    expect(await log.take(LIMITS)).toBeUndefined();
+    expect(log.pending.rows).toBe(0);
+  });
+});
