@@ -23,7 +23,8 @@ function run(dir: string, steps: Step[]): Run {
     timeout: 60_000,
   });
   const last = child.stdout.trim().split('\n').at(-1);
-  if (!last) throw new Error(`engine child printed nothing (${child.status ?? child.signal}): ${child.stderr}`);
+  if (!last)
+    throw new Error(`engine child printed nothing (${child.status ?? child.signal}): ${child.stderr}`);
   return JSON.parse(last) as Run;
 }
 

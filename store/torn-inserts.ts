@@ -11,7 +11,16 @@
 // looked at; if no part on disk holds its block, a "DROP" record (the engine's own way to forget a block
 // it dropped) is appended after it, so the replay is stored. A commit whose part is on disk keeps its
 // record: its replay is still deduplicated.
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** The record of an insert whose part never reached the table, now forgotten by the engine. */
@@ -143,7 +152,8 @@ function partsOnDisk(dir: string): Blocks[] {
     .filter((b) => b !== undefined);
 }
 
-const covers = (p: Blocks, b: Blocks): boolean => p.partition === b.partition && p.min <= b.min && b.max <= p.max;
+const covers = (p: Blocks, b: Blocks): boolean =>
+  p.partition === b.partition && p.min <= b.min && b.max <= p.max;
 
 /** Appended in one write and synced: the engine reads the log in order, so the DROP undoes the ADD. */
 function appendDrops(log: string, part: string, blockIds: readonly string[]): void {

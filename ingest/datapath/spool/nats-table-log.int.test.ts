@@ -5,8 +5,8 @@ import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManage
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsSpool } from './nats.ts';
+import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
 const connections: NatsConnection[] = [];
