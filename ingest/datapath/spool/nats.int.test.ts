@@ -1,5 +1,6 @@
 // The JetStream spool (spool.kind: nats) through createDataPath on the embedded engine, against a real
 // nats-server: exactly-once delivery, a crash between insert and commit, a full stream, NATS down.
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -222,6 +223,29 @@ describe('the NATS JetStream spool', () => {
     await until(async () => (await counts(dp.store)).n >= 100, 'all 100 events');
     await until(() => dp.status().queues.events?.rows === 0, 'the stream to drain');
     expect(await counts(dp.store)).toEqual({ n: 100, u: 100 });
+  });
+
+  it('keeps every acknowledged event when nats-server is killed while batches are cut and committed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nats-killed-'));
+    const nats = await startNats(dir);
+    let proc = nats.process;
+    stops.push(() => proc.stop());
+    const n = names('killed');
+    const dp = await createDataPath(config(n, { url: nats.url, publishTimeoutMs: 1000 }));
+    opened.push(dp);
+    for (let i = 0; i < 200; i += 10) await dp.append('events', group(i, 10));
+
+    // No shutdown of its own: whatever the server had acknowledged must be in its files.
+    const exited = once(proc.child, 'exit');
+    proc.child.kill('SIGKILL');
+    await exited;
+    proc = restartNats(dir, Number(new URL(nats.url).port));
+    await until(async () => (await counts(dp.store)).n >= 200, 'all 200 events');
+    await until(
+      async () => (await streamMessages(nats.url, n.stream)) === 0,
+      'the stream emptied by the commits',
+    );
+    expect(await counts(dp.store)).toEqual({ n: 200, u: 200 });
   });
 });
 
