@@ -16,6 +16,8 @@ const gone = (): number => spawnSync(process.execPath, ['-e', '0']).pid as numbe
 interface Layout {
   /** The status file's pid; undefined: no status file (the engine closed cleanly). */
   readonly pid?: number;
+  /** The status file's text instead (one being written names no process yet). */
+  readonly status?: string;
   /** Log files by number. */
   readonly logs: Record<number, string>;
   /** Directories in the table's data directory. */
@@ -31,8 +33,8 @@ function engineDir(layout: Layout): { path: string; log: (n: number) => string }
   for (const d of layout.dirs) mkdirSync(join(table, d));
   mkdirSync(join(path, 'metadata', 'torn'), { recursive: true });
   writeFileSync(join(path, 'metadata', 'torn', 'rows.sql'), `ATTACH TABLE _ UUID '${UUID}'\n(x UInt64)\n`);
-  if (layout.pid !== undefined)
-    writeFileSync(join(path, 'status'), `PID: ${layout.pid}\nStarted at: 2026-01-01 00:00:00\n`);
+  const status = layout.status ?? (layout.pid === undefined ? undefined : `PID: ${layout.pid}\n`);
+  if (status !== undefined) writeFileSync(join(path, 'status'), status);
   const log = (n: number) =>
     readFileSync(join(table, 'deduplication_logs', `deduplication_log_${n}.txt`), 'utf8');
   return { path, log };
@@ -70,6 +72,7 @@ describe('forgetTornInserts', () => {
     ['a mutated part holds its block', { dirs: ['all_1_1_0', 'all_2_2_0_5'] }],
     ['the engine ended cleanly (no status file)', { pid: undefined, dirs: [] }],
     ['the engine that wrote it still runs', { pid: process.ppid, dirs: [] }],
+    ['the status file names no process', { pid: undefined, status: '', dirs: [] }],
     ['its last record is cut short', { logs: { 1: `${add('all_1_1_0', 'a')}1\tall_2_2_0\tb` }, dirs: [] }],
     [
       'its last record forgets a block already',

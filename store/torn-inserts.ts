@@ -66,9 +66,10 @@ export function forgetTornInserts(path: string): TornInsert[] {
 /**
  * The engine writes <path>/status (with its pid) while it runs and removes it when it closes: a status
  * file whose process is gone was left by a kill. One whose process lives belongs to an engine that still
- * holds the directory (it will refuse to open it): its files are not ours to touch. A pid equal to ours
- * is a previous process's (a container's first process has the same pid every time); the caller makes
- * sure this process has not opened the directory itself.
+ * holds the directory (it will refuse to open it): its files are not ours to touch, nor are they when the
+ * file names no process (one being written). A pid equal to ours is a previous process's (a container's
+ * first process has the same pid every time); the caller makes sure this process has not opened the
+ * directory itself.
  */
 function endedUncleanly(path: string): boolean {
   let status: string;
@@ -78,7 +79,7 @@ function endedUncleanly(path: string): boolean {
     return false;
   }
   const pid = Number(/PID:\s*(\d+)/.exec(status)?.[1]);
-  return !Number.isInteger(pid) || pid === process.pid || !alive(pid);
+  return Number.isInteger(pid) && (pid === process.pid || !alive(pid));
 }
 
 function alive(pid: number): boolean {
@@ -126,7 +127,7 @@ function newestLog(logs: string): string | undefined {
     .sort((a, b) => b.n - a.n);
   for (const f of numbered) {
     const file = join(logs, f.name);
-    if (readFileSync(file).length > 0) return file;
+    if (statSync(file).size > 0) return file;
   }
   return undefined;
 }
