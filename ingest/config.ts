@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
+import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { buildCatalog } from '../schema/index.ts';
 
@@ -114,11 +115,7 @@ function semanticProblems(c: Config, opts: LoadOptions): string[] {
   for (const [i, cidr] of c.server.trustedProxies.entries()) {
     if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
   }
-  if (c.rateLimits.shared === 'nats' && c.nats.url === undefined) {
-    p.push('rateLimits.shared: "nats" needs nats.url');
-  }
-  if ((c.nats.publish || c.nats.consume) && c.nats.url === undefined)
-    p.push('nats.url: required by publish/consume');
+  p.push(...natsProblems(c));
   if (c.sql.enabled === true && c.store.kind !== 'embedded') {
     p.push('sql.enabled: serves the embedded engine only; with a clickhouse store query the server itself');
   }
