@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../ingest/config.ts';
 import { renderText } from './render.ts';
 
 const example = (name: string) => readFileSync(`examples/${name}.yaml`, 'utf8');
+const examples = readdirSync('examples')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.slice(0, -'.yaml'.length));
 const docs = (text: string) =>
   parseAllDocuments(text).map(
     (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
@@ -36,6 +40,18 @@ describe('tracker render', () => {
       'analytics-keeper',
       'analytics-nats',
     ]);
+  });
+
+  // Regression: examples/production.yaml rendered a JetStream spool without a server, and its ingest
+  // pods could not start. Every example's ConfigMap must be one the ingest starts with (files are
+  // mounted only in the pod, so they are not checked here).
+  it.each(examples)('examples/%s.yaml: the ingest starts with the rendered configuration', (file) => {
+    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+      items: { kind: string; metadata: { name: string }; data?: Record<string, string> }[];
+    };
+    const map = list.items.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-ingest'));
+    const raw = JSON.parse(map?.data?.['config.json'] ?? 'null');
+    expect(() => parseConfig(raw, `examples/${file}.yaml`, [], { files: [] })).not.toThrow();
   });
 
   it('--namespace overrides metadata.namespace; --with-crd prints the CRD first', () => {
