@@ -3,11 +3,11 @@
 // server runs this reads through the server's read-only SQL endpoint (its credential is read from the
 // same password file); when no server answers there, it opens the data directory itself. A clickhouse
 // store is queried directly either way.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
-import { createStore, type Row } from '../store/index.ts';
+import { createStore, missingEmbeddedData, type Row } from '../store/index.ts';
 import { passwordFileOf } from './auth/credential.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 
@@ -40,15 +40,9 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   };
 }
 
-/**
- * Opening an embedded data directory that does not exist would create an empty one here and answer
- * "Unknown table events": the command was run somewhere the ingest never ran.
- */
 function noDataHere(config: Config): void {
-  if (config.store.kind !== 'embedded' || existsSync(config.store.path)) return;
-  throw new Error(
-    `no data at ${config.store.path}: run this where the ingest ran (make run's directory), or give its --config`,
-  );
+  const missing = missingEmbeddedData(config.store);
+  if (missing !== undefined) throw new Error(missing);
 }
 
 async function main(): Promise<void> {
