@@ -45,11 +45,31 @@ function noDataHere(config: Config): void {
   if (missing !== undefined) throw new Error(missing);
 }
 
+const USAGE = `Usage: node ingest/query.ts [--config <file>] [--json] ["SELECT …"]
+
+Runs one query on what the ingest stored and prints the rows (a table, or --json: one JSON object per
+line). Without SQL: the last 20 events. While the ingest runs it reads through its read-only SQL
+endpoint; otherwise it opens the data directory, or the configured ClickHouse server.
+
+Options:
+  -c, --config <file>  ingest configuration (default: $TRACKER_CONFIG, else the defaults; TRACKER_* override it)
+  --json               one JSON object per row
+  -h, --help           this text
+`;
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const sql =
     positionals.join(' ').trim() ||
     'SELECT created_at, ename, etyp, vid, url FROM events ORDER BY created_at DESC LIMIT 20';
