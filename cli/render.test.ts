@@ -74,6 +74,11 @@ describe('tracker render', () => {
       'apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: x}\nspec: {keeper: {replicas: 4}}\n',
       /keeper.replicas must be 1, 3 or 5/,
     ],
+    [
+      'retention for a table without an age (the CRD cannot know the tables)',
+      'apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: x}\nspec: {schema: {retention: {tables: {evnets: 3}}}}\n',
+      /spec\.schema\.retention\.tables\.evnets: no table with an age/,
+    ],
   ])('fails on %s', (_name, text, message) => {
     expect(() => renderText(text)).toThrow(message);
   });

@@ -143,6 +143,8 @@ describe('checks beyond the schema', () => {
   it.each([
     [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],
     [{ batching: { tables: { hits: {} } } }, /batching\.tables\.hits: no such table/], // filled by a view
+    // Regression: retention for a misspelt table was ignored; the table kept the default age.
+    [{ retention: { tables: { evnets: 30 } } }, /retention\.tables\.evnets: no table with an age/],
     [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
     [
       { userAgent: { extraBotPatterns: ['('] } },

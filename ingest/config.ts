@@ -9,7 +9,7 @@ import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { buildCatalog } from '../schema/index.ts';
+import { buildCatalog, retentionProblems } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -221,6 +221,7 @@ function destinationProblems(c: Config): string[] {
 function referenceProblems(c: Config, opts: LoadOptions): string[] {
   return [
     ...tableProblems(c),
+    ...retentionProblems(c.retention, 'retention'),
     ...fileProblems(c, opts.files),
     ...valueProblems(c),
     ...destinationProblems(c),

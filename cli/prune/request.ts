@@ -3,7 +3,7 @@
 // row of listed visitors. Problems are reported all at once, like configuration problems.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../common/config/problems.ts';
-import { buildCatalog, type Retention, type VisitorIds } from '../../schema/index.ts';
+import { agedTables, type Retention, type VisitorIds } from '../../schema/index.ts';
 
 export type PruneMode = 'delete' | 'anonymise';
 
@@ -59,14 +59,10 @@ export function readIds(file: string, flag: string, problems: string[]): string[
   return [...new Set(ids)];
 }
 
-/** Tables whose rows have an age (a TTL column): the only ones an age applies to. */
-export const agedTables = (): ReadonlySet<string> =>
-  new Set([...buildCatalog().values()].filter((t) => t.ageColumn !== undefined).map((t) => t.name));
-
 function retentionOf(
   base: Retention,
   flags: PruneFlags,
-  aged: ReadonlySet<string>,
+  aged: readonly string[],
   problems: string[],
 ): Retention {
   const tables: Record<string, number> = { ...base.tables };
@@ -74,10 +70,8 @@ function retentionOf(
     const match = TABLE_DAYS.exec(entry);
     if (!match?.[1] || !match[2]) problems.push(`--table: "${entry}" is not <table>=<days>`);
     // A misspelt table would otherwise be ignored, and the run would prune by the default age instead.
-    else if (!aged.has(match[1]))
-      problems.push(
-        `--table: "${match[1]}" is not a table with an age (one of ${[...aged].sort().join(', ')})`,
-      );
+    else if (!aged.includes(match[1]))
+      problems.push(`--table: "${match[1]}" is not a table with an age (one of ${aged.join(', ')})`);
     else tables[match[1]] = Number(match[2]);
   }
   const days = flags.days === undefined ? base.defaultDays : wholeNumber(flags.days, 0, 1_000_000);
@@ -99,7 +93,7 @@ export function pruneRequest(
   flags: PruneFlags,
   retention: Retention,
   now: Date = new Date(),
-  aged: ReadonlySet<string> = agedTables(),
+  aged: readonly string[] = agedTables(),
 ): PruneRequest {
   const problems: string[] = [];
   const mode = flags.mode ?? 'delete';
