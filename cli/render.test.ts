@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../ingest/config.ts';
-import { renderText } from './render.ts';
+import { render, renderText } from './render.ts';
 
 const example = (name: string) => readFileSync(`examples/${name}.yaml`, 'utf8');
 const examples = readdirSync('examples')
@@ -81,5 +81,13 @@ describe('tracker render', () => {
     ],
   ])('fails on %s', (_name, text, message) => {
     expect(() => renderText(text)).toThrow(message);
+  });
+
+  // Regression: the message was errno's own ("ENOENT: no such file or directory, open 'x'").
+  it.each([
+    ['/nonexistent/cluster.yaml', /^-f \/nonexistent\/cluster\.yaml: cannot read: no such file$/],
+    ['examples', /^-f examples: cannot read: a directory, not a file$/],
+  ])('names the file it cannot read: %s', (file, message) => {
+    expect(() => render({ file })).toThrow(message);
   });
 });

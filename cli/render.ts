@@ -48,6 +48,16 @@ export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {})
 }
 
 export function render(opts: RenderOptions): string {
-  const text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
-  return renderText(text, opts);
+  return renderText(readInput(opts.file), opts);
+}
+
+/** The file's text, or an error naming the file and what is wrong with it (not errno's own wording). */
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code;
+    throw new Error(`-f ${file}: cannot read: ${why ?? (err as Error).message}`, { cause: err });
+  }
 }
