@@ -83,8 +83,9 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
     // cluster's view), and it then asks for the read credential.
     dashboard: { enabled: false, ...user.dashboard },
     destinations: destinations(tc),
-    // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
-    // ids and the shared rate-limit keys must be the same whichever pod computes them.
+    // One HMAC key for every replica (a Secret the operator generates): hashed emails and the shared
+    // rate-limit keys must be the same whichever pod computes them. Cookieless visitor ids also need one
+    // daily salt, which only `privacy.salts: nats` shares (the salt is random and never derived from the key).
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
     rollups: tc.spec.schema.rollups,

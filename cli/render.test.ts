@@ -54,6 +54,26 @@ describe('tracker render', () => {
     expect(() => parseConfig(raw, `examples/${file}.yaml`, [], { files: [] })).not.toThrow();
   });
 
+  // Regression: examples/production.yaml ran 3-20 ingest pods with per-pod daily salts, so a cookieless
+  // visitor had a different id on each pod and was counted once per pod.
+  it.each(examples)('examples/%s.yaml: several ingest pods share one daily salt', (file) => {
+    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+      items: {
+        kind: string;
+        metadata: { name: string };
+        spec?: { replicas?: number };
+        data?: Record<string, string>;
+      }[];
+    };
+    const ingest = (kind: string) =>
+      list.items.find((o) => o.kind === kind && o.metadata.name.endsWith('-ingest'));
+    const pods = ingest('HorizontalPodAutoscaler')
+      ? Number.POSITIVE_INFINITY
+      : (ingest('Deployment')?.spec?.replicas ?? 0);
+    const config = JSON.parse(ingest('ConfigMap')?.data?.['config.json'] ?? '{}');
+    if (pods > 1) expect(config.privacy.salts).toBe('nats');
+  });
+
   it('--namespace overrides metadata.namespace; --with-crd prints the CRD first', () => {
     const objects = docs(renderText(example('minimal'), { namespace: 'prod', withCrd: true }));
     expect(objects[0]?.kind).toBe('CustomResourceDefinition');
