@@ -45,6 +45,16 @@ function destinations(tc: TrackerCluster) {
   };
 }
 
+/**
+ * A JetStream spool on the in-cluster NATS (spec.nats) unless the user named a server (spool.nats). Its
+ * stream is kept on up to three servers: with one copy, losing one NATS volume loses acknowledged events.
+ */
+function inClusterSpool(tc: TrackerCluster, names: Names) {
+  const { spool } = tc.spec.ingest.config;
+  if (spool?.kind !== 'nats' || spool.nats !== undefined || !tc.spec.nats) return {};
+  return { nats: { url: names.natsUrl, replicas: Math.min(tc.spec.nats.replicas, 3) } };
+}
+
 export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
 }
@@ -68,13 +78,14 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
       passwordFile: ingestPaths.passwordFile,
       cluster: clickhouseClusterName,
     },
-    spool: { ...user.spool, dir: ingestPaths.spoolDir },
+    spool: { ...user.spool, dir: ingestPaths.spoolDir, ...inClusterSpool(tc, names) },
     // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
     // cluster's view), and it then asks for the read credential.
     dashboard: { enabled: false, ...user.dashboard },
     destinations: destinations(tc),
-    // One HMAC key for every replica (a Secret the operator generates): hashed emails, cookieless visitor
-    // ids and the shared rate-limit keys must be the same whichever pod computes them.
+    // One HMAC key for every replica (a Secret the operator generates): hashed emails and the shared
+    // rate-limit keys must be the same whichever pod computes them. Cookieless visitor ids also need one
+    // daily salt, which only `privacy.salts: nats` shares (the salt is random and never derived from the key).
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
     rollups: tc.spec.schema.rollups,

@@ -125,6 +125,23 @@ describe('ingest config', () => {
     expect(config({}, { nats: {} }).nats.url).toBe('nats://demo-nats.ns.svc.cluster.local:4222');
   });
 
+  // Regression: only nats.url was filled in, so an ingest with spool.kind nats on the in-cluster NATS
+  // (examples/production.yaml) had no spool.nats and could not start.
+  it.each([
+    [1, 1],
+    [3, 3],
+    [5, 3],
+  ])('a JetStream spool on %i in-cluster NATS servers keeps %i copies', (servers, copies) => {
+    const spool = config({ config: { spool: { kind: 'nats' } } }, { nats: { replicas: servers } }).spool;
+    expect(spool.nats).toMatchObject({ url: 'nats://demo-nats.ns.svc.cluster.local:4222', replicas: copies });
+  });
+
+  it('a JetStream spool keeps the server the user named', () => {
+    const own = { url: 'nats://elsewhere:4222', replicas: 1 };
+    const spool = config({ config: { spool: { kind: 'nats', nats: own } } }, { nats: {} }).spool;
+    expect(spool.nats).toMatchObject(own);
+  });
+
   it('the config-hash annotation follows the config, nothing else', () => {
     const hash = (ingest: unknown) =>
       deploymentSpec(ingest).template.metadata.annotations[annotations.configHash];

@@ -1,6 +1,8 @@
 // NetworkPolicies of the data components: Keeper and ClickHouse accept connections only from pods of the
 // same TrackerCluster and from the operator (schema migrations, health checks); their metrics port is open
-// to any scraper. The ingest's own policy is in ingest.ts.
+// to any scraper. The in-cluster NATS (no authentication) accepts only pods of the same TrackerCluster: a
+// client that reached it could publish rows into the spool, which the ingest delivers as already checked.
+// The ingest's own policy is in ingest.ts.
 import type {
   V1NetworkPolicy,
   V1NetworkPolicyIngressRule,
@@ -14,20 +16,25 @@ import { type Names, ports } from './names.ts';
 /** Label of the operator's pods (charts/ sets it); they may run in any namespace. */
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'tracker-operator' };
 
-function peers(tc: TrackerCluster): V1NetworkPolicyPeer[] {
-  return [
-    {
-      podSelector: {
-        matchLabels: { 'app.kubernetes.io/name': 'tracker', 'app.kubernetes.io/instance': tc.metadata.name },
-      },
-    },
-    { namespaceSelector: {}, podSelector: { matchLabels: operatorPodLabels } },
-  ];
-}
+const instancePeer = (tc: TrackerCluster): V1NetworkPolicyPeer => ({
+  podSelector: {
+    matchLabels: { 'app.kubernetes.io/name': 'tracker', 'app.kubernetes.io/instance': tc.metadata.name },
+  },
+});
+const operatorPeer: V1NetworkPolicyPeer = {
+  namespaceSelector: {},
+  podSelector: { matchLabels: operatorPodLabels },
+};
 
-function policy(tc: TrackerCluster, name: string, component: Component): V1NetworkPolicy {
+function policy(
+  tc: TrackerCluster,
+  name: string,
+  component: Component,
+  peers: V1NetworkPolicyPeer[],
+  openPorts: number[],
+): V1NetworkPolicy {
   // client-node's TypeScript model calls the field `_from` (its serializer renames it); we emit wire JSON.
-  const fromPeers = { from: peers(tc) } as unknown as V1NetworkPolicyIngressRule;
+  const fromPeers = { from: peers } as unknown as V1NetworkPolicyIngressRule;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -35,14 +42,16 @@ function policy(tc: TrackerCluster, name: string, component: Component): V1Netwo
     spec: {
       podSelector: { matchLabels: selectorLabels(tc, component) },
       policyTypes: ['Ingress'],
-      ingress: [fromPeers, { ports: [{ protocol: 'TCP', port: ports.metrics }] }],
+      ingress: [fromPeers, ...openPorts.map((port) => ({ ports: [{ protocol: 'TCP', port }] }))],
     },
   };
 }
 
 export function dataNetworkPolicies(tc: TrackerCluster, names: Names): KubeObject[] {
+  const data = [instancePeer(tc), operatorPeer];
   return [
-    policy(tc, names.keeper, 'keeper'),
-    policy(tc, names.clickhouseNetworkPolicy, 'clickhouse'),
+    policy(tc, names.keeper, 'keeper', data, [ports.metrics]),
+    policy(tc, names.clickhouseNetworkPolicy, 'clickhouse', data, [ports.metrics]),
+    ...(tc.spec.nats ? [policy(tc, names.nats, 'nats', [instancePeer(tc)], [])] : []),
   ] as KubeObject[];
 }

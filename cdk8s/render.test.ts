@@ -22,9 +22,43 @@ describe('renderCluster', () => {
       { clickhouse: { shards: 3 }, keeper: { replicas: 5 } },
       { StatefulSet: 4, PodDisruptionBudget: 5 },
     ],
-    ['with NATS', { nats: {} }, { StatefulSet: 3, ConfigMap: 4, Service: 7 }],
+    ['with NATS', { nats: {} }, { StatefulSet: 3, ConfigMap: 4, Service: 7, NetworkPolicy: 4 }],
   ])('%s renders one StatefulSet per replica plus Keeper', (_name, spec, expected) => {
     expect(kinds(spec)).toMatchObject({ Deployment: 1, NetworkPolicy: 3, ...expected });
+  });
+
+  // Regression: NATS had no policy, and it has no authentication: any pod could publish into the spool.
+  it('admits only pods of the same cluster to NATS; the data components also the operator', () => {
+    const objects = renderCluster(cluster({ nats: {} })).objects;
+    const from = (name: string) => json(find(objects, 'NetworkPolicy', name)).spec;
+    const instance = {
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/name': 'tracker', 'app.kubernetes.io/instance': 'demo' },
+      },
+    };
+    expect(from('demo-nats')).toEqual({
+      podSelector: {
+        matchLabels: {
+          'app.kubernetes.io/component': 'nats',
+          'app.kubernetes.io/instance': 'demo',
+          'app.kubernetes.io/name': 'tracker',
+        },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [instance] }],
+    });
+    expect(from('demo-clickhouse').ingress).toEqual([
+      {
+        from: [
+          instance,
+          {
+            namespaceSelector: {},
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracker-operator' } },
+          },
+        ],
+      },
+      { ports: [{ protocol: 'TCP', port: 9363 }] },
+    ]);
   });
 
   it('names every object uniquely per kind and puts it in the cluster namespace', () => {

@@ -27,6 +27,8 @@ describe('helm lint', () => {
     ['an unknown key', ['--set', 'replicas=3']],
     ['a bad enum', ['--set', 'logLevel=loud']],
     ['a bad type', ['--set', 'replicaCount=two']],
+    // Regression: accepted, and the install then failed on the apiserver creating the Role there.
+    ['a namespace that is not a DNS label', ['--set', 'watchNamespace=Bad_NS']],
   ])('rejects %s through values.schema.json', (_what, args) => {
     const res = helm(['lint', chartDir, ...args]);
     expect(res.code).not.toBe(0);

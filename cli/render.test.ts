@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { renderText } from './render.ts';
+import { parseConfig } from '../ingest/config.ts';
+import { render, renderText } from './render.ts';
 
 const example = (name: string) => readFileSync(`examples/${name}.yaml`, 'utf8');
+const examples = readdirSync('examples')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.slice(0, -'.yaml'.length));
 const docs = (text: string) =>
   parseAllDocuments(text).map(
     (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
@@ -38,6 +42,38 @@ describe('tracker render', () => {
     ]);
   });
 
+  // Regression: examples/production.yaml rendered a JetStream spool without a server, and its ingest
+  // pods could not start. Every example's ConfigMap must be one the ingest starts with (files are
+  // mounted only in the pod, so they are not checked here).
+  it.each(examples)('examples/%s.yaml: the ingest starts with the rendered configuration', (file) => {
+    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+      items: { kind: string; metadata: { name: string }; data?: Record<string, string> }[];
+    };
+    const map = list.items.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-ingest'));
+    const raw = JSON.parse(map?.data?.['config.json'] ?? 'null');
+    expect(() => parseConfig(raw, `examples/${file}.yaml`, [], { files: [] })).not.toThrow();
+  });
+
+  // Regression: examples/production.yaml ran 3-20 ingest pods with per-pod daily salts, so a cookieless
+  // visitor had a different id on each pod and was counted once per pod.
+  it.each(examples)('examples/%s.yaml: several ingest pods share one daily salt', (file) => {
+    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+      items: {
+        kind: string;
+        metadata: { name: string };
+        spec?: { replicas?: number };
+        data?: Record<string, string>;
+      }[];
+    };
+    const ingest = (kind: string) =>
+      list.items.find((o) => o.kind === kind && o.metadata.name.endsWith('-ingest'));
+    const pods = ingest('HorizontalPodAutoscaler')
+      ? Number.POSITIVE_INFINITY
+      : (ingest('Deployment')?.spec?.replicas ?? 0);
+    const config = JSON.parse(ingest('ConfigMap')?.data?.['config.json'] ?? '{}');
+    if (pods > 1) expect(config.privacy.salts).toBe('nats');
+  });
+
   it('--namespace overrides metadata.namespace; --with-crd prints the CRD first', () => {
     const objects = docs(renderText(example('minimal'), { namespace: 'prod', withCrd: true }));
     expect(objects[0]?.kind).toBe('CustomResourceDefinition');
@@ -58,7 +94,20 @@ describe('tracker render', () => {
       'apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: x}\nspec: {keeper: {replicas: 4}}\n',
       /keeper.replicas must be 1, 3 or 5/,
     ],
+    [
+      'retention for a table without an age (the CRD cannot know the tables)',
+      'apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: x}\nspec: {schema: {retention: {tables: {evnets: 3}}}}\n',
+      /spec\.schema\.retention\.tables\.evnets: no table with an age/,
+    ],
   ])('fails on %s', (_name, text, message) => {
     expect(() => renderText(text)).toThrow(message);
+  });
+
+  // Regression: the message was errno's own ("ENOENT: no such file or directory, open 'x'").
+  it.each([
+    ['/nonexistent/cluster.yaml', /^-f \/nonexistent\/cluster\.yaml: cannot read: no such file$/],
+    ['examples', /^-f examples: cannot read: a directory, not a file$/],
+  ])('names the file it cannot read: %s', (file, message) => {
+    expect(() => render({ file })).toThrow(message);
   });
 });

@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderCluster } from '../cdk8s/index.ts';
+import { ConfigError } from '../common/config/problems.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
-import { kind } from '../crds/trackercluster.ts';
+import { kind, type TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import { type KubeObject, kube } from '../kube/object.ts';
+import { specRetentionProblems } from '../schema/index.ts';
 
 export type RenderOptions = { file: string; namespace?: string; withCrd?: boolean; output?: 'yaml' | 'json' };
 
@@ -27,17 +29,35 @@ function withNamespace(obj: Record<string, unknown>, namespace?: string): Record
   return { ...obj, metadata: { ...metadata, namespace: namespace ?? metadata.namespace ?? 'default' } };
 }
 
+/** Parsed as the operator parses it: the CRD's checks, then retention for tables the migrations know. */
+function parsed(input: unknown): TrackerCluster {
+  const tc = parseTrackerCluster(input);
+  const problems = specRetentionProblems(tc.spec.schema);
+  if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
+  return tc;
+}
+
 export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {}): string {
   const objects: KubeObject[] = [];
   if (opts.withCrd) objects.push(kube(trackerClusterCrd()));
   for (const input of readClusters(text, opts.namespace))
-    objects.push(...renderCluster(parseTrackerCluster(input)).objects);
+    objects.push(...renderCluster(parsed(input)).objects);
   if (opts.output === 'json')
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
   return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
 
 export function render(opts: RenderOptions): string {
-  const text = readFileSync(opts.file === '-' ? 0 : opts.file, 'utf8');
-  return renderText(text, opts);
+  return renderText(readInput(opts.file), opts);
+}
+
+/** The file's text, or an error naming the file and what is wrong with it (not errno's own wording). */
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : code;
+    throw new Error(`-f ${file}: cannot read: ${why ?? (err as Error).message}`, { cause: err });
+  }
 }

@@ -93,10 +93,34 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
       rules.hashKeyFromOperator.message,
     ],
+    [
+      'a JetStream spool with no NATS',
+      { ingest: { config: { spool: { kind: 'nats' } } } },
+      rules.natsForSpool.message,
+    ],
+    [
+      'shared salts with no NATS',
+      { ingest: { config: { privacy: { salts: 'nats' } } } },
+      rules.natsForFeatures.message,
+    ],
+    [
+      'fan-out with no NATS',
+      { ingest: { config: { nats: { consume: true } } } },
+      rules.natsForFeatures.message,
+    ],
   ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
     const text = await rejection(create(tc('invalid', spec)));
     expect(text).toContain(message);
     expect(defaultSpec(spec).problems.join('\n')).toContain(message);
+  });
+
+  it('accepts NATS settings whose servers the config names', async () => {
+    const config = {
+      spool: { kind: 'nats', nats: { url: 'nats://n:4222' } },
+      nats: { url: 'nats://n:4222', publish: true },
+      rateLimits: { shared: 'nats' },
+    };
+    expect(await rejection(create(tc('nats-named', { ingest: { config } })))).toBe('');
   });
 
   it.each([

@@ -66,6 +66,27 @@ export const rules = {
       'leave ingest.config.privacy.hashKeyFile out: the operator generates one key for every replica (Secret <name>-hash-key) and mounts it',
     fieldPath: '.config.privacy.hashKeyFile',
   },
+  // The spec's own default ({}) is validated too, before any nested default: every field is tested with has().
+  natsForSpool: {
+    rule:
+      'has(self.nats) || !has(self.ingest) || !has(self.ingest.config) || !has(self.ingest.config.spool) || ' +
+      "!has(self.ingest.config.spool.kind) || self.ingest.config.spool.kind != 'nats' || has(self.ingest.config.spool.nats)",
+    message:
+      'ingest.config.spool.kind nats needs a NATS server: add spec.nats (in-cluster JetStream) or set ingest.config.spool.nats.url',
+    fieldPath: '.ingest.config.spool.kind',
+  },
+  natsForFeatures: {
+    rule:
+      'has(self.nats) || !has(self.ingest) || !has(self.ingest.config) || ' +
+      '(has(self.ingest.config.nats) && has(self.ingest.config.nats.url)) || ' +
+      "!((has(self.ingest.config.rateLimits) && has(self.ingest.config.rateLimits.shared) && self.ingest.config.rateLimits.shared == 'nats') || " +
+      "(has(self.ingest.config.privacy) && has(self.ingest.config.privacy.salts) && self.ingest.config.privacy.salts == 'nats') || " +
+      '(has(self.ingest.config.nats) && ((has(self.ingest.config.nats.publish) && self.ingest.config.nats.publish) || ' +
+      '(has(self.ingest.config.nats.consume) && self.ingest.config.nats.consume))))',
+    message:
+      'ingest.config rateLimits.shared nats, privacy.salts nats, nats.publish and nats.consume need a NATS server: add spec.nats (in-cluster JetStream) or set ingest.config.nats.url',
+    fieldPath: '.ingest.config',
+  },
 } as const satisfies Record<string, CelRule>;
 
 /** The `x-kubernetes-validations` schema option for the given rules. */

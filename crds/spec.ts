@@ -310,6 +310,6 @@ export const TrackerClusterSpec = Type.Object(
     paused: Type.Boolean({ default: false, description: 'Stop reconciling (objects stay as they are).' }),
     allowDataLoss: Type.Boolean({ default: false, description: 'Allow removing shards and their data.' }),
   },
-  { ...strict, ...cel(rules.shardsMayNotDecrease) },
+  { ...strict, ...cel(rules.shardsMayNotDecrease, rules.natsForSpool, rules.natsForFeatures) },
 );
 export type TrackerClusterSpec = Static<typeof TrackerClusterSpec>;

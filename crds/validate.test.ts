@@ -107,9 +107,51 @@ describe('validation (same messages as the CEL rules)', () => {
       { schema: { rollups: { impressionDaily: { impressionEnames: ['Promo'] } } } },
       'spec.schema.rollups.impressionDaily.impressionEnames',
     ],
+    // Regression: these rendered, and the ingest pods could not start (or kept per-pod salts).
+    [
+      'a JetStream spool with no NATS',
+      { ingest: { config: { spool: { kind: 'nats' } } } },
+      rules.natsForSpool.message,
+    ],
+    [
+      'shared rate limits with no NATS',
+      { ingest: { config: { rateLimits: { shared: 'nats' } } } },
+      rules.natsForFeatures.message,
+    ],
+    [
+      'shared salts with no NATS',
+      { ingest: { config: { privacy: { salts: 'nats' } } } },
+      rules.natsForFeatures.message,
+    ],
+    [
+      'fan-out with no NATS',
+      { ingest: { config: { nats: { publish: true } } } },
+      rules.natsForFeatures.message,
+    ],
   ])('rejects %s', (_name, spec, message) => {
     expect(() => parseTrackerCluster(tc(spec))).toThrow(ConfigError);
     expect(() => parseTrackerCluster(tc(spec))).toThrow(message);
+  });
+
+  it.each([
+    [
+      'the in-cluster NATS',
+      { nats: {}, ingest: { config: { spool: { kind: 'nats' }, nats: { publish: true } } } },
+    ],
+    [
+      'servers named in the config',
+      {
+        ingest: {
+          config: {
+            spool: { kind: 'nats', nats: { url: 'nats://n:4222' } },
+            nats: { url: 'nats://n:4222', consume: true },
+            privacy: { salts: 'nats' },
+          },
+        },
+      },
+    ],
+  ])('accepts NATS settings with %s', (_name, spec) => {
+    expect(defaultSpec(spec).problems).toEqual([]);
   });
 
   it.each([['Bad'], ['a'.repeat(41)], ['1abc'], ['a.b']])('rejects the name %s', (name) => {

@@ -2,6 +2,7 @@
 // rules), for `tracker render` and the renderer's own input check, through the one loader of configuration
 // and specs (common/config/loader.ts). All problems are reported at once, as one ConfigError.
 import { validate } from '../common/config/loader.ts';
+import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { rules } from './rules.ts';
 import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
@@ -38,7 +39,22 @@ export function semanticErrors(spec: TrackerClusterSpec): string[] {
       `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
     ],
   ];
-  return checks.filter(([ok]) => !ok).map(([, message]) => message);
+  return [...checks.filter(([ok]) => !ok).map(([, message]) => message), ...natsErrors(spec)];
+}
+
+/** Settings that use NATS while neither spec.nats nor their own key names a server (common/config/nats.ts). */
+function natsErrors(spec: TrackerClusterSpec): string[] {
+  if (spec.nats) return [];
+  const config = spec.ingest.config;
+  const missing = natsNeeds(config).filter((n) => natsUrl(config, n.url) === undefined);
+  return [
+    ...(missing.some((n) => n.url === 'spool.nats.url')
+      ? [`spec.ingest.config.spool.kind: ${rules.natsForSpool.message}`]
+      : []),
+    ...(missing.some((n) => n.url === 'nats.url')
+      ? [`spec.ingest.config: ${rules.natsForFeatures.message}`]
+      : []),
+  ];
 }
 
 /** The transition rules: what an update from `old` to `next` may not do. */

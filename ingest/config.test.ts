@@ -69,6 +69,30 @@ describe('config', () => {
     ]);
   });
 
+  // Regression: a JetStream spool without spool.nats loaded, and the ingest then failed when the spool
+  // opened; shared salts without a server silently stayed per process (cookieless ids differ per pod).
+  it('refuses every setting that uses NATS while no server is named for it', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        spool: { kind: 'nats' },
+        privacy: { salts: 'nats' },
+        nats: { publish: true, consume: true },
+      }),
+    );
+    expect(problems).toEqual([
+      'spool.kind: "nats" needs spool.nats.url',
+      'privacy.salts: "nats" needs nats.url',
+      'nats.publish: true needs nats.url',
+      'nats.consume: true needs nats.url',
+    ]);
+    const named = parseConfig({
+      spool: { kind: 'nats', nats: { url: 'nats://n:4222' } },
+      privacy: { salts: 'nats' },
+      nats: { url: 'nats://n:4222', publish: true },
+    });
+    expect(named.spool.kind).toBe('nats');
+  });
+
   it('reads YAML and JSON files and lets env override them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const yaml = join(dir, 'c.yaml');
@@ -119,6 +143,8 @@ describe('checks beyond the schema', () => {
   it.each([
     [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],
     [{ batching: { tables: { hits: {} } } }, /batching\.tables\.hits: no such table/], // filled by a view
+    // Regression: retention for a misspelt table was ignored; the table kept the default age.
+    [{ retention: { tables: { evnets: 30 } } }, /retention\.tables\.evnets: no table with an age/],
     [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
     [
       { userAgent: { extraBotPatterns: ['('] } },

@@ -7,8 +7,9 @@ import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
+import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { buildCatalog } from '../schema/index.ts';
+import { buildCatalog, retentionProblems } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -114,11 +115,7 @@ function semanticProblems(c: Config, opts: LoadOptions): string[] {
   for (const [i, cidr] of c.server.trustedProxies.entries()) {
     if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
   }
-  if (c.rateLimits.shared === 'nats' && c.nats.url === undefined) {
-    p.push('rateLimits.shared: "nats" needs nats.url');
-  }
-  if ((c.nats.publish || c.nats.consume) && c.nats.url === undefined)
-    p.push('nats.url: required by publish/consume');
+  p.push(...natsProblems(c));
   if (c.sql.enabled === true && c.store.kind !== 'embedded') {
     p.push('sql.enabled: serves the embedded engine only; with a clickhouse store query the server itself');
   }
@@ -224,6 +221,7 @@ function destinationProblems(c: Config): string[] {
 function referenceProblems(c: Config, opts: LoadOptions): string[] {
   return [
     ...tableProblems(c),
+    ...retentionProblems(c.retention, 'retention'),
     ...fileProblems(c, opts.files),
     ...valueProblems(c),
     ...destinationProblems(c),

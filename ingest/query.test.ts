@@ -19,3 +19,15 @@ describe('query.ts without a data directory', () => {
     expect(existsSync(join(cwd, 'data'))).toBe(false);
   });
 });
+
+describe('query.ts --help', () => {
+  // Regression: --help answered "query failed: Unknown option '--help'" and exit 1.
+  it('prints its usage and exits 0 without opening anything', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'query-help-'));
+    const res = spawnSync(process.execPath, [QUERY, '--help'], { cwd, encoding: 'utf8' });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^Usage: node ingest\/query\.ts/);
+    expect(res.stdout).toContain('--json');
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+});

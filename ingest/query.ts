@@ -3,11 +3,11 @@
 // server runs this reads through the server's read-only SQL endpoint (its credential is read from the
 // same password file); when no server answers there, it opens the data directory itself. A clickhouse
 // store is queried directly either way.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
-import { createStore, type Row } from '../store/index.ts';
+import { createStore, missingEmbeddedData, type Row } from '../store/index.ts';
 import { passwordFileOf } from './auth/credential.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 
@@ -40,22 +40,36 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   };
 }
 
-/**
- * Opening an embedded data directory that does not exist would create an empty one here and answer
- * "Unknown table events": the command was run somewhere the ingest never ran.
- */
 function noDataHere(config: Config): void {
-  if (config.store.kind !== 'embedded' || existsSync(config.store.path)) return;
-  throw new Error(
-    `no data at ${config.store.path}: run this where the ingest ran (make run's directory), or give its --config`,
-  );
+  const missing = missingEmbeddedData(config.store);
+  if (missing !== undefined) throw new Error(missing);
 }
+
+const USAGE = `Usage: node ingest/query.ts [--config <file>] [--json] ["SELECT …"]
+
+Runs one query on what the ingest stored and prints the rows (a table, or --json: one JSON object per
+line). Without SQL: the last 20 events. While the ingest runs it reads through its read-only SQL
+endpoint; otherwise it opens the data directory, or the configured ClickHouse server.
+
+Options:
+  -c, --config <file>  ingest configuration (default: $TRACKER_CONFIG, else the defaults; TRACKER_* override it)
+  --json               one JSON object per row
+  -h, --help           this text
+`;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
-    options: { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const sql =
     positionals.join(' ').trim() ||
     'SELECT created_at, ename, etyp, vid, url FROM events ORDER BY created_at DESC LIMIT 20';

@@ -34,6 +34,7 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
+export { agedTables, retentionProblems, specRetentionProblems } from './retention.ts';
 export {
   ensureRollupSettings,
   type ImpressionRules,

@@ -1,5 +1,6 @@
 // The store package: one contract (contract.ts), two implementations, and createStore, the one place a
 // store configuration becomes a Store. Shared by the ingest's data path, the schema runner and the operator.
+import { existsSync } from 'node:fs';
 import type { Store as StoreConfig } from '../common/config/datapath.ts';
 import { ClickHouseStore } from './clickhouse.ts';
 import type { Store } from './contract.ts';
@@ -9,6 +10,16 @@ import { EmbeddedStore } from './embedded.ts';
 export async function createStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'embedded') return EmbeddedStore.open({ path: config.path, database: config.database });
   return new ClickHouseStore(config);
+}
+
+/**
+ * A tool that reads or changes what an ingest stored (query, prune) must not open an embedded data directory
+ * that does not exist: the engine would create an empty one there and the tool would answer about nothing
+ * (no rows, every table missing). The problem line, or undefined when the store is there or is a server.
+ */
+export function missingEmbeddedData(config: StoreConfig): string | undefined {
+  if (config.kind !== 'embedded' || existsSync(config.path)) return undefined;
+  return `no data at ${config.path}: run this where the ingest ran (make run's directory), or give its --config`;
 }
 
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';

@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../ingest/config.ts';
 import type { Rendering } from '../../schema/index.ts';
-import { createStore, EmbeddedStoreLocked } from '../../store/index.ts';
+import { createStore, EmbeddedStoreLocked, missingEmbeddedData } from '../../store/index.ts';
 import { exitCode, formatReport } from './report.ts';
 import { type PruneFlags, pruneRequest } from './request.ts';
 import { runPrune } from './run.ts';
@@ -39,6 +39,8 @@ export function pruneCommand(out: (text: string) => void, setExit: (code: number
         config.store.kind === 'clickhouse' && config.store.cluster !== undefined
           ? { database: config.store.database, cluster: config.store.cluster }
           : { database: config.store.database };
+      const missing = missingEmbeddedData(config.store);
+      if (missing !== undefined) throw new Error(`${missing}. Nothing was changed`);
       const store = await createStore(config.store).catch((err: unknown) => {
         if (err instanceof EmbeddedStoreLocked) {
           throw new Error(

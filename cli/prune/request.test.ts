@@ -31,6 +31,14 @@ describe('pruneRequest', () => {
     expect(r.apply).toBe(true);
   });
 
+  // Regression: `--table evnets=7` was accepted and ignored; the run pruned events by the default age.
+  it('refuses a --table that names no table with an age', () => {
+    expect(() => pruneRequest({ table: ['evnets=7'] }, retention, now)).toThrow(
+      /--table: "evnets" is not a table with an age \(one of .*events.*\)/,
+    );
+    expect(() => pruneRequest({ table: ['consent=7'] }, retention, now)).toThrow(/"consent" is not a table/);
+  });
+
   it('reads visitor lists: one UUID per line, comments and blank lines skipped, duplicates once', () => {
     const path = file(`# erase requests\n${vid}\n\n${vid.toUpperCase()}  # again\n`);
     expect(pruneRequest({ visitors: path }, retention, now).visitors).toEqual({ vids: [vid], uids: [] });

@@ -3,7 +3,7 @@
 // row of listed visitors. Problems are reported all at once, like configuration problems.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../common/config/problems.ts';
-import type { Retention, VisitorIds } from '../../schema/index.ts';
+import { agedTables, type Retention, type VisitorIds } from '../../schema/index.ts';
 
 export type PruneMode = 'delete' | 'anonymise';
 
@@ -59,12 +59,20 @@ export function readIds(file: string, flag: string, problems: string[]): string[
   return [...new Set(ids)];
 }
 
-function retentionOf(base: Retention, flags: PruneFlags, problems: string[]): Retention {
+function retentionOf(
+  base: Retention,
+  flags: PruneFlags,
+  aged: readonly string[],
+  problems: string[],
+): Retention {
   const tables: Record<string, number> = { ...base.tables };
   for (const entry of flags.table ?? []) {
     const match = TABLE_DAYS.exec(entry);
-    if (match?.[1] && match[2]) tables[match[1]] = Number(match[2]);
-    else problems.push(`--table: "${entry}" is not <table>=<days>`);
+    if (!match?.[1] || !match[2]) problems.push(`--table: "${entry}" is not <table>=<days>`);
+    // A misspelt table would otherwise be ignored, and the run would prune by the default age instead.
+    else if (!aged.includes(match[1]))
+      problems.push(`--table: "${match[1]}" is not a table with an age (one of ${aged.join(', ')})`);
+    else tables[match[1]] = Number(match[2]);
   }
   const days = flags.days === undefined ? base.defaultDays : wholeNumber(flags.days, 0, 1_000_000);
   if (days === undefined) problems.push(`--days: "${flags.days}" is not a whole number of days`);
@@ -81,7 +89,12 @@ function visitorsOf(flags: PruneFlags, problems: string[]): VisitorIds | undefin
   return { vids, uids };
 }
 
-export function pruneRequest(flags: PruneFlags, retention: Retention, now: Date = new Date()): PruneRequest {
+export function pruneRequest(
+  flags: PruneFlags,
+  retention: Retention,
+  now: Date = new Date(),
+  aged: readonly string[] = agedTables(),
+): PruneRequest {
   const problems: string[] = [];
   const mode = flags.mode ?? 'delete';
   if (mode !== 'delete' && mode !== 'anonymise') {
@@ -96,7 +109,7 @@ export function pruneRequest(flags: PruneFlags, retention: Retention, now: Date 
   const request = {
     mode: mode as PruneMode,
     apply: flags.apply === true,
-    retention: retentionOf(retention, flags, problems),
+    retention: retentionOf(retention, flags, aged, problems),
     batchSize: batchSize ?? 1000,
     now,
     ...(visitors === undefined ? {} : { visitors }),

@@ -101,7 +101,8 @@ describe('the tracker command in the ingest image', () => {
     try {
       writeFileSync(
         join(dir, 'config.json'),
-        JSON.stringify({ store: { kind: 'embedded', path: '/tmp/chdb' } }),
+        // An existing directory (the tmpfs): prune refuses one where no ingest ran.
+        JSON.stringify({ store: { kind: 'embedded', path: '/tmp' } }),
       );
       chmodSync(dir, 0o755);
       const prune = await tracker(
