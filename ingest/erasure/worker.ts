@@ -187,7 +187,8 @@ class Worker implements EraseWorker {
       this.#guarded(entry, () => this.#giveUp(entry, pass, failed));
       return;
     }
-    const detail = `attempt ${attempt} failed on ${failed.join(',')}; next in ${Math.ceil(delay / 1000)} s`;
+    const next = new Date(this.#deps.now() + delay).toISOString();
+    const detail = `attempt ${attempt} failed on ${failed.join(',')}; next attempt at ${next}`;
     // the second pass runs after `done` was recorded: its retries are the operator's to see, not a
     // change of the request's status
     if (pass === 'first') void this.#record(entry, 'retrying', detail);
