@@ -101,7 +101,9 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
   const { ingest } = tc.spec;
   const selector = selectorLabels(tc, component);
   // The spool and the destination backlogs are emptyDirs: they survive container restarts; across pods the
-  // NATS spool (and with it the destination streams) is the durable one.
+  // NATS spool (and with it the destination streams) is the durable one. The state directory is an
+  // emptyDir too, and with it the erasure journal: an erase request a pod accepted and had not finished
+  // is resumed after a container restart, and lost with the pod (a rollout, a scale-down, an eviction).
   const scratch = scratchVolumes({
     spool: ingestPaths.spoolDir,
     state: ingestPaths.stateDir,

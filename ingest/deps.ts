@@ -6,6 +6,7 @@ import type { ReadCredential } from './auth/credential.ts';
 import type { Config } from './config.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { DestinationsStage } from './destinations/index.ts';
+import type { EraseJournal } from './erasure/index.ts';
 import type { GeoIp } from './geoip/geoip.ts';
 import type { EventPublisher } from './nats/publisher.ts';
 import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly salts: SaltStore;
   readonly limiter: RateLimiter;
   readonly apiKeys: ApiKeyStore;
+  /** Accepted erase requests not yet finished, on disk: resumed at the next start if the process stops. */
+  readonly erasureJournal: EraseJournal;
   /** Every read a request makes (SQL lives there, never in a route). */
   readonly repositories: Repositories;
   /** Forwarding of stored events to destinations; absent when none is configured. */

@@ -1,5 +1,7 @@
 // Production wiring: config → every dependency buildApp needs, and how to close them in order.
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
+
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
@@ -10,6 +12,7 @@ import { type Config, sqlEnabled } from './config.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
+import { openEraseJournal } from './erasure/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
@@ -21,6 +24,9 @@ import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
+
+/** Under server.stateDir: the erase requests accepted and not yet finished (erasure/journal.ts). */
+export const ERASURE_JOURNAL_DIR = 'erasures';
 
 export interface Runtime {
   readonly deps: AppDeps;
@@ -133,6 +139,9 @@ export async function createRuntime(
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
+  const erasureJournal = await fromFile('server.stateDir', () =>
+    openEraseJournal(join(config.server.stateDir, ERASURE_JOURNAL_DIR)),
+  );
   // Destinations are fed by the data path this runtime opens (an injected one feeds none).
   const destinations =
     opts.dataPath === undefined
@@ -164,6 +173,7 @@ export async function createRuntime(
     salts: await saltStore(config, nc),
     limiter: createRateLimiter({ perDay: rateLimits.perIpPerDay, burst: rateLimits.burst }, shared),
     apiKeys: createApiKeyStore(keys, repositories.apiKeys),
+    erasureJournal,
     repositories,
     ...(publisher === undefined ? {} : { publisher }),
     ...(https === undefined ? {} : { https }),

@@ -32,7 +32,9 @@ export const Server = Type.Object(
     stateDir: Type.String({
       minLength: 1,
       default: './data',
-      description: 'Local state, e.g. the generated hash key when privacy.hashKeyFile is not set.',
+      description:
+        'Local state: the erasure journal (erase requests accepted and not yet finished: keep it on a ' +
+        'disk that outlives the process), the generated hash key when privacy.hashKeyFile is not set.',
     }),
   },
   strict,

@@ -1,8 +1,9 @@
 // The real ingest as a separate process (`node ingest/server.ts --config <file>`, what `make run` starts)
 // on the embedded engine in a temporary directory, on fixed ports so that it can be stopped and started
 // again at the same address: a browser page sees exactly what a real outage looks like. Stopping is
-// SIGTERM (drain, exit 0). The embedded engine admits one process per directory: while the ingest runs,
-// the store is read through its read-only SQL endpoint (with @clickhouse/client), otherwise directly.
+// SIGTERM (drain, exit 0); crash() is SIGKILL (nothing drains). The embedded engine admits one process
+// per directory: while the ingest runs, the store is read through its read-only SQL endpoint (with
+// @clickhouse/client), otherwise directly.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ export interface IngestProcess {
   start(): Promise<void>;
   /** SIGTERM, then wait for a clean exit (every acknowledged event is in the store by then). */
   stop(): Promise<void>;
+  /** SIGKILL: the process ends at once, as in a crash (nothing drains; the spool keeps what it held). */
+  crash(): Promise<void>;
   /** Reads the store: through the SQL endpoint while the ingest runs, directly otherwise. */
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** The process output so far (for failure messages). */
@@ -96,6 +99,14 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
       const code = await exited;
       clearTimeout(kill);
       if (code !== 0) throw new Error(`ingest did not drain cleanly (exit ${code}):\n${out.slice(-4000)}`);
+    },
+    async crash() {
+      const c = child;
+      if (!c) return;
+      child = undefined;
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGKILL');
+      await exited;
     },
     async query<T>(sql: string, params?: Record<string, unknown>) {
       if (child) {

@@ -23,7 +23,7 @@ export type {
 } from './analytics.ts';
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
 export type { StoredConsent } from './consent.ts';
-export type { EraseTarget } from './erasures.ts';
+export type { EraseTarget, ErasureRepository, ErasureStatus } from './erasures.ts';
 export type { EventRepository, RecentEid } from './events.ts';
 export type { Link, LinkRepository } from './links.ts';
 

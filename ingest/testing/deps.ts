@@ -1,10 +1,14 @@
 // Dependencies for tests: real config parsing, real hashing/salts/limiter, the GeoIP BIN fixture, and a
 // data path passed in (the test double for route tests, the real one for functional tests).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeTestBin } from '../../e2e/support/ip2location-bin/fixture.ts';
 import { createApiKeyStore } from '../auth/api-keys.ts';
 import { type Config, parseConfig } from '../config.ts';
 import type { DataPath } from '../datapath/contract.ts';
 import type { AppDeps } from '../deps.ts';
+import { openEraseJournal } from '../erasure/index.ts';
 import { type GeoIp, openGeoIp } from '../geoip/geoip.ts';
 import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
@@ -40,6 +44,8 @@ export async function testDeps(
     salts: createMemorySaltStore(),
     limiter: createRateLimiter({ perDay: cfg.rateLimits.perIpPerDay, burst: cfg.rateLimits.burst }),
     apiKeys: createApiKeyStore(extra.keys ?? [], repositories.apiKeys),
+    // a journal of its own per test app, in the run's temporary directory (never the working directory)
+    erasureJournal: await openEraseJournal(mkdtempSync(join(tmpdir(), 'erasure-journal-'))),
     repositories,
     ...extra,
   };

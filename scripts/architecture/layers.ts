@@ -29,7 +29,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
     ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],
-    ['ingest/plugins/', 'ingest/auth/'],
+    ['ingest/plugins/', 'ingest/auth/', 'ingest/erasure/'],
     ['ingest/nats/'],
     ['ingest/deps.ts', 'ingest/tracking.ts'],
     ['ingest/routes/', 'ingest/sql/'],
@@ -69,6 +69,7 @@ export const doors: readonly string[] = [
   'ingest/datapath/',
   'ingest/destinations/',
   'ingest/repositories/',
+  'ingest/erasure/',
 ];
 
 /**

@@ -2,16 +2,16 @@
 // events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
 // Who may ask: an API key (erases within its org), or the visitor itself, proven by the token this service
 // issued with its vid (the vtok cookie, or `token` in the body). The vid cookie alone proves nothing:
-// anyone can send a cookie header naming someone else's visitor id.
+// anyone can send a cookie header naming someone else's visitor id. The erasure itself, and its resumption
+// after a stop, is the worker's (erasure/worker.ts).
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { bearerKey } from '../../auth/bearer.ts';
 import type { AppDeps } from '../../deps.ts';
+import { createEraseWorker, type EraseWorker } from '../../erasure/index.ts';
 import { IngestError } from '../../errors.ts';
-import { growingLru } from '../../lru.ts';
-import { asUuid, newId } from '../../model/ids.ts';
+import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
-import { chTime } from '../../model/time.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
@@ -29,7 +29,6 @@ const ForgetBody = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-const SECOND_PASS_MS = 15_000;
 
 async function authorise(
   req: FastifyRequest,
@@ -56,20 +55,26 @@ function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | unde
   return id;
 }
 
+/** The worker that runs this process's erase requests, resuming the journaled ones once the app is ready. */
+function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWorker {
+  const worker = createEraseWorker({
+    journal: deps.erasureJournal,
+    repository: deps.repositories.erasures,
+    settled: (tables) => deps.dataPath.settled(tables),
+    append: (table, rows) => tracking.append(table, rows),
+    now: deps.now ?? Date.now,
+    log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
+  });
+  // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
+  app.addHook('onReady', async () => {
+    void worker.resume();
+  });
+  app.addHook('onClose', async () => worker.close());
+  return worker;
+}
+
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
-  const statuses = growingLru<string, { status: string; detail: string }>({ max: 10_000 });
-  const now = deps.now ?? Date.now;
-  const { erasures } = deps.repositories;
-  // The record of a request names its org scope, never the person: a row holding their vid, uid or email
-  // hash would be erased by the erasure itself (and its status with it), and would keep the id of someone
-  // who asked to be forgotten.
-  const record = async (id: string, t: EraseTarget, status: string, detail = '') => {
-    statuses.set(id, { status, detail });
-    const at = chTime(now());
-    await tracking
-      .append('erasures', [{ request_id: id, oid: t.oid, status, detail, updated_at: at }])
-      .catch(() => {});
-  };
+  const worker = startWorker(app, deps, tracking);
 
   app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
     const b = req.body;
@@ -84,37 +89,16 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     const target: EraseTarget = Object.fromEntries(
       Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
     );
-    const id = newId();
-    await record(id, target, 'pending');
-    const statements = erasures.plan(target);
-    void (async () => {
-      // Rows acknowledged before the request may still be in the spool: erased only once they are stored,
-      // or they would land after the erasure while its status said done. The request stays pending while
-      // the store is unreachable, and if the process stops first.
-      const tables = statements.map((s) => s.table);
-      const settled = await deps.dataPath.settled(tables).then(
-        () => true,
-        () => false,
-      );
-      if (!settled) return;
-      const failed = await erasures.run(statements);
-      await record(id, target, failed.length === 0 ? 'done' : 'failed', failed.join(','));
-      // another replica's spool is not this process's to wait for: one more pass once its batches are
-      // likely stored
-      setTimeout(() => void erasures.run(statements), SECOND_PASS_MS).unref();
-    })();
-    return reply
-      .status(202)
-      .send({ request_id: id, status: 'pending', tables: statements.map((s) => s.table) });
+    // answered only once the request is journaled: a stop from here on delays it, never loses it
+    const { requestId, tables } = await worker.submit(target);
+    return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
   });
 
   app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
     const id = asUuid(req.params.id);
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
-    const known = statuses.get(id);
-    if (known !== undefined) return { request_id: id, ...known };
-    const stored = await erasures.status(id);
-    if (stored === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
-    return { request_id: id, ...stored };
+    const known = await worker.status(id);
+    if (known === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
+    return { request_id: id, status: known.status, detail: known.detail };
   });
 }

@@ -1,0 +1,186 @@
+// The erase worker over a real journal directory, with the store's answers scripted: a delete that keeps
+// failing is retried and says so, one failing for too long is given up, and a stop at any point leaves
+// the request journaled for the next start, which finishes it.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IngestError } from '../errors.ts';
+import type { ErasureRepository, ErasureStatus } from '../repositories/index.ts';
+import { type EraseJournal, openEraseJournal } from './journal.ts';
+import { createEraseWorker, type EraseTiming, type EraseWorker, type EraseWorkerDeps } from './worker.ts';
+
+const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
+const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };
+
+interface Harness {
+  readonly journal: EraseJournal;
+  /** The status rows appended, in order. */
+  readonly rows: Record<string, unknown>[];
+  readonly logs: string[];
+  /** What each run of the deletes answers (the failed tables), in turn; then success. */
+  readonly failures: string[][];
+  runs: number;
+  deps(over?: Partial<EraseWorkerDeps>): EraseWorkerDeps;
+}
+
+async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Promise<Harness> {
+  const journal = await openEraseJournal(dir);
+  const h: Harness = {
+    journal,
+    rows: [],
+    logs: [],
+    failures: [],
+    runs: 0,
+    deps: (over = {}) => ({
+      journal,
+      repository,
+      settled: async () => {},
+      append: async (_table, rows) => {
+        h.rows.push(...rows);
+      },
+      now: Date.now,
+      log: (level, msg) => h.logs.push(`${level}: ${msg}`),
+      ...over,
+    }),
+  };
+  const stored = (id: string): ErasureStatus | undefined => {
+    const last = h.rows.filter((r) => r.request_id === id).at(-1);
+    return last && { status: String(last.status), detail: String(last.detail) };
+  };
+  const repository: ErasureRepository = {
+    plan: () => [
+      { table: 'events', sql: '', params: {} },
+      { table: 'ltv', sql: '', params: {} },
+    ],
+    run: async () => {
+      h.runs++;
+      return h.failures.shift() ?? [];
+    },
+    status: async (id) => stored(id),
+  };
+  return h;
+}
+
+const statuses = (h: Harness) => h.rows.map((r) => r.status);
+/** Resolves once every promise continuation queued so far has run (an immediate runs after them all). */
+const settle = () => new Promise((r) => setImmediate(r));
+const journaled = (h: Harness) => readdirSync(h.journal.dir);
+
+describe('the erase worker', () => {
+  it('journals a request, runs it, records done, and drops the entry after the second pass', async () => {
+    const h = await harness();
+    const worker = createEraseWorker(h.deps(), FAST);
+    const { requestId, tables } = await worker.submit({ vid: VID });
+    expect(tables).toEqual(['events', 'ltv']);
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(statuses(h)).toEqual(['pending', 'done']);
+    expect(h.runs).toBe(2);
+    expect(await worker.status(requestId)).toEqual({ status: 'done', detail: '' });
+    // the status rows name the request, never the person
+    expect(JSON.stringify(h.rows)).not.toContain(VID);
+  });
+
+  it('retries a failing delete with growing delays, its status saying so, until it succeeds', async () => {
+    const h = await harness();
+    h.failures.push(['ltv'], ['events', 'ltv'], ['ltv']);
+    const now = Date.UTC(2026, 0, 1);
+    const timing = { ...FAST, firstRetryMs: 2, maxRetryMs: 4 };
+    const worker = createEraseWorker(h.deps({ now: () => now }), timing);
+    const { requestId } = await worker.submit({ vid: VID });
+    await expect.poll(() => statuses(h)).toContain('done');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    expect(h.rows.map((r) => [r.status, r.detail])).toEqual([
+      ['pending', ''],
+      ['retrying', `attempt 1 failed on ltv; next attempt at ${at(2)}`],
+      ['retrying', `attempt 2 failed on events,ltv; next attempt at ${at(4)}`],
+      ['retrying', `attempt 3 failed on ltv; next attempt at ${at(4)}`],
+      ['done', ''],
+    ]);
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(await worker.status(requestId)).toEqual({ status: 'done', detail: '' });
+  });
+
+  it('gives a request up once it fails past giveUpAfterMs: failed, naming the tables, entry gone', async () => {
+    const h = await harness();
+    let now = 1_000_000;
+    const failing = { ...h.deps().repository, run: async () => ['ltv'] };
+    const worker = createEraseWorker(h.deps({ now: () => now, repository: failing }), FAST);
+    const { requestId } = await worker.submit({ vid: VID });
+    await expect.poll(() => statuses(h)).toContain('retrying');
+    now += FAST.giveUpAfterMs;
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(await worker.status(requestId)).toEqual({ status: 'failed', detail: 'ltv' });
+    expect(h.logs).toContain(`error: erase request ${requestId} given up (first pass) on ltv`);
+  });
+
+  it('answers OVERLOADED, and records nothing, when the journal cannot be written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'erase-worker-'));
+    const h = await harness(join(dir, 'erasures'));
+    // a file where the journal's directory was: every write fails
+    rmSync(h.journal.dir, { recursive: true });
+    writeFileSync(h.journal.dir, '');
+    const worker = createEraseWorker(h.deps(), FAST);
+    const refused = await worker.submit({ vid: VID }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(IngestError);
+    expect((refused as IngestError).code).toBe('OVERLOADED');
+    expect(h.rows).toEqual([]);
+  });
+
+  it('leaves a request journaled when the process stops while it waits, and the next start finishes it', async () => {
+    const h = await harness();
+    // the data path drains: settled() rejects, as it does once the process stops
+    let drain: (err: Error) => void = () => {};
+    const settled = () => new Promise<void>((_, reject) => (drain = reject));
+    const first = createEraseWorker(h.deps({ settled }), FAST);
+    const { requestId } = await first.submit({ vid: VID });
+    first.close();
+    drain(new IngestError('NOT_READY'));
+    await settle();
+    expect(statuses(h)).toEqual(['pending']);
+    expect(journaled(h)).toEqual([`${requestId}.json`]);
+
+    const next = createEraseWorker(h.deps(), FAST);
+    await next.resume();
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(await next.status(requestId)).toEqual({ status: 'done', detail: '' });
+  });
+
+  it('does not take a delete cut short by the stop for a failure: the request stays journaled', async () => {
+    const h = await harness();
+    let worker: EraseWorker | undefined;
+    let ran: () => void = () => {};
+    const running = new Promise<void>((r) => (ran = r));
+    const stopping: ErasureRepository = {
+      ...h.deps().repository,
+      // the process stops while the deletes run, and the closing store fails them
+      run: async () => {
+        worker?.close();
+        ran();
+        return ['events', 'ltv'];
+      },
+    };
+    worker = createEraseWorker(h.deps({ repository: stopping }), FAST);
+    const { requestId } = await worker.submit({ vid: VID });
+    await running;
+    await settle();
+    expect(statuses(h)).toEqual(['pending']);
+    expect(journaled(h)).toEqual([`${requestId}.json`]);
+  });
+
+  it('resumes the good entries of a journal with a damaged one, and logs the damaged one', async () => {
+    const h = await harness();
+    const first = createEraseWorker(h.deps({ settled: () => new Promise(() => {}) }), FAST);
+    const { requestId } = await first.submit({ vid: VID });
+    first.close();
+    writeFileSync(join(h.journal.dir, 'broken.json'), '{');
+    const next = createEraseWorker(h.deps(), FAST);
+    await next.resume();
+    await expect.poll(() => journaled(h)).toEqual(['broken.json']);
+    expect(await next.status(requestId)).toEqual({ status: 'done', detail: '' });
+    expect(h.logs).toContain(
+      `error: erasure journal ${h.journal.dir}: broken.json: not JSON: left in place, not resumed`,
+    );
+    expect(h.logs).toContain('info: resuming 1 erase request(s) from the journal');
+  });
+});

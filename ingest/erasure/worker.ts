@@ -1,0 +1,237 @@
+// Runs erase requests to the end, including those a previous run of the process left unfinished. A
+// request is journaled before it is answered and leaves the journal only once its final status is stored
+// (and its second pass has run): until then every start resumes it. Its life:
+//   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
+//   2. run the delete on every table; a table whose delete fails is tried again with growing delays,
+//      the status saying `retrying`, until the request is older than giveUpAfterMs: then `failed`;
+//   3. record `done`, and one more pass secondPassMs later for rows another replica's spool still held.
+// A stop at any point leaves the request journaled: a delete cut short by the closing store is not a
+// failure, and the next start runs the request again from the beginning (deletes are idempotent).
+// The status record names the request and its org scope, never the person: a row holding their vid,
+// uid or email hash would be erased by the erasure itself, and would keep the id of someone who asked to
+// be forgotten.
+import { IngestError } from '../errors.ts';
+import { growingLru } from '../lru.ts';
+import { newId } from '../model/ids.ts';
+import { chTime } from '../model/time.ts';
+import type { EraseTarget, ErasureRepository, ErasureStatus } from '../repositories/index.ts';
+import type { EraseJournal, JournalEntry } from './journal.ts';
+
+export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
+
+export interface EraseWorkerDeps {
+  readonly journal: EraseJournal;
+  readonly repository: ErasureRepository;
+  /** The data path's settled(): resolves once the tables' rows acknowledged before the call are stored. */
+  readonly settled: (tables: readonly string[]) => Promise<void>;
+  /** A durable append of `erasures` status rows. */
+  readonly append: (table: string, rows: readonly Record<string, unknown>[]) => Promise<void>;
+  readonly now: () => number;
+  readonly log: EraseLog;
+}
+
+export interface EraseTiming {
+  /** The delay before the second try of a failed delete; it doubles with every further try. */
+  readonly firstRetryMs: number;
+  readonly maxRetryMs: number;
+  /** A delete still failing this long after the request was asked is given up: status `failed`. */
+  readonly giveUpAfterMs: number;
+  /** The second pass, for rows another replica's spool held: this long after the first. */
+  readonly secondPassMs: number;
+}
+
+export const DEFAULT_TIMING: EraseTiming = {
+  firstRetryMs: 5_000,
+  maxRetryMs: 10 * 60_000,
+  giveUpAfterMs: 7 * 24 * 3600_000,
+  secondPassMs: 15_000,
+};
+
+export interface EraseWorker {
+  /** Journals the request (durably), records it pending and starts it; rejects OVERLOADED if unjournaled. */
+  submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }>;
+  /** Starts every request the journal holds (run once at start; never rejects). */
+  resume(): Promise<void>;
+  /** The status this process last recorded, else the stored one. */
+  status(requestId: string): Promise<ErasureStatus | undefined>;
+  /** Stops: nothing further starts, and whatever is unfinished stays journaled for the next start. */
+  close(): void;
+}
+
+type Pass = 'first' | 'second';
+
+export function createEraseWorker(deps: EraseWorkerDeps, timing: EraseTiming = DEFAULT_TIMING): EraseWorker {
+  return new Worker(deps, timing);
+}
+
+class Worker implements EraseWorker {
+  readonly #deps: EraseWorkerDeps;
+  readonly #timing: EraseTiming;
+  readonly #statuses = growingLru<string, ErasureStatus>({ max: 10_000 });
+  /** Requests this process is working on: resume() never starts one twice. */
+  readonly #active = new Set<string>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Deletes run one request at a time: a journal resumed whole must not queue a mutation per request. */
+  #serial: Promise<unknown> = Promise.resolve();
+  #stopped = false;
+
+  constructor(deps: EraseWorkerDeps, timing: EraseTiming) {
+    this.#deps = deps;
+    this.#timing = timing;
+  }
+
+  async submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }> {
+    const entry: JournalEntry = { requestId: newId(), target, askedAt: this.#deps.now() };
+    await this.#deps.journal.add(entry).catch((err: unknown) => {
+      throw new IngestError(
+        'OVERLOADED',
+        'the erasure journal (server.stateDir) is unwritable; retry later',
+        {
+          cause: err,
+        },
+      );
+    });
+    await this.#record(entry, 'pending');
+    this.#start(entry);
+    return { requestId: entry.requestId, tables: this.#tables(entry) };
+  }
+
+  async resume(): Promise<void> {
+    let entries: JournalEntry[];
+    try {
+      entries = await this.#deps.journal.entries((file, problem) =>
+        this.#deps.log('error', `erasure journal ${this.#deps.journal.dir}: ${file}: ${problem}`),
+      );
+    } catch (err) {
+      this.#deps.log('error', `erasure journal ${this.#deps.journal.dir} unreadable: nothing resumed`, err);
+      return;
+    }
+    const waiting = entries.filter((e) => !this.#active.has(e.requestId));
+    if (waiting.length > 0)
+      this.#deps.log('info', `resuming ${waiting.length} erase request(s) from the journal`);
+    for (const entry of waiting) {
+      // a request without a stored status (its pending record was refused while the process stopped)
+      // gets one; a stored status is left as it is until this run records the next
+      const stored = await this.#deps.repository.status(entry.requestId).catch(() => undefined);
+      if (stored === undefined) await this.#record(entry, 'pending', 'resumed after a restart');
+      this.#start(entry);
+    }
+  }
+
+  async status(requestId: string): Promise<ErasureStatus | undefined> {
+    return this.#statuses.get(requestId) ?? this.#deps.repository.status(requestId);
+  }
+
+  close(): void {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  #tables(entry: JournalEntry): string[] {
+    return this.#deps.repository.plan(entry.target).map((s) => s.table);
+  }
+
+  #start(entry: JournalEntry): void {
+    if (this.#stopped || this.#active.has(entry.requestId)) return;
+    this.#active.add(entry.requestId);
+    this.#guarded(entry, () => this.#firstPass(entry, 1));
+  }
+
+  /** Runs a step in the background; an unexpected error is logged and the request stays journaled. */
+  #guarded(entry: JournalEntry, step: () => Promise<void>): void {
+    step().catch((err: unknown) => {
+      this.#deps.log('error', `erase request ${entry.requestId} stopped (resumed at the next start)`, err);
+    });
+  }
+
+  async #firstPass(entry: JournalEntry, attempt: number): Promise<void> {
+    // Rows acknowledged before the request may still be in the spool: erased only once they are stored,
+    // or they would land after the erasure while its status said done. settled() rejects only once the
+    // data path drains: the request then stays journaled.
+    const settled = await this.#deps.settled(this.#tables(entry)).then(
+      () => true,
+      () => false,
+    );
+    if (!settled || this.#stopped) return;
+    const failed = await this.#run(entry);
+    if (this.#stopped) return;
+    if (failed.length > 0) return this.#retry(entry, 'first', attempt, failed);
+    if (!(await this.#record(entry, 'done'))) {
+      if (!this.#stopped) this.#retry(entry, 'first', attempt, ['(the status could not be stored)']);
+      return;
+    }
+    this.#after(this.#timing.secondPassMs, () => this.#guarded(entry, () => this.#secondPass(entry, 1)));
+  }
+
+  async #secondPass(entry: JournalEntry, attempt: number): Promise<void> {
+    const failed = await this.#run(entry);
+    if (this.#stopped) return;
+    if (failed.length > 0) return this.#retry(entry, 'second', attempt, failed);
+    await this.#finish(entry);
+  }
+
+  /** Runs the request's deletes after those of the requests before it; answers the tables that failed. */
+  #run(entry: JournalEntry): Promise<string[]> {
+    const { repository } = this.#deps;
+    const run = () => (this.#stopped ? Promise.resolve([]) : repository.run(repository.plan(entry.target)));
+    const next = this.#serial.then(run, run);
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  #retry(entry: JournalEntry, pass: Pass, attempt: number, failed: readonly string[]): void {
+    const { firstRetryMs, maxRetryMs, giveUpAfterMs } = this.#timing;
+    const delay = Math.min(firstRetryMs * 2 ** (attempt - 1), maxRetryMs);
+    if (this.#deps.now() + delay - entry.askedAt > giveUpAfterMs) {
+      this.#guarded(entry, () => this.#giveUp(entry, pass, failed));
+      return;
+    }
+    const next = new Date(this.#deps.now() + delay).toISOString();
+    const detail = `attempt ${attempt} failed on ${failed.join(',')}; next attempt at ${next}`;
+    // the second pass runs after `done` was recorded: its retries are the operator's to see, not a
+    // change of the request's status
+    if (pass === 'first') void this.#record(entry, 'retrying', detail);
+    else this.#deps.log('warn', `erase request ${entry.requestId}, second pass: ${detail}`);
+    const again = pass === 'first' ? this.#firstPass : this.#secondPass;
+    this.#after(delay, () => this.#guarded(entry, () => again.call(this, entry, attempt + 1)));
+  }
+
+  async #giveUp(entry: JournalEntry, pass: Pass, failed: readonly string[]): Promise<void> {
+    const tables = failed.join(',');
+    this.#deps.log('error', `erase request ${entry.requestId} given up (${pass} pass) on ${tables}`);
+    if (pass === 'second' || (await this.#record(entry, 'failed', tables))) await this.#finish(entry);
+  }
+
+  /** The request needs nothing more: its entry, the last copy of the person's ids here, goes. */
+  async #finish(entry: JournalEntry): Promise<void> {
+    this.#active.delete(entry.requestId);
+    await this.#deps.journal.remove(entry.requestId).catch((err: unknown) => {
+      this.#deps.log(
+        'error',
+        `erase request ${entry.requestId}: its journal entry stays (run again at the next start)`,
+        err,
+      );
+    });
+  }
+
+  /** Records the status (in memory at once); answers whether the record is durable. */
+  async #record(entry: JournalEntry, status: string, detail = ''): Promise<boolean> {
+    this.#statuses.set(entry.requestId, { status, detail });
+    const row = { request_id: entry.requestId, oid: entry.target.oid, status, detail };
+    return this.#deps.append('erasures', [{ ...row, updated_at: chTime(this.#deps.now()) }]).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  #after(ms: number, fn: () => void): void {
+    if (this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (!this.#stopped) fn();
+    }, ms);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+}
