@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Session } from 'chdb';
 import type { JsonLines, Row, Store } from './contract.ts';
+import { holdEngineThreadsLow } from './engine-priority.ts';
 import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
 
 /**
@@ -41,6 +42,8 @@ export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
 export interface EmbeddedStoreOptions {
   readonly path: string;
   readonly database: string;
+  /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
+  readonly engineNice?: number;
 }
 
 /**
@@ -72,10 +75,12 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly #session: Session;
   readonly #database: string;
+  readonly #releasePriority: () => void;
 
-  private constructor(session: Session, database: string) {
+  private constructor(session: Session, database: string, releasePriority: () => void) {
     this.#session = session;
     this.#database = database;
+    this.#releasePriority = releasePriority;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
@@ -95,7 +100,8 @@ export class EmbeddedStore implements Store {
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);
-    return new EmbeddedStore(session, opts.database);
+    // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
+    return new EmbeddedStore(session, opts.database, holdEngineThreadsLow(opts.engineNice ?? 0));
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -151,6 +157,7 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#releasePriority();
     this.#session.close();
   }
 }
