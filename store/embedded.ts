@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
 import type { JsonLines, Row, Store } from './contract.ts';
+import { holdEngineThreadsLow } from './engine-priority.ts';
 import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
@@ -42,6 +43,8 @@ export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
 export interface EmbeddedStoreOptions {
   readonly path: string;
   readonly database: string;
+  /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
+  readonly engineNice?: number;
 }
 
 /**
@@ -106,11 +109,18 @@ export class EmbeddedStore implements Store {
   readonly tornInserts: readonly TornInsert[];
   readonly #session: Session;
   readonly #database: string;
+  readonly #releasePriority: () => void;
 
-  private constructor(session: Session, database: string, tornInserts: readonly TornInsert[]) {
+  private constructor(
+    session: Session,
+    database: string,
+    tornInserts: readonly TornInsert[],
+    releasePriority: () => void,
+  ) {
     this.#session = session;
     this.#database = database;
     this.tornInserts = tornInserts;
+    this.#releasePriority = releasePriority;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
@@ -119,7 +129,8 @@ export class EmbeddedStore implements Store {
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);
-    return new EmbeddedStore(session, opts.database, torn);
+    // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
+    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0));
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -175,6 +186,7 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#releasePriority();
     this.#session.close();
   }
 }

@@ -1,14 +1,17 @@
 // The store package: one contract (contract.ts), two implementations, and createStore, the one place a
 // store configuration becomes a Store. Shared by the ingest's data path, the schema runner and the operator.
 import { existsSync } from 'node:fs';
-import type { Store as StoreConfig } from '../common/config/datapath.ts';
+import { ENGINE_NICE, type Store as StoreConfig } from '../common/config/datapath.ts';
 import { ClickHouseStore } from './clickhouse.ts';
 import type { Store } from './contract.ts';
 import { EmbeddedStore } from './embedded.ts';
 
 /** Async because the embedded engine is loaded lazily (see EmbeddedStore.open). */
 export async function createStore(config: StoreConfig): Promise<Store> {
-  if (config.kind === 'embedded') return EmbeddedStore.open({ path: config.path, database: config.database });
+  if (config.kind === 'embedded') {
+    const { path, database, engineNice = ENGINE_NICE } = config;
+    return EmbeddedStore.open({ path, database, engineNice });
+  }
   return new ClickHouseStore(config);
 }
 

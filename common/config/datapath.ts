@@ -82,6 +82,9 @@ export const Batching = Type.Object(
 );
 export type Batching = Static<typeof Batching>;
 
+/** The embedded engine's threads run this much below the event loop unless configured otherwise. */
+export const ENGINE_NICE = 10;
+
 export const EmbeddedStore = Type.Object(
   {
     kind: Type.Literal('embedded'),
@@ -91,6 +94,15 @@ export const EmbeddedStore = Type.Object(
       description: 'Directory of the chdb session.',
     }),
     database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
+    engineNice: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 19,
+        default: ENGINE_NICE,
+        description:
+          'Nice value of the engine and libuv threads (every thread but the event loop and V8 helpers), so requests are acknowledged ahead of inserts and merges on a shared core; 0 leaves them at the process priority.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
