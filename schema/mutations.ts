@@ -18,8 +18,14 @@ export interface VisitorIds {
   readonly oid?: string;
 }
 
-const given = (list: readonly string[] | undefined): list is readonly string[] =>
-  list !== undefined && list.length > 0;
+/**
+ * Whether a list names anyone. An empty id is refused, never matched: as an email hash it would select every
+ * event stored without one.
+ */
+function given(list: readonly string[] | undefined): list is readonly string[] {
+  if (list?.includes('')) throw new Error('visitor ids: an empty id names nobody');
+  return list !== undefined && list.length > 0;
+}
 
 /** The WHERE condition selecting the visitors' rows of a table; undefined when it holds none of their ids. */
 export function visitorPredicate(info: TableInfo, ids: VisitorIds): string | undefined {

@@ -35,6 +35,26 @@ describe('POST /ppi/forget', () => {
     expect(res.status).toBe(202);
   });
 
+  it('the visitor token erases its own vid only: no uid, no email, no empty email hash', async () => {
+    const visit = await post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid, vtok } = cookies(visit);
+    const cookie = `vid=${vid}; vtok=${vtok}`;
+    // an empty email hash matched every event stored without one: the whole table
+    for (const empty of [{ ehash: '' }, { email: '' }]) {
+      const res = await post('/tr/v1/ppi/forget', { vid, ...empty }, { cookie });
+      expect(res.status, JSON.stringify(empty)).toBe(400);
+    }
+    for (const named of [
+      { uid: 'a9000000-0000-4000-8000-0000000000cc' },
+      { email: 'x@example.com' },
+      { ehash: 'h' },
+    ]) {
+      const res = await post('/tr/v1/ppi/forget', { vid, ...named }, { cookie });
+      expect(res.status, JSON.stringify(named)).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'FORBIDDEN' });
+    }
+  });
+
   it('issues no token for a vid the caller supplied (knowing an id is not owning it)', async () => {
     const someone = 'a9000000-0000-4000-8000-0000000000aa';
     const res = await post('/tr/v1/tr/', { ename: 'x', vid: someone }, { cookie: 'CookieConsent=3' });

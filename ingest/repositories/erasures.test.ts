@@ -34,6 +34,11 @@ describe('eraseStatements', () => {
     expect(single).toEqual(expect.arrayContaining(['events', 'ltv', 'agreed']));
   });
 
+  it('refuses an empty id: as an email hash it would match every event stored without one', () => {
+    expect(() => eraseStatements({ ehash: '' }, { database: 'tracker' })).toThrow(/an empty id names nobody/);
+    expect(() => eraseStatements({ vid, ehash: '' }, { database: 'tracker' })).toThrow(/names nobody/);
+  });
+
   it('refuses a cluster name that cannot be quoted safely', () => {
     expect(() => eraseStatements({ vid }, { database: 'tracker', cluster: "x' OR 1" })).toThrow(
       /invalid cluster name/,

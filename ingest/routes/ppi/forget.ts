@@ -1,7 +1,7 @@
 // POST /tr/v1/ppi/forget: erase a visitor (vid), user (uid) or email (hashed with the same keyed HMAC as
 // events) from every table; answers 202 with a request id whose status GET /tr/v1/ppi/forget/:id reads.
 // Who may ask: an API key (erases within its org), or the visitor itself, proven by the token this service
-// issued with its vid (the vtok cookie, or `token` in the body). The vid cookie alone proves nothing:
+// issued with its vid (the vtok cookie, or `token` in the body), for that vid alone. The vid cookie alone proves nothing:
 // anyone can send a cookie header naming someone else's visitor id. The erasure itself, and its resumption
 // after a stop, is the worker's (erasure/worker.ts).
 import type { FastifyRequest } from 'fastify';
@@ -22,18 +22,23 @@ const ForgetBody = Type.Object(
   {
     vid: Type.Optional(Type.String({ maxLength: 64 })),
     uid: Type.Optional(Type.String({ maxLength: 64 })),
-    email: Type.Optional(Type.String({ maxLength: 320 })),
-    ehash: Type.Optional(Type.String({ maxLength: 128 })),
+    // an empty value names nobody: as an email hash it would match every event stored without one
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    ehash: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     token: Type.Optional(Type.String({ maxLength: 128 })),
   },
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
+/**
+ * The org an API key scopes the erasure to, or undefined for the visitor itself. The visitor token proves
+ * only its vid: a uid or an email names someone the caller has not shown to be, so naming one needs a key.
+ */
 async function authorise(
   req: FastifyRequest,
   deps: AppDeps,
-  vid: string | undefined,
+  target: Omit<EraseTarget, 'oid'>,
   token: string | undefined,
 ): Promise<string | undefined> {
   const key = bearerKey(req.headers.authorization);
@@ -43,8 +48,18 @@ async function authorise(
     return who.oid;
   }
   const proof = token ?? requestCookies(req)[TOKEN_COOKIE];
-  if (vid !== undefined && validVisitorToken(deps.hasher, vid, proof)) return undefined;
-  throw new IngestError('UNAUTHORIZED', 'an API key, or the visitor token issued with this vid, is required');
+  const { vid } = target;
+  if (vid === undefined || !validVisitorToken(deps.hasher, vid, proof))
+    throw new IngestError(
+      'UNAUTHORIZED',
+      'an API key, or the visitor token issued with this vid, is required',
+    );
+  if (target.uid !== undefined || target.ehash !== undefined)
+    throw new IngestError(
+      'FORBIDDEN',
+      'the visitor token erases its own vid only: a uid or an email needs an API key',
+    );
+  return undefined;
 }
 
 /** The id as a UUID; one that is given but is not a UUID is refused (it used to be ignored in silence). */
@@ -85,7 +100,7 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     if (vid === undefined && uid === undefined && ehash === undefined) {
       throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
     }
-    const oid = await authorise(req, deps, vid, b.token);
+    const oid = await authorise(req, deps, { vid, uid, ehash }, b.token);
     const target: EraseTarget = Object.fromEntries(
       Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
     );
