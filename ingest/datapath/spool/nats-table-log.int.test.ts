@@ -10,8 +10,10 @@ import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
 const connections: NatsConnection[] = [];
+const spools: NatsSpool[] = [];
 afterAll(async () => {
   for (const nc of connections) await nc.close();
+  for (const spool of spools) await spool.close();
 });
 
 const LIMITS = { maxRows: 1000, maxBytes: 1_048_576 };
@@ -26,10 +28,9 @@ interface Pauses {
 
 const none = async () => undefined;
 
-/** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
-async function logWith(pauses: Pauses): Promise<NatsTableLog> {
-  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const opts: NatsSpoolOptions = {
+/** Options of a spool on a stream and cut bucket of its own. */
+function spoolOptions(id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`) {
+  return {
     url: inject('natsUrl'),
     stream: `LOG_${id}`,
     subjectPrefix: `log.${id}`,
@@ -38,7 +39,19 @@ async function logWith(pauses: Pauses): Promise<NatsTableLog> {
     duplicateWindowMs: 120_000,
     maxBytes: 64 * 1_048_576,
     retryAfterSeconds: 5,
-  };
+  } satisfies NatsSpoolOptions;
+}
+
+async function openSpool(opts: NatsSpoolOptions): Promise<NatsSpool> {
+  const spool = await NatsSpool.open(opts);
+  spools.push(spool);
+  return spool;
+}
+
+/** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
+async function logWith(pauses: Pauses): Promise<NatsTableLog> {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const opts = spoolOptions(id);
   // the stream and the cut bucket as the spool makes them
   await (await NatsSpool.open(opts)).close();
   const nc = await connect({ servers: opts.url });
@@ -142,5 +155,31 @@ describe('a JetStream table log', () => {
     // the next look at the stream finds nothing after that batch: the count is right again
     expect(await log.take(LIMITS)).toBeUndefined();
     expect(log.pending.rows).toBe(0);
+  });
+});
+
+describe('the backlog a JetStream spool opens on', () => {
+  const rows = (n: number, from: number) =>
+    Buffer.concat(Array.from({ length: n }, (_v, k) => line(from + k)));
+
+  it('is recovered once another instance sharing the stream stored it', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    for (let a = 0; a < 3; a++) await other.append(rows(5, a * 5), 5);
+    // this instance starts while the other's three appends are still in the stream
+    const mine = (await openSpool(opts)).peek('events');
+    expect(mine?.pending).toMatchObject({ rows: 15, bytes: rows(15, 0).length });
+    let recovered = false;
+    void mine?.recovered.then(() => {
+      recovered = true;
+    });
+
+    const batch = await other.take(LIMITS);
+    expect(batch?.rows).toBe(15);
+    await other.commit(batch as NonNullable<typeof batch>);
+    // this instance learns it at its next look at the stream (the queue looks: it has rows pending)
+    expect(await mine?.take(LIMITS)).toBeUndefined();
+    expect(recovered).toBe(true);
+    expect(mine?.pending.rows).toBe(0);
   });
 });
