@@ -42,20 +42,22 @@ export interface BacklogQuery {
 export async function readBacklog(js: JetStreamClient, q: BacklogQuery): Promise<Backlog> {
   const consumer = await js.consumers.get(q.stream, { filter_subjects: q.subject, headers_only: true });
   const counter = new ChunkCounter();
+  const expires = Math.max(MIN_EXPIRES_MS, q.waitMs);
   try {
-    for (let left = q.messages; left > 0; ) {
-      const ask = Math.min(FETCH, left);
-      const page = await consumer.fetch({ max_messages: ask, expires: Math.max(MIN_EXPIRES_MS, q.waitMs) });
+    for (let ask = Math.min(FETCH, q.messages); ask > 0; ) {
+      const page = await consumer.fetch({ max_messages: ask, expires });
       let got = 0;
-      let more = true;
+      let left = 0;
       for await (const m of page) {
         got++;
-        if (m.seq > q.lastSeq) more = false;
-        else counter.add(m);
-        if (m.info.pending === 0) more = false;
+        if (m.seq <= q.lastSeq) counter.add(m);
+        // the messages still after this one: none that matter past the stream's last at open
+        left = m.seq >= q.lastSeq ? 0 : m.info.pending;
+        if (left === 0) break;
       }
-      // fewer than asked: the rest was committed (purged) by another instance while this read
-      left = more && got === ask ? left - got : 0;
+      await page.close();
+      // a short page: the rest was committed (purged) by another instance while this read
+      ask = got === ask ? Math.min(FETCH, left) : 0;
     }
   } finally {
     await consumer.delete().catch(() => undefined);

@@ -182,4 +182,27 @@ describe('the backlog a JetStream spool opens on', () => {
     expect(recovered).toBe(true);
     expect(mine?.pending.rows).toBe(0);
   });
+
+  it('is counted over several reads, and its count falls as batches are cut from it', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    const appends = 1100;
+    for (let a = 0; a < appends; a += 100)
+      await Promise.all(Array.from({ length: 100 }, (_v, k) => other.append(rows(2, 2 * (a + k)), 2)));
+    const mine = (await openSpool(opts)).peek('events') as NatsTableLog;
+    expect(mine.pending).toMatchObject({ rows: 2 * appends, bytes: rows(2 * appends, 0).length });
+
+    const batch = await mine.take({ maxRows: 600, maxBytes: 1_048_576 });
+    expect(batch?.rows).toBe(600);
+    // counted a chunk of messages at a time: never below what is left, and below what was there
+    expect(mine.pending.rows).toBeGreaterThanOrEqual(2 * appends - 600);
+    expect(mine.pending.rows).toBeLessThan(2 * appends);
+    await mine.commit(batch as NonNullable<typeof batch>);
+    let rest = await mine.take({ maxRows: Infinity, maxBytes: Infinity });
+    expect(rest?.rows).toBe(2 * appends - 600);
+    expect(mine.pending).toMatchObject({ rows: 0, bytes: 0 });
+    await mine.commit(rest as NonNullable<typeof rest>);
+    rest = await mine.take(LIMITS);
+    expect(rest).toBeUndefined();
+  });
 });
