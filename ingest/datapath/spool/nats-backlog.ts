@@ -2,7 +2,9 @@
 // instance, left in the stream), counted in ROWS and bytes: one message is one append, and one append
 // (a batched POST) holds many rows. Read through a headers-only ordered consumer: each message's row
 // header and the size the server reports for its payload arrive, never the payloads themselves.
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+// Reading costs about 10 µs a message, before the ingest listens: past a budget the rest of a backlog
+// is estimated from the messages read (ADR 0042).
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 
 /** The header every append carries: the rows its message holds. */
 export const ROWS_HEADER = 'Tracker-Rows';
@@ -12,6 +14,8 @@ const SIZE_HEADER = 'Nats-Msg-Size';
 const CHUNK = 256;
 /** Messages asked for per fetch. */
 const FETCH = 1000;
+/** Messages of one subject read at open (about a second); the rest is estimated. */
+export const COUNT_BUDGET = 100_000;
 /** The shortest wait a pull request accepts (only a subject purged while it is read waits this long). */
 const MIN_EXPIRES_MS = 1000;
 
@@ -23,6 +27,7 @@ export interface BacklogChunk {
 }
 
 export interface Backlog {
+  /** In sequence order; past the budget, the last one is the estimated rest of the backlog. */
   readonly chunks: readonly BacklogChunk[];
   /** The sequence of the last message recovered (0: none); a batch stored through it stored them all. */
   readonly through: number;
@@ -36,18 +41,25 @@ export interface BacklogQuery {
   /** The stream's last sequence then: a message after it was appended since, and is not recovered. */
   readonly lastSeq: number;
   readonly waitMs: number;
+  /** Messages read before the rest is estimated (default COUNT_BUDGET). */
+  readonly budget?: number;
+}
+
+interface Streams {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
 }
 
 /** Reads the backlog of one subject; the consumer is deleted afterwards (it would expire anyway). */
-export async function readBacklog(js: JetStreamClient, q: BacklogQuery): Promise<Backlog> {
-  const consumer = await js.consumers.get(q.stream, { filter_subjects: q.subject, headers_only: true });
+export async function readBacklog(s: Streams, q: BacklogQuery): Promise<Backlog> {
+  const consumer = await s.js.consumers.get(q.stream, { filter_subjects: q.subject, headers_only: true });
   const counter = new ChunkCounter();
-  const expires = Math.max(MIN_EXPIRES_MS, q.waitMs);
+  const budget = q.budget ?? COUNT_BUDGET;
+  let left = 0;
   try {
-    for (let ask = Math.min(FETCH, q.messages); ask > 0; ) {
-      const page = await consumer.fetch({ max_messages: ask, expires });
+    for (let ask = Math.min(FETCH, q.messages, budget); ask > 0; ) {
+      const page = await consumer.fetch({ max_messages: ask, expires: Math.max(MIN_EXPIRES_MS, q.waitMs) });
       let got = 0;
-      let left = 0;
       for await (const m of page) {
         got++;
         if (m.seq <= q.lastSeq) counter.add(m);
@@ -57,38 +69,59 @@ export async function readBacklog(js: JetStreamClient, q: BacklogQuery): Promise
       }
       await page.close();
       // a short page: the rest was committed (purged) by another instance while this read
-      ask = got === ask ? Math.min(FETCH, left) : 0;
+      if (got < ask) left = 0;
+      ask = Math.min(FETCH, left, budget - counter.messages);
     }
   } finally {
     await consumer.delete().catch(() => undefined);
   }
-  return counter.backlog();
+  return left > 0 ? estimateRest(s.jsm, q, counter, left) : counter.backlog();
+}
+
+/** The messages past the budget, as many rows and bytes each as those read, through the subject's last. */
+async function estimateRest(jsm: JetStreamManager, q: BacklogQuery, counter: ChunkCounter, left: number) {
+  const last = await jsm.streams.getMessage(q.stream, { last_by_subj: q.subject });
+  return counter.backlog(last === null ? undefined : { seq: last.seq, messages: left });
 }
 
 class ChunkCounter {
   readonly #chunks: BacklogChunk[] = [];
-  #seq = 0;
+  /** The messages read, and what they hold. */
+  messages = 0;
   #rows = 0;
   #bytes = 0;
-  #messages = 0;
+  #seq = 0;
+  /** The chunk being filled. */
+  #chunk = { messages: 0, rows: 0, bytes: 0 };
 
   add(m: JsMsg): void {
-    this.#seq = m.seq;
     // every append carries the header; a message without it still holds at least one row
-    this.#rows += Number(m.headers?.get(ROWS_HEADER)) || 1;
-    this.#bytes += Number(m.headers?.get(SIZE_HEADER)) || 0;
-    if (++this.#messages === CHUNK) this.#close();
+    const rows = Number(m.headers?.get(ROWS_HEADER)) || 1;
+    const bytes = Number(m.headers?.get(SIZE_HEADER)) || 0;
+    this.messages++;
+    this.#rows += rows;
+    this.#bytes += bytes;
+    this.#seq = m.seq;
+    const c = this.#chunk;
+    this.#chunk = { messages: c.messages + 1, rows: c.rows + rows, bytes: c.bytes + bytes };
+    if (this.#chunk.messages === CHUNK) this.#close();
   }
 
-  backlog(): Backlog {
+  /** The chunks read, then the estimated rest (messages after the last read, through `rest.seq`). */
+  backlog(rest?: { seq: number; messages: number }): Backlog {
     this.#close();
+    if (rest !== undefined && rest.seq > this.#seq && this.messages > 0) {
+      const scaled = (n: number) => Math.round((n / this.messages) * rest.messages);
+      // at least a row per message, like the count of a message without its header
+      const rows = Math.max(rest.messages, scaled(this.#rows));
+      this.#chunks.push({ seq: rest.seq, rows, bytes: scaled(this.#bytes) });
+    }
     return { chunks: this.#chunks, through: this.#chunks.at(-1)?.seq ?? 0 };
   }
 
   #close(): void {
-    if (this.#messages > 0) this.#chunks.push({ seq: this.#seq, rows: this.#rows, bytes: this.#bytes });
-    this.#rows = 0;
-    this.#bytes = 0;
-    this.#messages = 0;
+    const { rows, bytes, messages } = this.#chunk;
+    if (messages > 0) this.#chunks.push({ seq: this.#seq, rows, bytes });
+    this.#chunk = { messages: 0, rows: 0, bytes: 0 };
   }
 }

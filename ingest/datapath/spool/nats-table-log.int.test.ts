@@ -6,6 +6,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { NatsSpool } from './nats.ts';
+import { readBacklog } from './nats-backlog.ts';
 import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
@@ -204,5 +205,28 @@ describe('the backlog a JetStream spool opens on', () => {
     await mine.commit(rest as NonNullable<typeof rest>);
     rest = await mine.take(LIMITS);
     expect(rest).toBeUndefined();
+  });
+
+  it('is estimated past the reading budget from the messages read', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    const two = rows(2, 10); // every message alike: the estimate is exact
+    for (let a = 0; a < 300; a += 100)
+      await Promise.all(Array.from({ length: 100 }, () => other.append(two, 2)));
+    const nc = await connect({ servers: opts.url });
+    connections.push(nc);
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(opts.stream);
+    const subject = `${opts.subjectPrefix}.events`;
+    const query = { stream: opts.stream, subject, messages: 300, lastSeq: state.last_seq, waitMs: 5000 };
+
+    const read = await readBacklog({ js: jetstream(nc), jsm }, { ...query, budget: 100 });
+    // the first 100 messages read, then the other 200 estimated from them
+    expect(read.chunks.length).toBe(2);
+    expect(read.chunks[1]).toEqual({ seq: state.last_seq, rows: 400, bytes: 200 * two.length });
+    expect(read.through).toBe(state.last_seq);
+    const whole = await readBacklog({ js: jetstream(nc), jsm }, query);
+    expect(whole.chunks.reduce((n, c) => n + c.rows, 0)).toBe(600);
+    expect(whole.through).toBe(state.last_seq);
   });
 });

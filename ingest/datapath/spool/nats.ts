@@ -131,7 +131,7 @@ export class NatsSpool implements Spool {
    * rows are counted from the messages' headers (a message is one append of one or many rows).
    */
   async #recover(wildcard: string): Promise<void> {
-    const { stream, js, opts } = this.#ctx;
+    const { stream, opts } = this.#ctx;
     const info = await this.#ctx.jsm.streams.info(stream, { subjects_filter: wildcard });
     const prefix = `${opts.subjectPrefix}.`;
     for (const [subject, messages] of Object.entries(info.state.subjects ?? {})) {
@@ -144,7 +144,7 @@ export class NatsSpool implements Spool {
         lastSeq: info.state.last_seq,
         waitMs: opts.publishTimeoutMs,
       };
-      this.#log(table, await readBacklog(js, query));
+      this.#log(table, await readBacklog(this.#ctx, query));
     }
   }
 }
