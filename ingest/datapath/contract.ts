@@ -72,6 +72,13 @@ export interface TableLog {
   /** Resolves once the rows are durable; rejects with OVERLOADED when full or unwritable. */
   append(lines: Buffer, rows: number): Promise<void>;
   readonly pending: { rows: number; bytes: number; oldestAt: number | undefined };
+  /**
+   * Resolves once every row the log held when it was opened (left by an earlier run) is in the store:
+   * a batch through the last of them was committed (on a log shared by instances, by any of them).
+   * A position, not a count of delivered rows: a batch can be delivered twice (replayed after a failed
+   * commit), and one append can hold many rows.
+   */
+  readonly recovered: Promise<void>;
   /** Cuts the next batch from the head (replaying a pre-crash boundary first), or undefined if empty. */
   take(limits: TakeLimits): Promise<SpoolBatch | undefined>;
   /** The batch is in the store: it will not be delivered again; its space can be reclaimed. */

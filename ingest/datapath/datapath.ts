@@ -81,7 +81,6 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
     (s) => metrics.spoolSyncSeconds.observe(s),
   );
   const path = new Pipeline(config, { ...opts, clock, store, spool, metrics });
-  for (const table of spool.tables()) path.expectRecovered(table, spool.peek(table)?.pending.rows ?? 0);
   // Rows recovered from a previous run are delivered without waiting for new appends.
   for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
   return path;
@@ -123,9 +122,6 @@ class Pipeline implements DataPath {
   readonly #queues = new Map<string, Promise<TableQueue>>();
   /** The queues already opened, so an append to one waits for nothing but its own write. */
   readonly #openQueues = new Map<string, TableQueue>();
-  /** Per table: rows delivered since open, and the waiters for the rows recovered at open. */
-  readonly #delivered = new Map<string, number>();
-  readonly #recovery = new Map<string, { rows: number; done: Promise<void>; resolve: () => void }>();
   /** Per table: the deliveries of batches cut from the spool and not yet in the store (settled()). */
   readonly #deliveries = new Map<string, Set<Promise<void>>>();
   #draining = false;
@@ -267,26 +263,9 @@ class Pipeline implements DataPath {
     await this.store.close();
   }
 
-  /** Rows of `table` left in the spool by a previous run: recovered() waits for this many deliveries. */
-  expectRecovered(table: string, rows: number): void {
-    if (rows <= 0) return;
-    let resolve: () => void = () => {};
-    const done = new Promise<void>((r) => {
-      resolve = r;
-    });
-    this.#recovery.set(table, { rows, done, resolve });
-  }
-
+  /** The spool opened every table it holds rows of before the pipeline was made: peek finds them. */
   recovered(table: string): Promise<void> {
-    return this.#recovery.get(table)?.done ?? Promise.resolve();
-  }
-
-  /** Batches are cut from the head of the log, so the first `rows` delivered are the recovered ones. */
-  #countDelivered(table: string, rows: number): void {
-    const total = (this.#delivered.get(table) ?? 0) + rows;
-    this.#delivered.set(table, total);
-    const waiting = this.#recovery.get(table);
-    if (waiting !== undefined && total >= waiting.rows) waiting.resolve();
+    return this.#deps.spool.peek(table)?.recovered ?? Promise.resolve();
   }
 
   queue(table: string): Promise<TableQueue> {
@@ -311,7 +290,6 @@ class Pipeline implements DataPath {
         this.#tracked(table, async () => {
           await this.#offer(batch);
           await this.#deliverer.deliver(batch, settings);
-          this.#countDelivered(table, batch.rows);
         }),
       onError: this.#deps.onError,
     });

@@ -4,9 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Row, Store } from '../../store/index.ts';
+import { createStore, type Row, type Store } from '../../store/index.ts';
 import { buildApp } from '../app.ts';
-import { parseConfig } from '../config.ts';
+import { type Config, parseConfig } from '../config.ts';
+import { createDataPath, type DataPath } from '../datapath/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 
 const FAST_TABLES = [
@@ -44,6 +45,8 @@ export async function startLive(
   dir: string = mkdtempSync(join(tmpdir(), 'ingest-live-')),
   /** What the runtime reports (a failed insert, retried); nothing by default. */
   log?: (msg: string, err?: unknown) => void,
+  /** The data path delivers to what this makes of the real store (e.g. one that holds an insert). */
+  wrapStore?: (store: Store) => Store,
 ): Promise<Live> {
   const tables = Object.fromEntries(FAST_TABLES.map((t) => [t, { strategy: 'immediate' }]));
   const cfg = parseConfig({
@@ -53,7 +56,11 @@ export async function startLive(
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 25 }, ...tables } },
     ...config,
   });
-  const runtime = await createRuntime(cfg, log === undefined ? {} : { log });
+  const dataPath = wrapStore === undefined ? undefined : await wrappedDataPath(cfg, wrapStore);
+  const runtime = await createRuntime(cfg, {
+    ...(log === undefined ? {} : { log }),
+    ...(dataPath === undefined ? {} : { dataPath }),
+  });
   const app = await buildApp(runtime.deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -77,6 +84,13 @@ export async function startLive(
       await runtime.close(deadlineMs);
     },
   };
+}
+
+/** The configured data path, delivering to the wrapped real store (migrated as the runtime would). */
+async function wrappedDataPath(cfg: Config, wrap: (store: Store) => Store): Promise<DataPath> {
+  const { store, spool, batching, retention, rollups } = cfg;
+  const real = await createStore(store);
+  return createDataPath({ store, spool, batching, retention, rollups }, { store: wrap(real), migrate: true });
 }
 
 /** The cookies a response sets, by name (their values only). */

@@ -101,6 +101,7 @@ class FakeLog implements TableLog {
   readonly table = 'events';
   rows: { at: number }[] = [];
   readonly committed: number[] = [];
+  readonly recovered = Promise.resolve();
   readonly clock: ManualClock;
   constructor(clock: ManualClock) {
     this.clock = clock;

@@ -6,12 +6,15 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { NatsSpool } from './nats.ts';
+import { readBacklog } from './nats-backlog.ts';
 import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
 const connections: NatsConnection[] = [];
+const spools: NatsSpool[] = [];
 afterAll(async () => {
   for (const nc of connections) await nc.close();
+  for (const spool of spools) await spool.close();
 });
 
 const LIMITS = { maxRows: 1000, maxBytes: 1_048_576 };
@@ -26,10 +29,9 @@ interface Pauses {
 
 const none = async () => undefined;
 
-/** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
-async function logWith(pauses: Pauses): Promise<NatsTableLog> {
-  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const opts: NatsSpoolOptions = {
+/** Options of a spool on a stream and cut bucket of its own. */
+function spoolOptions(id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`) {
+  return {
     url: inject('natsUrl'),
     stream: `LOG_${id}`,
     subjectPrefix: `log.${id}`,
@@ -38,7 +40,19 @@ async function logWith(pauses: Pauses): Promise<NatsTableLog> {
     duplicateWindowMs: 120_000,
     maxBytes: 64 * 1_048_576,
     retryAfterSeconds: 5,
-  };
+  } satisfies NatsSpoolOptions;
+}
+
+async function openSpool(opts: NatsSpoolOptions): Promise<NatsSpool> {
+  const spool = await NatsSpool.open(opts);
+  spools.push(spool);
+  return spool;
+}
+
+/** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
+async function logWith(pauses: Pauses): Promise<NatsTableLog> {
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const opts = spoolOptions(id);
   // the stream and the cut bucket as the spool makes them
   await (await NatsSpool.open(opts)).close();
   const nc = await connect({ servers: opts.url });
@@ -142,5 +156,77 @@ describe('a JetStream table log', () => {
     // the next look at the stream finds nothing after that batch: the count is right again
     expect(await log.take(LIMITS)).toBeUndefined();
     expect(log.pending.rows).toBe(0);
+  });
+});
+
+describe('the backlog a JetStream spool opens on', () => {
+  const rows = (n: number, from: number) =>
+    Buffer.concat(Array.from({ length: n }, (_v, k) => line(from + k)));
+
+  it('is recovered once another instance sharing the stream stored it', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    for (let a = 0; a < 3; a++) await other.append(rows(5, a * 5), 5);
+    // this instance starts while the other's three appends are still in the stream
+    const mine = (await openSpool(opts)).peek('events');
+    expect(mine?.pending).toMatchObject({ rows: 15, bytes: rows(15, 0).length });
+    let recovered = false;
+    void mine?.recovered.then(() => {
+      recovered = true;
+    });
+
+    const batch = await other.take(LIMITS);
+    expect(batch?.rows).toBe(15);
+    await other.commit(batch as NonNullable<typeof batch>);
+    // this instance learns it at its next look at the stream (the queue looks: it has rows pending)
+    expect(await mine?.take(LIMITS)).toBeUndefined();
+    expect(recovered).toBe(true);
+    expect(mine?.pending.rows).toBe(0);
+  });
+
+  it('is counted over several reads, and its count falls as batches are cut from it', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    const appends = 1100;
+    for (let a = 0; a < appends; a += 100)
+      await Promise.all(Array.from({ length: 100 }, (_v, k) => other.append(rows(2, 2 * (a + k)), 2)));
+    const mine = (await openSpool(opts)).peek('events') as NatsTableLog;
+    expect(mine.pending).toMatchObject({ rows: 2 * appends, bytes: rows(2 * appends, 0).length });
+
+    const batch = await mine.take({ maxRows: 600, maxBytes: 1_048_576 });
+    expect(batch?.rows).toBe(600);
+    // counted a chunk of messages at a time: never below what is left, and below what was there
+    expect(mine.pending.rows).toBeGreaterThanOrEqual(2 * appends - 600);
+    expect(mine.pending.rows).toBeLessThan(2 * appends);
+    await mine.commit(batch as NonNullable<typeof batch>);
+    let rest = await mine.take({ maxRows: Infinity, maxBytes: Infinity });
+    expect(rest?.rows).toBe(2 * appends - 600);
+    expect(mine.pending).toMatchObject({ rows: 0, bytes: 0 });
+    await mine.commit(rest as NonNullable<typeof rest>);
+    rest = await mine.take(LIMITS);
+    expect(rest).toBeUndefined();
+  });
+
+  it('is estimated past the reading budget from the messages read', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    const two = rows(2, 10); // every message alike: the estimate is exact
+    for (let a = 0; a < 300; a += 100)
+      await Promise.all(Array.from({ length: 100 }, () => other.append(two, 2)));
+    const nc = await connect({ servers: opts.url });
+    connections.push(nc);
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(opts.stream);
+    const subject = `${opts.subjectPrefix}.events`;
+    const query = { stream: opts.stream, subject, messages: 300, lastSeq: state.last_seq, waitMs: 5000 };
+
+    const read = await readBacklog({ js: jetstream(nc), jsm }, { ...query, budget: 100 });
+    // the first 100 messages read, then the other 200 estimated from them
+    expect(read.chunks.length).toBe(2);
+    expect(read.chunks[1]).toEqual({ seq: state.last_seq, rows: 400, bytes: 200 * two.length });
+    expect(read.through).toBe(state.last_seq);
+    const whole = await readBacklog({ js: jetstream(nc), jsm }, query);
+    expect(whole.chunks.reduce((n, c) => n + c.rows, 0)).toBe(600);
+    expect(whole.through).toBe(state.last_seq);
   });
 });

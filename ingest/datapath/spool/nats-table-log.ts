@@ -6,16 +6,18 @@
 //            written to the cut bucket (compare-and-set on the key's revision) before it is returned.
 //            A cut whose messages are still in the stream is replayed first, exactly as it was.
 //   commit = purge the subject through `to`: delivered rows leave the stream.
+// What the subject held at open (the backlog) is counted in rows and bytes (nats-backlog.ts) and is
+// recovered once a batch through its last message is stored: here, or by another instance that cut it.
 // The dedup token is <stream>.<epoch>.<table>.<from>-<to> (stream sequences), so a replay after a crash,
 // by this or another instance, carries the same token and the store drops what it already has.
 import { headers } from '@nats-io/transport-node';
 import { IngestError } from '../../errors.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { piecesOf, spoolBatch } from './batch.ts';
+import { type Backlog, ROWS_HEADER } from './nats-backlog.ts';
 import type { NatsContext } from './nats-context.ts';
 import { countLines } from './table-log.ts';
 
-const ROWS_HEADER = 'Tracker-Rows';
 /** Messages asked per direct-get request (the server caps a batch too). */
 const PAGE = 256;
 /** Attempts of take when another instance cut the same range first (compare-and-set conflicts). */
@@ -52,13 +54,26 @@ export class NatsTableLog implements TableLog {
   #bytes = 0;
   #published = 0;
   #pushed = 0;
+  /** The sequence of the backlog's last message (0: none). */
+  readonly #through: number;
+  readonly #recovered = Promise.withResolvers<void>();
 
-  constructor(table: string, ctx: NatsContext, recovered?: { messages: number; lastSeq: number }) {
+  constructor(table: string, ctx: NatsContext, backlog?: Backlog) {
     this.table = table;
     this.#ctx = ctx;
     this.#subject = `${ctx.opts.subjectPrefix}.${table}`;
-    // Rows left by an earlier run are due at once (at = 0); a message holds at least one row.
-    if (recovered) this.#push({ seq: recovered.lastSeq, at: 0, rows: recovered.messages, bytes: 0 });
+    // Rows left by an earlier run are due at once (at = 0), a chunk of messages at a time.
+    for (const c of backlog?.chunks ?? []) this.#push({ seq: c.seq, at: 0, rows: c.rows, bytes: c.bytes });
+    this.#through = backlog?.through ?? 0;
+    if (this.#through === 0) this.#recovered.resolve();
+  }
+
+  /**
+   * Resolves once a batch through the backlog's last message is in the store. Counting delivered rows
+   * would not do: a batch replayed after a failed commit is delivered (and counted) twice.
+   */
+  get recovered(): Promise<void> {
+    return this.#recovered.promise;
   }
 
   get pending(): { rows: number; bytes: number; oldestAt: number | undefined } {
@@ -101,6 +116,8 @@ export class NatsTableLog implements TableLog {
   }
 
   async commit(batch: SpoolBatch): Promise<void> {
+    // called once the batch is in the store: what it holds is recovered, whether or not the purge works
+    if (batch.to >= this.#through) this.#recovered.resolve();
     await this.#ctx.jsm.streams.purge(this.#ctx.stream, { filter: this.#subject, seq: batch.to + 1 });
   }
 
@@ -109,6 +126,8 @@ export class NatsTableLog implements TableLog {
     const last = entry && entry.operation === 'PUT' ? (entry.json<Cut>() as Cut | undefined) : undefined;
     const cut = last?.epoch === this.#ctx.epoch ? last : undefined;
     if (cut && (await this.#uncommitted(cut))) return this.#batch(cut, await this.#replay(cut));
+    // batches are cut in order, each once the one before is committed: everything through it is stored
+    if (cut && cut.to >= this.#through) this.#recovered.resolve();
     const before = this.#pushed;
     const taken = await this.#read(cut ? cut.to + 1 : 1, limits);
     const first = taken[0];

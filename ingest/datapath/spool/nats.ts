@@ -20,6 +20,7 @@ import {
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Spool, TableLog } from '../contract.ts';
+import { type Backlog, readBacklog } from './nats-backlog.ts';
 import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
@@ -116,23 +117,34 @@ export class NatsSpool implements Spool {
     if (!this.#nc.isClosed()) await this.#nc.close();
   }
 
-  #log(table: string, recovered?: { messages: number; lastSeq: number }): NatsTableLog {
+  #log(table: string, backlog?: Backlog): NatsTableLog {
     let log = this.#logs.get(table);
     if (!log) {
-      log = new NatsTableLog(table, this.#ctx, recovered);
+      log = new NatsTableLog(table, this.#ctx, backlog);
       this.#logs.set(table, log);
     }
     return log;
   }
 
-  /** Tables with rows still in the stream (from this or another instance) are delivered at start. */
+  /**
+   * Tables with rows still in the stream (from this or another instance) are delivered at start; their
+   * rows are counted from the messages' headers (a message is one append of one or many rows).
+   */
   async #recover(wildcard: string): Promise<void> {
-    const info = await this.#ctx.jsm.streams.info(this.#ctx.stream, { subjects_filter: wildcard });
-    const prefix = `${this.#ctx.opts.subjectPrefix}.`;
+    const { stream, opts } = this.#ctx;
+    const info = await this.#ctx.jsm.streams.info(stream, { subjects_filter: wildcard });
+    const prefix = `${opts.subjectPrefix}.`;
     for (const [subject, messages] of Object.entries(info.state.subjects ?? {})) {
       const table = subject.slice(prefix.length);
-      if (subject.startsWith(prefix) && TABLE.test(table) && messages > 0)
-        this.#log(table, { messages, lastSeq: info.state.last_seq });
+      if (!subject.startsWith(prefix) || !TABLE.test(table) || messages === 0) continue;
+      const query = {
+        stream,
+        subject,
+        messages,
+        lastSeq: info.state.last_seq,
+        waitMs: opts.publishTimeoutMs,
+      };
+      this.#log(table, await readBacklog(this.#ctx, query));
     }
   }
 }

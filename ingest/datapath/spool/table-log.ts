@@ -104,6 +104,9 @@ export class DiskTableLog implements TableLog {
   #committed: number;
   /** Bytes of cached rows each batch in flight holds (by its last seq), released when it is committed. */
   readonly #held = new Map<number, number>();
+  /** The seq of the last row recovered at open (0: none): committing a batch through it recovers all. */
+  #through = 0;
+  readonly #recovered = Promise.withResolvers<void>();
 
   private constructor(
     table: string,
@@ -136,8 +139,14 @@ export class DiskTableLog implements TableLog {
     const cuts = scan.cuts.filter((c) => c.to > scan.committed).sort((a, b) => a.from - b.from);
     const log = new DiskTableLog(table, writer, opts, scan.committed, cuts);
     for (const run of scan.runs) log.#pushRun(run);
+    if (log.#through === 0) log.#recovered.resolve();
     await writer.deleteThrough(scan.committed);
     return log;
+  }
+
+  /** Resolves once a batch through the last row recovered at open is committed (it is in the store). */
+  get recovered(): Promise<void> {
+    return this.#recovered.promise;
   }
 
   get pending(): { rows: number; bytes: number; oldestAt: number | undefined } {
@@ -184,6 +193,7 @@ export class DiskTableLog implements TableLog {
   }
 
   async commit(batch: SpoolBatch): Promise<void> {
+    if (batch.to >= this.#through) this.#recovered.resolve();
     this.#opts.budget.release(this.#held.get(batch.to) ?? 0);
     this.#held.delete(batch.to);
     this.#committed = Math.max(this.#committed, batch.to);
@@ -346,6 +356,7 @@ export class DiskTableLog implements TableLog {
   /** Recovered rows are due at once (their age is unknown and at least a restart long): at = 0. */
   #pushRun(run: Run): void {
     this.#pending.push(run);
+    this.#through = Math.max(this.#through, run.lastSeq);
     this.#rows += run.rows;
     this.#bytes += run.bytes;
     this.#oldestAt ??= run.at;
