@@ -10,6 +10,8 @@ describe('compileCheck', () => {
     ['LowCardinality(String)', 'x', true],
     ['UUID', '018f0000-0000-7000-8000-000000000001', true],
     ['UUID', 'not-a-uuid', false],
+    // the check remembers the last UUID it accepted, and began with the empty string as if accepted
+    ['UUID', '', false],
     ['Int32', 2 ** 31, false],
     ['Int32', -(2 ** 31), true],
     ['UInt8', -1, false],

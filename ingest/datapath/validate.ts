@@ -87,7 +87,7 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
  * their visitor and session ids, so most values of a batch were checked a row before.
  */
 function uuidCheck(): Check {
-  let accepted = '';
+  let accepted: unknown;
   return (v) => {
     if (v === accepted) return undefined;
     if (typeof v !== 'string' || !isUuidText(v)) return 'expected a UUID';
