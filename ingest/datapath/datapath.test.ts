@@ -139,12 +139,12 @@ describe('createDataPath (scripted store)', () => {
     const store = new ScriptedStore();
     store.refuse = (text) =>
       text.includes('"ename":"odd"') ? engineError(49, 'Logical error: a value it cannot take') : undefined;
-    const dp = await open(
-      store,
-      {
+    const registry = new Registry();
+    const dp = await createDataPath(
+      config(dir, {
         batching: { breaker: FAST_BREAKER, tables: { events: { strategy: 'size', maxRows: 8, retries: 2 } } },
-      },
-      dir,
+      }),
+      { store, migrate: false, registry },
     );
     await dp.append(
       'events',
@@ -154,6 +154,9 @@ describe('createDataPath (scripted store)', () => {
     const letter = JSON.parse(readFileSync(join(dir, 'spool', 'dead-letters.jsonl'), 'utf8'));
     expect(letter).toMatchObject({ table: 'events', reason: expect.stringMatching(/^Code: 49\./) });
     expect(JSON.parse(letter.row).ename).toBe('odd');
+    // the store answered about the rows: that is no outage, and the breaker holds every table's inserts
+    const opened = await registry.getSingleMetric('tracker_datapath_breaker_transitions_total')?.get();
+    expect(opened?.values.filter((v) => v.labels.state === 'open')).toEqual([]);
     await dp.close(1000);
   });
 

@@ -132,33 +132,41 @@ export class Deliverer {
     settings: TableSettings,
     lone: boolean,
   ): Promise<Outcome> {
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ; attempt++) {
+      const error = await this.#insert(table, lines, token);
+      if (error === undefined) return { ok: true };
+      const kind = insertErrorKind(error);
+      if (kind === 'data') return { ok: false, error, kind };
+      this.#deps.metrics.storeErrors.inc({ table });
+      if ((kind === 'unknown' || (kind === 'size' && !lone)) && attempt >= settings.retries) {
+        this.#report(`insert into ${table} refused (attempt ${attempt + 1}), its rows isolated`, error);
+        return { ok: false, error, kind: kind as Refusal['kind'] };
+      }
+      this.#report(`insert into ${table} failed (attempt ${attempt + 1}), retried`, error);
+      await this.#wait(this.#backoff(attempt, settings));
+    }
+  }
+
+  /** One insert behind the breaker (waiting while it is open): undefined once stored, else the error. */
+  async #insert(table: string, lines: () => JsonLines, token: string): Promise<unknown> {
+    for (;;) {
       if (this.#isAborted) throw new DeliveryAborted();
       try {
-        // A data error is the store answering normally: it must not count against the breaker.
+        // The store answering about the rows (wrong data, or a code we do not know) is not an outage: it
+        // must not count against the breaker, which holds every table's inserts while it is open.
         return await this.#deps.breaker.call(() =>
           this.#deps.store.insertJsonLines(table, lines(), { dedupToken: token }).then(
-            (): Outcome => ({ ok: true }),
-            (error: unknown): Outcome => {
-              if (insertErrorKind(error) === 'data') return { ok: false, error, kind: 'data' };
+            () => undefined,
+            (error: unknown) => {
+              const kind = insertErrorKind(error);
+              if (kind === 'data' || kind === 'unknown') return error;
               throw error;
             },
           ),
         );
       } catch (err) {
-        if (err instanceof BreakerOpenError) {
-          await this.#wait(err.retryInMs);
-          continue;
-        }
-        this.#deps.metrics.storeErrors.inc({ table });
-        const kind = insertErrorKind(err);
-        const refused = kind === 'unknown' || (kind === 'size' && !lone);
-        if (refused && attempt >= settings.retries) {
-          this.#report(`insert into ${table} refused (attempt ${attempt + 1}), its rows isolated`, err);
-          return { ok: false, error: err, kind: kind as Refusal['kind'] };
-        }
-        this.#report(`insert into ${table} failed (attempt ${attempt + 1}), retried`, err);
-        await this.#wait(this.#backoff(attempt++, settings));
+        if (!(err instanceof BreakerOpenError)) return err;
+        await this.#wait(err.retryInMs);
       }
     }
   }
