@@ -9,6 +9,11 @@ export interface Column {
   readonly type: string;
   /** Has a DEFAULT (or is filled by the engine), so a row may omit it. */
   readonly hasDefault: boolean;
+  /**
+   * The engine takes only 0 or 1 here, whatever the type holds: the is_deleted column of a
+   * ReplacingMergeTree(version, is_deleted).
+   */
+  readonly flag?: true;
 }
 
 export interface TableInfo {
@@ -29,6 +34,7 @@ const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
 const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
 const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
 const TTL = /\{\{ttl (\w+)\}\}/;
+const IS_DELETED = /\{\{engine ReplacingMergeTree\(\s*\w+\s*,\s*(\w+)\s*\)\}\}/;
 const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
 
@@ -52,7 +58,10 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
     const create = CREATE_TABLE.exec(statement);
     if (!create?.[1]) continue;
     const [, name, likeTable, body] = create;
-    const columns = likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name);
+    const isDeleted = IS_DELETED.exec(statement)?.[1];
+    const columns = (likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name)).map(
+      (c) => (c.name === isDeleted ? { ...c, flag: true as const } : c),
+    );
     const ageColumn = TTL.exec(statement)?.[1];
     tables.set(name, { name, columns, derived: false, ...(ageColumn === undefined ? {} : { ageColumn }) });
   }

@@ -1,9 +1,11 @@
-// The embedded engine shares the ingest's memory and cores: its caches are bounded when it starts, and its
-// threads run below the event loop's priority.
-import { mkdtempSync } from 'node:fs';
+// The embedded engine shares the ingest's memory, cores and open files: its caches are bounded when it
+// starts, its threads run below the event loop's priority, and the files a part of any table needs are
+// bounded whatever the data.
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../schema/index.ts';
 import { EmbeddedStore, ENGINE_ARGS } from './embedded.ts';
 import { threads } from './testing/threads.ts';
 
@@ -11,17 +13,18 @@ import { threads } from './testing/threads.ts';
 const base = getPriority(process.pid);
 const engineNice = Math.min(base + 5, 19);
 let store: EmbeddedStore;
+/** A second session on the same directory, bound to the migrated database (chdb allows this). */
+let files: EmbeddedStore;
 
 beforeAll(async () => {
-  // one data directory per process (chdb), so one store for the file
-  store = await EmbeddedStore.open({
-    path: mkdtempSync(join(tmpdir(), 'engine-')),
-    database: 'tracker',
-    engineNice,
-  });
+  // one data directory per process (chdb), so its stores share it
+  const path = mkdtempSync(join(tmpdir(), 'engine-'));
+  store = await EmbeddedStore.open({ path, database: 'tracker', engineNice });
+  files = await EmbeddedStore.open({ path, database: 'files', engineNice });
 });
 
 afterAll(async () => {
+  await files?.close();
   await store?.close();
 });
 
@@ -51,3 +54,55 @@ it.runIf(process.platform === 'linux')(
     for (const t of all.filter((x) => x.name.startsWith('V8'))) expect(t.nice).toBe(base);
   },
 );
+
+/**
+ * Events whose params spell many paths, each with values of several types, nested in arrays of objects
+ * with keys of their own: what clients may send, and what multiplied the files of a part.
+ */
+function variedEvents(from: number, n: number): string {
+  const lines: string[] = [];
+  for (let i = from; i < from + n; i++) {
+    const nested = {
+      [`a${i % 40}`]: [i, `x${i}`, { [`b${i % 25}`]: [[i, 'y'], { [`c${i % 10}`]: i % 2 === 0 }] }],
+    };
+    const params = { [`p${i % 300}`]: i % 3 === 0 ? i : `s${i}`, [`list${i % 60}`]: [nested, [i]], n: i };
+    lines.push(
+      JSON.stringify({
+        eid: crypto.randomUUID(),
+        ename: 'view',
+        params,
+        targets: { [`t${i % 90}`]: [nested] },
+      }),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('the files a part needs', () => {
+  // An events insert, or a merge, whose JSON spelled thousands of paths and types needed more files than
+  // the process may open (12,000 and more for a few hundred generated events): it failed, and every other
+  // insert and spool write failed while it held them.
+  it('stay bounded whatever the JSON columns hold: inserts write Compact parts, merged parts no path of its own', async () => {
+    await applyMigrations(store, { database: 'files', retention: { defaultDays: 0 } });
+    // every merged part Wide, however small: the format whose files grow with the data
+    await files.command('ALTER TABLE events MODIFY SETTING min_bytes_for_wide_part = 0');
+    for (let batch = 0; batch < 3; batch++)
+      await files.insertJsonLines('events', Buffer.from(variedEvents(batch * 400, 400)), {
+        dedupToken: `varied-${batch}`,
+      });
+    const parts = () =>
+      files.query<{ part_type: string; path: string }>(
+        "SELECT part_type, path FROM system.parts WHERE database = 'files' AND table = 'events' AND active",
+      );
+    expect((await parts()).map((p) => p.part_type)).toEqual(['Compact', 'Compact', 'Compact']);
+    await files.command('OPTIMIZE TABLE events FINAL');
+    const [merged] = await parts();
+    expect(merged?.part_type).toBe('Wide');
+    expect(readdirSync(merged?.path ?? '').length).toBeLessThan(1000);
+    // every path is still there to read
+    const [row] = await files.query<{ n: number; s: string }>(
+      'SELECT count() AS n, any(params.p4) AS s FROM events WHERE params.n = 4',
+    );
+    expect(row).toEqual({ n: 1, s: 's4' });
+  });
+});

@@ -105,6 +105,50 @@ describe('the data path on the embedded engine', () => {
     expect(letter).toMatchObject({ table: 'events', reason: expect.stringMatching(/UUID/) });
     expect(JSON.parse(letter.row).vid).toBe('not-a-uuid');
   });
+
+  // The engine refuses a DateTime64(9) beyond 2262 with DECIMAL_OVERFLOW, a code the data path retried as
+  // a server failure: the batch was retried for ever and no later row of the table was stored.
+  it("dead-letters a time beyond its column's range instead of retrying the table for ever", async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spool = await DiskSpool.open({
+      dir: spoolDir,
+      maxBytes: 1 << 24,
+      segmentBytes: 1 << 20,
+      fsyncIntervalMs: 1,
+      memoryBytes: 1 << 20,
+      retryAfterSeconds: 5,
+    });
+    const log = (i: number, ltime: string) => ({
+      id: eid(i),
+      ldate: new Date().toISOString().slice(0, 10),
+      created_at: new Date().toISOString(),
+      ltime,
+      topic: 'probe',
+      msg: `line ${i}`,
+    });
+    const rows = Array.from({ length: 6 }, (_v, i) =>
+      log(i, i === 4 ? '2300-01-01 00:00:00.000000000' : '2025-05-01 12:00:00.000000001'),
+    );
+    await (await spool.log('logs')).append(
+      Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join('')),
+      rows.length,
+    );
+    await spool.close();
+
+    const dp = await createDataPath(
+      parseConfig({
+        store: { kind: 'embedded', path: chdbDir, database: 'dp_overflow' },
+        spool: { dir: spoolDir },
+      }),
+    );
+    opened.push(dp);
+    await until(() => dp.status().deadLetters === 1, 'the dead letter');
+    const [stored] = await dp.store.query<{ n: string }>('SELECT count() AS n FROM logs');
+    expect(Number(stored?.n)).toBe(5);
+    const letter = JSON.parse(readFileSync(join(spoolDir, 'dead-letters.jsonl'), 'utf8').trim());
+    expect(letter).toMatchObject({ table: 'logs', reason: expect.stringMatching(/DECIMAL_OVERFLOW/) });
+    expect(JSON.parse(letter.row).ltime).toBe('2300-01-01 00:00:00.000000000');
+  });
 });
 
 describe('an outage of the ClickHouse server', () => {

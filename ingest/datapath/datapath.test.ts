@@ -13,20 +13,32 @@ import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
 
-/** Inserts into memory; rows containing "poison" fail as ClickHouse parse errors do; `down` fails everything. */
+/** An error as chdb or @clickhouse/client reports one the engine answered with. */
+const engineError = (code: number, message: string) =>
+  Object.assign(new Error(`Code: ${code}. DB::Exception: ${message}`), { code: String(code) });
+
+const OUT_OF_FILES =
+  'Cannot open file /data/store/tmp_insert_202612_2_2_0/params.a.dynamic_structure.bin: , errno: 24, strerror: Too many open files. (CANNOT_OPEN_FILE)';
+
+/**
+ * Inserts into memory; rows containing "poison" fail as ClickHouse parse errors do; `down` fails
+ * everything; `refuse` scripts any other answer to an insert (its text and its number of rows).
+ */
 class ScriptedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly rows: Row[] = [];
   readonly tokens = new Set<string>();
   down = false;
   inserts = 0;
+  refuse: (text: string, rows: number) => Error | undefined = () => undefined;
   async insert(): Promise<void> {}
   async insertJsonLines(_table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
     this.inserts++;
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     const text = (await joinedLines(lines)).toString();
-    if (text.includes('poison'))
-      throw Object.assign(new Error('Code: 27. DB::Exception: Cannot parse input'), { code: '27' });
+    if (text.includes('poison')) throw engineError(27, 'Cannot parse input');
+    const refused = this.refuse(text, text.trim().split('\n').length);
+    if (refused) throw refused;
     if (this.tokens.has(opts.dedupToken)) return;
     this.tokens.add(opts.dedupToken);
     for (const line of text.trim().split('\n')) this.rows.push(JSON.parse(line));
@@ -40,6 +52,9 @@ class ScriptedStore implements Store {
   }
   async close(): Promise<void> {}
 }
+
+/** Retries and open periods of a few milliseconds: a test waits for outcomes, not for backoff. */
+const FAST_BREAKER = { failureThreshold: 2, openMs: 10, maxOpenMs: 20 };
 
 /** Sections of the ingest configuration given in part; the one loader fills in the rest. */
 type Sections = { store?: object; spool?: object; batching?: object };
@@ -114,6 +129,66 @@ describe('createDataPath (scripted store)', () => {
       .map((l) => JSON.parse(l));
     expect(letter).toMatchObject({ table: 'events', reason: expect.stringMatching(/Cannot parse input/) });
     expect(JSON.parse(letter.row).ename).toBe('poison');
+    await dp.close(1000);
+  });
+
+  // The engine refused a row with a code the data path did not know, and the batch was retried as it was
+  // for ever: no later row of the table was stored.
+  it('dead-letters a row refused with a code it does not know after the fast retries, and stores the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const store = new ScriptedStore();
+    store.refuse = (text) =>
+      text.includes('"ename":"odd"') ? engineError(49, 'Logical error: a value it cannot take') : undefined;
+    const registry = new Registry();
+    const dp = await createDataPath(
+      config(dir, {
+        batching: { breaker: FAST_BREAKER, tables: { events: { strategy: 'size', maxRows: 8, retries: 2 } } },
+      }),
+      { store, migrate: false, registry },
+    );
+    await dp.append(
+      'events',
+      Array.from({ length: 8 }, (_v, i) => event(i, i === 2 ? { ename: 'odd' } : {})),
+    );
+    await until(() => store.rows.length === 7 && dp.status().deadLetters === 1, 'the rest of the batch');
+    const letter = JSON.parse(readFileSync(join(dir, 'spool', 'dead-letters.jsonl'), 'utf8'));
+    expect(letter).toMatchObject({ table: 'events', reason: expect.stringMatching(/^Code: 49\./) });
+    expect(JSON.parse(letter.row).ename).toBe('odd');
+    // the store answered about the rows: that is no outage, and the breaker holds every table's inserts
+    const opened = await registry.getSingleMetric('tracker_datapath_breaker_transitions_total')?.get();
+    expect(opened?.values.filter((v) => v.labels.state === 'open')).toEqual([]);
+    await dp.close(1000);
+  });
+
+  // An events batch whose insert needed more open files than the process may hold was retried as it was
+  // for ever: the table stalled with every row acknowledged and none stored.
+  it('splits a batch too large for the engine until its pieces fit: every row stored, none dead-lettered', async () => {
+    const store = new ScriptedStore();
+    store.refuse = (_text, rows) => (rows > 3 ? engineError(76, OUT_OF_FILES) : undefined);
+    const dp = await open(store, {
+      batching: { breaker: FAST_BREAKER, tables: { events: { strategy: 'size', maxRows: 20, retries: 1 } } },
+    });
+    await dp.append(
+      'events',
+      Array.from({ length: 20 }, (_v, i) => event(i)),
+    );
+    await until(() => store.rows.length === 20, 'every row');
+    expect(new Set(store.rows.map((r) => r.eid)).size).toBe(20);
+    expect(dp.status().deadLetters).toBe(0);
+    await dp.close(1000);
+  });
+
+  it('retries a lone row out of file descriptors until they are back, never dead-letters it', async () => {
+    const store = new ScriptedStore();
+    let refusals = 0;
+    store.refuse = () =>
+      refusals++ < 30 ? engineError(573, 'Cannot open epoll descriptor: Too many open files') : undefined;
+    const dp = await open(store, {
+      batching: { breaker: FAST_BREAKER, tables: { events: { strategy: 'size', maxRows: 3, retries: 1 } } },
+    });
+    await dp.append('events', [event(1), event(2), event(3)]);
+    await until(() => store.rows.length === 3, 'every row, once the descriptors are back');
+    expect(dp.status().deadLetters).toBe(0);
     await dp.close(1000);
   });
 

@@ -1,9 +1,17 @@
 // Delivery of one spooled batch to the store: retries with jittered exponential backoff behind the
-// circuit breaker, and poison-row isolation. A batch that fails with a data error is split in halves
-// (each with its own deterministic token, so a replay after a crash deduplicates the halves already
-// inserted) until the offending rows stand alone; those go to the dead-letter file.
+// circuit breaker, and isolation of what the store refuses. How a failure is handled depends on what it
+// says (store/errors.ts):
+// - the store is down or busy (no answer, network, disk full, ...): the batch is retried as it is, for as
+//   long as it takes;
+// - the data is wrong: the batch is split in halves (each with its own deterministic token, so a replay
+//   after a crash deduplicates the halves already inserted) until the offending rows stand alone; those
+//   go to the dead-letter file and the rest is stored;
+// - the insert was too large for the engine at that moment (memory, open files): after the table's fast
+//   retries the batch is split in the same way, but a lone row is only ever retried, never dead-lettered;
+// - a refusal the engine answered with an unknown code: after the table's fast retries it is handled as
+//   wrong data. Retrying an answer that does not change would hold every later row of the table.
 
-import { isDataError, type JsonLines, type Store } from '../../store/index.ts';
+import { type InsertErrorKind, insertErrorKind, type JsonLines, type Store } from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
 import type { TableSettings } from './batching/defaults.ts';
 import { type Clock, sleep } from './clock.ts';
@@ -31,7 +39,20 @@ export interface DelivererDeps {
   readonly onError?: (err: unknown) => void;
 }
 
-type Outcome = { ok: true } | { ok: false; error: unknown };
+/** A refusal: what the store said and what kind of failure that is. */
+interface Refusal {
+  readonly ok: false;
+  readonly error: unknown;
+  readonly kind: Exclude<InsertErrorKind, 'transient'>;
+}
+type Outcome = { ok: true } | Refusal;
+
+/** One piece of a batch being isolated: rows [lo, hi) and why the store refused them together. */
+interface Piece {
+  readonly lo: number;
+  readonly hi: number;
+  readonly refusal: Refusal;
+}
 
 export class Deliverer {
   readonly #deps: DelivererDeps;
@@ -55,25 +76,21 @@ export class Deliverer {
   async deliver(batch: SpoolBatch, settings: TableSettings): Promise<void> {
     // Every attempt reads the batch anew (from the spool's files where it is not cached): a retry during an
     // outage holds none of it in memory while it waits.
-    const outcome = await this.#attempt(batch.table, () => batch.pieces(), batch.token, settings);
+    const lone = batch.rows === 1;
+    const outcome = await this.#attempt(batch.table, () => batch.pieces(), batch.token, settings, lone);
     if (outcome.ok) return;
-    await this.#isolate(batch, splitLines(await batch.lines()), settings, outcome.error);
+    await this.#isolate(batch, splitLines(await batch.lines()), settings, outcome);
   }
 
-  async #isolate(
-    batch: SpoolBatch,
-    rows: Buffer[],
-    settings: TableSettings,
-    firstError: unknown,
-  ): Promise<void> {
-    const pieces: { lo: number; hi: number; error: unknown }[] = [
-      { lo: 0, hi: rows.length, error: firstError },
-    ];
+  /** Halves refused pieces until every refused row stands alone; those become dead letters. */
+  async #isolate(batch: SpoolBatch, rows: Buffer[], settings: TableSettings, first: Refusal): Promise<void> {
+    const pieces: Piece[] = [{ lo: 0, hi: rows.length, refusal: first }];
     const dead: { row: Buffer; error: unknown }[] = [];
     while (pieces.length > 0) {
-      const { lo, hi, error } = pieces.pop() as { lo: number; hi: number; error: unknown };
+      const { lo, hi, refusal } = pieces.pop() as Piece;
+      // a lone row is refused only for what it holds: a size failure of one row is retried until it passes
       if (hi - lo === 1) {
-        dead.push({ row: rows[lo] as Buffer, error });
+        dead.push({ row: rows[lo] as Buffer, error: refusal.error });
         continue;
       }
       const mid = lo + Math.ceil((hi - lo) / 2);
@@ -81,60 +98,81 @@ export class Deliverer {
         [mid, hi],
         [lo, mid],
       ] as const) {
+        const token = `${batch.token}/${a}-${b}`;
         const outcome = await this.#attempt(
           batch.table,
           () => rows.slice(a, b),
-          `${batch.token}/${a}-${b}`,
+          token,
           settings,
+          b - a === 1,
         );
-        if (!outcome.ok) pieces.push({ lo: a, hi: b, error: outcome.error });
+        if (!outcome.ok) pieces.push({ lo: a, hi: b, refusal: outcome });
       }
     }
+    if (dead.length === 0) return;
     const letters = dead.map((d) => ({
       table: batch.table,
       token: batch.token,
-      reason: (d.error as Error).message ?? String(d.error),
+      reason: reason(d.error),
       row: d.row.toString('utf8').trimEnd(),
     }));
     await this.#deps.deadLetters.write(letters);
     this.#deps.metrics.deadLetters.inc({ table: batch.table }, letters.length);
   }
 
-  /** Inserts until it succeeds or the store calls the data bad; transient failures are retried. */
+  /**
+   * Inserts until it succeeds or the store refuses the rows: at once for wrong data; after the table's
+   * fast retries for an unknown refusal, and for a size failure of more than one row. Anything else is
+   * retried for as long as it takes.
+   */
   async #attempt(
     table: string,
     lines: () => JsonLines,
     token: string,
     settings: TableSettings,
+    lone: boolean,
   ): Promise<Outcome> {
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ; attempt++) {
+      const error = await this.#insert(table, lines, token);
+      if (error === undefined) return { ok: true };
+      const kind = insertErrorKind(error);
+      if (kind === 'data') return { ok: false, error, kind };
+      this.#deps.metrics.storeErrors.inc({ table });
+      if ((kind === 'unknown' || (kind === 'size' && !lone)) && attempt >= settings.retries) {
+        this.#report(`insert into ${table} refused (attempt ${attempt + 1}), its rows isolated`, error);
+        return { ok: false, error, kind: kind as Refusal['kind'] };
+      }
+      this.#report(`insert into ${table} failed (attempt ${attempt + 1}), retried`, error);
+      await this.#wait(this.#backoff(attempt, settings));
+    }
+  }
+
+  /** One insert behind the breaker (waiting while it is open): undefined once stored, else the error. */
+  async #insert(table: string, lines: () => JsonLines, token: string): Promise<unknown> {
+    for (;;) {
       if (this.#isAborted) throw new DeliveryAborted();
       try {
-        // A data error is the store answering normally: it must not count against the breaker.
-        const outcome = await this.#deps.breaker.call(() =>
+        // The store answering about the rows (wrong data, or a code we do not know) is not an outage: it
+        // must not count against the breaker, which holds every table's inserts while it is open.
+        return await this.#deps.breaker.call(() =>
           this.#deps.store.insertJsonLines(table, lines(), { dedupToken: token }).then(
-            (): Outcome => ({ ok: true }),
-            (error: unknown): Outcome => {
-              if (isDataError(error)) return { ok: false, error };
+            () => undefined,
+            (error: unknown) => {
+              const kind = insertErrorKind(error);
+              if (kind === 'data' || kind === 'unknown') return error;
               throw error;
             },
           ),
         );
-        return outcome;
       } catch (err) {
-        if (err instanceof BreakerOpenError) {
-          await this.#wait(err.retryInMs);
-          continue;
-        }
-        this.#deps.metrics.storeErrors.inc({ table });
-        this.#deps.onError?.(
-          new Error(`insert into ${table} failed (attempt ${attempt + 1}), retried: ${reason(err)}`, {
-            cause: err,
-          }),
-        );
-        await this.#wait(this.#backoff(attempt++, settings));
+        if (!(err instanceof BreakerOpenError)) return err;
+        await this.#wait(err.retryInMs);
       }
     }
+  }
+
+  #report(what: string, err: unknown): void {
+    this.#deps.onError?.(new Error(`${what}: ${reason(err)}`, { cause: err }));
   }
 
   /** Full jitter: uniform in [0, min(cap, base·2^n)); past `retries` attempts, the cap. */

@@ -43,6 +43,9 @@ function number(n: number): unknown {
   return rawJSON(n.toExponential());
 }
 
+/** A number written with exactly these digits (JSON.stringify prints them as given). */
+export const rawNumber = (digits: string): unknown => rawJSON(digits);
+
 /**
  * A column value made insertable: strings well-formed, numbers typeable, objects (JSON columns) one flat
  * dotted key per leaf path. `level` is the value's nesting level (a column of the row: 2). A value that

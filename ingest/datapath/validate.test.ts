@@ -10,6 +10,8 @@ describe('compileCheck', () => {
     ['LowCardinality(String)', 'x', true],
     ['UUID', '018f0000-0000-7000-8000-000000000001', true],
     ['UUID', 'not-a-uuid', false],
+    // the check remembers the last UUID it accepted, and began with the empty string as if accepted
+    ['UUID', '', false],
     ['Int32', 2 ** 31, false],
     ['Int32', -(2 ** 31), true],
     ['UInt8', -1, false],
@@ -23,6 +25,26 @@ describe('compileCheck', () => {
     ["DateTime64(3, 'UTC')", '2026-01-02T03:04:05.678Z', true],
     ["DateTime64(3, 'UTC')", '2026-01-02 03:04:05', true],
     ["DateTime64(3, 'UTC')", 1_700_000_000, false],
+    // what the engine would roll over, guess or overflow on instead of refusing
+    ['Date', '2024-02-29', true],
+    ['Date', '2023-02-29', false],
+    ['Date', '1969-12-31', false],
+    ['Date', '2149-06-06', true],
+    ['Date', '2149-06-07', false],
+    ["DateTime64(3, 'UTC')", '2024-02-30 00:00:00', false],
+    ["DateTime64(3, 'UTC')", '2024-13-01 00:00:00', false],
+    ["DateTime64(3, 'UTC')", '2024-01-01 24:00:00', false],
+    ["DateTime64(3, 'UTC')", '0000-01-01 00:00:00', false],
+    ["DateTime64(3, 'UTC')", '1899-12-31 23:59:59', false],
+    ["DateTime64(3, 'UTC')", '2299-12-31 23:59:59.999', true],
+    ["DateTime64(3, 'UTC')", '2300-01-01 00:00:00', false],
+    ["DateTime64(3, 'UTC')", '2024-01-01T00:00:00+14:00', true],
+    ["DateTime64(3, 'UTC')", '2024-01-01T00:00:00+99:99', false],
+    ["DateTime64(3, 'UTC')", new Date(0), true],
+    ["DateTime64(3, 'UTC')", new Date(8.64e15), false],
+    ["DateTime64(9, 'UTC')", '2262-04-11 23:47:16.853', true],
+    ["DateTime64(9, 'UTC')", '2262-04-11 23:47:17', false],
+    ["DateTime64(9, 'UTC')", '2299-12-31 23:59:59', false],
     ['JSON', { a: [1] }, true],
     ['JSON', [1], false],
     ['Array(UUID)', ['018f0000-0000-7000-8000-000000000001'], true],
@@ -41,6 +63,20 @@ describe('compileValidator', () => {
     expect(lines.toString()).toBe(
       '{"eid":"018f0000-0000-7000-8000-000000000001","ename":"view"}\n{"url":"/a"}\n',
     );
+  });
+
+  it('writes integers with their exact digits: the engine refuses exponent form and "-0" in integer columns', () => {
+    const line = (row: Record<string, unknown>) => events([row]).toString().trim();
+    expect(line({ cflags: 2 ** 62 })).toBe('{"cflags":4611686018427387904}');
+    expect(line({ cflags: -(2 ** 63) })).toBe('{"cflags":-9223372036854775808}');
+    expect(line({ cflags: '-0', ver: '007' })).toBe('{"cflags":"0","ver":"7"}');
+    expect(line({ cflags: 12n })).toBe('{"cflags":"12"}');
+  });
+
+  it('takes only 0 or 1 in the column a ReplacingMergeTree reads as its deleted flag', () => {
+    const redirects = compileValidator(buildCatalog().get('redirects')!);
+    expect(redirects([{ deleted: 1 }, { deleted: 0 }]).toString()).toBe('{"deleted":1}\n{"deleted":0}\n');
+    expect(() => redirects([{ deleted: 2 }])).toThrow(/redirects\.deleted: out of range \[0, 1\]/);
   });
 
   it.each([

@@ -1,14 +1,15 @@
 // Row validation against the schema catalog, before anything is queued: a bad row is refused with
 // INVALID_EVENT naming the row and column, and so never reaches (or poisons) a batch.
-import type { Catalog, TableInfo } from '../../schema/index.ts';
+import type { Catalog, Column, TableInfo } from '../../schema/index.ts';
 import type { Row } from '../../store/index.ts';
 import { IngestError } from '../errors.ts';
-import { copyKeys, insertableValue, TooDeepError } from './insertable.ts';
+import { copyKeys, insertableValue, rawNumber, TooDeepError } from './insertable.ts';
+import { dateCheck, dateTimeCheck } from './times.ts';
 
 type Check = (value: unknown) => string | undefined;
+/** A checked value as the store will accept it (the same reference when nothing changes). */
+type Insertable = (value: unknown) => unknown;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$/;
 const INT_RANGES: Record<string, [bigint, bigint]> = {
   Int8: [-(2n ** 7n), 2n ** 7n - 1n],
   Int16: [-(2n ** 15n), 2n ** 15n - 1n],
@@ -36,9 +37,38 @@ export function compileCheck(type: string): Check {
   }
   const base = type.replace(/\(.*$/, '');
   if (base === 'UUID') return uuidCheck();
+  if (base === 'Date') return dateCheck();
+  if (base === 'DateTime' || base === 'DateTime64') return dateTimeCheck(type);
   const range = INT_RANGES[base];
   if (range) return (v) => checkInt(v, range);
   return SCALARS[base] ?? (() => undefined);
+}
+
+/** The check of one column: its type's, narrowed to 0 or 1 where the engine reads a flag. */
+function columnCheck(column: Column): Check {
+  return column.flag ? (v) => checkInt(v, [0n, 1n]) : compileCheck(column.type);
+}
+
+/**
+ * How a checked value of the type is written: integer columns get the exact decimal digits (a
+ * JavaScript number beyond 2^53 is otherwise printed in exponent form, which the engine refuses for an
+ * integer column, and "-0" is refused by an unsigned one); everything else as insertable.ts says.
+ */
+export function compileInsertable(type: string): Insertable {
+  const inner = /^(LowCardinality|Nullable|Array)\((.*)\)$/.exec(type);
+  if (inner?.[1] === 'Array') {
+    const element = compileInsertable(inner[2] ?? '');
+    return (v) => (Array.isArray(v) && element !== insertableValue ? v.map(element) : insertableValue(v));
+  }
+  if (inner !== null) return compileInsertable(inner[2] ?? '');
+  return INT_RANGES[type.replace(/\(.*$/, '')] ? intValue : insertableValue;
+}
+
+/** An integer already checked for its column's range, in the digits the engine reads exactly. */
+function intValue(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : rawNumber(BigInt(v).toString());
+  if (typeof v === 'bigint' || typeof v === 'string') return BigInt(v).toString();
+  return v;
 }
 
 const SCALARS: Record<string, Check> = {
@@ -46,9 +76,6 @@ const SCALARS: Record<string, Check> = {
   Float32: finite,
   Float64: finite,
   Bool: (v) => (typeof v === 'boolean' ? undefined : 'expected a boolean'),
-  Date: (v) => (typeof v === 'string' && DATE.test(v) ? undefined : 'expected a date YYYY-MM-DD'),
-  DateTime: dateTime,
-  DateTime64: dateTime,
   JSON: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'expected an object'),
 };
 
@@ -60,7 +87,7 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
  * their visitor and session ids, so most values of a batch were checked a row before.
  */
 function uuidCheck(): Check {
-  let accepted = '';
+  let accepted: unknown;
   return (v) => {
     if (v === accepted) return undefined;
     if (typeof v !== 'string' || !isUuidText(v)) return 'expected a UUID';
@@ -85,12 +112,6 @@ function finite(v: unknown): string | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? undefined : 'expected a finite number';
 }
 
-/** Strings only (ISO 8601 or ClickHouse text) or Date objects; numbers are ambiguous (s or ms?). */
-function dateTime(v: unknown): string | undefined {
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'invalid date' : undefined;
-  return typeof v === 'string' && DATETIME.test(v) ? undefined : 'expected an ISO 8601 date-time';
-}
-
 function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
   let n: bigint;
   if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
@@ -109,7 +130,11 @@ export type TableValidator = (rows: readonly Row[]) => Buffer;
  */
 export function compileValidator(info: TableInfo): TableValidator {
   const checks: Record<string, Check> = Object.create(null);
-  for (const c of info.columns) checks[c.name] = compileCheck(c.type);
+  const insertables: Record<string, Insertable> = Object.create(null);
+  for (const c of info.columns) {
+    checks[c.name] = columnCheck(c);
+    insertables[c.name] = compileInsertable(c.type);
+  }
   const line = (row: Row, index: number): string => {
     const columns = Object.keys(row);
     // the row itself is serialised unless a value must change: most rows need no copy
@@ -118,7 +143,7 @@ export function compileValidator(info: TableInfo): TableValidator {
       const column = columns[i] as string;
       const value = row[column];
       if (value === undefined) continue;
-      const fixed = checked(info.name, checks[column], index, column, value);
+      const fixed = checked(info.name, checks[column], insertables[column], index, column, value);
       if (fixed !== value && out === undefined) out = copyKeys(row, columns, i);
       if (out !== undefined) out[column] = fixed;
     }
@@ -135,11 +160,18 @@ export function compileValidator(info: TableInfo): TableValidator {
 }
 
 /** The value as the store will accept it, or INVALID_EVENT naming the row and column. */
-function checked(table: string, check: Check | undefined, index: number, column: string, value: unknown) {
+function checked(
+  table: string,
+  check: Check | undefined,
+  insertable: Insertable | undefined,
+  index: number,
+  column: string,
+  value: unknown,
+) {
   const problem = check ? check(value) : 'unknown column';
-  if (problem) throw invalid(table, index, column, problem);
+  if (problem || insertable === undefined) throw invalid(table, index, column, problem ?? 'unknown column');
   try {
-    return insertableValue(value);
+    return insertable(value);
   } catch (err) {
     if (err instanceof TooDeepError) throw invalid(table, index, column, err.message);
     throw err;

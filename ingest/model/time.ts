@@ -2,11 +2,14 @@
 // from a 10-digit number misreads real values), and only within the configured skew of server time, so a
 // wrong client clock cannot move events; the server receive time is always kept as well.
 
+/** The latest instant a JavaScript Date holds: past it there is no date to format. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Parse an ISO 8601 string or an epoch-millisecond number/string. No seconds heuristic. */
 export function parseClientTime(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && Number.isInteger(v) && v > 0 ? v : undefined;
+  if (typeof v === 'number') return Number.isInteger(v) && v > 0 && v <= MAX_DATE_MS ? v : undefined;
   if (typeof v !== 'string' || v === '' || v.length > 64) return undefined;
-  if (/^\d{1,16}$/.test(v)) return Number(v);
+  if (/^\d{1,16}$/.test(v)) return Number(v) <= MAX_DATE_MS ? Number(v) : undefined;
   if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(v)) return undefined;
   const t = Date.parse(v);
   return Number.isNaN(t) ? undefined : t;

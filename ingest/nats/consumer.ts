@@ -24,8 +24,17 @@ export interface ConsumerOptions {
 type Obj = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
+/**
+ * The last nanosecond logs.ltime (DateTime64(9), 64 bits of nanoseconds since 1970) is accepted with: the
+ * data path's check stops a millisecond short of the type's end (ingest/datapath/times.ts).
+ */
+const MAX_LTIME_NS = BigInt(Date.UTC(2262, 3, 11, 23, 47, 16, 854)) * 1_000_000n - 1n;
+/** The last millisecond updates.updated_at (DateTime64(3)) holds. */
+const MAX_UPDATED_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
+
+/** A time the column cannot hold is junk like an unreadable one: the receive time stands in for it. */
 function nanosToTime(v: unknown, fallbackMs: number): string {
-  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) {
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v) && BigInt(v) <= MAX_LTIME_NS) {
     const ns = BigInt(v);
     const ms = Number(ns / 1_000_000n);
     const rest = (ns % 1_000_000_000n).toString().padStart(9, '0');
@@ -44,8 +53,9 @@ export function rowFor(
   const id = str(body.id) || subject;
   if (alias === 'count') return ['counters', { id, date: chDate(now), total: 1 }];
   if (alias === 'update') {
-    const updated =
+    const ms =
       typeof body.updated === 'string' && /^\d{1,16}$/.test(body.updated) ? Number(body.updated) : now;
+    const updated = ms <= MAX_UPDATED_MS ? ms : now;
     return ['updates', { id, updated_at: chTime(updated), msg: str(body.msg) }];
   }
   const ip = str(body.ip);

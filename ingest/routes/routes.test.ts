@@ -245,6 +245,17 @@ describe('ltv', () => {
       ['orid', -20],
     ]);
   });
+  // An epoch-millisecond time past what a JavaScript Date holds failed formatting the row: a 500.
+  it('a payment time past any date is ignored like any unreadable time, not a 500', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/ltv/',
+      payload: { uid, revenue: 5, paid_at: '9999999999999999', starts: 9e15 },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(dp.table('payments')[0]).not.toHaveProperty('paid_at');
+    expect(dp.table('payments')[0]).not.toHaveProperty('starts');
+  });
   it('a non-numeric amount is a 400 with a reason', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, revenue: 'lots' } });
     expect(res.statusCode).toBe(400);
