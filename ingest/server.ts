@@ -4,9 +4,9 @@
 // SQL endpoint are, and on SIGTERM/SIGINT stops accepting, drains the data path within
 // server.shutdownGraceMs, then exits.
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
+import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { buildApp } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
@@ -15,14 +15,19 @@ import { createRuntime, type Runtime } from './runtime.ts';
 import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
-function configFile(): string | undefined {
-  try {
-    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
-    return values.config;
-  } catch (err) {
-    throw new StartupError(`${(err as Error).message} (usage: server.ts [--config FILE])`);
-  }
-}
+const usage: ProcessUsage = {
+  command: 'node ingest/server.ts',
+  options: {
+    config: {
+      short: 'c',
+      value: 'FILE',
+      description: 'configuration, JSON or YAML (default: $TRACKER_CONFIG, else every default)',
+    },
+  },
+  notes: [
+    'TRACKER_<SECTION>__<KEY>=value overrides one key (TRACKER_SERVER__PORT=9090); ingest/README.md lists them.',
+  ],
+};
 
 function enableTlsReload(app: FastifyInstance, files: { certFile: string; keyFile: string }) {
   const server = app.server as unknown as { setSecureContext(o: object): void };
@@ -86,7 +91,7 @@ function announce(
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(configFile());
+  const config = loadConfig(processArgs('ingest', usage).config);
   requireEmbeddedEngine(config);
   // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
   // its teardown, so a port another process holds is found while nothing is open yet.
