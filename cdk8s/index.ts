@@ -4,9 +4,11 @@
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../common/config/problems.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import type { KubeObject } from '../kube/object.ts';
+import { specRetentionProblems } from '../schema/index.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
@@ -88,7 +90,15 @@ export function generatedSecrets(tc: TrackerCluster): GeneratedSecret[] {
   ];
 }
 
-/** Parse (default + validate) any TrackerCluster object, then render it. */
-export function renderFrom(input: unknown): Rendered {
-  return renderCluster(parseTrackerCluster(input));
+/**
+ * Any TrackerCluster object (YAML, or the apiserver's) → the defaulted, valid cluster renderCluster takes:
+ * the CRD's own checks (crds/validate.ts), then what the CRD cannot check, retention only for tables the
+ * migrations know (a misspelt table would be ignored by the TTLs, the prune and the ingest alike). The
+ * operator and `tracker render` both parse with it, so neither accepts a spec the other refuses.
+ */
+export function parseCluster(input: unknown): TrackerCluster {
+  const tc = parseTrackerCluster(input);
+  const problems = specRetentionProblems(tc.spec.schema);
+  if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
+  return tc;
 }

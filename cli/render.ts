@@ -1,14 +1,11 @@
 // `tracker render -f cluster.yaml`: the manifests the operator would apply, for GitOps users who do not run
-// the operator. The same code as the operator (cdk8s/renderCluster); no cluster access.
+// the operator. The same code as the operator (cdk8s: parseCluster, renderCluster); no cluster access.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import { renderCluster } from '../cdk8s/index.ts';
-import { ConfigError } from '../common/config/problems.ts';
+import { parseCluster, renderCluster } from '../cdk8s/index.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
-import { kind, type TrackerCluster } from '../crds/trackercluster.ts';
-import { parseTrackerCluster } from '../crds/validate.ts';
+import { kind } from '../crds/trackercluster.ts';
 import { type KubeObject, kube } from '../kube/object.ts';
-import { specRetentionProblems } from '../schema/index.ts';
 
 export type RenderOptions = { file: string; namespace?: string; withCrd?: boolean; output?: 'yaml' | 'json' };
 
@@ -29,19 +26,11 @@ function withNamespace(obj: Record<string, unknown>, namespace?: string): Record
   return { ...obj, metadata: { ...metadata, namespace: namespace ?? metadata.namespace ?? 'default' } };
 }
 
-/** Parsed as the operator parses it: the CRD's checks, then retention for tables the migrations know. */
-function parsed(input: unknown): TrackerCluster {
-  const tc = parseTrackerCluster(input);
-  const problems = specRetentionProblems(tc.spec.schema);
-  if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
-  return tc;
-}
-
 export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {}): string {
   const objects: KubeObject[] = [];
   if (opts.withCrd) objects.push(kube(trackerClusterCrd()));
   for (const input of readClusters(text, opts.namespace))
-    objects.push(...renderCluster(parsed(input)).objects);
+    objects.push(...renderCluster(parseCluster(input)).objects);
   if (opts.output === 'json')
     return `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
   return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
