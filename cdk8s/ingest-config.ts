@@ -52,8 +52,23 @@ function destinations(tc: TrackerCluster) {
 function inClusterSpool(tc: TrackerCluster, names: Names) {
   const { spool } = tc.spec.ingest.config;
   if (spool?.kind !== 'nats' || spool.nats !== undefined || !tc.spec.nats) return {};
-  return { nats: { url: names.natsUrl, replicas: Math.min(tc.spec.nats.replicas, 3) } };
+  return { nats: { url: names.natsUrl, replicas: natsCopies(tc) } };
 }
+
+/**
+ * The in-cluster NATS as nats.url (salts, shared rate limits, fan-out) unless the user named a server. Its
+ * KV buckets get as many copies as the spool's stream: with one, the NATS volume holding the salts bucket
+ * takes every cookieless visitor's id for the day with it. A replica count the user set is kept.
+ */
+function inClusterNats(tc: TrackerCluster, names: Names) {
+  const user = tc.spec.ingest.config.nats;
+  if (!tc.spec.nats) return {};
+  if (user?.url !== undefined) return { nats: user };
+  return { nats: { ...user, url: names.natsUrl, replicas: user?.replicas ?? natsCopies(tc) } };
+}
+
+/** Copies of what the ingest keeps on the in-cluster NATS: up to three, never more than its servers. */
+const natsCopies = (tc: TrackerCluster) => Math.min(tc.spec.nats?.replicas ?? 1, 3);
 
 export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
@@ -89,7 +104,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
     rollups: tc.spec.schema.rollups,
-    ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
+    ...inClusterNats(tc, names),
   };
   const defaulted = Value.Default(IngestConfig, config);
   const problems = [...Value.Errors(IngestConfig, defaulted)].map(

@@ -136,6 +136,24 @@ describe('ingest config', () => {
     expect(spool.nats).toMatchObject({ url: 'nats://demo-nats.ns.svc.cluster.local:4222', replicas: copies });
   });
 
+  // Regression: the salts bucket was made with one copy even on three NATS servers, so losing one NATS
+  // volume changed every cookieless visitor's id for the rest of the day.
+  it.each([
+    [1, 1],
+    [3, 3],
+    [5, 3],
+  ])('the KV buckets on %i in-cluster NATS servers keep %i copies, as the spool does', (servers, copies) => {
+    const nats = config({ config: { privacy: { salts: 'nats' } } }, { nats: { replicas: servers } }).nats;
+    expect(nats).toMatchObject({ url: 'nats://demo-nats.ns.svc.cluster.local:4222', replicas: copies });
+  });
+
+  it.each([
+    ['a replica count the user set', { replicas: 1 }, { replicas: 1 }],
+    ['a server the user named, with its default', { url: 'nats://elsewhere:4222' }, { replicas: 1 }],
+  ])('the KV buckets keep %s', (_name, nats, expected) => {
+    expect(config({ config: { nats } }, { nats: { replicas: 3 } }).nats).toMatchObject(expected);
+  });
+
   it('a JetStream spool keeps the server the user named', () => {
     const own = { url: 'nats://elsewhere:4222', replicas: 1 };
     const spool = config({ config: { spool: { kind: 'nats', nats: own } } }, { nats: {} }).spool;

@@ -193,6 +193,13 @@ export const Nats = Type.Object(
       { ...strict, default: {} },
     ),
     queueGroup: Type.String({ default: 'tracker' }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description:
+        'Copies of the KV buckets kept here (privacy.salts nats, rateLimits.shared nats): 3 on a cluster of 3+ NATS servers.',
+    }),
   },
   strict,
 );
