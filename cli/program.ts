@@ -6,11 +6,17 @@ import { pruneCommand } from './prune/command.ts';
 
 export interface Io {
   readonly out: (text: string) => void;
+  /** What the user should know beside the output (render: the documents it left out). */
+  readonly err: (text: string) => void;
   /** Records the exit code a subcommand ends with when it did not throw (prune: 1 when a table failed). */
   readonly exit: (code: number) => void;
 }
 
-const defaultIo: Io = { out: (t) => process.stdout.write(t), exit: () => {} };
+const defaultIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  exit: () => {},
+};
 
 export function program(io: Io = defaultIo): Command {
   const cmd = new Command('tracker')
@@ -27,7 +33,9 @@ export function program(io: Io = defaultIo): Command {
     .action(
       async (opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
         const { render } = await optional(() => import('./render.ts'), 'render');
-        io.out(render(opts));
+        const { text, skipped } = render(opts);
+        for (const line of skipped) io.err(`tracker render: ${line}\n`);
+        io.out(text);
       },
     );
 
