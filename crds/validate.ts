@@ -35,6 +35,10 @@ export function semanticErrors(spec: TrackerClusterSpec): string[] {
     ],
     [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
     [
+      [undefined, '0.0.0.0', '::'].includes(ingest.config.server?.host),
+      `spec.ingest.config.server.host: ${rules.hostIsWildcard.message}`,
+    ],
+    [
       ingest.config.privacy?.hashKeyFile === undefined,
       `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
     ],

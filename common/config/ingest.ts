@@ -17,7 +17,12 @@ export const Tls = Type.Object(
 
 export const Server = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({
+      maxLength: 253,
+      default: '0.0.0.0',
+      description:
+        'Listen address; in a TrackerCluster only "0.0.0.0" or "::" (pods are reached on their pod IP).',
+    }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     tls: Type.Optional(Tls),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
