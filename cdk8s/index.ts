@@ -16,6 +16,7 @@ import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
+import type { RenderOptions } from './options.ts';
 import { pruneObjects } from './prune.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
@@ -29,6 +30,7 @@ export {
   ownerReferences,
 } from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
+export type { RenderOptions, SchemaMode } from './options.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;
@@ -52,11 +54,12 @@ class ComponentChart extends Chart {
   }
 }
 
-export function renderCluster(tc: TrackerCluster): Rendered {
+/** Every object of `tc`; `opts.schemaMode` is the operator's (the ingest's mutations follow it). */
+export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Rendered {
   const names = namesOf(tc);
   const keeper = keeperObjects(tc, names);
   const clickhouse = clickhouseObjects(tc, names);
-  const ingest = ingestObjects(tc, names);
+  const ingest = ingestObjects(tc, names, opts.schemaMode ?? 'cluster');
   const app = new App();
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),

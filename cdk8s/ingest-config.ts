@@ -1,12 +1,15 @@
 // The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
-// schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
-// retention and rollups (spec.schema), TLS, spool and destination paths (volumes mounted by the Deployment;
-// each destination's credential is a Secret key mounted as a file), and the NATS URL.
+// schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse,
+// as the operator's schema mode lays out its tables), retention and rollups (spec.schema), TLS, spool and
+// destination paths (volumes mounted by the Deployment; each destination's credential is a Secret key
+// mounted as a file), and the NATS URL.
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { clickhouseClusterName, type Names } from './names.ts';
+import { replicaIds } from './clickhouse.ts';
+import { clickhouseClusterName, type Names, ports } from './names.ts';
+import type { SchemaMode } from './options.ts';
 
 /** Paths inside the ingest container; the Deployment mounts a volume at each directory. */
 export const ingestPaths = {
@@ -70,11 +73,32 @@ function inClusterNats(tc: TrackerCluster, names: Names) {
 /** Copies of what the ingest keeps on the in-cluster NATS: up to three, never more than its servers. */
 const natsCopies = (tc: TrackerCluster) => Math.min(tc.spec.nats?.replicas ?? 1, 3);
 
+/**
+ * This cluster's ClickHouse through its Service. `cluster` mode: store.cluster, so mutations target the
+ * Replicated `X_local` tables ON CLUSTER and wait for every replica. `per-replica` mode: no ON CLUSTER (no
+ * Keeper runs its queue) and no `X_local`; each server's tables are its own and the Service spreads inserts
+ * over all of them, so store.hostUrls names every server and each mutation runs on each.
+ */
+function store(tc: TrackerCluster, names: Names, mode: SchemaMode) {
+  const base = {
+    kind: 'clickhouse' as const,
+    url: names.clickhouseUrl,
+    database: tc.spec.schema.database,
+    username: 'default',
+    passwordFile: ingestPaths.passwordFile,
+  };
+  if (mode === 'cluster') return { ...base, cluster: clickhouseClusterName };
+  const hostUrls = replicaIds(tc).map(
+    ({ shard, replica }) => `http://${names.replicaHost(shard, replica)}:${ports.clickhouseHttp}`,
+  );
+  return { ...base, hostUrls };
+}
+
 export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
 }
 
-export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
+export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode = 'cluster'): IngestConfig {
   const user = structuredClone(tc.spec.ingest.config);
   const config = {
     ...user,
@@ -85,14 +109,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
         ? { tls: { certFile: `${ingestPaths.tlsDir}/tls.crt`, keyFile: `${ingestPaths.tlsDir}/tls.key` } }
         : {}),
     },
-    store: {
-      kind: 'clickhouse' as const,
-      url: names.clickhouseUrl,
-      database: tc.spec.schema.database,
-      username: 'default',
-      passwordFile: ingestPaths.passwordFile,
-      cluster: clickhouseClusterName,
-    },
+    store: store(tc, names, mode),
     spool: { ...user.spool, dir: ingestPaths.spoolDir, ...inClusterSpool(tc, names) },
     // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
     // cluster's view), and it then asks for the read credential.

@@ -154,6 +154,43 @@ describe('ingest config', () => {
     expect(config({ config: { nats } }, { nats: { replicas: 3 } }).nats).toMatchObject(expected);
   });
 
+  // Regression: store.cluster was rendered in every schema mode, so on servers given the single-node schema
+  // (per-replica mode, no Keeper) erasure and the prune job sent ON CLUSTER mutations of `X_local` tables
+  // that do not exist there, through a queue no Keeper runs.
+  it('cluster schema mode: the store names the cluster (mutations ON CLUSTER reach every replica)', () => {
+    const store = JSON.parse(
+      json(
+        find(
+          renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 } })).objects,
+          'ConfigMap',
+          'demo-ingest',
+        ),
+      ).data['config.json'],
+    ).store;
+    expect(store).toMatchObject({
+      kind: 'clickhouse',
+      url: 'http://demo-clickhouse.ns.svc.cluster.local:8123',
+      cluster: 'tracker',
+    });
+    expect(store.hostUrls).toBeUndefined();
+  });
+
+  it('per-replica schema mode: no cluster, and every server named (each holds its own tables)', () => {
+    const rendered = renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 } }), {
+      schemaMode: 'per-replica',
+    });
+    const store = JSON.parse(
+      json(find(rendered.objects, 'ConfigMap', 'demo-ingest')).data['config.json'],
+    ).store;
+    expect(store.cluster).toBeUndefined();
+    expect(store.url).toBe('http://demo-clickhouse.ns.svc.cluster.local:8123');
+    expect(store.hostUrls).toEqual(
+      ['0-0', '0-1', '1-0', '1-1'].map(
+        (id) => `http://demo-ch-${id}-0.demo-ch-headless.ns.svc.cluster.local:8123`,
+      ),
+    );
+  });
+
   it('a JetStream spool keeps the server the user named', () => {
     const own = { url: 'nats://elsewhere:4222', replicas: 1 };
     const spool = config({ config: { spool: { kind: 'nats', nats: own } } }, { nats: {} }).spool;

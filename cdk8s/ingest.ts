@@ -17,6 +17,7 @@ import { type KubeObject, kube } from '../kube/object.ts';
 import { ingestConfig, ingestPaths } from './ingest-config.ts';
 import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
+import type { SchemaMode } from './options.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
 
 const component: Component = 'ingest';
@@ -25,8 +26,8 @@ const uid = 1000;
 /** Without a replica count or autoscaling: two, so one pod can roll or be evicted without an outage. */
 export const defaultIngestReplicas = 2;
 
-export function ingestObjects(tc: TrackerCluster, names: Names) {
-  const config = ingestConfig(tc, names);
+export function ingestObjects(tc: TrackerCluster, names: Names, mode: SchemaMode) {
+  const config = ingestConfig(tc, names, mode);
   const json = `${JSON.stringify(config, null, 2)}\n`;
   const hash = hashOf(json);
   const port = config.server?.port ?? 8080;

@@ -30,8 +30,22 @@ export function program(io: Io = defaultIo): Command {
     .option('-n, --namespace <ns>', 'namespace of the objects (default: metadata.namespace, else "default")')
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(
+      new Option(
+        '--schema-mode <mode>',
+        "how the schema is laid out on ClickHouse, as the operator's clickhouse.schemaMode (the ingest's erasure and prune follow it)",
+      )
+        .choices(['cluster', 'per-replica'])
+        .default('cluster'),
+    )
     .action(
-      async (opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
+      async (opts: {
+        file: string;
+        namespace?: string;
+        withCrd?: boolean;
+        output: 'yaml' | 'json';
+        schemaMode: 'cluster' | 'per-replica';
+      }) => {
         const { render } = await optional(() => import('./render.ts'), 'render');
         const { text, skipped } = render(opts);
         for (const line of skipped) io.err(`tracker render: ${line}\n`);

@@ -2,13 +2,20 @@
 // the operator. The same code as the operator (cdk8s: parseCluster, renderCluster); no cluster access.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import { parseCluster, renderCluster } from '../cdk8s/index.ts';
+import { parseCluster, renderCluster, type SchemaMode } from '../cdk8s/index.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind, type TrackerCluster } from '../crds/trackercluster.ts';
 import { type KubeObject, kube } from '../kube/object.ts';
 
-export type RenderOptions = { file: string; namespace?: string; withCrd?: boolean; output?: 'yaml' | 'json' };
+export type RenderOptions = {
+  file: string;
+  namespace?: string;
+  withCrd?: boolean;
+  output?: 'yaml' | 'json';
+  /** The operator's clickhouse.schemaMode these manifests go with (default cluster). */
+  schemaMode?: SchemaMode;
+};
 
 /** What render printed, and one line per document of the input it left out (the CLI says them on stderr). */
 export type Rendered = { readonly text: string; readonly skipped: readonly string[] };
@@ -87,7 +94,8 @@ export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {})
   const { clusters, skipped } = readClusters(text, opts.namespace);
   const objects: KubeObject[] = [];
   if (opts.withCrd) objects.push(kube(trackerClusterCrd()));
-  for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc).objects);
+  const schemaMode = opts.schemaMode ?? 'cluster';
+  for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc, { schemaMode }).objects);
   if (opts.output === 'json')
     return {
       text: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`,
