@@ -16,7 +16,7 @@ import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
-import type { RenderOptions } from './options.ts';
+import { defaultPrometheus, type RenderOptions } from './options.ts';
 import { pruneObjects } from './prune.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
@@ -30,7 +30,7 @@ export {
   ownerReferences,
 } from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
-export type { RenderOptions, SchemaMode } from './options.ts';
+export { defaultPrometheus, type PodPeer, type RenderOptions, type SchemaMode } from './options.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;
@@ -54,12 +54,18 @@ class ComponentChart extends Chart {
   }
 }
 
-/** Every object of `tc`; `opts.schemaMode` is the operator's (the ingest's mutations follow it). */
+/**
+ * Every object of `tc`. `opts` come from the installation: the operator's schema mode (the ingest's
+ * mutations follow it) and where Prometheus runs (the only pods that may reach the ingest's metrics).
+ */
 export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Rendered {
   const names = namesOf(tc);
   const keeper = keeperObjects(tc, names);
   const clickhouse = clickhouseObjects(tc, names);
-  const ingest = ingestObjects(tc, names, opts.schemaMode ?? 'cluster');
+  const ingest = ingestObjects(tc, names, {
+    schemaMode: opts.schemaMode ?? 'cluster',
+    prometheus: opts.prometheus ?? defaultPrometheus,
+  });
   const app = new App();
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),

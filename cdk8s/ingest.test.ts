@@ -1,6 +1,7 @@
 import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { IngestConfig } from '../common/config/ingest.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { annotations, renderCluster } from './index.ts';
 import { cluster, find, json } from './testing/cluster.ts';
 
@@ -210,11 +211,53 @@ describe('ingest config', () => {
     ]);
   });
 
-  it('NetworkPolicy admits only the HTTP port', () => {
-    const np = json(
-      find(render({ config: { server: { port: 9090 } } }).objects, 'NetworkPolicy', 'demo-ingest'),
-    );
-    expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 9090 }] }]);
+  // Regression: /metrics and /status were on the public port, which the NetworkPolicy opened to every
+  // source and the Service (a LoadBalancer in the production example) exposed to the internet.
+  describe('the operations port (/metrics, /status)', () => {
+    const ingress = (objects: readonly KubeObject[]) =>
+      json(find(objects, 'NetworkPolicy', 'demo-ingest')).spec.ingress;
+
+    it('admits anyone to the HTTP port, and only Prometheus (namespace monitoring by default) to the operations port', () => {
+      const { objects } = render({ config: { server: { port: 9090, opsPort: 9100 } } });
+      expect(ingress(objects)).toEqual([
+        { ports: [{ protocol: 'TCP', port: 9090 }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: 9100 }],
+        },
+      ]);
+    });
+
+    it('admits the pods the installation names as Prometheus', () => {
+      const prometheus = {
+        namespaceLabels: { team: 'obs' },
+        podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+      };
+      const { objects } = renderCluster(cluster({}), { prometheus });
+      expect(ingress(objects)[1].from).toEqual([
+        {
+          namespaceSelector: { matchLabels: { team: 'obs' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ]);
+    });
+
+    it('is a named container port no Service exposes; the probes stay on the HTTP port', () => {
+      const { objects } = render({ serviceType: 'LoadBalancer' });
+      const container = json(find(objects, 'Deployment', 'demo-ingest')).spec.template.spec.containers[0];
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: 8080 },
+        { name: 'ops', containerPort: 9464 },
+      ]);
+      expect(container.readinessProbe.httpGet.port).toBe('http');
+      expect(container.livenessProbe.httpGet.port).toBe('http');
+      const services = objects.filter(
+        (o) => o.kind === 'Service' && o.metadata.name.startsWith('demo-ingest'),
+      );
+      expect(
+        services.flatMap((s) => json(s).spec.ports.map((p: { targetPort: string }) => p.targetPort)),
+      ).toEqual(['http']);
+    });
   });
 });
 

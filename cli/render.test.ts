@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { json } from '../cdk8s/testing/cluster.ts';
 import type { ConfigError } from '../common/config/problems.ts';
 import { parseConfig } from '../ingest/config.ts';
 import { program } from './program.ts';
@@ -190,5 +191,53 @@ describe('tracker render: every document accounted for', () => {
     ]);
     expect(err).toEqual(['tracker render: skipped document 2 (Secret s): not a TrackerCluster\n']);
     expect(docs(out.join('')).some((o) => o.kind === 'Secret')).toBe(false);
+  });
+});
+
+describe('tracker render: the installation it renders for', () => {
+  const renderArgs = async (args: string[]) => {
+    const out: string[] = [];
+    await program({ out: (t) => out.push(t), err: () => {}, exit: () => {} }).parseAsync([
+      'node',
+      'tracker',
+      'render',
+      '-f',
+      'examples/minimal.yaml',
+      ...args,
+    ]);
+    return docs(out.join('')).map(json);
+  };
+
+  it('admits to the ingest metrics only where Prometheus runs: the monitoring namespace, or the labels given', async () => {
+    const policy = async (args: string[]) =>
+      (await renderArgs(args)).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'minimal-ingest')
+        ?.spec.ingress[1];
+    expect(await policy([])).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9464 }],
+    });
+    const given = await policy([
+      '--prometheus-namespace-label',
+      'team=obs',
+      '--prometheus-pod-label',
+      'app.kubernetes.io/name=prometheus',
+      '--prometheus-pod-label',
+      'shard=0',
+    ]);
+    expect(given.from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { team: 'obs' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', shard: '0' } },
+      },
+    ]);
+  });
+
+  it('--schema-mode per-replica names every ClickHouse server in the ingest configuration', async () => {
+    const map = (await renderArgs(['--schema-mode', 'per-replica'])).find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'minimal-ingest',
+    );
+    const store = JSON.parse(map.data['config.json']).store;
+    expect(store.cluster).toBeUndefined();
+    expect(store.hostUrls).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 // the operator. The same code as the operator (cdk8s: parseCluster, renderCluster); no cluster access.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import { parseCluster, renderCluster, type SchemaMode } from '../cdk8s/index.ts';
+import { type PodPeer, parseCluster, renderCluster, type SchemaMode } from '../cdk8s/index.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind, type TrackerCluster } from '../crds/trackercluster.ts';
@@ -15,6 +15,8 @@ export type RenderOptions = {
   output?: 'yaml' | 'json';
   /** The operator's clickhouse.schemaMode these manifests go with (default cluster). */
   schemaMode?: SchemaMode;
+  /** Where Prometheus runs (default: the namespace named monitoring), as the operator's monitoring.prometheus. */
+  prometheus?: PodPeer;
 };
 
 /** What render printed, and one line per document of the input it left out (the CLI says them on stderr). */
@@ -94,8 +96,11 @@ export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {})
   const { clusters, skipped } = readClusters(text, opts.namespace);
   const objects: KubeObject[] = [];
   if (opts.withCrd) objects.push(kube(trackerClusterCrd()));
-  const schemaMode = opts.schemaMode ?? 'cluster';
-  for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc, { schemaMode }).objects);
+  const installation = {
+    schemaMode: opts.schemaMode ?? 'cluster',
+    ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
+  };
+  for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc, installation).objects);
   if (opts.output === 'json')
     return {
       text: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`,

@@ -99,6 +99,11 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       rules.hostIsWildcard.message,
     ],
     [
+      'the operations port on the public one',
+      { ingest: { config: { server: { opsPort: 8080 } } } },
+      rules.portsFixed.message,
+    ],
+    [
       'a JetStream spool with no NATS',
       { ingest: { config: { spool: { kind: 'nats' } } } },
       rules.natsForSpool.message,

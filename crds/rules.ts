@@ -71,6 +71,17 @@ export const rules = {
       'ingest.config.server.host must be "0.0.0.0" or "::" (or left out): the Service and the probes reach a pod on its pod IP, so an ingest listening on one address such as 127.0.0.1 is unreachable',
     fieldPath: '.config.server.host',
   },
+  // The Service, the probes and Prometheus name the ports; with the defaults applied server.port and
+  // server.opsPort are both present whenever server is.
+  portsFixed: {
+    rule:
+      '!has(self.config) || !has(self.config.server) || !has(self.config.server.port) || ' +
+      '!has(self.config.server.opsPort) || (self.config.server.port != 0 && ' +
+      'self.config.server.opsPort != 0 && self.config.server.port != self.config.server.opsPort)',
+    message:
+      'ingest.config.server.port and opsPort must be set (not 0) and differ: the Service and the probes reach the pods on the first, Prometheus on the second',
+    fieldPath: '.config.server',
+  },
   hashKeyFromOperator: {
     rule: '!has(self.config) || !has(self.config.privacy) || !has(self.config.privacy.hashKeyFile)',
     message:

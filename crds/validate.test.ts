@@ -102,6 +102,13 @@ describe('validation (same messages as the CEL rules)', () => {
       { ingest: { config: { server: { host: 'localhost' } } } },
       rules.hostIsWildcard.message,
     ],
+    [
+      'an ephemeral operations port',
+      { ingest: { config: { server: { opsPort: 0 } } } },
+      rules.portsFixed.message,
+    ],
+    ['an ephemeral public port', { ingest: { config: { server: { port: 0 } } } }, rules.portsFixed.message],
+    ['one port for both', { ingest: { config: { server: { opsPort: 8080 } } } }, rules.portsFixed.message],
     ['bad enum', { ingest: { serviceType: 'Foo' } }, 'spec.ingest.serviceType'],
     ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],

@@ -124,6 +124,9 @@ function semanticProblems(c: Config, opts: LoadOptions): string[] {
       'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
     );
   }
+  if (c.server.opsPort !== 0 && c.server.opsPort === c.server.port) {
+    p.push('server.opsPort: must differ from server.port (the operations listener is a port of its own)');
+  }
   for (const [i, cidr] of c.server.trustedProxies.entries()) {
     if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
   }

@@ -24,6 +24,13 @@ export const Server = Type.Object(
         'Listen address; in a TrackerCluster only "0.0.0.0" or "::" (pods are reached on their pod IP).',
     }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    opsPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 9464,
+      description:
+        'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
+    }),
     tls: Type.Optional(Tls),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
     trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), { default: [] }),

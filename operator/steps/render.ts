@@ -70,8 +70,12 @@ export const render: Step = {
     const shards = refused ? live : tc.spec.clickhouse.shards;
     state.renderedShards = shards;
     state.shardDecreaseRefused = refused ? { from: live, to: tc.spec.clickhouse.shards } : undefined;
-    // The ingest's mutations target the tables as the schema step lays them out.
-    state.rendered = renderMemo(withShards(tc, shards), { schemaMode: deps.clickhouse.schemaMode });
+    // The ingest's mutations target the tables as the schema step lays them out; its metrics only
+    // Prometheus may read.
+    state.rendered = renderMemo(withShards(tc, shards), {
+      schemaMode: deps.clickhouse.schemaMode,
+      prometheus: deps.config.monitoring.prometheus,
+    });
     return 'continue';
   },
 };
