@@ -49,7 +49,7 @@ INGEST_GLIBC_TUNABLES := glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_ma
 # HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
 # password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read
 # credential). With CONFIG, the file's server.host applies unless HOST is given too.
-run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard
+run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard, metrics at :9464/metrics
 	$(if $(or $(HOST),$(if $(CONFIG),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
 
 .PHONY: typecheck

@@ -36,7 +36,7 @@ async function serve(scenario: Scenario, graphUrl: string): Promise<void> {
   // (its default waits up to 10 s), the same in every scenario.
   const batching = { tables: { events: { strategy: 'time', maxDelayMs: 200 } } };
   const live = await startLive({ batching, destinations }, dir);
-  process.send?.({ port: Number(new URL(live.url).port) });
+  process.send?.({ port: Number(new URL(live.url).port), opsPort: Number(new URL(live.opsUrl).port) });
 }
 
 async function load(port: number) {
@@ -88,12 +88,12 @@ async function run(scenario: Scenario, graphUrl: string) {
     cwd,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const port = await new Promise<number>((resolve) =>
-    child.once('message', (m: { port: number }) => resolve(m.port)),
+  const { port, opsPort } = await new Promise<{ port: number; opsPort: number }>((resolve) =>
+    child.once('message', (m: { port: number; opsPort: number }) => resolve(m)),
   );
   const result = await load(port);
-  const queued = await metric(port, /tracker_destination_queued_events_total\{destination="fb"\} (\d+)/);
-  const sent = await metric(port, /tracker_destination_sent_events_total\{destination="fb"\} (\d+)/);
+  const queued = await metric(opsPort, /tracker_destination_queued_events_total\{destination="fb"\} (\d+)/);
+  const sent = await metric(opsPort, /tracker_destination_sent_events_total\{destination="fb"\} (\d+)/);
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
   return { ...result, queued, sent };

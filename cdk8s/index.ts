@@ -4,9 +4,11 @@
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
 import { ApiObject, App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../common/config/problems.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import type { KubeObject } from '../kube/object.ts';
+import { specRetentionProblems } from '../schema/index.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
@@ -14,6 +16,7 @@ import type { ConfigHashes } from './meta.ts';
 import { credentialKeys, namesOf } from './names.ts';
 import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
+import { defaultPrometheus, type RenderOptions } from './options.ts';
 import { pruneObjects } from './prune.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
@@ -27,6 +30,7 @@ export {
   ownerReferences,
 } from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
+export { defaultPrometheus, type PodPeer, type RenderOptions, type SchemaMode } from './options.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;
@@ -50,11 +54,18 @@ class ComponentChart extends Chart {
   }
 }
 
-export function renderCluster(tc: TrackerCluster): Rendered {
+/**
+ * Every object of `tc`. `opts` come from the installation: the operator's schema mode (the ingest's
+ * mutations follow it) and where Prometheus runs (the only pods that may reach the ingest's metrics).
+ */
+export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Rendered {
   const names = namesOf(tc);
   const keeper = keeperObjects(tc, names);
   const clickhouse = clickhouseObjects(tc, names);
-  const ingest = ingestObjects(tc, names);
+  const ingest = ingestObjects(tc, names, {
+    schemaMode: opts.schemaMode ?? 'cluster',
+    prometheus: opts.prometheus ?? defaultPrometheus,
+  });
   const app = new App();
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),
@@ -88,7 +99,15 @@ export function generatedSecrets(tc: TrackerCluster): GeneratedSecret[] {
   ];
 }
 
-/** Parse (default + validate) any TrackerCluster object, then render it. */
-export function renderFrom(input: unknown): Rendered {
-  return renderCluster(parseTrackerCluster(input));
+/**
+ * Any TrackerCluster object (YAML, or the apiserver's) → the defaulted, valid cluster renderCluster takes:
+ * the CRD's own checks (crds/validate.ts), then what the CRD cannot check, retention only for tables the
+ * migrations know (a misspelt table would be ignored by the TTLs, the prune and the ingest alike). The
+ * operator and `tracker render` both parse with it, so neither accepts a spec the other refuses.
+ */
+export function parseCluster(input: unknown): TrackerCluster {
+  const tc = parseTrackerCluster(input);
+  const problems = specRetentionProblems(tc.spec.schema);
+  if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
+  return tc;
 }

@@ -1,12 +1,15 @@
 // The ingest configuration file the ingest pods load (TRACKER_CONFIG). It is spec.ingest.config (the shared
-// schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse),
-// retention and rollups (spec.schema), TLS, spool and destination paths (volumes mounted by the Deployment;
-// each destination's credential is a Secret key mounted as a file), and the NATS URL.
+// schema of common/config/ingest.ts) plus what only the cluster knows: the store (this cluster's ClickHouse,
+// as the operator's schema mode lays out its tables), retention and rollups (spec.schema), TLS, spool and
+// destination paths (volumes mounted by the Deployment; each destination's credential is a Secret key
+// mounted as a file), and the NATS URL.
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { clickhouseClusterName, type Names } from './names.ts';
+import { replicaIds } from './clickhouse.ts';
+import { clickhouseClusterName, type Names, ports } from './names.ts';
+import type { SchemaMode } from './options.ts';
 
 /** Paths inside the ingest container; the Deployment mounts a volume at each directory. */
 export const ingestPaths = {
@@ -52,14 +55,50 @@ function destinations(tc: TrackerCluster) {
 function inClusterSpool(tc: TrackerCluster, names: Names) {
   const { spool } = tc.spec.ingest.config;
   if (spool?.kind !== 'nats' || spool.nats !== undefined || !tc.spec.nats) return {};
-  return { nats: { url: names.natsUrl, replicas: Math.min(tc.spec.nats.replicas, 3) } };
+  return { nats: { url: names.natsUrl, replicas: natsCopies(tc) } };
+}
+
+/**
+ * The in-cluster NATS as nats.url (salts, shared rate limits, fan-out) unless the user named a server. Its
+ * KV buckets get as many copies as the spool's stream: with one, the NATS volume holding the salts bucket
+ * takes every cookieless visitor's id for the day with it. A replica count the user set is kept.
+ */
+function inClusterNats(tc: TrackerCluster, names: Names) {
+  const user = tc.spec.ingest.config.nats;
+  if (!tc.spec.nats) return {};
+  if (user?.url !== undefined) return { nats: user };
+  return { nats: { ...user, url: names.natsUrl, replicas: user?.replicas ?? natsCopies(tc) } };
+}
+
+/** Copies of what the ingest keeps on the in-cluster NATS: up to three, never more than its servers. */
+const natsCopies = (tc: TrackerCluster) => Math.min(tc.spec.nats?.replicas ?? 1, 3);
+
+/**
+ * This cluster's ClickHouse through its Service. `cluster` mode: store.cluster, so mutations target the
+ * Replicated `X_local` tables ON CLUSTER and wait for every replica. `per-replica` mode: no ON CLUSTER (no
+ * Keeper runs its queue) and no `X_local`; each server's tables are its own and the Service spreads inserts
+ * over all of them, so store.hostUrls names every server and each mutation runs on each.
+ */
+function store(tc: TrackerCluster, names: Names, mode: SchemaMode) {
+  const base = {
+    kind: 'clickhouse' as const,
+    url: names.clickhouseUrl,
+    database: tc.spec.schema.database,
+    username: 'default',
+    passwordFile: ingestPaths.passwordFile,
+  };
+  if (mode === 'cluster') return { ...base, cluster: clickhouseClusterName };
+  const hostUrls = replicaIds(tc).map(
+    ({ shard, replica }) => `http://${names.replicaHost(shard, replica)}:${ports.clickhouseHttp}`,
+  );
+  return { ...base, hostUrls };
 }
 
 export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
 }
 
-export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
+export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode = 'cluster'): IngestConfig {
   const user = structuredClone(tc.spec.ingest.config);
   const config = {
     ...user,
@@ -70,14 +109,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
         ? { tls: { certFile: `${ingestPaths.tlsDir}/tls.crt`, keyFile: `${ingestPaths.tlsDir}/tls.key` } }
         : {}),
     },
-    store: {
-      kind: 'clickhouse' as const,
-      url: names.clickhouseUrl,
-      database: tc.spec.schema.database,
-      username: 'default',
-      passwordFile: ingestPaths.passwordFile,
-      cluster: clickhouseClusterName,
-    },
+    store: store(tc, names, mode),
     spool: { ...user.spool, dir: ingestPaths.spoolDir, ...inClusterSpool(tc, names) },
     // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
     // cluster's view), and it then asks for the read credential.
@@ -89,7 +121,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names): IngestConfig {
     privacy: { ...user.privacy, hashKeyFile: ingestPaths.hashKeyFile },
     retention: tc.spec.schema.retention,
     rollups: tc.spec.schema.rollups,
-    ...(tc.spec.nats ? { nats: { ...user.nats, url: user.nats?.url ?? names.natsUrl } } : {}),
+    ...inClusterNats(tc, names),
   };
   const defaulted = Value.Default(IngestConfig, config);
   const problems = [...Value.Errors(IngestConfig, defaulted)].map(

@@ -1,6 +1,7 @@
 import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { IngestConfig } from '../common/config/ingest.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { annotations, renderCluster } from './index.ts';
 import { cluster, find, json } from './testing/cluster.ts';
 
@@ -136,6 +137,61 @@ describe('ingest config', () => {
     expect(spool.nats).toMatchObject({ url: 'nats://demo-nats.ns.svc.cluster.local:4222', replicas: copies });
   });
 
+  // Regression: the salts bucket was made with one copy even on three NATS servers, so losing one NATS
+  // volume changed every cookieless visitor's id for the rest of the day.
+  it.each([
+    [1, 1],
+    [3, 3],
+    [5, 3],
+  ])('the KV buckets on %i in-cluster NATS servers keep %i copies, as the spool does', (servers, copies) => {
+    const nats = config({ config: { privacy: { salts: 'nats' } } }, { nats: { replicas: servers } }).nats;
+    expect(nats).toMatchObject({ url: 'nats://demo-nats.ns.svc.cluster.local:4222', replicas: copies });
+  });
+
+  it.each([
+    ['a replica count the user set', { replicas: 1 }, { replicas: 1 }],
+    ['a server the user named, with its default', { url: 'nats://elsewhere:4222' }, { replicas: 1 }],
+  ])('the KV buckets keep %s', (_name, nats, expected) => {
+    expect(config({ config: { nats } }, { nats: { replicas: 3 } }).nats).toMatchObject(expected);
+  });
+
+  // Regression: store.cluster was rendered in every schema mode, so on servers given the single-node schema
+  // (per-replica mode, no Keeper) erasure and the prune job sent ON CLUSTER mutations of `X_local` tables
+  // that do not exist there, through a queue no Keeper runs.
+  it('cluster schema mode: the store names the cluster (mutations ON CLUSTER reach every replica)', () => {
+    const store = JSON.parse(
+      json(
+        find(
+          renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 } })).objects,
+          'ConfigMap',
+          'demo-ingest',
+        ),
+      ).data['config.json'],
+    ).store;
+    expect(store).toMatchObject({
+      kind: 'clickhouse',
+      url: 'http://demo-clickhouse.ns.svc.cluster.local:8123',
+      cluster: 'tracker',
+    });
+    expect(store.hostUrls).toBeUndefined();
+  });
+
+  it('per-replica schema mode: no cluster, and every server named (each holds its own tables)', () => {
+    const rendered = renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 } }), {
+      schemaMode: 'per-replica',
+    });
+    const store = JSON.parse(
+      json(find(rendered.objects, 'ConfigMap', 'demo-ingest')).data['config.json'],
+    ).store;
+    expect(store.cluster).toBeUndefined();
+    expect(store.url).toBe('http://demo-clickhouse.ns.svc.cluster.local:8123');
+    expect(store.hostUrls).toEqual(
+      ['0-0', '0-1', '1-0', '1-1'].map(
+        (id) => `http://demo-ch-${id}-0.demo-ch-headless.ns.svc.cluster.local:8123`,
+      ),
+    );
+  });
+
   it('a JetStream spool keeps the server the user named', () => {
     const own = { url: 'nats://elsewhere:4222', replicas: 1 };
     const spool = config({ config: { spool: { kind: 'nats', nats: own } } }, { nats: {} }).spool;
@@ -155,11 +211,53 @@ describe('ingest config', () => {
     ]);
   });
 
-  it('NetworkPolicy admits only the HTTP port', () => {
-    const np = json(
-      find(render({ config: { server: { port: 9090 } } }).objects, 'NetworkPolicy', 'demo-ingest'),
-    );
-    expect(np.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 9090 }] }]);
+  // Regression: /metrics and /status were on the public port, which the NetworkPolicy opened to every
+  // source and the Service (a LoadBalancer in the production example) exposed to the internet.
+  describe('the operations port (/metrics, /status)', () => {
+    const ingress = (objects: readonly KubeObject[]) =>
+      json(find(objects, 'NetworkPolicy', 'demo-ingest')).spec.ingress;
+
+    it('admits anyone to the HTTP port, and only Prometheus (namespace monitoring by default) to the operations port', () => {
+      const { objects } = render({ config: { server: { port: 9090, opsPort: 9100 } } });
+      expect(ingress(objects)).toEqual([
+        { ports: [{ protocol: 'TCP', port: 9090 }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: 9100 }],
+        },
+      ]);
+    });
+
+    it('admits the pods the installation names as Prometheus', () => {
+      const prometheus = {
+        namespaceLabels: { team: 'obs' },
+        podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+      };
+      const { objects } = renderCluster(cluster({}), { prometheus });
+      expect(ingress(objects)[1].from).toEqual([
+        {
+          namespaceSelector: { matchLabels: { team: 'obs' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ]);
+    });
+
+    it('is a named container port no Service exposes; the probes stay on the HTTP port', () => {
+      const { objects } = render({ serviceType: 'LoadBalancer' });
+      const container = json(find(objects, 'Deployment', 'demo-ingest')).spec.template.spec.containers[0];
+      expect(container.ports).toEqual([
+        { name: 'http', containerPort: 8080 },
+        { name: 'ops', containerPort: 9464 },
+      ]);
+      expect(container.readinessProbe.httpGet.port).toBe('http');
+      expect(container.livenessProbe.httpGet.port).toBe('http');
+      const services = objects.filter(
+        (o) => o.kind === 'Service' && o.metadata.name.startsWith('demo-ingest'),
+      );
+      expect(
+        services.flatMap((s) => json(s).spec.ports.map((p: { targetPort: string }) => p.targetPort)),
+      ).toEqual(['http']);
+    });
   });
 });
 

@@ -1,10 +1,14 @@
 // The ingest tier: Deployment (no `replicas` when an HPA owns the count, else the HPA and every apply fight),
 // Service, HPA (autoscaling/v2), PDB, ConfigMap + config-hash annotation (a config change rolls the pods),
-// NetworkPolicy, and a cert-manager Certificate when TLS comes from an issuer.
+// NetworkPolicy, and a cert-manager Certificate when TLS comes from an issuer. Each pod has two ports: `http`
+// (server.port: tracking, the probes), the one the Service exposes and anyone may reach, and `ops`
+// (server.opsPort: /metrics, /status), which no Service exposes and only Prometheus's pods may reach.
 import type {
   V1ConfigMap,
   V1Deployment,
   V1NetworkPolicy,
+  V1NetworkPolicyIngressRule,
+  V1NetworkPolicyPeer,
   V1PodDisruptionBudget,
   V1Service,
   V1Volume,
@@ -17,6 +21,7 @@ import { type KubeObject, kube } from '../kube/object.ts';
 import { ingestConfig, ingestPaths } from './ingest-config.ts';
 import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
+import type { PodPeer, SchemaMode } from './options.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
 
 const component: Component = 'ingest';
@@ -25,11 +30,20 @@ const uid = 1000;
 /** Without a replica count or autoscaling: two, so one pod can roll or be evicted without an outage. */
 export const defaultIngestReplicas = 2;
 
-export function ingestObjects(tc: TrackerCluster, names: Names) {
-  const config = ingestConfig(tc, names);
+export interface IngestOptions {
+  readonly schemaMode: SchemaMode;
+  /** The only pods admitted to the operations port. */
+  readonly prometheus: PodPeer;
+}
+
+/** The ports every ingest pod listens on (the rendered configuration's, defaults applied). */
+export type IngestPorts = { readonly http: number; readonly ops: number };
+
+export function ingestObjects(tc: TrackerCluster, names: Names, opts: IngestOptions) {
+  const config = ingestConfig(tc, names, opts.schemaMode);
   const json = `${JSON.stringify(config, null, 2)}\n`;
   const hash = hashOf(json);
-  const port = config.server?.port ?? 8080;
+  const ports: IngestPorts = { http: config.server?.port ?? 8080, ops: config.server?.opsPort ?? 9464 };
   const objects: KubeObject[] = [
     {
       apiVersion: 'v1',
@@ -37,10 +51,10 @@ export function ingestObjects(tc: TrackerCluster, names: Names) {
       metadata: metadata(tc, names.ingest, component),
       data: { 'config.json': json },
     } satisfies V1ConfigMap as KubeObject,
-    deployment(tc, names, hash, port) as KubeObject,
+    deployment(tc, names, hash, ports) as KubeObject,
     service(tc, names) as KubeObject,
     pdb(tc, names) as KubeObject,
-    networkPolicy(tc, names, port) as KubeObject,
+    networkPolicy(tc, names, ports, opts.prometheus) as KubeObject,
   ];
   if (tc.spec.ingest.autoscaling) objects.push(kube(hpa(tc, names)));
   if (tc.spec.ingest.tls?.issuerRef) objects.push(certificate(tc, names));
@@ -97,7 +111,7 @@ function destinationSecrets(tc: TrackerCluster) {
   ].map((d) => ({ ...d, volume: `destination-${d.name.replaceAll('_', '-')}` }));
 }
 
-function deployment(tc: TrackerCluster, names: Names, hash: string, port: number): V1Deployment {
+function deployment(tc: TrackerCluster, names: Names, hash: string, ports: IngestPorts): V1Deployment {
   const { ingest } = tc.spec;
   const selector = selectorLabels(tc, component);
   // The spool and the destination backlogs are emptyDirs: they survive container restarts; across pods the
@@ -117,7 +131,12 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, port: number
       image: ingest.image,
       // Only TRACKER_CONFIG: every other TRACKER_* variable is a config override to the ingest.
       env: [{ name: 'TRACKER_CONFIG', value: ingestPaths.configFile }],
-      ports: [{ name: 'http', containerPort: port }],
+      ports: [
+        { name: 'http', containerPort: ports.http },
+        { name: 'ops', containerPort: ports.ops },
+      ],
+      // On the public port, which the NetworkPolicy opens to every source: the kubelet reaches it whatever
+      // the network plugin makes of node traffic, which the operations port's policy might not admit.
       readinessProbe: {
         httpGet: { path: '/ready', port: 'http', scheme: ingest.tls ? 'HTTPS' : 'HTTP' },
         periodSeconds: 5,
@@ -211,8 +230,27 @@ function pdb(tc: TrackerCluster, names: Names): V1PodDisruptionBudget {
   };
 }
 
-/** The ingest is the public entry point: any source may reach its HTTP port, and nothing else. */
-function networkPolicy(tc: TrackerCluster, names: Names, port: number): V1NetworkPolicy {
+/** Pods matching `peer` (a selector is left out where it would match everything anyway). */
+function peerOf(peer: PodPeer): V1NetworkPolicyPeer {
+  const selector = (labels: Readonly<Record<string, string>>) => ({ matchLabels: { ...labels } });
+  return {
+    namespaceSelector: selector(peer.namespaceLabels),
+    ...(Object.keys(peer.podLabels).length > 0 ? { podSelector: selector(peer.podLabels) } : {}),
+  };
+}
+
+/**
+ * The ingest is the public entry point: any source may reach its HTTP port. Its operations port (metrics,
+ * status) only Prometheus's pods may reach; nothing else reaches the pods at all.
+ */
+function networkPolicy(
+  tc: TrackerCluster,
+  names: Names,
+  ports: IngestPorts,
+  prometheus: PodPeer,
+): V1NetworkPolicy {
+  // client-node's TypeScript model calls the field `_from` (its serializer renames it); we emit wire JSON.
+  const scrapers = { from: [peerOf(prometheus)] } as unknown as V1NetworkPolicyIngressRule;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -220,7 +258,10 @@ function networkPolicy(tc: TrackerCluster, names: Names, port: number): V1Networ
     spec: {
       podSelector: { matchLabels: selectorLabels(tc, component) },
       policyTypes: ['Ingress'],
-      ingress: [{ ports: [{ protocol: 'TCP', port }] }],
+      ingress: [
+        { ports: [{ protocol: 'TCP', port: ports.http }] },
+        { ...scrapers, ports: [{ protocol: 'TCP', port: ports.ops }] },
+      ],
     },
   };
 }

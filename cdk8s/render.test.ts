@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { annotations, generatedSecrets, renderCluster } from './index.ts';
+import { ConfigError } from '../common/config/problems.ts';
+import { annotations, generatedSecrets, parseCluster, renderCluster } from './index.ts';
 import { cluster, find, json } from './testing/cluster.ts';
 
 function kinds(spec: unknown): Record<string, number> {
@@ -178,5 +179,44 @@ describe('renderCluster', () => {
     );
     for (const text of Object.values(cm.data)) expect(() => parse(text as string)).not.toThrow();
     expect(parse(cm.data['extra.yaml'])).toEqual({ max_concurrent_queries: 50 });
+  });
+});
+
+// The operator and `tracker render` parse with this one function (the README says so): before, each
+// repeated the CRD checks plus the retention check, and the renderer exported a parse-and-render nobody used.
+describe('parseCluster', () => {
+  const tc = (spec: unknown) => ({
+    apiVersion: 'tracker.dev/v1alpha1',
+    kind: 'TrackerCluster',
+    metadata: { name: 'demo', namespace: 'ns' },
+    spec,
+  });
+
+  it('defaults a valid cluster', () => {
+    expect(parseCluster(tc({})).spec.clickhouse.shards).toBe(1);
+  });
+
+  it.each([
+    [
+      'a CRD rule',
+      { keeper: { replicas: 4 } },
+      /^spec\.keeper\.replicas: keeper\.replicas must be 1, 3 or 5/,
+    ],
+    [
+      'retention for a table without an age (what the CRD cannot know)',
+      { schema: { retention: { tables: { evnets: 3 } } } },
+      /^spec\.schema\.retention\.tables\.evnets: no table with an age/,
+    ],
+  ])('refuses %s as a ConfigError naming the cluster', (_name, spec, problem) => {
+    const thrown = (() => {
+      try {
+        parseCluster(tc(spec));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toMatch(/^invalid TrackerCluster demo:/);
+    expect((thrown as ConfigError).problems).toEqual([expect.stringMatching(problem)]);
   });
 });

@@ -1,16 +1,22 @@
 // The `tracker` command line. Each subcommand lives in its own module; this file only wires them. `render`
 // and `crd` import the renderer and the CRD when they run: the ingest image carries `tracker prune` (store,
 // schema, ingest configuration) for the prune CronJob, but neither of those.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { pruneCommand } from './prune/command.ts';
 
 export interface Io {
   readonly out: (text: string) => void;
+  /** What the user should know beside the output (render: the documents it left out). */
+  readonly err: (text: string) => void;
   /** Records the exit code a subcommand ends with when it did not throw (prune: 1 when a table failed). */
   readonly exit: (code: number) => void;
 }
 
-const defaultIo: Io = { out: (t) => process.stdout.write(t), exit: () => {} };
+const defaultIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  exit: () => {},
+};
 
 export function program(io: Io = defaultIo): Command {
   const cmd = new Command('tracker')
@@ -24,10 +30,43 @@ export function program(io: Io = defaultIo): Command {
     .option('-n, --namespace <ns>', 'namespace of the objects (default: metadata.namespace, else "default")')
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .addOption(
+      new Option(
+        '--schema-mode <mode>',
+        "how the schema is laid out on ClickHouse, as the operator's clickhouse.schemaMode (the ingest's erasure and prune follow it)",
+      )
+        .choices(['cluster', 'per-replica'])
+        .default('cluster'),
+    )
+    .option(
+      '--prometheus-namespace-label <key=value>',
+      "where Prometheus runs, the only pods admitted to the ingest's metrics (repeatable; default: kubernetes.io/metadata.name=monitoring)",
+      collectLabel,
+    )
+    .option(
+      '--prometheus-pod-label <key=value>',
+      'and its pods there (repeatable; default: every pod)',
+      collectLabel,
+    )
     .action(
-      async (opts: { file: string; namespace?: string; withCrd?: boolean; output: 'yaml' | 'json' }) => {
+      async (opts: {
+        file: string;
+        namespace?: string;
+        withCrd?: boolean;
+        output: 'yaml' | 'json';
+        schemaMode: 'cluster' | 'per-replica';
+        prometheusNamespaceLabel?: Record<string, string>;
+        prometheusPodLabel?: Record<string, string>;
+      }) => {
         const { render } = await optional(() => import('./render.ts'), 'render');
-        io.out(render(opts));
+        const { prometheusNamespaceLabel: namespaceLabels, prometheusPodLabel: podLabels, ...rest } = opts;
+        const prometheus =
+          namespaceLabels || podLabels
+            ? { prometheus: { namespaceLabels: namespaceLabels ?? {}, podLabels: podLabels ?? {} } }
+            : {};
+        const { text, skipped } = render({ ...rest, ...prometheus });
+        for (const line of skipped) io.err(`tracker render: ${line}\n`);
+        io.out(text);
       },
     );
 
@@ -41,6 +80,13 @@ export function program(io: Io = defaultIo): Command {
 
   cmd.addCommand(pruneCommand(io.out, io.exit));
   return cmd;
+}
+
+/** `key=value` into the labels given so far (commander's repeatable option). */
+function collectLabel(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = pair.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError(`expected key=value, got "${pair}"`);
+  return { ...previous, [pair.slice(0, at)]: pair.slice(at + 1) };
 }
 
 /** A subcommand's module, or an error that says this installation (the ingest image) leaves it out. */

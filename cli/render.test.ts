@@ -1,7 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { json } from '../cdk8s/testing/cluster.ts';
+import type { ConfigError } from '../common/config/problems.ts';
 import { parseConfig } from '../ingest/config.ts';
+import { program } from './program.ts';
 import { render, renderText } from './render.ts';
 
 const example = (name: string) => readFileSync(`examples/${name}.yaml`, 'utf8');
@@ -18,14 +23,14 @@ describe('tracker render', () => {
     ['minimal', 'minimal', 2],
     ['production', 'analytics', 6],
   ])('renders examples/%s.yaml as multi-document YAML', (file, name, statefulSets) => {
-    const objects = docs(renderText(example(file)));
+    const objects = docs(renderText(example(file)).text);
     expect(objects.filter((o) => o.kind === 'StatefulSet')).toHaveLength(statefulSets);
     expect(objects.find((o) => o.kind === 'Deployment')?.metadata.name).toBe(`${name}-ingest`);
     for (const o of objects) expect(o.metadata.namespace).toBe('default');
   });
 
   it('production example: autoscaled ingest without replicas, TLS, NATS, 2x2 + 3 Keepers', () => {
-    const objects = docs(renderText(example('production')));
+    const objects = docs(renderText(example('production')).text);
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as {
       spec: Record<string, unknown>;
     };
@@ -46,7 +51,7 @@ describe('tracker render', () => {
   // pods could not start. Every example's ConfigMap must be one the ingest starts with (files are
   // mounted only in the pod, so they are not checked here).
   it.each(examples)('examples/%s.yaml: the ingest starts with the rendered configuration', (file) => {
-    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+    const list = JSON.parse(renderText(example(file), { output: 'json' }).text) as {
       items: { kind: string; metadata: { name: string }; data?: Record<string, string> }[];
     };
     const map = list.items.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-ingest'));
@@ -57,7 +62,7 @@ describe('tracker render', () => {
   // Regression: examples/production.yaml ran 3-20 ingest pods with per-pod daily salts, so a cookieless
   // visitor had a different id on each pod and was counted once per pod.
   it.each(examples)('examples/%s.yaml: several ingest pods share one daily salt', (file) => {
-    const list = JSON.parse(renderText(example(file), { output: 'json' })) as {
+    const list = JSON.parse(renderText(example(file), { output: 'json' }).text) as {
       items: {
         kind: string;
         metadata: { name: string };
@@ -75,19 +80,23 @@ describe('tracker render', () => {
   });
 
   it('--namespace overrides metadata.namespace; --with-crd prints the CRD first', () => {
-    const objects = docs(renderText(example('minimal'), { namespace: 'prod', withCrd: true }));
+    const objects = docs(renderText(example('minimal'), { namespace: 'prod', withCrd: true }).text);
     expect(objects[0]?.kind).toBe('CustomResourceDefinition');
     for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe('prod');
   });
 
   it('-o json prints a v1 List', () => {
-    const list = JSON.parse(renderText(example('minimal'), { output: 'json' }));
+    const list = JSON.parse(renderText(example('minimal'), { output: 'json' }).text);
     expect(list.kind).toBe('List');
     expect(list.items.length).toBeGreaterThan(10);
   });
 
   it.each([
-    ['no TrackerCluster', 'kind: ConfigMap\napiVersion: v1\n', /no TrackerCluster/],
+    [
+      'no TrackerCluster',
+      'kind: ConfigMap\napiVersion: v1\n',
+      /^no TrackerCluster in the input \(1 other document\)$/,
+    ],
     ['broken YAML', 'kind: [', /cannot parse YAML/],
     [
       'an invalid spec, with the rule message',
@@ -109,5 +118,126 @@ describe('tracker render', () => {
     ['examples', /^-f examples: cannot read: a directory, not a file$/],
   ])('names the file it cannot read: %s', (file, message) => {
     expect(() => render({ file })).toThrow(message);
+  });
+});
+
+const tcDoc = (name: string, spec: string) =>
+  `apiVersion: tracker.dev/v1alpha1\nkind: TrackerCluster\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
+
+// Regression: a file of several clusters stopped at the first invalid one (fix it, run again, meet the
+// next), and documents of other kinds were dropped without a word, though every problem is to be listed.
+describe('tracker render: every document accounted for', () => {
+  it('lists every problem of every invalid cluster, each naming its document', () => {
+    const text = [
+      tcDoc('a', '{keeper: {replicas: 4}}'),
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n',
+      tcDoc('b', '{}'),
+      tcDoc('c', '{nats: {replicas: 2}, schema: {retention: {tables: {evnets: 3}}}}'),
+    ].join('---\n');
+    let problems: readonly string[] = [];
+    try {
+      renderText(text);
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+      expect((err as Error).message).toMatch(/^invalid TrackerCluster input:/);
+    }
+    expect(problems).toEqual([
+      expect.stringMatching(/^document 1 \(TrackerCluster a\): spec\.keeper\.replicas: /),
+      expect.stringMatching(/^document 4 \(TrackerCluster c\): spec\.nats\.replicas: /),
+    ]);
+  });
+
+  it('lists the retention problems of a cluster that passed the CRD checks, after the others', () => {
+    const text = [
+      tcDoc('a', '{keeper: {replicas: 2}}'),
+      tcDoc('c', '{schema: {retention: {tables: {evnets: 3}}}}'),
+    ];
+    expect(() => renderText(text.join('---\n'))).toThrow(
+      /document 1 \(TrackerCluster a\): spec\.keeper\.replicas: [^\n]*\n {2}- document 2 \(TrackerCluster c\): spec\.schema\.retention\.tables\.evnets: no table with an age/,
+    );
+  });
+
+  it('says which documents it skipped; empty documents are not counted', () => {
+    const text = [
+      '',
+      tcDoc('a', '{}'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n',
+      'just: data\n',
+      '',
+    ];
+    const { text: out, skipped } = renderText(text.join('---\n'));
+    expect(skipped).toEqual([
+      'skipped document 2 (ConfigMap settings): not a TrackerCluster',
+      'skipped document 3 (no kind): not a TrackerCluster',
+    ]);
+    expect(docs(out).every((o) => o.metadata.name.startsWith('a-'))).toBe(true);
+  });
+
+  it('prints the skipped documents on stderr, the manifests alone on stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'render-skip-'));
+    const file = join(dir, 'all.yaml');
+    writeFileSync(
+      file,
+      [tcDoc('a', '{}'), 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n'].join('---\n'),
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    await program({ out: (t) => out.push(t), err: (t) => err.push(t), exit: () => {} }).parseAsync([
+      'node',
+      'tracker',
+      'render',
+      '-f',
+      file,
+    ]);
+    expect(err).toEqual(['tracker render: skipped document 2 (Secret s): not a TrackerCluster\n']);
+    expect(docs(out.join('')).some((o) => o.kind === 'Secret')).toBe(false);
+  });
+});
+
+describe('tracker render: the installation it renders for', () => {
+  const renderArgs = async (args: string[]) => {
+    const out: string[] = [];
+    await program({ out: (t) => out.push(t), err: () => {}, exit: () => {} }).parseAsync([
+      'node',
+      'tracker',
+      'render',
+      '-f',
+      'examples/minimal.yaml',
+      ...args,
+    ]);
+    return docs(out.join('')).map(json);
+  };
+
+  it('admits to the ingest metrics only where Prometheus runs: the monitoring namespace, or the labels given', async () => {
+    const policy = async (args: string[]) =>
+      (await renderArgs(args)).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'minimal-ingest')
+        ?.spec.ingress[1];
+    expect(await policy([])).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9464 }],
+    });
+    const given = await policy([
+      '--prometheus-namespace-label',
+      'team=obs',
+      '--prometheus-pod-label',
+      'app.kubernetes.io/name=prometheus',
+      '--prometheus-pod-label',
+      'shard=0',
+    ]);
+    expect(given.from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { team: 'obs' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', shard: '0' } },
+      },
+    ]);
+  });
+
+  it('--schema-mode per-replica names every ClickHouse server in the ingest configuration', async () => {
+    const map = (await renderArgs(['--schema-mode', 'per-replica'])).find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'minimal-ingest',
+    );
+    const store = JSON.parse(map.data['config.json']).store;
+    expect(store.cluster).toBeUndefined();
+    expect(store.hostUrls).toHaveLength(1);
   });
 });

@@ -98,7 +98,7 @@ const tracker = (page: Page) => ({
 
 /** Events the running ingest acknowledged since it started (a beacon is sent without waiting for it). */
 async function acknowledged(): Promise<number> {
-  const text = await (await fetch(`${ingest.url}/metrics`)).text();
+  const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('tracker_rows_accepted_total{table="events"}'));
   return Number(line?.split(' ').pop() ?? 0);
 }
@@ -264,7 +264,7 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     await page.click('#pricing');
     await t.track('ws_event');
     await t.settle();
-    const metrics = await (await fetch(`${ingest.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
     await context.close();
     expect(posts).toEqual([]);
     expect(metrics).toMatch(/tracker_ws_frames_total\{kind="lz4",outcome="stored"\} [1-9]/);

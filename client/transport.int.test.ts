@@ -35,7 +35,7 @@ async function stored(live: Live, evs: readonly Ev[]) {
 }
 
 async function wsFrames(live: Live, kind: string): Promise<number> {
-  const text = await (await fetch(`${live.url}/metrics`)).text();
+  const text = await (await fetch(`${live.opsUrl}/metrics`)).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`tracker_ws_frames_total{kind="${kind}",outcome="stored"}`));

@@ -94,6 +94,16 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       rules.hashKeyFromOperator.message,
     ],
     [
+      'a loopback listen address',
+      { ingest: { config: { server: { host: '127.0.0.1' } } } },
+      rules.hostIsWildcard.message,
+    ],
+    [
+      'the operations port on the public one',
+      { ingest: { config: { server: { opsPort: 8080 } } } },
+      rules.portsFixed.message,
+    ],
+    [
       'a JetStream spool with no NATS',
       { ingest: { config: { spool: { kind: 'nats' } } } },
       rules.natsForSpool.message,

@@ -60,6 +60,28 @@ export const rules = {
     message: 'leave ingest.config.server.tls out: the operator sets it from ingest.tls (the mounted Secret)',
     fieldPath: '.config.server.tls',
   },
+  // The Service and the kubelet's probes reach a pod on its pod IP, which is not known when the config is
+  // rendered: only a wildcard address listens there. The operator refuses the rest instead of overriding
+  // them, so the ConfigMap never says something other than what the pods do.
+  hostIsWildcard: {
+    rule:
+      '!has(self.config) || !has(self.config.server) || !has(self.config.server.host) || ' +
+      "self.config.server.host in ['0.0.0.0', '::']",
+    message:
+      'ingest.config.server.host must be "0.0.0.0" or "::" (or left out): the Service and the probes reach a pod on its pod IP, so an ingest listening on one address such as 127.0.0.1 is unreachable',
+    fieldPath: '.config.server.host',
+  },
+  // The Service, the probes and Prometheus name the ports; with the defaults applied server.port and
+  // server.opsPort are both present whenever server is.
+  portsFixed: {
+    rule:
+      '!has(self.config) || !has(self.config.server) || !has(self.config.server.port) || ' +
+      '!has(self.config.server.opsPort) || (self.config.server.port != 0 && ' +
+      'self.config.server.opsPort != 0 && self.config.server.port != self.config.server.opsPort)',
+    message:
+      'ingest.config.server.port and opsPort must be set (not 0) and differ: the Service and the probes reach the pods on the first, Prometheus on the second',
+    fieldPath: '.config.server',
+  },
   hashKeyFromOperator: {
     rule: '!has(self.config) || !has(self.config.privacy) || !has(self.config.privacy.hashKeyFile)',
     message:

@@ -279,7 +279,13 @@ export const IngestSpec = Type.Object(
   {
     ...strict,
     default: {},
-    ...cel(rules.replicasOrAutoscaling, rules.tlsFromSpec, rules.hashKeyFromOperator),
+    ...cel(
+      rules.replicasOrAutoscaling,
+      rules.tlsFromSpec,
+      rules.hostIsWildcard,
+      rules.portsFixed,
+      rules.hashKeyFromOperator,
+    ),
   },
 );
 export type IngestSpec = Static<typeof IngestSpec>;

@@ -86,6 +86,29 @@ describe('validation (same messages as the CEL rules)', () => {
       { ingest: { config: { privacy: { hashKeyFile: '/k' } } } },
       rules.hashKeyFromOperator.message,
     ],
+    // Regression: passed through to the ConfigMap, and no Service or probe could reach the pods.
+    [
+      'a loopback listen address',
+      { ingest: { config: { server: { host: '127.0.0.1' } } } },
+      rules.hostIsWildcard.message,
+    ],
+    [
+      'an IPv6 loopback listen address',
+      { ingest: { config: { server: { host: '::1' } } } },
+      rules.hostIsWildcard.message,
+    ],
+    [
+      'a listen address by name',
+      { ingest: { config: { server: { host: 'localhost' } } } },
+      rules.hostIsWildcard.message,
+    ],
+    [
+      'an ephemeral operations port',
+      { ingest: { config: { server: { opsPort: 0 } } } },
+      rules.portsFixed.message,
+    ],
+    ['an ephemeral public port', { ingest: { config: { server: { port: 0 } } } }, rules.portsFixed.message],
+    ['one port for both', { ingest: { config: { server: { opsPort: 8080 } } } }, rules.portsFixed.message],
     ['bad enum', { ingest: { serviceType: 'Foo' } }, 'spec.ingest.serviceType'],
     ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],
@@ -152,6 +175,10 @@ describe('validation (same messages as the CEL rules)', () => {
     ],
   ])('accepts NATS settings with %s', (_name, spec) => {
     expect(defaultSpec(spec).problems).toEqual([]);
+  });
+
+  it.each([['0.0.0.0'], ['::']])('accepts the wildcard listen address %s', (host) => {
+    expect(defaultSpec({ ingest: { config: { server: { host } } } }).problems).toEqual([]);
   });
 
   it.each([['Bad'], ['a'.repeat(41)], ['1abc'], ['a.b']])('rejects the name %s', (name) => {

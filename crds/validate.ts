@@ -35,11 +35,22 @@ export function semanticErrors(spec: TrackerClusterSpec): string[] {
     ],
     [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
     [
+      [undefined, '0.0.0.0', '::'].includes(ingest.config.server?.host),
+      `spec.ingest.config.server.host: ${rules.hostIsWildcard.message}`,
+    ],
+    [portsFixed(ingest.config.server), `spec.ingest.config.server: ${rules.portsFixed.message}`],
+    [
       ingest.config.privacy?.hashKeyFile === undefined,
       `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
     ],
   ];
   return [...checks.filter(([ok]) => !ok).map(([, message]) => message), ...natsErrors(spec)];
+}
+
+/** The same as the CEL rule: both ports are defaulted whenever server is given. */
+function portsFixed(server: { port?: number; opsPort?: number } | undefined): boolean {
+  if (server?.port === undefined || server.opsPort === undefined) return true;
+  return server.port !== 0 && server.opsPort !== 0 && server.port !== server.opsPort;
 }
 
 /** Settings that use NATS while neither spec.nats nor their own key names a server (common/config/nats.ts). */

@@ -1,5 +1,7 @@
 // buildApp: the Fastify application, separate from listen() (server.ts) so tests use inject() and real
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
+// buildApps adds the operations app (/metrics, /status) over the same deps, for a listener of its own
+// (server.opsPort): what they tell (load, versions, the store's state) is for Prometheus, not the public.
 import compress from '@fastify/compress';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -9,7 +11,7 @@ import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
 import { lazyChildLogger } from './plugins/lazy-logger.ts';
-import { createMetrics } from './plugins/metrics.ts';
+import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
@@ -17,6 +19,7 @@ import { clientRoutes } from './routes/client/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
 import { ltvRoutes } from './routes/ltv/index.ts';
 import { opsRoutes } from './routes/ops/index.ts';
+import { operationsRoutes } from './routes/ops/operations.ts';
 import { ppiRoutes } from './routes/ppi/index.ts';
 import { redirectRoutes } from './routes/redirect/index.ts';
 import { shortLinkRoutes } from './routes/shortlinks/index.ts';
@@ -83,7 +86,14 @@ function closeConnectionsOnceIdle(app: FastifyInstance): void {
   });
 }
 
-export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+/** The public app, and what the operations app reads from it. */
+interface Built {
+  readonly app: FastifyInstance;
+  readonly metrics: Metrics;
+  readonly wsOpen: () => number;
+}
+
+async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
@@ -111,8 +121,30 @@ export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<
   ltvRoutes(routes, deps, tracking, limit);
   ppiRoutes(routes, deps, tracking, limit);
   shortLinkRoutes(routes, deps, tracking, limit);
-  opsRoutes(routes, deps, metrics, () => wsOpen());
+  opsRoutes(routes, deps);
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
-  return app;
+  return { app, metrics, wsOpen: () => wsOpen() };
+}
+
+/** The public app alone (tests that need no metrics or status). */
+export async function buildApp(deps: AppDeps, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  return (await build(deps, opts)).app;
+}
+
+export interface Apps {
+  /** Every public route: tracking, redirects, WebSocket, the probes (server.port). */
+  readonly app: FastifyInstance;
+  /** /metrics and /status (server.opsPort), plain HTTP: scrapes are neither counted nor logged. */
+  readonly ops: FastifyInstance;
+}
+
+export async function buildApps(deps: AppDeps, opts: BuildOptions = {}): Promise<Apps> {
+  const { app, metrics, wsOpen } = await build(deps, opts);
+  const ops = Fastify({
+    logger: opts.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance;
+  operationsRoutes(ops.withTypeProvider<TypeBoxTypeProvider>(), deps, metrics, wsOpen);
+  return { app, ops };
 }

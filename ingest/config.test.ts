@@ -158,6 +158,10 @@ describe('checks beyond the schema', () => {
       },
       /sites\.keys\.1\.key: used by an earlier entry/,
     ],
+    [
+      { store: { kind: 'clickhouse', url: 'http://ch:8123', cluster: 'c', hostUrls: ['http://a:8123'] } },
+      /store\.hostUrls: only without store\.cluster/,
+    ],
   ])('%j', (raw, problem) => {
     expect(() => parseConfig(raw)).toThrow(problem);
   });

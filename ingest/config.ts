@@ -9,7 +9,7 @@ import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { buildCatalog, retentionProblems } from '../schema/index.ts';
+import { buildCatalog, type Rendering, retentionProblems } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -105,6 +105,18 @@ export interface LoadOptions {
   readonly files?: readonly FileKey[];
 }
 
+/** Settings that only make sense with one kind of store. */
+function storeProblems(c: Config): string[] {
+  const p: string[] = [];
+  if (c.store.kind === 'clickhouse' && c.store.cluster !== undefined && c.store.hostUrls !== undefined) {
+    p.push('store.hostUrls: only without store.cluster (ON CLUSTER already reaches every replica)');
+  }
+  if (c.sql.enabled === true && c.store.kind !== 'embedded') {
+    p.push('sql.enabled: serves the embedded engine only; with a clickhouse store query the server itself');
+  }
+  return p;
+}
+
 function semanticProblems(c: Config, opts: LoadOptions): string[] {
   const p: string[] = [];
   if (c.cors.credentials && c.cors.origins.includes('*')) {
@@ -112,13 +124,13 @@ function semanticProblems(c: Config, opts: LoadOptions): string[] {
       'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
     );
   }
+  if (c.server.opsPort !== 0 && c.server.opsPort === c.server.port) {
+    p.push('server.opsPort: must differ from server.port (the operations listener is a port of its own)');
+  }
   for (const [i, cidr] of c.server.trustedProxies.entries()) {
     if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
   }
-  p.push(...natsProblems(c));
-  if (c.sql.enabled === true && c.store.kind !== 'embedded') {
-    p.push('sql.enabled: serves the embedded engine only; with a clickhouse store query the server itself');
-  }
+  p.push(...natsProblems(c), ...storeProblems(c));
   if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
     p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
   }
@@ -226,6 +238,16 @@ function referenceProblems(c: Config, opts: LoadOptions): string[] {
     ...valueProblems(c),
     ...destinationProblems(c),
   ];
+}
+
+/**
+ * The schema rendering of the configured store, which mutations (erasure, tracker prune) target: the
+ * cluster one only for a clickhouse store with store.cluster, else the single-node one (on each server of
+ * store.hostUrls).
+ */
+export function storeRendering(store: Config['store']): Rendering {
+  const cluster = store.kind === 'clickhouse' ? store.cluster : undefined;
+  return cluster === undefined ? { database: store.database } : { database: store.database, cluster };
 }
 
 /** Whether the read-only SQL endpoint runs: on by default with the embedded store, which nothing else can read. */

@@ -49,10 +49,13 @@ describe('health (make test-functional-health)', () => {
     expect((await get('/health')).status).toBe(200);
     expect(await (await get('/ping')).text()).toBe('pong');
     expect((await get('/ready')).status).toBe(200);
-    const status = (await (await get('/status')).json()) as { dataPath: { ready: boolean } };
+    const ops = (path: string) => fetch(live.opsUrl + path);
+    const status = (await (await ops('/status')).json()) as { dataPath: { ready: boolean } };
     expect(status.dataPath.ready).toBe(true);
-    const metrics = await (await get('/metrics')).text();
+    const metrics = await (await ops('/metrics')).text();
     expect(metrics).toMatch(/tracker_http_requests_total/);
+    // The public port keeps them to itself (the Service and a LoadBalancer expose only it).
+    for (const path of ['/metrics', '/status']) expect((await get(path)).status).toBe(404);
     expect(await count('SELECT count() AS n FROM events')).toBe(0);
   });
 });

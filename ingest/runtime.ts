@@ -100,8 +100,8 @@ async function sharedLimits(config: Config, nc: NatsConnection | undefined, hash
     import('./nats/kv-burst.ts'),
   ]);
   return {
-    daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher),
-    burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher),
+    daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher, config.nats.replicas),
+    burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher, config.nats.replicas),
     onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
   };
 }
@@ -110,7 +110,7 @@ async function sharedLimits(config: Config, nc: NatsConnection | undefined, hash
 async function saltStore(config: Config, nc: NatsConnection | undefined): Promise<AppDeps['salts']> {
   if (nc === undefined || config.privacy.salts !== 'nats') return createMemorySaltStore();
   const { createKvSaltStore } = await import('./nats/kv-salts.ts');
-  return createKvSaltStore(nc, config.privacy.saltBucket);
+  return createKvSaltStore(nc, config.privacy.saltBucket, config.nats.replicas);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The real process as `make run` starts it: `node ingest/server.ts` with no config file in an empty
-// directory (embedded chdb under ./data), events over HTTP, then SIGTERM: it drains and exits 0, and
-// the store holds every acknowledged event. A bad config exits 2 naming each bad key.
+// directory (embedded chdb under ./data), events over HTTP, metrics on the operations port it announces,
+// then SIGTERM: it drains and exits 0, and the store holds every acknowledged event. A bad config exits 2
+// naming each bad key.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,8 +30,10 @@ describe('ingest/server.ts', () => {
   it('starts on the embedded store with no config, and SIGTERM drains acknowledged events into it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'make-run-'));
     const port = await freePort();
+    const opsPort = await freePort();
     const { child, output } = start(cwd, {
       TRACKER_SERVER__PORT: String(port),
+      TRACKER_SERVER__OPSPORT: String(opsPort),
       TRACKER_SERVER__HOST: '127.0.0.1',
     });
     const base = `http://127.0.0.1:${port}`;
@@ -53,6 +56,15 @@ describe('ingest/server.ts', () => {
       ),
     );
     expect(sent.every((r) => r.status === 200)).toBe(true);
+    // Where the metrics are is printed once listening; they are there, and not on the public port.
+    const ops = `http://127.0.0.1:${opsPort}`;
+    await expect
+      .poll(output, { timeout: 10_000 })
+      .toContain(`metrics: ${ops}/metrics (status: ${ops}/status)`);
+    expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(
+      /tracker_rows_accepted_total\{table="events"\}/,
+    );
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
     child.kill('SIGTERM');
     expect(await exited(child), output()).toBe(0);
     const store = await createStore({ kind: 'embedded', path: join(cwd, 'data/chdb'), database: 'tracker' });

@@ -1,28 +1,33 @@
 // The ingest process: `node ingest/server.ts [--config file]`. Loads and validates configuration (every
 // problem printed, exit 2), wires the runtime, listens (HTTPS when server.tls is set, with hot reload),
-// starts the read-only SQL endpoint on its own port (embedded store), prints where the dashboard and the
-// SQL endpoint are, and on SIGTERM/SIGINT stops accepting, drains the data path within
-// server.shutdownGraceMs, then exits.
+// starts the operations listener (/metrics, /status) on server.opsPort and the read-only SQL endpoint on
+// its own port (embedded store), prints where the dashboard, the metrics and the SQL endpoint are, and on
+// SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { createServer } from 'node:net';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
+import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
-import { buildApp } from './app.ts';
+import { type Apps, buildApps } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
-function configFile(): string | undefined {
-  try {
-    const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, strict: true });
-    return values.config;
-  } catch (err) {
-    throw new StartupError(`${(err as Error).message} (usage: server.ts [--config FILE])`);
-  }
-}
+const usage: ProcessUsage = {
+  command: 'node ingest/server.ts',
+  options: {
+    config: {
+      short: 'c',
+      value: 'FILE',
+      description: 'configuration, JSON or YAML (default: $TRACKER_CONFIG, else every default)',
+    },
+  },
+  notes: [
+    'TRACKER_<SECTION>__<KEY>=value overrides one key (TRACKER_SERVER__PORT=9090); ingest/README.md lists them.',
+  ],
+};
 
 function enableTlsReload(app: FastifyInstance, files: { certFile: string; keyFile: string }) {
   const server = app.server as unknown as { setSecureContext(o: object): void };
@@ -66,10 +71,10 @@ const hostOf = (host: string) =>
 
 const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
 
-/** Where to look, once listening: the dashboard, the SQL endpoint, and where the password is. */
+/** Where to look, once listening: the dashboard, the metrics, the SQL endpoint, and where the password is. */
 function announce(
   config: Config,
-  app: FastifyInstance,
+  { app, ops }: Apps,
   sql: FastifyInstance | undefined,
   runtime: Runtime,
 ): void {
@@ -80,20 +85,23 @@ function announce(
     const url = `${scheme}://${hostOf(config.server.host)}:${portOf(app)}/dashboard`;
     app.log.info(`dashboard: ${url}${dashboardNeedsCredential(config) ? login : ''}`);
   }
+  const opsUrl = `http://${hostOf(config.server.host)}:${portOf(ops)}`;
+  app.log.info(`metrics: ${opsUrl}/metrics (status: ${opsUrl}/status)`);
   if (sql !== undefined) {
     app.log.info(`read-only SQL (ClickHouse HTTP): http://${hostOf(config.sql.host)}:${portOf(sql)}${login}`);
   }
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(configFile());
+  const config = loadConfig(processArgs('ingest', usage).config);
   requireEmbeddedEngine(config);
   // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
   // its teardown, so a port another process holds is found while nothing is open yet.
-  await listenOn('server', config.server, () => canListen(config.server));
-  if (sqlEnabled(config)) await listenOn('sql', config.sql, () => canListen(config.sql));
+  const at = addresses(config);
+  for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
   const runtime = await createRuntime(config, { log: (msg, err) => console.error(msg, err) });
-  const app = await buildApp(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const apps = await buildApps(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const { app, ops } = apps;
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);
   let sql: FastifyInstance | undefined;
   let stopping = false;
@@ -106,23 +114,42 @@ async function main(): Promise<void> {
     await sql?.close();
     await app.close(); // stop accepting; in-flight requests finish (their appends are durable)
     await runtime.close(Math.max(0, deadline - Date.now()));
+    await ops.close(); // last: the drain is visible in the metrics while it lasts
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   try {
-    await listenOn('server', config.server, () =>
-      app.listen({ host: config.server.host, port: config.server.port }),
-    );
-    sql = await listenOn('sql', config.sql, () => startSql(config, runtime));
+    await listenOn(at.server, () => app.listen({ host: at.server.host, port: at.server.port }));
+    await listenOn(at.ops, () => ops.listen({ host: at.ops.host, port: at.ops.port }));
+    if (at.sql !== undefined) sql = await listenOn(at.sql, () => startSql(config, runtime));
   } catch (err) {
     // the address was taken after the probe: close what was opened before the process exits
     await sql?.close();
+    await ops.close();
     await app.close();
     await runtime.close(0);
     throw err;
   }
-  announce(config, app, sql, runtime);
+  announce(config, apps, sql, runtime);
+}
+
+/** An address this process listens on, and the configuration keys that name it. */
+interface Address {
+  readonly host: string;
+  readonly port: number;
+  readonly hostKey: string;
+  readonly portKey: string;
+}
+
+function addresses(config: Config): { server: Address; ops: Address; sql: Address | undefined } {
+  const { host, port, opsPort } = config.server;
+  const sql = { host: config.sql.host, port: config.sql.port, hostKey: 'sql.host', portKey: 'sql.port' };
+  return {
+    server: { host, port, hostKey: 'server.host', portKey: 'server.port' },
+    ops: { host, port: opsPort, hostKey: 'server.host', portKey: 'server.opsPort' },
+    sql: sqlEnabled(config) ? sql : undefined,
+  };
 }
 
 /** Binds the address and lets it go again (port 0 always binds). */
@@ -134,12 +161,8 @@ function canListen(at: { host: string; port: number }): Promise<void> {
   });
 }
 
-/** Listens; an address that cannot be bound is the user's to change, named by its key. */
-async function listenOn<T>(
-  key: 'server' | 'sql',
-  at: { host: string; port: number },
-  listen: () => Promise<T>,
-): Promise<T> {
+/** Listens; an address that cannot be bound is the user's to change, named by its keys. */
+async function listenOn<T>(at: Address, listen: () => Promise<T>): Promise<T> {
   try {
     return await listen();
   } catch (err) {
@@ -147,10 +170,10 @@ async function listenOn<T>(
     const where = `${at.host}:${at.port}`;
     if (code === 'EADDRINUSE')
       throw new StartupError(
-        `${key}.port: ${where} is in use by another process; choose another ${key}.port`,
+        `${at.portKey}: ${where} is in use by another process; choose another ${at.portKey}`,
       );
     if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
-      throw new StartupError(`${key}.host/${key}.port: cannot listen on ${where} (${code})`);
+      throw new StartupError(`${at.hostKey}/${at.portKey}: cannot listen on ${where} (${code})`);
     throw err;
   }
 }

@@ -4,11 +4,15 @@
 // through the real ingest, its numbers compared with counts of the same rows.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { renderCluster } from '../cdk8s/index.ts';
+import { cluster, find, json } from '../cdk8s/testing/cluster.ts';
 import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
+import { type ChartDoc, chartOperatorConfig } from '../charts/testing/install.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { kubeconfigAccess } from '../kube/access.ts';
+import { parseConfig as parseOperatorConfig } from '../operator/config.ts';
 import { type Operator, startOperator } from '../operator/operator.ts';
 import { testConfig } from '../operator/testing/harness.ts';
 import { ANALYTICS_PANELS } from './dashboards/analytics.ts';
@@ -68,8 +72,39 @@ describe('the monitoring objects of the chart', () => {
     expect(pm?.spec).toMatchObject({
       namespaceSelector: { any: true },
       selector: { matchLabels: { 'app.kubernetes.io/component': 'ingest' } },
-      podMetricsEndpoints: [{ port: 'http', path: '/metrics' }],
+      podMetricsEndpoints: [{ port: 'ops', path: '/metrics', scheme: 'http' }],
     });
+  });
+
+  // The chart and the renderer meet at the ingest pod: the PodMonitor names its operations port, which the
+  // operator (configured by the chart) opens to the pods the chart says Prometheus runs as, and to nobody
+  // else; no Service exposes it. Before, the PodMonitor scraped the public port, open to every source.
+  it('scrape the port the operator renders for metrics, which it opens to the configured Prometheus only', () => {
+    const set = {
+      ...ENABLED,
+      'monitoring.prometheus.namespaceLabels.team': 'obs',
+      'monitoring.prometheus.podLabels.app\\.kubernetes\\.io/name': 'prometheus',
+    };
+    const chart = docs(renderChart('monitoring', set, 'tracker', MONITORING_APIS));
+    const config = parseOperatorConfig(chartOperatorConfig(chart as ChartDoc[]));
+    const { objects } = renderCluster(cluster({}), { prometheus: config.monitoring.prometheus });
+    const pod = json(find(objects, 'Deployment', 'demo-ingest')).spec.template.spec.containers[0];
+    const endpoint = json(chart.find((d) => d.kind === 'PodMonitor')).spec.podMetricsEndpoints[0];
+    const ops = pod.ports.find((p: { name: string }) => p.name === endpoint?.port);
+    expect(ops?.containerPort).toBe(9464);
+    expect(json(find(objects, 'NetworkPolicy', 'demo-ingest')).spec.ingress).toContainEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring', team: 'obs' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: ops.containerPort }],
+    });
+    const exposed = objects
+      .filter((o) => o.kind === 'Service')
+      .flatMap((s) => json(s).spec.ports.map((p: { targetPort: unknown }) => p.targetPort));
+    expect(exposed).not.toContain(endpoint?.port);
   });
 
   // The alert compared spool bytes with a fixed byte count, which fired too late or never for an ingest
@@ -138,7 +173,7 @@ describe('every metric a dashboard or an alert uses is exported', () => {
       config: testConfig({ namespace: createNamespace(kubeconfig, 'mon') }),
       access: kubeconfigAccess([kubeconfig]),
     });
-    families.ingest = exposedFamilies(await (await fetch(`${live.url}/metrics`)).text());
+    families.ingest = exposedFamilies(await (await fetch(`${live.opsUrl}/metrics`)).text());
     families.operator = exposedFamilies(
       await (await fetch(`http://127.0.0.1:${operator.httpPort}/metrics`)).text(),
     );
@@ -149,7 +184,7 @@ describe('every metric a dashboard or an alert uses is exported', () => {
   });
 
   it('the live ingest exports its spool limit as configured (spool.maxBytes, by default 1 GiB)', async () => {
-    const text = await (await fetch(`${live.url}/metrics`)).text();
+    const text = await (await fetch(`${live.opsUrl}/metrics`)).text();
     expect(text).toMatch(/^tracker_datapath_spool_max_bytes 1073741824$/m);
   });
 

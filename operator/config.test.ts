@@ -9,6 +9,21 @@ describe('operator config', () => {
     expect(config.clickhouse.schemaMode).toBe('cluster');
     expect(config.clickhouse.endpoints).toEqual({});
     expect(Object.isFrozen(config.queue)).toBe(true);
+    expect(config.monitoring.prometheus).toEqual({
+      namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+      podLabels: {},
+    });
+  });
+
+  it('takes where Prometheus runs, and refuses what is not a label', () => {
+    const prometheus = {
+      namespaceLabels: { team: 'obs' },
+      podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+    };
+    expect(parseConfig({ monitoring: { prometheus } }).monitoring.prometheus).toEqual(prometheus);
+    expect(() => parseConfig({ monitoring: { prometheus: { podLabels: { 'a b': 'c' } } } })).toThrow(
+      /monitoring\.prometheus\.podLabels/,
+    );
   });
 
   it('reports every problem at once, unknown keys included', () => {

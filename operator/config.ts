@@ -4,11 +4,19 @@
 // backoffs; the defaults are production values.
 import { hostname } from 'node:os';
 import Type, { type Static } from 'typebox';
+import { defaultPrometheus } from '../cdk8s/index.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 
 const strict = { additionalProperties: false } as const;
 const ms = (def: number, min: number, description: string) =>
   Type.Integer({ minimum: min, maximum: 3_600_000, default: def, description });
+/** A label selector's matchLabels: Kubernetes label keys and values (a bad key is refused by name). */
+const labels = (def: Readonly<Record<string, string>>, description: string) =>
+  Type.Record(Type.String(), Type.String({ pattern: '^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$' }), {
+    propertyNames: { pattern: '^([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$' },
+    default: { ...def },
+    description,
+  });
 
 export const OperatorConfigSchema = Type.Object(
   {
@@ -76,6 +84,25 @@ export const OperatorConfigSchema = Type.Object(
           600_000,
           100,
           'A restarted replica not healthy and caught up this long after the restart stops the rollout.',
+        ),
+      },
+      { ...strict, default: {} },
+    ),
+    monitoring: Type.Object(
+      {
+        /**
+         * Where Prometheus runs: the only pods each ingest's NetworkPolicy admits to its operations port
+         * (/metrics, /status). Default: the namespace named `monitoring`, every pod in it.
+         */
+        prometheus: Type.Object(
+          {
+            namespaceLabels: labels(
+              defaultPrometheus.namespaceLabels,
+              'Its namespaces; {} is every namespace.',
+            ),
+            podLabels: labels(defaultPrometheus.podLabels, 'Its pods there; {} is every pod.'),
+          },
+          { ...strict, default: {} },
         ),
       },
       { ...strict, default: {} },

@@ -44,4 +44,13 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
     expect(out.stdout).toBe('');
     expect(out.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
   });
+
+  // Asking for the options is not a startup problem: it answered "cannot start: Unknown option '--help'".
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (arg) => {
+    const out = await run([arg]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(/^usage: node operator\/main\.ts \[--config FILE\] \[--kubeconfig FILE\]\n/);
+    expect(out.stdout).toContain('--kubeconfig FILE');
+  });
 });

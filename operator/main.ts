@@ -1,26 +1,30 @@
 // The operator process: configuration, kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config or the pod's
 // service account), signals. Wiring only. A startup problem is one line on stderr and a non-zero exit.
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../common/config/problems.ts';
+import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
 import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts';
 import { type Operator, startOperator } from './operator.ts';
 
-const usage = 'usage: main.ts [--config FILE] [--kubeconfig FILE]';
+const usage: ProcessUsage = {
+  command: 'node operator/main.ts',
+  options: {
+    config: {
+      value: 'FILE',
+      description: 'operator configuration, YAML or JSON (default: every default; operator/README.md)',
+    },
+    kubeconfig: {
+      value: 'FILE',
+      description: 'cluster credentials (default: $KUBECONFIG, ~/.kube/config, else the pod service account)',
+    },
+  },
+  notes: ['TRACKER_OPERATOR_NAMESPACE, _IDENTITY and _LOG_LEVEL override the configuration.'],
+};
 
-function args(): { config?: string; kubeconfig?: string } {
+async function start(values: Record<string, string>): Promise<Operator> {
   try {
-    return parseArgs({ options: { config: { type: 'string' }, kubeconfig: { type: 'string' } } }).values;
-  } catch (err) {
-    throw new StartupError(`${(err as Error).message} (${usage})`);
-  }
-}
-
-async function start(): Promise<Operator> {
-  try {
-    const values = args();
     const config = loadConfig(values.config, process.env);
     const access = loadKubeConfig(values.kubeconfig, process.env);
     return await startOperator({ config, access });
@@ -31,7 +35,9 @@ async function start(): Promise<Operator> {
   }
 }
 
-const operator = await start().catch((err: unknown) => exitOnStartupError('tracker-operator', err));
+const operator = await start(processArgs('tracker-operator', usage)).catch((err: unknown) =>
+  exitOnStartupError('tracker-operator', err),
+);
 console.log(JSON.stringify({ level: 'info', msg: 'Operator listening', port: operator.httpPort }));
 
 let stopping = false;

@@ -48,7 +48,7 @@ export async function startIngest(
   const port = await freePort();
   const file = join(dir, 'config.json');
   const own: Record<string, unknown> = {
-    server: { host: '127.0.0.1', port, stateDir: join(dir, 'state') },
+    server: { host: '127.0.0.1', port, opsPort: 0, stateDir: join(dir, 'state') },
     store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
     spool: { dir: join(dir, 'spool') },
     // the read endpoint on a port of its own choosing: its default may be taken on a shared machine

@@ -13,7 +13,7 @@ describe('tracker prune', () => {
     const config = join(dir, 'ingest.json');
     writeFileSync(config, JSON.stringify({ store: { kind: 'embedded', path } }));
     const out: string[] = [];
-    const cli = program({ out: (t) => out.push(t), exit: () => {} });
+    const cli = program({ out: (t) => out.push(t), err: () => {}, exit: () => {} });
     await expect(cli.parseAsync(['node', 'tracker', 'prune', '--config', config])).rejects.toThrow(
       `no data at ${path}`,
     );

@@ -1,12 +1,12 @@
 // `tracker prune`: wiring only. Reads the ingest configuration (the same file and TRACKER_* variables as the
 // ingest: the store to prune and the default retention), builds the request from the flags, opens the
-// store, runs the plan and prints the report.
+// store (or each server of store.hostUrls in turn), runs the plan and prints the report.
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../ingest/config.ts';
+import { type Config, loadConfig, storeRendering } from '../../ingest/config.ts';
 import type { Rendering } from '../../schema/index.ts';
 import { createStore, EmbeddedStoreLocked, missingEmbeddedData } from '../../store/index.ts';
 import { exitCode, formatReport } from './report.ts';
-import { type PruneFlags, pruneRequest } from './request.ts';
+import { type PruneFlags, type PruneRequest, pruneRequest } from './request.ts';
 import { runPrune } from './run.ts';
 
 type Flags = PruneFlags & { config?: string };
@@ -35,26 +35,39 @@ export function pruneCommand(out: (text: string) => void, setExit: (code: number
       // CronJob mounts only the configuration and the password.
       const config = loadConfig(flags.config, process.env, { files: ['store.passwordFile'] });
       const request = pruneRequest(flags, config.retention);
-      const rendering: Rendering =
-        config.store.kind === 'clickhouse' && config.store.cluster !== undefined
-          ? { database: config.store.database, cluster: config.store.cluster }
-          : { database: config.store.database };
       const missing = missingEmbeddedData(config.store);
       if (missing !== undefined) throw new Error(`${missing}. Nothing was changed`);
-      const store = await createStore(config.store).catch((err: unknown) => {
-        if (err instanceof EmbeddedStoreLocked) {
-          throw new Error(
-            `${err.message}. Nothing was changed: stop the ingest, then run tracker prune again`,
-          );
-        }
-        throw err;
-      });
-      try {
-        const report = await runPrune(store, rendering, request);
+      let code = 0;
+      // Servers that each hold their own tables (store.hostUrls) are pruned one after the other, each as
+      // a single node: a mutation on one does not reach the others' rows.
+      for (const target of storesToPrune(config.store)) {
+        const report = await pruneOne(target, storeRendering(config.store), request);
         out(formatReport(report));
-        setExit(exitCode(report));
-      } finally {
-        await store.close();
+        code = Math.max(code, exitCode(report));
       }
+      setExit(code);
     });
+}
+
+type Target = { readonly store: Config['store']; readonly host?: string };
+
+/** The store to prune, or each server of store.hostUrls (named in its report). */
+function storesToPrune(store: Config['store']): Target[] {
+  if (store.kind !== 'clickhouse' || store.hostUrls === undefined) return [{ store }];
+  return store.hostUrls.map((url) => ({ store: { ...store, url, hostUrls: undefined }, host: url }));
+}
+
+async function pruneOne(target: Target, rendering: Rendering, request: PruneRequest) {
+  const store = await createStore(target.store).catch((err: unknown) => {
+    if (err instanceof EmbeddedStoreLocked) {
+      throw new Error(`${err.message}. Nothing was changed: stop the ingest, then run tracker prune again`);
+    }
+    throw err;
+  });
+  try {
+    const report = await runPrune(store, rendering, request);
+    return target.host === undefined ? report : { ...report, host: target.host };
+  } finally {
+    await store.close();
+  }
 }

@@ -7,8 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { renderCluster } from '../../cdk8s/index.ts';
 import { cluster, find, json } from '../../cdk8s/testing/cluster.ts';
 import { ConfigError } from '../../common/config/problems.ts';
-import { loadConfig } from '../../ingest/config.ts';
+import { loadConfig, parseConfig, storeRendering } from '../../ingest/config.ts';
+import { eraseStatements } from '../../ingest/repositories/erasures.ts';
 import { pruneRequest } from './request.ts';
+import { jobStatement } from './run.ts';
 
 const tc = cluster({
   schema: { retention: { defaultDays: 365 }, prune: { schedule: '@daily', retention: { defaultDays: 30 } } },
@@ -43,5 +45,28 @@ describe("the prune CronJob's configuration", () => {
     expect(() => loadConfig(file, env)).toThrow(
       /server\.tls\.certFile: no such file.*\n.*\n.*privacy\.hashKeyFile/s,
     );
+  });
+});
+
+// Regression: in per-replica schema mode (the single-node schema on each server, no Keeper) the rendered
+// configuration still named the cluster, so erasure and the prune job sent `X_local ON CLUSTER` mutations
+// that no server there can run. What each mode's rendered configuration makes them send:
+describe.each([
+  ['cluster', /^ALTER TABLE `tracker`\.`events_local` ON CLUSTER 'tracker' DELETE .* mutations_sync = 2$/],
+  ['per-replica', /^ALTER TABLE `tracker`\.`events` DELETE .* mutations_sync = 1$/],
+] as const)('the %s schema mode', (schemaMode, statement) => {
+  const rendered = renderCluster(cluster({ clickhouse: { replicas: 2 } }), { schemaMode });
+  const raw = JSON.parse(json(find(rendered.objects, 'ConfigMap', 'demo-ingest')).data['config.json']);
+  const { store } = parseConfig(raw, 'rendered', [], { files: [] });
+
+  it('erasure targets the tables the schema step created', () => {
+    const events = eraseStatements({ vid: '1d2c3b4a-0000-4000-8000-000000000001' }, storeRendering(store));
+    expect(events.find((s) => s.table === 'events')?.sql).toMatch(statement);
+  });
+
+  it('the prune job targets them too', () => {
+    const rendering = storeRendering(store);
+    const job = { table: 'events', action: 'delete', where: 'vid = {v:UUID}', note: '' } as const;
+    expect(jobStatement(job as never, rendering)).toMatch(statement);
   });
 });

@@ -205,7 +205,10 @@ describe('the embedded engine while an ingest runs', () => {
   it('refuses with one clear line and changes nothing; once the ingest stopped, it prunes', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'prune-locked-'));
     const port = await freePort();
-    writeFileSync(join(cwd, 'ingest.json'), JSON.stringify({ server: { host: '127.0.0.1', port } }));
+    writeFileSync(
+      join(cwd, 'ingest.json'),
+      JSON.stringify({ server: { host: '127.0.0.1', port, opsPort: 0 } }),
+    );
     ingest = spawn(process.execPath, [server, '--config', 'ingest.json'], { cwd, stdio: 'ignore' });
     const ready = () =>
       fetch(`http://127.0.0.1:${port}/ready`).then(

@@ -13,8 +13,8 @@ function line(t: TableReport, widths: { table: number }): string {
 }
 
 export function formatReport(report: PruneReport): string {
-  const { request, rendering, tables } = report;
-  const where = rendering.cluster ? `cluster ${rendering.cluster}, ` : '';
+  const { request, rendering, tables, host } = report;
+  const where = rendering.cluster ? `cluster ${rendering.cluster}, ` : host ? `host ${host}, ` : '';
   const what =
     request.visitors === undefined ? 'rows older than their retention' : 'rows of the listed visitors';
   const head = `tracker prune (${where}database ${rendering.database}): ${request.mode} ${what}${request.apply ? '' : ' (dry run)'}`;

@@ -40,6 +40,8 @@ export interface TableReport {
 export interface PruneReport {
   readonly request: PruneRequest;
   readonly rendering: Rendering;
+  /** The server pruned, when it is one of several that each hold their own tables (store.hostUrls). */
+  readonly host?: string;
   readonly tables: readonly TableReport[];
 }
 

@@ -122,6 +122,14 @@ export const ClickHouseStore = Type.Object(
     cluster: Type.Optional(
       Type.String({ description: 'Cluster name: selects the cluster schema rendering.' }),
     ),
+    hostUrls: Type.Optional(
+      Type.Array(Type.String({ pattern: '^https?://' }), {
+        minItems: 1,
+        maxItems: 1024,
+        description:
+          'Every server, when each holds its own single-node tables behind url (no cluster: e.g. the operator in per-replica schema mode): mutations (erasure, tracker prune) run on each; inserts and reads go to url.',
+      }),
+    ),
     requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
   },
   { additionalProperties: false },

@@ -17,8 +17,20 @@ export const Tls = Type.Object(
 
 export const Server = Type.Object(
   {
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({
+      maxLength: 253,
+      default: '0.0.0.0',
+      description:
+        'Listen address; in a TrackerCluster only "0.0.0.0" or "::" (pods are reached on their pod IP).',
+    }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    opsPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 9464,
+      description:
+        'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
+    }),
     tls: Type.Optional(Tls),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
     trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), { default: [] }),
@@ -193,6 +205,13 @@ export const Nats = Type.Object(
       { ...strict, default: {} },
     ),
     queueGroup: Type.String({ default: 'tracker' }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description:
+        'Copies of the KV buckets kept here (privacy.salts nats, rateLimits.shared nats): 3 on a cluster of 3+ NATS servers.',
+    }),
   },
   strict,
 );

@@ -17,6 +17,8 @@ const KILL_GRACE_MS = 30_000;
 
 export interface IngestProcess {
   readonly url: string;
+  /** The operations listener (server.opsPort): /metrics and /status. */
+  readonly opsUrl: string;
   /** The read-only SQL endpoint (ClickHouse HTTP interface) while the ingest runs. */
   readonly sqlUrl: string;
   readonly dir: string;
@@ -38,6 +40,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
   const dir = mkdtempSync(join(tmpdir(), 'ingest-process-'));
   const port = await freePort();
   const sqlPort = await freePort();
+  const opsPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const sqlUrl = `http://127.0.0.1:${sqlPort}`;
   const stateDir = join(dir, 'state');
@@ -47,7 +50,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
     file,
     JSON.stringify({
       ...config,
-      server: { host: '127.0.0.1', port, stateDir, shutdownGraceMs: 20_000 },
+      server: { host: '127.0.0.1', port, opsPort, stateDir, shutdownGraceMs: 20_000 },
       sql: { ...(config.sql as object | undefined), port: sqlPort },
       store,
       spool: { dir: join(dir, 'spool') },
@@ -71,6 +74,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
   const password = () => readFileSync(join(stateDir, 'sql.password'), 'utf8').trim();
   return {
     url,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
     sqlUrl,
     dir,
     password,

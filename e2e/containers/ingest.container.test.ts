@@ -72,10 +72,22 @@ describe('the embedded ingest image (EMBEDDED=true)', () => {
     const image = inject('images').ingestEmbedded;
     const data = await volume();
     const port = await freePort();
+    const opsPort = await freePort();
     // No configuration at all: the default ./data paths must land in the /data volume.
-    const c = await start(image, ['-v', `${data}:/data`, '-e', `TRACKER_SERVER__PORT=${port}`]);
+    const c = await start(image, [
+      '-v',
+      `${data}:/data`,
+      '-e',
+      `TRACKER_SERVER__PORT=${port}`,
+      '-e',
+      `TRACKER_SERVER__OPSPORT=${opsPort}`,
+    ]);
     const url = `http://127.0.0.1:${port}`;
     await ready(c, url);
+    // Metrics and status on the operations port only, which the server announces.
+    expect((await fetch(`http://127.0.0.1:${opsPort}/metrics`)).status).toBe(200);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    expect(await c.logs()).toContain(`metrics: http://localhost:${opsPort}/metrics`);
     // What the image builds and reads beside its sources: the browser client and the dashboard's files.
     const client = await fetch(`${url}/tr/v1/client.js`);
     expect(client.status).toBe(200);
@@ -128,6 +140,7 @@ describe('the cluster ingest image against ClickHouse over HTTP', () => {
     const config = {
       server: {
         port,
+        opsPort: 0,
         host: '127.0.0.1',
         tls: { certFile: '/etc/tracker/tls/tls.crt', keyFile: '/etc/tracker/tls/tls.key' },
       },

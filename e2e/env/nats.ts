@@ -1,5 +1,7 @@
-// A real nats-server with JetStream on a random loopback port; store in a temp dir.
+// A real nats-server with JetStream on a random loopback port; store in a temp dir. Also a JetStream cluster
+// of several servers, for what must keep more than one copy (a test starts its own and stops it).
 
+import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
@@ -48,4 +50,59 @@ export async function startNats(dir: string, detached = false): Promise<Nats> {
     { what: 'nats-server /healthz', timeoutMs: 30_000, abortIf: () => proc.exited() },
   );
   return { url: `nats://127.0.0.1:${port}`, monitorUrl, process: proc };
+}
+
+export interface NatsCluster {
+  /** Every server's client URL, comma-separated (a client connects to any of them). */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** `size` clustered servers with JetStream, routes between all of them; ready once each reports healthy. */
+export async function startNatsCluster(dir: string, size: number): Promise<NatsCluster> {
+  const ports = await Promise.all(
+    Array.from({ length: size }, async () => ({
+      client: await freePort(),
+      route: await freePort(),
+      monitor: await freePort(),
+    })),
+  );
+  const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
+  const procs = ports.map((p, i) => {
+    const home = join(dir, `nats-${i}`);
+    mkdirSync(home, { recursive: true });
+    return new ManagedProcess({
+      name: `nats-server-${i}`,
+      command: toolPath('nats-server'),
+      // biome-ignore format: flag and value pairs
+      args: [
+        '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-n', `n${i}`,
+        '--cluster_name', 'test', '--cluster', `nats://127.0.0.1:${p.route}`, '--routes', routes,
+        '-js', '-sd', join(home, 'jetstream'),
+      ],
+      logFile: join(home, 'nats.log'),
+    });
+  });
+  const stop = async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+  };
+  try {
+    // Full health: JetStream has a meta leader, so streams with several copies can be created.
+    for (const [i, p] of ports.entries()) {
+      const proc = procs[i] as ManagedProcess;
+      await waitFor(
+        async () =>
+          (await fetch(`http://127.0.0.1:${p.monitor}/healthz`).catch(() => undefined))?.ok === true,
+        {
+          what: `nats-server-${i} /healthz`,
+          timeoutMs: 60_000,
+          abortIf: () => proc.exited(),
+        },
+      );
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','), stop };
 }

@@ -248,6 +248,31 @@ describe('Tracker on a kind cluster', () => {
     expect(stored('kind_e2e')).toEqual(acked.sort());
   });
 
+  // The ingest Service is what a LoadBalancer puts on the internet: it answers tracking and the probes, and
+  // no longer the metrics and status, which each pod serves on its operations port (its NetworkPolicy
+  // admits Prometheus's namespace there; read here from inside the pod, where no policy applies).
+  it('keeps /metrics and /status off the ingest Service; each pod serves them on its operations port', () => {
+    const probe = `const out = {}; for (const p of ['/metrics', '/status', '/health'])
+      out[p] = (await fetch('${ingestUrl}' + p)).status; process.stdout.write(JSON.stringify(out));`;
+    expect(JSON.parse(inClient(probe))).toEqual({ '/metrics': 404, '/status': 404, '/health': 200 });
+    const [pod] = ingestPods();
+    const read = "process.stdout.write(await (await fetch('http://127.0.0.1:9464/metrics')).text())";
+    const metrics = k(
+      'exec',
+      '-n',
+      ns,
+      String(pod),
+      '-c',
+      'ingest',
+      '--',
+      node,
+      '--input-type=module',
+      '-e',
+      read,
+    );
+    expect(metrics).toMatch(/^tracker_rows_accepted_total\{table="events"\} \d+$/m);
+  });
+
   it('rolls the ingest on a configuration change while events keep coming, losing no acknowledged event', async () => {
     const before = ingestPods();
     const send = background(sender('kind_roll', 100_000, 4));

@@ -83,7 +83,7 @@ const stored = async (ename: string) =>
     )[0]?.n,
   );
 const metric = async (line: RegExp) => {
-  const text = await (await fetch(`${live.url}/metrics`)).text();
+  const text = await (await fetch(`${live.opsUrl}/metrics`)).text();
   return Number(line.exec(text)?.[1] ?? 0);
 };
 const sentTo = (double: ReceiverDouble, name: string) =>

@@ -5,7 +5,7 @@
 // tokens than the bucket holds. A refusal writes nothing. Entries expire after a minute without hits: a
 // bucket untouched for a second is full again anyway.
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   type BucketState,
@@ -14,6 +14,7 @@ import {
   type Verdict,
 } from '../plugins/rate-limit/limiter.ts';
 import type { Hasher } from '../privacy/hash.ts';
+import { openKvBucket } from './kv-bucket.ts';
 
 const TTL_MS = 60_000;
 /**
@@ -56,8 +57,9 @@ export async function createKvBurstBucket(
   nc: NatsConnection,
   bucket: string,
   hasher: Hasher,
+  replicas: number,
 ): Promise<BurstBucket> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: TTL_MS, history: 1 });
+  const kv = await openKvBucket(nc, bucket, { ttlMs: TTL_MS, replicas });
   return {
     async take(ip, now, rate) {
       const key = `b.${hasher.hash('ratelimit', ip).replaceAll(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -2,10 +2,11 @@
 // Keys are `<day>.<hashed ip>` (the IP is HMAC-hashed: raw IPs never leave the process); increments use
 // optimistic concurrency (create, else update at the read revision, retried on conflict), so concurrent
 // replicas never lose a count. Entries expire with the bucket TTL (2 days).
-import { type KV, Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DailyCounter } from '../plugins/rate-limit/limiter.ts';
 import type { Hasher } from '../privacy/hash.ts';
+import { openKvBucket } from './kv-bucket.ts';
 
 const TTL_MS = 2 * 86_400_000;
 const MAX_ATTEMPTS = 20;
@@ -33,8 +34,9 @@ export async function createKvDailyCounter(
   nc: NatsConnection,
   bucket: string,
   hasher: Hasher,
+  replicas: number,
 ): Promise<DailyCounter> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: TTL_MS, history: 1 });
+  const kv = await openKvBucket(nc, bucket, { ttlMs: TTL_MS, replicas });
   return {
     async increment(ip, day) {
       const key = `${day}.${hasher.hash('ratelimit', ip).replaceAll(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -3,12 +3,17 @@
 // after it was created; the first replica to need a day's salt creates it (KV create is atomic), the
 // others read it. Salts are cached in process until their own 48 h are up.
 import { randomBytes } from 'node:crypto';
-import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { dayKey, SALT_TTL_MS, type SaltStore } from '../privacy/salts.ts';
+import { openKvBucket } from './kv-bucket.ts';
 
-export async function createKvSaltStore(nc: NatsConnection, bucket: string): Promise<SaltStore> {
-  const kv = await new Kvm(nc).create(bucket, { ttl: SALT_TTL_MS, history: 1 });
+/** `replicas`: copies of the bucket (nats.replicas), as many as the spool's on a NATS cluster. */
+export async function createKvSaltStore(
+  nc: NatsConnection,
+  bucket: string,
+  replicas: number,
+): Promise<SaltStore> {
+  const kv = await openKvBucket(nc, bucket, { ttlMs: SALT_TTL_MS, replicas });
   const local = new Map<string, { salt: Buffer; at: number }>();
   const load = async (day: string): Promise<Buffer> => {
     const existing = await kv.get(day);

@@ -23,11 +23,11 @@ describe('rate limits shared through NATS KV', () => {
     const bucket = `rl_${Date.now()}`;
     const a = createRateLimiter(
       { perDay: 10, burst: 0 },
-      { daily: await createKvDailyCounter(nc, bucket, hasher) },
+      { daily: await createKvDailyCounter(nc, bucket, hasher, 1) },
     );
     const b = createRateLimiter(
       { perDay: 10, burst: 0 },
-      { daily: await createKvDailyCounter(nc, bucket, hasher) },
+      { daily: await createKvDailyCounter(nc, bucket, hasher, 1) },
     );
     const now = Date.UTC(2025, 5, 1, 12);
     const verdicts = await Promise.all(
@@ -44,7 +44,7 @@ describe('the burst bucket shared through NATS KV', () => {
   it('two replicas draw from one bucket per IP, and its refill is shared too', async () => {
     const bucket = `burst_${Date.now()}`;
     const limiter = async () =>
-      createRateLimiter({ perDay: 0, burst: 4 }, { burst: await createKvBurstBucket(nc, bucket, hasher) });
+      createRateLimiter({ perDay: 0, burst: 4 }, { burst: await createKvBurstBucket(nc, bucket, hasher, 1) });
     const [a, b] = [await limiter(), await limiter()];
     const t0 = Date.UTC(2025, 5, 1, 12);
     const hits = await Promise.all(
@@ -63,7 +63,7 @@ describe('the burst bucket shared through NATS KV', () => {
 describe('cookieless salts shared through NATS KV', () => {
   it('two replicas get the same salt for a day, a different one the next day', async () => {
     const bucket = `salts_${Date.now()}`;
-    const [a, b] = await Promise.all([createKvSaltStore(nc, bucket), createKvSaltStore(nc, bucket)]);
+    const [a, b] = await Promise.all([createKvSaltStore(nc, bucket, 1), createKvSaltStore(nc, bucket, 1)]);
     const now = Date.UTC(2025, 5, 1, 9);
     const [sa, sb] = await Promise.all([a.forDay(now), b.forDay(now)]);
     expect(sa.equals(sb)).toBe(true);

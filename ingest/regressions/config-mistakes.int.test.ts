@@ -16,7 +16,7 @@ function run(config: object): Promise<{ code: number | null; output: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'config-mistake-'));
   writeFileSync(
     join(cwd, 'ingest.json'),
-    JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, ...config }),
+    JSON.stringify({ server: { host: '127.0.0.1', port: 0, opsPort: 0 }, ...config }),
   );
   // a process that hangs instead of exiting is killed (its exit code is then null), never left behind
   const child = spawn(process.execPath, [SERVER, '--config', 'ingest.json'], {
@@ -48,6 +48,7 @@ describe('configuration mistakes stop the process naming the key', () => {
         server: {
           host: '127.0.0.1',
           port: 0,
+          opsPort: 0,
           tls: { certFile: '/nonexistent/c.pem', keyFile: '/nonexistent/k.pem' },
         },
       },
@@ -74,7 +75,8 @@ describe('a port another process listens on stops the process naming the key', (
   afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 
   it.each([
-    ['server.port', () => ({ server: { host: '127.0.0.1', port } })],
+    ['server.port', () => ({ server: { host: '127.0.0.1', port, opsPort: 0 } })],
+    ['server.opsPort', () => ({ server: { host: '127.0.0.1', port: 0, opsPort: port } })],
     ['sql.port', () => ({ sql: { host: '127.0.0.1', port } })],
   ])('%s', async (key, config) => {
     const { code, output } = await run(config());

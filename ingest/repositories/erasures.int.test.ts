@@ -48,7 +48,7 @@ describe('the single-node erase on the migrated schema', () => {
          (generateUUIDv4(), {vid:UUID}, {oid:UUID}), (generateUUIDv4(), {other:UUID}, {oid:UUID})`,
       { vid: target.vid, oid: target.oid, other },
     );
-    const failed = await runErase(store, eraseStatements(target, { database: 'erase_db' }));
+    const failed = await runErase([store], eraseStatements(target, { database: 'erase_db' }));
     expect(failed).toEqual([]);
     const rows = await store.query<{ vid: string }>('SELECT toString(vid) AS vid FROM erase_db.events');
     expect(rows.map((r) => r.vid)).toEqual([other]);

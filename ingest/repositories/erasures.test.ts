@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
-import { eraseRendering, eraseStatements } from './erasures.ts';
+import { parseConfig, storeRendering } from '../config.ts';
+import { eraseStatements } from './erasures.ts';
 
 const vid = '1d2c3b4a-0000-4000-8000-000000000001';
 const oid = '0a000000-0000-4000-8000-00000000000a';
@@ -46,7 +46,7 @@ describe('eraseStatements', () => {
   });
 });
 
-describe('eraseRendering', () => {
+describe('storeRendering', () => {
   it.each([
     ['embedded store', { store: { kind: 'embedded' } }, { database: 'tracker' }],
     [
@@ -55,11 +55,16 @@ describe('eraseRendering', () => {
       { database: 'db1' },
     ],
     [
+      'clickhouse servers that each hold their own tables (store.hostUrls)',
+      { store: { kind: 'clickhouse', url: 'http://ch:8123', hostUrls: ['http://a:8123', 'http://b:8123'] } },
+      { database: 'tracker' },
+    ],
+    [
       'clickhouse store on a cluster',
       { store: { kind: 'clickhouse', url: 'http://ch:8123', cluster: 'main' } },
       { database: 'tracker', cluster: 'main' },
     ],
   ])('%s', (_name, raw, expected) => {
-    expect(eraseRendering(parseConfig(raw).store)).toEqual(expected);
+    expect(storeRendering(parseConfig(raw).store)).toEqual(expected);
   });
 });

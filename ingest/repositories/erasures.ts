@@ -2,7 +2,8 @@
 // table list comes from the schema catalog, so a new table with a vid/uid column is covered without touching
 // this file. Which rows are the visitor's, and how a mutation targets each rendering (on a cluster the
 // `X_local` tables ON CLUSTER), is schema/mutations.ts, shared with `tracker prune`. eraseStatements is
-// pure; the repository runs them.
+// pure; the repository runs them, on the store, or on every server of store.hostUrls: servers that each
+// hold their own single-node tables share nothing, so a mutation run on one leaves the others' rows.
 import {
   buildCatalog,
   type Catalog,
@@ -11,8 +12,8 @@ import {
   visitorParams,
   visitorPredicate,
 } from '../../schema/index.ts';
-import type { Store } from '../../store/index.ts';
-import type { Config } from '../config.ts';
+import { ClickHouseStore, type SqlRunner, type Store } from '../../store/index.ts';
+import { type Config, storeRendering } from '../config.ts';
 
 export interface EraseTarget {
   readonly vid?: string;
@@ -24,12 +25,6 @@ export interface EraseTarget {
 
 /** Which schema rendering the statements target (schema/render.ts). */
 export type EraseRendering = Rendering;
-
-/** The rendering of the configured store: a cluster only for a clickhouse store with store.cluster. */
-export function eraseRendering(store: Config['store']): EraseRendering {
-  const cluster = store.kind === 'clickhouse' ? store.cluster : undefined;
-  return cluster === undefined ? { database: store.database } : { database: store.database, cluster };
-}
 
 export interface EraseStatement {
   readonly table: string;
@@ -61,14 +56,28 @@ export function eraseStatements(
   return out;
 }
 
-export async function runErase(store: Store, statements: readonly EraseStatement[]): Promise<string[]> {
+/** The servers one erase runs on, opened for the run and closed after it. */
+export type EraseHosts = () => { readonly runners: readonly SqlRunner[]; close(): Promise<void> };
+
+/** The store itself, or (store.hostUrls) a client per server, each like the store's but for its URL. */
+export function eraseHosts(store: Store, config: Config['store']): EraseHosts {
+  const urls = config.kind === 'clickhouse' ? config.hostUrls : undefined;
+  if (urls === undefined) return () => ({ runners: [store], close: async () => {} });
+  return () => {
+    const stores = urls.map((url) => new ClickHouseStore({ ...config, url }));
+    return { runners: stores, close: async () => void (await Promise.all(stores.map((s) => s.close()))) };
+  };
+}
+
+/** Runs every statement on every server; answers the tables whose statement failed on any of them. */
+export async function runErase(
+  runners: readonly SqlRunner[],
+  statements: readonly EraseStatement[],
+): Promise<string[]> {
   const failed: string[] = [];
   for (const s of statements) {
-    try {
-      await store.command(s.sql, s.params);
-    } catch {
-      failed.push(s.table);
-    }
+    const results = await Promise.allSettled(runners.map((r) => r.command(s.sql, s.params)));
+    if (results.some((r) => r.status === 'rejected')) failed.push(s.table);
   }
   return failed;
 }
@@ -87,10 +96,20 @@ export interface ErasureRepository {
   status(requestId: string): Promise<ErasureStatus | undefined>;
 }
 
-export function erasureRepository(store: Store, rendering: EraseRendering): ErasureRepository {
+/** Erasure on `store`, as the configured store renders the schema and on each of its servers. */
+export function erasureRepository(store: Store, config: Config['store']): ErasureRepository {
+  const rendering = storeRendering(config);
+  const hosts = eraseHosts(store, config);
   return {
     plan: (target) => eraseStatements(target, rendering),
-    run: (statements) => runErase(store, statements),
+    async run(statements) {
+      const { runners, close } = hosts();
+      try {
+        return await runErase(runners, statements);
+      } finally {
+        await close();
+      }
+    },
     async status(requestId) {
       const rows = await store.query<ErasureStatus>(
         'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',

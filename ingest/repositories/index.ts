@@ -7,7 +7,7 @@ import { type AccountRepository, accountRepository } from './accounts.ts';
 import { type AnalyticsRepository, type AnalyticsSource, analyticsRepository } from './analytics.ts';
 import { type ApiKeyRepository, apiKeyRepository } from './api-keys.ts';
 import { type ConsentRepository, consentRepository } from './consent.ts';
-import { type ErasureRepository, eraseRendering, erasureRepository } from './erasures.ts';
+import { type ErasureRepository, erasureRepository } from './erasures.ts';
 import { type EventRepository, eventRepository } from './events.ts';
 import { type JurisdictionRepository, jurisdictionRepository } from './jurisdictions.ts';
 import { type LinkRepository, linkRepository } from './links.ts';
@@ -40,7 +40,8 @@ export interface Repositories {
 }
 
 /**
- * The repositories over the ingest's store; erasures follow the configured store's schema rendering. The
+ * The repositories over the ingest's store; erasures follow the configured store's schema rendering (and
+ * run on every server of store.hostUrls). The
  * analytics read through `analyticsSource` when given (the embedded engine's read-only connection, whose
  * reads never wait behind the data path's inserts), else through the store.
  */
@@ -54,7 +55,7 @@ export function createRepositories(
     analytics: analyticsRepository(analyticsSource),
     apiKeys: apiKeyRepository(store),
     consent: consentRepository(store),
-    erasures: erasureRepository(store, eraseRendering(storeConfig)),
+    erasures: erasureRepository(store, storeConfig),
     events: eventRepository(store),
     jurisdictions: jurisdictionRepository(store),
     links: linkRepository(store),

@@ -3,7 +3,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../app.ts';
+import { buildApps } from '../app.ts';
 import { IngestError } from '../errors.ts';
 import { isUuid, ZERO_UUID } from '../model/ids.ts';
 import { createDataPathDouble, type DataPathDouble } from '../testing/datapath-double.ts';
@@ -11,14 +11,19 @@ import { testDeps } from '../testing/deps.ts';
 
 let dp: DataPathDouble;
 let app: FastifyInstance;
+/** The operations app (/metrics, /status), a listener of its own. */
+let ops: FastifyInstance;
 const CONSENT = 'CookieConsent=3';
 
 async function start(config: Record<string, unknown> = {}) {
   dp = createDataPathDouble();
-  app = await buildApp(await testDeps(dp, config));
+  ({ app, ops } = await buildApps(await testDeps(dp, config)));
 }
 beforeEach(() => start());
-afterEach(() => app.close());
+afterEach(async () => {
+  await app.close();
+  await ops.close();
+});
 
 describe('tr / str / img', () => {
   it('GET /tr/v1/tr with path pairs and utm query stores one client event (no v1=tr from the route)', async () => {
@@ -301,11 +306,24 @@ describe('erase requests', () => {
 
 describe('ops', () => {
   it('probes answer and never record events', async () => {
-    for (const url of ['/health', '/ready', '/ping', '/status', '/metrics']) {
+    for (const url of ['/health', '/ready', '/ping']) {
       expect((await app.inject({ url })).statusCode).toBe(200);
     }
     expect((await app.inject({ url: '/ping' })).body).toBe('pong');
-    expect((await app.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
+    expect(dp.rows.size).toBe(0);
+  });
+  // Regression: /metrics and /status were routes of the public app, so the ingest Service (a LoadBalancer
+  // in the production example) served the service's load, versions and store state to the internet.
+  it('/metrics and /status are on the operations app only: the public app answers 404', async () => {
+    for (const url of ['/metrics', '/status']) {
+      expect((await app.inject({ url })).statusCode, url).toBe(404);
+      expect((await ops.inject({ url })).statusCode, url).toBe(200);
+    }
+    expect((await ops.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
+    expect((await ops.inject({ url: '/status' })).json()).toMatchObject({ dataPath: { ready: true } });
+    for (const url of ['/tr/v1/tr/', '/health', '/ready']) {
+      expect((await ops.inject({ url })).statusCode, url).toBe(404);
+    }
     expect(dp.rows.size).toBe(0);
   });
   // It answered a bare 404 with no body, as if the endpoint did not exist.
@@ -325,7 +343,7 @@ describe('ops', () => {
     await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: '[1]' });
     await app.inject({ method: 'HEAD', url: '/tr/v1/img/' });
     await app.inject({ method: 'PATCH', url: '/tr/v1/tr/' }); // no route takes PATCH
-    const text = (await app.inject({ url: '/metrics' })).body;
+    const text = (await ops.inject({ url: '/metrics' })).body;
     const count = (labels: string) =>
       text.match(new RegExp(`^tracker_http_requests_total\\{${labels}\\} (\\d+)$`, 'm'))?.[1];
     expect(count('route="/tr/v1/tr/\\*",method="POST",status="200"')).toBe('2');

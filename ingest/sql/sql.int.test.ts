@@ -24,7 +24,7 @@ async function send(events: Record<string, unknown>[]): Promise<void> {
 }
 
 async function metric(line: string): Promise<number> {
-  const text = await (await fetch(`${ingest.url}/metrics`)).text();
+  const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
   return Number(
     text
       .split('\n')

@@ -1,11 +1,12 @@
 // Start the real ingest in-process for functional tests: real config parsing, the REAL data path (spool
-// + batching) on the embedded chdb engine in a temp directory, a real HTTP listener on a free port.
+// + batching) on the embedded chdb engine in a temp directory, real HTTP listeners on free ports: the public
+// one and the operations one (/metrics, /status).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createStore, type Row, type Store } from '../../store/index.ts';
-import { buildApp } from '../app.ts';
+import { buildApps } from '../app.ts';
 import { type Config, parseConfig } from '../config.ts';
 import { createDataPath, type DataPath } from '../datapath/index.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
@@ -27,6 +28,8 @@ const FAST_TABLES = [
 
 export interface Live {
   readonly url: string;
+  /** The operations listener: /metrics and /status. */
+  readonly opsUrl: string;
   readonly store: Store;
   readonly app: FastifyInstance;
   readonly runtime: Runtime;
@@ -61,12 +64,15 @@ export async function startLive(
     ...(log === undefined ? {} : { log }),
     ...(dataPath === undefined ? {} : { dataPath }),
   });
-  const app = await buildApp(runtime.deps);
+  const { app, ops } = await buildApps(runtime.deps);
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  await ops.listen({ host: '127.0.0.1', port: 0 });
+  const urlOf = (a: FastifyInstance) => `http://127.0.0.1:${(a.server.address() as { port: number }).port}`;
+  const url = urlOf(app);
   const store = runtime.deps.dataPath.store;
   return {
     url,
+    opsUrl: urlOf(ops),
     store,
     app,
     runtime,
@@ -82,6 +88,7 @@ export async function startLive(
     async close(deadlineMs = 5000) {
       await app.close();
       await runtime.close(deadlineMs);
+      await ops.close();
     },
   };
 }

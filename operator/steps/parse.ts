@@ -2,25 +2,21 @@
 // not an error: retrying cannot fix it, so there is no hot retry loop (the next edit triggers a reconcile).
 // paused: `spec.paused` stops every write to children; only the Paused condition is recorded.
 
+import { parseCluster } from '../../cdk8s/index.ts';
 import { ConfigError } from '../../common/config/problems.ts';
 import {
   ConditionReason as Reason,
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
-import { parseTrackerCluster } from '../../crds/validate.ts';
-import { specRetentionProblems } from '../../schema/index.ts';
 import { type ReconcileState, type Step, setCondition, tcOf } from '../reconcile/state.ts';
 
 export const parse: Step = {
   name: 'parse',
   async run(state: ReconcileState) {
     try {
-      const tc = parseTrackerCluster(state.live);
-      // What the CRD cannot check: retention for tables the migrations know (ignored otherwise).
-      const problems = specRetentionProblems(tc.spec.schema);
-      if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
-      state.tc = tc;
+      // The CRD's checks again (the apiserver's may be sidestepped or older), and retention's.
+      state.tc = parseCluster(state.live);
       return 'continue';
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

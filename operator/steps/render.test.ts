@@ -27,4 +27,11 @@ describe('renderMemo', () => {
     const labelled = { ...tc(), metadata: { ...tc().metadata, labels: { team: 'a' } } };
     expect(renderMemo(labelled)).not.toBe(renderMemo(tc()));
   });
+
+  it('renders again when the schema mode changes', () => {
+    const cluster = renderMemo(tc(), { schemaMode: 'cluster' });
+    const perReplica = renderMemo(tc(), { schemaMode: 'per-replica' });
+    expect(perReplica).not.toBe(cluster);
+    expect(perReplica).toEqual(renderCluster(tc(), { schemaMode: 'per-replica' }));
+  });
 });

@@ -2,7 +2,7 @@
 // a shard decrease without spec.allowDataLoss is refused here too (the CRD's CEL rule only sees one update,
 // not e.g. a decrease made while allowDataLoss was briefly true and the operator paused): the live shard
 // count is rendered instead and ClickHouseReady says why.
-import { labelKeys, type Rendered, renderCluster } from '../../cdk8s/index.ts';
+import { labelKeys, type Rendered, type RenderOptions, renderCluster } from '../../cdk8s/index.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import { ownedBy } from '../reconcile/apply.ts';
@@ -31,20 +31,21 @@ export function withShards(tc: TrackerCluster, shards: number): TrackerCluster {
 const memo = new Map<string, { input: string; rendered: Rendered }>();
 const MEMO_MAX = 512;
 
-/** Everything the renderer reads: the whole object but its status and bookkeeping metadata. */
-const inputOf = (tc: TrackerCluster): string =>
+/** Everything the renderer reads: the whole object but its status and bookkeeping metadata, and the options. */
+const inputOf = (tc: TrackerCluster, opts: RenderOptions): string =>
   JSON.stringify({
     ...tc,
     status: undefined,
     metadata: { ...tc.metadata, resourceVersion: undefined, managedFields: undefined },
+    opts,
   });
 
-export function renderMemo(tc: TrackerCluster): Rendered {
+export function renderMemo(tc: TrackerCluster, opts: RenderOptions = {}): Rendered {
   const uid = tc.metadata.uid ?? `${tc.metadata.namespace}/${tc.metadata.name}`;
-  const input = inputOf(tc);
+  const input = inputOf(tc, opts);
   const hit = memo.get(uid);
   if (hit?.input === input) return hit.rendered;
-  const rendered = deepFreeze(renderCluster(tc));
+  const rendered = deepFreeze(renderCluster(tc, opts));
   memo.delete(uid);
   memo.set(uid, { input, rendered });
   // Map order is insertion order: the entry rendered longest ago goes first (a deleted cluster's, usually).
@@ -69,7 +70,12 @@ export const render: Step = {
     const shards = refused ? live : tc.spec.clickhouse.shards;
     state.renderedShards = shards;
     state.shardDecreaseRefused = refused ? { from: live, to: tc.spec.clickhouse.shards } : undefined;
-    state.rendered = renderMemo(withShards(tc, shards));
+    // The ingest's mutations target the tables as the schema step lays them out; its metrics only
+    // Prometheus may read.
+    state.rendered = renderMemo(withShards(tc, shards), {
+      schemaMode: deps.clickhouse.schemaMode,
+      prometheus: deps.config.monitoring.prometheus,
+    });
     return 'continue';
   },
 };

@@ -1,0 +1,33 @@
+// What the renderer needs beside the TrackerCluster, from the installation (the operator's configuration,
+// the chart's values): how the operator applies the schema (it decides what the ingest's own statements,
+// erasure and the prune CronJob, target) and where Prometheus runs (the only pods the ingest's
+// NetworkPolicy admits to its operations port, /metrics and /status).
+
+/**
+ * The operator's clickhouse.schemaMode. `cluster`: Replicated `X_local` tables behind Distributed `X`,
+ * created ON CLUSTER (needs Keeper). `per-replica`: the single-node schema on every replica, each server's
+ * tables its own (for servers without Keeper, where ON CLUSTER cannot run).
+ */
+export type SchemaMode = 'cluster' | 'per-replica';
+
+/** Pods by the labels of their namespace and their own; an empty map matches every one. */
+export interface PodPeer {
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * Prometheus in the namespace named `monitoring` (every namespace carries its name as the label
+ * kubernetes.io/metadata.name), kube-prometheus-stack's usual home: one namespace, never every pod.
+ */
+export const defaultPrometheus: PodPeer = {
+  namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+  podLabels: {},
+};
+
+export interface RenderOptions {
+  /** Default `cluster`, the operator's default. */
+  readonly schemaMode?: SchemaMode;
+  /** Where Prometheus runs; default defaultPrometheus. */
+  readonly prometheus?: PodPeer;
+}

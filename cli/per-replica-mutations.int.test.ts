@@ -1,0 +1,85 @@
+// Servers that each hold their own single-node tables (the operator's per-replica schema mode: no Keeper,
+// so no ON CLUSTER; the ClickHouse Service spreads inserts over all of them) share nothing: a mutation run
+// on one leaves the others' rows. With store.hostUrls naming every server, erasure and `tracker prune` run
+// their mutations on each. Two ClickHouse-HTTP test doubles (the real engine behind each) play the servers;
+// before, the rendered configuration named the cluster, and its `X_local ON CLUSTER` mutations could run
+// on none of them.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../ingest/config.ts';
+import { erasureRepository } from '../ingest/repositories/erasures.ts';
+import { type ClickHouseDouble, startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';
+import { applyMigrations } from '../schema/index.ts';
+import { ClickHouseStore } from '../store/index.ts';
+import { program } from './program.ts';
+
+const OID = '0a000000-0000-4000-8000-00000000000a';
+const vid = (n: number) => `1d2c3b4a-0000-4000-8000-00000000000${n}`;
+
+let doubles: ClickHouseDouble[] = [];
+let stores: ClickHouseStore[] = [];
+
+beforeAll(async () => {
+  doubles = await Promise.all([startClickHouseDouble(), startClickHouseDouble()]);
+  stores = doubles.map((d) => new ClickHouseStore({ url: d.url, database: 'tracker' }));
+  for (const s of stores) await applyMigrations(s, { database: 'tracker' });
+});
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  await Promise.all(doubles.map((d) => d.remove()));
+});
+
+/** Rows of `visitors` on every server, as inserts spread over them through the Service would leave them. */
+async function seed(visitors: number[], tag: string): Promise<void> {
+  for (const [i, s] of stores.entries()) {
+    const rows = visitors.map((v) => ({ eid: crypto.randomUUID(), vid: vid(v), oid: OID, ename: tag }));
+    await s.insert('events', rows, { dedupToken: `${tag}-${i}` });
+  }
+}
+
+/** The visitors each server still holds rows of, for one seed. */
+const held = (tag: string) =>
+  Promise.all(
+    stores.map(async (s) =>
+      (
+        await s.query<{ v: string }>(
+          'SELECT DISTINCT toString(vid) AS v FROM events WHERE ename = {tag:String} ORDER BY v',
+          { tag },
+        )
+      ).map((r) => r.v),
+    ),
+  );
+
+const config = () =>
+  parseConfig({
+    store: { kind: 'clickhouse', url: doubles[0]!.url, hostUrls: doubles.map((d) => d.url) },
+  }).store;
+
+describe('mutations on servers that each hold their own tables (store.hostUrls)', () => {
+  it('erasure deletes the visitor on every server', async () => {
+    await seed([1, 2], 'erase');
+    const repository = erasureRepository(stores[0]!, config());
+    expect(await repository.run(repository.plan({ vid: vid(1) }))).toEqual([]);
+    expect(await held('erase')).toEqual([[vid(2)], [vid(2)]]);
+  });
+
+  it('tracker prune removes listed visitors on every server, one report per server', async () => {
+    await seed([3, 4], 'prune');
+    const dir = mkdtempSync(join(tmpdir(), 'per-replica-prune-'));
+    const file = join(dir, 'ingest.json');
+    writeFileSync(file, JSON.stringify({ store: config() }));
+    const visitors = join(dir, 'vids.txt');
+    writeFileSync(visitors, `${vid(3)}\n`);
+    const out: string[] = [];
+    let code = -1;
+    const cli = program({ out: (t) => out.push(t), err: () => {}, exit: (c) => (code = c) });
+    await cli.parseAsync(['node', 'tracker', 'prune', '--config', file, '--visitors', visitors, '--apply']);
+    expect(code).toBe(0);
+    expect(await held('prune')).toEqual([[vid(4)], [vid(4)]]);
+    expect(out.map((report) => report.split('\n')[0])).toEqual(
+      doubles.map((d) => expect.stringContaining(`(host ${d.url}, database tracker)`)),
+    );
+  });
+});

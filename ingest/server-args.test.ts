@@ -1,0 +1,48 @@
+// The ingest process's command line: `--help` prints the usage and exits 0 (it answered "ingest cannot start:
+// Unknown option '--help'" with exit 2), and an unknown option is still one line naming the usage, exit 2.
+// Neither opens a store or a port: both are answered before the configuration is read.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SERVER = new URL('./server.ts', import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'ingest-args-'));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SERVER, ...args], { cwd, env: { PATH: process.env.PATH } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
+describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
+  it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (arg) => {
+    const out = await run([arg]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(/^usage: node ingest\/server\.ts \[--config FILE\]\n/);
+    expect(out.stdout).toContain('TRACKER_<SECTION>__<KEY>');
+  });
+
+  it('refuses an unknown option with one line naming the usage, exit 2', async () => {
+    const out = await run(['--bogus']);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /,
+      ),
+    ]);
+  });
+});
