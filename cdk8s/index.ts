@@ -62,15 +62,13 @@ export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Ren
   const names = namesOf(tc);
   const keeper = keeperObjects(tc, names);
   const clickhouse = clickhouseObjects(tc, names);
-  const ingest = ingestObjects(tc, names, {
-    schemaMode: opts.schemaMode ?? 'cluster',
-    prometheus: opts.prometheus ?? defaultPrometheus,
-  });
+  const prometheus = opts.prometheus ?? defaultPrometheus;
+  const ingest = ingestObjects(tc, names, { schemaMode: opts.schemaMode ?? 'cluster', prometheus });
   const app = new App();
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),
     new ComponentChart(app, 'clickhouse', names.namespace, clickhouse.objects),
-    new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names)),
+    new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names, prometheus)),
     new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
     new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),

@@ -7,8 +7,6 @@ import type {
   V1ConfigMap,
   V1Deployment,
   V1NetworkPolicy,
-  V1NetworkPolicyIngressRule,
-  V1NetworkPolicyPeer,
   V1PodDisruptionBudget,
   V1Service,
   V1Volume,
@@ -21,6 +19,7 @@ import { type KubeObject, kube } from '../kube/object.ts';
 import { ingestConfig, ingestPaths } from './ingest-config.ts';
 import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
+import { ingressFrom, podPeer } from './network.ts';
 import type { PodPeer, SchemaMode } from './options.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
 
@@ -230,15 +229,6 @@ function pdb(tc: TrackerCluster, names: Names): V1PodDisruptionBudget {
   };
 }
 
-/** Pods matching `peer` (a selector is left out where it would match everything anyway). */
-function peerOf(peer: PodPeer): V1NetworkPolicyPeer {
-  const selector = (labels: Readonly<Record<string, string>>) => ({ matchLabels: { ...labels } });
-  return {
-    namespaceSelector: selector(peer.namespaceLabels),
-    ...(Object.keys(peer.podLabels).length > 0 ? { podSelector: selector(peer.podLabels) } : {}),
-  };
-}
-
 /**
  * The ingest is the public entry point: any source may reach its HTTP port. Its operations port (metrics,
  * status) only Prometheus's pods may reach; nothing else reaches the pods at all.
@@ -249,8 +239,6 @@ function networkPolicy(
   ports: IngestPorts,
   prometheus: PodPeer,
 ): V1NetworkPolicy {
-  // client-node's TypeScript model calls the field `_from` (its serializer renames it); we emit wire JSON.
-  const scrapers = { from: [peerOf(prometheus)] } as unknown as V1NetworkPolicyIngressRule;
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -260,7 +248,7 @@ function networkPolicy(
       policyTypes: ['Ingress'],
       ingress: [
         { ports: [{ protocol: 'TCP', port: ports.http }] },
-        { ...scrapers, ports: [{ protocol: 'TCP', port: ports.ops }] },
+        ingressFrom([podPeer(prometheus)], [ports.ops]),
       ],
     },
   };

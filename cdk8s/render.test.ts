@@ -48,19 +48,56 @@ describe('renderCluster', () => {
       policyTypes: ['Ingress'],
       ingress: [{ from: [instance] }],
     });
-    expect(from('demo-clickhouse').ingress).toEqual([
-      {
-        from: [
-          instance,
-          {
-            namespaceSelector: {},
-            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracker-operator' } },
-          },
-        ],
-      },
-      { ports: [{ protocol: 'TCP', port: 9363 }] },
-    ]);
+    const operator = {
+      namespaceSelector: {},
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracker-operator' } },
+    };
+    const tcp = (...numbers: number[]) => numbers.map((port) => ({ protocol: 'TCP', port }));
+    // Keeper: ClickHouse's sessions, the quorum, the readiness endpoint; ClickHouse: HTTP (the ingest,
+    // the operator), native, and interserver (replication fetches parts from peers).
+    expect(from('demo-keeper').ingress[0]).toEqual({
+      from: [instance, operator],
+      ports: tcp(2181, 9234, 9182),
+    });
+    expect(from('demo-clickhouse').ingress[0]).toEqual({
+      from: [instance, operator],
+      ports: tcp(8123, 9000, 9009),
+    });
   });
+
+  // Regression: the Keeper and ClickHouse metrics port admitted every source in the cluster, and every
+  // port of theirs admitted the ingest's pods, which face the internet.
+  it.each([
+    [
+      'the default (namespace monitoring)',
+      undefined,
+      [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+    ],
+    [
+      'the pods the installation names',
+      { namespaceLabels: { team: 'obs' }, podLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      [
+        {
+          namespaceSelector: { matchLabels: { team: 'obs' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ],
+    ],
+  ])(
+    'admits only Prometheus to the Keeper and ClickHouse metrics port: %s',
+    (_name, prometheus, scrapers) => {
+      const { objects } = renderCluster(cluster({ clickhouse: { replicas: 2 }, keeper: { replicas: 3 } }), {
+        ...(prometheus ? { prometheus } : {}),
+      });
+      for (const name of ['demo-keeper', 'demo-clickhouse']) {
+        const rules = json(find(objects, 'NetworkPolicy', name)).spec.ingress;
+        const toMetrics = rules.filter((r: { ports?: { port: number }[] }) =>
+          (r.ports ?? [{ port: 9363 }]).some((p) => p.port === 9363),
+        );
+        expect(toMetrics).toEqual([{ from: scrapers, ports: [{ protocol: 'TCP', port: 9363 }] }]);
+      }
+    },
+  );
 
   it('names every object uniquely per kind and puts it in the cluster namespace', () => {
     const { objects } = renderCluster(cluster({ clickhouse: { shards: 2, replicas: 2 }, nats: {} }));

@@ -91,8 +91,9 @@ export const OperatorConfigSchema = Type.Object(
     monitoring: Type.Object(
       {
         /**
-         * Where Prometheus runs: the only pods each ingest's NetworkPolicy admits to its operations port
-         * (/metrics, /status). Default: the namespace named `monitoring`, every pod in it.
+         * Where Prometheus runs: the only pods the NetworkPolicies admit to the ingest's operations port
+         * (/metrics, /status) and to Keeper's and ClickHouse's metrics port. Default: the namespace named
+         * `monitoring`, every pod in it.
          */
         prometheus: Type.Object(
           {
