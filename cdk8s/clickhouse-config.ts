@@ -3,6 +3,7 @@
 // (ClickHouse watches those files); everything else (ports, paths, interserver, extraConfig) is read only at
 // start and needs a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
 import { stringify } from 'yaml';
+import { partFileBounds, type Release } from '../common/merge-tree.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { hashOf } from '../kube/hash.ts';
 import { raftMembers } from './keeper.ts';
@@ -27,7 +28,30 @@ export const configFiles = {
   users: { key: 'users.yaml', dir: 'users.d', path: '10-tracker-users.yaml', restart: false },
 } as const;
 
-function serverConfig(names: Names, id: ReplicaId) {
+/**
+ * The release an image's tag names (`clickhouse-server:25.8`, `:25.12.2.10-alpine`, with or without a
+ * digest); undefined when the tag names none (`latest`, a digest alone, a tag of one's own).
+ */
+export function releaseOf(image: string): Release | undefined {
+  const name = image.split('@')[0] ?? '';
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : '';
+  const m = /^v?(\d+)\.(\d+)(?:[.-]|$)/.exec(tag);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * The bounds on the files a part needs, as the embedded engine has them, that the image's release knows:
+ * a setting the release lacks would stop the server at start. An image whose tag names no release gets
+ * none (extraConfig can set them).
+ */
+function mergeTree(image: string) {
+  const release = releaseOf(image);
+  const bounds = release ? partFileBounds(release) : {};
+  return Object.keys(bounds).length > 0 ? { merge_tree: bounds } : {};
+}
+
+function serverConfig(tc: TrackerCluster, names: Names, id: ReplicaId) {
   return {
     listen_host: '0.0.0.0',
     http_port: ports.clickhouseHttp,
@@ -51,6 +75,7 @@ function serverConfig(names: Names, id: ReplicaId) {
     distributed_ddl: { path: '/clickhouse/task_queue/ddl' },
     default_replica_path: '/clickhouse/tables/{uuid}/{shard}',
     default_replica_name: '{replica}',
+    ...mergeTree(tc.spec.clickhouse.image),
   };
 }
 
@@ -110,7 +135,7 @@ export function clickhouseConfig(tc: TrackerCluster, names: Names, id: ReplicaId
   const text = (v: unknown) => stringify(v, { lineWidth: 0 });
   const extra = tc.spec.clickhouse.extraConfig;
   const files: Record<string, string> = {
-    [configFiles.server.key]: text(serverConfig(names, id)),
+    [configFiles.server.key]: text(serverConfig(tc, names, id)),
     [configFiles.cluster.key]: text(clusterConfig(tc, names, id)),
     // Only when given: an empty YAML document is not a valid ClickHouse config file.
     ...(extra && Object.keys(extra).length > 0 ? { [configFiles.extra.key]: text(extra) } : {}),

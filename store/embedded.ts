@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
+import { partFileBounds } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
@@ -41,25 +42,11 @@ export const ENGINE_ARGS: readonly string[] = [
 export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
 
 /**
- * The engine's MergeTree defaults, for every table it holds. The engine runs in the ingest's process and
- * shares its limit of open files (often a few thousand), while a part in the engine's Wide format keeps a
- * file per stream, and a JSON column has streams per path and per type of each path, nested again inside
- * arrays of objects: what clients send decided how many. Parts of a few hundred generated events needed
- * 12,000 files and more; an insert or merge that needed more than the process had failed, and every
- * other insert and spool write failed while it held them (ADR 0037). These bound the files a part needs,
- * whatever the data:
- * - an insert always writes a Compact part (a dozen files, whatever its columns); merges write Wide parts
- *   once they are large;
- * - a Wide part keeps no JSON path as a column of its own: every path is in the column's shared data, in
- *   8 buckets (about a hundred files per JSON column; reading one path reads its own substream there).
- * What it costs: a query on a JSON path reads it from the shared data of merged parts instead of from a
- * column of its own. A ClickHouse server is configured by its operator, not by this.
+ * The engine's MergeTree defaults, for every table it holds: the bounds on the files a part needs
+ * (common/merge-tree.ts says why and what they cost). The engine runs in the ingest's process and shares
+ * its limit of open files, often a few thousand; it is a current release, so it takes every bound.
  */
-export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = {
-  min_level_for_wide_part: 1,
-  merge_max_dynamic_subcolumns_in_wide_part: 0,
-  object_shared_data_buckets_for_wide_part: 8,
-};
+export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = partFileBounds();
 
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
