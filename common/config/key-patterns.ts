@@ -44,31 +44,32 @@ export function withKeyPatterns(schema: TSchema): TSchema {
 
 function visit(node: unknown): unknown {
   if (!isObj(node)) return node;
-  let out: Obj | undefined;
-  const set = (key: string, value: unknown) => {
-    out ??= copy(node);
-    out[key] = value;
-  };
+  const changes = childChanges(node);
+  const pattern = keyPattern(node);
+  if (pattern !== undefined) changes.propertyNames = { pattern };
+  return Object.keys(changes).length === 0 ? node : Object.assign(copy(node), changes);
+}
+
+/** The keywords of the schema whose subschemas change, with their new values. */
+function childChanges(node: Obj): Obj {
+  const changes: Obj = {};
   for (const key of ONE) {
-    const child = node[key];
-    const visited = visit(child);
-    if (visited !== child) set(key, visited);
+    const visited = visit(node[key]);
+    if (visited !== node[key]) changes[key] = visited;
   }
   for (const key of MAP) {
     const children = node[key];
     if (!isObj(children)) continue;
     const visited = Object.fromEntries(Object.entries(children).map(([k, v]) => [k, visit(v)]));
-    if (Object.keys(children).some((k) => visited[k] !== children[k])) set(key, visited);
+    if (Object.keys(children).some((k) => visited[k] !== children[k])) changes[key] = visited;
   }
   for (const key of LIST) {
     const children = node[key];
     if (!Array.isArray(children)) continue;
     const visited = children.map(visit);
-    if (visited.some((v, i) => v !== children[i])) set(key, visited);
+    if (visited.some((v, i) => v !== children[i])) changes[key] = visited;
   }
-  const pattern = keyPattern(node);
-  if (pattern !== undefined) set('propertyNames', { pattern });
-  return out ?? node;
+  return changes;
 }
 
 /** A copy that keeps TypeBox's own non-enumerable markers (`~kind`, `~optional`). */

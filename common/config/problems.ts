@@ -1,7 +1,8 @@
 // The one error type of configuration and spec validation, and the one way a schema error becomes a line:
 // `key.path: problem` ("server.port: must be integer", "cors.bogus: unknown key",
-// "spec.clickhouse.shards: must be >= 1", "privacy.consentBits.Ads: key must match pattern …"). Unions are condensed, so a wrong discriminant reports "must be
-// one of …" and a wrong type reports the branch of the value's type instead of every branch's complaints.
+// "spec.clickhouse.shards: must be >= 1", "privacy.consentBits.Ads: key must match pattern …"). Unions
+// are condensed, so a wrong discriminant reports "must be one of …" and a wrong type reports the branch of
+// the value's type instead of every branch's complaints.
 
 /** Everything wrong with one input, all at once: `invalid <subject>:` and one line per problem. */
 export class ConfigError extends Error {
