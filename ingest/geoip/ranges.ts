@@ -39,39 +39,44 @@ const V6_MAX = 2n ** 128n - 1n;
 
 export async function openRanges(file: string): Promise<RangeReader> {
   const fh = await open(file, 'r');
-  try {
-    const header = await readAt(fh, 29, 0);
-    const columns = header.readUInt8(1);
-    const offset = (at: number) => (header.readUInt32LE(at) === 0 ? undefined : header.readUInt32LE(at) - 1);
-    const v4: Table = {
+  const tables = await readAt(fh, 29, 0).then(tablesOf, async (err: unknown) => {
+    await fh.close();
+    throw err;
+  });
+  return {
+    async range(ip) {
+      const address = addressOf(ip);
+      if (address === undefined) return undefined;
+      const table = address.family === 4 ? tables.v4 : tables.v6;
+      return table.count === 0 ? undefined : search(fh, table, address.n);
+    },
+    close: () => fh.close(),
+  };
+}
+
+/** Where each family's rows and index are, from the file's header. */
+function tablesOf(header: Buffer): { v4: Table; v6: Table } {
+  const columns = header.readUInt8(1);
+  const offset = (at: number) => header.readUInt32LE(at) - 1;
+  const index = (at: number) => (header.readUInt32LE(at) === 0 ? undefined : offset(at));
+  return {
+    v4: {
       count: header.readUInt32LE(5),
-      rows: header.readUInt32LE(9) - 1,
-      index: offset(21),
+      rows: offset(9),
+      index: index(21),
       addressBytes: 4,
       rowBytes: columns * 4,
       max: V4_MAX,
-    };
-    const v6: Table = {
+    },
+    v6: {
       count: header.readUInt32LE(13),
-      rows: header.readUInt32LE(17) - 1,
-      index: offset(25),
+      rows: offset(17),
+      index: index(25),
       addressBytes: 16,
       rowBytes: 16 + (columns - 1) * 4,
       max: V6_MAX,
-    };
-    return {
-      async range(ip) {
-        const address = addressOf(ip);
-        if (address === undefined) return undefined;
-        const table = address.family === 4 ? v4 : v6;
-        return table.count === 0 ? undefined : search(fh, table, address.n);
-      },
-      close: () => fh.close(),
-    };
-  } catch (err) {
-    await fh.close();
-    throw err;
-  }
+    },
+  };
 }
 
 async function readAt(fh: FileHandle, length: number, position: number): Promise<Buffer> {
