@@ -6,6 +6,7 @@
 // The result is checked against the same schema the ingest validates with, so a drift fails here first.
 import Value from 'typebox/value';
 import { IngestConfig } from '../common/config/ingest.ts';
+import { withKeyPatterns } from '../common/config/key-patterns.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { replicaIds } from './clickhouse.ts';
 import { clickhouseClusterName, type Names, ports } from './names.ts';
@@ -124,7 +125,8 @@ export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode 
     ...inClusterNats(tc, names),
   };
   const defaulted = Value.Default(IngestConfig, config);
-  const problems = [...Value.Errors(IngestConfig, defaulted)].map(
+  // with every map's key pattern, as the ingest's loader checks it
+  const problems = [...Value.Errors(withKeyPatterns(IngestConfig), defaulted)].map(
     (e) => `${e.instancePath || '/'}: ${e.message}`,
   );
   if (problems.length > 0) {

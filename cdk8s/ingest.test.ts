@@ -310,3 +310,11 @@ describe('ingest destinations', () => {
     expect(text).not.toMatch(/SecretRef|"fb-capi"|"hooks"/);
   });
 });
+
+describe('ingest: the rendered config', () => {
+  it('is refused when a map key is outside its pattern, as the ingest would refuse it', () => {
+    const tc = structuredClone(cluster({}));
+    (tc.spec.ingest.config as Record<string, unknown>).privacy = { consentBits: { Marketing: 2 } };
+    expect(() => renderCluster(tc)).toThrow(/\/privacy\/consentBits\/Marketing: must match pattern/);
+  });
+});

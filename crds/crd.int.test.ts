@@ -170,6 +170,18 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       'unknown field "spec.ingest.config.nope"',
       'spec.ingest.config',
     ],
+    [
+      'a consent bit name outside its key pattern',
+      { ingest: { config: { privacy: { consentBits: { analytics: 1, Marketing: 2 } } } } },
+      'spec.ingest.config.privacy.consentBits: Invalid value: every key must match pattern "^[a-z][a-z0-9_]*$"',
+      'spec.ingest.config.privacy.consentBits.Marketing: key must match pattern "^[a-z][a-z0-9_]*$"',
+    ],
+    [
+      'a retention table name outside its key pattern',
+      { schema: { retention: { tables: { 'Events!': 30 } } } },
+      'spec.schema.retention.tables: Invalid value: every key must match pattern',
+      'spec.schema.retention.tables.Events!: key must match pattern',
+    ],
   ])('rejects %s naming the field', async (_name, spec, serverText, tsPath) => {
     expect(await rejection(create(tc('invalid', spec)))).toContain(serverText);
     expect(defaultSpec(spec).problems.join('\n')).toContain(tsPath);

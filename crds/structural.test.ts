@@ -19,9 +19,37 @@ describe('toStructural', () => {
     ],
     ['const → enum', Type.Literal('x'), { type: 'string', enum: ['x'] }],
     [
-      'record → additionalProperties',
+      'record → additionalProperties, its key pattern a CEL rule',
       Type.Record(Type.String({ pattern: '^[a-z]+$' }), Type.Integer({ minimum: 0 })),
-      { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+      {
+        type: 'object',
+        additionalProperties: { type: 'integer', minimum: 0 },
+        'x-kubernetes-validations': [
+          { rule: "self.all(k, k.matches('^[a-z]+$'))", message: 'every key must match pattern "^[a-z]+$"' },
+        ],
+      },
+    ],
+    [
+      "a key pattern's quotes and backslashes escaped in CEL, after the record's own rules",
+      Type.Record(Type.String({ pattern: "^[\\w']+$" }), Type.String(), {
+        'x-kubernetes-validations': [{ rule: 'size(self) < 3', message: 'm' }],
+      }),
+      {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        'x-kubernetes-validations': [
+          { rule: 'size(self) < 3', message: 'm' },
+          {
+            rule: "self.all(k, k.matches('^[\\\\w\\']+$'))",
+            message: 'every key must match pattern "^[\\w\']+$"',
+          },
+        ],
+      },
+    ],
+    [
+      'a record of any key has no rule',
+      Type.Record(Type.String(), Type.Integer()),
+      { type: 'object', additionalProperties: { type: 'integer' } },
     ],
     [
       'preserve-unknown-fields keeps no properties',

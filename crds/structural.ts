@@ -8,12 +8,15 @@
 //  anyOf of string/number literals      → { type, enum }
 //  const                                → enum: [value]
 //  anyOf [integer, string] + int-or-string marker → anyOf without types below + x-kubernetes-int-or-string
-//  patternProperties (Record)           → additionalProperties (TypeBox records do not reject non-matching
-//                                          keys either, so the key pattern never constrained anything)
+//  patternProperties (Record)           → additionalProperties, and the key pattern (if any) as a CEL rule
+//                                          (Kubernetes has neither patternProperties nor propertyNames); the
+//                                          config loader enforces the same pattern (common/config/key-patterns.ts)
 //  additionalProperties: false          → dropped: the apiserver prunes, and strict field validation (kubectl's
 //                                          default) rejects unknown fields
 //  required                             → minus properties with a default (the apiserver defaults first)
 //  uniqueItems                          → x-kubernetes-list-type: set
+
+import { keyPattern } from '../common/config/key-patterns.ts';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -57,8 +60,10 @@ export function toStructural(schema: JsonSchema, path = '$'): JsonSchema {
   if ('const' in schema) Object.assign(out, constToEnum(schema.const, path));
   if (Array.isArray(schema.anyOf)) Object.assign(out, convertAnyOf(schema, path));
   if (isObject(schema.properties)) Object.assign(out, convertProperties(schema, path));
-  if (isObject(schema.patternProperties))
+  if (isObject(schema.patternProperties)) {
     out.additionalProperties = convertRecord(schema.patternProperties, path);
+    Object.assign(out, keyRule(schema, out));
+  }
   if (isObject(schema.items)) out.items = toStructural(schema.items, `${path}[]`);
   else if (out.type === 'array') throw new SchemaConversionError(`${path}: arrays need one items schema`);
   if (out.type === undefined && out['x-kubernetes-int-or-string'] !== true) {
@@ -128,6 +133,20 @@ function convertRecord(patterns: JsonSchema, path: string): JsonSchema {
   }
   return toStructural(values[0], `${path}.*`);
 }
+
+/** The CEL rule holding a map's keys to its key pattern, after the node's own rules; none without one. */
+function keyRule(schema: JsonSchema, out: JsonSchema): JsonSchema {
+  const pattern = keyPattern(schema);
+  if (pattern === undefined) return {};
+  const own = (out['x-kubernetes-validations'] as unknown[] | undefined) ?? [];
+  const rule = { rule: `self.all(k, k.matches(${celString(pattern)}))`, message: keyMessage(pattern) };
+  return { 'x-kubernetes-validations': [...own, rule] };
+}
+
+/** What the apiserver says of a map key outside the pattern (the loader says it of each key). */
+export const keyMessage = (pattern: string): string => `every key must match pattern "${pattern}"`;
+
+const celString = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
 function scalarType(value: unknown): 'string' | 'integer' | 'number' | 'boolean' | undefined {
   if (typeof value === 'string') return 'string';

@@ -139,6 +139,29 @@ describe('config', () => {
   ])('validCidr(%s) = %s', (cidr, ok) => expect(validCidr(cidr)).toBe(ok));
 });
 
+describe('maps with a key pattern', () => {
+  // Regression: privacy.consentBits (and every other map whose keys have a pattern) took any key.
+  it('refuses keys outside the pattern, naming the map and the key', () => {
+    const token = join(mkdtempSync(join(tmpdir(), 'config-keys-')), 'token');
+    writeFileSync(token, 'EAAB');
+    const eventNames = { signup: 'CompleteRegistration', 'Sign Up': 'CompleteRegistration' };
+    const problems = problemsOf(() =>
+      parseConfig({
+        privacy: { consentBits: { analytics: 1, Marketing: 2 } },
+        retention: { tables: { 'Events!': 30 } },
+        batching: { tables: { '1events': {} } },
+        destinations: { facebook: [{ name: 'fb', pixelId: '1', accessTokenFile: token, eventNames }] },
+      }),
+    );
+    expect(problems).toEqual([
+      'batching.tables.1events: key must match pattern "^[a-z][a-z0-9_]{0,62}$"',
+      'privacy.consentBits.Marketing: key must match pattern "^[a-z][a-z0-9_]*$"',
+      'retention.tables.Events!: key must match pattern "^[a-z][a-z0-9_]{0,62}$"',
+      'destinations.facebook.0.eventNames.Sign Up: key must match pattern "^[a-z0-9_.:-]{1,128}$"',
+    ]);
+  });
+});
+
 describe('checks beyond the schema', () => {
   it.each([
     [{ batching: { tables: { evnets: {} } } }, /batching\.tables\.evnets: no such table/],

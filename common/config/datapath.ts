@@ -74,6 +74,7 @@ export const Batching = Type.Object(
     breaker: Type.Optional(Breaker),
     tables: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), TableBatching, {
+        maxProperties: 64,
         description: 'Overrides per table name; unknown table names are rejected when the config is loaded.',
       }),
     ),

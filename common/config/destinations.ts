@@ -133,6 +133,7 @@ export function facebookDestination<C extends TProperties>(credential: C) {
       }),
       route: Route,
       eventNames: Type.Record(Type.String({ pattern: '^[a-z0-9_.:-]{1,128}$' }), EventName, {
+        maxProperties: 256,
         default: STANDARD_EVENTS,
         description: 'ename → Facebook event_name (replaces the default map); other enames are sent as is.',
       }),

@@ -118,6 +118,8 @@ export const Privacy = Type.Object(
       Type.String({ pattern: '^[a-z][a-z0-9_]*$' }),
       Type.Integer({ minimum: 0, maximum: 62 }),
       {
+        // one name per bit at most; the bound also keeps the CRD's CEL rule on the keys within budget
+        maxProperties: 63,
         default: { necessary: 0, analytics: 1, marketing: 2 },
       },
     ),
@@ -144,6 +146,7 @@ export const Retention = Type.Object(
   {
     defaultDays: Type.Integer({ minimum: 0, default: 0, description: '0 keeps forever.' }),
     tables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0 }), {
+      maxProperties: 64,
       default: {},
     }),
   },

@@ -65,6 +65,25 @@ describe('validate', () => {
     expect(validate(Schema, 'x', { root: 'spec' }).problems).toEqual(['spec: must be an object']);
   });
 
+  it('refuses map keys that do not match the key pattern, naming the map and the key', () => {
+    const Bits = Type.Record(Type.String({ pattern: '^[a-z]+$' }), Type.Integer({ minimum: 0 }));
+    const Maps = Type.Object(
+      {
+        bits: Type.Optional(Bits),
+        lists: Type.Optional(Type.Array(Type.Object({ bits: Bits }, { additionalProperties: false }))),
+        any: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+      },
+      { additionalProperties: false },
+    );
+    const input = { bits: { ok: 1, Bad: 2, 'a/b': -1 }, lists: [{ bits: { x1: 0 } }], any: { Any: 1 } };
+    expect(validate(Maps, input, { root: 'spec' }).problems).toEqual([
+      'spec.bits.Bad: key must match pattern "^[a-z]+$"',
+      'spec.bits.a/b: key must match pattern "^[a-z]+$"',
+      'spec.lists.0.bits.x1: key must match pattern "^[a-z]+$"',
+    ]);
+    expect(validate(Maps, { bits: { ok: 1 }, any: { Any: 1 } }).problems).toEqual([]);
+  });
+
   it('never modifies its input', () => {
     const input = { server: {} };
     validate(Schema, input, { emptySections: true });

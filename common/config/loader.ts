@@ -1,11 +1,13 @@
 // The one loader of configuration and specs: read a file (JSON or YAML), apply the schema's defaults, check
-// the result against the schema (unknown keys are errors) and report every problem at once as a ConfigError
-// with `key.path: problem` lines. The ingest configuration, the operator's configuration and the
-// TrackerCluster spec (crds/validate.ts) all go through it. Defaults live in the schemas only.
+// the result against the schema (unknown keys, and map keys not matching their pattern, are errors) and
+// report every problem at once as a ConfigError with `key.path: problem` lines. The ingest configuration,
+// the operator's configuration and the TrackerCluster spec (crds/validate.ts) all go through it. Defaults
+// live in the schemas only.
 import { readFileSync } from 'node:fs';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
+import { withKeyPatterns } from './key-patterns.ts';
 import { ConfigError, formatSchemaErrors, type SchemaError } from './problems.ts';
 
 export interface ValidateOptions {
@@ -35,7 +37,7 @@ export function validate<T>(
   if (!isObj(input)) return { value: input as T, problems: [`${root || '(root)'}: must be an object`] };
   const filled = withSections(schema, structuredClone(input), opts.emptySections ?? false);
   const value = Value.Default(schema, filled) as T;
-  const errors = [...Value.Errors(schema, value)] as unknown as SchemaError[];
+  const errors = [...Value.Errors(withKeyPatterns(schema), value)] as unknown as SchemaError[];
   return { value, problems: formatSchemaErrors(errors, root) };
 }
 

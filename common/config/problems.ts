@@ -1,7 +1,8 @@
 // The one error type of configuration and spec validation, and the one way a schema error becomes a line:
 // `key.path: problem` ("server.port: must be integer", "cors.bogus: unknown key",
-// "spec.clickhouse.shards: must be >= 1"). Unions are condensed, so a wrong discriminant reports "must be
-// one of …" and a wrong type reports the branch of the value's type instead of every branch's complaints.
+// "spec.clickhouse.shards: must be >= 1", "privacy.consentBits.Ads: key must match pattern …"). Unions
+// are condensed, so a wrong discriminant reports "must be one of …" and a wrong type reports the branch of
+// the value's type instead of every branch's complaints.
 
 /** Everything wrong with one input, all at once: `invalid <subject>:` and one line per problem. */
 export class ConfigError extends Error {
@@ -68,8 +69,12 @@ function condenseUnion(errs: SchemaError[], root: string): SchemaError[] | strin
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
+/** A key refused by its map's key pattern: reported once, at the key (the map's own error is dropped). */
+const isKeyPattern = (e: SchemaError) => e.keyword === 'pattern' && e.schemaPath.endsWith('/propertyNames');
+
 function describe(e: SchemaError, root: string): string[] {
   const path = keyPath(e.instancePath, root);
+  if (isKeyPattern(e)) return [`${path}: key must match pattern "${String(e.params.pattern)}"`];
   if (e.keyword === 'additionalProperties') {
     const extra = Array.isArray(e.params.additionalProperties) ? e.params.additionalProperties : [];
     return extra.map((k) => `${join(path, String(k))}: unknown key`);
@@ -85,7 +90,9 @@ function describe(e: SchemaError, root: string): string[] {
 export function formatSchemaErrors(errors: readonly SchemaError[], root = ''): string[] {
   const relevant = errors.filter(
     (e) =>
-      e.keyword !== 'anyOf' && !(e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')),
+      e.keyword !== 'anyOf' &&
+      e.keyword !== 'propertyNames' &&
+      !(e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')),
   );
   const plain: SchemaError[] = [];
   const unions = new Map<string, SchemaError[]>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog } from '../../schema/catalog.ts';
 import { isIngestError } from '../errors.ts';
-import { compileCheck, compileValidator } from './validate.ts';
+import { compileCheck, compileValidator, MAX_ROW_BYTES } from './validate.ts';
 
 describe('compileCheck', () => {
   it.each([
@@ -94,5 +94,13 @@ describe('compileValidator', () => {
     expect(isIngestError(err, 'INVALID_EVENT')).toBe(true);
     expect((err as Error).message).toMatch(message);
     expect((err as { details: unknown }).details).toMatchObject({ table: 'events', row: 1, column });
+  });
+
+  it('measures the row limit in UTF-8 bytes, not UTF-16 code units', () => {
+    // 3 bytes per character: under the limit in string length, 1.5 times over it in bytes
+    const cjk = '\u6f22'.repeat(Math.ceil(MAX_ROW_BYTES / 2));
+    expect(() => events([{ url: cjk }])).toThrow(/row 0: events: larger than 1048576 bytes/);
+    const fits = '\u6f22'.repeat(Math.floor(MAX_ROW_BYTES / 3) - 20);
+    expect(events([{ url: fits }]).length).toBeLessThanOrEqual(MAX_ROW_BYTES + 1);
   });
 });

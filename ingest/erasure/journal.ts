@@ -12,6 +12,7 @@ import { access, constants, mkdir, open, readdir, readFile, rename, rm } from 'n
 import { join } from 'node:path';
 import { asUuid } from '../model/ids.ts';
 import type { EraseTarget } from '../repositories/index.ts';
+import { syncDir } from '../sync-dir.ts';
 
 export interface JournalEntry {
   readonly requestId: string;
@@ -82,16 +83,6 @@ async function writeEntry(dir: string, entry: JournalEntry): Promise<void> {
     throw err;
   }
   await syncDir(dir);
-}
-
-/** A rename or removal is durable only once the directory holding it is synced. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function readEntries(dir: string, report: JournalReport): Promise<JournalEntry[]> {

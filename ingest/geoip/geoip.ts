@@ -3,6 +3,9 @@
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 import { IP2Location } from 'ip2location-nodejs';
 import { growingLru } from '../lru.ts';
+import { type IpRange, openRanges } from './ranges.ts';
+
+export type { IpRange } from './ranges.ts';
 
 export interface GeoInfo {
   country?: string;
@@ -18,12 +21,15 @@ export interface GeoInfo {
 export interface GeoIp {
   readonly enabled: boolean;
   lookup(ip: string): Promise<GeoInfo | undefined>;
+  /** The first and last address of the file's range the address falls in (not cached: few ask). */
+  range(ip: string): Promise<IpRange | undefined>;
   close(): Promise<void>;
 }
 
 export const disabledGeoIp: GeoIp = {
   enabled: false,
   lookup: async () => undefined,
+  range: async () => undefined,
   close: async () => {},
 };
 
@@ -77,6 +83,10 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
     await db.closeAsync();
     throw new Error(`${file} is not an IP2Location BIN file`);
   }
+  const ranges = await openRanges(file).catch(async (err: unknown) => {
+    await db.closeAsync();
+    throw err;
+  });
   // null marks "looked up, nothing there" so unknown IPs are cached too
   const cache = growingLru<string, GeoInfo | 'none'>({ max: Math.max(1, cacheSize) });
   const inflight = new Map<string, Promise<GeoInfo | undefined>>();
@@ -100,8 +110,9 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
       inflight.set(ip, running);
       return running;
     },
+    range: (ip) => ranges.range(ip).catch(() => undefined),
     close: async () => {
-      await db.closeAsync();
+      await Promise.all([db.closeAsync(), ranges.close()]);
     },
   };
 }

@@ -145,6 +145,7 @@ describe('normaliseEvent', () => {
     const geo: GeoIp = {
       enabled: true,
       lookup: async () => ({ country: 'US', region: 'CA', city: 'SF' }),
+      range: async () => undefined,
       close: async () => {},
     };
     const tz = await normaliseEvent({ tz: 'Europe/Paris' }, ctx(), deps({ geo }));

@@ -104,12 +104,14 @@ describe('the Go tracker’s clients keep working', () => {
     expect((await request('POST', '/tr/v1/tr/', headers, '{"ename":"x"}')).status).toBe(400);
   });
 
-  it('/ppi/geoip answers the Go tracker’s field names (iso2 = code, country = name)', async () => {
+  it('/ppi/geoip answers the Go tracker’s fields (ips/ipe = range, iso2 = code, country = name)', async () => {
     const geo = (await (await request('GET', '/tr/v1/ppi/geoip?ip=81.2.69.160')).json()) as Record<
       string,
       unknown
     >;
     expect(geo).toMatchObject({ iso2: 'GB', country: expect.any(String), city: 'London' });
+    // 81.2.69.0 to 81.2.69.255, as decimal strings like the IP2Location CSV rows it loaded
+    expect(geo).toMatchObject({ ips: '1359103232', ipe: '1359103487' });
     expect(geo.country).not.toBe('GB');
   });
 

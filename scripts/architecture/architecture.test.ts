@@ -30,6 +30,15 @@ describe('the repository', () => {
     expect(routes.length).toBeGreaterThan(10);
     expect(offenders).toEqual([]);
   });
+
+  it('syncs directories in one place (the spool and the erasure journal each had a copy)', () => {
+    const production = sourceFiles().filter(
+      (f) => !f.endsWith('.test.ts') && !f.split('/').includes('testing'),
+    );
+    const defines = /\bfunction syncDir\b|\bsyncDir\s*=/;
+    const homes = production.filter((f) => defines.test(readFileSync(join(repositoryRoot, f), 'utf8')));
+    expect(homes).toEqual(['ingest/sync-dir.ts']);
+  });
 });
 
 describe('the rules', () => {

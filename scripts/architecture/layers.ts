@@ -25,7 +25,14 @@ export const areas: readonly (readonly string[])[] = [
  */
 export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
   ingest: [
-    ['ingest/errors.ts', 'ingest/config.ts', 'ingest/node-flags.ts', 'ingest/lru.ts', 'ingest/tally.ts'],
+    [
+      'ingest/errors.ts',
+      'ingest/config.ts',
+      'ingest/node-flags.ts',
+      'ingest/lru.ts',
+      'ingest/tally.ts',
+      'ingest/sync-dir.ts',
+    ],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
     ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],

@@ -142,16 +142,25 @@ export function buildBin(ranges: BinRange[], date = new Date(Date.UTC(2025, 0, 1
   let off = v4At;
   for (const row of v4) off = writeRow(body, off, row, false, strings);
   for (const row of v6) off = writeRow(body, off, row, true, strings);
-  // index: every bucket searches the whole family; correct and small enough for test files
-  for (let i = 0; i < MAX_INDEX; i++) {
-    body.writeUInt32LE(0, indexAt + i * 8);
-    body.writeUInt32LE(v4.length - 2, indexAt + i * 8 + 4);
-    body.writeUInt32LE(0, indexAt + (MAX_INDEX + i) * 8);
-    body.writeUInt32LE(v6.length - 2, indexAt + (MAX_INDEX + i) * 8 + 4);
-  }
+  // index: each bucket names the rows its addresses fall in, as in the files IP2Location ships
+  writeIndex(body, indexAt, v4, 16n);
+  writeIndex(body, indexAt + MAX_INDEX * 8, v6, 112n);
   const file = Buffer.concat([body, ...strings.chunks]);
   writeHeader(file, { v4Count: v4.length - 1, v6Count: v6.length - 1, v4At, v6At, indexAt, date });
   return file;
+}
+
+/** Per bucket (the top 16 bits of an address), the first and last row its addresses fall in. */
+function writeIndex(buf: Buffer, at: number, rows: Row[], shift: bigint): void {
+  const rowOf = (address: bigint) => {
+    let i = 0;
+    while (i + 2 < rows.length && (rows[i + 1] as Row).from <= address) i++;
+    return i;
+  };
+  for (let b = 0; b < MAX_INDEX; b++) {
+    buf.writeUInt32LE(rowOf(BigInt(b) << shift), at + b * 8);
+    buf.writeUInt32LE(rowOf(((BigInt(b) + 1n) << shift) - 1n), at + b * 8 + 4);
+  }
 }
 
 function writeHeader(

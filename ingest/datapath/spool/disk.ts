@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../../sync-dir.ts';
 import type { Spool, TableLog } from '../contract.ts';
-import { syncDir } from './segment-files.ts';
 import { SpaceAccount } from './segments.ts';
 import { DiskTableLog, MemoryBudget } from './table-log.ts';
 

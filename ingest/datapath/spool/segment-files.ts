@@ -1,5 +1,5 @@
 // The files of one table's log: segment names, the directory listing, recovery's read of a segment.
-import { open, readdir, readFile, truncate } from 'node:fs/promises';
+import { readdir, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRecords, zeroFrom } from './record.ts';
 
@@ -11,16 +11,6 @@ export async function listSegments(dir: string): Promise<number[]> {
     .filter((n) => /^\d{16}\.wal$/.test(n))
     .map((n) => Number(n.slice(0, 16)))
     .sort((a, b) => a - b);
-}
-
-/** A new file's directory entry is durable only once the directory itself is synced. */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**

@@ -10,8 +10,9 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../errors.ts';
+import { syncDir } from '../../sync-dir.ts';
 import { encodeHeader, HEADER_BYTES, RecordType } from './record.ts';
-import { segmentFile, syncDir } from './segment-files.ts';
+import { segmentFile } from './segment-files.ts';
 import type { Spare } from './spare.ts';
 
 export interface Segment {

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
-import type { GeoInfo } from '../../geoip/geoip.ts';
+import type { GeoInfo, IpRange } from '../../geoip/geoip.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
@@ -13,13 +13,16 @@ import { forgetRoutes } from './forget.ts';
 const GeoQuery = Type.Object({ ip: Type.Optional(Type.String({ maxLength: 64 })) });
 
 /**
- * The Go tracker's field names: iso2 is the country code, country its name. Its ips/ipe (the address
- * range of the record) are not given: the BIN reader does not expose ranges.
+ * The Go tracker's fields: ips/ipe the first and last address of the file's range (decimal strings, as
+ * in the IP2Location CSV rows it loaded; IPv4 numbers for an IPv4, IPv4-mapped, 6to4 or Teredo address),
+ * iso2 the country code, country its name.
  */
-function goTrackerGeoFields(ip: string, g: GeoInfo): Record<string, unknown> {
-  const fields = { ip, iso2: g.country, country: g.countryName, region: g.region, city: g.city };
+function goTrackerGeoFields(ip: string, g: GeoInfo, r: IpRange | undefined): Record<string, unknown> {
+  const range = { ips: r?.start.toString(), ipe: r?.end.toString() };
+  const fields = { iso2: g.country, country: g.countryName, region: g.region, city: g.city };
   const rest = { lat: g.lat, lon: g.lon, zip: g.zip, tz: g.tz };
-  return Object.fromEntries(Object.entries({ ...fields, ...rest }).filter(([, v]) => v !== undefined));
+  const all = { ip, ...range, ...fields, ...rest };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
 export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
@@ -32,9 +35,9 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
     const ip = req.query.ip ?? clientIp(req);
     if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', 'ip is not an IP address');
     if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
-    const info = await deps.geo.lookup(ip);
+    const [info, range] = await Promise.all([deps.geo.lookup(ip), deps.geo.range(ip)]);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
-    return goTrackerGeoFields(ip, info);
+    return goTrackerGeoFields(ip, info, range);
   });
 
   app.all('/tr/v1/ppi/*', async () => {
