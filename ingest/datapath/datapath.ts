@@ -81,8 +81,10 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
     (s) => metrics.spoolSyncSeconds.observe(s),
   );
   const path = new Pipeline(config, { ...opts, clock, store, spool, metrics });
-  // Rows recovered from a previous run are delivered without waiting for new appends.
-  for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
+  // Rows recovered from a previous run are delivered at once, whatever the table's strategy: they have
+  // waited a restart already, and recovered() (the client-eid window) waits for them.
+  const opened = clock.now();
+  for (const table of spool.tables()) await path.queue(table).then((q) => q.flushBy(opened));
   return path;
 }
 
