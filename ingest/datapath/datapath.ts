@@ -231,6 +231,8 @@ class Pipeline implements DataPath {
    */
   async #adoptShared(tables: readonly string[]): Promise<void> {
     if (this.#deps.spool.kind !== 'nats') return;
+    // a table a materialized view fills (an erasure names them too) is never in the spool
+    const spooled = tables.filter((t) => this.#catalog.get(t)?.derived === false);
     const adopt = async (table: string) => {
       await this.queue(table);
       await (await this.#deps.spool.log(table)).adoptShared?.();
@@ -238,7 +240,7 @@ class Pipeline implements DataPath {
     for (let wait = 0; ; wait = SETTLE_CHECK_MS * 10) {
       await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, wait));
       if (this.#draining) throw new IngestError('NOT_READY');
-      const failed = (await Promise.allSettled(tables.map(adopt))).find((r) => r.status === 'rejected');
+      const failed = (await Promise.allSettled(spooled.map(adopt))).find((r) => r.status === 'rejected');
       if (failed === undefined) return;
       if (wait === 0) this.#deps.onError?.(failed.reason);
     }
