@@ -53,7 +53,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
       server: { host: '127.0.0.1', port, opsPort, stateDir, shutdownGraceMs: 20_000 },
       sql: { ...(config.sql as object | undefined), port: sqlPort },
       store,
-      spool: { dir: join(dir, 'spool') },
+      spool: { ...(config.spool as object | undefined), dir: join(dir, 'spool') },
     }),
   );
   let child: ChildProcess | undefined;

@@ -18,9 +18,14 @@ export interface DataPath {
    */
   recovered(table: string): Promise<void>;
   /**
-   * Resolves once every row of `tables` (all by default) acknowledged before the call is in the store
-   * (delivered, or set aside as a dead letter): an erasure waits for it, or rows still in the spool would
-   * land after it. Waits as long as the store is unreachable; rejects NOT_READY once the data path drains.
+   * Resolves once every row of `tables` acknowledged before the call is in the store (delivered, or set
+   * aside as a dead letter): an erasure waits for it, or rows still in the spool would land after it. The
+   * rows it waits for are flushed at once, whatever the tables' batching strategies.
+   * Whose rows: on the JetStream spool, those ANY instance sharing the stream acknowledged (this one
+   * delivers them if the others have not); on the disk spool, this instance's only (another replica's rows
+   * are in its own spool, out of reach: the erasure's second pass is for them). `tables` defaults to the
+   * tables this instance has a log of; name the tables to be sure of those another instance wrote.
+   * Waits as long as the store or NATS is unreachable; rejects NOT_READY once the data path drains.
    */
   settled(tables?: readonly string[]): Promise<void>;
   /** Snapshot for /status and /ready. */
@@ -79,6 +84,12 @@ export interface TableLog {
    * commit), and one append can hold many rows.
    */
   readonly recovered: Promise<void>;
+  /**
+   * On a log that other instances append to too (the JetStream spool's stream): counts what they have
+   * acknowledged so far as pending here, so that this instance's next takes cut it (settled()). Logs only
+   * this process writes do not have it.
+   */
+  adoptShared?(): Promise<void>;
   /** Cuts the next batch from the head (replaying a pre-crash boundary first), or undefined if empty. */
   take(limits: TakeLimits): Promise<SpoolBatch | undefined>;
   /** The batch is in the store: it will not be delivered again; its space can be reclaimed. */

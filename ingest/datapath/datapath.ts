@@ -81,8 +81,10 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
     (s) => metrics.spoolSyncSeconds.observe(s),
   );
   const path = new Pipeline(config, { ...opts, clock, store, spool, metrics });
-  // Rows recovered from a previous run are delivered without waiting for new appends.
-  for (const table of spool.tables()) await path.queue(table).then((q) => q.notify());
+  // Rows recovered from a previous run are delivered at once, whatever the table's strategy: they have
+  // waited a restart already, and recovered() (the client-eid window) waits for them.
+  const opened = clock.now();
+  for (const table of spool.tables()) await path.queue(table).then((q) => q.flushBy(opened));
   return path;
 }
 
@@ -199,8 +201,12 @@ class Pipeline implements DataPath {
   }
 
   async settled(tables?: readonly string[]): Promise<void> {
+    await this.#adoptShared(tables ?? this.#deps.spool.tables());
     const since = this.#deps.clock.now();
     const asked = (table: string) => tables === undefined || tables.includes(table);
+    // waited for now, not after the strategy's delay (a size table below its threshold: never)
+    for (const table of this.#deps.spool.tables())
+      if (asked(table)) this.#openQueues.get(table)?.flushBy(since);
     // First every row appended by then leaves the spool's pending rows (a take cuts them into a batch);
     // then the batches in flight at that moment, which hold whatever of them is not stored yet, end.
     // Each look starts a task of its own: a batch whose take has returned is then already in delivery.
@@ -216,6 +222,28 @@ class Pipeline implements DataPath {
     const ended = await Promise.allSettled(inFlight);
     // a delivery ends unsuccessfully only when it is aborted: the data path is draining
     if (ended.some((e) => e.status === 'rejected')) throw new IngestError('NOT_READY');
+  }
+
+  /**
+   * On a spool shared by instances, what the others acknowledged in `tables` becomes pending here too, so
+   * settled() waits for it and this instance delivers it if they have not. NATS away: tried again until it
+   * is back (settled() waits), or until the data path drains.
+   */
+  async #adoptShared(tables: readonly string[]): Promise<void> {
+    if (this.#deps.spool.kind !== 'nats') return;
+    // a table a materialized view fills (an erasure names them too) is never in the spool
+    const spooled = tables.filter((t) => this.#catalog.get(t)?.derived === false);
+    const adopt = async (table: string) => {
+      await this.queue(table);
+      await (await this.#deps.spool.log(table)).adoptShared?.();
+    };
+    for (let wait = 0; ; wait = SETTLE_CHECK_MS * 10) {
+      await new Promise<void>((resolve) => this.#deps.clock.setTimeout(resolve, wait));
+      if (this.#draining) throw new IngestError('NOT_READY');
+      const failed = (await Promise.allSettled(spooled.map(adopt))).find((r) => r.status === 'rejected');
+      if (failed === undefined) return;
+      if (wait === 0) this.#deps.onError?.(failed.reason);
+    }
   }
 
   /** No table holds a pending row appended at or before `since` (the spool stamps appends with our clock). */

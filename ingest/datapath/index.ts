@@ -11,4 +11,5 @@ export type {
 } from './contract.ts';
 export { createDataPath, type DataPathConfig, type DataPathOptions } from './datapath.ts';
 export { MAX_JSON_DEPTH } from './insertable.ts';
+export { keepReplicas } from './spool/nats-replicas.ts';
 export { openSpool } from './spool/open.ts';

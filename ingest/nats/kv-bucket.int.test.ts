@@ -1,15 +1,20 @@
 // The KV buckets the ingest keeps on NATS, on a real three-server JetStream cluster: the salts bucket keeps
 // the configured number of copies (it was made with one on any cluster, so losing the server that held it
 // changed every cookieless visitor's id for the rest of the day), and a bucket made earlier with one copy
-// is scaled up without losing the salt it holds.
+// is scaled up without losing the salt it holds. So are the JetStream spool's cut bucket and the
+// destinations' fed-marks bucket and backlog streams (they kept the copies they were made with); a single
+// server refuses more copies than it has, with an error that names the bucket and the setting.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type NatsCluster, startNatsCluster } from '../../e2e/env/nats.ts';
+import { parseConfig } from '../config.ts';
+import { keepReplicas, openSpool } from '../datapath/index.ts';
+import { natsBacklogs } from '../destinations/backlog/nats-backlogs.ts';
 import { SALT_TTL_MS } from '../privacy/salts.ts';
 import { createKvSaltStore } from './kv-salts.ts';
 
@@ -43,5 +48,61 @@ describe('KV buckets on a three-server NATS cluster', () => {
     const salts = await createKvSaltStore(nc, 'salts_old', 3);
     expect(await copies('salts_old')).toBe(3);
     expect((await salts.forDay(day)).equals(before)).toBe(true);
+  });
+});
+
+/** An ingest's spool and destinations configuration on the cluster, asking for `replicas` copies. */
+function configured(replicas: number) {
+  return parseConfig({
+    spool: {
+      kind: 'nats',
+      dir: mkdtempSync(join(tmpdir(), 'nats-replicas-')),
+      nats: { url: cluster.url, stream: 'SPOOL_R', subjectPrefix: 'spool.r', replicas },
+    },
+    destinations: {
+      dir: mkdtempSync(join(tmpdir(), 'nats-replicas-dest-')),
+      nats: { streamPrefix: 'DEST_R', subjectPrefix: 'dest.r' },
+    },
+  });
+}
+
+/** Opens the spool and a destination's backlog as an ingest does, then lets go of them. */
+async function openAndClose(replicas: number): Promise<void> {
+  const c = configured(replicas);
+  const spool = await openSpool(c.spool, Date.now);
+  await spool.close();
+  const backlogs = await natsBacklogs(c.spool, c.destinations as NonNullable<typeof c.destinations>);
+  await backlogs.open({ name: 'fb', backlogBytes: 1_048_576 });
+  await backlogs.nc.close();
+}
+
+describe('the JetStream spool and destinations on a three-server NATS cluster', () => {
+  it('scale their buckets and streams made with one copy to spool.nats.replicas', async () => {
+    await openAndClose(1);
+    expect(await copies('SPOOL_R_cuts')).toBe(1);
+    await openAndClose(3);
+    const streams = ['SPOOL_R', 'KV_SPOOL_R_cuts', 'KV_DEST_R_fed', 'DEST_R_FB'];
+    const replicas = await Promise.all(
+      streams.map(async (s) => (await jsm.streams.info(s)).config.num_replicas),
+    );
+    expect(Object.fromEntries(streams.map((s, i) => [s, replicas[i]]))).toEqual(
+      Object.fromEntries(streams.map((s) => [s, 3])),
+    );
+  });
+});
+
+describe('a single NATS server', () => {
+  it('refuses more copies of a bucket with an error naming the bucket and the setting', async () => {
+    const single = await connect({ servers: inject('natsUrl') });
+    try {
+      const name = `cuts_${Date.now().toString(36)}`;
+      const kv = await new Kvm(single).create(name, { history: 1, replicas: 1 });
+      const refused = keepReplicas(await jetstreamManager(single), kv, 3, 'spool.nats.replicas');
+      await expect(refused).rejects.toThrow(
+        new RegExp(`bucket ${name} \\(stream KV_${name}\\) from 1 to 3 copies.*set spool.nats.replicas to 1`),
+      );
+    } finally {
+      await single.close();
+    }
   });
 });

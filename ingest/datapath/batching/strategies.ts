@@ -34,7 +34,8 @@ export function decide(
       return NOW;
     case 'size':
     case 'memory':
-      // Only the thresholds above trigger these two (that is what they mean); close() drains what is left.
+      // Only the thresholds above trigger these two (that is what they mean); close() drains what is left,
+      // and what a previous run left is flushed at start (TableQueue.flushBy).
       return WAIT;
     case 'time':
     case 'hybrid':

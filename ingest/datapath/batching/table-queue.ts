@@ -28,6 +28,8 @@ export class TableQueue {
   #running: Promise<void> | undefined;
   #timer: unknown;
   #wakeAt: number | undefined;
+  /** Rows appended at or before this time are flushed whatever the strategy (flushBy). */
+  #dueBy = Number.NEGATIVE_INFINITY;
   #draining = false;
   #stopped = false;
 
@@ -52,6 +54,17 @@ export class TableQueue {
     } else if (decision.wakeAt !== undefined) this.#arm(decision.wakeAt);
   }
 
+  /**
+   * Flushes the rows appended at or before `at` now, whatever the strategy, then goes back to it: the
+   * rows a previous run left (a `size` or `memory` table below its thresholds would hold them until new
+   * rows arrive, and the close that should have delivered them ran out of time), and the rows settled()
+   * waits for. Rows are cut from the head, so these go first.
+   */
+  flushBy(at: number): void {
+    this.#dueBy = Math.max(this.#dueBy, at);
+    this.notify();
+  }
+
   /** Flushes everything regardless of the strategy; resolves once nothing is pending (or stopped). */
   async drain(): Promise<void> {
     this.#draining = true;
@@ -71,7 +84,8 @@ export class TableQueue {
 
   #decide() {
     const pending = this.#deps.log.pending;
-    if (this.#draining) return { flush: pending.rows > 0 };
+    const due = pending.oldestAt !== undefined && pending.oldestAt <= this.#dueBy;
+    if (this.#draining || due) return { flush: pending.rows > 0 };
     return decide(this.#deps.settings, pending, this.#deps.clock.now(), this.adaptive);
   }
 

@@ -105,6 +105,19 @@ export class NatsTableLog implements TableLog {
     this.#push({ seq: ack.seq, at: (this.#ctx.opts.now ?? Date.now)(), rows, bytes: lines.length });
   }
 
+  /**
+   * The subject's last message, if it is past what this log counts, becomes pending here (its own rows;
+   * those before it are counted as none, not known without reading them): the next takes cut through it,
+   * or find it cut by another instance. Its time is now, so settled() waits until a take has passed it.
+   */
+  async adoptShared(): Promise<void> {
+    const { jsm, stream, opts } = this.#ctx;
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: this.#subject });
+    if (last === null || last.seq <= (this.#pending.at(-1)?.seq ?? 0)) return;
+    const rows = Number(last.header?.get(ROWS_HEADER)) || 1;
+    this.#push({ seq: last.seq, at: (opts.now ?? Date.now)(), rows, bytes: last.data.length });
+  }
+
   async take(limits: TakeLimits): Promise<SpoolBatch | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -22,6 +22,7 @@ import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { Spool, TableLog } from '../contract.ts';
 import { type Backlog, readBacklog } from './nats-backlog.ts';
 import type { NatsContext, NatsSpoolOptions } from './nats-context.ts';
+import { keepReplicas } from './nats-replicas.ts';
 import { NatsTableLog } from './nats-table-log.ts';
 
 const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
@@ -62,6 +63,8 @@ export class NatsSpool implements Spool {
       replicas: opts.replicas,
       storage: StorageType.File,
     });
+    // the stream's copies follow the setting (ensureStream); the bucket's must too, or it alone is lost
+    await keepReplicas(jsm, cuts, opts.replicas, 'spool.nats.replicas');
     let up = true;
     void (async () => {
       for await (const s of nc.status()) {

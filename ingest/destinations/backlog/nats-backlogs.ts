@@ -1,10 +1,12 @@
 // The destinations' backlogs on JetStream (cluster mode): one NATS connection and the fed-marks bucket
 // for all of them. Its own module so that the stage imports it, and with it the NATS client, only when the
 // spool is NATS: a disk-spool ingest never loads that client (~10 MiB of a process).
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Spool as SpoolConfig } from '../../../common/config/datapath.ts';
 import type { Destinations as DestinationsConfig } from '../../../common/config/destinations.ts';
+import { keepReplicas } from '../../datapath/index.ts';
 import type { Backlog } from '../contract.ts';
 import { openNatsBacklog } from './nats.ts';
 
@@ -34,6 +36,7 @@ export async function natsBacklogs(
   });
   const { streamPrefix, subjectPrefix, ackWaitMs } = destinations.nats;
   const marks = await new Kvm(nc).create(`${streamPrefix}_fed`, { history: 1, replicas: nats.replicas });
+  await keepReplicas(await jetstreamManager(nc), marks, nats.replicas, 'spool.nats.replicas');
   return {
     nc,
     open: (plan) =>

@@ -164,6 +164,7 @@ async function ensureStream(jsm: JetStreamManager, o: NatsBacklogOptions): Promi
   if (existing === undefined) await jsm.streams.add(wanted);
   else if (
     existing.config.max_bytes !== o.maxBytes ||
+    existing.config.num_replicas !== o.replicas ||
     existing.config.duplicate_window !== wanted.duplicate_window
   )
     await jsm.streams.update(o.stream, { ...existing.config, ...wanted });
