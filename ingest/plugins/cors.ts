@@ -92,7 +92,7 @@ export function registerCors(app: FastifyInstance, config: Config): void {
   });
   // Routes OPTIONS on every path to a route, so that the hook above sees preflights for any path; the hook
   // answers every one of them, so this handler never runs.
-  app.options('*', { schema: { hide: true } }, (_req, reply) => {
+  app.options('*', (_req, reply) => {
     reply.callNotFound();
   });
 }
