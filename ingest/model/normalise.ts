@@ -63,7 +63,8 @@ const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).include
 
 /** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
 function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
-  const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  const lower = key.toLowerCase();
+  const lk = ALIASES[lower] ?? lower;
   if (MATCH_INPUTS.has(lk)) out.match[lk] = value;
   const pii = PII_HASHES[lk];
   if (pii !== undefined) {
