@@ -102,7 +102,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   registerBodyParsers(app);
   await registerDecompression(app);
   await registerCookies(app);
-  await registerCors(app, deps.config);
+  registerCors(app, deps.config);
 
   const tracking = createTracking(deps, metrics);
   // Validation stays Fastify's (Ajv, JSON Schema); the provider only derives handler types from the schemas.

@@ -58,16 +58,17 @@ export function messagingRows(
   };
 }
 
-/** Every raw event normalised; a lone event (most requests) without Promise.all's bookkeeping. */
-async function normaliseAll(
+/** Every raw event of a batch normalised. */
+function normaliseAll(
   raws: readonly Record<string, unknown>[],
   ctx: RequestContext,
   eventDeps: EventDeps,
 ): Promise<NormalisedEvent[]> {
-  const [only] = raws;
-  if (raws.length === 1 && only !== undefined) return [await normaliseEvent(only, ctx, eventDeps)];
   return Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
 }
+
+/** An event in a thread has messaging rows (`messagingRows`). */
+const inThread = (e: NormalisedEvent): boolean => typeof e.row.tid === 'string';
 
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const dataPath: DataPath = deps.dataPath;
@@ -97,29 +98,39 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     countRows(table, rows.length);
     deps.publisher?.publish(table, rows);
   };
-  const store = async (events: readonly NormalisedEvent[]) => {
-    await append(
+  // The events' rows first, then (once they are durable) the messaging rows of the events in a thread;
+  // without a thread no further turn of the microtask queue.
+  const store = (events: readonly NormalisedEvent[]): Promise<unknown> => {
+    const stored = append(
       'events',
       events.map((e) => e.row),
     );
-    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-    if (messaging.length === 0) return;
-    await Promise.all(
-      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
-        append(
-          t,
-          messaging.map((m) => m[t]),
+    if (!events.some(inThread)) return stored;
+    return stored.then(() => {
+      const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+      return Promise.all(
+        (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+          append(
+            t,
+            messaging.map((m) => m[t]),
+          ),
         ),
-      ),
-    );
+      );
+    });
   };
   return {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
     append,
     async track(raws, ctx) {
-      const events = await normaliseAll(raws, ctx, eventDeps);
-      const admission = await window.admit(events);
+      // a lone event (most requests) without Promise.all's bookkeeping
+      const [only] = raws;
+      const events =
+        raws.length === 1 && only !== undefined
+          ? [await normaliseEvent(only, ctx, eventDeps)]
+          : await normaliseAll(raws, ctx, eventDeps);
+      const admitted = window.admit(events);
+      const admission = admitted instanceof Promise ? await admitted : admitted;
       try {
         await store(admission.fresh);
         admission.settle(true);

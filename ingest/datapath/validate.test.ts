@@ -73,6 +73,19 @@ describe('compileValidator', () => {
     expect(line({ cflags: 12n })).toBe('{"cflags":"12"}');
   });
 
+  it('checks each time column of a row, though columns of one type share the last accepted text', () => {
+    const at = '2026-01-02 03:04:05.678';
+    expect(events([{ created_at: at, received_at: at }]).toString()).toBe(
+      `{"created_at":"${at}","received_at":"${at}"}\n`,
+    );
+    expect(() => events([{ created_at: at, received_at: '2026-02-30 00:00:00' }])).toThrow(
+      /events\.received_at: expected an ISO 8601 date-time/,
+    );
+    expect(() => events([{ created_at: '2026-02-30 00:00:00', received_at: at }])).toThrow(
+      /events\.created_at: expected an ISO 8601 date-time/,
+    );
+  });
+
   it('takes only 0 or 1 in the column a ReplacingMergeTree reads as its deleted flag', () => {
     const redirects = compileValidator(buildCatalog().get('redirects')!);
     expect(redirects([{ deleted: 1 }, { deleted: 0 }]).toString()).toBe('{"deleted":1}\n{"deleted":0}\n');

@@ -34,6 +34,10 @@ function language(value: string | undefined): string {
   return `${first.replaceAll('-', '').toLowerCase().slice(0, 4)}0000`.slice(0, 4);
 }
 
+/** The header is `lower` in any case: most names differ in length, and are not lower-cased (a new string). */
+const named = (name: string, lower: string): boolean =>
+  name.length === lower.length && name.toLowerCase() === lower;
+
 /** rawHeaders is Node's flat [name, value, name, value, …] list in arrival order. */
 export function ja4h(method: string, httpVersion: string, rawHeaders: readonly string[]): string {
   const names: string[] = [];
@@ -42,18 +46,17 @@ export function ja4h(method: string, httpVersion: string, rawHeaders: readonly s
   let acceptLanguage: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
-    const lower = name.toLowerCase();
     const value = rawHeaders[i + 1] ?? '';
-    if (lower === 'cookie')
+    if (named(name, 'cookie'))
       cookies.push(
         ...value
           .split(';')
           .map((c) => c.trim())
           .filter((c) => c !== ''),
       );
-    else if (lower === 'referer') referer = true;
+    else if (named(name, 'referer')) referer = true;
     else {
-      if (lower === 'accept-language') acceptLanguage ??= value;
+      if (named(name, 'accept-language')) acceptLanguage ??= value;
       names.push(name);
     }
   }

@@ -63,7 +63,8 @@ const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).include
 
 /** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
 function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
-  const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  const lower = key.toLowerCase();
+  const lk = ALIASES[lower] ?? lower;
   if (MATCH_INPUTS.has(lk)) out.match[lk] = value;
   const pii = PII_HASHES[lk];
   if (pii !== undefined) {
@@ -95,7 +96,21 @@ function contentAsEname(cols: Obj): void {
   }
 }
 
-async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps) {
+interface Ids {
+  readonly eid: string;
+  readonly clientEid: boolean;
+  readonly vid: string;
+  readonly sid: string;
+  readonly newVisitor: boolean;
+  readonly cookies: boolean;
+}
+
+/**
+ * The event's ids. Only a cookieless visitor id on the first request of a day waits (for the day's salt):
+ * otherwise they are returned as they are, not as a promise, so that the event takes no extra turn of the
+ * microtask queue.
+ */
+function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): Ids | Promise<Ids> {
   const clientEid = asUuid(raw.eid);
   const eid = clientEid ?? newId();
   const cookies =
@@ -104,15 +119,15 @@ async function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDe
   const given = asUuid(cols.vid);
   // Without consent a client event never uses the cookie's id: the visitor is the cookieless hash.
   const fromCookieOnly = ctx.kind === 'client' && !cookies && given !== undefined && ctx.cookieVid === given;
-  const vid =
-    given !== undefined && !fromCookieOnly
-      ? given
-      : cookies || ctx.kind === 'server'
-        ? newId()
-        : await cookielessVid(ctx, deps);
-  const newVisitor = vid !== given;
-  const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
-  return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
+  const withVid = (vid: string): Ids => {
+    const newVisitor = vid !== given;
+    const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
+    return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
+  };
+  if (given !== undefined && !fromCookieOnly) return withVid(given);
+  if (cookies || ctx.kind === 'server') return withVid(newId());
+  const vid = cookielessVid(ctx, deps);
+  return typeof vid === 'string' ? withVid(vid) : vid.then(withVid);
 }
 
 function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
@@ -173,7 +188,8 @@ export async function normaliseEvent(
   deps: EventDeps,
 ): Promise<NormalisedEvent> {
   const { cols, params, match, clientTime } = splitFields(raw, deps);
-  const ids = await decideIds(cols, raw, ctx, deps);
+  const decided = decideIds(cols, raw, ctx, deps);
+  const ids = decided instanceof Promise ? await decided : decided;
   contentAsEname(cols);
   fromPageUrl(cols);
   userAgentColumns(cols, ctx, deps);
@@ -181,7 +197,9 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  const geo = needsGeo(cols) ? await geoLookup(ctx, deps) : undefined;
+  // without GeoIP there is no lookup, and nothing to wait for
+  const lookup = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
+  const geo = lookup === undefined ? undefined : await lookup;
   geoFill(cols, geo);
   // ids that are not UUIDs cannot be the row's ids; kept as sent, like any value that fits no column
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;

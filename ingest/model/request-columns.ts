@@ -47,23 +47,37 @@ function memoOf(deps: EventDeps): Memo {
   return memo;
 }
 
-const identity = (ctx: RequestContext) => `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}`;
+/**
+ * What a request's events share, found per context first (every event of a batch shares its request's
+ * context), by identity second. One entry per request, with its identity built once: the server columns
+ * and the cookieless id are both looked up by it.
+ */
+interface Derived {
+  readonly identity: string;
+  server?: ServerColumns;
+  vid?: string;
+}
+const derivedOf = new WeakMap<RequestContext, Derived>();
 
-// Every event of a batch shares its request's context: found per context first, by identity second.
-const serverOf = new WeakMap<RequestContext, ServerColumns>();
-const vidOf = new WeakMap<RequestContext, string>();
+function derived(ctx: RequestContext): Derived {
+  let d = derivedOf.get(ctx);
+  if (d === undefined) {
+    d = { identity: `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}` };
+    derivedOf.set(ctx, d);
+  }
+  return d;
+}
 
 export function serverColumns(ctx: RequestContext, deps: EventDeps): ServerColumns {
-  let columns = serverOf.get(ctx);
-  if (columns !== undefined) return columns;
+  const d = derived(ctx);
+  if (d.server !== undefined) return d.server;
   const memo = memoOf(deps);
-  const key = identity(ctx);
-  columns = memo.server.get(key);
+  let columns = memo.server.get(d.identity);
   if (columns === undefined) {
     columns = computeServerColumns(ctx, deps);
-    memo.server.set(key, columns);
+    memo.server.set(d.identity, columns);
   }
-  serverOf.set(ctx, columns);
+  d.server = columns;
   return columns;
 }
 
@@ -96,15 +110,14 @@ export function cookielessVid(ctx: RequestContext, deps: EventDeps): string | Pr
 }
 
 function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string {
-  let vid = vidOf.get(ctx);
-  if (vid !== undefined) return vid;
-  const key = identity(ctx);
-  vid = memo.vids.get(key);
+  const d = derived(ctx);
+  if (d.vid !== undefined) return d.vid;
+  let vid = memo.vids.get(d.identity);
   if (vid === undefined) {
     vid = uuidFromBytes(deps.hasher.bytes('cookieless', memo.saltHex, ctx.host, ctx.ip, ctx.userAgent));
-    memo.vids.set(key, vid);
+    memo.vids.set(d.identity, vid);
   }
-  vidOf.set(ctx, vid);
+  d.vid = vid;
   return vid;
 }
 
