@@ -5,7 +5,8 @@
 // side runs on the same thread, the same for every build, so differences are the server's.
 //   node bench/pipeline.ts [ROUNDS] [ROOT]   ROOT: another checkout's ingest, for A/B runs in alternation
 // Prints per phase and round the main thread's CPU µs per event (process.threadCpuUsage) and the part of
-// it the garbage collector's pauses took. Nothing is asserted.
+// it the garbage collector's pauses took. GeoIP is off, as in bench/batch.ts. Nothing is asserted.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,10 +19,20 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = 16;
 
 const at = (path: string) => import(join(resolve(root), path));
+
+// The ingest's own Node flags (its young generation's size sets how often the collector runs): the
+// script runs itself again with them, those of the checkout measured.
+const { ingestNodeFlags } = (await at('ingest/node-flags.ts')) as { ingestNodeFlags: string[] };
+if (process.env.BENCH_PIPELINE_CHILD === undefined) {
+  const args = [...ingestNodeFlags, ...process.execArgv, ...process.argv.slice(1)];
+  const env = { ...process.env, BENCH_PIPELINE_CHILD: '1' };
+  process.exit(spawnSync(process.execPath, args, { stdio: 'inherit', env }).status ?? 1);
+}
 const { buildApps } = await at('ingest/app.ts');
 const { createDataPath } = await at('ingest/datapath/index.ts');
 const { parseConfig } = await at('ingest/config.ts');
 const { testDeps } = await at('ingest/testing/deps.ts');
+const { disabledGeoIp } = await at('ingest/geoip/geoip.ts');
 
 const discarding = {
   kind: 'embedded',
@@ -42,7 +53,7 @@ const dataPath = await createDataPath(
   { store: cfg.store, spool: cfg.spool, batching: cfg.batching, retention: cfg.retention },
   { store: discarding, migrate: false },
 );
-const { app, ops } = await buildApps(await testDeps(dataPath, config));
+const { app, ops } = await buildApps(await testDeps(dataPath, config, { geo: disabledGeoIp }));
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as { port: number };
 
