@@ -58,15 +58,20 @@ export function messagingRows(
   };
 }
 
-/** Every raw event normalised; a lone event (most requests) without Promise.all's bookkeeping. */
-async function normaliseAll(
+/** Every raw event normalised; Promise.all only when one of them has to wait (normaliseEvent). */
+function normaliseAll(
   raws: readonly Record<string, unknown>[],
   ctx: RequestContext,
   eventDeps: EventDeps,
-): Promise<NormalisedEvent[]> {
-  const [only] = raws;
-  if (raws.length === 1 && only !== undefined) return [await normaliseEvent(only, ctx, eventDeps)];
-  return Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
+): NormalisedEvent[] | Promise<NormalisedEvent[]> {
+  const events: (NormalisedEvent | Promise<NormalisedEvent>)[] = [];
+  let waiting = false;
+  for (const raw of raws) {
+    const event = normaliseEvent(raw, ctx, eventDeps);
+    waiting ||= event instanceof Promise;
+    events.push(event);
+  }
+  return waiting ? Promise.all(events) : (events as NormalisedEvent[]);
 }
 
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {

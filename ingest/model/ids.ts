@@ -41,7 +41,7 @@ export function newId(): string {
     text[w++] = HEX_CODES[2 * b] as number;
     text[w++] = HEX_CODES[2 * b + 1] as number;
   }
-  return text.latin1Slice(0, 36);
+  return text.toString('latin1', 0, 36);
 }
 
 /** Format 16 bytes as an RFC 9562 version-8 ("custom") UUID. */
