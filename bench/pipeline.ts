@@ -5,9 +5,11 @@
 // side runs on the same thread, the same for every build, so differences are the server's.
 //   node bench/pipeline.ts [ROUNDS] [ROOT]   ROOT: another checkout's ingest, for A/B runs in alternation
 // Prints per phase and round the main thread's CPU µs per event (process.threadCpuUsage) and the part of
-// it the garbage collector's pauses took. GeoIP is off, as in bench/batch.ts. Nothing is asserted.
+// it the garbage collector's pauses took. GeoIP is off, as in bench/batch.ts. BENCH_ALLOCATIONS=1 first
+// prints the bytes allocated per event by function (sampled). Nothing is asserted.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -109,10 +111,41 @@ async function measure(name: string, run: (n: number) => Promise<void>, round: n
   return us;
 }
 
+/** Bytes allocated per event by function (V8's sampling heap profiler, collected objects included). */
+async function allocations(name: string, run: (n: number) => Promise<void>): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await run(REQUESTS / 4);
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  const bytes = new Map<string, number>();
+  const walk = (node: typeof profile.head): void => {
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, '')}:${f.lineNumber + 1}`;
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head);
+  const events = (REQUESTS / 4) * EVENTS;
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  console.log(`${name}: ${Math.round(total / events)} bytes allocated per event; the most by:`);
+  for (const [key, n] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${Math.round(n / events)}  ${key}`);
+}
+
 const results: Record<string, number[]> = { post: [], ws: [] };
 try {
   await posts(REQUESTS / 4); // warm-up: the optimising compiler, the spool's first segments
   await frames(REQUESTS / 4);
+  if (process.env.BENCH_ALLOCATIONS !== undefined) {
+    await allocations('post', posts);
+    await allocations('ws', frames);
+  }
   for (let r = 1; r <= Number(roundsText); r++) {
     results.post?.push(await measure('post', posts, r));
     results.ws?.push(await measure('ws', frames, r));

@@ -65,6 +65,17 @@ describe('compileValidator', () => {
     );
   });
 
+  it('writes rows of any size and script whole, one line each, batch after batch', () => {
+    // lines are assembled in a reused buffer: batches past its size, multi-byte text and a batch after a
+    // larger one must each come out as exactly their own lines
+    const wide = (n: number, text: string) =>
+      Array.from({ length: n }, (_, i) => ({ ename: `e${i}`, url: text.repeat(3000 + i) }));
+    for (const rows of [wide(100, 'ü€😀'), wide(2, 'a'), wide(40, '\u{10FFFF}x'), [{ url: '' }]]) {
+      const expected = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+      expect(events(rows).equals(Buffer.from(expected))).toBe(true);
+    }
+  });
+
   it('writes integers with their exact digits: the engine refuses exponent form and "-0" in integer columns', () => {
     const line = (row: Record<string, unknown>) => events([row]).toString().trim();
     expect(line({ cflags: 2 ** 62 })).toBe('{"cflags":4611686018427387904}');

@@ -121,9 +121,9 @@ function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): voi
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
   const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
-  const keys = Object.keys(raw);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
+  // for-in reads the keys from the object's shape, without an array per event: raw events are plain
+  // objects (parsed or spread), whose prototype has nothing enumerable, so these are Object.keys in order
+  for (const key in raw) {
     const value = raw[key];
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }

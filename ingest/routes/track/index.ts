@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
-import { bodyEvents, requestInput } from '../../model/collect.ts';
+import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import type { NormalisedEvent } from '../../model/normalise.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
@@ -35,10 +35,7 @@ export async function handleTrack(
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
-    tracking.bindSite(
-      bodies.map((b) => ({ ...base, ...b })),
-      siteRequest(req),
-    ),
+    tracking.bindSite(overBase(base, bodies), siteRequest(req)),
     requestContext(req, ctx.kind, ctx.now),
   );
 }
