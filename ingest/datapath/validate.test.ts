@@ -12,6 +12,13 @@ describe('compileCheck', () => {
     ['UUID', 'not-a-uuid', false],
     // the check remembers the last UUID it accepted, and began with the empty string as if accepted
     ['UUID', '', false],
+    ['UUID', '018F0000-ABCD-7000-8000-00000000000F', true],
+    ['UUID', '018f0000-0000-7000-8000-00000000000g', false],
+    ['UUID', '018f0000-0000-7000-8000-0000000000001', false],
+    ['UUID', '018f00000-000-7000-8000-000000000001', false],
+    ['UUID', '018f0000-0000-7000-8000-00000000000-', false],
+    // a character beyond ASCII whose low byte is a hex digit
+    ['UUID', '018f0000-0000-7000-8000-00000000000\u0161', false],
     ['Int32', 2 ** 31, false],
     ['Int32', -(2 ** 31), true],
     ['UInt8', -1, false],

@@ -79,8 +79,12 @@ const SCALARS: Record<string, Check> = {
   JSON: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'expected an object'),
 };
 
-const HEX = new Uint8Array(128);
-for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+/** What each ASCII character is to a UUID's text: 1 a hex digit (either case), 2 the dash, 0 neither. */
+const UUID_CLASS = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') UUID_CLASS[c.charCodeAt(0)] = 1;
+UUID_CLASS[0x2d] = 2;
+/** What each place of 8-4-4-4-12 holds. */
+const UUID_PLACES = Uint8Array.from({ length: 36 }, (_, i) => ([8, 13, 18, 23].includes(i) ? 2 : 1));
 
 /**
  * One UUID column's check. It remembers the last value it accepted: the events of one request share
@@ -101,9 +105,7 @@ function isUuidText(v: string): boolean {
   if (v.length !== 36) return false;
   for (let i = 0; i < 36; i++) {
     const c = v.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false;
-    } else if (c >= 128 || HEX[c] !== 1) return false;
+    if (c >= 128 || UUID_CLASS[c] !== UUID_PLACES[i]) return false;
   }
   return true;
 }
