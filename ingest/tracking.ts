@@ -5,7 +5,7 @@ import type { Row } from '../store/index.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { matchCapture } from './destinations/index.ts';
-import { EidWindow } from './model/eid-window.ts';
+import { type Admission, EidWindow } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
 import { createSiteBinder, type SiteBinder } from './model/site-keys.ts';
@@ -13,12 +13,25 @@ import type { EventDeps, RequestContext } from './model/types.ts';
 import { createUserAgentParser } from './model/user-agent.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
+/** What a route learns of a stored event: its ids and what its cookie may say; not its row. */
+export type TrackedEvent = Omit<NormalisedEvent, 'row'>;
+
+/** The event without its row, which is then free once validated (see `track`). */
+function tracked({ row: _row, ...event }: NormalisedEvent): TrackedEvent {
+  return event;
+}
+
+async function answered<T>(done: Promise<void>, answer: T): Promise<T> {
+  await done;
+  return answer;
+}
+
 export interface Tracking {
   readonly eventDeps: EventDeps;
   /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
   readonly bindSite: SiteBinder;
   /** Normalise and store events (one request); resolves once every row is durable. */
-  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
+  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<TrackedEvent[]>;
   /** Durable append of rows for any table, counted and published. */
   append(table: string, rows: readonly Row[]): Promise<void>;
 }
@@ -96,19 +109,35 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
   const countRows = metrics.rows.by('table');
-  const append = async (table: string, rows: readonly Row[]) => {
-    if (rows.length === 0) return;
-    await dataPath.append(table, rows);
-    countRows(table, rows.length);
-    deps.publisher?.publish(table, rows);
+  // Appends validate and serialise their rows before they return, and nothing here holds the rows while
+  // the write waits for the disk (only a publisher, which sends them once durable): under batches the
+  // rows were most of what a waiting request held, and every young-generation collection meanwhile
+  // copied them. So the steps that wait are separate functions that never see a row.
+  const append = (table: string, rows: readonly Row[]): Promise<void> => {
+    if (rows.length === 0) return Promise.resolve();
+    const written = dataPath.append(table, rows);
+    return counted(table, rows.length, written, deps.publisher === undefined ? undefined : rows);
   };
-  const store = async (events: readonly NormalisedEvent[]) => {
-    await append(
+  const counted = async (
+    table: string,
+    count: number,
+    written: Promise<void>,
+    published?: readonly Row[],
+  ) => {
+    await written;
+    countRows(table, count);
+    if (published !== undefined) deps.publisher?.publish(table, published);
+  };
+  /** The events' rows appended now; their messaging rows (events with a thread) once those are durable. */
+  const store = (events: readonly NormalisedEvent[]): Promise<void> => {
+    const written = append(
       'events',
       events.map((e) => e.row),
     );
     const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-    if (messaging.length === 0) return;
+    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
+  };
+  const appendMessaging = async (messaging: Record<'mthreads' | 'mstore' | 'mtriage', Row>[]) => {
     await Promise.all(
       (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
         append(
@@ -118,21 +147,38 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
       ),
     );
   };
+  const admitted = (admission: Admission<NormalisedEvent>): Promise<void> => {
+    const { settle } = admission;
+    let stored: Promise<void>;
+    try {
+      stored = store(admission.fresh);
+    } catch (err) {
+      settle(false);
+      return Promise.reject(err);
+    }
+    return stored.then(
+      () => settle(true),
+      (err: unknown) => {
+        settle(false);
+        throw err;
+      },
+    );
+  };
+  // The answer keeps the events' ids, not their rows.
+  const storeAll = (events: NormalisedEvent[]): Promise<TrackedEvent[]> =>
+    window.admit(events).then((admission) => answered(admitted(admission), events.map(tracked)));
   return {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
     append,
-    async track(raws, ctx) {
-      const events = await normaliseAll(raws, ctx, eventDeps);
-      const admission = await window.admit(events);
+    track(raws, ctx) {
+      let events: NormalisedEvent[] | Promise<NormalisedEvent[]>;
       try {
-        await store(admission.fresh);
-        admission.settle(true);
+        events = normaliseAll(raws, ctx, eventDeps);
       } catch (err) {
-        admission.settle(false);
-        throw err;
+        return Promise.reject(err);
       }
-      return events;
+      return events instanceof Promise ? events.then(storeAll) : storeAll(events);
     },
   };
 }

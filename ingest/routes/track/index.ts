@@ -5,9 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
-import type { NormalisedEvent } from '../../model/normalise.ts';
+
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
-import type { Tracking } from '../../tracking.ts';
+import type { TrackedEvent, Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
 
@@ -29,7 +29,7 @@ export async function handleTrack(
   input: TrackInput,
   tracking: Tracking,
   ctx: { kind: Kind; now: number },
-): Promise<NormalisedEvent[]> {
+): Promise<TrackedEvent[]> {
   const base = requestInput(req, input.rest);
   const bodies = bodyEvents(input.body);
   if (bodies === undefined)
@@ -40,12 +40,12 @@ export async function handleTrack(
   );
 }
 
-type Respond = (reply: FastifyReply, events: NormalisedEvent[], batch: boolean) => FastifyReply;
+type Respond = (reply: FastifyReply, events: TrackedEvent[], batch: boolean) => FastifyReply;
 
 export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   const schema = { params: TrackParams, body: trackBody(deps.config.server.maxBatchEvents) };
-  const cookieFor = (reply: FastifyReply, events: NormalisedEvent[]) => {
+  const cookieFor = (reply: FastifyReply, events: TrackedEvent[]) => {
     const first = events[0];
     if (first !== undefined) setVisitorCookie(reply, deps.config, first);
   };
