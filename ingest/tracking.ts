@@ -17,8 +17,10 @@ import type { Metrics } from './plugins/metrics.ts';
 export type TrackedEvent = Omit<NormalisedEvent, 'row'>;
 
 /** The event without its row, which is then free once validated (see `track`). */
-function tracked({ row: _row, ...event }: NormalisedEvent): TrackedEvent {
-  return event;
+function tracked(e: NormalisedEvent): TrackedEvent {
+  const { eid, clientEid, vid, sid, newVisitor, cookies, token } = e;
+  const event = { eid, clientEid, vid, sid, newVisitor, cookies };
+  return token === undefined ? event : { ...event, token };
 }
 
 async function answered<T>(done: Promise<void>, answer: T): Promise<T> {
