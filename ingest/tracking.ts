@@ -89,6 +89,75 @@ function normaliseAll(
   return waiting ? Promise.all(events) : (events as NormalisedEvent[]);
 }
 
+/** The durable appends of tracking: counted per table, published once durable when there is a publisher. */
+function createWriter(
+  dataPath: DataPath,
+  countRows: (table: string, rows: number) => void,
+  publisher: AppDeps['publisher'],
+) {
+  // Appends validate and serialise their rows before they return, and nothing here holds the rows while
+  // the write waits for the disk (only a publisher, which sends them once durable): under batches the
+  // rows were most of what a waiting request held, and every young-generation collection meanwhile
+  // copied them. So the steps that wait are separate functions that never see a row.
+  const append = (table: string, rows: readonly Row[]): Promise<void> => {
+    if (rows.length === 0) return Promise.resolve();
+    const written = dataPath.append(table, rows);
+    return counted(table, rows.length, written, publisher === undefined ? undefined : rows);
+  };
+  const counted = async (
+    table: string,
+    count: number,
+    written: Promise<void>,
+    published?: readonly Row[],
+  ) => {
+    await written;
+    countRows(table, count);
+    if (published !== undefined) publisher?.publish(table, published);
+  };
+  const appendMessaging = async (messaging: Record<'mthreads' | 'mstore' | 'mtriage', Row>[]) => {
+    await Promise.all(
+      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+        append(
+          t,
+          messaging.map((m) => m[t]),
+        ),
+      ),
+    );
+  };
+  /** The events' rows appended now; their messaging rows (events with a thread) once those are durable. */
+  const store = (events: readonly NormalisedEvent[]): Promise<void> => {
+    const written = append(
+      'events',
+      events.map((e) => e.row),
+    );
+    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
+  };
+  return { append, store };
+}
+
+/** Stores what the eid window admitted and tells the window whether it is stored. */
+function admitted(
+  admission: Admission<NormalisedEvent>,
+  store: (events: readonly NormalisedEvent[]) => Promise<void>,
+): Promise<void> {
+  const { settle } = admission;
+  let stored: Promise<void>;
+  try {
+    stored = store(admission.fresh);
+  } catch (err) {
+    settle(false);
+    return Promise.reject(err);
+  }
+  return stored.then(
+    () => settle(true),
+    (err: unknown) => {
+      settle(false);
+      throw err;
+    },
+  );
+}
+
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const dataPath: DataPath = deps.dataPath;
   const { config } = deps;
@@ -110,65 +179,10 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   window
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
-  const countRows = metrics.rows.by('table');
-  // Appends validate and serialise their rows before they return, and nothing here holds the rows while
-  // the write waits for the disk (only a publisher, which sends them once durable): under batches the
-  // rows were most of what a waiting request held, and every young-generation collection meanwhile
-  // copied them. So the steps that wait are separate functions that never see a row.
-  const append = (table: string, rows: readonly Row[]): Promise<void> => {
-    if (rows.length === 0) return Promise.resolve();
-    const written = dataPath.append(table, rows);
-    return counted(table, rows.length, written, deps.publisher === undefined ? undefined : rows);
-  };
-  const counted = async (
-    table: string,
-    count: number,
-    written: Promise<void>,
-    published?: readonly Row[],
-  ) => {
-    await written;
-    countRows(table, count);
-    if (published !== undefined) deps.publisher?.publish(table, published);
-  };
-  /** The events' rows appended now; their messaging rows (events with a thread) once those are durable. */
-  const store = (events: readonly NormalisedEvent[]): Promise<void> => {
-    const written = append(
-      'events',
-      events.map((e) => e.row),
-    );
-    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
-  };
-  const appendMessaging = async (messaging: Record<'mthreads' | 'mstore' | 'mtriage', Row>[]) => {
-    await Promise.all(
-      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
-        append(
-          t,
-          messaging.map((m) => m[t]),
-        ),
-      ),
-    );
-  };
-  const admitted = (admission: Admission<NormalisedEvent>): Promise<void> => {
-    const { settle } = admission;
-    let stored: Promise<void>;
-    try {
-      stored = store(admission.fresh);
-    } catch (err) {
-      settle(false);
-      return Promise.reject(err);
-    }
-    return stored.then(
-      () => settle(true),
-      (err: unknown) => {
-        settle(false);
-        throw err;
-      },
-    );
-  };
+  const { append, store } = createWriter(dataPath, metrics.rows.by('table'), deps.publisher);
   // The answer keeps the events' ids, not their rows.
   const storeAll = (events: NormalisedEvent[]): Promise<TrackedEvent[]> =>
-    window.admit(events).then((admission) => answered(admitted(admission), events.map(tracked)));
+    window.admit(events).then((admission) => answered(admitted(admission, store), events.map(tracked)));
   return {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
