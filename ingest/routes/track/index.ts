@@ -5,7 +5,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
-
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { TrackedEvent, Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
