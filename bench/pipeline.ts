@@ -1,11 +1,12 @@
 // The main thread's CPU per event of the 100-event paths, in one process: the app (Fastify, the body
 // parser, the route schema, normalisation, validation) and the real data path with its disk spool, over a
 // store that takes every insert and keeps nothing (so no engine shares the thread's core and no insert
-// lands in a round). Requests go through inject() and WebSocket frames through injectWS(): the client's
-// side runs on the same thread, the same for every build, so differences are the server's.
+// lands in a round). Requests go through inject(), WebSocket frames over loopback (inject's upgrades carry
+// no raw headers): the client's side runs on the same thread, the same for every build, so differences
+// are the server's.
 //   node bench/pipeline.ts [ROUNDS] [ROOT]   ROOT: another checkout's ingest, for A/B runs in alternation
-// Prints per phase and round the main thread's CPU µs per event (process.threadCpuUsage) and the part of
-// it the garbage collector's pauses took. GeoIP is off, as in bench/batch.ts. BENCH_ALLOCATIONS=1 first
+// Prints per phase and round the main thread's CPU µs per event (process.threadCpuUsage) and the
+// garbage collector's pauses per event (wall time, so it grows with the machine's load). GeoIP is off, as in bench/batch.ts. BENCH_ALLOCATIONS=1 first
 // prints the bytes allocated per event by function (sampled). Nothing is asserted.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,7 +106,7 @@ async function measure(name: string, run: (n: number) => Promise<void>, round: n
   const events = REQUESTS * EVENTS;
   const us = (cpu.user + cpu.system) / events;
   console.log(
-    `round ${round} ${name}: ${us.toFixed(2)} µs main-thread CPU/event (GC pauses ${((gcMs - gc0) * 1000) / events > 0 ? (((gcMs - gc0) * 1000) / events).toFixed(2) : '0'}), ` +
+    `round ${round} ${name}: ${us.toFixed(2)} µs main-thread CPU/event (GC pauses ${(((gcMs - gc0) * 1000) / events).toFixed(2)} µs), ` +
       `${Math.round(events / ((performance.now() - t0) / 1000))} events/s, load ${loadavg()[0]?.toFixed(2)}`,
   );
   return us;
