@@ -5,7 +5,7 @@ import type { Row } from '../store/index.ts';
 import type { DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { matchCapture } from './destinations/index.ts';
-import { EidWindow } from './model/eid-window.ts';
+import { type Admission, EidWindow } from './model/eid-window.ts';
 import { newId } from './model/ids.ts';
 import { type NormalisedEvent, normaliseEvent } from './model/normalise.ts';
 import { createSiteBinder, type SiteBinder } from './model/site-keys.ts';
@@ -13,12 +13,27 @@ import type { EventDeps, RequestContext } from './model/types.ts';
 import { createUserAgentParser } from './model/user-agent.ts';
 import type { Metrics } from './plugins/metrics.ts';
 
+/** What a route learns of a stored event: its ids and what its cookie may say; not its row. */
+export type TrackedEvent = Omit<NormalisedEvent, 'row'>;
+
+/** The event without its row, which is then free once validated (see `track`). */
+function tracked(e: NormalisedEvent): TrackedEvent {
+  const { eid, clientEid, vid, sid, newVisitor, cookies, token } = e;
+  const event = { eid, clientEid, vid, sid, newVisitor, cookies };
+  return token === undefined ? event : { ...event, token };
+}
+
+async function answered<T>(done: Promise<void>, answer: T): Promise<T> {
+  await done;
+  return answer;
+}
+
 export interface Tracking {
   readonly eventDeps: EventDeps;
   /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
   readonly bindSite: SiteBinder;
   /** Normalise and store events (one request); resolves once every row is durable. */
-  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<NormalisedEvent[]>;
+  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<TrackedEvent[]>;
   /** Durable append of rows for any table, counted and published. */
   append(table: string, rows: readonly Row[]): Promise<void>;
 }
@@ -58,17 +73,90 @@ export function messagingRows(
   };
 }
 
-/** Every raw event of a batch normalised. */
+/** Every raw event normalised; Promise.all only when one of them has to wait (normaliseEvent). */
 function normaliseAll(
   raws: readonly Record<string, unknown>[],
   ctx: RequestContext,
   eventDeps: EventDeps,
-): Promise<NormalisedEvent[]> {
-  return Promise.all(raws.map((raw) => normaliseEvent(raw, ctx, eventDeps)));
+): NormalisedEvent[] | Promise<NormalisedEvent[]> {
+  const events: (NormalisedEvent | Promise<NormalisedEvent>)[] = [];
+  let waiting = false;
+  for (const raw of raws) {
+    const event = normaliseEvent(raw, ctx, eventDeps);
+    waiting ||= event instanceof Promise;
+    events.push(event);
+  }
+  return waiting ? Promise.all(events) : (events as NormalisedEvent[]);
 }
 
-/** An event in a thread has messaging rows (`messagingRows`). */
-const inThread = (e: NormalisedEvent): boolean => typeof e.row.tid === 'string';
+/** The durable appends of tracking: counted per table, published once durable when there is a publisher. */
+function createWriter(
+  dataPath: DataPath,
+  countRows: (table: string, rows: number) => void,
+  publisher: AppDeps['publisher'],
+) {
+  // Appends validate and serialise their rows before they return, and nothing here holds the rows while
+  // the write waits for the disk (only a publisher, which sends them once durable): under batches the
+  // rows were most of what a waiting request held, and every young-generation collection meanwhile
+  // copied them. So the steps that wait are separate functions that never see a row.
+  const append = (table: string, rows: readonly Row[]): Promise<void> => {
+    if (rows.length === 0) return Promise.resolve();
+    const written = dataPath.append(table, rows);
+    return counted(table, rows.length, written, publisher === undefined ? undefined : rows);
+  };
+  const counted = async (
+    table: string,
+    count: number,
+    written: Promise<void>,
+    published?: readonly Row[],
+  ) => {
+    await written;
+    countRows(table, count);
+    if (published !== undefined) publisher?.publish(table, published);
+  };
+  const appendMessaging = async (messaging: Record<'mthreads' | 'mstore' | 'mtriage', Row>[]) => {
+    await Promise.all(
+      (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
+        append(
+          t,
+          messaging.map((m) => m[t]),
+        ),
+      ),
+    );
+  };
+  /** The events' rows appended now; their messaging rows (events with a thread) once those are durable. */
+  const store = (events: readonly NormalisedEvent[]): Promise<void> => {
+    const written = append(
+      'events',
+      events.map((e) => e.row),
+    );
+    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
+    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
+  };
+  return { append, store };
+}
+
+/** Stores what the eid window admitted and tells the window whether it is stored. */
+function admitted(
+  admission: Admission<NormalisedEvent>,
+  store: (events: readonly NormalisedEvent[]) => Promise<void>,
+): Promise<void> {
+  const { settle } = admission;
+  let stored: Promise<void>;
+  try {
+    stored = store(admission.fresh);
+  } catch (err) {
+    settle(false);
+    return Promise.reject(err);
+  }
+  return stored.then(
+    () => settle(true),
+    (err: unknown) => {
+      settle(false);
+      throw err;
+    },
+  );
+}
 
 export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const dataPath: DataPath = deps.dataPath;
@@ -91,54 +179,26 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   window
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
-  const countRows = metrics.rows.by('table');
-  const append = async (table: string, rows: readonly Row[]) => {
-    if (rows.length === 0) return;
-    await dataPath.append(table, rows);
-    countRows(table, rows.length);
-    deps.publisher?.publish(table, rows);
-  };
-  // The events' rows first, then (once they are durable) the messaging rows of the events in a thread;
-  // without a thread no further turn of the microtask queue.
-  const store = (events: readonly NormalisedEvent[]): Promise<unknown> => {
-    const stored = append(
-      'events',
-      events.map((e) => e.row),
-    );
-    if (!events.some(inThread)) return stored;
-    return stored.then(() => {
-      const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-      return Promise.all(
-        (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
-          append(
-            t,
-            messaging.map((m) => m[t]),
-          ),
-        ),
-      );
-    });
+  const { append, store } = createWriter(dataPath, metrics.rows.by('table'), deps.publisher);
+  // The answer keeps the events' ids, not their rows.
+  const storeAll = (events: NormalisedEvent[]): Promise<TrackedEvent[]> => {
+    const stored = (admission: Admission<NormalisedEvent>) =>
+      answered(admitted(admission, store), events.map(tracked));
+    const admission = window.admit(events);
+    return admission instanceof Promise ? admission.then(stored) : stored(admission);
   };
   return {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
     append,
-    async track(raws, ctx) {
-      // a lone event (most requests) without Promise.all's bookkeeping
-      const [only] = raws;
-      const events =
-        raws.length === 1 && only !== undefined
-          ? [await normaliseEvent(only, ctx, eventDeps)]
-          : await normaliseAll(raws, ctx, eventDeps);
-      const admitted = window.admit(events);
-      const admission = admitted instanceof Promise ? await admitted : admitted;
+    track(raws, ctx) {
+      let events: NormalisedEvent[] | Promise<NormalisedEvent[]>;
       try {
-        await store(admission.fresh);
-        admission.settle(true);
+        events = normaliseAll(raws, ctx, eventDeps);
       } catch (err) {
-        admission.settle(false);
-        throw err;
+        return Promise.reject(err);
       }
-      return events;
+      return events instanceof Promise ? events.then(storeAll) : storeAll(events);
     },
   };
 }

@@ -168,20 +168,38 @@ class Pipeline implements DataPath {
     return this.#deps.spool;
   }
 
-  async append(table: string, rows: readonly Row[]): Promise<void> {
+  /**
+   * Validates and serialises the rows before it returns; the write that follows never sees them, so a
+   * caller that lets go of its rows does not keep them alive while the disk syncs.
+   */
+  append(table: string, rows: readonly Row[]): Promise<void> {
+    let lines: Buffer;
     try {
       if (this.#draining) throw new IngestError('NOT_READY');
-      const lines = this.#validate(table, rows);
-      if (rows.length === 0) return;
+      lines = this.#validate(table, rows);
+    } catch (err) {
+      return Promise.reject(this.#refused(err));
+    }
+    if (rows.length === 0) return Promise.resolve();
+    return this.#write(table, lines, rows.length);
+  }
+
+  async #write(table: string, lines: Buffer, count: number): Promise<void> {
+    try {
       const queue = this.#openQueues.get(table) ?? (await this.queue(table));
       const log = this.#deps.spool.peek(table) ?? (await this.#deps.spool.log(table));
-      await log.append(lines, rows.length);
-      this.#countAppended(table, rows.length);
-      queue.notify(rows.length);
+      await log.append(lines, count);
+      this.#countAppended(table, count);
+      queue.notify(count);
     } catch (err) {
-      this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
-      throw err;
+      throw this.#refused(err);
     }
+  }
+
+  /** Counts a refused append by its code. */
+  #refused(err: unknown): unknown {
+    this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
+    return err;
   }
 
   status(): DataPathStatus {

@@ -12,6 +12,13 @@ describe('compileCheck', () => {
     ['UUID', 'not-a-uuid', false],
     // the check remembers the last UUID it accepted, and began with the empty string as if accepted
     ['UUID', '', false],
+    ['UUID', '018F0000-ABCD-7000-8000-00000000000F', true],
+    ['UUID', '018f0000-0000-7000-8000-00000000000g', false],
+    ['UUID', '018f0000-0000-7000-8000-0000000000001', false],
+    ['UUID', '018f00000-000-7000-8000-000000000001', false],
+    ['UUID', '018f0000-0000-7000-8000-00000000000-', false],
+    // a character beyond ASCII whose low byte is a hex digit
+    ['UUID', '018f0000-0000-7000-8000-00000000000\u0161', false],
     ['Int32', 2 ** 31, false],
     ['Int32', -(2 ** 31), true],
     ['UInt8', -1, false],
@@ -63,6 +70,17 @@ describe('compileValidator', () => {
     expect(lines.toString()).toBe(
       '{"eid":"018f0000-0000-7000-8000-000000000001","ename":"view"}\n{"url":"/a"}\n',
     );
+  });
+
+  it('writes rows of any size and script whole, one line each, batch after batch', () => {
+    // lines are assembled in a reused buffer: batches past its size, multi-byte text and a batch after a
+    // larger one must each come out as exactly their own lines
+    const wide = (n: number, text: string) =>
+      Array.from({ length: n }, (_, i) => ({ ename: `e${i}`, url: text.repeat(3000 + i) }));
+    for (const rows of [wide(100, 'ü€😀'), wide(2, 'a'), wide(40, '\u{10FFFF}x'), [{ url: '' }]]) {
+      const expected = rows.map((row) => `${JSON.stringify(row)}\n`).join('');
+      expect(events(rows).equals(Buffer.from(expected))).toBe(true);
+    }
   });
 
   it('writes integers with their exact digits: the engine refuses exponent form and "-0" in integer columns', () => {

@@ -82,3 +82,12 @@ export function bodyEvents(body: unknown): Raw[] | undefined {
   if (Array.isArray(body) && body.every(isObj)) return body;
   return undefined;
 }
+
+/**
+ * Each body event over the request's own input (the event's keys win). Without any request input (most
+ * server and WebSocket requests) the events are taken as they are: a copy of each would change nothing.
+ */
+export function overBase(base: Raw, events: Raw[]): Raw[] {
+  for (const _ in base) return events.map((e) => ({ ...base, ...e }));
+  return events;
+}

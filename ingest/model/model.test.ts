@@ -194,6 +194,22 @@ describe('normaliseEvent', () => {
     expect(e.row.hhash).toBe('');
   });
 
+  it("writes the row's keys in one order: the event's columns as given, the request's, the ids, the times, params", async () => {
+    const sid = '22222222-2222-4333-8444-555555555555';
+    const e = await normaliseEvent(
+      { sid, ename: 'view', vid: VID, plan: 'pro', cflags: CONSENT },
+      ctx(),
+      deps(),
+    );
+    // a vid or sid the event gives keeps the place it had among the event's columns
+    expect(Object.keys(e.row)).toEqual([
+      ...['sid', 'ename', 'vid', 'cflags', 'bot', 'browser', 'browser_version', 'culture', 'country'],
+      ...['hhash', 'ip', 'iphash', 'bhash', 'ja4h', 'eid', 'client_eid'],
+      ...['created_at', 'received_at', 'params'],
+    ]);
+    expect([e.row.vid, e.row.sid]).toEqual([VID, sid]);
+  });
+
   it('server events carry no browser data', async () => {
     const e = await normaliseEvent({}, ctx({ kind: 'server' }), deps());
     expect(e.row.browser).toBeUndefined();

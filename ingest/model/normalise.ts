@@ -11,6 +11,7 @@ import {
   ALIASES,
   CLIENT_TIME_KEYS,
   EVENT_FIELDS,
+  type FieldKind,
   FROM_PAGE_URL,
   MATCH_INPUTS,
   NEVER_IN_PARAMS,
@@ -61,28 +62,69 @@ interface Split {
 
 const isTimeKey = (k: string) => (CLIENT_TIME_KEYS as readonly string[]).includes(k);
 
+/** Where an input key goes, which depends on the key alone. */
+interface KeyRoute {
+  /** The key lower-cased, through its alias. */
+  readonly lk: string;
+  readonly match: boolean;
+  readonly pii: string | undefined;
+  readonly time: boolean;
+  readonly kind: FieldKind | undefined;
+  /** Kept in params when it fits no column. */
+  readonly params: boolean;
+}
+
+function keyRoute(key: string): KeyRoute {
+  const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  const time = isTimeKey(lk);
+  return {
+    lk,
+    match: MATCH_INPUTS.has(lk),
+    pii: PII_HASHES[lk],
+    time,
+    kind: EVENT_FIELDS[lk],
+    params: !NEVER_IN_PARAMS.has(lk) || time,
+  };
+}
+
+// The events of a batch repeat their keys, and each key's route took several lookups and a lower-casing
+// per event. Keys come from clients, so the memo is bounded: when full it starts again empty.
+const ROUTES_MAX = 1024;
+const routes = new Map<string, KeyRoute>();
+
+function routeOf(key: string): KeyRoute {
+  let route = routes.get(key);
+  if (route === undefined) {
+    if (routes.size >= ROUTES_MAX) routes.clear();
+    route = keyRoute(key);
+    routes.set(key, route);
+  }
+  return route;
+}
+
 /** Route one input key: hashed PII, a typed column, or params (lossless, original key and value). */
 function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): void {
-  const lower = key.toLowerCase();
-  const lk = ALIASES[lower] ?? lower;
-  if (MATCH_INPUTS.has(lk)) out.match[lk] = value;
-  const pii = PII_HASHES[lk];
+  const route = routeOf(key);
+  const { lk, pii, kind } = route;
+  if (route.match) out.match[lk] = value;
   if (pii !== undefined) {
     if (typeof value === 'string' && value.trim() !== '')
       out.params[pii] = deps.hasher.hash(lk, normalisePii(value));
     return;
   }
-  if (isTimeKey(lk)) out.clientTime ??= parseClientTime(value);
-  const kind = EVENT_FIELDS[lk];
+  if (route.time) out.clientTime ??= parseClientTime(value);
   const coerced = kind === undefined ? undefined : coerce(kind, value);
   if (coerced !== undefined && !(lk in out.cols)) out.cols[lk] = coerced;
-  else if (!NEVER_IN_PARAMS.has(lk) || isTimeKey(lk)) out.params[key] = value;
+  else if (route.params) out.params[key] = value;
 }
 
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
   const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
-  for (const [key, value] of Object.entries(raw)) {
+  // for-in reads the keys from the object's shape, without an array per event: raw events are plain
+  // objects (parsed or spread), whose prototype has nothing enumerable, so these are Object.keys in order
+  for (const key in raw) {
+    const value = raw[key];
     if (value !== undefined && value !== null && key !== 'params') routeKey(out, key, value, deps);
   }
   return out;
@@ -105,11 +147,7 @@ interface Ids {
   readonly cookies: boolean;
 }
 
-/**
- * The event's ids. Only a cookieless visitor id on the first request of a day waits (for the day's salt):
- * otherwise they are returned as they are, not as a promise, so that the event takes no extra turn of the
- * microtask queue.
- */
+/** The event's ids; a promise only while a cookieless id waits for the day's salt. */
 function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): Ids | Promise<Ids> {
   const clientEid = asUuid(raw.eid);
   const eid = clientEid ?? newId();
@@ -182,14 +220,30 @@ function needsGeo(cols: Obj): boolean {
   return cols.country === undefined || cols.region === undefined || cols.city === undefined;
 }
 
-export async function normaliseEvent(
+/**
+ * One raw event as its `events` row. Synchronous unless it must wait (the day's salt of a cookieless id,
+ * a GeoIP lookup): a batch's events then take no promise and no turn of the microtask queue each.
+ */
+export function normaliseEvent(
   raw: Obj,
   ctx: RequestContext,
   deps: EventDeps,
-): Promise<NormalisedEvent> {
-  const { cols, params, match, clientTime } = splitFields(raw, deps);
-  const decided = decideIds(cols, raw, ctx, deps);
-  const ids = decided instanceof Promise ? await decided : decided;
+): NormalisedEvent | Promise<NormalisedEvent> {
+  const split = splitFields(raw, deps);
+  const ids = decideIds(split.cols, raw, ctx, deps);
+  return ids instanceof Promise
+    ? ids.then((known) => withIds(raw, split, known, ctx, deps))
+    : withIds(raw, split, ids, ctx, deps);
+}
+
+function withIds(
+  raw: Obj,
+  split: Split,
+  ids: Ids,
+  ctx: RequestContext,
+  deps: EventDeps,
+): NormalisedEvent | Promise<NormalisedEvent> {
+  const { cols } = split;
   contentAsEname(cols);
   fromPageUrl(cols);
   userAgentColumns(cols, ctx, deps);
@@ -197,28 +251,53 @@ export async function normaliseEvent(
   if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  // without GeoIP there is no lookup, and nothing to wait for
-  const lookup = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
-  const geo = lookup === undefined ? undefined : await lookup;
+  const geo = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
+  return geo === undefined
+    ? finish(raw, split, ids, ctx, deps, undefined)
+    : geo.then((found) => finish(raw, split, ids, ctx, deps, found));
+}
+
+function finish(
+  raw: Obj,
+  { cols, params, match, clientTime }: Split,
+  ids: Ids,
+  ctx: RequestContext,
+  deps: EventDeps,
+  geo: GeoInfo | undefined,
+): NormalisedEvent {
   geoFill(cols, geo);
   // ids that are not UUIDs cannot be the row's ids; kept as sent, like any value that fits no column
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
   if (raw.eid !== undefined && raw.eid !== null && !ids.clientEid) params.eid = raw.eid;
   const adMatch = deps.matchCapture?.(cols.cflags, { ...match, userAgent: ctx.userAgent });
   const created = withinSkew(clientTime, ctx.now, deps.clockSkewMs) ?? ctx.now;
-  const row: Row = {
-    ...cols,
-    ...serverColumns(ctx, deps),
-    ja4h: ctx.ja4h,
-    eid: ids.eid,
-    client_eid: ids.clientEid,
-    vid: ids.vid,
-    sid: ids.sid,
-    created_at: chTime(created),
-    received_at: chTime(ctx.now),
-    params,
-    ...(adMatch === undefined ? {} : { ad_match: adMatch }),
-  };
+  const row = rowOf(cols, ctx, deps, ids);
+  row.created_at = chTime(created);
+  row.received_at = chTime(ctx.now);
+  row.params = params;
+  if (adMatch !== undefined) row.ad_match = adMatch;
   const token = ids.cookies && ids.newVisitor ? visitorToken(deps.hasher, ids.vid) : undefined;
-  return { row, ...ids, ...(token === undefined ? {} : { token }) };
+  const { eid, clientEid, vid, sid, newVisitor, cookies } = ids;
+  const event = { row, eid, clientEid, vid, sid, newVisitor, cookies };
+  return token === undefined ? event : { ...event, token };
+}
+
+/**
+ * The columns become the row itself, the request's and the ids after them: the keys and their order are
+ * those of a copy ({...cols, hhash, …}; a column the ids replace, vid or sid, keeps its place), without
+ * copying every column of every event.
+ */
+function rowOf(cols: Obj, ctx: RequestContext, deps: EventDeps, ids: Ids): Row {
+  const server = serverColumns(ctx, deps);
+  const row: Row = cols;
+  row.hhash = server.hhash;
+  row.ip = server.ip;
+  row.iphash = server.iphash;
+  if (server.bhash !== undefined) row.bhash = server.bhash;
+  row.ja4h = ctx.ja4h;
+  row.eid = ids.eid;
+  row.client_eid = ids.clientEid;
+  row.vid = ids.vid;
+  row.sid = ids.sid;
+  return row;
 }

@@ -4,10 +4,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
-import { bodyEvents, requestInput } from '../../model/collect.ts';
-import type { NormalisedEvent } from '../../model/normalise.ts';
+import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
-import type { Tracking } from '../../tracking.ts';
+import type { TrackedEvent, Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
 
@@ -29,26 +28,23 @@ export async function handleTrack(
   input: TrackInput,
   tracking: Tracking,
   ctx: { kind: Kind; now: number },
-): Promise<NormalisedEvent[]> {
+): Promise<TrackedEvent[]> {
   const base = requestInput(req, input.rest);
   const bodies = bodyEvents(input.body);
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
-    tracking.bindSite(
-      bodies.map((b) => ({ ...base, ...b })),
-      siteRequest(req),
-    ),
+    tracking.bindSite(overBase(base, bodies), siteRequest(req)),
     requestContext(req, ctx.kind, ctx.now),
   );
 }
 
-type Respond = (reply: FastifyReply, events: NormalisedEvent[], batch: boolean) => FastifyReply;
+type Respond = (reply: FastifyReply, events: TrackedEvent[], batch: boolean) => FastifyReply;
 
 export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   const schema = { params: TrackParams, body: trackBody(deps.config.server.maxBatchEvents) };
-  const cookieFor = (reply: FastifyReply, events: NormalisedEvent[]) => {
+  const cookieFor = (reply: FastifyReply, events: TrackedEvent[]) => {
     const first = events[0];
     if (first !== undefined) setVisitorCookie(reply, deps.config, first);
   };

@@ -6,7 +6,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError, mapError } from '../../errors.ts';
-import { bodyEvents, requestInput } from '../../model/collect.ts';
+import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
@@ -62,10 +62,7 @@ async function onMessage(
       throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
     }
     const stored = await tracking.track(
-      tracking.bindSite(
-        events.map((e) => ({ ...s.base, ...e })),
-        siteRequest(s.req),
-      ),
+      tracking.bindSite(overBase(s.base, events), siteRequest(s.req)),
       requestContext(s.req, 'client', (deps.now ?? Date.now)()),
     );
     m.wsFrames.inc({ kind, outcome: 'stored' });
