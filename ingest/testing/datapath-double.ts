@@ -3,6 +3,7 @@
 // Functional tests that assert stored data use the real data path and chdb instead (*.int.test.ts).
 import type { Row, Store } from '../../store/index.ts';
 import type { DataPath, DataPathStatus } from '../datapath/contract.ts';
+import type { TableValidator } from '../datapath/validate.ts';
 
 export interface DataPathDouble extends DataPath {
   readonly rows: Map<string, Row[]>;
@@ -11,7 +12,15 @@ export interface DataPathDouble extends DataPath {
   table(name: string): Row[];
 }
 
-export function createDataPathDouble(): DataPathDouble {
+export interface DataPathDoubleOptions {
+  /**
+   * The real data path's validators (compileValidators): an append they refuse is refused here the same
+   * way (INVALID_EVENT, nothing recorded), so a route answers what it would answer in production.
+   */
+  readonly validators?: ReadonlyMap<string, TableValidator>;
+}
+
+export function createDataPathDouble(options: DataPathDoubleOptions = {}): DataPathDouble {
   const rows = new Map<string, Row[]>();
   let failure: unknown;
   const store: Store = {
@@ -40,6 +49,7 @@ export function createDataPathDouble(): DataPathDouble {
     table: (name) => rows.get(name) ?? [],
     async append(table, newRows) {
       if (failure !== undefined) throw failure;
+      options.validators?.get(table)?.(newRows);
       rows.set(table, [...(rows.get(table) ?? []), ...structuredClone(newRows)]);
     },
     status: () => status,
