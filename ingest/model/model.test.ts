@@ -55,6 +55,20 @@ describe('normaliseEvent', () => {
     expect(e.row.params).toMatchObject({ msg: 'Hello World' });
   });
 
+  it('keeps keys named like Object.prototype members in params as sent', async () => {
+    // JSON.parse makes "__proto__" an own key; assigned to a plain object it would replace the prototype
+    const raw = JSON.parse('{"ename":"x","__proto__":{"uid":"z"},"constructor":"y","toString":"t"}');
+    const e = await normaliseEvent(raw, ctx(), deps());
+    const params = e.row.params as Record<string, unknown>;
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(Object.entries(params)).toEqual([
+      ['__proto__', { uid: 'z' }],
+      ['constructor', 'y'],
+      ['toString', 't'],
+    ]);
+    expect(e.row.uid).toBeUndefined();
+  });
+
   it('keeps every unknown key losslessly in params (custom POST keys included)', async () => {
     const e = await normaliseEvent(
       { ename: 'x', plan: 'Pro', qty: 3, nested: { a: [1, 2] }, params: { from_params: true } },

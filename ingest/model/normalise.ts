@@ -74,15 +74,20 @@ interface KeyRoute {
   readonly params: boolean;
 }
 
+/** A table's entry for a key the client chose: its own entries only, never Object.prototype's members. */
+const ownEntry = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 function keyRoute(key: string): KeyRoute {
-  const lk = ALIASES[key.toLowerCase()] ?? key.toLowerCase();
+  const lower = key.toLowerCase();
+  const lk = ownEntry(ALIASES, lower) ?? lower;
   const time = isTimeKey(lk);
   return {
     lk,
     match: MATCH_INPUTS.has(lk),
-    pii: PII_HASHES[lk],
+    pii: ownEntry(PII_HASHES, lk),
     time,
-    kind: EVENT_FIELDS[lk],
+    kind: ownEntry(EVENT_FIELDS, lk),
     params: !NEVER_IN_PARAMS.has(lk) || time,
   };
 }
@@ -115,7 +120,17 @@ function routeKey(out: Split, key: string, value: unknown, deps: EventDeps): voi
   if (route.time) out.clientTime ??= parseClientTime(value);
   const coerced = kind === undefined ? undefined : coerce(kind, value);
   if (coerced !== undefined && !(lk in out.cols)) out.cols[lk] = coerced;
-  else if (route.params) out.params[key] = value;
+  else if (route.params) keep(out.params, key, value);
+}
+
+/**
+ * A key kept as sent. Assigning "__proto__" would replace the object's prototype (the value lost, its
+ * members inherited), so that key is defined as an own property, as JSON.parse defines it.
+ */
+function keep(params: Obj, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
+  else params[key] = value;
 }
 
 /** Split raw input into typed columns and lossless params. */
