@@ -10,23 +10,13 @@ import { parseConfig } from '../config.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath } from './datapath.ts';
 import { DiskSpool } from './spool/disk.ts';
+import { testEid as eid, testEvent as event } from './testing/rows.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'dp-int-'));
 const opened: DataPath[] = [];
 afterAll(async () => {
   for (const dp of opened) await dp.close(1000);
-});
-
-const eid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-const event = (i: number, extra: Row = {}): Row => ({
-  eid: eid(i),
-  vid: eid(i % 3),
-  oid: eid(0),
-  ename: 'view',
-  url: `/p/${i % 5}`,
-  created_at: new Date().toISOString(),
-  ...extra,
 });
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
@@ -43,6 +33,25 @@ const counts = async (dp: DataPath) => {
   );
   return { n: Number(r?.n), u: Number(r?.u) };
 };
+
+/** A disk spool holding `rows` of `table`, as a previous run left it, bypassing validation; its directory. */
+async function spooled(table: string, rows: readonly Row[]): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+  const spool = await DiskSpool.open({
+    dir,
+    maxBytes: 1 << 24,
+    segmentBytes: 1 << 20,
+    fsyncIntervalMs: 1,
+    memoryBytes: 1 << 20,
+    retryAfterSeconds: 5,
+  });
+  await (await spool.log(table)).append(
+    Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join('')),
+    rows.length,
+  );
+  await spool.close();
+  return dir;
+}
 
 describe('the data path on the embedded engine', () => {
   it('delivers events and keeps the rollups exact', async () => {
@@ -75,22 +84,9 @@ describe('the data path on the embedded engine', () => {
   });
 
   it('dead-letters the row ClickHouse refuses and delivers the rest of its batch', async () => {
-    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
     // Rows spooled by an older version whose validation let a bad value through.
-    const spool = await DiskSpool.open({
-      dir: spoolDir,
-      maxBytes: 1 << 24,
-      segmentBytes: 1 << 20,
-      fsyncIntervalMs: 1,
-      memoryBytes: 1 << 20,
-      retryAfterSeconds: 5,
-    });
     const rows = Array.from({ length: 10 }, (_v, i) => event(i, i === 6 ? { vid: 'not-a-uuid' } : {}));
-    await (await spool.log('events')).append(
-      Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join('')),
-      10,
-    );
-    await spool.close();
+    const spoolDir = await spooled('events', rows);
 
     const dp = await createDataPath(
       parseConfig({
@@ -109,15 +105,6 @@ describe('the data path on the embedded engine', () => {
   // The engine refuses a DateTime64(9) beyond 2262 with DECIMAL_OVERFLOW, a code the data path retried as
   // a server failure: the batch was retried for ever and no later row of the table was stored.
   it("dead-letters a time beyond its column's range instead of retrying the table for ever", async () => {
-    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
-    const spool = await DiskSpool.open({
-      dir: spoolDir,
-      maxBytes: 1 << 24,
-      segmentBytes: 1 << 20,
-      fsyncIntervalMs: 1,
-      memoryBytes: 1 << 20,
-      retryAfterSeconds: 5,
-    });
     const log = (i: number, ltime: string) => ({
       id: eid(i),
       ldate: new Date().toISOString().slice(0, 10),
@@ -129,11 +116,7 @@ describe('the data path on the embedded engine', () => {
     const rows = Array.from({ length: 6 }, (_v, i) =>
       log(i, i === 4 ? '2300-01-01 00:00:00.000000000' : '2025-05-01 12:00:00.000000001'),
     );
-    await (await spool.log('logs')).append(
-      Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join('')),
-      rows.length,
-    );
-    await spool.close();
+    const spoolDir = await spooled('logs', rows);
 
     const dp = await createDataPath(
       parseConfig({

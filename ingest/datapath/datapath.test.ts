@@ -12,6 +12,7 @@ import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
+import { testEid } from './testing/rows.ts';
 
 /** An error as chdb or @clickhouse/client reports one the engine answered with. */
 const engineError = (code: number, message: string) =>
@@ -70,7 +71,7 @@ const config = (dir: string, more: Sections = {}): DataPathConfig =>
 const open = (store: Store, more: Sections = {}, dir = mkdtempSync(join(tmpdir(), 'dp-'))) =>
   createDataPath(config(dir, more), { store, migrate: false });
 const event = (i: number, extra: Row = {}): Row => ({
-  eid: `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+  eid: testEid(i),
   ename: 'view',
   ...extra,
 });

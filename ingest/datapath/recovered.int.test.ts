@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { TableBatching } from '../../common/config/datapath.ts';
 import { waitFor } from '../../e2e/env/wait.ts';
-import { createStore, type Row, type Store } from '../../store/index.ts';
+import { createStore, type Store } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
 import { holdInsert } from './testing/held-store.ts';
+import { testEvent as event } from './testing/rows.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'recovered-int-'));
@@ -54,16 +55,6 @@ function config(n: Names, events: TableBatching): DataPathConfig {
     batching: { tables: { events } },
   });
 }
-
-const eid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-const event = (i: number): Row => ({
-  eid: eid(i),
-  vid: eid(i % 3),
-  oid: eid(0),
-  ename: 'view',
-  url: `/p/${i % 5}`,
-  created_at: new Date().toISOString(),
-});
 
 /** Runs an ingest that appends the backlog and stops without delivering any of it; its bytes. */
 async function leaveBacklog(n: Names): Promise<number> {

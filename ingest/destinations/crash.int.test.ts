@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { testEid as eid } from '../datapath/testing/rows.ts';
 import { runChild } from '../datapath/testing/spawn.ts';
 import { type ReceiverDouble, startReceiverDouble } from './testing/receiver-double.ts';
 
 const CHILD = fileURLToPath(new URL('./testing/forward-child.ts', import.meta.url));
 const N = 1500;
 const KILLS = 4;
-const eid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
 
 let graph: ReceiverDouble;
 beforeAll(async () => {

@@ -17,6 +17,7 @@ import { parseConfig } from '../../config.ts';
 import { isIngestError } from '../../errors.ts';
 import type { DataPath } from '../contract.ts';
 import { createDataPath, type DataPathConfig } from '../datapath.ts';
+import { testEid as eid, testEvent as event } from '../testing/rows.ts';
 
 // chdb binds one data directory per process: every store in this file shares it (databases differ).
 const chdbDir = mkdtempSync(join(tmpdir(), 'nats-spool-int-'));
@@ -34,16 +35,6 @@ function names(what: string) {
   return { stream: `SPOOL_${id}`, subjectPrefix: `spool.${id}`, database: `nats_${id}` };
 }
 
-const eid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
-const event = (i: number, extra: Row = {}): Row => ({
-  eid: eid(i),
-  vid: eid(i % 3),
-  oid: eid(0),
-  ename: 'view',
-  url: `/p/${i % 5}`,
-  created_at: new Date().toISOString(),
-  ...extra,
-});
 const group = (from: number, n: number, extra: Row = {}) =>
   Array.from({ length: n }, (_v, k) => event(from + k, extra));
 

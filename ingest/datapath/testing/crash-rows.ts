@@ -2,12 +2,11 @@
 // JetStream): the rows they append, their JSON-lines progress channel, and the final count report.
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../../store/index.ts';
+import { testEid as eid } from './rows.ts';
 
 export const say = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
 };
-
-const eid = (i: number): string => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
 
 /** Row `i` of a crash test: its eid and duration both encode `i`, so gaps and doubles are visible. */
 export const row = (i: number) => ({

@@ -7,11 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../config.ts';
+import { testEid as crashEid } from '../../datapath/testing/rows.ts';
 import { createRuntime } from '../../runtime.ts';
 
 const [dir = '', graphUrl = '', fromArg = '0', totalArg = '0', natsUrl, id = ''] = process.argv.slice(2);
 const say = (msg: object) => process.stdout.write(`${JSON.stringify(msg)}\n`);
-const crashEid = (i: number) => `018f0000-0000-7000-8000-${String(i).padStart(12, '0')}`;
 
 const spool = natsUrl
   ? {
