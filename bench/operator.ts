@@ -15,6 +15,7 @@ import { startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts
 import { condition, createTc, deployPath, list, restFor, waitFor } from '../operator/testing/harness.ts';
 import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
+import { histogramQuantiles } from './lib/histogram.ts';
 import { freePort } from './lib/server.ts';
 import { shippedScript } from './lib/shipped.ts';
 
@@ -45,6 +46,8 @@ export interface OperatorRow {
   readonly reconcileMs: number;
   readonly reconciles: number;
   readonly reaction: { count: number; p50: string; p99: string; max: string };
+  /** The reactions to an event that opened a gate (GATE_STEPS). */
+  readonly gateReaction: { count: number; p50: string; p99: string; max: string };
   /** Per step that made the first write: count, p50/p99. */
   readonly reactionBySteps: string;
   /** The part of the reaction spent waiting for a worker (watch event → reconcile start). */
@@ -79,27 +82,12 @@ async function metrics(port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 }
 
-/** Quantiles of a Prometheus histogram as the bucket bound they fall under ("≤ 25 ms"). */
-export function histogramQuantiles(text: string, name: string, only?: Record<string, string>) {
-  // Buckets summed over every label set (or only the one matching `only`), by bound.
-  const byLe = new Map<number, number>();
-  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\d+)`, 'gm'))) {
-    const labels = Object.fromEntries(
-      [...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]),
-    );
-    if (only && Object.entries(only).some(([k, v]) => labels[k] !== v)) continue;
-    const le = labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(labels.le);
-    byLe.set(le, (byLe.get(le) ?? 0) + Number(m[2]));
-  }
-  const buckets = [...byLe].sort((a, b) => a[0] - b[0]).map(([le, n]) => ({ le, n }));
-  const count = buckets.at(-1)?.n ?? 0;
-  const at = (q: number) => {
-    const b = buckets.find((x) => x.n >= q * count);
-    if (count === 0 || b === undefined) return '-';
-    return Number.isFinite(b.le) ? `≤ ${b.le * 1000} ms` : `> ${(buckets.at(-2)?.le ?? 0) * 1000} ms`;
-  };
-  return { count, p50: at(0.5), p99: at(0.99), max: at(1) };
-}
+/**
+ * The steps whose first write answers an event that opens a gate: a TrackerCluster created (its Secrets),
+ * the Keeper quorum ready (the ClickHouse objects), the schema verified on every replica (the ingest).
+ * The other reactions (`status`, mostly) answer a child's progress between gates.
+ */
+export const GATE_STEPS = ['credentials', 'clickhouse', 'ingest'] as const;
 
 /** Reaction percentiles per step that made the first write: `keeper 50: ≤ 25 ms/≤ 100 ms`. */
 function reactionBySteps(text: string): string {
@@ -208,6 +196,9 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       reconcileMs: Math.round(sample(converged, 'tracker_operator_reconcile_duration_seconds_sum') * 1000),
       reconciles: sample(converged, 'tracker_operator_reconcile_total'),
       reaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds'),
+      gateReaction: histogramQuantiles(converged, 'tracker_operator_reaction_seconds', {
+        step: GATE_STEPS,
+      }),
       reactionBySteps: reactionBySteps(converged),
       queueWait: histogramQuantiles(converged, 'tracker_operator_queue_wait_seconds'),
       schemaPasses: histogramQuantiles(converged, 'tracker_operator_schema_task_seconds'),

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchRow, ingestRows, LOAD_CPU, SERVER_CPU } from './ingest.ts';
 import { runsWhat } from './lib/shipped.ts';
-import { CLUSTER_COUNTS, type OperatorRow, operatorRows } from './operator.ts';
+import { CLUSTER_COUNTS, GATE_STEPS, type OperatorRow, operatorRows } from './operator.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const load = () =>
@@ -49,7 +49,8 @@ function operatorLine(r: OperatorRow) {
     notes:
       `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
       `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
-      `reaction by step (count: p50/p99) ${r.reactionBySteps}; ` +
+      `gate reactions (${GATE_STEPS.join(', ')}) ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
+      `p99 ${r.gateReaction.p99}; reaction by step (count: p50/p99) ${r.reactionBySteps}; ` +
       `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
       `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +
       `schema passes ${r.schemaPasses.count} (ClickHouse's time) p50 ${r.schemaPasses.p50}, p99 ${r.schemaPasses.p99}; ` +
