@@ -173,13 +173,13 @@ describe('TrackerCluster CRD on the real apiserver', () => {
     [
       'a consent bit name outside its key pattern',
       { ingest: { config: { privacy: { consentBits: { analytics: 1, Marketing: 2 } } } } },
-      'spec.ingest.config.privacy.consentBits: Invalid value: every key must match pattern "^[a-z][a-z0-9_]*$"',
+      'spec.ingest.config.privacy.consentBits: Invalid value: key "Marketing" must match pattern "^[a-z][a-z0-9_]*$"',
       'spec.ingest.config.privacy.consentBits.Marketing: key must match pattern "^[a-z][a-z0-9_]*$"',
     ],
     [
       'a retention table name outside its key pattern',
       { schema: { retention: { tables: { 'Events!': 30 } } } },
-      'spec.schema.retention.tables: Invalid value: every key must match pattern',
+      'spec.schema.retention.tables: Invalid value: key "Events!" must match pattern',
       'spec.schema.retention.tables.Events!: key must match pattern',
     ],
   ])('rejects %s naming the field', async (_name, spec, serverText, tsPath) => {

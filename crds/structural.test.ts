@@ -25,7 +25,12 @@ describe('toStructural', () => {
         type: 'object',
         additionalProperties: { type: 'integer', minimum: 0 },
         'x-kubernetes-validations': [
-          { rule: "self.all(k, k.matches('^[a-z]+$'))", message: 'every key must match pattern "^[a-z]+$"' },
+          {
+            rule: "self.all(k, k.matches('^[a-z]+$'))",
+            messageExpression:
+              "'key \"' + self.filter(k, !k.matches('^[a-z]+$'))[0] + '\" must match pattern \"^[a-z]+$\"'",
+            message: 'every key must match pattern "^[a-z]+$"',
+          },
         ],
       },
     ],
@@ -41,6 +46,8 @@ describe('toStructural', () => {
           { rule: 'size(self) < 3', message: 'm' },
           {
             rule: "self.all(k, k.matches('^[\\\\w\\']+$'))",
+            messageExpression:
+              "'key \"' + self.filter(k, !k.matches('^[\\\\w\\']+$'))[0] + '\" must match pattern \"^[\\\\w\\']+$\"'",
             message: 'every key must match pattern "^[\\w\']+$"',
           },
         ],

@@ -139,11 +139,17 @@ function keyRule(schema: JsonSchema, out: JsonSchema): JsonSchema {
   const pattern = keyPattern(schema);
   if (pattern === undefined) return {};
   const own = (out['x-kubernetes-validations'] as unknown[] | undefined) ?? [];
-  const rule = { rule: `self.all(k, k.matches(${celString(pattern)}))`, message: keyMessage(pattern) };
+  const p = celString(pattern);
+  const rule = {
+    rule: `self.all(k, k.matches(${p}))`,
+    // Names the first key refused, as the loader names each; `message` stands if the expression fails.
+    messageExpression: `'key "' + self.filter(k, !k.matches(${p}))[0] + ${celString(`" must match pattern "${pattern}"`)}`,
+    message: keyMessage(pattern),
+  };
   return { 'x-kubernetes-validations': [...own, rule] };
 }
 
-/** What the apiserver says of a map key outside the pattern (the loader says it of each key). */
+/** What the apiserver says of a map key outside the pattern when it cannot name the key. */
 export const keyMessage = (pattern: string): string => `every key must match pattern "${pattern}"`;
 
 const celString = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;

@@ -1,7 +1,6 @@
 // Rows the store refused even alone go here, one JSON object per line with the reason, and are
 // counted; nothing is silently dropped. Written and fsynced before the batch is committed.
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { DurableLines } from '../durable-lines.ts';
 
 export interface DeadLetter {
   readonly table: string;
@@ -12,36 +11,22 @@ export interface DeadLetter {
 }
 
 export class DeadLetterFile {
-  readonly path: string;
-  #count = 0;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #lines: DurableLines;
 
   constructor(path: string) {
-    this.path = path;
+    this.#lines = new DurableLines(path);
+  }
+
+  get path(): string {
+    return this.#lines.path;
   }
 
   get count(): number {
-    return this.#count;
+    return this.#lines.count;
   }
 
   write(letters: readonly DeadLetter[], at: Date = new Date()): Promise<void> {
-    const text = letters.map((l) => `${JSON.stringify({ at: at.toISOString(), ...l })}\n`).join('');
-    // Serialised so lines from concurrent tables never interleave.
-    const next = this.#chain.then(() => this.#append(text));
-    this.#chain = next.catch(() => undefined);
-    return next.then(() => {
-      this.#count += letters.length;
-    });
-  }
-
-  async #append(text: string): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const fh = await open(this.path, 'a');
-    try {
-      await fh.write(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    const stamp = at.toISOString();
+    return this.#lines.append(letters.map((l) => ({ at: stamp, ...l })));
   }
 }

@@ -5,24 +5,25 @@
 //                                                       events never queued (backlog full or unwritable):
 //                                                       the count, ids and time span of the batch, not the
 //                                                       rows (they are in ClickHouse, where a replay reads them)
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { DurableLines } from '../durable-lines.ts';
 import type { StoredEvent } from './contract.ts';
 
 export class DeadLetters {
-  readonly path: string;
+  readonly #lines: DurableLines;
   readonly #destination: string;
-  #count = 0;
-  #chain: Promise<void> = Promise.resolve();
 
   constructor(path: string, destination: string) {
-    this.path = path;
+    this.#lines = new DurableLines(path);
     this.#destination = destination;
+  }
+
+  get path(): string {
+    return this.#lines.path;
   }
 
   /** Lines written since start. */
   get count(): number {
-    return this.#count;
+    return this.#lines.count;
   }
 
   refused(events: readonly StoredEvent[], reason: string): Promise<void> {
@@ -47,25 +48,6 @@ export class DeadLetters {
 
   #write(entries: readonly object[]): Promise<void> {
     const at = new Date().toISOString();
-    const text = entries
-      .map((e) => `${JSON.stringify({ at, destination: this.#destination, ...e })}\n`)
-      .join('');
-    // Serialised so lines never interleave.
-    const next = this.#chain.then(() => append(this.path, text));
-    this.#chain = next.catch(() => undefined);
-    return next.then(() => {
-      this.#count += entries.length;
-    });
-  }
-}
-
-async function append(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const fh = await open(path, 'a');
-  try {
-    await fh.write(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    return this.#lines.append(entries.map((e) => ({ at, destination: this.#destination, ...e })));
   }
 }
