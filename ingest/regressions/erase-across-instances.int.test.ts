@@ -2,17 +2,20 @@
 // rollout, a scale-down, an eviction, a lost node) stayed `pending` for good: it was journaled in the
 // pod's state directory, an emptyDir that goes with the pod, and no other replica could see it. On the
 // JetStream spool the journal is a KV bucket next to the spool's stream, so another instance sharing the
-// stream finishes the request, and the entry holding the person's ids is purged once it is done.
+// stream finishes the request, and the entry holding the person's ids is purged once it is done; a
+// bucket that cannot be written answers 503 and records nothing, as a journal directory that cannot be.
 // Real HTTP, the real data path on a real nats-server, chdb.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type StreamUpdateConfig } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type HeldStore, holdCommand } from '../datapath/testing/held-store.ts';
 import { type Live, setCookies, startLive } from '../testing/live.ts';
 
+// chdb binds one data directory per process: the instances of every test share it (databases differ)
+const dir = mkdtempSync(join(tmpdir(), 'erase-across-'));
 const running: Live[] = [];
 afterAll(async () => {
   for (const live of running) await live.close();
@@ -53,11 +56,22 @@ async function bucketMessages(url: string, bucket: string): Promise<number> {
   }
 }
 
+/** Seals the bucket's stream: JetStream refuses every write to it from then on. */
+async function seal(url: string, bucket: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    // the client's update type leaves the field out; the server takes it
+    const sealed = { sealed: true } as Partial<StreamUpdateConfig>;
+    await (await jetstreamManager(nc)).streams.update(`KV_${bucket}`, sealed);
+  } finally {
+    await nc.close();
+  }
+}
+
 const COUNT = 'SELECT count() AS n FROM events WHERE vid = {vid:UUID}';
 
-describe('an erase request accepted by one instance on the JetStream spool, which stops before it is run', () => {
-  it('is finished by another instance sharing the stream, and its journal entry purged', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'erase-across-'));
+describe('an erase request on the JetStream spool', () => {
+  it('accepted by an instance that stops before running it is finished by another sharing the stream, its entry purged', async () => {
     const id = Date.now().toString(36);
     const url = inject('natsUrl');
     const spool = {
@@ -92,5 +106,29 @@ describe('an erase request accepted by one instance on the JetStream spool, whic
     // once the second pass has run, nothing of the entry (the last copy of the person's id) or its lease
     // is left in the bucket's stream: no value, no history, no delete marker
     await expect.poll(() => bucketMessages(url, `ERASE_${id}_erasures`), { timeout: 40_000 }).toBe(0);
+  });
+
+  it('is answered 503 OVERLOADED, and nothing recorded, when the bucket cannot be written', async () => {
+    const id = Date.now().toString(36);
+    const url = inject('natsUrl');
+    const nats = { url, stream: `REFUSE_${id}`, subjectPrefix: `refuse.${id}` };
+    const live = await startLive(
+      {
+        spool: { kind: 'nats', dir: join(dir, 'spool-refused'), nats },
+        server: { host: '127.0.0.1', port: 0, stateDir: join(dir, 'refused'), trustedProxies: ['127.0.0.1'] },
+        store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'refused' },
+      },
+      dir,
+    );
+    running.push(live);
+    const v = await visitor(live.url);
+    await seal(url, `REFUSE_${id}_erasures`);
+    const res = await post(`${live.url}/tr/v1/ppi/forget`, { vid: v.vid }, `vid=${v.vid}; vtok=${v.vtok}`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'OVERLOADED' });
+    expect(res.headers.get('retry-after')).not.toBeNull();
+    await live.runtime.deps.dataPath.settled(['erasures']);
+    expect(await live.rows('SELECT request_id FROM erasures')).toEqual([]);
+    expect(await bucketMessages(url, `REFUSE_${id}_erasures`)).toBe(0);
   });
 });
