@@ -110,7 +110,15 @@ class Worker implements EraseWorker {
     const every = this.#deps.journal.rescanMs;
     if (every === undefined || this.#rescans) return;
     this.#rescans = true;
-    const again = () => this.#after(every, () => void this.#scan().then(again));
+    // a scan logs its own failures; one that threw anyway must not end the rescans
+    const again = (): void =>
+      this.#after(
+        every,
+        () =>
+          void this.#scan()
+            .catch(() => undefined)
+            .then(again),
+      );
     again();
   }
 
