@@ -18,6 +18,8 @@ export interface LeaseTiming {
 /** Leases of a minute, renewed every 15 s: a dead holder's requests are resumed about a minute later. */
 export const DEFAULT_LEASE: LeaseTiming = { leaseMs: 60_000, renewMs: 15_000 };
 
+const RELEASE_WAIT_MS = 2_000;
+
 interface Lease {
   readonly holder: string;
   readonly until: number;
@@ -119,10 +121,19 @@ export class Leases {
     return entry.operation !== 'PUT' || readLease(entry).until <= this.#now();
   }
 
-  /** Stops renewing and releases every lease held (best effort: unreleased ones end by themselves). */
+  /**
+   * Stops renewing and releases every lease held: best effort, and for RELEASE_WAIT_MS at most (NATS away
+   * must not eat the shutdown grace the data path drains in); an unreleased lease ends by itself.
+   */
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    await Promise.allSettled([...this.#held.keys()].map((id) => this.release(id)));
+    const released = Promise.allSettled([...this.#held.keys()].map((id) => this.release(id)));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RELEASE_WAIT_MS);
+    });
+    await Promise.race([released, waited]);
+    clearTimeout(timer);
   }
 
   #value(until: number): string {

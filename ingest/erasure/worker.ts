@@ -183,6 +183,7 @@ class Worker implements EraseWorker {
     step().catch((err: unknown) => {
       this.#deps.log('error', `erase request ${entry.requestId} stopped (resumed later)`, err);
       this.#active.delete(entry.requestId);
+      this.#statuses.delete(entry.requestId);
       void this.#deps.journal.release(entry.requestId).catch(() => undefined);
     });
   }
