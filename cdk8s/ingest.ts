@@ -115,8 +115,10 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, ports: Inges
   const selector = selectorLabels(tc, component);
   // The spool and the destination backlogs are emptyDirs: they survive container restarts; across pods the
   // NATS spool (and with it the destination streams) is the durable one. The state directory is an
-  // emptyDir too, and with it the erasure journal: an erase request a pod accepted and had not finished
-  // is resumed after a container restart, and lost with the pod (a rollout, a scale-down, an eviction).
+  // emptyDir too. The erasure journal is there only on the disk spool: on the NATS spool (the default
+  // with spec.nats) it is a KV bucket next to the spool's stream, so an erase request a pod accepted and
+  // had not finished outlives the pod (a rollout, a scale-down, an eviction) and another replica resumes
+  // it. On the disk spool it is lost with the pod.
   const scratch = scratchVolumes({
     spool: ingestPaths.spoolDir,
     state: ingestPaths.stateDir,

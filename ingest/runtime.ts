@@ -1,7 +1,6 @@
 // Production wiring: config → every dependency buildApp needs, and how to close them in order.
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 
-import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
@@ -12,7 +11,7 @@ import { type Config, sqlEnabled } from './config.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
-import { openEraseJournal } from './erasure/index.ts';
+import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
@@ -24,9 +23,6 @@ import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
-
-/** Under server.stateDir: the erase requests accepted and not yet finished (erasure/journal.ts). */
-export const ERASURE_JOURNAL_DIR = 'erasures';
 
 export interface Runtime {
   readonly deps: AppDeps;
@@ -125,6 +121,17 @@ async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> 
   }
 }
 
+/**
+ * The erasure journal: files under server.stateDir (a directory that cannot be made or written is a
+ * configuration error naming it), or on the JetStream spool a KV bucket next to the stream (NATS away at
+ * start fails the start, as it fails the spool's open).
+ */
+function openJournal(config: Config): Promise<EraseJournal> {
+  const where = { stateDir: config.server.stateDir, spool: config.spool };
+  if (config.spool.kind === 'nats') return openEraseJournal(where);
+  return fromFile('server.stateDir', () => openEraseJournal(where));
+}
+
 export async function createRuntime(
   config: Config,
   opts: { dataPath?: DataPath; log?: Log } = {},
@@ -139,9 +146,7 @@ export async function createRuntime(
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
   const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
-  const erasureJournal = await fromFile('server.stateDir', () =>
-    openEraseJournal(join(config.server.stateDir, ERASURE_JOURNAL_DIR)),
-  );
+  const erasureJournal = await openJournal(config);
   // Destinations are fed by the data path this runtime opens (an injected one feeds none).
   const destinations =
     opts.dataPath === undefined
@@ -198,6 +203,9 @@ export async function createRuntime(
     ...(reader === undefined ? {} : { reader }),
     async close(deadlineMs) {
       const started = Date.now();
+      // First (the app has closed: its erase worker stopped): the requests this instance held are let go
+      // at once, for another instance sharing the journal to resume while this one drains.
+      await erasureJournal.close().catch((err: unknown) => log('erasure journal close', err));
       await consumer?.stop();
       await reader?.close();
       await dataPath.close(deadlineMs);

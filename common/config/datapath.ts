@@ -150,7 +150,8 @@ export const NatsSpool = Type.Object(
     stream: Type.String({
       pattern: '^[A-Za-z0-9_-]{1,64}$',
       default: 'TRACKER_SPOOL',
-      description: 'Stream holding the spooled rows; its cut bucket is <stream>_cuts.',
+      description:
+        'Stream holding the spooled rows; its cut bucket is <stream>_cuts, the erasure journal <stream>_erasures.',
     }),
     subjectPrefix: Type.String({
       pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$',
@@ -161,7 +162,7 @@ export const NatsSpool = Type.Object(
       minimum: 1,
       maximum: 5,
       default: 1,
-      description: 'Stream and cut-bucket replicas: 3 on a cluster of 3+ NATS servers.',
+      description: 'Stream and bucket replicas (cuts, erasure journal): 3 on a cluster of 3+ NATS servers.',
     }),
     publishTimeoutMs: Type.Integer({
       minimum: 100,

@@ -45,8 +45,9 @@ export const Server = Type.Object(
       minLength: 1,
       default: './data',
       description:
-        'Local state: the erasure journal (erase requests accepted and not yet finished: keep it on a ' +
-        'disk that outlives the process), the generated hash key when privacy.hashKeyFile is not set.',
+        'Local state: the erasure journal on the disk spool (erase requests accepted and not yet finished: ' +
+        'keep it on a disk that outlives the process; on the NATS spool it is the KV bucket <stream>_erasures), ' +
+        'the generated hash key when privacy.hashKeyFile is not set.',
     }),
   },
   strict,

@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.ts';
 import type { ErasureRepository, ErasureStatus } from '../repositories/index.ts';
-import { type EraseJournal, openEraseJournal } from './journal.ts';
+import { type FileJournal, openFileJournal } from './file-journal.ts';
 import { createEraseWorker, type EraseTiming, type EraseWorker, type EraseWorkerDeps } from './worker.ts';
 
 const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
 const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };
 
 interface Harness {
-  readonly journal: EraseJournal;
+  readonly journal: FileJournal;
   /** The status rows appended, in order. */
   readonly rows: Record<string, unknown>[];
   readonly logs: string[];
@@ -25,7 +25,7 @@ interface Harness {
 }
 
 async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Promise<Harness> {
-  const journal = await openEraseJournal(dir);
+  const journal = await openFileJournal(dir);
   const h: Harness = {
     journal,
     rows: [],

@@ -1,12 +1,15 @@
-// Runs erase requests to the end, including those a previous run of the process left unfinished. A
-// request is journaled before it is answered and leaves the journal only once its final status is stored
-// (and its second pass has run): until then every start resumes it. Its life:
+// Runs erase requests to the end, including those a previous run of the process (or, on a journal other
+// instances share, another instance) left unfinished. A request is journaled before it is answered and
+// leaves the journal only once its final status is stored (and its second pass has run): until then every
+// start resumes it, and on a shared journal every scan by an instance that can claim it. Its life:
 //   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
 //   2. run the delete on every table; a table whose delete fails is tried again with growing delays,
 //      the status saying `retrying`, until the request is older than giveUpAfterMs: then `failed`;
 //   3. record `done`, and one more pass secondPassMs later for rows another replica's spool still held.
 // A stop at any point leaves the request journaled: a delete cut short by the closing store is not a
-// failure, and the next start runs the request again from the beginning (deletes are idempotent).
+// failure, and the next start runs the request again from the beginning (deletes are idempotent). A run
+// goes on only while this instance holds the request: one whose claim lapsed (this instance was cut off
+// from the shared journal for too long) stops before its next status, and whoever claims it runs it.
 // The status record names the request and its org scope, never the person: a row holding their vid,
 // uid or email hash would be erased by the erasure itself, and would keep the id of someone who asked to
 // be forgotten.
@@ -15,7 +18,7 @@ import { growingLru } from '../lru.ts';
 import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
 import type { EraseTarget, ErasureRepository, ErasureStatus } from '../repositories/index.ts';
-import type { EraseJournal, JournalEntry } from './journal.ts';
+import type { EraseJournal, JournalEntry } from './contract.ts';
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
 
@@ -50,7 +53,10 @@ export const DEFAULT_TIMING: EraseTiming = {
 export interface EraseWorker {
   /** Journals the request (durably), records it pending and starts it; rejects OVERLOADED if unjournaled. */
   submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }>;
-  /** Starts every request the journal holds (run once at start; never rejects). */
+  /**
+   * Starts every request of the journal this instance can claim (called once the app is ready; on a
+   * shared journal it looks again every journal.rescanMs until close). Never rejects.
+   */
   resume(): Promise<void>;
   /** The status this process last recorded, else the stored one. */
   status(requestId: string): Promise<ErasureStatus | undefined>;
@@ -70,6 +76,8 @@ class Worker implements EraseWorker {
   readonly #statuses = growingLru<string, ErasureStatus>({ max: 10_000 });
   /** Requests this process is working on: resume() never starts one twice. */
   readonly #active = new Set<string>();
+  #scanning: Promise<void> | undefined;
+  #rescans = false;
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Deletes run one request at a time: a journal resumed whole must not queue a mutation per request. */
   #serial: Promise<unknown> = Promise.resolve();
@@ -82,10 +90,11 @@ class Worker implements EraseWorker {
 
   async submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }> {
     const entry: JournalEntry = { requestId: newId(), target, askedAt: this.#deps.now() };
-    await this.#deps.journal.add(entry).catch((err: unknown) => {
+    const { journal } = this.#deps;
+    await journal.add(entry).catch((err: unknown) => {
       throw new IngestError(
         'OVERLOADED',
-        'the erasure journal (server.stateDir) is unwritable; retry later',
+        `the erasure journal (${journal.where}) cannot be written; retry later`,
         {
           cause: err,
         },
@@ -97,25 +106,53 @@ class Worker implements EraseWorker {
   }
 
   async resume(): Promise<void> {
+    await this.#scan();
+    const every = this.#deps.journal.rescanMs;
+    if (every === undefined || this.#rescans) return;
+    this.#rescans = true;
+    // a scan logs its own failures; one that threw anyway must not end the rescans
+    const again = (): void =>
+      this.#after(
+        every,
+        () =>
+          void this.#scan()
+            .catch(() => undefined)
+            .then(again),
+      );
+    again();
+  }
+
+  /** One look at the journal (never two at once): claims and starts what this instance does not run. */
+  #scan(): Promise<void> {
+    this.#scanning ??= this.#claimAll().finally(() => {
+      this.#scanning = undefined;
+    });
+    return this.#scanning;
+  }
+
+  async #claimAll(): Promise<void> {
+    const { journal, log } = this.#deps;
     let entries: JournalEntry[];
     try {
-      entries = await this.#deps.journal.entries((file, problem) =>
-        this.#deps.log('error', `erasure journal ${this.#deps.journal.dir}: ${file}: ${problem}`),
+      entries = await journal.entries((name, problem) =>
+        log('error', `erasure journal ${journal.where}: ${name}: ${problem}`),
       );
     } catch (err) {
-      this.#deps.log('error', `erasure journal ${this.#deps.journal.dir} unreadable: nothing resumed`, err);
+      log('error', `erasure journal ${journal.where} unreadable: nothing resumed`, err);
       return;
     }
-    const waiting = entries.filter((e) => !this.#active.has(e.requestId));
-    if (waiting.length > 0)
-      this.#deps.log('info', `resuming ${waiting.length} erase request(s) from the journal`);
-    for (const entry of waiting) {
+    let resumed = 0;
+    for (const entry of entries) {
+      if (this.#stopped) return;
+      if (this.#active.has(entry.requestId) || !(await journal.claim(entry.requestId))) continue;
       // a request without a stored status (its pending record was refused while the process stopped)
       // gets one; a stored status is left as it is until this run records the next
       const stored = await this.#deps.repository.status(entry.requestId).catch(() => undefined);
-      if (stored === undefined) await this.#record(entry, 'pending', 'resumed after a restart');
+      if (stored === undefined) await this.#record(entry, 'pending', 'resumed after a stop');
       this.#start(entry);
+      resumed++;
     }
+    if (resumed > 0) log('info', `resuming ${resumed} erase request(s) from the journal`);
   }
 
   async status(requestId: string): Promise<ErasureStatus | undefined> {
@@ -138,35 +175,60 @@ class Worker implements EraseWorker {
     this.#guarded(entry, () => this.#firstPass(entry, 1));
   }
 
-  /** Runs a step in the background; an unexpected error is logged and the request stays journaled. */
+  /**
+   * Runs a step in the background; an unexpected error is logged, and the request stays journaled and
+   * is let go, for the next start (or another instance's scan) to run.
+   */
   #guarded(entry: JournalEntry, step: () => Promise<void>): void {
     step().catch((err: unknown) => {
-      this.#deps.log('error', `erase request ${entry.requestId} stopped (resumed at the next start)`, err);
+      this.#deps.log('error', `erase request ${entry.requestId} stopped (resumed later)`, err);
+      this.#active.delete(entry.requestId);
+      this.#statuses.delete(entry.requestId);
+      void this.#deps.journal.release(entry.requestId).catch(() => undefined);
     });
+  }
+
+  /**
+   * Whether the run of the request must end here: the worker stopped, or this instance no longer holds
+   * the request (its claim lapsed: another instance may be running it). Its in-memory status then goes,
+   * so a status read answers what is stored.
+   */
+  #gone(entry: JournalEntry): boolean {
+    if (this.#stopped || !this.#active.has(entry.requestId)) return true;
+    if (this.#deps.journal.holds(entry.requestId)) return false;
+    this.#active.delete(entry.requestId);
+    this.#statuses.delete(entry.requestId);
+    this.#deps.log(
+      'warn',
+      `erase request ${entry.requestId}: its claim lapsed; left to the instance that claims it`,
+    );
+    return true;
   }
 
   async #firstPass(entry: JournalEntry, attempt: number): Promise<void> {
     // Rows acknowledged before the request may still be in the spool: erased only once they are stored,
     // or they would land after the erasure while its status said done. settled() rejects only once the
     // data path drains: the request then stays journaled.
+    if (this.#gone(entry)) return;
     const settled = await this.#deps.settled(this.#tables(entry)).then(
       () => true,
       () => false,
     );
-    if (!settled || this.#stopped) return;
+    if (!settled || this.#gone(entry)) return;
     const failed = await this.#run(entry);
-    if (this.#stopped) return;
+    if (this.#gone(entry)) return;
     if (failed.length > 0) return this.#retry(entry, 'first', attempt, failed);
     if (!(await this.#record(entry, 'done'))) {
-      if (!this.#stopped) this.#retry(entry, 'first', attempt, ['(the status could not be stored)']);
+      if (!this.#gone(entry)) this.#retry(entry, 'first', attempt, ['(the status could not be stored)']);
       return;
     }
     this.#after(this.#timing.secondPassMs, () => this.#guarded(entry, () => this.#secondPass(entry, 1)));
   }
 
   async #secondPass(entry: JournalEntry, attempt: number): Promise<void> {
+    if (this.#gone(entry)) return;
     const failed = await this.#run(entry);
-    if (this.#stopped) return;
+    if (this.#gone(entry)) return;
     if (failed.length > 0) return this.#retry(entry, 'second', attempt, failed);
     await this.#finish(entry);
   }
@@ -198,6 +260,7 @@ class Worker implements EraseWorker {
   }
 
   async #giveUp(entry: JournalEntry, pass: Pass, failed: readonly string[]): Promise<void> {
+    if (this.#gone(entry)) return;
     const tables = failed.join(',');
     this.#deps.log('error', `erase request ${entry.requestId} given up (${pass} pass) on ${tables}`);
     if (pass === 'second' || (await this.#record(entry, 'failed', tables))) await this.#finish(entry);
@@ -209,14 +272,18 @@ class Worker implements EraseWorker {
     await this.#deps.journal.remove(entry.requestId).catch((err: unknown) => {
       this.#deps.log(
         'error',
-        `erase request ${entry.requestId}: its journal entry stays (run again at the next start)`,
+        `erase request ${entry.requestId}: its journal entry stays (run again later)`,
         err,
       );
     });
   }
 
-  /** Records the status (in memory at once); answers whether the record is durable. */
+  /**
+   * Records the status (in memory at once); answers whether the record is durable. Not once the request
+   * is no longer this instance's: the one that holds it records its statuses.
+   */
   async #record(entry: JournalEntry, status: string, detail = ''): Promise<boolean> {
+    if (this.#active.has(entry.requestId) && this.#gone(entry)) return false;
     this.#statuses.set(entry.requestId, { status, detail });
     const row = { request_id: entry.requestId, oid: entry.target.oid, status, detail };
     return this.#deps.append('erasures', [{ ...row, updated_at: chTime(this.#deps.now()) }]).then(

@@ -1,8 +1,9 @@
 // The KV buckets the ingest keeps on NATS, on a real three-server JetStream cluster: the salts bucket keeps
 // the configured number of copies (it was made with one on any cluster, so losing the server that held it
 // changed every cookieless visitor's id for the rest of the day), and a bucket made earlier with one copy
-// is scaled up without losing the salt it holds. So are the JetStream spool's cut bucket and the
-// destinations' fed-marks bucket and backlog streams (they kept the copies they were made with); a single
+// is scaled up without losing the salt it holds. So are the JetStream spool's cut bucket, the erasure
+// journal's bucket, and the destinations' fed-marks bucket and backlog streams (they kept the copies they
+// were made with, or are new and must not lag behind); a single
 // server refuses more copies than it has, with an error that names the bucket and the setting.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { type NatsCluster, startNatsCluster } from '../../e2e/env/nats.ts';
 import { parseConfig } from '../config.ts';
 import { keepReplicas, openSpool } from '../datapath/index.ts';
 import { natsBacklogs } from '../destinations/backlog/nats-backlogs.ts';
+import { openEraseJournal } from '../erasure/index.ts';
 import { SALT_TTL_MS } from '../privacy/salts.ts';
 import { createKvSaltStore } from './kv-salts.ts';
 
@@ -71,6 +73,11 @@ async function openAndClose(replicas: number): Promise<void> {
   const c = configured(replicas);
   const spool = await openSpool(c.spool, Date.now);
   await spool.close();
+  const journal = await openEraseJournal({
+    stateDir: mkdtempSync(join(tmpdir(), 'nats-state-')),
+    spool: c.spool,
+  });
+  await journal.close();
   const backlogs = await natsBacklogs(c.spool, c.destinations as NonNullable<typeof c.destinations>);
   await backlogs.open({ name: 'fb', backlogBytes: 1_048_576 });
   await backlogs.nc.close();
@@ -80,8 +87,9 @@ describe('the JetStream spool and destinations on a three-server NATS cluster', 
   it('scale their buckets and streams made with one copy to spool.nats.replicas', async () => {
     await openAndClose(1);
     expect(await copies('SPOOL_R_cuts')).toBe(1);
+    expect(await copies('SPOOL_R_erasures')).toBe(1);
     await openAndClose(3);
-    const streams = ['SPOOL_R', 'KV_SPOOL_R_cuts', 'KV_DEST_R_fed', 'DEST_R_FB'];
+    const streams = ['SPOOL_R', 'KV_SPOOL_R_cuts', 'KV_SPOOL_R_erasures', 'KV_DEST_R_fed', 'DEST_R_FB'];
     const replicas = await Promise.all(
       streams.map(async (s) => (await jsm.streams.info(s)).config.num_replicas),
     );

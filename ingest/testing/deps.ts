@@ -8,7 +8,7 @@ import { createApiKeyStore } from '../auth/api-keys.ts';
 import { type Config, parseConfig } from '../config.ts';
 import type { DataPath } from '../datapath/contract.ts';
 import type { AppDeps } from '../deps.ts';
-import { openEraseJournal } from '../erasure/index.ts';
+import { openFileJournal } from '../erasure/index.ts';
 import { type GeoIp, openGeoIp } from '../geoip/geoip.ts';
 import { createRateLimiter } from '../plugins/rate-limit/limiter.ts';
 import { createHasher } from '../privacy/hash.ts';
@@ -45,7 +45,7 @@ export async function testDeps(
     limiter: createRateLimiter({ perDay: cfg.rateLimits.perIpPerDay, burst: cfg.rateLimits.burst }),
     apiKeys: createApiKeyStore(extra.keys ?? [], repositories.apiKeys),
     // a journal of its own per test app, in the run's temporary directory (never the working directory)
-    erasureJournal: await openEraseJournal(mkdtempSync(join(tmpdir(), 'erasure-journal-'))),
+    erasureJournal: await openFileJournal(mkdtempSync(join(tmpdir(), 'erasure-journal-'))),
     repositories,
     ...extra,
   };

@@ -37,3 +37,30 @@ export function holdInsert(real: Store, table: string, nth: number): HeldStore {
   });
   return { store, held, release };
 }
+
+/** Holds every command whose SQL matches `sql` (e.g. an erasure's mutations) until release(). */
+export function holdCommand(real: Store, sql: RegExp): HeldStore {
+  let entered = () => {};
+  const held = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const command: Store['command'] = async (text, params) => {
+    if (sql.test(text)) {
+      entered();
+      await released;
+    }
+    return real.command(text, params);
+  };
+  const store = new Proxy(real, {
+    get(target, key) {
+      if (key === 'command') return command;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store, held, release };
+}

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type JournalEntry, openEraseJournal } from './journal.ts';
+import type { JournalEntry } from './contract.ts';
+import { openFileJournal } from './file-journal.ts';
 
 const ID = '5d7c0a4e-1111-4aaa-8bbb-000000000001';
 const OTHER = '5d7c0a4e-1111-4aaa-8bbb-000000000002';
@@ -19,7 +20,7 @@ const entry = (requestId: string, askedAt: number, target: JournalEntry['target'
 
 async function journal() {
   const dir = join(mkdtempSync(join(tmpdir(), 'journal-')), 'erasures');
-  return { dir, journal: await openEraseJournal(dir) };
+  return { dir, journal: await openFileJournal(dir) };
 }
 
 /** Every report, as `file: problem`. */
