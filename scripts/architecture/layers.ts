@@ -33,6 +33,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/tally.ts',
       'ingest/sync-dir.ts',
     ],
+    ['ingest/durable-lines.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
     ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],
