@@ -21,6 +21,7 @@ import WebSocket from 'ws';
 import { wrk } from './lib/wrk.ts';
 
 const [roundsText = '5', root = new URL('..', import.meta.url).pathname] = process.argv.slice(2);
+const SINGLE = process.env.BENCH_SINGLE !== undefined;
 const EVENTS = 100;
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = 16;
@@ -60,7 +61,9 @@ const dataPath = await createDataPath(
   { store: cfg.store, spool: cfg.spool, batching: cfg.batching, retention: cfg.retention },
   { store: discarding, migrate: false },
 );
-const { app, ops } = await buildApps(await testDeps(dataPath, config, { geo: disabledGeoIp }));
+// single events as the server runs: with a logger (each request's child logger is Fastify's work too)
+const logger = SINGLE ? { level: 'info' } : false;
+const { app, ops } = await buildApps(await testDeps(dataPath, config, { geo: disabledGeoIp }), { logger });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const { port } = app.server.address() as { port: number };
 
@@ -80,7 +83,6 @@ async function posts(n: number): Promise<void> {
   for (let i = 0; i < n; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, one));
 }
 
-const SINGLE = process.env.BENCH_SINGLE !== undefined;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const singleBody = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });
 /** Single-event POSTs over loopback for `seconds`; the number of requests answered. */
@@ -140,16 +142,27 @@ async function allocations(name: string, run: (n: number) => Promise<unknown>): 
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
   const bytes = new Map<string, number>();
+  const where = new Map<string, number>();
+  const part = (url: string) =>
+    url.includes('/node_modules/')
+      ? 'node_modules'
+      : url.includes('/ingest/')
+        ? 'ingest'
+        : url.startsWith('node:')
+          ? 'node'
+          : 'other';
   const walk = (node: typeof profile.head): void => {
     const f = node.callFrame;
     const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(?=[^/]+\/[^/]+$)/, '')}:${f.lineNumber + 1}`;
     bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    where.set(part(f.url), (where.get(part(f.url)) ?? 0) + node.selfSize);
     for (const child of node.children) walk(child);
   };
   walk(profile.head);
   const events = typeof answered === 'number' ? answered : (REQUESTS / 4) * EVENTS;
   const total = [...bytes.values()].reduce((a, b) => a + b, 0);
-  console.log(`${name}: ${Math.round(total / events)} bytes allocated per event; the most by:`);
+  const parts = [...where].map(([k, n]) => `${k} ${Math.round(n / events)}`).join(', ');
+  console.log(`${name}: ${Math.round(total / events)} bytes allocated per event (${parts}); the most by:`);
   for (const [key, n] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 15)))
     console.log(`  ${Math.round(n / events)}  ${key}`);
 }

@@ -68,6 +68,20 @@ export function messagingRows(
   };
 }
 
+/** The messaging rows of the events that have a thread; most have none, and then no array is made. */
+function threadsOf(
+  events: readonly NormalisedEvent[],
+): Record<'mthreads' | 'mstore' | 'mtriage', Row>[] | undefined {
+  let found: Record<'mthreads' | 'mstore' | 'mtriage', Row>[] | undefined;
+  for (const e of events) {
+    const m = messagingRows(e);
+    if (m === undefined) continue;
+    if (found === undefined) found = [m];
+    else found.push(m);
+  }
+  return found;
+}
+
 /** Every raw event normalised; Promise.all only when one of them has to wait (normaliseEvent). */
 function normaliseAll(
   raws: readonly Record<string, unknown>[],
@@ -126,8 +140,8 @@ function createWriter(
       'events',
       events.map((e) => e.row),
     );
-    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
+    const messaging = threadsOf(events);
+    return messaging === undefined ? written : written.then(() => appendMessaging(messaging));
   };
   return { append, store };
 }
