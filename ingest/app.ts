@@ -10,7 +10,7 @@ import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
-import { lazyChildLogger } from './plugins/lazy-logger.ts';
+import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
@@ -53,7 +53,6 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     // Requests are counted and timed by metrics, and failures logged by the error handler: a log line
     // per request (two, at info) would cost a busy ingest more than handling the event itself.
     logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLogger,
     bodyLimit: server.bodyLimitBytes,
     // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
@@ -95,6 +94,7 @@ interface Built {
 
 async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
+  if (opts.logger) lazyChildren(app.log);
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);

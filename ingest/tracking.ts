@@ -23,11 +23,6 @@ function tracked(e: NormalisedEvent): TrackedEvent {
   return token === undefined ? event : { ...event, token };
 }
 
-async function answered<T>(done: Promise<void>, answer: T): Promise<T> {
-  await done;
-  return answer;
-}
-
 export interface Tracking {
   readonly eventDeps: EventDeps;
   /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
@@ -73,6 +68,20 @@ export function messagingRows(
   };
 }
 
+/** The messaging rows of the events that have a thread; most have none, and then no array is made. */
+function threadsOf(
+  events: readonly NormalisedEvent[],
+): Record<'mthreads' | 'mstore' | 'mtriage', Row>[] | undefined {
+  let found: Record<'mthreads' | 'mstore' | 'mtriage', Row>[] | undefined;
+  for (const e of events) {
+    const m = messagingRows(e);
+    if (m === undefined) continue;
+    if (found === undefined) found = [m];
+    else found.push(m);
+  }
+  return found;
+}
+
 /** Every raw event normalised; Promise.all only when one of them has to wait (normaliseEvent). */
 function normaliseAll(
   raws: readonly Record<string, unknown>[],
@@ -104,16 +113,17 @@ function createWriter(
     const written = dataPath.append(table, rows);
     return counted(table, rows.length, written, publisher === undefined ? undefined : rows);
   };
-  const counted = async (
+  // A continuation, not an async frame: every request's append passes here.
+  const counted = (
     table: string,
     count: number,
     written: Promise<void>,
     published?: readonly Row[],
-  ) => {
-    await written;
-    countRows(table, count);
-    if (published !== undefined) publisher?.publish(table, published);
-  };
+  ): Promise<void> =>
+    written.then(() => {
+      countRows(table, count);
+      if (published !== undefined) publisher?.publish(table, published);
+    });
   const appendMessaging = async (messaging: Record<'mthreads' | 'mstore' | 'mtriage', Row>[]) => {
     await Promise.all(
       (['mthreads', 'mstore', 'mtriage'] as const).map((t) =>
@@ -130,17 +140,21 @@ function createWriter(
       'events',
       events.map((e) => e.row),
     );
-    const messaging = events.map(messagingRows).filter((m) => m !== undefined);
-    return messaging.length === 0 ? written : written.then(() => appendMessaging(messaging));
+    const messaging = threadsOf(events);
+    return messaging === undefined ? written : written.then(() => appendMessaging(messaging));
   };
   return { append, store };
 }
 
-/** Stores what the eid window admitted and tells the window whether it is stored. */
-function admitted(
+/**
+ * Stores what the eid window admitted, tells the window whether it is stored, and resolves to `answer`
+ * once stored (one continuation for both: each step of a request's chain is an allocation and a turn).
+ */
+function admitted<T>(
   admission: Admission<NormalisedEvent>,
   store: (events: readonly NormalisedEvent[]) => Promise<void>,
-): Promise<void> {
+  answer: T,
+): Promise<T> {
   const { settle } = admission;
   let stored: Promise<void>;
   try {
@@ -150,7 +164,10 @@ function admitted(
     return Promise.reject(err);
   }
   return stored.then(
-    () => settle(true),
+    () => {
+      settle(true);
+      return answer;
+    },
     (err: unknown) => {
       settle(false);
       throw err;
@@ -182,8 +199,7 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
   const { append, store } = createWriter(dataPath, metrics.rows.by('table'), deps.publisher);
   // The answer keeps the events' ids, not their rows.
   const storeAll = (events: NormalisedEvent[]): Promise<TrackedEvent[]> => {
-    const stored = (admission: Admission<NormalisedEvent>) =>
-      answered(admitted(admission, store), events.map(tracked));
+    const stored = (admission: Admission<NormalisedEvent>) => admitted(admission, store, events.map(tracked));
     const admission = window.admit(events);
     return admission instanceof Promise ? admission.then(stored) : stored(admission);
   };

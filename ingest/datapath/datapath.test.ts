@@ -289,6 +289,37 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(100);
   });
 
+  // The first append to a table opens its queue and log; the ones after take a shorter path. Both count
+  // a written row once it is durable and a refused write by its code.
+  it('counts appended rows once written and refused writes by code, on the first append and the later ones', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const registry = new Registry();
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const dp = await createDataPath(config(dir, { spool: { maxBytes: 1_048_576 } }), {
+      store,
+      migrate: false,
+      registry,
+    });
+    const big = 'x'.repeat(10_000);
+    let written = 0;
+    let err: unknown;
+    for (let i = 0; i < 200 && !err; i++) {
+      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+      if (!err) written++;
+    }
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    expect(written).toBeGreaterThan(1);
+    const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values;
+    expect(await values('tracker_datapath_appended_rows_total')).toEqual([
+      expect.objectContaining({ labels: { table: 'events' }, value: written }),
+    ]);
+    expect(await values('tracker_datapath_rejected_total')).toEqual([
+      expect.objectContaining({ labels: { code: 'OVERLOADED' }, value: 1 }),
+    ]);
+    await dp.close(100);
+  });
+
   // The spool-filling alert had to compare spool bytes with a fixed byte count, because nothing said what
   // the spool's limit was; it is exported next to the bytes so the alert is a ratio of it.
   it('exports the configured spool limit next to the spool bytes, so their ratio says how full it is', async () => {

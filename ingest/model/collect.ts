@@ -70,9 +70,16 @@ export function requestInput(req: FastifyRequest, rest?: string): Raw {
   return {
     ...headerInput(req),
     ...cookieInput(requestCookies(req)),
-    ...pathPairs(rest),
-    ...queryInput(req.query),
+    // most requests have neither: their empty parts are not made to be spread
+    ...(rest === undefined || rest === '' ? undefined : pathPairs(rest)),
+    ...(isEmpty(req.query) ? undefined : queryInput(req.query)),
   };
+}
+
+function isEmpty(query: unknown): boolean {
+  if (!isObj(query)) return true;
+  for (const _ in query) return false;
+  return true;
 }
 
 /** Body events: one object, or an array of objects (the batch form). Anything else is not an event. */

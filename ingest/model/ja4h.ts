@@ -30,7 +30,8 @@ function version(httpVersion: string): string {
 }
 
 function language(value: string | undefined): string {
-  const first = (value ?? '').split(',')[0]?.split(';')[0] ?? '';
+  if (value === undefined || value === '') return '0000';
+  const first = value.split(',')[0]?.split(';')[0] ?? '';
   return `${first.replaceAll('-', '').toLowerCase().slice(0, 4)}0000`.slice(0, 4);
 }
 
@@ -41,31 +42,36 @@ const named = (name: string, lower: string): boolean =>
 /** rawHeaders is Node's flat [name, value, name, value, …] list in arrival order. */
 export function ja4h(method: string, httpVersion: string, rawHeaders: readonly string[]): string {
   const names: string[] = [];
-  const cookies: string[] = [];
+  let cookies: string[] | undefined; // most requests send none
   let referer = false;
   let acceptLanguage: string | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] ?? '';
     const value = rawHeaders[i + 1] ?? '';
-    if (named(name, 'cookie'))
-      cookies.push(
-        ...value
-          .split(';')
-          .map((c) => c.trim())
-          .filter((c) => c !== ''),
-      );
-    else if (named(name, 'referer')) referer = true;
+    if (named(name, 'cookie')) {
+      const pairs = value
+        .split(';')
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
+      cookies = cookies === undefined ? pairs : [...cookies, ...pairs];
+    } else if (named(name, 'referer')) referer = true;
     else {
       if (named(name, 'accept-language')) acceptLanguage ??= value;
       names.push(name);
     }
   }
-  const a = `${method.toLowerCase().padEnd(2, '0').slice(0, 2)}${version(httpVersion)}${cookies.length > 0 ? 'c' : 'n'}${
+  const any = cookies !== undefined && cookies.length > 0;
+  const a = `${method.toLowerCase().padEnd(2, '0').slice(0, 2)}${version(httpVersion)}${any ? 'c' : 'n'}${
     referer ? 'r' : 'n'
   }${String(Math.min(names.length, 99)).padStart(2, '0')}${language(acceptLanguage)}`;
-  const sortedNames = cookies.map((c) => c.split('=')[0] ?? '').sort();
-  const sortedPairs = [...cookies].sort();
-  const c = cookies.length > 0 ? namesHash(sortedNames.join(',')) : ZERO;
-  const d = cookies.length > 0 ? sha12(sortedPairs.join(',')) : ZERO;
-  return `${a}_${namesHash(names.join(','))}_${c}_${d}`;
+  const b = namesHash(names.join(','));
+  if (cookies === undefined || !any) return `${a}_${b}_${ZERO}_${ZERO}`;
+  const c = namesHash(
+    cookies
+      .map((cookie) => cookie.split('=')[0] ?? '')
+      .sort()
+      .join(','),
+  );
+  const d = sha12([...cookies].sort().join(','));
+  return `${a}_${b}_${c}_${d}`;
 }

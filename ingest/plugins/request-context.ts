@@ -29,7 +29,10 @@ export function hostOf(req: FastifyRequest): string {
 export function siteRequest(req: FastifyRequest): SiteRequest {
   const key = header(req, 'x-site-key');
   const origin = header(req, 'origin');
-  return { ...(key === '' ? {} : { headerKey: key }), ...(origin === '' ? {} : { origin }) };
+  const site: { headerKey?: string; origin?: string } = {};
+  if (key !== '') site.headerKey = key;
+  if (origin !== '') site.origin = origin;
+  return site;
 }
 
 export function requestContext(req: FastifyRequest, kind: 'client' | 'server', now: number): RequestContext {

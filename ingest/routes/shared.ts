@@ -10,6 +10,7 @@ import type {
 } from 'fastify';
 import type { Config } from '../config.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
+import { setCookieValue } from '../model/request-cookies.ts';
 import { TOKEN_COOKIE } from '../privacy/visitor-token.ts';
 
 /**
@@ -44,9 +45,11 @@ export function setVisitorCookie(
     maxAge: COOKIE_MAX_AGE_S,
     ...(config.domains.cookieDomain === undefined ? {} : { domain: config.domains.cookieDomain }),
   } as const;
-  reply.setCookie('vid', e.vid, options);
+  const vid = setCookieValue('vid', e.vid, options);
   // the erase proof: HttpOnly, so page scripts (and whatever is injected into them) cannot read it
-  if (e.token !== undefined) reply.setCookie(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
+  const token =
+    e.token === undefined ? undefined : setCookieValue(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
+  reply.header('set-cookie', token === undefined ? vid : [vid, token]);
 }
 
 /** 1x1 transparent GIF (43 bytes). */

@@ -23,7 +23,12 @@ interface TrackInput {
   readonly body: unknown;
 }
 
-export async function handleTrack(
+/**
+ * Not async: it returns tracking's promise as it is (an async function returning a promise adds two
+ * turns of the microtask queue). Every caller awaits it inside an async handler, so a throw here
+ * rejects the handler as a rejection would.
+ */
+export function handleTrack(
   req: FastifyRequest,
   input: TrackInput,
   tracking: Tracking,
