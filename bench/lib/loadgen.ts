@@ -28,10 +28,14 @@ export interface OpenLoopOptions {
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
-  const args = [o.url, String(o.rate), String(o.seconds), String(o.connections)];
+  const args = [
+    o.url,
+    String(o.rate),
+    String(o.seconds),
+    String(o.connections),
+    ...(o.bodyFile ? [o.bodyFile] : []),
+  ];
   const bin = await loadgenBinary();
-  const { stdout } = await run('taskset', ['-c', String(o.cpu), bin, ...args, ...(o.bodyFile ? [o.bodyFile] : [])], {
-    maxBuffer: 1 << 20,
-  });
+  const { stdout } = await run('taskset', ['-c', String(o.cpu), bin, ...args], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as LoadResult;
 }
