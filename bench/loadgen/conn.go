@@ -25,6 +25,9 @@ func newTarget(rawURL string, body []byte) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
+	if u.Scheme != "http" || u.Host == "" {
+		return target{}, fmt.Errorf("%q: an http:// URL with a host is required", rawURL)
+	}
 	method, headers := "GET", ""
 	if body != nil {
 		method = "POST"
@@ -64,8 +67,8 @@ func (k *conn) serve(t target, answers chan<- answer) {
 	k.close()
 }
 
-// send writes the request and reads the whole answer; a 2xx is a success, anything else (another status,
-// a broken or timed-out connection) a failure after which the connection is dialled again.
+// send writes the request and reads the whole answer; a 2xx is a success, anything else a failure. A
+// connection that broke, timed out or was closed by the server is dialled again for the next request.
 func (k *conn) send(t target) bool {
 	if k.c == nil {
 		c, err := net.DialTimeout("tcp", t.addr, timeout)

@@ -10,6 +10,16 @@ type measurement struct {
 	elapsed   time.Duration
 }
 
+// record counts a failure (warm-up included) or a counted request's latency from its due time.
+func (m *measurement) record(a answer, s schedule) {
+	switch {
+	case !a.ok:
+		m.errors++
+	case s.counted(a.due):
+		m.latencies = append(m.latencies, a.done.Sub(a.due))
+	}
+}
+
 // run sends the schedule's requests through at most maxConns connections and measures each one from
 // when it was due, not from when a connection was free to send it: a server that stalls makes the
 // requests due meanwhile wait, and that wait is counted (no coordinated omission). The dispatcher alone
@@ -41,12 +51,7 @@ func run(t target, s schedule, maxConns int) (measurement, error) {
 		case <-wake.C:
 		case a := <-answers:
 			p.release(a.conn)
-			switch {
-			case !a.ok:
-				m.errors++
-			case s.counted(a.due):
-				m.latencies = append(m.latencies, a.done.Sub(a.due))
-			}
+			m.record(a, s)
 		}
 	}
 	m.elapsed = time.Since(s.start())

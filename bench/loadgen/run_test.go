@@ -95,3 +95,11 @@ func TestRunTimesRequestsHeldBehindAStallFromWhenTheyWereDue(t *testing.T) {
 		t.Fatalf("%d answered, %d of them 25 ms or slower; want 100 and at least 25", len(m.latencies), slow)
 	}
 }
+
+func TestTargetRefusesWhatItCannotSend(t *testing.T) {
+	for _, u := range []string{"https://127.0.0.1:1/", "127.0.0.1:1", "http:///path"} {
+		if _, err := newTarget(u, nil); err == nil {
+			t.Errorf("%q: want an error", u)
+		}
+	}
+}
