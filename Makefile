@@ -65,8 +65,14 @@ lint: deps ## Biome lint + format check
 check-generated: deps ## Fail when a generated file differs from a fresh generation
 	node scripts/generate.ts --check
 
+.PHONY: test-go
+test-go: ## gofmt, go vet and go test of the repository's own Go code (the bench's open-loop load generator)
+	@command -v go >/dev/null || { echo "Go >= 1.26 is required (bench/loadgen)"; exit 1; }
+	@unformatted=$$(gofmt -l bench/loadgen); [ -z "$$unformatted" ] || { echo "gofmt: $$unformatted"; exit 1; }
+	cd bench/loadgen && export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local && go vet ./... && go test ./...
+
 .PHONY: test-unit
-test-unit: deps ## Unit tests (no services)
+test-unit: deps test-go ## Unit tests (no services), and test-go
 	vitest run --project unit
 
 .PHONY: test-integration
@@ -81,7 +87,7 @@ test-containers: deps tools ## The images, built from the Dockerfiles, run on a 
 NODE_BUILD_LOG := $(CACHE)/kind-node-build.log
 
 .PHONY: test
-test: deps tools browser jdbc typecheck lint check-generated ## Everything: typecheck, lint, unit, integration, container and kind tests
+test: deps tools browser jdbc typecheck lint check-generated test-go ## Everything: typecheck, lint, Go, unit, integration, container and kind tests
 	@# Every temporary file of the run (the tests', and those of the processes and builds they start) goes
 	@# under one directory that is removed when the run ends: temporary directories no test removed used to
 	@# add up in /tmp, run after run, until a disk filled and the tests that write failed.

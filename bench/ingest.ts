@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBareFastify, startClickHouseStand, startIngest } from './lib/ingest-server.ts';
+import { openLoop } from './lib/loadgen.ts';
 import type { Running } from './lib/server.ts';
 import { type LoadResult, nodeGenerator, wrk } from './lib/wrk.ts';
 
@@ -126,14 +127,14 @@ async function httpSuite(
 /** Open-loop single events at half the rate the durable ingest sustained closed-loop at 64 connections. */
 async function halfLoad(s: Running, server: string, full: BenchRow | undefined): Promise<BenchRow[]> {
   if (full === undefined) return [];
-  return [await openLoop(s, server, Math.max(1, Math.round(full.result.rps / 2)))];
+  return [await atRate(s, server, Math.max(1, Math.round(full.result.rps / 2)))];
 }
 
-async function openLoop(s: Running, server: string, rate: number): Promise<BenchRow> {
+async function atRate(s: Running, server: string, rate: number): Promise<BenchRow> {
   const url = `http://127.0.0.1:${s.port}/tr/v1/tr/`;
-  return withBodyFile(single, (file) =>
+  return withBodyFile(single, (bodyFile) =>
     phase(s, { scenario: `POST 1 event at ${rate}/s (half)`, server, conc: 64, eventsPerRequest: 1 }, () =>
-      nodeGenerator(LOAD_CPU, './paced.ts', [url, String(rate), String(SECONDS), '64', file]),
+      openLoop({ url, rate, seconds: SECONDS, connections: 64, bodyFile, cpu: LOAD_CPU }),
     ),
   );
 }
@@ -174,7 +175,7 @@ export async function ingestRows(): Promise<BenchRow[]> {
   if (half && wanted('bare:half'))
     rows.push(
       await withServer(startBareFastify(SERVER_CPU), (s) =>
-        openLoop(s, 'bare Fastify', Number(/at (\d+)\/s/.exec(half.scenario)?.[1])),
+        atRate(s, 'bare Fastify', Number(/at (\d+)\/s/.exec(half.scenario)?.[1])),
       ),
     );
   const noSync = { spool: { fsync: false } };

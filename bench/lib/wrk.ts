@@ -71,7 +71,7 @@ export async function wrk(o: WrkOptions): Promise<LoadResult> {
   };
 }
 
-/** A generator written in Node (open-loop HTTP, WebSocket): its own process, pinned to `cpu`. */
+/** A generator written in Node (the WebSocket one): its own process, pinned to `cpu`. */
 export async function nodeGenerator(
   cpu: number,
   script: string,

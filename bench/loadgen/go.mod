@@ -1,0 +1,3 @@
+module tracker.local/loadgen
+
+go 1.26
