@@ -14,6 +14,7 @@ const SERVER_CPU = 1;
 const LOAD_CPU = 0;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // BENCH_CONFIG: JSON merged into the ingest's configuration (e.g. batching overrides to compare).
+// BENCH_WARMUP=0 skips the unmeasured warm-up, so `clickhouse one64 post64` starts as `make bench`'s rows do.
 const overrides = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 const [which = 'embedded', ...wanted] = process.argv.slice(2);
 const phases = wanted.length > 0 ? wanted : ['post16', 'post64', 'ws16'];
@@ -87,7 +88,7 @@ function cpuDiff(a: Map<string, { s: number }>, b: Map<string, { name: string; s
 async function run(label: string, server: Running & { dir: string }): Promise<void> {
   try {
     console.log(`${label} idle (started, no load yet): RSS ${Math.round(server.rssMiB())} MiB`);
-    await load(server, 'post16')().catch(() => undefined); // warm-up, unmeasured
+    if (process.env.BENCH_WARMUP !== '0') await load(server, 'post16')().catch(() => undefined); // unmeasured
     for (const phase of phases) {
       const before = server.rssMiB();
       const cpu0 = threadCpu(server.pid);
