@@ -12,7 +12,8 @@ import { jetstreamManager, type StreamUpdateConfig } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type HeldStore, holdCommand } from '../datapath/testing/held-store.ts';
-import { type Live, setCookies, startLive } from '../testing/live.ts';
+import { post, statusOf, visitor } from '../testing/erase-http.ts';
+import { type Live, startLive } from '../testing/live.ts';
 
 // chdb binds one data directory per process: the instances of every test share it (databases differ)
 const dir = mkdtempSync(join(tmpdir(), 'erase-across-'));
@@ -20,24 +21,6 @@ const running: Live[] = [];
 afterAll(async () => {
   for (const live of running) await live.close();
 });
-
-const post = (url: string, body: unknown, cookie: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie },
-    body: JSON.stringify(body),
-  });
-
-const statusOf = async (base: string, id: string) =>
-  ((await (await fetch(`${base}/tr/v1/ppi/forget/${id}`)).json()) as { status: string }).status;
-
-/** A visitor with one page view: its vid and visitor token. */
-async function visitor(base: string): Promise<{ vid: string; vtok: string }> {
-  const res = await post(`${base}/tr/v1/tr/`, { ename: 'page_view' }, 'CookieConsent=3');
-  expect(res.status).toBe(200);
-  const { vid = '', vtok = '' } = setCookies(res);
-  return { vid, vtok };
-}
 
 /** Asks for the visitor's erasure, as the visitor: the request id of the 202. */
 async function forget(base: string, v: { vid: string; vtok: string }): Promise<string> {

@@ -7,29 +7,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ingestProcess } from '../../e2e/browser/ingest-process.ts';
-import { type Live, setCookies, startLive } from '../testing/live.ts';
+import { post, statusOf, visitor } from '../testing/erase-http.ts';
+import { type Live, startLive } from '../testing/live.ts';
 
 const HELD = { batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000 } } } };
 const JOURNAL = ['state', 'erasures'];
-
-const post = (url: string, body: unknown, cookie?: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie === undefined ? {} : { cookie }) },
-    body: JSON.stringify(body),
-  });
-
-const statusOf = async (base: string, id: string) =>
-  ((await (await fetch(`${base}/tr/v1/ppi/forget/${id}`)).json()) as { status: string }).status;
-
-/** A visitor with one page view (still spooled): its vid and visitor token. */
-async function visitor(base: string): Promise<{ vid: string; vtok: string }> {
-  const res = await post(`${base}/tr/v1/tr/`, { ename: 'page_view' }, 'CookieConsent=3');
-  expect(res.status).toBe(200);
-  const { vid = '', vtok = '' } = setCookies(res);
-  expect(vid).toMatch(/^[0-9a-f-]{36}$/);
-  return { vid, vtok };
-}
 
 /** Asks for the visitor's erasure, as the visitor: the request id of the 202. */
 async function forget(base: string, v: { vid: string; vtok: string }): Promise<string> {

@@ -1,0 +1,23 @@
+// What the erasure tests do over HTTP against a running ingest (in process or its own process): record a
+// visitor, ask for its erasure, read the request's status.
+import { expect } from 'vitest';
+import { setCookies } from './live.ts';
+
+export const post = (url: string, body: unknown, cookie?: string) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie === undefined ? {} : { cookie }) },
+    body: JSON.stringify(body),
+  });
+
+export const statusOf = async (base: string, id: string) =>
+  ((await (await fetch(`${base}/tr/v1/ppi/forget/${id}`)).json()) as { status: string }).status;
+
+/** A visitor with one page view: its vid and visitor token. */
+export async function visitor(base: string): Promise<{ vid: string; vtok: string }> {
+  const res = await post(`${base}/tr/v1/tr/`, { ename: 'page_view' }, 'CookieConsent=3');
+  expect(res.status).toBe(200);
+  const { vid = '', vtok = '' } = setCookies(res);
+  expect(vid).toMatch(/^[0-9a-f-]{36}$/);
+  return { vid, vtok };
+}
