@@ -24,7 +24,7 @@ import { ppiRoutes } from './routes/ppi/index.ts';
 import { redirectRoutes } from './routes/redirect/index.ts';
 import { shortLinkRoutes } from './routes/shortlinks/index.ts';
 import { trackRoutes } from './routes/track/index.ts';
-import { WS_PATH, wsRoutes } from './routes/ws/index.ts';
+import { WS_PATH, type WsConnections, wsRoutes } from './routes/ws/index.ts';
 import { createTracking } from './tracking.ts';
 
 export interface BuildOptions {
@@ -113,10 +113,14 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
 
   trackRoutes(routes, deps, tracking, limit);
   redirectRoutes(routes, deps, tracking, limit);
-  let wsOpen: () => number = () => 0;
-  const ws = { maxPayload: deps.config.websocket.maxFrameBytes, paths: [WS_PATH] };
+  let connections: WsConnections | undefined;
+  const ws = {
+    maxPayload: deps.config.websocket.maxFrameBytes,
+    paths: [WS_PATH],
+    close: async () => connections?.close(),
+  };
   await registerWebSocket(app, ws, (child) => {
-    wsOpen = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
+    connections = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
   });
   ltvRoutes(routes, deps, tracking, limit);
   ppiRoutes(routes, deps, tracking, limit);
@@ -124,7 +128,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   opsRoutes(routes, deps);
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
-  return { app, metrics, wsOpen: () => wsOpen() };
+  return { app, metrics, wsOpen: () => connections?.open() ?? 0 };
 }
 
 /** The public app alone (tests that need no metrics or status). */

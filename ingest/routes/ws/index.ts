@@ -89,15 +89,53 @@ async function notUpgraded(_req: FastifyRequest, reply: FastifyReply) {
     .send({ error: 'BAD_REQUEST', message: `${WS_PATH} is a WebSocket endpoint: send Upgrade: websocket` });
 }
 
-/** Registers the route; returns a gauge of open connections for /status. */
+/** A connection as the ingest closes it: the frames it has read are stored before it goes. */
+interface Connection {
+  readonly socket: WebSocket;
+  /** Resolves once every frame read so far has been handled (stored and answered, or refused). */
+  readonly handled: () => Promise<void>;
+  /** Resolves once the socket is closed. */
+  readonly closed: Promise<void>;
+}
+
+/** The route's connections, as /status and the closing ingest see them. */
+export interface WsConnections {
+  readonly open: () => number;
+  /**
+   * Closes every connection once the frames it has read are stored and acknowledged; frames read during
+   * the closing handshake are stored too. Resolves when no connection has a frame left to store.
+   */
+  readonly close: () => Promise<void>;
+}
+
+// How long a client has to answer the close frame before its socket is ended without it (the ws library
+// itself would wait 30 s, most of the drain's grace period).
+const CLOSE_HANDSHAKE_MS = 5_000;
+
+const GOING_AWAY = 1001;
+
+async function closeConnection(c: Connection): Promise<void> {
+  // first the frames already read, while acknowledgements can still reach the client
+  await c.handled();
+  if (c.socket.readyState === c.socket.OPEN) c.socket.close(GOING_AWAY, 'server closing');
+  const timer = setTimeout(() => c.socket.terminate(), CLOSE_HANDSHAKE_MS);
+  await c.closed;
+  clearTimeout(timer);
+  // then any the client sent before it saw the close frame: stored, though no longer answered
+  await c.handled();
+}
+
+/** Registers the route; returns its connections (a gauge for /status, and how to close them). */
 export function wsRoutes(
   app: RouteApp,
   deps: AppDeps,
   tracking: Tracking,
   metrics: Metrics,
   limit: object,
-): () => number {
+): WsConnections {
   let open = 0;
+  // every connection until its socket is closed and its last frame handled
+  const connections = new Set<Connection>();
   const onSocket = (socket: WebSocket, req: FastifyRequest) => {
     open++;
     const session: Session = { req, socket, base: requestInput(req) };
@@ -114,7 +152,14 @@ export function wsRoutes(
           if (--pending <= LOW_WATER && socket.isPaused) socket.resume();
         });
     });
-    socket.on('close', () => open--);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const connection: Connection = { socket, handled: () => chain, closed };
+    connections.add(connection);
+    void closed.then(async () => {
+      open--;
+      await chain;
+      connections.delete(connection);
+    });
     socket.on('error', () => socket.terminate());
   };
   // an upgrade goes to the socket handler, a plain request to the HTTP one
@@ -130,5 +175,10 @@ export function wsRoutes(
     wsHandler: onSocket,
     handler: notUpgraded,
   });
-  return () => open;
+  return {
+    open: () => open,
+    close: async () => {
+      await Promise.all([...connections].map(closeConnection));
+    },
+  };
 }
