@@ -79,28 +79,44 @@ export function rowFor(
   ];
 }
 
+/** Appends every message of one subscription until it is closed; never rejects. */
+async function consume(sub: Subscription, alias: Alias, o: ConsumerOptions, now: () => number) {
+  try {
+    for await (const m of sub) {
+      try {
+        const body: unknown = m.json();
+        if (typeof body !== 'object' || body === null || Array.isArray(body)) continue;
+        const [table, row] = rowFor(alias, m.subject, body as Obj, now(), o);
+        await o.append(table, [row]);
+      } catch (err) {
+        o.onError?.(err);
+      }
+    }
+  } catch (err) {
+    // the subscription itself failed (a permission refused, say): the others go on
+    o.onError?.(err);
+  }
+}
+
+/**
+ * Subscribes to the three subjects. `stop` drains the subscriptions (the server stops routing to this
+ * replica, and the messages it had already routed here still arrive) and resolves once every message
+ * received is appended: the data path's own drain follows it, and an append after that would be refused.
+ */
 export function startConsumer(nc: NatsConnection, o: ConsumerOptions): { stop(): Promise<void> } {
   const subs: Subscription[] = [];
+  const loops: Promise<void>[] = [];
   const now = o.now ?? Date.now;
   for (const alias of ['log', 'count', 'update'] as const) {
     const sub = nc.subscribe(o.subjects[alias], { queue: o.queueGroup });
     subs.push(sub);
-    void (async () => {
-      for await (const m of sub) {
-        try {
-          const body: unknown = m.json();
-          if (typeof body !== 'object' || body === null || Array.isArray(body)) continue;
-          const [table, row] = rowFor(alias, m.subject, body as Obj, now(), o);
-          await o.append(table, [row]);
-        } catch (err) {
-          o.onError?.(err);
-        }
-      }
-    })();
+    loops.push(consume(sub, alias, o, now));
   }
   return {
     stop: async () => {
-      for (const s of subs) s.unsubscribe();
+      // a connection already closed has nothing more to deliver: what was received is appended below
+      await Promise.all(subs.map((s) => s.drain().catch(() => s.unsubscribe())));
+      await Promise.all(loops);
     },
   };
 }

@@ -114,3 +114,42 @@ describe('publish and consume', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('stopping the consumer', () => {
+  it('resolves only once the messages it had received are appended (the data path drains next)', async () => {
+    const appended: string[] = [];
+    let entered!: () => void;
+    const firstHeld = new Promise<void>((r) => {
+      entered = r;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const consumer = startConsumer(nc, {
+      subjects: { log: 'stop.log.>', count: 'stop.count.>', update: 'stop.update.>' },
+      queueGroup: 'tracker',
+      ipMode: 'truncate',
+      hasher,
+      append: async (_t, r) => {
+        if (appended.length === 0) {
+          entered();
+          await held;
+        }
+        for (const row of r) appended.push(String(row.msg));
+      },
+    });
+    await nc.flush();
+    const sent = ['m0', 'm1', 'm2', 'm3', 'm4'];
+    for (const msg of sent) nc.publish('stop.log.app', JSON.stringify({ msg }));
+    // the server has routed all five here once its answer to a ping arrives: the first is being appended
+    await nc.flush();
+    await firstHeld;
+
+    const stopped = consumer.stop();
+    release();
+    await stopped;
+
+    expect(appended).toEqual(sent);
+  });
+});
