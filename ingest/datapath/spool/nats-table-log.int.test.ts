@@ -159,6 +159,65 @@ describe('a JetStream table log', () => {
   });
 });
 
+describe('adopting what a shared JetStream log holds', () => {
+  it('does not count again a message this log has cut into a batch not yet committed', async () => {
+    const log = await logWith({});
+    await log.append(line(1), 1);
+    const batch = await log.take(LIMITS);
+    expect(batch?.rows).toBe(1);
+
+    await log.adoptShared();
+
+    expect(log.pending.rows).toBe(0);
+    await log.commit(batch as NonNullable<typeof batch>);
+    expect(await log.take(LIMITS)).toBeUndefined();
+  });
+
+  it('counts once a message adopted before its own acknowledgement arrived', async () => {
+    let stored = () => {};
+    const isStored = new Promise<void>((resolve) => {
+      stored = resolve;
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const log = await logWith({
+      afterStored: async () => {
+        stored();
+        await held;
+      },
+    });
+    const two = Buffer.concat([line(1), line(2)]);
+    const appended = log.append(two, 2);
+    await isStored;
+
+    await log.adoptShared();
+    expect(log.pending).toMatchObject({ rows: 2, bytes: two.length });
+    release();
+    await appended;
+
+    expect(log.pending).toMatchObject({ rows: 2, bytes: two.length });
+    const batch = await log.take(LIMITS);
+    expect(batch?.rows).toBe(2);
+    expect(log.pending).toMatchObject({ rows: 0, bytes: 0 });
+  });
+
+  it('counts a message another instance appended once, however often it is adopted', async () => {
+    const opts = spoolOptions();
+    const other = await (await openSpool(opts)).log('events');
+    const mine = await (await openSpool(opts)).log('events');
+    await other.append(line(1), 1);
+
+    await mine.adoptShared?.();
+    await mine.adoptShared?.();
+
+    expect(mine.pending.rows).toBe(1);
+    expect((await mine.take(LIMITS))?.rows).toBe(1);
+    expect(mine.pending.rows).toBe(0);
+  });
+});
+
 describe('the backlog a JetStream spool opens on', () => {
   const rows = (n: number, from: number) =>
     Buffer.concat(Array.from({ length: n }, (_v, k) => line(from + k)));

@@ -56,6 +56,13 @@ export class NatsTableLog implements TableLog {
   #pushed = 0;
   /** The sequence of the backlog's last message (0: none). */
   readonly #through: number;
+  /**
+   * The highest sequence counted here or cut into a batch here. Adopting a message at or below it would
+   * count it a second time: it is pending already, or a batch holds it.
+   */
+  #countedThrough = 0;
+  /** The message adoptShared counted last, with its own rows: its acknowledgement here adds nothing. */
+  #adopted = 0;
   readonly #recovered = Promise.withResolvers<void>();
 
   constructor(table: string, ctx: NatsContext, backlog?: Backlog) {
@@ -102,6 +109,7 @@ export class NatsTableLog implements TableLog {
         if (attempt > 0 || !isTimeout(err) || !this.#ctx.connected()) throw this.#overloaded(err);
       }
     }
+    if (ack.seq === this.#adopted) return;
     this.#push({ seq: ack.seq, at: (this.#ctx.opts.now ?? Date.now)(), rows, bytes: lines.length });
   }
 
@@ -109,11 +117,14 @@ export class NatsTableLog implements TableLog {
    * The subject's last message, if it is past what this log counts, becomes pending here (its own rows;
    * those before it are counted as none, not known without reading them): the next takes cut through it,
    * or find it cut by another instance. Its time is now, so settled() waits until a take has passed it.
+   * A message this log counts already, or has cut into a batch, is not counted again; nor is one of its own
+   * appends whose acknowledgement arrives after it was adopted.
    */
   async adoptShared(): Promise<void> {
     const { jsm, stream, opts } = this.#ctx;
     const last = await jsm.streams.getMessage(stream, { last_by_subj: this.#subject });
-    if (last === null || last.seq <= (this.#pending.at(-1)?.seq ?? 0)) return;
+    if (last === null || last.seq <= this.#countedThrough) return;
+    this.#adopted = last.seq;
     const rows = Number(last.header?.get(ROWS_HEADER)) || 1;
     this.#push({ seq: last.seq, at: (opts.now ?? Date.now)(), rows, bytes: last.data.length });
   }
@@ -219,6 +230,7 @@ export class NatsTableLog implements TableLog {
   }
 
   #batch(cut: Cut, taken: Stored[]): SpoolBatch {
+    this.#countedThrough = Math.max(this.#countedThrough, cut.to);
     this.#consume(cut.to);
     return spoolBatch(
       {
@@ -234,6 +246,7 @@ export class NatsTableLog implements TableLog {
 
   #push(p: Omit<Pending, 'n'>): void {
     this.#pending.push({ ...p, n: ++this.#pushed });
+    this.#countedThrough = Math.max(this.#countedThrough, p.seq);
     this.#rows += p.rows;
     this.#bytes += p.bytes;
   }
