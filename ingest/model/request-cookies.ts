@@ -4,12 +4,12 @@
 import { fastifyCookie as cookie, type SerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 
-type Cookies = FastifyRequest['cookies'];
+type Cookies = NonNullable<FastifyRequest['cookies']>;
 
 /** The request's cookies (an empty object when it sent none); parsed once, then kept on the request. */
 export function requestCookies(req: FastifyRequest): Cookies {
   // every request is decorated with `cookies: null` until something parses them
-  const parsed = req.cookies as Cookies | null;
+  const parsed = req.cookies;
   if (parsed !== null) return parsed;
   const header = req.headers.cookie;
   const cookies: Cookies = header === undefined || header === '' ? {} : cookie.parse(header);

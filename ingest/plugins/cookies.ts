@@ -13,5 +13,5 @@ export async function registerCookies(app: FastifyInstance): Promise<void> {
     await own.register(cookie, { hook: false });
   });
   // `null` until something reads the request's cookies (model/request-cookies.ts)
-  app.decorateRequest('cookies', null as unknown as { [name: string]: string | undefined });
+  app.decorateRequest('cookies', null);
 }

@@ -1,7 +1,7 @@
 // Route schemas are also the handlers' TypeScript types (TypeBox type provider: one source for both). tsc checks the
 // expectTypeOf lines (tsconfig includes tests), inject() checks that the runtime values match the types.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { RouteApp } from './shared.ts';
@@ -29,5 +29,20 @@ describe('RouteApp (the TypeBox type provider)', () => {
     const bad = await app.inject({ method: 'POST', url: '/t/abc/x?n=seven', payload: { name: 'a' } });
     expect(bad.statusCode).toBe(400);
     await app.close();
+  });
+});
+
+describe('the cookie plugin’s types (plugins/fastify-cookie.d.ts)', () => {
+  it('declare no cookie decorator of a reply: the plugin is registered where no route is', () => {
+    // the package's own declarations added these to every reply; calling one would fail at run time
+    expectTypeOf<FastifyReply>().not.toHaveProperty('setCookie');
+    expectTypeOf<FastifyReply>().not.toHaveProperty('cookie');
+    expectTypeOf<FastifyReply>().not.toHaveProperty('clearCookie');
+    expectTypeOf<FastifyReply>().not.toHaveProperty('unsignCookie');
+    expectTypeOf<FastifyRequest>().not.toHaveProperty('unsignCookie');
+    // the request's cookies: null until model/request-cookies.ts parses them
+    expectTypeOf<FastifyRequest['cookies']>().toEqualTypeOf<{
+      [cookieName: string]: string | undefined;
+    } | null>();
   });
 });
