@@ -12,6 +12,7 @@ import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
+import { UNKNOWN_HOLD_ROUNDS } from './delivery.ts';
 import { testEid } from './testing/rows.ts';
 
 /** An error as chdb or @clickhouse/client reports one the engine answered with. */
@@ -159,6 +160,81 @@ describe('createDataPath (scripted store)', () => {
     const opened = await registry.getSingleMetric('tracker_datapath_breaker_transitions_total')?.get();
     expect(opened?.values.filter((v) => v.labels.state === 'open')).toEqual([]);
     await dp.close(1000);
+  });
+
+  // The engine refused every insert with a code the data path did not know (a failure of its own, not of
+  // the rows): isolation found every row refused alone, and the whole batch went to the dead-letter file.
+  describe('a batch the store refused whole with a code it does not know', () => {
+    const unknownCode = () => engineError(49, 'Logical error: the engine is not itself');
+    const openHeld = async (store: ScriptedStore, dir: string, held: string[]) =>
+      createDataPath(
+        config(dir, {
+          batching: {
+            breaker: FAST_BREAKER,
+            tables: { events: { strategy: 'size', maxRows: 4, retries: 1, backoffMs: 1 } },
+          },
+        }),
+        {
+          store,
+          migrate: false,
+          onError: (err) => {
+            const text = (err as Error).message;
+            if (/: held, round \d+ of \d+/.test(text)) held.push(text);
+          },
+        },
+      );
+
+    it('is held in the spool and stored once the store takes it again: nothing dead-lettered', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+      const store = new ScriptedStore();
+      let healed = false;
+      store.refuse = () => (healed ? undefined : unknownCode());
+      const held: string[] = [];
+      const dp = await openHeld(store, dir, held);
+      await dp.append(
+        'events',
+        Array.from({ length: 4 }, (_v, i) => event(i)),
+      );
+      await until(() => held.length > 0 || dp.status().deadLetters > 0, 'the batch held or dead-lettered');
+      expect(dp.status().deadLetters).toBe(0);
+      expect(held[0]).toMatch(/^insert into events refused whole .*: held, round 1 of 20: Code: 49\./);
+
+      healed = true;
+      await until(() => store.rows.length === 4, 'the held batch stored');
+      expect(dp.status().deadLetters).toBe(0);
+      await dp.close(1000);
+    });
+
+    it('is dead-lettered once the rounds it is held for are spent (the table is not held for ever)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+      const store = new ScriptedStore();
+      store.refuse = unknownCode;
+      const held: string[] = [];
+      const dp = await openHeld(store, dir, held);
+      await dp.append(
+        'events',
+        Array.from({ length: 4 }, (_v, i) => event(i)),
+      );
+      await until(() => dp.status().deadLetters === 4, 'every row dead-lettered');
+      expect(held).toHaveLength(UNKNOWN_HOLD_ROUNDS);
+      expect(store.rows).toHaveLength(0);
+      await dp.close(1000);
+    });
+
+    it('is not held when another part of it was stored: only the rows refused alone are dead-lettered', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+      const store = new ScriptedStore();
+      store.refuse = (text) => (text.includes(testEid(1)) ? unknownCode() : undefined);
+      const held: string[] = [];
+      const dp = await openHeld(store, dir, held);
+      await dp.append(
+        'events',
+        Array.from({ length: 4 }, (_v, i) => event(i)),
+      );
+      await until(() => store.rows.length === 3 && dp.status().deadLetters === 1, 'the rest of the batch');
+      expect(held).toEqual([]);
+      await dp.close(1000);
+    });
   });
 
   // An events batch whose insert needed more open files than the process may hold was retried as it was

@@ -8,8 +8,11 @@
 //   go to the dead-letter file and the rest is stored;
 // - the insert was too large for the engine at that moment (memory, open files): after the table's fast
 //   retries the batch is split in the same way, but a lone row is only ever retried, never dead-lettered;
-// - a refusal the engine answered with an unknown code: after the table's fast retries it is handled as
-//   wrong data. Retrying an answer that does not change would hold every later row of the table.
+// - a refusal the engine answered with an unknown code: after the table's fast retries it is isolated as
+//   wrong data. When another part of the batch was stored, the rows refused alone are dead-lettered; when
+//   the store took none of it, the failure is more likely the engine's than the rows': the batch is held
+//   in the spool and tried again for a bounded time (UNKNOWN_HOLD_ROUNDS), then dead-lettered. Retrying an
+//   answer that does not change for ever would hold every later row of the table.
 
 import { type InsertErrorKind, insertErrorKind, type JsonLines, type Store } from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
@@ -18,6 +21,16 @@ import { type Clock, sleep } from './clock.ts';
 import type { SpoolBatch } from './contract.ts';
 import type { DeadLetterFile } from './deadletter.ts';
 import type { Metrics } from './metrics.ts';
+
+/**
+ * Rounds a batch is held in the spool when the store refused all of it, each row alone too, with a code
+ * the data path does not know. Each round waits a jittered backoff up to the longest one (the breaker's
+ * longest open period, 30 s by default: about 15 s on average) and tries the whole batch again, so about
+ * five minutes in all: an engine failing under an unlisted code for that long (a server restarting, a
+ * setting being changed) loses no rows to the dead-letter file. Past it the refused rows are dead-lettered,
+ * so that a refusal that never changes does not hold the table for ever.
+ */
+export const UNKNOWN_HOLD_ROUNDS = 20;
 
 export class DeliveryAborted extends Error {
   constructor() {
@@ -54,6 +67,15 @@ interface Piece {
   readonly refusal: Refusal;
 }
 
+/** What isolating a batch came to: how many of its rows were stored, and the rows refused alone. */
+interface Isolated {
+  readonly stored: number;
+  readonly dead: readonly { readonly row: Buffer; readonly refusal: Refusal }[];
+}
+
+/** The store took none of the batch, and refused some of it with a code it does not know: hold it. */
+const toHold = (i: Isolated): boolean => i.stored === 0 && i.dead.some((d) => d.refusal.kind === 'unknown');
+
 export class Deliverer {
   readonly #deps: DelivererDeps;
   #abort: () => void = () => undefined;
@@ -74,23 +96,41 @@ export class Deliverer {
   }
 
   async deliver(batch: SpoolBatch, settings: TableSettings): Promise<void> {
-    // Every attempt reads the batch anew (from the spool's files where it is not cached): a retry during an
-    // outage holds none of it in memory while it waits.
-    const lone = batch.rows === 1;
-    const outcome = await this.#attempt(batch.table, () => batch.pieces(), batch.token, settings, lone);
+    const outcome = await this.#whole(batch, settings);
     if (outcome.ok) return;
-    await this.#isolate(batch, splitLines(await batch.lines()), settings, outcome);
+    let isolated = await this.#isolate(batch, settings, outcome);
+    for (let round = 1; round <= UNKNOWN_HOLD_ROUNDS && toHold(isolated); round++) {
+      const why = isolated.dead.find((d) => d.refusal.kind === 'unknown')?.refusal.error;
+      this.#report(
+        `insert into ${batch.table} refused whole with a code it does not know: held, round ${round} of ${UNKNOWN_HOLD_ROUNDS}`,
+        why,
+      );
+      await this.#wait(this.#backoff(settings.retries, settings));
+      const again = await this.#whole(batch, settings);
+      if (again.ok) return;
+      // the answer changed, or the rounds are spent: isolate anew, and dead-letter unless it is to be held
+      if (again.kind !== 'unknown' || round === UNKNOWN_HOLD_ROUNDS)
+        isolated = await this.#isolate(batch, settings, again);
+    }
+    await this.#bury(batch, isolated.dead);
   }
 
-  /** Halves refused pieces until every refused row stands alone; those become dead letters. */
-  async #isolate(batch: SpoolBatch, rows: Buffer[], settings: TableSettings, first: Refusal): Promise<void> {
+  /** The whole batch, as the spool holds it (read anew each attempt: a retry holds none of it meanwhile). */
+  #whole(batch: SpoolBatch, settings: TableSettings): Promise<Outcome> {
+    return this.#attempt(batch.table, () => batch.pieces(), batch.token, settings, batch.rows === 1);
+  }
+
+  /** Halves refused pieces until every refused row stands alone; stores the others. */
+  async #isolate(batch: SpoolBatch, settings: TableSettings, first: Refusal): Promise<Isolated> {
+    const rows = splitLines(await batch.lines());
     const pieces: Piece[] = [{ lo: 0, hi: rows.length, refusal: first }];
-    const dead: { row: Buffer; error: unknown }[] = [];
+    const dead: { row: Buffer; refusal: Refusal }[] = [];
+    let stored = 0;
     while (pieces.length > 0) {
       const { lo, hi, refusal } = pieces.pop() as Piece;
       // a lone row is refused only for what it holds: a size failure of one row is retried until it passes
       if (hi - lo === 1) {
-        dead.push({ row: rows[lo] as Buffer, error: refusal.error });
+        dead.push({ row: rows[lo] as Buffer, refusal });
         continue;
       }
       const mid = lo + Math.ceil((hi - lo) / 2);
@@ -106,14 +146,20 @@ export class Deliverer {
           settings,
           b - a === 1,
         );
-        if (!outcome.ok) pieces.push({ lo: a, hi: b, refusal: outcome });
+        if (outcome.ok) stored += b - a;
+        else pieces.push({ lo: a, hi: b, refusal: outcome });
       }
     }
+    return { stored, dead };
+  }
+
+  /** Rows refused alone go to the dead-letter file, each with the store's reason. */
+  async #bury(batch: SpoolBatch, dead: Isolated['dead']): Promise<void> {
     if (dead.length === 0) return;
     const letters = dead.map((d) => ({
       table: batch.table,
       token: batch.token,
-      reason: reason(d.error),
+      reason: reason(d.refusal.error),
       row: d.row.toString('utf8').trimEnd(),
     }));
     await this.#deps.deadLetters.write(letters);
