@@ -99,8 +99,33 @@ async function consume(sub: Subscription, alias: Alias, o: ConsumerOptions, now:
 }
 
 /**
- * Subscribes to the three subjects. `stop` drains the subscriptions (the server stops routing to this
- * replica, and the messages it had already routed here still arrive) and resolves once every message
+ * How long stop() lets the server confirm the subscriptions' end (a round trip) before closing them
+ * without it: while NATS is unreachable the confirmation waits for a reconnection that may never come,
+ * and the data path's drain, which follows, must keep its share of the grace period.
+ */
+const DRAIN_WAIT_MS = 1_000;
+
+/**
+ * Ends a subscription: drained if NATS answers in time (the server stops routing here, and what it routed
+ * before still arrives), else closed at once. Either way the loop appends what the subscription holds.
+ */
+async function end(sub: Subscription): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), DRAIN_WAIT_MS);
+  });
+  // a connection already closed refuses the drain: it has nothing more to deliver
+  const drained = sub.drain().then(
+    () => true,
+    () => false,
+  );
+  const done = await Promise.race([drained, late]);
+  clearTimeout(timer);
+  if (!done) sub.unsubscribe();
+}
+
+/**
+ * Subscribes to the three subjects. `stop` ends the subscriptions and resolves once every message
  * received is appended: the data path's own drain follows it, and an append after that would be refused.
  */
 export function startConsumer(nc: NatsConnection, o: ConsumerOptions): { stop(): Promise<void> } {
@@ -114,8 +139,7 @@ export function startConsumer(nc: NatsConnection, o: ConsumerOptions): { stop():
   }
   return {
     stop: async () => {
-      // a connection already closed has nothing more to deliver: what was received is appended below
-      await Promise.all(subs.map((s) => s.drain().catch(() => s.unsubscribe())));
+      await Promise.all(subs.map(end));
       await Promise.all(loops);
     },
   };

@@ -1,5 +1,6 @@
 // NATS against the real nats-server of the integration environment: shared daily rate-limit counters in
 // JetStream KV, fan-out of accepted events, and the Go tracker's log/count/update subjects consumed into tables.
+import { type AddressInfo, createConnection, createServer, type Socket } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Row } from '../../store/index.ts';
@@ -115,32 +116,68 @@ describe('publish and consume', () => {
   });
 });
 
+/** A consumer of `<prefix>.log.>` whose first append waits for `release`; `firstHeld` once it waits. */
+function heldConsumer(on: NatsConnection, prefix: string) {
+  const appended: string[] = [];
+  let entered!: () => void;
+  const firstHeld = new Promise<void>((r) => {
+    entered = r;
+  });
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const consumer = startConsumer(on, {
+    subjects: { log: `${prefix}.log.>`, count: `${prefix}.count.>`, update: `${prefix}.update.>` },
+    queueGroup: 'tracker',
+    ipMode: 'truncate',
+    hasher,
+    append: async (_t, r) => {
+      if (appended.length === 0) {
+        entered();
+        await held;
+      }
+      for (const row of r) appended.push(String(row.msg));
+    },
+  });
+  return { consumer, appended, firstHeld, release };
+}
+
+/** A TCP relay to the NATS server that can stop relaying without closing: a peer gone silent. */
+async function silencingRelay(target: URL): Promise<{ url: string; silence: () => void; close: () => void }> {
+  const pairs: [Socket, Socket][] = [];
+  const server = createServer((client) => {
+    const upstream = createConnection(Number(target.port), target.hostname);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    pairs.push([client, upstream]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    silence: () => {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    close: () => {
+      for (const pair of pairs) for (const socket of pair) socket.destroy();
+      server.close();
+    },
+  };
+}
+
 describe('stopping the consumer', () => {
+  const sent = ['m0', 'm1', 'm2', 'm3', 'm4'];
+
   it('resolves only once the messages it had received are appended (the data path drains next)', async () => {
-    const appended: string[] = [];
-    let entered!: () => void;
-    const firstHeld = new Promise<void>((r) => {
-      entered = r;
-    });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    const consumer = startConsumer(nc, {
-      subjects: { log: 'stop.log.>', count: 'stop.count.>', update: 'stop.update.>' },
-      queueGroup: 'tracker',
-      ipMode: 'truncate',
-      hasher,
-      append: async (_t, r) => {
-        if (appended.length === 0) {
-          entered();
-          await held;
-        }
-        for (const row of r) appended.push(String(row.msg));
-      },
-    });
+    const { consumer, appended, firstHeld, release } = heldConsumer(nc, 'stop');
     await nc.flush();
-    const sent = ['m0', 'm1', 'm2', 'm3', 'm4'];
     for (const msg of sent) nc.publish('stop.log.app', JSON.stringify({ msg }));
     // the server has routed all five here once its answer to a ping arrives: the first is being appended
     await nc.flush();
@@ -151,5 +188,31 @@ describe('stopping the consumer', () => {
     await stopped;
 
     expect(appended).toEqual(sent);
+  });
+
+  // A peer that stops answering without closing (a partition) is noticed only by the client's pings,
+  // minutes later: waiting for the server to confirm the end of the subscriptions held the shutdown.
+  it('does not wait for a server that no longer answers, and appends what it had received', async () => {
+    const relay = await silencingRelay(new URL(inject('natsUrl')));
+    const via = await connect({ servers: relay.url, maxReconnectAttempts: -1 });
+    try {
+      const { consumer, appended, firstHeld, release } = heldConsumer(via, 'silent');
+      await via.flush();
+      for (const msg of sent) nc.publish('silent.log.app', JSON.stringify({ msg }));
+      await nc.flush();
+      // the relayed connection has all five once its own ping is answered
+      await via.flush();
+      await firstHeld;
+      relay.silence();
+
+      const stopped = consumer.stop();
+      release();
+      await stopped;
+
+      expect(appended).toEqual(sent);
+    } finally {
+      relay.close();
+      await via.close();
+    }
   });
 });
