@@ -21,11 +21,39 @@ export const appliedHashAnnotation = 'tracker.dev/applied-hash';
 
 export type ApplyResult = 'unchanged' | 'applied';
 
-/** The object plus its applied-hash annotation (the hash excludes the annotation itself). */
+/**
+ * Rendered objects with their applied-hash, by the rendered object. The rendering is reused, deep-frozen,
+ * while a cluster's spec is unchanged (steps/render.ts), and hashing it (a canonical JSON of the whole
+ * object) was the most allocated thing per apply: every reconcile applies or checks every object again.
+ * Keyed weakly, so an entry goes with the rendering it was made from.
+ */
+const hashed = new WeakMap<KubeObject, KubeObject>();
+
+/**
+ * The object plus its applied-hash annotation (the hash excludes the annotation itself). A frozen object
+ * is hashed once and the same (frozen) result returned after: frozen objects here are the rendering's,
+ * frozen deep, so their hash cannot change. Anything else is hashed on every call.
+ */
 export function withAppliedHash(obj: KubeObject): KubeObject {
-  const hash = hashOf(obj);
-  const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hash };
+  if (!Object.isFrozen(obj)) return hashedCopy(obj);
+  let out = hashed.get(obj);
+  if (out === undefined) {
+    out = freezeHashed(hashedCopy(obj));
+    hashed.set(obj, out);
+  }
+  return out;
+}
+
+function hashedCopy(obj: KubeObject): KubeObject {
+  const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hashOf(obj) };
   return { ...obj, metadata: { ...obj.metadata, annotations } };
+}
+
+/** Freezes the three objects hashedCopy made (the rest is the frozen input's). */
+function freezeHashed(obj: KubeObject): KubeObject {
+  Object.freeze(obj.metadata.annotations);
+  Object.freeze(obj.metadata);
+  return Object.freeze(obj);
 }
 
 /** Live object from the informer cache, or from the apiserver for kinds without an informer. */

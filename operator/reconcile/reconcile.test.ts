@@ -12,6 +12,14 @@ const cm = (data: Record<string, string>): KubeObject => ({
   data,
 });
 
+function deepFrozen<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFrozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 describe('apply helper', () => {
   it('skips an object whose live applied-hash matches, applies when it differs or is missing', () => {
     const desired = withAppliedHash(cm({ a: '1' }));
@@ -28,6 +36,28 @@ describe('apply helper', () => {
     expect(a.metadata.annotations?.[appliedHashAnnotation]).toBe(
       b.metadata.annotations?.[appliedHashAnnotation],
     );
+  });
+
+  it('hashes a frozen (rendered) object once and returns the same frozen result after', () => {
+    const rendered = deepFrozen(cm({ a: '1' }));
+    const first = withAppliedHash(rendered);
+    expect(withAppliedHash(rendered)).toBe(first);
+    expect(first).toEqual(withAppliedHash(cm({ a: '1' })));
+    expect(Object.isFrozen(first) && Object.isFrozen(first.metadata)).toBe(true);
+    expect(Object.isFrozen(first.metadata.annotations)).toBe(true);
+    expect(rendered.metadata.annotations).toBeUndefined();
+  });
+
+  it('hashes an object that is not frozen on every call (it may have changed)', () => {
+    const obj = cm({ a: '1' });
+    const first = withAppliedHash(obj);
+    (obj.data as Record<string, string>).a = '2';
+    const second = withAppliedHash(obj);
+    expect(second).not.toBe(first);
+    expect(second.metadata.annotations?.[appliedHashAnnotation]).not.toBe(
+      first.metadata.annotations?.[appliedHashAnnotation],
+    );
+    expect(Object.isFrozen(second)).toBe(false);
   });
 
   it('keeps the live volumeClaimTemplates of a StatefulSet (immutable)', () => {
