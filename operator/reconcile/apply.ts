@@ -6,7 +6,7 @@
 // left the operator's managed field set). Both checks read the informer cache only. `deleteObject` removes
 // an owned object prune found no longer rendered.
 import { EventReason } from '../../crds/conditions.ts';
-import { hashOf } from '../../kube/hash.ts';
+import { hashOf, oncePerFrozen } from '../../kube/hash.ts';
 import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
@@ -22,39 +22,13 @@ export const appliedHashAnnotation = 'tracker.dev/applied-hash';
 export type ApplyResult = 'unchanged' | 'applied';
 
 /**
- * Rendered objects with their applied-hash, by the rendered object. The rendering is reused, deep-frozen,
- * while a cluster's spec is unchanged (steps/render.ts), and hashing it (a canonical JSON of the whole
- * object) was the most allocated thing per apply: every reconcile applies or checks every object again.
- * Keyed weakly, so an entry goes with the rendering it was made from.
+ * The object plus its applied-hash annotation (the hash excludes the annotation itself); a rendered
+ * (frozen) object is hashed once, not on every apply and check of every reconcile (kube/hash.ts).
  */
-const hashed = new WeakMap<KubeObject, KubeObject>();
-
-/**
- * The object plus its applied-hash annotation (the hash excludes the annotation itself). A frozen object
- * is hashed once and the same (frozen) result returned after: frozen objects here are the rendering's,
- * frozen deep, so their hash cannot change. Anything else is hashed on every call.
- */
-export function withAppliedHash(obj: KubeObject): KubeObject {
-  if (!Object.isFrozen(obj)) return hashedCopy(obj);
-  let out = hashed.get(obj);
-  if (out === undefined) {
-    out = freezeHashed(hashedCopy(obj));
-    hashed.set(obj, out);
-  }
-  return out;
-}
-
-function hashedCopy(obj: KubeObject): KubeObject {
+export const withAppliedHash: (obj: KubeObject) => KubeObject = oncePerFrozen((obj) => {
   const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hashOf(obj) };
   return { ...obj, metadata: { ...obj.metadata, annotations } };
-}
-
-/** Freezes the three objects hashedCopy made (the rest is the frozen input's). */
-function freezeHashed(obj: KubeObject): KubeObject {
-  Object.freeze(obj.metadata.annotations);
-  Object.freeze(obj.metadata);
-  return Object.freeze(obj);
-}
+});
 
 /** Live object from the informer cache, or from the apiserver for kinds without an informer. */
 export async function liveObject(obj: KubeObject, deps: Deps): Promise<KubeObject | undefined> {

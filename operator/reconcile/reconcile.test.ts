@@ -1,6 +1,7 @@
 // The runner's pure parts and the apply helper's skip decision.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/object.ts';
+import { templateHashAnnotation, withTemplateHash } from '../steps/rollout.ts';
 import { appliedHashAnnotation, desiredOf, keepImmutable, upToDate, withAppliedHash } from './apply.ts';
 import { buildStatus, newState } from './runner.ts';
 import { setCondition } from './state.ts';
@@ -46,6 +47,20 @@ describe('apply helper', () => {
     expect(Object.isFrozen(first) && Object.isFrozen(first.metadata)).toBe(true);
     expect(Object.isFrozen(first.metadata.annotations)).toBe(true);
     expect(rendered.metadata.annotations).toBeUndefined();
+  });
+
+  it("hashes a rendered ClickHouse StatefulSet's template and the whole set once (regression: both on every reconcile)", () => {
+    const sts = deepFrozen({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    } as KubeObject);
+    const templated = withTemplateHash(sts);
+    expect(withTemplateHash(sts)).toBe(templated);
+    expect(Object.isFrozen(templated)).toBe(true);
+    expect(withAppliedHash(withTemplateHash(sts))).toBe(withAppliedHash(templated));
+    expect(templated.metadata.annotations?.[templateHashAnnotation]).toBeDefined();
   });
 
   it('hashes an object that is not frozen on every call (it may have changed)', () => {
