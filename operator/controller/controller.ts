@@ -15,6 +15,7 @@ import { RecentApplies } from '../reconcile/recent.ts';
 import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { WrittenStatuses } from '../reconcile/written-status.ts';
+import { parsedSpecs } from '../steps/parse-memo.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type ReplicaSyncs, replicaSyncs } from '../steps/replica-sync.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
@@ -244,6 +245,7 @@ export class Controller {
     if (!live || live.metadata.deletionTimestamp) {
       this.#schemaTasks.forget(key);
       this.#statuses.forget(ns, name);
+      parsedSpecs.forget(ns, name);
       this.#statusFailures.delete(key);
       this.#replicaScans.forget(scanOwner(key));
       for (const owner of this.#replicaSyncs.owners())

@@ -6,7 +6,7 @@
 // left the operator's managed field set). Both checks read the informer cache only. `deleteObject` removes
 // an owned object prune found no longer rendered.
 import { EventReason } from '../../crds/conditions.ts';
-import { hashOf } from '../../kube/hash.ts';
+import { hashOf, oncePerFrozen } from '../../kube/hash.ts';
 import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
@@ -21,12 +21,14 @@ export const appliedHashAnnotation = 'tracker.dev/applied-hash';
 
 export type ApplyResult = 'unchanged' | 'applied';
 
-/** The object plus its applied-hash annotation (the hash excludes the annotation itself). */
-export function withAppliedHash(obj: KubeObject): KubeObject {
-  const hash = hashOf(obj);
-  const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hash };
+/**
+ * The object plus its applied-hash annotation (the hash excludes the annotation itself); a rendered
+ * (frozen) object is hashed once, not on every apply and check of every reconcile (kube/hash.ts).
+ */
+export const withAppliedHash: (obj: KubeObject) => KubeObject = oncePerFrozen((obj) => {
+  const annotations = { ...obj.metadata.annotations, [appliedHashAnnotation]: hashOf(obj) };
   return { ...obj, metadata: { ...obj.metadata, annotations } };
-}
+});
 
 /** Live object from the informer cache, or from the apiserver for kinds without an informer. */
 export async function liveObject(obj: KubeObject, deps: Deps): Promise<KubeObject | undefined> {

@@ -1,6 +1,7 @@
 // The runner's pure parts and the apply helper's skip decision.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/object.ts';
+import { templateHashAnnotation, withTemplateHash } from '../steps/rollout.ts';
 import { appliedHashAnnotation, desiredOf, keepImmutable, upToDate, withAppliedHash } from './apply.ts';
 import { buildStatus, newState } from './runner.ts';
 import { setCondition } from './state.ts';
@@ -11,6 +12,14 @@ const cm = (data: Record<string, string>): KubeObject => ({
   metadata: { name: 'c', namespace: 'ns' },
   data,
 });
+
+function deepFrozen<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFrozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 describe('apply helper', () => {
   it('skips an object whose live applied-hash matches, applies when it differs or is missing', () => {
@@ -28,6 +37,42 @@ describe('apply helper', () => {
     expect(a.metadata.annotations?.[appliedHashAnnotation]).toBe(
       b.metadata.annotations?.[appliedHashAnnotation],
     );
+  });
+
+  it('hashes a frozen (rendered) object once and returns the same frozen result after', () => {
+    const rendered = deepFrozen(cm({ a: '1' }));
+    const first = withAppliedHash(rendered);
+    expect(withAppliedHash(rendered)).toBe(first);
+    expect(first).toEqual(withAppliedHash(cm({ a: '1' })));
+    expect(Object.isFrozen(first) && Object.isFrozen(first.metadata)).toBe(true);
+    expect(Object.isFrozen(first.metadata.annotations)).toBe(true);
+    expect(rendered.metadata.annotations).toBeUndefined();
+  });
+
+  it("hashes a rendered ClickHouse StatefulSet's template and the whole set once (regression: both on every reconcile)", () => {
+    const sts = deepFrozen({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 's', namespace: 'ns' },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'i' }] } } },
+    } as KubeObject);
+    const templated = withTemplateHash(sts);
+    expect(withTemplateHash(sts)).toBe(templated);
+    expect(Object.isFrozen(templated)).toBe(true);
+    expect(withAppliedHash(withTemplateHash(sts))).toBe(withAppliedHash(templated));
+    expect(templated.metadata.annotations?.[templateHashAnnotation]).toBeDefined();
+  });
+
+  it('hashes an object that is not frozen on every call (it may have changed)', () => {
+    const obj = cm({ a: '1' });
+    const first = withAppliedHash(obj);
+    (obj.data as Record<string, string>).a = '2';
+    const second = withAppliedHash(obj);
+    expect(second).not.toBe(first);
+    expect(second.metadata.annotations?.[appliedHashAnnotation]).not.toBe(
+      first.metadata.annotations?.[appliedHashAnnotation],
+    );
+    expect(Object.isFrozen(second)).toBe(false);
   });
 
   it('keeps the live volumeClaimTemplates of a StatefulSet (immutable)', () => {

@@ -2,7 +2,6 @@
 // not an error: retrying cannot fix it, so there is no hot retry loop (the next edit triggers a reconcile).
 // paused: `spec.paused` stops every write to children; only the Paused condition is recorded.
 
-import { parseCluster } from '../../cdk8s/index.ts';
 import { ConfigError } from '../../common/config/problems.ts';
 import {
   ConditionReason as Reason,
@@ -10,13 +9,15 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import { type ReconcileState, type Step, setCondition, tcOf } from '../reconcile/state.ts';
+import { parsedSpecs } from './parse-memo.ts';
 
 export const parse: Step = {
   name: 'parse',
   async run(state: ReconcileState) {
     try {
-      // The CRD's checks again (the apiserver's may be sidestepped or older), and retention's.
-      state.tc = parseCluster(state.live);
+      // The CRD's checks again (the apiserver's may be sidestepped or older), and retention's; an
+      // unchanged spec is not parsed again (parse-memo.ts).
+      state.tc = parsedSpecs.parse(state.live);
       return 'continue';
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

@@ -3,7 +3,7 @@
 // shard keeps serving; the PDB allows one down). Missing replicas are all created at once: remote_servers
 // lists every host before the first one starts. Changes that leave the template alone (hot-reloadable
 // config, metadata) apply everywhere immediately.
-import { hashOf } from '../../kube/hash.ts';
+import { hashOf, oncePerFrozen } from '../../kube/hash.ts';
 import type { KubeObject } from '../../kube/object.ts';
 
 export const templateHashAnnotation = 'tracker.dev/template-hash';
@@ -41,9 +41,12 @@ export function planRollout(
   return plan;
 }
 
-/** The StatefulSet with a hash of its pod template, so a template change is visible without a diff. */
-export function withTemplateHash(sts: KubeObject): KubeObject {
+/**
+ * The StatefulSet with a hash of its pod template, so a template change is visible without a diff. A
+ * rendered (frozen) set is hashed once, and the result, frozen too, is hashed once for its applied-hash.
+ */
+export const withTemplateHash: (sts: KubeObject) => KubeObject = oncePerFrozen((sts) => {
   const hash = hashOf((sts.spec as { template?: unknown }).template);
   const annotations = { ...sts.metadata.annotations, [templateHashAnnotation]: hash };
   return { ...sts, metadata: { ...sts.metadata, annotations } };
-}
+});
