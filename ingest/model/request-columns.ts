@@ -6,6 +6,7 @@
 // hasher already remembers is kept (the IP and the cookieless id), never an event's contents.
 import { LRUCache } from 'lru-cache';
 import type { GeoInfo } from '../geoip/geoip.ts';
+import { LRU_CALL } from '../lru.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
 import { applyIpMode } from '../privacy/ip.ts';
 import { DAY_MS } from '../privacy/salts.ts';
@@ -72,10 +73,10 @@ export function serverColumns(ctx: RequestContext, deps: EventDeps): ServerColum
   const d = derived(ctx);
   if (d.server !== undefined) return d.server;
   const memo = memoOf(deps);
-  let columns = memo.server.get(d.identity);
+  let columns = memo.server.get(d.identity, LRU_CALL);
   if (columns === undefined) {
     columns = computeServerColumns(ctx, deps);
-    memo.server.set(d.identity, columns);
+    memo.server.set(d.identity, columns, LRU_CALL);
   }
   d.server = columns;
   return columns;
@@ -112,10 +113,10 @@ export function cookielessVid(ctx: RequestContext, deps: EventDeps): string | Pr
 function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string {
   const d = derived(ctx);
   if (d.vid !== undefined) return d.vid;
-  let vid = memo.vids.get(d.identity);
+  let vid = memo.vids.get(d.identity, LRU_CALL);
   if (vid === undefined) {
     vid = uuidFromBytes(deps.hasher.bytes('cookieless', memo.saltHex, ctx.host, ctx.ip, ctx.userAgent));
-    memo.vids.set(d.identity, vid);
+    memo.vids.set(d.identity, vid, LRU_CALL);
   }
   d.vid = vid;
   return vid;
