@@ -51,21 +51,25 @@ function memoOf(deps: EventDeps): Memo {
 /**
  * What a request's events share, found per context first (every event of a batch shares its request's
  * context), by identity second. One entry per request, with its identity built once: the server columns
- * and the cookieless id are both looked up by it.
+ * and the cookieless id are both looked up by it. The entry of the last context asked about is kept in
+ * one slot, not in a WeakMap keyed by context: a request's events are normalised one after another, so
+ * the slot finds them all, and a WeakMap entry per request was work for every young-generation
+ * collection. A context that lost the slot (another request's events came in between) builds its
+ * identity again and finds its values in the memos, so the answers are the same either way.
  */
 interface Derived {
   readonly identity: string;
   server?: ServerColumns;
   vid?: string;
 }
-const derivedOf = new WeakMap<RequestContext, Derived>();
+let lastContext: RequestContext | undefined;
+let lastDerived: Derived | undefined;
 
 function derived(ctx: RequestContext): Derived {
-  let d = derivedOf.get(ctx);
-  if (d === undefined) {
-    d = { identity: `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}` };
-    derivedOf.set(ctx, d);
-  }
+  if (ctx === lastContext && lastDerived !== undefined) return lastDerived;
+  const d: Derived = { identity: `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}` };
+  lastContext = ctx;
+  lastDerived = d;
   return d;
 }
 
