@@ -130,6 +130,16 @@ const cases: readonly (readonly [...Case, number, string | undefined])[] = [
   ],
   ['plain JSON labelled gzip', 'POST', { 'content-encoding': 'gzip' }, event('x'), 400, 'BAD_REQUEST'],
   ['an empty body labelled gzip', 'POST', { 'content-encoding': 'gzip' }, '', 200, undefined],
+  // no body, so no parser runs and its Content-Encoding is not looked at (ADR 0052; the plugin's hook said 415)
+  ['an empty body labelled br', 'POST', { 'content-encoding': 'br' }, '', 200, undefined],
+  [
+    'an empty JSON body labelled br',
+    'POST',
+    { ...JSON_TYPE, 'content-encoding': 'br' },
+    '',
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+  ],
   ['br', 'POST', { 'content-encoding': 'br' }, event('br'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ['identity', 'POST', { 'content-encoding': 'identity' }, event('id'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
   [

@@ -44,10 +44,12 @@ function looksLikeJson(text: string): boolean {
 /** The body's bytes as sent: inflated when the request names an encoding (`limit`: the inflated size's bound). */
 function decoded(req: FastifyRequest, body: Buffer, limit: number): Buffer {
   const encoding = req.headers['content-encoding'];
-  if (encoding === undefined || body.length === 0) return body;
+  if (encoding === undefined) return body;
   const inflate = Object.hasOwn(INFLATE, encoding) ? INFLATE[encoding] : undefined;
   if (inflate === undefined)
     throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
+  // nothing to inflate: an empty body is no body, whatever its encoding (zlib would call it truncated)
+  if (body.length === 0) return body;
   try {
     return inflate(body, { maxOutputLength: limit });
   } catch (err) {
