@@ -2,7 +2,6 @@
 // HTTP alike. Cross-cutting concerns are plugins; each route family registers itself from routes/<name>/.
 // buildApps adds the operations app (/metrics, /status) over the same deps, for a listener of its own
 // (server.opsPort): what they tell (load, versions, the store's state) is for Prometheus, not the public.
-import compress from '@fastify/compress';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { AppDeps } from './deps.ts';
@@ -29,21 +28,6 @@ import { createTracking } from './tracking.ts';
 
 export interface BuildOptions {
   readonly logger?: FastifyServerOptions['logger'];
-}
-
-/**
- * gzip/deflate request bodies; the body limit applies after inflating. Replies are never compressed, so no
- * route takes the plugin's hook that gives every reply a `compress` method (one more hook per request).
- */
-async function registerDecompression(app: FastifyInstance): Promise<void> {
-  app.addHook('onRoute', (route) => {
-    route.compress ??= false;
-  });
-  await app.register(compress, {
-    globalCompression: false,
-    globalDecompression: true,
-    requestEncodings: ['gzip', 'deflate'],
-  });
 }
 
 function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions {
@@ -99,8 +83,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
   registerRequestMetrics(app, metrics);
-  registerBodyParsers(app);
-  await registerDecompression(app);
+  registerBodyParsers(app, deps.config.server.bodyLimitBytes);
   await registerCookies(app);
   registerCors(app, deps.config);
 

@@ -78,9 +78,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
   FST_ERR_VALIDATION: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'NOT_FOUND',
-  // request decompression (@fastify/compress): a body that does not inflate, an encoding we do not take
-  FST_CP_ERR_INVALID_CONTENT: 'BAD_REQUEST',
-  FST_CP_ERR_INVALID_CONTENT_ENCODING: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 interface LooseError {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { describe, expect, it } from 'vitest';
-import { growingLru } from './lru.ts';
+import { growingLru, LRU_CALL } from './lru.ts';
 
 describe('growingLru', () => {
   it('holds at most max entries, evicting the least recently used first', () => {
@@ -54,5 +54,22 @@ describe('growingLru', () => {
   it('refuses a bound that is not a positive integer', () => {
     expect(() => growingLru({ max: 0 })).toThrow(/positive integer/);
     expect(() => growingLru({ max: 1.5 })).toThrow(/positive integer/);
+  });
+});
+
+describe('LRU_CALL', () => {
+  it('serves as the options of get, has and set on caches of both kinds, which leave it without options', () => {
+    const caches = [
+      new LRUCache<string, number>({ max: 2 }),
+      growingLru<string, number>({ max: 2, ttl: 60_000 }),
+    ];
+    for (const cache of caches) {
+      for (const k of ['a', 'b', 'c']) cache.set(k, k.charCodeAt(0), LRU_CALL);
+      expect(cache.get('a', LRU_CALL)).toBeUndefined();
+      expect(cache.get('c', LRU_CALL)).toBe(99);
+      expect(cache.has('b', LRU_CALL)).toBe(true);
+      expect(cache.size).toBe(2);
+    }
+    expect(Object.entries(LRU_CALL)).toEqual([['status', undefined]]);
   });
 });

@@ -26,3 +26,11 @@ export function growingLru<K extends Storable, V extends Storable>(opts: Growing
     ...(opts.ttl === undefined || opts.ttl === 0 ? {} : { ttl: opts.ttl }),
   });
 }
+
+/**
+ * The options of every lru-cache get/has/set that has none on a request's path. lru-cache's methods take
+ * `options = {}`, a new object per call, and store the call's diagnostics `status` in it (undefined unless
+ * something subscribes to its diagnostics channel): so one shared object, not frozen, which it only ever
+ * sets `status` on. Calls that pass real options (a `ttl`) build their own.
+ */
+export const LRU_CALL: Record<never, never> = {};

@@ -2,7 +2,7 @@
 // bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 import { IP2Location } from 'ip2location-nodejs';
-import { growingLru } from '../lru.ts';
+import { growingLru, LRU_CALL } from '../lru.ts';
 import { type IpRange, openRanges } from './ranges.ts';
 
 export type { IpRange } from './ranges.ts';
@@ -93,7 +93,7 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
   const probe = async (ip: string) => {
     try {
       const info = toGeoInfo((await db.getAllAsync(ip)) as RawRecord);
-      if (cacheSize > 0) cache.set(ip, info ?? 'none');
+      if (cacheSize > 0) cache.set(ip, info ?? 'none', LRU_CALL);
       return info;
     } catch {
       return undefined;
@@ -104,7 +104,7 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
   return {
     enabled: true,
     lookup(ip) {
-      const hit = cache.get(ip);
+      const hit = cache.get(ip, LRU_CALL);
       if (hit !== undefined) return Promise.resolve(hit === 'none' ? undefined : hit);
       const running = inflight.get(ip) ?? probe(ip);
       inflight.set(ip, running);

@@ -10,7 +10,7 @@
 // events wait for that reload for at most RELOAD_WAIT_MS (a store that is down at start cannot delay
 // ingestion longer). Server-generated eids are unique and never enter the window.
 import type { LRUCache } from 'lru-cache';
-import { growingLru } from '../lru.ts';
+import { growingLru, LRU_CALL } from '../lru.ts';
 
 export const RELOAD_WAIT_MS = 10_000;
 
@@ -101,7 +101,7 @@ export class EidWindow {
       settle: (stored) => {
         for (const eid of claimed) {
           this.#inflight.delete(eid);
-          if (stored) this.#seen.set(eid, true);
+          if (stored) this.#seen.set(eid, true, LRU_CALL);
         }
         settle(stored);
       },
@@ -111,7 +111,7 @@ export class EidWindow {
   /** True when this request now owns the eid (it must store it); false for a duplicate. */
   async #claim(eid: string, mine: Promise<boolean>): Promise<boolean> {
     for (;;) {
-      if (this.#seen.has(eid)) return false;
+      if (this.#seen.has(eid, LRU_CALL)) return false;
       const running = this.#inflight.get(eid);
       if (running === mine) return false; // repeated inside this batch
       if (running === undefined) {

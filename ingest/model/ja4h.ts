@@ -4,6 +4,7 @@
 //   c = sha256(sorted cookie names)[:12]      d = sha256(sorted cookie name=value)[:12]
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { LRU_CALL } from '../lru.ts';
 
 const ZERO = '000000000000';
 const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
@@ -15,10 +16,10 @@ const NAMES_MEMO_MAX_CHARS = 1024;
 const namesMemo = new LRUCache<string, string>({ max: 1024 });
 function namesHash(names: string): string {
   if (names.length > NAMES_MEMO_MAX_CHARS) return sha12(names);
-  let hash = namesMemo.get(names);
+  let hash = namesMemo.get(names, LRU_CALL);
   if (hash === undefined) {
     hash = sha12(names);
-    namesMemo.set(names, hash);
+    namesMemo.set(names, hash, LRU_CALL);
   }
   return hash;
 }

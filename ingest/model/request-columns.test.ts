@@ -57,6 +57,17 @@ describe('request columns', () => {
     expect(await cookielessVid(ctx(), deps({ salts }))).toBe(a);
   });
 
+  it('a context asked about again after another one gets the same columns and id', async () => {
+    const d = deps();
+    const a = ctx();
+    const b = ctx({ ip: '198.51.100.1', userAgent: 'Other/1.0' });
+    const first = { server: serverColumns(a, d), vid: await cookielessVid(a, d) };
+    const other = { server: serverColumns(b, d), vid: await cookielessVid(b, d) };
+    expect(other.vid).not.toBe(first.vid);
+    expect({ server: serverColumns(a, d), vid: await cookielessVid(a, d) }).toEqual(first);
+    expect(serverColumns(b, d)).toBe(other.server);
+  });
+
   it('without GeoIP no lookup is made', () => {
     expect(geoLookup(ctx(), deps())).toBeUndefined();
   });

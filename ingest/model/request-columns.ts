@@ -6,6 +6,7 @@
 // hasher already remembers is kept (the IP and the cookieless id), never an event's contents.
 import { LRUCache } from 'lru-cache';
 import type { GeoInfo } from '../geoip/geoip.ts';
+import { LRU_CALL } from '../lru.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
 import { applyIpMode } from '../privacy/ip.ts';
 import { DAY_MS } from '../privacy/salts.ts';
@@ -50,21 +51,25 @@ function memoOf(deps: EventDeps): Memo {
 /**
  * What a request's events share, found per context first (every event of a batch shares its request's
  * context), by identity second. One entry per request, with its identity built once: the server columns
- * and the cookieless id are both looked up by it.
+ * and the cookieless id are both looked up by it. The entry of the last context asked about is kept in
+ * one slot, not in a WeakMap keyed by context: a request's events are normalised one after another, so
+ * the slot finds them all, and a WeakMap entry per request was work for every young-generation
+ * collection. A context that lost the slot (another request's events came in between) builds its
+ * identity again and finds its values in the memos, so the answers are the same either way.
  */
 interface Derived {
   readonly identity: string;
   server?: ServerColumns;
   vid?: string;
 }
-const derivedOf = new WeakMap<RequestContext, Derived>();
+let lastContext: RequestContext | undefined;
+let lastDerived: Derived | undefined;
 
 function derived(ctx: RequestContext): Derived {
-  let d = derivedOf.get(ctx);
-  if (d === undefined) {
-    d = { identity: `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}` };
-    derivedOf.set(ctx, d);
-  }
+  if (ctx === lastContext && lastDerived !== undefined) return lastDerived;
+  const d: Derived = { identity: `${ctx.kind}\0${ctx.host}\0${ctx.ip}\0${ctx.userAgent}` };
+  lastContext = ctx;
+  lastDerived = d;
   return d;
 }
 
@@ -72,10 +77,10 @@ export function serverColumns(ctx: RequestContext, deps: EventDeps): ServerColum
   const d = derived(ctx);
   if (d.server !== undefined) return d.server;
   const memo = memoOf(deps);
-  let columns = memo.server.get(d.identity);
+  let columns = memo.server.get(d.identity, LRU_CALL);
   if (columns === undefined) {
     columns = computeServerColumns(ctx, deps);
-    memo.server.set(d.identity, columns);
+    memo.server.set(d.identity, columns, LRU_CALL);
   }
   d.server = columns;
   return columns;
@@ -112,10 +117,10 @@ export function cookielessVid(ctx: RequestContext, deps: EventDeps): string | Pr
 function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string {
   const d = derived(ctx);
   if (d.vid !== undefined) return d.vid;
-  let vid = memo.vids.get(d.identity);
+  let vid = memo.vids.get(d.identity, LRU_CALL);
   if (vid === undefined) {
     vid = uuidFromBytes(deps.hasher.bytes('cookieless', memo.saltHex, ctx.host, ctx.ip, ctx.userAgent));
-    memo.vids.set(d.identity, vid);
+    memo.vids.set(d.identity, vid, LRU_CALL);
   }
   d.vid = vid;
   return vid;

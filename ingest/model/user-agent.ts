@@ -5,6 +5,7 @@
 import Bowser from 'bowser';
 import { createIsbotFromList, list } from 'isbot';
 import { LRUCache } from 'lru-cache';
+import { LRU_CALL } from '../lru.ts';
 
 export interface ParsedUserAgent {
   readonly browser: string;
@@ -41,10 +42,10 @@ export function createUserAgentParser(opts: UserAgentOptions): UserAgentParser {
   };
   return (ua) => {
     if (ua === '' || (!opts.parse && opts.bots === 'off')) return undefined;
-    let hit = cache.get(ua);
+    let hit = cache.get(ua, LRU_CALL);
     if (hit === undefined) {
       hit = parse(ua);
-      cache.set(ua, hit);
+      cache.set(ua, hit, LRU_CALL);
     }
     return hit;
   };

@@ -1,11 +1,11 @@
 // Prometheus metrics (prom-client), one registry per app so tests and multiple apps do not collide.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { Tally } from '../tally.ts';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { Tally, TallyHistogram } from '../tally.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Tally<'route' | 'method' | 'status'>;
-  readonly duration: Histogram<'route'>;
+  readonly duration: TallyHistogram<'route'>;
   readonly rows: Tally<'table'>;
   readonly errors: Counter<'code'>;
   readonly rateLimited: Counter<'reason'>;
@@ -23,7 +23,7 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       labelNames: ['route', 'method', 'status'],
       registers,
     }),
-    duration: new Histogram({
+    duration: new TallyHistogram({
       name: 'tracker_http_request_duration_seconds',
       help: 'HTTP request duration (includes the durable append)',
       labelNames: ['route'],

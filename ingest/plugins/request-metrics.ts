@@ -1,8 +1,8 @@
 // Every request counted by route, method and status, and timed by route. A global onResponse hook would
 // have to ask each request for its route (Fastify builds a fresh route-options object per access) and hand
 // prom-client fresh label objects to hash, for label sets that hardly ever change: so each route gets a
-// hook of its own that knows its URL and keeps a tally cell per label set (ingest/tally.ts) and the
-// prom-client child of its duration, and one global hook counts only the requests that matched no route
+// hook of its own that knows its URL and keeps a tally cell per label set and a histogram cell for its
+// duration (ingest/tally.ts), and one global hook counts only the requests that matched no route
 // (as route "unknown").
 import type { FastifyInstance, FastifyReply, onResponseHookHandler, RouteOptions } from 'fastify';
 import type { TallyCell } from '../tally.ts';
@@ -12,7 +12,7 @@ type Recorder = (method: string, reply: FastifyReply) => void;
 
 /** The recorder of one route: a tally cell per method and status, made on first use. */
 function routeRecorder(metrics: Metrics, route: string): Recorder {
-  const duration = metrics.duration.labels({ route });
+  const duration = metrics.duration.cell({ route });
   const cells = new Map<string, Map<number, TallyCell>>();
   const cell = (method: string, status: number) => {
     const byStatus = cells.get(method) ?? new Map<number, TallyCell>();

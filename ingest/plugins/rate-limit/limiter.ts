@@ -4,7 +4,7 @@
 // or, with `rateLimits.shared: nats`, in NATS KV so every replica draws from the same bucket and quota.
 // When the shared store fails, the request is counted by this process's own limits instead: a limiter
 // outage must not become an ingest outage (the same choice as @fastify/rate-limit's skipOnError).
-import { growingLru } from '../../lru.ts';
+import { growingLru, LRU_CALL } from '../../lru.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: 'burst' | 'daily'; retryAfterS: number };
 
@@ -72,8 +72,8 @@ export function createLocalBucket(maxKeys: number): BurstBucket {
   const buckets = growingLru<string, BucketState>({ max: maxKeys });
   return {
     take: async (key, now, rate) => {
-      const { next, verdict } = drawToken(buckets.get(key), now, rate);
-      buckets.set(key, next);
+      const { next, verdict } = drawToken(buckets.get(key, LRU_CALL), now, rate);
+      buckets.set(key, next, LRU_CALL);
       return verdict;
     },
   };
@@ -84,8 +84,8 @@ function createLocalDaily(maxKeys: number): DailyCounter {
   return {
     increment: async (key, day) => {
       const k = `${day}|${key}`;
-      const n = (counts.get(k) ?? 0) + 1;
-      counts.set(k, n);
+      const n = (counts.get(k, LRU_CALL) ?? 0) + 1;
+      counts.set(k, n, LRU_CALL);
       return n;
     },
     close: async () => {},
