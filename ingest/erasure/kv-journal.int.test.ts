@@ -143,6 +143,22 @@ describe('the erasure journal in a JetStream KV bucket', () => {
     c.worker.close();
   });
 
+  it('claims nothing of a request another instance finished after the scan that listed it', async () => {
+    const bucket = bucketName();
+    const rows: Rows = [];
+    const first = await instance(bucket, rows);
+    const { requestId } = await first.worker.submit({ vid: VID });
+    await expect.poll(() => messages(bucket), { timeout: 20_000 }).toBe(0);
+    const late = await instance(bucket, rows);
+    // what a scan that listed the entry before the first instance purged it asks next
+    expect(await late.journal.claim(requestId)).toBe(false);
+    expect(await messages(bucket)).toBe(0);
+    expect(late.journal.holds(requestId)).toBe(false);
+    expect(statuses(rows)).toEqual(['pending', 'done']);
+    first.worker.close();
+    late.worker.close();
+  });
+
   it('stops a run whose lease lapsed before its next status: the instance that took it over records them', async () => {
     const bucket = bucketName();
     const rows: Rows = [];

@@ -85,7 +85,21 @@ export async function kvJournal(nc: NatsConnection, o: KvJournalOptions): Promis
         throw err;
       });
     },
-    claim: (requestId) => leases.take(requestId).catch(() => false),
+    async claim(requestId) {
+      if (!(await leases.take(requestId).catch(() => false))) return false;
+      // A scan's list can be older than the request's end: another instance may have finished it and
+      // purged its keys since, and taking an absent lease creates the key anew. Only the entry says
+      // whether the request is still to run; without it, the new lease is purged again.
+      const entry = await kv.get(entryKey(requestId)).catch(() => undefined);
+      if (entry === undefined) {
+        await leases.release(requestId).catch(() => undefined);
+        return false;
+      }
+      if (entry?.operation === 'PUT') return true;
+      leases.forget(requestId);
+      await keys.purge(leaseKey(requestId)).catch(() => undefined);
+      return false;
+    },
     holds: (requestId) => leases.holds(requestId),
     release: (requestId) => leases.release(requestId),
     async remove(requestId) {
