@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allPieces } from '../../../store/index.ts';
+import { allPieces, type BodyBuffers } from '../../../store/index.ts';
 import { DiskSpool } from './disk.ts';
 import { READ_CHUNK } from './extent.ts';
 
@@ -89,6 +89,44 @@ describe('a batch read back from the segment files', () => {
     expect(first?.rows).toBe(a.length);
     expect(second?.rows ?? 0).toBe(b.length);
     expect([...a, ...b]).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await spool.close();
+  });
+
+  it('is read into the buffers a store lends, each yielded (then the store owns it) or given back unused', async () => {
+    const { spool, log } = await spoolOnDisk();
+    const appended: Buffer[] = [record(-1, 1)];
+    await log.append(appended[0] as Buffer, 1);
+    // a record larger than a chunk: the chunk read before its size is known is read in vain
+    const big = record(0, Math.ceil((1.5 * READ_CHUNK) / 1000));
+    appended.push(big);
+    await log.append(big, big.toString().split('\n').length - 1);
+    for (let n = 0; n < 40; n++) {
+      appended.push(record(10_000 + n * 50, 50));
+      await log.append(appended.at(-1) as Buffer, 50);
+    }
+    const lent = new Set<ArrayBufferLike>();
+    const givenBack = new Set<ArrayBufferLike>();
+    const buffers: BodyBuffers = {
+      lend(bytes) {
+        const b = Buffer.allocUnsafeSlow(READ_CHUNK);
+        expect(bytes).toBeLessThanOrEqual(b.length);
+        lent.add(b.buffer);
+        return b;
+      },
+      giveBack: (b) => givenBack.add(b.buffer),
+    };
+    const batch = await log.take({ maxRows: 100_000, maxBytes: 64 * MiB });
+    const pieces: Buffer[] = [];
+    const yielded = new Set<ArrayBufferLike>();
+    // copied as they come: a store may reuse a lent buffer once it has sent the piece
+    for await (const p of batch?.pieces(buffers) ?? []) {
+      pieces.push(Buffer.from(p));
+      if (lent.has(p.buffer)) yielded.add(p.buffer);
+    }
+    expect(Buffer.concat(pieces).equals(Buffer.concat(appended))).toBe(true);
+    expect(givenBack.size).toBeGreaterThan(0);
+    expect(yielded.size).toBeGreaterThan(2);
+    for (const b of lent) expect(yielded.has(b) !== givenBack.has(b)).toBe(true);
     await spool.close();
   });
 });

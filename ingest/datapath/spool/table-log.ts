@@ -8,6 +8,7 @@
 // rows count against it until the batch is committed; beyond it pending rows are "runs" (a segment offset
 // and a seq range), read back from disk a chunk at a time when their batch is cut and again as it is sent
 // (extent.ts), so neither the cache nor a batch in flight grows with the load.
+import type { BodyBuffers, BodyReader } from '../../../store/index.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { spoolBatch } from './batch.ts';
 import { type Extent, extentLines, firstDataSeq, recordsIn } from './extent.ts';
@@ -282,17 +283,20 @@ export class DiskTableLog implements TableLog {
     return part.count === p.count;
   }
 
-  readonly #read = (segment: number, offset: number, maxBytes: number): Promise<Buffer> =>
-    this.#writer.read(segment, offset, maxBytes);
+  readonly #read = (segment: number, offset: number, maxBytes: number, into?: Buffer): Promise<Buffer> =>
+    this.#writer.read(segment, offset, maxBytes, into);
 
-  /** The batch's lines in order: cached records as they are, runs read from disk as they are sent. */
-  #pieces(taken: readonly Taken[]): () => AsyncIterable<Buffer> {
+  /**
+   * The batch's lines in order: cached records as they are, runs read from disk as they are sent (into
+   * the store's buffers, where it lends them).
+   */
+  #pieces(taken: readonly Taken[]): BodyReader {
     const read = this.#read;
     const sources = taken.map((t) => (t.kind === 'cached' ? t.lines : t.extent));
-    return async function* () {
+    return async function* (buffers?: BodyBuffers) {
       for (const source of sources)
         if (Buffer.isBuffer(source)) yield source;
-        else yield* extentLines(read, source);
+        else yield* extentLines(read, source, buffers);
     };
   }
 
