@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allPieces, type BodyBuffers } from '../../../store/index.ts';
 import { DiskSpool } from './disk.ts';
-import { READ_CHUNK } from './extent.ts';
+import { READ_CHUNK, recordsIn, Scratch, type SegmentRead } from './extent.ts';
+import { encodeHeader, RecordType } from './record.ts';
 
 const MiB = 1024 * 1024;
 /** One record of `rows` JSON lines of about 1 KiB each, numbered from `first`. */
@@ -128,5 +129,37 @@ describe('a batch read back from the segment files', () => {
     expect(yielded.size).toBeGreaterThan(2);
     for (const b of lent) expect(yielded.has(b) !== givenBack.has(b)).toBe(true);
     await spool.close();
+  });
+
+  it('is cut by reads into one reused buffer; a second reader meanwhile reads into its own', async () => {
+    // a segment in memory: 30 Data records of ~50 KiB, so the extent spans several chunks
+    const payloads = Array.from({ length: 30 }, (_, n) => record(n * 50, 50));
+    const file = Buffer.concat(payloads.flatMap((p, n) => [encodeHeader(RecordType.Data, n + 1, p), p]));
+    const into: (Buffer | undefined)[] = [];
+    const read: SegmentRead = async (_segment, offset, maxBytes, buffer) => {
+      into.push(buffer);
+      const out = buffer ?? Buffer.allocUnsafe(maxBytes);
+      return out.subarray(0, file.copy(out, 0, offset, Math.min(offset + maxBytes, file.length)));
+    };
+    const scratch = new Scratch();
+    const extent = { segment: 1, from: 0, end: file.length };
+    const a = recordsIn(read, extent, READ_CHUNK, scratch);
+    const b = recordsIn(read, extent, READ_CHUNK, scratch);
+    const seen: [string[], string[]] = [[], []];
+    // interleaved, each record read as it is yielded (a view of the chunk only until the next)
+    for (;;) {
+      const [ra, rb] = [await a.next(), await b.next()];
+      if (ra.done || rb.done) break;
+      seen[0].push(`${ra.value.seq}:${ra.value.payload.toString()}`);
+      seen[1].push(`${rb.value.seq}:${rb.value.payload.toString()}`);
+    }
+    const expected = payloads.map((p, n) => `${n + 1}:${p.toString()}`);
+    expect(seen).toEqual([expected, expected]);
+    const lent = into.filter((b) => b !== undefined);
+    expect(lent.length).toBeGreaterThan(1);
+    expect(new Set(lent.map((b) => b.buffer)).size).toBe(1); // one buffer, reused chunk after chunk
+    expect(into.filter((b) => b === undefined).length).toBe(lent.length); // the other reader's own
+    // released once the reader is done: the next cut reads into it again
+    expect(scratch.take()?.buffer).toBe(lent[0]?.buffer);
   });
 });

@@ -27,13 +27,51 @@ export interface Extent {
   readonly lastSeq: number;
 }
 
-/** Every record of [from, end), in order, read `chunkBytes` at a time. */
+/**
+ * One buffer for reads whose records are not kept (cutting a batch, finding its first seq), reused cut
+ * after cut instead of a fresh chunk per read; a second reader while it is in use reads into fresh ones.
+ */
+export class Scratch {
+  readonly #bytes: number;
+  #buffer: Buffer | undefined;
+  #inUse = false;
+
+  constructor(bytes = READ_CHUNK) {
+    this.#bytes = bytes;
+  }
+
+  take(): Buffer | undefined {
+    if (this.#inUse) return undefined;
+    this.#inUse = true;
+    this.#buffer ??= Buffer.allocUnsafeSlow(this.#bytes);
+    return this.#buffer;
+  }
+
+  release(): void {
+    this.#inUse = false;
+  }
+}
+
+/**
+ * Every record of [from, end), in order, read `chunkBytes` at a time; into `scratch` when given (a
+ * record is then a view of it only until the next one is asked for).
+ */
 export async function* recordsIn(
   read: SegmentRead,
   x: Omit<Extent, 'lastSeq'>,
   chunkBytes = READ_CHUNK,
+  scratch?: Scratch,
 ): AsyncGenerator<WalRecord> {
-  for await (const { records } of chunksIn(read, x, chunkBytes)) yield* records;
+  const own = scratch?.take();
+  try {
+    const buffers = own && {
+      lend: (bytes: number) => (bytes <= own.length ? own : Buffer.allocUnsafe(bytes)),
+      giveBack: () => undefined,
+    };
+    for await (const { records } of chunksIn(read, x, chunkBytes, buffers)) yield* records;
+  } finally {
+    if (own) scratch?.release();
+  }
 }
 
 /**
@@ -101,7 +139,7 @@ export async function* extentLines(
 }
 
 /** The seq of the extent's first Data record (a batch's `from`), read with a small read. */
-export async function firstDataSeq(read: SegmentRead, x: Extent): Promise<number> {
-  for await (const r of recordsIn(read, x, 64 * 1024)) if (r.type === RecordType.Data) return r.seq;
+export async function firstDataSeq(read: SegmentRead, x: Extent, scratch?: Scratch): Promise<number> {
+  for await (const r of recordsIn(read, x, 64 * 1024, scratch)) if (r.type === RecordType.Data) return r.seq;
   throw new Error(`spool: no data record in segment ${x.segment} from offset ${x.from}`);
 }
