@@ -4,7 +4,7 @@
 // V8 ran since the line before (PerformanceObserver 'gc'). Plain JavaScript so that loading it does not
 // load Node's TypeScript stripper into the process being measured.
 //
-// MEM_TRACK=1 also follows large buffers (Buffer.allocUnsafe / allocUnsafeSlow / alloc / concat of
+// MEM_TRACK=1 also follows large buffers (Buffer.allocUnsafe / allocUnsafeSlow / alloc / concat / from of
 // 32 KiB or more, where the process's large allocations from JavaScript come from): by the caller's
 // frame, the bytes allocated and still not collected, and how long the collected ones lived. It costs a
 // stack trace per large buffer: read its lines for where memory goes, not for time.
@@ -72,10 +72,12 @@ function track(buf) {
 }
 
 if (process.env.MEM_TRACK === '1') {
-  for (const name of ['allocUnsafe', 'allocUnsafeSlow', 'alloc', 'concat']) {
+  for (const name of ['allocUnsafe', 'allocUnsafeSlow', 'alloc', 'concat', 'from']) {
     const original = Buffer[name];
     Buffer[name] = function (...args) {
-      return track(original.apply(this, args));
+      const made = original.apply(this, args);
+      // Buffer.from(arrayBuffer) is a view of memory already followed (or not ours): no new allocation
+      return name === 'from' && made.buffer === args[0] ? made : track(made);
     };
   }
 }
