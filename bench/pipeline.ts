@@ -45,8 +45,12 @@ const { disabledGeoIp } = await at('ingest/geoip/geoip.ts');
 const discarding = {
   kind: 'embedded',
   insert: async () => {},
-  insertJsonLines: async (_t: string, lines: Buffer | Iterable<Buffer> | AsyncIterable<Buffer>) => {
-    if (!Buffer.isBuffer(lines)) for await (const _ of lines as AsyncIterable<Buffer>);
+  insertJsonLines: async (
+    _t: string,
+    lines: Buffer | Iterable<Buffer> | AsyncIterable<Buffer> | (() => AsyncIterable<Buffer>),
+  ) => {
+    if (Buffer.isBuffer(lines)) return;
+    for await (const _ of typeof lines === 'function' ? lines() : (lines as AsyncIterable<Buffer>));
   },
   query: async () => [],
   command: async () => {},

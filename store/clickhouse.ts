@@ -2,10 +2,17 @@
 // tables. Inserts stream the spool's JSONEachRow lines as the request body (no parse/re-serialise, no
 // joined copy of the batch).
 import { readFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { JsonLines, Row, Store } from './contract.ts';
+import { BufferShelf, LentBody } from './lent-body.ts';
 import { bodyPieces, INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
+
+/**
+ * Buffers lent to the spool's reads of a batch (the spool reads 1 MiB at a time); a few are kept between
+ * inserts: one being read, one waiting in the body, one or two in the socket.
+ */
+const BODY_BUFFER_BYTES = 1024 * 1024;
+const BODY_BUFFERS_KEPT = 4;
 
 export interface ClickHouseStoreOptions {
   readonly url: string;
@@ -30,6 +37,7 @@ export class ClickHouseStore implements Store {
   readonly #bootstrap: ClickHouseClient;
   readonly #database: string;
   readonly #cluster: boolean;
+  readonly #shelf = new BufferShelf(BODY_BUFFER_BYTES, BODY_BUFFERS_KEPT);
 
   constructor(opts: ClickHouseStoreOptions) {
     this.#database = opts.database;
@@ -55,22 +63,27 @@ export class ClickHouseStore implements Store {
   }
 
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
-    const result = await this.#client.exec({
-      query: `INSERT INTO ${qualified(this.#database, table)} FORMAT JSONEachRow`,
-      // The spool's pieces streamed as they are: a batch (up to its maxBytes) is never joined in memory,
-      // and at most two pieces are read ahead of the socket (a stream's default is sixteen: 4 MiB).
-      values: Readable.from(bodyPieces(lines), { highWaterMark: 2 }),
-      clickhouse_settings: {
-        ...INSERT_SETTINGS,
-        insert_deduplication_token: opts.dedupToken,
-        // Synchronous Distributed inserts: the token reaches each shard with the same sub-block on a
-        // retry (the sharding keys are deterministic), so the shard deduplicates it.
-        ...(this.#cluster ? { distributed_foreground_insert: 1 } : {}),
-      },
-    });
-    // An unread response body keeps the socket busy (clickhouse-js: socket hang up); drain it.
-    result.stream.resume();
-    await new Promise<void>((resolve) => result.stream.once('close', resolve).once('end', resolve));
+    // The spool's pieces streamed as they are: a batch (up to its maxBytes) is never joined in memory, one
+    // piece is read ahead of the socket, and what is read back from disk is read into the shelf's buffers.
+    const body = new LentBody(this.#shelf, (buffers) => bodyPieces(lines, undefined, buffers));
+    try {
+      const result = await this.#client.exec({
+        query: `INSERT INTO ${qualified(this.#database, table)} FORMAT JSONEachRow`,
+        values: body,
+        clickhouse_settings: {
+          ...INSERT_SETTINGS,
+          insert_deduplication_token: opts.dedupToken,
+          // Synchronous Distributed inserts: the token reaches each shard with the same sub-block on a
+          // retry (the sharding keys are deterministic), so the shard deduplicates it.
+          ...(this.#cluster ? { distributed_foreground_insert: 1 } : {}),
+        },
+      });
+      // An unread response body keeps the socket busy (clickhouse-js: socket hang up); drain it.
+      result.stream.resume();
+      await new Promise<void>((resolve) => result.stream.once('close', resolve).once('end', resolve));
+    } finally {
+      body.settle();
+    }
   }
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {

@@ -6,9 +6,25 @@ export type Row = Record<string, unknown>;
 
 /**
  * JSONEachRow lines: one buffer, or pieces of whole lines in order, in memory or read as they are sent
- * (a spooled batch read from disk a chunk at a time).
+ * (a spooled batch read from disk a chunk at a time): an iterable read once, or a reader called once per
+ * send with the buffers the store lends it to read into.
  */
-export type JsonLines = Buffer | readonly Buffer[] | AsyncIterable<Buffer>;
+export type JsonLines = Buffer | readonly Buffer[] | AsyncIterable<Buffer> | BodyReader;
+
+/** Reads the lines anew, into buffers of `buffers` where it is given (fresh ones otherwise). */
+export type BodyReader = (buffers?: BodyBuffers) => AsyncIterable<Buffer>;
+
+/**
+ * Buffers a store lends to the reader of an insert's body, so that sending a batch read back from disk
+ * allocates nothing new: each returns to the store once the connection no longer holds it. A reader reads
+ * into a lent buffer and yields a view of it (it is then the store's), or hands it back unused.
+ */
+export interface BodyBuffers {
+  /** A buffer of at least `bytes`, the reader's until it yields a view of it or gives it back. */
+  lend(bytes: number): Buffer;
+  /** A lent buffer of which nothing was yielded. */
+  giveBack(buffer: Buffer): void;
+}
 
 /** A ClickHouse store: the embedded chdb engine or a server reached by @clickhouse/client. */
 export interface Store {

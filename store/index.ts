@@ -26,7 +26,7 @@ export function missingEmbeddedData(config: StoreConfig): string | undefined {
 }
 
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
-export type { JsonLines, Row, SqlRunner, Store } from './contract.ts';
+export type { BodyBuffers, BodyReader, JsonLines, Row, SqlRunner, Store } from './contract.ts';
 export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
 export { clickhouseCode, type InsertErrorKind, insertErrorKind, isDataError } from './errors.ts';
 export {

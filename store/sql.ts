@@ -1,5 +1,5 @@
 // Small helpers shared by both stores.
-import type { JsonLines, Row } from './contract.ts';
+import type { BodyBuffers, JsonLines, Row } from './contract.ts';
 
 /**
  * Settings of every data-path insert. Unknown keys are an error, not silently dropped (the engine's
@@ -20,8 +20,16 @@ export function rowsToJsonLines(rows: readonly Row[]): Buffer {
 /** The lines as one buffer (a store that takes one body whole). */
 export async function joinedLines(lines: JsonLines): Promise<Buffer> {
   if (Buffer.isBuffer(lines)) return lines;
-  const pieces = Array.isArray(lines) ? (lines as readonly Buffer[]) : await allPieces(lines);
+  const pieces = Array.isArray(lines) ? (lines as readonly Buffer[]) : await allPieces(iterableOf(lines));
   return pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces);
+}
+
+/** The pieces of lines that are not one buffer; a reader is called (with `buffers`, when given). */
+export function iterableOf(
+  lines: Exclude<JsonLines, Buffer>,
+  buffers?: BodyBuffers,
+): Iterable<Buffer> | AsyncIterable<Buffer> {
+  return typeof lines === 'function' ? lines(buffers) : lines;
 }
 
 /** Every piece of an iterable of them, in order. */
@@ -36,9 +44,13 @@ export async function allPieces(pieces: AsyncIterable<Buffer> | Iterable<Buffer>
  * thousands) are joined a few at a time into about `size` bytes, pieces of `size / 8` or more (a
  * 100-event append, a chunk read back from the spool's files) pass as they are: the batch is never
  * copied into one buffer, and what is already large is not copied at all (every copy is a fresh buffer
- * that stays resident until V8 next collects).
+ * that stays resident until V8 next collects). A reader reads into `buffers` where they are given.
  */
-export async function* bodyPieces(lines: JsonLines, size = 256 * 1024): AsyncGenerator<Buffer> {
+export async function* bodyPieces(
+  lines: JsonLines,
+  size = 256 * 1024,
+  buffers?: BodyBuffers,
+): AsyncGenerator<Buffer> {
   if (Buffer.isBuffer(lines)) {
     yield lines;
     return;
@@ -51,7 +63,7 @@ export async function* bodyPieces(lines: JsonLines, size = 256 * 1024): AsyncGen
     bytes = 0;
     return joined;
   };
-  for await (const piece of lines) {
+  for await (const piece of iterableOf(lines, buffers)) {
     const large = piece.length >= size / 8;
     if (bytes > 0 && (large || bytes + piece.length > size)) yield flush();
     if (large) yield piece;

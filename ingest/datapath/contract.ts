@@ -1,7 +1,7 @@
 // The contracts between the HTTP layer, the data path and the spools. Small on purpose: the API only
 // appends rows and reads; the data path owns durability, batching, retries and delivery. The store it
 // delivers to is the shared `store/` package.
-import type { Row, Store } from '../../store/index.ts';
+import type { BodyBuffers, Row, Store } from '../../store/index.ts';
 
 /** What the API layer writes through. */
 export interface DataPath {
@@ -60,9 +60,10 @@ export interface SpoolBatch {
   /**
    * The JSONEachRow lines, one per row, in pieces of whole lines, read anew on every call: from memory
    * where the spool still holds them, otherwise from its files a bounded chunk at a time, so a batch being
-   * sent (up to its maxBytes) is never held in memory whole. The same range yields the same bytes.
+   * sent (up to its maxBytes) is never held in memory whole. The same range yields the same bytes. What
+   * is read from files is read into `buffers` where they are given (the store's, reused send after send).
    */
-  pieces(): AsyncIterable<Buffer>;
+  pieces(buffers?: BodyBuffers): AsyncIterable<Buffer>;
   /** The same lines joined into one buffer (for readers that parse the whole batch). */
   lines(): Promise<Buffer>;
 }

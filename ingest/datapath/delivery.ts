@@ -115,9 +115,12 @@ export class Deliverer {
     await this.#bury(batch, isolated.dead);
   }
 
-  /** The whole batch, as the spool holds it (read anew each attempt: a retry holds none of it meanwhile). */
+  /**
+   * The whole batch, as the spool holds it (read anew each attempt: a retry holds none of it meanwhile).
+   * The reader itself, not its pieces: the store calls it with the buffers it lends to read into.
+   */
   #whole(batch: SpoolBatch, settings: TableSettings): Promise<Outcome> {
-    return this.#attempt(batch.table, () => batch.pieces(), batch.token, settings, batch.rows === 1);
+    return this.#attempt(batch.table, () => batch.pieces, batch.token, settings, batch.rows === 1);
   }
 
   /** Halves refused pieces until every refused row stands alone; stores the others. */

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allPieces } from '../../../store/index.ts';
+import { allPieces, type BodyBuffers } from '../../../store/index.ts';
 import { DiskSpool } from './disk.ts';
-import { READ_CHUNK } from './extent.ts';
+import { READ_CHUNK, recordsIn, Scratch, type SegmentRead } from './extent.ts';
+import { encodeHeader, RecordType } from './record.ts';
 
 const MiB = 1024 * 1024;
 /** One record of `rows` JSON lines of about 1 KiB each, numbered from `first`. */
@@ -90,5 +91,75 @@ describe('a batch read back from the segment files', () => {
     expect(second?.rows ?? 0).toBe(b.length);
     expect([...a, ...b]).toEqual(Array.from({ length: 100 }, (_, i) => i));
     await spool.close();
+  });
+
+  it('is read into the buffers a store lends, each yielded (then the store owns it) or given back unused', async () => {
+    const { spool, log } = await spoolOnDisk();
+    const appended: Buffer[] = [record(-1, 1)];
+    await log.append(appended[0] as Buffer, 1);
+    // a record larger than a chunk: the chunk read before its size is known is read in vain
+    const big = record(0, Math.ceil((1.5 * READ_CHUNK) / 1000));
+    appended.push(big);
+    await log.append(big, big.toString().split('\n').length - 1);
+    for (let n = 0; n < 40; n++) {
+      appended.push(record(10_000 + n * 50, 50));
+      await log.append(appended.at(-1) as Buffer, 50);
+    }
+    const lent = new Set<ArrayBufferLike>();
+    const givenBack = new Set<ArrayBufferLike>();
+    const buffers: BodyBuffers = {
+      lend(bytes) {
+        const b = Buffer.allocUnsafeSlow(READ_CHUNK);
+        expect(bytes).toBeLessThanOrEqual(b.length);
+        lent.add(b.buffer);
+        return b;
+      },
+      giveBack: (b) => givenBack.add(b.buffer),
+    };
+    const batch = await log.take({ maxRows: 100_000, maxBytes: 64 * MiB });
+    const pieces: Buffer[] = [];
+    const yielded = new Set<ArrayBufferLike>();
+    // copied as they come: a store may reuse a lent buffer once it has sent the piece
+    for await (const p of batch?.pieces(buffers) ?? []) {
+      pieces.push(Buffer.from(p));
+      if (lent.has(p.buffer)) yielded.add(p.buffer);
+    }
+    expect(Buffer.concat(pieces).equals(Buffer.concat(appended))).toBe(true);
+    expect(givenBack.size).toBeGreaterThan(0);
+    expect(yielded.size).toBeGreaterThan(2);
+    for (const b of lent) expect(yielded.has(b) !== givenBack.has(b)).toBe(true);
+    await spool.close();
+  });
+
+  it('is cut by reads into one reused buffer; a second reader meanwhile reads into its own', async () => {
+    // a segment in memory: 30 Data records of ~50 KiB, so the extent spans several chunks
+    const payloads = Array.from({ length: 30 }, (_, n) => record(n * 50, 50));
+    const file = Buffer.concat(payloads.flatMap((p, n) => [encodeHeader(RecordType.Data, n + 1, p), p]));
+    const into: (Buffer | undefined)[] = [];
+    const read: SegmentRead = async (_segment, offset, maxBytes, buffer) => {
+      into.push(buffer);
+      const out = buffer ?? Buffer.allocUnsafe(maxBytes);
+      return out.subarray(0, file.copy(out, 0, offset, Math.min(offset + maxBytes, file.length)));
+    };
+    const scratch = new Scratch();
+    const extent = { segment: 1, from: 0, end: file.length };
+    const a = recordsIn(read, extent, READ_CHUNK, scratch);
+    const b = recordsIn(read, extent, READ_CHUNK, scratch);
+    const seen: [string[], string[]] = [[], []];
+    // interleaved, each record read as it is yielded (a view of the chunk only until the next)
+    for (;;) {
+      const [ra, rb] = [await a.next(), await b.next()];
+      if (ra.done || rb.done) break;
+      seen[0].push(`${ra.value.seq}:${ra.value.payload.toString()}`);
+      seen[1].push(`${rb.value.seq}:${rb.value.payload.toString()}`);
+    }
+    const expected = payloads.map((p, n) => `${n + 1}:${p.toString()}`);
+    expect(seen).toEqual([expected, expected]);
+    const lent = into.filter((b) => b !== undefined);
+    expect(lent.length).toBeGreaterThan(1);
+    expect(new Set(lent.map((b) => b.buffer)).size).toBe(1); // one buffer, reused chunk after chunk
+    expect(into.filter((b) => b === undefined).length).toBe(lent.length); // the other reader's own
+    // released once the reader is done: the next cut reads into it again
+    expect(scratch.take()?.buffer).toBe(lent[0]?.buffer);
   });
 });

@@ -123,10 +123,11 @@ export class SegmentWriter {
     });
   }
 
-  async read(segment: number, offset: number, maxBytes: number): Promise<Buffer> {
+  /** `into`, when given, is at least `maxBytes` long: a buffer lent by the store the batch goes to. */
+  async read(segment: number, offset: number, maxBytes: number, into?: Buffer): Promise<Buffer> {
     const fh = await open(join(this.#dir, segmentFile(segment)), 'r');
     try {
-      const buf = Buffer.allocUnsafe(maxBytes);
+      const buf = into ?? Buffer.allocUnsafe(maxBytes);
       const { bytesRead } = await fh.read(buf, 0, maxBytes, offset);
       return buf.subarray(0, bytesRead);
     } finally {

@@ -8,9 +8,10 @@
 // rows count against it until the batch is committed; beyond it pending rows are "runs" (a segment offset
 // and a seq range), read back from disk a chunk at a time when their batch is cut and again as it is sent
 // (extent.ts), so neither the cache nor a batch in flight grows with the load.
+import type { BodyBuffers, BodyReader } from '../../../store/index.ts';
 import type { SpoolBatch, TableLog, TakeLimits } from '../contract.ts';
 import { spoolBatch } from './batch.ts';
-import { type Extent, extentLines, firstDataSeq, recordsIn } from './extent.ts';
+import { type Extent, extentLines, firstDataSeq, READ_CHUNK, recordsIn, Scratch } from './extent.ts';
 import { jsonPayload, parsePayload, RecordType, type WalRecord } from './record.ts';
 import { listSegments, readSegment } from './segment-files.ts';
 import { type Segment, SegmentWriter, type WriterOptions, type Written } from './segments.ts';
@@ -110,6 +111,8 @@ export class DiskTableLog implements TableLog {
   /** The seq of the last row recovered at open (0: none): committing a batch through it recovers all. */
   #through = 0;
   readonly #recovered = Promise.withResolvers<void>();
+  /** What cutting a batch reads from disk (to count rows up to the limits) is read into this, then dropped. */
+  readonly #scratch = new Scratch();
 
   private constructor(
     table: string,
@@ -253,7 +256,7 @@ export class DiskTableLog implements TableLog {
   async #wholeRun(p: Run, first: boolean): Promise<Taken & { kind: 'run' }> {
     const extent = { segment: p.segment, from: p.offset, end: p.end, lastSeq: p.lastSeq };
     const { rows, bytes, count } = p;
-    const firstSeq = first ? await firstDataSeq(this.#read, extent) : 0;
+    const firstSeq = first ? await firstDataSeq(this.#read, extent, this.#scratch) : 0;
     return { kind: 'run', firstSeq, seq: extent.lastSeq, rows, bytes, count, extent };
   }
 
@@ -263,7 +266,8 @@ export class DiskTableLog implements TableLog {
    */
   async #leadingPart(p: Run, c: Collecting): Promise<boolean> {
     const part = { firstSeq: 0, seq: 0, rows: 0, bytes: 0, count: 0, end: p.offset };
-    for await (const r of recordsIn(this.#read, { segment: p.segment, from: p.offset, end: p.end })) {
+    const run = { segment: p.segment, from: p.offset, end: p.end };
+    for await (const r of recordsIn(this.#read, run, READ_CHUNK, this.#scratch)) {
       if (r.type !== RecordType.Data) continue;
       const rows = countLines(r.payload);
       const bytes = part.bytes + r.payload.length;
@@ -282,17 +286,20 @@ export class DiskTableLog implements TableLog {
     return part.count === p.count;
   }
 
-  readonly #read = (segment: number, offset: number, maxBytes: number): Promise<Buffer> =>
-    this.#writer.read(segment, offset, maxBytes);
+  readonly #read = (segment: number, offset: number, maxBytes: number, into?: Buffer): Promise<Buffer> =>
+    this.#writer.read(segment, offset, maxBytes, into);
 
-  /** The batch's lines in order: cached records as they are, runs read from disk as they are sent. */
-  #pieces(taken: readonly Taken[]): () => AsyncIterable<Buffer> {
+  /**
+   * The batch's lines in order: cached records as they are, runs read from disk as they are sent (into
+   * the store's buffers, where it lends them).
+   */
+  #pieces(taken: readonly Taken[]): BodyReader {
     const read = this.#read;
     const sources = taken.map((t) => (t.kind === 'cached' ? t.lines : t.extent));
-    return async function* () {
+    return async function* (buffers?: BodyBuffers) {
       for (const source of sources)
         if (Buffer.isBuffer(source)) yield source;
-        else yield* extentLines(read, source);
+        else yield* extentLines(read, source, buffers);
     };
   }
 
