@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
-import { createDataPathDouble } from './testing/datapath-double.ts';
+import { heldDataPath } from './testing/datapath-double.ts';
 import { testDeps } from './testing/deps.ts';
 
 let app: FastifyInstance | undefined;
@@ -30,25 +30,7 @@ const untilClosed = (socket: Socket): Promise<string> =>
 
 describe('closing with requests in flight on a keep-alive connection', () => {
   it('answers them, stores their events, then closes the connection once it is idle', async () => {
-    const dataPath = createDataPathDouble();
-    const append = dataPath.append.bind(dataPath);
-    let entered!: () => void;
-    const firstInFlight = new Promise<void>((r) => {
-      entered = r;
-    });
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let calls = 0;
-    dataPath.append = async (table, rows) => {
-      calls += 1;
-      if (calls === 1) {
-        entered();
-        await held;
-      }
-      return append(table, rows);
-    };
+    const { dataPath, firstInFlight, release } = heldDataPath();
     app = await buildApp(await testDeps(dataPath));
     let closeStarted!: () => void;
     const closing = new Promise<void>((r) => {

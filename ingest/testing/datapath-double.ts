@@ -59,3 +59,25 @@ export function createDataPathDouble(options: DataPathDoubleOptions = {}): DataP
     close: async () => {},
   };
 }
+
+/** A data path double whose first append waits for `release`; `firstInFlight` resolves once it waits. */
+export function heldDataPath(): {
+  dataPath: DataPathDouble;
+  firstInFlight: Promise<void>;
+  release: () => void;
+} {
+  const dataPath = createDataPathDouble();
+  const append = dataPath.append.bind(dataPath);
+  const entered = Promise.withResolvers<void>();
+  const held = Promise.withResolvers<void>();
+  let calls = 0;
+  dataPath.append = async (table, rows) => {
+    calls += 1;
+    if (calls === 1) {
+      entered.resolve();
+      await held.promise;
+    }
+    return append(table, rows);
+  };
+  return { dataPath, firstInFlight: entered.promise, release: () => held.resolve() };
+}

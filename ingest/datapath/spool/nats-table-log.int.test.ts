@@ -49,6 +49,23 @@ async function openSpool(opts: NatsSpoolOptions): Promise<NatsSpool> {
   return spool;
 }
 
+/** A log whose appends, once stored, wait for `release` before their acknowledgement is seen. */
+async function logHoldingAcks(): Promise<{
+  isStored: Promise<void>;
+  release: () => void;
+  log: NatsTableLog;
+}> {
+  const stored = Promise.withResolvers<void>();
+  const held = Promise.withResolvers<void>();
+  const log = await logWith({
+    afterStored: async () => {
+      stored.resolve();
+      await held.promise;
+    },
+  });
+  return { isStored: stored.promise, release: () => held.resolve(), log };
+}
+
 /** A table log on a stream and cut bucket of its own, as the spool makes them, held where `pauses` say. */
 async function logWith(pauses: Pauses): Promise<NatsTableLog> {
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -130,20 +147,7 @@ describe('a JetStream table log', () => {
   });
 
   it('forgets an append whose message a batch took before its acknowledgement arrived', async () => {
-    let stored = () => {};
-    const isStored = new Promise<void>((resolve) => {
-      stored = resolve;
-    });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const log = await logWith({
-      afterStored: async () => {
-        stored();
-        await held;
-      },
-    });
+    const { isStored, release, log } = await logHoldingAcks();
     const appended = log.append(line(1), 1);
     await isStored;
     const batch = await log.take(LIMITS);
@@ -174,20 +178,7 @@ describe('adopting what a shared JetStream log holds', () => {
   });
 
   it('counts once a message adopted before its own acknowledgement arrived', async () => {
-    let stored = () => {};
-    const isStored = new Promise<void>((resolve) => {
-      stored = resolve;
-    });
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const log = await logWith({
-      afterStored: async () => {
-        stored();
-        await held;
-      },
-    });
+    const { isStored, release, log } = await logHoldingAcks();
     const two = Buffer.concat([line(1), line(2)]);
     const appended = log.append(two, 2);
     await isStored;

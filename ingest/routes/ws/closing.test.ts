@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from '../../app.ts';
-import { createDataPathDouble, type DataPathDouble } from '../../testing/datapath-double.ts';
+import { type DataPathDouble, heldDataPath } from '../../testing/datapath-double.ts';
 import { testDeps } from '../../testing/deps.ts';
 
 const FRAMES = 5;
@@ -16,30 +16,6 @@ afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-/** A data path whose first append waits for `release`; `entered` resolves once it is waiting. */
-function heldDataPath() {
-  const dataPath: DataPathDouble = createDataPathDouble();
-  const append = dataPath.append.bind(dataPath);
-  let entered!: () => void;
-  const firstInFlight = new Promise<void>((r) => {
-    entered = r;
-  });
-  let release!: () => void;
-  const held = new Promise<void>((r) => {
-    release = r;
-  });
-  let calls = 0;
-  dataPath.append = async (table, rows) => {
-    calls += 1;
-    if (calls === 1) {
-      entered();
-      await held;
-    }
-    return append(table, rows);
-  };
-  return { dataPath, firstInFlight, release };
-}
 
 /** Listens, and releases the held append once the app has begun to close (before the WebSocket hook). */
 async function listening(dataPath: DataPathDouble, release: () => void): Promise<string> {
