@@ -105,6 +105,10 @@ const sameLabels = (a: object, b: object): boolean => {
   return ka.length === Object.keys(b).length && ka.every((k) => (a as Record<string, unknown>)[k] === rb[k]);
 };
 
+/** prom-client's own rendering of a read, called after the cells are folded in. */
+const promStringOf = (Histogram.prototype as unknown as { getForPromString(): Promise<unknown> })
+  .getForPromString;
+
 /**
  * A prom-client Histogram whose hot path observes through cells: `observe(labels, v)` (or a child from
  * `labels()`) validates and hashes the label object on every call, a cell counts into an array. The cells
@@ -112,9 +116,6 @@ const sameLabels = (a: object, b: object): boolean => {
  * exposition text is what the same observations made through `observe` give; only the sum's rounding may
  * differ in its last digits (the observations between two reads are summed before being added).
  */
-const promStringOf = (Histogram.prototype as unknown as { getForPromString(): Promise<unknown> })
-  .getForPromString;
-
 export class TallyHistogram<T extends string> extends Histogram<T> {
   readonly #cells: HistogramCell[] = [];
   readonly #clock = { n: 0 };
