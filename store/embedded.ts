@@ -6,7 +6,8 @@ import type { Session } from 'chdb';
 import { partFileBounds } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
-import { INSERT_SETTINGS, joinedLines, parseJsonEachRow, rowsToJsonLines } from './sql.ts';
+import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
+import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
 /**
@@ -100,8 +101,8 @@ const bound = new Set<string>();
 
 /**
  * A chdb session on `path` (the store's, or the reader's second connection). The first in this process
- * first forgets the inserts a killed process left torn: the engine reads its deduplication records once,
- * when it loads the tables.
+ * first forgets the inserts a killed process left torn (the engine reads its deduplication records once,
+ * when it loads the tables) and removes the insert files it left (insert-file.ts).
  */
 export async function openEngineSession(
   path: string,
@@ -111,7 +112,9 @@ export async function openEngineSession(
   process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
   const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
-  const torn = bound.has(resolve(path)) ? [] : forgetTornInserts(path);
+  const first = !bound.has(resolve(path));
+  if (first) forgetInsertFiles(path);
+  const torn = first ? forgetTornInserts(path) : [];
   // chdb binds one data directory per process (its README): a second path throws here, and a directory
   // another process holds throws EmbeddedStoreLocked.
   try {
@@ -130,17 +133,20 @@ export class EmbeddedStore implements Store {
   readonly #session: Session;
   readonly #database: string;
   readonly #releasePriority: () => void;
+  readonly #files: InsertFiles;
 
   private constructor(
     session: Session,
     database: string,
     tornInserts: readonly TornInsert[],
     releasePriority: () => void,
+    files: InsertFiles,
   ) {
     this.#session = session;
     this.#database = database;
     this.tornInserts = tornInserts;
     this.#releasePriority = releasePriority;
+    this.#files = files;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
@@ -151,7 +157,8 @@ export class EmbeddedStore implements Store {
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);
     // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
-    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0));
+    const files = new InsertFiles(opts.path);
+    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0), files);
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -159,15 +166,13 @@ export class EmbeddedStore implements Store {
     await this.insertJsonLines(table, rowsToJsonLines(rows), opts);
   }
 
+  /** The engine reads the body from a file (insert-file.ts says why). */
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
-    await this.#session.insert({
-      // chdb validates identifiers itself and wants them unquoted.
-      table: `${this.#database}.${table}`,
-      // the engine takes one buffer
-      values: await joinedLines(lines),
-      format: 'JSONEachRow',
-      settings: { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken },
-    });
+    const settings = { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
+    const target = qualified(this.#database, table);
+    await this.#files.with(lines, (file) =>
+      this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
+    );
   }
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
@@ -209,5 +214,6 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     this.#releasePriority();
     this.#session.close();
+    this.#files.remove();
   }
 }

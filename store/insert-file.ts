@@ -1,0 +1,74 @@
+// An insert's body handed to the embedded engine as a file it reads itself (INSERT ... FROM INFILE),
+// not as bytes in memory. chdb's in-memory insert copies the body several times inside the engine before
+// it parses a row: a 50,000-row `events` batch (~20 MiB) held ~100 MiB of the engine's memory beyond what
+// the insert itself used, and cost about a third of the insert's CPU. Read from a file, the engine parses
+// it through its own read buffer, and the ingest writes the pieces as they come instead of joining them
+// into one buffer first. The price is writing the body once more (to the page cache; the file is deleted
+// once the insert has answered, usually before the kernel writes it back) and a file created and deleted
+// per insert. The file holds nothing that is not already durable in the spool: a crash leaves it behind
+// as garbage, removed when the store next opens (bench/README.md, "Where the memory went").
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JsonLines } from './contract.ts';
+import { iterableOf } from './sql.ts';
+
+/** The directory of insert files in the engine's data directory (the engine ignores what it does not know). */
+const DIR = 'tracker-inserts';
+
+/** A setting's value as a ClickHouse literal. */
+function literal(value: string | number): string {
+  if (typeof value === 'number') return String(value);
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** `INSERT INTO <target> FROM INFILE '<file>' SETTINGS … FORMAT JSONEachRow`. */
+export function insertFromFileSql(
+  target: string,
+  file: string,
+  settings: Readonly<Record<string, string | number>>,
+): string {
+  const set = Object.entries(settings).map(([k, v]) => `${k} = ${literal(v)}`);
+  return `INSERT INTO ${target} FROM INFILE ${literal(file)} SETTINGS ${set.join(', ')} FORMAT JSONEachRow`;
+}
+
+/**
+ * Removes the insert files a process that ended left (its rows are in its spool, to be inserted again):
+ * called before the first store of this process opens the directory, when no insert can be running.
+ */
+export function forgetInsertFiles(enginePath: string): void {
+  rmSync(join(enginePath, DIR), { recursive: true, force: true });
+}
+
+/** Insert files of one store, in a directory of its own: written, read by the engine, deleted. */
+export class InsertFiles {
+  readonly dir: string;
+  #next = 0;
+
+  constructor(enginePath: string) {
+    mkdirSync(join(enginePath, DIR), { recursive: true });
+    this.dir = mkdtempSync(join(enginePath, DIR, 'store-'));
+  }
+
+  /** Once the store's inserts have answered. */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Runs `insert` with a file holding the lines, deleted once the insert has answered. */
+  async with<T>(lines: JsonLines, insert: (file: string) => Promise<T>): Promise<T> {
+    const file = join(this.dir, `${this.#next++}.jsonl`);
+    try {
+      await writeLines(file, lines);
+      return await insert(file);
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+}
+
+/** Writes the lines piece by piece: no piece waits for the others, and none is copied into a whole. */
+function writeLines(file: string, lines: JsonLines): Promise<void> {
+  if (Buffer.isBuffer(lines) || Array.isArray(lines)) return writeFile(file, lines as Iterable<Buffer>);
+  return writeFile(file, iterableOf(lines as Exclude<JsonLines, Buffer | readonly Buffer[]>));
+}
