@@ -34,8 +34,13 @@ it('removes the insert files a process that ended left, before the engine opens'
 });
 
 it('stores a body of pieces as they arrive, once per token, and keeps no file after the insert', async () => {
+  // the file the body is written to, seen while it is written
+  const seen: string[][] = [];
   async function* pieces() {
-    for (let i = 0; i < 100; i++) yield Buffer.from(`${JSON.stringify({ id: i, s: `it's \\ ${i}` })}\n`);
+    for (let i = 0; i < 100; i++) {
+      if (i === 50) seen.push(insertFiles());
+      yield Buffer.from(`${JSON.stringify({ id: i, s: `it's \\ ${i}` })}\n`);
+    }
   }
   // a token that needs quoting in the statement
   const token = "batch 'one' \\ of 100";
@@ -47,6 +52,7 @@ it('stores a body of pieces as they arrive, once per token, and keeps no file af
     'SELECT count() AS n, anyIf(s, id = 7) AS s FROM t',
   );
   expect(row).toEqual({ n: 101, s: "it's \\ 7" });
+  expect(seen).toEqual([['0.jsonl'], ['1.jsonl']]);
   expect(insertFiles()).toEqual([]);
 });
 
