@@ -21,7 +21,11 @@ import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
  * of 2 (merges, common, schedule) and 4 idle global-pool threads lowered no peak (the engine's memory is
  * its inserts' and merges' working set, not its threads); a max_server_memory_usage of 384 MiB made every
  * 50,000-row `events` insert fail (retried until the breaker opened); one jemalloc arena, or one parsing
- * and insert thread, changed nothing measurable (bench/README.md, "Where the memory went").
+ * and insert thread, changed nothing measurable (bench/README.md, "Where the memory went"). Nor did the
+ * insert settings, measured one 50,000-row `events` insert at a time and left at the engine's defaults:
+ * the views' squashing (min_insert_block_size_rows/bytes_for_materialized_views), blocks of 8,192 rows
+ * (more parts, ~6x the merges and ~40% more CPU per row), input_format_parallel_parsing = 0 and
+ * max_threads = 1 lowered no peak; what did is how the body reaches the engine (insert-file.ts).
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',

@@ -1,7 +1,7 @@
 // An insert's body handed to the embedded engine as a file it reads itself (INSERT ... FROM INFILE),
 // not as bytes in memory. chdb's in-memory insert copies the body several times inside the engine before
 // it parses a row: a 50,000-row `events` batch (~20 MiB) held ~100 MiB of the engine's memory beyond what
-// the insert itself used, and cost about a third of the insert's CPU. Read from a file, the engine parses
+// the insert itself used, and 10-30% of the insert's CPU per row. Read from a file, the engine parses
 // it through its own read buffer, and the ingest writes the pieces as they come instead of joining them
 // into one buffer first. The price is writing the body once more (to the page cache; the file is deleted
 // once the insert has answered, usually before the kernel writes it back) and a file created and deleted
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { JsonLines } from './contract.ts';
 import { iterableOf } from './sql.ts';
 
-/** The directory of insert files in the engine's data directory (the engine ignores what it does not know). */
+/** The directory of insert files, ours, in the engine's data directory. */
 const DIR = 'tracker-inserts';
 
 /** A setting's value as a ClickHouse literal. */
@@ -50,7 +50,10 @@ export class InsertFiles {
     this.dir = mkdtempSync(join(enginePath, DIR, 'store-'));
   }
 
-  /** Once the store's inserts have answered. */
+  /**
+   * When the store closes. An insert still running keeps reading the file it opened; one whose file is
+   * gone before the engine opened it fails, and its rows stay in the spool.
+   */
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
