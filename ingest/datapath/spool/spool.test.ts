@@ -85,6 +85,19 @@ describe('DiskSpool', () => {
     await spool.close();
   });
 
+  // The data path writes the next requests' rows into the memory of an append that has resolved (its
+  // record slabs): a cached row must not change with it.
+  it('caches a copy of what it was given: memory written over once the append resolved changes no batch', async () => {
+    const spool = await open(fresh());
+    const log = await spool.log('events');
+    const given = lines({ i: 0 }, { i: 1 });
+    await log.append(given, 2);
+    given.fill(0x20);
+    const batch = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
+    await spool.close();
+  });
+
   it('does not redeliver what was committed before a restart', async () => {
     const dir = fresh();
     const first = await open(dir);
