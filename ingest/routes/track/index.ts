@@ -52,15 +52,14 @@ export function handleTrack(
  */
 function trackReleasing(
   req: FastifyRequest,
+  rest: string | undefined,
   tracking: Tracking,
   ctx: { kind: Kind; now: number },
 ): Promise<TrackedEvent[]> {
-  const tracked = handleTrack(req, { rest: pathRest(req), body: req.body }, tracking, ctx);
+  const tracked = handleTrack(req, { rest, body: req.body }, tracking, ctx);
   (req as { body: unknown }).body = undefined;
   return tracked;
 }
-
-const pathRest = (req: FastifyRequest): string | undefined => (req.params as { '*'?: string })['*'];
 
 type Respond = (reply: FastifyReply, events: TrackedEvent[], batch: boolean) => FastifyReply;
 
@@ -96,7 +95,7 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         ...limit,
         handler: async (req, reply) => {
           const batch = Array.isArray(req.body);
-          return respond(reply, await trackReleasing(req, tracking, { kind, now: now() }), batch);
+          return respond(reply, await trackReleasing(req, req.params['*'], tracking, { kind, now: now() }), batch);
         },
       });
     }
