@@ -95,7 +95,8 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         ...limit,
         handler: async (req, reply) => {
           const batch = Array.isArray(req.body);
-          return respond(reply, await trackReleasing(req, req.params['*'], tracking, { kind, now: now() }), batch);
+          const events = await trackReleasing(req, req.params['*'], tracking, { kind, now: now() });
+          return respond(reply, events, batch);
         },
       });
     }
