@@ -14,8 +14,9 @@
 // of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost ~30% and ~20% more
 // CPU per event (ADR 0031) while each 100-event request's record and parsed body were promoted with it.
 // Those no longer are (records in reused slabs, the body let go of before the write: ADR 0054), so full
-// collections come less often for the same growth, and 50 (at most 1.5 times the live size) holds the
-// peak under 100-event POSTs below 150 MiB (bench/README.md, ADR 0054).
+// collections come less often for the same growth, and 50 (at most 1.5 times the live size), with the
+// rest of that change, held the peak under 100-event POSTs at 134-140 MiB instead of 162-170, at a CPU
+// per event at or below main's with 100 (bench/README.md, ADR 0054).
 export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 
 /**
