@@ -25,8 +25,8 @@ describe('config', () => {
     expect(Object.isFrozen(c.server)).toBe(true);
   });
 
-  it("the spool's row cache defaults to 4 MiB: under load it is full, so its size is resident at the peak", () => {
-    expect(loadConfig(undefined, {}).spool.memoryBytes).toBe(4 * 1024 * 1024);
+  it("the spool's row cache defaults to 1 MiB: under load it is full, so its size is resident at the peak", () => {
+    expect(loadConfig(undefined, {}).spool.memoryBytes).toBe(1024 * 1024);
   });
 
   it('reports every problem at once, each naming its key path (a bad config never means silent zero values)', () => {

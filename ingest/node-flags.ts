@@ -12,8 +12,12 @@
 // with ~25 MiB live. Doubling at most (--heap-growing-percent=100) held the old space at 60-80 MiB
 // committed instead of 90-115, for more full collections, on V8's helper threads mostly (+0.2-0.3 s per 4 s
 // of load; CPU per event within the run-to-run noise). 30 and 50 held it lower but cost ~30% and ~20% more
-// CPU per event (ADR 0031).
-export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100'];
+// CPU per event (ADR 0031) while each 100-event request's record and parsed body were promoted with it.
+// Those no longer are (records in reused slabs, the body let go of before the write: ADR 0054), so full
+// collections come less often for the same growth, and 50 (at most 1.5 times the live size), with the
+// rest of that change, held the peak under 100-event POSTs at 134-140 MiB instead of 162-170, at a CPU
+// per event at or below main's with 100 (bench/README.md, ADR 0054).
+export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
 
 /**
  * glibc's malloc, which holds Node's buffers (request bodies, spool records, batches): by default it raises

@@ -75,7 +75,11 @@ export interface SpoolBatch {
  */
 export interface TableLog {
   readonly table: string;
-  /** Resolves once the rows are durable; rejects with OVERLOADED when full or unwritable. */
+  /**
+   * Resolves once the rows are durable; rejects with OVERLOADED when full or unwritable. `lines` is lent:
+   * the caller writes other rows into its memory once this has settled, so a log reads it only until
+   * then and copies what it keeps longer (the data path lends it from reused slabs, ADR 0054).
+   */
   append(lines: Buffer, rows: number): Promise<void>;
   readonly pending: { rows: number; bytes: number; oldestAt: number | undefined };
   /**

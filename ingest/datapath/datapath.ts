@@ -32,6 +32,7 @@ import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch } from 
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { RecordSlabs } from './slabs.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
 
@@ -114,6 +115,8 @@ class Pipeline implements DataPath {
   readonly #config: DataPathConfig;
   readonly #deps: PipelineDeps;
   readonly #catalog: Catalog = buildCatalog();
+  /** What each append's lines are copied into, lent to the spool until its append settles (ADR 0054). */
+  readonly #slabs = new RecordSlabs();
   readonly #validators: Map<string, TableValidator>;
   readonly #metrics: Metrics;
   readonly #countAppended: (table: string, rows: number) => void;
@@ -133,7 +136,7 @@ class Pipeline implements DataPath {
     this.store = deps.store;
     this.#config = config;
     this.#deps = deps;
-    this.#validators = compileValidators(this.#catalog);
+    this.#validators = compileValidators(this.#catalog, (lines) => this.#slabs.copy(lines));
     this.#metrics = deps.metrics;
     this.#countAppended = deps.metrics.appendedRows.by('table');
     const breaker = config.batching.breaker ?? defaultsOf<Breaker>(BreakerSchema);
@@ -180,14 +183,18 @@ class Pipeline implements DataPath {
     } catch (err) {
       return Promise.reject(this.#refused(err));
     }
-    if (rows.length === 0) return Promise.resolve();
+    if (rows.length === 0) {
+      this.#slabs.giveBack(lines);
+      return Promise.resolve();
+    }
     return this.#write(table, lines, rows.length);
   }
 
   /**
    * Once the table's queue and log are open (every append but the first few), the write is the log's
    * append and one continuation: no async frame of its own, which every single-event request paid for in
-   * allocation and a turn of the microtask queue.
+   * allocation and a turn of the microtask queue. The lines go back to their slab once the append has
+   * settled, either way: the log has written them (or never will) and keeps no reference (TableLog).
    */
   #write(table: string, lines: Buffer, count: number): Promise<void> {
     const queue = this.#openQueues.get(table);
@@ -195,6 +202,7 @@ class Pipeline implements DataPath {
     if (queue === undefined || log === undefined) return this.#writeOpening(table, lines, count);
     return log.append(lines, count).then(
       () => {
+        this.#slabs.giveBack(lines);
         try {
           this.#appended(table, count, queue);
         } catch (err) {
@@ -202,6 +210,7 @@ class Pipeline implements DataPath {
         }
       },
       (err: unknown) => {
+        this.#slabs.giveBack(lines);
         throw this.#refused(err);
       },
     );
@@ -215,6 +224,8 @@ class Pipeline implements DataPath {
       this.#appended(table, count, queue);
     } catch (err) {
       throw this.#refused(err);
+    } finally {
+      this.#slabs.giveBack(lines);
     }
   }
 

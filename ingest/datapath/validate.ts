@@ -126,11 +126,19 @@ function checkInt(v: unknown, [lo, hi]: [bigint, bigint]): string | undefined {
 export type TableValidator = (rows: readonly Row[]) => Buffer;
 
 /**
+ * Where a validator's lines go once written: into memory of their own, which outlives the validator's
+ * scratch (a copy). The data path lends them from reused slabs (slabs.ts) and takes them back once written.
+ */
+export type CopyOut = (lines: Buffer) => Buffer;
+
+const freshCopy: CopyOut = (lines) => Buffer.from(lines);
+
+/**
  * Compiles a validator that checks rows and returns them as JSONEachRow lines, normalised so that the
  * store accepts every row this returns (an acknowledged row never becomes a dead letter for its content).
  * Each row is walked once: its columns are checked and copied as the store will accept them (insertable.ts).
  */
-export function compileValidator(info: TableInfo): TableValidator {
+export function compileValidator(info: TableInfo, copyOut: CopyOut = freshCopy): TableValidator {
   const checks: Record<string, Check> = Object.create(null);
   const insertables: Record<string, Insertable> = Object.create(null);
   // Time columns of one type share their check, and so the text it last accepted: an event's created_at
@@ -162,13 +170,13 @@ export function compileValidator(info: TableInfo): TableValidator {
     if (tooLarge(text)) throw invalid(info.name, index, undefined, `larger than ${MAX_ROW_BYTES} bytes`);
     return text;
   };
-  return (rows) => jsonLines(rows, line);
+  return (rows) => copyOut(jsonLines(rows, line));
 }
 
 /**
- * The rows' lines, each followed by a newline, in one buffer. Each line is written into a scratch
- * buffer and the whole copied out once: joining the lines into one string first made the engine copy
- * every line again (~420 bytes per event of garbage, under batches the most of any step).
+ * The rows' lines, each followed by a newline, in the scratch buffer (valid until the next validation),
+ * which the caller copies out once: joining the lines into one string first made the engine copy every
+ * line again (~420 bytes per event of garbage, under batches the most of any step).
  */
 function jsonLines(rows: readonly Row[], line: (row: Row, index: number) => string): Buffer {
   let buffer: Buffer = scratch;
@@ -181,7 +189,7 @@ function jsonLines(rows: readonly Row[], line: (row: Row, index: number) => stri
     at += buffer.write(text, at);
     buffer[at++] = 0x0a;
   }
-  return Buffer.from(buffer.subarray(0, at));
+  return buffer.subarray(0, at);
 }
 
 /**
@@ -224,8 +232,8 @@ function checked(
   }
 }
 
-export function compileValidators(catalog: Catalog): Map<string, TableValidator> {
-  return new Map([...catalog].map(([name, info]) => [name, compileValidator(info)]));
+export function compileValidators(catalog: Catalog, copyOut?: CopyOut): Map<string, TableValidator> {
+  return new Map([...catalog].map(([name, info]) => [name, compileValidator(info, copyOut)]));
 }
 
 function invalid(table: string, row: number, column: string | undefined, problem: string): IngestError {

@@ -96,6 +96,9 @@ export class NatsTableLog implements TableLog {
         `${rows} rows (${lines.length} bytes) exceed the NATS max_payload; send fewer at a time`,
         { details: { bytes: lines.length, maxPayload: this.#ctx.maxPayload() } },
       );
+    // The client queues what it publishes by reference and, while disconnected, keeps it queued past a
+    // publish that timed out: a copy of its own, since `lines` is the caller's again once this settles.
+    const payload = Buffer.from(lines);
     const h = headers();
     h.set(ROWS_HEADER, String(rows));
     const msgID = `${this.#ctx.instance}.${this.table}.${++this.#published}`;
@@ -104,7 +107,7 @@ export class NatsTableLog implements TableLog {
     // One re-publish on a lost PubAck: the same Nats-Msg-Id makes it a duplicate if the first landed.
     for (let attempt = 0; ack === undefined; attempt++) {
       try {
-        ack = await this.#ctx.js.publish(this.#subject, lines, opts);
+        ack = await this.#ctx.js.publish(this.#subject, payload, opts);
       } catch (err) {
         if (attempt > 0 || !isTimeout(err) || !this.#ctx.connected()) throw this.#overloaded(err);
       }

@@ -69,7 +69,7 @@ describe('DiskSpool', () => {
     },
   );
 
-  it('hands a batch over without joining it: cached records as they are, the rest as read back from disk', async () => {
+  it('hands a batch over without joining it: cached records whole, the rest as read back from disk', async () => {
     const appended = [lines({ i: 0 }), lines({ i: 1 }, { i: 2 }), lines({ i: 3 })];
     // a 10-byte row cache: the first record (8 bytes) is cached, the rest are read back from the segment
     const spool = await open(fresh(), { memoryBytes: 10 });
@@ -77,11 +77,26 @@ describe('DiskSpool', () => {
     for (const a of appended) await log.append(a, a.toString().split('\n').length - 1);
     const batch = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
     const pieces = await allPieces(batch?.pieces() ?? []);
-    expect(pieces[0]).toBe(appended[0]); // the cached record itself, not a copy
+    // the cached record as one piece of its own (the cache's copy: what it was given is the caller's again)
+    expect(pieces[0]).toEqual(appended[0]);
+    expect(pieces[0]).not.toBe(appended[0]);
     // the records on disk arrive as one read, their headers taken out
     expect(pieces.slice(1).map((c) => c.toString())).toEqual(['{"i":1}\n{"i":2}\n{"i":3}\n']);
     expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n{"i":3}\n');
     expect(batch?.rows).toBe(4);
+    await spool.close();
+  });
+
+  // The data path writes the next requests' rows into the memory of an append that has resolved (its
+  // record slabs): a cached row must not change with it.
+  it('caches a copy of what it was given: memory written over once the append resolved changes no batch', async () => {
+    const spool = await open(fresh());
+    const log = await spool.log('events');
+    const given = lines({ i: 0 }, { i: 1 });
+    await log.append(given, 2);
+    given.fill(0x20);
+    const batch = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n');
     await spool.close();
   });
 

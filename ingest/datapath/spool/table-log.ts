@@ -159,12 +159,15 @@ export class DiskTableLog implements TableLog {
     return { rows: this.#rows, bytes: this.#bytes, oldestAt: this.#oldestAt };
   }
 
-  /** No async frame of its own: one per append was most of what the spool allocated per request. */
+  /**
+   * No async frame of its own: one per append was most of what the spool allocated per request. `lines`
+   * is the caller's only until this settles (TableLog): the row cache keeps a copy of its own.
+   */
   append(lines: Buffer, rows: number): Promise<void> {
     const written = this.#writer.write(RecordType.Data, lines, (w) => {
       const at = this.#opts.now();
       if (this.#opts.budget.tryTake(lines.length))
-        this.#pending.push({ kind: 'cached', at, seq: w.seq, rows, lines });
+        this.#pending.push({ kind: 'cached', at, seq: w.seq, rows, lines: Buffer.from(lines) });
       else this.#extendRun(at, w, rows, lines.length);
       this.#rows += rows;
       this.#bytes += lines.length;
