@@ -115,6 +115,12 @@ export class Controller {
       this.#informerOf(kind)
         .list()
         .filter((o) => o.metadata.namespace === ns),
+    owned: (kind, ns, uid) =>
+      uid === undefined
+        ? []
+        : this.#informerOf(kind)
+            .owned(uid)
+            .filter((o) => o.metadata.namespace === ns),
     resourceVersion: (kind) => this.#informerOf(kind).resourceVersion,
   };
 

@@ -146,11 +146,6 @@ export async function applyAll(
   return applied;
 }
 
-/** Owned = controller ownerReference to this TrackerCluster's uid (labels can be copied; uids cannot). */
-export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
-  return !!uid && (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
-}
-
 /** Deletes an object (its dependents in the background); one already gone counts as deleted. */
 export async function deleteObject(obj: KubeObject, state: ReconcileState, deps: Deps): Promise<void> {
   const body = { propagationPolicy: 'Background' };
