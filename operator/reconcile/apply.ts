@@ -11,7 +11,7 @@ import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { isNotFound } from '../../kube/rest.ts';
-import { type Drift, driftedFields, ownersOf } from './drift.ts';
+import { type Drift, driftedFields, oncePerPair, ownersOf } from './drift.ts';
 import type { Deps, ReconcileState } from './state.ts';
 import { recordEvent, write } from './write.ts';
 
@@ -56,27 +56,16 @@ export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drif
   return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];
 }
 
-/**
- * driftOf, computed once per rendered (frozen) object and cached live object. Neither changes while it is
- * held: the rendering is reused frozen while the spec is unchanged, and the cache replaces an object on
- * every event instead of changing it. So a reconcile that finds the same pair as the one before (most do:
- * a resync, an event of another object of the cluster) reuses the answer; walking every applied field of
- * 17 objects again was a large share of a reconcile. Keyed weakly by the live object: an entry goes with
- * the version of the object it was computed for.
- */
-const drifts = new WeakMap<KubeObject, { readonly rendered: KubeObject; readonly drift: readonly Drift[] }>();
+/** driftOf, computed once per rendered (frozen) object and cached live object (drift.ts `oncePerPair`). */
+const drifts = oncePerPair<readonly Drift[]>();
 
 export function driftOnce(
   rendered: KubeObject,
   desired: KubeObject,
   live: KubeObject | undefined,
 ): readonly Drift[] {
-  if (!live || !Object.isFrozen(rendered)) return driftOf(desired, live);
-  const known = drifts.get(live);
-  if (known?.rendered === rendered) return known.drift;
-  const drift = Object.freeze(driftOf(desired, live));
-  drifts.set(live, { rendered, drift });
-  return drift;
+  if (!live) return [];
+  return drifts(rendered, live, () => Object.freeze(driftOf(desired, live)));
 }
 
 /**
