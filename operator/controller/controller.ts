@@ -111,10 +111,6 @@ export class Controller {
 
   readonly cache: Cache = {
     get: (kind, ns, name) => this.#informerOf(kind).get(ns, name),
-    list: (kind, ns) =>
-      this.#informerOf(kind)
-        .list()
-        .filter((o) => o.metadata.namespace === ns),
     owned: (kind, ns, uid) =>
       uid === undefined
         ? []
