@@ -5,7 +5,8 @@
 // the time spent inside reconciles) apart from the wait for the simulated pods; the reaction latency
 // (from a watch event to the first write it caused, the operator's own histogram); the writes in steady
 // state; and the operator's resident memory. Every ClickHouse replica is ONE ClickHouse-HTTP stand-in.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { namesOf } from '../cdk8s/index.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
@@ -27,6 +28,11 @@ export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number)
  * `OPERATOR_NODE_OPTIONS`: flags for the operator process (e.g. V8 heap sizing to compare).
  */
 const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
+/**
+ * `BENCH_TRACE_DIR=dir`: per cluster, when its create was answered and when its first Secret's create
+ * reached the proxy (epoch ms), written to `dir/clusters-<n>.json`, to lay beside the operator's debug log.
+ */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
 const small = { requests: { cpu: '10m', memory: '32Mi' } };
 const spec = {
@@ -135,11 +141,14 @@ function createToSecret(
   requests: readonly Recorded[],
   created: readonly number[],
 ): OperatorRow['createToSecret'] {
-  const first = new Map<string, number>();
-  for (const r of requests) {
-    if (r.method !== 'POST' || !r.path.endsWith('/secrets') || !r.name) continue;
-    const cluster = r.name.slice(0, r.name.indexOf('-'));
-    if (!first.has(cluster)) first.set(cluster, r.at);
+  const first = firstSecrets(requests);
+  if (TRACE_DIR) {
+    const trace = created.map((at, i) => ({
+      cluster: `b${i}`,
+      created: at,
+      firstSecret: first.get(`b${i}`),
+    }));
+    writeFileSync(join(TRACE_DIR, `clusters-${created.length}.json`), JSON.stringify(trace));
   }
   const ms = created
     .map((at, i) => (first.get(`b${i}`) ?? Number.NaN) - at)
@@ -147,6 +156,17 @@ function createToSecret(
     .sort((a, b) => a - b);
   const at = (q: number) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)] ?? Number.NaN;
   return { p50: at(0.5), p99: at(0.99), max: ms.at(-1) ?? Number.NaN };
+}
+
+/** Per cluster name (`b<i>`), when the proxy received its first Secret's create. */
+function firstSecrets(requests: readonly Recorded[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const r of requests) {
+    if (r.method !== 'POST' || !r.path.endsWith('/secrets') || !r.name) continue;
+    const cluster = r.name.slice(0, r.name.indexOf('-'));
+    if (!first.has(cluster)) first.set(cluster, r.at);
+  }
+  return first;
 }
 
 async function allApplied(rest: KubeRest, ns: string, n: number): Promise<boolean> {
