@@ -5,13 +5,15 @@
 // the time spent inside reconciles) apart from the wait for the simulated pods; the reaction latency
 // (from a watch event to the first write it caused, the operator's own histogram); the writes in steady
 // state; and the operator's resident memory. Every ClickHouse replica is ONE ClickHouse-HTTP stand-in.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { namesOf } from '../cdk8s/index.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
 import { startEnvironment } from '../e2e/env/environment.ts';
 import type { KubeRest } from '../kube/rest.ts';
 import { startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';
+import type { Recorded } from '../operator/testing/counting-proxy.ts';
 import { condition, createTc, deployPath, list, restFor, waitFor } from '../operator/testing/harness.ts';
 import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
@@ -26,6 +28,11 @@ export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number)
  * `OPERATOR_NODE_OPTIONS`: flags for the operator process (e.g. V8 heap sizing to compare).
  */
 const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
+/**
+ * `BENCH_TRACE_DIR=dir`: per cluster, when its create was answered and when its first Secret's create
+ * reached the proxy (epoch ms), written to `dir/clusters-<n>.json`, to lay beside the operator's debug log.
+ */
+const TRACE_DIR = process.env.BENCH_TRACE_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
 const small = { requests: { cpu: '10m', memory: '32Mi' } };
 const spec = {
@@ -50,6 +57,13 @@ export interface OperatorRow {
   readonly gateReaction: { count: number; p50: string; p99: string; max: string };
   /** Per step that made the first write: count, p50/p99. */
   readonly reactionBySteps: string;
+  /**
+   * Per cluster, from its create answered (to the bench) to its first Secret's create reaching the counting
+   * proxy, in ms (exact, not buckets): the credentials reaction seen from outside. It adds what the
+   * operator's own clock does not see: the apiserver delivering the watch event, and the event waiting
+   * unread while the operator's event loop is busy.
+   */
+  readonly createToSecret: { p50: number; p99: number; max: number };
   /** The part of the reaction spent waiting for a worker (watch event → reconcile start). */
   readonly queueWait: { count: number; p50: string; p99: string; max: string };
   /** The background schema passes (copy, migrate, verify): ClickHouse's time, outside any reconcile. */
@@ -122,6 +136,39 @@ function stepTimes(text: string): string {
     .join(', ');
 }
 
+/** Cluster `b<i>` created at `created[i]` → the first create of a Secret named `b<i>-…` at the proxy. */
+function createToSecret(
+  requests: readonly Recorded[],
+  created: readonly number[],
+): OperatorRow['createToSecret'] {
+  const first = firstSecrets(requests);
+  if (TRACE_DIR) {
+    const trace = created.map((at, i) => ({
+      cluster: `b${i}`,
+      created: at,
+      firstSecret: first.get(`b${i}`),
+    }));
+    writeFileSync(join(TRACE_DIR, `clusters-${created.length}.json`), JSON.stringify(trace));
+  }
+  const ms = created
+    .map((at, i) => (first.get(`b${i}`) ?? Number.NaN) - at)
+    .filter((d) => !Number.isNaN(d))
+    .sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)] ?? Number.NaN;
+  return { p50: at(0.5), p99: at(0.99), max: ms.at(-1) ?? Number.NaN };
+}
+
+/** Per cluster name (`b<i>`), when the proxy received its first Secret's create. */
+function firstSecrets(requests: readonly Recorded[]): Map<string, number> {
+  const first = new Map<string, number>();
+  for (const r of requests) {
+    if (r.method !== 'POST' || !r.path.endsWith('/secrets') || !r.name) continue;
+    const cluster = r.name.slice(0, r.name.indexOf('-'));
+    if (!first.has(cluster)) first.set(cluster, r.at);
+  }
+  return first;
+}
+
 async function allApplied(rest: KubeRest, ns: string, n: number): Promise<boolean> {
   // The ingest Deployment is the last object the gates allow: once n exist, everything was applied.
   return (await list(rest, deployPath(ns), 'app.kubernetes.io/component=ingest')).length === n;
@@ -173,7 +220,11 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
   try {
     const cpu0 = cpuMsOf(op.pid);
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) await createTc(env.rest, ns, `b${i}`, spec);
+    const created: number[] = [];
+    for (let i = 0; i < n; i++) {
+      await createTc(env.rest, ns, `b${i}`, spec);
+      created.push(Date.now());
+    }
     const appliedMs = await since(t0, 'all objects applied', () => allApplied(env.rest, ns, n));
     const readyMs = await since(t0, 'all Ready', () => allReady(env.rest, ns, n));
     const cpuMs = cpuMsOf(op.pid) - cpu0;
@@ -200,6 +251,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
         step: GATE_STEPS,
       }),
       reactionBySteps: reactionBySteps(converged),
+      createToSecret: createToSecret(op.proxy.requests, created),
       queueWait: histogramQuantiles(converged, 'tracker_operator_queue_wait_seconds'),
       schemaPasses: histogramQuantiles(converged, 'tracker_operator_schema_task_seconds'),
       apiRequests: histogramQuantiles(converged, 'tracker_operator_api_request_seconds'),

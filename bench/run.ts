@@ -51,6 +51,7 @@ function operatorLine(r: OperatorRow) {
       `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
       `gate reactions (${GATE_STEPS.join(', ')}) ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
       `p99 ${r.gateReaction.p99}; reaction by step (count: p50/p99) ${r.reactionBySteps}; ` +
+      `create → first Secret at the apiserver per cluster p50 ${r.createToSecret.p50} ms, p99 ${r.createToSecret.p99} ms; ` +
       `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
       `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +
       `schema passes ${r.schemaPasses.count} (ClickHouse's time) p50 ${r.schemaPasses.p50}, p99 ${r.schemaPasses.p99}; ` +

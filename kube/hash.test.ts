@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hashOf, oncePerFrozen } from './hash.ts';
+import { hashOf, oncePerFrozen, sameJson } from './hash.ts';
 
 type Obj = { a: { b: number }; tag?: string };
 const frozenDeep = <T>(value: T): T => {
@@ -14,6 +14,39 @@ describe('hashOf', () => {
   it('ignores key order and undefined values', () => {
     expect(hashOf({ a: 1, b: [1, { c: 2 }] })).toBe(hashOf({ b: [1, { c: 2 }], a: 1, d: undefined }));
     expect(hashOf({ a: 1 })).not.toBe(hashOf({ a: 2 }));
+  });
+});
+
+describe('sameJson', () => {
+  const condition = { type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: 't0' };
+  it.each([
+    ['equal scalars', 'a', 'a'],
+    ['different strings', 'a', 'b'],
+    ['a number and its string', 1, '1'],
+    ['null and NaN (both null in JSON)', null, Number.NaN],
+    ['a null value against an undefined one', { a: null }, { a: undefined }],
+    ['key order', { a: 1, b: 2 }, { b: 2, a: 1 }],
+    ['an undefined value against a missing key', { a: 1, d: undefined }, { a: 1 }],
+    ['a missing key against an undefined value', { a: 1 }, { a: 1, d: undefined }],
+    ['a null value against a missing key', { a: null }, {}],
+    ['an extra key', { a: 1 }, { a: 1, b: 2 }],
+    ['an empty array and an empty object', [], {}],
+    ['arrays of different length', [1, 2], [1, 2, 3]],
+    ['array order', [1, 2], [2, 1]],
+    [
+      'nested statuses that are equal',
+      { conditions: [condition], x: { y: [1] } },
+      { x: { y: [1] }, conditions: [{ ...condition }] },
+    ],
+    [
+      'nested statuses that differ deep down',
+      { conditions: [condition] },
+      { conditions: [{ ...condition, lastTransitionTime: 't1' }] },
+    ],
+    ['an object and null', { a: 1 }, null],
+  ])('agrees with hashOf: %s', (_what, a, b) => {
+    expect(sameJson(a, b)).toBe(hashOf(a) === hashOf(b));
+    expect(sameJson(b, a)).toBe(sameJson(a, b));
   });
 });
 

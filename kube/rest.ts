@@ -41,6 +41,9 @@ const contentTypes: Partial<Record<Verb, string>> = {
   delete: 'application/json',
 };
 
+/** Connections for requests (watches have their own). */
+const requestConnections = 64;
+
 export type RequestOptions = { query?: Record<string, string | undefined>; body?: unknown };
 
 /** One line of a watch stream. */
@@ -74,7 +77,10 @@ export class KubeRest {
       keepAlive: true,
       keepAliveInitialDelay: 30_000,
     };
-    this.#agent = new Agent({ connect, connections: 16 });
+    // 64, not 16: with 16, a new TrackerCluster's first write (its Secrets) waited ~1 s for a connection
+    // behind the other clusters' applies when 50 were created at once, most of its whole wait; the
+    // apiserver answered it within a few hundred ms of receiving it (bench/README.md, ADR 0055).
+    this.#agent = new Agent({ connect, connections: requestConnections });
     // A watch is silent between events for as long as nothing changes: its liveness is the caller's
     // watchdog (bookmarks), not a body timeout.
     this.#watchAgent = new Agent({ connect, bodyTimeout: 0 });

@@ -27,7 +27,7 @@ import { ReactionClocks } from './reaction-clock.ts';
 /** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
 const conflictRequeueMs = 200;
 
-/** Events in flight at once (controller/event-lane.ts); the connection pool to the apiserver has 16. */
+/** Events in flight at once (controller/event-lane.ts), a few of the request connections (kube/rest.ts). */
 const eventSlots = 4;
 
 /** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
@@ -111,10 +111,12 @@ export class Controller {
 
   readonly cache: Cache = {
     get: (kind, ns, name) => this.#informerOf(kind).get(ns, name),
-    list: (kind, ns) =>
-      this.#informerOf(kind)
-        .list()
-        .filter((o) => o.metadata.namespace === ns),
+    owned: (kind, ns, uid) =>
+      uid === undefined
+        ? []
+        : this.#informerOf(kind)
+            .owned(uid)
+            .filter((o) => o.metadata.namespace === ns),
     resourceVersion: (kind) => this.#informerOf(kind).resourceVersion,
   };
 

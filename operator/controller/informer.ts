@@ -12,6 +12,7 @@ import { collectionPath } from '../../kube/paths.ts';
 import { ApiError, isNotFound, type KubeRest } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { OwnerIndex } from './owner-index.ts';
 
 export type InformerEvent = 'ADDED' | 'MODIFIED' | 'DELETED';
 export type StopReason = 'closed' | 'gone' | 'watchdog' | 'relist' | 'error' | 'stopped';
@@ -39,6 +40,8 @@ export const objectKey = (namespace: string | undefined, name: string): string =
 export class Informer {
   readonly #o: InformerOptions;
   readonly #store = new Map<string, KubeObject>();
+  /** The store by controller owner: every change to the store goes through #put and #remove. */
+  readonly #owners = new OwnerIndex();
   #rv: string | undefined;
   #stopped = false;
   #synced = false;
@@ -84,6 +87,20 @@ export class Informer {
   }
   list(): KubeObject[] {
     return [...this.#store.values()];
+  }
+  /** The objects whose controller ownerReference has `uid`, without a scan of the store. */
+  owned(uid: string): KubeObject[] {
+    return this.#owners.owned(uid);
+  }
+
+  #put(key: string, obj: KubeObject): void {
+    this.#store.set(key, obj);
+    this.#owners.set(key, obj);
+  }
+
+  #remove(key: string): void {
+    this.#store.delete(key);
+    this.#owners.delete(key);
   }
 
   /** Starts the loop; resolves after the first complete list. */
@@ -172,13 +189,13 @@ export class Informer {
   #replace(next: Map<string, KubeObject>): void {
     for (const [key, old] of this.#store) {
       if (!next.has(key)) {
-        this.#store.delete(key);
+        this.#remove(key);
         this.#o.onEvent('DELETED', old);
       }
     }
     for (const [key, obj] of next) {
       const old = this.#store.get(key);
-      this.#store.set(key, obj);
+      this.#put(key, obj);
       if (!old) this.#o.onEvent('ADDED', obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion)
         this.#o.onEvent('MODIFIED', obj);
@@ -244,8 +261,8 @@ export class Informer {
     if (rv) this.#rv = rv;
     if (event.type === 'BOOKMARK') return;
     const key = objectKey(obj.metadata.namespace, obj.metadata.name);
-    if (event.type === 'DELETED') this.#store.delete(key);
-    else this.#store.set(key, obj);
+    if (event.type === 'DELETED') this.#remove(key);
+    else this.#put(key, obj);
     this.#o.onEvent(event.type as InformerEvent, obj);
   }
 

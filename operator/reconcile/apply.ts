@@ -11,7 +11,7 @@ import { kindOf } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { isNotFound } from '../../kube/rest.ts';
-import { type Drift, driftedFields, ownersOf } from './drift.ts';
+import { type Drift, driftedFields, oncePerPair, ownersOf } from './drift.ts';
 import type { Deps, ReconcileState } from './state.ts';
 import { recordEvent, write } from './write.ts';
 
@@ -56,6 +56,18 @@ export function driftOf(desired: KubeObject, live: KubeObject | undefined): Drif
   return live && upToDate(desired, live) ? driftedFields(desired, live, fieldManager) : [];
 }
 
+/** driftOf, computed once per rendered (frozen) object and cached live object (drift.ts `oncePerPair`). */
+const drifts = oncePerPair<readonly Drift[]>();
+
+export function driftOnce(
+  rendered: KubeObject,
+  desired: KubeObject,
+  live: KubeObject | undefined,
+): readonly Drift[] {
+  if (!live) return [];
+  return drifts(rendered, live, () => Object.freeze(driftOf(desired, live)));
+}
+
 /**
  * What is applied: the rendered object with its applied-hash, and immutable fields as they are live. The
  * hash is of the RENDERING: taken after keeping the live fields, it would change once the apiserver had
@@ -85,7 +97,7 @@ export async function applyObject(obj: KubeObject, state: ReconcileState, deps: 
   // This very object was just applied and the cache has not seen that write yet (recent.ts).
   if (type.watched && hash && deps.recent.covers(path, hash, deps.cache.resourceVersion(type)))
     return 'unchanged';
-  const drift = driftOf(desired, live);
+  const drift = driftOnce(obj, desired, live);
   if (upToDate(desired, live) && drift.length === 0) return 'unchanged';
   const remember = (answer: unknown) => {
     const rv = (answer as KubeObject | undefined)?.metadata?.resourceVersion;
@@ -144,11 +156,6 @@ export async function applyAll(
     applied += results.filter((r) => r.status === 'fulfilled' && r.value === 'applied').length;
   }
   return applied;
-}
-
-/** Owned = controller ownerReference to this TrackerCluster's uid (labels can be copied; uids cannot). */
-export function ownedBy(obj: KubeObject, uid: string | undefined): boolean {
-  return !!uid && (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
 }
 
 /** Deletes an object (its dependents in the background); one already gone counts as deleted. */

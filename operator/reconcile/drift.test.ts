@@ -1,8 +1,8 @@
 // Drift by field ownership, on field sets in the apiserver's fieldsV1 format: what changed hands is drift,
 // values are never compared (so defaults and normalised quantities cannot look like a change).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../../kube/object.ts';
-import { driftedFields, ownersOf } from './drift.ts';
+import { driftedFields, oncePerPair, ownersOf } from './drift.ts';
 
 const desired: KubeObject = {
   apiVersion: 'apps/v1',
@@ -155,5 +155,38 @@ describe('driftedFields', () => {
   it('treats an object the manager never applied as drifted entirely', () => {
     const obj = { ...desired, metadata: { ...desired.metadata, managedFields: [] } } as KubeObject;
     expect(paths(obj)).toHaveLength(1);
+  });
+});
+
+describe('oncePerPair', () => {
+  const setup = () => ({ once: oncePerPair<number>(), compute: vi.fn(() => 42) });
+  const liveCopy = (): KubeObject => ({ ...desired, metadata: { ...desired.metadata } });
+
+  it('computes once for the same frozen rendering and live object', () => {
+    const { once, compute } = setup();
+    const rendered = Object.freeze({ ...desired });
+    const live = liveCopy();
+    expect(once(rendered, live, compute)).toBe(42);
+    expect(once(rendered, live, compute)).toBe(42);
+    expect(compute).toHaveBeenCalledTimes(1);
+  });
+
+  it('computes again for a new version of the live object or another rendering', () => {
+    const { once, compute } = setup();
+    const rendered = Object.freeze({ ...desired });
+    const live = liveCopy();
+    once(rendered, live, compute);
+    once(rendered, liveCopy(), compute);
+    once(Object.freeze({ ...desired }), live, compute);
+    expect(compute).toHaveBeenCalledTimes(3);
+  });
+
+  it('computes every time for a rendering that is not frozen (it may have changed)', () => {
+    const { once, compute } = setup();
+    const rendered = { ...desired };
+    const live = liveCopy();
+    once(rendered, live, compute);
+    once(rendered, live, compute);
+    expect(compute).toHaveBeenCalledTimes(2);
   });
 });

@@ -119,6 +119,26 @@ const describeItem = (item: unknown, i: number): string => {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * `compute` once per frozen rendered object and cached live object, its answer reused for the same pair.
+ * Neither changes while it is held: the rendering is reused frozen while the spec is unchanged, and the
+ * cache replaces an object on every event instead of changing it. So a reconcile that finds the same pair
+ * as the one before (most do: a resync, an event of another object of the cluster) does not walk every
+ * applied field again, which was a large share of a reconcile. Keyed weakly by the live object: an entry
+ * goes with the version it was computed for. Anything not frozen is computed every time.
+ */
+export function oncePerPair<R>(): (rendered: object, live: KubeObject, compute: () => R) => R {
+  const known = new WeakMap<KubeObject, { readonly rendered: object; readonly value: R }>();
+  return (rendered, live, compute) => {
+    if (!Object.isFrozen(rendered)) return compute();
+    const hit = known.get(live);
+    if (hit?.rendered === rendered) return hit.value;
+    const value = compute();
+    known.set(live, { rendered, value });
+    return value;
+  };
+}
+
 /** Field managers that own a drifted field in `live` now, for messages: who changed it. */
 export function ownersOf(live: KubeObject, drift: Drift): string[] {
   const entries = (live.metadata.managedFields ?? []) as ManagedFieldsEntry[];

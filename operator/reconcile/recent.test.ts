@@ -51,7 +51,7 @@ function setup() {
     recent: new RecentApplies(),
     cache: {
       get: () => cache.object,
-      list: () => [],
+      owned: () => [],
       resourceVersion: (kind: unknown) => (kind === kinds.ConfigMap ? cache.version : undefined),
     },
   } as unknown as Deps;

@@ -14,7 +14,7 @@ import {
   ConditionType as Type,
 } from '../../crds/conditions.ts';
 import type { Condition, TrackerClusterStatus } from '../../crds/status.ts';
-import { hashOf } from '../../kube/hash.ts';
+import { sameJson } from '../../kube/hash.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
@@ -153,7 +153,7 @@ export function buildStatus(state: ReconcileState, now: string): TrackerClusterS
 async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   if (state.skipStatus) return;
   const status = buildStatus(state, new Date().toISOString());
-  if (hashOf(status) === hashOf(state.live.status ?? {})) return;
+  if (sameJson(status, state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
   const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
   const send = async () => {

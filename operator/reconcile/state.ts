@@ -22,8 +22,12 @@ import type { WrittenStatuses } from './written-status.ts';
 /** Read access to the informer caches: every kind the registry marks watched (kube/kinds.ts). */
 export interface Cache {
   get(kind: ManagedKind, namespace: string, name: string): KubeObject | undefined;
-  /** Objects of a kind in a namespace; throws for a kind that is not watched (a programming error). */
-  list(kind: ManagedKind, namespace: string): KubeObject[];
+  /**
+   * Objects of a kind in a namespace whose controller ownerReference has `uid` (none for no uid), from an
+   * index: what one TrackerCluster owns, without a scan of every cluster's objects. Throws for a kind
+   * that is not watched (a programming error).
+   */
+  owned(kind: ManagedKind, namespace: string, uid: string | undefined): KubeObject[];
   /** The newest resourceVersion the kind's cache reflects (undefined while it relists). */
   resourceVersion(kind: ManagedKind): string | undefined;
 }

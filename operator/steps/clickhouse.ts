@@ -12,7 +12,7 @@ import {
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { applyAll, applyObject, fieldManager } from '../reconcile/apply.ts';
-import { driftedFields } from '../reconcile/drift.ts';
+import { driftedFields, oncePerPair } from '../reconcile/drift.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -38,8 +38,13 @@ const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 function templateChanged(desired: KubeObject, live: KubeObject): boolean {
   const want = desired.metadata.annotations?.[templateHashAnnotation];
   if (live.metadata.annotations?.[templateHashAnnotation] !== want) return true;
-  return driftedFields(desired, live, fieldManager).some((d) => d.path.startsWith('spec.template'));
+  return templateDrift(desired, live, () =>
+    driftedFields(desired, live, fieldManager).some((d) => d.path.startsWith('spec.template')),
+  );
 }
+
+/** Whether the live pod template drifted, once per rendered set and cached live set (reconcile/drift.ts). */
+const templateDrift = oncePerPair<boolean>();
 
 function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
   const { name, namespace = 'default', labels } = desired.metadata;

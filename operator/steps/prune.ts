@@ -8,7 +8,7 @@
 import { EventReason } from '../../crds/conditions.ts';
 import { prunedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { deleteObject, ownedBy } from '../reconcile/apply.ts';
+import { deleteObject } from '../reconcile/apply.ts';
 import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
 import { recordEvent } from '../reconcile/write.ts';
 import { isLeavingReplica } from './retire.ts';
@@ -25,9 +25,7 @@ export const prune: Step = {
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const ns = tc.metadata.namespace ?? 'default';
-    const owned = prunedKinds.flatMap((k) =>
-      deps.cache.list(k, ns).filter((o) => ownedBy(o, tc.metadata.uid)),
-    );
+    const owned = prunedKinds.flatMap((k) => deps.cache.owned(k, ns, tc.metadata.uid));
     const shards = state.renderedShards ?? tc.spec.clickhouse.shards;
     const stale = staleObjects(owned, renderedOf(state).objects).filter((o) => !isLeavingReplica(o, shards));
     for (const obj of stale) {

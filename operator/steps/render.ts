@@ -5,16 +5,15 @@
 import { labelKeys, type Rendered, type RenderOptions, renderCluster } from '../../cdk8s/index.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
-import { ownedBy } from '../reconcile/apply.ts';
 import type { Deps, ReconcileState, Step } from '../reconcile/state.ts';
 import { tcOf } from '../reconcile/state.ts';
 
 /** Highest live shard index + 1 among this cluster's ClickHouse StatefulSets (0 when none exist). */
 export function liveShards(tc: TrackerCluster, deps: Deps): number {
   const ns = tc.metadata.namespace ?? 'default';
-  const sets = deps.cache.list(kinds.StatefulSet, ns);
-  const shards = sets
-    .filter((s) => ownedBy(s, tc.metadata.uid) && s.metadata.labels?.[labelKeys.shard] !== undefined)
+  const shards = deps.cache
+    .owned(kinds.StatefulSet, ns, tc.metadata.uid)
+    .filter((s) => s.metadata.labels?.[labelKeys.shard] !== undefined)
     .map((s) => Number(s.metadata.labels?.[labelKeys.shard]) + 1);
   return Math.max(0, ...shards);
 }

@@ -46,7 +46,10 @@ function setup(retryMs: number, shards = 1) {
       if (kind === kinds.ConfigMap && leavingNames.includes(name)) return leaving('ConfigMap', name);
       return undefined;
     },
-    list: (kind: { kind: string }) => (kind === kinds.StatefulSet ? sets() : []),
+    owned: (kind: { kind: string }, _ns: string, uid: string) =>
+      (kind === kinds.StatefulSet ? sets() : []).filter((s) =>
+        s.metadata.ownerReferences?.some((r) => r.controller && r.uid === uid),
+      ),
   };
 
   const writes: { verb: string; path: string; reason?: string }[] = [];

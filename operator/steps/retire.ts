@@ -25,7 +25,7 @@ import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { Replica } from '../clickhouse.ts';
-import { deleteObject, ownedBy } from '../reconcile/apply.ts';
+import { deleteObject } from '../reconcile/apply.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -100,8 +100,8 @@ export const retire: Step = {
     reportKept(kept, state);
     const ns = namesOf(tc).namespace;
     const sets = deps.cache
-      .list(kinds.StatefulSet, ns)
-      .filter((s) => ownedBy(s, tc.metadata.uid) && s.metadata.labels?.[labelKeys.replica] !== undefined)
+      .owned(kinds.StatefulSet, ns, tc.metadata.uid)
+      .filter((s) => s.metadata.labels?.[labelKeys.replica] !== undefined)
       .map((s) => s.metadata.name);
     const known = currentScan({ ...ctx, sets }, deps, (s) => unrendered(s, ctx));
     if (known && !known.ok) throw known.error ?? new Error('read system.replicas failed');
@@ -122,10 +122,9 @@ function leavingSets(state: ReconcileState, deps: Deps, shards: number): KubeObj
   const tc = tcOf(state);
   const rendered = new Set(renderedOf(state).objects.map((o) => `${o.kind}/${o.metadata.name}`));
   return deps.cache
-    .list(kinds.StatefulSet, tc.metadata.namespace ?? 'default')
+    .owned(kinds.StatefulSet, tc.metadata.namespace ?? 'default', tc.metadata.uid)
     .filter(
       (s) =>
-        ownedBy(s, tc.metadata.uid) &&
         isLeavingReplica(s, shards) &&
         !rendered.has(`StatefulSet/${s.metadata.name}`) &&
         !s.metadata.deletionTimestamp,

@@ -7,8 +7,35 @@ import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 
-/** One proxied request; `status` is the apiserver's answer (0 until it arrives). */
-export type Recorded = { method: string; path: string; at: number; status: number };
+/**
+ * One proxied request; `status` is the apiserver's answer (0 until it arrives); `name` is the created
+ * object's name for a POST whose JSON body names one (known once the body has arrived).
+ */
+export type Recorded = { method: string; path: string; at: number; status: number; name?: string };
+
+/** Bodies of POSTs up to this size are read for the name of what they create. */
+const maxNamedBody = 64 * 1024;
+
+/** Records the name a POST creates (the body is read as it is piped on, not held back). */
+function recordName(req: IncomingMessage, record: Recorded): void {
+  if (record.method !== 'POST') return;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= maxNamedBody) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > maxNamedBody) return;
+    try {
+      const name = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metadata?: { name?: unknown } })
+        .metadata?.name;
+      if (typeof name === 'string') record.name = name;
+    } catch {
+      // Not JSON: nothing to name.
+    }
+  });
+}
 
 export interface CountingProxy {
   readonly url: string;
@@ -27,6 +54,7 @@ export async function startCountingProxy(target: string, caFile: string): Promis
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const record: Recorded = { method: req.method ?? 'GET', path: req.url ?? '/', at: Date.now(), status: 0 };
     requests.push(record);
+    recordName(req, record);
     const out = httpsRequest(
       {
         host: upstream.hostname,
