@@ -2,8 +2,9 @@
 // /proc. With PROFILE_DIR set it preloads profiler.ts: profile(phase) brackets a load phase with a CPU
 // profile.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 export interface Running {
   readonly pid: number;
@@ -45,6 +46,12 @@ export interface StartOptions {
   readonly label: string;
 }
 
+/** SERVER_STDOUT_DIR keeps each server's standard output (e.g. V8's `--trace-gc` lines) in `<dir>/<label>.log`. */
+function serverStdout(label: string): 'ignore' | number {
+  const dir = process.env.SERVER_STDOUT_DIR;
+  return dir === undefined ? 'ignore' : openSync(join(dir, `${label}.log`), 'a');
+}
+
 export async function start(o: StartOptions): Promise<Running> {
   const profiling = process.env.PROFILE_DIR !== undefined;
   const nodeArgs = [
@@ -54,7 +61,10 @@ export async function start(o: StartOptions): Promise<Running> {
   const child: ChildProcess = spawn(
     'taskset',
     ['-c', String(o.cpu), process.execPath, ...nodeArgs, o.script, ...(o.args ?? [])],
-    { env: { ...process.env, PROFILE_LABEL: o.label, ...o.env }, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      env: { ...process.env, PROFILE_LABEL: o.label, ...o.env },
+      stdio: ['ignore', serverStdout(o.label), 'inherit'],
+    },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid as number;
