@@ -3,7 +3,7 @@
 // (ClickHouse watches those files); everything else (ports, paths, interserver, extraConfig) is read only at
 // start and needs a restart. Each part is hashed on its own; only the restart hash goes on the pod template.
 import { stringify } from 'yaml';
-import { partFileBounds, type Release } from '../common/merge-tree.ts';
+import { mergeTreeDefaults, type Release } from '../common/merge-tree.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { hashOf } from '../kube/hash.ts';
 import { raftMembers } from './keeper.ts';
@@ -41,13 +41,14 @@ export function releaseOf(image: string): Release | undefined {
 }
 
 /**
- * The bounds on the files a part needs, as the embedded engine has them, that the image's release knows:
- * a setting the release lacks would stop the server at start. An image whose tag names no release gets
+ * The MergeTree defaults of the embedded engine (the bounds on the files a part needs, parts synced before
+ * their insert answers) that the image's release knows: a setting the release lacks would stop the server
+ * at start. An image whose tag names no release gets
  * none (extraConfig can set them).
  */
 function mergeTree(image: string) {
   const release = releaseOf(image);
-  const bounds = release ? partFileBounds(release) : {};
+  const bounds = release ? mergeTreeDefaults(release) : {};
   return Object.keys(bounds).length > 0 ? { merge_tree: bounds } : {};
 }
 

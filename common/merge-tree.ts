@@ -1,5 +1,5 @@
-// MergeTree defaults that bound the files a data part needs, whatever its JSON columns hold: the one set
-// of values both the embedded engine (store/embedded.ts, in the configuration file it reads at start) and
+// MergeTree defaults that bound the files a data part needs, whatever its JSON columns hold, and that
+// make a part durable before its insert answers: the one set of values both the embedded engine (store/embedded.ts, in the configuration file it reads at start) and
 // the ClickHouse servers the operator renders (cdk8s/clickhouse-config.ts, their server configuration)
 // get. The embedded engine is always a current release; a server runs whatever image its cluster names,
 // and a setting its release does not know stops it at start ("Unknown setting ... in MergeTree config"),
@@ -37,8 +37,29 @@ export const PART_FILE_BOUNDS: Readonly<Record<string, MergeTreeDefault>> = {
 const atLeast = (release: Release, since: Release) =>
   release[0] > since[0] || (release[0] === since[0] && release[1] >= since[1]);
 
-/** The bounds `release` has, as `merge_tree` settings; without a release, every one (a current engine). */
-export function partFileBounds(release?: Release): Record<string, number> {
-  const entries = Object.entries(PART_FILE_BOUNDS).filter(([, s]) => !release || atLeast(release, s.since));
+/**
+ * The data path deletes a batch from its spool once the store has answered its insert, so an answered
+ * insert must be on the disk, not only in the page cache: by default neither the engine nor a server
+ * syncs a part it writes, and the kernel writes it back up to ~30 s later, so a power loss (not a process
+ * kill, which leaves the page cache) in that window lost rows the ingest had acknowledged. With these the
+ * insert syncs its part's files and directory before it answers. What it costs: a sync per file of each
+ * part an insert writes (an insert writes Compact parts, about ten files, one part per table and view),
+ * on the engine's threads, which run below the event loop's priority. Merges and mutations need none:
+ * the parts they replace stay on the disk for the table's old_parts_lifetime (8 minutes by default),
+ * long after the kernel has written the new part back, and a part found broken at start is replaced by
+ * the parts it covered.
+ */
+export const DURABLE_PARTS: Readonly<Record<string, MergeTreeDefault>> = {
+  fsync_after_insert: { value: 1, since: [21, 1] },
+  fsync_part_directory: { value: 1, since: [21, 1] },
+};
+
+/**
+ * The MergeTree defaults `release` has (the file bounds and durable parts), as `merge_tree` settings;
+ * without a release, every one (a current engine).
+ */
+export function mergeTreeDefaults(release?: Release): Record<string, number> {
+  const all = Object.entries({ ...PART_FILE_BOUNDS, ...DURABLE_PARTS });
+  const entries = all.filter(([, s]) => !release || atLeast(release, s.since));
   return Object.fromEntries(entries.map(([name, s]) => [name, s.value]));
 }

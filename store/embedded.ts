@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
-import { partFileBounds } from '../common/merge-tree.ts';
+import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
@@ -47,11 +47,11 @@ export const ENGINE_ARGS: readonly string[] = [
 export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
 
 /**
- * The engine's MergeTree defaults, for every table it holds: the bounds on the files a part needs
- * (common/merge-tree.ts says why and what they cost). The engine runs in the ingest's process and shares
- * its limit of open files, often a few thousand; it is a current release, so it takes every bound.
+ * The engine's MergeTree defaults, for every table it holds: the bounds on the files a part needs, and
+ * parts synced before their insert answers (common/merge-tree.ts says why and what they cost). The engine runs in the ingest's process and shares
+ * its limit of open files, often a few thousand; it is a current release, so it takes every one.
  */
-export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = partFileBounds();
+export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = mergeTreeDefaults();
 
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
