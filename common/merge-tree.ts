@@ -46,8 +46,8 @@ const atLeast = (release: Release, since: Release) =>
  * part an insert writes (an insert writes Compact parts, about ten files, one part per table and view),
  * on the engine's threads, which run below the event loop's priority. Merges and mutations need none:
  * the parts they replace stay on the disk for the table's old_parts_lifetime (8 minutes by default),
- * long after the kernel has written the new part back, and a part found broken at start is replaced by
- * the parts it covered.
+ * long after the kernel has written the new part back (that is what ClickHouse keeps them for: a merged
+ * part lost to a sudden reboot is made again from them). Not tested here: no power loss can be simulated.
  */
 export const DURABLE_PARTS: Readonly<Record<string, MergeTreeDefault>> = {
   fsync_after_insert: { value: 1, since: [21, 1] },

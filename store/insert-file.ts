@@ -85,10 +85,7 @@ async function writeLines(file: string, lines: JsonLines): Promise<void> {
     if (Buffer.isBuffer(lines)) return await writeAll(handle, [lines]);
     let group: Buffer[] = [];
     let bytes = 0;
-    const pieces = Array.isArray(lines)
-      ? (lines as readonly Buffer[])
-      : iterableOf(lines as Exclude<JsonLines, Buffer | readonly Buffer[]>);
-    for await (const piece of pieces) {
+    for await (const piece of iterableOf(lines)) {
       group.push(piece);
       bytes += piece.length;
       if (group.length < IOV_MAX && bytes < GROUP_BYTES) continue;
