@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -70,6 +71,38 @@ describe('adaptive group commit', () => {
     await spool.close();
     const expected = Array.from({ length: 200 }, (_, i) => `{"i":${i}}\n`).join('');
     expect(await readBack(dir)).toBe(expected);
+  });
+
+  it('appends of one group share one promise, each told where its record went', async () => {
+    const spool = await open(fresh());
+    const log = await spool.log('events');
+    const appends = [0, 1, 2].map((i) => log.append(line(i), 1));
+    expect(new Set(appends).size).toBe(1);
+    await Promise.all(appends);
+    expect(log.pending.rows).toBe(3);
+    const batch = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
+    expect([batch?.from, batch?.to]).toEqual([1, 3]);
+    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
+    await spool.close();
+  });
+
+  it('a group that cannot be written refuses every append in it; the next group is written', async () => {
+    const dir = fresh();
+    const spool = await open(dir);
+    const log = await spool.log('events');
+    const probe = await openFile(join(dir, 'probe'), 'w');
+    const handles = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const failing = vi.spyOn(handles, 'writev').mockRejectedValueOnce(new Error('EIO'));
+    const refused = await Promise.allSettled([0, 1, 2].map((i) => log.append(line(i), 1)));
+    failing.mockRestore();
+    expect(refused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(
+      ['OVERLOADED', 'OVERLOADED', 'OVERLOADED'],
+    );
+    expect(log.pending.rows).toBe(0);
+    await log.append(line(3), 1);
+    await spool.close();
+    expect(await readBack(dir)).toBe('{"i":3}\n');
   });
 
   it('without fsync, acknowledged rows are written and recovered after a restart', async () => {
