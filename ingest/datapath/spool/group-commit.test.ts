@@ -96,9 +96,9 @@ describe('adaptive group commit', () => {
     const failing = vi.spyOn(handles, 'writev').mockRejectedValueOnce(new Error('EIO'));
     const refused = await Promise.allSettled([0, 1, 2].map((i) => log.append(line(i), 1)));
     failing.mockRestore();
-    expect(refused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status))).toEqual(
-      ['OVERLOADED', 'OVERLOADED', 'OVERLOADED'],
-    );
+    expect(
+      refused.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status)),
+    ).toEqual(['OVERLOADED', 'OVERLOADED', 'OVERLOADED']);
     expect(log.pending.rows).toBe(0);
     await log.append(line(3), 1);
     await spool.close();
