@@ -73,19 +73,6 @@ describe('adaptive group commit', () => {
     expect(await readBack(dir)).toBe(expected);
   });
 
-  it('appends of one group share one promise, each told where its record went', async () => {
-    const spool = await open(fresh());
-    const log = await spool.log('events');
-    const appends = [0, 1, 2].map((i) => log.append(line(i), 1));
-    expect(new Set(appends).size).toBe(1);
-    await Promise.all(appends);
-    expect(log.pending.rows).toBe(3);
-    const batch = await log.take({ maxRows: 10, maxBytes: 1 << 20 });
-    expect([batch?.from, batch?.to]).toEqual([1, 3]);
-    expect((await batch?.lines())?.toString()).toBe('{"i":0}\n{"i":1}\n{"i":2}\n');
-    await spool.close();
-  });
-
   it('a group that cannot be written refuses every append in it; the next group is written', async () => {
     const dir = fresh();
     const spool = await open(dir);

@@ -35,32 +35,11 @@ export interface WalRecord {
  */
 export function encodeHeader(type: RecordType, seq: number, payload: Buffer): Buffer {
   const buf = Buffer.allocUnsafe(HEADER_BYTES);
-  encodeHeaderInto(buf, 0, type, seq, payload);
+  buf.writeUInt32LE(payload.length, 0);
+  buf.writeUInt8(type, 8);
+  buf.writeBigUInt64LE(BigInt(seq), 9);
+  buf.writeUInt32LE(crc32(payload, crc32(buf.subarray(8))), 4);
   return buf;
-}
-
-/** The CRC's first bytes (type and seq), written here first: no view of the header per record. */
-const TYPE_SEQ = Buffer.alloc(9);
-const TWO_32 = 2 ** 32;
-
-/**
- * The header written into `target` at `at` (HEADER_BYTES long): a group commit puts every header of its
- * group in one buffer. The seq is written as two 32-bit halves, the same bytes as a u64 for every seq a
- * log can reach (below 2^53), without a BigInt per record.
- */
-export function encodeHeaderInto(
-  target: Buffer,
-  at: number,
-  type: RecordType,
-  seq: number,
-  payload: Buffer,
-): void {
-  TYPE_SEQ.writeUInt8(type, 0);
-  TYPE_SEQ.writeUInt32LE(seq % TWO_32, 1);
-  TYPE_SEQ.writeUInt32LE(Math.floor(seq / TWO_32), 5);
-  target.writeUInt32LE(payload.length, at);
-  target.writeUInt32LE(crc32(payload, crc32(TYPE_SEQ)), at + 4);
-  TYPE_SEQ.copy(target, at + 8);
 }
 
 export function encodeRecord(type: RecordType, seq: number, payload: Buffer): Buffer {

@@ -11,7 +11,7 @@ import { type FileHandle, open, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../errors.ts';
 import { syncDir } from '../../sync-dir.ts';
-import { encodeHeaderInto, HEADER_BYTES, RecordType } from './record.ts';
+import { encodeHeader, HEADER_BYTES, RecordType } from './record.ts';
 import { segmentFile } from './segment-files.ts';
 import type { Spare } from './spare.ts';
 
@@ -59,17 +59,12 @@ export interface WriterOptions {
   readonly retryAfterSeconds: number;
 }
 
-/** Told where a durable record went, in write order, before any promise callback (see `append`). */
-export type OnDurable = (w: Written, payload: Buffer, rows: number) => void;
-
 interface Item {
   readonly type: RecordType;
   readonly payload: Buffer;
-  /** The rows of a Data record (its caller's count, handed back to `onDurable`). */
-  readonly rows: number;
-  readonly onDurable: OnDurable | undefined;
-  /** A write's own promise; an append has none: it shares its group's. */
-  readonly settle: PromiseWithResolvers<Written> | undefined;
+  readonly onDurable: ((w: Written) => void) | undefined;
+  readonly resolve: (w: Written) => void;
+  readonly reject: (err: unknown) => void;
 }
 
 interface Group {
@@ -90,8 +85,6 @@ export class SegmentWriter {
   readonly #unborn = new Set<number>();
   #nextSeq: number;
   #queue: Item[] = [];
-  /** The promise the appends queued for the next group share (made by the first of them). */
-  #queuedGroup: PromiseWithResolvers<void> | undefined;
   /** Cancels the scheduled write of the queued group, when one is scheduled. */
   #scheduled: (() => void) | undefined;
   #flushing: Promise<void> | undefined;
@@ -110,43 +103,24 @@ export class SegmentWriter {
   }
 
   /**
-   * Queues a record; resolves once it is durable, to where it went. Data records count against the
-   * spool's size and are refused (OVERLOADED) when it is full or the log cannot be written; markers are
-   * never refused.
+   * Queues a record; resolves once it is durable. Data records count against the spool's size and are
+   * refused (OVERLOADED) when it is full or the log cannot be written; markers are never refused.
+   * `onDurable` runs synchronously in write order, before any promise callback.
    */
-  write(type: RecordType, payload: Buffer): Promise<Written> {
-    const refused = this.#refusal(type, payload);
-    if (refused !== undefined) return Promise.reject(refused);
-    const settle = Promise.withResolvers<Written>();
-    this.#queue.push({ type, payload, rows: 0, onDurable: undefined, settle });
-    this.#schedule();
-    return settle.promise;
-  }
-
-  /**
-   * Queues a Data record of `rows` rows as `write` does, and resolves once it is durable; `onDurable`
-   * learns where it went, synchronously, in write order, before any promise callback. Every append of
-   * one group shares one promise: a promise, its two resolving functions and a continuation per append
-   * were most of what a single-event request's write allocated, and they lived until the disk synced.
-   */
-  append(payload: Buffer, rows: number, onDurable: OnDurable): Promise<void> {
-    const refused = this.#refusal(RecordType.Data, payload);
-    if (refused !== undefined) return Promise.reject(refused);
-    this.#queue.push({ type: RecordType.Data, payload, rows, onDurable, settle: undefined });
-    this.#queuedGroup ??= Promise.withResolvers<void>();
-    this.#schedule();
-    return this.#queuedGroup.promise;
-  }
-
-  /** Why a record cannot be queued (the log is broken, or a Data record does not fit); reserves its space. */
-  #refusal(type: RecordType, payload: Buffer): IngestError | undefined {
-    if (this.#broken !== undefined) return this.#overloaded('the spool is unwritable', this.#broken);
-    if (type !== RecordType.Data) return undefined;
-    const size = payload.length + HEADER_BYTES;
-    const space = this.#opts.space;
-    if (space.used + space.reserved + size > space.max) return this.#overloaded('the spool is full');
-    space.reserved += size;
-    return undefined;
+  write(type: RecordType, payload: Buffer, onDurable?: (w: Written) => void): Promise<Written> {
+    if (this.#broken !== undefined)
+      return Promise.reject(this.#overloaded('the spool is unwritable', this.#broken));
+    if (type === RecordType.Data) {
+      const size = payload.length + HEADER_BYTES;
+      const space = this.#opts.space;
+      if (space.used + space.reserved + size > space.max)
+        return Promise.reject(this.#overloaded('the spool is full'));
+      space.reserved += size;
+    }
+    return new Promise<Written>((resolve, reject) => {
+      this.#queue.push({ type, payload, onDurable, resolve, reject });
+      this.#schedule();
+    });
   }
 
   /** `into`, when given, is at least `maxBytes` long: a buffer lent by the store the batch goes to. */
@@ -214,10 +188,8 @@ export class SegmentWriter {
 
   #flush(): Promise<void> {
     const items = this.#queue;
-    const shared = this.#queuedGroup;
     this.#queue = [];
-    this.#queuedGroup = undefined;
-    this.#flushing = this.#writeGroup(items, shared).finally(() => {
+    this.#flushing = this.#writeGroup(items).finally(() => {
       this.#flushing = undefined;
       // Appends that arrived during the write have already waited one group: write them right away.
       if (this.#queue.length > 0) void this.#flush();
@@ -225,7 +197,7 @@ export class SegmentWriter {
     return this.#flushing;
   }
 
-  async #writeGroup(items: Item[], shared: PromiseWithResolvers<void> | undefined): Promise<void> {
+  async #writeGroup(items: Item[]): Promise<void> {
     if (items.length === 0) return;
     const firstSeq = this.#nextSeq;
     const before = this.#segments.map((s) => s.size);
@@ -242,31 +214,24 @@ export class SegmentWriter {
       }
     } catch (err) {
       await this.#rollback(firstSeq, before, segmentCount);
-      const refused = this.#overloaded('the spool could not be written', err);
-      for (const item of items) item.settle?.reject(refused);
-      shared?.reject(refused);
+      for (const item of items) item.reject(this.#overloaded('the spool could not be written', err));
       return;
     }
     for (const s of this.#segments) s.durable = s.size;
     // A segment was started: have the next one's file ready before it is needed.
     if (this.#segments.length > segmentCount) this.#spare.prepare();
-    for (const [i, item] of items.entries()) item.onDurable?.(written[i] as Written, item.payload, item.rows);
-    for (const [i, item] of items.entries()) item.settle?.resolve(written[i] as Written);
-    shared?.resolve();
+    for (const [i, item] of items.entries()) item.onDurable?.(written[i] as Written);
+    for (const [i, item] of items.entries()) item.resolve(written[i] as Written);
   }
 
   /** Assigns seqs, segments and offsets; rotates to a new segment when the active one is full. */
   #layout(items: Item[]): { written: Written[]; groups: Map<number, Group> } {
     const written: Written[] = [];
     const groups = new Map<number, Group>();
-    // every header of the group in one buffer, each record's a view of it
-    const headers = Buffer.allocUnsafe(HEADER_BYTES * items.length);
-    for (const [i, item] of items.entries()) {
+    for (const item of items) {
       const seq = this.#nextSeq++;
-      const at = i * HEADER_BYTES;
-      encodeHeaderInto(headers, at, item.type, seq, item.payload);
-      const header = headers.subarray(at, at + HEADER_BYTES);
-      const size = HEADER_BYTES + item.payload.length;
+      const header = encodeHeader(item.type, seq, item.payload);
+      const size = header.length + item.payload.length;
       let segment = this.#segments.at(-1);
       if (!segment || (segment.size > 0 && segment.size + size > this.#opts.segmentBytes)) {
         segment = { id: seq, size: 0, durable: 0, lastDataSeq: 0 };

@@ -92,6 +92,9 @@ export interface TableLogOptions extends WriterOptions {
   readonly now: () => number;
 }
 
+/** An append resolves to nothing (where its record went stays the writer's). */
+const nothing = (): void => undefined;
+
 export class DiskTableLog implements TableLog {
   readonly table: string;
   readonly #writer: SegmentWriter;
@@ -157,24 +160,21 @@ export class DiskTableLog implements TableLog {
   }
 
   /**
-   * No async frame, promise or closure of its own: the append's record joins the writer's next group and
-   * shares that group's promise (SegmentWriter.append). `lines` is the caller's only until this settles
-   * (TableLog): the row cache keeps a copy of its own.
+   * No async frame of its own: one per append was most of what the spool allocated per request. `lines`
+   * is the caller's only until this settles (TableLog): the row cache keeps a copy of its own.
    */
   append(lines: Buffer, rows: number): Promise<void> {
-    return this.#writer.append(lines, rows, this.#durable);
+    const written = this.#writer.write(RecordType.Data, lines, (w) => {
+      const at = this.#opts.now();
+      if (this.#opts.budget.tryTake(lines.length))
+        this.#pending.push({ kind: 'cached', at, seq: w.seq, rows, lines: Buffer.from(lines) });
+      else this.#extendRun(at, w, rows, lines.length);
+      this.#rows += rows;
+      this.#bytes += lines.length;
+      this.#oldestAt ??= at;
+    });
+    return written.then(nothing);
   }
-
-  /** Where a durable append went: the row cache (a copy) while its budget allows, a run on disk beyond. */
-  readonly #durable = (w: Written, lines: Buffer, rows: number): void => {
-    const at = this.#opts.now();
-    if (this.#opts.budget.tryTake(lines.length))
-      this.#pending.push({ kind: 'cached', at, seq: w.seq, rows, lines: Buffer.from(lines) });
-    else this.#extendRun(at, w, rows, lines.length);
-    this.#rows += rows;
-    this.#bytes += lines.length;
-    this.#oldestAt ??= at;
-  };
 
   async take(limits: TakeLimits): Promise<SpoolBatch | undefined> {
     if (this.#pending.length === 0) return undefined;
