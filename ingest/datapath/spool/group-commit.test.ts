@@ -77,6 +77,7 @@ describe('adaptive group commit', () => {
     const dir = fresh();
     const spool = await open(dir);
     const log = await spool.log('events');
+    // node:fs/promises does not export its FileHandle class: its prototype is reached through a handle
     const probe = await openFile(join(dir, 'probe'), 'w');
     const handles = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => Promise<unknown> };
     await probe.close();
