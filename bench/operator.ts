@@ -254,6 +254,14 @@ async function traced(n: number, env: Env, chUrl: string, traceFile: string): Pr
     shippedScript('operator', 'operator/main.ts'),
   );
   try {
+    // Clusters are created once the operator is ready (its caches synced, its queue running), as they
+    // would be once its Deployment passed its readiness probe: an event that arrives while it still lists
+    // waits for its start, which is start-up, not a reaction.
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+      what: 'operator ready',
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
     const cpu0 = cpuMsOf(op.pid);
     const t0 = performance.now();
     const created: number[] = [];
