@@ -6,7 +6,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest, RequestOptions, Verb } from '../../kube/rest.ts';
 import { createLogger } from '../log.ts';
 import { runSteps } from './runner.ts';
-import type { Deps, Step } from './state.ts';
+import type { Deps, Step, StepOutcome } from './state.ts';
 
 describe('the Events after the status write', () => {
   it('are sent after the reconcile returned, in order, through detach', async () => {
@@ -37,7 +37,7 @@ describe('the Events after the status write', () => {
         ],
       },
     };
-    const noop: Step = { name: 'keeper', run: async () => 'continue' };
+    const noop: Step = { name: 'keeper', run: async (): Promise<StepOutcome> => 'continue' };
     const outcome = await runSteps(live, [noop], deps);
     // Returned while the first Event waits for its answer: the key is free (the status write and that
     // Event are counted so far; the rest count as they are sent).
