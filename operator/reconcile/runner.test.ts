@@ -60,3 +60,41 @@ describe('the Events after the status write', () => {
     ]);
   });
 });
+
+describe('steps with nothing to wait for', () => {
+  // A burst of new clusters sent their first writes together, each after all of their work: awaiting a
+  // step that had finished let every other reconcile in flight run its next piece first.
+  it('run up to the first write without yielding to other work in flight', async () => {
+    const order: string[] = [];
+    const rest = {
+      request(_verb: Verb, path: string) {
+        order.push(`write ${path}`);
+        return Promise.resolve({});
+      },
+    } as unknown as KubeRest;
+    const deps = { rest, log: createLogger('error', {}, () => undefined) } as unknown as Deps;
+    const live: KubeObject = {
+      apiVersion: 'tracker.dev/v1alpha1',
+      kind: 'TrackerCluster',
+      metadata: { name: 'demo', namespace: 'ns', uid: 'u1', generation: 1 },
+    };
+    const settled = (name: string): Step => ({ name, run: () => 'continue' });
+    const writes: Step = {
+      name: 'credentials',
+      run: async (state, d) => {
+        await d.rest.request('create', '/api/v1/namespaces/ns/secrets', {});
+        state.writes++;
+        return 'continue';
+      },
+    };
+    queueMicrotask(() => order.push('other work'));
+    const done = runSteps(live, [settled('parse'), settled('paused'), writes], deps);
+    order.push('runSteps returned');
+    await done;
+    expect(order.slice(0, 3)).toEqual([
+      'write /api/v1/namespaces/ns/secrets',
+      'runSteps returned',
+      'other work',
+    ]);
+  });
+});
