@@ -19,6 +19,7 @@ import { parsedSpecs } from '../steps/parse-memo.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type ReplicaSyncs, replicaSyncs } from '../steps/replica-sync.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
+import { warmUp } from '../steps/warm-up.ts';
 import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
@@ -132,7 +133,10 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.#informers.values()].map((i) => i.start()));
+    const synced = Promise.all([...this.#informers.values()].map((i) => i.start()));
+    // While the informers' lists are on their way: compile the code the first reconciles run.
+    warmUp(this.#o.config, this.#o.log);
+    await synced;
     this.#queue.start();
     this.enqueueAll();
     this.#resync = setInterval(() => this.enqueueAll(), this.#o.config.watch.relistIntervalMs);

@@ -81,7 +81,7 @@ describe('steps with nothing to wait for', () => {
     const settled = (name: string): Step => ({ name, run: () => 'continue' });
     const writes: Step = {
       name: 'credentials',
-      run: async (state, d) => {
+      run: async (state, d): Promise<StepOutcome> => {
         await d.rest.request('create', '/api/v1/namespaces/ns/secrets', {});
         state.writes++;
         return 'continue';
