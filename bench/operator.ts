@@ -5,7 +5,8 @@
 // the time spent inside reconciles) apart from the wait for the simulated pods; the reaction latency
 // (from a watch event to the first write it caused, the operator's own histogram); the writes in steady
 // state; and the operator's resident memory. Every ClickHouse replica is ONE ClickHouse-HTTP stand-in.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { namesOf } from '../cdk8s/index.ts';
 import { cluster } from '../cdk8s/testing/cluster.ts';
@@ -18,6 +19,7 @@ import { condition, createTc, deployPath, list, restFor, waitFor } from '../oper
 import { startOperatorProcess } from '../operator/testing/process.ts';
 import { startVolumeBinder } from '../operator/testing/volume-binder.ts';
 import { histogramQuantiles } from './lib/histogram.ts';
+import { type Exact, exact, exactBySteps, parseReactions, slowest } from './lib/reactions.ts';
 import { freePort } from './lib/server.ts';
 import { shippedScript } from './lib/shipped.ts';
 
@@ -30,7 +32,8 @@ export const CLUSTER_COUNTS = process.env.BENCH_CLUSTERS?.split(',').map(Number)
 const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
 /**
  * `BENCH_TRACE_DIR=dir`: per cluster, when its create was answered and when its first Secret's create
- * reached the proxy (epoch ms), written to `dir/clusters-<n>.json`, to lay beside the operator's debug log.
+ * reached the proxy (epoch ms), written to `dir/clusters-<n>.json`, to lay beside the operator's debug log;
+ * and the operator's reaction trace of the round, `dir/reactions-<n>.jsonl`.
  */
 const TRACE_DIR = process.env.BENCH_TRACE_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
@@ -57,6 +60,16 @@ export interface OperatorRow {
   readonly gateReaction: { count: number; p50: string; p99: string; max: string };
   /** Per step that made the first write: count, p50/p99. */
   readonly reactionBySteps: string;
+  /**
+   * The same reactions in exact ms, from the operator's reaction trace (the bench turns it on): all, the
+   * gate reactions, per step, and the slowest five split into their parts.
+   */
+  readonly exact: {
+    readonly all: Exact;
+    readonly gate: Exact;
+    readonly bySteps: string;
+    readonly slowest: string;
+  };
   /**
    * Per cluster, from its create answered (to the bench) to its first Secret's create reaching the counting
    * proxy, in ms (exact, not buckets): the credentials reaction seen from outside. It adds what the
@@ -186,7 +199,29 @@ async function since(t0: number, what: string, probe: () => Promise<boolean>): P
 
 type Env = { kubeconfig: string; rest: KubeRest; api: { url: string; caFile: string; adminToken: string } };
 
+/** The exact reactions of the trace written so far. */
+function exactReactions(traceFile: string, n: number): OperatorRow['exact'] {
+  if (TRACE_DIR) copyFileSync(traceFile, join(TRACE_DIR, `reactions-${n}.jsonl`));
+  const records = parseReactions(readFileSync(traceFile, 'utf8'));
+  const gates: readonly string[] = GATE_STEPS;
+  return {
+    all: exact(records.map((r) => r.ms)),
+    gate: exact(records.filter((r) => gates.includes(r.step)).map((r) => r.ms)),
+    bySteps: exactBySteps(records),
+    slowest: slowest(records),
+  };
+}
+
 async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
+  const traceDir = mkdtempSync(join(tmpdir(), 'tracker-bench-reactions-'));
+  try {
+    return await traced(n, env, chUrl, join(traceDir, 'reactions.jsonl'));
+  } finally {
+    rmSync(traceDir, { recursive: true, force: true });
+  }
+}
+
+async function traced(n: number, env: Env, chUrl: string, traceFile: string): Promise<OperatorRow> {
   const ns = createNamespace(env.kubeconfig, `bench-${n}`);
   const binder = startVolumeBinder(env.rest, ns, 100);
   const endpoints = Object.fromEntries(
@@ -214,10 +249,19 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
       queue: { progressRequeueMs: 10_000 },
       watch: { relistIntervalMs: 10_000 },
       clickhouse: { schemaMode: 'per-replica', endpoints },
+      diagnostics: { reactionTraceFile: traceFile },
     },
     shippedScript('operator', 'operator/main.ts'),
   );
   try {
+    // Clusters are created once the operator is ready (its caches synced, its queue running), as they
+    // would be once its Deployment passed its readiness probe: an event that arrives while it still lists
+    // waits for its start, which is start-up, not a reaction.
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, {
+      what: 'operator ready',
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
     const cpu0 = cpuMsOf(op.pid);
     const t0 = performance.now();
     const created: number[] = [];
@@ -229,6 +273,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
     const readyMs = await since(t0, 'all Ready', () => allReady(env.rest, ns, n));
     const cpuMs = cpuMsOf(op.pid) - cpu0;
     const converged = await metrics(port);
+    const exactNow = exactReactions(traceFile, n);
     // Steady state: once nothing has been written for 3 s, count what a window with a resync writes.
     await waitFor(async () => op.proxy.writes(Date.now() - 3000).length === 0, {
       what: 'quiet',
@@ -251,6 +296,7 @@ async function round(n: number, env: Env, chUrl: string): Promise<OperatorRow> {
         step: GATE_STEPS,
       }),
       reactionBySteps: reactionBySteps(converged),
+      exact: exactNow,
       createToSecret: createToSecret(op.proxy.requests, created),
       queueWait: histogramQuantiles(converged, 'tracker_operator_queue_wait_seconds'),
       schemaPasses: histogramQuantiles(converged, 'tracker_operator_schema_task_seconds'),

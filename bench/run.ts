@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchRow, ingestRows, LOAD_CPU, SERVER_CPU } from './ingest.ts';
+import { exactText } from './lib/reactions.ts';
 import { runsWhat } from './lib/shipped.ts';
 import { CLUSTER_COUNTS, GATE_STEPS, type OperatorRow, operatorRows } from './operator.ts';
 
@@ -38,19 +39,22 @@ function ingestLine(r: BenchRow) {
 
 function operatorLine(r: OperatorRow) {
   return {
-    scenario: `operator: ${r.clusters} TrackerCluster${r.clusters === 1 ? '' : 's'}, reaction latency`,
+    scenario: `operator: ${r.clusters} TrackerCluster${r.clusters === 1 ? '' : 's'}, reaction latency (exact, from its reaction trace)`,
     conc: r.clusters,
     'req/s': '',
-    'events/s': `${r.reaction.count} reactions`,
-    'p50 ms': r.reaction.p50,
-    'p99 ms': r.reaction.p99,
-    'p999 ms': `max ${r.reaction.max}`,
+    'events/s': `${r.exact.all.count} reactions`,
+    'p50 ms': ms(r.exact.all.p50),
+    'p99 ms': ms(r.exact.all.p99),
+    'p999 ms': `max ${ms(r.exact.all.max)}`,
     'peak RSS MiB': r.peakRssMiB,
     notes:
+      `exact p50/p99/max: gate reactions (${GATE_STEPS.join(', ')}) ${r.exact.gate.count}: ${exactText(r.exact.gate)}; ` +
+      `by step ${r.exact.bySteps}; slowest ${r.exact.slowest}; ` +
+      `histogram (bucket bounds) ${r.reaction.count}: p50 ${r.reaction.p50}, p99 ${r.reaction.p99}, max ${r.reaction.max}; ` +
       `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
       `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
-      `gate reactions (${GATE_STEPS.join(', ')}) ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
-      `p99 ${r.gateReaction.p99}; reaction by step (count: p50/p99) ${r.reactionBySteps}; ` +
+      `histogram gate reactions ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
+      `p99 ${r.gateReaction.p99}; histogram by step (count: p50/p99) ${r.reactionBySteps}; ` +
       `create → first Secret at the apiserver per cluster p50 ${r.createToSecret.p50} ms, p99 ${r.createToSecret.p99} ms; ` +
       `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
       `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +

@@ -108,6 +108,16 @@ export const OperatorConfigSchema = Type.Object(
       },
       { ...strict, default: {} },
     ),
+    diagnostics: Type.Object(
+      {
+        /**
+         * A file every reaction is appended to as one JSON line, exact (controller/reaction-trace.ts): the
+         * bench's precise percentiles. Empty: off.
+         */
+        reactionTraceFile: Type.String({ default: '' }),
+      },
+      { ...strict, default: {} },
+    ),
     logLevel: Type.Union(
       [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
       { default: 'info' },

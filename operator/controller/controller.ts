@@ -19,10 +19,12 @@ import { parsedSpecs } from '../steps/parse-memo.ts';
 import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
 import { type ReplicaSyncs, replicaSyncs } from '../steps/replica-sync.ts';
 import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
+import { warmUp } from '../steps/warm-up.ts';
 import { EventLane } from './event-lane.ts';
 import { Informer, type InformerEvent, objectKey } from './informer.ts';
 import { WorkQueue } from './queue.ts';
 import { ReactionClocks } from './reaction-clock.ts';
+import { reactionTrace } from './reaction-trace.ts';
 
 /** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
 const conflictRequeueMs = 200;
@@ -61,10 +63,14 @@ export class Controller {
   readonly #statusFailures = new Map<string, number>();
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks = new ReactionClocks(this.#echoes);
+  /** Per key: how long its status write being sent waited for the one before (for the trace). */
+  readonly #statusWaits = new Map<string, number>();
+  readonly #trace;
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
+    this.#trace = reactionTrace(options.config.diagnostics.reactionTraceFile);
     for (const kind of watchedKinds) {
       if (kind === kinds.TrackerCluster)
         this.#informer(kind, undefined, (_e, obj) =>
@@ -127,7 +133,10 @@ export class Controller {
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.#informers.values()].map((i) => i.start()));
+    const synced = Promise.all([...this.#informers.values()].map((i) => i.start()));
+    // While the informers' lists are on their way: compile the code the first reconciles run.
+    warmUp(this.#o.config, this.#o.log);
+    await synced;
     this.#queue.start();
     this.enqueueAll();
     this.#resync = setInterval(() => this.enqueueAll(), this.#o.config.watch.relistIntervalMs);
@@ -144,6 +153,7 @@ export class Controller {
       (await this.#schemaTasks.drain(timeout)) &&
       (await this.#replicaScans.drain(timeout)) &&
       (await this.#replicaSyncs.drain(timeout));
+    await this.#trace?.close();
     await Promise.all([...this.#informers.values()].map((i) => i.stop()));
     // After the drain: no reconcile or background task uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
@@ -202,9 +212,11 @@ export class Controller {
     this.#o.metrics.queueWait.observe(waited / 1000);
     this.#o.log.debug('Reconcile started', { trackercluster: key, waitedMs: Math.round(waited) });
     return (step) => {
-      const seconds = (performance.now() - at) / 1000;
-      this.#o.metrics.reaction.observe({ step }, seconds);
-      this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(seconds * 1000) });
+      const ms = performance.now() - at;
+      this.#o.metrics.reaction.observe({ step }, ms / 1000);
+      this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(ms) });
+      const statusWaitMs = step === 'status' ? this.#statusWaits.get(key) : undefined;
+      this.#trace?.record({ cluster: key, step, ms, waitedMs: waited, statusWaitMs, at: Date.now() });
     };
   }
 
@@ -215,7 +227,9 @@ export class Controller {
    */
   async #sendStatus(key: string, send: () => Promise<void>): Promise<void> {
     const before = this.#statusWrites.get(key);
+    const waitFrom = performance.now();
     if (before) await before;
+    if (this.#trace) this.#statusWaits.set(key, performance.now() - waitFrom);
     const written: Promise<void> = send()
       .then(() => void this.#statusFailures.delete(key))
       .catch((err: unknown) => this.#statusFailed(key, err))
@@ -249,6 +263,7 @@ export class Controller {
       this.#statuses.forget(ns, name);
       parsedSpecs.forget(ns, name);
       this.#statusFailures.delete(key);
+      this.#statusWaits.delete(key);
       this.#replicaScans.forget(scanOwner(key));
       for (const owner of this.#replicaSyncs.owners())
         if (clusterOf(owner) === key) this.#replicaSyncs.forget(owner);

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest, RequestOptions, Verb } from '../../kube/rest.ts';
 import { createLogger } from '../log.ts';
 import { runSteps } from './runner.ts';
-import type { Deps, Step } from './state.ts';
+import type { Deps, Step, StepOutcome } from './state.ts';
 
 describe('the Events after the status write', () => {
   it('are sent after the reconcile returned, in order, through detach', async () => {
@@ -37,7 +37,7 @@ describe('the Events after the status write', () => {
         ],
       },
     };
-    const noop: Step = { name: 'keeper', run: async () => 'continue' };
+    const noop: Step = { name: 'keeper', run: async (): Promise<StepOutcome> => 'continue' };
     const outcome = await runSteps(live, [noop], deps);
     // Returned while the first Event waits for its answer: the key is free (the status write and that
     // Event are counted so far; the rest count as they are sent).
@@ -57,6 +57,44 @@ describe('the Events after the status write', () => {
       'WaitingForClickHouse',
       'WaitingForSchema',
       'Reconciling',
+    ]);
+  });
+});
+
+describe('steps with nothing to wait for', () => {
+  // A burst of new clusters sent their first writes together, each after all of their work: awaiting a
+  // step that had finished let every other reconcile in flight run its next piece first.
+  it('run up to the first write without yielding to other work in flight', async () => {
+    const order: string[] = [];
+    const rest = {
+      request(_verb: Verb, path: string) {
+        order.push(`write ${path}`);
+        return Promise.resolve({});
+      },
+    } as unknown as KubeRest;
+    const deps = { rest, log: createLogger('error', {}, () => undefined) } as unknown as Deps;
+    const live: KubeObject = {
+      apiVersion: 'tracker.dev/v1alpha1',
+      kind: 'TrackerCluster',
+      metadata: { name: 'demo', namespace: 'ns', uid: 'u1', generation: 1 },
+    };
+    const settled = (name: string): Step => ({ name, run: () => 'continue' });
+    const writes: Step = {
+      name: 'credentials',
+      run: async (state, d): Promise<StepOutcome> => {
+        await d.rest.request('create', '/api/v1/namespaces/ns/secrets', {});
+        state.writes++;
+        return 'continue';
+      },
+    };
+    queueMicrotask(() => order.push('other work'));
+    const done = runSteps(live, [settled('parse'), settled('paused'), writes], deps);
+    order.push('runSteps returned');
+    await done;
+    expect(order.slice(0, 3)).toEqual([
+      'write /api/v1/namespaces/ns/secrets',
+      'runSteps returned',
+      'other work',
     ]);
   });
 });

@@ -81,7 +81,10 @@ export async function runSteps(
     state.step = step.name;
     const started = performance.now();
     try {
-      const outcome = await step.run(state, deps);
+      const pending = step.run(state, deps);
+      // Awaiting even a settled promise lets every other reconcile in flight run its next piece first;
+      // during a burst of events that put each reaction behind the others' work (ADR 0061).
+      const outcome = pending instanceof Promise ? await pending : pending;
       deps.onStepDone?.(step.name, (performance.now() - started) / 1000);
       if (outcome === 'stop') break;
     } catch (err) {

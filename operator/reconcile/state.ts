@@ -107,7 +107,11 @@ export interface ReconcileState {
 export type StepOutcome = 'continue' | 'stop';
 export interface Step {
   readonly name: string;
-  run(state: ReconcileState, deps: Deps): Promise<StepOutcome>;
+  /**
+   * A step with nothing to wait for returns its outcome itself, not a promise: the runner then goes on to
+   * the next step without yielding to the other reconciles in flight (runner.ts).
+   */
+  run(state: ReconcileState, deps: Deps): StepOutcome | Promise<StepOutcome>;
 }
 
 export function requeue(state: ReconcileState, ms: number): void {

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest, RequestOptions, Verb } from '../../kube/rest.ts';
 import { createLogger } from '../log.ts';
 import { runSteps } from './runner.ts';
-import type { Deps, Step } from './state.ts';
+import type { Deps, Step, StepOutcome } from './state.ts';
 import { WrittenStatuses } from './written-status.ts';
 
 const tc = (rv: string, status?: unknown): KubeObject => ({
@@ -35,7 +35,7 @@ function setup() {
   return { writes, deps, statuses, stored: () => stored };
 }
 
-const noop: Step = { name: 'keeper', run: async () => 'continue' };
+const noop: Step = { name: 'keeper', run: async (): Promise<StepOutcome> => 'continue' };
 const statusWrites = (writes: { path: string }[]) => writes.filter((w) => w.path.endsWith('/status'));
 const eventWrites = (writes: { path: string }[]) => writes.filter((w) => w.path.endsWith('/events'));
 

@@ -19,6 +19,7 @@ import {
   renderedOf,
   requeue,
   type Step,
+  type StepOutcome,
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
@@ -60,7 +61,7 @@ function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
 
 export const clickhouse: Step = {
   name: 'clickhouse',
-  async run(state: ReconcileState, deps: Deps) {
+  async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const objects = componentObjects(renderedOf(state).objects, 'clickhouse');
     await applyAll(
       objects.filter((o) => !isReplicaSet(o)),

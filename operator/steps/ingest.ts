@@ -19,6 +19,7 @@ import {
   renderedOf,
   requeue,
   type Step,
+  type StepOutcome,
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
@@ -67,7 +68,7 @@ async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps
 
 export const ingest: Step = {
   name: 'ingest',
-  async run(state: ReconcileState, deps: Deps) {
+  async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const tc = tcOf(state);
     const names = namesOf(tc);
     const objects = renderedOf(state).objects;

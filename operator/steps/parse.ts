@@ -13,7 +13,7 @@ import { parsedSpecs } from './parse-memo.ts';
 
 export const parse: Step = {
   name: 'parse',
-  async run(state: ReconcileState) {
+  run(state: ReconcileState) {
     try {
       // The CRD's checks again (the apiserver's may be sidestepped or older), and retention's; an
       // unchanged spec is not parsed again (parse-memo.ts).
@@ -29,7 +29,7 @@ export const parse: Step = {
 
 export const paused: Step = {
   name: 'paused',
-  async run(state: ReconcileState) {
+  run(state: ReconcileState) {
     if (!tcOf(state).spec.paused) return 'continue';
     const message = 'spec.paused is true: the operator changes nothing until it is false';
     // Component conditions keep their last stored value: nothing was observed while paused.

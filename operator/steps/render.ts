@@ -62,7 +62,7 @@ function deepFreeze<T>(value: T): T {
 
 export const render: Step = {
   name: 'render',
-  async run(state: ReconcileState, deps: Deps) {
+  run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const live = liveShards(tc, deps);
     const refused = tc.spec.clickhouse.shards < live && !tc.spec.allowDataLoss;

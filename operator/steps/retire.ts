@@ -32,6 +32,7 @@ import {
   renderedOf,
   requeue,
   type Step,
+  type StepOutcome,
   setCondition,
   tcOf,
 } from '../reconcile/state.ts';
@@ -79,7 +80,7 @@ type Context = {
 
 export const retire: Step = {
   name: 'retire',
-  async run(state: ReconcileState, deps: Deps) {
+  async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const tc = tcOf(state);
     const shards = state.renderedShards ?? tc.spec.clickhouse.shards;
     const survivors = new Map<number, Replica>();

@@ -7,7 +7,14 @@ import { EventReason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath, objectPath } from '../../kube/paths.ts';
-import { type Deps, type ReconcileState, renderedOf, type Step, tcOf } from '../reconcile/state.ts';
+import {
+  type Deps,
+  type ReconcileState,
+  renderedOf,
+  type Step,
+  type StepOutcome,
+  tcOf,
+} from '../reconcile/state.ts';
 import { recordEvent, write } from '../reconcile/write.ts';
 import { quantityBytes } from './quantity.ts';
 
@@ -63,7 +70,7 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
 
 export const volumes: Step = {
   name: 'volumes',
-  async run(state: ReconcileState, deps: Deps) {
+  async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const sets = renderedOf(state).objects.filter((o) => o.kind === 'StatefulSet');
     for (const sts of sets) await growSet(sts, state, deps);
     return 'continue';
