@@ -15,9 +15,10 @@ export type JsonLines = Buffer | readonly Buffer[] | AsyncIterable<Buffer> | Bod
 export type BodyReader = (buffers?: BodyBuffers) => AsyncIterable<Buffer>;
 
 /**
- * Buffers a store lends to the reader of an insert's body, so that sending a batch read back from disk
- * allocates nothing new: each returns to the store once the connection no longer holds it. A reader reads
- * into a lent buffer and yields a view of it (it is then the store's), or hands it back unused.
+ * Buffers a store lends to the reader of an insert's body, so that a batch read back from disk allocates
+ * nothing new: each returns to the store once what it holds has gone (sent on the connection, or written
+ * to the embedded engine's insert file). A reader reads into a lent buffer and yields a view of it (it is
+ * then the store's), or hands it back unused.
  */
 export interface BodyBuffers {
   /** A buffer of at least `bytes`, the reader's until it yields a view of it or gives it back. */

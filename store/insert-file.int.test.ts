@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { BodyBuffers } from './contract.ts';
 import { EmbeddedStore } from './embedded.ts';
 import { insertErrorKind } from './errors.ts';
 
@@ -53,6 +54,30 @@ it('stores a body of pieces as they arrive, once per token, and keeps no file af
   );
   expect(row).toEqual({ n: 101, s: "it's \\ 7" });
   expect(seen).toEqual([['0.jsonl'], ['1.jsonl']]);
+  expect(insertFiles()).toEqual([]);
+});
+
+it('stores a batch read into the buffers the store lends, reused chunk after chunk', async () => {
+  // as the spool reads a batch back: whole lines written into a lent 1 MiB buffer, a view of it yielded
+  const chunks = 6;
+  const perChunk = 20_000;
+  async function* read(buffers?: BodyBuffers) {
+    for (let c = 0; c < chunks; c++) {
+      const chunk = buffers?.lend(1 << 20) ?? Buffer.allocUnsafe(1 << 20);
+      let used = 0;
+      for (let i = 0; i < perChunk; i++) {
+        const id = 1000 + c * perChunk + i;
+        used += chunk.write(`${JSON.stringify({ id, s: `c${c}` })}\n`, used);
+      }
+      yield chunk.subarray(0, used);
+    }
+  }
+  await store.insertJsonLines('t', read, { dedupToken: 'lent chunks' });
+  const [row] = await store.query<{ n: number; ids: number; last: string }>(
+    "SELECT count() AS n, sum(id) AS ids, anyIf(s, id = 120999) AS last FROM t WHERE s LIKE 'c%'",
+  );
+  const n = chunks * perChunk;
+  expect(row).toEqual({ n, ids: n * 1000 + (n * (n - 1)) / 2, last: 'c5' });
   expect(insertFiles()).toEqual([]);
 });
 
