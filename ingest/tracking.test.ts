@@ -29,7 +29,9 @@ describe('track', () => {
     };
     const tracking = createTracking(await testDeps(dataPath), createMetrics());
     const raws = Array.from({ length: 100 }, (_, n) => ({ ename: 'batch', n }));
-    const tracked = tracking.track(raws, testRequestContext({ kind: "server" }), (events) => events.map((e) => e.eid));
+    const tracked = tracking.track(raws, testRequestContext({ kind: 'server' }), (events) =>
+      events.map((e) => e.eid),
+    );
     // the append comes once the request's GeoIP lookup answered; WeakRefs keep their targets until the
     // job that made them ends, so the collection runs in a later one
     while (seen.length === 0) await new Promise(setImmediate);
@@ -38,7 +40,7 @@ describe('track', () => {
     expect(seen).toHaveLength(100);
     expect(seen.filter((ref) => ref.deref() !== undefined)).toEqual([]);
     written();
-    expect((await tracked)).toHaveLength(100);
+    expect(await tracked).toHaveLength(100);
   });
 
   it('keeps what the answer made of a batch, made before the write, and no event object while it waits', async () => {
