@@ -16,19 +16,40 @@ import type { Metrics } from './plugins/metrics.ts';
 /** What a route learns of a stored event: its ids and what its cookie may say; not its row. */
 export type TrackedEvent = Omit<NormalisedEvent, 'row'>;
 
+/**
+ * What a route keeps of a request's events while their write waits for the disk, made from them before
+ * the write. A request lives as long as its group's fdatasync, through several young-generation
+ * collections under load, so whatever it keeps is promoted to V8's old generation and waits there for a
+ * full collection: a 100-event answer kept as its events' objects and ids was ~160 bytes per event of
+ * that garbage (ADR 0060). An answer keeps no event object (they hold their rows), only what it replies.
+ */
+export type Answer<T> = (events: readonly TrackedEvent[]) => T;
+
 /** The event without its row, which is then free once validated (see `track`). */
-function tracked(e: NormalisedEvent): TrackedEvent {
+function tracked(e: TrackedEvent): TrackedEvent {
   const { eid, clientEid, vid, sid, newVisitor, cookies, token } = e;
   const event = { eid, clientEid, vid, sid, newVisitor, cookies };
   return token === undefined ? event : { ...event, token };
 }
 
+/** The first event's ids (its cookie is the request's): the answer of the routes that set a cookie. */
+export const firstEvent: Answer<TrackedEvent | undefined> = (events) => {
+  const first = events[0];
+  return first === undefined ? undefined : tracked(first);
+};
+
+/** Nothing kept: the route answers the same whatever the events' ids. */
+export const noAnswer: Answer<undefined> = () => undefined;
+
 export interface Tracking {
   readonly eventDeps: EventDeps;
   /** Binds raw events to the org of their site key (or refuses them): client and server tracking routes. */
   readonly bindSite: SiteBinder;
-  /** Normalise and store events (one request); resolves once every row is durable. */
-  track(raws: readonly Record<string, unknown>[], ctx: RequestContext): Promise<TrackedEvent[]>;
+  /**
+   * Normalise and store events (one request); resolves once every row is durable, to what `answer` made of
+   * the events before their write.
+   */
+  track<T>(raws: readonly Record<string, unknown>[], ctx: RequestContext, answer: Answer<T>): Promise<T>;
   /** Durable append of rows for any table, counted and published. */
   append(table: string, rows: readonly Row[]): Promise<void>;
 }
@@ -197,9 +218,10 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     .reload(dataPath.recovered('events'), (windowMs, max) => recent.recentClientEids(windowMs, max))
     .catch(() => undefined);
   const { append, store } = createWriter(dataPath, metrics.rows.by('table'), deps.publisher);
-  // The answer keeps the events' ids, not their rows.
-  const storeAll = (events: NormalisedEvent[]): Promise<TrackedEvent[]> => {
-    const stored = (admission: Admission<NormalisedEvent>) => admitted(admission, store, events.map(tracked));
+  // The answer is what the route keeps of the events, not the events (nor their rows).
+  const storeAll = <T>(events: NormalisedEvent[], answer: Answer<T>): Promise<T> => {
+    const kept = answer(events);
+    const stored = (admission: Admission<NormalisedEvent>) => admitted(admission, store, kept);
     const admission = window.admit(events);
     return admission instanceof Promise ? admission.then(stored) : stored(admission);
   };
@@ -207,14 +229,16 @@ export function createTracking(deps: AppDeps, metrics: Metrics): Tracking {
     eventDeps,
     bindSite: createSiteBinder(config.sites),
     append,
-    track(raws, ctx) {
+    track(raws, ctx, answer) {
       let events: NormalisedEvent[] | Promise<NormalisedEvent[]>;
       try {
         events = normaliseAll(raws, ctx, eventDeps);
       } catch (err) {
         return Promise.reject(err);
       }
-      return events instanceof Promise ? events.then(storeAll) : storeAll(events);
+      return events instanceof Promise
+        ? events.then((known) => storeAll(known, answer))
+        : storeAll(events, answer);
     },
   };
 }

@@ -96,6 +96,16 @@ describe('tr / str / img', () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/str/', payload });
     expect((res.json() as { eids: string[] }).eids).toHaveLength(100);
     expect(dp.table('events')).toHaveLength(100);
+    // the answer's text is made before the write: the same bytes and type as the object serialised after
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe(JSON.stringify({ eids: dp.table('events').map((r) => r.eid) }));
+  });
+
+  it('HEAD of /tr/v1/str answers no body and records nothing', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/tr/v1/str/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+    expect(dp.table('events')).toHaveLength(0);
   });
 
   it('accepts JSON sent as text/plain (the Go tracker browser client)', async () => {

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
 import { requestContext } from '../../plugins/request-context.ts';
-import type { Tracking } from '../../tracking.ts';
+import { firstEvent, type Tracking } from '../../tracking.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
 import { withoutSlash } from '../track/index.ts';
 import { TrackParams } from '../track/schema.ts';
@@ -55,7 +55,7 @@ export function redirectRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking,
       // HEAD (link checkers, mail scanners) answers like GET and records nothing
       if (req.method === 'HEAD') return reply.redirect(destination, 302);
       const raw = { etyp: 'redirect', ...requestInput(req, req.params['*']) };
-      const [event] = await tracking.track([raw], requestContext(req, kind, now()));
+      const event = await tracking.track([raw], requestContext(req, kind, now()), firstEvent);
       if (event !== undefined) setVisitorCookie(reply, deps.config, event);
       return reply.redirect(destination, 302);
     });

@@ -10,7 +10,7 @@ import { requestInput } from '../../model/collect.ts';
 import { chTime } from '../../model/time.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
-import type { Tracking } from '../../tracking.ts';
+import { firstEvent, noAnswer, type Tracking } from '../../tracking.ts';
 import { CONTROL } from '../redirect/index.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
 import { createLinkCache, type LinkCache, linkKey } from './links.ts';
@@ -180,12 +180,12 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
       const destination = finalDestination(tracked, deps.config);
       if (probe) return reply.redirect(destination, 302);
       const raw = { ...base, ...tracked.values, url: destination, oid: link.oid };
-      await tracking.track([raw], requestContext(req, 'server', now()));
+      await tracking.track([raw], requestContext(req, 'server', now()), noAnswer);
       return reply.redirect(destination, 302);
     }
     if (probe) return reply.redirect(link.urlto, 302);
     const raw = { ...base, url: link.urlto, oid: link.oid };
-    const [event] = await tracking.track([raw], requestContext(req, 'client', now()));
+    const event = await tracking.track([raw], requestContext(req, 'client', now()), firstEvent);
     // the cookie is set before the redirect is written: a redirect sent first would go out without it
     if (event !== undefined) setVisitorCookie(reply, deps.config, event);
     return reply.redirect(link.urlto, 302);

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
-import type { TrackedEvent, Tracking } from '../../tracking.ts';
+import { type Answer, firstEvent, type TrackedEvent, type Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody } from './schema.ts';
 
@@ -28,12 +28,12 @@ interface TrackInput {
  * turns of the microtask queue). Every caller awaits it inside an async handler, so a throw here
  * rejects the handler as a rejection would.
  */
-export function handleTrack(
+export function handleTrack<T>(
   req: FastifyRequest,
   input: TrackInput,
   tracking: Tracking,
-  ctx: { kind: Kind; now: number },
-): Promise<TrackedEvent[]> {
+  ctx: { kind: Kind; now: number; answer: Answer<T> },
+): Promise<T> {
   const base = requestInput(req, input.rest);
   const bodies = bodyEvents(input.body);
   if (bodies === undefined)
@@ -41,6 +41,7 @@ export function handleTrack(
   return tracking.track(
     tracking.bindSite(overBase(base, bodies), siteRequest(req)),
     requestContext(req, ctx.kind, ctx.now),
+    ctx.answer,
   );
 }
 
@@ -50,24 +51,40 @@ export function handleTrack(
  * be promoted to V8's old generation and wait there for a full collection (ADR 0054). Nothing after
  * the handler reads the body.
  */
-function trackReleasing(
+function trackReleasing<T>(
   req: FastifyRequest,
   rest: string | undefined,
   tracking: Tracking,
-  ctx: { kind: Kind; now: number },
-): Promise<TrackedEvent[]> {
+  ctx: { kind: Kind; now: number; answer: Answer<T> },
+): Promise<T> {
   const tracked = handleTrack(req, { rest, body: req.body }, tracking, ctx);
   (req as { body: unknown }).body = undefined;
   return tracked;
 }
 
-type Respond = (reply: FastifyReply, events: TrackedEvent[], batch: boolean) => FastifyReply;
+/**
+ * How a tracking path answers: what it keeps of a request's events while their write waits (`keep`, for
+ * one event or the batch form), and its reply made from that once they are durable.
+ */
+interface Answering<T> {
+  keep(batch: boolean): Answer<T>;
+  respond(reply: FastifyReply, kept: T): FastifyReply;
+}
+
+/**
+ * The server path's answer, its JSON text made before the write: `{eids}` for the batch form, `{eid}` for
+ * one event, no body for none. Kept as one string instead of the events' ids (ADR 0060); the text is what
+ * Fastify's serialiser made of the same object.
+ */
+const eidsBody: Answer<string | undefined> = (events) =>
+  events.length === 0 ? undefined : JSON.stringify({ eids: events.map((e) => e.eid) });
+const eidBody: Answer<string | undefined> = (events) =>
+  events.length === 0 ? undefined : JSON.stringify({ eid: events[0]?.eid ?? '' });
 
 export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
   const schema = { params: TrackParams, body: trackBody(deps.config.server.maxBatchEvents) };
-  const cookieFor = (reply: FastifyReply, events: TrackedEvent[]) => {
-    const first = events[0];
+  const cookieFor = (reply: FastifyReply, first: TrackedEvent | undefined) => {
     if (first !== undefined) setVisitorCookie(reply, deps.config, first);
   };
 
@@ -75,7 +92,7 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   // each handler reads its own schema-typed params and body, then both answer the same way. Each path
   // also answers without its trailing slash (`/tr/v1/tr`), which the Go tracker's router accepted.
   // HEAD (link checkers, mail scanners) answers like GET and records nothing.
-  const both = (url: string, bodyMethods: ('POST' | 'PUT')[], kind: Kind, respond: Respond) => {
+  const both = <T>(url: string, bodyMethods: ('POST' | 'PUT')[], kind: Kind, how: Answering<T>) => {
     for (const path of withoutSlash(url)) {
       app.route({
         method: 'GET',
@@ -83,9 +100,10 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         schema: { params: TrackParams },
         ...limit,
         handler: async (req, reply) => {
-          if (req.method === 'HEAD') return respond(reply, [], false);
+          const answer = how.keep(false);
+          if (req.method === 'HEAD') return how.respond(reply, answer([]));
           const input = { rest: req.params['*'], body: undefined };
-          return respond(reply, await handleTrack(req, input, tracking, { kind, now: now() }), false);
+          return how.respond(reply, await handleTrack(req, input, tracking, { kind, now: now(), answer }));
         },
       });
       app.route({
@@ -94,23 +112,25 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         schema,
         ...limit,
         handler: async (req, reply) => {
-          const batch = Array.isArray(req.body);
-          const events = await trackReleasing(req, req.params['*'], tracking, { kind, now: now() });
-          return respond(reply, events, batch);
+          const answer = how.keep(Array.isArray(req.body));
+          const ctx = { kind, now: now(), answer };
+          return how.respond(reply, await trackReleasing(req, req.params['*'], tracking, ctx));
         },
       });
     }
   };
 
-  both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', (reply, events) => {
-    cookieFor(reply, events);
-    return reply.status(200).type(JSON_TYPE).send(OK_BODY);
+  both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', {
+    keep: () => firstEvent,
+    respond: (reply, first) => {
+      cookieFor(reply, first);
+      return reply.status(200).type(JSON_TYPE).send(OK_BODY);
+    },
   });
 
-  both('/tr/v1/str/*', ['POST'], 'server', (reply, events, batch) => {
-    if (events.length === 0) return reply.status(200).type('application/json').send();
-    const body = batch ? { eids: events.map((e) => e.eid) } : { eid: events[0]?.eid ?? '' };
-    return reply.status(200).type('application/json').send(body);
+  both('/tr/v1/str/*', ['POST'], 'server', {
+    keep: (batch) => (batch ? eidsBody : eidBody),
+    respond: (reply, body) => reply.status(200).type('application/json').send(body),
   });
 
   for (const url of withoutSlash('/tr/v1/img/*')) {
@@ -122,7 +142,8 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
       handler: async (req, reply) => {
         if (req.method !== 'HEAD') {
           const input = { rest: req.params['*'], body: undefined };
-          cookieFor(reply, await handleTrack(req, input, tracking, { kind: 'client', now: now() }));
+          const ctx = { kind: 'client' as const, now: now(), answer: firstEvent };
+          cookieFor(reply, await handleTrack(req, input, tracking, ctx));
         }
         return reply.status(200).header('cache-control', 'no-store').type('image/gif').send(PIXEL_GIF);
       },

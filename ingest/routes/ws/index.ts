@@ -9,7 +9,7 @@ import { IngestError, mapError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
-import type { Tracking } from '../../tracking.ts';
+import { type Answer, noAnswer, type Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
 import { decodeFrame } from './frames.ts';
 
@@ -41,8 +41,19 @@ function ackOf(parsed: unknown): unknown {
 }
 
 function reply(socket: WebSocket, body: object): void {
-  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(body));
+  replyText(socket, JSON.stringify(body));
 }
+
+function replyText(socket: WebSocket, text: string): void {
+  if (socket.readyState === socket.OPEN) socket.send(text);
+}
+
+/**
+ * A stored frame's answer, `{ack, eids}` as JSON text made before the write (none when the frame asked
+ * for none): the frame's events and ids are then not kept while the write waits (ADR 0060).
+ */
+const ackAnswer = (ack: unknown): Answer<string | undefined> =>
+  ack === undefined ? noAnswer : (stored) => JSON.stringify({ ack, eids: stored.map((e) => e.eid) });
 
 async function onMessage(
   s: Session,
@@ -61,12 +72,13 @@ async function onMessage(
     if (events === undefined || events.length > deps.config.server.maxBatchEvents) {
       throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
     }
-    const stored = await tracking.track(
+    const answer = await tracking.track(
       tracking.bindSite(overBase(s.base, events), siteRequest(s.req)),
       requestContext(s.req, 'client', (deps.now ?? Date.now)()),
+      ackAnswer(ack),
     );
     m.wsFrames.inc({ kind, outcome: 'stored' });
-    if (ack !== undefined) reply(s.socket, { ack, eids: stored.map((e) => e.eid) });
+    if (answer !== undefined) replyText(s.socket, answer);
   } catch (err) {
     const mapped = mapError(err);
     m.wsFrames.inc({ kind, outcome: mapped.body.error });
