@@ -13,6 +13,8 @@ import { type LoadResult, nodeGenerator, wrk } from './lib/wrk.ts';
 export const SERVER_CPU = 1;
 export const LOAD_CPU = 0;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** How long a phase waits at most for the ingest's queue of `events` rows to be inserted after it. */
+const DRAIN_TIMEOUT_MS = 120_000;
 
 /**
  * BENCH_PHASES runs only the named load phases (comma-separated), so one phase can be measured or profiled
@@ -37,6 +39,8 @@ export interface BenchRow {
   readonly peakRssMiB: number;
   /** req/s as a fraction of the bare Fastify POST at the same concurrency, where there is one. */
   ratio?: number;
+  /** On an ingest: `events` rows its store took per second during the phase, and the queue it left. */
+  readonly store?: { eventsPerSec: number; backlogAtEnd: number; emptiedAfterSec: number };
 }
 
 const single = JSON.stringify({ ename: 'bench_single', url: 'https://x.example/p', plan: 'pro' });
@@ -55,7 +59,13 @@ async function withBodyFile<T>(body: string, use: (file: string) => Promise<T>):
   }
 }
 
-/** Runs `load` while sampling the server's RSS; the row's peak is the highest sample. */
+/**
+ * Runs `load` while sampling the server's RSS; the row's peak is the highest sample. On an ingest the row
+ * also says how many `events` rows per second its store took meanwhile (accepted minus the growth of the
+ * queue not yet inserted): what the ingest acknowledges can run ahead of its store for a while, since the
+ * spool holds the rest. The phase then waits for that queue to empty (the store's last batch waits for its
+ * flush timer), the RSS still sampled, so that no row measures the backlog of the one before it.
+ */
 async function phase(
   server: Running,
   row: Omit<BenchRow, 'result' | 'peakRssMiB'>,
@@ -66,12 +76,38 @@ async function phase(
     peak = Math.max(peak, server.rssMiB());
   }, 100);
   try {
+    const before = await server.eventRows?.();
+    const started = performance.now();
     const result = await server.profiled(load);
+    const seconds = (performance.now() - started) / 1000;
+    const after = await server.eventRows?.();
     if (result.errors > 0) process.stderr.write(`${row.scenario}: ${result.errors} failed requests\n`);
-    return { ...row, result, peakRssMiB: Math.max(peak, server.rssMiB()) };
+    const store = before && after && (await intoStore(server, before, after, seconds));
+    return { ...row, result, peakRssMiB: Math.max(peak, server.rssMiB()), ...(store && { store }) };
   } finally {
     clearInterval(sampler);
   }
+}
+
+type EventRows = { accepted: number; queued: number };
+
+/** What the store took during a phase of `seconds`, and how long its queue took to empty after it. */
+async function intoStore(server: Running, before: EventRows, after: EventRows, seconds: number) {
+  const inserted = after.accepted - before.accepted - (after.queued - before.queued);
+  const ended = performance.now();
+  const deadline = ended + DRAIN_TIMEOUT_MS;
+  let queued = after.queued;
+  while (queued > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    queued = (await server.eventRows?.())?.queued ?? 0;
+  }
+  if (queued > 0)
+    process.stderr.write(`${queued} events rows still queued ${DRAIN_TIMEOUT_MS / 1000} s after the phase\n`);
+  return {
+    eventsPerSec: inserted / seconds,
+    backlogAtEnd: after.queued,
+    emptiedAfterSec: queued > 0 ? Number.NaN : (performance.now() - ended) / 1000,
+  };
 }
 
 const post =
@@ -161,8 +197,7 @@ export async function ingestRows(): Promise<BenchRow[]> {
       ...(await withServer(startIngest('durable', SERVER_CPU), async (s) => {
         const singles = await httpSuite(s, 'ingest, durable', 'durable', [1, 16, 64], []);
         const full = singles.find((r) => r.conc === 64);
-        // Half load right after the single-event phases: after the batched ones the engine would still be
-        // inserting their backlog on the same core, and the row would measure that queue instead.
+        // Half load right after the 64-connection row whose rate it halves.
         const half = wanted('durable:half') ? await halfLoad(s, 'ingest, durable', full) : [];
         return [
           ...singles,

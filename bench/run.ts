@@ -31,10 +31,39 @@ function ingestLine(r: BenchRow) {
     notes: [
       r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}× bare Fastify`,
       r.result.errors > 0 ? `${r.result.errors} failed` : '',
+      r.store ? storeText(r.store) : '',
     ]
       .filter(Boolean)
       .join('; '),
   };
+}
+
+/** What the ingest's store took during the phase (its `events` rows), beside what the ingest acknowledged. */
+function storeText(st: NonNullable<BenchRow['store']>): string {
+  const emptied = Number.isNaN(st.emptiedAfterSec)
+    ? 'not emptied'
+    : `emptied ${st.emptiedAfterSec.toFixed(1)} s after`;
+  return `store took ${Math.round(st.eventsPerSec)} ev/s, queue ${st.backlogAtEnd} at the end (${emptied})`;
+}
+
+/** The operator row's details, printed below the table (too long for a column). */
+function operatorDetails(r: OperatorRow): string {
+  return (
+    `exact p50/p99/max: gate reactions (${GATE_STEPS.join(', ')}) ${r.exact.gate.count}: ${exactText(r.exact.gate)}; ` +
+    `by step ${r.exact.bySteps}; slowest ${r.exact.slowest}; ` +
+    `histogram (bucket bounds) ${r.reaction.count}: p50 ${r.reaction.p50}, p99 ${r.reaction.p99}, max ${r.reaction.max}; ` +
+    `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
+    `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
+    `histogram gate reactions ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
+    `p99 ${r.gateReaction.p99}; histogram by step (count: p50/p99) ${r.reactionBySteps}; ` +
+    `create → first Secret at the apiserver per cluster p50 ${r.createToSecret.p50} ms, p99 ${r.createToSecret.p99} ms; ` +
+    `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
+    `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +
+    `schema passes ${r.schemaPasses.count} (ClickHouse's time) p50 ${r.schemaPasses.p50}, p99 ${r.schemaPasses.p99}; ` +
+    `operator CPU ${(r.cpuMs / 1000).toFixed(1)} s, in reconciles ${(r.reconcileMs / 1000).toFixed(1)} s ` +
+    `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}; ` +
+    `RSS at rest ${r.rssMiB} MiB (anonymous ${r.rssAnonMiB})`
+  );
 }
 
 function operatorLine(r: OperatorRow) {
@@ -47,21 +76,7 @@ function operatorLine(r: OperatorRow) {
     'p99 ms': ms(r.exact.all.p99),
     'p999 ms': `max ${ms(r.exact.all.max)}`,
     'peak RSS MiB': r.peakRssMiB,
-    notes:
-      `exact p50/p99/max: gate reactions (${GATE_STEPS.join(', ')}) ${r.exact.gate.count}: ${exactText(r.exact.gate)}; ` +
-      `by step ${r.exact.bySteps}; slowest ${r.exact.slowest}; ` +
-      `histogram (bucket bounds) ${r.reaction.count}: p50 ${r.reaction.p50}, p99 ${r.reaction.p99}, max ${r.reaction.max}; ` +
-      `create→applied ${(r.appliedMs / 1000).toFixed(1)} s, →Ready ${(r.readyMs / 1000).toFixed(1)} s; ` +
-      `operator's share per cluster (Σ reactions / clusters) ${(r.operatorShareMs / 1000).toFixed(2)} s; ` +
-      `histogram gate reactions ${r.gateReaction.count}: p50 ${r.gateReaction.p50}, ` +
-      `p99 ${r.gateReaction.p99}; histogram by step (count: p50/p99) ${r.reactionBySteps}; ` +
-      `create → first Secret at the apiserver per cluster p50 ${r.createToSecret.p50} ms, p99 ${r.createToSecret.p99} ms; ` +
-      `queue wait p50 ${r.queueWait.p50}, p99 ${r.queueWait.p99}; ` +
-      `apiserver requests ${r.apiRequests.count} p50 ${r.apiRequests.p50}, p99 ${r.apiRequests.p99}; ` +
-      `schema passes ${r.schemaPasses.count} (ClickHouse's time) p50 ${r.schemaPasses.p50}, p99 ${r.schemaPasses.p99}; ` +
-      `operator CPU ${(r.cpuMs / 1000).toFixed(1)} s, in reconciles ${(r.reconcileMs / 1000).toFixed(1)} s ` +
-      `(${r.reconciles} reconciles; ${r.steps}); steady-state writes ${r.steadyWrites}; ` +
-      `RSS at rest ${r.rssMiB} MiB (anonymous ${r.rssAnonMiB})`,
+    notes: `gate p99 ${ms(r.exact.gate.p99)}; steady-state writes ${r.steadyWrites}; details below the table`,
   };
 }
 
@@ -71,6 +86,8 @@ console.log(
 );
 const rows: object[] = [];
 if (values.only !== 'operator') rows.push(...(await ingestRows()).map(ingestLine));
-if (values.only !== 'ingest') rows.push(...(await operatorRows(CLUSTER_COUNTS)).map(operatorLine));
+const operator = values.only === 'ingest' ? [] : await operatorRows(CLUSTER_COUNTS);
+rows.push(...operator.map(operatorLine));
 console.table(rows);
+for (const r of operator) console.log(`operator, ${r.clusters} TrackerCluster(s): ${operatorDetails(r)}`);
 console.log(`load average at end ${load()}`);

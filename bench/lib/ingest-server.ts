@@ -46,9 +46,10 @@ export async function startIngest(
 ): Promise<Running & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${label}-`));
   const port = await freePort();
+  const opsPort = await freePort();
   const file = join(dir, 'config.json');
   const own: Record<string, unknown> = {
-    server: { host: '127.0.0.1', port, opsPort: 0, stateDir: join(dir, 'state') },
+    server: { host: '127.0.0.1', port, opsPort, stateDir: join(dir, 'state') },
     store: { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' },
     spool: { dir: join(dir, 'spool') },
     // the read endpoint on a port of its own choosing: its default may be taken on a shared machine
@@ -68,10 +69,22 @@ export async function startIngest(
   return {
     ...running,
     dir,
+    eventRows: () => eventRows(opsPort),
     async stop() {
       await running.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The `events` table's accepted and queued rows, read from the ingest's operations listener. */
+async function eventRows(opsPort: number): Promise<{ accepted: number; queued: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name}\\{table="events"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    accepted: value('tracker_datapath_appended_rows_total'),
+    queued: value('tracker_datapath_queue_rows'),
   };
 }
 

@@ -14,6 +14,11 @@ export interface Running {
   rssMiB(): number;
   /** Runs `load` inside a CPU profile of the server when PROFILE_DIR is set. */
   profiled<T>(load: () => Promise<T>): Promise<T>;
+  /**
+   * An ingest's `events` rows so far: durably accepted, and accepted but not yet inserted into its store
+   * (its own counters, from its operations listener); none for bare Fastify.
+   */
+  eventRows?(): Promise<{ accepted: number; queued: number }>;
   stop(): Promise<void>;
 }
 
