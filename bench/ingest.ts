@@ -39,7 +39,10 @@ export interface BenchRow {
   readonly peakRssMiB: number;
   /** req/s as a fraction of the bare Fastify POST at the same concurrency, where there is one. */
   ratio?: number;
-  /** On an ingest: `events` rows its store took per second during the phase, and the queue it left. */
+  /**
+   * On an ingest: the `events` rows its store took per second from the phase's start until its queue was
+   * empty, the queue at the phase's end and how long after the phase it was empty (NaN: not in time).
+   */
   readonly store?: { eventsPerSec: number; backlogAtEnd: number; emptiedAfterSec: number };
 }
 
@@ -60,11 +63,11 @@ async function withBodyFile<T>(body: string, use: (file: string) => Promise<T>):
 }
 
 /**
- * Runs `load` while sampling the server's RSS; the row's peak is the highest sample. On an ingest the row
- * also says how many `events` rows per second its store took meanwhile (accepted minus the growth of the
- * queue not yet inserted): what the ingest acknowledges can run ahead of its store for a while, since the
- * spool holds the rest. The phase then waits for that queue to empty (the store's last batch waits for its
- * flush timer), the RSS still sampled, so that no row measures the backlog of the one before it.
+ * Runs `load` while sampling the server's RSS; the row's peak is the highest sample. What the ingest
+ * acknowledges is durable in its spool, which can run far ahead of its store: on an ingest the phase then
+ * waits for its queue of `events` rows to empty (the store's last batch waits for its flush timer), the
+ * RSS still sampled, so that no row measures the backlog of the one before it, and the row says how fast
+ * the store took the phase's rows (ingest.ts's `store`).
  */
 async function phase(
   server: Running,
@@ -91,9 +94,13 @@ async function phase(
 
 type EventRows = { accepted: number; queued: number };
 
-/** What the store took during a phase of `seconds`, and how long its queue took to empty after it. */
+/**
+ * Rows the store took per second from the phase's start until its queue was empty: the phase's accepted
+ * rows and the queue it started with, over the phase and the wait after it. Counted from the ingest's own
+ * counters; the queue shrinks a whole batch at a time, so a rate over the phase alone would count batches.
+ */
 async function intoStore(server: Running, before: EventRows, after: EventRows, seconds: number) {
-  const inserted = after.accepted - before.accepted - (after.queued - before.queued);
+  const rows = after.accepted - before.accepted + before.queued;
   const ended = performance.now();
   const deadline = ended + DRAIN_TIMEOUT_MS;
   let queued = after.queued;
@@ -101,13 +108,10 @@ async function intoStore(server: Running, before: EventRows, after: EventRows, s
     await new Promise((r) => setTimeout(r, 100));
     queued = (await server.eventRows?.())?.queued ?? 0;
   }
+  const emptiedAfterSec = queued > 0 ? Number.NaN : (performance.now() - ended) / 1000;
   if (queued > 0)
     process.stderr.write(`${queued} events rows still queued ${DRAIN_TIMEOUT_MS / 1000} s after the phase\n`);
-  return {
-    eventsPerSec: inserted / seconds,
-    backlogAtEnd: after.queued,
-    emptiedAfterSec: queued > 0 ? Number.NaN : (performance.now() - ended) / 1000,
-  };
+  return { eventsPerSec: rows / (seconds + emptiedAfterSec), backlogAtEnd: after.queued, emptiedAfterSec };
 }
 
 const post =
