@@ -39,14 +39,16 @@ function ingestLine(r: BenchRow) {
   };
 }
 
+/** The `events` table's rows per batch (its default batching). */
+const EVENTS_BATCH_ROWS = TABLE_DEFAULTS.events?.maxRows ?? 0;
+
 /**
  * How fast the ingest's store took the phase's `events` rows, beside what the ingest acknowledged. A
  * queue of less than one batch at the end means the store kept up: its rate was then the input's.
  */
 function storeText(st: NonNullable<BenchRow['store']>): string {
   if (Number.isNaN(st.emptiedAfterSec)) return `store: queue ${st.backlogAtEnd} at the end, not emptied`;
-  if (st.backlogAtEnd < TABLE_DEFAULTS.events.maxRows)
-    return `store kept up (queue ${st.backlogAtEnd} at the end)`;
+  if (st.backlogAtEnd < EVENTS_BATCH_ROWS) return `store kept up (queue ${st.backlogAtEnd} at the end)`;
   return (
     `store took ${Math.round(st.eventsPerSec)} ev/s until its queue (${st.backlogAtEnd} at the end) ` +
     `was empty ${st.emptiedAfterSec.toFixed(1)} s after`
