@@ -67,7 +67,7 @@ async function withBodyFile<T>(body: string, use: (file: string) => Promise<T>):
  * acknowledges is durable in its spool, which can run far ahead of its store: on an ingest the phase then
  * waits for its queue of `events` rows to empty (the store's last batch waits for its flush timer), the
  * RSS still sampled, so that no row measures the backlog of the one before it, and the row says how fast
- * the store took the phase's rows (ingest.ts's `store`).
+ * the store took the phase's rows (`BenchRow.store`).
  */
 async function phase(
   server: Running,
