@@ -106,7 +106,9 @@ const bound = new Set<string>();
 /**
  * A chdb session on `path` (the store's, or the reader's second connection). The first in this process
  * first forgets the inserts a killed process left torn (the engine reads its deduplication records once,
- * when it loads the tables) and removes the insert files it left (insert-file.ts).
+ * when it loads the tables), and once it holds the directory removes the insert files a process that
+ * ended left (insert-file.ts). Not before: a process refused because another one holds the directory
+ * (`tracker prune` beside a running ingest) would delete the files the holder is inserting from.
  */
 export async function openEngineSession(
   path: string,
@@ -117,12 +119,12 @@ export async function openEngineSession(
   const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
   const first = !bound.has(resolve(path));
-  if (first) forgetInsertFiles(path);
   const torn = first ? forgetTornInserts(path) : [];
   // chdb binds one data directory per process (its README): a second path throws here, and a directory
   // another process holds throws EmbeddedStoreLocked.
   try {
     const session = new Session(path, { connectionArgs: [...connectionArgs] });
+    if (first) forgetInsertFiles(path);
     bound.add(resolve(path));
     return { session, torn };
   } catch (err) {

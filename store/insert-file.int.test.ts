@@ -1,5 +1,5 @@
 // The embedded engine reads an insert's body from a file: the file exists only while its insert runs,
-// and what a process that ended left is gone before the engine opens the directory again.
+// and what a process that ended left is gone once the engine holds the directory again.
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ const insertFiles = () =>
     .filter((e) => e.isFile())
     .map((e) => e.name);
 
-it('removes the insert files a process that ended left, before the engine opens', () => {
+it('removes the insert files a process that ended left, once the engine holds the directory', () => {
   expect(readdirSync(join(path, 'tracker-inserts'))).not.toContain('store-killed');
 });
 

@@ -35,7 +35,8 @@ export function insertFromFileSql(
 
 /**
  * Removes the insert files a process that ended left (its rows are in its spool, to be inserted again):
- * called before the first store of this process opens the directory, when no insert can be running.
+ * called once this process's engine holds the directory (no other process can be inserting) and before
+ * its first store makes its own, when no insert can be running.
  */
 export function forgetInsertFiles(enginePath: string): void {
   rmSync(join(enginePath, DIR), { recursive: true, force: true });

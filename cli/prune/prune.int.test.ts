@@ -2,7 +2,8 @@
 // --apply then changes, in one batch per partition; anonymising clears what identifies a person and keeps
 // the rest; a visitor list removes those visitors everywhere. The cluster rendering of a whole plan goes
 // through ClickHouse's own parser (a cluster needs Keeper). And the embedded engine held by a running
-// ingest: prune refuses, says why, changes nothing, and works once the ingest stopped.
+// ingest: prune refuses, says why, changes nothing (the ingest goes on storing), and works once the
+// ingest stopped.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -199,15 +200,17 @@ describe('the cluster rendering of a plan', () => {
 describe('the embedded engine while an ingest runs', () => {
   const cli = new URL('../../bin/tracker.ts', import.meta.url).pathname;
   const server = new URL('../../ingest/server.ts', import.meta.url).pathname;
+  const query = new URL('../../ingest/query.ts', import.meta.url).pathname;
   let ingest: ChildProcess | undefined;
   afterAll(() => ingest?.kill('SIGKILL'));
 
-  it('refuses with one clear line and changes nothing; once the ingest stopped, it prunes', async () => {
+  it('refuses with one clear line and changes nothing, the ingest stores on; once it stopped, it prunes', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'prune-locked-'));
     const port = await freePort();
+    // no SQL endpoint: query.ts below opens the directory itself once the ingest stopped
     writeFileSync(
       join(cwd, 'ingest.json'),
-      JSON.stringify({ server: { host: '127.0.0.1', port, opsPort: 0 } }),
+      JSON.stringify({ server: { host: '127.0.0.1', port, opsPort: 0 }, sql: { enabled: false } }),
     );
     ingest = spawn(process.execPath, [server, '--config', 'ingest.json'], { cwd, stdio: 'ignore' });
     const ready = () =>
@@ -229,6 +232,14 @@ describe('the embedded engine while an ingest runs', () => {
       ),
     );
     expect(refused.stderr).toContain('Nothing was changed: stop the ingest, then run tracker prune again');
+    // The refused prune touched none of the ingest's files: what it acknowledges next is stored by the
+    // time its SIGTERM drain ends (a refused opener once removed the files the ingest inserts from, and
+    // every later insert failed until a restart).
+    const sent = await fetch(`http://127.0.0.1:${port}/tr/v1/str/`, {
+      method: 'POST',
+      body: JSON.stringify({ ename: 'after_refused_prune' }),
+    });
+    expect(sent.status).toBe(200);
     ingest.kill('SIGTERM');
     await new Promise((r) => ingest?.once('exit', r));
     const done = prune();
@@ -236,5 +247,17 @@ describe('the embedded engine while an ingest runs', () => {
     expect(done.status).toBe(0);
     expect(done.stdout).toMatch(/^events\s+delete\s+0\s+0 batches/m);
     expect(done.stdout).toMatch(/^Done: deleted 0 rows in 0 batches\.$/m);
+    const stored = spawnSync(
+      process.execPath,
+      [
+        query,
+        '--config',
+        'ingest.json',
+        '--json',
+        "SELECT count() AS n FROM events WHERE ename = 'after_refused_prune'",
+      ],
+      { cwd, encoding: 'utf8' },
+    );
+    expect(stored.stdout.trim()).toBe('{"n":1}');
   });
 });
