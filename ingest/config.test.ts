@@ -126,6 +126,12 @@ describe('config', () => {
       TRACKER_CACHE: '/root/.cache/tracker',
       TRACKER_KEEP_ENV: '1',
       TRACKER_OPERATOR_LOG: 'info',
+      // the version /status reports, read by the ingest itself: it once refused to start with it set
+      TRACKER_VERSION: '1.2.3',
+      // what the README has a shell behind a proxy export for `make test`, and the browser and kind tests' own
+      TRACKER_CA_BUNDLE: '/etc/ssl/certs/ca-certificates.crt',
+      TRACKER_CHROMIUM: '/usr/bin/chromium',
+      TRACKER_E2E_KEEPER_IMAGE: 'keeper:test',
     };
     expect(loadConfig(undefined, env).server.port).toBe(8080);
     expect(problemsOf(() => loadConfig(undefined, { ...env, TRACKER_CACHES: 'x' }))).toEqual([

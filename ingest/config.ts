@@ -44,12 +44,20 @@ function parseEnvValue(raw: string): unknown {
 }
 
 /**
- * TRACKER_* names that are not configuration overrides: the config file path, the operator's own settings,
- * and the development tooling's (the Makefile exports TRACKER_CACHE to every recipe, `make run` included).
- * Everything else under the prefix must name a configuration key.
+ * TRACKER_* names that are not configuration overrides: the config file path, the build version the
+ * process reports in /status, the operator's own settings, and the development tooling's (the Makefile
+ * exports TRACKER_CACHE to every recipe, `make run` included; a shell set up for `make test` may export
+ * the others). Everything else under the prefix must name a configuration key.
  */
-const RESERVED_ENV = new Set(['TRACKER_CONFIG', 'TRACKER_CACHE', 'TRACKER_KEEP_ENV']);
-const RESERVED_ENV_PREFIXES = ['TRACKER_OPERATOR_'];
+const RESERVED_ENV = new Set([
+  'TRACKER_CONFIG',
+  'TRACKER_VERSION',
+  'TRACKER_CACHE',
+  'TRACKER_KEEP_ENV',
+  'TRACKER_CA_BUNDLE',
+  'TRACKER_CHROMIUM',
+]);
+const RESERVED_ENV_PREFIXES = ['TRACKER_OPERATOR_', 'TRACKER_E2E_'];
 
 export function isReservedEnv(name: string): boolean {
   return RESERVED_ENV.has(name) || RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));
