@@ -168,6 +168,48 @@ describe('errors and overload', () => {
     expect(res.json()).toMatchObject({ error: code });
   });
 
+  // Each once answered Ajv's list of every failed branch of the body's union ("body must be object, body
+  // must NOT have fewer than 1 items, body must be null, body must match a schema in anyOf").
+  it.each([
+    [
+      'a JSON string',
+      '"x"',
+      'body must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
+    ],
+    ['an empty array', '[]', 'body: a batch holds at least one event (the array is empty)'],
+    [
+      'an array holding a number',
+      '[{"ename":"a"},2]',
+      'body must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
+    ],
+    [
+      'a batch over server.maxBatchEvents',
+      JSON.stringify(Array(1001).fill({})),
+      'body: a batch holds at most 1000 events',
+    ],
+    [
+      'an event with too many keys',
+      JSON.stringify(Object.fromEntries(Array.from({ length: 513 }, (_, i) => [`k${i}`, i]))),
+      'body: an event has more than 512 keys',
+    ],
+  ])('a body of %s → 400 saying what a body may be, nothing stored', async (_n, payload, message) => {
+    for (const url of ['/tr/v1/tr/', '/tr/v1/str/']) {
+      const res = await app.inject({ method: 'POST', url, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
+    }
+    expect(dp.table('events')).toEqual([]);
+  });
+
+  it('a path over its limit is still named by its own validation message', async () => {
+    const res = await app.inject({ method: 'POST', url: `/tr/v1/str/${'a'.repeat(4097)}`, payload: '{}' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: 'params/* must NOT have more than 4096 characters',
+    });
+  });
+
   it.each([
     ['gzip', gzipSync],
     ['deflate', deflateSync],

@@ -8,7 +8,7 @@ import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import { type Answer, firstEvent, type TrackedEvent, type Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
-import { TrackParams, trackBody } from './schema.ts';
+import { TrackParams, trackBody, trackSchemaErrorFormatter } from './schema.ts';
 
 type Kind = 'client' | 'server';
 
@@ -83,7 +83,9 @@ const eidBody: Answer<string | undefined> = (events) =>
 
 export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const now = deps.now ?? Date.now;
-  const schema = { params: TrackParams, body: trackBody(deps.config.server.maxBatchEvents) };
+  const { maxBatchEvents } = deps.config.server;
+  const schema = { params: TrackParams, body: trackBody(maxBatchEvents) };
+  const schemaErrorFormatter = trackSchemaErrorFormatter(maxBatchEvents);
   const cookieFor = (reply: FastifyReply, first: TrackedEvent | undefined) => {
     if (first !== undefined) setVisitorCookie(reply, deps.config, first);
   };
@@ -110,6 +112,7 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         method: bodyMethods,
         url: path,
         schema,
+        schemaErrorFormatter,
         ...limit,
         handler: async (req, reply) => {
           const answer = how.keep(Array.isArray(req.body));
