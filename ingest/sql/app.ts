@@ -4,7 +4,12 @@
 // the read credential. The engine, not this file, decides what is a write: the connection is read-only.
 import { promisify } from 'node:util';
 import { constants, deflate, gzip } from 'node:zlib';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { SqlReader } from '../../store/index.ts';
 import type { ReadCredential } from '../auth/credential.ts';
 import { ClickHouseError, errorResponse } from './errors.ts';
@@ -95,7 +100,14 @@ async function run(req: FastifyRequest, reply: FastifyReply, deps: SqlAppDeps): 
 
 export async function buildSqlApp(deps: SqlAppDeps): Promise<FastifyInstance> {
   const maxQueryBytes = deps.maxQueryBytes ?? 262_144;
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: maxQueryBytes, requestTimeout: 0 });
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // A line per read would carry its URL, and with it the values of its query parameters; failures are
+    // logged by the error handler, as on the public port.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: maxQueryBytes,
+    requestTimeout: 0,
+  });
   // The body is the statement, whatever the client calls it (text/plain, form-urlencoded, none).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -1,8 +1,8 @@
 // The read-only SQL endpoint of a running ingest process (what `make run` starts), read with the real
 // @clickhouse/client: events sent to the ingest are read back while it runs; query parameters, formats,
 // `database` and both ways of authenticating work; every kind of write is refused by the engine with
-// READONLY and changes nothing; the read limits hold; errors arrive in ClickHouse's shape; and a read
-// occupying the endpoint does not hold up the data path's inserts.
+// READONLY and changes nothing; the read limits hold; errors arrive in ClickHouse's shape; a read
+// occupying the endpoint does not hold up the data path's inserts; and reads are not logged one by one.
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestProcess, ingestProcess } from '../../e2e/browser/ingest-process.ts';
@@ -242,5 +242,15 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     await expect.poll(stored, { timeout: 20_000 }).toBe(before + 1);
     expect(readDone).toBe(false);
     expect(await long).toMatchObject({ code: '159', type: 'TIMEOUT_EXCEEDED' }); // the engine's own limit
+  });
+
+  // Last: it stops the process, whose output is only whole once it exited. Reads once logged two lines
+  // each, with their URL and so the values of their query parameters.
+  it('logs no line per read: no URL, no parameter value', async () => {
+    const res = await raw('SELECT {v:String}', {}, 'param_v=kept-out-of-the-log');
+    expect(await res.text()).toBe('kept-out-of-the-log\n');
+    await ingest.stop();
+    expect(ingest.output()).not.toContain('kept-out-of-the-log');
+    expect(ingest.output()).not.toContain('incoming request');
   });
 });
