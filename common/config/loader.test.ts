@@ -127,6 +127,14 @@ describe('readConfigFile', () => {
     expect(problems(() => readConfigFile(join(dir, 'bad.json'), 't')).problems[0]).toMatch(/^cannot read: /);
     expect(problems(() => readConfigFile(join(dir, 'none.yaml'), 't')).problems[0]).toMatch(/ENOENT/);
   });
+
+  it('names a YAML syntax error by its line and column, in one line without the excerpt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loader-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'server: [\n');
+    expect(problems(() => readConfigFile(join(dir, 'bad.yaml'), 't')).problems).toEqual([
+      'cannot read: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1',
+    ]);
+  });
 });
 
 describe('defaultsOf', () => {

@@ -97,7 +97,10 @@ export function readConfigFile(file: string, subject: string): unknown {
     const text = readFileSync(file, 'utf8');
     return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) ?? {};
   } catch (err) {
-    throw new ConfigError(subject, [`cannot read: ${(err as Error).message}`]);
+    // The YAML parser's message goes on with an excerpt of the file under the line and column it names:
+    // the first line says what and where, and keeps the problem on one line.
+    const what = ((err as Error).message.split('\n')[0] ?? '').replace(/:$/, '');
+    throw new ConfigError(subject, [`cannot read: ${what}`]);
   }
 }
 
