@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   try {
     const rows = server !== undefined ? await server.run(sql) : await (store?.query(sql) ?? []);
     if (values.json) for (const r of rows) console.log(JSON.stringify(r));
+    // console.table of no rows is an empty frame without even the column names
+    else if (rows.length === 0) console.log('(no rows)');
     else console.table(rows);
   } finally {
     await server?.close();
