@@ -93,6 +93,13 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
+    // Whatever the page does, its own Content-Security-Policy allows and the ingest serves: the share bars
+    // were once style attributes, which the policy refuses, and every bar was drawn without a width.
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${ingest.url}/dashboard?range=1h&oid=${OID}`);
     await page.waitForSelector('body[data-loaded]');
     const from = Number(await page.getAttribute('body', 'data-from'));
@@ -126,6 +133,14 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
     // the landing URL's utm_source, on the events sent before the first navigation changed the URL
     expect(Object.keys(await shown(page, 'sources'))).toEqual(['newsletter']);
     expect(await page.locator('#events tbody tr').count()).toBe(sent);
+    // each page was viewed once: every bar spans its whole row
+    const bars = await page.$$eval('[data-list="pages"] li[data-key]', (items) =>
+      items.map((li) => {
+        const width = (e: unknown) => (e as { offsetWidth: number }).offsetWidth;
+        return width(li.querySelector('.fill')) === width(li) && width(li) > 0;
+      }),
+    );
+    expect(bars).toEqual([true, true, true]);
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
 
@@ -147,5 +162,6 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-live.png'), fullPage: true });
     await context.close();
+    expect(problems).toEqual([]);
   });
 });

@@ -41,7 +41,9 @@
         : rows.map((r) => {
             const share = total === undefined ? r.n / max : r.n / Math.max(1, total);
             const shown = total === undefined ? number.format(r.n) : `${Math.round(share * 100)}%`;
-            const fill = el('span', { class: 'fill', style: `width:${(share * 100).toFixed(1)}%` });
+            // Through the CSSOM: the page's Content-Security-Policy refuses style attributes.
+            const fill = el('span', { class: 'fill' });
+            fill.style.width = `${(share * 100).toFixed(1)}%`;
             return el(
               'li',
               { 'data-key': r.key, 'data-n': String(r.n) },
