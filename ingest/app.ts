@@ -8,7 +8,12 @@ import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
-import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  registerErrorHandling,
+  schemaErrorFormatter,
+} from './plugins/errors.ts';
 import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
@@ -50,6 +55,8 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     // body nor Retry-After.
     return503OnClosing: false,
     clientErrorHandler,
+    frameworkErrors,
+    schemaErrorFormatter,
     ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
   } as FastifyServerOptions;
 }

@@ -72,15 +72,18 @@ function condenseUnion(errs: SchemaError[], root: string): SchemaError[] | strin
 /** A key refused by its map's key pattern: reported once, at the key (the map's own error is dropped). */
 const isKeyPattern = (e: SchemaError) => e.keyword === 'pattern' && e.schemaPath.endsWith('/propertyNames');
 
+const keysOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
 function describe(e: SchemaError, root: string): string[] {
   const path = keyPath(e.instancePath, root);
   if (isKeyPattern(e)) return [`${path}: key must match pattern "${String(e.params.pattern)}"`];
+  // TypeBox names every key of the object at once; Ajv (Fastify's route schemas) one key per error.
   if (e.keyword === 'additionalProperties') {
-    const extra = Array.isArray(e.params.additionalProperties) ? e.params.additionalProperties : [];
+    const extra = keysOf(e.params.additionalProperties ?? e.params.additionalProperty);
     return extra.map((k) => `${join(path, String(k))}: unknown key`);
   }
   if (e.keyword === 'required') {
-    const req = Array.isArray(e.params.requiredProperties) ? e.params.requiredProperties : [];
+    const req = keysOf(e.params.requiredProperties ?? e.params.missingProperty);
     return req.map((k) => `${join(path, String(k))}: is required`);
   }
   return [`${path}: ${e.message}`];

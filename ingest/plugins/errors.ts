@@ -3,7 +3,8 @@
 // 4xx are the client's and would only be noise.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatSchemaErrors, type SchemaError } from '../../common/config/problems.ts';
 import { type ErrorBody, IngestError, mapError } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -46,4 +47,27 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Fastify's frameworkErrors: a URL its router cannot decode (`%ff`) or a path parameter over its length,
+ * refused before any route, in the same JSON `{error, message}` as every other refusal (Fastify's default
+ * wrote `{"error":"Bad Request","code":"FST_ERR_BAD_URL",…,"statusCode":400}`).
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const mapped = mapError(err);
+  reply.status(mapped.status).type('application/json').send(mapped.body);
+}
+
+/**
+ * Fastify's schemaErrorFormatter: a request that fails its route's schema is described as a configuration
+ * that fails its schema is (`querystring.range: must be one of 15m, 1h, …`), not as Ajv's list of every
+ * branch of every union it tried.
+ */
+export function schemaErrorFormatter(errors: readonly unknown[], dataVar: string): Error {
+  const problems = formatSchemaErrors(errors as SchemaError[], dataVar);
+  // an error of a shape the formatter does not know is still named, in Ajv's words
+  const named =
+    problems.length > 0 ? problems : (errors as SchemaError[]).map((e) => `${dataVar}: ${e.message}`);
+  return new Error(named.join('; '));
 }

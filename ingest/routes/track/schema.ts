@@ -1,6 +1,7 @@
 // Route schemas for tr / str / img. Bodies are one event object or an array of them (the batch form);
 // event objects are open (unknown keys are kept in params), but bounded by the body limit and maxItems.
 import Type from 'typebox';
+import { schemaErrorFormatter } from '../../plugins/errors.ts';
 
 /** Keys an event object may have. */
 const MAX_EVENT_KEYS = 512;
@@ -40,10 +41,8 @@ export function trackBodyMessage(errors: readonly BodyError[], maxItems: number)
 
 /** Fastify's schemaErrorFormatter for the tracking routes: the body's union in one sentence. */
 export function trackSchemaErrorFormatter(maxItems: number) {
-  return (errors: readonly BodyError[], dataVar: string): Error => {
-    if (dataVar === 'body') return new Error(trackBodyMessage(errors, maxItems));
-    return new Error(
-      errors.map((e) => `${dataVar}${e.instancePath} ${e.message ?? 'is invalid'}`).join(', '),
-    );
-  };
+  return (errors: readonly BodyError[], dataVar: string): Error =>
+    dataVar === 'body'
+      ? new Error(trackBodyMessage(errors, maxItems))
+      : schemaErrorFormatter(errors, dataVar);
 }
