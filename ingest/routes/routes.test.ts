@@ -296,6 +296,18 @@ describe('redirects', () => {
     expect(dp.table('events')).toHaveLength(status === 302 ? 1 : 0);
   });
 
+  it.each([
+    [
+      'https://evil.test/phish',
+      'destination host evil.test is not on the allow-list (domains.redirectAllowList)',
+    ],
+    ['javascript:alert(1)', 'destination must be http(s), not javascript:'],
+    ['ftp://example.com/x', 'destination must be http(s), not ftp:'],
+  ])('rdr to %s is refused naming why', async (url, message) => {
+    const res = await app.inject({ url: `/tr/v1/rdr/?url=${encodeURIComponent(url)}` });
+    expect(res.json()).toEqual({ error: 'REDIRECT_NOT_ALLOWED', message });
+  });
+
   it('xrdr is a client event and sets the cookie with consent', async () => {
     const res = await app.inject({ url: '/tr/v1/xrdr/?url=https://example.com/&cflags=3' });
     expect(res.statusCode).toBe(302);

@@ -25,14 +25,19 @@ export function allowedDestination(url: string, config: Config): string {
   } catch {
     throw new IngestError('BAD_REQUEST', 'url is not a valid URL');
   }
+  // Named apart from the host: "host  is not on the allow-list" said nothing of a javascript: URL.
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new IngestError('REDIRECT_NOT_ALLOWED', `destination must be http(s), not ${parsed.protocol}`);
   const host = parsed.hostname.toLowerCase();
-  const ok =
-    (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
-    config.domains.redirectAllowList.some((e) => {
-      const entry = e.toLowerCase();
-      return entry.startsWith('.') ? host.endsWith(entry) || host === entry.slice(1) : host === entry;
-    });
-  if (!ok) throw new IngestError('REDIRECT_NOT_ALLOWED', `destination host ${host} is not on the allow-list`);
+  const ok = config.domains.redirectAllowList.some((e) => {
+    const entry = e.toLowerCase();
+    return entry.startsWith('.') ? host.endsWith(entry) || host === entry.slice(1) : host === entry;
+  });
+  if (!ok)
+    throw new IngestError(
+      'REDIRECT_NOT_ALLOWED',
+      `destination host ${host} is not on the allow-list (domains.redirectAllowList)`,
+    );
   return parsed.toString();
 }
 
