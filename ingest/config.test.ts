@@ -111,6 +111,24 @@ describe('config', () => {
     expect(c.rateLimits.perIpPerDay).toBe(50);
   });
 
+  // These answered "no configuration key batching.tables.events": a map's entries could not be named.
+  it('env names a map entry by its lower-cased name, beside the entries of the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const yaml = join(dir, 'c.yaml');
+    writeFileSync(yaml, 'batching:\n  tables:\n    logs: {maxRows: 10}\n');
+    const c = loadConfig(yaml, {
+      TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS: '1000',
+      TRACKER_RETENTION__TABLES__EVENTS: '90',
+    });
+    expect(c.batching.tables).toEqual({ logs: { maxRows: 10 }, events: { maxDelayMs: 1000 } });
+    expect(c.retention.tables.events).toBe(90);
+    expect(
+      problemsOf(() => loadConfig(undefined, { TRACKER_BATCHING__TABLES__EVENTS__MAXDELAY: '1' })),
+    ).toEqual([
+      'TRACKER_BATCHING__TABLES__EVENTS__MAXDELAY: no configuration key batching.tables.events.maxdelay',
+    ]);
+  });
+
   it('TRACKER_CONFIG names the file; unknown env keys and unreadable files are problems', () => {
     expect(problemsOf(() => loadConfig(undefined, { TRACKER_SERVER__PROT: '1' }))).toEqual([
       'TRACKER_SERVER__PROT: no configuration key server.prot',

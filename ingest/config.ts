@@ -32,7 +32,18 @@ function childSchema(schema: unknown, key: string): unknown {
   if (isObj(schema.properties) && key in schema.properties) return schema.properties[key];
   if (Array.isArray(schema.anyOf))
     return schema.anyOf.map((s) => childSchema(s, key)).find((s) => s !== undefined);
-  return undefined;
+  return recordEntry(schema, key)?.[1];
+}
+
+/**
+ * A map's entry (`batching.tables.events`, `retention.tables.logs`): its keys are lower case by their
+ * pattern, so the variable's part names one as it is, lower-cased.
+ */
+function recordEntry(schema: unknown, part: string): [string, unknown] | undefined {
+  if (!isObj(schema) || !isObj(schema.patternProperties)) return undefined;
+  const key = part.toLowerCase();
+  const match = Object.entries(schema.patternProperties).find(([pattern]) => new RegExp(pattern).test(key));
+  return match === undefined ? undefined : [key, match[1]];
 }
 
 function parseEnvValue(raw: string): unknown {
@@ -65,7 +76,8 @@ export function isReservedEnv(name: string): boolean {
 
 /**
  * Environment overrides: TRACKER_<SECTION>__<KEY>[__<KEY>…]=value, matched case-insensitively against the
- * schema (TRACKER_SERVER__PORT=9090, TRACKER_RATELIMITS__PERIPPERDAY=1000). Values are JSON when they
+ * schema (TRACKER_SERVER__PORT=9090, TRACKER_RATELIMITS__PERIPPERDAY=1000), a map's entry by its
+ * lower-cased name (TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS=1000). Values are JSON when they
  * parse as JSON (numbers, booleans, arrays), strings otherwise. An unknown path is a problem, not ignored.
  */
 export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]): Obj {
@@ -77,7 +89,9 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
     let target: Obj = out;
     const path: string[] = [];
     for (const [i, part] of parts.entries()) {
-      const key = schemaKeys(schema).find((k) => k.toLowerCase() === part.toLowerCase());
+      const key =
+        schemaKeys(schema).find((k) => k.toLowerCase() === part.toLowerCase()) ??
+        recordEntry(schema, part)?.[0];
       if (key === undefined) {
         problems.push(`${name}: no configuration key ${[...path, part.toLowerCase()].join('.')}`);
         break;
