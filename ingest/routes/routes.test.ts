@@ -174,13 +174,13 @@ describe('errors and overload', () => {
     [
       'a JSON string',
       '"x"',
-      'body must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
+      'body: must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
     ],
     ['an empty array', '[]', 'body: a batch holds at least one event (the array is empty)'],
     [
       'an array holding a number',
       '[{"ename":"a"},2]',
-      'body must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
+      'body: must be one event (a JSON object), a JSON array of 1 to 1000 events, or empty',
     ],
     [
       'a batch over server.maxBatchEvents',

@@ -36,7 +36,7 @@ export function trackBodyMessage(errors: readonly BodyError[], maxItems: number)
   if (keywords.has('minItems')) return 'body: a batch holds at least one event (the array is empty)';
   // Which element failed is not told: Ajv coerces a lone value into an array before that branch
   // fails, so `"x"` and `["x"]` fail alike.
-  return `body must be one event (a JSON object), a JSON array of 1 to ${maxItems} events, or empty`;
+  return `body: must be one event (a JSON object), a JSON array of 1 to ${maxItems} events, or empty`;
 }
 
 /** Fastify's schemaErrorFormatter for the tracking routes: the body's union in one sentence. */
