@@ -7,7 +7,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest, RequestOptions, Verb } from '../../kube/rest.ts';
 import { createLogger } from '../log.ts';
 import { runSteps } from './runner.ts';
-import type { Deps, Step, StepOutcome } from './state.ts';
+import type { Deps, StatusWrite, Step, StepOutcome } from './state.ts';
 import { WrittenStatuses } from './written-status.ts';
 
 const tc = (rv: string, status?: unknown): KubeObject => ({
@@ -100,8 +100,8 @@ describe('a status on its way', () => {
       rest,
       log: createLogger('error', {}, () => undefined),
       statuses: new WrittenStatuses(),
-      sendStatus: async (send: () => Promise<void>) => {
-        inFlight.push(send());
+      sendStatus: (write: StatusWrite) => {
+        inFlight.push(write.patch());
       },
     } as unknown as Deps;
     const outcome = await runSteps(tc('10'), [noop], deps);
