@@ -110,4 +110,20 @@ describe('a status on its way', () => {
     answer?.();
     await Promise.all(inFlight);
   });
+
+  it('hands its write over and returns; replaced by a newer one, it reports its reaction once, as the status', async () => {
+    const { deps } = setup();
+    const handed: StatusWrite[] = [];
+    const reacted: string[] = [];
+    const withLane = {
+      ...deps,
+      sendStatus: (write: StatusWrite) => void handed.push(write),
+      onFirstWrite: (step: string) => void reacted.push(step),
+    } as Deps;
+    const outcome = await runSteps(tc('10'), [noop], withLane);
+    expect(outcome.writes).toBe(0);
+    expect(handed).toHaveLength(1);
+    handed[0]?.replaced();
+    expect(reacted).toEqual(['status']);
+  });
 });
