@@ -68,7 +68,7 @@ export class Controller {
     this.#informers = new Informers({ ...options, onEvent: (key, obj) => this.#onEvent(key, obj) });
     this.#work = backgroundWork(metrics, log, (key) => this.#onEvent(key));
     this.#statusLanes = new StatusLanes({
-      onSend: (key, ms) => this.#reactions.statusSent(key, ms),
+      onSend: (key, ms, replaced) => this.#reactions.statusSent(key, ms, replaced),
       onWritten: (key) => void this.#statusFailures.delete(key),
       onFailed: (key, err) => this.#statusFailed(key, err),
     });

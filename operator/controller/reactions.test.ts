@@ -1,6 +1,9 @@
 // Which reconciles report a reaction: one started by news, at its first write; one started without news
 // (a resync, a requeue) only when news arrived before its first write, since it read the caches as it ran.
 // The news stays for the next reconcile, which reports again if it writes too.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
@@ -44,5 +47,22 @@ describe('reactions', () => {
     expect(await reported(metrics)).toEqual({ clickhouse: 1 });
     reactions.begin('ns/a')('status');
     expect(await reported(metrics)).toEqual({ clickhouse: 1, status: 1 });
+  });
+
+  it('trace a status with its wait for the previous one, and whether a newer status replaced it', async () => {
+    const traceFile = join(mkdtempSync(join(tmpdir(), 'reactions-')), 'trace.jsonl');
+    const reactions = new Reactions({
+      echoes: new Echoes([]),
+      metrics: createMetrics(),
+      log: silentLogger,
+      traceFile,
+    });
+    reactions.event('ns/a');
+    const onFirstWrite = reactions.begin('ns/a');
+    reactions.statusSent('ns/a', 42, true);
+    onFirstWrite('status');
+    await reactions.close();
+    const record = JSON.parse(readFileSync(traceFile, 'utf8'));
+    expect(record).toMatchObject({ cluster: 'ns/a', step: 'status', statusWaitMs: 42, replaced: true });
   });
 });

@@ -25,7 +25,7 @@ export class Reactions {
   /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
   readonly #clocks: ReactionClocks;
   /** Per key: how long its status write being sent waited for the one before (for the trace). */
-  readonly #statusWaits = new Map<string, number>();
+  readonly #statusWaits = new Map<string, { readonly ms: number; readonly replaced: boolean }>();
   readonly #trace: ReactionTrace | undefined;
 
   constructor(options: ReactionsOptions) {
@@ -57,8 +57,8 @@ export class Reactions {
   }
 
   /** The cluster's status write is handed over after waiting `ms` for the one before (for the trace). */
-  statusSent(key: string, ms: number): void {
-    if (this.#trace) this.#statusWaits.set(key, ms);
+  statusSent(key: string, ms: number, replaced: boolean): void {
+    if (this.#trace) this.#statusWaits.set(key, { ms, replaced });
   }
 
   forget(key: string): void {
@@ -73,7 +73,15 @@ export class Reactions {
     const ms = performance.now() - at;
     this.#o.metrics.reaction.observe({ step }, ms / 1000);
     this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(ms) });
-    const statusWaitMs = step === 'status' ? this.#statusWaits.get(key) : undefined;
-    this.#trace?.record({ cluster: key, step, ms, waitedMs: waited, statusWaitMs, at: Date.now() });
+    const status = step === 'status' ? this.#statusWaits.get(key) : undefined;
+    this.#trace?.record({
+      cluster: key,
+      step,
+      ms,
+      waitedMs: waited,
+      statusWaitMs: status?.ms,
+      ...(status?.replaced ? { replaced: true } : {}),
+      at: Date.now(),
+    });
   }
 }

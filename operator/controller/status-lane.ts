@@ -11,8 +11,11 @@ import { settledWithin } from '../reconcile/background.ts';
 import type { StatusWrite } from '../reconcile/state.ts';
 
 export interface StatusLaneOptions {
-  /** A status is handed to the HTTP client after waiting `waitedMs` for its cluster's previous one. */
-  readonly onSend?: (key: string, waitedMs: number) => void;
+  /**
+   * A status is handed to the HTTP client after waiting `waitedMs` for its cluster's previous one, or
+   * (`replaced`) a newer status that replaced it is.
+   */
+  readonly onSend?: (key: string, waitedMs: number, replaced: boolean) => void;
   readonly onWritten: (key: string) => void;
   /** The newest status failed: nothing of this batch is stored, the cluster's next reconcile decides. */
   readonly onFailed: (key: string, err: unknown) => void;
@@ -68,8 +71,9 @@ export class StatusLanes {
   async #write(key: string, batch: readonly Waiting[]): Promise<void> {
     const now = performance.now();
     for (const [i, { write, since }] of batch.entries()) {
-      this.#o.onSend?.(key, now - since);
-      if (i < batch.length - 1) write.replaced();
+      const replaced = i < batch.length - 1;
+      this.#o.onSend?.(key, now - since, replaced);
+      if (replaced) write.replaced();
     }
     const newest = batch[batch.length - 1] as Waiting;
     try {
