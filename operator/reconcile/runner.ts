@@ -1,9 +1,9 @@
 // The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
 // ONCE through the status subresource, and only when it differs from what is stored (or on its way). With
 // the controller's `sendStatus` the reconcile hands its status write over and returns; the controller
-// sends it in order or replaces it with a newer one, and handles its answer (ADR 0030, ADR 0065). Conflicts become a short requeue; any other error marks the failing step
-// in the Ready condition and goes to the queue's backoff as a StepError that names the step (a field, for
-// metrics and logs). Conditions that changed status produce one Event each. Every write goes through
+// sends it in order or replaces it with a newer one, and handles its answer (ADR 0030, ADR 0065).
+// Conflicts become a short requeue; any other error marks the failing step in the Ready condition and goes
+// to the queue's backoff as a StepError that names the step (a field, for metrics and logs). Conditions that changed status produce one Event each. Every write goes through
 // write.ts.
 
 import {
@@ -20,7 +20,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
-import { recordEvent, reported, write } from './write.ts';
+import { recordEvent, reportReaction, write } from './write.ts';
 
 export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };
 
@@ -179,7 +179,7 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   }
   // Sent, not answered: the status is what the next reconcile compares with meanwhile.
   deps.statuses?.sending(state.live, status);
-  deps.sendStatus({ patch, tell, replaced: () => reported(state, deps) });
+  deps.sendStatus({ patch, tell, replaced: () => reportReaction(state, deps) });
 }
 
 /**

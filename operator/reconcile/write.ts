@@ -31,12 +31,12 @@ type Sent = { ok: true } | { ok: false; accepted: boolean; error: unknown };
  * Reports the reconcile's reaction if nothing it wrote has been sent yet: its first write is on its way
  * (or, for a status a newer one replaced, the write that carries its news).
  */
-export function reported(state: ReconcileState, deps: Deps): void {
+export function reportReaction(state: ReconcileState, deps: Deps): void {
   if (state.writes === 0) deps.onFirstWrite?.(state.step);
 }
 
 async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promise<Sent> {
-  reported(state, deps);
+  reportReaction(state, deps);
   state.writes++;
   const fields = { step: state.step, verb: req.verb, target: req.target };
   const started = performance.now();
