@@ -33,7 +33,8 @@ const SNAPSHOT_DIR = process.env.HEAP_SNAPSHOT_DIR;
 /**
  * `BENCH_TRACE_DIR=dir`: per cluster, when its create was answered and when its first Secret's create
  * reached the proxy (epoch ms), written to `dir/clusters-<n>.json`, to lay beside the operator's debug log;
- * and the operator's reaction trace of the round, `dir/reactions-<n>.jsonl`.
+ * the operator's reaction trace of the round, `dir/reactions-<n>.jsonl`; and every write it sent through the
+ * proxy with when the apiserver's answer began, `dir/writes-<n>.json`.
  */
 const TRACE_DIR = process.env.BENCH_TRACE_DIR;
 // Small requests so 50 clusters fit on the one fake node; ingest at 0 replicas keeps pods under its 110 limit.
@@ -162,6 +163,9 @@ function createToSecret(
       firstSecret: first.get(`b${i}`),
     }));
     writeFileSync(join(TRACE_DIR, `clusters-${created.length}.json`), JSON.stringify(trace));
+    // Every write the operator sent through the proxy, with when it was answered (answer times per verb).
+    const writes = requests.filter((r) => r.method !== 'GET');
+    writeFileSync(join(TRACE_DIR, `writes-${created.length}.json`), JSON.stringify(writes));
   }
   const ms = created
     .map((at, i) => (first.get(`b${i}`) ?? Number.NaN) - at)

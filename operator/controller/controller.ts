@@ -1,8 +1,8 @@
-// One shared informer per watched kind of the registry (kube/kinds.ts) → one keyed work queue → the step
-// runner. TrackerCluster events map to their own key; events of owned objects (label-selected, then matched
-// by the controller ownerReference) map to the owning TrackerCluster. A periodic resync enqueues every
-// TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
-import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
+// The shared informers (controller/informers.ts) → one keyed work queue → the step runner, and what a
+// reconcile hands over without waiting: its status write (controller/status-lane.ts), its Events
+// (controller/event-lane.ts) and the background work (controller/background-work.ts). A periodic resync
+// enqueues every TrackerCluster (level-triggered: a reconcile with nothing to do writes nothing).
+import { watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { isConflict, type KubeRest } from '../../kube/rest.ts';
 import type { ClickHouseAccess } from '../clickhouse.ts';
@@ -16,24 +16,20 @@ import { runSteps, StepError } from '../reconcile/runner.ts';
 import type { Cache, Deps, Step } from '../reconcile/state.ts';
 import { WrittenStatuses } from '../reconcile/written-status.ts';
 import { parsedSpecs } from '../steps/parse-memo.ts';
-import { clusterOf, type ReplicaScans, replicaScans, scanOwner } from '../steps/replica-scan.ts';
-import { type ReplicaSyncs, replicaSyncs } from '../steps/replica-sync.ts';
-import { type SchemaTasks, schemaTasks } from '../steps/schema-task.ts';
 import { warmUp } from '../steps/warm-up.ts';
+import { type BackgroundWork, backgroundWork, drainWork, forgetWork } from './background-work.ts';
 import { EventLane } from './event-lane.ts';
-import { Informer, type InformerEvent, objectKey } from './informer.ts';
-import { WorkQueue } from './queue.ts';
-import { ReactionClocks } from './reaction-clock.ts';
-import { reactionTrace } from './reaction-trace.ts';
+import { objectKey } from './informer.ts';
+import { Informers } from './informers.ts';
+import { type ReconcileResult, WorkQueue } from './queue.ts';
+import { Reactions } from './reactions.ts';
+import { StatusLanes } from './status-lane.ts';
 
 /** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
 const conflictRequeueMs = 200;
 
 /** Events in flight at once (controller/event-lane.ts), a few of the request connections (kube/rest.ts). */
 const eventSlots = 4;
-
-/** Owned objects carry this label (cdk8s/meta.ts); their informers list and watch nothing else. */
-export const managedBySelector = 'app.kubernetes.io/managed-by=tracker';
 
 export interface ControllerOptions {
   readonly rest: KubeRest;
@@ -46,94 +42,61 @@ export interface ControllerOptions {
 
 export class Controller {
   readonly #o: ControllerOptions;
-  readonly #informers = new Map<ManagedKind, Informer>();
+  readonly #informers: Informers;
   readonly #queue: WorkQueue;
-  readonly #tc: Informer;
-  readonly #schemaTasks: SchemaTasks;
-  readonly #replicaScans: ReplicaScans;
-  readonly #replicaSyncs: ReplicaSyncs;
+  readonly #work: BackgroundWork;
   readonly #recent = new RecentApplies();
   readonly #statuses = new WrittenStatuses();
   readonly #echoes = new Echoes(watchedKinds.map((k) => k.kind));
   /** Work reconciles handed over without waiting (reconcile/state.ts `detach`): their Events. */
   readonly #events = new EventLane(eventSlots);
-  /** Per key: the status write on its way (reconcile/state.ts `sendStatus`); the next one waits for it. */
-  readonly #statusWrites = new Map<string, Promise<void>>();
+  readonly #statusLanes: StatusLanes;
   /** Per key: status writes that failed in a row (their retry backs off as a failed reconcile does). */
   readonly #statusFailures = new Map<string, number>();
-  /** Per key: the events no reconcile has started after yet (when the reaction clock starts). */
-  readonly #clocks = new ReactionClocks(this.#echoes);
-  /** Per key: how long its status write being sent waited for the one before (for the trace). */
-  readonly #statusWaits = new Map<string, number>();
-  readonly #trace;
+  readonly #reactions: Reactions;
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: ControllerOptions) {
     this.#o = options;
-    this.#trace = reactionTrace(options.config.diagnostics.reactionTraceFile);
-    for (const kind of watchedKinds) {
-      if (kind === kinds.TrackerCluster)
-        this.#informer(kind, undefined, (_e, obj) =>
-          this.#onEvent(objectKey(obj.metadata.namespace, obj.metadata.name), obj),
-        );
-      else this.#informer(kind, managedBySelector, (_e, obj) => this.#enqueueOwner(obj));
-    }
-    this.#tc = this.#informers.get(kinds.TrackerCluster) as Informer;
-    // A finished schema pass is an internal event for its cluster: the reaction to it is measured from the
-    // completion (the pass itself is ClickHouse's time, in its own histogram). A re-verification that
-    // found everything as before needs no reconcile.
-    this.#schemaTasks = schemaTasks((key, result, changed) => {
-      options.metrics.schemaTask.observe({ result: result.ok ? 'ok' : 'error' }, result.seconds);
-      if (!result.ok) options.log.warn('Schema pass failed', { trackercluster: key, error: result.error });
-      if (changed) this.#onEvent(key);
+    const { config, metrics, log } = options;
+    this.#reactions = new Reactions({
+      echoes: this.#echoes,
+      metrics,
+      log,
+      traceFile: config.diagnostics.reactionTraceFile,
     });
-    this.#replicaScans = replicaScans((owner, _result, changed) => {
-      if (changed) this.#onEvent(clusterOf(owner));
+    this.#informers = new Informers({ ...options, onEvent: (key, obj) => this.#onEvent(key, obj) });
+    this.#work = backgroundWork(metrics, log, (key) => this.#onEvent(key));
+    this.#statusLanes = new StatusLanes({
+      onSend: (key, ms, replaced) => this.#reactions.statusSent(key, ms, replaced),
+      onWritten: (key) => void this.#statusFailures.delete(key),
+      onFailed: (key, err) => this.#statusFailed(key, err),
     });
-    // A settled sync lets the retire step delete the leaving replica, or report why it cannot.
-    this.#replicaSyncs = replicaSyncs((owner, result) => {
-      if (!result.ok) options.log.warn('Replica sync failed', { owner, error: result.error });
-      this.#onEvent(clusterOf(owner));
-    });
-    const q = options.config.queue;
     this.#queue = new WorkQueue({
-      workers: q.workers,
-      backoffBaseMs: q.backoffBaseMs,
-      backoffMaxMs: q.backoffMaxMs,
+      workers: config.queue.workers,
+      backoffBaseMs: config.queue.backoffBaseMs,
+      backoffMaxMs: config.queue.backoffMaxMs,
       handler: (key) => this.#reconcile(key),
-      onDepth: (d) => options.metrics.queueDepth.set(d),
-      onError: (key, err) => options.log.error('Reconcile failed', { key, step: stepOf(err), error: err }),
+      onDepth: (d) => metrics.queueDepth.set(d),
+      onError: (key, err) => log.error('Reconcile failed', { key, step: stepOf(err), error: err }),
     });
   }
 
   get synced(): boolean {
-    return [...this.#informers.values()].every((i) => i.synced);
+    return this.#informers.synced;
   }
 
   /** The longest time any informer has gone without an event, bookmark or list. */
   get maxSilenceMs(): number {
-    return Math.max(0, ...[...this.#informers.values()].map((i) => i.silentForMs));
+    return this.#informers.maxSilenceMs;
   }
 
-  readonly cache: Cache = {
-    get: (kind, ns, name) => this.#informerOf(kind).get(ns, name),
-    owned: (kind, ns, uid) =>
-      uid === undefined
-        ? []
-        : this.#informerOf(kind)
-            .owned(uid)
-            .filter((o) => o.metadata.namespace === ns),
-    resourceVersion: (kind) => this.#informerOf(kind).resourceVersion,
-  };
-
-  #informerOf(kind: ManagedKind): Informer {
-    const informer = this.#informers.get(kind);
-    if (!informer) throw new Error(`read cache of ${kind.kind}: the kind is not watched (kube/kinds.ts)`);
-    return informer;
+  get cache(): Cache {
+    return this.#informers.cache;
   }
 
   async start(): Promise<void> {
-    const synced = Promise.all([...this.#informers.values()].map((i) => i.start()));
+    const synced = this.#informers.start();
     // While the informers' lists are on their way: compile the code the first reconciles run.
     warmUp(this.#o.config, this.#o.log);
     await synced;
@@ -148,13 +111,11 @@ export class Controller {
     const timeout = this.#o.config.queue.shutdownTimeoutMs;
     const drained =
       (await this.#queue.shutdown(timeout)) &&
-      (await settledWithin([...this.#statusWrites.values()], timeout)) &&
+      (await this.#statusLanes.drain(timeout)) &&
       (await settledWithin(this.#events.pending, timeout)) &&
-      (await this.#schemaTasks.drain(timeout)) &&
-      (await this.#replicaScans.drain(timeout)) &&
-      (await this.#replicaSyncs.drain(timeout));
-    await this.#trace?.close();
-    await Promise.all([...this.#informers.values()].map((i) => i.stop()));
+      (await drainWork(this.#work, timeout));
+    await this.#reactions.close();
+    await this.#informers.stop();
     // After the drain: no reconcile or background task uses a ClickHouse client any more.
     await this.#o.clickhouse.close();
     this.#o.log.info('Controller stopped', { drained });
@@ -165,80 +126,15 @@ export class Controller {
   }
 
   enqueueAll(): void {
-    for (const tc of this.#tc.list()) this.enqueue(tc);
-  }
-
-  #informer(
-    kind: ManagedKind,
-    labelSelector: string | undefined,
-    onEvent: (e: InformerEvent, o: KubeObject) => void,
-  ): void {
-    const { config, rest, metrics, log } = this.#o;
-    const informer = new Informer({
-      rest,
-      type: kind,
-      namespace: config.namespace || undefined,
-      labelSelector,
-      watchdogMs: config.watch.watchdogMs,
-      relistIntervalMs: config.watch.relistIntervalMs,
-      reconnectMaxMs: config.watch.reconnectMaxMs,
-      metrics,
-      log,
-      onEvent,
-    });
-    this.#informers.set(kind, informer);
-  }
-
-  #enqueueOwner(obj: KubeObject): void {
-    const owner = (obj.metadata.ownerReferences ?? []).find(
-      (r) => r.controller && r.kind === kinds.TrackerCluster.kind,
-    );
-    if (owner) this.#onEvent(objectKey(obj.metadata.namespace, owner.name), obj);
+    for (const tc of this.#informers.clusters.list()) this.enqueue(tc);
   }
 
   #onEvent(key: string, obj?: KubeObject): void {
-    this.#clocks.event(key, obj);
+    this.#reactions.event(key, obj);
     this.#queue.add(key);
   }
 
-  /**
-   * Reports the reaction latency if this reconcile writes: from the oldest event it is the answer to that
-   * is news; from the oldest echo when only the operator's own writes came back since the last reconcile.
-   */
-  #reaction(key: string): ((step: string) => void) | undefined {
-    const at = this.#clocks.start(key);
-    if (at === undefined) return undefined;
-    const waited = performance.now() - at;
-    this.#o.metrics.queueWait.observe(waited / 1000);
-    this.#o.log.debug('Reconcile started', { trackercluster: key, waitedMs: Math.round(waited) });
-    return (step) => {
-      const ms = performance.now() - at;
-      this.#o.metrics.reaction.observe({ step }, ms / 1000);
-      this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(ms) });
-      const statusWaitMs = step === 'status' ? this.#statusWaits.get(key) : undefined;
-      this.#trace?.record({ cluster: key, step, ms, waitedMs: waited, statusWaitMs, at: Date.now() });
-    };
-  }
-
-  /**
-   * Sends a status write once the cluster's previous one was answered (so they are stored in the order
-   * they were computed) and returns without waiting for its answer: the cluster's next reconcile can
-   * start meanwhile. A failed write is requeued, as a failed reconcile would be.
-   */
-  async #sendStatus(key: string, send: () => Promise<void>): Promise<void> {
-    const before = this.#statusWrites.get(key);
-    const waitFrom = performance.now();
-    if (before) await before;
-    if (this.#trace) this.#statusWaits.set(key, performance.now() - waitFrom);
-    const written: Promise<void> = send()
-      .then(() => void this.#statusFailures.delete(key))
-      .catch((err: unknown) => this.#statusFailed(key, err))
-      .finally(() => {
-        if (this.#statusWrites.get(key) === written) this.#statusWrites.delete(key);
-      });
-    this.#statusWrites.set(key, written);
-  }
-
+  /** A failed status write is forgotten and its cluster requeued, as a failed reconcile would be. */
   #statusFailed(key: string, err: unknown): void {
     const [ns, name] = key.split('/') as [string, string];
     this.#statuses.forget(ns, name);
@@ -253,56 +149,52 @@ export class Controller {
     this.#queue.addAfter(key, this.#queue.backoffMs(failures));
   }
 
-  async #reconcile(key: string) {
-    const [ns, name] = key.split('/') as [string, string];
-    const onFirstWrite = this.#reaction(key);
-    const live = this.#tc.get(ns, name);
-    // Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup.
-    if (!live || live.metadata.deletionTimestamp) {
-      this.#schemaTasks.forget(key);
-      this.#statuses.forget(ns, name);
-      parsedSpecs.forget(ns, name);
-      this.#statusFailures.delete(key);
-      this.#statusWaits.delete(key);
-      this.#replicaScans.forget(scanOwner(key));
-      for (const owner of this.#replicaSyncs.owners())
-        if (clusterOf(owner) === key) this.#replicaSyncs.forget(owner);
-      return undefined;
-    }
-    const end = this.#o.metrics.reconcileDuration.startTimer();
-    const started = performance.now();
-    const log = this.#o.log.child({ trackercluster: key });
-    const onStepDone = (step: string, seconds: number) =>
-      this.#o.metrics.stepDuration.observe({ step }, seconds);
-    const deps: Deps = {
+  /** Deleted: the garbage collector removes the children (ownerReferences); nothing outside needs cleanup. */
+  #forget(key: string, ns: string, name: string): void {
+    forgetWork(this.#work, key);
+    this.#statuses.forget(ns, name);
+    parsedSpecs.forget(ns, name);
+    this.#statusFailures.delete(key);
+    this.#reactions.forget(key);
+  }
+
+  #deps(key: string, log: Logger): Deps {
+    return {
       ...this.#o,
+      ...this.#work,
       cache: this.cache,
-      schemaTasks: this.#schemaTasks,
-      replicaScans: this.#replicaScans,
-      replicaSyncs: this.#replicaSyncs,
       recent: this.#recent,
       statuses: this.#statuses,
       echoes: this.#echoes,
       detach: (work) => this.#events.add(work),
-      sendStatus: (send) => this.#sendStatus(key, send),
+      sendStatus: (write) => this.#statusLanes.send(key, write),
       log,
-      onFirstWrite,
-      onStepDone,
+      onFirstWrite: this.#reactions.begin(key),
+      onStepDone: (step, seconds) => this.#o.metrics.stepDuration.observe({ step }, seconds),
     };
+  }
+
+  async #reconcile(key: string): Promise<ReconcileResult> {
+    const [ns, name] = key.split('/') as [string, string];
+    const deps = this.#deps(key, this.#o.log.child({ trackercluster: key }));
+    const live = this.#informers.clusters.get(ns, name);
+    if (!live || live.metadata.deletionTimestamp) {
+      this.#forget(key, ns, name);
+      return undefined;
+    }
+    const { metrics } = this.#o;
+    const end = metrics.reconcileDuration.startTimer();
+    const started = performance.now();
     try {
       const outcome = await runSteps(live, this.#o.steps, deps);
-      this.#o.metrics.reconciles.inc({
-        result: outcome.requeueAfterMs === undefined ? 'success' : 'requeue',
-      });
-      log.debug('Reconciled', {
-        writes: outcome.writes,
-        requeueAfterMs: outcome.requeueAfterMs,
-        ms: Math.round(performance.now() - started),
-      });
-      return outcome.requeueAfterMs === undefined ? undefined : { requeueAfterMs: outcome.requeueAfterMs };
+      const requeueAfterMs = outcome.requeueAfterMs;
+      metrics.reconciles.inc({ result: requeueAfterMs === undefined ? 'success' : 'requeue' });
+      const ms = Math.round(performance.now() - started);
+      deps.log.debug('Reconciled', { writes: outcome.writes, requeueAfterMs, ms });
+      return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
     } catch (err) {
-      this.#o.metrics.reconciles.inc({ result: 'error' });
-      this.#o.metrics.reconcileErrors.inc({ step: stepOf(err) });
+      metrics.reconciles.inc({ result: 'error' });
+      metrics.reconcileErrors.inc({ step: stepOf(err) });
       throw err;
     } finally {
       end();

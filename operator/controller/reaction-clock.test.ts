@@ -39,3 +39,15 @@ describe('the reaction clock', () => {
     expect(clocks.start('ns/demo')).toBeGreaterThanOrEqual(internal);
   });
 });
+
+describe('a look at the clock', () => {
+  it('leaves the events to the next reconcile', () => {
+    const clocks = new ReactionClocks(new Echoes([]));
+    expect(clocks.peek('ns/demo')).toBeUndefined();
+    clocks.event('ns/demo');
+    const at = clocks.peek('ns/demo');
+    expect(at).toBeDefined();
+    expect(clocks.start('ns/demo')).toBe(at);
+    expect(clocks.peek('ns/demo')).toBeUndefined();
+  });
+});

@@ -32,8 +32,18 @@ export class ReactionClocks {
 
   /** A reconcile of `key` starts: when its clock started (undefined: no event since the last one). */
   start(key: string): number | undefined {
-    const seen = this.#seen.get(key);
+    const at = this.peek(key);
     this.#seen.delete(key);
+    return at;
+  }
+
+  /**
+   * When the clock of the cluster's next reconcile would start, leaving the events to it. A reconcile
+   * started without news (a resync, a requeue) reads the caches as it runs, so its writes may answer an
+   * event that arrived meanwhile: it is the reaction to that event, measured from it.
+   */
+  peek(key: string): number | undefined {
+    const seen = this.#seen.get(key);
     if (!seen) return undefined;
     const news = seen.find((s) => s.identity === undefined || !this.#echoes.wrote(s.identity, s.version));
     return (news ?? seen[0])?.at;

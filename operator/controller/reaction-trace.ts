@@ -16,6 +16,8 @@ export interface ReactionRecord {
   readonly waitedMs: number;
   /** Of the rest, the part a status write waited for the answer to the cluster's previous one. */
   readonly statusWaitMs?: number;
+  /** A status a newer one replaced before it was sent: `ms` runs to that one's send. */
+  readonly replaced?: boolean;
   /** When the write was handed over (epoch ms), to lay beside other traces. */
   readonly at: number;
 }

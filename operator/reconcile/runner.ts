@@ -1,9 +1,9 @@
 // The step runner: a fresh state, the ordered steps (each may stop the list at a gate), then status written
 // ONCE through the status subresource, and only when it differs from what is stored (or on its way). With
-// the controller's `sendStatus` the reconcile returns once the status write is sent, and the controller
-// handles its answer (ADR 0030). Conflicts become a short requeue; any other error marks the failing step
-// in the Ready condition and goes to the queue's backoff as a StepError that names the step (a field, for
-// metrics and logs). Conditions that changed status produce one Event each. Every write goes through
+// the controller's `sendStatus` the reconcile hands its status write over and returns; the controller
+// sends it in order or replaces it with a newer one, and handles its answer (ADR 0030, ADR 0065).
+// Conflicts become a short requeue; any other error marks the failing step in the Ready condition and goes
+// to the queue's backoff as a StepError that names the step (a field, for metrics and logs). Conditions that changed status produce one Event each. Every write goes through
 // write.ts.
 
 import {
@@ -20,7 +20,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { isConflict } from '../../kube/rest.ts';
 import { type Deps, type ReconcileState, requeue, type Step, setCondition } from './state.ts';
-import { recordEvent, write } from './write.ts';
+import { recordEvent, reportReaction, write } from './write.ts';
 
 export type ReconcileOutcome = { requeueAfterMs?: number; writes: number };
 
@@ -159,7 +159,7 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
   if (sameJson(status, state.live.status ?? {})) return;
   const { namespace = 'default', name } = state.live.metadata;
   const path = `${objectPath(kinds.TrackerCluster, namespace, name)}/status`;
-  const send = async () => {
+  const patch = async () => {
     await write(state, deps, {
       verb: 'patch',
       path,
@@ -167,14 +167,19 @@ async function writeStatus(state: ReconcileState, deps: Deps): Promise<void> {
       body: { status },
       onWritten: (answer) => deps.statuses?.remember(answer as KubeObject, status),
     });
-    // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
+  };
+  // The Events tell the story; the cluster's next reconcile need not wait for them (one round trip each).
+  const tell = async () => {
     if (deps.detach) deps.detach(() => recordTransitions(state, status, deps));
     else await recordTransitions(state, status, deps);
   };
-  if (!deps.sendStatus) return send();
+  if (!deps.sendStatus) {
+    await patch();
+    return tell();
+  }
   // Sent, not answered: the status is what the next reconcile compares with meanwhile.
   deps.statuses?.sending(state.live, status);
-  await deps.sendStatus(send);
+  deps.sendStatus({ patch, tell, replaced: () => reportReaction(state, deps) });
 }
 
 /**

@@ -62,13 +62,24 @@ export interface Deps {
    */
   readonly onFirstWrite?: (step: string) => void;
   /**
-   * Sends the reconcile's status write (`send`) after the cluster's previous status write was answered,
-   * and resolves once it is SENT, not answered: the cluster's next reconcile may start while it is on its
-   * way. The controller handles its failure (requeue). Without it, the runner sends and waits.
+   * Takes over the reconcile's status write: the controller sends it once the cluster's previous status
+   * write was answered, or replaces it with a newer status of the cluster computed meanwhile
+   * (controller/status-lane.ts), and handles its failure (requeue). The reconcile does not wait for
+   * either. Without it, the runner sends and waits.
    */
-  readonly sendStatus?: (send: () => Promise<void>) => Promise<void>;
+  readonly sendStatus?: (write: StatusWrite) => void;
   /** Called after each step with its duration in seconds (the step-duration metric). */
   readonly onStepDone?: (step: string, seconds: number) => void;
+}
+
+/** A reconcile's status write, as the runner hands it to the controller's `sendStatus`. */
+export interface StatusWrite {
+  /** Sends the patch (the reconcile's reaction is reported as it is sent, if it is its first write). */
+  readonly patch: () => Promise<void>;
+  /** Records the Events of the conditions this status changed; called once it, or a newer one, is stored. */
+  readonly tell: () => Promise<void>;
+  /** A newer status replaced this one before it was sent: reports its reaction now, as that one is sent. */
+  readonly replaced: () => void;
 }
 
 export type ConditionValue = { status: ConditionStatus; reason: ConditionReason; message: string };

@@ -27,8 +27,16 @@ export interface WriteRequest {
 /** True when the write happened; false when the apiserver's answer was accepted as "nothing to do". */
 type Sent = { ok: true } | { ok: false; accepted: boolean; error: unknown };
 
-async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promise<Sent> {
+/**
+ * Reports the reconcile's reaction if nothing it wrote has been sent yet: its first write is on its way
+ * (or, for a status a newer one replaced, the write that carries its news).
+ */
+export function reportReaction(state: ReconcileState, deps: Deps): void {
   if (state.writes === 0) deps.onFirstWrite?.(state.step);
+}
+
+async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promise<Sent> {
+  reportReaction(state, deps);
   state.writes++;
   const fields = { step: state.step, verb: req.verb, target: req.target };
   const started = performance.now();

@@ -7,7 +7,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest, RequestOptions, Verb } from '../../kube/rest.ts';
 import { createLogger } from '../log.ts';
 import { runSteps } from './runner.ts';
-import type { Deps, Step, StepOutcome } from './state.ts';
+import type { Deps, StatusWrite, Step, StepOutcome } from './state.ts';
 import { WrittenStatuses } from './written-status.ts';
 
 const tc = (rv: string, status?: unknown): KubeObject => ({
@@ -100,8 +100,8 @@ describe('a status on its way', () => {
       rest,
       log: createLogger('error', {}, () => undefined),
       statuses: new WrittenStatuses(),
-      sendStatus: async (send: () => Promise<void>) => {
-        inFlight.push(send());
+      sendStatus: (write: StatusWrite) => {
+        inFlight.push(write.patch());
       },
     } as unknown as Deps;
     const outcome = await runSteps(tc('10'), [noop], deps);
@@ -109,5 +109,21 @@ describe('a status on its way', () => {
     expect(answer).toBeDefined();
     answer?.();
     await Promise.all(inFlight);
+  });
+
+  it('hands its write over and returns; replaced by a newer one, it reports its reaction once, as the status', async () => {
+    const { deps } = setup();
+    const handed: StatusWrite[] = [];
+    const reacted: string[] = [];
+    const withLane = {
+      ...deps,
+      sendStatus: (write: StatusWrite) => void handed.push(write),
+      onFirstWrite: (step: string) => void reacted.push(step),
+    } as Deps;
+    const outcome = await runSteps(tc('10'), [noop], withLane);
+    expect(outcome.writes).toBe(0);
+    expect(handed).toHaveLength(1);
+    handed[0]?.replaced();
+    expect(reacted).toEqual(['status']);
   });
 });

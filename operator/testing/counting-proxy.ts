@@ -11,7 +11,15 @@ import { stringify } from 'yaml';
  * One proxied request; `status` is the apiserver's answer (0 until it arrives); `name` is the created
  * object's name for a POST whose JSON body names one (known once the body has arrived).
  */
-export type Recorded = { method: string; path: string; at: number; status: number; name?: string };
+export type Recorded = {
+  method: string;
+  path: string;
+  at: number;
+  status: number;
+  name?: string;
+  /** When the apiserver's answer began to arrive (epoch ms): `answeredAt - at` is its answer time. */
+  answeredAt?: number;
+};
 
 /** Bodies of POSTs up to this size are read for the name of what they create. */
 const maxNamedBody = 64 * 1024;
@@ -66,6 +74,7 @@ export async function startCountingProxy(target: string, caFile: string): Promis
       },
       (up) => {
         record.status = up.statusCode ?? 502;
+        record.answeredAt = Date.now();
         res.writeHead(record.status, up.headers);
         up.pipe(res);
       },
