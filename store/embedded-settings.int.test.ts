@@ -1,13 +1,12 @@
 // The embedded engine shares the ingest's memory, cores and open files: its caches are bounded when it
-// starts, its threads and its inserts run below the event loop's priority, and the files a part of any table needs are
+// starts, its threads run below the event loop's priority, and the files a part of any table needs are
 // bounded whatever the data.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../schema/index.ts';
 import { EmbeddedStore, ENGINE_ARGS } from './embedded.ts';
-import { libuvPoolThreads } from './engine-priority.ts';
 import { threads } from './testing/threads.ts';
 
 // relative to the process's own priority: the tests may run under nice
@@ -40,28 +39,17 @@ it('starts the engine with bounded caches and its allocator returning freed memo
 });
 
 it.runIf(process.platform === 'linux')(
-  "runs the engine and its inserts below the event loop, and libuv's pool (the spool's syncs) beside it",
+  'runs the engine and the libuv pool below the event loop',
   async () => {
     await store.command('CREATE TABLE IF NOT EXISTS t (a UInt32) ENGINE = MergeTree ORDER BY a');
     await store.insert('t', [{ a: 1 }], { dedupToken: 'one' });
-    const pool = await libuvPoolThreads();
-    expect(pool.size).toBeGreaterThan(0);
-    // threads the pool's calls into the engine started since the last pass are lowered by the next one
-    await vi.waitFor(
-      () => {
-        const lowered = threads().filter(
-          (t) => t.tid !== process.pid && !t.name.startsWith('V8') && !pool.has(t.tid),
-        );
-        // the engine's own pools (merges, schedules) and the thread its inserts run on
-        expect(lowered.map((t) => t.name)).toEqual(
-          expect.arrayContaining(['MergeMutate', 'BgSchPool', 'WorkerThread']),
-        );
-        for (const t of lowered) expect(t, t.name).toMatchObject({ nice: engineNice });
-      },
-      { timeout: 15_000, interval: 250 },
-    );
     const all = threads();
-    for (const tid of pool) expect(all.find((t) => t.tid === tid)?.nice).toBe(base);
+    const lowered = all.filter((t) => t.tid !== process.pid && !t.name.startsWith('V8'));
+    // the engine's own pools (merges, schedules) and the pool that runs its calls
+    expect(lowered.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['MergeMutate', 'BgSchPool', 'libuv-worker']),
+    );
+    for (const t of lowered) expect(t, t.name).toMatchObject({ nice: engineNice });
     expect(all.find((t) => t.tid === process.pid)?.nice).toBe(base);
     for (const t of all.filter((x) => x.name.startsWith('V8'))) expect(t.nice).toBe(base);
   },

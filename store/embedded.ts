@@ -1,14 +1,12 @@
-// The embedded store (the default): a chdb Session on a local directory. Queries and commands go
-// through chdb's async API, so they run on the libuv pool, not on the event loop; inserts run on a thread
-// of their own below the event loop's priority (insert-thread.ts).
+// The embedded store (the default): a chdb Session on a local directory. Everything goes
+// through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
-import { holdEngineThreadsLow, libuvPoolThreads } from './engine-priority.ts';
+import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
-import { InsertThread } from './insert-thread.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
@@ -70,10 +68,7 @@ function engineConfig(path: string): string {
 export interface EmbeddedStoreOptions {
   readonly path: string;
   readonly database: string;
-  /**
-   * Nice value of the insert thread and every thread but the event loop's, V8's and libuv's pool
-   * (engine-priority.ts); 0 or absent: unchanged.
-   */
+  /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
   readonly engineNice?: number;
 }
 
@@ -119,8 +114,6 @@ export async function openEngineSession(
 ): Promise<{ session: Session; torn: readonly TornInsert[] }> {
   // read when the engine loads, so set before its first import
   process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
-  // the pool's threads, known before the engine's first call renames them (engine-priority.ts)
-  await libuvPoolThreads();
   const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
   const first = !bound.has(resolve(path));
@@ -145,7 +138,6 @@ export class EmbeddedStore implements Store {
   readonly #database: string;
   readonly #releasePriority: () => void;
   readonly #files: InsertFiles;
-  readonly #inserts: InsertThread;
 
   private constructor(
     session: Session,
@@ -153,35 +145,24 @@ export class EmbeddedStore implements Store {
     tornInserts: readonly TornInsert[],
     releasePriority: () => void,
     files: InsertFiles,
-    inserts: InsertThread,
   ) {
     this.#session = session;
     this.#database = database;
     this.tornInserts = tornInserts;
     this.#releasePriority = releasePriority;
     this.#files = files;
-    this.#inserts = inserts;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    const args = [...ENGINE_ARGS, `--config-file=${engineConfig(opts.path)}`];
-    const { session, torn } = await openEngineSession(opts.path, args);
+    const config = `--config-file=${engineConfig(opts.path)}`;
+    const { session, torn } = await openEngineSession(opts.path, [...ENGINE_ARGS, config]);
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
     await session.queryAsync(`USE \`${opts.database}\``);
-    const nice = opts.engineNice ?? 0;
-    let inserts: InsertThread;
-    try {
-      // a second connection on the same directory (chdb allows it), after the first opened it
-      inserts = await InsertThread.open(opts.path, args, nice);
-    } catch (err) {
-      session.close();
-      throw err;
-    }
-    // After the first queries: the engine's pools are running, so the first pass finds them.
-    const priority = holdEngineThreadsLow(nice, await libuvPoolThreads());
-    return new EmbeddedStore(session, opts.database, torn, priority, new InsertFiles(opts.path), inserts);
+    // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
+    const files = new InsertFiles(opts.path);
+    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0), files);
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -193,8 +174,9 @@ export class EmbeddedStore implements Store {
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
     const settings = { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
     const target = qualified(this.#database, table);
-    // the insert thread takes a failed statement's partial output itself
-    await this.#files.with(lines, (file) => this.#inserts.run(insertFromFileSql(target, file, settings)));
+    await this.#files.with(lines, (file) =>
+      this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
+    );
   }
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
@@ -235,7 +217,6 @@ export class EmbeddedStore implements Store {
 
   async close(): Promise<void> {
     this.#releasePriority();
-    await this.#inserts.close();
     this.#session.close();
     this.#files.remove();
   }

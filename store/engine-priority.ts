@@ -1,14 +1,12 @@
 // The embedded engine runs inside the ingest's process, on the same cores as its event loop: one insert
 // into `events` with its materialized views takes a second or more of CPU, and requests that arrive
 // meanwhile wait for their acknowledgement behind it. Acknowledgements come first: every thread of the
-// process except the event loop, V8's helpers (garbage collection and compilation, which the event loop
-// waits on) and libuv's pool (the spool's writes and fdatasyncs) gets a higher nice value, so the engine,
-// and the thread its inserts run on (insert-thread.ts), run on what the event loop leaves. What that costs
-// is the engine's pace under a saturated core: inserts fall behind and the spool holds the rows meanwhile
-// (it answers 503 when full), then they catch up when the load drops. Linux only (threads are listed in
-// /proc and nice is per thread there); elsewhere nothing changes.
+// process except the event loop and V8's helpers (garbage collection and compilation, which the event loop
+// waits on) gets a higher nice value, so the engine and the libuv pool threads that call it run on what
+// the event loop leaves. What that costs is the engine's pace under a saturated core: inserts fall behind
+// and the spool holds the rows meanwhile (it answers 503 when full), then they catch up when the load
+// drops. Linux only (threads are listed in /proc and nice is per thread there); elsewhere nothing changes.
 import { readdirSync, readFileSync } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
 const TASKS = '/proc/self/task';
@@ -18,38 +16,8 @@ function keepsPriority(tid: number, name: string): boolean {
   return tid === process.pid || name.startsWith('V8');
 }
 
-const threadName = (entry: string): string => readFileSync(`${TASKS}/${entry}/comm`, 'utf8').trimEnd();
-
-let pool: Promise<ReadonlySet<number>> | undefined;
-
-/**
- * The ids of libuv's pool threads, listed once per process before the engine's first call: the engine
- * names the threads it runs on after its own work, so their names say nothing once it has. The pool
- * starts all its threads on its first operation, which this awaits. Empty where /proc is missing.
- */
-export function libuvPoolThreads(): Promise<ReadonlySet<number>> {
-  pool ??= access(TASKS).then(
-    () => {
-      const tids = new Set<number>();
-      for (const entry of readdirSync(TASKS)) {
-        try {
-          if (threadName(entry) === 'libuv-worker') tids.add(Number(entry));
-        } catch {
-          // The thread ended between the listing and the read: not one of the pool's.
-        }
-      }
-      return tids;
-    },
-    () => new Set<number>(),
-  );
-  return pool;
-}
-
-/**
- * Gives every other thread of the process, and not those in `keep`, a nice value of at least `nice`;
- * returns how many it changed.
- */
-export function lowerEngineThreads(nice: number, keep: ReadonlySet<number> = new Set()): number {
+/** Gives every other thread of the process a nice value of at least `nice`; returns how many it changed. */
+export function lowerEngineThreads(nice: number): number {
   let entries: string[];
   try {
     entries = readdirSync(TASKS);
@@ -59,9 +27,9 @@ export function lowerEngineThreads(nice: number, keep: ReadonlySet<number> = new
   let lowered = 0;
   for (const entry of entries) {
     const tid = Number(entry);
-    if (keep.has(tid)) continue;
     try {
-      if (keepsPriority(tid, threadName(entry)) || getPriority(tid) >= nice) continue;
+      const name = readFileSync(`${TASKS}/${entry}/comm`, 'utf8').trimEnd();
+      if (keepsPriority(tid, name) || getPriority(tid) >= nice) continue;
       setPriority(tid, nice);
       lowered++;
     } catch {
@@ -72,14 +40,14 @@ export function lowerEngineThreads(nice: number, keep: ReadonlySet<number> = new
 }
 
 /**
- * Lowers the threads but `keep` now and again every `everyMs`: threads the event loop's thread or the
- * pool starts later (the engine's pools) would keep its priority; those a lowered thread starts inherit
+ * Lowers the threads now and again every `everyMs`: threads the event loop's thread starts later (libuv's
+ * pool on first use, the engine's pools) would keep its priority; those a lowered thread starts inherit
  * the lowered value. Returns the function that stops it. A nice of 0 does nothing.
  */
-export function holdEngineThreadsLow(nice: number, keep: ReadonlySet<number>, everyMs = 5_000): () => void {
+export function holdEngineThreadsLow(nice: number, everyMs = 5_000): () => void {
   if (nice <= 0) return () => undefined;
-  lowerEngineThreads(nice, keep);
-  const timer = setInterval(() => lowerEngineThreads(nice, keep), everyMs);
+  lowerEngineThreads(nice);
+  const timer = setInterval(() => lowerEngineThreads(nice), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
