@@ -1,5 +1,5 @@
 // The embedded engine's cost per `events` insert, in a process of its own: the store's way of inserting
-// (the body in a file, `INSERT … FROM INFILE`, the store's settings) of real rows (bench/engine-rows.ts)
+// (the body in a file, `INSERT … FROM INFILE`, the store's settings; `set:` overrides them) of real rows (bench/engine-rows.ts)
 // into the schema the migrations leave, with its materialized views. The engine runs as a library
 // (chdb): it keeps no query_log, query_views_log or processors_profile_log, so what an insert costs is
 // read from the process (CPU of every thread but the main one, RSS), the engine's debug log (each
@@ -15,9 +15,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../schema/index.ts';
-import { ENGINE_ARGS, ENGINE_MERGE_TREE, openEngineSession } from '../store/embedded.ts';
+import { EMBEDDED_INSERT_SETTINGS, ENGINE_ARGS, ENGINE_MERGE_TREE, openEngineSession } from '../store/embedded.ts';
 import { InsertFiles, insertFromFileSql } from '../store/insert-file.ts';
-import { INSERT_SETTINGS, parseJsonEachRow } from '../store/sql.ts';
+import { parseJsonEachRow } from '../store/sql.ts';
 
 const [rowsFile = '/tmp/engine-rows.jsonl', variant = 'base', insertsText = '6'] = process.argv.slice(2);
 const body = readFileSync(rowsFile);
@@ -89,7 +89,7 @@ function peakSince(from: number): number {
 }
 
 const files = new InsertFiles(join(dir, 'data'));
-const settings = { ...INSERT_SETTINGS, ...extra };
+const settings = { ...EMBEDDED_INSERT_SETTINGS, ...extra };
 const results: { cpu: number; ms: number; peak: number; rss: number }[] = [];
 const events = new Map<string, number>();
 console.log(`variant ${variant}: ${ROWS} rows a insert, views ${left.join(' ') || 'none'}, settings ${JSON.stringify(extra)}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
