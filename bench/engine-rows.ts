@@ -46,7 +46,7 @@ const rand = (n: number) => {
   seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return (((t ^ (t >>> 14)) >>> 0) % n);
+  return ((t ^ (t >>> 14)) >>> 0) % n;
 };
 const uuid = (kind: number, n: number) =>
   `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -68,7 +68,9 @@ function event(): Record<string, unknown> {
     ...(ename === 'impression' ? { etyp: 'impression' } : {}),
     url: `https://shop.example/p/${rand(300)}?q=${rand(10)}`,
     ...(rand(2) === 0 ? { last: `https://search.example/?q=${rand(200)}` } : {}),
-    ...(rand(3) === 0 ? { source: 'news', medium: 'email', campaign: `c${rand(20)}`, xid: `x${rand(4)}` } : {}),
+    ...(rand(3) === 0
+      ? { source: 'news', medium: 'email', campaign: `c${rand(20)}`, xid: `x${rand(4)}` }
+      : {}),
     vp_w: 1280 + rand(3) * 160,
     vp_h: 720,
     ...(rand(2) === 0 ? { plan: 'pro', items: rand(9) } : {}),
@@ -78,7 +80,10 @@ function event(): Record<string, unknown> {
 let posted = 0;
 while (posted < ROWS) {
   const body = JSON.stringify(Array.from({ length: Math.min(100, ROWS - posted) }, event));
-  const headers = { 'user-agent': AGENTS[rand(AGENTS.length)] as string, 'x-forwarded-for': `203.0.113.${rand(250)}` };
+  const headers = {
+    'user-agent': AGENTS[rand(AGENTS.length)] as string,
+    'x-forwarded-for': `203.0.113.${rand(250)}`,
+  };
   const res = await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: body, headers });
   if (res.statusCode !== 200) throw new Error(`POST answered ${res.statusCode}: ${res.body}`);
   posted += 100;

@@ -15,7 +15,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../schema/index.ts';
-import { EMBEDDED_INSERT_SETTINGS, ENGINE_ARGS, ENGINE_MERGE_TREE, openEngineSession } from '../store/embedded.ts';
+import {
+  EMBEDDED_INSERT_SETTINGS,
+  ENGINE_ARGS,
+  ENGINE_MERGE_TREE,
+  openEngineSession,
+} from '../store/embedded.ts';
 import { InsertFiles, insertFromFileSql } from '../store/insert-file.ts';
 import { parseJsonEachRow } from '../store/sql.ts';
 
@@ -37,17 +42,20 @@ const args = [...ENGINE_ARGS, `--config-file=${config}`, ...logArgs];
 const { session } = await openEngineSession(join(dir, 'data'), args);
 const runner = {
   command: async (sql: string) => void (await session.queryAsync(sql)),
-  query: async <T>(sql: string) => parseJsonEachRow<T>((await session.queryAsync(sql, { format: 'JSONEachRow' })).text()),
+  query: async <T>(sql: string) =>
+    parseJsonEachRow<T>((await session.queryAsync(sql, { format: 'JSONEachRow' })).text()),
 };
 await runner.command(`CREATE DATABASE IF NOT EXISTS ${DB}`);
 await runner.command(`USE ${DB}`);
 await applyMigrations(runner as never, { database: DB, retention: { defaultDays: 0, tables: {} } as never });
 
-const views = (await runner.query<{ name: string }>(
-  `SELECT name FROM system.tables WHERE database = '${DB}' AND engine = 'MaterializedView' AND has(dependencies_table, 'events') = 0 AND create_table_query LIKE '%FROM ${DB}.events%'`,
-)).map((v) => v.name);
+const views = (
+  await runner.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = '${DB}' AND engine = 'MaterializedView' AND has(dependencies_table, 'events') = 0 AND create_table_query LIKE '%FROM ${DB}.events%'`,
+  )
+).map((v) => v.name);
 let table = 'events';
-let extra: Record<string, string | number> = {};
+const extra: Record<string, string | number> = {};
 for (const part of variant.split('+')) {
   if (part === 'noviews' || part.startsWith('only:')) {
     const keep = part.slice('only:'.length);
@@ -62,15 +70,20 @@ for (const part of variant.split('+')) {
     }
   } else if (part.startsWith('sql:')) {
     const text = readFileSync(part.slice(4), 'utf8').replaceAll('{{db}}', DB);
-    for (const sql of text.split(/;\s*$/m).map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean)) {
+    for (const sql of text
+      .split(/;\s*$/m)
+      .map((s) => s.replace(/^--.*$/gm, '').trim())
+      .filter(Boolean)) {
       await runner.command(sql);
     }
   } else if (part !== 'base') throw new Error(`unknown variant part ${part}`);
 }
 await runner.command('SYSTEM STOP MERGES');
-const left = (await runner.query<{ name: string }>(
-  `SELECT name FROM system.tables WHERE database = '${DB}' AND engine = 'MaterializedView' AND create_table_query LIKE '%FROM ${DB}.events%'`,
-)).map((v) => v.name);
+const left = (
+  await runner.query<{ name: string }>(
+    `SELECT name FROM system.tables WHERE database = '${DB}' AND engine = 'MaterializedView' AND create_table_query LIKE '%FROM ${DB}.events%'`,
+  )
+).map((v) => v.name);
 
 async function profileEvents(): Promise<Map<string, number>> {
   const rows = await runner.query<{ event: string; value: string }>('SELECT event, value FROM system.events');
@@ -92,7 +105,11 @@ const files = new InsertFiles(join(dir, 'data'));
 const settings = { ...EMBEDDED_INSERT_SETTINGS, ...extra };
 const results: { cpu: number; ms: number; peak: number; rss: number }[] = [];
 const events = new Map<string, number>();
-console.log(`variant ${variant}: ${ROWS} rows a insert, views ${left.join(' ') || 'none'}, settings ${JSON.stringify(extra)}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `variant ${variant}: ${ROWS} rows a insert, views ${left.join(' ') || 'none'}, settings ${JSON.stringify(extra)}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 for (let i = 0; i < Number(insertsText); i++) {
   const before = await profileEvents();
   const from = logSize();
@@ -102,7 +119,9 @@ for (let i = 0; i < Number(insertsText); i++) {
   const t0 = performance.now();
   const token = `bench-${i}`;
   await files.with(body, (file) =>
-    session.queryAsync(insertFromFileSql(`${DB}.${table}`, file, { ...settings, insert_deduplication_token: token })),
+    session.queryAsync(
+      insertFromFileSql(`${DB}.${table}`, file, { ...settings, insert_deduplication_token: token }),
+    ),
   );
   const ms = performance.now() - t0;
   const all = process.cpuUsage(cpu0);
@@ -112,7 +131,9 @@ for (let i = 0; i < Number(insertsText); i++) {
   if (i > 0) for (const [k, v] of after) events.set(k, (events.get(k) ?? 0) + v - (before.get(k) ?? 0));
   const r = { cpu, ms, peak: peakSince(from), rss: hwm() };
   results.push(r);
-  console.log(`insert ${i}: engine ${cpu.toFixed(1)} µs/row, ${ms.toFixed(0)} ms, query peak ${r.peak.toFixed(1)} MiB, RSS peak ${r.rss.toFixed(0)} MiB`);
+  console.log(
+    `insert ${i}: engine ${cpu.toFixed(1)} µs/row, ${ms.toFixed(0)} ms, query peak ${r.peak.toFixed(1)} MiB, RSS peak ${r.rss.toFixed(0)} MiB`,
+  );
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const rest = results.slice(1);
