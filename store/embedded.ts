@@ -24,8 +24,8 @@ import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
  * and insert thread, changed nothing measurable (bench/README.md, "Where the memory went"). Nor did the
  * insert settings, measured one 50,000-row `events` insert at a time and left at the engine's defaults:
  * the views' squashing (min_insert_block_size_rows/bytes_for_materialized_views), blocks of 8,192 rows
- * (more parts, ~6x the merges and ~40% more CPU per row), input_format_parallel_parsing = 0 and
- * max_threads = 1 lowered no peak; what did is how the body reaches the engine (insert-file.ts).
+ * (more parts, ~6x the merges and ~40% more CPU per row) and max_threads = 1 lowered no peak; what did is
+ * how the body reaches the engine (insert-file.ts) and parsing it on one thread (EMBEDDED_INSERT_SETTINGS).
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',
@@ -52,6 +52,17 @@ export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
  * its limit of open files, often a few thousand; it is a current release, so it takes every one.
  */
 export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = mergeTreeDefaults();
+
+/**
+ * The settings of the embedded engine's inserts: the stores' own, and each body parsed on one thread.
+ * Parallel parsing cuts the body into segments of 10 MiB, parses them on the engine's pool and joins the
+ * blocks again: on the one core the ingest shares with the engine that is a copy of the body in flight
+ * and its bookkeeping, not parallelism (~28% of the parse's CPU and ~35 MiB of buffers per 50,000-row
+ * `events` insert, bench/README.md). The rows, their order and the one block they make are the same
+ * either way, so every table and view holds the same. A server (clickhouse.ts) has cores to parse on
+ * and keeps the engine's default.
+ */
+export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 } as const;
 
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
@@ -174,7 +185,7 @@ export class EmbeddedStore implements Store {
 
   /** The engine reads the body from a file (insert-file.ts says why). */
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
-    const settings = { ...INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
+    const settings = { ...EMBEDDED_INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
     const target = qualified(this.#database, table);
     await this.#files.with(lines, (file) =>
       this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
