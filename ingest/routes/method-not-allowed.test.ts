@@ -25,6 +25,7 @@ describe('a wrong method on an existing path', () => {
     ['DELETE', '/tr/v1/str/', 'GET, HEAD, POST'],
     ['PATCH', '/tr/v1/tr/ename/x?utm_source=a', 'GET, HEAD, POST, PUT'],
     ['DELETE', '/tr/v1/tr', 'GET, HEAD, POST, PUT'],
+    ['DELETE', '/tr/v1/tr/ename/caf%C3%A9', 'GET, HEAD, POST, PUT'],
     ['PUT', '/tr/v1/rpi/redirect', 'POST'],
     ['PUT', '/health', 'GET, HEAD'],
     ['POST', '/tr/v1/rpi/redirects/go.example', 'GET, HEAD'],
@@ -48,6 +49,7 @@ describe('a wrong method on an existing path', () => {
     ['DELETE', '/favicon.ico'],
     ['PUT', '/'],
     ['DELETE', '/tr/v1/nope/'],
+    ['DELETE', '/caf%C3%A9/a%2Fb%20c'],
   ])('%s %s, a path only catch-all routes answer → 404 without Allow', async (method, url) => {
     const res = await app.inject({ method: method as Method, url });
     expect(res.statusCode).toBe(404);
