@@ -129,6 +129,27 @@ describe('config', () => {
     ]);
   });
 
+  // TRACKER_PRIVACY__CONSENTBITS__ADS=3 replaced the default map, so start failed with
+  // "privacy.analyticsBit: analytics is not a key".
+  it('env naming one entry of a map with defaults adds to the defaults, or to the file’s entries', () => {
+    const env = { TRACKER_PRIVACY__CONSENTBITS__ADS: '3' };
+    expect(loadConfig(undefined, env).privacy.consentBits).toEqual({
+      necessary: 0,
+      analytics: 1,
+      marketing: 2,
+      ads: 3,
+    });
+    expect(
+      loadConfig(undefined, { TRACKER_PRIVACY__CONSENTBITS__MARKETING: '5' }).privacy.consentBits,
+    ).toEqual({ necessary: 0, analytics: 1, marketing: 5 });
+    const yaml = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'c.yaml');
+    writeFileSync(yaml, 'privacy:\n  consentBits: {stats: 4}\n  analyticsBit: stats\n');
+    expect(loadConfig(yaml, env).privacy.consentBits).toEqual({ stats: 4, ads: 3 });
+    // the variable naming the map itself replaces it, as a file would
+    const whole = { TRACKER_PRIVACY__CONSENTBITS: '{"stats":4}', TRACKER_PRIVACY__ANALYTICSBIT: 'stats' };
+    expect(loadConfig(undefined, whole).privacy.consentBits).toEqual({ stats: 4 });
+  });
+
   it('TRACKER_CONFIG names the file; unknown env keys and unreadable files are problems', () => {
     expect(problemsOf(() => loadConfig(undefined, { TRACKER_SERVER__PROT: '1' }))).toEqual([
       'TRACKER_SERVER__PROT: no configuration key server.prot',

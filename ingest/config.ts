@@ -46,6 +46,15 @@ function recordEntry(schema: unknown, part: string): [string, unknown] | undefin
   return match === undefined ? undefined : [key, match[1]];
 }
 
+/**
+ * What an object the file does not set starts as when a variable sets a key inside it: the schema's default
+ * for it. A map's defaults are whole entries (`privacy.consentBits`: necessary, analytics, marketing) that
+ * nothing fills in later, so starting empty would make a variable naming one entry drop all the others.
+ */
+function startingObject(schema: unknown): Obj {
+  return isObj(schema) && isObj(schema.default) ? structuredClone(schema.default) : {};
+}
+
 function parseEnvValue(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -77,7 +86,8 @@ export function isReservedEnv(name: string): boolean {
 /**
  * Environment overrides: TRACKER_<SECTION>__<KEY>[__<KEY>…]=value, matched case-insensitively against the
  * schema (TRACKER_SERVER__PORT=9090, TRACKER_RATELIMITS__PERIPPERDAY=1000), a map's entry by its
- * lower-cased name (TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS=1000). Values are JSON when they
+ * lower-cased name (TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS=1000), set on top of the file's entries of
+ * that map or, when the file does not set it, of its default ones. Values are JSON when they
  * parse as JSON (numbers, booleans, arrays), strings otherwise. An unknown path is a problem, not ignored.
  */
 export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]): Obj {
@@ -100,7 +110,7 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
       schema = childSchema(schema, key);
       if (i === parts.length - 1) target[key] = parseEnvValue(raw);
       else {
-        if (!isObj(target[key])) target[key] = {};
+        if (!isObj(target[key])) target[key] = startingObject(schema);
         target = target[key] as Obj;
       }
     }

@@ -19,6 +19,8 @@ export const errors = {
   UNAUTHORIZED: { status: 401, message: 'Credentials are missing or invalid.' },
   FORBIDDEN: { status: 403, message: 'Not allowed.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  /** The path has routes, none for this method; the response's Allow header names theirs. */
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The path does not answer this method.' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than allowed.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.', retryAfterS: 1 },

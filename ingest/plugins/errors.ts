@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatSchemaErrors, type SchemaError } from '../../common/config/problems.ts';
 import { type ErrorBody, IngestError, mapError } from '../errors.ts';
+import { allowedMethods, routedMethods } from './allowed-methods.ts';
 import type { Metrics } from './metrics.ts';
 
 export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): void {
@@ -16,8 +17,16 @@ export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): v
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
     return reply.status(mapped.status).type('application/json').send(mapped.body);
   });
+  const methods = routedMethods(app);
   app.setNotFoundHandler((req, reply) => {
-    const mapped = mapError(new IngestError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+    const path = req.url.split('?')[0];
+    const allowed = allowedMethods(app, methods, req.method, req.url);
+    if (allowed !== undefined) reply.header('allow', allowed.join(', '));
+    const error =
+      allowed === undefined
+        ? new IngestError('NOT_FOUND', `no route ${req.method} ${path}`)
+        : new IngestError('METHOD_NOT_ALLOWED', `${path} answers ${allowed.join(', ')}, not ${req.method}`);
+    const mapped = mapError(error);
     return reply.status(mapped.status).send(mapped.body);
   });
 }

@@ -435,14 +435,14 @@ describe('ops', () => {
     await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: { ename: 'b' } });
     await app.inject({ method: 'POST', url: '/tr/v1/tr/', payload: '[1]' });
     await app.inject({ method: 'HEAD', url: '/tr/v1/img/' });
-    await app.inject({ method: 'PATCH', url: '/tr/v1/tr/' }); // no route takes PATCH
+    await app.inject({ method: 'PATCH', url: '/tr/v1/tr/' }); // no route takes PATCH: a 405
     const text = (await ops.inject({ url: '/metrics' })).body;
     const count = (labels: string) =>
       text.match(new RegExp(`^tracker_http_requests_total\\{${labels}\\} (\\d+)$`, 'm'))?.[1];
     expect(count('route="/tr/v1/tr/\\*",method="POST",status="200"')).toBe('2');
     expect(count('route="/tr/v1/tr/\\*",method="POST",status="400"')).toBe('1');
     expect(count('route="/tr/v1/img/\\*",method="HEAD",status="200"')).toBe('1');
-    expect(count('route="unknown",method="PATCH",status="404"')).toBe('1');
+    expect(count('route="unknown",method="PATCH",status="405"')).toBe('1');
     const timed = (route: string) =>
       text.match(
         new RegExp(`^tracker_http_request_duration_seconds_count\\{route="${route}"\\} (\\d+)$`, 'm'),

@@ -47,6 +47,31 @@ async function shown(page: Page, list: string): Promise<Counts> {
 const metric = (page: Page, name: string) =>
   page.$eval(`[data-metric="${name}"]`, (el) => Number((el.textContent ?? '').replace(/\D/g, '')));
 
+/** The dashboard's viewer is half an hour off any whole-hour zone, and far from UTC and the visitor's. */
+const VIEWER_ZONE = 'Asia/Kolkata';
+
+/** The received time of each event in the table, by eid, as shown. */
+const receivedShown = (page: Page): Promise<Record<string, string>> =>
+  page.$$eval('#events tbody tr', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-eid'), r.querySelector('td')?.textContent])),
+  );
+
+/** The stored received time of the site's newest events, by eid, as a 24-hour clock in the viewer's zone. */
+async function receivedInViewerZone(): Promise<Record<string, string>> {
+  const res = await fetch(`${ingest.url}/dashboard/api/events?oid=${OID}&limit=20`);
+  const { events } = (await res.json()) as { events: { eid: string; received: string }[] };
+  const clock = new Intl.DateTimeFormat('en-GB', {
+    timeZone: VIEWER_ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  });
+  return Object.fromEntries(
+    events.map((e) => [e.eid, clock.format(Date.parse(`${e.received.replace(' ', 'T')}Z`))]),
+  );
+}
+
 beforeAll(async () => {
   let app: SitePage | undefined;
   site = await serveSite((path) => (path === '/app' || path.startsWith('/app/') ? app : undefined));
@@ -91,7 +116,10 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
       },
     );
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 1000 },
+      timezoneId: VIEWER_ZONE,
+    });
     const page = await context.newPage();
     // Whatever the page does, its own Content-Security-Policy allows and the ingest serves: the share bars
     // were once style attributes, which the policy refuses, and every bar was drawn without a width.
@@ -133,6 +161,12 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
     // the landing URL's utm_source, on the events sent before the first navigation changed the URL
     expect(Object.keys(await shown(page, 'sources'))).toEqual(['newsletter']);
     expect(await page.locator('#events tbody tr').count()).toBe(sent);
+    // The chart's axis read "3pm" (12-hour, local) beside the table's stored UTC times: both are now the
+    // viewer's local time, 24-hour.
+    expect(await receivedShown(page)).toEqual(await receivedInViewerZone());
+    const ticks = (await page.getAttribute('#chart', 'data-ticks'))?.split(' | ') ?? [];
+    expect(ticks.length).toBeGreaterThan(0);
+    for (const tick of ticks) expect(tick).toMatch(/^([01]\d|2[0-3]):[0-5]\d(\n\d{1,2}\/\d{1,2})?$/);
     // each page was viewed once: every bar spans its whole row
     const bars = await page.$$eval('[data-list="pages"] li[data-key]', (items) =>
       items.map((li) => {

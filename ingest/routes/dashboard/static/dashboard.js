@@ -11,6 +11,12 @@
   const seen = new Set();
   const $ = (sel) => document.querySelector(sel);
   const number = new Intl.NumberFormat();
+  // Times are the viewer's local time, 24-hour, in the chart and the event table alike (uPlot's default
+  // axis reads "3pm", and the table showed the stored UTC time).
+  const clock = uPlot.fmtDate('{HH}:{mm}:{ss}');
+  const hourMinute = uPlot.fmtDate('{HH}:{mm}');
+  const monthDay = uPlot.fmtDate('{M}/{D}');
+  const DAY_S = 86_400;
   let plot;
   let source;
   let pending;
@@ -55,6 +61,25 @@
     );
   }
 
+  /**
+   * The time axis's labels: hours and minutes, with the day under the first tick and under each tick that
+   * starts a new day; ticks a day or more apart name the day only. Also left on the chart's data-ticks,
+   * where a test can read what the canvas shows.
+   */
+  function timeTicks(_u, splits, _axis, _space, incrS) {
+    let previous;
+    const labels = splits.map((t) => {
+      const at = new Date(t * 1000);
+      const day = monthDay(at);
+      if (incrS >= DAY_S) return day;
+      const label = day === previous ? hourMinute(at) : `${hourMinute(at)}\n${day}`;
+      previous = day;
+      return label;
+    });
+    $('#chart').dataset.ticks = labels.join(' | ');
+    return labels;
+  }
+
   function renderChart(series, stepS) {
     const minutes = stepS / 60;
     $('#series-title').textContent =
@@ -86,7 +111,7 @@
             points: { show: false },
           },
         ],
-        axes: [{}, { size: 50 }],
+        axes: [{ values: timeTicks }, { size: 50 }],
       },
       data,
       $('#chart'),
@@ -142,7 +167,15 @@
       seen.add(e.eid);
       state.newest = Math.max(state.newest, millis(e.received));
       const page = pathOf(e.url);
-      const cells = [e.received.slice(11, 19), e.ename, e.etyp, page, e.country, e.device, e.browser];
+      const cells = [
+        clock(new Date(millis(e.received))),
+        e.ename,
+        e.etyp,
+        page,
+        e.country,
+        e.device,
+        e.browser,
+      ];
       body.prepend(
         el(
           'tr',
