@@ -139,6 +139,7 @@ export async function buildApps(deps: AppDeps, opts: BuildOptions = {}): Promise
     logger: opts.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  registerErrorHandling(ops);
   operationsRoutes(ops.withTypeProvider<TypeBoxTypeProvider>(), deps, metrics, wsOpen);
   return { app, ops };
 }

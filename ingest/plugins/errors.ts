@@ -9,11 +9,16 @@ import { type ErrorBody, IngestError, mapError } from '../errors.ts';
 import { allowedMethods, routedMethods } from './allowed-methods.ts';
 import type { Metrics } from './metrics.ts';
 
-export function registerErrorHandling(app: FastifyInstance, metrics: Metrics): void {
+/**
+ * Every refusal of `app` in the JSON `{error, message}` shape, a wrong method on a path with routes as 405
+ * with Allow. Call before its routes are added (the methods they answer are collected as they are).
+ * Without `metrics` its refusals are not counted: the operations app's scrapes are not the service's load.
+ */
+export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err, req, reply) => {
     const mapped = mapError(err);
     if (mapped.status >= 500) req.log.error({ err }, 'request failed');
-    metrics.errors.inc({ code: mapped.body.error });
+    metrics?.errors.inc({ code: mapped.body.error });
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
     return reply.status(mapped.status).type('application/json').send(mapped.body);
   });

@@ -415,9 +415,20 @@ describe('ops', () => {
     expect((await ops.inject({ url: '/metrics' })).body).toMatch(/tracker_http_requests_total/);
     expect((await ops.inject({ url: '/status' })).json()).toMatchObject({ dataPath: { ready: true } });
     for (const url of ['/tr/v1/tr/', '/health', '/ready']) {
-      expect((await ops.inject({ url })).statusCode, url).toBe(404);
+      const res = await ops.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.json(), url).toEqual({ error: 'NOT_FOUND', message: `no route GET ${url}` });
     }
     expect(dp.rows.size).toBe(0);
+  });
+  it('the operations app refuses as the public one does: a wrong method is 405 with Allow', async () => {
+    const res = await ops.inject({ method: 'POST', url: '/metrics' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.json()).toEqual({
+      error: 'METHOD_NOT_ALLOWED',
+      message: '/metrics answers GET, HEAD, not POST',
+    });
   });
   // It answered a bare 404 with no body, as if the endpoint did not exist.
   it('a plain GET of the WebSocket path → 426 JSON naming the upgrade, no event', async () => {
