@@ -1,7 +1,9 @@
 // `node ingest/query.ts` run where no ingest ever ran: it used to create an empty data directory there and
 // answer "Unknown table events".
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,5 +31,41 @@ describe('query.ts --help', () => {
     expect(res.stdout).toMatch(/^Usage: node ingest\/query\.ts/);
     expect(res.stdout).toContain('--json');
     expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+});
+
+describe('query.ts beside another server on the SQL port', () => {
+  // Regression: any server answering the unauthenticated ping on the SQL port (ClickHouse's own 8123 by
+  // default) was sent the saved read password with the statement.
+  it("sends the saved password only to the ingest's own endpoint", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'query-other-'));
+    mkdirSync(join(cwd, 'state'));
+    writeFileSync(join(cwd, 'state', 'sql.password'), 'the-read-password\n');
+    const seen: IncomingHttpHeaders[] = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader('x-clickhouse-server-display-name', 'some-clickhouse');
+      res.end('Ok.\n');
+    });
+    await new Promise<void>((done) => other.listen(0, '127.0.0.1', done));
+    try {
+      const port = String((other.address() as AddressInfo).port);
+      const env = { ...process.env, TRACKER_SQL__PORT: port, TRACKER_SERVER__STATEDIR: join(cwd, 'state') };
+      const res = await new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = execFile(process.execPath, [QUERY, 'SELECT 1'], { cwd, env }, (_err, _out, stderr) =>
+          done({ code: child.exitCode, stderr }),
+        );
+      });
+      // It asked who answers, then opened the data directory as when no ingest runs.
+      expect(res.stderr).toContain('no data at ./data/chdb');
+      expect(res.code).toBe(1);
+      expect(seen.length).toBeGreaterThan(0);
+      for (const headers of seen) {
+        expect(headers.authorization).toBeUndefined();
+        expect(headers['x-clickhouse-key']).toBeUndefined();
+      }
+    } finally {
+      other.close();
+    }
   });
 });

@@ -10,6 +10,7 @@ import { ConfigError } from '../common/config/problems.ts';
 import { createStore, missingEmbeddedData, type Row } from '../store/index.ts';
 import { passwordFileOf } from './auth/credential.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
+import { DISPLAY_NAME } from './sql/protocol.ts';
 
 type Run = (sql: string) => Promise<Row[]>;
 
@@ -23,21 +24,32 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
     return undefined; // no password yet: no server has run with this configuration
   }
   const host = ['0.0.0.0', '::'].includes(config.sql.host) ? '127.0.0.1' : config.sql.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.sql.port}`;
+  // The port is ClickHouse's own by default: the password goes only to an endpoint that names itself
+  // the ingest's, never to a ClickHouse server (or anything else) that happens to answer there.
+  if (!(await isIngestSqlEndpoint(url))) return undefined;
   const client = createClient({
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${config.sql.port}`,
+    url,
     username: config.sql.username,
     password,
     // Errors are the answer here, printed once below; the client would log them a second time.
     log: { level: ClickHouseLogLevel.OFF },
   });
-  if (!(await client.ping()).success) {
-    await client.close();
-    return undefined;
-  }
   return {
     run: async (sql) => (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>(),
     close: () => client.close(),
   };
+}
+
+/** Whether the ingest's SQL endpoint answers at `url`: its unauthenticated `/ping`, with its name. */
+async function isIngestSqlEndpoint(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.ok && res.headers.get('x-clickhouse-server-display-name') === DISPLAY_NAME;
+  } catch {
+    return false; // nothing listens there, or it did not answer in time
+  }
 }
 
 function noDataHere(config: Config): void {

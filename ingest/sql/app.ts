@@ -13,7 +13,13 @@ import Fastify, {
 import type { SqlReader } from '../../store/index.ts';
 import type { ReadCredential } from '../auth/credential.ts';
 import { ClickHouseError, errorResponse } from './errors.ts';
-import { contentType, outputFormat, parseSqlRequest, refuseUrlCredentials } from './protocol.ts';
+import {
+  contentType,
+  DISPLAY_NAME,
+  outputFormat,
+  parseSqlRequest,
+  refuseUrlCredentials,
+} from './protocol.ts';
 
 export interface SqlAppDeps {
   readonly reader: SqlReader;
@@ -22,8 +28,6 @@ export interface SqlAppDeps {
   readonly maxQueryBytes?: number;
   readonly logger?: boolean | { level: string };
 }
-
-const DISPLAY_NAME = 'tracker-embedded';
 
 function authorise(req: FastifyRequest, credential: ReadCredential): void {
   const result = credential.check(req.headers);

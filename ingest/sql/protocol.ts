@@ -4,6 +4,9 @@
 // taken here; the statement itself is never inspected for what it does: the engine decides that.
 import { ClickHouseError } from './errors.ts';
 
+/** Every answer of the endpoint names it so (`x-clickhouse-server-display-name`), as ClickHouse names its server. */
+export const DISPLAY_NAME = 'tracker-embedded';
+
 export interface SqlRequest {
   readonly sql: string;
   readonly defaultFormat: string;
