@@ -42,4 +42,29 @@ describe('POST /tr/v1/rpi/redirect', () => {
     });
     expect(dp.table('redirects')).toHaveLength(1);
   });
+
+  // With a key, a malformed body is a 400 with a reason, never a crash.
+  it.each([{}, { urlto: 'https://example.com/' }, { urlfrom: 'go.example/x', urlto: 'ftp://x' }])(
+    'refuses %j with 400',
+    async (payload) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/tr/v1/rpi/redirect',
+        headers: { authorization },
+        payload,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'BAD_REQUEST' });
+    },
+  );
+  it('names the missing key and the rule', async () => {
+    const payload = { urlto: 'https://example.com/' };
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/rpi/redirect',
+      headers: { authorization },
+      payload,
+    });
+    expect(res.json()).toEqual({ error: 'BAD_REQUEST', message: 'body.urlfrom: is required' });
+  });
 });

@@ -42,6 +42,21 @@ async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCred
   return principal;
 }
 
+// Who made an admin request, known before its body is read: a caller without a valid key learns nothing of
+// what a valid request looks like (401 before any 400).
+const principals = new WeakMap<FastifyRequest, Principal>();
+const signedIn = (deps: AppDeps, withPathCredentials = false) => ({
+  onRequest: async (req: FastifyRequest) => {
+    const creds = withPathCredentials ? (req.params as PathCredentials) : undefined;
+    principals.set(req, await authenticate(req, deps, creds));
+  },
+});
+function principalOf(req: FastifyRequest): Principal {
+  const who = principals.get(req);
+  if (who === undefined) throw new Error('an admin route ran without its onRequest authentication');
+  return who;
+}
+
 function parseFrom(urlfrom: string): { host: string; slug: string } {
   if (CONTROL.test(urlfrom)) throw new IngestError('BAD_REQUEST', 'urlfrom contains control characters');
   let u: URL;
@@ -106,14 +121,13 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     links.put(link);
     return { urlfrom: key, urlto: body.urlto };
   };
-  app.post('/tr/v1/rpi/redirect', { schema: { body: CreateBody } }, async (req, reply) =>
-    reply.status(201).send(await create(await authenticate(req, deps), req.body)),
+  app.post('/tr/v1/rpi/redirect', { ...signedIn(deps), schema: { body: CreateBody } }, async (req, reply) =>
+    reply.status(201).send(await create(principalOf(req), req.body)),
   );
   app.post(
     '/tr/v1/rpi/redirect/:uid/:password',
-    { schema: { params: CredentialParams, body: CreateBody } },
-    async (req, reply) =>
-      reply.status(201).send(await create(await authenticate(req, deps, req.params), req.body)),
+    { ...signedIn(deps, true), schema: { params: CredentialParams, body: CreateBody } },
+    async (req, reply) => reply.status(201).send(await create(principalOf(req), req.body)),
   );
 
   const list = async (who: Principal, hostParam: string) => {
@@ -121,38 +135,42 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     const results = await deps.repositories.links.list(hostParam.toLowerCase(), who.oid);
     return { results };
   };
-  app.get('/tr/v1/rpi/redirects/:host', { schema: { params: HostParams } }, async (req) =>
-    list(await authenticate(req, deps), req.params.host),
+  app.get('/tr/v1/rpi/redirects/:host', { ...signedIn(deps), schema: { params: HostParams } }, async (req) =>
+    list(principalOf(req), req.params.host),
   );
   app.get(
     '/tr/v1/rpi/redirects/:uid/:password/:host',
-    { schema: { params: CredentialHostParams } },
-    async (req) => list(await authenticate(req, deps, req.params), req.params.host),
+    { ...signedIn(deps, true), schema: { params: CredentialHostParams } },
+    async (req) => list(principalOf(req), req.params.host),
   );
 
-  app.delete('/tr/v1/rpi/redirects/:host/*', { schema: { params: HostParams } }, async (req, reply) => {
-    const who = await authenticate(req, deps);
-    const p = req.params;
-    const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
-    const key = linkKey(host, slug);
-    const owner = await deps.repositories.links.ownerOf(host, key);
-    if (owner === undefined) throw new IngestError('NOT_FOUND', 'no such link');
-    if (owner !== who.oid) throw new IngestError('FORBIDDEN', 'link belongs to another org');
-    const at = chTime(now());
-    await tracking.append('redirects', [
-      {
-        hhash: fnv1a36(host),
-        urlfrom: key,
-        urlto: '',
-        oid: who.oid,
-        org: who.org,
-        updated_at: at,
-        deleted: 1,
-      },
-    ]);
-    links.remove(key);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/tr/v1/rpi/redirects/:host/*',
+    { ...signedIn(deps), schema: { params: HostParams } },
+    async (req, reply) => {
+      const who = principalOf(req);
+      const p = req.params;
+      const { host, slug } = parseFrom(`${p.host}/${p['*'] ?? ''}`);
+      const key = linkKey(host, slug);
+      const owner = await deps.repositories.links.ownerOf(host, key);
+      if (owner === undefined) throw new IngestError('NOT_FOUND', 'no such link');
+      if (owner !== who.oid) throw new IngestError('FORBIDDEN', 'link belongs to another org');
+      const at = chTime(now());
+      await tracking.append('redirects', [
+        {
+          hhash: fnv1a36(host),
+          urlfrom: key,
+          urlto: '',
+          oid: who.oid,
+          org: who.org,
+          updated_at: at,
+          deleted: 1,
+        },
+      ]);
+      links.remove(key);
+      return reply.status(204).send();
+    },
+  );
 }
 
 export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
