@@ -5,7 +5,13 @@
 // V8 sizes the young generation for throughput: under load it grows to 32 MiB semi-spaces (64 MiB of new
 // space reserved, resident after the first bursts) while the live heap is ~30-60 MiB. 4 MiB semi-spaces
 // held the clickhouse-store ingest ~15 MiB lower idle and 20-80 MiB lower at peak under 100-event POSTs,
-// at the price of more frequent minor collections (bench/README.md, "Where the memory went").
+// at the price of more frequent minor collections (bench/README.md, "Where the memory went"). Under durable
+// single events each scavenge copies the ~64 requests then waiting for the spool's fdatasync (~336 KB),
+// whatever the size, so a larger young generation only makes scavenges rarer: 16 MiB took 2-9 µs of main
+// thread off a request in four of four side-by-side runs (8 MiB in one of four; V8 rounds 6 up to 8), but
+// V8 keeps both semi-spaces committed and raises the old generation's limit by one, and every embedded
+// c64 peak under single events with 8 or 16 went over 400 MB (bench/README.md, "The young generation's
+// size under durable single events").
 //
 // V8 lets the old generation grow up to four times its live size before the next full collection; under
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
