@@ -64,6 +64,20 @@ export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = mergeTreeDefa
  */
 export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 } as const;
 
+/**
+ * Settings of the embedded engine's inserts into one table, beside EMBEDDED_INSERT_SETTINGS.
+ * `events`: the blocks its materialized views insert are not merged again on the way in
+ * (`optimize_on_insert = 0`). Every view on `events` groups by its target's sorting key, so the block it
+ * inserts already has one row per key and merging it finds nothing to merge; doing so anyway copies
+ * every aggregate state of the block. Where every event is a new visitor and session, a 50,000-row
+ * insert's own peak fell from ~183 to ~127 MiB (bench/README.md, ADR 0068). Not for every table: a
+ * Replacing or Summing table the data path inserts into directly would keep a batch's duplicate keys
+ * until a merge.
+ */
+export const EMBEDDED_TABLE_INSERT_SETTINGS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  events: { optimize_on_insert: 0 },
+};
+
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
   mkdirSync(path, { recursive: true });
@@ -185,7 +199,11 @@ export class EmbeddedStore implements Store {
 
   /** The engine reads the body from a file (insert-file.ts says why). */
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
-    const settings = { ...EMBEDDED_INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
+    const settings = {
+      ...EMBEDDED_INSERT_SETTINGS,
+      ...EMBEDDED_TABLE_INSERT_SETTINGS[table],
+      insert_deduplication_token: opts.dedupToken,
+    };
     const target = qualified(this.#database, table);
     await this.#files.with(lines, (file) =>
       this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
