@@ -39,7 +39,9 @@ const moreMergeTree = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => kv.split('=')),
 );
-const mergeTree = Object.entries({ ...ENGINE_MERGE_TREE, ...moreMergeTree }).map(([k, v]) => `<${k}>${v}</${k}>`);
+const mergeTree = Object.entries({ ...ENGINE_MERGE_TREE, ...moreMergeTree }).map(
+  ([k, v]) => `<${k}>${v}</${k}>`,
+);
 const config = join(dir, 'engine.xml');
 writeFileSync(config, `<clickhouse><merge_tree>${mergeTree.join('')}</merge_tree></clickhouse>\n`);
 // The debug log names each query's peak memory; it costs ~1.5 µs per row, so BENCH_LOG=0 leaves it off.
