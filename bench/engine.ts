@@ -1,22 +1,26 @@
 // The embedded engine's cost per `events` insert, in a process of its own: the store's way of inserting
-// (the body in a file, `INSERT … FROM INFILE`, the store's settings; `set:` overrides them) of real rows (bench/engine-rows.ts)
-// into the schema the migrations leave, with its materialized views. The engine runs as a library
-// (chdb): it keeps no query_log, query_views_log or processors_profile_log, so what an insert costs is
-// read from the process (CPU of every thread but the main one, RSS), the engine's debug log (each
-// query's peak memory) and its global ProfileEvents (system.events) before and after each insert.
-// Background merges are stopped, so each insert's numbers are its own.
+// (the body in a file, `INSERT … FROM INFILE`, the store's settings for `events`; `set:` overrides them)
+// of real rows (bench/engine-rows.ts) into the schema the migrations leave, with its materialized views.
+// The engine runs as a library (chdb): it keeps no query_log, query_views_log or processors_profile_log,
+// so what an insert costs is read from the process (CPU of every thread but the main one, RSS and
+// anonymous RSS sampled during each insert and over the whole run), the engine's debug log (each query's
+// and each merge's peak memory) and its global ProfileEvents (system.events) before and after each insert.
+// Background merges are stopped, so each insert's numbers are its own, unless `merges` is named.
 //   node bench/engine.ts ROWS_FILE VARIANT [INSERTS]
 // VARIANT: `base`; `noviews` (every view dropped); `only:<view>` (every other view dropped); `null` (the
 // rows parsed into a Null table of the same columns, nothing written); `set:k=v,k=v` (insert settings
-// beside the store's); `sql:FILE` (statements run after the migrations, `;` at a line's end). Joined
-// with `+`; `merges` leaves background merges running (stopped otherwise). Prints a line per insert and one JSON line of medians; BENCH_EVENTS=1 also prints the
-// ProfileEvents per row that changed.
+// beside the store's); `sql:FILE` (statements run after the migrations, `;` at a line's end); `merges`
+// (background merges left running). Joined with `+`. Prints a line per insert and one JSON line of
+// medians; BENCH_EVENTS=1 also prints the ProfileEvents per row that changed. BENCH_LOG=0 turns the debug
+// log off (it costs ~1.5 µs per row), BENCH_LOG_COPY=FILE keeps it; BENCH_ENGINE_ARGS and BENCH_MERGE_TREE
+// add server and MergeTree settings; JE_MALLOC_CONF, when set, replaces the store's allocator settings.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMigrations } from '../schema/index.ts';
 import {
   EMBEDDED_INSERT_SETTINGS,
+  EMBEDDED_TABLE_INSERT_SETTINGS,
   ENGINE_ARGS,
   ENGINE_MERGE_TREE,
   openEngineSession,
@@ -137,7 +141,7 @@ function peakSince(from: number): number {
 }
 
 const files = new InsertFiles(join(dir, 'data'));
-const settings = { ...EMBEDDED_INSERT_SETTINGS, ...extra };
+const settings = { ...EMBEDDED_INSERT_SETTINGS, ...EMBEDDED_TABLE_INSERT_SETTINGS.events, ...extra };
 const results: { cpu: number; ms: number; peak: number; rss: number; anon: number; anon0: number }[] = [];
 const events = new Map<string, number>();
 console.log(
