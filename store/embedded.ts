@@ -25,7 +25,10 @@ import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
  * insert settings, measured one 50,000-row `events` insert at a time and left at the engine's defaults:
  * the views' squashing (min_insert_block_size_rows/bytes_for_materialized_views), blocks of 8,192 rows
  * (more parts, ~6x the merges and ~40% more CPU per row) and max_threads = 1 lowered no peak; what did is
- * how the body reaches the engine (insert-file.ts) and parsing it on one thread (EMBEDDED_INSERT_SETTINGS).
+ * how the body reaches the engine (insert-file.ts), parsing it on one thread (EMBEDDED_INSERT_SETTINGS) and,
+ * for `events`, its views' blocks not merged again on insert (EMBEDDED_TABLE_INSERT_SETTINGS). Measured
+ * again with merges running: merge blocks of 1,024 rows and a merge pool of 1 lowered no process peak
+ * beyond the spread.
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',
