@@ -25,7 +25,10 @@ import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
  * insert settings, measured one 50,000-row `events` insert at a time and left at the engine's defaults:
  * the views' squashing (min_insert_block_size_rows/bytes_for_materialized_views), blocks of 8,192 rows
  * (more parts, ~6x the merges and ~40% more CPU per row) and max_threads = 1 lowered no peak; what did is
- * how the body reaches the engine (insert-file.ts) and parsing it on one thread (EMBEDDED_INSERT_SETTINGS).
+ * how the body reaches the engine (insert-file.ts), parsing it on one thread (EMBEDDED_INSERT_SETTINGS) and,
+ * for `events`, its views' blocks not merged again on insert (EMBEDDED_TABLE_INSERT_SETTINGS). Measured
+ * again with merges running: merge blocks of 1,024 rows and a merge pool of 1 lowered no process peak
+ * beyond the spread.
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',
@@ -63,6 +66,20 @@ export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = mergeTreeDefa
  * and keeps the engine's default.
  */
 export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 } as const;
+
+/**
+ * Settings of the embedded engine's inserts into one table, beside EMBEDDED_INSERT_SETTINGS.
+ * `events`: the blocks its materialized views insert are not merged again on the way in
+ * (`optimize_on_insert = 0`). Every view on `events` groups by its target's sorting key, so the block it
+ * inserts already has one row per key and merging it finds nothing to merge; doing so anyway copies
+ * every aggregate state of the block. Where every event is a new visitor and session, a 50,000-row
+ * insert's own peak fell from ~183 to ~127 MiB (bench/README.md, ADR 0068). Not for every table: a
+ * Replacing or Summing table the data path inserts into directly would keep a batch's duplicate keys
+ * until a merge.
+ */
+export const EMBEDDED_TABLE_INSERT_SETTINGS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  events: { optimize_on_insert: 0 },
+};
 
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
@@ -185,7 +202,11 @@ export class EmbeddedStore implements Store {
 
   /** The engine reads the body from a file (insert-file.ts says why). */
   async insertJsonLines(table: string, lines: JsonLines, opts: { dedupToken: string }): Promise<void> {
-    const settings = { ...EMBEDDED_INSERT_SETTINGS, insert_deduplication_token: opts.dedupToken };
+    const settings = {
+      ...EMBEDDED_INSERT_SETTINGS,
+      ...EMBEDDED_TABLE_INSERT_SETTINGS[table],
+      insert_deduplication_token: opts.dedupToken,
+    };
     const target = qualified(this.#database, table);
     await this.#files.with(lines, (file) =>
       this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),

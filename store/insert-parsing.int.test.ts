@@ -1,11 +1,12 @@
-// The embedded store parses each insert's body on one thread (EMBEDDED_INSERT_SETTINGS): what it stores
-// must be what the engine's parallel parsing stored, in `events` and in every table its views fill.
+// The embedded store parses each insert's body on one thread (EMBEDDED_INSERT_SETTINGS) and does not merge
+// the blocks the views of `events` insert again (EMBEDDED_TABLE_INSERT_SETTINGS): what it stores must be
+// what the engine's parallel parsing and merging on insert stored, in `events` and in every table its views fill.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyMigrations, ensureRollupSettings } from '../schema/index.ts';
-import { EMBEDDED_INSERT_SETTINGS, EmbeddedStore } from './embedded.ts';
+import { EMBEDDED_INSERT_SETTINGS, EMBEDDED_TABLE_INSERT_SETTINGS, EmbeddedStore } from './embedded.ts';
 import { insertFromFileSql } from './insert-file.ts';
 import { INSERT_SETTINGS } from './sql.ts';
 
@@ -92,11 +93,13 @@ async function contents(database: string, table: string): Promise<string[]> {
   return rows.map((x) => x.r).sort();
 }
 
-it('stores the same rows in events and in every table its views fill as parallel parsing did', async () => {
+it('stores the same rows in events and in every table its views fill as parallel parsing and merging on insert did', async () => {
   expect(EMBEDDED_INSERT_SETTINGS.input_format_parallel_parsing).toBe(0);
+  expect(EMBEDDED_TABLE_INSERT_SETTINGS.events?.optimize_on_insert).toBe(0);
   const body = lines(6000);
   await store.insertJsonLines('events', Buffer.from(body), { dedupToken: 'one thread' });
-  // the engine's parallel parsing, in segments far smaller than the body so that it does cut it
+  // the engine's parallel parsing, in segments far smaller than the body so that it does cut it, and its
+  // default of merging each block on insert (INSERT_SETTINGS leaves optimize_on_insert at 1)
   const file = join(path, 'parallel.jsonl');
   writeFileSync(file, body);
   const parallel = {
