@@ -30,6 +30,12 @@ describe('a wrong method on an existing path', () => {
     ['PUT', '/health', 'GET, HEAD'],
     ['POST', '/tr/v1/rpi/redirects/go.example', 'GET, HEAD'],
     ['PATCH', '/tr/v1/rpi/redirects/go.example/x', 'DELETE'],
+    // a GET of a POST-only path is no short link off the short-link hosts
+    ['GET', '/tr/v1/ltv/', 'POST'],
+    ['GET', '/tr/v1/rpi/redirect', 'POST'],
+    ['GET', '/tr/v1/ppi/forget', 'POST'],
+    ['DELETE', '/tr/v1/ppi/agree', 'GET, HEAD, POST'],
+    ['PUT', '/tr/v1/ppi/jds', 'GET, HEAD'],
   ])('%s %s → 405 JSON, Allow: %s, no event', async (method, url, allow) => {
     const res = await app.inject({ method: method as Method, url });
     expect(res.statusCode).toBe(405);
@@ -50,6 +56,9 @@ describe('a wrong method on an existing path', () => {
     ['PUT', '/'],
     ['DELETE', '/tr/v1/nope/'],
     ['DELETE', '/caf%C3%A9/a%2Fb%20c'],
+    ['GET', '/tr/v1/ppi/nope'],
+    ['POST', '/tr/v1/ppi/nope'],
+    ['GET', '/tr/v1/pub/file.pdf'],
   ])('%s %s, a path only catch-all routes answer → 404 without Allow', async (method, url) => {
     const res = await app.inject({ method: method as Method, url });
     expect(res.statusCode).toBe(404);
@@ -60,5 +69,18 @@ describe('a wrong method on an existing path', () => {
   it('a method a route has still reaches it (GET of a short link is not refused)', async () => {
     expect((await app.inject({ method: 'GET', url: '/tr/v1/str/' })).statusCode).not.toBe(405);
     expect((await app.inject({ method: 'GET', url: '/no-such-slug' })).statusCode).toBe(404);
+  });
+
+  it('on a short-link host a GET of any path is a slug looked up', async () => {
+    const res = await app.inject({ method: 'GET', url: '/tr/v1/ltv/', headers: { host: 'go.example' } });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers.allow).toBeUndefined();
+    expect(res.json()).toEqual({ error: 'NOT_FOUND', message: 'no such link' });
+  });
+
+  it('HEAD of a POST-only path → 405 with Allow', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/tr/v1/ltv/' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('POST');
   });
 });

@@ -39,8 +39,4 @@ export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limi
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
     return goTrackerGeoFields(ip, info, range);
   });
-
-  app.all('/tr/v1/ppi/*', async () => {
-    throw new IngestError('NOT_FOUND', 'unknown privacy action');
-  });
 }

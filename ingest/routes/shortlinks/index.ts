@@ -182,7 +182,9 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
   adminRoutes(app, deps, tracking, links);
   app.get('/*', { ...limit }, async (req, reply) => {
     const host = hostOf(req);
-    if (!hosts.has(host)) throw new IngestError('NOT_FOUND', 'not found');
+    // elsewhere the path is no slug: the not-found handler tells a path with routes for other methods
+    // (405 with Allow) from one without any (404)
+    if (!hosts.has(host)) return reply.callNotFound();
     const path = req.url.split('?')[0] ?? '/';
     const link = await links.resolve(host, path);
     if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
