@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../config.ts';
 import { registerCors } from './cors.ts';
+import { registerErrorHandling } from './errors.ts';
 
 type CorsConfig = Config['cors'];
 
@@ -81,9 +82,15 @@ const requests: [string, InjectOptions][] = [
     'a preflight from another origin',
     preflight({ origin: 'https://x.test', 'access-control-request-method': 'POST' }),
   ],
-  ['a preflight without a method', preflight({ origin: SHOP })],
-  ['a preflight without an origin', preflight({ 'access-control-request-method': 'POST' })],
-  ['a preflight with an empty origin', preflight({ origin: '', 'access-control-request-method': 'POST' })],
+];
+
+// The plugin answered these with a text/plain 400; every other refusal of the ingest is coded JSON.
+const notPreflights: [string, InjectOptions][] = [
+  ['without a method', preflight({ origin: SHOP })],
+  ['without an origin', preflight({ 'access-control-request-method': 'POST' })],
+  ['with an empty origin', preflight({ origin: '', 'access-control-request-method': 'POST' })],
+  ['without either (curl -X OPTIONS)', preflight({})],
+  ['without either, of an unknown path', preflight({}, '/x')],
 ];
 
 describe.each([
@@ -94,6 +101,22 @@ describe.each([
   it.each(requests)('%s', async (_name, req) => {
     const [before, after] = await both(c);
     expect(await answer(after, req)).toEqual(await answer(before, req));
+  });
+});
+
+describe('an OPTIONS that is no preflight', () => {
+  it.each(notPreflights)('%s: 400 BAD_REQUEST as JSON, with the CORS headers', async (_name, req) => {
+    const app = Fastify();
+    registerErrorHandling(app);
+    registerCors(app, { cors: { origins: ['*'], credentials: false } } as unknown as Config);
+    routes(app);
+    apps.push(app);
+    const res = await app.inject(req);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-methods']).toBeUndefined();
+    expect(res.json()).toEqual({ error: 'BAD_REQUEST', message: expect.stringMatching(/CORS preflight/) });
   });
 });
 
