@@ -343,15 +343,42 @@ describe('ltv', () => {
     ]);
   });
   // An epoch-millisecond time past what a JavaScript Date holds failed formatting the row: a 500.
-  it('a payment time past any date is ignored like any unreadable time, not a 500', async () => {
+  it('a payment time past any date is a 400 naming it, not a 500', async () => {
     const res = await app.inject({
       method: 'POST',
       url: '/tr/v1/ltv/',
       payload: { uid, revenue: 5, paid_at: '9999999999999999', starts: 9e15 },
     });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'INVALID_EVENT',
+      message: 'payments[0].starts: must be an ISO 8601 time or epoch milliseconds',
+    });
+    expect(dp.table('payments')).toEqual([]);
+  });
+  // A field that did not fit its column was dropped and the payment stored with a 200: a uid that was not
+  // a UUID left the money on no one's lifetime value.
+  it.each([
+    [{ uid: 'user-42' }, 'payments[0].uid: must be a UUID'],
+    [{ payments: [{ revenue: 1 }, { revenue: 2, vid: 7 }] }, 'payments[1].vid: must be a UUID'],
+    [{ paid_at: 'never' }, 'payments[0].paid_at: must be an ISO 8601 time or epoch milliseconds'],
+    [{ qty: 'two' }, 'payments[0].qty: must be a number'],
+    [{ country: 49 }, 'payments[0].country: must be a string'],
+    [{ duration: 1.5 }, 'payments[0].duration: must be an integer'],
+  ])('a payment field that does not fit its column is a 400 naming it: %j', async (fields, message) => {
+    const payload = { uid, revenue: 5, ...fields };
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'INVALID_EVENT', message });
+    expect(dp.table('payments')).toEqual([]);
+    expect(dp.table('ltv')).toEqual([]);
+  });
+  it('null and empty ids and times are absent, not refused', async () => {
+    const payload = { uid, revenue: 5, vid: null, orid: '', paid_at: '', qty: null };
+    const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload });
     expect(res.statusCode).toBe(200);
     expect(dp.table('payments')[0]).not.toHaveProperty('paid_at');
-    expect(dp.table('payments')[0]).not.toHaveProperty('starts');
+    expect(dp.table('ltv').map((r) => r.id_type)).toEqual(['uid']);
   });
   it('a non-numeric amount is a 400 with a reason', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, revenue: 'lots' } });

@@ -70,15 +70,41 @@ function currencyOf(v: unknown, i: number): string {
   return v.toUpperCase();
 }
 
-function copyTyped(line: Obj, row: Obj): void {
-  for (const k of UUIDS) if (asUuid(line[k]) !== undefined) row[k] = asUuid(line[k]);
-  for (const k of TEXT) if (typeof line[k] === 'string') row[k] = line[k];
-  for (const k of FLOATS) if (k !== 'revenue' && toFloat(line[k]) !== undefined) row[k] = toFloat(line[k]);
-  for (const k of DATES) {
-    const t = parseClientTime(line[k]);
-    if (t !== undefined) row[k] = chTime(t);
-  }
-  if (typeof line.duration === 'number' && Number.isSafeInteger(line.duration)) row.duration = line.duration;
+/** Absent for a payment's typed fields: clients send null or "" for an id or date they do not have. */
+const absent = (v: unknown): boolean => v === undefined || v === null || v === '';
+
+/**
+ * One typed field of a line into its column. A value that does not fit is refused, naming the field: a
+ * payment has no params column to keep it in, and a dropped uid or date would silently misattribute money.
+ */
+function copyField<T>(
+  line: Obj,
+  row: Obj,
+  i: number,
+  k: string,
+  read: (v: unknown) => T | undefined,
+  what: string,
+) {
+  if (absent(line[k])) return;
+  const value = read(line[k]);
+  if (value === undefined) bad(`payments[${i}].${k}: must be ${what}`);
+  row[k] = value;
+}
+
+const asText = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const asTime = (v: unknown): string | undefined => {
+  const t = parseClientTime(v);
+  return t === undefined ? undefined : chTime(t);
+};
+const asInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
+
+function copyTyped(line: Obj, row: Obj, i: number): void {
+  for (const k of UUIDS) copyField(line, row, i, k, asUuid, 'a UUID');
+  for (const k of TEXT) copyField(line, row, i, k, asText, 'a string');
+  for (const k of FLOATS) if (k !== 'revenue') copyField(line, row, i, k, toFloat, 'a number');
+  for (const k of DATES) copyField(line, row, i, k, asTime, 'an ISO 8601 time or epoch milliseconds');
+  copyField(line, row, i, 'duration', asInt, 'an integer');
 }
 
 function lineId(line: Obj, row: Obj, i: number): string {
@@ -94,7 +120,7 @@ function lineId(line: Obj, row: Obj, i: number): string {
 /** The payment row; the id is stable for (oid, order, line) so retries replace. */
 export function paymentRow(line: Obj, i: number, now: number): Obj {
   const row: Obj = { revenue: amountOf(line, i), currency: currencyOf(line.currency, i) };
-  copyTyped(line, row);
+  copyTyped(line, row, i);
   row.id = lineId(line, row, i);
   row.created_at = chTime(now);
   row.updated_at = chTime(now);
