@@ -53,14 +53,21 @@ const NOT_HTTP = { status: 400, message: 'the request is not valid HTTP' };
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
-  const body = JSON.stringify({ error: 'BAD_REQUEST', message } satisfies ErrorBody);
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable) socket.write(rawRefusal(status, { error: 'BAD_REQUEST', message }));
   socket.destroy(err);
+}
+
+/**
+ * A refusal written straight to a socket no route answers (a request the parser refused, an upgrade
+ * refused before routing): the `{error, message}` JSON of every other refusal, and the connection closed.
+ */
+export function rawRefusal(status: number, body: ErrorBody, headers: Readonly<Record<string, string>> = {}) {
+  const json = JSON.stringify(body);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `${extra.join('')}Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
+  );
 }
 
 /**

@@ -13,10 +13,27 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
+import { rawRefusal } from './errors.ts';
 
 type Upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-const NOT_FOUND = 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const NOT_FOUND = rawRefusal(404, { error: 'NOT_FOUND', message: 'no WebSocket endpoint at this path' });
+
+/**
+ * A handshake the WebSocket library would refuse in a text/html answer of its own, refused first in the
+ * `{error, message}` JSON of every other refusal (the version header names what is spoken, as there).
+ */
+function handshakeRefusal(req: IncomingMessage): string | undefined {
+  const bad = (message: string, headers?: Record<string, string>) =>
+    rawRefusal(400, { error: 'BAD_REQUEST', message }, headers);
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') return bad('Upgrade must be websocket');
+  if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? ''))
+    return bad('Sec-WebSocket-Key is missing or not 16 bytes in base64');
+  const version = req.headers['sec-websocket-version'];
+  if (version !== '13' && version !== '8')
+    return bad('Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
+  return undefined;
+}
 
 export async function registerWebSocket(
   app: FastifyInstance,
@@ -47,8 +64,9 @@ function onlyUpgradesFor(server: Server, paths: ReadonlySet<string>): () => void
   for (const listener of server.listeners('upgrade') as Upgrade[]) {
     server.removeListener('upgrade', listener);
     const wrapper: Upgrade = (req, socket, head) => {
-      if (paths.has(pathOf(req.url))) listener(req, socket, head);
-      else socket.end(NOT_FOUND);
+      const refusal = paths.has(pathOf(req.url)) ? handshakeRefusal(req) : NOT_FOUND;
+      if (refusal === undefined) listener(req, socket, head);
+      else socket.end(refusal);
     };
     server.on('upgrade', wrapper);
     wrappers.push(wrapper);

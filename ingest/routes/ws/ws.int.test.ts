@@ -144,18 +144,49 @@ describe('WebSocket', () => {
 
   it('answers an upgrade for any other path 404 and closes it, without running that route', async () => {
     const before = dp.table('events').length;
-    const port = (app.server.address() as { port: number }).port;
-    const socket = connect(port, '127.0.0.1');
-    socket.write(
-      'GET /tr/v1/tr/?ename=upgraded HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-    );
-    let answer = '';
-    socket.on('data', (d) => {
-      answer += String(d);
-    });
-    await new Promise((resolve) => socket.once('close', resolve));
+    const answer = await rawUpgrade('/tr/v1/tr/?ename=upgraded', HANDSHAKE);
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    expect(bodyOf(answer)).toEqual({ error: 'NOT_FOUND', message: 'no WebSocket endpoint at this path' });
     expect(dp.table('events').length).toBe(before);
   });
+
+  // The WebSocket library answered these in text/html of its own ("Missing or invalid Sec-WebSocket-Key
+  // header"), unlike every other refusal of the ingest.
+  it.each([
+    ['no key', 'Upgrade: websocket\r\nSec-WebSocket-Version: 13', /Sec-WebSocket-Key/],
+    ['a short key', 'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: abc', /Key/],
+    [
+      'another version',
+      'Upgrade: websocket\r\nSec-WebSocket-Version: 7\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      /Version must be 13/,
+    ],
+    [
+      'another protocol',
+      'Upgrade: h2c\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+      /Upgrade must be websocket/,
+    ],
+  ])('refuses a handshake with %s as 400 JSON and closes it', async (_what, headers, message) => {
+    const answer = await rawUpgrade('/tr/v1/ws', headers);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toMatch(/\r\nContent-Type: application\/json/);
+    expect(bodyOf(answer)).toEqual({ error: 'BAD_REQUEST', message: expect.stringMatching(message) });
+  });
 });
+
+const HANDSHAKE =
+  'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==';
+
+/** The whole answer to an upgrade request written by hand, once the server closed the connection. */
+async function rawUpgrade(path: string, headers: string): Promise<string> {
+  const port = (app.server.address() as { port: number }).port;
+  const socket = connect(port, '127.0.0.1');
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${headers}\r\n\r\n`);
+  let answer = '';
+  socket.on('data', (d) => {
+    answer += String(d);
+  });
+  await new Promise((resolve) => socket.once('close', resolve));
+  return answer;
+}
+
+const bodyOf = (answer: string): unknown => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
