@@ -48,9 +48,11 @@ INGEST_NODE_FLAGS := --max-semi-space-size=4 --heap-growing-percent=30
 INGEST_GLIBC_TUNABLES := glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2
 # HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
 # password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read
-# credential). With CONFIG, the file's server.host applies unless HOST is given too.
+# credential). With CONFIG (or TRACKER_CONFIG), the file's server.host applies unless HOST is given too;
+# so does TRACKER_SERVER__HOST from the environment, as every TRACKER_* override does
+# (scripts/make-run.test.ts).
 run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard, metrics at :9464/metrics
-	$(if $(or $(HOST),$(if $(CONFIG),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
+	$(if $(or $(HOST),$(if $(CONFIG)$(TRACKER_CONFIG)$(TRACKER_SERVER__HOST),,x)),TRACKER_SERVER__HOST=$(or $(HOST),127.0.0.1),) GLIBC_TUNABLES=$(INGEST_GLIBC_TUNABLES) node $(INGEST_NODE_FLAGS) ingest/server.ts $(if $(CONFIG),--config $(CONFIG),)
 
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit (the browser client has its own tsconfig: DOM types)
