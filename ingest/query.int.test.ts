@@ -25,3 +25,22 @@ it('prints the rows as a table, and "(no rows)" when nothing matches; --json pri
   expect(json.status, json.stderr).toBe(0);
   expect(json.stdout).toBe('');
 });
+
+// The README has rows the ingest never writes (jurisdictions) inserted this way on the embedded store.
+it('runs a write when it opens the data directory itself, and the write is kept', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'query-write-'));
+  mkdirSync(join(cwd, 'data', 'chdb'), { recursive: true });
+  const env = { ...process.env, TRACKER_SQL__PORT: '1' };
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [QUERY, ...args], { cwd, env, encoding: 'utf8' });
+  for (const sql of [
+    'CREATE TABLE rules (regulation String, seq UInt32) ENGINE = MergeTree ORDER BY seq',
+    "INSERT INTO rules (regulation, seq) VALUES ('gdpr', 1)",
+  ]) {
+    const res = run(sql);
+    expect(res.status, res.stderr).toBe(0);
+  }
+  const read = run('--json', 'SELECT regulation, seq FROM rules');
+  expect(read.status, read.stderr).toBe(0);
+  expect(read.stdout).toBe('{"regulation":"gdpr","seq":1}\n');
+});
