@@ -28,6 +28,10 @@ interface Row {
   plan: string;
 }
 
+/** A site write key of the ingest: the events sent with it belong to its org, whatever oid they name. */
+const SITE_KEY = 'pk_browser_test';
+const SITE_KEY_OID = uuid();
+
 let browser: Browser;
 let site: Site;
 let ingest: IngestProcess;
@@ -48,6 +52,7 @@ beforeAll(async () => {
     cors: { origins: [site.url] },
     domains: { websocketOrigins: [site.url] },
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 50 } } },
+    sites: { keys: [{ key: SITE_KEY, oid: SITE_KEY_OID, origins: [site.url] }] },
   });
   browser = await launchChromium();
 });
@@ -275,5 +280,20 @@ describe('browser client (headless Chromium, real ingest process)', () => {
       ['ws_event', '/app/pricing'],
     ]);
     expect(new Set(rows.map((r) => r.id)).size).toBe(3);
+  });
+
+  // The client had no way to send a site key: with `sites.required` every event was refused.
+  it('data-site-key binds every event to the key’s org, over HTTP and in the page-hide beacon', async () => {
+    const { context, page } = await openApp({ consent: '3', 'site-key': SITE_KEY, clicks: '' });
+    await tracker(page).track('keyed');
+    await tracker(page).settle();
+    await page.click('#plain');
+    const closed = new Promise((resolve) => page.once('close', resolve));
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    await expect.poll(acknowledged, { timeout: 20_000 }).toBe(3);
+    await context.close();
+    const rows = await storedEvents(SITE_KEY_OID);
+    expect(rows.map((r) => r.ename)).toEqual(['page_view', 'keyed', 'click']);
   });
 });

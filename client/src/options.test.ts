@@ -25,6 +25,15 @@ describe('resolveOptions', () => {
     });
   });
 
+  // A site write key could not be given at all: an ingest with sites.required refused every event.
+  it('sends the site key as site_key with the rest of the site identity', () => {
+    const o = resolveOptions({ endpoint: 'https://t.example.com', oid: 'x', siteKey: 'pk_shop_1234' });
+    expect(o.site).toEqual({ oid: 'x', site_key: 'pk_shop_1234' });
+    expect(() =>
+      resolveOptions({ endpoint: 'https://t.example.com', siteKey: 7 as unknown as string }),
+    ).toThrow(new TypeError('tracker options: siteKey: must be a string'));
+  });
+
   it('resolves consent names through custom bits', () => {
     const o = resolveOptions({
       endpoint: 'http://localhost:8080',

@@ -34,9 +34,15 @@ const NUMBERS = {
   sessionMs: 30 * 60_000,
 } as const;
 const FLAGS = { pageviews: true, clicks: false, outbound: false, respectDnt: false, credentials: false };
-const SITE = ['oid', 'org', 'app', 'rel'] as const;
+/** Site identity options and the event field each is sent as. */
+const SITE = { oid: 'oid', org: 'org', app: 'app', rel: 'rel', siteKey: 'site_key' } as const;
 const OTHER = ['endpoint', 'transport', 'consentBits', 'analyticsBit', 'consent', 'onDrop'];
-const KNOWN = new Set<string>([...Object.keys(NUMBERS), ...Object.keys(FLAGS), ...SITE, ...OTHER]);
+const KNOWN = new Set<string>([
+  ...Object.keys(NUMBERS),
+  ...Object.keys(FLAGS),
+  ...Object.keys(SITE),
+  ...OTHER,
+]);
 
 function endpointOf(v: unknown, problems: string[]): string {
   if (typeof v === 'string' && /^https?:\/\/[^/?#]+/.test(v)) return v.replace(/\/+$/, '');
@@ -68,7 +74,11 @@ export function resolveOptions(o: TrackerOptions): Resolved {
   if (bits[analytics] === undefined) problems.push(`analyticsBit: "${analytics}" is not in consentBits`);
   const r = {
     endpoint: endpointOf(o.endpoint, problems),
-    site: Object.fromEntries(SITE.flatMap((k) => (o[k] ? [[k, pick(k, '', isString, 'a string')]] : []))),
+    site: Object.fromEntries(
+      Object.entries(SITE).flatMap(([k, field]) =>
+        o[k as keyof typeof SITE] ? [[field, pick(k, '', isString, 'a string')]] : [],
+      ),
+    ),
     transport: pick('transport', 'http', (v) => v === 'http' || v === 'websocket', '"http" or "websocket"'),
     consentBits: bits,
     analyticsBit: bits[analytics] ?? 1,

@@ -22,6 +22,7 @@ const given: Record<string, unknown> = {
   org: d.org,
   app: d.app,
   rel: d.rel,
+  siteKey: d.siteKey,
   transport: d.transport,
   pageviews: flag(d.pageviews),
   clicks: flag(d.clicks),

@@ -18,6 +18,9 @@ export interface TrackerOptions {
   readonly org?: string;
   readonly app?: string;
   readonly rel?: string;
+  /** The site's public write key (the ingest's `sites.keys`), sent as `site_key` with every event: it
+   * binds the events to the key's org, and an ingest with `sites.required` refuses events without one. */
+  readonly siteKey?: string;
   /** `http` (default: batched POSTs) or `websocket` (LZ4 frames with acks; falls back to HTTP). */
   readonly transport?: 'http' | 'websocket';
   /** Page views on load and on every History API navigation. Default true. */
