@@ -8,6 +8,7 @@ import { waitFor } from '../../../e2e/env/wait.ts';
 import { type Live, startLive } from '../../testing/live.ts';
 import { loadDashboardAssets } from './assets.ts';
 import type { Overview } from './overview.ts';
+import { MAX_STREAMS } from './sse.ts';
 
 const OID = 'da5b0a2d-0000-4000-8000-000000000001';
 let live: Live;
@@ -130,6 +131,22 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     }
     ac.abort();
     expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_live"/);
+  });
+
+  // A HEAD was held open like a stream, each one taking one of the few live streams until it went away.
+  it('api/live: a HEAD answers the headers and ends, taking no live stream', async () => {
+    for (let i = 0; i < MAX_STREAMS + 1; i++) {
+      const res = await fetch(`${live.url}/dashboard/api/live`, {
+        method: 'HEAD',
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    }
+    const ac = new AbortController();
+    const res = await fetch(`${live.url}/dashboard/api/live`, { signal: ac.signal });
+    expect(res.status).toBe(200);
+    ac.abort();
   });
 
   it('serves the browser client at /tr/v1/client.js with an ETag', async () => {

@@ -29,6 +29,11 @@ export function streamLive(req: FastifyRequest, reply: FastifyReply, opts: Strea
     // nginx and similar proxies buffer responses unless told not to; a buffered stream is not live.
     'x-accel-buffering': 'no',
   });
+  // A HEAD gets the stream's headers only: held open, it took one of the few live streams for nothing.
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   res.write('retry: 3000\n\n');
   const unsubscribe = opts.feed.subscribe(
     {
