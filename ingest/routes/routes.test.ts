@@ -424,6 +424,8 @@ describe('erase requests', () => {
     [{ uid: 'nope' }, 'uid must be a UUID'],
     [{ vid: '5d7c0a4e-1111-4aaa-8bbb-00000000000b', uid: 'nope' }, 'uid must be a UUID'],
     [{ vid: 'nope' }, 'vid must be a UUID'],
+    // refused when empty, an email of spaces was accepted: once trimmed it is as empty
+    [{ email: ' \t ' }, 'email is blank'],
   ])('%j → 400 naming the id, nothing erased', async (payload, message) => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ppi/forget', payload });
     expect(res.statusCode).toBe(400);

@@ -95,8 +95,10 @@ export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, l
     const b = req.body;
     const vid = givenUuid('vid', b.vid);
     const uid = givenUuid('uid', b.uid);
-    const ehash =
-      b.ehash ?? (b.email === undefined ? undefined : deps.hasher.hash('email', normalisePii(b.email)));
+    const email = b.email === undefined ? undefined : normalisePii(b.email);
+    // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
+    if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
+    const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
     if (vid === undefined && uid === undefined && ehash === undefined) {
       throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
     }
