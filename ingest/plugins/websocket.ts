@@ -29,7 +29,8 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') return bad('Upgrade must be websocket');
   if (!/^[+/0-9A-Za-z]{22}==$/.test(req.headers['sec-websocket-key'] ?? ''))
     return bad('Sec-WebSocket-Key is missing or not 16 bytes in base64');
-  const version = req.headers['sec-websocket-version'];
+  // a string from Node's parser; a number from the plugin's `injectWS` (tests upgrade without a socket)
+  const version = String(req.headers['sec-websocket-version']);
   if (version !== '13' && version !== '8')
     return bad('Sec-WebSocket-Version must be 13', { 'Sec-WebSocket-Version': '13, 8' });
   return undefined;
