@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { ingestProcess } from '../e2e/browser/ingest-process.ts';
 
 const QUERY = new URL('./query.ts', import.meta.url).pathname;
 
@@ -43,4 +44,33 @@ it('runs a write when it opens the data directory itself, and the write is kept'
   const read = run('--json', 'SELECT regulation, seq FROM rules');
   expect(read.status, read.stderr).toBe(0);
   expect(read.stdout).toBe('{"regulation":"gdpr","seq":1}\n');
+});
+
+// The README's way to give /ppi/jds its rows on the embedded store. While the ingest ran, the insert was
+// refused with the engine's bare "Cannot execute query in readonly mode" and nothing said what to do.
+it('writes jurisdictions as the README says: refused with the remedy while the ingest runs, kept once stopped', async () => {
+  const ingest = await ingestProcess({});
+  const insert =
+    "INSERT INTO jurisdictions (regulation, compliance, seq, rules, locs) VALUES ('gdpr', 'cookie-consent', 1, '{\"opt_in\": true}', '{\"country\": \"DE\"}')";
+  const run = () =>
+    spawnSync(process.execPath, [QUERY, '--config', join(ingest.dir, 'ingest.json'), insert], {
+      cwd: ingest.dir,
+      encoding: 'utf8',
+    });
+  try {
+    await ingest.start();
+    const refused = run();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /readonly mode.*read-only: to write .*stop the ingest and run query\.ts again/s,
+    );
+    await ingest.stop();
+    const written = run();
+    expect(written.status, written.stderr).toBe(0);
+    await ingest.start();
+    const jds = (await (await fetch(`${ingest.url}/tr/v1/ppi/jds`)).json()) as unknown[];
+    expect(jds).toEqual([expect.objectContaining({ regulation: 'gdpr', locs: { country: 'DE' } })]);
+  } finally {
+    await ingest.stop();
+  }
 });

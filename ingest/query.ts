@@ -36,9 +36,26 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
     log: { level: ClickHouseLogLevel.OFF },
   });
   return {
-    run: async (sql) => (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>(),
+    run: async (sql) => {
+      try {
+        return await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>();
+      } catch (err) {
+        throw readOnlyHint(err);
+      }
+    },
     close: () => client.close(),
   };
+}
+
+const READONLY = '164';
+
+/** A write refused by the running ingest's endpoint, with what to do: it is read-only by design. */
+function readOnlyHint(err: unknown): unknown {
+  if ((err as { code?: unknown }).code !== READONLY) return err;
+  return new Error(
+    `${(err as Error).message.trim()} The running ingest's SQL endpoint is read-only: to write (for ` +
+      'example jurisdictions), stop the ingest and run query.ts again; it then opens the data directory itself.',
+  );
 }
 
 /** Whether the ingest's SQL endpoint answers at `url`: its unauthenticated `/ping`, with its name. */
