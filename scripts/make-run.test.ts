@@ -9,8 +9,10 @@ const root = join(import.meta.dirname, '..');
 
 /** The command `make run` would start the ingest with (`make -n`: printed, not run). */
 function runCommand(args: string[], env: Record<string, string>): string {
+  // under `make test` the outer make's flags and variables would reach this make too
+  const outer = new Set(['HOST', 'CONFIG', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']);
   const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('TRACKER_') && k !== 'HOST' && k !== 'CONFIG'),
+    Object.entries(process.env).filter(([k]) => !k.startsWith('TRACKER_') && !outer.has(k)),
   );
   const out = execFileSync('make', ['-n', '--no-print-directory', 'run', ...args], {
     cwd: root,
