@@ -1,5 +1,5 @@
-// The embedded store (the default): a chdb Session on a local directory. Everything goes
-// through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
+// The embedded store (the default): a chdb Session on a local directory. Everything goes through chdb's
+// async API, one call at a time, so inserts and queries run on the libuv pool, not on the event loop.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
@@ -7,6 +7,7 @@ import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
+import { OneAtATime } from './one-at-a-time.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
@@ -168,6 +169,8 @@ export class EmbeddedStore implements Store {
   readonly #database: string;
   readonly #releasePriority: () => void;
   readonly #files: InsertFiles;
+  /** Every call on the session, in turn (one-at-a-time.ts says why). */
+  readonly #calls = new OneAtATime();
 
   private constructor(
     session: Session,
@@ -209,48 +212,53 @@ export class EmbeddedStore implements Store {
     };
     const target = qualified(this.#database, table);
     await this.#files.with(lines, (file) =>
-      this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
+      this.#call(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
     );
   }
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
     const opts = { format: 'JSONEachRow' };
-    const result = await this.#drainOnError(() =>
+    const result = await this.#call(() =>
       params ? this.#session.queryBindAsync(sql, params, opts) : this.#session.queryAsync(sql, opts),
     );
     return parseJsonEachRow<T>(result.text());
   }
 
   async command(sql: string, params?: Record<string, unknown>): Promise<void> {
-    await this.#drainOnError(() =>
+    await this.#call(() =>
       params ? this.#session.queryBindAsync(sql, params) : this.#session.queryAsync(sql),
     );
   }
 
   /**
-   * chdb keeps the output a failed statement had produced so far and hands it out at the front of the
-   * session's next result; a throwaway read takes it, so the next query parses only its own rows.
+   * Runs a statement once the session's earlier calls have ended. chdb keeps the output a failed statement
+   * had produced so far and hands it out at the front of the session's next result; a throwaway read takes
+   * it before the next call starts, so every call parses only its own rows.
    */
-  async #drainOnError<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      await this.#session.queryAsync('SELECT 1', { format: 'Null' }).catch(() => undefined);
-      throw err;
-    }
+  #call<T>(run: () => Promise<T>): Promise<T> {
+    return this.#calls.run(async () => {
+      try {
+        return await run();
+      } catch (err) {
+        await this.#session.queryAsync('SELECT 1', { format: 'Null' }).catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async ping(): Promise<boolean> {
     try {
-      await this.#session.queryAsync('SELECT 1');
+      await this.#call(() => this.#session.queryAsync('SELECT 1'));
       return true;
     } catch {
       return false;
     }
   }
 
+  /** Calls already sent end first, as chdb itself lets a running statement finish before it closes. */
   async close(): Promise<void> {
     this.#releasePriority();
+    await this.#calls.drained();
     this.#session.close();
     this.#files.remove();
   }

@@ -8,6 +8,7 @@
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
 import { openEngineSession } from './embedded.ts';
+import { OneAtATime } from './one-at-a-time.ts';
 import { parseJsonEachRow } from './sql.ts';
 
 export interface ReadLimits {
@@ -112,9 +113,7 @@ class Reader implements SqlReader {
   readonly #session: Session;
   readonly #opts: ReaderOptions;
   #current: string | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
-  /** Reads running or waiting. */
-  #pending = 0;
+  readonly #reads = new OneAtATime();
   #closed = false;
 
   constructor(session: Session, opts: ReaderOptions, timezone: string, version: string) {
@@ -135,7 +134,7 @@ class Reader implements SqlReader {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#chain;
+    await this.#reads.drained();
     this.#session.close();
   }
 
@@ -145,16 +144,12 @@ class Reader implements SqlReader {
    */
   #serialised<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new ReaderError(210, 'NETWORK_ERROR', 'the reader is closed'));
-    if (this.#pending > this.#opts.limits.maxQueued) {
-      const msg = `Too many simultaneous queries: ${this.#pending - 1} are waiting (maxQueued)`;
+    const pending = this.#reads.pending;
+    if (pending > this.#opts.limits.maxQueued) {
+      const msg = `Too many simultaneous queries: ${pending - 1} are waiting (maxQueued)`;
       return Promise.reject(new ReaderError(202, 'TOO_MANY_SIMULTANEOUS_QUERIES', msg));
     }
-    this.#pending++;
-    const next = this.#chain.then(fn).finally(() => {
-      this.#pending--;
-    });
-    this.#chain = next.catch(() => undefined);
-    return next;
+    return this.#reads.run(fn);
   }
 
   async #run(sql: string, request: ReadRequest): Promise<ReadResult> {
