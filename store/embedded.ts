@@ -1,12 +1,14 @@
-// The embedded store (the default): a chdb Session on a local directory. Everything goes
-// through chdb's async API so inserts and queries run on the libuv pool, not on the event loop.
+// The embedded store (the default): a chdb Session on a local directory. Queries and commands go
+// through chdb's async API, so they run on the libuv pool, not on the event loop; inserts run on a thread
+// of their own, with the engine's threads below the event loop (insert-thread.ts, engine-priority.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
-import { holdEngineThreadsLow } from './engine-priority.ts';
+import { EnginePriority, type EngineMode, idleClass, libuvPoolThreads } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
+import { InsertThread } from './insert-thread.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
 
@@ -96,8 +98,19 @@ function engineConfig(path: string): string {
 export interface EmbeddedStoreOptions {
   readonly path: string;
   readonly database: string;
-  /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
+  /**
+   * Nice value of the insert thread and every thread but the event loop's, V8's and libuv's pool
+   * (engine-priority.ts); 0 or absent: unchanged.
+   */
   readonly engineNice?: number;
+  /** Those threads in SCHED_IDLE while the engine keeps up, where the process may (engine-priority.ts). */
+  readonly engineIdle?: boolean;
+}
+
+/** How the engine's threads run, said once at start: the idle class, or nice and why. */
+export interface EngineScheduling {
+  readonly mode: EngineMode;
+  readonly why?: string;
 }
 
 /**
@@ -144,6 +157,8 @@ export async function openEngineSession(
 ): Promise<{ session: Session; torn: readonly TornInsert[] }> {
   // read when the engine loads, so set before its first import
   process.env.JE_MALLOC_CONF ??= ENGINE_ALLOCATOR;
+  // the pool's threads, known before the engine's first call renames them (engine-priority.ts)
+  await libuvPoolThreads();
   const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
   const first = !bound.has(resolve(path));
@@ -164,35 +179,56 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   /** Inserts a killed process left half-committed, forgotten before the engine opened (torn-inserts.ts). */
   readonly tornInserts: readonly TornInsert[];
+  readonly scheduling: EngineScheduling;
   readonly #session: Session;
   readonly #database: string;
-  readonly #releasePriority: () => void;
+  readonly #priority: EnginePriority;
   readonly #files: InsertFiles;
+  readonly #inserts: InsertThread;
 
   private constructor(
     session: Session,
     database: string,
     tornInserts: readonly TornInsert[],
-    releasePriority: () => void,
+    priority: { engine: EnginePriority; why?: string },
+    inserts: InsertThread,
     files: InsertFiles,
   ) {
     this.#session = session;
     this.#database = database;
     this.tornInserts = tornInserts;
-    this.#releasePriority = releasePriority;
+    this.#priority = priority.engine;
+    this.scheduling = { mode: priority.engine.mode, ...(priority.why === undefined ? {} : { why: priority.why }) };
+    this.#inserts = inserts;
     this.#files = files;
   }
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    const config = `--config-file=${engineConfig(opts.path)}`;
-    const { session, torn } = await openEngineSession(opts.path, [...ENGINE_ARGS, config]);
-    // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
-    await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
-    await session.queryAsync(`USE \`${opts.database}\``);
-    // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
-    const files = new InsertFiles(opts.path);
-    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0), files);
+    const args = [...ENGINE_ARGS, `--config-file=${engineConfig(opts.path)}`];
+    const { session, torn } = await openEngineSession(opts.path, args);
+    let inserts: InsertThread;
+    try {
+      // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
+      await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
+      await session.queryAsync(`USE \`${opts.database}\``);
+      // a second connection on the same directory (chdb allows it), after the first opened it
+      inserts = await InsertThread.open(opts.path, args);
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+    // After the first queries and the insert thread: the engine's pools are running, so the first pass finds them.
+    const priority = await enginePriority(opts);
+    return new EmbeddedStore(session, opts.database, torn, priority, inserts, new InsertFiles(opts.path));
+  }
+
+  /**
+   * The data path's word on the engine's backlog: while `behind`, its threads leave the idle class so a
+   * saturated core cannot starve it (engine-priority.ts); false once it has caught up.
+   */
+  catchUp(behind: boolean): void {
+    this.#priority.catchUp(behind);
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -208,9 +244,8 @@ export class EmbeddedStore implements Store {
       insert_deduplication_token: opts.dedupToken,
     };
     const target = qualified(this.#database, table);
-    await this.#files.with(lines, (file) =>
-      this.#drainOnError(() => this.#session.queryAsync(insertFromFileSql(target, file, settings))),
-    );
+    // the insert thread takes a failed statement's partial output itself
+    await this.#files.with(lines, (file) => this.#inserts.run(insertFromFileSql(target, file, settings)));
   }
 
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
@@ -250,8 +285,19 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.#releasePriority();
+    this.#priority.stop();
+    await this.#inserts.close();
     this.#session.close();
     this.#files.remove();
   }
+}
+
+/** The engine's threads' priority: the idle class where asked for and possible, else nice (and why). */
+async function enginePriority(opts: EmbeddedStoreOptions): Promise<{ engine: EnginePriority; why?: string }> {
+  const nice = opts.engineNice ?? 0;
+  const keep = await libuvPoolThreads();
+  if (nice <= 0 || opts.engineIdle !== true) return { engine: new EnginePriority({ nice, keep }) };
+  const idle = idleClass(nice);
+  if ('why' in idle) return { engine: new EnginePriority({ nice, keep }), why: idle.why };
+  return { engine: new EnginePriority({ nice, keep, sched: idle.sched }) };
 }

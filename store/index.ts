@@ -9,8 +9,8 @@ import { EmbeddedStore } from './embedded.ts';
 /** Async because the embedded engine is loaded lazily (see EmbeddedStore.open). */
 export async function createStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'embedded') {
-    const { path, database, engineNice = ENGINE_NICE } = config;
-    return EmbeddedStore.open({ path, database, engineNice });
+    const { path, database, engineNice = ENGINE_NICE, engineIdle = true } = config;
+    return EmbeddedStore.open({ path, database, engineNice, engineIdle });
   }
   return new ClickHouseStore(config);
 }
@@ -27,7 +27,12 @@ export function missingEmbeddedData(config: StoreConfig): string | undefined {
 
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
 export type { BodyBuffers, BodyReader, JsonLines, Row, SqlRunner, Store } from './contract.ts';
-export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
+export {
+  EmbeddedStore,
+  EmbeddedStoreLocked,
+  type EmbeddedStoreOptions,
+  type EngineScheduling,
+} from './embedded.ts';
 export { clickhouseCode, type InsertErrorKind, insertErrorKind, isDataError } from './errors.ts';
 export {
   openReader,

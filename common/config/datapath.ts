@@ -101,7 +101,14 @@ export const EmbeddedStore = Type.Object(
         maximum: 19,
         default: ENGINE_NICE,
         description:
-          'Nice value of the engine and libuv threads (every thread but the event loop and V8 helpers), so requests are acknowledged ahead of inserts and merges on a shared core; 0 leaves them at the process priority.',
+          "Nice value of the engine's threads and its insert thread (every thread but the event loop, V8 helpers and libuv's pool), so requests are acknowledged ahead of inserts and merges on a shared core; 0 leaves them at the process priority (and engineIdle off).",
+      }),
+    ),
+    engineIdle: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Those threads in SCHED_IDLE (they run only on CPU time nothing else wants) while the engine keeps up, back at engineNice while it is behind (its oldest waiting row older than 30 s or the spool past half its maxBytes); needs Linux, the store/native addon and the right to leave SCHED_IDLE (RLIMIT_NICE >= 20 - engineNice, or CAP_SYS_NICE), else engineNice alone, said once in the log. false: engineNice alone.",
       }),
     ),
   },

@@ -22,6 +22,7 @@ import {
   type RollupRules,
 } from '../../schema/index.ts';
 import { createStore, EmbeddedStore, type Row, type Store } from '../../store/index.ts';
+import { type EngineBacklog, EngineGuard } from './engine-guard.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
@@ -65,6 +66,7 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   const clock = opts.clock ?? systemClock;
   const store = opts.store ?? (await createStore(config.store));
   reportTornInserts(store, opts.onError);
+  reportEngineScheduling(store, opts.onError);
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
     const { retention, rollups } = config;
@@ -100,6 +102,12 @@ function reportTornInserts(store: Store, onError: ((err: unknown) => void) | und
   );
 }
 
+/** Said once at start: the engine runs at its nice value, not in the idle class it was asked for, and why. */
+function reportEngineScheduling(store: Store, onError: ((err: unknown) => void) | undefined): void {
+  if (!(store instanceof EmbeddedStore) || store.scheduling.why === undefined) return;
+  onError?.(new Error(`the embedded engine runs at store.engineNice, not in SCHED_IDLE: ${store.scheduling.why}`));
+}
+
 interface PipelineDeps extends DataPathOptions {
   readonly clock: Clock;
   readonly store: Store;
@@ -127,8 +135,12 @@ class Pipeline implements DataPath {
   readonly #queues = new Map<string, Promise<TableQueue>>();
   /** The queues already opened, so an append to one waits for nothing but its own write. */
   readonly #openQueues = new Map<string, TableQueue>();
-  /** Per table: the deliveries of batches cut from the spool and not yet in the store (settled()). */
-  readonly #deliveries = new Map<string, Set<Promise<void>>>();
+  /**
+   * Per table: the deliveries of batches cut from the spool and not yet in the store (settled()), and
+   * when each started (the engine guard's backlog).
+   */
+  readonly #deliveries = new Map<string, Map<Promise<void>, number>>();
+  readonly #engineGuard: EngineGuard | undefined;
   #draining = false;
   #closed: Promise<void> | undefined;
 
@@ -165,6 +177,29 @@ class Pipeline implements DataPath {
       memoryBytes: () => deps.spool.memoryBytes,
       breakerState: () => this.#breaker.state,
     });
+    this.#engineGuard = this.#guardEngine();
+  }
+
+  /** An idle-class embedded engine is lifted out of it while it is behind (engine-guard.ts). */
+  #guardEngine(): EngineGuard | undefined {
+    const store = this.store;
+    if (!(store instanceof EmbeddedStore) || store.scheduling.mode !== 'idle') return undefined;
+    return new EngineGuard({
+      clock: this.#deps.clock,
+      backlog: () => this.#engineBacklog(),
+      catchUp: (behind) => store.catchUp(behind),
+    });
+  }
+
+  /** The oldest row not yet in the store: pending in a table's log, or in a batch being delivered. */
+  #engineBacklog(): EngineBacklog {
+    let oldestAt: number | undefined;
+    const older = (at: number | undefined) => {
+      if (at !== undefined && (oldestAt === undefined || at < oldestAt)) oldestAt = at;
+    };
+    for (const table of this.#deps.spool.tables()) older(this.#deps.spool.peek(table)?.pending.oldestAt);
+    for (const deliveries of this.#deliveries.values()) for (const at of deliveries.values()) older(at);
+    return { oldestAt, spoolBytes: this.#deps.spool.bytes, spoolMaxBytes: this.#config.spool.maxBytes };
   }
 
   get spool(): Spool {
@@ -273,7 +308,7 @@ class Pipeline implements DataPath {
       // once draining, what the spool still holds is the next start's, and its logs close
       if (this.#draining) throw new IngestError('NOT_READY');
       if (this.#noPendingSince(since, asked))
-        inFlight = [...this.#deliveries].filter(([table]) => asked(table)).flatMap(([, d]) => [...d]);
+        inFlight = [...this.#deliveries].filter(([table]) => asked(table)).flatMap(([, d]) => [...d.keys()]);
     }
     const ended = await Promise.allSettled(inFlight);
     // a delivery ends unsuccessfully only when it is aborted: the data path is draining
@@ -316,8 +351,8 @@ class Pipeline implements DataPath {
   /** Runs one batch's delivery, known to settled() while it runs. */
   #tracked(table: string, deliver: () => Promise<void>): Promise<void> {
     const running = deliver();
-    const deliveries = this.#deliveries.get(table) ?? new Set<Promise<void>>();
-    this.#deliveries.set(table, deliveries.add(running));
+    const deliveries = this.#deliveries.get(table) ?? new Map<Promise<void>, number>();
+    this.#deliveries.set(table, deliveries.set(running, this.#deps.clock.now()));
     const forget = () => deliveries.delete(running);
     running.then(forget, forget);
     return running;
@@ -330,6 +365,7 @@ class Pipeline implements DataPath {
 
   async #close(deadlineMs: number): Promise<void> {
     this.#draining = true;
+    this.#engineGuard?.stop();
     const queues = await Promise.all(this.#queues.values());
     // No grace, no new delivery: a flush started now would be waited for below (an insert in flight is
     // never torn), so it would only run the close past its deadline.
