@@ -1,13 +1,15 @@
 // The embedded engine shares the ingest's memory, cores and open files: its caches are bounded when it
-// starts, its threads run below the event loop's priority, and the files a part of any table needs are
-// bounded whatever the data.
+// starts, its threads and its inserts run below the event loop (in the idle class while it keeps up),
+// and the files a part of any table needs are bounded whatever the data.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applyMigrations } from '../schema/index.ts';
 import { EmbeddedStore, ENGINE_ARGS } from './embedded.ts';
-import { threads } from './testing/threads.ts';
+import { libuvPoolThreads } from './engine-priority.ts';
+import { SCHED_IDLE, SCHED_OTHER } from './native/sched.ts';
+import { policyOf, threads } from './testing/threads.ts';
 
 // relative to the process's own priority: the tests may run under nice
 const base = getPriority(process.pid);
@@ -19,7 +21,8 @@ let files: EmbeddedStore;
 beforeAll(async () => {
   // one data directory per process (chdb), so its stores share it
   const path = mkdtempSync(join(tmpdir(), 'engine-'));
-  store = await EmbeddedStore.open({ path, database: 'tracker', engineNice });
+  store = await EmbeddedStore.open({ path, database: 'tracker', engineNice, engineIdle: true });
+  // one store per process holds the idle class (the data path's); this one sets nice values only
   files = await EmbeddedStore.open({ path, database: 'files', engineNice });
 });
 
@@ -38,22 +41,64 @@ it('starts the engine with bounded caches and its allocator returning freed memo
   expect(process.env.JE_MALLOC_CONF).toMatch(/dirty_decay_ms:0/);
 });
 
-it.runIf(process.platform === 'linux')(
-  'runs the engine and the libuv pool below the event loop',
-  async () => {
+/** The engine's own pools (merges, schedules) and the thread its inserts run on, as their names say. */
+const ENGINE_THREADS = ['MergeMutate', 'BgSchPool', 'WorkerThread'];
+
+/** The threads engine-priority.ts lowers: all but the event loop's, V8's and libuv's pool. */
+async function lowered() {
+  const pool = await libuvPoolThreads();
+  return threads().filter((t) => t.tid !== process.pid && !t.name.startsWith('V8') && !pool.has(t.tid));
+}
+
+/** The event loop, V8's helpers and libuv's pool (the spool's writes and syncs): never lowered. */
+async function kept() {
+  const pool = await libuvPoolThreads();
+  return threads().filter((t) => t.tid === process.pid || t.name.startsWith('V8') || pool.has(t.tid));
+}
+
+describe.runIf(process.platform === 'linux')("the engine's threads", () => {
+  it('run in the idle class below the event loop, V8 and the pool, the insert thread with them', async () => {
+    expect(store.scheduling).toEqual({ mode: 'idle' });
     await store.command('CREATE TABLE IF NOT EXISTS t (a UInt32) ENGINE = MergeTree ORDER BY a');
     await store.insert('t', [{ a: 1 }], { dedupToken: 'one' });
-    const all = threads();
-    const lowered = all.filter((t) => t.tid !== process.pid && !t.name.startsWith('V8'));
-    // the engine's own pools (merges, schedules) and the pool that runs its calls
-    expect(lowered.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['MergeMutate', 'BgSchPool', 'libuv-worker']),
+    expect((await libuvPoolThreads()).size).toBeGreaterThan(0);
+    // threads the pool's calls into the engine started since the last pass are lowered by the next one
+    await vi.waitFor(
+      async () => {
+        const low = await lowered();
+        expect(low.map((t) => t.name)).toEqual(expect.arrayContaining(ENGINE_THREADS));
+        for (const t of low)
+          expect({ name: t.name, policy: policyOf(t.tid) }).toEqual({ name: t.name, policy: SCHED_IDLE });
+        for (const t of low) expect(t, t.name).toMatchObject({ nice: engineNice });
+      },
+      { timeout: 15_000, interval: 250 },
     );
-    for (const t of lowered) expect(t, t.name).toMatchObject({ nice: engineNice });
-    expect(all.find((t) => t.tid === process.pid)?.nice).toBe(base);
-    for (const t of all.filter((x) => x.name.startsWith('V8'))) expect(t.nice).toBe(base);
-  },
-);
+    for (const t of await kept())
+      expect({ name: t.name, policy: policyOf(t.tid), nice: t.nice }).toEqual({
+        name: t.name,
+        policy: SCHED_OTHER,
+        nice: base,
+      });
+  });
+
+  it('leave the idle class while the engine is behind, at the nice value, and return once it has caught up', async () => {
+    store.catchUp(true);
+    for (const t of await lowered())
+      expect({ name: t.name, policy: policyOf(t.tid), nice: t.nice }).toEqual({
+        name: t.name,
+        policy: SCHED_OTHER,
+        nice: engineNice,
+      });
+    // an insert while behind runs, and threads it starts are not idle either
+    await store.insert('t', [{ a: 2 }], { dedupToken: 'two' });
+    store.catchUp(false);
+    for (const t of await lowered())
+      expect({ name: t.name, policy: policyOf(t.tid) }).toEqual({ name: t.name, policy: SCHED_IDLE });
+    for (const t of await kept())
+      expect({ name: t.name, policy: policyOf(t.tid) }).toEqual({ name: t.name, policy: SCHED_OTHER });
+    expect(await store.query('SELECT a FROM t ORDER BY a')).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+});
 
 /**
  * Events whose params spell many paths, each with values of several types, nested in arrays of objects

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Session } from 'chdb';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
-import { EnginePriority, type EngineMode, idleClass, libuvPoolThreads } from './engine-priority.ts';
+import { type EngineMode, EnginePriority, idleClass, libuvPoolThreads } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
 import { InsertThread } from './insert-thread.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
@@ -198,7 +198,10 @@ export class EmbeddedStore implements Store {
     this.#database = database;
     this.tornInserts = tornInserts;
     this.#priority = priority.engine;
-    this.scheduling = { mode: priority.engine.mode, ...(priority.why === undefined ? {} : { why: priority.why }) };
+    this.scheduling = {
+      mode: priority.engine.mode,
+      ...(priority.why === undefined ? {} : { why: priority.why }),
+    };
     this.#inserts = inserts;
     this.#files = files;
   }

@@ -107,7 +107,10 @@ export function lowerEngineThreads(target: EngineThreadsTarget): number {
  * Whether the engine may run in the idle class here, and why not when it may not: the addon is needed
  * to set it, and the permission to leave it again, without which nothing could lift a starved engine.
  */
-export function idleClass(nice: number, load: typeof loadSched = loadSched): { sched: Sched } | { why: string } {
+export function idleClass(
+  nice: number,
+  load: typeof loadSched = loadSched,
+): { sched: Sched } | { why: string } {
   const loaded = load();
   if ('missing' in loaded) return { why: loaded.missing };
   if (!loaded.sched.canLeaveIdle(nice))

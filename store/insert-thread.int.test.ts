@@ -1,7 +1,7 @@
-// The embedded store's inserts run on a worker thread of their own, at the engine's priority, with the
-// engine's errors coming back as the engine said them.
+// The embedded store's inserts run on a worker thread of their own, one per process, with the engine's
+// errors coming back as the engine said them.
 import { mkdtempSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { EmbeddedStore } from './embedded.ts';
@@ -9,8 +9,6 @@ import { insertErrorKind } from './errors.ts';
 import { InsertThread, InsertThreadError } from './insert-thread.ts';
 import { threads } from './testing/threads.ts';
 
-// relative to the process's own priority: the tests may run under nice
-const nice = Math.min(getPriority(process.pid) + 3, 19);
 let path: string;
 let store: EmbeddedStore;
 
@@ -25,13 +23,11 @@ afterAll(async () => {
   await store?.close();
 });
 
-it('runs statements on a thread of its own, one per process, at the nice value it was given', async () => {
-  const thread = await InsertThread.open(path, [], nice);
+it('runs statements on a thread of its own, one per process', async () => {
+  const thread = await InsertThread.open(path, []);
   try {
     // the store's own connection started it
-    const workers = threads().filter((t) => t.name === 'WorkerThread');
-    expect(workers).toHaveLength(1);
-    expect(workers[0]?.nice).toBe(nice);
+    expect(threads().filter((t) => t.name === 'WorkerThread')).toHaveLength(1);
     await thread.run('INSERT INTO tracker.t VALUES (1), (2)');
     expect(await store.query('SELECT a FROM t ORDER BY a')).toEqual([{ a: 1 }, { a: 2 }]);
   } finally {
@@ -40,7 +36,7 @@ it('runs statements on a thread of its own, one per process, at the nice value i
 });
 
 it("answers with the engine's own error, which the data path classifies as before", async () => {
-  const thread = await InsertThread.open(path, [], 0);
+  const thread = await InsertThread.open(path, []);
   try {
     const err = await thread.run('INSERT INTO tracker.t FORMAT JSONEachRow {"a": "x"}').catch((e) => e);
     expect(err).toBeInstanceOf(Error);
@@ -55,7 +51,7 @@ it("answers with the engine's own error, which the data path classifies as befor
 });
 
 it('refuses statements once closed, with an error the data path retries', async () => {
-  const thread = await InsertThread.open(path, [], 0);
+  const thread = await InsertThread.open(path, []);
   await thread.close();
   const err = await thread.run('INSERT INTO tracker.t VALUES (4)').catch((e) => e);
   expect(err).toBeInstanceOf(InsertThreadError);

@@ -22,7 +22,6 @@ import {
   type RollupRules,
 } from '../../schema/index.ts';
 import { createStore, EmbeddedStore, type Row, type Store } from '../../store/index.ts';
-import { type EngineBacklog, EngineGuard } from './engine-guard.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { CircuitBreaker } from './batching/breaker.ts';
 import { resolveSettings } from './batching/defaults.ts';
@@ -32,6 +31,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
+import { EngineGuard, engineBacklog } from './engine-guard.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RecordSlabs } from './slabs.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
@@ -105,7 +105,9 @@ function reportTornInserts(store: Store, onError: ((err: unknown) => void) | und
 /** Said once at start: the engine runs at its nice value, not in the idle class it was asked for, and why. */
 function reportEngineScheduling(store: Store, onError: ((err: unknown) => void) | undefined): void {
   if (!(store instanceof EmbeddedStore) || store.scheduling.why === undefined) return;
-  onError?.(new Error(`the embedded engine runs at store.engineNice, not in SCHED_IDLE: ${store.scheduling.why}`));
+  onError?.(
+    new Error(`the embedded engine runs at store.engineNice, not in SCHED_IDLE: ${store.scheduling.why}`),
+  );
 }
 
 interface PipelineDeps extends DataPathOptions {
@@ -184,22 +186,14 @@ class Pipeline implements DataPath {
   #guardEngine(): EngineGuard | undefined {
     const store = this.store;
     if (!(store instanceof EmbeddedStore) || store.scheduling.mode !== 'idle') return undefined;
+    const { clock, spool } = this.#deps;
+    const delivering = () => [...this.#deliveries.values()].flatMap((d) => [...d.values()]);
     return new EngineGuard({
-      clock: this.#deps.clock,
-      backlog: () => this.#engineBacklog(),
+      clock,
+      backlog: () =>
+        engineBacklog({ spool, config: this.#config, deliveringSince: delivering() }, clock.now()),
       catchUp: (behind) => store.catchUp(behind),
     });
-  }
-
-  /** The oldest row not yet in the store: pending in a table's log, or in a batch being delivered. */
-  #engineBacklog(): EngineBacklog {
-    let oldestAt: number | undefined;
-    const older = (at: number | undefined) => {
-      if (at !== undefined && (oldestAt === undefined || at < oldestAt)) oldestAt = at;
-    };
-    for (const table of this.#deps.spool.tables()) older(this.#deps.spool.peek(table)?.pending.oldestAt);
-    for (const deliveries of this.#deliveries.values()) for (const at of deliveries.values()) older(at);
-    return { oldestAt, spoolBytes: this.#deps.spool.bytes, spoolMaxBytes: this.#config.spool.maxBytes };
   }
 
   get spool(): Spool {

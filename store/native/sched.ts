@@ -16,10 +16,13 @@ export interface Sched {
 
 /** The addon, or why there is none (one line for the log). */
 export function loadSched(): { sched: Sched } | { missing: string } {
-  if (process.platform !== 'linux') return { missing: `scheduling policies are Linux's (${process.platform})` };
+  if (process.platform !== 'linux')
+    return { missing: `scheduling policies are Linux's (${process.platform})` };
   try {
     return { sched: createRequire(import.meta.url)('./sched.node') as Sched };
   } catch (err) {
-    return { missing: `store/native/sched.node not loaded (${(err as Error).message.split('\n')[0]}); make deps builds it` };
+    return {
+      missing: `store/native/sched.node not loaded (${(err as Error).message.split('\n')[0]}); make deps builds it`,
+    };
   }
 }
