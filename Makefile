@@ -21,8 +21,13 @@ $(STAMP): package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The embedded engine's scheduling-policy addon (store/native/sched.c; without it the engine keeps nice).
+SCHED_ADDON := store/native/sched.node
+$(SCHED_ADDON): store/native/sched.c store/native/build.sh $(STAMP)
+	bash store/native/build.sh
+
 .PHONY: deps
-deps: $(STAMP) ## Install npm dependencies when the lock file changed
+deps: $(STAMP) $(SCHED_ADDON) ## Install npm dependencies when the lock file changed; build the engine's scheduling addon
 
 .PHONY: tools
 tools: ## Build (once, cached in ~/.cache/tracker/bin; make CACHE=dir moves it) etcd, kube-*, kubectl, helm, kwok, nats-server from Go modules
