@@ -88,6 +88,8 @@ describe('the embedded ingest image (EMBEDDED=true)', () => {
     expect((await fetch(`http://127.0.0.1:${opsPort}/metrics`)).status).toBe(200);
     expect((await fetch(`${url}/metrics`)).status).toBe(404);
     expect(await c.logs()).toContain(`metrics: http://localhost:${opsPort}/metrics`);
+    // the engine's scheduling addon is in the image (whether uid 1000 may use the idle class is Docker's)
+    expect(await c.logs()).not.toContain('sched.node not loaded');
     // What the image builds and reads beside its sources: the browser client and the dashboard's files.
     const client = await fetch(`${url}/tr/v1/client.js`);
     expect(client.status).toBe(200);
