@@ -17,7 +17,10 @@ import { holdInsert } from './testing/held-store.ts';
 import { testEid as eid } from './testing/rows.ts';
 
 let dp: DataPath | undefined;
+/** Lets a held insert go, so that close() (which waits for inserts in flight) ends even after a failure. */
+let release = () => {};
 afterAll(async () => {
+  release();
   await dp?.close(1000);
 });
 
@@ -38,6 +41,7 @@ it.runIf(process.platform === 'linux')(
     // where the process may not leave the idle class there is nothing to guard (engine-priority.ts)
     expect(real.scheduling).toEqual({ mode: 'idle' });
     const held = holdInsert(real, 'payments', 1);
+    release = held.release;
     const clock = new ManualClock();
     const config = parseConfig({
       store: { kind: 'embedded', path, database: 'tracker' },
