@@ -108,7 +108,7 @@ export const EmbeddedStore = Type.Object(
       Type.Boolean({
         default: true,
         description:
-          "Those threads in SCHED_IDLE (they run only on CPU time nothing else wants) while the engine keeps up, back at engineNice while it is behind (its oldest waiting row older than 30 s or the spool past half its maxBytes); needs Linux, the store/native addon and the right to leave SCHED_IDLE (RLIMIT_NICE >= 20 - engineNice, or CAP_SYS_NICE), else engineNice alone, said once in the log. false: engineNice alone.",
+          "Those threads in SCHED_IDLE (they run only on CPU time nothing else wants) while the engine keeps up, back at engineNice while it is behind (a row overdue by 10 s past its table's flush delay, or the spool past half its maxBytes; ADR 0069); needs Linux, the store/native addon and the right to leave SCHED_IDLE (RLIMIT_NICE >= 20 - engineNice, or CAP_SYS_NICE), else engineNice alone, said once in the log. false: engineNice alone.",
       }),
     ),
   },
