@@ -6,6 +6,7 @@ import type { Session } from 'chdb';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
+import { holdIdleCodeOut } from './idle-code.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
 import { OneAtATime } from './one-at-a-time.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
@@ -99,6 +100,8 @@ export interface EmbeddedStoreOptions {
   readonly database: string;
   /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
   readonly engineNice?: number;
+  /** Seconds between releases of the code the process is not running (idle-code.ts); 0 or absent: never. */
+  readonly idleCodeReleaseSeconds?: number;
 }
 
 /**
@@ -167,7 +170,8 @@ export class EmbeddedStore implements Store {
   readonly tornInserts: readonly TornInsert[];
   readonly #session: Session;
   readonly #database: string;
-  readonly #releasePriority: () => void;
+  /** Stops what open() started beside the engine: its threads' priority, its code's releases. */
+  readonly #stopHolds: () => void;
   readonly #files: InsertFiles;
   /** Every call on the session, in turn (one-at-a-time.ts says why). */
   readonly #calls = new OneAtATime();
@@ -176,13 +180,13 @@ export class EmbeddedStore implements Store {
     session: Session,
     database: string,
     tornInserts: readonly TornInsert[],
-    releasePriority: () => void,
+    stopHolds: () => void,
     files: InsertFiles,
   ) {
     this.#session = session;
     this.#database = database;
     this.tornInserts = tornInserts;
-    this.#releasePriority = releasePriority;
+    this.#stopHolds = stopHolds;
     this.#files = files;
   }
 
@@ -195,7 +199,14 @@ export class EmbeddedStore implements Store {
     await session.queryAsync(`USE \`${opts.database}\``);
     // After the first queries: the engine's pools and libuv's are running, so the first pass finds them.
     const files = new InsertFiles(opts.path);
-    return new EmbeddedStore(session, opts.database, torn, holdEngineThreadsLow(opts.engineNice ?? 0), files);
+    const stopPriority = holdEngineThreadsLow(opts.engineNice ?? 0);
+    // After the engine started and made its database: most of what start-up ran is not run again.
+    const stopReleases = holdIdleCodeOut(opts.idleCodeReleaseSeconds ?? 0);
+    const stopHolds = () => {
+      stopPriority();
+      stopReleases();
+    };
+    return new EmbeddedStore(session, opts.database, torn, stopHolds, files);
   }
 
   async insert(table: string, rows: readonly Row[], opts: { dedupToken: string }): Promise<void> {
@@ -257,7 +268,7 @@ export class EmbeddedStore implements Store {
 
   /** Calls already sent end first, as chdb itself lets a running statement finish before it closes. */
   async close(): Promise<void> {
-    this.#releasePriority();
+    this.#stopHolds();
     await this.#calls.drained();
     this.#session.close();
     this.#files.remove();

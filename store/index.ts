@@ -1,7 +1,7 @@
 // The store package: one contract (contract.ts), two implementations, and createStore, the one place a
 // store configuration becomes a Store. Shared by the ingest's data path, the schema runner and the operator.
 import { existsSync } from 'node:fs';
-import { ENGINE_NICE, type Store as StoreConfig } from '../common/config/datapath.ts';
+import { ENGINE_NICE, IDLE_CODE_RELEASE_SECONDS, type Store as StoreConfig } from '../common/config/datapath.ts';
 import { ClickHouseStore } from './clickhouse.ts';
 import type { Store } from './contract.ts';
 import { EmbeddedStore } from './embedded.ts';
@@ -10,7 +10,8 @@ import { EmbeddedStore } from './embedded.ts';
 export async function createStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'embedded') {
     const { path, database, engineNice = ENGINE_NICE } = config;
-    return EmbeddedStore.open({ path, database, engineNice });
+    const idleCodeReleaseSeconds = config.idleCodeReleaseSeconds ?? IDLE_CODE_RELEASE_SECONDS;
+    return EmbeddedStore.open({ path, database, engineNice, idleCodeReleaseSeconds });
   }
   return new ClickHouseStore(config);
 }
