@@ -20,8 +20,18 @@ describe('cleanMappings', () => {
       entry('7f0000300000-7f0000310000', 'r--s', '/usr/share/zoneinfo/UTC', 4, 0),
     ].join('\n');
     expect(cleanMappings(smaps)).toEqual([
-      { start: 0x7f0000000000n, end: 0x7f0000200000n, path: '/app/node_modules/@chdb/lib/libchdb.so', rssKb: 1800 },
-      { start: 0x7f0000200000n, end: 0x7f0000300000n, path: '/app/node_modules/@chdb/lib/libchdb.so', rssKb: 900 },
+      {
+        start: 0x7f0000000000n,
+        end: 0x7f0000200000n,
+        path: '/app/node_modules/@chdb/lib/libchdb.so',
+        rssKb: 1800,
+      },
+      {
+        start: 0x7f0000200000n,
+        end: 0x7f0000300000n,
+        path: '/app/node_modules/@chdb/lib/libchdb.so',
+        rssKb: 900,
+      },
       { start: 0x7f0000300000n, end: 0x7f0000310000n, path: '/usr/share/zoneinfo/UTC', rssKb: 4 },
     ]);
   });

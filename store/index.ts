@@ -1,7 +1,11 @@
 // The store package: one contract (contract.ts), two implementations, and createStore, the one place a
 // store configuration becomes a Store. Shared by the ingest's data path, the schema runner and the operator.
 import { existsSync } from 'node:fs';
-import { ENGINE_NICE, IDLE_CODE_RELEASE_SECONDS, type Store as StoreConfig } from '../common/config/datapath.ts';
+import {
+  ENGINE_NICE,
+  IDLE_CODE_RELEASE_SECONDS,
+  type Store as StoreConfig,
+} from '../common/config/datapath.ts';
 import { ClickHouseStore } from './clickhouse.ts';
 import type { Store } from './contract.ts';
 import { EmbeddedStore } from './embedded.ts';
