@@ -28,8 +28,8 @@ export const images: Readonly<Record<string, ImageDef>> = {
     omit: ['cli/render.ts', 'crds/crd.ts'],
   },
   // The operator reaches ClickHouse over HTTP through store/; only the embedded store, which it never opens,
-  // loads chdb (a 540 MB engine) and koffi (the embedded store's madvise).
-  operator: { name: 'tracker-operator', entries: ['operator/main.ts'], omit: ['chdb', 'koffi'] },
+  // loads chdb (a 540 MB engine).
+  operator: { name: 'tracker-operator', entries: ['operator/main.ts'], omit: ['chdb'] },
   // A test double: ClickHouse's HTTP interface over chdb and a Keeper that answers its probes, for kind
   // clusters on machines where no registry serves the real images (e2e/kind/README.md).
   'clickhouse-standin': {

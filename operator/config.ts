@@ -122,6 +122,13 @@ export const OperatorConfigSchema = Type.Object(
       [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
       { default: 'info' },
     ),
+    idleCodeReleaseSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 300,
+      description:
+        'Once started and then every this many seconds, unmap the pages of node and its libraries that are only clean file pages (Linux): code that runs again maps back from the page cache, so only the code in use stays resident (~20 MiB less with 50 clusters). 0 never does.',
+    }),
   },
   strict,
 );

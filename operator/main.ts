@@ -2,6 +2,7 @@
 // service account), signals. Wiring only. A startup problem is one line on stderr and a non-zero exit.
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
 import { ConfigError } from '../common/config/problems.ts';
+import { holdIdleCodeOut } from '../common/idle-code.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
@@ -27,7 +28,10 @@ async function start(values: Record<string, string>): Promise<Operator> {
   try {
     const config = loadConfig(values.config, process.env);
     const access = loadKubeConfig(values.kubeconfig, process.env);
-    return await startOperator({ config, access });
+    const operator = await startOperator({ config, access });
+    // Once its modules are loaded and its caches filled: what that ran is not run again.
+    holdIdleCodeOut(config.idleCodeReleaseSeconds);
+    return operator;
   } catch (err) {
     // Problems the user fixes (exit 2); the config error lists every problem, joined into the line.
     if (err instanceof KubeConfigError || err instanceof ConfigError) throw new StartupError(err.message);

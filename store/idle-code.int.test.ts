@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { releaseIdleCode } from '../common/idle-code.ts';
 import { EmbeddedStore } from './embedded.ts';
-import { releaseIdleCode } from './idle-code.ts';
 
 interface Mapping {
   readonly perms: string;

@@ -1,16 +1,17 @@
-// The embedded engine is a 540 MB library loaded into the ingest's process. Starting it runs code from all
-// over it (every function, format and table engine registers itself, the configuration is read, the
-// schema made) and the kernel maps that code in, 64 KiB around each page touched: ~180 MiB of the library
-// is resident once the store is open, while under load the engine runs ~60 MiB of it. Clean pages of a
-// file mapping count in the process's resident size, and in a container's working set, until the kernel
-// runs short of memory. Unmapping them (madvise MADV_DONTNEED) leaves them in the page cache; code that
-// runs again maps its page back from there (a minor fault), so what stays resident is the code in use.
-// Only mappings that cannot have a private copy of a page are touched: read-only, of a regular file, and
-// holding no anonymous page (a mapping that was ever writable, as relocated data is, may hold private
-// copies, which MADV_DONTNEED would throw away). MADV_PAGEOUT, which keeps private copies, is refused for
-// a file the process does not own (the image's uid does not own its libraries). Linux only; elsewhere
-// nothing changes. The costs (bench/README.md): reading the process's smaps (10–30 ms on a loaded engine,
-// on libuv's pool) and the faults of the code still in use after each release.
+// A process's code is mapped from files, and what start-up ran stays resident long after: the kernel maps
+// 64 KiB around each page touched, and clean pages of a file mapping count in the process's resident size,
+// and in a container's working set, until the kernel runs short of memory. The embedded engine is a 540 MB
+// library: starting it runs code from all over it (every function, format and table engine registers
+// itself, the configuration is read, the schema made), ~180 MiB of it is resident once the store is open,
+// and under load the engine runs ~60 MiB of it. Node's own binary holds ~48 MiB, of which an operator at
+// rest runs less than half. Unmapping such pages (madvise MADV_DONTNEED) leaves them in the page cache;
+// code that runs again maps its page back from there (a minor fault), so what stays resident is the code
+// in use. Only mappings that cannot have a private copy of a page are touched: read-only, of a regular
+// file, and holding no anonymous page (a mapping that was ever writable, as relocated data is, may hold
+// private copies, which MADV_DONTNEED would throw away). MADV_PAGEOUT, which keeps private copies, is
+// refused for a file the process does not own (the images' uid does not own their libraries). Linux only;
+// elsewhere nothing changes. The costs (bench/README.md): reading the process's smaps (10–30 ms on a loaded
+// engine, on libuv's pool) and the faults of the code still in use after each release.
 import { readFile } from 'node:fs/promises';
 
 const SMAPS = '/proc/self/smaps';
