@@ -1,8 +1,8 @@
 // Plain HTTP sent to the TLS port, over a real HTTPS listener: it is answered with a 400 that says the port
 // speaks HTTPS (it was a dropped connection: curl's "Empty reply from server"), and HTTPS still works.
 import { mkdtempSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ interface Answer {
   body: string;
 }
 
-type Request = typeof httpRequest;
+type Request = (options: RequestOptions, onResponse: (res: IncomingMessage) => void) => ClientRequest;
 
 function send(req: Request, port: number, method: string, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
@@ -69,10 +69,10 @@ describe('plain HTTP on the TLS port', () => {
   });
 
   it('leaves HTTPS as it was, before and after a plain request', async () => {
-    const res = await send(httpsRequest as Request, port, 'GET');
+    const res = await send(httpsRequest, port, 'GET');
     expect([res.status, res.body]).toEqual([200, 'pong']);
     await send(httpRequest, port, 'GET');
-    const again = await send(httpsRequest as Request, port, 'GET');
+    const again = await send(httpsRequest, port, 'GET');
     expect([again.status, again.body]).toEqual([200, 'pong']);
   });
 });
