@@ -1,5 +1,5 @@
 // The CEL rules (x-kubernetes-validations) of the TrackerCluster CRD, with the messages users see.
-// The schema in spec.ts attaches each rule where it applies; `semanticErrors` in validate.ts checks the
+// The schema in spec.ts attaches each rule where it applies; `celRules` in validate.ts checks the
 // non-transition rules the same way for `tracker render` (no API server there), reusing these messages.
 // The integration test feeds the same invalid specs to both and expects the same message.
 

@@ -177,6 +177,16 @@ describe('validation (same messages as the CEL rules)', () => {
     expect(defaultSpec(spec).problems).toEqual([]);
   });
 
+  // A schema problem hid every rule's: `tracker render` named the shard count, then the Keeper count.
+  it('reports the rules with the schema’s problems, except a rule reading a key the schema refused', () => {
+    const spec = { clickhouse: { shards: 0 }, keeper: { replicas: 2 }, nats: { replicas: 'three' } };
+    expect(defaultSpec(spec).problems).toEqual([
+      'spec.clickhouse.shards: must be >= 1',
+      'spec.nats.replicas: must be integer',
+      `spec.keeper.replicas: ${rules.keeperReplicas.message}`,
+    ]);
+  });
+
   it.each([['0.0.0.0'], ['::']])('accepts the wildcard listen address %s', (host) => {
     expect(defaultSpec({ ingest: { config: { server: { host } } } }).problems).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // Parse and default a TrackerCluster the way the apiserver would (OpenAPI defaults, schema, non-transition CEL
 // rules), for `tracker render` and the renderer's own input check, through the one loader of configuration
 // and specs (common/config/loader.ts). All problems are reported at once, as one ConfigError.
+import { type Check, crossFieldProblems } from '../common/config/cross-field.ts';
 import { validate } from '../common/config/loader.ts';
 import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
@@ -8,44 +9,65 @@ import { rules } from './rules.ts';
 import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 
-/** Default the spec (a copy) and return it with every schema and rule violation. */
+/**
+ * Default the spec (a copy) and return it with every schema and rule violation; a rule is reported with the
+ * schema's problems unless it reads a key the schema refused (common/config/cross-field.ts).
+ */
 export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
   const { value: spec, problems } = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
-  if (problems.length === 0) problems.push(...semanticErrors(spec));
+  problems.push(...crossFieldProblems(spec, problems, semanticChecks, 'spec'));
   return { spec, problems };
 }
 
-/** The non-transition CEL rules of rules.ts, evaluated in TypeScript with the same messages. */
-export function semanticErrors(spec: TrackerClusterSpec): string[] {
-  const { keeper, ingest, nats } = spec;
-  const checks: [boolean, string][] = [
-    [[1, 3, 5].includes(keeper.replicas), `spec.keeper.replicas: ${rules.keeperReplicas.message}`],
-    [!nats || [1, 3, 5].includes(nats.replicas), `spec.nats.replicas: ${rules.natsReplicas.message}`],
-    [
-      !ingest.autoscaling || ingest.autoscaling.minReplicas <= ingest.autoscaling.maxReplicas,
-      `spec.ingest.autoscaling.minReplicas: ${rules.autoscalingBounds.message}`,
-    ],
-    [
-      ingest.replicas === undefined || ingest.autoscaling === undefined,
-      `spec.ingest: ${rules.replicasOrAutoscaling.message}`,
-    ],
-    [
+type Spec = TrackerClusterSpec;
+
+/** The non-transition CEL rules of rules.ts: what must hold, and the message (the same) when it does not. */
+const celRules: readonly (readonly [(spec: Spec) => boolean, string])[] = [
+  [(s) => [1, 3, 5].includes(s.keeper.replicas), `spec.keeper.replicas: ${rules.keeperReplicas.message}`],
+  [
+    (s) => !s.nats || [1, 3, 5].includes(s.nats.replicas),
+    `spec.nats.replicas: ${rules.natsReplicas.message}`,
+  ],
+  [
+    ({ ingest }) => !ingest.autoscaling || ingest.autoscaling.minReplicas <= ingest.autoscaling.maxReplicas,
+    `spec.ingest.autoscaling.minReplicas: ${rules.autoscalingBounds.message}`,
+  ],
+  [
+    ({ ingest }) => ingest.replicas === undefined || ingest.autoscaling === undefined,
+    `spec.ingest: ${rules.replicasOrAutoscaling.message}`,
+  ],
+  [
+    ({ ingest }) =>
       !ingest.tls || (ingest.tls.secretName === undefined) !== (ingest.tls.issuerRef === undefined),
-      `spec.ingest.tls: ${rules.tlsOneSource.message}`,
-    ],
-    [ingest.config.server?.tls === undefined, `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`],
-    [
-      [undefined, '0.0.0.0', '::'].includes(ingest.config.server?.host),
-      `spec.ingest.config.server.host: ${rules.hostIsWildcard.message}`,
-    ],
-    [portsFixed(ingest.config.server), `spec.ingest.config.server: ${rules.portsFixed.message}`],
-    [
-      ingest.config.privacy?.hashKeyFile === undefined,
-      `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
-    ],
-  ];
-  return [...checks.filter(([ok]) => !ok).map(([, message]) => message), ...natsErrors(spec)];
-}
+    `spec.ingest.tls: ${rules.tlsOneSource.message}`,
+  ],
+  [
+    ({ ingest }) => ingest.config.server?.tls === undefined,
+    `spec.ingest.config.server.tls: ${rules.tlsFromSpec.message}`,
+  ],
+  [
+    ({ ingest }) => [undefined, '0.0.0.0', '::'].includes(ingest.config.server?.host),
+    `spec.ingest.config.server.host: ${rules.hostIsWildcard.message}`,
+  ],
+  [
+    ({ ingest }) => portsFixed(ingest.config.server),
+    `spec.ingest.config.server: ${rules.portsFixed.message}`,
+  ],
+  [
+    ({ ingest }) => ingest.config.privacy?.hashKeyFile === undefined,
+    `spec.ingest.config.privacy.hashKeyFile: ${rules.hashKeyFromOperator.message}`,
+  ],
+];
+
+/** Each rule on its own, so that a schema problem leaves out only the rules that read its key. */
+const semanticChecks: readonly Check<Spec>[] = [
+  ...celRules.map(
+    ([holds, message]) =>
+      (spec: Spec) =>
+        holds(spec) ? [] : [message],
+  ),
+  natsErrors,
+];
 
 /** The same as the CEL rule: both ports are defaulted whenever server is given. */
 function portsFixed(server: { port?: number; opsPort?: number } | undefined): boolean {

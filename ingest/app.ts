@@ -18,6 +18,7 @@ import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { refusePlainHttp } from './plugins/tls-required.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
 import { dashboardRoutes } from './routes/dashboard/index.ts';
@@ -85,6 +86,7 @@ interface Built {
 
 async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   const app = Fastify(fastifyOptions(deps, opts)) as unknown as FastifyInstance;
+  if (deps.https !== undefined) refusePlainHttp(app.server);
   if (opts.logger) lazyChildren(app.log);
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);

@@ -44,6 +44,24 @@ describe('config', () => {
     expect(problems).toHaveLength(4);
   });
 
+  // A schema problem hid every cross-field one: the user fixed the port, restarted, and met the next.
+  it('reports cross-field problems with the schema’s, except a rule reading a key the schema refused', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        server: { port: '8080x', opsPort: 'x', trustedProxies: ['10.0.0.0/99'] },
+        cors: { origins: ['*'], credentials: true },
+        spool: { kind: 'nats' },
+      }),
+    );
+    expect(problems).toEqual([
+      'server.port: must be integer',
+      'server.opsPort: must be integer',
+      'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
+      'server.trustedProxies.0: "10.0.0.0/99" is not an IP or CIDR',
+      'spool.kind: "nats" needs spool.nats.url',
+    ]);
+  });
+
   it('names the discriminant of a union instead of every branch', () => {
     expect(problemsOf(() => parseConfig({ store: { kind: 'mysql' } }))).toEqual([
       'store.kind: must be one of embedded, clickhouse',

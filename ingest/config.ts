@@ -5,6 +5,7 @@
 import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
+import type { Check } from '../common/config/cross-field.ts';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
@@ -149,24 +150,48 @@ function storeProblems(c: Config): string[] {
   return p;
 }
 
-function semanticProblems(c: Config, opts: LoadOptions): string[] {
-  const p: string[] = [];
-  if (c.cors.credentials && c.cors.origins.includes('*')) {
-    p.push(
-      'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
-    );
-  }
-  if (c.server.opsPort !== 0 && c.server.opsPort === c.server.port) {
-    p.push('server.opsPort: must differ from server.port (the operations listener is a port of its own)');
-  }
-  for (const [i, cidr] of c.server.trustedProxies.entries()) {
-    if (!validCidr(cidr)) p.push(`server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
-  }
-  p.push(...natsProblems(c), ...storeProblems(c));
-  if (!(c.privacy.analyticsBit in c.privacy.consentBits)) {
-    p.push(`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`);
-  }
-  return [...p, ...referenceProblems(c, opts)];
+function corsProblems(c: Config): string[] {
+  if (!c.cors.credentials || !c.cors.origins.includes('*')) return [];
+  return [
+    'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
+  ];
+}
+
+function portProblems(c: Config): string[] {
+  if (c.server.opsPort === 0 || c.server.opsPort !== c.server.port) return [];
+  return ['server.opsPort: must differ from server.port (the operations listener is a port of its own)'];
+}
+
+function proxyProblems(c: Config): string[] {
+  return [...c.server.trustedProxies.entries()]
+    .filter(([, cidr]) => !validCidr(cidr))
+    .map(([i, cidr]) => `server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
+}
+
+function analyticsBitProblems(c: Config): string[] {
+  if (c.privacy.analyticsBit in c.privacy.consentBits) return [];
+  return [`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`];
+}
+
+/**
+ * The rules across fields, each on its own: reported with the schema's problems, a rule that reads a key
+ * the schema refused is left out alone (common/config/cross-field.ts).
+ */
+function semanticChecks(opts: LoadOptions): Check<Config>[] {
+  return [
+    corsProblems,
+    portProblems,
+    proxyProblems,
+    natsProblems,
+    storeProblems,
+    analyticsBitProblems,
+    tableProblems,
+    (c) => retentionProblems(c.retention, 'retention'),
+    (c) => fileProblems(c, opts.files),
+    botPatternProblems,
+    siteKeyProblems,
+    destinationProblems,
+  ];
 }
 
 // Configuration that names something outside itself: table names in batching overrides and files on disk,
@@ -222,8 +247,8 @@ function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[]
   return out;
 }
 
-/** What the schema cannot say: patterns that compile, site keys that are unique. */
-function valueProblems(c: Config): string[] {
+/** Bot patterns that compile (the schema cannot say it). */
+function botPatternProblems(c: Config): string[] {
   const out: string[] = [];
   for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
     try {
@@ -232,6 +257,12 @@ function valueProblems(c: Config): string[] {
       out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
     }
   }
+  return out;
+}
+
+/** Site keys that are unique (the schema cannot say it). */
+function siteKeyProblems(c: Config): string[] {
+  const out: string[] = [];
   const seen = new Set<string>();
   for (const [i, site] of c.sites.keys.entries()) {
     if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
@@ -260,16 +291,6 @@ function destinationProblems(c: Config): string[] {
   if (all.length > 0 && (dir === spool || dir.startsWith(`${spool}${sep}`)))
     out.push('destinations.dir: must not be inside spool.dir (its folders would be read as tables)');
   return out;
-}
-
-function referenceProblems(c: Config, opts: LoadOptions): string[] {
-  return [
-    ...tableProblems(c),
-    ...retentionProblems(c.retention, 'retention'),
-    ...fileProblems(c, opts.files),
-    ...valueProblems(c),
-    ...destinationProblems(c),
-  ];
 }
 
 /**
@@ -306,7 +327,7 @@ export function parseConfig(
     subject: `configuration (${source})`,
     emptySections: true,
     problems: preProblems,
-    check: (c) => semanticProblems(c, opts),
+    checks: semanticChecks(opts),
   });
 }
 

@@ -15,6 +15,8 @@ export const errors = {
   BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
   INVALID_EVENT: { status: 400, message: 'An event does not match its table; nothing was stored.' },
   INVALID_FRAME: { status: 400, message: 'The WebSocket frame is not an event.' },
+  /** Plain HTTP sent to a TLS port (answered in plain HTTP before any TLS, then the connection closed). */
+  TLS_REQUIRED: { status: 400, message: 'This port speaks HTTPS only: send the request to an https:// URL.' },
   REDIRECT_NOT_ALLOWED: { status: 400, message: 'The destination host is not on the redirect allow-list.' },
   UNAUTHORIZED: { status: 401, message: 'Credentials are missing or invalid.' },
   FORBIDDEN: { status: 403, message: 'Not allowed.' },

@@ -40,6 +40,14 @@ describe('operator config', () => {
     }
   });
 
+  it('reports a renew deadline not shorter than the lease with the schema’s problems', () => {
+    expect(() =>
+      parseConfig({ bogus: 1, leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 2000 } }),
+    ).toThrow(
+      'invalid operator configuration (object):\n  - bogus: unknown key\n  - leaderElection.renewDeadlineMs: must be less than leaseDurationMs',
+    );
+  });
+
   it('rejects a renew deadline not shorter than the lease', () => {
     expect(() => parseConfig({ leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 2000 } })).toThrow(
       'renewDeadlineMs',

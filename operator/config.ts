@@ -151,10 +151,12 @@ const envKeys: Record<string, (c: Record<string, unknown>, v: string) => void> =
 export function parseConfig(input: unknown, source = 'object'): Readonly<OperatorConfig> {
   return parseWithSchema<OperatorConfig>(OperatorConfigSchema, input ?? {}, {
     subject: `operator configuration (${source})`,
-    check: (c) =>
-      c.leaderElection.renewDeadlineMs >= c.leaderElection.leaseDurationMs
-        ? ['leaderElection.renewDeadlineMs: must be less than leaseDurationMs']
-        : [],
+    checks: [
+      (c) =>
+        c.leaderElection.renewDeadlineMs >= c.leaderElection.leaseDurationMs
+          ? ['leaderElection.renewDeadlineMs: must be less than leaseDurationMs']
+          : [],
+    ],
   });
 }
 

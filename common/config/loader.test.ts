@@ -99,7 +99,7 @@ describe('parseConfig', () => {
       parseConfig(
         Schema,
         { server: { port: 81 } },
-        { subject: 'test (x.yaml)', check: () => ['server.port: odd'] },
+        { subject: 'test (x.yaml)', checks: [() => ['server.port: odd']] },
       ),
     );
     expect(failed).toEqual({

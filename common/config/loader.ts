@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
+import { type Check, crossFieldProblems } from './cross-field.ts';
 import { withKeyPatterns } from './key-patterns.ts';
 import { ConfigError, formatSchemaErrors, type SchemaError } from './problems.ts';
 
@@ -77,17 +78,22 @@ export interface ParseOptions<T> extends ValidateOptions {
   readonly subject: string;
   /** Problems found before validation (e.g. environment overrides that name no key); reported with the rest. */
   readonly problems?: readonly string[];
-  /** Rules across fields, checked once the schema holds (they may rely on defaults). */
-  readonly check?: (value: T) => string[];
+  /**
+   * Rules across fields, on the defaulted value; reported with the schema's problems, each rule as long as
+   * what it reads passed the schema (cross-field.ts).
+   */
+  readonly checks?: readonly Check<T>[];
 }
 
 /** Validate, default and deep-freeze a configuration; throws one ConfigError listing every problem. */
 export function parseConfig<T>(schema: TSchema, input: unknown, opts: ParseOptions<T>): Readonly<T> {
   const { value, problems } = validate<T>(schema, input, opts);
-  const all = [...(opts.problems ?? []), ...problems];
+  const all = [
+    ...(opts.problems ?? []),
+    ...problems,
+    ...crossFieldProblems(value, problems, opts.checks ?? [], opts.root),
+  ];
   if (all.length > 0) throw new ConfigError(opts.subject, all);
-  const semantic = opts.check?.(value) ?? [];
-  if (semantic.length > 0) throw new ConfigError(opts.subject, semantic);
   return deepFreeze(value);
 }
 

@@ -81,12 +81,25 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
 }
 
 /**
+ * An element of an array of objects that is not an object, told as the array's problem. Fastify's Ajv
+ * coerces a lone value into an array before its elements are checked, so `"payments": "x"` (or 5, or null)
+ * failed as `body.payments.0: must be object`, an element the caller never sent; what is wrong is the
+ * same whatever was sent in its place.
+ */
+function elementAsArray(e: SchemaError): SchemaError {
+  const element = /\/\d+$/;
+  if (e.keyword !== 'type' || e.params.type !== 'object' || !e.schemaPath.endsWith('/items/type')) return e;
+  if (!element.test(e.instancePath)) return e;
+  return { ...e, instancePath: e.instancePath.replace(element, ''), message: 'must be an array of objects' };
+}
+
+/**
  * Fastify's schemaErrorFormatter: a request that fails its route's schema is described as a configuration
  * that fails its schema is (`querystring.range: must be one of 15m, 1h, …`), not as Ajv's list of every
  * branch of every union it tried.
  */
 export function schemaErrorFormatter(errors: readonly unknown[], dataVar: string): Error {
-  const problems = formatSchemaErrors(errors as SchemaError[], dataVar);
+  const problems = formatSchemaErrors((errors as SchemaError[]).map(elementAsArray), dataVar);
   // an error of a shape the formatter does not know is still named, in Ajv's words
   const named =
     problems.length > 0 ? problems : (errors as SchemaError[]).map((e) => `${dataVar}: ${e.message}`);

@@ -380,6 +380,20 @@ describe('ltv', () => {
     expect(dp.table('payments')[0]).not.toHaveProperty('paid_at');
     expect(dp.table('ltv').map((r) => r.id_type)).toEqual(['uid']);
   });
+  // Ajv's coercion wraps a lone value in an array before checking its elements: `"payments": "x"` was
+  // refused as `body.payments.0: must be object`, naming an element the caller never sent.
+  it.each([['x'], [5], [null], [['x']], [[{ revenue: 5 }, 3]]])(
+    'payments: %j is a 400 saying payments must be an array of objects',
+    async (payments) => {
+      const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, payments } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'BAD_REQUEST',
+        message: 'body.payments: must be an array of objects',
+      });
+      expect(dp.table('payments')).toEqual([]);
+    },
+  );
   it('a non-numeric amount is a 400 with a reason', async () => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { uid, revenue: 'lots' } });
     expect(res.statusCode).toBe(400);
