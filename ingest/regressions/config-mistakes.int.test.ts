@@ -16,7 +16,9 @@ function run(config: object): Promise<{ code: number | null; output: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'config-mistake-'));
   writeFileSync(
     join(cwd, 'ingest.json'),
-    JSON.stringify({ server: { host: '127.0.0.1', port: 0, opsPort: 0 }, ...config }),
+    // every port the process opens is a free one unless the case says otherwise: a default (sql.port's
+    // 8123) may be held by anything else on the machine, which would stop the process for the wrong key
+    JSON.stringify({ server: { host: '127.0.0.1', port: 0, opsPort: 0 }, sql: { port: 0 }, ...config }),
   );
   // a process that hangs instead of exiting is killed (its exit code is then null), never left behind
   const child = spawn(process.execPath, [SERVER, '--config', 'ingest.json'], {
