@@ -104,7 +104,7 @@ export async function releaseIdleCode(): Promise<Released> {
 /**
  * Releases now and again every `everySeconds` (code that ran once since, a migration or a rare read,
  * leaves again). Returns the function that stops it. 0 does nothing. A failure (no libc to call, no
- * /proc) ends the releases with a process warning: the engine runs the same with its code resident.
+ * /proc) ends the releases with a process warning: the process runs the same with its code resident.
  */
 export function holdIdleCodeOut(everySeconds: number): () => void {
   if (everySeconds <= 0 || process.platform !== 'linux') return () => undefined;
@@ -119,7 +119,7 @@ export function holdIdleCodeOut(everySeconds: number): () => void {
       },
       (err: Error) => {
         process.emitWarning(
-          `the embedded store stopped unmapping idle code pages (the engine runs the same with them resident): ${err.message}`,
+          `idle code pages are no longer unmapped (the process runs the same with them resident): ${err.message}`,
           { code: 'TRACKER_IDLE_CODE' },
         );
       },

@@ -100,7 +100,7 @@ export interface EmbeddedStoreOptions {
   readonly database: string;
   /** Nice value for every thread but the event loop's and V8's (engine-priority.ts); 0 or absent: unchanged. */
   readonly engineNice?: number;
-  /** Seconds between releases of the code the process is not running (idle-code.ts); 0 or absent: never. */
+  /** Seconds between releases of the code the process is not running (common/idle-code.ts); 0 or absent: never. */
   readonly idleCodeReleaseSeconds?: number;
 }
 
