@@ -86,7 +86,7 @@ export type Batching = Static<typeof Batching>;
 /** The embedded engine's threads run this much below the event loop unless configured otherwise. */
 export const ENGINE_NICE = 10;
 
-/** How often the embedded store unmaps the code it is not running (store/idle-code.ts) unless configured otherwise. */
+/** How often the embedded store unmaps the code the process is not running (common/idle-code.ts) unless configured otherwise. */
 export const IDLE_CODE_RELEASE_SECONDS = 300;
 
 export const EmbeddedStore = Type.Object(
