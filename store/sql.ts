@@ -4,11 +4,18 @@ import type { BodyBuffers, JsonLines, Row } from './contract.ts';
 /**
  * Settings of every data-path insert. Unknown keys are an error, not silently dropped (the engine's
  * default skips them); a bad value fails the insert so the batcher can isolate the row.
+ *
+ * A string in a JSON column (`params`, `targets`, …) is stored as the string sent. The engine's default
+ * guesses a type for each such string, and with best-effort date parsing (which the typed DateTime columns
+ * need) it took dates where there were none and changed them: "12/04/2026" came back as
+ * "2026-04-12 00:00:00", "2026-02-30" as "2026-03-02", "2026-13-01" as "1970-01-01".
  */
 export const INSERT_SETTINGS = {
   input_format_skip_unknown_fields: 0,
   insert_deduplicate: 1,
   date_time_input_format: 'best_effort',
+  input_format_try_infer_dates: 0,
+  input_format_try_infer_datetimes: 0,
 } as const;
 
 export const qualified = (database: string, table: string): string => `\`${database}\`.\`${table}\``;

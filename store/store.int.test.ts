@@ -87,6 +87,28 @@ describe.each(kinds)('the %s store', (kind, open) => {
     expect(isDataError(err)).toBe(true);
   });
 
+  // The engine's type guessing took these for dates and stored other values ("2026-02-30" as 2026-03-02).
+  it('keeps a string in a JSON column as sent, however much it looks like a date', async () => {
+    const texts = [
+      '2026-02-30',
+      '2026-13-01',
+      '12/04/2026',
+      '2026-12-04',
+      '2026-12-04 10:00:00',
+      'Dec 4 2026',
+      '1.5',
+    ];
+    const j = Object.fromEntries(texts.map((text, i) => [`k${i}`, text]));
+    await store.insert('t', [{ id: 20, j }], { dedupToken: 'dates-a' });
+    await store.insertJsonLines('t', Buffer.from(`${JSON.stringify({ id: 21, j })}\n`), {
+      dedupToken: 'dates-b',
+    });
+    const got = await store.query<{ j: string }>(
+      'SELECT toJSONString(j) AS j FROM t WHERE id IN (20, 21) ORDER BY id',
+    );
+    expect(got.map((row) => JSON.parse(row.j))).toEqual([j, j]);
+  });
+
   it('surfaces server errors with their ClickHouse code', async () => {
     await expect(store.query('SELECT * FROM missing_table')).rejects.toThrow(/missing_table/);
   });
