@@ -1,4 +1,5 @@
 // A consent can be read back right after its 200: it answered 404 until the agreed batch was flushed.
+// A consent naming a vid that is not a UUID was recorded, with a 200, for a new visitor id instead.
 // Real HTTP, real data path with the agreed batch held for minutes, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Live, startLive } from '../testing/live.ts';
@@ -37,5 +38,26 @@ describe('consent', () => {
       updated_at: expect.any(String),
     });
     expect(live.runtime.deps.dataPath.status().queues.agreed?.rows).toBe(1); // still queued, not stored
+  });
+
+  it('naming a vid that is not a UUID is a 400 naming it, and records nothing', async () => {
+    const queued = () => live.runtime.deps.dataPath.status().queues.agreed?.rows;
+    const before = queued();
+    const res = await agree({ vid: 'visitor-42', cflags: 3 });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'BAD_REQUEST', message: 'body.vid: must be a UUID' });
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(queued()).toBe(before);
+  });
+
+  it('without a vid (absent, null or empty) records the consent for a new visitor', async () => {
+    for (const vid of [undefined, null, '']) {
+      const res = await agree({ vid, cflags: 1 });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        vid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        token: expect.any(String),
+      });
+    }
   });
 });

@@ -73,6 +73,17 @@ interface Consent {
   readonly updated_at: string;
 }
 
+/**
+ * The visitor the body names: none (absent, null or "") or a UUID. Any other value was once passed over
+ * for the cookie's or a new id, and the consent answered 200 was recorded for a visitor nobody asked about.
+ */
+function bodyVid(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const vid = asUuid(value);
+  if (vid === undefined) throw new IngestError('BAD_REQUEST', 'body.vid: must be a UUID');
+  return vid;
+}
+
 async function geoFill(row: Record<string, unknown>, ip: string, deps: AppDeps): Promise<void> {
   if (row.country === undefined && typeof row.tz === 'string')
     row.country = TZ_COUNTRY[row.tz.toLowerCase()] || undefined;
@@ -128,7 +139,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
     const body: Record<string, unknown> = req.body;
     const cflags = Number(body.cflags);
-    const given = asUuid(body.vid) ?? asUuid(requestCookies(req).vid);
+    const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
     const vid = given ?? newId();
     const at = chTime(now());
     await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
