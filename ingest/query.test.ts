@@ -22,6 +22,23 @@ describe('query.ts without a data directory', () => {
   });
 });
 
+describe('query.ts with a FORMAT clause', () => {
+  // Regression: "SELECT count() FROM events FORMAT JSON" answered "Syntax error: failed at position 41":
+  // query.ts asks for its own format, and the statement then had two.
+  it.each(['SELECT count() FROM events FORMAT JSON', 'SELECT 1 format Pretty;'])(
+    '%s: names the clause, opens nothing',
+    (sql) => {
+      const cwd = mkdtempSync(join(tmpdir(), 'query-format-'));
+      const res = spawnSync(process.execPath, [QUERY, sql], { cwd, encoding: 'utf8' });
+      expect(res.status, res.stderr).toBe(1);
+      expect(res.stderr).toMatch(
+        /^query failed: leave out "FORMAT (JSON|Pretty)": query.ts prints the rows itself/,
+      );
+      expect(existsSync(join(cwd, 'data'))).toBe(false);
+    },
+  );
+});
+
 describe('query.ts --help', () => {
   // Regression: --help answered "query failed: Unknown option '--help'" and exit 1.
   it('prints its usage and exits 0 without opening anything', () => {

@@ -69,6 +69,19 @@ async function isIngestSqlEndpoint(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * The rows are read as JSONEachRow and printed here, so a statement of its own FORMAT is refused before it
+ * runs: with two FORMAT clauses the engine answered only "Syntax error: failed at position 41".
+ */
+function refuseFormatClause(sql: string): void {
+  const format = /\bFORMAT\s+(\w+)\s*;?\s*$/i.exec(sql)?.[1];
+  if (format !== undefined)
+    throw new Error(
+      `leave out "FORMAT ${format}": query.ts prints the rows itself (a table, or one JSON object per line ` +
+        'with --json); for another format ask the SQL endpoint (curl, ingest/README.md)',
+    );
+}
+
 function noDataHere(config: Config): void {
   const missing = missingEmbeddedData(config.store);
   if (missing !== undefined) throw new Error(missing);
@@ -77,7 +90,7 @@ function noDataHere(config: Config): void {
 const USAGE = `Usage: node ingest/query.ts [--config <file>] [--json] ["SELECT …"]
 
 Runs one query on what the ingest stored and prints the rows (a table, or --json: one JSON object per
-line). Without SQL: the last 20 events. While the ingest runs it reads through its read-only SQL
+line; the statement has no FORMAT clause). Without SQL: the last 20 events. While the ingest runs it reads through its read-only SQL
 endpoint; otherwise it opens the data directory, or the configured ClickHouse server.
 
 Options:
@@ -102,6 +115,7 @@ async function main(): Promise<void> {
   const sql =
     positionals.join(' ').trim() ||
     'SELECT created_at, ename, etyp, vid, url FROM events ORDER BY created_at DESC LIMIT 20';
+  refuseFormatClause(sql);
   const config = loadConfig(values.config);
   const server = await viaServer(config);
   if (server === undefined) noDataHere(config);
