@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveOptions } from './options.ts';
 import type { TrackerOptions } from './types.ts';
 
+const OID = '0a000000-0000-4000-8000-00000000000a';
+
 describe('resolveOptions', () => {
   it('fills the documented defaults and trims the endpoint', () => {
-    const o = resolveOptions({ endpoint: 'https://t.example.com/', oid: 'x' });
+    const o = resolveOptions({ endpoint: 'https://t.example.com/', oid: OID });
     expect(o).toMatchObject({
       endpoint: 'https://t.example.com',
-      site: { oid: 'x' },
+      site: { oid: OID },
       transport: 'http',
       pageviews: true,
       clicks: false,
@@ -27,11 +29,22 @@ describe('resolveOptions', () => {
 
   // A site write key could not be given at all: an ingest with sites.required refused every event.
   it('sends the site key as site_key with the rest of the site identity', () => {
-    const o = resolveOptions({ endpoint: 'https://t.example.com', oid: 'x', siteKey: 'pk_shop_1234' });
-    expect(o.site).toEqual({ oid: 'x', site_key: 'pk_shop_1234' });
+    const o = resolveOptions({ endpoint: 'https://t.example.com', oid: OID, siteKey: 'pk_shop_1234' });
+    expect(o.site).toEqual({ oid: OID, site_key: 'pk_shop_1234' });
     expect(() =>
       resolveOptions({ endpoint: 'https://t.example.com', siteKey: 7 as unknown as string }),
     ).toThrow(new TypeError('tracker options: siteKey: must be a string'));
+  });
+
+  // A site id that is not a UUID was sent with every event and kept aside by the ingest: the site's
+  // events were stored under no site.
+  it('refuses an oid that is not a UUID, naming it', () => {
+    expect(() => resolveOptions({ endpoint: 'https://t.example.com', oid: 'my-shop' })).toThrow(
+      new TypeError('tracker options: oid: must be a UUID'),
+    );
+    expect(resolveOptions({ endpoint: 'https://t.example.com', oid: OID.toUpperCase() }).site).toEqual({
+      oid: OID.toUpperCase(),
+    });
   });
 
   it('resolves consent names through custom bits', () => {

@@ -87,11 +87,15 @@ export function resolveOptions(o: TrackerOptions): Resolved {
     ...mapValues(FLAGS, (k, d) => pick(k, d, (v) => typeof v === 'boolean', 'true or false')),
     ...mapValues(NUMBERS, (k, d) => pick(k, d, isPositiveInt, 'a positive integer')),
   };
+  // the ingest's oid column is a UUID: any other site id was kept aside in the event's params, and the
+  // site's events counted as the all-zero site on the dashboard
+  if (isString(r.site.oid) && !UUID.test(r.site.oid as string)) problems.push('oid: must be a UUID');
   if (problems.length > 0) throw new TypeError(`tracker options: ${problems.join('; ')}`);
   return r as Resolved;
 }
 
 const isString = (v: unknown) => typeof v === 'string';
+const UUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i;
 const isPositiveInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
 
 function mapValues<T extends Record<string, unknown>>(
