@@ -236,6 +236,11 @@ describe('checks beyond the schema', () => {
     // Regression: retention for a misspelt table was ignored; the table kept the default age.
     [{ retention: { tables: { evnets: 30 } } }, /retention\.tables\.evnets: no table with an age/],
     [{ geoip: { file: '/nonexistent/x.bin' } }, /geoip\.file: no such file/],
+    // Regression: the start stopped on "cannot read /nonexistent/password: no such file", naming no key.
+    [
+      { sql: { passwordFile: '/nonexistent/password' } },
+      /sql\.passwordFile: no such file: \/nonexistent\/password/,
+    ],
     [
       { userAgent: { extraBotPatterns: ['('] } },
       /userAgent\.extraBotPatterns\.0: not a valid regular expression/,

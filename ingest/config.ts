@@ -127,6 +127,7 @@ export type FileKey =
   | 'privacy.hashKeyFile'
   | 'apiKeys.file'
   | 'store.passwordFile'
+  | 'sql.passwordFile'
   | `destinations.facebook.${number}.accessTokenFile`
   | `destinations.webhooks.${number}.signingSecretFile`;
 
@@ -229,6 +230,7 @@ function files(c: Config): [FileKey, string | undefined][] {
     ['privacy.hashKeyFile', c.privacy.hashKeyFile],
     ['apiKeys.file', c.apiKeys.file],
     ['store.passwordFile', c.store.kind === 'clickhouse' ? c.store.passwordFile : undefined],
+    ['sql.passwordFile', c.sql.passwordFile],
     ...c.destinations.facebook.map(
       (d, i) => [`destinations.facebook.${i}.accessTokenFile`, d.accessTokenFile] as [FileKey, string],
     ),

@@ -38,6 +38,9 @@ describe('read credential', () => {
   it('refuses an empty password file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'credential-'));
     writeFileSync(join(dir, 'empty'), '\n');
-    expect(() => loadReadCredential('default', join(dir, 'empty'), dir)).toThrow(/empty/);
+    // named by its key: the start said only "<file>: the password file is empty"
+    expect(() => loadReadCredential('default', join(dir, 'empty'), dir)).toThrow(
+      `sql.passwordFile: ${join(dir, 'empty')} is empty`,
+    );
   });
 });

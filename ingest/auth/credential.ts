@@ -42,7 +42,10 @@ export function loadReadCredential(
     writeFileSync(file, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   }
   const password = readFileSync(file, 'utf8').trim();
-  if (password === '') throw new Error(`${file}: the password file is empty`);
+  if (password === '') {
+    const key = passwordFile === undefined ? 'the generated password' : 'sql.passwordFile';
+    throw new Error(`${key}: ${file} is empty`);
+  }
   return { username, passwordFile: file, check: (h) => checkHeaders(h, username, password) };
 }
 
