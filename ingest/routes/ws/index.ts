@@ -55,6 +55,20 @@ function replyText(socket: WebSocket, text: string): void {
 const ackAnswer = (ack: unknown): Answer<string | undefined> =>
   ack === undefined ? noAnswer : (stored) => JSON.stringify({ ack, eids: stored.map((e) => e.eid) });
 
+/**
+ * A frame's events: one object, or an array of 1 to `max` of them. An HTTP body may be empty (its path
+ * pairs are the event); a frame has no path, so an empty one (`null`, `""`) was stored as an event with
+ * nothing in it, and an empty array was taken in silence.
+ */
+function frameEvents(parsed: unknown, max: number) {
+  const events = parsed === null || parsed === '' ? undefined : bodyEvents(parsed);
+  if (events === undefined || events.length > max)
+    throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
+  if (events.length === 0)
+    throw new IngestError('INVALID_FRAME', 'frame: a batch holds at least one event (the array is empty)');
+  return events;
+}
+
 async function onMessage(
   s: Session,
   data: Buffer,
@@ -68,10 +82,7 @@ async function onMessage(
   try {
     const parsed = decodeFrame(data, isBinary, deps.config.websocket.maxDecompressedBytes);
     ack = ackOf(parsed);
-    const events = bodyEvents(parsed);
-    if (events === undefined || events.length > deps.config.server.maxBatchEvents) {
-      throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
-    }
+    const events = frameEvents(parsed, deps.config.server.maxBatchEvents);
     const answer = await tracking.track(
       tracking.bindSite(overBase(s.base, events), siteRequest(s.req)),
       requestContext(s.req, 'client', (deps.now ?? Date.now)()),
