@@ -96,7 +96,12 @@ export const WebSocket = Type.Object(
       default: 1_048_576,
       description: 'Largest declared LZ4 size accepted; checked before allocating.',
     }),
-    idleTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 300_000 }),
+    idleTimeoutMs: Type.Integer({
+      minimum: 1000,
+      maximum: 3_600_000,
+      default: 300_000,
+      description: 'A socket that sent no frame for this long is closed (1000) once its frames are answered.',
+    }),
   },
   strict,
 );

@@ -136,6 +136,21 @@ export interface WsConnections {
 const CLOSE_HANDSHAKE_MS = 5_000;
 
 const GOING_AWAY = 1001;
+const NORMAL = 1000;
+
+/**
+ * Closes a socket that sent no frame for `ms` (websocket.idleTimeoutMs) and has none left to store: an
+ * idle client holds a connection and its buffers for nothing, and the browser client opens a new one
+ * when it next sends. Returns what a frame calls to restart the clock and what the close calls to stop it.
+ */
+function idleClose(socket: WebSocket, ms: number, busy: () => boolean) {
+  const timer = setTimeout(function expire() {
+    if (busy()) timer.refresh();
+    else if (socket.readyState === socket.OPEN) socket.close(NORMAL, 'idle timeout');
+  }, ms);
+  timer.unref();
+  return { touch: () => timer.refresh(), stop: () => clearTimeout(timer) };
+}
 
 async function closeConnection(c: Connection): Promise<void> {
   // first the frames already read, while acknowledgements can still reach the client
@@ -167,7 +182,9 @@ export function wsRoutes(
     // disconnected: the Go tracker's browser client never asks for acks and sends in bursts.
     let chain = Promise.resolve();
     let pending = 0;
+    const idle = idleClose(socket, deps.config.websocket.idleTimeoutMs, () => pending > 0);
     socket.on('message', (data: Buffer, isBinary: boolean) => {
+      idle.touch();
       if (++pending >= HIGH_WATER && !socket.isPaused) socket.pause();
       chain = chain
         .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
@@ -179,6 +196,7 @@ export function wsRoutes(
     const connection: Connection = { socket, handled: () => chain, closed };
     connections.add(connection);
     void closed.then(async () => {
+      idle.stop();
       open--;
       await chain;
       connections.delete(connection);

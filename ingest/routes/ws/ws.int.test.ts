@@ -210,3 +210,39 @@ async function rawUpgrade(path: string, headers: string): Promise<string> {
 }
 
 const bodyOf = (answer: string): unknown => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+// websocket.idleTimeoutMs was accepted and never read: an idle socket stayed open for good.
+describe('an idle socket (websocket.idleTimeoutMs)', () => {
+  let idleApp: FastifyInstance;
+  let idleUrl = '';
+  beforeAll(async () => {
+    idleApp = await buildApp(await testDeps(createDataPathDouble(), { websocket: { idleTimeoutMs: 1000 } }));
+    await idleApp.listen({ host: '127.0.0.1', port: 0 });
+    idleUrl = `ws://127.0.0.1:${(idleApp.server.address() as { port: number }).port}/tr/v1/ws`;
+  });
+  afterAll(() => idleApp.close());
+
+  const openIdle = () =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(idleUrl);
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  const closedWith = (ws: WebSocket) =>
+    new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
+
+  it('is closed normally once it sent nothing for that long', async () => {
+    const ws = await openIdle();
+    expect(await closedWith(ws)).toEqual({ code: 1000, reason: 'idle timeout' });
+  });
+
+  it('is closed only after its frames are answered', async () => {
+    const ws = await openIdle();
+    const close = closedWith(ws);
+    ws.send(JSON.stringify({ ename: 'before_idle', ack: 1 }));
+    expect(await next(ws)).toMatchObject({ ack: 1, eids: [expect.any(String)] });
+    expect(await close).toEqual({ code: 1000, reason: 'idle timeout' });
+  });
+});
