@@ -25,7 +25,7 @@ const usage: ProcessUsage = {
     },
   },
   notes: [
-    'TRACKER_<SECTION>__<KEY>=value overrides one key (TRACKER_SERVER__PORT=9090); ingest/README.md lists them.',
+    'TRACKER_<SECTION>__<KEY>=value overrides one key (TRACKER_SERVER__PORT=9090); docs/configuration.md lists every key.',
   ],
 };
 

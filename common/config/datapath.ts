@@ -35,8 +35,21 @@ export const TableBatching = Type.Object(
       }),
     ),
     priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: '1 flushes first.' })),
-    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
-    backoffMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 600_000 })),
+    retries: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        description:
+          'Fast retries of a failed insert (exponential from backoffMs) before it waits the longest.',
+      }),
+    ),
+    backoffMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 600_000,
+        description: 'First wait before a retry; doubles per retry.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,7 +70,12 @@ export const Breaker = Type.Object(
       default: 1_000,
       description: 'First open period; doubles per failed probe.',
     }),
-    maxOpenMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+    maxOpenMs: Type.Integer({
+      minimum: 10,
+      maximum: 3_600_000,
+      default: 30_000,
+      description: 'Longest open period: the doubling stops here.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -91,13 +109,19 @@ export const IDLE_CODE_RELEASE_SECONDS = 300;
 
 export const EmbeddedStore = Type.Object(
   {
-    kind: Type.Literal('embedded'),
+    kind: Type.Literal('embedded', {
+      description: 'embedded: the chdb engine in this process, on store.path.',
+    }),
     path: Type.String({
       minLength: 1,
       default: './data/chdb',
       description: 'Directory of the chdb session.',
     }),
-    database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
+    database: Type.String({
+      pattern: '^[a-z_][a-z0-9_]{0,62}$',
+      default: 'tracker',
+      description: "Database of the tracker's tables (created with them).",
+    }),
     engineNice: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -122,13 +146,19 @@ export const EmbeddedStore = Type.Object(
 
 export const ClickHouseStore = Type.Object(
   {
-    kind: Type.Literal('clickhouse'),
+    kind: Type.Literal('clickhouse', {
+      description: 'clickhouse: a server or cluster over HTTP(S), at store.url.',
+    }),
     url: Type.String({
       pattern: '^https?://',
       description: 'HTTP(S) endpoint of a server or a load balancer.',
     }),
-    database: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'tracker' }),
-    username: Type.String({ default: 'default' }),
+    database: Type.String({
+      pattern: '^[a-z_][a-z0-9_]{0,62}$',
+      default: 'tracker',
+      description: "Database of the tracker's tables (created with them).",
+    }),
+    username: Type.String({ default: 'default', description: 'ClickHouse user.' }),
     passwordFile: Type.Optional(
       Type.String({ description: 'File holding the password (a mounted Secret).' }),
     ),
@@ -143,7 +173,12 @@ export const ClickHouseStore = Type.Object(
           'Every server, when each holds its own single-node tables behind url (no cluster: e.g. the operator in per-replica schema mode): mutations (erasure, tracker prune) run on each; inserts and reads go to url.',
       }),
     ),
-    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      description: 'Longest wait for one request to ClickHouse.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -195,7 +230,11 @@ export type NatsSpool = Static<typeof NatsSpool>;
 
 export const Spool = Type.Object(
   {
-    kind: Type.Union([Type.Literal('disk'), Type.Literal('nats')], { default: 'disk' }),
+    kind: Type.Union([Type.Literal('disk'), Type.Literal('nats')], {
+      default: 'disk',
+      description:
+        'disk: files in spool.dir, one process; nats: a JetStream stream every replica shares (spool.nats).',
+    }),
     dir: Type.String({
       minLength: 1,
       default: './data/spool',
@@ -207,7 +246,11 @@ export const Spool = Type.Object(
       description: 'Full above this: 503. With kind nats, the stream max_bytes.',
     }),
     nats: Type.Optional(NatsSpool),
-    segmentBytes: Type.Integer({ minimum: 65_536, default: 16_777_216 }),
+    segmentBytes: Type.Integer({
+      minimum: 65_536,
+      default: 16_777_216,
+      description: "A table's spool file is continued in a new one beyond this size.",
+    }),
     fsyncIntervalMs: Type.Integer({
       minimum: 0,
       maximum: 1000,

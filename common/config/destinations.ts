@@ -40,21 +40,36 @@ export const Route = Type.Object(
 export function delivery(maxEvents: number, defaultEvents: number) {
   return Type.Object(
     {
-      maxEventsPerRequest: Type.Integer({ minimum: 1, maximum: maxEvents, default: defaultEvents }),
+      maxEventsPerRequest: Type.Integer({
+        minimum: 1,
+        maximum: maxEvents,
+        default: defaultEvents,
+        description: 'Most events one request to the destination carries.',
+      }),
       requestsPerSecond: Type.Number({
         minimum: 0.01,
         maximum: 10_000,
         default: 10,
         description: 'Rate limit of requests to the destination, per ingest process.',
       }),
-      timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000 }),
+      timeoutMs: Type.Integer({
+        minimum: 100,
+        maximum: 300_000,
+        default: 10_000,
+        description: "Longest wait for the destination's answer; then retried.",
+      }),
       backoffMs: Type.Integer({
         minimum: 1,
         maximum: 600_000,
         default: 500,
         description: 'Ceiling of the first retry wait; doubles per attempt (full jitter).',
       }),
-      maxBackoffMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 300_000 }),
+      maxBackoffMs: Type.Integer({
+        minimum: 10,
+        maximum: 3_600_000,
+        default: 300_000,
+        description: 'Longest retry wait: the doubling stops here.',
+      }),
       backlogBytes: Type.Integer({
         minimum: 1_048_576,
         default: 268_435_456,
@@ -106,7 +121,12 @@ export function facebookDestination<C extends TProperties>(credential: C) {
       name: DestinationName,
       pixelId: Type.String({ pattern: '^[0-9]{1,32}$', maxLength: 32, description: 'Pixel (dataset) id.' }),
       ...credential,
-      graphApiVersion: Type.String({ pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$', maxLength: 8, default: 'v27.0' }),
+      graphApiVersion: Type.String({
+        pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$',
+        maxLength: 8,
+        default: 'v27.0',
+        description: 'Graph API version in the request path.',
+      }),
       graphApiUrl: Type.String({
         pattern: '^https?://',
         maxLength: 2048,
@@ -224,8 +244,17 @@ export const Destinations = Type.Object(
       description:
         'Per destination: its backlog (with spool.kind disk) and its dead-letter file. Not inside spool.dir.',
     }),
-    facebook: Type.Array(FacebookDestination, { maxItems: 16, default: [] }),
-    webhooks: Type.Array(WebhookDestination, { maxItems: 16, default: [] }),
+    facebook: Type.Array(FacebookDestination, {
+      maxItems: 16,
+      default: [],
+      description:
+        "Facebook Conversions API destinations (consent-gated: events with the consent bits' cflags).",
+    }),
+    webhooks: Type.Array(WebhookDestination, {
+      maxItems: 16,
+      default: [],
+      description: 'Webhooks that receive the stored events, signed (X-Tracker-Signature).',
+    }),
     nats: DestinationsNats,
   },
   strict,

@@ -23,7 +23,13 @@ export const Server = Type.Object(
       description:
         'Listen address; in a TrackerCluster only "0.0.0.0" or "::" (pods are reached on their pod IP).',
     }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8080,
+      description:
+        'The public port: tracking, /health, /ready, /dashboard, the browser client; 0 picks a free one.',
+    }),
     opsPort: Type.Integer({
       minimum: 0,
       maximum: 65535,
@@ -32,9 +38,24 @@ export const Server = Type.Object(
         'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
     }),
     tls: Type.Optional(Tls),
-    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
-    trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), { default: [] }),
-    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 25_000 }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 67_108_864,
+      default: 1_048_576,
+      description: 'Largest request body, a gzip/deflate body once inflated; a larger one is a 413.',
+    }),
+    trustedProxies: Type.Array(Type.String({ description: 'CIDR, e.g. 10.0.0.0/8' }), {
+      default: [],
+      description:
+        'Peers (CIDRs) whose X-Forwarded-For and X-Forwarded-Host are believed; from others the socket address is the client.',
+    }),
+    shutdownGraceMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 25_000,
+      description:
+        'On SIGTERM, how long acknowledged events are delivered to the store before the process exits; what is left stays in the spool for the next start.',
+    }),
     maxBatchEvents: Type.Integer({
       minimum: 1,
       maximum: 10_000,
@@ -60,15 +81,27 @@ export const Cors = Type.Object(
       description:
         'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off.',
     }),
-    credentials: Type.Boolean({ default: false }),
+    credentials: Type.Boolean({
+      default: false,
+      description:
+        'Allow credentialed requests (the vid cookie across origins); needs a list of origins, not "*".',
+    }),
   },
   strict,
 );
 
 export const Domains = Type.Object(
   {
-    cookieDomain: Type.Optional(Type.String()),
-    shortLinkHosts: Type.Array(Type.String(), { default: [] }),
+    cookieDomain: Type.Optional(
+      Type.String({
+        description:
+          'Domain attribute of the visitor cookies (e.g. example.com for every subdomain); default: the host.',
+      }),
+    ),
+    shortLinkHosts: Type.Array(Type.String(), {
+      default: [],
+      description: "Hosts whose GET /<slug> resolves a short link; a link's urlfrom must be on one of them.",
+    }),
     trackerHosts: Type.Array(Type.String(), {
       default: [],
       description:
@@ -78,18 +111,32 @@ export const Domains = Type.Object(
       default: [],
       description: 'Hosts rdr/xrdr may redirect to.',
     }),
-    websocketOrigins: Type.Array(Type.String(), { default: [] }),
+    websocketOrigins: Type.Array(Type.String(), {
+      default: [],
+      description: 'Origins a page may open /tr/v1/ws from (else 403); [] admits every origin.',
+    }),
     defaultRedirect: Type.Optional(
       Type.String({ pattern: '^https?://', description: 'rdr/xrdr destination when no url is given.' }),
     ),
-    shortLinkCacheSize: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 10_000 }),
+    shortLinkCacheSize: Type.Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      default: 10_000,
+      description:
+        'Short links kept in memory (updated on create and delete); others are read from the store.',
+    }),
   },
   strict,
 );
 
 export const WebSocket = Type.Object(
   {
-    maxFrameBytes: Type.Integer({ minimum: 1024, maximum: 67_108_864, default: 1_048_576 }),
+    maxFrameBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 67_108_864,
+      default: 1_048_576,
+      description: 'Largest frame; a larger one is answered BODY_TOO_LARGE and the socket closed (1009).',
+    }),
     maxDecompressedBytes: Type.Integer({
       minimum: 1024,
       maximum: 67_108_864,
@@ -110,8 +157,15 @@ export const RateLimits = Type.Object(
   {
     perIpPerDay: Type.Integer({ minimum: 0, default: 0, description: '0 disables the daily limit.' }),
     burst: Type.Integer({ minimum: 0, default: 0, description: 'Requests per second per IP; 0 disables.' }),
-    shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], { default: 'local' }),
-    kvBucket: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'tracker_rate_limits' }),
+    shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
+      default: 'local',
+      description: 'local: counted per process; nats: counted across every replica in a NATS KV bucket.',
+    }),
+    kvBucket: Type.String({
+      pattern: '^[A-Za-z0-9_-]+$',
+      default: 'tracker_rate_limits',
+      description: 'The KV bucket of the shared counts (shared: nats).',
+    }),
   },
   strict,
 );
@@ -127,10 +181,16 @@ export const Privacy = Type.Object(
         // one name per bit at most; the bound also keeps the CRD's CEL rule on the keys within budget
         maxProperties: 63,
         default: { necessary: 0, analytics: 1, marketing: 2 },
+        description:
+          'Names of the cflags consent bits (name → bit index), as /ppi/agree answers and destinations require them.',
       },
     ),
     analyticsBit: Type.String({ default: 'analytics', description: 'Without this consent: cookieless.' }),
-    ipMode: Type.Union([IpMode], { default: 'truncate' }),
+    ipMode: Type.Union([IpMode], {
+      default: 'truncate',
+      description:
+        'The client IP in every table with one: keep it, truncate it (IPv4 /24, IPv6 /48) or drop it.',
+    }),
     hashKeyFile: Type.Optional(
       Type.String({ description: 'HMAC key for email/cell/uname and cookieless ids (a mounted Secret).' }),
     ),
@@ -143,7 +203,11 @@ export const Privacy = Type.Object(
       default: 'memory',
       description: 'Where daily cookieless salts live: per process, or shared by all replicas in NATS KV.',
     }),
-    saltBucket: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'tracker_salts' }),
+    saltBucket: Type.String({
+      pattern: '^[A-Za-z0-9_-]+$',
+      default: 'tracker_salts',
+      description: 'The KV bucket of the shared salts (salts: nats).',
+    }),
   },
   strict,
 );
@@ -154,6 +218,8 @@ export const Retention = Type.Object(
     tables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0 }), {
       maxProperties: 64,
       default: {},
+      description:
+        'Days kept per table (0: forever) instead of defaultDays; the TTL a table gets when it is created (tracker prune applies a change).',
     }),
   },
   strict,
@@ -191,7 +257,11 @@ export const Rollups = Type.Object(
 export const GeoIp = Type.Object(
   {
     file: Type.Optional(Type.String({ description: 'IP2Location BIN file.' })),
-    cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
+    cacheSize: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description: 'Addresses whose lookup is remembered.',
+    }),
   },
   strict,
 );
@@ -199,21 +269,31 @@ export const GeoIp = Type.Object(
 export const Nats = Type.Object(
   {
     url: Type.Optional(Type.String({ description: 'nats://host:port; NATS features are off without it.' })),
-    publishSubjectPrefix: Type.String({ default: 'tracker.events' }),
-    publish: Type.Boolean({ default: false }),
+    publishSubjectPrefix: Type.String({
+      default: 'tracker.events',
+      description: 'Accepted rows of table T are published on <publishSubjectPrefix>.T (publish: true).',
+    }),
+    publish: Type.Boolean({
+      default: false,
+      description:
+        'Publish each accepted row to NATS for real-time consumers, best effort (the store is the record).',
+    }),
     consume: Type.Boolean({
       default: false,
       description: "Consume the Go tracker's log/count/update subjects into their tables.",
     }),
     subjects: Type.Object(
       {
-        log: Type.String({ default: 'tic.log.>' }),
-        count: Type.String({ default: 'tic.count.>' }),
-        update: Type.String({ default: 'tic.update.>' }),
+        log: Type.String({ default: 'tic.log.>', description: 'Consumed into logs.' }),
+        count: Type.String({ default: 'tic.count.>', description: 'Consumed into counters.' }),
+        update: Type.String({ default: 'tic.update.>', description: 'Consumed into updates.' }),
       },
-      { ...strict, default: {} },
+      { ...strict, default: {}, description: "The Go tracker's subjects (consume: true)." },
     ),
-    queueGroup: Type.String({ default: 'tracker' }),
+    queueGroup: Type.String({
+      default: 'tracker',
+      description: 'Queue group of the consumers: each message is consumed by one replica.',
+    }),
     replicas: Type.Integer({
       minimum: 1,
       maximum: 5,
@@ -232,7 +312,7 @@ export const ApiKey = Type.Object(
       pattern: '^[0-9a-fA-F-]{36}$',
       description: 'Organisation UUID the key is scoped to.',
     }),
-    org: Type.String({ default: '' }),
+    org: Type.String({ default: '', description: 'Organisation name written with the rows.' }),
     hash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$<salt b64url>$<hash b64url>' }),
   },
   strict,
@@ -304,7 +384,7 @@ export const SiteKey = Type.Object(
       description: 'Public write key, sent as site_key (path, query or body) or the X-Site-Key header.',
     }),
     oid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'Organisation the events are bound to.' }),
-    org: Type.String({ default: '' }),
+    org: Type.String({ default: '', description: 'Organisation name the events are bound to.' }),
     origins: Type.Array(Type.String(), {
       default: [],
       description: 'Origins allowed to use the key (browser requests); empty: any.',
@@ -319,7 +399,7 @@ export const Sites = Type.Object(
       default: false,
       description: 'Refuse tracking requests without a valid site key (401).',
     }),
-    keys: Type.Array(SiteKey, { default: [] }),
+    keys: Type.Array(SiteKey, { default: [], description: "The sites' public write keys." }),
   },
   strict,
 );
@@ -336,8 +416,18 @@ export const Sql = Type.Object(
       default: '127.0.0.1',
       description: 'Listen address; loopback keeps it on this machine.',
     }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8123 }),
-    username: Type.String({ minLength: 1, pattern: '^[^:]+$', default: 'default' }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8123,
+      description: 'Port of the read-only SQL endpoint.',
+    }),
+    username: Type.String({
+      minLength: 1,
+      pattern: '^[^:]+$',
+      default: 'default',
+      description: 'User the SQL endpoint and the dashboard ask for (HTTP Basic or X-ClickHouse-User).',
+    }),
     passwordFile: Type.Optional(
       Type.String({
         minLength: 1,
@@ -345,9 +435,24 @@ export const Sql = Type.Object(
           'The password (a mounted Secret); without it one is generated into server.stateDir/sql.password.',
       }),
     ),
-    maxExecutionTimeS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
-    maxResultBytes: Type.Integer({ minimum: 1024, maximum: 4_294_967_296, default: 67_108_864 }),
-    maxMemoryBytes: Type.Integer({ minimum: 16_777_216, maximum: 68_719_476_736, default: 1_073_741_824 }),
+    maxExecutionTimeS: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description: 'Longest a read may run (a client may ask for less).',
+    }),
+    maxResultBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 4_294_967_296,
+      default: 67_108_864,
+      description: 'Largest result of a read, as the engine counts it.',
+    }),
+    maxMemoryBytes: Type.Integer({
+      minimum: 16_777_216,
+      maximum: 68_719_476_736,
+      default: 1_073_741_824,
+      description: 'Memory one read may use.',
+    }),
     maxThreads: Type.Integer({
       minimum: 1,
       maximum: 64,
