@@ -27,7 +27,11 @@ export function program(io: Io = defaultIo): Command {
     .command('render')
     .description('print the Kubernetes manifests of a TrackerCluster (what the operator would apply)')
     .requiredOption('-f, --file <path>', 'TrackerCluster YAML (one or more documents); - reads stdin')
-    .option('-n, --namespace <ns>', 'namespace of the objects (default: metadata.namespace, else "default")')
+    .option(
+      '-n, --namespace <ns>',
+      'namespace of the objects (default: metadata.namespace, else "default")',
+      namespaceName,
+    )
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .addOption(
@@ -80,6 +84,18 @@ export function program(io: Io = defaultIo): Command {
 
   cmd.addCommand(pruneCommand(io.out, io.exit));
   return cmd;
+}
+
+/**
+ * A namespace Kubernetes takes (a DNS label): any other name was rendered into every object, and the
+ * apiserver refused the whole output object by object on `kubectl apply`.
+ */
+function namespaceName(ns: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns))
+    throw new InvalidArgumentError(
+      `"${ns}" is not a namespace name (at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)`,
+    );
+  return ns;
 }
 
 /** `key=value` into the labels given so far (commander's repeatable option). */

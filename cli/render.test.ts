@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,5 +240,35 @@ describe('tracker render: the installation it renders for', () => {
     const store = JSON.parse(map.data['config.json']).store;
     expect(store.cluster).toBeUndefined();
     expect(store.hostUrls).toHaveLength(1);
+  });
+});
+
+// A namespace Kubernetes would refuse was rendered into every object; kubectl then refused them one by one.
+describe('tracker render -n', () => {
+  const BIN = new URL('../bin/tracker.ts', import.meta.url).pathname;
+  it.each(['Bad_NS', 'analytics-', 'a'.repeat(64)])(
+    'refuses %s naming the option, printing nothing',
+    (ns) => {
+      const res = spawnSync(process.execPath, [BIN, 'render', '-f', 'examples/minimal.yaml', '-n', ns], {
+        encoding: 'utf8',
+      });
+      expect(res.status).toBe(1);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toContain(
+        `option '-n, --namespace <ns>' argument '${ns}' is invalid. "${ns}" is not a namespace name`,
+      );
+    },
+  );
+
+  it('takes a DNS label', () => {
+    const res = spawnSync(
+      process.execPath,
+      [BIN, 'render', '-f', 'examples/minimal.yaml', '-n', 'analytics-2'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(res.status, res.stderr).toBe(0);
+    expect(docs(res.stdout).every((o) => o.metadata.namespace === 'analytics-2')).toBe(true);
   });
 });
