@@ -112,6 +112,9 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     const all = (await (await fetch(`${live.url}/dashboard/api/overview?range=15m`)).json()) as Overview;
     expect(all.totals.events).toBe(5);
     expect(all.sites.map((s) => s.key)).toContain(OID);
+    // a site selected still offers the others: the picker listed only the site it was on
+    expect(o.sites).toEqual(all.sites);
+    expect(o.sites.length).toBeGreaterThan(1);
     expect((await fetch(`${live.url}/dashboard/api/overview?range=2y`)).status).toBe(400);
   });
 
