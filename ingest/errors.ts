@@ -25,6 +25,8 @@ export const errors = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'The path does not answer this method.' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than allowed.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
+  /** A plain request to a path that only speaks WebSocket; the response's Upgrade header names it. */
+  UPGRADE_REQUIRED: { status: 426, message: 'This path is a WebSocket endpoint: send Upgrade: websocket.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.', retryAfterS: 1 },
   /** A bug on our side (e.g. a write to a table the schema does not have); the response never says more. */
   INTERNAL: { status: 500, message: 'internal error' },

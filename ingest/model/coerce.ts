@@ -12,6 +12,12 @@ function toInt(v: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) ? n : undefined;
 }
 
+/** A bitmask: a non-negative integer. A negative one has every high bit set, which no client means. */
+function toBits(v: unknown): number | undefined {
+  const n = toInt(v);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
 function toFloat(v: unknown): number | undefined {
   const n = typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
@@ -44,6 +50,7 @@ const COERCE: Record<FieldKind, (v: unknown) => unknown> = {
   enum: toEnum,
   text: toText,
   int: toInt,
+  bits: toBits,
   float: toFloat,
   json: toJson,
   country: toCountry,

@@ -2,7 +2,7 @@
 // normalisation so the rules are explicit and reviewable in one place: only ENUM fields are lower-cased; URLs, messages, ids and dates keep their case; every key that
 // is not a column goes losslessly into params.
 
-export type FieldKind = 'uuid' | 'enum' | 'text' | 'int' | 'float' | 'json' | 'country';
+export type FieldKind = 'uuid' | 'enum' | 'text' | 'int' | 'bits' | 'float' | 'json' | 'country';
 
 export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
   // identities (UUID columns; an invalid value is kept in params under its own key instead)
@@ -54,8 +54,9 @@ export const EVENT_FIELDS: Readonly<Record<string, FieldKind>> = {
   gclid: 'text',
   fbclid: 'text',
   msclkid: 'text',
+  // the consent bitmask: a negative number would read as every bit set (two's complement), so it is no mask
+  cflags: 'bits',
   // numbers
-  cflags: 'int',
   duration: 'int',
   ver: 'int',
   vp_w: 'int',

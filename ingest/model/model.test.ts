@@ -131,6 +131,16 @@ describe('normaliseEvent', () => {
     expect(e.cookies).toBe(true);
   });
 
+  // -1 was stored as the mask, and every bitTest of it (the dashboards' consent shares) read as consent.
+  it('keeps a negative cflags in params: no consent column, no cookies', async () => {
+    for (const cflags of [-1, '-4']) {
+      const e = await normaliseEvent({ cflags }, ctx(), deps());
+      expect(e.row.cflags).toBeUndefined();
+      expect(e.row.params).toEqual({ cflags });
+      expect(e.cookies).toBe(false);
+    }
+  });
+
   it('keeps an invalid vid in params and does not store it as the visitor id', async () => {
     const e = await normaliseEvent(
       { vid: 'batch-test-7', etyp: 'batch_test' },

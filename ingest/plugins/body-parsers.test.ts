@@ -52,6 +52,31 @@ const cases: readonly (readonly [...Case, number, string | undefined])[] = [
     'xml',
   ],
   ['form fields', 'POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'ename=form', 200, 'form'],
+  // a form of no field with a value is read as JSON: a scalar is no event, and text that is not JSON says so
+  [
+    'a JSON string as a form',
+    'POST',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    '"hello"',
+    400,
+    'BAD_REQUEST',
+  ],
+  [
+    'a JSON number as a form',
+    'POST',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    '42',
+    400,
+    'BAD_REQUEST',
+  ],
+  [
+    'valueless form keys',
+    'POST',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    'a&b',
+    400,
+    'BAD_REQUEST',
+  ],
   [
     'JSON as a form',
     'POST',

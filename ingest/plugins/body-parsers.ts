@@ -1,7 +1,8 @@
 // Request bodies. The Go tracker decoded every POST body as JSON whatever its Content-Type, and its
 // clients rely on that: the browser client posts JSON as text/plain (no CORS preflight), beacons and
 // some SDKs send no Content-Type or a form type. So: JSON under any content type (form bodies that are
-// not JSON are read as form fields), an empty body is no body, and every parse is bounded in depth
+// not JSON are read as form fields; one with no `=` has no field with a value, so it is read as JSON:
+// curl's default form type on `-d '"hello"'` made an event of one junk key), an empty body is no body, and every parse is bounded in depth
 // (model/json-text.ts).
 //
 // gzip/deflate bodies are inflated here, in one call, from the bytes Fastify read: the body limit bounds
@@ -38,7 +39,7 @@ function formFields(text: string): Record<string, string> {
 
 function looksLikeJson(text: string): boolean {
   const first = text.trimStart()[0];
-  return first === '{' || first === '[';
+  return first === '{' || first === '[' || !text.includes('=');
 }
 
 /** The body's bytes as sent: inflated when the request names an encoding (`limit`: the inflated size's bound). */

@@ -51,7 +51,7 @@ export interface AnalyticsRepository {
   browsers(range: Range, limit: number): Promise<Count[]>;
   /** Events carrying each consent bit (by bit number), and the total they are a share of. */
   consent(range: Range, bits: readonly number[]): Promise<{ total: number; byBit: Map<number, number> }>;
-  /** Sites (oid) with events in the range, busiest first. */
+  /** Sites (oid) with events in the range, busiest first: every one, whichever the range selects (a picker). */
   sites(range: Range, limit: number): Promise<Count[]>;
   /** Events received after `afterMs` (the live feed), newest first. */
   recent(opts: { oid: string; afterMs: number; limit: number }): Promise<RecentEvent[]>;
@@ -104,12 +104,13 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
     },
     topPages: (r, limit) => top(topSql("if(path(url) = '', '(none)', path(url))", PAGE_VIEW), r, limit),
     // The site a visitor came from when it is another one ('' is a direct visit); a single-page app's own
-    // navigations come from the same host and are not referrals.
+    // navigations come from the same host and are not referrals. A page view without a url is counted too,
+    // so that the referrers add up to the page views.
     referrers: (r, limit) =>
       top(
         topSql(
           `if(${CAME_FROM} = '', '(direct)', domain(${CAME_FROM}))`,
-          `${PAGE_VIEW} AND domain(${CAME_FROM}) != domain(url)`,
+          `${PAGE_VIEW} AND (url = '' OR domain(${CAME_FROM}) != domain(url))`,
         ),
         r,
         limit,
@@ -132,7 +133,7 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
       for (const row of rows) byBit.set(Number(row.bit), Number(row.n));
       return { total: Number(total?.n ?? 0), byBit };
     },
-    sites: (r, limit) => top(topSql('toString(oid)'), r, limit),
+    sites: (r, limit) => top(topSql('toString(oid)'), { ...r, oid: '' }, limit),
     recent: ({ oid, afterMs, limit }) =>
       source.query<RecentEvent>(
         `SELECT toString(eid) AS eid, toString(oid) AS site, ename, etyp, url, country, device, browser,

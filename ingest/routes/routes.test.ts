@@ -487,7 +487,7 @@ describe('ops', () => {
     expect(res.statusCode).toBe(426);
     expect(res.headers.upgrade).toBe('websocket');
     expect(res.json()).toEqual({
-      error: 'BAD_REQUEST',
+      error: 'UPGRADE_REQUIRED',
       message: expect.stringMatching(/Upgrade: websocket/),
     });
     expect(dp.rows.size).toBe(0);

@@ -116,6 +116,19 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
       },
     );
 
+    // an event without a site, to be offered as "(no site)" rather than as the nil UUID it is stored under
+    const siteless = await fetch(`${ingest.url}/tr/v1/str/`, {
+      method: 'POST',
+      body: '{"ename":"siteless"}',
+    });
+    const sitelessEid = ((await siteless.json()) as { eid: string }).eid;
+    await waitFor(
+      async () =>
+        (await stored(`SELECT 1 AS k, count() AS n FROM events WHERE eid = '${sitelessEid}'`, 0, 0))['1'] ===
+        1,
+      { what: 'the siteless event stored', timeoutMs: 20_000 },
+    );
+
     const context = await browser.newContext({
       viewport: { width: 1280, height: 1000 },
       timezoneId: VIEWER_ZONE,
@@ -140,6 +153,12 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
       to,
     );
     expect(totals.events).toBe(sent);
+    const sites = await page.$$eval('#site option', (os) =>
+      os.map(
+        (o) => `${(o as unknown as { value: string }).value}=${(o as unknown as { text: string }).text}`,
+      ),
+    );
+    expect(sites).toContain('00000000-0000-0000-0000-000000000000=(no site)');
     for (const name of ['events', 'pageviews', 'visitors'])
       expect(await metric(page, name)).toBe(totals[name]);
     const top = (key: string, where = 'true') =>

@@ -11,6 +11,7 @@ import type { Overview } from './overview.ts';
 import { MAX_STREAMS } from './sse.ts';
 
 const OID = 'da5b0a2d-0000-4000-8000-000000000001';
+const OTHER = 'da5b0a2d-0000-4000-8000-000000000002';
 let live: Live;
 
 async function send(events: Record<string, unknown>[]): Promise<void> {
@@ -47,9 +48,10 @@ beforeAll(async () => {
       last: 'https://shop.example/pricing',
     },
     { ename: 'signup', oid: OID, url: 'https://shop.example/', source: 'ads', cflags: 3 },
-    { ename: 'elsewhere', oid: 'da5b0a2d-0000-4000-8000-000000000002' },
+    { ename: 'elsewhere', oid: OTHER },
+    { ename: 'page_view', etyp: 'view', oid: OTHER },
   ]);
-  await waitFor(async () => (await count()) === 5, { what: 'five events stored', timeoutMs: 20_000 });
+  await waitFor(async () => (await count()) === 6, { what: 'six events stored', timeoutMs: 20_000 });
 });
 
 let closed = false;
@@ -110,9 +112,19 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     });
     expect(o.series.n.reduce((a, b) => a + b, 0)).toBe(4);
     const all = (await (await fetch(`${live.url}/dashboard/api/overview?range=15m`)).json()) as Overview;
-    expect(all.totals.events).toBe(5);
+    expect(all.totals.events).toBe(6);
     expect(all.sites.map((s) => s.key)).toContain(OID);
+    // a site selected still offers the others: the picker listed only the site it was on
+    expect(o.sites).toEqual(all.sites);
+    expect(o.sites.length).toBeGreaterThan(1);
     expect((await fetch(`${live.url}/dashboard/api/overview?range=2y`)).status).toBe(400);
+    // a page view without a url still came from somewhere: the referrers add up to the page views (it was
+    // counted as a page view and left out of the referrers)
+    const other = (await (
+      await fetch(`${live.url}/dashboard/api/overview?range=1h&oid=${OTHER}`)
+    ).json()) as Overview;
+    expect(other.totals.pageviews).toBe(1);
+    expect(other.referrers).toEqual([{ key: '(direct)', n: 1 }]);
   });
 
   it('api/live: a stored event arrives on the event stream', async () => {

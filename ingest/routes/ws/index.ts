@@ -109,7 +109,10 @@ async function notUpgraded(_req: FastifyRequest, reply: FastifyReply) {
   return reply
     .status(426)
     .header('upgrade', 'websocket')
-    .send({ error: 'BAD_REQUEST', message: `${WS_PATH} is a WebSocket endpoint: send Upgrade: websocket` });
+    .send({
+      error: 'UPGRADE_REQUIRED',
+      message: `${WS_PATH} is a WebSocket endpoint: send Upgrade: websocket`,
+    });
 }
 
 /** A connection as the ingest closes it: the frames it has read are stored before it goes. */

@@ -119,10 +119,14 @@
     addEventListener('resize', () => plot.setSize({ width: $('#chart').clientWidth, height: 220 }));
   }
 
+  // events sent without an oid are stored under the nil UUID, which reads as a site that does not exist
+  const NO_SITE = '00000000-0000-0000-0000-000000000000';
   function renderSites(sites) {
     const select = $('#site');
     const known = new Set([...select.options].map((o) => o.value));
-    for (const s of sites) if (!known.has(s.key)) select.append(el('option', { value: s.key }, s.key));
+    for (const s of sites)
+      if (!known.has(s.key))
+        select.append(el('option', { value: s.key }, s.key === NO_SITE ? '(no site)' : s.key));
     select.value = state.oid;
   }
 
