@@ -3,7 +3,7 @@
 // sent (the pieces go to the store as they are read). Nothing reads more than a chunk (or one record
 // larger than that) at once, so a batch of up to its maxBytes never sits in memory whole.
 import type { BodyBuffers } from '../../../store/index.ts';
-import { HEADER_BYTES, RecordCursor, RecordType, type WalRecord } from './record.ts';
+import { decodeRecords, HEADER_BYTES, RecordType, type WalRecord } from './record.ts';
 
 /** Bytes read at once; a larger record is read whole on its own. */
 export const READ_CHUNK = 1024 * 1024;
@@ -68,40 +68,37 @@ export async function* recordsIn(
       lend: (bytes: number) => (bytes <= own.length ? own : Buffer.allocUnsafe(bytes)),
       giveBack: () => undefined,
     };
-    for await (const { cursor } of chunksIn(read, x, chunkBytes, buffers))
-      while (cursor.next()) yield cursor.record();
+    for await (const { records } of chunksIn(read, x, chunkBytes, buffers)) yield* records;
   } finally {
     if (own) scratch?.release();
   }
 }
 
 /**
- * The extent a chunk at a time: each read with a cursor over the whole records it holds, which the
- * consumer walks before asking for the next chunk (what it leaves unwalked is walked here). Chunks are
- * read into buffers lent by `buffers` when given; one read in vain (a record larger than the chunk) goes
- * back.
+ * The extent a chunk at a time: each read with the whole records it holds (views of it). Chunks are read
+ * into buffers lent by `buffers` when given; one read in vain (a record larger than the chunk) goes back.
  */
 async function* chunksIn(
   read: SegmentRead,
   x: Omit<Extent, 'lastSeq'>,
   chunkBytes: number,
   buffers?: BodyBuffers,
-): AsyncGenerator<{ chunk: Buffer; cursor: RecordCursor }> {
-  const cursor = new RecordCursor();
+): AsyncGenerator<{ chunk: Buffer; records: WalRecord[] }> {
   for (let at = x.from; at < x.end; ) {
     const bytes = Math.min(chunkBytes, x.end - at);
     let chunk = await read(x.segment, at, bytes, buffers?.lend(bytes));
-    if (!cursor.reset(chunk, at).next()) {
+    let records = decodeRecords(chunk, at).records;
+    if (records.length === 0) {
       const whole = await readWhole(read, x.segment, at, chunk);
       if (whole !== chunk) buffers?.giveBack(chunk);
       chunk = whole;
+      records = decodeRecords(chunk, at).records;
     }
+    const last = records.at(-1);
     // Everything in the extent was written and decoded before; a record that no longer decodes is damage.
-    if (!cursor.reset(chunk, at).next())
-      throw new Error(`spool: unreadable record in segment ${x.segment} at offset ${at}`);
-    yield { chunk, cursor: cursor.reset(chunk, at) };
-    while (cursor.next());
-    at += cursor.walked;
+    if (!last) throw new Error(`spool: unreadable record in segment ${x.segment} at offset ${at}`);
+    yield { chunk, records };
+    at = last.offset + last.size;
   }
 }
 
@@ -122,27 +119,23 @@ export async function* extentLines(
   x: Extent,
   buffers?: BodyBuffers,
 ): AsyncGenerator<Buffer> {
-  for await (const { chunk, cursor } of chunksIn(read, x, READ_CHUNK, buffers)) {
-    const { used, past } = gatherLines(chunk, cursor, x.lastSeq);
+  for await (const { chunk, records } of chunksIn(read, x, READ_CHUNK, buffers)) {
+    let used = 0;
+    let past = false;
+    for (const r of records) {
+      if (r.type !== RecordType.Data) continue;
+      if (r.seq > x.lastSeq) {
+        past = true;
+        break;
+      }
+      const start = r.payload.byteOffset - chunk.byteOffset;
+      chunk.copyWithin(used, start, start + r.payload.length);
+      used += r.payload.length;
+    }
     if (used > 0) yield chunk.subarray(0, used);
     else buffers?.giveBack(chunk);
     if (past) return;
   }
-}
-
-/**
- * Moves the Data payloads of the chunk's records up to `lastSeq` together at its start; `past` when a
- * record after `lastSeq` was met (the extent ends in this chunk).
- */
-function gatherLines(chunk: Buffer, cursor: RecordCursor, lastSeq: number): { used: number; past: boolean } {
-  let used = 0;
-  while (cursor.next()) {
-    if (cursor.type !== RecordType.Data) continue;
-    if (cursor.seq > lastSeq) return { used, past: true };
-    chunk.copyWithin(used, cursor.start, cursor.end);
-    used += cursor.end - cursor.start;
-  }
-  return { used, past: false };
 }
 
 /** The seq of the extent's first Data record (a batch's `from`), read with a small read. */

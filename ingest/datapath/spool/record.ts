@@ -60,92 +60,26 @@ export interface DecodeResult {
  */
 export function decodeRecords(buf: Buffer, base = 0, minSeq = 0): DecodeResult {
   const records: WalRecord[] = [];
-  const cursor = new RecordCursor().reset(buf, base, minSeq);
-  while (cursor.next()) records.push(cursor.record());
-  return { records, validBytes: cursor.walked, clean: cursor.walked === buf.length };
+  let at = 0;
+  while (at + HEADER_BYTES <= buf.length) {
+    const length = buf.readUInt32LE(at);
+    const end = at + HEADER_BYTES + length;
+    if (end > buf.length) break;
+    if (crc32(buf.subarray(at + 8, end)) !== buf.readUInt32LE(at + 4)) break;
+    const type = buf.readUInt8(at + 8) as RecordType;
+    const seq = Number(buf.readBigUInt64LE(at + 9));
+    if (seq < minSeq) break;
+    records.push({
+      type,
+      seq,
+      payload: buf.subarray(at + HEADER_BYTES, end),
+      offset: base + at,
+      size: end - at,
+    });
+    at = end;
+  }
+  return { records, validBytes: at, clean: at === buf.length };
 }
-
-/**
- * The records of one buffer walked in place, one at a time, with no object per record: a batch read back
- * from the spool is ~50,000 records, and an array of them held across the reads of its chunks was copied
- * by each young-generation collection in between and promoted, so every batch sent filled the old
- * generation by ~10 MB and brought a full collection. The fields describe the record `next` found.
- */
-export class RecordCursor {
-  #buf: Buffer = EMPTY;
-  #base = 0;
-  #minSeq = 0;
-  #at = 0;
-  #ended = false;
-  type: RecordType = RecordType.Data;
-  seq = 0;
-  /** The record's payload in the buffer: [start, end). */
-  start = 0;
-  end = 0;
-
-  /** Walks `buf` (which starts at segment offset `base`) from its first byte; `minSeq` as decodeRecords'. */
-  reset(buf: Buffer, base = 0, minSeq = 0): this {
-    this.#buf = buf;
-    this.#base = base;
-    this.#minSeq = minSeq;
-    this.#at = 0;
-    this.#ended = false;
-    return this;
-  }
-
-  /**
-   * Moves to the next whole record; false where the readable records end (the end, a torn or bad one),
-   * and from then on without reading the buffer again (its owner may have taken it back).
-   */
-  next(): boolean {
-    if (this.#ended || !this.#decode()) {
-      this.#ended = true;
-      return false;
-    }
-    return true;
-  }
-
-  #decode(): boolean {
-    const buf = this.#buf;
-    const at = this.#at;
-    if (at + HEADER_BYTES > buf.length) return false;
-    const end = at + HEADER_BYTES + buf.readUInt32LE(at);
-    if (end > buf.length) return false;
-    if (crc32(buf.subarray(at + 8, end)) !== buf.readUInt32LE(at + 4)) return false;
-    // The u64 as two halves: the same number as Number(readBigUInt64LE) without a BigInt per record.
-    const seq = buf.readUInt32LE(at + 9) + buf.readUInt32LE(at + 13) * 2 ** 32;
-    if (seq < this.#minSeq) return false;
-    this.type = buf.readUInt8(at + 8) as RecordType;
-    this.seq = seq;
-    this.start = at + HEADER_BYTES;
-    this.end = end;
-    this.#at = end;
-    return true;
-  }
-
-  /** Bytes of whole records walked so far (the buffer's readable part once `next` is false). */
-  get walked(): number {
-    return this.#at;
-  }
-
-  /** The record's offset in its segment. */
-  get offset(): number {
-    return this.#base + this.start - HEADER_BYTES;
-  }
-
-  /** The record as an object (its payload a view of the buffer). */
-  record(): WalRecord {
-    const payload = this.#buf.subarray(this.start, this.end);
-    return {
-      type: this.type,
-      seq: this.seq,
-      payload,
-      offset: this.offset,
-      size: this.end - this.start + HEADER_BYTES,
-    };
-  }
-}
-const EMPTY = Buffer.alloc(0);
 
 /** True when every byte of `buf` from `from` on is zero (a preallocated tail nothing was written to). */
 export function zeroFrom(buf: Buffer, from: number): boolean {
