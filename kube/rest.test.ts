@@ -14,7 +14,12 @@ const server = createServer((req, res) => {
   });
   req.on('end', () => {
     seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    if (req.url?.endsWith('/conflicted')) {
+      const status = { kind: 'Status', reason: 'Conflict', message: 'the object has been modified' };
+      res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body === '' ? '' : body);
   });
 });
 let rest: KubeRest;
@@ -57,6 +62,19 @@ describe('KubeRest', () => {
     expect(last?.headers['content-type']).toBe(type);
     expect(last?.headers.authorization).toBe('Bearer t');
     expect(verbs.at(-1)).toBe(verb);
+  });
+
+  it('answers the parsed body, and {} for an empty one', async () => {
+    await expect(
+      rest.request('create', '/api/v1/namespaces/n/configmaps', { body: { a: 1 } }),
+    ).resolves.toEqual({ a: 1 });
+    await expect(rest.request('get', '/api/v1/namespaces/n/configmaps/x')).resolves.toEqual({});
+  });
+
+  it('rejects a refusal with an ApiError carrying its status, reason and message', async () => {
+    const refused = rest.request('patch', '/api/v1/namespaces/n/configmaps/conflicted', { body: {} });
+    await expect(refused).rejects.toMatchObject({ name: 'ApiError', status: 409, reason: 'Conflict' });
+    await expect(refused).rejects.toThrow(/409 the object has been modified/);
   });
 });
 

@@ -51,6 +51,15 @@ export function exactBySteps(records: readonly ReactionRecord[]): string {
     .join(', ');
 }
 
+/** The steps that took longest before the first write (1 ms or more, three at most): `; keeper 19.6, schema 7.1`. */
+function longestSteps(r: ReactionRecord): string {
+  const steps = Object.entries(r.steps ?? {})
+    .filter(([, t]) => t >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
+  return steps.length === 0 ? '' : `; ${steps.map(([step, t]) => `${step} ${ms(t)}`).join(', ')}`;
+}
+
 /**
  * The slowest reactions (those at or above the p99), each split into its parts: waiting to start (for a
  * worker or the cluster's running reconcile), then inside the reconcile, of which a status write's wait
@@ -62,7 +71,7 @@ export function slowest(records: readonly ReactionRecord[], n = 5): string {
     .slice(0, n)
     .map((r) => {
       const status = r.statusWaitMs === undefined ? '' : `, previous status ${ms(r.statusWaitMs)}`;
-      return `${r.step} ${ms(r.ms)} (wait ${ms(r.waitedMs)}, in reconcile ${ms(r.ms - r.waitedMs)}${status})`;
+      return `${r.step} ${ms(r.ms)} (wait ${ms(r.waitedMs)}, in reconcile ${ms(r.ms - r.waitedMs)}${status}${longestSteps(r)})`;
     })
     .join('; ');
 }

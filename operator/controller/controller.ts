@@ -22,7 +22,7 @@ import { EventLane } from './event-lane.ts';
 import { objectKey } from './informer.ts';
 import { Informers } from './informers.ts';
 import { type ReconcileResult, WorkQueue } from './queue.ts';
-import { Reactions } from './reactions.ts';
+import { Reactions, type StepTimes } from './reactions.ts';
 import { StatusLanes } from './status-lane.ts';
 
 /** A status write someone else's write conflicted with is sent again after this long (as the runner does). */
@@ -159,6 +159,7 @@ export class Controller {
   }
 
   #deps(key: string, log: Logger): Deps {
+    const steps: StepTimes | undefined = this.#reactions.tracing ? [] : undefined;
     return {
       ...this.#o,
       ...this.#work,
@@ -169,8 +170,11 @@ export class Controller {
       detach: (work) => this.#events.add(work),
       sendStatus: (write) => this.#statusLanes.send(key, write),
       log,
-      onFirstWrite: this.#reactions.begin(key),
-      onStepDone: (step, seconds) => this.#o.metrics.stepDuration.observe({ step }, seconds),
+      onFirstWrite: this.#reactions.begin(key, steps),
+      onStepDone: (step, seconds) => {
+        this.#o.metrics.stepDuration.observe({ step }, seconds);
+        steps?.push([step, seconds * 1000]);
+      },
     };
   }
 

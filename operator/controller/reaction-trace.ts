@@ -18,6 +18,12 @@ export interface ReactionRecord {
   readonly statusWaitMs?: number;
   /** A status a newer one replaced before it was sent: `ms` runs to that one's send. */
   readonly replaced?: boolean;
+  /**
+   * The steps that ran to completion before the first write, each with its duration in ms (the rest of
+   * `ms - waitedMs` is the writing step's part up to its write): which work, or which wait for other
+   * reconciles at a step's awaits, a slow reaction sat in.
+   */
+  readonly steps?: Readonly<Record<string, number>>;
   /** When the write was handed over (epoch ms), to lay beside other traces. */
   readonly at: number;
 }

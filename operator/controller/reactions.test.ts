@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { Echoes } from '../reconcile/echoes.ts';
-import { Reactions } from './reactions.ts';
+import { Reactions, type StepTimes } from './reactions.ts';
 
 async function reported(metrics: ReturnType<typeof createMetrics>): Promise<Record<string, number>> {
   const { values } = await metrics.reaction.get();
@@ -64,5 +64,24 @@ describe('reactions', () => {
     await reactions.close();
     const record = JSON.parse(readFileSync(traceFile, 'utf8'));
     expect(record).toMatchObject({ cluster: 'ns/a', step: 'status', statusWaitMs: 42, replaced: true });
+  });
+
+  it('trace the steps the reconcile finished before its first write, with their durations', async () => {
+    const traceFile = join(mkdtempSync(join(tmpdir(), 'reactions-')), 'trace.jsonl');
+    const reactions = new Reactions({
+      echoes: new Echoes([]),
+      metrics: createMetrics(),
+      log: silentLogger,
+      traceFile,
+    });
+    reactions.event('ns/a');
+    const steps: StepTimes = [];
+    const onFirstWrite = reactions.begin('ns/a', steps);
+    steps.push(['parse', 0.5], ['keeper', 19.6]);
+    onFirstWrite('clickhouse');
+    steps.push(['clickhouse', 3]);
+    await reactions.close();
+    const record = JSON.parse(readFileSync(traceFile, 'utf8'));
+    expect(record).toMatchObject({ step: 'clickhouse', steps: { parse: 0.5, keeper: 19.6 } });
   });
 });

@@ -17,6 +17,9 @@ export interface ReactionsOptions {
   readonly traceFile: string;
 }
 
+/** A reconcile's finished steps and their durations in ms, in order (for the trace). */
+export type StepTimes = Array<[step: string, ms: number]>;
+
 /** Reports a reconcile's reaction, with the step that made its first write. */
 export type OnFirstWrite = (step: string) => void;
 
@@ -43,17 +46,22 @@ export class Reactions {
    * A reconcile of `key` starts: what reports its reaction if it writes. Without news since the last one
    * (a resync, a requeue) it reports only when news arrived before its first write (reaction-clock.ts).
    */
-  begin(key: string): OnFirstWrite {
+  begin(key: string, steps?: StepTimes): OnFirstWrite {
     const at = this.#clocks.start(key);
     if (at === undefined)
       return (step) => {
         const news = this.#clocks.peek(key);
-        if (news !== undefined) this.#report(key, step, news, 0);
+        if (news !== undefined) this.#report(key, step, news, 0, steps);
       };
     const waited = performance.now() - at;
     this.#o.metrics.queueWait.observe(waited / 1000);
     this.#o.log.debug('Reconcile started', { trackercluster: key, waitedMs: Math.round(waited) });
-    return (step) => this.#report(key, step, at, waited);
+    return (step) => this.#report(key, step, at, waited, steps);
+  }
+
+  /** Whether reactions are traced (then the controller collects each reconcile's step times for them). */
+  get tracing(): boolean {
+    return this.#trace !== undefined;
   }
 
   /** The cluster's status write is handed over after waiting `ms` for the one before (for the trace). */
@@ -69,7 +77,7 @@ export class Reactions {
     return this.#trace?.close() ?? Promise.resolve();
   }
 
-  #report(key: string, step: string, at: number, waited: number): void {
+  #report(key: string, step: string, at: number, waited: number, steps?: StepTimes): void {
     const ms = performance.now() - at;
     this.#o.metrics.reaction.observe({ step }, ms / 1000);
     this.#o.log.debug('Reacted', { trackercluster: key, step, ms: Math.round(ms) });
@@ -81,6 +89,7 @@ export class Reactions {
       waitedMs: waited,
       statusWaitMs: status?.ms,
       ...(status?.replaced ? { replaced: true } : {}),
+      ...(steps ? { steps: Object.fromEntries(steps) } : {}),
       at: Date.now(),
     });
   }
