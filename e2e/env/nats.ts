@@ -102,7 +102,9 @@ export async function startNatsCluster(dir: string, size: number): Promise<NatsC
     }
   } catch (err) {
     await stop();
-    throw err;
+    // a server that runs but never reports healthy (no JetStream meta leader) says why only in its log
+    const logs = procs.map((p) => `${p.name}:\n${p.tail(20)}`).join('\n');
+    throw new Error(`${(err as Error).message}\nthe servers' last log lines:\n${logs}`, { cause: err });
   }
   return { url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','), stop };
 }
