@@ -17,6 +17,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const EVERY_MS = 5000;
 // The drain is given up on after this long past the load (the queue's rows stay in the spool).
 const DRAIN_MAX_S = Number(process.env.BENCH_DRAIN_MAX ?? 400);
+// Sampling goes on this long after the drain: whether the parts the drain left are merged away.
+const SETTLE_S = Number(process.env.BENCH_SETTLE ?? 30);
 const overrides = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 
 const batch = JSON.stringify(
@@ -129,13 +131,18 @@ try {
     if (!loading && end === undefined) end = prev;
     if (!loading && (prev.queued === 0 || prev.t - (end?.t ?? prev.t) > DRAIN_MAX_S)) break;
   }
+  const drained = prev;
+  while (prev.t - drained.t < SETTLE_S) {
+    await new Promise((r) => setTimeout(r, EVERY_MS));
+    prev = await sample(t0, prev);
+  }
   clearInterval(rss);
   const r = await load;
   const e = end ?? prev;
   console.log(
-    `load ${SECONDS} s at ${CONNECTIONS}: ${Math.round(r.rps * 100)} events/s acknowledged, p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms, errors ${r.errors};` +
+    `load ${SECONDS} s at ${CONNECTIONS}: ${Math.round(((r.requests - r.errors) * 100) / SECONDS)} events/s acknowledged (${r.errors} refused), p50 ${r.p50.toFixed(1)} p99 ${r.p99.toFixed(1)} ms;` +
       ` stored during the load ${Math.round((e.delivered - first.delivered) / (e.t - first.t))}/s, ` +
-      `drained ${Math.round(prev.t - e.t)} s after it; overall stored ${Math.round((prev.delivered - first.delivered) / (prev.t - first.t))}/s;` +
+      `drained ${Math.round(drained.t - e.t)} s after it; overall stored ${Math.round((drained.delivered - first.delivered) / (drained.t - first.t))}/s;` +
       ` RSS peak ${Math.round(peak)} MiB (hwm ${Math.round(server.peakRssMiB())})`,
   );
 } finally {
