@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { applyMigrations } from '../schema/index.ts';
 import {
   EMBEDDED_INSERT_SETTINGS,
+  EMBEDDED_MERGE_TREE,
   EMBEDDED_TABLE_INSERT_SETTINGS,
   ENGINE_ARGS,
   ENGINE_MERGE_TREE,
@@ -43,7 +44,7 @@ const moreMergeTree = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => kv.split('=')),
 );
-const mergeTree = Object.entries({ ...ENGINE_MERGE_TREE, ...moreMergeTree }).map(
+const mergeTree = Object.entries({ ...ENGINE_MERGE_TREE, ...EMBEDDED_MERGE_TREE, ...moreMergeTree }).map(
   ([k, v]) => `<${k}>${v}</${k}>`,
 );
 const config = join(dir, 'engine.xml');

@@ -1,12 +1,12 @@
 // The embedded engine shares the ingest's memory, cores and open files: its caches are bounded when it
-// starts, its threads run below the event loop's priority, and the files a part of any table needs are
-// bounded whatever the data.
+// starts, it runs one merge at a time and bounds what a merge holds, its threads run below the event
+// loop's priority, and the files a part of any table needs are bounded whatever the data.
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../schema/index.ts';
-import { EmbeddedStore, ENGINE_ARGS } from './embedded.ts';
+import { EMBEDDED_MERGE_TREE, EmbeddedStore, ENGINE_ARGS } from './embedded.ts';
 import { threads } from './testing/threads.ts';
 
 // relative to the process's own priority: the tests may run under nice
@@ -28,14 +28,29 @@ afterAll(async () => {
   await store?.close();
 });
 
-it('starts the engine with bounded caches and its allocator returning freed memory', async () => {
+it('starts the engine with bounded caches, one merge at a time and its allocator returning freed memory', async () => {
+  const expected = Object.fromEntries(ENGINE_ARGS.map((a) => a.slice(2).split('=')));
   const rows = await store.query<{ name: string; value: string }>(
-    "SELECT name, value FROM system.server_settings WHERE name IN ('mark_cache_size', 'index_mark_cache_size', 'primary_index_cache_size', 'query_condition_cache_size')",
+    'SELECT name, value FROM system.server_settings WHERE name IN {names:Array(String)}',
+    { names: Object.keys(expected) },
   );
-  const expected = ENGINE_ARGS.map((a) => a.slice(2).split('='));
-  expect(Object.fromEntries(rows.map((r) => [r.name, r.value]))).toEqual(Object.fromEntries(expected));
-  expect(Number(rows.find((r) => r.name === 'mark_cache_size')?.value)).toBeLessThanOrEqual(64 * 2 ** 20);
+  expect(Object.fromEntries(rows.map((r) => [r.name, r.value]))).toEqual(expected);
+  expect(Number(expected.mark_cache_size)).toBeLessThanOrEqual(64 * 2 ** 20);
+  // one merge holding its memory beside an insert, not four
+  expect(expected).toMatchObject({
+    background_pool_size: '1',
+    background_merges_mutations_concurrency_ratio: '1',
+  });
   expect(process.env.JE_MALLOC_CONF).toMatch(/dirty_decay_ms:0/);
+});
+
+it('bounds what a merge holds per part it reads and per stream it writes', async () => {
+  const rows = await store.query<{ name: string; value: string }>(
+    'SELECT name, value FROM system.merge_tree_settings WHERE name IN {names:Array(String)}',
+    { names: Object.keys(EMBEDDED_MERGE_TREE) },
+  );
+  expect(Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]))).toEqual(EMBEDDED_MERGE_TREE);
+  expect(EMBEDDED_MERGE_TREE.index_granularity_bytes).toBeLessThanOrEqual(2 ** 20);
 });
 
 it.runIf(process.platform === 'linux')(

@@ -19,24 +19,31 @@ import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
  *   64 MiB cache reads them from disk again; the ingest's reads (consent, short links, eid reload) touch
  *   few parts.
  * - query condition cache (100 MiB): repeated filtered reads re-evaluate their conditions.
- * Measured under 100-event POSTs and WebSocket frames and left at the engine's defaults: background pools
- * of 2 (merges, common, schedule) and 4 idle global-pool threads lowered no peak (the engine's memory is
- * its inserts' and merges' working set, not its threads); a max_server_memory_usage of 384 MiB made every
+ * - merges one at a time (a pool of 1 thread and 1 merge per thread; the engine's defaults, 2 and 2, let
+ *   four merges hold their memory at once): each insert adds a part to `events` and to every table its
+ *   views fill, so the tables reach their merge at the same moment, and where every event is a new
+ *   visitor the merges of `visitors` and `sessions` held 60–140 MiB each, beside an insert. One at a
+ *   time, the largest merge sits beside an insert, not the sum of four. The merges share the one core the
+ *   ingest gives the engine either way; one at a time, a merge waits for the one before it and takes the
+ *   parts that arrived meanwhile (bench/README.md, ADR 0072).
+ * Measured under 100-event POSTs and WebSocket frames and left at the engine's defaults: common and
+ * schedule pools of 2 and 4 idle global-pool threads lowered no peak (the engine's memory is its inserts'
+ * and merges' working set, not its threads); a max_server_memory_usage of 384 MiB made every
  * 50,000-row `events` insert fail (retried until the breaker opened); one jemalloc arena, or one parsing
  * and insert thread, changed nothing measurable (bench/README.md, "Where the memory went"). Nor did the
  * insert settings, measured one 50,000-row `events` insert at a time and left at the engine's defaults:
  * the views' squashing (min_insert_block_size_rows/bytes_for_materialized_views), blocks of 8,192 rows
  * (more parts, ~6x the merges and ~40% more CPU per row) and max_threads = 1 lowered no peak; what did is
  * how the body reaches the engine (insert-file.ts), parsing it on one thread (EMBEDDED_INSERT_SETTINGS) and,
- * for `events`, its views' blocks not merged again on insert (EMBEDDED_TABLE_INSERT_SETTINGS). Measured
- * again with merges running: merge blocks of 1,024 rows and a merge pool of 1 lowered no process peak
- * beyond the spread.
+ * for `events`, its views' blocks not merged again on insert (EMBEDDED_TABLE_INSERT_SETTINGS).
  */
 export const ENGINE_ARGS: readonly string[] = [
   '--mark_cache_size=67108864',
   '--index_mark_cache_size=33554432',
   '--primary_index_cache_size=33554432',
   '--query_condition_cache_size=16777216',
+  '--background_pool_size=1',
+  '--background_merges_mutations_concurrency_ratio=1',
 ];
 
 /**
@@ -57,6 +64,24 @@ export const ENGINE_ALLOCATOR = 'dirty_decay_ms:0,muzzy_decay_ms:0';
  * its limit of open files, often a few thousand; it is a current release, so it takes every one.
  */
 export const ENGINE_MERGE_TREE: Readonly<Record<string, number>> = mergeTreeDefaults();
+
+/**
+ * MergeTree settings of the embedded engine alone, beside ENGINE_MERGE_TREE: what a merge holds per part it
+ * reads and per stream it writes. A merge reads its parts a granule at a time, and a granule was up to
+ * 8,192 rows: for the aggregate states of `visitors` and `sessions` (six argMin/argMax states of strings a
+ * visitor) ~10 MiB per part merged. Granules of at most 1 MiB (uncompressed) make that ~5 MiB, and
+ * compression blocks of 64–128 KiB instead of 64 KiB–1 MiB shrink the buffer every stream of the part
+ * being written holds (a Wide part: a stream per column, about a hundred for a JSON column). A merge of
+ * eight `visitors` parts fell from ~135 to ~77 MiB, an `events` merge from ~30 to ~11 (bench/README.md,
+ * ADR 0072). What it costs: more marks (one per granule and stream, in the bounded mark cache) and a
+ * little compression. The rows are the same; parts written before keep their granules (a part records
+ * its own) and merge with the new ones.
+ */
+export const EMBEDDED_MERGE_TREE: Readonly<Record<string, number>> = {
+  index_granularity_bytes: 1024 * 1024,
+  min_compress_block_size: 64 * 1024,
+  max_compress_block_size: 128 * 1024,
+};
 
 /**
  * The settings of the embedded engine's inserts: the stores' own, and each body parsed on one thread.
@@ -86,7 +111,9 @@ export const EMBEDDED_TABLE_INSERT_SETTINGS: Readonly<Record<string, Readonly<Re
 /** The engine's configuration file, in the data directory (written at every open: always the current one). */
 function engineConfig(path: string): string {
   mkdirSync(path, { recursive: true });
-  const settings = Object.entries(ENGINE_MERGE_TREE).map(([k, v]) => `    <${k}>${v}</${k}>`);
+  const settings = Object.entries({ ...ENGINE_MERGE_TREE, ...EMBEDDED_MERGE_TREE }).map(
+    ([k, v]) => `    <${k}>${v}</${k}>`,
+  );
   const file = join(path, 'tracker-engine.xml');
   writeFileSync(
     file,
