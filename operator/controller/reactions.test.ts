@@ -25,6 +25,18 @@ function setup() {
   return { metrics, reactions };
 }
 
+/** Reactions that write their trace to a new file. */
+function traced(): { traceFile: string; reactions: Reactions } {
+  const traceFile = join(mkdtempSync(join(tmpdir(), 'reactions-')), 'trace.jsonl');
+  const reactions = new Reactions({
+    echoes: new Echoes([]),
+    metrics: createMetrics(),
+    log: silentLogger,
+    traceFile,
+  });
+  return { traceFile, reactions };
+}
+
 describe('reactions', () => {
   it('are reported by a reconcile started by news, at its first write', async () => {
     const { metrics, reactions } = setup();
@@ -50,13 +62,7 @@ describe('reactions', () => {
   });
 
   it('trace a status with its wait for the previous one, and whether a newer status replaced it', async () => {
-    const traceFile = join(mkdtempSync(join(tmpdir(), 'reactions-')), 'trace.jsonl');
-    const reactions = new Reactions({
-      echoes: new Echoes([]),
-      metrics: createMetrics(),
-      log: silentLogger,
-      traceFile,
-    });
+    const { traceFile, reactions } = traced();
     reactions.event('ns/a');
     const onFirstWrite = reactions.begin('ns/a');
     reactions.statusSent('ns/a', 42, true);
@@ -67,13 +73,7 @@ describe('reactions', () => {
   });
 
   it('trace the steps the reconcile finished before its first write, with their durations', async () => {
-    const traceFile = join(mkdtempSync(join(tmpdir(), 'reactions-')), 'trace.jsonl');
-    const reactions = new Reactions({
-      echoes: new Echoes([]),
-      metrics: createMetrics(),
-      log: silentLogger,
-      traceFile,
-    });
+    const { traceFile, reactions } = traced();
     reactions.event('ns/a');
     const steps: StepTimes = [];
     const onFirstWrite = reactions.begin('ns/a', steps);
