@@ -90,8 +90,9 @@ function noDataHere(config: Config): void {
 const USAGE = `Usage: node ingest/query.ts [--config <file>] [--json] ["SELECT …"]
 
 Runs one query on what the ingest stored and prints the rows (a table, or --json: one JSON object per
-line; the statement has no FORMAT clause). Without SQL: the last 20 events. While the ingest runs it reads through its read-only SQL
-endpoint; otherwise it opens the data directory, or the configured ClickHouse server.
+line; the statement has no FORMAT clause). Without SQL: the last 20 events. While the ingest runs it
+reads through its read-only SQL endpoint; otherwise it opens the data directory, or the configured
+ClickHouse server.
 
 Options:
   -c, --config <file>  ingest configuration (default: $TRACKER_CONFIG, else the defaults; TRACKER_* override it)
