@@ -99,11 +99,11 @@ try {
     `SELECT name, value FROM system.merge_tree_settings WHERE name IN ('parts_to_delay_insert',
      'parts_to_throw_insert', 'max_parts_to_merge_at_once', 'max_bytes_to_merge_at_max_space_in_pool')`,
   );
-  const server_ = await sql<{ name: string; value: string }>(
+  const pool = await sql<{ name: string; value: string }>(
     `SELECT name, value FROM system.server_settings WHERE name IN ('background_pool_size',
      'background_merges_mutations_concurrency_ratio')`,
   );
-  console.log([...settings, ...server_].map((s) => `${s.name}=${s.value}`).join(' '));
+  console.log([...settings, ...pool].map((s) => `${s.name}=${s.value}`).join(' '));
   const t0 = Date.now();
   let prev = await sample(t0, undefined);
   const first = prev;

@@ -37,7 +37,8 @@ function formFields(text: string): Record<string, string> {
   return out;
 }
 
-function looksLikeJson(text: string): boolean {
+/** Whether a form body is JSON after all: an object or array, or no field with a value (no `=`). */
+function formIsJson(text: string): boolean {
   const first = text.trimStart()[0];
   return first === '{' || first === '[' || !text.includes('=');
 }
@@ -65,7 +66,7 @@ function parser(form: boolean, limit: number) {
     try {
       const text = decoded(req, body, limit).toString('utf8');
       if (text.trim() === '') done(null, undefined);
-      else done(null, form && !looksLikeJson(text) ? formFields(text) : parseJson(text));
+      else done(null, form && !formIsJson(text) ? formFields(text) : parseJson(text));
     } catch (err) {
       done(err as Error);
     }
