@@ -6,7 +6,9 @@ import { untilReadable } from './nats-replicas.ts';
 
 /** What the NATS client throws for a request nobody serves: a RequestError caused by NoResponders. */
 function noResponders(): Error {
-  const cause = Object.assign(new Error("no responders: '$JS.API.DIRECT.GET.KV_b'"), { name: 'NoResponders' });
+  const cause = Object.assign(new Error("no responders: '$JS.API.DIRECT.GET.KV_b'"), {
+    name: 'NoResponders',
+  });
   return new Error('request failed', { cause });
 }
 

@@ -3,10 +3,11 @@
 // them for good: losing the one server that held it lost the spool's batch boundaries (a replay could cut
 // a different batch, under a token the store does not know) or the destinations' fed marks. JetStream
 // changes a bucket's copies when its stream's config is updated, so that is done at every open.
+
+import { setTimeout as sleep } from 'node:timers/promises';
 // Type imports only: the data path's door exports it, and a disk-spool ingest must not load the NATS client.
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Gives the bucket `replicas` copies, up or down. A refusal (more copies than the NATS cluster has
