@@ -71,6 +71,16 @@ describe('config', () => {
     ]);
   });
 
+  // `store: {path: ...}` stopped the start with "store.kind: is required; store.database: is required",
+  // although the reference gives both a default: a section without its kind is the default kind.
+  it('a store section without its kind is the default embedded store, its other defaults filled in', () => {
+    const c = parseConfig({ store: { path: '/srv/tracker/chdb' } });
+    expect(c.store).toMatchObject({ kind: 'embedded', path: '/srv/tracker/chdb', database: 'tracker' });
+    expect(problemsOf(() => parseConfig({ store: { path: '/x', url: 'http://ch:8123' } }))).toEqual([
+      'store.url: unknown key',
+    ]);
+  });
+
   it('rejects CORS "*" with credentials (browsers refuse the combination)', () => {
     expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
       /^cors\.origins:/,

@@ -66,12 +66,20 @@ const isSection = (schema: unknown): schema is Obj =>
 
 function defaultKindBranch(schema: unknown, value: unknown): unknown {
   if (!isObj(schema) || !Array.isArray(schema.anyOf) || !isObj(value)) return value;
+  const kind = value.kind ?? defaultKind(schema);
   const branch = schema.anyOf.find(
-    (b) =>
-      isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === value.kind,
+    (b) => isObj(b) && isObj(b.properties) && isObj(b.properties.kind) && b.properties.kind.const === kind,
   );
-  return branch === undefined ? value : Value.Default(branch as TSchema, value);
+  if (branch === undefined) return value;
+  return Value.Default(branch as TSchema, value.kind === undefined ? { kind, ...value } : value);
 }
+
+/**
+ * The `kind` of a union's own default (`store: {kind: embedded}`): a section written without its `kind`
+ * (`store: {path: ...}`) is that kind, as the reference documents it, instead of matching no branch and
+ * reporting the kind and every other defaulted key of the section as missing.
+ */
+const defaultKind = (schema: Obj): unknown => (isObj(schema.default) ? schema.default.kind : undefined);
 
 export interface ParseOptions<T> extends ValidateOptions {
   /** What is parsed, as the error names it: `configuration (ingest.yaml)`. */
