@@ -12,6 +12,7 @@ import { type Apps, buildApps } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
+import { stderrLog } from './runtime-log.ts';
 import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
   // its teardown, so a port another process holds is found while nothing is open yet.
   const at = addresses(config);
   for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
-  const runtime = await createRuntime(config, { log: (msg, err) => console.error(msg, err) });
+  const runtime = await createRuntime(config, { log: stderrLog() });
   const apps = await buildApps(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const { app, ops } = apps;
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);

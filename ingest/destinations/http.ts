@@ -58,6 +58,16 @@ export function classify(answer: Answer): SendOutcome {
 
 /** A request that got no answer (connection refused, reset, timeout) is retried. */
 export function unanswered(err: unknown): SendOutcome {
-  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  const cause = causeOf(err);
   return { kind: 'retry', reason: `no answer: ${(err as Error).message}${cause ? ` (${cause})` : ''}` };
+}
+
+/**
+ * Why fetch failed, which its own message ("fetch failed") never says: the system error's code, else the
+ * cause's message (a port fetch refuses to connect to is "bad port", a URL it cannot parse is named).
+ */
+function causeOf(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' && cause.message !== '' ? cause.message : undefined;
 }

@@ -1,0 +1,17 @@
+// What the runtime reports beside the answers (the data path's failed inserts, a destination that does not
+// accept, shared limits or NATS unavailable): one message on stderr, followed by the error when there is
+// one. A message without an error is printed alone: `console.error(msg, undefined)` ended every such line
+// in the word "undefined" ("...; retrying undefined").
+import { inspect } from 'node:util';
+
+export type RuntimeLog = (msg: string, err?: unknown) => void;
+
+/** The message, then the error as Node prints it (its stack and cause) when there is one. */
+export function runtimeLine(msg: string, err?: unknown): string {
+  return err === undefined ? msg : `${msg}: ${inspect(err)}`;
+}
+
+export const stderrLog =
+  (write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): RuntimeLog =>
+  (msg, err) =>
+    write(runtimeLine(msg, err));
