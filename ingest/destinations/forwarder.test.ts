@@ -140,6 +140,19 @@ describe('the forwarder', () => {
     expect(f.letterLines()[0].reason).toMatch(/^expired/);
   });
 
+  // tracker_destination_backlog_events said 0 while a dead destination held events (its bytes did not):
+  // the slice being retried was no longer counted once taken.
+  it('counts the events of a slice being retried as waiting, until they are accepted', async () => {
+    let accept = false;
+    const f = await setup(() => (accept ? { kind: 'sent' } : { kind: 'retry', reason: 'HTTP 503' }));
+    await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');
+    f.forwarder.notify();
+    await expect.poll(() => f.requests.length, POLL).toBeGreaterThan(1);
+    expect(await f.backlog.pending()).toMatchObject({ rows: 2 });
+    accept = true;
+    await expect.poll(async () => (await f.backlog.pending()).rows, POLL).toBe(0);
+  });
+
   it('leaves a slice it could not deliver in the backlog when stopped', async () => {
     const f = await setup(() => ({ kind: 'retry', reason: 'no answer' }));
     await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');

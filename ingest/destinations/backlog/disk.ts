@@ -44,6 +44,9 @@ export async function openDiskBacklog(o: DiskBacklogOptions): Promise<Backlog> {
   const log: TableLog = await spool.log(LOG);
   const markFile = join(o.dir, 'fed.json');
   let marks: Marks = JSON.parse(await readFile(markFile, 'utf8').catch(() => '{}')) as Marks;
+  // Rows of slices handed out and not yet done: they still wait for the destination (a slice retried
+  // against a dead one for hours is the backlog), so they count as pending, as their bytes do.
+  let takenRows = 0;
   return {
     async append(lines, rows) {
       if (spool.bytes + lines.length > o.maxBytes)
@@ -59,11 +62,15 @@ export async function openDiskBacklog(o: DiskBacklogOptions): Promise<Backlog> {
     },
     async next(limits: TakeLimits) {
       const batch = await log.take(limits);
-      return batch === undefined
-        ? undefined
-        : ({ lines: await batch.lines(), rows: batch.rows, batch } as Slice);
+      if (batch === undefined) return undefined;
+      const slice = { lines: await batch.lines(), rows: batch.rows, batch } as Slice;
+      takenRows += slice.rows;
+      return slice;
     },
-    done: (taken) => log.commit((taken as Slice).batch),
+    async done(taken) {
+      await log.commit((taken as Slice).batch);
+      takenRows -= taken.rows;
+    },
     keepAlive: () => undefined,
     fed: async (table) => marks[table],
     async markFed(table, mark) {
@@ -71,7 +78,7 @@ export async function openDiskBacklog(o: DiskBacklogOptions): Promise<Backlog> {
       await writeFile(`${markFile}.tmp`, JSON.stringify(marks));
       await rename(`${markFile}.tmp`, markFile);
     },
-    pending: async () => ({ rows: log.pending.rows, bytes: spool.bytes }),
+    pending: async () => ({ rows: log.pending.rows + takenRows, bytes: spool.bytes }),
     close: () => spool.close(),
   };
 }
