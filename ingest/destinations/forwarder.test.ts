@@ -50,6 +50,7 @@ afterEach(async () => {
 
 async function setup(answer: (events: readonly StoredEvent[]) => SendOutcome, maxAgeMs?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'forwarder-'));
+  const logged: string[] = [];
   const backlog: Backlog = await openDiskBacklog({ dir, maxBytes: 1 << 22, fsyncIntervalMs: 1 });
   const registry = new Registry();
   const metrics = createDestinationMetrics(registry, () => []);
@@ -67,7 +68,7 @@ async function setup(answer: (events: readonly StoredEvent[]) => SendOutcome, ma
     metrics,
     delivery: DELIVERY,
     eventTime: eventTimeMs,
-    log: () => undefined,
+    log: (msg: string) => logged.push(msg),
     ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
   });
   running.push(forwarder);
@@ -84,7 +85,7 @@ async function setup(answer: (events: readonly StoredEvent[]) => SendOutcome, ma
       return [];
     }
   };
-  return { dir, backlog, forwarder, requests: double.requests, sent, letterLines, registry };
+  return { dir, backlog, forwarder, requests: double.requests, sent, letterLines, registry, logged };
 }
 
 describe('the forwarder', () => {
@@ -109,6 +110,10 @@ describe('the forwarder', () => {
       reason: 'HTTP 400: bad e5',
       event: { eid: 'e5' },
     });
+    // a refusal was silent: only the metrics and /status counted it
+    expect(f.logged).toEqual([
+      `destination d: 1 events refused for good (HTTP 400: bad e5); dead letters in ${join(f.dir, 'dead-letters.jsonl')}`,
+    ]);
     // requests of at most maxEventsPerRequest (4)
     expect(Math.max(...f.requests.map((r) => r.length))).toBeLessThanOrEqual(4);
   });

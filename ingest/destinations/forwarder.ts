@@ -137,6 +137,7 @@ export class Forwarder implements BacklogSource {
   /** Sends the events; refused requests are halved until each refused event stands alone. */
   async #deliver(events: StoredEvent[], taken: Taken): Promise<void> {
     const pieces = [events];
+    const refused: string[] = [];
     while (pieces.length > 0) {
       const piece = pieces.pop() as StoredEvent[];
       const outcome = await this.#sendUntilAnswered(piece, taken);
@@ -146,11 +147,24 @@ export class Forwarder implements BacklogSource {
       } else if (piece.length === 1) {
         await this.#d.letters.refused(piece, outcome.reason);
         this.#d.metrics.failed.inc({ destination: this.#d.name, reason: 'refused' });
+        refused.push(outcome.reason);
       } else {
         const mid = Math.ceil(piece.length / 2);
         pieces.push(piece.slice(mid), piece.slice(0, mid));
       }
     }
+    if (refused.length > 0) this.#logRefused(refused);
+  }
+
+  /**
+   * Once per request cut into refused events, not per event: a destination that refuses everything (a
+   * wrong URL answering 404) says so in the log, where the other failures are, and where they went.
+   */
+  #logRefused(reasons: readonly string[]): void {
+    const { name, letters } = this.#d;
+    this.#d.log(
+      `destination ${name}: ${reasons.length} events refused for good (${reasons[0]}); dead letters in ${letters.path}`,
+    );
   }
 
   async #sendUntilAnswered(
