@@ -178,6 +178,20 @@ describe('config', () => {
     expect(loadConfig(undefined, whole).privacy.consentBits).toEqual({ stats: 4 });
   });
 
+  // TRACKER_CORS__ORIGINS=https://a.example stopped the start with "cors.origins: must be array".
+  it('a list set from a variable that is not JSON names the variable and how to write it', () => {
+    expect(
+      problemsOf(() =>
+        loadConfig(undefined, { TRACKER_CORS__ORIGINS: 'https://a.example, https://b.example' }),
+      ),
+    ).toEqual([
+      `TRACKER_CORS__ORIGINS: cors.origins is a list: write it as JSON, TRACKER_CORS__ORIGINS='["https://a.example","https://b.example"]'`,
+    ]);
+    expect(loadConfig(undefined, { TRACKER_CORS__ORIGINS: '["https://a.example"]' }).cors.origins).toEqual([
+      'https://a.example',
+    ]);
+  });
+
   it('TRACKER_CONFIG names the file; unknown env keys and unreadable files are problems', () => {
     expect(problemsOf(() => loadConfig(undefined, { TRACKER_SERVER__PROT: '1' }))).toEqual([
       'TRACKER_SERVER__PROT: no configuration key server.prot',

@@ -95,28 +95,48 @@ export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]):
   const out = structuredClone(base);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || isReservedEnv(name)) continue;
-    const parts = name.slice(ENV_PREFIX.length).split('__');
-    let schema: unknown = IngestConfig;
-    let target: Obj = out;
-    const path: string[] = [];
-    for (const [i, part] of parts.entries()) {
-      const key =
-        schemaKeys(schema).find((k) => k.toLowerCase() === part.toLowerCase()) ??
-        recordEntry(schema, part)?.[0];
-      if (key === undefined) {
-        problems.push(`${name}: no configuration key ${[...path, part.toLowerCase()].join('.')}`);
-        break;
-      }
-      path.push(key);
-      schema = childSchema(schema, key);
-      if (i === parts.length - 1) target[key] = parseEnvValue(raw);
-      else {
-        if (!isObj(target[key])) target[key] = startingObject(schema);
-        target = target[key] as Obj;
-      }
-    }
+    applyVariable(out, name, raw, problems);
   }
   return out;
+}
+
+/** One TRACKER_* variable set into `out`, or a problem naming it. */
+function applyVariable(out: Obj, name: string, raw: string, problems: string[]): void {
+  const parts = name.slice(ENV_PREFIX.length).split('__');
+  let schema: unknown = IngestConfig;
+  let target: Obj = out;
+  const path: string[] = [];
+  for (const [i, part] of parts.entries()) {
+    const key =
+      schemaKeys(schema).find((k) => k.toLowerCase() === part.toLowerCase()) ??
+      recordEntry(schema, part)?.[0];
+    if (key === undefined) {
+      problems.push(`${name}: no configuration key ${[...path, part.toLowerCase()].join('.')}`);
+      return;
+    }
+    path.push(key);
+    schema = childSchema(schema, key);
+    if (i === parts.length - 1) {
+      const value = parseEnvValue(raw);
+      if (isList(schema) && !Array.isArray(value)) problems.push(notAList(name, path, raw));
+      else target[key] = value;
+    } else {
+      if (!isObj(target[key])) target[key] = startingObject(schema);
+      target = target[key] as Obj;
+    }
+  }
+}
+
+const isList = (schema: unknown): boolean => isObj(schema) && schema.type === 'array';
+
+/**
+ * A list set from a variable is JSON: `TRACKER_CORS__ORIGINS=https://a.example` was reported as
+ * "cors.origins: must be array", naming neither the variable nor how to write one. The example splits
+ * the value at commas, the way most such lists are written.
+ */
+function notAList(name: string, path: readonly string[], raw: string): string {
+  const example = JSON.stringify(raw.split(',').map((item) => item.trim()));
+  return `${name}: ${path.join('.')} is a list: write it as JSON, ${name}='${example}'`;
 }
 
 /** The keys of configured files, each checked to be readable when the configuration is loaded. */
