@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSelfSignedCert } from '../e2e/support/tls-cert.ts';
-import { probeHost, serverConfigFile } from './healthcheck.ts';
+import { healthcheckConfigFile, probeHost, serverConfigFile } from './healthcheck.ts';
 
 const script = new URL('./healthcheck.ts', import.meta.url).pathname;
 const servers: Server[] = [];
@@ -23,9 +23,12 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function check(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function check(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env } });
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += String(d);
@@ -64,6 +67,29 @@ describe('the health check', { timeout: 90_000 }, () => {
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ server: { port, tls: { certFile: cert, keyFile: key } } }));
     expect(await check({ TRACKER_CONFIG: config })).toEqual({ code: 0, stderr: '' });
+  });
+
+  // `node ingest/healthcheck.ts --config ingest.yaml` ignored its option and probed port 8080.
+  it('reads the file its own --config names; an unknown option is unhealthy, named', async () => {
+    const port = await listen(
+      createHttp((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end()),
+    );
+    const config = join(mkdtempSync(join(tmpdir(), 'healthcheck-')), 'ingest.yaml');
+    writeFileSync(config, `server:\n  port: ${port}\n`);
+    expect(await check({}, ['--config', config])).toEqual({ code: 0, stderr: '' });
+    const wrong = await check({}, ['--confg', config]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^unhealthy: Unknown option '--confg'/);
+  });
+});
+
+describe('healthcheckConfigFile', () => {
+  it("is its own --config first, else the server process's", () => {
+    const cmdline = join(mkdtempSync(join(tmpdir(), 'cmdline-')), 'cmdline');
+    writeFileSync(cmdline, ['node', '/app/ingest/server.js', '-c', '/server.yaml', ''].join('\0'));
+    expect(healthcheckConfigFile(['-c', '/own.yaml'], cmdline)).toBe('/own.yaml');
+    expect(healthcheckConfigFile([], cmdline)).toBe('/server.yaml');
+    expect(healthcheckConfigFile(['--help'], cmdline)).toBe('help');
   });
 });
 

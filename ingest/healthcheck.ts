@@ -7,7 +7,34 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { helpText, type ProcessUsage, parseProcessArgs } from '../common/process-args.ts';
 import { loadConfig } from './config.ts';
+
+const usage: ProcessUsage = {
+  command: 'node ingest/healthcheck.ts',
+  options: {
+    config: {
+      short: 'c',
+      value: 'FILE',
+      description:
+        "the server's configuration (default: the --config of the server process, pid 1, else $TRACKER_CONFIG)",
+    },
+  },
+};
+
+/**
+ * The configuration file to read: this command's own --config, else the server process's. Outside a
+ * container pid 1 is not the server, and `healthcheck.ts --config ingest.yaml` probed the default port
+ * 8080 instead of the file's; an option it does not know is an error, never ignored.
+ */
+export function healthcheckConfigFile(
+  argv: readonly string[],
+  cmdline?: string,
+): string | undefined | 'help' {
+  const args = parseProcessArgs(usage, argv);
+  if (args.help) return 'help';
+  return args.values.config ?? serverConfigFile(cmdline);
+}
 
 /** --config of the server process (pid 1 in a container), when it was started with one. */
 export function serverConfigFile(cmdline = '/proc/1/cmdline'): string | undefined {
@@ -50,8 +77,13 @@ function probe(url: URL, timeoutMs: number): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  const file = healthcheckConfigFile(process.argv.slice(2));
+  if (file === 'help') {
+    process.stdout.write(helpText(usage));
+    return 0;
+  }
   // Only where the server listens matters here: none of the files the configuration names is read.
-  const config = loadConfig(serverConfigFile(), process.env, { files: [] });
+  const config = loadConfig(file, process.env, { files: [] });
   const { host, port, tls } = config.server;
   const h = probeHost(host);
   const url = new URL(`${tls ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${port}/health`);
