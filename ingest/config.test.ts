@@ -341,6 +341,23 @@ describe('destinations', () => {
       'destinations.dir: must not be inside spool.dir (its folders would be read as tables)',
     ]);
   });
+
+  // A webhook at https://user:pw@… started, then every delivery failed alike ("no answer: Request cannot
+  // be constructed from a URL that includes credentials") and its events were retried for ever.
+  it('refuses a destination URL fetch can never request', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        destinations: {
+          facebook: [fb({ graphApiUrl: 'http://' })],
+          webhooks: [hook({ url: 'https://user:pw@crm.example/in' })],
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      'destinations.facebook.0.graphApiUrl: "http://" is not a URL',
+      'destinations.webhooks.0.url: a URL with credentials (user:password@) cannot be requested; leave them out',
+    ]);
+  });
 });
 
 describe('a tool on the ingest configuration', () => {
