@@ -133,6 +133,11 @@ describe('the forwarder', () => {
     expect(await f.registry.getSingleMetricAsString('tracker_destination_retries_total')).toContain(
       'tracker_destination_retries_total{destination="d"} 3',
     );
+    // /status said only the dead-letter count: a failing destination is told there, with its last reason
+    expect(f.forwarder.health()).toEqual({
+      retrying: false,
+      lastFailure: { at: expect.any(String), reason: 'HTTP 503' },
+    });
   });
 
   it('dead-letters events older than the destination accepts, unsent', async () => {
@@ -154,6 +159,7 @@ describe('the forwarder', () => {
     f.forwarder.notify();
     await expect.poll(() => f.requests.length, POLL).toBeGreaterThan(1);
     expect(await f.backlog.pending()).toMatchObject({ rows: 2 });
+    expect(f.forwarder.health()).toMatchObject({ retrying: true, lastFailure: { reason: 'HTTP 503' } });
     accept = true;
     await expect.poll(async () => (await f.backlog.pending()).rows, POLL).toBe(0);
   });

@@ -39,6 +39,14 @@ const SLICE_BYTES = 8 * 1024 * 1024;
 
 class Stopped extends Error {}
 
+/** How delivery is going, for /status: a destination that fails says why there, not only in the log. */
+export interface ForwarderHealth {
+  /** The request being sent was not accepted and waits for its next attempt. */
+  readonly retrying: boolean;
+  /** The last request not accepted (retried, or refused for good), and when. */
+  readonly lastFailure?: { readonly at: string; readonly reason: string };
+}
+
 export class Forwarder implements BacklogSource {
   readonly #d: ForwarderDeps;
   readonly #bucket: TokenBucket;
@@ -48,6 +56,8 @@ export class Forwarder implements BacklogSource {
   #notified = false;
   #draining = false;
   #lagSeconds: number | undefined;
+  #retrying = false;
+  #lastFailure: ForwarderHealth['lastFailure'];
   #keptAliveAt = 0;
   #running: Promise<void> = Promise.resolve();
 
@@ -76,6 +86,15 @@ export class Forwarder implements BacklogSource {
 
   lagSeconds(): number | undefined {
     return this.#lagSeconds;
+  }
+
+  health(): ForwarderHealth {
+    const last = this.#lastFailure;
+    return { retrying: this.#retrying, ...(last === undefined ? {} : { lastFailure: last }) };
+  }
+
+  #failed(reason: string): void {
+    this.#lastFailure = { at: new Date().toISOString(), reason };
   }
 
   /** Forwards what the backlog holds until it is empty or the deadline passes; the rest stays queued. */
@@ -179,6 +198,8 @@ export class Forwarder implements BacklogSource {
       const end = metrics.requestSeconds.startTimer({ destination: name });
       const outcome = await this.#d.sender.send(events, this.#stop.signal);
       end();
+      this.#retrying = outcome.kind === 'retry';
+      if (outcome.kind !== 'sent') this.#failed(outcome.reason);
       if (outcome.kind !== 'retry') return outcome;
       if (this.#stop.signal.aborted) throw new Stopped();
       metrics.retries.inc({ destination: name });

@@ -17,7 +17,7 @@ import { openDiskBacklog } from './backlog/disk.ts';
 import type { Backlog, Sender } from './contract.ts';
 import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
 import { facebookSender } from './facebook/sender.ts';
-import { Forwarder } from './forwarder.ts';
+import { Forwarder, type ForwarderHealth } from './forwarder.ts';
 import { DeadLetters } from './letters.ts';
 import { createDestinationMetrics, type DestinationMetrics } from './metrics.ts';
 import { pause } from './pace.ts';
@@ -35,7 +35,7 @@ export interface StageOptions {
   readonly log?: (msg: string, err?: unknown) => void;
 }
 
-export interface DestinationStatus {
+export interface DestinationStatus extends ForwarderHealth {
   readonly name: string;
   readonly kind: 'facebook' | 'webhook';
   readonly deadLetters: number;
@@ -190,7 +190,12 @@ class Stage implements DestinationsStage {
   }
 
   status(): DestinationStatus[] {
-    return this.#destinations.map((d) => ({ name: d.name, kind: d.kind, deadLetters: d.letters.count }));
+    return this.#destinations.map((d) => ({
+      name: d.name,
+      kind: d.kind,
+      deadLetters: d.letters.count,
+      ...d.forwarder.health(),
+    }));
   }
 
   async close(deadlineMs: number): Promise<void> {
