@@ -2,6 +2,7 @@
 // from counters kept in memory. Each query is filtered by the time range (created_at, the event's time)
 // and optionally by site (oid). A page view is an event named page_view or typed view (the browser
 // client sends both; server-side senders may send either).
+import { CAME_FROM_SQL, PAGE_VIEW_SQL } from '../../monitoring/analytics-sql.ts';
 import type { Store } from '../../store/index.ts';
 
 /** The store side the analytics read through: the read-only reader (embedded) or the store (server). */
@@ -57,10 +58,8 @@ export interface AnalyticsRepository {
   recent(opts: { oid: string; afterMs: number; limit: number }): Promise<RecentEvent[]>;
 }
 
-const PAGE_VIEW = "(ename = 'page_view' OR etyp = 'view')";
-// The browser client's `last` (the document's referrer, then a single-page app's previous page), else the
-// referrer column unless it names the page's own host (the Referer of a page's own request is the page).
-const CAME_FROM = "if(last != '', last, if(domain(referrer) = domain(url), '', referrer))";
+const PAGE_VIEW = PAGE_VIEW_SQL;
+const CAME_FROM = CAME_FROM_SQL;
 const IN_RANGE = `created_at >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
   AND created_at < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
   AND ({oid:String} = '' OR oid = toUUIDOrZero({oid:String}))`;

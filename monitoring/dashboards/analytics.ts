@@ -3,12 +3,13 @@
 // what visitors are, consent. The SQL uses the plugin's macros ($__timeFilter, $__timeInterval,
 // $__conditionalAll); a test runs every query on the real engine against the migrated schema.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { CAME_FROM_SQL, PAGE_VIEW_SQL } from '../analytics-sql.ts';
 import { buildDashboard, CLICKHOUSE_TYPE, type PanelSpec, queryVariable } from '../grafana.ts';
 
 /** Time range and the site picked in the `oid` variable (all sites when `All`). */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana variable references, not JS templates
 export const WHERE = "$__timeFilter(created_at) AND $__conditionalAll(toString(oid) = '${oid}', $oid)";
-const views = `ename = 'page_view' AND ${WHERE}`;
+const views = `${PAGE_VIEW_SQL} AND ${WHERE}`;
 
 const table = (title: string, description: string, sql: string, width = 12): PanelSpec => ({
   title,
@@ -40,7 +41,7 @@ export const ANALYTICS_PANELS: readonly PanelSpec[] = [
     kind: 'stat',
     queries: [
       {
-        expr: `SELECT countIf(ename = 'page_view') AS page_views, uniq(vid) AS visitors, count() AS events FROM events WHERE ${WHERE}`,
+        expr: `SELECT countIf(${PAGE_VIEW_SQL}) AS page_views, uniq(vid) AS visitors, count() AS events FROM events WHERE ${WHERE}`,
       },
     ],
     width: 8,
@@ -53,7 +54,7 @@ export const ANALYTICS_PANELS: readonly PanelSpec[] = [
   table(
     'Referrers',
     'Page views arriving from another host, by referring host.',
-    `SELECT domain(last) AS referrer, count() AS views FROM events WHERE ${views} AND last != '' AND domain(last) != domain(url) GROUP BY referrer ORDER BY views DESC, referrer LIMIT 20`,
+    `SELECT domain(${CAME_FROM_SQL}) AS referrer, count() AS views FROM events WHERE ${views} AND ${CAME_FROM_SQL} != '' AND domain(${CAME_FROM_SQL}) != domain(url) GROUP BY referrer ORDER BY views DESC, referrer LIMIT 20`,
   ),
   table(
     'Campaigns (UTM)',

@@ -32,6 +32,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/lru.ts',
       'ingest/tally.ts',
       'ingest/sync-dir.ts',
+      'ingest/runtime-log.ts',
     ],
     ['ingest/durable-lines.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],

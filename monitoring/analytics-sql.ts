@@ -1,0 +1,14 @@
+// How the two analytics views, the ingest's /dashboard and Grafana's Tracker / Analytics dashboard, read
+// the events table where they count the same thing: one definition (here, beside the dashboards, which
+// import nothing else; the ingest imports it), so the two never disagree about what a page view is or
+// where a visitor came from.
+
+/** A page view: the browser client's `page_view`, or an event of type `view` (the Go tracker's clients). */
+export const PAGE_VIEW_SQL = "(ename = 'page_view' OR etyp = 'view')";
+
+/**
+ * Where a visitor came from: the browser client's `last` (the document's referrer, then a single-page
+ * app's previous page), else the `referrer` column (an event's `referrer` field, or the Referer header of
+ * a client event) unless it names the page's own host (the Referer of a page's own request is the page).
+ */
+export const CAME_FROM_SQL = "if(last != '', last, if(domain(referrer) = domain(url), '', referrer))";
