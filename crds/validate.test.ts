@@ -187,6 +187,19 @@ describe('validation (same messages as the CEL rules)', () => {
     ]);
   });
 
+  // `cors.origins: ["https://shop.example/"]` was rendered and matched no browser's Origin: the
+  // operator says SpecInvalid instead, as the ingest would refuse to start on it.
+  it('refuses host names and origins in the ingest config written another way than requests carry them', () => {
+    const config = {
+      cors: { origins: ['https://shop.example/'] },
+      domains: { shortLinkHosts: ['https://go.example'] },
+    };
+    expect(defaultSpec({ ingest: { config } }).problems).toEqual([
+      'spec.ingest.config.domains.shortLinkHosts.0: "https://go.example" is not a host name (no scheme, port or path); write "go.example"',
+      'spec.ingest.config.cors.origins.0: "https://shop.example/" is not an origin (scheme://host[:port], no path, lower case); write "https://shop.example"',
+    ]);
+  });
+
   it.each([['0.0.0.0'], ['::']])('accepts the wildcard listen address %s', (host) => {
     expect(defaultSpec({ ingest: { config: { server: { host } } } }).problems).toEqual([]);
   });

@@ -81,6 +81,40 @@ describe('config', () => {
     ]);
   });
 
+  // Each was accepted and then matched nothing: every redirect refused, every preflight unanswered,
+  // every WebSocket upgrade 403, with nothing saying why.
+  it('refuses host names and origins written another way than requests carry them, naming the spelling', () => {
+    const problems = problemsOf(() =>
+      parseConfig({
+        domains: {
+          redirectAllowList: ['https://shop.example', '.example.org'],
+          shortLinkHosts: ['go.example/'],
+          websocketOrigins: ['app.example'],
+        },
+        cors: { origins: ['https://a.example/', 'https://b.example'] },
+      }),
+    );
+    expect(problems).toEqual([
+      'domains.redirectAllowList.0: "https://shop.example" is not a host name (no scheme, port or path); write "shop.example"',
+      'domains.shortLinkHosts.0: "go.example/" is not a host name (no scheme, port or path); write "go.example"',
+      'cors.origins.0: "https://a.example/" is not an origin (scheme://host[:port], no path, lower case); write "https://a.example"',
+      'domains.websocketOrigins.0: "app.example" is not an origin (scheme://host[:port], no path, lower case); write "https://app.example"',
+    ]);
+  });
+
+  // sql.port = server.port started, then stopped with "sql.port: … is in use by another process": itself.
+  it('refuses the SQL endpoint on the public or the operations port', () => {
+    expect(problemsOf(() => parseConfig({ server: { port: 18_391 }, sql: { port: 18_391 } }))).toEqual([
+      'sql.port: must differ from server.port (the SQL endpoint is a port of its own)',
+    ]);
+    expect(problemsOf(() => parseConfig({ server: { opsPort: 18_392 }, sql: { port: 18_392 } }))).toEqual([
+      'sql.port: must differ from server.opsPort (the SQL endpoint is a port of its own)',
+    ]);
+    // another address, or the endpoint off: no conflict
+    expect(parseConfig({ server: { host: '10.0.0.1', port: 1 }, sql: { port: 1 } }).sql.port).toBe(1);
+    expect(parseConfig({ server: { port: 1 }, sql: { port: 1, enabled: false } }).sql.port).toBe(1);
+  });
+
   it('rejects CORS "*" with credentials (browsers refuse the combination)', () => {
     expect(problemsOf(() => parseConfig({ cors: { origins: ['*'], credentials: true } }))[0]).toMatch(
       /^cors\.origins:/,

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import type { Check } from '../common/config/cross-field.ts';
 import { fetchUrlProblem } from '../common/config/fetch-url.ts';
+import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
@@ -184,6 +185,24 @@ function portProblems(c: Config): string[] {
   return ['server.opsPort: must differ from server.port (the operations listener is a port of its own)'];
 }
 
+/** Whether two listen addresses on one port collide: the same host, or either one every interface. */
+const sameAddress = (a: string, b: string): boolean =>
+  a === b || [a, b].some((h) => h === '0.0.0.0' || h === '::');
+
+/**
+ * The SQL endpoint on the public or the operations port: it was accepted, then the start failed with
+ * "sql.port: … is in use by another process", the other process being this one.
+ */
+function sqlPortProblems(c: Config): string[] {
+  const { port, opsPort, host } = c.server;
+  if (!sqlEnabled(c) || c.sql.port === 0 || !sameAddress(host, c.sql.host)) return [];
+  if (c.sql.port === port)
+    return ['sql.port: must differ from server.port (the SQL endpoint is a port of its own)'];
+  if (c.sql.port === opsPort)
+    return ['sql.port: must differ from server.opsPort (the SQL endpoint is a port of its own)'];
+  return [];
+}
+
 function proxyProblems(c: Config): string[] {
   return [...c.server.trustedProxies.entries()]
     .filter(([, cidr]) => !validCidr(cidr))
@@ -203,6 +222,8 @@ function semanticChecks(opts: LoadOptions): Check<Config>[] {
   return [
     corsProblems,
     portProblems,
+    sqlPortProblems,
+    (c) => hostAndOriginProblems(c),
     proxyProblems,
     natsProblems,
     storeProblems,
