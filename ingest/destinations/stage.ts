@@ -14,7 +14,7 @@ import type { Delivery, Destinations as DestinationsConfig } from '../../common/
 import type { BatchConsumer, ConsumedBatch } from '../datapath/index.ts';
 import type { ConsentBits } from '../privacy/consent.ts';
 import { openDiskBacklog } from './backlog/disk.ts';
-import type { Backlog, Sender } from './contract.ts';
+import type { Appended, Backlog, Sender } from './contract.ts';
 import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
 import { facebookSender } from './facebook/sender.ts';
 import { Forwarder, type ForwarderHealth } from './forwarder.ts';
@@ -128,6 +128,27 @@ function diskBacklogs(config: StageConfig) {
 /** Attempts of a feed that failed for another reason than a full backlog (a hiccup of the disk or NATS). */
 const FEED_ATTEMPTS = 3;
 
+/** Bytes of rows per append: a quarter of the smallest backlog allowed (1 MiB), whole rows only. */
+const APPEND_BYTES = 256 * 1024;
+
+/** The rows in consecutive pieces of at most APPEND_BYTES (a longer row is a piece of its own). */
+function piecesOf(rows: readonly Parsed[]): Parsed[][] {
+  const pieces: Parsed[][] = [];
+  let piece: Parsed[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    if (piece.length > 0 && bytes + row.line.length > APPEND_BYTES) {
+      pieces.push(piece);
+      piece = [];
+      bytes = 0;
+    }
+    piece.push(row);
+    bytes += row.line.length;
+  }
+  if (piece.length > 0) pieces.push(piece);
+  return pieces;
+}
+
 class Stage implements DestinationsStage {
   readonly #destinations: readonly Destination[];
   readonly #bits: ConsentBits;
@@ -164,29 +185,53 @@ class Stage implements DestinationsStage {
     const { picked, notRouted, noConsent } = select(rows, d.selection, this.#bits);
     this.#metrics.skipped.inc({ destination: d.name, reason: 'not_routed' }, notRouted);
     this.#metrics.skipped.inc({ destination: d.name, reason: 'no_consent' }, noConsent);
-    if (picked.length === 0) return;
-    const lines = Buffer.concat(picked.map((p) => p.line));
-    const id = `${batch.source}.${batch.table}.${batch.from}-${batch.to}`;
-    let result = await d.backlog.append(lines, picked.length, id).catch(failed);
+    if (picked.length > 0)
+      await this.#queue(d, picked, `${batch.source}.${batch.table}.${batch.from}-${batch.to}`);
+    await d.backlog.markFed(batch.table, { source: batch.source, to: batch.to }).catch(() => undefined);
+  }
+
+  /**
+   * Appends the picked rows in pieces of at most APPEND_BYTES, as far as the backlog takes them: a batch
+   * larger than what the backlog has room for queues what fits instead of nothing (one appended whole was
+   * refused even by an empty backlog once it exceeded backlogBytes). The rest is recorded as dropped.
+   */
+  async #queue(d: Destination, picked: readonly Parsed[], id: string): Promise<void> {
+    const pieces = piecesOf(picked);
+    let queued = 0;
+    for (const [i, piece] of pieces.entries()) {
+      const lines = Buffer.concat(piece.map((p) => p.line));
+      // one piece keeps the batch's own id, as a feed replayed from before pieces were cut has it
+      const result = await this.#append(d, lines, piece.length, pieces.length === 1 ? id : `${id}.${i}`);
+      if (!result.stored) {
+        await this.#dropped(d, picked.slice(queued), result);
+        break;
+      }
+      queued += piece.length;
+    }
+    if (queued === 0) return;
+    this.#metrics.queued.inc({ destination: d.name }, queued);
+    d.forwarder.notify();
+  }
+
+  async #append(d: Destination, lines: Buffer, rows: number, id: string): Promise<Appended> {
+    let result = await d.backlog.append(lines, rows, id).catch(failed);
     for (let attempt = 1; !result.stored && !result.full && attempt < FEED_ATTEMPTS; attempt++) {
       await pause(250 * attempt, AbortSignal.timeout(60_000));
-      result = await d.backlog.append(lines, picked.length, id).catch(failed);
+      result = await d.backlog.append(lines, rows, id).catch(failed);
     }
-    if (result.stored) {
-      this.#metrics.queued.inc({ destination: d.name }, picked.length);
-      d.forwarder.notify();
-    } else {
-      const reason = result.full ? 'backlog_full' : 'backlog_error';
-      this.#metrics.failed.inc({ destination: d.name, reason }, picked.length);
-      this.#log(`destination ${d.name}: ${picked.length} events not queued (${result.reason})`);
-      await d.letters
-        .dropped(
-          picked.map((p) => p.row),
-          `not queued: ${result.reason}`,
-        )
-        .catch((err) => this.#log(`destination ${d.name}: dead letters unwritable`, err));
-    }
-    await d.backlog.markFed(batch.table, { source: batch.source, to: batch.to }).catch(() => undefined);
+    return result;
+  }
+
+  async #dropped(d: Destination, rows: readonly Parsed[], result: Appended & { stored: false }) {
+    const reason = result.full ? 'backlog_full' : 'backlog_error';
+    this.#metrics.failed.inc({ destination: d.name, reason }, rows.length);
+    this.#log(`destination ${d.name}: ${rows.length} events not queued (${result.reason})`);
+    await d.letters
+      .dropped(
+        rows.map((p) => p.row),
+        `not queued: ${result.reason}`,
+      )
+      .catch((err) => this.#log(`destination ${d.name}: dead letters unwritable`, err));
   }
 
   status(): DestinationStatus[] {
