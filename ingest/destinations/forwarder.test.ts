@@ -164,6 +164,22 @@ describe('the forwarder', () => {
     await expect.poll(async () => (await f.backlog.pending()).rows, POLL).toBe(0);
   });
 
+  // With a destination down, every SIGTERM of the ingest waited out server.shutdownGraceMs (25 s) while
+  // the forwarder retried, though the backlog keeps the events for the next start.
+  it('stops retrying when the process drains, however far off the deadline, leaving the slice queued', async () => {
+    const f = await setup(() => ({ kind: 'retry', reason: 'HTTP 503' }));
+    await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');
+    f.forwarder.notify();
+    await expect.poll(() => f.requests.length, POLL).toBeGreaterThan(1);
+    await f.forwarder.close(3_600_000);
+    const afterClose = f.requests.length;
+    await f.backlog.close();
+    const reopened = await openDiskBacklog({ dir: f.dir, maxBytes: 1 << 22, fsyncIntervalMs: 1 });
+    expect((await reopened.next({ maxRows: 10, maxBytes: 1 << 20 }))?.rows).toBe(2);
+    await reopened.close();
+    expect(f.requests.length).toBe(afterClose);
+  });
+
   it('leaves a slice it could not deliver in the backlog when stopped', async () => {
     const f = await setup(() => ({ kind: 'retry', reason: 'no answer' }));
     await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');

@@ -51,6 +51,8 @@ export class Forwarder implements BacklogSource {
   readonly #d: ForwarderDeps;
   readonly #bucket: TokenBucket;
   readonly #stop = new AbortController();
+  /** Aborted when the process drains: a retry wait ends, and no further attempt is made. */
+  readonly #drain = new AbortController();
   #wake: () => void = () => undefined;
   /** A notify that came while the loop was busy: the next idle returns at once. */
   #notified = false;
@@ -97,9 +99,14 @@ export class Forwarder implements BacklogSource {
     this.#lastFailure = { at: new Date().toISOString(), reason };
   }
 
-  /** Forwards what the backlog holds until it is empty or the deadline passes; the rest stays queued. */
+  /**
+   * Forwards what the backlog holds until it is empty or the deadline passes; the rest stays queued. A
+   * request the destination does not accept is not retried while draining: the backlog is durable, so a
+   * dead destination is left for the next start instead of holding every stop for the whole deadline.
+   */
   async close(deadlineMs: number): Promise<void> {
     this.#draining = true;
+    this.#drain.abort();
     this.#wake();
     const deadline = setTimeout(() => this.#stop.abort(), deadlineMs);
     await this.#running;
@@ -121,7 +128,7 @@ export class Forwarder implements BacklogSource {
         await this.#forward(taken);
         await this.#d.backlog.done(taken);
       } catch (err) {
-        if (this.#stop.signal.aborted) return;
+        if (this.#stop.signal.aborted || err instanceof Stopped) return;
         this.#d.log(`destination ${this.#d.name}: forwarding failed; retrying`, err);
         await pause(IDLE_MS, this.#stop.signal);
       }
@@ -201,7 +208,7 @@ export class Forwarder implements BacklogSource {
       this.#retrying = outcome.kind === 'retry';
       if (outcome.kind !== 'sent') this.#failed(outcome.reason);
       if (outcome.kind !== 'retry') return outcome;
-      if (this.#stop.signal.aborted) throw new Stopped();
+      if (this.#stop.signal.aborted || this.#draining) throw new Stopped();
       metrics.retries.inc({ destination: name });
       if (attempt % 10 === 0)
         this.#d.log(
@@ -209,15 +216,16 @@ export class Forwarder implements BacklogSource {
         );
       const backoff = backoffMs(attempt, delivery.backoffMs, delivery.maxBackoffMs, this.#d.random);
       await this.#wait(Math.min(delivery.maxBackoffMs, Math.max(outcome.retryAfterMs ?? 0, backoff)), taken);
+      if (this.#draining) throw new Stopped();
     }
   }
 
   /** Waits while telling the backlog the slice is still being worked on. */
   async #wait(ms: number, taken: Taken): Promise<void> {
     const step = this.#d.backlog.keepAliveMs ?? KEEP_ALIVE_MS;
-    for (let left = ms; left > 0 && !this.#stop.signal.aborted; left -= step) {
+    for (let left = ms; left > 0 && !this.#stop.signal.aborted && !this.#draining; left -= step) {
       this.#keepAlive(taken);
-      await pause(Math.min(left, step), this.#stop.signal);
+      await pause(Math.min(left, step), AbortSignal.any([this.#stop.signal, this.#drain.signal]));
     }
   }
 
