@@ -128,8 +128,10 @@ function diskBacklogs(config: StageConfig) {
 /** Attempts of a feed that failed for another reason than a full backlog (a hiccup of the disk or NATS). */
 const FEED_ATTEMPTS = 3;
 
-/** Bytes of rows per append: a quarter of the smallest backlog allowed (1 MiB), whole rows only. */
+/** Bytes of rows per append once a batch does not fit whole: a quarter of the smallest backlog allowed (1 MiB). */
 const APPEND_BYTES = 256 * 1024;
+
+const linesOf = (rows: readonly Parsed[]): Buffer => Buffer.concat(rows.map((p) => p.line));
 
 /** The rows in consecutive pieces of at most APPEND_BYTES (a longer row is a piece of its own). */
 function piecesOf(rows: readonly Parsed[]): Parsed[][] {
@@ -191,26 +193,32 @@ class Stage implements DestinationsStage {
   }
 
   /**
-   * Appends the picked rows in pieces of at most APPEND_BYTES, as far as the backlog takes them: a batch
-   * larger than what the backlog has room for queues what fits instead of nothing (one appended whole was
-   * refused even by an empty backlog once it exceeded backlogBytes). The rest is recorded as dropped.
+   * Appends the picked rows as one (one durable write, as a feed always was), and only when the backlog
+   * refuses them as full, in pieces of at most APPEND_BYTES as far as it takes them: a batch larger than
+   * the room left queues what fits instead of nothing (an empty backlog refused a batch above its
+   * backlogBytes whole). The rest is recorded as dropped.
    */
   async #queue(d: Destination, picked: readonly Parsed[], id: string): Promise<void> {
-    const pieces = piecesOf(picked);
+    const whole = await this.#append(d, linesOf(picked), picked.length, id);
+    const queued = whole.stored ? picked.length : whole.full ? await this.#queuePieces(d, picked, id) : 0;
+    if (!whole.stored && !whole.full) await this.#dropped(d, picked, whole);
+    if (queued === 0) return;
+    this.#metrics.queued.inc({ destination: d.name }, queued);
+    d.forwarder.notify();
+  }
+
+  /** The rows appended piece by piece until one is refused; those left are dropped. How many were queued. */
+  async #queuePieces(d: Destination, picked: readonly Parsed[], id: string): Promise<number> {
     let queued = 0;
-    for (const [i, piece] of pieces.entries()) {
-      const lines = Buffer.concat(piece.map((p) => p.line));
-      // one piece keeps the batch's own id, as a feed replayed from before pieces were cut has it
-      const result = await this.#append(d, lines, piece.length, pieces.length === 1 ? id : `${id}.${i}`);
+    for (const [i, piece] of piecesOf(picked).entries()) {
+      const result = await this.#append(d, linesOf(piece), piece.length, `${id}.${i}`);
       if (!result.stored) {
         await this.#dropped(d, picked.slice(queued), result);
         break;
       }
       queued += piece.length;
     }
-    if (queued === 0) return;
-    this.#metrics.queued.inc({ destination: d.name }, queued);
-    d.forwarder.notify();
+    return queued;
   }
 
   async #append(d: Destination, lines: Buffer, rows: number, id: string): Promise<Appended> {
