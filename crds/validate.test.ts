@@ -200,6 +200,15 @@ describe('validation (same messages as the CEL rules)', () => {
     ]);
   });
 
+  it('refuses a destination URL fetch can never request', () => {
+    const webhooks = [
+      { name: 'crm', url: 'https://user:pw@crm.example/in', signingSecretRef: { name: 's' }, consent: [] },
+    ];
+    expect(defaultSpec({ ingest: { destinations: { webhooks } } }).problems).toEqual([
+      'spec.ingest.destinations.webhooks.0.url: a URL with credentials (user:password@) cannot be requested; leave them out',
+    ]);
+  });
+
   it.each([['0.0.0.0'], ['::']])('accepts the wildcard listen address %s', (host) => {
     expect(defaultSpec({ ingest: { config: { server: { host } } } }).problems).toEqual([]);
   });

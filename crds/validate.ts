@@ -2,6 +2,7 @@
 // rules), for `tracker render` and the renderer's own input check, through the one loader of configuration
 // and specs (common/config/loader.ts). All problems are reported at once, as one ConfigError.
 import { type Check, crossFieldProblems } from '../common/config/cross-field.ts';
+import { destinationUrlProblems } from '../common/config/fetch-url.ts';
 import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
 import { validate } from '../common/config/loader.ts';
 import { natsNeeds, natsUrl } from '../common/config/nats.ts';
@@ -68,9 +69,10 @@ const semanticChecks: readonly Check<Spec>[] = [
         holds(spec) ? [] : [message],
   ),
   natsErrors,
-  // Not a CEL rule (URL parsing): the operator reports it as SpecInvalid before rolling out an ingest
-  // that would refuse to start on it.
+  // Not CEL rules (URL parsing): the operator reports them as SpecInvalid before rolling out an ingest
+  // that would refuse to start on them.
   (spec: Spec) => hostAndOriginProblems(spec.ingest.config, 'spec.ingest.config.'),
+  (spec: Spec) => destinationUrlProblems(spec.ingest.destinations, 'spec.ingest.destinations.'),
 ];
 
 /** The same as the CEL rule: both ports are defaulted whenever server is given. */

@@ -6,7 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import type { Check } from '../common/config/cross-field.ts';
-import { fetchUrlProblem } from '../common/config/fetch-url.ts';
+import { destinationUrlProblems } from '../common/config/fetch-url.ts';
 import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
 import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
@@ -330,27 +330,13 @@ function destinationProblems(c: Config): string[] {
       if (!(bit in c.privacy.consentBits))
         out.push(`${key}.consent.${j}: "${bit}" is not a key of privacy.consentBits`);
   }
-  out.push(...destinationUrlProblems(c));
+  // URLs fetch() can never request: every delivery to one would fail alike, retried for ever
+  out.push(...destinationUrlProblems(c.destinations, 'destinations.'));
   const spool = resolve(c.spool.dir);
   const dir = resolve(c.destinations.dir);
   if (all.length > 0 && (dir === spool || dir.startsWith(`${spool}${sep}`)))
     out.push('destinations.dir: must not be inside spool.dir (its folders would be read as tables)');
   return out;
-}
-
-/**
- * URLs fetch() can never request (credentials in them, a blocked port, no host): refused here, since
- * every delivery to one fails alike and its events would be retried for ever.
- */
-function destinationUrlProblems(c: Config): string[] {
-  const urls = [
-    ...c.destinations.facebook.map((d, i) => [`destinations.facebook.${i}.graphApiUrl`, d.graphApiUrl]),
-    ...c.destinations.webhooks.map((d, i) => [`destinations.webhooks.${i}.url`, d.url]),
-  ];
-  return urls.flatMap(([key, url]) => {
-    const problem = fetchUrlProblem(url as string);
-    return problem === undefined ? [] : [`${key}: ${problem}`];
-  });
 }
 
 /**

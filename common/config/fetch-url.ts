@@ -28,3 +28,24 @@ export function fetchUrlProblem(url: string): string | undefined {
     return `port ${port} is one fetch refuses to connect to (a blocked port); choose another`;
   return undefined;
 }
+
+/** The destinations' URLs this checks (a TrackerCluster's spec.ingest.destinations has the same shape). */
+export interface DestinationUrls {
+  readonly facebook?: readonly { readonly graphApiUrl?: string }[];
+  readonly webhooks?: readonly { readonly url: string }[];
+}
+
+/** Every destination URL fetch() could never request, as `<prefix>key: problem` lines. */
+export function destinationUrlProblems(d: DestinationUrls, prefix = ''): string[] {
+  const urls: [string, string | undefined][] = [
+    ...(d.facebook ?? []).map((f, i): [string, string | undefined] => [
+      `facebook.${i}.graphApiUrl`,
+      f.graphApiUrl,
+    ]),
+    ...(d.webhooks ?? []).map((w, i): [string, string | undefined] => [`webhooks.${i}.url`, w.url]),
+  ];
+  return urls.flatMap(([key, url]) => {
+    const problem = url === undefined ? undefined : fetchUrlProblem(url);
+    return problem === undefined ? [] : [`${prefix}${key}: ${problem}`];
+  });
+}
