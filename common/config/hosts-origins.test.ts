@@ -18,6 +18,12 @@ describe('host names in the configuration', () => {
       '"go.example:8080" is not a host name (no scheme, port or path); write "go.example"',
     ],
     ['Shop.Example', {}, undefined],
+    [
+      '*.shop.example',
+      { leadingDot: true },
+      '"*.shop.example" is not a host name: no wildcards; ".shop.example" lists every subdomain',
+    ],
+    ['*.shop.example', {}, '"*.shop.example" is not a host name: no wildcards'],
     ['a b', {}, '"a b" is not a host name (no scheme, port or path)'],
   ])('%s %j → %s', (entry, opts, problem) => {
     expect(hostEntryProblem(entry, opts)).toBe(problem);

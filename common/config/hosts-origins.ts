@@ -21,6 +21,11 @@ export function hostEntryProblem(
   entry: string,
   opts: { readonly leadingDot?: boolean } = {},
 ): string | undefined {
+  if (entry.includes('*')) {
+    const instead =
+      opts.leadingDot === true ? `; "${entry.replace(/^\*\./, '.')}" lists every subdomain` : '';
+    return `"${entry}" is not a host name: no wildcards${instead}`;
+  }
   const dot = opts.leadingDot === true && entry.startsWith('.') ? '.' : '';
   const name = entry.slice(dot.length);
   const host = hostNameIn(name);
