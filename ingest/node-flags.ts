@@ -9,9 +9,12 @@
 // single events each scavenge copies the ~64 requests then waiting for the spool's fdatasync (~336 KB),
 // whatever the size, so a larger young generation only makes scavenges rarer: 16 MiB took 2-9 µs of main
 // thread off a request in four of four side-by-side runs (8 MiB in one of four; V8 rounds 6 up to 8), but
-// V8 keeps both semi-spaces committed and raises the old generation's limit by one, and every embedded
-// c64 peak under single events with 8 or 16 went over 400 MB (bench/README.md, "The young generation's
-// size under durable single events").
+// V8 keeps both semi-spaces committed and raises the old generation's limit by one: every embedded c64
+// peak under single events with 8 or 16 went over 400 MB then. With the engine's unused code no longer
+// resident those peaks stayed under it with 16 (240-305 MiB), and on a loaded machine 16 MiB had the
+// higher c64 row and the lower half-load tail in six of six pairs, but the 100-event peaks, already over
+// 400 MB with 4, rose ~20 MiB more (bench/README.md, "The young generation's size under durable single
+// events" and "... measured again, with the single-event peaks lower").
 //
 // V8 lets the old generation grow up to four times its live size before the next full collection; under
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
