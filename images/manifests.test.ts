@@ -1,6 +1,7 @@
 // The per-image manifests computed from this repository: what each image carries follows from what its
 // entry points import.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, matchesGlob } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageManifest, images, unusedDependencies } from './manifests.ts';
 
@@ -35,7 +36,28 @@ describe('image manifests', () => {
     );
   });
 
+  it('every file an image copies is in the build context that .dockerignore leaves', () => {
+    for (const name of Object.keys(images))
+      expect(files(name).filter((f) => !inBuildContext(f)), name).toEqual([]);
+  });
+
   it('every root dependency is used by an image or the CLI', () => {
     expect(unusedDependencies(root, ['bin/tracker.ts'])).toEqual([]);
   });
 });
+
+/** Docker's reading of .dockerignore: the last pattern that matches a path decides; `!` lets it in. */
+function inBuildContext(file: string): boolean {
+  const rules = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  let included = true;
+  for (const rule of rules) {
+    const include = rule.startsWith('!');
+    const pattern = include ? rule.slice(1) : rule;
+    const glob = pattern.endsWith('/') ? `${pattern}**` : pattern;
+    if (matchesGlob(file, glob) || matchesGlob(file, `${glob}/**`)) included = include;
+  }
+  return included;
+}
