@@ -38,7 +38,10 @@ describe('image manifests', () => {
 
   it('every file an image copies is in the build context that .dockerignore leaves', () => {
     for (const name of Object.keys(images))
-      expect(files(name).filter((f) => !inBuildContext(f)), name).toEqual([]);
+      expect(
+        files(name).filter((f) => !inBuildContext(f)),
+        name,
+      ).toEqual([]);
   });
 
   it('every root dependency is used by an image or the CLI', () => {
