@@ -1,5 +1,6 @@
 // The stage that feeds stored events into each destination's backlog, over a real disk backlog: what a
 // batch larger than the backlog's room leaves queued, and what it records as dropped.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { Spool } from '../../common/config/datapath.ts';
 import { Destinations } from '../../common/config/destinations.ts';
 import { defaultsOf } from '../../common/config/loader.ts';
 import type { ConsumedBatch } from '../datapath/index.ts';
+import { createHasher } from '../privacy/hash.ts';
 import { createDestinations, type DestinationsStage } from './stage.ts';
 
 const stages: DestinationsStage[] = [];
@@ -78,7 +80,7 @@ describe('the destinations stage', () => {
     const spool = { ...defaultsOf<Spool>(Spool), dir: join(dir, 'spool') };
     const stage = await createDestinations(
       { destinations, spool, consentBits: { marketing: 2 } },
-      { registry },
+      { registry, hasher: createHasher(randomBytes(32)) },
     );
     stages.push(stage as DestinationsStage);
     await stage?.consume(batchOf(3000));
