@@ -33,6 +33,11 @@ export interface ForwarderDeps {
   readonly random?: () => number;
   /** Whether the event is of a person an erase request named (never sent, never dead-lettered). */
   readonly erased?: (row: StoredEvent) => boolean;
+  /**
+   * Resolves once the marks other instances recorded are known here (a shared store); awaited before
+   * every attempt. A rejection leaves the slice queued, tried again later: nothing is sent unchecked.
+   */
+  readonly erasedSync?: () => Promise<void>;
 }
 
 type Answered = Exclude<SendOutcome, { kind: 'retry' }>;
@@ -235,6 +240,7 @@ export class Forwarder implements BacklogSource {
     for (let attempt = 0; ; attempt++) {
       await this.#bucket.take(this.#stop.signal);
       if (this.#stop.signal.aborted) throw new Stopped();
+      await this.#d.erasedSync?.();
       const kept = this.#unerased(events);
       if (kept !== events) return { kind: 'narrowed', events: kept };
       this.#keepAlive(taken);

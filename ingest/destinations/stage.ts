@@ -114,11 +114,12 @@ export async function createDestinations(
     onNats === undefined
       ? diskBacklogs(config)
       : (plan: Plan) => onNats.open({ name: plan.name, backlogBytes: plan.delivery.backlogBytes });
-  const erased = await ErasedIds.open(
-    await openFileMarks(join(config.destinations.dir, ERASED_DIR)),
-    opts.hasher,
-    log,
-  );
+  // on JetStream the backlogs are shared by every instance: so are the marks that filter them
+  const markStore =
+    onNats === undefined
+      ? await openFileMarks(join(config.destinations.dir, ERASED_DIR))
+      : await onNats.erasedMarks();
+  const erased = await ErasedIds.open(markStore, opts.hasher, log);
   const destinations: Destination[] = [];
   const metrics = createDestinationMetrics(opts.registry, () => destinations.map((d) => d.forwarder));
   for (const plan of planned) {
@@ -136,6 +137,7 @@ export async function createDestinations(
       eventTime: eventTimeMs,
       log,
       erased: erased.matches,
+      erasedSync: erased.sync,
     });
     destinations.push({ ...plan, backlog, letters, forwarder });
   }
@@ -310,6 +312,7 @@ class Stage implements DestinationsStage {
     clearInterval(this.#pruning);
     await Promise.all(this.#destinations.map((d) => d.forwarder.close(deadlineMs)));
     for (const d of this.#destinations) await d.backlog.close().catch(() => undefined);
+    await this.#erased.close().catch(() => undefined);
     if (this.#nc !== undefined && !this.#nc.isClosed()) await this.#nc.close();
   }
 }

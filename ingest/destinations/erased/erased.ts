@@ -33,11 +33,24 @@ export class ErasedIds {
     log: (msg: string) => void,
   ): Promise<ErasedIds> {
     const ids = new ErasedIds(store, hasher);
-    const marks = await store.list((name, problem) =>
-      log(`erased ids ${store.where}: ${name}: ${problem}: left in place, not applied`),
+    await store.load(
+      (change) => ('mark' in change ? ids.#set.add(change.mark) : ids.#set.remove(change.removed)),
+      (name, problem) => log(`erased ids ${store.where}: ${name}: ${problem}: left in place, not applied`),
     );
-    for (const mark of marks) ids.#set.add(mark);
     return ids;
+  }
+
+  /**
+   * On a store other instances share, resolves once every mark recorded before the call is applied here
+   * (a forwarder waits for it before each request: an erase request another instance reported done is
+   * never sent by this one); else at once.
+   */
+  readonly sync = async (): Promise<void> => {
+    await this.#store.sync?.();
+  };
+
+  close(): Promise<void> {
+    return this.#store.close();
   }
 
   get size(): number {

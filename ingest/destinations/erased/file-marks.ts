@@ -11,14 +11,25 @@ const SUFFIX = '.json';
 const TMP_SUFFIX = '.json.tmp';
 const VERSION = 1;
 
+/** A mark recorded, or the mark of a request removed (a shared store tells of other instances' too). */
+export type MarkChange = { readonly mark: ErasedMark } | { readonly removed: string };
+
+export type MarkReport = (name: string, problem: string) => void;
+
 export interface MarkStore {
   /** Where the marks are, for log lines. */
   readonly where: string;
-  /** Resolves once the mark is durable. */
+  /** Resolves once the mark is durable (on a shared store: acknowledged, so every instance can read it). */
   put(mark: ErasedMark): Promise<void>;
-  /** Every readable mark; one that cannot be read is reported and left in place. */
-  list(report: (name: string, problem: string) => void): Promise<ErasedMark[]>;
+  /**
+   * Applies every mark there is (one that cannot be read is reported and left in place), and on a store
+   * other instances share, every change after, until close.
+   */
+  load(apply: (change: MarkChange) => void, report: MarkReport): Promise<void>;
+  /** A shared store: resolves once every mark recorded anywhere before the call was applied here. */
+  sync?(): Promise<void>;
   remove(requestId: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 export async function openFileMarks(dir: string): Promise<MarkStore> {
@@ -26,7 +37,10 @@ export async function openFileMarks(dir: string): Promise<MarkStore> {
   return {
     where: dir,
     put: (mark) => writeMark(dir, mark),
-    list: (report) => readMarks(dir, report),
+    async load(apply, report) {
+      for (const mark of await readMarks(dir, report)) apply({ mark });
+    },
+    close: async () => {},
     async remove(requestId) {
       await rm(join(dir, `${requestId}${SUFFIX}`), { force: true });
       await syncDir(dir);
@@ -47,7 +61,7 @@ async function writeMark(dir: string, mark: ErasedMark): Promise<void> {
   await syncDir(dir);
 }
 
-async function readMarks(dir: string, report: (name: string, problem: string) => void): Promise<ErasedMark[]> {
+async function readMarks(dir: string, report: MarkReport): Promise<ErasedMark[]> {
   const marks: ErasedMark[] = [];
   for (const name of (await readdir(dir)).sort()) {
     if (!name.endsWith(SUFFIX)) continue;
