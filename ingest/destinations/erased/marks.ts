@@ -6,7 +6,6 @@
 // ingest's hash key can tell whether a given id is there. matches() is the one rule every forwarder and
 // every dead-letter rewrite applies.
 import type { Hasher } from '../../privacy/hash.ts';
-import type { EraseTarget } from '../../repositories/index.ts';
 import type { StoredEvent } from '../contract.ts';
 
 /** The keyed hash domain of the digests (distinct from every domain the stored hashes use). */
@@ -22,9 +21,17 @@ export interface ErasedMark {
   readonly digests: readonly string[];
 }
 
+/** The ids an erase request names (the erasure journal's target, which this stage does not import). */
+export interface ErasedTarget {
+  readonly vid?: string;
+  readonly uid?: string;
+  readonly ehash?: string;
+  readonly oid?: string;
+}
+
 export interface ErasedRequest {
   readonly requestId: string;
-  readonly target: EraseTarget;
+  readonly target: ErasedTarget;
   readonly askedAt: number;
 }
 
