@@ -2,8 +2,7 @@
 // ingest, chdb, webhook receiver doubles on local ports). It used to stop at the store: an event of the
 // erased visitor, queued for a destination that was down, was forwarded once the destination came back,
 // after the request said `done`, and the dead-letter file of a destination that refused it kept the row.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -201,7 +201,8 @@ describe('the forwarder', () => {
   it('drops the events of an erased person unsent, never dead-lettered, counted and logged once', async () => {
     const erasedEids = new Set(['e2', 'e3']);
     const f = await setup(
-      (events) => (events.some((e) => e.eid === 'e4') ? { kind: 'refused', reason: 'HTTP 400' } : { kind: 'sent' }),
+      (events) =>
+        events.some((e) => e.eid === 'e4') ? { kind: 'refused', reason: 'HTTP 400' } : { kind: 'sent' },
       undefined,
       (row) => erasedEids.has(String(row.eid)),
     );

@@ -217,7 +217,9 @@ class Stage implements DestinationsStage {
     for (const d of this.#destinations) {
       const removed = await d.letters.erase(this.#erased.matches);
       if (removed > 0)
-        this.#log(`destination ${d.name}: ${removed} dead letters of erased persons removed from ${d.letters.path}`);
+        this.#log(
+          `destination ${d.name}: ${removed} dead letters of erased persons removed from ${d.letters.path}`,
+        );
     }
     await this.#prune();
   }

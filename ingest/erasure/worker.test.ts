@@ -209,4 +209,3 @@ describe('the erase worker', () => {
     expect(await worker.status(requestId)).toEqual({ status: 'done', detail: '' });
   });
 });
-

@@ -62,7 +62,13 @@ describe('dead letters and an erase request', () => {
     const dir = mkdtempSync(join(tmpdir(), 'erased-letters-'));
     const ids = await opened(join(dir, 'marks'));
     const letters = new DeadLetters(join(dir, 'dead-letters.jsonl'), 'd', ids.matches);
-    await letters.refused([{ eid: 'e1', vid: VID }, { eid: 'e2', vid: OTHER }], 'HTTP 400');
+    await letters.refused(
+      [
+        { eid: 'e1', vid: VID },
+        { eid: 'e2', vid: OTHER },
+      ],
+      'HTTP 400',
+    );
     await letters.dropped([{ eid: 'e3', vid: VID }], 'not queued: full');
     expect(await letters.erase(ids.matches)).toBe(0);
     await ids.record({ requestId: RID, askedAt: 1, target: { vid: VID } });
@@ -71,9 +77,11 @@ describe('dead letters and an erase request', () => {
     const left = readFileSync(letters.path, 'utf8');
     expect(left).not.toContain(VID);
     // the count of a batch not queued names no person, and stays
-    expect(left.trim().split('\n').map((l) => JSON.parse(l).event?.eid ?? JSON.parse(l).firstEid)).toEqual([
-      'e2',
-      'e3',
-    ]);
+    expect(
+      left
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).event?.eid ?? JSON.parse(l).firstEid),
+    ).toEqual(['e2', 'e3']);
   });
 });

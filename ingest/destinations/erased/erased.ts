@@ -27,11 +27,7 @@ export class ErasedIds {
   }
 
   /** The marks of the store, loaded (an unreadable one is logged and left: it may be repaired). */
-  static async open(
-    store: MarkStore,
-    hasher: Hasher,
-    log: (msg: string) => void,
-  ): Promise<ErasedIds> {
+  static async open(store: MarkStore, hasher: Hasher, log: (msg: string) => void): Promise<ErasedIds> {
     const ids = new ErasedIds(store, hasher);
     await store.load(
       (change) => ('mark' in change ? ids.#set.add(change.mark) : ids.#set.remove(change.removed)),

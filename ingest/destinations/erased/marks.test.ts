@@ -15,7 +15,8 @@ const ORG2 = '0190a3b4-0000-7000-8000-0000000000a2';
 
 const setOf = (...targets: Record<string, string>[]) => {
   const set = new ErasedSet(hasher);
-  targets.forEach((target, i) => set.add(markOf({ requestId: `r${i}`, askedAt: 1, target }, hasher)));
+  for (const [i, target] of targets.entries())
+    set.add(markOf({ requestId: `r${i}`, askedAt: 1, target }, hasher));
   return set;
 };
 

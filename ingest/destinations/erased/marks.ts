@@ -48,7 +48,12 @@ export function markOf(request: ErasedRequest, hasher: Hasher): ErasedMark {
     ['ehash', ehash],
   ];
   const digests = ids.flatMap(([kind, id]) => (id === undefined ? [] : [digestOf(hasher, kind, id)]));
-  return { requestId: request.requestId, askedAt: request.askedAt, digests, ...(oid === undefined ? {} : { oid }) };
+  return {
+    requestId: request.requestId,
+    askedAt: request.askedAt,
+    digests,
+    ...(oid === undefined ? {} : { oid }),
+  };
 }
 
 /** The ids of a stored row the store's erasure matches: its vid, its uid, and params.ehash. */

@@ -96,7 +96,9 @@ class NatsMarks implements MarkStore {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`${this.where}: marks up to revision ${revision} not seen in ${this.#timeoutMs} ms`));
+        reject(
+          new Error(`${this.where}: marks up to revision ${revision} not seen in ${this.#timeoutMs} ms`),
+        );
       }, this.#timeoutMs);
       const done = () => {
         clearTimeout(timer);
