@@ -210,18 +210,30 @@ class Stage implements DestinationsStage {
     this.#nc = nc;
     this.#erased = erased;
     this.#pruning = setInterval(() => void this.#prune(), PRUNE_EVERY_MS).unref();
+    // A mark another instance recorded (a shared store) reaches this instance's dead letters too; and those
+    // of marks recorded while this instance was stopped, or before a crash cut a rewrite short, at start.
+    erased.onMark(() => void this.#eraseLetters().catch(() => undefined));
+    if (erased.size > 0) void this.#eraseLetters().catch(() => undefined);
   }
 
   async erase(request: ErasedRequest): Promise<void> {
     await this.#erased.record(request);
+    await this.#eraseLetters();
+    await this.#prune();
+  }
+
+  /** Every destination's dead letters without the events of erased persons; rejects if one cannot be. */
+  async #eraseLetters(): Promise<void> {
     for (const d of this.#destinations) {
-      const removed = await d.letters.erase(this.#erased.matches);
+      const removed = await d.letters.erase(this.#erased.matches).catch((err: unknown) => {
+        this.#log(`destination ${d.name}: dead letters of erased persons not removed (tried again)`, err);
+        throw err;
+      });
       if (removed > 0)
         this.#log(
           `destination ${d.name}: ${removed} dead letters of erased persons removed from ${d.letters.path}`,
         );
     }
-    await this.#prune();
   }
 
   async #prune(): Promise<void> {

@@ -9,7 +9,7 @@
 // is an event not forwarded, never a forwarded event of someone who asked to be forgotten.
 import type { Hasher } from '../../privacy/hash.ts';
 import type { StoredEvent } from '../contract.ts';
-import type { MarkStore } from './file-marks.ts';
+import type { MarkChange, MarkStore } from './file-marks.ts';
 import { type ErasedMark, type ErasedRequest, ErasedSet, markOf } from './marks.ts';
 
 /** The least time a mark is kept: the erasure worker's own give-up time. */
@@ -19,6 +19,8 @@ export class ErasedIds {
   readonly #store: MarkStore;
   readonly #hasher: Hasher;
   readonly #set: ErasedSet;
+  /** Told of every mark applied after the load (one another instance recorded, on a shared store). */
+  #onMark: (mark: ErasedMark) => void = () => undefined;
 
   private constructor(store: MarkStore, hasher: Hasher) {
     this.#store = store;
@@ -30,7 +32,7 @@ export class ErasedIds {
   static async open(store: MarkStore, hasher: Hasher, log: (msg: string) => void): Promise<ErasedIds> {
     const ids = new ErasedIds(store, hasher);
     await store.load(
-      (change) => ('mark' in change ? ids.#set.add(change.mark) : ids.#set.remove(change.removed)),
+      (change) => ids.#apply(change),
       (name, problem) => log(`erased ids ${store.where}: ${name}: ${problem}: left in place, not applied`),
     );
     return ids;
@@ -51,6 +53,18 @@ export class ErasedIds {
 
   get size(): number {
     return this.#set.size;
+  }
+
+  #apply(change: MarkChange): void {
+    if ('mark' in change) {
+      this.#set.add(change.mark);
+      this.#onMark(change.mark);
+    } else this.#set.remove(change.removed);
+  }
+
+  /** `fn` is called for every mark applied from now on (the dead letters of this instance follow it). */
+  onMark(fn: (mark: ErasedMark) => void): void {
+    this.#onMark = fn;
   }
 
   readonly matches = (row: StoredEvent): boolean => this.#set.matches(row);

@@ -36,9 +36,13 @@ describe('the marks of erase requests on JetStream', () => {
     const bucket = `ERASED_${Date.now().toString(36)}`;
     const a = await instance(bucket);
     const b = await instance(bucket);
+    // what the stage of b rewrites its own dead letters on
+    const told: string[] = [];
+    b.onMark((mark) => told.push(mark.requestId));
     await a.record({ requestId: RID, askedAt: 1, target: { vid: VID } });
     await b.sync();
     expect(b.matches({ vid: VID })).toBe(true);
+    expect(told).toEqual([RID]);
     await b.record({ requestId: RID2, askedAt: 1, target: { uid: UID, oid: RID } });
     await a.sync();
     expect(a.matches({ uid: UID, oid: RID })).toBe(true);
