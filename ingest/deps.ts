@@ -27,7 +27,7 @@ export interface AppDeps {
   /** Every read a request makes (SQL lives there, never in a route). */
   readonly repositories: Repositories;
   /** Forwarding of stored events to destinations; absent when none is configured. */
-  readonly destinations?: Pick<DestinationsStage, 'status'>;
+  readonly destinations?: Pick<DestinationsStage, 'status' | 'erase'>;
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;

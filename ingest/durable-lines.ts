@@ -2,8 +2,10 @@
 // and, when the append created the file, its directory fsynced too (a new file's entry lives in the
 // directory; without that sync a power loss can lose the whole file). Appends are serialised so lines
 // from concurrent callers never interleave; a failed append rejects its caller and leaves the next one
-// free to try again. The data path's and the destinations' dead letters are written this way.
-import { mkdir, open } from 'node:fs/promises';
+// free to try again. The data path's and the destinations' dead letters are written this way. A rewrite
+// (an erasure removing a person's lines) is serialised with the appends: the file is written whole under
+// a temporary name, fsynced and renamed over the old one, so a crash leaves the old file or the new one.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDir } from './sync-dir.ts';
 
@@ -31,6 +33,45 @@ export class DurableLines {
     });
   }
 
+  /**
+   * Rewrites the file without the lines `drop` answers true for (a line that is not JSON is kept);
+   * resolves with how many went. A missing file, or one with nothing to drop, is left untouched.
+   */
+  rewrite(drop: (entry: unknown) => boolean): Promise<number> {
+    const next = this.#chain.then(() => this.#rewrite(drop));
+    this.#chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  async #rewrite(drop: (entry: unknown) => boolean): Promise<number> {
+    const text = await readFile(this.path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
+    const lines = text.split('\n').filter((l) => l !== '');
+    const kept = lines.filter((l) => !drop(parsed(l)));
+    if (kept.length === lines.length) return 0;
+    const tmp = `${this.path}.rewrite`;
+    try {
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(kept.map((l) => `${l}\n`).join(''));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await syncDir(dirname(this.path));
+    return lines.length - kept.length;
+  }
+
   async #write(text: string): Promise<void> {
     const dir = dirname(this.path);
     const made = await mkdir(dir, { recursive: true });
@@ -47,6 +88,14 @@ export class DurableLines {
       await fh.close();
     }
     if (created) await syncCreated(dir, made);
+  }
+}
+
+function parsed(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
   }
 }
 

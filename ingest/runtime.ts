@@ -152,7 +152,7 @@ export async function createRuntime(
     opts.dataPath === undefined
       ? await createDestinations(
           { destinations: config.destinations, spool: config.spool, consentBits: config.privacy.consentBits },
-          { registry, log },
+          { registry, log, hasher },
         )
       : undefined;
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log));

@@ -219,7 +219,8 @@ export const DestinationsNats = Type.Object(
     streamPrefix: Type.String({
       pattern: '^[A-Za-z0-9_-]{1,32}$',
       default: 'TRACKER_DEST',
-      description: 'With spool.kind nats, each destination has the stream <streamPrefix>_<NAME>.',
+      description:
+        'With spool.kind nats, each destination has the stream <streamPrefix>_<NAME>; the marks of erase requests are the KV bucket <streamPrefix>_erased.',
     }),
     subjectPrefix: Type.String({
       pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)*$',
@@ -242,7 +243,7 @@ export const Destinations = Type.Object(
       minLength: 1,
       default: './data/destinations',
       description:
-        'Per destination: its backlog (with spool.kind disk) and its dead-letter file. Not inside spool.dir.',
+        'Per destination: its backlog (with spool.kind disk) and its dead-letter file; with spool.kind disk, .erased/ holds the marks of erase requests. Not inside spool.dir.',
     }),
     facebook: Type.Array(FacebookDestination, {
       maxItems: 16,

@@ -1,13 +1,14 @@
 // Destinations on the JetStream spool (spool.kind nats): each destination's backlog is its own stream
 // with a durable consumer, on a real nats-server. Consent and single delivery, an outage of the
 // destination, and the stream and consumer as they are left behind.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Live, startLive } from '../testing/live.ts';
+import { type Live, setCookies, startLive } from '../testing/live.ts';
 import { type ReceiverDouble, startReceiverDouble } from './testing/receiver-double.ts';
 
 let live: Live;
@@ -15,6 +16,7 @@ let graph: ReceiverDouble;
 const dir = mkdtempSync(join(tmpdir(), 'destinations-nats-int-'));
 const id = `D${Date.now().toString(36)}`;
 const POLL = { timeout: 30_000, interval: 50 };
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 beforeAll(async () => {
   graph = await startReceiverDouble();
@@ -96,5 +98,44 @@ describe('destinations on the JetStream spool', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  // The stream kept an erased visitor's event while Facebook was down, and sent it once Facebook was back,
+  // after the erase request said done.
+  it('never sends a queued event of a visitor erased while the destination was down', async () => {
+    await graph.stop();
+    const visit = async () => {
+      const res = await live.post('/tr/v1/tr/', { ename: 'contact' }, { cookie: 'CookieConsent=7' });
+      expect(res.status).toBe(200);
+      return setCookies(res);
+    };
+    const erased = await visit();
+    const kept = await visit();
+    await expect.poll(() => stored('contact'), POLL).toBe(2);
+    const res = await live.post(
+      '/tr/v1/ppi/forget',
+      { vid: erased.vid },
+      { cookie: `vid=${erased.vid}; vtok=${erased.vtok}` },
+    );
+    expect(res.status).toBe(202);
+    const { request_id } = (await res.json()) as { request_id: string };
+    const status = async () =>
+      ((await (await fetch(`${live.url}/tr/v1/ppi/forget/${request_id}`)).json()) as { status?: string })
+        .status;
+    await expect.poll(status, POLL).toBe('done');
+    await graph.start();
+    await expect.poll(() => sent('Contact').length, POLL).toBe(1);
+    const nc = await connect({ servers: inject('natsUrl') });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await expect.poll(async () => (await jsm.streams.info(`DEST_${id}_FB`)).state.messages, POLL).toBe(0);
+      // the mark is in the bucket every replica watches
+      expect((await jsm.streams.info(`KV_DEST_${id}_erased`)).state.messages).toBe(1);
+    } finally {
+      await nc.close();
+    }
+    expect(sent('Contact')).toHaveLength(1);
+    const external = (e: Record<string, unknown>) => (e.user_data as { external_id?: string }).external_id;
+    expect(external(sent('Contact')[0] ?? {})).toBe(sha256(kept.vid ?? ''));
   });
 });

@@ -48,13 +48,17 @@ afterEach(async () => {
   outcomes.length = 0;
 });
 
-async function setup(answer: (events: readonly StoredEvent[]) => SendOutcome, maxAgeMs?: number) {
+async function setup(
+  answer: (events: readonly StoredEvent[]) => SendOutcome,
+  maxAgeMs?: number,
+  erased?: (row: StoredEvent) => boolean,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'forwarder-'));
   const logged: string[] = [];
   const backlog: Backlog = await openDiskBacklog({ dir, maxBytes: 1 << 22, fsyncIntervalMs: 1 });
   const registry = new Registry();
   const metrics = createDestinationMetrics(registry, () => []);
-  const letters = new DeadLetters(join(dir, 'dead-letters.jsonl'), 'd');
+  const letters = new DeadLetters(join(dir, 'dead-letters.jsonl'), 'd', erased);
   const double = senderDouble((events) => {
     const outcome = answer(events);
     outcomes.push(outcome.kind);
@@ -70,6 +74,7 @@ async function setup(answer: (events: readonly StoredEvent[]) => SendOutcome, ma
     eventTime: eventTimeMs,
     log: (msg: string) => logged.push(msg),
     ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    ...(erased === undefined ? {} : { erased }),
   });
   running.push(forwarder);
   forwarder.start();
@@ -191,5 +196,53 @@ describe('the forwarder', () => {
     const again = await reopened.next({ maxRows: 10, maxBytes: 1 << 20 });
     expect(again?.rows).toBe(2);
     await reopened.close();
+  });
+
+  it('drops the events of an erased person unsent, never dead-lettered, counted and logged once', async () => {
+    const erasedEids = new Set(['e2', 'e3']);
+    const f = await setup(
+      (events) =>
+        events.some((e) => e.eid === 'e4') ? { kind: 'refused', reason: 'HTTP 400' } : { kind: 'sent' },
+      undefined,
+      (row) => erasedEids.has(String(row.eid)),
+    );
+    await f.backlog.append(lines([1, 2, 3, 4].map((i) => event(i))), 4, 'batch-1');
+    f.forwarder.notify();
+    await expect.poll(async () => (await f.backlog.pending()).rows, POLL).toBe(0);
+    expect(f.sent()).toEqual(['e1']);
+    expect(f.requests.flat()).not.toContain('e2');
+    expect(f.letterLines().map((l) => l.event.eid)).toEqual(['e4']);
+    expect(await f.registry.getSingleMetricAsString('tracker_destination_erased_events_total')).toContain(
+      'tracker_destination_erased_events_total{destination="d"} 2',
+    );
+    expect(f.logged.filter((m) => m.includes('erased'))).toEqual([
+      'destination d: 2 events of erased persons dropped unsent',
+    ]);
+  });
+
+  // The request being retried held its events from before the erase request: once the destination came
+  // back, they were sent, after the request said done.
+  it('stops sending an event whose person is erased while its request is retried', async () => {
+    const erasedEids = new Set<string>();
+    let accept = false;
+    const f = await setup(
+      () => (accept ? { kind: 'sent' } : { kind: 'retry', reason: 'HTTP 503' }),
+      undefined,
+      (row) => erasedEids.has(String(row.eid)),
+    );
+    await f.backlog.append(lines([event(1), event(2)]), 2, 'batch-1');
+    f.forwarder.notify();
+    await expect.poll(() => f.requests.length, POLL).toBeGreaterThan(1);
+    erasedEids.add('e2');
+    accept = true;
+    await expect.poll(async () => (await f.backlog.pending()).rows, POLL).toBe(0);
+    expect(f.sent()).toEqual(['e1']);
+    expect(f.letterLines()).toEqual([]);
+  });
+
+  it('records when it last found its backlog empty', async () => {
+    const f = await setup(() => ({ kind: 'sent' }));
+    const before = Date.now();
+    await expect.poll(() => f.forwarder.emptyAt() ?? 0, POLL).toBeGreaterThanOrEqual(before);
   });
 });

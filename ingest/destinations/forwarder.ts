@@ -6,6 +6,9 @@
 //   refused for good       the request is split in halves until the refused events stand alone
 //                          (every other event is delivered); those go to the dead letters with the reason
 //   too old (Facebook)     dead-lettered unsent: Facebook refuses a whole request for one event > 7 days
+//   of an erased person    dropped unsent and not dead-lettered (counted, logged without the person's
+//                          ids): checked when a slice is taken and again before every attempt, so an
+//                          erase request accepted while a request is retried stops it at the next one
 // A slice is marked done only once every event in it is delivered or dead-lettered, so a crash at any
 // point sends it again after restart (at least once; destinations deduplicate by the event id).
 import type { Delivery } from '../../common/config/destinations.ts';
@@ -28,7 +31,16 @@ export interface ForwarderDeps {
   readonly eventTime: (row: StoredEvent) => number;
   readonly log: (msg: string, err?: unknown) => void;
   readonly random?: () => number;
+  /** Whether the event is of a person an erase request named (never sent, never dead-lettered). */
+  readonly erased?: (row: StoredEvent) => boolean;
+  /**
+   * Resolves once the marks other instances recorded are known here (a shared store); awaited before
+   * every attempt. A rejection leaves the slice queued, tried again later: nothing is sent unchecked.
+   */
+  readonly erasedSync?: () => Promise<void>;
 }
+
+type Answered = Exclude<SendOutcome, { kind: 'retry' }>;
 
 /** Longest sleep while the backlog is empty (a JetStream backlog may be fed by another replica). */
 const IDLE_MS = 1_000;
@@ -61,6 +73,8 @@ export class Forwarder implements BacklogSource {
   #retrying = false;
   #lastFailure: ForwarderHealth['lastFailure'];
   #keptAliveAt = 0;
+  /** When the backlog was last found empty: every event queued before then has been handled. */
+  #emptyAt: number | undefined;
   #running: Promise<void> = Promise.resolve();
 
   constructor(deps: ForwarderDeps) {
@@ -84,6 +98,11 @@ export class Forwarder implements BacklogSource {
 
   pending(): Promise<{ bytes: number; rows?: number }> {
     return this.#d.backlog.pending();
+  }
+
+  /** When this forwarder last found its backlog empty (undefined: not since it started). */
+  emptyAt(): number | undefined {
+    return this.#emptyAt;
   }
 
   lagSeconds(): number | undefined {
@@ -119,8 +138,10 @@ export class Forwarder implements BacklogSource {
     while (!this.#stop.signal.aborted) {
       try {
         this.#notified = false;
+        const asked = Date.now();
         const taken = await this.#d.backlog.next(limits);
         if (taken === undefined) {
+          this.#emptyAt = asked;
           if (this.#draining) return;
           await this.#idle();
           continue;
@@ -147,7 +168,7 @@ export class Forwarder implements BacklogSource {
   }
 
   async #forward(taken: Taken): Promise<void> {
-    const rows = parseLines(taken.lines).map((p) => p.row);
+    const rows = this.#unerased(parseLines(taken.lines).map((p) => p.row));
     const now = Date.now();
     const maxAge = this.#d.maxAgeMs;
     const expired = maxAge === undefined ? [] : rows.filter((r) => now - this.#d.eventTime(r) > maxAge);
@@ -167,7 +188,9 @@ export class Forwarder implements BacklogSource {
     while (pieces.length > 0) {
       const piece = pieces.pop() as StoredEvent[];
       const outcome = await this.#sendUntilAnswered(piece, taken);
-      if (outcome.kind === 'sent') {
+      if (outcome.kind === 'narrowed') {
+        if (outcome.events.length > 0) pieces.push(outcome.events);
+      } else if (outcome.kind === 'sent') {
         this.#d.metrics.sent.inc({ destination: this.#d.name }, piece.length);
         this.#lagSeconds = (Date.now() - Math.max(...piece.map(this.#d.eventTime))) / 1000;
       } else if (piece.length === 1) {
@@ -193,14 +216,33 @@ export class Forwarder implements BacklogSource {
     );
   }
 
+  /**
+   * The events without those of erased persons (counted, and logged once per call that drops any: the
+   * count and the destination, never an id).
+   */
+  #unerased(events: StoredEvent[]): StoredEvent[] {
+    const erased = this.#d.erased;
+    if (erased === undefined) return events;
+    const kept = events.filter((e) => !erased(e));
+    const dropped = events.length - kept.length;
+    if (dropped === 0) return events;
+    this.#d.metrics.erased.inc({ destination: this.#d.name }, dropped);
+    this.#d.log(`destination ${this.#d.name}: ${dropped} events of erased persons dropped unsent`);
+    return kept;
+  }
+
+  /** Sends until answered; `narrowed` when an erase request took events out of it since the last attempt. */
   async #sendUntilAnswered(
     events: StoredEvent[],
     taken: Taken,
-  ): Promise<Exclude<SendOutcome, { kind: 'retry' }>> {
+  ): Promise<Answered | { kind: 'narrowed'; events: StoredEvent[] }> {
     const { delivery, metrics, name } = this.#d;
     for (let attempt = 0; ; attempt++) {
       await this.#bucket.take(this.#stop.signal);
       if (this.#stop.signal.aborted) throw new Stopped();
+      await this.#d.erasedSync?.();
+      const kept = this.#unerased(events);
+      if (kept !== events) return { kind: 'narrowed', events: kept };
       this.#keepAlive(taken);
       const end = metrics.requestSeconds.startTimer({ destination: name });
       const outcome = await this.#d.sender.send(events, this.#stop.signal);

@@ -5,16 +5,20 @@
 //                                                       events never queued (backlog full or unwritable):
 //                                                       the count, ids and time span of the batch, not the
 //                                                       rows (they are in ClickHouse, where a replay reads them)
+// The events of a person an erase request named are never written here, and those already written are
+// removed when the request's mark arrives (erase): the file is rewritten without their lines.
 import { DurableLines } from '../durable-lines.ts';
 import type { StoredEvent } from './contract.ts';
 
 export class DeadLetters {
   readonly #lines: DurableLines;
   readonly #destination: string;
+  readonly #erased: (row: StoredEvent) => boolean;
 
-  constructor(path: string, destination: string) {
+  constructor(path: string, destination: string, erased: (row: StoredEvent) => boolean = () => false) {
     this.#lines = new DurableLines(path);
     this.#destination = destination;
+    this.#erased = erased;
   }
 
   get path(): string {
@@ -26,8 +30,18 @@ export class DeadLetters {
     return this.#lines.count;
   }
 
+  /** Records the events (those of an erased person excepted: a mark may arrive while they are sent). */
   refused(events: readonly StoredEvent[], reason: string): Promise<void> {
-    return this.#write(events.map((event) => ({ reason, event })));
+    const kept = events.filter((e) => !this.#erased(e));
+    return this.#write(kept.map((event) => ({ reason, event })));
+  }
+
+  /** Rewrites the file without the events `matches` names; resolves with how many lines went. */
+  erase(matches: (row: StoredEvent) => boolean): Promise<number> {
+    return this.#lines.rewrite((entry) => {
+      const event = (entry as { event?: unknown } | undefined)?.event;
+      return typeof event === 'object' && event !== null && matches(event as StoredEvent);
+    });
   }
 
   dropped(events: readonly StoredEvent[], reason: string): Promise<void> {

@@ -80,6 +80,12 @@ export function createDestinationMetrics(registry: Registry, sources: () => read
       labelNames: ['destination', 'reason'],
       registers,
     }),
+    erased: new Counter({
+      name: 'tracker_destination_erased_events_total',
+      help: 'Queued events dropped unsent because an erase request named their person (not in the dead letters).',
+      labelNames,
+      registers,
+    }),
     requestSeconds: new Histogram({
       name: 'tracker_destination_request_seconds',
       help: 'Duration of one request to a destination.',

@@ -1,16 +1,20 @@
 // The stage that feeds stored events into each destination's backlog, over a real disk backlog: what a
 // batch larger than the backlog's room leaves queued, and what it records as dropped.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../common/config/datapath.ts';
-import { Destinations } from '../../common/config/destinations.ts';
+import { type Delivery, Destinations, delivery } from '../../common/config/destinations.ts';
 import { defaultsOf } from '../../common/config/loader.ts';
 import type { ConsumedBatch } from '../datapath/index.ts';
-import { createDestinations, type DestinationsStage } from './stage.ts';
+import { createHasher } from '../privacy/hash.ts';
+import { openFileMarks } from './erased/file-marks.ts';
+import { markOf } from './erased/marks.ts';
+import { createDestinations, type DestinationsStage, ERASED_DIR } from './stage.ts';
 
 const stages: DestinationsStage[] = [];
 afterEach(async () => {
@@ -78,7 +82,7 @@ describe('the destinations stage', () => {
     const spool = { ...defaultsOf<Spool>(Spool), dir: join(dir, 'spool') };
     const stage = await createDestinations(
       { destinations, spool, consentBits: { marketing: 2 } },
-      { registry },
+      { registry, hasher: createHasher(randomBytes(32)) },
     );
     stages.push(stage as DestinationsStage);
     await stage?.consume(batchOf(3000));
@@ -91,5 +95,41 @@ describe('the destinations stage', () => {
     const dropped = letters.map((l) => JSON.parse(l) as { dropped: number; firstEid: string });
     expect(queued).toBeGreaterThan(500);
     expect(dropped).toEqual([expect.objectContaining({ dropped: 3000 - queued, firstEid: `e${queued}` })]);
+  });
+
+  // A mark recorded while this instance was stopped (or by another instance), or a crash between a mark
+  // and the rewrite of the dead letters: the person's rows stayed in them.
+  it('removes the dead letters of erased persons at start, for the marks it finds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stage-erased-'));
+    const hasher = createHasher(randomBytes(32));
+    const vid = '0190a3b4-0000-7000-8000-000000000001';
+    const letters = join(dir, 'crm', 'dead-letters.jsonl');
+    mkdirSync(join(dir, 'crm'), { recursive: true });
+    const letter = (eid: string, v: string) =>
+      `${JSON.stringify({ at: 'x', destination: 'crm', reason: 'HTTP 400', event: { eid, vid: v } })}\n`;
+    writeFileSync(letters, letter('e1', vid) + letter('e2', 'other'));
+    const marks = await openFileMarks(join(dir, ERASED_DIR));
+    await marks.put(markOf({ requestId: 'r1', askedAt: Date.now(), target: { vid } }, hasher));
+    const destinations = {
+      ...defaultsOf<Destinations>(Destinations),
+      dir,
+      webhooks: [
+        {
+          name: 'crm',
+          url: `http://127.0.0.1:${await closedPort()}/hook`,
+          signingSecretFile: join(dir, 'unused'),
+          consent: [],
+          route: { enames: [], etyps: [] },
+          delivery: defaultsOf<Delivery>(delivery(1000, 4)),
+        },
+      ],
+    };
+    const spool = { ...defaultsOf<Spool>(Spool), dir: join(dir, 'spool') };
+    const stage = await createDestinations(
+      { destinations, spool, consentBits: { marketing: 2 } },
+      { registry: new Registry(), hasher },
+    );
+    stages.push(stage as DestinationsStage);
+    await expect.poll(() => readFileSync(letters, 'utf8')).toBe(letter('e2', 'other'));
   });
 });

@@ -6,6 +6,8 @@
 //                                                                             forwarder ─ destination
 // Feeding never waits for a destination: a full backlog refuses at once, and the events it could not
 // take are counted and recorded in the destination's dead letters (they stay in ClickHouse).
+// An erase request reaches the stage through erase(): its mark is recorded where every forwarder reads
+// it (erased/), and the dead letters are rewritten without the person's events, before it resolves.
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Registry } from 'prom-client';
@@ -13,8 +15,12 @@ import type { Spool as SpoolConfig } from '../../common/config/datapath.ts';
 import type { Delivery, Destinations as DestinationsConfig } from '../../common/config/destinations.ts';
 import type { BatchConsumer, ConsumedBatch } from '../datapath/index.ts';
 import type { ConsentBits } from '../privacy/consent.ts';
+import type { Hasher } from '../privacy/hash.ts';
 import { openDiskBacklog } from './backlog/disk.ts';
 import type { Appended, Backlog, Sender } from './contract.ts';
+import { ErasedIds } from './erased/erased.ts';
+import { openFileMarks } from './erased/file-marks.ts';
+import type { ErasedRequest } from './erased/marks.ts';
 import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
 import { facebookSender } from './facebook/sender.ts';
 import { Forwarder, type ForwarderHealth } from './forwarder.ts';
@@ -32,6 +38,8 @@ export interface StageConfig {
 
 export interface StageOptions {
   readonly registry: Registry;
+  /** The ingest's keyed hasher: erased ids are kept as its digests, the same across restarts. */
+  readonly hasher: Hasher;
   readonly log?: (msg: string, err?: unknown) => void;
 }
 
@@ -44,6 +52,11 @@ export interface DestinationStatus extends ForwarderHealth {
 /** What the ingest holds: the data path's batch consumer, plus status and shutdown. */
 export interface DestinationsStage extends BatchConsumer {
   status(): DestinationStatus[];
+  /**
+   * An accepted erase request: resolves once its mark is durable and applied by every forwarder of this
+   * process (none sends an event of the person from then on) and the dead letters no longer hold them.
+   */
+  erase(request: ErasedRequest): Promise<void>;
   /** Forwards what is queued until the deadline, then stops; the rest stays in the backlogs. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -101,6 +114,12 @@ export async function createDestinations(
     onNats === undefined
       ? diskBacklogs(config)
       : (plan: Plan) => onNats.open({ name: plan.name, backlogBytes: plan.delivery.backlogBytes });
+  // on JetStream the backlogs are shared by every instance: so are the marks that filter them
+  const markStore =
+    onNats === undefined
+      ? await openFileMarks(join(config.destinations.dir, ERASED_DIR))
+      : await onNats.erasedMarks();
+  const erased = await ErasedIds.open(markStore, opts.hasher, log);
   const destinations: Destination[] = [];
   const metrics = createDestinationMetrics(opts.registry, () => destinations.map((d) => d.forwarder));
   for (const plan of planned) {
@@ -108,13 +127,29 @@ export async function createDestinations(
     const letters = new DeadLetters(
       join(config.destinations.dir, plan.name, 'dead-letters.jsonl'),
       plan.name,
+      erased.matches,
     );
-    const forwarder = new Forwarder({ ...plan, backlog, letters, metrics, eventTime: eventTimeMs, log });
+    const forwarder = new Forwarder({
+      ...plan,
+      backlog,
+      letters,
+      metrics,
+      eventTime: eventTimeMs,
+      log,
+      erased: erased.matches,
+      erasedSync: erased.sync,
+    });
     destinations.push({ ...plan, backlog, letters, forwarder });
   }
   for (const d of destinations) d.forwarder.start();
-  return new Stage(destinations, config.consentBits, metrics, log, nc);
+  return new Stage(destinations, config.consentBits, metrics, log, nc, erased);
 }
+
+/** Under destinations.dir: the marks of erase requests (a destination's name never starts with a dot). */
+export const ERASED_DIR = '.erased';
+
+/** How often marks no backlog needs any more are looked for. */
+const PRUNE_EVERY_MS = 3600_000;
 
 function diskBacklogs(config: StageConfig) {
   return (plan: Plan) =>
@@ -157,6 +192,8 @@ class Stage implements DestinationsStage {
   readonly #metrics: DestinationMetrics;
   readonly #log: (msg: string, err?: unknown) => void;
   readonly #nc: NatsConnection | undefined;
+  readonly #erased: ErasedIds;
+  readonly #pruning: NodeJS.Timeout;
 
   constructor(
     destinations: readonly Destination[],
@@ -164,12 +201,46 @@ class Stage implements DestinationsStage {
     metrics: DestinationMetrics,
     log: (msg: string, err?: unknown) => void,
     nc: NatsConnection | undefined,
+    erased: ErasedIds,
   ) {
     this.#destinations = destinations;
     this.#bits = bits;
     this.#metrics = metrics;
     this.#log = log;
     this.#nc = nc;
+    this.#erased = erased;
+    this.#pruning = setInterval(() => void this.#prune(), PRUNE_EVERY_MS).unref();
+    // A mark another instance recorded (a shared store) reaches this instance's dead letters too; and those
+    // of marks recorded while this instance was stopped, or before a crash cut a rewrite short, at start.
+    erased.onMark(() => void this.#eraseLetters().catch(() => undefined));
+    if (erased.size > 0) void this.#eraseLetters().catch(() => undefined);
+  }
+
+  async erase(request: ErasedRequest): Promise<void> {
+    await this.#erased.record(request);
+    await this.#eraseLetters();
+    await this.#prune();
+  }
+
+  /** Every destination's dead letters without the events of erased persons; rejects if one cannot be. */
+  async #eraseLetters(): Promise<void> {
+    for (const d of this.#destinations) {
+      const removed = await d.letters.erase(this.#erased.matches).catch((err: unknown) => {
+        this.#log(`destination ${d.name}: dead letters of erased persons not removed (tried again)`, err);
+        throw err;
+      });
+      if (removed > 0)
+        this.#log(
+          `destination ${d.name}: ${removed} dead letters of erased persons removed from ${d.letters.path}`,
+        );
+    }
+  }
+
+  async #prune(): Promise<void> {
+    const emptyAt = this.#destinations.map((d) => d.forwarder.emptyAt());
+    await this.#erased
+      .prune(Date.now(), emptyAt)
+      .catch((err: unknown) => this.#log('erased ids: marks no longer needed could not be removed', err));
   }
 
   async consume(batch: ConsumedBatch): Promise<void> {
@@ -252,8 +323,10 @@ class Stage implements DestinationsStage {
   }
 
   async close(deadlineMs: number): Promise<void> {
+    clearInterval(this.#pruning);
     await Promise.all(this.#destinations.map((d) => d.forwarder.close(deadlineMs)));
     for (const d of this.#destinations) await d.backlog.close().catch(() => undefined);
+    await this.#erased.close().catch(() => undefined);
     if (this.#nc !== undefined && !this.#nc.isClosed()) await this.#nc.close();
   }
 }

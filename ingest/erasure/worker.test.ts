@@ -183,4 +183,29 @@ describe('the erase worker', () => {
     );
     expect(h.logs).toContain('info: resuming 1 erase request(s) from the journal');
   });
+
+  // An erase request said done while a destination's backlog still held the person's events: they were
+  // sent once the destination answered again. The destinations' part now comes before done.
+  it('is not done before the destinations dropped the person, and retries that part while it fails', async () => {
+    const h = await harness();
+    const handed: string[] = [];
+    let refusals = 2;
+    const worker = createEraseWorker(
+      h.deps({
+        forwarding: async (entry) => {
+          handed.push(entry.target.vid ?? '');
+          if (refusals-- > 0) throw new Error('disk full');
+          // nothing of the store is deleted before the destinations have the request
+          expect(h.runs).toBe(0);
+        },
+      }),
+      FAST,
+    );
+    const { requestId } = await worker.submit({ vid: VID });
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(handed).toEqual([VID, VID, VID]);
+    expect(statuses(h)).toEqual(['pending', 'retrying', 'retrying', 'done']);
+    expect(h.rows.find((r) => r.status === 'retrying')?.detail).toMatch(/failed on destination backlogs/);
+    expect(await worker.status(requestId)).toEqual({ status: 'done', detail: '' });
+  });
 });

@@ -2,6 +2,8 @@
 // instances share, another instance) left unfinished. A request is journaled before it is answered and
 // leaves the journal only once its final status is stored (and its second pass has run): until then every
 // start resumes it, and on a shared journal every scan by an instance that can claim it. Its life:
+//   0. have the destinations drop the person's queued events and dead letters (forwarding, when any are
+//      configured): a backlog may hold their events for days, and would send them after `done`;
 //   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
 //   2. run the delete on every table; a table whose delete fails is tried again with growing delays,
 //      the status saying `retrying`, until the request is older than giveUpAfterMs: then `failed`;
@@ -31,7 +33,15 @@ export interface EraseWorkerDeps {
   readonly append: (table: string, rows: readonly Record<string, unknown>[]) => Promise<void>;
   readonly now: () => number;
   readonly log: EraseLog;
+  /**
+   * The destinations' part (absent when none is configured): resolves once no forwarder sends an event
+   * of the request's person and their dead letters are gone; rejects when that is not yet so.
+   */
+  readonly forwarding?: (entry: JournalEntry) => Promise<void>;
 }
+
+/** How a failure of the destinations' part is named where a failed table would be. */
+const FORWARDING = 'destination backlogs';
 
 export interface EraseTiming {
   /** The delay before the second try of a failed delete; it doubles with every further try. */
@@ -210,6 +220,10 @@ class Worker implements EraseWorker {
     // or they would land after the erasure while its status said done. settled() rejects only once the
     // data path drains: the request then stays journaled.
     if (this.#gone(entry)) return;
+    if (!(await this.#stopForwarding(entry))) {
+      if (!this.#gone(entry)) this.#retry(entry, 'first', attempt, [FORWARDING]);
+      return;
+    }
     const settled = await this.#deps.settled(this.#tables(entry)).then(
       () => true,
       () => false,
@@ -223,6 +237,19 @@ class Worker implements EraseWorker {
       return;
     }
     this.#after(this.#timing.secondPassMs, () => this.#guarded(entry, () => this.#secondPass(entry, 1)));
+  }
+
+  /** The destinations' part, first: it needs no store, and every moment a backlog may send counts. */
+  async #stopForwarding(entry: JournalEntry): Promise<boolean> {
+    const { forwarding, log } = this.#deps;
+    if (forwarding === undefined) return true;
+    return forwarding(entry).then(
+      () => true,
+      (err: unknown) => {
+        log('warn', `erase request ${entry.requestId}: the destinations could not take it yet`, err);
+        return false;
+      },
+    );
   }
 
   async #secondPass(entry: JournalEntry, attempt: number): Promise<void> {

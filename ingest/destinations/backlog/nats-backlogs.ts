@@ -8,6 +8,8 @@ import type { Spool as SpoolConfig } from '../../../common/config/datapath.ts';
 import type { Destinations as DestinationsConfig } from '../../../common/config/destinations.ts';
 import { keepReplicas } from '../../datapath/index.ts';
 import type { Backlog } from '../contract.ts';
+import type { MarkStore } from '../erased/file-marks.ts';
+import { openNatsMarks } from '../erased/nats-marks.ts';
 import { openNatsBacklog } from './nats.ts';
 
 /** What a destination's backlog is opened for: its name and its size bound. */
@@ -19,6 +21,8 @@ export interface BacklogPlan {
 export interface NatsBacklogs {
   readonly nc: NatsConnection;
   open(plan: BacklogPlan): Promise<Backlog>;
+  /** The marks of erase requests, in a bucket every instance sharing the backlogs reads. */
+  erasedMarks(): Promise<MarkStore>;
 }
 
 export async function natsBacklogs(
@@ -39,6 +43,12 @@ export async function natsBacklogs(
   await keepReplicas(await jetstreamManager(nc), marks, nats.replicas, 'spool.nats.replicas');
   return {
     nc,
+    erasedMarks: () =>
+      openNatsMarks(nc, {
+        bucket: `${streamPrefix}_erased`,
+        replicas: nats.replicas,
+        timeoutMs: nats.publishTimeoutMs,
+      }),
     open: (plan) =>
       openNatsBacklog({
         nc,

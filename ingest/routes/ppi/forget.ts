@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { bearerKey } from '../../auth/bearer.ts';
 import type { AppDeps } from '../../deps.ts';
-import { createEraseWorker, type EraseWorker } from '../../erasure/index.ts';
+import { createEraseWorker, type EraseWorker, type EraseWorkerDeps } from '../../erasure/index.ts';
 import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
@@ -70,6 +70,12 @@ function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | unde
   return id;
 }
 
+/** The destinations' part of an erasure, when destinations are configured. */
+function forwarding(deps: AppDeps): Pick<EraseWorkerDeps, 'forwarding'> {
+  const stage = deps.destinations;
+  return stage === undefined ? {} : { forwarding: (entry) => stage.erase(entry) };
+}
+
 /** The worker that runs this process's erase requests, resuming the journaled ones once the app is ready. */
 function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWorker {
   const worker = createEraseWorker({
@@ -79,6 +85,7 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
     append: (table, rows) => tracking.append(table, rows),
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
+    ...forwarding(deps),
   });
   // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
   app.addHook('onReady', async () => {
