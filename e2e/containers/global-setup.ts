@@ -40,10 +40,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const holder = String(process.pid);
   const engine = vars(await sh('e2e/env/docker/engine.sh', ['up', holder]));
   const dockerHost = engine.DOCKER_HOST as string;
+  const release = () => sh('e2e/env/docker/engine.sh', ['down', holder]);
   const t0 = performance.now();
+  // A failed build must release the engine too: Vitest runs no teardown for a setup that threw.
   const built = vars(
     await sh('e2e/env/docker/images.sh', ['ingest', 'ingest-embedded', 'operator'], {
       DOCKER_HOST: dockerHost,
+    }).catch(async (err: unknown) => {
+      await release();
+      throw err;
     }),
   );
   console.log(`[containers] engine ${dockerHost}; images ready in ${Math.round(performance.now() - t0)} ms`);
@@ -54,6 +59,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     operator: built.OPERATOR_IMAGE as string,
   });
   return async () => {
-    await sh('e2e/env/docker/engine.sh', ['down', holder]);
+    await release();
   };
 }

@@ -50,11 +50,15 @@ install_engine() {
 start_private() {
   [ "$(id -u)" = 0 ] || cannot "a private dockerd needs root"
   install_engine
-  mkdir -p "$dir/data"
+  mkdir -p "$dir/data" "$dir/tmp"
   rm -f "$sock"
   log "starting a private dockerd (data root $dir/data, log $dir/dockerd.log)"
   ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' >"$dir/links.before"
-  nohup dockerd --data-root "$dir/data" --exec-root "$exec_root" --pidfile "$dir/dockerd.pid" \
+  # Its own temporary directory: the engine outlives the run that started it (others share it, and a run
+  # that fails before releasing it leaves it up), and runc writes every exec's spec under TMPDIR. Under the
+  # starting run's temporary directory, removed when that run ended, every later `docker exec` and health
+  # check failed with "open .../runc-process...: no such file or directory".
+  TMPDIR="$dir/tmp" nohup dockerd --data-root "$dir/data" --exec-root "$exec_root" --pidfile "$dir/dockerd.pid" \
     -H "$private_host" --iptables=false --ip-forward=false --ip-masq=false --bridge=none \
     >"$dir/dockerd.log" 2>&1 </dev/null 9>&- &
   local i
