@@ -34,6 +34,44 @@ describe('helm lint', () => {
     expect(res.code).not.toBe(0);
     expect(res.stdout + res.stderr).toMatch(/values don't meet the specifications of the schema/);
   });
+
+  // Regression: any string (and, for memory, no number) passed as a resource quantity; `lots` rendered
+  // and the apiserver refused the Deployment at install. Each refusal names the key and the value.
+  it.each([
+    ['resources.requests.cpu', 'lots', /at '\/resources\/requests\/cpu': 'lots' does not match pattern/],
+    ['resources.limits.memory', '10 GB', /at '\/resources\/limits\/memory': '10 GB' does not match pattern/],
+    ['resources.requests.memory', '1GB', /at '\/resources\/requests\/memory': '1GB' does not match pattern/],
+    [
+      'resources.limits.ephemeral-storage',
+      '',
+      /at '\/resources\/limits\/ephemeral-storage': '' does not match/,
+    ],
+    ['resources.requests.cpu', '-1', /at '\/resources\/requests\/cpu': minimum: got -1, want 0/],
+  ])('rejects %s=%j, not a quantity, through values.schema.json', (key, value, message) => {
+    const res = helm(['lint', chartDir, '--set', `${key}=${value}`]);
+    expect(res.code).not.toBe(0);
+    expect(res.stdout + res.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['resources.requests.cpu', '500m'],
+    ['resources.requests.cpu', '0.5'],
+    ['resources.limits.memory', '256Mi'],
+    ['resources.limits.memory', '1.5Gi'],
+    ['resources.limits.memory', '300M'],
+    ['resources.limits.ephemeral-storage', '1e9'],
+  ])('accepts %s=%s, a quantity', (key, value) => {
+    const leaf = key.split('.').at(-1);
+    const rendered = renderChart('tracker-system', { [key]: value });
+    expect([`${leaf}: ${value}`, `${leaf}: "${value}"`].some((line) => rendered.includes(line))).toBe(true);
+  });
+
+  it('accepts a quantity given as a number, as the apiserver does', () => {
+    // --set makes 536870912 an integer, which the schema refused for memory
+    expect(renderChart('tracker-system', { 'resources.limits.memory': '536870912' })).toMatch(
+      /memory: 536870912/,
+    );
+  });
 });
 
 describe('values the operator would refuse at start fail the install instead', () => {
@@ -106,5 +144,14 @@ describe('helm template on the real apiserver', () => {
     expect(
       kubectl(kubeconfig, ['apply', '--server-side', '--dry-run=server', '-n', ns, '-f', '-'], bad).code,
     ).not.toBe(0);
+    // The quantities the values schema accepts in their less usual forms, the apiserver accepts too.
+    const quantities = renderChart(ns, {
+      'resources.requests.cpu': '0.5',
+      'resources.limits.memory': '536870912',
+      'resources.limits.ephemeral-storage': '1e9',
+    });
+    expect(
+      kubectlOk(kubeconfig, ['apply', '--server-side', '--dry-run=server', '-n', ns, '-f', '-'], quantities),
+    ).toMatch(/deployment.apps\/tracker-tracker-operator serverside-applied \(server dry run\)/);
   });
 });

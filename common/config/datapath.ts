@@ -285,7 +285,7 @@ export const Spool = Type.Object(
     deadLetterFile: Type.Optional(
       Type.String({
         description:
-          'JSON lines of rows the store refused, with the reason. Default: <dir>/dead-letters.jsonl.',
+          "JSON lines of rows the store refused, with the reason; an erase request rewrites it without the person's rows. Default: <dir>/dead-letters.jsonl.",
       }),
     ),
   },

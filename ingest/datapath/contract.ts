@@ -28,6 +28,12 @@ export interface DataPath {
    * Waits as long as the store or NATS is unreachable; rejects NOT_READY once the data path drains.
    */
   settled(tables?: readonly string[]): Promise<void>;
+  /**
+   * Rewrites this instance's dead-letter file (spool.deadLetterFile) without the refused rows `matches`
+   * names (each row as spooled, parsed): an erase request's. Resolves with how many went; rejects when
+   * the file cannot be rewritten (it is then left whole).
+   */
+  eraseDeadLetters(matches: (row: unknown) => boolean): Promise<number>;
   /** Snapshot for /status and /ready. */
   status(): DataPathStatus;
   /** Stop accepting, drain queues and spool within the deadline, close the store. */

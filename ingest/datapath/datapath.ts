@@ -256,6 +256,10 @@ class Pipeline implements DataPath {
     };
   }
 
+  eraseDeadLetters(matches: (row: unknown) => boolean): Promise<number> {
+    return this.#deadLetters.erase(matches);
+  }
+
   async settled(tables?: readonly string[]): Promise<void> {
     await this.#adoptShared(tables ?? this.#deps.spool.tables());
     const since = this.#deps.clock.now();

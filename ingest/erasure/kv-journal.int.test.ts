@@ -64,6 +64,7 @@ async function instance(bucket: string, rows: Rows, b: Behaviour = {}): Promise<
       journal,
       repository,
       settled: b.settled ?? (async () => {}),
+      eraseDeadLetters: async () => 0,
       append: async (_table, appended) => void rows.push(...appended),
       now: Date.now,
       log: (level, msg) => logs.push(`${level}: ${msg}`),

@@ -11,6 +11,7 @@ import { type FileJournal, openFileJournal } from './file-journal.ts';
 import { createEraseWorker, type EraseTiming, type EraseWorker, type EraseWorkerDeps } from './worker.ts';
 
 const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
+const ORG = '0a000000-0000-4000-8000-00000000000a';
 const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };
 
 interface Harness {
@@ -36,6 +37,7 @@ async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Prom
       journal,
       repository,
       settled: async () => {},
+      eraseDeadLetters: async () => 0,
       append: async (_table, rows) => {
         h.rows.push(...rows);
       },
@@ -207,5 +209,33 @@ describe('the erase worker', () => {
     expect(statuses(h)).toEqual(['pending', 'retrying', 'retrying', 'done']);
     expect(h.rows.find((r) => r.status === 'retrying')?.detail).toMatch(/failed on destination backlogs/);
     expect(await worker.status(requestId)).toEqual({ status: 'done', detail: '' });
+  });
+
+  // The data path's dead letters (rows the store refused) kept the person's rows after done: the store's
+  // deletes never reach that file. The request now rewrites it, and retries while that fails.
+  it('is not done before the data path dead letters lost the person, and retries that while it fails', async () => {
+    const h = await harness();
+    const OTHER = '1d2c3b4a-0000-4000-8000-0000000000ff';
+    let letters: unknown[] = [{ vid: VID, oid: ORG }, { vid: OTHER, oid: ORG }, { params: { ehash: 'x' } }];
+    let refusals = 1;
+    const worker = createEraseWorker(
+      h.deps({
+        eraseDeadLetters: async (matches) => {
+          if (refusals-- > 0) throw new Error('disk full');
+          const kept = letters.filter((row) => !matches(row));
+          const removed = letters.length - kept.length;
+          letters = kept;
+          return removed;
+        },
+      }),
+      FAST,
+    );
+    const { requestId } = await worker.submit({ vid: VID, oid: ORG });
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(letters).toEqual([{ vid: OTHER, oid: ORG }, { params: { ehash: 'x' } }]);
+    expect(statuses(h)).toEqual(['pending', 'retrying', 'done']);
+    expect(h.rows.find((r) => r.status === 'retrying')?.detail).toMatch(/failed on data path dead letters/);
+    expect(h.logs).toContain(`info: erase request ${requestId}: 1 data path dead letters removed`);
+    expect(h.logs.join('\n')).not.toContain(VID);
   });
 });

@@ -5,8 +5,10 @@
 //   0. have the destinations drop the person's queued events and dead letters (forwarding, when any are
 //      configured): a backlog may hold their events for days, and would send them after `done`;
 //   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
-//   2. run the delete on every table; a table whose delete fails is tried again with growing delays,
-//      the status saying `retrying`, until the request is older than giveUpAfterMs: then `failed`;
+//   2. run the delete on every table, and rewrite the data path's dead letters (rows the store refused,
+//      kept in a file) without the person's; a table whose delete fails, or a rewrite that fails, is
+//      tried again with growing delays, the status saying `retrying`, until the request is older than
+//      giveUpAfterMs: then `failed`;
 //   3. record `done`, and one more pass secondPassMs later for rows another replica's spool still held.
 // A stop at any point leaves the request journaled: a delete cut short by the closing store is not a
 // failure, and the next start runs the request again from the beginning (deletes are idempotent). A run
@@ -19,6 +21,7 @@ import { IngestError } from '../errors.ts';
 import { growingLru } from '../lru.ts';
 import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
+import { namesPerson } from '../privacy/erased-ids.ts';
 import type { EraseTarget, ErasureRepository, ErasureStatus } from '../repositories/index.ts';
 import type { EraseJournal, JournalEntry } from './contract.ts';
 
@@ -31,6 +34,11 @@ export interface EraseWorkerDeps {
   readonly settled: (tables: readonly string[]) => Promise<void>;
   /** A durable append of `erasures` status rows. */
   readonly append: (table: string, rows: readonly Record<string, unknown>[]) => Promise<void>;
+  /**
+   * The data path's eraseDeadLetters(): rewrites its dead-letter file without the rows `matches` names,
+   * resolving with how many went. The store's deletes never reach that file, and it keeps a row for good.
+   */
+  readonly eraseDeadLetters: (matches: (row: unknown) => boolean) => Promise<number>;
   readonly now: () => number;
   readonly log: EraseLog;
   /**
@@ -42,6 +50,8 @@ export interface EraseWorkerDeps {
 
 /** How a failure of the destinations' part is named where a failed table would be. */
 const FORWARDING = 'destination backlogs';
+/** How a failed rewrite of the data path's dead letters is named where a failed table would be. */
+const DEAD_LETTERS = 'data path dead letters';
 
 export interface EraseTiming {
   /** The delay before the second try of a failed delete; it doubles with every further try. */
@@ -252,6 +262,25 @@ class Worker implements EraseWorker {
     );
   }
 
+  /** The data path's dead letters without the person's rows; whether that is so (a failure is logged). */
+  async #eraseDeadLetters(entry: JournalEntry): Promise<boolean> {
+    const { eraseDeadLetters, log } = this.#deps;
+    try {
+      const removed = await eraseDeadLetters((row) => namesPerson(entry.target, row));
+      // the count only: a line naming the person would keep their id in the logs
+      if (removed > 0)
+        log('info', `erase request ${entry.requestId}: ${removed} data path dead letters removed`);
+      return true;
+    } catch (err) {
+      log(
+        'warn',
+        `erase request ${entry.requestId}: the data path's dead letters could not be rewritten`,
+        err,
+      );
+      return false;
+    }
+  }
+
   async #secondPass(entry: JournalEntry, attempt: number): Promise<void> {
     if (this.#gone(entry)) return;
     const failed = await this.#run(entry);
@@ -260,10 +289,17 @@ class Worker implements EraseWorker {
     await this.#finish(entry);
   }
 
-  /** Runs the request's deletes after those of the requests before it; answers the tables that failed. */
+  /**
+   * Runs the request's deletes, then its rewrite of the data path's dead letters, after those of the
+   * requests before it; answers what failed (tables, and DEAD_LETTERS).
+   */
   #run(entry: JournalEntry): Promise<string[]> {
     const { repository } = this.#deps;
-    const run = () => (this.#stopped ? Promise.resolve([]) : repository.run(repository.plan(entry.target)));
+    const run = async (): Promise<string[]> => {
+      if (this.#stopped) return [];
+      const failed = await repository.run(repository.plan(entry.target));
+      return (await this.#eraseDeadLetters(entry)) ? failed : [...failed, DEAD_LETTERS];
+    };
     const next = this.#serial.then(run, run);
     this.#serial = next.catch(() => undefined);
     return next;

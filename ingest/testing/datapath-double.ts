@@ -56,6 +56,8 @@ export function createDataPathDouble(options: DataPathDoubleOptions = {}): DataP
     recovered: async () => {},
     // appends are "in the store" the moment they are recorded
     settled: async () => {},
+    // nothing is ever refused: there are no dead letters to rewrite
+    eraseDeadLetters: async () => 0,
     close: async () => {},
   };
 }

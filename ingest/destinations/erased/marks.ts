@@ -4,7 +4,9 @@
 // entry goes within seconds; an event may wait in a backlog for days), and a file or bucket of clear ids
 // kept that long would be a list of the people who asked to be forgotten: with the digests, only the
 // ingest's hash key can tell whether a given id is there. matches() is the one rule every forwarder and
-// every dead-letter rewrite applies.
+// every dead-letter rewrite applies; which ids of a row count is privacy/erased-ids.ts, shared with the
+// data path's dead-letter rewrite.
+import { type ErasedKind, erasedIdsOf } from '../../privacy/erased-ids.ts';
 import type { Hasher } from '../../privacy/hash.ts';
 import type { StoredEvent } from '../contract.ts';
 
@@ -35,7 +37,7 @@ export interface ErasedRequest {
   readonly askedAt: number;
 }
 
-type Kind = 'vid' | 'uid' | 'ehash';
+type Kind = ErasedKind;
 
 const digestOf = (hasher: Hasher, kind: Kind, id: string): string => hasher.hash(DOMAIN, `${kind}:${id}`);
 
@@ -54,18 +56,6 @@ export function markOf(request: ErasedRequest, hasher: Hasher): ErasedMark {
     digests,
     ...(oid === undefined ? {} : { oid }),
   };
-}
-
-/** The ids of a stored row the store's erasure matches: its vid, its uid, and params.ehash. */
-function rowIds(row: StoredEvent): [Kind, string][] {
-  const params = row.params;
-  const ehash =
-    typeof params === 'object' && params !== null ? (params as Record<string, unknown>).ehash : undefined;
-  const out: [Kind, string][] = [];
-  if (typeof row.vid === 'string' && row.vid !== '') out.push(['vid', row.vid]);
-  if (typeof row.uid === 'string' && row.uid !== '') out.push(['uid', row.uid]);
-  if (typeof ehash === 'string' && ehash !== '') out.push(['ehash', ehash]);
-  return out;
 }
 
 /**
@@ -109,7 +99,7 @@ export class ErasedSet {
   /** Whether the event belongs to a person an erase request named (no digest is computed without marks). */
   matches = (row: StoredEvent): boolean => {
     if (this.#marks.size === 0) return false;
-    for (const [kind, id] of rowIds(row)) {
+    for (const [kind, id] of erasedIdsOf(row)) {
       const scopes = this.#index.get(digestOf(this.#hasher, kind, id));
       if (scopes !== undefined && (scopes.has(undefined) || scopes.has(String(row.oid)))) return true;
     }

@@ -82,6 +82,7 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
     journal: deps.erasureJournal,
     repository: deps.repositories.erasures,
     settled: (tables) => deps.dataPath.settled(tables),
+    eraseDeadLetters: (matches) => deps.dataPath.eraseDeadLetters(matches),
     append: (table, rows) => tracking.append(table, rows),
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
