@@ -1,4 +1,4 @@
-// The marks of erase requests on the disk, <destinations.dir>/erased/<request id>.json (mode 0600 in a
+// The marks of erase requests on the disk, <destinations.dir>/.erased/<request id>.json (mode 0600 in a
 // 0700 directory), next to the backlogs they filter: they live, and are deleted, with them. Each is
 // written whole under a temporary name, fsynced, renamed into place and the directory fsynced, so it is
 // absent or complete after a power loss; writing a mark again (a resumed request) replaces it.
