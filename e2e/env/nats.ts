@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from './ports.ts';
+import { freePort, portTaken } from './ports.ts';
 import { ManagedProcess } from './process.ts';
 import { toolPath } from './tools.ts';
 import { waitFor } from './wait.ts';
@@ -25,7 +25,20 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
+/** Attempts at a start whose port another process took between freePort and the server's bind. */
+const PORT_ATTEMPTS = 3;
+
 export async function startNats(dir: string, detached = false): Promise<Nats> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNatsOnce(dir, detached);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !portTaken(err)) throw err;
+    }
+  }
+}
+
+async function startNatsOnce(dir: string, detached: boolean): Promise<Nats> {
   const [port, monitor] = [await freePort(), await freePort()];
   const proc = new ManagedProcess({
     name: 'nats-server',

@@ -1,7 +1,12 @@
-// Random free loopback ports, so parallel environments never collide.
+// Random free loopback ports, so parallel environments never collide. A port is free when asked and may be
+// taken before its server binds it; within one process, at least, a port is never handed out twice (the
+// kernel may give the same free port to two asks in a row, and one server then found its second port taken
+// by its first).
 import { createServer } from 'node:net';
 
-export function freePort(): Promise<number> {
+const handedOut = new Set<number>();
+
+function askKernel(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -13,3 +18,16 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await askKernel();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+/** Whether a server's start failed because a port it was given was taken meanwhile (try other ports). */
+export const portTaken = (err: unknown): boolean =>
+  err instanceof Error && /address already in use/i.test(err.message);
