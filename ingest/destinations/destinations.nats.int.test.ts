@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { forgetVisitor, statusOf } from '../testing/erase-http.ts';
 import { type Live, setCookies, startLive } from '../testing/live.ts';
 import { type ReceiverDouble, startReceiverDouble } from './testing/receiver-double.ts';
 
@@ -112,17 +113,8 @@ describe('destinations on the JetStream spool', () => {
     const erased = await visit();
     const kept = await visit();
     await expect.poll(() => stored('contact'), POLL).toBe(2);
-    const res = await live.post(
-      '/tr/v1/ppi/forget',
-      { vid: erased.vid },
-      { cookie: `vid=${erased.vid}; vtok=${erased.vtok}` },
-    );
-    expect(res.status).toBe(202);
-    const { request_id } = (await res.json()) as { request_id: string };
-    const status = async () =>
-      ((await (await fetch(`${live.url}/tr/v1/ppi/forget/${request_id}`)).json()) as { status?: string })
-        .status;
-    await expect.poll(status, POLL).toBe('done');
+    const request_id = await forgetVisitor(live.url, { vid: String(erased.vid), vtok: String(erased.vtok) });
+    await expect.poll(() => statusOf(live.url, request_id), POLL).toBe('done');
     await graph.start();
     await expect.poll(() => sent('Contact').length, POLL).toBe(1);
     const nc = await connect({ servers: inject('natsUrl') });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forgetVisitor, statusOf } from '../testing/erase-http.ts';
 import { type Live, setCookies, startLive } from '../testing/live.ts';
 import { type ReceiverDouble, startReceiverDouble } from './testing/receiver-double.ts';
 
@@ -51,9 +52,6 @@ async function signup(): Promise<{ vid: string; vtok: string }> {
   return { vid: vid ?? '', vtok: vtok ?? '' };
 }
 
-const status = async (id: string) =>
-  ((await (await fetch(`${live.url}/tr/v1/ppi/forget/${id}`)).json()) as { status?: string }).status;
-
 const metric = async (line: RegExp) => {
   const text = await (await fetch(`${live.opsUrl}/metrics`)).text();
   return Number(line.exec(text)?.[1] ?? 0);
@@ -82,14 +80,8 @@ describe('an erase request and the destinations', () => {
       .toBeGreaterThan(0);
     await expect.poll(() => letteredVids('audit').sort(), POLL).toEqual([erased.vid, kept.vid].sort());
 
-    const res = await live.post(
-      '/tr/v1/ppi/forget',
-      { vid: erased.vid },
-      { cookie: `vid=${erased.vid}; vtok=${erased.vtok}` },
-    );
-    expect(res.status).toBe(202);
-    const { request_id } = (await res.json()) as { request_id: string };
-    await expect.poll(() => status(request_id), POLL).toBe('done');
+    const request_id = await forgetVisitor(live.url, erased);
+    await expect.poll(() => statusOf(live.url, request_id), POLL).toBe('done');
     // once done, the dead letters no longer hold the person's row (the other visitor's stays)
     expect(letteredVids('audit')).toEqual([kept.vid]);
     expect(readFileSync(join(dir, 'destinations', 'audit', 'dead-letters.jsonl'), 'utf8')).not.toContain(

@@ -52,33 +52,33 @@ function batchOf(rows: number): ConsumedBatch {
   };
 }
 
+/** Destinations under `dir` with one webhook, `crm`, whose URL nothing listens on. */
+async function crmWebhookTo(dir: string, d: Delivery): Promise<Destinations> {
+  const crm = {
+    name: 'crm',
+    url: `http://127.0.0.1:${await closedPort()}/hook`,
+    signingSecretFile: join(dir, 'unused'),
+    consent: [],
+    route: { enames: [], etyps: [] },
+    delivery: d,
+  };
+  return { ...defaultsOf<Destinations>(Destinations), dir, webhooks: [crm] };
+}
+
 describe('the destinations stage', () => {
   // With backlogBytes 1 MiB (the smallest allowed), a 3 MB batch was refused whole by an empty backlog:
   // "3000 events not queued (backlog full)" while nothing was queued.
   it('queues what fits of a batch larger than the backlog, and records only the rest as dropped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stage-'));
     const registry = new Registry();
-    const destinations = {
-      ...defaultsOf<Destinations>(Destinations),
-      dir,
-      webhooks: [
-        {
-          name: 'crm',
-          url: `http://127.0.0.1:${await closedPort()}/hook`,
-          signingSecretFile: join(dir, 'unused'),
-          consent: [],
-          route: { enames: [], etyps: [] },
-          delivery: {
-            maxEventsPerRequest: 500,
-            requestsPerSecond: 10,
-            timeoutMs: 1000,
-            backoffMs: 1000,
-            maxBackoffMs: 60_000,
-            backlogBytes: 1_048_576,
-          },
-        },
-      ],
-    };
+    const destinations = await crmWebhookTo(dir, {
+      maxEventsPerRequest: 500,
+      requestsPerSecond: 10,
+      timeoutMs: 1000,
+      backoffMs: 1000,
+      maxBackoffMs: 60_000,
+      backlogBytes: 1_048_576,
+    });
     const spool = { ...defaultsOf<Spool>(Spool), dir: join(dir, 'spool') };
     const stage = await createDestinations(
       { destinations, spool, consentBits: { marketing: 2 } },
@@ -110,20 +110,7 @@ describe('the destinations stage', () => {
     writeFileSync(letters, letter('e1', vid) + letter('e2', 'other'));
     const marks = await openFileMarks(join(dir, ERASED_DIR));
     await marks.put(markOf({ requestId: 'r1', askedAt: Date.now(), target: { vid } }, hasher));
-    const destinations = {
-      ...defaultsOf<Destinations>(Destinations),
-      dir,
-      webhooks: [
-        {
-          name: 'crm',
-          url: `http://127.0.0.1:${await closedPort()}/hook`,
-          signingSecretFile: join(dir, 'unused'),
-          consent: [],
-          route: { enames: [], etyps: [] },
-          delivery: defaultsOf<Delivery>(delivery(1000, 4)),
-        },
-      ],
-    };
+    const destinations = await crmWebhookTo(dir, defaultsOf<Delivery>(delivery(1000, 4)));
     const spool = { ...defaultsOf<Spool>(Spool), dir: join(dir, 'spool') };
     const stage = await createDestinations(
       { destinations, spool, consentBits: { marketing: 2 } },

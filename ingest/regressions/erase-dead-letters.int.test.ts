@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskSpool } from '../datapath/spool/disk.ts';
 import { testEvent } from '../datapath/testing/rows.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
+import { forgetVisitor, statusOf } from '../testing/erase-http.ts';
 import { type Live, startLive } from '../testing/live.ts';
 
 const ERASED = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
@@ -45,9 +46,6 @@ const letteredVids = (): string[] =>
     .filter((l) => l !== '')
     .map((l) => (JSON.parse((JSON.parse(l) as { row: string }).row) as { vid: string }).vid);
 
-const status = async (id: string) =>
-  ((await (await fetch(`${live.url}/tr/v1/ppi/forget/${id}`)).json()) as { status?: string }).status;
-
 beforeAll(async () => {
   await spoolRefusedRows();
   live = await startLive({ spool: { dir: join(dir, 'spool'), deadLetterFile } }, dir);
@@ -60,14 +58,8 @@ describe("an erase request and the data path's dead letters", () => {
     expect(letteredVids().sort()).toEqual([ERASED, KEPT]);
 
     const vtok = visitorToken(live.runtime.deps.hasher, ERASED);
-    const res = await live.post(
-      '/tr/v1/ppi/forget',
-      { vid: ERASED },
-      { cookie: `vid=${ERASED}; vtok=${vtok}` },
-    );
-    expect(res.status).toBe(202);
-    const { request_id } = (await res.json()) as { request_id: string };
-    await expect.poll(() => status(request_id), POLL).toBe('done');
+    const request_id = await forgetVisitor(live.url, { vid: ERASED, vtok });
+    await expect.poll(() => statusOf(live.url, request_id), POLL).toBe('done');
 
     expect(letteredVids()).toEqual([KEPT]);
     expect(readFileSync(deadLetterFile, 'utf8')).not.toContain(ERASED);

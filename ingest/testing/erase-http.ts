@@ -21,3 +21,10 @@ export async function visitor(base: string): Promise<{ vid: string; vtok: string
   expect(vid).toMatch(/^[0-9a-f-]{36}$/);
   return { vid, vtok };
 }
+
+/** Asks, with the visitor's own token, for the erasure of its vid: the request's id (answered 202). */
+export async function forgetVisitor(base: string, v: { vid: string; vtok: string }): Promise<string> {
+  const res = await post(`${base}/tr/v1/ppi/forget`, { vid: v.vid }, `vid=${v.vid}; vtok=${v.vtok}`);
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { request_id: string }).request_id;
+}
