@@ -1,7 +1,10 @@
 // The operator chart against Helm's own binary and the real kube-apiserver.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { QUANTITY_PATTERN } from '../crds/spec.ts';
 import { createNamespace } from '../crds/testing/kube.ts';
 import { kubectl, kubectlOk } from '../e2e/env/kubectl.ts';
 import { rbacRules } from '../kube/rbac.ts';
@@ -64,6 +67,11 @@ describe('helm lint', () => {
     const leaf = key.split('.').at(-1);
     const rendered = renderChart('tracker-system', { [key]: value });
     expect([`${leaf}: ${value}`, `${leaf}: "${value}"`].some((line) => rendered.includes(line))).toBe(true);
+  });
+
+  it('holds the quantity pattern the TrackerCluster CRD holds', () => {
+    const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8'));
+    expect(schema.definitions.quantity.pattern).toBe(QUANTITY_PATTERN);
   });
 
   it('accepts a quantity given as a number, as the apiserver does', () => {

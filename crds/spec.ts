@@ -17,23 +17,21 @@ export const defaultImages = {
   nats: 'nats:2.11-alpine',
 } as const;
 
+/**
+ * A Kubernetes quantity's text, without the minus sign the apiserver's grammar allows: every quantity
+ * here is a size or a resource, where a negative one passed validation and failed when its StatefulSet
+ * was applied. The chart's values.schema.json holds the same pattern (a test compares them).
+ */
+export const QUANTITY_PATTERN =
+  '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+
 /** A Kubernetes quantity (e.g. 500m, 2Gi, 1); integers are allowed as in core resources. */
 export const quantity = (options: TSchemaOptions = {}) =>
-  Type.Union(
-    [
-      Type.Integer({ minimum: 0 }),
-      Type.String({
-        maxLength: 64,
-        pattern:
-          '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
-      }),
-    ],
-    {
-      'x-kubernetes-int-or-string': true,
-      description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
-      ...options,
-    },
-  );
+  Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 64, pattern: QUANTITY_PATTERN })], {
+    'x-kubernetes-int-or-string': true,
+    description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
+    ...options,
+  });
 
 const ResourceList = Type.Object(
   {

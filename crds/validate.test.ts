@@ -114,6 +114,7 @@ describe('validation (same messages as the CEL rules)', () => {
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],
     ['out of bounds', { clickhouse: { shards: 0 } }, 'spec.clickhouse.shards'],
     ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
+    ['a negative quantity', { clickhouse: { storage: { size: '-10Gi' } } }, 'spec.clickhouse.storage.size'],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
     [
       'a prune schedule that is not cron',

@@ -58,6 +58,10 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     clientErrorHandler,
     frameworkErrors,
     schemaErrorFormatter,
+    // Fastify's Ajv coerces 'array' by default: a one-element array passed for a scalar ({"cflags":[3]})
+    // was unwrapped and stored as if 3 had been sent. Scalars are still coerced (the query string's "3").
+    // verbose: a failed check carries its schema, from which a refusal names what was expected.
+    ajv: { customOptions: { coerceTypes: true, verbose: true } },
     ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
   } as FastifyServerOptions;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -64,5 +64,19 @@ describe('DurableLines', () => {
     await file.append([{ n: 2 }]);
     expect(lines(path)).toEqual([{ n: 2 }]);
     expect(file.count).toBe(1);
+  });
+
+  // /status reported the lines written since start: 0 after a restart while the file held dead letters.
+  it('counts the lines the file holds, those of an earlier run and those a rewrite left', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lines-')), 'l.jsonl');
+    writeFileSync(path, '{"n":1}\n{"n":2}\n{"n":3}\n');
+    const file = new DurableLines(path);
+    await expect.poll(() => file.count).toBe(3);
+    await file.append([{ n: 4 }]);
+    expect(file.count).toBe(4);
+    expect(await file.rewrite((e) => (e as { n: number }).n % 2 === 0)).toBe(2);
+    expect(file.count).toBe(2);
+    expect(lines(path)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(new DurableLines(join(path, 'not-there')).count).toBe(0);
   });
 });

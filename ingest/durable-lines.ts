@@ -5,6 +5,9 @@
 // free to try again. The data path's and the destinations' dead letters are written this way. A rewrite
 // (an erasure removing a person's lines) is serialised with the appends: the file is written whole under
 // a temporary name, fsynced and renamed over the old one, so a crash leaves the old file or the new one.
+// The count is of the lines the file holds, those an earlier run wrote included: what an operator reading
+// the status wants to know is whether there is anything to look at, not what this run added.
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDir } from './sync-dir.ts';
@@ -16,9 +19,13 @@ export class DurableLines {
 
   constructor(path: string) {
     this.path = path;
+    // first in the chain: every append and rewrite counts from the lines already there
+    this.#chain = linesIn(path).then((n) => {
+      this.#count += n;
+    });
   }
 
-  /** Lines appended since start. */
+  /** Lines in the file: those it held at start (once counted), plus appends, less what rewrites removed. */
   get count(): number {
     return this.#count;
   }
@@ -53,6 +60,7 @@ export class DurableLines {
     });
     const lines = text.split('\n').filter((l) => l !== '');
     const kept = lines.filter((l) => !drop(parsed(l)));
+    this.#count = lines.length;
     if (kept.length === lines.length) return 0;
     const tmp = `${this.path}.rewrite`;
     try {
@@ -69,6 +77,7 @@ export class DurableLines {
       throw err;
     }
     await syncDir(dirname(this.path));
+    this.#count = kept.length;
     return lines.length - kept.length;
   }
 
@@ -89,6 +98,19 @@ export class DurableLines {
     }
     if (created) await syncCreated(dir, made);
   }
+}
+
+/** Newlines in the file; none when it cannot be read (missing, or not a file: the first append says why). */
+async function linesIn(path: string): Promise<number> {
+  let n = 0;
+  try {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+    }
+  } catch {
+    return 0;
+  }
+  return n;
 }
 
 function parsed(line: string): unknown {

@@ -2,6 +2,9 @@
 // Helm renders them, every metric they use against the /metrics of a live ingest and a live operator
 // (real kube-apiserver), and the analytics dashboard's SQL run on the real engine over events sent
 // through the real ingest, its numbers compared with counts of the same rows.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderCluster } from '../cdk8s/index.ts';
@@ -9,6 +12,7 @@ import { cluster, find, json } from '../cdk8s/testing/cluster.ts';
 import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
 import { type ChartDoc, chartOperatorConfig } from '../charts/testing/install.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
+import { freePort } from '../e2e/env/ports.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { kubeconfigAccess } from '../kube/access.ts';
@@ -53,6 +57,18 @@ const dashboardExprs = (file: string) =>
 const ruleExprs = (group: string) =>
   rules.groups.find((g) => g.name === group)?.rules.map((r) => r.expr) ?? [];
 
+/** One alert rule as the chart renders it with the PrometheusRule on and `extra` Helm arguments. */
+function renderedRule(alert: string, extra: string[] = []) {
+  const apis = MONITORING_APIS.flatMap((v) => ['--api-versions', v]);
+  const args = ['template', 'tracker', chartDir, '--set', 'monitoring.prometheusRule.enabled=true', ...apis];
+  const out = helm([...args, ...extra]);
+  if (out.code !== 0) throw new Error(out.stderr);
+  const spec = docs(out.stdout).find((d) => d.kind === 'PrometheusRule')?.spec as Rules;
+  return spec.groups
+    .flatMap((g) => g.rules as { alert: string; expr: string; for?: string }[])
+    .find((r) => r.alert === alert);
+}
+
 describe('the monitoring objects of the chart', () => {
   it('ship every generated dashboard unchanged, as a ConfigMap the Grafana sidecar picks up', () => {
     expect(Object.keys(shipped).sort()).toEqual(Object.keys(DASHBOARDS).sort());
@@ -66,6 +82,8 @@ describe('the monitoring objects of the chart', () => {
       'TrackerIngestSpoolFilling',
       'TrackerIngestDeadLetters',
       'TrackerIngestBreakerOpen',
+      'TrackerDestinationEventsLost',
+      'TrackerDestinationStalled',
       'TrackerOperatorReconcileErrors',
     ]);
     const pm = rendered.find((d) => d.kind === 'PodMonitor');
@@ -110,23 +128,7 @@ describe('the monitoring objects of the chart', () => {
   // The alert compared spool bytes with a fixed byte count, which fired too late or never for an ingest
   // whose spool.maxBytes was not the default; it is a ratio of the limit each ingest exports.
   it('alert on the spool filling as a share of each ingest’s own spool limit', () => {
-    const spoolRule = (extra: string[] = []) => {
-      const apis = MONITORING_APIS.flatMap((v) => ['--api-versions', v]);
-      const args = [
-        'template',
-        'tracker',
-        chartDir,
-        '--set',
-        'monitoring.prometheusRule.enabled=true',
-        ...apis,
-      ];
-      const out = helm([...args, ...extra]);
-      if (out.code !== 0) throw new Error(out.stderr);
-      const spec = docs(out.stdout).find((d) => d.kind === 'PrometheusRule')?.spec as Rules;
-      return spec.groups
-        .flatMap((g) => g.rules as { alert: string; expr: string; for?: string }[])
-        .find((r) => r.alert === 'TrackerIngestSpoolFilling');
-    };
+    const spoolRule = (extra: string[] = []) => renderedRule('TrackerIngestSpoolFilling', extra);
     const byDefault = spoolRule();
     expect(byDefault).toMatchObject({ for: '5m' });
     expect(byDefault?.expr).toBe(
@@ -143,6 +145,24 @@ describe('the monitoring objects of the chart', () => {
     expect(tooMuch.stdout + tooMuch.stderr).toMatch(/spoolFullRatio': maximum/);
   });
 
+  it('alert on events a destination will never get, and on a destination that takes nothing', () => {
+    const lost = renderedRule('TrackerDestinationEventsLost');
+    expect(lost?.for).toBeUndefined();
+    expect(metricNames(lost?.expr ?? '')).toEqual(['tracker_destination_failed_events_total']);
+    const stalled = renderedRule('TrackerDestinationStalled');
+    expect(stalled).toMatchObject({ for: '15m' });
+    expect(metricNames(stalled?.expr ?? '').sort()).toEqual([
+      'tracker_destination_backlog_bytes',
+      'tracker_destination_sent_events_total',
+    ]);
+    // a backlog somewhere, and no pod sent the destination anything: the JetStream backlog is shared
+    expect(stalled?.expr).toMatch(/ unless on \(namespace, destination\) sum by \(namespace, destination\) /);
+    const later = ['--set', 'monitoring.prometheusRule.destinationStalledFor=1h'];
+    expect(renderedRule('TrackerDestinationStalled', later)?.for).toBe('1h');
+    const bad = helm(['lint', chartDir, '--set', 'monitoring.prometheusRule.destinationStalledFor=soon']);
+    expect(bad.code).not.toBe(0);
+  });
+
   it('render none of them by default, even where the Prometheus Operator is installed', () => {
     const kinds = docs(renderChart('monitoring', {}, 'tracker', MONITORING_APIS)).map(
       (d) => `${d.kind}/${d.metadata.name}`,
@@ -157,6 +177,14 @@ describe('the monitoring objects of the chart', () => {
   });
 });
 
+/** A webhook destination (nothing is sent to it here): the destinations' metrics exist only with one. */
+function withWebhook(dir: string, port: number): Record<string, unknown> {
+  const secret = join(dir, 'webhook.secret');
+  writeFileSync(secret, 'a-signing-secret-of-32-characters!!');
+  const crm = { name: 'crm', url: `http://127.0.0.1:${port}/hook`, signingSecretFile: secret, consent: [] };
+  return { destinations: { dir: join(dir, 'destinations'), webhooks: [crm] } };
+}
+
 describe('every metric a dashboard or an alert uses is exported', () => {
   let live: Live;
   let operator: Operator;
@@ -166,7 +194,7 @@ describe('every metric a dashboard or an alert uses is exported', () => {
   };
 
   beforeAll(async () => {
-    live = await startLive();
+    live = await startLive(withWebhook(mkdtempSync(join(tmpdir(), 'mon-dest-')), await freePort()));
     const kubeconfig = inject('kubeconfig');
     installCrd(kubeconfig);
     operator = await startOperator({

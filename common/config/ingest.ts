@@ -189,7 +189,7 @@ export const Privacy = Type.Object(
     ipMode: Type.Union([IpMode], {
       default: 'truncate',
       description:
-        'The client IP in every table with one: keep it, truncate it (IPv4 /24, IPv6 /48) or drop it.',
+        'The client IP in every table with one: keep it, truncate it (IPv4 /24, IPv6 /48; a 6to4 address also to its IPv4 /24) or drop it.',
     }),
     hashKeyFile: Type.Optional(
       Type.String({ description: 'HMAC key for email/cell/uname and cookieless ids (a mounted Secret).' }),

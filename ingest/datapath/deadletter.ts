@@ -22,6 +22,7 @@ export class DeadLetterFile {
     return this.#lines.path;
   }
 
+  /** Letters the file holds, an earlier run's included. */
   get count(): number {
     return this.#lines.count;
   }

@@ -25,7 +25,7 @@ export class DeadLetters {
     return this.#lines.path;
   }
 
-  /** Lines written since start. */
+  /** Lines the file holds, an earlier run's included. */
   get count(): number {
     return this.#lines.count;
   }

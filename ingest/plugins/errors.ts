@@ -81,16 +81,20 @@ export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: 
 }
 
 /**
- * An element of an array of objects that is not an object, told as the array's problem. Fastify's Ajv
- * coerces a lone value into an array before its elements are checked, so `"payments": "x"` (or 5, or null)
- * failed as `body.payments.0: must be object`, an element the caller never sent; what is wrong is the
- * same whatever was sent in its place.
+ * A value that is not an array of objects where one is required, told as that whatever was sent in its
+ * place: a lone value (`"payments": "x"`, 5, null) fails the array's type (Ajv checks it with the schema,
+ * `verbose` in the app's Ajv options), an array with a non-object fails an element (`body.payments.0: must
+ * be object`, which names an element rather than what is wrong).
  */
-function elementAsArray(e: SchemaError): SchemaError {
+function elementAsArray(e: SchemaError & { parentSchema?: { items?: { type?: unknown } } }): SchemaError {
+  if (e.keyword !== 'type') return e;
+  const arrayOfObjects = { message: 'must be an array of objects' };
+  if (e.params.type === 'array' && e.parentSchema?.items?.type === 'object')
+    return { ...e, ...arrayOfObjects };
   const element = /\/\d+$/;
-  if (e.keyword !== 'type' || e.params.type !== 'object' || !e.schemaPath.endsWith('/items/type')) return e;
+  if (e.params.type !== 'object' || !e.schemaPath.endsWith('/items/type')) return e;
   if (!element.test(e.instancePath)) return e;
-  return { ...e, instancePath: e.instancePath.replace(element, ''), message: 'must be an array of objects' };
+  return { ...e, instancePath: e.instancePath.replace(element, ''), ...arrayOfObjects };
 }
 
 /**

@@ -10,14 +10,21 @@ export function applyIpMode(ip: string, mode: IpMode): string {
   return truncateIp(ip);
 }
 
-/** Zero the host part: IPv4 to /24, IPv6 to /48. IPv4-mapped IPv6 is treated as IPv4. Non-IPs → ''. */
+/** The first group of a 6to4 address (2002::/16), whose next 32 bits are the sender's IPv4 address. */
+const SIX_TO_FOUR = 0x2002;
+
+/**
+ * Zero the host part: IPv4 to /24, IPv6 to /48. IPv4-mapped IPv6 is treated as IPv4. Non-IPs → ''.
+ * A 6to4 address's /48 is 2002: and a whole IPv4 address, so its IPv4 is cut to /24 as well. (Other
+ * forms that carry an IPv4 address carry it below the /48: NAT64, Teredo's client, ISATAP.)
+ */
 export function truncateIp(ip: string): string {
   const v4 = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
   const kind = isIP(v4);
   if (kind === 4) return `${v4.split('.').slice(0, 3).join('.')}.0`;
   if (kind !== 6) return '';
-  const groups = expandV6(v4);
-  return compressV6([...groups.slice(0, 3), 0, 0, 0, 0, 0]);
+  const [a = 0, b = 0, c = 0] = expandV6(v4);
+  return compressV6([a, b, a === SIX_TO_FOUR ? c & 0xff00 : c, 0, 0, 0, 0, 0]);
 }
 
 export function expandV6(ip: string): number[] {

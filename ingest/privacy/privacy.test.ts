@@ -14,6 +14,11 @@ describe('IP modes (applied to every table with an IP)', () => {
     ['::1', '::'],
     ['fe80:1:2:3:4:5:6:7', 'fe80:1:2::'],
     ['not-an-ip', ''],
+    // 6to4: the /48 held the whole IPv4 address 203.0.113.77 (cb00:714d)
+    ['2002:cb00:714d:1::1', '2002:cb00:7100::'],
+    ['2002:cb00:71ff::', '2002:cb00:7100::'],
+    // Teredo: the /48 is the relay's address; the client's is below it
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001:0:4136::'],
   ])('truncate %s → %s', (ip, out) => expect(truncateIp(ip)).toBe(out));
 
   it('keep and drop', () => {

@@ -62,6 +62,7 @@ describe("an erase request and the data path's dead letters", () => {
     await expect.poll(() => statusOf(live.url, request_id), POLL).toBe('done');
 
     expect(letteredVids()).toEqual([KEPT]);
+    expect(live.runtime.deps.dataPath.status().deadLetters).toBe(1);
     expect(readFileSync(deadLetterFile, 'utf8')).not.toContain(ERASED);
   });
 });

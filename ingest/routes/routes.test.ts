@@ -217,6 +217,13 @@ describe('errors and overload', () => {
       { vid: '1d2c3b4a-0000-4000-8000-000000000001', cflags: -1 },
       'body.cflags: must be >= 0',
     ],
+    // Fastify's default Ajv unwrapped a one-element array: the consent was recorded as cflags 3
+    [
+      'POST',
+      '/tr/v1/ppi/agree',
+      { vid: '1d2c3b4a-0000-4000-8000-000000000001', cflags: [3] },
+      'body.cflags: must be integer',
+    ],
   ] as const)('%s %s → 400 naming the key and the rule', async (method, url, payload, message) => {
     // on loopback the dashboard asks for no credential
     await app.close();

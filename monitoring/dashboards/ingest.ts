@@ -1,8 +1,9 @@
 // The ingest: traffic, acknowledgements, refusals, the data path behind them (spool, queues, flushes,
-// breaker, dead letters) and the process. Every metric named here is exported by the ingest's /metrics
-// (a test checks it against a live ingest).
+// breaker, dead letters), the process and the forwarding to destinations. Every metric named here is
+// exported by the ingest's /metrics (a test checks it against a live ingest).
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard, PROMETHEUS_TYPE, queryVariable } from '../grafana.ts';
+import { destinationPanels } from './destinations.ts';
 
 const NS = 'namespace=~"$namespace"';
 const rate = (metric: string, by: string, extra = '') =>
@@ -165,6 +166,7 @@ export function ingestDashboard(): Dashboard {
           },
         ],
       },
+      ...destinationPanels,
     ],
   });
 }
