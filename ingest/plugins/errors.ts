@@ -37,8 +37,8 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
 }
 
 /** Fastify's 413 says only "Request body is too large": this one says what the limit is and what sets it. */
-function withBodyLimit(err: FastifyError, limit: number | undefined): Error {
-  if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE' || limit === undefined) return err;
+function withBodyLimit(err: unknown, limit: number | undefined): unknown {
+  if ((err as Partial<FastifyError>).code !== 'FST_ERR_CTP_BODY_TOO_LARGE' || limit === undefined) return err;
   return new IngestError('BODY_TOO_LARGE', `the body exceeds ${limit} bytes (server.bodyLimitBytes)`);
 }
 
