@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveOptions } from './options.ts';
 import type { TrackerOptions } from './types.ts';
 
@@ -74,5 +74,17 @@ describe('resolveOptions', () => {
           'pageviews: must be true or false; batchSize: must be a positive integer',
       ),
     );
+  });
+
+  it('the default onDrop warns with the ingest’s code and its message', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { onDrop } = resolveOptions({ endpoint: 'https://t.example.com' });
+    onDrop({ eid: 'e1', ename: 'signup' }, 'UNAUTHORIZED', 'unknown site key');
+    onDrop({ eid: 'e2', ename: 'signup' }, 'QUEUE_FULL');
+    expect(warn.mock.calls).toEqual([
+      ['tracker: event e1 (signup) dropped: UNAUTHORIZED (unknown site key)'],
+      ['tracker: event e2 (signup) dropped: QUEUE_FULL'],
+    ]);
+    warn.mockRestore();
   });
 });

@@ -22,7 +22,7 @@ export interface Resolved {
   readonly retryMs: number;
   readonly retryMaxMs: number;
   readonly sessionMs: number;
-  readonly onDrop: (event: Ev, error: string) => void;
+  readonly onDrop: (event: Ev, error: string, message?: string) => void;
 }
 
 const NUMBERS = {
@@ -105,6 +105,8 @@ function mapValues<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(obj).map(([k, d]) => [k, fn(k, d as T[keyof T])])) as T;
 }
 
-function warnDrop(event: Ev, error: string): void {
-  console.warn(`tracker: event ${String(event.eid)} (${String(event.ename)}) dropped: ${error}`);
+/** The default onDrop: the code alone does not say what to fix (which key, which field), the message does. */
+function warnDrop(event: Ev, error: string, message?: string): void {
+  const why = message === undefined ? '' : ` (${message})`;
+  console.warn(`tracker: event ${String(event.eid)} (${String(event.ename)}) dropped: ${error}${why}`);
 }

@@ -132,6 +132,16 @@ describe('sender', () => {
     expect(queue.size()).toBe(0);
   });
 
+  it('passes the ingest’s message with its code to onDrop', async () => {
+    // regression: only the code reached onDrop, so the console said "dropped: UNAUTHORIZED", not why
+    const why: (string | undefined)[] = [];
+    const refused: Result = { ok: false, final: true, error: 'UNAUTHORIZED', message: 'unknown site key' };
+    const { add } = setup(() => refused, { onDrop: (_e, _code, message) => why.push(message) });
+    add(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(why).toEqual(['unknown site key']);
+  });
+
   it('hands ready events to the beacon on page hide; a refused beacon keeps them queued', async () => {
     const { transport, sender, queue, add } = setup(() => OK);
     add(1, 2);

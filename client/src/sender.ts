@@ -10,7 +10,7 @@ export interface SenderOptions {
   readonly flushMs: number;
   readonly retryMs: number;
   readonly retryMaxMs: number;
-  readonly onDrop: (event: Ev, error: string) => void;
+  readonly onDrop: (event: Ev, error: string, message?: string) => void;
   /** Whether unsent events survive the page (storage allowed). */
   readonly persistent: () => boolean;
 }
@@ -57,7 +57,7 @@ export function createSender(queue: Queue, transport: Transport, o: SenderOption
       if (evs.length > 1) queue.release(evs, true);
       else {
         queue.remove(evs);
-        o.onDrop(evs[0]!, r.error ?? 'REFUSED');
+        o.onDrop(evs[0]!, r.error ?? 'REFUSED', r.message);
       }
       return true;
     }
