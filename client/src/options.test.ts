@@ -87,4 +87,18 @@ describe('resolveOptions', () => {
     ]);
     warn.mockRestore();
   });
+
+  it.each(['https://t.example.com/tr/v1', 'https://t.example.com/tr/v1/', 'https://t.example.com/tr/v1/tr/'])(
+    'refuses an endpoint that names the API path itself: %s',
+    (endpoint) => {
+      // regression: batches went to /tr/v1/tr/v1/tr/ and were stored with a junk "v1" property
+      expect(() => resolveOptions({ endpoint })).toThrow(`endpoint: the ingest's base URL, without /tr/v1`);
+    },
+  );
+
+  it('keeps an endpoint with a path of its own (an ingest behind a reverse proxy)', () => {
+    expect(resolveOptions({ endpoint: 'https://shop.example/tracker/' }).endpoint).toBe(
+      'https://shop.example/tracker',
+    );
+  });
 });

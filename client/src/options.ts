@@ -44,9 +44,16 @@ const KNOWN = new Set<string>([
   ...OTHER,
 ]);
 
+// The client adds /tr/v1/… itself: an endpoint that names it already sent every batch to
+// /tr/v1/tr/v1/tr/, which the ingest read as path pairs (a "v1" property) and stored without complaint.
+const API_PATH = /\/tr\/v1(\/|$)/;
+
 function endpointOf(v: unknown, problems: string[]): string {
-  if (typeof v === 'string' && /^https?:\/\/[^/?#]+/.test(v)) return v.replace(/\/+$/, '');
-  problems.push('endpoint: must be an http(s) URL');
+  if (typeof v !== 'string' || !/^https?:\/\/[^/?#]+/.test(v))
+    problems.push('endpoint: must be an http(s) URL');
+  else if (API_PATH.test(v))
+    problems.push(`endpoint: the ingest's base URL, without /tr/v1 (the client adds its paths): ${v}`);
+  else return v.replace(/\/+$/, '');
   return '';
 }
 
