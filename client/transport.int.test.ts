@@ -66,12 +66,13 @@ describe('client transports against the real ingest', () => {
     }
   });
 
-  it('HTTP: a batch the ingest refuses as bad input is final, with its error code', async () => {
+  it('HTTP: a batch the ingest refuses as bad input is final, with its error code and message', async () => {
     const tooMany = Array.from({ length: 6 }, () => event('x'));
     expect(await httpTransport(live.url, false).send(tooMany)).toEqual({
       ok: false,
       final: true,
       error: 'BAD_REQUEST',
+      message: 'body: a batch holds at most 5 events',
     });
   });
 
@@ -92,13 +93,13 @@ describe('client transports against the real ingest', () => {
     expect((await wsFrames(live, 'lz4')) - before).toBe(2);
   });
 
-  it('WebSocket: a frame the ingest refuses is final, with its error code, and only that frame', async () => {
+  it('WebSocket: a frame the ingest refuses is final, with its error code and message, and only that frame', async () => {
     // the refusal of an oversized batch carries the frame's ack id, like every answer to a readable frame
     const t = wsTransport(live.url, httpTransport(live.url, false));
     const tooMany = Array.from({ length: 6 }, () => event('x'));
     const fine = [event('ws_after_refusal')];
     expect(await Promise.all([t.send(tooMany), t.send(fine)])).toEqual([
-      { ok: false, final: true, error: 'INVALID_FRAME' },
+      { ok: false, final: true, error: 'INVALID_FRAME', message: 'frame: a batch holds at most 5 events' },
       { ok: true },
     ]);
     t.close();

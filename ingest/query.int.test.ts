@@ -74,3 +74,27 @@ it('writes jurisdictions as the README says: refused with the remedy while the i
     await ingest.stop();
   }
 });
+
+it('names the SQL endpoint it tried when a running ingest holds the data directory', async () => {
+  // Regression: run with another sql.port than the ingest's, query.ts said only that another process
+  // holds the directory, not that it had looked for the ingest's endpoint elsewhere.
+  const ingest = await ingestProcess({});
+  try {
+    await ingest.start();
+    const res = spawnSync(
+      process.execPath,
+      [QUERY, '--config', join(ingest.dir, 'ingest.json'), 'SELECT 1'],
+      {
+        cwd: ingest.dir,
+        env: { ...process.env, TRACKER_SQL__PORT: '1' },
+        encoding: 'utf8',
+      },
+    );
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(
+      /another process \(pid \d+\) holds it.*no ingest SQL endpoint answered at http:\/\/127\.0\.0\.1:1 \(sql\.port\).*TRACKER_SQL__PORT/s,
+    );
+  } finally {
+    await ingest.stop();
+  }
+});

@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
-import { createStore, missingEmbeddedData, type Row } from '../store/index.ts';
+import {
+  createStore,
+  EmbeddedStoreLocked,
+  missingEmbeddedData,
+  type Row,
+  type Store,
+} from '../store/index.ts';
 import { passwordFileOf } from './auth/credential.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { DISPLAY_NAME } from './sql/protocol.ts';
@@ -23,8 +29,7 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   } catch {
     return undefined; // no password yet: no server has run with this configuration
   }
-  const host = ['0.0.0.0', '::'].includes(config.sql.host) ? '127.0.0.1' : config.sql.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.sql.port}`;
+  const url = sqlUrl(config);
   // The port is ClickHouse's own by default: the password goes only to an endpoint that names itself
   // the ingest's, never to a ClickHouse server (or anything else) that happens to answer there.
   if (!(await isIngestSqlEndpoint(url))) return undefined;
@@ -45,6 +50,30 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
     },
     close: () => client.close(),
   };
+}
+
+/** Where this configuration's SQL endpoint answers on this machine. */
+function sqlUrl(config: Config): string {
+  const host = ['0.0.0.0', '::'].includes(config.sql.host) ? '127.0.0.1' : config.sql.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.sql.port}`;
+}
+
+/**
+ * The data directory, opened when no ingest endpoint answered. When a running ingest holds it, that
+ * ingest was most likely started with other settings (another sql.port): the message says what was
+ * tried, so the remedy is to give query.ts the same configuration.
+ */
+async function openStore(config: Config): Promise<Store> {
+  try {
+    return await createStore(config.store);
+  } catch (err) {
+    if (!(err instanceof EmbeddedStoreLocked)) throw err;
+    const tried = sqlEnabled(config)
+      ? `no ingest SQL endpoint answered at ${sqlUrl(config)} (sql.port): if the running ingest listens on ` +
+        'another, give query.ts the same configuration (--config, TRACKER_SQL__PORT)'
+      : 'the SQL endpoint is off in this configuration (sql.enabled: false): stop the ingest to query its directory';
+    throw new Error(`${err.message}; ${tried}`, { cause: err });
+  }
 }
 
 const READONLY = '164';
@@ -120,7 +149,7 @@ async function main(): Promise<void> {
   const config = loadConfig(values.config);
   const server = await viaServer(config);
   if (server === undefined) noDataHere(config);
-  const store = server === undefined ? await createStore(config.store) : undefined;
+  const store = server === undefined ? await openStore(config) : undefined;
   try {
     const rows = server !== undefined ? await server.run(sql) : await (store?.query(sql) ?? []);
     if (values.json) for (const r of rows) console.log(JSON.stringify(r));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveOptions } from './options.ts';
 import type { TrackerOptions } from './types.ts';
 
@@ -73,6 +73,32 @@ describe('resolveOptions', () => {
           'endpoint: must be an http(s) URL; transport: must be "http" or "websocket"; ' +
           'pageviews: must be true or false; batchSize: must be a positive integer',
       ),
+    );
+  });
+
+  it('the default onDrop warns with the ingest’s code and its message', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const { onDrop } = resolveOptions({ endpoint: 'https://t.example.com' });
+    onDrop({ eid: 'e1', ename: 'signup' }, 'UNAUTHORIZED', 'unknown site key');
+    onDrop({ eid: 'e2', ename: 'signup' }, 'QUEUE_FULL');
+    expect(warn.mock.calls).toEqual([
+      ['tracker: event e1 (signup) dropped: UNAUTHORIZED (unknown site key)'],
+      ['tracker: event e2 (signup) dropped: QUEUE_FULL'],
+    ]);
+    warn.mockRestore();
+  });
+
+  it.each(['https://t.example.com/tr/v1', 'https://t.example.com/tr/v1/', 'https://t.example.com/tr/v1/tr/'])(
+    'refuses an endpoint that names the API path itself: %s',
+    (endpoint) => {
+      // regression: batches went to /tr/v1/tr/v1/tr/ and were stored with a junk "v1" property
+      expect(() => resolveOptions({ endpoint })).toThrow(`endpoint: the ingest's base URL, without /tr/v1`);
+    },
+  );
+
+  it('keeps an endpoint with a path of its own (an ingest behind a reverse proxy)', () => {
+    expect(resolveOptions({ endpoint: 'https://shop.example/tracker/' }).endpoint).toBe(
+      'https://shop.example/tracker',
     );
   });
 });

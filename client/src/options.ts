@@ -22,7 +22,7 @@ export interface Resolved {
   readonly retryMs: number;
   readonly retryMaxMs: number;
   readonly sessionMs: number;
-  readonly onDrop: (event: Ev, error: string) => void;
+  readonly onDrop: (event: Ev, error: string, message?: string) => void;
 }
 
 const NUMBERS = {
@@ -44,9 +44,16 @@ const KNOWN = new Set<string>([
   ...OTHER,
 ]);
 
+// The client adds /tr/v1/… itself: an endpoint that names it already sent every batch to
+// /tr/v1/tr/v1/tr/, which the ingest read as path pairs (a "v1" property) and stored without complaint.
+const API_PATH = /\/tr\/v1(\/|$)/;
+
 function endpointOf(v: unknown, problems: string[]): string {
-  if (typeof v === 'string' && /^https?:\/\/[^/?#]+/.test(v)) return v.replace(/\/+$/, '');
-  problems.push('endpoint: must be an http(s) URL');
+  if (typeof v !== 'string' || !/^https?:\/\/[^/?#]+/.test(v))
+    problems.push('endpoint: must be an http(s) URL');
+  else if (API_PATH.test(v))
+    problems.push(`endpoint: the ingest's base URL, without /tr/v1 (the client adds its paths): ${v}`);
+  else return v.replace(/\/+$/, '');
   return '';
 }
 
@@ -105,6 +112,8 @@ function mapValues<T extends Record<string, unknown>>(
   return Object.fromEntries(Object.entries(obj).map(([k, d]) => [k, fn(k, d as T[keyof T])])) as T;
 }
 
-function warnDrop(event: Ev, error: string): void {
-  console.warn(`tracker: event ${String(event.eid)} (${String(event.ename)}) dropped: ${error}`);
+/** The default onDrop: the code alone does not say what to fix (which key, which field), the message does. */
+function warnDrop(event: Ev, error: string, message?: string): void {
+  const why = message === undefined ? '' : ` (${message})`;
+  console.warn(`tracker: event ${String(event.eid)} (${String(event.ename)}) dropped: ${error}${why}`);
 }

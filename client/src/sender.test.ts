@@ -104,6 +104,23 @@ describe('sender', () => {
     expect(queue.size()).toBe(0);
   });
 
+  it.each([
+    ['a full batch queued during the backoff', (s: ReturnType<typeof setup>) => s.add(2, 3)],
+    ['the browser offline when its timer fires', () => vi.stubGlobal('navigator', { onLine: false })],
+  ])('keeps sending after a run that had nothing to send (%s)', async (_name, meanwhile) => {
+    // regression: a run that sent nothing finished before it was recorded as running, so every later
+    // run, flush() included, returned that finished run and the page never sent again
+    const s = setup((_evs, attempt) => (attempt === 1 ? DOWN : OK));
+    s.add(1);
+    await s.sender.flush(); // down: the next attempt waits for the backoff
+    meanwhile(s);
+    await vi.advanceTimersByTimeAsync(1000);
+    vi.unstubAllGlobals(); // back online
+    await s.sender.flush();
+    expect(s.transport.sent.length).toBeGreaterThan(1);
+    expect(s.queue.size()).toBe(0);
+  });
+
   it('splits a batch refused as bad input and drops only the event refused on its own', async () => {
     const refuseBad = (evs: readonly Ev[]): Result =>
       evs.some((e) => e.bad) ? { ok: false, final: true, error: 'INVALID_EVENT' } : OK;
@@ -113,6 +130,16 @@ describe('sender', () => {
     expect(eids(transport.sent)).toEqual([['e1', 'e-2', 'e3'], ['e1'], ['e-2'], ['e3']]);
     expect(dropped).toEqual([[{ eid: 'e-2', bad: true }, 'INVALID_EVENT']]);
     expect(queue.size()).toBe(0);
+  });
+
+  it('passes the ingest’s message with its code to onDrop', async () => {
+    // regression: only the code reached onDrop, so the console said "dropped: UNAUTHORIZED", not why
+    const why: (string | undefined)[] = [];
+    const refused: Result = { ok: false, final: true, error: 'UNAUTHORIZED', message: 'unknown site key' };
+    const { add } = setup(() => refused, { onDrop: (_e, _code, message) => why.push(message) });
+    add(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(why).toEqual(['unknown site key']);
   });
 
   it('hands ready events to the beacon on page hide; a refused beacon keeps them queued', async () => {

@@ -10,7 +10,7 @@ export interface SenderOptions {
   readonly flushMs: number;
   readonly retryMs: number;
   readonly retryMaxMs: number;
-  readonly onDrop: (event: Ev, error: string) => void;
+  readonly onDrop: (event: Ev, error: string, message?: string) => void;
   /** Whether unsent events survive the page (storage allowed). */
   readonly persistent: () => boolean;
 }
@@ -57,7 +57,7 @@ export function createSender(queue: Queue, transport: Transport, o: SenderOption
       if (evs.length > 1) queue.release(evs, true);
       else {
         queue.remove(evs);
-        o.onDrop(evs[0]!, r.error ?? 'REFUSED');
+        o.onDrop(evs[0]!, r.error ?? 'REFUSED', r.message);
       }
       return true;
     }
@@ -68,16 +68,19 @@ export function createSender(queue: Queue, transport: Transport, o: SenderOption
     return false;
   }
 
+  async function loop(): Promise<void> {
+    while (Date.now() >= retryAt && navigator.onLine !== false && (await once()));
+  }
+
+  // The cleanup is a `finally` callback, which always runs after `running` is assigned: a loop with
+  // nothing to send (backing off, offline) ends without awaiting, and cleared inside itself it would
+  // stay recorded as running, so that no later run, flush() included, would ever send again.
   function run(): Promise<void> {
-    running ??= (async () => {
-      try {
-        while (Date.now() >= retryAt && navigator.onLine !== false && (await once()));
-      } finally {
-        running = undefined;
-      }
+    running ??= loop().finally(() => {
+      running = undefined;
       const wait = retryAt - Date.now();
       if (queue.ready() > 0) arm(wait > 0 ? wait : o.flushMs);
-    })();
+    });
     return running;
   }
 

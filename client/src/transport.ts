@@ -5,7 +5,14 @@ import type { Ev } from './queue.ts';
 
 export type Result =
   | { readonly ok: true }
-  | { readonly ok: false; readonly retryMs?: number; readonly error?: string; readonly final?: boolean };
+  | {
+      readonly ok: false;
+      readonly retryMs?: number;
+      /** The ingest's error code, and its message saying why (an unknown site key, a bad field, …). */
+      readonly error?: string;
+      readonly message?: string;
+      readonly final?: boolean;
+    };
 
 export interface Transport {
   send(evs: readonly Ev[]): Promise<Result>;
@@ -43,14 +50,17 @@ export function httpTransport(endpoint: string, credentials: boolean): Transport
         return { ok: false };
       }
       if (res.ok) return { ok: true };
-      const error = await res.json().then(
-        (b: { error?: string }) => b.error ?? `HTTP_${res.status}`,
-        () => `HTTP_${res.status}`,
+      const { error, message } = await res.json().then(
+        (b: { error?: string; message?: string }) => ({
+          error: b.error ?? `HTTP_${res.status}`,
+          message: b.message,
+        }),
+        () => ({ error: `HTTP_${res.status}`, message: undefined }),
       );
       const retryMs = retryAfterMs(res.headers.get('retry-after'));
       return retryable(res.status)
         ? { ok: false, error, ...(retryMs === undefined ? {} : { retryMs }) }
-        : { ok: false, error, final: true };
+        : { ok: false, error, ...(typeof message === 'string' ? { message } : {}), final: true };
     },
     beacon: (evs) => navigator.sendBeacon?.(url, JSON.stringify(evs)) ?? false,
     close() {},

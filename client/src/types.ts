@@ -50,8 +50,9 @@ export interface TrackerOptions {
   readonly retryMaxMs?: number;
   /** A session ends after this much inactivity. Default 30 minutes. */
   readonly sessionMs?: number;
-  /** Called when the ingest refused an event for good (4xx): the event and the ingest's error code. */
-  readonly onDrop?: (event: Readonly<Record<string, unknown>>, error: string) => void;
+  /** Called when the ingest refused an event for good (4xx): the event, the ingest's error code and, when
+   * it gave one, its message saying why. */
+  readonly onDrop?: (event: Readonly<Record<string, unknown>>, error: string, message?: string) => void;
 }
 
 export interface Tracker {

@@ -13,6 +13,7 @@ const DOWN_MS = 30_000;
 interface Reply {
   ack?: number;
   error?: string;
+  message?: string;
 }
 
 export function wsTransport(endpoint: string, http: Transport): Transport {
@@ -38,7 +39,8 @@ export function wsTransport(endpoint: string, http: Transport): Transport {
     if (!done) return;
     waiting.delete(ack!);
     const e = msg.error;
-    done(e === undefined ? { ok: true } : { ok: false, error: e, final: !RETRYABLE.includes(e) });
+    const message = typeof msg.message === 'string' ? { message: msg.message } : {};
+    done(e === undefined ? { ok: true } : { ok: false, error: e, ...message, final: !RETRYABLE.includes(e) });
   };
 
   const open = (): Promise<WebSocket | undefined> => {

@@ -184,6 +184,23 @@ describe('normaliseEvent', () => {
     expect(geoOnly.row.country).toBe('US');
   });
 
+  it.each([
+    ['the page itself', 'https://shop.example/a?b=1', 'https://shop.example/a?b=1', ''],
+    ['the page’s origin (cross-origin ingest)', 'https://Shop.example/', 'https://shop.example/a', ''],
+    ['the page without its route (hash router)', 'https://shop.example/', 'https://shop.example/#/a', ''],
+    ['another site', 'https://news.example/story', 'https://shop.example/a', 'https://news.example/story'],
+    ['another port', 'https://shop.example:8443/', 'https://shop.example/a', 'https://shop.example:8443/'],
+    ['a page of an event without url', 'https://shop.example/a', undefined, 'https://shop.example/a'],
+  ])(
+    'takes the Referer header as the referrer unless it names the sending page: %s',
+    async (_n, referer, url, want) => {
+      // regression: a browser sends a cross-origin ingest only the page's origin as Referer, which was
+      // stored as the referrer of every event, the site referring to itself
+      const e = await normaliseEvent({ ename: 'x', ...(url ? { url } : {}) }, ctx({ referer }), deps());
+      expect(e.row.referrer ?? '').toBe(want);
+    },
+  );
+
   describe('consent and cookieless ids', () => {
     it('without analytics consent the vid is a keyed hash of (daily salt, site, IP, UA), no cookie', async () => {
       const d = deps();

@@ -262,14 +262,32 @@ function withIds(
   contentAsEname(cols);
   fromPageUrl(cols);
   userAgentColumns(cols, ctx, deps);
-  // the Referer of a request sent by the page itself is that page: not a referrer of it
-  if (ctx.kind === 'client' && ctx.referer !== undefined && ctx.referer !== cols.url)
+  if (ctx.kind === 'client' && ctx.referer !== undefined && !ownPage(ctx.referer, cols.url))
     cols.referrer ??= ctx.referer;
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
   return geo === undefined
     ? finish(raw, split, ids, ctx, deps, undefined)
     : geo.then((found) => finish(raw, split, ids, ctx, deps, found));
+}
+
+/**
+ * Whether a Referer header names the page that sent the event, not a page that referred to it. A page's
+ * own request carries its URL without the fragment (a hash router's routes), or only its origin when the
+ * ingest is on another one (browsers' default referrer policy); either way the same origin as the url.
+ */
+function ownPage(referer: string, url: unknown): boolean {
+  if (typeof url !== 'string' || url === '') return false;
+  const origin = originOf(referer);
+  return referer === url || (origin !== '' && origin === originOf(url));
+}
+
+/** scheme://host[:port] of an absolute URL, '' when it is not one. */
+function originOf(u: string): string {
+  const start = u.indexOf('://');
+  if (start <= 0) return '';
+  const end = u.slice(start + 3).search(/[/?#]/);
+  return (end < 0 ? u : u.slice(0, start + 3 + end)).toLowerCase();
 }
 
 function finish(

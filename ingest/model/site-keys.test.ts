@@ -29,4 +29,17 @@ describe('site write keys', () => {
     ]);
     expect(() => bind([{ site_key: 'public_key_1' }], { origin: 'https://b.example' })).toThrow(/origin/);
   });
+
+  it.each([
+    ['in the event', [{ ename: 'x', site_key: 'typo_key_1' }], {}],
+    ['in the X-Site-Key header', [{ ename: 'x' }], { headerKey: 'typo_key_1' }],
+  ])('an unknown key %s is refused with 401, also by an ingest without site keys', (_w, raws, req) => {
+    // regression: without sites.keys the key was kept in params and the event accepted, bound to nothing
+    const none = parseConfig({}).sites;
+    expect(() => createSiteBinder(none)(raws, req)).toThrow(/unknown site key: this ingest has no site keys/);
+    expect(() => createSiteBinder(sites(false))(raws, req)).toThrow(
+      /unknown site key: no entry of sites.keys/,
+    );
+    expect(createSiteBinder(none)([{ ename: 'x' }], {})).toEqual([{ ename: 'x' }]);
+  });
 });

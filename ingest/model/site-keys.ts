@@ -25,12 +25,24 @@ export function createSiteBinder(sites: Config['sites']): SiteBinder {
       return raw;
     }
     const site = byKey.get(given);
-    if (site === undefined) throw new IngestError('UNAUTHORIZED', 'unknown site key');
+    if (site === undefined) throw new IngestError('UNAUTHORIZED', unknownKey(byKey.size));
     if (site.origins.length > 0 && req.origin !== undefined && !site.origins.includes(req.origin)) {
       throw new IngestError('FORBIDDEN', `origin ${req.origin} may not use this site key`);
     }
     const { site_key: _key, ...rest } = raw;
     return { ...rest, oid: site.oid.toLowerCase(), org: site.org };
   };
-  return (raws, req) => (byKey.size === 0 && !sites.required ? [...raws] : raws.map((r) => bind(r, req)));
+  // Without keys and without sites.required an event needs no binding, unless it names a key: a key
+  // this ingest does not have is refused like any unknown key, not kept as a property that binds nothing.
+  const unbound = (raws: readonly Raw[], req: SiteRequest) =>
+    byKey.size === 0 && !sites.required && req.headerKey === undefined && !raws.some(namesKey);
+  return (raws, req) => (unbound(raws, req) ? [...raws] : raws.map((r) => bind(r, req)));
+}
+
+const namesKey = (raw: Raw) => typeof raw.site_key === 'string';
+
+function unknownKey(configured: number): string {
+  return configured === 0
+    ? 'unknown site key: this ingest has no site keys (sites.keys is empty)'
+    : 'unknown site key: no entry of sites.keys has it';
 }

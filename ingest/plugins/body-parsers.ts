@@ -56,7 +56,10 @@ function decoded(req: FastifyRequest, body: Buffer, limit: number): Buffer {
     return inflate(body, { maxOutputLength: limit });
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new IngestError('BODY_TOO_LARGE', `the inflated body exceeds ${limit} bytes`);
+      throw new IngestError(
+        'BODY_TOO_LARGE',
+        `the inflated body exceeds ${limit} bytes (server.bodyLimitBytes)`,
+      );
     throw new IngestError('BAD_REQUEST', `the body does not inflate as ${encoding}`);
   }
 }

@@ -16,7 +16,7 @@ import type { Metrics } from './metrics.ts';
  */
 export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err, req, reply) => {
-    const mapped = mapError(err);
+    const mapped = mapError(withBodyLimit(err, app.initialConfig.bodyLimit));
     if (mapped.status >= 500) req.log.error({ err }, 'request failed');
     metrics?.errors.inc({ code: mapped.body.error });
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
@@ -34,6 +34,12 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
     const mapped = mapError(error);
     return reply.status(mapped.status).send(mapped.body);
   });
+}
+
+/** Fastify's 413 says only "Request body is too large": this one says what the limit is and what sets it. */
+function withBodyLimit(err: unknown, limit: number | undefined): unknown {
+  if ((err as Partial<FastifyError>).code !== 'FST_ERR_CTP_BODY_TOO_LARGE' || limit === undefined) return err;
+  return new IngestError('BODY_TOO_LARGE', `the body exceeds ${limit} bytes (server.bodyLimitBytes)`);
 }
 
 /** Node's HTTP parser refusals, answered before any route: their status, and what to tell the client. */

@@ -103,13 +103,14 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
     },
     topPages: (r, limit) => top(topSql("if(path(url) = '', '(none)', path(url))", PAGE_VIEW), r, limit),
     // The site a visitor came from when it is another one ('' is a direct visit); a single-page app's own
-    // navigations come from the same host and are not referrals. A page view without a url is counted too,
-    // so that the referrers add up to the page views.
+    // navigations come from the same host and are not referrals. A page view without a url, or without a
+    // referrer on a url with no host (a page opened from disk), is counted too, so that the referrers add
+    // up to the page views.
     referrers: (r, limit) =>
       top(
         topSql(
           `if(${CAME_FROM} = '', '(direct)', domain(${CAME_FROM}))`,
-          `${PAGE_VIEW} AND (url = '' OR domain(${CAME_FROM}) != domain(url))`,
+          `${PAGE_VIEW} AND (url = '' OR ${CAME_FROM} = '' OR domain(${CAME_FROM}) != domain(url))`,
         ),
         r,
         limit,

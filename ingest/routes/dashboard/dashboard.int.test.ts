@@ -12,6 +12,7 @@ import { MAX_STREAMS } from './sse.ts';
 
 const OID = 'da5b0a2d-0000-4000-8000-000000000001';
 const OTHER = 'da5b0a2d-0000-4000-8000-000000000002';
+const FROM_DISK = 'da5b0a2d-0000-4000-8000-000000000003';
 let live: Live;
 
 async function send(events: Record<string, unknown>[]): Promise<void> {
@@ -50,8 +51,10 @@ beforeAll(async () => {
     { ename: 'signup', oid: OID, url: 'https://shop.example/', source: 'ads', cflags: 3 },
     { ename: 'elsewhere', oid: OTHER },
     { ename: 'page_view', etyp: 'view', oid: OTHER },
+    // a page opened from disk, as examples/web is: its url has no host
+    { ename: 'page_view', etyp: 'view', oid: FROM_DISK, url: 'file:///home/me/index.html' },
   ]);
-  await waitFor(async () => (await count()) === 6, { what: 'six events stored', timeoutMs: 20_000 });
+  await waitFor(async () => (await count()) === 7, { what: 'seven events stored', timeoutMs: 20_000 });
 });
 
 let closed = false;
@@ -112,7 +115,7 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     });
     expect(o.series.n.reduce((a, b) => a + b, 0)).toBe(4);
     const all = (await (await fetch(`${live.url}/dashboard/api/overview?range=15m`)).json()) as Overview;
-    expect(all.totals.events).toBe(6);
+    expect(all.totals.events).toBe(7);
     expect(all.sites.map((s) => s.key)).toContain(OID);
     // a site selected still offers the others: the picker listed only the site it was on
     expect(o.sites).toEqual(all.sites);
@@ -125,6 +128,12 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     ).json()) as Overview;
     expect(other.totals.pageviews).toBe(1);
     expect(other.referrers).toEqual([{ key: '(direct)', n: 1 }]);
+    // so does a page without a host (opened from disk): without a referrer it is a direct visit (it was
+    // left out, its empty domain taken for the referrer's)
+    const disk = (await (
+      await fetch(`${live.url}/dashboard/api/overview?range=1h&oid=${FROM_DISK}`)
+    ).json()) as Overview;
+    expect(disk.referrers).toEqual([{ key: '(direct)', n: 1 }]);
   });
 
   it('api/live: a stored event arrives on the event stream', async () => {

@@ -62,8 +62,10 @@ const ackAnswer = (ack: unknown): Answer<string | undefined> =>
  */
 function frameEvents(parsed: unknown, max: number) {
   const events = parsed === null || parsed === '' ? undefined : bodyEvents(parsed);
-  if (events === undefined || events.length > max)
+  if (events === undefined)
     throw new IngestError('INVALID_FRAME', 'frame must hold an event object or an array of them');
+  if (events.length > max)
+    throw new IngestError('INVALID_FRAME', `frame: a batch holds at most ${max} events`);
   if (events.length === 0)
     throw new IngestError('INVALID_FRAME', 'frame: a batch holds at least one event (the array is empty)');
   return events;

@@ -124,21 +124,29 @@ describe('WebSocket', () => {
   it.each([
     ['null', 'frame must hold an event object or an array of them'],
     ['[]', 'frame: a batch holds at least one event (the array is empty)'],
-  ])('refuses the empty frame %s, stores nothing, and keeps the connection', async (frame, message) => {
-    const before = dp.table('events').length;
-    const ws = await open();
-    ws.send(frame);
-    expect(await next(ws)).toEqual({ error: 'INVALID_FRAME', message });
-    ws.send(JSON.stringify({ ename: 'after_empty', ack: 9 }));
-    expect(await next(ws)).toMatchObject({ ack: 9 });
-    expect(
-      dp
-        .table('events')
-        .slice(before)
-        .map((e) => e.ename),
-    ).toEqual(['after_empty']);
-    ws.close();
-  });
+    // regression: a batch over server.maxBatchEvents was told it held no event object
+    [
+      JSON.stringify(Array.from({ length: 4 }, () => ({ ename: 'x' }))),
+      'frame: a batch holds at most 3 events',
+    ],
+  ])(
+    'refuses the empty or oversized frame %s, stores nothing, and keeps the connection',
+    async (frame, message) => {
+      const before = dp.table('events').length;
+      const ws = await open();
+      ws.send(frame);
+      expect(await next(ws)).toEqual({ error: 'INVALID_FRAME', message });
+      ws.send(JSON.stringify({ ename: 'after_empty', ack: 9 }));
+      expect(await next(ws)).toMatchObject({ ack: 9 });
+      expect(
+        dp
+          .table('events')
+          .slice(before)
+          .map((e) => e.ename),
+      ).toEqual(['after_empty']);
+      ws.close();
+    },
+  );
 
   it('answers a frame that is not JSON without an ack id (there is none to read), in order', async () => {
     const ws = await open();
