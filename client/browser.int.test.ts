@@ -165,6 +165,34 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     expect(rows.every((r) => Number(r.cflags) === 3)).toBe(true);
   });
 
+  // The queued consent was replayed after the automatic page view: that page view went out cookieless,
+  // the rest under the client's id, and one visitor was counted as two.
+  it('consent and a user id queued before the script loaded hold for its first page view', async () => {
+    const UID = '6f1f7a5e-8f0c-4a1d-9a8e-2b1f0c3d4e5f';
+    const { context, page, oid } = await openApp({}, () => {
+      (window as unknown as { tracker: { q: unknown[][] } }).tracker = {
+        q: [
+          ['track', 'early'],
+          ['consent', { necessary: true, analytics: true }],
+          ['identify', '6f1f7a5e-8f0c-4a1d-9a8e-2b1f0c3d4e5f'],
+        ],
+      };
+    });
+    await tracker(page).settle();
+    await context.close();
+    const rows = await storedEvents(oid);
+    expect(rows.map((r) => [r.ename, Number(r.cflags)]).sort()).toEqual([
+      ['early', 3],
+      ['page_view', 3],
+    ]);
+    expect(new Set(rows.map((r) => r.visitor)).size).toBe(1);
+    const uids = await ingest.query<{ uid: string }>(
+      'SELECT toString(uid) AS uid FROM events WHERE oid = {oid:UUID}',
+      { oid },
+    );
+    expect(uids.map((u) => u.uid)).toEqual([UID, UID]);
+  });
+
   it('closing the tab hands queued events to a beacon', async () => {
     const { context, page, oid } = await openApp({ consent: '3', clicks: '' });
     await tracker(page).settle();

@@ -1,7 +1,8 @@
 // The script-tag entry: options from the tag's data attributes, the endpoint defaulting to the origin the
 // script was loaded from, the tracker as `window.tracker`. Calls made before it loaded are replayed from
-// `window.tracker.q` (an array of [method, ...args]).
-import { createTracker } from './tracker.ts';
+// `window.tracker.q` (an array of [method, ...args]): consent and identify before the automatic page view,
+// the others after it, each in the order it was made.
+import { prepareTracker } from './tracker.ts';
 import type { Tracker, TrackerOptions } from './types.ts';
 
 type Call = [keyof Tracker, ...unknown[]];
@@ -37,6 +38,11 @@ const given: Record<string, unknown> = {
 };
 const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 const queued = (window.tracker as { q?: Call[] } | undefined)?.q ?? [];
-const tracker = createTracker(options as unknown as TrackerOptions);
+const { tracker, start } = prepareTracker(options as unknown as TrackerOptions);
 window.tracker = tracker;
-for (const [method, ...args] of queued) (tracker[method] as (...a: unknown[]) => unknown)(...args);
+const replay = ([method, ...args]: Call) => (tracker[method] as (...a: unknown[]) => unknown)(...args);
+// what the page had said about the visitor before the script loaded holds for its first page view
+const setsState = ([method]: Call) => method === 'consent' || method === 'identify';
+queued.filter(setsState).forEach(replay);
+start();
+queued.filter((call) => !setsState(call)).forEach(replay);

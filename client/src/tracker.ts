@@ -17,6 +17,17 @@ const IDS = ['vid', 'sid', 'uid'];
 const withoutIds = (ev: Ev): Ev => Object.fromEntries(Object.entries(ev).filter(([k]) => !IDS.includes(k)));
 
 export function createTracker(options: TrackerOptions): Tracker {
+  const { tracker, start } = prepareTracker(options);
+  start();
+  return tracker;
+}
+
+/**
+ * The tracker before its automatic first page view, which `start` sends. The script tag applies the
+ * consent and user id queued before it loaded in between: replayed after the page view, the page view went
+ * out without them (cookieless, counted as a second visitor) or with a consent the visitor had withdrawn.
+ */
+export function prepareTracker(options: TrackerOptions): { tracker: Tracker; start: () => void } {
   const o = resolveOptions(options);
   // Do-Not-Track / GPC with respectDnt: the tracker exists (calls are safe) but records and stores nothing
   const off = o.respectDnt && privacySignal();
@@ -67,9 +78,8 @@ export function createTracker(options: TrackerOptions): Tracker {
         listen(window, 'online', online),
       ];
   if (!off) void queue.adopt().then(() => queue.size() > 0 && sender.schedule());
-  if (o.pageviews) page();
 
-  return {
+  const tracker: Tracker = {
     page,
     track(ename, props) {
       if (typeof ename !== 'string' || ename === '') throw new TypeError('track: ename must be a string');
@@ -103,6 +113,10 @@ export function createTracker(options: TrackerOptions): Tracker {
       queue.close();
     },
   };
+  const start = () => {
+    if (o.pageviews) page();
+  };
+  return { tracker, start };
 }
 
 function listen(target: EventTarget, type: string, fn: () => void): () => void {
