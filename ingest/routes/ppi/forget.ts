@@ -12,6 +12,7 @@ import { createEraseWorker, type EraseWorker, type EraseWorkerDeps } from '../..
 import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
+import { strictValidator } from '../../plugins/strict-body.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
@@ -99,25 +100,29 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
 export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
   const worker = startWorker(app, deps, tracking);
 
-  app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
-    const b = req.body;
-    const vid = givenUuid('vid', b.vid);
-    const uid = givenUuid('uid', b.uid);
-    const email = b.email === undefined ? undefined : normalisePii(b.email);
-    // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
-    if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
-    const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
-    if (vid === undefined && uid === undefined && ehash === undefined) {
-      throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
-    }
-    const oid = await authorise(req, deps, { vid, uid, ehash }, b.token);
-    const target: EraseTarget = Object.fromEntries(
-      Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
-    );
-    // answered only once the request is journaled: a stop from here on delays it, never loses it
-    const { requestId, tables } = await worker.submit(target);
-    return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
-  });
+  app.post(
+    '/tr/v1/ppi/forget',
+    { schema: { body: ForgetBody }, validatorCompiler: strictValidator, ...limit },
+    async (req, reply) => {
+      const b = req.body;
+      const vid = givenUuid('vid', b.vid);
+      const uid = givenUuid('uid', b.uid);
+      const email = b.email === undefined ? undefined : normalisePii(b.email);
+      // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
+      if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
+      const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
+      if (vid === undefined && uid === undefined && ehash === undefined) {
+        throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
+      }
+      const oid = await authorise(req, deps, { vid, uid, ehash }, b.token);
+      const target: EraseTarget = Object.fromEntries(
+        Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
+      );
+      // answered only once the request is journaled: a stop from here on delays it, never loses it
+      const { requestId, tables } = await worker.submit(target);
+      return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
+    },
+  );
 
   app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
     const id = asUuid(req.params.id);
