@@ -116,7 +116,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
     connections = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
   });
   ltvRoutes(routes, deps, tracking, limit);
-  ppiRoutes(routes, deps, tracking, limit);
+  ppiRoutes(routes, deps, tracking, limit, metrics);
   shortLinkRoutes(routes, deps, tracking, limit);
   opsRoutes(routes, deps);
   clientRoutes(routes);

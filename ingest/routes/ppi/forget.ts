@@ -12,6 +12,7 @@ import { createEraseWorker, type EraseWorker, type EraseWorkerDeps } from '../..
 import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
+import type { Metrics } from '../../plugins/metrics.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
@@ -78,7 +79,12 @@ function forwarding(deps: AppDeps): Pick<EraseWorkerDeps, 'forwarding'> {
 }
 
 /** The worker that runs this process's erase requests, resuming the journaled ones once the app is ready. */
-function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWorker {
+function startWorker(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  metrics: Pick<Metrics, 'erasures'>,
+): EraseWorker {
   const worker = createEraseWorker({
     journal: deps.erasureJournal,
     repository: deps.repositories.erasures,
@@ -87,6 +93,7 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
     append: (table, rows) => tracking.append(table, rows),
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
+    onStatus: (status) => metrics.erasures.inc({ status }),
     ...forwarding(deps),
   });
   // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
@@ -97,8 +104,14 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
   return worker;
 }
 
-export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
-  const worker = startWorker(app, deps, tracking);
+export function forgetRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limit: object,
+  metrics: Pick<Metrics, 'erasures'>,
+): void {
+  const worker = startWorker(app, deps, tracking, metrics);
 
   app.post(
     '/tr/v1/ppi/forget',
