@@ -28,9 +28,12 @@ export function startupLine(processName: string, err: unknown): string {
   else if (e?.path !== undefined && e.code !== undefined)
     what = `cannot ${e.syscall === 'open' || e.syscall === undefined ? 'read' : e.syscall} ${e.path}: ${reasons[e.code] ?? e.code}`;
   else what = e instanceof Error ? e.message : String(err);
-  // Multi-line messages (a list of problems under a heading) become one line.
-  const line = what.replace(/:\s*\n\s*-\s*/g, ': ').replace(/\s*\n\s*(-\s*)?/g, '; ');
-  return `${processName} cannot start: ${line}`;
+  return `${processName} cannot start: ${oneLine(what)}`;
+}
+
+/** A multi-line message (a list of problems under a heading) as one line: `heading: first; second`. */
+export function oneLine(message: string): string {
+  return message.replace(/:\s*\n\s*-\s*/g, ': ').replace(/\s*\n\s*(-\s*)?/g, '; ');
 }
 
 /**

@@ -114,12 +114,13 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
     maxPayload: deps.config.websocket.maxFrameBytes,
     paths: [WS_PATH],
     close: async () => connections?.close(),
+    onClientError: (outcome: string) => metrics.wsFrames.inc({ kind: 'socket', outcome }),
   };
   await registerWebSocket(app, ws, (child) => {
     connections = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
   });
   ltvRoutes(routes, deps, tracking, limit);
-  ppiRoutes(routes, deps, tracking, limit);
+  ppiRoutes(routes, deps, tracking, limit, metrics);
   shortLinkRoutes(routes, deps, tracking, limit);
   opsRoutes(routes, deps);
   clientRoutes(routes);

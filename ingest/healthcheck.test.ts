@@ -81,6 +81,22 @@ describe('the health check', { timeout: 90_000 }, () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^unhealthy: Unknown option '--confg'/);
   });
+
+  // A configuration it cannot read or that is invalid read "invalid configuration (…):; - cannot read: …".
+  it('names a configuration problem in one line, as the server does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'healthcheck-'));
+    const missing = join(dir, 'missing.yaml');
+    const absent = await check({}, ['--config', missing]);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toMatch(
+      new RegExp(`^unhealthy: invalid configuration \\(${missing}\\): cannot read: ENOENT[^\\n]*\\n$`),
+    );
+    const invalid = join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'server:\n  port: x\n  bogus: 1\n');
+    expect((await check({}, ['--config', invalid])).stderr).toBe(
+      `unhealthy: invalid configuration (${invalid}): server.bogus: unknown key; server.port: must be integer\n`,
+    );
+  });
 });
 
 describe('healthcheckConfigFile', () => {

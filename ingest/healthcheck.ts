@@ -8,6 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { helpText, type ProcessUsage, parseProcessArgs } from '../common/process-args.ts';
+import { oneLine } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
 
 const usage: ProcessUsage = {
@@ -101,7 +102,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(`unhealthy: ${(err as Error).message.replace(/\s*\n\s*/g, '; ')}`);
+      console.error(`unhealthy: ${oneLine((err as Error).message)}`);
       process.exit(1);
     },
   );

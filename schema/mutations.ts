@@ -14,9 +14,12 @@ export interface VisitorIds {
   readonly uids?: readonly string[];
   /** Keyed hashes of email addresses, as the ingest stores them in events.params.ehash. */
   readonly ehashes?: readonly string[];
-  /** Restrict to one org; absent: every org. */
+  /** Restrict to one org and the rows of no org; absent: every org. */
   readonly oid?: string;
 }
+
+/** The oid of a row sent without one (the column's default). */
+const NO_ORG = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Whether a list names anyone. An empty id is refused, never matched: as an email hash it would select every
@@ -41,7 +44,9 @@ export function visitorPredicate(info: TableInfo, ids: VisitorIds): string | und
   if (given(ids.ehashes) && info.name === 'events')
     or.push('toString(params.ehash) IN {ehashes:Array(String)}');
   if (or.length === 0) return undefined;
-  const scope = ids.oid !== undefined && cols.has('oid') ? ' AND oid = {oid:UUID}' : '';
+  // An org's scope holds its rows and the rows sent without an org (the column's zero UUID): those belong
+  // to no other org, and no key's scope would reach them, so an erase request answered done left them.
+  const scope = ids.oid !== undefined && cols.has('oid') ? ` AND oid IN ({oid:UUID}, '${NO_ORG}')` : '';
   return `(${or.join(' OR ')})${scope}`;
 }
 

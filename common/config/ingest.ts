@@ -135,7 +135,8 @@ export const WebSocket = Type.Object(
       minimum: 1024,
       maximum: 67_108_864,
       default: 1_048_576,
-      description: 'Largest frame; a larger one is answered BODY_TOO_LARGE and the socket closed (1009).',
+      description:
+        'Largest frame; the socket of a larger one is closed 1009 (Message Too Big) before the frame is read, and counted as tracker_ws_frames_total{kind="socket",outcome="BODY_TOO_LARGE"}.',
     }),
     maxDecompressedBytes: Type.Integer({
       minimum: 1024,

@@ -10,6 +10,19 @@ export interface BacklogSource {
 
 export type DestinationMetrics = ReturnType<typeof createDestinationMetrics>;
 
+/**
+ * Every source's backlog, asked at once; a source that cannot tell (its JetStream stream unreachable) is
+ * left out. One failure failed the whole scrape with a 500, so every metric went dark while NATS was
+ * away, when they are needed most; asked one after the other, each waited out its own timeout.
+ */
+async function backlogs(sources: readonly BacklogSource[]) {
+  const answers = await Promise.allSettled(sources.map((s) => s.pending()));
+  return sources.flatMap((s, i) => {
+    const answer = answers[i];
+    return answer?.status === 'fulfilled' ? [{ destination: s.name, ...answer.value }] : [];
+  });
+}
+
 export function createDestinationMetrics(registry: Registry, sources: () => readonly BacklogSource[]) {
   const registers = [registry];
   const labelNames = ['destination'] as const;
@@ -19,8 +32,9 @@ export function createDestinationMetrics(registry: Registry, sources: () => read
     labelNames,
     registers,
     async collect() {
+      const found = await backlogs(sources());
       this.reset();
-      for (const s of sources()) this.set({ destination: s.name }, (await s.pending()).bytes);
+      for (const b of found) this.set({ destination: b.destination }, b.bytes);
     },
   });
   new Gauge({
@@ -29,11 +43,9 @@ export function createDestinationMetrics(registry: Registry, sources: () => read
     labelNames,
     registers,
     async collect() {
+      const found = await backlogs(sources());
       this.reset();
-      for (const s of sources()) {
-        const rows = (await s.pending()).rows;
-        if (rows !== undefined) this.set({ destination: s.name }, rows);
-      }
+      for (const b of found) if (b.rows !== undefined) this.set({ destination: b.destination }, b.rows);
     },
   });
   new Gauge({

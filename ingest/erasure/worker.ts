@@ -46,6 +46,8 @@ export interface EraseWorkerDeps {
    * of the request's person and their dead letters are gone; rejects when that is not yet so.
    */
   readonly forwarding?: (entry: JournalEntry) => Promise<void>;
+  /** Each status this instance records (for tracker_erase_requests_total). */
+  readonly onStatus?: (status: string) => void;
 }
 
 /** How a failure of the destinations' part is named where a failed table would be. */
@@ -348,6 +350,7 @@ class Worker implements EraseWorker {
   async #record(entry: JournalEntry, status: string, detail = ''): Promise<boolean> {
     if (this.#active.has(entry.requestId) && this.#gone(entry)) return false;
     this.#statuses.set(entry.requestId, { status, detail });
+    this.#deps.onStatus?.(status);
     const row = { request_id: entry.requestId, oid: entry.target.oid, status, detail };
     return this.#deps.append('erasures', [{ ...row, updated_at: chTime(this.#deps.now()) }]).then(
       () => true,

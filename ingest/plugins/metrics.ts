@@ -10,6 +10,7 @@ export interface Metrics {
   readonly errors: Counter<'code'>;
   readonly rateLimited: Counter<'reason'>;
   readonly wsFrames: Counter<'kind' | 'outcome'>;
+  readonly erasures: Counter<'status'>;
 }
 
 export function createMetrics(registry: Registry = new Registry()): Metrics {
@@ -52,6 +53,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       name: 'tracker_ws_frames_total',
       help: 'WebSocket frames by kind and outcome',
       labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    erasures: new Counter({
+      name: 'tracker_erase_requests_total',
+      help: 'Erase requests reaching a status: pending (accepted, or resumed after a stop), retrying (a delete failed and is tried again), done, failed (given up: the person may still be stored).',
+      labelNames: ['status'],
       registers,
     }),
   };

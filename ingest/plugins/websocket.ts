@@ -12,7 +12,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { rawRefusal } from './errors.ts';
 
 type Upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -36,9 +36,43 @@ function handshakeRefusal(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** A socket error the client caused, as `tracker_ws_frames_total` counts it; undefined for any other. */
+export function socketErrorOutcome(err: { code?: string }): string | undefined {
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'BODY_TOO_LARGE';
+  if (err.code?.startsWith('WS_ERR_')) return 'INVALID_FRAME';
+  return err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'SOCKET_ERROR' : undefined;
+}
+
+/**
+ * Most errors on an open socket are the client's doing: a frame over the size limit (the library closes
+ * it 1009), text that is not UTF-8 (1007), a frame that breaks the protocol (1002), a reset. The plugin's
+ * own handler logged each at error level with its stack, so any client could fill the error log; these
+ * are counted (`onClientError`) and logged at debug. Anything else is still logged as an error. Either
+ * way the socket is closed.
+ */
+function socketError(onClientError: (outcome: string) => void) {
+  return (err: Error & { code?: string }, socket: { terminate(): void }, req: FastifyRequest) => {
+    const outcome = socketErrorOutcome(err);
+    if (outcome === undefined) req.log.error(err);
+    else {
+      onClientError(outcome);
+      req.log.debug({ code: err.code }, `websocket closed: ${err.message}`);
+    }
+    socket.terminate();
+  };
+}
+
+export interface WebSocketOptions {
+  readonly maxPayload: number;
+  readonly paths: readonly string[];
+  readonly close: () => Promise<void>;
+  /** A socket closed for an error the client caused, by outcome (`socketErrorOutcome`). */
+  readonly onClientError: (outcome: string) => void;
+}
+
 export async function registerWebSocket(
   app: FastifyInstance,
-  options: { maxPayload: number; paths: readonly string[]; close: () => Promise<void> },
+  options: WebSocketOptions,
   register: (child: FastifyInstance) => void,
 ): Promise<void> {
   await app.register(async (child) => {
@@ -48,7 +82,11 @@ export async function registerWebSocket(
       await options.close();
       child.websocketServer.close();
     };
-    await child.register(websocket, { options: { maxPayload: options.maxPayload }, preClose });
+    await child.register(websocket, {
+      options: { maxPayload: options.maxPayload },
+      preClose,
+      errorHandler: socketError(options.onClientError),
+    });
     stopUpgrades = onlyUpgradesFor(child.server, new Set(options.paths));
     // `injectWS` (upgrades without a socket, in tests) is decorated on this context: offer it on the app.
     app.decorate('injectWS', child.injectWS);

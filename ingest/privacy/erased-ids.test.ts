@@ -31,6 +31,13 @@ describe('namesPerson', () => {
     ['the vid, any org', { vid: VID }, { vid: VID, oid: OTHER_ORG }, true],
     ['the vid, in the scoped org', { vid: VID, oid: ORG }, { vid: VID, oid: ORG }, true],
     ['the vid, in another org', { vid: VID, oid: ORG }, { vid: VID, oid: OTHER_ORG }, false],
+    // a row sent without an org is stored with the zero oid: in no org's scope, no erase request reached it
+    [
+      'the vid, stored without an org',
+      { vid: VID, oid: ORG },
+      { vid: VID, oid: '00000000-0000-0000-0000-000000000000' },
+      true,
+    ],
     ['the email hash', { ehash: 'h' }, { params: { ehash: 'h' } }, true],
     ['an ltv row of the uid (no org column)', { uid: UID, oid: ORG }, { id_type: 'uid', id: UID }, true],
     ['another visitor', { vid: VID }, { vid: UID }, false],

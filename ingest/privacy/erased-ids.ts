@@ -43,9 +43,19 @@ export function erasedIdsOf(row: unknown): [ErasedKind, string][] {
   return out;
 }
 
-/** Whether an org scope lets the row in: no scope, or the row's org (a row without one is not scoped out). */
+/** The oid a row sent without one is stored with (the column's default). */
+const NO_ORG = '00000000-0000-0000-0000-000000000000';
+
+/** Whether a row carries no org: no oid, or the one it is stored with then. */
+export const orgless = (row: Fields): boolean =>
+  row.oid === undefined || row.oid === '' || row.oid === NO_ORG;
+
+/**
+ * Whether an org scope lets the row in: no scope, the row's org, or a row of no org (it belongs to no
+ * other org, and the store's erasure deletes it in any org's scope).
+ */
 export const inScope = (scope: string | undefined, row: unknown): boolean =>
-  scope === undefined || !isFields(row) || row.oid === undefined || String(row.oid) === scope;
+  scope === undefined || !isFields(row) || orgless(row) || String(row.oid) === scope;
 
 /** Whether the row is one of the person an erase request names, within its org scope. */
 export function namesPerson(ids: ErasedIds, row: unknown): boolean {

@@ -43,4 +43,22 @@ describe('an erase request and its status', () => {
     );
     expect(Number(naming[0]?.n)).toBe(0);
   });
+
+  // An operator had nothing to alert on: no metric counted erase requests, done or given up.
+  it('are counted by status in tracker_erase_requests_total', async () => {
+    const counted = async (status: string) => {
+      const text = await (await fetch(`${live.opsUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`tracker_erase_requests_total{status="${status}"}`));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = { pending: await counted('pending'), done: await counted('done') };
+    const visit = await live.post('/tr/v1/tr/', { ename: 'page_view' }, { cookie: 'CookieConsent=3' });
+    const { vid, vtok } = setCookies(visit);
+    await forget(vid ?? '', vtok ?? '');
+    expect(await counted('pending')).toBe(before.pending + 1);
+    await expect.poll(() => counted('done')).toBe(before.done + 1);
+    expect(await counted('failed')).toBe(0);
+  });
 });

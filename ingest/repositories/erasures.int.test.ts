@@ -53,4 +53,23 @@ describe('the single-node erase on the migrated schema', () => {
     const rows = await store.query<{ vid: string }>('SELECT toString(vid) AS vid FROM erase_db.events');
     expect(rows.map((r) => r.vid)).toEqual([other]);
   });
+
+  // A server-side event sent without an org (the README's own /str example) is stored with the zero oid;
+  // an API key's erase request, scoped to its org, left it and answered done.
+  it("in an org's scope, deletes the person's rows of that org and of no org, not another org's", async () => {
+    const otherOrg = '0b000000-0000-4000-8000-00000000000b';
+    await store.command(
+      `INSERT INTO erase_db.events (eid, uid, oid, ename) VALUES
+         (generateUUIDv4(), {uid:UUID}, {oid:UUID}, 'own'), (generateUUIDv4(), {uid:UUID}, {otherOrg:UUID}, 'other'),
+         (generateUUIDv4(), {uid:UUID}, '00000000-0000-0000-0000-000000000000', 'none')`,
+      { uid: target.uid, oid: target.oid, otherOrg },
+    );
+    const scoped = { uid: target.uid, oid: target.oid };
+    expect(await runErase([store], eraseStatements(scoped, { database: 'erase_db' }))).toEqual([]);
+    const rows = await store.query<{ ename: string }>(
+      'SELECT ename FROM erase_db.events WHERE uid = {uid:UUID}',
+      { uid: target.uid },
+    );
+    expect(rows.map((r) => r.ename)).toEqual(['other']);
+  });
 });

@@ -20,7 +20,7 @@ describe('eraseStatements', () => {
     const statements = eraseStatements({ vid, oid }, { database: 'tracker', cluster: 'tracker_cluster' });
     const events = statements.find((s) => s.table === 'events');
     expect(events?.sql).toBe(
-      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'tracker_cluster' DELETE WHERE (vid IN {vids:Array(UUID)}) AND oid = {oid:UUID} SETTINGS mutations_sync = 2",
+      "ALTER TABLE `tracker`.`events_local` ON CLUSTER 'tracker_cluster' DELETE WHERE (vid IN {vids:Array(UUID)}) AND oid IN ({oid:UUID}, '00000000-0000-0000-0000-000000000000') SETTINGS mutations_sync = 2",
     );
     for (const s of statements) {
       expect(s.sql).toContain(`\`tracker\`.\`${s.table}_local\` ON CLUSTER 'tracker_cluster' DELETE`);

@@ -91,6 +91,31 @@ describe('tr / str / img', () => {
     expect(row?.params).toEqual({ Custom_Key: 'Keep Case' });
   });
 
+  // A body of JSON null passed the schema's no-body branch and was stored as an empty event.
+  it.each(['/tr/v1/str/', '/tr/v1/tr/'])(
+    'POST %s with a JSON null body → 400, nothing stored',
+    async (url) => {
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: 'null',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'BAD_REQUEST',
+        message: 'body: JSON null is not a request body (send an object, or no body)',
+      });
+      expect(dp.table('events')).toEqual([]);
+      const empty = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(empty.statusCode).toBe(200);
+    },
+  );
+
   it('accepts the batch form (JSON array) and returns every eid', async () => {
     const payload = Array.from({ length: 100 }, (_, i) => ({ etyp: 'batch_test', n: i }));
     const res = await app.inject({ method: 'POST', url: '/tr/v1/str/', payload });

@@ -31,6 +31,14 @@ describe('an erased person', () => {
     ['by email hash: an event without params', { ehash: 'h1' }, { vid: OTHER }, false],
     ['in an org: an event of that org', { vid: VID, oid: ORG }, { vid: VID, oid: ORG }, true],
     ['in an org: an event of another org', { vid: VID, oid: ORG }, { vid: VID, oid: ORG2 }, false],
+    // the store's erasure deletes the rows of no org in any org's scope: the backlog's copies go too
+    ['in an org: an event of no org', { vid: VID, oid: ORG }, { vid: VID }, true],
+    [
+      'in an org: an event stored with the zero oid',
+      { vid: VID, oid: ORG },
+      { vid: VID, oid: '00000000-0000-0000-0000-000000000000' },
+      true,
+    ],
     ['in every org (the visitor itself)', { vid: VID }, { vid: VID, oid: ORG2 }, true],
     ['empty ids name nobody', { vid: VID }, { vid: '', uid: '', params: { ehash: '' } }, false],
   ])('%s', (_name, target, row, matches) => {

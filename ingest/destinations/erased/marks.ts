@@ -6,7 +6,7 @@
 // ingest's hash key can tell whether a given id is there. matches() is the one rule every forwarder and
 // every dead-letter rewrite applies; which ids of a row count is privacy/erased-ids.ts, shared with the
 // data path's dead-letter rewrite.
-import { type ErasedKind, erasedIdsOf } from '../../privacy/erased-ids.ts';
+import { type ErasedKind, erasedIdsOf, orgless } from '../../privacy/erased-ids.ts';
 import type { Hasher } from '../../privacy/hash.ts';
 import type { StoredEvent } from '../contract.ts';
 
@@ -101,7 +101,9 @@ export class ErasedSet {
     if (this.#marks.size === 0) return false;
     for (const [kind, id] of erasedIdsOf(row)) {
       const scopes = this.#index.get(digestOf(this.#hasher, kind, id));
-      if (scopes !== undefined && (scopes.has(undefined) || scopes.has(String(row.oid)))) return true;
+      if (scopes === undefined) continue;
+      // a row of no org is in every scope, as the store's erasure deletes it in any org's
+      if (scopes.has(undefined) || orgless(row) || scopes.has(String(row.oid))) return true;
     }
     return false;
   };

@@ -17,6 +17,7 @@ import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
 import { clientIp, hostOf } from '../../plugins/request-context.ts';
+import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import { applyIpMode } from '../../privacy/ip.ts';
@@ -136,21 +137,25 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
   const accepted = growingLru<string, Consent>({ max: RECENT_CONSENTS });
-  app.post('/tr/v1/ppi/agree', { schema: { body: AgreeBody }, ...limit }, async (req, reply) => {
-    const body: Record<string, unknown> = req.body;
-    const cflags = Number(body.cflags);
-    const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
-    const vid = given ?? newId();
-    const at = chTime(now());
-    await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
-    const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
-    accepted.set(vid, consent);
-    const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
-    // a token only for an id generated here: nobody can obtain one for an id they merely know
-    const token = given === undefined ? visitorToken(deps.hasher, vid) : undefined;
-    setVisitorCookie(reply, deps.config, { vid, cookies, ...(token === undefined ? {} : { token }) });
-    return reply.send({ ...consent, ...(token === undefined ? {} : { token }) });
-  });
+  app.post(
+    '/tr/v1/ppi/agree',
+    { schema: { body: AgreeBody }, validatorCompiler: strictValidator, ...limit },
+    async (req, reply) => {
+      const body: Record<string, unknown> = req.body;
+      const cflags = Number(body.cflags);
+      const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
+      const vid = given ?? newId();
+      const at = chTime(now());
+      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
+      const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
+      accepted.set(vid, consent);
+      const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
+      // a token only for an id generated here: nobody can obtain one for an id they merely know
+      const token = given === undefined ? visitorToken(deps.hasher, vid) : undefined;
+      setVisitorCookie(reply, deps.config, { vid, cookies, ...(token === undefined ? {} : { token }) });
+      return reply.send({ ...consent, ...(token === undefined ? {} : { token }) });
+    },
+  );
 
   app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
     const vid = asUuid(req.query.vid);

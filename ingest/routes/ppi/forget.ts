@@ -12,6 +12,8 @@ import { createEraseWorker, type EraseWorker, type EraseWorkerDeps } from '../..
 import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
+import type { Metrics } from '../../plugins/metrics.ts';
+import { strictValidator } from '../../plugins/strict-body.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
@@ -77,7 +79,12 @@ function forwarding(deps: AppDeps): Pick<EraseWorkerDeps, 'forwarding'> {
 }
 
 /** The worker that runs this process's erase requests, resuming the journaled ones once the app is ready. */
-function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWorker {
+function startWorker(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  metrics: Pick<Metrics, 'erasures'>,
+): EraseWorker {
   const worker = createEraseWorker({
     journal: deps.erasureJournal,
     repository: deps.repositories.erasures,
@@ -86,6 +93,7 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
     append: (table, rows) => tracking.append(table, rows),
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
+    onStatus: (status) => metrics.erasures.inc({ status }),
     ...forwarding(deps),
   });
   // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
@@ -96,28 +104,38 @@ function startWorker(app: RouteApp, deps: AppDeps, tracking: Tracking): EraseWor
   return worker;
 }
 
-export function forgetRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
-  const worker = startWorker(app, deps, tracking);
+export function forgetRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limit: object,
+  metrics: Pick<Metrics, 'erasures'>,
+): void {
+  const worker = startWorker(app, deps, tracking, metrics);
 
-  app.post('/tr/v1/ppi/forget', { schema: { body: ForgetBody }, ...limit }, async (req, reply) => {
-    const b = req.body;
-    const vid = givenUuid('vid', b.vid);
-    const uid = givenUuid('uid', b.uid);
-    const email = b.email === undefined ? undefined : normalisePii(b.email);
-    // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
-    if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
-    const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
-    if (vid === undefined && uid === undefined && ehash === undefined) {
-      throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
-    }
-    const oid = await authorise(req, deps, { vid, uid, ehash }, b.token);
-    const target: EraseTarget = Object.fromEntries(
-      Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
-    );
-    // answered only once the request is journaled: a stop from here on delays it, never loses it
-    const { requestId, tables } = await worker.submit(target);
-    return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
-  });
+  app.post(
+    '/tr/v1/ppi/forget',
+    { schema: { body: ForgetBody }, validatorCompiler: strictValidator, ...limit },
+    async (req, reply) => {
+      const b = req.body;
+      const vid = givenUuid('vid', b.vid);
+      const uid = givenUuid('uid', b.uid);
+      const email = b.email === undefined ? undefined : normalisePii(b.email);
+      // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
+      if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
+      const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
+      if (vid === undefined && uid === undefined && ehash === undefined) {
+        throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
+      }
+      const oid = await authorise(req, deps, { vid, uid, ehash }, b.token);
+      const target: EraseTarget = Object.fromEntries(
+        Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
+      );
+      // answered only once the request is journaled: a stop from here on delays it, never loses it
+      const { requestId, tables } = await worker.submit(target);
+      return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
+    },
+  );
 
   app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
     const id = asUuid(req.params.id);

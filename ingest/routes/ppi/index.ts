@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import type { GeoInfo, IpRange } from '../../geoip/geoip.ts';
+import type { Metrics } from '../../plugins/metrics.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
@@ -25,9 +26,15 @@ function goTrackerGeoFields(ip: string, g: GeoInfo, r: IpRange | undefined): Rec
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
-export function ppiRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function ppiRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limit: object,
+  metrics: Pick<Metrics, 'erasures'>,
+): void {
   agreeRoutes(app, deps, tracking, limit);
-  forgetRoutes(app, deps, tracking, limit);
+  forgetRoutes(app, deps, tracking, limit, metrics);
 
   app.get('/tr/v1/ppi/jds', { ...limit }, async () => deps.repositories.jurisdictions.all());
 

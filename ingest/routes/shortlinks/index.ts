@@ -9,6 +9,7 @@ import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
 import { chTime } from '../../model/time.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
+import { strictValidator } from '../../plugins/strict-body.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import { firstEvent, noAnswer, type Tracking } from '../../tracking.ts';
 import { CONTROL } from '../redirect/index.ts';
@@ -121,12 +122,18 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     links.put(link);
     return { urlfrom: key, urlto: body.urlto };
   };
-  app.post('/tr/v1/rpi/redirect', { ...signedIn(deps), schema: { body: CreateBody } }, async (req, reply) =>
-    reply.status(201).send(await create(principalOf(req), req.body)),
+  app.post(
+    '/tr/v1/rpi/redirect',
+    { ...signedIn(deps), schema: { body: CreateBody }, validatorCompiler: strictValidator },
+    async (req, reply) => reply.status(201).send(await create(principalOf(req), req.body)),
   );
   app.post(
     '/tr/v1/rpi/redirect/:uid/:password',
-    { ...signedIn(deps, true), schema: { params: CredentialParams, body: CreateBody } },
+    {
+      ...signedIn(deps, true),
+      schema: { params: CredentialParams, body: CreateBody },
+      validatorCompiler: strictValidator,
+    },
     async (req, reply) => reply.status(201).send(await create(principalOf(req), req.body)),
   );
 
