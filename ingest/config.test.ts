@@ -159,6 +159,29 @@ describe('config', () => {
     expect(named.spool.kind).toBe('nats');
   });
 
+  // It named the file, which did not hold the value, and not the variable that set it.
+  it('names the variable that set a value the schema refuses, beside the file it was merged with', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const json = join(dir, 'c.json');
+    writeFileSync(json, JSON.stringify({ server: { opsPort: -1 } }));
+    const env = { TRACKER_SERVER__PORT: 'abc', TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS: '-5' };
+    const err = (() => {
+      try {
+        loadConfig(json, env);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('loaded');
+    })();
+    expect(err.message).toContain(`invalid configuration (${json} + env)`);
+    expect(err.message).toContain('server.port: must be integer (set by TRACKER_SERVER__PORT)');
+    expect(err.message).toContain(
+      'batching.tables.events.maxDelayMs: must be >= 0 (set by TRACKER_BATCHING__TABLES__EVENTS__MAXDELAYMS)',
+    );
+    expect(err.message).toMatch(/^ {2}- server\.opsPort: must be >= 0$/m);
+    expect(err.message).not.toMatch(/opsPort[^\n]*set by/);
+  });
+
   it('reads YAML and JSON files and lets env override them', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const yaml = join(dir, 'c.yaml');

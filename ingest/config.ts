@@ -93,17 +93,29 @@ export function isReservedEnv(name: string): boolean {
  * that map or, when the file does not set it, of its default ones. Values are JSON when they
  * parse as JSON (numbers, booleans, arrays), strings otherwise. An unknown path is a problem, not ignored.
  */
-export function applyEnv(base: Obj, env: NodeJS.ProcessEnv, problems: string[]): Obj {
+export function applyEnv(
+  base: Obj,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  /** Filled with each key set from a variable (dotted path → the variable's name). */
+  applied: Map<string, string> = new Map(),
+): Obj {
   const out = structuredClone(base);
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined || isReservedEnv(name)) continue;
-    applyVariable(out, name, raw, problems);
+    applyVariable(out, name, raw, problems, applied);
   }
   return out;
 }
 
 /** One TRACKER_* variable set into `out`, or a problem naming it. */
-function applyVariable(out: Obj, name: string, raw: string, problems: string[]): void {
+function applyVariable(
+  out: Obj,
+  name: string,
+  raw: string,
+  problems: string[],
+  applied: Map<string, string>,
+): void {
   const parts = name.slice(ENV_PREFIX.length).split('__');
   let schema: unknown = IngestConfig;
   let target: Obj = out;
@@ -121,7 +133,10 @@ function applyVariable(out: Obj, name: string, raw: string, problems: string[]):
     if (i === parts.length - 1) {
       const value = parseEnvValue(raw);
       if (isList(schema) && !Array.isArray(value)) problems.push(notAList(name, path, raw));
-      else target[key] = value;
+      else {
+        target[key] = value;
+        applied.set(path.join('.'), name);
+      }
     } else {
       if (!isObj(target[key])) target[key] = startingObject(schema);
       target = target[key] as Obj;
@@ -388,6 +403,29 @@ export function loadConfig(
   const raw = source === undefined ? {} : readConfigFile(source, `configuration (${source})`);
   if (!isObj(raw)) throw new ConfigError(`configuration (${source ?? 'env'})`, ['(root): must be an object']);
   const problems: string[] = [];
-  const merged = applyEnv(raw, env, problems);
-  return parseConfig(merged, source ?? 'defaults + env', problems, opts);
+  const fromEnv = new Map<string, string>();
+  const merged = applyEnv(raw, env, problems, fromEnv);
+  const label = source === undefined ? 'defaults + env' : fromEnv.size > 0 ? `${source} + env` : source;
+  try {
+    return parseConfig(merged, label, problems, opts);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || fromEnv.size === 0) throw err;
+    throw new ConfigError(
+      `configuration (${label})`,
+      err.problems.map((p) => withVariable(p, fromEnv)),
+    );
+  }
+}
+
+/**
+ * A problem with a key a variable set names the variable: `server.port: must be integer` said nothing of
+ * the TRACKER_SERVER__PORT=abc that made it, and named the configuration file, which did not hold it.
+ */
+function withVariable(problem: string, fromEnv: ReadonlyMap<string, string>): string {
+  const key = problem.slice(0, problem.indexOf(': '));
+  for (let path = key; path !== ''; path = path.slice(0, Math.max(path.lastIndexOf('.'), 0))) {
+    const name = fromEnv.get(path);
+    if (name !== undefined) return `${problem} (set by ${name})`;
+  }
+  return problem;
 }
