@@ -188,7 +188,10 @@ describe('TrackerCluster CRD on the real apiserver', () => {
   });
 
   it('rejects a name that children cannot be named after', async () => {
-    expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(rules.nameIsShortLabel.message);
+    // Regression: reported against `<nil>`, naming no field.
+    expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(
+      `metadata.name: Invalid value: ${rules.nameIsShortLabel.message}`,
+    );
   });
 
   describe('updates', () => {

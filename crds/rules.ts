@@ -21,6 +21,8 @@ export const rules = {
     message:
       'metadata.name must be a DNS label of at most 40 characters (lower-case letters, digits and "-", ' +
       'starting with a letter): Services and StatefulSets are named after it',
+    // Without a path the apiserver reports the rule against `<nil>`, naming no field.
+    fieldPath: '.metadata.name',
   },
   keeperReplicas: {
     rule: 'self in [1, 3, 5]',
