@@ -225,6 +225,28 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       expect(text).toContain(rules.databaseImmutable.message);
     });
 
+    // Regression: accepted, and then not applied to the existing claims (a claim cannot shrink).
+    it('refuses a smaller volume, naming the field', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.clickhouse as { storage: { size: string } }).storage.size = '5Gi';
+        }),
+      );
+      expect(text).toContain(
+        `spec.clickhouse.storage.size: Invalid value: ${rules.storageMayNotShrink.message}`,
+      );
+    });
+
+    it('allows a larger volume, and the same size spelled otherwise', async () => {
+      await update('grow', (s) => {
+        (s.clickhouse as { storage: { size: string | number } }).storage.size = '20Gi';
+      });
+      const same = await update('grow', (s) => {
+        (s.clickhouse as { storage: { size: string | number } }).storage.size = 21_474_836_480;
+      });
+      expect((same.spec.clickhouse as { storage: { size: number } }).storage.size).toBe(21_474_836_480);
+    });
+
     it('allows fewer shards with allowDataLoss', async () => {
       const updated = await update('grow', (s) => {
         (s.clickhouse as { shards: number }).shards = 1;

@@ -44,6 +44,14 @@ export const rules = {
       'set spec.allowDataLoss: true to drop those shards and their data',
     fieldPath: '.clickhouse.shards',
   },
+  // A claim cannot shrink and the operator never shrinks one: a smaller size would be a spec that the
+  // existing volumes do not follow, and only the replicas added afterwards would get it.
+  storageMayNotShrink: {
+    rule: '!has(self.size) || !has(oldSelf.size) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0',
+    message:
+      'storage.size may not decrease: a PersistentVolumeClaim cannot shrink (the existing volumes keep their size)',
+    fieldPath: '.size',
+  },
   autoscalingBounds: {
     rule: 'self.minReplicas <= self.maxReplicas',
     message: 'ingest.autoscaling.minReplicas must be less than or equal to maxReplicas',

@@ -82,7 +82,8 @@ export const Storage = (size: string) =>
       ...strict,
       default: {},
       description:
-        "Each pod's data volume (a PersistentVolumeClaim, kept when the TrackerCluster is deleted). A larger size grows the existing claims (the StorageClass must allow expansion); a smaller one is not applied to them.",
+        "Each pod's data volume (a PersistentVolumeClaim, kept when the TrackerCluster is deleted). A larger size grows the existing claims (the StorageClass must allow expansion); it may not decrease.",
+      ...cel(rules.storageMayNotShrink),
     },
   );
 
