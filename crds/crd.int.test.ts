@@ -152,11 +152,18 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       'spec.clickhouse.shards: Invalid value: 0',
       'spec.clickhouse.shards',
     ],
+    // Regression: the apiserver answered "should match '^(\+|-)?(([0-9]+…'", the quantity's regular expression.
     [
       'a bad quantity',
       { clickhouse: { storage: { size: '10 GB' } } },
+      `spec.clickhouse.storage.size: Invalid value: "10 GB": ${rules.isQuantity.message}`,
       'spec.clickhouse.storage.size',
-      'spec.clickhouse.storage.size',
+    ],
+    [
+      'a CPU that is not a quantity',
+      { ingest: { resources: { requests: { cpu: 'lots' } } } },
+      `spec.ingest.resources.requests.cpu: Invalid value: "lots": ${rules.isQuantity.message}`,
+      'spec.ingest.resources.requests.cpu',
     ],
     [
       'an unknown field',

@@ -24,6 +24,14 @@ export const rules = {
     // Without a path the apiserver reports the rule against `<nil>`, naming no field.
     fieldPath: '.metadata.name',
   },
+  // Every quantity (sizes, CPU, memory): the string form is checked here and not by the schema's pattern,
+  // whose refusal would print the regular expression (crds/structural.ts). The TypeBox pattern still
+  // checks the same for `tracker render`.
+  isQuantity: {
+    rule: 'type(self) == int || isQuantity(self)',
+    message:
+      'must be a Kubernetes quantity such as 500m, 2Gi or 1 (suffixes Ki Mi Gi Ti, or k M G T; no space; not GB)',
+  },
   keeperReplicas: {
     rule: 'self in [1, 3, 5]',
     message: 'keeper.replicas must be 1, 3 or 5: a Keeper quorum needs an odd number of members',

@@ -31,6 +31,9 @@ export const quantity = (options: TSchemaOptions = {}) =>
     {
       'x-kubernetes-int-or-string': true,
       description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
+      // The CRD checks the string with this rule instead of the pattern above (crds/structural.ts), so a
+      // refusal says what is allowed rather than printing the regular expression.
+      ...cel(rules.isQuantity),
       ...options,
     },
   );
