@@ -67,6 +67,9 @@ describe('the monitoring objects of the chart', () => {
       'TrackerIngestDeadLetters',
       'TrackerIngestBreakerOpen',
       'TrackerOperatorReconcileErrors',
+      // Regression: a schema pass failing for good (MigrationFailed) counted no reconcile error and
+      // raised no alert.
+      'TrackerOperatorSchemaPassesFailing',
     ]);
     const pm = rendered.find((d) => d.kind === 'PodMonitor');
     expect(pm?.spec).toMatchObject({
