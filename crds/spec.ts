@@ -30,7 +30,8 @@ export const quantity = (options: TSchemaOptions = {}) =>
     ],
     {
       'x-kubernetes-int-or-string': true,
-      description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
+      description:
+        'A Kubernetes quantity such as 500m, 2Gi or 1; a fraction as a string ("0.5") or in milli-units (500m): the CRD takes an integer or a string, not 0.5.',
       // The CRD checks the string with this rule instead of the pattern above (crds/structural.ts), so a
       // refusal says what is allowed rather than printing the regular expression.
       ...cel(rules.isQuantity),
