@@ -135,6 +135,39 @@ describe('RBAC is least privilege', () => {
   });
 });
 
+describe('NOTES', () => {
+  const notes = (args: readonly string[]) => {
+    // `helm template` leaves NOTES out; an install's client-side dry run prints them (it asks the
+    // apiserver only for its version).
+    const kubeconfig = inject('kubeconfig');
+    const res = helm([
+      'install',
+      'tracker',
+      chartDir,
+      ...['-n', 'tracker-system', '--kubeconfig', kubeconfig, '--dry-run=client', ...args],
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    return res.stdout.slice(res.stdout.indexOf('NOTES:'));
+  };
+
+  // Regression: with watchNamespace set, the notes still told the user to create the namespace
+  // `analytics` and apply the example there, where the operator never looks.
+  it('tells the user to apply the example in the watched namespace', () => {
+    const text = notes(['--set', 'watchNamespace=apps', '--set', 'replicaCount=1']);
+    expect(text).toContain('kubectl apply -n apps -f examples/minimal.yaml');
+    expect(text).toContain('It watches namespace apps only');
+    expect(text).toContain('(1 replica,');
+    expect(text).not.toContain('analytics');
+  });
+
+  it('suggests a namespace of its own when every namespace is watched', () => {
+    const text = notes([]);
+    expect(text).toContain('kubectl create namespace analytics');
+    expect(text).toContain('kubectl apply -n analytics -f examples/minimal.yaml');
+    expect(text).toContain('(2 replicas,');
+  });
+});
+
 describe('helm template on the real apiserver', () => {
   it('passes a server-side dry-run apply, CRD included', () => {
     const kubeconfig = inject('kubeconfig');

@@ -152,11 +152,25 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       'spec.clickhouse.shards: Invalid value: 0',
       'spec.clickhouse.shards',
     ],
+    // Regression: the apiserver answered "should match '^(\+|-)?(([0-9]+…'", the quantity's regular expression.
     [
       'a bad quantity',
       { clickhouse: { storage: { size: '10 GB' } } },
+      `spec.clickhouse.storage.size: Invalid value: "10 GB": ${rules.isQuantity.message}`,
       'spec.clickhouse.storage.size',
+    ],
+    // Regression: accepted, and the StatefulSet's apply then failed
+    [
+      'a negative quantity',
+      { clickhouse: { storage: { size: '-10Gi' } } },
+      `spec.clickhouse.storage.size: Invalid value: "-10Gi": ${rules.isQuantity.message}`,
       'spec.clickhouse.storage.size',
+    ],
+    [
+      'a CPU that is not a quantity',
+      { ingest: { resources: { requests: { cpu: 'lots' } } } },
+      `spec.ingest.resources.requests.cpu: Invalid value: "lots": ${rules.isQuantity.message}`,
+      'spec.ingest.resources.requests.cpu',
     ],
     [
       'an unknown field',
@@ -188,7 +202,10 @@ describe('TrackerCluster CRD on the real apiserver', () => {
   });
 
   it('rejects a name that children cannot be named after', async () => {
-    expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(rules.nameIsShortLabel.message);
+    // Regression: reported against `<nil>`, naming no field.
+    expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(
+      `metadata.name: Invalid value: ${rules.nameIsShortLabel.message}`,
+    );
   });
 
   describe('updates', () => {
@@ -220,6 +237,28 @@ describe('TrackerCluster CRD on the real apiserver', () => {
         }),
       );
       expect(text).toContain(rules.databaseImmutable.message);
+    });
+
+    // Regression: accepted, and then not applied to the existing claims (a claim cannot shrink).
+    it('refuses a smaller volume, naming the field', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.clickhouse as { storage: { size: string } }).storage.size = '5Gi';
+        }),
+      );
+      expect(text).toContain(
+        `spec.clickhouse.storage.size: Invalid value: ${rules.storageMayNotShrink.message}`,
+      );
+    });
+
+    it('allows a larger volume, and the same size spelled otherwise', async () => {
+      await update('grow', (s) => {
+        (s.clickhouse as { storage: { size: string | number } }).storage.size = '20Gi';
+      });
+      const same = await update('grow', (s) => {
+        (s.clickhouse as { storage: { size: string | number } }).storage.size = 21_474_836_480;
+      });
+      expect((same.spec.clickhouse as { storage: { size: number } }).storage.size).toBe(21_474_836_480);
     });
 
     it('allows fewer shards with allowDataLoss', async () => {

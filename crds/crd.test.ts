@@ -6,6 +6,27 @@ import { conditionTypes } from './conditions.ts';
 import { crdGeneratedPath, trackerClusterCrd, trackerClusterCrdYaml } from './crd.ts';
 import { rules } from './rules.ts';
 
+type Described = {
+  description?: string;
+  properties?: Record<string, Described>;
+  items?: Described;
+  additionalProperties?: Described | boolean;
+};
+
+/**
+ * Paths of the fields without a description. A list's items and a map's values are described by their
+ * field, as kubectl explain shows them, unless they are objects whose own fields need describing.
+ */
+function undescribed(node: Described, path: string): string[] {
+  const own = node.description ? [] : [path];
+  const fields = Object.entries(node.properties ?? {}).flatMap(([k, f]) => undescribed(f, `${path}.${k}`));
+  const values = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
+  const inner = [node.items, values].flatMap((n) =>
+    n?.properties ? Object.entries(n.properties).flatMap(([k, f]) => undescribed(f, `${path}[].${k}`)) : [],
+  );
+  return [...own, ...fields, ...inner];
+}
+
 describe('TrackerCluster CRD', () => {
   const crd = trackerClusterCrd();
   const v = crd.spec.versions[0]!;
@@ -52,6 +73,14 @@ describe('TrackerCluster CRD', () => {
     const status = v.schema?.openAPIV3Schema?.properties?.status;
     const description = status?.properties?.conditions?.items?.properties?.type?.description ?? '';
     for (const t of conditionTypes) expect(description).toContain(t);
+  });
+
+  // Regression: `kubectl explain trackercluster.spec` answered <empty> for spec, and "<no description>"
+  // for clickhouse, keeper, schema, ingest and about a hundred fields below them.
+  it('describes every field kubectl explain shows', () => {
+    const root = v.schema?.openAPIV3Schema as Described;
+    expect(undescribed(root.properties?.spec as Described, 'spec')).toEqual([]);
+    expect(undescribed(root.properties?.status as Described, 'status')).toEqual([]);
   });
 
   it('bounds strings and lists that CEL rules read (cost budget)', () => {

@@ -19,7 +19,8 @@ function openApiSchema(): JsonSchema {
     properties: {
       apiVersion: { type: 'string' },
       kind: { type: 'string' },
-      metadata: { type: 'object' },
+      // Only `name` is declared (a CRD may say no more about metadata): the name rule's fieldPath points at it.
+      metadata: { type: 'object', properties: { name: { type: 'string' } } },
       spec: { ...toStructural(TrackerClusterSpec as unknown as JsonSchema, 'spec'), default: {} },
       status: toStructural(TrackerClusterStatus as unknown as JsonSchema, 'status'),
     },

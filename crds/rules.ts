@@ -21,6 +21,16 @@ export const rules = {
     message:
       'metadata.name must be a DNS label of at most 40 characters (lower-case letters, digits and "-", ' +
       'starting with a letter): Services and StatefulSets are named after it',
+    // Without a path the apiserver reports the rule against `<nil>`, naming no field.
+    fieldPath: '.metadata.name',
+  },
+  // Every quantity (sizes, CPU, memory): the string form is checked here and not by the schema's pattern,
+  // whose refusal would print the regular expression (crds/structural.ts). The TypeBox pattern still
+  // checks the same for `tracker render`.
+  isQuantity: {
+    rule: "type(self) == int || (isQuantity(self) && !self.startsWith('-'))",
+    message:
+      'must be a Kubernetes quantity, not negative, such as 500m, 2Gi or 1 (suffixes Ki Mi Gi Ti, or k M G T; no space; not GB)',
   },
   keeperReplicas: {
     rule: 'self in [1, 3, 5]',
@@ -41,6 +51,14 @@ export const rules = {
       'clickhouse.shards may not decrease: ClickHouse cannot move data off a removed shard; ' +
       'set spec.allowDataLoss: true to drop those shards and their data',
     fieldPath: '.clickhouse.shards',
+  },
+  // A claim cannot shrink and the operator never shrinks one: a smaller size would be a spec that the
+  // existing volumes do not follow, and only the replicas added afterwards would get it.
+  storageMayNotShrink: {
+    rule: '!has(self.size) || !has(oldSelf.size) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0',
+    message:
+      'storage.size may not decrease: a PersistentVolumeClaim cannot shrink (the existing volumes keep their size)',
+    fieldPath: '.size',
   },
   autoscalingBounds: {
     rule: 'self.minReplicas <= self.maxReplicas',

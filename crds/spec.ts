@@ -29,7 +29,11 @@ export const QUANTITY_PATTERN =
 export const quantity = (options: TSchemaOptions = {}) =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 64, pattern: QUANTITY_PATTERN })], {
     'x-kubernetes-int-or-string': true,
-    description: 'A Kubernetes quantity such as 500m, 2Gi or 1.',
+    description:
+      'A Kubernetes quantity such as 500m, 2Gi or 1; a fraction as a string ("0.5") or in milli-units (500m): the CRD takes an integer or a string, not 0.5.',
+    // The CRD checks the string with this rule instead of the pattern above (crds/structural.ts), so a
+    // refusal says what is allowed rather than printing the regular expression.
+    ...cel(rules.isQuantity),
     ...options,
   });
 
@@ -41,10 +45,14 @@ const ResourceList = Type.Object(
   },
   strict,
 );
+const Requests = Type.With(ResourceList, {
+  description: 'What the scheduler reserves for the container (and what the HPA measures CPU against).',
+});
+const Limits = Type.With(ResourceList, { description: 'The most the container may use.' });
 
 export const Resources = (requests: { cpu: string; memory: string }, memoryLimit: string) =>
   Type.Object(
-    { requests: Type.Optional(ResourceList), limits: Type.Optional(ResourceList) },
+    { requests: Type.Optional(Requests), limits: Type.Optional(Limits) },
     {
       ...strict,
       default: { requests, limits: { memory: memoryLimit } },
@@ -72,13 +80,29 @@ export const Storage = (size: string) =>
         Type.String({ maxLength: 253, description: 'StorageClass; the cluster default when unset.' }),
       ),
     },
-    { ...strict, default: {} },
+    {
+      ...strict,
+      default: {},
+      description:
+        "Each pod's data volume (a PersistentVolumeClaim, kept when the TrackerCluster is deleted). A larger size grows the existing claims (the StorageClass must allow expansion); it may not decrease.",
+      ...cel(rules.storageMayNotShrink),
+    },
   );
 
 const Name = Type.String({ minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' });
 
+const SecretName = Type.With(Name, { description: "A Secret in the TrackerCluster's namespace." });
+
 export const SecretKeyRef = Type.Object(
-  { name: Name, key: Type.String({ minLength: 1, maxLength: 253, default: 'password' }) },
+  {
+    name: SecretName,
+    key: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      default: 'password',
+      description: 'Key of the Secret.',
+    }),
+  },
   strict,
 );
 
@@ -101,18 +125,32 @@ export const ClickHouseSpec = Type.Object(
       }),
     ),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'The ClickHouse servers: shards x replicas per shard, one StatefulSet per replica.',
+  },
 );
 export type ClickHouseSpec = Static<typeof ClickHouseSpec>;
 
 export const KeeperSpec = Type.Object(
   {
-    replicas: Type.Integer({ minimum: 1, maximum: 5, default: 1, ...cel(rules.keeperReplicas) }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 1,
+      description: 'Keeper members: 1, 3 or 5 (a quorum is a majority; 3 survive the loss of one).',
+      ...cel(rules.keeperReplicas),
+    }),
     image: Image(defaultImages.keeper),
     storage: Storage('2Gi'),
     resources: Resources({ cpu: '100m', memory: '256Mi' }, '1Gi'),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'ClickHouse Keeper: the quorum that coordinates replication and ON CLUSTER statements.',
+  },
 );
 export type KeeperSpec = Static<typeof KeeperSpec>;
 
@@ -153,6 +191,7 @@ export const SchemaSpec = Type.Object(
       pattern: '^[a-z_][a-z0-9_]{0,62}$',
       maxLength: 63,
       default: 'tracker',
+      description: 'ClickHouse database of the tables; immutable.',
       ...cel(rules.databaseImmutable),
     }),
     retention: Type.With(Retention, {
@@ -171,26 +210,50 @@ export const SchemaSpec = Type.Object(
         'What the derived rollups count (impression_daily); written where their views read it, and rendered into the ingest configuration.',
     }),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'The schema the operator applies and verifies on every ClickHouse replica.',
+  },
 );
 export type SchemaSpec = Static<typeof SchemaSpec>;
 
 export const Autoscaling = Type.Object(
   {
-    minReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 2 }),
-    maxReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-    targetCPUUtilizationPercentage: Type.Integer({ minimum: 1, maximum: 100, default: 70 }),
+    minReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 2, description: 'Fewest pods.' }),
+    maxReplicas: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Most pods.' }),
+    targetCPUUtilizationPercentage: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 70,
+      description: 'Average CPU use, as a share of the CPU request, the HPA keeps the pods at.',
+    }),
   },
-  { ...strict, ...cel(rules.autoscalingBounds) },
+  {
+    ...strict,
+    description:
+      'A HorizontalPodAutoscaler on CPU sets the ingest replica count (instead of ingest.replicas).',
+    ...cel(rules.autoscalingBounds),
+  },
 );
 
 export const IssuerRef = Type.Object(
   {
-    name: Name,
-    kind: Type.Union([Type.Literal('Issuer'), Type.Literal('ClusterIssuer')], { default: 'Issuer' }),
-    group: Type.String({ maxLength: 253, default: 'cert-manager.io' }),
+    name: Type.With(Name, { description: 'Name of the Issuer or ClusterIssuer.' }),
+    kind: Type.Union([Type.Literal('Issuer'), Type.Literal('ClusterIssuer')], {
+      default: 'Issuer',
+      description: "Issuer (in the TrackerCluster's namespace) or ClusterIssuer.",
+    }),
+    group: Type.String({
+      maxLength: 253,
+      default: 'cert-manager.io',
+      description: 'API group of the issuer.',
+    }),
   },
-  strict,
+  {
+    ...strict,
+    description: 'A cert-manager issuer: the operator renders a Certificate into <name>-ingest-tls.',
+  },
 );
 
 export const IngestTls = Type.Object(
@@ -203,7 +266,12 @@ export const IngestTls = Type.Object(
       description: 'Extra DNS names of the cert-manager Certificate (the Service names are always included).',
     }),
   },
-  { ...strict, ...cel(rules.tlsOneSource) },
+  {
+    ...strict,
+    description:
+      'HTTPS on the ingest, from exactly one of secretName or issuerRef; absent: plain HTTP (TLS ends in front of it).',
+    ...cel(rules.tlsOneSource),
+  },
 );
 export type IngestTls = Static<typeof IngestTls>;
 
@@ -217,14 +285,22 @@ export const IngestSpecConfig = Type.Omit(IngestConfig, ['store', 'retention', '
   additionalProperties: false,
   default: {},
   description:
-    'Ingest configuration (common/config/ingest.ts) without store, retention, rollups and destinations.',
+    'The ingest configuration (every key in docs/configuration.md) without store, retention, rollups and destinations, which the operator sets from the rest of the spec.',
 });
 export type IngestSpecConfig = Static<typeof IngestSpecConfig>;
 
 /** A key of a Secret in the TrackerCluster's namespace, mounted into the ingest pods as a file. */
 const SecretFile = (defaultKey: string, description: string) =>
   Type.Object(
-    { name: Name, key: Type.String({ minLength: 1, maxLength: 253, default: defaultKey }) },
+    {
+      name: SecretName,
+      key: Type.String({
+        minLength: 1,
+        maxLength: 253,
+        default: defaultKey,
+        description: 'Key of the Secret.',
+      }),
+    },
     { ...strict, description },
   );
 
@@ -238,13 +314,21 @@ export const DestinationsSpec = Type.Object(
       facebookDestination({
         accessTokenSecretRef: SecretFile('token', 'Secret key holding the Conversions API access token.'),
       }),
-      { maxItems: 16, default: [] },
+      {
+        maxItems: 16,
+        default: [],
+        description: 'Facebook Conversions API destinations (marketing consent).',
+      },
     ),
     webhooks: Type.Array(
       webhookDestination({
         signingSecretRef: SecretFile('secret', 'Secret key holding the HMAC-SHA256 signing secret.'),
       }),
-      { maxItems: 16, default: [] },
+      {
+        maxItems: 16,
+        default: [],
+        description: 'Webhooks that receive HMAC-signed batches of stored events.',
+      },
     ),
     nats: DestinationsNats,
   },
@@ -268,6 +352,8 @@ export const IngestSpec = Type.Object(
       [Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')],
       {
         default: 'ClusterIP',
+        description:
+          'Type of the ingest Service; it carries the public port only (tracking, /health, /ready).',
       },
     ),
     tls: Type.Optional(IngestTls),
@@ -277,6 +363,8 @@ export const IngestSpec = Type.Object(
   {
     ...strict,
     default: {},
+    description:
+      'The ingest tier: a Deployment of the Fastify ingest behind a Service, configured from this spec; it starts once the schema is verified.',
     ...cel(
       rules.replicasOrAutoscaling,
       rules.tlsFromSpec,
@@ -290,7 +378,13 @@ export type IngestSpec = Static<typeof IngestSpec>;
 
 export const NatsSpec = Type.Object(
   {
-    replicas: Type.Integer({ minimum: 1, maximum: 5, default: 3, ...cel(rules.natsReplicas) }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      default: 3,
+      description: 'JetStream servers: 1, 3 or 5 (a replicated stream needs a majority).',
+      ...cel(rules.natsReplicas),
+    }),
     image: Image(defaultImages.nats),
     storage: Storage('10Gi'),
     resources: Resources({ cpu: '100m', memory: '256Mi' }, '1Gi'),
@@ -314,6 +408,11 @@ export const TrackerClusterSpec = Type.Object(
     paused: Type.Boolean({ default: false, description: 'Stop reconciling (objects stay as they are).' }),
     allowDataLoss: Type.Boolean({ default: false, description: 'Allow removing shards and their data.' }),
   },
-  { ...strict, ...cel(rules.shardsMayNotDecrease, rules.natsForSpool, rules.natsForFeatures) },
+  {
+    ...strict,
+    description:
+      'What the installation should be; the operator makes the cluster match it and reports progress in status.',
+    ...cel(rules.shardsMayNotDecrease, rules.natsForSpool, rules.natsForFeatures),
+  },
 );
 export type TrackerClusterSpec = Static<typeof TrackerClusterSpec>;

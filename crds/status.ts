@@ -10,11 +10,23 @@ const strict = { additionalProperties: false } as const;
 export const Condition = Type.Object(
   {
     type: Type.String({ maxLength: 316, description: `One of ${conditionTypes.join(', ')}.` }),
-    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
-    reason: Type.String({ maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
-    message: Type.String({ maxLength: 32_768 }),
-    lastTransitionTime: Type.String({ format: 'date-time' }),
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
+      description: 'True, False or Unknown.',
+    }),
+    reason: Type.String({
+      maxLength: 1024,
+      pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      description:
+        'Available when True; otherwise what the operator waits for, in one word (QuorumPending, ...).',
+    }),
+    message: Type.String({ maxLength: 32_768, description: 'The same for a person: counts and names.' }),
+    lastTransitionTime: Type.String({
+      format: 'date-time',
+      description: 'When status last changed (a new reason or message alone does not change it).',
+    }),
+    observedGeneration: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'The metadata.generation this condition was computed from.' }),
+    ),
   },
   strict,
 );
@@ -38,17 +50,23 @@ export type ComponentStatus = Static<typeof ComponentStatus>;
 
 export const TrackerClusterStatus = Type.Object(
   {
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    observedGeneration: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'The metadata.generation the operator last reconciled.' }),
+    ),
     conditions: Type.Optional(
       Type.Array(Condition, {
         maxItems: 16,
+        description:
+          'One per gate, in order (KeeperReady, ClickHouseReady, SchemaReady, IngestReady), and Ready for all of them.',
         'x-kubernetes-list-type': 'map',
         'x-kubernetes-list-map-keys': ['type'],
       }),
     ),
-    keeper: Type.Optional(ComponentStatus),
-    clickhouse: Type.Optional(ComponentStatus),
-    ingest: Type.Optional(ComponentStatus),
+    keeper: Type.Optional(Type.With(ComponentStatus, { description: 'Keeper members.' })),
+    clickhouse: Type.Optional(
+      Type.With(ComponentStatus, { description: 'ClickHouse servers, every shard.' }),
+    ),
+    ingest: Type.Optional(Type.With(ComponentStatus, { description: 'Ingest pods.' })),
     appliedSchemaVersion: Type.Optional(
       Type.Integer({ minimum: 0, description: 'Highest migration applied and verified on every replica.' }),
     ),
@@ -56,6 +74,9 @@ export const TrackerClusterStatus = Type.Object(
       Type.String({ maxLength: 2048, description: 'URL of the ingest Service.' }),
     ),
   },
-  strict,
+  {
+    ...strict,
+    description: 'What the operator observed; written by it only, through the status subresource.',
+  },
 );
 export type TrackerClusterStatus = Static<typeof TrackerClusterStatus>;

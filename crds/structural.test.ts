@@ -67,12 +67,15 @@ describe('toStructural', () => {
       { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'd' },
     ],
     [
-      'int-or-string keeps only types below the marker',
-      Type.Union([Type.Integer(), Type.String({ pattern: '^a$' })], { 'x-kubernetes-int-or-string': true }),
+      'int-or-string keeps only types below the marker, its pattern left to its CEL rule',
+      Type.Union([Type.Integer(), Type.String({ pattern: '^a$' })], {
+        'x-kubernetes-int-or-string': true,
+        'x-kubernetes-validations': [{ rule: "type(self) == int || self == 'a'", message: 'm' }],
+      }),
       {
         'x-kubernetes-int-or-string': true,
+        'x-kubernetes-validations': [{ rule: "type(self) == int || self == 'a'", message: 'm' }],
         anyOf: [{ type: 'integer' }, { type: 'string' }],
-        pattern: '^a$',
       },
     ],
     [
@@ -105,6 +108,12 @@ describe('toStructural', () => {
     ['untyped schemas', Type.Unknown(), /needs a type/],
     ['unknown keywords', Type.Object({ a: Type.String() }, { if: {} }), /keyword "if"/],
     ['numeric exclusive bounds', Type.Integer({ exclusiveMinimum: 0 }), /exclusiveMinimum/],
+    // Regression: the pattern went into the CRD, and a refusal printed its regular expression.
+    [
+      'an int-or-string pattern without a CEL rule',
+      Type.Union([Type.Integer(), Type.String({ pattern: '^a$' })], { 'x-kubernetes-int-or-string': true }),
+      /int-or-string pattern needs a CEL rule/,
+    ],
   ])('rejects %s with the path', (_name, input, message) => {
     expect(() => toStructural(input as unknown as JsonSchema, 'spec.x')).toThrow(SchemaConversionError);
     expect(() => toStructural(input as unknown as JsonSchema, 'spec.x')).toThrow(message);

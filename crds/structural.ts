@@ -7,7 +7,10 @@
 //  $id, $schema, examples               → dropped
 //  anyOf of string/number literals      → { type, enum }
 //  const                                → enum: [value]
-//  anyOf [integer, string] + int-or-string marker → anyOf without types below + x-kubernetes-int-or-string
+//  anyOf [integer, string] + int-or-string marker → anyOf without types below + x-kubernetes-int-or-string;
+//                                          the string's pattern is dropped and must be checked by a CEL rule
+//                                          of the schema (the apiserver's pattern error prints the regular
+//                                          expression, which tells a user nothing: "should match '^(\+|-)?…'")
 //  patternProperties (Record)           → additionalProperties, and the key pattern (if any) as a CEL rule
 //                                          (Kubernetes has neither patternProperties nor propertyNames); the
 //                                          config loader enforces the same pattern (common/config/key-patterns.ts)
@@ -86,7 +89,7 @@ function constToEnum(value: unknown, path: string): JsonSchema {
 
 function convertAnyOf(schema: JsonSchema, path: string): JsonSchema {
   const variants = flattenAnyOf(schema.anyOf as JsonSchema[]);
-  if (schema['x-kubernetes-int-or-string'] === true) return intOrString(variants, path);
+  if (schema['x-kubernetes-int-or-string'] === true) return intOrString(schema, variants, path);
   const values = variants.map((v) => v.const);
   const types = new Set(values.map(scalarType));
   const [type] = types;
@@ -102,7 +105,7 @@ function flattenAnyOf(variants: JsonSchema[]): JsonSchema[] {
 }
 
 /** The one anyOf shape Kubernetes accepts: [{type: integer}, {type: string}] next to the marker. */
-function intOrString(variants: JsonSchema[], path: string): JsonSchema {
+function intOrString(schema: JsonSchema, variants: JsonSchema[], path: string): JsonSchema {
   const types = variants.map((v) => v.type).sort();
   if (types.join() !== 'integer,string') {
     throw new SchemaConversionError(
@@ -111,7 +114,11 @@ function intOrString(variants: JsonSchema[], path: string): JsonSchema {
   }
   const str = variants.find((v) => v.type === 'string') ?? {};
   const out: JsonSchema = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
-  if (typeof str.pattern === 'string') out.pattern = str.pattern;
+  if (typeof str.pattern === 'string' && !Array.isArray(schema['x-kubernetes-validations'])) {
+    throw new SchemaConversionError(
+      `${path}: an int-or-string pattern needs a CEL rule (x-kubernetes-validations) saying what is allowed`,
+    );
+  }
   if (typeof str.maxLength === 'number') out.maxLength = str.maxLength;
   return out;
 }

@@ -248,6 +248,26 @@ describe('validation (same messages as the CEL rules)', () => {
     ],
     ['shard increase', { clickhouse: { shards: 1 } }, { clickhouse: { shards: 2 } }, []],
     ['database rename', {}, { schema: { database: 'other' } }, [rules.databaseImmutable.message]],
+    // Regression: a smaller size was accepted and silently not applied to the existing claims.
+    [
+      'a smaller volume',
+      { clickhouse: { storage: { size: '20Gi' } } },
+      { clickhouse: { storage: { size: '10Gi' } } },
+      [rules.storageMayNotShrink.message],
+    ],
+    [
+      'a smaller Keeper volume',
+      {},
+      { keeper: { storage: { size: '1Gi' } } },
+      [rules.storageMayNotShrink.message],
+    ],
+    [
+      'the same size spelled otherwise',
+      { clickhouse: { storage: { size: '1Gi' } } },
+      { clickhouse: { storage: { size: 1073741824 } } },
+      [],
+    ],
+    ['a larger volume', {}, { clickhouse: { storage: { size: '20Gi' } } }, []],
   ])('transition: %s', (_name, before, after, messages) => {
     const errors = transitionErrors(defaultSpec(before).spec, defaultSpec(after).spec);
     expect(errors.map((e) => e.replace(/^[^:]+: /, ''))).toEqual(messages);

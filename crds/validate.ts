@@ -7,6 +7,7 @@ import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
 import { validate } from '../common/config/loader.ts';
 import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
+import { quantityBytes } from '../kube/quantity.ts';
 import { rules } from './rules.ts';
 import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
@@ -104,6 +105,13 @@ export function transitionErrors(old: TrackerClusterSpec, next: TrackerClusterSp
   }
   if (next.schema.database !== old.schema.database) {
     problems.push(`spec.schema.database: ${rules.databaseImmutable.message}`);
+  }
+  const storage = { clickhouse: [old.clickhouse, next.clickhouse], keeper: [old.keeper, next.keeper] };
+  const nats = old.nats && next.nats ? { nats: [old.nats, next.nats] } : {};
+  for (const [component, [was, is]] of Object.entries({ ...storage, ...nats })) {
+    if (was && is && quantityBytes(is.storage.size) < quantityBytes(was.storage.size)) {
+      problems.push(`spec.${component}.storage.size: ${rules.storageMayNotShrink.message}`);
+    }
   }
   return problems;
 }

@@ -85,6 +85,9 @@ describe('the monitoring objects of the chart', () => {
       'TrackerDestinationEventsLost',
       'TrackerDestinationStalled',
       'TrackerOperatorReconcileErrors',
+      // Regression: a schema pass failing for good (MigrationFailed) counted no reconcile error and
+      // raised no alert.
+      'TrackerOperatorSchemaPassesFailing',
     ]);
     const pm = rendered.find((d) => d.kind === 'PodMonitor');
     expect(pm?.spec).toMatchObject({

@@ -1,7 +1,7 @@
 // What a user sees with kubectl, on the real control plane (pods simulated by kwok, ClickHouse by a test
 // double): the README's `kubectl apply` of examples/minimal.yaml and `kubectl wait --for=condition=Ready`,
 // the printer columns of `kubectl get`, and `kubectl describe` Events that say what the operator waited for
-// at each gate, with no Event from a reconcile that changes nothing.
+// at each gate, with no Event from a reconcile that changes nothing; and what a delete leaves (the volumes).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlAsync, kubectlOk } from '../e2e/env/kubectl.ts';
 import { latestSchemaVersion } from './clickhouse.ts';
@@ -96,6 +96,25 @@ describe('kubectl', () => {
     await reconcileOnce(f.op);
     await reconcileOnce(f.op);
     expect(await events()).toHaveLength(before);
+  });
+
+  // What the README says deleting a TrackerCluster leaves: the data volumes, found by its instance label.
+  it('kubectl delete leaves the data volumes, which the README label selector finds', async () => {
+    run('delete', 'trackercluster', name, '--wait=true');
+    await waitFor(
+      async () => (await list(f.rest, `/apis/apps/v1/namespaces/${f.ns}/statefulsets`)).length === 0,
+      {
+        what: 'the garbage collector to delete the StatefulSets',
+        timeoutMs: 60_000,
+      },
+    );
+    const claims = run('get', 'pvc', '-o', 'name').trim().split('\n').sort();
+    expect(claims).toEqual([
+      `persistentvolumeclaim/data-${name}-ch-0-0-0`,
+      `persistentvolumeclaim/data-${name}-keeper-0`,
+    ]);
+    const selected = run('get', 'pvc', '-l', `app.kubernetes.io/instance=${name}`, '-o', 'name');
+    expect(selected.trim().split('\n').sort()).toEqual(claims);
   });
 });
 

@@ -8,6 +8,12 @@ export interface Logger {
   info(msg: string, fields?: Fields): void;
   warn(msg: string, fields?: Fields): void;
   error(msg: string, fields?: Fields): void;
+  /**
+   * A lifecycle line (started listening, shutting down), written at level info whatever the configured
+   * level: at logLevel error a log still shows when the process started and stopped, and test harnesses
+   * and the bench wait for the start line.
+   */
+  lifecycle(msg: string, fields?: Fields): void;
   child(fields: Fields): Logger;
 }
 
@@ -18,8 +24,8 @@ export function createLogger(
   base: Fields = {},
   write: (line: string) => void = (l) => process.stdout.write(l),
 ): Logger {
-  const emit = (at: LogLevel, msg: string, fields: Fields = {}) => {
-    if (order[at] < order[level]) return;
+  const emit = (at: LogLevel, msg: string, fields: Fields = {}, always = false) => {
+    if (!always && order[at] < order[level]) return;
     const entry = { time: new Date().toISOString(), level: at, msg, ...base, ...fields };
     write(`${JSON.stringify(entry, errorReplacer)}\n`);
   };
@@ -28,6 +34,7 @@ export function createLogger(
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    lifecycle: (m, f) => emit('info', m, f, true),
     child: (fields) => createLogger(level, { ...base, ...fields }, write),
   };
 }

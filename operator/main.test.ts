@@ -2,14 +2,17 @@
 // unreadable kubeconfig or configuration file, an unknown argument. Before, it fell back to
 // http://localhost:8080, reported healthy and logged a failed lease update every 2 s.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const main = new URL('./main.ts', import.meta.url).pathname;
 
-function run(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function run(
+  args: string[],
+  onStdout: (soFar: string, stop: () => void) => void = () => undefined,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const home = mkdtempSync(join(tmpdir(), 'operator-home-'));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, HOME: home } });
@@ -20,6 +23,7 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string; std
     });
     child.stdout.on('data', (d) => {
       stdout += String(d);
+      onStdout(stdout, () => child.kill('SIGTERM'));
     });
     child.once('exit', (code) => resolve({ code, stderr, stdout }));
   });
@@ -52,5 +56,39 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
     expect(out.stderr).toBe('');
     expect(out.stdout).toMatch(/^usage: node operator\/main\.ts \[--config FILE\] \[--kubeconfig FILE\]\n/);
     expect(out.stdout).toContain('--kubeconfig FILE');
+  });
+});
+
+describe('operator/main.ts logs', { timeout: 90_000 }, () => {
+  // Regression: main.ts wrote "Operator listening" and "Shutting down" by hand, without the time,
+  // component and identity every other line carries, so a collector could not place or attribute them.
+  it('writes its own lines in the shape of every other line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'operator-logs-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    // An apiserver nothing listens on: the operator starts (the HTTP probes) and keeps trying to lead.
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    const config = join(dir, 'operator.json');
+    // At logLevel error too: harnesses and the bench wait for the start line.
+    const settings = { identity: 'logs-test', logLevel: 'error', http: { port: 0, host: '127.0.0.1' } };
+    writeFileSync(config, JSON.stringify(settings));
+    const out = await run(['--config', config, '--kubeconfig', kubeconfig], (soFar, stop) => {
+      if (soFar.includes('Operator listening')) stop();
+    });
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const shape = { time: expect.any(String), component: 'tracker-operator', identity: 'logs-test' };
+    for (const msg of ['Operator listening', 'Shutting down']) {
+      expect(lines.find((l) => l.msg === msg)).toMatchObject({ ...shape, level: 'info' });
+    }
   });
 });

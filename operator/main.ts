@@ -42,13 +42,13 @@ async function start(values: Record<string, string>): Promise<Operator> {
 const operator = await start(processArgs('tracker-operator', usage)).catch((err: unknown) =>
   exitOnStartupError('tracker-operator', err),
 );
-console.log(JSON.stringify({ level: 'info', msg: 'Operator listening', port: operator.httpPort }));
+operator.log.lifecycle('Operator listening', { port: operator.httpPort });
 
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(JSON.stringify({ level: 'info', msg: 'Shutting down', signal }));
+  operator.log.lifecycle('Shutting down', { signal });
   void operator.stop().then(
     () => process.exit(0),
     () => process.exit(1),

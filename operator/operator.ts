@@ -22,6 +22,8 @@ export interface OperatorOptions {
 
 export interface Operator {
   readonly metrics: Metrics;
+  /** The operator's logger: main.ts writes its own lines through it, in the same shape as every other. */
+  readonly log: Logger;
   readonly httpPort: number;
   readonly isLeader: () => boolean;
   /** The running controller (undefined while standing by). */
@@ -86,6 +88,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   });
   return {
     metrics,
+    log,
     httpPort: http.port,
     isLeader: () => (elector ? elector.isLeader : true),
     controller: () => controller,

@@ -23,6 +23,7 @@ import {
   patchTc,
   quiesce,
   reconcileCount,
+  reconcileOnce,
   restFor,
   startProxiedOperator,
   stsPath,
@@ -353,10 +354,18 @@ describe('TrackerCluster changes', () => {
     await waitFor(async () => (await chClaims()).every((c) => claimSize(c) === '2Gi'), {
       what: 'PVCs grown to 2Gi',
     });
-    await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '1Gi' } } } });
-    await waitForCondition(rest, ns, name, 'Ready', 'True');
+    // A smaller size is refused by the CRD (a claim cannot shrink); a claim grown by hand beyond the spec
+    // is left as it is.
+    await expect(
+      patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '1Gi' } } } }),
+    ).rejects.toThrow(/storage.size may not decrease/);
+    const [first] = await chClaims();
+    await rest.request('patch', `/api/v1/namespaces/${ns}/persistentvolumeclaims/${first?.metadata.name}`, {
+      body: { spec: { resources: { requests: { storage: '3Gi' } } } },
+    });
+    await reconcileOnce(op);
     await quiesce(op);
-    expect((await chClaims()).map(claimSize)).toEqual(['2Gi', '2Gi']);
+    expect((await chClaims()).map(claimSize).sort()).toEqual(['2Gi', '3Gi']);
   });
 });
 

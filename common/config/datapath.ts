@@ -77,7 +77,10 @@ export const Breaker = Type.Object(
       description: 'Longest open period: the doubling stops here.',
     }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'The circuit breaker around the store: open after failures, probed with doubling pauses.',
+  },
 );
 export type Breaker = Static<typeof Breaker>;
 
@@ -97,7 +100,10 @@ export const Batching = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'How accepted events are grouped into inserts, per table, and how many flushes run at once.',
+  },
 );
 export type Batching = Static<typeof Batching>;
 
@@ -224,7 +230,11 @@ export const NatsSpool = Type.Object(
       description: 'Stream dedup window for a re-published append (same Nats-Msg-Id).',
     }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'The JetStream spool (kind nats): its server, stream, subjects, replicas, PubAck wait and dedup window.',
+  },
 );
 export type NatsSpool = Static<typeof NatsSpool>;
 
@@ -289,6 +299,10 @@ export const Spool = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'Where an event is made durable before the 2xx answer: a local disk journal, or NATS JetStream shared by the replicas.',
+  },
 );
 export type Spool = Static<typeof Spool>;

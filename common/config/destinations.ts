@@ -33,7 +33,11 @@ export const Route = Type.Object(
       description: 'Event types (etyp, lower case) forwarded; empty: every type.',
     }),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'Which events the destination receives: both lists must match (an empty list matches all).',
+  },
 );
 
 /** How one destination is driven: request size, pace, retries and the bound of its backlog. */
@@ -77,7 +81,11 @@ export function delivery(maxEvents: number, defaultEvents: number) {
           'Bound of the durable backlog; when full, newly stored events are not queued for this destination (recorded in its dead letters, counted).',
       }),
     },
-    { ...strict, default: {} },
+    {
+      ...strict,
+      default: {},
+      description: 'How the destination is driven: request size, pace, timeouts, retries and backlog bound.',
+    },
   );
 }
 
@@ -234,7 +242,11 @@ export const DestinationsNats = Type.Object(
       description: 'A batch taken by an ingest that died is handed to another after this long.',
     }),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'Streams and subjects of the destination backlogs when the spool is NATS.',
+  },
 );
 
 export const Destinations = Type.Object(

@@ -12,7 +12,7 @@ export const Tls = Type.Object(
     certFile: Type.String({ minLength: 1, description: 'PEM certificate chain; reloaded when it changes.' }),
     keyFile: Type.String({ minLength: 1, description: 'PEM private key; reloaded when it changes.' }),
   },
-  strict,
+  { ...strict, description: 'HTTPS on the public port from a PEM certificate and key; absent: plain HTTP.' },
 );
 
 export const Server = Type.Object(
@@ -71,7 +71,7 @@ export const Server = Type.Object(
         'the generated hash key when privacy.hashKeyFile is not set.',
     }),
   },
-  strict,
+  { ...strict, description: 'The listening sockets, request limits and shutdown.' },
 );
 
 export const Cors = Type.Object(
@@ -87,7 +87,7 @@ export const Cors = Type.Object(
         'Allow credentialed requests (the vid cookie across origins); needs a list of origins, not "*".',
     }),
   },
-  strict,
+  { ...strict, description: 'Which web origins a browser lets call the tracking routes.' },
 );
 
 export const Domains = Type.Object(
@@ -126,7 +126,10 @@ export const Domains = Type.Object(
         'Short links kept in memory (updated on create and delete); others are read from the store.',
     }),
   },
-  strict,
+  {
+    ...strict,
+    description: 'Host names: cookies, short links, tracker hosts, redirect and WebSocket allow-lists.',
+  },
 );
 
 export const WebSocket = Type.Object(
@@ -151,7 +154,7 @@ export const WebSocket = Type.Object(
       description: 'A socket that sent no frame for this long is closed (1000) once its frames are answered.',
     }),
   },
-  strict,
+  { ...strict, description: 'The /tr/v1/ws route: frame sizes and idle sockets.' },
 );
 
 export const RateLimits = Type.Object(
@@ -168,7 +171,11 @@ export const RateLimits = Type.Object(
       description: 'The KV bucket of the shared counts (shared: nats).',
     }),
   },
-  strict,
+  {
+    ...strict,
+    description:
+      'Requests per IP, per day and per second; counted per process or across replicas in NATS KV.',
+  },
 );
 
 export const IpMode = Type.Union([Type.Literal('keep'), Type.Literal('truncate'), Type.Literal('drop')]);
@@ -210,7 +217,10 @@ export const Privacy = Type.Object(
       description: 'The KV bucket of the shared salts (salts: nats).',
     }),
   },
-  strict,
+  {
+    ...strict,
+    description: 'Consent bits, how IP addresses are kept, hashing of identifiers, cookieless salts.',
+  },
 );
 
 export const Retention = Type.Object(
@@ -243,7 +253,11 @@ export const ImpressionRules = Type.Object(
     impressionEnames: names([], 'Events with one of these enames are impressions too.'),
     conversionEnames: names(['conversion'], 'Events with one of these enames are conversions.'),
   },
-  { ...strict, default: {} },
+  {
+    ...strict,
+    default: {},
+    description: 'Which events impression_daily counts as impressions and conversions.',
+  },
 );
 
 export const Rollups = Type.Object(
@@ -264,7 +278,10 @@ export const GeoIp = Type.Object(
       description: 'Addresses whose lookup is remembered.',
     }),
   },
-  strict,
+  {
+    ...strict,
+    description: 'Country and city lookup of the client address from an IP2Location file; absent: none.',
+  },
 );
 
 export const Nats = Type.Object(
@@ -303,7 +320,11 @@ export const Nats = Type.Object(
         'Copies of the KV buckets kept here (privacy.salts nats, rateLimits.shared nats): 3 on a cluster of 3+ NATS servers.',
     }),
   },
-  strict,
+  {
+    ...strict,
+    description:
+      "A NATS server for shared rate limits and salts, publishing accepted rows, and consuming the Go tracker's subjects.",
+  },
 );
 
 export const ApiKey = Type.Object(
@@ -337,7 +358,7 @@ export const ApiKeys = Type.Object(
       description: 'Inline hashed keys (same shape as the file entries).',
     }),
   },
-  strict,
+  { ...strict, description: 'Hashed API keys for the server-side routes.' },
 );
 
 export const Dedup = Type.Object(
@@ -356,7 +377,7 @@ export const Dedup = Type.Object(
       description: 'Client eids remembered (about 150 bytes each); the oldest are forgotten first.',
     }),
   },
-  strict,
+  { ...strict, description: 'Client event ids (eid) remembered so a retried event is stored once.' },
 );
 
 export const UserAgent = Type.Object(
@@ -375,7 +396,7 @@ export const UserAgent = Type.Object(
       description: 'More bot patterns (regular expressions, case-insensitive) added to the list.',
     }),
   },
-  strict,
+  { ...strict, description: 'Parsing the User-Agent into browser, OS and device columns, and the bot flag.' },
 );
 
 export const SiteKey = Type.Object(
@@ -402,7 +423,7 @@ export const Sites = Type.Object(
     }),
     keys: Type.Array(SiteKey, { default: [], description: "The sites' public write keys." }),
   },
-  strict,
+  { ...strict, description: 'Public site write keys that bind tracking requests to an organisation.' },
 );
 
 export const Sql = Type.Object(
@@ -467,7 +488,7 @@ export const Sql = Type.Object(
       description: 'Reads that may wait behind the running one; more are refused.',
     }),
   },
-  strict,
+  { ...strict, description: "The read-only SQL endpoint (ClickHouse's HTTP interface) and its limits." },
 );
 
 export const Dashboard = Type.Object(
@@ -485,7 +506,7 @@ export const Dashboard = Type.Object(
       description: 'How often the store is asked for new events while a dashboard is open.',
     }),
   },
-  strict,
+  { ...strict, description: 'The live dashboard at /dashboard.' },
 );
 
 export const IngestConfig = Type.Object(

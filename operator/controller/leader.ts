@@ -42,6 +42,8 @@ export class LeaderElector {
   #stopped = false;
   #observed = { record: '', at: 0 };
   #lastRenew = 0;
+  /** The holder a standby last said it waits for: said once per holder, not every retry period. */
+  #waitingFor = '';
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
 
@@ -102,7 +104,10 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     this.#observe(spec);
     const held = spec.holderIdentity && spec.holderIdentity !== this.#o.identity;
-    if (held && Date.now() - this.#observed.at < this.#o.leaseDurationMs) return false;
+    if (held && Date.now() - this.#observed.at < this.#o.leaseDurationMs) {
+      this.#sayWaiting(spec.holderIdentity as string);
+      return false;
+    }
     const changedHolder = spec.holderIdentity !== this.#o.identity;
     const next: Lease = {
       ...lease,
@@ -113,6 +118,14 @@ export class LeaderElector {
       },
     };
     return this.#write(() => this.#o.rest.request('update', path, { body: next }));
+  }
+
+  // A standby's log would otherwise show nothing after its start: say whom it waits for, so `kubectl logs`
+  // on either replica tells which one reconciles.
+  #sayWaiting(holder: string): void {
+    if (holder === this.#waitingFor) return;
+    this.#waitingFor = holder;
+    this.#o.log.info('Waiting for the lease', { lease: `${this.#o.namespace}/${this.#o.name}`, holder });
   }
 
   #record(): LeaseSpec {

@@ -11,7 +11,7 @@ import { type ClickHouseAccess, clickhouseAccess, latestSchemaVersion } from '..
 import { createLogger } from '../log.ts';
 import { newState } from '../reconcile/runner.ts';
 import type { Deps } from '../reconcile/state.ts';
-import { schema } from './schema.ts';
+import { clickhousePassword, schema } from './schema.ts';
 import { schemaOwner, schemaTasks } from './schema-task.ts';
 
 function setup(retryMs: number, status: unknown = {}, opts: { retryHangs?: boolean } = {}) {
@@ -133,5 +133,28 @@ describe('the schema step', () => {
     const older = setup(60_000, verified(0));
     expect((await older.run()).condition).toMatchObject({ reason: Reason.MigrationsRunning });
     await older.tasks.drain(10_000);
+  });
+});
+
+describe('the ClickHouse password', () => {
+  const named = cluster({ clickhouse: { passwordSecretRef: { name: 'pw', key: 'password' } } });
+  const depsWith = (secret: unknown) =>
+    ({
+      cache: { get: () => undefined },
+      rest: { getOrUndefined: async () => secret },
+    }) as unknown as Deps;
+
+  // Regression: a named Secret not created yet was reported as "no key password", sending the user to
+  // look at the keys of a Secret that does not exist.
+  it.each([
+    ['a missing Secret', undefined, 'read Secret pw: not found in namespace ns'],
+    ['a Secret without the key', { data: { other: 'eA==' } }, 'read Secret pw: no key password'],
+  ])('names what is missing: %s', async (_what, secret, message) => {
+    await expect(clickhousePassword(named, depsWith(secret))).rejects.toThrow(message);
+  });
+
+  it('reads the key', async () => {
+    const secret = { data: { password: Buffer.from('s3cret').toString('base64') } };
+    expect(await clickhousePassword(named, depsWith(secret))).toBe('s3cret');
   });
 });

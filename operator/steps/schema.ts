@@ -45,7 +45,10 @@ export async function clickhousePassword(tc: TrackerCluster, deps: Deps): Promis
   const secret =
     (deps.cache.get(kinds.Secret, names.namespace, ref.name) as Secret | undefined) ??
     (await deps.rest.getOrUndefined<Secret>(objectPath(kinds.Secret, names.namespace, ref.name)));
-  const value = secret?.data?.[ref.key];
+  // A Secret the user names may not exist yet (examples/production.yaml asks for it to be created first):
+  // say which of the two is missing, so the fix is not looked for in the wrong place.
+  if (!secret) throw new Error(`read Secret ${ref.name}: not found in namespace ${names.namespace}`);
+  const value = secret.data?.[ref.key];
   if (value === undefined) throw new Error(`read Secret ${ref.name}: no key ${ref.key}`);
   return Buffer.from(value, 'base64').toString('utf8');
 }

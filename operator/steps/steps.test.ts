@@ -1,9 +1,9 @@
 // Pure parts of the steps, table-driven: rollout planning, quantities, PVC growth, pruning.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../kube/object.ts';
+import { quantityBytes } from '../../kube/quantity.ts';
 import { ownsReplicas } from './ingest.ts';
 import { staleObjects } from './prune.ts';
-import { quantityBytes } from './quantity.ts';
 import { planRollout, type ReplicaState } from './rollout.ts';
 import { pvcsToGrow } from './volumes.ts';
 

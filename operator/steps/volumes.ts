@@ -7,6 +7,7 @@ import { EventReason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath, objectPath } from '../../kube/paths.ts';
+import { quantityBytes } from '../../kube/quantity.ts';
 import {
   type Deps,
   type ReconcileState,
@@ -16,7 +17,6 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { recordEvent, write } from '../reconcile/write.ts';
-import { quantityBytes } from './quantity.ts';
 
 type Claim = { metadata?: { name?: string }; spec?: { resources?: { requests?: { storage?: string } } } };
 type Pvc = KubeObject & Claim;
