@@ -14,7 +14,12 @@
 // resident those peaks stayed under it with 16 (240-305 MiB), and on a loaded machine 16 MiB had the
 // higher c64 row and the lower half-load tail in six of six pairs, but the 100-event peaks, already over
 // 400 MB with 4, rose ~20 MiB more (bench/README.md, "The young generation's size under durable single
-// events" and "... measured again, with the single-event peaks lower").
+// events" and "... measured again, with the single-event peaks lower"); in six later pairs at load 3-16
+// the gain did not stand out from the run-to-run spread. Nor can the young generation be large for single
+// events only: the ingest grows it to the largest size allowed while it starts, before its first request,
+// and V8 shrinks it again only when the process nearly stops allocating or in a memory-reducing full
+// collection, neither of which happened under the bench's load (bench/README.md, "The young generation at
+// 16 MiB without its memory").
 //
 // V8 lets the old generation grow up to four times its live size before the next full collection; under
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
