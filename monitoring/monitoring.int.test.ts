@@ -82,6 +82,8 @@ describe('the monitoring objects of the chart', () => {
       'TrackerIngestSpoolFilling',
       'TrackerIngestDeadLetters',
       'TrackerIngestBreakerOpen',
+      // Regression: an erase request given up (the person may still be stored) raised no alert
+      'TrackerEraseRequestsFailed',
       'TrackerDestinationEventsLost',
       'TrackerDestinationStalled',
       'TrackerOperatorReconcileErrors',
