@@ -82,7 +82,8 @@ export function prepareTracker(options: TrackerOptions): { tracker: Tracker; sta
   const tracker: Tracker = {
     page,
     track(ename, props) {
-      if (typeof ename !== 'string' || ename === '') throw new TypeError('track: ename must be a string');
+      if (typeof ename !== 'string' || ename === '')
+        throw new TypeError('track: ename must be a non-empty string');
       return emit({ ...props, ename });
     },
     identify(uid) {

@@ -33,6 +33,9 @@ import {
 import { recordEvent } from '../reconcile/write.ts';
 import { gateOf, schemaOwner, schemaTaskKey } from './schema-task.ts';
 
+/** `1 replica`, `2 replicas`: the condition messages kubectl shows. */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 type Secret = { data?: Record<string, string> };
 
 /** The default user's password: spec.clickhouse.passwordSecretRef, else the generated credentials Secret. */
@@ -75,7 +78,7 @@ export const schema: Step = {
     if (!last || gateOf(last.key) !== gateOf(key)) {
       start();
       if (!last && verifiedBefore(state, latest)) return verifiedGate(state, replicas.length, latest);
-      const message = `Applying and verifying schema version ${latest} on ${replicas.length} replicas`;
+      const message = `Applying and verifying schema version ${latest} on ${count(replicas.length, 'replica')}`;
       setCondition(state, Type.SchemaReady, Status.False, Reason.MigrationsRunning, message);
       requeue(state, retryMs);
       return 'stop';
@@ -112,7 +115,7 @@ export const schema: Step = {
 
 function verifiedGate(state: ReconcileState, replicas: number, latest: number): 'continue' {
   state.status.appliedSchemaVersion = latest;
-  const message = `Schema version ${latest} verified on ${replicas} replicas`;
+  const message = `Schema version ${latest} verified on ${count(replicas, 'replica')}`;
   setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
   return 'continue';
 }
