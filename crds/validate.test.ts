@@ -113,8 +113,17 @@ describe('validation (same messages as the CEL rules)', () => {
     ['unknown key', { clickhouse: { shard: 2 } }, 'spec.clickhouse'],
     ['unknown key in the ingest config', { ingest: { config: { nope: 1 } } }, 'spec.ingest.config'],
     ['out of bounds', { clickhouse: { shards: 0 } }, 'spec.clickhouse.shards'],
-    ['bad quantity', { clickhouse: { storage: { size: '10 GB' } } }, 'spec.clickhouse.storage.size'],
-    ['a negative quantity', { clickhouse: { storage: { size: '-10Gi' } } }, 'spec.clickhouse.storage.size'],
+    // `tracker render` printed the quantity's regular expression; it says what the CRD's rule says
+    [
+      'bad quantity',
+      { clickhouse: { storage: { size: '10 GB' } } },
+      `spec.clickhouse.storage.size: ${rules.isQuantity.message}`,
+    ],
+    [
+      'a negative quantity',
+      { clickhouse: { storage: { size: '-10Gi' } } },
+      `spec.clickhouse.storage.size: ${rules.isQuantity.message}`,
+    ],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
     [
       'a prune schedule that is not cron',

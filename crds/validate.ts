@@ -9,7 +9,7 @@ import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { quantityBytes } from '../kube/quantity.ts';
 import { rules } from './rules.ts';
-import { TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
+import { QUANTITY_PATTERN, TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 
 /**
@@ -17,10 +17,19 @@ import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
  * schema's problems unless it reads a key the schema refused (common/config/cross-field.ts).
  */
 export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
-  const { value: spec, problems } = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
+  const checked = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
+  const { value: spec } = checked;
+  const problems = checked.problems.map(quantityInWords);
   problems.push(...crossFieldProblems(spec, problems, semanticChecks, 'spec'));
   return { spec, problems };
 }
+
+/** A quantity refused by its pattern is told as the CRD's rule tells it, not as the regular expression. */
+const QUANTITY_REFUSAL = `: must match pattern "${QUANTITY_PATTERN}"`;
+const quantityInWords = (problem: string): string =>
+  problem.endsWith(QUANTITY_REFUSAL)
+    ? `${problem.slice(0, -QUANTITY_REFUSAL.length)}: ${rules.isQuantity.message}`
+    : problem;
 
 type Spec = TrackerClusterSpec;
 
