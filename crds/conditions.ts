@@ -57,6 +57,8 @@ export const ConditionReason = {
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
+  /** The ingest pods need a Secret that does not exist (a TLS or webhook Secret the spec names). */
+  SecretMissing: 'SecretMissing',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
