@@ -105,8 +105,8 @@ async function sharedLimits(config: Config, nc: NatsConnection | undefined, hash
 
 /**
  * Longest a request waits for the NATS KV calls it makes before the spool's publish (the shared rate
- * limits; a day's shared salt, once a day): a fifth of spool.nats.publishTimeoutMs, at most 1 s (a healthy KV answers in a millisecond or
- * two). A NATS frozen rather than down answers nothing, and each call waited the client's 5 s, one after
+ * limits; a day's shared salt, once a day): a fifth of spool.nats.publishTimeoutMs, at most 1 s (a healthy
+ * KV answers in a millisecond or two). A NATS frozen rather than down answers nothing, and each call waited the client's 5 s, one after
  * the other, before the publish waited its own timeout: 503 came after 15 s, not after the publish timeout.
  * Without a NATS spool, the publish timeout's default (5 s) sets it.
  */
