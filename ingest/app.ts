@@ -4,6 +4,7 @@
 // (server.opsPort): what they tell (load, versions, the store's state) is for Prometheus, not the public.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
 import { registerCookies } from './plugins/cookies.ts';
@@ -46,7 +47,10 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     bodyLimit: server.bodyLimitBytes,
     // only peers in the trusted CIDR list may set X-Forwarded-For/-Host: anyone else could forge them
     trustProxy: server.trustedProxies.length > 0 ? [...server.trustedProxies] : false,
-    requestTimeout: 30_000,
+    requestTimeout: server.requestTimeoutMs,
+    // Node's defaults (headers 60 s, each limit checked every 30 s) let a request drip-fed a byte at a
+    // time hold its connection for up to 95 s whatever requestTimeout said (the slowloris attack)
+    http: nodeTimeouts(server),
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     routerOptions: { maxParamLength: 4096 },
@@ -62,8 +66,21 @@ function fastifyOptions(deps: AppDeps, opts: BuildOptions): FastifyServerOptions
     // was unwrapped and stored as if 3 had been sent. Scalars are still coerced (the query string's "3").
     // verbose: a failed check carries its schema, from which a refusal names what was expected.
     ajv: { customOptions: { coerceTypes: true, verbose: true } },
-    ...(deps.https === undefined ? {} : { https: { key: deps.https.key, cert: deps.https.cert } }),
+    ...(deps.https === undefined
+      ? {}
+      : { https: { key: deps.https.key, cert: deps.https.cert, ...nodeTimeouts(server) } }),
   } as FastifyServerOptions;
+}
+
+/**
+ * The header limit and how often Node checks both limits, for http(s).createServer: a check every tenth of
+ * the shorter limit (at most every second) holds each within that much. Node refuses a header limit longer
+ * than the request's.
+ */
+function nodeTimeouts(server: Config['server']) {
+  const headersTimeout = Math.min(server.headersTimeoutMs, server.requestTimeoutMs);
+  const connectionsCheckingInterval = Math.max(10, Math.min(1000, Math.floor(headersTimeout / 10)));
+  return { headersTimeout, connectionsCheckingInterval };
 }
 
 /**

@@ -23,6 +23,8 @@ export const errors = {
   NOT_FOUND: { status: 404, message: 'Not found.' },
   /** The path has routes, none for this method; the response's Allow header names theirs. */
   METHOD_NOT_ALLOWED: { status: 405, message: 'The path does not answer this method.' },
+  /** The request line, headers or body took longer than server.headersTimeoutMs / requestTimeoutMs. */
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time.' },
   BODY_TOO_LARGE: { status: 413, message: 'The body is larger than allowed.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
   /** A plain request to a path that only speaks WebSocket; the response's Upgrade header names it. */

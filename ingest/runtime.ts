@@ -99,14 +99,25 @@ async function sharedLimits(config: Config, nc: NatsConnection | undefined, hash
     daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher, config.nats.replicas),
     burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher, config.nats.replicas),
     onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+    timeoutMs: kvWaitMs(config),
   };
 }
+
+/**
+ * Longest a request waits for the NATS KV calls it makes before the spool's publish (the shared rate
+ * limits; a day's shared salt, once a day): a fifth of spool.nats.publishTimeoutMs, at most 1 s (a healthy
+ * KV answers in a millisecond or two). A NATS frozen rather than down answers nothing, and each call waited the client's 5 s, one after
+ * the other, before the publish waited its own timeout: 503 came after 15 s, not after the publish timeout.
+ * Without a NATS spool, the publish timeout's default (5 s) sets it.
+ */
+const kvWaitMs = (config: Config): number =>
+  Math.min(1000, Math.floor((config.spool.nats?.publishTimeoutMs ?? 5000) / 5));
 
 /** The daily salts: shared through NATS KV when configured, else this process's own. */
 async function saltStore(config: Config, nc: NatsConnection | undefined): Promise<AppDeps['salts']> {
   if (nc === undefined || config.privacy.salts !== 'nats') return createMemorySaltStore();
   const { createKvSaltStore } = await import('./nats/kv-salts.ts');
-  return createKvSaltStore(nc, config.privacy.saltBucket, config.nats.replicas);
+  return createKvSaltStore(nc, config.privacy.saltBucket, config.nats.replicas, kvWaitMs(config));
 }
 
 /**

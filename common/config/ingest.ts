@@ -49,6 +49,20 @@ export const Server = Type.Object(
       description:
         'Peers (CIDRs) whose X-Forwarded-For and X-Forwarded-Host are believed; from others the socket address is the client.',
     }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 30_000,
+      description:
+        'Longest a client may take to send a whole request, headers and body; then a 408 REQUEST_TIMEOUT and the connection closed (held within a tenth of it, at most 1 s late).',
+    }),
+    headersTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description:
+        'Longest a client may take to send the request line and headers (at most server.requestTimeoutMs); then a 408 REQUEST_TIMEOUT and the connection closed.',
+    }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
       maximum: 600_000,

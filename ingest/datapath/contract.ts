@@ -44,10 +44,18 @@ export interface DataPathStatus {
   readonly ready: boolean;
   readonly draining: boolean;
   readonly breaker: 'closed' | 'open' | 'half-open';
+  /**
+   * The disk spool's bytes on disk. On the JetStream spool, the bytes of the rows this process appended or
+   * recovered and has not delivered: the stream's size (other replicas' rows too) is NATS's to tell.
+   */
   readonly spoolBytes: number;
+  /** Which spool, and on JetStream whether this process's connection to it is up (appends then 503). */
+  readonly spool: SpoolState;
   readonly queues: Record<string, { rows: number; bytes: number }>;
   readonly deadLetters: number;
 }
+
+export type SpoolState = { readonly kind: 'disk' } | { readonly kind: 'nats'; readonly connected: boolean };
 
 /** Limits of one batch cut from a table log. */
 export interface TakeLimits {

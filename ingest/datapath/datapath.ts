@@ -28,7 +28,7 @@ import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
 import { TableQueue } from './batching/table-queue.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch } from './contract.ts';
+import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch, SpoolState } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -251,9 +251,15 @@ class Pipeline implements DataPath {
       draining: this.#draining,
       breaker: this.#breaker.state,
       spoolBytes: this.#deps.spool.bytes,
+      spool: this.#spoolState(),
       queues,
       deadLetters: this.#deadLetters.count,
     };
+  }
+
+  #spoolState(): SpoolState {
+    const { spool } = this.#deps;
+    return spool.kind === 'nats' ? { kind: spool.kind, connected: spool.usable() } : { kind: spool.kind };
   }
 
   eraseDeadLetters(matches: (row: unknown) => boolean): Promise<number> {

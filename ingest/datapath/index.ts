@@ -7,6 +7,7 @@ export type {
   DataPathStatus,
   Spool,
   SpoolBatch,
+  SpoolState,
   TableLog,
 } from './contract.ts';
 export { createDataPath, type DataPathConfig, type DataPathOptions } from './datapath.ts';

@@ -4,14 +4,21 @@
 // others read it. Salts are cached in process until their own 48 h are up.
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { beforeDeadline, DeadlineError } from '../deadline.ts';
+import { IngestError } from '../errors.ts';
 import { dayKey, SALT_TTL_MS, type SaltStore } from '../privacy/salts.ts';
 import { openKvBucket } from './kv-bucket.ts';
 
-/** `replicas`: copies of the bucket (nats.replicas), as many as the spool's on a NATS cluster. */
+/**
+ * `replicas`: copies of the bucket (nats.replicas), as many as the spool's on a NATS cluster. `waitMs`:
+ * longest a request waits for a day's salt it does not hold yet; then 503 OVERLOADED (a NATS frozen rather
+ * than down answers nothing, and each KV call would wait the client's own 5 s).
+ */
 export async function createKvSaltStore(
   nc: NatsConnection,
   bucket: string,
   replicas: number,
+  waitMs = Number.POSITIVE_INFINITY,
 ): Promise<SaltStore> {
   const kv = await openKvBucket(nc, bucket, { ttlMs: SALT_TTL_MS, replicas });
   const local = new Map<string, { salt: Buffer; at: number }>();
@@ -34,7 +41,14 @@ export async function createKvSaltStore(
       const day = dayKey(now);
       const cached = local.get(day);
       if (cached !== undefined) return cached.salt;
-      const salt = await load(day);
+      const salt = await beforeDeadline(() => load(day), Date.now() + waitMs, `salt ${day}`).catch(
+        (err: unknown) => {
+          if (!(err instanceof DeadlineError)) throw err;
+          throw new IngestError('OVERLOADED', 'the shared salts (NATS KV) did not answer in time', {
+            cause: err,
+          });
+        },
+      );
       local.set(day, { salt, at: now });
       return salt;
     },

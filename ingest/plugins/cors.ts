@@ -62,13 +62,38 @@ function varyOnOrigin(reply: FastifyReply): void {
     reply.header('vary', `${String(vary)}, Origin`);
 }
 
-function addCorsHeaders(policy: CorsPolicy, req: FastifyRequest, reply: FastifyReply): void {
+/** Most unlisted origins warned about: Origin is the client's to send, so the set must stay bounded. */
+const MAX_WARNED_ORIGINS = 100;
+
+/**
+ * A request from an origin cors.origins does not list is handled (a tracking event is stored), but its
+ * browser may not read the answer: the browser client takes that for a failure and sends it again, every
+ * 30 s at most, for ever. Nothing told the operator; now the first request from each such origin is
+ * logged (the first MAX_WARNED_ORIGINS of them), at the cost of a set lookup on the unlisted path only.
+ */
+function warnOnce(warned: Set<string>, req: FastifyRequest, origin: string): void {
+  if (warned.has(origin) || warned.size >= MAX_WARNED_ORIGINS) return;
+  warned.add(origin);
+  req.log.warn(
+    { origin },
+    'a request from an origin not in cors.origins was handled, but its browser cannot read the answer ' +
+      '(the browser client retries such requests): add the origin to cors.origins if its pages are yours',
+  );
+}
+
+function addCorsHeaders(
+  policy: CorsPolicy,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  warned: Set<string>,
+): void {
   if (policy.origins === '*') reply.header('access-control-allow-origin', '*');
   else {
     varyOnOrigin(reply);
     const origin = req.headers.origin;
     if (origin !== undefined && policy.origins.has(origin))
       reply.header('access-control-allow-origin', origin);
+    else if (origin !== undefined) warnOnce(warned, req, origin);
   }
   if (policy.credentials) reply.header('access-control-allow-credentials', 'true');
   reply.header('access-control-expose-headers', EXPOSE);
@@ -95,8 +120,9 @@ function answerPreflight(req: FastifyRequest, reply: FastifyReply, done: (err?: 
 export function registerCors(app: FastifyInstance, config: Config): void {
   const policy = corsPolicy(config);
   if (policy === undefined) return;
+  const warned = new Set<string>();
   app.addHook('onRequest', (req, reply, done) => {
-    addCorsHeaders(policy, req, reply);
+    addCorsHeaders(policy, req, reply, warned);
     if (req.raw.method === 'OPTIONS') answerPreflight(req, reply, done);
     else done();
   });

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatSchemaErrors, type SchemaError } from '../../common/config/problems.ts';
-import { type ErrorBody, IngestError, mapError } from '../errors.ts';
+import { type ErrorBody, type ErrorCode, IngestError, mapError } from '../errors.ts';
 import { allowedMethods, routedMethods } from './allowed-methods.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -42,24 +42,33 @@ function withBodyLimit(err: unknown, limit: number | undefined): unknown {
   return new IngestError('BODY_TOO_LARGE', `the body exceeds ${limit} bytes (server.bodyLimitBytes)`);
 }
 
-/** Node's HTTP parser refusals, answered before any route: their status, and what to tell the client. */
-const PARSER_ERRORS: Record<string, { status: number; message: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, message: 'the request line and headers are larger than allowed' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'the request was not received in time' },
+/** Node's HTTP parser refusals, answered before any route: their status, code and what to tell the client. */
+const PARSER_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'BAD_REQUEST',
+    message: 'the request line and headers are larger than allowed',
+  },
+  // Node raises it for headers past server.headersTimeoutMs and a request past server.requestTimeoutMs
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+    message: 'the request was not received in time (server.headersTimeoutMs, server.requestTimeoutMs)',
+  },
 };
-const NOT_HTTP = { status: 400, message: 'the request is not valid HTTP' };
+const NOT_HTTP = { status: 400, code: 'BAD_REQUEST', message: 'the request is not valid HTTP' } as const;
 
 /**
  * Fastify's clientErrorHandler: a request Node's HTTP parser refuses (headers too large, a malformed
  * request line or Content-Length, a timeout) gets the same JSON `{error, message}` as every other refusal
- * (Fastify's default wrote `{"error":"Request Header Fields Too Large",…,"statusCode":431}`). Like any 4xx
- * outside the catalogue it keeps its status under BAD_REQUEST. The connection is closed: the parser cannot
- * tell where the next request would start.
+ * (Fastify's default wrote `{"error":"Request Header Fields Too Large",…,"statusCode":431}`). A timeout is
+ * REQUEST_TIMEOUT; any other 4xx outside the catalogue keeps its status under BAD_REQUEST. The connection
+ * is closed: the parser cannot tell where the next request would start.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const { status, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
-  if (socket.writable) socket.write(rawRefusal(status, { error: 'BAD_REQUEST', message }));
+  const { status, code, message } = PARSER_ERRORS[err.code ?? ''] ?? NOT_HTTP;
+  if (socket.writable) socket.write(rawRefusal(status, { error: code, message }));
   socket.destroy(err);
 }
 

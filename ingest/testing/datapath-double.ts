@@ -37,6 +37,7 @@ export function createDataPathDouble(options: DataPathDoubleOptions = {}): DataP
     draining: false,
     breaker: 'closed',
     spoolBytes: 0,
+    spool: { kind: 'disk' },
     queues: {},
     deadLetters: 0,
   };

@@ -30,6 +30,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/config.ts',
       'ingest/node-flags.ts',
       'ingest/lru.ts',
+      'ingest/deadline.ts',
       'ingest/tally.ts',
       'ingest/sync-dir.ts',
       'ingest/runtime-log.ts',

@@ -61,3 +61,22 @@ describe('rate limiter', () => {
     expect(drawToken({ tokens: 0, at: T0 }, T0 + 100, 10).verdict).toEqual({ ok: true });
   });
 });
+
+describe('rate limiter with a shared store that does not answer', () => {
+  it('counts the hit locally once timeoutMs is spent (a frozen NATS answered only after its own timeout)', async () => {
+    const never = () => new Promise<never>(() => undefined);
+    const errors: unknown[] = [];
+    const l = createRateLimiter(
+      { perDay: 5, burst: 1 },
+      {
+        burst: { take: never },
+        daily: { increment: never, close: async () => {} },
+        onSharedError: (err) => errors.push(err),
+        timeoutMs: 50,
+      },
+    );
+    expect(await l.hit('a', T0)).toEqual({ ok: true });
+    expect(await l.hit('a', T0)).toEqual({ ok: false, reason: 'burst', retryAfterS: 1 });
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

@@ -4,6 +4,7 @@
 // or, with `rateLimits.shared: nats`, in NATS KV so every replica draws from the same bucket and quota.
 // When the shared store fails, the request is counted by this process's own limits instead: a limiter
 // outage must not become an ingest outage (the same choice as @fastify/rate-limit's skipOnError).
+import { beforeDeadline } from '../../deadline.ts';
 import { growingLru, LRU_CALL } from '../../lru.ts';
 
 export type Verdict = { ok: true } | { ok: false; reason: 'burst' | 'daily'; retryAfterS: number };
@@ -40,6 +41,11 @@ export interface SharedLimits {
   readonly burst?: BurstBucket;
   /** A shared store failed and this request was counted locally instead. */
   readonly onSharedError?: (err: unknown) => void;
+  /**
+   * Longest one hit waits for the shared stores, burst and daily together; past it the hit is counted
+   * locally. Default: no bound beyond each store's own.
+   */
+  readonly timeoutMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,15 +98,16 @@ function createLocalDaily(maxKeys: number): DailyCounter {
   };
 }
 
-/** The shared call, or the local one when the shared store throws. */
+/** The shared call, or the local one when the shared store throws or has not answered by `until`. */
 async function sharedOrLocal<T>(
   shared: (() => Promise<T>) | undefined,
   local: () => Promise<T>,
   onError: (err: unknown) => void,
+  until: number,
 ): Promise<T> {
   if (shared === undefined) return local();
   try {
-    return await shared();
+    return await beforeDeadline(shared, until, 'shared rate limit');
   } catch (err) {
     onError(err);
     return local();
@@ -113,21 +120,23 @@ export function createRateLimiter(settings: LimitSettings, shared: SharedLimits 
   const localBucket = createLocalBucket(maxKeys);
   const localDaily = createLocalDaily(maxKeys);
   const { burst: sharedBurst, daily: sharedDaily } = shared;
-  const take = async (key: string, now: number): Promise<Verdict> => {
+  const take = async (key: string, now: number, until: number): Promise<Verdict> => {
     if (settings.burst === 0) return { ok: true };
     const viaShared = sharedBurst && (() => sharedBurst.take(key, now, settings.burst));
-    return sharedOrLocal(viaShared, () => localBucket.take(key, now, settings.burst), onError);
+    return sharedOrLocal(viaShared, () => localBucket.take(key, now, settings.burst), onError, until);
   };
-  const count = (key: string, day: string): Promise<number> => {
+  const count = (key: string, day: string, until: number): Promise<number> => {
     const viaShared = sharedDaily && (() => sharedDaily.increment(key, day));
-    return sharedOrLocal(viaShared, () => localDaily.increment(key, day), onError);
+    return sharedOrLocal(viaShared, () => localDaily.increment(key, day), onError, until);
   };
   return {
     async hit(key, now) {
-      const burst = await take(key, now);
+      // the wall clock, not `now` (the request's time, which tests freeze): the bound is on real waiting
+      const until = Date.now() + (shared.timeoutMs ?? Number.POSITIVE_INFINITY);
+      const burst = await take(key, now, until);
       if (!burst.ok) return burst;
       if (settings.perDay === 0) return { ok: true };
-      const n = await count(key, utcDay(now));
+      const n = await count(key, utcDay(now), until);
       return n > settings.perDay
         ? { ok: false, reason: 'daily', retryAfterS: secondsToMidnight(now) }
         : { ok: true };
