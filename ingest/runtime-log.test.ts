@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runtimeLine, stderrLog } from './runtime-log.ts';
+import { runtimeLine, stderrLog, throttled } from './runtime-log.ts';
 
 describe('runtime log', () => {
   // A destination that kept failing was logged as "...; retrying undefined".
@@ -12,5 +12,28 @@ describe('runtime log', () => {
   it('follows a message with its error', () => {
     const line = runtimeLine('data path', new Error('store unreachable'));
     expect(line).toMatch(/^data path: Error: store unreachable\n\s+at /);
+  });
+
+  // With NATS frozen every rate-limited request logged "shared rate limit unavailable", thousands a second.
+  it('throttled: the first report, then one per interval counting what it stood for', () => {
+    const lines: string[] = [];
+    let now = 1_000;
+    const report = throttled(
+      (msg) => lines.push(msg),
+      'shared store down',
+      10_000,
+      () => now,
+    );
+    report(new Error('a'));
+    for (let i = 0; i < 500; i++) report(new Error('b'));
+    now += 10_000;
+    report(new Error('c'));
+    now += 10_000;
+    report();
+    expect(lines).toEqual([
+      'shared store down',
+      'shared store down (501 times since the last report)',
+      'shared store down',
+    ]);
   });
 });

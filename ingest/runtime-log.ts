@@ -15,3 +15,21 @@ export const stderrLog =
   (write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): RuntimeLog =>
   (msg, err) =>
     write(runtimeLine(msg, err));
+
+/**
+ * One report at most every `everyMs` for a failure that can repeat on every request (the shared rate
+ * limits with NATS frozen: a line per request at thousands a second): the first, then one per interval
+ * saying how many it stood for.
+ */
+export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: () => number = Date.now) {
+  let last = Number.NEGATIVE_INFINITY;
+  let since = 0;
+  return (err?: unknown): void => {
+    since++;
+    const t = now();
+    if (t - last < everyMs) return;
+    log(since > 1 ? `${msg} (${since} times since the last report)` : msg, err);
+    last = t;
+    since = 0;
+  };
+}

@@ -20,6 +20,7 @@ import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
+import { throttled } from './runtime-log.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -98,7 +99,7 @@ async function sharedLimits(config: Config, nc: NatsConnection | undefined, hash
   return {
     daily: await createKvDailyCounter(nc, rateLimits.kvBucket, hasher, config.nats.replicas),
     burst: await createKvBurstBucket(nc, `${rateLimits.kvBucket}_burst`, hasher, config.nats.replicas),
-    onSharedError: (err: unknown) => log('shared rate limit unavailable; counted by this replica', err),
+    onSharedError: throttled(log, 'shared rate limit unavailable; counted by this replica', 10_000),
     timeoutMs: kvWaitMs(config),
   };
 }
