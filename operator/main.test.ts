@@ -18,14 +18,23 @@ function run(
     const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, HOME: home } });
     let stderr = '';
     let stdout = '';
+    // one SIGTERM: its handler is a once-handler, so a second one (more output after the first) ended the
+    // process before it could write what it writes on the way out
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      child.kill('SIGTERM');
+    };
     child.stderr.on('data', (d) => {
       stderr += String(d);
     });
     child.stdout.on('data', (d) => {
       stdout += String(d);
-      onStdout(stdout, () => child.kill('SIGTERM'));
+      onStdout(stdout, stop);
     });
-    child.once('exit', (code) => resolve({ code, stderr, stdout }));
+    // 'close', not 'exit': the pipes may still hold the last lines when the process has exited
+    child.once('close', (code) => resolve({ code, stderr, stdout }));
   });
 }
 
