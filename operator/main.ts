@@ -42,7 +42,6 @@ async function start(values: Record<string, string>): Promise<Operator> {
 const operator = await start(processArgs('tracker-operator', usage)).catch((err: unknown) =>
   exitOnStartupError('tracker-operator', err),
 );
-operator.log.lifecycle('Operator listening', { port: operator.httpPort });
 
 let stopping = false;
 const stop = (signal: string) => {
@@ -54,5 +53,9 @@ const stop = (signal: string) => {
     () => process.exit(1),
   );
 };
-process.once('SIGTERM', () => stop('SIGTERM'));
-process.once('SIGINT', () => stop('SIGINT'));
+// Before the start line, and kept after the first signal: with no handler installed the kernel ends the
+// process at once, so a SIGTERM sent as soon as the operator said it listens (or a second one while it
+// stops) skipped the lease release and the drain.
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+operator.log.lifecycle('Operator listening', { port: operator.httpPort });
