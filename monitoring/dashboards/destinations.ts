@@ -2,9 +2,7 @@
 // destination was sent, what it will never get and why, and how far behind it is. Every metric named here
 // is exported by an ingest with at least one destination configured (a test checks it against one).
 import type { PanelSpec } from '../grafana.ts';
-
-const NS = 'namespace=~"$namespace"';
-const rate = (metric: string, by: string) => `sum by (${by}) (rate(${metric}{${NS}}[$__rate_interval]))`;
+import { NS, quantile, rate } from './namespaced.ts';
 
 export const destinationPanels: readonly PanelSpec[] = [
   {
@@ -75,7 +73,7 @@ export const destinationPanels: readonly PanelSpec[] = [
         legend: 'lag {{destination}}',
       },
       {
-        expr: `histogram_quantile(0.99, sum by (le, destination) (rate(tracker_destination_request_seconds_bucket{${NS}}[$__rate_interval])))`,
+        expr: quantile(0.99, 'tracker_destination_request_seconds', 'destination'),
         legend: 'p99 request {{destination}}',
       },
     ],

@@ -4,12 +4,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard, PROMETHEUS_TYPE, queryVariable } from '../grafana.ts';
 import { destinationPanels } from './destinations.ts';
-
-const NS = 'namespace=~"$namespace"';
-const rate = (metric: string, by: string, extra = '') =>
-  `sum by (${by}) (rate(${metric}{${NS}${extra}}[$__rate_interval]))`;
-const quantile = (q: number, metric: string, by: string) =>
-  `histogram_quantile(${q}, sum by (le, ${by}) (rate(${metric}_bucket{${NS}}[$__rate_interval])))`;
+import { NS, quantile, rate } from './namespaced.ts';
 
 export function ingestDashboard(): Dashboard {
   return buildDashboard({
