@@ -17,8 +17,18 @@ import { JsonTextError, parseJsonText } from '../model/json-text.ts';
 type Done = (err: Error | null, body?: unknown) => void;
 type Inflate = (body: Buffer, options: ZlibOptions) => Buffer;
 
-/** The encodings taken, by their exact Content-Encoding token (any other one, `identity` too, is a 415). */
-const INFLATE: Readonly<Record<string, Inflate>> = { gzip: gunzipSync, deflate: inflateSync };
+/**
+ * The encodings taken, by their Content-Encoding token in lower case: HTTP's content codings are
+ * case-insensitive and `x-gzip` is gzip's older name. `identity` is no encoding. Any other token, or a
+ * list of several, is a 415 naming those taken.
+ */
+const INFLATE: Readonly<Record<string, Inflate | null>> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  identity: null,
+};
+const TAKEN = 'gzip, deflate or identity';
 
 function parseJson(text: string): unknown {
   let parsed: unknown;
@@ -56,9 +66,14 @@ function formIsJson(text: string): boolean {
 function decoded(req: FastifyRequest, body: Buffer, limit: number): Buffer {
   const encoding = req.headers['content-encoding'];
   if (encoding === undefined) return body;
-  const inflate = Object.hasOwn(INFLATE, encoding) ? INFLATE[encoding] : undefined;
+  const token = encoding.trim().toLowerCase();
+  const inflate = Object.hasOwn(INFLATE, token) ? INFLATE[token] : undefined;
   if (inflate === undefined)
-    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Encoding: ${encoding}`);
+    throw new IngestError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Unsupported Content-Encoding: ${encoding} (taken: ${TAKEN})`,
+    );
+  if (inflate === null) return body;
   // nothing to inflate: an empty body is no body, whatever its encoding (zlib would call it truncated)
   if (body.length === 0) return body;
   try {
