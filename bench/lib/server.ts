@@ -57,6 +57,18 @@ function serverStdout(label: string): 'ignore' | number {
   return dir === undefined ? 'ignore' : openSync(join(dir, `${label}.log`), 'a');
 }
 
+/**
+ * The servers' environment: the caller's, without what would change what is measured behind the bench's
+ * back. A `TRACKER_*` variable overrides the ingest's configuration file (a `TRACKER_SPOOL__FSYNC` left in a
+ * shell turned the durable rows into fsync-off ones) and NODE_OPTIONS adds Node flags to the ones compared.
+ */
+export function serverEnv(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(parent))
+    if (!k.startsWith('TRACKER_') && k !== 'NODE_OPTIONS') out[k] = v;
+  return out;
+}
+
 export async function start(o: StartOptions): Promise<Running> {
   const profiling = process.env.PROFILE_DIR !== undefined;
   const nodeArgs = [
@@ -67,7 +79,7 @@ export async function start(o: StartOptions): Promise<Running> {
     'taskset',
     ['-c', String(o.cpu), process.execPath, ...nodeArgs, o.script, ...(o.args ?? [])],
     {
-      env: { ...process.env, PROFILE_LABEL: o.label, ...o.env },
+      env: { ...serverEnv(), PROFILE_LABEL: o.label, ...o.env },
       stdio: ['ignore', serverStdout(o.label), 'inherit'],
     },
   );
