@@ -67,6 +67,14 @@ describe('README curl examples', () => {
     expect(await curl(cmd, live)).not.toMatch(/"error"/);
   });
 
+  // /status answered `client` and `geoip`, which the README's list of its fields left out
+  it('names every field /status answers', async () => {
+    const status = (await (await fetch(`${live.opsUrl}/status`)).json()) as object;
+    const operations = README.slice(README.indexOf('\n## Operations\n'));
+    const listed = operations.slice(0, operations.indexOf(' answer on `server.opsPort`'));
+    expect(Object.keys(status).filter((k) => !listed.includes(`\`${k}\``))).toEqual([]);
+  });
+
   it('the events they sent are queryable', async () => {
     const names = async () =>
       (await live.rows<{ ename: string }>('SELECT DISTINCT ename FROM events ORDER BY ename')).map(
