@@ -131,8 +131,10 @@ env-down: ## Stop the services started by env-up
 	node e2e/env/cli.ts down
 
 .PHONY: clean
+# Every build output and local state .gitignore lists, but the npm packages and a tool cache kept in the
+# checkout (make CACHE=.cache) (scripts/make-clean.test.ts).
 clean: ## Remove local build output and data (keeps the tool cache; `make clean-cache` drops it)
-	rm -rf dist coverage data .env-state node_modules/.package-lock.stamp
+	rm -rf dist client/dist coverage data test-results e2e/jdbc/target .env-state node_modules/.package-lock.stamp
 
 .PHONY: clean-cache
 clean-cache: ## Remove the cached Go builds, base images and the private Docker engine's data

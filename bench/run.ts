@@ -13,6 +13,13 @@ import { runsWhat } from './lib/shipped.ts';
 import { CLUSTER_COUNTS, GATE_STEPS, type OperatorRow, operatorRows } from './operator.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
+// A misspelt part (`--only operater`) ran the whole bench, ingest and operator, for minutes.
+if (values.only !== undefined && values.only !== 'ingest' && values.only !== 'operator') {
+  console.error(
+    `bench: --only ${values.only}: name ingest or operator (usage: node bench/run.ts [--only ingest|operator])`,
+  );
+  process.exit(2);
+}
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
@@ -89,9 +96,14 @@ function operatorLine(r: OperatorRow) {
   };
 }
 
+// The operator rows pin nothing (the operator shares the cores with the control plane): say so.
+const pinning =
+  values.only === 'operator'
+    ? 'nothing pinned (operator rows)'
+    : `pinned with taskset: servers on cpu ${SERVER_CPU}, load generators on cpu ${LOAD_CPU}` +
+      (values.only === 'ingest' ? '' : ' (ingest rows; the operator rows pin nothing)');
 console.log(
-  `bench: node ${process.version}; pinned with taskset: servers on cpu ${SERVER_CPU}, load generators on ` +
-    `cpu ${LOAD_CPU}; running ${runsWhat()}; load average at start ${load()}`,
+  `bench: node ${process.version}; ${pinning}; running ${runsWhat()}; load average at start ${load()}`,
 );
 const rows: object[] = [];
 if (values.only !== 'operator') rows.push(...(await ingestRows()).map(ingestLine));

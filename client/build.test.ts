@@ -26,6 +26,20 @@ describe('client build', async () => {
     );
   });
 
+  // The READMEs state the sizes: the client's said 5.8 KB for a 5.7 KiB module (kB there, KiB beside it).
+  it('is as large as the READMEs say, gzipped, in KiB to one decimal', () => {
+    const kib = (name: string) => {
+      const f = files.find((x) => x.file.endsWith(`/${name}`));
+      return `${((f?.gzipBytes ?? 0) / 1024).toFixed(1)} KiB`;
+    };
+    const readme = (path: string) =>
+      readFileSync(new URL(path, import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(readme('./README.md')).toContain(
+      `**${kib('tracker.js')} gzipped** as a script tag, ${kib('tracker.mjs')} as an ES module`,
+    );
+    expect(readme('../README.md')).toContain(`(\`client/\`, ${kib('tracker.js')} gzipped)`);
+  });
+
   it('makes the script tag build self-contained (no import or export statements)', () => {
     expect(readFileSync(join(dir, 'tracker.js'), 'utf8')).not.toMatch(/(^|[;}])\s*(import|export)\s*[{*]/);
   });

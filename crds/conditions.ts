@@ -57,7 +57,10 @@ export const ConditionReason = {
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
-  /** The ingest pods need a Secret that does not exist (a TLS or webhook Secret the spec names). */
+  /**
+   * The ClickHouse or ingest pods need a Secret that does not exist (a password, TLS or webhook Secret
+   * the spec names).
+   */
   SecretMissing: 'SecretMissing',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

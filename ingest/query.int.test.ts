@@ -1,7 +1,7 @@
 // `node ingest/query.ts` on a data directory of its own (no ingest running): rows as a table, and a
 // query that matches nothing says so instead of printing an empty frame.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -96,5 +96,30 @@ it('names the SQL endpoint it tried when a running ingest holds the data directo
     );
   } finally {
     await ingest.stop();
+  }
+});
+
+it("reads its own data directory when another directory's ingest answers on the SQL port", async () => {
+  // Regression: with a second checkout's ingest on 8123, query.ts sent that ingest this directory's
+  // password and printed only "Authentication failed", though nothing held this directory.
+  const other = await ingestProcess({});
+  const cwd = mkdtempSync(join(tmpdir(), 'query-own-'));
+  mkdirSync(join(cwd, 'data', 'chdb'), { recursive: true });
+  writeFileSync(join(cwd, 'data', 'sql.password'), 'this-directory-s-own\n');
+  const run = (port: string, sql: string) =>
+    spawnSync(process.execPath, [QUERY, '--json', sql], {
+      cwd,
+      env: { ...process.env, TRACKER_SQL__PORT: port },
+      encoding: 'utf8',
+    });
+  try {
+    const made = run('1', "CREATE TABLE mine ENGINE = MergeTree ORDER BY x AS SELECT 'here' AS x");
+    expect(made.status, made.stderr).toBe(0);
+    await other.start();
+    const read = run(new URL(other.sqlUrl).port, 'SELECT x FROM mine');
+    expect(read.status, read.stderr).toBe(0);
+    expect(read.stdout).toBe('{"x":"here"}\n');
+  } finally {
+    await other.stop();
   }
 });

@@ -33,6 +33,10 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   // The port is ClickHouse's own by default: the password goes only to an endpoint that names itself
   // the ingest's, never to a ClickHouse server (or anything else) that happens to answer there.
   if (!(await isIngestSqlEndpoint(url))) return undefined;
+  // Another ingest's endpoint (started from another directory: a second checkout) may answer on this
+  // port. It refuses this directory's password, and it does not hold this directory: open it instead of
+  // answering "Authentication failed" for a server that was never this configuration's.
+  if (!(await acceptsPassword(url, config.sql.username, password))) return undefined;
   const client = createClient({
     url,
     username: config.sql.username,
@@ -95,6 +99,20 @@ async function isIngestSqlEndpoint(url: string): Promise<boolean> {
     return res.ok && res.headers.get('x-clickhouse-server-display-name') === DISPLAY_NAME;
   } catch {
     return false; // nothing listens there, or it did not answer in time
+  }
+}
+
+/** Whether the endpoint at `url` takes this credential (it answers a refused one 403). */
+async function acceptsPassword(url: string, username: string, password: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/?query=SELECT%201`, {
+      headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+      signal: AbortSignal.timeout(3000),
+    });
+    await res.body?.cancel();
+    return res.status !== 403;
+  } catch {
+    return true; // no answer in time: the query itself will say what is wrong
   }
 }
 

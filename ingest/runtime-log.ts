@@ -3,6 +3,7 @@
 // one. A message without an error is printed alone: `console.error(msg, undefined)` ended every such line
 // in the word "undefined" ("...; retrying undefined").
 import { inspect } from 'node:util';
+import { StartupError } from '../common/startup-error.ts';
 
 export type RuntimeLog = (msg: string, err?: unknown) => void;
 
@@ -32,4 +33,20 @@ export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: ()
     last = t;
     since = 0;
   };
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The log level `LOG_LEVEL` names (default info), or a StartupError naming the variable: the logger's own
+ * refusal ("default level:warning must be included in custom levels") came after the engine had opened,
+ * named no variable and exited 1.
+ */
+export function logLevel(env: NodeJS.ProcessEnv = process.env): (typeof LEVELS)[number] {
+  const level = env.LOG_LEVEL ?? 'info';
+  const known = LEVELS.find((l) => l === level);
+  if (known !== undefined) return known;
+  throw new StartupError(
+    `LOG_LEVEL: ${JSON.stringify(level)} is not a log level; use one of ${LEVELS.join(', ')}`,
+  );
 }

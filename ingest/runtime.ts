@@ -7,6 +7,7 @@ import { ConfigError } from '../common/config/problems.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
+import { buildVersion } from './build-version.ts';
 import { type Config, sqlEnabled } from './config.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
@@ -196,7 +197,7 @@ export async function createRuntime(
     ...(https === undefined ? {} : { https }),
     ...(credential === undefined ? {} : { readCredential: credential }),
     ...(destinations === undefined ? {} : { destinations }),
-    build: { version: process.env.TRACKER_VERSION ?? 'dev' },
+    build: { version: buildVersion() },
     registry,
   };
   const consumer =

@@ -9,10 +9,16 @@ import { describe, expect, it } from 'vitest';
 
 const SERVER = new URL('./server.ts', import.meta.url).pathname;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'ingest-args-'));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [SERVER, ...args], { cwd, env: { PATH: process.env.PATH } });
+    const child = spawn(process.execPath, [SERVER, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -43,6 +49,16 @@ describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
       expect.stringMatching(
         /^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /,
       ),
+    ]);
+  });
+
+  // LOG_LEVEL=warning (syslog's spelling) stopped the process after its engine had opened, with the
+  // logger's "default level:warning must be included in custom levels", exit 1, naming no variable.
+  it('refuses a LOG_LEVEL that is no level with one line naming it, exit 2, before opening the store', async () => {
+    const out = await run([], { LOG_LEVEL: 'warning' });
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      'ingest cannot start: LOG_LEVEL: "warning" is not a log level; use one of fatal, error, warn, info, debug, trace, silent',
     ]);
   });
 });

@@ -12,7 +12,7 @@ import { type Apps, buildApps } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-import { stderrLog } from './runtime-log.ts';
+import { logLevel, stderrLog } from './runtime-log.ts';
 import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
 
@@ -61,7 +61,7 @@ async function startSql(config: Config, runtime: Runtime): Promise<FastifyInstan
   const sql = await buildSqlApp({
     reader: runtime.reader,
     credential,
-    logger: { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: { level: logLevel() },
   });
   await sql.listen({ host: config.sql.host, port: config.sql.port });
   return sql;
@@ -95,13 +95,14 @@ function announce(
 
 async function main(): Promise<void> {
   const config = loadConfig(processArgs('ingest', usage).config);
+  const level = logLevel();
   requireEmbeddedEngine(config);
   // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
   // its teardown, so a port another process holds is found while nothing is open yet.
   const at = addresses(config);
   for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
   const runtime = await createRuntime(config, { log: stderrLog() });
-  const apps = await buildApps(runtime.deps, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const apps = await buildApps(runtime.deps, { logger: { level } });
   const { app, ops } = apps;
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);
   let sql: FastifyInstance | undefined;

@@ -20,21 +20,48 @@ const labels = (def: Readonly<Record<string, string>>, description: string) =>
 
 export const OperatorConfigSchema = Type.Object(
   {
-    /** Namespace to watch; empty = all namespaces. */
-    namespace: Type.String({ default: '', maxLength: 63 }),
-    identity: Type.String({ minLength: 1, maxLength: 253, default: hostname() }),
+    namespace: Type.String({
+      default: '',
+      maxLength: 63,
+      description: 'Namespace whose TrackerClusters it reconciles; empty: every namespace.',
+    }),
+    // The default is this machine's host name: the pod's name in a Deployment.
+    identity: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      default: hostname(),
+      description: 'This replica in the leader-election Lease; default: the host name (the pod name).',
+    }),
     http: Type.Object(
       {
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
-        host: Type.String({ default: '0.0.0.0' }),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8081,
+          description: 'Port of /healthz, /readyz and /metrics.',
+        }),
+        host: Type.String({ default: '0.0.0.0', description: 'Listen address of that port.' }),
       },
       { ...strict, default: {} },
     ),
     leaderElection: Type.Object(
       {
-        enabled: Type.Boolean({ default: true }),
-        namespace: Type.String({ default: 'default', minLength: 1, maxLength: 63 }),
-        name: Type.String({ default: 'tracker-operator', minLength: 1, maxLength: 253 }),
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Only the replica holding the Lease reconciles; false: this one always does.',
+        }),
+        namespace: Type.String({
+          default: 'default',
+          minLength: 1,
+          maxLength: 63,
+          description: 'Namespace of the Lease (the chart: the release namespace).',
+        }),
+        name: Type.String({
+          default: 'tracker-operator',
+          minLength: 1,
+          maxLength: 253,
+          description: 'Name of the Lease.',
+        }),
         leaseDurationMs: ms(15_000, 1_000, 'A lease not renewed for this long may be taken over.'),
         renewDeadlineMs: ms(10_000, 500, 'The leader steps down when it cannot renew for this long.'),
         retryPeriodMs: ms(2_000, 100, 'Interval of acquire and renew attempts.'),
@@ -55,7 +82,12 @@ export const OperatorConfigSchema = Type.Object(
         // Reconciles wait on the apiserver and ClickHouse far more than they compute: enough workers that a
         // key whose gate just opened is not queued behind other clusters' round trips (with 16, 50 clusters
         // waiting on migrations kept a gate-opening event queued for seconds). A worker is a slot, not a thread.
-        workers: Type.Integer({ minimum: 1, maximum: 256, default: 64 }),
+        workers: Type.Integer({
+          minimum: 1,
+          maximum: 256,
+          default: 64,
+          description: 'TrackerClusters reconciled at once (one reconcile per cluster at a time).',
+        }),
         backoffBaseMs: ms(500, 1, 'First retry delay after a failed reconcile; doubles per failure.'),
         backoffMaxMs: ms(300_000, 10, 'Upper bound of the per-key retry delay.'),
         /** Requeue while waiting for a gate (pods starting); watches usually wake the key sooner. */
@@ -70,7 +102,11 @@ export const OperatorConfigSchema = Type.Object(
          * THE test seam: replica DNS name → HTTP URL. In a cluster this stays empty and
          * replicas are reached through their Service DNS; tests map every replica to a loopback server.
          */
-        endpoints: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), { default: {} }),
+        endpoints: Type.Record(Type.String(), Type.String({ pattern: '^https?://' }), {
+          default: {},
+          description:
+            "A replica's DNS name → the URL to reach its HTTP port at (outside the cluster: a port-forward); others are reached by their Service DNS name.",
+        }),
         /**
          * `cluster`: one ON CLUSTER run through the first replica, then verified on every replica (needs
          * Keeper). `per-replica`: the single-node rendering applied on each replica (test doubles have no
@@ -78,6 +114,8 @@ export const OperatorConfigSchema = Type.Object(
          */
         schemaMode: Type.Union([Type.Literal('cluster'), Type.Literal('per-replica')], {
           default: 'cluster',
+          description:
+            'cluster: ON CLUSTER, Replicated and Distributed tables (needs Keeper); per-replica: the single-node schema on every replica (ClickHouse servers without Keeper).',
         }),
         requestTimeoutMs: ms(30_000, 100, 'Timeout of one SQL request.'),
         restartTimeoutMs: ms(
@@ -99,9 +137,12 @@ export const OperatorConfigSchema = Type.Object(
           {
             namespaceLabels: labels(
               defaultPrometheus.namespaceLabels,
-              'Its namespaces; {} is every namespace.',
+              'Labels of the namespaces Prometheus runs in; {} is every namespace.',
             ),
-            podLabels: labels(defaultPrometheus.podLabels, 'Its pods there; {} is every pod.'),
+            podLabels: labels(
+              defaultPrometheus.podLabels,
+              "Labels of Prometheus's pods in those namespaces; {} is every pod there.",
+            ),
           },
           { ...strict, default: {} },
         ),
@@ -114,13 +155,16 @@ export const OperatorConfigSchema = Type.Object(
          * A file every reaction is appended to as one JSON line, exact (controller/reaction-trace.ts): the
          * bench's precise percentiles. Empty: off.
          */
-        reactionTraceFile: Type.String({ default: '' }),
+        reactionTraceFile: Type.String({
+          default: '',
+          description: 'Append every reaction to this file as one JSON line (the bench); empty: off.',
+        }),
       },
       { ...strict, default: {} },
     ),
     logLevel: Type.Union(
       [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')],
-      { default: 'info' },
+      { default: 'info', description: 'Least severe level logged (JSON lines on stdout).' },
     ),
     idleCodeReleaseSeconds: Type.Integer({
       minimum: 0,

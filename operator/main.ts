@@ -14,7 +14,8 @@ const usage: ProcessUsage = {
   options: {
     config: {
       value: 'FILE',
-      description: 'operator configuration, YAML or JSON (default: every default; operator/README.md)',
+      description:
+        'operator configuration, YAML or JSON (default: every default; docs/operator-configuration.md)',
     },
     kubeconfig: {
       value: 'FILE',

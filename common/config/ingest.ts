@@ -159,7 +159,8 @@ export const WebSocket = Type.Object(
       minimum: 1024,
       maximum: 67_108_864,
       default: 1_048_576,
-      description: 'Largest declared LZ4 size accepted; checked before allocating.',
+      description:
+        'Largest declared LZ4 size accepted, checked before allocating; a frame declaring more is answered BODY_TOO_LARGE (with its ack id) and the socket closed 1009.',
     }),
     idleTimeoutMs: Type.Integer({
       minimum: 1000,

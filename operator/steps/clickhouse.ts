@@ -26,6 +26,7 @@ import {
 import { recordEvent } from '../reconcile/write.ts';
 import { claimNames, droppedClaim } from './claims.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
+import { absentSecrets, missingSecretsMessage } from './pod-secrets.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 import { rolloutGate } from './rollout-gate.ts';
 import { schemaOwner } from './schema-task.ts';
@@ -136,10 +137,18 @@ export const clickhouseReady: Step = {
     }
     // A host that is not ready may come back on an empty volume: its schema is verified again afterwards.
     deps.schemaTasks.forget(schemaOwner(tc));
+    requeue(state, deps.config.queue.progressRequeueMs);
+    // Pods waiting for a Secret the spec names (spec.clickhouse.passwordSecretRef, not made yet) never
+    // start: say which, instead of only "0/4 ClickHouse hosts ready".
+    const missing = await absentSecrets(sets, ns, deps);
+    if (missing.length > 0) {
+      const detail = missingSecretsMessage(message, missing, ns);
+      setCondition(state, Type.ClickHouseReady, Status.False, Reason.SecretMissing, detail);
+      return 'stop';
+    }
     const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
     const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
     setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);
-    requeue(state, deps.config.queue.progressRequeueMs);
     return 'stop';
   },
 };

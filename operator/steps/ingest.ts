@@ -25,7 +25,7 @@ import {
 } from '../reconcile/state.ts';
 import { write } from '../reconcile/write.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
-import { missingSecrets, requiredSecrets } from './pod-secrets.ts';
+import { absentSecrets, missingSecretsMessage } from './pod-secrets.ts';
 
 export const handoverManager = 'tracker-operator-hpa-handover';
 
@@ -89,25 +89,12 @@ export const ingest: Step = {
       setCondition(state, Type.IngestReady, Status.True, Reason.Available, message);
       return 'continue';
     }
-    const missing = deployment ? await absentSecrets(deployment, names.namespace, deps) : [];
+    const missing = deployment ? await absentSecrets([deployment], names.namespace, deps) : [];
     if (missing.length > 0) {
-      const which = `${missing.length === 1 ? 'Secret' : 'Secrets'} ${missing.join(', ')}`;
-      const detail = `${message}: the pods need ${which}, not found in namespace ${names.namespace}`;
+      const detail = missingSecretsMessage(message, missing, names.namespace);
       setCondition(state, Type.IngestReady, Status.False, Reason.SecretMissing, detail);
     } else setCondition(state, Type.IngestReady, Status.False, Reason.RolloutInProgress, message);
     requeue(state, deps.config.queue.progressRequeueMs);
     return 'continue';
   },
 };
-
-/**
- * The Secrets the ingest pods need that do not exist (a TLS or webhook Secret the spec names, not made
- * yet). Asked only while a rollout waits: the user's Secrets carry no operator label, so no informer
- * caches them, and a GET per reconcile of a cluster at rest would be wasted.
- */
-function absentSecrets(deployment: KubeObject, ns: string, deps: Deps): Promise<string[]> {
-  return missingSecrets(requiredSecrets(deployment), async (name) => {
-    if (deps.cache.get(kinds.Secret, ns, name)) return true;
-    return (await deps.rest.getOrUndefined(objectPath(kinds.Secret, ns, name))) !== undefined;
-  });
-}

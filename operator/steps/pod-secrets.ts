@@ -1,7 +1,10 @@
 // The Secrets a rendered workload's pods need before they can start: volumes (and projected sources),
 // env and envFrom references that are not optional. A pod waiting for one that does not exist only shows
-// "0/N ready"; the ingest step names it instead.
+// "0/N ready"; the ClickHouse and ingest gates name it instead.
+import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
+import { objectPath } from '../../kube/paths.ts';
+import type { Deps } from '../reconcile/state.ts';
 
 type Ref = { name?: string; optional?: boolean };
 type Container = {
@@ -47,4 +50,24 @@ export async function missingSecrets(
   const missing: string[] = [];
   for (const name of names) if (!(await exists(name))) missing.push(name);
   return missing;
+}
+
+/**
+ * The Secrets the workloads' pods need that do not exist (a password, TLS or webhook Secret the spec
+ * names, not made yet). Asked only while a gate waits for those pods: the user's Secrets carry no
+ * operator label, so no informer caches them, and a GET per reconcile of a cluster at rest would be
+ * wasted.
+ */
+export function absentSecrets(workloads: readonly KubeObject[], ns: string, deps: Deps): Promise<string[]> {
+  const names = [...new Set(workloads.flatMap(requiredSecrets))];
+  return missingSecrets(names, async (name) => {
+    if (deps.cache.get(kinds.Secret, ns, name)) return true;
+    return (await deps.rest.getOrUndefined(objectPath(kinds.Secret, ns, name))) !== undefined;
+  });
+}
+
+/** `<waiting>: the pods need Secret a, not found in namespace ns`: what a gate says while they are missing. */
+export function missingSecretsMessage(waiting: string, missing: readonly string[], ns: string): string {
+  const which = `${missing.length === 1 ? 'Secret' : 'Secrets'} ${missing.join(', ')}`;
+  return `${waiting}: the pods need ${which}, not found in namespace ${ns}`;
 }

@@ -34,6 +34,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/tally.ts',
       'ingest/sync-dir.ts',
       'ingest/runtime-log.ts',
+      'ingest/build-version.ts',
     ],
     ['ingest/durable-lines.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
