@@ -123,9 +123,13 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     );
     expect(err).toMatchObject({ code: '164', type: 'READONLY' });
     const res = await raw(query);
-    expect(res.status).toBe(500); // ClickHouse's status for READONLY
+    // regression: a 500, as ClickHouse answers, told the client a server fault happened and to retry
+    expect(res.status).toBe(403);
     expect(res.headers.get('x-clickhouse-exception-code')).toBe('164');
-    expect(await res.text()).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
+    const text = await res.text();
+    expect(text).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
+    // and the reason: the endpoint is read-only, naming what it refused
+    expect(text).toMatch(/read-only/);
     const rows = await (
       await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
     ).json();
@@ -187,7 +191,10 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     ).rejects.toMatchObject({
       code: '396',
       type: 'TOO_MANY_ROWS_OR_BYTES',
+      message: expect.stringMatching(/larger than the SQL endpoint allows \(sql\.maxResultBytes\)/),
     });
+    // regression: a 500 for the reader's own oversized result
+    expect((await raw('SELECT * FROM numbers(10000000)')).status).toBe(422);
     await expect(
       client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_bytes: '0' } }),
     ).rejects.toMatchObject({ code: '164' });
