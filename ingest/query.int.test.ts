@@ -62,7 +62,7 @@ it('writes jurisdictions as the README says: refused with the remedy while the i
     const refused = run();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(
-      /readonly mode.*read-only: to write .*stop the ingest and run query\.ts again/s,
+      /readonly mode: INSERT refused, the ingest's SQL endpoint is read-only.* To write .*stop the ingest and run query\.ts again/s,
     );
     await ingest.stop();
     const written = run();
@@ -94,6 +94,37 @@ it('names the SQL endpoint it tried when a running ingest holds the data directo
     expect(res.stderr).toMatch(
       /another process \(pid \d+\) holds it.*no ingest SQL endpoint answered at http:\/\/127\.0\.0\.1:1 \(sql\.port\).*TRACKER_SQL__PORT/s,
     );
+    // Regression: the engine printed its own "Code: 76. DB::Exception: Cannot lock file …" line first.
+    expect(res.stderr).toMatch(/^query failed: open the embedded engine at /);
+    expect(res.stderr).not.toContain('Code: 76');
+  } finally {
+    await ingest.stop();
+  }
+});
+
+it('quotes only the SQL the user wrote in an error read through the running ingest, as when it opens the directory', async () => {
+  // Regression: through the endpoint a syntax error quoted "1 \nFORMAT JSONEachRow", a clause the client
+  // library had appended; and the two ways of reading printed the engine's error in two shapes.
+  const ingest = await ingestProcess({});
+  const run = (sql: string) =>
+    spawnSync(process.execPath, [QUERY, '--config', join(ingest.dir, 'ingest.json'), sql], {
+      cwd: ingest.dir,
+      encoding: 'utf8',
+    });
+  try {
+    await ingest.start();
+    const viaServer = run('SELEC 1');
+    expect(viaServer.status).toBe(1);
+    expect(viaServer.stderr).not.toContain('FORMAT');
+    expect(viaServer.stderr).toMatch(
+      /^query failed: Code: 62\. DB::Exception: Syntax error: failed at position 7 \(1\): 1\. Expected one of: .*\(SYNTAX_ERROR\)\n$/s,
+    );
+    const rows = run('SELECT 1 AS one;');
+    expect(rows.status, rows.stderr).toBe(0);
+    expect(rows.stdout).toMatch(/│ one │/);
+    await ingest.stop();
+    const direct = run('SELEC 1');
+    expect(direct.stderr).toBe(viaServer.stderr);
   } finally {
     await ingest.stop();
   }

@@ -5,12 +5,13 @@
 // store is queried directly either way.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
 import {
   createStore,
   EmbeddedStoreLocked,
   missingEmbeddedData,
+  parseJsonEachRow,
   type Row,
   type Store,
 } from '../store/index.ts';
@@ -43,13 +44,35 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   return {
     run: async (sql) => {
       try {
-        return await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>();
+        return await readRows(client, sql);
       } catch (err) {
-        throw readOnlyHint(err);
+        throw readOnlyHint(engineError(err));
       }
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The statement as written, its format asked for by `default_format`: the client's `query()` appends
+ * `FORMAT JSONEachRow` to it, which a syntax error then quoted back as SQL the user never wrote.
+ */
+async function readRows(client: ClickHouseClient, sql: string): Promise<Row[]> {
+  const { stream } = await client.exec({
+    query: sql,
+    clickhouse_settings: { default_format: 'JSONEachRow' },
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return parseJsonEachRow<Row>(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The endpoint's error in the engine's own shape, as query.ts prints it when it opens the directory. */
+function engineError(err: unknown): unknown {
+  const { code, type, message } = err as { code?: unknown; type?: unknown; message?: unknown };
+  if (typeof code !== 'string' || typeof type !== 'string' || typeof message !== 'string') return err;
+  const text = `Code: ${code}. DB::Exception: ${message.trim().replace(/\.$/, '')}. (${type})`;
+  return Object.assign(new Error(text, { cause: err }), { code });
 }
 
 /** Where this configuration's SQL endpoint answers on this machine. */
@@ -82,8 +105,8 @@ const READONLY = '164';
 function readOnlyHint(err: unknown): unknown {
   if ((err as { code?: unknown }).code !== READONLY) return err;
   return new Error(
-    `${(err as Error).message.trim()} The running ingest's SQL endpoint is read-only: to write (for ` +
-      'example jurisdictions), stop the ingest and run query.ts again; it then opens the data directory itself.',
+    `${(err as Error).message} To write (for example jurisdictions), stop the ingest and run query.ts ` +
+      'again: it then opens the data directory itself.',
   );
 }
 
