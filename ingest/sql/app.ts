@@ -157,7 +157,8 @@ export async function buildSqlApp(deps: SqlAppDeps): Promise<FastifyInstance> {
     url: '/',
     handler: (req, reply) => {
       const hasQuery = new URL(req.url, 'http://sql').searchParams.has('query');
-      if (req.method === 'GET' && !hasQuery) return ok(req, reply);
+      // HEAD too (Fastify answers it with the GET route): a health check's `curl -I` was an "Empty query".
+      if (req.method !== 'POST' && !hasQuery) return ok(req, reply);
       return run(req, reply, deps);
     },
   });

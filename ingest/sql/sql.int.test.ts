@@ -175,6 +175,13 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     expect((await fetch(`${ingest.sqlUrl}/ping`)).status).toBe(200);
   });
 
+  it('answers HEAD / as GET /, without credentials (health checks)', async () => {
+    // Regression: `curl -I` of the endpoint was a 400 "Empty query" (SYNTAX_ERROR).
+    const head = await fetch(`${ingest.sqlUrl}/`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-clickhouse-exception-code')]).toEqual([200, null]);
+    expect((await fetch(`${ingest.sqlUrl}/ping`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('errors in ClickHouse shape with their codes: syntax, unknown table, unknown parameter', async () => {
     await expect(client.query({ query: 'SELEC 1' })).rejects.toMatchObject({
       code: '62',
