@@ -27,6 +27,25 @@ it('prints the rows as a table, and "(no rows)" when nothing matches; --json pri
   expect(json.stdout).toBe('');
 });
 
+it('shows a JSON column whole in the table, as its JSON text', () => {
+  // Regression: an event's params of three keys, or nested ones, were printed as "[Object]".
+  const cwd = mkdtempSync(join(tmpdir(), 'query-json-'));
+  mkdirSync(join(cwd, 'data', 'chdb'), { recursive: true });
+  const env = { ...process.env, TRACKER_SQL__PORT: '1' };
+  const res = spawnSync(
+    process.execPath,
+    [
+      QUERY,
+      `SELECT CAST('{"plan":"pro","seats":5,"ehash":"x","ab":{"arm":"b"}}' AS JSON) AS params, [1, 2] AS list`,
+    ],
+    { cwd, env, encoding: 'utf8' },
+  );
+  expect(res.status, res.stderr).toBe(0);
+  expect(res.stdout).not.toContain('[Object]');
+  expect(res.stdout).toContain('{"ab":{"arm":"b"},"ehash":"x","plan":"pro","seats":5}');
+  expect(res.stdout).toContain('[1,2]');
+});
+
 // The README has rows the ingest never writes (jurisdictions) inserted this way on the embedded store.
 it('runs a write when it opens the data directory itself, and the write is kept', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'query-write-'));

@@ -134,6 +134,18 @@ function refuseFormatClause(sql: string): void {
     );
 }
 
+/**
+ * console.table shows an object or array beyond a few keys, or nested, as "[Object]": a JSON column such
+ * as `params` is shown as its JSON text instead, whole.
+ */
+function jsonCells(row: Row): Row {
+  const cells = Object.entries(row).map(([k, v]) => [
+    k,
+    v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
+  ]);
+  return Object.fromEntries(cells) as Row;
+}
+
 function noDataHere(config: Config): void {
   const missing = missingEmbeddedData(config.store);
   if (missing !== undefined) throw new Error(missing);
@@ -178,7 +190,7 @@ async function main(): Promise<void> {
     if (values.json) for (const r of rows) console.log(JSON.stringify(r));
     // console.table of no rows is an empty frame without even the column names
     else if (rows.length === 0) console.log('(no rows)');
-    else console.table(rows);
+    else console.table(rows.map(jsonCells));
   } finally {
     await server?.close();
     await store?.close();
