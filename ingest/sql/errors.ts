@@ -7,11 +7,14 @@ export class ClickHouseError extends Error {
   override readonly name = 'ClickHouseError';
   readonly clickhouseCode: number;
   readonly type: string;
+  /** The HTTP status when the code alone does not decide it (one code, a server's or a reader's limit). */
+  readonly httpStatus: number | undefined;
 
-  constructor(code: number, type: string, message: string) {
+  constructor(code: number, type: string, message: string, httpStatus?: number) {
     super(message);
     this.clickhouseCode = code;
     this.type = type;
+    this.httpStatus = httpStatus;
   }
 }
 
@@ -68,7 +71,8 @@ export function describe(err: unknown): Described | undefined {
 
 export function errorResponse(err: unknown, version: string): ErrorResponse {
   const d = describe(err) ?? { code: 1001, type: 'STD_EXCEPTION', message: 'internal error' };
-  const status = httpStatus(d.code);
+  const own = err instanceof ClickHouseError ? err.httpStatus : undefined;
+  const status = own ?? httpStatus(d.code);
   const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=UTF-8',
     'x-clickhouse-exception-code': String(d.code),

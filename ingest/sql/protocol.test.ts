@@ -50,7 +50,9 @@ describe('parseSqlRequest', () => {
   it('refuses native block compression and a bad deadline', () => {
     expect(() => parse('compress=1', 'SELECT 1')).toThrow(expect.objectContaining({ clickhouseCode: 48 }));
     // Regression: the JDBC driver sends compress=1 by default, and the refusal did not name its remedy.
-    expect(() => parse('compress=1', 'SELECT 1')).toThrow(/the JDBC driver asks for it unless told compress=false/);
+    expect(() => parse('compress=1', 'SELECT 1')).toThrow(
+      /the JDBC driver asks for it unless told compress=false/,
+    );
     expect(() => parse('decompress=1', 'SELECT 1')).toThrow(expect.objectContaining({ clickhouseCode: 48 }));
     expect(() => parse('max_execution_time=soon', 'SELECT 1')).toThrow(
       expect.objectContaining({ clickhouseCode: 72 }),

@@ -64,3 +64,33 @@ describe('explainRefusal', () => {
     expect(explainRefusal(err, 'SELEC 1')).toBe(err);
   });
 });
+
+describe('explainRefusal: the limits of one read', () => {
+  // Regression: a read over sql.maxMemoryBytes was a 500, and no message named the setting.
+  it('names sql.maxMemoryBytes and answers 422 when one read needs too much memory', () => {
+    const err = engine(
+      241,
+      'MEMORY_LIMIT_EXCEEDED',
+      'Query memory limit exceeded: would use 1.50 GiB (attempt to allocate chunk of 1.00 GiB), maximum: 1.00 GiB',
+    );
+    const res = errorResponse(explainRefusal(err, 'SELECT groupArray(number) FROM numbers(2e8)'), 'v');
+    expect([res.status, res.code]).toEqual([422, 241]);
+    expect(res.body).toMatch(/maximum: 1\.00 GiB: the read needs more memory .*\(sql\.maxMemoryBytes\)/);
+  });
+
+  it("leaves the engine's total memory running out a server fault (500)", () => {
+    const err = engine(241, 'MEMORY_LIMIT_EXCEEDED', 'Memory limit (total) exceeded: would use 3.5 GiB');
+    expect(errorResponse(explainRefusal(err, 'SELECT 1'), 'v').status).toBe(500);
+  });
+
+  it.each([
+    ['Timeout exceeded: elapsed 30000.284 ms, maximum: 30000 ms', /\(sql\.maxExecutionTimeS\)/],
+    [
+      'Timeout exceeded: Query timed out after 1000ms',
+      /the client's own deadline \(its max_execution_time\)/,
+    ],
+  ])('names which deadline stopped a read: %s', (message, which) => {
+    const res = errorResponse(explainRefusal(engine(159, 'TIMEOUT_EXCEEDED', message), 'SELECT 1'), 'v');
+    expect(res.body).toMatch(which);
+  });
+});

@@ -7,6 +7,8 @@ import { ClickHouseError, describe } from './errors.ts';
 
 const READONLY = 164;
 const TOO_MANY_ROWS_OR_BYTES = 396;
+const MEMORY_LIMIT_EXCEEDED = 241;
+const TIMEOUT_EXCEEDED = 159;
 
 /** Statements the read-only connection runs; any other kind is a write, DDL or a command. */
 const READS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN']);
@@ -32,11 +34,31 @@ function resultTooLarge(message: string): string {
   return `${message}: the result is larger than the SQL endpoint allows (sql.maxResultBytes); aggregate, select fewer columns or add a LIMIT`;
 }
 
+/**
+ * One read over the memory the endpoint gives a read (sql.maxMemoryBytes) is the reader's to change, a 422
+ * like the result limit; the engine's total running out (its message says "total") is the server's, a 500.
+ */
+function memory(d: { code: number; type: string; message: string }): ClickHouseError | undefined {
+  if (!/^Query memory limit exceeded/.test(d.message)) return undefined;
+  const why = `${d.message}: the read needs more memory than the SQL endpoint gives one read (sql.maxMemoryBytes); aggregate over fewer rows or keys, or add a LIMIT`;
+  return new ClickHouseError(d.code, d.type, why, 422);
+}
+
+/** Which limit stopped a read: the endpoint's own (its message names the maximum) or the client's deadline. */
+function timeout(message: string): string {
+  if (/maximum: /.test(message)) {
+    return `${message}: the read ran longer than the SQL endpoint allows (sql.maxExecutionTimeS)`;
+  }
+  return `${message}: the client's own deadline (its max_execution_time)`;
+}
+
 /** The engine's refusal with its reason spelt out; anything else unchanged. */
 export function explainRefusal(err: unknown, sql: string): unknown {
   const d = describe(err);
   if (d?.code === READONLY) return new ClickHouseError(d.code, d.type, readOnly(d.message, sql));
   if (d?.code === TOO_MANY_ROWS_OR_BYTES)
     return new ClickHouseError(d.code, d.type, resultTooLarge(d.message));
+  if (d?.code === MEMORY_LIMIT_EXCEEDED) return memory(d) ?? err;
+  if (d?.code === TIMEOUT_EXCEEDED) return new ClickHouseError(d.code, d.type, timeout(d.message));
   return err;
 }

@@ -50,7 +50,7 @@ const raw = (query: string, init: RequestInit = {}, search = '') =>
 beforeAll(async () => {
   ingest = await ingestProcess({
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 20 } } },
-    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1 },
+    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1, maxMemoryBytes: 67_108_864 },
   });
   await ingest.start();
   client = createClient({ url: ingest.sqlUrl, password: ingest.password(), ...quiet });
@@ -202,6 +202,10 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     });
     // regression: a 500 for the reader's own oversized result
     expect((await raw('SELECT * FROM numbers(10000000)')).status).toBe(422);
+    // and for a read over the memory one read may use, which the message did not name
+    const memory = await raw('SELECT length(groupArray(number)) FROM numbers(20000000)');
+    expect([memory.status, memory.headers.get('x-clickhouse-exception-code')]).toEqual([422, '241']);
+    expect(await memory.text()).toMatch(/Query memory limit exceeded.*\(sql\.maxMemoryBytes\)/);
     await expect(
       client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_bytes: '0' } }),
     ).rejects.toMatchObject({ code: '164' });
@@ -209,6 +213,7 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
       client.query({ query: SLOW, clickhouse_settings: { max_execution_time: 1 } }),
     ).rejects.toMatchObject({
       code: '159',
+      message: expect.stringMatching(/the client's own deadline \(its max_execution_time\)/),
     });
   });
 
