@@ -154,6 +154,25 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_live"/);
   });
 
+  it('api/live: a site named in upper case gets its events too', async () => {
+    // Regression: the feed matched events to the site by its text, lower case in the store, so a
+    // dashboard opened with ?oid=DA5B0A2D-… got that site's numbers but never a live event.
+    const ac = new AbortController();
+    const res = await fetch(`${live.url}/dashboard/api/live?oid=${OID.toUpperCase()}&after=${Date.now()}`, {
+      signal: ac.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await send([{ ename: 'arrives_upper', oid: OID }]);
+    let text = '';
+    while (!text.includes('arrives_upper')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    ac.abort();
+    expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_upper"/);
+  });
+
   // A HEAD was held open like a stream, each one taking one of the few live streams until it went away.
   it('api/live: a HEAD answers the headers and ends, taking no live stream', async () => {
     for (let i = 0; i < MAX_STREAMS + 1; i++) {

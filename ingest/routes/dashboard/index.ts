@@ -26,6 +26,12 @@ const EventsQuery = Type.Object({
 });
 const LiveQuery = Type.Object({ oid: Oid, after: Type.Integer({ minimum: 0, default: 0 }) });
 
+/**
+ * A site as the store writes it (lower case): the live feed matches events to a site by that text, so
+ * an upper-case oid in the URL (a GUID as .NET writes one) got its numbers but never a live event.
+ */
+const site = (oid: string) => oid.toLowerCase();
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Whether the dashboard asks for the credential (anything but a loopback-only listener, or always). */
@@ -85,7 +91,8 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     { onRequest, schema: { querystring: OverviewQuery } },
     async (req, reply) => {
       const now = deps.now?.() ?? Date.now();
-      const body = await overview(analytics, config.privacy, req.query.range as RangeKey, req.query.oid, now);
+      const range = req.query.range as RangeKey;
+      const body = await overview(analytics, config.privacy, range, site(req.query.oid), now);
       return reply.header('cache-control', 'no-store').send(body);
     },
   );
@@ -94,12 +101,12 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     '/dashboard/api/events',
     { onRequest, schema: { querystring: EventsQuery } },
     async (req, reply) => {
-      const events = await analytics.recent({ oid: req.query.oid, afterMs: 0, limit: req.query.limit });
+      const events = await analytics.recent({ oid: site(req.query.oid), afterMs: 0, limit: req.query.limit });
       return reply.header('cache-control', 'no-store').send({ events });
     },
   );
 
   app.get('/dashboard/api/live', { onRequest, schema: { querystring: LiveQuery } }, async (req, reply) => {
-    streamLive(req, reply, { feed, streams, oid: req.query.oid, afterMs: req.query.after });
+    streamLive(req, reply, { feed, streams, oid: site(req.query.oid), afterMs: req.query.after });
   });
 }

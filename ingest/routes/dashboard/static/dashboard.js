@@ -7,7 +7,9 @@
   const REFRESH_MS = 5000;
   const KEEP_EVENTS = 50;
   const params = new URLSearchParams(location.search);
-  const state = { range: params.get('range') || '1h', oid: params.get('oid') || '', newest: 0 };
+  // the site as the store writes it (lower case), so the picker shows it chosen
+  const oid = (params.get('oid') || '').toLowerCase();
+  const state = { range: params.get('range') || '1h', oid, newest: 0 };
   const seen = new Set();
   const $ = (sel) => document.querySelector(sel);
   const number = new Intl.NumberFormat();
