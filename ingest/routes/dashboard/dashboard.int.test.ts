@@ -173,6 +173,22 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_upper"/);
   });
 
+  it("answers no other origin's script: no CORS headers on the page, its assets or its API", async () => {
+    // Regression: the ingest's CORS (cors.origins "*" by default) answered the dashboard too, so any web
+    // page open in the browser of someone running the ingest on loopback (no credential asked) could
+    // read its numbers and last events.
+    const from = { headers: { origin: 'https://elsewhere.example' } };
+    const asset = [...loadDashboardAssets().byPath.keys()][0] ?? '';
+    for (const path of ['/dashboard', asset, '/dashboard/api/overview', '/dashboard/api/events']) {
+      const res = await fetch(`${live.url}${path}`, from);
+      expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 200, null]);
+      await res.body?.cancel();
+    }
+    // the tracking routes keep theirs
+    const tracking = await fetch(`${live.url}/tr/v1/str/`, { method: 'POST', body: '{}', ...from });
+    expect(tracking.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   // A HEAD was held open like a stream, each one taking one of the few live streams until it went away.
   it('api/live: a HEAD answers the headers and ends, taking no live stream', async () => {
     for (let i = 0; i < MAX_STREAMS + 1; i++) {

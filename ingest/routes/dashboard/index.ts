@@ -39,6 +39,22 @@ export function dashboardNeedsCredential(config: AppDeps['config']): boolean {
   return config.dashboard.auth === 'always' || !LOOPBACK.test(config.server.host);
 }
 
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-expose-headers',
+] as const;
+
+/**
+ * The dashboard is a page of its own origin: no other origin's script may read its numbers or its events.
+ * The ingest's CORS (cors.origins, "*" by default, for the tracking routes) answered its requests too, so
+ * any web page open in the browser of someone running the ingest on loopback, where the dashboard asks for
+ * no credential, could read all of it.
+ */
+async function sameOriginOnly(_req: unknown, reply: { removeHeader(k: string): unknown }): Promise<void> {
+  for (const name of CORS_HEADERS) reply.removeHeader(name);
+}
+
 /** Fails closed: when the credential is needed but missing, nobody gets in. */
 function guard(needed: boolean, credential: ReadCredential | undefined) {
   return async (
@@ -68,7 +84,7 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     for (const end of streams) end();
     feed.close();
   });
-  const onRequest = guard(dashboardNeedsCredential(config), deps.readCredential);
+  const onRequest = [sameOriginOnly, guard(dashboardNeedsCredential(config), deps.readCredential)];
 
   app.get('/dashboard', { onRequest }, async (req, reply) => {
     reply.header('cache-control', REVALIDATE).header('etag', assets.pageEtag);
