@@ -2,6 +2,7 @@
 // revalidated, hashed assets immutable), the numbers of api/overview against what was sent, the live feed
 // delivering a stored event, the credential when the dashboard asks for one, and the client bundle.
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../e2e/env/wait.ts';
@@ -187,6 +188,24 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     // the tracking routes keep theirs
     const tracking = await fetch(`${live.url}/tr/v1/str/`, { method: 'POST', body: '{}', ...from });
     expect(tracking.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('on loopback, asks for the credential of a request that names the server by another name', async () => {
+    // Regression: a page whose own host name was made to resolve to 127.0.0.1 (DNS rebinding) is
+    // same-origin to its browser, and read the dashboard without a credential.
+    const get = (host: string) =>
+      new Promise<number>((done, fail) => {
+        const url = new URL(`${live.url}/dashboard/api/overview`);
+        request(url, { headers: { host } }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        })
+          .on('error', fail)
+          .end();
+      });
+    expect(await get('rebound.example:8080')).toBe(401);
+    for (const host of [new URL(live.url).host, 'localhost:8080', '[::1]:8080'])
+      expect(await get(host)).toBe(200);
   });
 
   // A HEAD was held open like a stream, each one taking one of the few live streams until it went away.

@@ -55,13 +55,20 @@ async function sameOriginOnly(_req: unknown, reply: { removeHeader(k: string): u
   for (const name of CORS_HEADERS) reply.removeHeader(name);
 }
 
-/** Fails closed: when the credential is needed but missing, nobody gets in. */
+/** `localhost:8080`, `127.0.0.1`, `[::1]:8080`: the names a browser on this machine reaches loopback by. */
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+
+/**
+ * Fails closed: when the credential is needed but missing, nobody gets in. On loopback it is not asked
+ * of a browser that names the server by a loopback name; a page whose own name was made to resolve to
+ * 127.0.0.1 (DNS rebinding) is the page's origin to the browser, and its requests carry that name.
+ */
 function guard(needed: boolean, credential: ReadCredential | undefined) {
   return async (
     req: { headers: Record<string, unknown> },
     reply: { header(k: string, v: string): unknown },
   ) => {
-    if (!needed) return;
+    if (!needed && LOOPBACK_HOST.test(String(req.headers.host ?? ''))) return;
     if (credential?.check(req.headers as Parameters<ReadCredential['check']>[0]) === 'ok') return;
     reply.header('www-authenticate', 'Basic realm="Tracker dashboard", charset="UTF-8"');
     throw new IngestError(
