@@ -2,8 +2,9 @@
 // opened with `readonly=1` and the read limits as its own settings. The engine enforces all of it: a
 // write, a DDL statement, a table function (file(), url(), …) or a change of any setting is refused by
 // ClickHouse itself ("Cannot execute query in readonly mode", READONLY, 164), whatever the SQL says, and
-// the limits cannot be raised from a query. chdb runs each connection's statements one after another, so
-// reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
+// the limits cannot be raised from a query. Except `INTO OUTFILE`, which the embedded engine writes on a
+// read-only connection too: refused here, read from the engine's own formatting of the statement. chdb
+// runs each connection's statements one after another, so reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
 // connection runs one read at a time and refuses more than `maxQueued` waiting.
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
@@ -84,6 +85,19 @@ function rethrow(err: unknown): never {
 }
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const INTO_OUTFILE_REFUSED =
+  "INTO OUTFILE refused: it would write a file on the ingest's host, and the SQL endpoint is read-only; " +
+  'ask for a format instead (FORMAT CSVWithNames, …) and save the answer';
+
+/**
+ * Whether a statement, as the engine's formatter writes it (keywords upper case, one space apart), has an
+ * `INTO OUTFILE` clause outside its string literals and quoted names.
+ */
+export function writesAFile(formatted: string): boolean {
+  const bare = formatted.replace(/'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/gs, '');
+  return /\bINTO OUTFILE\b/.test(bare);
+}
 
 const quoteIdentifier = (name: string) => `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
 
@@ -185,21 +199,29 @@ class Reader implements SqlReader {
 
   /**
    * One statement per request, as ClickHouse's HTTP interface allows: the engine's own parser says whether
-   * the text holds more than one (chdb would otherwise run them all, one after another).
+   * the text holds more than one (chdb would otherwise run them all, one after another). And no
+   * `INTO OUTFILE`: the embedded engine writes that file itself, read-only connection or not.
    */
   async #singleStatement(sql: string): Promise<void> {
+    let formatted: string;
     try {
-      await this.#session.queryBindAsync(
+      const result = await this.#session.queryBindAsync(
         'SELECT formatQuerySingleLine({q:String})',
         { q: sql },
-        { format: 'Null' },
+        { format: 'TSVRaw' },
       );
+      formatted = result.text();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (!message.includes('Multi-statements are not allowed')) return; // the statement's own run reports it
-      const detail = /Syntax error \(Multi-statements are not allowed\)[^:]*:[^:]*/.exec(message)?.[0];
-      throw new ReaderError(62, 'SYNTAX_ERROR', detail ?? 'Syntax error: Multi-statements are not allowed');
+      if (message.includes('Multi-statements are not allowed')) {
+        const detail = /Syntax error \(Multi-statements are not allowed\)[^:]*:[^:]*/.exec(message)?.[0];
+        throw new ReaderError(62, 'SYNTAX_ERROR', detail ?? 'Syntax error: Multi-statements are not allowed');
+      }
+      // A statement that does not parse is reported by its own run; nothing unchecked runs otherwise.
+      if (/\(SYNTAX_ERROR\)/.test(message)) return;
+      throw err;
     }
+    if (writesAFile(formatted)) throw new ReaderError(164, 'READONLY', INTO_OUTFILE_REFUSED);
   }
 
   /**

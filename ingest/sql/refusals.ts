@@ -20,6 +20,7 @@ export function statementKind(sql: string): string | undefined {
 }
 
 function readOnly(message: string, sql: string): string {
+  if (!/Cannot (modify|execute query in readonly mode)/.test(message)) return message; // says why itself
   if (/Cannot modify '[^']+' setting/.test(message)) {
     return `${message}: the SQL endpoint's connection is read-only, so a setting is accepted only at the value it has (its limits are the ingest's sql.* configuration)`;
   }

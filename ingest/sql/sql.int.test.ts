@@ -3,6 +3,9 @@
 // `database` and both ways of authenticating work; every kind of write is refused by the engine with
 // READONLY and changes nothing; the read limits hold; errors arrive in ClickHouse's shape; a read
 // occupying the endpoint does not hold up the data path's inserts; and reads are not logged one by one.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestProcess, ingestProcess } from '../../e2e/browser/ingest-process.ts';
@@ -134,6 +137,29 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
       await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
     ).json();
     expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it.each([
+    ['SELECT', 'SELECT ename FROM events INTO OUTFILE {file} TRUNCATE'],
+    ['a lower-case, commented one', 'select 1 /* x */ into\n  outfile {file}'],
+    ['EXPLAIN', 'EXPLAIN SELECT 1 INTO OUTFILE {file}'],
+    ['SHOW', 'SHOW TABLES INTO OUTFILE {file} APPEND'],
+    ['a UNION', '(SELECT 1) UNION ALL (SELECT 2) INTO OUTFILE {file}'],
+  ])(
+    'refuses INTO OUTFILE of %s (the embedded engine writes it, read-only or not): no file',
+    async (_n, sql) => {
+      // Regression: `SELECT … INTO OUTFILE '/any/path'` answered 200 and wrote the file on the ingest's host.
+      const file = join(mkdtempSync(join(tmpdir(), 'outfile-')), 'written.txt');
+      const res = await raw(sql.replace('{file}', `'${file}'`));
+      expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+      expect(await res.text()).toMatch(/INTO OUTFILE refused: it would write a file on the ingest's host/);
+      expect(existsSync(file)).toBe(false);
+    },
+  );
+
+  it('runs a statement that only names INTO OUTFILE in a string or a quoted name', async () => {
+    const res = await raw("SELECT 'INTO OUTFILE' AS `into outfile` FORMAT JSONEachRow");
+    expect(await res.text()).toBe('{"into outfile":"INTO OUTFILE"}\n');
   });
 
   it('runs one statement per request, as ClickHouse does: a second one is a syntax error, nothing runs', async () => {
