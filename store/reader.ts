@@ -2,14 +2,16 @@
 // opened with `readonly=1` and the read limits as its own settings. The engine enforces all of it: a
 // write, a DDL statement, a table function (file(), url(), …) or a change of any setting is refused by
 // ClickHouse itself ("Cannot execute query in readonly mode", READONLY, 164), whatever the SQL says, and
-// the limits cannot be raised from a query. Except `INTO OUTFILE`, which the embedded engine writes on a
-// read-only connection too: refused here, read from the engine's own formatting of the statement. chdb
-// runs each connection's statements one after another, so reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
+// the limits cannot be raised from a query. Except what the engine lets through on a read-only connection
+// (refused-statements.ts: INTO OUTFILE, DESCRIBE of a table function, KILL), refused here, read from the
+// engine's own formatting of the statement. chdb runs each connection's statements one after another, so
+// reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
 // connection runs one read at a time and refuses more than `maxQueued` waiting.
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
 import { openEngineSession } from './embedded.ts';
 import { OneAtATime } from './one-at-a-time.ts';
+import { refusedStatement } from './refused-statements.ts';
 import { parseJsonEachRow } from './sql.ts';
 
 export interface ReadLimits {
@@ -85,19 +87,6 @@ function rethrow(err: unknown): never {
 }
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const INTO_OUTFILE_REFUSED =
-  "INTO OUTFILE refused: it would write a file on the ingest's host, and the SQL endpoint is read-only; " +
-  'ask for a format instead (FORMAT CSVWithNames, …) and save the answer';
-
-/**
- * Whether a statement, as the engine's formatter writes it (keywords upper case, one space apart), has an
- * `INTO OUTFILE` clause outside its string literals and quoted names.
- */
-export function writesAFile(formatted: string): boolean {
-  const bare = formatted.replace(/'(?:[^'\\]|\\.)*'|`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*"/gs, '');
-  return /\bINTO OUTFILE\b/.test(bare);
-}
 
 const quoteIdentifier = (name: string) => `\`${name.replaceAll('\\', '\\\\').replaceAll('`', '\\`')}\``;
 
@@ -199,8 +188,8 @@ class Reader implements SqlReader {
 
   /**
    * One statement per request, as ClickHouse's HTTP interface allows: the engine's own parser says whether
-   * the text holds more than one (chdb would otherwise run them all, one after another). And no
-   * `INTO OUTFILE`: the embedded engine writes that file itself, read-only connection or not.
+   * the text holds more than one (chdb would otherwise run them all, one after another). And none the
+   * read-only connection would run though it is no read (refused-statements.ts).
    */
   async #singleStatement(sql: string): Promise<void> {
     let formatted: string;
@@ -221,7 +210,8 @@ class Reader implements SqlReader {
       if (/\(SYNTAX_ERROR\)/.test(message)) return;
       throw err;
     }
-    if (writesAFile(formatted)) throw new ReaderError(164, 'READONLY', INTO_OUTFILE_REFUSED);
+    const refused = refusedStatement(formatted);
+    if (refused !== undefined) throw new ReaderError(164, 'READONLY', refused);
   }
 
   /**

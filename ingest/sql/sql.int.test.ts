@@ -157,6 +157,30 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     },
   );
 
+  it.each([
+    ['the first line of a file', "DESCRIBE file('/etc/passwd', 'TSVWithNames')"],
+    ['a URL (a request from the ingest)', "desc TABLE url('{ops}/status', 'JSONEachRow')"],
+  ])('refuses DESCRIBE of a table function, which read %s', async (_what, sql) => {
+    // Regression: the engine's read-only check of file() and url() is not applied to DESCRIBE, which
+    // answered /etc/passwd's first line as a column name, and fetched any URL from the ingest's host.
+    const res = await raw(sql.replace('{ops}', ingest.opsUrl));
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    const text = await res.text();
+    expect(text).toMatch(/DESCRIBE of a table function refused/);
+    expect(text).not.toContain('root:');
+    // through a subquery, the engine's own check decides
+    const sub = await raw("DESCRIBE (SELECT * FROM file('/etc/passwd', 'TSVWithNames'))");
+    expect([sub.status, sub.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    expect(await (await raw('DESCRIBE (SELECT * FROM numbers(2))')).text()).toMatch(/^number\tUInt64/);
+  });
+
+  it("refuses KILL, which could stop the ingest's own statements", async () => {
+    // Regression: `KILL QUERY WHERE 1` ran on the read-only connection.
+    const res = await raw('KILL QUERY WHERE 1');
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    expect(await res.text()).toMatch(/KILL refused/);
+  });
+
   it('runs a statement that only names INTO OUTFILE in a string or a quoted name', async () => {
     const res = await raw("SELECT 'INTO OUTFILE' AS `into outfile` FORMAT JSONEachRow");
     expect(await res.text()).toBe('{"into outfile":"INTO OUTFILE"}\n');
