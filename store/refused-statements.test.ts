@@ -11,6 +11,9 @@ describe('refusedStatement', () => {
     ["DESCRIBE TABLE file('/etc/passwd', 'TSVWithNames')", /^DESCRIBE of a table function refused/],
     ["DESCRIBE TABLE url('http://x', 'JSONEachRow') SETTINGS a = 1", /^DESCRIBE of a table function/],
     ['KILL QUERY WHERE 1 SYNC', /^KILL refused/],
+    ["SELECT file('/etc/shadow')", /^file\(\) refused/],
+    ["SELECT length(file('/etc/shadow')) AS n", /^file\(\) refused/],
+    ["SELECT * FROM file('/etc/passwd', 'LineAsString')", /^file\(\) refused/],
   ])('%s is refused', (formatted, why) => expect(refusedStatement(formatted)).toMatch(why));
 
   it.each([
@@ -21,8 +24,10 @@ describe('refusedStatement', () => {
     'SELECT count() FROM events',
     'DESCRIBE TABLE events',
     'DESCRIBE TABLE tracker.events',
-    "DESCRIBE TABLE (SELECT * FROM file('/etc/passwd'))",
+    "DESCRIBE TABLE (SELECT * FROM url('http://x', 'JSONEachRow'))",
     'DESCRIBE TABLE file',
     "SELECT 'KILL QUERY'",
+    "SELECT 'file(' AS s, profile(1), `file` AS f",
+    'SELECT events.file FROM events',
   ])('%s is left to the engine', (formatted) => expect(refusedStatement(formatted)).toBeUndefined());
 });

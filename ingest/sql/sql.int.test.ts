@@ -174,6 +174,19 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     expect(await (await raw('DESCRIBE (SELECT * FROM numbers(2))')).text()).toMatch(/^number\tUInt64/);
   });
 
+  it.each([
+    ['a file', "SELECT file('{password}')"],
+    ['a file, quoted and spaced', "SELECT `file` ( '{password}' ) AS content"],
+  ])("refuses the function file(), which read %s on the ingest's host", async (_what, sql) => {
+    // Regression: `SELECT file('/etc/passwd')` answered the file's content (the privacy hash key, TLS
+    // keys, /etc/shadow under root: whatever the ingest can read).
+    const res = await raw(sql.replace('{password}', `${ingest.dir}/state/sql.password`));
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    const text = await res.text();
+    expect(text).toMatch(/file\(\) refused/);
+    expect(text).not.toContain(ingest.password());
+  });
+
   it("refuses KILL, which could stop the ingest's own statements", async () => {
     // Regression: `KILL QUERY WHERE 1` ran on the read-only connection.
     const res = await raw('KILL QUERY WHERE 1');
