@@ -197,7 +197,16 @@ async function main(): Promise<void> {
   }
 }
 
+/** A mistyped option is a usage error, not a failed query: parseArgs's own advice is for positionals. */
+const isUsageError = (err: unknown) =>
+  /^ERR_PARSE_ARGS_/.test(String((err as { code?: unknown }).code ?? ''));
+
 main().catch((err: unknown) => {
+  if (isUsageError(err)) {
+    const what = /^[^.]*/.exec((err as Error).message)?.[0];
+    console.error(`query.ts: ${what} (node ingest/query.ts --help lists the options)`);
+    process.exit(2);
+  }
   console.error(err instanceof ConfigError ? err.message : `query failed: ${(err as Error).message}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 });
