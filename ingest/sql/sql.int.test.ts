@@ -10,6 +10,7 @@ import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestProcess, ingestProcess } from '../../e2e/browser/ingest-process.ts';
 import { waitFor } from '../../e2e/env/wait.ts';
+import { ClickHouseStore } from '../../store/index.ts';
 
 const OID = '5a1e0000-0000-4000-8000-000000000001';
 let ingest: IngestProcess;
@@ -192,6 +193,26 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     const res = await raw('KILL QUERY WHERE 1');
     expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
     expect(await res.text()).toMatch(/KILL refused/);
+  });
+
+  it("serves the clickhouse store's reads; a syntax error quotes only the statement it was given", async () => {
+    // Regression: the store's client appended "FORMAT JSONEachRow" to every read, and the engine's syntax
+    // error quoted it (`node ingest/query.ts` with a clickhouse store printed it as the user's SQL).
+    const store = new ClickHouseStore({
+      url: ingest.sqlUrl,
+      database: 'tracker',
+      password: ingest.password(),
+    });
+    try {
+      expect(
+        await store.query('SELECT count() AS n FROM events WHERE ename = {e:String}', { e: 'step' }),
+      ).toEqual([{ n: 3 }]);
+      const err = (await store.query('SELEC 1').catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/^Syntax error: failed at position 7/);
+      expect(err.message).not.toContain('FORMAT');
+    } finally {
+      await store.close();
+    }
   });
 
   it('runs a statement that only names INTO OUTFILE in a string or a quoted name', async () => {
