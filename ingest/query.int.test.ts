@@ -27,6 +27,25 @@ it('prints the rows as a table, and "(no rows)" when nothing matches; --json pri
   expect(json.stdout).toBe('');
 });
 
+it('shows a JSON column whole in the table, as its JSON text', () => {
+  // Regression: an event's params of three keys, or nested ones, were printed as "[Object]".
+  const cwd = mkdtempSync(join(tmpdir(), 'query-json-'));
+  mkdirSync(join(cwd, 'data', 'chdb'), { recursive: true });
+  const env = { ...process.env, TRACKER_SQL__PORT: '1' };
+  const res = spawnSync(
+    process.execPath,
+    [
+      QUERY,
+      `SELECT CAST('{"plan":"pro","seats":5,"ehash":"x","ab":{"arm":"b"}}' AS JSON) AS params, [1, 2] AS list`,
+    ],
+    { cwd, env, encoding: 'utf8' },
+  );
+  expect(res.status, res.stderr).toBe(0);
+  expect(res.stdout).not.toContain('[Object]');
+  expect(res.stdout).toContain('{"ab":{"arm":"b"},"ehash":"x","plan":"pro","seats":5}');
+  expect(res.stdout).toContain('[1,2]');
+});
+
 // The README has rows the ingest never writes (jurisdictions) inserted this way on the embedded store.
 it('runs a write when it opens the data directory itself, and the write is kept', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'query-write-'));
@@ -62,7 +81,7 @@ it('writes jurisdictions as the README says: refused with the remedy while the i
     const refused = run();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(
-      /readonly mode.*read-only: to write .*stop the ingest and run query\.ts again/s,
+      /readonly mode: INSERT refused, the ingest's SQL endpoint is read-only.* To write .*stop the ingest and run query\.ts again/s,
     );
     await ingest.stop();
     const written = run();
@@ -94,6 +113,37 @@ it('names the SQL endpoint it tried when a running ingest holds the data directo
     expect(res.stderr).toMatch(
       /another process \(pid \d+\) holds it.*no ingest SQL endpoint answered at http:\/\/127\.0\.0\.1:1 \(sql\.port\).*TRACKER_SQL__PORT/s,
     );
+    // Regression: the engine printed its own "Code: 76. DB::Exception: Cannot lock file …" line first.
+    expect(res.stderr).toMatch(/^query failed: open the embedded engine at /);
+    expect(res.stderr).not.toContain('Code: 76');
+  } finally {
+    await ingest.stop();
+  }
+});
+
+it('quotes only the SQL the user wrote in an error read through the running ingest, as when it opens the directory', async () => {
+  // Regression: through the endpoint a syntax error quoted "1 \nFORMAT JSONEachRow", a clause the client
+  // library had appended; and the two ways of reading printed the engine's error in two shapes.
+  const ingest = await ingestProcess({});
+  const run = (sql: string) =>
+    spawnSync(process.execPath, [QUERY, '--config', join(ingest.dir, 'ingest.json'), sql], {
+      cwd: ingest.dir,
+      encoding: 'utf8',
+    });
+  try {
+    await ingest.start();
+    const viaServer = run('SELEC 1');
+    expect(viaServer.status).toBe(1);
+    expect(viaServer.stderr).not.toContain('FORMAT');
+    expect(viaServer.stderr).toMatch(
+      /^query failed: Code: 62\. DB::Exception: Syntax error: failed at position 7 \(1\): 1\. Expected one of: .*\(SYNTAX_ERROR\)\n$/s,
+    );
+    const rows = run('SELECT 1 AS one;');
+    expect(rows.status, rows.stderr).toBe(0);
+    expect(rows.stdout).toMatch(/│ one │/);
+    await ingest.stop();
+    const direct = run('SELEC 1');
+    expect(direct.stderr).toBe(viaServer.stderr);
   } finally {
     await ingest.stop();
   }

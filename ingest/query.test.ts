@@ -51,6 +51,20 @@ describe('query.ts --help', () => {
   });
 });
 
+describe('query.ts with an option it does not know', () => {
+  // Regression: `--jsn` answered "query failed: Unknown option '--jsn'. To specify a positional argument
+  // starting with a '-', …", exit 1: no query had run, and the advice was for something else.
+  it('names the option, points to --help, exits 2 and opens nothing', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'query-option-'));
+    const res = spawnSync(process.execPath, [QUERY, '--jsn', 'SELECT 1'], { cwd, encoding: 'utf8' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toBe(
+      "query.ts: Unknown option '--jsn' (node ingest/query.ts --help lists the options)\n",
+    );
+    expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+});
+
 describe('query.ts beside another server on the SQL port', () => {
   // Regression: any server answering the unauthenticated ping on the SQL port (ClickHouse's own 8123 by
   // default) was sent the saved read password with the statement.

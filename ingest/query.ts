@@ -5,12 +5,13 @@
 // store is queried directly either way.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { ConfigError } from '../common/config/problems.ts';
 import {
   createStore,
   EmbeddedStoreLocked,
   missingEmbeddedData,
+  parseJsonEachRow,
   type Row,
   type Store,
 } from '../store/index.ts';
@@ -47,13 +48,35 @@ async function viaServer(config: Config): Promise<{ run: Run; close(): Promise<v
   return {
     run: async (sql) => {
       try {
-        return await (await client.query({ query: sql, format: 'JSONEachRow' })).json<Row>();
+        return await readRows(client, sql);
       } catch (err) {
-        throw readOnlyHint(err);
+        throw readOnlyHint(engineError(err));
       }
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The statement as written, its format asked for by `default_format`: the client's `query()` appends
+ * `FORMAT JSONEachRow` to it, which a syntax error then quoted back as SQL the user never wrote.
+ */
+async function readRows(client: ClickHouseClient, sql: string): Promise<Row[]> {
+  const { stream } = await client.exec({
+    query: sql,
+    clickhouse_settings: { default_format: 'JSONEachRow' },
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return parseJsonEachRow<Row>(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The endpoint's error in the engine's own shape, as query.ts prints it when it opens the directory. */
+function engineError(err: unknown): unknown {
+  const { code, type, message } = err as { code?: unknown; type?: unknown; message?: unknown };
+  if (typeof code !== 'string' || typeof type !== 'string' || typeof message !== 'string') return err;
+  const text = `Code: ${code}. DB::Exception: ${message.trim().replace(/\.$/, '')}. (${type})`;
+  return Object.assign(new Error(text, { cause: err }), { code });
 }
 
 /** Where this configuration's SQL endpoint answers on this machine. */
@@ -86,8 +109,8 @@ const READONLY = '164';
 function readOnlyHint(err: unknown): unknown {
   if ((err as { code?: unknown }).code !== READONLY) return err;
   return new Error(
-    `${(err as Error).message.trim()} The running ingest's SQL endpoint is read-only: to write (for ` +
-      'example jurisdictions), stop the ingest and run query.ts again; it then opens the data directory itself.',
+    `${(err as Error).message} To write (for example jurisdictions), stop the ingest and run query.ts ` +
+      'again: it then opens the data directory itself.',
   );
 }
 
@@ -127,6 +150,18 @@ function refuseFormatClause(sql: string): void {
       `leave out "FORMAT ${format}": query.ts prints the rows itself (a table, or one JSON object per line ` +
         'with --json); for another format ask the SQL endpoint (curl, ingest/README.md)',
     );
+}
+
+/**
+ * console.table shows an object or array beyond a few keys, or nested, as "[Object]": a JSON column such
+ * as `params` is shown as its JSON text instead, whole.
+ */
+function jsonCells(row: Row): Row {
+  const cells = Object.entries(row).map(([k, v]) => [
+    k,
+    v !== null && typeof v === 'object' ? JSON.stringify(v) : v,
+  ]);
+  return Object.fromEntries(cells) as Row;
 }
 
 function noDataHere(config: Config): void {
@@ -173,14 +208,23 @@ async function main(): Promise<void> {
     if (values.json) for (const r of rows) console.log(JSON.stringify(r));
     // console.table of no rows is an empty frame without even the column names
     else if (rows.length === 0) console.log('(no rows)');
-    else console.table(rows);
+    else console.table(rows.map(jsonCells));
   } finally {
     await server?.close();
     await store?.close();
   }
 }
 
+/** A mistyped option is a usage error, not a failed query: parseArgs's own advice is for positionals. */
+const isUsageError = (err: unknown) =>
+  /^ERR_PARSE_ARGS_/.test(String((err as { code?: unknown }).code ?? ''));
+
 main().catch((err: unknown) => {
+  if (isUsageError(err)) {
+    const what = /^[^.]*/.exec((err as Error).message)?.[0];
+    console.error(`query.ts: ${what} (node ingest/query.ts --help lists the options)`);
+    process.exit(2);
+  }
   console.error(err instanceof ConfigError ? err.message : `query failed: ${(err as Error).message}`);
   process.exit(err instanceof ConfigError ? 2 : 1);
 });

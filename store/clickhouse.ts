@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { BufferShelf, LentBody } from './lent-body.ts';
-import { bodyPieces, INSERT_SETTINGS, qualified, rowsToJsonLines } from './sql.ts';
+import { bodyPieces, INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 
 /**
  * Buffers lent to the spool's reads of a batch (the spool reads 1 MiB at a time); a few are kept between
@@ -86,9 +86,19 @@ export class ClickHouseStore implements Store {
     }
   }
 
+  /**
+   * The statement as written, its format asked for by `default_format`: the client's `query()` appends
+   * `FORMAT JSONEachRow` to it, which a syntax error then quoted back as SQL the caller never wrote.
+   */
   async query<T = Row>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
-    const result = await this.#client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-    return result.json<T>();
+    const { stream } = await this.#client.exec({
+      query: sql,
+      query_params: params,
+      clickhouse_settings: { default_format: 'JSONEachRow' },
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return parseJsonEachRow<T>(Buffer.concat(chunks).toString('utf8'));
   }
 
   async command(sql: string, params?: Record<string, unknown>): Promise<void> {

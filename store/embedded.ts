@@ -8,6 +8,7 @@ import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
+import { statusLockHolder } from './lock-holder.ts';
 import { OneAtATime } from './one-at-a-time.ts';
 import { INSERT_SETTINGS, parseJsonEachRow, qualified, rowsToJsonLines } from './sql.ts';
 import { forgetTornInserts, type TornInsert } from './torn-inserts.ts';
@@ -139,21 +140,31 @@ export class EmbeddedStoreLocked extends Error {
   override readonly name = 'EmbeddedStoreLocked';
 }
 
+function lockedError(path: string, pid: string | undefined, cause?: unknown): EmbeddedStoreLocked {
+  const holder = pid === undefined ? '' : ` (pid ${pid})`;
+  return new EmbeddedStoreLocked(
+    `open the embedded engine at ${path}: another process${holder} holds it; one process at a time may use a data directory, and a running ingest holds its directory until it stops`,
+    { cause },
+  );
+}
+
 /** chdb's error for a directory another process holds; anything else passes through unchanged. */
 function lockedOr(err: unknown, path: string): unknown {
   if (!/Failed to create connection/.test((err as Error).message ?? '')) return err;
-  let holder = '';
+  let pid: string | undefined;
   try {
     // The lock holder writes its pid into <path>/status while it runs.
-    const pid = /PID:\s*(\d+)/.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1];
-    if (pid !== undefined) holder = ` (pid ${pid})`;
+    pid = /PID:\s*(\d+)/.exec(readFileSync(join(path, 'status'), 'utf8'))?.[1];
   } catch {
     // No status file to name the holder by: the message stands without it.
   }
-  return new EmbeddedStoreLocked(
-    `open the embedded engine at ${path}: another process${holder} holds it; one process at a time may use a data directory, and a running ingest holds its directory until it stops`,
-    { cause: err },
-  );
+  return lockedError(path, pid, err);
+}
+
+/** Refused before the engine is asked, which would print its own lock error to the terminal first. */
+function refuseIfHeld(path: string): void {
+  const holder = statusLockHolder(path);
+  if (typeof holder === 'object') throw lockedError(path, holder.pid === 0 ? undefined : String(holder.pid));
 }
 
 /**
@@ -178,6 +189,7 @@ export async function openEngineSession(
   const { Session } = await import('chdb');
   mkdirSync(path, { recursive: true });
   const first = !bound.has(resolve(path));
+  if (first) refuseIfHeld(path);
   const torn = first ? forgetTornInserts(path) : [];
   // chdb binds one data directory per process (its README): a second path throws here, and a directory
   // another process holds throws EmbeddedStoreLocked.

@@ -43,4 +43,4 @@ export {
   type ReadResult,
   type SqlReader,
 } from './reader.ts';
-export { allPieces, joinedLines } from './sql.ts';
+export { allPieces, joinedLines, parseJsonEachRow } from './sql.ts';

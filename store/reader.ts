@@ -2,13 +2,16 @@
 // opened with `readonly=1` and the read limits as its own settings. The engine enforces all of it: a
 // write, a DDL statement, a table function (file(), url(), …) or a change of any setting is refused by
 // ClickHouse itself ("Cannot execute query in readonly mode", READONLY, 164), whatever the SQL says, and
-// the limits cannot be raised from a query. chdb runs each connection's statements one after another, so
+// the limits cannot be raised from a query. Except what the engine lets through on a read-only connection
+// (refused-statements.ts: INTO OUTFILE, DESCRIBE of a table function, KILL), refused here, read from the
+// engine's own formatting of the statement. chdb runs each connection's statements one after another, so
 // reads here never queue behind the data path's inserts (their own connection) nor hold them up; this
 // connection runs one read at a time and refuses more than `maxQueued` waiting.
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
 import { openEngineSession } from './embedded.ts';
 import { OneAtATime } from './one-at-a-time.ts';
+import { refusedStatement } from './refused-statements.ts';
 import { parseJsonEachRow } from './sql.ts';
 
 export interface ReadLimits {
@@ -185,21 +188,30 @@ class Reader implements SqlReader {
 
   /**
    * One statement per request, as ClickHouse's HTTP interface allows: the engine's own parser says whether
-   * the text holds more than one (chdb would otherwise run them all, one after another).
+   * the text holds more than one (chdb would otherwise run them all, one after another). And none the
+   * read-only connection would run though it is no read (refused-statements.ts).
    */
   async #singleStatement(sql: string): Promise<void> {
+    let formatted: string;
     try {
-      await this.#session.queryBindAsync(
+      const result = await this.#session.queryBindAsync(
         'SELECT formatQuerySingleLine({q:String})',
         { q: sql },
-        { format: 'Null' },
+        { format: 'TSVRaw' },
       );
+      formatted = result.text();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (!message.includes('Multi-statements are not allowed')) return; // the statement's own run reports it
-      const detail = /Syntax error \(Multi-statements are not allowed\)[^:]*:[^:]*/.exec(message)?.[0];
-      throw new ReaderError(62, 'SYNTAX_ERROR', detail ?? 'Syntax error: Multi-statements are not allowed');
+      if (message.includes('Multi-statements are not allowed')) {
+        const detail = /Syntax error \(Multi-statements are not allowed\)[^:]*:[^:]*/.exec(message)?.[0];
+        throw new ReaderError(62, 'SYNTAX_ERROR', detail ?? 'Syntax error: Multi-statements are not allowed');
+      }
+      // A statement that does not parse is reported by its own run; nothing unchecked runs otherwise.
+      if (/\(SYNTAX_ERROR\)/.test(message)) return;
+      throw err;
     }
+    const refused = refusedStatement(formatted);
+    if (refused !== undefined) throw new ReaderError(164, 'READONLY', refused);
   }
 
   /**

@@ -512,7 +512,7 @@ export const Dashboard = Type.Object(
     auth: Type.Union([Type.Literal('auto'), Type.Literal('always')], {
       default: 'auto',
       description:
-        'auto: ask for the sql credential unless the server listens on loopback only; always: ask every time (e.g. behind a reverse proxy on this host).',
+        'auto: ask for the sql credential unless the server listens on loopback only and is named by a loopback name (localhost, 127.0.0.1, [::1]); always: ask every time (e.g. behind a reverse proxy on this host).',
     }),
     liveIntervalMs: Type.Integer({
       minimum: 250,

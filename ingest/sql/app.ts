@@ -20,6 +20,7 @@ import {
   parseSqlRequest,
   refuseUrlCredentials,
 } from './protocol.ts';
+import { explainRefusal } from './refusals.ts';
 
 export interface SqlAppDeps {
   readonly reader: SqlReader;
@@ -73,13 +74,17 @@ async function run(req: FastifyRequest, reply: FastifyReply, deps: SqlAppDeps): 
   authorise(req, deps.credential);
   const request = parseSqlRequest(url, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers);
   const format = outputFormat(request);
-  const result = await deps.reader.read(request.sql, {
-    format: request.defaultFormat,
-    params: request.params,
-    settings: request.settings,
-    ...(request.database === undefined ? {} : { database: request.database }),
-    ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-  });
+  const result = await deps.reader
+    .read(request.sql, {
+      format: request.defaultFormat,
+      params: request.params,
+      settings: request.settings,
+      ...(request.database === undefined ? {} : { database: request.database }),
+      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+    })
+    .catch((err: unknown) => {
+      throw explainRefusal(err, request.sql);
+    });
   const raw = Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
   const out = await encode(raw, req, request.compressResponse);
   const summary = {
@@ -152,7 +157,8 @@ export async function buildSqlApp(deps: SqlAppDeps): Promise<FastifyInstance> {
     url: '/',
     handler: (req, reply) => {
       const hasQuery = new URL(req.url, 'http://sql').searchParams.has('query');
-      if (req.method === 'GET' && !hasQuery) return ok(req, reply);
+      // HEAD too (Fastify answers it with the GET route): a health check's `curl -I` was an "Empty query".
+      if (req.method !== 'POST' && !hasQuery) return ok(req, reply);
       return run(req, reply, deps);
     },
   });

@@ -7,11 +7,14 @@ export class ClickHouseError extends Error {
   override readonly name = 'ClickHouseError';
   readonly clickhouseCode: number;
   readonly type: string;
+  /** The HTTP status when the code alone does not decide it (one code, a server's or a reader's limit). */
+  readonly httpStatus: number | undefined;
 
-  constructor(code: number, type: string, message: string) {
+  constructor(code: number, type: string, message: string, httpStatus?: number) {
     super(message);
     this.clickhouseCode = code;
     this.type = type;
+    this.httpStatus = httpStatus;
   }
 }
 
@@ -24,14 +27,18 @@ export interface ErrorResponse {
 
 /**
  * ClickHouse's own mapping from error code to HTTP status (its HTTP handler), so clients that look at the
- * status behave as against a server: a refused write (READONLY) is a 500 there too. One addition: a full
- * queue (TOO_MANY_SIMULTANEOUS_QUERIES) is 503 with Retry-After, since waiting a moment is the remedy.
+ * status behave as against a server, with three changes where ClickHouse answers 500 for the reader's own
+ * mistake, which is no server fault to retry: a refused write (READONLY) is 403, since the credential is
+ * right and the endpoint refuses the act; a result over the endpoint's size limit (TOO_MANY_ROWS_OR_BYTES)
+ * is 422, a statement it understood and will not run as written; and a full queue
+ * (TOO_MANY_SIMULTANEOUS_QUERIES) is 503 with Retry-After, since waiting a moment is the remedy.
  */
 const STATUS: ReadonlyArray<readonly [number, readonly number[]]> = [
   [400, [6, 25, 26, 27, 38, 41, 53, 62, 72, 117, 456, 457]], // parse errors, SYNTAX_ERROR, TYPE_MISMATCH, parameters
   [401, [194]], // REQUIRED_PASSWORD
-  [403, [192, 193, 516]], // UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
+  [403, [164, 192, 193, 516]], // READONLY, UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
   [404, [46, 47, 50, 56, 60, 63, 73, 81, 115]], // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/STORAGE/TABLE/…/SETTING
+  [422, [396]], // TOO_MANY_ROWS_OR_BYTES: the result limit (sql.maxResultBytes)
   [501, [48]], // NOT_IMPLEMENTED
   [503, [76, 202, 209]], // CANNOT_OPEN_FILE, TOO_MANY_SIMULTANEOUS_QUERIES, SOCKET_TIMEOUT
 ];
@@ -64,7 +71,8 @@ export function describe(err: unknown): Described | undefined {
 
 export function errorResponse(err: unknown, version: string): ErrorResponse {
   const d = describe(err) ?? { code: 1001, type: 'STD_EXCEPTION', message: 'internal error' };
-  const status = httpStatus(d.code);
+  const own = err instanceof ClickHouseError ? err.httpStatus : undefined;
+  const status = own ?? httpStatus(d.code);
   const headers: Record<string, string> = {
     'content-type': 'text/plain; charset=UTF-8',
     'x-clickhouse-exception-code': String(d.code),

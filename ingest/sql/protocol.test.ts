@@ -49,6 +49,10 @@ describe('parseSqlRequest', () => {
 
   it('refuses native block compression and a bad deadline', () => {
     expect(() => parse('compress=1', 'SELECT 1')).toThrow(expect.objectContaining({ clickhouseCode: 48 }));
+    // Regression: the JDBC driver sends compress=1 by default, and the refusal did not name its remedy.
+    expect(() => parse('compress=1', 'SELECT 1')).toThrow(
+      /the JDBC driver asks for it unless told compress=false/,
+    );
     expect(() => parse('decompress=1', 'SELECT 1')).toThrow(expect.objectContaining({ clickhouseCode: 48 }));
     expect(() => parse('max_execution_time=soon', 'SELECT 1')).toThrow(
       expect.objectContaining({ clickhouseCode: 72 }),
@@ -103,7 +107,7 @@ describe('errors in ClickHouse shape', () => {
     expect(res.body).toBe(
       "Code: 164. DB::Exception: Cannot modify 'readonly' setting in readonly mode. (READONLY) (version 26.7.2.1)\n",
     );
-    expect([res.status, res.headers['x-clickhouse-exception-code']]).toEqual([500, '164']);
+    expect([res.status, res.headers['x-clickhouse-exception-code']]).toEqual([403, '164']);
   });
 
   it('hides an unexpected error behind an internal one', () => {
@@ -123,7 +127,8 @@ describe('errors in ClickHouse shape', () => {
     [81, 404],
     [48, 501],
     [202, 503],
-    [164, 500],
+    [164, 403], // regression: a refused write was a 500, a server fault to retry
+    [396, 422], // regression: so was a result over sql.maxResultBytes
     [159, 500],
   ])('code %i → HTTP %i', (code, status) => expect(httpStatus(code)).toBe(status));
 

@@ -60,7 +60,7 @@ export function parseSqlRequest(url: URL, body: Buffer, headers: RequestHeaders)
     throw new ClickHouseError(
       48,
       'NOT_IMPLEMENTED',
-      "ClickHouse's native block compression (compress/decompress=1) is not supported: use enable_http_compression=1 (gzip/deflate) or none",
+      "ClickHouse's native block compression (compress/decompress=1) is not supported: use enable_http_compression=1 (gzip/deflate) or none; the JDBC driver asks for it unless told compress=false (in its URL, jdbc:clickhouse:http://host:8123/tracker?compress=false, or its properties)",
     );
   }
   const params: Record<string, string> = {};

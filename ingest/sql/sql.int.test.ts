@@ -3,10 +3,14 @@
 // `database` and both ways of authenticating work; every kind of write is refused by the engine with
 // READONLY and changes nothing; the read limits hold; errors arrive in ClickHouse's shape; a read
 // occupying the endpoint does not hold up the data path's inserts; and reads are not logged one by one.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestProcess, ingestProcess } from '../../e2e/browser/ingest-process.ts';
 import { waitFor } from '../../e2e/env/wait.ts';
+import { ClickHouseStore } from '../../store/index.ts';
 
 const OID = '5a1e0000-0000-4000-8000-000000000001';
 let ingest: IngestProcess;
@@ -50,7 +54,7 @@ const raw = (query: string, init: RequestInit = {}, search = '') =>
 beforeAll(async () => {
   ingest = await ingestProcess({
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 20 } } },
-    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1 },
+    sql: { maxResultBytes: 1_048_576, maxExecutionTimeS: 6, maxQueued: 1, maxMemoryBytes: 67_108_864 },
   });
   await ingest.start();
   client = createClient({ url: ingest.sqlUrl, password: ingest.password(), ...quiet });
@@ -123,13 +127,97 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     );
     expect(err).toMatchObject({ code: '164', type: 'READONLY' });
     const res = await raw(query);
-    expect(res.status).toBe(500); // ClickHouse's status for READONLY
+    // regression: a 500, as ClickHouse answers, told the client a server fault happened and to retry
+    expect(res.status).toBe(403);
     expect(res.headers.get('x-clickhouse-exception-code')).toBe('164');
-    expect(await res.text()).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
+    const text = await res.text();
+    expect(text).toMatch(/^Code: 164\. DB::Exception: .*\(READONLY\) \(version [\d.]+\)\n$/);
+    // and the reason: the endpoint is read-only, naming what it refused
+    expect(text).toMatch(/read-only/);
     const rows = await (
       await client.query({ query: 'SELECT count() AS n FROM events', format: 'JSONEachRow' })
     ).json();
     expect(rows).toEqual([{ n: 3 }]);
+  });
+
+  it.each([
+    ['SELECT', 'SELECT ename FROM events INTO OUTFILE {file} TRUNCATE'],
+    ['a lower-case, commented one', 'select 1 /* x */ into\n  outfile {file}'],
+    ['EXPLAIN', 'EXPLAIN SELECT 1 INTO OUTFILE {file}'],
+    ['SHOW', 'SHOW TABLES INTO OUTFILE {file} APPEND'],
+    ['a UNION', '(SELECT 1) UNION ALL (SELECT 2) INTO OUTFILE {file}'],
+  ])(
+    'refuses INTO OUTFILE of %s (the embedded engine writes it, read-only or not): no file',
+    async (_n, sql) => {
+      // Regression: `SELECT … INTO OUTFILE '/any/path'` answered 200 and wrote the file on the ingest's host.
+      const file = join(mkdtempSync(join(tmpdir(), 'outfile-')), 'written.txt');
+      const res = await raw(sql.replace('{file}', `'${file}'`));
+      expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+      expect(await res.text()).toMatch(/INTO OUTFILE refused: it would write a file on the ingest's host/);
+      expect(existsSync(file)).toBe(false);
+    },
+  );
+
+  it.each([
+    ['the first line of a file', "DESCRIBE file('/etc/passwd', 'TSVWithNames')"],
+    ['a URL (a request from the ingest)', "desc TABLE url('{ops}/status', 'JSONEachRow')"],
+  ])('refuses DESCRIBE of a table function, which read %s', async (_what, sql) => {
+    // Regression: the engine's read-only check of file() and url() is not applied to DESCRIBE, which
+    // answered /etc/passwd's first line as a column name, and fetched any URL from the ingest's host.
+    const res = await raw(sql.replace('{ops}', ingest.opsUrl));
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    const text = await res.text();
+    expect(text).toMatch(/DESCRIBE of a table function refused/);
+    expect(text).not.toContain('root:');
+    // through a subquery, the engine's own check decides
+    const sub = await raw("DESCRIBE (SELECT * FROM file('/etc/passwd', 'TSVWithNames'))");
+    expect([sub.status, sub.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    expect(await (await raw('DESCRIBE (SELECT * FROM numbers(2))')).text()).toMatch(/^number\tUInt64/);
+  });
+
+  it.each([
+    ['a file', "SELECT file('{password}')"],
+    ['a file, quoted and spaced', "SELECT `file` ( '{password}' ) AS content"],
+  ])("refuses the function file(), which read %s on the ingest's host", async (_what, sql) => {
+    // Regression: `SELECT file('/etc/passwd')` answered the file's content (the privacy hash key, TLS
+    // keys, /etc/shadow under root: whatever the ingest can read).
+    const res = await raw(sql.replace('{password}', `${ingest.dir}/state/sql.password`));
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    const text = await res.text();
+    expect(text).toMatch(/file\(\) refused/);
+    expect(text).not.toContain(ingest.password());
+  });
+
+  it("refuses KILL, which could stop the ingest's own statements", async () => {
+    // Regression: `KILL QUERY WHERE 1` ran on the read-only connection.
+    const res = await raw('KILL QUERY WHERE 1');
+    expect([res.status, res.headers.get('x-clickhouse-exception-code')]).toEqual([403, '164']);
+    expect(await res.text()).toMatch(/KILL refused/);
+  });
+
+  it("serves the clickhouse store's reads; a syntax error quotes only the statement it was given", async () => {
+    // Regression: the store's client appended "FORMAT JSONEachRow" to every read, and the engine's syntax
+    // error quoted it (`node ingest/query.ts` with a clickhouse store printed it as the user's SQL).
+    const store = new ClickHouseStore({
+      url: ingest.sqlUrl,
+      database: 'tracker',
+      password: ingest.password(),
+    });
+    try {
+      expect(
+        await store.query('SELECT count() AS n FROM events WHERE ename = {e:String}', { e: 'step' }),
+      ).toEqual([{ n: 3 }]);
+      const err = (await store.query('SELEC 1').catch((e: unknown) => e)) as Error;
+      expect(err.message).toMatch(/^Syntax error: failed at position 7/);
+      expect(err.message).not.toContain('FORMAT');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs a statement that only names INTO OUTFILE in a string or a quoted name', async () => {
+    const res = await raw("SELECT 'INTO OUTFILE' AS `into outfile` FORMAT JSONEachRow");
+    expect(await res.text()).toBe('{"into outfile":"INTO OUTFILE"}\n');
   });
 
   it('runs one statement per request, as ClickHouse does: a second one is a syntax error, nothing runs', async () => {
@@ -171,6 +259,13 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     expect((await fetch(`${ingest.sqlUrl}/ping`)).status).toBe(200);
   });
 
+  it('answers HEAD / as GET /, without credentials (health checks)', async () => {
+    // Regression: `curl -I` of the endpoint was a 400 "Empty query" (SYNTAX_ERROR).
+    const head = await fetch(`${ingest.sqlUrl}/`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('x-clickhouse-exception-code')]).toEqual([200, null]);
+    expect((await fetch(`${ingest.sqlUrl}/ping`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('errors in ClickHouse shape with their codes: syntax, unknown table, unknown parameter', async () => {
     await expect(client.query({ query: 'SELEC 1' })).rejects.toMatchObject({
       code: '62',
@@ -187,7 +282,14 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
     ).rejects.toMatchObject({
       code: '396',
       type: 'TOO_MANY_ROWS_OR_BYTES',
+      message: expect.stringMatching(/larger than the SQL endpoint allows \(sql\.maxResultBytes\)/),
     });
+    // regression: a 500 for the reader's own oversized result
+    expect((await raw('SELECT * FROM numbers(10000000)')).status).toBe(422);
+    // and for a read over the memory one read may use, which the message did not name
+    const memory = await raw('SELECT length(groupArray(number)) FROM numbers(20000000)');
+    expect([memory.status, memory.headers.get('x-clickhouse-exception-code')]).toEqual([422, '241']);
+    expect(await memory.text()).toMatch(/Query memory limit exceeded.*\(sql\.maxMemoryBytes\)/);
     await expect(
       client.query({ query: 'SELECT 1', clickhouse_settings: { max_result_bytes: '0' } }),
     ).rejects.toMatchObject({ code: '164' });
@@ -195,6 +297,7 @@ describe('read-only SQL endpoint (real ingest process, @clickhouse/client)', () 
       client.query({ query: SLOW, clickhouse_settings: { max_execution_time: 1 } }),
     ).rejects.toMatchObject({
       code: '159',
+      message: expect.stringMatching(/the client's own deadline \(its max_execution_time\)/),
     });
   });
 

@@ -217,4 +217,31 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
     await context.close();
     expect(problems).toEqual([]);
   });
+  it('opens a link with a range it does not offer on the default range, an upper-case site chosen', async () => {
+    // Regression: ?range=2h (typed, or kept from elsewhere) left every figure blank, "could not load
+    // (400)" asked again every few seconds; an upper-case oid was not shown chosen in the site picker.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ingest.url}/dashboard?range=2h&oid=${OID.toUpperCase()}`);
+    await page.waitForSelector('body[data-loaded]');
+    expect(await page.getAttribute('#ranges button[data-range="1h"]', 'aria-pressed')).toBe('true');
+    expect(new URL(page.url()).searchParams.get('range')).toBe('1h');
+    expect(await page.$eval('#site', (el) => (el as unknown as { value: string }).value)).toBe(OID);
+    expect(await metric(page, 'events')).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it("says what the ingest refused when the page's request is wrong", async () => {
+    // Regression: a site that is not a UUID showed only "could not load (400)".
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${ingest.url}/dashboard?oid=shop`);
+    await page.waitForFunction(() =>
+      /querystring\.oid/.test(
+        (globalThis as unknown as InPage).document.querySelector('#status')?.textContent ?? '',
+      ),
+    );
+    expect(await page.textContent('#status')).toMatch(/^could not load \(400: querystring\.oid: must match/);
+    await context.close();
+  });
 });

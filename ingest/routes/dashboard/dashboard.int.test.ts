@@ -2,6 +2,7 @@
 // revalidated, hashed assets immutable), the numbers of api/overview against what was sent, the live feed
 // delivering a stored event, the credential when the dashboard asks for one, and the client bundle.
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../e2e/env/wait.ts';
@@ -152,6 +153,59 @@ describe('dashboard over HTTP (real ingest, embedded engine)', () => {
     }
     ac.abort();
     expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_live"/);
+  });
+
+  it('api/live: a site named in upper case gets its events too', async () => {
+    // Regression: the feed matched events to the site by its text, lower case in the store, so a
+    // dashboard opened with ?oid=DA5B0A2D-… got that site's numbers but never a live event.
+    const ac = new AbortController();
+    const res = await fetch(`${live.url}/dashboard/api/live?oid=${OID.toUpperCase()}&after=${Date.now()}`, {
+      signal: ac.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await send([{ ename: 'arrives_upper', oid: OID }]);
+    let text = '';
+    while (!text.includes('arrives_upper')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+    ac.abort();
+    expect(text).toMatch(/event: events\ndata: \[.*"ename":"arrives_upper"/);
+  });
+
+  it("answers no other origin's script: no CORS headers on the page, its assets or its API", async () => {
+    // Regression: the ingest's CORS (cors.origins "*" by default) answered the dashboard too, so any web
+    // page open in the browser of someone running the ingest on loopback (no credential asked) could
+    // read its numbers and last events.
+    const from = { headers: { origin: 'https://elsewhere.example' } };
+    const asset = [...loadDashboardAssets().byPath.keys()][0] ?? '';
+    for (const path of ['/dashboard', asset, '/dashboard/api/overview', '/dashboard/api/events']) {
+      const res = await fetch(`${live.url}${path}`, from);
+      expect([path, res.status, res.headers.get('access-control-allow-origin')]).toEqual([path, 200, null]);
+      await res.body?.cancel();
+    }
+    // the tracking routes keep theirs
+    const tracking = await fetch(`${live.url}/tr/v1/str/`, { method: 'POST', body: '{}', ...from });
+    expect(tracking.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('on loopback, asks for the credential of a request that names the server by another name', async () => {
+    // Regression: a page whose own host name was made to resolve to 127.0.0.1 (DNS rebinding) is
+    // same-origin to its browser, and read the dashboard without a credential.
+    const get = (host: string) =>
+      new Promise<number>((done, fail) => {
+        const url = new URL(`${live.url}/dashboard/api/overview`);
+        request(url, { headers: { host } }, (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        })
+          .on('error', fail)
+          .end();
+      });
+    expect(await get('rebound.example:8080')).toBe(401);
+    for (const host of [new URL(live.url).host, 'localhost:8080', '[::1]:8080'])
+      expect(await get(host)).toBe(200);
   });
 
   // A HEAD was held open like a stream, each one taking one of the few live streams until it went away.

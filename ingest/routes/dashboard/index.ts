@@ -26,6 +26,12 @@ const EventsQuery = Type.Object({
 });
 const LiveQuery = Type.Object({ oid: Oid, after: Type.Integer({ minimum: 0, default: 0 }) });
 
+/**
+ * A site as the store writes it (lower case): the live feed matches events to a site by that text, so
+ * an upper-case oid in the URL (a GUID as .NET writes one) got its numbers but never a live event.
+ */
+const site = (oid: string) => oid.toLowerCase();
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** Whether the dashboard asks for the credential (anything but a loopback-only listener, or always). */
@@ -33,13 +39,36 @@ export function dashboardNeedsCredential(config: AppDeps['config']): boolean {
   return config.dashboard.auth === 'always' || !LOOPBACK.test(config.server.host);
 }
 
-/** Fails closed: when the credential is needed but missing, nobody gets in. */
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-expose-headers',
+] as const;
+
+/**
+ * The dashboard is a page of its own origin: no other origin's script may read its numbers or its events.
+ * The ingest's CORS (cors.origins, "*" by default, for the tracking routes) answered its requests too, so
+ * any web page open in the browser of someone running the ingest on loopback, where the dashboard asks for
+ * no credential, could read all of it.
+ */
+async function sameOriginOnly(_req: unknown, reply: { removeHeader(k: string): unknown }): Promise<void> {
+  for (const name of CORS_HEADERS) reply.removeHeader(name);
+}
+
+/** `localhost:8080`, `127.0.0.1`, `[::1]:8080`: the names a browser on this machine reaches loopback by. */
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+
+/**
+ * Fails closed: when the credential is needed but missing, nobody gets in. On loopback it is not asked
+ * of a browser that names the server by a loopback name; a page whose own name was made to resolve to
+ * 127.0.0.1 (DNS rebinding) is the page's origin to the browser, and its requests carry that name.
+ */
 function guard(needed: boolean, credential: ReadCredential | undefined) {
   return async (
     req: { headers: Record<string, unknown> },
     reply: { header(k: string, v: string): unknown },
   ) => {
-    if (!needed) return;
+    if (!needed && LOOPBACK_HOST.test(String(req.headers.host ?? ''))) return;
     if (credential?.check(req.headers as Parameters<ReadCredential['check']>[0]) === 'ok') return;
     reply.header('www-authenticate', 'Basic realm="Tracker dashboard", charset="UTF-8"');
     throw new IngestError(
@@ -62,7 +91,7 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     for (const end of streams) end();
     feed.close();
   });
-  const onRequest = guard(dashboardNeedsCredential(config), deps.readCredential);
+  const onRequest = [sameOriginOnly, guard(dashboardNeedsCredential(config), deps.readCredential)];
 
   app.get('/dashboard', { onRequest }, async (req, reply) => {
     reply.header('cache-control', REVALIDATE).header('etag', assets.pageEtag);
@@ -85,7 +114,8 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     { onRequest, schema: { querystring: OverviewQuery } },
     async (req, reply) => {
       const now = deps.now?.() ?? Date.now();
-      const body = await overview(analytics, config.privacy, req.query.range as RangeKey, req.query.oid, now);
+      const range = req.query.range as RangeKey;
+      const body = await overview(analytics, config.privacy, range, site(req.query.oid), now);
       return reply.header('cache-control', 'no-store').send(body);
     },
   );
@@ -94,12 +124,12 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     '/dashboard/api/events',
     { onRequest, schema: { querystring: EventsQuery } },
     async (req, reply) => {
-      const events = await analytics.recent({ oid: req.query.oid, afterMs: 0, limit: req.query.limit });
+      const events = await analytics.recent({ oid: site(req.query.oid), afterMs: 0, limit: req.query.limit });
       return reply.header('cache-control', 'no-store').send({ events });
     },
   );
 
   app.get('/dashboard/api/live', { onRequest, schema: { querystring: LiveQuery } }, async (req, reply) => {
-    streamLive(req, reply, { feed, streams, oid: req.query.oid, afterMs: req.query.after });
+    streamLive(req, reply, { feed, streams, oid: site(req.query.oid), afterMs: req.query.after });
   });
 }

@@ -7,7 +7,14 @@
   const REFRESH_MS = 5000;
   const KEEP_EVENTS = 50;
   const params = new URLSearchParams(location.search);
-  const state = { range: params.get('range') || '1h', oid: params.get('oid') || '', newest: 0 };
+  // the site as the store writes it (lower case), so the picker shows it chosen
+  const oid = (params.get('oid') || '').toLowerCase();
+  const state = { range: params.get('range') || '1h', oid, newest: 0 };
+  // a range the page does not offer (a link typed or kept from elsewhere) left every figure blank, the
+  // overview refused and asked for again every few seconds: the default range instead
+  // (the page's own buttons name the ranges; a deferred script runs once they are parsed)
+  const RANGES = [...document.querySelectorAll('#ranges button')].map((b) => b.dataset.range);
+  if (!RANGES.includes(state.range)) state.range = '1h';
   const seen = new Set();
   const $ = (sel) => document.querySelector(sel);
   const number = new Intl.NumberFormat();
@@ -146,13 +153,20 @@
     document.body.dataset.loaded = String(Date.now());
   }
 
+  /** What the ingest said was wrong (its `{error, message}`), else the status: the viewer can act on it. */
+  async function refusal(res) {
+    const body = await res.json().catch(() => undefined);
+    return body && typeof body.message === 'string' ? `${res.status}: ${body.message}` : `${res.status}`;
+  }
+
   async function refresh() {
     try {
       const res = await fetch(api('overview', { range: state.range, oid: state.oid }), { cache: 'no-store' });
-      if (!res.ok) throw new Error(`${res.status}`);
+      if (!res.ok) throw new Error(await refusal(res));
       render(await res.json());
     } catch (err) {
       $('#status').textContent = `could not load (${err.message})`;
+      $('#status').className = 'status';
     }
   }
 
@@ -204,6 +218,8 @@
       $('#status').className = 'status live';
     });
     source.addEventListener('error', () => {
+      // A refused stream (a 4xx) is not retried by the browser: what the overview said stays shown.
+      if (source.readyState !== EventSource.CONNECTING) return;
       $('#status').textContent = 'reconnecting…';
       $('#status').className = 'status';
     });
