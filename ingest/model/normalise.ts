@@ -5,6 +5,7 @@ import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { normalisePii } from '../privacy/hash.ts';
+import { redactUrlColumns, URL_COLUMNS } from '../privacy/url-redact.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
 import {
@@ -264,6 +265,7 @@ function withIds(
   userAgentColumns(cols, ctx, deps);
   if (ctx.kind === 'client' && ctx.referer !== undefined && !ownPage(ctx.referer, cols.url))
     cols.referrer ??= ctx.referer;
+  redactUrlColumns(cols, URL_COLUMNS);
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
   return geo === undefined

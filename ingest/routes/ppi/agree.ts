@@ -20,7 +20,8 @@ import { clientIp, hostOf } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
-import { applyIpMode } from '../../privacy/ip.ts';
+import { storedIp } from '../../privacy/ip.ts';
+import { redactUrlColumns } from '../../privacy/url-redact.ts';
 import { visitorToken } from '../../privacy/visitor-token.ts';
 import type { Tracking } from '../../tracking.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
@@ -118,8 +119,7 @@ async function agreedRow(
     updated_at: base.at,
     compliances: compliances ?? { granted: grantedNames(base.cflags, privacy.consentBits) },
     hhash: fnv1a36(hostOf(req)),
-    ip: applyIpMode(ip, privacy.ipMode),
-    iphash: privacy.ipMode === 'drop' || ip === '' ? '' : deps.hasher.hash('ip', ip),
+    ...storedIp(ip, privacy.ipMode, deps.hasher),
     browser: ua,
     bhash: ua === '' ? '' : fnv1a36(ua.toLowerCase()),
   };
@@ -128,6 +128,7 @@ async function agreedRow(
     const v = kind === undefined ? undefined : coerce(kind, body[k]);
     if (v !== undefined) row[k] = v;
   }
+  redactUrlColumns(row, ['url']);
   for (const k of EXTRA_UUIDS) if (asUuid(body[k]) !== undefined) row[k] = asUuid(body[k]);
   await geoFill(row, ip, deps);
   return row;
