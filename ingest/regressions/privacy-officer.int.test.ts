@@ -3,7 +3,7 @@
 // held an unkeyed hash of the request's cookie values (the visitor's id, a site's session token), a
 // stable identifier of a cookieless visitor; page URLs and referrers kept emails and tokens from their
 // query strings in events and every rollup; a visitor who withdrew analytics consent kept the vid and
-// vtok cookies for a year. Real HTTP, real data path, chdb.
+// vtok cookies for a year; a consent row kept the raw user agent. Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Live, startLive } from '../testing/live.ts';
 
@@ -48,6 +48,17 @@ describe('privacy: what the stored rows hold', () => {
       2,
     );
     expect(new Set(agreed.map((r) => r.iphash)).size).toBe(1);
+  });
+
+  it('a consent row keeps the browser name, never the raw user agent (as events)', async () => {
+    const vid = 'a9000000-0000-4000-8000-000000000501';
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 Unique/42';
+    expect((await live.post('/tr/v1/ppi/agree', { vid, cflags: 1 }, { 'user-agent': ua })).status).toBe(200);
+    const [row] = await stored<{ browser: string; bhash: string }>(
+      'SELECT browser, bhash FROM agreed WHERE vid = {vid:UUID}',
+      { vid },
+    );
+    expect(row).toEqual({ browser: 'Firefox', bhash: expect.stringMatching(/^[0-9a-z]+$/) });
   });
 
   it('the header fingerprint holds no hash of cookie values: two visitors with one browser have one ja4h', async () => {

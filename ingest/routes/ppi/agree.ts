@@ -16,6 +16,7 @@ import { asUuid, newId } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
+import { createUserAgentParser, type UserAgentParser } from '../../model/user-agent.ts';
 import { clientIp, hostOf } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
@@ -106,6 +107,7 @@ async function agreedRow(
   body: Record<string, unknown>,
   deps: AppDeps,
   base: { vid: string; cflags: number; at: string },
+  userAgent: UserAgentParser,
 ): Promise<Record<string, unknown>> {
   const { privacy } = deps.config;
   const ip = clientIp(req);
@@ -120,7 +122,8 @@ async function agreedRow(
     compliances: compliances ?? { granted: grantedNames(base.cflags, privacy.consentBits) },
     hhash: fnv1a36(hostOf(req)),
     ...storedIp(ip, privacy.ipMode, deps.hasher),
-    browser: ua,
+    // the browser's name, as events store it: the raw user agent is a fingerprint, kept only as bhash
+    browser: userAgent(ua)?.browser ?? '',
     bhash: ua === '' ? '' : fnv1a36(ua.toLowerCase()),
   };
   for (const k of AGREED_FIELDS) {
@@ -138,6 +141,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
   const accepted = growingLru<string, Consent>({ max: RECENT_CONSENTS });
+  const userAgent = createUserAgentParser(deps.config.userAgent);
   app.post(
     '/tr/v1/ppi/agree',
     { schema: { body: AgreeBody }, validatorCompiler: strictValidator, ...limit },
@@ -147,7 +151,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
       const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
       const vid = given ?? newId();
       const at = chTime(now());
-      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
+      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at }, userAgent)]);
       const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
       accepted.set(vid, consent);
       const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
