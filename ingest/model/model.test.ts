@@ -218,6 +218,27 @@ describe('normaliseEvent', () => {
       const e = await normaliseEvent({ vid: VID }, ctx({ cookieVid: VID }), deps());
       expect(e.vid).not.toBe(VID);
     });
+
+    // A vid or sid the client kept itself (its body, not the cookie) was stored without consent: a
+    // persistent id where the visitor had refused one.
+    it.each([
+      ['no consent data', {}],
+      ['consent without the analytics bit', { cflags: 1 }],
+    ])('with %s a vid and sid in the body are not used either: the id is the cookieless hash', async (_n, c) => {
+      const sid = '22222222-2222-4333-8444-555555555555';
+      const d = deps();
+      const e = await normaliseEvent({ vid: VID, sid, ...c }, ctx(), d);
+      const plain = await normaliseEvent({ ...c }, ctx(), d);
+      expect(e.vid).toBe(plain.vid);
+      expect(e.vid).not.toBe(VID);
+      expect(e.row.sid).not.toBe(sid);
+      expect(JSON.stringify(e.row)).not.toContain(VID);
+    });
+
+    it('a server event keeps the vid it names', async () => {
+      const e = await normaliseEvent({ vid: VID }, ctx({ kind: 'server' }), deps());
+      expect(e.vid).toBe(VID);
+    });
   });
 
   it.each([

@@ -170,15 +170,16 @@ function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): I
   const cookies =
     ctx.kind === 'client' &&
     hasConsent(cols.cflags as number | undefined, deps.consentBits, deps.analyticsBit);
-  const given = asUuid(cols.vid);
-  // Without consent a client event never uses the cookie's id: the visitor is the cookieless hash.
-  const fromCookieOnly = ctx.kind === 'client' && !cookies && given !== undefined && ctx.cookieVid === given;
+  // Without analytics consent a client event never uses an id the client keeps (a vid from its cookie or
+  // its body, a sid): the visitor is the cookieless hash, whatever the client sent.
+  const cookieless = ctx.kind === 'client' && !cookies;
+  const given = cookieless ? undefined : asUuid(cols.vid);
   const withVid = (vid: string): Ids => {
     const newVisitor = vid !== given;
-    const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
+    const sid = (cookieless ? undefined : asUuid(cols.sid)) ?? (newVisitor ? vid : newId());
     return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
   };
-  if (given !== undefined && !fromCookieOnly) return withVid(given);
+  if (given !== undefined) return withVid(given);
   if (cookies || ctx.kind === 'server') return withVid(newId());
   const vid = cookielessVid(ctx, deps);
   return typeof vid === 'string' ? withVid(vid) : vid.then(withVid);
