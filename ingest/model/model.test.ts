@@ -224,15 +224,31 @@ describe('normaliseEvent', () => {
     it.each([
       ['no consent data', {}],
       ['consent without the analytics bit', { cflags: 1 }],
-    ])('with %s a vid and sid in the body are not used either: the id is the cookieless hash', async (_n, c) => {
-      const sid = '22222222-2222-4333-8444-555555555555';
+    ])(
+      'with %s a vid and sid in the body are not used either: the id is the cookieless hash',
+      async (_n, c) => {
+        const sid = '22222222-2222-4333-8444-555555555555';
+        const d = deps();
+        const e = await normaliseEvent({ vid: VID, sid, ...c }, ctx(), d);
+        const plain = await normaliseEvent({ ...c }, ctx(), d);
+        expect(e.vid).toBe(plain.vid);
+        expect(e.vid).not.toBe(VID);
+        expect(e.row.sid).not.toBe(sid);
+        expect(JSON.stringify(e.row)).not.toContain(VID);
+      },
+    );
+
+    // The Go tracker's clients post their properties in `params`: an email there was stored as sent.
+    it('an email, phone or user name inside params is hashed like a top-level one, never kept raw', async () => {
       const d = deps();
-      const e = await normaliseEvent({ vid: VID, sid, ...c }, ctx(), d);
-      const plain = await normaliseEvent({ ...c }, ctx(), d);
-      expect(e.vid).toBe(plain.vid);
-      expect(e.vid).not.toBe(VID);
-      expect(e.row.sid).not.toBe(sid);
-      expect(JSON.stringify(e.row)).not.toContain(VID);
+      const nested = await normaliseEvent(
+        { params: { Email: ' A@X.com ', cell: '+1555', uname: 'bob', note: 'n' } },
+        ctx(),
+        d,
+      );
+      const top = await normaliseEvent({ email: 'a@x.com', cell: '+1555', uname: 'bob' }, ctx(), d);
+      expect(nested.row.params).toEqual({ ...(top.row.params as object), note: 'n' });
+      expect(JSON.stringify(nested.row)).not.toMatch(/a@x\.com|\+1555|bob/i);
     });
 
     it('a server event keeps the vid it names', async () => {

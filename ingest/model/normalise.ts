@@ -134,9 +134,26 @@ function keep(params: Obj, key: string, value: unknown): void {
   else params[key] = value;
 }
 
+/**
+ * An email, phone number or user name inside the event's own `params` object (where the Go tracker's
+ * clients post their properties) is hashed like one at the top level, never kept raw; a top-level one wins.
+ */
+function hashNestedPii(params: Obj, deps: EventDeps): void {
+  for (const key of Object.keys(params)) {
+    const lk = key.toLowerCase();
+    const pii = ownEntry(PII_HASHES, lk);
+    if (pii === undefined) continue;
+    const value = params[key];
+    delete params[key];
+    if (typeof value === 'string' && value.trim() !== '')
+      params[pii] ??= deps.hasher.hash(lk, normalisePii(value));
+  }
+}
+
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
   const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
+  if (raw.params !== undefined) hashNestedPii(out.params, deps);
   // for-in reads the keys from the object's shape, without an array per event: raw events are plain
   // objects (parsed or spread), whose prototype has nothing enumerable, so these are Object.keys in order
   for (const key in raw) {
