@@ -34,6 +34,7 @@ const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
 const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
 const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
 const TTL = /\{\{ttl (\w+)\}\}/;
+const RETAIN = /\{\{retain (\w+) (\w+)\}\}/;
 const IS_DELETED = /\{\{engine ReplacingMergeTree\(\s*\w+\s*,\s*(\w+)\s*\)\}\}/;
 const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
@@ -42,6 +43,12 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
   const tables = new Map<string, TableInfo>();
   const derived = new Set<string>();
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
+    const retained = RETAIN.exec(statement);
+    const aged = retained?.[1] === undefined ? undefined : tables.get(retained[1]);
+    if (aged !== undefined && retained?.[2] !== undefined) {
+      tables.set(aged.name, { ...aged, ageColumn: retained[2] });
+      continue;
+    }
     const dropped = DROP_TABLE.exec(statement)?.[1];
     if (dropped !== undefined) {
       tables.delete(dropped);
