@@ -34,14 +34,25 @@ const ALTER_TABLE = /^ALTER TABLE \{\{alter (\w+)\}\}\s*\n([\s\S]*)$/;
 const ADD_COLUMN = /^ADD COLUMN IF NOT EXISTS /;
 const MODIFY_COLUMN = /^MODIFY COLUMN IF EXISTS ([a-z_][a-z0-9_]*) (.+?),?$/;
 const TTL = /\{\{ttl (\w+)\}\}/;
+const RETAIN = /\{\{retain (\w+) (\w+)\}\}/;
 const IS_DELETED = /\{\{engine ReplacingMergeTree\(\s*\w+\s*,\s*(\w+)\s*\)\}\}/;
 const DROP_TABLE = /^DROP TABLE IF EXISTS \{\{drop (\w+)\}\}/m;
 const COLUMN = /^([a-z_][a-z0-9_]*)\s+(.+?)(?:\s+(DEFAULT|MATERIALIZED|ALIAS|EPHEMERAL|CODEC|COMMENT)\b.*)?$/;
+
+/** A `{{retain X column}}` statement: table X ages by that column from then on. */
+function retain(tables: Map<string, TableInfo>, statement: string): boolean {
+  const [, name, column] = RETAIN.exec(statement) ?? [];
+  const info = name === undefined ? undefined : tables.get(name);
+  if (info === undefined || column === undefined) return false;
+  tables.set(info.name, { ...info, ageColumn: column });
+  return true;
+}
 
 export function buildCatalog(migrations: readonly Migration[] = loadMigrations()): Catalog {
   const tables = new Map<string, TableInfo>();
   const derived = new Set<string>();
   for (const statement of migrations.flatMap((m) => splitStatements(m.source))) {
+    if (retain(tables, statement)) continue;
     const dropped = DROP_TABLE.exec(statement)?.[1];
     if (dropped !== undefined) {
       tables.delete(dropped);
@@ -55,21 +66,27 @@ export function buildCatalog(migrations: readonly Migration[] = loadMigrations()
       addColumns(tables, alter[1], alter[2] ?? '');
       continue;
     }
-    const create = CREATE_TABLE.exec(statement);
-    if (!create?.[1]) continue;
-    const [, name, likeTable, body] = create;
-    const isDeleted = IS_DELETED.exec(statement)?.[1];
-    const columns = (likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name)).map(
-      (c) => (c.name === isDeleted ? { ...c, flag: true as const } : c),
-    );
-    const ageColumn = TTL.exec(statement)?.[1];
-    tables.set(name, { name, columns, derived: false, ...(ageColumn === undefined ? {} : { ageColumn }) });
+    const created = createdTable(tables, statement);
+    if (created !== undefined) tables.set(created.name, created);
   }
   for (const name of derived) {
     const info = tables.get(name);
     if (info) tables.set(name, { ...info, derived: true });
   }
   return tables;
+}
+
+/** The table a CREATE TABLE statement makes, its columns read from it (or the table it copies). */
+function createdTable(tables: ReadonlyMap<string, TableInfo>, statement: string): TableInfo | undefined {
+  const create = CREATE_TABLE.exec(statement);
+  if (!create?.[1]) return undefined;
+  const [, name, likeTable, body] = create;
+  const isDeleted = IS_DELETED.exec(statement)?.[1];
+  const columns = (likeTable ? (tables.get(likeTable)?.columns ?? []) : parseColumns(body ?? '', name)).map(
+    (c) => (c.name === isDeleted ? { ...c, flag: true as const } : c),
+  );
+  const ageColumn = TTL.exec(statement)?.[1];
+  return { name, columns, derived: false, ...(ageColumn === undefined ? {} : { ageColumn }) };
 }
 
 const withoutComments = (statement: string): string =>

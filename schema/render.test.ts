@@ -19,6 +19,33 @@ ORDER BY (url, date)
 {{settings}}
 {{distribute cityHash64(url)}}`;
 
+describe('{{retain X column}}: the age of a table created without one', () => {
+  it.each([
+    [
+      { database: 'tr', retention: { defaultDays: 30 } },
+      ['ALTER TABLE `tr`.`ltv` MODIFY TTL toDateTime(created_at) + INTERVAL 30 DAY'],
+    ],
+    [
+      { database: 'tr', cluster: 'c', retention: { tables: { ltv: 400 } } },
+      ["ALTER TABLE `tr`.`ltv_local` ON CLUSTER 'c' MODIFY TTL toDateTime(created_at) + INTERVAL 400 DAY"],
+    ],
+    [{ database: 'tr' }, []],
+    [{ database: 'tr', retention: { defaultDays: 30, tables: { ltv: 0 } } }, []],
+  ])('%j → %j', (opts, statements) => {
+    expect(renderStatement('{{retain ltv created_at}}', opts)).toEqual(statements);
+  });
+
+  it('refuses a marker without a table and its column', () => {
+    expect(() => renderStatement('{{retain ltv}}', { database: 'tr' })).toThrow(
+      /must name a table and its age/,
+    );
+  });
+
+  it('gives the table its age in the catalog', () => {
+    expect(buildCatalog().get('ltv')?.ageColumn).toBe('created_at');
+  });
+});
+
 describe('renderStatement', () => {
   it('renders the single-node MergeTree family with a dedup window and no TTL by default', () => {
     const [sql, ...rest] = renderStatement(source, { database: 'tr' });

@@ -17,6 +17,9 @@
 //                         db.X; cluster: db.X ON CLUSTER c with one Keeper path for all shards, no Distributed
 //   {{drop X}}            the table a DROP TABLE removes: db.X; cluster: the Distributed db.X ON CLUSTER c,
 //                         then db.X_local ON CLUSTER c
+//   {{retain X column}}   a whole statement: X's rows age by `column` from now on (a table created without
+//                         {{ttl}}): ALTER TABLE of its storage MODIFY TTL from the retention config, or no
+//                         statement when the table keeps forever
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -101,6 +104,8 @@ export function renderMigration(migration: Migration, opts: RenderOptions): stri
 /** Renders one source statement into one statement (single node) or two (cluster: + Distributed). */
 export function renderStatement(statement: string, opts: RenderOptions): string[] {
   checkOptions(opts);
+  const retained = markerArg(statement, 'retain');
+  if (retained !== undefined) return retainStatement(retained, opts);
   const altered = markerArg(statement, 'alter');
   if (altered !== undefined) return renderOnTargets(statement, 'alter', alterTargets(altered, opts));
   const dropped = markerArg(statement, 'drop');
@@ -121,6 +126,15 @@ export function renderStatement(statement: string, opts: RenderOptions): string[
   const rendered = tidy(body);
   if (opts.cluster === undefined || table === undefined || ctx.everywhere) return [rendered];
   return [rendered, distributedTable(table, distributeBy ?? 'rand()', opts)];
+}
+
+/** `{{retain X column}}`: the TTL of table X's storage, or nothing while X keeps its rows for ever. */
+function retainStatement(arg: string, opts: RenderOptions): string[] {
+  const [table = '', column = '', ...rest] = arg.split(' ');
+  if (!IDENTIFIER.test(table) || !IDENTIFIER.test(column) || rest.length > 0)
+    throw new Error(`render: {{retain ${arg}}} must name a table and its age column`);
+  const ttl = renderTtl(column, { ...opts, table });
+  return ttl === '' ? [] : [`ALTER TABLE ${mutationTarget(table, opts)} MODIFY ${ttl}`];
 }
 
 /** ALTER TABLE of data table X: on a cluster the local table first, then the Distributed one over it. */

@@ -3,7 +3,8 @@ import { agedTables, retentionProblems, specRetentionProblems } from './retentio
 
 describe('retention table names', () => {
   it('are the tables with an age column', () => {
-    expect(agedTables()).toEqual(expect.arrayContaining(['events', 'logs', 'reqs', 'hits']));
+    // ltv too: a person's payment lines (it had no age, so a retention naming it was refused)
+    expect(agedTables()).toEqual(expect.arrayContaining(['events', 'logs', 'reqs', 'hits', 'ltv']));
     expect(agedTables()).not.toContain('consent');
     expect(agedTables()).not.toContain('accounts');
   });

@@ -106,6 +106,8 @@ describe('applyMigrations on the embedded engine', () => {
     expect(await ttl('logs')).toContain('toIntervalDay(30)');
     expect(await ttl('hits')).toContain('toIntervalDay(90)');
     expect(await ttl('events')).not.toContain('TTL');
+    // ltv (a person's payments) was created without a TTL and kept every row for ever
+    expect(await ttl('ltv')).toContain('TTL toDateTime(created_at) + toIntervalDay(90)');
   });
 
   it('deduplicates a retried insert by its token and keeps the rollups exact', async () => {

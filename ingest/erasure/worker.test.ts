@@ -55,6 +55,7 @@ async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Prom
       { table: 'events', sql: '', params: {} },
       { table: 'ltv', sql: '', params: {} },
     ],
+    linked: async () => ({ vids: [], uids: [] }),
     run: async () => {
       h.runs++;
       return h.failures.shift() ?? [];

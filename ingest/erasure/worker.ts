@@ -22,7 +22,14 @@ import { growingLru } from '../lru.ts';
 import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
 import { namesPerson } from '../privacy/erased-ids.ts';
-import type { EraseTarget, ErasureRepository, ErasureStatus } from '../repositories/index.ts';
+import {
+  ANY_LINKS,
+  type EraseTarget,
+  type ErasureRepository,
+  type ErasureStatus,
+  type LinkedIds,
+  NO_LINKS,
+} from '../repositories/index.ts';
 import type { EraseJournal, JournalEntry } from './contract.ts';
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
@@ -101,6 +108,11 @@ class Worker implements EraseWorker {
   #scanning: Promise<void> | undefined;
   #rescans = false;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /**
+   * The ids found linked to a request's email hash or uid, kept until it finishes: its first pass deletes
+   * the events that link them, and the second pass must still reach the rows another replica held.
+   */
+  readonly #linked = new Map<string, LinkedIds>();
   /** Deletes run one request at a time: a journal resumed whole must not queue a mutation per request. */
   #serial: Promise<unknown> = Promise.resolve();
   #stopped = false;
@@ -188,7 +200,19 @@ class Worker implements EraseWorker {
   }
 
   #tables(entry: JournalEntry): string[] {
-    return this.#deps.repository.plan(entry.target).map((s) => s.table);
+    const { ehash, uid } = entry.target;
+    const links = ehash === undefined && uid === undefined ? undefined : ANY_LINKS;
+    return this.#deps.repository.plan(entry.target, links).map((s) => s.table);
+  }
+
+  /** The ids linked to the request's email hash or uid: those found before, and those events hold now. */
+  async #links(entry: JournalEntry): Promise<LinkedIds> {
+    const before = this.#linked.get(entry.requestId) ?? NO_LINKS;
+    const found = await this.#deps.repository.linked(entry.target);
+    const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+    const linked = { vids: union(before.vids, found.vids), uids: union(before.uids, found.uids) };
+    this.#linked.set(entry.requestId, linked);
+    return linked;
   }
 
   #start(entry: JournalEntry): void {
@@ -299,7 +323,10 @@ class Worker implements EraseWorker {
     const { repository } = this.#deps;
     const run = async (): Promise<string[]> => {
       if (this.#stopped) return [];
-      const failed = await repository.run(repository.plan(entry.target));
+      // the lookup reads events: when it fails, the request is retried as a failed delete of events is
+      const linked = await this.#links(entry).catch(() => undefined);
+      if (linked === undefined) return ['events'];
+      const failed = await repository.run(repository.plan(entry.target, linked));
       return (await this.#eraseDeadLetters(entry)) ? failed : [...failed, DEAD_LETTERS];
     };
     const next = this.#serial.then(run, run);
@@ -334,6 +361,7 @@ class Worker implements EraseWorker {
   /** The request needs nothing more: its entry, the last copy of the person's ids here, goes. */
   async #finish(entry: JournalEntry): Promise<void> {
     this.#active.delete(entry.requestId);
+    this.#linked.delete(entry.requestId);
     await this.#deps.journal.remove(entry.requestId).catch((err: unknown) => {
       this.#deps.log(
         'error',

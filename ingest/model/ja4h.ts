@@ -1,7 +1,11 @@
 // JA4H HTTP client fingerprint (FoxIO JA4+ spec), the same value the Go tracker stored (it used go-ja4h):
 //   a = method(2) + version(2) + cookie c/n + referer r/n + header count(2) + accept-language(4)
 //   b = sha256(header names in order, excluding Cookie and Referer)[:12]
-//   c = sha256(sorted cookie names)[:12]      d = sha256(sorted cookie name=value)[:12]
+//   c = sha256(sorted cookie names)[:12]      d = always zeros (see below)
+// JA4H's d is an unkeyed hash of the cookie values: the visitor's own id cookie, a site's session token,
+// anything the tracker's domain receives. It would be a stable per-person identifier in every row (a
+// cookieless visitor re-identified across days by it, a session token checkable against it), so it is
+// never computed: the part is twelve zeros, as for a request without cookies.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { LRU_CALL } from '../lru.ts';
@@ -10,8 +14,7 @@ const ZERO = '000000000000';
 const sha12 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
 // A client sends the same header names (and cookie names) in every request: their hashes are remembered
-// for the last 1,024 lists (lists longer than 1 KiB are hashed each time, so the memo stays small). Cookie
-// values are never remembered.
+// for the last 1,024 lists (lists longer than 1 KiB are hashed each time, so the memo stays small).
 const NAMES_MEMO_MAX_CHARS = 1024;
 const namesMemo = new LRUCache<string, string>({ max: 1024 });
 function namesHash(names: string): string {
@@ -73,6 +76,5 @@ export function ja4h(method: string, httpVersion: string, rawHeaders: readonly s
       .sort()
       .join(','),
   );
-  const d = sha12([...cookies].sort().join(','));
-  return `${a}_${b}_${c}_${d}`;
+  return `${a}_${b}_${c}_${ZERO}`;
 }

@@ -218,6 +218,43 @@ describe('normaliseEvent', () => {
       const e = await normaliseEvent({ vid: VID }, ctx({ cookieVid: VID }), deps());
       expect(e.vid).not.toBe(VID);
     });
+
+    // A vid or sid the client kept itself (its body, not the cookie) was stored without consent: a
+    // persistent id where the visitor had refused one.
+    it.each([
+      ['no consent data', {}],
+      ['consent without the analytics bit', { cflags: 1 }],
+    ])(
+      'with %s a vid and sid in the body are not used either: the id is the cookieless hash',
+      async (_n, c) => {
+        const sid = '22222222-2222-4333-8444-555555555555';
+        const d = deps();
+        const e = await normaliseEvent({ vid: VID, sid, ...c }, ctx(), d);
+        const plain = await normaliseEvent({ ...c }, ctx(), d);
+        expect(e.vid).toBe(plain.vid);
+        expect(e.vid).not.toBe(VID);
+        expect(e.row.sid).not.toBe(sid);
+        expect(JSON.stringify(e.row)).not.toContain(VID);
+      },
+    );
+
+    // The Go tracker's clients post their properties in `params`: an email there was stored as sent.
+    it('an email, phone or user name inside params is hashed like a top-level one, never kept raw', async () => {
+      const d = deps();
+      const nested = await normaliseEvent(
+        { params: { Email: ' A@X.com ', cell: '+1555', uname: 'bob', note: 'n' } },
+        ctx(),
+        d,
+      );
+      const top = await normaliseEvent({ email: 'a@x.com', cell: '+1555', uname: 'bob' }, ctx(), d);
+      expect(nested.row.params).toEqual({ ...(top.row.params as object), note: 'n' });
+      expect(JSON.stringify(nested.row)).not.toMatch(/a@x\.com|\+1555|bob/i);
+    });
+
+    it('a server event keeps the vid it names', async () => {
+      const e = await normaliseEvent({ vid: VID }, ctx({ kind: 'server' }), deps());
+      expect(e.vid).toBe(VID);
+    });
   });
 
   it.each([
@@ -301,7 +338,7 @@ describe('ja4h', () => {
     expect(a).toBe('ge11cr03enus');
     expect(b).toHaveLength(12);
     expect(c).toHaveLength(12);
-    expect(d).not.toBe('000000000000');
+    expect(d).toBe('000000000000'); // the cookie values' part: never a per-person hash
     expect(ja4h('POST', '2.0', ['Host', 'x'])).toMatch(/^po20nn010000_[0-9a-f]{12}_0{12}_0{12}$/);
   });
 
@@ -325,7 +362,7 @@ describe('ja4h', () => {
           'https://r',
         ],
       ],
-      'ge11cr03enus_ea59799162d6_1eb7c54d5283_06beefe2b477',
+      'ge11cr03enus_ea59799162d6_1eb7c54d5283_000000000000',
     ],
     [['POST', '2.0', ['Host', 'x']], 'po20nn010000_4a823118b9ba_000000000000_000000000000'],
     [
@@ -334,7 +371,7 @@ describe('ja4h', () => {
     ],
     [
       ['PUT', '1.0', ['Host', 'x', 'Cookie', ' ; ;', 'ACCEPT-LANGUAGE', 'de;q=1', 'COOKIE', 'z=1']],
-      'pu10cn02de00_21785bcb2aa5_594e519ae499_9a545057d452',
+      'pu10cn02de00_21785bcb2aa5_594e519ae499_000000000000',
     ],
     [
       ['GET', '3', ['Host', 'x', 'Accept-Language', '*', 'Referer', '']],

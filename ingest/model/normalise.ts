@@ -5,6 +5,7 @@ import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { normalisePii } from '../privacy/hash.ts';
+import { redactUrlColumns, URL_COLUMNS } from '../privacy/url-redact.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
 import {
@@ -133,9 +134,26 @@ function keep(params: Obj, key: string, value: unknown): void {
   else params[key] = value;
 }
 
+/**
+ * An email, phone number or user name inside the event's own `params` object (where the Go tracker's
+ * clients post their properties) is hashed like one at the top level, never kept raw; a top-level one wins.
+ */
+function hashNestedPii(params: Obj, deps: EventDeps): void {
+  for (const key of Object.keys(params)) {
+    const lk = key.toLowerCase();
+    const pii = ownEntry(PII_HASHES, lk);
+    if (pii === undefined) continue;
+    const value = params[key];
+    delete params[key];
+    if (typeof value === 'string' && value.trim() !== '')
+      params[pii] ??= deps.hasher.hash(lk, normalisePii(value));
+  }
+}
+
 /** Split raw input into typed columns and lossless params. */
 function splitFields(raw: Obj, deps: EventDeps): Split {
   const out: Split = { cols: {}, params: parseParams(raw.params), match: {} };
+  if (raw.params !== undefined) hashNestedPii(out.params, deps);
   // for-in reads the keys from the object's shape, without an array per event: raw events are plain
   // objects (parsed or spread), whose prototype has nothing enumerable, so these are Object.keys in order
   for (const key in raw) {
@@ -169,15 +187,16 @@ function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): I
   const cookies =
     ctx.kind === 'client' &&
     hasConsent(cols.cflags as number | undefined, deps.consentBits, deps.analyticsBit);
-  const given = asUuid(cols.vid);
-  // Without consent a client event never uses the cookie's id: the visitor is the cookieless hash.
-  const fromCookieOnly = ctx.kind === 'client' && !cookies && given !== undefined && ctx.cookieVid === given;
+  // Without analytics consent a client event never uses an id the client keeps (a vid from its cookie or
+  // its body, a sid): the visitor is the cookieless hash, whatever the client sent.
+  const cookieless = ctx.kind === 'client' && !cookies;
+  const given = cookieless ? undefined : asUuid(cols.vid);
   const withVid = (vid: string): Ids => {
     const newVisitor = vid !== given;
-    const sid = asUuid(cols.sid) ?? (newVisitor ? vid : newId());
+    const sid = (cookieless ? undefined : asUuid(cols.sid)) ?? (newVisitor ? vid : newId());
     return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
   };
-  if (given !== undefined && !fromCookieOnly) return withVid(given);
+  if (given !== undefined) return withVid(given);
   if (cookies || ctx.kind === 'server') return withVid(newId());
   const vid = cookielessVid(ctx, deps);
   return typeof vid === 'string' ? withVid(vid) : vid.then(withVid);
@@ -264,6 +283,7 @@ function withIds(
   userAgentColumns(cols, ctx, deps);
   if (ctx.kind === 'client' && ctx.referer !== undefined && !ownPage(ctx.referer, cols.url))
     cols.referrer ??= ctx.referer;
+  redactUrlColumns(cols, URL_COLUMNS);
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
   return geo === undefined

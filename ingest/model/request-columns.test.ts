@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHasher } from '../privacy/hash.ts';
 import { createMemorySaltStore, DAY_MS, type SaltStore } from '../privacy/salts.ts';
 import { cookielessVid, geoLookup, serverColumns } from './request-columns.ts';
@@ -49,6 +49,21 @@ describe('request columns', () => {
     const tomorrow = await cookielessVid(ctx({ now: NOW + DAY_MS }), d);
     expect(tomorrow).not.toBe(a);
     expect(salts.calls).toBe(2);
+  });
+
+  it('at the end of its day the salt and the ids made with it are forgotten without another request', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const salts = countingSalts();
+      const d = deps({ salts });
+      await cookielessVid(ctx(), d);
+      vi.advanceTimersByTime(DAY_MS - (NOW % DAY_MS));
+      // the same request again: the memo no longer knows the day, so the salt store is asked anew
+      await cookielessVid(ctx(), d);
+      expect(salts.calls).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the cookieless id is the same whether remembered or computed by another process with the salt', async () => {

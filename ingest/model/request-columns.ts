@@ -8,8 +8,8 @@ import { LRUCache } from 'lru-cache';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { LRU_CALL } from '../lru.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
-import { applyIpMode } from '../privacy/ip.ts';
-import { DAY_MS } from '../privacy/salts.ts';
+import { storedIp } from '../privacy/ip.ts';
+import { DAY_MS, unrefTimer } from '../privacy/salts.ts';
 import { uuidFromBytes } from './ids.ts';
 import type { EventDeps, RequestContext } from './types.ts';
 
@@ -89,8 +89,7 @@ export function serverColumns(ctx: RequestContext, deps: EventDeps): ServerColum
 function computeServerColumns(ctx: RequestContext, deps: EventDeps): ServerColumns {
   const columns = {
     hhash: ctx.host === '' ? '' : fnv1a36(ctx.host.toLowerCase()),
-    ip: applyIpMode(ctx.ip, deps.ipMode),
-    iphash: deps.ipMode === 'drop' || ctx.ip === '' ? '' : deps.hasher.hash('ip', ctx.ip),
+    ...storedIp(ctx.ip, deps.ipMode, deps.hasher),
   };
   return ctx.kind === 'client' && ctx.userAgent !== ''
     ? { ...columns, bhash: fnv1a36(ctx.userAgent.toLowerCase()) }
@@ -108,10 +107,24 @@ export function cookielessVid(ctx: RequestContext, deps: EventDeps): string | Pr
   return deps.salts.forDay(ctx.now).then((salt) => {
     const hex = salt.toString('hex');
     if (hex !== memo.saltHex) memo.vids.clear();
+    if (memo.day !== day) unrefTimer(() => forgetDay(memo, day), DAY_MS - (ctx.now % DAY_MS));
     memo.day = day;
     memo.saltHex = hex;
     return vidUnderSalt(memo, ctx, deps);
   });
+}
+
+/**
+ * At the end of its day, the day's salt and the ids made with it leave the memo even when no request
+ * comes to replace them: kept, they would say which address and browser a past day's visitor id was.
+ */
+function forgetDay(memo: Memo, day: number): void {
+  if (memo.day !== day) return;
+  memo.vids.clear();
+  memo.saltHex = '';
+  memo.day = Number.NaN;
+  lastContext = undefined;
+  lastDerived = undefined;
 }
 
 function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string {

@@ -7,7 +7,7 @@ import type { Row } from '../../store/index.ts';
 import { newId } from '../model/ids.ts';
 import { chDate, chTime } from '../model/time.ts';
 import type { Hasher } from '../privacy/hash.ts';
-import { applyIpMode, type IpMode } from '../privacy/ip.ts';
+import { type IpMode, storedIp } from '../privacy/ip.ts';
 
 export type Alias = 'log' | 'count' | 'update';
 
@@ -70,8 +70,7 @@ export function rowFor(
       name: str(body.name),
       host: str(body.host),
       hostname: str(body.hostname),
-      ip: applyIpMode(ip, o.ipMode),
-      iphash: ip === '' || o.ipMode === 'drop' ? '' : o.hasher.hash('ip', ip),
+      ...storedIp(ip, o.ipMode, o.hasher),
       level: Number.isSafeInteger(body.level) ? body.level : 0,
       msg: str(body.msg),
       params: typeof body.params === 'object' && body.params !== null ? body.params : {},

@@ -18,7 +18,7 @@ import { keepReplicas, openSpool } from '../datapath/index.ts';
 import { natsBacklogs } from '../destinations/backlog/nats-backlogs.ts';
 import { openEraseJournal } from '../erasure/index.ts';
 import { SALT_TTL_MS } from '../privacy/salts.ts';
-import { createKvSaltStore } from './kv-salts.ts';
+import { createKvSaltStore, SALT_BUCKET_TTL_MS } from './kv-salts.ts';
 
 let cluster: NatsCluster;
 let nc: NatsConnection;
@@ -50,6 +50,10 @@ describe('KV buckets on a three-server NATS cluster', () => {
     const salts = await createKvSaltStore(nc, 'salts_old', 3);
     expect(await copies('salts_old')).toBe(3);
     expect((await salts.forDay(day)).equals(before)).toBe(true);
+    // made with a 48 h TTL, which kept a salt created late in its day until 72 h after the day began
+    const maxAgeNs = (await jsm.streams.info('KV_salts_old')).config.max_age;
+    expect(maxAgeNs).toBe(SALT_BUCKET_TTL_MS * 1_000_000);
+    expect(SALT_BUCKET_TTL_MS).toBe(24 * 3600_000);
   });
 });
 

@@ -1,13 +1,18 @@
 // Cookieless-id salts shared by every replica through NATS JetStream KV (privacy.salts: nats), so one
-// visitor gets the same daily id whichever replica serves it. The bucket's TTL deletes each salt 48 h
-// after it was created; the first replica to need a day's salt creates it (KV create is atomic), the
-// others read it. Salts are cached in process until their own 48 h are up.
+// visitor gets the same daily id whichever replica serves it. The first replica to need a day's salt
+// creates it (KV create is atomic), the others read it. A salt is only used during its own UTC day, and
+// must be gone 48 h after that day began: the bucket's TTL counts from the salt's creation, anywhere in
+// its day, so it is 24 h (a salt made at 23:59 lives until 23:59 the next day, not two days more).
+// Each process holds the salts it read until 48 h after their day began (privacy/salts.ts).
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { beforeDeadline, DeadlineError } from '../deadline.ts';
 import { IngestError } from '../errors.ts';
-import { dayKey, SALT_TTL_MS, type SaltStore } from '../privacy/salts.ts';
+import { DAY_MS, dayKey, heldSalts, type SaltStore, type Schedule, unrefTimer } from '../privacy/salts.ts';
 import { openKvBucket } from './kv-bucket.ts';
+
+/** The bucket's TTL: a salt lives the rest of its day and is gone 48 h after the day began at the latest. */
+export const SALT_BUCKET_TTL_MS = DAY_MS;
 
 /**
  * `replicas`: copies of the bucket (nats.replicas), as many as the spool's on a NATS cluster. `waitMs`:
@@ -19,9 +24,10 @@ export async function createKvSaltStore(
   bucket: string,
   replicas: number,
   waitMs = Number.POSITIVE_INFINITY,
+  schedule: Schedule = unrefTimer,
 ): Promise<SaltStore> {
-  const kv = await openKvBucket(nc, bucket, { ttlMs: SALT_TTL_MS, replicas });
-  const local = new Map<string, { salt: Buffer; at: number }>();
+  const kv = await openKvBucket(nc, bucket, { ttlMs: SALT_BUCKET_TTL_MS, replicas, lowerTtl: true });
+  const local = heldSalts(schedule);
   const load = async (day: string): Promise<Buffer> => {
     const existing = await kv.get(day);
     if (existing !== null && existing.operation === 'PUT') return Buffer.from(existing.value);
@@ -37,10 +43,9 @@ export async function createKvSaltStore(
   };
   return {
     async forDay(now) {
-      for (const [d, s] of local) if (now - s.at >= SALT_TTL_MS) local.delete(d);
+      const cached = local.get(now);
+      if (cached !== undefined) return cached;
       const day = dayKey(now);
-      const cached = local.get(day);
-      if (cached !== undefined) return cached.salt;
       const salt = await beforeDeadline(() => load(day), Date.now() + waitMs, `salt ${day}`).catch(
         (err: unknown) => {
           if (!(err instanceof DeadlineError)) throw err;
@@ -49,9 +54,9 @@ export async function createKvSaltStore(
           });
         },
       );
-      local.set(day, { salt, at: now });
+      local.set(now, salt);
       return salt;
     },
-    days: () => [...local.keys()],
+    days: local.days,
   };
 }

@@ -14,9 +14,10 @@ export interface Hasher {
 
 /** Distinct (domain, parts) results remembered; a batch from one client hashes the same IP 100 times. */
 export const HASH_MEMO_ENTRIES = 4096;
-// Only the network identity is remembered (the IP, and the cookieless id derived from IP and user
-// agent): raw emails, phone numbers and user names are not kept in memory beyond their request.
-const MEMO_DOMAINS: ReadonlySet<string> = new Set(['ip', 'cookieless']);
+// Only IP hashes are remembered: raw emails, phone numbers and user names are not kept in memory beyond
+// their request, nor cookieless ids, whose inputs hold the day's salt (the request columns remember those
+// ids for their day only, and forget the salt with them).
+const MEMO_DOMAINS: ReadonlySet<string> = new Set(['ip']);
 
 export function createHasher(key: Buffer): Hasher {
   if (key.length < 16) throw new Error('hash key: must be at least 16 bytes');

@@ -1,6 +1,7 @@
 // IP handling mode: keep, truncate (IPv4 /24, IPv6 /48) or drop. One function, applied to every table that
 // has an ip column (events, agreements, logs …), so no table keeps what the mode removes.
 import { isIP } from 'node:net';
+import type { Hasher } from './hash.ts';
 
 export type IpMode = 'keep' | 'truncate' | 'drop';
 
@@ -8,6 +9,16 @@ export function applyIpMode(ip: string, mode: IpMode): string {
   if (mode === 'drop' || ip === '') return '';
   if (mode === 'keep') return ip;
   return truncateIp(ip);
+}
+
+/**
+ * The IP a row stores and its keyed hash, both of what the mode keeps. A hash of the whole address next to
+ * its /24 would give the address back to whoever holds the key in 256 tries, so truncate hashes the
+ * truncated address and drop stores neither.
+ */
+export function storedIp(ip: string, mode: IpMode, hasher: Hasher): { ip: string; iphash: string } {
+  const kept = applyIpMode(ip, mode);
+  return { ip: kept, iphash: kept === '' ? '' : hasher.hash('ip', kept) };
 }
 
 /** The first group of a 6to4 address (2002::/16), whose next 32 bits are the sender's IPv4 address. */

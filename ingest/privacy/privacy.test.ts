@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { grantedNames, hasConsent } from './consent.ts';
 import { createHasher, fnv1a36, HASH_MEMO_ENTRIES } from './hash.ts';
-import { applyIpMode, truncateIp } from './ip.ts';
+import { applyIpMode, storedIp, truncateIp } from './ip.ts';
 import { createMemorySaltStore, dayKey } from './salts.ts';
 
 describe('IP modes (applied to every table with an IP)', () => {
@@ -20,6 +20,22 @@ describe('IP modes (applied to every table with an IP)', () => {
     // Teredo: the /48 is the relay's address; the client's is below it
     ['2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001:0:4136::'],
   ])('truncate %s → %s', (ip, out) => expect(truncateIp(ip)).toBe(out));
+
+  it.each([
+    ['keep', '203.0.113.77', '203.0.113.77'],
+    ['truncate', '203.0.113.77', '203.0.113.0'],
+    ['truncate', '2001:db8:abcd:12::1', '2001:db8:abcd::'],
+  ] as const)('%s: iphash is the keyed hash of the stored %s → %s, never of more', (mode, ip, kept) => {
+    const h = createHasher(Buffer.alloc(32, 3));
+    expect(storedIp(ip, mode, h)).toEqual({ ip: kept, iphash: h.hash('ip', kept) });
+  });
+
+  it('drop stores neither the IP nor its hash', () => {
+    expect(storedIp('203.0.113.77', 'drop', createHasher(Buffer.alloc(32, 3)))).toEqual({
+      ip: '',
+      iphash: '',
+    });
+  });
 
   it('keep and drop', () => {
     expect(applyIpMode('1.2.3.4', 'keep')).toBe('1.2.3.4');
@@ -59,6 +75,17 @@ describe('daily salts', () => {
     await s.forDay(t0 + 2 * DAY);
     expect(s.days()).toEqual([dayKey(t0 + 2 * DAY)]);
     expect(await s.forDay(t0)).not.toEqual(first); // the old day's ids can never be recomputed
+  });
+  it('a salt is deleted and zeroed 48 h after its day began without any later request', async () => {
+    const timers: { fn: () => void; delayMs: number }[] = [];
+    const s = createMemorySaltStore((fn, delayMs) => timers.push({ fn, delayMs }));
+    const salt = await s.forDay(t0);
+    const copy = Buffer.from(salt);
+    expect(timers.map((t) => t.delayMs)).toEqual([2 * DAY - (t0 % DAY)]);
+    for (const t of timers) t.fn();
+    expect(s.days()).toEqual([]);
+    expect(salt.equals(Buffer.alloc(16))).toBe(true);
+    expect(await s.forDay(t0)).not.toEqual(copy);
   });
 });
 

@@ -32,24 +32,43 @@ export interface EraseStatement {
   readonly params: Record<string, unknown>;
 }
 
-const one = (id: string | undefined): string[] | undefined => (id === undefined ? undefined : [id]);
+/**
+ * The ids linked to an erased email hash or uid. Only some events hold the hash, or the uid: the person's
+ * other rows (page views before they signed in, on another device, visitor and session rows, consents,
+ * payments) hold these ids, so an erasure by email or uid erases them too.
+ */
+export interface LinkedIds {
+  readonly vids: readonly string[];
+  readonly uids: readonly string[];
+}
+
+export const NO_LINKS: LinkedIds = { vids: [], uids: [] };
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** Linked ids read per request at most: far more visitors than one person has. */
+export const MAX_LINKED_IDS = 10_000;
+
+const ids = (one: string | undefined, more: readonly string[]): string[] | undefined => {
+  const all = [...new Set([...(one === undefined ? [] : [one]), ...more])];
+  return all.length === 0 ? undefined : all;
+};
 
 /** One `ALTER TABLE … DELETE` per table holding the target's ids, waiting until it is done everywhere. */
 export function eraseStatements(
   target: EraseTarget,
   rendering: EraseRendering,
   catalog: Catalog = buildCatalog(),
+  linked: LinkedIds = NO_LINKS,
 ): EraseStatement[] {
-  const ids = {
-    vids: one(target.vid),
-    uids: one(target.uid),
-    ehashes: one(target.ehash),
+  const visitorIds = {
+    vids: ids(target.vid, linked.vids),
+    uids: ids(target.uid, linked.uids),
+    ehashes: ids(target.ehash, []),
     ...(target.oid === undefined ? {} : { oid: target.oid }),
   };
-  const params = visitorParams(ids);
+  const params = visitorParams(visitorIds);
   const out: EraseStatement[] = [];
   for (const info of catalog.values()) {
-    const where = visitorPredicate(info, ids);
+    const where = visitorPredicate(info, visitorIds);
     if (where === undefined) continue;
     out.push({ table: info.name, sql: deleteMutation(info.name, where, rendering), params });
   }
@@ -87,9 +106,42 @@ export interface ErasureStatus {
   readonly detail: string;
 }
 
+/**
+ * The person's other ids: the uids of the events carrying the target's email hash, then the vids of the
+ * events carrying that hash or one of those uids (or the target's uid): every browser the person used.
+ * In the target's org scope; none for a vid alone.
+ */
+export async function linkedIds(store: Store, target: EraseTarget): Promise<LinkedIds> {
+  if (target.ehash === undefined && target.uid === undefined) return NO_LINKS;
+  const scope = target.oid === undefined ? '' : ` AND oid IN ({oid:UUID}, '${NIL_UUID}')`;
+  const params = {
+    ehash: target.ehash ?? '',
+    ...(target.oid === undefined ? {} : { oid: target.oid }),
+  };
+  const byHash =
+    "params.ehash IS NOT NULL AND toString(params.ehash) = {ehash:String} AND {ehash:String} != ''";
+  const found = async (column: string, where: string, more: Record<string, unknown> = {}) =>
+    (
+      await store.query<{ ids: string[] }>(
+        `SELECT groupUniqArray(${MAX_LINKED_IDS})(toString(${column})) AS ids FROM events ` +
+          `WHERE ${column} != '${NIL_UUID}' AND (${where})${scope}`,
+        { ...params, ...more },
+      )
+    )[0]?.ids ?? [];
+  const uids = target.ehash === undefined ? [] : await found('uid', byHash);
+  const all = [...new Set([...(target.uid === undefined ? [] : [target.uid]), ...uids])];
+  const vids = await found('vid', `${byHash} OR uid IN {uids:Array(UUID)}`, { uids: all });
+  return { vids, uids };
+}
+
+/** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */
+export const ANY_LINKS: LinkedIds = { vids: [NIL_UUID], uids: [NIL_UUID] };
+
 export interface ErasureRepository {
-  /** The statements erasing the target from every table holding one of its ids. */
-  plan(target: EraseTarget): EraseStatement[];
+  /** The statements erasing the target, and the ids linked to it, from every table holding one. */
+  plan(target: EraseTarget, linked?: LinkedIds): EraseStatement[];
+  /** The ids of the person an email hash or uid names (read from events); none for a vid alone. */
+  linked(target: EraseTarget): Promise<LinkedIds>;
   /** Runs them all; answers the tables whose statement failed. */
   run(statements: readonly EraseStatement[]): Promise<string[]>;
   /** The recorded status of an erase request (written through the data path as `erasures` rows). */
@@ -101,7 +153,8 @@ export function erasureRepository(store: Store, config: Config['store']): Erasur
   const rendering = storeRendering(config);
   const hosts = eraseHosts(store, config);
   return {
-    plan: (target) => eraseStatements(target, rendering),
+    plan: (target, linked) => eraseStatements(target, rendering, undefined, linked),
+    linked: (target) => linkedIds(store, target),
     async run(statements) {
       const { runners, close } = hosts();
       try {

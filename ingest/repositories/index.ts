@@ -23,7 +23,8 @@ export type {
 } from './analytics.ts';
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
 export type { StoredConsent } from './consent.ts';
-export type { EraseTarget, ErasureRepository, ErasureStatus } from './erasures.ts';
+export type { EraseTarget, ErasureRepository, ErasureStatus, LinkedIds } from './erasures.ts';
+export { ANY_LINKS, NO_LINKS } from './erasures.ts';
 export type { EventRepository, RecentEid } from './events.ts';
 export type { Link, LinkRepository } from './links.ts';
 

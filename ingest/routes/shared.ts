@@ -1,4 +1,6 @@
 // Small helpers shared by route modules.
+
+import type { SerializeOptions } from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger,
@@ -10,7 +12,7 @@ import type {
 } from 'fastify';
 import type { Config } from '../config.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
-import { setCookieValue } from '../model/request-cookies.ts';
+import { requestCookies, setCookieValue } from '../model/request-cookies.ts';
 import { TOKEN_COOKIE } from '../privacy/visitor-token.ts';
 
 /**
@@ -30,14 +32,15 @@ const COOKIE_MAX_AGE_S = 365 * 86_400;
 
 /**
  * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With a visitor token (a
- * vid generated here), the token goes in its own HttpOnly cookie next to it.
+ * vid generated here), the token goes in its own HttpOnly cookie next to it. Without consent, the visitor
+ * cookies the request still carries (set while it had consent, which it has since withdrawn) are expired:
+ * the ingest no longer uses them, and a browser would otherwise keep an identifier for a year.
  */
 export function setVisitorCookie(
   reply: FastifyReply,
   config: Config,
   e: Pick<NormalisedEvent, 'vid' | 'cookies' | 'token'>,
 ): void {
-  if (!e.cookies) return;
   const options = {
     path: '/',
     secure: true,
@@ -45,11 +48,27 @@ export function setVisitorCookie(
     maxAge: COOKIE_MAX_AGE_S,
     ...(config.domains.cookieDomain === undefined ? {} : { domain: config.domains.cookieDomain }),
   } as const;
+  if (!e.cookies) {
+    expireVisitorCookies(reply, options);
+    return;
+  }
   const vid = setCookieValue('vid', e.vid, options);
   // the erase proof: HttpOnly, so page scripts (and whatever is injected into them) cannot read it
   const token =
     e.token === undefined ? undefined : setCookieValue(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
   reply.header('set-cookie', token === undefined ? vid : [vid, token]);
+}
+
+/** Max-Age=0 for each visitor cookie the request sent, with the attributes it was set with. */
+function expireVisitorCookies(reply: FastifyReply, options: SerializeOptions): void {
+  const sent = requestCookies(reply.request);
+  const names = ['vid', TOKEN_COOKIE].filter((name) => sent[name] !== undefined);
+  if (names.length === 0) return;
+  const gone = { ...options, maxAge: 0 };
+  reply.header(
+    'set-cookie',
+    names.map((name) => setCookieValue(name, '', name === TOKEN_COOKIE ? { ...gone, httpOnly: true } : gone)),
+  );
 }
 
 /** 1x1 transparent GIF (43 bytes). */

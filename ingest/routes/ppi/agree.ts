@@ -16,11 +16,13 @@ import { asUuid, newId } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
+import { createUserAgentParser, type UserAgentParser } from '../../model/user-agent.ts';
 import { clientIp, hostOf } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
-import { applyIpMode } from '../../privacy/ip.ts';
+import { storedIp } from '../../privacy/ip.ts';
+import { redactUrlColumns } from '../../privacy/url-redact.ts';
 import { visitorToken } from '../../privacy/visitor-token.ts';
 import type { Tracking } from '../../tracking.ts';
 import { type RouteApp, setVisitorCookie } from '../shared.ts';
@@ -105,6 +107,7 @@ async function agreedRow(
   body: Record<string, unknown>,
   deps: AppDeps,
   base: { vid: string; cflags: number; at: string },
+  userAgent: UserAgentParser,
 ): Promise<Record<string, unknown>> {
   const { privacy } = deps.config;
   const ip = clientIp(req);
@@ -118,9 +121,9 @@ async function agreedRow(
     updated_at: base.at,
     compliances: compliances ?? { granted: grantedNames(base.cflags, privacy.consentBits) },
     hhash: fnv1a36(hostOf(req)),
-    ip: applyIpMode(ip, privacy.ipMode),
-    iphash: privacy.ipMode === 'drop' || ip === '' ? '' : deps.hasher.hash('ip', ip),
-    browser: ua,
+    ...storedIp(ip, privacy.ipMode, deps.hasher),
+    // the browser's name, as events store it: the raw user agent is a fingerprint, kept only as bhash
+    browser: userAgent(ua)?.browser ?? '',
     bhash: ua === '' ? '' : fnv1a36(ua.toLowerCase()),
   };
   for (const k of AGREED_FIELDS) {
@@ -128,6 +131,7 @@ async function agreedRow(
     const v = kind === undefined ? undefined : coerce(kind, body[k]);
     if (v !== undefined) row[k] = v;
   }
+  redactUrlColumns(row, ['url']);
   for (const k of EXTRA_UUIDS) if (asUuid(body[k]) !== undefined) row[k] = asUuid(body[k]);
   await geoFill(row, ip, deps);
   return row;
@@ -137,6 +141,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   const now = deps.now ?? Date.now;
   const { privacy } = deps.config;
   const accepted = growingLru<string, Consent>({ max: RECENT_CONSENTS });
+  const userAgent = createUserAgentParser(deps.config.userAgent);
   app.post(
     '/tr/v1/ppi/agree',
     { schema: { body: AgreeBody }, validatorCompiler: strictValidator, ...limit },
@@ -146,7 +151,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
       const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
       const vid = given ?? newId();
       const at = chTime(now());
-      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at })]);
+      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at }, userAgent)]);
       const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
       accepted.set(vid, consent);
       const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
