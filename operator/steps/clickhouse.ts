@@ -2,7 +2,7 @@
 // rollout plan allows (rollout.ts: one restart per shard; rollout-gate.ts: Keeper first, the next restart
 // only after the last one is healthy and caught up, a failed replica stops it). clickhouseReady: GATE on
 // every host rolled out and Ready.
-import { labelKeys } from '../../cdk8s/index.ts';
+import { labelKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   EventReason,
   ConditionReason as Reason,
@@ -29,6 +29,7 @@ import { componentObjects, workloadStatus } from './objects.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 import { rolloutGate } from './rollout-gate.ts';
 import { schemaOwner } from './schema-task.ts';
+import { unboundClaims, unboundMessage } from './unbound-claims.ts';
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
@@ -113,9 +114,10 @@ export const clickhouseReady: Step = {
     const tc = tcOf(state);
     const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);
     const ns = tc.metadata.namespace ?? 'default';
-    const ready = sets.filter(
-      (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
-    ).length;
+    const waiting = sets.filter(
+      (s) => !workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
+    );
+    const ready = sets.length - waiting.length;
     const { replicas } = tc.spec.clickhouse;
     const summary = `${state.renderedShards ?? tc.spec.clickhouse.shards}x${replicas} ${ready}/${sets.length}`;
     state.status.clickhouse = { replicas: sets.length, readyReplicas: ready, summary };
@@ -136,10 +138,30 @@ export const clickhouseReady: Step = {
     }
     // A host that is not ready may come back on an empty volume: its schema is verified again afterwards.
     deps.schemaTasks.forget(schemaOwner(tc));
-    const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
-    const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
-    setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);
+    await setNotReady(state, deps, waiting, message);
     requeue(state, deps.config.queue.progressRequeueMs);
     return 'stop';
   },
 };
+
+/** ClickHouseReady while hosts are not ready: a restart in progress, a claim not bound, or just waiting. */
+async function setNotReady(
+  state: ReconcileState,
+  deps: Deps,
+  waiting: readonly KubeObject[],
+  message: string,
+): Promise<void> {
+  if (state.rolloutPending) {
+    const on = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.RestartInProgress, `${message}${on}`);
+    return;
+  }
+  const tc = tcOf(state);
+  const unbound = await unboundClaims(waiting, namesOf(tc).namespace, tc.metadata.name, deps);
+  if (unbound.length === 0)
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicasNotReady, message);
+  else {
+    const detail = `${message}: ${unboundMessage(unbound)}`;
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ClaimUnbound, detail);
+  }
+}

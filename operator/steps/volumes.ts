@@ -25,7 +25,7 @@ const pvcType = kinds.PersistentVolumeClaim;
 const claimSize = (c: Claim | undefined): string | undefined => c?.spec?.resources?.requests?.storage;
 
 /** PVC names of a StatefulSet: `<claim>-<set>-<ordinal>`. */
-function claimNames(sts: KubeObject): string[] {
+export function claimNamesOf(sts: KubeObject): string[] {
   const spec = sts.spec as { replicas?: number; volumeClaimTemplates?: Claim[] };
   return (spec.volumeClaimTemplates ?? []).flatMap((t) =>
     Array.from({ length: spec.replicas ?? 1 }, (_, i) => `${t.metadata?.name}-${sts.metadata.name}-${i}`),
@@ -49,7 +49,7 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
     (live?.spec as { volumeClaimTemplates?: Claim[] } | undefined)?.volumeClaimTemplates?.[0],
   );
   if (!desired || !seeded || quantityBytes(desired) <= quantityBytes(seeded)) return;
-  const wanted = new Set(claimNames(sts));
+  const wanted = new Set(claimNamesOf(sts));
   const list = await deps.rest.request<{ items: Pvc[] }>('list', collectionPath(pvcType, ns), {
     query: { labelSelector: `app.kubernetes.io/instance=${tcOf(state).metadata.name}` },
   });
