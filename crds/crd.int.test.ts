@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { kubectlOk } from '../e2e/env/kubectl.ts';
 import { rules } from './rules.ts';
+import { quantityFractionMessage } from './spec.ts';
 import { createNamespace, installCrd } from './testing/kube.ts';
 import { apiVersion, group, kind, plural, version } from './trackercluster.ts';
 import { defaultSpec } from './validate.ts';
@@ -199,6 +200,20 @@ describe('TrackerCluster CRD on the real apiserver', () => {
   ])('rejects %s naming the field', async (_name, spec, serverText, tsPath) => {
     expect(await rejection(create(tc('invalid', spec)))).toContain(serverText);
     expect(defaultSpec(spec).problems.join('\n')).toContain(tsPath);
+  });
+
+  // A Pod takes `cpu: 0.5`; a CRD field holds an integer or a string only. The refusal was five lines, three
+  // of them the anyOf below the int-or-string marker ("must validate at least one schema (anyOf)", ...).
+  it('refuses a quantity given as a bare fraction once, naming the field and the types it takes', async () => {
+    const spec = { ingest: { resources: { requests: { cpu: 0.5 } } } };
+    const text = await rejection(create(tc('fraction', spec)));
+    const field = 'spec.ingest.resources.requests.cpu';
+    expect(text).toContain(
+      `${field}: Invalid value: "number": ${field} in body must be of type integer,string`,
+    );
+    expect(text).not.toContain('anyOf');
+    expect(text.split(field)).toHaveLength(3);
+    expect(defaultSpec(spec).problems).toEqual([`${field}: ${quantityFractionMessage(0.5)}`]);
   });
 
   it('rejects a name that children cannot be named after', async () => {

@@ -25,6 +25,13 @@ export const defaultImages = {
 export const QUANTITY_PATTERN =
   '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
+/**
+ * Why a quantity given as a bare fraction (`cpu: 0.5`) is refused, and how to write it: a Pod takes 0.5,
+ * but a CRD field holds an integer or a string, never a number with a fraction.
+ */
+export const quantityFractionMessage = (value: number): string =>
+  `a number with a fraction is refused here: quote it ("${value}") or, for CPU, write millicores (${Math.round(value * 1000)}m); a TrackerCluster quantity is an integer or a string`;
+
 /** A Kubernetes quantity (e.g. 500m, 2Gi, 1); integers are allowed as in core resources. */
 export const quantity = (options: TSchemaOptions = {}) =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 64, pattern: QUANTITY_PATTERN })], {

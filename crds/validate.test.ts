@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../common/config/problems.ts';
 import { rules } from './rules.ts';
-import { defaultImages } from './spec.ts';
+import { defaultImages, quantityFractionMessage } from './spec.ts';
 import { defaultSpec, parseTrackerCluster, transitionErrors } from './validate.ts';
 
 const tc = (spec: unknown, name = 'demo') => ({
@@ -208,6 +208,21 @@ describe('validation (same messages as the CEL rules)', () => {
       'spec.ingest.config.domains.shortLinkHosts.0: "https://go.example" is not a host name (no scheme, port or path); write "go.example"',
       'spec.ingest.config.cors.origins.0: "https://shop.example/" is not an origin (scheme://host[:port], no path, lower case); write "https://shop.example"',
     ]);
+  });
+
+  // `cpu: 0.5` (as a Pod takes it) was refused with "must be integer", which it is not meant to be.
+  it('refuses a quantity written as a bare fraction with one line saying how to write it', () => {
+    const spec = {
+      ingest: { resources: { requests: { cpu: 0.5, memory: '1Gi' }, limits: { memory: 1.5 } } },
+    };
+    expect(defaultSpec(spec).problems).toEqual([
+      `spec.ingest.resources.requests.cpu: ${quantityFractionMessage(0.5)}`,
+      `spec.ingest.resources.limits.memory: ${quantityFractionMessage(1.5)}`,
+    ]);
+    expect(quantityFractionMessage(0.5)).toBe(
+      'a number with a fraction is refused here: quote it ("0.5") or, for CPU, write millicores (500m); a TrackerCluster quantity is an integer or a string',
+    );
+    expect(defaultSpec({ ingest: { resources: { requests: { cpu: 2 } } } }).problems).toEqual([]);
   });
 
   it('refuses a destination URL fetch can never request', () => {

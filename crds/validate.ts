@@ -9,7 +9,12 @@ import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { quantityBytes } from '../kube/quantity.ts';
 import { rules } from './rules.ts';
-import { QUANTITY_PATTERN, TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
+import {
+  QUANTITY_PATTERN,
+  quantityFractionMessage,
+  TrackerClusterSpec as SpecSchema,
+  type TrackerClusterSpec,
+} from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 
 /**
@@ -19,7 +24,13 @@ import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
   const checked = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
   const { value: spec } = checked;
-  const problems = checked.problems.map(quantityInWords);
+  const fractions = bareFractions(SpecSchema as Node, input, 'spec');
+  const problems = [
+    ...fractions.map(([path, value]) => `${path}: ${quantityFractionMessage(value)}`),
+    ...checked.problems
+      .filter((p) => !fractions.some(([path]) => p.startsWith(`${path}: `)))
+      .map(quantityInWords),
+  ];
   problems.push(...crossFieldProblems(spec, problems, semanticChecks, 'spec'));
   return { spec, problems };
 }
@@ -30,6 +41,24 @@ const quantityInWords = (problem: string): string =>
   problem.endsWith(QUANTITY_REFUSAL)
     ? `${problem.slice(0, -QUANTITY_REFUSAL.length)}: ${rules.isQuantity.message}`
     : problem;
+
+type Node = { properties?: Record<string, Node>; 'x-kubernetes-int-or-string'?: boolean };
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Paths of quantities given as a number with a fraction (`cpu: 0.5`). The CRD's quantities are integers
+ * or strings (a structural schema has no number-or-string), so the apiserver refuses them, and the schema
+ * here would only say "must be integer": each is reported once, saying how to write it instead.
+ */
+function bareFractions(schema: Node, value: unknown, path: string): [string, number][] {
+  if (schema['x-kubernetes-int-or-string'] && typeof value === 'number' && !Number.isInteger(value))
+    return [[path, value]];
+  if (!isObject(value) || !schema.properties) return [];
+  return Object.entries(schema.properties).flatMap(([key, child]) =>
+    bareFractions(child, value[key], `${path}.${key}`),
+  );
+}
 
 type Spec = TrackerClusterSpec;
 
