@@ -12,7 +12,7 @@ import { IngestConfig } from '../common/config/ingest.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { buildCatalog, type Rendering, retentionProblems } from '../schema/index.ts';
+import { batchingProblems, type Rendering, retentionProblems } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -257,17 +257,7 @@ function semanticChecks(opts: LoadOptions): Check<Config>[] {
 // silently (an override for a misspelt table is never used; a missing GeoIP file leaves every lookup empty)
 // or end it with a stack trace; each is one problem line naming the key, like any other.
 
-/** Tables the data path writes (derived rollups are filled by materialized views, never batched by us). */
-function writableTables(): Set<string> {
-  return new Set([...buildCatalog().values()].filter((t) => !t.derived).map((t) => t.name));
-}
-
-function tableProblems(c: Config): string[] {
-  const tables = writableTables();
-  return Object.keys(c.batching.tables ?? {})
-    .filter((name) => !tables.has(name))
-    .map((name) => `batching.tables.${name}: no such table (one of ${[...tables].sort().join(', ')})`);
-}
+const tableProblems = (c: Config): string[] => batchingProblems(c.batching.tables, 'batching');
 
 function readable(file: string): string | undefined {
   try {
