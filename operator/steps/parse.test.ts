@@ -37,6 +37,25 @@ describe('parse step', () => {
     );
   });
 
+  // Regression: a typo in a running cluster's spec set ClickHouseReady=False "Waiting for a Keeper quorum"
+  // (and every other component condition to its initial value) while everything ran, and flipped them all
+  // back with an Event each once fixed.
+  it('keeps the component conditions last observed when the spec is invalid', async () => {
+    const observed = [
+      { type: 'KeeperReady', status: 'True', reason: 'Available', message: '1/1 Keeper members ready' },
+      { type: 'ClickHouseReady', status: 'True', reason: 'Available', message: '1/1 ClickHouse hosts ready' },
+      { type: 'SchemaReady', status: 'True', reason: 'Available', message: 'Schema version 12 verified' },
+      { type: 'IngestReady', status: 'True', reason: 'Available', message: '1/1 ingest pods ready' },
+      { type: 'Ready', status: 'True', reason: 'Available', message: 'All components are ready' },
+    ];
+    const invalid = { ...live({ keeper: { replicas: 2 } }), status: { conditions: observed } };
+    const state = newState(invalid as KubeObject);
+    expect(await parse.run(state, undefined as never)).toBe('stop');
+    for (const c of observed.slice(0, 4))
+      expect(state.conditions.get(c.type as ConditionType)).toMatchObject(c);
+    expect(state.conditions.get(ConditionType.Ready)).toMatchObject({ reason: ConditionReason.SpecInvalid });
+  });
+
   it('continues with a valid retention', async () => {
     const state = newState(live({ schema: { retention: { tables: { logs: 30 } } } }));
     expect(await parse.run(state, undefined as never)).toBe('continue');
