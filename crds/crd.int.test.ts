@@ -266,6 +266,18 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       );
     });
 
+    // Regression: accepted, Ready stayed True, and no claim changed class (claim templates are kept).
+    it('refuses another storage class, naming the field', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.keeper as { storage: { storageClassName?: string } }).storage.storageClassName = 'fast';
+        }),
+      );
+      expect(text).toContain(
+        `spec.keeper.storage.storageClassName: Invalid value: ${rules.storageClassImmutable.message}`,
+      );
+    });
+
     it('allows a larger volume, and the same size spelled otherwise', async () => {
       await update('grow', (s) => {
         (s.clickhouse as { storage: { size: string | number } }).storage.size = '20Gi';

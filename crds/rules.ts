@@ -60,6 +60,14 @@ export const rules = {
       'storage.size may not decrease: a PersistentVolumeClaim cannot shrink (the existing volumes keep their size)',
     fieldPath: '.size',
   },
+  // The operator keeps a StatefulSet's claim templates as they are (the apiserver refuses to change them),
+  // so a new class reached no existing claim, and only the ClickHouse replicas added later.
+  storageClassImmutable: {
+    rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+    message:
+      'storage.storageClassName cannot change: the existing PersistentVolumeClaims keep their class (a StatefulSet cannot change its claim templates); move the data with a new TrackerCluster',
+    fieldPath: '.storageClassName',
+  },
   autoscalingBounds: {
     rule: 'self.minReplicas <= self.maxReplicas',
     message: 'ingest.autoscaling.minReplicas must be less than or equal to maxReplicas',

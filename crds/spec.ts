@@ -84,7 +84,10 @@ export const Storage = (size: string) =>
     {
       size: quantity({ default: size, description: `PVC size (default ${size}).` }),
       storageClassName: Type.Optional(
-        Type.String({ maxLength: 253, description: 'StorageClass; the cluster default when unset.' }),
+        Type.String({
+          maxLength: 253,
+          description: 'StorageClass; the cluster default when unset. Cannot change once the cluster exists.',
+        }),
       ),
     },
     {
@@ -92,7 +95,7 @@ export const Storage = (size: string) =>
       default: {},
       description:
         "Each pod's data volume (a PersistentVolumeClaim, kept when the TrackerCluster is deleted). A larger size grows the existing claims (the StorageClass must allow expansion); it may not decrease.",
-      ...cel(rules.storageMayNotShrink),
+      ...cel(rules.storageMayNotShrink, rules.storageClassImmutable),
     },
   );
 

@@ -292,6 +292,25 @@ describe('validation (same messages as the CEL rules)', () => {
       [],
     ],
     ['a larger volume', {}, { clickhouse: { storage: { size: '20Gi' } } }, []],
+    // Regression: accepted, Ready stayed True, and no claim changed class.
+    [
+      'another storage class',
+      { keeper: { storage: { storageClassName: 'standard' } } },
+      { keeper: { storage: { storageClassName: 'fast' } } },
+      [rules.storageClassImmutable.message],
+    ],
+    [
+      'a storage class where the default was used',
+      {},
+      { clickhouse: { storage: { storageClassName: 'fast' } } },
+      [rules.storageClassImmutable.message],
+    ],
+    [
+      'the same storage class',
+      { nats: { storage: { storageClassName: 'fast' } } },
+      { nats: { storage: { storageClassName: 'fast' }, replicas: 1 } },
+      [],
+    ],
   ])('transition: %s', (_name, before, after, messages) => {
     const errors = transitionErrors(defaultSpec(before).spec, defaultSpec(after).spec);
     expect(errors.map((e) => e.replace(/^[^:]+: /, ''))).toEqual(messages);

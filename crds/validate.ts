@@ -150,6 +150,9 @@ export function transitionErrors(old: TrackerClusterSpec, next: TrackerClusterSp
     if (was && is && quantityBytes(is.storage.size) < quantityBytes(was.storage.size)) {
       problems.push(`spec.${component}.storage.size: ${rules.storageMayNotShrink.message}`);
     }
+    if (was && is && is.storage.storageClassName !== was.storage.storageClassName) {
+      problems.push(`spec.${component}.storage.storageClassName: ${rules.storageClassImmutable.message}`);
+    }
   }
   return problems;
 }
