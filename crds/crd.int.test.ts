@@ -119,10 +119,28 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       { ingest: { config: { nats: { consume: true } } } },
       rules.natsForFeatures.message,
     ],
+    // Regression: accepted, then every apply of the Deployment failed with 422 and was retried for ever.
+    [
+      'a memory request above its (default) limit',
+      { ingest: { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } } },
+      rules.requestsWithinLimits.message,
+    ],
+    [
+      'a CPU request above its limit',
+      { clickhouse: { resources: { requests: { cpu: 2 }, limits: { cpu: '1500m', memory: '4Gi' } } } },
+      rules.requestsWithinLimits.message,
+    ],
   ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
     const text = await rejection(create(tc('invalid', spec)));
     expect(text).toContain(message);
     expect(defaultSpec(spec).problems.join('\n')).toContain(message);
+  });
+
+  it('accepts requests equal to their limits, and a request with no limit', async () => {
+    const resources = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: 1, memory: '1024Mi' } };
+    expect(await rejection(create(tc('at-limits', { ingest: { resources } })))).toBe('');
+    const unlimited = { requests: { cpu: 4, memory: '64Gi' } };
+    expect(await rejection(create(tc('no-limits', { clickhouse: { resources: unlimited } })))).toBe('');
   });
 
   it('accepts NATS settings whose servers the config names', async () => {

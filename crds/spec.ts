@@ -63,7 +63,9 @@ export const Resources = (requests: { cpu: string; memory: string }, memoryLimit
     {
       ...strict,
       default: { requests, limits: { memory: memoryLimit } },
-      description: 'Container resources; requests are always set (the scheduler and the HPA need them).',
+      description:
+        'Container resources; requests are always set (the scheduler and the HPA need them). A request may not exceed its limit.',
+      ...cel(rules.requestsWithinLimits),
     },
   );
 export type Resources = {

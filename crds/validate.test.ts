@@ -124,6 +124,17 @@ describe('validation (same messages as the CEL rules)', () => {
       { clickhouse: { storage: { size: '-10Gi' } } },
       `spec.clickhouse.storage.size: ${rules.isQuantity.message}`,
     ],
+    // Regression: accepted, and every apply of the Deployment failed (422) and was retried for ever.
+    [
+      'a memory request above the default limit',
+      { ingest: { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } } },
+      `spec.ingest.resources: ${rules.requestsWithinLimits.message}`,
+    ],
+    [
+      'a CPU request above its limit',
+      { keeper: { resources: { requests: { cpu: 2 }, limits: { cpu: '1500m' } } } },
+      `spec.keeper.resources: ${rules.requestsWithinLimits.message}`,
+    ],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
     [
       'a prune schedule that is not cron',

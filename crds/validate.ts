@@ -107,12 +107,39 @@ const semanticChecks: readonly Check<Spec>[] = [
       (spec: Spec) =>
         holds(spec) ? [] : [message],
   ),
+  requestsAboveLimits,
   natsErrors,
   // Not CEL rules (URL parsing): the operator reports them as SpecInvalid before rolling out an ingest
   // that would refuse to start on them.
   (spec: Spec) => hostAndOriginProblems(spec.ingest.config, 'spec.ingest.config.'),
   (spec: Spec) => destinationUrlProblems(spec.ingest.destinations, 'spec.ingest.destinations.'),
 ];
+
+type Quantities = { cpu?: string | number; memory?: string | number };
+type ResourcesSpec = { requests?: Quantities; limits?: Quantities };
+
+/** The same as the CEL rule requestsWithinLimits, for every container's resources in the spec. */
+function requestsAboveLimits(spec: Spec): string[] {
+  const all: [string, ResourcesSpec | undefined][] = [
+    ['clickhouse', spec.clickhouse.resources],
+    ['keeper', spec.keeper.resources],
+    ['ingest', spec.ingest.resources],
+    ['nats', spec.nats?.resources],
+    ['schema.prune', spec.schema.prune?.resources],
+  ];
+  return all
+    .filter(([, r]) => r && (['cpu', 'memory'] as const).some((k) => exceeds(r.requests?.[k], r.limits?.[k])))
+    .map(([path]) => `spec.${path}.resources: ${rules.requestsWithinLimits.message}`);
+}
+
+function exceeds(request: string | number | undefined, limit: string | number | undefined): boolean {
+  if (request === undefined || limit === undefined) return false;
+  try {
+    return quantityBytes(request) > quantityBytes(limit);
+  } catch {
+    return false; // not a quantity: the schema says so
+  }
+}
 
 /** The same as the CEL rule: both ports are defaulted whenever server is given. */
 function portsFixed(server: { port?: number; opsPort?: number } | undefined): boolean {
