@@ -119,6 +119,11 @@ export type StepOutcome = 'continue' | 'stop';
 export interface Step {
   readonly name: string;
   /**
+   * The component condition this step decides: when the step fails, that condition says so (ApplyFailed
+   * and the error) instead of the initial "Waiting for …" of a gate the cluster has passed.
+   */
+  readonly condition?: ConditionType;
+  /**
    * A step with nothing to wait for returns its outcome itself, not a promise: the runner then goes on to
    * the next step without yielding to the other reconciles in flight (runner.ts).
    */

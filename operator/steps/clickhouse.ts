@@ -62,6 +62,7 @@ function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
 
 export const clickhouse: Step = {
   name: 'clickhouse',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const objects = componentObjects(renderedOf(state).objects, 'clickhouse');
     await applyAll(
@@ -110,6 +111,7 @@ async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): 
 
 export const clickhouseReady: Step = {
   name: 'clickhouseReady',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);

@@ -70,6 +70,7 @@ async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps
 
 export const ingest: Step = {
   name: 'ingest',
+  condition: Type.IngestReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const tc = tcOf(state);
     const names = namesOf(tc);

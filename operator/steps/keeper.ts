@@ -25,6 +25,7 @@ export const quorum = (members: number): number => Math.floor(members / 2) + 1;
 
 export const keeper: Step = {
   name: 'keeper',
+  condition: Type.KeeperReady,
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const objects = componentObjects(renderedOf(state).objects, 'keeper');

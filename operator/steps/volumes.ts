@@ -3,7 +3,7 @@
 // says so otherwise). A smaller size is never applied. PVCs are listed only while the spec size differs
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
 
-import { EventReason } from '../../crds/conditions.ts';
+import { EventReason, ConditionType as Type } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath, objectPath } from '../../kube/paths.ts';
@@ -70,6 +70,7 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
 
 export const volumes: Step = {
   name: 'volumes',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const sets = renderedOf(state).objects.filter((o) => o.kind === 'StatefulSet');
     for (const sts of sets) await growSet(sts, state, deps);
