@@ -236,6 +236,25 @@ describe('validation (same messages as the CEL rules)', () => {
     expect(defaultSpec({ ingest: { resources: { requests: { cpu: 2 } } } }).problems).toEqual([]);
   });
 
+  // Regression: each was accepted and rendered, and the new ingest pods refused to start on it.
+  it('refuses what the ingest would refuse to start on, in its own words', () => {
+    const site = { key: 'site-key-one', oid: '00000000-0000-0000-0000-000000000001' };
+    const config = {
+      cors: { origins: ['*'], credentials: true },
+      server: { trustedProxies: ['10.0.0.0/33'] },
+      privacy: { analyticsBit: 'stats' },
+      userAgent: { extraBotPatterns: ['(unclosed'] },
+      sites: { keys: [site, site] },
+    };
+    expect(defaultSpec({ ingest: { config } }).problems).toEqual([
+      'spec.ingest.config.cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
+      'spec.ingest.config.server.trustedProxies.0: "10.0.0.0/33" is not an IP or CIDR',
+      'spec.ingest.config.privacy.analyticsBit: "stats" is not a key of privacy.consentBits',
+      'spec.ingest.config.userAgent.extraBotPatterns.0: not a valid regular expression',
+      'spec.ingest.config.sites.keys.1.key: used by an earlier entry',
+    ]);
+  });
+
   it('refuses a destination URL fetch can never request', () => {
     const webhooks = [
       { name: 'crm', url: 'https://user:pw@crm.example/in', signingSecretRef: { name: 's' }, consent: [] },

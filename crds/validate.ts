@@ -4,6 +4,7 @@
 import { type Check, crossFieldProblems } from '../common/config/cross-field.ts';
 import { destinationUrlProblems } from '../common/config/fetch-url.ts';
 import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
+import { ingestRuleProblems } from '../common/config/ingest-rules.ts';
 import { validate } from '../common/config/loader.ts';
 import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
@@ -109,9 +110,10 @@ const semanticChecks: readonly Check<Spec>[] = [
   ),
   requestsAboveLimits,
   natsErrors,
-  // Not CEL rules (URL parsing): the operator reports them as SpecInvalid before rolling out an ingest
-  // that would refuse to start on them.
+  // Not CEL rules (URL parsing, regular expressions, CIDRs): the operator reports them as SpecInvalid
+  // before rolling out an ingest that would refuse to start on them.
   (spec: Spec) => hostAndOriginProblems(spec.ingest.config, 'spec.ingest.config.'),
+  (spec: Spec) => ingestRuleProblems(spec.ingest.config, 'spec.ingest.config.'),
   (spec: Spec) => destinationUrlProblems(spec.ingest.destinations, 'spec.ingest.destinations.'),
 ];
 
