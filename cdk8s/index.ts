@@ -8,7 +8,7 @@ import { ConfigError } from '../common/config/problems.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import type { KubeObject } from '../kube/object.ts';
-import { specRetentionProblems } from '../schema/index.ts';
+import { batchingProblems, specRetentionProblems } from '../schema/index.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
@@ -100,12 +100,16 @@ export function generatedSecrets(tc: TrackerCluster): GeneratedSecret[] {
 /**
  * Any TrackerCluster object (YAML, or the apiserver's) → the defaulted, valid cluster renderCluster takes:
  * the CRD's own checks (crds/validate.ts), then what the CRD cannot check, retention only for tables the
- * migrations know (a misspelt table would be ignored by the TTLs, the prune and the ingest alike). The
+ * migrations know (a misspelt table would be ignored by the TTLs, the prune and the ingest alike), and
+ * batching overrides only for tables the ingest writes (it refuses to start on any other). The
  * operator and `tracker render` both parse with it, so neither accepts a spec the other refuses.
  */
 export function parseCluster(input: unknown): TrackerCluster {
   const tc = parseTrackerCluster(input);
-  const problems = specRetentionProblems(tc.spec.schema);
+  const problems = [
+    ...specRetentionProblems(tc.spec.schema),
+    ...batchingProblems(tc.spec.ingest.config.batching?.tables, 'spec.ingest.config.batching'),
+  ];
   if (problems.length > 0) throw new ConfigError(`TrackerCluster ${tc.metadata.name}`, problems);
   return tc;
 }

@@ -244,6 +244,11 @@ describe('parseCluster', () => {
       { schema: { retention: { tables: { evnets: 3 } } } },
       /^spec\.schema\.retention\.tables\.evnets: no table with an age/,
     ],
+    [
+      'a batching override for a table the ingest does not write (it would not start)',
+      { ingest: { config: { batching: { tables: { evnts: { maxRows: 10 } } } } } },
+      /^spec\.ingest\.config\.batching\.tables\.evnts: no such table/,
+    ],
   ])('refuses %s as a ConfigError naming the cluster', (_name, spec, problem) => {
     const thrown = (() => {
       try {

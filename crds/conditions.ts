@@ -31,6 +31,8 @@ export const ConditionReason = {
   // Keeper.
   QuorumPending: 'QuorumPending',
   QuorumLost: 'QuorumLost',
+  /** Keeper or ClickHouse pods wait for a PersistentVolumeClaim that is not bound to a volume. */
+  ClaimUnbound: 'ClaimUnbound',
   // ClickHouse.
   WaitingForKeeper: 'WaitingForKeeper',
   ReplicasNotReady: 'ReplicasNotReady',

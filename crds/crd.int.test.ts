@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { kubectlOk } from '../e2e/env/kubectl.ts';
 import { rules } from './rules.ts';
+import { quantityFractionMessage } from './spec.ts';
 import { createNamespace, installCrd } from './testing/kube.ts';
 import { apiVersion, group, kind, plural, version } from './trackercluster.ts';
 import { defaultSpec } from './validate.ts';
@@ -118,10 +119,28 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       { ingest: { config: { nats: { consume: true } } } },
       rules.natsForFeatures.message,
     ],
+    // Regression: accepted, then every apply of the Deployment failed with 422 and was retried for ever.
+    [
+      'a memory request above its (default) limit',
+      { ingest: { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } } },
+      rules.requestsWithinLimits.message,
+    ],
+    [
+      'a CPU request above its limit',
+      { clickhouse: { resources: { requests: { cpu: 2 }, limits: { cpu: '1500m', memory: '4Gi' } } } },
+      rules.requestsWithinLimits.message,
+    ],
   ])('rejects %s with the rule message (CEL and TypeScript agree)', async (_name, spec, message) => {
     const text = await rejection(create(tc('invalid', spec)));
     expect(text).toContain(message);
     expect(defaultSpec(spec).problems.join('\n')).toContain(message);
+  });
+
+  it('accepts requests equal to their limits, and a request with no limit', async () => {
+    const resources = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: 1, memory: '1024Mi' } };
+    expect(await rejection(create(tc('at-limits', { ingest: { resources } })))).toBe('');
+    const unlimited = { requests: { cpu: 4, memory: '64Gi' } };
+    expect(await rejection(create(tc('no-limits', { clickhouse: { resources: unlimited } })))).toBe('');
   });
 
   it('accepts NATS settings whose servers the config names', async () => {
@@ -201,6 +220,20 @@ describe('TrackerCluster CRD on the real apiserver', () => {
     expect(defaultSpec(spec).problems.join('\n')).toContain(tsPath);
   });
 
+  // A Pod takes `cpu: 0.5`; a CRD field holds an integer or a string only. The refusal was five lines, three
+  // of them the anyOf below the int-or-string marker ("must validate at least one schema (anyOf)", ...).
+  it('refuses a quantity given as a bare fraction once, naming the field and the types it takes', async () => {
+    const spec = { ingest: { resources: { requests: { cpu: 0.5 } } } };
+    const text = await rejection(create(tc('fraction', spec)));
+    const field = 'spec.ingest.resources.requests.cpu';
+    expect(text).toContain(
+      `${field}: Invalid value: "number": ${field} in body must be of type integer,string`,
+    );
+    expect(text).not.toContain('anyOf');
+    expect(text.split(field)).toHaveLength(3);
+    expect(defaultSpec(spec).problems).toEqual([`${field}: ${quantityFractionMessage(0.5)}`]);
+  });
+
   it('rejects a name that children cannot be named after', async () => {
     // Regression: reported against `<nil>`, naming no field.
     expect(await rejection(create(tc('a'.repeat(45), {})))).toContain(
@@ -248,6 +281,18 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       );
       expect(text).toContain(
         `spec.clickhouse.storage.size: Invalid value: ${rules.storageMayNotShrink.message}`,
+      );
+    });
+
+    // Regression: accepted, Ready stayed True, and no claim changed class (claim templates are kept).
+    it('refuses another storage class, naming the field', async () => {
+      const text = await rejection(
+        update('grow', (s) => {
+          (s.keeper as { storage: { storageClassName?: string } }).storage.storageClassName = 'fast';
+        }),
+      );
+      expect(text).toContain(
+        `spec.keeper.storage.storageClassName: Invalid value: ${rules.storageClassImmutable.message}`,
       );
     });
 

@@ -60,6 +60,21 @@ export const rules = {
       'storage.size may not decrease: a PersistentVolumeClaim cannot shrink (the existing volumes keep their size)',
     fieldPath: '.size',
   },
+  // The operator keeps a StatefulSet's claim templates as they are (the apiserver refuses to change them),
+  // so a new class reached no existing claim, and only the ClickHouse replicas added later.
+  storageClassImmutable: {
+    rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)',
+    message:
+      'storage.storageClassName cannot change: the existing PersistentVolumeClaims keep their class (a StatefulSet cannot change its claim templates); move the data with a new TrackerCluster',
+    fieldPath: '.storageClassName',
+  },
+  // The apiserver refuses a Pod template whose request exceeds its limit; accepted here, every apply of the
+  // workload failed and was retried with backoff, the cluster stuck at ApplyFailed.
+  requestsWithinLimits: {
+    rule: '!has(self.requests) || !has(self.limits) || ((!has(self.requests.cpu) || !has(self.limits.cpu) || !isQuantity(string(self.requests.cpu)) || !isQuantity(string(self.limits.cpu)) || quantity(string(self.requests.cpu)).compareTo(quantity(string(self.limits.cpu))) <= 0) && (!has(self.requests.memory) || !has(self.limits.memory) || !isQuantity(string(self.requests.memory)) || !isQuantity(string(self.limits.memory)) || quantity(string(self.requests.memory)).compareTo(quantity(string(self.limits.memory))) <= 0))',
+    message:
+      'resources.requests must not exceed resources.limits (cpu, memory): a container cannot request more than its limit; raise the limit too',
+  },
   autoscalingBounds: {
     rule: 'self.minReplicas <= self.maxReplicas',
     message: 'ingest.autoscaling.minReplicas must be less than or equal to maxReplicas',

@@ -25,6 +25,13 @@ export const defaultImages = {
 export const QUANTITY_PATTERN =
   '^\\+?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
+/**
+ * Why a quantity given as a bare fraction (`cpu: 0.5`) is refused, and how to write it: a Pod takes 0.5,
+ * but a CRD field holds an integer or a string, never a number with a fraction.
+ */
+export const quantityFractionMessage = (value: number): string =>
+  `a number with a fraction is refused here: quote it ("${value}") or, for CPU, write millicores (${Math.round(value * 1000)}m); a TrackerCluster quantity is an integer or a string`;
+
 /** A Kubernetes quantity (e.g. 500m, 2Gi, 1); integers are allowed as in core resources. */
 export const quantity = (options: TSchemaOptions = {}) =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 64, pattern: QUANTITY_PATTERN })], {
@@ -56,7 +63,9 @@ export const Resources = (requests: { cpu: string; memory: string }, memoryLimit
     {
       ...strict,
       default: { requests, limits: { memory: memoryLimit } },
-      description: 'Container resources; requests are always set (the scheduler and the HPA need them).',
+      description:
+        'Container resources; requests are always set (the scheduler and the HPA need them). A request may not exceed its limit.',
+      ...cel(rules.requestsWithinLimits),
     },
   );
 export type Resources = {
@@ -77,7 +86,10 @@ export const Storage = (size: string) =>
     {
       size: quantity({ default: size, description: `PVC size (default ${size}).` }),
       storageClassName: Type.Optional(
-        Type.String({ maxLength: 253, description: 'StorageClass; the cluster default when unset.' }),
+        Type.String({
+          maxLength: 253,
+          description: 'StorageClass; the cluster default when unset. Cannot change once the cluster exists.',
+        }),
       ),
     },
     {
@@ -85,7 +97,7 @@ export const Storage = (size: string) =>
       default: {},
       description:
         "Each pod's data volume (a PersistentVolumeClaim, kept when the TrackerCluster is deleted). A larger size grows the existing claims (the StorageClass must allow expansion); it may not decrease.",
-      ...cel(rules.storageMayNotShrink),
+      ...cel(rules.storageMayNotShrink, rules.storageClassImmutable),
     },
   );
 

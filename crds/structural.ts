@@ -7,10 +7,13 @@
 //  $id, $schema, examples               → dropped
 //  anyOf of string/number literals      → { type, enum }
 //  const                                → enum: [value]
-//  anyOf [integer, string] + int-or-string marker → anyOf without types below + x-kubernetes-int-or-string;
-//                                          the string's pattern is dropped and must be checked by a CEL rule
-//                                          of the schema (the apiserver's pattern error prints the regular
-//                                          expression, which tells a user nothing: "should match '^(\+|-)?…'")
+//  anyOf [integer, string] + int-or-string marker → x-kubernetes-int-or-string alone (no anyOf: the marker
+//                                          already restricts the value to an integer or a string, and the
+//                                          anyOf only added three more refusals of a wrong type, "must
+//                                          validate at least one schema (anyOf)" among them); the string's
+//                                          pattern is dropped and must be checked by a CEL rule of the schema
+//                                          (the apiserver's pattern error prints the regular expression, which
+//                                          tells a user nothing: "should match '^(\+|-)?…'")
 //  patternProperties (Record)           → additionalProperties, and the key pattern (if any) as a CEL rule
 //                                          (Kubernetes has neither patternProperties nor propertyNames); the
 //                                          config loader enforces the same pattern (common/config/key-patterns.ts)
@@ -104,7 +107,11 @@ function flattenAnyOf(variants: JsonSchema[]): JsonSchema[] {
   return variants.flatMap((v) => (Array.isArray(v.anyOf) ? flattenAnyOf(v.anyOf as JsonSchema[]) : [v]));
 }
 
-/** The one anyOf shape Kubernetes accepts: [{type: integer}, {type: string}] next to the marker. */
+/**
+ * An integer-or-string union becomes the bare marker. Kubernetes also accepts the marker next to
+ * anyOf [{type: integer}, {type: string}], but then refuses a wrong type (`cpu: 0.5`) four times over;
+ * the marker alone says it once ("must be of type integer,string").
+ */
 function intOrString(schema: JsonSchema, variants: JsonSchema[], path: string): JsonSchema {
   const types = variants.map((v) => v.type).sort();
   if (types.join() !== 'integer,string') {
@@ -113,7 +120,7 @@ function intOrString(schema: JsonSchema, variants: JsonSchema[], path: string): 
     );
   }
   const str = variants.find((v) => v.type === 'string') ?? {};
-  const out: JsonSchema = { anyOf: [{ type: 'integer' }, { type: 'string' }] };
+  const out: JsonSchema = {};
   if (typeof str.pattern === 'string' && !Array.isArray(schema['x-kubernetes-validations'])) {
     throw new SchemaConversionError(
       `${path}: an int-or-string pattern needs a CEL rule (x-kubernetes-validations) saying what is allowed`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../common/config/problems.ts';
 import { rules } from './rules.ts';
-import { defaultImages } from './spec.ts';
+import { defaultImages, quantityFractionMessage } from './spec.ts';
 import { defaultSpec, parseTrackerCluster, transitionErrors } from './validate.ts';
 
 const tc = (spec: unknown, name = 'demo') => ({
@@ -124,6 +124,17 @@ describe('validation (same messages as the CEL rules)', () => {
       { clickhouse: { storage: { size: '-10Gi' } } },
       `spec.clickhouse.storage.size: ${rules.isQuantity.message}`,
     ],
+    // Regression: accepted, and every apply of the Deployment failed (422) and was retried for ever.
+    [
+      'a memory request above the default limit',
+      { ingest: { resources: { requests: { memory: '1Gi' }, limits: { memory: '512Mi' } } } },
+      `spec.ingest.resources: ${rules.requestsWithinLimits.message}`,
+    ],
+    [
+      'a CPU request above its limit',
+      { keeper: { resources: { requests: { cpu: 2 }, limits: { cpu: '1500m' } } } },
+      `spec.keeper.resources: ${rules.requestsWithinLimits.message}`,
+    ],
     ['bad database name', { schema: { database: 'Bad-Name' } }, 'spec.schema.database'],
     [
       'a prune schedule that is not cron',
@@ -210,6 +221,40 @@ describe('validation (same messages as the CEL rules)', () => {
     ]);
   });
 
+  // `cpu: 0.5` (as a Pod takes it) was refused with "must be integer", which it is not meant to be.
+  it('refuses a quantity written as a bare fraction with one line saying how to write it', () => {
+    const spec = {
+      ingest: { resources: { requests: { cpu: 0.5, memory: '1Gi' }, limits: { memory: 1.5 } } },
+    };
+    expect(defaultSpec(spec).problems).toEqual([
+      `spec.ingest.resources.requests.cpu: ${quantityFractionMessage(0.5)}`,
+      `spec.ingest.resources.limits.memory: ${quantityFractionMessage(1.5)}`,
+    ]);
+    expect(quantityFractionMessage(0.5)).toBe(
+      'a number with a fraction is refused here: quote it ("0.5") or, for CPU, write millicores (500m); a TrackerCluster quantity is an integer or a string',
+    );
+    expect(defaultSpec({ ingest: { resources: { requests: { cpu: 2 } } } }).problems).toEqual([]);
+  });
+
+  // Regression: each was accepted and rendered, and the new ingest pods refused to start on it.
+  it('refuses what the ingest would refuse to start on, in its own words', () => {
+    const site = { key: 'site-key-one', oid: '00000000-0000-0000-0000-000000000001' };
+    const config = {
+      cors: { origins: ['*'], credentials: true },
+      server: { trustedProxies: ['10.0.0.0/33'] },
+      privacy: { analyticsBit: 'stats' },
+      userAgent: { extraBotPatterns: ['(unclosed'] },
+      sites: { keys: [site, site] },
+    };
+    expect(defaultSpec({ ingest: { config } }).problems).toEqual([
+      'spec.ingest.config.cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
+      'spec.ingest.config.server.trustedProxies.0: "10.0.0.0/33" is not an IP or CIDR',
+      'spec.ingest.config.privacy.analyticsBit: "stats" is not a key of privacy.consentBits',
+      'spec.ingest.config.userAgent.extraBotPatterns.0: not a valid regular expression',
+      'spec.ingest.config.sites.keys.1.key: used by an earlier entry',
+    ]);
+  });
+
   it('refuses a destination URL fetch can never request', () => {
     const webhooks = [
       { name: 'crm', url: 'https://user:pw@crm.example/in', signingSecretRef: { name: 's' }, consent: [] },
@@ -277,6 +322,25 @@ describe('validation (same messages as the CEL rules)', () => {
       [],
     ],
     ['a larger volume', {}, { clickhouse: { storage: { size: '20Gi' } } }, []],
+    // Regression: accepted, Ready stayed True, and no claim changed class.
+    [
+      'another storage class',
+      { keeper: { storage: { storageClassName: 'standard' } } },
+      { keeper: { storage: { storageClassName: 'fast' } } },
+      [rules.storageClassImmutable.message],
+    ],
+    [
+      'a storage class where the default was used',
+      {},
+      { clickhouse: { storage: { storageClassName: 'fast' } } },
+      [rules.storageClassImmutable.message],
+    ],
+    [
+      'the same storage class',
+      { nats: { storage: { storageClassName: 'fast' } } },
+      { nats: { storage: { storageClassName: 'fast' }, replicas: 1 } },
+      [],
+    ],
   ])('transition: %s', (_name, before, after, messages) => {
     const errors = transitionErrors(defaultSpec(before).spec, defaultSpec(after).spec);
     expect(errors.map((e) => e.replace(/^[^:]+: /, ''))).toEqual(messages);

@@ -4,12 +4,18 @@
 import { type Check, crossFieldProblems } from '../common/config/cross-field.ts';
 import { destinationUrlProblems } from '../common/config/fetch-url.ts';
 import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
+import { ingestRuleProblems } from '../common/config/ingest-rules.ts';
 import { validate } from '../common/config/loader.ts';
 import { natsNeeds, natsUrl } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { quantityBytes } from '../kube/quantity.ts';
 import { rules } from './rules.ts';
-import { QUANTITY_PATTERN, TrackerClusterSpec as SpecSchema, type TrackerClusterSpec } from './spec.ts';
+import {
+  QUANTITY_PATTERN,
+  quantityFractionMessage,
+  TrackerClusterSpec as SpecSchema,
+  type TrackerClusterSpec,
+} from './spec.ts';
 import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 
 /**
@@ -19,7 +25,13 @@ import { apiVersion, kind, type TrackerCluster } from './trackercluster.ts';
 export function defaultSpec(input: unknown): { spec: TrackerClusterSpec; problems: string[] } {
   const checked = validate<TrackerClusterSpec>(SpecSchema, input ?? {}, { root: 'spec' });
   const { value: spec } = checked;
-  const problems = checked.problems.map(quantityInWords);
+  const fractions = bareFractions(SpecSchema as Node, input, 'spec');
+  const problems = [
+    ...fractions.map(([path, value]) => `${path}: ${quantityFractionMessage(value)}`),
+    ...checked.problems
+      .filter((p) => !fractions.some(([path]) => p.startsWith(`${path}: `)))
+      .map(quantityInWords),
+  ];
   problems.push(...crossFieldProblems(spec, problems, semanticChecks, 'spec'));
   return { spec, problems };
 }
@@ -30,6 +42,24 @@ const quantityInWords = (problem: string): string =>
   problem.endsWith(QUANTITY_REFUSAL)
     ? `${problem.slice(0, -QUANTITY_REFUSAL.length)}: ${rules.isQuantity.message}`
     : problem;
+
+type Node = { properties?: Record<string, Node>; 'x-kubernetes-int-or-string'?: boolean };
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Paths of quantities given as a number with a fraction (`cpu: 0.5`). The CRD's quantities are integers
+ * or strings (a structural schema has no number-or-string), so the apiserver refuses them, and the schema
+ * here would only say "must be integer": each is reported once, saying how to write it instead.
+ */
+function bareFractions(schema: Node, value: unknown, path: string): [string, number][] {
+  if (schema['x-kubernetes-int-or-string'] && typeof value === 'number' && !Number.isInteger(value))
+    return [[path, value]];
+  if (!isObject(value) || !schema.properties) return [];
+  return Object.entries(schema.properties).flatMap(([key, child]) =>
+    bareFractions(child, value[key], `${path}.${key}`),
+  );
+}
 
 type Spec = TrackerClusterSpec;
 
@@ -78,12 +108,40 @@ const semanticChecks: readonly Check<Spec>[] = [
       (spec: Spec) =>
         holds(spec) ? [] : [message],
   ),
+  requestsAboveLimits,
   natsErrors,
-  // Not CEL rules (URL parsing): the operator reports them as SpecInvalid before rolling out an ingest
-  // that would refuse to start on them.
+  // Not CEL rules (URL parsing, regular expressions, CIDRs): the operator reports them as SpecInvalid
+  // before rolling out an ingest that would refuse to start on them.
   (spec: Spec) => hostAndOriginProblems(spec.ingest.config, 'spec.ingest.config.'),
+  (spec: Spec) => ingestRuleProblems(spec.ingest.config, 'spec.ingest.config.'),
   (spec: Spec) => destinationUrlProblems(spec.ingest.destinations, 'spec.ingest.destinations.'),
 ];
+
+type Quantities = { cpu?: string | number; memory?: string | number };
+type ResourcesSpec = { requests?: Quantities; limits?: Quantities };
+
+/** The same as the CEL rule requestsWithinLimits, for every container's resources in the spec. */
+function requestsAboveLimits(spec: Spec): string[] {
+  const all: [string, ResourcesSpec | undefined][] = [
+    ['clickhouse', spec.clickhouse.resources],
+    ['keeper', spec.keeper.resources],
+    ['ingest', spec.ingest.resources],
+    ['nats', spec.nats?.resources],
+    ['schema.prune', spec.schema.prune?.resources],
+  ];
+  return all
+    .filter(([, r]) => r && (['cpu', 'memory'] as const).some((k) => exceeds(r.requests?.[k], r.limits?.[k])))
+    .map(([path]) => `spec.${path}.resources: ${rules.requestsWithinLimits.message}`);
+}
+
+function exceeds(request: string | number | undefined, limit: string | number | undefined): boolean {
+  if (request === undefined || limit === undefined) return false;
+  try {
+    return quantityBytes(request) > quantityBytes(limit);
+  } catch {
+    return false; // not a quantity: the schema says so
+  }
+}
 
 /** The same as the CEL rule: both ports are defaulted whenever server is given. */
 function portsFixed(server: { port?: number; opsPort?: number } | undefined): boolean {
@@ -120,6 +178,9 @@ export function transitionErrors(old: TrackerClusterSpec, next: TrackerClusterSp
   for (const [component, [was, is]] of Object.entries({ ...storage, ...nats })) {
     if (was && is && quantityBytes(is.storage.size) < quantityBytes(was.storage.size)) {
       problems.push(`spec.${component}.storage.size: ${rules.storageMayNotShrink.message}`);
+    }
+    if (was && is && is.storage.storageClassName !== was.storage.storageClassName) {
+      problems.push(`spec.${component}.storage.storageClassName: ${rules.storageClassImmutable.message}`);
     }
   }
   return problems;

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validCidr } from '../common/config/ingest-rules.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { loadConfig, parseConfig, validCidr } from './config.ts';
+import { loadConfig, parseConfig } from './config.ts';
 
 const problemsOf = (fn: () => unknown): readonly string[] => {
   try {

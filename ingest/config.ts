@@ -3,16 +3,22 @@
 // once with its key path; unknown keys are errors. The result is deep-frozen: nothing may change
 // configuration after start.
 import { accessSync, constants } from 'node:fs';
-import { isIP } from 'node:net';
 import { resolve, sep } from 'node:path';
 import type { Check } from '../common/config/cross-field.ts';
 import { destinationUrlProblems } from '../common/config/fetch-url.ts';
 import { hostAndOriginProblems } from '../common/config/hosts-origins.ts';
 import { IngestConfig } from '../common/config/ingest.ts';
+import {
+  analyticsBitProblems,
+  botPatternProblems,
+  corsProblems,
+  proxyProblems,
+  siteKeyProblems,
+} from '../common/config/ingest-rules.ts';
 import { parseConfig as parseWithSchema, readConfigFile } from '../common/config/loader.ts';
 import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { buildCatalog, type Rendering, retentionProblems } from '../schema/index.ts';
+import { batchingProblems, type Rendering, retentionProblems } from '../schema/index.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -188,13 +194,6 @@ function storeProblems(c: Config): string[] {
   return p;
 }
 
-function corsProblems(c: Config): string[] {
-  if (!c.cors.credentials || !c.cors.origins.includes('*')) return [];
-  return [
-    'cors.origins: "*" cannot be combined with cors.credentials (browsers reject it); list the origins',
-  ];
-}
-
 function portProblems(c: Config): string[] {
   if (c.server.opsPort === 0 || c.server.opsPort !== c.server.port) return [];
   return ['server.opsPort: must differ from server.port (the operations listener is a port of its own)'];
@@ -216,17 +215,6 @@ function sqlPortProblems(c: Config): string[] {
   if (c.sql.port === opsPort)
     return ['sql.port: must differ from server.opsPort (the SQL endpoint is a port of its own)'];
   return [];
-}
-
-function proxyProblems(c: Config): string[] {
-  return [...c.server.trustedProxies.entries()]
-    .filter(([, cidr]) => !validCidr(cidr))
-    .map(([i, cidr]) => `server.trustedProxies.${i}: "${cidr}" is not an IP or CIDR`);
-}
-
-function analyticsBitProblems(c: Config): string[] {
-  if (c.privacy.analyticsBit in c.privacy.consentBits) return [];
-  return [`privacy.analyticsBit: "${c.privacy.analyticsBit}" is not a key of privacy.consentBits`];
 }
 
 /**
@@ -257,17 +245,7 @@ function semanticChecks(opts: LoadOptions): Check<Config>[] {
 // silently (an override for a misspelt table is never used; a missing GeoIP file leaves every lookup empty)
 // or end it with a stack trace; each is one problem line naming the key, like any other.
 
-/** Tables the data path writes (derived rollups are filled by materialized views, never batched by us). */
-function writableTables(): Set<string> {
-  return new Set([...buildCatalog().values()].filter((t) => !t.derived).map((t) => t.name));
-}
-
-function tableProblems(c: Config): string[] {
-  const tables = writableTables();
-  return Object.keys(c.batching.tables ?? {})
-    .filter((name) => !tables.has(name))
-    .map((name) => `batching.tables.${name}: no such table (one of ${[...tables].sort().join(', ')})`);
-}
+const tableProblems = (c: Config): string[] => batchingProblems(c.batching.tables, 'batching');
 
 function readable(file: string): string | undefined {
   try {
@@ -302,30 +280,6 @@ function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[]
   for (const [key, file] of files(c).filter(([k]) => only === undefined || only.includes(k))) {
     const problem = file === undefined ? undefined : readable(file);
     if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
-  }
-  return out;
-}
-
-/** Bot patterns that compile (the schema cannot say it). */
-function botPatternProblems(c: Config): string[] {
-  const out: string[] = [];
-  for (const [i, pattern] of c.userAgent.extraBotPatterns.entries()) {
-    try {
-      new RegExp(pattern, 'i');
-    } catch {
-      out.push(`userAgent.extraBotPatterns.${i}: not a valid regular expression`);
-    }
-  }
-  return out;
-}
-
-/** Site keys that are unique (the schema cannot say it). */
-function siteKeyProblems(c: Config): string[] {
-  const out: string[] = [];
-  const seen = new Set<string>();
-  for (const [i, site] of c.sites.keys.entries()) {
-    if (seen.has(site.key)) out.push(`sites.keys.${i}.key: used by an earlier entry`);
-    seen.add(site.key);
   }
   return out;
 }
@@ -366,16 +320,6 @@ export function storeRendering(store: Config['store']): Rendering {
 
 /** Whether the read-only SQL endpoint runs: on by default with the embedded store, which nothing else can read. */
 export const sqlEnabled = (c: Config): boolean => c.store.kind === 'embedded' && c.sql.enabled !== false;
-
-export function validCidr(s: string): boolean {
-  const [addr, bits, ...rest] = s.split('/');
-  if (rest.length > 0 || addr === undefined) return false;
-  const v = isIP(addr);
-  if (v === 0) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d+$/.test(bits) && n >= 0 && n <= (v === 4 ? 32 : 128);
-}
 
 /** Validate a raw object (already merged with env). Throws ConfigError listing every problem. */
 export function parseConfig(

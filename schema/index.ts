@@ -1,4 +1,5 @@
 // Public surface of the schema package: the renderer, the derived column catalog and the runner.
+export { batchedTables, batchingProblems } from './batched-tables.ts';
 export { buildCatalog, type Catalog, type Column, type TableInfo } from './catalog.ts';
 export { copyStatements, ifNotExists } from './copy.ts';
 export {

@@ -53,6 +53,7 @@ export class Controller {
   readonly #statusLanes: StatusLanes;
   /** Per key: status writes that failed in a row (their retry backs off as a failed reconcile does). */
   readonly #statusFailures = new Map<string, number>();
+  readonly #toldFailures = new Map<string, Map<string, string>>();
   readonly #reactions: Reactions;
   #resync: NodeJS.Timeout | undefined;
 
@@ -156,6 +157,14 @@ export class Controller {
     parsedSpecs.forget(ns, name);
     this.#statusFailures.delete(key);
     this.#reactions.forget(key);
+    this.#toldFailures.delete(key);
+  }
+
+  /** The failed writes of cluster `key` told by a Warning Event so far (reconcile/write.ts). */
+  #toldFailuresOf(key: string): Map<string, string> {
+    const told = this.#toldFailures.get(key) ?? new Map<string, string>();
+    this.#toldFailures.set(key, told);
+    return told;
   }
 
   #deps(key: string, log: Logger): Deps {
@@ -165,6 +174,7 @@ export class Controller {
       ...this.#work,
       cache: this.cache,
       recent: this.#recent,
+      toldFailures: this.#toldFailuresOf(key),
       statuses: this.#statuses,
       echoes: this.#echoes,
       detach: (work) => this.#events.add(work),

@@ -98,3 +98,38 @@ describe('steps with nothing to wait for', () => {
     ]);
   });
 });
+
+describe('a step that fails', () => {
+  // Regression: an ingest Deployment the apiserver refused left IngestReady at "Waiting for the schema"
+  // (the schema was verified); only Ready said what failed.
+  it('says so in the condition it decides, as Ready does', async () => {
+    const rest = { request: () => Promise.resolve({}) } as unknown as KubeRest;
+    const deps = { rest, log: createLogger('error', {}, () => undefined) } as unknown as Deps;
+    const live: KubeObject = {
+      apiVersion: 'tracker.dev/v1alpha1',
+      kind: 'TrackerCluster',
+      metadata: { name: 'demo', namespace: 'ns', uid: 'u1', generation: 1 },
+    };
+    const failing: Step = {
+      name: 'ingest',
+      condition: 'IngestReady',
+      run: () => {
+        throw new Error('apply Deployment demo-ingest: 422 invalid');
+      },
+    };
+    const written: unknown[] = [];
+    deps.rest.request = ((_verb: Verb, path: string, opts: RequestOptions = {}) => {
+      if (path.endsWith('/status')) written.push(opts.body);
+      return Promise.resolve({});
+    }) as KubeRest['request'];
+    await expect(runSteps(live, [failing], deps)).rejects.toThrow(/ingest: apply Deployment/);
+    const conditions = (written[0] as { status: { conditions: { type: string }[] } }).status.conditions;
+    const message = 'ingest: apply Deployment demo-ingest: 422 invalid';
+    expect(conditions.find((c) => c.type === 'IngestReady')).toMatchObject({
+      status: 'False',
+      reason: 'ApplyFailed',
+      message,
+    });
+    expect(conditions.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'ApplyFailed', message });
+  });
+});

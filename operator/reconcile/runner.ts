@@ -89,7 +89,7 @@ export async function runSteps(
       if (outcome === 'stop') break;
     } catch (err) {
       if (conflict(err)) requeue(state, conflictRequeueMs);
-      else failure = stepFailed(state, step.name, err);
+      else failure = stepFailed(state, step, err);
       break;
     }
   }
@@ -110,10 +110,11 @@ const conflict = (err: unknown): boolean => isConflict(err) || isConflict((err a
 const keyOf = (state: ReconcileState): string =>
   `${state.live.metadata.namespace}/${state.live.metadata.name}`;
 
-function stepFailed(state: ReconcileState, step: string, err: unknown): StepError {
-  const message = `${step}: ${(err as Error).message}`;
+function stepFailed(state: ReconcileState, step: Step, err: unknown): StepError {
+  const message = `${step.name}: ${(err as Error).message}`;
+  if (step.condition) setCondition(state, step.condition, Status.False, Reason.ApplyFailed, message);
   setCondition(state, Type.Ready, Status.False, Reason.ApplyFailed, message);
-  return new StepError(`reconcile ${keyOf(state)}: ${message}`, step, err);
+  return new StepError(`reconcile ${keyOf(state)}: ${message}`, step.name, err);
 }
 
 /**

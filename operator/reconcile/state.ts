@@ -46,6 +46,11 @@ export interface Deps {
   readonly replicaSyncs: BackgroundTasks<{ readonly tables: number }>;
   /** Applies the caches have not seen yet (reconcile/recent.ts). */
   readonly recent: RecentApplies;
+  /**
+   * This cluster's failed writes already told by a Warning Event (target → message): the same failure on
+   * every retry of the backoff is logged, not told again (write.ts).
+   */
+  readonly toldFailures?: Map<string, string>;
   /** Every answered write, so its watch event is known as the operator's own (reconcile/echoes.ts). */
   readonly echoes?: Echoes;
   /** Status writes the TrackerCluster cache has not seen yet (reconcile/written-status.ts). */
@@ -118,6 +123,11 @@ export interface ReconcileState {
 export type StepOutcome = 'continue' | 'stop';
 export interface Step {
   readonly name: string;
+  /**
+   * The component condition this step decides: when the step fails, that condition says so (ApplyFailed
+   * and the error) instead of the initial "Waiting for …" of a gate the cluster has passed.
+   */
+  readonly condition?: ConditionType;
   /**
    * A step with nothing to wait for returns its outcome itself, not a promise: the runner then goes on to
    * the next step without yielding to the other reconciles in flight (runner.ts).

@@ -118,3 +118,27 @@ describe('runSteps', () => {
     expect(sent.some((s) => s.path.endsWith('/trackerclusters/demo/status'))).toBe(true);
   });
 });
+
+describe('a write refused on every retry', () => {
+  // Regression: each retry of the backoff, for as long as the apiserver refused the write, added a
+  // Warning Event with the same message.
+  it('is told by one Warning until it succeeds or fails otherwise', async () => {
+    let answer: ApiError | undefined = new ApiError('apply', 422, '{"message":"invalid"}');
+    const { sent, deps: base, state } = setup((s) => (s.verb === 'apply' ? answer : undefined));
+    const deps = { ...base, toldFailures: new Map<string, string>() } as Deps;
+    const retry = () => write(state, deps, apply).catch(() => false);
+    await retry();
+    await retry();
+    await retry();
+    expect(events(sent).map(reason)).toEqual(['WriteFailed']);
+    answer = new ApiError('apply', 403, '{"message":"forbidden"}');
+    await retry();
+    expect(events(sent)).toHaveLength(2);
+    answer = undefined;
+    await retry();
+    answer = new ApiError('apply', 403, '{"message":"forbidden"}');
+    await retry();
+    expect(events(sent)).toHaveLength(3);
+    expect(sent.filter((s) => s.verb === 'apply')).toHaveLength(6);
+  });
+});

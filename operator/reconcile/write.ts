@@ -1,8 +1,9 @@
 // THE write path of a reconcile: every request that changes the cluster (server-side apply, create, status,
 // patch, delete, Events) goes through `send`, which counts it (the zero-write guarantee reads the count),
 // logs it with the step that made it as a structured field, and names the verb and object in its error. A
-// failed write also records a Warning Event on the TrackerCluster before the reconcile fails; a failed
-// Event is only logged (it is not worth failing a reconcile for, and must not recurse).
+// failed write also records a Warning Event on the TrackerCluster before the reconcile fails (once per
+// failure: its retries are only logged until the write succeeds or fails otherwise); a failed Event is only
+// logged (it is not worth failing a reconcile for, and must not recurse).
 import { type ConditionReason, EventReason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
@@ -62,10 +63,17 @@ async function send(state: ReconcileState, deps: Deps, req: WriteRequest): Promi
  */
 export async function write(state: ReconcileState, deps: Deps, req: WriteRequest): Promise<boolean> {
   const sent = await send(state, deps, req);
-  if (sent.ok) return true;
+  if (sent.ok) {
+    deps.toldFailures?.delete(req.target);
+    return true;
+  }
   if (sent.accepted) return false;
   const message = `${req.verb} ${req.target}: ${(sent.error as Error).message}`;
-  if (!isConflict(sent.error)) await recordEvent(state, deps, 'Warning', EventReason.WriteFailed, message);
+  // A write the apiserver refuses is refused again on every retry: one Warning per failure, not per retry.
+  if (!isConflict(sent.error) && deps.toldFailures?.get(req.target) !== message) {
+    deps.toldFailures?.set(req.target, message);
+    await recordEvent(state, deps, 'Warning', EventReason.WriteFailed, message);
+  }
   throw new Error(message, { cause: sent.error });
 }
 

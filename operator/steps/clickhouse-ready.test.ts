@@ -28,7 +28,8 @@ function stateOf(): ReconcileState {
 
 /**
  * A STAND-IN for the operator's dependencies: caches holding no StatefulSet status (no host ready) and
- * the Secrets named in `secrets`; the apiserver answers no other Secret. This gate reads nothing else.
+ * the Secrets named in `secrets`; the apiserver answers no other Secret and lists no claim (none is
+ * waiting to be bound). This gate reads nothing else.
  */
 function depsWith(secrets: readonly string[]): Deps {
   const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name } });
@@ -37,7 +38,7 @@ function depsWith(secrets: readonly string[]): Deps {
       get: (kind: { kind: string }, _ns: string, name: string) =>
         kind.kind === 'Secret' && secrets.includes(name) ? secret(name) : undefined,
     },
-    rest: { getOrUndefined: async () => undefined },
+    rest: { getOrUndefined: async () => undefined, request: async () => ({ items: [] }) },
     config: { queue: { progressRequeueMs: 1000 } },
     schemaTasks: { forget: () => undefined },
   } as unknown as Deps;

@@ -2,7 +2,7 @@
 // rollout plan allows (rollout.ts: one restart per shard; rollout-gate.ts: Keeper first, the next restart
 // only after the last one is healthy and caught up, a failed replica stops it). clickhouseReady: GATE on
 // every host rolled out and Ready.
-import { labelKeys } from '../../cdk8s/index.ts';
+import { labelKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   EventReason,
   ConditionReason as Reason,
@@ -30,6 +30,7 @@ import { absentSecrets, missingSecretsMessage } from './pod-secrets.ts';
 import { planRollout, type ReplicaState, templateHashAnnotation, withTemplateHash } from './rollout.ts';
 import { rolloutGate } from './rollout-gate.ts';
 import { schemaOwner } from './schema-task.ts';
+import { unboundClaims, unboundMessage } from './unbound-claims.ts';
 
 const isReplicaSet = (o: KubeObject) => o.kind === 'StatefulSet';
 
@@ -62,6 +63,7 @@ function replicaState(desired: KubeObject, deps: Deps): ReplicaState {
 
 export const clickhouse: Step = {
   name: 'clickhouse',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const objects = componentObjects(renderedOf(state).objects, 'clickhouse');
     await applyAll(
@@ -110,13 +112,15 @@ async function staleVolume(sts: KubeObject, state: ReconcileState, deps: Deps): 
 
 export const clickhouseReady: Step = {
   name: 'clickhouseReady',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const sets = componentObjects(renderedOf(state).objects, 'clickhouse').filter(isReplicaSet);
     const ns = tc.metadata.namespace ?? 'default';
-    const ready = sets.filter(
-      (s) => workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
-    ).length;
+    const waiting = sets.filter(
+      (s) => !workloadStatus(deps.cache.get(kinds.StatefulSet, ns, s.metadata.name))?.rolledOut,
+    );
+    const ready = sets.length - waiting.length;
     const { replicas } = tc.spec.clickhouse;
     const summary = `${state.renderedShards ?? tc.spec.clickhouse.shards}x${replicas} ${ready}/${sets.length}`;
     state.status.clickhouse = { replicas: sets.length, readyReplicas: ready, summary };
@@ -137,18 +141,42 @@ export const clickhouseReady: Step = {
     }
     // A host that is not ready may come back on an empty volume: its schema is verified again afterwards.
     deps.schemaTasks.forget(schemaOwner(tc));
+    await setNotReady(state, deps, { sets, waiting }, message);
     requeue(state, deps.config.queue.progressRequeueMs);
-    // Pods waiting for a Secret the spec names (spec.clickhouse.passwordSecretRef, not made yet) never
-    // start: say which, instead of only "0/4 ClickHouse hosts ready".
-    const missing = await absentSecrets(sets, ns, deps);
-    if (missing.length > 0) {
-      const detail = missingSecretsMessage(message, missing, ns);
-      setCondition(state, Type.ClickHouseReady, Status.False, Reason.SecretMissing, detail);
-      return 'stop';
-    }
-    const reason = state.rolloutPending ? Reason.RestartInProgress : Reason.ReplicasNotReady;
-    const waiting = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
-    setCondition(state, Type.ClickHouseReady, Status.False, reason, `${message}${waiting}`);
     return 'stop';
   },
 };
+
+/**
+ * ClickHouseReady while hosts are not ready: a Secret their pods need missing, a restart in progress, a
+ * claim not bound, or just waiting.
+ */
+async function setNotReady(
+  state: ReconcileState,
+  deps: Deps,
+  { sets, waiting }: { sets: readonly KubeObject[]; waiting: readonly KubeObject[] },
+  message: string,
+): Promise<void> {
+  const ns = namesOf(tcOf(state)).namespace;
+  // Pods waiting for a Secret the spec names (spec.clickhouse.passwordSecretRef, not made yet) never
+  // start: say which, instead of only "0/4 ClickHouse hosts ready".
+  const missing = await absentSecrets(sets, ns, deps);
+  if (missing.length > 0) {
+    const detail = missingSecretsMessage(message, missing, ns);
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.SecretMissing, detail);
+    return;
+  }
+  if (state.rolloutPending) {
+    const on = state.rolloutWaiting?.length ? `; waiting for ${state.rolloutWaiting.join(', ')}` : '';
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.RestartInProgress, `${message}${on}`);
+    return;
+  }
+  const tc = tcOf(state);
+  const unbound = await unboundClaims(waiting, namesOf(tc).namespace, tc.metadata.name, deps);
+  if (unbound.length === 0)
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ReplicasNotReady, message);
+  else {
+    const detail = `${message}: ${unboundMessage(unbound)}`;
+    setCondition(state, Type.ClickHouseReady, Status.False, Reason.ClaimUnbound, detail);
+  }
+}

@@ -9,6 +9,7 @@ import {
   ConditionStatus as Status,
   ConditionType as Type,
 } from '../../crds/conditions.ts';
+import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
@@ -24,7 +25,7 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { write } from '../reconcile/write.ts';
-import { componentObjects, workloadStatus } from './objects.ts';
+import { componentObjects, type WorkloadStatus, workloadStatus } from './objects.ts';
 import { absentSecrets, missingSecretsMessage } from './pod-secrets.ts';
 
 export const handoverManager = 'tracker-operator-hpa-handover';
@@ -69,6 +70,7 @@ async function handOverReplicas(desired: KubeObject, state: ReconcileState, deps
 
 export const ingest: Step = {
   name: 'ingest',
+  condition: Type.IngestReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const tc = tcOf(state);
     const names = namesOf(tc);
@@ -81,10 +83,11 @@ export const ingest: Step = {
     const nats = componentObjects(objects, 'nats');
     await applyAll([...nats, ...own, ...componentObjects(objects, 'prune')], state, deps);
     const live = workloadStatus(deps.cache.get(kinds.Deployment, names.namespace, names.ingest));
-    const [desired, ready] = [live?.replicas ?? 0, live?.readyReplicas ?? 0];
+    const desired = live?.replicas ?? renderedReplicas(deployment, tc);
+    const ready = live?.readyReplicas ?? 0;
     state.status.ingest = { replicas: desired, readyReplicas: ready, summary: `${ready}/${desired}` };
     state.status.ingestEndpoint = `${tc.spec.ingest.tls ? 'https' : 'http'}://${names.ingestHost}`;
-    const message = `${live?.readyReplicas ?? 0}/${live?.replicas ?? 0} ingest pods ready and up to date`;
+    const message = ingestMessage(live, desired);
     if (live?.rolledOut) {
       setCondition(state, Type.IngestReady, Status.True, Reason.Available, message);
       return 'continue';
@@ -98,3 +101,19 @@ export const ingest: Step = {
     return 'continue';
   },
 };
+
+/**
+ * What IngestReady says: ready pods and, during a rollout, how many run the current spec. It said "1/1
+ * ingest pods ready and up to date" while the one pod still ran the previous spec.
+ */
+export function ingestMessage(live: WorkloadStatus | undefined, desired: number): string {
+  const ready = live?.readyReplicas ?? 0;
+  if (live?.rolledOut) return `${ready}/${desired} ingest pods ready and up to date`;
+  return `${ready}/${desired} ingest pods ready, ${live?.upToDate ?? 0}/${desired} up to date`;
+}
+
+/** Pods the rendered Deployment asks for (before the cache holds it: "0/0" said nothing). */
+function renderedReplicas(deployment: KubeObject | undefined, tc: TrackerCluster): number {
+  const replicas = (deployment?.spec as { replicas?: number } | undefined)?.replicas;
+  return replicas ?? tc.spec.ingest.autoscaling?.minReplicas ?? 1;
+}

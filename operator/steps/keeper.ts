@@ -19,11 +19,13 @@ import {
   tcOf,
 } from '../reconcile/state.ts';
 import { componentObjects, workloadStatus } from './objects.ts';
+import { unboundClaims, unboundMessage } from './unbound-claims.ts';
 
 export const quorum = (members: number): number => Math.floor(members / 2) + 1;
 
 export const keeper: Step = {
   name: 'keeper',
+  condition: Type.KeeperReady,
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const objects = componentObjects(renderedOf(state).objects, 'keeper');
@@ -42,14 +44,15 @@ export const keeper: Step = {
       setCondition(state, Type.KeeperReady, Status.True, Reason.Available, message);
       return 'continue';
     }
+    const unbound = await unboundClaims(desired ? [desired] : [], names.namespace, tc.metadata.name, deps);
     const wasReady = previousStatus(state, Type.KeeperReady) === Status.True;
-    setCondition(
-      state,
-      Type.KeeperReady,
-      Status.False,
-      wasReady ? Reason.QuorumLost : Reason.QuorumPending,
-      message,
-    );
+    if (unbound.length > 0) {
+      const detail = `${message}: ${unboundMessage(unbound)}`;
+      setCondition(state, Type.KeeperReady, Status.False, Reason.ClaimUnbound, detail);
+    } else {
+      const reason = wasReady ? Reason.QuorumLost : Reason.QuorumPending;
+      setCondition(state, Type.KeeperReady, Status.False, reason, message);
+    }
     requeue(state, deps.config.queue.progressRequeueMs);
     return 'stop';
   },

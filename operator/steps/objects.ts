@@ -11,6 +11,8 @@ export type WorkloadStatus = {
   readyReplicas: number;
   updatedReplicas: number;
   availableReplicas: number;
+  /** Pods running the latest spec: none counted until the controller has seen that spec. */
+  upToDate: number;
   /** The controller has seen the latest spec and every pod runs it. */
   rolledOut: boolean;
 };
@@ -29,6 +31,7 @@ export function workloadStatus(live: KubeObject | undefined): WorkloadStatus | u
     readyReplicas: num('readyReplicas'),
     updatedReplicas: num('updatedReplicas'),
     availableReplicas: num('availableReplicas'),
+    upToDate: observed ? num('updatedReplicas') : 0,
     rolledOut:
       observed &&
       revisionsMatch &&

@@ -1,5 +1,6 @@
 // parse: default and validate the TrackerCluster as the apiserver would. An invalid spec is a condition,
 // not an error: retrying cannot fix it, so there is no hot retry loop (the next edit triggers a reconcile).
+// Either way the component conditions keep what was last observed.
 // paused: `spec.paused` stops every write to children; only the Paused condition is recorded.
 
 import { ConfigError } from '../../common/config/problems.ts';
@@ -21,6 +22,10 @@ export const parse: Step = {
       return 'continue';
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
+      // Nothing was observed: the components still run the last valid spec. Saying "Waiting for a Keeper
+      // quorum" of a cluster whose Keeper runs would be untrue, and flapping every condition on each typo
+      // told a story of Events that never happened.
+      keepComponentConditions(state);
       setCondition(state, Type.Ready, Status.False, Reason.SpecInvalid, err.problems.join('; '));
       return 'stop';
     }
@@ -33,15 +38,7 @@ export const paused: Step = {
     if (!tcOf(state).spec.paused) return 'continue';
     const message = 'spec.paused is true: the operator changes nothing until it is false';
     // Component conditions keep their last stored value: nothing was observed while paused.
-    const previous =
-      (
-        state.live.status as
-          | { conditions?: { type: string; status: string; reason: string; message: string }[] }
-          | undefined
-      )?.conditions ?? [];
-    for (const c of previous) {
-      if (c.type !== Type.Ready) state.conditions.set(c.type as Type, c as never);
-    }
+    const previous = keepComponentConditions(state);
     setCondition(state, Type.Ready, Status.False, Reason.Paused, message);
     // Paused means no writes at all: once Paused is recorded, not even observedGeneration moves.
     const ready = previous.find((c) => c.type === Type.Ready);
@@ -49,3 +46,14 @@ export const paused: Step = {
     return 'stop';
   },
 };
+
+type StoredCondition = { type: string; status: string; reason: string; message: string };
+
+/** The stored component conditions (not Ready) carried over unchanged; returns every stored condition. */
+function keepComponentConditions(state: ReconcileState): StoredCondition[] {
+  const previous = (state.live.status as { conditions?: StoredCondition[] } | undefined)?.conditions ?? [];
+  for (const c of previous) {
+    if (c.type !== Type.Ready) state.conditions.set(c.type as Type, c as never);
+  }
+  return previous;
+}

@@ -61,6 +61,7 @@ const told = new WeakSet<TaskResult<SchemaReport>>();
 
 export const schema: Step = {
   name: 'schema',
+  condition: Type.SchemaReady,
   async run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
     const replicas = deps.clickhouse.replicas(tc, state.renderedShards ?? tc.spec.clickhouse.shards);

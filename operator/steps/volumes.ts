@@ -3,7 +3,7 @@
 // says so otherwise). A smaller size is never applied. PVCs are listed only while the spec size differs
 // from the size the StatefulSet was created with, so a steady cluster makes no request here.
 
-import { EventReason } from '../../crds/conditions.ts';
+import { EventReason, ConditionType as Type } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath, objectPath } from '../../kube/paths.ts';
@@ -25,7 +25,7 @@ const pvcType = kinds.PersistentVolumeClaim;
 const claimSize = (c: Claim | undefined): string | undefined => c?.spec?.resources?.requests?.storage;
 
 /** PVC names of a StatefulSet: `<claim>-<set>-<ordinal>`. */
-function claimNames(sts: KubeObject): string[] {
+export function claimNamesOf(sts: KubeObject): string[] {
   const spec = sts.spec as { replicas?: number; volumeClaimTemplates?: Claim[] };
   return (spec.volumeClaimTemplates ?? []).flatMap((t) =>
     Array.from({ length: spec.replicas ?? 1 }, (_, i) => `${t.metadata?.name}-${sts.metadata.name}-${i}`),
@@ -49,7 +49,7 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
     (live?.spec as { volumeClaimTemplates?: Claim[] } | undefined)?.volumeClaimTemplates?.[0],
   );
   if (!desired || !seeded || quantityBytes(desired) <= quantityBytes(seeded)) return;
-  const wanted = new Set(claimNames(sts));
+  const wanted = new Set(claimNamesOf(sts));
   const list = await deps.rest.request<{ items: Pvc[] }>('list', collectionPath(pvcType, ns), {
     query: { labelSelector: `app.kubernetes.io/instance=${tcOf(state).metadata.name}` },
   });
@@ -70,6 +70,7 @@ async function growSet(sts: KubeObject, state: ReconcileState, deps: Deps): Prom
 
 export const volumes: Step = {
   name: 'volumes',
+  condition: Type.ClickHouseReady,
   async run(state: ReconcileState, deps: Deps): Promise<StepOutcome> {
     const sets = renderedOf(state).objects.filter((o) => o.kind === 'StatefulSet');
     for (const sts of sets) await growSet(sts, state, deps);

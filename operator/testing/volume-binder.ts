@@ -3,6 +3,7 @@
 // the scheduler never places them on the kwok node. For each Pending claim in the namespace it creates a
 // PersistentVolume (hostPath, never used: kwok runs no containers) and binds both the way the real
 // controller does (claimRef + volumeName + bind-completed, status Bound), so PVC expansion works as well.
+// Like a real cluster, it leaves Pending a claim naming a StorageClass that does not exist.
 import type { KubeRest } from '../../kube/rest.ts';
 
 type Pvc = {
@@ -41,7 +42,14 @@ async function bindPending(rest: KubeRest, namespace: string): Promise<void> {
     'list',
     `/api/v1/namespaces/${namespace}/persistentvolumeclaims`,
   );
-  for (const pvc of list.items) if (!pvc.spec.volumeName) await bind(rest, pvc);
+  for (const pvc of list.items)
+    if (!pvc.spec.volumeName && (await classExists(rest, pvc))) await bind(rest, pvc);
+}
+
+async function classExists(rest: KubeRest, pvc: Pvc): Promise<boolean> {
+  const name = pvc.spec.storageClassName;
+  if (!name) return true;
+  return (await rest.getOrUndefined(`/apis/storage.k8s.io/v1/storageclasses/${name}`)) !== undefined;
 }
 
 async function bind(rest: KubeRest, pvc: Pvc): Promise<void> {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { renderCluster } from '../../cdk8s/index.ts';
+import { cluster } from '../../cdk8s/testing/cluster.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { type Claim, unboundAmong, unboundMessage } from './unbound-claims.ts';
+
+const keeperSet = () =>
+  renderCluster(cluster({ keeper: { replicas: 3 } })).objects.find(
+    (o) => o.kind === 'StatefulSet' && o.metadata.name === 'demo-keeper',
+  ) as KubeObject;
+
+const claim = (name: string, phase: string, storageClassName?: string): Claim => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name },
+  spec: storageClassName ? { storageClassName } : {},
+  status: { phase },
+});
+
+describe('unbound claims of a waiting StatefulSet', () => {
+  it("are those of the set's members that exist and are not Bound", () => {
+    const pvcs = [
+      claim('data-demo-keeper-0', 'Bound'),
+      claim('data-demo-keeper-2', 'Pending', 'fast'),
+      claim('data-other-keeper-1', 'Pending'),
+    ];
+    expect(unboundAmong([keeperSet()], pvcs).map((c) => c.metadata.name)).toEqual(['data-demo-keeper-2']);
+  });
+
+  it.each([
+    [
+      [claim('a', 'Pending', 'fast')],
+      'PersistentVolumeClaim a is not bound to a volume (Pending; storage class fast)',
+    ],
+    [
+      [claim('a', 'Pending'), claim('b', 'Lost')],
+      'PersistentVolumeClaims a, b are not bound to a volume (Pending, Lost; no storage class set)',
+    ],
+  ])('are named with their phase and class', (claims, message) => {
+    expect(unboundMessage(claims)).toBe(message);
+  });
+});

@@ -1,0 +1,51 @@
+// The claims a waiting StatefulSet's pods cannot start without. A pod whose PersistentVolumeClaim is not
+// bound to a volume is never scheduled (a StorageClass that does not exist, or none by default, no
+// provisioner): the gate alone said only "0/1 Keeper members ready". The Keeper and ClickHouse gates name
+// such a claim instead. Asked only while a gate waits (one list per reconcile): a cluster at rest makes no
+// request here.
+import { kinds } from '../../kube/kinds.ts';
+import type { KubeObject } from '../../kube/object.ts';
+import { collectionPath } from '../../kube/paths.ts';
+import type { Deps } from '../reconcile/state.ts';
+import { claimNamesOf } from './volumes.ts';
+
+export type Claim = KubeObject & {
+  spec?: { storageClassName?: string };
+  status?: { phase?: string };
+};
+
+/** Claims among `pvcs` that `sets` use and that exist without being Bound, in the sets' order. */
+export function unboundAmong(sets: readonly KubeObject[], pvcs: readonly Claim[]): Claim[] {
+  const byName = new Map(pvcs.map((p) => [p.metadata.name, p]));
+  return sets
+    .flatMap(claimNamesOf)
+    .map((name) => byName.get(name))
+    .filter((p): p is Claim => p !== undefined && p.status?.phase !== 'Bound');
+}
+
+/** "PersistentVolumeClaim data-x-0 is not bound to a volume (Pending; storage class fast)". */
+export function unboundMessage(claims: readonly Claim[]): string {
+  const names = claims.map((c) => c.metadata.name).join(', ');
+  const phases = [...new Set(claims.map((c) => c.status?.phase ?? 'Pending'))].join(', ');
+  const classes = [...new Set(claims.map((c) => c.spec?.storageClassName ?? ''))];
+  const storage = classes.map((c) => (c === '' ? 'no storage class set' : `storage class ${c}`)).join(', ');
+  const subject =
+    claims.length === 1 ? `PersistentVolumeClaim ${names} is` : `PersistentVolumeClaims ${names} are`;
+  return `${subject} not bound to a volume (${phases}; ${storage})`;
+}
+
+/** The unbound claims of `sets` (rendered StatefulSets of one TrackerCluster), from one labelled list. */
+export async function unboundClaims(
+  sets: readonly KubeObject[],
+  namespace: string,
+  instance: string,
+  deps: Deps,
+): Promise<Claim[]> {
+  if (sets.length === 0) return [];
+  const list = await deps.rest.request<{ items: Claim[] }>(
+    'list',
+    collectionPath(kinds.PersistentVolumeClaim, namespace),
+    { query: { labelSelector: `app.kubernetes.io/instance=${instance}` } },
+  );
+  return unboundAmong(sets, list.items);
+}
