@@ -4,18 +4,15 @@
 // of space already written took 7–8 ms. A table's log therefore writes into files that already have
 // their full size: each fdatasync then only flushes data.
 //
-// One spare per table directory (`next.zeroes`), written full of zeroes in the background (fdatasync'd
-// before it is renamed into place, so the name never points at a half-written file). A delivered
-// segment's file is deleted, never kept as the spare: it still holds its records, so the rows of a person
-// erased since (or older than their retention) would stay on the disk for as long as the file is reused,
-// the tail a shorter segment did not overwrite for good. Being only a speed-up, every failure here falls
-// back to what the log did before: a file that grows.
+// One spare per table directory (`next.spare`): either written full of zeroes in the background
+// (fdatasync'd before it is renamed into place, so the name never points at a half-written file) or
+// a delivered segment's file kept instead of deleted. A recycled file still holds its old records:
+// their seqs are all below the new segment's id, so recovery stops at them (record.ts). Being only
+// a speed-up, every failure here falls back to what the log did before: a file that grows.
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const SPARE_FILE = 'next.zeroes';
-/** The spare's name in versions that kept delivered segments as spares: such a file may hold records. */
-const LEGACY_SPARE = 'next.spare';
+export const SPARE_FILE = 'next.spare';
 const TMP_FILE = `${SPARE_FILE}.tmp`;
 const CHUNK = 1 << 20;
 
@@ -32,6 +29,8 @@ export class Spare {
   #ready = false;
   #preparing: Promise<void> | undefined;
   #closed = false;
+  /** The preparation under way is to stop: a recycled file took its place. */
+  #cancelled = false;
   /** takeAs and recycle run one at a time: both move the spare file. */
   #serial: Promise<unknown> = Promise.resolve();
 
@@ -40,14 +39,10 @@ export class Spare {
     this.#bytes = bytes;
   }
 
-  /**
-   * Finds a spare a previous run left (kept when it has the full size); drops a half-written one, and the
-   * spare of an earlier version, which may be a delivered segment with its records.
-   */
+  /** Finds a spare a previous run left (kept when it has the full size); drops a half-written one. */
   static async open(dir: string, bytes: number): Promise<Spare> {
     const spare = new Spare(dir, bytes);
     await rm(join(dir, TMP_FILE), { force: true });
-    await rm(join(dir, LEGACY_SPARE), { force: true });
     const size = await fileSize(join(dir, SPARE_FILE));
     if (size >= bytes) spare.#ready = true;
     else if (size >= 0) await rm(join(dir, SPARE_FILE), { force: true });
@@ -56,7 +51,7 @@ export class Spare {
 
   /**
    * Renames the spare to `path` when one is ready (true). The next spare is not started here: the
-   * caller starts it (`prepare`) once its own files are settled.
+   * caller may be about to recycle a delivered segment's file (`prepare` once it knows).
    */
   takeAs(path: string): Promise<boolean> {
     return this.#oneAtATime(() => this.#takeAs(path));
@@ -75,14 +70,33 @@ export class Spare {
     return ready;
   }
 
-  /** Deletes a delivered segment's file (serialised with takeAs, which moves the spare). */
+  /**
+   * Keeps a delivered segment's file as the spare instead of deleting it, when it has the full size
+   * and no spare is there (one being zero-filled stops: the recycled file costs no writes); otherwise
+   * deletes it.
+   */
   recycle(path: string): Promise<void> {
-    return this.#oneAtATime(() => rm(path, { force: true }));
+    return this.#oneAtATime(() => this.#recycle(path));
+  }
+
+  async #recycle(path: string): Promise<void> {
+    if (!this.#ready && !this.#closed && (await fileSize(path)) >= this.#bytes) {
+      this.#cancelled = true;
+      try {
+        await rename(path, join(this.#dir, SPARE_FILE));
+        this.#ready = true;
+        return;
+      } catch {
+        // fall through: delete it
+      }
+    }
+    await rm(path, { force: true });
   }
 
   /** Writes a spare full of zeroes in the background unless one is ready or on its way. */
   prepare(): void {
     if (this.#ready || this.#preparing || this.#closed) return;
+    this.#cancelled = false;
     this.#preparing = this.#zeroFill()
       .then(async (done) => {
         if (done) this.#ready = true;
@@ -101,7 +115,7 @@ export class Spare {
   }
 
   get #stopped(): boolean {
-    return this.#closed;
+    return this.#closed || this.#cancelled;
   }
 
   #oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
