@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from './url-redact.ts';
+import { REDACTED_PARAMS, redactEveryPart, redactUrl } from './url-redact.ts';
 
 describe('URLs as stored', () => {
   it.each([
@@ -33,5 +33,27 @@ describe('URLs as stored', () => {
   it('a long URL with an @ but no address is kept as sent', () => {
     const long = `https://a.example/?q=${'a'.repeat(8000)}@${'b.'.repeat(3000)}1`;
     expect(redactUrl(long)).toBe(long);
+  });
+
+  it('skips only URLs its whole pass would keep as sent', () => {
+    // URLs built from pieces that do and do not trigger a redaction: listed names in any case, names
+    // percent-encoded or with '+', addresses encoded or not, pairs in the query and the fragment.
+    const names = [...REDACTED_PARAMS, 'utm_source', 'q', 'E%4Dail', 'email+', 'tok%65n', 'id', 'codes'];
+    const values = ['1', 'a@b.co', 'a%40b.co', 'x+y', '', 'abc%20d'];
+    const paths = ['https://a.example/p', '/p', 'https://u:p@a.example/', 'https://a.example/@me'];
+    let seed = 7;
+    const pick = <T>(xs: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return xs[seed % xs.length] as T;
+    };
+    const pairs = () =>
+      Array.from({ length: 1 + (seed % 3) }, () => {
+        const name = pick(names);
+        return `${seed % 2 ? name.toUpperCase() : name}=${pick(values)}`;
+      }).join('&');
+    for (let i = 0; i < 5000; i++) {
+      const url = `${pick(paths)}?${pairs()}${pick(['', `#${pairs()}`, '#/route'])}`;
+      expect(redactUrl(url), url).toBe(redactEveryPart(url));
+    }
   });
 });

@@ -52,8 +52,14 @@ export const REDACTED = 'redacted';
 const EMAIL = /[\w.!$&'*+^`{|}~-]{1,64}(?:@|%40)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}/gi;
 // scheme://user[:password]@host: credentials in the authority.
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i;
-// Nothing to do for most URLs: no query, fragment, '@' or encoded '@'.
-const MAYBE = /[?#@]|%40/;
+// Nothing to do for most URLs, those with a query too (utm_*, click ids): no '@' (or encoded '@'), no
+// listed parameter name, and no name that could decode to one (holding '%' or '+'). Checked in one pass
+// so that a URL with a query costs ~0.1 µs here, not a split and a decode of every pair.
+const escaped = (name: string) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+const MAYBE = new RegExp(
+  `@|%40|[?&#](?:${[...REDACTED_PARAMS].map(escaped).join('|')})=|[?&#][^=&#]*[%+][^=&#]*=`,
+  'i',
+);
 
 function decoded(s: string): string {
   try {
@@ -79,7 +85,11 @@ function redactPairs(pairs: string): string {
 
 /** The URL without credentials, emails or secret parameter values; unchanged when it holds none. */
 export function redactUrl(url: string): string {
-  if (!MAYBE.test(url)) return url;
+  return MAYBE.test(url) ? redactEveryPart(url) : url;
+}
+
+/** redactUrl's whole pass, without its quick check (exported for the test that holds the two equal). */
+export function redactEveryPart(url: string): string {
   const hash = url.indexOf('#');
   const beforeHash = hash < 0 ? url : url.slice(0, hash);
   const fragment = hash < 0 ? undefined : url.slice(hash + 1);
