@@ -38,7 +38,18 @@ describe('URLs as stored', () => {
   it('skips only URLs its whole pass would keep as sent', () => {
     // URLs built from pieces that do and do not trigger a redaction: listed names in any case, names
     // percent-encoded or with '+', addresses encoded or not, pairs in the query and the fragment.
-    const names = [...REDACTED_PARAMS, 'utm_source', 'q', 'E%4Dail', 'email+', 'tok%65n', 'id', 'codes'];
+    const names = [
+      ...REDACTED_PARAMS,
+      'utm_source',
+      'q',
+      'E%4Dail',
+      'email+',
+      ' email',
+      'key\t',
+      'tok%65n',
+      'id',
+      'codes',
+    ];
     const values = ['1', 'a@b.co', 'a%40b.co', 'x+y', '', 'abc%20d'];
     const paths = ['https://a.example/p', '/p', 'https://u:p@a.example/', 'https://a.example/@me'];
     let seed = 7;

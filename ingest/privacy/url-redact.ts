@@ -53,11 +53,11 @@ const EMAIL = /[\w.!$&'*+^`{|}~-]{1,64}(?:@|%40)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,
 // scheme://user[:password]@host: credentials in the authority.
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i;
 // Nothing to do for most URLs, those with a query too (utm_*, click ids): no '@' (or encoded '@'), no
-// listed parameter name, and no name that could decode to one (holding '%' or '+'). Checked in one pass
+// listed parameter name, and no name that could decode or trim to one (holding '%', '+' or a space). Checked in one pass
 // so that a URL with a query costs ~0.1 µs here, not a split and a decode of every pair.
 const escaped = (name: string) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
 const MAYBE = new RegExp(
-  `@|%40|[?&#](?:${[...REDACTED_PARAMS].map(escaped).join('|')})=|[?&#][^=&#]*[%+][^=&#]*=`,
+  `@|%40|[?&#](?:${[...REDACTED_PARAMS].map(escaped).join('|')})=|[?&#][^=&#]*[%+\\s][^=&#]*=`,
   'i',
 );
 
