@@ -6,6 +6,7 @@ import type { Session } from 'chdb';
 import { holdIdleCodeOut } from '../common/idle-code.ts';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
+import { engineUsersXml } from './engine-access.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
 import { statusLockHolder } from './lock-holder.ts';
@@ -109,16 +110,25 @@ export const EMBEDDED_TABLE_INSERT_SETTINGS: Readonly<Record<string, Readonly<Re
   events: { optimize_on_insert: 0 },
 };
 
-/** The engine's configuration file, in the data directory (written at every open: always the current one). */
+const xmlText = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/**
+ * The engine's configuration files, in the data directory (written at every open: always the current ones):
+ * its MergeTree defaults, and its users (engine-access.ts), by absolute path since the engine opens it
+ * from its working directory.
+ */
 function engineConfig(path: string): string {
   mkdirSync(path, { recursive: true });
   const settings = Object.entries({ ...ENGINE_MERGE_TREE, ...EMBEDDED_MERGE_TREE }).map(
     ([k, v]) => `    <${k}>${v}</${k}>`,
   );
+  const users = resolve(path, 'tracker-engine-users.xml');
+  writeFileSync(users, engineUsersXml());
   const file = join(path, 'tracker-engine.xml');
   writeFileSync(
     file,
-    `<clickhouse>\n  <merge_tree>\n${settings.join('\n')}\n  </merge_tree>\n</clickhouse>\n`,
+    `<clickhouse>\n  <users_config>${xmlText(users)}</users_config>\n  <merge_tree>\n${settings.join('\n')}\n  </merge_tree>\n</clickhouse>\n`,
   );
   return file;
 }
