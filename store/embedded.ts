@@ -116,8 +116,13 @@ const xmlText = (text: string) =>
 /**
  * The engine's configuration files, in the data directory (written at every open: always the current ones):
  * its MergeTree defaults, and its users (engine-access.ts), by absolute path since the engine opens it
- * from its working directory.
+ * from its working directory. The engine applies the configuration of a process's first connection to
+ * all of them, so every connection names it: whichever opens first, the lock on table functions holds.
  */
+export function engineConfigArg(path: string): string {
+  return `--config-file=${engineConfig(path)}`;
+}
+
 function engineConfig(path: string): string {
   mkdirSync(path, { recursive: true });
   const settings = Object.entries({ ...ENGINE_MERGE_TREE, ...EMBEDDED_MERGE_TREE }).map(
@@ -241,7 +246,7 @@ export class EmbeddedStore implements Store {
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    const config = `--config-file=${engineConfig(opts.path)}`;
+    const config = engineConfigArg(opts.path);
     const { session, torn } = await openEngineSession(opts.path, [...ENGINE_ARGS, config]);
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);
