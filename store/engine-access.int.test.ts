@@ -3,9 +3,10 @@
 // here as they are, with no list of refused statements in front, as if that list missed them. A probe
 // file in a temporary directory must not be read, and local servers on port 0 (HTTP, and a TCP port for
 // the protocols that are not HTTP) must receive no connection. The writer still inserts from its files.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Session } from 'chdb';

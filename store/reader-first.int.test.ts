@@ -9,7 +9,13 @@ import { EmbeddedStore } from './embedded.ts';
 import { openReader, type SqlReader } from './reader.ts';
 
 const path = mkdtempSync(join(tmpdir(), 'reader-first-'));
-const limits = { maxExecutionTimeS: 5, maxResultBytes: 1 << 20, maxMemoryBytes: 1 << 26, maxThreads: 1, maxQueued: 1 };
+const limits = {
+  maxExecutionTimeS: 5,
+  maxResultBytes: 1 << 20,
+  maxMemoryBytes: 1 << 26,
+  maxThreads: 1,
+  maxQueued: 1,
+};
 let reader: SqlReader;
 let store: EmbeddedStore | undefined;
 
