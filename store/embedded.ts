@@ -6,6 +6,7 @@ import type { Session } from 'chdb';
 import { holdIdleCodeOut } from '../common/idle-code.ts';
 import { mergeTreeDefaults } from '../common/merge-tree.ts';
 import type { JsonLines, Row, Store } from './contract.ts';
+import { engineUsersXml } from './engine-access.ts';
 import { holdEngineThreadsLow } from './engine-priority.ts';
 import { forgetInsertFiles, InsertFiles, insertFromFileSql } from './insert-file.ts';
 import { statusLockHolder } from './lock-holder.ts';
@@ -109,16 +110,30 @@ export const EMBEDDED_TABLE_INSERT_SETTINGS: Readonly<Record<string, Readonly<Re
   events: { optimize_on_insert: 0 },
 };
 
-/** The engine's configuration file, in the data directory (written at every open: always the current one). */
+const xmlText = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+
+/**
+ * The engine's configuration files, in the data directory (written at every open: always the current ones):
+ * its MergeTree defaults, and its users (engine-access.ts), by absolute path since the engine opens it
+ * from its working directory. The engine applies the configuration of a process's first connection to
+ * all of them, so every connection names it: whichever opens first, the lock on table functions holds.
+ */
+export function engineConfigArg(path: string): string {
+  return `--config-file=${engineConfig(path)}`;
+}
+
 function engineConfig(path: string): string {
   mkdirSync(path, { recursive: true });
   const settings = Object.entries({ ...ENGINE_MERGE_TREE, ...EMBEDDED_MERGE_TREE }).map(
     ([k, v]) => `    <${k}>${v}</${k}>`,
   );
+  const users = resolve(path, 'tracker-engine-users.xml');
+  writeFileSync(users, engineUsersXml());
   const file = join(path, 'tracker-engine.xml');
   writeFileSync(
     file,
-    `<clickhouse>\n  <merge_tree>\n${settings.join('\n')}\n  </merge_tree>\n</clickhouse>\n`,
+    `<clickhouse>\n  <users_config>${xmlText(users)}</users_config>\n  <merge_tree>\n${settings.join('\n')}\n  </merge_tree>\n</clickhouse>\n`,
   );
   return file;
 }
@@ -231,7 +246,7 @@ export class EmbeddedStore implements Store {
 
   /** chdb (a 500 MB native engine) is loaded on first use only, so the clickhouse kind never loads it. */
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-    const config = `--config-file=${engineConfig(opts.path)}`;
+    const config = engineConfigArg(opts.path);
     const { session, torn } = await openEngineSession(opts.path, [...ENGINE_ARGS, config]);
     // Unqualified names in API queries resolve to the tracker database, as on a server (?database=).
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\``);

@@ -9,7 +9,7 @@
 // connection runs one read at a time and refuses more than `maxQueued` waiting.
 import type { Session } from 'chdb';
 import type { Row } from './contract.ts';
-import { openEngineSession } from './embedded.ts';
+import { engineConfigArg, openEngineSession } from './embedded.ts';
 import { OneAtATime } from './one-at-a-time.ts';
 import { refusedStatement } from './refused-statements.ts';
 import { parseJsonEachRow } from './sql.ts';
@@ -104,7 +104,9 @@ function connectionArgs(limits: ReadLimits): string[] {
 
 /** Opens the read-only connection; the writer (the data path's store) has created the database. */
 export async function openReader(opts: ReaderOptions): Promise<SqlReader> {
-  const { session } = await openEngineSession(opts.path, connectionArgs(opts.limits));
+  // the engine's configuration (its users, engine-access.ts) in force even if this connection is the first
+  const args = [engineConfigArg(opts.path), ...connectionArgs(opts.limits)];
+  const { session } = await openEngineSession(opts.path, args);
   const info = await session.queryAsync('SELECT timezone() AS tz, version() AS v', { format: 'JSONEachRow' });
   const [about] = parseJsonEachRow<{ tz: string; v: string }>(info.text());
   return new Reader(session, opts, about?.tz ?? 'UTC', about?.v ?? 'unknown');

@@ -36,7 +36,7 @@ export interface ErrorResponse {
 const STATUS: ReadonlyArray<readonly [number, readonly number[]]> = [
   [400, [6, 25, 26, 27, 38, 41, 53, 62, 72, 117, 456, 457]], // parse errors, SYNTAX_ERROR, TYPE_MISMATCH, parameters
   [401, [194]], // REQUIRED_PASSWORD
-  [403, [164, 192, 193, 516]], // READONLY, UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
+  [403, [164, 192, 193, 497, 516]], // READONLY, UNKNOWN_USER, WRONG_PASSWORD, ACCESS_DENIED, AUTHENTICATION_FAILED
   [404, [46, 47, 50, 56, 60, 63, 73, 81, 115]], // UNKNOWN_FUNCTION/IDENTIFIER/TYPE/STORAGE/TABLE/…/SETTING
   [422, [396]], // TOO_MANY_ROWS_OR_BYTES: the result limit (sql.maxResultBytes)
   [501, [48]], // NOT_IMPLEMENTED

@@ -38,6 +38,19 @@ describe('explainRefusal', () => {
     expect(res.body).toMatch(/\(READONLY\) \(version 26\.7\.2\.1\)\n$/);
   });
 
+  it('names a table function the engine refused for want of a grant (its lock beneath the list), 403', () => {
+    const err = engine(
+      497,
+      'ACCESS_DENIED',
+      "default: Not enough privileges. To execute this query, it's necessary to have the grant READ ON URL",
+    );
+    const res = errorResponse(explainRefusal(err, "DESCRIBE url('http://x/', 'CSV')"), 'v');
+    expect([res.status, res.code]).toEqual([403, 497]);
+    expect(res.body).toMatch(
+      /grant READ ON URL: this DESCRIBE uses a table function the read-only SQL endpoint refuses .*\(ACCESS_DENIED\)/,
+    );
+  });
+
   it('says a setting is accepted only at its value', () => {
     const err = engine(164, 'READONLY', "Cannot modify 'max_result_bytes' setting in readonly mode");
     const res = errorResponse(explainRefusal(err, 'SELECT 1'), 'v');

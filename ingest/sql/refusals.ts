@@ -6,6 +6,7 @@
 import { ClickHouseError, describe } from './errors.ts';
 
 const READONLY = 164;
+const ACCESS_DENIED = 497;
 const TOO_MANY_ROWS_OR_BYTES = 396;
 const MEMORY_LIMIT_EXCEEDED = 241;
 const TIMEOUT_EXCEEDED = 159;
@@ -19,6 +20,15 @@ export function statementKind(sql: string): string | undefined {
   return lead?.[1]?.toUpperCase();
 }
 
+const TABLE_FUNCTION_REFUSED =
+  'uses a table function the read-only SQL endpoint refuses (file(), url(), s3(), remote() and the like reach outside the stored tables)';
+
+/** The engine's own lock on table functions (store/engine-access.ts): it names the grant, not the function. */
+function sourceDenied(message: string, sql: string): string {
+  if (!/grant READ ON [A-Z_]+/.test(message)) return message;
+  return `${message}: this ${statementKind(sql) ?? 'statement'} ${TABLE_FUNCTION_REFUSED}`;
+}
+
 function readOnly(message: string, sql: string): string {
   if (!/Cannot (modify|execute query in readonly mode)/.test(message)) return message; // says why itself
   if (/Cannot modify '[^']+' setting/.test(message)) {
@@ -26,7 +36,7 @@ function readOnly(message: string, sql: string): string {
   }
   const kind = statementKind(sql) ?? 'the statement';
   if (READS.has(kind)) {
-    return `${message}: this ${kind} uses a table function the read-only SQL endpoint refuses (file(), url(), s3(), remote() and the like reach outside the stored tables)`;
+    return `${message}: this ${kind} ${TABLE_FUNCTION_REFUSED}`;
   }
   return `${message}: ${kind} refused, the ingest's SQL endpoint is read-only (it runs SELECT, SHOW, DESCRIBE, EXISTS and EXPLAIN; writes, DDL, SET and commands are refused by the engine)`;
 }
@@ -57,6 +67,7 @@ function timeout(message: string): string {
 export function explainRefusal(err: unknown, sql: string): unknown {
   const d = describe(err);
   if (d?.code === READONLY) return new ClickHouseError(d.code, d.type, readOnly(d.message, sql));
+  if (d?.code === ACCESS_DENIED) return new ClickHouseError(d.code, d.type, sourceDenied(d.message, sql));
   if (d?.code === TOO_MANY_ROWS_OR_BYTES)
     return new ClickHouseError(d.code, d.type, resultTooLarge(d.message));
   if (d?.code === MEMORY_LIMIT_EXCEEDED) return memory(d) ?? err;
