@@ -92,6 +92,11 @@ export const OperatorConfigSchema = Type.Object(
         backoffMaxMs: ms(300_000, 10, 'Upper bound of the per-key retry delay.'),
         /** Requeue while waiting for a gate (pods starting); watches usually wake the key sooner. */
         progressRequeueMs: ms(10_000, 10, 'Requeue delay while a gate is not passed.'),
+        claimPendingGraceMs: ms(
+          30_000,
+          0,
+          'A PersistentVolumeClaim not bound for longer than this is named by the Keeper and ClickHouse conditions (ClaimUnbound); a shorter wait is a volume being provisioned.',
+        ),
         shutdownTimeoutMs: ms(30_000, 100, 'Wait this long for in-flight reconciles on shutdown.'),
       },
       { ...strict, default: {} },

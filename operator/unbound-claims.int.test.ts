@@ -12,7 +12,14 @@ const clickhouseClass = 'tracker-test-clickhouse-later';
 let f: Fixture;
 
 beforeAll(async () => {
-  f = await startFixture({ prefix: 'op-unbound', name, hosts: { shards: 1, replicas: 1 } });
+  // No grace: a claim is named as soon as a reconcile sees it unbound (the default waits 30 s for a
+  // volume being provisioned).
+  f = await startFixture({
+    prefix: 'op-unbound',
+    name,
+    hosts: { shards: 1, replicas: 1 },
+    config: { queue: { claimPendingGraceMs: 0 } },
+  });
   await createTc(f.rest, f.ns, name, {
     clickhouse: { shards: 1, replicas: 1, storage: { size: '1Gi', storageClassName: clickhouseClass } },
     keeper: { replicas: 1, storage: { size: '1Gi', storageClassName: keeperClass } },

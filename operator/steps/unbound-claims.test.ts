@@ -27,6 +27,21 @@ describe('unbound claims of a waiting StatefulSet', () => {
     expect(unboundAmong([keeperSet()], pvcs).map((c) => c.metadata.name)).toEqual(['data-demo-keeper-2']);
   });
 
+  it('leaves out a claim created within the grace period (its volume being provisioned)', () => {
+    const at = (name: string, creationTimestamp: string): Claim => ({
+      ...claim(name, 'Pending'),
+      metadata: { name, creationTimestamp: creationTimestamp as unknown as Date },
+    });
+    const pvcs = [
+      at('data-demo-keeper-0', '2026-01-01T00:00:00Z'),
+      at('data-demo-keeper-1', '2026-01-01T00:00:40Z'),
+    ];
+    const before = Date.parse('2026-01-01T00:00:30Z');
+    expect(unboundAmong([keeperSet()], pvcs, before).map((c) => c.metadata.name)).toEqual([
+      'data-demo-keeper-0',
+    ]);
+  });
+
   it.each([
     [
       [claim('a', 'Pending', 'fast')],

@@ -1,8 +1,9 @@
 // The claims a waiting StatefulSet's pods cannot start without. A pod whose PersistentVolumeClaim is not
 // bound to a volume is never scheduled (a StorageClass that does not exist, or none by default, no
 // provisioner): the gate alone said only "0/1 Keeper members ready". The Keeper and ClickHouse gates name
-// such a claim instead. Asked only while a gate waits (one list per reconcile): a cluster at rest makes no
-// request here.
+// such a claim instead, once it has waited longer than `queue.claimPendingGraceMs`: every new claim is
+// Pending while its volume is provisioned, and a new cluster's status should not report that as a fault.
+// Asked only while a gate waits (one list per reconcile): a cluster at rest makes no request here.
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath } from '../../kube/paths.ts';
@@ -14,13 +15,24 @@ export type Claim = KubeObject & {
   status?: { phase?: string };
 };
 
-/** Claims among `pvcs` that `sets` use and that exist without being Bound, in the sets' order. */
-export function unboundAmong(sets: readonly KubeObject[], pvcs: readonly Claim[]): Claim[] {
+/**
+ * Claims among `pvcs` that `sets` use, that are not Bound and were created before `createdBefore` (epoch
+ * ms; a claim without a creation time counts), in the sets' order.
+ */
+export function unboundAmong(
+  sets: readonly KubeObject[],
+  pvcs: readonly Claim[],
+  createdBefore = Number.POSITIVE_INFINITY,
+): Claim[] {
   const byName = new Map(pvcs.map((p) => [p.metadata.name, p]));
+  const waitedLong = (p: Claim) => {
+    const created = new Date(p.metadata.creationTimestamp ?? Number.NaN).getTime();
+    return Number.isNaN(created) || created < createdBefore;
+  };
   return sets
     .flatMap(claimNamesOf)
     .map((name) => byName.get(name))
-    .filter((p): p is Claim => p !== undefined && p.status?.phase !== 'Bound');
+    .filter((p): p is Claim => p !== undefined && p.status?.phase !== 'Bound' && waitedLong(p));
 }
 
 /** "PersistentVolumeClaim data-x-0 is not bound to a volume (Pending; storage class fast)". */
@@ -47,5 +59,5 @@ export async function unboundClaims(
     collectionPath(kinds.PersistentVolumeClaim, namespace),
     { query: { labelSelector: `app.kubernetes.io/instance=${instance}` } },
   );
-  return unboundAmong(sets, list.items);
+  return unboundAmong(sets, list.items, Date.now() - deps.config.queue.claimPendingGraceMs);
 }
