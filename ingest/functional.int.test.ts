@@ -183,10 +183,12 @@ describe('ltv (make test-functional-ltv, -ltv-batch)', () => {
       ).map((t) => t.id_type);
     await expect.poll(idTypes, POLL).toEqual(['orid', 'uid', 'vid']);
     await expect.poll(() => ltvOf(uid), POLL).toBeCloseTo(99.99, 2);
-    const [p] = await live.rows('SELECT currency, revenue FROM payments FINAL WHERE uid = {uid:UUID}', {
-      uid,
-    });
-    expect(p).toEqual({ currency: 'USD', revenue: 99.99 });
+    const [p] = await live.rows(
+      'SELECT currency, revenue, paid_at = created_at AS paid_when_received FROM payments FINAL WHERE uid = {uid:UUID}',
+      { uid },
+    );
+    // sent without paid_at: paid when received, not on 1970-01-01
+    expect(p).toEqual({ currency: 'USD', revenue: 99.99, paid_when_received: 1 });
   });
 
   it('a batch with a refund sums to the net amount', async () => {

@@ -12,3 +12,15 @@ export const PAGE_VIEW_SQL = "(ename = 'page_view' OR etyp = 'view')";
  * a client event) unless it names the page's own host (the Referer of a page's own request is the page).
  */
 export const CAME_FROM_SQL = "if(last != '', last, if(domain(referrer) = domain(url), '', referrer))";
+
+/**
+ * Distinct visitors, counted exactly: a server event that names no visitor is stored with the zero vid,
+ * which is nobody and not counted (uniq's estimate would differ from the exact count on the other view).
+ */
+export const VISITORS_SQL = 'uniqExactIf(vid, notEmpty(vid))';
+
+/** The page of a page view: the url's path, `(none)` for a page view without one. */
+export const PAGE_SQL = "if(path(url) = '', '(none)', path(url))";
+
+/** A column's value in a breakdown, `(unknown)` when the event has none. */
+export const orUnknown = (column: string): string => `if(${column} = '', '(unknown)', toString(${column}))`;

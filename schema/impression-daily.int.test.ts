@@ -58,7 +58,7 @@ function direct(r: RollupRules['impressionDaily'], where = '1'): string {
       countIf(${isImpression} AND uid = toUUID('${ZERO}')) AS anonymous,
       countIf(${isImpression} AND uid != toUUID('${ZERO}')) AS identified,
       countIf(${isConversion}) AS conversions,
-      uniqExactIf(vid, ${isImpression}) AS visitors
+      uniqExactIf(vid, ${isImpression} AND vid != toUUID('${ZERO}')) AS visitors
     FROM ${database}.events
     WHERE (${isImpression} OR ${isConversion}) AND ${where}
     GROUP BY oid, day, campaign, xid ORDER BY oid, day, campaign, xid`;
@@ -118,6 +118,16 @@ describe('impression_daily', () => {
     // The first days hold only events counted under the first rules: still the direct aggregates of those.
     const firstDays = await rows(ROLLUP.replace('GROUP BY', "WHERE day < '2026-03-09' GROUP BY"));
     expect(firstDays).toEqual(await rows(direct(rules.impressionDaily, "toDate(created_at) < '2026-03-09'")));
+  });
+
+  // Server events sent without a vid are stored with the zero vid: nobody, not a visitor of every group.
+  it('counts no visitor for impressions that name none', async () => {
+    const nobody = events(40, 9, { vid: ZERO, created_at: '2026-03-10 12:00:00.000', etyp: 'impression' });
+    await insert(nobody, 'nobody');
+    const day = await rows(ROLLUP.replace('GROUP BY', "WHERE day = '2026-03-10' GROUP BY"));
+    expect(day.length).toBeGreaterThan(0);
+    for (const row of day) expect(Number((row as { visitors: string }).visitors)).toBe(0);
+    expect(day).toEqual(await rows(direct(rules.impressionDaily, "toDate(created_at) = '2026-03-10'")));
   });
 
   it('is derived only: anonymous plus identified impressions are the impressions', async () => {

@@ -1,9 +1,10 @@
 // The objects the migrations leave in the database once a version is applied, by their stored names, in an
 // order they can be created in. Derived from the markers alone (no SQL is parsed): `{{table X}}`,
-// `{{everywhere X}}`, `{{object X}}` create, `{{drop X}}` removes, `{{alter X}}` changes columns only. The
-// operator compares this list with each host's system.tables, because a host's migration record alone does
-// not prove it holds the tables: on a cluster that record is replicated, so a host added later reads the
-// cluster's record before anything was created on it (ADR 0023).
+// `{{everywhere X}}`, `{{object X}}` create, `{{drop X}}` removes, `{{alter X}}` changes columns only, and
+// `ALTER TABLE {{object X}} MODIFY QUERY` changes a view's query only (`DROP VIEW IF EXISTS {{object X}}`
+// removes it). The operator compares this list with each host's system.tables, because a host's migration
+// record alone does not prove it holds the tables: on a cluster that record is replicated, so a host added
+// later reads the cluster's record before anything was created on it (ADR 0023).
 import { type Migration, type RenderOptions, splitStatements } from './render.ts';
 
 export type ObjectKind =
@@ -27,6 +28,10 @@ export interface SchemaObject {
 
 const MARKER = /\{\{(table|everywhere|object|drop) (\w+)\}\}/;
 const VIEW = /^\s*CREATE\s+(MATERIALIZED\s+)?VIEW\b/i;
+/** `ALTER TABLE {{object X}} MODIFY QUERY`: the view stays, reading the same tables. */
+const ALTER = /^\s*ALTER\s+TABLE\s+\{\{object \w+\}\}\s+MODIFY\s+QUERY\b/i;
+/** `DROP VIEW IF EXISTS {{object X}}`: the view is gone. */
+const DROP_VIEW = /^\s*DROP\s+VIEW\s+IF\s+EXISTS\s+\{\{object \w+\}\}/i;
 const TARGET = /\bTO\s+\{\{ref (\w+)\}\}/;
 const REF = /\{\{ref (\w+)\}\}|\{\{db\}\}\.`?(\w+)`?/g;
 const COMMENT_LINE = /^\s*--.*$/gm;
@@ -66,7 +71,9 @@ export function schemaObjects(
     } else if (marker === 'table') {
       add({ name: storageOf(name, opts), kind: 'storage', reads: [], needs: [] });
       if (opts.cluster) add({ name, kind: 'distributed', reads: [], needs: [] });
-    } else {
+    } else if (DROP_VIEW.test(statement)) {
+      objects.delete(name);
+    } else if (!ALTER.test(statement)) {
       add(view(name, statement, opts));
     }
   }

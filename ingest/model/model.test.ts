@@ -147,8 +147,25 @@ describe('normaliseEvent', () => {
       ctx({ kind: 'server' }),
       deps(),
     );
-    expect(isUuid(e.vid)).toBe(true);
+    expect(e.vid).toBe(ZERO_UUID);
     expect(e.row.params).toMatchObject({ vid: 'batch-test-7' });
+  });
+
+  // Regression: a server event without a vid got a fresh random vid (and sid), so every such event
+  // counted as a visitor, and a session, of its own on the dashboards and in the rollups.
+  it('a server event names no visitor or session it was not given', async () => {
+    const none = await normaliseEvent({ ename: 'signup' }, ctx({ kind: 'server' }), deps());
+    expect([none.row.vid, none.row.sid, none.newVisitor, none.cookies]).toEqual([
+      ZERO_UUID,
+      ZERO_UUID,
+      false,
+      false,
+    ]);
+    const known = await normaliseEvent({ ename: 'signup', vid: VID }, ctx({ kind: 'server' }), deps());
+    expect([known.row.vid, known.row.sid]).toEqual([VID, ZERO_UUID]);
+    const sid = '22222222-2222-4333-8444-555555555555';
+    const session = await normaliseEvent({ vid: VID, sid }, ctx({ kind: 'server' }), deps());
+    expect([session.row.vid, session.row.sid]).toEqual([VID, sid]);
   });
 
   // A non-UUID eid used to vanish: neither the row's id nor in params, so the client's id was lost unseen.

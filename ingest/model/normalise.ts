@@ -18,7 +18,7 @@ import {
   NEVER_IN_PARAMS,
   PII_HASHES,
 } from './fields.ts';
-import { asUuid, newId } from './ids.ts';
+import { asUuid, newId, ZERO_UUID } from './ids.ts';
 import { tryParseJson } from './json-text.ts';
 import { cookielessVid, geoLookup, serverColumns } from './request-columns.ts';
 import { chTime, parseClientTime, withinSkew } from './time.ts';
@@ -180,6 +180,16 @@ interface Ids {
   readonly cookies: boolean;
 }
 
+/**
+ * A server event without a vid names no visitor: it keeps the zero vid rather than a fresh random one,
+ * which would count every such event as a visitor of its own. Nor does a server event start a session:
+ * without a sid it keeps the zero sid. Visitor and session counts leave the zero ids out.
+ */
+function serverIds(cols: Obj, eid: string, clientEid: boolean): Ids {
+  const sid = asUuid(cols.sid) ?? ZERO_UUID;
+  return { eid, clientEid, vid: ZERO_UUID, sid, newVisitor: false, cookies: false };
+}
+
 /** The event's ids; a promise only while a cookieless id waits for the day's salt. */
 function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): Ids | Promise<Ids> {
   const clientEid = asUuid(raw.eid);
@@ -193,11 +203,14 @@ function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): I
   const given = cookieless ? undefined : asUuid(cols.vid);
   const withVid = (vid: string): Ids => {
     const newVisitor = vid !== given;
-    const sid = (cookieless ? undefined : asUuid(cols.sid)) ?? (newVisitor ? vid : newId());
+    const sid =
+      (cookieless ? undefined : asUuid(cols.sid)) ??
+      (ctx.kind === 'server' ? ZERO_UUID : newVisitor ? vid : newId());
     return { eid, clientEid: clientEid !== undefined, vid, sid, newVisitor, cookies };
   };
   if (given !== undefined) return withVid(given);
-  if (cookies || ctx.kind === 'server') return withVid(newId());
+  if (ctx.kind === 'server') return serverIds(cols, eid, clientEid !== undefined);
+  if (cookies) return withVid(newId());
   const vid = cookielessVid(ctx, deps);
   return typeof vid === 'string' ? withVid(vid) : vid.then(withVid);
 }

@@ -2,7 +2,13 @@
 // from counters kept in memory. Each query is filtered by the time range (created_at, the event's time)
 // and optionally by site (oid). A page view is an event named page_view or typed view (the browser
 // client sends both; server-side senders may send either).
-import { CAME_FROM_SQL, PAGE_VIEW_SQL } from '../../monitoring/analytics-sql.ts';
+import {
+  CAME_FROM_SQL,
+  orUnknown,
+  PAGE_SQL,
+  PAGE_VIEW_SQL,
+  VISITORS_SQL,
+} from '../../monitoring/analytics-sql.ts';
 import type { Store } from '../../store/index.ts';
 
 /** The store side the analytics read through: the read-only reader (embedded) or the store (server). */
@@ -50,7 +56,10 @@ export interface AnalyticsRepository {
   countries(range: Range, limit: number): Promise<Count[]>;
   devices(range: Range, limit: number): Promise<Count[]>;
   browsers(range: Range, limit: number): Promise<Count[]>;
-  /** Events carrying each consent bit (by bit number), and the total they are a share of. */
+  /**
+   * Page views carrying each consent bit (by bit number), and the page views they are a share of: consent
+   * is a visitor's answer in a browser, which server events (mostly sent without cflags) would dilute.
+   */
   consent(range: Range, bits: readonly number[]): Promise<{ total: number; byBit: Map<number, number> }>;
   /** Sites (oid) with events in the range, busiest first: every one, whichever the range selects (a picker). */
   sites(range: Range, limit: number): Promise<Count[]>;
@@ -80,7 +89,7 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
   return {
     async totals(r) {
       const [row] = await source.query<Record<keyof Totals, string | number>>(
-        `SELECT count() AS events, countIf(${PAGE_VIEW}) AS pageviews, uniqExact(vid) AS visitors
+        `SELECT count() AS events, countIf(${PAGE_VIEW}) AS pageviews, ${VISITORS_SQL} AS visitors
          FROM events WHERE ${IN_RANGE}`,
         params(r),
       );
@@ -101,7 +110,7 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
       );
       return rows.map((row) => ({ t: Number(row.t) * 1000, n: Number(row.n) }));
     },
-    topPages: (r, limit) => top(topSql("if(path(url) = '', '(none)', path(url))", PAGE_VIEW), r, limit),
+    topPages: (r, limit) => top(topSql(PAGE_SQL, PAGE_VIEW), r, limit),
     // The site a visitor came from when it is another one ('' is a direct visit); a single-page app's own
     // navigations come from the same host and are not referrals. A page view without a url, or without a
     // referrer on a url with no host (a page opened from disk), is counted too, so that the referrers add
@@ -116,17 +125,17 @@ export function analyticsRepository(source: AnalyticsSource): AnalyticsRepositor
         limit,
       ),
     sources: (r, limit) => top(topSql('source', "source != ''"), r, limit),
-    countries: (r, limit) => top(topSql("if(country = '', '(unknown)', country)"), r, limit),
-    devices: (r, limit) => top(topSql("if(device = '', '(unknown)', device)"), r, limit),
-    browsers: (r, limit) => top(topSql("if(browser = '', '(unknown)', browser)"), r, limit),
+    countries: (r, limit) => top(topSql(orUnknown('country')), r, limit),
+    devices: (r, limit) => top(topSql(orUnknown('device')), r, limit),
+    browsers: (r, limit) => top(topSql(orUnknown('browser')), r, limit),
     async consent(r, bits) {
       const [total] = await source.query<{ n: string | number }>(
-        `SELECT count() AS n FROM events WHERE ${IN_RANGE}`,
+        `SELECT count() AS n FROM events WHERE ${IN_RANGE} AND ${PAGE_VIEW}`,
         params(r),
       );
       const rows = await source.query<{ bit: string | number; n: string | number }>(
         `SELECT bit, countIf(bitTest(cflags, bit)) AS n FROM events
-         ARRAY JOIN {bits:Array(UInt8)} AS bit WHERE ${IN_RANGE} GROUP BY bit`,
+         ARRAY JOIN {bits:Array(UInt8)} AS bit WHERE ${IN_RANGE} AND ${PAGE_VIEW} GROUP BY bit`,
         { ...params(r), bits: [...bits] },
       );
       const byBit = new Map(bits.map((b) => [b, 0]));

@@ -3,7 +3,7 @@
 // what visitors are, consent. The SQL uses the plugin's macros ($__timeFilter, $__timeInterval,
 // $__conditionalAll); a test runs every query on the real engine against the migrated schema.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { CAME_FROM_SQL, PAGE_VIEW_SQL } from '../analytics-sql.ts';
+import { CAME_FROM_SQL, orUnknown, PAGE_SQL, PAGE_VIEW_SQL, VISITORS_SQL } from '../analytics-sql.ts';
 import { buildDashboard, CLICKHOUSE_TYPE, type PanelSpec, queryVariable } from '../grafana.ts';
 
 /** Time range and the site picked in the `oid` variable (all sites when `All`). */
@@ -20,7 +20,7 @@ const table = (title: string, description: string, sql: string, width = 12): Pan
 });
 
 const topBy = (label: string, column: string) =>
-  `SELECT if(${column} = '', 'unknown', toString(${column})) AS ${label}, uniq(vid) AS visitors, count() AS events ` +
+  `SELECT ${orUnknown(column)} AS ${label}, ${VISITORS_SQL} AS visitors, count() AS events ` +
   `FROM events WHERE ${WHERE} GROUP BY ${label} ORDER BY visitors DESC, ${label} LIMIT 20`;
 
 export const ANALYTICS_PANELS: readonly PanelSpec[] = [
@@ -41,7 +41,7 @@ export const ANALYTICS_PANELS: readonly PanelSpec[] = [
     kind: 'stat',
     queries: [
       {
-        expr: `SELECT countIf(${PAGE_VIEW_SQL}) AS page_views, uniq(vid) AS visitors, count() AS events FROM events WHERE ${WHERE}`,
+        expr: `SELECT countIf(${PAGE_VIEW_SQL}) AS page_views, ${VISITORS_SQL} AS visitors, count() AS events FROM events WHERE ${WHERE}`,
       },
     ],
     width: 8,
@@ -49,7 +49,7 @@ export const ANALYTICS_PANELS: readonly PanelSpec[] = [
   table(
     'Top pages',
     'Page views and visitors per path.',
-    `SELECT path(url) AS page, count() AS views, uniq(vid) AS visitors FROM events WHERE ${views} GROUP BY page ORDER BY views DESC, page LIMIT 20`,
+    `SELECT ${PAGE_SQL} AS page, count() AS views, ${VISITORS_SQL} AS visitors FROM events WHERE ${views} GROUP BY page ORDER BY views DESC, page LIMIT 20`,
   ),
   table(
     'Referrers',
@@ -59,7 +59,7 @@ export const ANALYTICS_PANELS: readonly PanelSpec[] = [
   table(
     'Campaigns (UTM)',
     'Events by utm_source / utm_medium / utm_campaign.',
-    `SELECT source, medium, campaign, count() AS events, uniq(vid) AS visitors FROM events WHERE source != '' AND ${WHERE} GROUP BY source, medium, campaign ORDER BY events DESC, source LIMIT 20`,
+    `SELECT source, medium, campaign, count() AS events, ${VISITORS_SQL} AS visitors FROM events WHERE source != '' AND ${WHERE} GROUP BY source, medium, campaign ORDER BY events DESC, source LIMIT 20`,
   ),
   {
     title: 'Consent',

@@ -76,6 +76,14 @@ describe('serverEvent', () => {
     expect(e.custom_data).toBeUndefined();
   });
 
+  // A server event without a vid is stored with the zero vid: every such event of every site would have
+  // been sent as one and the same person.
+  it('sends no external_id for an event that names neither a user nor a visitor', () => {
+    const zero = '00000000-0000-0000-0000-000000000000';
+    const e = serverEvent({ ...row, uid: zero, vid: zero }, destination());
+    expect(e.user_data).not.toHaveProperty('external_id');
+  });
+
   it('prefers the _fbc cookie to an fbclid, and ignores an invalid action source', () => {
     const e = serverEvent(
       { ...row, ad_match: { fbc: 'fb.1.1.COOKIE' }, params: { action_source: 'telepathy' } },

@@ -27,6 +27,8 @@ export const MAX_EVENT_AGE_MS = 7 * 86_400_000;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** An id that names someone: a server event without a visitor is stored with the zero vid. */
+const known = (id: string): boolean => id !== '' && id !== NIL_UUID;
 
 function userData(row: StoredEvent, atMs: number): Obj {
   const match = isObj(row.ad_match) ? row.ad_match : {};
@@ -39,7 +41,7 @@ function userData(row: StoredEvent, atMs: number): Obj {
     st: hashUserData('st', row.region, country),
     zp: hashUserData('zp', row.zip, country),
     country: hashUserData('country', country),
-    external_id: hashUserData('external_id', uid !== '' && uid !== NIL_UUID ? uid : row.vid),
+    external_id: hashUserData('external_id', known(uid) ? uid : known(text(row.vid)) ? row.vid : undefined),
     client_ip_address: text(row.ip) || undefined,
     client_user_agent: text(match.ua) || undefined,
     fbp: text(match.fbp) || undefined,

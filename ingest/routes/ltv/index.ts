@@ -1,6 +1,7 @@
 // POST /tr/v1/ltv/: payments. One line or `payments: [...]` with shared top-level ids. Each line's
-// `payments.id` derives from (oid, order/invoice, line) so a resend replaces instead of adding; refunds are
-// lines with a negative amount and subtract. One `ltv` row per
+// `payments.id` derives from (oid, order/invoice, line) so a resend merges into the same payment instead of
+// adding: the table keeps, field by field, the latest value sent (a field a resend lacks keeps the earlier
+// one), paid_at the earliest. Refunds are lines with a negative amount and subtract. One `ltv` row per
 // (uid | vid | invoice) and line carries the amount; lifetime value = sum over FINAL rows.
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
@@ -121,6 +122,8 @@ function lineId(line: Obj, row: Obj, i: number): string {
 export function paymentRow(line: Obj, i: number, now: number): Obj {
   const row: Obj = { revenue: amountOf(line, i), currency: currencyOf(line.currency, i) };
   copyTyped(line, row, i);
+  // a payment sent without its time was paid when it arrived, as an event's time defaults to its arrival
+  row.paid_at ??= chTime(now);
   row.id = lineId(line, row, i);
   row.created_at = chTime(now);
   row.updated_at = chTime(now);
