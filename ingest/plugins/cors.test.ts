@@ -121,13 +121,33 @@ describe('an OPTIONS that is no preflight', () => {
 });
 
 describe('CORS without origins', () => {
-  it('adds no header and routes no OPTIONS', async () => {
+  async function corsOff(): Promise<FastifyInstance> {
     const app = Fastify();
+    registerErrorHandling(app);
     registerCors(app, { cors: { origins: [], credentials: false } } as unknown as Config);
     routes(app);
     apps.push(app);
+    return app;
+  }
+
+  it('answers a preflight 204 without any CORS header, so the browser reports a CORS refusal', async () => {
+    const app = await corsOff();
     const res = await app.inject(preflight({ origin: SHOP, 'access-control-request-method': 'POST' }));
-    expect(res.statusCode).toBe(404);
+    expect(res.statusCode).toBe(204);
+    expect(Object.keys(res.headers).filter((h) => h.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('refuses an OPTIONS that is no preflight as BAD_REQUEST', async () => {
+    const app = await corsOff();
+    const res = await app.inject({ method: 'OPTIONS', url: '/tr/v1/tr/' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'BAD_REQUEST' });
+  });
+
+  it('adds no header to other requests', async () => {
+    const app = await corsOff();
+    const res = await app.inject({ method: 'GET', url: '/ping', headers: { origin: SHOP } });
+    expect(res.statusCode).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

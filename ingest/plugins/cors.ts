@@ -117,9 +117,25 @@ function answerPreflight(req: FastifyRequest, reply: FastifyReply, done: (err?: 
   reply.code(204).header('content-length', '0').send();
 }
 
+/**
+ * With CORS off (`cors.origins: []`) a preflight is still answered, 204 without any CORS header: its
+ * browser then reports the plain CORS refusal (no Access-Control-Allow-Origin) instead of a 405 that reads
+ * like a broken server. A route, not a hook: requests other than OPTIONS pay nothing.
+ */
+function registerPreflightRefusal(app: FastifyInstance): void {
+  app.options('*', (req, reply) => {
+    if (!req.headers.origin || !req.headers['access-control-request-method'])
+      throw new IngestError('BAD_REQUEST', NOT_A_PREFLIGHT);
+    reply.code(204).header('content-length', '0').send();
+  });
+}
+
 export function registerCors(app: FastifyInstance, config: Config): void {
   const policy = corsPolicy(config);
-  if (policy === undefined) return;
+  if (policy === undefined) {
+    registerPreflightRefusal(app);
+    return;
+  }
   const warned = new Set<string>();
   app.addHook('onRequest', (req, reply, done) => {
     addCorsHeaders(policy, req, reply, warned);
