@@ -32,6 +32,8 @@ export const errors = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.', retryAfterS: 1 },
   /** A bug on our side (e.g. a write to a table the schema does not have); the response never says more. */
   INTERNAL: { status: 500, message: 'internal error' },
+  /** A feature this ingest's configuration leaves off (the message names the setting that turns it on). */
+  NOT_CONFIGURED: { status: 501, message: 'This feature is not configured on this ingest.' },
   NOT_READY: { status: 503, message: 'Shutting down; retry on another instance.', retryAfterS: 1 },
   OVERLOADED: { status: 503, message: 'The spool is full or unwritable; retry later.', retryAfterS: 1 },
 } as const satisfies Record<string, ErrorSpec>;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApps } from '../../app.ts';
+import { disabledGeoIp } from '../../geoip/geoip.ts';
 import { createDataPathDouble } from '../../testing/datapath-double.ts';
 import { testDeps } from '../../testing/deps.ts';
 
@@ -72,5 +73,19 @@ describe('GET /tr/v1/ppi/geoip', () => {
 
   it.each(['1.1.1.1', '2001:db8::1'])('%s, in no range of the file, is a 404', async (ip) => {
     expect((await geoip(ip)).status).toBe(404);
+  });
+
+  // A missing feature is not a missing resource: it was a 404, which reads like an unknown address.
+  it('without geoip.file is 501 NOT_CONFIGURED naming the setting', async () => {
+    const deps = await testDeps(createDataPathDouble(), {}, { geo: disabledGeoIp });
+    const apps = await buildApps(deps);
+    try {
+      const res = await apps.app.inject({ url: '/tr/v1/ppi/geoip?ip=81.2.69.160' });
+      expect(res.statusCode).toBe(501);
+      expect(res.json()).toEqual({ error: 'NOT_CONFIGURED', message: expect.stringMatching(/geoip\.file/) });
+    } finally {
+      await apps.app.close();
+      await apps.ops.close();
+    }
   });
 });

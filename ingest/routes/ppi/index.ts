@@ -41,7 +41,7 @@ export function ppiRoutes(
   app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
     const ip = req.query.ip ?? clientIp(req);
     if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', 'ip is not an IP address');
-    if (!deps.geo.enabled) throw new IngestError('NOT_FOUND', 'GeoIP is not configured (geoip.file)');
+    if (!deps.geo.enabled) throw new IngestError('NOT_CONFIGURED', 'GeoIP is not configured: set geoip.file');
     const [info, range] = await Promise.all([deps.geo.lookup(ip), deps.geo.range(ip)]);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');
     return goTrackerGeoFields(ip, info, range);
