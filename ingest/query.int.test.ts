@@ -47,7 +47,8 @@ it('shows a JSON column whole in the table, as its JSON text', () => {
 });
 
 // The README has rows the ingest never writes (jurisdictions) inserted this way on the embedded store.
-it('runs a write when it opens the data directory itself, and the write is kept', () => {
+// A write that ran printed "(no rows)", which reads like a write that did nothing: it says "ok".
+it('runs a write when it opens the data directory itself, says "ok", and the write is kept', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'query-write-'));
   mkdirSync(join(cwd, 'data', 'chdb'), { recursive: true });
   const env = { ...process.env, TRACKER_SQL__PORT: '1' };
@@ -55,10 +56,12 @@ it('runs a write when it opens the data directory itself, and the write is kept'
     spawnSync(process.execPath, [QUERY, ...args], { cwd, env, encoding: 'utf8' });
   for (const sql of [
     'CREATE TABLE rules (regulation String, seq UInt32) ENGINE = MergeTree ORDER BY seq',
-    "INSERT INTO rules (regulation, seq) VALUES ('gdpr', 1)",
+    "/* a comment first */ INSERT INTO rules (regulation, seq) VALUES ('gdpr', 1)",
+    'ALTER TABLE rules ADD COLUMN note String',
   ]) {
     const res = run(sql);
     expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toBe('ok\n');
   }
   const read = run('--json', 'SELECT regulation, seq FROM rules');
   expect(read.status, read.stderr).toBe(0);

@@ -164,6 +164,27 @@ function jsonCells(row: Row): Row {
   return Object.fromEntries(cells) as Row;
 }
 
+/** Statements that answer with rows; any other (INSERT, CREATE, ALTER, DROP, …) answers none when it runs. */
+const READS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'EXISTS', 'CHECK', 'VALUES']);
+
+/**
+ * Whether the statement is a query, by its first keyword (after comments and parentheses): a write that
+ * ran printed "(no rows)", which reads like a write that did nothing.
+ */
+function isQuery(sql: string): boolean {
+  const start = sql.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*/, '');
+  const keyword = /^[a-z]+/i.exec(start)?.[0].toUpperCase();
+  return keyword === undefined || READS.has(keyword);
+}
+
+/** What the rows are printed as: a table, one JSON object per line, or what says that nothing matched. */
+function printRows(sql: string, rows: readonly Row[], json: boolean): void {
+  if (json) for (const r of rows) console.log(JSON.stringify(r));
+  // console.table of no rows is an empty frame without even the column names
+  else if (rows.length === 0) console.log(isQuery(sql) ? '(no rows)' : 'ok');
+  else console.table(rows.map(jsonCells));
+}
+
 function noDataHere(config: Config): void {
   const missing = missingEmbeddedData(config.store);
   if (missing !== undefined) throw new Error(missing);
@@ -172,7 +193,7 @@ function noDataHere(config: Config): void {
 const USAGE = `Usage: node ingest/query.ts [--config <file>] [--json] ["SELECT …"]
 
 Runs one query on what the ingest stored and prints the rows (a table, or --json: one JSON object per
-line; the statement has no FORMAT clause). Without SQL: the last 20 events. While the ingest runs it
+line; the statement has no FORMAT clause); after a write (INSERT, CREATE, ALTER, …) it prints "ok". Without SQL: the last 20 events. While the ingest runs it
 reads through its read-only SQL endpoint; otherwise it opens the data directory, or the configured
 ClickHouse server.
 
@@ -205,10 +226,7 @@ async function main(): Promise<void> {
   const store = server === undefined ? await openStore(config) : undefined;
   try {
     const rows = server !== undefined ? await server.run(sql) : await (store?.query(sql) ?? []);
-    if (values.json) for (const r of rows) console.log(JSON.stringify(r));
-    // console.table of no rows is an empty frame without even the column names
-    else if (rows.length === 0) console.log('(no rows)');
-    else console.table(rows.map(jsonCells));
+    printRows(sql, rows, values.json === true);
   } finally {
     await server?.close();
     await store?.close();
