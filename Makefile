@@ -123,7 +123,7 @@ e2e-kind: deps tools ## End-to-end on a kind cluster (node image built offline w
 	bash e2e/kind/run.sh
 
 .PHONY: env-up
-env-up: deps tools ## Start the test services by hand (state in .env-state/, prints a kubeconfig path)
+env-up: deps tools ## Start the test services by hand (state and logs in .env-state/; prints a kubeconfig path and the log directory)
 	node e2e/env/cli.ts up
 
 .PHONY: env-down

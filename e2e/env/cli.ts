@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { startEnvironment } from './environment.ts';
 import { stopPid } from './process.ts';
+import { upMessage } from './up-message.ts';
 
 const stateDir = resolve(import.meta.dirname, '..', '..', '.env-state');
 const stateFile = join(stateDir, 'env.json');
@@ -28,9 +29,7 @@ async function up(): Promise<void> {
     natsUrl: env.natsUrl,
   };
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
-  console.log(`environment up (${JSON.stringify(env.timings)})`);
-  console.log(`export KUBECONFIG=${env.kubeconfig}`);
-  if (env.natsUrl) console.log(`NATS: ${env.natsUrl}`);
+  for (const line of upMessage(env)) console.log(line);
 }
 
 async function down(): Promise<void> {
