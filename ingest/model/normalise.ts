@@ -5,6 +5,7 @@ import type { Row } from '../../store/index.ts';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { normalisePii } from '../privacy/hash.ts';
+import { geoBeyondCountry, type IpMode } from '../privacy/ip.ts';
 import { redactUrlColumns, URL_COLUMNS } from '../privacy/url-redact.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
@@ -215,11 +216,11 @@ function decideIds(cols: Obj, raw: Obj, ctx: RequestContext, deps: EventDeps): I
   return typeof vid === 'string' ? withVid(vid) : vid.then(withVid);
 }
 
-function geoFill(cols: Obj, geo: GeoInfo | undefined): void {
+function geoFill(cols: Obj, geo: GeoInfo | undefined, ipMode: IpMode): void {
   // precedence: explicit payload value > timezone → country > GeoIP
   const tzCountry = typeof cols.tz === 'string' ? TZ_COUNTRY[cols.tz.toLowerCase()] : undefined;
   cols.country ??= tzCountry || geo?.country || undefined;
-  if (geo === undefined) return;
+  if (geo === undefined || !geoBeyondCountry(ipMode)) return;
   cols.region ??= geo.region;
   cols.city ??= geo.city;
   cols.zip ??= geo.zip;
@@ -263,8 +264,10 @@ function culture(acceptLanguage: string): string | undefined {
   return first === undefined || first === '' || first === '*' ? undefined : first.slice(0, 35);
 }
 
-function needsGeo(cols: Obj): boolean {
-  return cols.country === undefined || cols.region === undefined || cols.city === undefined;
+/** Whether a GeoIP lookup could fill a column still empty (only the country when the row keeps no IP). */
+function needsGeo(cols: Obj, ipMode: IpMode): boolean {
+  if (cols.country === undefined) return true;
+  return geoBeyondCountry(ipMode) && (cols.region === undefined || cols.city === undefined);
 }
 
 /**
@@ -298,7 +301,7 @@ function withIds(
     cols.referrer ??= ctx.referer;
   redactUrlColumns(cols, URL_COLUMNS);
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
-  const geo = needsGeo(cols) ? geoLookup(ctx, deps) : undefined;
+  const geo = needsGeo(cols, deps.ipMode) ? geoLookup(ctx, deps) : undefined;
   return geo === undefined
     ? finish(raw, split, ids, ctx, deps, undefined)
     : geo.then((found) => finish(raw, split, ids, ctx, deps, found));
@@ -331,7 +334,7 @@ function finish(
   deps: EventDeps,
   geo: GeoInfo | undefined,
 ): NormalisedEvent {
-  geoFill(cols, geo);
+  geoFill(cols, geo, deps.ipMode);
   // ids that are not UUIDs cannot be the row's ids; kept as sent, like any value that fits no column
   if (typeof raw.vid === 'string' && asUuid(raw.vid) === undefined) params.vid = raw.vid;
   if (raw.eid !== undefined && raw.eid !== null && !ids.clientEid) params.eid = raw.eid;

@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { GeoInfo } from '../geoip/geoip.ts';
 import { LRU_CALL } from '../lru.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
-import { storedIp } from '../privacy/ip.ts';
+import { geoIpAddress, storedIp } from '../privacy/ip.ts';
 import { DAY_MS, unrefTimer } from '../privacy/salts.ts';
 import { uuidFromBytes } from './ids.ts';
 import type { EventDeps, RequestContext } from './types.ts';
@@ -141,12 +141,15 @@ function vidUnderSalt(memo: Memo, ctx: RequestContext, deps: EventDeps): string 
 
 const geoOf = new WeakMap<RequestContext, Promise<GeoInfo | undefined>>();
 
-/** The request's GeoIP lookup (one per request, shared by its events); undefined at once without GeoIP. */
+/**
+ * The request's GeoIP lookup (one per request, shared by its events) of no more of the address than the
+ * IP mode stores; undefined at once without GeoIP.
+ */
 export function geoLookup(ctx: RequestContext, deps: EventDeps): Promise<GeoInfo | undefined> | undefined {
   if (!deps.geo.enabled || ctx.ip === '') return undefined;
   let geo = geoOf.get(ctx);
   if (geo === undefined) {
-    geo = deps.geo.lookup(ctx.ip);
+    geo = deps.geo.lookup(geoIpAddress(ctx.ip, deps.ipMode));
     geoOf.set(ctx, geo);
   }
   return geo;

@@ -21,6 +21,18 @@ export function storedIp(ip: string, mode: IpMode, hasher: Hasher): { ip: string
   return { ip: kept, iphash: kept === '' ? '' : hasher.hash('ip', kept) };
 }
 
+/**
+ * The address a GeoIP lookup is given: never more than `truncate` stores, so the place a row names (city,
+ * zip, coordinates) is no finer than its stored address gives anyone with the same GeoIP file. In `drop`
+ * mode the truncated address too, and only its country is kept (`geoBeyondCountry`).
+ */
+export function geoIpAddress(ip: string, mode: IpMode): string {
+  return mode === 'keep' ? ip : truncateIp(ip);
+}
+
+/** A row that keeps no IP keeps no place finer than a country either (region, city, zip, coordinates). */
+export const geoBeyondCountry = (mode: IpMode): boolean => mode !== 'drop';
+
 /** The first group of a 6to4 address (2002::/16), whose next 32 bits are the sender's IPv4 address. */
 const SIX_TO_FOUR = 0x2002;
 

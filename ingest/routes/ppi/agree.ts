@@ -21,7 +21,7 @@ import { clientIp, hostOf } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
-import { storedIp } from '../../privacy/ip.ts';
+import { geoBeyondCountry, geoIpAddress, storedIp } from '../../privacy/ip.ts';
 import { redactUrlColumns } from '../../privacy/url-redact.ts';
 import { visitorToken } from '../../privacy/visitor-token.ts';
 import type { Tracking } from '../../tracking.ts';
@@ -87,13 +87,17 @@ function bodyVid(value: unknown): string | undefined {
   return vid;
 }
 
+/** The consent's place, from no more of the address than the IP mode stores (as an event's). */
 async function geoFill(row: Record<string, unknown>, ip: string, deps: AppDeps): Promise<void> {
+  const { ipMode } = deps.config.privacy;
   if (row.country === undefined && typeof row.tz === 'string')
     row.country = TZ_COUNTRY[row.tz.toLowerCase()] || undefined;
-  if ((row.country !== undefined && row.region !== undefined) || ip === '') return;
-  const geo = await deps.geo.lookup(ip);
+  const beyond = geoBeyondCountry(ipMode);
+  if ((row.country !== undefined && (row.region !== undefined || !beyond)) || ip === '') return;
+  const geo = await deps.geo.lookup(geoIpAddress(ip, ipMode));
   if (geo === undefined) return;
   row.country ??= geo.country;
+  if (!beyond) return;
   row.region ??= geo.region;
   row.zip ??= geo.zip;
   if (row.lat === undefined && row.lon === undefined && (geo.lat || geo.lon)) {
