@@ -93,7 +93,7 @@ export const Cors = Type.Object(
     origins: Type.Array(Type.String(), {
       default: ['*'],
       description:
-        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off.',
+        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off: no answer carries a CORS header, and a preflight is answered 204 without one, so the browser of a page on another origin reports a plain CORS refusal.',
     }),
     credentials: Type.Boolean({
       default: false,
