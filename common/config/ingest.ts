@@ -469,7 +469,7 @@ export const Sql = Type.Object(
       Type.String({
         minLength: 1,
         description:
-          'The password (a mounted Secret); without it one is generated into server.stateDir/sql.password.',
+          'The password (a mounted Secret); without it one is generated into server.stateDir/sql.password. A changed file takes effect within a second, without a restart.',
       }),
     ),
     maxExecutionTimeS: Type.Integer({

@@ -4,7 +4,7 @@
 // Credentials travel in headers only (HTTP Basic or ClickHouse's X-ClickHouse-User / X-ClickHouse-Key):
 // a password in a URL ends up in access logs and browser history.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface ReadCredential {
@@ -30,24 +30,51 @@ export function passwordFileOf(passwordFile: string | undefined, stateDir: strin
   return passwordFile ?? join(stateDir, GENERATED_PASSWORD_FILE);
 }
 
-/** Reads the configured password file, or generates the local one on first use. */
+/** How often at most a check looks whether the password file changed: one stat, not one per request. */
+export const PASSWORD_RECHECK_MS = 1000;
+
+/**
+ * Reads the configured password file, or generates the local one on first use. A changed file (a rotated
+ * Secret: a new file swapped in, or the same one rewritten) takes effect within a second, without a
+ * restart; a file that is then empty or unreadable (mid-rotation) keeps the password read before.
+ */
 export function loadReadCredential(
   username: string,
   passwordFile: string | undefined,
   stateDir: string,
+  now: () => number = Date.now,
 ): ReadCredential {
   const file = passwordFileOf(passwordFile, stateDir);
   if (passwordFile === undefined && !existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   }
-  const password = readFileSync(file, 'utf8').trim();
+  let seen = statSync(file);
+  let password = readFileSync(file, 'utf8').trim();
   if (password === '') {
     const key = passwordFile === undefined ? 'the generated password' : 'sql.passwordFile';
     throw new Error(`${key}: ${file} is empty`);
   }
-  return { username, passwordFile: file, check: (h) => checkHeaders(h, username, password) };
+  let lookedAt = now();
+  const current = (): string => {
+    const t = now();
+    if (t - lookedAt < PASSWORD_RECHECK_MS) return password;
+    lookedAt = t;
+    try {
+      const stats = statSync(file);
+      if (sameFile(stats, seen)) return password;
+      seen = stats;
+      password = readFileSync(file, 'utf8').trim() || password;
+    } catch {
+      // gone or unreadable for a moment while it is replaced: the password read before stays
+    }
+    return password;
+  };
+  return { username, passwordFile: file, check: (h) => checkHeaders(h, username, current()) };
 }
+
+/** The same file content as far as a stat tells: a swapped-in file has another inode, a rewrite another time or size. */
+const sameFile = (a: Stats, b: Stats) => a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.size === b.size;
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
