@@ -43,7 +43,13 @@ describe('GeoIP by IP mode', () => {
 
   it('truncate: the place of the stored /24, not of the whole address', async () => {
     const row = await rowIn('truncate');
-    expect(row).toMatchObject({ ip: '81.2.69.0', country: 'GB', region: 'England', city: 'London', zip: 'EC1A' });
+    expect(row).toMatchObject({
+      ip: '81.2.69.0',
+      country: 'GB',
+      region: 'England',
+      city: 'London',
+      zip: 'EC1A',
+    });
   });
 
   it('drop: the country only', async () => {
