@@ -75,6 +75,7 @@ export const render: Step = {
 
 function renderWith(state: ReconcileState, deps: Deps, data: SecretData): StepOutcome {
   const tc = tcOf(state);
+  state.secrets = data;
   const live = liveShards(tc, deps);
   const refused = tc.spec.clickhouse.shards < live && !tc.spec.allowDataLoss;
   const shards = refused ? live : tc.spec.clickhouse.shards;

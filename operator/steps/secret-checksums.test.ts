@@ -18,7 +18,7 @@ const refs = [
   { name: 'demo-hash-key', key: 'hash-key' },
 ];
 const data = (password: string, hashKey = 'aGs='): SecretData =>
-  new Map([
+  new Map<string, Record<string, string> | undefined>([
     ['pw', { password }],
     ['demo-hash-key', { 'hash-key': hashKey }],
   ]);
@@ -31,7 +31,7 @@ describe('checksumOf', () => {
     expect(checksumOf(refs, data(b64('one')), 'k')).toBe(sum);
     expect(checksumOf(refs, data(b64('two')), 'k')).not.toBe(sum);
     expect(checksumOf(refs, data(b64('one'), 'b3RoZXI='), 'k')).not.toBe(sum);
-    const moved = new Map([...data(b64('one')), ['other', { password: b64('one') }]]);
+    const moved = new Map([...data(b64('one')), ['other', { password: b64('one') }] as const]);
     expect(checksumOf([{ name: 'other', key: 'password' }, refs[1]!], moved, 'k')).not.toBe(sum);
     expect(checksumOf(refs, data(b64('one')), 'another key')).not.toBe(sum);
   });
