@@ -13,7 +13,7 @@
 import { namesOf } from '../../cdk8s/index.ts';
 import { type ConditionReason, ConditionReason as Reason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
-import { authenticationFailed, clickhouseCode } from '../../store/errors.ts';
+import { authenticationFailed, clickhouseCode } from '../../store/index.ts';
 import { fieldManager } from '../reconcile/apply.ts';
 import { appliedAt } from '../reconcile/drift.ts';
 import { type Deps, type ReconcileState, tcOf } from '../reconcile/state.ts';
