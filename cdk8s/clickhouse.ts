@@ -19,9 +19,18 @@ import {
   type ReplicaId,
 } from './clickhouse-config.ts';
 import type { ConfigHashes } from './meta.ts';
-import { annotations, type Component, labelKeys, labels, metadata, selectorLabels } from './meta.ts';
+import {
+  annotations,
+  type Component,
+  checksumAnnotation,
+  labelKeys,
+  labels,
+  metadata,
+  selectorLabels,
+} from './meta.ts';
 import { credentialKeys, type Names, ports } from './names.ts';
 import { dataClaim, podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
+import { passwordRef } from './pod-secrets.ts';
 
 const component: Component = 'clickhouse';
 const uid = 101;
@@ -33,7 +42,8 @@ export function replicaIds(tc: TrackerCluster): ReplicaId[] {
   ).flat();
 }
 
-export function clickhouseObjects(tc: TrackerCluster, names: Names) {
+/** `secretChecksum`: of the Secret values the pods read at start (pod-secrets.ts); none: no annotation. */
+export function clickhouseObjects(tc: TrackerCluster, names: Names, secretChecksum?: string) {
   const objects: KubeObject[] = [
     service(tc, names.clickhouseHeadless, true),
     service(tc, names.clickhouse, false),
@@ -43,7 +53,8 @@ export function clickhouseObjects(tc: TrackerCluster, names: Names) {
     const name = names.replica(id.shard, id.replica);
     const config = clickhouseConfig(tc, names, id);
     hashes[name] = config.hashes;
-    objects.push(configMap(tc, name, id, config), statefulSet(tc, names, id, config) as KubeObject);
+    const sts = statefulSet(tc, names, id, { ...config, secretChecksum });
+    objects.push(configMap(tc, name, id, config), sts as KubeObject);
   }
   for (let s = 0; s < tc.spec.clickhouse.shards; s++) objects.push(shardPdb(tc, names, s) as KubeObject);
   return { objects, hashes };
@@ -92,10 +103,7 @@ function service(tc: TrackerCluster, name: string, headless: boolean): KubeObjec
 }
 
 function env(tc: TrackerCluster, names: Names): V1EnvVar[] {
-  const password = tc.spec.clickhouse.passwordSecretRef ?? {
-    name: names.credentials,
-    key: credentialKeys.password,
-  };
+  const password = passwordRef(tc, names);
   return [
     { name: clickhouseEnv.password, valueFrom: { secretKeyRef: { name: password.name, key: password.key } } },
     {
@@ -118,8 +126,13 @@ function configVolumes(name: string, files: Record<string, string>): V1Volume[] 
   }));
 }
 
-function statefulSet(tc: TrackerCluster, names: Names, id: ReplicaId, config: ReplicaConfig): V1StatefulSet {
-  const { hashes } = config;
+function statefulSet(
+  tc: TrackerCluster,
+  names: Names,
+  id: ReplicaId,
+  config: ReplicaConfig & { secretChecksum?: string | undefined },
+): V1StatefulSet {
+  const { hashes, secretChecksum } = config;
   const { clickhouse } = tc.spec;
   const name = names.replica(id.shard, id.replica);
   const selector = { ...selectorLabels(tc, component), ...replicaLabels(id) };
@@ -165,7 +178,7 @@ function statefulSet(tc: TrackerCluster, names: Names, id: ReplicaId, config: Re
       template: {
         metadata: {
           labels: labels(tc, component, replicaLabels(id)),
-          annotations: { [annotations.restartHash]: hashes.restart },
+          annotations: { [annotations.restartHash]: hashes.restart, ...checksumAnnotation(secretChecksum) },
         },
         spec: {
           automountServiceAccountToken: false,

@@ -30,7 +30,14 @@ export {
   ownerReferences,
 } from './meta.ts';
 export { clickhouseClusterName, credentialKeys, namesOf, ports } from './names.ts';
-export { defaultPrometheus, type PodPeer, type RenderOptions, type SchemaMode } from './options.ts';
+export {
+  defaultPrometheus,
+  type PodPeer,
+  type RenderOptions,
+  type SchemaMode,
+  type SecretChecksums,
+} from './options.ts';
+export { podSecretKeys, type SecretKeyRef } from './pod-secrets.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;
@@ -61,9 +68,14 @@ class ComponentChart extends Chart {
 export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Rendered {
   const names = namesOf(tc);
   const keeper = keeperObjects(tc, names);
-  const clickhouse = clickhouseObjects(tc, names);
+  const checksums = opts.secretChecksums ?? {};
+  const clickhouse = clickhouseObjects(tc, names, checksums.clickhouse);
   const prometheus = opts.prometheus ?? defaultPrometheus;
-  const ingest = ingestObjects(tc, names, { schemaMode: opts.schemaMode ?? 'cluster', prometheus });
+  const ingest = ingestObjects(tc, names, {
+    schemaMode: opts.schemaMode ?? 'cluster',
+    prometheus,
+    secretChecksum: checksums.ingest,
+  });
   const app = new App();
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),

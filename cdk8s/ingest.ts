@@ -17,11 +17,12 @@ import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { hashOf } from '../kube/hash.ts';
 import { type KubeObject, kube } from '../kube/object.ts';
 import { ingestConfig, ingestPaths } from './ingest-config.ts';
-import { annotations, type Component, labels, metadata, selectorLabels } from './meta.ts';
+import { annotations, type Component, checksumAnnotation, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
 import { ingressFrom, podPeer } from './network.ts';
 import type { PodPeer, SchemaMode } from './options.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
+import { passwordRef } from './pod-secrets.ts';
 
 const component: Component = 'ingest';
 /** uid of the `node` user in the official Node images. */
@@ -33,6 +34,8 @@ export interface IngestOptions {
   readonly schemaMode: SchemaMode;
   /** The only pods admitted to the operations port. */
   readonly prometheus: PodPeer;
+  /** Of the Secret values the pods read at start (pod-secrets.ts); none: no annotation. */
+  readonly secretChecksum?: string | undefined;
 }
 
 /** The ports every ingest pod listens on (the rendered configuration's, defaults applied). */
@@ -50,7 +53,7 @@ export function ingestObjects(tc: TrackerCluster, names: Names, opts: IngestOpti
       metadata: metadata(tc, names.ingest, component),
       data: { 'config.json': json },
     } satisfies V1ConfigMap as KubeObject,
-    deployment(tc, names, hash, ports) as KubeObject,
+    deployment(tc, names, { hash, secretChecksum: opts.secretChecksum }, ports) as KubeObject,
     service(tc, names) as KubeObject,
     pdb(tc, names) as KubeObject,
     networkPolicy(tc, names, ports, opts.prometheus) as KubeObject,
@@ -65,10 +68,7 @@ export function configVolumes(
   tc: TrackerCluster,
   names: Names,
 ): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
-  const password = tc.spec.clickhouse.passwordSecretRef ?? {
-    name: names.credentials,
-    key: credentialKeys.password,
-  };
+  const password = passwordRef(tc, names);
   return {
     volumes: [
       { name: 'config', configMap: { name: names.ingest } },
@@ -110,7 +110,9 @@ function destinationSecrets(tc: TrackerCluster) {
   ].map((d) => ({ ...d, volume: `destination-${d.name.replaceAll('_', '-')}` }));
 }
 
-function deployment(tc: TrackerCluster, names: Names, hash: string, ports: IngestPorts): V1Deployment {
+type PodHashes = { readonly hash: string; readonly secretChecksum: string | undefined };
+
+function deployment(tc: TrackerCluster, names: Names, hashes: PodHashes, ports: IngestPorts): V1Deployment {
   const { ingest } = tc.spec;
   const selector = selectorLabels(tc, component);
   // The spool and the destination backlogs are emptyDirs: they survive container restarts; across pods the
@@ -171,7 +173,13 @@ function deployment(tc: TrackerCluster, names: Names, hash: string, ports: Inges
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: labels(tc, component), annotations: { [annotations.configHash]: hash } },
+        metadata: {
+          labels: labels(tc, component),
+          annotations: {
+            [annotations.configHash]: hashes.hash,
+            ...checksumAnnotation(hashes.secretChecksum),
+          },
+        },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext(uid),

@@ -15,7 +15,17 @@ export const annotations = {
   hotHash: 'tracker.dev/config-hot-hash',
   /** On the ingest pod template: any ingest config change rolls the Deployment. */
   configHash: 'tracker.dev/config-hash',
+  /**
+   * On the ClickHouse and ingest pod templates: a checksum of the Secret values their containers read only
+   * at start (the ClickHouse password; the ingest's password and hash key), so rotating one rolls them.
+   */
+  secretChecksum: 'tracker.dev/secret-checksum',
 } as const;
+
+/** The secret-checksum annotation of a pod template, or none without a checksum. */
+export function checksumAnnotation(checksum: string | undefined): Record<string, string> {
+  return checksum === undefined ? {} : { [annotations.secretChecksum]: checksum };
+}
 
 export const labelKeys = {
   shard: 'tracker.dev/shard',

@@ -30,4 +30,15 @@ export interface RenderOptions {
   readonly schemaMode?: SchemaMode;
   /** Where Prometheus runs; default defaultPrometheus. */
   readonly prometheus?: PodPeer;
+  /**
+   * Checksums of the Secret values each component's pods read at start (podSecretKeys), computed by the
+   * operator, which reads the Secrets (the renderer does no I/O). Default none: no checksum annotation.
+   */
+  readonly secretChecksums?: SecretChecksums;
+}
+
+/** Per component, the checksum put on its pod template (annotations.secretChecksum); absent: none. */
+export interface SecretChecksums {
+  readonly clickhouse?: string;
+  readonly ingest?: string;
 }

@@ -49,6 +49,9 @@ const SIZE_ERROR_CODES = new Set([
   573, // EPOLL_ERROR (out of file descriptors)
 ]);
 
+/** ClickHouse's AUTHENTICATION_FAILED: a wrong password (a rotated one the server does not run with yet). */
+export const authenticationFailed = 516;
+
 /** Codes of a store that is down, busy, not ready or misconfigured: nothing about the rows. */
 const TRANSIENT_ERROR_CODES = new Set([
   3, // UNEXPECTED_END_OF_FILE

@@ -33,7 +33,13 @@ export function missingEmbeddedData(config: StoreConfig): string | undefined {
 export { ClickHouseStore, type ClickHouseStoreOptions } from './clickhouse.ts';
 export type { BodyBuffers, BodyReader, JsonLines, Row, SqlRunner, Store } from './contract.ts';
 export { EmbeddedStore, EmbeddedStoreLocked, type EmbeddedStoreOptions } from './embedded.ts';
-export { clickhouseCode, type InsertErrorKind, insertErrorKind, isDataError } from './errors.ts';
+export {
+  authenticationFailed,
+  clickhouseCode,
+  type InsertErrorKind,
+  insertErrorKind,
+  isDataError,
+} from './errors.ts';
 export {
   openReader,
   ReaderError,

@@ -96,6 +96,11 @@ export interface ReconcileState {
   tc?: TrackerCluster;
   /** Set by `render`: everything the cluster should consist of, with hashes. */
   rendered?: Rendered;
+  /**
+   * Set by `render`: the data of the Secrets whose values the pods read at start (steps/secret-checksums.ts),
+   * read once per reconcile; the password lookups of later steps use it instead of reading again.
+   */
+  secrets?: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
   /** Set by `render`: the shard count actually rendered (the live one when a decrease was refused). */
   renderedShards?: number;
   /** Set by `render` when spec.clickhouse.shards went below the live count without allowDataLoss. */

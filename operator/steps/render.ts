@@ -1,12 +1,14 @@
 // render: the desired objects from cdk8s/ (pure). Guard: ClickHouse cannot move data off a removed shard, so
 // a shard decrease without spec.allowDataLoss is refused here too (the CRD's CEL rule only sees one update,
 // not e.g. a decrease made while allowDataLoss was briefly true and the operator paused): the live shard
-// count is rendered instead and ClickHouseReady says why.
+// count is rendered instead and ClickHouseReady says why. The checksums of the Secret values the pods read at
+// start go into the rendering too (secret-checksums.ts), so rotating one rolls those pods.
 import { labelKeys, type Rendered, type RenderOptions, renderCluster } from '../../cdk8s/index.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
-import type { Deps, ReconcileState, Step } from '../reconcile/state.ts';
+import type { Deps, ReconcileState, Step, StepOutcome } from '../reconcile/state.ts';
 import { tcOf } from '../reconcile/state.ts';
+import { checksumSecrets, checksumsOf, readSecrets, type SecretData } from './secret-checksums.ts';
 
 /** Highest live shard index + 1 among this cluster's ClickHouse StatefulSets (0 when none exist). */
 export function liveShards(tc: TrackerCluster, deps: Deps): number {
@@ -64,17 +66,27 @@ export const render: Step = {
   name: 'render',
   run(state: ReconcileState, deps: Deps) {
     const tc = tcOf(state);
-    const live = liveShards(tc, deps);
-    const refused = tc.spec.clickhouse.shards < live && !tc.spec.allowDataLoss;
-    const shards = refused ? live : tc.spec.clickhouse.shards;
-    state.renderedShards = shards;
-    state.shardDecreaseRefused = refused ? { from: live, to: tc.spec.clickhouse.shards } : undefined;
-    // The ingest's mutations target the tables as the schema step lays them out; its metrics only
-    // Prometheus may read.
-    state.rendered = renderMemo(withShards(tc, shards), {
-      schemaMode: deps.clickhouse.schemaMode,
-      prometheus: deps.config.monitoring.prometheus,
-    });
-    return 'continue';
+    const data = readSecrets(checksumSecrets(tc), tc.metadata.namespace ?? 'default', deps);
+    // Synchronous when the cache holds every Secret: the runner then goes on without yielding.
+    if (data instanceof Promise) return data.then((d) => renderWith(state, deps, d));
+    return renderWith(state, deps, data);
   },
 };
+
+function renderWith(state: ReconcileState, deps: Deps, data: SecretData): StepOutcome {
+  const tc = tcOf(state);
+  state.secrets = data;
+  const live = liveShards(tc, deps);
+  const refused = tc.spec.clickhouse.shards < live && !tc.spec.allowDataLoss;
+  const shards = refused ? live : tc.spec.clickhouse.shards;
+  state.renderedShards = shards;
+  state.shardDecreaseRefused = refused ? { from: live, to: tc.spec.clickhouse.shards } : undefined;
+  // The ingest's mutations target the tables as the schema step lays them out; its metrics only
+  // Prometheus may read.
+  state.rendered = renderMemo(withShards(tc, shards), {
+    schemaMode: deps.clickhouse.schemaMode,
+    prometheus: deps.config.monitoring.prometheus,
+    secretChecksums: checksumsOf(tc, data, deps),
+  });
+  return 'continue';
+}

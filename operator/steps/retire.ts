@@ -90,7 +90,7 @@ export const retire: Step = {
       tc,
       shards,
       database: tc.spec.schema.database,
-      password: await clickhousePassword(tc, deps),
+      password: await clickhousePassword(tc, deps, state),
       survivors,
     };
     const kept: Kept[] = [];

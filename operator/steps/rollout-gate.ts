@@ -7,10 +7,13 @@
 // - A failed replica stops the rollout everywhere: one that already runs the new template and is still not
 //   healthy `clickhouse.restartTimeoutMs` after the operator last changed it. Going on would break one
 //   replica per shard; the rollout resumes by itself once that replica recovers (or the spec is reverted).
+// - A replica not restarted yet that refuses the operator's password (a rotated password Secret) counts as
+//   healthy when its pod is Ready: it still runs with the previous password.
 // ClickHouse is queried only while a rollout is pending; a steady cluster makes no query here.
 import { namesOf } from '../../cdk8s/index.ts';
 import { type ConditionReason, ConditionReason as Reason } from '../../crds/conditions.ts';
 import { kinds } from '../../kube/kinds.ts';
+import { authenticationFailed, clickhouseCode } from '../../store/index.ts';
 import { fieldManager } from '../reconcile/apply.ts';
 import { appliedAt } from '../reconcile/drift.ts';
 import { type Deps, type ReconcileState, tcOf } from '../reconcile/state.ts';
@@ -59,7 +62,7 @@ async function healthOf(
 ): Promise<Map<string, Health>> {
   const tc = tcOf(state);
   const names = namesOf(tc);
-  const password = await clickhousePassword(tc, deps);
+  const password = await clickhousePassword(tc, deps, state);
   const endpoints = deps.clickhouse.replicas(tc, state.renderedShards ?? tc.spec.clickhouse.shards);
   const entries = await Promise.all(
     replicas
@@ -77,11 +80,23 @@ async function healthOf(
             queue === 0 ? { ok: true, why: '' } : { ok: false, why: `replication queue: ${queue} entries` },
           ];
         } catch (err) {
+          if (oldPassword(r, err)) return [r.name, { ok: true, why: '' }];
           return [r.name, { ok: false, why: `query failed: ${(err as Error).message}` }];
         }
       }),
   );
   return new Map(entries);
+}
+
+/**
+ * A replica still on the previous template refused the password: the Secret was rotated and it still runs
+ * with the previous one, which the operator no longer has. Its Ready pod stands for its health, or no
+ * replica of a shard of two or more could ever restart onto the new password (each would wait for the
+ * other). The replicas already restarted are checked in full, so a restart still never takes away the
+ * only caught-up replica of a shard.
+ */
+function oldPassword(r: ReplicaState, err: unknown): boolean {
+  return r.templateChanged && clickhouseCode(err) === authenticationFailed;
 }
 
 /** The message naming a replica that runs the new template and stayed unhealthy past the timeout. */

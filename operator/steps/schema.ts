@@ -39,13 +39,20 @@ const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 type Secret = { data?: Record<string, string> };
 
 /** The default user's password: spec.clickhouse.passwordSecretRef, else the generated credentials Secret. */
-export async function clickhousePassword(tc: TrackerCluster, deps: Deps): Promise<string> {
+export async function clickhousePassword(
+  tc: TrackerCluster,
+  deps: Deps,
+  state?: ReconcileState,
+): Promise<string> {
   const names = namesOf(tc);
   const ref = tc.spec.clickhouse.passwordSecretRef ?? {
     name: names.credentials,
     key: credentialKeys.password,
   };
+  // This reconcile's render step read it already (at most one GET per Secret and reconcile).
+  const read = state?.secrets?.get(ref.name);
   const secret =
+    (read && { data: read }) ??
     (deps.cache.get(kinds.Secret, names.namespace, ref.name) as Secret | undefined) ??
     (await deps.rest.getOrUndefined<Secret>(objectPath(kinds.Secret, names.namespace, ref.name)));
   // A Secret the user names may not exist yet (examples/production.yaml asks for it to be created first):
@@ -66,7 +73,7 @@ export const schema: Step = {
     const tc = tcOf(state);
     const replicas = deps.clickhouse.replicas(tc, state.renderedShards ?? tc.spec.clickhouse.shards);
     const latest = latestSchemaVersion();
-    const password = await clickhousePassword(tc, deps);
+    const password = await clickhousePassword(tc, deps, state);
     const owner = schemaOwner(tc);
     const key = schemaTaskKey(tc, replicas, latest, deps.clickhouse.schemaMode, password);
     const tasks = deps.schemaTasks;

@@ -1,0 +1,29 @@
+// The Secret values a component's pods read only when a container starts: the ClickHouse password reaches
+// ClickHouse as an environment variable and the ingest as a file read at startup, the hash key likewise. A
+// new value in one of these Secrets changes nothing in a running pod, so the operator puts a checksum of
+// them on the pod template (annotations.secretChecksum) and a rotation rolls the pods like a config change.
+// Left out on purpose: the interserver secret (ClickHouse replicas rolled one at a time onto a new one could
+// not replicate from the others until all had it; the operator never rotates it), the ingest's TLS Secret
+// and the destinations' credentials (not the ClickHouse login; see crds/README.md).
+import type { TrackerCluster } from '../crds/trackercluster.ts';
+import { credentialKeys, type Names } from './names.ts';
+
+/** One value of one Secret. */
+export type SecretKeyRef = { readonly name: string; readonly key: string };
+
+/** The password of ClickHouse's default user: the spec's Secret, or the one the operator generates. */
+export function passwordRef(tc: TrackerCluster, names: Names): SecretKeyRef {
+  return tc.spec.clickhouse.passwordSecretRef ?? { name: names.credentials, key: credentialKeys.password };
+}
+
+/** Per component with a checksum, the Secret values its pods read at start, in a fixed order. */
+export function podSecretKeys(
+  tc: TrackerCluster,
+  names: Names,
+): { readonly clickhouse: SecretKeyRef[]; readonly ingest: SecretKeyRef[] } {
+  const password = passwordRef(tc, names);
+  return {
+    clickhouse: [password],
+    ingest: [password, { name: names.hashKey, key: credentialKeys.hashKey }],
+  };
+}
