@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { renderCluster } from '../../cdk8s/index.ts';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { type Claim, unboundAmong, unboundMessage } from './unbound-claims.ts';
+import type { Deps } from '../reconcile/state.ts';
+import { type Claim, unboundAmong, unboundClaims, unboundMessage } from './unbound-claims.ts';
 
 const keeperSet = () =>
   renderCluster(cluster({ keeper: { replicas: 3 } })).objects.find(
@@ -53,5 +54,37 @@ describe('unbound claims of a waiting StatefulSet', () => {
     ],
   ])('are named with their phase and class', (claims, message) => {
     expect(unboundMessage(claims)).toBe(message);
+  });
+
+  describe('the list of claims', () => {
+    /** A STAND-IN for the operator's cache (the live StatefulSet, created at `created`) and apiserver. */
+    const depsAt = (created: string, lists: unknown[]) =>
+      ({
+        cache: { get: () => ({ metadata: { name: 'demo-keeper', creationTimestamp: created } }) },
+        rest: {
+          request: async (_verb: string, _path: string, opts: unknown) => {
+            lists.push(opts);
+            return { items: [claim('data-demo-keeper-0', 'Pending')] };
+          },
+        },
+        config: { queue: { claimPendingGraceMs: 30_000 } },
+      }) as unknown as Deps;
+
+    it('is not asked for while the StatefulSets are younger than the grace period', async () => {
+      const lists: unknown[] = [];
+      const deps = depsAt(new Date().toISOString(), lists);
+      expect(await unboundClaims([keeperSet()], 'ns', 'demo', deps)).toEqual([]);
+      expect(lists).toEqual([]);
+    });
+
+    it("is read from the apiserver's watch cache once they are older", async () => {
+      const lists: unknown[] = [];
+      const deps = depsAt('2026-01-01T00:00:00Z', lists);
+      const unbound = await unboundClaims([keeperSet()], 'ns', 'demo', deps);
+      expect(unbound.map((c) => c.metadata.name)).toEqual(['data-demo-keeper-0']);
+      expect(lists).toEqual([
+        { query: { labelSelector: 'app.kubernetes.io/instance=demo', resourceVersion: '0' } },
+      ]);
+    });
   });
 });

@@ -16,7 +16,7 @@ export type Claim = KubeObject & {
 };
 
 /**
- * Claims among `pvcs` that `sets` use, that are not Bound and were created before `createdBefore` (epoch
+ * Claims among `pvcs` that `sets` use, that are not Bound and were created by `createdBefore` (epoch
  * ms; a claim without a creation time counts), in the sets' order.
  */
 export function unboundAmong(
@@ -27,7 +27,7 @@ export function unboundAmong(
   const byName = new Map(pvcs.map((p) => [p.metadata.name, p]));
   const waitedLong = (p: Claim) => {
     const created = new Date(p.metadata.creationTimestamp ?? Number.NaN).getTime();
-    return Number.isNaN(created) || created < createdBefore;
+    return Number.isNaN(created) || created <= createdBefore;
   };
   return sets
     .flatMap(claimNamesOf)
@@ -46,18 +46,34 @@ export function unboundMessage(claims: readonly Claim[]): string {
   return `${subject} not bound to a volume (${phases}; ${storage})`;
 }
 
-/** The unbound claims of `sets` (rendered StatefulSets of one TrackerCluster), from one labelled list. */
+/**
+ * The unbound claims of `sets` (rendered StatefulSets of one TrackerCluster), from one labelled list. No list
+ * while each set's live StatefulSet is younger than the grace period (its claims, made after it, are younger
+ * still): a new cluster's reconciles, which wait at these gates many times in their first seconds, make no
+ * request here. The list is served from the apiserver's watch cache (`resourceVersion=0`, no read of etcd):
+ * a status message can be a moment behind.
+ */
 export async function unboundClaims(
   sets: readonly KubeObject[],
   namespace: string,
   instance: string,
   deps: Deps,
 ): Promise<Claim[]> {
-  if (sets.length === 0) return [];
+  const createdBefore = Date.now() - deps.config.queue.claimPendingGraceMs;
+  const old = sets.filter(
+    (set) => createdAt(deps.cache.get(kinds.StatefulSet, namespace, set.metadata.name)) <= createdBefore,
+  );
+  if (old.length === 0) return [];
   const list = await deps.rest.request<{ items: Claim[] }>(
     'list',
     collectionPath(kinds.PersistentVolumeClaim, namespace),
-    { query: { labelSelector: `app.kubernetes.io/instance=${instance}` } },
+    { query: { labelSelector: `app.kubernetes.io/instance=${instance}`, resourceVersion: '0' } },
   );
-  return unboundAmong(sets, list.items, Date.now() - deps.config.queue.claimPendingGraceMs);
+  return unboundAmong(old, list.items, createdBefore);
+}
+
+/** When an object was created (epoch ms); +Infinity when it is not known (not created yet). */
+function createdAt(o: KubeObject | undefined): number {
+  const at = new Date(o?.metadata.creationTimestamp ?? Number.NaN).getTime();
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
 }
