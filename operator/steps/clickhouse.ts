@@ -160,7 +160,7 @@ async function setNotReady(
   const ns = namesOf(tcOf(state)).namespace;
   // Pods waiting for a Secret the spec names (spec.clickhouse.passwordSecretRef, not made yet) never
   // start: say which, instead of only "0/4 ClickHouse hosts ready".
-  const missing = await absentSecrets(sets, ns, deps);
+  const missing = await absentSecrets(sets, ns, deps, state);
   if (missing.length > 0) {
     const detail = missingSecretsMessage(message, missing, ns);
     setCondition(state, Type.ClickHouseReady, Status.False, Reason.SecretMissing, detail);

@@ -92,7 +92,7 @@ export const ingest: Step = {
       setCondition(state, Type.IngestReady, Status.True, Reason.Available, message);
       return 'continue';
     }
-    const missing = deployment ? await absentSecrets([deployment], names.namespace, deps) : [];
+    const missing = deployment ? await absentSecrets([deployment], names.namespace, deps, state) : [];
     if (missing.length > 0) {
       const detail = missingSecretsMessage(message, missing, names.namespace);
       setCondition(state, Type.IngestReady, Status.False, Reason.SecretMissing, detail);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { renderCluster } from '../../cdk8s/index.ts';
 import { cluster, find } from '../../cdk8s/testing/cluster.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { missingSecrets, requiredSecrets } from './pod-secrets.ts';
+import type { Deps, ReconcileState } from '../reconcile/state.ts';
+import { absentSecrets, missingSecrets, requiredSecrets } from './pod-secrets.ts';
 
 const deployment = (ingest: unknown) =>
   find(renderCluster(cluster({ ingest })).objects, 'Deployment', 'demo-ingest') as KubeObject;
@@ -36,5 +37,26 @@ describe('the Secrets the ingest pods need', () => {
   it('missing: those the lookup does not find, in order', async () => {
     const there = new Set(['b']);
     expect(await missingSecrets(['a', 'b', 'c'], async (n) => there.has(n))).toEqual(['a', 'c']);
+  });
+
+  it("absent: the render step's reads of this reconcile are used, found or not, before any GET", async () => {
+    const pod = (secretName: string) =>
+      ({ spec: { template: { spec: { volumes: [{ secret: { secretName } }] } } } }) as unknown as KubeObject;
+    const gets: string[] = [];
+    // A STAND-IN for the operator's cache (empty) and apiserver (records each GET, finds nothing).
+    const deps = {
+      cache: { get: () => undefined },
+      rest: { getOrUndefined: async (path: string) => void gets.push(path) },
+    } as unknown as Deps;
+    const state = {
+      secrets: new Map([
+        ['read', { password: 'eA==' }],
+        ['gone', undefined],
+      ]),
+    };
+    const workloads = [pod('read'), pod('gone'), pod('other')];
+    const missing = await absentSecrets(workloads, 'ns', deps, state as unknown as ReconcileState);
+    expect(missing).toEqual(['gone', 'other']);
+    expect(gets).toEqual(['/api/v1/namespaces/ns/secrets/other']);
   });
 });

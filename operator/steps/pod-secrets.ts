@@ -4,7 +4,7 @@
 import { kinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { objectPath } from '../../kube/paths.ts';
-import type { Deps } from '../reconcile/state.ts';
+import type { Deps, ReconcileState } from '../reconcile/state.ts';
 
 type Ref = { name?: string; optional?: boolean };
 type Container = {
@@ -58,9 +58,16 @@ export async function missingSecrets(
  * operator label, so no informer caches them, and a GET per reconcile of a cluster at rest would be
  * wasted.
  */
-export function absentSecrets(workloads: readonly KubeObject[], ns: string, deps: Deps): Promise<string[]> {
+export function absentSecrets(
+  workloads: readonly KubeObject[],
+  ns: string,
+  deps: Deps,
+  state?: ReconcileState,
+): Promise<string[]> {
   const names = [...new Set(workloads.flatMap(requiredSecrets))];
   return missingSecrets(names, async (name) => {
+    // The render step read the Secrets its checksums need in this reconcile, found or not: no second GET.
+    if (state?.secrets?.has(name)) return state.secrets.get(name) !== undefined;
     if (deps.cache.get(kinds.Secret, ns, name)) return true;
     return (await deps.rest.getOrUndefined(objectPath(kinds.Secret, ns, name))) !== undefined;
   });
