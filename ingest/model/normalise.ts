@@ -141,8 +141,8 @@ function keep(params: Obj, key: string, value: unknown): void {
  */
 function hashNestedPii(params: Obj, deps: EventDeps): void {
   for (const key of Object.keys(params)) {
-    const lk = key.toLowerCase();
-    const pii = ownEntry(PII_HASHES, lk);
+    // the same route as a top-level key (aliases included, memoised)
+    const { lk, pii } = routeOf(key);
     if (pii === undefined) continue;
     const value = params[key];
     delete params[key];
