@@ -44,7 +44,7 @@ client: deps ## Build the browser client into client/dist (ESM, script tag, type
 .PHONY: run
 # INGEST_NODE_FLAGS, INGEST_GLIBC_TUNABLES: the ingest's Node flags and malloc settings, as in
 # ingest/node-flags.ts (node-flags.test.ts checks them).
-INGEST_NODE_FLAGS := --max-semi-space-size=4 --heap-growing-percent=30
+INGEST_NODE_FLAGS := --max-semi-space-size=8 --heap-growing-percent=30
 INGEST_GLIBC_TUNABLES := glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2
 # HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
 # password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read

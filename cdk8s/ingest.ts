@@ -27,6 +27,17 @@ import { passwordRef } from './pod-secrets.ts';
 const component: Component = 'ingest';
 /** uid of the `node` user in the official Node images. */
 const uid = 1000;
+/**
+ * The image's node and server with the `clickhouse` store's Node flags (ingest/node-flags.ts, which
+ * node-flags.test.ts holds this to): the image's ENTRYPOINT carries the embedded store's, whose process
+ * is larger and gains more from a larger young generation than this one can spare memory for.
+ */
+const ingestCommand: readonly string[] = [
+  '/usr/local/bin/node',
+  '--max-semi-space-size=4',
+  '--heap-growing-percent=30',
+  '/app/ingest/server.js',
+];
 /** Without a replica count or autoscaling: two, so one pod can roll or be evicted without an outage. */
 export const defaultIngestReplicas = 2;
 
@@ -132,6 +143,7 @@ function deployment(tc: TrackerCluster, names: Names, hashes: PodHashes, ports: 
     {
       name: 'ingest',
       image: ingest.image,
+      command: [...ingestCommand],
       // Only TRACKER_CONFIG: every other TRACKER_* variable is a config override to the ingest.
       env: [{ name: 'TRACKER_CONFIG', value: ingestPaths.configFile }],
       ports: [

@@ -1,8 +1,11 @@
-// The ingest's image and `make run` start Node with the same flags and malloc settings the bench measures.
+// The ingest's image, `make run` and the operator's ingest pods start Node with the flags and malloc
+// settings the bench measures.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestEnv, ingestNodeFlags } from './node-flags.ts';
+import { renderCluster } from '../cdk8s/index.ts';
+import { cluster, find, json } from '../cdk8s/testing/cluster.ts';
+import { clickhouseStoreNodeFlags, ingestEnv, ingestNodeFlags } from './node-flags.ts';
 
 const root = join(import.meta.dirname, '..');
 const dockerfile = () => readFileSync(join(root, 'Dockerfile.ingest'), 'utf8');
@@ -22,6 +25,19 @@ describe('ingestNodeFlags', () => {
     const flags = /^INGEST_NODE_FLAGS := (.*)$/m.exec(makefile())?.[1];
     expect(flags?.split(' ')).toEqual([...ingestNodeFlags]);
     expect(makefile()).toContain('node $(INGEST_NODE_FLAGS) ingest/server.ts');
+  });
+});
+
+describe('clickhouseStoreNodeFlags', () => {
+  it("are the flags the operator's ingest pods (on the clickhouse store) start the image's server with", () => {
+    const deployment = find(renderCluster(cluster()).objects, 'Deployment', 'demo-ingest');
+    const [container] = json(deployment).spec.template.spec.containers;
+    expect(container.command).toEqual([
+      '/usr/local/bin/node',
+      ...clickhouseStoreNodeFlags,
+      '/app/ingest/server.js',
+    ]);
+    expect(container.args).toBeUndefined();
   });
 });
 

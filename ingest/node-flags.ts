@@ -1,25 +1,24 @@
 // The flags and environment the ingest's Node process runs with: the image's ENTRYPOINT and ENV
-// (Dockerfile.ingest), `make run` and the bench harness (bench/lib/ingest-server.ts) use these;
-// node-flags.test.ts keeps the image and the Makefile equal to this file.
+// (Dockerfile.ingest), `make run`, the operator's ingest pods (cdk8s/ingest.ts) and the bench harness
+// (bench/lib/ingest-server.ts) use these; node-flags.test.ts keeps the image, the Makefile and the
+// rendered pods equal to this file.
 //
 // V8 sizes the young generation for throughput: under load it grows to 32 MiB semi-spaces (64 MiB of new
-// space reserved, resident after the first bursts) while the live heap is ~30-60 MiB. 4 MiB semi-spaces
-// held the clickhouse-store ingest ~15 MiB lower idle and 20-80 MiB lower at peak under 100-event POSTs,
-// at the price of more frequent minor collections (bench/README.md, "Where the memory went"). Under durable
-// single events each scavenge copies the ~64 requests then waiting for the spool's fdatasync (~336 KB),
-// whatever the size, so a larger young generation only makes scavenges rarer: 16 MiB took 2-9 µs of main
-// thread off a request in four of four side-by-side runs (8 MiB in one of four; V8 rounds 6 up to 8), but
-// V8 keeps both semi-spaces committed and raises the old generation's limit by one: every embedded c64
-// peak under single events with 8 or 16 went over 400 MB then. With the engine's unused code no longer
-// resident those peaks stayed under it with 16 (240-305 MiB), and on a loaded machine 16 MiB had the
-// higher c64 row and the lower half-load tail in six of six pairs, but the 100-event peaks, already over
-// 400 MB with 4, rose ~20 MiB more (bench/README.md, "The young generation's size under durable single
-// events" and "... measured again, with the single-event peaks lower"); in six later pairs at load 3-16
-// the gain did not stand out from the run-to-run spread. Nor can the young generation be large for single
-// events only: the ingest grows it to the largest size allowed while it starts, before its first request,
-// and V8 shrinks it again only when the process nearly stops allocating or in a memory-reducing full
-// collection, neither of which happened under the bench's load (bench/README.md, "The young generation at
-// 16 MiB without its memory").
+// space reserved, resident after the first bursts) while the live heap is ~30-60 MiB. Under durable single
+// events each scavenge copies the ~64 requests then waiting for the spool's fdatasync (~336 KB), whatever
+// the size, so a larger young generation only makes scavenges rarer, and V8 keeps both semi-spaces
+// committed and raises the old generation's limit by one. 4 MiB semi-spaces were chosen while the
+// embedded ingest's peaks were over 400 MB; with those peaks lower (the engine's unused code no longer
+// resident, records in reused slabs), 8 MiB took CPU off every single-event request: in eight of eight
+// alternated rounds at 64 connections, 9% of the whole process's CPU per request and 16% of the main
+// thread's (medians), for 5-15 MiB more at the embedded 100-event peaks (still under 400 MB); the
+// clickhouse store's ingest keeps 4 (below). 16 MiB raised the embedded peaks by 15-35 MiB, to within
+// 10 MiB of 400 MB, and its gain did not show in every round. Nor can the young generation be large for
+// single events only: the ingest grows it to the largest size allowed while it starts, before its first
+// request, and V8 shrinks it again only when the process nearly stops allocating or in a memory-reducing
+// full collection, neither of which happens under load (bench/README.md, "The young generation's size
+// under durable single events", "... measured again, with the single-event peaks lower", "... at 16 MiB
+// without its memory" and "8 MiB semi-spaces on a faster machine").
 //
 // V8 lets the old generation grow up to four times its live size before the next full collection; under
 // 100-event POSTs that is 50-70 MiB of garbage (and the request bodies and batches it still references)
@@ -35,7 +34,18 @@
 // set by its live size (~24 MiB, mostly the process at rest) times this growth: 30 (at most 1.3 times)
 // held that peak at 133-141 MiB (median 135) against 130-143 (median 138) with 50, for more work on
 // V8's helper threads that left the CPU per event below what it was before that change.
-export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=30'];
+export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=30'];
+
+/**
+ * The flags of an ingest on the `clickhouse` store: the pods the operator renders (their container's
+ * command; the image's ENTRYPOINT carries `ingestNodeFlags`, for the embedded store it defaults to). That
+ * process holds ~130 MiB: with 8 MiB semi-spaces its 100-event peaks were 136-154 MiB against 127-142
+ * with 4, once over its 150 MB goal, so it keeps 4.
+ */
+export const clickhouseStoreNodeFlags: readonly string[] = [
+  '--max-semi-space-size=4',
+  '--heap-growing-percent=30',
+];
 
 /**
  * glibc's malloc, which holds Node's buffers (request bodies, spool records, batches): by default it raises

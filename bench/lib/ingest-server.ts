@@ -5,15 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stopChild } from '../../e2e/env/process.ts';
-import { ingestEnv, ingestNodeFlags } from '../../ingest/node-flags.ts';
+import { clickhouseStoreNodeFlags, ingestEnv, ingestNodeFlags } from '../../ingest/node-flags.ts';
 import { applyMigrations } from '../../schema/index.ts';
 import { createStore } from '../../store/index.ts';
 import { answers, freePort, type Running, start } from './server.ts';
 import { shippedScript } from './shipped.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
-// INGEST_NODE_OPTIONS (space-separated) replaces the ingest's own flags, to compare others side by side.
-const nodeArgs = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean) ?? ingestNodeFlags;
+// INGEST_NODE_OPTIONS (space-separated) replaces the ingest's own flags (its store's), to compare others
+// side by side.
+const flagsOverride = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean);
+const nodeArgsFor = (store: unknown): readonly string[] =>
+  flagsOverride ??
+  ((store as { kind?: string } | undefined)?.kind === 'clickhouse' ? clickhouseStoreNodeFlags : ingestNodeFlags);
 // INGEST_GLIBC_TUNABLES replaces the ingest's malloc settings (empty: glibc's defaults).
 const env = { ...ingestEnv, GLIBC_TUNABLES: process.env.INGEST_GLIBC_TUNABLES ?? ingestEnv.GLIBC_TUNABLES };
 
@@ -55,11 +59,12 @@ export async function startIngest(
     // the read endpoint on a port of its own choosing: its default may be taken on a shared machine
     sql: { port: 0 },
   };
-  writeFileSync(file, JSON.stringify(mergeSections(own, config)));
+  const merged = mergeSections(own, config);
+  writeFileSync(file, JSON.stringify(merged));
   const running = await start({
     label,
     script: shippedScript('ingest', 'ingest/server.ts'),
-    nodeArgs,
+    nodeArgs: nodeArgsFor(merged.store),
     args: ['--config', file],
     env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     cpu,
