@@ -80,7 +80,12 @@ export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Ren
   const charts = [
     new ComponentChart(app, 'keeper', names.namespace, keeper.objects),
     new ComponentChart(app, 'clickhouse', names.namespace, clickhouse.objects),
-    new ComponentChart(app, 'network', names.namespace, dataNetworkPolicies(tc, names, prometheus)),
+    new ComponentChart(
+      app,
+      'network',
+      names.namespace,
+      dataNetworkPolicies(tc, names, prometheus, opts.operatorNamespace),
+    ),
     new ComponentChart(app, 'nats', names.namespace, natsObjects(tc, names)),
     new ComponentChart(app, 'ingest', names.namespace, ingest.objects),
     new ComponentChart(app, 'prune', names.namespace, pruneObjects(tc, names)),

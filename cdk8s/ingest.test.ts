@@ -261,6 +261,21 @@ describe('ingest config', () => {
   });
 });
 
+// Regression: a LoadBalancer (or NodePort) Service forwarded connections between nodes with the node's
+// address as their source, so every visitor had the same few addresses: one rate limit for everybody,
+// one cookieless visitor id per browser, and the node's place in every row.
+describe('ingest Service', () => {
+  it.each([
+    ['LoadBalancer', 'Local'],
+    ['NodePort', 'Local'],
+    ['ClusterIP', undefined],
+  ])("a %s Service keeps the client's address (externalTrafficPolicy %s)", (serviceType, policy) => {
+    const spec = json(find(render({ serviceType }).objects, 'Service', 'demo-ingest')).spec;
+    expect(spec.type).toBe(serviceType);
+    expect(spec.externalTrafficPolicy).toBe(policy);
+  });
+});
+
 describe('ingest destinations', () => {
   const destinations = {
     facebook: [{ name: 'shop_fb', pixelId: '123', accessTokenSecretRef: { name: 'fb-capi' } }],

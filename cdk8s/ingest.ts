@@ -205,14 +205,23 @@ function deployment(tc: TrackerCluster, names: Names, hashes: PodHashes, ports: 
   };
 }
 
+/**
+ * The ingest Service. Reached from outside the cluster (NodePort, LoadBalancer), it routes to the pods on
+ * the node the connection came in on (externalTrafficPolicy Local): under the default (Cluster) the node
+ * forwards the connection with its own address as the source, so the ingest saw a few node addresses for
+ * every visitor: one rate limit shared by everybody, the cookieless visitor id (a hash of the address)
+ * shared by everyone with the same browser, and the place of the node in every row.
+ */
 function service(tc: TrackerCluster, names: Names): V1Service {
   const tls = tc.spec.ingest.tls !== undefined;
+  const external = tc.spec.ingest.serviceType !== 'ClusterIP';
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: metadata(tc, names.ingest, component),
     spec: {
       type: tc.spec.ingest.serviceType,
+      ...(external ? { externalTrafficPolicy: 'Local' } : {}),
       selector: selectorLabels(tc, component),
       ports: [{ name: tls ? 'https' : 'http', port: tls ? 443 : 80, targetPort: 'http' }],
     },

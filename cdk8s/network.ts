@@ -15,7 +15,7 @@ import { type Component, metadata, selectorLabels } from './meta.ts';
 import { type Names, ports } from './names.ts';
 import type { PodPeer } from './options.ts';
 
-/** Label of the operator's pods (charts/ sets it); they may run in any namespace. */
+/** Label of the operator's pods (charts/ sets it). */
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'tracker-operator' };
 
 const instancePeer = (tc: TrackerCluster): V1NetworkPolicyPeer => ({
@@ -23,10 +23,18 @@ const instancePeer = (tc: TrackerCluster): V1NetworkPolicyPeer => ({
     matchLabels: { 'app.kubernetes.io/name': 'tracker', 'app.kubernetes.io/instance': tc.metadata.name },
   },
 });
-const operatorPeer: V1NetworkPolicyPeer = {
-  namespaceSelector: {},
+/**
+ * The operator's pods: in its own namespace when the installation names it (the chart does), else in any.
+ * A label is anyone's to put on a pod, so without the namespace every user allowed to create a pod
+ * anywhere in the cluster reached Keeper (no password) and ClickHouse's ports by labelling it.
+ */
+const operatorPeer = (namespace: string | undefined): V1NetworkPolicyPeer => ({
+  namespaceSelector:
+    namespace === undefined || namespace === ''
+      ? {}
+      : { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
   podSelector: { matchLabels: operatorPodLabels },
-};
+});
 
 /** Pods matching `peer` (a selector is left out where it would match everything anyway). */
 export function podPeer(peer: PodPeer): V1NetworkPolicyPeer {
@@ -73,8 +81,13 @@ function policy(
  * admits only Prometheus. The ports are named, because a rule without ports would open the metrics port
  * to the ingest's pods too, and those face the internet.
  */
-export function dataNetworkPolicies(tc: TrackerCluster, names: Names, prometheus: PodPeer): KubeObject[] {
-  const data = [instancePeer(tc), operatorPeer];
+export function dataNetworkPolicies(
+  tc: TrackerCluster,
+  names: Names,
+  prometheus: PodPeer,
+  operatorNamespace?: string,
+): KubeObject[] {
+  const data = [instancePeer(tc), operatorPeer(operatorNamespace)];
   const metrics = ingressFrom([podPeer(prometheus)], [ports.metrics]);
   const keeperPorts = [ports.keeperClient, ports.keeperRaft, ports.keeperHttpControl];
   const clickhousePorts = [ports.clickhouseHttp, ports.clickhouseNative, ports.clickhouseInterserver];

@@ -31,6 +31,12 @@ export interface RenderOptions {
   /** Where Prometheus runs; default defaultPrometheus. */
   readonly prometheus?: PodPeer;
   /**
+   * The namespace the operator's pods run in: Keeper and ClickHouse admit the operator's pods from it
+   * only. Unset: pods labelled as the operator in any namespace (anyone who may create a pod somewhere in
+   * the cluster could then reach Keeper, which asks for no password).
+   */
+  readonly operatorNamespace?: string;
+  /**
    * Checksums of the Secret values each component's pods read at start (podSecretKeys), computed by the
    * operator, which reads the Secrets (the renderer does no I/O). Default none: no checksum annotation.
    */

@@ -65,6 +65,22 @@ describe('renderCluster', () => {
     });
   });
 
+  // Regression: a pod labelled as the operator in any namespace was admitted to Keeper (no password) and
+  // ClickHouse: a label is anyone's to put on a pod they may create. The operator names its namespace.
+  it("admits the operator's pods from its own namespace only, when the installation names it", () => {
+    const { objects } = renderCluster(cluster({}), { operatorNamespace: 'tracker-system' });
+    for (const name of ['demo-keeper', 'demo-clickhouse']) {
+      const peers = json(find(objects, 'NetworkPolicy', name)).spec.ingress[0].from;
+      expect(peers).toContainEqual({
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'tracker-system' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tracker-operator' } },
+      });
+      expect(
+        peers.filter((p: { namespaceSelector?: object }) => p.namespaceSelector !== undefined),
+      ).toHaveLength(1);
+    }
+  });
+
   // Regression: the Keeper and ClickHouse metrics port admitted every source in the cluster, and every
   // port of theirs admitted the ingest's pods, which face the internet.
   it.each([

@@ -3,11 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { QUANTITY_PATTERN } from '../crds/spec.ts';
 import { createNamespace } from '../crds/testing/kube.ts';
 import { kubectl, kubectlOk } from '../e2e/env/kubectl.ts';
 import { rbacRules } from '../kube/rbac.ts';
+import { parseConfig } from '../operator/config.ts';
 import { chartDir, helm, renderChart } from './testing/helm.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -126,6 +127,16 @@ describe('RBAC is least privilege', () => {
     expect(byName('')?.rules).toEqual(rbacRules('watched'));
     expect(byName('-leader-election')?.rules).toEqual(rbacRules('release'));
     expect(roles).toHaveLength(2);
+  });
+
+  // Regression: Keeper's and ClickHouse's NetworkPolicies admitted pods labelled as the operator from every
+  // namespace; the chart names the release namespace, the only one they are admitted from.
+  it("tells the operator its own namespace, which the clusters' NetworkPolicies admit it from", () => {
+    const map = docs(renderChart('tracker-system')).find((d) => d.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
+    const config = parseConfig(parse(map.data['config.yaml'] ?? ''));
+    expect(config.operatorNamespace).toBe('tracker-system');
   });
 
   it('uses a namespaced Role instead of a ClusterRole when watchNamespace is set', () => {

@@ -52,6 +52,11 @@ export function program(io: Io = defaultIo): Command {
       'and its pods there (repeatable; default: every pod)',
       collectLabel,
     )
+    .option(
+      '--operator-namespace <ns>',
+      "namespace of the operator's pods, the only one Keeper and ClickHouse admit them from (default: any namespace)",
+      namespaceName,
+    )
     .action(
       async (opts: {
         file: string;
@@ -61,6 +66,7 @@ export function program(io: Io = defaultIo): Command {
         schemaMode: 'cluster' | 'per-replica';
         prometheusNamespaceLabel?: Record<string, string>;
         prometheusPodLabel?: Record<string, string>;
+        operatorNamespace?: string;
       }) => {
         const { render } = await optional(() => import('./render.ts'), 'render');
         const { prometheusNamespaceLabel: namespaceLabels, prometheusPodLabel: podLabels, ...rest } = opts;

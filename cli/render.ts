@@ -17,6 +17,8 @@ export type RenderOptions = {
   schemaMode?: SchemaMode;
   /** Where Prometheus runs (default: the namespace named monitoring), as the operator's monitoring.prometheus. */
   prometheus?: PodPeer;
+  /** The namespace of the operator's pods, as the operator's operatorNamespace (default: any namespace). */
+  operatorNamespace?: string;
 };
 
 /** What render printed, and one line per document of the input it left out (the CLI says them on stderr). */
@@ -99,6 +101,7 @@ export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {})
   const installation = {
     schemaMode: opts.schemaMode ?? 'cluster',
     ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
+    ...(opts.operatorNamespace ? { operatorNamespace: opts.operatorNamespace } : {}),
   };
   for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc, installation).objects);
   if (opts.output === 'json')

@@ -365,7 +365,7 @@ export const IngestSpec = Type.Object(
       {
         default: 'ClusterIP',
         description:
-          'Type of the ingest Service; it carries the public port only (tracking, /health, /ready).',
+          "Type of the ingest Service; it carries the public port only (tracking, /health, /ready). NodePort and LoadBalancer keep the client's address (externalTrafficPolicy Local: only nodes running an ingest pod take traffic); behind a proxy or an Ingress controller, list it in config.server.trustedProxies.",
       },
     ),
     tls: Type.Optional(IngestTls),

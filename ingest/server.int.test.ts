@@ -3,7 +3,7 @@
 // then SIGTERM: it drains and exits 0, and the store holds every acknowledged event. A bad config exits 2
 // naming each bad key.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,12 @@ const SERVER = new URL('./server.ts', import.meta.url).pathname;
 
 function start(cwd: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let out = '';
-  const child = spawn(process.execPath, [SERVER], { cwd, env: { ...process.env, ...env }, stdio: 'pipe' });
+  // under the usual umask, whatever the test runner's: the server must make its files private itself
+  const child = spawn('/bin/sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, SERVER], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+  });
   child.stdout?.on('data', (d) => {
     out += String(d);
   });
@@ -22,6 +27,19 @@ function start(cwd: string, env: Record<string, string>): { child: ChildProcess;
     out += String(d);
   });
   return { child, output: () => out };
+}
+
+/** Files and directories under `dir` (itself included) that its group or other users may read. */
+function readableByOthers(dir: string): string[] {
+  const found: string[] = [];
+  const visit = (path: string) => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if ((stat.mode & 0o077) !== 0) found.push(`${path} ${(stat.mode & 0o777).toString(8)}`);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+  return found;
 }
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
@@ -67,6 +85,9 @@ describe('ingest/server.ts', () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
     child.kill('SIGTERM');
     expect(await exited(child), output()).toBe(0);
+    // the store, the spool and the keys hold the visitors' data: no other user of the machine reads them
+    // (looked at before this test's own store opens the directory, under the test runner's umask)
+    expect(readableByOthers(join(cwd, 'data'))).toEqual([]);
     const store = await createStore({ kind: 'embedded', path: join(cwd, 'data/chdb'), database: 'tracker' });
     const [row] = await store.query<{ n: string }>(
       "SELECT count() AS n FROM events WHERE ename = 'drain_me'",

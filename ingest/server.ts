@@ -93,7 +93,15 @@ function announce(
   }
 }
 
+/**
+ * Everything the process creates (the store's files, the spool, the destinations' backlogs, dead letters,
+ * keys) is readable by its own user only. They hold the visitors' data: under the usual umask 022 the
+ * spool's segments and the embedded store's parts were readable by every user of the machine.
+ */
+const PRIVATE_UMASK = 0o077;
+
 async function main(): Promise<void> {
+  process.umask(PRIVATE_UMASK);
   const config = loadConfig(processArgs('ingest', usage).config);
   const level = logLevel();
   requireEmbeddedEngine(config);

@@ -25,6 +25,12 @@ export const OperatorConfigSchema = Type.Object(
       maxLength: 63,
       description: 'Namespace whose TrackerClusters it reconciles; empty: every namespace.',
     }),
+    operatorNamespace: Type.String({
+      default: '',
+      maxLength: 63,
+      description:
+        "Namespace this operator's pods run in (the chart: the release namespace): Keeper's and ClickHouse's NetworkPolicies admit the operator's pods from it only; empty: from every namespace (anyone who may label a pod anywhere reaches Keeper, which has no password).",
+    }),
     // The default is this machine's host name: the pod's name in a Deployment.
     identity: Type.String({
       minLength: 1,

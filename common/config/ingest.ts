@@ -174,8 +174,16 @@ export const WebSocket = Type.Object(
 
 export const RateLimits = Type.Object(
   {
-    perIpPerDay: Type.Integer({ minimum: 0, default: 0, description: '0 disables the daily limit.' }),
-    burst: Type.Integer({ minimum: 0, default: 0, description: 'Requests per second per IP; 0 disables.' }),
+    perIpPerDay: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Requests per day per client (an IPv4 address, an IPv6 /64); 0 disables the daily limit.',
+    }),
+    burst: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description: 'Requests per second per client (an IPv4 address, an IPv6 /64); 0 disables.',
+    }),
     shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
       default: 'local',
       description: 'local: counted per process; nats: counted across every replica in a NATS KV bucket.',

@@ -6,7 +6,7 @@ import type { GeoInfo } from '../geoip/geoip.ts';
 import { hasConsent } from '../privacy/consent.ts';
 import { normalisePii } from '../privacy/hash.ts';
 import { geoBeyondCountry, type IpMode } from '../privacy/ip.ts';
-import { redactUrlColumns, URL_COLUMNS } from '../privacy/url-redact.ts';
+import { redactUrlColumns, URL_COLUMNS, URL_PARAMS } from '../privacy/url-redact.ts';
 import { visitorToken } from '../privacy/visitor-token.ts';
 import { coerce } from './coerce.ts';
 import {
@@ -300,6 +300,7 @@ function withIds(
   if (ctx.kind === 'client' && ctx.referer !== undefined && !ownPage(ctx.referer, cols.url))
     cols.referrer ??= ctx.referer;
   redactUrlColumns(cols, URL_COLUMNS);
+  redactUrlColumns(split.params, URL_PARAMS);
   if (ctx.kind === 'client' && cols.culture === undefined) cols.culture = culture(ctx.acceptLanguage);
   const geo = needsGeo(cols, deps.ipMode) ? geoLookup(ctx, deps) : undefined;
   return geo === undefined

@@ -1,6 +1,7 @@
 // The one error handler: every thrown error (ours, Fastify's, the data path's) becomes JSON {error, message}
-// through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged;
-// 4xx are the client's and would only be noise.
+// through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged
+// (but 501 NOT_CONFIGURED, which says what the configuration leaves off); 4xx are the client's and would
+// only be noise.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -17,7 +18,10 @@ import type { Metrics } from './metrics.ts';
 export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err, req, reply) => {
     const mapped = mapError(withBodyLimit(err, app.initialConfig.bodyLimit));
-    if (mapped.status >= 500) req.log.error({ err }, 'request failed');
+    // NOT_CONFIGURED is the configuration's answer, not a failure: logged, any client could write an
+    // error line with a stack trace per request (GET /ppi/geoip on an ingest without a GeoIP file)
+    if (mapped.status >= 500 && mapped.body.error !== 'NOT_CONFIGURED')
+      req.log.error({ err }, 'request failed');
     metrics?.errors.inc({ code: mapped.body.error });
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
     return reply.status(mapped.status).type('application/json').send(mapped.body);

@@ -102,6 +102,12 @@ export function redactEveryPart(url: string): string {
 /** The event columns holding URLs. */
 export const URL_COLUMNS: readonly string[] = ['url', 'last', 'referrer'];
 
+/**
+ * The params keys holding URLs: `href`, the link a click or outbound event of the browser client names
+ * (a password-reset link on the page, a `mailto:` address, an OAuth redirect), was stored as sent.
+ */
+export const URL_PARAMS: readonly string[] = ['href'];
+
 /** The columns holding URLs, redacted in place where they are strings. */
 export function redactUrlColumns(cols: Record<string, unknown>, names: readonly string[]): void {
   for (const name of names) {

@@ -102,6 +102,25 @@ describe('privacy: what the stored rows hold', () => {
     }
   });
 
+  // The browser client's click and outbound events name the link in `params.href`, which was stored as
+  // sent: a password-reset link on the page, a mailto: address.
+  it("emails and tokens in a clicked link's href reach no table", async () => {
+    const links = ['https://shop.example/reset?token=linksecret7', 'mailto:dave@example.com'];
+    for (const [i, href] of links.entries())
+      expect((await track({ ename: `href_pii_${i}`, etyp: 'click', href }, {})).status).toBe(200);
+    const rows = await stored<{ href: string }>(
+      "SELECT toString(params.href) AS href FROM events WHERE ename LIKE 'href_pii_%' ORDER BY ename",
+      {},
+      2,
+    );
+    expect(rows.map((r) => r.href)).toEqual(['https://shop.example/reset?token=redacted', 'mailto:redacted']);
+    const found = await live.rows<{ n: string }>(
+      'SELECT count() AS n FROM events WHERE multiSearchAny(toString(tuple(*)), {s:Array(String)})',
+      { s: ['linksecret7', 'dave@'] },
+    );
+    expect(Number(found[0]?.n)).toBe(0);
+  });
+
   it('withdrawing analytics consent expires the vid and vtok cookies the browser still sends', async () => {
     const cookie = 'vid=a9000000-0000-4000-8000-000000000401; vtok=abc; CookieConsent=1';
     for (const res of [

@@ -82,3 +82,31 @@ describe('tracked redirects', () => {
     expect(res.status).toBe(400);
   });
 });
+
+// A destination with a character outside Latin-1 was sent as-is in the Location header: Node refused the
+// header after the event was recorded, and the visitor got a 500 (in Fastify's own error shape) instead of
+// the redirect.
+describe('destinations outside ASCII', () => {
+  it('a short link to a non-ASCII URL answers 302 with the percent-encoded target', async () => {
+    expect((await create('go.example/unicode', 'https://example.com/\u2713?q=\u00e9')).status).toBe(201);
+    const res = await resolve('/unicode');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://example.com/%E2%9C%93?q=%C3%A9');
+  });
+
+  it('a relative rdr url outside ASCII answers 302 with the percent-encoded path', async () => {
+    const res = await fetch(`${live.url}/tr/v1/rdr/?url=${encodeURIComponent('/\u2713?q=\u00e9')}`, {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/%E2%9C%93?q=%C3%A9');
+  });
+
+  it('a relative url with dot segments stays a path on this host', async () => {
+    const res = await fetch(`${live.url}/tr/v1/rdr/?url=${encodeURIComponent('/.//evil.example/\u2713')}`, {
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/.//evil.example/%E2%9C%93');
+  });
+});

@@ -31,10 +31,19 @@ export type RouteApp = FastifyInstance<
 const COOKIE_MAX_AGE_S = 365 * 86_400;
 
 /**
+ * An answer about one visitor (its cookies, its token, its consent) is stored by no cache: without a
+ * Cache-Control, a CDN that caches what names no lifetime (CloudFront's default TTL is a day) would hand one
+ * visitor's vid and erase token to the next, and answer a consent read with the consent of before a
+ * withdrawal.
+ */
+export const PERSONAL = 'no-store';
+
+/**
  * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With a visitor token (a
  * vid generated here), the token goes in its own HttpOnly cookie next to it. Without consent, the visitor
  * cookies the request still carries (set while it had consent, which it has since withdrawn) are expired:
- * the ingest no longer uses them, and a browser would otherwise keep an identifier for a year.
+ * the ingest no longer uses them, and a browser would otherwise keep an identifier for a year. Either
+ * answer is marked for no cache to keep (PERSONAL).
  */
 export function setVisitorCookie(
   reply: FastifyReply,
@@ -56,7 +65,7 @@ export function setVisitorCookie(
   // the erase proof: HttpOnly, so page scripts (and whatever is injected into them) cannot read it
   const token =
     e.token === undefined ? undefined : setCookieValue(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
-  reply.header('set-cookie', token === undefined ? vid : [vid, token]);
+  reply.header('set-cookie', token === undefined ? vid : [vid, token]).header('cache-control', PERSONAL);
 }
 
 /** Max-Age=0 for each visitor cookie the request sent, with the attributes it was set with. */
@@ -65,10 +74,14 @@ function expireVisitorCookies(reply: FastifyReply, options: SerializeOptions): v
   const names = ['vid', TOKEN_COOKIE].filter((name) => sent[name] !== undefined);
   if (names.length === 0) return;
   const gone = { ...options, maxAge: 0 };
-  reply.header(
-    'set-cookie',
-    names.map((name) => setCookieValue(name, '', name === TOKEN_COOKIE ? { ...gone, httpOnly: true } : gone)),
-  );
+  reply
+    .header(
+      'set-cookie',
+      names.map((name) =>
+        setCookieValue(name, '', name === TOKEN_COOKIE ? { ...gone, httpOnly: true } : gone),
+      ),
+    )
+    .header('cache-control', PERSONAL);
 }
 
 /** 1x1 transparent GIF (43 bytes). */

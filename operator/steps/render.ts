@@ -86,6 +86,7 @@ function renderWith(state: ReconcileState, deps: Deps, data: SecretData): StepOu
   state.rendered = renderMemo(withShards(tc, shards), {
     schemaMode: deps.clickhouse.schemaMode,
     prometheus: deps.config.monitoring.prometheus,
+    operatorNamespace: deps.config.operatorNamespace,
     secretChecksums: checksumsOf(tc, data, deps),
   });
   return 'continue';

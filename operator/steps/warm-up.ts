@@ -21,7 +21,11 @@ export function warmUp(config: Readonly<OperatorConfig>, log: Logger): void {
   try {
     const tc = parseCluster(structuredClone(sample));
     generatedSecrets(tc);
-    renderCluster(tc, { schemaMode: config.clickhouse.schemaMode, prometheus: config.monitoring.prometheus });
+    renderCluster(tc, {
+      schemaMode: config.clickhouse.schemaMode,
+      prometheus: config.monitoring.prometheus,
+      operatorNamespace: config.operatorNamespace,
+    });
     log.debug('Warmed up', { ms: Math.round(performance.now() - started) });
   } catch (err) {
     // Only a head start: a reconcile that fails the same way reports it where it matters.

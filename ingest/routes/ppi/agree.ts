@@ -25,7 +25,7 @@ import { geoBeyondCountry, geoIpAddress, storedIp } from '../../privacy/ip.ts';
 import { redactUrlColumns } from '../../privacy/url-redact.ts';
 import { visitorToken } from '../../privacy/visitor-token.ts';
 import type { Tracking } from '../../tracking.ts';
-import { type RouteApp, setVisitorCookie } from '../shared.ts';
+import { PERSONAL, type RouteApp, setVisitorCookie } from '../shared.ts';
 
 const AGREED_FIELDS = [
   'sid',
@@ -166,7 +166,9 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
     },
   );
 
-  app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req) => {
+  app.get('/tr/v1/ppi/agree', { schema: { querystring: AgreeQuery }, ...limit }, async (req, reply) => {
+    // a cached answer would outlive a withdrawal
+    reply.header('cache-control', PERSONAL);
     const vid = asUuid(req.query.vid);
     if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
     const stored = await deps.repositories.consent.latest(vid);

@@ -18,7 +18,7 @@ export const CONTROL = /[\u0000-\u001f\u007f]/;
 export function allowedDestination(url: string, config: Config): string {
   // a control character would be sent as-is in the Location header (header injection, or a 500)
   if (CONTROL.test(url)) throw new IngestError('BAD_REQUEST', 'url contains control characters');
-  if (url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/\\')) return url;
+  if (url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/\\')) return relativeLocation(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -39,6 +39,19 @@ export function allowedDestination(url: string, config: Config): string {
       `destination host ${host} is not on the allow-list (domains.redirectAllowList)`,
     );
   return parsed.toString();
+}
+
+/**
+ * A path on this host as a Location header can carry it: every byte outside printable ASCII
+ * percent-encoded (UTF-8), the rest as sent. Sent as given, a character outside Latin-1 (`/✓`) made Node
+ * refuse the header after the event was recorded: a 500 for a request that had been stored. The URL
+ * parser is not used: it resolves dot segments, and `/.//evil.example` would come out as the
+ * scheme-relative `//evil.example`, another host.
+ */
+function relativeLocation(path: string): string {
+  return path.replace(/[^\x21-\x7e]+/g, (run) =>
+    Array.from(Buffer.from(run, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
 }
 
 const Query = Type.Object(

@@ -196,8 +196,11 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
     const link = await links.resolve(host, path);
     if (link === undefined) throw new IngestError('NOT_FOUND', 'no such link');
     // links stored before targets were checked on create may hold one that cannot be sent as a Location
-    if (linkTarget(link.urlto) === undefined)
-      throw new IngestError('NOT_FOUND', 'the link has no valid target');
+    const target = linkTarget(link.urlto);
+    if (target === undefined) throw new IngestError('NOT_FOUND', 'the link has no valid target');
+    // sent as the URL parser writes it (percent-encoded): a target as stored with a character outside
+    // Latin-1 (`https://shop.example/✓`) made Node refuse the header, a 500 after the event was recorded
+    const location = target.href;
     const base = { ...requestInput(req), etyp: 'redirect', ename: 'short_rdr', last: path };
     const tracked = trackedTarget(link.urlto, ours);
     // HEAD (link checkers, mail scanners) answers like GET and records nothing
@@ -210,11 +213,11 @@ export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking
       await tracking.track([raw], requestContext(req, 'server', now()), noAnswer);
       return reply.redirect(destination, 302);
     }
-    if (probe) return reply.redirect(link.urlto, 302);
+    if (probe) return reply.redirect(location, 302);
     const raw = { ...base, url: link.urlto, oid: link.oid };
     const event = await tracking.track([raw], requestContext(req, 'client', now()), firstEvent);
     // the cookie is set before the redirect is written: a redirect sent first would go out without it
     if (event !== undefined) setVisitorCookie(reply, deps.config, event);
-    return reply.redirect(link.urlto, 302);
+    return reply.redirect(location, 302);
   });
 }

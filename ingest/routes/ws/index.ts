@@ -11,12 +11,8 @@ import type { Metrics } from '../../plugins/metrics.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import { type Answer, noAnswer, type Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
+import { type Answered, frameFlow } from './flow.ts';
 import { decodeFrame } from './frames.ts';
-
-// Frames read but not yet stored. Above HIGH the socket stops reading (TCP then pushes back on the
-// client); below LOW it reads again. A frame that was read is always processed, never dropped.
-const HIGH_WATER = 64;
-const LOW_WATER = 16;
 
 export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
   if (allowed.length === 0 || allowed.includes('*')) return true;
@@ -40,12 +36,14 @@ function ackOf(parsed: unknown): unknown {
   return (first as Record<string, unknown>).ack;
 }
 
-function reply(socket: WebSocket, body: object): void {
-  replyText(socket, JSON.stringify(body));
+function reply(socket: WebSocket, body: object): Answered {
+  return replyText(socket, JSON.stringify(body));
 }
 
-function replyText(socket: WebSocket, text: string): void {
-  if (socket.readyState === socket.OPEN) socket.send(text);
+/** Sends an answer, and tells when it is written out to the client (undefined: the socket is not open). */
+function replyText(socket: WebSocket, text: string): Answered {
+  if (socket.readyState !== socket.OPEN) return undefined;
+  return { written: new Promise((resolve) => socket.send(text, () => resolve())) };
 }
 
 /**
@@ -78,7 +76,7 @@ async function onMessage(
   deps: AppDeps,
   tracking: Tracking,
   m: Metrics,
-) {
+): Promise<Answered> {
   const kind = isBinary ? 'lz4' : 'json';
   let ack: unknown;
   try {
@@ -91,13 +89,14 @@ async function onMessage(
       ackAnswer(ack),
     );
     m.wsFrames.inc({ kind, outcome: 'stored' });
-    if (answer !== undefined) replyText(s.socket, answer);
+    return answer === undefined ? undefined : replyText(s.socket, answer);
   } catch (err) {
     const mapped = mapError(err);
     m.wsFrames.inc({ kind, outcome: mapped.body.error });
     // errors are always answered: a frame skipped in silence would leave the client guessing
-    reply(s.socket, ack === undefined ? mapped.body : { ack, ...mapped.body });
+    const written = reply(s.socket, ack === undefined ? mapped.body : { ack, ...mapped.body });
     if (mapped.body.error === 'BODY_TOO_LARGE') s.socket.close(1009, 'frame too large');
+    return written;
   }
 }
 
@@ -183,27 +182,22 @@ export function wsRoutes(
     open++;
     const session: Session = { req, socket, base: requestInput(req) };
     // Messages are handled in order per connection so acks arrive in send order. A client that sends
-    // faster than the data path stores is slowed down by pausing the socket's reads (backpressure), not
-    // disconnected: the Go tracker's browser client never asks for acks and sends in bursts.
-    let chain = Promise.resolve();
-    let pending = 0;
-    const idle = idleClose(socket, deps.config.websocket.idleTimeoutMs, () => pending > 0);
+    // faster than the data path stores, or than it reads its answers, is slowed down by pausing the
+    // socket's reads (backpressure, flow.ts), not disconnected: the Go tracker's browser client never
+    // asks for acks and sends in bursts.
+    const flow = frameFlow(socket);
+    const idle = idleClose(socket, deps.config.websocket.idleTimeoutMs, flow.busy);
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       idle.touch();
-      if (++pending >= HIGH_WATER && !socket.isPaused) socket.pause();
-      chain = chain
-        .then(() => onMessage(session, data, isBinary, deps, tracking, metrics))
-        .finally(() => {
-          if (--pending <= LOW_WATER && socket.isPaused) socket.resume();
-        });
+      flow.push(() => onMessage(session, data, isBinary, deps, tracking, metrics));
     });
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    const connection: Connection = { socket, handled: () => chain, closed };
+    const connection: Connection = { socket, handled: flow.handled, closed };
     connections.add(connection);
     void closed.then(async () => {
       idle.stop();
       open--;
-      await chain;
+      await flow.handled();
       connections.delete(connection);
     });
     socket.on('error', () => socket.terminate());
