@@ -40,7 +40,7 @@ export const ingestNodeFlags: readonly string[] = ['--max-semi-space-size=8', '-
  * The flags of an ingest on the `clickhouse` store: the pods the operator renders (their container's
  * command; the image's ENTRYPOINT carries `ingestNodeFlags`, for the embedded store it defaults to). That
  * process holds ~130 MiB: with 8 MiB semi-spaces its 100-event peaks were 136-154 MiB against 127-142
- * with 4, once over its 150 MB goal, so it keeps 4.
+ * with 4, once over its 150 MB (143 MiB) goal, so it keeps 4.
  */
 export const clickhouseStoreNodeFlags: readonly string[] = [
   '--max-semi-space-size=4',
