@@ -388,6 +388,28 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(100);
   });
 
+  // A spool full of rows that wait only for their strategy (here 10 minutes) refused every client until
+  // the trigger fired, with a store that would have taken them at once.
+  it('sends the pending rows of a full spool at once and then takes appends again', async () => {
+    const store = new ScriptedStore();
+    const dp = await open(store, {
+      spool: { maxBytes: 1_048_576 },
+      batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000 } } },
+    });
+    const big = 'x'.repeat(10_000);
+    let written = 0;
+    let err: unknown;
+    for (let i = 0; i < 200 && !err; i++) {
+      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+      if (!err) written++;
+    }
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    await until(() => store.rows.length === written, 'the full spool delivered');
+    await until(() => dp.status().spoolBytes < 1_048_576 / 2, 'the spool emptied');
+    await expect(dp.append('events', [event(1000, { url: big })])).resolves.toBeUndefined();
+    await dp.close(1000);
+  });
+
   // The first append to a table opens its queue and log; the ones after take a shorter path. Both count
   // a written row once it is durable and a refused write by its code.
   it('counts appended rows once written and refused writes by code, on the first append and the later ones', async () => {

@@ -234,10 +234,22 @@ class Pipeline implements DataPath {
     queue.notify(count);
   }
 
-  /** Counts a refused append by its code. */
+  /** Counts a refused append by its code; a full spool has every table's pending rows sent now. */
   #refused(err: unknown): unknown {
+    const overloaded = isIngestError(err, 'OVERLOADED');
     this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
+    if (overloaded) this.#relieve();
     return err;
+  }
+
+  /**
+   * The spool holds rows that wait only for their table's strategy (a time or size trigger): sent now, they
+   * leave the spool and appends are taken again, instead of every client being refused until the slowest
+   * trigger fires (minutes with a long maxDelayMs). A store that is down leaves them where they are.
+   */
+  #relieve(): void {
+    const now = this.#deps.clock.now();
+    for (const queue of this.#openQueues.values()) queue.flushBy(now);
   }
 
   status(): DataPathStatus {
