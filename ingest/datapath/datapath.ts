@@ -158,6 +158,9 @@ class Pipeline implements DataPath {
       ...(deps.onError === undefined ? {} : { onError: deps.onError }),
     });
     this.#gate = new FlushGate(config.batching.maxConcurrentFlushes);
+    // Each spooled table's dead letters at 0 from the start: Prometheus' increase() counts from a series'
+    // first sample, so a table's first dead letter would appear at 1 and its alert never fire.
+    for (const [table, info] of this.#catalog) if (!info.derived) this.#metrics.deadLetters.inc({ table }, 0);
     this.#metrics.bind({
       queues: () => this.status().queues,
       spoolBytes: () => deps.spool.bytes,
