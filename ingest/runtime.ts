@@ -52,7 +52,9 @@ export function openDataPath(
     ...(registry === undefined ? {} : { registry }),
     ...(consumer === undefined ? {} : { consumer }),
     // a failed insert (retried) or a failed batch cut: without this only metrics would tell why
-    ...(log === undefined ? {} : { onError: (err: unknown) => log('data path', err) }),
+    ...(log === undefined
+      ? {}
+      : { onError: (err: unknown) => log('data path', err), onNotice: (msg) => log(msg) }),
   });
 }
 

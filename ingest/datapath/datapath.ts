@@ -32,6 +32,7 @@ import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch, SpoolS
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { migrationNotice, pendingRows, stopNotice } from './notices.ts';
 import { RecordSlabs } from './slabs.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
@@ -57,6 +58,11 @@ export interface DataPathOptions {
   /** Apply the schema migrations at start. Default: yes for the embedded store (the operator does it on a cluster). */
   readonly migrate?: boolean;
   readonly onError?: (err: unknown) => void;
+  /**
+   * Told, in a sentence, what start and stop did to the user's data: migrations applied, rows a previous
+   * run left in the spool, and whether a stop stored every acknowledged row or left some for the next start.
+   */
+  readonly onNotice?: (msg: string) => void;
   /** Offered every batch before it is delivered (the destinations stage). */
   readonly consumer?: BatchConsumer;
 }
@@ -68,12 +74,14 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
     const { retention, rollups } = config;
-    await applyMigrations(store, {
+    const migrated = await applyMigrations(store, {
       database: config.store.database,
       cluster,
       retention,
       ...(rollups === undefined ? {} : { rollups }),
     });
+    const said = migrationNotice(migrated);
+    if (said !== undefined) opts.onNotice?.(said);
   }
   const metrics = createMetrics(opts.registry);
   const spool = await openSpool(
@@ -85,6 +93,9 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   // Rows recovered from a previous run are delivered at once, whatever the table's strategy: they have
   // waited a restart already, and recovered() (the client-eid window) waits for them.
   const opened = clock.now();
+  const left = pendingRows(spool);
+  if (left !== undefined)
+    opts.onNotice?.(`spool: ${left} acknowledged before this start and not yet stored; storing them now`);
   for (const table of spool.tables()) await path.queue(table).then((q) => q.flushBy(opened));
   return path;
 }
@@ -368,6 +379,7 @@ class Pipeline implements DataPath {
     // Whatever is left stays in the spool and is delivered at the next start.
     this.#deliverer.abort();
     await Promise.all(queues.map((q) => q.stop()));
+    this.#deps.onNotice?.(stopNotice(this.#deps.spool));
     await this.#deps.spool.close();
     await this.store.close();
   }
