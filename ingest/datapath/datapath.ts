@@ -16,10 +16,12 @@ import {
 import { defaultsOf } from '../../common/config/loader.ts';
 import {
   applyMigrations,
+  applyRetention,
   buildCatalog,
   type Catalog,
   type Retention,
   type RollupRules,
+  retentionNotice,
 } from '../../schema/index.ts';
 import { createStore, EmbeddedStore, type Row, type Store } from '../../store/index.ts';
 import { IngestError, isIngestError } from '../errors.ts';
@@ -82,6 +84,13 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
     });
     const said = migrationNotice(migrated);
     if (said !== undefined) opts.onNotice?.(said);
+    // a retention set or changed after the tables were created (on a cluster: the operator's tables)
+    if (cluster === undefined) {
+      const changed = retentionNotice(
+        await applyRetention(store, { database: config.store.database, retention }),
+      );
+      if (changed !== undefined) opts.onNotice?.(changed);
+    }
   }
   const metrics = createMetrics(opts.registry);
   const spool = await openSpool(
