@@ -1,6 +1,9 @@
 // The one error handler: every thrown error (ours, Fastify's, the data path's) becomes JSON {error, message}
 // through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged;
-// 4xx are the client's and would only be noise.
+// 4xx are the client's and would only be noise. A 503 says the service is overloaded or stopping (a full or
+// unwritable spool, a draining process): every client gets it at once, so a run of them is logged once
+// every REPEAT_LOG_MS with its count. A line with a stack per refused request wrote thousands a second onto
+// the disk whose being full was often the cause.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,9 +18,11 @@ import type { Metrics } from './metrics.ts';
  * Without `metrics` its refusals are not counted: the operations app's scrapes are not the service's load.
  */
 export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
+  const unavailable = repeatLog();
   app.setErrorHandler((err, req, reply) => {
     const mapped = mapError(withBodyLimit(err, app.initialConfig.bodyLimit));
-    if (mapped.status >= 500) req.log.error({ err }, 'request failed');
+    if (mapped.status === 503) unavailable(req, err, mapped.body.error);
+    else if (mapped.status >= 500) req.log.error({ err }, 'request failed');
     metrics?.errors.inc({ code: mapped.body.error });
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
     return reply.status(mapped.status).type('application/json').send(mapped.body);
@@ -123,4 +128,25 @@ export function schemaErrorFormatter(errors: readonly unknown[], dataVar: string
   const named =
     problems.length > 0 ? problems : (errors as SchemaError[]).map((e) => `${dataVar}: ${e.message}`);
   return new Error(named.join('; '));
+}
+
+/** How often a run of 503 answers of one code is logged. */
+export const REPEAT_LOG_MS = 10_000;
+
+/** Logs the first failure of a code, then at most one every REPEAT_LOG_MS saying how many it stands for. */
+export function repeatLog(now: () => number = Date.now) {
+  const runs = new Map<string, { last: number; since: number }>();
+  return (req: FastifyRequest, err: unknown, code: string): void => {
+    let run = runs.get(code);
+    if (run === undefined) runs.set(code, (run = { last: Number.NEGATIVE_INFINITY, since: 0 }));
+    const t = now();
+    if (t - run.last < REPEAT_LOG_MS) {
+      run.since++;
+      return;
+    }
+    const more = run.since > 0 ? ` (and ${run.since} more ${code} answers since the last report)` : '';
+    req.log.error({ err }, `request failed${more}`);
+    run.last = t;
+    run.since = 0;
+  };
 }
