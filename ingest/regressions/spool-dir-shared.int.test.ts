@@ -4,7 +4,7 @@
 // stops with one line naming spool.dir and the process that holds it; a directory whose holder was
 // killed is taken over. The real `node ingest/server.ts`.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +91,17 @@ describe('one ingest per spool directory', () => {
     const next = start(spool);
     running.push(next);
     await next.listening;
+  });
+
+  it('starts on a copy of a running ingest’s spool.dir (a backup restored elsewhere)', async () => {
+    const spool = spoolDir();
+    const first = start(spool);
+    running.push(first);
+    await first.listening;
+    const copy = spoolDir();
+    cpSync(spool, copy, { recursive: true });
+    const restored = start(copy);
+    running.push(restored);
+    await restored.listening;
   });
 });

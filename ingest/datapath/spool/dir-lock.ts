@@ -3,11 +3,12 @@
 // stored twice. The embedded engine's own lock keeps a second ingest out only when both also share
 // store.path; with a ClickHouse server (store.kind: clickhouse), or a store.path of its own, nothing did.
 //
-// <dir>/spool.lock holds the holder's pid and the boot it runs in. A lock whose process is gone (a kill -9,
-// a crash, a reboot) is taken over; so is one naming this very pid (a container's process is pid 1 again
-// after a restart). Two processes taking over the same stale lock at the same instant can both win: the
+// <dir>/spool.lock holds the holder's pid, the boot it runs in and the directory's real path. A lock whose
+// process is gone (a kill -9, a crash, a reboot) is taken over; so is one naming this very pid (a
+// container's process is pid 1 again after a restart), and one written for another directory (a copy of a
+// running ingest's directory, restored elsewhere on the same machine). Two processes taking over the same stale lock at the same instant can both win: the
 // lock is for the mistake of starting a second ingest on a running one's directory, not for a race.
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from '../../../common/startup-error.ts';
 
@@ -16,6 +17,7 @@ const LOCK_FILE = 'spool.lock';
 interface LockRecord {
   readonly pid: number;
   readonly boot: string;
+  readonly dir: string;
 }
 
 /** The kernel's id of this boot: a pid recorded in another boot names no process of this one. */
@@ -40,17 +42,19 @@ function readRecord(path: string): LockRecord | undefined {
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockRecord>;
     if (typeof parsed.pid !== 'number') return undefined;
-    return { pid: parsed.pid, boot: typeof parsed.boot === 'string' ? parsed.boot : '' };
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    return { pid: parsed.pid, boot: text(parsed.boot), dir: text(parsed.dir) };
   } catch {
     return undefined; // none, or unreadable (a write torn by a crash): no holder to name
   }
 }
 
 /** The other process that holds `dir`, if one still runs. */
-function holder(path: string, boot: string): number | undefined {
+function holder(path: string, boot: string, dir: string): number | undefined {
   const held = readRecord(path);
   if (held === undefined || held.pid === process.pid) return undefined;
   if (held.boot !== '' && boot !== '' && held.boot !== boot) return undefined;
+  if (held.dir !== '' && held.dir !== dir) return undefined;
   return alive(held.pid) ? held.pid : undefined;
 }
 
@@ -62,12 +66,13 @@ export interface DirLock {
 export function lockSpoolDir(dir: string): DirLock {
   const path = join(dir, LOCK_FILE);
   const boot = bootId();
-  const pid = holder(path, boot);
+  const real = realpathSync(dir);
+  const pid = holder(path, boot, real);
   if (pid !== undefined)
     throw new StartupError(
       `open the spool at ${dir}: another process (pid ${pid}) holds it; one process at a time may use a spool directory (spool.dir), and a running ingest holds it until it stops`,
     );
-  const record: LockRecord = { pid: process.pid, boot };
+  const record: LockRecord = { pid: process.pid, boot, dir: real };
   writeFileSync(`${path}.tmp`, JSON.stringify(record));
   renameSync(`${path}.tmp`, path);
   return {
