@@ -40,6 +40,7 @@ export function openDataPath(
   registry?: Registry,
   consumer?: BatchConsumer,
   log?: Log,
+  notice?: (msg: string) => void,
 ): Promise<DataPath> {
   const input = {
     store: config.store,
@@ -52,9 +53,8 @@ export function openDataPath(
     ...(registry === undefined ? {} : { registry }),
     ...(consumer === undefined ? {} : { consumer }),
     // a failed insert (retried) or a failed batch cut: without this only metrics would tell why
-    ...(log === undefined
-      ? {}
-      : { onError: (err: unknown) => log('data path', err), onNotice: (msg) => log(msg) }),
+    ...(log === undefined ? {} : { onError: (err: unknown) => log('data path', err) }),
+    ...(notice === undefined ? {} : { onNotice: notice }),
   });
 }
 
@@ -149,7 +149,12 @@ function openJournal(config: Config): Promise<EraseJournal> {
 
 export async function createRuntime(
   config: Config,
-  opts: { dataPath?: DataPath; log?: Log } = {},
+  opts: {
+    dataPath?: DataPath;
+    log?: Log;
+    /** What start and stop did to the data (schema, retention, spool): info lines, left out below LOG_LEVEL info. */
+    notice?: (msg: string) => void;
+  } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
@@ -170,7 +175,7 @@ export async function createRuntime(
           { registry, log, hasher },
         )
       : undefined;
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log));
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);
