@@ -137,8 +137,8 @@ export const REPEAT_LOG_MS = 10_000;
 export function repeatLog(now: () => number = Date.now) {
   const runs = new Map<string, { last: number; since: number }>();
   return (req: FastifyRequest, err: unknown, code: string): void => {
-    let run = runs.get(code);
-    if (run === undefined) runs.set(code, (run = { last: Number.NEGATIVE_INFINITY, since: 0 }));
+    const run = runs.get(code) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
+    runs.set(code, run);
     const t = now();
     if (t - run.last < REPEAT_LOG_MS) {
       run.since++;
