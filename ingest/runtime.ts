@@ -165,7 +165,12 @@ export async function createRuntime(
   const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
-  const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
+  const geo = await fromFile('geoip.file', () =>
+    openGeoIp(config.geoip.file, config.geoip.cacheSize, {
+      onError: (err) => log('geoip.file: a newer file could not be opened; the one in use stays', err),
+      onReload: (file) => opts.notice?.(`geoip: ${file} changed; lookups use the new file`),
+    }),
+  );
   const erasureJournal = await openJournal(config);
   // Destinations are fed by the data path this runtime opens (an injected one feeds none).
   const destinations =
