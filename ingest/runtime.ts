@@ -21,7 +21,7 @@ import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
-import { throttled } from './runtime-log.ts';
+import { repeatsQuiet, throttled } from './runtime-log.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -32,6 +32,12 @@ export interface Runtime {
   readonly reader?: SqlReader;
   /** Stop consumers, drain the data path within the deadline, close NATS and GeoIP. */
   close(deadlineMs: number): Promise<void>;
+}
+
+/** The data path's failures, each said once every 10 s while it repeats (a flush retried every second). */
+function dataPathErrors(log: Log): (err: unknown) => void {
+  const quiet = repeatsQuiet(log, 10_000);
+  return (err) => quiet('data path', err);
 }
 
 /** The real data path for this configuration (migrations applied on the embedded store). */
@@ -53,7 +59,7 @@ export function openDataPath(
     ...(registry === undefined ? {} : { registry }),
     ...(consumer === undefined ? {} : { consumer }),
     // a failed insert (retried) or a failed batch cut: without this only metrics would tell why
-    ...(log === undefined ? {} : { onError: (err: unknown) => log('data path', err) }),
+    ...(log === undefined ? {} : { onError: dataPathErrors(log) }),
     ...(notice === undefined ? {} : { onNotice: notice }),
   });
 }
