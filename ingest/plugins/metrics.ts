@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per app so tests and multiple apps do not collide.
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
-import { ERASE_STATUSES } from '../erasure/contract.ts';
+import { ERASE_STATUSES } from '../erasure/index.ts';
 import { Tally, TallyHistogram } from '../tally.ts';
 
 export interface Metrics {
