@@ -290,7 +290,12 @@ export const Rollups = Type.Object(
 
 export const GeoIp = Type.Object(
   {
-    file: Type.Optional(Type.String({ description: 'IP2Location BIN file. A newer file put in its place (write it beside, then rename it over) is used within about 20 s, without a restart.' })),
+    file: Type.Optional(
+      Type.String({
+        description:
+          'IP2Location BIN file. A newer file put in its place (write it beside, then rename it over) is used within about 20 s, without a restart.',
+      }),
+    ),
     cacheSize: Type.Integer({
       minimum: 0,
       default: 10_000,
