@@ -18,6 +18,7 @@ import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
+import { configuredKeyMismatch, generatedBesideRows, generatedKeyBefore } from './privacy/hash-key-check.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
@@ -32,6 +33,16 @@ export interface Runtime {
   readonly reader?: SqlReader;
   /** Stop consumers, drain the data path within the deadline, close NATS and GeoIP. */
   close(deadlineMs: number): Promise<void>;
+}
+
+/** A hash key this start generated, beside a store that already holds events, is said (hash-key-check.ts). */
+async function warnNewKeyBesideRows(dataPath: DataPath, config: Config, log: Log): Promise<void> {
+  const db = config.store.database;
+  const rows = await dataPath.store
+    .query<{ n: number | string }>(`SELECT count() AS n FROM \`${db}\`.events`)
+    .catch(() => [{ n: 0 }]); // no events table to ask (a store the ingest does not migrate): nothing to say
+  const said = generatedBesideRows(config.server.stateDir, Number(rows[0]?.n ?? 0));
+  if (said !== undefined) log(said);
 }
 
 /** The data path's failures, each said once every 10 s while it repeats (a flush retried every second). */
@@ -165,9 +176,15 @@ export async function createRuntime(
   const log = opts.log ?? (() => {});
   const registry = new Registry();
   // configured files first: a mistake in one is reported before the store is opened
-  const hasher = await fromFile('privacy.hashKeyFile', () =>
-    createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir)),
-  );
+  const { hashKeyFile } = config.privacy;
+  const { stateDir } = config.server;
+  const keyExisted = hashKeyFile !== undefined || generatedKeyBefore(stateDir);
+  const hasher = await fromFile('privacy.hashKeyFile', () => {
+    const key = loadHashKey(hashKeyFile, stateDir);
+    const mismatch = configuredKeyMismatch(hashKeyFile, stateDir, key);
+    if (mismatch !== undefined) log(mismatch);
+    return createHasher(key);
+  });
   const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
@@ -187,6 +204,7 @@ export async function createRuntime(
         )
       : undefined;
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
+  if (!keyExisted) await warnNewKeyBesideRows(dataPath, config, log);
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);
