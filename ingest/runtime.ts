@@ -204,7 +204,7 @@ export async function createRuntime(
         )
       : undefined;
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
-  if (!keyExisted) await warnNewKeyBesideRows(dataPath, config, log);
+  if (!keyExisted && opts.dataPath === undefined) await warnNewKeyBesideRows(dataPath, config, log);
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);
