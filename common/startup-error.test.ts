@@ -15,6 +15,15 @@ describe('startupLine: one line, what is wrong and what to change', () => {
       systemError('EACCES', '/data/spool', 'mkdir'),
       'x cannot start: cannot mkdir /data/spool: permission denied',
     ],
+    // a data directory on a read-only or full file system was reported as a file it "cannot read"
+    [
+      systemError('EROFS', '/data/chdb/tracker-engine-users.xml'),
+      'x cannot start: cannot write /data/chdb/tracker-engine-users.xml: read-only file system',
+    ],
+    [
+      systemError('ENOSPC', '/data/spool/spool.lock.tmp'),
+      'x cannot start: cannot write /data/spool/spool.lock.tmp: no space left on device',
+    ],
     [
       new StartupError('invalid configuration (f.yaml):\n  - a: bad\n  - b: worse'),
       'x cannot start: invalid configuration (f.yaml): a: bad; b: worse',

@@ -18,7 +18,19 @@ const reasons: Record<string, string> = {
   EACCES: 'permission denied',
   EISDIR: 'is a directory',
   ENOTDIR: 'a parent is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
 };
+
+/** Codes only a write gets: a file opened for writing failed with "cannot read …" before. */
+const WRITES = new Set(['EROFS', 'ENOSPC', 'EDQUOT']);
+
+/** The verb of a failed file operation: `read` for an open (mostly a configured file), else the syscall. */
+function verbOf(e: SystemError): string {
+  if (WRITES.has(e.code ?? '')) return 'write';
+  return e.syscall === 'open' || e.syscall === undefined ? 'read' : e.syscall;
+}
 
 /** One line for `err`: `<process> cannot start: <what>`. */
 export function startupLine(processName: string, err: unknown): string {
@@ -26,7 +38,7 @@ export function startupLine(processName: string, err: unknown): string {
   let what: string;
   if (e instanceof StartupError) what = e.message;
   else if (e?.path !== undefined && e.code !== undefined)
-    what = `cannot ${e.syscall === 'open' || e.syscall === undefined ? 'read' : e.syscall} ${e.path}: ${reasons[e.code] ?? e.code}`;
+    what = `cannot ${verbOf(e)} ${e.path}: ${reasons[e.code] ?? e.code}`;
   else what = e instanceof Error ? e.message : String(err);
   return `${processName} cannot start: ${oneLine(what)}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runtimeLine, stderrLog, throttled } from './runtime-log.ts';
+import { repeatsQuiet, runtimeLine, stderrLog, throttled } from './runtime-log.ts';
 
 describe('runtime log', () => {
   // A destination that kept failing was logged as "...; retrying undefined".
@@ -34,6 +34,29 @@ describe('runtime log', () => {
       'shared store down',
       'shared store down (501 times since the last report)',
       'shared store down',
+    ]);
+  });
+
+  // With the disk full the data path retried each table's flush every second and each retry printed the
+  // same stack, onto the full disk.
+  it('repeatsQuiet: the same failure once per interval with its count, another failure at once', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = repeatsQuiet(
+      (msg, err) => lines.push(`${msg} | ${(err as Error).message}`),
+      10_000,
+      () => now,
+    );
+    for (let i = 0; i < 30; i++) {
+      log('data path', new Error('ENOSPC: no space left on device'));
+      now += 1_000;
+    }
+    log('data path', new Error('Code: 241. Memory limit exceeded'));
+    expect(lines).toEqual([
+      'data path | ENOSPC: no space left on device',
+      'data path (9 more times since the last report) | ENOSPC: no space left on device',
+      'data path (9 more times since the last report) | ENOSPC: no space left on device',
+      'data path | Code: 241. Memory limit exceeded',
     ]);
   });
 });

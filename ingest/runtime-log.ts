@@ -35,6 +35,31 @@ export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: ()
   };
 }
 
+/**
+ * The same failure (message and error text) reported at most once every `everyMs`, then with how many
+ * times it stood for; a different failure is reported at once. The data path retries a failing flush every
+ * second per table: with the disk full, each retry printed the same stack, for as long as it stayed full,
+ * onto the disk that was full.
+ */
+export function repeatsQuiet(log: RuntimeLog, everyMs: number, now: () => number = Date.now): RuntimeLog {
+  const seen = new Map<string, { last: number; since: number }>();
+  return (msg, err) => {
+    const key = `${msg}\0${err instanceof Error ? err.message : String(err)}`;
+    const run = seen.get(key) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
+    seen.set(key, run);
+    const t = now();
+    if (t - run.last < everyMs) {
+      run.since++;
+      return;
+    }
+    log(run.since > 0 ? `${msg} (${run.since} more times since the last report)` : msg, err);
+    run.last = t;
+    run.since = 0;
+    // bounded: a failure not seen for a while starts again as new
+    if (seen.size > 100) for (const [k, r] of seen) if (t - r.last >= everyMs) seen.delete(k);
+  };
+}
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**

@@ -18,10 +18,11 @@ import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
 import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
+import { configuredKeyMismatch, generatedBesideRows, generatedKeyBefore } from './privacy/hash-key-check.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
-import { throttled } from './runtime-log.ts';
+import { repeatsQuiet, throttled } from './runtime-log.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -34,12 +35,29 @@ export interface Runtime {
   close(deadlineMs: number): Promise<void>;
 }
 
+/** A hash key this start generated, beside a store that already holds events, is said (hash-key-check.ts). */
+async function warnNewKeyBesideRows(dataPath: DataPath, config: Config, log: Log): Promise<void> {
+  const db = config.store.database;
+  const rows = await dataPath.store
+    .query<{ n: number | string }>(`SELECT count() AS n FROM \`${db}\`.events`)
+    .catch(() => [{ n: 0 }]); // no events table to ask (a store the ingest does not migrate): nothing to say
+  const said = generatedBesideRows(config.server.stateDir, Number(rows[0]?.n ?? 0));
+  if (said !== undefined) log(said);
+}
+
+/** The data path's failures, each said once every 10 s while it repeats (a flush retried every second). */
+function dataPathErrors(log: Log): (err: unknown) => void {
+  const quiet = repeatsQuiet(log, 10_000);
+  return (err) => quiet('data path', err);
+}
+
 /** The real data path for this configuration (migrations applied on the embedded store). */
 export function openDataPath(
   config: Config,
   registry?: Registry,
   consumer?: BatchConsumer,
   log?: Log,
+  notice?: (msg: string) => void,
 ): Promise<DataPath> {
   const input = {
     store: config.store,
@@ -52,7 +70,8 @@ export function openDataPath(
     ...(registry === undefined ? {} : { registry }),
     ...(consumer === undefined ? {} : { consumer }),
     // a failed insert (retried) or a failed batch cut: without this only metrics would tell why
-    ...(log === undefined ? {} : { onError: (err: unknown) => log('data path', err) }),
+    ...(log === undefined ? {} : { onError: dataPathErrors(log) }),
+    ...(notice === undefined ? {} : { onNotice: notice }),
   });
 }
 
@@ -147,18 +166,34 @@ function openJournal(config: Config): Promise<EraseJournal> {
 
 export async function createRuntime(
   config: Config,
-  opts: { dataPath?: DataPath; log?: Log } = {},
+  opts: {
+    dataPath?: DataPath;
+    log?: Log;
+    /** What start and stop did to the data (schema, retention, spool): info lines, left out below LOG_LEVEL info. */
+    notice?: (msg: string) => void;
+  } = {},
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
   // configured files first: a mistake in one is reported before the store is opened
-  const hasher = await fromFile('privacy.hashKeyFile', () =>
-    createHasher(loadHashKey(config.privacy.hashKeyFile, config.server.stateDir)),
-  );
+  const { hashKeyFile } = config.privacy;
+  const { stateDir } = config.server;
+  const keyExisted = hashKeyFile !== undefined || generatedKeyBefore(stateDir);
+  const hasher = await fromFile('privacy.hashKeyFile', () => {
+    const key = loadHashKey(hashKeyFile, stateDir);
+    const mismatch = configuredKeyMismatch(hashKeyFile, stateDir, key);
+    if (mismatch !== undefined) log(mismatch);
+    return createHasher(key);
+  });
   const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
   const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
-  const geo = await fromFile('geoip.file', () => openGeoIp(config.geoip.file, config.geoip.cacheSize));
+  const geo = await fromFile('geoip.file', () =>
+    openGeoIp(config.geoip.file, config.geoip.cacheSize, {
+      onError: (err) => log('geoip.file: a newer file could not be opened; the one in use stays', err),
+      onReload: (file) => opts.notice?.(`geoip: ${file} changed; lookups use the new file`),
+    }),
+  );
   const erasureJournal = await openJournal(config);
   // Destinations are fed by the data path this runtime opens (an injected one feeds none).
   const destinations =
@@ -168,7 +203,8 @@ export async function createRuntime(
           { registry, log, hasher },
         )
       : undefined;
-  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log));
+  const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
+  if (!keyExisted && opts.dataPath === undefined) await warnNewKeyBesideRows(dataPath, config, log);
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);

@@ -109,7 +109,13 @@ async function main(): Promise<void> {
   // its teardown, so a port another process holds is found while nothing is open yet.
   const at = addresses(config);
   for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
-  const runtime = await createRuntime(config, { log: stderrLog() });
+  const log = stderrLog();
+  // info lines (what a start or stop did to the data) only where LOG_LEVEL shows info
+  const informs = level === 'info' || level === 'debug' || level === 'trace';
+  const runtime = await createRuntime(config, {
+    log,
+    ...(informs ? { notice: (msg: string) => log(msg) } : {}),
+  });
   const apps = await buildApps(runtime.deps, { logger: { level } });
   const { app, ops } = apps;
   const tls = config.server.tls === undefined ? undefined : enableTlsReload(app, config.server.tls);

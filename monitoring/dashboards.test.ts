@@ -63,6 +63,14 @@ describe.each(all)('%s', (_file, d) => {
   });
 });
 
+// A single ingest scraped by a static target has no namespace label; All must still select its series.
+describe('the namespace variable of the Prometheus dashboards', () => {
+  it.each(all.filter(([, d]) => JSON.stringify(d).includes('$namespace')))('%s: All is .*', (_file, d) => {
+    const variable = d.templating?.list?.find((v) => v.name === 'namespace');
+    expect(variable).toMatchObject({ includeAll: true, allValue: '.*' });
+  });
+});
+
 describe('metricNames', () => {
   it.each([
     ['sum by (route) (rate(a_total{namespace=~"$namespace"}[$__rate_interval]))', ['a_total']],

@@ -38,3 +38,36 @@ export function isExported(name: string, families: ReadonlyMap<string, string>):
   const kind = m ? families.get(m[1]!) : undefined;
   return kind === 'histogram' || (kind === 'summary' && m?.[2] !== 'bucket');
 }
+
+/** A series an expression selects: its metric name and the label values its `=` matchers require. */
+export interface SelectedSeries {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The counters an expression takes the increase() or rate() of. Prometheus counts those from a series'
+ * first sample: a series that appears only with the first event (already at 1) increases by nothing, so
+ * an alert on it would never fire for a single event; each must be exported from the start.
+ */
+export function increasedSeries(expr: string): SelectedSeries[] {
+  metricNames(expr); // refuses what is not PromQL
+  const found: SelectedSeries[] = [];
+  for (const m of expr.matchAll(/\b(?:increase|rate)\(\s*([A-Za-z_:][\w:]*)\s*(\{[^}]*\})?\s*\[/g)) {
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)\s*=\s*"([^"]*)"/g)) labels[l[1]!] = l[2]!;
+    found.push({ name: m[1]!, labels });
+  }
+  return found;
+}
+
+/** The series of a Prometheus text exposition (its samples' names and labels). */
+export function exposedSeries(text: string): SelectedSeries[] {
+  const out: SelectedSeries[] = [];
+  for (const m of text.matchAll(/^([A-Za-z_:][\w:]*)(?:\{([^}]*)\})? \S+$/gm)) {
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels });
+  }
+  return out;
+}

@@ -35,6 +35,7 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
+export { applyRetention, type RetentionChange, retentionNotice, ttlDays } from './retain.ts';
 export { agedTables, retentionProblems, specRetentionProblems } from './retention.ts';
 export {
   ensureRollupSettings,

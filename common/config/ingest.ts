@@ -248,12 +248,16 @@ export const Privacy = Type.Object(
 
 export const Retention = Type.Object(
   {
-    defaultDays: Type.Integer({ minimum: 0, default: 0, description: '0 keeps forever.' }),
+    defaultDays: Type.Integer({
+      minimum: 0,
+      default: 0,
+      description:
+        'Days every table with an age keeps its rows (its TTL); 0 keeps forever. On the embedded store a change applies to the existing tables at the next start (the engine removes rows already older in the background); elsewhere to tables created afterwards (tracker prune applies it to stored rows).',
+    }),
     tables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0 }), {
       maxProperties: 64,
       default: {},
-      description:
-        'Days kept per table (0: forever) instead of defaultDays; the TTL a table gets when it is created (tracker prune applies a change).',
+      description: 'Days kept per table (0: forever) instead of defaultDays, applied as defaultDays is.',
     }),
   },
   strict,
@@ -294,7 +298,12 @@ export const Rollups = Type.Object(
 
 export const GeoIp = Type.Object(
   {
-    file: Type.Optional(Type.String({ description: 'IP2Location BIN file.' })),
+    file: Type.Optional(
+      Type.String({
+        description:
+          'IP2Location BIN file. A newer file put in its place (write it beside, then rename it over) is used within about 20 s, without a restart.',
+      }),
+    ),
     cacheSize: Type.Integer({
       minimum: 0,
       default: 10_000,

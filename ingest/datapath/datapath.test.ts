@@ -388,6 +388,53 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(100);
   });
 
+  // A spool full of rows that wait only for their strategy (here 10 minutes) refused every client until
+  // the trigger fired, with a store that would have taken them at once.
+  it('sends the pending rows of a full spool at once and then takes appends again', async () => {
+    const store = new ScriptedStore();
+    const dp = await open(store, {
+      spool: { maxBytes: 1_048_576 },
+      batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000 } } },
+    });
+    const big = 'x'.repeat(10_000);
+    let written = 0;
+    let err: unknown;
+    for (let i = 0; i < 200 && !err; i++) {
+      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+      if (!err) written++;
+    }
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    await until(() => store.rows.length === written, 'the full spool delivered');
+    await until(() => dp.status().spoolBytes < 1_048_576 / 2, 'the spool emptied');
+    await expect(dp.append('events', [event(1000, { url: big })])).resolves.toBeUndefined();
+    await dp.close(1000);
+  });
+
+  // A stop said "draining" and nothing more, whether the grace period stored everything or ran out; a start
+  // after a crash or an upgrade looked like any other.
+  it('says what a stop left in the spool, what the next start stores and what it did to the schema', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dir = mkdtempSync(join(tmpdir(), 'dp-'));
+    const notices: string[] = [];
+    const onNotice = (msg: string) => notices.push(msg);
+    const dp = await createDataPath(config(dir), { store, migrate: false, onNotice });
+    for (let i = 0; i < 3; i++) await dp.append('events', [event(i)]);
+    await dp.close(0);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(
+      /^stopped with rows not stored within server\.shutdownGraceMs \(\d+ bytes, 3 rows \(events 3\) not yet sent\): they stay in the spool and are stored at the next start$/,
+    );
+    store.down = false;
+    const again = await createDataPath(config(dir), { store, migrate: false, onNotice });
+    expect(notices[1]).toBe(
+      'spool: 3 rows (events 3) acknowledged before this start and not yet stored; storing them now',
+    );
+    await again.close(5_000);
+    expect(store.rows).toHaveLength(3);
+    expect(notices.slice(2)).toEqual(['stopped: every acknowledged row is stored']);
+  });
+
   // The first append to a table opens its queue and log; the ones after take a shorter path. Both count
   // a written row once it is durable and a refused write by its code.
   it('counts appended rows once written and refused writes by code, on the first append and the later ones', async () => {

@@ -16,10 +16,12 @@ import {
 import { defaultsOf } from '../../common/config/loader.ts';
 import {
   applyMigrations,
+  applyRetention,
   buildCatalog,
   type Catalog,
   type Retention,
   type RollupRules,
+  retentionNotice,
 } from '../../schema/index.ts';
 import { createStore, EmbeddedStore, type Row, type Store } from '../../store/index.ts';
 import { IngestError, isIngestError } from '../errors.ts';
@@ -32,6 +34,7 @@ import type { BatchConsumer, DataPath, DataPathStatus, Spool, SpoolBatch, SpoolS
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { migrationNotice, pendingRows, stopNotice } from './notices.ts';
 import { RecordSlabs } from './slabs.ts';
 import { type OpenedSpool, openSpool } from './spool/open.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
@@ -57,6 +60,11 @@ export interface DataPathOptions {
   /** Apply the schema migrations at start. Default: yes for the embedded store (the operator does it on a cluster). */
   readonly migrate?: boolean;
   readonly onError?: (err: unknown) => void;
+  /**
+   * Told, in a sentence, what start and stop did to the user's data: migrations applied, rows a previous
+   * run left in the spool, and whether a stop stored every acknowledged row or left some for the next start.
+   */
+  readonly onNotice?: (msg: string) => void;
   /** Offered every batch before it is delivered (the destinations stage). */
   readonly consumer?: BatchConsumer;
 }
@@ -68,12 +76,21 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   if (opts.migrate ?? config.store.kind === 'embedded') {
     const cluster = config.store.kind === 'clickhouse' ? config.store.cluster : undefined;
     const { retention, rollups } = config;
-    await applyMigrations(store, {
+    const migrated = await applyMigrations(store, {
       database: config.store.database,
       cluster,
       retention,
       ...(rollups === undefined ? {} : { rollups }),
     });
+    const said = migrationNotice(migrated);
+    if (said !== undefined) opts.onNotice?.(said);
+    // a retention set or changed after the tables were created (on a cluster: the operator's tables)
+    if (cluster === undefined) {
+      const changed = retentionNotice(
+        await applyRetention(store, { database: config.store.database, retention }),
+      );
+      if (changed !== undefined) opts.onNotice?.(changed);
+    }
   }
   const metrics = createMetrics(opts.registry);
   const spool = await openSpool(
@@ -85,6 +102,9 @@ export async function createDataPath(config: DataPathConfig, opts: DataPathOptio
   // Rows recovered from a previous run are delivered at once, whatever the table's strategy: they have
   // waited a restart already, and recovered() (the client-eid window) waits for them.
   const opened = clock.now();
+  const left = pendingRows(spool);
+  if (left !== undefined)
+    opts.onNotice?.(`spool: ${left} acknowledged before this start and not yet stored; storing them now`);
   for (const table of spool.tables()) await path.queue(table).then((q) => q.flushBy(opened));
   return path;
 }
@@ -158,6 +178,9 @@ class Pipeline implements DataPath {
       ...(deps.onError === undefined ? {} : { onError: deps.onError }),
     });
     this.#gate = new FlushGate(config.batching.maxConcurrentFlushes);
+    // Each spooled table's dead letters at 0 from the start: Prometheus' increase() counts from a series'
+    // first sample, so a table's first dead letter would appear at 1 and its alert never fire.
+    for (const [table, info] of this.#catalog) if (!info.derived) this.#metrics.deadLetters.inc({ table }, 0);
     this.#metrics.bind({
       queues: () => this.status().queues,
       spoolBytes: () => deps.spool.bytes,
@@ -234,10 +257,22 @@ class Pipeline implements DataPath {
     queue.notify(count);
   }
 
-  /** Counts a refused append by its code. */
+  /** Counts a refused append by its code; a full spool has every table's pending rows sent now. */
   #refused(err: unknown): unknown {
+    const overloaded = isIngestError(err, 'OVERLOADED');
     this.#metrics.rejected.inc({ code: isIngestError(err) ? err.code : 'INTERNAL' });
+    if (overloaded) this.#relieve();
     return err;
+  }
+
+  /**
+   * The spool holds rows that wait only for their table's strategy (a time or size trigger): sent now, they
+   * leave the spool and appends are taken again, instead of every client being refused until the slowest
+   * trigger fires (minutes with a long maxDelayMs). A store that is down leaves them where they are.
+   */
+  #relieve(): void {
+    const now = this.#deps.clock.now();
+    for (const queue of this.#openQueues.values()) queue.flushBy(now);
   }
 
   status(): DataPathStatus {
@@ -353,6 +388,7 @@ class Pipeline implements DataPath {
     // Whatever is left stays in the spool and is delivered at the next start.
     this.#deliverer.abort();
     await Promise.all(queues.map((q) => q.stop()));
+    this.#deps.onNotice?.(stopNotice(this.#deps.spool));
     await this.#deps.spool.close();
     await this.store.close();
   }

@@ -10,6 +10,19 @@ export interface BacklogSource {
 
 export type DestinationMetrics = ReturnType<typeof createDestinationMetrics>;
 
+/** Why an event will never reach a destination (tracker_destination_failed_events_total's reason). */
+export const FAILED_REASONS = ['refused', 'expired', 'backlog_full', 'backlog_error'] as const;
+
+/**
+ * Every series an alert takes the increase() of, at 0 before anything happened: Prometheus' increase()
+ * counts from a series' first sample, so a counter that appears already at 1 (the first event a
+ * destination refused since the start) increases by nothing and the alert never fires.
+ */
+export function zeroDestinationSeries(metrics: DestinationMetrics, destination: string): void {
+  metrics.sent.inc({ destination }, 0);
+  for (const reason of FAILED_REASONS) metrics.failed.inc({ destination, reason }, 0);
+}
+
 /**
  * Every source's backlog, asked at once; a source that cannot tell (its JetStream stream unreachable) is
  * left out. One failure failed the whole scrape with a 500, so every metric went dark while NATS was

@@ -25,7 +25,7 @@ import { MAX_EVENT_AGE_MS } from './facebook/payload.ts';
 import { facebookSender } from './facebook/sender.ts';
 import { Forwarder, type ForwarderHealth } from './forwarder.ts';
 import { DeadLetters } from './letters.ts';
-import { createDestinationMetrics, type DestinationMetrics } from './metrics.ts';
+import { createDestinationMetrics, type DestinationMetrics, zeroDestinationSeries } from './metrics.ts';
 import { pause } from './pace.ts';
 import { eventTimeMs, type Parsed, parseLines, type Selection, select } from './select.ts';
 import { webhookSender } from './webhook/sender.ts';
@@ -123,6 +123,7 @@ export async function createDestinations(
   const destinations: Destination[] = [];
   const metrics = createDestinationMetrics(opts.registry, () => destinations.map((d) => d.forwarder));
   for (const plan of planned) {
+    zeroDestinationSeries(metrics, plan.name);
     const backlog = await openBacklog(plan);
     const letters = new DeadLetters(
       join(config.destinations.dir, plan.name, 'dead-letters.jsonl'),

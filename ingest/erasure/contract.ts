@@ -2,6 +2,10 @@
 // the worker asks of it.
 import type { EraseTarget } from '../repositories/index.ts';
 
+/** Every status an erase request is recorded with (tracker_erase_requests_total's label). */
+export const ERASE_STATUSES = ['pending', 'retrying', 'done', 'failed'] as const;
+export type EraseStatus = (typeof ERASE_STATUSES)[number];
+
 export interface JournalEntry {
   readonly requestId: string;
   readonly target: EraseTarget;

@@ -1,7 +1,13 @@
 // Erase requests: the journal that keeps an accepted request until it is finished (journal.ts: files on
 // the disk spool, a KV bucket on the JetStream spool) and the worker that runs requests, new and resumed,
 // to their final status (worker.ts).
-export type { EraseJournal, JournalEntry, JournalReport } from './contract.ts';
+export {
+  ERASE_STATUSES,
+  type EraseJournal,
+  type EraseStatus,
+  type JournalEntry,
+  type JournalReport,
+} from './contract.ts';
 export { type FileJournal, openFileJournal } from './file-journal.ts';
 export { ERASURE_JOURNAL_DIR, openEraseJournal } from './journal.ts';
 export {

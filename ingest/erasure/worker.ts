@@ -30,7 +30,7 @@ import {
   type LinkedIds,
   NO_LINKS,
 } from '../repositories/index.ts';
-import type { EraseJournal, JournalEntry } from './contract.ts';
+import type { EraseJournal, EraseStatus, JournalEntry } from './contract.ts';
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
 
@@ -54,7 +54,7 @@ export interface EraseWorkerDeps {
    */
   readonly forwarding?: (entry: JournalEntry) => Promise<void>;
   /** Each status this instance records (for tracker_erase_requests_total). */
-  readonly onStatus?: (status: string) => void;
+  readonly onStatus?: (status: EraseStatus) => void;
 }
 
 /** How a failure of the destinations' part is named where a failed table would be. */
@@ -375,7 +375,7 @@ class Worker implements EraseWorker {
    * Records the status (in memory at once); answers whether the record is durable. Not once the request
    * is no longer this instance's: the one that holds it records its statuses.
    */
-  async #record(entry: JournalEntry, status: string, detail = ''): Promise<boolean> {
+  async #record(entry: JournalEntry, status: EraseStatus, detail = ''): Promise<boolean> {
     if (this.#active.has(entry.requestId) && this.#gone(entry)) return false;
     this.#statuses.set(entry.requestId, { status, detail });
     this.#deps.onStatus?.(status);

@@ -1,5 +1,7 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTestBin } from '../../e2e/support/ip2location-bin/fixture.ts';
+import { TEST_RANGES, writeTestBin } from '../../e2e/support/ip2location-bin/fixture.ts';
+import { buildBin } from '../../e2e/support/ip2location-bin/writer.ts';
 import { type GeoIp, openGeoIp } from './geoip.ts';
 
 describe('GeoIP over a generated IP2Location BIN file (real ip2location-nodejs reader)', () => {
@@ -33,5 +35,49 @@ describe('GeoIP over a generated IP2Location BIN file (real ip2location-nodejs r
     const a = await geo.lookup('8.8.8.9');
     const b = await geo.lookup('8.8.8.9');
     expect(b).toBe(a);
+  });
+});
+
+// The file was opened once and read for as long as the process ran: the monthly update of the GeoIP file
+// was never seen until a restart.
+describe('GeoIP after its file is updated', () => {
+  const moved = TEST_RANGES.map((r) =>
+    r.country === 'US' ? { ...r, country: 'DE', countryName: 'Germany', city: 'Berlin' } : r,
+  );
+
+  it('uses a new file renamed over the old one, once it is whole', async () => {
+    const file = writeTestBin();
+    let t = 0;
+    const reloaded: string[] = [];
+    const geo = await openGeoIp(file, 100, { checkMs: 10, now: () => t, onReload: (f) => reloaded.push(f) });
+    expect(await geo.lookup('8.8.8.8')).toMatchObject({ country: 'US' });
+    writeFileSync(`${file}.new`, buildBin(moved));
+    renameSync(`${file}.new`, file);
+    for (let i = 0; i < 100 && reloaded.length === 0; i++) {
+      t += 10;
+      await geo.lookup('81.2.69.1');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(reloaded).toEqual([file]);
+    expect(await geo.lookup('8.8.8.8')).toMatchObject({ country: 'DE', city: 'Berlin' });
+    expect(await geo.lookup('81.2.69.160')).toMatchObject({ country: 'GB' });
+    await geo.close();
+  });
+
+  it('keeps the file in use when the new one is not a GeoIP file', async () => {
+    const file = writeTestBin();
+    let t = 0;
+    const errors: unknown[] = [];
+    const geo = await openGeoIp(file, 100, { checkMs: 10, now: () => t, onError: (e) => errors.push(e) });
+    writeFileSync(`${file}.new`, 'not an IP2Location file at all, only some text of sufficient length');
+    renameSync(`${file}.new`, file);
+    for (let i = 0; i < 100 && errors.length === 0; i++) {
+      t += 10;
+      await geo.lookup('1.1.1.1');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(String(errors[0])).toMatch(/is not an IP2Location BIN file/);
+    expect(await geo.lookup('8.8.8.8')).toMatchObject({ country: 'US' });
+    await geo.close();
   });
 });

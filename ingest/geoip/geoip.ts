@@ -1,6 +1,13 @@
 // GeoIP through IP2Location BIN files (the Go tracker's provider, so its users' files keep working) with a
 // bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
+//
+// The file is updated in place every month or so (IP2Location publishes monthly). The library reads the
+// file it opened, through one descriptor, for as long as the process runs: a file replaced by a new one
+// was never read, so places stayed a year old until a restart. The file is looked at again (one stat, at
+// most every RELOAD_CHECK_MS, on a lookup); a new one whose size and time have not moved since the look
+// before (a copy in progress is not opened half-written) replaces the old, with an empty cache.
+import { stat } from 'node:fs/promises';
 import { IP2Location } from 'ip2location-nodejs';
 import { growingLru, LRU_CALL } from '../lru.ts';
 import { type IpRange, openRanges } from './ranges.ts';
@@ -72,8 +79,20 @@ export function toGeoInfo(r: RawRecord): GeoInfo | undefined {
   return info;
 }
 
-export async function openGeoIp(file: string | undefined, cacheSize: number): Promise<GeoIp> {
-  if (file === undefined) return disabledGeoIp;
+/** How often a lookup may look at the file again (a stat) for a newer one. */
+export const RELOAD_CHECK_MS = 10_000;
+
+interface Opened {
+  readonly ranges: Awaited<ReturnType<typeof openRanges>>;
+  lookup(ip: string): Promise<GeoInfo | undefined>;
+  close(): Promise<void>;
+}
+
+/** The file's identity as stat tells it: a new file (renamed over) or a rewritten one differ. */
+const signature = (st: { ino: number; size: number; mtimeMs: number }) =>
+  `${st.ino}:${st.size}:${st.mtimeMs}`;
+
+async function openFile(file: string, cacheSize: number): Promise<Opened> {
   const db = new IP2Location();
   await db.openAsync(file);
   // The library opens any file and answers "INVALID_IP_ADDRESS" for every lookup of a wrong one; its
@@ -102,7 +121,7 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
     }
   };
   return {
-    enabled: true,
+    ranges,
     lookup(ip) {
       const hit = cache.get(ip, LRU_CALL);
       if (hit !== undefined) return Promise.resolve(hit === 'none' ? undefined : hit);
@@ -110,9 +129,76 @@ export async function openGeoIp(file: string | undefined, cacheSize: number): Pr
       inflight.set(ip, running);
       return running;
     },
-    range: (ip) => ranges.range(ip).catch(() => undefined),
     close: async () => {
       await Promise.all([db.closeAsync(), ranges.close()]);
+    },
+  };
+}
+
+export interface GeoIpOptions {
+  /** Told when a newer file could not be opened (the one in use stays). */
+  readonly onError?: (err: unknown) => void;
+  /** Told when a newer file replaced the one in use. */
+  readonly onReload?: (file: string) => void;
+  readonly checkMs?: number;
+  readonly now?: () => number;
+}
+
+export async function openGeoIp(
+  file: string | undefined,
+  cacheSize: number,
+  opts: GeoIpOptions = {},
+): Promise<GeoIp> {
+  if (file === undefined) return disabledGeoIp;
+  const { checkMs = RELOAD_CHECK_MS, now = Date.now } = opts;
+  let seen = signature(await stat(file));
+  let current = await openFile(file, cacheSize);
+  let checkedAt = now();
+  let checking: Promise<void> | undefined;
+  let closed = false;
+  /** A changed file's signature, seen once: opened when the next look finds it again. */
+  let pending: string | undefined;
+  /** The file as it is now: a changed one is opened once it has stayed the same between two looks. */
+  const check = async () => {
+    const st = await stat(file).catch(() => undefined);
+    if (st === undefined) return; // being replaced, or gone: keep the one in use
+    const sig = signature(st);
+    if (sig === seen) return;
+    if (sig !== pending) {
+      pending = sig;
+      return;
+    }
+    const next = await openFile(file, cacheSize);
+    if (closed) return void (await next.close());
+    const old = current;
+    current = next;
+    seen = sig;
+    pending = undefined;
+    opts.onReload?.(file);
+    // lookups already running on the old file finish before it is closed
+    setTimeout(() => void old.close().catch(() => {}), checkMs).unref();
+  };
+  const maybeCheck = () => {
+    const t = now();
+    if (checking !== undefined || closed || t - checkedAt < checkMs) return;
+    checkedAt = t;
+    checking = check()
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        checking = undefined;
+      });
+  };
+  return {
+    enabled: true,
+    lookup(ip) {
+      maybeCheck();
+      return current.lookup(ip);
+    },
+    range: (ip) => current.ranges.range(ip).catch(() => undefined),
+    close: async () => {
+      closed = true;
+      await checking;
+      await current.close();
     },
   };
 }

@@ -1,7 +1,10 @@
 // The one error handler: every thrown error (ours, Fastify's, the data path's) becomes JSON {error, message}
 // through the error catalogue (errors.ts), with its status and, for 429/503, Retry-After. 5xx are logged
 // (but 501 NOT_CONFIGURED, which says what the configuration leaves off); 4xx are the client's and would
-// only be noise.
+// only be noise. A 503 says the service is overloaded or stopping (a full or unwritable spool, a draining
+// process): every client gets it at once, so a run of them is logged once every REPEAT_LOG_MS with its
+// count. A line with a stack per refused request wrote thousands a second onto the disk whose being full
+// was often the cause.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,11 +19,13 @@ import type { Metrics } from './metrics.ts';
  * Without `metrics` its refusals are not counted: the operations app's scrapes are not the service's load.
  */
 export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
+  const unavailable = repeatLog();
   app.setErrorHandler((err, req, reply) => {
     const mapped = mapError(withBodyLimit(err, app.initialConfig.bodyLimit));
     // NOT_CONFIGURED is the configuration's answer, not a failure: logged, any client could write an
     // error line with a stack trace per request (GET /ppi/geoip on an ingest without a GeoIP file)
-    if (mapped.status >= 500 && mapped.body.error !== 'NOT_CONFIGURED')
+    if (mapped.status === 503) unavailable(req, err, mapped.body.error);
+    else if (mapped.status >= 500 && mapped.body.error !== 'NOT_CONFIGURED')
       req.log.error({ err }, 'request failed');
     metrics?.errors.inc({ code: mapped.body.error });
     if (mapped.retryAfterS !== undefined) reply.header('retry-after', String(mapped.retryAfterS));
@@ -127,4 +132,25 @@ export function schemaErrorFormatter(errors: readonly unknown[], dataVar: string
   const named =
     problems.length > 0 ? problems : (errors as SchemaError[]).map((e) => `${dataVar}: ${e.message}`);
   return new Error(named.join('; '));
+}
+
+/** How often a run of 503 answers of one code is logged. */
+export const REPEAT_LOG_MS = 10_000;
+
+/** Logs the first failure of a code, then at most one every REPEAT_LOG_MS saying how many it stands for. */
+export function repeatLog(now: () => number = Date.now) {
+  const runs = new Map<string, { last: number; since: number }>();
+  return (req: FastifyRequest, err: unknown, code: string): void => {
+    const run = runs.get(code) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
+    runs.set(code, run);
+    const t = now();
+    if (t - run.last < REPEAT_LOG_MS) {
+      run.since++;
+      return;
+    }
+    const more = run.since > 0 ? ` (and ${run.since} more ${code} answers since the last report)` : '';
+    req.log.error({ err }, `request failed${more}`);
+    run.last = t;
+    run.since = 0;
+  };
 }

@@ -1,5 +1,6 @@
 // Prometheus metrics (prom-client), one registry per app so tests and multiple apps do not collide.
 import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { ERASE_STATUSES } from '../erasure/index.ts';
 import { Tally, TallyHistogram } from '../tally.ts';
 
 export interface Metrics {
@@ -55,11 +56,23 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       labelNames: ['kind', 'outcome'],
       registers,
     }),
-    erasures: new Counter({
-      name: 'tracker_erase_requests_total',
-      help: 'Erase requests reaching a status: pending (accepted, or resumed after a stop), retrying (a delete failed and is tried again), done, failed (given up: the person may still be stored).',
-      labelNames: ['status'],
-      registers,
-    }),
+    erasures: zeroed(
+      new Counter({
+        name: 'tracker_erase_requests_total',
+        help: 'Erase requests reaching a status: pending (accepted, or resumed after a stop), retrying (a delete failed and is tried again), done, failed (given up: the person may still be stored).',
+        labelNames: ['status'],
+        registers,
+      }),
+    ),
   };
+}
+
+/**
+ * Each status at 0 from the start: Prometheus' increase() counts from a series' first sample, so a
+ * status first recorded after the start (the one failed request that the alert is for) would appear at 1
+ * and increase by nothing.
+ */
+function zeroed(counter: Counter<'status'>): Counter<'status'> {
+  for (const status of ERASE_STATUSES) counter.inc({ status }, 0);
+  return counter;
 }

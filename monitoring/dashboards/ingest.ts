@@ -13,12 +13,14 @@ export function ingestDashboard(): Dashboard {
     description: 'Requests, acknowledged rows, refusals and the data path of the Tracker ingest tier.',
     datasourceType: PROMETHEUS_TYPE,
     variables: [
+      // All is `.*`, which also matches series without the label: a single ingest (`make run`) scraped by
+      // a static target has no namespace, and All spelled as the list of values found selects nothing.
       queryVariable(
         'namespace',
         'Namespace',
         'label_values(tracker_http_requests_total, namespace)',
         PROMETHEUS_TYPE,
-      ),
+      ).allValue('.*'),
     ],
     panels: [
       {

@@ -60,6 +60,7 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.#o = options;
     const { config, metrics, log } = options;
+    zeroAlertSeries(metrics, options.steps);
     this.#reactions = new Reactions({
       echoes: this.#echoes,
       metrics,
@@ -218,3 +219,13 @@ export class Controller {
 
 /** The step a reconcile failed in, as the runner reports it; `unknown` for anything else. */
 const stepOf = (err: unknown): string => (err instanceof StepError ? err.step : 'unknown');
+
+/**
+ * The series the alerts take the increase() of, at 0 from the start: Prometheus counts an increase from a
+ * series' first sample, so a step's first failure since the start would appear at 1 and increase by nothing.
+ */
+function zeroAlertSeries(metrics: Metrics, steps: readonly Step[]): void {
+  for (const step of [...steps.map((s) => s.name), 'status', 'unknown'])
+    metrics.reconcileErrors.inc({ step }, 0);
+  metrics.schemaTask.zero({ result: 'error' });
+}

@@ -1,11 +1,13 @@
 // The disk spool: a directory with one write-ahead log per table (ADR 0001).
 //   <dir>/spool.id            random id of this spool, part of every dedup token
+//   <dir>/spool.lock          the process that has it open (dir-lock.ts)
 //   <dir>/<table>/NNNN.wal    segments of the table's log
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../../sync-dir.ts';
 import type { Spool, TableLog } from '../contract.ts';
+import { type DirLock, lockSpoolDir } from './dir-lock.ts';
 import { SpaceAccount } from './segments.ts';
 import { DiskTableLog, MemoryBudget } from './table-log.ts';
 
@@ -34,10 +36,12 @@ export class DiskSpool implements Spool {
   readonly #budget: MemoryBudget;
   readonly #logs = new Map<string, Promise<DiskTableLog>>();
   readonly #open = new Map<string, DiskTableLog>();
+  readonly #lock: DirLock;
 
-  private constructor(opts: DiskSpoolOptions, id: string) {
+  private constructor(opts: DiskSpoolOptions, id: string, lock: DirLock) {
     this.#opts = opts;
     this.#id = id;
+    this.#lock = lock;
     this.#space = new SpaceAccount(opts.maxBytes);
     this.#budget = new MemoryBudget(opts.memoryBytes);
   }
@@ -45,10 +49,16 @@ export class DiskSpool implements Spool {
   /** Opens (or creates) the spool and recovers the log of every table found in it. */
   static async open(opts: DiskSpoolOptions): Promise<DiskSpool> {
     await mkdir(opts.dir, { recursive: true });
-    const spool = new DiskSpool(opts, await spoolId(opts.dir));
-    const entries = await readdir(opts.dir, { withFileTypes: true });
-    for (const e of entries) if (e.isDirectory() && TABLE_DIR.test(e.name)) await spool.log(e.name);
-    return spool;
+    const lock = lockSpoolDir(opts.dir);
+    try {
+      const spool = new DiskSpool(opts, await spoolId(opts.dir), lock);
+      const entries = await readdir(opts.dir, { withFileTypes: true });
+      for (const e of entries) if (e.isDirectory() && TABLE_DIR.test(e.name)) await spool.log(e.name);
+      return spool;
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   }
 
   get id(): string {
@@ -94,6 +104,7 @@ export class DiskSpool implements Spool {
 
   async close(): Promise<void> {
     for (const log of this.#logs.values()) await (await log.catch(() => undefined))?.close();
+    this.#lock.release();
   }
 
   async #openLog(table: string): Promise<DiskTableLog> {
