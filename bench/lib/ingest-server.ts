@@ -17,7 +17,9 @@ const root = new URL('../..', import.meta.url).pathname;
 const flagsOverride = process.env.INGEST_NODE_OPTIONS?.split(' ').filter(Boolean);
 const nodeArgsFor = (store: unknown): readonly string[] =>
   flagsOverride ??
-  ((store as { kind?: string } | undefined)?.kind === 'clickhouse' ? clickhouseStoreNodeFlags : ingestNodeFlags);
+  ((store as { kind?: string } | undefined)?.kind === 'clickhouse'
+    ? clickhouseStoreNodeFlags
+    : ingestNodeFlags);
 // INGEST_GLIBC_TUNABLES replaces the ingest's malloc settings (empty: glibc's defaults).
 const env = { ...ingestEnv, GLIBC_TUNABLES: process.env.INGEST_GLIBC_TUNABLES ?? ingestEnv.GLIBC_TUNABLES };
 
