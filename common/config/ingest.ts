@@ -184,6 +184,13 @@ export const RateLimits = Type.Object(
       default: 0,
       description: 'Requests per second per client (an IPv4 address, an IPv6 /64); 0 disables.',
     }),
+    authFailuresPerMinute: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: 10,
+      description:
+        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}. Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
+    }),
     shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
       default: 'local',
       description: 'local: counted per process; nats: counted across every replica in a NATS KV bucket.',
@@ -197,7 +204,7 @@ export const RateLimits = Type.Object(
   {
     ...strict,
     description:
-      'Requests per IP, per day and per second; counted per process or across replicas in NATS KV.',
+      'Requests per client, per day and per second, counted per process or across replicas in NATS KV; failed authentications per client and minute, counted per process.',
   },
 );
 

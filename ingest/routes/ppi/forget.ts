@@ -18,7 +18,7 @@ import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
 import type { Tracking } from '../../tracking.ts';
-import type { RouteApp } from '../shared.ts';
+import type { AuthGuards, RouteApp } from '../shared.ts';
 
 const ForgetBody = Type.Object(
   {
@@ -108,14 +108,22 @@ export function forgetRoutes(
   app: RouteApp,
   deps: AppDeps,
   tracking: Tracking,
-  limit: object,
+  { limit, guards }: { readonly limit: object; readonly guards: AuthGuards },
   metrics: Pick<Metrics, 'erasures'>,
 ): void {
   const worker = startWorker(app, deps, tracking, metrics);
+  const { credential, requestId } = guards;
 
   app.post(
     '/tr/v1/ppi/forget',
-    { schema: { body: ForgetBody }, validatorCompiler: strictValidator, ...limit },
+    {
+      schema: { body: ForgetBody },
+      validatorCompiler: strictValidator,
+      ...limit,
+      // after the request limit (when one is configured): a request over it never reaches the check
+      preValidation: credential.onRequest,
+      onResponse: credential.onResponse,
+    },
     async (req, reply) => {
       const b = req.body;
       const vid = givenUuid('vid', b.vid);
@@ -137,7 +145,7 @@ export function forgetRoutes(
     },
   );
 
-  app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
+  app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams }, ...requestId }, async (req) => {
     const id = asUuid(req.params.id);
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
     const known = await worker.status(id);
