@@ -17,7 +17,8 @@ import {
 } from './plugins/errors.ts';
 import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
-import { createFailureLimiter, failureGuard } from './plugins/rate-limit/failures.ts';
+import { createAllowance } from './plugins/rate-limit/allowance.ts';
+import { failureGuard } from './plugins/rate-limit/failures.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
 import { refusePlainHttp } from './plugins/tls-required.ts';
@@ -105,7 +106,7 @@ function closeConnectionsOnceIdle(app: FastifyInstance): void {
  * unknown erase request id (404): a client guessing either way spends the same allowance.
  */
 function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
-  const failures = createFailureLimiter(deps.config.rateLimits.authFailuresPerMinute);
+  const failures = createAllowance(deps.config.rateLimits.authFailuresPerMinute);
   const now = deps.now ?? Date.now;
   return {
     credential: failureGuard(failures, metrics, now, [401]),

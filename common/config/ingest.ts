@@ -76,6 +76,13 @@ export const Server = Type.Object(
       default: 1000,
       description: 'Most events one batch request (JSON array) may carry.',
     }),
+    maxPendingErasures: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 100,
+      description:
+        'Erase requests this process runs at once (accepted and unfinished, those resumed from the journal included); past it POST /tr/v1/ppi/forget is answered 503 OVERLOADED with Retry-After and nothing is journaled. An accepted request is never dropped.',
+    }),
     stateDir: Type.String({
       minLength: 1,
       default: './data',
@@ -190,6 +197,13 @@ export const RateLimits = Type.Object(
       default: 10,
       description:
         'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}. Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
+    }),
+    erasuresPerMinute: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: 5,
+      description:
+        "Erase requests per minute per client (an IPv4 address, an IPv6 /64) proven by a visitor token (an API key's are not counted), counted per process; past it 429 with Retry-After. 0 disables.",
     }),
     shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
       default: 'local',

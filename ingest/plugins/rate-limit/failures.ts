@@ -9,51 +9,10 @@
 // allows its own `perMinute`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestError } from '../../errors.ts';
-import { growingLru, LRU_CALL } from '../../lru.ts';
 import type { Metrics } from '../metrics.ts';
 import { clientIp } from '../request-context.ts';
+import type { Allowance } from './allowance.ts';
 import { rateLimitKey } from './key.ts';
-
-interface Bucket {
-  readonly failures: number;
-  readonly at: number;
-}
-
-export interface FailureLimiter {
-  /** Takes one failure from `key`'s bucket: true, or the seconds until one is allowed again. */
-  take(key: string, now: number): true | number;
-  /** Gives back a failure taken for an attempt that succeeded. */
-  giveBack(key: string, now: number): void;
-}
-
-/** `perMinute` failures per client and minute; 0: unlimited. */
-export function createFailureLimiter(perMinute: number, maxKeys = 100_000): FailureLimiter {
-  const buckets = growingLru<string, Bucket>({ max: maxKeys });
-  const perMs = perMinute / 60_000;
-  const refilled = (key: string, now: number): Bucket => {
-    const prev = buckets.get(key, LRU_CALL) ?? { failures: perMinute, at: now };
-    // never refilled for time going backwards
-    const at = Math.max(prev.at, now);
-    return { failures: Math.min(perMinute, prev.failures + (at - prev.at) * perMs), at };
-  };
-  return {
-    take(key, now) {
-      if (perMinute === 0) return true;
-      const b = refilled(key, now);
-      if (b.failures < 1) {
-        buckets.set(key, b, LRU_CALL);
-        return Math.max(1, Math.ceil((1 - b.failures) / perMs / 1000));
-      }
-      buckets.set(key, { failures: b.failures - 1, at: b.at }, LRU_CALL);
-      return true;
-    },
-    giveBack(key, now) {
-      if (perMinute === 0) return;
-      const b = refilled(key, now);
-      buckets.set(key, { failures: Math.min(perMinute, b.failures + 1), at: b.at }, LRU_CALL);
-    },
-  };
-}
 
 /** The route hooks of a guarded route: `onRequest` first among the route's own, `onResponse`. */
 export interface FailureGuard {
@@ -66,7 +25,7 @@ export interface FailureGuard {
  * unknown request id) are failed authentications.
  */
 export function failureGuard(
-  limiter: FailureLimiter,
+  limiter: Allowance,
   metrics: Pick<Metrics, 'rateLimited'>,
   now: () => number,
   failed: readonly number[],

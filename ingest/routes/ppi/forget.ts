@@ -13,6 +13,9 @@ import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
+import { createAllowance } from '../../plugins/rate-limit/allowance.ts';
+import { rateLimitKey } from '../../plugins/rate-limit/key.ts';
+import { clientIp } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
@@ -72,6 +75,8 @@ function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | unde
   return id;
 }
 
+const clientKey = (req: FastifyRequest) => rateLimitKey(clientIp(req));
+
 /** The destinations' part of an erasure, when destinations are configured. */
 function forwarding(deps: AppDeps): Pick<EraseWorkerDeps, 'forwarding'> {
   const stage = deps.destinations;
@@ -94,6 +99,7 @@ function startWorker(
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
     onStatus: (status) => metrics.erasures.inc({ status }),
+    maxPending: deps.config.server.maxPendingErasures,
     ...forwarding(deps),
   });
   // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
@@ -113,6 +119,26 @@ export function forgetRoutes(
 ): void {
   const worker = startWorker(app, deps, tracking, metrics);
   const { credential, requestId } = guards;
+  const perClient = createAllowance(deps.config.rateLimits.erasuresPerMinute);
+  const now = deps.now ?? Date.now;
+  /**
+   * The worker's submit, for a visitor-token request (`client` given) within the client's allowance: anyone
+   * can get a vid and its token from POST /ppi/agree, and each erasure costs a delete on every table.
+   */
+  const submitted = async (target: EraseTarget, client: string | undefined) => {
+    const verdict = client === undefined ? true : perClient.take(client, now());
+    if (verdict !== true)
+      throw new IngestError('RATE_LIMITED', 'too many erase requests from this client', {
+        retryAfterS: verdict,
+      });
+    try {
+      return await worker.submit(target);
+    } catch (err) {
+      // not accepted: it does not count
+      if (client !== undefined) perClient.giveBack(client, now());
+      throw err;
+    }
+  };
 
   app.post(
     '/tr/v1/ppi/forget',
@@ -140,7 +166,7 @@ export function forgetRoutes(
         Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
       );
       // answered only once the request is journaled: a stop from here on delays it, never loses it
-      const { requestId, tables } = await worker.submit(target);
+      const { requestId, tables } = await submitted(target, oid === undefined ? clientKey(req) : undefined);
       return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
     },
   );
