@@ -175,8 +175,15 @@ export const WebSocket = Type.Object(
       default: 300_000,
       description: 'A socket that sent no frame for this long is closed (1000) once its frames are answered.',
     }),
+    maxConnectionsPerClient: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 100,
+      description:
+        'Sockets one client (an IPv4 address, an IPv6 /64) may hold open at once (each costs about 30 KB); one more upgrade is refused 429 RATE_LIMITED with Retry-After. Raise it for many browsers behind one address (an office NAT); 0: no bound.',
+    }),
   },
-  { ...strict, description: 'The /tr/v1/ws route: frame sizes and idle sockets.' },
+  { ...strict, description: 'The /tr/v1/ws route: frame sizes, idle sockets, sockets per client.' },
 );
 
 export const RateLimits = Type.Object(
