@@ -21,7 +21,7 @@ import { createAllowance } from './plugins/rate-limit/allowance.ts';
 import { failureGuard } from './plugins/rate-limit/failures.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
-import { hstsMaxAgeS, registerSecurityHeaders } from './plugins/security-headers.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { refusePlainHttp } from './plugins/tls-required.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
@@ -129,7 +129,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
-  registerSecurityHeaders(app, deps.https === undefined ? undefined : hstsMaxAgeS(deps.config));
+  registerSecurityHeaders(app, deps.https === undefined ? undefined : deps.config.server.hstsMaxAgeS);
   registerRequestMetrics(app, metrics);
   registerBodyParsers(app, deps.config.server.bodyLimitBytes);
   await registerCookies(app);

@@ -7,20 +7,10 @@ import { Destinations } from './destinations.ts';
 
 const strict = { additionalProperties: false } as const;
 
-/** The default of server.tls.hstsMaxAgeS: a year. */
-export const HSTS_MAX_AGE_S = 31_536_000;
-
 export const Tls = Type.Object(
   {
     certFile: Type.String({ minLength: 1, description: 'PEM certificate chain; reloaded when it changes.' }),
     keyFile: Type.String({ minLength: 1, description: 'PEM private key; reloaded when it changes.' }),
-    hstsMaxAgeS: Type.Integer({
-      minimum: 0,
-      maximum: 63_072_000,
-      default: HSTS_MAX_AGE_S,
-      description:
-        'Every answer carries Strict-Transport-Security: max-age=<this> (browsers then reach this host over HTTPS only, for that long); 0: no header.',
-    }),
   },
   { ...strict, description: 'HTTPS on the public port from a PEM certificate and key; absent: plain HTTP.' },
 );
@@ -48,6 +38,13 @@ export const Server = Type.Object(
         'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
     }),
     tls: Type.Optional(Tls),
+    hstsMaxAgeS: Type.Integer({
+      minimum: 0,
+      maximum: 63_072_000,
+      default: 31_536_000,
+      description:
+        'With server.tls, every answer carries Strict-Transport-Security: max-age=<this> (browsers then reach this host over HTTPS only, for that long); 0: no header. Without server.tls none is sent.',
+    }),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,
       maximum: 67_108_864,

@@ -77,8 +77,8 @@ describe('security headers over plain HTTP', () => {
 describe('security headers over HTTPS', () => {
   const files = writeSelfSignedCert(mkdtempSync(`${tmpdir()}/security-headers-`), 'localhost');
   const apps: FastifyInstance[] = [];
-  const listening = async (tls: Record<string, unknown>) => {
-    const config = { server: { tls: { ...files, ...tls } } };
+  const listening = async (server: Record<string, unknown>) => {
+    const config = { server: { tls: files, ...server } };
     const app = await buildApp(await testDeps(createDataPathDouble(), config, { https: readTls(files) }));
     apps.push(app);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -102,7 +102,7 @@ describe('security headers over HTTPS', () => {
     }
   });
 
-  it('server.tls.hstsMaxAgeS sets its lifetime; 0 sends none', async () => {
+  it('server.hstsMaxAgeS sets its lifetime; 0 sends none', async () => {
     const short = await httpsHeaders(await listening({ hstsMaxAgeS: 600 }), '/ping');
     expect(short['strict-transport-security']).toBe('max-age=600');
     const none = await httpsHeaders(await listening({ hstsMaxAgeS: 0 }), '/ping');

@@ -6,11 +6,6 @@
 // without TLS: the header means nothing over plain HTTP, and behind a proxy that ends TLS the proxy
 // decides. No includeSubDomains: the ingest does not speak for the other hosts of its domain.
 import type { FastifyInstance } from 'fastify';
-import { HSTS_MAX_AGE_S } from '../../common/config/ingest.ts';
-import type { Config } from '../config.ts';
-
-/** server.tls.hstsMaxAgeS, or its default for TLS material given without it (tests build apps so). */
-export const hstsMaxAgeS = (config: Config): number => config.server.tls?.hstsMaxAgeS ?? HSTS_MAX_AGE_S;
 
 /** The Strict-Transport-Security value for `maxAgeS`, or undefined for none (0, or no TLS). */
 export const hstsValue = (maxAgeS: number | undefined) =>
