@@ -115,7 +115,7 @@ export function forgetRoutes(
   deps: AppDeps,
   tracking: Tracking,
   { limit, guards }: { readonly limit: object; readonly guards: AuthGuards },
-  metrics: Pick<Metrics, 'erasures'>,
+  metrics: Pick<Metrics, 'erasures' | 'rateLimited'>,
 ): void {
   const worker = startWorker(app, deps, tracking, metrics);
   const { credential, requestId } = guards;
@@ -127,10 +127,12 @@ export function forgetRoutes(
    */
   const submitted = async (target: EraseTarget, client: string | undefined) => {
     const verdict = client === undefined ? true : perClient.take(client, now());
-    if (verdict !== true)
+    if (verdict !== true) {
+      metrics.rateLimited.inc({ reason: 'erasures' });
       throw new IngestError('RATE_LIMITED', 'too many erase requests from this client', {
         retryAfterS: verdict,
       });
+    }
     try {
       return await worker.submit(target);
     } catch (err) {

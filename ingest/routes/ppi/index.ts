@@ -31,7 +31,7 @@ export function ppiRoutes(
   deps: AppDeps,
   tracking: Tracking,
   { limit, guards }: { readonly limit: object; readonly guards: AuthGuards },
-  metrics: Pick<Metrics, 'erasures'>,
+  metrics: Pick<Metrics, 'erasures' | 'rateLimited'>,
 ): void {
   agreeRoutes(app, deps, tracking, limit);
   forgetRoutes(app, deps, tracking, { limit, guards }, metrics);
