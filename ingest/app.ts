@@ -17,8 +17,11 @@ import {
 } from './plugins/errors.ts';
 import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
+import { createAllowance } from './plugins/rate-limit/allowance.ts';
+import { failureGuard } from './plugins/rate-limit/failures.ts';
 import { rateLimitHook } from './plugins/rate-limit/hook.ts';
 import { registerRequestMetrics } from './plugins/request-metrics.ts';
+import { registerSecurityHeaders } from './plugins/security-headers.ts';
 import { refusePlainHttp } from './plugins/tls-required.ts';
 import { registerWebSocket } from './plugins/websocket.ts';
 import { clientRoutes } from './routes/client/index.ts';
@@ -28,6 +31,7 @@ import { opsRoutes } from './routes/ops/index.ts';
 import { operationsRoutes } from './routes/ops/operations.ts';
 import { ppiRoutes } from './routes/ppi/index.ts';
 import { redirectRoutes } from './routes/redirect/index.ts';
+import type { AuthGuards } from './routes/shared.ts';
 import { shortLinkRoutes } from './routes/shortlinks/index.ts';
 import { trackRoutes } from './routes/track/index.ts';
 import { WS_PATH, type WsConnections, wsRoutes } from './routes/ws/index.ts';
@@ -98,6 +102,19 @@ function closeConnectionsOnceIdle(app: FastifyInstance): void {
   });
 }
 
+/**
+ * One allowance of failed authentications per client, drawn by a refused credential (401) and by an
+ * unknown erase request id (404): a client guessing either way spends the same allowance.
+ */
+function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
+  const failures = createAllowance(deps.config.rateLimits.authFailuresPerMinute);
+  const now = deps.now ?? Date.now;
+  return {
+    credential: failureGuard(failures, metrics, now, [401]),
+    requestId: failureGuard(failures, metrics, now, [401, 404]),
+  };
+}
+
 /** The public app, and what the operations app reads from it. */
 interface Built {
   readonly app: FastifyInstance;
@@ -112,6 +129,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
   registerErrorHandling(app, metrics);
+  registerSecurityHeaders(app, deps.https === undefined ? undefined : deps.config.server.hstsMaxAgeS);
   registerRequestMetrics(app, metrics);
   registerBodyParsers(app, deps.config.server.bodyLimitBytes);
   await registerCookies(app);
@@ -136,9 +154,10 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   await registerWebSocket(app, ws, (child) => {
     connections = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
   });
+  const guards = authGuards(deps, metrics);
   ltvRoutes(routes, deps, tracking, limit);
-  ppiRoutes(routes, deps, tracking, limit, metrics);
-  shortLinkRoutes(routes, deps, tracking, limit);
+  ppiRoutes(routes, deps, tracking, { limit, guards }, metrics);
+  shortLinkRoutes(routes, deps, tracking, limit, guards.credential);
   opsRoutes(routes, deps);
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);

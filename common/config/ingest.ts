@@ -38,6 +38,13 @@ export const Server = Type.Object(
         'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
     }),
     tls: Type.Optional(Tls),
+    hstsMaxAgeS: Type.Integer({
+      minimum: 0,
+      maximum: 63_072_000,
+      default: 31_536_000,
+      description:
+        'With server.tls, every answer carries Strict-Transport-Security: max-age=<this> (browsers then reach this host over HTTPS only, for that long); 0: no header. Without server.tls none is sent.',
+    }),
     bodyLimitBytes: Type.Integer({
       minimum: 1024,
       maximum: 67_108_864,
@@ -75,6 +82,13 @@ export const Server = Type.Object(
       maximum: 10_000,
       default: 1000,
       description: 'Most events one batch request (JSON array) may carry.',
+    }),
+    maxPendingErasures: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 100,
+      description:
+        'Erase requests this process runs at once (accepted and unfinished, those resumed from the journal included); past it POST /tr/v1/ppi/forget is answered 503 OVERLOADED with Retry-After and nothing is journaled. An accepted request is never dropped.',
     }),
     stateDir: Type.String({
       minLength: 1,
@@ -168,8 +182,15 @@ export const WebSocket = Type.Object(
       default: 300_000,
       description: 'A socket that sent no frame for this long is closed (1000) once its frames are answered.',
     }),
+    maxConnectionsPerClient: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 100,
+      description:
+        'Sockets one client (an IPv4 address, an IPv6 /64) may hold open at once (each costs about 30 KB); one more upgrade is refused 429 RATE_LIMITED with Retry-After. Raise it for many browsers behind one address (an office NAT); 0: no bound.',
+    }),
   },
-  { ...strict, description: 'The /tr/v1/ws route: frame sizes and idle sockets.' },
+  { ...strict, description: 'The /tr/v1/ws route: frame sizes, idle sockets, sockets per client.' },
 );
 
 export const RateLimits = Type.Object(
@@ -184,6 +205,20 @@ export const RateLimits = Type.Object(
       default: 0,
       description: 'Requests per second per client (an IPv4 address, an IPv6 /64); 0 disables.',
     }),
+    authFailuresPerMinute: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: 10,
+      description:
+        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}. Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
+    }),
+    erasuresPerMinute: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      default: 5,
+      description:
+        "Erase requests per minute per client (an IPv4 address, an IPv6 /64) proven by a visitor token (an API key's are not counted), counted per process; past it 429 with Retry-After. 0 disables.",
+    }),
     shared: Type.Union([Type.Literal('local'), Type.Literal('nats')], {
       default: 'local',
       description: 'local: counted per process; nats: counted across every replica in a NATS KV bucket.',
@@ -197,7 +232,7 @@ export const RateLimits = Type.Object(
   {
     ...strict,
     description:
-      'Requests per IP, per day and per second; counted per process or across replicas in NATS KV.',
+      'Requests per client, per day and per second, counted per process or across replicas in NATS KV; failed authentications per client and minute, counted per process.',
   },
 );
 

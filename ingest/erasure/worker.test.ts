@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.ts';
 import type { ErasureRepository, ErasureStatus } from '../repositories/index.ts';
 import { type FileJournal, openFileJournal } from './file-journal.ts';
-import { createEraseWorker, type EraseTiming, type EraseWorker, type EraseWorkerDeps } from './worker.ts';
+import {
+  createEraseWorker,
+  type EraseTiming,
+  type EraseWorker,
+  type EraseWorkerDeps,
+  PENDING_RETRY_AFTER_S,
+} from './worker.ts';
 
 const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
 const ORG = '0a000000-0000-4000-8000-00000000000a';
@@ -128,6 +134,27 @@ describe('the erase worker', () => {
     expect(refused).toBeInstanceOf(IngestError);
     expect((refused as IngestError).code).toBe('OVERLOADED');
     expect(h.rows).toEqual([]);
+  });
+
+  // Regression: erase requests were accepted faster than they drain (one at a time, seconds each), so a
+  // flood of them (anyone can get a vid and its token) queued without end.
+  it('refuses a request past maxPending with OVERLOADED and Retry-After, dropping none it accepted', async () => {
+    const h = await harness();
+    const store = Promise.withResolvers<void>();
+    const worker = createEraseWorker(h.deps({ maxPending: 2, settled: () => store.promise }), FAST);
+    // asked at once: the ones still being journaled count too
+    const asked = await Promise.allSettled([1, 2, 3].map(() => worker.submit({ vid: VID })));
+    expect(asked.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const refused = (asked[2] as PromiseRejectedResult).reason as IngestError;
+    expect(refused).toMatchObject({ code: 'OVERLOADED', retryAfterS: PENDING_RETRY_AFTER_S });
+    expect(refused.message).toMatch(/2 erase requests are pending/);
+    expect(journaled(h)).toHaveLength(2);
+    store.resolve();
+    await expect.poll(() => journaled(h)).toEqual([]);
+    expect(statuses(h)).toEqual(['pending', 'pending', 'done', 'done']);
+    // once they are finished there is room again
+    await worker.submit({ vid: VID });
+    await expect.poll(() => journaled(h)).toEqual([]);
   });
 
   it('leaves a request journaled when the process stops while it waits, and the next start finishes it', async () => {

@@ -55,7 +55,15 @@ export interface EraseWorkerDeps {
   readonly forwarding?: (entry: JournalEntry) => Promise<void>;
   /** Each status this instance records (for tracker_erase_requests_total). */
   readonly onStatus?: (status: EraseStatus) => void;
+  /**
+   * Most requests this process runs at once (accepted and unfinished, resumed ones included); a submit
+   * past it is refused OVERLOADED, before anything is journaled. Default: no bound.
+   */
+  readonly maxPending?: number;
 }
+
+/** When a submit refused for too many pending requests may try again: a request takes seconds. */
+export const PENDING_RETRY_AFTER_S = 10;
 
 /** How a failure of the destinations' part is named where a failed table would be. */
 const FORWARDING = 'destination backlogs';
@@ -115,6 +123,8 @@ class Worker implements EraseWorker {
   readonly #linked = new Map<string, LinkedIds>();
   /** Deletes run one request at a time: a journal resumed whole must not queue a mutation per request. */
   #serial: Promise<unknown> = Promise.resolve();
+  /** Submits being journaled, not yet active: counted against maxPending so that a burst cannot pass it. */
+  #adding = 0;
   #stopped = false;
 
   constructor(deps: EraseWorkerDeps, timing: EraseTiming) {
@@ -123,19 +133,28 @@ class Worker implements EraseWorker {
   }
 
   async submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }> {
+    // Requests drain one at a time, seconds each: accepted faster, they would queue without end (and each
+    // holds a journal entry until done). Refused before the journal, an accepted one is never dropped.
+    const { journal, maxPending = Number.POSITIVE_INFINITY } = this.#deps;
+    if (this.#active.size + this.#adding >= maxPending)
+      throw new IngestError('OVERLOADED', `${maxPending} erase requests are pending; retry later`, {
+        retryAfterS: PENDING_RETRY_AFTER_S,
+      });
     const entry: JournalEntry = { requestId: newId(), target, askedAt: this.#deps.now() };
-    const { journal } = this.#deps;
-    await journal.add(entry).catch((err: unknown) => {
-      throw new IngestError(
-        'OVERLOADED',
-        `the erasure journal (${journal.where}) cannot be written; retry later`,
-        {
-          cause: err,
-        },
-      );
-    });
-    await this.#record(entry, 'pending');
-    this.#start(entry);
+    this.#adding++;
+    try {
+      await journal.add(entry).catch((err: unknown) => {
+        throw new IngestError(
+          'OVERLOADED',
+          `the erasure journal (${journal.where}) cannot be written; retry later`,
+          { cause: err },
+        );
+      });
+      await this.#record(entry, 'pending');
+      this.#start(entry);
+    } finally {
+      this.#adding--;
+    }
     return { requestId: entry.requestId, tables: this.#tables(entry) };
   }
 

@@ -90,6 +90,7 @@ export function rawRefusal(status: number, body: ErrorBody, headers: Readonly<Re
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    'X-Content-Type-Options: nosniff\r\n' +
     `${extra.join('')}Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`
   );
 }

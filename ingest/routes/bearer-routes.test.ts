@@ -14,7 +14,9 @@ let key = '';
 beforeAll(async () => {
   const k = await newApiKey(TEST_OID, 'acme');
   key = k.key;
-  app = await buildApp(await testDeps(createDataPathDouble(), {}, { keys: [k.entry] }));
+  // every case here fails from one address: the allowance of failures is auth-failures.test.ts's business
+  const config = { rateLimits: { authFailuresPerMinute: 0 } };
+  app = await buildApp(await testDeps(createDataPathDouble(), config, { keys: [k.entry] }));
 });
 afterAll(() => app.close());
 

@@ -13,6 +13,7 @@ import type {
 import type { Config } from '../config.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
 import { requestCookies, setCookieValue } from '../model/request-cookies.ts';
+import type { FailureGuard } from '../plugins/rate-limit/failures.ts';
 import { TOKEN_COOKIE } from '../privacy/visitor-token.ts';
 
 /**
@@ -27,6 +28,14 @@ export type RouteApp = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** The hooks bounding failed authentications per client (plugins/rate-limit/failures.ts). */
+export interface AuthGuards {
+  /** Routes that check an API key or a password: a 401 is a failure. */
+  readonly credential: FailureGuard;
+  /** The erase status read: an unknown request id (404) is a failure too. */
+  readonly requestId: FailureGuard;
+}
 
 const COOKIE_MAX_AGE_S = 365 * 86_400;
 

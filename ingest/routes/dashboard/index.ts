@@ -12,7 +12,13 @@ import { createLiveFeed } from './live.ts';
 import { overview, RANGE_KEYS, type RangeKey } from './overview.ts';
 import { streamLive } from './sse.ts';
 
-const Oid = Type.String({ pattern: '^$|^[0-9a-fA-F-]{36}$', default: '' });
+// A site is a UUID (the zero one is "(no site)"), or empty for every site. Any 36 hex digits and dashes
+// were taken: a mistyped site selected nothing and the dashboard showed zeros, as for a quiet site.
+const HEX = (n: number) => `[0-9a-fA-F]{${n}}`;
+const Oid = Type.String({
+  pattern: `^$|^${HEX(8)}-${HEX(4)}-${HEX(4)}-${HEX(4)}-${HEX(12)}$`,
+  default: '',
+});
 const OverviewQuery = Type.Object({
   range: Type.Union(
     RANGE_KEYS.map((k) => Type.Literal(k)),

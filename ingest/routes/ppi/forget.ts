@@ -13,12 +13,15 @@ import { IngestError } from '../../errors.ts';
 import { asUuid } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
+import { createAllowance } from '../../plugins/rate-limit/allowance.ts';
+import { rateLimitKey } from '../../plugins/rate-limit/key.ts';
+import { clientIp } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { normalisePii } from '../../privacy/hash.ts';
 import { TOKEN_COOKIE, validVisitorToken } from '../../privacy/visitor-token.ts';
 import type { EraseTarget } from '../../repositories/index.ts';
 import type { Tracking } from '../../tracking.ts';
-import type { RouteApp } from '../shared.ts';
+import type { AuthGuards, RouteApp } from '../shared.ts';
 
 const ForgetBody = Type.Object(
   {
@@ -72,6 +75,8 @@ function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | unde
   return id;
 }
 
+const clientKey = (req: FastifyRequest) => rateLimitKey(clientIp(req));
+
 /** The destinations' part of an erasure, when destinations are configured. */
 function forwarding(deps: AppDeps): Pick<EraseWorkerDeps, 'forwarding'> {
   const stage = deps.destinations;
@@ -94,6 +99,7 @@ function startWorker(
     now: deps.now ?? Date.now,
     log: (level, msg, err) => app.log[level](err === undefined ? {} : { err }, msg),
     onStatus: (status) => metrics.erasures.inc({ status }),
+    maxPending: deps.config.server.maxPendingErasures,
     ...forwarding(deps),
   });
   // Not awaited: a journal of many requests must not hold up listening (the data path is open by now).
@@ -108,14 +114,44 @@ export function forgetRoutes(
   app: RouteApp,
   deps: AppDeps,
   tracking: Tracking,
-  limit: object,
-  metrics: Pick<Metrics, 'erasures'>,
+  { limit, guards }: { readonly limit: object; readonly guards: AuthGuards },
+  metrics: Pick<Metrics, 'erasures' | 'rateLimited'>,
 ): void {
   const worker = startWorker(app, deps, tracking, metrics);
+  const { credential, requestId } = guards;
+  const perClient = createAllowance(deps.config.rateLimits.erasuresPerMinute);
+  const now = deps.now ?? Date.now;
+  /**
+   * The worker's submit, for a visitor-token request (`client` given) within the client's allowance: anyone
+   * can get a vid and its token from POST /ppi/agree, and each erasure costs a delete on every table.
+   */
+  const submitted = async (target: EraseTarget, client: string | undefined) => {
+    const verdict = client === undefined ? true : perClient.take(client, now());
+    if (verdict !== true) {
+      metrics.rateLimited.inc({ reason: 'erasures' });
+      throw new IngestError('RATE_LIMITED', 'too many erase requests from this client', {
+        retryAfterS: verdict,
+      });
+    }
+    try {
+      return await worker.submit(target);
+    } catch (err) {
+      // not accepted: it does not count
+      if (client !== undefined) perClient.giveBack(client, now());
+      throw err;
+    }
+  };
 
   app.post(
     '/tr/v1/ppi/forget',
-    { schema: { body: ForgetBody }, validatorCompiler: strictValidator, ...limit },
+    {
+      schema: { body: ForgetBody },
+      validatorCompiler: strictValidator,
+      ...limit,
+      // after the request limit (when one is configured): a request over it never reaches the check
+      preValidation: credential.onRequest,
+      onResponse: credential.onResponse,
+    },
     async (req, reply) => {
       const b = req.body;
       const vid = givenUuid('vid', b.vid);
@@ -132,12 +168,12 @@ export function forgetRoutes(
         Object.entries({ vid, uid, ehash, oid }).filter(([, v]) => v !== undefined),
       );
       // answered only once the request is journaled: a stop from here on delays it, never loses it
-      const { requestId, tables } = await worker.submit(target);
+      const { requestId, tables } = await submitted(target, oid === undefined ? clientKey(req) : undefined);
       return reply.status(202).send({ request_id: requestId, status: 'pending', tables });
     },
   );
 
-  app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams } }, async (req) => {
+  app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams }, ...requestId }, async (req) => {
     const id = asUuid(req.params.id);
     if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
     const known = await worker.status(id);

@@ -7,7 +7,7 @@ import type { GeoInfo, IpRange } from '../../geoip/geoip.ts';
 import type { Metrics } from '../../plugins/metrics.ts';
 import { clientIp } from '../../plugins/request-context.ts';
 import type { Tracking } from '../../tracking.ts';
-import type { RouteApp } from '../shared.ts';
+import type { AuthGuards, RouteApp } from '../shared.ts';
 import { agreeRoutes } from './agree.ts';
 import { forgetRoutes } from './forget.ts';
 
@@ -30,11 +30,11 @@ export function ppiRoutes(
   app: RouteApp,
   deps: AppDeps,
   tracking: Tracking,
-  limit: object,
-  metrics: Pick<Metrics, 'erasures'>,
+  { limit, guards }: { readonly limit: object; readonly guards: AuthGuards },
+  metrics: Pick<Metrics, 'erasures' | 'rateLimited'>,
 ): void {
   agreeRoutes(app, deps, tracking, limit);
-  forgetRoutes(app, deps, tracking, limit, metrics);
+  forgetRoutes(app, deps, tracking, { limit, guards }, metrics);
 
   app.get('/tr/v1/ppi/jds', { ...limit }, async () => deps.repositories.jurisdictions.all());
 

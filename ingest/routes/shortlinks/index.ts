@@ -8,6 +8,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { requestInput } from '../../model/collect.ts';
 import { chTime } from '../../model/time.ts';
+import type { FailureGuard } from '../../plugins/rate-limit/failures.ts';
 import { hostOf, requestContext } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
@@ -46,11 +47,16 @@ async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCred
 // Who made an admin request, known before its body is read: a caller without a valid key learns nothing of
 // what a valid request looks like (401 before any 400).
 const principals = new WeakMap<FastifyRequest, Principal>();
-const signedIn = (deps: AppDeps, withPathCredentials = false) => ({
-  onRequest: async (req: FastifyRequest) => {
-    const creds = withPathCredentials ? (req.params as PathCredentials) : undefined;
-    principals.set(req, await authenticate(req, deps, creds));
-  },
+// The guard runs first: a client out of failed attempts is refused before its credential costs a scrypt.
+const signedIn = (deps: AppDeps, guard: FailureGuard, withPathCredentials = false) => ({
+  onRequest: [
+    guard.onRequest,
+    async (req: FastifyRequest) => {
+      const creds = withPathCredentials ? (req.params as PathCredentials) : undefined;
+      principals.set(req, await authenticate(req, deps, creds));
+    },
+  ],
+  onResponse: guard.onResponse,
 });
 function principalOf(req: FastifyRequest): Principal {
   const who = principals.get(req);
@@ -71,7 +77,13 @@ function parseFrom(urlfrom: string): { host: string; slug: string } {
   return { host: u.hostname.toLowerCase(), slug: u.pathname.toLowerCase() };
 }
 
-function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: LinkCache) {
+function adminRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  links: LinkCache,
+  guard: FailureGuard,
+) {
   const now = deps.now ?? Date.now;
   const hosts = deps.config.domains.shortLinkHosts.map((h) => h.toLowerCase());
   const create = async (who: Principal, body: CreateBody) => {
@@ -124,13 +136,13 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
   };
   app.post(
     '/tr/v1/rpi/redirect',
-    { ...signedIn(deps), schema: { body: CreateBody }, validatorCompiler: strictValidator },
+    { ...signedIn(deps, guard), schema: { body: CreateBody }, validatorCompiler: strictValidator },
     async (req, reply) => reply.status(201).send(await create(principalOf(req), req.body)),
   );
   app.post(
     '/tr/v1/rpi/redirect/:uid/:password',
     {
-      ...signedIn(deps, true),
+      ...signedIn(deps, guard, true),
       schema: { params: CredentialParams, body: CreateBody },
       validatorCompiler: strictValidator,
     },
@@ -142,18 +154,20 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
     const results = await deps.repositories.links.list(hostParam.toLowerCase(), who.oid);
     return { results };
   };
-  app.get('/tr/v1/rpi/redirects/:host', { ...signedIn(deps), schema: { params: HostParams } }, async (req) =>
-    list(principalOf(req), req.params.host),
+  app.get(
+    '/tr/v1/rpi/redirects/:host',
+    { ...signedIn(deps, guard), schema: { params: HostParams } },
+    async (req) => list(principalOf(req), req.params.host),
   );
   app.get(
     '/tr/v1/rpi/redirects/:uid/:password/:host',
-    { ...signedIn(deps, true), schema: { params: CredentialHostParams } },
+    { ...signedIn(deps, guard, true), schema: { params: CredentialHostParams } },
     async (req) => list(principalOf(req), req.params.host),
   );
 
   app.delete(
     '/tr/v1/rpi/redirects/:host/*',
-    { ...signedIn(deps), schema: { params: HostParams } },
+    { ...signedIn(deps, guard), schema: { params: HostParams } },
     async (req, reply) => {
       const who = principalOf(req);
       const p = req.params;
@@ -180,13 +194,19 @@ function adminRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, links: Li
   );
 }
 
-export function shortLinkRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function shortLinkRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limit: object,
+  guard: FailureGuard,
+): void {
   const { domains } = deps.config;
   const now = deps.now ?? Date.now;
   const links = createLinkCache(deps.repositories.links, domains.shortLinkCacheSize);
   const hosts = new Set(domains.shortLinkHosts.map((h) => h.toLowerCase()));
   const ours = new Set([...hosts, ...domains.trackerHosts.map((h) => h.toLowerCase())]);
-  adminRoutes(app, deps, tracking, links);
+  adminRoutes(app, deps, tracking, links, guard);
   app.get('/*', { ...limit }, async (req, reply) => {
     const host = hostOf(req);
     // elsewhere the path is no slug: the not-found handler tells a path with routes for other methods

@@ -13,6 +13,7 @@ import { type Answer, noAnswer, type Tracking } from '../../tracking.ts';
 import type { RouteApp } from '../shared.ts';
 import { type Answered, frameFlow } from './flow.ts';
 import { decodeFrame } from './frames.ts';
+import { socketsPerClient } from './per-client.ts';
 
 export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
   if (allowed.length === 0 || allowed.includes('*')) return true;
@@ -178,6 +179,9 @@ export function wsRoutes(
   let open = 0;
   // every connection until its socket is closed and its last frame handled
   const connections = new Set<Connection>();
+  const admit = socketsPerClient(deps.config.websocket.maxConnectionsPerClient, () =>
+    metrics.rateLimited.inc({ reason: 'ws_connections' }),
+  );
   const onSocket = (socket: WebSocket, req: FastifyRequest) => {
     open++;
     const session: Session = { req, socket, base: requestInput(req) };
@@ -211,6 +215,8 @@ export function wsRoutes(
       if (!originAllowed(req.headers.origin, deps.config.domains.websocketOrigins)) {
         throw new IngestError('FORBIDDEN', 'origin not allowed');
       }
+      // an upgrade only: a plain GET is answered 426 and holds no socket
+      if (req.ws) admit(req);
     },
     wsHandler: onSocket,
     handler: notUpgraded,
