@@ -5,6 +5,7 @@
 // HTTP there again (where the port would refuse it, and a network in between could answer instead). Not
 // without TLS: the header means nothing over plain HTTP, and behind a proxy that ends TLS the proxy
 // decides. No includeSubDomains: the ingest does not speak for the other hosts of its domain.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 /** The Strict-Transport-Security value for `maxAgeS`, or undefined for none (0, or no TLS). */
@@ -13,10 +14,16 @@ export const hstsValue = (maxAgeS: number | undefined) =>
 
 export function registerSecurityHeaders(app: FastifyInstance, hstsMaxAgeS: number | undefined): void {
   const hsts = hstsValue(hstsMaxAgeS);
-  // onSend: every answer, a route's, a refusal's or the not-found handler's
-  app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (hsts !== undefined) reply.header('strict-transport-security', hsts);
-    return payload;
-  });
+  // Set on the response as each request arrives, ahead of Fastify's handler: Node merges these into the
+  // head whatever answers (a route, a refusal, the not-found handler). Not an onSend hook: that runs
+  // Fastify's hook runner and a promise on every answer of the tracking path, which is kept free of
+  // per-request hooks (ADR 0046).
+  const set =
+    hsts === undefined
+      ? (_req: unknown, res: ServerResponse) => res.setHeader('x-content-type-options', 'nosniff')
+      : (_req: unknown, res: ServerResponse) => {
+          res.setHeader('x-content-type-options', 'nosniff');
+          res.setHeader('strict-transport-security', hsts);
+        };
+  app.server.prependListener('request', set);
 }
