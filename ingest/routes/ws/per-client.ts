@@ -22,8 +22,12 @@ export function socketsPerClient(max: number, onRefused: () => void): (req: Fast
         `too many WebSocket connections from this client (websocket.maxConnectionsPerClient: ${max})`,
       );
     }
+    // An injected request (Fastify's inject, the tests' WebSocket injection) has no socket to close:
+    // nothing to count it against.
+    const socket = req.raw.socket as typeof req.raw.socket | undefined;
+    if (socket === undefined) return;
     open.set(key, n + 1);
-    req.raw.socket.once('close', () => {
+    socket.once('close', () => {
       const left = (open.get(key) ?? 1) - 1;
       // a client with none open is forgotten: the map holds only clients with a socket
       if (left <= 0) open.delete(key);
