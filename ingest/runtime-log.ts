@@ -18,20 +18,39 @@ export const stderrLog =
     write(runtimeLine(msg, err));
 
 /**
+ * Per key, whether to report now: the first time, then at most once every `everyMs`. A report gets the
+ * number of times the key was held back since the one before (0: none); a held-back time gets undefined.
+ * Keys not reported for an interval are let go once there are more than 100.
+ */
+export function reportGate(everyMs: number, now: () => number = Date.now) {
+  const runs = new Map<string, { last: number; since: number }>();
+  return (key: string): number | undefined => {
+    const run = runs.get(key) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
+    runs.set(key, run);
+    const t = now();
+    if (t - run.last < everyMs) {
+      run.since++;
+      return undefined;
+    }
+    const heldBack = run.since;
+    run.last = t;
+    run.since = 0;
+    if (runs.size > 100) for (const [k, r] of runs) if (t - r.last >= everyMs) runs.delete(k);
+    return heldBack;
+  };
+}
+
+/**
  * One report at most every `everyMs` for a failure that can repeat on every request (the shared rate
  * limits with NATS frozen: a line per request at thousands a second): the first, then one per interval
  * saying how many it stood for.
  */
 export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: () => number = Date.now) {
-  let last = Number.NEGATIVE_INFINITY;
-  let since = 0;
+  const gate = reportGate(everyMs, now);
   return (err?: unknown): void => {
-    since++;
-    const t = now();
-    if (t - last < everyMs) return;
-    log(since > 1 ? `${msg} (${since} times since the last report)` : msg, err);
-    last = t;
-    since = 0;
+    const heldBack = gate('');
+    if (heldBack === undefined) return;
+    log(heldBack > 0 ? `${msg} (${heldBack + 1} times since the last report)` : msg, err);
   };
 }
 
@@ -42,21 +61,11 @@ export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: ()
  * onto the disk that was full.
  */
 export function repeatsQuiet(log: RuntimeLog, everyMs: number, now: () => number = Date.now): RuntimeLog {
-  const seen = new Map<string, { last: number; since: number }>();
+  const gate = reportGate(everyMs, now);
   return (msg, err) => {
-    const key = `${msg}\0${err instanceof Error ? err.message : String(err)}`;
-    const run = seen.get(key) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
-    seen.set(key, run);
-    const t = now();
-    if (t - run.last < everyMs) {
-      run.since++;
-      return;
-    }
-    log(run.since > 0 ? `${msg} (${run.since} more times since the last report)` : msg, err);
-    run.last = t;
-    run.since = 0;
-    // bounded: a failure not seen for a while starts again as new
-    if (seen.size > 100) for (const [k, r] of seen) if (t - r.last >= everyMs) seen.delete(k);
+    const heldBack = gate(`${msg}\0${err instanceof Error ? err.message : String(err)}`);
+    if (heldBack === undefined) return;
+    log(heldBack > 0 ? `${msg} (${heldBack} more times since the last report)` : msg, err);
   };
 }
 

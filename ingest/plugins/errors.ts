@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatSchemaErrors, type SchemaError } from '../../common/config/problems.ts';
 import { type ErrorBody, type ErrorCode, IngestError, mapError } from '../errors.ts';
+import { reportGate } from '../runtime-log.ts';
 import { allowedMethods, routedMethods } from './allowed-methods.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -140,18 +141,11 @@ export const REPEAT_LOG_MS = 10_000;
 
 /** Logs the first failure of a code, then at most one every REPEAT_LOG_MS saying how many it stands for. */
 export function repeatLog(now: () => number = Date.now) {
-  const runs = new Map<string, { last: number; since: number }>();
+  const gate = reportGate(REPEAT_LOG_MS, now);
   return (req: FastifyRequest, err: unknown, code: string): void => {
-    const run = runs.get(code) ?? { last: Number.NEGATIVE_INFINITY, since: 0 };
-    runs.set(code, run);
-    const t = now();
-    if (t - run.last < REPEAT_LOG_MS) {
-      run.since++;
-      return;
-    }
-    const more = run.since > 0 ? ` (and ${run.since} more ${code} answers since the last report)` : '';
+    const heldBack = gate(code);
+    if (heldBack === undefined) return;
+    const more = heldBack > 0 ? ` (and ${heldBack} more ${code} answers since the last report)` : '';
     req.log.error({ err }, `request failed${more}`);
-    run.last = t;
-    run.since = 0;
   };
 }
