@@ -82,6 +82,18 @@ async function until(check: () => boolean, what: string): Promise<void> {
   if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Appends 10 KB events until one is refused (at most 200): how many were written, and the refusal. */
+async function fillUntilRefused(dp: DataPath): Promise<{ written: number; err: unknown }> {
+  const big = 'x'.repeat(10_000);
+  let written = 0;
+  let err: unknown;
+  for (let i = 0; i < 200 && !err; i++) {
+    err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+    if (!err) written++;
+  }
+  return { written, err };
+}
+
 describe('createDataPath (scripted store)', () => {
   it('delivers appended rows and drains on close', async () => {
     const store = new ScriptedStore();
@@ -379,10 +391,7 @@ describe('createDataPath (scripted store)', () => {
     const store = new ScriptedStore();
     store.down = true;
     const dp = await open(store, { spool: { maxBytes: 1_048_576, retryAfterSeconds: 3 } });
-    const big = 'x'.repeat(10_000);
-    let err: unknown;
-    for (let i = 0; i < 200 && !err; i++)
-      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
+    const { err } = await fillUntilRefused(dp);
     expect(isIngestError(err, 'OVERLOADED')).toBe(true);
     expect(err).toMatchObject({ statusCode: 503, retryAfterS: 3 });
     await dp.close(100);
@@ -396,17 +405,11 @@ describe('createDataPath (scripted store)', () => {
       spool: { maxBytes: 1_048_576 },
       batching: { tables: { events: { strategy: 'time', maxDelayMs: 600_000 } } },
     });
-    const big = 'x'.repeat(10_000);
-    let written = 0;
-    let err: unknown;
-    for (let i = 0; i < 200 && !err; i++) {
-      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
-      if (!err) written++;
-    }
+    const { written, err } = await fillUntilRefused(dp);
     expect(isIngestError(err, 'OVERLOADED')).toBe(true);
     await until(() => store.rows.length === written, 'the full spool delivered');
     await until(() => dp.status().spoolBytes < 1_048_576 / 2, 'the spool emptied');
-    await expect(dp.append('events', [event(1000, { url: big })])).resolves.toBeUndefined();
+    await expect(dp.append('events', [event(1000, { url: 'x'.repeat(10_000) })])).resolves.toBeUndefined();
     await dp.close(1000);
   });
 
@@ -447,13 +450,7 @@ describe('createDataPath (scripted store)', () => {
       migrate: false,
       registry,
     });
-    const big = 'x'.repeat(10_000);
-    let written = 0;
-    let err: unknown;
-    for (let i = 0; i < 200 && !err; i++) {
-      err = await dp.append('events', [event(i, { url: big })]).catch((e) => e);
-      if (!err) written++;
-    }
+    const { written, err } = await fillUntilRefused(dp);
     expect(isIngestError(err, 'OVERLOADED')).toBe(true);
     expect(written).toBeGreaterThan(1);
     const values = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values;

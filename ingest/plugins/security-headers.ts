@@ -18,12 +18,8 @@ export function registerSecurityHeaders(app: FastifyInstance, hstsMaxAgeS: numbe
   // head whatever answers (a route, a refusal, the not-found handler). Not an onSend hook: that runs
   // Fastify's hook runner and a promise on every answer of the tracking path, which is kept free of
   // per-request hooks (ADR 0046).
-  const set =
-    hsts === undefined
-      ? (_req: unknown, res: ServerResponse) => res.setHeader('x-content-type-options', 'nosniff')
-      : (_req: unknown, res: ServerResponse) => {
-          res.setHeader('x-content-type-options', 'nosniff');
-          res.setHeader('strict-transport-security', hsts);
-        };
-  app.server.prependListener('request', set);
+  app.server.prependListener('request', (_req, res: ServerResponse) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (hsts !== undefined) res.setHeader('strict-transport-security', hsts);
+  });
 }
