@@ -268,6 +268,13 @@ export const Spool = Type.Object(
       description:
         'Group-commit window. 0: adaptive (a lone append is synced at once; appends arriving during a sync share the next one).',
     }),
+    groupCommitMaxWaitMs: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 2,
+      description:
+        'Adaptive group commit under load: when appends arrived during a sync, the next group waits for twice the previous one\'s appends, at most this long after the previous one began (fewer, larger syncs). A lone append never waits. 0: sync the next group at once.',
+    }),
     fsync: Type.Boolean({
       default: true,
       description:

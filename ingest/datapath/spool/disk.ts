@@ -16,6 +16,8 @@ export interface DiskSpoolOptions {
   readonly maxBytes: number;
   readonly segmentBytes: number;
   readonly fsyncIntervalMs: number;
+  /** See WriterOptions.groupCommitMaxWaitMs; 0 when unset. */
+  readonly groupCommitMaxWaitMs?: number;
   /** false: acknowledge once written, without fdatasync (see WriterOptions.fsync). Default true. */
   readonly fsync?: boolean;
   /** Rows cached in memory across all tables; beyond it pending rows are read back from disk. */
@@ -113,6 +115,7 @@ export class DiskSpool implements Spool {
     return DiskTableLog.open(dir, table, {
       segmentBytes: this.#opts.segmentBytes,
       fsyncIntervalMs: this.#opts.fsyncIntervalMs,
+      groupCommitMaxWaitMs: this.#opts.groupCommitMaxWaitMs ?? 0,
       fsync: this.#opts.fsync ?? true,
       space: this.#space,
       retryAfterSeconds: this.#opts.retryAfterSeconds,

@@ -103,6 +103,87 @@ describe('adaptive group commit', () => {
   });
 });
 
+describe('group commit under load', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const immediate = () => new Promise((r) => setImmediate(r));
+
+  /**
+   * A first append written alone, and a second one made while that write is under way: the second one
+   * queued behind a sync, as requests do under steady load. The caller's timers are fake, so a wait for
+   * more appends lasts until the test moves the clock.
+   */
+  async function loadedSpool(more: Partial<DiskSpoolOptions> = {}) {
+    const syncs: number[] = [];
+    const spool = await open(fresh(), { onSync: (s) => syncs.push(s), ...more });
+    const log = await spool.log('events');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const first = log.append(line(0), 1);
+    await immediate(); // the first group's write has begun
+    let secondDurable = false;
+    const second = log.append(line(1), 1).then(() => {
+      secondDurable = true;
+    });
+    await first;
+    return { spool, log, syncs, second, isSecondDurable: () => secondDurable };
+  }
+
+  it('the group after a loaded one waits for more appends, at most groupCommitMaxWaitMs', async () => {
+    const { spool, syncs, second, isSecondDurable } = await loadedSpool({ groupCommitMaxWaitMs: 50 });
+    await immediate();
+    expect(vi.getTimerCount()).toBe(1); // the wait, armed when the first group's sync ended
+    expect(isSecondDurable()).toBe(false);
+    expect(syncs).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(50);
+    await second;
+    expect(syncs).toHaveLength(2);
+    vi.useRealTimers();
+    await spool.close();
+  });
+
+  it('the wait ends as soon as the group holds twice the appends of the one before', async () => {
+    const { spool, log, syncs, second } = await loadedSpool({ groupCommitMaxWaitMs: 50 });
+    // No clock moves: the third append completes the group of two, written at once and synced once.
+    await Promise.all([second, log.append(line(2), 1)]);
+    expect(syncs).toHaveLength(2);
+    vi.useRealTimers();
+    await spool.close();
+  });
+
+  it('with groupCommitMaxWaitMs 0 the queued appends are written as soon as the sync before ends', async () => {
+    const { spool, second } = await loadedSpool({ groupCommitMaxWaitMs: 0 });
+    await second; // no clock moves
+    vi.useRealTimers();
+    await spool.close();
+  });
+
+  it('a lone append after a loaded group still does not wait', async () => {
+    const { spool, log, second } = await loadedSpool({ groupCommitMaxWaitMs: 50 });
+    await vi.advanceTimersByTimeAsync(50);
+    await second;
+    await log.append(line(2), 1); // nothing queued behind it: no clock moves
+    vi.useRealTimers();
+    await spool.close();
+  });
+
+  it('closing writes what a wait was gathering', async () => {
+    const dir = fresh();
+    const spool = await open(dir, { groupCommitMaxWaitMs: 50 });
+    const log = await spool.log('events');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const first = log.append(line(0), 1);
+    await immediate();
+    const second = log.append(line(1), 1);
+    await first;
+    await spool.close();
+    await second;
+    vi.useRealTimers();
+    expect(await readBack(dir)).toBe('{"i":0}\n{"i":1}\n');
+  });
+});
+
 describe('a batch of many single-row appends', () => {
   it('is cut whole and in order, leaving the rest pending (one splice, not a shift per record)', async () => {
     const spool = await open(fresh(), { maxBytes: 64 << 20, memoryBytes: 64 << 20, segmentBytes: 4 << 20 });

@@ -34,6 +34,8 @@ export async function openDiskBacklog(o: DiskBacklogOptions): Promise<Backlog> {
       maxBytes: o.maxBytes,
       segmentBytes: Math.max(65_536, Math.min(16_777_216, Math.floor(o.maxBytes / 8))),
       fsyncIntervalMs: o.fsyncIntervalMs,
+      // Feeds append one at a time, each awaited: nothing ever queues behind a sync to gather.
+      groupCommitMaxWaitMs: 0,
       // The spool's marks move past a batch once it is fed here: the backlog must be on disk by then.
       fsync: true,
       memoryBytes: MEMORY_BYTES,
