@@ -273,7 +273,7 @@ export const Spool = Type.Object(
       maximum: 100,
       default: 2,
       description:
-        'Adaptive group commit under load: when appends arrived during a sync, the next group waits for twice the previous one\'s appends, at most this long after the previous one began (fewer, larger syncs). A lone append never waits. 0: sync the next group at once.',
+        "Adaptive group commit under load: when appends arrived during a sync, the next group waits for twice the previous one's appends, at most this long after the previous one began (fewer, larger syncs). A lone append never waits. 0: sync the next group at once.",
     }),
     fsync: Type.Boolean({
       default: true,
