@@ -489,6 +489,19 @@ describe('ops', () => {
     expect((await app.inject({ url: '/ping' })).body).toBe('pong');
     expect(dp.rows.size).toBe(0);
   });
+  // /ready said 200 while the spool refused every append: a load balancer kept the instance in rotation.
+  it('/ready is 503 with the reason while the data path refuses appends', async () => {
+    const refusing = { ...dp.status(), ready: false, reason: 'the spool is full (spool.maxBytes 1024 bytes)' };
+    dp.status = () => refusing;
+    const res = await app.inject({ url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({
+      ready: false,
+      draining: false,
+      breaker: 'closed',
+      reason: 'the spool is full (spool.maxBytes 1024 bytes)',
+    });
+  });
   // Regression: /metrics and /status were routes of the public app, so the ingest Service (a LoadBalancer
   // in the production example) served the service's load, versions and store state to the internet.
   it('/metrics and /status are on the operations app only: the public app answers 404', async () => {

@@ -65,9 +65,17 @@ export class DiskSpool implements Spool {
     return this.#id;
   }
 
-  /** A local directory is always there to try: a failing write answers OVERLOADED for that append. */
-  usable(): boolean {
-    return true;
+  /**
+   * A full spool refuses appends until rows leave it; a table whose failed write could not be rolled
+   * back refuses them until a restart. A single failed write that was rolled back refuses only itself.
+   */
+  refusal(): string | undefined {
+    if (this.#space.full) return `the spool is full (spool.maxBytes ${this.#space.max} bytes)`;
+    for (const [table, log] of this.#open) {
+      const broken = log.broken;
+      if (broken !== undefined) return `the spool of table ${table} is unwritable until a restart: ${broken}`;
+    }
+    return undefined;
   }
 
   get bytes(): number {
