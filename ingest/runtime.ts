@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
+import { type StartupError, unwritableDirectory } from '../common/startup-error.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
@@ -89,7 +90,11 @@ async function openEngineReader(config: Config): Promise<SqlReader | undefined> 
 function readCredential(config: Config): ReadCredential | undefined {
   const needed = sqlEnabled(config) || (config.dashboard.enabled && dashboardNeedsCredential(config));
   const { username, passwordFile } = config.sql;
-  return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
+  try {
+    return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
+  } catch (err) {
+    throw stateDirRefused(config, err) ?? err;
+  }
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -145,12 +150,21 @@ async function saltStore(config: Config, nc: NatsConnection | undefined): Promis
  * Runs a start-up step that reads a configured file; a failure (a GeoIP file that is not a BIN file, a
  * certificate that does not match its key, a short hash key) is a configuration error naming the key.
  */
-async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> {
+async function fromFile<T>(config: Config, key: string, load: () => T | Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (err) {
-    throw new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
+    throw stateDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
   }
+}
+
+/**
+ * A write into server.stateDir (a generated key or password, the erasure journal) that its file system
+ * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
+ * directory is not (the spool's directory is reported the same way).
+ */
+function stateDirRefused(config: Config, err: unknown): StartupError | undefined {
+  return unwritableDirectory('server.stateDir', config.server.stateDir, err);
 }
 
 /**
@@ -161,7 +175,7 @@ async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> 
 function openJournal(config: Config): Promise<EraseJournal> {
   const where = { stateDir: config.server.stateDir, spool: config.spool };
   if (config.spool.kind === 'nats') return openEraseJournal(where);
-  return fromFile('server.stateDir', () => openEraseJournal(where));
+  return fromFile(config, 'server.stateDir', () => openEraseJournal(where));
 }
 
 export async function createRuntime(
@@ -179,16 +193,16 @@ export async function createRuntime(
   const { hashKeyFile } = config.privacy;
   const { stateDir } = config.server;
   const keyExisted = hashKeyFile !== undefined || generatedKeyBefore(stateDir);
-  const hasher = await fromFile('privacy.hashKeyFile', () => {
+  const hasher = await fromFile(config, 'privacy.hashKeyFile', () => {
     const key = loadHashKey(hashKeyFile, stateDir);
     const mismatch = configuredKeyMismatch(hashKeyFile, stateDir, key);
     if (mismatch !== undefined) log(mismatch);
     return createHasher(key);
   });
-  const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
+  const fileKeys = await fromFile(config, 'apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
-  const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
-  const geo = await fromFile('geoip.file', () =>
+  const https = tls === undefined ? undefined : await fromFile(config, 'server.tls', () => readTls(tls));
+  const geo = await fromFile(config, 'geoip.file', () =>
     openGeoIp(config.geoip.file, config.geoip.cacheSize, {
       onError: (err) => log('geoip.file: a newer file could not be opened; the one in use stays', err),
       onReload: (file) => opts.notice?.(`geoip: ${file} changed; lookups use the new file`),

@@ -96,7 +96,9 @@ export const Server = Type.Object(
       description:
         'Local state: the erasure journal on the disk spool (erase requests accepted and not yet finished: ' +
         'keep it on a disk that outlives the process; on the NATS spool it is the KV bucket <stream>_erasures), ' +
-        'the generated hash key when privacy.hashKeyFile is not set.',
+        'the generated hash key when privacy.hashKeyFile is not set. ' +
+        'It must be writable: on a read-only or full file system the start stops with a line naming the directory, ' +
+        'the code (EROFS, ENOSPC) and what to do.',
     }),
   },
   { ...strict, description: 'The listening sockets, request limits and shutdown.' },
