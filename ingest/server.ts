@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../common/config/problems.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
+import { OPS_HOST_DEFAULT } from '../common/config/ingest.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
@@ -86,7 +87,7 @@ function announce(
     const url = `${scheme}://${hostOf(config.server.host)}:${portOf(app)}/dashboard`;
     app.log.info(`dashboard: ${url}${dashboardNeedsCredential(config) ? login : ''}`);
   }
-  const opsUrl = `http://${hostOf(config.server.host)}:${portOf(ops)}`;
+  const opsUrl = `http://${hostOf(config.server.opsHost ?? OPS_HOST_DEFAULT)}:${portOf(ops)}`;
   app.log.info(`metrics: ${opsUrl}/metrics (status: ${opsUrl}/status)`);
   if (sql !== undefined) {
     app.log.info(`read-only SQL (ClickHouse HTTP): http://${hostOf(config.sql.host)}:${portOf(sql)}${login}`);
@@ -160,10 +161,12 @@ interface Address {
 
 function addresses(config: Config): { server: Address; ops: Address; sql: Address | undefined } {
   const { host, port, opsPort } = config.server;
+  const opsHost = config.server.opsHost ?? OPS_HOST_DEFAULT;
   const sql = { host: config.sql.host, port: config.sql.port, hostKey: 'sql.host', portKey: 'sql.port' };
   return {
     server: { host, port, hostKey: 'server.host', portKey: 'server.port' },
-    ops: { host, port: opsPort, hostKey: 'server.host', portKey: 'server.opsPort' },
+    // Unauthenticated: never on the public address just because the public port is (server.opsHost).
+    ops: { host: opsHost, port: opsPort, hostKey: 'server.opsHost', portKey: 'server.opsPort' },
     sql: sqlEnabled(config) ? sql : undefined,
   };
 }

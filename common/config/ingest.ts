@@ -15,6 +15,9 @@ export const Tls = Type.Object(
   { ...strict, description: 'HTTPS on the public port from a PEM certificate and key; absent: plain HTTP.' },
 );
 
+/** Where the operations listener listens when server.opsHost is left out: this machine only. */
+export const OPS_HOST_DEFAULT = '127.0.0.1';
+
 export const Server = Type.Object(
   {
     host: Type.String({
@@ -35,8 +38,16 @@ export const Server = Type.Object(
       maximum: 65535,
       default: 9464,
       description:
-        'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
+        'The operations listener (/metrics, /status), on server.opsHost, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
     }),
+    // No schema default: the CRD embeds this schema and the apiserver would write the loopback default
+    // into every TrackerCluster, where the operator must render a wildcard for Prometheus to reach pods.
+    opsHost: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        description: `Listen address of the operations listener (server.opsPort), which answers without authentication. Left out: ${OPS_HOST_DEFAULT} (loopback) whatever server.host is, so exposing the public port (server.host 0.0.0.0) does not expose it; set "0.0.0.0" or "::" for a scraper on another machine or outside a container. The operator sets it to server.host in a TrackerCluster (pods are scraped on their pod IP), where only "0.0.0.0" or "::" is accepted.`,
+      }),
+    ),
     tls: Type.Optional(Tls),
     hstsMaxAgeS: Type.Integer({
       minimum: 0,
