@@ -13,6 +13,7 @@ import { type Config, sqlEnabled } from './config.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
+import type { DirLock } from './dir-lock.ts';
 import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -24,6 +25,7 @@ import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { repeatsQuiet, throttled } from './runtime-log.ts';
+import { lockStateDirs } from './state-locks.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -154,7 +156,9 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
   try {
     return await load();
   } catch (err) {
-    throw stateDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
+    throw (
+      stateDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`])
+    );
   }
 }
 
@@ -163,6 +167,15 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
  * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
  * directory is not (the spool's directory is reported the same way).
  */
+/** The state and destinations directories' locks (state-locks.ts); a read-only or full one said as such. */
+function lockDirs(config: Config): DirLock[] {
+  try {
+    return lockStateDirs(config);
+  } catch (err) {
+    throw stateDirRefused(config, err) ?? err;
+  }
+}
+
 function stateDirRefused(config: Config, err: unknown): StartupError | undefined {
   return unwritableDirectory('server.stateDir', config.server.stateDir, err);
 }
@@ -189,6 +202,8 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
+  // before anything is written there: a second ingest on these directories stops here, naming the first
+  const dirLocks = lockDirs(config);
   // configured files first: a mistake in one is reported before the store is opened
   const { hashKeyFile } = config.privacy;
   const { stateDir } = config.server;
@@ -277,6 +292,7 @@ export async function createRuntime(
       await nc?.drain().catch(() => {});
       await deps.limiter.close();
       await deps.geo.close();
+      for (const lock of dirLocks) lock.release();
     },
   };
 }

@@ -1,13 +1,13 @@
 // The disk spool: a directory with one write-ahead log per table (ADR 0001).
 //   <dir>/spool.id            random id of this spool, part of every dedup token
-//   <dir>/spool.lock          the process that has it open (dir-lock.ts)
+//   <dir>/spool.lock          the process that has it open (ingest/dir-lock.ts)
 //   <dir>/<table>/NNNN.wal    segments of the table's log
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DirLock, lockSpoolDir } from '../../dir-lock.ts';
 import { syncDir } from '../../sync-dir.ts';
 import type { Spool, TableLog } from '../contract.ts';
-import { type DirLock, lockSpoolDir } from './dir-lock.ts';
 import { SpaceAccount } from './segments.ts';
 import { DiskTableLog, MemoryBudget } from './table-log.ts';
 
