@@ -48,7 +48,9 @@ INGEST_NODE_FLAGS := --max-semi-space-size=8 --heap-growing-percent=30
 INGEST_GLIBC_TUNABLES := glibc.malloc.mmap_threshold=32768:glibc.malloc.arena_max=2
 # HOST: the listen address. Loopback by default here, so the dashboard and the SQL endpoint need no
 # password on this machine; `make run HOST=0.0.0.0` exposes it (the dashboard then asks for the read
-# credential). With CONFIG (or TRACKER_CONFIG), the file's server.host applies unless HOST is given too;
+# credential), but not the operations port (/metrics, /status), which stays on 127.0.0.1 unless
+# server.opsHost (TRACKER_SERVER__OPSHOST) says otherwise.
+# With CONFIG (or TRACKER_CONFIG), the file's server.host applies unless HOST is given too;
 # so does TRACKER_SERVER__HOST from the environment, as every TRACKER_* override does
 # (scripts/make-run.test.ts).
 run: client ## Start the ingest on the embedded engine (chdb): http://localhost:8080, dashboard at /dashboard, metrics at :9464/metrics

@@ -105,6 +105,8 @@ export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode 
     ...user,
     server: {
       ...user.server,
+      // Prometheus scrapes each pod on its pod IP: the ingest's loopback default would be unreachable.
+      opsHost: user.server?.opsHost ?? user.server?.host ?? '0.0.0.0',
       stateDir: ingestPaths.stateDir,
       ...(tc.spec.ingest.tls
         ? { tls: { certFile: `${ingestPaths.tlsDir}/tls.crt`, keyFile: `${ingestPaths.tlsDir}/tls.key` } }

@@ -242,6 +242,16 @@ describe('ingest config', () => {
       ]);
     });
 
+    // The ingest keeps its operations listener on loopback unless told otherwise; a pod rendered without
+    // saying so could not be scraped by Prometheus on its pod IP.
+    it.each([
+      ['left out: every address', {}, '0.0.0.0'],
+      ['the public listen address when only that is set', { host: '::' }, '::'],
+      ['as the user set it', { host: '0.0.0.0', opsHost: '::' }, '::'],
+    ])('listens on the pod IP: %s', (_what, server, opsHost) => {
+      expect(config({ config: { server } }).server.opsHost).toBe(opsHost);
+    });
+
     it('is a named container port no Service exposes; the probes stay on the HTTP port', () => {
       const { objects } = render({ serviceType: 'LoadBalancer' });
       const container = json(find(objects, 'Deployment', 'demo-ingest')).spec.template.spec.containers[0];

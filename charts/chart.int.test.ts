@@ -146,6 +146,53 @@ describe('RBAC is least privilege', () => {
   });
 });
 
+// The operator's metrics port was open to every pod of the cluster, while each TrackerCluster's ingest,
+// Keeper and ClickHouse admit only Prometheus to theirs.
+describe("the operator's NetworkPolicy", () => {
+  const policy = (set: Record<string, string> = {}) =>
+    docs(renderChart('tracker-system', set)).find((d) => d.kind === 'NetworkPolicy') as unknown as
+      | { metadata: { name: string; namespace: string }; spec: Record<string, unknown> }
+      | undefined;
+
+  it('admits only Prometheus (the monitoring namespace by default) to the metrics port, ingress only', () => {
+    const np = policy();
+    expect(np?.metadata).toMatchObject({ name: 'tracker-tracker-operator', namespace: 'tracker-system' });
+    expect(np?.spec).toEqual({
+      podSelector: {
+        matchLabels: {
+          'app.kubernetes.io/name': 'tracker-operator',
+          'app.kubernetes.io/instance': 'tracker',
+        },
+      },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: 'http-metrics' }],
+        },
+      ],
+    });
+  });
+
+  it('admits the pods monitoring.prometheus names, as the clusters do', () => {
+    const np = policy({
+      'monitoring.prometheus.namespaceLabels.team': 'obs',
+      'monitoring.prometheus.podLabels.app\\.kubernetes\\.io/name': 'prometheus',
+    });
+    const [rule] = (np?.spec.ingress ?? []) as { from: unknown[] }[];
+    expect(rule?.from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring', team: 'obs' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ]);
+  });
+
+  it('is left out with metrics.networkPolicy.enabled=false', () => {
+    expect(policy({ 'metrics.networkPolicy.enabled': 'false' })).toBeUndefined();
+  });
+});
+
 describe('NOTES', () => {
   const notes = (args: readonly string[]) => {
     // `helm template` leaves NOTES out; an install's client-side dry run prints them (it asks the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StartupError, startupLine } from './startup-error.ts';
+import { StartupError, startupLine, unwritableDirectory } from './startup-error.ts';
 
 const systemError = (code: string, path: string, syscall = 'open') =>
   Object.assign(new Error(`${code}: ${path}`), { code, path, syscall });
@@ -34,5 +34,39 @@ describe('startupLine: one line, what is wrong and what to change', () => {
     ],
   ])('%s', (err, line) => {
     expect(startupLine('x', err)).toBe(line);
+  });
+});
+
+// A read-only server.stateDir was reported as "invalid configuration … EROFS": the setting was fine, the
+// directory was not, and nothing said what to do about it.
+describe('unwritableDirectory: a directory its file system refuses to write to', () => {
+  it.each([
+    [
+      systemError('EROFS', '/data/state/hash.key'),
+      'x cannot start: server.stateDir /data/state: cannot write /data/state/hash.key: read-only file system (EROFS); mount it writable (a writable volume on Kubernetes) or set server.stateDir to a writable directory',
+    ],
+    [
+      systemError('ENOSPC', '/data/state/erasures', 'mkdir'),
+      'x cannot start: server.stateDir /data/state: cannot write /data/state/erasures: no space left on device (ENOSPC); free space on its file system or set server.stateDir to a directory on another',
+    ],
+    // the directory does not exist yet and its parent is on a read-only file system
+    [
+      systemError('EROFS', '/data', 'mkdir'),
+      'x cannot start: server.stateDir /data/state: cannot write /data: read-only file system (EROFS); mount it writable (a writable volume on Kubernetes) or set server.stateDir to a writable directory',
+    ],
+  ])('%s', (err, line) => {
+    const refused = unwritableDirectory('server.stateDir', '/data/state', err);
+    expect(refused).toBeInstanceOf(StartupError);
+    expect(refused?.code).toBe(err.code);
+    expect(startupLine('x', refused)).toBe(line);
+  });
+
+  it.each([
+    ['another failure', systemError('EACCES', '/data/state/hash.key')],
+    ['a path elsewhere', systemError('EROFS', '/etc/tracker/hash.key')],
+    ['a sibling with the same prefix', systemError('EROFS', '/data/state2/x')],
+    ['no system error', new Error('EROFS')],
+  ])('leaves %s to the caller', (_what, err) => {
+    expect(unwritableDirectory('server.stateDir', '/data/state', err)).toBeUndefined();
   });
 });

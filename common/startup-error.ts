@@ -1,10 +1,17 @@
 // What a process prints when it cannot start: one line that says what is wrong and what to change, never
 // a stack trace (an operator reads it in `kubectl logs` or `docker logs`). LOG_LEVEL=debug adds the stack
 // for the cases nobody anticipated.
+import { resolve, sep } from 'node:path';
 
 /** A problem the user fixes by changing configuration or files; its message is the whole story. */
 export class StartupError extends Error {
   override readonly name = 'StartupError';
+  /** The system error's code when the file system refused (EROFS, ENOSPC, EDQUOT): what scripts match on. */
+  readonly code: string | undefined;
+  constructor(message: string, opts: { code?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = opts.code;
+  }
 }
 
 interface SystemError extends Error {
@@ -25,6 +32,33 @@ const reasons: Record<string, string> = {
 
 /** Codes only a write gets: a file opened for writing failed with "cannot read …" before. */
 const WRITES = new Set(['EROFS', 'ENOSPC', 'EDQUOT']);
+
+/** What to do about a directory its file system refuses to write to, by code. */
+const remedies: Record<string, string> = {
+  EROFS: 'mount it writable (a writable volume on Kubernetes) or set {key} to a writable directory',
+  ENOSPC: 'free space on its file system or set {key} to a directory on another',
+  EDQUOT: "raise the user's disk quota or set {key} to a directory on another file system",
+};
+
+/**
+ * A write under `dir` (the directory `key` configures) that its file system refused: read-only, full or
+ * over quota. Not a configuration mistake: the key's value is fine, the directory is not usable, and the
+ * error says which directory and what to do. Undefined for any other failure, or a path elsewhere.
+ */
+export function unwritableDirectory(key: string, dir: string, err: unknown): StartupError | undefined {
+  const e = err as SystemError;
+  const code = e?.code ?? '';
+  if (!WRITES.has(code) || e.path === undefined || !related(resolve(e.path), resolve(dir))) return undefined;
+  const remedy = (remedies[code] ?? '').replace('{key}', key);
+  return new StartupError(`${key} ${dir}: cannot write ${e.path}: ${reasons[code]} (${code}); ${remedy}`, {
+    code,
+    cause: err,
+  });
+}
+
+/** The path is the directory, inside it, or one of its parents (being created for it). */
+const related = (path: string, dir: string) =>
+  path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`);
 
 /** The verb of a failed file operation: `read` for an open (mostly a configured file), else the syscall. */
 function verbOf(e: SystemError): string {

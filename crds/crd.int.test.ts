@@ -100,6 +100,11 @@ describe('TrackerCluster CRD on the real apiserver', () => {
       rules.hostIsWildcard.message,
     ],
     [
+      'a loopback operations listen address',
+      { ingest: { config: { server: { opsHost: '127.0.0.1' } } } },
+      rules.opsHostIsWildcard.message,
+    ],
+    [
       'the operations port on the public one',
       { ingest: { config: { server: { opsPort: 8080 } } } },
       rules.portsFixed.message,

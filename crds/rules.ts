@@ -104,6 +104,15 @@ export const rules = {
       'ingest.config.server.host must be "0.0.0.0" or "::" (or left out): the Service and the probes reach a pod on its pod IP, so an ingest listening on one address such as 127.0.0.1 is unreachable',
     fieldPath: '.config.server.host',
   },
+  // Prometheus scrapes the operations port on the pod IP, as the Service reaches the public one.
+  opsHostIsWildcard: {
+    rule:
+      '!has(self.config) || !has(self.config.server) || !has(self.config.server.opsHost) || ' +
+      "self.config.server.opsHost in ['0.0.0.0', '::']",
+    message:
+      'ingest.config.server.opsHost must be "0.0.0.0" or "::" (or left out: server.host): Prometheus scrapes a pod on its pod IP, so an operations listener on one address such as 127.0.0.1 is unreachable',
+    fieldPath: '.config.server.opsHost',
+  },
   // The Service, the probes and Prometheus name the ports; with the defaults applied server.port and
   // server.opsPort are both present whenever server is.
   portsFixed: {

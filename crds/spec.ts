@@ -381,6 +381,7 @@ export const IngestSpec = Type.Object(
       rules.replicasOrAutoscaling,
       rules.tlsFromSpec,
       rules.hostIsWildcard,
+      rules.opsHostIsWildcard,
       rules.portsFixed,
       rules.hashKeyFromOperator,
     ),

@@ -102,6 +102,12 @@ describe('validation (same messages as the CEL rules)', () => {
       { ingest: { config: { server: { host: 'localhost' } } } },
       rules.hostIsWildcard.message,
     ],
+    // The operations listener's loopback default, written into a TrackerCluster, is out of Prometheus's reach.
+    [
+      'a loopback operations listen address',
+      { ingest: { config: { server: { opsHost: '127.0.0.1' } } } },
+      rules.opsHostIsWildcard.message,
+    ],
     [
       'an ephemeral operations port',
       { ingest: { config: { server: { opsPort: 0 } } } },

@@ -92,6 +92,10 @@ const celRules: readonly (readonly [(spec: Spec) => boolean, string])[] = [
     `spec.ingest.config.server.host: ${rules.hostIsWildcard.message}`,
   ],
   [
+    ({ ingest }) => [undefined, '0.0.0.0', '::'].includes(ingest.config.server?.opsHost),
+    `spec.ingest.config.server.opsHost: ${rules.opsHostIsWildcard.message}`,
+  ],
+  [
     ({ ingest }) => portsFixed(ingest.config.server),
     `spec.ingest.config.server: ${rules.portsFixed.message}`,
   ],

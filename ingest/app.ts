@@ -103,8 +103,9 @@ function closeConnectionsOnceIdle(app: FastifyInstance): void {
 }
 
 /**
- * One allowance of failed authentications per client, drawn by a refused credential (401) and by an
- * unknown erase request id (404): a client guessing either way spends the same allowance.
+ * One allowance of failed authentications per client, drawn by a refused credential (401), by an
+ * unknown erase request id (404) and by a wrong read credential at the dashboard: a client guessing any
+ * way spends the same allowance.
  */
 function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
   const failures = createAllowance(deps.config.rateLimits.authFailuresPerMinute);
@@ -112,6 +113,7 @@ function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
   return {
     credential: failureGuard(failures, metrics, now, [401]),
     requestId: failureGuard(failures, metrics, now, [401, 404]),
+    read: { allowance: failures, now, refused: () => metrics.rateLimited.inc({ reason: 'auth_failures' }) },
   };
 }
 
@@ -160,7 +162,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   shortLinkRoutes(routes, deps, tracking, limit, guards.credential);
   opsRoutes(routes, deps);
   clientRoutes(routes);
-  if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps);
+  if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps, guards.read);
   return { app, metrics, wsOpen: () => connections?.open() ?? 0 };
 }
 

@@ -4,6 +4,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
+import { type StartupError, unwritableDirectory } from '../common/startup-error.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
@@ -12,6 +13,7 @@ import { type Config, sqlEnabled } from './config.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
+import type { DirLock } from './dir-lock.ts';
 import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -23,6 +25,7 @@ import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { repeatsQuiet, throttled } from './runtime-log.ts';
+import { lockStateDirs } from './state-locks.ts';
 import { readTls } from './tls/reload.ts';
 
 type Log = (msg: string, err?: unknown) => void;
@@ -89,7 +92,11 @@ async function openEngineReader(config: Config): Promise<SqlReader | undefined> 
 function readCredential(config: Config): ReadCredential | undefined {
   const needed = sqlEnabled(config) || (config.dashboard.enabled && dashboardNeedsCredential(config));
   const { username, passwordFile } = config.sql;
-  return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
+  try {
+    return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
+  } catch (err) {
+    throw stateDirRefused(config, err) ?? err;
+  }
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -145,12 +152,32 @@ async function saltStore(config: Config, nc: NatsConnection | undefined): Promis
  * Runs a start-up step that reads a configured file; a failure (a GeoIP file that is not a BIN file, a
  * certificate that does not match its key, a short hash key) is a configuration error naming the key.
  */
-async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> {
+async function fromFile<T>(config: Config, key: string, load: () => T | Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (err) {
-    throw new ConfigError('configuration', [`${key}: ${(err as Error).message}`]);
+    throw (
+      stateDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`])
+    );
   }
+}
+
+/**
+ * A write into server.stateDir (a generated key or password, the erasure journal) that its file system
+ * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
+ * directory is not (the spool's directory is reported the same way).
+ */
+/** The state and destinations directories' locks (state-locks.ts); a read-only or full one said as such. */
+function lockDirs(config: Config): DirLock[] {
+  try {
+    return lockStateDirs(config);
+  } catch (err) {
+    throw stateDirRefused(config, err) ?? err;
+  }
+}
+
+function stateDirRefused(config: Config, err: unknown): StartupError | undefined {
+  return unwritableDirectory('server.stateDir', config.server.stateDir, err);
 }
 
 /**
@@ -161,7 +188,7 @@ async function fromFile<T>(key: string, load: () => T | Promise<T>): Promise<T> 
 function openJournal(config: Config): Promise<EraseJournal> {
   const where = { stateDir: config.server.stateDir, spool: config.spool };
   if (config.spool.kind === 'nats') return openEraseJournal(where);
-  return fromFile('server.stateDir', () => openEraseJournal(where));
+  return fromFile(config, 'server.stateDir', () => openEraseJournal(where));
 }
 
 export async function createRuntime(
@@ -175,20 +202,22 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
+  // before anything is written there: a second ingest on these directories stops here, naming the first
+  const dirLocks = lockDirs(config);
   // configured files first: a mistake in one is reported before the store is opened
   const { hashKeyFile } = config.privacy;
   const { stateDir } = config.server;
   const keyExisted = hashKeyFile !== undefined || generatedKeyBefore(stateDir);
-  const hasher = await fromFile('privacy.hashKeyFile', () => {
+  const hasher = await fromFile(config, 'privacy.hashKeyFile', () => {
     const key = loadHashKey(hashKeyFile, stateDir);
     const mismatch = configuredKeyMismatch(hashKeyFile, stateDir, key);
     if (mismatch !== undefined) log(mismatch);
     return createHasher(key);
   });
-  const fileKeys = await fromFile('apiKeys.file', () => loadKeyFile(config.apiKeys.file));
+  const fileKeys = await fromFile(config, 'apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
-  const https = tls === undefined ? undefined : await fromFile('server.tls', () => readTls(tls));
-  const geo = await fromFile('geoip.file', () =>
+  const https = tls === undefined ? undefined : await fromFile(config, 'server.tls', () => readTls(tls));
+  const geo = await fromFile(config, 'geoip.file', () =>
     openGeoIp(config.geoip.file, config.geoip.cacheSize, {
       onError: (err) => log('geoip.file: a newer file could not be opened; the one in use stays', err),
       onReload: (file) => opts.notice?.(`geoip: ${file} changed; lookups use the new file`),
@@ -263,6 +292,7 @@ export async function createRuntime(
       await nc?.drain().catch(() => {});
       await deps.limiter.close();
       await deps.geo.close();
+      for (const lock of dirLocks) lock.release();
     },
   };
 }

@@ -4,7 +4,7 @@
 // naming each bad key.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../e2e/env/ports.ts';
@@ -42,6 +42,15 @@ function readableByOthers(dir: string): string[] {
   return found;
 }
 
+/** An IPv4 address of this machine other than loopback: what a neighbour would connect to. */
+function externalAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && !a.internal && a.family === 'IPv4')?.address;
+  if (address === undefined) throw new Error('this machine has no IPv4 address besides loopback');
+  return address;
+}
+
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
 
 describe('ingest/server.ts', () => {
@@ -52,7 +61,8 @@ describe('ingest/server.ts', () => {
     const { child, output } = start(cwd, {
       TRACKER_SERVER__PORT: String(port),
       TRACKER_SERVER__OPSPORT: String(opsPort),
-      TRACKER_SERVER__HOST: '127.0.0.1',
+      // as `make run HOST=0.0.0.0`: the public port on every address, the operations port not
+      TRACKER_SERVER__HOST: '0.0.0.0',
     });
     const base = `http://127.0.0.1:${port}`;
     // A process that died will never be ready: fail at once with its output instead of polling on.
@@ -83,6 +93,12 @@ describe('ingest/server.ts', () => {
       /tracker_rows_accepted_total\{table="events"\}/,
     );
     expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    // Regression: the unauthenticated operations port followed server.host onto every interface.
+    const external = externalAddress();
+    expect((await fetch(`http://${external}:${port}/ready`)).status).toBe(200);
+    await expect(fetch(`http://${external}:${opsPort}/metrics`)).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
     child.kill('SIGTERM');
     expect(await exited(child), output()).toBe(0);
     // the store, the spool and the keys hold the visitors' data: no other user of the machine reads them

@@ -5,11 +5,15 @@
 // SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Counter } from 'prom-client';
+import { OPS_HOST_DEFAULT } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
+import type { ReadFailures } from './auth/read-failures.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
+import { createAllowance } from './plugins/rate-limit/allowance.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { logLevel, stderrLog } from './runtime-log.ts';
@@ -61,10 +65,26 @@ async function startSql(config: Config, runtime: Runtime): Promise<FastifyInstan
   const sql = await buildSqlApp({
     reader: runtime.reader,
     credential,
+    authFailures: sqlAuthFailures(config, runtime),
     logger: { level: logLevel() },
   });
   await sql.listen({ host: config.sql.host, port: config.sql.port });
   return sql;
+}
+
+/**
+ * Wrong read credentials per client on the SQL endpoint (rateLimits.authFailuresPerMinute), counted in
+ * tracker_rate_limited_total{reason="auth_failures"} as the public port's are.
+ */
+function sqlAuthFailures(config: Config, runtime: Runtime): ReadFailures {
+  const counter = runtime.deps.registry?.getSingleMetric('tracker_rate_limited_total') as
+    | Counter<'reason'>
+    | undefined;
+  return {
+    allowance: createAllowance(config.rateLimits.authFailuresPerMinute),
+    now: Date.now,
+    refused: () => counter?.inc({ reason: 'auth_failures' }),
+  };
 }
 
 const hostOf = (host: string) =>
@@ -86,7 +106,7 @@ function announce(
     const url = `${scheme}://${hostOf(config.server.host)}:${portOf(app)}/dashboard`;
     app.log.info(`dashboard: ${url}${dashboardNeedsCredential(config) ? login : ''}`);
   }
-  const opsUrl = `http://${hostOf(config.server.host)}:${portOf(ops)}`;
+  const opsUrl = `http://${hostOf(config.server.opsHost ?? OPS_HOST_DEFAULT)}:${portOf(ops)}`;
   app.log.info(`metrics: ${opsUrl}/metrics (status: ${opsUrl}/status)`);
   if (sql !== undefined) {
     app.log.info(`read-only SQL (ClickHouse HTTP): http://${hostOf(config.sql.host)}:${portOf(sql)}${login}`);
@@ -160,10 +180,12 @@ interface Address {
 
 function addresses(config: Config): { server: Address; ops: Address; sql: Address | undefined } {
   const { host, port, opsPort } = config.server;
+  const opsHost = config.server.opsHost ?? OPS_HOST_DEFAULT;
   const sql = { host: config.sql.host, port: config.sql.port, hostKey: 'sql.host', portKey: 'sql.port' };
   return {
     server: { host, port, hostKey: 'server.host', portKey: 'server.port' },
-    ops: { host, port: opsPort, hostKey: 'server.host', portKey: 'server.opsPort' },
+    // Unauthenticated: never on the public address just because the public port is (server.opsHost).
+    ops: { host: opsHost, port: opsPort, hostKey: 'server.opsHost', portKey: 'server.opsPort' },
     sql: sqlEnabled(config) ? sql : undefined,
   };
 }

@@ -255,7 +255,7 @@ export const Destinations = Type.Object(
       minLength: 1,
       default: './data/destinations',
       description:
-        'Per destination: its backlog (with spool.kind disk) and its dead-letter file; with spool.kind disk, .erased/ holds the marks of erase requests. Not inside spool.dir.',
+        'Per destination: its backlog (with spool.kind disk) and its dead-letter file; with spool.kind disk, .erased/ holds the marks of erase requests. Not inside spool.dir. With a destination configured, one ingest at a time uses it (destinations.lock names the process; a second one stops at start).',
     }),
     facebook: Type.Array(FacebookDestination, {
       maxItems: 16,

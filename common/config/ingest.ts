@@ -15,6 +15,9 @@ export const Tls = Type.Object(
   { ...strict, description: 'HTTPS on the public port from a PEM certificate and key; absent: plain HTTP.' },
 );
 
+/** Where the operations listener listens when server.opsHost is left out: this machine only. */
+export const OPS_HOST_DEFAULT = '127.0.0.1';
+
 export const Server = Type.Object(
   {
     host: Type.String({
@@ -35,8 +38,16 @@ export const Server = Type.Object(
       maximum: 65535,
       default: 9464,
       description:
-        'The operations listener (/metrics, /status), on server.host, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
+        'The operations listener (/metrics, /status), on server.opsHost, plain HTTP: for Prometheus and operators, never for the public (the operator admits only Prometheus to it).',
     }),
+    // No schema default: the CRD embeds this schema and the apiserver would write the loopback default
+    // into every TrackerCluster, where the operator must render a wildcard for Prometheus to reach pods.
+    opsHost: Type.Optional(
+      Type.String({
+        maxLength: 253,
+        description: `Listen address of the operations listener (server.opsPort), which answers without authentication. Left out: ${OPS_HOST_DEFAULT} (loopback) whatever server.host is, so exposing the public port (server.host 0.0.0.0) does not expose it; set "0.0.0.0" or "::" for a scraper on another machine or outside a container. The operator sets it to server.host in a TrackerCluster (pods are scraped on their pod IP), where only "0.0.0.0" or "::" is accepted.`,
+      }),
+    ),
     tls: Type.Optional(Tls),
     hstsMaxAgeS: Type.Integer({
       minimum: 0,
@@ -96,7 +107,10 @@ export const Server = Type.Object(
       description:
         'Local state: the erasure journal on the disk spool (erase requests accepted and not yet finished: ' +
         'keep it on a disk that outlives the process; on the NATS spool it is the KV bucket <stream>_erasures), ' +
-        'the generated hash key when privacy.hashKeyFile is not set.',
+        'the generated hash key when privacy.hashKeyFile is not set. ' +
+        'One ingest at a time uses it (state.lock names the process; a second one stops at start, unless it is spool.dir, which spool.lock holds). ' +
+        'It must be writable: on a read-only or full file system the start stops with a line naming the directory, ' +
+        'the code (EROFS, ENOSPC) and what to do.',
     }),
   },
   { ...strict, description: 'The listening sockets, request limits and shutdown.' },
@@ -210,7 +224,7 @@ export const RateLimits = Type.Object(
       maximum: 10_000,
       default: 10,
       description:
-        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}. Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
+        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}, a wrong read credential at the dashboard; and, with an allowance of its own, a wrong read credential on the SQL endpoint (answered 429 QUOTA_EXCEEDED). Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
     }),
     erasuresPerMinute: Type.Integer({
       minimum: 0,

@@ -92,6 +92,9 @@ describe('the embedded ingest image (EMBEDDED=true)', () => {
       `TRACKER_SERVER__PORT=${port}`,
       '-e',
       `TRACKER_SERVER__OPSPORT=${opsPort}`,
+      // the operations listener stays on the container's loopback unless told: a published port needs this
+      '-e',
+      'TRACKER_SERVER__OPSHOST=0.0.0.0',
     ]);
     const url = `http://127.0.0.1:${port}`;
     await ready(c, url);

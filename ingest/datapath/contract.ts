@@ -42,6 +42,8 @@ export interface DataPath {
 
 export interface DataPathStatus {
   readonly ready: boolean;
+  /** Why it is not ready (draining, or the spool refuses appends: Spool.refusal), when it is not. */
+  readonly reason?: string;
   readonly draining: boolean;
   readonly breaker: 'closed' | 'open' | 'half-open';
   /**
@@ -137,7 +139,10 @@ export interface Spool {
   tables(): string[];
   /** Bytes held on disk (or in the stream). */
   readonly bytes: number;
-  /** Whether appends can currently succeed (a JetStream spool is not while NATS is unreachable): /ready. */
-  usable(): boolean;
+  /**
+   * Why appends are refused right now, or undefined when they can succeed: a JetStream spool while NATS is
+   * unreachable, a disk spool while it is full or unwritable. /ready answers 503 with it.
+   */
+  refusal(): string | undefined;
   close(): Promise<void>;
 }

@@ -413,6 +413,26 @@ describe('createDataPath (scripted store)', () => {
     await dp.close(1000);
   });
 
+  // /ready answered 200 while every append was refused as the spool was full: a load balancer kept sending
+  // this instance traffic that could only be 503.
+  it('is not ready while its full spool refuses appends, and ready again once the rows are delivered', async () => {
+    const store = new ScriptedStore();
+    store.down = true;
+    const dp = await open(store, { spool: { maxBytes: 1_048_576 } });
+    expect(dp.status()).toMatchObject({ ready: true });
+    const { err } = await fillUntilRefused(dp);
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    expect(dp.status()).toMatchObject({
+      ready: false,
+      reason: 'the spool is full (spool.maxBytes 1048576 bytes)',
+    });
+    store.down = false;
+    await until(() => dp.status().ready, 'ready again');
+    expect(dp.status().reason).toBeUndefined();
+    await expect(dp.append('events', [event(1000)])).resolves.toBeUndefined();
+    await dp.close(1000);
+  });
+
   // A stop said "draining" and nothing more, whether the grace period stored everything or ran out; a start
   // after a crash or an upgrade looked like any other.
   it('says what a stop left in the spool, what the next start stores and what it did to the schema', async () => {

@@ -281,8 +281,10 @@ class Pipeline implements DataPath {
       const log = this.#deps.spool.peek(table);
       if (log) queues[table] = { rows: log.pending.rows, bytes: log.pending.bytes };
     }
+    const reason = this.#draining ? 'draining: the process is stopping' : this.#deps.spool.refusal();
     return {
-      ready: !this.#draining && this.#deps.spool.usable(),
+      ready: reason === undefined,
+      ...(reason === undefined ? {} : { reason }),
       draining: this.#draining,
       breaker: this.#breaker.state,
       spoolBytes: this.#deps.spool.bytes,
@@ -294,7 +296,9 @@ class Pipeline implements DataPath {
 
   #spoolState(): SpoolState {
     const { spool } = this.#deps;
-    return spool.kind === 'nats' ? { kind: spool.kind, connected: spool.usable() } : { kind: spool.kind };
+    return spool.kind === 'nats'
+      ? { kind: spool.kind, connected: spool.refusal() === undefined }
+      : { kind: spool.kind };
   }
 
   eraseDeadLetters(matches: (row: unknown) => boolean): Promise<number> {

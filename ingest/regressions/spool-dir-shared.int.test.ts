@@ -2,7 +2,7 @@
 // server, so the embedded engine's lock did not stop it) used to start and write its segments into the
 // same files as the first, at the same offsets: acknowledged events overwritten or stored twice. It now
 // stops with one line naming spool.dir and the process that holds it; a directory whose holder was
-// killed is taken over. The real `node ingest/server.ts`.
+// killed is taken over. The same holds for server.stateDir. The real `node ingest/server.ts`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +20,12 @@ interface Started {
 
 const spoolDir = () => join(mkdtempSync(join(tmpdir(), 'shared-spool-')), 'spool');
 
-function start(spool: string): Started {
+function start(spool: string, stateDir?: string): Started {
   const cwd = mkdtempSync(join(tmpdir(), 'spool-user-'));
   writeFileSync(
     join(cwd, 'ingest.json'),
     JSON.stringify({
-      server: { host: '127.0.0.1', port: 0, opsPort: 0 },
+      server: { host: '127.0.0.1', port: 0, opsPort: 0, ...(stateDir === undefined ? {} : { stateDir }) },
       sql: { port: 0 },
       spool: { dir: spool },
     }),
@@ -80,6 +80,22 @@ describe('one ingest per spool directory', () => {
       ),
     );
     expect(output).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  // The state directory (the erasure journal, generated keys) had no lock: a second ingest with a spool of
+  // its own started on it and resumed the first one's erase requests.
+  it('stops a second ingest on a running one’s server.stateDir, naming the key and the holder', async () => {
+    const state = join(mkdtempSync(join(tmpdir(), 'shared-state-')), 'state');
+    const first = start(spoolDir(), state);
+    running.push(first);
+    await first.listening;
+    const { code, output } = await start(spoolDir(), state).exited;
+    expect(code, output).toBe(2);
+    expect(output).toMatch(
+      new RegExp(
+        `ingest cannot start: open the state directory at ${state}: another process \\(pid ${first.child.pid}\\) holds it; .*\\(server\\.stateDir\\)`,
+      ),
+    );
   });
 
   it('takes over the spool.dir of an ingest that was killed', async () => {

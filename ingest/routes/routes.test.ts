@@ -1,9 +1,13 @@
 // Route behaviour through inject() on the DATA PATH TEST DOUBLE (ingest/testing/datapath-double.ts).
 // What the real store holds is asserted by the functional tests (ingest/functional.int.test.ts).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApps } from '../app.ts';
+import { loadReadCredential } from '../auth/credential.ts';
 import { IngestError } from '../errors.ts';
 import { isUuid, ZERO_UUID } from '../model/ids.ts';
 import { createDataPathDouble, type DataPathDouble } from '../testing/datapath-double.ts';
@@ -481,6 +485,31 @@ describe('erase requests', () => {
   });
 });
 
+// The dashboard's read credential could be guessed without end, while the admin routes' were bounded.
+describe('dashboard read credential', () => {
+  it('answers 429 with Retry-After once a client used rateLimits.authFailuresPerMinute on wrong ones', async () => {
+    await app.close();
+    await ops.close();
+    const stateDir = mkdtempSync(join(tmpdir(), 'dash-auth-'));
+    const readCredential = loadReadCredential('default', undefined, stateDir);
+    const password = readFileSync(readCredential.passwordFile, 'utf8').trim();
+    dp = createDataPathDouble();
+    const config = { server: { host: '0.0.0.0' }, rateLimits: { authFailuresPerMinute: 2 } };
+    ({ app, ops } = await buildApps(await testDeps(dp, config, { readCredential })));
+    const ask = (auth: string) =>
+      app.inject({ url: '/dashboard', headers: { authorization: `Basic ${btoa(auth)}` } });
+    for (let i = 0; i < 5; i++) expect((await ask(`default:${password}`)).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await ask(`default:guess${i}`)).statusCode).toBe(401);
+    const res = await ask('default:guess3');
+    expect(res.statusCode).toBe(429);
+    expect(res.headers['retry-after']).toBe('30');
+    expect(res.json()).toEqual({
+      error: 'RATE_LIMITED',
+      message: 'too many failed authentications from this client',
+    });
+  });
+});
+
 describe('ops', () => {
   it('probes answer and never record events', async () => {
     for (const url of ['/health', '/ready', '/ping']) {
@@ -488,6 +517,23 @@ describe('ops', () => {
     }
     expect((await app.inject({ url: '/ping' })).body).toBe('pong');
     expect(dp.rows.size).toBe(0);
+  });
+  // /ready said 200 while the spool refused every append: a load balancer kept the instance in rotation.
+  it('/ready is 503 with the reason while the data path refuses appends', async () => {
+    const refusing = {
+      ...dp.status(),
+      ready: false,
+      reason: 'the spool is full (spool.maxBytes 1024 bytes)',
+    };
+    dp.status = () => refusing;
+    const res = await app.inject({ url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({
+      ready: false,
+      draining: false,
+      breaker: 'closed',
+      reason: 'the spool is full (spool.maxBytes 1024 bytes)',
+    });
   });
   // Regression: /metrics and /status were routes of the public app, so the ingest Service (a LoadBalancer
   // in the production example) served the service's load, versions and store state to the internet.

@@ -10,6 +10,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
+import type { ReadFailures } from '../auth/read-failures.ts';
 import type { Config } from '../config.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
 import { requestCookies, setCookieValue } from '../model/request-cookies.ts';
@@ -35,6 +36,8 @@ export interface AuthGuards {
   readonly credential: FailureGuard;
   /** The erase status read: an unknown request id (404) is a failure too. */
   readonly requestId: FailureGuard;
+  /** The dashboard's read credential: a wrong one is a failure (auth/read-failures.ts). */
+  readonly read: ReadFailures;
 }
 
 const COOKIE_MAX_AGE_S = 365 * 86_400;

@@ -12,6 +12,7 @@ import Fastify, {
 } from 'fastify';
 import type { SqlReader } from '../../store/index.ts';
 import type { ReadCredential } from '../auth/credential.ts';
+import { checkBounded, type ReadFailures } from '../auth/read-failures.ts';
 import { ClickHouseError, errorResponse } from './errors.ts';
 import {
   contentType,
@@ -25,13 +26,15 @@ import { explainRefusal } from './refusals.ts';
 export interface SqlAppDeps {
   readonly reader: SqlReader;
   readonly credential: ReadCredential;
+  /** Wrong credentials allowed per client (rateLimits.authFailuresPerMinute); absent: unbounded. */
+  readonly authFailures?: ReadFailures;
   /** Longest statement accepted (ClickHouse's max_query_size default is 256 KiB). */
   readonly maxQueryBytes?: number;
   readonly logger?: boolean | { level: string };
 }
 
-function authorise(req: FastifyRequest, credential: ReadCredential): void {
-  const result = credential.check(req.headers);
+function authorise(req: FastifyRequest, deps: SqlAppDeps): void {
+  const result = checkBounded(req, deps.credential, deps.authFailures, tooManyFailures);
   if (result === 'missing') {
     throw new ClickHouseError(
       194,
@@ -47,6 +50,16 @@ function authorise(req: FastifyRequest, credential: ReadCredential): void {
     );
   }
 }
+
+/** ClickHouse's QUOTA_EXCEEDED, as HTTP 429 with Retry-After: what a client backs off from. */
+const tooManyFailures = (retryAfterS: number) =>
+  new ClickHouseError(
+    201,
+    'QUOTA_EXCEEDED',
+    'Too many failed authentications from this client: retry later',
+    429,
+    retryAfterS,
+  );
 
 const gzipAsync = promisify(gzip);
 const deflateAsync = promisify(deflate);
@@ -71,7 +84,7 @@ async function encode(
 async function run(req: FastifyRequest, reply: FastifyReply, deps: SqlAppDeps): Promise<FastifyReply> {
   const url = new URL(req.url, 'http://sql');
   refuseUrlCredentials(url);
-  authorise(req, deps.credential);
+  authorise(req, deps);
   const request = parseSqlRequest(url, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers);
   const format = outputFormat(request);
   const result = await deps.reader

@@ -9,12 +9,15 @@ export class ClickHouseError extends Error {
   readonly type: string;
   /** The HTTP status when the code alone does not decide it (one code, a server's or a reader's limit). */
   readonly httpStatus: number | undefined;
+  /** Seconds for Retry-After, when waiting is the remedy (a 429). */
+  readonly retryAfterS: number | undefined;
 
-  constructor(code: number, type: string, message: string, httpStatus?: number) {
+  constructor(code: number, type: string, message: string, httpStatus?: number, retryAfterS?: number) {
     super(message);
     this.clickhouseCode = code;
     this.type = type;
     this.httpStatus = httpStatus;
+    this.retryAfterS = retryAfterS;
   }
 }
 
@@ -80,6 +83,8 @@ export function errorResponse(err: unknown, version: string): ErrorResponse {
   if (status === 401)
     headers['www-authenticate'] = 'Basic realm="ClickHouse server HTTP API", charset="UTF-8"';
   if (status === 503) headers['retry-after'] = '1';
+  if (err instanceof ClickHouseError && err.retryAfterS !== undefined)
+    headers['retry-after'] = String(err.retryAfterS);
   return {
     status,
     code: d.code,

@@ -1,13 +1,13 @@
 // The disk spool: a directory with one write-ahead log per table (ADR 0001).
 //   <dir>/spool.id            random id of this spool, part of every dedup token
-//   <dir>/spool.lock          the process that has it open (dir-lock.ts)
+//   <dir>/spool.lock          the process that has it open (ingest/dir-lock.ts)
 //   <dir>/<table>/NNNN.wal    segments of the table's log
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DirLock, lockSpoolDir } from '../../dir-lock.ts';
 import { syncDir } from '../../sync-dir.ts';
 import type { Spool, TableLog } from '../contract.ts';
-import { type DirLock, lockSpoolDir } from './dir-lock.ts';
 import { SpaceAccount } from './segments.ts';
 import { DiskTableLog, MemoryBudget } from './table-log.ts';
 
@@ -67,9 +67,17 @@ export class DiskSpool implements Spool {
     return this.#id;
   }
 
-  /** A local directory is always there to try: a failing write answers OVERLOADED for that append. */
-  usable(): boolean {
-    return true;
+  /**
+   * A full spool refuses appends until rows leave it; a table whose failed write could not be rolled
+   * back refuses them until a restart. A single failed write that was rolled back refuses only itself.
+   */
+  refusal(): string | undefined {
+    if (this.#space.full) return `the spool is full (spool.maxBytes ${this.#space.max} bytes)`;
+    for (const [table, log] of this.#open) {
+      const broken = log.broken;
+      if (broken !== undefined) return `the spool of table ${table} is unwritable until a restart: ${broken}`;
+    }
+    return undefined;
   }
 
   get bytes(): number {

@@ -94,8 +94,8 @@ export class NatsSpool implements Spool {
     return n;
   }
 
-  usable(): boolean {
-    return this.#ctx.connected();
+  refusal(): string | undefined {
+    return this.#ctx.connected() ? undefined : 'NATS is unreachable: the JetStream spool cannot take appends';
   }
 
   /** Rows are not cached in memory: a batch is read back from the stream when it is cut. */

@@ -35,12 +35,40 @@ export interface Written {
 
 /** Bytes on disk across every table of the spool, against the configured maximum. */
 export class SpaceAccount {
-  used = 0;
+  #used = 0;
   /** Data records queued but not yet written: counted so concurrent appends cannot overshoot. */
   reserved = 0;
   readonly max: number;
+  /**
+   * An append was refused for want of space and none has left the spool since: it refuses appends
+   * until rows are delivered (or a later append fits), and readiness says so.
+   */
+  full = false;
   constructor(max: number) {
     this.max = max;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  set used(bytes: number) {
+    if (bytes < this.#used) this.full = false;
+    this.#used = bytes;
+  }
+
+  /**
+   * Reserves room for a data record of `size` bytes, or says the spool is full. A record larger than the
+   * whole spool would never fit: refusing it says nothing about the spool, so it leaves `full` alone.
+   */
+  reserve(size: number): boolean {
+    if (this.#used + this.reserved + size > this.max) {
+      if (size <= this.max) this.full = true;
+      return false;
+    }
+    this.reserved += size;
+    this.full = false;
+    return true;
   }
 }
 
@@ -112,6 +140,12 @@ export class SegmentWriter {
     return this.#segments;
   }
 
+  /** Why the log refuses every write until a restart (a failed write it could not roll back), if it does. */
+  get broken(): string | undefined {
+    if (this.#broken === undefined) return undefined;
+    return (this.#broken as Error).message ?? String(this.#broken);
+  }
+
   /**
    * Queues a record; resolves once it is durable. Data records count against the spool's size and are
    * refused (OVERLOADED) when it is full or the log cannot be written; markers are never refused.
@@ -121,11 +155,8 @@ export class SegmentWriter {
     if (this.#broken !== undefined)
       return Promise.reject(this.#overloaded('the spool is unwritable', this.#broken));
     if (type === RecordType.Data) {
-      const size = payload.length + HEADER_BYTES;
-      const space = this.#opts.space;
-      if (space.used + space.reserved + size > space.max)
+      if (!this.#opts.space.reserve(payload.length + HEADER_BYTES))
         return Promise.reject(this.#overloaded('the spool is full'));
-      space.reserved += size;
     }
     return new Promise<Written>((resolve, reject) => {
       this.#queue.push({ type, payload, onDurable, resolve, reject });

@@ -1,4 +1,4 @@
-import { appendFile, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -149,6 +149,41 @@ describe('DiskSpool', () => {
       await log.commit(b);
     }
     await expect(log.append(row, 1)).resolves.toBeUndefined();
+    await spool.close();
+  });
+
+  // A log whose failed write could not be rolled back refuses every append until a restart, and /ready
+  // said nothing of it. Here the table's directory disappears: the write of a new segment fails, and so
+  // does truncating the old one back to its durable size.
+  it('says why it refuses appends once a failed write could not be rolled back', async () => {
+    const dir = fresh();
+    const spool = await open(dir, { segmentBytes: 200 });
+    const log = await spool.log('events');
+    await log.append(lines({ pad: 'x'.repeat(100) }), 1);
+    expect(spool.refusal()).toBeUndefined();
+    rmSync(join(dir, 'events'), { recursive: true, force: true });
+    const err = await log.append(lines({ pad: 'y'.repeat(100) }), 1).catch((e) => e);
+    expect(isIngestError(err, 'OVERLOADED')).toBe(true);
+    expect(spool.refusal()).toMatch(/^the spool of table events is unwritable until a restart: ENOENT/);
+    await expect(log.append(lines({ i: 1 }), 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    await spool.close();
+  });
+
+  it('says it is full while it refuses appends for space, and no longer once rows leave it', async () => {
+    const spool = await open(fresh(), { maxBytes: 2048, segmentBytes: 512 });
+    const log = await spool.log('events');
+    const row = lines({ pad: 'x'.repeat(400) });
+    let refused: unknown;
+    while (!refused) refused = await log.append(row, 1).catch((e) => e);
+    expect(spool.refusal()).toBe('the spool is full (spool.maxBytes 2048 bytes)');
+    for (
+      let b = await log.take({ maxRows: 100, maxBytes: 1 << 20 });
+      b;
+      b = await log.take({ maxRows: 100, maxBytes: 1 << 20 })
+    ) {
+      await log.commit(b);
+    }
+    expect(spool.refusal()).toBeUndefined();
     await spool.close();
   });
 

@@ -159,6 +159,11 @@ export class DiskTableLog implements TableLog {
     return { rows: this.#rows, bytes: this.#bytes, oldestAt: this.#oldestAt };
   }
 
+  /** Why this log refuses every append until a restart, if it does (SegmentWriter.broken). */
+  get broken(): string | undefined {
+    return this.#writer.broken;
+  }
+
   /**
    * No async frame of its own: one per append was most of what the spool allocated per request. `lines`
    * is the caller's only until this settles (TableLog): the row cache keeps a copy of its own.

@@ -2,8 +2,10 @@
 // (api/overview), the newest events (api/events) and the live feed of events as they are stored
 // (api/live, server-sent events). It asks for the read credential (HTTP Basic) unless the server
 // listens on loopback only; `dashboard.auth: always` asks every time.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ReadCredential } from '../../auth/credential.ts';
+import { checkBounded, type ReadFailures } from '../../auth/read-failures.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import type { RouteApp } from '../shared.ts';
@@ -69,13 +71,10 @@ const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
  * of a browser that names the server by a loopback name; a page whose own name was made to resolve to
  * 127.0.0.1 (DNS rebinding) is the page's origin to the browser, and its requests carry that name.
  */
-function guard(needed: boolean, credential: ReadCredential | undefined) {
-  return async (
-    req: { headers: Record<string, unknown> },
-    reply: { header(k: string, v: string): unknown },
-  ) => {
+function guard(needed: boolean, credential: ReadCredential | undefined, failures: ReadFailures) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
     if (!needed && LOOPBACK_HOST.test(String(req.headers.host ?? ''))) return;
-    if (credential?.check(req.headers as Parameters<ReadCredential['check']>[0]) === 'ok') return;
+    if (credential !== undefined && checkBounded(req, credential, failures, tooMany) === 'ok') return;
     reply.header('www-authenticate', 'Basic realm="Tracker dashboard", charset="UTF-8"');
     throw new IngestError(
       'UNAUTHORIZED',
@@ -84,7 +83,10 @@ function guard(needed: boolean, credential: ReadCredential | undefined) {
   };
 }
 
-export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
+const tooMany = (retryAfterS: number) =>
+  new IngestError('RATE_LIMITED', 'too many failed authentications from this client', { retryAfterS });
+
+export function dashboardRoutes(app: RouteApp, deps: AppDeps, failures: ReadFailures): void {
   const { config } = deps;
   const assets = loadDashboardAssets();
   const analytics = deps.repositories.analytics;
@@ -97,7 +99,7 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps): void {
     for (const end of streams) end();
     feed.close();
   });
-  const onRequest = [sameOriginOnly, guard(dashboardNeedsCredential(config), deps.readCredential)];
+  const onRequest = [sameOriginOnly, guard(dashboardNeedsCredential(config), deps.readCredential, failures)];
 
   app.get('/dashboard', { onRequest }, async (req, reply) => {
     reply.header('cache-control', REVALIDATE).header('etag', assets.pageEtag);

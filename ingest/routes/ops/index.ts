@@ -11,7 +11,9 @@ export function opsRoutes(app: RouteApp, deps: AppDeps): void {
   app.get('/ready', async (_req, reply) => {
     const s = deps.dataPath.status();
     const ready = s.ready && !s.draining;
-    return reply.status(ready ? 200 : 503).send({ ready, draining: s.draining, breaker: s.breaker });
+    const body = { ready, draining: s.draining, breaker: s.breaker };
+    // A load balancer takes a refusing instance out of rotation; the reason tells its operator why.
+    return reply.status(ready ? 200 : 503).send(ready ? body : { ...body, reason: s.reason ?? 'not ready' });
   });
 
   app.get('/ping', async (_req, reply) => reply.type('text/plain').send('pong'));
