@@ -40,8 +40,9 @@ export class SpaceAccount {
   reserved = 0;
   readonly max: number;
   /**
-   * An append was refused for want of space and none has left the spool since: it refuses appends
-   * until rows are delivered (or a later append fits), and readiness says so.
+   * An append was refused for want of space and no rows have left the spool since: readiness reports
+   * the spool full until rows are delivered (or a later, smaller append fits). The flag itself refuses
+   * nothing: each append is still measured against the space left.
    */
   full = false;
   constructor(max: number) {
