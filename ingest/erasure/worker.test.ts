@@ -61,7 +61,7 @@ async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Prom
       { table: 'events', sql: '', params: {} },
       { table: 'ltv', sql: '', params: {} },
     ],
-    linked: async () => ({ vids: [], uids: [] }),
+    linked: async () => ({ vids: [], uids: [], ips: [] }),
     run: async () => {
       h.runs++;
       return h.failures.shift() ?? [];
