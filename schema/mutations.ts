@@ -14,6 +14,11 @@ export interface VisitorIds {
   readonly uids?: readonly string[];
   /** Keyed hashes of email addresses, as the ingest stores them in events.params.ehash. */
   readonly ehashes?: readonly string[];
+  /**
+   * The visitors' IP addresses as their events stored them: they select the rows of the tables that hold
+   * an IP and no visitor id (the daily rollups of events by IP), where nothing else tells whose a row is.
+   */
+  readonly ips?: readonly string[];
   /** Restrict to one org and the rows of no org; absent: every org. */
   readonly oid?: string;
 }
@@ -43,6 +48,10 @@ export function visitorPredicate(info: TableInfo, ids: VisitorIds): string | und
   }
   if (given(ids.ehashes) && info.name === 'events')
     or.push('toString(params.ehash) IN {ehashes:Array(String)}');
+  // A row of such a table counts every visitor of its IP: it goes whole, as anonymisation deletes a row
+  // whose key is personal, since the person's share of its count cannot be told apart.
+  if (given(ids.ips) && cols.has('ip') && !cols.has('vid') && !cols.has('uid'))
+    or.push('ip IN {ips:Array(String)}');
   if (or.length === 0) return undefined;
   // An org's scope holds its rows and the rows sent without an org (the column's zero UUID): those belong
   // to no other org, and no key's scope would reach them, so an erase request answered done left them.
@@ -56,6 +65,7 @@ export function visitorParams(ids: VisitorIds): Record<string, unknown> {
   if (given(ids.vids)) params.vids = ids.vids;
   if (given(ids.uids)) params.uids = ids.uids;
   if (given(ids.ehashes)) params.ehashes = ids.ehashes;
+  if (given(ids.ips)) params.ips = ids.ips;
   if (ids.oid !== undefined) params.oid = ids.oid;
   return params;
 }

@@ -50,7 +50,7 @@ async function instance(bucket: string, rows: Rows, b: Behaviour = {}): Promise<
   const logs: string[] = [];
   const repository: ErasureRepository = {
     plan: () => [{ table: 'events', sql: '', params: {} }],
-    linked: async () => ({ vids: [], uids: [] }),
+    linked: async () => ({ vids: [], uids: [], ips: [] }),
     run: async () => {
       self.runs++;
       return b.run === undefined ? [] : b.run();

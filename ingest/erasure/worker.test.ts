@@ -61,7 +61,7 @@ async function harness(dir = mkdtempSync(join(tmpdir(), 'erase-worker-'))): Prom
       { table: 'events', sql: '', params: {} },
       { table: 'ltv', sql: '', params: {} },
     ],
-    linked: async () => ({ vids: [], uids: [] }),
+    linked: async () => ({ vids: [], uids: [], ips: [] }),
     run: async () => {
       h.runs++;
       return h.failures.shift() ?? [];
@@ -265,5 +265,46 @@ describe('the erase worker', () => {
     expect(h.rows.find((r) => r.status === 'retrying')?.detail).toMatch(/failed on data path dead letters/);
     expect(h.logs).toContain(`info: erase request ${requestId}: 1 data path dead letters removed`);
     expect(h.logs.join('\n')).not.toContain(VID);
+  });
+
+  // The deletes reached the ids linked to a person erased by email; the destinations' mark and the data
+  // path's dead letters named the email hash alone, and kept (or forwarded) the linked ids' rows.
+  it('hands the linked ids to the destinations and the dead letters before the deletes and done', async () => {
+    const h = await harness();
+    const LINKED_VID = '1d2c3b4a-0000-4000-8000-0000000000a1';
+    const LINKED_UID = '1d2c3b4a-0000-4000-8000-0000000000b1';
+    const SOMEONE = '1d2c3b4a-0000-4000-8000-0000000000c1';
+    const linking = {
+      ...h.deps().repository,
+      linked: async () => ({ vids: [LINKED_VID], uids: [LINKED_UID], ips: ['198.51.100.7'] }),
+    };
+    const handed: unknown[] = [];
+    let letters: unknown[] = [{ vid: LINKED_VID }, { uid: LINKED_UID }, { vid: SOMEONE }];
+    const worker = createEraseWorker(
+      h.deps({
+        repository: linking,
+        forwarding: async (request) => {
+          handed.push({ linked: request.linked, runs: h.runs });
+        },
+        eraseDeadLetters: async (matches) => {
+          const kept = letters.filter((row) => !matches(row));
+          const removed = letters.length - kept.length;
+          letters = kept;
+          return removed;
+        },
+      }),
+      FAST,
+    );
+    await worker.submit({ ehash: 'h1' });
+    await expect.poll(() => journaled(h)).toEqual([]);
+    const linked = { vids: [LINKED_VID], uids: [LINKED_UID] };
+    // first the named ids alone, then (on each pass) the linked ones, before that pass's deletes
+    expect(handed).toEqual([
+      { linked: undefined, runs: 0 },
+      { linked, runs: 0 },
+      { linked, runs: 1 },
+    ]);
+    expect(letters).toEqual([{ vid: SOMEONE }]);
+    expect(statuses(h)).toEqual(['pending', 'done']);
   });
 });

@@ -5,8 +5,10 @@
 //   0. have the destinations drop the person's queued events and dead letters (forwarding, when any are
 //      configured): a backlog may hold their events for days, and would send them after `done`;
 //   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
-//   2. run the delete on every table, and rewrite the data path's dead letters (rows the store refused,
-//      kept in a file) without the person's; a table whose delete fails, or a rewrite that fails, is
+//   2. read the ids linked to the person (their other vids and uids, the IPs of their events), have the
+//      destinations drop those ids' events too, run the delete on every table, and rewrite the data
+//      path's dead letters (rows the store refused, kept in a file) without the person's, all over the
+//      same ids; a table whose delete fails, or a rewrite that fails, is
 //      tried again with growing delays, the status saying `retrying`, until the request is older than
 //      giveUpAfterMs: then `failed`;
 //   3. record `done`, and one more pass secondPassMs later for rows another replica's spool still held.
@@ -23,6 +25,7 @@ import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
 import { namesPerson } from '../privacy/erased-ids.ts';
 import {
+  ANY_IPS,
   ANY_LINKS,
   type EraseTarget,
   type ErasureRepository,
@@ -31,6 +34,9 @@ import {
   NO_LINKS,
 } from '../repositories/index.ts';
 import type { EraseJournal, EraseStatus, JournalEntry } from './contract.ts';
+
+/** An erase request as the destinations take it: before the links are read, and again with them. */
+export type ForwardedRequest = JournalEntry & { readonly linked?: Omit<LinkedIds, 'ips'> };
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
 
@@ -50,9 +56,10 @@ export interface EraseWorkerDeps {
   readonly log: EraseLog;
   /**
    * The destinations' part (absent when none is configured): resolves once no forwarder sends an event
-   * of the request's person and their dead letters are gone; rejects when that is not yet so.
+   * of the request's person (the ids it names, and those `linked` to them) and their dead letters are
+   * gone; rejects when that is not yet so.
    */
-  readonly forwarding?: (entry: JournalEntry) => Promise<void>;
+  readonly forwarding?: (request: ForwardedRequest) => Promise<void>;
   /** Each status this instance records (for tracker_erase_requests_total). */
   readonly onStatus?: (status: EraseStatus) => void;
   /**
@@ -220,7 +227,7 @@ class Worker implements EraseWorker {
 
   #tables(entry: JournalEntry): string[] {
     const { ehash, uid } = entry.target;
-    const links = ehash === undefined && uid === undefined ? undefined : ANY_LINKS;
+    const links = ehash === undefined && uid === undefined ? ANY_IPS : ANY_LINKS;
     return this.#deps.repository.plan(entry.target, links).map((s) => s.table);
   }
 
@@ -229,7 +236,11 @@ class Worker implements EraseWorker {
     const before = this.#linked.get(entry.requestId) ?? NO_LINKS;
     const found = await this.#deps.repository.linked(entry.target);
     const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
-    const linked = { vids: union(before.vids, found.vids), uids: union(before.uids, found.uids) };
+    const linked = {
+      vids: union(before.vids, found.vids),
+      uids: union(before.uids, found.uids),
+      ips: union(before.ips, found.ips),
+    };
     this.#linked.set(entry.requestId, linked);
     return linked;
   }
@@ -294,11 +305,16 @@ class Worker implements EraseWorker {
     this.#after(this.#timing.secondPassMs, () => this.#guarded(entry, () => this.#secondPass(entry, 1)));
   }
 
-  /** The destinations' part, first: it needs no store, and every moment a backlog may send counts. */
-  async #stopForwarding(entry: JournalEntry): Promise<boolean> {
+  /**
+   * The destinations' part, first with the ids the request names (it needs no store, and every moment a
+   * backlog may send counts), then again with those linked to them, once read.
+   */
+  async #stopForwarding(entry: JournalEntry, linked?: LinkedIds): Promise<boolean> {
     const { forwarding, log } = this.#deps;
     if (forwarding === undefined) return true;
-    return forwarding(entry).then(
+    const request =
+      linked === undefined ? entry : { ...entry, linked: { vids: linked.vids, uids: linked.uids } };
+    return forwarding(request).then(
       () => true,
       (err: unknown) => {
         log('warn', `erase request ${entry.requestId}: the destinations could not take it yet`, err);
@@ -308,10 +324,10 @@ class Worker implements EraseWorker {
   }
 
   /** The data path's dead letters without the person's rows; whether that is so (a failure is logged). */
-  async #eraseDeadLetters(entry: JournalEntry): Promise<boolean> {
+  async #eraseDeadLetters(entry: JournalEntry, linked: LinkedIds): Promise<boolean> {
     const { eraseDeadLetters, log } = this.#deps;
     try {
-      const removed = await eraseDeadLetters((row) => namesPerson(entry.target, row));
+      const removed = await eraseDeadLetters((row) => namesPerson(entry.target, row, linked));
       // the count only: a line naming the person would keep their id in the logs
       if (removed > 0)
         log('info', `erase request ${entry.requestId}: ${removed} data path dead letters removed`);
@@ -345,8 +361,12 @@ class Worker implements EraseWorker {
       // the lookup reads events: when it fails, the request is retried as a failed delete of events is
       const linked = await this.#links(entry).catch(() => undefined);
       if (linked === undefined) return ['events'];
-      const failed = await repository.run(repository.plan(entry.target, linked));
-      return (await this.#eraseDeadLetters(entry)) ? failed : [...failed, DEAD_LETTERS];
+      // the linked ids' queued events are the person's too: the backlogs drop them before `done`
+      const forwarded =
+        linked.vids.length + linked.uids.length === 0 || (await this.#stopForwarding(entry, linked));
+      const deleted = await repository.run(repository.plan(entry.target, linked));
+      const failed = forwarded ? deleted : [...deleted, FORWARDING];
+      return (await this.#eraseDeadLetters(entry, linked)) ? failed : [...failed, DEAD_LETTERS];
     };
     const next = this.#serial.then(run, run);
     this.#serial = next.catch(() => undefined);

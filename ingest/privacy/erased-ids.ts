@@ -13,6 +13,15 @@ export interface ErasedIds {
   readonly oid?: string;
 }
 
+/**
+ * The person's other ids the store's erasure found linked to those named (the vids and uids of the
+ * events that carried the email hash or uid): the same rows go from every copy as from the tables.
+ */
+export interface LinkedPersonIds {
+  readonly vids: readonly string[];
+  readonly uids: readonly string[];
+}
+
 type Fields = Record<string, unknown>;
 
 const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,8 +66,12 @@ export const orgless = (row: Fields): boolean =>
 export const inScope = (scope: string | undefined, row: unknown): boolean =>
   scope === undefined || !isFields(row) || orgless(row) || String(row.oid) === scope;
 
-/** Whether the row is one of the person an erase request names, within its org scope. */
-export function namesPerson(ids: ErasedIds, row: unknown): boolean {
+/**
+ * Whether the row is one of the person an erase request names, or of the ids linked to them, within its
+ * org scope.
+ */
+export function namesPerson(ids: ErasedIds, row: unknown, linked?: LinkedPersonIds): boolean {
   if (!inScope(ids.oid, row)) return false;
-  return erasedIdsOf(row).some(([kind, id]) => ids[kind] === id);
+  const more = { vid: linked?.vids ?? [], uid: linked?.uids ?? [], ehash: [] as readonly string[] };
+  return erasedIdsOf(row).some(([kind, id]) => ids[kind] === id || more[kind].includes(id));
 }

@@ -34,6 +34,19 @@ describe('eraseStatements', () => {
     expect(single).toEqual(expect.arrayContaining(['events', 'ltv', 'agreed']));
   });
 
+  it("deletes the rows of the person's IPs from the tables holding an IP and no visitor id, only", () => {
+    const linked = { vids: [], uids: [], ips: ['198.51.100.7'] };
+    const statements = eraseStatements({ vid }, { database: 'tracker' }, undefined, linked);
+    const byIp = statements.filter((s) => s.sql.includes('ip IN {ips:Array(String)}')).map((s) => s.table);
+    expect(byIp.sort()).toEqual(['dailies', 'ips', 'logs']);
+    expect(statements.find((s) => s.table === 'dailies')?.params).toEqual({
+      vids: [vid],
+      ips: ['198.51.100.7'],
+    });
+    // a table with a visitor id is the person's by that id: another visitor of the same IP stays
+    expect(statements.find((s) => s.table === 'events')?.sql).not.toContain('ip IN');
+  });
+
   it('refuses an empty id: as an email hash it would match every event stored without one', () => {
     expect(() => eraseStatements({ ehash: '' }, { database: 'tracker' })).toThrow(/an empty id names nobody/);
     expect(() => eraseStatements({ vid, ehash: '' }, { database: 'tracker' })).toThrow(/names nobody/);

@@ -40,9 +40,14 @@ export interface EraseStatement {
 export interface LinkedIds {
   readonly vids: readonly string[];
   readonly uids: readonly string[];
+  /**
+   * The IP addresses the person's events hold: the daily rollups by IP (no vid or uid there) keep them,
+   * raw when the IP mode keeps IPs, and only these find their rows.
+   */
+  readonly ips: readonly string[];
 }
 
-export const NO_LINKS: LinkedIds = { vids: [], uids: [] };
+export const NO_LINKS: LinkedIds = { vids: [], uids: [], ips: [] };
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Linked ids read per request at most: far more visitors than one person has. */
 export const MAX_LINKED_IDS = 10_000;
@@ -63,6 +68,7 @@ export function eraseStatements(
     vids: ids(target.vid, linked.vids),
     uids: ids(target.uid, linked.uids),
     ehashes: ids(target.ehash, []),
+    ips: ids(undefined, linked.ips),
     ...(target.oid === undefined ? {} : { oid: target.oid }),
   };
   const params = visitorParams(visitorIds);
@@ -109,9 +115,18 @@ export interface ErasureStatus {
 /**
  * The person's other ids: the uids of the events carrying the target's email hash, then the vids of the
  * events carrying that hash or one of those uids (or the target's uid): every browser the person used.
- * In the target's org scope; none for a vid alone.
+ * Then the IPs of all their events. In the target's org scope; no vid or uid for a vid alone.
  */
-export async function linkedIds(store: Store, target: EraseTarget): Promise<LinkedIds> {
+export async function linkedIds(
+  store: Store,
+  target: EraseTarget,
+  catalog: Catalog = buildCatalog(),
+): Promise<LinkedIds> {
+  const { vids, uids } = await linkedVisitors(store, target);
+  return { vids, uids, ips: await ipsOf(store, target, { vids, uids }, catalog) };
+}
+
+async function linkedVisitors(store: Store, target: EraseTarget): Promise<Omit<LinkedIds, 'ips'>> {
   if (target.ehash === undefined && target.uid === undefined) return NO_LINKS;
   const scope = target.oid === undefined ? '' : ` AND oid IN ({oid:UUID}, '${NIL_UUID}')`;
   const params = {
@@ -134,13 +149,43 @@ export async function linkedIds(store: Store, target: EraseTarget): Promise<Link
   return { vids, uids };
 }
 
+/** The IPs the events of the target and its linked ids hold (the rows its erasure deletes from events). */
+async function ipsOf(
+  store: Store,
+  target: EraseTarget,
+  linked: Omit<LinkedIds, 'ips'>,
+  catalog: Catalog,
+): Promise<string[]> {
+  const events = catalog.get('events');
+  if (events === undefined) return [];
+  const visitorIds = {
+    vids: ids(target.vid, linked.vids),
+    uids: ids(target.uid, linked.uids),
+    ehashes: ids(target.ehash, []),
+    ...(target.oid === undefined ? {} : { oid: target.oid }),
+  };
+  const where = visitorPredicate(events, visitorIds);
+  if (where === undefined) return [];
+  const rows = await store.query<{ ips: string[] }>(
+    `SELECT groupUniqArray(${MAX_LINKED_IDS})(ip) AS ips FROM events WHERE ip != '' AND ${where}`,
+    visitorParams(visitorIds),
+  );
+  return rows[0]?.ips ?? [];
+}
+
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */
-export const ANY_LINKS: LinkedIds = { vids: [NIL_UUID], uids: [NIL_UUID] };
+export const ANY_LINKS: LinkedIds = { vids: [NIL_UUID], uids: [NIL_UUID], ips: ['0.0.0.0'] };
+
+/** Stand-in links of a request by vid alone: it links no other vid or uid, but the vid's IPs. */
+export const ANY_IPS: LinkedIds = { ...NO_LINKS, ips: ANY_LINKS.ips };
 
 export interface ErasureRepository {
   /** The statements erasing the target, and the ids linked to it, from every table holding one. */
   plan(target: EraseTarget, linked?: LinkedIds): EraseStatement[];
-  /** The ids of the person an email hash or uid names (read from events); none for a vid alone. */
+  /**
+   * The ids of the person an email hash or uid names (none for a vid alone), and the IPs of all their
+   * events (read from events).
+   */
   linked(target: EraseTarget): Promise<LinkedIds>;
   /** Runs them all; answers the tables whose statement failed. */
   run(statements: readonly EraseStatement[]): Promise<string[]>;
@@ -152,9 +197,10 @@ export interface ErasureRepository {
 export function erasureRepository(store: Store, config: Config['store']): ErasureRepository {
   const rendering = storeRendering(config);
   const hosts = eraseHosts(store, config);
+  const catalog = buildCatalog();
   return {
-    plan: (target, linked) => eraseStatements(target, rendering, undefined, linked),
-    linked: (target) => linkedIds(store, target),
+    plan: (target, linked) => eraseStatements(target, rendering, catalog, linked),
+    linked: (target) => linkedIds(store, target, catalog),
     async run(statements) {
       const { runners, close } = hosts();
       try {

@@ -24,7 +24,7 @@ export type {
 export type { ApiKeyRepository, KeyEntry } from './api-keys.ts';
 export type { StoredConsent } from './consent.ts';
 export type { EraseTarget, ErasureRepository, ErasureStatus, LinkedIds } from './erasures.ts';
-export { ANY_LINKS, NO_LINKS } from './erasures.ts';
+export { ANY_IPS, ANY_LINKS, NO_LINKS } from './erasures.ts';
 export type { EventRepository, RecentEid } from './events.ts';
 export type { Link, LinkRepository } from './links.ts';
 

@@ -61,4 +61,22 @@ describe('an erased person', () => {
     foreign.add(mark);
     expect(foreign.matches({ vid: VID })).toBe(false);
   });
+
+  it('matches the events of the ids linked to the person, within the scope, as digests too', () => {
+    const request = { requestId: 'r', askedAt: 1, target: { ehash: 'h1', oid: ORG } };
+    const linked = { vids: [VID], uids: [UID] };
+    const mark = markOf({ ...request, linked }, hasher);
+    expect(mark.digests).toHaveLength(3);
+    expect(JSON.stringify(mark)).not.toMatch(new RegExp(`${VID}|${UID}`));
+    const set = new ErasedSet(hasher);
+    set.add(markOf(request, hasher));
+    expect(set.matches({ vid: VID, oid: ORG })).toBe(false);
+    // recorded again once the links are read: the same request's mark, now with them
+    set.add(mark);
+    expect(set.size).toBe(1);
+    expect(set.matches({ vid: VID, oid: ORG })).toBe(true);
+    expect(set.matches({ vid: OTHER, uid: UID, oid: ORG })).toBe(true);
+    expect(set.matches({ vid: VID, oid: ORG2 })).toBe(false);
+    expect(set.matches({ vid: OTHER, oid: ORG })).toBe(false);
+  });
 });

@@ -6,7 +6,7 @@
 // ingest's hash key can tell whether a given id is there. matches() is the one rule every forwarder and
 // every dead-letter rewrite applies; which ids of a row count is privacy/erased-ids.ts, shared with the
 // data path's dead-letter rewrite.
-import { type ErasedKind, erasedIdsOf, orgless } from '../../privacy/erased-ids.ts';
+import { type ErasedKind, erasedIdsOf, type LinkedPersonIds, orgless } from '../../privacy/erased-ids.ts';
 import type { Hasher } from '../../privacy/hash.ts';
 import type { StoredEvent } from '../contract.ts';
 
@@ -19,7 +19,10 @@ export interface ErasedMark {
   readonly askedAt: number;
   /** Only events of this org (an API key's erasure); absent: every org (the visitor's own). */
   readonly oid?: string;
-  /** Digests of `<kind>:<id>` for each id the request named (kind vid, uid or ehash). */
+  /**
+   * Digests of `<kind>:<id>` for each id the request named (kind vid, uid or ehash) and each vid and uid
+   * found linked to them.
+   */
   readonly digests: readonly string[];
 }
 
@@ -35,21 +38,30 @@ export interface ErasedRequest {
   readonly requestId: string;
   readonly target: ErasedTarget;
   readonly askedAt: number;
+  /**
+   * The vids and uids the store's erasure found linked to the target (known once it read the events):
+   * their queued events are the person's too.
+   */
+  readonly linked?: LinkedPersonIds;
 }
 
 type Kind = ErasedKind;
 
 const digestOf = (hasher: Hasher, kind: Kind, id: string): string => hasher.hash(DOMAIN, `${kind}:${id}`);
 
-/** The mark of an erase request: its ids digested, its scope kept. */
+/** The mark of an erase request: its ids and those linked to them digested, its scope kept. */
 export function markOf(request: ErasedRequest, hasher: Hasher): ErasedMark {
   const { vid, uid, ehash, oid } = request.target;
+  const { vids = [], uids = [] } = request.linked ?? {};
   const ids: [Kind, string | undefined][] = [
     ['vid', vid],
     ['uid', uid],
     ['ehash', ehash],
+    ...vids.map((id): [Kind, string] => ['vid', id]),
+    ...uids.map((id): [Kind, string] => ['uid', id]),
   ];
-  const digests = ids.flatMap(([kind, id]) => (id === undefined ? [] : [digestOf(hasher, kind, id)]));
+  const all = ids.flatMap(([kind, id]) => (id === undefined ? [] : [digestOf(hasher, kind, id)]));
+  const digests = [...new Set(all)];
   return {
     requestId: request.requestId,
     askedAt: request.askedAt,
