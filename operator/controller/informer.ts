@@ -23,6 +23,8 @@ export interface InformerOptions {
   /** Undefined: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
+  /** What the store keeps of each object (and hands to onEvent); default the whole object. */
+  readonly transform?: (obj: KubeObject) => KubeObject;
   readonly watchdogMs: number;
   readonly relistIntervalMs: number;
   readonly reconnectMaxMs: number;
@@ -154,7 +156,7 @@ export class Informer {
       });
       for (const item of page.items ?? []) {
         // List items carry no apiVersion/kind (watch events do); consumers rely on both.
-        const obj = { ...item, apiVersion: this.#o.type.apiVersion, kind: this.#o.type.kind };
+        const obj = this.#kept({ ...item, apiVersion: this.#o.type.apiVersion, kind: this.#o.type.kind });
         seen.set(objectKey(item.metadata.namespace, item.metadata.name), obj);
       }
       token = page.metadata?.continue || undefined;
@@ -252,18 +254,22 @@ export class Informer {
 
   #onWatchEvent(event: RawEvent, finish: (r: StopReason) => void): void {
     this.#lastActivity = Date.now();
-    const obj = event.object;
     if (event.type === 'ERROR') {
-      finish(obj.code === 410 ? 'gone' : 'error');
+      finish(event.object.code === 410 ? 'gone' : 'error');
       return;
     }
-    const rv = obj.metadata?.resourceVersion;
+    const rv = event.object.metadata?.resourceVersion;
     if (rv) this.#rv = rv;
     if (event.type === 'BOOKMARK') return;
+    const obj = this.#kept(event.object);
     const key = objectKey(obj.metadata.namespace, obj.metadata.name);
     if (event.type === 'DELETED') this.#remove(key);
     else this.#put(key, obj);
     this.#o.onEvent(event.type as InformerEvent, obj);
+  }
+
+  #kept(obj: KubeObject): KubeObject {
+    return this.#o.transform ? this.#o.transform(obj) : obj;
   }
 
   #sleep(ms: number): Promise<void> {
