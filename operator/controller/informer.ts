@@ -9,7 +9,7 @@
 import type { ManagedKind } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath } from '../../kube/paths.ts';
-import { ApiError, isNotFound, type KubeRest } from '../../kube/rest.ts';
+import { ApiError, isNotFound, type KubeRest, metadataOnlyAccept } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { OwnerIndex } from './owner-index.ts';
@@ -23,8 +23,11 @@ export interface InformerOptions {
   /** Undefined: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
-  /** What the store keeps of each object (and hands to onEvent); default the whole object. */
-  readonly transform?: (obj: KubeObject) => KubeObject;
+  /**
+   * Keep (and hand to onEvent) each object's identity and metadata only, asked of the apiserver as such
+   * (PartialObjectMetadata): a Secret's values then never reach the operator. Default: whole objects.
+   */
+  readonly metadataOnly?: boolean;
   readonly watchdogMs: number;
   readonly relistIntervalMs: number;
   readonly reconnectMaxMs: number;
@@ -153,6 +156,7 @@ export class Informer {
     do {
       const page = await this.#o.rest.request<List>('list', collectionPath(this.#o.type, this.#o.namespace), {
         query: { labelSelector: this.#o.labelSelector, limit: '500', continue: token },
+        accept: this.#o.metadataOnly ? metadataOnlyAccept.list : undefined,
       });
       for (const item of page.items ?? []) {
         // List items carry no apiVersion/kind (watch events do); consumers rely on both.
@@ -229,6 +233,7 @@ export class Informer {
           this.#watchQuery(),
           (event) => this.#onWatchEvent(event, finish),
           abort.signal,
+          this.#o.metadataOnly ? metadataOnlyAccept.watch : undefined,
         )
         .then(
           () => finish('closed'),
@@ -268,8 +273,18 @@ export class Informer {
     this.#o.onEvent(event.type as InformerEvent, obj);
   }
 
+  /**
+   * What the store keeps of `obj`. Metadata only: its identity and version, under the informer's own kind
+   * (a PartialObjectMetadata carries meta.k8s.io's), whatever the apiserver sent.
+   */
   #kept(obj: KubeObject): KubeObject {
-    return this.#o.transform ? this.#o.transform(obj) : obj;
+    if (!this.#o.metadataOnly) return obj;
+    const { name, namespace, uid, resourceVersion } = obj.metadata;
+    return {
+      apiVersion: this.#o.type.apiVersion,
+      kind: this.#o.type.kind,
+      metadata: { name, namespace, uid, resourceVersion },
+    };
   }
 
   #sleep(ms: number): Promise<void> {

@@ -5,31 +5,34 @@
 import { describe, expect, it } from 'vitest';
 import { cluster } from '../../cdk8s/testing/cluster.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import type { KubeRest } from '../../kube/rest.ts';
+import { type KubeRest, metadataOnlyAccept } from '../../kube/rest.ts';
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 import { waitFor } from '../testing/harness.ts';
-import { Informers, notManagedBySelector } from './informers.ts';
+import { Informers, managedBySelector, notManagedBySelector } from './informers.ts';
 
 type Event = { type: string; object: KubeObject };
 type Query = { labelSelector?: string };
 
 function fakeApiserver(lists: Record<string, KubeObject[]>) {
   const streams = new Map<string, (e: Event) => void>();
+  /** The Accept header of each list and watch, by collection and selector. */
+  const accepts = new Map<string, string | undefined>();
   const at = (path: string, q: Query) => `${path}?${q.labelSelector ?? ''}`;
   const rest = {
-    request: async (_verb: string, path: string, o: { query: Query }) => ({
-      metadata: { resourceVersion: '1' },
-      items: lists[at(path, o.query)] ?? [],
-    }),
-    watch: (path: string, q: Query, onEvent: (e: Event) => void, signal: AbortSignal) =>
+    request: async (_verb: string, path: string, o: { query: Query; accept?: string }) => {
+      accepts.set(`list ${at(path, o.query)}`, o.accept);
+      return { metadata: { resourceVersion: '1' }, items: lists[at(path, o.query)] ?? [] };
+    },
+    watch: (path: string, q: Query, onEvent: (e: Event) => void, signal: AbortSignal, accept?: string) =>
       new Promise<void>((resolve) => {
+        accepts.set(`watch ${at(path, q)}`, accept);
         streams.set(at(path, q), onEvent);
         signal.addEventListener('abort', () => resolve());
       }),
   } as unknown as KubeRest;
-  return { rest, streams, at };
+  return { rest, streams, at, accepts };
 }
 
 const secret = (name: string, ns: string, rv: string): KubeObject =>
@@ -50,7 +53,7 @@ describe('Informers: the Secrets a spec names', () => {
   it('a change to one enqueues the clusters naming it, and its value is not kept', async () => {
     const clustersPath = '/apis/tracker.dev/v1alpha1/trackerclusters';
     const secretsPath = '/api/v1/secrets';
-    const { rest, streams, at } = fakeApiserver({
+    const { rest, streams, at, accepts } = fakeApiserver({
       [`${clustersPath}?`]: [named('a', 'ns', 'pw'), named('b', 'ns', 'pw'), named('c', 'other', 'pw')],
       [`${secretsPath}?${notManagedBySelector}`]: [secret('pw', 'ns', '5')],
     });
@@ -91,5 +94,10 @@ describe('Informers: the Secrets a spec names', () => {
     const secrets = seen.filter((o) => o.kind === 'Secret');
     expect(secrets.length).toBeGreaterThan(0);
     for (const s of secrets) expect(s).not.toHaveProperty('data');
+    // The apiserver is asked for metadata only; the operator's own Secrets stay whole objects.
+    const userSecrets = at(secretsPath, { labelSelector: notManagedBySelector });
+    expect(accepts.get(`list ${userSecrets}`)).toBe(metadataOnlyAccept.list);
+    expect(accepts.get(`watch ${userSecrets}`)).toBe(metadataOnlyAccept.watch);
+    expect(accepts.get(`list ${at(secretsPath, { labelSelector: managedBySelector })}`)).toBeUndefined();
   });
 });

@@ -2,10 +2,11 @@
 // TrackerCluster's event is for its own key; an owned object's (label-selected, then matched by the
 // controller ownerReference) is for the owning TrackerCluster. Their caches are what every step reads.
 // One more informer watches the Secrets the operator did not make (no managed-by label): a password, TLS
-// or destination Secret a spec names. It keeps their metadata only (never a value: every Secret of the
-// watched namespaces passes through it), and an event is for the clusters that name that Secret, found by
-// the SecretIndex the TrackerCluster events keep. A rotated password then rolls the pods at once, and a
-// cluster waiting for a Secret it names goes on as soon as the Secret is created, not at the next resync.
+// or destination Secret a spec names. It asks for and keeps their metadata only (every Secret of the
+// watched namespaces passes through it, so never a value), and an event is for the clusters that name
+// that Secret, found by the SecretIndex the TrackerCluster events keep. A rotated password then rolls the
+// pods at once, and a cluster waiting for a Secret it names goes on as soon as the Secret is created, not
+// at the next resync.
 import { kinds, type ManagedKind, watchedKinds } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { KubeRest } from '../../kube/rest.ts';
@@ -120,14 +121,14 @@ function specSecretsInformer(options: InformersOptions, index: SecretIndex): Inf
   return new Informer({
     ...watchOptions(options, kinds.Secret),
     labelSelector: notManagedBySelector,
-    transform: metadataOnly,
+    metadataOnly: true,
     onEvent: (_e, obj) => {
       for (const key of index.clusters(obj.metadata.namespace, obj.metadata.name)) options.onEvent(key, obj);
     },
   });
 }
 
-/** What every informer shares: where it watches (only `watchNamespace`, when set) and its timings. */
+/** What every informer shares: where it watches (only `namespace`, when set) and its timings. */
 function watchOptions(options: InformersOptions, kind: ManagedKind) {
   const { config, rest, metrics, log } = options;
   return {
@@ -141,18 +142,6 @@ function watchOptions(options: InformersOptions, kind: ManagedKind) {
     log,
   };
 }
-
-/** An object's identity and metadata without its content (a Secret's values stay out of the operator's memory). */
-const metadataOnly = (obj: KubeObject): KubeObject => ({
-  apiVersion: obj.apiVersion,
-  kind: obj.kind,
-  metadata: {
-    name: obj.metadata.name,
-    namespace: obj.metadata.namespace,
-    uid: obj.metadata.uid,
-    resourceVersion: obj.metadata.resourceVersion,
-  },
-});
 
 /** The key of the TrackerCluster that controls `obj`, if one does. */
 function ownerKey(obj: KubeObject): string | undefined {
