@@ -37,7 +37,7 @@ export {
   type SchemaMode,
   type SecretChecksums,
 } from './options.ts';
-export { podSecretKeys, type SecretKeyRef } from './pod-secrets.ts';
+export { podSecretKeys, type SecretKeyRef, specSecrets } from './pod-secrets.ts';
 
 export type RenderHashes = {
   keeper: ConfigHashes;

@@ -44,3 +44,44 @@ describe('podSecretKeys', () => {
     expect(keys.ingest).toEqual([password, { name: 'demo-hash-key', key: 'hash-key' }]);
   });
 });
+
+// The ingest reloads its certificate when the mounted files change and reads a destination's credential at
+// every send, so those Secrets stay out of the checksum: a rotation reaches the running pods without a
+// restart. That holds only while the kubelet can update the files in place, which it never does for a
+// subPath mount.
+describe('the TLS and destination Secrets', () => {
+  const spec = {
+    ingest: {
+      tls: { secretName: 'my-tls' },
+      destinations: {
+        facebook: [{ name: 'shop_fb', pixelId: '123', accessTokenSecretRef: { name: 'fb-capi' } }],
+        webhooks: [
+          { name: 'crm', url: 'https://crm.example/in', signingSecretRef: { name: 'hooks' }, consent: [] },
+        ],
+      },
+    },
+  };
+
+  it('are not summed: the ingest reads them again without a restart', () => {
+    const tc = cluster(spec);
+    const keys = podSecretKeys(tc, namesOf(tc));
+    expect(keys.ingest.map((k) => k.name)).toEqual(['demo-credentials', 'demo-hash-key']);
+  });
+
+  it('are mounted as whole volumes (no subPath), which the kubelet updates in place', () => {
+    const pod = json(find(renderCluster(cluster(spec)).objects, 'Deployment', 'demo-ingest')).spec.template
+      .spec;
+    const secretVolumes = new Map<string, string>(
+      pod.volumes
+        .filter((v: { secret?: unknown }) => v.secret)
+        .map((v: { name: string; secret: { secretName: string } }) => [v.name, v.secret.secretName]),
+    );
+    const mounts = pod.containers.flatMap((c: { volumeMounts?: unknown[] }) => c.volumeMounts ?? []);
+    const ofSecret = (secretName: string) =>
+      mounts.filter((m: { name: string }) => secretVolumes.get(m.name) === secretName);
+    for (const secretName of ['my-tls', 'fb-capi', 'hooks']) {
+      expect(ofSecret(secretName).length).toBeGreaterThan(0);
+      for (const m of ofSecret(secretName)) expect(m).not.toHaveProperty('subPath');
+    }
+  });
+});

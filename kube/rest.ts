@@ -46,7 +46,17 @@ const contentTypes: Partial<Record<Verb, string>> = {
 /** Connections for requests (watches have their own). */
 const requestConnections = 64;
 
-export type RequestOptions = { query?: Record<string, string | undefined>; body?: unknown };
+/** `accept`: the Accept header instead of plain JSON (e.g. metadata only: `metadataOnlyAccept`). */
+export type RequestOptions = { query?: Record<string, string | undefined>; body?: unknown; accept?: string };
+
+/**
+ * Accept headers asking the apiserver for objects' metadata only (PartialObjectMetadata, as client-go's
+ * metadata client asks), plain JSON as the fallback: a list, and a watch's events.
+ */
+export const metadataOnlyAccept = {
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+  watch: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+} as const;
 
 /** One line of a watch stream. */
 export type WatchEvent<T> = { type: string; object: T };
@@ -90,7 +100,7 @@ export class KubeRest {
 
   async request<T>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = this.#url(path, opts.query);
-    const headers = this.#headers();
+    const headers = this.#headers(opts.accept);
     const type = contentTypes[verb];
     if (type && opts.body !== undefined) headers['content-type'] = type;
     this.#onRequest?.(verb);
@@ -133,12 +143,13 @@ export class KubeRest {
     query: Record<string, string | undefined>,
     onEvent: (event: WatchEvent<T>) => void,
     signal: AbortSignal,
+    accept?: string,
   ): Promise<void> {
     const url = this.#url(path, { ...query, watch: '1' });
     const res = await this.#watchAgent.request({
       ...target(url),
       method: 'GET',
-      headers: this.#headers(),
+      headers: this.#headers(accept),
       signal,
     });
     if (!ok(res.statusCode))
@@ -170,8 +181,8 @@ export class KubeRest {
     return url;
   }
 
-  #headers(): Record<string, string> {
-    return { accept: 'application/json', ...this.#access.authHeaders() };
+  #headers(accept = 'application/json'): Record<string, string> {
+    return { accept, ...this.#access.authHeaders() };
   }
 }
 

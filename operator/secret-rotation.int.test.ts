@@ -1,9 +1,9 @@
 // Rotating a Secret whose values pods read only at start, on the real kube-apiserver: the ClickHouse
-// password the spec names (passwordSecretRef, a user's Secret no informer caches) and the operator-made
-// hash key. A new value changes the secret checksum on the pod templates that read it, and the rollouts
-// start: ClickHouse's replica restart (an Event says so), then the ingest Deployment. Nothing else changes,
-// and at rest the one GET of the user's Secret per reconcile writes nothing. Pods simulated by kwok,
-// ClickHouse by test doubles.
+// password the spec names (passwordSecretRef, a user's Secret, watched by name but not cached) and the
+// operator-made hash key. A new value changes the secret checksum on the pod templates that read it, and
+// the rollouts start: ClickHouse's replica restart (an Event says so), then the ingest Deployment. Nothing
+// else changes, and at rest the one GET of the user's Secret per reconcile writes nothing. Pods simulated
+// by kwok, ClickHouse by test doubles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlOk } from '../e2e/env/kubectl.ts';
 import type { KubeObject } from '../kube/object.ts';
@@ -22,8 +22,8 @@ import {
 
 const name = 'rotate';
 const secret = 'rotate-password';
-// A user's Secret is not watched: the operator notices its rotation at the next resync, which the test
-// runs itself (reconcileOnce), so no resync of its own adds reconciles to the ones it counts.
+// No periodic relist within the test: a rotation must be noticed through the watch of the Secret alone.
+const noResync = { watch: { relistIntervalMs: 3_600_000 } };
 const checksumKey = 'tracker.dev/secret-checksum';
 const spec = {
   clickhouse: { shards: 1, replicas: 1, passwordSecretRef: { name: secret, key: 'password' } },
@@ -47,6 +47,7 @@ beforeAll(async () => {
     prefix: 'op-rotate',
     name,
     hosts: { shards: 1, replicas: 1 },
+    config: noResync,
   });
   applySecret(secret, 'password', 'first-password');
   await createTc(f.rest, f.ns, name, spec);
@@ -87,7 +88,6 @@ describe('secret rotation', () => {
   it('a new ClickHouse password restarts the replica, then rolls the ingest', async () => {
     const [sts, deploy, restarts] = [await replica(), await ingest(), await restartEvents()];
     applySecret(secret, 'password', 'second-password');
-    await reconcileOnce(f.op);
     await waitFor(async () => checksum(await replica()) !== checksum(sts), {
       what: 'the ClickHouse pod template checksum to change',
       timeoutMs: 30_000,

@@ -1,6 +1,7 @@
 // The informer on the real apiserver: events arrive, a silent watch is restarted by the watchdog and keeps
 // delivering, and the periodic relist runs (diffing, so it re-emits nothing unchanged). An optional kind
-// whose API is not served yet is an empty, synced cache that fills once its CRD is installed.
+// whose API is not served yet is an empty, synced cache that fills once its CRD is installed. A
+// metadata-only informer is answered PartialObjectMetadata: a Secret's change arrives, its values never.
 
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -102,5 +103,70 @@ describe('Informer', () => {
     await waitFor(async () => informer.get(ns, 'w1'), { what: 'the widget once its API is served' });
     await informer.stop();
     expect(events).toEqual([['ADDED', 'w1']]);
+  });
+
+  it('metadata only: the apiserver sends no Secret value, and a changed value still arrives as an event', async () => {
+    const raw: unknown[] = [];
+    const spy = {
+      request: (verb: 'list', path: string, o: object) =>
+        rest.request<{ kind?: string }>(verb, path, o).then((answer) => {
+          raw.push(answer);
+          return answer;
+        }),
+      watch: (
+        path: string,
+        q: Record<string, string>,
+        on: (e: { object: unknown }) => void,
+        s: AbortSignal,
+        a?: string,
+      ) =>
+        rest.watch(
+          path,
+          q,
+          (e: { type: string; object: unknown }) => {
+            raw.push(e.object);
+            on(e);
+          },
+          s,
+          a,
+        ),
+    } as unknown as KubeRest;
+    const events: [InformerEvent, string, string][] = [];
+    const informer = new Informer({
+      rest: spy,
+      type: kinds.Secret,
+      namespace: ns,
+      metadataOnly: true,
+      watchdogMs: 20_000,
+      relistIntervalMs: 60_000,
+      reconnectMaxMs: 300,
+      metrics: createMetrics(),
+      log: silentLogger,
+      onEvent: (e, o: KubeObject) => events.push([e, o.kind, o.metadata.name]),
+    });
+    const secretBody = (value: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'user-password', namespace: ns },
+      stringData: { password: value },
+    });
+    const path = `/api/v1/namespaces/${ns}/secrets`;
+    await rest.request('create', path, { body: secretBody('first-value') });
+    await informer.start();
+    expect(informer.get(ns, 'user-password')).toMatchObject({ kind: 'Secret', apiVersion: 'v1' });
+    await rest.request('update', `${path}/user-password`, { body: secretBody('second-value') });
+    await waitFor(async () => events.some(([e, , n]) => e === 'MODIFIED' && n === 'user-password'), {
+      what: 'the changed Secret as an event',
+    });
+    await informer.stop();
+    expect(events.filter(([, , n]) => n === 'user-password')).toEqual([
+      ['ADDED', 'Secret', 'user-password'],
+      ['MODIFIED', 'Secret', 'user-password'],
+    ]);
+    const sent = JSON.stringify(raw);
+    expect(sent).toContain('PartialObjectMetadata');
+    for (const value of ['first-value', 'second-value'])
+      expect(sent).not.toContain(Buffer.from(value).toString('base64'));
+    expect(sent).not.toContain('"data"');
   });
 });

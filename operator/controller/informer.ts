@@ -9,7 +9,7 @@
 import type { ManagedKind } from '../../kube/kinds.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { collectionPath } from '../../kube/paths.ts';
-import { ApiError, isNotFound, type KubeRest } from '../../kube/rest.ts';
+import { ApiError, isNotFound, type KubeRest, metadataOnlyAccept } from '../../kube/rest.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { OwnerIndex } from './owner-index.ts';
@@ -23,6 +23,11 @@ export interface InformerOptions {
   /** Undefined: all namespaces. */
   readonly namespace?: string;
   readonly labelSelector?: string;
+  /**
+   * Keep (and hand to onEvent) each object's identity and metadata only, asked of the apiserver as such
+   * (PartialObjectMetadata): a Secret's values then never reach the operator. Default: whole objects.
+   */
+  readonly metadataOnly?: boolean;
   readonly watchdogMs: number;
   readonly relistIntervalMs: number;
   readonly reconnectMaxMs: number;
@@ -151,10 +156,11 @@ export class Informer {
     do {
       const page = await this.#o.rest.request<List>('list', collectionPath(this.#o.type, this.#o.namespace), {
         query: { labelSelector: this.#o.labelSelector, limit: '500', continue: token },
+        accept: this.#o.metadataOnly ? metadataOnlyAccept.list : undefined,
       });
       for (const item of page.items ?? []) {
         // List items carry no apiVersion/kind (watch events do); consumers rely on both.
-        const obj = { ...item, apiVersion: this.#o.type.apiVersion, kind: this.#o.type.kind };
+        const obj = this.#kept({ ...item, apiVersion: this.#o.type.apiVersion, kind: this.#o.type.kind });
         seen.set(objectKey(item.metadata.namespace, item.metadata.name), obj);
       }
       token = page.metadata?.continue || undefined;
@@ -227,6 +233,7 @@ export class Informer {
           this.#watchQuery(),
           (event) => this.#onWatchEvent(event, finish),
           abort.signal,
+          this.#o.metadataOnly ? metadataOnlyAccept.watch : undefined,
         )
         .then(
           () => finish('closed'),
@@ -252,18 +259,32 @@ export class Informer {
 
   #onWatchEvent(event: RawEvent, finish: (r: StopReason) => void): void {
     this.#lastActivity = Date.now();
-    const obj = event.object;
     if (event.type === 'ERROR') {
-      finish(obj.code === 410 ? 'gone' : 'error');
+      finish(event.object.code === 410 ? 'gone' : 'error');
       return;
     }
-    const rv = obj.metadata?.resourceVersion;
+    const rv = event.object.metadata?.resourceVersion;
     if (rv) this.#rv = rv;
     if (event.type === 'BOOKMARK') return;
+    const obj = this.#kept(event.object);
     const key = objectKey(obj.metadata.namespace, obj.metadata.name);
     if (event.type === 'DELETED') this.#remove(key);
     else this.#put(key, obj);
     this.#o.onEvent(event.type as InformerEvent, obj);
+  }
+
+  /**
+   * What the store keeps of `obj`. Metadata only: its identity and version, under the informer's own kind
+   * (a PartialObjectMetadata carries meta.k8s.io's), whatever the apiserver sent.
+   */
+  #kept(obj: KubeObject): KubeObject {
+    if (!this.#o.metadataOnly) return obj;
+    const { name, namespace, uid, resourceVersion } = obj.metadata;
+    return {
+      apiVersion: this.#o.type.apiVersion,
+      kind: this.#o.type.kind,
+      metadata: { name, namespace, uid, resourceVersion },
+    };
   }
 
   #sleep(ms: number): Promise<void> {
