@@ -271,9 +271,9 @@ export const Spool = Type.Object(
     groupCommitMaxWaitMs: Type.Integer({
       minimum: 0,
       maximum: 100,
-      default: 2,
+      default: 0,
       description:
-        "Adaptive group commit under load: when appends arrived during a sync, the next group waits for twice the previous one's appends, at most this long after the previous one began (fewer, larger syncs). A lone append never waits. 0: sync the next group at once.",
+        "Adaptive group commit under load, off by default: above 0, when appends arrived during a sync, the next group waits for twice the previous one's appends, at most this long after the previous one began (fewer, larger syncs: less CPU per request under steady open-loop load, but a fixed set of clients can wait out the whole time). A lone append never waits. 0: sync the next group at once.",
     }),
     fsync: Type.Boolean({
       default: true,
