@@ -9,8 +9,9 @@
 // <dir>/<name>.lock holds the holder's pid, the boot it runs in and the directory's real path. A lock whose
 // process is gone (a kill -9, a crash, a reboot) is taken over; so is one naming this very pid (a
 // container's process is pid 1 again after a restart), and one written for another directory (a copy of a
-// running ingest's directory, restored elsewhere on the same machine). Two processes taking over the same stale lock at the same instant can both win: the
-// lock is for the mistake of starting a second ingest on a running one's directory, not for a race.
+// running ingest's directory, restored elsewhere on the same machine). Two processes taking over the same
+// stale lock at the same instant can both win: the lock is for the mistake of starting a second ingest on a
+// running one's directory, not for a race.
 import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from '../common/startup-error.ts';

@@ -162,11 +162,6 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
   }
 }
 
-/**
- * A write into server.stateDir (a generated key or password, the erasure journal) that its file system
- * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
- * directory is not (the spool's directory is reported the same way).
- */
 /** The state and destinations directories' locks (state-locks.ts); a read-only or full one said as such. */
 function lockDirs(config: Config): DirLock[] {
   try {
@@ -176,6 +171,11 @@ function lockDirs(config: Config): DirLock[] {
   }
 }
 
+/**
+ * A write into server.stateDir (a generated key or password, the erasure journal) that its file system
+ * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
+ * directory is not (the spool's directory is reported the same way).
+ */
 function stateDirRefused(config: Config, err: unknown): StartupError | undefined {
   return unwritableDirectory('server.stateDir', config.server.stateDir, err);
 }

@@ -6,7 +6,7 @@
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
-import { OPS_HOST_DEFAULT } from '../common/config/ingest.ts';
+import { opsHostOf } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
@@ -106,7 +106,7 @@ function announce(
     const url = `${scheme}://${hostOf(config.server.host)}:${portOf(app)}/dashboard`;
     app.log.info(`dashboard: ${url}${dashboardNeedsCredential(config) ? login : ''}`);
   }
-  const opsUrl = `http://${hostOf(config.server.opsHost ?? OPS_HOST_DEFAULT)}:${portOf(ops)}`;
+  const opsUrl = `http://${hostOf(opsHostOf(config.server))}:${portOf(ops)}`;
   app.log.info(`metrics: ${opsUrl}/metrics (status: ${opsUrl}/status)`);
   if (sql !== undefined) {
     app.log.info(`read-only SQL (ClickHouse HTTP): http://${hostOf(config.sql.host)}:${portOf(sql)}${login}`);
@@ -180,12 +180,16 @@ interface Address {
 
 function addresses(config: Config): { server: Address; ops: Address; sql: Address | undefined } {
   const { host, port, opsPort } = config.server;
-  const opsHost = config.server.opsHost ?? OPS_HOST_DEFAULT;
   const sql = { host: config.sql.host, port: config.sql.port, hostKey: 'sql.host', portKey: 'sql.port' };
   return {
     server: { host, port, hostKey: 'server.host', portKey: 'server.port' },
     // Unauthenticated: never on the public address just because the public port is (server.opsHost).
-    ops: { host: opsHost, port: opsPort, hostKey: 'server.opsHost', portKey: 'server.opsPort' },
+    ops: {
+      host: opsHostOf(config.server),
+      port: opsPort,
+      hostKey: 'server.opsHost',
+      portKey: 'server.opsPort',
+    },
     sql: sqlEnabled(config) ? sql : undefined,
   };
 }

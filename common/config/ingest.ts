@@ -18,6 +18,10 @@ export const Tls = Type.Object(
 /** Where the operations listener listens when server.opsHost is left out: this machine only. */
 export const OPS_HOST_DEFAULT = '127.0.0.1';
 
+/** The operations listener's address: server.opsHost, else loopback. */
+export const opsHostOf = (server: { readonly opsHost?: string | undefined }): string =>
+  server.opsHost ?? OPS_HOST_DEFAULT;
+
 export const Server = Type.Object(
   {
     host: Type.String({

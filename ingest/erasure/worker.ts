@@ -23,7 +23,7 @@ import { IngestError } from '../errors.ts';
 import { growingLru } from '../lru.ts';
 import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
-import { namesPerson } from '../privacy/erased-ids.ts';
+import { type LinkedPersonIds, namesPerson } from '../privacy/erased-ids.ts';
 import {
   ANY_IPS,
   ANY_LINKS,
@@ -36,7 +36,7 @@ import {
 import type { EraseJournal, EraseStatus, JournalEntry } from './contract.ts';
 
 /** An erase request as the destinations take it: before the links are read, and again with them. */
-export type ForwardedRequest = JournalEntry & { readonly linked?: Omit<LinkedIds, 'ips'> };
+export type ForwardedRequest = JournalEntry & { readonly linked?: LinkedPersonIds };
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
 

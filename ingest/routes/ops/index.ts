@@ -10,7 +10,7 @@ export function opsRoutes(app: RouteApp, deps: AppDeps): void {
 
   app.get('/ready', async (_req, reply) => {
     const s = deps.dataPath.status();
-    const ready = s.ready && !s.draining;
+    const { ready } = s; // false while draining too, with the reason
     const body = { ready, draining: s.draining, breaker: s.breaker };
     // A load balancer takes a refusing instance out of rotation; the reason tells its operator why.
     return reply.status(ready ? 200 : 503).send(ready ? body : { ...body, reason: s.reason ?? 'not ready' });
