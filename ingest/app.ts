@@ -144,7 +144,8 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   const limited = rateLimits.perIpPerDay > 0 || rateLimits.burst > 0;
   const limit = limited ? { onRequest: rateLimitHook(deps.limiter, metrics, deps.now ?? Date.now) } : {};
 
-  trackRoutes(routes, deps, tracking, limit);
+  const guards = authGuards(deps, metrics);
+  trackRoutes(routes, deps, tracking, { limit, guard: guards.credential });
   redirectRoutes(routes, deps, tracking, limit);
   let connections: WsConnections | undefined;
   const ws = {
@@ -156,8 +157,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   await registerWebSocket(app, ws, (child) => {
     connections = wsRoutes(child.withTypeProvider<TypeBoxTypeProvider>(), deps, tracking, metrics, limit);
   });
-  const guards = authGuards(deps, metrics);
-  ltvRoutes(routes, deps, tracking, limit);
+  ltvRoutes(routes, deps, tracking, { limit, guard: guards.credential });
   ppiRoutes(routes, deps, tracking, { limit, guards }, metrics);
   shortLinkRoutes(routes, deps, tracking, limit, guards.credential);
   opsRoutes(routes, deps);

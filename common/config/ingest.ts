@@ -442,6 +442,12 @@ export const ApiKeys = Type.Object(
       default: [],
       description: 'Inline hashed keys (same shape as the file entries).',
     }),
+    requiredFor: Type.Array(Type.Union([Type.Literal('str'), Type.Literal('ltv')]), {
+      default: [],
+      uniqueItems: true,
+      description:
+        "Write routes that need `Authorization: Bearer <api key>`: `str` (server events), `ltv` (payments). What such a request writes belongs to the key's org. Empty: both take writes from anyone, as the Go tracker's did.",
+    }),
   },
   { ...strict, description: 'Hashed API keys for the server-side routes.' },
 );

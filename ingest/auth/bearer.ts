@@ -6,6 +6,7 @@
 // host), but a Bearer header without a usable key is refused, never ignored: a client that meant to
 // authenticate learns why it was not.
 import { IngestError } from '../errors.ts';
+import type { ApiKeyStore, Principal } from './api-keys.ts';
 
 export const MAX_KEY_LENGTH = 512;
 
@@ -26,4 +27,16 @@ export function bearerKey(authorization: string | undefined): string | undefined
       `Authorization: Bearer needs one API key of 1 to ${MAX_KEY_LENGTH} visible characters`,
     );
   return key;
+}
+
+/** The principal of a request's `Authorization` value; UNAUTHORIZED without a Bearer key or with one unknown. */
+export async function apiKeyPrincipal(
+  authorization: string | undefined,
+  keys: ApiKeyStore,
+): Promise<Principal> {
+  const key = bearerKey(authorization);
+  if (key === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
+  const principal = await keys.verify(key);
+  if (principal === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
+  return principal;
 }

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const k = await newApiKey(TEST_OID, 'acme');
   key = k.key;
   // every case here fails from one address: the allowance of failures is auth-failures.test.ts's business
-  const config = { rateLimits: { authFailuresPerMinute: 0 } };
+  const config = { rateLimits: { authFailuresPerMinute: 0 }, apiKeys: { requiredFor: ['str', 'ltv'] } };
   app = await buildApp(await testDeps(createDataPathDouble(), config, { keys: [k.entry] }));
 });
 afterAll(() => app.close());
@@ -24,6 +24,10 @@ const VID = '5d7c0a4e-1111-4aaa-8bbb-00000000000b';
 const routes = {
   'the short-link admin API': (authorization: string) =>
     app.inject({ url: '/tr/v1/rpi/redirects/go.example', headers: { authorization } }),
+  'a server event (apiKeys.requiredFor)': (authorization: string) =>
+    app.inject({ method: 'POST', url: '/tr/v1/str/', payload: { ename: 'e' }, headers: { authorization } }),
+  'a payment (apiKeys.requiredFor)': (authorization: string) =>
+    app.inject({ method: 'POST', url: '/tr/v1/ltv/', payload: { amt: 1 }, headers: { authorization } }),
   'an erase request': (authorization: string) =>
     app.inject({
       method: 'POST',

@@ -6,6 +6,7 @@ import type {
   FastifyBaseLogger,
   FastifyInstance,
   FastifyReply,
+  FastifyRequest,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -29,6 +30,11 @@ export type RouteApp = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** A tracking route's rate limit (plugins/rate-limit/hook.ts): none when no limit is configured. */
+export interface RouteLimit {
+  readonly onRequest?: (req: FastifyRequest) => Promise<void>;
+}
 
 /** The hooks bounding failed authentications per client (plugins/rate-limit/failures.ts). */
 export interface AuthGuards {

@@ -1,18 +1,21 @@
 // POST /tr/v1/ltv/: payments. One line or `payments: [...]` with shared top-level ids. Each line's
-// `payments.id` derives from (oid, order/invoice, line) so a resend merges into the same payment instead of
-// adding: the table keeps, field by field, the latest value sent (a field a resend lacks keeps the earlier
-// one), paid_at the earliest. Refunds are lines with a negative amount and subtract. One `ltv` row per
-// (uid | vid | invoice) and line carries the amount; lifetime value = sum over FINAL rows.
+// `payments.id` derives from (oid, order/invoice, line) so a resend replaces the same payment row instead
+// of adding one (the whole row: a field the resend lacks is empty in it). Refunds are lines with a
+// negative amount and subtract. One `ltv` row per (uid | vid | invoice) and line carries the amount;
+// lifetime value = sum over FINAL rows. With `apiKeys.requiredFor` listing `ltv`, a payment needs an API
+// key and belongs to the key's org (auth/write-keys.ts).
 import Type from 'typebox';
+import { bindToWriter, writeRouteHooks, writerOf } from '../../auth/write-keys.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { toFloat } from '../../model/coerce.ts';
 import { asUuid, newId, stableId } from '../../model/ids.ts';
 import { chTime, parseClientTime } from '../../model/time.ts';
+import type { FailureGuard } from '../../plugins/rate-limit/failures.ts';
 import { hostOf } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
-import type { RouteApp } from '../shared.ts';
+import type { RouteApp, RouteLimit } from '../shared.ts';
 
 type Obj = Record<string, unknown>;
 const SHARED = [
@@ -151,13 +154,20 @@ function ltvRows(p: Obj, hhash: string, now: number): Obj[] {
     }));
 }
 
-export function ltvRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function ltvRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limits: { limit: RouteLimit; guard: FailureGuard },
+): void {
   const now = deps.now ?? Date.now;
-  app.post('/tr/v1/ltv/*', { schema: { body: LtvBody }, ...limit }, async (req, reply) => {
+  const hooks = writeRouteHooks('ltv', deps, limits.guard, limits.limit);
+  app.post('/tr/v1/ltv/*', { schema: { body: LtvBody }, ...hooks }, async (req, reply) => {
     const body: Obj = req.body;
     const shared: Obj = {};
     for (const k of SHARED) if (body[k] !== undefined) shared[k] = body[k];
-    const lines: Obj[] = req.body.payments?.map((l) => ({ ...shared, ...l })) ?? [body];
+    const sent: Obj[] = req.body.payments?.map((l) => ({ ...shared, ...l })) ?? [body];
+    const lines = bindToWriter(sent, writerOf(req));
     const t = now();
     const payments = lines.map((l, i) => paymentRow(l, i, t));
     const hhash = fnv1a36(hostOf(req));

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Principal } from '../../auth/api-keys.ts';
-import { bearerKey } from '../../auth/bearer.ts';
+import { apiKeyPrincipal } from '../../auth/bearer.ts';
 import { type PathCredentials, pathPrincipal } from '../../auth/path-credentials.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
@@ -37,11 +37,7 @@ const CredentialHostParams = Type.Object({ ...Credentials, host: Type.String({ m
 async function authenticate(req: FastifyRequest, deps: AppDeps, creds?: PathCredentials): Promise<Principal> {
   if (creds !== undefined)
     return pathPrincipal(creds, deps.repositories.accounts, deps.config.apiKeys.allowPathCredentials);
-  const key = bearerKey(req.headers.authorization);
-  if (key === undefined) throw new IngestError('UNAUTHORIZED', 'Authorization: Bearer <api key> required');
-  const principal = await deps.apiKeys.verify(key);
-  if (principal === undefined) throw new IngestError('UNAUTHORIZED', 'invalid API key');
-  return principal;
+  return apiKeyPrincipal(req.headers.authorization, deps.apiKeys);
 }
 
 // Who made an admin request, known before its body is read: a caller without a valid key learns nothing of

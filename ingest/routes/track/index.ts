@@ -2,12 +2,14 @@
 // /str (server, answers {eid}). /tr, /img and WebSocket come from browsers and are client events; /str and
 // /rdr are server events. A JSON array body is the batch form.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { bindToWriter, writeRouteHooks, writerOf } from '../../auth/write-keys.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
+import type { FailureGuard } from '../../plugins/rate-limit/failures.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import { type Answer, firstEvent, type TrackedEvent, type Tracking } from '../../tracking.ts';
-import { PIXEL_GIF, type RouteApp, setVisitorCookie } from '../shared.ts';
+import { PIXEL_GIF, type RouteApp, type RouteLimit, setVisitorCookie } from '../shared.ts';
 import { TrackParams, trackBody, trackSchemaErrorFormatter } from './schema.ts';
 
 type Kind = 'client' | 'server';
@@ -39,7 +41,7 @@ export function handleTrack<T>(
   if (bodies === undefined)
     throw new IngestError('BAD_REQUEST', 'body must be a JSON object or an array of objects');
   return tracking.track(
-    tracking.bindSite(overBase(base, bodies), siteRequest(req)),
+    bindToWriter(tracking.bindSite(overBase(base, bodies), siteRequest(req)), writerOf(req)),
     requestContext(req, ctx.kind, ctx.now),
     ctx.answer,
   );
@@ -81,7 +83,13 @@ const eidsBody: Answer<string | undefined> = (events) =>
 const eidBody: Answer<string | undefined> = (events) =>
   events.length === 0 ? undefined : JSON.stringify({ eid: events[0]?.eid ?? '' });
 
-export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, limit: object): void {
+export function trackRoutes(
+  app: RouteApp,
+  deps: AppDeps,
+  tracking: Tracking,
+  limits: { limit: RouteLimit; guard: FailureGuard },
+): void {
+  const { limit } = limits;
   const now = deps.now ?? Date.now;
   const { maxBatchEvents } = deps.config.server;
   const schema = { params: TrackParams, body: trackBody(maxBatchEvents) };
@@ -94,13 +102,19 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
   // each handler reads its own schema-typed params and body, then both answer the same way. Each path
   // also answers without its trailing slash (`/tr/v1/tr`), which the Go tracker's router accepted.
   // HEAD (link checkers, mail scanners) answers like GET and records nothing.
-  const both = <T>(url: string, bodyMethods: ('POST' | 'PUT')[], kind: Kind, how: Answering<T>) => {
+  const both = <T>(
+    url: string,
+    bodyMethods: ('POST' | 'PUT')[],
+    kind: Kind,
+    how: Answering<T>,
+    hooks: object,
+  ) => {
     for (const path of withoutSlash(url)) {
       app.route({
         method: 'GET',
         url: path,
         schema: { params: TrackParams },
-        ...limit,
+        ...hooks,
         handler: async (req, reply) => {
           const answer = how.keep(false);
           if (req.method === 'HEAD') return how.respond(reply, answer([]));
@@ -113,7 +127,7 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
         url: path,
         schema,
         schemaErrorFormatter,
-        ...limit,
+        ...hooks,
         handler: async (req, reply) => {
           const answer = how.keep(Array.isArray(req.body));
           const ctx = { kind, now: now(), answer };
@@ -123,18 +137,30 @@ export function trackRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
     }
   };
 
-  both('/tr/v1/tr/*', ['POST', 'PUT'], 'client', {
-    keep: () => firstEvent,
-    respond: (reply, first) => {
-      cookieFor(reply, first);
-      return reply.status(200).type(JSON_TYPE).send(OK_BODY);
+  both(
+    '/tr/v1/tr/*',
+    ['POST', 'PUT'],
+    'client',
+    {
+      keep: () => firstEvent,
+      respond: (reply, first) => {
+        cookieFor(reply, first);
+        return reply.status(200).type(JSON_TYPE).send(OK_BODY);
+      },
     },
-  });
+    limit,
+  );
 
-  both('/tr/v1/str/*', ['POST'], 'server', {
-    keep: (batch) => (batch ? eidsBody : eidBody),
-    respond: (reply, body) => reply.status(200).type('application/json').send(body),
-  });
+  both(
+    '/tr/v1/str/*',
+    ['POST'],
+    'server',
+    {
+      keep: (batch) => (batch ? eidsBody : eidBody),
+      respond: (reply, body) => reply.status(200).type('application/json').send(body),
+    },
+    writeRouteHooks('str', deps, limits.guard, limit),
+  );
 
   for (const url of withoutSlash('/tr/v1/img/*')) {
     app.route({
