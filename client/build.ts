@@ -40,7 +40,12 @@ function declarations(outDir: string): void {
   try {
     execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.types.json'), '--outDir', outDir]);
   } catch (e) {
-    throw new Error(`declarations failed:\n${String((e as { stdout?: Buffer }).stdout ?? e)}`);
+    // tsc reports type errors on stdout; a tsc that was killed or could not start says so only in
+    // `signal`, stderr or the error itself, and an empty message named nothing.
+    const { stdout, stderr, signal } = e as { stdout?: Buffer; stderr?: Buffer; signal?: string };
+    const said = `${stdout ?? ''}${stderr ?? ''}`.trim();
+    const why = said || (signal ? `tsc was stopped by ${signal}` : String(e));
+    throw new Error(`declarations failed:\n${why}`);
   }
   for (const f of readdirSync(outDir)) {
     const p = join(outDir, f);
