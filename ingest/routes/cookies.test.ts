@@ -109,6 +109,10 @@ describe('cookies without the plugin’s hooks', () => {
       headers: { cookie: `vid=${VID}; CookieConsent=3` },
       payload: { ename: 'x' },
     });
-    expect(tracked.headers['set-cookie']).toBe(`vid=${VID}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`);
+    const sid = tracked.cookies.find((c) => c.name === 'sid')?.value;
+    expect(tracked.headers['set-cookie']).toEqual([
+      `vid=${VID}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`,
+      `sid=${sid}; Max-Age=1800; Path=/; Secure; SameSite=Lax`,
+    ]);
   });
 });

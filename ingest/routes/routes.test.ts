@@ -70,7 +70,62 @@ describe('tr / str / img', () => {
       payload: { ename: 'x' },
     });
     expect(dp.table('events')[0]?.vid).toBe(vid);
-    expect(res.headers['set-cookie']).toBe(`vid=${vid}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`);
+    expect(res.headers['set-cookie']?.[0]).toBe(`vid=${vid}; Max-Age=31536000; Path=/; Secure; SameSite=Lax`);
+  });
+
+  // A visitor with consent whose requests carry no sid (a pixel, a link, a page without the browser
+  // client) got a session of its own for every event: sessions counted page views.
+  it('a consented visitor without a sid of its own keeps one session across requests (the sid cookie)', async () => {
+    const vid = '0b6b1b6e-1111-4000-8000-000000000abc';
+    const send = (cookie: string) => app.inject({ url: '/tr/v1/img/ename/open', headers: { cookie } });
+    const first = await send(`vid=${vid}; ${CONSENT}`);
+    const sid = dp.table('events')[0]?.sid;
+    expect(isUuid(sid)).toBe(true);
+    expect(first.cookies.find((c) => c.name === 'sid')).toMatchObject({
+      value: sid,
+      maxAge: 1800,
+      secure: true,
+      sameSite: 'Lax',
+      path: '/',
+    });
+    const second = await send(`vid=${vid}; sid=${sid}; ${CONSENT}`);
+    expect(dp.table('events')[1]?.sid).toBe(sid);
+    // each answer moves the session's end on
+    expect(second.cookies.find((c) => c.name === 'sid')).toMatchObject({ value: sid, maxAge: 1800 });
+  });
+
+  it("a sid the client sends is the event's session and the cookie's", async () => {
+    const sid = '0b6b1b6e-2222-4000-8000-00000000000d';
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/tr/',
+      headers: { cookie: `${CONSENT}; sid=0b6b1b6e-3333-4000-8000-00000000000e` },
+      payload: { ename: 'x', sid },
+    });
+    expect(dp.table('events')[0]?.sid).toBe(sid);
+    expect(res.cookies.find((c) => c.name === 'sid')?.value).toBe(sid);
+  });
+
+  it('without consent the session cookie is expired with the others, and no sid is set', async () => {
+    const res = await app.inject({
+      url: '/tr/v1/tr/ename/x',
+      headers: {
+        cookie: 'vid=0b6b1b6e-1111-4000-8000-000000000abc; sid=0b6b1b6e-2222-4000-8000-00000000000d',
+      },
+    });
+    const sid = res.cookies.find((c) => c.name === 'sid');
+    expect(sid).toMatchObject({ value: '', maxAge: 0 });
+    expect(dp.table('events')[0]?.sid).not.toBe('0b6b1b6e-2222-4000-8000-00000000000d');
+  });
+
+  it('a server event sets no cookie', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      headers: { cookie: CONSENT },
+      payload: { ename: 'x', vid: '0b6b1b6e-1111-4000-8000-000000000abc' },
+    });
+    expect(res.cookies).toHaveLength(0);
   });
 
   it('without consent no cookie is set (cookieless)', async () => {

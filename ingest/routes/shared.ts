@@ -13,6 +13,7 @@ import type {
 } from 'fastify';
 import type { ReadFailures } from '../auth/read-failures.ts';
 import type { Config } from '../config.ts';
+import { ZERO_UUID } from '../model/ids.ts';
 import type { NormalisedEvent } from '../model/normalise.ts';
 import { requestCookies, setCookieValue } from '../model/request-cookies.ts';
 import type { FailureGuard } from '../plugins/rate-limit/failures.ts';
@@ -47,6 +48,14 @@ export interface AuthGuards {
 }
 
 const COOKIE_MAX_AGE_S = 365 * 86_400;
+/**
+ * The session cookie: a request that carries no sid of its own (a pixel, a link's GET, a page without the
+ * browser client) continues the session its cookie names, and each answer moves the cookie's end 30
+ * minutes on, so a visitor's session ends after 30 minutes without an event, as the browser client's does.
+ * Without it every such event was a session of its own. Read back as the Go tracker read its `sid` cookie.
+ */
+const SESSION_COOKIE = 'sid';
+const SESSION_MAX_AGE_S = 30 * 60;
 
 /**
  * An answer about one visitor (its cookies, its token, its consent) is stored by no cache: without a
@@ -57,8 +66,9 @@ const COOKIE_MAX_AGE_S = 365 * 86_400;
 export const PERSONAL = 'no-store';
 
 /**
- * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With a visitor token (a
- * vid generated here), the token goes in its own HttpOnly cookie next to it. Without consent, the visitor
+ * The vid cookie: Secure, SameSite=Lax, the configured domain; only with consent. With an event's sid, the
+ * session cookie next to it (SESSION_COOKIE). With a visitor token (a vid generated here), the token goes
+ * in its own HttpOnly cookie next to them. Without consent, the visitor
  * cookies the request still carries (set while it had consent, which it has since withdrawn) are expired:
  * the ingest no longer uses them, and a browser would otherwise keep an identifier for a year. Either
  * answer is marked for no cache to keep (PERSONAL).
@@ -66,7 +76,7 @@ export const PERSONAL = 'no-store';
 export function setVisitorCookie(
   reply: FastifyReply,
   config: Config,
-  e: Pick<NormalisedEvent, 'vid' | 'cookies' | 'token'>,
+  e: Pick<NormalisedEvent, 'vid' | 'cookies' | 'token'> & { readonly sid?: string },
 ): void {
   const options = {
     path: '/',
@@ -79,17 +89,19 @@ export function setVisitorCookie(
     expireVisitorCookies(reply, options);
     return;
   }
-  const vid = setCookieValue('vid', e.vid, options);
+  const cookies = [setCookieValue('vid', e.vid, options)];
+  if (e.sid !== undefined && e.sid !== ZERO_UUID)
+    cookies.push(setCookieValue(SESSION_COOKIE, e.sid, { ...options, maxAge: SESSION_MAX_AGE_S }));
   // the erase proof: HttpOnly, so page scripts (and whatever is injected into them) cannot read it
-  const token =
-    e.token === undefined ? undefined : setCookieValue(TOKEN_COOKIE, e.token, { ...options, httpOnly: true });
-  reply.header('set-cookie', token === undefined ? vid : [vid, token]).header('cache-control', PERSONAL);
+  if (e.token !== undefined)
+    cookies.push(setCookieValue(TOKEN_COOKIE, e.token, { ...options, httpOnly: true }));
+  reply.header('set-cookie', cookies.length === 1 ? cookies[0] : cookies).header('cache-control', PERSONAL);
 }
 
 /** Max-Age=0 for each visitor cookie the request sent, with the attributes it was set with. */
 function expireVisitorCookies(reply: FastifyReply, options: SerializeOptions): void {
   const sent = requestCookies(reply.request);
-  const names = ['vid', TOKEN_COOKIE].filter((name) => sent[name] !== undefined);
+  const names = ['vid', SESSION_COOKIE, TOKEN_COOKIE].filter((name) => sent[name] !== undefined);
   if (names.length === 0) return;
   const gone = { ...options, maxAge: 0 };
   reply
