@@ -13,14 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../schema/index.ts';
 import { EmbeddedStore } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
-import { openFileJournal } from '../erasure/file-journal.ts';
+import { openFileJournal } from './file-journal.ts';
 import {
   createEraseWorker,
   type EraseTiming,
   type EraseWorker,
   type EraseWorkerDeps,
   type ForwardedRequest,
-} from '../erasure/worker.ts';
+} from './worker.ts';
 import { type ErasureRepository, erasureRepository } from '../repositories/erasures.ts';
 
 const DB = 'resume_db';
