@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../schema/index.ts';
 import { EmbeddedStore } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
+import { type ErasureRepository, erasureRepository } from '../repositories/erasures.ts';
 import { openFileJournal } from './file-journal.ts';
 import {
   createEraseWorker,
@@ -21,7 +22,6 @@ import {
   type EraseWorkerDeps,
   type ForwardedRequest,
 } from './worker.ts';
-import { type ErasureRepository, erasureRepository } from '../repositories/erasures.ts';
 
 const DB = 'resume_db';
 const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };
@@ -40,7 +40,10 @@ beforeAll(async () => {
   const path = mkdtempSync(join(tmpdir(), 'erase-resumed-'));
   store = await EmbeddedStore.open({ path, database: DB });
   await applyMigrations(store, { database: DB });
-  repository = erasureRepository(store, parseConfig({ store: { kind: 'embedded', path, database: DB } }).store);
+  repository = erasureRepository(
+    store,
+    parseConfig({ store: { kind: 'embedded', path, database: DB } }).store,
+  );
   const event = (vid: string, ip: string, more: Record<string, unknown> = {}) => ({
     eid: crypto.randomUUID(),
     vid,
@@ -64,11 +67,9 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 const distinct = async (table: string, column: string) =>
-  (
-    await store.query<{ v: string }>(
-      `SELECT DISTINCT toString(${column}) AS v FROM ${table} ORDER BY v`,
-    )
-  ).map((r) => r.v);
+  (await store.query<{ v: string }>(`SELECT DISTINCT toString(${column}) AS v FROM ${table} ORDER BY v`)).map(
+    (r) => r.v,
+  );
 
 function worker(journal: EraseWorkerDeps['journal'], over: Partial<EraseWorkerDeps>): EraseWorker {
   return createEraseWorker(
@@ -118,7 +119,11 @@ describe('an erase request by email resumed after its first pass deleted the eve
 
     // the next start resumes it
     const handed: ForwardedRequest[] = [];
-    let letters: unknown[] = [{ vid: DEVICE, oid: OID }, { uid: UID, oid: OID }, { vid: OTHER, oid: OID }];
+    let letters: unknown[] = [
+      { vid: DEVICE, oid: OID },
+      { uid: UID, oid: OID },
+      { vid: OTHER, oid: OID },
+    ];
     const next = worker(journal, {
       forwarding: async (request) => void handed.push(request),
       eraseDeadLetters: async (matches) => {

@@ -190,8 +190,7 @@ async function ipsOf(
   const sql = `SELECT groupUniqArray(${MAX_LINKED_IDS})(ip) AS ips FROM events WHERE ip != '' AND ${where}`;
   return fromEvery(
     servers,
-    async (server) =>
-      (await server.query<{ ips: string[] }>(sql, visitorParams(visitorIds)))[0]?.ips ?? [],
+    async (server) => (await server.query<{ ips: string[] }>(sql, visitorParams(visitorIds)))[0]?.ips ?? [],
   );
 }
 
