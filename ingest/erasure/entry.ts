@@ -44,7 +44,7 @@ export function parseEntry(value: unknown, id: string | undefined): JournalEntry
  * the lookup run again).
  */
 function parseLinked(value: unknown): LinkedIds | string {
-  if (typeof value !== 'object' || value === null) return 'linked is not an object';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'linked is not an object';
   const { vids, uids, ips, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `unknown linked fields ${Object.keys(rest).join(', ')}`;
   const uuids = (list: unknown) =>
