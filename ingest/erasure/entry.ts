@@ -8,8 +8,6 @@ import type { JournalEntry } from './contract.ts';
 // run again), and a version that predates it ignores it and resumes the request as it always did.
 const VERSION = 1;
 const MAX_EHASH = 128;
-/** Longer than any address text (an IPv6 one with an IPv4 tail is 45 characters). */
-const MAX_IP = 64;
 
 /** The stored form of an entry (both journals store the same JSON). */
 export function encodeEntry(entry: JournalEntry): string {
@@ -49,13 +47,12 @@ function parseLinked(value: unknown): LinkedIds | string {
   if (Object.keys(rest).length > 0) return `unknown linked fields ${Object.keys(rest).join(', ')}`;
   const uuids = (list: unknown) =>
     Array.isArray(list) && list.every((id) => asUuid(id) !== undefined) ? (list as string[]) : undefined;
+  // the IPs as the events stored them, whatever they are (an entry the worker wrote is never refused)
   const addresses = (list: unknown) =>
-    Array.isArray(list) && list.every((ip) => typeof ip === 'string' && ip !== '' && ip.length <= MAX_IP)
-      ? (list as string[])
-      : undefined;
+    Array.isArray(list) && list.every((ip) => typeof ip === 'string') ? (list as string[]) : undefined;
   const parsed = { vids: uuids(vids), uids: uuids(uids), ips: addresses(ips) };
   for (const [key, list] of Object.entries(parsed))
-    if (list === undefined) return `linked ${key} is not a list of ${key === 'ips' ? 'addresses' : 'UUIDs'}`;
+    if (list === undefined) return `linked ${key} is not a list of ${key === 'ips' ? 'strings' : 'UUIDs'}`;
   return parsed as LinkedIds;
 }
 

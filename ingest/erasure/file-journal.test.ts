@@ -123,9 +123,9 @@ describe('the erasure journal', () => {
       'linked vids is not a list of UUIDs',
     ],
     [
-      'recorded IPs that are not addresses',
+      'recorded IPs that are not strings',
       { ...good, linked: { vids: [], uids: [], ips: [7] } },
-      'linked ips is not a list of addresses',
+      'linked ips is not a list of strings',
     ],
     [
       'an unknown recorded field',

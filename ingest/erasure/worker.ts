@@ -436,7 +436,7 @@ class Worker implements EraseWorker {
     if (pass === 'second' || (await this.#record(entry, 'failed', tables))) await this.#finish(entry);
   }
 
-  /** The request needs nothing more: its entry, the last copy of the person's ids here, goes. */
+  /** The request needs nothing more: its entry, the last copy of the person's ids and IPs here, goes. */
   async #finish(entry: JournalEntry): Promise<void> {
     this.#active.delete(entry.requestId);
     this.#linked.delete(entry.requestId);
