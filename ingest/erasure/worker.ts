@@ -251,10 +251,8 @@ class Worker implements EraseWorker {
   async #links(entry: JournalEntry): Promise<LinkedIds | typeof LOOKUP | typeof JOURNAL> {
     const { journal, log, repository } = this.#deps;
     const before = this.#linked.get(entry.requestId) ?? NO_LINKS;
-    const found = await repository.linked(entry.target).catch((err: unknown) => {
-      log('warn', `erase request ${entry.requestId}: the linked ids could not be read`, err);
-      return undefined;
-    });
+    // retried as a failed delete of events; the store's error is not logged: it may quote the ids
+    const found = await repository.linked(entry.target).catch(() => undefined);
     if (found === undefined) return LOOKUP;
     const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
     const linked = {
