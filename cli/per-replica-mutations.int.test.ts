@@ -65,6 +65,45 @@ describe('mutations on servers that each hold their own tables (store.hostUrls)'
     expect(await held('erase')).toEqual([[vid(2)], [vid(2)]]);
   });
 
+  // The lookup of the ids linked to an email (and of the person's IPs) read the server behind store.url
+  // alone: an event carrying the link stored on another server linked nothing, and the person's page
+  // views and rollups by IP stayed on every server while the request said done.
+  it('an erase by email finds the linked ids and IPs on every server, and deletes their rows on each', async () => {
+    const [person, other, ip, otherIp] = [vid(5), vid(6), '198.51.100.5', '192.0.2.6'];
+    const uid = '6f1f7a5e-8f0c-4a1d-9a8e-00000000000e';
+    const event = (v: string, at: string, more: Record<string, unknown> = {}) => ({
+      eid: crypto.randomUUID(),
+      vid: v,
+      oid: OID,
+      ip: at,
+      ename: 'linked',
+      ...more,
+    });
+    // the signup (the only event holding the email's hash) landed on the second server
+    await stores[1]!.insert('events', [event(person, ip, { uid, params: { ehash: 'linked-hash' } })], {
+      dedupToken: 'linked-signup',
+    });
+    for (const [i, s] of stores.entries())
+      await s.insert('events', [event(person, ip), event(other, otherIp)], { dedupToken: `linked-${i}` });
+
+    const repository = erasureRepository(stores[0]!, config());
+    const target = { ehash: 'linked-hash', oid: OID };
+    const linked = await repository.linked(target);
+    expect({ vids: linked.vids, uids: linked.uids, ips: linked.ips }).toEqual({
+      vids: [person],
+      uids: [uid],
+      ips: [ip],
+    });
+    expect(await repository.run(repository.plan(target, linked))).toEqual([]);
+    expect(await held('linked')).toEqual([[other], [other]]);
+    const ips = (s: ClickHouseStore) =>
+      s.query<{ ip: string }>('SELECT DISTINCT ip FROM ips WHERE ip IN ({a:String}, {b:String})', {
+        a: ip,
+        b: otherIp,
+      });
+    for (const s of stores) expect(await ips(s)).toEqual([{ ip: otherIp }]);
+  });
+
   it('tracker prune removes listed visitors on every server, one report per server', async () => {
     await seed([3, 4], 'prune');
     const dir = mkdtempSync(join(tmpdir(), 'per-replica-prune-'));

@@ -1,6 +1,6 @@
 // The erasure journal's contract (its two homes: journal.ts): the entry it keeps for a request, and what
 // the worker asks of it.
-import type { EraseTarget } from '../repositories/index.ts';
+import type { EraseTarget, LinkedIds } from '../repositories/index.ts';
 
 /** Every status an erase request is recorded with (tracker_erase_requests_total's label). */
 export const ERASE_STATUSES = ['pending', 'retrying', 'done', 'failed'] as const;
@@ -11,6 +11,14 @@ export interface JournalEntry {
   readonly target: EraseTarget;
   /** When the request was accepted (ms since the epoch): retries give up a fixed time after it. */
   readonly askedAt: number;
+  /**
+   * What the lookup of the person's other ids found (linked vids and uids, the IPs of their events),
+   * recorded before the deletes that remove the events it reads them from: a request resumed after those
+   * deletes finds nothing more, and goes on with these. Absent before the first lookup, and in entries
+   * written by versions that did not record it (their lookup is simply run again). The IPs are personal
+   * data: they stay here only while the request is unfinished, and go with its entry.
+   */
+  readonly linked?: LinkedIds;
 }
 
 /** An entry of the journal that is not resumed (unreadable, damaged, or not an entry), and why. */
@@ -28,8 +36,17 @@ export interface EraseJournal {
   readonly rescanMs?: number;
   /** Resolves once the entry is stored, complete and durable, held by this instance; else rejects. */
   add(entry: JournalEntry): Promise<void>;
-  /** Takes the request for this instance; false when another holds it (or the claim cannot be made). */
-  claim(requestId: string): Promise<boolean>;
+  /**
+   * Replaces the entry of a request this instance holds with `entry` (the same request, more recorded),
+   * durably; rejects when it cannot, or when the entry is gone (the request finished elsewhere).
+   */
+  update(entry: JournalEntry): Promise<void>;
+  /**
+   * Takes the request of a listed entry for this instance, answering the entry as it stands now (an
+   * instance that held it may have recorded more since the list was read); undefined when another holds
+   * it, it is gone, or the claim cannot be made.
+   */
+  claim(listed: JournalEntry): Promise<JournalEntry | undefined>;
   /** Whether this instance still holds the request (a shared journal's claim can lapse). */
   holds(requestId: string): boolean;
   /** Lets another instance take the request at once (its run here ended unfinished). */

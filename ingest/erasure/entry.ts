@@ -1,9 +1,11 @@
 // An erasure journal entry as both journals store it (JSON), and its reading back: a value that is not an
 // entry is answered with what is wrong with it, never thrown, so one damaged entry costs that request alone.
 import { asUuid } from '../model/ids.ts';
-import type { EraseTarget } from '../repositories/index.ts';
+import type { EraseTarget, LinkedIds } from '../repositories/index.ts';
 import type { JournalEntry } from './contract.ts';
 
+// `linked` came later as an optional field of version 1: an entry without it is still read (its lookup is
+// run again), and a version that predates it ignores it and resumes the request as it always did.
 const VERSION = 1;
 const MAX_EHASH = 128;
 
@@ -14,6 +16,7 @@ export function encodeEntry(entry: JournalEntry): string {
     request_id: entry.requestId,
     asked_at: entry.askedAt,
     target: entry.target,
+    ...(entry.linked === undefined ? {} : { linked: entry.linked }),
   });
 }
 
@@ -27,7 +30,30 @@ export function parseEntry(value: unknown, id: string | undefined): JournalEntry
   const askedAt = v.asked_at;
   if (typeof askedAt !== 'number' || !Number.isFinite(askedAt) || askedAt <= 0) return 'no asked_at';
   const target = parseTarget(v.target);
-  return typeof target === 'string' ? target : { requestId, target, askedAt };
+  if (typeof target === 'string') return target;
+  if (v.linked === undefined) return { requestId, target, askedAt };
+  const linked = parseLinked(v.linked);
+  return typeof linked === 'string' ? linked : { requestId, target, askedAt, linked };
+}
+
+/**
+ * The recorded lookup. A damaged one refuses the entry rather than being dropped: resumed without it, the
+ * request could report done with the linked ids' rows left (an operator can remove the field to have
+ * the lookup run again).
+ */
+function parseLinked(value: unknown): LinkedIds | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'linked is not an object';
+  const { vids, uids, ips, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return `unknown linked fields ${Object.keys(rest).join(', ')}`;
+  const uuids = (list: unknown) =>
+    Array.isArray(list) && list.every((id) => asUuid(id) !== undefined) ? (list as string[]) : undefined;
+  // the IPs as the events stored them, whatever they are (an entry the worker wrote is never refused)
+  const addresses = (list: unknown) =>
+    Array.isArray(list) && list.every((ip) => typeof ip === 'string') ? (list as string[]) : undefined;
+  const parsed = { vids: uuids(vids), uids: uuids(uids), ips: addresses(ips) };
+  for (const [key, list] of Object.entries(parsed))
+    if (list === undefined) return `linked ${key} is not a list of ${key === 'ips' ? 'strings' : 'UUIDs'}`;
+  return parsed as LinkedIds;
 }
 
 function parseTarget(value: unknown): EraseTarget | string {

@@ -62,6 +62,33 @@ describe('the erasure journal', () => {
     expect(readdirSync(dir)).toEqual([`${OTHER}.json`]);
   });
 
+  const LINKED = { vids: [OTHER], uids: [VID], ips: ['198.51.100.7', '2001:db8::1'] };
+
+  it("records a request's lookup by replacing its entry whole, and reads it back", async () => {
+    const { dir, journal: j } = await journal();
+    await j.add(entry(ID, 1_000));
+    await j.update({ ...entry(ID, 1_000), linked: LINKED });
+    expect(readdirSync(dir)).toEqual([`${ID}.json`]);
+    expect(statSync(join(dir, `${ID}.json`)).mode & 0o777).toBe(0o600);
+    expect(await j.entries(() => {})).toEqual([{ ...entry(ID, 1_000), linked: LINKED }]);
+  });
+
+  it('refuses to record a lookup for an entry that is gone (its request finished)', async () => {
+    const { dir, journal: j } = await journal();
+    await j.add(entry(ID, 1_000));
+    await j.remove(ID);
+    await expect(j.update({ ...entry(ID, 1_000), linked: LINKED })).rejects.toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  // Entries written before the lookup was recorded have no `linked`: they must still resume.
+  it('reads an entry an older version wrote, without a recorded lookup', async () => {
+    const { dir, journal: j } = await journal();
+    const old = { v: 1, request_id: ID, asked_at: 1_000, target: { ehash: 'aGFzaA' } };
+    writeFileSync(join(dir, `${ID}.json`), JSON.stringify(old));
+    expect(await j.entries(() => {})).toEqual([entry(ID, 1_000, { ehash: 'aGFzaA' })]);
+  });
+
   it('rejects a write it could not make (the directory is gone)', async () => {
     const { dir, journal: j } = await journal();
     rmSync(dir, { recursive: true });
@@ -89,6 +116,22 @@ describe('the erasure journal', () => {
     ['a target naming nobody', { ...good, target: { oid: OID } }, 'target names nobody'],
     ['a vid that is not a UUID', { ...good, target: { vid: 'x' } }, 'target vid is not a UUID'],
     ['an unknown field', { ...good, target: { vid: VID, email: 'a@b' } }, 'unknown target fields email'],
+    ['a recorded lookup that is not one', { ...good, linked: [VID] }, 'linked is not an object'],
+    [
+      'a recorded vid that is not a UUID',
+      { ...good, linked: { vids: ['x'], uids: [], ips: [] } },
+      'linked vids is not a list of UUIDs',
+    ],
+    [
+      'recorded IPs that are not strings',
+      { ...good, linked: { vids: [], uids: [], ips: [7] } },
+      'linked ips is not a list of strings',
+    ],
+    [
+      'an unknown recorded field',
+      { ...good, linked: { vids: [], uids: [], ips: [], emails: [] } },
+      'unknown linked fields emails',
+    ],
   ])(
     'reports an entry with %s, leaves it in place, and reads the others',
     async (_what, content, problem) => {

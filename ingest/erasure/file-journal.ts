@@ -5,7 +5,8 @@
 // One file per request (`<request id>.json`) rather than one log: finishing a request removes the only
 // copy of the person's ids at once, where a log would keep them until it was compacted, and a damaged
 // file costs that request alone. A file is written whole under a temporary name, fsynced, renamed into
-// place and the directory fsynced: it is either absent or complete, even after a power loss.
+// place and the directory fsynced: it is either absent or complete, even after a power loss. An update
+// (the request's lookup recorded before its deletes) replaces the file the same way: old or new, whole.
 import { access, constants, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../sync-dir.ts';
@@ -29,7 +30,12 @@ export async function openFileJournal(dir: string): Promise<FileJournal> {
     dir,
     where: dir,
     add: (entry) => writeEntry(dir, entry),
-    claim: async () => true,
+    async update(entry) {
+      // only an entry still there: a finished request's is never written back
+      await access(join(dir, fileOf(entry.requestId)));
+      await writeEntry(dir, entry);
+    },
+    claim: async (listed) => listed,
     holds: () => true,
     release: async () => {},
     close: async () => {},
@@ -46,7 +52,8 @@ async function writeEntry(dir: string, entry: JournalEntry): Promise<void> {
   const tmp = join(dir, `${entry.requestId}${TMP_SUFFIX}`);
   const text = encodeEntry(entry);
   try {
-    const fh = await open(tmp, 'wx', 0o600);
+    // an unfinished write's leftover (an update cut short) is replaced: only this process writes here
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(text);
       await fh.sync();

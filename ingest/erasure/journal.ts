@@ -1,5 +1,6 @@
 // The erasure journal: what an accepted erase request needs to be finished (its id, its target, when it
-// was asked), kept durably from before the request is answered until it is finished, so a request the
+// was asked, and once read, before its deletes, the person's linked ids and the IPs of their events),
+// kept durably from before the request is answered until it is finished, so a request the
 // process could not finish (a stop, a crash) is resumed. Two homes, one contract, chosen by the spool:
 //   - the disk spool (one process, `make run`): a file per request under server.stateDir (file-journal.ts);
 //   - the JetStream spool (a TrackerCluster, whose pods' state directories go with the pods): a key per

@@ -8,7 +8,7 @@ import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { IngestError } from '../errors.ts';
-import type { ErasureRepository } from '../repositories/index.ts';
+import type { ErasureRepository, LinkedIds } from '../repositories/index.ts';
 import type { EraseJournal } from './contract.ts';
 import { kvJournal } from './kv-journal.ts';
 import { createEraseWorker, type EraseTiming, type EraseWorker } from './worker.ts';
@@ -35,12 +35,16 @@ interface Instance {
   readonly logs: string[];
   /** Runs of the deletes on this instance. */
   runs: number;
+  /** The linked ids (and IPs) each run of the deletes went on with. */
+  readonly ran: LinkedIds[];
 }
 
 interface Behaviour {
   /** What a run of the deletes does (after it is counted); by default it succeeds at once. */
   readonly run?: () => Promise<string[]>;
   readonly settled?: () => Promise<void>;
+  /** What the lookup of the linked ids finds; by default nothing. */
+  readonly linked?: LinkedIds;
 }
 
 async function instance(bucket: string, rows: Rows, b: Behaviour = {}): Promise<Instance> {
@@ -49,10 +53,11 @@ async function instance(bucket: string, rows: Rows, b: Behaviour = {}): Promise<
   const journal = await kvJournal(nc, { bucket, replicas: 1, timeoutMs: 2000, lease: LEASE, rescanMs: 100 });
   const logs: string[] = [];
   const repository: ErasureRepository = {
-    plan: () => [{ table: 'events', sql: '', params: {} }],
-    linked: async () => ({ vids: [], uids: [], ips: [] }),
-    run: async () => {
+    plan: (_target, linked) => [{ table: 'events', sql: '', params: { linked } }],
+    linked: async () => b.linked ?? { vids: [], uids: [], ips: [] },
+    run: async (statements) => {
       self.runs++;
+      self.ran.push(statements[0]?.params.linked as LinkedIds);
       return b.run === undefined ? [] : b.run();
     },
     status: async (id) => {
@@ -72,7 +77,7 @@ async function instance(bucket: string, rows: Rows, b: Behaviour = {}): Promise<
     },
     FAST,
   );
-  const self: Instance = { nc, journal, worker, logs, runs: 0 };
+  const self: Instance = { nc, journal, worker, logs, runs: 0, ran: [] };
   return self;
 }
 
@@ -153,7 +158,8 @@ describe('the erasure journal in a JetStream KV bucket', () => {
     await expect.poll(() => messages(bucket), { timeout: 20_000 }).toBe(0);
     const late = await instance(bucket, rows);
     // what a scan that listed the entry before the first instance purged it asks next
-    expect(await late.journal.claim(requestId)).toBe(false);
+    const listed = { requestId, target: { vid: VID }, askedAt: Date.now() };
+    expect(await late.journal.claim(listed)).toBeUndefined();
     expect(await messages(bucket)).toBe(0);
     expect(late.journal.holds(requestId)).toBe(false);
     expect(statuses(rows)).toEqual(['pending', 'done']);
@@ -223,6 +229,65 @@ describe('the erasure journal in a JetStream KV bucket', () => {
     const jsm = await jetstreamManager(i.nc);
     expect(await jsm.streams.getMessage(`KV_${bucket}`, { seq: entry?.revision ?? 0 })).toBeNull();
     expect(await kv.get(`entry.${requestId}`)).toBeNull();
+    i.worker.close();
+  });
+
+  // The lookup of the linked ids and IPs reads the events the deletes remove: an instance taking over a
+  // request whose holder died after its deletes found nothing, and left the linked ids' rows. The holder
+  // records the lookup in the entry before deleting, and the claim answers the entry as it stands.
+  it('lets the instance that takes over a request go on with the lookup its dead holder recorded', async () => {
+    const bucket = bucketName();
+    const rows: Rows = [];
+    const found = { vids: ['1d2c3b4a-0000-4000-8000-0000000000a1'], uids: [], ips: ['198.51.100.7'] };
+    let reached: () => void = () => {};
+    const running = new Promise<void>((r) => (reached = r));
+    let go: () => void = () => {};
+    const waiting = new Promise<void>((r) => (go = r));
+    // it waits for the spooled rows, looks up and records, deletes, and dies before it answers
+    const first = await instance(bucket, rows, {
+      linked: found,
+      settled: () => waiting,
+      run: () => {
+        reached();
+        return never();
+      },
+    });
+    // listed before the first instance looked up anything: the claim must not go on with this copy
+    const second = await instance(bucket, rows);
+    const { requestId } = await first.worker.submit({ ehash: 'h1' });
+    const [listed] = await second.journal.entries(() => {});
+    expect(listed?.linked).toBeUndefined();
+    go();
+    await running;
+    const kv = await new Kvm(second.nc).open(bucket);
+    expect(JSON.parse((await kv.get(`entry.${requestId}`))?.string() ?? '{}').linked).toEqual(found);
+    await die(first);
+    // once the lease ended, the claim of the copy listed before answers the entry as it stands
+    const claimed = () => second.journal.claim(listed!).then((e) => e?.linked);
+    await expect.poll(claimed, { timeout: 20_000 }).toEqual(found);
+
+    await second.worker.resume();
+    await expect.poll(() => statuses(rows), { timeout: 20_000 }).toEqual(['pending', 'done']);
+    await expect.poll(() => messages(bucket), { timeout: 20_000 }).toBe(0);
+    // the events are gone (its own lookup finds nothing): both passes ran on what the first recorded
+    expect(second.ran).toEqual([found, found]);
+    second.worker.close();
+  });
+
+  it('refuses to record a lookup in an entry another instance finished since', async () => {
+    const bucket = bucketName();
+    const rows: Rows = [];
+    const i = await instance(bucket, rows);
+    const { requestId } = await i.worker.submit({ vid: VID });
+    await expect.poll(() => messages(bucket), { timeout: 20_000 }).toBe(0);
+    const entry = {
+      requestId,
+      target: { vid: VID },
+      askedAt: Date.now(),
+      linked: { vids: [], uids: [], ips: ['192.0.2.1'] },
+    };
+    await expect(i.journal.update(entry)).rejects.toThrow(/not held here/);
+    expect(await messages(bucket)).toBe(0);
     i.worker.close();
   });
 });

@@ -1,7 +1,8 @@
 // The erasure journal in a JetStream KV bucket (the JetStream spool's; journal.ts says when), shared by
 // every ingest instance on the spool's stream and outliving them:
-//   bucket <stream>_erasures   entry.<request id> → the entry (written once, by create: acknowledged
-//                              before the request is answered)
+//   bucket <stream>_erasures   entry.<request id> → the entry (created, and acknowledged, before the
+//                              request is answered; updated, by the instance holding it, against the
+//                              revision it last read or wrote, to record the lookup before the deletes)
 //                              lease.<request id> → which instance runs it, until when (kv-leases.ts)
 // History 1, file storage, spool.nats.replicas copies (kept at every open, like the spool's buckets). A
 // finished request's keys are purged from the bucket's stream by subject: no value, no history and no
@@ -73,36 +74,61 @@ export async function kvJournal(nc: NatsConnection, o: KvJournalOptions): Promis
   const now = o.now ?? Date.now;
   const leases = new Leases(kv, randomUUID(), timing, now);
   const keys = new Keys(kv, jsm, stream, o.bucket);
+  /**
+   * The revision of each entry this instance created or claimed: an update names it, so it never writes
+   * back an entry another instance finished and purged (or changed) since.
+   */
+  const revisions = new Map<string, number>();
   return {
     where: `NATS KV bucket ${o.bucket}`,
     rescanMs: o.rescanMs ?? timing.leaseMs / 2,
     async add(entry) {
       // the lease first: no other instance's scan may start the request before it is answered
       await leases.create(entry.requestId);
-      await kv.create(entryKey(entry.requestId), encodeEntry(entry)).catch(async (err: unknown) => {
-        leases.forget(entry.requestId);
-        await keys.purge(leaseKey(entry.requestId)).catch(() => undefined);
-        throw err;
-      });
+      const revision = await kv
+        .create(entryKey(entry.requestId), encodeEntry(entry))
+        .catch(async (err: unknown) => {
+          leases.forget(entry.requestId);
+          await keys.purge(leaseKey(entry.requestId)).catch(() => undefined);
+          throw err;
+        });
+      revisions.set(entry.requestId, revision);
     },
-    async claim(requestId) {
-      if (!(await leases.take(requestId).catch(() => false))) return false;
+    async update(entry) {
+      const revision = revisions.get(entry.requestId);
+      if (revision === undefined || !leases.holds(entry.requestId))
+        throw new Error(`erase request ${entry.requestId} is not held here`);
+      const next = await kv.update(entryKey(entry.requestId), encodeEntry(entry), revision);
+      revisions.set(entry.requestId, next);
+    },
+    async claim(listed) {
+      const { requestId } = listed;
+      if (!(await leases.take(requestId).catch(() => false))) return undefined;
       // A scan's list can be older than the request's end: another instance may have finished it and
       // purged its keys since, and taking an absent lease creates the key anew. Only the entry says
       // whether the request is still to run; without it, the new lease is purged again.
       const entry = await kv.get(entryKey(requestId)).catch(() => undefined);
       if (entry === undefined) {
         await leases.release(requestId).catch(() => undefined);
-        return false;
+        return undefined;
       }
-      if (entry?.operation === 'PUT') return true;
+      if (entry?.operation === 'PUT') {
+        revisions.set(requestId, entry.revision);
+        // the entry as it stands: its last holder may have recorded its lookup after the list was read
+        const now = keys.parse(entry.string(), requestId);
+        return typeof now === 'string' ? listed : now;
+      }
       leases.forget(requestId);
       await keys.purge(leaseKey(requestId)).catch(() => undefined);
-      return false;
+      return undefined;
     },
     holds: (requestId) => leases.holds(requestId),
-    release: (requestId) => leases.release(requestId),
+    release(requestId) {
+      revisions.delete(requestId);
+      return leases.release(requestId);
+    },
     async remove(requestId) {
+      revisions.delete(requestId);
       leases.forget(requestId);
       await keys.purge(entryKey(requestId));
       await keys.purge(leaseKey(requestId));
@@ -167,6 +193,11 @@ class Keys {
     } catch (err) {
       return `unreadable (${(err as Error).message})`;
     }
+    return this.parse(text, id);
+  }
+
+  /** The entry a stored value holds, or what is wrong with it. */
+  parse(text: string, id: string): JournalEntry | string {
     try {
       return parseEntry(JSON.parse(text), id);
     } catch {

@@ -307,4 +307,51 @@ describe('the erase worker', () => {
     expect(letters).toEqual([{ vid: SOMEONE }]);
     expect(statuses(h)).toEqual(['pending', 'done']);
   });
+
+  // The lookup read the events the first pass deletes and was kept in memory only: a run resumed after a
+  // stop that came after those deletes found nothing and left the linked ids' rows. It is now journaled
+  // first, and nothing is deleted before it is.
+  it('journals the linked ids and IPs before any delete, and deletes nothing while that fails', async () => {
+    const h = await harness();
+    const LINKED_VID = '1d2c3b4a-0000-4000-8000-0000000000a1';
+    const found = { vids: [LINKED_VID], uids: [], ips: ['198.51.100.7'] };
+    const linking = { ...h.deps().repository, linked: async () => found };
+    const recorded: unknown[] = [];
+    let refusals = 1;
+    const journal: FileJournal = {
+      ...h.journal,
+      update: async (entry) => {
+        recorded.push({ linked: entry.linked, runs: h.runs });
+        if (refusals-- > 0) throw new Error('disk full');
+        await h.journal.update(entry);
+      },
+    };
+    await createEraseWorker(h.deps({ journal, repository: linking }), FAST).submit({ ehash: 'h1' });
+    await expect.poll(() => journaled(h)).toEqual([]);
+    // refused, then written, before the first delete; the second pass found nothing more to write
+    expect(recorded).toEqual([
+      { linked: found, runs: 0 },
+      { linked: found, runs: 0 },
+    ]);
+    expect(statuses(h)).toEqual(['pending', 'retrying', 'done']);
+    expect(h.rows.find((r) => r.status === 'retrying')?.detail).toMatch(/failed on erasure journal/);
+  });
+
+  // A mark is replaced whole: a retry's first step that named the request's own ids alone shrank the mark
+  // the run before had grown with the linked ids, and a backlog could send their events in between.
+  it('keeps the linked ids in what the destinations are handed when a failed run is tried again', async () => {
+    const h = await harness();
+    const LINKED_UID = '1d2c3b4a-0000-4000-8000-0000000000b1';
+    const linking = {
+      ...h.deps().repository,
+      linked: async () => ({ vids: [], uids: [LINKED_UID], ips: [] }),
+    };
+    h.failures.push(['ltv']);
+    const handed: unknown[] = [];
+    const forwarding: EraseWorkerDeps['forwarding'] = async (request) => void handed.push(request.linked);
+    await createEraseWorker(h.deps({ repository: linking, forwarding }), FAST).submit({ ehash: 'h1' });
+    await expect.poll(() => journaled(h)).toEqual([]);
+    const linked = { vids: [], uids: [LINKED_UID] };
+    expect(handed).toEqual([undefined, linked, linked, linked, linked]);
+  });
 });

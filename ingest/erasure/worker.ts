@@ -5,7 +5,9 @@
 //   0. have the destinations drop the person's queued events and dead letters (forwarding, when any are
 //      configured): a backlog may hold their events for days, and would send them after `done`;
 //   1. wait until the rows acknowledged before it are in the store (they would land after the erasure);
-//   2. read the ids linked to the person (their other vids and uids, the IPs of their events), have the
+//   2. read the ids linked to the person (their other vids and uids, the IPs of their events) and record
+//      them in the request's journal entry (the deletes remove the events they are read from: a run
+//      resumed after them goes on with the recorded ones), have the
 //      destinations drop those ids' events too, run the delete on every table, and rewrite the data
 //      path's dead letters (rows the store refused, kept in a file) without the person's, all over the
 //      same ids; a table whose delete fails, or a rewrite that fails, is
@@ -35,8 +37,11 @@ import {
 } from '../repositories/index.ts';
 import type { EraseJournal, EraseStatus, JournalEntry } from './contract.ts';
 
-/** An erase request as the destinations take it: before the links are read, and again with them. */
-export type ForwardedRequest = JournalEntry & { readonly linked?: LinkedPersonIds };
+/**
+ * An erase request as the destinations take it: before the links are read, and again with them (the
+ * linked vids and uids only: no IP of the person leaves the erasure).
+ */
+export type ForwardedRequest = Omit<JournalEntry, 'linked'> & { readonly linked?: LinkedPersonIds };
 
 export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
 
@@ -76,6 +81,10 @@ export const PENDING_RETRY_AFTER_S = 10;
 const FORWARDING = 'destination backlogs';
 /** How a failed rewrite of the data path's dead letters is named where a failed table would be. */
 const DEAD_LETTERS = 'data path dead letters';
+/** How a failed lookup of the linked ids is named (it reads events). */
+const LOOKUP = 'events';
+/** How a failed recording of the linked ids in the journal is named. */
+const JOURNAL = 'erasure journal';
 
 export interface EraseTiming {
   /** The delay before the second try of a failed delete; it doubles with every further try. */
@@ -124,8 +133,9 @@ class Worker implements EraseWorker {
   #rescans = false;
   readonly #timers = new Set<NodeJS.Timeout>();
   /**
-   * The ids found linked to a request's email hash or uid, kept until it finishes: its first pass deletes
-   * the events that link them, and the second pass must still reach the rows another replica held.
+   * The ids found linked to a request (and the IPs of the person's events), as its journal entry records
+   * them, kept until it finishes: its first pass deletes the events that link them, and the second pass,
+   * or a run resumed after a stop, must still reach the rows of the other tables and copies.
    */
   readonly #linked = new Map<string, LinkedIds>();
   /** Deletes run one request at a time: a journal resumed whole must not queue a mutation per request. */
@@ -204,12 +214,14 @@ class Worker implements EraseWorker {
     let resumed = 0;
     for (const entry of entries) {
       if (this.#stopped) return;
-      if (this.#active.has(entry.requestId) || !(await journal.claim(entry.requestId))) continue;
+      if (this.#active.has(entry.requestId)) continue;
+      const claimed = await journal.claim(entry);
+      if (claimed === undefined) continue;
       // a request without a stored status (its pending record was refused while the process stopped)
       // gets one; a stored status is left as it is until this run records the next
-      const stored = await this.#deps.repository.status(entry.requestId).catch(() => undefined);
-      if (stored === undefined) await this.#record(entry, 'pending', 'resumed after a stop');
-      this.#start(entry);
+      const stored = await this.#deps.repository.status(claimed.requestId).catch(() => undefined);
+      if (stored === undefined) await this.#record(claimed, 'pending', 'resumed after a stop');
+      this.#start(claimed);
       resumed++;
     }
     if (resumed > 0) log('info', `resuming ${resumed} erase request(s) from the journal`);
@@ -231,16 +243,32 @@ class Worker implements EraseWorker {
     return this.#deps.repository.plan(entry.target, links).map((s) => s.table);
   }
 
-  /** The ids linked to the request's email hash or uid: those found before, and those events hold now. */
-  async #links(entry: JournalEntry): Promise<LinkedIds> {
+  /**
+   * The ids linked to the request, and the IPs of the person's events: those recorded before, and those
+   * events hold now. Anything new is recorded in the journal entry before it is answered (no delete runs
+   * on ids a stop would forget); otherwise what failed, the lookup or the recording.
+   */
+  async #links(entry: JournalEntry): Promise<LinkedIds | typeof LOOKUP | typeof JOURNAL> {
+    const { journal, log, repository } = this.#deps;
     const before = this.#linked.get(entry.requestId) ?? NO_LINKS;
-    const found = await this.#deps.repository.linked(entry.target);
+    // retried as a failed delete of events; the store's error is not logged: it may quote the ids
+    const found = await repository.linked(entry.target).catch(() => undefined);
+    if (found === undefined) return LOOKUP;
     const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
     const linked = {
       vids: union(before.vids, found.vids),
       uids: union(before.uids, found.uids),
       ips: union(before.ips, found.ips),
     };
+    const count = (l: LinkedIds) => l.vids.length + l.uids.length + l.ips.length;
+    if (count(linked) > count(before)) {
+      try {
+        await journal.update({ ...entry, linked });
+      } catch (err) {
+        log('warn', `erase request ${entry.requestId}: the linked ids could not be journaled`, err);
+        return JOURNAL;
+      }
+    }
     this.#linked.set(entry.requestId, linked);
     return linked;
   }
@@ -248,6 +276,8 @@ class Worker implements EraseWorker {
   #start(entry: JournalEntry): void {
     if (this.#stopped || this.#active.has(entry.requestId)) return;
     this.#active.add(entry.requestId);
+    // a resumed request goes on with what its earlier runs found (their deletes took the events)
+    if (entry.linked !== undefined) this.#linked.set(entry.requestId, entry.linked);
     this.#guarded(entry, () => this.#firstPass(entry, 1));
   }
 
@@ -260,6 +290,7 @@ class Worker implements EraseWorker {
       this.#deps.log('error', `erase request ${entry.requestId} stopped (resumed later)`, err);
       this.#active.delete(entry.requestId);
       this.#statuses.delete(entry.requestId);
+      this.#linked.delete(entry.requestId);
       void this.#deps.journal.release(entry.requestId).catch(() => undefined);
     });
   }
@@ -274,6 +305,7 @@ class Worker implements EraseWorker {
     if (this.#deps.journal.holds(entry.requestId)) return false;
     this.#active.delete(entry.requestId);
     this.#statuses.delete(entry.requestId);
+    this.#linked.delete(entry.requestId);
     this.#deps.log(
       'warn',
       `erase request ${entry.requestId}: its claim lapsed; left to the instance that claims it`,
@@ -286,7 +318,7 @@ class Worker implements EraseWorker {
     // or they would land after the erasure while its status said done. settled() rejects only once the
     // data path drains: the request then stays journaled.
     if (this.#gone(entry)) return;
-    if (!(await this.#stopForwarding(entry))) {
+    if (!(await this.#stopForwarding(entry, this.#linked.get(entry.requestId)))) {
       if (!this.#gone(entry)) this.#retry(entry, 'first', attempt, [FORWARDING]);
       return;
     }
@@ -306,14 +338,18 @@ class Worker implements EraseWorker {
   }
 
   /**
-   * The destinations' part, first with the ids the request names (it needs no store, and every moment a
-   * backlog may send counts), then again with those linked to them, once read.
+   * The destinations' part, first with the ids the request names and those already known linked (it
+   * needs no store, and every moment a backlog may send counts; a mark is replaced, so a retry or a
+   * resumed run must not shrink it to the named ids), then again with those linked to them, once read.
    */
   async #stopForwarding(entry: JournalEntry, linked?: LinkedIds): Promise<boolean> {
     const { forwarding, log } = this.#deps;
     if (forwarding === undefined) return true;
+    const { linked: _journaled, ...named } = entry;
     const request =
-      linked === undefined ? entry : { ...entry, linked: { vids: linked.vids, uids: linked.uids } };
+      linked === undefined || linked.vids.length + linked.uids.length === 0
+        ? named
+        : { ...named, linked: { vids: linked.vids, uids: linked.uids } };
     return forwarding(request).then(
       () => true,
       (err: unknown) => {
@@ -358,9 +394,10 @@ class Worker implements EraseWorker {
     const { repository } = this.#deps;
     const run = async (): Promise<string[]> => {
       if (this.#stopped) return [];
-      // the lookup reads events: when it fails, the request is retried as a failed delete of events is
-      const linked = await this.#links(entry).catch(() => undefined);
-      if (linked === undefined) return ['events'];
+      // the lookup reads events: when it fails, the request is retried as a failed delete of events is;
+      // when its recording fails, nothing is deleted that a stop could leave unfinished for good
+      const linked = await this.#links(entry);
+      if (typeof linked === 'string') return [linked];
       // the linked ids' queued events are the person's too: the backlogs drop them before `done`
       const forwarded =
         linked.vids.length + linked.uids.length === 0 || (await this.#stopForwarding(entry, linked));
@@ -397,7 +434,7 @@ class Worker implements EraseWorker {
     if (pass === 'second' || (await this.#record(entry, 'failed', tables))) await this.#finish(entry);
   }
 
-  /** The request needs nothing more: its entry, the last copy of the person's ids here, goes. */
+  /** The request needs nothing more: its entry, the last copy of the person's ids and IPs here, goes. */
   async #finish(entry: JournalEntry): Promise<void> {
     this.#active.delete(entry.requestId);
     this.#linked.delete(entry.requestId);

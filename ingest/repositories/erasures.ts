@@ -3,7 +3,9 @@
 // this file. Which rows are the visitor's, and how a mutation targets each rendering (on a cluster the
 // `X_local` tables ON CLUSTER), is schema/mutations.ts, shared with `tracker prune`. eraseStatements is
 // pure; the repository runs them, on the store, or on every server of store.hostUrls: servers that each
-// hold their own single-node tables share nothing, so a mutation run on one leaves the others' rows.
+// hold their own single-node tables share nothing, so a mutation run on one leaves the others' rows, and
+// the person's linked ids and IPs are read from every one of them too (an event holding the link may be
+// on any server, and the rows it links on another).
 import {
   buildCatalog,
   type Catalog,
@@ -115,18 +117,33 @@ export interface ErasureStatus {
 /**
  * The person's other ids: the uids of the events carrying the target's email hash, then the vids of the
  * events carrying that hash or one of those uids (or the target's uid): every browser the person used.
- * Then the IPs of all their events. In the target's org scope; no vid or uid for a vid alone.
+ * Then the IPs of all their events. In the target's org scope; no vid or uid for a vid alone. Each step
+ * reads every server the erase deletes from and goes on with the union: the uid found on one server
+ * links the vids of another's events. A server that cannot be read fails the lookup (never a partial
+ * answer taken for the whole).
  */
 export async function linkedIds(
-  store: Store,
+  servers: readonly SqlRunner[],
   target: EraseTarget,
   catalog: Catalog = buildCatalog(),
 ): Promise<LinkedIds> {
-  const { vids, uids } = await linkedVisitors(store, target);
-  return { vids, uids, ips: await ipsOf(store, target, { vids, uids }, catalog) };
+  const { vids, uids } = await linkedVisitors(servers, target);
+  return { vids, uids, ips: await ipsOf(servers, target, { vids, uids }, catalog) };
 }
 
-async function linkedVisitors(store: Store, target: EraseTarget): Promise<Omit<LinkedIds, 'ips'>> {
+/** The union of a lookup's answers from every server. */
+async function fromEvery(
+  servers: readonly SqlRunner[],
+  lookup: (server: SqlRunner) => Promise<readonly string[]>,
+): Promise<string[]> {
+  const answers = await Promise.all(servers.map(lookup));
+  return [...new Set(answers.flat())];
+}
+
+async function linkedVisitors(
+  servers: readonly SqlRunner[],
+  target: EraseTarget,
+): Promise<Omit<LinkedIds, 'ips'>> {
   if (target.ehash === undefined && target.uid === undefined) return NO_LINKS;
   const scope = target.oid === undefined ? '' : ` AND oid IN ({oid:UUID}, '${NIL_UUID}')`;
   const params = {
@@ -135,14 +152,18 @@ async function linkedVisitors(store: Store, target: EraseTarget): Promise<Omit<L
   };
   const byHash =
     "params.ehash IS NOT NULL AND toString(params.ehash) = {ehash:String} AND {ehash:String} != ''";
-  const found = async (column: string, where: string, more: Record<string, unknown> = {}) =>
-    (
-      await store.query<{ ids: string[] }>(
-        `SELECT groupUniqArray(${MAX_LINKED_IDS})(toString(${column})) AS ids FROM events ` +
-          `WHERE ${column} != '${NIL_UUID}' AND (${where})${scope}`,
-        { ...params, ...more },
-      )
-    )[0]?.ids ?? [];
+  const found = (column: string, where: string, more: Record<string, unknown> = {}) =>
+    fromEvery(
+      servers,
+      async (server) =>
+        (
+          await server.query<{ ids: string[] }>(
+            `SELECT groupUniqArray(${MAX_LINKED_IDS})(toString(${column})) AS ids FROM events ` +
+              `WHERE ${column} != '${NIL_UUID}' AND (${where})${scope}`,
+            { ...params, ...more },
+          )
+        )[0]?.ids ?? [],
+    );
   const uids = target.ehash === undefined ? [] : await found('uid', byHash);
   const all = [...new Set([...(target.uid === undefined ? [] : [target.uid]), ...uids])];
   const vids = await found('vid', `${byHash} OR uid IN {uids:Array(UUID)}`, { uids: all });
@@ -151,7 +172,7 @@ async function linkedVisitors(store: Store, target: EraseTarget): Promise<Omit<L
 
 /** The IPs the events of the target and its linked ids hold (the rows its erasure deletes from events). */
 async function ipsOf(
-  store: Store,
+  servers: readonly SqlRunner[],
   target: EraseTarget,
   linked: Omit<LinkedIds, 'ips'>,
   catalog: Catalog,
@@ -166,11 +187,11 @@ async function ipsOf(
   };
   const where = visitorPredicate(events, visitorIds);
   if (where === undefined) return [];
-  const rows = await store.query<{ ips: string[] }>(
-    `SELECT groupUniqArray(${MAX_LINKED_IDS})(ip) AS ips FROM events WHERE ip != '' AND ${where}`,
-    visitorParams(visitorIds),
+  const sql = `SELECT groupUniqArray(${MAX_LINKED_IDS})(ip) AS ips FROM events WHERE ip != '' AND ${where}`;
+  return fromEvery(
+    servers,
+    async (server) => (await server.query<{ ips: string[] }>(sql, visitorParams(visitorIds)))[0]?.ips ?? [],
   );
-  return rows[0]?.ips ?? [];
 }
 
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */
@@ -184,13 +205,23 @@ export interface ErasureRepository {
   plan(target: EraseTarget, linked?: LinkedIds): EraseStatement[];
   /**
    * The ids of the person an email hash or uid names (none for a vid alone), and the IPs of all their
-   * events (read from events).
+   * events (read from events on every server the deletes run on).
    */
   linked(target: EraseTarget): Promise<LinkedIds>;
   /** Runs them all; answers the tables whose statement failed. */
   run(statements: readonly EraseStatement[]): Promise<string[]>;
   /** The recorded status of an erase request (written through the data path as `erasures` rows). */
   status(requestId: string): Promise<ErasureStatus | undefined>;
+}
+
+/** `fn` on the servers of one erase, closed after it. */
+async function onEvery<T>(hosts: EraseHosts, fn: (runners: readonly SqlRunner[]) => Promise<T>): Promise<T> {
+  const { runners, close } = hosts();
+  try {
+    return await fn(runners);
+  } finally {
+    await close();
+  }
 }
 
 /** Erasure on `store`, as the configured store renders the schema and on each of its servers. */
@@ -200,15 +231,8 @@ export function erasureRepository(store: Store, config: Config['store']): Erasur
   const catalog = buildCatalog();
   return {
     plan: (target, linked) => eraseStatements(target, rendering, catalog, linked),
-    linked: (target) => linkedIds(store, target, catalog),
-    async run(statements) {
-      const { runners, close } = hosts();
-      try {
-        return await runErase(runners, statements);
-      } finally {
-        await close();
-      }
-    },
+    linked: (target) => onEvery(hosts, (runners) => linkedIds(runners, target, catalog)),
+    run: (statements) => onEvery(hosts, (runners) => runErase(runners, statements)),
     async status(requestId) {
       const rows = await store.query<ErasureStatus>(
         'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
