@@ -32,7 +32,11 @@ function run(
 }
 
 /** Every line a JSON log line (a start-up failure is one, in the Fastify logger's shape). */
-const logLines = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const logLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 // Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
 describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
@@ -52,7 +56,9 @@ describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
       expect.objectContaining({
         level: 50,
         code: 'STARTUP_INVALID',
-        msg: expect.stringMatching(/^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /),
+        msg: expect.stringMatching(
+          /^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /,
+        ),
       }),
     ]);
   });

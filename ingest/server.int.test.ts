@@ -120,7 +120,12 @@ describe('ingest/server.ts', () => {
       err += String(d);
     });
     expect(await exited(child)).toBe(2);
-    expect(err.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      err
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       expect.objectContaining({
         level: 50,
         code: 'STARTUP_INVALID',

@@ -205,7 +205,9 @@ describe('the cluster ingest image against ClickHouse over HTTP', () => {
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({
       level: 50,
       code: 'STARTUP_INVALID',
-      msg: expect.stringMatching(/^ingest cannot start: store\.kind is "embedded".*store\.url.*EMBEDDED=true/),
+      msg: expect.stringMatching(
+        /^ingest cannot start: store\.kind is "embedded".*store\.url.*EMBEDDED=true/,
+      ),
     });
   });
 });
