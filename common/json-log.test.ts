@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { errorFields, pinoLine } from './json-log.ts';
@@ -72,5 +73,53 @@ describe('startupLogLine: the start-up failure as a log line with a stable code'
     expect(parse(startupLogLine(proc, err, { LOG_LEVEL: 'debug' }))).toMatchObject({
       err: { type: 'StartupError', stack: expect.any(String) },
     });
+  });
+});
+
+// Node wrote its warnings and an uncaught error's stack as plain text among the logger's JSON lines.
+describe("logProcessWarnings: Node's own lines as log lines", { timeout: 60_000 }, () => {
+  const script = (body: string) => `
+    const { logProcessWarnings, pinoLine } = await import(${JSON.stringify(new URL('./json-log.ts', import.meta.url).pathname)});
+    logProcessWarnings(pinoLine);
+    ${body}`;
+  const run = (body: string) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script(body)], { stdio: 'pipe' });
+      let stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += String(d);
+      });
+      child.once('close', (code) => resolve({ code, stderr }));
+    });
+  const lines = (text: string) => text.trim().split('\n').map(parse);
+
+  it.each([
+    [
+      'a warning',
+      "process.emitWarning('idle code pages are no longer unmapped', { code: 'TRACKER_IDLE_CODE' });",
+      0,
+      { level: 40, code: 'TRACKER_IDLE_CODE', msg: 'Warning: idle code pages are no longer unmapped' },
+    ],
+    [
+      'an uncaught error',
+      "setTimeout(() => { throw Object.assign(new Error('boom'), { code: 'E_BUG' }); });",
+      1,
+      {
+        level: 60,
+        code: 'E_BUG',
+        msg: 'uncaught error: boom',
+        err: expect.objectContaining({ stack: expect.any(String) }),
+      },
+    ],
+    [
+      'an unhandled rejection',
+      "Promise.reject(new Error('lost'));",
+      1,
+      { level: 60, msg: 'unhandled rejection: lost' },
+    ],
+  ])('%s', async (_what, body, code, line) => {
+    const out = await run(body);
+    expect(out.code).toBe(code);
+    expect(lines(out.stderr)).toEqual([expect.objectContaining(line)]);
   });
 });

@@ -76,8 +76,9 @@ export function errorFields(err: unknown): Fields {
 }
 
 /**
- * Node's own warnings (a deprecation, a warning the process emits) written as the process's log lines
- * instead of Node's plain `(node:1) Warning: …` text.
+ * Node's own lines as the process's log lines: a warning (a deprecation, one the process emits) instead of
+ * its plain `(node:1) Warning: …` text, and an uncaught error (a bug) instead of a bare stack over many
+ * lines, after which the process exits 1 as Node would.
  */
 export function logProcessWarnings(
   format: LineFormat,
@@ -85,4 +86,15 @@ export function logProcessWarnings(
 ): void {
   process.removeAllListeners('warning');
   process.on('warning', (w) => write(format('warn', `${w.name}: ${w.message}`, errorFields(w))));
+  process.on('uncaughtException', (err, origin) => {
+    const what = err instanceof Error ? err.message : String(err);
+    write(
+      format(
+        'fatal',
+        `${origin === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught error'}: ${what}`,
+        errorFields(err),
+      ),
+    );
+    process.exit(1);
+  });
 }
