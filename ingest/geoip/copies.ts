@@ -38,7 +38,7 @@ export async function openCopies(dir: string | undefined): Promise<Copies> {
   const at = dir ?? (await mkdtemp(join(tmpdir(), 'tracker-geoip-')));
   await mkdir(at, { recursive: true });
   for (const name of await readdir(at))
-    if (name.startsWith(PREFIX)) await rm(join(at, name), { force: true });
+    if (name.startsWith(PREFIX)) await rm(join(at, name), { force: true, recursive: true });
   let taken = 0;
   const held = new Set<string>();
   const drop = async (path: string) => {

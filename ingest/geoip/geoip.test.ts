@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_RANGES, writeTestBin } from '../../e2e/support/ip2location-bin/fixture.ts';
 import { buildBin } from '../../e2e/support/ip2location-bin/writer.ts';
-import { type GeoIp, openGeoIp, openReloading, type ReloadingGeoIp } from './geoip.ts';
+import { type GeoIp, GeoIpFileError, openGeoIp, openReloading, type ReloadingGeoIp } from './geoip.ts';
 
 describe('GeoIP over a generated IP2Location BIN file (real ip2location-nodejs reader)', () => {
   let geo: GeoIp;
@@ -131,6 +131,31 @@ describe('GeoIP after its file is updated', () => {
     await lookTwice(geo);
     expect(errors).toEqual([expect.objectContaining({ code: 'GEOIP_FILE_INCOMPLETE' })]);
     expect(await geo.lookup('8.8.8.40')).toMatchObject({ country: 'US' });
+    await geo.close();
+  });
+
+  // Only a file that is not usable waits for its next change: a copy the disk refused is tried again.
+  it('tries a file again when its copy could not be made, without waiting for it to change', async () => {
+    const copyDir = mkdtempSync(join(tmpdir(), 'geoip-copies-'));
+    const file = writeTestBin();
+    const errors: unknown[] = [];
+    const reloaded: string[] = [];
+    const geo = await openReloading(file, 100, {
+      copyDir,
+      onError: (e) => errors.push(e),
+      onReload: (f) => reloaded.push(f),
+    });
+    // the next copy's path taken by a directory: that copy fails as a full disk's would, not for the file
+    mkdirSync(join(copyDir, 'geoip-2.bin'));
+    writeFileSync(`${file}.new`, buildBin(moved));
+    renameSync(`${file}.new`, file);
+    await lookTwice(geo);
+    expect(errors).toEqual([expect.objectContaining({ code: expect.stringMatching(/^E/) })]);
+    expect(errors[0]).not.toBeInstanceOf(GeoIpFileError);
+    expect(await geo.lookup('8.8.8.50')).toMatchObject({ country: 'US' });
+    await lookTwice(geo);
+    expect(reloaded).toEqual([file]);
+    expect(await geo.lookup('8.8.8.51')).toMatchObject({ country: 'DE' });
     await geo.close();
   });
 

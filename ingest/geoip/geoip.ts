@@ -194,11 +194,14 @@ export async function openReloading(
   let closed = false;
   /** A changed file's signature, seen once: used when the next look finds it again. */
   let pending: string | undefined;
-  /** A signature that could not be used: told once, tried again when the file changes. */
+  /**
+   * A signature whose file is not usable (incomplete, changing, not a BIN file): told once, tried again when
+   * the file changes. Another failure (no space for the copy) is the disk's: tried again two looks later.
+   */
   let refused: string | undefined;
   const replace = async (sig: string) => {
     const next = await use(file, copies, cacheSize).catch((err: unknown) => {
-      refused = sig;
+      if (err instanceof GeoIpFileError) refused = sig;
       throw err;
     });
     if (closed) return void (await next.opened.close().then(() => copies.drop(next.copy)));
