@@ -15,7 +15,10 @@ export interface ServerProcess {
 /** A problem the user fixes by changing configuration or files; its message is the whole story. */
 export class StartupError extends Error {
   override readonly name = 'StartupError';
-  /** The system error's code when the file system refused (EROFS, ENOSPC, EDQUOT): what scripts match on. */
+  /**
+   * The system error's code when the system refused (a file system read-only, full or over quota; an
+   * address in use): the start-up line's `code`, what scripts and log pipelines match on.
+   */
   readonly code: string | undefined;
   constructor(message: string, opts: { code?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
