@@ -3,7 +3,7 @@
 // request for help is not a mistake: printing it as "cannot start" with exit 2 sent a user who asked what
 // the options are to the error path (and a wrapper script to its failure branch).
 import { parseArgs } from 'node:util';
-import { exitOnStartupError, StartupError } from './startup-error.ts';
+import { exitOnStartupError, type ServerProcess, StartupError } from './startup-error.ts';
 
 export interface ProcessOption {
   readonly short?: string;
@@ -69,7 +69,7 @@ export function parseProcessArgs(usage: ProcessUsage, argv: readonly string[]): 
  * argument is one startup line on stderr and exit 2.
  */
 export function processArgs(
-  processName: string,
+  proc: ServerProcess,
   usage: ProcessUsage,
   argv: readonly string[] = process.argv.slice(2),
 ): Record<string, string> {
@@ -77,7 +77,7 @@ export function processArgs(
   try {
     args = parseProcessArgs(usage, argv);
   } catch (err) {
-    return exitOnStartupError(processName, err);
+    return exitOnStartupError(proc, err);
   }
   if (!args.help) return args.values;
   process.stdout.write(helpText(usage));

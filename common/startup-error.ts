@@ -1,12 +1,24 @@
 // What a process prints when it cannot start: one line that says what is wrong and what to change, never
-// a stack trace (an operator reads it in `kubectl logs` or `docker logs`). LOG_LEVEL=debug adds the stack
-// for the cases nobody anticipated.
+// a stack trace (an operator reads it in `kubectl logs` or `docker logs`). The line is a log line of the
+// process, JSON in its logger's shape with a stable `code`: it is the last line of a crash-looping pod,
+// the one a JSON log pipeline must not fail to parse. LOG_LEVEL=debug adds the error with its stack for
+// the cases nobody anticipated.
 import { resolve, sep } from 'node:path';
+import { codeOf, errField, type LineFormat } from './json-log.ts';
+
+/** A long-running process: its name in its lines, and its logger's line format. */
+export interface ServerProcess {
+  readonly name: string;
+  readonly line: LineFormat;
+}
 
 /** A problem the user fixes by changing configuration or files; its message is the whole story. */
 export class StartupError extends Error {
   override readonly name = 'StartupError';
-  /** The system error's code when the file system refused (EROFS, ENOSPC, EDQUOT): what scripts match on. */
+  /**
+   * The system error's code when the system refused (a file system read-only, full or over quota; an
+   * address in use): the start-up line's `code`, what scripts and log pipelines match on.
+   */
   readonly code: string | undefined;
   constructor(message: string, opts: { code?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -83,12 +95,30 @@ export function oneLine(message: string): string {
 }
 
 /**
- * Print the line (plus the stack with LOG_LEVEL=debug) and exit: 2 for what the user fixes (a StartupError,
- * a file that cannot be read), 1 otherwise.
+ * The line's `code`: the StartupError's own (EROFS, EADDRINUSE), else the system error's (ENOENT,
+ * EACCES), else STARTUP_INVALID for what the user fixes and STARTUP_FAILED for the rest.
  */
-export function exitOnStartupError(processName: string, err: unknown, env = process.env): never {
-  console.error(startupLine(processName, err));
-  if (env.LOG_LEVEL === 'debug' && err instanceof Error && err.stack) console.error(err.stack);
-  const userFixes = err instanceof StartupError || (err as SystemError)?.path !== undefined;
-  process.exit(userFixes ? 2 : 1);
+export function startupCode(err: unknown): string {
+  return codeOf(err) ?? (userFixes(err) ? 'STARTUP_INVALID' : 'STARTUP_FAILED');
+}
+
+/** A StartupError or a file that cannot be read: the user's to fix (exit 2). */
+const userFixes = (err: unknown) => err instanceof StartupError || (err as SystemError)?.path !== undefined;
+
+/** The process's start-up failure as its log line: level error, the one line as msg, the code. */
+export function startupLogLine(proc: ServerProcess, err: unknown, env = process.env): string {
+  const debug = env.LOG_LEVEL === 'debug' && err instanceof Error;
+  return proc.line('error', startupLine(proc.name, err), {
+    code: startupCode(err),
+    ...(debug ? { err: errField(err) } : {}),
+  });
+}
+
+/**
+ * Write the line on stderr and exit: 2 for what the user fixes (a StartupError, a file that cannot be
+ * read), 1 otherwise.
+ */
+export function exitOnStartupError(proc: ServerProcess, err: unknown, env = process.env): never {
+  process.stderr.write(startupLogLine(proc, err, env));
+  process.exit(userFixes(err) ? 2 : 1);
 }

@@ -1,17 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { repeatsQuiet, runtimeLine, stderrLog, throttled } from './runtime-log.ts';
+import { jsonLog, repeatsQuiet, throttled } from './runtime-log.ts';
+
+const logged = () => {
+  const lines: string[] = [];
+  const log = jsonLog(undefined, (line) => lines.push(line));
+  return { log, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), lines };
+};
 
 describe('runtime log', () => {
-  // A destination that kept failing was logged as "...; retrying undefined".
-  it('prints a message without an error alone, never "undefined"', () => {
-    const lines: string[] = [];
-    stderrLog((line) => lines.push(line))('destination crm: 1 events not accepted (HTTP 500); retrying');
-    expect(lines).toEqual(['destination crm: 1 events not accepted (HTTP 500); retrying']);
+  // The runtime's reports were plain text among the Fastify logger's JSON lines: a JSON log pipeline
+  // failed on each, and a stack spread one report over many lines.
+  it("writes each report as one JSON line in the Fastify logger's shape", () => {
+    const { log, lines, entries } = logged();
+    log('data path', Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\{.*\}\n$/s);
+    expect(lines[0]?.indexOf('\n')).toBe((lines[0]?.length ?? 0) - 1);
+    expect(entries()[0]).toMatchObject({
+      level: 50,
+      time: expect.any(Number),
+      pid: process.pid,
+      hostname: expect.any(String),
+      msg: 'data path',
+      code: 'ENOSPC',
+      err: {
+        type: 'Error',
+        message: 'ENOSPC: no space left on device',
+        code: 'ENOSPC',
+        stack: expect.any(String),
+      },
+    });
   });
 
-  it('follows a message with its error', () => {
-    const line = runtimeLine('data path', new Error('store unreachable'));
-    expect(line).toMatch(/^data path: Error: store unreachable\n\s+at /);
+  // A destination that kept failing was logged as "...; retrying undefined".
+  it('writes a message without an error as a warning with no err, never "undefined"', () => {
+    const { log, entries } = logged();
+    log('destination crm: 1 events not accepted (HTTP 500); retrying');
+    log('geoip: the file changed', undefined, 'info');
+    expect(entries()).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'destination crm: 1 events not accepted (HTTP 500); retrying',
+      }),
+      expect.objectContaining({ level: 30, msg: 'geoip: the file changed' }),
+    ]);
+    expect(entries()[0]).not.toHaveProperty('err');
   });
 
   // With NATS frozen every rate-limited request logged "shared rate limit unavailable", thousands a second.

@@ -1,21 +1,23 @@
 // What the runtime reports beside the answers (the data path's failed inserts, a destination that does not
-// accept, shared limits or NATS unavailable): one message on stderr, followed by the error when there is
-// one. A message without an error is printed alone: `console.error(msg, undefined)` ended every such line
-// in the word "undefined" ("...; retrying undefined").
-import { inspect } from 'node:util';
+// accept, shared limits or NATS unavailable, a GeoIP file that could not be reloaded): a log line in the
+// shape of the Fastify logger's (common/json-log.ts), level error with an error and warn without one
+// unless the caller says, the error's code as `code` and the error under `err`. These lines were plain
+// text (`message: Error: … at …`, a stack over several lines) among the logger's JSON: a JSON log
+// pipeline failed on each and lost what it said.
+import { errorFields, type LevelName, type LineFormat, pinoLine } from '../common/json-log.ts';
 import { StartupError } from '../common/startup-error.ts';
 
-export type RuntimeLog = (msg: string, err?: unknown) => void;
+export type RuntimeLevel = Extract<LevelName, 'error' | 'warn' | 'info'>;
+export type RuntimeLog = (msg: string, err?: unknown, level?: RuntimeLevel) => void;
 
-/** The message, then the error as Node prints it (its stack and cause) when there is one. */
-export function runtimeLine(msg: string, err?: unknown): string {
-  return err === undefined ? msg : `${msg}: ${inspect(err)}`;
-}
-
-export const stderrLog =
-  (write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): RuntimeLog =>
-  (msg, err) =>
-    write(runtimeLine(msg, err));
+/** The runtime's reports as log lines on stderr (the ingest's: pino's shape). */
+export const jsonLog =
+  (
+    format: LineFormat = pinoLine,
+    write: (line: string) => void = (line) => process.stderr.write(line),
+  ): RuntimeLog =>
+  (msg, err, level) =>
+    write(format(level ?? (err === undefined ? 'warn' : 'error'), msg, errorFields(err)));
 
 /**
  * Per key, whether to report now: the first time, then at most once every `everyMs`. A report gets the
@@ -62,10 +64,10 @@ export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: ()
  */
 export function repeatsQuiet(log: RuntimeLog, everyMs: number, now: () => number = Date.now): RuntimeLog {
   const gate = reportGate(everyMs, now);
-  return (msg, err) => {
+  return (msg, err, level) => {
     const heldBack = gate(`${msg}\0${err instanceof Error ? err.message : String(err)}`);
     if (heldBack === undefined) return;
-    log(heldBack > 0 ? `${msg} (${heldBack} more times since the last report)` : msg, err);
+    log(heldBack > 0 ? `${msg} (${heldBack} more times since the last report)` : msg, err, level);
   };
 }
 

@@ -1,6 +1,7 @@
 // Production wiring: config → every dependency buildApp needs, and how to close them in order.
 // Kept apart from server.ts (signals, listen) so integration tests can start the real thing in-process.
 
+import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
@@ -24,11 +25,11 @@ import { configuredKeyMismatch, generatedBesideRows, generatedKeyBefore } from '
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
-import { repeatsQuiet, throttled } from './runtime-log.ts';
+import { type RuntimeLog, repeatsQuiet, throttled } from './runtime-log.ts';
 import { lockStateDirs } from './state-locks.ts';
 import { readTls } from './tls/reload.ts';
 
-type Log = (msg: string, err?: unknown) => void;
+type Log = RuntimeLog;
 
 export interface Runtime {
   readonly deps: AppDeps;
@@ -219,7 +220,13 @@ export async function createRuntime(
   const https = tls === undefined ? undefined : await fromFile(config, 'server.tls', () => readTls(tls));
   const geo = await fromFile(config, 'geoip.file', () =>
     openGeoIp(config.geoip.file, config.geoip.cacheSize, {
-      onError: (err) => log('geoip.file: a newer file could not be opened; the one in use stays', err),
+      copyDir: join(stateDir, 'geoip'),
+      onError: (err) =>
+        log(
+          'geoip.file: the changed file is not used (yet); lookups keep the one in use, and it is tried again when it changes (replace it with a rename, never a copy over it)',
+          err,
+          'warn',
+        ),
       onReload: (file) => opts.notice?.(`geoip: ${file} changed; lookups use the new file`),
     }),
   );

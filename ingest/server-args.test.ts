@@ -31,6 +31,13 @@ function run(
   });
 }
 
+/** Every line a JSON log line (a start-up failure is one, in the Fastify logger's shape). */
+const logLines = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
 // Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
 describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
   it.each([['--help'], ['-h']])('%s prints the usage on stdout and exits 0', async (arg) => {
@@ -45,10 +52,14 @@ describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
     const out = await run(['--bogus']);
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
-    expect(out.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(
-        /^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /,
-      ),
+    expect(logLines(out.stderr)).toEqual([
+      expect.objectContaining({
+        level: 50,
+        code: 'STARTUP_INVALID',
+        msg: expect.stringMatching(
+          /^ingest cannot start: Unknown option '--bogus' \(usage: node ingest\/server\.ts /,
+        ),
+      }),
     ]);
   });
 
@@ -57,8 +68,10 @@ describe('ingest/server.ts arguments', { timeout: 90_000 }, () => {
   it('refuses a LOG_LEVEL that is no level with one line naming it, exit 2, before opening the store', async () => {
     const out = await run([], { LOG_LEVEL: 'warning' });
     expect(out.code).toBe(2);
-    expect(out.stderr.trim().split('\n')).toEqual([
-      'ingest cannot start: LOG_LEVEL: "warning" is not a log level; use one of fatal, error, warn, info, debug, trace, silent',
+    expect(logLines(out.stderr)).toEqual([
+      expect.objectContaining({
+        msg: 'ingest cannot start: LOG_LEVEL: "warning" is not a log level; use one of fatal, error, warn, info, debug, trace, silent',
+      }),
     ]);
   });
 });

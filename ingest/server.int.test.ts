@@ -120,10 +120,19 @@ describe('ingest/server.ts', () => {
       err += String(d);
     });
     expect(await exited(child)).toBe(2);
-    expect(err.trim().split('\n')).toEqual([
-      expect.stringMatching(
-        /^ingest cannot start: invalid configuration \(\/nonexistent\.yaml\): cannot read: ENOENT/,
-      ),
+    expect(
+      err
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      expect.objectContaining({
+        level: 50,
+        code: 'STARTUP_INVALID',
+        msg: expect.stringMatching(
+          /^ingest cannot start: invalid configuration \(\/nonexistent\.yaml\): cannot read: ENOENT/,
+        ),
+      }),
     ]);
   });
 

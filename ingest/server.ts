@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import { opsHostOf } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
+import { logProcessWarnings, pinoLine } from '../common/json-log.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
@@ -16,9 +17,12 @@ import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { createAllowance } from './plugins/rate-limit/allowance.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
-import { logLevel, stderrLog } from './runtime-log.ts';
+import { jsonLog, logLevel } from './runtime-log.ts';
 import { buildSqlApp } from './sql/app.ts';
 import { watchTls } from './tls/reload.ts';
+
+/** Its start-up failure, runtime reports and process warnings are lines in its Fastify logger's shape. */
+const proc = { name: 'ingest', line: pinoLine };
 
 const usage: ProcessUsage = {
   command: 'node ingest/server.ts',
@@ -122,19 +126,20 @@ const PRIVATE_UMASK = 0o077;
 
 async function main(): Promise<void> {
   process.umask(PRIVATE_UMASK);
-  const config = loadConfig(processArgs('ingest', usage).config);
+  logProcessWarnings(pinoLine);
+  const config = loadConfig(processArgs(proc, usage).config);
   const level = logLevel();
   requireEmbeddedEngine(config);
   // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
   // its teardown, so a port another process holds is found while nothing is open yet.
   const at = addresses(config);
   for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
-  const log = stderrLog();
+  const log = jsonLog();
   // info lines (what a start or stop did to the data) only where LOG_LEVEL shows info
   const informs = level === 'info' || level === 'debug' || level === 'trace';
   const runtime = await createRuntime(config, {
     log,
-    ...(informs ? { notice: (msg: string) => log(msg) } : {}),
+    ...(informs ? { notice: (msg: string) => log(msg, undefined, 'info') } : {}),
   });
   const apps = await buildApps(runtime.deps, { logger: { level } });
   const { app, ops } = apps;
@@ -213,14 +218,15 @@ async function listenOn<T>(at: Address, listen: () => Promise<T>): Promise<T> {
     if (code === 'EADDRINUSE')
       throw new StartupError(
         `${at.portKey}: ${where} is in use by another process; choose another ${at.portKey}`,
+        { code },
       );
     if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
-      throw new StartupError(`${at.hostKey}/${at.portKey}: cannot listen on ${where} (${code})`);
+      throw new StartupError(`${at.hostKey}/${at.portKey}: cannot listen on ${where} (${code})`, { code });
     throw err;
   }
 }
 
 main().catch((err: unknown) => {
   // A configuration problem is the user's to fix like any other (exit 2), every problem on the one line.
-  exitOnStartupError('ingest', err instanceof ConfigError ? new StartupError(err.message) : err);
+  exitOnStartupError(proc, err instanceof ConfigError ? new StartupError(err.message) : err);
 });

@@ -1,5 +1,8 @@
 // Structured JSON logs, one object per line on stdout (what log collectors parse). Kubernetes logging
-// conventions: capitalised message, no trailing period, the object named in fields (kind, key).
+// conventions: capitalised message, no trailing period, the object named in fields (kind, key). The line's
+// shape is common/json-log.ts's isoLine: the operator's start-up failure and process warnings use it too.
+import { isoLine } from '../common/json-log.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Fields = Record<string, unknown>;
 
@@ -26,8 +29,7 @@ export function createLogger(
 ): Logger {
   const emit = (at: LogLevel, msg: string, fields: Fields = {}, always = false) => {
     if (!always && order[at] < order[level]) return;
-    const entry = { time: new Date().toISOString(), level: at, msg, ...base, ...fields };
-    write(`${JSON.stringify(entry, errorReplacer)}\n`);
+    write(isoLine(at, msg, { ...base, ...fields }));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -37,11 +39,6 @@ export function createLogger(
     lifecycle: (m, f) => emit('info', m, f, true),
     child: (fields) => createLogger(level, { ...base, ...fields }, write),
   };
-}
-
-/** Errors serialise as their message (JSON.stringify would give `{}`). */
-function errorReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Error ? value.message : value;
 }
 
 export const silentLogger: Logger = createLogger('error', {}, () => undefined);

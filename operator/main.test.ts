@@ -1,4 +1,4 @@
-// The operator process refuses to start, with one line and exit 2, where it cannot work: no credentials, an
+// The operator process refuses to start, with one JSON log line and exit 2, where it cannot work: no credentials, an
 // unreadable kubeconfig or configuration file, an unknown argument. Before, it fell back to
 // http://localhost:8080, reported healthy and logged a failed lease update every 2 s.
 import { spawn } from 'node:child_process';
@@ -12,10 +12,13 @@ const main = new URL('./main.ts', import.meta.url).pathname;
 function run(
   args: string[],
   onStdout: (soFar: string, stop: () => void) => void = () => undefined,
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const home = mkdtempSync(join(tmpdir(), 'operator-home-'));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], { env: { PATH: process.env.PATH, HOME: home } });
+    const child = spawn(process.execPath, [main, ...args], {
+      env: { PATH: process.env.PATH, HOME: home, ...env },
+    });
     let stderr = '';
     let stdout = '';
     // one SIGTERM: its handler is a once-handler, so a second one (more output after the first) ended the
@@ -55,7 +58,21 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
     const out = await run(args);
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
-    expect(out.stderr.trim().split('\n')).toEqual([expect.stringMatching(line)]);
+    // one JSON line in the shape of the operator's other lines: a log pipeline reads it like them
+    expect(
+      out.stderr
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      {
+        time: expect.any(String),
+        level: 'error',
+        msg: expect.stringMatching(line),
+        component: 'tracker-operator',
+        code: expect.stringMatching(/^(STARTUP_INVALID|ENOENT)$/),
+      },
+    ]);
   });
 
   // Asking for the options is not a startup problem: it answered "cannot start: Unknown option '--help'".
@@ -88,16 +105,34 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
     // At logLevel error too: harnesses and the bench wait for the start line.
     const settings = { identity: 'logs-test', logLevel: 'error', http: { port: 0, host: '127.0.0.1' } };
     writeFileSync(config, JSON.stringify(settings));
-    const out = await run(['--config', config, '--kubeconfig', kubeconfig], (soFar, stop) => {
-      if (soFar.includes('Operator listening')) stop();
-    });
+    // With certificate checks off Node warns at the first TLS connection (to the apiserver): a process
+    // warning was Node's plain `(node:1) Warning: …` text on stderr.
+    const out = await run(
+      ['--config', config, '--kubeconfig', kubeconfig],
+      (soFar, stop) => {
+        if (soFar.includes('Operator listening') && soFar.includes('NODE_TLS_REJECT_UNAUTHORIZED')) stop();
+      },
+      { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+    );
+    expect(out.stderr).toBe('');
     const lines = out.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const shape = { time: expect.any(String), component: 'tracker-operator', identity: 'logs-test' };
+    const shape = { time: expect.any(String), component: 'tracker-operator' };
+    for (const line of lines)
+      expect(line).toMatchObject({ ...shape, level: expect.any(String), msg: expect.any(String) });
     for (const msg of ['Operator listening', 'Shutting down']) {
-      expect(lines.find((l) => l.msg === msg)).toMatchObject({ ...shape, level: 'info' });
+      expect(lines.find((l) => l.msg === msg)).toMatchObject({
+        ...shape,
+        identity: 'logs-test',
+        level: 'info',
+      });
     }
+    expect(lines.find((l) => String(l.msg).includes('NODE_TLS_REJECT_UNAUTHORIZED'))).toMatchObject({
+      ...shape,
+      level: 'warn',
+      msg: expect.stringMatching(/^Warning: /),
+    });
   });
 });

@@ -1,8 +1,10 @@
 // The operator process: configuration, kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config or the pod's
-// service account), signals. Wiring only. A startup problem is one line on stderr and a non-zero exit.
+// service account), signals. Wiring only. A startup problem is one JSON log line on stderr and a non-zero
+// exit; Node's process warnings are log lines too.
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
 import { ConfigError } from '../common/config/problems.ts';
 import { holdIdleCodeOut } from '../common/idle-code.ts';
+import { isoLine, type LineFormat, logProcessWarnings } from '../common/json-log.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
@@ -25,6 +27,12 @@ const usage: ProcessUsage = {
   notes: ['TRACKER_OPERATOR_NAMESPACE, _IDENTITY and _LOG_LEVEL override the configuration.'],
 };
 
+// The component every line of the operator's logger carries (operator.ts): its start-up failure and
+// process warnings too, so a pipeline filtering on it keeps them.
+const component = 'tracker-operator';
+const line: LineFormat = (level, msg, fields) => isoLine(level, msg, { component, ...fields });
+const proc = { name: component, line };
+
 async function start(values: Record<string, string>): Promise<Operator> {
   try {
     const config = loadConfig(values.config, process.env);
@@ -40,9 +48,8 @@ async function start(values: Record<string, string>): Promise<Operator> {
   }
 }
 
-const operator = await start(processArgs('tracker-operator', usage)).catch((err: unknown) =>
-  exitOnStartupError('tracker-operator', err),
-);
+logProcessWarnings(line, (l) => process.stdout.write(l));
+const operator = await start(processArgs(proc, usage)).catch((err: unknown) => exitOnStartupError(proc, err));
 
 let stopping = false;
 const stop = (signal: string) => {

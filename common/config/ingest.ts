@@ -354,7 +354,7 @@ export const GeoIp = Type.Object(
     file: Type.Optional(
       Type.String({
         description:
-          'IP2Location BIN file. A newer file put in its place (write it beside, then rename it over) is used within about 20 s, without a restart.',
+          'IP2Location BIN file. A newer file put in its place (write it beside, then rename it over) is used within about 20 s, without a restart, once it is whole; until then lookups keep the one in use. Lookups read a private copy in <server.stateDir>/geoip.',
       }),
     ),
     cacheSize: Type.Integer({

@@ -201,6 +201,13 @@ describe('the cluster ingest image against ClickHouse over HTTP', () => {
     expect(out.code).toBe(2);
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^ingest cannot start: store\.kind is "embedded".*store\.url.*EMBEDDED=true/);
+    // a JSON log line: the last line a JSON log pipeline reads of a crash-looping pod
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 50,
+      code: 'STARTUP_INVALID',
+      msg: expect.stringMatching(
+        /^ingest cannot start: store\.kind is "embedded".*store\.url.*EMBEDDED=true/,
+      ),
+    });
   });
 });

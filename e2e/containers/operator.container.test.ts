@@ -104,9 +104,13 @@ describe('the operator image', () => {
     expect(out.code).toBe(2);
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(
-      /^tracker-operator cannot start: no cluster credentials: .*--kubeconfig.*service account/,
-    );
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 'error',
+      code: 'STARTUP_INVALID',
+      msg: expect.stringMatching(
+        /^tracker-operator cannot start: no cluster credentials: .*--kubeconfig.*service account/,
+      ),
+    });
   });
 
   it('with an unreadable --kubeconfig exits at once with one line naming the file', async () => {
@@ -116,6 +120,9 @@ describe('the operator image', () => {
       ['--kubeconfig', '/nonexistent'],
     );
     expect(out.code).toBe(2);
-    expect(out.stderr.trim()).toBe('tracker-operator cannot start: --kubeconfig /nonexistent: no such file');
+    expect(JSON.parse(out.stderr.trim())).toMatchObject({
+      level: 'error',
+      msg: 'tracker-operator cannot start: --kubeconfig /nonexistent: no such file',
+    });
   });
 });

@@ -2,17 +2,20 @@
 // bounded LRU in front. The library reads the file with a syscall per probe and has no in-memory mode, so: the async API (reads happen on
 // the libuv pool, not the event loop), an LRU keyed by IP, and concurrent lookups of one IP share a promise.
 //
-// The file is updated in place every month or so (IP2Location publishes monthly). The library reads the
-// file it opened, through one descriptor, for as long as the process runs: a file replaced by a new one
-// was never read, so places stayed a year old until a restart. The file is looked at again (one stat, at
-// most every RELOAD_CHECK_MS, on a lookup); a new one whose size and time have not moved since the look
-// before (a copy in progress is not opened half-written) replaces the old, with an empty cache.
+// The file is updated every month or so (IP2Location publishes monthly). It is looked at again (one stat,
+// at most every RELOAD_CHECK_MS, on a lookup): a changed one is used once it has stayed the same between
+// two looks and while it was copied, and its copy is whole (copies.ts, whole.ts); until then, and when it
+// never is, lookups keep the one in use, which is a private copy an in-place rewrite does not reach. A
+// file that could not be used is told once (a coded GeoIpFileError) and tried again when it changes.
 import { stat } from 'node:fs/promises';
 import { IP2Location } from 'ip2location-nodejs';
 import { growingLru, LRU_CALL } from '../lru.ts';
+import { type Copies, type Copy, openCopies, signature } from './copies.ts';
 import { type IpRange, openRanges } from './ranges.ts';
+import { GeoIpFileError } from './whole.ts';
 
 export type { IpRange } from './ranges.ts';
+export { GeoIpFileError } from './whole.ts';
 
 export interface GeoInfo {
   country?: string;
@@ -88,21 +91,20 @@ interface Opened {
   close(): Promise<void>;
 }
 
-/** The file's identity as stat tells it: a new file (renamed over) or a rewritten one differ. */
-const signature = (st: { ino: number; size: number; mtimeMs: number }) =>
-  `${st.ino}:${st.size}:${st.mtimeMs}`;
-
-async function openFile(file: string, cacheSize: number): Promise<Opened> {
+/** The library's reader over a whole copy (its type and size checked by whole.ts). */
+async function openReader(file: string, copy: string): Promise<IP2Location> {
   const db = new IP2Location();
-  await db.openAsync(file);
-  // The library opens any file and answers "INVALID_IP_ADDRESS" for every lookup of a wrong one; its
-  // first header byte is the database type, DB1 to DB26.
-  const type = Number(db.getPackageVersion());
-  if (!(type >= 1 && type <= 26)) {
-    await db.closeAsync();
-    throw new Error(`${file} is not an IP2Location BIN file`);
+  try {
+    await db.openAsync(copy);
+  } catch (err) {
+    throw new GeoIpFileError('GEOIP_FILE_INVALID', `${file}: ${(err as Error).message}`, err);
   }
-  const ranges = await openRanges(file).catch(async (err: unknown) => {
+  return db;
+}
+
+async function openFile(file: string, copy: string, cacheSize: number): Promise<Opened> {
+  const db = await openReader(file, copy);
+  const ranges = await openRanges(copy).catch(async (err: unknown) => {
     await db.closeAsync();
     throw err;
   });
@@ -136,12 +138,35 @@ async function openFile(file: string, cacheSize: number): Promise<Opened> {
 }
 
 export interface GeoIpOptions {
-  /** Told when a newer file could not be opened (the one in use stays). */
+  /** Told when a newer file could not be used (the one in use stays): a GeoIpFileError, with its code. */
   readonly onError?: (err: unknown) => void;
   /** Told when a newer file replaced the one in use. */
   readonly onReload?: (file: string) => void;
+  /** Where the private copies are kept (server.stateDir/geoip); default a temporary directory. */
+  readonly copyDir?: string;
   readonly checkMs?: number;
   readonly now?: () => number;
+}
+
+/** A GeoIp over a file, with the look at the file lookups make now and again, to call at once. */
+export interface ReloadingGeoIp extends GeoIp {
+  /** Looks at the file now, as a lookup does every checkMs; resolves when that look is done. */
+  check(): Promise<void>;
+}
+
+interface InUse {
+  readonly copy: Copy;
+  readonly opened: Opened;
+}
+
+async function use(file: string, copies: Copies, cacheSize: number): Promise<InUse> {
+  const copy = await copies.take(file);
+  try {
+    return { copy, opened: await openFile(file, copy.path, cacheSize) };
+  } catch (err) {
+    await copies.drop(copy);
+    throw err;
+  }
 }
 
 export async function openGeoIp(
@@ -150,55 +175,89 @@ export async function openGeoIp(
   opts: GeoIpOptions = {},
 ): Promise<GeoIp> {
   if (file === undefined) return disabledGeoIp;
+  return openReloading(file, cacheSize, opts);
+}
+
+export async function openReloading(
+  file: string,
+  cacheSize: number,
+  opts: GeoIpOptions = {},
+): Promise<ReloadingGeoIp> {
   const { checkMs = RELOAD_CHECK_MS, now = Date.now } = opts;
-  let seen = signature(await stat(file));
-  let current = await openFile(file, cacheSize);
+  const copies = await openCopies(opts.copyDir);
+  let current = await use(file, copies, cacheSize).catch(async (err: unknown) => {
+    await copies.close();
+    throw err;
+  });
   let checkedAt = now();
   let checking: Promise<void> | undefined;
   let closed = false;
-  /** A changed file's signature, seen once: opened when the next look finds it again. */
+  /** A changed file's signature, seen once: used when the next look finds it again. */
   let pending: string | undefined;
-  /** The file as it is now: a changed one is opened once it has stayed the same between two looks. */
-  const check = async () => {
+  /**
+   * A signature whose file is not usable (incomplete, changing, not a BIN file): told once, tried again when
+   * the file changes. Another failure (no space for the copy) is the disk's: tried again two looks later.
+   */
+  let refused: string | undefined;
+  const replace = async (sig: string) => {
+    const next = await use(file, copies, cacheSize).catch((err: unknown) => {
+      if (err instanceof GeoIpFileError) refused = sig;
+      throw err;
+    });
+    if (closed) return void (await next.opened.close().then(() => copies.drop(next.copy)));
+    const old = current;
+    current = next;
+    opts.onReload?.(file);
+    // lookups already running on the old file finish before it is closed
+    setTimeout(
+      () =>
+        void old.opened.close().then(
+          () => copies.drop(old.copy),
+          () => {},
+        ),
+      checkMs,
+    ).unref();
+  };
+  /** The file as it is now: a changed one is used once it has stayed the same between two looks. */
+  const look = async () => {
     const st = await stat(file).catch(() => undefined);
     if (st === undefined) return; // being replaced, or gone: keep the one in use
     const sig = signature(st);
-    if (sig === seen) return;
+    if (sig === current.copy.sig || sig === refused) return;
     if (sig !== pending) {
       pending = sig;
       return;
     }
-    const next = await openFile(file, cacheSize);
-    if (closed) return void (await next.close());
-    const old = current;
-    current = next;
-    seen = sig;
     pending = undefined;
-    opts.onReload?.(file);
-    // lookups already running on the old file finish before it is closed
-    setTimeout(() => void old.close().catch(() => {}), checkMs).unref();
+    await replace(sig);
+  };
+  const check = () => {
+    checking ??= look()
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
   };
   const maybeCheck = () => {
     const t = now();
     if (checking !== undefined || closed || t - checkedAt < checkMs) return;
     checkedAt = t;
-    checking = check()
-      .catch((err: unknown) => opts.onError?.(err))
-      .finally(() => {
-        checking = undefined;
-      });
+    void check();
   };
   return {
     enabled: true,
     lookup(ip) {
       maybeCheck();
-      return current.lookup(ip);
+      return current.opened.lookup(ip);
     },
-    range: (ip) => current.ranges.range(ip).catch(() => undefined),
+    range: (ip) => current.opened.ranges.range(ip).catch(() => undefined),
+    check: () => (closed ? Promise.resolve() : check()),
     close: async () => {
       closed = true;
       await checking;
-      await current.close();
+      await current.opened.close();
+      await copies.close();
     },
   };
 }
