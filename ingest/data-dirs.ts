@@ -57,12 +57,21 @@ export function checkDataDirs(config: DataDirsConfig, skip: readonly string[] = 
       mkdirSync(d.dir, { recursive: true });
       writeFileSync(probe, 'tracker ingest: can this directory be written to?\n');
     } catch (err) {
+      removeQuietly(probe); // a write refused after the open (a full disk) leaves the file
       const located =
         (err as { path?: string }).path === undefined ? Object.assign(err as object, { path: probe }) : err;
       throw unwritableDirectory(d.key, d.dir, mkdirRefusal(located), d.target) ?? err;
-    } finally {
-      rmSync(probe, { force: true });
     }
+    rmSync(probe, { force: true });
+  }
+}
+
+/** Removes what a failed check may have left; a path that cannot hold it (not a directory) has nothing. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing there to remove: the error being reported is the one that matters
   }
 }
 
