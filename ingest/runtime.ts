@@ -158,9 +158,9 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
 }
 
 /**
- * The erasure journal: files under server.stateDir (a directory that cannot be made or written is a
- * configuration error naming it), or on the JetStream spool a KV bucket next to the stream (NATS away at
- * start fails the start, as it fails the spool's open).
+ * The erasure journal: files under server.stateDir (a read-only or full one is said as such, any other
+ * failure is a configuration error naming the key), or on the JetStream spool a KV bucket next to the
+ * stream (NATS away at start fails the start, as it fails the spool's open).
  */
 function openJournal(config: Config): Promise<EraseJournal> {
   const where = { stateDir: config.server.stateDir, spool: config.spool };
