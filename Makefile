@@ -25,7 +25,7 @@ $(STAMP): package-lock.json
 deps: $(STAMP) ## Install npm dependencies when the lock file changed
 
 .PHONY: tools
-tools: ## Build (once, cached in ~/.cache/tracker/bin; make CACHE=dir moves it) etcd, kube-*, kubectl, helm, kwok, nats-server from Go modules
+tools: ## Build (once, cached in ~/.cache/tracker/bin; make CACHE=dir moves it) etcd, kube-*, kubectl, helm, kwok, nats-server, promtool from Go modules
 	@command -v go >/dev/null || { echo "Go >= 1.26 is required to build the test control plane"; exit 1; }
 	bash e2e/env/tools/build.sh
 

@@ -47,30 +47,38 @@ const WRITES = new Set(['EROFS', 'ENOSPC', 'EDQUOT']);
 
 /** What to do about a directory its file system refuses to write to, by code. */
 const remedies: Record<string, string> = {
-  EROFS: 'mount it writable (a writable volume on Kubernetes) or set {key} to a writable directory',
-  ENOSPC: 'free space on its file system or set {key} to a directory on another',
-  EDQUOT: "raise the user's disk quota or set {key} to a directory on another file system",
+  EROFS: 'mount it writable (a writable volume on Kubernetes) or set {key} to a writable {target}',
+  ENOSPC: 'free space on its file system or set {key} to a {target} on another',
+  EDQUOT: "raise the user's disk quota or set {key} to a {target} on another file system",
 };
 
 /**
  * A write under `dir` (the directory `key` configures) that its file system refused: read-only, full or
  * over quota. Not a configuration mistake: the key's value is fine, the directory is not usable, and the
  * error says which directory and what to do. Undefined for any other failure, or a path elsewhere.
+ * `target` is what the key names, for the remedy: a directory, or a path (a key naming a file).
  */
-export function unwritableDirectory(key: string, dir: string, err: unknown): StartupError | undefined {
+export function unwritableDirectory(
+  key: string,
+  dir: string,
+  err: unknown,
+  target: 'directory' | 'path' = 'directory',
+): StartupError | undefined {
   const e = err as SystemError;
   const code = e?.code ?? '';
   if (!WRITES.has(code) || e.path === undefined || !related(resolve(e.path), resolve(dir))) return undefined;
-  const remedy = (remedies[code] ?? '').replace('{key}', key);
+  const remedy = (remedies[code] ?? '').replace('{key}', key).replace('{target}', target);
   return new StartupError(`${key} ${dir}: cannot write ${e.path}: ${reasons[code]} (${code}); ${remedy}`, {
     code,
     cause: err,
   });
 }
 
-/** The path is the directory, inside it, or one of its parents (being created for it). */
-const related = (path: string, dir: string) =>
-  path === dir || path.startsWith(`${dir}${sep}`) || dir.startsWith(`${path}${sep}`);
+/** The path is the directory, inside it, or one of its parents (being created for it; `/` included). */
+const related = (path: string, dir: string) => {
+  const under = (p: string) => (p.endsWith(sep) ? p : `${p}${sep}`);
+  return path === dir || path.startsWith(under(dir)) || dir.startsWith(under(path));
+};
 
 /** The verb of a failed file operation: `read` for an open (mostly a configured file), else the syscall. */
 function verbOf(e: SystemError): string {

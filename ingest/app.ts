@@ -4,6 +4,7 @@
 // (server.opsPort): what they tell (load, versions, the store's state) is for Prometheus, not the public.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { ReadFailures } from './auth/read-failures.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
@@ -104,8 +105,9 @@ function closeConnectionsOnceIdle(app: FastifyInstance): void {
 
 /**
  * One allowance of failed authentications per client, drawn by a refused credential (401), by an
- * unknown erase request id (404) and by a wrong read credential at the dashboard: a client guessing any
- * way spends the same allowance.
+ * unknown erase request id (404) and by a wrong read credential at the dashboard or, through buildApps'
+ * readFailures, on the SQL endpoint's listener: a client guessing any way, on any port, spends the same
+ * allowance.
  */
 function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
   const failures = createAllowance(deps.config.rateLimits.authFailuresPerMinute);
@@ -122,6 +124,7 @@ interface Built {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
   readonly wsOpen: () => number;
+  readonly readFailures: ReadFailures;
 }
 
 async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
@@ -163,7 +166,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   opsRoutes(routes, deps);
   clientRoutes(routes);
   if (deps.config.dashboard.enabled) dashboardRoutes(routes, deps, guards.read);
-  return { app, metrics, wsOpen: () => connections?.open() ?? 0 };
+  return { app, metrics, wsOpen: () => connections?.open() ?? 0, readFailures: guards.read };
 }
 
 /** The public app alone (tests that need no metrics or status). */
@@ -176,15 +179,21 @@ export interface Apps {
   readonly app: FastifyInstance;
   /** /metrics and /status (server.opsPort), plain HTTP: scrapes are neither counted nor logged. */
   readonly ops: FastifyInstance;
+  /**
+   * The allowance of failed authentications the public app's routes draw from, for every other listener
+   * that checks the read credential (the SQL endpoint): one allowance per client in the process, else a
+   * client would get a full allowance of guesses on each port.
+   */
+  readonly readFailures: ReadFailures;
 }
 
 export async function buildApps(deps: AppDeps, opts: BuildOptions = {}): Promise<Apps> {
-  const { app, metrics, wsOpen } = await build(deps, opts);
+  const { app, metrics, wsOpen, readFailures } = await build(deps, opts);
   const ops = Fastify({
     logger: opts.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   registerErrorHandling(ops);
   operationsRoutes(ops.withTypeProvider<TypeBoxTypeProvider>(), deps, metrics, wsOpen);
-  return { app, ops };
+  return { app, ops, readFailures };
 }

@@ -5,16 +5,15 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
-import { type StartupError, unwritableDirectory } from '../common/startup-error.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { buildVersion } from './build-version.ts';
 import { type Config, sqlEnabled } from './config.ts';
+import { checkDataDirs, dataDirRefused } from './data-dirs.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
-import type { DirLock } from './dir-lock.ts';
 import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
 import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
@@ -93,11 +92,7 @@ async function openEngineReader(config: Config): Promise<SqlReader | undefined> 
 function readCredential(config: Config): ReadCredential | undefined {
   const needed = sqlEnabled(config) || (config.dashboard.enabled && dashboardNeedsCredential(config));
   const { username, passwordFile } = config.sql;
-  try {
-    return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
-  } catch (err) {
-    throw stateDirRefused(config, err) ?? err;
-  }
+  return needed ? loadReadCredential(username, passwordFile, config.server.stateDir) : undefined;
 }
 
 async function connectNats(config: Config): Promise<NatsConnection | undefined> {
@@ -158,33 +153,15 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
     return await load();
   } catch (err) {
     throw (
-      stateDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`])
+      dataDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`])
     );
   }
 }
 
-/** The state and destinations directories' locks (state-locks.ts); a read-only or full one said as such. */
-function lockDirs(config: Config): DirLock[] {
-  try {
-    return lockStateDirs(config);
-  } catch (err) {
-    throw stateDirRefused(config, err) ?? err;
-  }
-}
-
 /**
- * A write into server.stateDir (a generated key or password, the erasure journal) that its file system
- * refused, read-only or full, is said as such, not as "invalid configuration": the setting is fine, the
- * directory is not (the spool's directory is reported the same way).
- */
-function stateDirRefused(config: Config, err: unknown): StartupError | undefined {
-  return unwritableDirectory('server.stateDir', config.server.stateDir, err);
-}
-
-/**
- * The erasure journal: files under server.stateDir (a directory that cannot be made or written is a
- * configuration error naming it), or on the JetStream spool a KV bucket next to the stream (NATS away at
- * start fails the start, as it fails the spool's open).
+ * The erasure journal: files under server.stateDir (a read-only or full one is said as such, any other
+ * failure is a configuration error naming the key), or on the JetStream spool a KV bucket next to the
+ * stream (NATS away at start fails the start, as it fails the spool's open).
  */
 function openJournal(config: Config): Promise<EraseJournal> {
   const where = { stateDir: config.server.stateDir, spool: config.spool };
@@ -192,19 +169,37 @@ function openJournal(config: Config): Promise<EraseJournal> {
   return fromFile(config, 'server.stateDir', () => openEraseJournal(where));
 }
 
-export async function createRuntime(
-  config: Config,
-  opts: {
-    dataPath?: DataPath;
-    log?: Log;
-    /** What start and stop did to the data (schema, retention, spool): info lines, left out below LOG_LEVEL info. */
-    notice?: (msg: string) => void;
-  } = {},
-): Promise<Runtime> {
+export interface RuntimeOptions {
+  readonly dataPath?: DataPath;
+  readonly log?: Log;
+  /** What start and stop did to the data (schema, retention, spool): info lines, left out below LOG_LEVEL info. */
+  readonly notice?: (msg: string) => void;
+}
+
+/**
+ * Every dependency, opened. A write into any directory the ingest writes (data-dirs.ts: a generated key or
+ * password, the erasure journal, a lock, the spool, the engine's files, a destination's backlog) that its
+ * file system refused, read-only or full, is said as such, naming the directory's key: not as "invalid
+ * configuration" (the setting is fine, the directory is not), nor as the generic start-up line.
+ */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  try {
+    return await openRuntime(config, opts);
+  } catch (err) {
+    throw dataDirRefused(config, err) ?? err;
+  }
+}
+
+async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
   const log = opts.log ?? (() => {});
   const registry = new Registry();
+  // an injected data path is the caller's: its store and spool directories are not this runtime's to check
+  checkDataDirs(
+    config,
+    opts.dataPath === undefined ? [] : ['store.path', 'spool.dir', 'spool.deadLetterFile'],
+  );
   // before anything is written there: a second ingest on these directories stops here, naming the first
-  const dirLocks = lockDirs(config);
+  const dirLocks = lockStateDirs(config);
   // configured files first: a mistake in one is reported before the store is opened
   const { hashKeyFile } = config.privacy;
   const { stateDir } = config.server;

@@ -5,7 +5,6 @@
 // SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Counter } from 'prom-client';
 import { opsHostOf } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { logProcessWarnings, pinoLine } from '../common/json-log.ts';
@@ -14,7 +13,6 @@ import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
 import type { ReadFailures } from './auth/read-failures.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
-import { createAllowance } from './plugins/rate-limit/allowance.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { jsonLog, logLevel } from './runtime-log.ts';
@@ -63,32 +61,26 @@ function requireEmbeddedEngine(config: Config): void {
   }
 }
 
-async function startSql(config: Config, runtime: Runtime): Promise<FastifyInstance | undefined> {
+/**
+ * The SQL endpoint checks wrong read credentials against the public port's allowance (`failures`,
+ * rateLimits.authFailuresPerMinute per client, refusals counted in
+ * tracker_rate_limited_total{reason="auth_failures"}): with one of its own, a client had twice the guesses.
+ */
+async function startSql(
+  config: Config,
+  runtime: Runtime,
+  failures: ReadFailures,
+): Promise<FastifyInstance | undefined> {
   const credential = runtime.deps.readCredential;
   if (!sqlEnabled(config) || runtime.reader === undefined || credential === undefined) return undefined;
   const sql = await buildSqlApp({
     reader: runtime.reader,
     credential,
-    authFailures: sqlAuthFailures(config, runtime),
+    authFailures: failures,
     logger: { level: logLevel() },
   });
   await sql.listen({ host: config.sql.host, port: config.sql.port });
   return sql;
-}
-
-/**
- * Wrong read credentials per client on the SQL endpoint (rateLimits.authFailuresPerMinute), counted in
- * tracker_rate_limited_total{reason="auth_failures"} as the public port's are.
- */
-function sqlAuthFailures(config: Config, runtime: Runtime): ReadFailures {
-  const counter = runtime.deps.registry?.getSingleMetric('tracker_rate_limited_total') as
-    | Counter<'reason'>
-    | undefined;
-  return {
-    allowance: createAllowance(config.rateLimits.authFailuresPerMinute),
-    now: Date.now,
-    refused: () => counter?.inc({ reason: 'auth_failures' }),
-  };
 }
 
 const hostOf = (host: string) =>
@@ -163,7 +155,8 @@ async function main(): Promise<void> {
   try {
     await listenOn(at.server, () => app.listen({ host: at.server.host, port: at.server.port }));
     await listenOn(at.ops, () => ops.listen({ host: at.ops.host, port: at.ops.port }));
-    if (at.sql !== undefined) sql = await listenOn(at.sql, () => startSql(config, runtime));
+    if (at.sql !== undefined)
+      sql = await listenOn(at.sql, () => startSql(config, runtime, apps.readFailures));
   } catch (err) {
     // the address was taken after the probe: close what was opened before the process exits
     await sql?.close();

@@ -137,7 +137,7 @@ describe('the monitoring objects of the chart', () => {
     const byDefault = spoolRule();
     expect(byDefault).toMatchObject({ for: '5m' });
     expect(byDefault?.expr).toBe(
-      'max by (namespace, pod) (tracker_datapath_spool_bytes / tracker_datapath_spool_max_bytes) > 0.8',
+      'max by (namespace, pod, instance) (tracker_datapath_spool_bytes / tracker_datapath_spool_max_bytes) > 0.8',
     );
     expect(metricNames(byDefault?.expr ?? '')).toEqual([
       'tracker_datapath_spool_bytes',

@@ -113,7 +113,7 @@ export const Server = Type.Object(
         'keep it on a disk that outlives the process; on the NATS spool it is the KV bucket <stream>_erasures), ' +
         'the generated hash key when privacy.hashKeyFile is not set. ' +
         'One ingest at a time uses it (state.lock names the process; a second one stops at start, unless it is spool.dir, which spool.lock holds). ' +
-        'It must be writable: on a read-only or full file system the start stops with a line naming the directory, ' +
+        'It must be writable, as every directory the ingest writes (store.path, spool.dir, destinations.dir): on a read-only or full file system the start stops with a line naming the directory, its key, ' +
         'the code (EROFS, ENOSPC) and what to do.',
     }),
   },
@@ -228,7 +228,7 @@ export const RateLimits = Type.Object(
       maximum: 10_000,
       default: 10,
       description:
-        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}, a wrong read credential at the dashboard; and, with an allowance of its own, a wrong read credential on the SQL endpoint (answered 429 QUOTA_EXCEEDED). Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
+        'Failed authentications per minute per client (an IPv4 address, an IPv6 /64), counted per process: a refused API key or path credential on the short-link admin routes or POST /tr/v1/ppi/forget, an unknown request id on GET /tr/v1/ppi/forget/{id}, a wrong read credential at the dashboard or on the SQL endpoint (one allowance per client for both ports; the SQL endpoint answers 429 QUOTA_EXCEEDED). Past it the client is answered 429 with Retry-After before any credential is checked, until the allowance refills (this many per minute); successful requests take nothing from it. 0 disables.',
     }),
     erasuresPerMinute: Type.Integer({
       minimum: 0,

@@ -10,7 +10,8 @@ export type Tool =
   | 'kube-scheduler'
   | 'kwok'
   | 'helm'
-  | 'nats-server';
+  | 'nats-server'
+  | 'promtool';
 
 const VERSION_KEYS: Record<Tool, string> = {
   etcd: 'ETCD_VERSION',
@@ -20,6 +21,7 @@ const VERSION_KEYS: Record<Tool, string> = {
   kwok: 'KWOK_VERSION',
   helm: 'HELM_VERSION',
   'nats-server': 'NATS_SERVER_VERSION',
+  promtool: 'PROMETHEUS_VERSION',
 };
 
 export function cacheDir(): string {

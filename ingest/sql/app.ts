@@ -26,7 +26,10 @@ import { explainRefusal } from './refusals.ts';
 export interface SqlAppDeps {
   readonly reader: SqlReader;
   readonly credential: ReadCredential;
-  /** Wrong credentials allowed per client (rateLimits.authFailuresPerMinute); absent: unbounded. */
+  /**
+   * Wrong credentials allowed per client (rateLimits.authFailuresPerMinute): the allowance the public
+   * port's dashboard draws from too (server.ts), one per client in the process; absent: unbounded.
+   */
   readonly authFailures?: ReadFailures;
   /** Longest statement accepted (ClickHouse's max_query_size default is 256 KiB). */
   readonly maxQueryBytes?: number;

@@ -128,6 +128,10 @@ build_kwok() {
   done
   printf '%s' "$out" >"$stages.tmp" && mv "$stages.tmp" "$stages"
 }
+# promtool checks the chart's alert rules and renders their annotations (monitoring/alerts.int.test.ts).
+build_promtool() {
+  simple promtool "$PROMETHEUS_VERSION" github.com/prometheus/prometheus github.com/prometheus/prometheus/cmd/promtool
+}
 build_nats() { simple nats-server "$NATS_SERVER_VERSION" github.com/nats-io/nats-server/v2 github.com/nats-io/nats-server/v2; }
 
 # gomod DEST NAME VERSION PKG... : a tool whose module builds without replace lines, into DEST
@@ -213,6 +217,6 @@ build_pause() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(etcd nats kubernetes helm kwok)
+[ ${#targets[@]} -gt 0 ] || targets=(etcd nats kubernetes helm kwok promtool)
 for t in "${targets[@]}"; do "build_$t"; done
 echo "$bin"
