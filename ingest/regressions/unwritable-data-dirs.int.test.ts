@@ -69,10 +69,12 @@ describe.skipIf(!canMount)('a directory the ingest writes on a read-only or full
         ? `free space on its file system or set ${kind} to a directory on another`
         : `mount it writable (a writable volume on Kubernetes) or set ${kind} to a writable directory`;
     expect(run.status, run.stderr).toBe(2);
-    const last = run.stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(
+    // the start-up failure is the process's last log line, JSON like the others
+    const last = JSON.parse(run.stderr.trim().split('\n').at(-1) ?? '{}') as { msg?: string; code?: string };
+    expect(last.code).toBe(code);
+    expect(last.msg).toMatch(
       new RegExp(`^ingest cannot start: ${kind.replace('.', '\\.')} ${run.where}: cannot write `),
     );
-    expect(last).toContain(`(${code}); ${remedy}`);
+    expect(last.msg).toContain(`(${code}); ${remedy}`);
   });
 });
