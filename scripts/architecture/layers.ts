@@ -37,7 +37,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/runtime-log.ts',
       'ingest/build-version.ts',
     ],
-    ['ingest/durable-lines.ts', 'ingest/state-locks.ts'],
+    ['ingest/durable-lines.ts', 'ingest/state-locks.ts', 'ingest/data-dirs.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
     ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],

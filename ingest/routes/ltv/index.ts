@@ -5,7 +5,6 @@
 // lifetime value = sum over FINAL rows. With `apiKeys.requiredFor` listing `ltv`, a payment needs an API
 // key and belongs to the key's org (auth/write-keys.ts).
 import Type from 'typebox';
-import { bindToWriter, writeRouteHooks, writerOf } from '../../auth/write-keys.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { toFloat } from '../../model/coerce.ts';
@@ -16,6 +15,7 @@ import { hostOf } from '../../plugins/request-context.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
 import type { Tracking } from '../../tracking.ts';
 import type { RouteApp, RouteLimit } from '../shared.ts';
+import { bindToWriter, writeRouteHooks, writerOf } from '../write-keys.ts';
 
 type Obj = Record<string, unknown>;
 const SHARED = [

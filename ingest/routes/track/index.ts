@@ -2,7 +2,6 @@
 // /str (server, answers {eid}). /tr, /img and WebSocket come from browsers and are client events; /str and
 // /rdr are server events. A JSON array body is the batch form.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { bindToWriter, writeRouteHooks, writerOf } from '../../auth/write-keys.ts';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { bodyEvents, overBase, requestInput } from '../../model/collect.ts';
@@ -10,6 +9,7 @@ import type { FailureGuard } from '../../plugins/rate-limit/failures.ts';
 import { requestContext, siteRequest } from '../../plugins/request-context.ts';
 import { type Answer, firstEvent, type TrackedEvent, type Tracking } from '../../tracking.ts';
 import { PIXEL_GIF, type RouteApp, type RouteLimit, setVisitorCookie } from '../shared.ts';
+import { bindToWriter, writeRouteHooks, writerOf } from '../write-keys.ts';
 import { TrackParams, trackBody, trackSchemaErrorFormatter } from './schema.ts';
 
 type Kind = 'client' | 'server';

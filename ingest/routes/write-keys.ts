@@ -5,11 +5,11 @@
 // else can put payments into the lifetime values or events into the org. What a keyed request writes
 // belongs to the key's org, whatever oid or org its body names, as a site key binds its events.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/api-keys.ts';
+import { apiKeyPrincipal } from '../auth/bearer.ts';
 import type { AppDeps } from '../deps.ts';
 import type { FailureGuard } from '../plugins/rate-limit/failures.ts';
-import type { RouteLimit } from '../routes/shared.ts';
-import type { Principal } from './api-keys.ts';
-import { apiKeyPrincipal } from './bearer.ts';
+import type { RouteLimit } from './shared.ts';
 
 export type WriteRoute = 'str' | 'ltv';
 type Hook = (req: FastifyRequest, reply: FastifyReply) => Promise<void> | void;
