@@ -3,7 +3,7 @@
 // of adding one (the whole row: a field the resend lacks is empty in it). Refunds are lines with a
 // negative amount and subtract. One `ltv` row per (uid | vid | invoice) and line carries the amount;
 // lifetime value = sum over FINAL rows. With `apiKeys.requiredFor` listing `ltv`, a payment needs an API
-// key and belongs to the key's org (auth/write-keys.ts).
+// key and belongs to the key's org (routes/write-keys.ts).
 import Type from 'typebox';
 import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
