@@ -7,6 +7,8 @@
 import { hostname } from 'node:os';
 
 export type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+/** A process's log level (LOG_LEVEL): the least severe level it writes, or silent for none. */
+export type Threshold = LevelName | 'silent';
 export type Fields = Readonly<Record<string, unknown>>;
 
 /** A process logger's line for a level, a message and fields (the line ends in a newline). */
@@ -20,6 +22,14 @@ const PINO_LEVELS: Record<LevelName, number> = {
   error: 50,
   fatal: 60,
 };
+
+/**
+ * Whether a line at `level` is written under the process's log level: every line a process writes honours
+ * the one level its logger does (LOG_LEVEL=error left the warn and info lines written beside the logger).
+ */
+export function shows(threshold: Threshold, level: LevelName): boolean {
+  return threshold !== 'silent' && PINO_LEVELS[level] >= PINO_LEVELS[threshold];
+}
 
 /**
  * The ingest's lines, as its Fastify logger (pino) writes them: numeric level, epoch milliseconds, pid,
@@ -78,14 +88,19 @@ export function errorFields(err: unknown): Fields {
 /**
  * Node's own lines as the process's log lines: a warning (a deprecation, one the process emits) instead of
  * its plain `(node:1) Warning: …` text, and an uncaught error (a bug) instead of a bare stack over many
- * lines, after which the process exits 1 as Node would.
+ * lines, after which the process exits 1 as Node would. A warning is written under the process's log level
+ * (`threshold`, asked at each warning: the level is known once the configuration is read); the uncaught
+ * error always, as the start-up failure is: it is why the process stopped.
  */
 export function logProcessWarnings(
   format: LineFormat,
   write: (line: string) => void = (l) => process.stderr.write(l),
+  threshold: () => Threshold = () => 'info',
 ): void {
   process.removeAllListeners('warning');
-  process.on('warning', (w) => write(format('warn', `${w.name}: ${w.message}`, errorFields(w))));
+  process.on('warning', (w) => {
+    if (shows(threshold(), 'warn')) write(format('warn', `${w.name}: ${w.message}`, errorFields(w)));
+  });
   process.on('uncaughtException', (err, origin) => {
     const what = err instanceof Error ? err.message : String(err);
     write(

@@ -4,20 +4,46 @@
 // unless the caller says, the error's code as `code` and the error under `err`. These lines were plain
 // text (`message: Error: … at …`, a stack over several lines) among the logger's JSON: a JSON log
 // pipeline failed on each and lost what it said.
-import { errorFields, type LevelName, type LineFormat, pinoLine } from '../common/json-log.ts';
+import {
+  errorFields,
+  type Fields,
+  type LevelName,
+  type LineFormat,
+  pinoLine,
+  shows,
+  type Threshold,
+} from '../common/json-log.ts';
 import { StartupError } from '../common/startup-error.ts';
 
 export type RuntimeLevel = Extract<LevelName, 'error' | 'warn' | 'info'>;
 export type RuntimeLog = (msg: string, err?: unknown, level?: RuntimeLevel) => void;
 
-/** The runtime's reports as log lines on stderr (the ingest's: pino's shape). */
+/**
+ * An error that says how its repeats are told apart: `repeatKey` is what is the same each time it repeats
+ * (a failed insert's table and the store's code, not its attempt number), `fields` what its line carries
+ * beside the error (the attempt number).
+ */
+export interface Repeating {
+  readonly repeatKey?: string;
+  readonly fields?: Fields;
+}
+
+const fieldsOf = (err: unknown): Fields => (err as Repeating | undefined)?.fields ?? {};
+
+/**
+ * The runtime's reports as log lines on stderr (the ingest's: pino's shape), those below the process's log
+ * level (LOG_LEVEL) left out.
+ */
 export const jsonLog =
   (
     format: LineFormat = pinoLine,
     write: (line: string) => void = (line) => process.stderr.write(line),
+    threshold: Threshold = 'info',
   ): RuntimeLog =>
-  (msg, err, level) =>
-    write(format(level ?? (err === undefined ? 'warn' : 'error'), msg, errorFields(err)));
+  (msg, err, level) => {
+    const at = level ?? (err === undefined ? 'warn' : 'error');
+    if (shows(threshold, at)) write(format(at, msg, { ...fieldsOf(err), ...errorFields(err) }));
+  };
 
 /**
  * Per key, whether to report now: the first time, then at most once every `everyMs`. A report gets the
@@ -56,16 +82,21 @@ export function throttled(log: RuntimeLog, msg: string, everyMs: number, now: ()
   };
 }
 
+/** What is the same each time a failure repeats: the error's `repeatKey`, else its text. */
+const repeatKeyOf = (err: unknown): string =>
+  (err as Repeating | undefined)?.repeatKey ?? (err instanceof Error ? err.message : String(err));
+
 /**
- * The same failure (message and error text) reported at most once every `everyMs`, then with how many
- * times it stood for; a different failure is reported at once. The data path retries a failing flush every
- * second per table: with the disk full, each retry printed the same stack, for as long as it stayed full,
- * onto the disk that was full.
+ * The same failure (message and the error's repeatKey, else its text) reported at most once every
+ * `everyMs`, then with how many times it stood for; a different failure is reported at once. The data path
+ * retries a failing flush every second per table: with the disk full, each retry printed the same stack,
+ * for as long as it stayed full, onto the disk that was full. A failed insert's text holds its attempt
+ * number, different each time: keyed on the text, no retry was ever held back.
  */
 export function repeatsQuiet(log: RuntimeLog, everyMs: number, now: () => number = Date.now): RuntimeLog {
   const gate = reportGate(everyMs, now);
   return (msg, err, level) => {
-    const heldBack = gate(`${msg}\0${err instanceof Error ? err.message : String(err)}`);
+    const heldBack = gate(`${msg}\0${repeatKeyOf(err)}`);
     if (heldBack === undefined) return;
     log(heldBack > 0 ? `${msg} (${heldBack} more times since the last report)` : msg, err, level);
   };

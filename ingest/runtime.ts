@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
 import { ConfigError } from '../common/config/problems.ts';
+import { StartupError } from '../common/startup-error.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
@@ -15,7 +16,7 @@ import { type BatchConsumer, createDataPath, type DataPath } from './datapath/in
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
 import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
-import { openGeoIp } from './geoip/geoip.ts';
+import { GeoIpFileError, openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
@@ -145,16 +146,19 @@ async function saltStore(config: Config, nc: NatsConnection | undefined): Promis
 }
 
 /**
- * Runs a start-up step that reads a configured file; a failure (a GeoIP file that is not a BIN file, a
- * certificate that does not match its key, a short hash key) is a configuration error naming the key.
+ * Runs a start-up step that reads a configured file; a failure (a certificate that does not match its key,
+ * a short hash key) is a configuration error naming the key. A GeoIP file that cannot be used keeps its own
+ * code (GEOIP_FILE_INCOMPLETE, _INVALID, _CHANGING) in the start-up line, the code the runtime's warning for
+ * the same file carries: as a configuration error it was STARTUP_INVALID, and a pipeline matching the GeoIP
+ * codes missed the start that failed on one.
  */
 async function fromFile<T>(config: Config, key: string, load: () => T | Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (err) {
-    throw (
-      dataDirRefused(config, err) ?? new ConfigError('configuration', [`${key}: ${(err as Error).message}`])
-    );
+    const message = `${key}: ${(err as Error).message}`;
+    if (err instanceof GeoIpFileError) throw new StartupError(message, { code: err.code, cause: err });
+    throw dataDirRefused(config, err) ?? new ConfigError('configuration', [message]);
   }
 }
 
@@ -172,7 +176,7 @@ function openJournal(config: Config): Promise<EraseJournal> {
 export interface RuntimeOptions {
   readonly dataPath?: DataPath;
   readonly log?: Log;
-  /** What start and stop did to the data (schema, retention, spool): info lines, left out below LOG_LEVEL info. */
+  /** What start and stop did to the data (schema, retention, spool, a GeoIP file reloaded): info lines. */
   readonly notice?: (msg: string) => void;
 }
 

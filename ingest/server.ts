@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { opsHostOf } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
-import { logProcessWarnings, pinoLine } from '../common/json-log.ts';
+import { logProcessWarnings, pinoLine, type Threshold } from '../common/json-log.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
@@ -118,20 +118,21 @@ const PRIVATE_UMASK = 0o077;
 
 async function main(): Promise<void> {
   process.umask(PRIVATE_UMASK);
-  logProcessWarnings(pinoLine);
+  // every line honours LOG_LEVEL, Node's warnings too once it is known (a bad value fails the start)
+  let level: Threshold = 'info';
+  logProcessWarnings(pinoLine, undefined, () => level);
   const config = loadConfig(processArgs(proc, usage).config);
-  const level = logLevel();
+  level = logLevel();
   requireEmbeddedEngine(config);
   // Before the engine is opened: a process that exits while the engine starts up can hang or crash in
   // its teardown, so a port another process holds is found while nothing is open yet.
   const at = addresses(config);
   for (const a of Object.values(at)) if (a !== undefined) await listenOn(a, () => canListen(a));
-  const log = jsonLog();
-  // info lines (what a start or stop did to the data) only where LOG_LEVEL shows info
-  const informs = level === 'info' || level === 'debug' || level === 'trace';
+  // the runtime's reports under the Fastify logger's level: LOG_LEVEL=error leaves warn and info out
+  const log = jsonLog(pinoLine, undefined, level);
   const runtime = await createRuntime(config, {
     log,
-    ...(informs ? { notice: (msg: string) => log(msg, undefined, 'info') } : {}),
+    notice: (msg: string) => log(msg, undefined, 'info'),
   });
   const apps = await buildApps(runtime.deps, { logger: { level } });
   const { app, ops } = apps;

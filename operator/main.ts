@@ -4,7 +4,7 @@
 //   node operator/main.ts [--config operator.yaml] [--kubeconfig path]
 import { ConfigError } from '../common/config/problems.ts';
 import { holdIdleCodeOut } from '../common/idle-code.ts';
-import { isoLine, type LineFormat, logProcessWarnings } from '../common/json-log.ts';
+import { isoLine, type LineFormat, logProcessWarnings, type Threshold } from '../common/json-log.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { loadConfig } from './config.ts';
@@ -33,9 +33,13 @@ const component = 'tracker-operator';
 const line: LineFormat = (level, msg, fields) => isoLine(level, msg, { component, ...fields });
 const proc = { name: component, line };
 
+// Node's warnings under the operator's logLevel, as its logger's lines are, once the configuration says it.
+let warnLevel: Threshold = 'info';
+
 async function start(values: Record<string, string>): Promise<Operator> {
   try {
     const config = loadConfig(values.config, process.env);
+    warnLevel = config.logLevel;
     const access = loadKubeConfig(values.kubeconfig, process.env);
     const operator = await startOperator({ config, access });
     // Once its modules are loaded and its caches filled: what that ran is not run again.
@@ -48,7 +52,7 @@ async function start(values: Record<string, string>): Promise<Operator> {
   }
 }
 
-logProcessWarnings(line, (l) => process.stdout.write(l));
+logProcessWarnings(line, (l) => process.stdout.write(l), () => warnLevel);
 const operator = await start(processArgs(proc, usage)).catch((err: unknown) => exitOnStartupError(proc, err));
 
 let stopping = false;

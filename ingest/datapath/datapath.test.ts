@@ -12,7 +12,7 @@ import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
-import { UNKNOWN_HOLD_ROUNDS } from './delivery.ts';
+import { type InsertFailure, UNKNOWN_HOLD_ROUNDS } from './delivery.ts';
 import { testEid } from './testing/rows.ts';
 
 /** An error as chdb or @clickhouse/client reports one the engine answered with. */
@@ -209,7 +209,7 @@ describe('createDataPath (scripted store)', () => {
       );
       await until(() => held.length > 0 || dp.status().deadLetters > 0, 'the batch held or dead-lettered');
       expect(dp.status().deadLetters).toBe(0);
-      expect(held[0]).toMatch(/^insert into events refused whole .*: held, round 1 of 20: Code: 49\./);
+      expect(held[0]).toMatch(/^insert into events refused whole .*: held \(up to 20 rounds\): Code: 49\./);
 
       healed = true;
       await until(() => store.rows.length === 4, 'the held batch stored');
@@ -349,16 +349,19 @@ describe('createDataPath (scripted store)', () => {
   it('tells onError why an insert failed each time it is retried (a metric alone says only how often)', async () => {
     const store = new ScriptedStore();
     store.down = true;
-    const errors: string[] = [];
+    const errors: InsertFailure[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'dp-'));
     const dp = await createDataPath(
       config(dir, { batching: { tables: { events: { strategy: 'immediate' } } } }),
-      { store, migrate: false, onError: (err) => errors.push((err as Error).message) },
+      { store, migrate: false, onError: (err) => errors.push(err as InsertFailure) },
     );
     await dp.append('events', [event(1)]);
     await until(() => errors.length >= 2, 'two failed attempts');
-    expect(errors[0]).toBe('insert into events failed (attempt 1), retried: connect ECONNREFUSED');
-    expect(errors[1]).toMatch(/^insert into events failed \(attempt 2\)/);
+    // the attempt is a field, out of the text: the text of each retry of one failure is the same
+    expect(errors.map((e) => [e.message, e.fields, e.repeatKey])).toEqual([
+      ['insert into events failed, retried: connect ECONNREFUSED', { table: 'events', attempt: 1 }, expect.any(String)],
+      ['insert into events failed, retried: connect ECONNREFUSED', { table: 'events', attempt: 2 }, errors[0]?.repeatKey],
+    ]);
     store.down = false;
     await until(() => store.rows.length === 1, 'delivery after the outage');
     await dp.close(1000);

@@ -14,7 +14,13 @@
 //   in the spool and tried again for a bounded time (UNKNOWN_HOLD_ROUNDS), then dead-lettered. Retrying an
 //   answer that does not change for ever would hold every later row of the table.
 
-import { type InsertErrorKind, insertErrorKind, type JsonLines, type Store } from '../../store/index.ts';
+import {
+  clickhouseCode,
+  type InsertErrorKind,
+  insertErrorKind,
+  type JsonLines,
+  type Store,
+} from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
 import type { TableSettings } from './batching/defaults.ts';
 import { type Clock, sleep } from './clock.ts';
@@ -31,6 +37,36 @@ import type { Metrics } from './metrics.ts';
  * so that a refusal that never changes does not hold the table for ever.
  */
 export const UNKNOWN_HOLD_ROUNDS = 20;
+
+/** What became of a failed insert, as its report says it. */
+const OUTCOMES = {
+  failed: 'failed, retried',
+  refused: 'refused, its rows isolated',
+  held: `refused whole with a code it does not know: held (up to ${UNKNOWN_HOLD_ROUNDS} rounds)`,
+} as const;
+
+/**
+ * A failed insert, as reported: its text says the table, what became of it and the store's reason; the
+ * attempt (or hold round) is a field of its own, out of the text and of `repeatKey` (the table, the outcome
+ * and the store's code), so that the retries of one failure are reported as one with a count. With the
+ * number in the text, every retry was a new failure to the log's throttle and each was written.
+ */
+export class InsertFailure extends Error {
+  override readonly name = 'InsertFailure';
+  readonly repeatKey: string;
+  readonly fields: { readonly table: string; readonly attempt?: number; readonly round?: number };
+  constructor(table: string, outcome: keyof typeof OUTCOMES, count: number, cause: unknown) {
+    super(`insert into ${table} ${OUTCOMES[outcome]}: ${reason(cause)}`, { cause });
+    this.fields = outcome === 'held' ? { table, round: count } : { table, attempt: count };
+    this.repeatKey = `${table}\0${outcome}\0${storeCodeOf(cause) ?? reason(cause)}`;
+  }
+}
+
+/** The store's code for a failure: the engine's numeric code, else the system's (ECONNREFUSED). */
+function storeCodeOf(err: unknown): string | undefined {
+  const code = clickhouseCode(err) ?? (err as { code?: unknown } | null)?.code;
+  return code === undefined || code === null || code === '' ? undefined : String(code);
+}
 
 export class DeliveryAborted extends Error {
   constructor() {
@@ -101,10 +137,7 @@ export class Deliverer {
     let isolated = await this.#isolate(batch, settings, outcome);
     for (let round = 1; round <= UNKNOWN_HOLD_ROUNDS && toHold(isolated); round++) {
       const why = isolated.dead.find((d) => d.refusal.kind === 'unknown')?.refusal.error;
-      this.#report(
-        `insert into ${batch.table} refused whole with a code it does not know: held, round ${round} of ${UNKNOWN_HOLD_ROUNDS}`,
-        why,
-      );
+      this.#deps.onError?.(new InsertFailure(batch.table, 'held', round, why));
       await this.#wait(this.#backoff(settings.retries, settings));
       const again = await this.#whole(batch, settings);
       if (again.ok) return;
@@ -188,10 +221,10 @@ export class Deliverer {
       if (kind === 'data') return { ok: false, error, kind };
       this.#deps.metrics.storeErrors.inc({ table });
       if ((kind === 'unknown' || (kind === 'size' && !lone)) && attempt >= settings.retries) {
-        this.#report(`insert into ${table} refused (attempt ${attempt + 1}), its rows isolated`, error);
+        this.#deps.onError?.(new InsertFailure(table, 'refused', attempt + 1, error));
         return { ok: false, error, kind: kind as Refusal['kind'] };
       }
-      this.#report(`insert into ${table} failed (attempt ${attempt + 1}), retried`, error);
+      this.#deps.onError?.(new InsertFailure(table, 'failed', attempt + 1, error));
       await this.#wait(this.#backoff(attempt, settings));
     }
   }
@@ -218,10 +251,6 @@ export class Deliverer {
         await this.#wait(err.retryInMs);
       }
     }
-  }
-
-  #report(what: string, err: unknown): void {
-    this.#deps.onError?.(new Error(`${what}: ${reason(err)}`, { cause: err }));
   }
 
   /** Full jitter: uniform in [0, min(cap, base·2^n)); past `retries` attempts, the cap. */

@@ -5,6 +5,7 @@
 // on a ClickHouse store nothing listens at (no engine, no service).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +96,28 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
     ]);
   });
 
+  // A GeoIP file that is not a BIN file was said as a configuration error (code STARTUP_INVALID), while the
+  // runtime's warning for the same file carried the GeoIP code a pipeline matches on.
+  it('a GeoIP file that cannot be used: its GeoIP code, naming geoip.file, exit 2', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'log-lines-geoip-'));
+    mkdirSync(join(cwd, 'state'));
+    writeFileSync(join(cwd, 'geo.bin'), Buffer.alloc(4096, 0xff)); // database type 255: no IP2Location file
+    const r = run(cwd, {
+      server: { host: '127.0.0.1', port: 0, opsPort: 0, stateDir: 'state' },
+      store: { kind: 'clickhouse', url: 'http://127.0.0.1:1' },
+      geoip: { file: 'geo.bin' },
+    });
+    expect(await r.exited).toBe(2);
+    expect(entries(r.stderr())).toEqual([
+      {
+        ...shape,
+        level: 50,
+        code: 'GEOIP_FILE_INVALID',
+        msg: 'ingest cannot start: geoip.file: geo.bin is not an IP2Location BIN file',
+      },
+    ]);
+  });
+
   it('while running: runtime reports, process warnings and the logger lines alike', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'log-lines-run-'));
     mkdirSync(join(cwd, 'state'));
@@ -135,6 +158,8 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
         expect.objectContaining({
           level: 50,
           msg: expect.stringMatching(/^data path/),
+          table: 'events',
+          attempt: 1,
           err: expect.objectContaining({ message: expect.any(String), stack: expect.any(String) }),
         }),
         expect.objectContaining({
@@ -145,4 +170,85 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
       ]),
     );
   });
+
+  // Each retry of a failed insert said "attempt N" in its text, so the log's throttle (the same failure at
+  // most once every 10 s) saw a new failure each time and wrote every one.
+  it('the retries of one failed insert: one line, the attempt a field', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'log-lines-retries-'));
+    const port = await freePort();
+    const r = run(cwd, {
+      server: { host: '127.0.0.1', port, opsPort: 0, stateDir: 'state', shutdownGraceMs: 500 },
+      store: { kind: 'clickhouse', url: 'http://127.0.0.1:1' },
+      batching: { tables: { events: { maxDelayMs: 0 } } },
+    });
+    await r.until((all) => all.includes('dashboard: http'));
+    await track(port);
+    const ops = /metrics: (http:\/\/127\.0\.0\.1:\d+)\//.exec(r.stdout())?.[1];
+    await until(async () => storeErrors(await (await fetch(`${ops}/metrics`)).text()) >= 4);
+    r.child.kill('SIGTERM');
+    await r.exited;
+    const failed = entries(r.stderr()).filter((l) => l.msg === 'data path');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        table: 'events',
+        attempt: 1,
+        err: expect.objectContaining({ message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1' }),
+      }),
+    ]);
+  });
+
+  // LOG_LEVEL set the Fastify logger's level only: the runtime's warnings and Node's still showed.
+  it('LOG_LEVEL=error: no warn or info line of any kind, the errors still', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'log-lines-level-'));
+    mkdirSync(join(cwd, 'state'));
+    writeFileSync(join(cwd, 'state', 'hash.key'), Buffer.alloc(32, 1));
+    writeFileSync(join(cwd, 'other.key'), Buffer.alloc(32, 2));
+    const port = await freePort();
+    const r = run(
+      cwd,
+      {
+        server: { host: '127.0.0.1', port, opsPort: 0, stateDir: 'state', shutdownGraceMs: 500 },
+        store: { kind: 'clickhouse', url: 'https://127.0.0.1:1' },
+        batching: { tables: { events: { maxDelayMs: 0 } } },
+        privacy: { hashKeyFile: 'other.key' },
+      },
+      { NODE_TLS_REJECT_UNAUTHORIZED: '0', LOG_LEVEL: 'error' },
+    );
+    await until(() => track(port).then(() => true, () => false));
+    await r.until((all) => all.includes('"msg":"data path'));
+    r.child.kill('SIGTERM');
+    await r.exited;
+    const lines = [...entries(r.stdout()), ...entries(r.stderr())];
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatchObject({ ...shape, level: 50 });
+  });
 });
+
+/** A port nothing listens on now, for a test that must know it before the server says it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One event, accepted. */
+async function track(port: number): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${port}/tr/v1/str/`, {
+    method: 'POST',
+    body: JSON.stringify({ ename: 'signup' }),
+  });
+  expect(res.status).toBe(200);
+}
+
+const storeErrors = (metrics: string): number =>
+  Number(/^tracker_datapath_store_errors_total\{table="events"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+
+/** Polls `ok` until it holds (the test's timeout bounds it). */
+async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await ok())) await new Promise((r) => setTimeout(r, 50));
+}
