@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InsertFailure } from './datapath/delivery.ts';
 import { jsonLog, repeatsQuiet, throttled } from './runtime-log.ts';
 
 const logged = () => {
@@ -91,5 +92,47 @@ describe('runtime log', () => {
       'data path (9 more times since the last report) | ENOSPC: no space left on device',
       'data path | Code: 241. Memory limit exceeded',
     ]);
+  });
+
+  // Each retry of a failed insert said its attempt number in its text: the throttle keyed on the text saw
+  // a new failure every time and wrote each one, every second, for as long as the store stayed away.
+  it('repeatsQuiet: the retries of one failed insert as one, counted, the attempt a field', () => {
+    const lines: string[] = [];
+    let now = 0;
+    const log = repeatsQuiet(jsonLog(undefined, (l) => lines.push(l)), 10_000, () => now);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      log('data path', new InsertFailure('events', 'failed', attempt, refused));
+      now += 1_000;
+    }
+    log('data path', new InsertFailure('sessions', 'failed', 1, refused));
+    const full = Object.assign(new Error('Code: 243. Not enough space'), { code: '243' });
+    log('data path', new InsertFailure('events', 'failed', 13, full));
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries.map((e) => [e.msg, e.table, e.attempt])).toEqual([
+      ['data path', 'events', 1],
+      ['data path (9 more times since the last report)', 'events', 11],
+      ['data path', 'sessions', 1],
+      ['data path', 'events', 13],
+    ]);
+    expect(entries[0]).toMatchObject({
+      err: { message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1' },
+    });
+  });
+
+  // LOG_LEVEL set the Fastify logger's level only: with LOG_LEVEL=error the runtime's warn and info lines
+  // were still written.
+  it("leaves out what is below the process's log level", () => {
+    const at = (threshold: 'error' | 'warn' | 'silent') => {
+      const lines: string[] = [];
+      const log = jsonLog(undefined, (l) => lines.push(l), threshold);
+      log('a warning');
+      log('a notice', undefined, 'info');
+      log('a failure', new Error('x'));
+      return lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+    };
+    expect(at('error')).toEqual(['a failure']);
+    expect(at('warn')).toEqual(['a warning', 'a failure']);
+    expect(at('silent')).toEqual([]);
   });
 });

@@ -102,8 +102,8 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
       }),
     );
     const config = join(dir, 'operator.json');
-    // At logLevel error too: harnesses and the bench wait for the start line.
-    const settings = { identity: 'logs-test', logLevel: 'error', http: { port: 0, host: '127.0.0.1' } };
+    // At logLevel warn too (the lifecycle lines are info): harnesses and the bench wait for the start line.
+    const settings = { identity: 'logs-test', logLevel: 'warn', http: { port: 0, host: '127.0.0.1' } };
     writeFileSync(config, JSON.stringify(settings));
     // With certificate checks off Node warns at the first TLS connection (to the apiserver): a process
     // warning was Node's plain `(node:1) Warning: …` text on stderr.
@@ -135,4 +135,54 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
       msg: expect.stringMatching(/^Warning: /),
     });
   });
+
+  // Node's warnings were written whatever the configured logLevel: at logLevel error a warn line still
+  // showed among the operator's lines.
+  it('honours logLevel in the lines it writes beside its logger: no process warning at error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'operator-level-'));
+    const kubeconfig = join(dir, 'kubeconfig.json');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    const config = join(dir, 'operator.json');
+    writeFileSync(config, JSON.stringify({ identity: 'level-test', logLevel: 'error', http: { port: 0 } }));
+    let asked = false;
+    const out = await run(
+      ['--config', config, '--kubeconfig', kubeconfig],
+      (soFar, stop) => {
+        const port = /"msg":"Operator listening".*"port":(\d+)/.exec(soFar)?.[1];
+        if (port === undefined || asked) return;
+        asked = true;
+        // once the apiserver was asked (over TLS with checks off: Node's warning is due), stop
+        void untilApiAsked(Number(port)).then(stop);
+      },
+      { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
+    );
+    expect(out.stderr).toBe('');
+    const levels = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string })
+      .map((l) => [l.level, l.msg]);
+    // the lifecycle lines are written whatever the level; nothing else below error
+    expect(levels).toEqual([
+      ['info', 'Operator listening'],
+      ['info', 'Shutting down'],
+    ]);
+  });
 });
+
+/** Resolves once the operator's metrics count a request to the apiserver. */
+async function untilApiAsked(port: number): Promise<void> {
+  for (;;) {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    if (/^tracker_operator_api_requests_total\{[^}]*\} [1-9]/m.test(metrics)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
