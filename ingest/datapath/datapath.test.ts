@@ -12,7 +12,7 @@ import { parseConfig } from '../config.ts';
 import { isIngestError } from '../errors.ts';
 import type { DataPath } from './contract.ts';
 import { createDataPath, type DataPathConfig } from './datapath.ts';
-import { type InsertFailure, UNKNOWN_HOLD_ROUNDS } from './delivery.ts';
+import { InsertFailure, UNKNOWN_HOLD_ROUNDS } from './delivery.ts';
 import { testEid } from './testing/rows.ts';
 
 /** An error as chdb or @clickhouse/client reports one the engine answered with. */
@@ -190,8 +190,7 @@ describe('createDataPath (scripted store)', () => {
           store,
           migrate: false,
           onError: (err) => {
-            const text = (err as Error).message;
-            if (/: held, round \d+ of \d+/.test(text)) held.push(text);
+            if (err instanceof InsertFailure && err.fields.round !== undefined) held.push(err.message);
           },
         },
       );
