@@ -99,7 +99,11 @@ describe('runtime log', () => {
   it('repeatsQuiet: the retries of one failed insert as one, counted, the attempt a field', () => {
     const lines: string[] = [];
     let now = 0;
-    const log = repeatsQuiet(jsonLog(undefined, (l) => lines.push(l)), 10_000, () => now);
+    const log = repeatsQuiet(
+      jsonLog(undefined, (l) => lines.push(l)),
+      10_000,
+      () => now,
+    );
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     for (let attempt = 1; attempt <= 12; attempt++) {
       log('data path', new InsertFailure('events', 'failed', attempt, refused));

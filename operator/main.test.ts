@@ -151,7 +151,10 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
       }),
     );
     const config = join(dir, 'operator.json');
-    writeFileSync(config, JSON.stringify({ identity: 'level-test', logLevel: 'error', http: { port: 0, host: '127.0.0.1' } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ identity: 'level-test', logLevel: 'error', http: { port: 0, host: '127.0.0.1' } }),
+    );
     let asked = false;
     const out = await run(
       ['--config', config, '--kubeconfig', kubeconfig],

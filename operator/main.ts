@@ -52,7 +52,11 @@ async function start(values: Record<string, string>): Promise<Operator> {
   }
 }
 
-logProcessWarnings(line, (l) => process.stdout.write(l), () => warnLevel);
+logProcessWarnings(
+  line,
+  (l) => process.stdout.write(l),
+  () => warnLevel,
+);
 const operator = await start(processArgs(proc, usage)).catch((err: unknown) => exitOnStartupError(proc, err));
 
 let stopping = false;

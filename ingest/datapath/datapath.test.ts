@@ -358,8 +358,16 @@ describe('createDataPath (scripted store)', () => {
     await until(() => errors.length >= 2, 'two failed attempts');
     // the attempt is a field, out of the text: the text of each retry of one failure is the same
     expect(errors.map((e) => [e.message, e.fields, e.repeatKey])).toEqual([
-      ['insert into events failed, retried: connect ECONNREFUSED', { table: 'events', attempt: 1 }, expect.any(String)],
-      ['insert into events failed, retried: connect ECONNREFUSED', { table: 'events', attempt: 2 }, errors[0]?.repeatKey],
+      [
+        'insert into events failed, retried: connect ECONNREFUSED',
+        { table: 'events', attempt: 1 },
+        expect.any(String),
+      ],
+      [
+        'insert into events failed, retried: connect ECONNREFUSED',
+        { table: 'events', attempt: 2 },
+        errors[0]?.repeatKey,
+      ],
     ]);
     store.down = false;
     await until(() => store.rows.length === 1, 'delivery after the outage');

@@ -192,7 +192,9 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
       expect.objectContaining({
         table: 'events',
         attempt: 1,
-        err: expect.objectContaining({ message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1' }),
+        err: expect.objectContaining({
+          message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1',
+        }),
       }),
     ]);
   });
@@ -214,7 +216,12 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
       },
       { NODE_TLS_REJECT_UNAUTHORIZED: '0', LOG_LEVEL: 'error' },
     );
-    await until(() => track(port).then(() => true, () => false));
+    await until(() =>
+      track(port).then(
+        () => true,
+        () => false,
+      ),
+    );
     await r.until((all) => all.includes('"msg":"data path'));
     r.child.kill('SIGTERM');
     await r.exited;
