@@ -5,6 +5,7 @@
 // before, the rendered configuration named the cluster, and its `X_local ON CLUSTER` mutations could run
 // on none of them.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,15 @@ const held = (tag: string) =>
       ).map((r) => r.v),
     ),
   );
+
+/** A URL nothing listens on: a port the OS gave out, closed again. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
 
 const config = () =>
   parseConfig({
@@ -102,6 +112,37 @@ describe('mutations on servers that each hold their own tables (store.hostUrls)'
         b: otherIp,
       });
     for (const s of stores) expect(await ips(s)).toEqual([{ ip: otherIp }]);
+  });
+
+  // The status rows of a request go to whichever server took the insert, and the status read went to the
+  // server behind store.url alone: a request recorded on another one answered 404, or an older status.
+  it("a request's status is its latest on any server, and a server that cannot be read fails the read", async () => {
+    const row = (requestId: string, status: string, at: string) => ({
+      request_id: requestId,
+      oid: OID,
+      status,
+      detail: `${status} detail`,
+      updated_at: at,
+    });
+    const [both, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    await stores[0]!.insert('erasures', [row(both, 'pending', '2026-01-01 00:00:00.000')], {
+      dedupToken: 'status-0',
+    });
+    await stores[1]!.insert(
+      'erasures',
+      [row(both, 'done', '2026-01-01 00:00:05.000'), row(second, 'running', '2026-01-01 00:00:01.000')],
+      { dedupToken: 'status-1' },
+    );
+    const repository = erasureRepository(stores[0]!, config());
+    expect(await repository.status(both)).toEqual({ status: 'done', detail: 'done detail' });
+    expect(await repository.status(second)).toEqual({ status: 'running', detail: 'running detail' });
+    expect(await repository.status(crypto.randomUUID())).toBeUndefined();
+
+    const down = await closedPortUrl();
+    const oneDown = parseConfig({
+      store: { kind: 'clickhouse', url: doubles[0]!.url, hostUrls: [doubles[0]!.url, down] },
+    }).store;
+    await expect(erasureRepository(stores[0]!, oneDown).status(second)).rejects.toThrow();
   });
 
   it('tracker prune removes listed visitors on every server, one report per server', async () => {

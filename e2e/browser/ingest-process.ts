@@ -1,7 +1,8 @@
 // The real ingest as a separate process (`node ingest/server.ts --config <file>`, what `make run` starts)
 // on the embedded engine in a temporary directory, on fixed ports so that it can be stopped and started
 // again at the same address: a browser page sees exactly what a real outage looks like. Stopping is
-// SIGTERM (drain, exit 0); crash() is SIGKILL (nothing drains). The embedded engine admits one process
+// SIGTERM (drain, exit 0); crash() is SIGKILL (nothing drains). An ingest that ends during start-up fails
+// start() at once with its output, and leaves nothing for stop() to wait for. The embedded engine admits one process
 // per directory: while the ingest runs, the store is read through its read-only SQL endpoint (with
 // @clickhouse/client), otherwise directly.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -36,6 +37,40 @@ export interface IngestProcess {
   output(): string;
 }
 
+interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A started process and how it ended, once it has (its output read to the end by then). */
+interface Running {
+  readonly process: ChildProcess;
+  readonly exited: Promise<Exit>;
+  exit?: Exit;
+}
+
+const exitText = (e: Exit) => (e.signal === null ? `exit ${e.code}` : `signal ${e.signal}`);
+
+/**
+ * Watches `c` from its spawn: an exit event is emitted once, so whoever waits later (stop() after a
+ * failed start) reads it from here. 'close' comes after the output streams end, so a failure message
+ * holds all the process wrote; a process that could not be spawned ends here too.
+ */
+function running(c: ChildProcess): Running {
+  let ended!: (exit: Exit) => void;
+  const run: Running = { process: c, exited: new Promise<Exit>((resolve) => (ended = resolve)) };
+  const end = (exit: Exit) => {
+    if (run.exit !== undefined) return;
+    run.exit = exit;
+    ended(exit);
+  };
+  c.once('close', (code, signal) => end({ code, signal }));
+  c.on('error', () => {
+    if (c.pid === undefined) end({ code: null, signal: null });
+  });
+  return run;
+}
+
 export async function ingestProcess(config: Record<string, unknown>): Promise<IngestProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'ingest-process-'));
   const port = await freePort();
@@ -56,18 +91,21 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
       spool: { ...(config.spool as object | undefined), dir: join(dir, 'spool') },
     }),
   );
-  let child: ChildProcess | undefined;
+  let child: Running | undefined;
   let out = '';
 
-  const ready = async (c: ChildProcess) => {
+  /** Polls /ready until it answers, or the process has ended (then with its output, at once). */
+  const ready = async (run: Running) => {
     for (;;) {
-      if (c.exitCode !== null) throw new Error(`ingest exited ${c.exitCode}:\n${out.slice(-4000)}`);
+      if (run.exit !== undefined) {
+        throw new Error(`ingest exited during start-up (${exitText(run.exit)}):\n${out.slice(-4000)}`);
+      }
       const status = await fetch(`${url}/ready`).then(
         (r) => r.status,
         () => 0,
       );
       if (status === 200) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await Promise.race([new Promise((r) => setTimeout(r, 100)), run.exited]);
     }
   };
 
@@ -90,27 +128,42 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
       c.stderr?.on('data', (d) => {
         out += String(d);
       });
-      child = c;
-      await ready(c);
+      const run = running(c);
+      child = run;
+      try {
+        await ready(run);
+      } catch (err) {
+        // nothing left to stop: a stop() in the test's cleanup returns at once
+        child = undefined;
+        if (run.exit === undefined) {
+          c.kill('SIGKILL');
+          await run.exited;
+        }
+        throw err;
+      }
     },
     async stop() {
-      const c = child;
-      if (!c) return;
+      const run = child;
+      if (!run) return;
       child = undefined;
-      const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
-      c.kill('SIGTERM');
-      const kill = setTimeout(() => c.kill('SIGKILL'), KILL_GRACE_MS);
-      const code = await exited;
-      clearTimeout(kill);
-      if (code !== 0) throw new Error(`ingest did not drain cleanly (exit ${code}):\n${out.slice(-4000)}`);
+      // an ingest that ended by itself (a crash while the test ran) has no exit to wait for
+      if (run.exit === undefined) {
+        run.process.kill('SIGTERM');
+        const kill = setTimeout(() => run.process.kill('SIGKILL'), KILL_GRACE_MS);
+        await run.exited;
+        clearTimeout(kill);
+      }
+      const exit = run.exit ?? { code: null, signal: null };
+      if (exit.code !== 0) {
+        throw new Error(`ingest did not drain cleanly (${exitText(exit)}):\n${out.slice(-4000)}`);
+      }
     },
     async crash() {
-      const c = child;
-      if (!c) return;
+      const run = child;
+      if (!run) return;
       child = undefined;
-      const exited = new Promise<void>((r) => c.once('exit', () => r()));
-      c.kill('SIGKILL');
-      await exited;
+      if (run.exit === undefined) run.process.kill('SIGKILL');
+      await run.exited;
     },
     async query<T>(sql: string, params?: Record<string, unknown>) {
       if (child) {

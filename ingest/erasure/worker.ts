@@ -218,8 +218,13 @@ class Worker implements EraseWorker {
       const claimed = await journal.claim(entry);
       if (claimed === undefined) continue;
       // a request without a stored status (its pending record was refused while the process stopped)
-      // gets one; a stored status is left as it is until this run records the next
-      const stored = await this.#deps.repository.status(claimed.requestId).catch(() => undefined);
+      // gets one; a stored status is left as it is until this run records the next. When the status
+      // cannot be read it is recorded pending too, and said: a request left with no status would answer
+      // 404 until its run records one, a pending one only hides a stored status until then.
+      const stored = await this.#deps.repository.status(claimed.requestId).catch((err: unknown) => {
+        log('warn', `erase request ${claimed.requestId}: status unreadable, recorded pending again`, err);
+        return undefined;
+      });
       if (stored === undefined) await this.#record(claimed, 'pending', 'resumed after a stop');
       this.#start(claimed);
       resumed++;

@@ -5,7 +5,8 @@
 // pure; the repository runs them, on the store, or on every server of store.hostUrls: servers that each
 // hold their own single-node tables share nothing, so a mutation run on one leaves the others' rows, and
 // the person's linked ids and IPs are read from every one of them too (an event holding the link may be
-// on any server, and the rows it links on another).
+// on any server, and the rows it links on another), as is a request's status (each status row goes to
+// whichever server took the insert).
 import {
   buildCatalog,
   type Catalog,
@@ -194,6 +195,34 @@ async function ipsOf(
   );
 }
 
+/**
+ * The latest status of a request among every server's: its rows were inserted through whichever server
+ * answered, so with store.hostUrls each status may be on a different one. A server that cannot be read
+ * fails the read: the status it holds may be the only one, or the latest, and answering "unknown" or an
+ * older status in its place would be taken for the truth (a 404 to the person, a resumed request recorded
+ * pending again).
+ */
+export async function latestStatus(
+  servers: readonly SqlRunner[],
+  requestId: string,
+): Promise<ErasureStatus | undefined> {
+  const answers = await Promise.all(
+    servers.map((server) =>
+      server.query<ErasureStatus & { at: string | number }>(
+        'SELECT status, detail, toUnixTimestamp64Milli(updated_at) AS at FROM erasures FINAL ' +
+          'WHERE request_id = {id:UUID}',
+        { id: requestId },
+      ),
+    ),
+  );
+  let latest: { status: string; detail: string; at: number } | undefined;
+  for (const row of answers.flat()) {
+    const at = Number(row.at);
+    if (latest === undefined || at > latest.at) latest = { status: row.status, detail: row.detail, at };
+  }
+  return latest === undefined ? undefined : { status: latest.status, detail: latest.detail };
+}
+
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */
 export const ANY_LINKS: LinkedIds = { vids: [NIL_UUID], uids: [NIL_UUID], ips: ['0.0.0.0'] };
 
@@ -210,7 +239,10 @@ export interface ErasureRepository {
   linked(target: EraseTarget): Promise<LinkedIds>;
   /** Runs them all; answers the tables whose statement failed. */
   run(statements: readonly EraseStatement[]): Promise<string[]>;
-  /** The recorded status of an erase request (written through the data path as `erasures` rows). */
+  /**
+   * The recorded status of an erase request (written through the data path as `erasures` rows): the
+   * latest on any server the deletes run on; rejects when one of them cannot be read.
+   */
   status(requestId: string): Promise<ErasureStatus | undefined>;
 }
 
@@ -233,12 +265,6 @@ export function erasureRepository(store: Store, config: Config['store']): Erasur
     plan: (target, linked) => eraseStatements(target, rendering, catalog, linked),
     linked: (target) => onEvery(hosts, (runners) => linkedIds(runners, target, catalog)),
     run: (statements) => onEvery(hosts, (runners) => runErase(runners, statements)),
-    async status(requestId) {
-      const rows = await store.query<ErasureStatus>(
-        'SELECT status, detail FROM erasures FINAL WHERE request_id = {id:UUID}',
-        { id: requestId },
-      );
-      return rows[0];
-    },
+    status: (requestId) => onEvery(hosts, (runners) => latestStatus(runners, requestId)),
   };
 }
