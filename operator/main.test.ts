@@ -85,22 +85,28 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
   });
 });
 
+/** A kubeconfig naming an apiserver over TLS that nothing listens on, written in `dir`. */
+function unreachableKubeconfig(dir: string): string {
+  const kubeconfig = join(dir, 'kubeconfig.json');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+      'current-context': 'x',
+    }),
+  );
+  return kubeconfig;
+}
+
 describe('operator/main.ts logs', { timeout: 90_000 }, () => {
   // Regression: main.ts wrote "Operator listening" and "Shutting down" by hand, without the time,
   // component and identity every other line carries, so a collector could not place or attribute them.
   it('writes its own lines in the shape of every other line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'operator-logs-'));
-    const kubeconfig = join(dir, 'kubeconfig');
     // An apiserver nothing listens on: the operator starts (the HTTP probes) and keeps trying to lead.
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-        users: [{ name: 'u', user: { token: 't' } }],
-        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-        'current-context': 'x',
-      }),
-    );
+    const kubeconfig = unreachableKubeconfig(dir);
     const config = join(dir, 'operator.json');
     // At logLevel warn too (the lifecycle lines are info): harnesses and the bench wait for the start line.
     const settings = { identity: 'logs-test', logLevel: 'warn', http: { port: 0, host: '127.0.0.1' } };
@@ -140,16 +146,7 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
   // showed among the operator's lines.
   it('honours logLevel in the lines it writes beside its logger: no process warning at error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'operator-level-'));
-    const kubeconfig = join(dir, 'kubeconfig.json');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-        users: [{ name: 'u', user: { token: 't' } }],
-        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-        'current-context': 'x',
-      }),
-    );
+    const kubeconfig = unreachableKubeconfig(dir);
     const config = join(dir, 'operator.json');
     writeFileSync(
       config,
