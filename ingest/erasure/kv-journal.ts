@@ -115,8 +115,8 @@ export async function kvJournal(nc: NatsConnection, o: KvJournalOptions): Promis
       if (entry?.operation === 'PUT') {
         revisions.set(requestId, entry.revision);
         // the entry as it stands: its last holder may have recorded its lookup after the list was read
-        const now = keys.parse(entry.string(), requestId);
-        return typeof now === 'string' ? listed : now;
+        const current = keys.parse(entry.string(), requestId);
+        return typeof current === 'string' ? listed : current;
       }
       leases.forget(requestId);
       await keys.purge(leaseKey(requestId)).catch(() => undefined);
