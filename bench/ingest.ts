@@ -25,6 +25,8 @@ const DRAIN_TIMEOUT_MS = 120_000;
  * of its phases does.
  */
 const PHASES = process.env.BENCH_PHASES?.split(',').map((p) => p.trim());
+/** BENCH_CONFIG: JSON merged into the durable and fsync-off ingests' configuration, to compare a setting. */
+const overrides = JSON.parse(process.env.BENCH_CONFIG ?? '{}') as Record<string, unknown>;
 const wanted = (id: string): boolean =>
   PHASES === undefined || PHASES.includes(id) || (id === 'durable:64' && PHASES.includes('durable:half'));
 const serverWanted = (server: string): boolean =>
@@ -198,7 +200,7 @@ export async function ingestRows(): Promise<BenchRow[]> {
     );
   if (serverWanted('durable'))
     rows.push(
-      ...(await withServer(startIngest('durable', SERVER_CPU), async (s) => {
+      ...(await withServer(startIngest('durable', SERVER_CPU, overrides), async (s) => {
         const singles = await httpSuite(s, 'ingest, durable', 'durable', [1, 16, 64], []);
         const full = singles.find((r) => r.conc === 64);
         // Half load right after the 64-connection row whose rate it halves.
@@ -219,7 +221,7 @@ export async function ingestRows(): Promise<BenchRow[]> {
         atRate(s, 'bare Fastify', Number(/at (\d+)\/s/.exec(half.scenario)?.[1])),
       ),
     );
-  const noSync = { spool: { fsync: false } };
+  const noSync = { ...overrides, spool: { ...(overrides.spool as object | undefined), fsync: false } };
   if (serverWanted('nofsync'))
     rows.push(
       ...(await withServer(startIngest('no-fsync', SERVER_CPU, noSync), (s) =>

@@ -271,9 +271,9 @@ export const Spool = Type.Object(
     groupCommitMaxWaitMs: Type.Integer({
       minimum: 0,
       maximum: 100,
-      default: 0,
+      default: 2,
       description:
-        "Adaptive group commit under load, off by default: above 0, when appends arrived during a sync, the next group waits for twice the previous one's appends, at most this long after the previous one began (fewer, larger syncs: less CPU per request under steady open-loop load, but a fixed set of clients can wait out the whole time). A lone append never waits. 0: sync the next group at once.",
+        'Group commit under load: when appends arrived during a sync, the next group waits until the callers that sync answered are back (as many appends as that group and those queued behind it), at most this long after the previous group began. Fewer, larger syncs: less CPU per request and more requests a second under load, at the price of up to this much latency under load. A lone append never waits. 0: sync the next group at once.',
     }),
     fsync: Type.Boolean({
       default: true,

@@ -125,8 +125,11 @@ export class SegmentWriter {
   /** While the scheduled write is a gathering wait (see #gather): the records that end it early. */
   #gatherTarget: number | undefined;
   #flushing: Promise<void> | undefined;
-  /** The records of the group written last, and when its write began (performance.now()). */
-  #lastGroup = { records: 0, startedAt: 0 };
+  /**
+   * The group written last: its records, when its write began (performance.now()), and the appends
+   * queued behind it when it became durable (before its callers heard so).
+   */
+  #lastGroup = { records: 0, startedAt: 0, queuedBehind: 0 };
   #broken: unknown;
 
   constructor(dir: string, segments: Segment[], nextSeq: number, opts: WriterOptions, spare: Spare) {
@@ -244,7 +247,7 @@ export class SegmentWriter {
     this.#cancelScheduled();
     const items = this.#queue;
     this.#queue = [];
-    this.#lastGroup = { records: items.length, startedAt: performance.now() };
+    this.#lastGroup = { records: items.length, startedAt: performance.now(), queuedBehind: 0 };
     this.#flushing = this.#writeGroup(items).finally(() => {
       this.#flushing = undefined;
       if (this.#queue.length > 0) this.#gather();
@@ -256,14 +259,17 @@ export class SegmentWriter {
    * Appends queued while a group was written: they have waited one group already, and more are coming.
    * Each group costs a write, an fdatasync and two trips through libuv's pool whatever its size, and on
    * one core that fixed cost, paid for groups of a few records under steady load, takes the time the
-   * requests need. So the next group is written once it holds twice the records of the one before (the
-   * callers it answered are back), or `groupCommitMaxWaitMs` after that one began, whichever comes
-   * first; with the wait at 0, or a fixed window configured, it is written at once as before. A lone
-   * append still never waits: with nothing queued during a write, the next append starts a group at once.
+   * requests need. So the next group waits for the callers the group just written answered: it is
+   * written once it holds as many records as that group and the appends queued behind it together (each
+   * answered caller back with its next request), or `groupCommitMaxWaitMs` after that group began, whichever comes
+   * first. The target counts only callers the writer has seen, so a fixed set of clients (each waiting
+   * for its answer) can always reach it; callers that do not come back cost the wait, no more. With the
+   * wait at 0, or a fixed window configured, the group is written at once. A lone append never waits:
+   * with nothing queued during a write, the next append starts a group at once.
    */
   #gather(): void {
     const maxWait = this.#opts.fsyncIntervalMs === 0 ? (this.#opts.groupCommitMaxWaitMs ?? 0) : 0;
-    const target = 2 * this.#lastGroup.records;
+    const target = this.#lastGroup.records + this.#lastGroup.queuedBehind;
     const wait = this.#lastGroup.startedAt + maxWait - performance.now();
     if (wait <= 0 || this.#queue.length >= target) {
       void this.#flush();
@@ -298,6 +304,8 @@ export class SegmentWriter {
       return;
     }
     for (const s of this.#segments) s.durable = s.size;
+    // Counted before the callers hear: one that appends again at once is one of the group's records.
+    this.#lastGroup.queuedBehind = this.#queue.length;
     // A segment was started: have the next one's file ready before it is needed.
     if (this.#segments.length > segmentCount) this.#spare.prepare();
     for (const [i, item] of items.entries()) item.onDurable?.(written[i] as Written);
