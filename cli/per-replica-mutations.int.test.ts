@@ -9,8 +9,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../ingest/app.ts';
 import { parseConfig } from '../ingest/config.ts';
 import { erasureRepository } from '../ingest/repositories/erasures.ts';
+import { createDataPathDouble } from '../ingest/testing/datapath-double.ts';
+import { testDeps } from '../ingest/testing/deps.ts';
 import { type ClickHouseDouble, startClickHouseDouble } from '../operator/testing/clickhouse-doubles.ts';
 import { applyMigrations } from '../schema/index.ts';
 import { ClickHouseStore } from '../store/index.ts';
@@ -143,6 +146,30 @@ describe('mutations on servers that each hold their own tables (store.hostUrls)'
       store: { kind: 'clickhouse', url: doubles[0]!.url, hostUrls: [doubles[0]!.url, down] },
     }).store;
     await expect(erasureRepository(stores[0]!, oneDown).status(second)).rejects.toThrow();
+  });
+
+  // A server that could not be read made GET /ppi/forget/<id> a generic 500 INTERNAL: the person (or their
+  // retry logic) could not tell "the store is down, ask again later" from a bug.
+  it('the status route answers 503 OVERLOADED with Retry-After while a server cannot be read', async () => {
+    const requestId = crypto.randomUUID();
+    await stores[0]!.insert('erasures', [{ request_id: requestId, oid: OID, status: 'done', detail: '' }], {
+      dedupToken: 'status-down',
+    });
+    const down = await closedPortUrl();
+    const store = { kind: 'clickhouse', url: doubles[0]!.url, hostUrls: [doubles[0]!.url, down] };
+    const app = await buildApp(await testDeps(createDataPathDouble(), { store }));
+    try {
+      const res = await app.inject({ url: `/tr/v1/ppi/forget/${requestId}` });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(res.json()).toEqual({
+        error: 'OVERLOADED',
+        message:
+          'erase request status unknown: store server 2 of 2 (store.hostUrls) could not be read; retry later',
+      });
+    } finally {
+      await app.close();
+    }
   });
 
   it('tracker prune removes listed visitors on every server, one report per server', async () => {

@@ -19,6 +19,7 @@ import { parseConfig as parseWithSchema, readConfigFile } from '../common/config
 import { natsProblems } from '../common/config/nats.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { batchingProblems, type Rendering, retentionProblems } from '../schema/index.ts';
+import { fileRefusal, isCodedFileKey } from './config-files.ts';
 
 /** The validated configuration with every section present (defaults applied). Optional leaves stay optional. */
 export type Config = {
@@ -221,7 +222,7 @@ function sqlPortProblems(c: Config): string[] {
  * The rules across fields, each on its own: reported with the schema's problems, a rule that reads a key
  * the schema refused is left out alone (common/config/cross-field.ts).
  */
-function semanticChecks(opts: LoadOptions): Check<Config>[] {
+function semanticChecks(opts: LoadOptions, fileCodes: Map<string, string>): Check<Config>[] {
   return [
     corsProblems,
     portProblems,
@@ -233,7 +234,7 @@ function semanticChecks(opts: LoadOptions): Check<Config>[] {
     analyticsBitProblems,
     tableProblems,
     (c) => retentionProblems(c.retention, 'retention'),
-    (c) => fileProblems(c, opts.files),
+    (c) => fileProblems(c, opts.files, fileCodes),
     botPatternProblems,
     siteKeyProblems,
     destinationProblems,
@@ -247,12 +248,16 @@ function semanticChecks(opts: LoadOptions): Check<Config>[] {
 
 const tableProblems = (c: Config): string[] => batchingProblems(c.batching.tables, 'batching');
 
-function readable(file: string): string | undefined {
+/** Why `file`, which `key` names, cannot be read (with a code for a coded file: config-files.ts), if so. */
+function unreadable(key: FileKey, file: string): { line: string; code?: string } | undefined {
   try {
     accessSync(file, constants.R_OK);
     return undefined;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+    const coded = isCodedFileKey(key) ? fileRefusal(key, file, err) : undefined;
+    if (coded !== undefined) return coded;
+    const problem = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read';
+    return { line: `${key}: ${problem}: ${file}` };
   }
 }
 
@@ -275,13 +280,27 @@ function files(c: Config): [FileKey, string | undefined][] {
   ];
 }
 
-function fileProblems(c: Config, only: readonly FileKey[] | undefined): string[] {
+/** Each configured file that cannot be read, its code (when it has one) recorded in `codes` by its line. */
+function fileProblems(c: Config, only: readonly FileKey[] | undefined, codes: Map<string, string>): string[] {
   const out: string[] = [];
   for (const [key, file] of files(c).filter(([k]) => only === undefined || only.includes(k))) {
-    const problem = file === undefined ? undefined : readable(file);
-    if (problem !== undefined) out.push(`${key}: ${problem}: ${file}`);
+    const problem = file === undefined ? undefined : unreadable(key, file);
+    if (problem === undefined) continue;
+    out.push(problem.line);
+    if (problem.code !== undefined) codes.set(problem.line, problem.code);
   }
   return out;
+}
+
+/**
+ * The configuration's error with the code its problems share, when every one is a coded file's with the
+ * same code (a TLS certificate and its key both missing: TLS_FILE_MISSING); else as it is (STARTUP_INVALID).
+ */
+function withFileCode(err: unknown, codes: ReadonlyMap<string, string>): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const shared = new Set(err.problems.map((p) => codes.get(p)));
+  const [code] = shared;
+  return shared.size === 1 && code !== undefined ? new ConfigError(err.subject, err.problems, code) : err;
 }
 
 /** Destination names are unique, their consent bits exist, their backlogs live outside the spool. */
@@ -328,12 +347,17 @@ export function parseConfig(
   preProblems: readonly string[] = [],
   opts: LoadOptions = {},
 ): Config {
-  return parseWithSchema<Config>(IngestConfig, raw, {
-    subject: `configuration (${source})`,
-    emptySections: true,
-    problems: preProblems,
-    checks: semanticChecks(opts),
-  });
+  const fileCodes = new Map<string, string>();
+  try {
+    return parseWithSchema<Config>(IngestConfig, raw, {
+      subject: `configuration (${source})`,
+      emptySections: true,
+      problems: preProblems,
+      checks: semanticChecks(opts, fileCodes),
+    });
+  } catch (err) {
+    throw withFileCode(err, fileCodes);
+  }
 }
 
 /** Load from an optional file and the environment. No file and no env → every default (embedded store). */
@@ -357,6 +381,7 @@ export function loadConfig(
     throw new ConfigError(
       `configuration (${label})`,
       err.problems.map((p) => withVariable(p, fromEnv)),
+      err.code,
     );
   }
 }

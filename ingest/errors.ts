@@ -35,6 +35,11 @@ export const errors = {
   /** A feature this ingest's configuration leaves off (the message names the setting that turns it on). */
   NOT_CONFIGURED: { status: 501, message: 'This feature is not configured on this ingest.' },
   NOT_READY: { status: 503, message: 'Shutting down; retry on another instance.', retryAfterS: 1 },
+  /**
+   * The spool full or unwritable, or something else the answer needs out of reach for now (the shared
+   * salts, the erasure journal, a store server an erase request's status is read from); the thrower's
+   * message says which.
+   */
   OVERLOADED: { status: 503, message: 'The spool is full or unwritable; retry later.', retryAfterS: 1 },
 } as const satisfies Record<string, ErrorSpec>;
 

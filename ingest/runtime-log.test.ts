@@ -113,15 +113,31 @@ describe('runtime log', () => {
     const full = Object.assign(new Error('Code: 243. Not enough space'), { code: '243' });
     log('data path', new InsertFailure('events', 'failed', 13, full));
     const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.map((e) => [e.msg, e.table, e.attempt])).toEqual([
-      ['data path', 'events', 1],
-      ['data path (9 more times since the last report)', 'events', 11],
-      ['data path', 'sessions', 1],
-      ['data path', 'events', 13],
+    // the outcome's code at the top level, as every other coded line has it (a query or an alert on
+    // `code` missed failed inserts); the store's own code stays with the cause
+    expect(entries.map((e) => [e.msg, e.code, e.table, e.attempt])).toEqual([
+      ['data path', 'INSERT_FAILED', 'events', 1],
+      ['data path (9 more times since the last report)', 'INSERT_FAILED', 'events', 11],
+      ['data path', 'INSERT_FAILED', 'sessions', 1],
+      ['data path', 'INSERT_FAILED', 'events', 13],
     ]);
     expect(entries[0]).toMatchObject({
-      err: { message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1' },
+      err: {
+        message: 'insert into events failed, retried: connect ECONNREFUSED 127.0.0.1:1',
+        cause: { code: 'ECONNREFUSED' },
+      },
     });
+  });
+
+  it.each([
+    ['failed', 'INSERT_FAILED'],
+    ['refused', 'INSERT_REFUSED'],
+    ['held', 'INSERT_HELD'],
+  ] as const)('a failed insert (%s) carries its outcome as the top-level code %s', (outcome, code) => {
+    const lines: string[] = [];
+    const cause = Object.assign(new Error('Code: 6. Cannot parse'), { code: '6' });
+    jsonLog(undefined, (l) => lines.push(l))('data path', new InsertFailure('events', outcome, 1, cause));
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ code, err: { code, cause: { code: '6' } } });
   });
 
   // LOG_LEVEL set the Fastify logger's level only: with LOG_LEVEL=error the runtime's warn and info lines

@@ -11,6 +11,7 @@ import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { buildVersion } from './build-version.ts';
 import { type Config, sqlEnabled } from './config.ts';
+import { fileFailure, isCodedFileKey } from './config-files.ts';
 import { checkDataDirs, dataDirRefused } from './data-dirs.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
@@ -27,7 +28,7 @@ import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { type RuntimeLog, repeatsQuiet, throttled } from './runtime-log.ts';
 import { lockStateDirs } from './state-locks.ts';
-import { readTls } from './tls/reload.ts';
+import { openTlsFiles } from './tls/check.ts';
 
 type Log = RuntimeLog;
 
@@ -146,11 +147,12 @@ async function saltStore(config: Config, nc: NatsConnection | undefined): Promis
 }
 
 /**
- * Runs a start-up step that reads a configured file; a failure (a certificate that does not match its key,
- * a short hash key) is a configuration error naming the key. A GeoIP file that cannot be used keeps its own
- * code (GEOIP_FILE_INCOMPLETE, _INVALID, _CHANGING) in the start-up line, the code the runtime's warning for
- * the same file carries: as a configuration error it was STARTUP_INVALID, and a pipeline matching the GeoIP
- * codes missed the start that failed on one.
+ * Runs a start-up step that reads a configured file; a failure is a configuration error naming the key,
+ * unless the file has codes of its own (config-files.ts: the GeoIP file, the TLS pair, the hash key: a
+ * directory, a file the process may not read, a hash key too short) or is a GeoIP file that cannot be used
+ * (GEOIP_FILE_INCOMPLETE, _INVALID, _CHANGING, the code the runtime's warning for the same file carries): as
+ * a configuration error each was STARTUP_INVALID, and a pipeline matching their codes missed the start
+ * that failed on one.
  */
 async function fromFile<T>(config: Config, key: string, load: () => T | Promise<T>): Promise<T> {
   try {
@@ -158,8 +160,23 @@ async function fromFile<T>(config: Config, key: string, load: () => T | Promise<
   } catch (err) {
     const message = `${key}: ${(err as Error).message}`;
     if (err instanceof GeoIpFileError) throw new StartupError(message, { code: err.code, cause: err });
-    throw dataDirRefused(config, err) ?? new ConfigError('configuration', [message]);
+    if (err instanceof StartupError) throw err;
+    throw (
+      dataDirRefused(config, err) ??
+      codedFileFailure(config, key, err) ??
+      new ConfigError('configuration', [message])
+    );
   }
+}
+
+/** The failure of a step reading a configured file with codes of its own, as its coded start-up error. */
+function codedFileFailure(config: Config, key: string, err: unknown): StartupError | undefined {
+  const paths: Record<string, string | undefined> = {
+    'geoip.file': config.geoip.file,
+    'privacy.hashKeyFile': config.privacy.hashKeyFile,
+  };
+  const path = paths[key];
+  return path === undefined || !isCodedFileKey(key) ? undefined : fileFailure(key, path, err);
 }
 
 /**
@@ -216,7 +233,7 @@ async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtim
   });
   const fileKeys = await fromFile(config, 'apiKeys.file', () => loadKeyFile(config.apiKeys.file));
   const tls = config.server.tls;
-  const https = tls === undefined ? undefined : await fromFile(config, 'server.tls', () => readTls(tls));
+  const https = tls === undefined ? undefined : await fromFile(config, 'server.tls', () => openTlsFiles(tls));
   const geo = await fromFile(config, 'geoip.file', () =>
     openGeoIp(config.geoip.file, config.geoip.cacheSize, {
       copyDir: join(stateDir, 'geoip'),

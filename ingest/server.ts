@@ -221,6 +221,10 @@ async function listenOn<T>(at: Address, listen: () => Promise<T>): Promise<T> {
 }
 
 main().catch((err: unknown) => {
-  // A configuration problem is the user's to fix like any other (exit 2), every problem on the one line.
-  exitOnStartupError(proc, err instanceof ConfigError ? new StartupError(err.message) : err);
+  // A configuration problem is the user's to fix like any other (exit 2), every problem on the one line
+  // (with the code they share when each is a configured file's with the same one: config-files.ts).
+  exitOnStartupError(
+    proc,
+    err instanceof ConfigError ? new StartupError(err.message, { code: err.code }) : err,
+  );
 });

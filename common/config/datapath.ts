@@ -176,7 +176,7 @@ export const ClickHouseStore = Type.Object(
         minItems: 1,
         maxItems: 1024,
         description:
-          "Every server, when each holds its own single-node tables behind url (no cluster: e.g. the operator in per-replica schema mode): mutations (erasure, tracker prune) run on each, an erasure reads the person's linked ids and IPs from each, and an erase request's status is its latest on any of them (one that cannot be read fails the status read); inserts and other reads go to url.",
+          "Every server, when each holds its own single-node tables behind url (no cluster: e.g. the operator in per-replica schema mode): mutations (erasure, tracker prune) run on each, an erasure reads the person's linked ids and IPs from each, and an erase request's status is its latest on any of them (while one cannot be read, the status read answers 503 OVERLOADED with Retry-After); inserts and other reads go to url.",
       }),
     ),
     requestTimeoutMs: Type.Integer({

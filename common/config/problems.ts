@@ -4,13 +4,21 @@
 // are condensed, so a wrong discriminant reports "must be one of …" and a wrong type reports the branch of
 // the value's type instead of every branch's complaints.
 
-/** Everything wrong with one input, all at once: `invalid <subject>:` and one line per problem. */
+/**
+ * Everything wrong with one input, all at once: `invalid <subject>:` and one line per problem. `code`, when
+ * given, is the one its problems share (a configured file missing: a start-up line's code more specific
+ * than STARTUP_INVALID).
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly subject: string;
   readonly problems: readonly string[];
-  constructor(subject: string, problems: readonly string[]) {
+  readonly code: string | undefined;
+  constructor(subject: string, problems: readonly string[], code?: string) {
     super(`invalid ${subject}:\n  - ${problems.join('\n  - ')}`);
+    this.subject = subject;
     this.problems = problems;
+    this.code = code;
   }
 }
 

@@ -38,25 +38,32 @@ import type { Metrics } from './metrics.ts';
  */
 export const UNKNOWN_HOLD_ROUNDS = 20;
 
-/** What became of a failed insert, as its report says it. */
+/** What became of a failed insert, as its report says it, and the stable code its log line carries. */
 const OUTCOMES = {
-  failed: 'failed, retried',
-  refused: 'refused, its rows isolated',
-  held: `refused whole with a code it does not know: held (up to ${UNKNOWN_HOLD_ROUNDS} rounds)`,
+  failed: { text: 'failed, retried', code: 'INSERT_FAILED' },
+  refused: { text: 'refused, its rows isolated', code: 'INSERT_REFUSED' },
+  held: {
+    text: `refused whole with a code it does not know: held (up to ${UNKNOWN_HOLD_ROUNDS} rounds)`,
+    code: 'INSERT_HELD',
+  },
 } as const;
 
 /**
  * A failed insert, as reported: its text says the table, what became of it and the store's reason; the
  * attempt (or hold round) is a field of its own, out of the text and of `repeatKey` (the table, the outcome
  * and the store's code), so that the retries of one failure are reported as one with a count. With the
- * number in the text, every retry was a new failure to the log's throttle and each was written.
+ * number in the text, every retry was a new failure to the log's throttle and each was written. `code`
+ * names the outcome (INSERT_FAILED, INSERT_REFUSED, INSERT_HELD): the log line's top-level `code`, which
+ * a query or alert on codes matches; the store's own code stays with the cause.
  */
 export class InsertFailure extends Error {
   override readonly name = 'InsertFailure';
+  readonly code: (typeof OUTCOMES)[keyof typeof OUTCOMES]['code'];
   readonly repeatKey: string;
   readonly fields: { readonly table: string; readonly attempt?: number; readonly round?: number };
   constructor(table: string, outcome: keyof typeof OUTCOMES, count: number, cause: unknown) {
-    super(`insert into ${table} ${OUTCOMES[outcome]}: ${reason(cause)}`, { cause });
+    super(`insert into ${table} ${OUTCOMES[outcome].text}: ${reason(cause)}`, { cause });
+    this.code = OUTCOMES[outcome].code;
     this.fields = outcome === 'held' ? { table, round: count } : { table, attempt: count };
     this.repeatKey = `${table}\0${outcome}\0${storeCodeOf(cause) ?? reason(cause)}`;
   }

@@ -20,7 +20,7 @@ export const HASH_MEMO_ENTRIES = 4096;
 const MEMO_DOMAINS: ReadonlySet<string> = new Set(['ip']);
 
 export function createHasher(key: Buffer): Hasher {
-  if (key.length < 16) throw new Error('hash key: must be at least 16 bytes');
+  if (key.length < 16) throw new Error(`holds ${key.length} bytes: a hash key is at least 16 bytes`);
   // A KeyObject made once: given the raw Buffer, createHmac builds a new key object per call, which
   // costs several times the hashing itself.
   const secret: KeyObject = createSecretKey(key);

@@ -190,6 +190,7 @@ describe('the ingest writes every line as a JSON log line', { timeout: 90_000 },
     const failed = entries(r.stderr()).filter((l) => l.msg === 'data path');
     expect(failed).toEqual([
       expect.objectContaining({
+        code: 'INSERT_FAILED',
         table: 'events',
         attempt: 1,
         err: expect.objectContaining({

@@ -15,8 +15,9 @@ import {
   visitorParams,
   visitorPredicate,
 } from '../../schema/index.ts';
-import { ClickHouseStore, type SqlRunner, type Store } from '../../store/index.ts';
+import { ClickHouseStore, insertErrorKind, type SqlRunner, type Store } from '../../store/index.ts';
 import { type Config, storeRendering } from '../config.ts';
+import { IngestError } from '../errors.ts';
 
 export interface EraseTarget {
   readonly vid?: string;
@@ -200,19 +201,24 @@ async function ipsOf(
  * answered, so with store.hostUrls each status may be on a different one. A server that cannot be read
  * fails the read: the status it holds may be the only one, or the latest, and answering "unknown" or an
  * older status in its place would be taken for the truth (a 404 to the person, a resumed request recorded
- * pending again).
+ * pending again). One that is down or busy fails it as OVERLOADED (503, Retry-After): the person or their
+ * retry logic can tell "ask again later" from a bug, which any other refusal still is (a 500).
  */
 export async function latestStatus(
   servers: readonly SqlRunner[],
   requestId: string,
 ): Promise<ErasureStatus | undefined> {
   const answers = await Promise.all(
-    servers.map((server) =>
-      server.query<ErasureStatus & { at: string | number }>(
-        'SELECT status, detail, toUnixTimestamp64Milli(updated_at) AS at FROM erasures FINAL ' +
-          'WHERE request_id = {id:UUID}',
-        { id: requestId },
-      ),
+    servers.map((server, i) =>
+      server
+        .query<ErasureStatus & { at: string | number }>(
+          'SELECT status, detail, toUnixTimestamp64Milli(updated_at) AS at FROM erasures FINAL ' +
+            'WHERE request_id = {id:UUID}',
+          { id: requestId },
+        )
+        .catch((err: unknown) => {
+          throw unreadable(err, i, servers.length);
+        }),
     ),
   );
   let latest: { status: string; detail: string; at: number } | undefined;
@@ -221,6 +227,18 @@ export async function latestStatus(
     if (latest === undefined || at > latest.at) latest = { status: row.status, detail: row.detail, at };
   }
   return latest === undefined ? undefined : { status: latest.status, detail: latest.detail };
+}
+
+/**
+ * Why a status read failed: a store server down or busy (no answer, a network error, a code of the
+ * store's own state) as OVERLOADED, naming the server by its place in store.hostUrls, not its address (the
+ * answer goes to anyone holding the request id; the log has the cause); anything else as it was thrown.
+ */
+function unreadable(err: unknown, index: number, servers: number): unknown {
+  if (insertErrorKind(err) !== 'transient') return err;
+  const which = servers === 1 ? 'the store' : `store server ${index + 1} of ${servers} (store.hostUrls)`;
+  const message = `erase request status unknown: ${which} could not be read; retry later`;
+  return new IngestError('OVERLOADED', message, { cause: err });
 }
 
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */

@@ -28,6 +28,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     [
       'ingest/errors.ts',
       'ingest/config.ts',
+      'ingest/config-files.ts',
       'ingest/node-flags.ts',
       'ingest/lru.ts',
       'ingest/deadline.ts',
