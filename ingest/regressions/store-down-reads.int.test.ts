@@ -1,12 +1,15 @@
 // Every route that answers from a store read, while the store cannot be reached: a ClickHouse store whose
-// address is a closed port (a real client, a real connection refused). Each answered a generic 500
+// address is a closed port (a real client, a real connection refused), and the embedded engine closed. Each answered a generic 500
 // INTERNAL (or, for an API key kept in the api_keys table, a 401 cached for a minute), which a person, a
 // dashboard or a retrying client cannot tell from a bug or a wrong key: each now answers 503 OVERLOADED
 // with Retry-After, the message naming what could not be read and never the store's address.
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClickHouseStore } from '../../store/index.ts';
+import { ClickHouseStore, EmbeddedStore } from '../../store/index.ts';
 import { buildApp } from '../app.ts';
 import { createApiKeyStore, newApiKey } from '../auth/api-keys.ts';
 import { parseConfig } from '../config.ts';
@@ -98,7 +101,10 @@ describe('reads while the store cannot be reached answer 503 OVERLOADED with Ret
   // A 401 (cached for a minute) told a client holding a valid key from the api_keys table to stop trying.
   it('an API key kept in the api_keys table: not a 401, and not remembered as refused', async () => {
     const stored = await newApiKey(TEST_OID, 'acme');
-    const req = { url: '/tr/v1/rpi/redirects/go.example', headers: { authorization: `Bearer ${stored.key}` } };
+    const req = {
+      url: '/tr/v1/rpi/redirects/go.example',
+      headers: { authorization: `Bearer ${stored.key}` },
+    };
     await expectUnavailable(req, 'API keys');
     await expectUnavailable(req, 'API keys');
   });
@@ -116,5 +122,35 @@ describe('reads while the store cannot be reached answer 503 OVERLOADED with Ret
     const headers = { host: '127.0.0.1' };
     await expectUnavailable({ url: '/dashboard/api/overview?range=24h', headers }, 'dashboard data');
     await expectUnavailable({ url: '/dashboard/api/events', headers }, 'dashboard data');
+  });
+});
+
+describe('reads while the embedded engine is closed answer 503 OVERLOADED with Retry-After', () => {
+  let embedded: FastifyInstance;
+  beforeAll(async () => {
+    const engine = await EmbeddedStore.open({
+      path: mkdtempSync(join(tmpdir(), 'reads-closed-')),
+      database: 'x',
+    });
+    await engine.close();
+    const config = { server: { host: '127.0.0.1' } };
+    const repositories = createRepositories(engine, parseConfig(config).store);
+    embedded = await buildApp(await testDeps(createDataPathDouble(), config, { repositories }));
+  });
+  afterAll(() => embedded?.close());
+
+  it('a short link and the dashboard', async () => {
+    for (const [req, what] of [
+      [{ url: '/spring-sale', headers: { host: 'go.example' } }, 'short links'],
+      [{ url: '/dashboard/api/events', headers: { host: '127.0.0.1' } }, 'dashboard data'],
+    ] as const) {
+      const res = await embedded.inject(req);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      expect(res.json()).toEqual({
+        error: 'OVERLOADED',
+        message: `${what} could not be read: the store is down or busy; retry later`,
+      });
+    }
   });
 });
