@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClickHouseStore, EmbeddedStore } from '../../store/index.ts';
 import { buildApp } from '../app.ts';
@@ -47,10 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-async function expectUnavailable(
-  req: Parameters<FastifyInstance['inject']>[0],
-  what: string,
-): Promise<ReturnType<typeof JSON.parse>> {
+async function expectUnavailable(req: InjectOptions, what: string): Promise<void> {
   const res = await app.inject(req);
   expect(res.statusCode).toBe(503);
   expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
@@ -60,7 +57,6 @@ async function expectUnavailable(
     message: `${what} could not be read: the store is down or busy; retry later`,
   });
   expect(res.body).not.toContain(down.replace('http://', ''));
-  return res;
 }
 
 const bearer = () => ({ authorization: `Bearer ${configKey}` });
@@ -143,7 +139,7 @@ describe('reads while the embedded engine is closed answer 503 OVERLOADED with R
     for (const [req, what] of [
       [{ url: '/spring-sale', headers: { host: 'go.example' } }, 'short links'],
       [{ url: '/dashboard/api/events', headers: { host: '127.0.0.1' } }, 'dashboard data'],
-    ] as const) {
+    ] satisfies [InjectOptions, string][]) {
       const res = await embedded.inject(req);
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);

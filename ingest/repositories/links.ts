@@ -1,8 +1,8 @@
 // Short links (`redirects`, latest row per host hash and key; a tombstone marks a deleted one). Keys are
 // `host + lower(path)`; rows are found by the host's hash first, the table's sort key.
 import type { Row } from '../../store/index.ts';
-import type { StoreReads } from './unavailable.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
+import type { StoreReads } from './unavailable.ts';
 
 export interface Link {
   readonly urlfrom: string;
