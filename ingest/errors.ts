@@ -37,8 +37,8 @@ export const errors = {
   NOT_READY: { status: 503, message: 'Shutting down; retry on another instance.', retryAfterS: 1 },
   /**
    * The spool full or unwritable, or something else the answer needs out of reach for now (the shared
-   * salts, the erasure journal, a store server an erase request's status is read from); the thrower's
-   * message says which.
+   * salts, the erasure journal, the store a route reads its answer from: repositories/unavailable.ts); the
+   * thrower's message says which.
    */
   OVERLOADED: { status: 503, message: 'The spool is full or unwritable; retry later.', retryAfterS: 1 },
 } as const satisfies Record<string, ErrorSpec>;

@@ -9,6 +9,7 @@ import type { Static } from 'typebox';
 import Value from 'typebox/value';
 import { ApiKey } from '../../common/config/ingest.ts';
 import { validate } from '../../common/config/loader.ts';
+import { isIngestError } from '../errors.ts';
 import { growingLru } from '../lru.ts';
 import type { ApiKeyRepository, KeyEntry } from '../repositories/index.ts';
 
@@ -59,6 +60,17 @@ export function loadKeyFile(file: string | undefined): KeyEntry[] {
   return checked.map(({ value: e }) => ({ keyId: e.id, oid: e.oid, org: e.org, hash: e.hash }));
 }
 
+/**
+ * A failed lookup in the api_keys table refuses the key as one not found, except while the store is down
+ * or busy (the repository's OVERLOADED): that says nothing about the key, so the request is answered 503
+ * with Retry-After, and nothing is cached (a 401, cached for a minute, told a client holding a valid key
+ * to stop trying).
+ */
+function notFoundUnlessUnavailable(err: unknown): undefined {
+  if (isIngestError(err, 'OVERLOADED')) throw err;
+  return undefined;
+}
+
 /** Keys from the configuration first, then the api_keys table (when a repository is given). */
 export function createApiKeyStore(entries: readonly KeyEntry[], stored?: ApiKeyRepository): ApiKeyStore {
   const byId = new Map(entries.map((e) => [e.keyId, e]));
@@ -69,7 +81,7 @@ export function createApiKeyStore(entries: readonly KeyEntry[], stored?: ApiKeyR
       const hit = cache.get(digest);
       if (hit !== undefined) return hit === 'denied' ? undefined : hit;
       const keyId = key.split('.')[0] ?? '';
-      const entry = byId.get(keyId) ?? (await stored?.find(keyId).catch(() => undefined));
+      const entry = byId.get(keyId) ?? (await stored?.find(keyId).catch(notFoundUnlessUnavailable));
       const ok = entry !== undefined && (await checkHash(key, entry.hash));
       const principal = ok ? { keyId: entry.keyId, oid: entry.oid.toLowerCase(), org: entry.org } : undefined;
       cache.set(digest, principal ?? 'denied');

@@ -1,5 +1,5 @@
 // Accounts of the credentials-in-path admin form: the scrypt password hash, the org and whether it expired.
-import type { Store } from '../../store/index.ts';
+import type { StoreReads } from './unavailable.ts';
 
 export interface Account {
   readonly pwd: string;
@@ -11,7 +11,7 @@ export interface AccountRepository {
   find(uid: string): Promise<Account | undefined>;
 }
 
-export const accountRepository = (store: Store): AccountRepository => ({
+export const accountRepository = (store: StoreReads): AccountRepository => ({
   async find(uid) {
     const rows = await store.query<{ pwd: string; oid: string; expired: number | string }>(
       `SELECT pwd, toString(oid) AS oid,

@@ -1,6 +1,6 @@
 // API keys kept in the api_keys table (besides those in the configuration): only live ones, never revoked or
 // expired, and only their scrypt hash.
-import type { Store } from '../../store/index.ts';
+import type { StoreReads } from './unavailable.ts';
 
 /** A stored key: its id, the org it is scoped to, and `scrypt$<salt>$<hash>` of the whole key. */
 export interface KeyEntry {
@@ -14,7 +14,7 @@ export interface ApiKeyRepository {
   find(keyId: string): Promise<KeyEntry | undefined>;
 }
 
-export const apiKeyRepository = (store: Store): ApiKeyRepository => ({
+export const apiKeyRepository = (store: StoreReads): ApiKeyRepository => ({
   async find(keyId) {
     const rows = await store.query<{ oid: string; hash: string; name: string }>(
       `SELECT oid, hash, name FROM api_keys FINAL

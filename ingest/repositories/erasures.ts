@@ -15,9 +15,9 @@ import {
   visitorParams,
   visitorPredicate,
 } from '../../schema/index.ts';
-import { ClickHouseStore, insertErrorKind, type SqlRunner, type Store } from '../../store/index.ts';
+import { ClickHouseStore, type SqlRunner, type Store } from '../../store/index.ts';
 import { type Config, storeRendering } from '../config.ts';
-import { IngestError } from '../errors.ts';
+import { storeUnavailable } from './unavailable.ts';
 
 export interface EraseTarget {
   readonly vid?: string;
@@ -235,10 +235,8 @@ export async function latestStatus(
  * answer goes to anyone holding the request id; the log has the cause); anything else as it was thrown.
  */
 function unreadable(err: unknown, index: number, servers: number): unknown {
-  if (insertErrorKind(err) !== 'transient') return err;
   const which = servers === 1 ? 'the store' : `store server ${index + 1} of ${servers} (store.hostUrls)`;
-  const message = `erase request status unknown: ${which} could not be read; retry later`;
-  return new IngestError('OVERLOADED', message, { cause: err });
+  return storeUnavailable(err, `erase request status unknown: ${which} could not be read; retry later`);
 }
 
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */

@@ -11,6 +11,7 @@ import { type ErasureRepository, erasureRepository } from './erasures.ts';
 import { type EventRepository, eventRepository } from './events.ts';
 import { type JurisdictionRepository, jurisdictionRepository } from './jurisdictions.ts';
 import { type LinkRepository, linkRepository } from './links.ts';
+import { readsOf } from './unavailable.ts';
 
 export type { AccountRepository } from './accounts.ts';
 export type {
@@ -44,7 +45,10 @@ export interface Repositories {
  * The repositories over the ingest's store; erasures follow the configured store's schema rendering (and
  * run on every server of store.hostUrls). The
  * analytics read through `analyticsSource` when given (the embedded engine's read-only connection, whose
- * reads never wait behind the data path's inserts), else through the store.
+ * reads never wait behind the data path's inserts), else through the store. A read a request answers
+ * from fails, while the store is down or busy, as OVERLOADED naming what could not be read (unavailable.ts;
+ * the erase status names the server itself); the events' reload at start is no request's and keeps the
+ * store's own error.
  */
 export function createRepositories(
   store: Store,
@@ -52,13 +56,13 @@ export function createRepositories(
   analyticsSource: AnalyticsSource = store,
 ): Repositories {
   return {
-    accounts: accountRepository(store),
-    analytics: analyticsRepository(analyticsSource),
-    apiKeys: apiKeyRepository(store),
-    consent: consentRepository(store),
+    accounts: accountRepository(readsOf(store, 'accounts')),
+    analytics: analyticsRepository(readsOf(analyticsSource, 'dashboard data')),
+    apiKeys: apiKeyRepository(readsOf(store, 'API keys')),
+    consent: consentRepository(readsOf(store, 'consent')),
     erasures: erasureRepository(store, storeConfig),
     events: eventRepository(store),
-    jurisdictions: jurisdictionRepository(store),
-    links: linkRepository(store),
+    jurisdictions: jurisdictionRepository(readsOf(store, 'jurisdictions')),
+    links: linkRepository(readsOf(store, 'short links')),
   };
 }

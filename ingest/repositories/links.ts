@@ -1,7 +1,8 @@
 // Short links (`redirects`, latest row per host hash and key; a tombstone marks a deleted one). Keys are
 // `host + lower(path)`; rows are found by the host's hash first, the table's sort key.
-import type { Row, Store } from '../../store/index.ts';
+import type { Row } from '../../store/index.ts';
 import { fnv1a36 } from '../privacy/hash.ts';
+import type { StoreReads } from './unavailable.ts';
 
 export interface Link {
   readonly urlfrom: string;
@@ -19,7 +20,7 @@ export interface LinkRepository {
   list(host: string, oid: string): Promise<Row[]>;
 }
 
-export const linkRepository = (store: Store): LinkRepository => ({
+export const linkRepository = (store: StoreReads): LinkRepository => ({
   async find(host, key) {
     const rows = await store.query<Link & { deleted: number }>(
       `SELECT urlfrom, urlto, toString(oid) AS oid, org, deleted FROM redirects FINAL
