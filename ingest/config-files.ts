@@ -73,11 +73,8 @@ export interface FileProblem {
  * (the state directory's copy of it).
  */
 export function fileRefusal(key: CodedFileKey, path: string, err: unknown): FileProblem | undefined {
-  const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | null;
-  const code = typeof e?.code === 'string' && typeof e.syscall === 'string' ? e.code : undefined;
-  if (code === undefined || WRITES.has(code)) return undefined;
-  // a read of an open file (a directory's EISDIR) names no path: the caller's is the one it read
-  if (typeof e?.path === 'string' && resolve(e.path) !== resolve(path)) return undefined;
+  const code = readRefusal(path, err);
+  if (code === undefined) return undefined;
   const { prefix, holds } = KINDS[key];
   if (code === 'ENOENT')
     return {
@@ -88,6 +85,16 @@ export function fileRefusal(key: CodedFileKey, path: string, err: unknown): File
     code: `${prefix}_UNREADABLE`,
     line: `${key}: cannot read ${path}: ${REASONS[code] ?? code} (${code}); make it a file the ingest's user can read (on Kubernetes: the volume's defaultMode or fsGroup) or set ${key} to one that is`,
   };
+}
+
+/** The system's code for its refusal to open or read `path` (see fileRefusal), else undefined. */
+function readRefusal(path: string, err: unknown): string | undefined {
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | null;
+  const code = typeof e?.code === 'string' && typeof e.syscall === 'string' ? e.code : undefined;
+  if (code === undefined || WRITES.has(code)) return undefined;
+  // a read of an open file (a directory's EISDIR) names no path: the caller's is the one it read
+  if (typeof e?.path === 'string' && resolve(e.path) !== resolve(path)) return undefined;
+  return code;
 }
 
 /** The file `key` names was read but holds nothing usable (`_INVALID`): `what` says why, then the remedy. */
@@ -114,4 +121,26 @@ export function fileFailure(key: CodedFileKey, path: string, err: unknown): Star
   if (typeof (err as { syscall?: unknown } | null)?.syscall === 'string') return undefined;
   const what = err instanceof Error ? err.message : String(err);
   return fileStartupError(invalidFile(key, path, what), err);
+}
+
+// What to do about a damaged generated key: a new one would change every stored hash.
+const RESTORE_KEY =
+  'restore it from a backup of server.stateDir (a new key changes every stored hash: the ehash, iphash and cookieless vids of the rows stored before no longer match, and an erase request by email or phone does not find them); deleting it makes a new one';
+
+/**
+ * The hash key generated at `path` in server.stateDir (privacy.hashKeyFile unset) that a later start cannot
+ * use, as its start-up error: with the configured file's codes (`HASH_KEY_FILE_UNREADABLE`, `_INVALID`),
+ * a line naming the generated file, and a remedy of its own (there is no key to unset). Undefined as
+ * fileFailure's is (a refused write into server.stateDir is the directory's to say).
+ */
+export function generatedKeyFailure(path: string, err: unknown): StartupError | undefined {
+  const refused = readRefusal(path, err);
+  if (refused !== undefined) {
+    const line = `server.stateDir: cannot read the generated hash key ${path}: ${REASONS[refused] ?? refused} (${refused}); make it a file the ingest's user can read, or ${RESTORE_KEY}`;
+    return fileStartupError({ code: 'HASH_KEY_FILE_UNREADABLE', line }, err);
+  }
+  if (typeof (err as { syscall?: unknown } | null)?.syscall === 'string') return undefined;
+  const what = err instanceof Error ? err.message : String(err);
+  const line = `server.stateDir: the generated hash key ${path} ${what}; ${RESTORE_KEY}`;
+  return fileStartupError({ code: 'HASH_KEY_FILE_INVALID', line }, err);
 }

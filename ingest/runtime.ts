@@ -11,7 +11,7 @@ import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { buildVersion } from './build-version.ts';
 import { type Config, sqlEnabled } from './config.ts';
-import { fileFailure, isCodedFileKey } from './config-files.ts';
+import { fileFailure, generatedKeyFailure, isCodedFileKey } from './config-files.ts';
 import { checkDataDirs, dataDirRefused } from './data-dirs.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
@@ -21,7 +21,7 @@ import { GeoIpFileError, openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
-import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
+import { createHasher, generatedKeyPath, type Hasher, loadHashKey } from './privacy/hash.ts';
 import { configuredKeyMismatch, generatedBesideRows, generatedKeyBefore } from './privacy/hash-key-check.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
@@ -176,6 +176,8 @@ function codedFileFailure(config: Config, key: string, err: unknown): StartupErr
     'privacy.hashKeyFile': config.privacy.hashKeyFile,
   };
   const path = paths[key];
+  if (key === 'privacy.hashKeyFile' && path === undefined)
+    return generatedKeyFailure(generatedKeyPath(config.server.stateDir), err);
   return path === undefined || !isCodedFileKey(key) ? undefined : fileFailure(key, path, err);
 }
 

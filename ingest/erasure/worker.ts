@@ -25,97 +25,28 @@ import { IngestError } from '../errors.ts';
 import { growingLru } from '../lru.ts';
 import { newId } from '../model/ids.ts';
 import { chTime } from '../model/time.ts';
-import { type LinkedPersonIds, namesPerson } from '../privacy/erased-ids.ts';
+import type { EraseTarget, ErasureStatus, LinkedIds } from '../repositories/index.ts';
+import type { EraseStatus, JournalEntry } from './contract.ts';
+import { eraseLinked, FORWARDING, plannedTables, readLinks, stopForwarding } from './erase-steps.ts';
+import { claimJournal } from './journal-scan.ts';
+import { StoppableTimers } from './timers.ts';
 import {
-  ANY_IPS,
-  ANY_LINKS,
-  type EraseTarget,
-  type ErasureRepository,
-  type ErasureStatus,
-  type LinkedIds,
-  NO_LINKS,
-} from '../repositories/index.ts';
-import type { EraseJournal, EraseStatus, JournalEntry } from './contract.ts';
+  DEFAULT_TIMING,
+  type EraseTiming,
+  type EraseWorker,
+  type EraseWorkerDeps,
+  PENDING_RETRY_AFTER_S,
+} from './worker-api.ts';
 
-/**
- * An erase request as the destinations take it: before the links are read, and again with them (the
- * linked vids and uids only: no IP of the person leaves the erasure).
- */
-export type ForwardedRequest = Omit<JournalEntry, 'linked'> & { readonly linked?: LinkedPersonIds };
-
-export type EraseLog = (level: 'info' | 'warn' | 'error', msg: string, err?: unknown) => void;
-
-export interface EraseWorkerDeps {
-  readonly journal: EraseJournal;
-  readonly repository: ErasureRepository;
-  /** The data path's settled(): resolves once the tables' rows acknowledged before the call are stored. */
-  readonly settled: (tables: readonly string[]) => Promise<void>;
-  /** A durable append of `erasures` status rows. */
-  readonly append: (table: string, rows: readonly Record<string, unknown>[]) => Promise<void>;
-  /**
-   * The data path's eraseDeadLetters(): rewrites its dead-letter file without the rows `matches` names,
-   * resolving with how many went. The store's deletes never reach that file, and it keeps a row for good.
-   */
-  readonly eraseDeadLetters: (matches: (row: unknown) => boolean) => Promise<number>;
-  readonly now: () => number;
-  readonly log: EraseLog;
-  /**
-   * The destinations' part (absent when none is configured): resolves once no forwarder sends an event
-   * of the request's person (the ids it names, and those `linked` to them) and their dead letters are
-   * gone; rejects when that is not yet so.
-   */
-  readonly forwarding?: (request: ForwardedRequest) => Promise<void>;
-  /** Each status this instance records (for tracker_erase_requests_total). */
-  readonly onStatus?: (status: EraseStatus) => void;
-  /**
-   * Most requests this process runs at once (accepted and unfinished, resumed ones included); a submit
-   * past it is refused OVERLOADED, before anything is journaled. Default: no bound.
-   */
-  readonly maxPending?: number;
-}
-
-/** When a submit refused for too many pending requests may try again: a request takes seconds. */
-export const PENDING_RETRY_AFTER_S = 10;
-
-/** How a failure of the destinations' part is named where a failed table would be. */
-const FORWARDING = 'destination backlogs';
-/** How a failed rewrite of the data path's dead letters is named where a failed table would be. */
-const DEAD_LETTERS = 'data path dead letters';
-/** How a failed lookup of the linked ids is named (it reads events). */
-const LOOKUP = 'events';
-/** How a failed recording of the linked ids in the journal is named. */
-const JOURNAL = 'erasure journal';
-
-export interface EraseTiming {
-  /** The delay before the second try of a failed delete; it doubles with every further try. */
-  readonly firstRetryMs: number;
-  readonly maxRetryMs: number;
-  /** A delete still failing this long after the request was asked is given up: status `failed`. */
-  readonly giveUpAfterMs: number;
-  /** The second pass, for rows another replica's spool held: this long after the first. */
-  readonly secondPassMs: number;
-}
-
-export const DEFAULT_TIMING: EraseTiming = {
-  firstRetryMs: 5_000,
-  maxRetryMs: 10 * 60_000,
-  giveUpAfterMs: 7 * 24 * 3600_000,
-  secondPassMs: 15_000,
-};
-
-export interface EraseWorker {
-  /** Journals the request (durably), records it pending and starts it; rejects OVERLOADED if unjournaled. */
-  submit(target: EraseTarget): Promise<{ requestId: string; tables: string[] }>;
-  /**
-   * Starts every request of the journal this instance can claim (called once the app is ready; on a
-   * shared journal it looks again every journal.rescanMs until close). Never rejects.
-   */
-  resume(): Promise<void>;
-  /** The status this process last recorded, else the stored one. */
-  status(requestId: string): Promise<ErasureStatus | undefined>;
-  /** Stops: nothing further starts, and whatever is unfinished stays journaled for the next start. */
-  close(): void;
-}
+export {
+  DEFAULT_TIMING,
+  type EraseLog,
+  type EraseTiming,
+  type EraseWorker,
+  type EraseWorkerDeps,
+  type ForwardedRequest,
+  PENDING_RETRY_AFTER_S,
+} from './worker-api.ts';
 
 type Pass = 'first' | 'second';
 
@@ -131,7 +62,7 @@ class Worker implements EraseWorker {
   readonly #active = new Set<string>();
   #scanning: Promise<void> | undefined;
   #rescans = false;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new StoppableTimers();
   /**
    * The ids found linked to a request (and the IPs of the person's events), as its journal entry records
    * them, kept until it finishes: its first pass deletes the events that link them, and the second pass,
@@ -142,7 +73,6 @@ class Worker implements EraseWorker {
   #serial: Promise<unknown> = Promise.resolve();
   /** Submits being journaled, not yet active: counted against maxPending so that a burst cannot pass it. */
   #adding = 0;
-  #stopped = false;
 
   constructor(deps: EraseWorkerDeps, timing: EraseTiming) {
     this.#deps = deps;
@@ -172,7 +102,7 @@ class Worker implements EraseWorker {
     } finally {
       this.#adding--;
     }
-    return { requestId: entry.requestId, tables: this.#tables(entry) };
+    return { requestId: entry.requestId, tables: plannedTables(this.#deps, entry) };
   }
 
   async resume(): Promise<void> {
@@ -182,7 +112,7 @@ class Worker implements EraseWorker {
     this.#rescans = true;
     // a scan logs its own failures; one that threw anyway must not end the rescans
     const again = (): void =>
-      this.#after(
+      this.#timers.after(
         every,
         () =>
           void this.#scan()
@@ -200,36 +130,15 @@ class Worker implements EraseWorker {
     return this.#scanning;
   }
 
-  async #claimAll(): Promise<void> {
-    const { journal, log } = this.#deps;
-    let entries: JournalEntry[];
-    try {
-      entries = await journal.entries((name, problem) =>
-        log('error', `erasure journal ${journal.where}: ${name}: ${problem}`),
-      );
-    } catch (err) {
-      log('error', `erasure journal ${journal.where} unreadable: nothing resumed`, err);
-      return;
-    }
-    let resumed = 0;
-    for (const entry of entries) {
-      if (this.#stopped) return;
-      if (this.#active.has(entry.requestId)) continue;
-      const claimed = await journal.claim(entry);
-      if (claimed === undefined) continue;
-      // a request without a stored status (its pending record was refused while the process stopped)
-      // gets one; a stored status is left as it is until this run records the next. When the status
-      // cannot be read it is recorded pending too, and said: a request left with no status would answer
-      // 404 until its run records one, a pending one only hides a stored status until then.
-      const stored = await this.#deps.repository.status(claimed.requestId).catch((err: unknown) => {
-        log('warn', `erase request ${claimed.requestId}: status unreadable, recorded pending again`, err);
-        return undefined;
-      });
-      if (stored === undefined) await this.#record(claimed, 'pending', 'resumed after a stop');
-      this.#start(claimed);
-      resumed++;
-    }
-    if (resumed > 0) log('info', `resuming ${resumed} erase request(s) from the journal`);
+  #claimAll(): Promise<void> {
+    return claimJournal(this.#deps, {
+      stopped: () => this.#timers.stopped,
+      running: (requestId) => this.#active.has(requestId),
+      adopt: async (entry, stored) => {
+        if (!stored) await this.#record(entry, 'pending', 'resumed after a stop');
+        this.#start(entry);
+      },
+    });
   }
 
   async status(requestId: string): Promise<ErasureStatus | undefined> {
@@ -237,49 +146,11 @@ class Worker implements EraseWorker {
   }
 
   close(): void {
-    this.#stopped = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
-  }
-
-  #tables(entry: JournalEntry): string[] {
-    const { ehash, uid } = entry.target;
-    const links = ehash === undefined && uid === undefined ? ANY_IPS : ANY_LINKS;
-    return this.#deps.repository.plan(entry.target, links).map((s) => s.table);
-  }
-
-  /**
-   * The ids linked to the request, and the IPs of the person's events: those recorded before, and those
-   * events hold now. Anything new is recorded in the journal entry before it is answered (no delete runs
-   * on ids a stop would forget); otherwise what failed, the lookup or the recording.
-   */
-  async #links(entry: JournalEntry): Promise<LinkedIds | typeof LOOKUP | typeof JOURNAL> {
-    const { journal, log, repository } = this.#deps;
-    const before = this.#linked.get(entry.requestId) ?? NO_LINKS;
-    // retried as a failed delete of events; the store's error is not logged: it may quote the ids
-    const found = await repository.linked(entry.target).catch(() => undefined);
-    if (found === undefined) return LOOKUP;
-    const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
-    const linked = {
-      vids: union(before.vids, found.vids),
-      uids: union(before.uids, found.uids),
-      ips: union(before.ips, found.ips),
-    };
-    const count = (l: LinkedIds) => l.vids.length + l.uids.length + l.ips.length;
-    if (count(linked) > count(before)) {
-      try {
-        await journal.update({ ...entry, linked });
-      } catch (err) {
-        log('warn', `erase request ${entry.requestId}: the linked ids could not be journaled`, err);
-        return JOURNAL;
-      }
-    }
-    this.#linked.set(entry.requestId, linked);
-    return linked;
+    this.#timers.stop();
   }
 
   #start(entry: JournalEntry): void {
-    if (this.#stopped || this.#active.has(entry.requestId)) return;
+    if (this.#timers.stopped || this.#active.has(entry.requestId)) return;
     this.#active.add(entry.requestId);
     // a resumed request goes on with what its earlier runs found (their deletes took the events)
     if (entry.linked !== undefined) this.#linked.set(entry.requestId, entry.linked);
@@ -306,7 +177,7 @@ class Worker implements EraseWorker {
    * so a status read answers what is stored.
    */
   #gone(entry: JournalEntry): boolean {
-    if (this.#stopped || !this.#active.has(entry.requestId)) return true;
+    if (this.#timers.stopped || !this.#active.has(entry.requestId)) return true;
     if (this.#deps.journal.holds(entry.requestId)) return false;
     this.#active.delete(entry.requestId);
     this.#statuses.delete(entry.requestId);
@@ -323,11 +194,11 @@ class Worker implements EraseWorker {
     // or they would land after the erasure while its status said done. settled() rejects only once the
     // data path drains: the request then stays journaled.
     if (this.#gone(entry)) return;
-    if (!(await this.#stopForwarding(entry, this.#linked.get(entry.requestId)))) {
+    if (!(await stopForwarding(this.#deps, entry, this.#linked.get(entry.requestId)))) {
       if (!this.#gone(entry)) this.#retry(entry, 'first', attempt, [FORWARDING]);
       return;
     }
-    const settled = await this.#deps.settled(this.#tables(entry)).then(
+    const settled = await this.#deps.settled(plannedTables(this.#deps, entry)).then(
       () => true,
       () => false,
     );
@@ -339,48 +210,9 @@ class Worker implements EraseWorker {
       if (!this.#gone(entry)) this.#retry(entry, 'first', attempt, ['(the status could not be stored)']);
       return;
     }
-    this.#after(this.#timing.secondPassMs, () => this.#guarded(entry, () => this.#secondPass(entry, 1)));
-  }
-
-  /**
-   * The destinations' part, first with the ids the request names and those already known linked (it
-   * needs no store, and every moment a backlog may send counts; a mark is replaced, so a retry or a
-   * resumed run must not shrink it to the named ids), then again with those linked to them, once read.
-   */
-  async #stopForwarding(entry: JournalEntry, linked?: LinkedIds): Promise<boolean> {
-    const { forwarding, log } = this.#deps;
-    if (forwarding === undefined) return true;
-    const { linked: _journaled, ...named } = entry;
-    const request =
-      linked === undefined || linked.vids.length + linked.uids.length === 0
-        ? named
-        : { ...named, linked: { vids: linked.vids, uids: linked.uids } };
-    return forwarding(request).then(
-      () => true,
-      (err: unknown) => {
-        log('warn', `erase request ${entry.requestId}: the destinations could not take it yet`, err);
-        return false;
-      },
+    this.#timers.after(this.#timing.secondPassMs, () =>
+      this.#guarded(entry, () => this.#secondPass(entry, 1)),
     );
-  }
-
-  /** The data path's dead letters without the person's rows; whether that is so (a failure is logged). */
-  async #eraseDeadLetters(entry: JournalEntry, linked: LinkedIds): Promise<boolean> {
-    const { eraseDeadLetters, log } = this.#deps;
-    try {
-      const removed = await eraseDeadLetters((row) => namesPerson(entry.target, row, linked));
-      // the count only: a line naming the person would keep their id in the logs
-      if (removed > 0)
-        log('info', `erase request ${entry.requestId}: ${removed} data path dead letters removed`);
-      return true;
-    } catch (err) {
-      log(
-        'warn',
-        `erase request ${entry.requestId}: the data path's dead letters could not be rewritten`,
-        err,
-      );
-      return false;
-    }
   }
 
   async #secondPass(entry: JournalEntry, attempt: number): Promise<void> {
@@ -393,22 +225,17 @@ class Worker implements EraseWorker {
 
   /**
    * Runs the request's deletes, then its rewrite of the data path's dead letters, after those of the
-   * requests before it; answers what failed (tables, and DEAD_LETTERS).
+   * requests before it; answers what failed (tables, and the steps' names).
    */
   #run(entry: JournalEntry): Promise<string[]> {
-    const { repository } = this.#deps;
     const run = async (): Promise<string[]> => {
-      if (this.#stopped) return [];
+      if (this.#timers.stopped) return [];
       // the lookup reads events: when it fails, the request is retried as a failed delete of events is;
       // when its recording fails, nothing is deleted that a stop could leave unfinished for good
-      const linked = await this.#links(entry);
+      const linked = await readLinks(this.#deps, entry, this.#linked.get(entry.requestId));
       if (typeof linked === 'string') return [linked];
-      // the linked ids' queued events are the person's too: the backlogs drop them before `done`
-      const forwarded =
-        linked.vids.length + linked.uids.length === 0 || (await this.#stopForwarding(entry, linked));
-      const deleted = await repository.run(repository.plan(entry.target, linked));
-      const failed = forwarded ? deleted : [...deleted, FORWARDING];
-      return (await this.#eraseDeadLetters(entry, linked)) ? failed : [...failed, DEAD_LETTERS];
+      this.#linked.set(entry.requestId, linked);
+      return eraseLinked(this.#deps, entry, linked);
     };
     const next = this.#serial.then(run, run);
     this.#serial = next.catch(() => undefined);
@@ -429,7 +256,7 @@ class Worker implements EraseWorker {
     if (pass === 'first') void this.#record(entry, 'retrying', detail);
     else this.#deps.log('warn', `erase request ${entry.requestId}, second pass: ${detail}`);
     const again = pass === 'first' ? this.#firstPass : this.#secondPass;
-    this.#after(delay, () => this.#guarded(entry, () => again.call(this, entry, attempt + 1)));
+    this.#timers.after(delay, () => this.#guarded(entry, () => again.call(this, entry, attempt + 1)));
   }
 
   async #giveUp(entry: JournalEntry, pass: Pass, failed: readonly string[]): Promise<void> {
@@ -465,15 +292,5 @@ class Worker implements EraseWorker {
       () => true,
       () => false,
     );
-  }
-
-  #after(ms: number, fn: () => void): void {
-    if (this.#stopped) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (!this.#stopped) fn();
-    }, ms);
-    timer.unref();
-    this.#timers.add(timer);
   }
 }

@@ -46,13 +46,16 @@ export function createHasher(key: Buffer): Hasher {
   return { bytes, hash: (domain, value) => bytes(domain, value).toString('base64url') };
 }
 
+/** Where the key is generated when privacy.hashKeyFile is unset. */
+export const generatedKeyPath = (stateDir: string): string => join(stateDir, 'hash.key');
+
 /**
  * The key comes from a mounted Secret file when configured. Otherwise (local `make run`) one is generated
  * once into the state directory so hashes stay stable across restarts; it is never committed anywhere.
  */
 export function loadHashKey(keyFile: string | undefined, stateDir: string): Buffer {
   if (keyFile !== undefined) return readFileSync(keyFile);
-  const generated = join(stateDir, 'hash.key');
+  const generated = generatedKeyPath(stateDir);
   if (!existsSync(generated)) {
     mkdirSync(dirname(generated), { recursive: true });
     writeFileSync(generated, randomBytes(32), { mode: 0o600, flag: 'wx' });

@@ -4,7 +4,7 @@
 // and then hang (the main port) or crash with SIGSEGV (the SQL port): the embedded engine was left open
 // when the process exited. An unreachable NATS server is named by nats.url. The real `node ingest/server.ts`.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +159,42 @@ describe('a configured file that cannot be used stops the start with its own cod
       code,
       msg: expect.stringContaining(`${key}: cannot read ${file}: permission denied (EACCES); make it a file`),
     });
+  });
+});
+
+// The hash key generated in server.stateDir (privacy.hashKeyFile unset) that a later start found damaged was
+// said with the generic STARTUP_INVALID, naming neither the file nor what to do: a new key changes every
+// stored hash, so the line says to restore it from a backup (deleting it makes a new one).
+describe('a damaged generated hash key stops the start with its own code', () => {
+  it.each([
+    [
+      'too short',
+      (file: string) => writeFileSync(file, Buffer.alloc(5, 1)),
+      'HASH_KEY_FILE_INVALID',
+      /^server\.stateDir: the generated hash key (\S+) holds 5 bytes: a hash key is at least 16 bytes; restore it from a backup of server\.stateDir/,
+    ],
+    [
+      'a directory',
+      (file: string) => mkdirSync(file),
+      'HASH_KEY_FILE_UNREADABLE',
+      /^server\.stateDir: cannot read the generated hash key (\S+): is a directory, not a file \(EISDIR\);.* restore it from a backup of server\.stateDir/,
+    ],
+  ])('%s', async (_case, damage, code, line) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'generated-key-'));
+    const stateDir = join(cwd, 'state');
+    mkdirSync(stateDir);
+    const file = join(stateDir, 'hash.key');
+    damage(file);
+    const server = { host: '127.0.0.1', port: 0, opsPort: 0, stateDir };
+    const { code: exit, output } = await run({ server }, cwd);
+    expect(exit, output).toBe(2);
+    const logged = JSON.parse(output) as { code: string; msg: string };
+    expect(logged).toMatchObject({
+      level: 50,
+      code,
+      msg: expect.stringContaining('deleting it makes a new one'),
+    });
+    expect(logged.msg.replace('ingest cannot start: ', '').match(line)?.[1], logged.msg).toBe(file);
   });
 });
 

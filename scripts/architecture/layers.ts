@@ -28,6 +28,9 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     [
       'ingest/errors.ts',
       'ingest/config.ts',
+      'ingest/config-view.ts',
+      'ingest/config-env.ts',
+      'ingest/config-checks.ts',
       'ingest/config-files.ts',
       'ingest/node-flags.ts',
       'ingest/lru.ts',
