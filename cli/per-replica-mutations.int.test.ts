@@ -5,10 +5,10 @@
 // before, the rendered configuration named the cluster, and its `X_local ON CLUSTER` mutations could run
 // on none of them.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl } from '../e2e/env/ports.ts';
 import { buildApp } from '../ingest/app.ts';
 import { parseConfig } from '../ingest/config.ts';
 import { erasureRepository } from '../ingest/repositories/erasures.ts';
@@ -55,15 +55,6 @@ const held = (tag: string) =>
       ).map((r) => r.v),
     ),
   );
-
-/** A URL nothing listens on: a port the OS gave out, closed again. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 const config = () =>
   parseConfig({

@@ -31,3 +31,6 @@ export async function freePort(): Promise<number> {
 /** Whether a server's start failed because a port it was given was taken meanwhile (try other ports). */
 export const portTaken = (err: unknown): boolean =>
   err instanceof Error && /address already in use/i.test(err.message);
+
+/** A loopback URL nothing listens on: a port the kernel gave out, closed again (a server that is down). */
+export const closedPortUrl = async (): Promise<string> => `http://127.0.0.1:${await freePort()}`;

@@ -11,7 +11,8 @@ import { IngestError } from '../errors.ts';
 import type { ErasureRepository, LinkedIds } from '../repositories/index.ts';
 import type { EraseJournal } from './contract.ts';
 import { kvJournal } from './kv-journal.ts';
-import { createEraseWorker, type EraseTiming, type EraseWorker } from './worker.ts';
+import { createEraseWorker } from './worker.ts';
+import type { EraseTiming, EraseWorker } from './worker-api.ts';
 
 const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
 const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };

@@ -15,13 +15,8 @@ import { EmbeddedStore } from '../../store/index.ts';
 import { parseConfig } from '../config.ts';
 import { type ErasureRepository, erasureRepository } from '../repositories/erasures.ts';
 import { openFileJournal } from './file-journal.ts';
-import {
-  createEraseWorker,
-  type EraseTiming,
-  type EraseWorker,
-  type EraseWorkerDeps,
-  type ForwardedRequest,
-} from './worker.ts';
+import { createEraseWorker } from './worker.ts';
+import type { EraseTiming, EraseWorker, EraseWorkerDeps, ForwardedRequest } from './worker-api.ts';
 
 const DB = 'resume_db';
 const FAST: EraseTiming = { firstRetryMs: 1, maxRetryMs: 4, giveUpAfterMs: 60_000, secondPassMs: 1 };

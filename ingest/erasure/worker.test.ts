@@ -8,13 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { IngestError } from '../errors.ts';
 import type { ErasureRepository, ErasureStatus } from '../repositories/index.ts';
 import { type FileJournal, openFileJournal } from './file-journal.ts';
+import { createEraseWorker } from './worker.ts';
 import {
-  createEraseWorker,
   type EraseTiming,
   type EraseWorker,
   type EraseWorkerDeps,
   PENDING_RETRY_AFTER_S,
-} from './worker.ts';
+} from './worker-api.ts';
 
 const VID = '5d7c0a4e-2222-4aaa-8bbb-00000000000a';
 const ORG = '0a000000-0000-4000-8000-00000000000a';

@@ -38,16 +38,6 @@ import {
   PENDING_RETRY_AFTER_S,
 } from './worker-api.ts';
 
-export {
-  DEFAULT_TIMING,
-  type EraseLog,
-  type EraseTiming,
-  type EraseWorker,
-  type EraseWorkerDeps,
-  type ForwardedRequest,
-  PENDING_RETRY_AFTER_S,
-} from './worker-api.ts';
-
 type Pass = 'first' | 'second';
 
 export function createEraseWorker(deps: EraseWorkerDeps, timing: EraseTiming = DEFAULT_TIMING): EraseWorker {

@@ -4,11 +4,11 @@
 // dashboard or a retrying client cannot tell from a bug or a wrong key: each now answers 503 OVERLOADED
 // with Retry-After, the message naming what could not be read and never the store's address.
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl } from '../../e2e/env/ports.ts';
 import { ClickHouseStore, EmbeddedStore } from '../../store/index.ts';
 import { buildApp } from '../app.ts';
 import { createApiKeyStore, newApiKey } from '../auth/api-keys.ts';
@@ -16,14 +16,6 @@ import { parseConfig } from '../config.ts';
 import { createRepositories } from '../repositories/index.ts';
 import { createDataPathDouble } from '../testing/datapath-double.ts';
 import { TEST_OID, testDeps } from '../testing/deps.ts';
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 const VID = '0b6b1b6e-0000-4000-8000-0000000000aa';
 let app: FastifyInstance;
