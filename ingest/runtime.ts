@@ -4,29 +4,26 @@
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
-import { ConfigError } from '../common/config/problems.ts';
-import { StartupError } from '../common/startup-error.ts';
 import { openReader, type SqlReader } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { buildVersion } from './build-version.ts';
 import { type Config, sqlEnabled } from './config.ts';
-import { fileFailure, generatedKeyFailure, isCodedFileKey } from './config-files.ts';
 import { checkDataDirs, dataDirRefused } from './data-dirs.ts';
 import { type BatchConsumer, createDataPath, type DataPath } from './datapath/index.ts';
 import type { AppDeps } from './deps.ts';
 import { createDestinations } from './destinations/index.ts';
-import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
-import { GeoIpFileError, openGeoIp } from './geoip/geoip.ts';
+import { openGeoIp } from './geoip/geoip.ts';
 import { startConsumer } from './nats/consumer.ts';
 import { createPublisher } from './nats/publisher.ts';
 import { createRateLimiter } from './plugins/rate-limit/limiter.ts';
-import { createHasher, generatedKeyPath, type Hasher, loadHashKey } from './privacy/hash.ts';
+import { createHasher, type Hasher, loadHashKey } from './privacy/hash.ts';
 import { configuredKeyMismatch, generatedBesideRows, generatedKeyBefore } from './privacy/hash-key-check.ts';
 import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { type RuntimeLog, repeatsQuiet, throttled } from './runtime-log.ts';
+import { fromFile, openJournal } from './startup-files.ts';
 import { lockStateDirs } from './state-locks.ts';
 import { openTlsFiles } from './tls/check.ts';
 
@@ -144,52 +141,6 @@ async function saltStore(config: Config, nc: NatsConnection | undefined): Promis
   if (nc === undefined || config.privacy.salts !== 'nats') return createMemorySaltStore();
   const { createKvSaltStore } = await import('./nats/kv-salts.ts');
   return createKvSaltStore(nc, config.privacy.saltBucket, config.nats.replicas, kvWaitMs(config));
-}
-
-/**
- * Runs a start-up step that reads a configured file; a failure is a configuration error naming the key,
- * unless the file has codes of its own (config-files.ts: the GeoIP file, the TLS pair, the hash key: a
- * directory, a file the process may not read, a hash key too short) or is a GeoIP file that cannot be used
- * (GEOIP_FILE_INCOMPLETE, _INVALID, _CHANGING, the code the runtime's warning for the same file carries): as
- * a configuration error each was STARTUP_INVALID, and a pipeline matching their codes missed the start
- * that failed on one.
- */
-async function fromFile<T>(config: Config, key: string, load: () => T | Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (err) {
-    const message = `${key}: ${(err as Error).message}`;
-    if (err instanceof GeoIpFileError) throw new StartupError(message, { code: err.code, cause: err });
-    if (err instanceof StartupError) throw err;
-    throw (
-      dataDirRefused(config, err) ??
-      codedFileFailure(config, key, err) ??
-      new ConfigError('configuration', [message])
-    );
-  }
-}
-
-/** The failure of a step reading a configured file with codes of its own, as its coded start-up error. */
-function codedFileFailure(config: Config, key: string, err: unknown): StartupError | undefined {
-  const paths: Record<string, string | undefined> = {
-    'geoip.file': config.geoip.file,
-    'privacy.hashKeyFile': config.privacy.hashKeyFile,
-  };
-  const path = paths[key];
-  if (key === 'privacy.hashKeyFile' && path === undefined)
-    return generatedKeyFailure(generatedKeyPath(config.server.stateDir), err);
-  return path === undefined || !isCodedFileKey(key) ? undefined : fileFailure(key, path, err);
-}
-
-/**
- * The erasure journal: files under server.stateDir (a read-only or full one is said as such, any other
- * failure is a configuration error naming the key), or on the JetStream spool a KV bucket next to the
- * stream (NATS away at start fails the start, as it fails the spool's open).
- */
-function openJournal(config: Config): Promise<EraseJournal> {
-  const where = { stateDir: config.server.stateDir, spool: config.spool };
-  if (config.spool.kind === 'nats') return openEraseJournal(where);
-  return fromFile(config, 'server.stateDir', () => openEraseJournal(where));
 }
 
 export interface RuntimeOptions {

@@ -47,7 +47,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
     ['ingest/model/', 'ingest/repositories/'],
     ['ingest/plugins/', 'ingest/auth/', 'ingest/erasure/'],
     ['ingest/nats/'],
-    ['ingest/deps.ts', 'ingest/tracking.ts'],
+    ['ingest/deps.ts', 'ingest/tracking.ts', 'ingest/startup-files.ts'],
     ['ingest/routes/', 'ingest/sql/'],
     ['ingest/app.ts', 'ingest/runtime.ts'],
     ['ingest/server.ts', 'ingest/query.ts', 'ingest/healthcheck.ts'],
