@@ -113,6 +113,45 @@ describe('reads while the store cannot be reached answer 503 OVERLOADED with Ret
   });
 });
 
+// A store that is down refuses no event by itself: the spool keeps them until it is back. What a keyed write
+// route reads first, the key when it is kept in the api_keys table, is the exception.
+describe('writes while the store cannot be reached', () => {
+  let keyed: FastifyInstance;
+  const spool = createDataPathDouble();
+  beforeAll(async () => {
+    const config = { store: { kind: 'clickhouse', url: down }, apiKeys: { requiredFor: ['str'] } };
+    const store = new ClickHouseStore({ url: down, database: 'tracker' });
+    const repositories = createRepositories(store, parseConfig(config).store);
+    const apiKeys = createApiKeyStore([], repositories.apiKeys);
+    keyed = await buildApp(await testDeps(spool, config, { repositories, apiKeys }));
+  });
+  afterAll(() => keyed?.close());
+
+  it('a client event is acknowledged into the spool', async () => {
+    const payload = { ename: 'page_view', vid: VID, url: 'https://shop.example/' };
+    const res = await keyed.inject({ method: 'POST', url: '/tr/v1/tr/', payload });
+    expect(res.statusCode).toBeLessThan(300);
+    expect(spool.table('events')).toHaveLength(1);
+  });
+
+  it('a server event whose key is kept in the api_keys table: 503, not a 401, nothing written', async () => {
+    const stored = await newApiKey(TEST_OID, 'acme');
+    const res = await keyed.inject({
+      method: 'POST',
+      url: '/tr/v1/str/',
+      headers: { authorization: `Bearer ${stored.key}` },
+      payload: { ename: 'signup', vid: VID },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(res.json()).toEqual({
+      error: 'OVERLOADED',
+      message: 'API keys could not be read: the store is down or busy; retry later',
+    });
+    expect(spool.table('events')).toHaveLength(1);
+  });
+});
+
 describe('reads while the embedded engine is closed answer 503 OVERLOADED with Retry-After', () => {
   let embedded: FastifyInstance;
   beforeAll(async () => {
