@@ -35,7 +35,17 @@ export {
   retentionDays,
   splitStatements,
 } from './render.ts';
-export { applyRetention, type RetentionChange, retentionNotice, ttlDays } from './retain.ts';
+export {
+  applyRetention,
+  planRetention,
+  type RetentionChange,
+  type RetentionOptions,
+  type RetentionStep,
+  retentionNotice,
+  retentionSummary,
+  type StoredTable,
+  ttlDays,
+} from './retain.ts';
 export { agedTables, retentionProblems, specRetentionProblems } from './retention.ts';
 export {
   ensureRollupSettings,

@@ -133,8 +133,25 @@ function retainStatement(arg: string, opts: RenderOptions): string[] {
   const [table = '', column = '', ...rest] = arg.split(' ');
   if (!IDENTIFIER.test(table) || !IDENTIFIER.test(column) || rest.length > 0)
     throw new Error(`render: {{retain ${arg}}} must name a table and its age column`);
-  const ttl = renderTtl(column, { ...opts, table });
-  return ttl === '' ? [] : [`ALTER TABLE ${mutationTarget(table, opts)} MODIFY ${ttl}`];
+  const days = retentionDays(table, opts.retention);
+  return days === 0 ? [] : [ttlStatement(table, column, days, opts)];
+}
+
+/**
+ * The ALTER that makes data table X keep its rows `days` by `column` (0: REMOVE TTL, for ever), on its
+ * storage: db.X; cluster: db.X_local ON CLUSTER c (the Distributed X holds no rows and takes no TTL).
+ */
+export function ttlStatement(
+  table: string,
+  column: string,
+  days: number,
+  opts: Pick<RenderOptions, 'database' | 'cluster'>,
+): string {
+  if (!IDENTIFIER.test(column)) throw new Error(`render: invalid column name ${column}`);
+  const target = mutationTarget(table, opts);
+  return days > 0
+    ? `ALTER TABLE ${target} MODIFY ${ttlClause(column, days)}`
+    : `ALTER TABLE ${target} REMOVE TTL`;
 }
 
 /** ALTER TABLE of data table X: on a cluster the local table first, then the Distributed one over it. */
@@ -244,8 +261,10 @@ function renderEngine(engine: string, ctx: MarkerContext): string {
 
 function renderTtl(column: string, ctx: MarkerContext): string {
   const days = retentionDays(ctx.table ?? '', ctx.retention);
-  return days > 0 ? `TTL toDateTime(${column}) + INTERVAL ${days} DAY` : '';
+  return days > 0 ? ttlClause(column, days) : '';
 }
+
+const ttlClause = (column: string, days: number): string => `TTL toDateTime(${column}) + INTERVAL ${days} DAY`;
 
 export function retentionDays(table: string, retention: Retention | undefined): number {
   return retention?.tables?.[table] ?? retention?.defaultDays ?? 0;
