@@ -85,6 +85,8 @@ export const EventReason = {
   ReplicaDropped: 'ReplicaDropped',
   /** A host lacked tables the migration record says it has; they were created from another host's definitions. */
   TablesCopied: 'TablesCopied',
+  /** spec.schema.retention changed: existing tables were given the TTL it names (MODIFY TTL / REMOVE TTL). */
+  RetentionApplied: 'RetentionApplied',
   /** Someone else changed a field the operator applies; the operator applied it again. */
   DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */

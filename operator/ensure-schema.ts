@@ -3,9 +3,18 @@
 // ON CLUSTER, on the first replica; per-replica mode: the single-node rendering on each replica behind),
 // then every host is verified: its record at the latest version AND every object of that version in its
 // system.tables. Copying comes first because an ON CLUSTER ALTER fails on a host that lacks the table.
+// Once every replica is current, the settings that change without a migration follow the spec there: the
+// rollup rules, and each table's TTL (a retention changed after the tables were created: schema/retain.ts).
 import { clickhouseClusterName } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { applyMigrations, ensureRollupSettings, type SchemaObject, schemaObjects } from '../schema/index.ts';
+import {
+  applyMigrations,
+  applyRetention,
+  ensureRollupSettings,
+  type RetentionChange,
+  type SchemaObject,
+  schemaObjects,
+} from '../schema/index.ts';
 import {
   type ClickHouseAccess,
   latestSchemaVersion,
@@ -36,6 +45,8 @@ export type SchemaReport = {
   readonly hosts: ReadonlyMap<string, HostReport>;
   /** The copies made in this pass (an Event each). */
   readonly copies: readonly Copy[];
+  /** The tables whose TTL this pass changed to the spec's retention (an Event). */
+  readonly retention: readonly RetentionChange[];
 };
 
 export const isCurrent = (report: HostReport | undefined, latest: number): boolean =>
@@ -43,8 +54,9 @@ export const isCurrent = (report: HostReport | undefined, latest: number): boole
 
 /**
  * Bring every replica to the latest schema and report what each holds; once every replica is current,
- * make the rollup rules there match spec.schema.rollups (one read when they do). A steady pass reads
- * two things per replica (its tables, its record) and the rules once, and writes nothing.
+ * make the rollup rules and each table's TTL there match spec.schema (one read each when they do). A
+ * steady pass reads two things per replica (its tables, its record), the rules and the TTLs once per
+ * writer (cluster: the first replica; per-replica: each), and writes nothing.
  */
 export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarget): Promise<SchemaReport> {
   const { database, retention, rollups } = target.tc.spec.schema;
@@ -75,14 +87,34 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
       return [r.host, { version: state?.version ?? 0, missing: missingOn(state, expected(latest)) }];
     }),
   );
-  if (target.replicas.every((r) => isCurrent(hosts.get(r.host), latest))) {
-    for (const replica of writers) {
-      await withConnection(access, replica, target.password, (sql) =>
-        ensureRollupSettings(sql, database, rollups),
-      );
-    }
+  const current = target.replicas.every((r) => isCurrent(hosts.get(r.host), latest));
+  const settings = { database, retention, rollups, ...(cluster ? { cluster } : {}) };
+  const changes = current ? await ensureSettings(access, target.password, writers, settings) : [];
+  return { hosts, copies, retention: changes };
+}
+
+/**
+ * The rollup rules and the tables' TTLs on each writer, as the spec says; the TTL changes made. A cluster
+ * has one writer (its ALTERs run ON CLUSTER); in per-replica mode every replica holds its own tables.
+ */
+async function ensureSettings(
+  access: ClickHouseAccess,
+  password: string,
+  writers: readonly Replica[],
+  settings: Pick<TrackerCluster['spec']['schema'], 'database' | 'retention' | 'rollups'> & { cluster?: string },
+): Promise<RetentionChange[]> {
+  const byTable = new Map<string, RetentionChange>();
+  for (const replica of writers) {
+    await withConnection(access, replica, password, async (sql) => {
+      await ensureRollupSettings(sql, settings.database, settings.rollups);
+      try {
+        for (const change of await applyRetention(sql, settings)) byTable.set(change.table, change);
+      } catch (err) {
+        throw new Error(`apply retention on ${replica.host}: ${(err as Error).message}`, { cause: err });
+      }
+    });
   }
-  return { hosts, copies };
+  return [...byTable.values()];
 }
 
 /** The objects each version leaves in this rendering, computed once per version and pass. */

@@ -17,6 +17,7 @@ import {
 import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
+import { retentionSummary } from '../../schema/index.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { latestSchemaVersion, type Replica } from '../clickhouse.ts';
 import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
@@ -63,7 +64,10 @@ export async function clickhousePassword(
   return Buffer.from(value, 'base64').toString('utf8');
 }
 
-/** Results whose TablesCopied Events were recorded (each copy is told once, by the first reconcile that reads it). */
+/**
+ * Results whose TablesCopied and RetentionApplied Events were recorded (each is told once, by the first
+ * reconcile that reads it).
+ */
 const told = new WeakSet<TaskResult<SchemaReport>>();
 
 export const schema: Step = {
@@ -108,7 +112,7 @@ export const schema: Step = {
       requeue(state, lookAgain);
       return 'stop';
     }
-    await tellCopies(last, state, deps);
+    await tellChanges(last, state, deps);
     const report = last.value;
     const behind = replicas.filter((r) => !isCurrent(report.hosts.get(r.host), latest));
     if (behind.length > 0) {
@@ -146,12 +150,18 @@ function verifiedBefore(state: ReconcileState, latest: number): boolean {
 const allCurrent = (report: SchemaReport | undefined, replicas: readonly Replica[], latest: number) =>
   report !== undefined && replicas.every((r) => isCurrent(report.hosts.get(r.host), latest));
 
-async function tellCopies(result: TaskResult<SchemaReport>, state: ReconcileState, deps: Deps) {
+async function tellChanges(result: TaskResult<SchemaReport>, state: ReconcileState, deps: Deps) {
   if (told.has(result)) return;
   told.add(result);
   for (const c of result.value?.copies ?? []) {
     const message = `Created ${c.missing.length} tables on ${c.host.host} from their definitions on ${c.from.host} (schema version ${c.version})`;
     await recordEvent(state, deps, 'Normal', EventReason.TablesCopied, message);
+  }
+  const retention = result.value?.retention ?? [];
+  if (retention.length > 0) {
+    // ClickHouse removes the rows already older than a shorter retention in the background.
+    const message = `Retention applied to the existing tables: ${retentionSummary(retention)}`;
+    await recordEvent(state, deps, 'Normal', EventReason.RetentionApplied, message);
   }
 }
 
