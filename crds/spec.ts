@@ -208,7 +208,8 @@ export const SchemaSpec = Type.Object(
     }),
     retention: Type.With(Retention, {
       default: {},
-      description: 'Retention as ClickHouse TTLs; also rendered into the ingest configuration.',
+      description:
+        'Retention as ClickHouse TTLs; a change applies to the existing tables at the next schema pass (a RetentionApplied Event). Also rendered into the ingest configuration.',
     }),
     prune: Type.Optional(
       Type.With(PruneSpec, {

@@ -10,6 +10,7 @@ import { createNamespace, installCrd, installStandInCrd } from '../crds/testing/
 import { kinds } from '../kube/kinds.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { KubeRest } from '../kube/rest.ts';
+import { ttlDays } from '../schema/index.ts';
 import { ClickHouseStore } from '../store/index.ts';
 import { latestSchemaVersion, replicaVersion } from './clickhouse.ts';
 import { fieldManager } from './reconcile/apply.ts';
@@ -349,6 +350,22 @@ describe('TrackerCluster changes', () => {
     }
   });
 
+  // Regression: the existing tables kept the TTL they were created with (rows kept for ever), no word said.
+  it('gives the existing tables a changed retention (spec.schema.retention) on every replica, with an Event', async () => {
+    const replicas = doubles.doubles.slice(0, 2);
+    for (const d of replicas) expect(await eventsTtl(d.url)).toBe(0);
+    await patchTc(rest, ns, name, { spec: { schema: { retention: { defaultDays: 30 } } } });
+    for (const d of replicas) {
+      await waitFor(async () => (await eventsTtl(d.url)) === 30, { what: `events kept 30 days on ${d.url}` });
+    }
+    const applied = async () =>
+      (await list(rest, `/api/v1/namespaces/${ns}/events`))
+        .filter((e) => (e as { reason?: string }).reason === 'RetentionApplied')
+        .map((e) => (e as { message?: string }).message ?? '');
+    await waitFor(async () => (await applied()).length > 0, { what: 'a RetentionApplied Event' });
+    expect((await applied())[0]).toMatch(/\bevents\b.* keep rows 30 days \(were kept for ever\)/);
+  });
+
   it('grows PVCs when storage grows and never shrinks them', async () => {
     await patchTc(rest, ns, name, { spec: { clickhouse: { storage: { size: '2Gi' } } } });
     await waitFor(async () => (await chClaims()).every((c) => claimSize(c) === '2Gi'), {
@@ -490,6 +507,19 @@ function watchRollout() {
       await loop;
     },
   };
+}
+
+/** The days the events table keeps its rows on a replica (0: for ever). */
+async function eventsTtl(url: string): Promise<number> {
+  const store = new ClickHouseStore({ url, database: 'default' });
+  try {
+    const [row] = await store.query<{ engine_full: string }>(
+      "SELECT engine_full FROM system.tables WHERE database = 'tracker' AND name = 'events'",
+    );
+    return ttlDays(row?.engine_full ?? '');
+  } finally {
+    await store.close();
+  }
 }
 
 async function schemaVersions(list: readonly { url: string }[]): Promise<number[]> {

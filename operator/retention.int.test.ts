@@ -72,13 +72,13 @@ describe.each(['per-replica', 'cluster'] as const)('a retention changed in %s sc
     for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 0, logs: 0 });
 
     const changed = await pass({ defaultDays: 30, tables: { logs: 7 } });
+    for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 30, logs: 7 });
     expect(changed.retention).toEqual(
       expect.arrayContaining([
         { table: 'events', from: 0, to: 30 },
         { table: 'logs', from: 0, to: 7 },
       ]),
     );
-    for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 30, logs: 7 });
 
     const since = await Promise.all(doubles.doubles.map(async (d) => (await d.statements()).length));
     const steady = await pass({ defaultDays: 30, tables: { logs: 7 } });
@@ -88,12 +88,12 @@ describe.each(['per-replica', 'cluster'] as const)('a retention changed in %s sc
 
   it('removes the TTL when the retention goes back to keeping for ever', async () => {
     const back = await pass({});
+    for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 0, logs: 0 });
     expect(back.retention).toEqual(
       expect.arrayContaining([
         { table: 'events', from: 30, to: 0 },
         { table: 'logs', from: 7, to: 0 },
       ]),
     );
-    for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 0, logs: 0 });
   });
 });

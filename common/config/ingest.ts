@@ -305,7 +305,7 @@ export const Retention = Type.Object(
       minimum: 0,
       default: 0,
       description:
-        'Days every table with an age keeps its rows (its TTL); 0 keeps forever. On the embedded store a change applies to the existing tables at the next start (the engine removes rows already older in the background); elsewhere to tables created afterwards (tracker prune applies it to stored rows).',
+        'Days every table with an age keeps its rows (its TTL); 0 keeps forever. On the embedded store a change applies to the existing tables at the next start (the engine removes rows already older in the background); on a ClickHouse server or cluster the operator applies spec.schema.retention (rendered here) to the existing tables at its next schema pass (tracker prune applies it to stored rows).',
     }),
     tables: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }), Type.Integer({ minimum: 0 }), {
       maxProperties: 64,
