@@ -32,6 +32,11 @@ import {
   readHostSchema,
 } from './host-schema.ts';
 
+/** What the schema is rendered and kept with: spec.schema, and the cluster in `cluster` schema mode. */
+type Settings = Pick<TrackerCluster['spec']['schema'], 'database' | 'retention' | 'rollups'> & {
+  readonly cluster?: string;
+};
+
 export type SchemaTarget = { tc: TrackerCluster; replicas: Replica[]; password: string };
 
 /** What one host holds of the latest schema. */
@@ -61,6 +66,7 @@ export const isCurrent = (report: HostReport | undefined, latest: number): boole
 export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarget): Promise<SchemaReport> {
   const { database, retention, rollups } = target.tc.spec.schema;
   const cluster = access.schemaMode === 'cluster' ? clickhouseClusterName : undefined;
+  const settings: Settings = { database, retention, rollups, ...(cluster ? { cluster } : {}) };
   const expected = expectedObjects(cluster);
   const latest = latestSchemaVersion();
   let states = await readStates(access, target);
@@ -74,7 +80,7 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
   for (const replica of runOn) {
     await withConnection(access, replica, target.password, async (sql) => {
       try {
-        await applyMigrations(sql, { database, retention, rollups, ...(cluster ? { cluster } : {}) });
+        await applyMigrations(sql, settings);
       } catch (err) {
         throw new Error(`apply schema on ${replica.host}: ${(err as Error).message}`, { cause: err });
       }
@@ -88,7 +94,6 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
     }),
   );
   const current = target.replicas.every((r) => isCurrent(hosts.get(r.host), latest));
-  const settings = { database, retention, rollups, ...(cluster ? { cluster } : {}) };
   const changes = current ? await ensureSettings(access, target.password, writers, settings) : [];
   return { hosts, copies, retention: changes };
 }
@@ -101,7 +106,7 @@ async function ensureSettings(
   access: ClickHouseAccess,
   password: string,
   writers: readonly Replica[],
-  settings: Pick<TrackerCluster['spec']['schema'], 'database' | 'retention' | 'rollups'> & { cluster?: string },
+  settings: Settings,
 ): Promise<RetentionChange[]> {
   const byTable = new Map<string, RetentionChange>();
   for (const replica of writers) {

@@ -264,7 +264,8 @@ function renderTtl(column: string, ctx: MarkerContext): string {
   return days > 0 ? ttlClause(column, days) : '';
 }
 
-const ttlClause = (column: string, days: number): string => `TTL toDateTime(${column}) + INTERVAL ${days} DAY`;
+const ttlClause = (column: string, days: number): string =>
+  `TTL toDateTime(${column}) + INTERVAL ${days} DAY`;
 
 export function retentionDays(table: string, retention: Retention | undefined): number {
   return retention?.tables?.[table] ?? retention?.defaultDays ?? 0;

@@ -8,7 +8,10 @@ const ttl = (column: string, days: number) => `TTL toDateTime(${column}) + toInt
 
 /** system.tables of the single-node rendering: events kept 30 days, logs for ever, accounts has no age. */
 const single = [
-  { name: 'events', engine_full: `MergeTree ORDER BY (oid, created_at) ${ttl('created_at', 30)} SETTINGS x = 1` },
+  {
+    name: 'events',
+    engine_full: `MergeTree ORDER BY (oid, created_at) ${ttl('created_at', 30)} SETTINGS x = 1`,
+  },
   { name: 'logs', engine_full: 'MergeTree ORDER BY created_at SETTINGS x = 1' },
   { name: 'accounts', engine_full: 'ReplacingMergeTree ORDER BY uid' },
 ];
@@ -22,10 +25,15 @@ const cluster = [
   { name: 'events', engine_full: "Distributed('c', 'tr', 'events_local', rand())" },
   {
     name: 'logs_local',
-    engine_full: "ReplicatedMergeTree('/clickhouse/tables/{shard}/tr/logs_local', '{replica}') ORDER BY created_at",
+    engine_full:
+      "ReplicatedMergeTree('/clickhouse/tables/{shard}/tr/logs_local', '{replica}') ORDER BY created_at",
   },
   { name: 'logs', engine_full: "Distributed('c', 'tr', 'logs_local', rand())" },
-  { name: 'rollup_settings', engine_full: "ReplicatedReplacingMergeTree('/clickhouse/tables/all/tr/rollup_settings', '{shard}-{replica}')" },
+  {
+    name: 'rollup_settings',
+    engine_full:
+      "ReplicatedReplacingMergeTree('/clickhouse/tables/all/tr/rollup_settings', '{shard}-{replica}')",
+  },
 ];
 
 describe('planRetention', () => {
@@ -71,7 +79,9 @@ describe('planRetention', () => {
       ],
     ],
   ])('%s: a shorter retention MODIFY TTLs every table that differs', (_, tables, rendering, steps) => {
-    expect(planRetention(tables, { database: 'tr', retention: { defaultDays: 7 }, ...rendering })).toEqual(steps);
+    expect(planRetention(tables, { database: 'tr', retention: { defaultDays: 7 }, ...rendering })).toEqual(
+      steps,
+    );
   });
 
   it.each([
@@ -95,9 +105,9 @@ describe('planRetention', () => {
     const local = [{ name: 'events_local', engine_full: 'MergeTree ORDER BY created_at' }];
     expect(planRetention(local, { database: 'tr', retention: { defaultDays: 7 } })).toEqual([]);
     const distributed = cluster.filter((t) => !t.name.endsWith('_local'));
-    expect(planRetention(distributed, { database: 'tr', cluster: 'c', retention: { defaultDays: 7 } })).toEqual(
-      [],
-    );
+    expect(
+      planRetention(distributed, { database: 'tr', cluster: 'c', retention: { defaultDays: 7 } }),
+    ).toEqual([]);
   });
 });
 

@@ -17,8 +17,8 @@ import {
 import type { TrackerClusterStatus } from '../../crds/status.ts';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { kinds } from '../../kube/kinds.ts';
-import { retentionSummary } from '../../schema/index.ts';
 import { objectPath } from '../../kube/paths.ts';
+import { retentionSummary } from '../../schema/index.ts';
 import { latestSchemaVersion, type Replica } from '../clickhouse.ts';
 import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
 import { CopyError } from '../host-schema.ts';
