@@ -54,7 +54,8 @@ const CONFIGURATION_INTRO = [
   'JSON file (`make run CONFIG=ingest.yaml`, `node ingest/server.ts --config <file>`) or with',
   '`TRACKER_<SECTION>__<KEY>=value` (`TRACKER_SERVER__PORT=9090`); `ingest/README.md` says how each part',
   'behaves. Unknown keys and bad values stop the start, each named. An empty default is unset, but for',
-  "`batching.tables.<name>`, whose keys take their table's default (listed under batching).",
+  "`batching.tables.<name>`, whose keys take their table's default (listed under batching). The log level",
+  'is not a key but the `LOG_LEVEL` variable (`info` by default; `ingest/README.md`, "Operations").',
 ].join('\n');
 const configuration = () =>
   appendToSection(
