@@ -7,6 +7,12 @@ import { Destinations } from './destinations.ts';
 
 const strict = { additionalProperties: false } as const;
 
+// An organisation id is a UUID. The pattern took any 36 hex digits and dashes, so a mistyped one
+// (`0a0000000000-4000-8000-00000000000a-`) was accepted at start and the rows of its site or API key were
+// stored under the zero oid, as sent by no site, without a word.
+const HEX = (n: number) => `[0-9a-fA-F]{${n}}`;
+const UUID_PATTERN = `^${HEX(8)}-${HEX(4)}-${HEX(4)}-${HEX(4)}-${HEX(12)}$`;
+
 export const Tls = Type.Object(
   {
     certFile: Type.String({ minLength: 1, description: 'PEM certificate chain; reloaded when it changes.' }),
@@ -415,10 +421,7 @@ export const Nats = Type.Object(
 export const ApiKey = Type.Object(
   {
     id: Type.String({ minLength: 1, description: 'Key name, shown as the updater of the rows it writes.' }),
-    oid: Type.String({
-      pattern: '^[0-9a-fA-F-]{36}$',
-      description: 'Organisation UUID the key is scoped to.',
-    }),
+    oid: Type.String({ pattern: UUID_PATTERN, description: 'Organisation UUID the key is scoped to.' }),
     org: Type.String({ default: '', description: 'Organisation name written with the rows.' }),
     hash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$<salt b64url>$<hash b64url>' }),
   },
@@ -496,7 +499,7 @@ export const SiteKey = Type.Object(
       pattern: '^[A-Za-z0-9_-]{8,128}$',
       description: 'Public write key, sent as site_key (path, query or body) or the X-Site-Key header.',
     }),
-    oid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'Organisation the events are bound to.' }),
+    oid: Type.String({ pattern: UUID_PATTERN, description: 'Organisation the events are bound to.' }),
     org: Type.String({ default: '', description: 'Organisation name the events are bound to.' }),
     origins: Type.Array(Type.String(), {
       default: [],
