@@ -449,7 +449,7 @@ export const ApiKeys = Type.Object(
       default: [],
       uniqueItems: true,
       description:
-        "Write routes that need `Authorization: Bearer <api key>`: `str` (server events), `ltv` (payments). What such a request writes belongs to the key's org. Empty: both take writes from anyone, as the Go tracker's did.",
+        "Write routes that need `Authorization: Bearer <api key>`: `str` (server events), `ltv` (payments). What such a request writes belongs to the key's org. Empty: both take writes from anyone, as the Go tracker's did; a request that sends a Bearer key anyway has it checked (401 when wrong) and its writes bound to the key's org.",
     }),
   },
   { ...strict, description: 'Hashed API keys for the server-side routes.' },
