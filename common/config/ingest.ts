@@ -161,7 +161,8 @@ export const Domains = Type.Object(
     }),
     redirectAllowList: Type.Array(Type.String(), {
       default: [],
-      description: 'Hosts rdr/xrdr may redirect to.',
+      description:
+        'Hosts rdr/xrdr may redirect to: shop.example that host only, .example.com example.com and every subdomain of it.',
     }),
     websocketOrigins: Type.Array(Type.String(), {
       default: [],
