@@ -131,7 +131,7 @@ export const Cors = Type.Object(
     origins: Type.Array(Type.String(), {
       default: ['*'],
       description:
-        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off: no answer carries a CORS header, and a preflight is answered 204 without one, so the browser of a page on another origin reports a plain CORS refusal.',
+        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off: no answer carries a CORS header, and a preflight is answered 204 without one, so the browser of a page on another origin reports a plain CORS refusal. Which pages may read the answers, not which may write: a request from an origin not listed is still handled (a tracking event is stored) and its browser cannot read the answer, so the browser client sends it again; the origins of a site key (sites.keys) refuse writes from other origins.',
     }),
     credentials: Type.Boolean({
       default: false,
