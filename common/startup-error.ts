@@ -42,6 +42,9 @@ const reasons: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
 };
 
+/** What a system error's code means for a file (`no such file` for ENOENT); the code itself when unknown. */
+export const systemReason = (code: string): string => reasons[code] ?? code;
+
 /** Codes only a write gets: a file opened for writing failed with "cannot read …" before. */
 const WRITES = new Set(['EROFS', 'ENOSPC', 'EDQUOT']);
 

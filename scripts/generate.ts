@@ -12,6 +12,7 @@ import { DASHBOARD_DIR, DASHBOARDS, dashboardJson } from '../monitoring/dashboar
 import { OperatorConfigSchema } from '../operator/config.ts';
 import { withLayersSection } from './architecture/diagram.ts';
 import { importGraph } from './architecture/graph.ts';
+import { appendToSection, batchingDefaultsMarkdown } from './batching-defaults.ts';
 
 type Target = { path: string; render: () => string };
 
@@ -52,10 +53,16 @@ const CONFIGURATION_INTRO = [
   "configuration against (and the TrackerCluster's `spec.ingest.config`): never edit it. Set a key in a YAML or",
   'JSON file (`make run CONFIG=ingest.yaml`, `node ingest/server.ts --config <file>`) or with',
   '`TRACKER_<SECTION>__<KEY>=value` (`TRACKER_SERVER__PORT=9090`); `ingest/README.md` says how each part',
-  'behaves. Unknown keys and bad values stop the start, each named. An empty default is unset.',
+  'behaves. Unknown keys and bad values stop the start, each named. An empty default is unset, but for',
+  "`batching.tables.<name>`, whose keys take their table's default (listed under batching). The log level",
+  'is not a key but the `LOG_LEVEL` variable (`info` by default; `ingest/README.md`, "Operations").',
 ].join('\n');
 const configuration = () =>
-  referenceMarkdown(IngestConfig as SchemaNode, 'Ingest configuration reference', CONFIGURATION_INTRO);
+  appendToSection(
+    referenceMarkdown(IngestConfig as SchemaNode, 'Ingest configuration reference', CONFIGURATION_INTRO),
+    'batching',
+    batchingDefaultsMarkdown(),
+  );
 
 /** Every key of the operator configuration (the operator's --help points here). */
 export const operatorConfigurationPath = 'docs/operator-configuration.md';

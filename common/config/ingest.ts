@@ -7,6 +7,12 @@ import { Destinations } from './destinations.ts';
 
 const strict = { additionalProperties: false } as const;
 
+// An organisation id is a UUID. The pattern took any 36 hex digits and dashes, so a mistyped one
+// (`0a0000000000-4000-8000-00000000000a-`) was accepted at start and the rows of its site or API key were
+// stored under the zero oid, as sent by no site, without a word.
+const HEX = (n: number) => `[0-9a-fA-F]{${n}}`;
+const UUID_PATTERN = `^${HEX(8)}-${HEX(4)}-${HEX(4)}-${HEX(4)}-${HEX(12)}$`;
+
 export const Tls = Type.Object(
   {
     certFile: Type.String({ minLength: 1, description: 'PEM certificate chain; reloaded when it changes.' }),
@@ -125,7 +131,7 @@ export const Cors = Type.Object(
     origins: Type.Array(Type.String(), {
       default: ['*'],
       description:
-        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off: no answer carries a CORS header, and a preflight is answered 204 without one, so the browser of a page on another origin reports a plain CORS refusal.',
+        'Allowed origins; "*" only without credentials. The default answers every origin, as the Go tracker did (its browser clients post cross-origin); [] turns CORS off: no answer carries a CORS header, and a preflight is answered 204 without one, so the browser of a page on another origin reports a plain CORS refusal. Which pages may read the answers, not which may write: a request from an origin not listed is still handled (a tracking event is stored) and its browser cannot read the answer, so the browser client sends it again; the origins of a site key (sites.keys) refuse writes from other origins.',
     }),
     credentials: Type.Boolean({
       default: false,
@@ -155,7 +161,8 @@ export const Domains = Type.Object(
     }),
     redirectAllowList: Type.Array(Type.String(), {
       default: [],
-      description: 'Hosts rdr/xrdr may redirect to.',
+      description:
+        'Hosts rdr/xrdr may redirect to: shop.example that host only, .example.com example.com and every subdomain of it.',
     }),
     websocketOrigins: Type.Array(Type.String(), {
       default: [],
@@ -415,10 +422,7 @@ export const Nats = Type.Object(
 export const ApiKey = Type.Object(
   {
     id: Type.String({ minLength: 1, description: 'Key name, shown as the updater of the rows it writes.' }),
-    oid: Type.String({
-      pattern: '^[0-9a-fA-F-]{36}$',
-      description: 'Organisation UUID the key is scoped to.',
-    }),
+    oid: Type.String({ pattern: UUID_PATTERN, description: 'Organisation UUID the key is scoped to.' }),
     org: Type.String({ default: '', description: 'Organisation name written with the rows.' }),
     hash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$<salt b64url>$<hash b64url>' }),
   },
@@ -446,7 +450,7 @@ export const ApiKeys = Type.Object(
       default: [],
       uniqueItems: true,
       description:
-        "Write routes that need `Authorization: Bearer <api key>`: `str` (server events), `ltv` (payments). What such a request writes belongs to the key's org. Empty: both take writes from anyone, as the Go tracker's did.",
+        "Write routes that need `Authorization: Bearer <api key>`: `str` (server events), `ltv` (payments). What such a request writes belongs to the key's org. Empty: both take writes from anyone, as the Go tracker's did; a request that sends a Bearer key anyway has it checked (401 when wrong) and its writes bound to the key's org.",
     }),
   },
   { ...strict, description: 'Hashed API keys for the server-side routes.' },
@@ -496,7 +500,7 @@ export const SiteKey = Type.Object(
       pattern: '^[A-Za-z0-9_-]{8,128}$',
       description: 'Public write key, sent as site_key (path, query or body) or the X-Site-Key header.',
     }),
-    oid: Type.String({ pattern: '^[0-9a-fA-F-]{36}$', description: 'Organisation the events are bound to.' }),
+    oid: Type.String({ pattern: UUID_PATTERN, description: 'Organisation the events are bound to.' }),
     org: Type.String({ default: '', description: 'Organisation name the events are bound to.' }),
     origins: Type.Array(Type.String(), {
       default: [],

@@ -36,7 +36,7 @@ const problems = (fn: () => unknown) => {
   try {
     fn();
   } catch (err) {
-    if (err instanceof ConfigError) return { message: err.message, problems: err.problems };
+    if (err instanceof ConfigError) return { message: err.message, problems: err.problems, code: err.code };
   }
   throw new Error('expected a ConfigError');
 };
@@ -126,6 +126,17 @@ describe('readConfigFile', () => {
     expect(readConfigFile(join(dir, 'c.json'), 't')).toEqual({ server: { port: 10 } });
     expect(problems(() => readConfigFile(join(dir, 'bad.json'), 't')).problems[0]).toMatch(/^cannot read: /);
     expect(problems(() => readConfigFile(join(dir, 'none.yaml'), 't')).problems[0]).toMatch(/ENOENT/);
+  });
+
+  // A missing --config file stopped the ingest with code STARTUP_INVALID and Node's own words
+  // ("ENOENT: no such file or directory, open …"), where every other file it cannot read has its code.
+  it.each([
+    ['a missing file', (dir: string) => join(dir, 'none.yaml'), 'no such file (ENOENT)', 'ENOENT'],
+    ['a directory', (dir: string) => dir, 'is a directory (EISDIR)', 'EISDIR'],
+  ])('names %s in words and carries the system code', (_what, path, problem, code) => {
+    const failed = problems(() => readConfigFile(path(mkdtempSync(join(tmpdir(), 'loader-'))), 't'));
+    expect(failed.problems).toEqual([`cannot read: ${problem}`]);
+    expect(failed.code).toBe(code);
   });
 
   it('names a YAML syntax error by its line and column, in one line without the excerpt', () => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import YAML from 'yaml';
+import { systemReason } from '../startup-error.ts';
 import { type Check, crossFieldProblems } from './cross-field.ts';
 import { withKeyPatterns } from './key-patterns.ts';
 import { ConfigError, formatSchemaErrors, type SchemaError } from './problems.ts';
@@ -105,12 +106,25 @@ export function parseConfig<T>(schema: TSchema, input: unknown, opts: ParseOptio
   return deepFreeze(value);
 }
 
-/** A JSON (`.json`) or YAML file's content; an unreadable or unparsable file is a ConfigError. */
+/** The code of an error the system gave (ENOENT, EACCES, EISDIR), not one of the YAML parser's. */
+function systemCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; syscall?: unknown } | null;
+  return typeof e?.code === 'string' && typeof e.syscall === 'string' ? e.code : undefined;
+}
+
+/**
+ * A JSON (`.json`) or YAML file's content; an unreadable or unparsable file is a ConfigError. One the system
+ * refuses carries its code (ENOENT, EACCES), the start-up line's code as for every other file the start
+ * cannot read: it was STARTUP_INVALID, with Node's own message (`ENOENT: no such file or directory, open …`).
+ */
 export function readConfigFile(file: string, subject: string): unknown {
   try {
     const text = readFileSync(file, 'utf8');
     return (file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text)) ?? {};
   } catch (err) {
+    const code = systemCode(err);
+    if (code !== undefined)
+      throw new ConfigError(subject, [`cannot read: ${systemReason(code)} (${code})`], code);
     // The YAML parser's message goes on with an excerpt of the file under the line and column it names:
     // the first line says what and where, and keeps the problem on one line.
     const what = ((err as Error).message.split('\n')[0] ?? '').replace(/:$/, '');

@@ -1,4 +1,5 @@
 // The data path's public surface: what the rest of the ingest imports.
+export { DEFAULT_SETTINGS, TABLE_DEFAULTS, type TableSettings } from './batching/defaults.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export type {
   BatchConsumer,

@@ -124,12 +124,26 @@ function elementAsArray(e: SchemaError & { parentSchema?: { items?: { type?: unk
 }
 
 /**
+ * A value its schema's pattern refuses, named by what the pattern stands for when the schema's description
+ * says it (`querystring.oid: must be a UUID, or empty for every site`): the regular expression itself
+ * (`must match pattern "^$|^[0-9a-fA-F]{8}-…"`) tells whoever sent the request little, and reached the
+ * dashboard's status line as it was.
+ */
+function patternInWords(e: SchemaError & { parentSchema?: { description?: unknown } }): SchemaError {
+  const words = e.parentSchema?.description;
+  return e.keyword === 'pattern' && typeof words === 'string' ? { ...e, message: `must be ${words}` } : e;
+}
+
+/**
  * Fastify's schemaErrorFormatter: a request that fails its route's schema is described as a configuration
  * that fails its schema is (`querystring.range: must be one of 15m, 1h, …`), not as Ajv's list of every
  * branch of every union it tried.
  */
 export function schemaErrorFormatter(errors: readonly unknown[], dataVar: string): Error {
-  const problems = formatSchemaErrors((errors as SchemaError[]).map(elementAsArray), dataVar);
+  const problems = formatSchemaErrors(
+    (errors as SchemaError[]).map((e) => patternInWords(elementAsArray(e))),
+    dataVar,
+  );
   // an error of a shape the formatter does not know is still named, in Ajv's words
   const named =
     problems.length > 0 ? problems : (errors as SchemaError[]).map((e) => `${dataVar}: ${e.message}`);

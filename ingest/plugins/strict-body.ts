@@ -11,13 +11,32 @@ import type { FastifySchemaValidationError, FastifyValidationResult } from 'fast
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 
+/**
+ * The schema an error's `schemaPath` (`#/properties/urlto`) points at, as Ajv's `verbose` errors carry it
+ * (`parentSchema`): a refusal names what the schema expects from it, as it does for the other routes.
+ */
+function schemaAt(schema: unknown, schemaPath: string): unknown {
+  const keys = schemaPath
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((k) => k !== '');
+  return keys.reduce<unknown>(
+    (node, key) =>
+      typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+    schema,
+  );
+}
+
 /** A route's `validatorCompiler`: its schemas checked without coercion or removal. */
 export const strictValidator: FastifySchemaCompiler<TSchema> = ({ schema }) => {
   const compiled = Compile(schema);
   const validate: FastifyValidationResult = (data: unknown) => {
     if (compiled.Check(data)) return true;
     // TypeBox's errors have Ajv's shape (keyword, instancePath, schemaPath, params, message)
-    validate.errors = [...compiled.Errors(data)] as FastifySchemaValidationError[];
+    validate.errors = [...compiled.Errors(data)].map((e) => ({
+      ...e,
+      parentSchema: schemaAt(schema, e.schemaPath),
+    })) as FastifySchemaValidationError[];
     return false;
   };
   return validate;

@@ -525,18 +525,32 @@ describe('short-link admin without a key', () => {
 
 describe('erase requests', () => {
   // A malformed id was ignored: with a key or the visitor token, {vid, uid: "nope"} erased the vid alone
-  // and answered 202.
+  // and answered 202. Each refusal names its key as a schema's refusal does (`body.emial: unknown key`):
+  // they said `uid must be a UUID`, the consent route `body.vid: must be a UUID`.
   it.each([
-    [{ uid: 'nope' }, 'uid must be a UUID'],
-    [{ vid: '5d7c0a4e-1111-4aaa-8bbb-00000000000b', uid: 'nope' }, 'uid must be a UUID'],
-    [{ vid: 'nope' }, 'vid must be a UUID'],
+    [{ uid: 'nope' }, 'body.uid: must be a UUID'],
+    [{ vid: '5d7c0a4e-1111-4aaa-8bbb-00000000000b', uid: 'nope' }, 'body.uid: must be a UUID'],
+    [{ vid: 'nope' }, 'body.vid: must be a UUID'],
     // refused when empty, an email of spaces was accepted: once trimmed it is as empty
-    [{ email: ' \t ' }, 'email is blank'],
+    [{ email: ' \t ' }, 'body.email: is blank'],
   ])('%j → 400 naming the id, nothing erased', async (payload, message) => {
     const res = await app.inject({ method: 'POST', url: '/tr/v1/ppi/forget', payload });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
     expect(dp.rows.size).toBe(0);
+  });
+});
+
+// A visitor or request id in the URL that is not a UUID is named where it was sent, as a schema's refusal
+// is (`querystring.range: …`): they said `vid must be a UUID` and `id must be a UUID`.
+describe('ids in the URL', () => {
+  it.each([
+    ['/tr/v1/ppi/agree?vid=nope', 'querystring.vid: must be a UUID'],
+    ['/tr/v1/ppi/forget/nope', 'params.id: must be a UUID'],
+  ])('GET %s → 400 %s', async (url, message) => {
+    const res = await app.inject({ method: 'GET', url });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
   });
 });
 

@@ -49,6 +49,35 @@ describe('apiKeys.requiredFor', () => {
     expect(dp.rows.get('events')?.[0]).toMatchObject({ oid: OTHER_OID });
   });
 
+  // Open, the routes ignored a key sent anyway: a wrong one was answered 200, and a right one wrote under
+  // whatever oid the body named, not the key's org. A Bearer header is a caller that meant to authenticate.
+  it.each([
+    ['/tr/v1/str/', event],
+    ['/tr/v1/ltv/', payment],
+  ])('open, %s refuses a wrong Bearer key and writes nothing', async (url, body) => {
+    const a = await start({});
+    for (const auth of ['Bearer abc.def', `Bearer ${key}x`, 'Bearer ']) {
+      const res = await post(a, url, body, auth);
+      expect(res.statusCode, auth).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'UNAUTHORIZED' });
+    }
+    expect(dp.rows.size).toBe(0);
+  });
+
+  it("open, a server event and a payment sent with a key are bound to the key's org", async () => {
+    const a = await start({});
+    expect((await post(a, '/tr/v1/str/', event, `Bearer ${key}`)).statusCode).toBe(200);
+    expect((await post(a, '/tr/v1/ltv/', payment, `Bearer ${key}`)).statusCode).toBe(200);
+    expect(dp.rows.get('events')?.[0]).toMatchObject({ oid: TEST_OID, org: 'acme' });
+    expect(dp.rows.get('payments')?.[0]).toMatchObject({ oid: TEST_OID, org: 'acme' });
+  });
+
+  it('open, another scheme is no key: the write is taken as sent', async () => {
+    const a = await start({});
+    expect((await post(a, '/tr/v1/str/', event, 'Basic dTpw')).statusCode).toBe(200);
+    expect(dp.rows.get('events')?.[0]).toMatchObject({ oid: OTHER_OID });
+  });
+
   it.each([
     ['/tr/v1/str/', event],
     ['/tr/v1/ltv/', payment],

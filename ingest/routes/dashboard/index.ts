@@ -20,6 +20,7 @@ const HEX = (n: number) => `[0-9a-fA-F]{${n}}`;
 const Oid = Type.String({
   pattern: `^$|^${HEX(8)}-${HEX(4)}-${HEX(4)}-${HEX(4)}-${HEX(12)}$`,
   default: '',
+  description: 'a UUID, or empty for every site',
 });
 const OverviewQuery = Type.Object({
   range: Type.Union(

@@ -170,7 +170,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
     // a cached answer would outlive a withdrawal
     reply.header('cache-control', PERSONAL);
     const vid = asUuid(req.query.vid);
-    if (vid === undefined) throw new IngestError('BAD_REQUEST', 'vid must be a UUID');
+    if (vid === undefined) throw new IngestError('BAD_REQUEST', 'querystring.vid: must be a UUID');
     const stored = await deps.repositories.consent.latest(vid);
     const recent = accepted.get(vid);
     if (recent !== undefined && (stored === undefined || recent.updated_at >= stored.updated_at))

@@ -71,7 +71,7 @@ async function authorise(
 function givenUuid(key: 'vid' | 'uid', value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const id = asUuid(value);
-  if (id === undefined) throw new IngestError('BAD_REQUEST', `${key} must be a UUID`);
+  if (id === undefined) throw new IngestError('BAD_REQUEST', `body.${key}: must be a UUID`);
   return id;
 }
 
@@ -158,7 +158,7 @@ export function forgetRoutes(
       const uid = givenUuid('uid', b.uid);
       const email = b.email === undefined ? undefined : normalisePii(b.email);
       // blank once trimmed, as events' emails are before hashing: it names nobody, as "" does
-      if (email === '') throw new IngestError('BAD_REQUEST', 'email is blank');
+      if (email === '') throw new IngestError('BAD_REQUEST', 'body.email: is blank');
       const ehash = b.ehash ?? (email === undefined ? undefined : deps.hasher.hash('email', email));
       if (vid === undefined && uid === undefined && ehash === undefined) {
         throw new IngestError('BAD_REQUEST', 'give a vid, uid, email or ehash');
@@ -175,7 +175,7 @@ export function forgetRoutes(
 
   app.get('/tr/v1/ppi/forget/:id', { schema: { params: IdParams }, ...requestId }, async (req) => {
     const id = asUuid(req.params.id);
-    if (id === undefined) throw new IngestError('BAD_REQUEST', 'id must be a UUID');
+    if (id === undefined) throw new IngestError('BAD_REQUEST', 'params.id: must be a UUID');
     const known = await worker.status(id);
     if (known === undefined) throw new IngestError('NOT_FOUND', 'no such erase request');
     return { request_id: id, status: known.status, detail: known.detail };

@@ -67,4 +67,18 @@ describe('POST /tr/v1/rpi/redirect', () => {
     });
     expect(res.json()).toEqual({ error: 'BAD_REQUEST', message: 'body.urlfrom: is required' });
   });
+  // The refusal named the schema's regular expression: `body.urlto: must match pattern "^https?://"`.
+  it('names a target that is not an http(s) URL in words, not by its pattern', async () => {
+    const payload = { urlfrom: 'go.example/x', urlto: 'ftp://shop.example/sale' };
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/rpi/redirect',
+      headers: { authorization },
+      payload,
+    });
+    expect(res.json()).toEqual({
+      error: 'BAD_REQUEST',
+      message: 'body.urlto: must be an absolute http(s) URL',
+    });
+  });
 });

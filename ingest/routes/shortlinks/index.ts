@@ -21,7 +21,12 @@ import { finalDestination, linkTarget, trackedTarget } from './tracked-target.ts
 const CreateBody = Type.Object(
   {
     urlfrom: Type.String({ minLength: 3, maxLength: 2048 }),
-    urlto: Type.String({ minLength: 8, maxLength: 8192, pattern: '^https?://' }),
+    urlto: Type.String({
+      minLength: 8,
+      maxLength: 8192,
+      pattern: '^https?://',
+      description: 'an absolute http(s) URL',
+    }),
     searchto: Type.Optional(Type.String({ maxLength: 2048 })),
   },
   { additionalProperties: true },
