@@ -148,12 +148,21 @@ export class Deliverer {
   #abort: () => void = () => undefined;
   readonly #aborted: Promise<void>;
   #isAborted = false;
+  #refusal: StoreRefusal | undefined;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
     this.#aborted = new Promise<void>((resolve) => {
       this.#abort = resolve;
     });
+  }
+
+  /**
+   * Why the store refuses the ingest (credentials, permissions, schema), as its latest failed insert said;
+   * undefined once an insert is stored again or when the latest failure was anything else.
+   */
+  get refusal(): StoreRefusal | undefined {
+    return this.#refusal;
   }
 
   /** Stops every retry loop: pending deliveries reject with DeliveryAborted (their rows stay spooled). */
@@ -247,6 +256,7 @@ export class Deliverer {
   ): Promise<Outcome> {
     for (let attempt = 0; ; attempt++) {
       const error = await this.#insert(table, lines, token);
+      this.#refusal = error === undefined ? undefined : storeRefusal(error);
       if (error === undefined) return { ok: true };
       const kind = insertErrorKind(error);
       if (kind === 'data') return { ok: false, error, kind };

@@ -2,17 +2,20 @@
 // has yet: the real client against the ClickHouse HTTP test double, which answers AUTHENTICATION_FAILED as
 // a server does). The rows must stay in the spool and be retried, never dead-lettered, each failure said
 // under a code of its own (INSERT_STORE_REFUSED, the refusal `credentials`), and arrive once the password
-// is fixed. The failure was said only as a generic INSERT_FAILED, as for a server that is down.
+// is fixed. The failure was said only as a generic INSERT_FAILED, as for a server that is down, and
+// neither /ready nor the data path's status said the store was refusing.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseHttp, startClickHouseHttp } from '../../e2e/support/clickhouse-http/server.ts';
 import { ClickHouseStore } from '../../store/index.ts';
+import { buildApp } from '../app.ts';
 import { parseConfig } from '../config.ts';
 import { createDataPath } from '../datapath/datapath.ts';
 import { InsertFailure } from '../datapath/delivery.ts';
 import { testEvent as event } from '../datapath/testing/rows.ts';
+import { testDeps } from '../testing/deps.ts';
 
 const DB = 'refused_inserts';
 let server: ClickHouseHttp;
@@ -69,6 +72,14 @@ describe('a store refusing the password on inserts', () => {
     // the batch is in flight (out of the pending queue) but its rows are still in the spool's files
     expect(refused.status()).toMatchObject({ deadLetters: 0 });
     expect(refused.status().spoolBytes).toBeGreaterThan(0);
+    expect(refused.status().storeRefused).toBe('credentials');
+    // still ready: the spool takes events (every replica shares the password; not-ready would refuse them
+    // all), and the probe's body says why the store is not being written
+    const app = await buildApp(await testDeps(refused));
+    const ready = await app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ ready: true, storeRefused: 'credentials' });
+    await app.close();
     await refused.close(200);
 
     const fixed = new ClickHouseStore({ url: server.url, database: DB, password: 'new' });
@@ -79,6 +90,7 @@ describe('a store refusing the password on inserts', () => {
     };
     await until(async () => (await stored()) === 3, 'the three rows stored');
     expect(delivering.status().deadLetters).toBe(0);
+    expect(delivering.status().storeRefused).toBeUndefined();
     await delivering.close(1000);
   });
 });
