@@ -8,6 +8,7 @@ import type { ReadFailures } from './auth/read-failures.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
+import { capConnections, type Listener } from './plugins/connection-cap.ts';
 import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import {
@@ -16,7 +17,6 @@ import {
   registerErrorHandling,
   schemaErrorFormatter,
 } from './plugins/errors.ts';
-import { capConnections, type Listener } from './plugins/connection-cap.ts';
 import { lazyChildren } from './plugins/lazy-logger.ts';
 import { createMetrics, type Metrics } from './plugins/metrics.ts';
 import { createAllowance } from './plugins/rate-limit/allowance.ts';
