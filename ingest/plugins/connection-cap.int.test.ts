@@ -99,12 +99,12 @@ const refusals = async (listener: string) => {
 describe('server.maxConnections on the public listener', () => {
   it('closes a third connection on arrival; the first two still get their answers', async () => {
     await holding(apps.app, 0);
-    const [first, second] = await busyConnections(apps.app, MAX);
+    const held = await busyConnections(apps.app, MAX);
     const third = await open(apps.app);
     await third.closed;
     expect(third.received()).toBe('');
 
-    for (const conn of [first, second]) {
+    for (const conn of held) {
       conn.socket.write(EVENT.slice(-1));
       expect(await answered(conn, /"eid":"[0-9a-f-]{36}"/)).toMatch(/^HTTP\/1\.1 200 /);
     }
@@ -112,8 +112,8 @@ describe('server.maxConnections on the public listener', () => {
     expect(logged).toContainEqual(
       expect.objectContaining({ code: 'CONNECTIONS_REFUSED', listener: 'public', maxConnections: MAX }),
     );
-    for (const conn of [first, second]) conn.socket.destroy();
-    await Promise.all([first?.closed, second?.closed]);
+    for (const conn of held) conn.socket.destroy();
+    await Promise.all(held.map((c) => c.closed));
   });
 
   it('lets idle keep-alive connections go to make room', async () => {
