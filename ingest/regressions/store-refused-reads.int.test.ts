@@ -61,6 +61,7 @@ const ROUTES: [string, (key: string) => InjectOptions, string][] = [
   ],
   ["a visitor's consent", () => ({ url: `/tr/v1/ppi/agree?vid=${VID}` }), 'consent'],
   ['the jurisdictions', () => ({ url: '/tr/v1/ppi/jds' }), 'jurisdictions'],
+  ["an erase request's status", () => ({ url: `/tr/v1/ppi/forget/${VID}` }), 'erase request status'],
   [
     "the dashboard's overview",
     () => ({ url: '/dashboard/api/overview?range=24h', headers: { host: '127.0.0.1' } }),
