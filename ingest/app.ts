@@ -8,6 +8,7 @@ import type { ReadFailures } from './auth/read-failures.ts';
 import type { Config } from './config.ts';
 import type { AppDeps } from './deps.ts';
 import { registerBodyParsers } from './plugins/body-parsers.ts';
+import { capConnections, type Listener } from './plugins/connection-cap.ts';
 import { registerCookies } from './plugins/cookies.ts';
 import { registerCors } from './plugins/cors.ts';
 import {
@@ -119,6 +120,12 @@ function authGuards(deps: AppDeps, metrics: Metrics): AuthGuards {
   };
 }
 
+/** Bounds `app`'s listener at `max` connections (server.maxConnections), its refusals counted in `metrics`. */
+function capListener(app: FastifyInstance, listener: Listener, max: number, metrics: Metrics): void {
+  const refused = () => metrics.connectionsRefused.inc({ listener });
+  capConnections(app.server, { listener, max, refused, log: app.log });
+}
+
 /** The public app, and what the operations app reads from it. */
 interface Built {
   readonly app: FastifyInstance;
@@ -133,6 +140,7 @@ async function build(deps: AppDeps, opts: BuildOptions): Promise<Built> {
   if (opts.logger) lazyChildren(app.log);
   closeConnectionsOnceIdle(app);
   const metrics = createMetrics(deps.registry);
+  capListener(app, 'public', deps.config.server.maxConnections, metrics);
   registerErrorHandling(app, metrics);
   registerSecurityHeaders(app, deps.https === undefined ? undefined : deps.config.server.hstsMaxAgeS);
   registerRequestMetrics(app, metrics);
@@ -185,6 +193,8 @@ export interface Apps {
    * client would get a full allowance of guesses on each port.
    */
   readonly readFailures: ReadFailures;
+  /** Bounds another listener of the process (the SQL endpoint's) as server.maxConnections says. */
+  capListener(app: FastifyInstance, listener: Listener): void;
 }
 
 export async function buildApps(deps: AppDeps, opts: BuildOptions = {}): Promise<Apps> {
@@ -193,7 +203,14 @@ export async function buildApps(deps: AppDeps, opts: BuildOptions = {}): Promise
     logger: opts.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  const max = deps.config.server.maxConnections;
+  capListener(ops, 'ops', max, metrics);
   registerErrorHandling(ops);
   operationsRoutes(ops.withTypeProvider<TypeBoxTypeProvider>(), deps, metrics, wsOpen);
-  return { app, ops, readFailures };
+  return {
+    app,
+    ops,
+    readFailures,
+    capListener: (other, listener) => capListener(other, listener, max, metrics),
+  };
 }

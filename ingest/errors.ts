@@ -32,6 +32,12 @@ export const errors = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.', retryAfterS: 1 },
   /** A bug on our side (e.g. a write to a table the schema does not have); the response never says more. */
   INTERNAL: { status: 500, message: 'internal error' },
+  /**
+   * The store answered but refuses the ingest whatever it asks: wrong credentials, a missing grant, the
+   * schema missing (repositories/unavailable.ts). Retrying does not help until an operator fixes the
+   * configuration, so no Retry-After; the message says which, never the store's address.
+   */
+  STORE_REFUSED: { status: 500, message: 'The store refuses the ingest: its configuration needs fixing.' },
   /** A feature this ingest's configuration leaves off (the message names the setting that turns it on). */
   NOT_CONFIGURED: { status: 501, message: 'This feature is not configured on this ingest.' },
   NOT_READY: { status: 503, message: 'Shutting down; retry on another instance.', retryAfterS: 1 },

@@ -4,9 +4,10 @@
 // naming each bad key.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { freePort } from '../e2e/env/ports.ts';
 import { createStore } from '../store/index.ts';
 
@@ -110,6 +111,43 @@ describe('ingest/server.ts', () => {
     );
     await store.close();
     expect(Number(row?.n)).toBe(20);
+  });
+
+  // server.maxConnections bounds every listener the process opens, the SQL endpoint's (which only the
+  // process wires) too, each counting its own, the refusals counted on the operations port.
+  it('bounds the SQL endpoint at server.maxConnections, the refusal counted', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'max-connections-'));
+    const [port, opsPort, sqlPort] = [await freePort(), await freePort(), await freePort()];
+    const { child, output } = start(cwd, {
+      TRACKER_SERVER__PORT: String(port),
+      TRACKER_SERVER__OPSPORT: String(opsPort),
+      TRACKER_SQL__PORT: String(sqlPort),
+      TRACKER_SERVER__MAXCONNECTIONS: '1',
+    });
+    const held = new Set<Socket>();
+    // a failed or timed-out expectation must not leave the process running
+    onTestFinished(() => {
+      for (const socket of held) socket.destroy();
+      if (child.exitCode === null) child.kill('SIGTERM');
+    });
+    await expect.poll(output, { timeout: 60_000, interval: 200 }).toContain('read-only SQL');
+    const first = connect(sqlPort, '127.0.0.1');
+    held.add(first);
+    await new Promise((r) => first.once('connect', r));
+    const refused = connect(sqlPort, '127.0.0.1');
+    held.add(refused);
+    refused.on('error', () => undefined); // closed on arrival: a reset is one way to see it
+    let received = '';
+    refused.on('data', (d) => {
+      received += String(d);
+    });
+    await new Promise((r) => refused.once('close', r));
+    expect(received).toBe('');
+    const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^tracker_connections_refused_total\{listener="sql"\} 1$/m);
+    for (const socket of held) socket.destroy();
+    child.kill('SIGTERM');
+    expect(await exited(child), output()).toBe(0);
   });
 
   it('exits 2 with one line naming a configuration file it cannot read', async () => {

@@ -11,7 +11,6 @@ import { logProcessWarnings, pinoLine, type Threshold } from '../common/json-log
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';
 import { type Apps, buildApps } from './app.ts';
-import type { ReadFailures } from './auth/read-failures.ts';
 import { type Config, loadConfig, sqlEnabled } from './config.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
@@ -62,23 +61,21 @@ function requireEmbeddedEngine(config: Config): void {
 }
 
 /**
- * The SQL endpoint checks wrong read credentials against the public port's allowance (`failures`,
+ * The SQL endpoint checks wrong read credentials against the public port's allowance (`apps.readFailures`,
  * rateLimits.authFailuresPerMinute per client, refusals counted in
  * tracker_rate_limited_total{reason="auth_failures"}): with one of its own, a client had twice the guesses.
+ * Its connections are bounded by server.maxConnections like every listener's, counted on their own.
  */
-async function startSql(
-  config: Config,
-  runtime: Runtime,
-  failures: ReadFailures,
-): Promise<FastifyInstance | undefined> {
+async function startSql(config: Config, runtime: Runtime, apps: Apps): Promise<FastifyInstance | undefined> {
   const credential = runtime.deps.readCredential;
   if (!sqlEnabled(config) || runtime.reader === undefined || credential === undefined) return undefined;
   const sql = await buildSqlApp({
     reader: runtime.reader,
     credential,
-    authFailures: failures,
+    authFailures: apps.readFailures,
     logger: { level: logLevel() },
   });
+  apps.capListener(sql, 'sql');
   await sql.listen({ host: config.sql.host, port: config.sql.port });
   return sql;
 }
@@ -156,8 +153,7 @@ async function main(): Promise<void> {
   try {
     await listenOn(at.server, () => app.listen({ host: at.server.host, port: at.server.port }));
     await listenOn(at.ops, () => ops.listen({ host: at.ops.host, port: at.ops.port }));
-    if (at.sql !== undefined)
-      sql = await listenOn(at.sql, () => startSql(config, runtime, apps.readFailures));
+    if (at.sql !== undefined) sql = await listenOn(at.sql, () => startSql(config, runtime, apps));
   } catch (err) {
     // the address was taken after the probe: close what was opened before the process exits
     await sql?.close();

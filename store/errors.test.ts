@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickhouseCode, insertErrorKind } from './errors.ts';
+import { clickhouseCode, insertErrorKind, storeRefusal } from './errors.ts';
 
 /** An error as chdb reports one (the code only in the message). */
 const chdb = (code: number, text: string) => new Error(`Code: ${code}. DB::Exception: ${text}`);
@@ -36,7 +36,13 @@ describe('what a failed insert says', () => {
     ],
     ['a full disk', chdb(243, 'Cannot reserve 1.00 MiB, not enough space'), 'transient'],
     ['a table not there yet', client(60, 'Table tracker.events does not exist'), 'transient'],
+    // a misconfiguration keeps its rows in the spool until an operator fixes it: never dead-lettered
     ['wrong credentials', client(516, 'Authentication failed'), 'transient'],
+    ['an unknown user (older servers)', client(192, 'Unknown user nobody'), 'transient'],
+    ['a wrong password (older servers)', client(193, 'Wrong password for user default'), 'transient'],
+    ['a password required', client(194, 'Password required for user default'), 'transient'],
+    ['a missing grant', client(497, 'Not enough privileges'), 'transient'],
+    ['no such database', chdb(81, 'Database tracker does not exist'), 'transient'],
     [
       'no answer at all',
       Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
@@ -53,5 +59,22 @@ describe('what a failed insert says', () => {
     expect(clickhouseCode(Object.assign(new Error('x'), { clickhouseCode: 62 }))).toBe(62);
     expect(clickhouseCode(chdb(407, 'x'))).toBe(407);
     expect(clickhouseCode(new Error('socket hang up'))).toBeUndefined();
+  });
+});
+
+describe('a store refusing the ingest for its configuration', () => {
+  it.each([
+    [client(516, 'Authentication failed'), 'credentials'],
+    [client(192, 'Unknown user'), 'credentials'],
+    [client(193, 'Wrong password'), 'credentials'],
+    [client(194, 'Password required'), 'credentials'],
+    [client(497, 'Not enough privileges'), 'permissions'],
+    [chdb(60, 'Unknown table expression identifier'), 'schema'],
+    [chdb(81, 'Database tracker does not exist'), 'schema'],
+    [chdb(202, 'Too many simultaneous queries'), undefined],
+    [chdb(62, 'Syntax error'), undefined],
+    [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), undefined],
+  ])('%s: %s', (err, refusal) => {
+    expect(storeRefusal(err)).toBe(refusal);
   });
 });

@@ -52,15 +52,22 @@ const SIZE_ERROR_CODES = new Set([
 /** ClickHouse's AUTHENTICATION_FAILED: a wrong password (a rotated one the server does not run with yet). */
 export const authenticationFailed = 516;
 
-/** Codes of a store that is down, busy, not ready or misconfigured: nothing about the rows. */
+/**
+ * Codes of a store that is down, busy, not ready or misconfigured: nothing about the rows. An insert the
+ * store refuses for its configuration (storeRefusal) is among them: its rows stay in the spool until an
+ * operator fixes the password or the schema, never dead-lettered.
+ */
 const TRANSIENT_ERROR_CODES = new Set([
   3, // UNEXPECTED_END_OF_FILE
-  60, // UNKNOWN_TABLE (a replica the schema has not reached yet)
+  60, // UNKNOWN_TABLE (a replica the schema has not reached yet; a refusal: storeRefusal)
   74, // CANNOT_READ_FROM_FILE_DESCRIPTOR
   75, // CANNOT_WRITE_TO_FILE_DESCRIPTOR
   76, // CANNOT_OPEN_FILE
-  81, // UNKNOWN_DATABASE
+  81, // UNKNOWN_DATABASE (a refusal: storeRefusal)
   159, // TIMEOUT_EXCEEDED
+  192, // UNKNOWN_USER (a refusal: storeRefusal)
+  193, // WRONG_PASSWORD (older servers; a refusal: storeRefusal)
+  194, // REQUIRED_PASSWORD (a refusal: storeRefusal)
   164, // READONLY
   202, // TOO_MANY_SIMULTANEOUS_QUERIES
   209, // SOCKET_TIMEOUT
@@ -75,8 +82,8 @@ const TRANSIENT_ERROR_CODES = new Set([
   319, // UNKNOWN_STATUS_OF_INSERT
   394, // QUERY_WAS_CANCELLED
   425, // SYSTEM_ERROR
-  497, // ACCESS_DENIED
-  516, // AUTHENTICATION_FAILED
+  497, // ACCESS_DENIED (a refusal: storeRefusal)
+  516, // AUTHENTICATION_FAILED (a refusal: storeRefusal)
   999, // KEEPER_EXCEPTION
 ]);
 
@@ -109,5 +116,36 @@ export function insertErrorKind(err: unknown): InsertErrorKind {
   if (SIZE_ERROR_CODES.has(code)) return 'size';
   return 'unknown';
 }
+
+/**
+ * Why a store that answered refuses the ingest whatever it asks, a misconfiguration that waiting does not
+ * heal: `credentials` (an unknown user, a wrong or missing password: a rotated one only one side has),
+ * `permissions` (the user lacks a grant), `schema` (the database or a table is not there: migrations not
+ * applied, or store.database naming another database).
+ */
+export type StoreRefusal = 'credentials' | 'permissions' | 'schema';
+
+const REFUSAL_CODES: ReadonlyMap<number, StoreRefusal> = new Map([
+  [192, 'credentials'], // UNKNOWN_USER
+  [193, 'credentials'], // WRONG_PASSWORD
+  [194, 'credentials'], // REQUIRED_PASSWORD
+  [authenticationFailed, 'credentials'],
+  [497, 'permissions'], // ACCESS_DENIED
+  [60, 'schema'], // UNKNOWN_TABLE
+  [81, 'schema'], // UNKNOWN_DATABASE
+]);
+
+/** The store's refusal `err` says, when it is one (StoreRefusal); undefined for anything else. */
+export function storeRefusal(err: unknown): StoreRefusal | undefined {
+  const code = clickhouseCode(err);
+  return code === undefined ? undefined : REFUSAL_CODES.get(code);
+}
+
+/** What a refusal means, for a message anyone may read (no address, no engine text). */
+export const REFUSAL_TEXT: Readonly<Record<StoreRefusal, string>> = {
+  credentials: "the store refuses the ingest's credentials (store user or password)",
+  permissions: "the store's user lacks a permission the ingest needs (a grant)",
+  schema: 'the store has no such database or table (schema missing: are the migrations applied?)',
+};
 
 export const isDataError = (err: unknown): boolean => insertErrorKind(err) === 'data';

@@ -39,6 +39,9 @@ export {
   type InsertErrorKind,
   insertErrorKind,
   isDataError,
+  REFUSAL_TEXT,
+  type StoreRefusal,
+  storeRefusal,
 } from './errors.ts';
 export {
   openReader,

@@ -91,6 +91,13 @@ export const Server = Type.Object(
       description:
         'Longest a client may take to send the request line and headers (at most server.requestTimeoutMs); then a 408 REQUEST_TIMEOUT and the connection closed.',
     }),
+    maxConnections: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Most TCP connections each listener (the public HTTP or HTTPS port, server.opsPort, sql.port) holds open at once, idle keep-alive and WebSocket ones included; one more is closed at once (counted in tracker_connections_refused_total{listener}, logged at most every 10 s) and the idle keep-alive connections are let go to make room. 0: no bound.',
+    }),
     shutdownGraceMs: Type.Integer({
       minimum: 0,
       maximum: 600_000,

@@ -62,12 +62,12 @@ export function loadKeyFile(file: string | undefined): KeyEntry[] {
 
 /**
  * A failed lookup in the api_keys table refuses the key as one not found, except while the store is down
- * or busy (the repository's OVERLOADED): that says nothing about the key, so the request is answered 503
- * with Retry-After, and nothing is cached (a 401, cached for a minute, told a client holding a valid key
- * to stop trying).
+ * or busy (the repository's OVERLOADED, answered 503 with Retry-After) or refuses the ingest for its
+ * configuration (STORE_REFUSED, a 500 naming why): neither says anything about the key, so nothing is
+ * cached (a 401, cached for a minute, told a client holding a valid key to stop trying).
  */
 function notFoundUnlessUnavailable(err: unknown): undefined {
-  if (isIngestError(err, 'OVERLOADED')) throw err;
+  if (isIngestError(err, 'OVERLOADED') || isIngestError(err, 'STORE_REFUSED')) throw err;
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // The contracts between the HTTP layer, the data path and the spools. Small on purpose: the API only
 // appends rows and reads; the data path owns durability, batching, retries and delivery. The store it
 // delivers to is the shared `store/` package.
-import type { BodyBuffers, Row, Store } from '../../store/index.ts';
+import type { BodyBuffers, Row, Store, StoreRefusal } from '../../store/index.ts';
 
 /** What the API layer writes through. */
 export interface DataPath {
@@ -46,6 +46,12 @@ export interface DataPathStatus {
   readonly reason?: string;
   readonly draining: boolean;
   readonly breaker: 'closed' | 'open' | 'half-open';
+  /**
+   * Why the store refuses the ingest's inserts, when its latest failed insert said so: `credentials`,
+   * `permissions` or `schema` (store/errors.ts StoreRefusal). Events are still taken into the spool, so
+   * the process stays ready; only an operator ends it.
+   */
+  readonly storeRefused?: StoreRefusal;
   /**
    * The disk spool's bytes on disk. On the JetStream spool, the bytes of the rows this process appended or
    * recovered and has not delivered: the stream's size (other replicas' rows too) is NATS's to tell.

@@ -287,6 +287,7 @@ class Pipeline implements DataPath {
       ...(reason === undefined ? {} : { reason }),
       draining: this.#draining,
       breaker: this.#breaker.state,
+      ...(this.#deliverer.refusal === undefined ? {} : { storeRefused: this.#deliverer.refusal }),
       spoolBytes: this.#deps.spool.bytes,
       spool: this.#spoolState(),
       queues,

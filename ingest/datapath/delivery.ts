@@ -19,7 +19,10 @@ import {
   type InsertErrorKind,
   insertErrorKind,
   type JsonLines,
+  REFUSAL_TEXT,
   type Store,
+  type StoreRefusal,
+  storeRefusal,
 } from '../../store/index.ts';
 import { BreakerOpenError, type CircuitBreaker } from './batching/breaker.ts';
 import type { TableSettings } from './batching/defaults.ts';
@@ -46,6 +49,12 @@ const OUTCOMES = {
     text: `refused whole with a code it does not know: held (up to ${UNKNOWN_HOLD_ROUNDS} rounds)`,
     code: 'INSERT_HELD',
   },
+  /**
+   * A failed insert the store refused for the ingest's configuration (wrong credentials, a missing grant,
+   * the schema missing): retried like an outage, its rows kept in the spool, never dead-lettered, but said
+   * under a code of its own, since only an operator ends it.
+   */
+  storeRefused: { text: 'refused by the store, kept in the spool and retried', code: 'INSERT_STORE_REFUSED' },
 } as const;
 
 /**
@@ -53,18 +62,33 @@ const OUTCOMES = {
  * attempt (or hold round) is a field of its own, out of the text and of `repeatKey` (the table, the outcome
  * and the store's code), so that the retries of one failure are reported as one with a count. With the
  * number in the text, every retry was a new failure to the log's throttle and each was written. `code`
- * names the outcome (INSERT_FAILED, INSERT_REFUSED, INSERT_HELD): the log line's top-level `code`, which
- * a query or alert on codes matches; the store's own code stays with the cause.
+ * names the outcome (INSERT_FAILED, INSERT_REFUSED, INSERT_HELD, and INSERT_STORE_REFUSED for a retried
+ * failure the store's configuration causes, its `refusal` field saying which): the log line's top-level
+ * `code`, which a query or alert on codes matches; the store's own code stays with the cause.
  */
 export class InsertFailure extends Error {
   override readonly name = 'InsertFailure';
   readonly code: (typeof OUTCOMES)[keyof typeof OUTCOMES]['code'];
   readonly repeatKey: string;
-  readonly fields: { readonly table: string; readonly attempt?: number; readonly round?: number };
-  constructor(table: string, outcome: keyof typeof OUTCOMES, count: number, cause: unknown) {
-    super(`insert into ${table} ${OUTCOMES[outcome].text}: ${reason(cause)}`, { cause });
+  readonly fields: {
+    readonly table: string;
+    readonly attempt?: number;
+    readonly round?: number;
+    readonly refusal?: StoreRefusal;
+  };
+  constructor(
+    table: string,
+    given: Exclude<keyof typeof OUTCOMES, 'storeRefused'>,
+    count: number,
+    cause: unknown,
+  ) {
+    const refusal = given === 'failed' ? storeRefusal(cause) : undefined;
+    const outcome = refusal === undefined ? given : 'storeRefused';
+    const why = refusal === undefined ? '' : ` (${REFUSAL_TEXT[refusal]})`;
+    super(`insert into ${table} ${OUTCOMES[outcome].text}${why}: ${reason(cause)}`, { cause });
     this.code = OUTCOMES[outcome].code;
-    this.fields = outcome === 'held' ? { table, round: count } : { table, attempt: count };
+    const at = outcome === 'held' ? { table, round: count } : { table, attempt: count };
+    this.fields = refusal === undefined ? at : { ...at, refusal };
     this.repeatKey = `${table}\0${outcome}\0${storeCodeOf(cause) ?? reason(cause)}`;
   }
 }
@@ -124,12 +148,21 @@ export class Deliverer {
   #abort: () => void = () => undefined;
   readonly #aborted: Promise<void>;
   #isAborted = false;
+  #refusal: StoreRefusal | undefined;
 
   constructor(deps: DelivererDeps) {
     this.#deps = deps;
     this.#aborted = new Promise<void>((resolve) => {
       this.#abort = resolve;
     });
+  }
+
+  /**
+   * Why the store refuses the ingest (credentials, permissions, schema), as its latest failed insert said;
+   * undefined once an insert is stored again or when the latest failure was anything else.
+   */
+  get refusal(): StoreRefusal | undefined {
+    return this.#refusal;
   }
 
   /** Stops every retry loop: pending deliveries reject with DeliveryAborted (their rows stay spooled). */
@@ -223,6 +256,7 @@ export class Deliverer {
   ): Promise<Outcome> {
     for (let attempt = 0; ; attempt++) {
       const error = await this.#insert(table, lines, token);
+      this.#refusal = error === undefined ? undefined : storeRefusal(error);
       if (error === undefined) return { ok: true };
       const kind = insertErrorKind(error);
       if (kind === 'data') return { ok: false, error, kind };

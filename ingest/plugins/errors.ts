@@ -25,7 +25,9 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
     const mapped = mapError(withBodyLimit(err, app.initialConfig.bodyLimit));
     // NOT_CONFIGURED is the configuration's answer, not a failure: logged, any client could write an
     // error line with a stack trace per request (GET /ppi/geoip on an ingest without a GeoIP file)
-    if (mapped.status === 503) unavailable(req, err, mapped.body.error);
+    // a store refusing the ingest (a wrong password) fails every read alike, each the same line: counted
+    if (mapped.status === 503 || mapped.body.error === 'STORE_REFUSED')
+      unavailable(req, err, mapped.body.error);
     else if (mapped.status >= 500 && mapped.body.error !== 'NOT_CONFIGURED')
       req.log.error({ err }, 'request failed');
     metrics?.errors.inc({ code: mapped.body.error });

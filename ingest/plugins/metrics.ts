@@ -12,6 +12,7 @@ export interface Metrics {
   readonly rateLimited: Counter<'reason'>;
   readonly wsFrames: Counter<'kind' | 'outcome'>;
   readonly erasures: Counter<'status'>;
+  readonly connectionsRefused: Counter<'listener'>;
 }
 
 export function createMetrics(registry: Registry = new Registry()): Metrics {
@@ -56,6 +57,15 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
       labelNames: ['kind', 'outcome'],
       registers,
     }),
+    // every listener at 0 from the start: increase() counts from a series' first sample
+    connectionsRefused: everyListenerAtZero(
+      new Counter({
+        name: 'tracker_connections_refused_total',
+        help: 'TCP connections closed on arrival because their listener held server.maxConnections',
+        labelNames: ['listener'],
+        registers,
+      }),
+    ),
     erasures: zeroed(
       new Counter({
         name: 'tracker_erase_requests_total',
@@ -72,6 +82,11 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
  * status first recorded after the start (the one failed request that the alert is for) would appear at 1
  * and increase by nothing.
  */
+function everyListenerAtZero(counter: Counter<'listener'>): Counter<'listener'> {
+  for (const listener of ['public', 'ops', 'sql']) counter.inc({ listener }, 0);
+  return counter;
+}
+
 function zeroed(counter: Counter<'status'>): Counter<'status'> {
   for (const status of ERASE_STATUSES) counter.inc({ status }, 0);
   return counter;

@@ -202,7 +202,8 @@ async function ipsOf(
  * fails the read: the status it holds may be the only one, or the latest, and answering "unknown" or an
  * older status in its place would be taken for the truth (a 404 to the person, a resumed request recorded
  * pending again). One that is down or busy fails it as OVERLOADED (503, Retry-After): the person or their
- * retry logic can tell "ask again later" from a bug, which any other refusal still is (a 500).
+ * retry logic can tell "ask again later" from a bug, which any other refusal still is (a 500); one that
+ * refuses the ingest's credentials or lacks the schema as STORE_REFUSED (a 500 naming which).
  */
 export async function latestStatus(
   servers: readonly SqlRunner[],
@@ -231,12 +232,14 @@ export async function latestStatus(
 
 /**
  * Why a status read failed: a store server down or busy (no answer, a network error, a code of the
- * store's own state) as OVERLOADED, naming the server by its place in store.hostUrls, not its address (the
- * answer goes to anyone holding the request id; the log has the cause); anything else as it was thrown.
+ * store's own state) as OVERLOADED, one refusing the ingest for its configuration as STORE_REFUSED, each
+ * naming the server by its place in store.hostUrls, not its address (the answer goes to anyone holding the
+ * request id; the log has the cause); anything else as it was thrown.
  */
 function unreadable(err: unknown, index: number, servers: number): unknown {
   const which = servers === 1 ? 'the store' : `store server ${index + 1} of ${servers} (store.hostUrls)`;
-  return storeUnavailable(err, `erase request status unknown: ${which} could not be read; retry later`);
+  const what = servers === 1 ? 'erase request status' : `erase request status from ${which}`;
+  return storeUnavailable(err, `erase request status unknown: ${which} could not be read; retry later`, what);
 }
 
 /** Stand-in links that make a plan name every table a linked id could reach (to wait for their rows). */

@@ -46,9 +46,10 @@ export interface Repositories {
  * run on every server of store.hostUrls). The
  * analytics read through `analyticsSource` when given (the embedded engine's read-only connection, whose
  * reads never wait behind the data path's inserts), else through the store. A read a request answers
- * from fails, while the store is down or busy, as OVERLOADED naming what could not be read (unavailable.ts;
- * the erase status names the server itself); the events' reload at start is no request's and keeps the
- * store's own error.
+ * from fails, while the store is down or busy, as OVERLOADED naming what could not be read, and while it
+ * refuses the ingest for its configuration (credentials, grants, schema) as STORE_REFUSED naming why
+ * (unavailable.ts; the erase status names the server itself); the events' reload at start is no request's
+ * and keeps the store's own error.
  */
 export function createRepositories(
   store: Store,

@@ -2,12 +2,19 @@
 // store for events received since the oldest subscriber's cursor, once per interval, and only while
 // someone is watching (the events come from the store, not from the ingest's memory, so they are what was
 // stored). Rows are read with a look-back: a row received earlier can be flushed after a later one, so
-// each subscriber remembers the ids it was sent and never gets one twice.
+// each subscriber remembers the ids it was sent and never gets one twice. A read that fails is said to
+// each subscriber once, as the answer a request would have got (`{error, message}`: the store down or
+// busy, or refusing the ingest), and its recovery once: without it the page just stopped updating.
+import { type ErrorBody, mapError } from '../../errors.ts';
 import type { AnalyticsRepository, RecentEvent } from '../../repositories/index.ts';
 
 export interface Subscriber {
   readonly oid: string;
   send(events: readonly RecentEvent[]): void;
+  /** The store cannot be read: what a request would have been answered. Said again only if it changes. */
+  unavailable(why: ErrorBody): void;
+  /** The store is read again after `unavailable`. */
+  available(): void;
 }
 
 export interface LiveFeed {
@@ -25,6 +32,23 @@ interface State {
   readonly sub: Subscriber;
   cursorMs: number;
   readonly sent: Set<string>;
+  /** The failure this subscriber was last told of (its JSON), while the store cannot be read. */
+  down?: string;
+}
+
+/** Tells `state` of the failure `why`, unless that is what it was told last. */
+function tellDown(state: State, why: ErrorBody): void {
+  const key = JSON.stringify(why);
+  if (state.down === key) return;
+  state.down = key;
+  state.sub.unavailable(why);
+}
+
+/** Tells `state` the store is read again, if it was told otherwise. */
+function tellUp(state: State): void {
+  if (state.down === undefined) return;
+  state.down = undefined;
+  state.sub.available();
 }
 
 const millis = (ts: string) => Date.parse(`${ts.replace(' ', 'T')}Z`);
@@ -61,9 +85,14 @@ export function createLiveFeed(
     try {
       const afterMs = Math.min(...[...states].map((s) => s.cursorMs)) - LOOK_BACK_MS;
       const rows = await analytics.recent({ oid: '', afterMs, limit: BATCH });
-      for (const state of states) deliver(state, rows);
+      for (const state of states) {
+        tellUp(state);
+        deliver(state, rows);
+      }
     } catch (err) {
       onError(err);
+      const why = mapError(err).body;
+      for (const state of states) tellDown(state, why);
     } finally {
       polling = false;
     }

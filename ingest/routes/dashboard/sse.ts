@@ -1,6 +1,8 @@
-// One server-sent-events stream of the live feed: `event: events` with a JSON array per batch, a comment
-// every 15 s so proxies keep the connection open, and a bounded number of streams (each is a subscriber
-// of the one poller, so the store sees one query per interval however many dashboards are open).
+// One server-sent-events stream of the live feed: `event: events` with a JSON array per batch,
+// `event: unavailable` with the `{error, message}` a request would have got when the store cannot be read
+// (down or busy, or refusing the ingest), `event: available` when it is read again, a comment every 15 s
+// so proxies keep the connection open, and a bounded number of streams (each is a subscriber of the one
+// poller, so the store sees one query per interval however many dashboards are open).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IngestError } from '../../errors.ts';
 import type { LiveFeed } from './live.ts';
@@ -39,6 +41,8 @@ export function streamLive(req: FastifyRequest, reply: FastifyReply, opts: Strea
     {
       oid: opts.oid,
       send: (events) => res.write(`event: events\ndata: ${JSON.stringify(events)}\n\n`),
+      unavailable: (why) => res.write(`event: unavailable\ndata: ${JSON.stringify(why)}\n\n`),
+      available: () => res.write('event: available\ndata: {}\n\n'),
     },
     opts.afterMs,
   );

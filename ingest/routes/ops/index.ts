@@ -11,7 +11,12 @@ export function opsRoutes(app: RouteApp, deps: AppDeps): void {
   app.get('/ready', async (_req, reply) => {
     const s = deps.dataPath.status();
     const { ready } = s; // false while draining too, with the reason
-    const body = { ready, draining: s.draining, breaker: s.breaker };
+    // A store refusing the ingest's password or lacking the schema leaves it ready: events still go into
+    // the spool until an operator fixes it, and every replica shares the configuration, so not-ready would
+    // take them all out of rotation and refuse every event. `storeRefused` says it (reads are 500
+    // STORE_REFUSED meanwhile).
+    const refused = s.storeRefused === undefined ? {} : { storeRefused: s.storeRefused };
+    const body = { ready, draining: s.draining, breaker: s.breaker, ...refused };
     // A load balancer takes a refusing instance out of rotation; the reason tells its operator why.
     return reply.status(ready ? 200 : 503).send(ready ? body : { ...body, reason: s.reason ?? 'not ready' });
   });

@@ -223,6 +223,17 @@
       $('#status').textContent = 'reconnecting…';
       $('#status').className = 'status';
     });
+    // The store cannot be read (down, busy, or refusing the ingest): say so instead of silently going
+    // stale; the stream stays open and says `available` when it reads again.
+    source.addEventListener('unavailable', (m) => {
+      const why = JSON.parse(m.data);
+      $('#status').textContent = `store unavailable (${why.error}: ${why.message})`;
+      $('#status').className = 'status down';
+    });
+    source.addEventListener('available', () => {
+      $('#status').textContent = 'live';
+      $('#status').className = 'status live';
+    });
     source.addEventListener('events', (m) => {
       addEvents(JSON.parse(m.data), true);
       refreshSoon();
