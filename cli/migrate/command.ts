@@ -48,7 +48,9 @@ function storesToMigrate(store: Config['store']): Target[] {
 async function migrateOne(target: Target, request: MigrateRequest) {
   const store = await createStore(target.store).catch((err: unknown) => {
     if (err instanceof EmbeddedStoreLocked)
-      throw new Error(`${err.message}. Nothing was applied: the ingest applies the schema itself at start on the embedded store`);
+      throw new Error(
+        `${err.message}. Nothing was applied: the ingest applies the schema itself at start on the embedded store`,
+      );
     throw err;
   });
   try {

@@ -13,10 +13,14 @@ function lines(r: MigrateReport): string[] {
   const out: string[] = [];
   if (r.createsDatabase) out.push(`  database ${r.rendering.database}: to create`);
   if (r.migrations.length > 0) out.push(`  migrations ${verb}: ${r.migrations.join(', ')}`);
-  if (r.rollups.length > 0) out.push(`  rollup rules ${r.dryRun ? 'to write' : 'written'}: ${r.rollups.join(', ')}`);
-  if (r.retention.length > 0) out.push(`  retention ${r.dryRun ? 'to change' : 'changed'}: ${r.retention.map(ttl).join('; ')}`);
+  if (r.rollups.length > 0)
+    out.push(`  rollup rules ${r.dryRun ? 'to write' : 'written'}: ${r.rollups.join(', ')}`);
+  if (r.retention.length > 0)
+    out.push(`  retention ${r.dryRun ? 'to change' : 'changed'}: ${r.retention.map(ttl).join('; ')}`);
   if (r.rendering.cluster !== undefined)
-    out.push('  retention: a cluster keeps the TTL its tables were created with (tracker prune removes older rows)');
+    out.push(
+      '  retention: a cluster keeps the TTL its tables were created with (tracker prune removes older rows)',
+    );
   return out;
 }
 
