@@ -38,6 +38,10 @@ export function program(io: Io = defaultIo): Command {
       namespaceName,
     )
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
+    .option(
+      '--with-schema-job',
+      'also print a Job that applies the schema (tracker migrate), for manifests no operator runs for',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .addOption(
       new Option(
@@ -67,6 +71,7 @@ export function program(io: Io = defaultIo): Command {
         file: string;
         namespace?: string;
         withCrd?: boolean;
+        withSchemaJob?: boolean;
         output: 'yaml' | 'json';
         schemaMode: 'cluster' | 'per-replica';
         prometheusNamespaceLabel?: Record<string, string>;
