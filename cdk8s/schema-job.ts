@@ -23,7 +23,7 @@ import { podSecurityContext, scratchVolumes, secureContainer } from './pod.ts';
 const component: Component = 'schema';
 /** uid of the `node` user in the official Node images (the ingest image). */
 const uid = 1000;
-/** Restarts before the Job fails: with the kubelet's back-off capped at 5 min, about 40 min of waiting. */
+/** Restarts before the Job fails: with the kubelet's back-off (10 s doubling, capped at 5 min), about half an hour of waiting. */
 export const SCHEMA_JOB_BACKOFF_LIMIT = 10;
 
 /** `<name>-schema-<10 hex>`: the image and the ingest configuration the Job migrates with. */
