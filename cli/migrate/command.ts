@@ -4,7 +4,7 @@
 // each as a single node. With --dry-run it reads what is there and lists what a run would apply.
 import { Command } from 'commander';
 import { type Config, loadConfig, storeRendering } from '../../ingest/config.ts';
-import { createStore, EmbeddedStoreLocked } from '../../store/index.ts';
+import { createStore, EmbeddedStoreLocked, missingEmbeddedData } from '../../store/index.ts';
 import { classify } from './errors.ts';
 import { exitCode, formatReport } from './report.ts';
 import { type MigrateRequest, runMigrate } from './run.ts';
@@ -21,6 +21,10 @@ export function migrateCommand(out: (text: string) => void, setExit: (code: numb
     .action(async (flags: Flags) => {
       // Like prune: the store's password is the one file it reads (TLS, hash key, GeoIP are the ingest's).
       const config = loadConfig(flags.config, process.env, { files: ['store.passwordFile'] });
+      // Run without the ingest's --config, migrate would make an empty embedded store in this directory and
+      // say it was done; the ingest creates the embedded store's tables itself anyway.
+      const missing = missingEmbeddedData(config.store);
+      if (missing !== undefined) throw new Error(`${missing}. Nothing was applied`);
       const request: MigrateRequest = {
         rendering: storeRendering(config.store),
         retention: config.retention,

@@ -53,18 +53,53 @@ export interface Where {
   readonly database: string;
 }
 
+/** Node's codes for a connection that never got an answer. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+const NO_ANSWER = /ECONNREFUSED|ENOTFOUND|socket hang up|timeout/i;
+
+/** The error and its causes (a failed migration wraps what the store threw). */
+function chain(err: unknown): unknown[] {
+  const all: unknown[] = [];
+  for (let e = err; e !== undefined && e !== null && all.length < 10; e = (e as Error).cause) all.push(e);
+  return all;
+}
+
+const noAnswer = (e: unknown): boolean => {
+  const { code, message } = (e ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    (typeof message === 'string' && NO_ANSWER.test(message))
+  );
+};
+
 /** The coded error for what the store threw, or undefined when it is none of these (a statement failed). */
 export function classify(err: unknown, where: Where): MigrateError | undefined {
-  const code = clickhouseCode(err);
+  const errors = chain(err);
+  const code = errors.map(clickhouseCode).find((c) => c !== undefined);
   const cause = (err as Error).message?.split('\n')[0] ?? String(err);
   const at = `ClickHouse at ${where.url}`;
-  if (code === undefined)
+  if (code === undefined && errors.some(noAnswer))
     return new MigrateError(
       'MIGRATE_STORE_UNREACHABLE',
       `${at} did not answer (${cause}); check store.url, and that the server is up. Nothing was applied`,
       MIGRATE_EXIT.unreachable,
       { cause: err },
     );
+  if (code === undefined) return undefined;
+  return answered(code, cause, at, where, err);
+}
+
+/** The coded error for a ClickHouse answer that is about the user or the database, not a statement. */
+function answered(code: number, cause: string, at: string, where: Where, err: unknown) {
   if (CREDENTIAL_CODES.has(code))
     return new MigrateError(
       'MIGRATE_CREDENTIALS_REFUSED',
