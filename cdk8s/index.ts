@@ -18,6 +18,7 @@ import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
 import { defaultPrometheus, type RenderOptions } from './options.ts';
 import { pruneObjects } from './prune.ts';
+import { schemaJobObjects } from './schema-job.ts';
 
 // The renderer's public surface: everything outside cdk8s/ imports from here.
 export { replicaIds } from './clickhouse.ts';
@@ -94,6 +95,22 @@ export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Ren
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
   };
+}
+
+/**
+ * The schema Job of `tracker render --with-schema-job`, for a cluster nobody runs the operator for. Never
+ * part of renderCluster: the operator applies the schema itself, before the ingest starts.
+ * `ingestConfigHash` is renderCluster's hashes.ingest (a new configuration is a new Job).
+ */
+export function renderSchemaJob(tc: TrackerCluster, ingestConfigHash: string): KubeObject[] {
+  const names = namesOf(tc);
+  const chart = new ComponentChart(
+    new App(),
+    'schema',
+    names.namespace,
+    schemaJobObjects(tc, names, ingestConfigHash),
+  );
+  return chart.toJson() as KubeObject[];
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 
-export type Component = 'keeper' | 'clickhouse' | 'ingest' | 'nats' | 'prune';
+export type Component = 'keeper' | 'clickhouse' | 'ingest' | 'nats' | 'prune' | 'schema';
 
 /** Restart-relevant and hot-reloadable config, hashed separately: the operator restarts only on `restart`. */
 export type ConfigHashes = { restart: string; hot: string };

@@ -14,6 +14,7 @@ describe('namesOf', () => {
     ['shard PDB', n.shardPdb(3), 'web-ch-3'],
     ['ClickHouse URL', n.clickhouseUrl, 'http://web-clickhouse.prod.svc.cluster.local:8123'],
     ['ingest', n.ingest, 'web-ingest'],
+    ['schema Job', n.schemaJob('0123456789'), 'web-schema-0123456789'],
     ['NATS URL', n.natsUrl, 'nats://web-nats.prod.svc.cluster.local:4222'],
   ])('%s', (_what, actual, expected) => expect(actual).toBe(expected));
 
@@ -26,5 +27,7 @@ describe('namesOf', () => {
     const long = namesOf(cluster({}, { name: 'a'.repeat(40) }));
     expect(long.replica(63, 8).length).toBeLessThanOrEqual(52);
     expect(long.keeperHeadless.length).toBeLessThanOrEqual(63);
+    // a Job's name is its pods' job-name label value
+    expect(long.schemaJob('0123456789').length).toBeLessThanOrEqual(63);
   });
 });

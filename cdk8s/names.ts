@@ -51,6 +51,8 @@ export function namesOf(tc: TrackerCluster) {
     ingestTlsSecret: `${base}-ingest-tls`,
     /** The CronJob running tracker prune (spec.schema.prune). */
     prune: `${base}-prune`,
+    /** The Job running tracker migrate (tracker render --with-schema-job), named for what it migrates with. */
+    schemaJob: (hash: string) => `${base}-schema-${hash}`,
     nats: `${base}-nats`,
     natsHeadless,
     natsHost: (i: number) => `${base}-nats-${i}.${natsHeadless}.${svcDomain}`,

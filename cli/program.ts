@@ -1,14 +1,19 @@
 // The `tracker` command line. Each subcommand lives in its own module; this file only wires them. `render`
 // and `crd` import the renderer and the CRD when they run: the ingest image carries `tracker prune` (store,
-// schema, ingest configuration) for the prune CronJob, but neither of those.
+// schema, ingest configuration) for the prune CronJob, and `tracker migrate` for the schema Job, but
+// neither of those.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { migrateCommand } from './migrate/command.ts';
 import { pruneCommand } from './prune/command.ts';
 
 export interface Io {
   readonly out: (text: string) => void;
   /** What the user should know beside the output (render: the documents it left out). */
   readonly err: (text: string) => void;
-  /** Records the exit code a subcommand ends with when it did not throw (prune: 1 when a table failed). */
+  /**
+   * Records the exit code a subcommand ends with when it did not throw (prune: 1 when a table failed;
+   * migrate --dry-run: 2 when something would be applied).
+   */
   readonly exit: (code: number) => void;
 }
 
@@ -33,6 +38,10 @@ export function program(io: Io = defaultIo): Command {
       namespaceName,
     )
     .option('--with-crd', 'also print the TrackerCluster CustomResourceDefinition first')
+    .option(
+      '--with-schema-job',
+      'also print a Job that applies the schema (tracker migrate), for manifests no operator runs for',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .addOption(
       new Option(
@@ -62,6 +71,7 @@ export function program(io: Io = defaultIo): Command {
         file: string;
         namespace?: string;
         withCrd?: boolean;
+        withSchemaJob?: boolean;
         output: 'yaml' | 'json';
         schemaMode: 'cluster' | 'per-replica';
         prometheusNamespaceLabel?: Record<string, string>;
@@ -88,6 +98,7 @@ export function program(io: Io = defaultIo): Command {
       io.out(trackerClusterCrdYaml());
     });
 
+  cmd.addCommand(migrateCommand(io.out, io.exit));
   cmd.addCommand(pruneCommand(io.out, io.exit));
   return cmd;
 }
@@ -118,13 +129,16 @@ async function optional<T>(load: () => Promise<T>, command: string): Promise<T> 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     throw new Error(
-      `${command}: not in this installation (the ingest image carries only tracker prune); run it from the repository or the npm package`,
+      `${command}: not in this installation (the ingest image carries only tracker prune and tracker migrate); run it from the repository or the npm package`,
       { cause: err },
     );
   }
 }
 
-/** Runs the CLI; errors print as one message (with every problem of an invalid spec) and exit 1. */
+/**
+ * Runs the CLI; errors print as one message (with every problem of an invalid spec) and exit 1, or the
+ * exit code the error carries (tracker migrate's: unreachable, refused, no database).
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   try {
@@ -132,6 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return code;
   } catch (err) {
     process.stderr.write(`tracker: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    const carried = (err as { exitCode?: unknown } | null)?.exitCode;
+    return typeof carried === 'number' ? carried : 1;
   }
 }

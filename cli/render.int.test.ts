@@ -42,6 +42,15 @@ describe('tracker render | kubectl apply --dry-run=server -f -', () => {
     for (const line of lines) expect(line).toMatch(/ (created|configured|unchanged) \(server dry run\)$/);
   });
 
+  it('tracker render --with-schema-job: the apiserver takes the Job too', () => {
+    const res = sh(
+      `node bin/tracker.ts render -f examples/minimal.yaml --with-schema-job -n ${namespace} | ${kubectlPath()} apply --dry-run=server -f -`,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^job\.batch\/minimal-schema-[0-9a-f]{10} created \(server dry run\)$/m);
+  });
+
   it('tracker crd | kubectl apply --server-side --dry-run=server -f -', () => {
     // --force-conflicts: other test files install the same CRD with their own field manager.
     const res = sh(

@@ -86,6 +86,17 @@ describe('tracker render', () => {
     for (const o of objects.slice(1)) expect(o.metadata.namespace).toBe('prod');
   });
 
+  it('--with-schema-job adds the Job that runs tracker migrate, after the objects of its cluster', () => {
+    const without = docs(renderText(example('minimal')).text);
+    expect(without.some((o) => o.kind === 'Job')).toBe(false);
+    const objects = docs(renderText(example('minimal'), { withSchemaJob: true }).text);
+    expect(objects).toHaveLength(without.length + 1);
+    const job = json(objects.at(-1));
+    expect(job.kind).toBe('Job');
+    expect(job.metadata.name).toMatch(/^minimal-schema-[0-9a-f]{10}$/);
+    expect(job.spec.template.spec.containers[0].args.slice(0, 1)).toEqual(['migrate']);
+  });
+
   it('-o json prints a v1 List', () => {
     const list = JSON.parse(renderText(example('minimal'), { output: 'json' }).text);
     expect(list.kind).toBe('List');

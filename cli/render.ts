@@ -2,7 +2,13 @@
 // the operator. The same code as the operator (cdk8s: parseCluster, renderCluster); no cluster access.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import { type PodPeer, parseCluster, renderCluster, type SchemaMode } from '../cdk8s/index.ts';
+import {
+  type PodPeer,
+  parseCluster,
+  renderCluster,
+  renderSchemaJob,
+  type SchemaMode,
+} from '../cdk8s/index.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind, type TrackerCluster } from '../crds/trackercluster.ts';
@@ -12,6 +18,8 @@ export type RenderOptions = {
   file: string;
   namespace?: string;
   withCrd?: boolean;
+  /** Also a Job that runs tracker migrate (no operator applies the schema for these manifests). */
+  withSchemaJob?: boolean;
   output?: 'yaml' | 'json';
   /** The operator's clickhouse.schemaMode these manifests go with (default cluster). */
   schemaMode?: SchemaMode;
@@ -103,7 +111,11 @@ export function renderText(text: string, opts: Omit<RenderOptions, 'file'> = {})
     ...(opts.prometheus ? { prometheus: opts.prometheus } : {}),
     ...(opts.operatorNamespace ? { operatorNamespace: opts.operatorNamespace } : {}),
   };
-  for (const tc of parseAll(clusters)) objects.push(...renderCluster(tc, installation).objects);
+  for (const tc of parseAll(clusters)) {
+    const rendered = renderCluster(tc, installation);
+    objects.push(...rendered.objects);
+    if (opts.withSchemaJob) objects.push(...renderSchemaJob(tc, rendered.hashes.ingest));
+  }
   if (opts.output === 'json')
     return {
       text: `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`,

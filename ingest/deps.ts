@@ -13,6 +13,7 @@ import type { RateLimiter } from './plugins/rate-limit/limiter.ts';
 import type { Hasher } from './privacy/hash.ts';
 import type { SaltStore } from './privacy/salts.ts';
 import type { Repositories } from './repositories/index.ts';
+import type { SchemaWatch } from './schema-check.ts';
 
 export interface AppDeps {
   readonly config: Config;
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly repositories: Repositories;
   /** Forwarding of stored events to destinations; absent when none is configured. */
   readonly destinations?: Pick<DestinationsStage, 'status' | 'erase'>;
+  /** A clickhouse store's schema version beside the one this ingest needs (/status); absent on the embedded store. */
+  readonly schema?: Pick<SchemaWatch, 'status'>;
   /** NATS fan-out of accepted events; absent when NATS publishing is off. */
   readonly publisher?: EventPublisher;
   readonly now?: () => number;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
-import { openReader, type SqlReader } from '../store/index.ts';
+import { openReader, type SqlReader, type SqlRunner } from '../store/index.ts';
 import { createApiKeyStore, loadKeyFile } from './auth/api-keys.ts';
 import { loadReadCredential, type ReadCredential } from './auth/credential.ts';
 import { buildVersion } from './build-version.ts';
@@ -23,6 +23,7 @@ import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { type RuntimeLog, repeatsQuiet, throttled } from './runtime-log.ts';
+import { type SchemaWatch, schemaLine, watchSchema } from './schema-check.ts';
 import { fromFile, openJournal } from './startup-files.ts';
 import { lockStateDirs } from './state-locks.ts';
 import { openTlsFiles } from './tls/check.ts';
@@ -45,6 +46,23 @@ async function warnNewKeyBesideRows(dataPath: DataPath, config: Config, log: Log
     .catch(() => [{ n: 0 }]); // no events table to ask (a store the ingest does not migrate): nothing to say
   const said = generatedBesideRows(config.server.stateDir, Number(rows[0]?.n ?? 0));
   if (said !== undefined) log(said);
+}
+
+/**
+ * A clickhouse store's schema missing or behind, said once at start with its remedy. Not awaited: a
+ * server that hangs must not hold the start; one that does not answer is the data path's to say.
+ */
+function checkSchema(config: Config, store: SqlRunner, log: Log): { schema?: SchemaWatch } {
+  const watch = watchSchema(config, store);
+  if (watch === undefined) return {};
+  watch
+    .read()
+    .then((state) => {
+      const line = schemaLine(state, config.store.database);
+      if (line !== undefined) log(line, undefined, 'warn');
+    })
+    .catch(() => {});
+  return { schema: watch };
 }
 
 /** The data path's failures, each said once every 10 s while it repeats (a flush retried every second). */
@@ -210,6 +228,8 @@ async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtim
       : undefined;
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
   if (!keyExisted && opts.dataPath === undefined) await warnNewKeyBesideRows(dataPath, config, log);
+  // an injected data path's store is the caller's (a test double): its schema is not this runtime's to ask
+  const schema = opts.dataPath === undefined ? checkSchema(config, dataPath.store, log) : {};
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);
@@ -238,6 +258,7 @@ async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtim
     ...(https === undefined ? {} : { https }),
     ...(credential === undefined ? {} : { readCredential: credential }),
     ...(destinations === undefined ? {} : { destinations }),
+    ...schema,
     build: { version: buildVersion() },
     registry,
   };

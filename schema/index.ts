@@ -54,3 +54,4 @@ export {
   type SettingRow,
   settingRows,
 } from './rollups.ts';
+export { type SchemaState, schemaState } from './state.ts';

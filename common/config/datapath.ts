@@ -116,7 +116,8 @@ export const IDLE_CODE_RELEASE_SECONDS = 300;
 export const EmbeddedStore = Type.Object(
   {
     kind: Type.Literal('embedded', {
-      description: 'embedded: the chdb engine in this process, on store.path.',
+      description:
+        'embedded: the chdb engine in this process, on store.path (the ingest creates its tables at start).',
     }),
     path: Type.String({
       minLength: 1,
@@ -153,7 +154,8 @@ export const EmbeddedStore = Type.Object(
 export const ClickHouseStore = Type.Object(
   {
     kind: Type.Literal('clickhouse', {
-      description: 'clickhouse: a server or cluster over HTTP(S), at store.url.',
+      description:
+        'clickhouse: a server or cluster over HTTP(S), at store.url. The ingest creates no tables there: tracker migrate applies the schema (on Kubernetes the operator does, or the Job of tracker render --with-schema-job); until then the ingest warns once at start naming it and keeps the events in its spool.',
     }),
     url: Type.String({
       pattern: '^https?://',

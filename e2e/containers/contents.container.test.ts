@@ -122,7 +122,7 @@ describe('the tracker command in the ingest image', () => {
     const render = await tracker(inject('images').ingest, [], ['render', '-f', '-']);
     expect(render.code).toBe(1);
     expect(render.stderr).toBe(
-      'tracker: render: not in this installation (the ingest image carries only tracker prune); run it from the repository or the npm package\n',
+      'tracker: render: not in this installation (the ingest image carries only tracker prune and tracker migrate); run it from the repository or the npm package\n',
     );
   });
 });

@@ -18,6 +18,8 @@ import type { ReplicationState } from '../../e2e/support/clickhouse-http/replica
 const main = fileURLToPath(new URL('../../e2e/support/clickhouse-http/main.ts', import.meta.url));
 
 export type DoubleOptions = {
+  /** Requests must authenticate as `default` with this password. */
+  readonly password?: string;
   /** Record every statement (`statements()`). */
   readonly record?: boolean;
   /** The replication stand-in (`replication()`, `setReplication()`). */
@@ -51,6 +53,7 @@ export interface ClickHouseDouble {
 
 async function spawnDouble(dir: string, port: number, opts: DoubleOptions) {
   const args = [main, '--dir', dir, '--port', String(port)];
+  if (opts.password !== undefined) args.push('--password', opts.password);
   if (opts.record) args.push('--record');
   if (opts.replication) args.push('--replication');
   if (opts.cluster) {

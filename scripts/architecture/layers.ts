@@ -41,7 +41,7 @@ export const inner: Readonly<Record<string, readonly (readonly string[])[]>> = {
       'ingest/runtime-log.ts',
       'ingest/build-version.ts',
     ],
-    ['ingest/durable-lines.ts', 'ingest/state-locks.ts', 'ingest/data-dirs.ts'],
+    ['ingest/durable-lines.ts', 'ingest/state-locks.ts', 'ingest/data-dirs.ts', 'ingest/schema-check.ts'],
     ['ingest/datapath/', 'ingest/privacy/', 'ingest/geoip/', 'ingest/tls/'],
     ['ingest/destinations/'],
     ['ingest/model/', 'ingest/repositories/'],

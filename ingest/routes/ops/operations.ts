@@ -1,5 +1,5 @@
 // The operations endpoints, served by the operations app on server.opsPort (never on the public port):
-// /metrics (Prometheus) and /status (build, data path, destinations, NATS, open WebSockets). Both tell an
+// /metrics (Prometheus) and /status (build, data path, schema, destinations, NATS, open WebSockets). Both tell an
 // outsider how busy the service is, what it runs and how its store is doing; on Kubernetes only Prometheus's
 // pods may reach that port (the ingest's NetworkPolicy).
 import type { SpoolState } from '../../datapath/index.ts';
@@ -30,6 +30,8 @@ export function operationsRoutes(app: RouteApp, deps: AppDeps, metrics: Metrics,
       client: req.ip,
       uptimeS: Math.round((Date.now() - started) / 1000),
       dataPath,
+      // a clickhouse store's schema (the ingest applies none there): null on the embedded store
+      schema: (await deps.schema?.status()) ?? null,
       destinations: deps.destinations?.status() ?? [],
       websockets: wsOpen(),
       geoip: deps.geo.enabled,

@@ -1,0 +1,67 @@
+// On a clickhouse store the ingest applies no schema (the operator does, or `tracker migrate`): started
+// against a server nobody migrated, it acknowledged events into its spool and every insert failed on a
+// table that does not exist, with nothing saying how to create them. The start now says so in one line
+// naming the remedy, and /status shows the schema's version beside the one this ingest needs until the
+// schema is there. Events keep being spooled meanwhile; they are stored once the tables exist.
+import { type SchemaState, schemaState } from '../schema/index.ts';
+import type { SqlRunner } from '../store/index.ts';
+import type { Config } from './config.ts';
+
+/** What /status says about the schema of a clickhouse store. */
+export interface SchemaStatus extends SchemaState {
+  /** Whether every migration this ingest carries is recorded there. */
+  readonly current: boolean;
+  /** What to run, while it is not current. */
+  readonly remedy?: string;
+}
+
+const REMEDY =
+  'run `tracker migrate` with this configuration (the ingest image carries it; on Kubernetes without the operator: `tracker render --with-schema-job`)';
+
+/** The line the start logs when the schema is missing or behind; undefined when it is current. */
+export function schemaLine(state: SchemaState, database: string): string | undefined {
+  if (state.version >= state.latest) return undefined;
+  const what =
+    state.version === 0
+      ? `database ${database} has no tracker schema (no recorded migrations)`
+      : `the schema of database ${database} is at version ${state.version}, this ingest needs ${state.latest}`;
+  return `store: ${what}: inserts fail until it is applied, and events stay in the spool meanwhile (nothing is lost); ${REMEDY}`;
+}
+
+export function schemaStatus(state: SchemaState): SchemaStatus {
+  const current = state.version >= state.latest;
+  return { ...state, current, ...(current ? {} : { remedy: REMEDY }) };
+}
+
+/**
+ * The schema's state for /status: read again on each ask until it is current (someone runs tracker
+ * migrate while the ingest runs), then kept; null until it could be read (the store not answering).
+ */
+export class SchemaWatch {
+  readonly #sql: SqlRunner;
+  readonly #database: string;
+  #known: SchemaStatus | null = null;
+
+  constructor(sql: SqlRunner, database: string) {
+    this.#sql = sql;
+    this.#database = database;
+  }
+
+  /** Reads the state (unless already current); throws what the store threw. */
+  async read(): Promise<SchemaState> {
+    const state = await schemaState(this.#sql, this.#database);
+    this.#known = schemaStatus(state);
+    return state;
+  }
+
+  async status(): Promise<SchemaStatus | null> {
+    if (this.#known?.current) return this.#known;
+    await this.read().catch(() => {});
+    return this.#known;
+  }
+}
+
+/** The watch for a clickhouse store (the embedded store is migrated by the ingest itself). */
+export function watchSchema(config: Config, sql: SqlRunner): SchemaWatch | undefined {
+  return config.store.kind === 'clickhouse' ? new SchemaWatch(sql, config.store.database) : undefined;
+}
