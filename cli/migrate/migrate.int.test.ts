@@ -161,6 +161,22 @@ describe('tracker migrate on a cluster (store.cluster)', () => {
     expect(second.code).toBe(0);
     expect(second.text).toContain('Nothing to apply');
   });
+
+  it("a changed retention reaches every host's X_local table, ON CLUSTER; the dry run only lists it", async () => {
+    const store = { url: cluster[0]!.url, cluster: 'c', database: 'aged' };
+    expect((await migrate(configFile(store))).code).toBe(0);
+    const thirty = configFile(store, { retention: { defaultDays: 30 } });
+
+    const dry = await migrate(thirty, '--dry-run');
+    expect(dry.code).toBe(2);
+    expect(dry.text).toMatch(/retention to change: .*events for ever -> 30 days/);
+    for (const d of cluster) expect(await ttlOf(d, 'aged', 'events_local')).toBeUndefined();
+
+    const run = await migrate(thirty);
+    expect(run.text).toMatch(/retention changed: .*events for ever -> 30 days/);
+    for (const d of cluster) expect(await ttlOf(d, 'aged', 'events_local')).toBe('30');
+    expect((await migrate(thirty)).text).toContain('Nothing to apply');
+  });
 });
 
 describe('tracker migrate when the store cannot be migrated', () => {

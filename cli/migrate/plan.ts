@@ -2,14 +2,13 @@
 // recorded, the rollup rules that differ from the configuration's, and the tables whose TTL differs
 // from the configured retention. A database that does not exist yet has everything pending.
 import {
-  buildCatalog,
   loadMigrations,
+  planRetention,
+  type Rendering,
   type Retention,
   type RetentionChange,
   type RollupRules,
-  retentionDays,
   settingRows,
-  ttlDays,
 } from '../../schema/index.ts';
 import type { SqlRunner } from '../../store/index.ts';
 import { isUnknownDatabase } from './errors.ts';
@@ -22,21 +21,20 @@ export interface MigratePlan {
   readonly pending: readonly number[];
   /** rollup_settings rows whose values differ from the configuration's. */
   readonly rollups: readonly string[];
-  /** Tables that exist with another TTL than the configured retention (single-node rendering only). */
+  /** Tables that exist with another TTL than the configured retention (cluster: their X_local storage). */
   readonly retention: readonly RetentionChange[];
 }
 
 export interface PlanOptions {
-  readonly database: string;
+  readonly rendering: Rendering;
   readonly retention: Retention;
   readonly rollups: RollupRules;
-  /** Whether the retention of existing tables is checked (not on a cluster's tables). */
-  readonly checkRetention: boolean;
 }
 
 type TableRow = { name: string; engine_full: string };
 
 export async function planMigrate(sql: SqlRunner, opts: PlanOptions): Promise<MigratePlan> {
+  const { database } = opts.rendering;
   const all = loadMigrations().map((m) => m.version);
   const latest = Math.max(0, ...all);
   const everything = { databaseExists: false, latest, pending: all, retention: [] };
@@ -44,7 +42,7 @@ export async function planMigrate(sql: SqlRunner, opts: PlanOptions): Promise<Mi
   try {
     tables = await sql.query<TableRow>(
       'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
-      { db: opts.database },
+      { db: database },
     );
   } catch (err) {
     // the connection is bound to the database: ClickHouse refuses any statement while it is missing
@@ -52,15 +50,18 @@ export async function planMigrate(sql: SqlRunner, opts: PlanOptions): Promise<Mi
     throw err;
   }
   const names = new Set(tables.map((t) => t.name));
-  const recorded = names.has('schema_migrations') ? await recordedVersions(sql, opts.database) : new Set();
+  const recorded = names.has('schema_migrations') ? await recordedVersions(sql, database) : new Set();
   return {
     databaseExists: true,
     latest,
     pending: all.filter((v) => !recorded.has(v)),
     rollups: names.has('rollup_settings')
-      ? await differingRules(sql, opts.database, opts.rollups)
+      ? await differingRules(sql, database, opts.rollups)
       : settingNames(opts.rollups),
-    retention: opts.checkRetention ? retentionChanges(tables, opts.retention) : [],
+    // what applyRetention would change: its own plan, without the ALTERs
+    retention: planRetention(tables, { ...opts.rendering, retention: opts.retention }).map(
+      ({ table, from, to }) => ({ table, from, to }),
+    ),
   };
 }
 
@@ -81,17 +82,4 @@ async function differingRules(sql: SqlRunner, database: string, rules: RollupRul
   return settingRows(rules)
     .filter((row) => JSON.stringify(byName.get(row.name)) !== JSON.stringify(row.values))
     .map((row) => row.name);
-}
-
-/** What applyRetention would change: the same comparison, without the ALTERs. */
-function retentionChanges(tables: readonly TableRow[], retention: Retention): RetentionChange[] {
-  const catalog = buildCatalog();
-  const changes: RetentionChange[] = [];
-  for (const { name, engine_full } of tables) {
-    if (catalog.get(name)?.ageColumn === undefined) continue;
-    const from = ttlDays(engine_full);
-    const to = retentionDays(name, retention);
-    if (from !== to) changes.push({ table: name, from, to });
-  }
-  return changes;
 }

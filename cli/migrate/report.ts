@@ -17,10 +17,6 @@ function lines(r: MigrateReport): string[] {
     out.push(`  rollup rules ${r.dryRun ? 'to write' : 'written'}: ${r.rollups.join(', ')}`);
   if (r.retention.length > 0)
     out.push(`  retention ${r.dryRun ? 'to change' : 'changed'}: ${r.retention.map(ttl).join('; ')}`);
-  if (r.rendering.cluster !== undefined)
-    out.push(
-      '  retention: a cluster keeps the TTL its tables were created with (tracker prune removes older rows)',
-    );
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Applies the schema to one store: the migrations not yet recorded (ON CLUSTER from this server with a
-// cluster rendering), then the rollup rules where they differ, then, on a single-node rendering, the
-// configured retention on tables made with another one. Every step is idempotent: a second run reads
+// cluster rendering), then the rollup rules where they differ, then the configured retention on tables
+// made with another one (a cluster's on its X_local tables, ON CLUSTER). Every step is idempotent: a second run reads
 // and writes nothing new.
 import {
   applyMigrations,
@@ -36,29 +36,15 @@ export interface MigrateReport {
   readonly createsDatabase?: boolean;
 }
 
-/**
- * A cluster's tables keep the TTL they were created with: changing it takes ALTERs ON CLUSTER on the
- * local tables, which the single-node retention step does not render (tracker prune removes old rows
- * there meanwhile).
- */
-const retentionApplies = (rendering: Rendering): boolean => rendering.cluster === undefined;
-
 export async function runMigrate(sql: SqlRunner, request: MigrateRequest): Promise<MigrateReport> {
   const { rendering, retention, rollups, dryRun } = request;
   if (dryRun) {
-    const plan = await planMigrate(sql, {
-      database: rendering.database,
-      retention,
-      rollups,
-      checkRetention: retentionApplies(rendering),
-    });
+    const plan = await planMigrate(sql, { rendering, retention, rollups });
     return dryRunReport(rendering, plan);
   }
   const migrated = await applyMigrations(sql, { ...rendering, retention });
   const written = await ensureRollupSettings(sql, rendering.database, rollups);
-  const changed = retentionApplies(rendering)
-    ? await applyRetention(sql, { database: rendering.database, retention })
-    : [];
+  const changed = await applyRetention(sql, { ...rendering, retention });
   return {
     rendering,
     dryRun,
