@@ -7,8 +7,8 @@ import { lstatSync, mkdtempSync, readdirSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../e2e/env/ports.ts';
 import { createStore } from '../store/index.ts';
+import { announcements } from './testing/announced.ts';
 
 const SERVER = new URL('./server.ts', import.meta.url).pathname;
 
@@ -56,14 +56,16 @@ const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('ex
 describe('ingest/server.ts', () => {
   it('starts on the embedded store with no config, and SIGTERM drains acknowledged events into it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'make-run-'));
-    const port = await freePort();
-    const opsPort = await freePort();
     const { child, output } = start(cwd, {
-      TRACKER_SERVER__PORT: String(port),
-      TRACKER_SERVER__OPSPORT: String(opsPort),
+      // ports the process picks itself and announces (no other process can take them first)
+      TRACKER_SERVER__PORT: '0',
+      TRACKER_SERVER__OPSPORT: '0',
       // as `make run HOST=0.0.0.0`: the public port on every address, the operations port not
       TRACKER_SERVER__HOST: '0.0.0.0',
     });
+    const announced = announcements(child);
+    const port = await announced('dashboard');
+    const opsPort = await announced('metrics');
     const base = `http://127.0.0.1:${port}`;
     // A process that died will never be ready: fail at once with its output instead of polling on.
     const ready = () => {
@@ -86,9 +88,7 @@ describe('ingest/server.ts', () => {
     expect(sent.every((r) => r.status === 200)).toBe(true);
     // Where the metrics are is printed once listening; they are there, and not on the public port.
     const ops = `http://127.0.0.1:${opsPort}`;
-    await expect
-      .poll(output, { timeout: 10_000 })
-      .toContain(`metrics: ${ops}/metrics (status: ${ops}/status)`);
+    expect(output()).toContain(`metrics: ${ops}/metrics (status: ${ops}/status)`);
     expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(
       /tracker_rows_accepted_total\{table="events"\}/,
     );
