@@ -1,7 +1,8 @@
 // Loopback ports for tests. Two kinds, for two needs:
 // - freePort(): a port free when asked, for a server that cannot bind port 0 itself and say what it got
 //   (etcd, kube-apiserver, nats-server take their ports on the command line). It may be taken before that
-//   server binds it (other test processes bind port 0 all the time): the caller retries on portTaken().
+//   server binds it (other test processes bind port 0 all the time): a caller that can start again retries
+//   on portTaken() (nats.ts does).
 //   Within one process, at least, a port is never handed out twice (the kernel may give the same free
 //   port to two asks in a row, and one server then found its second port taken by its first). A server of
 //   this repository binds port 0 instead and reports the port it got (ingest/testing/announced.ts).
