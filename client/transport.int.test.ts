@@ -2,7 +2,7 @@
 // the embedded engine): what the client sends is what the ingest accepts and stores, with the client's
 // eids; refusals come back final or retryable as the ingest meant them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../e2e/env/ports.ts';
+import { closedPortUrl } from '../e2e/env/ports.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { uuid } from './src/ids.ts';
 import type { Ev } from './src/queue.ts';
@@ -77,7 +77,7 @@ describe('client transports against the real ingest', () => {
   });
 
   it('HTTP: nothing listening is a retryable failure', async () => {
-    const dead = `http://127.0.0.1:${await freePort()}`;
+    const dead = await closedPortUrl();
     expect(await httpTransport(dead, false).send([event('x')])).toEqual({ ok: false });
   });
 

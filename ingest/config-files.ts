@@ -144,3 +144,25 @@ export function generatedKeyFailure(path: string, err: unknown): StartupError | 
   const line = `server.stateDir: the generated hash key ${path} ${what}; ${RESTORE_KEY}`;
   return fileStartupError({ code: 'HASH_KEY_FILE_INVALID', line }, err);
 }
+
+/**
+ * The hash key to be generated at `path` in server.stateDir (privacy.hashKeyFile unset, no key there yet)
+ * that could not be written, as its start-up error: `HASH_KEY_FILE_MISSING` (there is no key), a line
+ * naming the file and what to do. It said "cannot read" and to restore a key that was never made.
+ * Undefined as fileFailure's is (a read-only or full file system is the directory's to say).
+ */
+export function generatedKeyNotWritten(path: string, err: unknown): StartupError | undefined {
+  const refused = readRefusal(path, err);
+  if (refused === undefined) return undefined;
+  // O_EXCL meets whatever is there, a symbolic link to nowhere too (existsSync said nothing was)
+  const reason =
+    refused === 'EEXIST'
+      ? 'something that is not a file is in the way, a broken symbolic link perhaps'
+      : (REASONS[refused] ?? refused);
+  const remedy =
+    refused === 'EEXIST'
+      ? 'remove it to have a key generated there'
+      : "make server.stateDir a directory the ingest's user can write";
+  const line = `server.stateDir: cannot write the generated hash key ${path}: ${reason} (${refused}); ${remedy}, or set privacy.hashKeyFile to the deployment's key file`;
+  return fileStartupError({ code: 'HASH_KEY_FILE_MISSING', line }, err);
+}

@@ -1,8 +1,11 @@
 // Which directory a refused write is said to be in (data-dirs.ts), with the system errors the file system
 // gives (unwritable-data-dirs.int.test.ts makes real read-only and full file systems for the process).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startupLine } from '../common/startup-error.ts';
-import { type DataDirsConfig, dataDirRefused } from './data-dirs.ts';
+import { type StartupError, startupLine } from '../common/startup-error.ts';
+import { checkDataDirs, type DataDirsConfig, dataDirRefused } from './data-dirs.ts';
 
 const systemError = (code: string, path: string, syscall = 'open') =>
   Object.assign(new Error(`${code}: ${path}`), { code, path, syscall });
@@ -74,5 +77,33 @@ describe('dataDirRefused: every directory the ingest writes, named by its key', 
     ['no system error', new Error('EROFS')],
   ])('leaves %s to the caller', (_what, err) => {
     expect(dataDirRefused(config, err)).toBeUndefined();
+  });
+});
+
+// A directory refused to the ingest's user (permissions, a parent that is a file) was the generic
+// "cannot mkdir …" line, naming neither the key nor what to do. A parent that is a file stops root too.
+describe("checkDataDirs: a directory the ingest's user cannot write", () => {
+  it('names the key, the code and what to do', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'data-dirs-'));
+    writeFileSync(join(dir, 'file'), '');
+    const spool = join(dir, 'file', 'spool');
+    const here = {
+      server: { stateDir: join(dir, 'state') },
+      store: { kind: 'clickhouse', url: 'http://ch:8123' },
+      spool: { dir: spool },
+      destinations: { dir: join(dir, 'backlogs'), facebook: [], webhooks: [] },
+    } as unknown as DataDirsConfig;
+    const refused = (() => {
+      try {
+        checkDataDirs(here);
+      } catch (err) {
+        return err as StartupError;
+      }
+      throw new Error('checked');
+    })();
+    expect(refused.code).toBe('ENOTDIR');
+    expect(startupLine('x', refused)).toBe(
+      `x cannot start: spool.dir ${spool}: cannot write ${spool}: a parent is not a directory (ENOTDIR); make it a directory the ingest's user can write (on Kubernetes: the volume's fsGroup) or set spool.dir to a directory it can`,
+    );
   });
 });

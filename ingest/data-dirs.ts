@@ -1,11 +1,12 @@
 // The directories the ingest writes, each with the key that configures it. A write there that its file
-// system refuses (read-only, full, over quota) stops the start with a coded StartupError naming the
+// system refuses (read-only, full, over quota), or that the start's check finds refused to the ingest's
+// user (permissions, a parent that is a file), stops the start with a coded StartupError naming the
 // directory, its key and what to do (common/startup-error.ts), whichever of them it is: without this only
 // server.stateDir was said so, and a read-only store.path, spool.dir or destinations.dir reached the
 // generic start-up line, which names neither the setting nor a remedy.
 import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import { type StartupError, unwritableDirectory } from '../common/startup-error.ts';
+import { StartupError, unwritableDirectory } from '../common/startup-error.ts';
 import type { Config } from './config.ts';
 
 export interface DataDir {
@@ -60,10 +61,35 @@ export function checkDataDirs(config: DataDirsConfig, skip: readonly string[] = 
       removeQuietly(probe); // a write refused after the open (a full disk) leaves the file
       const located =
         (err as { path?: string }).path === undefined ? Object.assign(err as object, { path: probe }) : err;
-      throw unwritableDirectory(d.key, d.dir, mkdirRefusal(located), d.target) ?? err;
+      const refused = mkdirRefusal(located);
+      throw unwritableDirectory(d.key, d.dir, refused, d.target) ?? deniedDirectory(d, refused) ?? err;
     }
     rmSync(probe, { force: true });
   }
+}
+
+/** What the system refuses the ingest's user (not the file system): the reason said in the line. */
+const DENIED: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a parent is not a directory',
+};
+
+/**
+ * The check's write refused to the ingest's user (permissions, a parent that is a file), as the coded error
+ * of the directory, naming its key and what to do: it was the generic "cannot mkdir …: permission denied",
+ * naming neither. Only here, where the refusal is certainly of a write: a read refused later (a configured
+ * file in one of these directories) is the file's to say.
+ */
+function deniedDirectory(d: DataDir, err: unknown): StartupError | undefined {
+  const { code, path } = err as { code?: string; path?: string };
+  const reason = DENIED[code ?? ''];
+  if (reason === undefined || path === undefined) return undefined;
+  const remedy = `make it a directory the ingest's user can write (on Kubernetes: the volume's fsGroup) or set ${d.key} to a ${d.target} it can`;
+  return new StartupError(`${d.key} ${d.dir}: cannot write ${path}: ${reason} (${code}); ${remedy}`, {
+    code,
+    cause: err,
+  });
 }
 
 /** Removes what a failed check may have left; a path that cannot hold it (not a directory) has nothing. */

@@ -8,8 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { freePort } from '../e2e/env/ports.ts';
 import { createStore } from '../store/index.ts';
+import { announcements } from './testing/announced.ts';
 
 const SERVER = new URL('./server.ts', import.meta.url).pathname;
 
@@ -57,14 +57,16 @@ const exited = (c: ChildProcess) => new Promise<number | null>((r) => c.once('ex
 describe('ingest/server.ts', () => {
   it('starts on the embedded store with no config, and SIGTERM drains acknowledged events into it', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'make-run-'));
-    const port = await freePort();
-    const opsPort = await freePort();
     const { child, output } = start(cwd, {
-      TRACKER_SERVER__PORT: String(port),
-      TRACKER_SERVER__OPSPORT: String(opsPort),
+      // ports the process picks itself and announces (no other process can take them first)
+      TRACKER_SERVER__PORT: '0',
+      TRACKER_SERVER__OPSPORT: '0',
       // as `make run HOST=0.0.0.0`: the public port on every address, the operations port not
       TRACKER_SERVER__HOST: '0.0.0.0',
     });
+    const announced = announcements(child);
+    const port = await announced('dashboard');
+    const opsPort = await announced('metrics');
     const base = `http://127.0.0.1:${port}`;
     // A process that died will never be ready: fail at once with its output instead of polling on.
     const ready = () => {
@@ -87,9 +89,7 @@ describe('ingest/server.ts', () => {
     expect(sent.every((r) => r.status === 200)).toBe(true);
     // Where the metrics are is printed once listening; they are there, and not on the public port.
     const ops = `http://127.0.0.1:${opsPort}`;
-    await expect
-      .poll(output, { timeout: 10_000 })
-      .toContain(`metrics: ${ops}/metrics (status: ${ops}/status)`);
+    expect(output()).toContain(`metrics: ${ops}/metrics (status: ${ops}/status)`);
     expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(
       /tracker_rows_accepted_total\{table="events"\}/,
     );
@@ -117,20 +117,21 @@ describe('ingest/server.ts', () => {
   // process wires) too, each counting its own, the refusals counted on the operations port.
   it('bounds the SQL endpoint at server.maxConnections, the refusal counted', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'max-connections-'));
-    const [port, opsPort, sqlPort] = [await freePort(), await freePort(), await freePort()];
     const { child, output } = start(cwd, {
-      TRACKER_SERVER__PORT: String(port),
-      TRACKER_SERVER__OPSPORT: String(opsPort),
-      TRACKER_SQL__PORT: String(sqlPort),
+      TRACKER_SERVER__PORT: '0',
+      TRACKER_SERVER__OPSPORT: '0',
+      TRACKER_SQL__PORT: '0',
       TRACKER_SERVER__MAXCONNECTIONS: '1',
     });
+    const announced = announcements(child);
     const held = new Set<Socket>();
     // a failed or timed-out expectation must not leave the process running
     onTestFinished(() => {
       for (const socket of held) socket.destroy();
       if (child.exitCode === null) child.kill('SIGTERM');
     });
-    await expect.poll(output, { timeout: 60_000, interval: 200 }).toContain('read-only SQL');
+    const sqlPort = await announced('read-only SQL');
+    const opsPort = await announced('metrics');
     const first = connect(sqlPort, '127.0.0.1');
     held.add(first);
     await new Promise((r) => first.once('connect', r));

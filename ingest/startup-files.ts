@@ -5,11 +5,11 @@
 import { ConfigError } from '../common/config/problems.ts';
 import { StartupError } from '../common/startup-error.ts';
 import type { Config } from './config.ts';
-import { fileFailure, generatedKeyFailure, isCodedFileKey } from './config-files.ts';
+import { fileFailure, generatedKeyFailure, generatedKeyNotWritten, isCodedFileKey } from './config-files.ts';
 import { dataDirRefused } from './data-dirs.ts';
 import { type EraseJournal, openEraseJournal } from './erasure/index.ts';
 import { GeoIpFileError } from './geoip/geoip.ts';
-import { generatedKeyPath } from './privacy/hash.ts';
+import { GeneratedKeyWriteError, generatedKeyPath } from './privacy/hash.ts';
 
 /**
  * Runs a start-up step that reads a configured file; a failure is a configuration error naming the key,
@@ -41,8 +41,11 @@ function codedFileFailure(config: Config, key: string, err: unknown): StartupErr
     'privacy.hashKeyFile': config.privacy.hashKeyFile,
   };
   const path = paths[key];
-  if (key === 'privacy.hashKeyFile' && path === undefined)
-    return generatedKeyFailure(generatedKeyPath(config.server.stateDir), err);
+  if (key === 'privacy.hashKeyFile' && path === undefined) {
+    const generated = generatedKeyPath(config.server.stateDir);
+    if (err instanceof GeneratedKeyWriteError) return generatedKeyNotWritten(generated, err);
+    return generatedKeyFailure(generated, err);
+  }
   return path === undefined || !isCodedFileKey(key) ? undefined : fileFailure(key, path, err);
 }
 

@@ -12,7 +12,7 @@ import { cluster, find, json } from '../cdk8s/testing/cluster.ts';
 import { chartDir, helm, MONITORING_APIS, renderChart } from '../charts/testing/helm.ts';
 import { type ChartDoc, chartOperatorConfig } from '../charts/testing/install.ts';
 import { createNamespace, installCrd } from '../crds/testing/kube.ts';
-import { freePort } from '../e2e/env/ports.ts';
+import { closedPort } from '../e2e/env/ports.ts';
 import { waitFor } from '../e2e/env/wait.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { kubeconfigAccess } from '../kube/access.ts';
@@ -182,7 +182,10 @@ describe('the monitoring objects of the chart', () => {
   });
 });
 
-/** A webhook destination (nothing is sent to it here): the destinations' metrics exist only with one. */
+/**
+ * A webhook destination (nothing is sent to it here, and nothing listens there): the destinations' metrics
+ * exist only with one.
+ */
 function withWebhook(dir: string, port: number): Record<string, unknown> {
   const secret = join(dir, 'webhook.secret');
   writeFileSync(secret, 'a-signing-secret-of-32-characters!!');
@@ -202,7 +205,7 @@ describe('every metric a dashboard or an alert uses is exported', () => {
   };
 
   beforeAll(async () => {
-    live = await startLive(withWebhook(mkdtempSync(join(tmpdir(), 'mon-dest-')), await freePort()));
+    live = await startLive(withWebhook(mkdtempSync(join(tmpdir(), 'mon-dest-')), await closedPort()));
     const kubeconfig = inject('kubeconfig');
     installCrd(kubeconfig);
     operator = await startOperator({

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../e2e/env/ports.ts';
+import { announcements } from '../../ingest/testing/announced.ts';
 import { applyMigrations, buildCatalog } from '../../schema/index.ts';
 import { EmbeddedStore, type Row } from '../../store/index.ts';
 import { readFacts } from './facts.ts';
@@ -206,13 +206,16 @@ describe('the embedded engine while an ingest runs', () => {
 
   it('refuses with one clear line and changes nothing, the ingest stores on; once it stopped, it prunes', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'prune-locked-'));
-    const port = await freePort();
     // no SQL endpoint: query.ts below opens the directory itself once the ingest stopped
     writeFileSync(
       join(cwd, 'ingest.json'),
-      JSON.stringify({ server: { host: '127.0.0.1', port, opsPort: 0 }, sql: { enabled: false } }),
+      JSON.stringify({ server: { host: '127.0.0.1', port: 0, opsPort: 0 }, sql: { enabled: false } }),
     );
-    ingest = spawn(process.execPath, [server, '--config', 'ingest.json'], { cwd, stdio: 'ignore' });
+    ingest = spawn(process.execPath, [server, '--config', 'ingest.json'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const port = await announcements(ingest)('dashboard');
     const ready = () =>
       fetch(`http://127.0.0.1:${port}/ready`).then(
         (r) => r.status,

@@ -126,8 +126,8 @@ export const Server = Type.Object(
         'keep it on a disk that outlives the process; on the NATS spool it is the KV bucket <stream>_erasures), ' +
         'the generated hash key when privacy.hashKeyFile is not set. ' +
         'One ingest at a time uses it (state.lock names the process; a second one stops at start, unless it is spool.dir, which spool.lock holds). ' +
-        'It must be writable, as every directory the ingest writes (store.path, spool.dir, destinations.dir): on a read-only or full file system the start stops with a line naming the directory, its key, ' +
-        'the code (EROFS, ENOSPC) and what to do.',
+        "It must be writable, as every directory the ingest writes (store.path, spool.dir, destinations.dir): on a read-only or full file system, or where the ingest's user may not write, the start stops with a line naming the directory, its key, " +
+        'the code (EROFS, ENOSPC, EACCES, ENOTDIR) and what to do.',
     }),
   },
   { ...strict, description: 'The listening sockets, request limits and shutdown.' },

@@ -1,6 +1,9 @@
 // The real ingest as a separate process (`node ingest/server.ts --config <file>`, what `make run` starts)
-// on the embedded engine in a temporary directory, on fixed ports so that it can be stopped and started
-// again at the same address: a browser page sees exactly what a real outage looks like. Stopping is
+// on the embedded engine in a temporary directory. Its first start binds port 0 for each listener and
+// announces what it got (a port picked free beforehand could be taken by another test's server before the
+// ingest bound it); those ports are then written into its configuration file, so that it is started again
+// at the same address (a browser page sees exactly what a real outage looks like) and tools reading the
+// file (query.ts) find it. Its url, opsUrl and sqlUrl are known once it started. Stopping is
 // SIGTERM (drain, exit 0); crash() is SIGKILL (nothing drains). An ingest that ends during start-up fails
 // start() at once with its output, and leaves nothing for stop() to wait for. The embedded engine admits one process
 // per directory: while the ingest runs, the store is read through its read-only SQL endpoint (with
@@ -10,13 +13,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
+import { announcements } from '../../ingest/testing/announced.ts';
 import { createStore } from '../../store/index.ts';
-import { freePort } from '../env/ports.ts';
 
 const SERVER = new URL('../../ingest/server.ts', import.meta.url).pathname;
 const KILL_GRACE_MS = 30_000;
 
 export interface IngestProcess {
+  /** The public port; like opsUrl and sqlUrl, known from its first start on (reading it before throws). */
   readonly url: string;
   /** The operations listener (server.opsPort): /metrics and /status. */
   readonly opsUrl: string;
@@ -35,6 +39,12 @@ export interface IngestProcess {
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** The process output so far (for failure messages). */
   output(): string;
+}
+
+interface Ports {
+  readonly port: number;
+  readonly opsPort: number;
+  readonly sqlPort: number;
 }
 
 interface Exit {
@@ -72,35 +82,65 @@ function running(c: ChildProcess): Running {
 }
 
 export async function ingestProcess(config: Record<string, unknown>): Promise<IngestProcess> {
+  const off = (section: string) => (config[section] as { enabled?: boolean } | undefined)?.enabled === false;
+  // the ports are learnt from the dashboard's and the SQL endpoint's announcements
+  if (off('dashboard') || off('sql'))
+    throw new Error('ingestProcess needs the dashboard and the SQL endpoint');
   const dir = mkdtempSync(join(tmpdir(), 'ingest-process-'));
-  const port = await freePort();
-  const sqlPort = await freePort();
-  const opsPort = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const sqlUrl = `http://127.0.0.1:${sqlPort}`;
   const stateDir = join(dir, 'state');
   const store = { kind: 'embedded', path: join(dir, 'chdb'), database: 'tracker' } as const;
   const file = join(dir, 'ingest.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      ...config,
-      server: { host: '127.0.0.1', port, opsPort, stateDir, shutdownGraceMs: 20_000 },
-      sql: { ...(config.sql as object | undefined), port: sqlPort },
-      store,
-      spool: { ...(config.spool as object | undefined), dir: join(dir, 'spool') },
-    }),
-  );
+  let ports: Ports = { port: 0, opsPort: 0, sqlPort: 0 };
+  const writeConfig = () =>
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...config,
+        server: {
+          host: '127.0.0.1',
+          port: ports.port,
+          opsPort: ports.opsPort,
+          stateDir,
+          shutdownGraceMs: 20_000,
+        },
+        sql: { ...(config.sql as object | undefined), port: ports.sqlPort },
+        store,
+        spool: { ...(config.spool as object | undefined), dir: join(dir, 'spool') },
+      }),
+    );
+  writeConfig();
+  const at = (port: number) => {
+    if (port === 0) throw new Error('the ingest has not started yet: its ports are known once it has');
+    return `http://127.0.0.1:${port}`;
+  };
   let child: Running | undefined;
   let out = '';
+  const failed = (run: Running) =>
+    new Error(
+      `ingest exited during start-up (${exitText(run.exit ?? { code: null, signal: null })}):\n${out.slice(-4000)}`,
+    );
+
+  /** The ports it announced; on its first start, written into its configuration for the next ones. */
+  const listening = async (run: Running) => {
+    const announced = announcements(run.process);
+    const bound = await Promise.all([
+      announced('dashboard'),
+      announced('metrics'),
+      announced('read-only SQL'),
+    ]).catch(async () => {
+      await run.exited;
+      throw failed(run);
+    });
+    if (ports.port !== 0) return;
+    ports = { port: bound[0], opsPort: bound[1], sqlPort: bound[2] };
+    writeConfig();
+  };
 
   /** Polls /ready until it answers, or the process has ended (then with its output, at once). */
   const ready = async (run: Running) => {
     for (;;) {
-      if (run.exit !== undefined) {
-        throw new Error(`ingest exited during start-up (${exitText(run.exit)}):\n${out.slice(-4000)}`);
-      }
-      const status = await fetch(`${url}/ready`).then(
+      if (run.exit !== undefined) throw failed(run);
+      const status = await fetch(`${at(ports.port)}/ready`).then(
         (r) => r.status,
         () => 0,
       );
@@ -110,10 +150,17 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
   };
 
   const password = () => readFileSync(join(stateDir, 'sql.password'), 'utf8').trim();
+  const sqlUrl = () => at(ports.sqlPort);
   return {
-    url,
-    opsUrl: `http://127.0.0.1:${opsPort}`,
-    sqlUrl,
+    get url() {
+      return at(ports.port);
+    },
+    get opsUrl() {
+      return at(ports.opsPort);
+    },
+    get sqlUrl() {
+      return sqlUrl();
+    },
     dir,
     password,
     get running() {
@@ -131,6 +178,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
       const run = running(c);
       child = run;
       try {
+        await listening(run);
         await ready(run);
       } catch (err) {
         // nothing left to stop: a stop() in the test's cleanup returns at once
@@ -167,7 +215,7 @@ export async function ingestProcess(config: Record<string, unknown>): Promise<In
     },
     async query<T>(sql: string, params?: Record<string, unknown>) {
       if (child) {
-        const client = createClient({ url: sqlUrl, password: password() });
+        const client = createClient({ url: sqlUrl(), password: password() });
         try {
           const rs = await client.query({ query: sql, format: 'JSONEachRow', query_params: params ?? {} });
           return await rs.json<T>();

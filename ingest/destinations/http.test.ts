@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../../e2e/env/ports.ts';
 import { post, unanswered } from './http.ts';
 
 /** What `post` threw for `url`, as the forwarder reports it. */
@@ -11,16 +11,6 @@ async function reasonFor(url: string): Promise<string> {
     return outcome.kind === 'retry' ? outcome.reason : outcome.kind;
   }
   throw new Error(`${url} answered`);
-}
-
-/** A port nothing listens on: one just bound and released. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 describe('a destination that does not answer', () => {

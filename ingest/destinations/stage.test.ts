@@ -2,7 +2,6 @@
 // batch larger than the backlog's room leaves queued, and what it records as dropped.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -10,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../common/config/datapath.ts';
 import { type Delivery, Destinations, delivery } from '../../common/config/destinations.ts';
 import { defaultsOf } from '../../common/config/loader.ts';
+import { closedPort } from '../../e2e/env/ports.ts';
 import type { ConsumedBatch } from '../datapath/index.ts';
 import { createHasher } from '../privacy/hash.ts';
 import { openFileMarks } from './erased/file-marks.ts';
@@ -20,16 +20,6 @@ const stages: DestinationsStage[] = [];
 afterEach(async () => {
   for (const s of stages.splice(0)) await s.close(0);
 });
-
-/** A port nothing listens on: the destination never answers, so what is queued stays queued. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A spool batch of `rows` events of about 1 KB each. */
 function batchOf(rows: number): ConsumedBatch {

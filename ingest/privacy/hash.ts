@@ -50,6 +50,25 @@ export function createHasher(key: Buffer): Hasher {
 export const generatedKeyPath = (stateDir: string): string => join(stateDir, 'hash.key');
 
 /**
+ * The generated key could not be written. Its own error, since a failed open for writing looks like a
+ * failed read (both are `open`) and the two are said differently; it carries the system error's code,
+ * path and syscall, so a file system's refusal is still said as the directory's.
+ */
+export class GeneratedKeyWriteError extends Error {
+  override readonly name = 'GeneratedKeyWriteError';
+  readonly code: unknown;
+  readonly path: unknown;
+  readonly syscall: unknown;
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    const e = cause as { code?: unknown; path?: unknown; syscall?: unknown } | null;
+    this.code = e?.code;
+    this.path = e?.path;
+    this.syscall = e?.syscall;
+  }
+}
+
+/**
  * The key comes from a mounted Secret file when configured. Otherwise (local `make run`) one is generated
  * once into the state directory so hashes stay stable across restarts; it is never committed anywhere.
  */
@@ -57,8 +76,12 @@ export function loadHashKey(keyFile: string | undefined, stateDir: string): Buff
   if (keyFile !== undefined) return readFileSync(keyFile);
   const generated = generatedKeyPath(stateDir);
   if (!existsSync(generated)) {
-    mkdirSync(dirname(generated), { recursive: true });
-    writeFileSync(generated, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    try {
+      mkdirSync(dirname(generated), { recursive: true });
+      writeFileSync(generated, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      throw new GeneratedKeyWriteError(err);
+    }
   }
   return readFileSync(generated);
 }

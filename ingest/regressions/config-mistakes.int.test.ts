@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl } from '../../e2e/env/ports.ts';
 import { writeSelfSignedCert } from '../../e2e/support/tls-cert.ts';
 
 const SERVER = new URL('../server.ts', import.meta.url).pathname;
@@ -222,11 +223,7 @@ describe('a port another process listens on stops the process naming the key', (
 describe('a NATS server that does not answer', () => {
   // The line used to be "ingest cannot start: connection refused", naming no server.
   it('stops the process naming nats.url', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const { port } = closed.address() as { port: number };
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const url = `nats://127.0.0.1:${port}`;
+    const url = await closedPortUrl('nats');
     const { code, output } = await run({ nats: { url, publish: true } });
     expect(code, output).toBe(1);
     expect(output).toContain(`ingest cannot start: nats.url ${url}: `);
