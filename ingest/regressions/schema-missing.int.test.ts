@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { program } from '../../cli/program.ts';
-import { freePort } from '../../e2e/env/ports.ts';
 import { stopChild } from '../../e2e/env/process.ts';
 import { waitFor } from '../../e2e/env/wait.ts';
 import { type ClickHouseDouble, startClickHouseDouble } from '../../operator/testing/clickhouse-doubles.ts';
 import { loadMigrations } from '../../schema/index.ts';
 import { ClickHouseStore } from '../../store/index.ts';
+import { announcements } from '../testing/announced.ts';
 
 const SERVER = new URL('../server.ts', import.meta.url).pathname;
 const latest = Math.max(...loadMigrations().map((m) => m.version));
@@ -31,19 +31,18 @@ let opsUrl: string;
 beforeAll(async () => {
   double = await startClickHouseDouble();
   const dir = mkdtempSync(join(tmpdir(), 'schema-missing-'));
-  const [port, opsPort] = [await freePort(), await freePort()];
-  publicUrl = `http://127.0.0.1:${port}`;
-  opsUrl = `http://127.0.0.1:${opsPort}`;
   config = join(dir, 'ingest.json');
   writeFileSync(
     config,
     JSON.stringify({
-      server: { host: '127.0.0.1', port, opsPort, stateDir: join(dir, 'state') },
+      // ports the process picks itself and announces (no other process can take them first)
+      server: { host: '127.0.0.1', port: 0, opsPort: 0, stateDir: join(dir, 'state') },
       store: { kind: 'clickhouse', url: double.url, database: 'tracker' },
       spool: { dir: join(dir, 'spool') },
     }),
   );
   ingest = spawn(process.execPath, [SERVER, '--config', config], { cwd: dir, stdio: 'pipe' });
+  const announced = announcements(ingest);
   const collect = (d: Buffer) => {
     output += String(d);
   };
@@ -52,6 +51,8 @@ beforeAll(async () => {
   ingest.once('exit', (code) => {
     exited = `the ingest exited with ${code}: ${output}`;
   });
+  publicUrl = `http://127.0.0.1:${await announced('dashboard')}`;
+  opsUrl = `http://127.0.0.1:${await announced('metrics')}`;
 });
 afterAll(async () => {
   if (ingest) await stopChild(ingest);
