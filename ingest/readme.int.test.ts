@@ -52,10 +52,19 @@ function keyCommand(md: string): string {
   return cmd;
 }
 
+/** An API key made the way the README makes one, and its configuration entry. */
+async function madeKey(): Promise<{ key: string; entry: unknown }> {
+  return JSON.parse(await run(keyCommand(sections().shortLinks))) as { key: string; entry: unknown };
+}
+
 describe('README curl examples', () => {
   let live: Live;
+  let key: string;
   beforeAll(async () => {
-    live = await startLive();
+    // the keyed server-event example sends $KEY: a key the ingest holds (one it did not is a 401)
+    const made = await madeKey();
+    key = made.key;
+    live = await startLive({ apiKeys: { keys: [made.entry] } });
   });
   afterAll(() => live.close());
 
@@ -64,7 +73,7 @@ describe('README curl examples', () => {
 
   // async: the server runs in this process, a synchronous child would block it
   it.each(examples)('%s', async (cmd) => {
-    expect(await curl(cmd, live)).not.toMatch(/"error"/);
+    expect(await curl(cmd, live, { KEY: key })).not.toMatch(/"error"/);
   });
 
   // /status answered `client` and `geoip`, which the README's list of its fields left out
@@ -92,7 +101,7 @@ describe('README short-link walkthrough', () => {
   beforeAll(async () => {
     const { shortLinks } = sections();
     const config = YAML.parse(fenced(shortLinks, 'yaml')[0] ?? '') as { apiKeys: { keys: unknown[] } };
-    const made = JSON.parse(await run(keyCommand(shortLinks))) as { key: string; entry: unknown };
+    const made = await madeKey();
     key = made.key;
     config.apiKeys.keys = [made.entry]; // the printed entry, in place of the README's elided one
     live = await startLive(config);

@@ -242,7 +242,9 @@ describe('live dashboard (headless Chromium, real ingest process)', () => {
         (globalThis as unknown as InPage).document.querySelector('#status')?.textContent ?? '',
       ),
     );
-    expect(await page.textContent('#status')).toMatch(/^could not load \(400: querystring\.oid: must match/);
+    expect(await page.textContent('#status')).toMatch(
+      /^could not load \(400: querystring\.oid: must be a UUID, or empty for every site\)$/,
+    );
     await context.close();
   });
 });
