@@ -101,6 +101,13 @@ const CASES: readonly Case[] = [
     summary: (i) => `Ingest ${i}: the store refuses its inserts (credentials)`,
   },
   {
+    alert: 'TrackerIngestSchemaBehind',
+    input: [['tracker_store_schema_behind', {}, '2x15']],
+    at: '10m',
+    labels: {},
+    summary: (i) => `Ingest ${i}: the store's schema lacks 2 of its migrations`,
+  },
+  {
     alert: 'TrackerIngestConnectionsRefused',
     input: [
       ['tracker_connections_refused_total', { listener: 'public' }, '0+40x30'],
