@@ -23,7 +23,7 @@ import { createMemorySaltStore } from './privacy/salts.ts';
 import { createRepositories } from './repositories/index.ts';
 import { dashboardNeedsCredential } from './routes/dashboard/index.ts';
 import { type RuntimeLog, repeatsQuiet, throttled } from './runtime-log.ts';
-import { type SchemaWatch, schemaLine, watchSchema } from './schema-check.ts';
+import { type SchemaWatch, schemaGauge, schemaLine, watchSchema } from './schema-check.ts';
 import { fromFile, openJournal } from './startup-files.ts';
 import { lockStateDirs } from './state-locks.ts';
 import { openTlsFiles } from './tls/check.ts';
@@ -52,8 +52,14 @@ async function warnNewKeyBesideRows(dataPath: DataPath, config: Config, log: Log
  * A clickhouse store's schema missing or behind, said once at start with its remedy. Not awaited: a
  * server that hangs must not hold the start; one that does not answer is the data path's to say.
  */
-function checkSchema(config: Config, store: SqlRunner, log: Log): { schema?: SchemaWatch } {
+function checkSchema(
+  config: Config,
+  store: SqlRunner,
+  log: Log,
+  registry: Registry,
+): { schema?: SchemaWatch } {
   const watch = watchSchema(config, store);
+  schemaGauge(registry, watch);
   if (watch === undefined) return {};
   watch
     .read()
@@ -229,7 +235,7 @@ async function openRuntime(config: Config, opts: RuntimeOptions): Promise<Runtim
   const dataPath = opts.dataPath ?? (await openDataPath(config, registry, destinations, log, opts.notice));
   if (!keyExisted && opts.dataPath === undefined) await warnNewKeyBesideRows(dataPath, config, log);
   // an injected data path's store is the caller's (a test double): its schema is not this runtime's to ask
-  const schema = opts.dataPath === undefined ? checkSchema(config, dataPath.store, log) : {};
+  const schema = opts.dataPath === undefined ? checkSchema(config, dataPath.store, log, registry) : {};
   const nc = await connectNats(config);
   const { rateLimits } = config;
   const shared = await sharedLimits(config, nc, hasher, log);

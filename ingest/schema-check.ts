@@ -3,6 +3,7 @@
 // table that does not exist, with nothing saying how to create them. The start now says so in one line
 // naming the remedy, and /status shows the schema's version beside the one this ingest needs until the
 // schema is there. Events keep being spooled meanwhile; they are stored once the tables exist.
+import { Gauge, type Registry } from 'prom-client';
 import { type SchemaState, schemaState } from '../schema/index.ts';
 import type { SqlRunner } from '../store/index.ts';
 import type { Config } from './config.ts';
@@ -59,6 +60,36 @@ export class SchemaWatch {
     await this.read().catch(() => {});
     return this.#known;
   }
+
+  /** The state last read, without asking the store (null until it could be read). */
+  get known(): SchemaStatus | null {
+    return this.#known;
+  }
+}
+
+/**
+ * tracker_store_schema_behind: the migrations this ingest carries that the store has not recorded, so an
+ * alert can say the schema is missing or behind (/status said it, Prometheus could not). A scrape reports
+ * the state last read and asks the store again for the next one, never waiting for it: a store that does
+ * not answer must not fail the scrape of every other metric. 0 on the embedded store, which the ingest
+ * migrates itself; absent while a clickhouse store's schema could not be read yet.
+ */
+export function schemaGauge(registry: Registry, watch: SchemaWatch | undefined): void {
+  new Gauge({
+    name: 'tracker_store_schema_behind',
+    help: 'Migrations this ingest carries that the store has not recorded (0: the schema is current).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (watch === undefined) {
+        this.set(0);
+        return;
+      }
+      const known = watch.known;
+      if (!known?.current) void watch.status();
+      if (known !== null) this.set(Math.max(0, known.latest - known.version));
+    },
+  });
 }
 
 /** The watch for a clickhouse store (the embedded store is migrated by the ingest itself). */

@@ -91,6 +91,33 @@ const CASES: readonly Case[] = [
     summary: (i) => `Ingest ${i} cannot write to ClickHouse (circuit breaker open)`,
   },
   {
+    alert: 'TrackerIngestStoreRefused',
+    input: [
+      ['tracker_datapath_store_refused', { refusal: 'credentials' }, '1x15'],
+      ['tracker_datapath_store_refused', { refusal: 'schema' }, '0x15'],
+    ],
+    at: '10m',
+    labels: { refusal: 'credentials' },
+    summary: (i) => `Ingest ${i}: the store refuses its inserts (credentials)`,
+  },
+  {
+    alert: 'TrackerIngestSchemaBehind',
+    input: [['tracker_store_schema_behind', {}, '2x15']],
+    at: '10m',
+    labels: {},
+    summary: (i) => `Ingest ${i}: the store's schema lacks 2 of its migrations`,
+  },
+  {
+    alert: 'TrackerIngestConnectionsRefused',
+    input: [
+      ['tracker_connections_refused_total', { listener: 'public' }, '0+40x30'],
+      ['tracker_connections_refused_total', { listener: 'ops' }, '0x30'],
+    ],
+    at: '20m',
+    labels: { listener: 'public' },
+    summary: (i) => `Ingest ${i} refuses connections on its public listener (server.maxConnections reached)`,
+  },
+  {
     alert: 'TrackerEraseRequestsFailed',
     input: [['tracker_erase_requests_total', { status: 'failed' }, '0 0 1x10']],
     at: '5m',

@@ -82,6 +82,11 @@ describe('the monitoring objects of the chart', () => {
       'TrackerIngestSpoolFilling',
       'TrackerIngestDeadLetters',
       'TrackerIngestBreakerOpen',
+      // Regression: a store refusing the ingest (credentials, a grant, the schema), its schema behind and
+      // connections refused at server.maxConnections raised no alert
+      'TrackerIngestStoreRefused',
+      'TrackerIngestSchemaBehind',
+      'TrackerIngestConnectionsRefused',
       // Regression: an erase request given up (the person may still be stored) raised no alert
       'TrackerEraseRequestsFailed',
       'TrackerDestinationEventsLost',

@@ -187,6 +187,7 @@ class Pipeline implements DataPath {
       spoolMaxBytes: () => config.spool.maxBytes,
       memoryBytes: () => deps.spool.memoryBytes,
       breakerState: () => this.#breaker.state,
+      storeRefused: () => this.#deliverer.refusal,
     });
   }
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of the data path, registered in the registry the ingest exposes on /metrics.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StoreRefusal } from '../../store/index.ts';
 import { Tally } from '../tally.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -11,7 +12,11 @@ export interface MetricSources {
   spoolMaxBytes(): number;
   memoryBytes(): number;
   breakerState(): 'closed' | 'open' | 'half-open';
+  /** Why the store refused the latest failed insert, until one is stored again (/status storeRefused). */
+  storeRefused(): StoreRefusal | undefined;
 }
+
+const REFUSALS: readonly StoreRefusal[] = ['credentials', 'permissions', 'schema'];
 
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
@@ -126,6 +131,18 @@ export function createMetrics(registry: Registry = new Registry()) {
     registers,
     collect() {
       this.set(BREAKER_VALUE[sources?.breakerState() ?? 'closed']);
+    },
+  });
+  // Every refusal at 0 unless it is the current one: an alert on the gauge then reads which, and a
+  // misconfigured store is told from one that is down (the breaker, the spool filling) without a log.
+  new Gauge({
+    name: 'tracker_datapath_store_refused',
+    help: "1 while the store refuses the ingest's inserts for this reason (credentials, permissions, schema), else 0; the rows stay in the spool.",
+    labelNames: ['refusal'],
+    registers,
+    collect() {
+      const current = sources?.storeRefused();
+      for (const refusal of REFUSALS) this.set({ refusal }, refusal === current ? 1 : 0);
     },
   });
   return metrics;

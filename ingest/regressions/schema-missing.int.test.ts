@@ -2,7 +2,8 @@
 // acknowledge events into its spool and fail every insert on an unknown table, with nothing saying how the
 // tables come to be. The start now logs one line naming `tracker migrate`, /status shows the schema's
 // version beside the one the ingest needs, and the events wait in the spool: once tracker migrate ran,
-// they are stored and /status says the schema is current. The real `node ingest/server.ts` against a
+// they are stored and /status says the schema is current. /metrics says it too, for an alert
+// (tracker_store_schema_behind: only /status did). The real `node ingest/server.ts` against a
 // ClickHouse-HTTP test double (the real engine behind it).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -59,6 +60,13 @@ afterAll(async () => {
   await double?.remove();
 });
 
+/** tracker_store_schema_behind as the ingest's /metrics exports it (undefined: not exported). */
+const behind = async () => {
+  const text = await (await fetch(`${opsUrl}/metrics`)).text();
+  const line = /^tracker_store_schema_behind (\d+)$/m.exec(text);
+  return line === null ? undefined : Number(line[1]);
+};
+
 const status = async () => (await (await fetch(`${opsUrl}/status`)).json()) as { schema: unknown };
 
 describe('an ingest on a clickhouse store without the schema', () => {
@@ -84,10 +92,12 @@ describe('an ingest on a clickhouse store without the schema', () => {
       current: false,
       remedy: expect.stringContaining('tracker migrate'),
     });
+    expect(await behind()).toBe(latest);
 
     const cli = program({ out: () => {}, err: () => {}, exit: () => {} });
     await cli.parseAsync(['node', 'tracker', 'migrate', '--config', config]);
     expect((await status()).schema).toEqual({ version: latest, latest, current: true });
+    expect(await behind()).toBe(0);
     const store = new ClickHouseStore({ url: double.url, database: 'tracker' });
     try {
       const stored = await waitFor(

@@ -3,10 +3,12 @@
 // a server does). The rows must stay in the spool and be retried, never dead-lettered, each failure said
 // under a code of its own (INSERT_STORE_REFUSED, the refusal `credentials`), and arrive once the password
 // is fixed. The failure was said only as a generic INSERT_FAILED, as for a server that is down, and
-// neither /ready nor the data path's status said the store was refusing.
+// neither /ready nor the data path's status said the store was refusing. Nor did /metrics: an alert could
+// not tell a refusing store from one that is down (tracker_datapath_store_refused{refusal} now says it).
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClickHouseHttp, startClickHouseHttp } from '../../e2e/support/clickhouse-http/server.ts';
 import { ClickHouseStore } from '../../store/index.ts';
@@ -29,6 +31,13 @@ beforeAll(async () => {
   await admin.close();
 });
 afterAll(() => server?.close());
+
+/** The store-refused gauge's value of each refusal, as /metrics exports it. */
+async function refusedGauge(registry: Registry): Promise<Record<string, number>> {
+  const text = await registry.metrics();
+  const lines = [...text.matchAll(/^tracker_datapath_store_refused\{refusal="(\w+)"\} (\d+)$/gm)];
+  return Object.fromEntries(lines.map(([, refusal, v]) => [refusal, Number(v)]));
+}
 
 async function until(check: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
@@ -56,9 +65,11 @@ describe('a store refusing the password on inserts', () => {
     const setup = await createDataPath(config, { store: migrating, migrate: true });
     await setup.close(1000);
 
+    const registry = new Registry();
     const refused = await createDataPath(config, {
       store: stale,
       migrate: false,
+      registry,
       onError: (err) => {
         if (err instanceof InsertFailure) failures.push(err);
       },
@@ -73,6 +84,7 @@ describe('a store refusing the password on inserts', () => {
     expect(refused.status()).toMatchObject({ deadLetters: 0 });
     expect(refused.status().spoolBytes).toBeGreaterThan(0);
     expect(refused.status().storeRefused).toBe('credentials');
+    expect(await refusedGauge(registry)).toEqual({ credentials: 1, permissions: 0, schema: 0 });
     // still ready: the spool takes events (every replica shares the password; not-ready would refuse them
     // all), and the probe's body says why the store is not being written
     const app = await buildApp(await testDeps(refused));
@@ -83,7 +95,12 @@ describe('a store refusing the password on inserts', () => {
     await refused.close(200);
 
     const fixed = new ClickHouseStore({ url: server.url, database: DB, password: 'new' });
-    const delivering = await createDataPath(config, { store: fixed, migrate: false });
+    const fixedRegistry = new Registry();
+    const delivering = await createDataPath(config, {
+      store: fixed,
+      migrate: false,
+      registry: fixedRegistry,
+    });
     const stored = async () => {
       const [r] = await fixed.query<{ n: string }>('SELECT count() AS n FROM events');
       return Number(r?.n);
@@ -91,6 +108,7 @@ describe('a store refusing the password on inserts', () => {
     await until(async () => (await stored()) === 3, 'the three rows stored');
     expect(delivering.status().deadLetters).toBe(0);
     expect(delivering.status().storeRefused).toBeUndefined();
+    expect(await refusedGauge(fixedRegistry)).toEqual({ credentials: 0, permissions: 0, schema: 0 });
     await delivering.close(1000);
   });
 });

@@ -130,6 +130,16 @@ export function ingestDashboard(): Dashboard {
           { expr: rate('tracker_datapath_rejected_total', 'code'), legend: '{{code}}' },
           { expr: rate('tracker_rate_limited_total', 'reason'), legend: 'rate limit {{reason}}' },
         ],
+        width: 8,
+      },
+      {
+        title: 'Refused connections',
+        description:
+          'TCP connections closed on arrival because their listener (public, ops, sql) held server.maxConnections, per second.',
+        kind: 'timeseries',
+        unit: 'ops',
+        queries: [{ expr: rate('tracker_connections_refused_total', 'listener'), legend: '{{listener}}' }],
+        width: 8,
       },
       {
         title: 'WebSocket frames',
@@ -137,6 +147,7 @@ export function ingestDashboard(): Dashboard {
         kind: 'timeseries',
         unit: 'ops',
         queries: [{ expr: rate('tracker_ws_frames_total', 'kind, outcome'), legend: '{{kind}} {{outcome}}' }],
+        width: 8,
       },
       {
         title: 'Process memory',

@@ -10,7 +10,7 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import type { RouteApp } from '../shared.ts';
 import { IMMUTABLE, loadDashboardAssets, REVALIDATE } from './assets.ts';
-import { createLiveFeed } from './live.ts';
+import { createLiveFeed, readFailureLog } from './live.ts';
 import { overview, RANGE_KEYS, type RangeKey } from './overview.ts';
 import { streamLive } from './sse.ts';
 
@@ -91,8 +91,10 @@ export function dashboardRoutes(app: RouteApp, deps: AppDeps, failures: ReadFail
   const { config } = deps;
   const assets = loadDashboardAssets();
   const analytics = deps.repositories.analytics;
-  const feed = createLiveFeed(analytics, config.dashboard.liveIntervalMs, (err) =>
-    app.log.warn({ err }, 'dashboard live feed: read failed'),
+  const feed = createLiveFeed(
+    analytics,
+    config.dashboard.liveIntervalMs,
+    readFailureLog((fields, msg) => app.log.warn(fields, msg)),
   );
   const streams = new Set<() => void>();
   // Open event streams would hold a graceful shutdown forever: end them first.

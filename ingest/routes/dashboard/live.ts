@@ -7,6 +7,7 @@
 // busy, or refusing the ingest), and its recovery once: without it the page just stopped updating.
 import { type ErrorBody, mapError } from '../../errors.ts';
 import type { AnalyticsRepository, RecentEvent } from '../../repositories/index.ts';
+import { reportGate } from '../../runtime-log.ts';
 
 export interface Subscriber {
   readonly oid: string;
@@ -49,6 +50,29 @@ function tellUp(state: State): void {
   if (state.down === undefined) return;
   state.down = undefined;
   state.sub.available();
+}
+
+/** How often, at most, a run of failed reads of one kind is logged (with the count since the last line). */
+export const READ_FAILURE_LOG_MS = 10_000;
+
+/**
+ * The log of the feed's failed reads. The feed polls every interval (a second by default) while anyone
+ * watches, so a store that is down wrote the same warning every second for as long as it stayed down: the
+ * first failure of a kind (its error code: OVERLOADED, STORE_REFUSED, …) is logged at once, then at most
+ * one line every READ_FAILURE_LOG_MS saying how many it held back.
+ */
+export function readFailureLog(
+  warn: (fields: { err: unknown; code: string }, msg: string) => void,
+  now: () => number = Date.now,
+): (err: unknown) => void {
+  const gate = reportGate(READ_FAILURE_LOG_MS, now);
+  return (err) => {
+    const code = mapError(err).body.error;
+    const heldBack = gate(code);
+    if (heldBack === undefined) return;
+    const more = heldBack > 0 ? ` (and ${heldBack} more since the last report)` : '';
+    warn({ err, code }, `dashboard live feed: read failed${more}`);
+  };
 }
 
 const millis = (ts: string) => Date.parse(`${ts.replace(' ', 'T')}Z`);
