@@ -32,6 +32,9 @@ interface Row {
 /** A site write key of the ingest: the events sent with it belong to its org, whatever oid they name. */
 const SITE_KEY = 'pk_browser_test';
 const SITE_KEY_OID = uuid();
+/** Another site's key: the consent test's events stay out of the first site's. */
+const CONSENT_SITE_KEY = 'pk_consent_test';
+const CONSENT_SITE_OID = uuid();
 
 let browser: Browser;
 let site: Site;
@@ -53,7 +56,12 @@ beforeAll(async () => {
     cors: { origins: [site.url] },
     domains: { websocketOrigins: [site.url] },
     batching: { tables: { events: { strategy: 'time', maxDelayMs: 50 } } },
-    sites: { keys: [{ key: SITE_KEY, oid: SITE_KEY_OID, origins: [site.url] }] },
+    sites: {
+      keys: [
+        { key: SITE_KEY, oid: SITE_KEY_OID, origins: [site.url] },
+        { key: CONSENT_SITE_KEY, oid: CONSENT_SITE_OID, origins: [site.url] },
+      ],
+    },
   });
   browser = await launchChromium();
 });
@@ -107,6 +115,12 @@ async function acknowledged(): Promise<number> {
   const text = await (await fetch(`${ingest.opsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('tracker_rows_accepted_total{table="events"}'));
   return Number(line?.split(' ').pop() ?? 0);
+}
+
+/** The latest consent the running ingest answers for a visitor (`GET /tr/v1/ppi/agree?vid=`). */
+async function latestConsent(vid: string): Promise<unknown> {
+  const res = await fetch(`${ingest.url}/tr/v1/ppi/agree?vid=${vid}`);
+  return { status: res.status, ...((await res.json()) as object) };
 }
 
 const storageKeys = (page: Page) =>
@@ -263,6 +277,56 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     // without analytics consent the ingest records the visitor cookieless: never the client's id
     for (const name of ['page_view', 'before', 'withdrawn']) expect(by[name]?.visitor).not.toBe(vid);
     expect(Number(by.withdrawn?.cflags)).toBe(1);
+  });
+
+  // consent() only set the CookieConsent cookie and the cflags of later events: the ingest kept no record
+  // of the decision, and GET /ppi/agree?vid= answered 404 for a visitor who had agreed.
+  it('consent() records each decision at the ingest, retried while it is down', async () => {
+    const { context, page } = await openApp({
+      'site-key': CONSENT_SITE_KEY,
+      'retry-ms': '200',
+      'retry-max-ms': '1000',
+    });
+    const t = tracker(page);
+    await t.consent({ necessary: true, analytics: true });
+    await t.track('agreed');
+    await t.settle();
+    const vid = await page.evaluate(() => JSON.parse(localStorage.getItem('_trk_id') ?? '{}').vid as string);
+    expect(await latestConsent(vid)).toMatchObject({
+      status: 200,
+      vid,
+      cflags: 3,
+      granted: ['necessary', 'analytics'],
+    });
+
+    await ingest.stop();
+    await t.consent(1); // withdrawn while the ingest is down: the record waits in the queue
+    await page.evaluate(() => void (window as unknown as { tracker: Tracker }).tracker.flush());
+    expect(await t.pending()).toBe(1);
+    await ingest.start();
+    await page.waitForFunction(
+      () => (window as unknown as { tracker: Tracker }).tracker.pending() === 0,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    // the withdrawal is recorded for the visitor who withdrew, though the client forgot the id
+    expect(await latestConsent(vid)).toMatchObject({ status: 200, vid, cflags: 1, granted: ['necessary'] });
+    // a consent manager repeating the stored decision (on every page) is no new decision
+    await t.consent(1);
+    expect(await t.pending()).toBe(0);
+    await context.close();
+    await ingest.stop();
+    const history = await ingest.query<{ cflags: number; oid: string }>(
+      'SELECT cflags, toString(oid) AS oid FROM agreed WHERE vid = {vid:UUID} ORDER BY created_at',
+      { vid },
+    );
+    // the site key binds the consent to its org, as it binds the site's events
+    expect(history.map((r) => [Number(r.cflags), r.oid])).toEqual([
+      [3, CONSENT_SITE_OID],
+      [1, CONSENT_SITE_OID],
+    ]);
   });
 
   it('with respectDnt, Global Privacy Control or Do-Not-Track silences the client', async () => {

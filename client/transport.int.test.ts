@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPortUrl } from '../e2e/env/ports.ts';
 import { type Live, startLive } from '../ingest/testing/live.ts';
 import { uuid } from './src/ids.ts';
-import type { Ev } from './src/queue.ts';
+import { AGREE, type Ev } from './src/queue.ts';
 import { httpTransport } from './src/transport.ts';
 import { wsTransport } from './src/ws.ts';
 
@@ -74,6 +74,22 @@ describe('client transports against the real ingest', () => {
       error: 'BAD_REQUEST',
       message: 'body: a batch holds at most 5 events',
     });
+  });
+
+  // A consent record batched into the events route would be stored as an event, not as a consent.
+  it('a consent record goes to /ppi/agree, over HTTP with either transport, and is stored as a consent', async () => {
+    const framesBefore = await wsFrames(live, 'lz4');
+    const vids = [uuid(), uuid()];
+    const record = (vid: string): Ev => ({ vid, cflags: 5, url: 'https://shop.example/consent', [AGREE]: 1 });
+    const ws = wsTransport(live.url, httpTransport(live.url, false));
+    expect(await httpTransport(live.url, false).send([record(vids[0]!)])).toEqual({ ok: true });
+    expect(await ws.send([record(vids[1]!)])).toEqual({ ok: true });
+    ws.close();
+    for (const vid of vids) {
+      const res = await fetch(`${live.url}/tr/v1/ppi/agree?vid=${vid}`);
+      expect(await res.json()).toMatchObject({ vid, cflags: 5 });
+    }
+    expect(await wsFrames(live, 'lz4')).toBe(framesBefore);
   });
 
   it('HTTP: nothing listening is a retryable failure', async () => {

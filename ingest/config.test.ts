@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validCidr } from '../common/config/ingest-rules.ts';
+import { API_KEY_HASH } from '../common/config/patterns.ts';
 import { loadConfig, parseConfig } from './config.ts';
+import { keyConfigEntry, testApiKey } from './testing/api-keys.ts';
 import { problemsOf } from './testing/config-problems.ts';
 
 describe('config', () => {
@@ -54,6 +56,24 @@ describe('config', () => {
       'server.trustedProxies.0: "10.0.0.0/99" is not an IP or CIDR',
       'spool.kind: "nats" needs spool.nats.url',
     ]);
+  });
+
+  // `scrypt$abc` loaded (the pattern asked for the prefix only), and every request with its key was a 401.
+  it('refuses an API key hash the key command cannot have written, naming the key by its index', async () => {
+    const good = keyConfigEntry((await testApiKey('0a000000-0000-4000-8000-00000000000a')).entry);
+    const [, salt, hash] = good.hash.split('$');
+    const bad = [
+      'scrypt$abc',
+      `scrypt$${salt}$${hash?.slice(1)}`,
+      `scrypt$${salt}=$${hash}`,
+      `scrypt$${salt}$${hash}$`,
+    ];
+    for (const h of bad) {
+      expect(
+        problemsOf(() => parseConfig({ apiKeys: { keys: [good, { ...good, id: 'b', hash: h }] } })),
+      ).toEqual([`apiKeys.keys.1.hash: must be ${API_KEY_HASH.meaning}`]);
+    }
+    expect(parseConfig({ apiKeys: { keys: [good] } }).apiKeys.keys).toEqual([good]);
   });
 
   it('names the discriminant of a union instead of every branch', () => {

@@ -1,6 +1,6 @@
 // What the ingest derives for analytics beyond the Go tracker: the parsed user agent and bot flag, the
 // referrer (Referer header fallback), UTM parameters and click ids in their columns, and events bound to
-// a site's org by its write key. Real HTTP, real data path, chdb.
+// a site's org by its write key (consents too). Real HTTP, real data path, chdb.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Live, startLive } from './testing/live.ts';
 
@@ -140,5 +140,30 @@ describe('site write keys', () => {
       { 'x-site-key': 'site_b_public_key', origin: 'https://b.example' },
     );
     expect(ok.status).toBe(200);
+  });
+
+  // The browser client sends its site key with its consent records as with its events.
+  it('bind a consent naming a key to its org, refuse one the key does not allow, and take one without', async () => {
+    const vid = '1d2c3b4a-0000-4000-8000-0000000000c1';
+    const agree = (body: object, headers: Record<string, string> = {}) =>
+      post('/tr/v1/ppi/agree', { vid, cflags: 3, ...body }, headers);
+    expect((await agree({ oid: SITE_B, site_key: 'site_a_public_key' })).status).toBe(200);
+    expect((await agree({ site_key: 'nobody_knows_this' })).status).toBe(401);
+    expect(
+      (await agree({}, { 'x-site-key': 'site_b_public_key', origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    expect((await agree({ oid: SITE_B })).status).toBe(200);
+    const rows = () =>
+      live.rows<{ oid: string; org: string }>(
+        'SELECT toString(oid) AS oid, org FROM agreed WHERE vid = {vid:UUID} ORDER BY created_at, oid',
+        { vid },
+      );
+    await expect.poll(async () => (await rows()).length, { timeout: 10_000 }).toBe(2);
+    expect(await rows()).toEqual(
+      expect.arrayContaining([
+        { oid: SITE_A, org: 'a' },
+        { oid: SITE_B, org: '' },
+      ]),
+    );
   });
 });

@@ -107,6 +107,12 @@ describe('planJobs: by visitor list', () => {
     expect(jobs.get('hits')).toEqual({ table: 'hits', skip: 'holds none of the listed ids' });
   });
 
+  it('notes the rows of the listed users for a --users list', () => {
+    const users = { vids: [], uids: ['6f1f7a5e-8f0c-4a1d-9a8e-2b1f0c3d4e5f'] };
+    const byUser = byTable(planJobs(catalog, facts, request({ visitors: users })));
+    expect(work(byUser.get('events')).note).toBe('rows of the listed users');
+  });
+
   it('chunks the ids: every chunk names both lists', () => {
     const ids = { vids: ['a', 'b', 'c'], uids: ['d'] };
     expect(visitorChunks(ids, 2)).toEqual([

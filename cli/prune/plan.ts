@@ -5,6 +5,7 @@ import {
   type Catalog,
   retentionDays,
   type TableInfo,
+  type VisitorIds,
   visitorPredicate,
 } from '../../schema/index.ts';
 import type { PruneRequest } from './request.ts';
@@ -76,10 +77,18 @@ function ageJob(info: TableInfo, facts: TableFacts, request: PruneRequest): Job 
   return 'skip' in job ? job : { ...job, partitionId: partitionIdOf(facts) };
 }
 
+/** What a list of ids names, in the words of its flags: --users lists users, not visitors. */
+export function listedRows(ids: VisitorIds): string {
+  const vids = (ids.vids?.length ?? 0) > 0;
+  const uids = (ids.uids?.length ?? 0) > 0;
+  return `rows of the listed ${vids && uids ? 'visitors and users' : uids ? 'users' : 'visitors'}`;
+}
+
 function visitorJob(info: TableInfo, facts: TableFacts, request: PruneRequest): Job {
-  const rows = visitorPredicate(info, request.visitors ?? {});
+  const ids = request.visitors ?? {};
+  const rows = visitorPredicate(info, ids);
   if (rows === undefined) return { table: info.name, skip: 'holds none of the listed ids' };
-  return shape(info, facts, request, rows, 'rows of the listed visitors');
+  return shape(info, facts, request, rows, listedRows(ids));
 }
 
 /** One job per table of the catalog, in catalog order; tables the database lacks are skipped. */

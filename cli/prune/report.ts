@@ -1,5 +1,6 @@
 // The text `tracker prune` prints: one line per table (what it does, how many rows, in how many batches,
 // why), then what happened or, for a dry run, what --apply would do.
+import { listedRows } from './plan.ts';
 import type { PruneReport, TableReport } from './run.ts';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -16,7 +17,7 @@ export function formatReport(report: PruneReport): string {
   const { request, rendering, tables, host } = report;
   const where = rendering.cluster ? `cluster ${rendering.cluster}, ` : host ? `host ${host}, ` : '';
   const what =
-    request.visitors === undefined ? 'rows older than their retention' : 'rows of the listed visitors';
+    request.visitors === undefined ? 'rows older than their retention' : listedRows(request.visitors);
   const head = `tracker prune (${where}database ${rendering.database}): ${request.mode} ${what}${request.apply ? '' : ' (dry run)'}`;
   const width = Math.max(5, ...tables.map((t) => t.table.length));
   const header = `${'table'.padEnd(width)}  ${'action'.padEnd(9)}  ${'rows'.padStart(10)}  ${'batches'.padEnd(11)}  note`;

@@ -1,7 +1,7 @@
 // The queue's persistence and adoption, with Node's real Web Locks API and the storage test double.
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../testing/memory-storage.ts';
-import { createQueue, type Ev } from './queue.ts';
+import { AGREE, createQueue, type Ev } from './queue.ts';
 
 const ev = (n: number): Ev => ({ eid: `e${n}`, ename: 'x' });
 const storedEvents = (data: Map<string, string>) =>
@@ -80,6 +80,19 @@ describe('queue', () => {
     expect(third.take(10)).toEqual([ev(1)]);
     next.close();
     third.close();
+  });
+
+  // A consent record goes to another route than events: batched with them, it would be stored as an event.
+  it('sends a consent record alone, also from a queue adopted from storage', async () => {
+    const store = memoryStorage();
+    const agree = { cflags: 3, [AGREE]: 1 };
+    store.data.set('_trk_q.gone-page', JSON.stringify({ at: Date.now(), evs: [ev(1), agree, ev(2)] }));
+    const q = createQueue(store, 10, () => {}, Date.now);
+    await q.adopt();
+    q.add(ev(3));
+    expect(q.take(10)).toEqual([ev(1), ev(2), ev(3)]);
+    expect(q.take(10)).toEqual([agree]);
+    q.close();
   });
 
   it('strips what a rewrite removes from stored events too', () => {

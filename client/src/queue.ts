@@ -7,6 +7,9 @@ import type { Storage } from './storage.ts';
 
 export type Ev = Record<string, unknown>;
 
+/** Marks a consent record: it travels alone, to the ingest's consent route instead of the events route. */
+export const AGREE = '$agree';
+
 interface Item {
   ev: Ev;
   sending: boolean;
@@ -72,8 +75,10 @@ export function createQueue(store: Storage, max: number, onFull: (ev: Ev) => voi
     },
     take(n) {
       const ready = items.filter((it) => !it.sending);
+      // the mark is in the event, not only in the item: a queue adopted from storage keeps it
+      const alone = (it: Item) => it.solo || AGREE in it.ev;
       const first = ready[0];
-      const batch = first?.solo ? [first] : ready.slice(0, n).filter((it) => !it.solo);
+      const batch = first && alone(first) ? [first] : ready.slice(0, n).filter((it) => !alone(it));
       for (const it of batch) it.sending = true;
       return batch.map((it) => it.ev);
     },

@@ -6,7 +6,7 @@ import { createIdentity } from './identity.ts';
 import { uuid } from './ids.ts';
 import { pageKey, watchNavigation } from './navigation.ts';
 import { resolveOptions } from './options.ts';
-import { createQueue, type Ev } from './queue.ts';
+import { AGREE, createQueue, type Ev } from './queue.ts';
 import { createSender } from './sender.ts';
 import { createStorage, readConsentCookie, writeConsentCookie } from './storage.ts';
 import { httpTransport } from './transport.ts';
@@ -15,6 +15,10 @@ import { wsTransport } from './ws.ts';
 
 const IDS = ['vid', 'sid', 'uid'];
 const withoutIds = (ev: Ev): Ev => Object.fromEntries(Object.entries(ev).filter(([k]) => !IDS.includes(k)));
+/** An event made under a withdrawn consent: its identifiers go, and it carries the new cflags. A consent
+ * record is kept as it was made: it is the evidence of what that visitor decided. */
+const underWithdrawal = (flags: number) => (ev: Ev) =>
+  AGREE in ev ? ev : { ...withoutIds(ev), cflags: flags };
 
 export function createTracker(options: TrackerOptions): Tracker {
   const { tracker, start } = prepareTracker(options);
@@ -92,15 +96,30 @@ export function prepareTracker(options: TrackerOptions): { tracker: Tracker; sta
     consent(value: Consent) {
       flags = toFlags(value, o.consentBits);
       if (off) return;
+      // A consent manager may repeat the stored decision on every page: that is no new decision to record.
+      const decided = readConsentCookie() !== flags;
       writeConsentCookie(flags);
       const was = store.allowed;
+      // the visitor who decided: the ids before a withdrawal (which forgets them), or after a grant
+      const before = ids.stamp(Date.now());
       store.allowed = hasBit(flags, o.analyticsBit);
       if (was && !store.allowed) {
         ids.forget();
         store.clear();
         // events not yet sent were made under the old consent: they go out without identifiers
-        queue.rewrite((ev) => ({ ...withoutIds(ev), cflags: flags }));
+        queue.rewrite(underWithdrawal(flags));
       } else queue.persist();
+      if (!decided) return;
+      // the ingest's consent record (history and latest per visitor), queued and retried like an event
+      queue.add({
+        ...o.site,
+        ...pageContext(),
+        ...before,
+        ...ids.stamp(Date.now()),
+        cflags: flags,
+        [AGREE]: 1,
+      });
+      sender.schedule();
     },
     get cflags() {
       return flags;

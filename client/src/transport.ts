@@ -1,7 +1,7 @@
 // How batches reach the ingest. A transport answers whether the ingest took a batch, and whether a
 // refusal is worth retrying: network failures, 408, 429 and 5xx are; any other 4xx is final for that
 // input (retrying the same bytes cannot succeed).
-import type { Ev } from './queue.ts';
+import { AGREE, type Ev } from './queue.ts';
 
 export type Result =
   | { readonly ok: true }
@@ -31,12 +31,20 @@ function retryAfterMs(h: string | null): number | undefined {
   return h !== null && Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
 }
 
+/** Where events go and as what: a batch as a JSON array to the events route, a consent record (always
+ * alone in its batch) as one object, without its mark, to the consent route. */
+function target(endpoint: string, evs: readonly Ev[]): [url: string, body: string] {
+  const first = evs[0];
+  if (first === undefined || !(AGREE in first)) return [`${endpoint}/tr/v1/tr/`, JSON.stringify(evs)];
+  const { [AGREE]: _mark, ...record } = first;
+  return [`${endpoint}/tr/v1/ppi/agree`, JSON.stringify(record)];
+}
+
 /** Batches POSTed as a JSON array, as text/plain so no CORS preflight is needed. */
 export function httpTransport(endpoint: string, credentials: boolean): Transport {
-  const url = `${endpoint}/tr/v1/tr/`;
   return {
     async send(evs) {
-      const body = JSON.stringify(evs);
+      const [url, body] = target(endpoint, evs);
       let res: Response;
       try {
         res = await fetch(url, {
@@ -62,7 +70,7 @@ export function httpTransport(endpoint: string, credentials: boolean): Transport
         ? { ok: false, error, ...(retryMs === undefined ? {} : { retryMs }) }
         : { ok: false, error, ...(typeof message === 'string' ? { message } : {}), final: true };
     },
-    beacon: (evs) => navigator.sendBeacon?.(url, JSON.stringify(evs)) ?? false,
+    beacon: (evs) => navigator.sendBeacon?.(...target(endpoint, evs)) ?? false,
     close() {},
   };
 }

@@ -3,6 +3,7 @@
 // `{ack, error, message}` when it refuses the frame. Until a frame is acknowledged its events stay queued. When the socket cannot be opened
 // the batch goes over HTTP instead, and the socket is not retried for a while.
 import { lz4Frame } from './lz4.ts';
+import { AGREE } from './queue.ts';
 import type { Result, Transport } from './transport.ts';
 
 // Codes of refusals that a later retry may get past (backpressure, rate limit, not ready, crash).
@@ -72,7 +73,8 @@ export function wsTransport(endpoint: string, http: Transport): Transport {
 
   return {
     async send(evs) {
-      const s = await open();
+      // the socket carries events only: a consent record goes to its own route
+      const s = evs[0] && AGREE in evs[0] ? undefined : await open();
       if (s === undefined) return http.send(evs);
       const ack = ++seq;
       const text = JSON.stringify([{ ...evs[0], ack }, ...evs.slice(1)]);

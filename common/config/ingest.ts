@@ -4,6 +4,7 @@
 import Type, { type Static } from 'typebox';
 import { Batching, Spool, Store } from './datapath.ts';
 import { Destinations } from './destinations.ts';
+import { API_KEY_HASH } from './patterns.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -431,7 +432,11 @@ export const ApiKey = Type.Object(
     id: Type.String({ minLength: 1, description: 'Key name, shown as the updater of the rows it writes.' }),
     oid: Type.String({ pattern: UUID_PATTERN, description: 'Organisation UUID the key is scoped to.' }),
     org: Type.String({ default: '', description: 'Organisation name written with the rows.' }),
-    hash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$<salt b64url>$<hash b64url>' }),
+    hash: Type.String({
+      pattern: API_KEY_HASH.pattern,
+      description:
+        'scrypt$<salt>$<hash> as node ingest/auth/api-keys.ts prints it: a 16-byte salt and a 32-byte hash, base64url (22 and 43 characters).',
+    }),
   },
   strict,
 );

@@ -4,6 +4,8 @@
 // are condensed, so a wrong discriminant reports "must be one of …" and a wrong type reports the branch of
 // the value's type instead of every branch's complaints.
 
+import { PATTERN_MEANINGS } from './patterns.ts';
+
 /**
  * Everything wrong with one input, all at once: `invalid <subject>:` and one line per problem. `code`, when
  * given, is the one its problems share (a configured file missing: a start-up line's code more specific
@@ -85,6 +87,8 @@ const keysOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefine
 function describe(e: SchemaError, root: string): string[] {
   const path = keyPath(e.instancePath, root);
   if (isKeyPattern(e)) return [`${path}: key must match pattern "${String(e.params.pattern)}"`];
+  const meaning = e.keyword === 'pattern' ? PATTERN_MEANINGS.get(String(e.params.pattern)) : undefined;
+  if (meaning !== undefined) return [`${path}: must be ${meaning}`];
   // TypeBox names every key of the object at once; Ajv (Fastify's route schemas) one key per error.
   if (e.keyword === 'additionalProperties') {
     const extra = keysOf(e.params.additionalProperties ?? e.params.additionalProperty);

@@ -2,11 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { API_KEY_HASH } from '../../common/config/patterns.ts';
+import { keyConfigEntry, testApiKey } from '../testing/api-keys.ts';
 import { checkHash, createApiKeyStore, hashApiKey, keyArgs, loadKeyFile, newApiKey } from './api-keys.ts';
 
 const OID = '0a000000-0000-4000-8000-00000000000a';
 
 describe('API keys: salted scrypt hashes, never the key itself', () => {
+  it('writes hashes of exactly the format the configuration accepts', async () => {
+    expect((await newApiKey(OID)).entry.hash).toMatch(new RegExp(API_KEY_HASH.pattern));
+  });
+
   it('stores only a salted scrypt hash and verifies the key against it', async () => {
     const h1 = await hashApiKey('k1.secret');
     const h2 = await hashApiKey('k1.secret');
@@ -48,11 +54,19 @@ describe('the key file: entries shaped like apiKeys.keys', () => {
     expect(() => loadKeyFile(file)).toThrow(/\[0\]\.oid: /);
   });
 
-  it('refuses a file that is not an array of entries, and unknown keys', () => {
+  it('refuses a file that is not an array of entries, and unknown keys', async () => {
     expect(() => loadKeyFile(write({ id: 'x' }))).toThrow(/must be a JSON array/);
-    expect(() => loadKeyFile(write([{ id: 'a', oid: OID, hash: 'scrypt$a$b', bogus: 1 }]))).toThrow(
-      /bogus: unknown key/,
+    const { entry } = await testApiKey(OID);
+    expect(() => loadKeyFile(write([{ ...keyConfigEntry(entry), bogus: 1 }]))).toThrow(
+      /: \[0\]\.bogus: unknown key$/,
     );
+  });
+
+  // A truncated hash loaded, and then every request with its key was refused as an invalid key.
+  it('refuses a hash the key command cannot have written, naming the entry', async () => {
+    const { entry } = await testApiKey(OID);
+    const file = write([keyConfigEntry(entry), { ...keyConfigEntry(entry), id: 'b', hash: 'scrypt$abc' }]);
+    expect(() => loadKeyFile(file)).toThrow(`[1].hash: must be ${API_KEY_HASH.meaning}`);
   });
 });
 

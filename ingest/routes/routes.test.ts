@@ -398,6 +398,33 @@ describe('redirects', () => {
     expect(res.json()).toEqual({ error: 'REDIRECT_NOT_ALLOWED', message });
   });
 
+  // The route's own refusals said `url is required` where its schema's say `querystring.url: …`.
+  it.each([
+    ['no url', '', 'querystring.url: is required (domains.defaultRedirect is not set)'],
+    ['an empty url', '?url=', 'querystring.url: is required (domains.defaultRedirect is not set)'],
+    [
+      'a URL that does not parse',
+      `?url=${encodeURIComponent('https://[bad')}`,
+      'querystring.url: is not a valid URL',
+    ],
+    [
+      'a control character',
+      `?url=${encodeURIComponent('https://example.com/\r\nx')}`,
+      'querystring.url: contains control characters',
+    ],
+    [
+      'a url too long',
+      `?url=${'x'.repeat(8193)}`,
+      'querystring.url: must NOT have more than 8192 characters',
+    ],
+  ])('rdr and xrdr with %s are refused naming the query key', async (_what, query, message) => {
+    for (const route of ['rdr', 'xrdr']) {
+      const res = await app.inject({ url: `/tr/v1/${route}/${query}` });
+      expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
+    }
+    expect(dp.table('events')).toHaveLength(0);
+  });
+
   it('xrdr is a client event and sets the cookie with consent', async () => {
     const res = await app.inject({ url: '/tr/v1/xrdr/?url=https://example.com/&cflags=3' });
     expect(res.statusCode).toBe(302);

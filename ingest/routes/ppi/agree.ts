@@ -17,7 +17,7 @@ import { requestCookies } from '../../model/request-cookies.ts';
 import { chTime } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
 import { createUserAgentParser, type UserAgentParser } from '../../model/user-agent.ts';
-import { clientIp, hostOf } from '../../plugins/request-context.ts';
+import { clientIp, hostOf, siteRequest } from '../../plugins/request-context.ts';
 import { strictValidator } from '../../plugins/strict-body.ts';
 import { grantedNames, hasConsent } from '../../privacy/consent.ts';
 import { fnv1a36 } from '../../privacy/hash.ts';
@@ -87,6 +87,17 @@ function bodyVid(value: unknown): string | undefined {
   return vid;
 }
 
+/**
+ * A consent naming a site key (`site_key`, or the X-Site-Key header) belongs to the key's org, as the
+ * events sent with that key do, and an unknown key is refused the same way; one naming none stays open to
+ * anyone (a consent is not tracking: a visitor may always record a decision).
+ */
+function siteBound(body: Record<string, unknown>, req: FastifyRequest, tracking: Tracking) {
+  const site = siteRequest(req);
+  if (typeof body.site_key !== 'string' && site.headerKey === undefined) return body;
+  return tracking.bindSite([body], site)[0] ?? body;
+}
+
 /** The consent's place, from no more of the address than the IP mode stores (as an event's). */
 async function geoFill(row: Record<string, unknown>, ip: string, deps: AppDeps): Promise<void> {
   const { ipMode } = deps.config.privacy;
@@ -150,7 +161,7 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
     '/tr/v1/ppi/agree',
     { schema: { body: AgreeBody }, validatorCompiler: strictValidator, ...limit },
     async (req, reply) => {
-      const body: Record<string, unknown> = req.body;
+      const body = siteBound(req.body, req, tracking);
       const cflags = Number(body.cflags);
       const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
       const vid = given ?? newId();

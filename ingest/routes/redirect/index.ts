@@ -14,16 +14,25 @@ import { TrackParams } from '../track/schema.ts';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** Exact host, or any subdomain of an entry written as ".example.com". Relative paths stay on this host. */
-export function allowedDestination(url: string, config: Config): string {
+/** A refusal of the destination's text, naming where it came from (`querystring.url: …` on /rdr). */
+export type Naming = (problem: string) => string;
+
+const QUERY_URL: Naming = (problem) => `querystring.url: ${problem}`;
+
+/**
+ * Exact host, or any subdomain of an entry written as ".example.com". Relative paths stay on this host.
+ * `name` words a malformed destination: the redirect routes name their query key, as their schema's
+ * own refusals do; a short link's one hop names the `url` of its stored target.
+ */
+export function allowedDestination(url: string, config: Config, name: Naming = QUERY_URL): string {
   // a control character would be sent as-is in the Location header (header injection, or a 500)
-  if (CONTROL.test(url)) throw new IngestError('BAD_REQUEST', 'url contains control characters');
+  if (CONTROL.test(url)) throw new IngestError('BAD_REQUEST', name('contains control characters'));
   if (url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/\\')) return relativeLocation(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new IngestError('BAD_REQUEST', 'url is not a valid URL');
+    throw new IngestError('BAD_REQUEST', name('is not a valid URL'));
   }
   // Named apart from the host: "host  is not on the allow-list" said nothing of a javascript: URL.
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
@@ -68,7 +77,8 @@ export function redirectRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking,
   for (const [path, kind] of routes.flatMap(([p, k]) => withoutSlash(p).map((u) => [u, k] as const))) {
     app.get(path, { schema: { querystring: Query, params: TrackParams }, ...limit }, async (req, reply) => {
       const url = req.query.url ?? deps.config.domains.defaultRedirect;
-      if (url === undefined || url === '') throw new IngestError('BAD_REQUEST', 'url is required');
+      if (url === undefined || url === '')
+        throw new IngestError('BAD_REQUEST', QUERY_URL('is required (domains.defaultRedirect is not set)'));
       const destination = allowedDestination(url, deps.config);
       // HEAD (link checkers, mail scanners) answers like GET and records nothing
       if (req.method === 'HEAD') return reply.redirect(destination, 302);

@@ -45,6 +45,10 @@ describe('finalDestination', () => {
   it('refuses a destination off the allow-list (the one hop is no open redirect either)', () => {
     expect(() => finalDestination(target('https://evil.test/'), config)).toThrow(/allow-list/);
   });
+  // the visitor's request has no querystring.url: the url is the stored target's
+  it('names a malformed destination as the target’s url, not as a query key of the request', () => {
+    expect(() => finalDestination(target('https://[bad'), config)).toThrow(/^url is not a valid URL$/);
+  });
 });
 
 describe('GET /<slug> of a short link to a tracked redirect', () => {

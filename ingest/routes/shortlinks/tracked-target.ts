@@ -61,6 +61,6 @@ export function finalDestination(target: TrackedTarget, config: Config): string 
   const url = target.url ?? config.domains.defaultRedirect;
   if (url === undefined || url === '')
     throw new IngestError('BAD_REQUEST', 'the tracked redirect has no url');
-  const checked = allowedDestination(url, config);
+  const checked = allowedDestination(url, config, (problem) => `url ${problem}`);
   return checked.startsWith('/') ? new URL(checked, target.origin).toString() : checked;
 }
