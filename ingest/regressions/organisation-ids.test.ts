@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../common/config/problems.ts';
 import { keyArgs } from '../auth/api-keys.ts';
 import { loadConfig } from '../config.ts';
+import { testApiKey } from '../testing/api-keys.ts';
 
 const MISTYPED = '0a0000000000-4000-8000-00000000000a-';
 const OID = '0A000000-0000-4000-8000-00000000000A';
-const HASH = 'scrypt$c2FsdA$aGFzaA';
+// a real hash: only the oid is under test (the hash's format is checked at start too)
+const HASH = (await testApiKey(OID)).entry.hash;
 
 const site = (oid: string) => ({ TRACKER_SITES__KEYS: JSON.stringify([{ key: 'shopkey123', oid }]) });
 const apiKey = (oid: string) => ({ TRACKER_APIKEYS__KEYS: JSON.stringify([{ id: 'k1', oid, hash: HASH }]) });
