@@ -386,16 +386,20 @@ describe('redirects', () => {
     expect(dp.table('events')).toHaveLength(status === 302 ? 1 : 0);
   });
 
+  // Refusals of the destination said `destination host … is not on the allow-list`, naming no key where
+  // the route's other refusals say `querystring.url: …`.
   it.each([
     [
       'https://evil.test/phish',
-      'destination host evil.test is not on the allow-list (domains.redirectAllowList)',
+      'querystring.url: host evil.test is not on the allow-list (domains.redirectAllowList)',
     ],
-    ['javascript:alert(1)', 'destination must be http(s), not javascript:'],
-    ['ftp://example.com/x', 'destination must be http(s), not ftp:'],
-  ])('rdr to %s is refused naming why', async (url, message) => {
-    const res = await app.inject({ url: `/tr/v1/rdr/?url=${encodeURIComponent(url)}` });
-    expect(res.json()).toEqual({ error: 'REDIRECT_NOT_ALLOWED', message });
+    ['javascript:alert(1)', 'querystring.url: must be http(s), not javascript:'],
+    ['ftp://example.com/x', 'querystring.url: must be http(s), not ftp:'],
+  ])('rdr and xrdr to %s are refused naming the key and why', async (url, message) => {
+    for (const route of ['rdr', 'xrdr']) {
+      const res = await app.inject({ url: `/tr/v1/${route}/?url=${encodeURIComponent(url)}` });
+      expect(res.json(), route).toEqual({ error: 'REDIRECT_NOT_ALLOWED', message });
+    }
   });
 
   // The route's own refusals said `url is required` where its schema's say `querystring.url: …`.
@@ -570,9 +574,11 @@ describe('erase requests', () => {
 
 // A visitor or request id in the URL that is not a UUID is named where it was sent, as a schema's refusal
 // is (`querystring.range: …`): they said `vid must be a UUID` and `id must be a UUID`.
-describe('ids in the URL', () => {
+describe('ids and addresses in the URL', () => {
   it.each([
     ['/tr/v1/ppi/agree?vid=nope', 'querystring.vid: must be a UUID'],
+    // said `ip is not an IP address`
+    ['/tr/v1/ppi/geoip?ip=nope', 'querystring.ip: is not an IP address'],
     ['/tr/v1/ppi/forget/nope', 'params.id: must be a UUID'],
   ])('GET %s → 400 %s', async (url, message) => {
     const res = await app.inject({ method: 'GET', url });

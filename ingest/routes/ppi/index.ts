@@ -26,6 +26,11 @@ function goTrackerGeoFields(ip: string, g: GeoInfo, r: IpRange | undefined): Rec
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
 }
 
+/** Named as the query key when it was sent; without one the address is the client's, not a key of the request. */
+function notAnIp(fromClient: boolean): string {
+  return fromClient ? "the client's address is not an IP address" : 'querystring.ip: is not an IP address';
+}
+
 export function ppiRoutes(
   app: RouteApp,
   deps: AppDeps,
@@ -40,7 +45,7 @@ export function ppiRoutes(
 
   app.get('/tr/v1/ppi/geoip', { schema: { querystring: GeoQuery }, ...limit }, async (req) => {
     const ip = req.query.ip ?? clientIp(req);
-    if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', 'ip is not an IP address');
+    if (isIP(ip) === 0) throw new IngestError('BAD_REQUEST', notAnIp(req.query.ip === undefined));
     if (!deps.geo.enabled) throw new IngestError('NOT_CONFIGURED', 'GeoIP is not configured: set geoip.file');
     const [info, range] = await Promise.all([deps.geo.lookup(ip), deps.geo.range(ip)]);
     if (info === undefined) throw new IngestError('NOT_FOUND', 'no GeoIP data for this address');

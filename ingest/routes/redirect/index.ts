@@ -21,8 +21,8 @@ const QUERY_URL: Naming = (problem) => `querystring.url: ${problem}`;
 
 /**
  * Exact host, or any subdomain of an entry written as ".example.com". Relative paths stay on this host.
- * `name` words a malformed destination: the redirect routes name their query key, as their schema's
- * own refusals do; a short link's one hop names the `url` of its stored target.
+ * `name` words every refusal of the destination: the redirect routes name their query key, as their
+ * schema's own refusals do; a short link's one hop names the `url` of its stored target.
  */
 export function allowedDestination(url: string, config: Config, name: Naming = QUERY_URL): string {
   // a control character would be sent as-is in the Location header (header injection, or a 500)
@@ -36,7 +36,7 @@ export function allowedDestination(url: string, config: Config, name: Naming = Q
   }
   // Named apart from the host: "host  is not on the allow-list" said nothing of a javascript: URL.
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-    throw new IngestError('REDIRECT_NOT_ALLOWED', `destination must be http(s), not ${parsed.protocol}`);
+    throw new IngestError('REDIRECT_NOT_ALLOWED', name(`must be http(s), not ${parsed.protocol}`));
   const host = parsed.hostname.toLowerCase();
   const ok = config.domains.redirectAllowList.some((e) => {
     const entry = e.toLowerCase();
@@ -45,7 +45,7 @@ export function allowedDestination(url: string, config: Config, name: Naming = Q
   if (!ok)
     throw new IngestError(
       'REDIRECT_NOT_ALLOWED',
-      `destination host ${host} is not on the allow-list (domains.redirectAllowList)`,
+      name(`host ${host} is not on the allow-list (domains.redirectAllowList)`),
     );
   return parsed.toString();
 }

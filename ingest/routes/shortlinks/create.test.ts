@@ -67,6 +67,37 @@ describe('POST /tr/v1/rpi/redirect', () => {
     });
     expect(res.json()).toEqual({ error: 'BAD_REQUEST', message: 'body.urlfrom: is required' });
   });
+  // The route's own refusals named the key bare (`urlto must be …`, `urlfrom is not a host/path`) where
+  // its schema's name it as `body.urlto: …`: each now says where in the request the value was.
+  it.each([
+    ['go.example/a\nb', 'https://example.com/', 'body.urlfrom: contains control characters'],
+    ['https://[bad/x', 'https://example.com/', 'body.urlfrom: is not a host/path'],
+    ['go.example', 'https://example.com/', 'body.urlfrom: needs a path of at least one character'],
+    [
+      'elsewhere.example/x',
+      'https://example.com/',
+      'body.urlfrom: host elsewhere.example is not a short-link host (domains.shortLinkHosts; configured: go.example)',
+    ],
+    [
+      'go.example/x',
+      'https://example.com/a\tb',
+      'body.urlto: must be an absolute http(s) URL without control characters',
+    ],
+    [
+      'go.example/x',
+      'https://go.example/y',
+      'body.urlto: may not point at a short-link host (redirect loop)',
+    ],
+  ])('urlfrom %j, urlto %j → 400 %s', async (urlfrom, urlto, message) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/tr/v1/rpi/redirect',
+      headers: { authorization },
+      payload: { urlfrom, urlto },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'BAD_REQUEST', message });
+  });
   // The refusal named the schema's regular expression: `body.urlto: must match pattern "^https?://"`.
   it('names a target that is not an http(s) URL in words, not by its pattern', async () => {
     const payload = { urlfrom: 'go.example/x', urlto: 'ftp://shop.example/sale' };

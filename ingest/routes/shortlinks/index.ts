@@ -66,15 +66,16 @@ function principalOf(req: FastifyRequest): Principal {
 }
 
 function parseFrom(urlfrom: string): { host: string; slug: string } {
-  if (CONTROL.test(urlfrom)) throw new IngestError('BAD_REQUEST', 'urlfrom contains control characters');
+  if (CONTROL.test(urlfrom))
+    throw new IngestError('BAD_REQUEST', 'body.urlfrom: contains control characters');
   let u: URL;
   try {
     u = new URL(/^https?:\/\//i.test(urlfrom) ? urlfrom : `https://${urlfrom}`);
   } catch {
-    throw new IngestError('BAD_REQUEST', 'urlfrom is not a host/path');
+    throw new IngestError('BAD_REQUEST', 'body.urlfrom: is not a host/path');
   }
   if (u.pathname.length < 2)
-    throw new IngestError('BAD_REQUEST', 'urlfrom needs a path of at least one character');
+    throw new IngestError('BAD_REQUEST', 'body.urlfrom: needs a path of at least one character');
   return { host: u.hostname.toLowerCase(), slug: u.pathname.toLowerCase() };
 }
 
@@ -94,21 +95,21 @@ function adminRoutes(
       const configured = hosts.length === 0 ? 'none is configured' : `configured: ${hosts.join(', ')}`;
       throw new IngestError(
         'BAD_REQUEST',
-        `urlfrom's host ${host} is not a short-link host (domains.shortLinkHosts; ${configured})`,
+        `body.urlfrom: host ${host} is not a short-link host (domains.shortLinkHosts; ${configured})`,
       );
     }
     const to = linkTarget(body.urlto);
     if (to === undefined) {
       throw new IngestError(
         'BAD_REQUEST',
-        'urlto must be an absolute http(s) URL without control characters',
+        'body.urlto: must be an absolute http(s) URL without control characters',
       );
     }
     if (
       deps.config.domains.shortLinkHosts.includes(to.hostname.toLowerCase()) &&
       !to.pathname.includes('/rdr/')
     ) {
-      throw new IngestError('BAD_REQUEST', 'urlto may not point at a short-link host (redirect loop)');
+      throw new IngestError('BAD_REQUEST', 'body.urlto: may not point at a short-link host (redirect loop)');
     }
     const key = linkKey(host, slug);
     const owner = await deps.repositories.links.ownerOf(host, key);
