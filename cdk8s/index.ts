@@ -36,6 +36,7 @@ export {
   type PodPeer,
   type RenderOptions,
   type SchemaMode,
+  type SchemaOwner,
   type SecretChecksums,
 } from './options.ts';
 export { podSecretKeys, type SecretKeyRef, specSecrets } from './pod-secrets.ts';
@@ -74,6 +75,7 @@ export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Ren
   const prometheus = opts.prometheus ?? defaultPrometheus;
   const ingest = ingestObjects(tc, names, {
     schemaMode: opts.schemaMode ?? 'cluster',
+    schemaOwner: opts.schemaOwner,
     prometheus,
     secretChecksum: checksums.ingest,
   });

@@ -10,7 +10,7 @@ import { withKeyPatterns } from '../common/config/key-patterns.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { replicaIds } from './clickhouse.ts';
 import { clickhouseClusterName, type Names, ports } from './names.ts';
-import type { SchemaMode } from './options.ts';
+import type { SchemaMode, SchemaOwner } from './options.ts';
 
 /** Paths inside the ingest container; the Deployment mounts a volume at each directory. */
 export const ingestPaths = {
@@ -80,13 +80,14 @@ const natsCopies = (tc: TrackerCluster) => Math.min(tc.spec.nats?.replicas ?? 1,
  * Keeper runs its queue) and no `X_local`; each server's tables are its own and the Service spreads inserts
  * over all of them, so store.hostUrls names every server and each mutation runs on each.
  */
-function store(tc: TrackerCluster, names: Names, mode: SchemaMode) {
+function store(tc: TrackerCluster, names: Names, mode: SchemaMode, owner: SchemaOwner | undefined) {
   const base = {
     kind: 'clickhouse' as const,
     url: names.clickhouseUrl,
     database: tc.spec.schema.database,
     username: 'default',
     passwordFile: ingestPaths.passwordFile,
+    ...(owner === undefined ? {} : { schemaOwner: owner }),
   };
   if (mode === 'cluster') return { ...base, cluster: clickhouseClusterName };
   const hostUrls = replicaIds(tc).map(
@@ -99,7 +100,13 @@ export class IngestConfigInvalid extends Error {
   override readonly name = 'IngestConfigInvalid';
 }
 
-export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode = 'cluster'): IngestConfig {
+/** `owner` who applies the schema (RenderOptions.schemaOwner): the remedy the ingest names follows it. */
+export function ingestConfig(
+  tc: TrackerCluster,
+  names: Names,
+  mode: SchemaMode = 'cluster',
+  owner?: SchemaOwner,
+): IngestConfig {
   const user = structuredClone(tc.spec.ingest.config);
   const config = {
     ...user,
@@ -112,7 +119,7 @@ export function ingestConfig(tc: TrackerCluster, names: Names, mode: SchemaMode 
         ? { tls: { certFile: `${ingestPaths.tlsDir}/tls.crt`, keyFile: `${ingestPaths.tlsDir}/tls.key` } }
         : {}),
     },
-    store: store(tc, names, mode),
+    store: store(tc, names, mode, owner),
     spool: { ...user.spool, dir: ingestPaths.spoolDir, ...inClusterSpool(tc, names) },
     // The dashboard is a local convenience; in a cluster it is opt-in (Grafana's dashboards are the
     // cluster's view), and it then asks for the read credential.

@@ -20,7 +20,7 @@ import { ingestConfig, ingestPaths } from './ingest-config.ts';
 import { annotations, type Component, checksumAnnotation, labels, metadata, selectorLabels } from './meta.ts';
 import { credentialKeys, type Names } from './names.ts';
 import { ingressFrom, podPeer } from './network.ts';
-import type { PodPeer, SchemaMode } from './options.ts';
+import type { PodPeer, SchemaMode, SchemaOwner } from './options.ts';
 import { podSecurityContext, scratchVolumes, secureContainer, topologySpread } from './pod.ts';
 import { passwordRef } from './pod-secrets.ts';
 
@@ -43,6 +43,8 @@ export const defaultIngestReplicas = 2;
 
 export interface IngestOptions {
   readonly schemaMode: SchemaMode;
+  /** Rendered as store.schemaOwner; unset: not rendered (tracker migrate, the ingest's default). */
+  readonly schemaOwner?: SchemaOwner | undefined;
   /** The only pods admitted to the operations port. */
   readonly prometheus: PodPeer;
   /** Of the Secret values the pods read at start (pod-secrets.ts); none: no annotation. */
@@ -53,7 +55,7 @@ export interface IngestOptions {
 export type IngestPorts = { readonly http: number; readonly ops: number };
 
 export function ingestObjects(tc: TrackerCluster, names: Names, opts: IngestOptions) {
-  const config = ingestConfig(tc, names, opts.schemaMode);
+  const config = ingestConfig(tc, names, opts.schemaMode, opts.schemaOwner);
   const json = `${JSON.stringify(config, null, 2)}\n`;
   const hash = hashOf(json);
   const ports: IngestPorts = { http: config.server?.port ?? 8080, ops: config.server?.opsPort ?? 9464 };

@@ -2,6 +2,7 @@
 // the chart's values): how the operator applies the schema (it decides what the ingest's own statements,
 // erasure and the prune CronJob, target) and where Prometheus runs (the only pods the ingest's
 // NetworkPolicy admits to its operations port, /metrics and /status).
+import type { SchemaOwner } from '../common/config/datapath.ts';
 
 /**
  * The operator's clickhouse.schemaMode. `cluster`: Replicated `X_local` tables behind Distributed `X`,
@@ -9,6 +10,9 @@
  * tables its own (for servers without Keeper, where ON CLUSTER cannot run).
  */
 export type SchemaMode = 'cluster' | 'per-replica';
+
+/** Who applies the schema (the ingest configuration's store.schemaOwner). */
+export type { SchemaOwner };
 
 /** Pods by the labels of their namespace and their own; an empty map matches every one. */
 export interface PodPeer {
@@ -28,6 +32,12 @@ export const defaultPrometheus: PodPeer = {
 export interface RenderOptions {
   /** Default `cluster`, the operator's default. */
   readonly schemaMode?: SchemaMode;
+  /**
+   * Who applies the schema, rendered as the ingest's store.schemaOwner so that the remedy it names for a
+   * schema missing or behind is the right one: `operator` when the operator renders (its schema gate);
+   * unset for `tracker render`, where tracker migrate or its schema Job does (the ingest's default).
+   */
+  readonly schemaOwner?: SchemaOwner;
   /** Where Prometheus runs; default defaultPrometheus. */
   readonly prometheus?: PodPeer;
   /**

@@ -64,7 +64,7 @@ function checkSchema(
   watch
     .read()
     .then((state) => {
-      const line = schemaLine(state, config.store.database);
+      const line = schemaLine(state, config.store.database, watch.remedy);
       if (line !== undefined) log(line, undefined, 'warn');
     })
     .catch(() => {});

@@ -1,9 +1,11 @@
-// On a clickhouse store the ingest applies no schema (the operator does, or `tracker migrate`): started
+// On a clickhouse store the ingest applies no schema (the operator does, or `tracker migrate`: the
+// rendered store.schemaOwner says which, and the remedy follows it): started
 // against a server nobody migrated, it acknowledged events into its spool and every insert failed on a
 // table that does not exist, with nothing saying how to create them. The start now says so in one line
 // naming the remedy, and /status shows the schema's version beside the one this ingest needs until the
 // schema is there. Events keep being spooled meanwhile; they are stored once the tables exist.
 import { Gauge, type Registry } from 'prom-client';
+import type { SchemaOwner } from '../common/config/datapath.ts';
 import { type SchemaState, schemaState } from '../schema/index.ts';
 import type { SqlRunner } from '../store/index.ts';
 import type { Config } from './config.ts';
@@ -16,22 +18,33 @@ export interface SchemaStatus extends SchemaState {
   readonly remedy?: string;
 }
 
-const REMEDY =
-  'run `tracker migrate` with this configuration (the ingest image carries it; on Kubernetes without the operator: `tracker render --with-schema-job`)';
+// Under the operator, `tracker migrate` was the wrong advice: the operator applies the schema at its gate
+// (an ingest image newer than the operator's migrations waits there), and its condition says why not.
+const REMEDIES: Record<SchemaOwner, string> = {
+  migrate:
+    'run `tracker migrate` with this configuration (the ingest image carries it; on Kubernetes without the operator: `tracker render --with-schema-job`)',
+  operator:
+    "the Tracker operator applies this schema: see its SchemaReady condition (`kubectl get tc -o wide`, `kubectl describe tc`); when spec.ingest.image is newer than the operator's migrations, upgrade the operator",
+};
+
+/** What to do about a schema missing or behind, by who applies it (store.schemaOwner; absent: migrate). */
+export function schemaRemedy(owner: SchemaOwner | undefined): string {
+  return REMEDIES[owner ?? 'migrate'];
+}
 
 /** The line the start logs when the schema is missing or behind; undefined when it is current. */
-export function schemaLine(state: SchemaState, database: string): string | undefined {
+export function schemaLine(state: SchemaState, database: string, remedy: string): string | undefined {
   if (state.version >= state.latest) return undefined;
   const what =
     state.version === 0
       ? `database ${database} has no tracker schema (no recorded migrations)`
       : `the schema of database ${database} is at version ${state.version}, this ingest needs ${state.latest}`;
-  return `store: ${what}: inserts fail until it is applied, and events stay in the spool meanwhile (nothing is lost); ${REMEDY}`;
+  return `store: ${what}: inserts fail until it is applied, and events stay in the spool meanwhile (nothing is lost); ${remedy}`;
 }
 
-export function schemaStatus(state: SchemaState): SchemaStatus {
+export function schemaStatus(state: SchemaState, remedy: string): SchemaStatus {
   const current = state.version >= state.latest;
-  return { ...state, current, ...(current ? {} : { remedy: REMEDY }) };
+  return { ...state, current, ...(current ? {} : { remedy }) };
 }
 
 /**
@@ -41,17 +54,20 @@ export function schemaStatus(state: SchemaState): SchemaStatus {
 export class SchemaWatch {
   readonly #sql: SqlRunner;
   readonly #database: string;
+  /** What /status and the start's line advise while the schema is not current. */
+  readonly remedy: string;
   #known: SchemaStatus | null = null;
 
-  constructor(sql: SqlRunner, database: string) {
+  constructor(sql: SqlRunner, database: string, remedy: string) {
     this.#sql = sql;
     this.#database = database;
+    this.remedy = remedy;
   }
 
   /** Reads the state (unless already current); throws what the store threw. */
   async read(): Promise<SchemaState> {
     const state = await schemaState(this.#sql, this.#database);
-    this.#known = schemaStatus(state);
+    this.#known = schemaStatus(state, this.remedy);
     return state;
   }
 
@@ -94,5 +110,6 @@ export function schemaGauge(registry: Registry, watch: SchemaWatch | undefined):
 
 /** The watch for a clickhouse store (the embedded store is migrated by the ingest itself). */
 export function watchSchema(config: Config, sql: SqlRunner): SchemaWatch | undefined {
-  return config.store.kind === 'clickhouse' ? new SchemaWatch(sql, config.store.database) : undefined;
+  if (config.store.kind !== 'clickhouse') return undefined;
+  return new SchemaWatch(sql, config.store.database, schemaRemedy(config.store.schemaOwner));
 }

@@ -151,6 +151,17 @@ export const EmbeddedStore = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Who applies the schema of a clickhouse store: the remedy the ingest names while it is missing or behind.
+ * The operator renders `operator`; absent, `migrate` (tracker migrate, or the Job of tracker render
+ * --with-schema-job).
+ */
+export const SchemaOwner = Type.Union([Type.Literal('migrate'), Type.Literal('operator')], {
+  description:
+    'Who applies the schema here, for the remedy the ingest names while it is missing or behind. migrate (absent: the same): tracker migrate, or on Kubernetes without the operator the Job of tracker render --with-schema-job. operator: the Tracker operator, whose TrackerCluster condition SchemaReady says why not (the operator renders this).',
+});
+export type SchemaOwner = Static<typeof SchemaOwner>;
+
 export const ClickHouseStore = Type.Object(
   {
     kind: Type.Literal('clickhouse', {
@@ -187,6 +198,7 @@ export const ClickHouseStore = Type.Object(
       default: 30_000,
       description: 'Longest wait for one request to ClickHouse.',
     }),
+    schemaOwner: Type.Optional(SchemaOwner),
   },
   { additionalProperties: false },
 );

@@ -85,6 +85,8 @@ function renderWith(state: ReconcileState, deps: Deps, data: SecretData): StepOu
   // Prometheus may read.
   state.rendered = renderMemo(withShards(tc, shards), {
     schemaMode: deps.clickhouse.schemaMode,
+    // the operator's schema gate applies the migrations: the ingest names it, not tracker migrate
+    schemaOwner: 'operator',
     prometheus: deps.config.monitoring.prometheus,
     operatorNamespace: deps.config.operatorNamespace,
     secretChecksums: checksumsOf(tc, data, deps),

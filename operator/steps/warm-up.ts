@@ -23,6 +23,7 @@ export function warmUp(config: Readonly<OperatorConfig>, log: Logger): void {
     generatedSecrets(tc);
     renderCluster(tc, {
       schemaMode: config.clickhouse.schemaMode,
+      schemaOwner: 'operator',
       prometheus: config.monitoring.prometheus,
       operatorNamespace: config.operatorNamespace,
     });
