@@ -2,13 +2,15 @@
 // compares to decide on restarts. Pure: no I/O, no clock, no randomness (Secrets with random values are the
 // operator's job; `secrets` says which). One cdk8s Chart per component synthesizes the objects
 // (sorted keys, namespace applied), so the output is byte-for-byte stable. See docs/adr/0004-cdk8s-plus.md.
-import { ApiObject, App, Chart } from 'cdk8s';
-import type { Construct } from 'constructs';
+// The schema Job of `tracker render --with-schema-job` has a door of its own (schema-job/index.ts): the
+// operator's image carries what this file loads, and the operator never renders that Job.
+import { App } from 'cdk8s';
 import { ConfigError } from '../common/config/problems.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import { parseTrackerCluster } from '../crds/validate.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { batchingProblems, specRetentionProblems } from '../schema/index.ts';
+import { ComponentChart } from './chart.ts';
 import { clickhouseObjects } from './clickhouse.ts';
 import { ingestObjects } from './ingest.ts';
 import { keeperObjects } from './keeper.ts';
@@ -18,9 +20,9 @@ import { natsObjects } from './nats.ts';
 import { dataNetworkPolicies } from './network.ts';
 import { defaultPrometheus, type RenderOptions } from './options.ts';
 import { pruneObjects } from './prune.ts';
-import { schemaJobObjects } from './schema-job.ts';
 
-// The renderer's public surface: everything outside cdk8s/ imports from here.
+// The renderer's public surface: everything outside cdk8s/ imports from here (the schema Job from
+// schema-job/index.ts).
 export { replicaIds } from './clickhouse.ts';
 export {
   annotations,
@@ -54,14 +56,6 @@ export type Rendered = {
   objects: KubeObject[];
   hashes: RenderHashes;
 };
-
-/** A cdk8s Chart holding already-built objects of one component. */
-class ComponentChart extends Chart {
-  constructor(scope: Construct, id: string, namespace: string, objects: readonly KubeObject[]) {
-    super(scope, id, { namespace, disableResourceNameHashes: true });
-    for (const obj of objects) new ApiObject(this, `${obj.kind}-${obj.metadata.name}`, obj);
-  }
-}
 
 /**
  * Every object of `tc`. `opts` come from the installation: the operator's schema mode (the ingest's
@@ -97,22 +91,6 @@ export function renderCluster(tc: TrackerCluster, opts: RenderOptions = {}): Ren
     objects: charts.flatMap((c) => c.toJson() as KubeObject[]),
     hashes: { keeper: keeper.hashes, clickhouse: clickhouse.hashes, ingest: ingest.hash },
   };
-}
-
-/**
- * The schema Job of `tracker render --with-schema-job`, for a cluster nobody runs the operator for. Never
- * part of renderCluster: the operator applies the schema itself, before the ingest starts.
- * `ingestConfigHash` is renderCluster's hashes.ingest (a new configuration is a new Job).
- */
-export function renderSchemaJob(tc: TrackerCluster, ingestConfigHash: string): KubeObject[] {
-  const names = namesOf(tc);
-  const chart = new ComponentChart(
-    new App(),
-    'schema',
-    names.namespace,
-    schemaJobObjects(tc, names, ingestConfigHash),
-  );
-  return chart.toJson() as KubeObject[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderCluster, renderSchemaJob } from './index.ts';
+import { renderCluster } from './index.ts';
+import { renderSchemaJob } from './schema-job/index.ts';
 import { cluster, find, json } from './testing/cluster.ts';
 
 const spec = (more: Record<string, unknown> = {}) =>

@@ -2,13 +2,8 @@
 // the operator. The same code as the operator (cdk8s: parseCluster, renderCluster); no cluster access.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
-import {
-  type PodPeer,
-  parseCluster,
-  renderCluster,
-  renderSchemaJob,
-  type SchemaMode,
-} from '../cdk8s/index.ts';
+import { type PodPeer, parseCluster, renderCluster, type SchemaMode } from '../cdk8s/index.ts';
+import { renderSchemaJob } from '../cdk8s/schema-job/index.ts';
 import { ConfigError } from '../common/config/problems.ts';
 import { trackerClusterCrd } from '../crds/crd.ts';
 import { kind, type TrackerCluster } from '../crds/trackercluster.ts';

@@ -24,6 +24,14 @@ describe('image manifests', () => {
     expect(deps('operator')).toContain('cdk8s');
   });
 
+  // The operator image carried cdk8s/schema-job.ts, the Job of `tracker render --with-schema-job`, which
+  // the operator never renders (cdk8s/index.ts exported it). Neither image carries `tracker render`.
+  it('carries no renderer code its processes never run', () => {
+    expect(files('operator').filter((f) => f.startsWith('cdk8s/schema-job'))).toEqual([]);
+    expect(files('operator')).toContain('cdk8s/index.ts');
+    expect(files('ingest').filter((f) => f.startsWith('cdk8s/') || f === 'cli/render.ts')).toEqual([]);
+  });
+
   it('copies sources and the files they read, never tests or test support', () => {
     for (const name of Object.keys(images)) {
       expect(

@@ -75,6 +75,11 @@ describe('the rules', () => {
       { 'operator/steps/x.ts': ['cdk8s/meta.ts'] },
       'door: operator/steps/x.ts imports cdk8s/meta.ts',
     ],
+    [
+      'reaching behind a door inside a door',
+      { 'cli/x.ts': ['cdk8s/schema-job/job.ts'] },
+      'door: cli/x.ts imports cdk8s/schema-job/job.ts; outside cdk8s/schema-job/ import cdk8s/schema-job/index.ts',
+    ],
     ['a file in no layer', { 'ingest/newplace/x.ts': [] }, 'unplaced: ingest/newplace/x.ts'],
   ])('finds %s', (_what, edges, expected) => {
     expect(violations(graphOf(edges)).join('\n')).toContain(expected);
@@ -91,6 +96,9 @@ describe('the rules', () => {
         'store/index.ts',
       ],
       'ingest/routes/x.ts': ['ingest/repositories/index.ts', 'ingest/errors.ts'],
+      // a door inside a door, and what lies behind it reaching the outer package's files
+      'cli/x.ts': ['cdk8s/index.ts', 'cdk8s/schema-job/index.ts'],
+      'cdk8s/schema-job/index.ts': ['cdk8s/schema-job/job.ts', 'cdk8s/chart.ts', 'cdk8s/names.ts'],
     });
     expect(violations(allowed)).toEqual([]);
   });

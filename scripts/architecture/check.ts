@@ -34,8 +34,10 @@ function layerRule(from: string, to: string): string | undefined {
   return a.rank < b.rank ? `upward: ${from} imports ${to} (${b.area}/ stands above ${a.area}/)` : undefined;
 }
 
+/** The innermost door between `from` and `to`: a door inside another is entered through its own index.ts. */
 function doorRule(from: string, to: string): string | undefined {
-  const door = doors.find((d) => to.startsWith(d) && !from.startsWith(d));
+  const between = doors.filter((d) => to.startsWith(d) && !from.startsWith(d));
+  const door = between.sort((a, b) => b.length - a.length)[0];
   return door !== undefined && to !== `${door}index.ts`
     ? `door: ${from} imports ${to}; outside ${door} import ${door}index.ts`
     : undefined;

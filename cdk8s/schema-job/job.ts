@@ -2,7 +2,8 @@
 // ingest's own ConfigMap (the store of this cluster, its rendering, spec.schema.retention and rollups) and
 // the ClickHouse password, as the prune CronJob does. Without the operator nobody applied the schema: the
 // ingest spooled every event and no insert succeeded. The operator never renders this Job (it applies the
-// schema itself, gated before the ingest); renderCluster leaves it out.
+// schema itself, gated before the ingest); renderCluster leaves it out, and this folder is a door of its
+// own (index.ts) so that the operator's image, which carries what cdk8s/index.ts loads, does not carry it.
 //
 // restartPolicy OnFailure with a generous backoffLimit: applied together with ClickHouse, the Job's first
 // runs find no server (exit 3) and the kubelet restarts the container with its growing back-off (10 s
@@ -12,13 +13,13 @@
 // by the GitOps tool.
 import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
-import type { TrackerCluster } from '../crds/trackercluster.ts';
-import { type KubeObject, kube } from '../kube/object.ts';
-import { configVolumes } from './ingest.ts';
-import { ingestPaths } from './ingest-config.ts';
-import { type Component, labels, metadata } from './meta.ts';
-import type { Names } from './names.ts';
-import { podSecurityContext, scratchVolumes, secureContainer } from './pod.ts';
+import type { TrackerCluster } from '../../crds/trackercluster.ts';
+import { type KubeObject, kube } from '../../kube/object.ts';
+import { configVolumes } from '../ingest.ts';
+import { ingestPaths } from '../ingest-config.ts';
+import { type Component, labels, metadata } from '../meta.ts';
+import type { Names } from '../names.ts';
+import { podSecurityContext, scratchVolumes, secureContainer } from '../pod.ts';
 
 const component: Component = 'schema';
 /** uid of the `node` user in the official Node images (the ingest image). */
