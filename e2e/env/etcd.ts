@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startOnFreePorts } from './port-start.ts';
 import { ManagedProcess, readyOrStopped } from './process.ts';
 import { toolPath } from './tools.ts';
-import { waitFor } from './wait.ts';
+import { probeSignal, waitFor } from './wait.ts';
 
 export interface Etcd {
   readonly endpoint: string;
@@ -44,7 +44,7 @@ async function startEtcdOn(dir: string, detached: boolean, client: number, peer:
   await readyOrStopped(proc, () =>
     waitFor(
       async () => {
-        const res = await fetch(`${endpoint}/health`);
+        const res = await fetch(`${endpoint}/health`, { signal: probeSignal() });
         return res.ok && ((await res.json()) as { health?: string }).health === 'true';
       },
       { what: 'etcd /health', timeoutMs: 30_000, abortIf: () => proc.exited() },

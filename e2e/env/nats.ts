@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { startOnFreePorts } from './port-start.ts';
 import { ManagedProcess, readyOrStopped } from './process.ts';
 import { toolPath } from './tools.ts';
-import { waitFor } from './wait.ts';
+import { probeSignal, waitFor } from './wait.ts';
 
 export interface Nats {
   readonly url: string;
@@ -54,7 +54,9 @@ async function startNatsOn(dir: string, detached: boolean, port: number, monitor
   const monitorUrl = `http://127.0.0.1:${monitor}`;
   await readyOrStopped(proc, () =>
     waitFor(
-      async () => (await tcpOpen(port)) && (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok,
+      async () =>
+        (await tcpOpen(port)) &&
+        (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`, { signal: probeSignal() })).ok,
       { what: 'nats-server /healthz', timeoutMs: 30_000, abortIf: () => proc.exited() },
     ),
   );
@@ -109,7 +111,11 @@ async function startNatsClusterOn(dir: string, size: number, taken: number[]): P
     for (const [i, p] of ports.entries()) {
       await waitFor(
         async () =>
-          (await fetch(`http://127.0.0.1:${p.monitor}/healthz`).catch(() => undefined))?.ok === true,
+          (
+            await fetch(`http://127.0.0.1:${p.monitor}/healthz`, { signal: probeSignal() }).catch(
+              () => undefined,
+            )
+          )?.ok === true,
         { what: `nats-server-${i} /healthz`, timeoutMs: 60_000, abortIf: anyExited },
       );
     }
