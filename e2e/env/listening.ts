@@ -7,11 +7,18 @@ import { waitFor } from './wait.ts';
 
 const LISTEN = '0A';
 
-/** The socket inodes listening on `port`, from /proc/net/tcp and tcp6 (columns: local_address, st, inode). */
+/**
+ * The socket inodes listening on `port`, from /proc/net/tcp and tcp6 (columns: local_address, st, inode).
+ * Without /proc/net/tcp (not Linux) it fails saying so, which the wait's timeout message then carries; tcp6
+ * is absent where IPv6 is off.
+ */
 async function listeningInodes(port: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(table, 'utf8').catch(() => '');
+    const text = await readFile(table, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (table.endsWith('6')) return '';
+      throw new Error(`cannot read ${table} (${err.code}): which process listens is read there, on Linux`);
+    });
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       const local = cols[1]?.split(':')[1];
