@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { announcedPort } from '../../ingest/testing/announced.ts';
 import { applyMigrations } from '../../schema/migrate.ts';
 import { ClickHouseStore } from '../../store/index.ts';
-import { freePort } from '../env/ports.ts';
-import { waitFor } from '../env/wait.ts';
+import { startOnFreePorts } from '../env/port-start.ts';
+import { probeSignal, waitFor } from '../env/wait.ts';
 import { startClickHouseHttp } from '../support/clickhouse-http/server.ts';
 import { writeSelfSignedCert } from '../support/tls-cert.ts';
 import { type Container, docker, dockerOk, runDetached, runOnce, uniqueName } from './docker.ts';
@@ -38,12 +39,18 @@ async function start(image: string, flags: string[], args: string[] = []): Promi
   return c;
 }
 
+/**
+ * Ready once the ingest has announced its addresses (it is listening: another process that took its port
+ * and answers there does not count) and answers /ready. Fails, with the container's output, when it stops
+ * first (of a port another process took, say).
+ */
 async function ready(c: Container, url: string): Promise<void> {
   let exited: string | undefined;
   await waitFor(
     async () => {
       if (!(await c.running())) exited = `the container stopped:\n${await c.logs()}`;
-      const res = await fetch(`${url}/ready`, { dispatcher: insecure });
+      if (announcedPort(await c.logs(), 'metrics') === undefined) return false;
+      const res = await fetch(`${url}/ready`, { dispatcher: insecure, signal: probeSignal() });
       return res.status === 200;
     },
     { what: `${c.name} /ready`, timeoutMs: 120_000, intervalMs: 250, abortIf: () => exited },
@@ -82,22 +89,29 @@ describe('the embedded ingest image (EMBEDDED=true)', () => {
   it('runs read-only as uid 1000 on a volume: acknowledged events are stored, healthy, drained on docker stop', async () => {
     const image = inject('images').ingestEmbedded;
     const data = await volume();
-    const port = await freePort();
-    const opsPort = await freePort();
-    // No configuration at all: the default ./data paths must land in the /data volume.
-    const c = await start(image, [
-      '-v',
-      `${data}:/data`,
-      '-e',
-      `TRACKER_SERVER__PORT=${port}`,
-      '-e',
-      `TRACKER_SERVER__OPSPORT=${opsPort}`,
-      // the operations listener stays on the container's loopback unless told: a published port needs this
-      '-e',
-      'TRACKER_SERVER__OPSHOST=0.0.0.0',
-    ]);
+    // The image's health check probes the configured port, so not port 0: free ports, again on fresh ones
+    // when another process took one first (the container shares the host's network).
+    const { c, port, opsPort } = await startOnFreePorts({
+      what: 'the embedded ingest image',
+      ports: 2,
+      start: async ([port, opsPort]) => {
+        // No configuration at all: the default ./data paths must land in the /data volume.
+        const c = await start(image, [
+          '-v',
+          `${data}:/data`,
+          '-e',
+          `TRACKER_SERVER__PORT=${port}`,
+          '-e',
+          `TRACKER_SERVER__OPSPORT=${opsPort}`,
+          // the operations listener stays on the container's loopback unless told: a published port needs this
+          '-e',
+          'TRACKER_SERVER__OPSHOST=0.0.0.0',
+        ]);
+        await ready(c, `http://127.0.0.1:${port}`);
+        return { c, port, opsPort };
+      },
+    });
     const url = `http://127.0.0.1:${port}`;
-    await ready(c, url);
     // Metrics and status on the operations port only, which the server announces.
     expect((await fetch(`http://127.0.0.1:${opsPort}/metrics`)).status).toBe(200);
     expect((await fetch(`${url}/metrics`)).status).toBe(404);
@@ -157,35 +171,42 @@ describe('the cluster ingest image against ClickHouse over HTTP', () => {
     await applyMigrations(store, { database: 'tracker' });
     writeSelfSignedCert(dir, 'ingest.test');
     writeFileSync(join(dir, 'password'), 'secret', { mode: 0o644 });
-    const port = await freePort();
-    const config = {
-      server: {
-        port,
-        opsPort: 0,
-        host: '127.0.0.1',
-        tls: { certFile: '/etc/tracker/tls/tls.crt', keyFile: '/etc/tracker/tls/tls.key' },
-      },
-      store: {
-        kind: 'clickhouse',
-        url: clickhouse.url,
-        database: 'tracker',
-        passwordFile: '/etc/tracker/password',
-      },
-    };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config), { mode: 0o644 });
     const mounts = [
       ['config.json', '/etc/tracker/config.json'],
       ['password', '/etc/tracker/password'],
       ['tls.crt', '/etc/tracker/tls/tls.crt'],
       ['tls.key', '/etc/tracker/tls/tls.key'],
     ].flatMap(([f, to]) => ['-v', `${join(dir, f as string)}:${to}:ro`]);
-    const c = await start(
-      inject('images').ingest,
-      ['-v', `${await volume()}:/data`, ...mounts],
-      ['--config', '/etc/tracker/config.json'],
-    );
-    const url = `https://127.0.0.1:${port}`;
-    await ready(c, url);
+    const data = await volume();
+    const { c, url } = await startOnFreePorts({
+      what: 'the cluster ingest image',
+      ports: 1,
+      start: async ([port]) => {
+        const config = {
+          server: {
+            port,
+            opsPort: 0,
+            host: '127.0.0.1',
+            tls: { certFile: '/etc/tracker/tls/tls.crt', keyFile: '/etc/tracker/tls/tls.key' },
+          },
+          store: {
+            kind: 'clickhouse',
+            url: clickhouse.url,
+            database: 'tracker',
+            passwordFile: '/etc/tracker/password',
+          },
+        };
+        writeFileSync(join(dir, 'config.json'), JSON.stringify(config), { mode: 0o644 });
+        const c = await start(
+          inject('images').ingest,
+          ['-v', `${data}:/data`, ...mounts],
+          ['--config', '/etc/tracker/config.json'],
+        );
+        const url = `https://127.0.0.1:${port}`;
+        await ready(c, url);
+        return { c, url };
+      },
+    });
     const acked = await send(url, 'container_cluster', 40);
     await c.waitHealth('healthy');
     expect(await c.stop()).toBe(0);

@@ -22,14 +22,30 @@ import { createNamespace, installCrd } from '../../crds/testing/kube.ts';
 import { startDoubles } from '../../operator/testing/clickhouse-doubles.ts';
 import { createTc, restFor, waitForCondition } from '../../operator/testing/harness.ts';
 import { startVolumeBinder } from '../../operator/testing/volume-binder.ts';
-import { freePort } from '../env/ports.ts';
-import { runDetached, runOnce } from './docker.ts';
+import { startOnFreePorts } from '../env/port-start.ts';
+import { waitFor } from '../env/wait.ts';
+import { type Container, runDetached, runOnce } from './docker.ts';
 
 const spec = { clickhouse: { shards: 1, replicas: 1 }, keeper: { replicas: 1 }, ingest: { replicas: 1 } };
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
+
+/**
+ * Resolves once the operator says it listens (its own line: another process on its port does not count);
+ * fails, with the container's output, when it stops first (of its port taken by another process, say).
+ */
+async function listening(c: Container): Promise<void> {
+  let stopped: string | undefined;
+  await waitFor(
+    async () => {
+      if (!(await c.running())) stopped = `the container stopped:\n${await c.logs()}`;
+      return (await c.logs()).includes('Operator listening');
+    },
+    { what: `${c.name} to listen`, timeoutMs: 60_000, intervalMs: 250, abortIf: () => stopped },
+  );
+}
 
 /** The service account volume a pod of the chart would get, readable by the image's uid 1000. */
 function serviceAccountDir(token: string, namespace: string): string {
@@ -63,34 +79,45 @@ describe('the operator image', () => {
       await serviceAccountToken(rest, sysNs, `${release}-tracker-operator`),
       sysNs,
     );
-    // A free port: the container shares the host's network with everything else here.
-    const http = { port: await freePort(), host: '127.0.0.1' };
-    const config = testOperatorConfig(chartOperatorConfig(docs), doubles.endpoints, http);
     const configFile = join(sa, '..', 'config.yaml');
-    writeFileSync(configFile, stringify(config));
     const apiserver = new URL(inject('apiserverUrl'));
-    const c = await runDetached(
-      inject('images').operator,
-      [
-        '--read-only',
-        '--user',
-        '1000:1000',
-        '--network',
-        'host',
-        '-v',
-        `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
-        '-v',
-        `${configFile}:/etc/tracker-operator/config.yaml:ro`,
-        '-e',
-        `KUBERNETES_SERVICE_HOST=${apiserver.hostname}`,
-        '-e',
-        `KUBERNETES_SERVICE_PORT=${apiserver.port}`,
-        '-e',
-        `TRACKER_OPERATOR_IDENTITY=${release}-0`,
-      ],
-      ['--config', '/etc/tracker-operator/config.yaml'],
-    );
-    cleanups.push(() => c.remove());
+    // A free port: the container shares the host's network with everything else here. Another process can
+    // take it before the operator binds it: started again on a fresh one then.
+    const c = await startOnFreePorts({
+      what: 'the operator image',
+      ports: 1,
+      start: async ([port]) => {
+        const http = { port, host: '127.0.0.1' };
+        writeFileSync(
+          configFile,
+          stringify(testOperatorConfig(chartOperatorConfig(docs), doubles.endpoints, http)),
+        );
+        const c = await runDetached(
+          inject('images').operator,
+          [
+            '--read-only',
+            '--user',
+            '1000:1000',
+            '--network',
+            'host',
+            '-v',
+            `${sa}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+            '-v',
+            `${configFile}:/etc/tracker-operator/config.yaml:ro`,
+            '-e',
+            `KUBERNETES_SERVICE_HOST=${apiserver.hostname}`,
+            '-e',
+            `KUBERNETES_SERVICE_PORT=${apiserver.port}`,
+            '-e',
+            `TRACKER_OPERATOR_IDENTITY=${release}-0`,
+          ],
+          ['--config', '/etc/tracker-operator/config.yaml'],
+        );
+        cleanups.push(() => c.remove());
+        await listening(c);
+        return c;
+      },
+    });
     await createTc(rest, appNs, 'img', spec);
     await waitForCondition(rest, appNs, 'img', 'Ready', 'True', { timeoutMs: 120_000 }).catch(async (err) => {
       throw new Error(`${(err as Error).message}\noperator log:\n${await c.logs()}`);

@@ -1,13 +1,14 @@
 // A real kube-apiserver (built from k8s.io/kubernetes) on etcd: RBAC on, static-token authentication,
-// service-account signing keys generated at start, self-signed serving certificate, random port.
+// service-account signing keys generated at start, self-signed serving certificate, random port (a start
+// whose port another process took is tried again on a fresh one).
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { httpsGet } from './https.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
-import { freePort } from './ports.ts';
-import { ManagedProcess } from './process.ts';
+import { startOnFreePorts } from './port-start.ts';
+import { ManagedProcess, readyOrStopped } from './process.ts';
 import { toolPath } from './tools.ts';
 import { waitFor } from './wait.ts';
 
@@ -70,10 +71,26 @@ function apiserverArgs(
 
 export async function startApiServer(dir: string, etcd: string, detached = false): Promise<ApiServer> {
   mkdirSync(join(dir, 'certs'), { recursive: true });
-  const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
   writeFileSync(join(dir, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
   const keys = writeKeys(dir);
+  return startOnFreePorts({
+    what: 'kube-apiserver',
+    ports: 1,
+    start: ([port]) => startApiServerOn({ dir, etcd, detached, adminToken, keys }, port),
+  });
+}
+
+interface ApiServerSetup {
+  readonly dir: string;
+  readonly etcd: string;
+  readonly detached: boolean;
+  readonly adminToken: string;
+  readonly keys: { pub: string; key: string };
+}
+
+async function startApiServerOn(setup: ApiServerSetup, port: number): Promise<ApiServer> {
+  const { dir, etcd, detached, adminToken, keys } = setup;
   const url = `https://127.0.0.1:${port}`;
   // With --cert-dir and no explicit cert, the apiserver writes a self-signed CA + serving cert bundle.
   const caFile = join(dir, 'certs', 'apiserver.crt');
@@ -96,7 +113,7 @@ export async function startApiServer(dir: string, etcd: string, detached = false
       { what: 'kube-apiserver /readyz', timeoutMs: 120_000, intervalMs: 200, abortIf: () => p.exited() },
     );
   };
-  await ready(proc);
+  await readyOrStopped(proc, () => ready(proc));
   const kubeconfig = writeKubeconfig(join(dir, 'kubeconfig'), {
     server: url,
     caFile,

@@ -91,8 +91,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
           startControllerManager(dir, apiServer, detached),
         ),
       );
-      procs.push(await startScheduler(dir, apiServer, detached));
-      procs.push(await startKwok(dir, apiServer, detached));
+      procs.push(await timed(timings, 'kube-scheduler', () => startScheduler(dir, apiServer, detached)));
+      procs.push(await timed(timings, 'kwok', () => startKwok(dir, apiServer, detached)));
       await timed(timings, 'fake-node', () => createFakeNode(apiServer));
     }
     const nats =

@@ -1,13 +1,13 @@
 // A real nats-server with JetStream on a random loopback port; store in a temp dir. Also a JetStream cluster
 // of several servers, for what must keep more than one copy (a test starts its own and stops it).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, portTaken } from './ports.ts';
-import { ManagedProcess } from './process.ts';
+import { startOnFreePorts } from './port-start.ts';
+import { ManagedProcess, readyOrStopped } from './process.ts';
 import { toolPath } from './tools.ts';
-import { waitFor } from './wait.ts';
+import { probeSignal, waitFor } from './wait.ts';
 
 export interface Nats {
   readonly url: string;
@@ -25,21 +25,15 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Attempts at a start whose port another process took between freePort and the server's bind. */
-const PORT_ATTEMPTS = 3;
-
-export async function startNats(dir: string, detached = false): Promise<Nats> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startNatsOnce(dir, detached);
-    } catch (err) {
-      if (attempt >= PORT_ATTEMPTS || !portTaken(err)) throw err;
-    }
-  }
+export function startNats(dir: string, detached = false): Promise<Nats> {
+  return startOnFreePorts({
+    what: 'nats-server',
+    ports: 2,
+    start: ([port, monitor]) => startNatsOn(dir, detached, port, monitor),
+  });
 }
 
-async function startNatsOnce(dir: string, detached: boolean): Promise<Nats> {
-  const [port, monitor] = [await freePort(), await freePort()];
+async function startNatsOn(dir: string, detached: boolean, port: number, monitor: number): Promise<Nats> {
   const proc = new ManagedProcess({
     name: 'nats-server',
     command: toolPath('nats-server'),
@@ -58,9 +52,13 @@ async function startNatsOnce(dir: string, detached: boolean): Promise<Nats> {
     detached,
   });
   const monitorUrl = `http://127.0.0.1:${monitor}`;
-  await waitFor(
-    async () => (await tcpOpen(port)) && (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok,
-    { what: 'nats-server /healthz', timeoutMs: 30_000, abortIf: () => proc.exited() },
+  await readyOrStopped(proc, () =>
+    waitFor(
+      async () =>
+        (await tcpOpen(port)) &&
+        (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`, { signal: probeSignal() })).ok,
+      { what: 'nats-server /healthz', timeoutMs: 30_000, abortIf: () => proc.exited() },
+    ),
   );
   return { url: `nats://127.0.0.1:${port}`, monitorUrl, process: proc };
 }
@@ -72,17 +70,24 @@ export interface NatsCluster {
 }
 
 /** `size` clustered servers with JetStream, routes between all of them; ready once each reports healthy. */
-export async function startNatsCluster(dir: string, size: number): Promise<NatsCluster> {
-  const ports = await Promise.all(
-    Array.from({ length: size }, async () => ({
-      client: await freePort(),
-      route: await freePort(),
-      monitor: await freePort(),
-    })),
-  );
+export function startNatsCluster(dir: string, size: number): Promise<NatsCluster> {
+  return startOnFreePorts({
+    what: `a cluster of ${size} nats-servers`,
+    ports: 3 * size,
+    start: (taken) => startNatsClusterOn(dir, size, taken),
+  });
+}
+
+async function startNatsClusterOn(dir: string, size: number, taken: number[]): Promise<NatsCluster> {
+  const ports = Array.from({ length: size }, (_, i) => {
+    const [client, route, monitor] = taken.slice(3 * i, 3 * i + 3) as [number, number, number];
+    return { client, route, monitor };
+  });
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
   const procs = ports.map((p, i) => {
     const home = join(dir, `nats-${i}`);
+    // Empty: a start before this one, whose port was taken, may have left JetStream state naming its routes.
+    rmSync(home, { recursive: true, force: true });
     mkdirSync(home, { recursive: true });
     return new ManagedProcess({
       name: `nats-server-${i}`,
@@ -100,17 +105,18 @@ export async function startNatsCluster(dir: string, size: number): Promise<NatsC
     await Promise.all(procs.map((p) => p.stop()));
   };
   try {
-    // Full health: JetStream has a meta leader, so streams with several copies can be created.
+    // Full health: JetStream has a meta leader, so streams with several copies can be created. Any server
+    // that exits (of a port another process took, say) ends the wait: the others would wait for it in vain.
+    const anyExited = () => procs.map((p) => p.exited()).find((why) => why !== undefined);
     for (const [i, p] of ports.entries()) {
-      const proc = procs[i] as ManagedProcess;
       await waitFor(
         async () =>
-          (await fetch(`http://127.0.0.1:${p.monitor}/healthz`).catch(() => undefined))?.ok === true,
-        {
-          what: `nats-server-${i} /healthz`,
-          timeoutMs: 60_000,
-          abortIf: () => proc.exited(),
-        },
+          (
+            await fetch(`http://127.0.0.1:${p.monitor}/healthz`, { signal: probeSignal() }).catch(
+              () => undefined,
+            )
+          )?.ok === true,
+        { what: `nats-server-${i} /healthz`, timeoutMs: 60_000, abortIf: anyExited },
       );
     }
   } catch (err) {

@@ -1,8 +1,8 @@
 // Loopback ports for tests. Two kinds, for two needs:
 // - freePort(): a port free when asked, for a server that cannot bind port 0 itself and say what it got
 //   (etcd, kube-apiserver, nats-server take their ports on the command line). It may be taken before that
-//   server binds it (other test processes bind port 0 all the time): a caller that can start again retries
-//   on portTaken() (nats.ts does).
+//   server binds it (other test processes bind port 0 all the time): every such server is started through
+//   startOnFreePorts() (port-start.ts), which starts it again on fresh ports when one was taken.
 //   Within one process, at least, a port is never handed out twice (the kernel may give the same free
 //   port to two asks in a row, and one server then found its second port taken by its first). A server of
 //   this repository binds port 0 instead and reports the port it got (ingest/testing/announced.ts).
@@ -34,9 +34,13 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** Whether a server's start failed because a port it was given was taken meanwhile (try other ports). */
+/**
+ * Whether a server's start failed because a port it was given was taken meanwhile (try other ports): its
+ * output, in the error's message, says so in the words Go and Node use, or by the code alone (the ingest's
+ * start-up line).
+ */
 export const portTaken = (err: unknown): boolean =>
-  err instanceof Error && /address already in use/i.test(err.message);
+  err instanceof Error && /address already in use|\bEADDRINUSE\b/i.test(err.message);
 
 /**
  * The port closedPort() gives. A port just bound and released (what this was) is in the kernel's

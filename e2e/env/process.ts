@@ -2,7 +2,7 @@
 // fails), readiness awaited by the caller, stop = SIGTERM then SIGKILL after a grace period.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { waitFor } from './wait.ts';
 
 export interface ProcessSpec {
@@ -20,11 +20,14 @@ export class ManagedProcess {
   readonly logFile: string;
   readonly child: ChildProcess;
   #exit: string | undefined;
+  /** Where this process's output starts in its log file: a start before it (on the same file) wrote above. */
+  readonly #logFrom: number;
 
   constructor(spec: ProcessSpec) {
     this.name = spec.name;
     this.logFile = spec.logFile;
     const fd = openSync(spec.logFile, 'a');
+    this.#logFrom = fstatSync(fd).size;
     this.child = spawn(spec.command, [...spec.args], {
       stdio: ['ignore', fd, fd],
       detached: spec.detached ?? false,
@@ -49,9 +52,11 @@ export class ManagedProcess {
     return this.#exit;
   }
 
+  /** The last lines this process wrote. */
   tail(lines = 15): string {
     try {
-      return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+      const own = readFileSync(this.logFile).subarray(this.#logFrom).toString('utf8');
+      return own.trimEnd().split('\n').slice(-lines).join('\n');
     } catch {
       return '(no log)';
     }
@@ -64,6 +69,19 @@ export class ManagedProcess {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/**
+ * `ready()`, the wait for `proc` to come up; when that fails, the process is stopped before the error is
+ * passed on, so a start that failed (and may be tried again) leaves nothing running.
+ */
+export async function readyOrStopped<T>(proc: ManagedProcess, ready: () => Promise<T>): Promise<T> {
+  try {
+    return await ready();
+  } catch (err) {
+    await proc.stop();
+    throw err;
   }
 }
 

@@ -10,6 +10,13 @@ export interface WaitOptions {
   readonly abortIf?: () => string | undefined;
 }
 
+/**
+ * The signal of a probe's request: it gives up after a few seconds. A server's port may have been taken by
+ * another process that accepts the connection and never answers; a probe waiting on it forever would keep
+ * waitFor from ever seeing that the server itself exited (of that port taken).
+ */
+export const probeSignal = (): AbortSignal => AbortSignal.timeout(5_000);
+
 /** Resolves with the first truthy probe result; a throwing probe counts as "not yet". */
 export async function waitFor<T>(probe: () => Promise<T | undefined | false>, opts: WaitOptions): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
