@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { StartupError } from '../common/startup-error.ts';
 
 export interface Probes {
   healthy(): boolean;
@@ -31,7 +32,7 @@ export async function startHttp(
     }
     send(404, 'not found\n');
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await listen(server, host, port);
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
@@ -40,4 +41,31 @@ export async function startHttp(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Listens; an address that cannot be bound is the user's to change, named by its keys. The error used to
+ * escape as an uncaught exception: a stack trace instead of the one start-up line, and no exit code 2.
+ */
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const refused = (err: Error & { code?: string }) => {
+      const where = `${host}:${port}`;
+      const { code } = err;
+      if (code === 'EADDRINUSE')
+        reject(
+          new StartupError(`http.port: ${where} is in use by another process; choose another http.port`, {
+            code,
+          }),
+        );
+      else if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        reject(new StartupError(`http.host/http.port: cannot listen on ${where} (${code})`, { code }));
+      else reject(err);
+    };
+    server.once('error', refused);
+    server.listen(port, host, () => {
+      server.off('error', refused);
+      resolve();
+    });
+  });
 }

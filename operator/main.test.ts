@@ -3,6 +3,7 @@
 // http://localhost:8080, reported healthy and logged a failed lease update every 2 s.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +100,36 @@ function unreachableKubeconfig(dir: string): string {
   );
   return kubeconfig;
 }
+
+describe('operator/main.ts on a port it cannot bind', { timeout: 90_000 }, () => {
+  // The bind error escaped as an uncaught exception: a stack trace, not the one start-up line and exit 2.
+  it('exits 2 with one line naming http.port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'operator-port-'));
+    const held = createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = held.address() as AddressInfo;
+      const config = join(dir, 'operator.json');
+      writeFileSync(config, JSON.stringify({ http: { port, host: '127.0.0.1' } }));
+      const out = await run(['--config', config, '--kubeconfig', unreachableKubeconfig(dir)]);
+      expect(out.code).toBe(2);
+      expect(
+        out.stderr
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          code: 'EADDRINUSE',
+          msg: `tracker-operator cannot start: http.port: 127.0.0.1:${port} is in use by another process; choose another http.port`,
+        }),
+      ]);
+    } finally {
+      held.close();
+    }
+  });
+});
 
 describe('operator/main.ts logs', { timeout: 90_000 }, () => {
   // Regression: main.ts wrote "Operator listening" and "Shutting down" by hand, without the time,

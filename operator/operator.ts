@@ -67,6 +67,16 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       }
     });
   };
+  // Listening first: a port it cannot bind stops the start before it takes a lease it would hold
+  // until the lease expired, unrenewed.
+  const http = await startHttp(config.http.host, config.http.port, {
+    registry: metrics.registry,
+    healthy: () => !controller || controller.maxSilenceMs < 2 * config.watch.watchdogMs,
+    ready: () => !controller || controller.synced,
+  }).catch(async (err: unknown) => {
+    await rest.close();
+    throw err;
+  });
   const le = config.leaderElection;
   const elector = le.enabled
     ? new LeaderElector({
@@ -81,11 +91,6 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     : undefined;
   if (elector) elector.start();
   else lead(true);
-  const http = await startHttp(config.http.host, config.http.port, {
-    registry: metrics.registry,
-    healthy: () => !controller || controller.maxSilenceMs < 2 * config.watch.watchdogMs,
-    ready: () => !controller || controller.synced,
-  });
   return {
     metrics,
     log,
