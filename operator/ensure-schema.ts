@@ -110,7 +110,10 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
       ensureRollupSettings(sql, settings.database, settings.rollups),
     );
   }
-  const plans = target.replicas.map((r) => ({ host: r, steps: planRetention(states.get(r.host)?.stored ?? [], settings) }));
+  const plans = target.replicas.map((r) => ({
+    host: r,
+    steps: planRetention(states.get(r.host)?.stored ?? [], settings),
+  }));
   const outcome = cluster
     ? await retainOnCluster(access, target.password, plans)
     : await retainEach(access, target.password, plans);
@@ -162,7 +165,10 @@ async function retainOnCluster(
   const done = new Set(run.changes.map((c) => c.table));
   const applied = new Applied();
   for (const { host, steps: differing } of plans) {
-    applied.add(host.host, differing.filter((s) => done.has(s.table)).map(({ statement: _, ...c }) => c));
+    applied.add(
+      host.host,
+      differing.filter((s) => done.has(s.table)).map(({ statement: _, ...c }) => c),
+    );
   }
   return applied.outcome(run.error ? [run.error] : []);
 }

@@ -92,7 +92,9 @@ describe('a TTL change that fails', () => {
     ]);
     // What the first host changed is told, with the host it was changed on.
     expect(eventsOf('RetentionApplied').map((e) => e.message)).toEqual([
-      expect.stringMatching(new RegExp(`\\blogs\\b[^;]* keep rows 30 days \\(were kept for ever\\) on ${hosts[0]}`)),
+      expect.stringMatching(
+        new RegExp(`\\blogs\\b[^;]* keep rows 30 days \\(were kept for ever\\) on ${hosts[0]}`),
+      ),
     ]);
 
     // The retry fails alike: no second Warning, the gate still open.

@@ -69,9 +69,12 @@ export function planRetention(
 
 /** What system.tables shows of the database's tables (the TTL is in `engine_full`). */
 export function readStoredTables(store: SqlRunner, database: string): Promise<StoredTable[]> {
-  return store.query<StoredTable>('SELECT name, engine_full FROM system.tables WHERE database = {db:String}', {
-    db: database,
-  });
+  return store.query<StoredTable>(
+    'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
+    {
+      db: database,
+    },
+  );
 }
 
 /**
@@ -88,7 +91,10 @@ export class RetentionError extends Error {
 }
 
 /** Runs a plan's statements in order; returns what changed, or throws a RetentionError that says so. */
-export async function runRetention(store: SqlRunner, steps: readonly RetentionStep[]): Promise<RetentionChange[]> {
+export async function runRetention(
+  store: SqlRunner,
+  steps: readonly RetentionStep[],
+): Promise<RetentionChange[]> {
   const changes: RetentionChange[] = [];
   for (const { statement, ...change } of steps) {
     try {

@@ -217,12 +217,7 @@ function retentionOnHosts(retention: readonly AppliedRetention[], replicas: numb
 }
 
 /** A Warning when a TTL change failed, once per cause while it keeps failing alike. */
-async function tellRetentionFailure(
-  report: SchemaReport,
-  owner: string,
-  state: ReconcileState,
-  deps: Deps,
-) {
+async function tellRetentionFailure(report: SchemaReport, owner: string, state: ReconcileState, deps: Deps) {
   const told = failuresTold.get(deps.schemaTasks) ?? new Map<string, string>();
   failuresTold.set(deps.schemaTasks, told);
   const error = report.retentionError;

@@ -13,7 +13,9 @@ export interface BusyTtl {
 }
 
 const isTtlChange = (statement: string, table: string) =>
-  new RegExp(`^\\s*ALTER\\s+TABLE\\s+\\S*\\b${table}(_local)?\\b.*\\b(MODIFY|REMOVE)\\s+TTL\\b`, 'is').test(statement);
+  new RegExp(`^\\s*ALTER\\s+TABLE\\s+\\S*\\b${table}(_local)?\\b.*\\b(MODIFY|REMOVE)\\s+TTL\\b`, 'is').test(
+    statement,
+  );
 
 export function busyTtl(real: ClickHouseAccess): BusyTtl {
   let refused: { host: string; table: string } | undefined;
@@ -21,7 +23,9 @@ export function busyTtl(real: ClickHouseAccess): BusyTtl {
     query: <T>(q: string, params?: Record<string, unknown>) => sql.query<T>(q, params),
     command: async (...args: Parameters<SqlRunner['command']>) => {
       if (refused?.host === host && isTtlChange(args[0], refused.table)) {
-        throw new Error(`Code: 236. DB::Exception: ${refused.table}: replica busy, try again later (ABORTED)`);
+        throw new Error(
+          `Code: 236. DB::Exception: ${refused.table}: replica busy, try again later (ABORTED)`,
+        );
       }
       return sql.command(...args);
     },
