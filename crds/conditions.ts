@@ -56,6 +56,11 @@ export const ConditionReason = {
   MigrationFailed: 'MigrationFailed',
   /** A host lacks tables its migration record says it has, and they could not be created from another host. */
   TableCopyFailed: 'TableCopyFailed',
+  /**
+   * SchemaReady stays True (every table exists and takes inserts) while a table's TTL is not yet the one
+   * spec.schema.retention names: changing it failed on some host and is retried.
+   */
+  RetentionPending: 'RetentionPending',
   // Ingest.
   WaitingForSchema: 'WaitingForSchema',
   RolloutInProgress: 'RolloutInProgress',
@@ -87,6 +92,8 @@ export const EventReason = {
   TablesCopied: 'TablesCopied',
   /** spec.schema.retention changed: existing tables were given the TTL it names (MODIFY TTL / REMOVE TTL). */
   RetentionApplied: 'RetentionApplied',
+  /** Changing a table's TTL to spec.schema.retention failed (a Warning, told again only when the cause changes). */
+  RetentionFailed: 'RetentionFailed',
   /** Someone else changed a field the operator applies; the operator applied it again. */
   DriftReverted: 'DriftReverted',
   /** A write to the apiserver failed (a Warning; the reconcile fails and is retried with backoff). */

@@ -95,6 +95,8 @@ describe('the monitoring objects of the chart', () => {
       // Regression: a schema pass failing for good (MigrationFailed) counted no reconcile error and
       // raised no alert.
       'TrackerOperatorSchemaPassesFailing',
+      // Regression: a TTL change failing on every pass left the cluster Ready and raised no alert.
+      'TrackerOperatorRetentionNotApplied',
     ]);
     const pm = rendered.find((d) => d.kind === 'PodMonitor');
     expect(pm?.spec).toMatchObject({

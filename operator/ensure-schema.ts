@@ -5,13 +5,18 @@
 // system.tables. Copying comes first because an ON CLUSTER ALTER fails on a host that lacks the table.
 // Once every replica is current, the settings that change without a migration follow the spec there: the
 // rollup rules, and each table's TTL (a retention changed after the tables were created: schema/retain.ts).
+// Every table exists and takes inserts whatever its TTL, so a TTL change that fails does not fail the pass:
+// the report says what changed and what failed, and the schema step keeps its gate open and retries.
 import { clickhouseClusterName } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import {
   applyMigrations,
-  applyRetention,
   ensureRollupSettings,
+  planRetention,
   type RetentionChange,
+  RetentionError,
+  type RetentionStep,
+  runRetention,
   type SchemaObject,
   schemaObjects,
 } from '../schema/index.ts';
@@ -46,12 +51,17 @@ export type HostReport = {
   readonly missing: readonly string[];
 };
 
+/** A TTL change this pass made, and the hosts whose table it changed (hosts may have kept different TTLs). */
+export type AppliedRetention = RetentionChange & { readonly hosts: readonly string[] };
+
 export type SchemaReport = {
   readonly hosts: ReadonlyMap<string, HostReport>;
   /** The copies made in this pass (an Event each). */
   readonly copies: readonly Copy[];
-  /** The tables whose TTL this pass changed to the spec's retention (an Event). */
-  readonly retention: readonly RetentionChange[];
+  /** The tables whose TTL this pass changed to the spec's retention (an Event), also when a later one failed. */
+  readonly retention: readonly AppliedRetention[];
+  /** Why some table's TTL could not be made the spec's (each host's failure); absent when all match. */
+  readonly retentionError?: string;
 };
 
 export const isCurrent = (report: HostReport | undefined, latest: number): boolean =>
@@ -59,9 +69,9 @@ export const isCurrent = (report: HostReport | undefined, latest: number): boole
 
 /**
  * Bring every replica to the latest schema and report what each holds; once every replica is current,
- * make the rollup rules and each table's TTL there match spec.schema (one read each when they do). A
- * steady pass reads two things per replica (its tables, its record), the rules and the TTLs once per
- * writer (cluster: the first replica; per-replica: each), and writes nothing.
+ * make the rollup rules and each table's TTL there match spec.schema. A steady pass reads two things per
+ * replica (its tables with their TTLs, its record), the rules once per writer (cluster: the first replica;
+ * per-replica: each), and writes nothing.
  */
 export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarget): Promise<SchemaReport> {
   const { database, retention, rollups } = target.tc.spec.schema;
@@ -94,32 +104,116 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
     }),
   );
   const current = target.replicas.every((r) => isCurrent(hosts.get(r.host), latest));
-  const changes = current ? await ensureSettings(access, target.password, writers, settings) : [];
-  return { hosts, copies, retention: changes };
+  if (!current) return { hosts, copies, retention: [] };
+  for (const replica of writers) {
+    await withConnection(access, replica, target.password, (sql) =>
+      ensureRollupSettings(sql, settings.database, settings.rollups),
+    );
+  }
+  const plans = target.replicas.map((r) => ({
+    host: r,
+    steps: planRetention(states.get(r.host)?.stored ?? [], settings),
+  }));
+  const outcome = cluster
+    ? await retainOnCluster(access, target.password, plans)
+    : await retainEach(access, target.password, plans);
+  return { hosts, copies, ...outcome };
+}
+
+/** Each host's TTL plan (from the tables it showed this pass). */
+type HostPlan = { readonly host: Replica; readonly steps: readonly RetentionStep[] };
+
+type RetentionOutcome = Pick<SchemaReport, 'retention' | 'retentionError'>;
+
+/**
+ * Per-replica mode: each replica holds its own tables, so each runs its own plan. A replica that fails
+ * does not stop the others, and what it changed before failing is reported with theirs.
+ */
+async function retainEach(
+  access: ClickHouseAccess,
+  password: string,
+  plans: readonly HostPlan[],
+): Promise<RetentionOutcome> {
+  const applied = new Applied();
+  const errors: string[] = [];
+  for (const { host, steps } of plans) {
+    if (steps.length === 0) continue;
+    const run = await retainOn(access, host, password, steps);
+    applied.add(host.host, run.changes);
+    if (run.error) errors.push(run.error);
+  }
+  return applied.outcome(errors);
 }
 
 /**
- * The rollup rules and the tables' TTLs on each writer, as the spec says; the TTL changes made. A cluster
- * has one writer (its ALTERs run ON CLUSTER); in per-replica mode every replica holds its own tables.
+ * Cluster mode: the TTLs are read on every host (one whose table missed an earlier ON CLUSTER ALTER, or
+ * was changed by hand, differs from the first replica), and a table that differs on any host gets its
+ * ALTER ON CLUSTER from the first replica, as the migrations do: the distributed DDL queue reaches every
+ * host, and a host that already matched keeps the same TTL.
  */
-async function ensureSettings(
+async function retainOnCluster(
   access: ClickHouseAccess,
   password: string,
-  writers: readonly Replica[],
-  settings: Settings,
-): Promise<RetentionChange[]> {
-  const byTable = new Map<string, RetentionChange>();
-  for (const replica of writers) {
-    await withConnection(access, replica, password, async (sql) => {
-      await ensureRollupSettings(sql, settings.database, settings.rollups);
+  plans: readonly HostPlan[],
+): Promise<RetentionOutcome> {
+  const byTable = new Map<string, RetentionStep>();
+  for (const step of plans.flatMap((p) => p.steps)) byTable.set(step.table, step);
+  const first = plans[0]?.host;
+  if (!first || byTable.size === 0) return { retention: [] };
+  const steps = [...byTable.values()].sort((a, b) => a.table.localeCompare(b.table));
+  const run = await retainOn(access, first, password, steps);
+  const done = new Set(run.changes.map((c) => c.table));
+  const applied = new Applied();
+  for (const { host, steps: differing } of plans) {
+    applied.add(
+      host.host,
+      differing.filter((s) => done.has(s.table)).map(({ statement: _, ...c }) => c),
+    );
+  }
+  return applied.outcome(run.error ? [run.error] : []);
+}
+
+/** Runs a plan on one host: the changes made, and the failure that stopped it (named by host). */
+async function retainOn(
+  access: ClickHouseAccess,
+  host: Replica,
+  password: string,
+  steps: readonly RetentionStep[],
+): Promise<{ changes: readonly RetentionChange[]; error?: string }> {
+  let changes: readonly RetentionChange[] = [];
+  try {
+    changes = await access.use(host, password, async (sql) => {
       try {
-        for (const change of await applyRetention(sql, settings)) byTable.set(change.table, change);
+        return await runRetention(sql, steps);
       } catch (err) {
-        throw new Error(`apply retention on ${replica.host}: ${(err as Error).message}`, { cause: err });
+        // The changes before the failed statement hold: keep them to report.
+        if (err instanceof RetentionError) changes = err.applied;
+        throw err;
       }
     });
+    return { changes };
+  } catch (err) {
+    return { changes, error: `apply retention on ${host.host}: ${(err as Error).message}` };
   }
-  return [...byTable.values()];
+}
+
+/** The changes made, grouped by table and days, with the hosts each was made on. */
+class Applied {
+  readonly #groups = new Map<string, { change: RetentionChange; hosts: string[] }>();
+
+  add(host: string, changes: readonly RetentionChange[]): void {
+    for (const change of changes) {
+      const key = `${change.table}:${change.from}:${change.to}`;
+      const group = this.#groups.get(key) ?? { change, hosts: [] };
+      group.hosts.push(host);
+      this.#groups.set(key, group);
+    }
+  }
+
+  outcome(errors: readonly string[]): RetentionOutcome {
+    const retention = [...this.#groups.values()].map(({ change, hosts }) => ({ ...change, hosts }));
+    return errors.length === 0 ? { retention } : { retention, retentionError: errors.join('; ') };
+  }
 }
 
 /** The objects each version leaves in this rendering, computed once per version and pass. */

@@ -15,7 +15,11 @@ const expected = (version: number): SchemaObject[] =>
   version === 0
     ? []
     : ['schema_migrations', 'a_local', 'a', ...(version >= 2 ? ['b_local'] : [])].map(object);
-const host = (version: number, tables: string[]): HostSchema => ({ version, tables: new Set(tables) });
+const host = (version: number, tables: string[]): HostSchema => ({
+  version,
+  tables: new Set(tables),
+  stored: [],
+});
 const full = (version: number) =>
   host(
     version,

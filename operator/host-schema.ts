@@ -5,7 +5,7 @@
 // cluster ran, the host's system.tables says what this host holds. A host is current only when both agree.
 // Missing objects are created on that host alone, from the definitions on a host that holds them all
 // (ADR 0023).
-import { copyStatements, type SchemaObject } from '../schema/index.ts';
+import { copyStatements, readStoredTables, type SchemaObject, type StoredTable } from '../schema/index.ts';
 import type { SqlRunner } from '../store/index.ts';
 import { type ClickHouseAccess, type Replica, replicaVersion } from './clickhouse.ts';
 
@@ -14,17 +14,16 @@ export type HostSchema = {
   readonly version: number;
   /** Tables and views of the database on this host (system.tables). */
   readonly tables: ReadonlySet<string>;
+  /** The same rows with their engine (its TTL: what the retention is compared with, schema/retain.ts). */
+  readonly stored: readonly StoredTable[];
 };
 
 /** Two reads: the database's tables, then (only when it exists) the migration record. */
 export async function readHostSchema(sql: SqlRunner, database: string): Promise<HostSchema> {
-  const rows = await sql.query<{ name: string }>(
-    'SELECT name FROM system.tables WHERE database = {database:String}',
-    { database },
-  );
-  const tables = new Set(rows.map((r) => r.name));
+  const stored = await readStoredTables(sql, database);
+  const tables = new Set(stored.map((r) => r.name));
   const version = tables.has('schema_migrations') ? await replicaVersion(sql, database) : 0;
-  return { version, tables };
+  return { version, tables, stored };
 }
 
 /**

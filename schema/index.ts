@@ -39,10 +39,13 @@ export {
   applyRetention,
   planRetention,
   type RetentionChange,
+  RetentionError,
   type RetentionOptions,
   type RetentionStep,
+  readStoredTables,
   retentionNotice,
   retentionSummary,
+  runRetention,
   type StoredTable,
   ttlDays,
 } from './retain.ts';

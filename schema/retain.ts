@@ -67,26 +67,54 @@ export function planRetention(
   return steps.sort((a, b) => a.table.localeCompare(b.table));
 }
 
+/** What system.tables shows of the database's tables (the TTL is in `engine_full`). */
+export function readStoredTables(store: SqlRunner, database: string): Promise<StoredTable[]> {
+  return store.query<StoredTable>(
+    'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
+    {
+      db: database,
+    },
+  );
+}
+
+/**
+ * A statement of a retention plan failed: `applied` are the changes made before it, which hold (each ALTER
+ * stands on its own), so whoever reports what changed can still report them.
+ */
+export class RetentionError extends Error {
+  readonly applied: readonly RetentionChange[];
+  constructor(message: string, applied: readonly RetentionChange[], cause: unknown) {
+    super(message, { cause });
+    this.name = 'RetentionError';
+    this.applied = applied;
+  }
+}
+
+/** Runs a plan's statements in order; returns what changed, or throws a RetentionError that says so. */
+export async function runRetention(
+  store: SqlRunner,
+  steps: readonly RetentionStep[],
+): Promise<RetentionChange[]> {
+  const changes: RetentionChange[] = [];
+  for (const { statement, ...change } of steps) {
+    try {
+      await store.command(statement);
+    } catch (err) {
+      throw new RetentionError(`apply retention to ${change.table}: ${(err as Error).message}`, changes, err);
+    }
+    changes.push(change);
+  }
+  return changes;
+}
+
 /** Makes every existing table with an age keep what `retention` says; returns what changed. */
 export async function applyRetention(
   store: SqlRunner,
   opts: RetentionOptions,
   catalog: Catalog = buildCatalog(),
 ): Promise<RetentionChange[]> {
-  const tables = await store.query<StoredTable>(
-    'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
-    { db: opts.database },
-  );
-  const changes: RetentionChange[] = [];
-  for (const { statement, ...change } of planRetention(tables, opts, catalog)) {
-    try {
-      await store.command(statement);
-    } catch (err) {
-      throw new Error(`apply retention to ${change.table}: ${(err as Error).message}`, { cause: err });
-    }
-    changes.push(change);
-  }
-  return changes;
+  const tables = await readStoredTables(store, opts.database);
+  return runRetention(store, planRetention(tables, opts, catalog));
 }
 
 const kept = (days: number) => (days === 0 ? 'for ever' : `${days} days`);

@@ -22,8 +22,12 @@ export function backgroundWork(
   return {
     // A re-verification that found everything as before needs no reconcile.
     schemaTasks: schemaTasks((key, result, changed) => {
-      metrics.schemaTask.observe({ result: result.ok ? 'ok' : 'error' }, result.seconds);
+      // A TTL change that failed leaves the gate open: its own result, so it is not counted as a success.
+      const retentionError = result.value?.retentionError;
+      const outcome = !result.ok ? 'error' : retentionError ? 'retention_failed' : 'ok';
+      metrics.schemaTask.observe({ result: outcome }, result.seconds);
       if (!result.ok) log.warn('Schema pass failed', { trackercluster: key, error: result.error });
+      if (retentionError) log.warn('Retention not applied', { trackercluster: key, error: retentionError });
       if (changed) onEvent(key);
     }),
     replicaScans: replicaScans((owner, _result, changed) => {

@@ -228,4 +228,5 @@ function zeroAlertSeries(metrics: Metrics, steps: readonly Step[]): void {
   for (const step of [...steps.map((s) => s.name), 'status', 'unknown'])
     metrics.reconcileErrors.inc({ step }, 0);
   metrics.schemaTask.zero({ result: 'error' });
+  metrics.schemaTask.zero({ result: 'retention_failed' });
 }

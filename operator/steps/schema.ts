@@ -7,6 +7,9 @@
 // obtained for; it is verified again when they change, after a host was not ready (a restarted replica may
 // have come back on an empty volume), and at the periodic resync while the gate stays open (a table dropped
 // by hand is brought back). A failed or incomplete pass is retried after queue.progressRequeueMs.
+// A verified pass whose TTL change failed (retention) keeps the gate open: the tables exist and take
+// inserts, so the ingest need not wait; SchemaReady says RetentionPending, a Warning Event the cause, and
+// the pass is retried after the same delay until every table keeps what the spec says.
 import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   EventReason,
@@ -20,7 +23,13 @@ import { kinds } from '../../kube/kinds.ts';
 import { objectPath } from '../../kube/paths.ts';
 import { retentionSummary } from '../../schema/index.ts';
 import { latestSchemaVersion, type Replica } from '../clickhouse.ts';
-import { ensureSchema, type HostReport, isCurrent, type SchemaReport } from '../ensure-schema.ts';
+import {
+  type AppliedRetention,
+  ensureSchema,
+  type HostReport,
+  isCurrent,
+  type SchemaReport,
+} from '../ensure-schema.ts';
 import { CopyError } from '../host-schema.ts';
 import type { TaskResult } from '../reconcile/background.ts';
 import {
@@ -70,6 +79,9 @@ export async function clickhousePassword(
  */
 const told = new WeakSet<TaskResult<SchemaReport>>();
 
+/** Per task set and cluster, the TTL failure last told by a Warning (a retry failing alike tells nothing). */
+const failuresTold = new WeakMap<object, Map<string, string>>();
+
 export const schema: Step = {
   name: 'schema',
   condition: Type.SchemaReady,
@@ -97,9 +109,11 @@ export const schema: Step = {
     }
     const age = performance.now() - last.at;
     const verified = last.ok && allCurrent(last.value, replicas, latest);
-    // Settings (rollups, retention, password) changed, a failure or an incomplete pass is old enough to
-    // retry, or a verified result is as old as the periodic resync: run again, read the result next time.
-    const dueAfter = verified ? deps.config.watch.relistIntervalMs / 2 : retryMs;
+    const settled = verified && last.value?.retentionError === undefined;
+    // Settings (rollups, retention, password) changed, a failure, an incomplete pass or a failed TTL change
+    // is old enough to retry, or a verified result is as old as the periodic resync: run again, read the
+    // result next time.
+    const dueAfter = settled ? deps.config.watch.relistIntervalMs / 2 : retryMs;
     const started = (last.key !== key || age >= dueAfter) && start();
     // When the pass for this key runs (started now or by an earlier look), its completion enqueues the
     // cluster: look again after the delay. Otherwise when the last result is old enough to run again.
@@ -112,7 +126,8 @@ export const schema: Step = {
       requeue(state, lookAgain);
       return 'stop';
     }
-    await tellChanges(last, state, deps);
+    await tellChanges(last, state, deps, replicas.length);
+    await tellRetentionFailure(last.value, owner, state, deps);
     const report = last.value;
     const behind = replicas.filter((r) => !isCurrent(report.hosts.get(r.host), latest));
     if (behind.length > 0) {
@@ -121,14 +136,27 @@ export const schema: Step = {
       requeue(state, lookAgain);
       return 'stop';
     }
-    return verifiedGate(state, replicas.length, latest);
+    if (report.retentionError === undefined) return verifiedGate(state, replicas.length, latest);
+    requeue(state, lookAgain);
+    return verifiedGate(state, replicas.length, latest, report.retentionError);
   },
 };
 
-function verifiedGate(state: ReconcileState, replicas: number, latest: number): 'continue' {
+/** The open gate; with a TTL change that failed, it says so (RetentionPending) and stays open. */
+function verifiedGate(
+  state: ReconcileState,
+  replicas: number,
+  latest: number,
+  retentionError?: string,
+): 'continue' {
   state.status.appliedSchemaVersion = latest;
   const message = `Schema version ${latest} verified on ${count(replicas, 'replica')}`;
-  setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
+  if (retentionError === undefined) {
+    setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
+  } else {
+    const pending = `${message}; retention not applied yet (retried): ${retentionError}`;
+    setCondition(state, Type.SchemaReady, Status.True, Reason.RetentionPending, pending);
+  }
   return 'continue';
 }
 
@@ -150,7 +178,12 @@ function verifiedBefore(state: ReconcileState, latest: number): boolean {
 const allCurrent = (report: SchemaReport | undefined, replicas: readonly Replica[], latest: number) =>
   report !== undefined && replicas.every((r) => isCurrent(report.hosts.get(r.host), latest));
 
-async function tellChanges(result: TaskResult<SchemaReport>, state: ReconcileState, deps: Deps) {
+async function tellChanges(
+  result: TaskResult<SchemaReport>,
+  state: ReconcileState,
+  deps: Deps,
+  replicas: number,
+) {
   if (told.has(result)) return;
   told.add(result);
   for (const c of result.value?.copies ?? []) {
@@ -160,9 +193,42 @@ async function tellChanges(result: TaskResult<SchemaReport>, state: ReconcileSta
   const retention = result.value?.retention ?? [];
   if (retention.length > 0) {
     // ClickHouse removes the rows already older than a shorter retention in the background.
-    const message = `Retention applied to the existing tables: ${retentionSummary(retention)}`;
+    const message = `Retention applied to the existing tables: ${retentionOnHosts(retention, replicas)}`;
     await recordEvent(state, deps, 'Normal', EventReason.RetentionApplied, message);
   }
+}
+
+/**
+ * `events keep rows 30 days (were kept for ever)` when every replica's tables changed alike; otherwise
+ * each group of changes names its hosts (`… on host-1`): a host that failed or already matched is not in it.
+ */
+function retentionOnHosts(retention: readonly AppliedRetention[], replicas: number): string {
+  const byHosts = new Map<string, AppliedRetention[]>();
+  for (const change of retention) {
+    const hosts = [...change.hosts].sort().join(', ');
+    byHosts.set(hosts, [...(byHosts.get(hosts) ?? []), change]);
+  }
+  return [...byHosts]
+    .map(([hosts, changes]) => {
+      const everywhere = (changes[0]?.hosts.length ?? 0) >= replicas;
+      return `${retentionSummary(changes)}${everywhere ? '' : ` on ${hosts}`}`;
+    })
+    .join('; ');
+}
+
+/** A Warning when a TTL change failed, once per cause while it keeps failing alike. */
+async function tellRetentionFailure(report: SchemaReport, owner: string, state: ReconcileState, deps: Deps) {
+  const told = failuresTold.get(deps.schemaTasks) ?? new Map<string, string>();
+  failuresTold.set(deps.schemaTasks, told);
+  const error = report.retentionError;
+  if (error === undefined) {
+    told.delete(owner);
+    return;
+  }
+  if (told.get(owner) === error) return;
+  told.set(owner, error);
+  const message = `Retention not applied to every table (the schema gate stays open; retried): ${error}`;
+  await recordEvent(state, deps, 'Warning', EventReason.RetentionFailed, message);
 }
 
 /** A host that is behind, and why when its record is current but tables are missing. */
