@@ -238,4 +238,35 @@ describe('the alert rules, evaluated by promtool', () => {
     const run = promtool(['test', 'rules', 'operator.test.yml'], dir);
     expect(run.code, run.out).toBe(0);
   });
+
+  // Schema passes run outside the reconciles: a failing migration closes the gate, a failing TTL change
+  // does not (the cluster stays Ready), and each has its own alert; neither fires for the other's result.
+  it.each([
+    ['error', 'TrackerOperatorSchemaPassesFailing', 'TrackerOperatorRetentionNotApplied'],
+    ['retention_failed', 'TrackerOperatorRetentionNotApplied', 'TrackerOperatorSchemaPassesFailing'],
+  ])('tell schema passes ending %s by %s alone', (result, fires, quiet) => {
+    const labels = { namespace: 'tracker-system', pod: 'tracker-operator-0', result };
+    const expected = (alert: string) => ({
+      exp_labels: { namespace: 'tracker-system', severity: 'warning' },
+      exp_annotations: rule(alert).annotations,
+    });
+    const tests = {
+      rule_files: ['tracker.rules.yml'],
+      tests: [
+        {
+          interval: '1m',
+          input_series: [
+            { series: series('tracker_operator_schema_task_seconds_count', labels), values: '0+1x40' },
+          ],
+          alert_rule_test: [
+            { eval_time: '30m', alertname: fires, exp_alerts: [expected(fires)] },
+            { eval_time: '30m', alertname: quiet, exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, `schema-${result}.test.yml`), stringify(tests));
+    const run = promtool(['test', 'rules', `schema-${result}.test.yml`], dir);
+    expect(run.code, run.out).toBe(0);
+  });
 });
