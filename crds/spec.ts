@@ -4,7 +4,8 @@
 // cannot drift.
 import Type, { type Static, type TSchemaOptions } from 'typebox';
 import { DestinationsNats, facebookDestination, webhookDestination } from '../common/config/destinations.ts';
-import { IngestConfig, Retention, Rollups } from '../common/config/ingest.ts';
+import { IngestConfig } from '../common/config/ingest.ts';
+import { Retention, Rollups } from '../common/config/tables.ts';
 import { cel, rules } from './rules.ts';
 
 const strict = { additionalProperties: false } as const;

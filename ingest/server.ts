@@ -5,8 +5,8 @@
 // SIGTERM/SIGINT stops accepting, drains the data path within server.shutdownGraceMs, then exits.
 import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { opsHostOf } from '../common/config/ingest.ts';
 import { ConfigError } from '../common/config/problems.ts';
+import { opsHostOf } from '../common/config/server.ts';
 import { logProcessWarnings, pinoLine, type Threshold } from '../common/json-log.ts';
 import { type ProcessUsage, processArgs } from '../common/process-args.ts';
 import { exitOnStartupError, StartupError } from '../common/startup-error.ts';

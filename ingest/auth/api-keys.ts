@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Static } from 'typebox';
 import Value from 'typebox/value';
-import { ApiKey } from '../../common/config/ingest.ts';
+import { ApiKey } from '../../common/config/access-keys.ts';
 import { validate } from '../../common/config/loader.ts';
 import { isIngestError } from '../errors.ts';
 import { growingLru } from '../lru.ts';
