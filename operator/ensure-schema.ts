@@ -5,8 +5,9 @@
 // system.tables. Copying comes first because an ON CLUSTER ALTER fails on a host that lacks the table.
 // Once every replica is current, the settings that change without a migration follow the spec there: the
 // rollup rules, and each table's TTL (a retention changed after the tables were created: schema/retain.ts).
-// Every table exists and takes inserts whatever its TTL, so a TTL change that fails does not fail the pass:
-// the report says what changed and what failed, and the schema step keeps its gate open and retries.
+// Every table exists and takes inserts whatever its rules and TTL, so a rollup-rule write or a TTL change
+// that fails does not fail the pass: the report says what changed and what failed (settingsError), and the
+// schema step keeps its gate open and retries. A failed migration or table copy still fails it.
 import { clickhouseClusterName } from '../cdk8s/index.ts';
 import type { TrackerCluster } from '../crds/trackercluster.ts';
 import {
@@ -60,8 +61,11 @@ export type SchemaReport = {
   readonly copies: readonly Copy[];
   /** The tables whose TTL this pass changed to the spec's retention (an Event), also when a later one failed. */
   readonly retention: readonly AppliedRetention[];
-  /** Why some table's TTL could not be made the spec's (each host's failure); absent when all match. */
-  readonly retentionError?: string;
+  /**
+   * Why the rollup rules or some table's TTL could not be made the spec's (each host's failure, named by
+   * host); absent when all match.
+   */
+  readonly settingsError?: string;
 };
 
 export const isCurrent = (report: HostReport | undefined, latest: number): boolean =>
@@ -105,11 +109,7 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
   );
   const current = target.replicas.every((r) => isCurrent(hosts.get(r.host), latest));
   if (!current) return { hosts, copies, retention: [] };
-  for (const replica of writers) {
-    await withConnection(access, replica, target.password, (sql) =>
-      ensureRollupSettings(sql, settings.database, settings.rollups),
-    );
-  }
+  const rollupErrors = await writeRollups(access, target.password, writers, settings);
   const plans = target.replicas.map((r) => ({
     host: r,
     steps: planRetention(states.get(r.host)?.stored ?? [], settings),
@@ -117,13 +117,35 @@ export async function ensureSchema(access: ClickHouseAccess, target: SchemaTarge
   const outcome = cluster
     ? await retainOnCluster(access, target.password, plans)
     : await retainEach(access, target.password, plans);
-  return { hosts, copies, ...outcome };
+  const errors = [...rollupErrors, ...(outcome.settingsError === undefined ? [] : [outcome.settingsError])];
+  return { hosts, copies, ...outcome, ...(errors.length === 0 ? {} : { settingsError: errors.join('; ') }) };
+}
+
+/**
+ * The rollup rules on each writer; a writer that fails does not stop the others or the TTL changes, and
+ * its failure is answered (named by host) instead of failing the pass.
+ */
+async function writeRollups(
+  access: ClickHouseAccess,
+  password: string,
+  writers: readonly Replica[],
+  settings: Settings,
+): Promise<string[]> {
+  const errors: string[] = [];
+  for (const writer of writers) {
+    await access
+      .use(writer, password, (sql) => ensureRollupSettings(sql, settings.database, settings.rollups))
+      .catch((err: unknown) =>
+        errors.push(`write rollup rules on ${writer.host}: ${(err as Error).message}`),
+      );
+  }
+  return errors;
 }
 
 /** Each host's TTL plan (from the tables it showed this pass). */
 type HostPlan = { readonly host: Replica; readonly steps: readonly RetentionStep[] };
 
-type RetentionOutcome = Pick<SchemaReport, 'retention' | 'retentionError'>;
+type RetentionOutcome = Pick<SchemaReport, 'retention' | 'settingsError'>;
 
 /**
  * Per-replica mode: each replica holds its own tables, so each runs its own plan. A replica that fails
@@ -212,7 +234,7 @@ class Applied {
 
   outcome(errors: readonly string[]): RetentionOutcome {
     const retention = [...this.#groups.values()].map(({ change, hosts }) => ({ ...change, hosts }));
-    return errors.length === 0 ? { retention } : { retention, retentionError: errors.join('; ') };
+    return errors.length === 0 ? { retention } : { retention, settingsError: errors.join('; ') };
   }
 }
 

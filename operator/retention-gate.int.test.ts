@@ -1,5 +1,6 @@
-// The schema step when a TTL change fails (a host refuses it: a fake fault, busy-ttl.ts, in front of real
-// ClickHouse-HTTP test doubles): every table exists and takes inserts, so the gate stays open
+// The schema step when a TTL change or a rollup-rule write fails (a host refuses it: a fake fault,
+// busy-ttl.ts, in front of real ClickHouse-HTTP test doubles): every table exists and takes inserts, so the
+// gate stays open
 // (SchemaReady=True/RetentionPending, the ingest is not held back), a Warning Event says why, once while
 // the cause stays the same, and the pass is retried after queue.progressRequeueMs until the TTLs match. A
 // fake apiserver records the Events (the step only creates them).
@@ -19,23 +20,23 @@ import { type BusyTtl, busyTtl } from './testing/busy-ttl.ts';
 import { startDoubles } from './testing/clickhouse-doubles.ts';
 
 const retryMs = 100;
-const tcWith = (retention: object) =>
+const tcWith = (retention: object, rollups?: object) =>
   cluster(
-    { clickhouse: { shards: 1, replicas: 2 }, schema: { retention } },
+    { clickhouse: { shards: 1, replicas: 2 }, schema: { retention, ...(rollups ? { rollups } : {}) } },
     { uid: 'u-gate', generation: 1 },
   );
 const names = namesOf(tcWith({}));
 const hosts = [0, 1].map((replica) => names.replicaHost(0, replica));
 
-describe('a TTL change that fails', () => {
+describe('a settings change that fails (a TTL, the rollup rules)', () => {
   let doubles: Awaited<ReturnType<typeof startDoubles>>;
   let real: ClickHouseAccess;
   let busy: BusyTtl;
   const events: { type: string; reason: string; message: string }[] = [];
   const tasks = schemaTasks(() => undefined);
   let deps: Deps;
-  const run = async (retention: object) => {
-    const tc = tcWith(retention);
+  const run = async (retention: object, rollups?: object) => {
+    const tc = tcWith(retention, rollups);
     const state = { ...newState({ ...tc, status: {} } as unknown as KubeObject), tc };
     const outcome = await schema.run(state, deps);
     return { outcome, state, condition: state.conditions.get(Type.SchemaReady) };
@@ -115,5 +116,39 @@ describe('a TTL change that fails', () => {
     expect(eventsOf('RetentionApplied').at(-1)?.message).toMatch(
       new RegExp(`\\blogs\\b[^;]* keep rows 30 days \\(were kept for ever\\) on ${hosts[1]}`),
     );
+  });
+
+  // Regression: a refused write of the rollup rules (every table exists and takes inserts, as with a TTL)
+  // failed the pass, SchemaReady=False/MigrationFailed closed the gate and held back the ingest's rollout.
+  it('keeps the gate open when the rollup rules cannot be written, names the host, and retries', async () => {
+    const retention = { defaultDays: 30 };
+    const rollups = { impressionDaily: { impressionEnames: ['promo_view'] } };
+    const warnings = events.filter((e) => e.type === 'Warning').length;
+    busy.refuse(hosts[1]!, 'rollup_settings');
+    const before = tasks.last(schemaOwner(tcWith({})))?.at ?? 0;
+    await vi.waitFor(() => expect(performance.now() - before).toBeGreaterThanOrEqual(retryMs));
+    await run(retention, rollups);
+    await tasks.drain(30_000);
+    const failed = await run(retention, rollups);
+    expect(failed.outcome).toBe('continue');
+    expect(failed.condition).toMatchObject({ status: 'True', reason: Reason.RetentionPending });
+    expect(failed.condition?.message).toMatch(/write rollup rules on .*-ch-0-1-0\S*: .*replica busy/);
+    expect(failed.state.requeueAfterMs).toBeLessThanOrEqual(retryMs);
+    expect(events.filter((e) => e.type === 'Warning').slice(warnings)).toEqual([
+      expect.objectContaining({
+        reason: 'RetentionFailed',
+        message: expect.stringMatching(new RegExp(`rollup rules on ${hosts[1]}.*replica busy`)),
+      }),
+    ]);
+
+    busy.heal();
+    const retryAt = tasks.last(schemaOwner(tcWith({})))?.at ?? 0;
+    await vi.waitFor(() => expect(performance.now() - retryAt).toBeGreaterThanOrEqual(retryMs));
+    await run(retention, rollups);
+    await tasks.drain(30_000);
+    expect((await run(retention, rollups)).condition).toMatchObject({
+      status: 'True',
+      reason: Reason.Available,
+    });
   });
 });

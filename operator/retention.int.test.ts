@@ -91,7 +91,7 @@ describe.each(['per-replica', 'cluster'] as const)('a retention changed in %s sc
         { table: 'logs', from: 0, to: 7, hosts },
       ]),
     );
-    expect(changed.retentionError).toBeUndefined();
+    expect(changed.settingsError).toBeUndefined();
 
     const since = await Promise.all(doubles.doubles.map(async (d) => (await d.statements()).length));
     const steady = await pass({ defaultDays: 30, tables: { logs: 7 } });
@@ -137,7 +137,7 @@ describe.each(['per-replica', 'cluster'] as const)('a retention changed in %s sc
     const busy = busyTtl(access);
     busy.refuse(hosts[refusing]!, 'logs');
     const failed = await pass({ defaultDays: 7 }, busy.access);
-    expect(failed.retentionError).toMatch(
+    expect(failed.settingsError).toMatch(
       new RegExp(`apply retention on ${hosts[refusing]}: apply retention to logs: .*replica busy`),
     );
     const logsChanged = mode === 'cluster' ? [] : [hosts[0]];
@@ -149,7 +149,7 @@ describe.each(['per-replica', 'cluster'] as const)('a retention changed in %s sc
 
     busy.heal();
     const retried = await pass({ defaultDays: 7 }, busy.access);
-    expect(retried.retentionError).toBeUndefined();
+    expect(retried.settingsError).toBeUndefined();
     const rest = hosts.filter((h) => !logsChanged.includes(h));
     expect(ofEventsAndLogs(retried)).toEqual([{ table: 'logs', from: 30, to: 7, hosts: rest }]);
     for (const d of doubles.doubles) expect(await ttlsOn(d)).toEqual({ events: 7, logs: 7 });

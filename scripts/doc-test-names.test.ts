@@ -1,7 +1,7 @@
-// The documents name the tests that hold what they describe (`routes.test.ts` "CORS", …): every test file
-// they name exists, and every test they quote by name is in that file. docs/go-tracker.md pointed at a
-// `routes.test.ts` "short-link admin input" that no file held, so a reader looking for the test found
-// nothing.
+// The documents name the tests that hold what they describe (`tracking-routes.test.ts` "/tr is a client
+// event", …): every test file they name exists, and every test they quote by name is in that file.
+// docs/go-tracker.md once pointed at a routes test "short-link admin input" that no file held, so a reader
+// looking for the test found nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -5,11 +5,11 @@
 import { Command } from 'commander';
 import { type Config, loadConfig, storeRendering } from '../../ingest/config.ts';
 import { createStore, EmbeddedStoreLocked, missingEmbeddedData } from '../../store/index.ts';
-import { classify } from './errors.ts';
+import { classify, schemaOwned } from './errors.ts';
 import { exitCode, formatReport } from './report.ts';
 import { type MigrateRequest, runMigrate } from './run.ts';
 
-type Flags = { config?: string; dryRun?: boolean };
+type Flags = { config?: string; dryRun?: boolean; force?: boolean };
 
 export function migrateCommand(out: (text: string) => void, setExit: (code: number) => void): Command {
   return new Command('migrate')
@@ -18,6 +18,7 @@ export function migrateCommand(out: (text: string) => void, setExit: (code: numb
     )
     .option('-c, --config <file>', 'ingest configuration (default: $TRACKER_CONFIG, else the defaults)')
     .option('--dry-run', 'list what would be applied and change nothing (exit 2 when something would be)')
+    .option('--force', 'apply a schema the operator applies (store.schemaOwner: operator) all the same')
     .action(async (flags: Flags) => {
       // Like prune: the store's password is the one file it reads (TLS, hash key, GeoIP are the ingest's).
       const config = loadConfig(flags.config, process.env, { files: ['store.passwordFile'] });
@@ -25,6 +26,7 @@ export function migrateCommand(out: (text: string) => void, setExit: (code: numb
       // say it was done; the ingest creates the embedded store's tables itself anyway.
       const missing = missingEmbeddedData(config.store);
       if (missing !== undefined) throw new Error(`${missing}. Nothing was applied`);
+      refuseOwned(config.store, flags);
       const request: MigrateRequest = {
         rendering: storeRendering(config.store),
         retention: config.retention,
@@ -39,6 +41,12 @@ export function migrateCommand(out: (text: string) => void, setExit: (code: numb
       }
       setExit(code);
     });
+}
+
+/** A run that would write a schema the operator applies is refused unless forced; a dry run writes nothing. */
+function refuseOwned(store: Config['store'], flags: Flags): void {
+  if (store.kind !== 'clickhouse' || store.schemaOwner !== 'operator') return;
+  if (flags.dryRun !== true && flags.force !== true) throw schemaOwned(store.url);
 }
 
 type Target = { readonly store: Config['store']; readonly host?: string };

@@ -16,13 +16,16 @@ export const MIGRATE_EXIT = {
   refused: 4,
   /** The configured database does not exist and could not be created. */
   database: 5,
+  /** The operator applies this schema (store.schemaOwner: operator) and --force was not given. */
+  owned: 6,
 } as const;
 
 export type MigrateErrorCode =
   | 'MIGRATE_STORE_UNREACHABLE'
   | 'MIGRATE_CREDENTIALS_REFUSED'
   | 'MIGRATE_ACCESS_DENIED'
-  | 'MIGRATE_UNKNOWN_DATABASE';
+  | 'MIGRATE_UNKNOWN_DATABASE'
+  | 'MIGRATE_SCHEMA_OWNED';
 
 export class MigrateError extends Error {
   readonly code: MigrateErrorCode;
@@ -35,6 +38,19 @@ export class MigrateError extends Error {
     this.code = code;
     this.exitCode = exitCode;
   }
+}
+
+/**
+ * The refusal to apply a schema the operator applies (the ingest ConfigMap it renders says
+ * store.schemaOwner: operator): a migrate run beside it would change the tables behind its back, outside
+ * the gate that holds the ingest's rollout until the schema is there.
+ */
+export function schemaOwned(url: string): MigrateError {
+  return new MigrateError(
+    'MIGRATE_SCHEMA_OWNED',
+    `the Tracker operator applies the schema of ClickHouse at ${url} (store.schemaOwner: operator): see its SchemaReady condition (kubectl get tc -o wide, kubectl describe tc). Nothing was applied; --dry-run lists what is pending, --force applies it anyway`,
+    MIGRATE_EXIT.owned,
+  );
 }
 
 /** ClickHouse's codes for a user it does not know or a password it does not take. */

@@ -158,7 +158,7 @@ export const EmbeddedStore = Type.Object(
  */
 export const SchemaOwner = Type.Union([Type.Literal('migrate'), Type.Literal('operator')], {
   description:
-    'Who applies the schema here, for the remedy the ingest names while it is missing or behind. migrate (absent: the same): tracker migrate, or on Kubernetes without the operator the Job of tracker render --with-schema-job. operator: the Tracker operator, whose TrackerCluster condition SchemaReady says why not (the operator renders this).',
+    'Who applies the schema here, for the remedy the ingest names while it is missing or behind. migrate (absent: the same): tracker migrate, or on Kubernetes without the operator the Job of tracker render --with-schema-job. operator: the Tracker operator, whose TrackerCluster condition SchemaReady says why not (the operator renders this); tracker migrate then refuses to apply it unless given --force.',
 });
 export type SchemaOwner = Static<typeof SchemaOwner>;
 

@@ -1,7 +1,7 @@
 // The data path once built (createDataPath builds it): appends are validated, copied into a slab and
 // written to the table's spool log, then each table's queue cuts batches that are offered to the consumer
-// and delivered to the store; status, dead-letter erasure and a close within a deadline. Waiting for what
-// was acknowledged to be stored is settle.ts.
+// and delivered to the store; dead-letter erasure and a close within a deadline. The status snapshot is
+// status.ts; waiting for what was acknowledged to be stored is settle.ts.
 import { join } from 'node:path';
 import { type Breaker, Breaker as BreakerSchema } from '../../common/config/datapath.ts';
 import { defaultsOf } from '../../common/config/loader.ts';
@@ -13,7 +13,7 @@ import { resolveSettings } from './batching/defaults.ts';
 import { FlushGate } from './batching/gate.ts';
 import { TableQueue } from './batching/table-queue.ts';
 import type { Clock } from './clock.ts';
-import type { DataPath, DataPathStatus, Spool, SpoolBatch, SpoolState } from './contract.ts';
+import type { DataPath, DataPathStatus, Spool, SpoolBatch } from './contract.ts';
 import { DeadLetterFile } from './deadletter.ts';
 import { Deliverer } from './delivery.ts';
 import type { Metrics } from './metrics.ts';
@@ -22,6 +22,7 @@ import type { DataPathConfig, DataPathOptions } from './options.ts';
 import { type SettleScope, waitSettled } from './settle.ts';
 import { RecordSlabs } from './slabs.ts';
 import type { OpenedSpool } from './spool/open.ts';
+import { dataPathStatus } from './status.ts';
 import { compileValidators, type TableValidator } from './validate.ts';
 
 interface PipelineDeps extends DataPathOptions {
@@ -189,30 +190,13 @@ export class Pipeline implements DataPath {
   }
 
   status(): DataPathStatus {
-    const queues: Record<string, { rows: number; bytes: number }> = {};
-    for (const table of this.#deps.spool.tables()) {
-      const log = this.#deps.spool.peek(table);
-      if (log) queues[table] = { rows: log.pending.rows, bytes: log.pending.bytes };
-    }
-    const reason = this.#draining ? 'draining: the process is stopping' : this.#deps.spool.refusal();
-    return {
-      ready: reason === undefined,
-      ...(reason === undefined ? {} : { reason }),
+    return dataPathStatus({
+      spool: this.#deps.spool,
       draining: this.#draining,
       breaker: this.#breaker.state,
-      ...(this.#deliverer.refusal === undefined ? {} : { storeRefused: this.#deliverer.refusal }),
-      spoolBytes: this.#deps.spool.bytes,
-      spool: this.#spoolState(),
-      queues,
+      storeRefused: this.#deliverer.refusal,
       deadLetters: this.#deadLetters.count,
-    };
-  }
-
-  #spoolState(): SpoolState {
-    const { spool } = this.#deps;
-    return spool.kind === 'nats'
-      ? { kind: spool.kind, connected: spool.refusal() === undefined }
-      : { kind: spool.kind };
+    });
   }
 
   eraseDeadLetters(matches: (row: unknown) => boolean): Promise<number> {

@@ -22,12 +22,14 @@ export function backgroundWork(
   return {
     // A re-verification that found everything as before needs no reconcile.
     schemaTasks: schemaTasks((key, result, changed) => {
-      // A TTL change that failed leaves the gate open: its own result, so it is not counted as a success.
-      const retentionError = result.value?.retentionError;
-      const outcome = !result.ok ? 'error' : retentionError ? 'retention_failed' : 'ok';
+      // A rollup-rule write or TTL change that failed leaves the gate open: its own result (named
+      // retention_failed for both, as alerts match it), so it is not counted as a success.
+      const settingsError = result.value?.settingsError;
+      const outcome = !result.ok ? 'error' : settingsError ? 'retention_failed' : 'ok';
       metrics.schemaTask.observe({ result: outcome }, result.seconds);
       if (!result.ok) log.warn('Schema pass failed', { trackercluster: key, error: result.error });
-      if (retentionError) log.warn('Retention not applied', { trackercluster: key, error: retentionError });
+      if (settingsError)
+        log.warn('Rollup rules or retention not applied', { trackercluster: key, error: settingsError });
       if (changed) onEvent(key);
     }),
     replicaScans: replicaScans((owner, _result, changed) => {

@@ -37,12 +37,12 @@ export function schemaTaskKey(
 export const gateOf = (key: string): string => key.slice(0, key.indexOf(':'));
 
 /**
- * A pass that copied nothing, changed no TTL and found every host as before (and the same TTL failure, if
- * any) tells nothing new (no reconcile needed); one that did has Events or a condition to record.
+ * A pass that copied nothing, changed no TTL and found every host as before (and the same settings
+ * failure, if any) tells nothing new (no reconcile needed); one that did has Events or a condition to record.
  */
 export function sameReport(a: SchemaReport, b: SchemaReport): boolean {
   if (b.copies.length > 0 || b.retention.length > 0 || a.hosts.size !== b.hosts.size) return false;
-  if (a.retentionError !== b.retentionError) return false;
+  if (a.settingsError !== b.settingsError) return false;
   return [...b.hosts].every(([host, r]) => {
     const before = a.hosts.get(host);
     return before !== undefined && before.version === r.version && before.missing.join() === r.missing.join();

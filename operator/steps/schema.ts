@@ -7,9 +7,11 @@
 // obtained for; it is verified again when they change, after a host was not ready (a restarted replica may
 // have come back on an empty volume), and at the periodic resync while the gate stays open (a table dropped
 // by hand is brought back). A failed or incomplete pass is retried after queue.progressRequeueMs.
-// A verified pass whose TTL change failed (retention) keeps the gate open: the tables exist and take
-// inserts, so the ingest need not wait; SchemaReady says RetentionPending, a Warning Event the cause, and
-// the pass is retried after the same delay until every table keeps what the spec says.
+// A verified pass whose settings failed (a rollup-rule write or a TTL change: rollups, retention) keeps the
+// gate open: the tables exist and take inserts, so the ingest need not wait; SchemaReady says
+// RetentionPending, a RetentionFailed Warning Event the host and cause, and the pass is retried after the
+// same delay until the rules and every table's TTL are what the spec says. A failed migration or table
+// copy closes it (MigrationFailed, TableCopyFailed).
 import { credentialKeys, namesOf } from '../../cdk8s/index.ts';
 import {
   EventReason,
@@ -79,7 +81,7 @@ export async function clickhousePassword(
  */
 const told = new WeakSet<TaskResult<SchemaReport>>();
 
-/** Per task set and cluster, the TTL failure last told by a Warning (a retry failing alike tells nothing). */
+/** Per task set and cluster, the settings failure last told by a Warning (a retry failing alike tells nothing). */
 const failuresTold = new WeakMap<object, Map<string, string>>();
 
 export const schema: Step = {
@@ -109,8 +111,8 @@ export const schema: Step = {
     }
     const age = performance.now() - last.at;
     const verified = last.ok && allCurrent(last.value, replicas, latest);
-    const settled = verified && last.value?.retentionError === undefined;
-    // Settings (rollups, retention, password) changed, a failure, an incomplete pass or a failed TTL change
+    const settled = verified && last.value?.settingsError === undefined;
+    // Settings (rollups, retention, password) changed, a failure, an incomplete pass or a failed settings change
     // is old enough to retry, or a verified result is as old as the periodic resync: run again, read the
     // result next time.
     const dueAfter = settled ? deps.config.watch.relistIntervalMs / 2 : retryMs;
@@ -127,7 +129,7 @@ export const schema: Step = {
       return 'stop';
     }
     await tellChanges(last, state, deps, replicas.length);
-    await tellRetentionFailure(last.value, owner, state, deps);
+    await tellSettingsFailure(last.value, owner, state, deps);
     const report = last.value;
     const behind = replicas.filter((r) => !isCurrent(report.hosts.get(r.host), latest));
     if (behind.length > 0) {
@@ -136,25 +138,28 @@ export const schema: Step = {
       requeue(state, lookAgain);
       return 'stop';
     }
-    if (report.retentionError === undefined) return verifiedGate(state, replicas.length, latest);
+    if (report.settingsError === undefined) return verifiedGate(state, replicas.length, latest);
     requeue(state, lookAgain);
-    return verifiedGate(state, replicas.length, latest, report.retentionError);
+    return verifiedGate(state, replicas.length, latest, report.settingsError);
   },
 };
 
-/** The open gate; with a TTL change that failed, it says so (RetentionPending) and stays open. */
+/**
+ * The open gate; with a rollup-rule write or TTL change that failed, it says so (RetentionPending, the
+ * reason kept for both: alerts and scripts match it) and stays open.
+ */
 function verifiedGate(
   state: ReconcileState,
   replicas: number,
   latest: number,
-  retentionError?: string,
+  settingsError?: string,
 ): 'continue' {
   state.status.appliedSchemaVersion = latest;
   const message = `Schema version ${latest} verified on ${count(replicas, 'replica')}`;
-  if (retentionError === undefined) {
+  if (settingsError === undefined) {
     setCondition(state, Type.SchemaReady, Status.True, Reason.Available, message);
   } else {
-    const pending = `${message}; retention not applied yet (retried): ${retentionError}`;
+    const pending = `${message}; rollup rules or retention not applied yet (retried): ${settingsError}`;
     setCondition(state, Type.SchemaReady, Status.True, Reason.RetentionPending, pending);
   }
   return 'continue';
@@ -216,18 +221,18 @@ function retentionOnHosts(retention: readonly AppliedRetention[], replicas: numb
     .join('; ');
 }
 
-/** A Warning when a TTL change failed, once per cause while it keeps failing alike. */
-async function tellRetentionFailure(report: SchemaReport, owner: string, state: ReconcileState, deps: Deps) {
+/** A Warning when a rollup-rule write or TTL change failed, once per cause while it keeps failing alike. */
+async function tellSettingsFailure(report: SchemaReport, owner: string, state: ReconcileState, deps: Deps) {
   const told = failuresTold.get(deps.schemaTasks) ?? new Map<string, string>();
   failuresTold.set(deps.schemaTasks, told);
-  const error = report.retentionError;
+  const error = report.settingsError;
   if (error === undefined) {
     told.delete(owner);
     return;
   }
   if (told.get(owner) === error) return;
   told.set(owner, error);
-  const message = `Retention not applied to every table (the schema gate stays open; retried): ${error}`;
+  const message = `Rollup rules or retention not applied everywhere (the schema gate stays open; retried): ${error}`;
   await recordEvent(state, deps, 'Warning', EventReason.RetentionFailed, message);
 }
 
