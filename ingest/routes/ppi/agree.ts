@@ -11,10 +11,10 @@ import type { AppDeps } from '../../deps.ts';
 import { IngestError } from '../../errors.ts';
 import { growingLru } from '../../lru.ts';
 import { coerce } from '../../model/coerce.ts';
-import { EVENT_FIELDS } from '../../model/fields.ts';
+import { CLIENT_TIME_KEYS, EVENT_FIELDS } from '../../model/fields.ts';
 import { asUuid, newId } from '../../model/ids.ts';
 import { requestCookies } from '../../model/request-cookies.ts';
-import { chTime } from '../../model/time.ts';
+import { chTime, parseClientTime, withinSkew } from '../../model/time.ts';
 import { TZ_COUNTRY } from '../../model/tz-country.gen.ts';
 import { createUserAgentParser, type UserAgentParser } from '../../model/user-agent.ts';
 import { clientIp, hostOf, siteRequest } from '../../plugins/request-context.ts';
@@ -117,11 +117,23 @@ async function geoFill(row: Record<string, unknown>, ip: string, deps: AppDeps):
   }
 }
 
+/**
+ * When the visitor decided: the client's time (`time`, `created_at`, `created` or `ts`, as for events) when
+ * within the configured skew of the server's, else the server's. A decision queued in the browser while the
+ * ingest was down arrives late, and its record must still say when it was made; a client clock too far off
+ * cannot move it, as it cannot move an event.
+ */
+function decidedAt(body: Record<string, unknown>, nowMs: number, skewMs: number): number {
+  let sent: number | undefined;
+  for (const k of CLIENT_TIME_KEYS) sent ??= parseClientTime(body[k]);
+  return withinSkew(sent, nowMs, skewMs) ?? nowMs;
+}
+
 async function agreedRow(
   req: FastifyRequest,
   body: Record<string, unknown>,
   deps: AppDeps,
-  base: { vid: string; cflags: number; at: string },
+  base: { vid: string; cflags: number; decided: string; at: string },
   userAgent: UserAgentParser,
 ): Promise<Record<string, unknown>> {
   const { privacy } = deps.config;
@@ -132,7 +144,8 @@ async function agreedRow(
   const row: Record<string, unknown> = {
     vid: base.vid,
     cflags: base.cflags,
-    created_at: base.at,
+    // created_at is the decision, updated_at its arrival: the latest per visitor is the latest to arrive
+    created_at: base.decided,
     updated_at: base.at,
     compliances: compliances ?? { granted: grantedNames(base.cflags, privacy.consentBits) },
     hhash: fnv1a36(hostOf(req)),
@@ -165,8 +178,11 @@ export function agreeRoutes(app: RouteApp, deps: AppDeps, tracking: Tracking, li
       const cflags = Number(body.cflags);
       const given = bodyVid(body.vid) ?? asUuid(requestCookies(req).vid);
       const vid = given ?? newId();
-      const at = chTime(now());
-      await tracking.append('agreed', [await agreedRow(req, body, deps, { vid, cflags, at }, userAgent)]);
+      const nowMs = now();
+      const at = chTime(nowMs);
+      const decided = chTime(decidedAt(body, nowMs, privacy.clockSkewMs));
+      const base = { vid, cflags, decided, at };
+      await tracking.append('agreed', [await agreedRow(req, body, deps, base, userAgent)]);
       const consent = { vid, cflags, granted: grantedNames(cflags, privacy.consentBits), updated_at: at };
       accepted.set(vid, consent);
       const cookies = hasConsent(cflags, privacy.consentBits, privacy.analyticsBit);
