@@ -303,6 +303,7 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     await t.consent(1); // withdrawn while the ingest is down: the record waits in the queue
     await page.evaluate(() => void (window as unknown as { tracker: Tracker }).tracker.flush());
     expect(await t.pending()).toBe(1);
+    const restarted = Date.now();
     await ingest.start();
     await page.waitForFunction(
       () => (window as unknown as { tracker: Tracker }).tracker.pending() === 0,
@@ -318,8 +319,9 @@ describe('browser client (headless Chromium, real ingest process)', () => {
     expect(await t.pending()).toBe(0);
     await context.close();
     await ingest.stop();
-    const history = await ingest.query<{ cflags: number; oid: string }>(
-      'SELECT cflags, toString(oid) AS oid FROM agreed WHERE vid = {vid:UUID} ORDER BY created_at',
+    const history = await ingest.query<{ cflags: number; oid: string; decided: number; arrived: number }>(
+      `SELECT cflags, toString(oid) AS oid, toUnixTimestamp64Milli(created_at) AS decided,
+        toUnixTimestamp64Milli(updated_at) AS arrived FROM agreed WHERE vid = {vid:UUID} ORDER BY created_at`,
       { vid },
     );
     // the site key binds the consent to its org, as it binds the site's events
@@ -327,6 +329,10 @@ describe('browser client (headless Chromium, real ingest process)', () => {
       [3, CONSENT_SITE_OID],
       [1, CONSENT_SITE_OID],
     ]);
+    // the withdrawal is dated when the visitor made it, before the outage ended, not when it was delivered
+    const withdrawal = history[1];
+    expect(Number(withdrawal?.decided)).toBeLessThan(restarted);
+    expect(Number(withdrawal?.arrived)).toBeGreaterThanOrEqual(restarted);
   });
 
   it('with respectDnt, Global Privacy Control or Do-Not-Track silences the client', async () => {

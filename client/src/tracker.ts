@@ -101,7 +101,9 @@ export function prepareTracker(options: TrackerOptions): { tracker: Tracker; sta
       writeConsentCookie(flags);
       const was = store.allowed;
       // the visitor who decided: the ids before a withdrawal (which forgets them), or after a grant
-      const before = ids.stamp(Date.now());
+      // the decision's time travels with the record: a record queued while the ingest is down arrives late
+      const now = Date.now();
+      const before = ids.stamp(now);
       store.allowed = hasBit(flags, o.analyticsBit);
       if (was && !store.allowed) {
         ids.forget();
@@ -115,7 +117,8 @@ export function prepareTracker(options: TrackerOptions): { tracker: Tracker; sta
         ...o.site,
         ...pageContext(),
         ...before,
-        ...ids.stamp(Date.now()),
+        ...ids.stamp(now),
+        time: now,
         cflags: flags,
         [AGREE]: 1,
       });
