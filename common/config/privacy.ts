@@ -32,7 +32,8 @@ export const Privacy = Type.Object(
     clockSkewMs: Type.Integer({
       minimum: 0,
       default: 86_400_000,
-      description: 'Accepted client clock skew.',
+      description:
+        'Accepted client clock skew: a client time (of an event, or of a consent decision on /ppi/agree) further from the server time is replaced by the server time.',
     }),
     salts: Type.Union([Type.Literal('memory'), Type.Literal('nats')], {
       default: 'memory',
