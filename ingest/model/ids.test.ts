@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newId } from './ids.ts';
+import { isUuid, newId, stableId } from './ids.ts';
 
 // What crypto.randomUUID answers: lower-case hex, version 4, the RFC 9562 variant.
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -16,5 +16,13 @@ describe('newId', () => {
     const ids = Array.from({ length: 2000 }, newId);
     for (const at of [0, 9, 15, 20, 35]) expect(new Set(ids.map((id) => id[at])).size).toBe(16);
     expect(new Set(ids.map((id) => id[19]))).toEqual(new Set(['8', '9', 'a', 'b']));
+  });
+});
+
+describe('ids', () => {
+  it('stableId is deterministic and a UUID', () => {
+    expect(stableId('a', 'b')).toBe(stableId('a', 'b'));
+    expect(stableId('a', 'b')).not.toBe(stableId('ab', ''));
+    expect(isUuid(stableId('x'))).toBe(true);
   });
 });

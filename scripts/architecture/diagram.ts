@@ -1,9 +1,9 @@
-// The generated part of docs/architecture.md: the layers of layers.ts, top first, each with what its
-// production code really imports (from the import graph). scripts/generate.ts writes it between two markers
-// and `--check` fails when the code moved on without the document.
+// The generated parts of docs/architecture.md: the layers of layers.ts, top first, each with what its
+// production code really imports (from the import graph), and the list of doors. scripts/generate.ts writes
+// each between two markers and `--check` fails when the code moved on without the document.
 import { placeOf } from './check.ts';
 import type { ImportGraph } from './graph.ts';
-import { areas, inner, isProduction } from './layers.ts';
+import { areas, doors, inner, isProduction } from './layers.ts';
 
 export const begin =
   '<!-- generated: layers (node scripts/generate.ts; edit scripts/architecture/layers.ts) -->';
@@ -77,11 +77,27 @@ export function layersSection(graph: ImportGraph): string {
   return [...parts, end].join('\n');
 }
 
-/** The document with its generated section replaced; throws when the markers are missing. */
+const doorsBegin =
+  '<!-- generated: doors (node scripts/generate.ts; edit scripts/architecture/layers.ts) -->';
+const doorsEnd = '<!-- end generated: doors -->';
+
+/** The doors of layers.ts as one phrase, in its order ("`a/`, `b/` and `c/`"), between its markers. */
+export function doorsSection(): string {
+  const names = doors.map((d) => `\`${d}\``);
+  const phrase = names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${doorsBegin}${phrase}${doorsEnd}`;
+}
+
+function withSection(document: string, from: string, to: string, section: string): string {
+  const start = document.indexOf(from);
+  const stop = document.indexOf(to);
+  if (start < 0 || stop < start)
+    throw new Error(`docs/architecture.md: the markers ${from} … ${to} are missing`);
+  return document.slice(0, start) + section + document.slice(stop + to.length);
+}
+
+/** The document with its generated sections replaced; throws when the markers are missing. */
 export function withLayersSection(document: string, graph: ImportGraph): string {
-  const from = document.indexOf(begin);
-  const to = document.indexOf(end);
-  if (from < 0 || to < from)
-    throw new Error(`docs/architecture.md: the markers ${begin} … ${end} are missing`);
-  return document.slice(0, from) + layersSection(graph) + document.slice(to + end.length);
+  const layered = withSection(document, begin, end, layersSection(graph));
+  return withSection(layered, doorsBegin, doorsEnd, doorsSection());
 }
