@@ -71,9 +71,7 @@ export function planRetention(
 export function readStoredTables(store: SqlRunner, database: string): Promise<StoredTable[]> {
   return store.query<StoredTable>(
     'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
-    {
-      db: database,
-    },
+    { db: database },
   );
 }
 

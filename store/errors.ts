@@ -52,6 +52,9 @@ const SIZE_ERROR_CODES = new Set([
 /** ClickHouse's AUTHENTICATION_FAILED: a wrong password (a rotated one the server does not run with yet). */
 export const authenticationFailed = 516;
 
+/** ClickHouse's UNKNOWN_DATABASE: store.database names a database the server does not hold. */
+export const unknownDatabase = 81;
+
 /**
  * Codes of a store that is down, busy, not ready or misconfigured: nothing about the rows. An insert the
  * store refuses for its configuration (storeRefusal) is among them: its rows stay in the spool until an
@@ -132,7 +135,7 @@ const REFUSAL_CODES: ReadonlyMap<number, StoreRefusal> = new Map([
   [authenticationFailed, 'credentials'],
   [497, 'permissions'], // ACCESS_DENIED
   [60, 'schema'], // UNKNOWN_TABLE
-  [81, 'schema'], // UNKNOWN_DATABASE
+  [unknownDatabase, 'schema'],
 ]);
 
 /** The store's refusal `err` says, when it is one (StoreRefusal); undefined for anything else. */

@@ -42,6 +42,7 @@ export {
   REFUSAL_TEXT,
   type StoreRefusal,
   storeRefusal,
+  unknownDatabase,
 } from './errors.ts';
 export {
   openReader,

@@ -1,7 +1,7 @@
 // What `tracker migrate` says when the store cannot be migrated, each with a code (printed first, for a
 // log search) and an exit code a script can branch on: retry later (unreachable), fix the configuration
 // (credentials, database), or look at the statement that failed.
-import { clickhouseCode } from '../../store/index.ts';
+import { clickhouseCode, storeRefusal, unknownDatabase } from '../../store/index.ts';
 
 export const MIGRATE_EXIT = {
   /** Every migration applied (or none was pending); a dry run with nothing pending. */
@@ -53,16 +53,6 @@ export function schemaOwned(url: string): MigrateError {
   );
 }
 
-/** ClickHouse's codes for a user it does not know or a password it does not take. */
-const CREDENTIAL_CODES = new Set([
-  192, // UNKNOWN_USER
-  193, // WRONG_PASSWORD
-  194, // REQUIRED_PASSWORD
-  516, // AUTHENTICATION_FAILED
-]);
-const ACCESS_DENIED = 497;
-const UNKNOWN_DATABASE = 81;
-
 export interface Where {
   readonly url: string;
   readonly username: string;
@@ -111,26 +101,30 @@ export function classify(err: unknown, where: Where): MigrateError | undefined {
       { cause: err },
     );
   if (code === undefined) return undefined;
-  return answered(code, cause, at, where, err);
+  return answered(err, code, cause, at, where);
 }
 
-/** The coded error for a ClickHouse answer that is about the user or the database, not a statement. */
-function answered(code: number, cause: string, at: string, where: Where, err: unknown) {
-  if (CREDENTIAL_CODES.has(code))
+/**
+ * The coded error for a ClickHouse answer that is about the user or the database, not a statement: the
+ * refusals the ingest's store tells apart (storeRefusal), the missing database named on its own.
+ */
+function answered(err: unknown, code: number, cause: string, at: string, where: Where) {
+  const refusal = storeRefusal({ code }); // the code may come from a cause: classify it, not `err`
+  if (refusal === 'credentials')
     return new MigrateError(
       'MIGRATE_CREDENTIALS_REFUSED',
       `${at} refused user "${where.username}": wrong user name or password (store.username, store.passwordFile)`,
       MIGRATE_EXIT.refused,
       { cause: err },
     );
-  if (code === ACCESS_DENIED)
+  if (refusal === 'permissions')
     return new MigrateError(
       'MIGRATE_ACCESS_DENIED',
       `${at}: user "${where.username}" may not change database "${where.database}" (${cause}); grant it CREATE, ALTER, INSERT and SELECT on ${where.database}.* (and CREATE DATABASE while the database does not exist)`,
       MIGRATE_EXIT.refused,
       { cause: err },
     );
-  if (code === UNKNOWN_DATABASE)
+  if (code === unknownDatabase)
     return new MigrateError(
       'MIGRATE_UNKNOWN_DATABASE',
       `${at}: database "${where.database}" does not exist and was not created (${cause}); create it, or give store.database the name of one`,
@@ -141,4 +135,4 @@ function answered(code: number, cause: string, at: string, where: Where, err: un
 }
 
 /** A ClickHouse "unknown database" answer (a dry run on a server the schema has not reached yet). */
-export const isUnknownDatabase = (err: unknown): boolean => clickhouseCode(err) === UNKNOWN_DATABASE;
+export const isUnknownDatabase = (err: unknown): boolean => clickhouseCode(err) === unknownDatabase;

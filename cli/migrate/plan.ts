@@ -8,6 +8,8 @@ import {
   type Retention,
   type RetentionChange,
   type RollupRules,
+  readStoredTables,
+  type StoredTable,
   settingRows,
 } from '../../schema/index.ts';
 import type { SqlRunner } from '../../store/index.ts';
@@ -31,19 +33,14 @@ export interface PlanOptions {
   readonly rollups: RollupRules;
 }
 
-type TableRow = { name: string; engine_full: string };
-
 export async function planMigrate(sql: SqlRunner, opts: PlanOptions): Promise<MigratePlan> {
   const { database } = opts.rendering;
   const all = loadMigrations().map((m) => m.version);
   const latest = Math.max(0, ...all);
   const everything = { databaseExists: false, latest, pending: all, retention: [] };
-  let tables: TableRow[];
+  let tables: StoredTable[];
   try {
-    tables = await sql.query<TableRow>(
-      'SELECT name, engine_full FROM system.tables WHERE database = {db:String}',
-      { db: database },
-    );
+    tables = await readStoredTables(sql, database);
   } catch (err) {
     // the connection is bound to the database: ClickHouse refuses any statement while it is missing
     if (isUnknownDatabase(err)) return { ...everything, rollups: settingNames(opts.rollups) };
