@@ -49,3 +49,28 @@ describe('the remedy for a schema missing or behind', () => {
     expect(() => watchFor('helm')).toThrow(/store\.schemaOwner/);
   });
 });
+
+// Scrapes and /status ask while the store is slow to answer: each ask used to start a read of its own.
+describe('the schema watch', () => {
+  it('reads once for the asks made while a read is under way', async () => {
+    let queries = 0;
+    let answer: (rows: unknown[]) => void = () => {};
+    const slow = {
+      query: () => {
+        queries++;
+        return new Promise<unknown[]>((resolve) => {
+          answer = resolve;
+        });
+      },
+    } as unknown as SqlRunner;
+    const watch = watchSchema(
+      parseConfig({ store: { kind: 'clickhouse', url: 'http://127.0.0.1:1' } }),
+      slow,
+    );
+    const asks = [watch?.status(), watch?.status(), watch?.status()];
+    expect(queries).toBe(1);
+    answer([{ n: 0 }]); // no schema_migrations table: version 0, no second query
+    const [first] = await Promise.all(asks);
+    expect(first).toMatchObject({ version: 0, current: false });
+  });
+});

@@ -57,6 +57,8 @@ export class SchemaWatch {
   /** What /status and the start's line advise while the schema is not current. */
   readonly remedy: string;
   #known: SchemaStatus | null = null;
+  /** The read under way: scrapes and /status asking meanwhile wait for it instead of reading again. */
+  #reading: Promise<SchemaState> | undefined;
 
   constructor(sql: SqlRunner, database: string, remedy: string) {
     this.#sql = sql;
@@ -65,10 +67,16 @@ export class SchemaWatch {
   }
 
   /** Reads the state (unless already current); throws what the store threw. */
-  async read(): Promise<SchemaState> {
-    const state = await schemaState(this.#sql, this.#database);
-    this.#known = schemaStatus(state, this.remedy);
-    return state;
+  read(): Promise<SchemaState> {
+    this.#reading ??= schemaState(this.#sql, this.#database)
+      .then((state) => {
+        this.#known = schemaStatus(state, this.remedy);
+        return state;
+      })
+      .finally(() => {
+        this.#reading = undefined;
+      });
+    return this.#reading;
   }
 
   async status(): Promise<SchemaStatus | null> {

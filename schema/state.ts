@@ -2,7 +2,7 @@
 // the database or the table is not there) beside the highest this installation carries. Read by an
 // ingest that does not apply the schema itself (a clickhouse store), to say what is missing and how to
 // apply it, instead of every insert failing without a word about why.
-import { clickhouseCode, type SqlRunner } from '../store/index.ts';
+import { clickhouseCode, type SqlRunner, unknownDatabase } from '../store/index.ts';
 import { appliedVersion } from './migrate.ts';
 import { loadMigrations, type Migration } from './render.ts';
 
@@ -12,9 +12,6 @@ export interface SchemaState {
   /** The version this installation's migrations reach. */
   readonly latest: number;
 }
-
-/** ClickHouse's UNKNOWN_DATABASE: a connection bound to a database that does not exist refuses everything. */
-const UNKNOWN_DATABASE = 81;
 
 export async function schemaState(
   sql: SqlRunner,
@@ -30,7 +27,8 @@ export async function schemaState(
     const version = Number(row?.n ?? 0) > 0 ? await appliedVersion(sql, database) : 0;
     return { version, latest };
   } catch (err) {
-    if (clickhouseCode(err) === UNKNOWN_DATABASE) return { version: 0, latest };
+    // a connection bound to a database that does not exist refuses everything
+    if (clickhouseCode(err) === unknownDatabase) return { version: 0, latest };
     throw err;
   }
 }

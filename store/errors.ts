@@ -66,7 +66,7 @@ const TRANSIENT_ERROR_CODES = new Set([
   74, // CANNOT_READ_FROM_FILE_DESCRIPTOR
   75, // CANNOT_WRITE_TO_FILE_DESCRIPTOR
   76, // CANNOT_OPEN_FILE
-  81, // UNKNOWN_DATABASE (a refusal: storeRefusal)
+  unknownDatabase, // (a refusal: storeRefusal)
   159, // TIMEOUT_EXCEEDED
   192, // UNKNOWN_USER (a refusal: storeRefusal)
   193, // WRONG_PASSWORD (older servers; a refusal: storeRefusal)
