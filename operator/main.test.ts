@@ -42,6 +42,13 @@ function run(
   });
 }
 
+/** The process's output as the JSON log lines it is made of. */
+const jsonLines = <T = unknown>(out: string): T[] =>
+  out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as T);
+
 // Each case starts a Node process: generous timeouts for a loaded machine (nothing here measures time).
 describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
   it.each([
@@ -60,12 +67,7 @@ describe('operator/main.ts startup errors', { timeout: 90_000 }, () => {
     expect(out.code).toBe(2);
     expect(out.stdout).toBe('');
     // one JSON line in the shape of the operator's other lines: a log pipeline reads it like them
-    expect(
-      out.stderr
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l)),
-    ).toEqual([
+    expect(jsonLines(out.stderr)).toEqual([
       {
         time: expect.any(String),
         level: 'error',
@@ -113,12 +115,7 @@ describe('operator/main.ts on a port it cannot bind', { timeout: 90_000 }, () =>
       writeFileSync(config, JSON.stringify({ http: { port, host: '127.0.0.1' } }));
       const out = await run(['--config', config, '--kubeconfig', unreachableKubeconfig(dir)]);
       expect(out.code).toBe(2);
-      expect(
-        out.stderr
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l)),
-      ).toEqual([
+      expect(jsonLines(out.stderr)).toEqual([
         expect.objectContaining({
           level: 'error',
           code: 'EADDRINUSE',
@@ -152,10 +149,7 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
       { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
     );
     expect(out.stderr).toBe('');
-    const lines = out.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines<Record<string, unknown>>(out.stdout);
     const shape = { time: expect.any(String), component: 'tracker-operator' };
     for (const line of lines)
       expect(line).toMatchObject({ ...shape, level: expect.any(String), msg: expect.any(String) });
@@ -196,11 +190,7 @@ describe('operator/main.ts logs', { timeout: 90_000 }, () => {
       { NODE_TLS_REJECT_UNAUTHORIZED: '0' },
     );
     expect(out.stderr).toBe('');
-    const levels = out.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { level: string; msg: string })
-      .map((l) => [l.level, l.msg]);
+    const levels = jsonLines<{ level: string; msg: string }>(out.stdout).map((l) => [l.level, l.msg]);
     // the lifecycle lines are written whatever the level; nothing else below error
     expect(levels).toEqual([
       ['info', 'Operator listening'],
