@@ -15,15 +15,12 @@ import { createHash } from 'node:crypto';
 import type { V1Job } from '@kubernetes/client-node';
 import type { TrackerCluster } from '../../crds/trackercluster.ts';
 import { type KubeObject, kube } from '../../kube/object.ts';
-import { configVolumes } from '../ingest.ts';
+import { cliPodTemplate } from '../cli-pod.ts';
 import { ingestPaths } from '../ingest-config.ts';
-import { type Component, labels, metadata } from '../meta.ts';
+import { type Component, metadata } from '../meta.ts';
 import type { Names } from '../names.ts';
-import { podSecurityContext, scratchVolumes, secureContainer } from '../pod.ts';
 
 const component: Component = 'schema';
-/** uid of the `node` user in the official Node images (the ingest image). */
-const uid = 1000;
 /** Restarts before the Job fails: with the kubelet's back-off (10 s doubling, capped at 5 min), about half an hour of waiting. */
 export const SCHEMA_JOB_BACKOFF_LIMIT = 10;
 
@@ -34,34 +31,19 @@ export function schemaJobName(tc: TrackerCluster, names: Names, ingestConfigHash
 }
 
 export function schemaJobObjects(tc: TrackerCluster, names: Names, ingestConfigHash: string): KubeObject[] {
-  const config = configVolumes(tc, names);
-  const scratch = scratchVolumes({ tmp: '/tmp' });
-  const container = secureContainer(
-    {
-      name: 'migrate',
-      image: tc.spec.ingest.image,
-      command: ['node', 'bin/tracker.ts'],
-      args: ['migrate', '--config', ingestPaths.configFile],
-      volumeMounts: [...config.mounts, ...scratch.mounts],
-    },
-    { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-  );
   const job: V1Job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: metadata(tc, schemaJobName(tc, names, ingestConfigHash), component),
     spec: {
       backoffLimit: SCHEMA_JOB_BACKOFF_LIMIT,
-      template: {
-        metadata: { labels: labels(tc, component) },
-        spec: {
-          restartPolicy: 'OnFailure',
-          automountServiceAccountToken: false,
-          securityContext: podSecurityContext(uid),
-          containers: [container],
-          volumes: [...config.volumes, ...scratch.volumes],
-        },
-      },
+      template: cliPodTemplate(tc, names, {
+        component,
+        name: 'migrate',
+        args: ['migrate', '--config', ingestPaths.configFile],
+        resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+        restartPolicy: 'OnFailure',
+      }),
     },
   };
   return [kube(job)];
